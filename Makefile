@@ -1,0 +1,58 @@
+# taskstream: `make help` lists the targets. Everything a target needs is installed by the target itself.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUF := node_modules/.bin/buf
+PROTO_FILES := $(wildcard protos/taskstream/v1/*.proto)
+PY_OUT := clients/python
+
+.PHONY: help venv run test test-python proto check-proto lint fmt bench clean
+
+help: ## List the targets.
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+venv: $(VENV)/.installed ## Create the Python virtualenv with every dependency.
+
+run: $(VENV)/.installed ## Start the service on its embedded defaults (SQLite under ./data, local workers).
+	$(VENV)/bin/taskstreamd serve --data-dir data --tasks taskstream.examples
+
+test: check-proto lint test-python ## Run every test, as CI does.
+
+test-python: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+proto: $(VENV)/.installed node_modules/.installed ## Regenerate the code of every language from protos/.
+	cd protos && ../$(BUF) format -w && ../$(BUF) lint
+	rm -f $(PY_OUT)/taskstream/v1/*_pb2*.py $(PY_OUT)/taskstream/v1/*_pb2*.pyi
+	$(PY) -m grpc_tools.protoc -Iprotos --python_out=$(PY_OUT) --pyi_out=$(PY_OUT) \
+		--grpc_python_out=$(PY_OUT) $(PROTO_FILES)
+
+check-proto: proto ## Fail when `make proto` changes committed files.
+	@if [ -n "$$(git status --porcelain -- protos clients)" ]; then \
+		echo "make proto left a diff; commit the regenerated code:"; git status --porcelain -- protos clients; exit 1; fi
+
+lint: $(VENV)/.installed node_modules/.installed ## ruff format --check, ruff check, mypy, buf lint and format.
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy clients/python/taskstream server/taskstreamd
+	cd protos && ../$(BUF) lint && ../$(BUF) format --exit-code -d
+
+fmt: $(VENV)/.installed ## Format the Python code.
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean: ## Remove the virtualenv, node_modules and local data.
+	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache
