@@ -22,7 +22,7 @@ class InstanceStatus(enum.Enum):
     def from_proto(cls, value: int) -> InstanceStatus:
         return _INSTANCE_FROM_PROTO[value]
 
-    def to_proto(self) -> instance_pb2.InstanceStatus.ValueType:
+    def to_proto(self) -> instance_pb2.InstanceStatus:
         return _INSTANCE_TO_PROTO[self]
 
 
@@ -54,7 +54,7 @@ class TaskStatus(enum.IntEnum):
     def from_proto(cls, value: int) -> TaskStatus:
         return _TASK_FROM_PROTO[value]
 
-    def to_proto(self) -> task_pb2.TaskStatus.ValueType:
+    def to_proto(self) -> task_pb2.TaskStatus:
         return _TASK_TO_PROTO[self]
 
 
@@ -71,8 +71,8 @@ class CancellationReason(enum.IntEnum):
     def from_proto(cls, value: int) -> CancellationReason:
         return cls(value)  # the proto numbers are the same
 
-    def to_proto(self) -> task_pb2.CancellationReason.ValueType:
-        return task_pb2.CancellationReason.ValueType(int(self))
+    def to_proto(self) -> task_pb2.CancellationReason:
+        return task_pb2.CancellationReason.Value(f"CANCELLATION_REASON_{'UNSPECIFIED' if self is CancellationReason.NONE else self.name}")
 
 
 _TERMINAL = frozenset(
@@ -90,7 +90,7 @@ _INSTANCE_TO_PROTO = {
     InstanceStatus.SUSPENDED: instance_pb2.INSTANCE_STATUS_SUSPENDED,
     InstanceStatus.TERMINATED: instance_pb2.INSTANCE_STATUS_TERMINATED,
 }
-_INSTANCE_FROM_PROTO = {v: k for k, v in _INSTANCE_TO_PROTO.items()}
+_INSTANCE_FROM_PROTO: dict[int, InstanceStatus] = {v: k for k, v in _INSTANCE_TO_PROTO.items()}
 
 _TASK_TO_PROTO = {
     TaskStatus.WAITING: task_pb2.TASK_STATUS_WAITING,
@@ -105,4 +105,4 @@ _TASK_TO_PROTO = {
     TaskStatus.CANCELLED: task_pb2.TASK_STATUS_CANCELLED,
     TaskStatus.TIMED_OUT: task_pb2.TASK_STATUS_TIMED_OUT,
 }
-_TASK_FROM_PROTO = {v: k for k, v in _TASK_TO_PROTO.items()}
+_TASK_FROM_PROTO: dict[int, TaskStatus] = {v: k for k, v in _TASK_TO_PROTO.items()}

@@ -1,0 +1,1 @@
+"""taskstreamd: the taskstream server (gRPC API, scheduler, store) and its worker processes."""

@@ -1,0 +1,3 @@
+from taskstreamd.cli import main
+
+raise SystemExit(main())

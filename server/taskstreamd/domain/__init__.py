@@ -1,0 +1,1 @@
+"""The domain: instances and tasks as plain data, and the state machine that moves them."""

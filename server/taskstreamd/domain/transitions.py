@@ -1,0 +1,212 @@
+"""The state machine: every change to an instance's or task's status happens here.
+
+Functions change the Instance/Task dataclasses in place and return the effects the caller must carry out
+after saving (messages to workers, tasks to queue). They never do I/O, so they are unit-tested with plain
+objects. An instance is TERMINATED once every task is terminal, successful when every task is SUCCESS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
+from taskstreamd.domain.model import ACTIVE, QUEUED, Cancellation, Instance, Task, TaskFailure
+from taskstreamd.errors import FailedPrecondition
+
+SERVER_PRINCIPAL = "taskstream"
+
+
+@dataclass(frozen=True)
+class SendCancel:
+    worker: str
+    assignment_id: str
+    cancellation: Cancellation
+    grace_period: float
+
+
+@dataclass(frozen=True)
+class SendSuspend:
+    worker: str
+    assignment_id: str
+
+
+@dataclass(frozen=True)
+class SendResume:
+    worker: str
+    assignment_id: str
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    instance_id: str
+    task_id: int
+
+
+Effect = SendCancel | SendSuspend | SendResume | Enqueue
+
+
+def assign(task: Task, worker: str) -> None:
+    """A queued task goes to a worker; each attempt gets its own assignment id."""
+    if task.status not in QUEUED:
+        raise ValueError(f"task {task.name} cannot be assigned from {task.status.name}")
+    task.attempts += 1
+    task.status = TaskStatus.ASSIGNED
+    task.worker = worker
+    task.assignment_id = f"{task.id}-{task.attempts}"
+    task.started = False
+
+
+def start(instance: Instance, task: Task, now: datetime) -> None:
+    """The worker began running the task (a suspended or cancelling task keeps its status)."""
+    if task.is_terminal or task.started:
+        return
+    task.started = True
+    task.start_time = now
+    if instance.start_time is None:
+        instance.start_time = now
+    if task.status == TaskStatus.ASSIGNED:
+        task.status = TaskStatus.RUNNING
+
+
+def finish(
+    instance: Instance, task: Task, outcome: TaskStatus, error: TaskFailure | None, now: datetime
+) -> list[Effect]:
+    """The worker reports the task ended with ``outcome``."""
+    if task.is_terminal:
+        return []
+    if not outcome.is_terminal:
+        raise ValueError(f"{outcome.name} is not a terminal status")
+    if task.status == TaskStatus.CANCELLING:
+        outcome = TaskStatus.CANCELLED  # whatever happened in the grace period, a stop was asked for
+    elif outcome == TaskStatus.TIMED_OUT and task.cancellation is None:
+        task.cancellation = Cancellation(
+            CancellationReason.TIMEOUT, _timeout_message(task), SERVER_PRINCIPAL, now
+        )
+    _end(task, outcome, now)
+    task.error = error if outcome != TaskStatus.SUCCESS else None
+    effects: list[Effect] = []
+    if outcome in (TaskStatus.FAILED, TaskStatus.ENVIRONMENT_ERROR, TaskStatus.TIMED_OUT) and (
+        instance.options.cancel_on_task_failure
+    ):
+        consequence = Cancellation(
+            CancellationReason.CONSEQUENTIAL,
+            f"task {task.name} ended {outcome.name}",
+            SERVER_PRINCIPAL,
+            now,
+        )
+        for other in instance.tasks:
+            if other is not task:
+                effects += cancel_task(other, consequence, grace_period=0.0, now=now)
+    refresh(instance, now)
+    return effects
+
+
+def cancel_task(task: Task, cancellation: Cancellation, grace_period: float, now: datetime) -> list[Effect]:
+    """Ends a task that has not started at once; asks the worker to stop one that holds a slot."""
+    if task.is_terminal or task.status == TaskStatus.CANCELLING:
+        return []
+    task.cancellation = cancellation
+    if task.worker and (task.status in ACTIVE or task.status == TaskStatus.SUSPENDED):
+        task.status = TaskStatus.CANCELLING
+        task.grace_period = grace_period
+        return [SendCancel(task.worker, task.assignment_id, cancellation, grace_period)]
+    _end(task, TaskStatus.CANCELLED, now)
+    return []
+
+
+def stop(instance: Instance, cancellation: Cancellation, grace_period: float, now: datetime) -> list[Effect]:
+    if instance.status == InstanceStatus.TERMINATED:
+        raise FailedPrecondition(
+            "INSTANCE_TERMINATED", f"instance {instance.id} is already terminated and cannot be stopped"
+        )
+    effects: list[Effect] = []
+    for task in instance.tasks:
+        effects += cancel_task(task, cancellation, grace_period, now)
+    refresh(instance, now)
+    return effects
+
+
+def suspend(instance: Instance) -> list[Effect]:
+    """Holds queued tasks and pauses running ones."""
+    if instance.status != InstanceStatus.RUNNING:
+        raise FailedPrecondition(
+            "INSTANCE_NOT_RUNNING",
+            f"instance {instance.id} is {instance.status.value}; only a running one suspends",
+        )
+    instance.status = InstanceStatus.SUSPENDED
+    effects: list[Effect] = []
+    for task in instance.tasks:
+        if task.status in QUEUED:
+            task.status = TaskStatus.SUSPENDED
+        elif task.status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING):
+            task.status = TaskStatus.SUSPENDED
+            effects.append(SendSuspend(task.worker, task.assignment_id))
+    return effects
+
+
+def resume(instance: Instance) -> list[Effect]:
+    if instance.status != InstanceStatus.SUSPENDED:
+        raise FailedPrecondition(
+            "INSTANCE_NOT_SUSPENDED",
+            f"instance {instance.id} is {instance.status.value}; only a suspended one resumes",
+        )
+    instance.status = InstanceStatus.RUNNING
+    effects: list[Effect] = []
+    for task in instance.tasks:
+        if task.status != TaskStatus.SUSPENDED:
+            continue
+        if task.worker:
+            task.status = TaskStatus.RUNNING if task.started else TaskStatus.ASSIGNED
+            effects.append(SendResume(task.worker, task.assignment_id))
+        else:
+            task.status = TaskStatus.INTERRUPTED if task.interruptions else TaskStatus.WAITING
+            effects.append(Enqueue(instance.id, task.id))
+    return effects
+
+
+def worker_lost(instance: Instance, task: Task, now: datetime) -> list[Effect]:
+    """The task's worker went away: retry it (INTERRUPTED) or, past the retry limit, fail it."""
+    holds_slot = task.status in ACTIVE or (task.status == TaskStatus.SUSPENDED and task.worker)
+    if task.is_terminal or not holds_slot:
+        return []
+    if task.status == TaskStatus.CANCELLING:
+        _end(task, TaskStatus.CANCELLED, now)
+        refresh(instance, now)
+        return []
+    task.interruptions += 1
+    task.worker = ""
+    task.started = False
+    limit = instance.options.max_interrupted_retries
+    if task.interruptions > limit:
+        _end(task, TaskStatus.FAILED, now)
+        task.error = TaskFailure(
+            "taskstream.WorkerLost",
+            f"the task lost its worker {task.interruptions} times (max_interrupted_retries={limit})",
+        )
+        refresh(instance, now)
+        return []
+    if instance.status == InstanceStatus.SUSPENDED:
+        task.status = TaskStatus.SUSPENDED
+        return []
+    task.status = TaskStatus.INTERRUPTED
+    return [Enqueue(instance.id, task.id)]
+
+
+def refresh(instance: Instance, now: datetime) -> None:
+    """TERMINATED once every task is terminal."""
+    if instance.status == InstanceStatus.TERMINATED:
+        return
+    if all(t.is_terminal for t in instance.tasks):
+        instance.status = InstanceStatus.TERMINATED
+        instance.end_time = now
+        instance.successful = all(t.status == TaskStatus.SUCCESS for t in instance.tasks)
+
+
+def _end(task: Task, status: TaskStatus, now: datetime) -> None:
+    task.status = status
+    task.end_time = now
+
+
+def _timeout_message(task: Task) -> str:
+    return f"task {task.name} exceeded its timeout of {task.timeout:g}s" if task.timeout else "task timed out"

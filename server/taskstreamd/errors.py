@@ -1,0 +1,60 @@
+"""Domain errors: raised anywhere below the servicers, mapped to gRPC statuses in one interceptor.
+
+ServiceError
+ ├── InvalidArgument      INVALID_ARGUMENT + BadRequest field violations
+ ├── NotFound             NOT_FOUND + ResourceInfo
+ ├── FailedPrecondition   FAILED_PRECONDITION + ErrorInfo(reason)
+ ├── PermissionDenied     PERMISSION_DENIED + ErrorInfo(reason)
+ └── Unavailable          UNAVAILABLE (retry later)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ServiceError(Exception):
+    """Root of the errors a caller sees as a deliberate gRPC status."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class InvalidArgument(ServiceError):
+    def __init__(self, violations: list[FieldViolation]) -> None:
+        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
+        self.violations = violations
+
+    @classmethod
+    def one(cls, field: str, description: str) -> InvalidArgument:
+        return cls([FieldViolation(field, description)])
+
+
+class NotFound(ServiceError):
+    def __init__(self, resource_type: str, resource_name: str) -> None:
+        super().__init__(f"{resource_type} {resource_name!r} not found")
+        self.resource_type = resource_type
+        self.resource_name = resource_name
+
+
+class FailedPrecondition(ServiceError):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class PermissionDenied(ServiceError):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Unavailable(ServiceError):
+    pass

@@ -1,0 +1,47 @@
+"""Instance ids and resource names: ``projects/{project}/instances/{id}``."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from datetime import UTC, datetime
+
+from taskstreamd.errors import InvalidArgument
+
+_ALPHABET = string.ascii_lowercase + string.digits
+_PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}")
+_ID = re.compile(r"[0-9]{17}[a-z0-9]{8}")
+
+
+def new_instance_id(now: datetime) -> str:
+    """A time-ordered id: UTC time to the millisecond, then 8 random characters."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
+    return stamp + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def instance_name(project: str, instance_id: str) -> str:
+    return f"projects/{project}/instances/{instance_id}"
+
+
+def parse_project(parent: str, field: str = "parent") -> str:
+    prefix, _, project = parent.partition("/")
+    if prefix != "projects" or not _PROJECT.fullmatch(project):
+        raise InvalidArgument.one(field, f"must look like 'projects/{{project}}', got {parent!r}")
+    return project
+
+
+def parse_instance_name(name: str, field: str = "name") -> tuple[str, str]:
+    """(project, id) of an instance name; INVALID_ARGUMENT when it is not one."""
+    parts = name.split("/")
+    if (
+        len(parts) != 4
+        or parts[0] != "projects"
+        or parts[2] != "instances"
+        or not _PROJECT.fullmatch(parts[1])
+        or not _ID.fullmatch(parts[3])
+    ):
+        raise InvalidArgument.one(
+            field, f"must look like 'projects/{{project}}/instances/{{id}}', got {name!r}"
+        )
+    return parts[1], parts[3]

@@ -1,0 +1,124 @@
+"""SQLAlchemy 2.0 models. They never leave the store package; the rest of the server sees domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class InstanceRow(Base):
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project: Mapped[str] = mapped_column(String(128))
+    owner: Mapped[str] = mapped_column(String(256))
+    priority: Mapped[int] = mapped_column(Integer)
+    status: Mapped[int] = mapped_column(Integer)
+    successful: Mapped[bool] = mapped_column(Boolean, default=False)
+    create_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    start_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    parent_instance: Mapped[str] = mapped_column(String(256), default="")
+    request_id: Mapped[str | None] = mapped_column(String(256))
+    cancel_on_task_failure: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_interrupted_retries: Mapped[int] = mapped_column(Integer, default=3)
+    task_timeout: Mapped[float | None] = mapped_column(Float)
+    labels_json: Mapped[str] = mapped_column(Text, default="{}")
+
+    __table_args__ = (
+        UniqueConstraint("project", "request_id", name="uq_instances_project_request_id"),
+        Index("ix_instances_project_id", "project", "id"),
+        Index("ix_instances_project_status_id", "project", "status", "id"),
+        Index("ix_instances_project_owner_id", "project", "owner", "id"),
+    )
+
+
+class InstanceLabelRow(Base):
+    __tablename__ = "instance_labels"
+
+    instance_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    value: Mapped[str] = mapped_column(String(1024))
+
+    __table_args__ = (Index("ix_instance_labels_key_value", "key", "value", "instance_id"),)
+
+
+class TaskRow(Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(32), ForeignKey("instances.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(256))
+    type: Mapped[str] = mapped_column(String(256))
+    parameters_json: Mapped[str] = mapped_column(Text, default="")
+    python_object: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    python_environment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    timeout: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    interruptions: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str] = mapped_column(String(256), default="")
+    assignment_id: Mapped[str] = mapped_column(String(64), default="")
+    started: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    grace_period: Mapped[float] = mapped_column(Float, default=0.0)
+    progress: Mapped[bytes | None] = mapped_column(LargeBinary)  # a serialized taskstream.v1.Progress
+    result: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # a serialized Result
+    error_type: Mapped[str | None] = mapped_column(String(512))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_traceback: Mapped[str | None] = mapped_column(Text)
+    error_pickle: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    cancel_reason: Mapped[int | None] = mapped_column(Integer)
+    cancel_message: Mapped[str | None] = mapped_column(Text)
+    cancel_by: Mapped[str | None] = mapped_column(String(256))
+    cancel_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stdout_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    stderr_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("instance_id", "name", name="uq_tasks_instance_name"),
+        Index("ix_tasks_instance_index", "instance_id", "index"),
+        Index("ix_tasks_status", "status"),
+        Index("ix_tasks_worker", "worker"),
+    )
+
+
+class TaskPropertyRow(Base):
+    __tablename__ = "task_properties"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)  # a serialized PropertyValue
+
+
+class TaskOutputRow(Base):
+    """A chunk of a task's stdout (stream 1) or stderr (2) at a byte offset; gaps are cut output."""
+
+    __tablename__ = "task_output"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    stream: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,531 @@
+"""The repository: loads and saves domain objects, and records what workers report.
+
+Every write goes through ``Store.transaction()``. SQLite has one writer at a time, so writes are serialized
+by an asyncio lock instead of retried on "database is locked"; reads run concurrently (WAL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, and_, delete, func, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import undefer
+
+from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
+from taskstreamd.domain.model import (
+    ACTIVE,
+    QUEUED,
+    Cancellation,
+    Instance,
+    InstanceOptions,
+    Task,
+    TaskFailure,
+)
+from taskstreamd.errors import InvalidArgument
+from taskstreamd.store.engine import create_engine, is_sqlite
+from taskstreamd.store.models import InstanceLabelRow, InstanceRow, TaskOutputRow, TaskPropertyRow, TaskRow
+
+STDOUT, STDERR = 1, 2
+CUT_MARKER = b"\n[... taskstream cut %d bytes of output ...]\n"
+
+
+@dataclass(frozen=True)
+class NewTask:
+    name: str
+    type: str
+    parameters_json: str
+    python_object: bytes
+    python_environment: bytes
+    timeout: float | None
+
+
+@dataclass(frozen=True)
+class QueuedTask:
+    """What the scheduler needs to order and route a queued task."""
+
+    priority: int
+    instance_id: str
+    index: int
+    task_id: int
+    type: str
+
+
+@dataclass(frozen=True)
+class Payload:
+    instance_id: str
+    project: str
+    task_name: str
+    type: str
+    parameters_json: str
+    python_object: bytes
+    python_environment: bytes
+    timeout: float | None
+
+
+@dataclass(frozen=True)
+class Output:
+    data: bytes
+    total_bytes: int
+    cut_bytes: int
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    task: Task
+    result: bytes | None
+    stdout: Output
+    stderr: Output
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    project: str
+    statuses: Sequence[InstanceStatus] = ()
+    owner: str = ""
+    create_time_start: datetime | None = None
+    create_time_end: datetime | None = None
+    labels: dict[str, str] | None = None
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_engine(url)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if is_sqlite(url) else None
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        if self._write_lock is None:
+            async with self._sessions.begin() as session:
+                yield Transaction(session)
+            return
+        async with self._write_lock, self._sessions.begin() as session:
+            yield Transaction(session)
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            yield session
+
+    # -- reads -----------------------------------------------------------------------------------------
+
+    async def get_instance(self, instance_id: str) -> Instance | None:
+        async with self._read() as session:
+            return await _load_instance(session, instance_id, with_properties=True)
+
+    async def find_by_request_id(self, project: str, request_id: str) -> Instance | None:
+        async with self._read() as session:
+            found = await session.scalar(
+                select(InstanceRow.id).where(
+                    InstanceRow.project == project, InstanceRow.request_id == request_id
+                )
+            )
+            return None if found is None else await _load_instance(session, found, with_properties=True)
+
+    async def list_instances(
+        self, where: ListFilter, page_size: int, after_id: str | None
+    ) -> tuple[list[Instance], bool]:
+        """A page of instances newest first, and whether more follow."""
+        query: Select[InstanceRow] = select(InstanceRow).where(InstanceRow.project == where.project)
+        if where.statuses:
+            query = query.where(InstanceRow.status.in_([int(_STATUS_CODE[s]) for s in where.statuses]))
+        if where.owner:
+            query = query.where(InstanceRow.owner == where.owner)
+        if where.create_time_start is not None:
+            query = query.where(InstanceRow.create_time >= where.create_time_start)
+        if where.create_time_end is not None:
+            query = query.where(InstanceRow.create_time < where.create_time_end)
+        for key, value in (where.labels or {}).items():
+            label = select(InstanceLabelRow.instance_id).where(
+                InstanceLabelRow.instance_id == InstanceRow.id,
+                InstanceLabelRow.key == key,
+                InstanceLabelRow.value == value,
+            )
+            query = query.where(label.exists())
+        if after_id is not None:
+            query = query.where(InstanceRow.id < after_id)
+        query = query.order_by(InstanceRow.id.desc()).limit(page_size + 1)
+        async with self._read() as session:
+            rows = list((await session.scalars(query)).all())
+            instances = [_instance_from_row(row) for row in rows[:page_size]]
+            tasks = await _tasks_of(session, [i.id for i in instances], with_properties=False)
+        for instance in instances:
+            instance.tasks = tasks.get(instance.id, [])
+        return instances, len(rows) > page_size
+
+    async def queued_tasks(self) -> list[QueuedTask]:
+        """Queued tasks of running instances, for rebuilding the scheduler's queue."""
+        query = (
+            select(InstanceRow.priority, TaskRow.instance_id, TaskRow.index, TaskRow.id, TaskRow.type)
+            .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
+            .where(
+                TaskRow.status.in_([int(s) for s in QUEUED]),
+                InstanceRow.status == _STATUS_CODE[InstanceStatus.RUNNING],
+            )
+        )
+        async with self._read() as session:
+            return [QueuedTask(*row) for row in (await session.execute(query)).all()]
+
+    async def queued_task(self, task_id: int) -> QueuedTask | None:
+        query = (
+            select(InstanceRow.priority, TaskRow.instance_id, TaskRow.index, TaskRow.id, TaskRow.type)
+            .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
+            .where(TaskRow.id == task_id)
+        )
+        async with self._read() as session:
+            row = (await session.execute(query)).first()
+            return None if row is None else QueuedTask(*row)
+
+    async def payload(self, task_id: int) -> Payload:
+        async with self._read() as session:
+            row = await session.get_one(
+                TaskRow,
+                task_id,
+                options=[undefer(TaskRow.python_object), undefer(TaskRow.python_environment)],
+            )
+            project = await session.scalar(
+                select(InstanceRow.project).where(InstanceRow.id == row.instance_id)
+            )
+            return Payload(
+                instance_id=row.instance_id,
+                project=project or "",
+                task_name=row.name,
+                type=row.type,
+                parameters_json=row.parameters_json,
+                python_object=row.python_object or b"",
+                python_environment=row.python_environment or b"",
+                timeout=row.timeout,
+            )
+
+    async def task_outcome(self, instance_id: str, task_name: str) -> TaskOutcome | None:
+        async with self._read() as session:
+            row = await session.scalar(
+                select(TaskRow)
+                .where(TaskRow.instance_id == instance_id, TaskRow.name == task_name)
+                .options(undefer(TaskRow.result), undefer(TaskRow.error_pickle))
+            )
+            if row is None:
+                return None
+            task = _task_from_row(row, (await _properties_of(session, [row.id])).get(row.id, {}))
+            stdout = await _read_output(session, row.id, STDOUT, row.stdout_bytes)
+            stderr = await _read_output(session, row.id, STDERR, row.stderr_bytes)
+            return TaskOutcome(task, row.result, stdout, stderr)
+
+    async def active_task_ids(self, worker: str | None = None) -> list[tuple[str, int]]:
+        """(instance id, task id) of tasks that hold a worker slot, of one worker or of all."""
+        holds_slot = TaskRow.status.in_([int(s) for s in ACTIVE]) | and_(
+            TaskRow.status == int(TaskStatus.SUSPENDED), TaskRow.worker != ""
+        )
+        query = select(TaskRow.instance_id, TaskRow.id).where(holds_slot)
+        if worker is not None:
+            query = query.where(TaskRow.worker == worker)
+        async with self._read() as session:
+            return [(row[0], row[1]) for row in (await session.execute(query)).all()]
+
+    async def count_by_status(self) -> dict[str, int]:
+        async with self._read() as session:
+            rows = (
+                await session.execute(select(InstanceRow.status, func.count()).group_by(InstanceRow.status))
+            ).all()
+        return {_STATUS_FROM_CODE[code].value: count for code, count in rows}
+
+
+class Transaction:
+    """One write transaction; domain objects loaded here are saved back with ``save``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
+        """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
+        s = self.session
+        s.add(
+            InstanceRow(
+                id=instance.id,
+                project=instance.project,
+                owner=instance.owner,
+                priority=instance.priority,
+                status=_STATUS_CODE[instance.status],
+                successful=False,
+                create_time=instance.create_time,
+                parent_instance=instance.parent_instance,
+                request_id=instance.request_id or None,
+                cancel_on_task_failure=instance.options.cancel_on_task_failure,
+                max_interrupted_retries=instance.options.max_interrupted_retries,
+                task_timeout=instance.options.task_timeout,
+                labels_json=json.dumps(instance.labels, sort_keys=True),
+            )
+        )
+        s.add_all(
+            InstanceLabelRow(instance_id=instance.id, key=k, value=v) for k, v in instance.labels.items()
+        )
+        await s.flush()
+        rows = [
+            TaskRow(
+                instance_id=instance.id,
+                index=i,
+                name=spec.name,
+                type=spec.type,
+                parameters_json=spec.parameters_json,
+                python_object=spec.python_object or None,
+                python_environment=spec.python_environment or None,
+                timeout=spec.timeout,
+                status=int(TaskStatus.WAITING),
+                attempts=0,
+                interruptions=0,
+                worker="",
+                assignment_id="",
+                started=False,
+                grace_period=0.0,
+                stdout_bytes=0,
+                stderr_bytes=0,
+            )
+            for i, spec in enumerate(tasks)
+        ]
+        s.add_all(rows)
+        try:
+            await s.flush()
+        except IntegrityError as exc:  # only the request_id constraint can clash here
+            raise DuplicateRequest() from exc
+        instance.tasks = [_task_from_row(row, {}) for row in rows]
+
+    async def load(self, instance_id: str) -> Instance | None:
+        return await _load_instance(self.session, instance_id, with_properties=False)
+
+    async def save(self, instance: Instance) -> None:
+        """Writes back the instance's and its tasks' state-machine fields."""
+        row = await self.session.get_one(InstanceRow, instance.id)
+        row.status = _STATUS_CODE[instance.status]
+        row.successful = instance.successful
+        row.start_time = instance.start_time
+        row.end_time = instance.end_time
+        task_rows = {
+            r.id: r
+            for r in await self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id))
+        }
+        for task in instance.tasks:
+            _task_to_row(task, task_rows[task.id])
+
+    async def set_result(
+        self, task_id: int, result: bytes | None, stdout_bytes: int, stderr_bytes: int
+    ) -> None:
+        await self.session.execute(
+            update(TaskRow)
+            .where(TaskRow.id == task_id)
+            .values(result=result, stdout_bytes=stdout_bytes, stderr_bytes=stderr_bytes)
+        )
+
+    async def set_progress(self, task_id: int, assignment_id: str, progress: bytes) -> bool:
+        done = await self.session.execute(
+            update(TaskRow)
+            .where(TaskRow.id == task_id, TaskRow.assignment_id == assignment_id)
+            .values(progress=progress)
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    async def set_property(self, task_id: int, key: str, value: bytes) -> None:
+        existing = await self.session.get(TaskPropertyRow, (task_id, key))
+        if existing is None:
+            self.session.add(TaskPropertyRow(task_id=task_id, key=key, value=value))
+        else:
+            existing.value = value
+
+    async def add_output(self, task_id: int, stream: int, offset: int, data: bytes) -> None:
+        await self.session.execute(
+            delete(TaskOutputRow).where(
+                TaskOutputRow.task_id == task_id,
+                TaskOutputRow.stream == stream,
+                TaskOutputRow.offset == offset,
+            )
+        )
+        self.session.add(TaskOutputRow(task_id=task_id, stream=stream, offset=offset, data=data))
+
+    async def clear_attempt_output(self, task_id: int) -> None:
+        """A retried task starts its output afresh."""
+        await self.session.execute(delete(TaskOutputRow).where(TaskOutputRow.task_id == task_id))
+
+
+class DuplicateRequest(Exception):
+    """Another call with the same request_id created the instance first."""
+
+
+def encode_page_token(last_id: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode()
+
+
+def decode_page_token(token: str) -> str:
+    try:
+        after = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidArgument.one("page_token", "is not a token this server handed out") from exc
+    if not isinstance(after, str):
+        raise InvalidArgument.one("page_token", "is not a token this server handed out")
+    return after
+
+
+# -- row <-> domain -------------------------------------------------------------------------------------
+
+_STATUS_CODE = {InstanceStatus.RUNNING: 1, InstanceStatus.SUSPENDED: 2, InstanceStatus.TERMINATED: 3}
+_STATUS_FROM_CODE = {v: k for k, v in _STATUS_CODE.items()}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+async def _load_instance(
+    session: AsyncSession, instance_id: str, *, with_properties: bool
+) -> Instance | None:
+    row = await session.get(InstanceRow, instance_id)
+    if row is None:
+        return None
+    instance = _instance_from_row(row)
+    instance.tasks = (await _tasks_of(session, [instance_id], with_properties=with_properties)).get(
+        instance_id, []
+    )
+    return instance
+
+
+async def _tasks_of(
+    session: AsyncSession, instance_ids: list[str], *, with_properties: bool
+) -> dict[str, list[Task]]:
+    if not instance_ids:
+        return {}
+    rows = list(
+        await session.scalars(
+            select(TaskRow)
+            .where(TaskRow.instance_id.in_(instance_ids))
+            .order_by(TaskRow.instance_id, TaskRow.index)
+        )
+    )
+    properties = await _properties_of(session, [r.id for r in rows]) if with_properties else {}
+    tasks: dict[str, list[Task]] = {}
+    for r in rows:
+        tasks.setdefault(r.instance_id, []).append(_task_from_row(r, properties.get(r.id, {})))
+    return tasks
+
+
+async def _properties_of(session: AsyncSession, task_ids: list[int]) -> dict[int, dict[str, bytes]]:
+    result: dict[int, dict[str, bytes]] = {}
+    for chunk_start in range(0, len(task_ids), 500):
+        chunk = task_ids[chunk_start : chunk_start + 500]
+        for p in await session.scalars(select(TaskPropertyRow).where(TaskPropertyRow.task_id.in_(chunk))):
+            result.setdefault(p.task_id, {})[p.key] = p.value
+    return result
+
+
+def _instance_from_row(row: InstanceRow) -> Instance:
+    return Instance(
+        id=row.id,
+        project=row.project,
+        owner=row.owner,
+        priority=row.priority,
+        create_time=_utc(row.create_time) or datetime.now(UTC),
+        status=_STATUS_FROM_CODE[row.status],
+        labels=json.loads(row.labels_json),
+        options=InstanceOptions(
+            cancel_on_task_failure=row.cancel_on_task_failure,
+            max_interrupted_retries=row.max_interrupted_retries,
+            task_timeout=row.task_timeout,
+        ),
+        start_time=_utc(row.start_time),
+        end_time=_utc(row.end_time),
+        parent_instance=row.parent_instance,
+        request_id=row.request_id or "",
+        successful=row.successful,
+    )
+
+
+def _task_from_row(row: TaskRow, properties: dict[str, bytes]) -> Task:
+    error = None
+    if row.error_type is not None:
+        pickled = b"" if "error_pickle" in inspect(row).unloaded else (row.error_pickle or b"")
+        error = TaskFailure(row.error_type, row.error_message or "", row.error_traceback or "", pickled)
+    cancellation = None
+    if row.cancel_reason is not None:
+        cancellation = Cancellation(
+            CancellationReason(row.cancel_reason),
+            row.cancel_message or "",
+            row.cancel_by or "",
+            _utc(row.cancel_time) or datetime.now(UTC),
+        )
+    return Task(
+        id=row.id,
+        index=row.index,
+        name=row.name,
+        type=row.type,
+        status=TaskStatus(row.status),
+        parameters_json=row.parameters_json,
+        timeout=row.timeout,
+        attempts=row.attempts,
+        interruptions=row.interruptions,
+        worker=row.worker,
+        assignment_id=row.assignment_id,
+        started=row.started,
+        start_time=_utc(row.start_time),
+        end_time=_utc(row.end_time),
+        error=error,
+        cancellation=cancellation,
+        grace_period=row.grace_period,
+        progress=row.progress,
+        properties=dict(properties),
+        stdout_bytes=row.stdout_bytes,
+        stderr_bytes=row.stderr_bytes,
+    )
+
+
+def _task_to_row(task: Task, row: TaskRow) -> None:
+    row.status = int(task.status)
+    row.attempts = task.attempts
+    row.interruptions = task.interruptions
+    row.worker = task.worker
+    row.assignment_id = task.assignment_id
+    row.started = task.started
+    row.start_time = task.start_time
+    row.end_time = task.end_time
+    row.grace_period = task.grace_period
+    if task.error is not None:
+        row.error_type = task.error.type
+        row.error_message = task.error.message
+        row.error_traceback = task.error.traceback
+        if task.error.pickled_exception:
+            row.error_pickle = task.error.pickled_exception
+    if task.cancellation is not None:
+        row.cancel_reason = int(task.cancellation.reason)
+        row.cancel_message = task.cancellation.message
+        row.cancel_by = task.cancellation.requested_by
+        row.cancel_time = task.cancellation.request_time
+
+
+async def _read_output(session: AsyncSession, task_id: int, stream: int, total: int) -> Output:
+    """The kept output with a marker line where the middle was cut."""
+    chunks = await session.execute(
+        select(TaskOutputRow.offset, TaskOutputRow.data)
+        .where(TaskOutputRow.task_id == task_id, TaskOutputRow.stream == stream)
+        .order_by(TaskOutputRow.offset)
+    )
+    parts: list[bytes] = []
+    position = cut = 0
+    for offset, data in chunks.all():
+        if offset > position:
+            parts.append(CUT_MARKER % (offset - position))
+            cut += offset - position
+        elif offset < position:
+            data = data[position - offset :]  # overlapping chunk: keep only the new bytes
+        parts.append(data)
+        position = max(position, offset + len(data))
+    total = max(total, position)
+    return Output(b"".join(parts), total, cut)
