@@ -2,7 +2,9 @@
 
 Functions change the Instance/Task dataclasses in place and return the effects the caller must carry out
 after saving (messages to workers, tasks to queue). They never do I/O, so they are unit-tested with plain
-objects. An instance is TERMINATED once every task is terminal, successful when every task is SUCCESS.
+objects. Claiming a queued task for a worker is the one move made in SQL instead (``repository.claim``),
+because it must be atomic across concurrent schedulers. An instance is TERMINATED once every task is
+terminal, and successful when every task is SUCCESS.
 """
 
 from __future__ import annotations
@@ -44,17 +46,6 @@ class Enqueue:
 
 
 Effect = SendCancel | SendSuspend | SendResume | Enqueue
-
-
-def assign(task: Task, worker: str) -> None:
-    """A queued task goes to a worker; each attempt gets its own assignment id."""
-    if task.status not in QUEUED:
-        raise ValueError(f"task {task.name} cannot be assigned from {task.status.name}")
-    task.attempts += 1
-    task.status = TaskStatus.ASSIGNED
-    task.worker = worker
-    task.assignment_id = f"{task.id}-{task.attempts}"
-    task.started = False
 
 
 def start(instance: Instance, task: Task, now: datetime) -> None:

@@ -529,3 +529,43 @@ async def _read_output(session: AsyncSession, task_id: int, stream: int, total: 
         position = max(position, offset + len(data))
     total = max(total, position)
     return Output(b"".join(parts), total, cut)
+
+
+async def claim(tx: Transaction, task_id: int, worker: str) -> str | None:
+    """Moves a queued task of a running instance to ASSIGNED on ``worker``; its assignment id, or None."""
+    running = select(InstanceRow.id).where(
+        InstanceRow.id == TaskRow.instance_id, InstanceRow.status == _STATUS_CODE[InstanceStatus.RUNNING]
+    )
+    row = (
+        await tx.session.execute(
+            update(TaskRow)
+            .where(TaskRow.id == task_id, TaskRow.status.in_([int(s) for s in QUEUED]), running.exists())
+            .values(
+                status=int(TaskStatus.ASSIGNED),
+                attempts=TaskRow.attempts + 1,
+                worker=worker,
+                started=False,
+            )
+            .returning(TaskRow.attempts)
+        )
+    ).first()
+    if row is None:
+        return None
+    assignment_id = f"{task_id}-{row[0]}"
+    await tx.session.execute(update(TaskRow).where(TaskRow.id == task_id).values(assignment_id=assignment_id))
+    if row[0] > 1:
+        await tx.clear_attempt_output(task_id)
+    return assignment_id
+
+
+async def instance_of_task(tx: Transaction, task_id: int) -> str | None:
+    found: str | None = await tx.session.scalar(select(TaskRow.instance_id).where(TaskRow.id == task_id))
+    return found
+
+
+async def is_current_assignment(tx: Transaction, task_id: int, assignment_id: str) -> bool:
+    """Whether reports for ``assignment_id`` still count: the attempt is current and not finished."""
+    status = await tx.session.scalar(
+        select(TaskRow.status).where(TaskRow.id == task_id, TaskRow.assignment_id == assignment_id)
+    )
+    return status is not None and not TaskStatus(status).is_terminal

@@ -1,0 +1,148 @@
+"""InstanceService: proto requests to InstanceManager calls and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from taskstream._status import CancellationReason, InstanceStatus
+from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
+from taskstream.v1 import instance_service_pb2 as pb
+from taskstreamd import ids
+from taskstreamd.api import convert, requests
+from taskstreamd.errors import InvalidArgument
+from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.store.repository import ListFilter
+
+Context = grpc.aio.ServicerContext[Any, Any]
+OWNER_METADATA = "x-taskstream-user"
+DEFAULT_WAIT = 60.0
+MAX_WAIT = 600.0
+
+
+def caller(context: Context) -> str:
+    """The principal of the call: the client's declared user while authentication is off."""
+    for key, value in context.invocation_metadata() or ():
+        if key == OWNER_METADATA and isinstance(value, str) and value:
+            return value[:256]
+    return "anonymous"
+
+
+class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
+    def __init__(self, manager: InstanceManager) -> None:
+        self.manager = manager
+
+    async def CreateInstance(
+        self, request: pb.CreateInstanceRequest, context: Context
+    ) -> pb.CreateInstanceResponse:
+        instance = await self.manager.create(requests.new_instance(request, caller(context)))
+        return pb.CreateInstanceResponse(instance=convert.instance_proto(instance))
+
+    async def GetInstance(self, request: pb.GetInstanceRequest, context: Context) -> pb.GetInstanceResponse:
+        project, instance_id = ids.parse_instance_name(request.name)
+        return pb.GetInstanceResponse(
+            instance=convert.instance_proto(await self.manager.get(project, instance_id))
+        )
+
+    async def ListInstances(
+        self, request: pb.ListInstancesRequest, context: Context
+    ) -> pb.ListInstancesResponse:
+        project = ids.parse_project(request.parent)
+        if request.page_size < 0:
+            raise InvalidArgument.one("page_size", "must not be negative")
+        page_size = min(request.page_size or 50, 1000)
+        try:
+            statuses = [InstanceStatus.from_proto(s) for s in request.statuses]
+        except KeyError as exc:
+            raise InvalidArgument.one("statuses", "contains an unknown status") from exc
+        where = ListFilter(
+            project=project,
+            statuses=statuses,
+            owner=request.owner,
+            create_time_start=requests.time_or_none(request, "create_time_start"),
+            create_time_end=requests.time_or_none(request, "create_time_end"),
+            labels=dict(request.labels),
+        )
+        instances, token = await self.manager.list(where, page_size, request.page_token)
+        return pb.ListInstancesResponse(
+            instances=[convert.instance_proto(i) for i in instances], next_page_token=token
+        )
+
+    async def StopInstance(
+        self, request: pb.StopInstanceRequest, context: Context
+    ) -> pb.StopInstanceResponse:
+        project, instance_id = ids.parse_instance_name(request.name)
+        try:
+            reason = (
+                CancellationReason.from_proto(request.reason) if request.reason else CancellationReason.DIRECT
+            )
+        except ValueError as exc:
+            raise InvalidArgument.one("reason", f"unknown reason {request.reason}") from exc
+        grace = (
+            requests.seconds(request.grace_period, "grace_period")
+            if request.HasField("grace_period")
+            else None
+        )
+        instance = await self.manager.stop(
+            project,
+            instance_id,
+            reason=reason,
+            message=request.message,
+            requested_by=caller(context),
+            grace_period=grace,
+            request_id=request.request_id,
+        )
+        return pb.StopInstanceResponse(instance=convert.instance_proto(instance))
+
+    async def SuspendInstance(
+        self, request: pb.SuspendInstanceRequest, context: Context
+    ) -> pb.SuspendInstanceResponse:
+        project, instance_id = ids.parse_instance_name(request.name)
+        instance = await self.manager.suspend(project, instance_id)
+        return pb.SuspendInstanceResponse(instance=convert.instance_proto(instance))
+
+    async def ResumeInstance(
+        self, request: pb.ResumeInstanceRequest, context: Context
+    ) -> pb.ResumeInstanceResponse:
+        project, instance_id = ids.parse_instance_name(request.name)
+        instance = await self.manager.resume(project, instance_id)
+        return pb.ResumeInstanceResponse(instance=convert.instance_proto(instance))
+
+    async def WaitInstance(
+        self, request: pb.WaitInstanceRequest, context: Context
+    ) -> pb.WaitInstanceResponse:
+        project, instance_id = ids.parse_instance_name(request.name)
+        timeout = requests.seconds(request.timeout, "timeout") if request.HasField("timeout") else 0.0
+        timeout = min(timeout or DEFAULT_WAIT, MAX_WAIT)
+        remaining = context.time_remaining()
+        if remaining is not None:
+            timeout = max(0.0, min(timeout, remaining - 0.05))  # answer before the caller's deadline
+        instance, terminated = await self.manager.wait(project, instance_id, timeout)
+        return pb.WaitInstanceResponse(instance=convert.instance_proto(instance), terminated=terminated)
+
+    async def GetTaskResult(
+        self, request: pb.GetTaskResultRequest, context: Context
+    ) -> pb.GetTaskResultResponse:
+        project, instance_id = ids.parse_instance_name(request.instance, "instance")
+        outcome = await self.manager.task_outcome(project, instance_id, request.task)
+        instance = await self.manager.get(project, instance_id)
+        response = pb.GetTaskResultResponse(
+            task=convert.outcome_task_proto(outcome, instance),
+            stdout=outcome.stdout.data,
+            stderr=outcome.stderr.data,
+        )
+        if outcome.result:
+            response.result.ParseFromString(outcome.result)
+        return response
+
+    async def ListTaskTypes(
+        self, request: pb.ListTaskTypesRequest, context: Context
+    ) -> pb.ListTaskTypesResponse:
+        types = self.manager.task_types()
+        return pb.ListTaskTypesResponse(
+            task_types=[
+                instance_pb2.TaskType(name=name, description=description, worker_count=count)
+                for name, (description, count) in sorted(types.items())
+            ]
+        )

@@ -1,0 +1,133 @@
+"""Maps domain errors to gRPC statuses with google.rpc details, and hides unexpected errors.
+
+A ServiceError becomes its status code with BadRequest / ResourceInfo / ErrorInfo details; anything else
+becomes INTERNAL with an incident id that is also logged with the traceback, so no traceback reaches a caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+
+from taskstreamd.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    Unavailable,
+)
+
+log = logging.getLogger(__name__)
+DOMAIN = "taskstream.dev"
+
+
+def status_of(error: ServiceError) -> tuple[grpc.StatusCode, status_pb2.Status]:
+    detail: Any
+    if isinstance(error, InvalidArgument):
+        code = grpc.StatusCode.INVALID_ARGUMENT
+        detail = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                for v in error.violations
+            ]
+        )
+    elif isinstance(error, NotFound):
+        code = grpc.StatusCode.NOT_FOUND
+        detail = error_details_pb2.ResourceInfo(
+            resource_type=error.resource_type, resource_name=error.resource_name, description=error.message
+        )
+    elif isinstance(error, FailedPrecondition | PermissionDenied):
+        code = (
+            grpc.StatusCode.FAILED_PRECONDITION
+            if isinstance(error, FailedPrecondition)
+            else grpc.StatusCode.PERMISSION_DENIED
+        )
+        detail = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN)
+    elif isinstance(error, Unavailable):
+        code, detail = grpc.StatusCode.UNAVAILABLE, None
+    else:
+        code, detail = grpc.StatusCode.INTERNAL, None
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message)
+    if detail is not None:
+        packed = any_pb2.Any()
+        packed.Pack(detail)
+        status.details.append(packed)
+    return code, status
+
+
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> None:
+    if isinstance(exc, ServiceError):
+        code, status = status_of(exc)
+        await context.abort(
+            code, status.message, trailing_metadata=(("grpc-status-details-bin", status.SerializeToString()),)
+        )
+    incident = uuid.uuid4().hex[:12]
+    log.error("internal error, incident %s", incident, exc_info=exc)
+    await context.abort(grpc.StatusCode.INTERNAL, f"internal server error (incident {incident})")
+
+
+def _is_abort(exc: BaseException) -> bool:
+    # context.abort raises this to end the call; it must pass through untouched.
+    return isinstance(exc, grpc.aio.AbortError) or type(exc).__name__ == "AbortError"
+
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                _wrap_unary(handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_stream is not None:
+            return grpc.stream_stream_rpc_method_handler(
+                _wrap_stream(handler.stream_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+def _wrap_unary(behavior: Any) -> Any:
+    async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        try:
+            return await behavior(request, context)
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            await _abort(context, exc)
+
+    return wrapped
+
+
+def _wrap_stream(behavior: Any) -> Any:
+    async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+        try:
+            async for response in behavior(request, context):
+                yield response
+        except Exception as exc:
+            if _is_abort(exc):
+                raise
+            await _abort(context, exc)
+
+    return wrapped

@@ -1,0 +1,172 @@
+"""Validation of incoming requests: each bad field becomes a BadRequest field violation."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from google.protobuf import duration_pb2, timestamp_pb2
+
+from taskstream.v1 import instance_service_pb2 as pb
+from taskstreamd import ids
+from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions
+from taskstreamd.errors import FieldViolation, InvalidArgument
+from taskstreamd.scheduler.service import NewInstance
+from taskstreamd.store.repository import NewTask
+
+MAX_TASKS = 100_000
+MAX_PARAMETERS_BYTES = 1024 * 1024
+MAX_NAME = 256
+DEFAULT_SQL_NAME = "AnonymousSQLTask"
+_LABEL_KEY = re.compile(r"[A-Za-z0-9_.\-/]{1,128}")
+_TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,255}")
+T = TypeVar("T")
+
+
+def new_instance(request: pb.CreateInstanceRequest, owner: str) -> NewInstance:
+    problems: list[FieldViolation] = []
+    project = _catch(problems, lambda: ids.parse_project(request.parent))
+    if not request.tasks:
+        problems.append(FieldViolation("tasks", "an instance needs at least one task"))
+    if len(request.tasks) > MAX_TASKS:
+        problems.append(FieldViolation("tasks", f"at most {MAX_TASKS} tasks per instance"))
+    priority = request.priority if request.HasField("priority") else 9
+    if not 0 <= priority <= 9:
+        problems.append(FieldViolation("priority", f"must be 0 to 9 (smaller runs first), got {priority}"))
+    for key, value in request.labels.items():
+        if not _LABEL_KEY.fullmatch(key):
+            problems.append(FieldViolation(f"labels[{key!r}]", "keys are 1-128 of A-Z a-z 0-9 _ . - /"))
+        if len(value) > 1024:
+            problems.append(FieldViolation(f"labels[{key!r}]", "values are at most 1024 characters"))
+    if len(request.request_id) > 256:
+        problems.append(FieldViolation("request_id", "at most 256 characters"))
+    if request.parent_instance:
+        _catch(problems, lambda: ids.parse_instance_name(request.parent_instance, "parent_instance"))
+    options = _options(request, problems)
+    tasks = _tasks(request, options, problems)
+    if problems:
+        raise InvalidArgument(problems)
+    assert project is not None
+    return NewInstance(
+        project=project,
+        owner=owner,
+        tasks=tasks,
+        priority=priority,
+        labels=dict(request.labels),
+        options=options,
+        request_id=request.request_id,
+        parent_instance=request.parent_instance,
+    )
+
+
+def seconds(value: duration_pb2.Duration, field: str, *, allow_zero: bool = True) -> float:
+    total = value.seconds + value.nanos / 1e9
+    if total < 0 or (total == 0 and not allow_zero):
+        raise InvalidArgument.one(field, "must be a positive duration")
+    return total
+
+
+def time_or_none(request: pb.ListInstancesRequest, field: str) -> datetime | None:
+    if not request.HasField(field):
+        return None
+    stamp: timestamp_pb2.Timestamp = getattr(request, field)
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def _options(request: pb.CreateInstanceRequest, problems: list[FieldViolation]) -> InstanceOptions:
+    o = request.options
+    retries = o.max_interrupted_retries if o.HasField("max_interrupted_retries") else 3
+    if not 0 <= retries <= 100:
+        problems.append(FieldViolation("options.max_interrupted_retries", "must be 0 to 100"))
+    timeout = (
+        _catch(problems, lambda: seconds(o.task_timeout, "options.task_timeout"))
+        if o.HasField("task_timeout")
+        else None
+    )
+    return InstanceOptions(
+        cancel_on_task_failure=o.cancel_on_task_failure,
+        max_interrupted_retries=retries,
+        task_timeout=timeout or None,
+    )
+
+
+def _tasks(
+    request: pb.CreateInstanceRequest, options: InstanceOptions, problems: list[FieldViolation]
+) -> list[NewTask]:
+    tasks: list[NewTask] = []
+    names: set[str] = set()
+    for i, spec in enumerate(request.tasks):
+        where = f"tasks[{i}]"
+        if bool(spec.type) == bool(spec.python_object):
+            problems.append(FieldViolation(where, "set exactly one of type and python_object"))
+            continue
+        if spec.type and not _TYPE.fullmatch(spec.type):
+            problems.append(FieldViolation(f"{where}.type", f"{spec.type!r} is not a task type name"))
+        if spec.python_environment and not spec.python_object:
+            problems.append(
+                FieldViolation(f"{where}.python_environment", "only python_object tasks have one")
+            )
+        if spec.parameters_json:
+            if len(spec.parameters_json) > MAX_PARAMETERS_BYTES:
+                problems.append(FieldViolation(f"{where}.parameters_json", "at most 1 MiB"))
+            else:
+                try:
+                    parsed = json.loads(spec.parameters_json)
+                except ValueError as exc:
+                    problems.append(FieldViolation(f"{where}.parameters_json", f"is not JSON: {exc}"))
+                else:
+                    if not isinstance(parsed, dict):
+                        problems.append(FieldViolation(f"{where}.parameters_json", "must be a JSON object"))
+            if spec.python_object:
+                problems.append(
+                    FieldViolation(f"{where}.parameters_json", "python_object tasks take no parameters")
+                )
+        timeout = options.task_timeout
+        if spec.HasField("timeout"):
+            try:
+                timeout = seconds(spec.timeout, f"{where}.timeout") or None
+            except InvalidArgument as exc:
+                problems.extend(exc.violations)
+        task_type = spec.type or PYTHON_OBJECT_TYPE
+        name = spec.name or _default_name(task_type, names)
+        if len(name) > MAX_NAME or "/" in name or not name.strip():
+            problems.append(FieldViolation(f"{where}.name", "names are 1-256 characters without '/'"))
+        elif name in names:
+            problems.append(FieldViolation(f"{where}.name", f"another task is already named {name!r}"))
+        names.add(name)
+        tasks.append(
+            NewTask(
+                name=name,
+                type=task_type,
+                parameters_json=spec.parameters_json,
+                python_object=spec.python_object,
+                python_environment=spec.python_environment,
+                timeout=timeout,
+            )
+        )
+    return tasks
+
+
+def _default_name(task_type: str, taken: set[str]) -> str:
+    base = (
+        DEFAULT_SQL_NAME
+        if task_type == "sql"
+        else ("PythonTask" if task_type == PYTHON_OBJECT_TYPE else task_type)
+    )
+    if base not in taken:
+        return base
+    n = 1
+    while f"{base}_{n}" in taken:
+        n += 1
+    return f"{base}_{n}"
+
+
+def _catch(problems: list[FieldViolation], parse: Callable[[], T]) -> T | None:
+    try:
+        return parse()
+    except InvalidArgument as exc:
+        problems.extend(exc.violations)
+        return None

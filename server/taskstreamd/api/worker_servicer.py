@@ -1,0 +1,81 @@
+"""WorkerService: one Connect stream per worker session."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+
+from taskstream.v1 import worker_service_pb2 as wpb
+from taskstream.v1 import worker_service_pb2_grpc
+from taskstreamd.errors import InvalidArgument
+from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.scheduler.workers import WorkerSession
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
+    def __init__(self, manager: InstanceManager, max_output_bytes: int) -> None:
+        self.manager = manager
+        self.max_output_bytes = max_output_bytes
+
+    async def Connect(
+        self, request_iterator: AsyncIterator[wpb.ConnectRequest], context: Context
+    ) -> AsyncIterator[wpb.ConnectResponse]:
+        first = await anext(aiter(request_iterator), None)
+        if first is None or first.WhichOneof("message") != "register":
+            raise InvalidArgument.one("message", "the first message of a worker session must be register")
+        reg = first.register
+        if reg.slots < 1:
+            raise InvalidArgument.one("register.slots", "a worker needs at least one slot")
+        session = WorkerSession(
+            name=reg.worker_name or "worker",
+            slots=reg.slots,
+            task_types={t.name: t.description for t in reg.task_types},
+            accepts_python_objects=reg.accepts_python_objects,
+        )
+        yield wpb.ConnectResponse(
+            registered=wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)
+        )
+        self.manager.connect_worker(session)
+        reader = asyncio.create_task(self._read_reports(session, request_iterator))
+        try:
+            while True:
+                outgoing = asyncio.create_task(session.outbox.get())
+                done, _ = await asyncio.wait({outgoing, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if outgoing not in done:
+                    outgoing.cancel()
+                    break  # the worker closed its side or the stream broke
+                message = outgoing.result()
+                if message is None:
+                    break  # the server is closing
+                yield message
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+            await asyncio.shield(self.manager.disconnect_worker(session))
+
+    async def _read_reports(
+        self, session: WorkerSession, requests: AsyncIterator[wpb.ConnectRequest]
+    ) -> None:
+        m = self.manager
+        async for request in requests:
+            kind = request.WhichOneof("message")
+            if kind == "started":
+                await m.task_started(session, request.started.assignment_id)
+            elif kind == "progress":
+                await m.task_progress(request.progress.assignment_id, request.progress.progress)
+            elif kind == "output":
+                o = request.output
+                await m.task_output(o.assignment_id, int(o.stream), o.offset, o.data)
+            elif kind == "property":
+                p = request.property
+                await m.task_property(p.assignment_id, p.key, p.value)
+            elif kind == "finished":
+                await m.task_finished(session, request.finished)
+            # "paused" confirmations need no state: the instance was marked suspended when asked.

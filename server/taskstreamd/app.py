@@ -1,0 +1,114 @@
+"""The server process: store, scheduler, gRPC and HTTP endpoints, and the local workers, started together."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+
+from taskstream.v1 import instance_service_pb2_grpc, worker_service_pb2_grpc
+from taskstreamd.api.instance_servicer import InstanceServicer
+from taskstreamd.api.interceptor import ErrorInterceptor
+from taskstreamd.api.worker_servicer import WorkerServicer
+from taskstreamd.local_workers import LocalWorkerPool
+from taskstreamd.scheduler.service import InstanceManager, Settings
+from taskstreamd.store import migrate
+from taskstreamd.store.engine import default_url
+from taskstreamd.store.repository import Store
+from taskstreamd.web.status import StatusServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServerConfig:
+    listen: str = "127.0.0.1:50051"
+    http: str = "127.0.0.1:8051"
+    data_dir: Path = Path("data")
+    db: str | None = None
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    task_modules: list[str] = field(default_factory=list)
+    allow_code: bool = False
+    max_output_bytes: int = 4 * 1024 * 1024
+    grace_period: float = 5.0
+
+
+def split_address(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"expected HOST:PORT, got {address!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+class Server:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.grpc_port = 0
+        self.http_port = 0
+
+    async def start(self) -> None:
+        c = self.config
+        c.data_dir.mkdir(parents=True, exist_ok=True)
+        url = c.db or default_url(c.data_dir)
+        await asyncio.to_thread(migrate.upgrade, url)
+        self.store = Store(url)
+        self.manager = InstanceManager(
+            self.store,
+            Settings(
+                allow_code=c.allow_code,
+                default_grace_period=c.grace_period,
+                max_output_bytes=c.max_output_bytes,
+            ),
+        )
+        await self.manager.start()
+        self.grpc = grpc.aio.server(
+            interceptors=[ErrorInterceptor()],
+            options=[("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.so_reuseport", 0)],
+        )
+        instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(
+            InstanceServicer(self.manager), self.grpc
+        )
+        worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
+            WorkerServicer(self.manager, c.max_output_bytes), self.grpc
+        )
+        self.health = HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        host, port = split_address(c.listen)
+        self.grpc_port = self.grpc.add_insecure_port(f"{host}:{port}")
+        if self.grpc_port == 0:
+            raise OSError(f"cannot listen on {c.listen}")
+        await self.grpc.start()
+        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        http_host, http_port = split_address(c.http)
+        self.status = StatusServer(self.manager)
+        self.http_port = await self.status.start(http_host, http_port)
+        worker_target = (
+            f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{host}:{self.grpc_port}"
+        )
+        self.local_workers = LocalWorkerPool(c.workers, worker_target, c.task_modules, c.allow_code)
+        self.local_workers.start()
+        self.grpc_address = f"{host}:{self.grpc_port}"
+        self.http_address = f"{http_host}:{self.http_port}"
+
+    def announce(self) -> None:
+        """One JSON line on stdout with the bound addresses, for people and for test harnesses."""
+        print(
+            json.dumps({"event": "ready", "grpc": self.grpc_address, "http": self.http_address}), flush=True
+        )
+        sys.stdout.flush()
+
+    async def stop(self) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.local_workers.stop()
+        await self.manager.close()
+        await self.grpc.stop(grace=2)
+        await self.status.stop()
+        await self.store.close()

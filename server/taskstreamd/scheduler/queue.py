@@ -1,0 +1,42 @@
+"""The in-memory run queue: queued tasks ordered by instance priority (smaller first), then age, then index.
+
+The database is the truth; this queue is rebuilt from it on start. Entries may be stale (a task cancelled
+while queued): claiming them in the store fails and they are dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+from taskstreamd.store.repository import QueuedTask
+
+
+class RunQueue:
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, str, int, int, QueuedTask]] = []
+        self._queued: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, task: QueuedTask) -> None:
+        if task.task_id in self._queued:
+            return
+        self._queued.add(task.task_id)
+        heapq.heappush(self._heap, (task.priority, task.instance_id, task.index, task.task_id, task))
+
+    def pop_matching(self, can_run: Callable[[QueuedTask], bool], limit: int) -> list[QueuedTask]:
+        """Up to ``limit`` tasks in queue order that ``can_run`` accepts; the others stay queued."""
+        taken: list[QueuedTask] = []
+        skipped: list[tuple[int, str, int, int, QueuedTask]] = []
+        while self._heap and len(taken) < limit:
+            entry = heapq.heappop(self._heap)
+            if can_run(entry[4]):
+                self._queued.discard(entry[3])
+                taken.append(entry[4])
+            else:
+                skipped.append(entry)
+        for entry in skipped:
+            heapq.heappush(self._heap, entry)
+        return taken

@@ -1,0 +1,406 @@
+"""The use cases behind both services: instances for callers, reports and assignments for workers.
+
+Each state change loads the instance, applies the state machine (domain.transitions), saves it in one
+transaction, and only then carries out the effects (messages to workers, queueing), so a crash between the
+two loses nothing that was acknowledged: on restart, tasks held by vanished workers are interrupted and
+queued tasks are queued again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf import duration_pb2
+
+from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
+from taskstream.v1 import task_pb2
+from taskstream.v1 import worker_service_pb2 as wpb
+from taskstreamd import ids
+from taskstreamd.domain import transitions
+from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, InstanceOptions, TaskFailure
+from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied
+from taskstreamd.scheduler.queue import RunQueue
+from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
+from taskstreamd.store.repository import (
+    DuplicateRequest,
+    ListFilter,
+    NewTask,
+    QueuedTask,
+    Store,
+    TaskOutcome,
+    Transaction,
+    claim,
+    decode_page_token,
+    encode_page_token,
+    instance_of_task,
+    is_current_assignment,
+)
+
+log = logging.getLogger(__name__)
+
+Change = Callable[[Instance], list[transitions.Effect]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    allow_code: bool = False
+    default_grace_period: float = 5.0
+    max_output_bytes: int = 4 * 1024 * 1024
+
+
+@dataclass
+class NewInstance:
+    project: str
+    owner: str
+    tasks: list[NewTask]
+    priority: int = 9
+    labels: dict[str, str] = field(default_factory=dict)
+    options: InstanceOptions = field(default_factory=InstanceOptions)
+    request_id: str = ""
+    parent_instance: str = ""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class InstanceManager:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.workers = WorkerRegistry()
+        self._queue = RunQueue()
+        self._kick = asyncio.Event()
+        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
+        self._stop_requests: dict[tuple[str, str], str] = {}
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recovers from a previous run, rebuilds the queue and starts dispatching."""
+        for instance_id, task_id in await self.store.active_task_ids():
+            await self._worker_lost(instance_id, task_id)
+        for queued in await self.store.queued_tasks():
+            self._queue.push(queued)
+        self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="dispatcher")
+        self._kick.set()
+
+    async def close(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            await asyncio.gather(self._dispatcher, return_exceptions=True)
+        for session in self.workers:
+            session.outbox.put_nowait(None)
+
+    # -- callers ---------------------------------------------------------------------------------------
+
+    async def create(self, request: NewInstance) -> Instance:
+        if any(t.type == PYTHON_OBJECT_TYPE for t in request.tasks) and not self.settings.allow_code:
+            raise PermissionDenied(
+                "CODE_NOT_ALLOWED",
+                "this server does not accept Python-object tasks (start it with --allow-code)",
+            )
+        if request.request_id:
+            existing = await self.store.find_by_request_id(request.project, request.request_id)
+            if existing is not None:
+                return existing
+        created = now()
+        instance = Instance(
+            id=ids.new_instance_id(created),
+            project=request.project,
+            owner=request.owner,
+            priority=request.priority,
+            create_time=created,
+            labels=dict(request.labels),
+            options=request.options,
+            parent_instance=request.parent_instance,
+            request_id=request.request_id,
+        )
+        try:
+            async with self.store.transaction() as tx:
+                await tx.add_instance(instance, request.tasks)
+        except DuplicateRequest:
+            existing = await self.store.find_by_request_id(request.project, request.request_id)
+            if existing is None:
+                raise
+            return existing
+        for task in instance.tasks:
+            self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
+        self._kick.set()
+        return instance
+
+    async def get(self, project: str, instance_id: str) -> Instance:
+        instance = await self.store.get_instance(instance_id)
+        if instance is None or instance.project != project:
+            raise NotFound("instance", ids.instance_name(project, instance_id))
+        return instance
+
+    async def list(self, where: ListFilter, page_size: int, page_token: str) -> tuple[list[Instance], str]:
+        after = decode_page_token(page_token) if page_token else None
+        instances, more = await self.store.list_instances(where, page_size, after)
+        return instances, encode_page_token(instances[-1].id) if more and instances else ""
+
+    async def stop(
+        self,
+        project: str,
+        instance_id: str,
+        *,
+        reason: CancellationReason,
+        message: str,
+        requested_by: str,
+        grace_period: float | None,
+        request_id: str = "",
+    ) -> Instance:
+        if request_id and self._stop_requests.get((project, request_id)) == instance_id:
+            return await self.get(project, instance_id)  # a retry: the first answer stands
+        cancellation = Cancellation(reason, message, requested_by, now())
+        grace = self.settings.default_grace_period if grace_period is None else grace_period
+        instance = await self._change(
+            project,
+            instance_id,
+            lambda i: transitions.stop(i, cancellation, grace, cancellation.request_time),
+        )
+        if request_id:
+            self._stop_requests[(project, request_id)] = instance_id
+        return instance
+
+    async def suspend(self, project: str, instance_id: str) -> Instance:
+        return await self._change(project, instance_id, transitions.suspend)
+
+    async def resume(self, project: str, instance_id: str) -> Instance:
+        return await self._change(project, instance_id, transitions.resume)
+
+    async def wait(self, project: str, instance_id: str, timeout: float) -> tuple[Instance, bool]:
+        """The instance once terminated, or as it is when ``timeout`` passes."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        waiters = self._waiters.setdefault(instance_id, set())
+        waiters.add(waiter)  # registered before reading, so a termination in between is not missed
+        try:
+            instance = await self.get(project, instance_id)
+            if instance.status != InstanceStatus.TERMINATED:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter, timeout)
+                instance = await self.get(project, instance_id)
+            return instance, instance.status == InstanceStatus.TERMINATED
+        finally:
+            waiters.discard(waiter)
+            if not waiters:
+                self._waiters.pop(instance_id, None)
+
+    async def task_outcome(self, project: str, instance_id: str, task_name: str) -> TaskOutcome:
+        instance = await self.get(project, instance_id)
+        if not task_name:
+            if len(instance.tasks) != 1:
+                raise InvalidArgument.one(
+                    "task", f"the instance has {len(instance.tasks)} tasks; name one of them"
+                )
+            task_name = instance.tasks[0].name
+        outcome = await self.store.task_outcome(instance_id, task_name)
+        if outcome is None:
+            raise NotFound("task", f"{ids.instance_name(project, instance_id)}/tasks/{task_name}")
+        return outcome
+
+    def task_types(self) -> dict[str, tuple[str, int]]:
+        return self.workers.task_types()
+
+    # -- workers ---------------------------------------------------------------------------------------
+
+    def connect_worker(self, session: WorkerSession) -> None:
+        self.workers.add(session)
+        log.info("worker %s (%s) connected with %d slots", session.id, session.name, session.slots)
+        self._kick.set()
+
+    async def disconnect_worker(self, session: WorkerSession) -> None:
+        self.workers.remove(session)
+        log.info("worker %s (%s) disconnected", session.id, session.name)
+        for instance_id, task_id in await self.store.active_task_ids(session.id):
+            await self._worker_lost(instance_id, task_id)
+        self._kick.set()
+
+    async def task_started(self, session: WorkerSession, assignment_id: str) -> None:
+        task_id = _task_id(assignment_id)
+        async with self.store.transaction() as tx:
+            instance = await _load_for(tx, task_id)
+            task = instance.task_by_id(task_id) if instance else None
+            if instance is None or task is None or task.assignment_id != assignment_id:
+                return
+            transitions.start(instance, task, now())
+            await tx.save(instance)
+
+    async def task_progress(self, assignment_id: str, progress: task_pb2.Progress) -> None:
+        async with self.store.transaction() as tx:
+            await tx.set_progress(_task_id(assignment_id), assignment_id, progress.SerializeToString())
+
+    async def task_property(self, assignment_id: str, key: str, value: task_pb2.PropertyValue) -> None:
+        task_id = _task_id(assignment_id)
+        async with self.store.transaction() as tx:
+            if await is_current_assignment(tx, task_id, assignment_id):
+                await tx.set_property(task_id, key, value.SerializeToString())
+
+    async def task_output(self, assignment_id: str, stream: int, offset: int, data: bytes) -> None:
+        task_id = _task_id(assignment_id)
+        async with self.store.transaction() as tx:
+            if await is_current_assignment(tx, task_id, assignment_id):
+                await tx.add_output(task_id, stream, offset, data)
+
+    async def task_finished(self, session: WorkerSession, report: wpb.TaskFinished) -> None:
+        task_id = _task_id(report.assignment_id)
+        session.running.discard(task_id)
+        outcome = TaskStatus.from_proto(report.status)
+        error = None
+        if report.HasField("error"):
+            e = report.error
+            error = TaskFailure(e.type, e.message, e.traceback, e.pickled_exception)
+        terminated = False
+        effects: list[transitions.Effect] = []
+        async with self.store.transaction() as tx:
+            instance = await _load_for(tx, task_id)
+            task = instance.task_by_id(task_id) if instance else None
+            if instance is None or task is None or task.assignment_id != report.assignment_id:
+                return
+            if task.is_terminal:
+                return
+            result = report.result.SerializeToString() if report.HasField("result") else None
+            await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
+            task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
+            effects = transitions.finish(instance, task, outcome, error, now())
+            await tx.save(instance)
+            terminated = instance.status == InstanceStatus.TERMINATED
+        await self._apply(effects)
+        if terminated:
+            self._notify_terminated(instance.id)
+        self._kick.set()
+
+    # -- internals -------------------------------------------------------------------------------------
+
+    async def _change(self, project: str, instance_id: str, change: Change) -> Instance:
+        async with self.store.transaction() as tx:
+            instance = await tx.load(instance_id)
+            if instance is None or instance.project != project:
+                raise NotFound("instance", ids.instance_name(project, instance_id))
+            effects = change(instance)
+            await tx.save(instance)
+        await self._apply(effects)
+        if instance.status == InstanceStatus.TERMINATED:
+            self._notify_terminated(instance_id)
+        return await self.get(project, instance_id)
+
+    async def _worker_lost(self, instance_id: str, task_id: int) -> None:
+        async with self.store.transaction() as tx:
+            instance = await tx.load(instance_id)
+            task = instance.task_by_id(task_id) if instance else None
+            if instance is None or task is None:
+                return
+            effects = transitions.worker_lost(instance, task, now())
+            await tx.save(instance)
+        await self._apply(effects)
+        if instance.status == InstanceStatus.TERMINATED:
+            self._notify_terminated(instance_id)
+
+    async def _apply(self, effects: Iterable[transitions.Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, transitions.Enqueue):
+                await self._requeue(effect.task_id)
+                continue
+            session = self.workers.get(effect.worker)
+            if session is None:
+                continue  # the worker is gone; disconnect handling settles its tasks
+            if isinstance(effect, transitions.SendCancel):
+                c = effect.cancellation
+                cancel = task_pb2.Cancellation(
+                    reason=c.reason.to_proto(),  # type: ignore[arg-type]
+                    message=c.message,
+                    requested_by=c.requested_by,
+                )
+                cancel.request_time.FromDatetime(c.request_time)
+                grace = duration_pb2.Duration()
+                grace.FromTimedelta(_seconds(effect.grace_period))
+                session.send(
+                    wpb.ConnectResponse(
+                        cancel=wpb.CancelTask(
+                            assignment_id=effect.assignment_id, cancellation=cancel, grace_period=grace
+                        )
+                    )
+                )
+            elif isinstance(effect, transitions.SendSuspend):
+                session.send(wpb.ConnectResponse(suspend=wpb.SuspendTask(assignment_id=effect.assignment_id)))
+            elif isinstance(effect, transitions.SendResume):
+                session.send(wpb.ConnectResponse(resume=wpb.ResumeTask(assignment_id=effect.assignment_id)))
+
+    async def _requeue(self, task_id: int) -> None:
+        queued = await self.store.queued_task(task_id)
+        if queued is not None:
+            self._queue.push(queued)
+            self._kick.set()
+
+    def _notify_terminated(self, instance_id: str) -> None:
+        for waiter in self._waiters.get(instance_id, ()):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _dispatch_forever(self) -> None:
+        while True:
+            await self._kick.wait()
+            self._kick.clear()
+            try:
+                while await self._dispatch_once():
+                    pass
+            except Exception:
+                log.exception("dispatching failed; retrying on the next change")
+
+    async def _dispatch_once(self) -> bool:
+        """Claims queued tasks for free worker slots and sends them; False when nothing could be sent."""
+        pairs: list[tuple[QueuedTask, WorkerSession]] = []
+        for session in self.workers.free():
+            for queued in self._queue.pop_matching(session.can_run, session.free_slots):
+                session.running.add(queued.task_id)
+                pairs.append((queued, session))
+        if not pairs:
+            return False
+        claimed: list[tuple[str, int, WorkerSession]] = []
+        async with self.store.transaction() as tx:
+            for queued, session in pairs:
+                assignment_id = await claim(tx, queued.task_id, session.id)
+                if assignment_id is None:
+                    session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
+                else:
+                    claimed.append((assignment_id, queued.task_id, session))
+        for assignment_id, task_id, session in claimed:
+            if self.workers.get(session.id) is None:
+                continue  # disconnected while we claimed: its disconnect handling interrupts the task
+            payload = await self.store.payload(task_id)
+            assignment = wpb.TaskAssignment(
+                assignment_id=assignment_id,
+                instance=ids.instance_name(payload.project, payload.instance_id),
+                task=payload.task_name,
+                type="" if payload.type == PYTHON_OBJECT_TYPE else payload.type,
+                parameters_json=payload.parameters_json,
+                python_object=payload.python_object,
+                python_environment=payload.python_environment,
+                attempt=int(assignment_id.rsplit("-", 1)[1]),
+            )
+            if payload.timeout:
+                assignment.timeout.FromTimedelta(_seconds(payload.timeout))
+            session.send(wpb.ConnectResponse(assignment=assignment))
+        return True
+
+
+def _task_id(assignment_id: str) -> int:
+    head, _, _ = assignment_id.partition("-")
+    return int(head) if head.isdigit() else -1
+
+
+async def _load_for(tx: Transaction, task_id: int) -> Instance | None:
+    instance_id = await instance_of_task(tx, task_id)
+    return None if instance_id is None else await tx.load(instance_id)
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
