@@ -1,0 +1,356 @@
+"""The worker process: a WorkerService.Connect session that hands assignments to slots.
+
+``run_worker`` registers with the server, gives each TaskAssignment to a free slot, routes cancel /
+suspend / resume to the slot running the assignment, and sends the slots' reports back on the stream.
+When the stream breaks, running tasks are killed (the server marks them INTERRUPTED and retries them);
+the worker then exits, or reconnects with backoff for up to a minute. SIGTERM and SIGINT kill the task
+processes and end the worker with exit code 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import grpc
+from grpc.aio import EOF  # type: ignore[attr-defined]  # missing from grpc-stubs
+
+from taskstream._status import CancellationReason
+from taskstream.authoring import PendingCancellation, registered_tasks
+from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
+
+from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
+from .slot import Slot
+from .tasktypes import import_task_modules, task_types
+
+RECONNECT_SECONDS = 60.0
+FIRST_BACKOFF_SECONDS = 0.2
+MAX_BACKOFF_SECONDS = 5.0
+DEFAULT_GRACE_SECONDS = 5.0  # when a CancelTask carries no grace period
+
+EXIT_OK = 0
+EXIT_DISCONNECTED = 1
+EXIT_BAD_TASK_MODULE = 2
+
+_log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # StreamStreamCall is generic only in grpc-stubs
+    _ConnectCall = grpc.aio.StreamStreamCall[
+        worker_service_pb2.ConnectRequest, worker_service_pb2.ConnectResponse
+    ]
+
+
+def run_worker(
+    server: str,
+    *,
+    task_modules: Sequence[str],
+    slots: int = 1,
+    allow_code: bool = False,
+    worker_name: str | None = None,
+    exit_on_disconnect: bool = False,
+) -> int:
+    """Serve tasks for the server at ``server`` (HOST:PORT) until stopped; returns the exit code.
+
+    0 after SIGTERM / SIGINT, 1 when the connection is lost for good (at once with
+    ``exit_on_disconnect``), 2 when a task module does not import.
+    """
+    worker = Worker(
+        server,
+        task_modules=task_modules,
+        slots=slots,
+        allow_code=allow_code,
+        worker_name=worker_name,
+        exit_on_disconnect=exit_on_disconnect,
+    )
+    return asyncio.run(worker.run())
+
+
+class Worker:
+    """One worker; ``run()`` serves until ``stop()`` or a signal, or until the server is gone."""
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        task_modules: Sequence[str],
+        slots: int = 1,
+        allow_code: bool = False,
+        worker_name: str | None = None,
+        exit_on_disconnect: bool = False,
+    ) -> None:
+        if slots < 1:
+            raise ValueError(f"a worker needs at least one slot, not {slots}")
+        self._server = server
+        self._task_modules = list(task_modules)
+        self._slot_count = slots
+        self._allow_code = allow_code
+        self._name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
+        self._exit_on_disconnect = exit_on_disconnect
+        self._slots: list[Slot] = []
+        self._pending: collections.deque[worker_service_pb2.TaskAssignment] = collections.deque()
+        self._paused_pending: set[str] = set()
+        self._outbox: asyncio.Queue[worker_service_pb2.ConnectRequest] | None = None
+        self._max_output_bytes = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._stop_requested = False
+        self.worker_id = ""
+
+    def stop(self) -> None:
+        """Ask ``run()`` to end with exit code 0; callable from any thread."""
+        self._stop_requested = True
+        if self._loop is not None and self._stopping is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already ended
+                self._loop.call_soon_threadsafe(self._stopping.set)
+
+    async def run(self) -> int:
+        try:
+            import_task_modules(self._task_modules)
+        except Exception:
+            _log.exception("cannot import the task modules %s", ", ".join(self._task_modules))
+            return EXIT_BAD_TASK_MODULE
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        if self._stop_requested:
+            return EXIT_OK
+        handled = self._handle_signals()
+        workdir = tempfile.mkdtemp(prefix="taskstream-worker-")
+        self._slots = [
+            Slot(i, task_modules=self._task_modules, workdir=workdir, emit=self._emit, on_idle=self._dispatch)
+            for i in range(self._slot_count)
+        ]
+        try:
+            for slot in self._slots:
+                slot.warm_up()
+            return await self._serve()
+        finally:
+            for slot in self._slots:
+                slot.abandon()
+            await asyncio.gather(*(slot.close() for slot in self._slots))
+            shutil.rmtree(workdir, ignore_errors=True)
+            for signum in handled:
+                self._loop.remove_signal_handler(signum)
+
+    # Sessions and reconnection
+
+    async def _serve(self) -> int:
+        assert self._stopping is not None
+        lost_since: float | None = None
+        backoff = FIRST_BACKOFF_SECONDS
+        while True:
+            registered = await self._session_until_stopped()
+            if self._stopping.is_set():
+                return EXIT_OK
+            self._lose_session()
+            if self._exit_on_disconnect:
+                _log.warning("lost the server at %s; exiting", self._server)
+                return EXIT_DISCONNECTED
+            now = asyncio.get_running_loop().time()
+            if registered or lost_since is None:
+                lost_since, backoff = now, FIRST_BACKOFF_SECONDS
+            if now - lost_since >= RECONNECT_SECONDS:
+                _log.error(
+                    "could not reach the server at %s for %.0f s; exiting", self._server, now - lost_since
+                )
+                return EXIT_DISCONNECTED
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._stopping.wait(), min(backoff, RECONNECT_SECONDS - (now - lost_since))
+                )
+            if self._stopping.is_set():
+                return EXIT_OK
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def _session_until_stopped(self) -> bool:
+        """Run one session until it ends or a stop is requested; True if the server registered us."""
+        assert self._stopping is not None
+        registered = asyncio.Event()
+        session = asyncio.create_task(self._session(registered))
+        stopping = asyncio.create_task(self._stopping.wait())
+        await asyncio.wait({session, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not session.done():
+            for slot in self._slots:  # kill tasks before the server sees the stream end and retries them
+                slot.abandon()
+            session.cancel()
+        try:
+            await session
+        except asyncio.CancelledError:
+            if not self._stopping.is_set():
+                raise
+        except grpc.aio.AioRpcError as exc:
+            _log.warning("worker session ended: %s %s", exc.code().name, exc.details())
+        return registered.is_set()
+
+    async def _session(self, registered: asyncio.Event) -> None:
+        options = [("grpc.max_receive_message_length", -1)]  # python_object assignments can be large
+        async with grpc.aio.insecure_channel(self._server, options=options) as channel:
+            call = worker_service_pb2_grpc.WorkerServiceStub(channel).Connect()
+            await call.write(worker_service_pb2.ConnectRequest(register=self._registration()))
+            first = await call.read()
+            if first is EOF or first.WhichOneof("message") != "registered":
+                _log.warning("the server did not register this worker")
+                return
+            self.worker_id = first.registered.worker_id
+            self._max_output_bytes = first.registered.max_output_bytes
+            _log.info("registered with %s as %s (%s)", self._server, self.worker_id, self._name)
+            registered.set()
+            outbox: asyncio.Queue[worker_service_pb2.ConnectRequest] = asyncio.Queue()
+            self._outbox = outbox
+            writer = asyncio.create_task(self._write(call, outbox))
+            try:
+                while (response := await call.read()) is not EOF:
+                    self._on_response(response)
+            finally:
+                self._outbox = None
+                writer.cancel()
+
+    def _registration(self) -> worker_service_pb2.RegisterWorker:
+        return worker_service_pb2.RegisterWorker(
+            worker_name=self._name,
+            slots=self._slot_count,
+            task_types=task_types(),
+            accepts_python_objects=self._allow_code,
+        )
+
+    @staticmethod
+    async def _write(call: _ConnectCall, outbox: asyncio.Queue[worker_service_pb2.ConnectRequest]) -> None:
+        while True:
+            request = await outbox.get()
+            try:
+                await call.write(request)
+            except (grpc.aio.AioRpcError, grpc.aio.UsageError, asyncio.InvalidStateError):
+                return  # the stream ended; the reading side sees why
+
+    def _lose_session(self) -> None:
+        for slot in self._slots:
+            slot.abandon()
+        self._pending.clear()
+        self._paused_pending.clear()
+
+    def _emit(self, request: worker_service_pb2.ConnectRequest) -> None:
+        if self._outbox is not None:  # without a session there is nobody to tell
+            self._outbox.put_nowait(request)
+
+    # What the server says
+
+    def _on_response(self, response: worker_service_pb2.ConnectResponse) -> None:
+        kind = response.WhichOneof("message")
+        if kind == "assignment":
+            self._assign(response.assignment)
+        elif kind == "cancel":
+            self._cancel(response.cancel)
+        elif kind == "suspend":
+            self._pause(response.suspend.assignment_id, paused=True)
+        elif kind == "resume":
+            self._pause(response.resume.assignment_id, paused=False)
+
+    def _assign(self, assignment: worker_service_pb2.TaskAssignment) -> None:
+        aid = assignment.assignment_id
+        if self._slot_of(aid) is not None or any(p.assignment_id == aid for p in self._pending):
+            return  # a repeat of an assignment we already have
+        if assignment.python_object:
+            if not self._allow_code:
+                message = "this worker does not run python_object tasks (start it with code allowed)"
+                self._finish_unstarted(
+                    aid, task_pb2.TASK_STATUS_FAILED, task_error(CODE_NOT_ALLOWED, message)
+                )
+                return
+        elif assignment.type not in registered_tasks():
+            message = f"task type {assignment.type!r} is not registered in this worker"
+            self._finish_unstarted(aid, task_pb2.TASK_STATUS_FAILED, task_error(UNKNOWN_TASK_TYPE, message))
+            return
+        self._pending.append(assignment)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Give waiting assignments to idle slots (the server rarely sends more than we have slots)."""
+        for slot in self._slots:
+            if not slot.idle:
+                continue
+            assignment = self._next_runnable()
+            if assignment is None:
+                return
+            slot.start(assignment, self._max_output_bytes)
+
+    def _next_runnable(self) -> worker_service_pb2.TaskAssignment | None:
+        for assignment in self._pending:
+            if assignment.assignment_id not in self._paused_pending:
+                self._pending.remove(assignment)
+                return assignment
+        return None
+
+    def _cancel(self, cancel: worker_service_pb2.CancelTask) -> None:
+        aid = cancel.assignment_id
+        grace = (
+            cancel.grace_period.ToTimedelta().total_seconds()
+            if cancel.HasField("grace_period")
+            else DEFAULT_GRACE_SECONDS
+        )
+        slot = self._slot_of(aid)
+        if slot is not None:
+            slot.cancel(aid, _pending_cancellation(cancel.cancellation), grace)
+            return
+        for assignment in self._pending:
+            if assignment.assignment_id == aid:
+                self._pending.remove(assignment)
+                self._paused_pending.discard(aid)
+                self._finish_unstarted(aid, task_pb2.TASK_STATUS_CANCELLED, None)
+                return
+
+    def _pause(self, aid: str, *, paused: bool) -> None:
+        slot = self._slot_of(aid)
+        if slot is not None:
+            if paused:
+                slot.suspend(aid)
+            else:
+                slot.resume(aid)
+            return
+        if any(p.assignment_id == aid for p in self._pending):
+            if paused:
+                self._paused_pending.add(aid)
+            else:
+                self._paused_pending.discard(aid)
+            self._emit(
+                worker_service_pb2.ConnectRequest(
+                    paused=worker_service_pb2.TaskPaused(assignment_id=aid, paused=paused)
+                )
+            )
+            self._dispatch()
+
+    def _finish_unstarted(
+        self, aid: str, status: task_pb2.TaskStatus, error: task_pb2.TaskError | None
+    ) -> None:
+        finished = worker_service_pb2.TaskFinished(assignment_id=aid, status=status, error=error)
+        self._emit(worker_service_pb2.ConnectRequest(finished=finished))
+
+    def _slot_of(self, aid: str) -> Slot | None:
+        return next((slot for slot in self._slots if slot.assignment_id == aid), None)
+
+    def _handle_signals(self) -> list[signal.Signals]:
+        """Stop on SIGTERM / SIGINT; only possible when running in the main thread."""
+        if threading.current_thread() is not threading.main_thread():
+            return []
+        assert self._loop is not None and self._stopping is not None
+        handled = [signal.SIGTERM, signal.SIGINT]
+        for signum in handled:
+            self._loop.add_signal_handler(signum, self._stopping.set)
+        return handled
+
+
+def _pending_cancellation(cancellation: task_pb2.Cancellation) -> PendingCancellation:
+    try:
+        reason = CancellationReason.from_proto(cancellation.reason)
+    except ValueError:  # a reason newer than this worker
+        reason = CancellationReason.DIRECT
+    return PendingCancellation(reason, cancellation.message, cancellation.requested_by)
