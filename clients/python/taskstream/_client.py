@@ -36,11 +36,15 @@ class _Rpc:
     """Typed calls to InstanceService that send the caller's metadata and raise taskstream errors."""
 
     def __init__(self, channel: grpc.Channel, target: str, user: str) -> None:
-        self._stub = instance_service_pb2_grpc.InstanceServiceStub(channel)  # type: ignore[no-untyped-call]
+        stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
+        self._stub = stub_class(channel)
         self._target = target
         self._metadata = ((USER_METADATA_KEY, user),)
+        self.closed = False
 
     def _call(self, method: Callable[..., Any], request: Any, timeout: float = _CALL_TIMEOUT) -> Any:
+        if self.closed:
+            raise RuntimeError(f"the taskstream client for {self._target} is closed")
         try:
             return method(request, timeout=timeout, metadata=self._metadata)
         except grpc.RpcError as error:
@@ -139,6 +143,8 @@ class Client:
         return self._owner
 
     def close(self) -> None:
+        """Closes the channel; handles made by this client can no longer call the server."""
+        self._rpc.closed = True
         self._channel.close()
 
     def __enter__(self) -> Client:
