@@ -268,10 +268,10 @@ class Transaction:
                 labels_json=json.dumps(instance.labels, sort_keys=True),
             )
         )
+        await s.flush()  # the instance row first: labels and tasks refer to it
         s.add_all(
             InstanceLabelRow(instance_id=instance.id, key=k, value=v) for k, v in instance.labels.items()
         )
-        await s.flush()
         rows = [
             TaskRow(
                 instance_id=instance.id,

@@ -1,0 +1,57 @@
+"""Starts a real taskstreamd on port 0 as a subprocess and reads its addresses from its ready line."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, *extra: str, workers: int = 2) -> None:
+        self.data_dir = data_dir
+        self.args = [
+            sys.executable, "-m", "taskstreamd", "--log-level", "WARNING", "serve",
+            "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", str(data_dir),
+            "--workers", str(workers), "--tasks", "tests.support.tasks", *extra,
+        ]
+        self.process: subprocess.Popen[str] | None = None
+        self.address = ""
+        self.http_address = ""
+
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+        self.process = subprocess.Popen(self.args, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+        lines: queue.Queue[str] = queue.Queue()
+        assert self.process.stdout is not None
+        stdout = self.process.stdout
+        threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+        while True:
+            try:
+                line = lines.get(timeout=timeout)
+            except queue.Empty:
+                self.kill()
+                raise RuntimeError("taskstreamd did not become ready") from None
+            if line.startswith("{"):
+                ready = json.loads(line)
+                self.address, self.http_address = ready["grpc"], ready["http"]
+                return self
+
+    def stop(self) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)

@@ -1,0 +1,144 @@
+"""Task types the integration tests run (loaded by the test server's workers with --tasks)."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from taskstream import TaskContext, TaskEnvironment, task
+
+
+@task("noop")
+def noop(ctx: TaskContext) -> None:
+    """Does nothing."""
+
+
+@task("echo")
+def echo(ctx: TaskContext, **params: Any) -> dict[str, Any]:
+    """Returns its parameters."""
+    return params
+
+
+@task("chatty")
+def chatty(ctx: TaskContext, text: str = "hello") -> str:
+    """Writes to both streams from Python, from C and from a subprocess."""
+    print(f"py-out {text}")
+    print(f"py-err {text}", file=sys.stderr)
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    libc.puts(b"c-out")
+    libc.fflush(None)
+    os.system("echo sub-out; echo sub-err 1>&2")
+    return text.upper()
+
+
+@task("fail")
+def fail(ctx: TaskContext, message: str = "boom") -> None:
+    """Sets properties, then raises."""
+    ctx.set_property("Property1", 100)
+    ctx.set_property("Property2", "one hundred")
+    ctx.set_property("ratio", 0.5)
+    ctx.set_property("blob", b"\x00\x01")
+    raise ValueError(message)
+
+
+@task("bad_property")
+def bad_property(ctx: TaskContext) -> None:
+    """Sets a property of a type STK does not allow."""
+    ctx.set_property("list", [1, 2])  # type: ignore[arg-type]
+
+
+@task("progress")
+def progress(ctx: TaskContext) -> str:
+    """Reports STK progress and two PyODPS stages."""
+    ctx.set_progress(40, "reading")
+    ctx.update_stage("M1_Stg1_job0", running_workers=0, terminated_workers=1, total_workers=1, finished_percentage=100)
+    ctx.update_stage(
+        "R2_1_Stg1_job0", running_workers=1, terminated_workers=0, total_workers=2, backup_workers=1,
+        finished_percentage=50,
+    )
+    return "done"
+
+
+@task("wait_cancel")
+def wait_cancel(ctx: TaskContext, limit: float = 60.0) -> str:
+    """Blocks until cancelled (cooperatively), then returns."""
+    ctx.wait_for_cancellation(limit)
+    return "saw cancellation"
+
+
+@task("stubborn")
+def stubborn(ctx: TaskContext, marker: str = "") -> None:
+    """Ignores cancellation; only a kill ends it."""
+    if marker:
+        Path(marker).write_text("running")
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@task("gate")
+def gate(ctx: TaskContext, path: str, started: str = "") -> str:
+    """Runs until the file at ``path`` exists (so tests control when it ends), at most 60 s."""
+    if started:
+        Path(started).write_text("started")
+    deadline = time.monotonic() + 60
+    while not Path(path).exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never appeared")
+        time.sleep(0.01)
+    return "opened"
+
+
+@task("crash")
+def crash(ctx: TaskContext, how: str = "exit") -> None:
+    """Kills its own process."""
+    print("about to crash", flush=True)
+    ctx.set_property("before", "crash")
+    if how == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    os._exit(3)
+
+
+@task("spam")
+def spam(ctx: TaskContext, lines: int = 100_000) -> int:
+    """Prints numbered lines."""
+    for i in range(lines):
+        print(f"line {i:08d}")
+    return lines
+
+
+class BrokenEnvironment(TaskEnvironment):
+    def setup(self) -> None:
+        raise RuntimeError("database unreachable")
+
+
+@task("needs_env", environment=BrokenEnvironment)
+def needs_env(ctx: TaskContext) -> str:
+    """Never runs: its environment fails."""
+    return "ran"
+
+
+class CountingEnvironment(TaskEnvironment):
+    setups = 0
+
+    def setup(self) -> None:
+        CountingEnvironment.setups += 1
+
+
+@task("env_ok", environment=CountingEnvironment)
+def env_ok(ctx: TaskContext) -> int:
+    """Returns how often its environment was set up in this process."""
+    return CountingEnvironment.setups
+
+
+@task("pid")
+def pid(ctx: TaskContext) -> int:
+    """The id of the process running the task."""
+    return os.getpid()
