@@ -87,7 +87,7 @@ def stubborn(ctx: TaskContext, marker: str = "") -> None:
 def gate(ctx: TaskContext, path: str, started: str = "") -> str:
     """Runs until the file at ``path`` exists (so tests control when it ends), at most 60 s."""
     if started:
-        Path(started).write_text("started")
+        Path(started).write_text(f"started {os.getpid()}")
     deadline = time.monotonic() + 60
     while not Path(path).exists():
         if time.monotonic() > deadline:

@@ -29,6 +29,20 @@ def test_not_found_maps_to_not_found_error_and_exist_instance_false() -> None:
     assert not isinstance(caught.value, grpc.RpcError)
 
 
+def test_exist_instance_is_false_for_a_name_the_server_rejects_and_raises_otherwise() -> None:
+    def violation(field: str) -> error_details_pb2.BadRequest:
+        return error_details_pb2.BadRequest(
+            field_violations=[error_details_pb2.BadRequest.FieldViolation(field=field, description="bad")]
+        )
+
+    with serve() as (fake, client):
+        fake.errors["GetInstance"] = (grpc.StatusCode.INVALID_ARGUMENT, "name: bad", [violation("name")])
+        assert client.exist_instance("x") is False
+        fake.errors["GetInstance"] = (grpc.StatusCode.INVALID_ARGUMENT, "other: bad", [violation("other")])
+        with pytest.raises(errors.InvalidArgumentError):
+            client.exist_instance("x")
+
+
 def test_invalid_argument_exposes_bad_request_field_violations() -> None:
     bad_request = error_details_pb2.BadRequest(
         field_violations=[
