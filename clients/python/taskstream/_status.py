@@ -71,8 +71,10 @@ class CancellationReason(enum.IntEnum):
     def from_proto(cls, value: int) -> CancellationReason:
         return cls(value)  # the proto numbers are the same
 
-    def to_proto(self) -> task_pb2.CancellationReason:
-        return task_pb2.CancellationReason.Value(f"CANCELLATION_REASON_{'UNSPECIFIED' if self is CancellationReason.NONE else self.name}")
+    def to_proto(self) -> int:
+        return task_pb2.CancellationReason.Value(
+            f"CANCELLATION_REASON_{'UNSPECIFIED' if self is CancellationReason.NONE else self.name}"
+        )
 
 
 _TERMINAL = frozenset(
