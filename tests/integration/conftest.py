@@ -13,7 +13,12 @@ from tests.support.server import ServerProcess
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process = ServerProcess(
-        tmp_path_factory.mktemp("server"), "--allow-code", "--max-output-bytes", "65536", "--grace-period", "1"
+        tmp_path_factory.mktemp("server"),
+        "--allow-code",
+        "--max-output-bytes",
+        "65536",
+        "--grace-period",
+        "1",
     ).start()
     yield process
     process.stop()

@@ -51,10 +51,15 @@ def spec(**fields: Any) -> task_pb2.TaskSpec:
     [
         (pb.CreateInstanceRequest(parent="projects/tests"), ["tasks"]),
         (pb.CreateInstanceRequest(parent="nope", tasks=[spec(type="noop")]), ["parent"]),
-        (pb.CreateInstanceRequest(parent="projects/tests", priority=10, tasks=[spec(type="noop")]), ["priority"]),
+        (
+            pb.CreateInstanceRequest(parent="projects/tests", priority=10, tasks=[spec(type="noop")]),
+            ["priority"],
+        ),
         (pb.CreateInstanceRequest(parent="projects/tests", tasks=[spec()]), ["tasks[0]"]),
         (
-            pb.CreateInstanceRequest(parent="projects/tests", tasks=[spec(type="echo", parameters_json="{bad")]),
+            pb.CreateInstanceRequest(
+                parent="projects/tests", tasks=[spec(type="echo", parameters_json="{bad")]
+            ),
             ["tasks[0].parameters_json"],
         ),
         (
@@ -85,13 +90,17 @@ def test_unknown_instance_and_task_are_not_found(
         code, status = call_error(call)
         assert code == grpc.StatusCode.NOT_FOUND and status.details
     done = client.execute_task("noop")
-    code, _ = call_error(lambda: stub.GetTaskResult(pb.GetTaskResultRequest(instance=done.name, task="other")))
+    code, _ = call_error(
+        lambda: stub.GetTaskResult(pb.GetTaskResultRequest(instance=done.name, task="other"))
+    )
     assert code == grpc.StatusCode.NOT_FOUND
     assert not client.exist_instance("20261121103000123abcdefgh")
     assert done.get_task_result("other") is None  # PyODPS: None for an unknown task name
 
 
-def test_malformed_names_and_tokens_are_invalid_argument(stub: instance_service_pb2_grpc.InstanceServiceStub) -> None:
+def test_malformed_names_and_tokens_are_invalid_argument(
+    stub: instance_service_pb2_grpc.InstanceServiceStub,
+) -> None:
     for call in (
         lambda: stub.GetInstance(pb.GetInstanceRequest(name="projects/tests/instances/../../etc")),
         lambda: stub.ListInstances(pb.ListInstancesRequest(parent="projects/tests", page_token="garbage!")),

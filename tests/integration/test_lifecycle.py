@@ -22,7 +22,9 @@ def test_noop_runs_to_success(client: taskstream.Client) -> None:
 
 
 def test_echo_returns_json_params_and_is_listed(client: taskstream.Client) -> None:
-    instance = client.execute_task("echo", {"n": 10_000, "x": [1.5, "a"]}, name="first", labels={"suite": "echo"})
+    instance = client.execute_task(
+        "echo", {"n": 10_000, "x": [1.5, "a"]}, name="first", labels={"suite": "echo"}
+    )
     assert instance.get_task_result("first") == {"n": 10_000, "x": [1.5, "a"]}
     assert client.exist_instance(instance.id)
     listed = [i.id for i in client.list_instances(labels={"suite": "echo"})]
@@ -47,7 +49,12 @@ def test_failure_keeps_properties_error_and_traceback(client: taskstream.Client)
     task = instance.get_task("fail")
     assert task.task_status == TaskStatus.FAILED
     assert isinstance(task.result, ValueError) and str(task.result) == "Task failure"
-    assert task.properties == {"Property1": 100, "Property2": "one hundred", "ratio": 0.5, "blob": b"\x00\x01"}
+    assert task.properties == {
+        "Property1": 100,
+        "Property2": "one hundred",
+        "ratio": 0.5,
+        "blob": b"\x00\x01",
+    }
     assert "Traceback" in task.standard_error and "ValueError: Task failure" in task.standard_error
 
 
@@ -76,13 +83,18 @@ def test_environment_failure_is_environment_error_without_running(client: taskst
 
 
 def test_environment_is_set_up_once_per_worker_process(client: taskstream.Client) -> None:
-    runs = [(client.execute_task("env_ok").get_task_result(), client.execute_task("pid").get_task_result()) for _ in range(4)]
+    runs = [
+        (client.execute_task("env_ok").get_task_result(), client.execute_task("pid").get_task_result())
+        for _ in range(4)
+    ]
     # Each process set its environment up exactly once, however many of its tasks used it.
     assert [setups for setups, _ in runs] == [1, 1, 1, 1]
 
 
 @pytest.mark.parametrize("how", ["exit", "segfault"])
-def test_a_crashing_task_fails_with_a_reason_and_workers_keep_going(client: taskstream.Client, how: str) -> None:
+def test_a_crashing_task_fails_with_a_reason_and_workers_keep_going(
+    client: taskstream.Client, how: str
+) -> None:
     instance = client.run_task("crash", {"how": how})
     instance.wait_for_completion(timeout=60)
     task = instance.get_task()
@@ -125,9 +137,14 @@ def test_stop_cancels_with_reason_message_and_who(client: taskstream.Client, fil
         instance.stop()
 
 
-def test_cancel_on_task_failure_cancels_the_rest_consequentially(client: taskstream.Client, files: Path) -> None:
+def test_cancel_on_task_failure_cancels_the_rest_consequentially(
+    client: taskstream.Client, files: Path
+) -> None:
     instance = client.create_instance(
-        [taskstream.TaskSpec("fail", name="bad"), taskstream.TaskSpec("gate", {"path": str(files / "never")}, name="slow")],
+        [
+            taskstream.TaskSpec("fail", name="bad"),
+            taskstream.TaskSpec("gate", {"path": str(files / "never")}, name="slow"),
+        ],
         cancel_on_task_failure=True,
     )
     instance.wait_for_completion(timeout=60)
@@ -157,7 +174,9 @@ def test_priority_orders_waiting_work(client: taskstream.Client, files: Path) ->
     # Fill both workers, queue a low and a high priority instance, then free the workers.
     gate = files / "open"
     blockers = [client.run_task("gate", {"path": str(gate)}) for _ in range(2)]
-    eventually(lambda: all(b.get_task_statuses()["gate"] == TaskStatus.RUNNING for b in blockers), what="blockers")
+    eventually(
+        lambda: all(b.get_task_statuses()["gate"] == TaskStatus.RUNNING for b in blockers), what="blockers"
+    )
     low = client.run_task("noop", priority=9)
     high = client.run_task("noop", priority=0)
     gate.write_text("open")

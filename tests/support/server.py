@@ -18,9 +18,23 @@ class ServerProcess:
     def __init__(self, data_dir: Path, *extra: str, workers: int = 2) -> None:
         self.data_dir = data_dir
         self.args = [
-            sys.executable, "-m", "taskstreamd", "--log-level", "WARNING", "serve",
-            "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", str(data_dir),
-            "--workers", str(workers), "--tasks", "tests.support.tasks", *extra,
+            sys.executable,
+            "-m",
+            "taskstreamd",
+            "--log-level",
+            "WARNING",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--data-dir",
+            str(data_dir),
+            "--workers",
+            str(workers),
+            "--tasks",
+            "tests.support.tasks",
+            *extra,
         ]
         self.process: subprocess.Popen[str] | None = None
         self.address = ""

@@ -57,9 +57,15 @@ def bad_property(ctx: TaskContext) -> None:
 def progress(ctx: TaskContext) -> str:
     """Reports STK progress and two PyODPS stages."""
     ctx.set_progress(40, "reading")
-    ctx.update_stage("M1_Stg1_job0", running_workers=0, terminated_workers=1, total_workers=1, finished_percentage=100)
     ctx.update_stage(
-        "R2_1_Stg1_job0", running_workers=1, terminated_workers=0, total_workers=2, backup_workers=1,
+        "M1_Stg1_job0", running_workers=0, terminated_workers=1, total_workers=1, finished_percentage=100
+    )
+    ctx.update_stage(
+        "R2_1_Stg1_job0",
+        running_workers=1,
+        terminated_workers=0,
+        total_workers=2,
+        backup_workers=1,
         finished_percentage=50,
     )
     return "done"

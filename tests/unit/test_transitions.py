@@ -61,14 +61,20 @@ def test_cancel_on_task_failure_cancels_the_others_consequentially() -> None:
     running, waiting = instance.tasks[1], instance.tasks[2]
     assert running.status == TaskStatus.CANCELLING
     assert waiting.status == TaskStatus.CANCELLED
-    assert waiting.cancellation is not None and waiting.cancellation.reason == CancellationReason.CONSEQUENTIAL
+    assert (
+        waiting.cancellation is not None and waiting.cancellation.reason == CancellationReason.CONSEQUENTIAL
+    )
     assert effects == [transitions.SendCancel("w1", "2-1", running.cancellation, 0.0)]  # type: ignore[arg-type]
 
 
 def test_stop_cancels_waiting_at_once_and_asks_running_to_stop() -> None:
     instance = make(TaskStatus.WAITING, TaskStatus.RUNNING, TaskStatus.SUCCESS)
     effects = transitions.stop(instance, direct("enough"), 5.0, NOW)
-    assert [t.status for t in instance.tasks] == [TaskStatus.CANCELLED, TaskStatus.CANCELLING, TaskStatus.SUCCESS]
+    assert [t.status for t in instance.tasks] == [
+        TaskStatus.CANCELLED,
+        TaskStatus.CANCELLING,
+        TaskStatus.SUCCESS,
+    ]
     assert len(effects) == 1 and isinstance(effects[0], transitions.SendCancel)
     assert effects[0].grace_period == 5.0
     # Whatever the running task reports after the stop, it ends CANCELLED with the caller's reason.
@@ -121,7 +127,9 @@ def test_timeout_records_a_timeout_cancellation() -> None:
     instance = make(TaskStatus.RUNNING)
     task = instance.tasks[0]
     task.timeout = 2.0
-    transitions.finish(instance, task, TaskStatus.TIMED_OUT, TaskFailure("taskstream.TaskTimeout", "slow"), NOW)
+    transitions.finish(
+        instance, task, TaskStatus.TIMED_OUT, TaskFailure("taskstream.TaskTimeout", "slow"), NOW
+    )
     assert task.status == TaskStatus.TIMED_OUT
     assert task.cancellation is not None and task.cancellation.reason == CancellationReason.TIMEOUT
 
