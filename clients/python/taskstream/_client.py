@@ -22,7 +22,7 @@ from taskstream._instance import Instance
 from taskstream._job import Job
 from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
 from taskstream._status import CancellationReason, InstanceStatus
-from taskstream.errors import NotFoundError, _from_rpc_error
+from taskstream.errors import InvalidArgumentError, NotFoundError, _from_rpc_error
 from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc, task_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
@@ -169,11 +169,16 @@ class Client:
         return self._handle(project, instance_id)
 
     def exist_instance(self, id: str) -> bool:
+        """Whether instance ``id`` exists; False also for an id the server finds malformed."""
         instance = self.get_instance(id)
         try:
             instance.reload()
         except NotFoundError:
             return False
+        except InvalidArgumentError as error:
+            if error.field_violations and all(v.field == "name" for v in error.field_violations):
+                return False  # no instance can have that name
+            raise
         return True
 
     def stop_instance(
