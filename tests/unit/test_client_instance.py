@@ -286,7 +286,10 @@ def test_wait_with_zero_timeout_returns_when_already_terminated() -> None:
     with serve() as (fake, client):
         data = fake.add()
         fake.finish(data)
-        client.get_instance(data.id).wait_for_completion(timeout=0)
+        instance = client.get_instance(data.id)
+        instance.wait_for_completion(timeout=0)
+        assert fake.wait_timeouts == [0.001]
+        instance.wait_for_success(timeout=0)  # known to be terminated: no call
         assert fake.wait_timeouts == [0.001]
 
 

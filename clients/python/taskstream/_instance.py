@@ -160,6 +160,8 @@ class Instance:
         del interval, max_interval
         if timeout is not None and timeout < 0:
             raise ValueError(f"timeout must be >= 0, not {timeout}")
+        if self._data is not None and instance_status(self._data.status) is InstanceStatus.TERMINATED:
+            return  # terminated is final: no need to ask
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             wait = _WAIT_CAP if deadline is None else min(_WAIT_CAP, deadline - time.monotonic())
