@@ -1,0 +1,25 @@
+"""The public surface is __all__, pinned here so a change to it is deliberate."""
+
+import taskstream
+
+EXPECTED = {
+    "ApiError", "CancellationReason", "Client", "FailedPreconditionError", "FieldViolation", "Instance",
+    "InstanceFailedError", "InstanceStatus", "InvalidArgumentError", "InvalidStateSetting", "Job",
+    "JobStateError", "NotFoundError", "PendingCancellation", "PermissionDeniedError", "RemoteTaskError",
+    "StageProgress", "SubmitOptions", "Task", "TaskContext", "TaskEnvironment", "TaskProgress", "TaskSpec",
+    "TaskStatus", "TaskstreamError", "UnauthenticatedError", "UnavailableError", "WaitTimeoutError",
+    "connect", "errors", "task",
+}  # fmt: skip
+
+
+def test_all_is_pinned_and_importable() -> None:
+    assert set(taskstream.__all__) == EXPECTED
+    for name in taskstream.__all__:
+        assert getattr(taskstream, name) is not None
+
+
+def test_stk_and_pyodps_names_are_the_same_members() -> None:
+    assert taskstream.TaskStatus.COMPLETED is taskstream.TaskStatus.SUCCESS
+    assert taskstream.TaskStatus.CANCELED is taskstream.TaskStatus.CANCELLED
+    assert taskstream.Instance.Status.RUNNING.value == "Running"
+    import taskstream.v1.instance_service_pb2_grpc  # the generated stubs stay importable
