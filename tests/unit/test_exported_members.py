@@ -1,6 +1,7 @@
 """The public surface is __all__, pinned here so a change to it is deliberate."""
 
 import taskstream
+from taskstream.v1 import instance_service_pb2_grpc
 
 EXPECTED = {
     "ApiError", "CancellationReason", "Client", "FailedPreconditionError", "FieldViolation", "Instance",
@@ -22,4 +23,4 @@ def test_stk_and_pyodps_names_are_the_same_members() -> None:
     assert taskstream.TaskStatus.COMPLETED is taskstream.TaskStatus.SUCCESS
     assert taskstream.TaskStatus.CANCELED is taskstream.TaskStatus.CANCELLED
     assert taskstream.Instance.Status.RUNNING.value == "Running"
-    import taskstream.v1.instance_service_pb2_grpc  # the generated stubs stay importable
+    assert instance_service_pb2_grpc.InstanceServiceStub  # the generated stubs stay importable
