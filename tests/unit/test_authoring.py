@@ -96,7 +96,12 @@ def test_progress_reports_the_whole_progress_with_stages_in_first_reported_order
     ctx.set_progress(10, "loading")
     ctx.update_stage("M1", running_workers=2, terminated_workers=0, total_workers=3, finished_percentage=0)
     ctx.update_stage(
-        "R2", running_workers=0, terminated_workers=0, total_workers=1, backup_workers=1, finished_percentage=0
+        "R2",
+        running_workers=0,
+        terminated_workers=0,
+        total_workers=1,
+        backup_workers=1,
+        finished_percentage=0,
     )
     ctx.update_stage(
         "M1",
@@ -141,7 +146,12 @@ def test_progress_reports_the_whole_progress_with_stages_in_first_reported_order
         ),
         (
             lambda ctx: ctx.update_stage(
-                "S", running_workers=0, terminated_workers=0, total_workers=1, input_records=-5, finished_percentage=1
+                "S",
+                running_workers=0,
+                terminated_workers=0,
+                total_workers=1,
+                input_records=-5,
+                finished_percentage=1,
             ),
             ValueError,
         ),

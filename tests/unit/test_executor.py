@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -45,7 +46,9 @@ class Harness:
         if self.on_message is not None:
             self.on_message(message)
 
-    def run(self, task_type: str = "", params: dict[str, Any] | str | None = None, **fields: Any) -> RunFinished:
+    def run(
+        self, task_type: str = "", params: dict[str, Any] | str | None = None, **fields: Any
+    ) -> RunFinished:
         self._count += 1
         aid = f"a{self._count}"
         parameters_json = params if isinstance(params, str) else json.dumps(params or {})
@@ -56,7 +59,8 @@ class Harness:
         self.executor.accept(run)
         self.messages.clear()
         self.last = run
-        self.executor.execute(run)
+        with fd_backed_streams():
+            self.executor.execute(run)
         assert isinstance(self.messages[0], RunStarted)
         finished = self.messages[-1]
         assert isinstance(finished, RunFinished) and finished.assignment_id == aid
@@ -71,9 +75,7 @@ class Harness:
         return Path(self.last.stderr_path).read_text()
 
     def properties(self) -> dict[str, Any]:
-        return {
-            m.key: _values.decode_property(m.value) for m in self.messages if isinstance(m, RunProperty)
-        }
+        return {m.key: _values.decode_property(m.value) for m in self.messages if isinstance(m, RunProperty)}
 
 
 @pytest.fixture
@@ -81,6 +83,18 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
     h = Harness(tmp_path)
     yield h
     h.executor.close()
+
+
+@contextlib.contextmanager
+def fd_backed_streams() -> Iterator[None]:
+    """As in a task process, make sys.stdout / sys.stderr write to fds 1 and 2 (pytest swaps them)."""
+    saved = sys.stdout, sys.stderr
+    with open(1, "w", buffering=1, closefd=False) as out, open(2, "w", buffering=1, closefd=False) as err:
+        sys.stdout, sys.stderr = out, err
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = saved
 
 
 def test_success_captures_python_raw_fd_and_subprocess_output(harness: Harness) -> None:
@@ -193,7 +207,8 @@ def test_cancellation_before_start_skips_the_task(harness: Harness, tmp_path: Pa
     harness.executor.accept(run)
     harness.executor.cancel(CancelRun("early", PendingCancellation(CancellationReason.DIRECT, "", "")))
     harness.executor.cancel(CancelRun("unknown", PendingCancellation(CancellationReason.DIRECT, "", "")))
-    harness.executor.execute(run)
+    with fd_backed_streams():
+        harness.executor.execute(run)
     finished = harness.messages[-1]
     assert isinstance(finished, RunFinished)
     assert finished.status == task_pb2.TASK_STATUS_CANCELLED and finished.result is None
@@ -247,7 +262,9 @@ def test_python_object_that_does_not_unpickle_fails(harness: Harness) -> None:
     assert finished.error is not None and finished.error.type.endswith("UnpicklingError")
 
 
-def test_environment_cache_tears_down_in_reverse_order_despite_failures(capfd: pytest.CaptureFixture[str]) -> None:
+def test_environment_cache_tears_down_in_reverse_order_despite_failures(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     torn: list[str] = []
 
     class Recording(TaskEnvironment):

@@ -64,7 +64,12 @@ def progress(ctx: TaskContext) -> str:
     ctx.update_stage("M1", running_workers=1, terminated_workers=0, total_workers=2, finished_percentage=0)
     ctx.update_stage("R2", running_workers=0, terminated_workers=0, total_workers=1, finished_percentage=0)
     ctx.update_stage(
-        "M1", running_workers=0, terminated_workers=2, total_workers=2, finished_percentage=100, input_records=5
+        "M1",
+        running_workers=0,
+        terminated_workers=2,
+        total_workers=2,
+        finished_percentage=100,
+        input_records=5,
     )
     ctx.set_progress(100, "done")
     return "ok"

@@ -173,6 +173,7 @@ class TaskContext:
         self._message = ""
         self._stages: dict[str, task_pb2.StageProgress] = {}  # insertion order = first-reported order
         self._properties: dict[str, _values.PropertyType] = {}
+        self._cancel_lock = threading.Lock()
         self._cancelled = threading.Event()
         self._cancellation: PendingCancellation | None = None
 
@@ -267,7 +268,7 @@ class TaskContext:
 
     def deliver_cancellation(self, cancellation: PendingCancellation) -> None:
         """Make a cancellation visible to the task (called by the worker); the first one wins."""
-        with self._lock:
+        with self._cancel_lock:  # not self._lock, which is held while a report is sent
             if self._cancellation is None:
                 self._cancellation = cancellation
         self._cancelled.set()
