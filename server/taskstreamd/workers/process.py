@@ -7,8 +7,10 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
-from collections.abc import Callable, Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import wait
 
 from .executor import child_main
@@ -32,7 +34,8 @@ class ChildProcess:
         self.exited = asyncio.Event()
         parent_end, child_end = _SPAWN.Pipe()
         self._process = _SPAWN.Process(target=child_main, args=(child_end, list(task_modules)), name=name)
-        self._process.start()
+        with _main_module_hidden():
+            self._process.start()
         child_end.close()  # only the child holds its end, so its death closes the pipe
         self._conn = parent_end
         assert self._process.pid is not None
@@ -102,3 +105,19 @@ class ChildProcess:
     def _call_soon(self, fn: Callable[..., object], *args: object) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening any more
             self._loop.call_soon_threadsafe(fn, *args)
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Keep spawn from re-running the worker's ``__main__`` in the child.
+
+    The child imports its task modules by name, so re-importing the main script only slows its start
+    (the taskstreamd CLI and everything it imports) and, for a script without an ``if __name__ ==
+    "__main__"`` guard, would start a worker inside the child.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main

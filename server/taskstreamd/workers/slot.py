@@ -258,10 +258,13 @@ class Slot:
                 run.timer.pause()
 
     async def _poll_output(self, run: _Run) -> None:
-        while True:
-            await asyncio.sleep(OUTPUT_POLL_SECONDS)
-            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout.poll())
-            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr.poll())
+        try:
+            while True:
+                await asyncio.sleep(OUTPUT_POLL_SECONDS)
+                self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout.poll())
+                self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr.poll())
+        except OSError:  # the rest is still sent when the task ends, if it can be read then
+            _log.exception("cannot read the output of task %s", run.assignment_id)
 
     def _on_timeout(self, run: _Run, seconds: float) -> None:
         if run.ended or run.stopping:
@@ -311,31 +314,40 @@ class Slot:
             run.poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await run.poller
-        try:
-            if not run.abandoned:
-                # Every output chunk goes before TaskFinished.
-                self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout.finish())
-                self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr.finish())
-                if run.timed_out:
-                    status = task_pb2.TASK_STATUS_TIMED_OUT
-                    seconds = run.assignment.timeout.ToTimedelta().total_seconds()
-                    error = task_error(TASK_TIMEOUT, timeout_message(seconds))
-                elif run.cancelled:
-                    status = task_pb2.TASK_STATUS_CANCELLED
-                self._emit_finished(
-                    run.assignment_id,
-                    status,
-                    result=result,
-                    error=error,
-                    stdout_bytes=run.stdout.total_bytes,
-                    stderr_bytes=run.stderr.total_bytes,
-                )
-        finally:
-            run.stdout.close()
-            run.stderr.close()
-            self._run = None
+        if not run.abandoned:
+            # Every output chunk goes before TaskFinished.
+            self._emit_final_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout)
+            self._emit_final_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr)
+            if run.timed_out:
+                status = task_pb2.TASK_STATUS_TIMED_OUT
+                seconds = run.assignment.timeout.ToTimedelta().total_seconds()
+                error = task_error(TASK_TIMEOUT, timeout_message(seconds))
+            elif run.cancelled:
+                status = task_pb2.TASK_STATUS_CANCELLED
+            self._emit_finished(
+                run.assignment_id,
+                status,
+                result=result,
+                error=error,
+                stdout_bytes=run.stdout.total_bytes,
+                stderr_bytes=run.stderr.total_bytes,
+            )
+        for output in (run.stdout, run.stderr):
+            try:
+                output.close()
+            except OSError:
+                _log.exception("cannot remove %s", output.path)
+        self._run = None
         if not self._closing:
             self._on_idle()
+
+    def _emit_final_output(self, run: _Run, stream: task_pb2.OutputStream, output: OutputFile) -> None:
+        try:
+            chunks = output.finish()
+        except OSError:  # losing output must not lose the task's end
+            _log.exception("cannot read the output of task %s", run.assignment_id)
+            return
+        self._emit_output(run, stream, chunks)
 
     def _emit_output(self, run: _Run, stream: task_pb2.OutputStream, chunks: list[Chunk]) -> None:
         if run.abandoned:

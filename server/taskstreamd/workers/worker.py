@@ -190,6 +190,8 @@ class Worker:
                 raise
         except grpc.aio.AioRpcError as exc:
             _log.warning("worker session ended: %s %s", exc.code().name, exc.details())
+        except Exception:  # whatever broke the session, the worker reconnects or exits as configured
+            _log.exception("worker session failed")
         return registered.is_set()
 
     async def _session(self, registered: asyncio.Event) -> None:
