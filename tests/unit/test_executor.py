@@ -102,7 +102,7 @@ def test_success_captures_python_raw_fd_and_subprocess_output(harness: Harness) 
     finished = harness.run("t.echo", {"x": 1, "y": [1, 2]})
     assert finished.status == task_pb2.TASK_STATUS_SUCCESS
     assert finished.result is not None and _values.decode_result(finished.result) == {"x": 1, "y": [1, 2]}
-    assert harness.stdout.splitlines() == ["to stdout", "raw fd 1", "hi"]
+    assert harness.stdout.splitlines() == ["to stdout", "raw fd 1", "hi", "from C"]
     assert harness.stderr == "to stderr\n"
     assert (os.fstat(1).st_ino, os.fstat(2).st_ino) == before  # fds restored
     print("after the task")  # goes to pytest's capture, not to the task's file

@@ -275,9 +275,9 @@ def test_success_reports_started_result_and_fd_level_output(server: FakeWorkerSe
     assert finished.status == task_pb2.TASK_STATUS_SUCCESS
     assert _values.decode_result(finished.result) == {"x": 1, "y": "z"}
     # os.system's "hi" comes from a subprocess writing to the inherited fd 1.
-    assert server.text(aid) == "to stdout\nraw fd 1\nhi\n"
+    assert server.text(aid) == "to stdout\nraw fd 1\nhi\nfrom C\n"
     assert server.text(aid, task_pb2.OUTPUT_STREAM_STDERR) == "to stderr\n"
-    assert (finished.stdout_bytes, finished.stderr_bytes) == (len("to stdout\nraw fd 1\nhi\n"), 10)
+    assert (finished.stdout_bytes, finished.stderr_bytes) == (len("to stdout\nraw fd 1\nhi\nfrom C\n"), 10)
     kinds = server.kinds(aid)
     assert kinds[0] == "started" and kinds[-1] == "finished"
 

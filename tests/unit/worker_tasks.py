@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sys
@@ -33,6 +34,7 @@ def echo(ctx: TaskContext, **params: Any) -> dict[str, Any]:
     print("to stderr", file=sys.stderr)
     os.write(1, b"raw fd 1\n")
     os.system("echo hi")  # a subprocess writes to the inherited fd 1
+    ctypes.CDLL(None).puts(b"from C")  # buffered by C stdio until the worker flushes it
     return params
 
 

@@ -7,6 +7,7 @@ and subprocesses write, since they inherit or write to fds 1 and 2 directly.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import sys
 from collections.abc import Iterator
@@ -62,3 +63,15 @@ def _flush_python_streams() -> None:
         if stream is not None:
             with contextlib.suppress(Exception):  # a task may have closed or replaced them
                 stream.flush()
+    if _LIBC is not None:
+        _LIBC.fflush(None)  # C extensions' stdio buffers, which Python's flush does not reach
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None)
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
