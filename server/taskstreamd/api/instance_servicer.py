@@ -125,8 +125,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.GetTaskResultRequest, context: Context
     ) -> pb.GetTaskResultResponse:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
-        outcome = await self.manager.task_outcome(project, instance_id, request.task)
-        instance = await self.manager.get(project, instance_id)
+        instance, outcome = await self.manager.task_outcome(project, instance_id, request.task)
         response = pb.GetTaskResultResponse(
             task=convert.outcome_task_proto(outcome, instance),
             stdout=outcome.stdout.data,

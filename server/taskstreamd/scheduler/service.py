@@ -194,7 +194,9 @@ class InstanceManager:
             if not waiters:
                 self._waiters.pop(instance_id, None)
 
-    async def task_outcome(self, project: str, instance_id: str, task_name: str) -> TaskOutcome:
+    async def task_outcome(
+        self, project: str, instance_id: str, task_name: str
+    ) -> tuple[Instance, TaskOutcome]:
         instance = await self.get(project, instance_id)
         if not task_name:
             if len(instance.tasks) != 1:
@@ -205,7 +207,7 @@ class InstanceManager:
         outcome = await self.store.task_outcome(instance_id, task_name)
         if outcome is None:
             raise NotFound("task", f"{ids.instance_name(project, instance_id)}/tasks/{task_name}")
-        return outcome
+        return instance, outcome
 
     def task_types(self) -> dict[str, tuple[str, int]]:
         return self.workers.task_types()
