@@ -34,7 +34,7 @@ class InstanceOptions(_message.Message):
     def __init__(self, cancel_on_task_failure: _Optional[bool] = ..., max_interrupted_retries: _Optional[int] = ..., task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Instance(_message.Message):
-    __slots__ = ("name", "id", "project", "owner", "status", "priority", "labels", "create_time", "start_time", "end_time", "tasks", "parent_instance", "options", "successful", "request_id")
+    __slots__ = ("name", "id", "project", "owner", "status", "priority", "labels", "create_time", "start_time", "end_time", "tasks", "parent_instance", "options", "successful", "request_id", "seq")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +57,7 @@ class Instance(_message.Message):
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     SUCCESSFUL_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
     name: str
     id: str
     project: str
@@ -72,7 +73,8 @@ class Instance(_message.Message):
     options: InstanceOptions
     successful: bool
     request_id: str
-    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., project: _Optional[str] = ..., owner: _Optional[str] = ..., status: _Optional[_Union[InstanceStatus, str]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., parent_instance: _Optional[str] = ..., options: _Optional[_Union[InstanceOptions, _Mapping]] = ..., successful: _Optional[bool] = ..., request_id: _Optional[str] = ...) -> None: ...
+    seq: int
+    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., project: _Optional[str] = ..., owner: _Optional[str] = ..., status: _Optional[_Union[InstanceStatus, str]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., parent_instance: _Optional[str] = ..., options: _Optional[_Union[InstanceOptions, _Mapping]] = ..., successful: _Optional[bool] = ..., request_id: _Optional[str] = ..., seq: _Optional[int] = ...) -> None: ...
 
 class TaskType(_message.Message):
     __slots__ = ("name", "description", "worker_count")

@@ -24,11 +24,12 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from taskstream.v1 import event_pb2 as taskstream_dot_v1_dot_event__pb2
 from taskstream.v1 import instance_pb2 as taskstream_dot_v1_dot_instance__pb2
 from taskstream.v1 import task_pb2 as taskstream_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xc2\x02\n\x15\x43reateInstanceRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12&\n\x05tasks\x18\x02 \x03(\x0b\x32\x17.taskstream.v1.TaskSpec\x12\x15\n\x08priority\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12@\n\x06labels\x18\x04 \x03(\x0b\x32\x30.taskstream.v1.CreateInstanceRequest.LabelsEntry\x12/\n\x07options\x18\x05 \x01(\x0b\x32\x1e.taskstream.v1.InstanceOptions\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12\x17\n\x0fparent_instance\x18\x07 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x0b\n\t_priority\"C\n\x16\x43reateInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"\"\n\x12GetInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"@\n\x13GetInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"\xe9\x02\n\x14ListInstancesRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12/\n\x08statuses\x18\x04 \x03(\x0e\x32\x1d.taskstream.v1.InstanceStatus\x12\r\n\x05owner\x18\x05 \x01(\t\x12\x35\n\x11\x63reate_time_start\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0f\x63reate_time_end\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12?\n\x06labels\x18\x08 \x03(\x0b\x32/.taskstream.v1.ListInstancesRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\\\n\x15ListInstancesResponse\x12*\n\tinstances\x18\x01 \x03(\x0b\x32\x17.taskstream.v1.Instance\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xac\x01\n\x13StopInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x31\n\x06reason\x18\x02 \x01(\x0e\x32!.taskstream.v1.CancellationReason\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12/\n\x0cgrace_period\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"A\n\x14StopInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"&\n\x16SuspendInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"D\n\x17SuspendInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"%\n\x15ResumeInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"C\n\x16ResumeInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"O\n\x13WaitInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x07timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"U\n\x14WaitInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\x12\x12\n\nterminated\x18\x02 \x01(\x08\"6\n\x14GetTaskResultRequest\x12\x10\n\x08instance\x18\x01 \x01(\t\x12\x0c\n\x04task\x18\x02 \x01(\t\"\x81\x01\n\x15GetTaskResultResponse\x12!\n\x04task\x18\x01 \x01(\x0b\x32\x13.taskstream.v1.Task\x12%\n\x06result\x18\x02 \x01(\x0b\x32\x15.taskstream.v1.Result\x12\x0e\n\x06stdout\x18\x03 \x01(\x0c\x12\x0e\n\x06stderr\x18\x04 \x01(\x0c\"\x16\n\x14ListTaskTypesRequest\"D\n\x15ListTaskTypesResponse\x12+\n\ntask_types\x18\x01 \x03(\x0b\x32\x17.taskstream.v1.TaskType2\xcd\x06\n\x0fInstanceService\x12]\n\x0e\x43reateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n\x0bGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n\rListInstances\x12#.taskstream.v1.ListInstancesRequest\x1a$.taskstream.v1.ListInstancesResponse\x12W\n\x0cStopInstance\x12\".taskstream.v1.StopInstanceRequest\x1a#.taskstream.v1.StopInstanceResponse\x12`\n\x0fSuspendInstance\x12%.taskstream.v1.SuspendInstanceRequest\x1a&.taskstream.v1.SuspendInstanceResponse\x12]\n\x0eResumeInstance\x12$.taskstream.v1.ResumeInstanceRequest\x1a%.taskstream.v1.ResumeInstanceResponse\x12W\n\x0cWaitInstance\x12\".taskstream.v1.WaitInstanceRequest\x1a#.taskstream.v1.WaitInstanceResponse\x12Z\n\rGetTaskResult\x12#.taskstream.v1.GetTaskResultRequest\x1a$.taskstream.v1.GetTaskResultResponse\x12Z\n\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xc2\x02\n\x15\x43reateInstanceRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12&\n\x05tasks\x18\x02 \x03(\x0b\x32\x17.taskstream.v1.TaskSpec\x12\x15\n\x08priority\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12@\n\x06labels\x18\x04 \x03(\x0b\x32\x30.taskstream.v1.CreateInstanceRequest.LabelsEntry\x12/\n\x07options\x18\x05 \x01(\x0b\x32\x1e.taskstream.v1.InstanceOptions\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12\x17\n\x0fparent_instance\x18\x07 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x0b\n\t_priority\"C\n\x16\x43reateInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"\"\n\x12GetInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"@\n\x13GetInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"\xe9\x02\n\x14ListInstancesRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12/\n\x08statuses\x18\x04 \x03(\x0e\x32\x1d.taskstream.v1.InstanceStatus\x12\r\n\x05owner\x18\x05 \x01(\t\x12\x35\n\x11\x63reate_time_start\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0f\x63reate_time_end\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12?\n\x06labels\x18\x08 \x03(\x0b\x32/.taskstream.v1.ListInstancesRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\\\n\x15ListInstancesResponse\x12*\n\tinstances\x18\x01 \x03(\x0b\x32\x17.taskstream.v1.Instance\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xac\x01\n\x13StopInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x31\n\x06reason\x18\x02 \x01(\x0e\x32!.taskstream.v1.CancellationReason\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12/\n\x0cgrace_period\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\"A\n\x14StopInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"&\n\x16SuspendInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"D\n\x17SuspendInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"%\n\x15ResumeInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"C\n\x16ResumeInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\"O\n\x13WaitInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x07timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"U\n\x14WaitInstanceResponse\x12)\n\x08instance\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.Instance\x12\x12\n\nterminated\x18\x02 \x01(\x08\"x\n\x14WaitInstancesRequest\x12\r\n\x05names\x18\x01 \x03(\t\x12%\n\x04mode\x18\x02 \x01(\x0e\x32\x17.taskstream.v1.WaitMode\x12*\n\x07timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"Q\n\x15WaitInstancesResponse\x12*\n\tinstances\x18\x01 \x03(\x0b\x32\x17.taskstream.v1.Instance\x12\x0c\n\x04\x64one\x18\x02 \x01(\x08\"\x86\x01\n\x14WatchInstanceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\x12\x16\n\x0einclude_output\x18\x03 \x01(\x08\x12\x35\n\x12heartbeat_interval\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xd2\x01\n\x15WatchInstanceResponse\x12+\n\x08snapshot\x18\x01 \x01(\x0b\x32\x17.taskstream.v1.InstanceH\x00\x12-\n\x05\x65vent\x18\x02 \x01(\x0b\x32\x1c.taskstream.v1.InstanceEventH\x00\x12-\n\theartbeat\x18\x03 \x01(\x0b\x32\x18.taskstream.v1.HeartbeatH\x00\x12&\n\x03\x65nd\x18\x04 \x01(\x0b\x32\x17.taskstream.v1.WatchEndH\x00\x42\x06\n\x04kind\"B\n\tHeartbeat\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"d\n\x08WatchEnd\x12-\n\x06reason\x18\x01 \x01(\x0e\x32\x1d.taskstream.v1.WatchEndReason\x12\x18\n\x10resume_after_seq\x18\x02 \x01(\x03\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x84\x01\n\x15ReadTaskOutputRequest\x12\x10\n\x08instance\x18\x01 \x01(\t\x12\x0c\n\x04task\x18\x02 \x01(\t\x12+\n\x06stream\x18\x03 \x01(\x0e\x32\x1b.taskstream.v1.OutputStream\x12\x0e\n\x06offset\x18\x04 \x01(\x03\x12\x0e\n\x06\x66ollow\x18\x05 \x01(\x08\"I\n\x16ReadTaskOutputResponse\x12\x0e\n\x06offset\x18\x01 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x11\n\tcut_bytes\x18\x03 \x01(\x03\"6\n\x14GetTaskResultRequest\x12\x10\n\x08instance\x18\x01 \x01(\t\x12\x0c\n\x04task\x18\x02 \x01(\t\"\x81\x01\n\x15GetTaskResultResponse\x12!\n\x04task\x18\x01 \x01(\x0b\x32\x13.taskstream.v1.Task\x12%\n\x06result\x18\x02 \x01(\x0b\x32\x15.taskstream.v1.Result\x12\x0e\n\x06stdout\x18\x03 \x01(\x0c\x12\x0e\n\x06stderr\x18\x04 \x01(\x0c\"\x16\n\x14ListTaskTypesRequest\"D\n\x15ListTaskTypesResponse\x12+\n\ntask_types\x18\x01 \x03(\x0b\x32\x17.taskstream.v1.TaskType*K\n\x08WaitMode\x12\x19\n\x15WAIT_MODE_UNSPECIFIED\x10\x00\x12\x11\n\rWAIT_MODE_ALL\x10\x01\x12\x11\n\rWAIT_MODE_ANY\x10\x02*\xa7\x01\n\x0eWatchEndReason\x12 \n\x1cWATCH_END_REASON_UNSPECIFIED\x10\x00\x12$\n WATCH_END_REASON_SERVER_DRAINING\x10\x01\x12%\n!WATCH_END_REASON_INSTANCE_DELETED\x10\x02\x12&\n\"WATCH_END_REASON_CONSUMER_TOO_SLOW\x10\x03\x32\xe8\x08\n\x0fInstanceService\x12]\n\x0e\x43reateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n\x0bGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n\rListInstances\x12#.taskstream.v1.ListInstancesRequest\x1a$.taskstream.v1.ListInstancesResponse\x12W\n\x0cStopInstance\x12\".taskstream.v1.StopInstanceRequest\x1a#.taskstream.v1.StopInstanceResponse\x12`\n\x0fSuspendInstance\x12%.taskstream.v1.SuspendInstanceRequest\x1a&.taskstream.v1.SuspendInstanceResponse\x12]\n\x0eResumeInstance\x12$.taskstream.v1.ResumeInstanceRequest\x1a%.taskstream.v1.ResumeInstanceResponse\x12W\n\x0cWaitInstance\x12\".taskstream.v1.WaitInstanceRequest\x1a#.taskstream.v1.WaitInstanceResponse\x12Z\n\rWaitInstances\x12#.taskstream.v1.WaitInstancesRequest\x1a$.taskstream.v1.WaitInstancesResponse\x12\\\n\rWatchInstance\x12#.taskstream.v1.WatchInstanceRequest\x1a$.taskstream.v1.WatchInstanceResponse0\x01\x12_\n\x0eReadTaskOutput\x12$.taskstream.v1.ReadTaskOutputRequest\x1a%.taskstream.v1.ReadTaskOutputResponse0\x01\x12Z\n\rGetTaskResult\x12#.taskstream.v1.GetTaskResultRequest\x1a$.taskstream.v1.GetTaskResultResponse\x12Z\n\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,46 +40,66 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEINSTANCEREQUEST_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_LISTINSTANCESREQUEST_LABELSENTRY']._loaded_options = None
   _globals['_LISTINSTANCESREQUEST_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_CREATEINSTANCEREQUEST']._serialized_start=177
-  _globals['_CREATEINSTANCEREQUEST']._serialized_end=499
-  _globals['_CREATEINSTANCEREQUEST_LABELSENTRY']._serialized_start=441
-  _globals['_CREATEINSTANCEREQUEST_LABELSENTRY']._serialized_end=486
-  _globals['_CREATEINSTANCERESPONSE']._serialized_start=501
-  _globals['_CREATEINSTANCERESPONSE']._serialized_end=568
-  _globals['_GETINSTANCEREQUEST']._serialized_start=570
-  _globals['_GETINSTANCEREQUEST']._serialized_end=604
-  _globals['_GETINSTANCERESPONSE']._serialized_start=606
-  _globals['_GETINSTANCERESPONSE']._serialized_end=670
-  _globals['_LISTINSTANCESREQUEST']._serialized_start=673
-  _globals['_LISTINSTANCESREQUEST']._serialized_end=1034
-  _globals['_LISTINSTANCESREQUEST_LABELSENTRY']._serialized_start=441
-  _globals['_LISTINSTANCESREQUEST_LABELSENTRY']._serialized_end=486
-  _globals['_LISTINSTANCESRESPONSE']._serialized_start=1036
-  _globals['_LISTINSTANCESRESPONSE']._serialized_end=1128
-  _globals['_STOPINSTANCEREQUEST']._serialized_start=1131
-  _globals['_STOPINSTANCEREQUEST']._serialized_end=1303
-  _globals['_STOPINSTANCERESPONSE']._serialized_start=1305
-  _globals['_STOPINSTANCERESPONSE']._serialized_end=1370
-  _globals['_SUSPENDINSTANCEREQUEST']._serialized_start=1372
-  _globals['_SUSPENDINSTANCEREQUEST']._serialized_end=1410
-  _globals['_SUSPENDINSTANCERESPONSE']._serialized_start=1412
-  _globals['_SUSPENDINSTANCERESPONSE']._serialized_end=1480
-  _globals['_RESUMEINSTANCEREQUEST']._serialized_start=1482
-  _globals['_RESUMEINSTANCEREQUEST']._serialized_end=1519
-  _globals['_RESUMEINSTANCERESPONSE']._serialized_start=1521
-  _globals['_RESUMEINSTANCERESPONSE']._serialized_end=1588
-  _globals['_WAITINSTANCEREQUEST']._serialized_start=1590
-  _globals['_WAITINSTANCEREQUEST']._serialized_end=1669
-  _globals['_WAITINSTANCERESPONSE']._serialized_start=1671
-  _globals['_WAITINSTANCERESPONSE']._serialized_end=1756
-  _globals['_GETTASKRESULTREQUEST']._serialized_start=1758
-  _globals['_GETTASKRESULTREQUEST']._serialized_end=1812
-  _globals['_GETTASKRESULTRESPONSE']._serialized_start=1815
-  _globals['_GETTASKRESULTRESPONSE']._serialized_end=1944
-  _globals['_LISTTASKTYPESREQUEST']._serialized_start=1946
-  _globals['_LISTTASKTYPESREQUEST']._serialized_end=1968
-  _globals['_LISTTASKTYPESRESPONSE']._serialized_start=1970
-  _globals['_LISTTASKTYPESRESPONSE']._serialized_end=2038
-  _globals['_INSTANCESERVICE']._serialized_start=2041
-  _globals['_INSTANCESERVICE']._serialized_end=2886
+  _globals['_WAITMODE']._serialized_start=3002
+  _globals['_WAITMODE']._serialized_end=3077
+  _globals['_WATCHENDREASON']._serialized_start=3080
+  _globals['_WATCHENDREASON']._serialized_end=3247
+  _globals['_CREATEINSTANCEREQUEST']._serialized_start=204
+  _globals['_CREATEINSTANCEREQUEST']._serialized_end=526
+  _globals['_CREATEINSTANCEREQUEST_LABELSENTRY']._serialized_start=468
+  _globals['_CREATEINSTANCEREQUEST_LABELSENTRY']._serialized_end=513
+  _globals['_CREATEINSTANCERESPONSE']._serialized_start=528
+  _globals['_CREATEINSTANCERESPONSE']._serialized_end=595
+  _globals['_GETINSTANCEREQUEST']._serialized_start=597
+  _globals['_GETINSTANCEREQUEST']._serialized_end=631
+  _globals['_GETINSTANCERESPONSE']._serialized_start=633
+  _globals['_GETINSTANCERESPONSE']._serialized_end=697
+  _globals['_LISTINSTANCESREQUEST']._serialized_start=700
+  _globals['_LISTINSTANCESREQUEST']._serialized_end=1061
+  _globals['_LISTINSTANCESREQUEST_LABELSENTRY']._serialized_start=468
+  _globals['_LISTINSTANCESREQUEST_LABELSENTRY']._serialized_end=513
+  _globals['_LISTINSTANCESRESPONSE']._serialized_start=1063
+  _globals['_LISTINSTANCESRESPONSE']._serialized_end=1155
+  _globals['_STOPINSTANCEREQUEST']._serialized_start=1158
+  _globals['_STOPINSTANCEREQUEST']._serialized_end=1330
+  _globals['_STOPINSTANCERESPONSE']._serialized_start=1332
+  _globals['_STOPINSTANCERESPONSE']._serialized_end=1397
+  _globals['_SUSPENDINSTANCEREQUEST']._serialized_start=1399
+  _globals['_SUSPENDINSTANCEREQUEST']._serialized_end=1437
+  _globals['_SUSPENDINSTANCERESPONSE']._serialized_start=1439
+  _globals['_SUSPENDINSTANCERESPONSE']._serialized_end=1507
+  _globals['_RESUMEINSTANCEREQUEST']._serialized_start=1509
+  _globals['_RESUMEINSTANCEREQUEST']._serialized_end=1546
+  _globals['_RESUMEINSTANCERESPONSE']._serialized_start=1548
+  _globals['_RESUMEINSTANCERESPONSE']._serialized_end=1615
+  _globals['_WAITINSTANCEREQUEST']._serialized_start=1617
+  _globals['_WAITINSTANCEREQUEST']._serialized_end=1696
+  _globals['_WAITINSTANCERESPONSE']._serialized_start=1698
+  _globals['_WAITINSTANCERESPONSE']._serialized_end=1783
+  _globals['_WAITINSTANCESREQUEST']._serialized_start=1785
+  _globals['_WAITINSTANCESREQUEST']._serialized_end=1905
+  _globals['_WAITINSTANCESRESPONSE']._serialized_start=1907
+  _globals['_WAITINSTANCESRESPONSE']._serialized_end=1988
+  _globals['_WATCHINSTANCEREQUEST']._serialized_start=1991
+  _globals['_WATCHINSTANCEREQUEST']._serialized_end=2125
+  _globals['_WATCHINSTANCERESPONSE']._serialized_start=2128
+  _globals['_WATCHINSTANCERESPONSE']._serialized_end=2338
+  _globals['_HEARTBEAT']._serialized_start=2340
+  _globals['_HEARTBEAT']._serialized_end=2406
+  _globals['_WATCHEND']._serialized_start=2408
+  _globals['_WATCHEND']._serialized_end=2508
+  _globals['_READTASKOUTPUTREQUEST']._serialized_start=2511
+  _globals['_READTASKOUTPUTREQUEST']._serialized_end=2643
+  _globals['_READTASKOUTPUTRESPONSE']._serialized_start=2645
+  _globals['_READTASKOUTPUTRESPONSE']._serialized_end=2718
+  _globals['_GETTASKRESULTREQUEST']._serialized_start=2720
+  _globals['_GETTASKRESULTREQUEST']._serialized_end=2774
+  _globals['_GETTASKRESULTRESPONSE']._serialized_start=2777
+  _globals['_GETTASKRESULTRESPONSE']._serialized_end=2906
+  _globals['_LISTTASKTYPESREQUEST']._serialized_start=2908
+  _globals['_LISTTASKTYPESREQUEST']._serialized_end=2930
+  _globals['_LISTTASKTYPESRESPONSE']._serialized_start=2932
+  _globals['_LISTTASKTYPESRESPONSE']._serialized_end=3000
+  _globals['_INSTANCESERVICE']._serialized_start=3250
+  _globals['_INSTANCESERVICE']._serialized_end=4378
 # @@protoc_insertion_point(module_scope)

@@ -2,15 +2,37 @@ import datetime
 
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from taskstream.v1 import event_pb2 as _event_pb2
 from taskstream.v1 import instance_pb2 as _instance_pb2
 from taskstream.v1 import task_pb2 as _task_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class WaitMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WAIT_MODE_UNSPECIFIED: _ClassVar[WaitMode]
+    WAIT_MODE_ALL: _ClassVar[WaitMode]
+    WAIT_MODE_ANY: _ClassVar[WaitMode]
+
+class WatchEndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WATCH_END_REASON_UNSPECIFIED: _ClassVar[WatchEndReason]
+    WATCH_END_REASON_SERVER_DRAINING: _ClassVar[WatchEndReason]
+    WATCH_END_REASON_INSTANCE_DELETED: _ClassVar[WatchEndReason]
+    WATCH_END_REASON_CONSUMER_TOO_SLOW: _ClassVar[WatchEndReason]
+WAIT_MODE_UNSPECIFIED: WaitMode
+WAIT_MODE_ALL: WaitMode
+WAIT_MODE_ANY: WaitMode
+WATCH_END_REASON_UNSPECIFIED: WatchEndReason
+WATCH_END_REASON_SERVER_DRAINING: WatchEndReason
+WATCH_END_REASON_INSTANCE_DELETED: WatchEndReason
+WATCH_END_REASON_CONSUMER_TOO_SLOW: WatchEndReason
 
 class CreateInstanceRequest(_message.Message):
     __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance")
@@ -149,6 +171,90 @@ class WaitInstanceResponse(_message.Message):
     instance: _instance_pb2.Instance
     terminated: bool
     def __init__(self, instance: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ..., terminated: _Optional[bool] = ...) -> None: ...
+
+class WaitInstancesRequest(_message.Message):
+    __slots__ = ("names", "mode", "timeout")
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    mode: WaitMode
+    timeout: _duration_pb2.Duration
+    def __init__(self, names: _Optional[_Iterable[str]] = ..., mode: _Optional[_Union[WaitMode, str]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class WaitInstancesResponse(_message.Message):
+    __slots__ = ("instances", "done")
+    INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    instances: _containers.RepeatedCompositeFieldContainer[_instance_pb2.Instance]
+    done: bool
+    def __init__(self, instances: _Optional[_Iterable[_Union[_instance_pb2.Instance, _Mapping]]] = ..., done: _Optional[bool] = ...) -> None: ...
+
+class WatchInstanceRequest(_message.Message):
+    __slots__ = ("name", "after_seq", "include_output", "heartbeat_interval")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    after_seq: int
+    include_output: bool
+    heartbeat_interval: _duration_pb2.Duration
+    def __init__(self, name: _Optional[str] = ..., after_seq: _Optional[int] = ..., include_output: _Optional[bool] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class WatchInstanceResponse(_message.Message):
+    __slots__ = ("snapshot", "event", "heartbeat", "end")
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    snapshot: _instance_pb2.Instance
+    event: _event_pb2.InstanceEvent
+    heartbeat: Heartbeat
+    end: WatchEnd
+    def __init__(self, snapshot: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ..., event: _Optional[_Union[_event_pb2.InstanceEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., end: _Optional[_Union[WatchEnd, _Mapping]] = ...) -> None: ...
+
+class Heartbeat(_message.Message):
+    __slots__ = ("seq", "time")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, seq: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchEnd(_message.Message):
+    __slots__ = ("reason", "resume_after_seq", "message")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RESUME_AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    reason: WatchEndReason
+    resume_after_seq: int
+    message: str
+    def __init__(self, reason: _Optional[_Union[WatchEndReason, str]] = ..., resume_after_seq: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class ReadTaskOutputRequest(_message.Message):
+    __slots__ = ("instance", "task", "stream", "offset", "follow")
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    instance: str
+    task: str
+    stream: _task_pb2.OutputStream
+    offset: int
+    follow: bool
+    def __init__(self, instance: _Optional[str] = ..., task: _Optional[str] = ..., stream: _Optional[_Union[_task_pb2.OutputStream, str]] = ..., offset: _Optional[int] = ..., follow: _Optional[bool] = ...) -> None: ...
+
+class ReadTaskOutputResponse(_message.Message):
+    __slots__ = ("offset", "data", "cut_bytes")
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    CUT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    offset: int
+    data: bytes
+    cut_bytes: int
+    def __init__(self, offset: _Optional[int] = ..., data: _Optional[bytes] = ..., cut_bytes: _Optional[int] = ...) -> None: ...
 
 class GetTaskResultRequest(_message.Message):
     __slots__ = ("instance", "task")

@@ -75,6 +75,21 @@ class InstanceServiceStub:
                 request_serializer=taskstream_dot_v1_dot_instance__service__pb2.WaitInstanceRequest.SerializeToString,
                 response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WaitInstanceResponse.FromString,
                 _registered_method=True)
+        self.WaitInstances = channel.unary_unary(
+                '/taskstream.v1.InstanceService/WaitInstances',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.WaitInstancesRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WaitInstancesResponse.FromString,
+                _registered_method=True)
+        self.WatchInstance = channel.unary_stream(
+                '/taskstream.v1.InstanceService/WatchInstance',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstanceRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstanceResponse.FromString,
+                _registered_method=True)
+        self.ReadTaskOutput = channel.unary_stream(
+                '/taskstream.v1.InstanceService/ReadTaskOutput',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.ReadTaskOutputRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ReadTaskOutputResponse.FromString,
+                _registered_method=True)
         self.GetTaskResult = channel.unary_unary(
                 '/taskstream.v1.InstanceService/GetTaskResult',
                 request_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetTaskResultRequest.SerializeToString,
@@ -155,6 +170,34 @@ class InstanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WaitInstances(self, request, context):
+        """Waits for several instances: with WAIT_MODE_ALL until every one is
+        terminated, with WAIT_MODE_ANY until one is, or until the timeout passes.
+        Returns every instance's state at that moment. Safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchInstance(self, request, context):
+        """Follows an instance: first a snapshot (unless resuming with after_seq),
+        then every change in sequence order. The stream ends after the terminal
+        snapshot, or with a WatchEnd that says why and where to resume. Heartbeats
+        are sent while nothing changes. Resuming with the last seq received gives
+        exactly the changes missed, with progress coalesced to its latest value.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReadTaskOutput(self, request, context):
+        """Streams a task's stdout or stderr from a byte offset. With follow the
+        stream stays open until the task ends and closes after its last byte.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetTaskResult(self, request, context):
         """Returns one task's result, error, properties and captured output. NOT_FOUND
         for an unknown instance or task. Safe to retry.
@@ -207,6 +250,21 @@ def add_InstanceServiceServicer_to_server(servicer, server):
                     servicer.WaitInstance,
                     request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WaitInstanceRequest.FromString,
                     response_serializer=taskstream_dot_v1_dot_instance__service__pb2.WaitInstanceResponse.SerializeToString,
+            ),
+            'WaitInstances': grpc.unary_unary_rpc_method_handler(
+                    servicer.WaitInstances,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WaitInstancesRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.WaitInstancesResponse.SerializeToString,
+            ),
+            'WatchInstance': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchInstance,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstanceRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstanceResponse.SerializeToString,
+            ),
+            'ReadTaskOutput': grpc.unary_stream_rpc_method_handler(
+                    servicer.ReadTaskOutput,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ReadTaskOutputRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.ReadTaskOutputResponse.SerializeToString,
             ),
             'GetTaskResult': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTaskResult,
@@ -414,6 +472,87 @@ class InstanceService:
             '/taskstream.v1.InstanceService/WaitInstance',
             taskstream_dot_v1_dot_instance__service__pb2.WaitInstanceRequest.SerializeToString,
             taskstream_dot_v1_dot_instance__service__pb2.WaitInstanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WaitInstances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/WaitInstances',
+            taskstream_dot_v1_dot_instance__service__pb2.WaitInstancesRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.WaitInstancesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchInstance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/WatchInstance',
+            taskstream_dot_v1_dot_instance__service__pb2.WatchInstanceRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.WatchInstanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadTaskOutput(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/ReadTaskOutput',
+            taskstream_dot_v1_dot_instance__service__pb2.ReadTaskOutputRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.ReadTaskOutputResponse.FromString,
             options,
             channel_credentials,
             insecure,
