@@ -107,6 +107,7 @@ class Server:
 
     async def stop(self) -> None:
         await self.health.enter_graceful_shutdown()
+        self.manager.events.close()  # watchers end with SERVER_DRAINING and their cursor
         await self.local_workers.stop()
         await self.manager.close()
         await self.grpc.stop(grace=2)

@@ -5,6 +5,7 @@ ServiceError
  ├── NotFound             NOT_FOUND + ResourceInfo
  ├── FailedPrecondition   FAILED_PRECONDITION + ErrorInfo(reason)
  ├── PermissionDenied     PERMISSION_DENIED + ErrorInfo(reason)
+ ├── ResourceExhausted    RESOURCE_EXHAUSTED + ErrorInfo(reason, metadata)
  └── Unavailable          UNAVAILABLE (retry later)
 """
 
@@ -58,3 +59,10 @@ class PermissionDenied(ServiceError):
 
 class Unavailable(ServiceError):
     pass
+
+
+class ResourceExhausted(ServiceError):
+    def __init__(self, reason: str, message: str, metadata: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.metadata = dict(metadata or {})

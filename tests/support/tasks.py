@@ -148,3 +148,20 @@ def env_ok(ctx: TaskContext) -> int:
 def pid(ctx: TaskContext) -> int:
     """The id of the process running the task."""
     return os.getpid()
+
+
+@task("steps")
+def steps(ctx: TaskContext, gates: str, count: int = 3) -> int:
+    """Reports progress ``count`` times; after step i it waits for the file ``{gates}/{i}`` (at most 60 s).
+
+    Tests open the gates as they see each step, so they decide when the task moves on.
+    """
+    deadline = time.monotonic() + 60
+    for i in range(count):
+        ctx.set_progress(100 * (i + 1) // count, f"step {i}")
+        print(f"step {i}", flush=True)
+        while not Path(gates, str(i)).exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gate {i} never opened")
+            time.sleep(0.01)
+    return count

@@ -37,7 +37,8 @@ def cancellation_proto(c: Cancellation) -> task_pb2.Cancellation:
     )
 
 
-def task_proto(task: Task, instance: Instance) -> task_pb2.Task:
+def task_proto(task: Task, instance: Instance, *, with_reports: bool = True) -> task_pb2.Task:
+    """The task; without its progress and properties when ``with_reports`` is false."""
     message = task_pb2.Task(
         name=task.name,
         type=task.type,
@@ -53,10 +54,11 @@ def task_proto(task: Task, instance: Instance) -> task_pb2.Task:
         stdout_info=task_pb2.OutputInfo(total_bytes=task.stdout_bytes),
         stderr_info=task_pb2.OutputInfo(total_bytes=task.stderr_bytes),
     )
-    if task.progress:
-        message.progress.ParseFromString(task.progress)
-    for key, value in task.properties.items():
-        message.properties[key].ParseFromString(value)
+    if with_reports:
+        if task.progress:
+            message.progress.ParseFromString(task.progress)
+        for key, value in task.properties.items():
+            message.properties[key].ParseFromString(value)
     if task.error is not None:
         message.error.CopyFrom(
             task_pb2.TaskError(
@@ -93,6 +95,7 @@ def instance_proto(instance: Instance, *, with_tasks: bool = True) -> instance_p
         options=options,
         successful=instance.successful,
         request_id=instance.request_id,
+        seq=instance.seq,
     )
 
 

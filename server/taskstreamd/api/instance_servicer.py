@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import grpc
@@ -11,7 +12,8 @@ from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
 from taskstreamd.api import convert, requests
-from taskstreamd.errors import InvalidArgument
+from taskstreamd.errors import InvalidArgument, ResourceExhausted
+from taskstreamd.scheduler import output, watch
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.store.repository import ListFilter
 
@@ -19,6 +21,8 @@ Context = grpc.aio.ServicerContext[Any, Any]
 OWNER_METADATA = "x-taskstream-user"
 DEFAULT_WAIT = 60.0
 MAX_WAIT = 600.0
+# A watcher whose stream accepts nothing for this long is dropped; it resumes from its cursor.
+STALL_SECONDS = 60.0
 
 
 def caller(context: Context) -> str:
@@ -29,9 +33,20 @@ def caller(context: Context) -> str:
     return "anonymous"
 
 
+def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, context: Context) -> float:
+    """The requested wait, defaulted and capped, ending just before the caller's own deadline."""
+    timeout = requests.seconds(request.timeout, "timeout") if request.HasField("timeout") else 0.0
+    timeout = min(timeout or DEFAULT_WAIT, MAX_WAIT)
+    remaining = context.time_remaining()
+    if remaining is not None:
+        timeout = max(0.0, min(timeout, remaining - 0.05))
+    return timeout
+
+
 class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
-    def __init__(self, manager: InstanceManager) -> None:
+    def __init__(self, manager: InstanceManager, stall_seconds: float = STALL_SECONDS) -> None:
         self.manager = manager
+        self.stall_seconds = stall_seconds
 
     async def CreateInstance(
         self, request: pb.CreateInstanceRequest, context: Context
@@ -64,7 +79,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             create_time_end=requests.time_or_none(request, "create_time_end"),
             labels=dict(request.labels),
         )
-        instances, token = await self.manager.list(where, page_size, request.page_token)
+        instances, token = await self.manager.list_instances(where, page_size, request.page_token)
         return pb.ListInstancesResponse(
             instances=[convert.instance_proto(i) for i in instances], next_page_token=token
         )
@@ -113,13 +128,52 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.WaitInstanceRequest, context: Context
     ) -> pb.WaitInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
-        timeout = requests.seconds(request.timeout, "timeout") if request.HasField("timeout") else 0.0
-        timeout = min(timeout or DEFAULT_WAIT, MAX_WAIT)
-        remaining = context.time_remaining()
-        if remaining is not None:
-            timeout = max(0.0, min(timeout, remaining - 0.05))  # answer before the caller's deadline
-        instance, terminated = await self.manager.wait(project, instance_id, timeout)
+        instance, terminated = await self.manager.wait(project, instance_id, wait_timeout(request, context))
         return pb.WaitInstanceResponse(instance=convert.instance_proto(instance), terminated=terminated)
+
+    async def WaitInstances(
+        self, request: pb.WaitInstancesRequest, context: Context
+    ) -> pb.WaitInstancesResponse:
+        refs = requests.wait_names(request)
+        if request.mode not in (pb.WAIT_MODE_UNSPECIFIED, pb.WAIT_MODE_ALL, pb.WAIT_MODE_ANY):
+            raise InvalidArgument.one("mode", f"unknown mode {request.mode}")
+        instances, done = await self.manager.wait_many(
+            refs, any_of=request.mode == pb.WAIT_MODE_ANY, timeout=wait_timeout(request, context)
+        )
+        return pb.WaitInstancesResponse(instances=[convert.instance_proto(i) for i in instances], done=done)
+
+    async def WatchInstance(self, request: pb.WatchInstanceRequest, context: Context) -> None:
+        """Writes with a stall limit (a generator could not), so a reader that stopped is let go."""
+        cursor = request.after_seq
+        async for message, next_cursor in watch.watch(self.manager, requests.watch(request)):
+            try:
+                await asyncio.wait_for(context.write(message), self.stall_seconds)
+            except TimeoutError:
+                raise ResourceExhausted(
+                    "CONSUMER_TOO_SLOW",
+                    f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}",
+                    {"resume_after_seq": str(cursor)},
+                ) from None
+            cursor = next_cursor
+
+    async def ReadTaskOutput(self, request: pb.ReadTaskOutputRequest, context: Context) -> None:
+        project, instance_id = ids.parse_instance_name(request.instance, "instance")
+        stream = requests.output_stream(request)
+        chunks = output.read_output(
+            self.manager, project, instance_id, request.task, stream, request.offset, request.follow
+        )
+        async for chunk in chunks:
+            message = pb.ReadTaskOutputResponse(
+                offset=chunk.offset, data=chunk.data, cut_bytes=chunk.cut_bytes
+            )
+            try:
+                await asyncio.wait_for(context.write(message), self.stall_seconds)
+            except TimeoutError:
+                raise ResourceExhausted(
+                    "CONSUMER_TOO_SLOW",
+                    f"the reader read nothing for {self.stall_seconds:g} seconds; resume at offset {chunk.offset}",
+                    {"resume_offset": str(chunk.offset)},
+                ) from None
 
     async def GetTaskResult(
         self, request: pb.GetTaskResultRequest, context: Context

@@ -1,11 +1,14 @@
 """Maps domain errors to gRPC statuses with google.rpc details, and hides unexpected errors.
 
+It also lets a handler send a response it serialized in advance (bytes).
+
 A ServiceError becomes its status code with BadRequest / ResourceInfo / ErrorInfo details; anything else
 becomes INTERNAL with an incident id that is also logged with the traceback, so no traceback reaches a caller.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,6 +23,7 @@ from taskstreamd.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    ResourceExhausted,
     ServiceError,
     Unavailable,
 )
@@ -50,6 +54,9 @@ def status_of(error: ServiceError) -> tuple[grpc.StatusCode, status_pb2.Status]:
             else grpc.StatusCode.PERMISSION_DENIED
         )
         detail = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN)
+    elif isinstance(error, ResourceExhausted):
+        code = grpc.StatusCode.RESOURCE_EXHAUSTED
+        detail = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=error.metadata)
     elif isinstance(error, Unavailable):
         code, detail = grpc.StatusCode.UNAVAILABLE, None
     else:
@@ -91,21 +98,34 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(handler.unary_unary),
                 request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+                response_serializer=_passing_bytes(handler.response_serializer),
             )
         if handler.unary_stream is not None:
+            behavior = handler.unary_stream
             return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream),
+                _wrap_stream(behavior) if inspect.isasyncgenfunction(behavior) else _wrap_unary(behavior),
                 request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+                response_serializer=_passing_bytes(handler.response_serializer),
             )
         if handler.stream_stream is not None:
             return grpc.stream_stream_rpc_method_handler(
                 _wrap_stream(handler.stream_stream),
                 request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
+                response_serializer=_passing_bytes(handler.response_serializer),
             )
         return handler
+
+
+def _passing_bytes(serializer: Callable[[Any], bytes] | None) -> Callable[[Any], bytes] | None:
+    """Lets handlers send responses serialized in advance, such as a watch event encoded once for all."""
+    if serializer is None:
+        return None
+    serialize = serializer
+
+    def passing(message: Any) -> bytes:
+        return message if isinstance(message, bytes) else serialize(message)
+
+    return passing
 
 
 def _wrap_unary(behavior: Any) -> Any:

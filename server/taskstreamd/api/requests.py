@@ -11,10 +11,12 @@ from typing import TypeVar
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from taskstream.v1 import instance_service_pb2 as pb
+from taskstream.v1 import task_pb2
 from taskstreamd import ids
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions
 from taskstreamd.errors import FieldViolation, InvalidArgument
 from taskstreamd.scheduler.service import NewInstance
+from taskstreamd.scheduler.watch import WatchRequest
 from taskstreamd.store.repository import NewTask
 
 MAX_TASKS = 100_000
@@ -60,6 +62,52 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str) -> NewInstance:
         request_id=request.request_id,
         parent_instance=request.parent_instance,
     )
+
+
+MAX_WAIT_NAMES = 1000
+HEARTBEAT_RANGE = (0.1, 300.0)
+
+
+def watch(request: pb.WatchInstanceRequest) -> WatchRequest:
+    problems: list[FieldViolation] = []
+    ref = _catch(problems, lambda: ids.parse_instance_name(request.name))
+    if request.after_seq < 0:
+        problems.append(FieldViolation("after_seq", "must not be negative"))
+    interval = 10.0
+    if request.HasField("heartbeat_interval"):
+        interval = _catch(problems, lambda: seconds(request.heartbeat_interval, "heartbeat_interval")) or 0.0
+        low, high = HEARTBEAT_RANGE
+        if not low <= interval <= high:
+            problems.append(FieldViolation("heartbeat_interval", f"must be {low} to {high} seconds"))
+    if problems:
+        raise InvalidArgument(problems)
+    assert ref is not None
+    return WatchRequest(ref[0], ref[1], request.after_seq, request.include_output, interval)
+
+
+def wait_names(request: pb.WaitInstancesRequest) -> list[tuple[str, str]]:
+    if not request.names:
+        raise InvalidArgument.one("names", "name at least one instance")
+    if len(request.names) > MAX_WAIT_NAMES:
+        raise InvalidArgument.one("names", f"at most {MAX_WAIT_NAMES} instances")
+    problems: list[FieldViolation] = []
+    refs: list[tuple[str, str]] = []
+    for i, name in enumerate(request.names):
+        try:
+            refs.append(ids.parse_instance_name(name, f"names[{i}]"))
+        except InvalidArgument as error:
+            problems.extend(error.violations)
+    if problems:
+        raise InvalidArgument(problems)
+    return refs
+
+
+def output_stream(request: pb.ReadTaskOutputRequest) -> int:
+    if request.stream in (task_pb2.OUTPUT_STREAM_UNSPECIFIED, task_pb2.OUTPUT_STREAM_STDOUT):
+        return task_pb2.OUTPUT_STREAM_STDOUT
+    if request.stream == task_pb2.OUTPUT_STREAM_STDERR:
+        return task_pb2.OUTPUT_STREAM_STDERR
+    raise InvalidArgument.one("stream", f"unknown stream {request.stream}")
 
 
 def seconds(value: duration_pb2.Duration, field: str, *, allow_zero: bool = True) -> float:

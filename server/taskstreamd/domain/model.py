@@ -85,6 +85,7 @@ class Instance:
     parent_instance: str = ""
     request_id: str = ""
     successful: bool = False
+    seq: int = 0  # the sequence number of the instance's last recorded change
     tasks: list[Task] = field(default_factory=list)
 
     def task(self, name: str) -> Task | None:

@@ -24,6 +24,9 @@ from taskstreamd import ids
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, InstanceOptions, TaskFailure
 from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied
+from taskstreamd.events import changes
+from taskstreamd.events.changes import StoredEvent
+from taskstreamd.events.hub import EventHub
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
 from taskstreamd.store.repository import (
@@ -35,10 +38,10 @@ from taskstreamd.store.repository import (
     TaskOutcome,
     Transaction,
     claim,
+    current_task,
     decode_page_token,
     encode_page_token,
     instance_of_task,
-    is_current_assignment,
 )
 
 log = logging.getLogger(__name__)
@@ -76,7 +79,9 @@ class InstanceManager:
         self.workers = WorkerRegistry()
         self._queue = RunQueue()
         self._kick = asyncio.Event()
-        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
+        self.events = EventHub()
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+        store.on_commit = self._committed
         self._stop_requests: dict[tuple[str, str], str] = {}
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -125,6 +130,8 @@ class InstanceManager:
         try:
             async with self.store.transaction() as tx:
                 await tx.add_instance(instance, request.tasks)
+                if request.parent_instance:
+                    await self._record_sub_instance(tx, instance)
         except DuplicateRequest:
             existing = await self.store.find_by_request_id(request.project, request.request_id)
             if existing is None:
@@ -141,7 +148,9 @@ class InstanceManager:
             raise NotFound("instance", ids.instance_name(project, instance_id))
         return instance
 
-    async def list(self, where: ListFilter, page_size: int, page_token: str) -> tuple[list[Instance], str]:
+    async def list_instances(
+        self, where: ListFilter, page_size: int, page_token: str
+    ) -> tuple[list[Instance], str]:
         after = decode_page_token(page_token) if page_token else None
         instances, more = await self.store.list_instances(where, page_size, after)
         return instances, encode_page_token(instances[-1].id) if more and instances else ""
@@ -178,21 +187,41 @@ class InstanceManager:
 
     async def wait(self, project: str, instance_id: str, timeout: float) -> tuple[Instance, bool]:
         """The instance once terminated, or as it is when ``timeout`` passes."""
+        instances, done = await self.wait_many([(project, instance_id)], any_of=False, timeout=timeout)
+        return instances[0], done
+
+    async def wait_many(
+        self, refs: list[tuple[str, str]], *, any_of: bool, timeout: float
+    ) -> tuple[list[Instance], bool]:
+        """The instances once all (or, with ``any_of``, one) are terminated, or when ``timeout`` passes.
+
+        Terminations are final, so registering before reading and re-reading after each wake-up cannot
+        miss one; nothing polls.
+        """
         loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
-        waiters = self._waiters.setdefault(instance_id, set())
-        waiters.add(waiter)  # registered before reading, so a termination in between is not missed
+        deadline = loop.time() + timeout
+        wake = asyncio.Event()
+        instance_ids = {instance_id for _, instance_id in refs}
+        for instance_id in instance_ids:
+            self._waiters.setdefault(instance_id, set()).add(wake)
         try:
-            instance = await self.get(project, instance_id)
-            if instance.status != InstanceStatus.TERMINATED:
+            while True:
+                wake.clear()
+                instances = [await self.get(project, instance_id) for project, instance_id in refs]
+                ended = [i.status == InstanceStatus.TERMINATED for i in instances]
+                done = any(ended) if any_of else all(ended)
+                remaining = deadline - loop.time()
+                if done or remaining <= 0:
+                    return instances, done
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter, timeout)
-                instance = await self.get(project, instance_id)
-            return instance, instance.status == InstanceStatus.TERMINATED
+                    await asyncio.wait_for(wake.wait(), remaining)
         finally:
-            waiters.discard(waiter)
-            if not waiters:
-                self._waiters.pop(instance_id, None)
+            for instance_id in instance_ids:
+                waiters = self._waiters.get(instance_id)
+                if waiters is not None:
+                    waiters.discard(wake)
+                    if not waiters:
+                        del self._waiters[instance_id]
 
     async def task_outcome(
         self, project: str, instance_id: str, task_name: str
@@ -233,24 +262,33 @@ class InstanceManager:
             task = instance.task_by_id(task_id) if instance else None
             if instance is None or task is None or task.assignment_id != assignment_id:
                 return
+            before = changes.marks(instance)
             transitions.start(instance, task, now())
-            await tx.save(instance)
+            await _save(tx, instance, before)
 
     async def task_progress(self, assignment_id: str, progress: task_pb2.Progress) -> None:
         async with self.store.transaction() as tx:
-            await tx.set_progress(_task_id(assignment_id), assignment_id, progress.SerializeToString())
+            task = await current_task(tx, _task_id(assignment_id), assignment_id)
+            if task is not None:
+                data = progress.SerializeToString()
+                await tx.set_progress(task.task_id, data)
+                await tx.record(task.instance_id, [changes.progress(task.task_id, task.name, data)], now())
 
     async def task_property(self, assignment_id: str, key: str, value: task_pb2.PropertyValue) -> None:
-        task_id = _task_id(assignment_id)
         async with self.store.transaction() as tx:
-            if await is_current_assignment(tx, task_id, assignment_id):
-                await tx.set_property(task_id, key, value.SerializeToString())
+            task = await current_task(tx, _task_id(assignment_id), assignment_id)
+            if task is not None:
+                data = value.SerializeToString()
+                await tx.set_property(task.task_id, key, data)
+                await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
 
     async def task_output(self, assignment_id: str, stream: int, offset: int, data: bytes) -> None:
-        task_id = _task_id(assignment_id)
         async with self.store.transaction() as tx:
-            if await is_current_assignment(tx, task_id, assignment_id):
-                await tx.add_output(task_id, stream, offset, data)
+            task = await current_task(tx, _task_id(assignment_id), assignment_id)
+            if task is not None:
+                await tx.add_output(task.task_id, stream, offset, data)
+                event = changes.output(task.name, stream, offset, data, task.attempt)
+                await tx.record(task.instance_id, [event], now())
 
     async def task_finished(self, session: WorkerSession, report: wpb.TaskFinished) -> None:
         task_id = _task_id(report.assignment_id)
@@ -260,7 +298,6 @@ class InstanceManager:
         if report.HasField("error"):
             e = report.error
             error = TaskFailure(e.type, e.message, e.traceback, e.pickled_exception)
-        terminated = False
         effects: list[transitions.Effect] = []
         async with self.store.transaction() as tx:
             instance = await _load_for(tx, task_id)
@@ -272,12 +309,10 @@ class InstanceManager:
             result = report.result.SerializeToString() if report.HasField("result") else None
             await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
             task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
+            before = changes.marks(instance)
             effects = transitions.finish(instance, task, outcome, error, now())
-            await tx.save(instance)
-            terminated = instance.status == InstanceStatus.TERMINATED
+            await _save(tx, instance, before)
         await self._apply(effects)
-        if terminated:
-            self._notify_terminated(instance.id)
         self._kick.set()
 
     # -- internals -------------------------------------------------------------------------------------
@@ -287,11 +322,10 @@ class InstanceManager:
             instance = await tx.load(instance_id)
             if instance is None or instance.project != project:
                 raise NotFound("instance", ids.instance_name(project, instance_id))
+            before = changes.marks(instance)
             effects = change(instance)
-            await tx.save(instance)
+            await _save(tx, instance, before)
         await self._apply(effects)
-        if instance.status == InstanceStatus.TERMINATED:
-            self._notify_terminated(instance_id)
         return await self.get(project, instance_id)
 
     async def _worker_lost(self, instance_id: str, task_id: int) -> None:
@@ -300,11 +334,10 @@ class InstanceManager:
             task = instance.task_by_id(task_id) if instance else None
             if instance is None or task is None:
                 return
+            before = changes.marks(instance)
             effects = transitions.worker_lost(instance, task, now())
-            await tx.save(instance)
+            await _save(tx, instance, before)
         await self._apply(effects)
-        if instance.status == InstanceStatus.TERMINATED:
-            self._notify_terminated(instance_id)
 
     async def _apply(self, effects: Iterable[transitions.Effect]) -> None:
         for effect in effects:
@@ -342,10 +375,19 @@ class InstanceManager:
             self._queue.push(queued)
             self._kick.set()
 
-    def _notify_terminated(self, instance_id: str) -> None:
-        for waiter in self._waiters.get(instance_id, ()):
-            if not waiter.done():
-                waiter.set_result(None)
+    def _committed(self, events: list[StoredEvent]) -> None:
+        """Runs right after each commit: watchers and waiters hear of the change in the same turn."""
+        self.events.publish(events)
+        for event in events:
+            if event.terminal:
+                for wake in self._waiters.get(event.instance_id, ()):
+                    wake.set()
+
+    async def _record_sub_instance(self, tx: Transaction, instance: Instance) -> None:
+        """Tells the watchers of the parent workflow instance that a sub-instance appeared."""
+        _, parent_id = ids.parse_instance_name(instance.parent_instance, "parent_instance")
+        name = ids.instance_name(instance.project, instance.id)
+        await tx.record(parent_id, [changes.sub_instance(name, instance.id, "")], instance.create_time)
 
     async def _dispatch_forever(self) -> None:
         while True:
@@ -369,7 +411,7 @@ class InstanceManager:
         claimed: list[tuple[str, int, WorkerSession]] = []
         async with self.store.transaction() as tx:
             for queued, session in pairs:
-                assignment_id = await claim(tx, queued.task_id, session.id)
+                assignment_id = await claim(tx, queued.task_id, session.id, now())
                 if assignment_id is None:
                     session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
                 else:
@@ -397,6 +439,12 @@ class InstanceManager:
 def _task_id(assignment_id: str) -> int:
     head, _, _ = assignment_id.partition("-")
     return int(head) if head.isdigit() else -1
+
+
+async def _save(tx: Transaction, instance: Instance, before: changes.Marks) -> None:
+    """Saves a state-machine step and records the status changes it made since ``before``."""
+    await tx.save(instance)
+    await tx.record(instance.id, changes.status_changes(before, instance), now())
 
 
 async def _load_for(tx: Transaction, task_id: int) -> Instance | None:

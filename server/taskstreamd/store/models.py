@@ -42,6 +42,7 @@ class InstanceRow(Base):
     max_interrupted_retries: Mapped[int] = mapped_column(Integer, default=3)
     task_timeout: Mapped[float | None] = mapped_column(Float)
     labels_json: Mapped[str] = mapped_column(Text, default="{}")
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the last event's sequence number
 
     __table_args__ = (
         UniqueConstraint("project", "request_id", name="uq_instances_project_request_id"),
@@ -96,6 +97,7 @@ class TaskRow(Base):
     cancel_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stdout_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     stderr_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    progress_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the event carrying ``progress``
 
     __table_args__ = (
         UniqueConstraint("instance_id", "name", name="uq_tasks_instance_name"),
@@ -121,4 +123,20 @@ class TaskOutputRow(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     stream: Mapped[int] = mapped_column(Integer, primary_key=True)
     offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class InstanceEventRow(Base):
+    """One change of an instance: a serialized taskstream.v1.InstanceEvent, numbered per instance.
+
+    Progress events are coalesced: a task's new progress event replaces its previous one.
+    """
+
+    __tablename__ = "instance_events"
+
+    instance_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[int] = mapped_column(Integer)  # the InstanceEvent.change field number
     data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, delete, func, inspect, select, update
+from sqlalchemy import Select, and_, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
@@ -30,8 +30,17 @@ from taskstreamd.domain.model import (
     TaskFailure,
 )
 from taskstreamd.errors import InvalidArgument
+from taskstreamd.events import changes
+from taskstreamd.events.changes import OUTPUT, PROGRESS, NewEvent, StoredEvent, is_terminal
 from taskstreamd.store.engine import create_engine, is_sqlite
-from taskstreamd.store.models import InstanceLabelRow, InstanceRow, TaskOutputRow, TaskPropertyRow, TaskRow
+from taskstreamd.store.models import (
+    InstanceEventRow,
+    InstanceLabelRow,
+    InstanceRow,
+    TaskOutputRow,
+    TaskPropertyRow,
+    TaskRow,
+)
 
 STDOUT, STDERR = 1, 2
 CUT_MARKER = b"\n[... taskstream cut %d bytes of output ...]\n"
@@ -95,12 +104,34 @@ class ListFilter:
     labels: dict[str, str] | None = None
 
 
+@dataclass(frozen=True)
+class TaskRef:
+    """Where a task's reports go: its key, its instance and its current attempt."""
+
+    task_id: int
+    instance_id: str
+    name: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class OutputState:
+    """A task's kept output of one stream after an offset, and whether the task has ended."""
+
+    chunks: list[tuple[int, bytes]]
+    end: int  # the end of the kept output
+    terminal: bool
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
+        # Called after each commit with the events it recorded, in commit order (the write lock
+        # orders commits with SQLite).
+        self.on_commit: Callable[[list[StoredEvent]], None] | None = None
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -109,10 +140,19 @@ class Store:
     async def transaction(self) -> AsyncIterator[Transaction]:
         if self._write_lock is None:
             async with self._sessions.begin() as session:
-                yield Transaction(session)
+                tx = Transaction(session)
+                yield tx
+            self._committed(tx)
             return
-        async with self._write_lock, self._sessions.begin() as session:
-            yield Transaction(session)
+        async with self._write_lock:
+            async with self._sessions.begin() as session:
+                tx = Transaction(session)
+                yield tx
+            self._committed(tx)
+
+    def _committed(self, tx: Transaction) -> None:
+        if tx.recorded and self.on_commit is not None:
+            self.on_commit(tx.recorded)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncSession]:
@@ -223,6 +263,53 @@ class Store:
             stderr = await _read_output(session, row.id, STDERR, row.stderr_bytes)
             return TaskOutcome(task, row.result, stdout, stderr)
 
+    async def events_after(
+        self, instance_id: str, after_seq: int, *, include_output: bool, limit: int = 500
+    ) -> list[StoredEvent] | None:
+        """Recorded events after ``after_seq`` in order, at most ``limit``; None when the instance is gone."""
+        query = select(InstanceEventRow.seq, InstanceEventRow.kind, InstanceEventRow.data).where(
+            InstanceEventRow.instance_id == instance_id, InstanceEventRow.seq > after_seq
+        )
+        if not include_output:
+            query = query.where(InstanceEventRow.kind != OUTPUT)
+        query = query.order_by(InstanceEventRow.seq).limit(limit)
+        async with self._read() as session:
+            rows = (await session.execute(query)).all()
+            if not rows and await session.get(InstanceRow, instance_id) is None:
+                return None
+        return [
+            StoredEvent(instance_id, seq, kind, data, terminal=is_terminal(kind, data))
+            for seq, kind, data in rows
+        ]
+
+    async def task_ref(self, instance_id: str, task_name: str) -> TaskRef | None:
+        async with self._read() as session:
+            row = (
+                await session.execute(
+                    select(TaskRow.id, TaskRow.attempts).where(
+                        TaskRow.instance_id == instance_id, TaskRow.name == task_name
+                    )
+                )
+            ).first()
+        return None if row is None else TaskRef(row[0], instance_id, task_name, row[1])
+
+    async def output_after(self, task_id: int, stream: int, offset: int) -> OutputState:
+        """The kept chunks of one stream that end after ``offset``, read in one snapshot with the status."""
+        of_stream = (TaskOutputRow.task_id == task_id, TaskOutputRow.stream == stream)
+        chunk_end = TaskOutputRow.offset + func.length(TaskOutputRow.data)
+        async with self._read() as session:
+            status = await session.scalar(select(TaskRow.status).where(TaskRow.id == task_id))
+            end = await session.scalar(select(func.max(chunk_end)).where(*of_stream))
+            rows = (
+                await session.execute(
+                    select(TaskOutputRow.offset, TaskOutputRow.data)
+                    .where(*of_stream, chunk_end > offset)
+                    .order_by(TaskOutputRow.offset)
+                )
+            ).all()
+        terminal = status is None or TaskStatus(status).is_terminal
+        return OutputState([(o, d) for o, d in rows], int(end or 0), terminal)
+
     async def active_task_ids(self, worker: str | None = None) -> list[tuple[str, int]]:
         """(instance id, task id) of tasks that hold a worker slot, of one worker or of all."""
         holds_slot = TaskRow.status.in_([int(s) for s in ACTIVE]) | and_(
@@ -247,6 +334,48 @@ class Transaction:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.recorded: list[StoredEvent] = []  # published once the transaction commits
+
+    async def record(self, instance_id: str, events: Sequence[NewEvent], time: datetime) -> None:
+        """Numbers ``events`` with the instance's next sequence numbers and appends them to its log.
+
+        A task's progress event replaces its previous one in the log: a watcher that resumes from an
+        older cursor gets the latest progress, not every step.
+        """
+        if not events:
+            return
+        s = self.session
+        last = await s.scalar(
+            update(InstanceRow)
+            .where(InstanceRow.id == instance_id)
+            .values(last_seq=InstanceRow.last_seq + len(events))
+            .returning(InstanceRow.last_seq)
+        )
+        if last is None:
+            return
+        seq = last - len(events)
+        rows = []
+        for new in events:
+            seq += 1
+            message = new.message
+            message.seq = seq
+            message.time.FromDatetime(time)
+            data = message.SerializeToString()
+            rows.append({"instance_id": instance_id, "seq": seq, "kind": new.kind, "data": data})
+            self.recorded.append(StoredEvent(instance_id, seq, new.kind, data, new.task_id, new.terminal))
+            if new.kind == PROGRESS:
+                await self._replace_progress_event(instance_id, new.task_id, seq)
+        await s.execute(insert(InstanceEventRow), rows)
+
+    async def _replace_progress_event(self, instance_id: str, task_id: int, seq: int) -> None:
+        previous = await self.session.scalar(select(TaskRow.progress_seq).where(TaskRow.id == task_id))
+        if previous:
+            await self.session.execute(
+                delete(InstanceEventRow).where(
+                    InstanceEventRow.instance_id == instance_id, InstanceEventRow.seq == previous
+                )
+            )
+        await self.session.execute(update(TaskRow).where(TaskRow.id == task_id).values(progress_seq=seq))
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
@@ -327,13 +456,8 @@ class Transaction:
             .values(result=result, stdout_bytes=stdout_bytes, stderr_bytes=stderr_bytes)
         )
 
-    async def set_progress(self, task_id: int, assignment_id: str, progress: bytes) -> bool:
-        done = await self.session.execute(
-            update(TaskRow)
-            .where(TaskRow.id == task_id, TaskRow.assignment_id == assignment_id)
-            .values(progress=progress)
-        )
-        return bool(getattr(done, "rowcount", 0))
+    async def set_progress(self, task_id: int, progress: bytes) -> None:
+        await self.session.execute(update(TaskRow).where(TaskRow.id == task_id).values(progress=progress))
 
     async def set_property(self, task_id: int, key: str, value: bytes) -> None:
         existing = await self.session.get(TaskPropertyRow, (task_id, key))
@@ -446,6 +570,7 @@ def _instance_from_row(row: InstanceRow) -> Instance:
         parent_instance=row.parent_instance,
         request_id=row.request_id or "",
         successful=row.successful,
+        seq=row.last_seq,
     )
 
 
@@ -531,31 +656,26 @@ async def _read_output(session: AsyncSession, task_id: int, stream: int, total: 
     return Output(b"".join(parts), total, cut)
 
 
-async def claim(tx: Transaction, task_id: int, worker: str) -> str | None:
+async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> str | None:
     """Moves a queued task of a running instance to ASSIGNED on ``worker``; its assignment id, or None."""
-    running = select(InstanceRow.id).where(
-        InstanceRow.id == TaskRow.instance_id, InstanceRow.status == _STATUS_CODE[InstanceStatus.RUNNING]
-    )
-    row = (
-        await tx.session.execute(
-            update(TaskRow)
-            .where(TaskRow.id == task_id, TaskRow.status.in_([int(s) for s in QUEUED]), running.exists())
-            .values(
-                status=int(TaskStatus.ASSIGNED),
-                attempts=TaskRow.attempts + 1,
-                worker=worker,
-                started=False,
-            )
-            .returning(TaskRow.attempts)
-        )
-    ).first()
-    if row is None:
+    row = await tx.session.get(TaskRow, task_id)
+    if row is None or TaskStatus(row.status) not in QUEUED:
         return None
-    assignment_id = f"{task_id}-{row[0]}"
-    await tx.session.execute(update(TaskRow).where(TaskRow.id == task_id).values(assignment_id=assignment_id))
-    if row[0] > 1:
+    instance_row = await tx.session.get(InstanceRow, row.instance_id)
+    if instance_row is None or instance_row.status != _STATUS_CODE[InstanceStatus.RUNNING]:
+        return None
+    previous = TaskStatus(row.status)
+    row.status = int(TaskStatus.ASSIGNED)
+    row.attempts += 1
+    row.worker = worker
+    row.started = False
+    row.assignment_id = f"{task_id}-{row.attempts}"
+    if row.attempts > 1:
         await tx.clear_attempt_output(task_id)
-    return assignment_id
+    task = _task_from_row(row, {})
+    event = changes.task_status_changed(task, _instance_from_row(instance_row), previous)
+    await tx.record(row.instance_id, [event], time)
+    return row.assignment_id
 
 
 async def instance_of_task(tx: Transaction, task_id: int) -> str | None:
@@ -563,9 +683,15 @@ async def instance_of_task(tx: Transaction, task_id: int) -> str | None:
     return found
 
 
-async def is_current_assignment(tx: Transaction, task_id: int, assignment_id: str) -> bool:
-    """Whether reports for ``assignment_id`` still count: the attempt is current and not finished."""
-    status = await tx.session.scalar(
-        select(TaskRow.status).where(TaskRow.id == task_id, TaskRow.assignment_id == assignment_id)
-    )
-    return status is not None and not TaskStatus(status).is_terminal
+async def current_task(tx: Transaction, task_id: int, assignment_id: str) -> TaskRef | None:
+    """The task when reports for ``assignment_id`` still count: the attempt is current and not finished."""
+    row = (
+        await tx.session.execute(
+            select(TaskRow.instance_id, TaskRow.name, TaskRow.attempts, TaskRow.status).where(
+                TaskRow.id == task_id, TaskRow.assignment_id == assignment_id
+            )
+        )
+    ).first()
+    if row is None or TaskStatus(row[3]).is_terminal:
+        return None
+    return TaskRef(task_id, row[0], row[1], row[2])

@@ -1,0 +1,117 @@
+"""Fan-out of committed events to the watchers of each instance.
+
+Watchers pull: each keeps its own cursor and reads the events after it, from a shared ring of the
+instance's recent events when the ring still holds them, else from the store. Publishing never waits
+for a watcher, so a slow reader costs the server nothing but its cursor, and a watcher that falls behind
+catches up from the store with its progress coalesced (see ``coalesce``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from taskstreamd.events.changes import PROGRESS, StoredEvent
+
+
+class Channel:
+    """The recent events of one instance, while someone watches it."""
+
+    def __init__(self, ring_size: int) -> None:
+        self._ring: deque[StoredEvent] = deque(maxlen=ring_size)
+        self._changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.watchers = 0
+
+    def after(self, seq: int) -> list[StoredEvent] | None:
+        """The events after ``seq``, or None when the ring does not reach back that far."""
+        ring = self._ring
+        if not ring or ring[0].seq > seq + 1:
+            return None
+        start = seq + 1 - ring[0].seq
+        return [ring[i] for i in range(max(start, 0), len(ring))]
+
+    def append(self, event: StoredEvent) -> None:
+        ring = self._ring
+        if ring and event.seq <= ring[-1].seq:
+            return  # already here
+        if ring and event.seq != ring[-1].seq + 1:
+            ring.clear()  # a gap (another writer's events arrived out of order): the store has them
+        ring.append(event)
+
+    def wake(self) -> None:
+        if not self._changed.done():
+            self._changed.set_result(None)
+        self._changed = asyncio.get_running_loop().create_future()
+
+    def mark(self) -> asyncio.Future[None]:
+        """A token that is done once anything is published after this call; take it before reading."""
+        return self._changed
+
+    @staticmethod
+    async def wait(mark: asyncio.Future[None], timeout: float) -> bool:
+        """Waits until ``mark`` is done; False when ``timeout`` seconds passed first."""
+        if mark.done():
+            return True
+        try:
+            await asyncio.wait_for(asyncio.shield(mark), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+class EventHub:
+    def __init__(self, ring_size: int = 2048) -> None:
+        self._ring_size = ring_size
+        self._channels: dict[str, Channel] = {}
+        self.closed = False
+
+    def publish(self, events: Iterable[StoredEvent]) -> None:
+        """Called after each commit, in commit order, with the events the transaction recorded."""
+        touched: dict[str, Channel] = {}
+        for event in events:
+            channel = self._channels.get(event.instance_id)
+            if channel is not None:
+                channel.append(event)
+                touched[event.instance_id] = channel
+        for channel in touched.values():
+            channel.wake()
+
+    @contextmanager
+    def subscribe(self, instance_id: str) -> Iterator[Channel]:
+        channel = self._channels.get(instance_id)
+        if channel is None:
+            channel = self._channels[instance_id] = Channel(self._ring_size)
+        channel.watchers += 1
+        try:
+            yield channel
+        finally:
+            channel.watchers -= 1
+            if channel.watchers == 0:
+                del self._channels[instance_id]
+
+    def close(self) -> None:
+        """Server draining: wakes every watcher so it can end its stream with a cursor."""
+        self.closed = True
+        for channel in self._channels.values():
+            channel.wake()
+
+    @property
+    def watched_instances(self) -> int:
+        return len(self._channels)
+
+
+def coalesce(events: Sequence[StoredEvent]) -> list[StoredEvent]:
+    """Drops progress events that a later progress event of the same task in ``events`` replaces.
+
+    Every other event is kept, in order. A watcher that keeps up gets batches of one and loses nothing;
+    one that fell behind gets each task's latest progress instead of its whole history.
+    """
+    latest: dict[int, int] = {}
+    for event in events:
+        if event.kind == PROGRESS:
+            latest[event.task_id] = event.seq
+    if len(latest) == sum(1 for e in events if e.kind == PROGRESS):
+        return list(events)
+    return [e for e in events if e.kind != PROGRESS or latest[e.task_id] == e.seq]

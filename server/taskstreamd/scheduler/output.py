@@ -1,0 +1,63 @@
+"""ReadTaskOutput as a use case: a task's kept output from an offset, following it until the task ends.
+
+Workers send every output chunk before they report the task finished, and the store reads the chunks and
+the task's status in one snapshot, so once that snapshot shows the task ended it holds every byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from taskstreamd import ids
+from taskstreamd.errors import InvalidArgument, NotFound
+from taskstreamd.scheduler.service import InstanceManager
+
+# A follower also re-reads this often when nothing is published (a safety net, not the mechanism).
+RECHECK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class OutputChunk:
+    offset: int
+    data: bytes
+    cut_bytes: int  # bytes just before ``offset`` that were not kept
+
+
+async def read_output(
+    manager: InstanceManager,
+    project: str,
+    instance_id: str,
+    task_name: str,
+    stream: int,
+    offset: int,
+    follow: bool,
+) -> AsyncIterator[OutputChunk]:
+    instance = await manager.get(project, instance_id)
+    if not task_name:
+        if len(instance.tasks) != 1:
+            raise InvalidArgument.one(
+                "task", f"the instance has {len(instance.tasks)} tasks; name one of them"
+            )
+        task_name = instance.tasks[0].name
+    task = await manager.store.task_ref(instance_id, task_name)
+    if task is None:
+        raise NotFound("task", f"{ids.instance_name(project, instance_id)}/tasks/{task_name}")
+    store = manager.store
+    with manager.events.subscribe(instance_id) as channel:
+        position = offset
+        if position < 0:
+            position = max(0, (await store.output_after(task.task_id, stream, 0)).end + position)
+        while True:
+            mark = channel.mark()
+            state = await store.output_after(task.task_id, stream, position)
+            for chunk_offset, data in state.chunks:
+                cut = chunk_offset - position if chunk_offset > position else 0
+                if chunk_offset < position:
+                    data = data[position - chunk_offset :]
+                    chunk_offset = position
+                yield OutputChunk(chunk_offset, data, cut)
+                position = chunk_offset + len(data)
+            if not follow or state.terminal or manager.events.closed:
+                return
+            await channel.wait(mark, RECHECK_SECONDS)

@@ -1,0 +1,90 @@
+"""WatchInstance as a use case: a snapshot, then the instance's changes in order, until it terminates.
+
+The stream is produced as WatchInstanceResponse messages, or as their serialized bytes for events, which
+are encoded once when recorded and shared by every watcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from taskstream._status import InstanceStatus
+from taskstream.v1 import instance_service_pb2 as pb
+from taskstreamd.api import convert
+from taskstreamd.domain.model import Instance
+from taskstreamd.events.changes import OUTPUT
+from taskstreamd.events.hub import coalesce
+from taskstreamd.scheduler.service import InstanceManager, now
+
+WatchMessage = pb.WatchInstanceResponse | bytes
+
+
+@dataclass(frozen=True)
+class WatchRequest:
+    project: str
+    instance_id: str
+    after_seq: int = 0
+    include_output: bool = False
+    heartbeat_interval: float = 10.0
+
+
+def snapshot(instance: Instance) -> pb.WatchInstanceResponse:
+    return pb.WatchInstanceResponse(snapshot=convert.instance_proto(instance))
+
+
+def heartbeat(seq: int) -> pb.WatchInstanceResponse:
+    return pb.WatchInstanceResponse(heartbeat=pb.Heartbeat(seq=seq, time=convert.timestamp(now())))
+
+
+def end(reason: pb.WatchEndReason, seq: int, message: str) -> pb.WatchInstanceResponse:
+    return pb.WatchInstanceResponse(end=pb.WatchEnd(reason=reason, resume_after_seq=seq, message=message))
+
+
+async def watch(manager: InstanceManager, request: WatchRequest) -> AsyncIterator[tuple[WatchMessage, int]]:
+    """Each message with the cursor a watcher holds once it has it (the last seq sent).
+
+    Raises NotFound for an unknown instance before anything is sent.
+    """
+    hub, store = manager.events, manager.store
+    with hub.subscribe(request.instance_id) as channel:
+        # Subscribed before reading, so every change after the snapshot reaches the ring or the store.
+        instance = await manager.get(request.project, request.instance_id)
+        cursor = request.after_seq
+        if cursor <= 0 or cursor > instance.seq:  # from the start, or a cursor this instance never gave
+            cursor = instance.seq
+            yield snapshot(instance), cursor
+            if instance.status == InstanceStatus.TERMINATED:
+                return
+        elif instance.status == InstanceStatus.TERMINATED and cursor == instance.seq:
+            yield snapshot(instance), cursor  # the watcher saw every change but the terminal snapshot
+            return
+        while True:
+            if hub.closed:
+                yield end(pb.WATCH_END_REASON_SERVER_DRAINING, cursor, "the server is shutting down"), cursor
+                return
+            mark = channel.mark()
+            batch = channel.after(cursor)
+            if batch is None:  # fell behind the ring, or just started: read from the store
+                batch = await store.events_after(
+                    request.instance_id, cursor, include_output=request.include_output
+                )
+                if batch is None:
+                    yield (
+                        end(pb.WATCH_END_REASON_INSTANCE_DELETED, cursor, "the instance was deleted"),
+                        cursor,
+                    )
+                    return
+            if not batch:
+                if not await channel.wait(mark, request.heartbeat_interval):
+                    yield heartbeat(cursor), cursor
+                continue
+            for event in coalesce(batch):
+                if event.kind == OUTPUT and not request.include_output:
+                    continue
+                yield event.watch_response, event.seq
+                if event.terminal:
+                    final = await manager.get(request.project, request.instance_id)
+                    yield snapshot(final), final.seq
+                    return
+            cursor = batch[-1].seq
