@@ -25,14 +25,12 @@ class WatchEndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WATCH_END_REASON_UNSPECIFIED: _ClassVar[WatchEndReason]
     WATCH_END_REASON_SERVER_DRAINING: _ClassVar[WatchEndReason]
     WATCH_END_REASON_INSTANCE_DELETED: _ClassVar[WatchEndReason]
-    WATCH_END_REASON_CONSUMER_TOO_SLOW: _ClassVar[WatchEndReason]
 WAIT_MODE_UNSPECIFIED: WaitMode
 WAIT_MODE_ALL: WaitMode
 WAIT_MODE_ANY: WaitMode
 WATCH_END_REASON_UNSPECIFIED: WatchEndReason
 WATCH_END_REASON_SERVER_DRAINING: WatchEndReason
 WATCH_END_REASON_INSTANCE_DELETED: WatchEndReason
-WATCH_END_REASON_CONSUMER_TOO_SLOW: WatchEndReason
 
 class CreateInstanceRequest(_message.Message):
     __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance")
