@@ -1,0 +1,145 @@
+"""One function per subcommand: each talks to the server through the Client and returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import pickle
+import sys
+from collections.abc import Callable
+
+import taskstream
+from taskstream import CancellationReason, Instance
+from taskstream.cli import _format
+from taskstream.cli._exit import CliError, ExitCode, names_no_instance
+from taskstream.errors import InvalidArgumentError
+
+Command = Callable[[taskstream.Client, argparse.Namespace], ExitCode]
+
+
+def load_instance(client: taskstream.Client, ref: str) -> Instance:
+    """The instance ``ref`` (an id or full name), fetched; NOT_FOUND also when no instance can have it."""
+    instance = client.get_instance(ref)
+    try:
+        instance.reload()
+    except InvalidArgumentError as error:
+        if names_no_instance(error):
+            raise CliError(
+                f"instance {ref!r} not found in project {instance.project}", ExitCode.NOT_FOUND
+            ) from None
+        raise
+    return instance
+
+
+def finished(instance: Instance) -> ExitCode:
+    """The exit code of a terminated instance: OK when every task succeeded."""
+    return ExitCode.OK if instance.is_successful() else ExitCode.UNSUCCESSFUL
+
+
+def print_lines(lines: list[str]) -> None:
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+
+
+def run(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    if args.timeout is not None and not args.wait:
+        raise CliError("--timeout needs --wait", ExitCode.USAGE)
+    params = dict(args.params_json or {})
+    params.update(args.params)
+    instance = client.run_task(args.type, params, args.name, priority=args.priority)
+    if not args.wait:
+        print_lines(
+            [_format.dumps(_format.instance_json(instance, with_tasks=True)) if args.json else instance.id]
+        )
+        return ExitCode.OK
+    if not args.json:
+        print_lines([instance.id])  # first, so a script can act on it while the instance runs
+    instance.wait_for_completion(timeout=args.timeout)
+    print_lines(
+        [
+            _format.dumps(_format.instance_json(instance, with_tasks=True))
+            if args.json
+            else _format.outcome_line(instance)
+        ]
+    )
+    return finished(instance)
+
+
+def ls(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    listed = client.list_instances(status=args.statuses or None, page_size=min(args.limit, 100))
+    instances = list(itertools.islice(listed, args.limit))
+    if args.json:
+        print_lines([_format.dumps([_format.instance_json(i, with_tasks=False) for i in instances])])
+        return ExitCode.OK
+    rows = [
+        [i.id, i.status.value, i.owner, str(i.priority), _format.local_time(i.create_time)] for i in instances
+    ]
+    print_lines(_format.table(["ID", "STATUS", "OWNER", "PRIORITY", "CREATED"], rows))
+    return ExitCode.OK
+
+
+def get(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    instance = load_instance(client, args.id)
+    if args.json:
+        print_lines([_format.dumps(_format.instance_json(instance, with_tasks=True))])
+    else:
+        print_lines(_format.instance_text(instance))
+    return ExitCode.OK
+
+
+def wait(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    instance = load_instance(client, args.id)
+    instance.wait_for_completion(timeout=args.timeout)
+    print_lines([_format.outcome_line(instance)])
+    return finished(instance)
+
+
+def stop(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    instance = load_instance(client, args.id)
+    reason = CancellationReason[args.reason.upper()] if args.reason else None
+    instance.stop(reason=reason, message=args.message)
+    print_lines([_format.outcome_line(instance)])
+    return ExitCode.OK
+
+
+def result(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    instance = load_instance(client, args.id)
+    names = instance.get_task_names()
+    name: str = args.task or _only_task(instance, names)
+    if name not in names:
+        raise CliError(
+            f"instance {instance.id} has no task {name!r} (tasks: {', '.join(names)})", ExitCode.NOT_FOUND
+        )
+    status = instance.get_task(name).status
+    if not status.is_terminal:
+        raise CliError(
+            f"task {name} of instance {instance.id} is {status.name}: no result yet", ExitCode.API_ERROR
+        )
+    try:
+        value = instance.get_task_result(name)
+    except (pickle.UnpicklingError, ImportError, AttributeError) as error:
+        raise CliError(
+            f"the result of task {name} is a Python object that cannot be loaded here: {error}",
+            ExitCode.API_ERROR,
+        ) from None
+    sys.stdout.buffer.write(_format.result_bytes(value))
+    sys.stdout.buffer.flush()
+    return ExitCode.OK
+
+
+def _only_task(instance: Instance, names: list[str]) -> str:
+    if len(names) != 1:
+        raise CliError(
+            f"instance {instance.id} has {len(names)} tasks ({', '.join(names)}); name one", ExitCode.USAGE
+        )
+    return names[0]
+
+
+COMMANDS: dict[str, Command] = {
+    "run": run,
+    "ls": ls,
+    "get": get,
+    "wait": wait,
+    "stop": stop,
+    "result": result,
+}
