@@ -10,13 +10,24 @@ EXPECTED = {
     "StageProgress", "SubmitOptions", "Task", "TaskContext", "TaskEnvironment", "TaskProgress", "TaskSpec",
     "TaskStatus", "TaskstreamError", "UnauthenticatedError", "UnavailableError", "WaitTimeoutError",
     "connect", "errors", "task",
+    # issue 3: following instances
+    "Heartbeat", "InstanceEvent", "InstanceSnapshot", "InstanceStatusChanged", "OutputChunk",
+    "SubInstanceCreated", "TaskOutputAppended", "TaskProgressUpdated", "TaskPropertyUpdated",
+    "TaskStatusChanged", "aio",
 }  # fmt: skip
+AIO_EXPECTED = {"AsyncClient", "AsyncInstance", "AsyncInstanceEvent", "AsyncTask", "connect"}
 
 
 def test_all_is_pinned_and_importable() -> None:
     assert set(taskstream.__all__) == EXPECTED
     for name in taskstream.__all__:
         assert getattr(taskstream, name) is not None
+
+
+def test_aio_all_is_pinned_and_importable() -> None:
+    assert set(taskstream.aio.__all__) == AIO_EXPECTED
+    for name in taskstream.aio.__all__:
+        assert getattr(taskstream.aio, name) is not None
 
 
 def test_stk_and_pyodps_names_are_the_same_members() -> None:

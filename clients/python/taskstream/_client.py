@@ -5,110 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Unpack
 
 import grpc
 
-from taskstream._convert import (
-    instance_name,
-    project_name,
-    split_instance_ref,
-    to_duration,
-    to_timestamp,
-)
+from taskstream._convert import instance_name, project_name, split_instance_ref
 from taskstream._instance import Instance
 from taskstream._job import Job
+from taskstream._requests import StatusFilter, list_instances_request
+from taskstream._rpc import _Rpc
 from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
-from taskstream._status import CancellationReason, InstanceStatus
-from taskstream.errors import InvalidArgumentError, NotFoundError, _from_rpc_error
-from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc, task_pb2
+from taskstream._status import CancellationReason
+from taskstream._waiting import InstancesWait
+from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
+from taskstream.v1 import instance_pb2, instance_service_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
-USER_METADATA_KEY = "x-taskstream-user"
-# Deadline of every unary call except WaitInstance, whose deadline is its wait plus _WAIT_MARGIN.
-_CALL_TIMEOUT = 60.0
-_WAIT_MARGIN = 30.0
-
-
-class _Rpc:
-    """Typed calls to InstanceService that send the caller's metadata and raise taskstream errors."""
-
-    def __init__(self, channel: grpc.Channel, target: str, user: str) -> None:
-        stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
-        self._stub = stub_class(channel)
-        self._target = target
-        self._metadata = ((USER_METADATA_KEY, user),)
-        self.closed = False
-
-    def _call(self, method: Callable[..., Any], request: Any, timeout: float = _CALL_TIMEOUT) -> Any:
-        if self.closed:
-            raise RuntimeError(f"the taskstream client for {self._target} is closed")
-        try:
-            return method(request, timeout=timeout, metadata=self._metadata)
-        except grpc.RpcError as error:
-            raise _from_rpc_error(error, self._target) from error
-
-    def create_instance(self, request: instance_service_pb2.CreateInstanceRequest) -> instance_pb2.Instance:
-        response: instance_service_pb2.CreateInstanceResponse = self._call(self._stub.CreateInstance, request)
-        return response.instance
-
-    def get_instance(self, name: str) -> instance_pb2.Instance:
-        request = instance_service_pb2.GetInstanceRequest(name=name)
-        response: instance_service_pb2.GetInstanceResponse = self._call(self._stub.GetInstance, request)
-        return response.instance
-
-    def list_instances(
-        self, request: instance_service_pb2.ListInstancesRequest
-    ) -> instance_service_pb2.ListInstancesResponse:
-        response: instance_service_pb2.ListInstancesResponse = self._call(self._stub.ListInstances, request)
-        return response
-
-    def stop_instance(
-        self,
-        name: str,
-        *,
-        reason: CancellationReason | None,
-        message: str | None,
-        grace_period: float | None,
-        request_id: str | None,
-    ) -> instance_pb2.Instance:
-        request = instance_service_pb2.StopInstanceRequest(
-            name=name,
-            reason=task_pb2.CancellationReason.Name(reason.to_proto() if reason is not None else 0),
-            message=message or "",
-            request_id=request_id or "",
-        )
-        if grace_period is not None:
-            request.grace_period.CopyFrom(to_duration(grace_period))
-        response: instance_service_pb2.StopInstanceResponse = self._call(self._stub.StopInstance, request)
-        return response.instance
-
-    def suspend_instance(self, name: str) -> instance_pb2.Instance:
-        request = instance_service_pb2.SuspendInstanceRequest(name=name)
-        response: instance_service_pb2.SuspendInstanceResponse = self._call(
-            self._stub.SuspendInstance, request
-        )
-        return response.instance
-
-    def resume_instance(self, name: str) -> instance_pb2.Instance:
-        request = instance_service_pb2.ResumeInstanceRequest(name=name)
-        response: instance_service_pb2.ResumeInstanceResponse = self._call(self._stub.ResumeInstance, request)
-        return response.instance
-
-    def wait_instance(self, name: str, wait: float) -> instance_service_pb2.WaitInstanceResponse:
-        """One long poll: the server answers when the instance ends or after ``wait`` seconds."""
-        request = instance_service_pb2.WaitInstanceRequest(name=name, timeout=to_duration(wait))
-        response: instance_service_pb2.WaitInstanceResponse = self._call(
-            self._stub.WaitInstance, request, timeout=wait + _WAIT_MARGIN
-        )
-        return response
-
-    def get_task_result(self, instance: str, task: str) -> instance_service_pb2.GetTaskResultResponse:
-        request = instance_service_pb2.GetTaskResultRequest(instance=instance, task=task)
-        response: instance_service_pb2.GetTaskResultResponse = self._call(self._stub.GetTaskResult, request)
-        return response
 
 
 class Client:
@@ -173,11 +87,9 @@ class Client:
         instance = self.get_instance(id)
         try:
             instance.reload()
-        except NotFoundError:
-            return False
-        except InvalidArgumentError as error:
-            if error.field_violations and all(v.field == "name" for v in error.field_violations):
-                return False  # no instance can have that name
+        except (NotFoundError, InvalidArgumentError) as error:
+            if _no_such_instance(error):
+                return False
             raise
         return True
 
@@ -189,7 +101,7 @@ class Client:
 
     def list_instances(
         self,
-        status: InstanceStatus | str | Iterable[InstanceStatus | str] | None = None,
+        status: StatusFilter = None,
         owner: str | None = None,
         start_time: dt.datetime | float | None = None,
         end_time: dt.datetime | float | None = None,
@@ -202,20 +114,43 @@ class Client:
         user; ``start_time`` / ``end_time`` those created at or after / before a time (a datetime,
         naive meaning local time, or POSIX seconds); ``labels`` those carrying every given label.
         """
-        if page_size <= 0:
-            raise ValueError(f"page_size must be positive, not {page_size}")
-        request = instance_service_pb2.ListInstancesRequest(
-            parent=project_name(self._project),
+        request = list_instances_request(
+            self._project,
+            status=status,
+            owner=owner,
+            start_time=start_time,
+            end_time=end_time,
+            labels=labels,
             page_size=page_size,
-            statuses=[_as_status(s).to_proto() for s in _as_statuses(status)],
-            owner=owner or "",
-            labels=dict(labels or {}),
         )
-        if start_time is not None:
-            request.create_time_start.CopyFrom(to_timestamp(start_time))
-        if end_time is not None:
-            request.create_time_end.CopyFrom(to_timestamp(end_time))
         return self._pages(request)
+
+    def wait_instances(
+        self, instances: Iterable[Instance | str], *, mode: str = "all", timeout: float | None = None
+    ) -> list[Instance]:
+        """Waits until every one (``mode="all"``) or any one (``mode="any"``) of ``instances`` is
+        terminated; returns their handles, refreshed, in the order given.
+
+        ``instances`` are handles or ids / names. The server holds each WaitInstances call until the
+        condition is met, so nothing polls. Returns at once, without a call, when the handles already
+        show the condition met (terminated is final). Raises WaitTimeoutError when ``timeout`` seconds
+        pass first; its ``instance_id`` lists the ids still running, comma-separated.
+        """
+        handles = [item if isinstance(item, Instance) else self.get_instance(item) for item in instances]
+        waiting = InstancesWait(handles, mode, timeout)
+        if waiting.is_over():
+            return handles
+        while True:
+            try:
+                response = self._rpc.wait_instances(waiting.names, mode, waiting.deadline.next_wait())
+            except ApiError as error:
+                if error.code is not grpc.StatusCode.DEADLINE_EXCEEDED:
+                    raise
+                # the server did not answer within the wait plus its margin: ask again
+            else:
+                if waiting.absorb(response):
+                    return handles
+            waiting.check_deadline()
 
     def _pages(self, request: instance_service_pb2.ListInstancesRequest) -> Iterator[Instance]:
         while True:
@@ -318,20 +253,10 @@ def _local_user() -> str:
         return "anonymous"
 
 
-def _as_statuses(
-    status: InstanceStatus | str | Iterable[InstanceStatus | str] | None,
-) -> list[InstanceStatus | str]:
-    if status is None:
-        return []
-    if isinstance(status, InstanceStatus | str):
-        return [status]
-    return list(status)
-
-
-def _as_status(status: InstanceStatus | str) -> InstanceStatus:
-    if isinstance(status, InstanceStatus):
-        return status
-    for member in InstanceStatus:  # "Running", "RUNNING" and "running" all mean RUNNING
-        if status.lower() in (member.value.lower(), member.name.lower()):
-            return member
-    raise ValueError(f"not an instance status: {status!r}")
+def _no_such_instance(error: ApiError) -> bool:
+    """Whether an error of GetInstance means the instance does not exist (exist_instance is False)."""
+    if isinstance(error, NotFoundError):
+        return True
+    # An id the server rejects as a malformed name: no instance can have it.
+    violations = error.field_violations if isinstance(error, InvalidArgumentError) else ()
+    return bool(violations) and all(v.field == "name" for v in violations)

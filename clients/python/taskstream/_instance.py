@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import grpc
 
-from taskstream._convert import instance_name, instance_status, optional_datetime, task_status
+from taskstream import _instance_data
+from taskstream._convert import instance_name, instance_status, optional_datetime
+from taskstream._events import InstanceEvent
+from taskstream._handlers import HandlerDispatcher
 from taskstream._progress import TaskProgress
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream._task import Task
-from taskstream.errors import ApiError, InstanceFailedError, WaitTimeoutError
+from taskstream._task_data import failed_error
+from taskstream._waiting import Deadline, is_terminated, timeout_error
+from taskstream._watch import Handles, WatchCursor
+from taskstream.errors import ApiError
 from taskstream.v1 import instance_pb2
 
 if TYPE_CHECKING:
-    from taskstream._client import Client, _Rpc
-
-# The longest one WaitInstance call may wait; a longer wait is a loop of these.
-_WAIT_CAP = 60.0
-# The shortest wait asked for, so that a nearly spent timeout is not sent as zero (the server's default).
-_WAIT_MIN = 0.001
-# Statuses for which get_task_result gives the error text instead of a result, as PyODPS does.
-_RESULT_IS_ERROR_TEXT = frozenset({TaskStatus.FAILED, TaskStatus.ENVIRONMENT_ERROR, TaskStatus.TIMED_OUT})
+    from taskstream._client import Client
+    from taskstream._job import Job
+    from taskstream._rpc import _Rpc
 
 
 class Instance:
@@ -54,6 +57,9 @@ class Instance:
         self._data: instance_pb2.Instance | None = None
         self._has_tasks = False  # whether _data carries its tasks in full (ListInstances' does not)
         self._tasks: dict[str, Task] = {}
+        self._tasks_lock = threading.Lock()  # handles are made from the STK handlers' thread too
+        self._job: Job | None = None  # the STK job that submitted this instance, for its handlers
+        self._dispatcher: HandlerDispatcher | None = None
         if data is not None:
             self._absorb(data, has_tasks=has_tasks)
 
@@ -142,10 +148,7 @@ class Instance:
 
     def is_successful(self) -> bool:
         """True once terminated with every task SUCCESS; False while it runs or is suspended."""
-        data = self._current(with_tasks=True)
-        if instance_status(data.status) is not InstanceStatus.TERMINATED:
-            return False
-        return all(task_status(task.status) is TaskStatus.SUCCESS for task in data.tasks)
+        return _instance_data.is_successful(self._current(with_tasks=True))
 
     # -- waiting
 
@@ -158,15 +161,12 @@ class Instance:
         and ``max_interval`` are accepted for PyODPS compatibility and not needed.
         """
         del interval, max_interval
-        if timeout is not None and timeout < 0:
-            raise ValueError(f"timeout must be >= 0, not {timeout}")
-        if self._data is not None and instance_status(self._data.status) is InstanceStatus.TERMINATED:
+        deadline = Deadline(timeout)
+        if is_terminated(self._data):
             return  # terminated is final: no need to ask
-        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            wait = _WAIT_CAP if deadline is None else min(_WAIT_CAP, deadline - time.monotonic())
             try:
-                response = self._rpc.wait_instance(self._name, max(wait, _WAIT_MIN))
+                response = self._rpc.wait_instance(self._name, deadline.next_wait())
             except ApiError as error:
                 if error.code is not grpc.StatusCode.DEADLINE_EXCEEDED:
                     raise
@@ -175,12 +175,8 @@ class Instance:
                 self._absorb(response.instance, has_tasks=True)
                 if response.terminated:
                     return
-            if deadline is not None and time.monotonic() >= deadline:
-                raise WaitTimeoutError(
-                    f"instance {self._id} did not terminate within {timeout} seconds",
-                    instance_id=self._id,
-                    timeout=timeout,
-                )
+            if deadline.passed():
+                raise timeout_error([self._id], timeout)
 
     def wait_for_success(
         self, interval: float = 1, timeout: float | None = None, max_interval: float | None = None
@@ -191,19 +187,10 @@ class Instance:
         the task's error message, for any other status "<task>, status=<STATUS>" (as PyODPS).
         """
         self.wait_for_completion(interval=interval, timeout=timeout, max_interval=max_interval)
-        for task in self._current(with_tasks=True).tasks:
-            status = task_status(task.status)
-            if status is TaskStatus.SUCCESS:
-                continue
-            handle = self.get_task(task.name)
-            error_text = handle._error_text() if status is TaskStatus.FAILED else None
-            raise InstanceFailedError(
-                error_text or f"{task.name}, status={status.name}",
-                instance_id=self._id,
-                task_name=task.name,
-                task_status=status,
-                error=handle.error,
-            )
+        failure = _instance_data.first_unsuccessful(self._current(with_tasks=True))
+        if failure is not None:
+            name, status = failure
+            raise failed_error(self._id, name, status, self.get_task(name)._current())
 
     # -- control
 
@@ -236,20 +223,21 @@ class Instance:
     # -- tasks
 
     def get_task_names(self) -> list[str]:
-        return [task.name for task in self._current(with_tasks=True).tasks]
+        return _instance_data.task_names(self._current(with_tasks=True))
 
     def get_task_statuses(self) -> dict[str, TaskStatus]:
         """Each task's status by name, in task order."""
-        return {task.name: task_status(task.status) for task in self._current(with_tasks=True).tasks}
+        return _instance_data.task_statuses(self._current(with_tasks=True))
 
     def get_task(self, name: str | None = None) -> Task:
         """The handle on task ``name``; None picks the only task (ValueError when there are several)."""
         if name is None:
             name = self._only_task_name()
-        task = self._tasks.get(name)
-        if task is None:
-            task = self._tasks.setdefault(name, Task(self, name))
-        return task
+        with self._tasks_lock:
+            task = self._tasks.get(name)
+            if task is None:
+                task = self._tasks[name] = Task(self, name)
+            return task
 
     def get_tasks(self) -> list[Task]:
         """Handles on every task, in task order."""
@@ -265,12 +253,7 @@ class Instance:
             name = self._only_task_name(names)
         if name not in names:
             return None
-        task = self.get_task(name)
-        if task.task_status in _RESULT_IS_ERROR_TEXT:
-            error_text = task._error_text()
-            if error_text is not None:
-                return error_text
-        return task.result
+        return self.get_task(name)._current().pyodps_result
 
     def get_task_results(self) -> OrderedDict[str, Any]:
         """Every task's get_task_result, by name in task order."""
@@ -280,20 +263,69 @@ class Instance:
         """Task ``name``'s latest progress; ``name=None`` picks the only task."""
         data = self._current(with_tasks=True)
         if name is None:
-            name = self._only_task_name([task.name for task in data.tasks])
-        for task in data.tasks:
-            if task.name == name:
-                return TaskProgress.from_proto(task.progress)
-        return self.get_task(name).progress  # lets the server say NOT_FOUND
+            name = self._only_task_name(_instance_data.task_names(data))
+        progress = _instance_data.task_progress(data, name)
+        if progress is None:
+            return self.get_task(name).progress  # lets the server say NOT_FOUND
+        return progress
 
     def _only_task_name(self, names: list[str] | None = None) -> str:
-        if names is None:
-            names = self.get_task_names()
-        if len(names) != 1:
-            raise ValueError(
-                f"instance {self._id} has {len(names)} tasks ({', '.join(names) or 'none'}); name one"
-            )
-        return names[0]
+        return _instance_data.only_task_name(self._id, self.get_task_names() if names is None else names)
+
+    # -- following
+
+    def watch(
+        self, *, include_output: bool = False, after_seq: int = 0, heartbeats: bool = False
+    ) -> Iterator[InstanceEvent]:
+        """Follows the instance: yields its events as they happen, until it is terminated.
+
+        The first event is an ``InstanceSnapshot`` of the whole instance (unless resuming with
+        ``after_seq``, the ``seq`` of the last event seen), then each change in order; the iterator ends
+        after the terminal ``InstanceSnapshot``. ``include_output`` adds the tasks' stdout and stderr as
+        ``TaskOutputAppended``; ``heartbeats`` yields the server's ``Heartbeat`` while nothing changes.
+
+        When the stream drops (the server restarts or drains, the connection resets, the server finds
+        this consumer too slow), the watch resumes by itself after the last ``seq`` it yielded, without
+        a gap or a duplicate; after 8 failed tries in a row it raises the last ApiError. A snapshot
+        arrives again if the server no longer keeps the missed changes. NotFoundError when the instance
+        does not exist or is deleted. Snapshots refresh this handle's data. Closing the iterator (or
+        leaving a ``for`` loop) cancels the call.
+        """
+        cursor = WatchCursor(
+            self._name,
+            Handles(self._watched, self.get_task, self._client.get_instance),
+            after_seq=after_seq,
+            include_output=include_output,
+            heartbeats=heartbeats,
+            target=self._rpc.target,
+        )
+        return self._follow(cursor)
+
+    def _follow(self, cursor: WatchCursor[Instance, Task]) -> Iterator[InstanceEvent]:
+        while True:
+            try:
+                with self._rpc.watch_instance(cursor.request()) as responses:
+                    for response in responses:
+                        event, finished = cursor.receive(response)
+                        if event is not None:
+                            yield event
+                        if finished:
+                            return
+                raise cursor.ended_early()
+            except ApiError as error:
+                delay = cursor.retry_after(error)
+            time.sleep(delay)
+
+    def _watched(self, data: instance_pb2.Instance) -> Instance:
+        self._absorb(data, has_tasks=True)
+        return self
+
+    def _watch_for_handlers(self) -> None:
+        """Starts the thread that calls the STK handlers of this instance's tasks and job, once."""
+        with self._tasks_lock:
+            if self._dispatcher is None:
+                self._dispatcher = HandlerDispatcher(self)
+                self._dispatcher.start()
 
     # -- plumbing
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import cloudpickle
 
 from taskstream._convert import project_name
+from taskstream._progress import TaskProgress
 from taskstream._specs import SubmitOptions
 from taskstream._status import CancellationReason
+from taskstream._waiting import Deadline
 from taskstream.errors import FailedPreconditionError, JobStateError, WaitTimeoutError
 from taskstream.v1 import task_pb2
 
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
     from taskstream._client import Client
     from taskstream._instance import Instance
     from taskstream._task import Task
+
+TaskProgressHandler = Callable[[str, TaskProgress], object]
+TaskCompletedHandler = Callable[["Task"], object]
 
 JOB_NAME_LABEL = "job_name"
 
@@ -30,6 +35,15 @@ class Job:
     ``result`` (or return value), output and properties are kept. Its task name is the object's
     ``name`` attribute when that is a string, else "Task0", "Task1" … by position. The options may be
     set as attributes until ``submit()``. Make one with ``client.create_job()``.
+
+    STK's events: assign ``task_progress_updated = fn(task_name, info)`` to be called as a task reports
+    progress (``info`` is the ``TaskProgress``: STK's ``info.progress`` and
+    ``info.additional_information`` are its ``percent`` and ``message``), and ``task_completed =
+    fn(task)`` to be called once per task as it reaches a terminal status, with its ``Task``. Tasks have
+    their own ``on_completed`` and ``progress_updated`` (see ``Task``). With any handler set, a daemon
+    thread watches the job's instance from ``submit()`` on (or from when the handler is set) and calls
+    them as the events arrive; an exception from a handler is logged and does not stop the others.
+    ``wait_until_done()`` returns only after the completion handlers of every task ran.
     """
 
     def __init__(
@@ -53,6 +67,8 @@ class Job:
         self._objects: list[tuple[str, object]] = []
         self._environment: object | None = None
         self._instance: Instance | None = None
+        self._task_progress_updated: TaskProgressHandler | None = None
+        self._task_completed: TaskCompletedHandler | None = None
         # One key for every submit attempt, so that retrying a submit that failed midway is safe.
         self._request_id = uuid.uuid4().hex
 
@@ -97,8 +113,38 @@ class Job:
             request_id=self._request_id,
         )
         request = options.create_request(project_name(self._client.project), specs)
-        self._instance = self._client._created(request)
-        return self._instance
+        instance = self._client._created(request)
+        instance._job = self
+        self._instance = instance
+        if self._task_progress_updated is not None or self._task_completed is not None:
+            instance._watch_for_handlers()
+        return instance
+
+    # -- STK's events
+
+    @property
+    def task_progress_updated(self) -> TaskProgressHandler | None:
+        """Called with (task name, TaskProgress) as a task reports progress (see the class docstring)."""
+        return self._task_progress_updated
+
+    @task_progress_updated.setter
+    def task_progress_updated(self, handler: TaskProgressHandler | None) -> None:
+        self._task_progress_updated = handler
+        self._handler_set(handler)
+
+    @property
+    def task_completed(self) -> TaskCompletedHandler | None:
+        """Called with the ``Task`` once it reaches a terminal status (see the class docstring)."""
+        return self._task_completed
+
+    @task_completed.setter
+    def task_completed(self, handler: TaskCompletedHandler | None) -> None:
+        self._task_completed = handler
+        self._handler_set(handler)
+
+    def _handler_set(self, handler: object) -> None:
+        if handler is not None and self._instance is not None:
+            self._instance._watch_for_handlers()
 
     @property
     def is_submitted(self) -> bool:
@@ -123,11 +169,18 @@ class Job:
         return [instance.get_task(name) for name, _ in self._objects]
 
     def wait_until_done(self, timeout: float | None = None) -> bool:
-        """Waits for every task to end; True when they did, False when ``timeout`` seconds passed first."""
+        """Waits for every task to end; True when they did, False when ``timeout`` seconds passed first.
+
+        With event handlers set, it returns True only after every task's completion handlers ran.
+        """
+        instance = self.instance
+        deadline = Deadline(timeout)
         try:
-            self.instance.wait_for_completion(timeout=timeout)
+            instance.wait_for_completion(timeout=timeout)
         except WaitTimeoutError:
             return False
+        if instance._dispatcher is not None:
+            instance._dispatcher.settle(deadline.remaining())
         return True
 
     def cancel(self, message: str | None = None) -> None:

@@ -62,6 +62,16 @@ class TaskProgress:
             update_time=optional_datetime(progress, "update_time"),
         )
 
+    @property
+    def progress(self) -> int:
+        """STK's name for ``percent``, as its task_progress_updated info carries it."""
+        return self.percent
+
+    @property
+    def additional_information(self) -> str:
+        """STK's name for ``message``."""
+        return self.message
+
     def get_stage_progress_formatted_string(self, now: dt.datetime | None = None) -> str:
         """The stages on one line as PyODPS prints them, after the local clock (or ``now``).
 

@@ -3,48 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from taskstream._convert import optional_datetime, task_status
+from taskstream._output import OutputChunk, OutputCursor
 from taskstream._progress import TaskProgress
 from taskstream._status import CancellationReason, TaskStatus
-from taskstream._values import PropertyType, decode_error, decode_property, decode_result
-from taskstream.v1 import instance_service_pb2
+from taskstream._task_data import TaskData
+from taskstream._values import PropertyType
+from taskstream.errors import ApiError
 
 if TYPE_CHECKING:
     from taskstream._instance import Instance
 
-# Statuses whose `result` is the task's exception (STK); a TIMED_OUT task's result stays None.
-_RESULT_IS_ERROR = frozenset({TaskStatus.FAILED, TaskStatus.ENVIRONMENT_ERROR})
-
-
-class _Snapshot:
-    """One GetTaskResult answer, decoded on first use so repeated reads return the same objects."""
-
-    def __init__(self, response: instance_service_pb2.GetTaskResultResponse) -> None:
-        self.response = response
-        self.task = response.task
-        self.status = task_status(response.task.status)
-
-    @functools.cached_property
-    def error(self) -> BaseException | None:
-        return decode_error(self.task.error) if self.task.HasField("error") else None
-
-    @functools.cached_property
-    def value(self) -> Any:
-        return decode_result(self.response.result) if self.response.HasField("result") else None
-
-    @functools.cached_property
-    def properties(self) -> dict[str, PropertyType | None]:
-        return {key: decode_property(value) for key, value in sorted(self.task.properties.items())}
-
-    def error_text(self) -> str | None:
-        """The task error's message (its type when the message is empty), or None without an error."""
-        if not self.task.HasField("error"):
-            return None
-        return self.task.error.message or self.task.error.type
+CompletedHandler = Callable[["Task"], object]
+ProgressHandler = Callable[[TaskProgress], object]
 
 
 class Task:
@@ -52,6 +26,15 @@ class Task:
 
     Its data comes from GetTaskResult, fetched on first use and fetched again on every read until the
     task is terminal; after that it is kept. ``refresh()`` fetches it now.
+
+    STK's events: assign ``on_completed = fn(task)`` and ``progress_updated = fn(progress)`` to be
+    called as the task ends and reports progress. Assigning a handler starts a daemon thread that watches
+    the instance (one per instance, shared with its Job's handlers) and calls the handlers on it, in the
+    order the changes happened. ``on_completed`` is called once, when the task reaches a terminal status
+    (SUCCESS, FAILED, ENVIRONMENT_ERROR, CANCELLED, TIMED_OUT), also when it had ended before the handler
+    was set; ``progress_updated`` gets each progress the watch sees (a slow consumer may see only the
+    latest of several). An exception from a handler is logged and does not stop the watch.
+    ``job.wait_until_done()`` returns only after every task's completion handlers ran.
     """
 
     Status = TaskStatus
@@ -59,7 +42,9 @@ class Task:
     def __init__(self, instance: Instance, name: str) -> None:
         self._instance = instance
         self._name = name
-        self._snapshot: _Snapshot | None = None
+        self._data: TaskData | None = None
+        self._on_completed: CompletedHandler | None = None
+        self._progress_updated: ProgressHandler | None = None
 
     @property
     def name(self) -> str:
@@ -72,15 +57,17 @@ class Task:
     def refresh(self) -> None:
         """Fetches the task's status, result, output and properties from the server."""
         rpc = self._instance._rpc
-        self._snapshot = _Snapshot(rpc.get_task_result(self._instance.name, self._name))
+        self._data = TaskData(rpc.get_task_result(self._instance.name, self._name))
 
-    def _current(self) -> _Snapshot:
-        snapshot = self._snapshot
-        if snapshot is None or not snapshot.status.is_terminal:
+    def _current(self) -> TaskData:
+        data = self._data
+        if data is None or not data.status.is_terminal:
             self.refresh()
-            snapshot = self._snapshot
-            assert snapshot is not None
-        return snapshot
+            data = self._data
+            assert data is not None
+        return data
+
+    # -- STK's attributes
 
     @property
     def type(self) -> str:
@@ -106,10 +93,7 @@ class Task:
         An exception that cannot be unpickled here arrives as a ``RemoteTaskError`` with its message.
         None while the task runs, and when it returned nothing usable.
         """
-        snapshot = self._current()
-        if snapshot.status in _RESULT_IS_ERROR and snapshot.error is not None:
-            return snapshot.error
-        return snapshot.value
+        return self._current().result
 
     @property
     def error(self) -> BaseException | None:
@@ -118,12 +102,12 @@ class Task:
 
     @property
     def standard_output(self) -> str:
-        return self._current().response.stdout.decode("utf-8", errors="replace")
+        return self._current().standard_output
 
     @property
     def standard_error(self) -> str:
         """Captured standard error; holds the traceback when the task failed."""
-        return self._current().response.stderr.decode("utf-8", errors="replace")
+        return self._current().standard_error
 
     @property
     def properties(self) -> dict[str, PropertyType | None]:
@@ -132,21 +116,17 @@ class Task:
 
     @property
     def progress(self) -> TaskProgress:
-        return TaskProgress.from_proto(self._current().task.progress)
+        return self._current().progress
 
     @property
     def task_cancellation_message(self) -> str:
         """Free text from whoever cancelled the task; empty when it was not cancelled."""
-        task = self._current().task
-        return task.cancellation.message if task.HasField("cancellation") else ""
+        return self._current().cancellation_message
 
     @property
     def task_cancellation_reason(self) -> CancellationReason:
         """Why the task was cancelled; ``CancellationReason.NONE`` when it was not."""
-        task = self._current().task
-        if not task.HasField("cancellation"):
-            return CancellationReason.NONE
-        return CancellationReason.from_proto(task.cancellation.reason)
+        return self._current().cancellation_reason
 
     @property
     def attempts(self) -> int:
@@ -156,22 +136,76 @@ class Task:
     @property
     def parameters(self) -> dict[str, Any]:
         """The parameters the task was submitted with."""
-        text = self._current().task.parameters_json
-        decoded: dict[str, Any] = json.loads(text) if text else {}
-        return decoded
+        return self._current().parameters
 
     @property
     def start_time(self) -> dt.datetime | None:
-        return optional_datetime(self._current().task, "start_time")
+        return self._current().start_time
 
     @property
     def end_time(self) -> dt.datetime | None:
-        return optional_datetime(self._current().task, "end_time")
+        return self._current().end_time
 
     def _error_text(self) -> str | None:
         return self._current().error_text()
 
+    # -- output
+
+    def read_output(
+        self, stream: str = "stdout", *, offset: int = 0, follow: bool = False
+    ) -> Iterator[OutputChunk]:
+        """Streams the task's ``stream`` ("stdout" or "stderr") from byte ``offset``.
+
+        A negative ``offset`` starts that many bytes before the current end (as ``tail -c``). Without
+        ``follow`` the iterator ends after the output written so far; with it, it ends when the task has
+        ended and every byte was delivered. A dropped stream is resumed at the next byte by itself.
+        Closing the iterator cancels the call.
+        """
+        cursor = OutputCursor(self._instance.name, self._name, stream, offset=offset, follow=follow)
+        return self._read(cursor)
+
+    def _read(self, cursor: OutputCursor) -> Iterator[OutputChunk]:
+        rpc = self._instance._rpc
+        while True:
+            try:
+                with rpc.read_task_output(cursor.request()) as responses:
+                    for response in responses:
+                        chunk = cursor.receive(response)
+                        if chunk is not None:
+                            yield chunk
+                return
+            except ApiError as error:
+                delay = cursor.retry_after(error)
+            time.sleep(delay)
+
+    # -- STK's events
+
+    @property
+    def on_completed(self) -> CompletedHandler | None:
+        """Called with this task once it reaches a terminal status (see the class docstring)."""
+        return self._on_completed
+
+    @on_completed.setter
+    def on_completed(self, handler: CompletedHandler | None) -> None:
+        self._on_completed = handler
+        if handler is not None:
+            self._instance._watch_for_handlers()
+
+    @property
+    def progress_updated(self) -> ProgressHandler | None:
+        """Called with the task's ``TaskProgress`` as it reports progress (see the class docstring).
+
+        STK's ``progress`` and ``additional_information`` are its ``percent`` and ``message``.
+        """
+        return self._progress_updated
+
+    @progress_updated.setter
+    def progress_updated(self, handler: ProgressHandler | None) -> None:
+        self._progress_updated = handler
+        if handler is not None:
+            self._instance._watch_for_handlers()
+
     def __repr__(self) -> str:
         # Never calls the server: shows the status last fetched, if any.
-        status = f" {self._snapshot.status.name}" if self._snapshot is not None else ""
+        status = f" {self._data.status.name}" if self._data is not None else ""
         return f"<Task {self._name} of {self._instance.id}{status}>"

@@ -28,6 +28,7 @@ import contextlib
 from typing import Any, NamedTuple
 
 import grpc
+import grpc.aio
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -198,10 +199,13 @@ _API_ERRORS: dict[grpc.StatusCode, type[ApiError]] = {
 
 
 def _from_rpc_error(error: grpc.RpcError, target: str) -> ApiError:
-    """The ApiError for a failed call to ``target``, with the google.rpc.Status details it carried."""
-    if isinstance(error, grpc.Call):
+    """The ApiError for a failed call to ``target``, with the google.rpc.Status details it carried.
+
+    Takes the errors of both the sync API (a ``grpc.Call``) and grpc.aio (an ``AioRpcError``).
+    """
+    if isinstance(error, grpc.Call | grpc.aio.AioRpcError):
         code, details = error.code(), error.details() or ""
-    else:  # every RpcError the sync API raises is a Call; be safe anyway
+    else:  # every RpcError gRPC raises is one of those; be safe anyway
         code, details = grpc.StatusCode.UNKNOWN, str(error)
     reason: str | None = None
     metadata: dict[str, str] = {}
@@ -231,9 +235,10 @@ def _from_rpc_error(error: grpc.RpcError, target: str) -> ApiError:
 
 def _status_details(error: grpc.RpcError) -> list[Any]:
     """The google.protobuf.Any details of the call's google.rpc.Status, or none."""
-    if not isinstance(error, grpc.Call):
+    if not isinstance(error, grpc.Call | grpc.aio.AioRpcError):
         return []
+    call: Any = error  # from_call reads code(), details() and trailing_metadata(), which both have
     status = None
     with contextlib.suppress(ValueError):  # a status proto that disagrees with the call is ignored
-        status = rpc_status.from_call(error)
+        status = rpc_status.from_call(call)
     return list(status.details) if status is not None else []

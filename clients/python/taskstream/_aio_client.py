@@ -1,0 +1,220 @@
+"""The asyncio AsyncClient: the sync Client's instance methods as coroutines over a grpc.aio channel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections.abc import AsyncIterator, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Unpack
+
+import grpc
+import grpc.aio
+
+from taskstream._aio_instance import AsyncInstance
+from taskstream._aio_rpc import _AsyncRpc
+from taskstream._client import DEFAULT_TARGET, _local_user, _no_such_instance
+from taskstream._convert import instance_name, project_name, split_instance_ref
+from taskstream._requests import StatusFilter, list_instances_request
+from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
+from taskstream._status import CancellationReason
+from taskstream._waiting import InstancesWait
+from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
+from taskstream.v1 import instance_pb2, instance_service_pb2
+
+
+class AsyncClient:
+    """A connection to a taskstream server for asyncio code, working in one project.
+
+    Use it as ``async with taskstream.aio.connect(...) as client``, or ``await client.close()``.
+    Every call sends the ``x-taskstream-user`` metadata: ``owner``, or the local user name.
+    """
+
+    def __init__(self, target: str = DEFAULT_TARGET, *, project: str = "default", owner: str | None = None):
+        if not project or "/" in project:
+            raise ValueError(f"not a project name: {project!r}")
+        self._target = target
+        self._project = project
+        self._owner = owner or _local_user()
+        self._channel = grpc.aio.insecure_channel(target)
+        self._rpc = _AsyncRpc(self._channel, target, self._owner)
+        self._instances: weakref.WeakValueDictionary[str, AsyncInstance] = weakref.WeakValueDictionary()
+
+    @property
+    def target(self) -> str:
+        return self._target
+
+    @property
+    def project(self) -> str:
+        return self._project
+
+    @property
+    def owner(self) -> str:
+        """The user name sent with every call."""
+        return self._owner
+
+    async def close(self) -> None:
+        """Closes the channel, cancelling open streams; handles can no longer call the server."""
+        self._rpc.closed = True
+        await self._channel.close(None)
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<AsyncClient {self._target} project={self._project}>"
+
+    # -- instances
+
+    async def get_instance(self, id: str) -> AsyncInstance:
+        """The handle on instance ``id`` (a bare id or a full name), fetched: NotFoundError when it does
+        not exist."""
+        instance = self._lazy(id)
+        await instance.reload()
+        return instance
+
+    async def exist_instance(self, id: str) -> bool:
+        """Whether instance ``id`` exists; False also for an id the server finds malformed."""
+        try:
+            await self.get_instance(id)
+        except (NotFoundError, InvalidArgumentError) as error:
+            if _no_such_instance(error):
+                return False
+            raise
+        return True
+
+    async def stop_instance(
+        self, id: str, reason: CancellationReason | None = None, message: str | None = None
+    ) -> None:
+        """Stops instance ``id``; FailedPreconditionError (InvalidStateSetting) when it is terminated."""
+        await self._lazy(id).stop(reason=reason, message=message)
+
+    def list_instances(
+        self,
+        status: StatusFilter = None,
+        owner: str | None = None,
+        start_time: dt.datetime | float | None = None,
+        end_time: dt.datetime | float | None = None,
+        labels: Mapping[str, str] | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[AsyncInstance]:
+        """The project's instances, newest first, a page at a time, with the sync client's filters."""
+        request = list_instances_request(
+            self._project,
+            status=status,
+            owner=owner,
+            start_time=start_time,
+            end_time=end_time,
+            labels=labels,
+            page_size=page_size,
+        )
+        return self._pages(request)
+
+    async def _pages(
+        self, request: instance_service_pb2.ListInstancesRequest
+    ) -> AsyncIterator[AsyncInstance]:
+        while True:
+            response = await self._rpc.list_instances(request)
+            for data in response.instances:
+                yield self._handle(data.project or self._project, data.id, data, has_tasks=False)
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token
+
+    async def run_task(
+        self,
+        type: str,
+        params: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        **options: Unpack[SubmitOptionsDict],
+    ) -> AsyncInstance:
+        """Starts an instance of one task of ``type`` called with ``params``; returns without waiting."""
+        return await self.create_instance([TaskSpec(type, params, name)], **options)
+
+    async def execute_task(
+        self,
+        type: str,
+        params: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        **options: Unpack[SubmitOptionsDict],
+    ) -> AsyncInstance:
+        """As run_task, then waits for success (InstanceFailedError when the task does not succeed)."""
+        instance = await self.run_task(type, params, name, **options)
+        await instance.wait_for_success()
+        return instance
+
+    async def create_instance(
+        self, tasks: Iterable[TaskSpec], **options: Unpack[SubmitOptionsDict]
+    ) -> AsyncInstance:
+        """Starts an instance of several tasks, run in parallel; returns without waiting."""
+        specs = [task.to_proto() for task in tasks]
+        if not specs:
+            raise ValueError("an instance needs at least one task")
+        request = SubmitOptions(**options).create_request(project_name(self._project), specs)
+        data = await self._rpc.create_instance(request)
+        return self._handle(data.project or self._project, data.id, data, has_tasks=True)
+
+    async def wait_instances(
+        self, instances: Iterable[AsyncInstance | str], *, mode: str = "all", timeout: float | None = None
+    ) -> list[AsyncInstance]:
+        """Waits as the sync ``Client.wait_instances``: until all (``mode="all"``) or any (``"any"``)
+        of ``instances`` are terminated; returns their refreshed handles in the order given, or raises
+        WaitTimeoutError when ``timeout`` seconds pass first."""
+        handles = [item if isinstance(item, AsyncInstance) else self._lazy(item) for item in instances]
+        waiting = InstancesWait(handles, mode, timeout)
+        if waiting.is_over():
+            return handles
+        while True:
+            try:
+                response = await self._rpc.wait_instances(waiting.names, mode, waiting.deadline.next_wait())
+            except ApiError as error:
+                if error.code is not grpc.StatusCode.DEADLINE_EXCEEDED:
+                    raise
+                # the server did not answer within the wait plus its margin: ask again
+            else:
+                if waiting.absorb(response):
+                    return handles
+            waiting.check_deadline()
+
+    # -- plumbing
+
+    def _lazy(self, id: str) -> AsyncInstance:
+        """The handle on ``id`` without fetching it."""
+        project, instance_id = split_instance_ref(id, self._project)
+        return self._handle(project, instance_id)
+
+    def _handle(
+        self,
+        project: str,
+        instance_id: str,
+        data: instance_pb2.Instance | None = None,
+        *,
+        has_tasks: bool = False,
+    ) -> AsyncInstance:
+        key = instance_name(project, instance_id)
+        instance = self._instances.get(key)
+        if instance is None:
+            instance = AsyncInstance(self, project, instance_id, data, has_tasks=has_tasks)
+            self._instances[key] = instance
+        elif data is not None:
+            instance._absorb(data, has_tasks=has_tasks)
+        return instance
+
+
+def connect(
+    target: str = DEFAULT_TARGET, *, project: str = "default", owner: str | None = None
+) -> AsyncClient:
+    """An AsyncClient for the taskstream server at ``target`` (host:port), working in ``project``.
+
+    Use it as ``async with taskstream.aio.connect(...) as client:``. Connecting is lazy: an
+    unreachable server shows as UnavailableError on the first call.
+    """
+    return AsyncClient(target, project=project, owner=owner)

@@ -1,0 +1,130 @@
+"""Typed grpc.aio calls to InstanceService for the asyncio client: the same requests, metadata and
+errors as the sync ``_Rpc``, awaited."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any
+
+import grpc
+import grpc.aio
+
+from taskstream._requests import stop_instance_request, wait_instance_request, wait_instances_request
+from taskstream._rpc import CALL_TIMEOUT, USER_METADATA_KEY
+from taskstream._status import CancellationReason
+from taskstream._waiting import WAIT_MARGIN
+from taskstream.errors import _from_rpc_error
+from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc
+
+
+class _AsyncRpc:
+    """One asyncio client's calls over its channel; ``closed`` makes every later call a clear error."""
+
+    def __init__(self, channel: grpc.aio.Channel, target: str, user: str) -> None:
+        stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
+        self._stub = stub_class(channel)
+        self.target = target
+        self._metadata = ((USER_METADATA_KEY, user),)
+        self.closed = False
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RuntimeError(f"the taskstream client for {self.target} is closed")
+
+    async def _call(self, method: Callable[..., Any], request: Any, timeout: float = CALL_TIMEOUT) -> Any:
+        self._check_open()
+        try:
+            return await method(request, timeout=timeout, metadata=self._metadata)
+        except grpc.RpcError as error:
+            raise _from_rpc_error(error, self.target) from error
+
+    @contextlib.asynccontextmanager
+    async def _stream(self, method: Callable[..., Any], request: Any) -> AsyncIterator[AsyncIterator[Any]]:
+        """The responses of a server-streaming call, without a deadline; leaving the block cancels it."""
+        self._check_open()
+        call = method(request, metadata=self._metadata)
+        responses = self._responses(call)
+        try:
+            yield responses
+        finally:
+            call.cancel()
+            await responses.aclose()
+
+    async def _responses(self, call: AsyncIterator[Any]) -> AsyncGenerator[Any, None]:
+        try:
+            async for response in call:
+                yield response
+        except grpc.RpcError as error:
+            raise _from_rpc_error(error, self.target) from error
+
+    async def create_instance(
+        self, request: instance_service_pb2.CreateInstanceRequest
+    ) -> instance_pb2.Instance:
+        response: instance_service_pb2.CreateInstanceResponse = await self._call(
+            self._stub.CreateInstance, request
+        )
+        return response.instance
+
+    async def get_instance(self, name: str) -> instance_pb2.Instance:
+        request = instance_service_pb2.GetInstanceRequest(name=name)
+        response: instance_service_pb2.GetInstanceResponse = await self._call(self._stub.GetInstance, request)
+        return response.instance
+
+    async def list_instances(
+        self, request: instance_service_pb2.ListInstancesRequest
+    ) -> instance_service_pb2.ListInstancesResponse:
+        response: instance_service_pb2.ListInstancesResponse = await self._call(
+            self._stub.ListInstances, request
+        )
+        return response
+
+    async def stop_instance(
+        self,
+        name: str,
+        *,
+        reason: CancellationReason | None,
+        message: str | None,
+        grace_period: float | None,
+        request_id: str | None,
+    ) -> instance_pb2.Instance:
+        request = stop_instance_request(
+            name, reason=reason, message=message, grace_period=grace_period, request_id=request_id
+        )
+        response: instance_service_pb2.StopInstanceResponse = await self._call(
+            self._stub.StopInstance, request
+        )
+        return response.instance
+
+    async def wait_instance(self, name: str, wait: float) -> instance_service_pb2.WaitInstanceResponse:
+        """One long poll: the server answers when the instance ends or after ``wait`` seconds."""
+        response: instance_service_pb2.WaitInstanceResponse = await self._call(
+            self._stub.WaitInstance, wait_instance_request(name, wait), timeout=wait + WAIT_MARGIN
+        )
+        return response
+
+    async def wait_instances(
+        self, names: list[str], mode: str, wait: float
+    ) -> instance_service_pb2.WaitInstancesResponse:
+        """One long poll: the server answers when ``mode`` is met or after ``wait`` seconds."""
+        response: instance_service_pb2.WaitInstancesResponse = await self._call(
+            self._stub.WaitInstances, wait_instances_request(names, mode, wait), timeout=wait + WAIT_MARGIN
+        )
+        return response
+
+    async def get_task_result(self, instance: str, task: str) -> instance_service_pb2.GetTaskResultResponse:
+        request = instance_service_pb2.GetTaskResultRequest(instance=instance, task=task)
+        response: instance_service_pb2.GetTaskResultResponse = await self._call(
+            self._stub.GetTaskResult, request
+        )
+        return response
+
+    def watch_instance(
+        self, request: instance_service_pb2.WatchInstanceRequest
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[instance_service_pb2.WatchInstanceResponse]]:
+        return self._stream(self._stub.WatchInstance, request)
+
+    def read_task_output(
+        self, request: instance_service_pb2.ReadTaskOutputRequest
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[instance_service_pb2.ReadTaskOutputResponse]]:
+        return self._stream(self._stub.ReadTaskOutput, request)

@@ -1,0 +1,131 @@
+"""The events ``Instance.watch()`` yields: one frozen dataclass per kind of change, plus heartbeats.
+
+Every event carries ``seq``, the instance's sequence number of that change; passing the last one seen as
+``after_seq`` to a new watch continues exactly after it. Events that hand out client objects (the
+snapshot's instance, a status change's task, a new sub-instance) are generic in the handle type, so the
+asyncio client yields the same classes holding ``AsyncInstance`` / ``AsyncTask`` handles; ``InstanceEvent``
+is the union the sync client yields and ``taskstream.aio.AsyncInstanceEvent`` the asyncio one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar, Union
+
+from taskstream._progress import TaskProgress
+from taskstream._status import InstanceStatus, TaskStatus
+from taskstream._values import PropertyType
+
+if TYPE_CHECKING:
+    from taskstream._instance import Instance
+    from taskstream._task import Task
+
+InstanceT = TypeVar("InstanceT")
+TaskT = TypeVar("TaskT")
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceSnapshot(Generic[InstanceT]):
+    """The whole instance: first on a new watch, again when the server reset a resumed watch, and last
+    when the instance terminated (the watch then ends). ``instance`` is the client's handle, already
+    holding this state."""
+
+    seq: int
+    instance: InstanceT
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceStatusChanged:
+    """The instance's status changed; ``successful`` is True once terminated with every task SUCCESS."""
+
+    seq: int
+    time: dt.datetime
+    previous_status: InstanceStatus
+    status: InstanceStatus
+    successful: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskStatusChanged(Generic[TaskT]):
+    """A task's status changed; ``task`` is the client's handle on that task."""
+
+    seq: int
+    time: dt.datetime
+    task_name: str
+    previous_status: TaskStatus
+    status: TaskStatus
+    task: TaskT
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskProgressUpdated:
+    """A task reported progress; ``progress`` replaces whatever it reported before."""
+
+    seq: int
+    time: dt.datetime
+    task_name: str
+    progress: TaskProgress
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskPropertyUpdated:
+    """A task set a property (str, int, float or bytes; None for a kind this client does not know)."""
+
+    seq: int
+    time: dt.datetime
+    task_name: str
+    key: str
+    value: PropertyType | None
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskOutputAppended:
+    """A task wrote ``data`` to ``stream`` ("stdout" or "stderr") at byte ``offset`` of ``attempt``.
+
+    Only sent to watches that asked for output. An offset past the end of the previous chunk means the
+    bytes in between were cut by the server's cap; a retried task starts a new attempt at offset 0.
+    """
+
+    seq: int
+    time: dt.datetime
+    task_name: str
+    stream: str
+    offset: int
+    data: bytes
+    attempt: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SubInstanceCreated(Generic[InstanceT]):
+    """A workflow task ``task_name`` started sub-instance ``instance``, called ``name`` in the workflow."""
+
+    seq: int
+    time: dt.datetime
+    name: str
+    instance: InstanceT
+    task_name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Heartbeat:
+    """Nothing changed but the stream is alive; yielded only by ``watch(heartbeats=True)``.
+
+    ``seq`` is the last sequence number the server sent.
+    """
+
+    seq: int
+    time: dt.datetime
+
+
+InstanceEvent: TypeAlias = Union[  # noqa: UP007 (a runtime alias holding forward references)
+    InstanceSnapshot["Instance"],
+    InstanceStatusChanged,
+    TaskStatusChanged["Task"],
+    TaskProgressUpdated,
+    TaskPropertyUpdated,
+    TaskOutputAppended,
+    SubInstanceCreated["Instance"],
+    Heartbeat,
+]
+"""What ``Instance.watch()`` yields."""

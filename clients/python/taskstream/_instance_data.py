@@ -1,0 +1,50 @@
+"""Questions answered from fetched instance data, shared by the sync and asyncio instance handles."""
+
+from __future__ import annotations
+
+from taskstream._convert import instance_status, task_status
+from taskstream._progress import TaskProgress
+from taskstream._status import InstanceStatus, TaskStatus
+from taskstream.v1 import instance_pb2
+
+
+def is_successful(data: instance_pb2.Instance) -> bool:
+    """True once terminated with every task SUCCESS; False while it runs or is suspended."""
+    if instance_status(data.status) is not InstanceStatus.TERMINATED:
+        return False
+    return all(task_status(task.status) is TaskStatus.SUCCESS for task in data.tasks)
+
+
+def task_names(data: instance_pb2.Instance) -> list[str]:
+    return [task.name for task in data.tasks]
+
+
+def task_statuses(data: instance_pb2.Instance) -> dict[str, TaskStatus]:
+    """Each task's status by name, in task order."""
+    return {task.name: task_status(task.status) for task in data.tasks}
+
+
+def first_unsuccessful(data: instance_pb2.Instance) -> tuple[str, TaskStatus] | None:
+    """The name and status of the first task, in task order, that did not succeed."""
+    for task in data.tasks:
+        status = task_status(task.status)
+        if status is not TaskStatus.SUCCESS:
+            return task.name, status
+    return None
+
+
+def task_progress(data: instance_pb2.Instance, name: str) -> TaskProgress | None:
+    """Task ``name``'s latest progress as the instance data carries it; None for an unknown name."""
+    for task in data.tasks:
+        if task.name == name:
+            return TaskProgress.from_proto(task.progress)
+    return None
+
+
+def only_task_name(instance_id: str, names: list[str]) -> str:
+    """The name of the only task; ValueError when there are none or several."""
+    if len(names) != 1:
+        raise ValueError(
+            f"instance {instance_id} has {len(names)} tasks ({', '.join(names) or 'none'}); name one"
+        )
+    return names[0]

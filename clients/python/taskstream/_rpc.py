@@ -1,0 +1,132 @@
+"""Typed sync calls to InstanceService that send the caller's metadata and raise taskstream errors."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+import grpc
+
+from taskstream._requests import stop_instance_request, wait_instance_request, wait_instances_request
+from taskstream._status import CancellationReason
+from taskstream._waiting import WAIT_MARGIN
+from taskstream.errors import _from_rpc_error
+from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc
+
+USER_METADATA_KEY = "x-taskstream-user"
+# Deadline of every unary call except the waits, whose deadline is their wait plus WAIT_MARGIN.
+CALL_TIMEOUT = 60.0
+
+
+class _Rpc:
+    """One client's calls over its channel; ``closed`` makes every later call a clear error."""
+
+    def __init__(self, channel: grpc.Channel, target: str, user: str) -> None:
+        stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
+        self._stub = stub_class(channel)
+        self.target = target
+        self._metadata = ((USER_METADATA_KEY, user),)
+        self.closed = False
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RuntimeError(f"the taskstream client for {self.target} is closed")
+
+    def _call(self, method: Callable[..., Any], request: Any, timeout: float = CALL_TIMEOUT) -> Any:
+        self._check_open()
+        try:
+            return method(request, timeout=timeout, metadata=self._metadata)
+        except grpc.RpcError as error:
+            raise _from_rpc_error(error, self.target) from error
+
+    @contextlib.contextmanager
+    def _stream(self, method: Callable[..., Any], request: Any) -> Iterator[Iterator[Any]]:
+        """The responses of a server-streaming call, without a deadline; leaving the block cancels it."""
+        self._check_open()
+        call = method(request, metadata=self._metadata)
+        responses = self._responses(call)
+        try:
+            yield responses
+        finally:
+            call.cancel()
+            responses.close()
+
+    def _responses(self, call: Iterator[Any]) -> Generator[Any, None, None]:
+        try:
+            yield from call
+        except grpc.RpcError as error:
+            raise _from_rpc_error(error, self.target) from error
+
+    def create_instance(self, request: instance_service_pb2.CreateInstanceRequest) -> instance_pb2.Instance:
+        response: instance_service_pb2.CreateInstanceResponse = self._call(self._stub.CreateInstance, request)
+        return response.instance
+
+    def get_instance(self, name: str) -> instance_pb2.Instance:
+        request = instance_service_pb2.GetInstanceRequest(name=name)
+        response: instance_service_pb2.GetInstanceResponse = self._call(self._stub.GetInstance, request)
+        return response.instance
+
+    def list_instances(
+        self, request: instance_service_pb2.ListInstancesRequest
+    ) -> instance_service_pb2.ListInstancesResponse:
+        response: instance_service_pb2.ListInstancesResponse = self._call(self._stub.ListInstances, request)
+        return response
+
+    def stop_instance(
+        self,
+        name: str,
+        *,
+        reason: CancellationReason | None,
+        message: str | None,
+        grace_period: float | None,
+        request_id: str | None,
+    ) -> instance_pb2.Instance:
+        request = stop_instance_request(
+            name, reason=reason, message=message, grace_period=grace_period, request_id=request_id
+        )
+        response: instance_service_pb2.StopInstanceResponse = self._call(self._stub.StopInstance, request)
+        return response.instance
+
+    def suspend_instance(self, name: str) -> instance_pb2.Instance:
+        request = instance_service_pb2.SuspendInstanceRequest(name=name)
+        response: instance_service_pb2.SuspendInstanceResponse = self._call(
+            self._stub.SuspendInstance, request
+        )
+        return response.instance
+
+    def resume_instance(self, name: str) -> instance_pb2.Instance:
+        request = instance_service_pb2.ResumeInstanceRequest(name=name)
+        response: instance_service_pb2.ResumeInstanceResponse = self._call(self._stub.ResumeInstance, request)
+        return response.instance
+
+    def wait_instance(self, name: str, wait: float) -> instance_service_pb2.WaitInstanceResponse:
+        """One long poll: the server answers when the instance ends or after ``wait`` seconds."""
+        response: instance_service_pb2.WaitInstanceResponse = self._call(
+            self._stub.WaitInstance, wait_instance_request(name, wait), timeout=wait + WAIT_MARGIN
+        )
+        return response
+
+    def wait_instances(
+        self, names: list[str], mode: str, wait: float
+    ) -> instance_service_pb2.WaitInstancesResponse:
+        """One long poll: the server answers when ``mode`` is met or after ``wait`` seconds."""
+        response: instance_service_pb2.WaitInstancesResponse = self._call(
+            self._stub.WaitInstances, wait_instances_request(names, mode, wait), timeout=wait + WAIT_MARGIN
+        )
+        return response
+
+    def get_task_result(self, instance: str, task: str) -> instance_service_pb2.GetTaskResultResponse:
+        request = instance_service_pb2.GetTaskResultRequest(instance=instance, task=task)
+        response: instance_service_pb2.GetTaskResultResponse = self._call(self._stub.GetTaskResult, request)
+        return response
+
+    def watch_instance(
+        self, request: instance_service_pb2.WatchInstanceRequest
+    ) -> contextlib.AbstractContextManager[Iterator[instance_service_pb2.WatchInstanceResponse]]:
+        return self._stream(self._stub.WatchInstance, request)
+
+    def read_task_output(
+        self, request: instance_service_pb2.ReadTaskOutputRequest
+    ) -> contextlib.AbstractContextManager[Iterator[instance_service_pb2.ReadTaskOutputResponse]]:
+        return self._stream(self._stub.ReadTaskOutput, request)
