@@ -9,25 +9,25 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from typing import Any
 
 import grpc
-from google.protobuf import any_pb2
 from google.protobuf.message import Message
-from google.rpc import status_pb2
-from grpc_status import rpc_status
 
 from taskstream._client import Client, connect
 from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc, task_pb2
+from tests.unit.client_fake_streams import StreamingFake, abort
 
 PROJECT = "default"
 USER = "alice"
 
 
-class FakeInstanceService(instance_service_pb2_grpc.InstanceServiceServicer):
+class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServiceServicer):
     """Keeps instances in memory; records every request and the user each call carried.
+
+    The streaming RPCs and WaitInstances come from ``StreamingFake`` (client_fake_streams.py).
 
     ``errors[method] = (code, message, details)`` makes the next call of that method fail once.
     ``on_wait(instance)`` runs at the start of every WaitInstance call and may change the instance.
@@ -46,6 +46,7 @@ class FakeInstanceService(instance_service_pb2_grpc.InstanceServiceServicer):
         self.on_wait: Callable[[instance_pb2.Instance], None] | None = None
         self.max_hold = 5.0
         self._ids = itertools.count(1)
+        self._init_streams()
 
     # -- building state
 
@@ -191,18 +192,6 @@ class FakeInstanceService(instance_service_pb2_grpc.InstanceServiceServicer):
                 output = self.outputs.get((data.name, item.name), {})
                 return instance_service_pb2.GetTaskResultResponse(task=item, **output)
         abort(context, grpc.StatusCode.NOT_FOUND, f"task {request.task!r} not found")
-
-
-def abort(
-    context: grpc.ServicerContext, code: grpc.StatusCode, message: str, details: Sequence[Message] = ()
-) -> None:
-    """Ends the call with ``code`` and a google.rpc.Status carrying ``details``, as the server does."""
-    status = status_pb2.Status(code=code.value[0], message=message)
-    for detail in details:
-        packed = any_pb2.Any()
-        packed.Pack(detail)
-        status.details.append(packed)
-    context.abort_with_status(rpc_status.to_status(status))
 
 
 def _error_info(reason: str) -> Message:
