@@ -153,3 +153,19 @@ def test_wait_until_done_is_false_while_the_job_runs() -> None:
 def test_progress_has_stk_names() -> None:
     progress = TaskProgress(percent=42, message="loading")
     assert (progress.progress, progress.additional_information) == (42, "loading")
+
+
+def test_closing_the_client_ends_the_watch_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    with serve() as (fake, client), caplog.at_level(logging.DEBUG, logger="taskstream"):
+        job = client.create_job()
+        job.add_task(Work("a"))
+        job.task_completed = lambda t: None
+        instance = job.submit()
+        assert fake.watching.wait(5)
+        client.close()
+        dispatcher = instance._dispatcher
+        assert dispatcher is not None
+        dispatcher._thread.join(5)
+        assert not dispatcher._thread.is_alive()
+    assert "client was closed" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

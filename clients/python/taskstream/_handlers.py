@@ -61,7 +61,12 @@ class HandlerDispatcher:
             for event in self._instance.watch():
                 self._dispatch(event)
         except Exception:  # the watch gave up or the client was closed: settle() finishes the job
-            logger.warning("watching instance %s for its handlers failed", self._instance.id, exc_info=True)
+            if self._instance._rpc.closed:
+                logger.debug("stopped watching instance %s: the client was closed", self._instance.id)
+            else:
+                logger.warning(
+                    "watching instance %s for its handlers failed", self._instance.id, exc_info=True
+                )
 
     def _dispatch(self, event: InstanceEvent) -> None:
         if isinstance(event, InstanceSnapshot):

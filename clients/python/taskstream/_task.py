@@ -31,9 +31,10 @@ class Task:
     called as the task ends and reports progress. Assigning a handler starts a daemon thread that watches
     the instance (one per instance, shared with its Job's handlers) and calls the handlers on it, in the
     order the changes happened. ``on_completed`` is called once, when the task reaches a terminal status
-    (SUCCESS, FAILED, ENVIRONMENT_ERROR, CANCELLED, TIMED_OUT), also when it had ended before the handler
-    was set; ``progress_updated`` gets each progress the watch sees (a slow consumer may see only the
-    latest of several). An exception from a handler is logged and does not stop the watch.
+    (SUCCESS, FAILED, ENVIRONMENT_ERROR, CANCELLED, TIMED_OUT); a task that had already ended when the
+    watch started is reported from its first snapshot, but a handler set after the watch reported the
+    task's end is not called. ``progress_updated`` gets each progress the watch sees (progress may be
+    coalesced to its latest value). An exception from a handler is logged and does not stop the watch.
     ``job.wait_until_done()`` returns only after every task's completion handlers ran.
     """
 
