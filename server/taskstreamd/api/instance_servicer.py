@@ -143,17 +143,13 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         return pb.WaitInstancesResponse(instances=[convert.instance_proto(i) for i in instances], done=done)
 
     async def WatchInstance(self, request: pb.WatchInstanceRequest, context: Context) -> None:
-        """Writes with a stall limit (a generator could not), so a reader that stopped is let go."""
         cursor = request.after_seq
         async for message, next_cursor in watch.watch(self.manager, requests.watch(request)):
-            try:
-                await asyncio.wait_for(context.write(message), self.stall_seconds)
-            except TimeoutError:
-                raise ResourceExhausted(
-                    "CONSUMER_TOO_SLOW",
-                    f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}",
-                    {"resume_after_seq": str(cursor)},
-                ) from None
+            stalled = (
+                f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
+            )
+            if not await self._send(context, message, stalled, {"resume_after_seq": str(cursor)}):
+                return
             cursor = next_cursor
 
     async def ReadTaskOutput(self, request: pb.ReadTaskOutputRequest, context: Context) -> None:
@@ -166,14 +162,27 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             message = pb.ReadTaskOutputResponse(
                 offset=chunk.offset, data=chunk.data, cut_bytes=chunk.cut_bytes
             )
-            try:
-                await asyncio.wait_for(context.write(message), self.stall_seconds)
-            except TimeoutError:
-                raise ResourceExhausted(
-                    "CONSUMER_TOO_SLOW",
-                    f"the reader read nothing for {self.stall_seconds:g} seconds; resume at offset {chunk.offset}",
-                    {"resume_offset": str(chunk.offset)},
-                ) from None
+            stalled = (
+                f"the reader read nothing for {self.stall_seconds:g} seconds; resume at offset {chunk.offset}"
+            )
+            if not await self._send(context, message, stalled, {"resume_offset": str(chunk.offset)}):
+                return
+
+    async def _send(self, context: Context, message: Any, stalled: str, resume: dict[str, str]) -> bool:
+        """Writes one message of a stream; False when the caller went away.
+
+        Written with a limit (a generator could not be), so a reader that stopped reading is let go
+        with RESOURCE_EXHAUSTED CONSUMER_TOO_SLOW and where to resume.
+        """
+        try:
+            await asyncio.wait_for(context.write(message), self.stall_seconds)
+        except TimeoutError:
+            raise ResourceExhausted("CONSUMER_TOO_SLOW", stalled, resume) from None
+        except Exception:
+            if context.cancelled() or context.done():
+                return False  # the caller cancelled or disconnected; nobody is left to tell
+            raise
+        return True
 
     async def GetTaskResult(
         self, request: pb.GetTaskResultRequest, context: Context
