@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from taskstream.v1 import instance_pb2, task_pb2
 from taskstreamd import ids
 from taskstreamd.domain.model import Cancellation, Instance, Task
-from taskstreamd.store.repository import Output, TaskOutcome
+
+if TYPE_CHECKING:  # the store records events built with these conversions; no import cycle at run time
+    from taskstreamd.store.repository import Output, TaskOutcome
 
 
 def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:

@@ -1,0 +1,86 @@
+"""The in-memory fan-out of committed events: the ring, wake-ups and coalescing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from taskstreamd.events.changes import OUTPUT, PROGRESS, TASK_STATUS, StoredEvent
+from taskstreamd.events.hub import Channel, EventHub, coalesce
+
+
+def event(seq: int, kind: int = TASK_STATUS, task_id: int = 0, instance_id: str = "i") -> StoredEvent:
+    return StoredEvent(instance_id, seq, kind, b"x%d" % seq, task_id)
+
+
+async def test_the_ring_serves_events_after_a_cursor_it_reaches_back_to() -> None:
+    hub = EventHub(ring_size=3)
+    with hub.subscribe("i") as channel:
+        assert channel.after(0) is None  # nothing yet: the store has the answer
+        hub.publish([event(1), event(2), event(3), event(4)])
+        assert [e.seq for e in channel.after(2) or []] == [3, 4]
+        assert channel.after(4) == []
+        assert [e.seq for e in channel.after(1) or []] == [2, 3, 4]
+        assert channel.after(0) is None  # seq 1 fell out of the ring: read the store
+
+
+async def test_a_gap_clears_the_ring_so_watchers_read_the_store() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1), event(2)])
+        hub.publish([event(4)])  # 3 was committed by another writer and not seen here yet
+        assert channel.after(2) is None
+        assert [e.seq for e in channel.after(3) or []] == [4]
+        hub.publish([event(3)])  # late: already behind the ring
+        assert [e.seq for e in channel.after(3) or []] == [4]
+
+
+async def test_publish_wakes_waiters_of_that_instance_only() -> None:
+    hub = EventHub()
+    with hub.subscribe("a") as a, hub.subscribe("b") as b:
+        mark_a, mark_b = a.mark(), b.mark()
+        hub.publish([event(1, instance_id="a")])
+        assert await Channel.wait(mark_a, 5.0)
+        assert not await Channel.wait(mark_b, 0.01)
+
+
+async def test_a_mark_taken_before_a_publish_is_already_done() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        mark = channel.mark()
+        hub.publish([event(1)])
+        assert mark.done()  # so a watcher that read before the publish does not sleep through it
+
+
+async def test_close_wakes_everyone_and_channels_go_with_their_last_watcher() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        mark = channel.mark()
+        waiter = asyncio.ensure_future(Channel.wait(mark, 5.0))
+        hub.close()
+        assert await waiter and hub.closed
+    assert hub.watched_instances == 0
+
+
+def test_coalesce_keeps_each_tasks_latest_progress_and_every_other_event() -> None:
+    batch = [
+        event(1, PROGRESS, task_id=7),
+        event(2, TASK_STATUS),
+        event(3, PROGRESS, task_id=8),
+        event(4, PROGRESS, task_id=7),
+        event(5, OUTPUT),
+    ]
+    assert [e.seq for e in coalesce(batch)] == [2, 3, 4, 5]
+    keeping_up = [event(1, PROGRESS, task_id=7), event(2)]
+    assert coalesce(keeping_up) == keeping_up
+
+
+def test_an_event_is_shared_as_a_serialized_watch_response() -> None:
+    from taskstream.v1 import event_pb2
+    from taskstream.v1 import instance_service_pb2 as pb
+
+    data = event_pb2.InstanceEvent(seq=300, task_progress_updated={"task": "t" * 200}).SerializeToString()
+    shared = StoredEvent("i", 300, PROGRESS, data).watch_response
+    assert pb.WatchInstanceResponse.FromString(shared).event.seq == 300
+    assert (
+        shared == pb.WatchInstanceResponse(event=event_pb2.InstanceEvent.FromString(data)).SerializeToString()
+    )
