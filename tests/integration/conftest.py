@@ -30,8 +30,21 @@ def client(server: ServerProcess) -> Iterator[taskstream.Client]:
         yield c
 
 
+def until_task_status(instance: taskstream.Instance, task_name: str, status: taskstream.TaskStatus) -> None:
+    """Follows the instance's watch stream until the task has ``status`` (no polling)."""
+    for event in instance.watch():
+        if isinstance(event, taskstream.InstanceSnapshot):
+            current = {t.name: t.status for t in event.instance.get_tasks()}
+            if current.get(task_name) == status:
+                return
+        elif isinstance(event, taskstream.TaskStatusChanged):
+            if event.task_name == task_name and event.status == status:
+                return
+    raise AssertionError(f"{instance.id} terminated before {task_name} was {status.name}")
+
+
 def eventually(check: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    """Polls a condition about server state, bounded; used until tests can watch events instead."""
+    """Polls a condition outside the server (a file a task writes), bounded."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:

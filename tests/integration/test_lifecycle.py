@@ -9,7 +9,7 @@ import pytest
 
 import taskstream
 from taskstream import CancellationReason, Instance, InstanceStatus, TaskStatus
-from tests.integration.conftest import eventually
+from tests.integration.conftest import eventually, until_task_status
 
 
 def test_noop_runs_to_success(client: taskstream.Client) -> None:
@@ -122,7 +122,7 @@ def test_stop_cancels_with_reason_message_and_who(client: taskstream.Client, fil
         ]
     )
     eventually(lambda: marker.exists(), what="the stubborn task to start")
-    eventually(lambda: instance.get_task_statuses()["coop"] == TaskStatus.RUNNING, what="coop to run")
+    until_task_status(instance, "coop", TaskStatus.RUNNING)
     started = time.monotonic()
     instance.stop(message="no longer needed")
     instance.wait_for_completion(timeout=60)
@@ -174,9 +174,8 @@ def test_priority_orders_waiting_work(client: taskstream.Client, files: Path) ->
     # Fill both workers, queue a low and a high priority instance, then free the workers.
     gate = files / "open"
     blockers = [client.run_task("gate", {"path": str(gate)}) for _ in range(2)]
-    eventually(
-        lambda: all(b.get_task_statuses()["gate"] == TaskStatus.RUNNING for b in blockers), what="blockers"
-    )
+    for blocker in blockers:
+        until_task_status(blocker, "gate", TaskStatus.RUNNING)
     low = client.run_task("noop", priority=9)
     high = client.run_task("noop", priority=0)
     gate.write_text("open")
