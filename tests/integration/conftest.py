@@ -37,9 +37,12 @@ def until_task_status(instance: taskstream.Instance, task_name: str, status: tas
             current = {t.name: t.status for t in event.instance.get_tasks()}
             if current.get(task_name) == status:
                 return
-        elif isinstance(event, taskstream.TaskStatusChanged):
-            if event.task_name == task_name and event.status == status:
-                return
+        elif (
+            isinstance(event, taskstream.TaskStatusChanged)
+            and event.task_name == task_name
+            and event.status == status
+        ):
+            return
     raise AssertionError(f"{instance.id} terminated before {task_name} was {status.name}")
 
 
