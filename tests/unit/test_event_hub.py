@@ -23,6 +23,14 @@ async def test_the_ring_serves_events_after_a_cursor_it_reaches_back_to() -> Non
         assert channel.after(0) is None  # seq 1 fell out of the ring: read the store
 
 
+async def test_the_ring_also_keeps_within_its_byte_budget() -> None:
+    hub = EventHub(ring_size=100, ring_bytes=10)
+    with hub.subscribe("i") as channel:
+        hub.publish([StoredEvent("i", seq, OUTPUT, b"12345") for seq in (1, 2, 3)])
+        assert channel.after(0) is None  # seq 1 was dropped to stay within 10 bytes
+        assert [e.seq for e in channel.after(1) or []] == [2, 3]
+
+
 async def test_a_gap_clears_the_ring_so_watchers_read_the_store() -> None:
     hub = EventHub()
     with hub.subscribe("i") as channel:

@@ -17,10 +17,14 @@ from taskstreamd.events.changes import PROGRESS, StoredEvent
 
 
 class Channel:
-    """The recent events of one instance, while someone watches it."""
+    """The recent events of one instance, while someone watches it: at most ``ring_size`` events and
+    ``ring_bytes`` bytes of them (output events are up to 64 KiB each)."""
 
-    def __init__(self, ring_size: int) -> None:
-        self._ring: deque[StoredEvent] = deque(maxlen=ring_size)
+    def __init__(self, ring_size: int, ring_bytes: int) -> None:
+        self._ring: deque[StoredEvent] = deque()
+        self._ring_size = ring_size
+        self._ring_bytes = ring_bytes
+        self._bytes = 0
         self._changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.watchers = 0
 
@@ -38,7 +42,11 @@ class Channel:
             return  # already here
         if ring and event.seq != ring[-1].seq + 1:
             ring.clear()  # a gap (another writer's events arrived out of order): the store has them
+            self._bytes = 0
         ring.append(event)
+        self._bytes += len(event.data)
+        while len(ring) > 1 and (len(ring) > self._ring_size or self._bytes > self._ring_bytes):
+            self._bytes -= len(ring.popleft().data)
 
     def wake(self) -> None:
         if not self._changed.done():
@@ -62,8 +70,9 @@ class Channel:
 
 
 class EventHub:
-    def __init__(self, ring_size: int = 2048) -> None:
+    def __init__(self, ring_size: int = 2048, ring_bytes: int = 4 * 1024 * 1024) -> None:
         self._ring_size = ring_size
+        self._ring_bytes = ring_bytes
         self._channels: dict[str, Channel] = {}
         self.closed = False
 
@@ -82,7 +91,7 @@ class EventHub:
     def subscribe(self, instance_id: str) -> Iterator[Channel]:
         channel = self._channels.get(instance_id)
         if channel is None:
-            channel = self._channels[instance_id] = Channel(self._ring_size)
+            channel = self._channels[instance_id] = Channel(self._ring_size, self._ring_bytes)
         channel.watchers += 1
         try:
             yield channel
