@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.tmux import Tmux
 from tests.support.server import ServerProcess
 
 
@@ -61,6 +62,15 @@ def cli(e2e_server: ServerProcess) -> Cli:
 def gate(tmp_path: Path) -> Path:
     """A file whose creation lets the test's gated tasks go on."""
     return tmp_path / "gate"
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    terminal = Tmux(tmp_path)
+    try:
+        yield terminal
+    finally:
+        terminal.kill()
 
 
 def one_error_line(stderr: bytes) -> str:

@@ -45,7 +45,8 @@ def staged(ctx: TaskContext, gate: str) -> dict[str, int]:
 
 @task("gated_spam")
 def gated_spam(ctx: TaskContext, gate: str, lines: int) -> int:
-    """Waits for ``gate``, then prints ``lines`` numbered lines to stdout and one line to stderr."""
+    """Prints "start", waits for ``gate``, then prints ``lines`` numbered lines and one line to stderr."""
+    print("start", flush=True)
     _wait_for(gate)
     for i in range(lines):
         print(f"line {i:08d}")

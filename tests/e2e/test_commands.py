@@ -213,3 +213,27 @@ def test_usage_errors_exit_2(cli: Cli, args: list[str]) -> None:
     done = cli.run(*args)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert b"Traceback" not in done.stderr and done.stderr
+
+
+def test_wait_for_several_instances_all_or_any(cli: Cli) -> None:
+    done = cli.start("noop", "--wait").splitlines()[0]
+    running = cli.start("wait_cancel")
+    try:
+        any_one = cli.run("wait", running, done, "--any")
+        assert any_one.returncode == 0, any_one.stderr
+        assert any_one.stdout.decode().splitlines() == [
+            f"{running} Running",
+            f"{done} Terminated, successful",
+        ]
+
+        all_of_them = cli.run("wait", done, running, "--timeout", "0.2")
+        assert all_of_them.returncode == 5
+        assert "did not terminate within 0.2 seconds" in one_error_line(all_of_them.stderr)
+    finally:
+        assert cli.run("stop", running).returncode == 0
+    cancelled = cli.run("wait", done, running)
+    assert cancelled.returncode == 1
+    assert cancelled.stdout.decode().splitlines() == [
+        f"{done} Terminated, successful",
+        f"{running} Terminated, not successful: wait_cancel CANCELLED",
+    ]

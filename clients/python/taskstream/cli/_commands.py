@@ -8,10 +8,15 @@ import pickle
 import sys
 from collections.abc import Callable
 
+from rich.console import Console
+from rich.live import Live
+
 import taskstream
 from taskstream import CancellationReason, Instance
 from taskstream.cli import _format
 from taskstream.cli._exit import CliError, ExitCode, names_no_instance
+from taskstream.cli._render import event_line, live_view
+from taskstream.cli._view import WatchView
 from taskstream.errors import InvalidArgumentError
 
 Command = Callable[[taskstream.Client, argparse.Namespace], ExitCode]
@@ -48,21 +53,17 @@ def run(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     params.update(args.params)
     instance = client.run_task(args.type, params, args.name, priority=args.priority)
     if not args.wait:
-        print_lines(
-            [_format.dumps(_format.instance_json(instance, with_tasks=True)) if args.json else instance.id]
-        )
+        print_lines([_instance_json(instance) if args.json else instance.id])
         return ExitCode.OK
     if not args.json:
         print_lines([instance.id])  # first, so a script can act on it while the instance runs
     instance.wait_for_completion(timeout=args.timeout)
-    print_lines(
-        [
-            _format.dumps(_format.instance_json(instance, with_tasks=True))
-            if args.json
-            else _format.outcome_line(instance)
-        ]
-    )
+    print_lines([_instance_json(instance) if args.json else _format.outcome_line(instance)])
     return finished(instance)
+
+
+def _instance_json(instance: Instance) -> str:
+    return _format.dumps(_format.instance_json(instance, with_tasks=True))
 
 
 def ls(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
@@ -81,17 +82,37 @@ def ls(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
 def get(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     instance = load_instance(client, args.id)
     if args.json:
-        print_lines([_format.dumps(_format.instance_json(instance, with_tasks=True))])
+        print_lines([_instance_json(instance)])
     else:
         print_lines(_format.instance_text(instance))
     return ExitCode.OK
 
 
 def wait(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    instances = [load_instance(client, ref) for ref in args.ids]
+    instances = client.wait_instances(instances, mode="any" if args.any else "all", timeout=args.timeout)
+    print_lines([_format.outcome_line(instance) for instance in instances])
+    terminated = [instance for instance in instances if instance.is_terminated()]
+    return ExitCode.OK if all(i.is_successful() for i in terminated) else ExitCode.UNSUCCESSFUL
+
+
+def watch(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     instance = load_instance(client, args.id)
-    instance.wait_for_completion(timeout=args.timeout)
-    print_lines([_format.outcome_line(instance)])
-    return finished(instance)
+    view = WatchView(instance.id)
+    console = Console(highlight=False)
+    if console.is_terminal:
+        with Live(live_view(view), console=console, refresh_per_second=10) as live:
+            for event in instance.watch():
+                view.apply(event)
+                live.update(live_view(view))
+    else:
+        for event in instance.watch():
+            view.apply(event)
+            print_lines([event_line(view, event)])
+    if view.final is None:  # the client resumes dropped streams, so this is not expected
+        raise CliError(f"the watch of {instance.id} ended before the instance terminated", ExitCode.API_ERROR)
+    print_lines([_format.outcome_line(view.final)])
+    return finished(view.final)
 
 
 def stop(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
@@ -104,12 +125,7 @@ def stop(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
 
 def result(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     instance = load_instance(client, args.id)
-    names = instance.get_task_names()
-    name: str = args.task or _only_task(instance, names)
-    if name not in names:
-        raise CliError(
-            f"instance {instance.id} has no task {name!r} (tasks: {', '.join(names)})", ExitCode.NOT_FOUND
-        )
+    name = _task_name(instance, args.task)
     status = instance.get_task(name).status
     if not status.is_terminal:
         raise CliError(
@@ -127,19 +143,48 @@ def result(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def _only_task(instance: Instance, names: list[str]) -> str:
-    if len(names) != 1:
+def logs(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    instance = load_instance(client, args.id)
+    name = _task_name(instance, args.task)
+    out = sys.stdout.buffer
+    for chunk in instance.get_task(name).read_output(
+        "stderr" if args.stderr else "stdout", follow=args.follow
+    ):
+        if chunk.cut_bytes:
+            out.flush()
+            print(
+                f"taskstream: [{chunk.cut_bytes} bytes of output were not kept by the server]",
+                file=sys.stderr,
+            )
+        out.write(chunk.data)
+        out.flush()
+    return ExitCode.OK
+
+
+def _task_name(instance: Instance, name: str | None) -> str:
+    """``name`` once checked to be a task of ``instance``; None names its only task."""
+    names = instance.get_task_names()
+    if name is None:
+        if len(names) != 1:
+            raise CliError(
+                f"instance {instance.id} has {len(names)} tasks ({', '.join(names)}); name one",
+                ExitCode.USAGE,
+            )
+        return names[0]
+    if name not in names:
         raise CliError(
-            f"instance {instance.id} has {len(names)} tasks ({', '.join(names)}); name one", ExitCode.USAGE
+            f"instance {instance.id} has no task {name!r} (tasks: {', '.join(names)})", ExitCode.NOT_FOUND
         )
-    return names[0]
+    return name
 
 
 COMMANDS: dict[str, Command] = {
     "run": run,
     "ls": ls,
     "get": get,
+    "watch": watch,
     "wait": wait,
     "stop": stop,
     "result": result,
+    "logs": logs,
 }

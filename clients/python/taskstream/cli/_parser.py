@@ -77,8 +77,9 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     watch = add("watch", "follow an instance live until it terminates")
     watch.add_argument("id", metavar="ID")
 
-    wait = add("wait", "wait until an instance terminates")
-    wait.add_argument("id", metavar="ID")
+    wait = add("wait", "wait until instances terminate (all of them, or with --any the first)")
+    wait.add_argument("ids", metavar="ID", nargs="+")
+    wait.add_argument("--any", action="store_true", help="return when any one of them terminates")
     wait.add_argument("--timeout", type=parse_seconds, metavar="S", help="give up after S seconds")
 
     stop = add("stop", "stop an instance: cancel its tasks")

@@ -1,0 +1,97 @@
+"""``taskstream watch``: live progress in a real terminal (tmux), plain lines when piped."""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from pathlib import Path
+
+from tests.e2e.conftest import Cli
+from tests.e2e.tmux import Tmux
+
+
+def test_watch_shows_live_progress_in_a_terminal_until_the_end(cli: Cli, tmux: Tmux, gate: Path) -> None:
+    instance_id = cli.start("staged", "--param", f"gate={gate}")
+    try:
+        tmux.start(cli.argv("--server", cli.server, "--project", cli.project, "watch", instance_id))
+        screen = tmux.wait_for_screen(
+            f"Instance {instance_id}  Running",
+            "RUNNING",
+            " 40%",
+            "reading",
+            "M1_Stg1_job0",
+            "0/1/1 running/terminated/total",
+            "R2_1_Stg1_job0",
+            "1/0/2 (+1 backups) running/terminated/total",
+        )
+        assert " 50%" in screen and "100%" in screen  # the stages' percentages
+    finally:
+        gate.touch()
+    screen = tmux.wait_for_screen(
+        f"Instance {instance_id}  Terminated, successful",
+        "SUCCESS",
+        "written",
+        "0/2/2 running/terminated/total",
+        f"{instance_id} Terminated, successful",
+    )
+    assert "Traceback" not in screen
+    assert tmux.wait_for_exit() == 0
+
+
+def test_ctrl_c_ends_watch_quietly_with_130(cli: Cli, tmux: Tmux, gate: Path) -> None:
+    instance_id = cli.start("staged", "--param", f"gate={gate}")
+    try:
+        tmux.start(cli.argv("--server", cli.server, "--project", cli.project, "watch", instance_id))
+        tmux.wait_for_screen("reading")
+        tmux.send_keys("C-c")
+        assert tmux.wait_for_exit() == 130
+        screen = tmux.screen()
+        assert "Traceback" not in screen and "KeyboardInterrupt" not in screen
+    finally:
+        gate.touch()
+    assert cli.run("wait", instance_id).returncode == 0
+
+
+def test_watch_prints_one_line_per_event_when_piped(cli: Cli, gate: Path) -> None:
+    instance_id = cli.start("staged", "--param", f"gate={gate}")
+    watcher = cli.popen("watch", instance_id)
+    lines: queue.Queue[str] = queue.Queue()
+    assert watcher.stdout is not None
+    stdout = watcher.stdout
+    threading.Thread(target=lambda: [lines.put(line.decode()) for line in stdout], daemon=True).start()
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not any("reading" in line for line in seen):
+            seen.append(lines.get(timeout=max(0.0, deadline - time.monotonic())))
+    finally:
+        gate.touch()
+    assert watcher.wait(timeout=60) == 0
+    assert watcher.stderr is not None and watcher.stderr.read() == b""
+    while len(seen) < 2 or not seen[-1].startswith(instance_id):
+        seen.append(lines.get(timeout=10))
+    seen = [line.rstrip("\n") for line in seen]
+
+    assert re.fullmatch(r"#\d+ snapshot: Running; tasks: staged \w+ \d+%.*", seen[0]), seen
+    assert any(
+        "task staged: 40% reading | M1_Stg1_job0:0/1/1[100%] R2_1_Stg1_job0:1/0/2(+1 backups)[50%]" in line
+        or "staged RUNNING 40% reading" in line
+        for line in seen
+    ), seen
+    assert any(line.endswith("task staged: RUNNING -> SUCCESS") for line in seen), seen
+    assert any(line.endswith("instance: Running -> Terminated, successful") for line in seen), seen
+    assert re.fullmatch(r"#\d+ snapshot: Terminated; tasks: staged SUCCESS 100% written", seen[-2]), seen
+    assert seen[-1] == f"{instance_id} Terminated, successful"
+    numbers = [int(line.split()[0][1:]) for line in seen[:-1]]
+    assert numbers == sorted(numbers), seen  # in sequence order, the final snapshot last
+
+
+def test_watch_of_a_failed_instance_exits_1(cli: Cli) -> None:
+    instance_id = cli.run("run", "fail", "--wait").stdout.decode().splitlines()[0]
+    done = cli.run("watch", instance_id)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.decode().splitlines()
+    assert re.fullmatch(r"#\d+ snapshot: Terminated; tasks: fail FAILED 0%", lines[0]), lines
+    assert lines[1:] == [f"{instance_id} Terminated, not successful: fail FAILED"]
