@@ -9,7 +9,7 @@ BUF := node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/taskstream/v1/*.proto)
 PY_OUT := clients/python
 
-.PHONY: help venv run test test-python proto check-proto lint fmt bench clean
+.PHONY: help venv run test test-python test-tools proto check-proto lint fmt bench clean
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,8 +31,12 @@ run: $(VENV)/.installed ## Start the service on its embedded defaults (SQLite un
 
 test: check-proto lint test-python ## Run every test, as CI does.
 
-test-python: $(VENV)/.installed
+test-python: $(VENV)/.installed test-tools
 	$(PY) -m pytest -q
+
+test-tools: ## Install what the CLI's e2e tests need (tmux, from Debian's packages) when it is missing.
+	@command -v tmux >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; }
 
 proto: $(VENV)/.installed node_modules/.installed ## Regenerate the code of every language from protos/.
 	cd protos && ../$(BUF) format -w && ../$(BUF) lint
