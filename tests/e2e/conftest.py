@@ -31,6 +31,7 @@ class Cli:
 
     server: str
     project: str
+    started: list[subprocess.Popen[bytes]] = dataclasses.field(default_factory=list)
 
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "taskstream.cli", *args]
@@ -42,9 +43,12 @@ class Cli:
         return subprocess.run(self.argv(*args), env=self.env(**env), capture_output=True, timeout=timeout)
 
     def popen(self, *args: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+        """Starts the command without waiting; the fixture kills it after the test if it still runs."""
+        process = subprocess.Popen(
             self.argv(*args), env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
+        self.started.append(process)
+        return process
 
     def start(self, *args: str) -> str:
         """Runs ``run ARGS`` and returns the new instance's id."""
@@ -54,8 +58,13 @@ class Cli:
 
 
 @pytest.fixture
-def cli(e2e_server: ServerProcess) -> Cli:
-    return Cli(e2e_server.address, f"e2e-{uuid.uuid4().hex[:12]}")
+def cli(e2e_server: ServerProcess) -> Iterator[Cli]:
+    runner = Cli(e2e_server.address, f"e2e-{uuid.uuid4().hex[:12]}")
+    yield runner
+    for process in runner.started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.conftest import Cli, one_error_line
+from tests.e2e.tmux import Tmux
 
 
 def test_logs_writes_stdout_or_stderr_as_the_task_wrote_it(cli: Cli) -> None:
@@ -44,3 +45,20 @@ def test_logs_of_an_unknown_task_exits_3(cli: Cli) -> None:
     done = cli.run("logs", instance_id, "nosuchtask")
     assert done.returncode == 3
     assert "has no task 'nosuchtask'" in one_error_line(done.stderr)
+
+
+def test_ctrl_c_ends_logs_follow_quietly_with_130(cli: Cli, tmux: Tmux, gate: Path) -> None:
+    instance_id = cli.start("gated_spam", "--param", f"gate={gate}", "--param", "lines=1")
+    try:
+        tmux.start(
+            cli.argv(
+                "--server", cli.server, "--project", cli.project, "logs", instance_id, "gated_spam", "-f"
+            )
+        )
+        tmux.wait_for_screen("start")
+        tmux.send_keys("C-c")
+        assert tmux.wait_for_exit() == 130
+        assert "Traceback" not in tmux.screen()
+    finally:
+        gate.touch()
+    assert cli.run("wait", instance_id).returncode == 0
