@@ -56,8 +56,10 @@ class WatchView:
         # properties, output and heartbeats change nothing shown here
 
     def _reset(self, instance: Instance) -> None:
+        # A running instance's handle fetches itself again on each read (one GetInstance per task for
+        # the progress); a terminated one reads the snapshot it holds.
         self.status = instance.status
-        self.successful = instance.is_successful()
+        self.successful = self.status is InstanceStatus.TERMINATED and instance.is_successful()
         statuses = instance.get_task_statuses()
         self.tasks = {
             name: TaskView(name, status, instance.get_task_progress(name))
