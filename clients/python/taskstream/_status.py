@@ -50,6 +50,10 @@ class TaskStatus(enum.IntEnum):
     def is_terminal(self) -> bool:
         return self in _TERMINAL
 
+    def __str__(self) -> str:
+        # IntEnum prints a bare number since Python 3.11; a status should read as one.
+        return f"TaskStatus.{self.name}"
+
     @classmethod
     def from_proto(cls, value: int) -> TaskStatus:
         return _TASK_FROM_PROTO[value]
