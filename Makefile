@@ -9,10 +9,17 @@ BUF := node_modules/.bin/buf
 PROTO_FILES := $(wildcard protos/taskstream/v1/*.proto)
 PY_OUT := clients/python
 
-.PHONY: help venv run test test-python test-tools proto check-proto lint fmt bench clean
+# Each client language adds its own targets in its own makefile: to LANG_PROTO (generation, run by
+# `make proto`), LANG_TEST (run by `make test`) and LANG_LINT (run by `make lint`).
+LANG_PROTO :=
+LANG_TEST :=
+LANG_LINT :=
+-include clients/go/go.mk clients/typescript/typescript.mk clients/java/java.mk
+
+.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench clean
 
 help: ## List the targets.
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +36,7 @@ venv: $(VENV)/.installed ## Create the Python virtualenv with every dependency.
 run: $(VENV)/.installed ## Start the service on its embedded defaults (SQLite under ./data, local workers).
 	$(VENV)/bin/taskstreamd serve --data-dir data --tasks taskstream.examples
 
-test: check-proto lint test-python ## Run every test, as CI does.
+test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
 
 test-python: $(VENV)/.installed test-tools
 	$(PY) -m pytest -q
@@ -38,7 +45,9 @@ test-tools: ## Install what the CLI's e2e tests need (tmux, from Debian's packag
 	@command -v tmux >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; }
 
-proto: $(VENV)/.installed node_modules/.installed ## Regenerate the code of every language from protos/.
+proto: proto-python $(LANG_PROTO) ## Regenerate the code of every language from protos/.
+
+proto-python: $(VENV)/.installed node_modules/.installed
 	cd protos && ../$(BUF) format -w && ../$(BUF) lint
 	rm -f $(PY_OUT)/taskstream/v1/*_pb2*.py $(PY_OUT)/taskstream/v1/*_pb2*.pyi
 	$(PY) -m grpc_tools.protoc -Iprotos --python_out=$(PY_OUT) --pyi_out=$(PY_OUT) \
@@ -48,7 +57,7 @@ check-proto: proto ## Fail when `make proto` changes committed files.
 	@if [ -n "$$(git status --porcelain -- protos clients)" ]; then \
 		echo "make proto left a diff; commit the regenerated code:"; git status --porcelain -- protos clients; exit 1; fi
 
-lint: $(VENV)/.installed node_modules/.installed ## ruff format --check, ruff check, mypy, buf lint and format.
+lint: $(VENV)/.installed node_modules/.installed $(LANG_LINT) ## ruff format --check, ruff check, mypy, buf lint and format.
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy clients/python/taskstream server/taskstreamd
