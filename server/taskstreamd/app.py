@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -96,6 +97,9 @@ class Server:
         self.local_workers = LocalWorkerPool(c.workers, worker_target, c.task_modules, c.allow_code)
         self.local_workers.start()
         self.grpc_address = f"{host}:{self.grpc_port}"
+        # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
+        # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.
+        gc.freeze()
         self.http_address = f"{http_host}:{self.http_port}"
 
     def announce(self) -> None:

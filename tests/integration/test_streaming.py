@@ -195,6 +195,22 @@ def test_watching_a_terminated_instance_gives_its_terminal_snapshot(
     assert len(unknown_cursor) == 1 and unknown_cursor[0].WhichOneof("kind") == "snapshot"
 
 
+def test_a_watcher_catching_up_from_the_store_gets_every_tasks_latest_progress(
+    stub: pb_grpc.InstanceServiceStub,
+) -> None:
+    specs = [task_pb2.TaskSpec(type="progress", name=name) for name in ("a", "b", "c")]
+    instance = stub.CreateInstance(pb.CreateInstanceRequest(parent=PROJECT, tasks=specs), timeout=30).instance
+    assert stub.WaitInstance(pb.WaitInstanceRequest(name=instance.name), timeout=60).terminated
+    replay = list(stub.WatchInstance(pb.WatchInstanceRequest(name=instance.name, after_seq=1), timeout=30))
+    latest = {
+        e.task_progress_updated.task: e.task_progress_updated.progress
+        for e in events(replay)
+        if e.HasField("task_progress_updated")
+    }
+    assert sorted(latest) == ["a", "b", "c"]
+    assert all([s.name for s in p.stages] == ["M1_Stg1_job0", "R2_1_Stg1_job0"] for p in latest.values())
+
+
 def test_an_idle_watch_gets_heartbeats_with_its_cursor(
     stub: pb_grpc.InstanceServiceStub, gates: Path
 ) -> None:

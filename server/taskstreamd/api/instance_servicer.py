@@ -175,7 +175,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         with RESOURCE_EXHAUSTED CONSUMER_TOO_SLOW and where to resume.
         """
         try:
-            await asyncio.wait_for(context.write(message), self.stall_seconds)
+            async with asyncio.timeout(self.stall_seconds):  # a timer, not a task, per message
+                await context.write(message)
         except TimeoutError:
             raise ResourceExhausted("CONSUMER_TOO_SLOW", stalled, resume) from None
         except Exception:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -63,19 +64,64 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
     async def _read_reports(
         self, session: WorkerSession, requests: AsyncIterator[wpb.ConnectRequest]
     ) -> None:
+        """Records reports in order. While one is being recorded the next ones queue up, and a task's
+        queued progress reports collapse into its latest, so a chatty task cannot build a backlog that
+        delays its status changes."""
+        pending: deque[wpb.ConnectRequest] = deque()
+        arrived = asyncio.Event()
+        ended = False
+
+        async def receive() -> None:
+            nonlocal ended
+            try:
+                async for request in requests:
+                    pending.append(request)
+                    arrived.set()
+            finally:
+                ended = True
+                arrived.set()
+
+        receiver = asyncio.create_task(receive())
+        try:
+            while not (ended and not pending):
+                await arrived.wait()
+                arrived.clear()
+                while pending:
+                    batch = latest_progress_only(list(pending))
+                    pending.clear()
+                    for request in batch:
+                        await self._record(session, request)
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await receiver
+
+    async def _record(self, session: WorkerSession, request: wpb.ConnectRequest) -> None:
         m = self.manager
-        async for request in requests:
-            kind = request.WhichOneof("message")
-            if kind == "started":
-                await m.task_started(session, request.started.assignment_id)
-            elif kind == "progress":
-                await m.task_progress(request.progress.assignment_id, request.progress.progress)
-            elif kind == "output":
-                o = request.output
-                await m.task_output(o.assignment_id, int(o.stream), o.offset, o.data)
-            elif kind == "property":
-                p = request.property
-                await m.task_property(p.assignment_id, p.key, p.value)
-            elif kind == "finished":
-                await m.task_finished(session, request.finished)
-            # "paused" confirmations need no state: the instance was marked suspended when asked.
+        kind = request.WhichOneof("message")
+        if kind == "started":
+            await m.task_started(session, request.started.assignment_id)
+        elif kind == "progress":
+            await m.task_progress(request.progress.assignment_id, request.progress.progress)
+        elif kind == "output":
+            o = request.output
+            await m.task_output(o.assignment_id, int(o.stream), o.offset, o.data)
+        elif kind == "property":
+            p = request.property
+            await m.task_property(p.assignment_id, p.key, p.value)
+        elif kind == "finished":
+            await m.task_finished(session, request.finished)
+        # "paused" confirmations need no state: the instance was marked suspended when asked.
+
+
+def latest_progress_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:
+    """The reports in order, without progress that a later progress of the same attempt replaces."""
+    last: dict[str, int] = {}
+    for i, request in enumerate(batch):
+        if request.WhichOneof("message") == "progress":
+            last[request.progress.assignment_id] = i
+    return [
+        r
+        for i, r in enumerate(batch)
+        if r.WhichOneof("message") != "progress" or last[r.progress.assignment_id] == i
+    ]

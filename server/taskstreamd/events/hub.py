@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from taskstreamd.events.changes import PROGRESS, StoredEvent
 
@@ -26,6 +27,8 @@ class Channel:
         self._ring_bytes = ring_bytes
         self._bytes = 0
         self._changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._memo: asyncio.Future[Any] | None = None
+        self._memo_mark: asyncio.Future[None] | None = None
         self.watchers = 0
 
     def after(self, seq: int) -> list[StoredEvent] | None:
@@ -59,14 +62,26 @@ class Channel:
 
     @staticmethod
     async def wait(mark: asyncio.Future[None], timeout: float) -> bool:
-        """Waits until ``mark`` is done; False when ``timeout`` seconds passed first."""
+        """Waits until ``mark`` is done; False when ``timeout`` seconds passed first.
+
+        asyncio.wait never cancels the shared future and needs no task per waiter.
+        """
         if mark.done():
             return True
-        try:
-            await asyncio.wait_for(asyncio.shield(mark), timeout)
-        except TimeoutError:
-            return False
-        return True
+        done, _ = await asyncio.wait((mark,), timeout=timeout)
+        return bool(done)
+
+    async def shared(self, load: Callable[[], Awaitable[Any]]) -> Any:
+        """The result of ``load``, computed once for every watcher that asks until the next publish.
+
+        Watchers opening together (or all reaching the terminal event) share one read of the instance.
+        A failed load is not kept.
+        """
+        memo = self._memo
+        if memo is None or self._memo_mark is not self._changed or (memo.done() and memo.exception()):
+            memo = self._memo = asyncio.ensure_future(load())
+            self._memo_mark = self._changed
+        return await asyncio.shield(memo)
 
 
 class EventHub:

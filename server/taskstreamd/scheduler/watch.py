@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from taskstream._status import InstanceStatus
 from taskstream.v1 import instance_service_pb2 as pb
+from taskstreamd import ids
 from taskstreamd.api import convert
-from taskstreamd.domain.model import Instance
+from taskstreamd.errors import NotFound
 from taskstreamd.events.changes import OUTPUT
 from taskstreamd.events.hub import coalesce
 from taskstreamd.scheduler.service import InstanceManager, now
@@ -29,8 +30,22 @@ class WatchRequest:
     heartbeat_interval: float = 10.0
 
 
-def snapshot(instance: Instance) -> pb.WatchInstanceResponse:
-    return pb.WatchInstanceResponse(snapshot=convert.instance_proto(instance))
+@dataclass(frozen=True)
+class Snapshot:
+    """An instance as read once, with its WatchInstanceResponse bytes shared by every watcher."""
+
+    project: str
+    seq: int
+    terminated: bool
+    response: bytes
+
+
+async def load_snapshot(manager: InstanceManager, instance_id: str) -> Snapshot | None:
+    instance = await manager.store.get_instance(instance_id)
+    if instance is None:
+        return None
+    response = pb.WatchInstanceResponse(snapshot=convert.instance_proto(instance)).SerializeToString()
+    return Snapshot(instance.project, instance.seq, instance.status == InstanceStatus.TERMINATED, response)
 
 
 def heartbeat(seq: int) -> pb.WatchInstanceResponse:
@@ -47,17 +62,24 @@ async def watch(manager: InstanceManager, request: WatchRequest) -> AsyncIterato
     Raises NotFound for an unknown instance before anything is sent.
     """
     hub, store = manager.events, manager.store
+
+    async def current() -> Snapshot:
+        # Any snapshot read after subscribing is a valid start: what it misses is in the ring or the store.
+        found: Snapshot | None = await channel.shared(lambda: load_snapshot(manager, request.instance_id))
+        if found is None or found.project != request.project:
+            raise NotFound("instance", ids.instance_name(request.project, request.instance_id))
+        return found
+
     with hub.subscribe(request.instance_id) as channel:
-        # Subscribed before reading, so every change after the snapshot reaches the ring or the store.
-        instance = await manager.get(request.project, request.instance_id)
+        first = await current()
         cursor = request.after_seq
-        if cursor <= 0 or cursor > instance.seq:  # from the start, or a cursor this instance never gave
-            cursor = instance.seq
-            yield snapshot(instance), cursor
-            if instance.status == InstanceStatus.TERMINATED:
+        if cursor <= 0 or cursor > first.seq:  # from the start, or a cursor this instance never gave
+            cursor = first.seq
+            yield first.response, cursor
+            if first.terminated:
                 return
-        elif instance.status == InstanceStatus.TERMINATED and cursor == instance.seq:
-            yield snapshot(instance), cursor  # the watcher saw every change but the terminal snapshot
+        elif first.terminated and cursor == first.seq:
+            yield first.response, cursor  # the watcher saw every change but the terminal snapshot
             return
         while True:
             if hub.closed:
@@ -65,7 +87,9 @@ async def watch(manager: InstanceManager, request: WatchRequest) -> AsyncIterato
                 return
             mark = channel.mark()
             batch = channel.after(cursor)
-            if batch is None:  # fell behind the ring, or just started: read from the store
+            if batch is not None:
+                batch = coalesce(batch)  # the ring holds every progress step; send the latest of each
+            else:  # fell behind the ring, or just started: the store's log is already coalesced
                 batch = await store.events_after(
                     request.instance_id, cursor, include_output=request.include_output
                 )
@@ -79,12 +103,12 @@ async def watch(manager: InstanceManager, request: WatchRequest) -> AsyncIterato
                 if not await channel.wait(mark, request.heartbeat_interval):
                     yield heartbeat(cursor), cursor
                 continue
-            for event in coalesce(batch):
+            for event in batch:
                 if event.kind == OUTPUT and not request.include_output:
                     continue
                 yield event.watch_response, event.seq
                 if event.terminal:
-                    final = await manager.get(request.project, request.instance_id)
-                    yield snapshot(final), final.seq
+                    final = await current()
+                    yield final.response, final.seq
                     return
             cursor = batch[-1].seq
