@@ -291,7 +291,9 @@ def test_progress_reports_carry_the_whole_progress(server: FakeWorkerService) ->
     aid = server.assign("t.progress")
     server.finished(aid)
     reports = [p.progress for p in server.of(aid, "progress")]
-    assert [r.percent for r in reports] == [10, 10, 10, 10, 100]
+    # Five reports; ones still queued when a newer one comes are replaced by it, so the server may see fewer.
+    percents = [r.percent for r in reports]
+    assert 1 <= len(percents) <= 5 and percents[-1] == 100 and percents == sorted(percents)
     assert [s.name for s in reports[-1].stages] == ["M1", "R2"]
     assert reports[-1].stages[0].terminated_workers == 2 and reports[-1].message == "done"
     assert all(r.HasField("update_time") for r in reports)

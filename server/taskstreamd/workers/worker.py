@@ -30,6 +30,7 @@ from taskstream.authoring import PendingCancellation, registered_tasks
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 
 from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
+from .outbox import Outbox
 from .slot import Slot
 from .tasktypes import import_task_modules, task_types
 
@@ -99,7 +100,7 @@ class Worker:
         self._slots: list[Slot] = []
         self._pending: collections.deque[worker_service_pb2.TaskAssignment] = collections.deque()
         self._paused_pending: set[str] = set()
-        self._outbox: asyncio.Queue[worker_service_pb2.ConnectRequest] | None = None
+        self._outbox: Outbox | None = None
         self._max_output_bytes = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -207,7 +208,7 @@ class Worker:
             self._max_output_bytes = first.registered.max_output_bytes
             _log.info("registered with %s as %s (%s)", self._server, self.worker_id, self._name)
             registered.set()
-            outbox: asyncio.Queue[worker_service_pb2.ConnectRequest] = asyncio.Queue()
+            outbox = Outbox()
             self._outbox = outbox
             writer = asyncio.create_task(self._write(call, outbox))
             try:
@@ -226,7 +227,7 @@ class Worker:
         )
 
     @staticmethod
-    async def _write(call: _ConnectCall, outbox: asyncio.Queue[worker_service_pb2.ConnectRequest]) -> None:
+    async def _write(call: _ConnectCall, outbox: Outbox) -> None:
         while True:
             request = await outbox.get()
             try:
@@ -242,7 +243,7 @@ class Worker:
 
     def _emit(self, request: worker_service_pb2.ConnectRequest) -> None:
         if self._outbox is not None:  # without a session there is nobody to tell
-            self._outbox.put_nowait(request)
+            self._outbox.put(request)
 
     # What the server says
 
