@@ -1,0 +1,110 @@
+/**
+ * What a task hands back, decoded: its result value, captured output and typed properties.
+ */
+
+import type { GetTaskResultResponse } from "./gen/taskstream/v1/instance_service_pb.js";
+import type {
+  Cancellation,
+  PropertyValue,
+  Result,
+  Task,
+  TaskError,
+  TaskStatus,
+} from "./gen/taskstream/v1/task_pb.js";
+
+/** A task property: STK allows strings, integers (int64, so bigint), floats and bytes. */
+export type TaskProperty = string | bigint | number | Uint8Array;
+
+/** Which kind of value a task returned; "none" when it returned nothing usable. */
+export type ValueKind = "json" | "text" | "binary" | "python" | "none";
+
+/** Everything one task handed back (GetTaskResult), decoded. */
+export interface TaskResult {
+  /** The task: name, status, attempts, times, progress, error and cancellation. */
+  readonly task: Task;
+  /** The task's status; only TaskStatus.SUCCESS means it returned normally. */
+  readonly status: TaskStatus;
+  /**
+   * The returned value: the decoded JSON document, a string, a Uint8Array (binary; see
+   * `response.result`'s content type), the repr() of any other Python object, or undefined.
+   */
+  readonly value: unknown;
+  /** Which kind of value `value` is. */
+  readonly valueKind: ValueKind;
+  /** Captured standard output, decoded as UTF-8. */
+  readonly stdout: string;
+  /** Captured standard error (the traceback when the task raised), decoded as UTF-8. */
+  readonly stderr: string;
+  /** The task's properties, kept even when it failed. */
+  readonly properties: Readonly<Record<string, TaskProperty>>;
+  /** Why the task did not succeed, for FAILED, ENVIRONMENT_ERROR and TIMED_OUT. */
+  readonly error: TaskError | undefined;
+  /** Who stopped the task and why, for CANCELLED and TIMED_OUT. */
+  readonly cancellation: Cancellation | undefined;
+  /** The response as received, for anything not decoded here. */
+  readonly response: GetTaskResultResponse;
+}
+
+const utf8 = new TextDecoder("utf-8");
+
+/** The plain value of a typed property; undefined for a kind this client does not know. */
+export function decodeProperty(property: PropertyValue): TaskProperty | undefined {
+  switch (property.kind.case) {
+    case "stringValue":
+    case "intValue":
+    case "doubleValue":
+    case "bytesValue":
+      return property.kind.value;
+    default:
+      return undefined;
+  }
+}
+
+/** Every property of a task, decoded. */
+export function decodeProperties(
+  properties: Readonly<Record<string, PropertyValue>>,
+): Record<string, TaskProperty> {
+  const decoded: Record<string, TaskProperty> = {};
+  for (const [key, property] of Object.entries(properties)) {
+    const value = decodeProperty(property);
+    if (value !== undefined) {
+      decoded[key] = value;
+    }
+  }
+  return decoded;
+}
+
+/** The value and its kind of a task's Result. */
+export function decodeResult(result: Result | undefined): { value: unknown; valueKind: ValueKind } {
+  switch (result?.kind.case) {
+    case "json":
+      return { value: JSON.parse(result.kind.value) as unknown, valueKind: "json" };
+    case "text":
+      return { value: result.kind.value, valueKind: "text" };
+    case "binary":
+      return { value: result.kind.value.data, valueKind: "binary" };
+    case "python":
+      return { value: result.kind.value.repr, valueKind: "python" };
+    default:
+      return { value: undefined, valueKind: "none" };
+  }
+}
+
+/** The TaskResult of a GetTaskResult response. */
+export function taskResult(response: GetTaskResultResponse): TaskResult {
+  const task = response.task;
+  if (task === undefined) {
+    throw new TypeError("GetTaskResultResponse without a task");
+  }
+  return {
+    task,
+    status: task.status,
+    ...decodeResult(response.result),
+    stdout: utf8.decode(response.stdout),
+    stderr: utf8.decode(response.stderr),
+    properties: decodeProperties(task.properties),
+    error: task.error,
+    cancellation: task.cancellation,
+    response,
+  };
+}

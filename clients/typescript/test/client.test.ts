@@ -1,0 +1,313 @@
+/**
+ * The helper against a scripted server over a real HTTP/2 channel: requests it sends, responses it
+ * decodes, and the typed errors it throws for google.rpc.Status details.
+ */
+
+import assert from "node:assert/strict";
+import { afterEach, describe, test } from "node:test";
+import { create } from "@bufbuild/protobuf";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  ApiError,
+  CancellationReason,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  TaskStatus,
+  UnavailableError,
+} from "../src/index.js";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  ResourceInfoSchema,
+} from "../src/gen/google/rpc/error_details_pb.js";
+import { GetTaskResultResponseSchema } from "../src/gen/taskstream/v1/instance_service_pb.js";
+import { instance, startFakeServer, type FakeServer } from "./support/fake-server.js";
+
+let server: FakeServer | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const encoder = new TextEncoder();
+
+describe("requests", () => {
+  test("createInstance sends the project, the tasks with JSON parameters, options and the user", async () => {
+    let seen: { request: unknown; user: string | null } | undefined;
+    server = await startFakeServer(
+      {
+        createInstance(request, context) {
+          seen = { request, user: context.requestHeader.get("x-taskstream-user") };
+          return { instance: instance({ owner: "ana" }) };
+        },
+      },
+      { user: "ana" },
+    );
+    const created = await server.client.createInstance({
+      tasks: [{ type: "echo", parameters: { text: "hi", n: [1, 2] }, name: "first", timeoutMs: 1500 }],
+      priority: 0,
+      labels: { team: "a" },
+      requestId: "r1",
+      cancelOnTaskFailure: true,
+    });
+    assert.equal(created.owner, "ana");
+    assert.ok(seen);
+    assert.equal(seen.user, "ana");
+    const request = seen.request as {
+      parent: string;
+      tasks: {
+        type: string;
+        name: string;
+        parametersJson: string;
+        timeout?: { seconds: bigint; nanos: number };
+      }[];
+      priority?: number;
+      labels: Record<string, string>;
+      requestId: string;
+      options?: { cancelOnTaskFailure: boolean };
+    };
+    assert.equal(request.parent, "projects/test");
+    assert.equal(request.tasks.length, 1);
+    const task = request.tasks[0];
+    assert.ok(task);
+    assert.equal(task.type, "echo");
+    assert.equal(task.name, "first");
+    assert.deepEqual(JSON.parse(task.parametersJson), { text: "hi", n: [1, 2] });
+    assert.ok(task.timeout);
+    assert.equal(durationMs(task.timeout as never), 1500);
+    assert.equal(request.priority, 0);
+    assert.deepEqual(request.labels, { team: "a" });
+    assert.equal(request.requestId, "r1");
+    assert.equal(request.options?.cancelOnTaskFailure, true);
+  });
+
+  test("a bare id is looked up in the client's project, a resource name as it is", async () => {
+    const names: string[] = [];
+    server = await startFakeServer({
+      getInstance(request) {
+        names.push(request.name);
+        return { instance: instance({ name: request.name }) };
+      },
+    });
+    await server.client.getInstance("abc");
+    await server.client.getInstance("projects/other/instances/xyz");
+    assert.deepEqual(names, ["projects/test/instances/abc", "projects/other/instances/xyz"]);
+  });
+
+  test("stop sends DIRECT by default, the message and the grace period", async () => {
+    const seen: { reason: CancellationReason; message: string; graceMs: number | undefined }[] = [];
+    server = await startFakeServer({
+      stopInstance(request) {
+        seen.push({
+          reason: request.reason,
+          message: request.message,
+          graceMs: request.gracePeriod ? durationMs(request.gracePeriod) : undefined,
+        });
+        return { instance: instance() };
+      },
+    });
+    await server.client.stop("i1", { message: "wrong input", gracePeriodMs: 2500 });
+    await server.client.stop("i1", { reason: CancellationReason.TIMEOUT });
+    assert.deepEqual(seen, [
+      { reason: CancellationReason.DIRECT, message: "wrong input", graceMs: 2500 },
+      { reason: CancellationReason.TIMEOUT, message: "", graceMs: undefined },
+    ]);
+  });
+});
+
+describe("wait", () => {
+  test("one long poll with the timeout; not terminated when it passes", async () => {
+    const timeouts: number[] = [];
+    server = await startFakeServer({
+      waitInstance(request) {
+        timeouts.push(request.timeout ? durationMs(request.timeout) : 0);
+        return { instance: instance(), terminated: false };
+      },
+    });
+    const result = await server.client.wait("i1", { timeoutMs: 250 });
+    assert.equal(result.terminated, false);
+    assert.equal(timeouts.length, 1);
+    assert.ok(timeouts[0]! > 0 && timeouts[0]! <= 250, `timeout ${timeouts[0]}`);
+  });
+
+  test("without a timeout it polls again until the instance is terminated", async () => {
+    let calls = 0;
+    server = await startFakeServer({
+      waitInstance(request) {
+        calls += 1;
+        assert.equal(request.timeout ? durationMs(request.timeout) : 0, 600_000);
+        return { instance: instance(), terminated: calls === 3 };
+      },
+    });
+    const result = await server.client.wait("i1");
+    assert.equal(result.terminated, true);
+    assert.equal(calls, 3);
+  });
+});
+
+describe("result", () => {
+  test("decodes JSON, output as UTF-8 and typed properties", async () => {
+    server = await startFakeServer({
+      getTaskResult(request) {
+        assert.equal(request.instance, "projects/test/instances/i1");
+        assert.equal(request.task, "t");
+        return create(GetTaskResultResponseSchema, {
+          task: {
+            name: "t",
+            status: TaskStatus.FAILED,
+            properties: {
+              n: { kind: { case: "intValue", value: 100n } },
+              s: { kind: { case: "stringValue", value: "one hundred" } },
+              r: { kind: { case: "doubleValue", value: 0.5 } },
+              b: { kind: { case: "bytesValue", value: new Uint8Array([0, 1]) } },
+            },
+            error: { type: "builtins.ValueError", message: "boom", traceback: "Traceback ..." },
+          },
+          result: { kind: { case: "json", value: '{"a": [1, 2]}' } },
+          stdout: encoder.encode("héllo\n"),
+          stderr: encoder.encode("Traceback ...\n"),
+        });
+      },
+    });
+    const result = await server.client.result("i1", "t");
+    assert.equal(result.status, TaskStatus.FAILED);
+    assert.equal(result.valueKind, "json");
+    assert.deepEqual(result.value, { a: [1, 2] });
+    assert.equal(result.stdout, "héllo\n");
+    assert.equal(result.stderr, "Traceback ...\n");
+    assert.deepEqual(result.properties, { n: 100n, s: "one hundred", r: 0.5, b: new Uint8Array([0, 1]) });
+    assert.equal(result.error?.type, "builtins.ValueError");
+    assert.equal(result.error?.message, "boom");
+    assert.equal(result.cancellation, undefined);
+  });
+
+  test("text, bytes, Python objects and nothing", async () => {
+    const results = [
+      { kind: { case: "text" as const, value: "a,b\n1,2\n" } },
+      { kind: { case: "binary" as const, value: { data: new Uint8Array([7]), contentType: "image/png" } } },
+      { kind: { case: "python" as const, value: { repr: "Point(1, 2)", typeName: "m.Point" } } },
+      undefined,
+    ];
+    let call = 0;
+    server = await startFakeServer({
+      getTaskResult() {
+        const result = results[call++];
+        return create(GetTaskResultResponseSchema, { task: { name: "t" }, ...(result ? { result } : {}) });
+      },
+    });
+    const decoded = [];
+    for (let i = 0; i < results.length; i++) {
+      const { value, valueKind } = await server.client.result("i1");
+      decoded.push([valueKind, value]);
+    }
+    assert.deepEqual(decoded, [
+      ["text", "a,b\n1,2\n"],
+      ["binary", new Uint8Array([7])],
+      ["python", "Point(1, 2)"],
+      ["none", undefined],
+    ]);
+  });
+});
+
+describe("errors", () => {
+  test("NOT_FOUND with ResourceInfo becomes a NotFoundError", async () => {
+    server = await startFakeServer({
+      getInstance(request) {
+        throw new ConnectError(`instance '${request.name}' not found`, Code.NotFound, undefined, [
+          {
+            desc: ResourceInfoSchema,
+            value: { resourceType: "instance", resourceName: request.name, description: "not found" },
+          },
+        ]);
+      },
+    });
+    const error = await server.client.getInstance("nope").then(
+      () => assert.fail("no error"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof NotFoundError);
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.code, Code.NotFound);
+    assert.equal(error.codeName, "NOT_FOUND");
+    assert.equal(error.resourceType, "instance");
+    assert.equal(error.resourceName, "projects/test/instances/nope");
+    assert.equal(error.rawMessage, "instance 'projects/test/instances/nope' not found");
+    assert.equal(error.message, "NOT_FOUND: instance 'projects/test/instances/nope' not found");
+    assert.ok(error.cause instanceof ConnectError);
+  });
+
+  test("INVALID_ARGUMENT with BadRequest carries every field violation", async () => {
+    server = await startFakeServer({
+      createInstance() {
+        throw new ConnectError("bad spec", Code.InvalidArgument, undefined, [
+          {
+            desc: BadRequestSchema,
+            value: {
+              fieldViolations: [
+                { field: "tasks[0].type", description: "unknown task type 'nope'" },
+                { field: "priority", description: "must be from 0 to 9" },
+              ],
+            },
+          },
+        ]);
+      },
+    });
+    await assert.rejects(server.client.createInstance({ tasks: [{ type: "nope" }], priority: 12 }), (e) => {
+      assert.ok(e instanceof InvalidArgumentError);
+      assert.deepEqual(e.fieldViolations, [
+        { field: "tasks[0].type", description: "unknown task type 'nope'" },
+        { field: "priority", description: "must be from 0 to 9" },
+      ]);
+      return true;
+    });
+  });
+
+  test("FAILED_PRECONDITION keeps ErrorInfo's reason and metadata", async () => {
+    server = await startFakeServer({
+      stopInstance() {
+        throw new ConnectError("already terminated", Code.FailedPrecondition, undefined, [
+          {
+            desc: ErrorInfoSchema,
+            value: { reason: "INSTANCE_TERMINATED", domain: "taskstream.dev", metadata: { k: "v" } },
+          },
+        ]);
+      },
+    });
+    await assert.rejects(server.client.stop("i1"), (e) => {
+      assert.ok(e instanceof FailedPreconditionError);
+      assert.equal(e.reason, "INSTANCE_TERMINATED");
+      assert.deepEqual(e.errorMetadata, { k: "v" });
+      return true;
+    });
+  });
+
+  test("an unreachable server is an UnavailableError", async () => {
+    server = await startFakeServer({});
+    const address = server.address;
+    await server.close();
+    const { connect } = await import("../src/index.js");
+    const client = connect(address);
+    try {
+      await assert.rejects(client.getInstance("i1"), UnavailableError);
+    } finally {
+      client.close();
+    }
+    server = undefined;
+  });
+
+  test("an aborted call is an ApiError with code CANCELLED", async () => {
+    server = await startFakeServer({
+      async waitInstance(_request, context) {
+        await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
+        return { instance: instance(), terminated: false };
+      },
+    });
+    const controller = new AbortController();
+    const waiting = server.client.wait("i1", { signal: controller.signal });
+    setImmediate(() => controller.abort());
+    await assert.rejects(waiting, (e) => e instanceof ApiError && e.codeName === "CANCELLED");
+  });
+});
