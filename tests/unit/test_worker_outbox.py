@@ -1,4 +1,4 @@
-"""A worker's unsent reports: order kept, stale progress of an attempt dropped."""
+"""A worker's unsent reports: order kept, stale progress of an attempt dropped, progress paced."""
 
 from __future__ import annotations
 
@@ -16,19 +16,21 @@ def started(assignment: str) -> wpb.ConnectRequest:
     return wpb.ConnectRequest(started=wpb.TaskStarted(assignment_id=assignment))
 
 
-async def drain(outbox: Outbox) -> list[str]:
-    out = []
-    while len(outbox):
-        r = await outbox.get()
-        kind = r.WhichOneof("message")
-        out.append(
-            f"{kind} {r.progress.assignment_id} {r.progress.progress.percent}" if kind == "progress" else kind
-        )
-    return out
+def finished(assignment: str) -> wpb.ConnectRequest:
+    return wpb.ConnectRequest(finished=wpb.TaskFinished(assignment_id=assignment))
 
 
-async def test_queued_progress_collapses_to_the_latest_of_each_attempt() -> None:
-    outbox = Outbox()
+def describe(r: wpb.ConnectRequest) -> str:
+    kind = r.WhichOneof("message") or ""
+    return f"{kind} {r.progress.assignment_id} {r.progress.progress.percent}" if kind == "progress" else kind
+
+
+async def drain(outbox: Outbox, count: int) -> list[str]:
+    return [describe(await outbox.get()) for _ in range(count)]
+
+
+async def test_unpaced_queued_progress_collapses_to_the_latest_of_each_attempt() -> None:
+    outbox = Outbox(progress_interval=0)
     for request in (
         started("1-1"),
         progress("1-1", 1),
@@ -37,12 +39,23 @@ async def test_queued_progress_collapses_to_the_latest_of_each_attempt() -> None
         progress("1-1", 3),
     ):
         outbox.put(request)
-    assert await drain(outbox) == ["started", "progress 2-1 5", "progress 1-1 3"]
+    assert len(outbox) == 3
+    assert await drain(outbox, 3) == ["started", "progress 2-1 5", "progress 1-1 3"]
 
 
-async def test_progress_sent_before_a_newer_one_arrives_is_not_lost() -> None:
-    outbox = Outbox()
+async def test_progress_within_the_interval_is_held_and_the_latest_released() -> None:
+    outbox = Outbox(progress_interval=0.05)
     outbox.put(progress("1-1", 1))
-    assert (await outbox.get()).progress.progress.percent == 1
-    outbox.put(progress("1-1", 2))
-    assert await drain(outbox) == ["progress 1-1 2"]
+    outbox.put(progress("1-1", 2))  # within the interval: held
+    outbox.put(progress("1-1", 3))  # replaces the held one
+    assert await drain(outbox, 2) == ["progress 1-1 1", "progress 1-1 3"]  # the second once the timer fires
+
+
+async def test_an_attempts_end_releases_its_held_progress_first() -> None:
+    outbox = Outbox(progress_interval=60)
+    outbox.put(progress("1-1", 1))
+    assert await drain(outbox, 1) == ["progress 1-1 1"]
+    outbox.put(progress("1-1", 100))  # held for a minute
+    outbox.put(finished("1-1"))
+    assert await drain(outbox, 2) == ["progress 1-1 100", "finished"]
+    assert len(outbox) == 0

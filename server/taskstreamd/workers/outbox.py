@@ -1,8 +1,11 @@
 """The reports a worker has not yet written to the server.
 
-When the server reads slowly (flow control holds the stream), reports wait here; a task's progress that
-a newer progress of the same attempt replaces is dropped instead of waiting, so a task reporting 50 times
-a second cannot delay its own end behind a backlog of stale progress.
+Progress is the one report that may be thinned: only the latest matters. A task's progress that a newer
+progress of the same attempt replaces while waiting here is dropped, and an attempt's progress goes out at
+most once per ``progress_interval`` (the latest one, when the interval ends). So a task reporting 50 times
+a second costs the server 20 reports a second, and a slow server never faces a backlog of stale progress.
+Any other report of the attempt (output, property, finished) first releases its held-back progress, so the
+order the task reported in is kept.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from dataclasses import dataclass
 
 from taskstream.v1 import worker_service_pb2 as wpb
 
+PROGRESS_INTERVAL = 0.05
+
 
 @dataclass
 class _Entry:
@@ -20,20 +25,25 @@ class _Entry:
 
 
 class Outbox:
-    def __init__(self) -> None:
+    def __init__(self, progress_interval: float = PROGRESS_INTERVAL) -> None:
+        self._interval = progress_interval
         self._entries: deque[_Entry] = deque()
-        self._progress: dict[str, _Entry] = {}  # assignment id -> its queued progress
+        self._queued: dict[str, _Entry] = {}  # assignment id -> its progress in _entries
+        self._held: dict[str, wpb.ConnectRequest] = {}  # progress waiting for its interval to end
+        self._last_sent: dict[str, float] = {}  # assignment id -> when its last progress was queued
         self._ready = asyncio.Event()
 
     def put(self, request: wpb.ConnectRequest) -> None:
-        entry = _Entry(request)
-        if request.WhichOneof("message") == "progress":
-            replaced = self._progress.get(request.progress.assignment_id)
-            if replaced is not None:
-                replaced.request = None
-            self._progress[request.progress.assignment_id] = entry
-        self._entries.append(entry)
-        self._ready.set()
+        kind = request.WhichOneof("message")
+        if kind == "progress":
+            self._put_progress(request)
+            return
+        assignment_id = _assignment_of(request)
+        if assignment_id in self._held:
+            self._queue_progress(self._held.pop(assignment_id))
+        if kind == "finished":
+            self._last_sent.pop(assignment_id, None)
+        self._append(request)
 
     async def get(self) -> wpb.ConnectRequest:
         while True:
@@ -44,11 +54,48 @@ class Outbox:
                     continue
                 if request.WhichOneof("message") == "progress":
                     assignment_id = request.progress.assignment_id
-                    if self._progress.get(assignment_id) is entry:
-                        del self._progress[assignment_id]
+                    if self._queued.get(assignment_id) is entry:
+                        del self._queued[assignment_id]
                 return request
             self._ready.clear()
             await self._ready.wait()
 
     def __len__(self) -> int:
-        return sum(1 for e in self._entries if e.request is not None)
+        return sum(1 for e in self._entries if e.request is not None) + len(self._held)
+
+    def _put_progress(self, request: wpb.ConnectRequest) -> None:
+        assignment_id = request.progress.assignment_id
+        loop = asyncio.get_running_loop()
+        wait = self._last_sent.get(assignment_id, -1e9) + self._interval - loop.time()
+        if wait <= 0:
+            self._queue_progress(request)
+            return
+        if assignment_id not in self._held:
+            loop.call_later(wait, self._release, assignment_id)
+        self._held[assignment_id] = request  # replaces an older held progress
+
+    def _release(self, assignment_id: str) -> None:
+        held = self._held.pop(assignment_id, None)
+        if held is not None:
+            self._queue_progress(held)
+
+    def _queue_progress(self, request: wpb.ConnectRequest) -> None:
+        assignment_id = request.progress.assignment_id
+        replaced = self._queued.get(assignment_id)
+        if replaced is not None:
+            replaced.request = None
+        self._queued[assignment_id] = self._append(request)
+        self._last_sent[assignment_id] = asyncio.get_running_loop().time()
+
+    def _append(self, request: wpb.ConnectRequest) -> _Entry:
+        entry = _Entry(request)
+        self._entries.append(entry)
+        self._ready.set()
+        return entry
+
+
+def _assignment_of(request: wpb.ConnectRequest) -> str:
+    kind = request.WhichOneof("message")
+    if kind is None or kind == "register":
+        return ""
+    return str(getattr(getattr(request, kind), "assignment_id", ""))
