@@ -1,0 +1,179 @@
+package taskstream_test
+
+import (
+	"context"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pb "github.com/taskstream/taskstream/clients/go/gen/taskstream/v1"
+	"github.com/taskstream/taskstream/clients/go/taskstream"
+)
+
+// fakeServer is an InstanceService whose answers each test scripts; it records what it was sent.
+type fakeServer struct {
+	pb.UnimplementedInstanceServiceServer
+
+	create func(*pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error)
+	get    func(*pb.GetInstanceRequest) (*pb.GetInstanceResponse, error)
+	stop   func(*pb.StopInstanceRequest) (*pb.StopInstanceResponse, error)
+	wait   func(context.Context, *pb.WaitInstanceRequest) (*pb.WaitInstanceResponse, error)
+	result func(*pb.GetTaskResultRequest) (*pb.GetTaskResultResponse, error)
+	// watches[i] answers the i-th WatchInstance call; calls past the end fail with UNAVAILABLE.
+	watches []func(*pb.WatchInstanceRequest, grpc.ServerStreamingServer[pb.WatchInstanceResponse]) error
+
+	mu       sync.Mutex
+	requests []proto.Message
+	users    []string
+}
+
+func (f *fakeServer) record(ctx context.Context, req proto.Message) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, req)
+	md, _ := metadata.FromIncomingContext(ctx)
+	f.users = append(f.users, md.Get(taskstream.UserMetadataKey)...)
+}
+
+// sent returns the requests of one type, in the order they came.
+func sent[T proto.Message](f *fakeServer) []T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []T
+	for _, r := range f.requests {
+		if req, ok := r.(T); ok {
+			out = append(out, req)
+		}
+	}
+	return out
+}
+
+// sentUsers returns the x-taskstream-user values the calls carried.
+func (f *fakeServer) sentUsers() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.users)
+}
+
+func (f *fakeServer) CreateInstance(ctx context.Context, req *pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error) {
+	f.record(ctx, req)
+	if f.create == nil {
+		return &pb.CreateInstanceResponse{Instance: &pb.Instance{Name: req.GetParent() + "/instances/i1", Id: "i1"}}, nil
+	}
+	return f.create(req)
+}
+
+func (f *fakeServer) GetInstance(ctx context.Context, req *pb.GetInstanceRequest) (*pb.GetInstanceResponse, error) {
+	f.record(ctx, req)
+	if f.get == nil {
+		return &pb.GetInstanceResponse{Instance: &pb.Instance{Name: req.GetName()}}, nil
+	}
+	return f.get(req)
+}
+
+func (f *fakeServer) StopInstance(ctx context.Context, req *pb.StopInstanceRequest) (*pb.StopInstanceResponse, error) {
+	f.record(ctx, req)
+	if f.stop == nil {
+		return &pb.StopInstanceResponse{Instance: &pb.Instance{Name: req.GetName()}}, nil
+	}
+	return f.stop(req)
+}
+
+func (f *fakeServer) WaitInstance(ctx context.Context, req *pb.WaitInstanceRequest) (*pb.WaitInstanceResponse, error) {
+	f.record(ctx, req)
+	return f.wait(ctx, req)
+}
+
+func (f *fakeServer) GetTaskResult(ctx context.Context, req *pb.GetTaskResultRequest) (*pb.GetTaskResultResponse, error) {
+	f.record(ctx, req)
+	return f.result(req)
+}
+
+func (f *fakeServer) WatchInstance(req *pb.WatchInstanceRequest, stream grpc.ServerStreamingServer[pb.WatchInstanceResponse]) error {
+	f.record(stream.Context(), req)
+	n := len(sent[*pb.WatchInstanceRequest](f)) - 1
+	if n >= len(f.watches) {
+		return status.Error(codes.Unavailable, "no more scripted watches")
+	}
+	return f.watches[n](req, stream)
+}
+
+// fastRetry resumes at once, so that tests of resuming do not wait.
+var fastRetry = taskstream.RetryPolicy{Attempts: 3, FirstDelay: time.Millisecond, MaxDelay: time.Millisecond}
+
+// serve starts the fake on 127.0.0.1 port 0 and returns a client of it in project "p" as user "ann".
+func serve(t *testing.T, f *fakeServer, opts ...taskstream.Option) *taskstream.Client {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	pb.RegisterInstanceServiceServer(srv, f)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	opts = append([]taskstream.Option{taskstream.WithProject("p"), taskstream.WithUser("ann"), taskstream.WithRetry(fastRetry)}, opts...)
+	client, err := taskstream.NewClient(lis.Addr().String(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	return client
+}
+
+// withDetails is a status error carrying google.rpc details.
+func withDetails(code codes.Code, message string, details ...protoadapt.MessageV1) error {
+	st, err := status.New(code, message).WithDetails(details...)
+	if err != nil {
+		panic(err)
+	}
+	return st.Err()
+}
+
+// Watch stream messages.
+
+const instanceName = "projects/p/instances/i1"
+
+func snapshot(seq int64, status pb.InstanceStatus) *pb.WatchInstanceResponse {
+	return &pb.WatchInstanceResponse{Kind: &pb.WatchInstanceResponse_Snapshot{Snapshot: &pb.Instance{Name: instanceName, Seq: seq, Status: status}}}
+}
+
+func progressEvent(seq int64, percent int32) *pb.WatchInstanceResponse {
+	return &pb.WatchInstanceResponse{Kind: &pb.WatchInstanceResponse_Event{Event: &pb.InstanceEvent{
+		Seq:  seq,
+		Time: timestamppb.New(time.Unix(1700000000, 0)),
+		Change: &pb.InstanceEvent_TaskProgressUpdated{TaskProgressUpdated: &pb.TaskProgressUpdated{
+			Task: "t", Progress: &pb.Progress{Percent: percent},
+		}},
+	}}}
+}
+
+func heartbeat(seq int64) *pb.WatchInstanceResponse {
+	return &pb.WatchInstanceResponse{Kind: &pb.WatchInstanceResponse_Heartbeat{Heartbeat: &pb.Heartbeat{Seq: seq}}}
+}
+
+func watchEnd(reason pb.WatchEndReason, resumeAfter int64) *pb.WatchInstanceResponse {
+	return &pb.WatchInstanceResponse{Kind: &pb.WatchInstanceResponse_End{End: &pb.WatchEnd{Reason: reason, ResumeAfterSeq: resumeAfter, Message: "bye"}}}
+}
+
+// sends is a scripted watch that sends messages, then ends with err (nil closes the stream).
+func sends(err error, messages ...*pb.WatchInstanceResponse) func(*pb.WatchInstanceRequest, grpc.ServerStreamingServer[pb.WatchInstanceResponse]) error {
+	return func(_ *pb.WatchInstanceRequest, stream grpc.ServerStreamingServer[pb.WatchInstanceResponse]) error {
+		for _, m := range messages {
+			if err := stream.Send(m); err != nil {
+				return err
+			}
+		}
+		return err
+	}
+}

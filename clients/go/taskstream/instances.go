@@ -1,0 +1,160 @@
+package taskstream
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	pb "github.com/taskstream/taskstream/clients/go/gen/taskstream/v1"
+)
+
+// TaskSpec is one task of a new instance.
+type TaskSpec struct {
+	// Name is the task's name, unique in its instance; empty lets the server derive one from Type.
+	Name string
+	// Type is a registered task type, as ListTaskTypes lists them.
+	Type string
+	// Parameters are encoded with encoding/json and must encode to a JSON object (a map or a struct);
+	// the handler is called with them as keyword arguments. Nil means none.
+	Parameters any
+	// Timeout is the longest the task may run before it ends TIMED_OUT; 0 means the instance's default.
+	Timeout time.Duration
+}
+
+// CreateOption sets an option of a new instance.
+type CreateOption func(*pb.CreateInstanceRequest)
+
+// WithPriority sets the instance's priority, 0 to 9; a smaller number runs first (9 otherwise).
+func WithPriority(priority int32) CreateOption {
+	return func(r *pb.CreateInstanceRequest) { r.Priority = &priority }
+}
+
+// WithLabels sets labels to filter the instances by later.
+func WithLabels(labels map[string]string) CreateOption {
+	return func(r *pb.CreateInstanceRequest) { r.Labels = labels }
+}
+
+// WithRequestID sets an idempotency key: a retry with the same key returns the instance the first call
+// created, so a CreateInstance that failed with ErrUnavailable can be retried safely.
+func WithRequestID(id string) CreateOption {
+	return func(r *pb.CreateInstanceRequest) { r.RequestId = id }
+}
+
+// WithCancelOnTaskFailure makes a failing task cancel the instance's other tasks (reason CONSEQUENTIAL).
+func WithCancelOnTaskFailure() CreateOption {
+	return func(r *pb.CreateInstanceRequest) { options(r).CancelOnTaskFailure = true }
+}
+
+// WithTaskTimeout sets the default timeout of every task of the instance.
+func WithTaskTimeout(timeout time.Duration) CreateOption {
+	return func(r *pb.CreateInstanceRequest) { options(r).TaskTimeout = durationpb.New(timeout) }
+}
+
+func options(r *pb.CreateInstanceRequest) *pb.InstanceOptions {
+	if r.Options == nil {
+		r.Options = &pb.InstanceOptions{}
+	}
+	return r.Options
+}
+
+// CreateInstance starts an instance of tasks, which run in parallel, and returns it without waiting.
+func (c *Client) CreateInstance(ctx context.Context, tasks []TaskSpec, opts ...CreateOption) (*pb.Instance, error) {
+	if len(tasks) == 0 {
+		return nil, fmt.Errorf("taskstream: an instance needs at least one task")
+	}
+	req := &pb.CreateInstanceRequest{Parent: "projects/" + c.project}
+	for i, task := range tasks {
+		spec := &pb.TaskSpec{Name: task.Name, Type: task.Type}
+		if task.Parameters != nil {
+			params, err := json.Marshal(task.Parameters)
+			if err != nil {
+				return nil, fmt.Errorf("taskstream: the parameters of task %d: %w", i, err)
+			}
+			spec.ParametersJson = string(params)
+		}
+		if task.Timeout > 0 {
+			spec.Timeout = durationpb.New(task.Timeout)
+		}
+		req.Tasks = append(req.Tasks, spec)
+	}
+	for _, opt := range opts {
+		opt(req)
+	}
+	resp, err := c.rpc.CreateInstance(ctx, req)
+	if err != nil {
+		return nil, callError(err)
+	}
+	return resp.GetInstance(), nil
+}
+
+// RunTask starts an instance of one task of the given type and returns it without waiting.
+func (c *Client) RunTask(ctx context.Context, taskType string, parameters any, opts ...CreateOption) (*pb.Instance, error) {
+	return c.CreateInstance(ctx, []TaskSpec{{Type: taskType, Parameters: parameters}}, opts...)
+}
+
+// GetInstance returns an instance (its resource name or its id in the client's project) with its tasks'
+// statuses and progress.
+func (c *Client) GetInstance(ctx context.Context, name string) (*pb.Instance, error) {
+	resp, err := c.rpc.GetInstance(ctx, &pb.GetInstanceRequest{Name: c.InstanceName(name)})
+	if err != nil {
+		return nil, callError(err)
+	}
+	return resp.GetInstance(), nil
+}
+
+// Stop stops an instance: tasks that have not started end CANCELLED at once, running ones see the
+// cancellation with its reason and message and get a grace period before they are killed. It returns
+// the instance right after the stop, when running tasks may still be CANCELLING; Wait or Watch for the
+// end. An instance already terminated gives ErrFailedPrecondition. Reason
+// CANCELLATION_REASON_UNSPECIFIED means DIRECT.
+func (c *Client) Stop(ctx context.Context, name string, reason pb.CancellationReason, message string) (*pb.Instance, error) {
+	req := &pb.StopInstanceRequest{Name: c.InstanceName(name), Reason: reason, Message: message}
+	resp, err := c.rpc.StopInstance(ctx, req)
+	if err != nil {
+		return nil, callError(err)
+	}
+	return resp.GetInstance(), nil
+}
+
+// maxServerWait is the longest one WaitInstance call waits on the server.
+const maxServerWait = 10 * time.Minute
+
+// Wait waits until the instance terminates and returns it. The server holds each call until the
+// instance terminates (a long poll), so nothing is polled.
+//
+// A timeout > 0 bounds the wait: when it passes first, Wait returns the instance as it is then together
+// with an error that matches ErrWaitTimeout. With timeout 0 it waits until ctx is done. Transient failures
+// are retried as the client's RetryPolicy says.
+func (c *Client) Wait(ctx context.Context, name string, timeout time.Duration) (*pb.Instance, error) {
+	name = c.InstanceName(name)
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	retry := retrier{policy: c.retry}
+	for {
+		wait := maxServerWait
+		if !deadline.IsZero() {
+			wait = min(wait, time.Until(deadline))
+		}
+		// A wait of 0 would mean the server's default of 60 s; one millisecond asks for the state now.
+		wait = max(wait, time.Millisecond)
+		resp, err := c.rpc.WaitInstance(ctx, &pb.WaitInstanceRequest{Name: name, Timeout: durationpb.New(wait)})
+		if err != nil {
+			if retry.again(ctx, err) {
+				continue
+			}
+			return nil, callError(err)
+		}
+		retry.failures = 0
+		if resp.GetTerminated() {
+			return resp.GetInstance(), nil
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return resp.GetInstance(), fmt.Errorf("%w: %s is not terminated after %v", ErrWaitTimeout, name, timeout)
+		}
+	}
+}

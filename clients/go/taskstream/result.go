@@ -1,0 +1,108 @@
+package taskstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	pb "github.com/taskstream/taskstream/clients/go/gen/taskstream/v1"
+)
+
+// ErrNoResult is returned by TaskResult.Decode when the task handed back no value of a kind it can
+// decode (it failed, was cancelled before returning, or returned bytes or a Python-only object).
+var ErrNoResult = errors.New("taskstream: the task returned no JSON or text value")
+
+// TaskResult is everything a task handed back.
+type TaskResult struct {
+	// Task is the task with its status, error, cancellation and properties.
+	Task *pb.Task
+	// Value is the value it returned; nil when it returned nothing usable.
+	Value *pb.Result
+	// Stdout and Stderr are its captured output; when cut, the head and tail joined by a marker line.
+	Stdout, Stderr []byte
+}
+
+// Result returns what one task of an instance handed back. An empty task name picks the instance's only
+// task (ErrInvalidArgument when it has several).
+func (c *Client) Result(ctx context.Context, instance, task string) (*TaskResult, error) {
+	req := &pb.GetTaskResultRequest{Instance: c.InstanceName(instance), Task: task}
+	resp, err := c.rpc.GetTaskResult(ctx, req)
+	if err != nil {
+		return nil, callError(err)
+	}
+	return &TaskResult{Task: resp.GetTask(), Value: resp.GetResult(), Stdout: resp.GetStdout(), Stderr: resp.GetStderr()}, nil
+}
+
+// Status returns the task's status.
+func (r *TaskResult) Status() pb.TaskStatus {
+	return r.Task.GetStatus()
+}
+
+// Decode stores the task's return value in v with encoding/json: a JSON value as it is, and a text value
+// (a string the task returned, or a SQL result's CSV) as a JSON string, so it decodes into a *string or
+// an *any. Other values (bytes, Python objects) and no value give ErrNoResult; Value has them.
+func (r *TaskResult) Decode(v any) error {
+	switch kind := r.Value.GetKind().(type) {
+	case *pb.Result_Json:
+		return json.Unmarshal([]byte(kind.Json), v)
+	case *pb.Result_Text:
+		text, err := json.Marshal(kind.Text)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(text, v)
+	}
+	return ErrNoResult
+}
+
+// Properties returns the task's properties (kept even when it fails), each a string, int64, float64
+// or []byte.
+func (r *TaskResult) Properties() map[string]any {
+	properties := make(map[string]any, len(r.Task.GetProperties()))
+	for key, value := range r.Task.GetProperties() {
+		properties[key] = PropertyValue(value)
+	}
+	return properties
+}
+
+// Err returns the task's own error as a *TaskError when it failed (FAILED, ENVIRONMENT_ERROR, TIMED_OUT),
+// and nil otherwise. The call itself succeeded: this is what the task raised.
+func (r *TaskResult) Err() error {
+	e := r.Task.GetError()
+	if e == nil {
+		return nil
+	}
+	return &TaskError{Type: e.GetType(), Message: e.GetMessage(), Traceback: e.GetTraceback()}
+}
+
+// TaskError is why a task did not succeed: the exception it raised, or a taskstream reason such as
+// "taskstream.ProcessCrashed".
+type TaskError struct {
+	// Type is the exception's qualified type name, for example "builtins.ValueError".
+	Type string
+	// Message is the error message.
+	Message string
+	// Traceback is the formatted traceback, when there was one.
+	Traceback string
+}
+
+// Error returns "<type>: <message>".
+func (e *TaskError) Error() string {
+	return e.Type + ": " + e.Message
+}
+
+// PropertyValue returns the Go value of a task property: a string, int64, float64 or []byte (nil when
+// unset).
+func PropertyValue(v *pb.PropertyValue) any {
+	switch kind := v.GetKind().(type) {
+	case *pb.PropertyValue_StringValue:
+		return kind.StringValue
+	case *pb.PropertyValue_IntValue:
+		return kind.IntValue
+	case *pb.PropertyValue_DoubleValue:
+		return kind.DoubleValue
+	case *pb.PropertyValue_BytesValue:
+		return kind.BytesValue
+	}
+	return nil
+}
