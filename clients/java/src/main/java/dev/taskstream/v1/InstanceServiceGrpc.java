@@ -1,0 +1,1518 @@
+package dev.taskstream.v1;
+
+import static io.grpc.MethodDescriptor.generateFullMethodName;
+
+/**
+ * <pre>
+ * InstanceService starts instances of tasks, reports on them and stops them.
+ * Errors are gRPC statuses with google.rpc.Status details: INVALID_ARGUMENT with
+ * BadRequest field violations, NOT_FOUND with ResourceInfo, FAILED_PRECONDITION
+ * with ErrorInfo. Failures of a task while it runs are not call errors: they are
+ * data in the task (status, error, cancellation).
+ * </pre>
+ */
+@io.grpc.stub.annotations.GrpcGenerated
+public final class InstanceServiceGrpc {
+
+  private InstanceServiceGrpc() {}
+
+  public static final java.lang.String SERVICE_NAME = "taskstream.v1.InstanceService";
+
+  // Static method descriptors that strictly reflect the proto.
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.CreateInstanceRequest,
+      dev.taskstream.v1.CreateInstanceResponse> getCreateInstanceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateInstance",
+      requestType = dev.taskstream.v1.CreateInstanceRequest.class,
+      responseType = dev.taskstream.v1.CreateInstanceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.CreateInstanceRequest,
+      dev.taskstream.v1.CreateInstanceResponse> getCreateInstanceMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.CreateInstanceRequest, dev.taskstream.v1.CreateInstanceResponse> getCreateInstanceMethod;
+    if ((getCreateInstanceMethod = InstanceServiceGrpc.getCreateInstanceMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getCreateInstanceMethod = InstanceServiceGrpc.getCreateInstanceMethod) == null) {
+          InstanceServiceGrpc.getCreateInstanceMethod = getCreateInstanceMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.CreateInstanceRequest, dev.taskstream.v1.CreateInstanceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateInstance"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.CreateInstanceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.CreateInstanceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("CreateInstance"))
+              .build();
+        }
+      }
+    }
+    return getCreateInstanceMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.GetInstanceRequest,
+      dev.taskstream.v1.GetInstanceResponse> getGetInstanceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetInstance",
+      requestType = dev.taskstream.v1.GetInstanceRequest.class,
+      responseType = dev.taskstream.v1.GetInstanceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.GetInstanceRequest,
+      dev.taskstream.v1.GetInstanceResponse> getGetInstanceMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.GetInstanceRequest, dev.taskstream.v1.GetInstanceResponse> getGetInstanceMethod;
+    if ((getGetInstanceMethod = InstanceServiceGrpc.getGetInstanceMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getGetInstanceMethod = InstanceServiceGrpc.getGetInstanceMethod) == null) {
+          InstanceServiceGrpc.getGetInstanceMethod = getGetInstanceMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.GetInstanceRequest, dev.taskstream.v1.GetInstanceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetInstance"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetInstanceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetInstanceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("GetInstance"))
+              .build();
+        }
+      }
+    }
+    return getGetInstanceMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.ListInstancesRequest,
+      dev.taskstream.v1.ListInstancesResponse> getListInstancesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListInstances",
+      requestType = dev.taskstream.v1.ListInstancesRequest.class,
+      responseType = dev.taskstream.v1.ListInstancesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.ListInstancesRequest,
+      dev.taskstream.v1.ListInstancesResponse> getListInstancesMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.ListInstancesRequest, dev.taskstream.v1.ListInstancesResponse> getListInstancesMethod;
+    if ((getListInstancesMethod = InstanceServiceGrpc.getListInstancesMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getListInstancesMethod = InstanceServiceGrpc.getListInstancesMethod) == null) {
+          InstanceServiceGrpc.getListInstancesMethod = getListInstancesMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.ListInstancesRequest, dev.taskstream.v1.ListInstancesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListInstances"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListInstancesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListInstancesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("ListInstances"))
+              .build();
+        }
+      }
+    }
+    return getListInstancesMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.StopInstanceRequest,
+      dev.taskstream.v1.StopInstanceResponse> getStopInstanceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "StopInstance",
+      requestType = dev.taskstream.v1.StopInstanceRequest.class,
+      responseType = dev.taskstream.v1.StopInstanceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.StopInstanceRequest,
+      dev.taskstream.v1.StopInstanceResponse> getStopInstanceMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.StopInstanceRequest, dev.taskstream.v1.StopInstanceResponse> getStopInstanceMethod;
+    if ((getStopInstanceMethod = InstanceServiceGrpc.getStopInstanceMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getStopInstanceMethod = InstanceServiceGrpc.getStopInstanceMethod) == null) {
+          InstanceServiceGrpc.getStopInstanceMethod = getStopInstanceMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.StopInstanceRequest, dev.taskstream.v1.StopInstanceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "StopInstance"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.StopInstanceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.StopInstanceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("StopInstance"))
+              .build();
+        }
+      }
+    }
+    return getStopInstanceMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.SuspendInstanceRequest,
+      dev.taskstream.v1.SuspendInstanceResponse> getSuspendInstanceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "SuspendInstance",
+      requestType = dev.taskstream.v1.SuspendInstanceRequest.class,
+      responseType = dev.taskstream.v1.SuspendInstanceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.SuspendInstanceRequest,
+      dev.taskstream.v1.SuspendInstanceResponse> getSuspendInstanceMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.SuspendInstanceRequest, dev.taskstream.v1.SuspendInstanceResponse> getSuspendInstanceMethod;
+    if ((getSuspendInstanceMethod = InstanceServiceGrpc.getSuspendInstanceMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getSuspendInstanceMethod = InstanceServiceGrpc.getSuspendInstanceMethod) == null) {
+          InstanceServiceGrpc.getSuspendInstanceMethod = getSuspendInstanceMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.SuspendInstanceRequest, dev.taskstream.v1.SuspendInstanceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "SuspendInstance"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.SuspendInstanceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.SuspendInstanceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("SuspendInstance"))
+              .build();
+        }
+      }
+    }
+    return getSuspendInstanceMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.ResumeInstanceRequest,
+      dev.taskstream.v1.ResumeInstanceResponse> getResumeInstanceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ResumeInstance",
+      requestType = dev.taskstream.v1.ResumeInstanceRequest.class,
+      responseType = dev.taskstream.v1.ResumeInstanceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.ResumeInstanceRequest,
+      dev.taskstream.v1.ResumeInstanceResponse> getResumeInstanceMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.ResumeInstanceRequest, dev.taskstream.v1.ResumeInstanceResponse> getResumeInstanceMethod;
+    if ((getResumeInstanceMethod = InstanceServiceGrpc.getResumeInstanceMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getResumeInstanceMethod = InstanceServiceGrpc.getResumeInstanceMethod) == null) {
+          InstanceServiceGrpc.getResumeInstanceMethod = getResumeInstanceMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.ResumeInstanceRequest, dev.taskstream.v1.ResumeInstanceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ResumeInstance"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ResumeInstanceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ResumeInstanceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("ResumeInstance"))
+              .build();
+        }
+      }
+    }
+    return getResumeInstanceMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.WaitInstanceRequest,
+      dev.taskstream.v1.WaitInstanceResponse> getWaitInstanceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "WaitInstance",
+      requestType = dev.taskstream.v1.WaitInstanceRequest.class,
+      responseType = dev.taskstream.v1.WaitInstanceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.WaitInstanceRequest,
+      dev.taskstream.v1.WaitInstanceResponse> getWaitInstanceMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.WaitInstanceRequest, dev.taskstream.v1.WaitInstanceResponse> getWaitInstanceMethod;
+    if ((getWaitInstanceMethod = InstanceServiceGrpc.getWaitInstanceMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getWaitInstanceMethod = InstanceServiceGrpc.getWaitInstanceMethod) == null) {
+          InstanceServiceGrpc.getWaitInstanceMethod = getWaitInstanceMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.WaitInstanceRequest, dev.taskstream.v1.WaitInstanceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "WaitInstance"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WaitInstanceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WaitInstanceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("WaitInstance"))
+              .build();
+        }
+      }
+    }
+    return getWaitInstanceMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.WaitInstancesRequest,
+      dev.taskstream.v1.WaitInstancesResponse> getWaitInstancesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "WaitInstances",
+      requestType = dev.taskstream.v1.WaitInstancesRequest.class,
+      responseType = dev.taskstream.v1.WaitInstancesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.WaitInstancesRequest,
+      dev.taskstream.v1.WaitInstancesResponse> getWaitInstancesMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.WaitInstancesRequest, dev.taskstream.v1.WaitInstancesResponse> getWaitInstancesMethod;
+    if ((getWaitInstancesMethod = InstanceServiceGrpc.getWaitInstancesMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getWaitInstancesMethod = InstanceServiceGrpc.getWaitInstancesMethod) == null) {
+          InstanceServiceGrpc.getWaitInstancesMethod = getWaitInstancesMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.WaitInstancesRequest, dev.taskstream.v1.WaitInstancesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "WaitInstances"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WaitInstancesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WaitInstancesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("WaitInstances"))
+              .build();
+        }
+      }
+    }
+    return getWaitInstancesMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstanceRequest,
+      dev.taskstream.v1.WatchInstanceResponse> getWatchInstanceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "WatchInstance",
+      requestType = dev.taskstream.v1.WatchInstanceRequest.class,
+      responseType = dev.taskstream.v1.WatchInstanceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstanceRequest,
+      dev.taskstream.v1.WatchInstanceResponse> getWatchInstanceMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstanceRequest, dev.taskstream.v1.WatchInstanceResponse> getWatchInstanceMethod;
+    if ((getWatchInstanceMethod = InstanceServiceGrpc.getWatchInstanceMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getWatchInstanceMethod = InstanceServiceGrpc.getWatchInstanceMethod) == null) {
+          InstanceServiceGrpc.getWatchInstanceMethod = getWatchInstanceMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.WatchInstanceRequest, dev.taskstream.v1.WatchInstanceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "WatchInstance"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WatchInstanceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WatchInstanceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("WatchInstance"))
+              .build();
+        }
+      }
+    }
+    return getWatchInstanceMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.ReadTaskOutputRequest,
+      dev.taskstream.v1.ReadTaskOutputResponse> getReadTaskOutputMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ReadTaskOutput",
+      requestType = dev.taskstream.v1.ReadTaskOutputRequest.class,
+      responseType = dev.taskstream.v1.ReadTaskOutputResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.ReadTaskOutputRequest,
+      dev.taskstream.v1.ReadTaskOutputResponse> getReadTaskOutputMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.ReadTaskOutputRequest, dev.taskstream.v1.ReadTaskOutputResponse> getReadTaskOutputMethod;
+    if ((getReadTaskOutputMethod = InstanceServiceGrpc.getReadTaskOutputMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getReadTaskOutputMethod = InstanceServiceGrpc.getReadTaskOutputMethod) == null) {
+          InstanceServiceGrpc.getReadTaskOutputMethod = getReadTaskOutputMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.ReadTaskOutputRequest, dev.taskstream.v1.ReadTaskOutputResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ReadTaskOutput"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ReadTaskOutputRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ReadTaskOutputResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("ReadTaskOutput"))
+              .build();
+        }
+      }
+    }
+    return getReadTaskOutputMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.GetTaskResultRequest,
+      dev.taskstream.v1.GetTaskResultResponse> getGetTaskResultMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetTaskResult",
+      requestType = dev.taskstream.v1.GetTaskResultRequest.class,
+      responseType = dev.taskstream.v1.GetTaskResultResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.GetTaskResultRequest,
+      dev.taskstream.v1.GetTaskResultResponse> getGetTaskResultMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.GetTaskResultRequest, dev.taskstream.v1.GetTaskResultResponse> getGetTaskResultMethod;
+    if ((getGetTaskResultMethod = InstanceServiceGrpc.getGetTaskResultMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getGetTaskResultMethod = InstanceServiceGrpc.getGetTaskResultMethod) == null) {
+          InstanceServiceGrpc.getGetTaskResultMethod = getGetTaskResultMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.GetTaskResultRequest, dev.taskstream.v1.GetTaskResultResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetTaskResult"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetTaskResultRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetTaskResultResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("GetTaskResult"))
+              .build();
+        }
+      }
+    }
+    return getGetTaskResultMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskTypesRequest,
+      dev.taskstream.v1.ListTaskTypesResponse> getListTaskTypesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListTaskTypes",
+      requestType = dev.taskstream.v1.ListTaskTypesRequest.class,
+      responseType = dev.taskstream.v1.ListTaskTypesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskTypesRequest,
+      dev.taskstream.v1.ListTaskTypesResponse> getListTaskTypesMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskTypesRequest, dev.taskstream.v1.ListTaskTypesResponse> getListTaskTypesMethod;
+    if ((getListTaskTypesMethod = InstanceServiceGrpc.getListTaskTypesMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getListTaskTypesMethod = InstanceServiceGrpc.getListTaskTypesMethod) == null) {
+          InstanceServiceGrpc.getListTaskTypesMethod = getListTaskTypesMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.ListTaskTypesRequest, dev.taskstream.v1.ListTaskTypesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListTaskTypes"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListTaskTypesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListTaskTypesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("ListTaskTypes"))
+              .build();
+        }
+      }
+    }
+    return getListTaskTypesMethod;
+  }
+
+  /**
+   * Creates a new async stub that supports all call types for the service
+   */
+  public static InstanceServiceStub newStub(io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<InstanceServiceStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<InstanceServiceStub>() {
+        @java.lang.Override
+        public InstanceServiceStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new InstanceServiceStub(channel, callOptions);
+        }
+      };
+    return InstanceServiceStub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new blocking-style stub that supports all types of calls on the service
+   */
+  public static InstanceServiceBlockingV2Stub newBlockingV2Stub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<InstanceServiceBlockingV2Stub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<InstanceServiceBlockingV2Stub>() {
+        @java.lang.Override
+        public InstanceServiceBlockingV2Stub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new InstanceServiceBlockingV2Stub(channel, callOptions);
+        }
+      };
+    return InstanceServiceBlockingV2Stub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new blocking-style stub that supports unary and streaming output calls on the service
+   */
+  public static InstanceServiceBlockingStub newBlockingStub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<InstanceServiceBlockingStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<InstanceServiceBlockingStub>() {
+        @java.lang.Override
+        public InstanceServiceBlockingStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new InstanceServiceBlockingStub(channel, callOptions);
+        }
+      };
+    return InstanceServiceBlockingStub.newStub(factory, channel);
+  }
+
+  /**
+   * Creates a new ListenableFuture-style stub that supports unary calls on the service
+   */
+  public static InstanceServiceFutureStub newFutureStub(
+      io.grpc.Channel channel) {
+    io.grpc.stub.AbstractStub.StubFactory<InstanceServiceFutureStub> factory =
+      new io.grpc.stub.AbstractStub.StubFactory<InstanceServiceFutureStub>() {
+        @java.lang.Override
+        public InstanceServiceFutureStub newStub(io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+          return new InstanceServiceFutureStub(channel, callOptions);
+        }
+      };
+    return InstanceServiceFutureStub.newStub(factory, channel);
+  }
+
+  /**
+   * <pre>
+   * InstanceService starts instances of tasks, reports on them and stops them.
+   * Errors are gRPC statuses with google.rpc.Status details: INVALID_ARGUMENT with
+   * BadRequest field violations, NOT_FOUND with ResourceInfo, FAILED_PRECONDITION
+   * with ErrorInfo. Failures of a task while it runs are not call errors: they are
+   * data in the task (status, error, cancellation).
+   * </pre>
+   */
+  public interface AsyncService {
+
+    /**
+     * <pre>
+     * Creates an instance and queues its tasks. A retry with the same request_id in
+     * the same project returns the first instance instead of creating another, so
+     * callers may retry UNAVAILABLE safely when they set one. Returns
+     * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
+     * when the server does not allow code.
+     * </pre>
+     */
+    default void createInstance(dev.taskstream.v1.CreateInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.CreateInstanceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreateInstanceMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
+     * does not exist. Safe to retry.
+     * </pre>
+     */
+    default void getInstance(dev.taskstream.v1.GetInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetInstanceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetInstanceMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists a project's instances, newest first, with filters. Safe to retry.
+     * </pre>
+     */
+    default void listInstances(dev.taskstream.v1.ListInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListInstancesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListInstancesMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Stops an instance: tasks that have not started end CANCELLED at once;
+     * running ones see the cancellation, get a grace period and are then killed.
+     * FAILED_PRECONDITION when the instance is already terminated. A retry with
+     * the same request_id returns the first answer.
+     * </pre>
+     */
+    default void stopInstance(dev.taskstream.v1.StopInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.StopInstanceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getStopInstanceMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Suspends an instance: waiting tasks are held and running ones paused.
+     * FAILED_PRECONDITION unless it is RUNNING.
+     * </pre>
+     */
+    default void suspendInstance(dev.taskstream.v1.SuspendInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.SuspendInstanceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSuspendInstanceMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Resumes a suspended instance. FAILED_PRECONDITION unless it is SUSPENDED.
+     * </pre>
+     */
+    default void resumeInstance(dev.taskstream.v1.ResumeInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ResumeInstanceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getResumeInstanceMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns the instance as soon as it is terminated, or its current state when
+     * the timeout passes first (a long poll). Safe to retry.
+     * </pre>
+     */
+    default void waitInstance(dev.taskstream.v1.WaitInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WaitInstanceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWaitInstanceMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Waits for several instances: with WAIT_MODE_ALL until every one is
+     * terminated, with WAIT_MODE_ANY until one is, or until the timeout passes.
+     * Returns every instance's state at that moment. Safe to retry.
+     * </pre>
+     */
+    default void waitInstances(dev.taskstream.v1.WaitInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WaitInstancesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWaitInstancesMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Follows an instance: first a snapshot (unless resuming with after_seq),
+     * then every change in sequence order. The stream ends after the terminal
+     * snapshot, or with a WatchEnd that says why and where to resume. Heartbeats
+     * are sent while nothing changes. Resuming with the last seq received gives
+     * exactly the changes missed, with progress coalesced to its latest value.
+     * </pre>
+     */
+    default void watchInstance(dev.taskstream.v1.WatchInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstanceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWatchInstanceMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Streams a task's stdout or stderr from a byte offset. With follow the
+     * stream stays open until the task ends and closes after its last byte.
+     * </pre>
+     */
+    default void readTaskOutput(dev.taskstream.v1.ReadTaskOutputRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ReadTaskOutputResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getReadTaskOutputMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns one task's result, error, properties and captured output. NOT_FOUND
+     * for an unknown instance or task. Safe to retry.
+     * </pre>
+     */
+    default void getTaskResult(dev.taskstream.v1.GetTaskResultRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetTaskResultResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetTaskResultMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the task types the connected workers can run. Safe to retry.
+     * </pre>
+     */
+    default void listTaskTypes(dev.taskstream.v1.ListTaskTypesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskTypesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListTaskTypesMethod(), responseObserver);
+    }
+  }
+
+  /**
+   * Base class for the server implementation of the service InstanceService.
+   * <pre>
+   * InstanceService starts instances of tasks, reports on them and stops them.
+   * Errors are gRPC statuses with google.rpc.Status details: INVALID_ARGUMENT with
+   * BadRequest field violations, NOT_FOUND with ResourceInfo, FAILED_PRECONDITION
+   * with ErrorInfo. Failures of a task while it runs are not call errors: they are
+   * data in the task (status, error, cancellation).
+   * </pre>
+   */
+  public static abstract class InstanceServiceImplBase
+      implements io.grpc.BindableService, AsyncService {
+
+    @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
+      return InstanceServiceGrpc.bindService(this);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do asynchronous rpc calls to service InstanceService.
+   * <pre>
+   * InstanceService starts instances of tasks, reports on them and stops them.
+   * Errors are gRPC statuses with google.rpc.Status details: INVALID_ARGUMENT with
+   * BadRequest field violations, NOT_FOUND with ResourceInfo, FAILED_PRECONDITION
+   * with ErrorInfo. Failures of a task while it runs are not call errors: they are
+   * data in the task (status, error, cancellation).
+   * </pre>
+   */
+  public static final class InstanceServiceStub
+      extends io.grpc.stub.AbstractAsyncStub<InstanceServiceStub> {
+    private InstanceServiceStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected InstanceServiceStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new InstanceServiceStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * Creates an instance and queues its tasks. A retry with the same request_id in
+     * the same project returns the first instance instead of creating another, so
+     * callers may retry UNAVAILABLE safely when they set one. Returns
+     * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
+     * when the server does not allow code.
+     * </pre>
+     */
+    public void createInstance(dev.taskstream.v1.CreateInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.CreateInstanceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCreateInstanceMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
+     * does not exist. Safe to retry.
+     * </pre>
+     */
+    public void getInstance(dev.taskstream.v1.GetInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetInstanceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetInstanceMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists a project's instances, newest first, with filters. Safe to retry.
+     * </pre>
+     */
+    public void listInstances(dev.taskstream.v1.ListInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListInstancesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListInstancesMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Stops an instance: tasks that have not started end CANCELLED at once;
+     * running ones see the cancellation, get a grace period and are then killed.
+     * FAILED_PRECONDITION when the instance is already terminated. A retry with
+     * the same request_id returns the first answer.
+     * </pre>
+     */
+    public void stopInstance(dev.taskstream.v1.StopInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.StopInstanceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getStopInstanceMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Suspends an instance: waiting tasks are held and running ones paused.
+     * FAILED_PRECONDITION unless it is RUNNING.
+     * </pre>
+     */
+    public void suspendInstance(dev.taskstream.v1.SuspendInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.SuspendInstanceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getSuspendInstanceMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Resumes a suspended instance. FAILED_PRECONDITION unless it is SUSPENDED.
+     * </pre>
+     */
+    public void resumeInstance(dev.taskstream.v1.ResumeInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ResumeInstanceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getResumeInstanceMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns the instance as soon as it is terminated, or its current state when
+     * the timeout passes first (a long poll). Safe to retry.
+     * </pre>
+     */
+    public void waitInstance(dev.taskstream.v1.WaitInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WaitInstanceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getWaitInstanceMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Waits for several instances: with WAIT_MODE_ALL until every one is
+     * terminated, with WAIT_MODE_ANY until one is, or until the timeout passes.
+     * Returns every instance's state at that moment. Safe to retry.
+     * </pre>
+     */
+    public void waitInstances(dev.taskstream.v1.WaitInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WaitInstancesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getWaitInstancesMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Follows an instance: first a snapshot (unless resuming with after_seq),
+     * then every change in sequence order. The stream ends after the terminal
+     * snapshot, or with a WatchEnd that says why and where to resume. Heartbeats
+     * are sent while nothing changes. Resuming with the last seq received gives
+     * exactly the changes missed, with progress coalesced to its latest value.
+     * </pre>
+     */
+    public void watchInstance(dev.taskstream.v1.WatchInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstanceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getWatchInstanceMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Streams a task's stdout or stderr from a byte offset. With follow the
+     * stream stays open until the task ends and closes after its last byte.
+     * </pre>
+     */
+    public void readTaskOutput(dev.taskstream.v1.ReadTaskOutputRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ReadTaskOutputResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getReadTaskOutputMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns one task's result, error, properties and captured output. NOT_FOUND
+     * for an unknown instance or task. Safe to retry.
+     * </pre>
+     */
+    public void getTaskResult(dev.taskstream.v1.GetTaskResultRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetTaskResultResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetTaskResultMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Lists the task types the connected workers can run. Safe to retry.
+     * </pre>
+     */
+    public void listTaskTypes(dev.taskstream.v1.ListTaskTypesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskTypesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListTaskTypesMethod(), getCallOptions()), request, responseObserver);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do synchronous rpc calls to service InstanceService.
+   * <pre>
+   * InstanceService starts instances of tasks, reports on them and stops them.
+   * Errors are gRPC statuses with google.rpc.Status details: INVALID_ARGUMENT with
+   * BadRequest field violations, NOT_FOUND with ResourceInfo, FAILED_PRECONDITION
+   * with ErrorInfo. Failures of a task while it runs are not call errors: they are
+   * data in the task (status, error, cancellation).
+   * </pre>
+   */
+  public static final class InstanceServiceBlockingV2Stub
+      extends io.grpc.stub.AbstractBlockingStub<InstanceServiceBlockingV2Stub> {
+    private InstanceServiceBlockingV2Stub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected InstanceServiceBlockingV2Stub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new InstanceServiceBlockingV2Stub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * Creates an instance and queues its tasks. A retry with the same request_id in
+     * the same project returns the first instance instead of creating another, so
+     * callers may retry UNAVAILABLE safely when they set one. Returns
+     * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
+     * when the server does not allow code.
+     * </pre>
+     */
+    public dev.taskstream.v1.CreateInstanceResponse createInstance(dev.taskstream.v1.CreateInstanceRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCreateInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
+     * does not exist. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetInstanceResponse getInstance(dev.taskstream.v1.GetInstanceRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists a project's instances, newest first, with filters. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListInstancesResponse listInstances(dev.taskstream.v1.ListInstancesRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListInstancesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Stops an instance: tasks that have not started end CANCELLED at once;
+     * running ones see the cancellation, get a grace period and are then killed.
+     * FAILED_PRECONDITION when the instance is already terminated. A retry with
+     * the same request_id returns the first answer.
+     * </pre>
+     */
+    public dev.taskstream.v1.StopInstanceResponse stopInstance(dev.taskstream.v1.StopInstanceRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getStopInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Suspends an instance: waiting tasks are held and running ones paused.
+     * FAILED_PRECONDITION unless it is RUNNING.
+     * </pre>
+     */
+    public dev.taskstream.v1.SuspendInstanceResponse suspendInstance(dev.taskstream.v1.SuspendInstanceRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getSuspendInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Resumes a suspended instance. FAILED_PRECONDITION unless it is SUSPENDED.
+     * </pre>
+     */
+    public dev.taskstream.v1.ResumeInstanceResponse resumeInstance(dev.taskstream.v1.ResumeInstanceRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getResumeInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns the instance as soon as it is terminated, or its current state when
+     * the timeout passes first (a long poll). Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.WaitInstanceResponse waitInstance(dev.taskstream.v1.WaitInstanceRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getWaitInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Waits for several instances: with WAIT_MODE_ALL until every one is
+     * terminated, with WAIT_MODE_ANY until one is, or until the timeout passes.
+     * Returns every instance's state at that moment. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.WaitInstancesResponse waitInstances(dev.taskstream.v1.WaitInstancesRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getWaitInstancesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Follows an instance: first a snapshot (unless resuming with after_seq),
+     * then every change in sequence order. The stream ends after the terminal
+     * snapshot, or with a WatchEnd that says why and where to resume. Heartbeats
+     * are sent while nothing changes. Resuming with the last seq received gives
+     * exactly the changes missed, with progress coalesced to its latest value.
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<?, dev.taskstream.v1.WatchInstanceResponse>
+        watchInstance(dev.taskstream.v1.WatchInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
+          getChannel(), getWatchInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Streams a task's stdout or stderr from a byte offset. With follow the
+     * stream stays open until the task ends and closes after its last byte.
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<?, dev.taskstream.v1.ReadTaskOutputResponse>
+        readTaskOutput(dev.taskstream.v1.ReadTaskOutputRequest request) {
+      return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
+          getChannel(), getReadTaskOutputMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns one task's result, error, properties and captured output. NOT_FOUND
+     * for an unknown instance or task. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetTaskResultResponse getTaskResult(dev.taskstream.v1.GetTaskResultRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetTaskResultMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the task types the connected workers can run. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListTaskTypesResponse listTaskTypes(dev.taskstream.v1.ListTaskTypesRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListTaskTypesMethod(), getCallOptions(), request);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do limited synchronous rpc calls to service InstanceService.
+   * <pre>
+   * InstanceService starts instances of tasks, reports on them and stops them.
+   * Errors are gRPC statuses with google.rpc.Status details: INVALID_ARGUMENT with
+   * BadRequest field violations, NOT_FOUND with ResourceInfo, FAILED_PRECONDITION
+   * with ErrorInfo. Failures of a task while it runs are not call errors: they are
+   * data in the task (status, error, cancellation).
+   * </pre>
+   */
+  public static final class InstanceServiceBlockingStub
+      extends io.grpc.stub.AbstractBlockingStub<InstanceServiceBlockingStub> {
+    private InstanceServiceBlockingStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected InstanceServiceBlockingStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new InstanceServiceBlockingStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * Creates an instance and queues its tasks. A retry with the same request_id in
+     * the same project returns the first instance instead of creating another, so
+     * callers may retry UNAVAILABLE safely when they set one. Returns
+     * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
+     * when the server does not allow code.
+     * </pre>
+     */
+    public dev.taskstream.v1.CreateInstanceResponse createInstance(dev.taskstream.v1.CreateInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCreateInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
+     * does not exist. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetInstanceResponse getInstance(dev.taskstream.v1.GetInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists a project's instances, newest first, with filters. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListInstancesResponse listInstances(dev.taskstream.v1.ListInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListInstancesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Stops an instance: tasks that have not started end CANCELLED at once;
+     * running ones see the cancellation, get a grace period and are then killed.
+     * FAILED_PRECONDITION when the instance is already terminated. A retry with
+     * the same request_id returns the first answer.
+     * </pre>
+     */
+    public dev.taskstream.v1.StopInstanceResponse stopInstance(dev.taskstream.v1.StopInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getStopInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Suspends an instance: waiting tasks are held and running ones paused.
+     * FAILED_PRECONDITION unless it is RUNNING.
+     * </pre>
+     */
+    public dev.taskstream.v1.SuspendInstanceResponse suspendInstance(dev.taskstream.v1.SuspendInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getSuspendInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Resumes a suspended instance. FAILED_PRECONDITION unless it is SUSPENDED.
+     * </pre>
+     */
+    public dev.taskstream.v1.ResumeInstanceResponse resumeInstance(dev.taskstream.v1.ResumeInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getResumeInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns the instance as soon as it is terminated, or its current state when
+     * the timeout passes first (a long poll). Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.WaitInstanceResponse waitInstance(dev.taskstream.v1.WaitInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getWaitInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Waits for several instances: with WAIT_MODE_ALL until every one is
+     * terminated, with WAIT_MODE_ANY until one is, or until the timeout passes.
+     * Returns every instance's state at that moment. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.WaitInstancesResponse waitInstances(dev.taskstream.v1.WaitInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getWaitInstancesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Follows an instance: first a snapshot (unless resuming with after_seq),
+     * then every change in sequence order. The stream ends after the terminal
+     * snapshot, or with a WatchEnd that says why and where to resume. Heartbeats
+     * are sent while nothing changes. Resuming with the last seq received gives
+     * exactly the changes missed, with progress coalesced to its latest value.
+     * </pre>
+     */
+    public java.util.Iterator<dev.taskstream.v1.WatchInstanceResponse> watchInstance(
+        dev.taskstream.v1.WatchInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getWatchInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Streams a task's stdout or stderr from a byte offset. With follow the
+     * stream stays open until the task ends and closes after its last byte.
+     * </pre>
+     */
+    public java.util.Iterator<dev.taskstream.v1.ReadTaskOutputResponse> readTaskOutput(
+        dev.taskstream.v1.ReadTaskOutputRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getReadTaskOutputMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns one task's result, error, properties and captured output. NOT_FOUND
+     * for an unknown instance or task. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetTaskResultResponse getTaskResult(dev.taskstream.v1.GetTaskResultRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetTaskResultMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the task types the connected workers can run. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListTaskTypesResponse listTaskTypes(dev.taskstream.v1.ListTaskTypesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListTaskTypesMethod(), getCallOptions(), request);
+    }
+  }
+
+  /**
+   * A stub to allow clients to do ListenableFuture-style rpc calls to service InstanceService.
+   * <pre>
+   * InstanceService starts instances of tasks, reports on them and stops them.
+   * Errors are gRPC statuses with google.rpc.Status details: INVALID_ARGUMENT with
+   * BadRequest field violations, NOT_FOUND with ResourceInfo, FAILED_PRECONDITION
+   * with ErrorInfo. Failures of a task while it runs are not call errors: they are
+   * data in the task (status, error, cancellation).
+   * </pre>
+   */
+  public static final class InstanceServiceFutureStub
+      extends io.grpc.stub.AbstractFutureStub<InstanceServiceFutureStub> {
+    private InstanceServiceFutureStub(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      super(channel, callOptions);
+    }
+
+    @java.lang.Override
+    protected InstanceServiceFutureStub build(
+        io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
+      return new InstanceServiceFutureStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * Creates an instance and queues its tasks. A retry with the same request_id in
+     * the same project returns the first instance instead of creating another, so
+     * callers may retry UNAVAILABLE safely when they set one. Returns
+     * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
+     * when the server does not allow code.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.CreateInstanceResponse> createInstance(
+        dev.taskstream.v1.CreateInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCreateInstanceMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
+     * does not exist. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.GetInstanceResponse> getInstance(
+        dev.taskstream.v1.GetInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetInstanceMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Lists a project's instances, newest first, with filters. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.ListInstancesResponse> listInstances(
+        dev.taskstream.v1.ListInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListInstancesMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Stops an instance: tasks that have not started end CANCELLED at once;
+     * running ones see the cancellation, get a grace period and are then killed.
+     * FAILED_PRECONDITION when the instance is already terminated. A retry with
+     * the same request_id returns the first answer.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.StopInstanceResponse> stopInstance(
+        dev.taskstream.v1.StopInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getStopInstanceMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Suspends an instance: waiting tasks are held and running ones paused.
+     * FAILED_PRECONDITION unless it is RUNNING.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.SuspendInstanceResponse> suspendInstance(
+        dev.taskstream.v1.SuspendInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getSuspendInstanceMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Resumes a suspended instance. FAILED_PRECONDITION unless it is SUSPENDED.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.ResumeInstanceResponse> resumeInstance(
+        dev.taskstream.v1.ResumeInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getResumeInstanceMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Returns the instance as soon as it is terminated, or its current state when
+     * the timeout passes first (a long poll). Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.WaitInstanceResponse> waitInstance(
+        dev.taskstream.v1.WaitInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getWaitInstanceMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Waits for several instances: with WAIT_MODE_ALL until every one is
+     * terminated, with WAIT_MODE_ANY until one is, or until the timeout passes.
+     * Returns every instance's state at that moment. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.WaitInstancesResponse> waitInstances(
+        dev.taskstream.v1.WaitInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getWaitInstancesMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Returns one task's result, error, properties and captured output. NOT_FOUND
+     * for an unknown instance or task. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.GetTaskResultResponse> getTaskResult(
+        dev.taskstream.v1.GetTaskResultRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetTaskResultMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Lists the task types the connected workers can run. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.ListTaskTypesResponse> listTaskTypes(
+        dev.taskstream.v1.ListTaskTypesRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListTaskTypesMethod(), getCallOptions()), request);
+    }
+  }
+
+  private static final int METHODID_CREATE_INSTANCE = 0;
+  private static final int METHODID_GET_INSTANCE = 1;
+  private static final int METHODID_LIST_INSTANCES = 2;
+  private static final int METHODID_STOP_INSTANCE = 3;
+  private static final int METHODID_SUSPEND_INSTANCE = 4;
+  private static final int METHODID_RESUME_INSTANCE = 5;
+  private static final int METHODID_WAIT_INSTANCE = 6;
+  private static final int METHODID_WAIT_INSTANCES = 7;
+  private static final int METHODID_WATCH_INSTANCE = 8;
+  private static final int METHODID_READ_TASK_OUTPUT = 9;
+  private static final int METHODID_GET_TASK_RESULT = 10;
+  private static final int METHODID_LIST_TASK_TYPES = 11;
+
+  private static final class MethodHandlers<Req, Resp> implements
+      io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.ServerStreamingMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.ClientStreamingMethod<Req, Resp>,
+      io.grpc.stub.ServerCalls.BidiStreamingMethod<Req, Resp> {
+    private final AsyncService serviceImpl;
+    private final int methodId;
+
+    MethodHandlers(AsyncService serviceImpl, int methodId) {
+      this.serviceImpl = serviceImpl;
+      this.methodId = methodId;
+    }
+
+    @java.lang.Override
+    @java.lang.SuppressWarnings("unchecked")
+    public void invoke(Req request, io.grpc.stub.StreamObserver<Resp> responseObserver) {
+      switch (methodId) {
+        case METHODID_CREATE_INSTANCE:
+          serviceImpl.createInstance((dev.taskstream.v1.CreateInstanceRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.CreateInstanceResponse>) responseObserver);
+          break;
+        case METHODID_GET_INSTANCE:
+          serviceImpl.getInstance((dev.taskstream.v1.GetInstanceRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.GetInstanceResponse>) responseObserver);
+          break;
+        case METHODID_LIST_INSTANCES:
+          serviceImpl.listInstances((dev.taskstream.v1.ListInstancesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListInstancesResponse>) responseObserver);
+          break;
+        case METHODID_STOP_INSTANCE:
+          serviceImpl.stopInstance((dev.taskstream.v1.StopInstanceRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.StopInstanceResponse>) responseObserver);
+          break;
+        case METHODID_SUSPEND_INSTANCE:
+          serviceImpl.suspendInstance((dev.taskstream.v1.SuspendInstanceRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.SuspendInstanceResponse>) responseObserver);
+          break;
+        case METHODID_RESUME_INSTANCE:
+          serviceImpl.resumeInstance((dev.taskstream.v1.ResumeInstanceRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.ResumeInstanceResponse>) responseObserver);
+          break;
+        case METHODID_WAIT_INSTANCE:
+          serviceImpl.waitInstance((dev.taskstream.v1.WaitInstanceRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.WaitInstanceResponse>) responseObserver);
+          break;
+        case METHODID_WAIT_INSTANCES:
+          serviceImpl.waitInstances((dev.taskstream.v1.WaitInstancesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.WaitInstancesResponse>) responseObserver);
+          break;
+        case METHODID_WATCH_INSTANCE:
+          serviceImpl.watchInstance((dev.taskstream.v1.WatchInstanceRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstanceResponse>) responseObserver);
+          break;
+        case METHODID_READ_TASK_OUTPUT:
+          serviceImpl.readTaskOutput((dev.taskstream.v1.ReadTaskOutputRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.ReadTaskOutputResponse>) responseObserver);
+          break;
+        case METHODID_GET_TASK_RESULT:
+          serviceImpl.getTaskResult((dev.taskstream.v1.GetTaskResultRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.GetTaskResultResponse>) responseObserver);
+          break;
+        case METHODID_LIST_TASK_TYPES:
+          serviceImpl.listTaskTypes((dev.taskstream.v1.ListTaskTypesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskTypesResponse>) responseObserver);
+          break;
+        default:
+          throw new AssertionError();
+      }
+    }
+
+    @java.lang.Override
+    @java.lang.SuppressWarnings("unchecked")
+    public io.grpc.stub.StreamObserver<Req> invoke(
+        io.grpc.stub.StreamObserver<Resp> responseObserver) {
+      switch (methodId) {
+        default:
+          throw new AssertionError();
+      }
+    }
+  }
+
+  public static final io.grpc.ServerServiceDefinition bindService(AsyncService service) {
+    return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
+        .addMethod(
+          getCreateInstanceMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.CreateInstanceRequest,
+              dev.taskstream.v1.CreateInstanceResponse>(
+                service, METHODID_CREATE_INSTANCE)))
+        .addMethod(
+          getGetInstanceMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.GetInstanceRequest,
+              dev.taskstream.v1.GetInstanceResponse>(
+                service, METHODID_GET_INSTANCE)))
+        .addMethod(
+          getListInstancesMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.ListInstancesRequest,
+              dev.taskstream.v1.ListInstancesResponse>(
+                service, METHODID_LIST_INSTANCES)))
+        .addMethod(
+          getStopInstanceMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.StopInstanceRequest,
+              dev.taskstream.v1.StopInstanceResponse>(
+                service, METHODID_STOP_INSTANCE)))
+        .addMethod(
+          getSuspendInstanceMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.SuspendInstanceRequest,
+              dev.taskstream.v1.SuspendInstanceResponse>(
+                service, METHODID_SUSPEND_INSTANCE)))
+        .addMethod(
+          getResumeInstanceMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.ResumeInstanceRequest,
+              dev.taskstream.v1.ResumeInstanceResponse>(
+                service, METHODID_RESUME_INSTANCE)))
+        .addMethod(
+          getWaitInstanceMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.WaitInstanceRequest,
+              dev.taskstream.v1.WaitInstanceResponse>(
+                service, METHODID_WAIT_INSTANCE)))
+        .addMethod(
+          getWaitInstancesMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.WaitInstancesRequest,
+              dev.taskstream.v1.WaitInstancesResponse>(
+                service, METHODID_WAIT_INSTANCES)))
+        .addMethod(
+          getWatchInstanceMethod(),
+          io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+            new MethodHandlers<
+              dev.taskstream.v1.WatchInstanceRequest,
+              dev.taskstream.v1.WatchInstanceResponse>(
+                service, METHODID_WATCH_INSTANCE)))
+        .addMethod(
+          getReadTaskOutputMethod(),
+          io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+            new MethodHandlers<
+              dev.taskstream.v1.ReadTaskOutputRequest,
+              dev.taskstream.v1.ReadTaskOutputResponse>(
+                service, METHODID_READ_TASK_OUTPUT)))
+        .addMethod(
+          getGetTaskResultMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.GetTaskResultRequest,
+              dev.taskstream.v1.GetTaskResultResponse>(
+                service, METHODID_GET_TASK_RESULT)))
+        .addMethod(
+          getListTaskTypesMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.ListTaskTypesRequest,
+              dev.taskstream.v1.ListTaskTypesResponse>(
+                service, METHODID_LIST_TASK_TYPES)))
+        .build();
+  }
+
+  private static abstract class InstanceServiceBaseDescriptorSupplier
+      implements io.grpc.protobuf.ProtoFileDescriptorSupplier, io.grpc.protobuf.ProtoServiceDescriptorSupplier {
+    InstanceServiceBaseDescriptorSupplier() {}
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.FileDescriptor getFileDescriptor() {
+      return dev.taskstream.v1.InstanceServiceProto.getDescriptor();
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.ServiceDescriptor getServiceDescriptor() {
+      return getFileDescriptor().findServiceByName("InstanceService");
+    }
+  }
+
+  private static final class InstanceServiceFileDescriptorSupplier
+      extends InstanceServiceBaseDescriptorSupplier {
+    InstanceServiceFileDescriptorSupplier() {}
+  }
+
+  private static final class InstanceServiceMethodDescriptorSupplier
+      extends InstanceServiceBaseDescriptorSupplier
+      implements io.grpc.protobuf.ProtoMethodDescriptorSupplier {
+    private final java.lang.String methodName;
+
+    InstanceServiceMethodDescriptorSupplier(java.lang.String methodName) {
+      this.methodName = methodName;
+    }
+
+    @java.lang.Override
+    public com.google.protobuf.Descriptors.MethodDescriptor getMethodDescriptor() {
+      return getServiceDescriptor().findMethodByName(methodName);
+    }
+  }
+
+  private static volatile io.grpc.ServiceDescriptor serviceDescriptor;
+
+  public static io.grpc.ServiceDescriptor getServiceDescriptor() {
+    io.grpc.ServiceDescriptor result = serviceDescriptor;
+    if (result == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        result = serviceDescriptor;
+        if (result == null) {
+          serviceDescriptor = result = io.grpc.ServiceDescriptor.newBuilder(SERVICE_NAME)
+              .setSchemaDescriptor(new InstanceServiceFileDescriptorSupplier())
+              .addMethod(getCreateInstanceMethod())
+              .addMethod(getGetInstanceMethod())
+              .addMethod(getListInstancesMethod())
+              .addMethod(getStopInstanceMethod())
+              .addMethod(getSuspendInstanceMethod())
+              .addMethod(getResumeInstanceMethod())
+              .addMethod(getWaitInstanceMethod())
+              .addMethod(getWaitInstancesMethod())
+              .addMethod(getWatchInstanceMethod())
+              .addMethod(getReadTaskOutputMethod())
+              .addMethod(getGetTaskResultMethod())
+              .addMethod(getListTaskTypesMethod())
+              .build();
+        }
+      }
+    }
+    return result;
+  }
+}
