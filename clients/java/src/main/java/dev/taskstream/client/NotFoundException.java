@@ -1,0 +1,12 @@
+package dev.taskstream.client;
+
+import io.grpc.Status;
+
+/** The instance or task does not exist (NOT_FOUND). */
+public class NotFoundException extends ApiException {
+  private static final long serialVersionUID = 1L;
+
+  NotFoundException(String details, Details extra, Throwable cause) {
+    super(Status.Code.NOT_FOUND, details, extra, cause);
+  }
+}
