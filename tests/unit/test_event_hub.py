@@ -92,3 +92,18 @@ def test_an_event_is_shared_as_a_serialized_watch_response() -> None:
     assert (
         shared == pb.WatchInstanceResponse(event=event_pb2.InstanceEvent.FromString(data)).SerializeToString()
     )
+
+
+async def test_progress_alone_wakes_watchers_at_a_paced_interval_and_status_at_once() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1, PROGRESS, task_id=7)])  # the first wake is immediate
+        mark = channel.mark()
+        hub.publish([event(2, PROGRESS, task_id=7)])
+        assert not mark.done(), "a second progress within the interval waits"
+        assert [e.seq for e in channel.after(1) or []] == [2], "but it is in the ring already"
+        assert await Channel.wait(mark, 5.0), "the held wake comes when the interval ends"
+        mark = channel.mark()
+        hub.publish([event(3, PROGRESS, task_id=7)])
+        hub.publish([event(4, TASK_STATUS)])
+        assert mark.done(), "a status change wakes at once"

@@ -4,6 +4,11 @@ Watchers pull: each keeps its own cursor and reads the events after it, from a s
 instance's recent events when the ring still holds them, else from the store. Publishing never waits
 for a watcher, so a slow reader costs the server nothing but its cursor, and a watcher that falls behind
 catches up from the store with its progress coalesced (see ``coalesce``).
+
+Progress alone wakes an instance's watchers at most every ``progress_wake_interval``: the interval grows
+with the number of watchers so that their writes take about half of the event loop at most, leaving the
+rest for recording reports. Anything else (status, properties, output) wakes them at once and brings the
+held progress along. Watchers pick up each task's latest progress, so slow waking coalesces, never loses.
 """
 
 from __future__ import annotations
@@ -15,6 +20,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from taskstreamd.events.changes import PROGRESS, StoredEvent
+
+# Roughly the event-loop time one watcher's write of one event takes; doubled, so progress fan-out of
+# one instance uses about half the loop at most.
+WRITE_SECONDS_PER_WATCHER = 0.0001
+MIN_PROGRESS_WAKE = 0.02
+MAX_PROGRESS_WAKE = 1.0
 
 
 class Channel:
@@ -29,6 +40,8 @@ class Channel:
         self._changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._memo: asyncio.Future[Any] | None = None
         self._memo_mark: asyncio.Future[None] | None = None
+        self._last_wake = -MAX_PROGRESS_WAKE
+        self._deferred: asyncio.TimerHandle | None = None
         self.watchers = 0
 
     def after(self, seq: int) -> list[StoredEvent] | None:
@@ -51,10 +64,31 @@ class Channel:
         while len(ring) > 1 and (len(ring) > self._ring_size or self._bytes > self._ring_bytes):
             self._bytes -= len(ring.popleft().data)
 
-    def wake(self) -> None:
+    @property
+    def progress_wake_interval(self) -> float:
+        wanted = 2 * WRITE_SECONDS_PER_WATCHER * self.watchers
+        return min(MAX_PROGRESS_WAKE, max(MIN_PROGRESS_WAKE, wanted))
+
+    def wake(self, *, progress_only: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        if progress_only:
+            due = self._last_wake + self.progress_wake_interval
+            if loop.time() < due:
+                if self._deferred is None:
+                    self._deferred = loop.call_at(due, self.wake)
+                return
+        if self._deferred is not None:
+            self._deferred.cancel()
+            self._deferred = None
+        self._last_wake = loop.time()
         if not self._changed.done():
             self._changed.set_result(None)
-        self._changed = asyncio.get_running_loop().create_future()
+        self._changed = loop.create_future()
+
+    def close(self) -> None:
+        if self._deferred is not None:
+            self._deferred.cancel()
+            self._deferred = None
 
     def mark(self) -> asyncio.Future[None]:
         """A token that is done once anything is published after this call; take it before reading."""
@@ -93,14 +127,15 @@ class EventHub:
 
     def publish(self, events: Iterable[StoredEvent]) -> None:
         """Called after each commit, in commit order, with the events the transaction recorded."""
-        touched: dict[str, Channel] = {}
+        touched: dict[str, tuple[Channel, bool]] = {}
         for event in events:
             channel = self._channels.get(event.instance_id)
             if channel is not None:
                 channel.append(event)
-                touched[event.instance_id] = channel
-        for channel in touched.values():
-            channel.wake()
+                _, progress_only = touched.get(event.instance_id, (channel, True))
+                touched[event.instance_id] = (channel, progress_only and event.kind == PROGRESS)
+        for channel, progress_only in touched.values():
+            channel.wake(progress_only=progress_only)
 
     @contextmanager
     def subscribe(self, instance_id: str) -> Iterator[Channel]:
@@ -113,6 +148,7 @@ class EventHub:
         finally:
             channel.watchers -= 1
             if channel.watchers == 0:
+                channel.close()
                 del self._channels[instance_id]
 
     def close(self) -> None:
