@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from taskstream.v1 import task_pb2
 from taskstream.v1 import worker_service_pb2 as wpb
-from taskstreamd.api.worker_servicer import latest_progress_only
+from taskstreamd.api.worker_servicer import latest_progress_only, runs_of_reports
 
 
 def progress(assignment: str, percent: int) -> wpb.ConnectRequest:
@@ -45,3 +45,16 @@ def test_each_attempts_latest_progress_stays_in_place_before_its_end() -> None:
 def test_a_batch_without_repeats_is_unchanged() -> None:
     batch = [progress("1-1", 10), finished("1-1")]
     assert latest_progress_only(batch) == batch
+
+
+def test_runs_of_plain_reports_are_grouped_and_status_reports_stand_alone() -> None:
+    started = wpb.ConnectRequest(started=wpb.TaskStarted(assignment_id="1-1"))
+    output = wpb.ConnectRequest(output=wpb.TaskOutputChunk(assignment_id="1-1", data=b"x"))
+    batch = [started, progress("1-1", 1), output, progress("2-1", 3), finished("1-1"), output]
+    groups = runs_of_reports(batch)
+    assert [[r.WhichOneof("message") for r in g] for g in groups] == [
+        ["started"],
+        ["progress", "output", "progress"],
+        ["finished"],
+        ["output"],
+    ]

@@ -89,29 +89,43 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
                 while pending:
                     batch = latest_progress_only(list(pending))
                     pending.clear()
-                    for request in batch:
-                        await self._record(session, request)
+                    for group in runs_of_reports(batch):
+                        await self._record(session, group)
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await receiver
 
-    async def _record(self, session: WorkerSession, request: wpb.ConnectRequest) -> None:
+    async def _record(self, session: WorkerSession, group: list[wpb.ConnectRequest]) -> None:
         m = self.manager
-        kind = request.WhichOneof("message")
-        if kind == "started":
-            await m.task_started(session, request.started.assignment_id)
-        elif kind == "progress":
-            await m.task_progress(request.progress.assignment_id, request.progress.progress)
-        elif kind == "output":
-            o = request.output
-            await m.task_output(o.assignment_id, int(o.stream), o.offset, o.data)
-        elif kind == "property":
-            p = request.property
-            await m.task_property(p.assignment_id, p.key, p.value)
+        first = group[0]
+        kind = first.WhichOneof("message")
+        if kind in REPORTS:
+            await m.task_reports(group)
+        elif kind == "started":
+            await m.task_started(session, first.started.assignment_id)
         elif kind == "finished":
-            await m.task_finished(session, request.finished)
+            await m.task_finished(session, first.finished)
         # "paused" confirmations need no state: the instance was marked suspended when asked.
+
+
+# Reports that change no status: a run of them is recorded in one transaction.
+REPORTS = frozenset({"progress", "property", "output"})
+
+
+def runs_of_reports(batch: list[wpb.ConnectRequest]) -> list[list[wpb.ConnectRequest]]:
+    """The batch in order, consecutive REPORTS grouped together, every other message alone."""
+    groups: list[list[wpb.ConnectRequest]] = []
+    for request in batch:
+        if (
+            request.WhichOneof("message") in REPORTS
+            and groups
+            and groups[-1][0].WhichOneof("message") in REPORTS
+        ):
+            groups[-1].append(request)
+        else:
+            groups.append([request])
+    return groups
 
 
 def latest_progress_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -266,29 +266,41 @@ class InstanceManager:
             transitions.start(instance, task, now())
             await _save(tx, instance, before)
 
-    async def task_progress(self, assignment_id: str, progress: task_pb2.Progress) -> None:
+    async def task_reports(self, reports: Sequence[wpb.ConnectRequest]) -> None:
+        """Progress, property and output reports of a worker, recorded together in one transaction."""
         async with self.store.transaction() as tx:
-            task = await current_task(tx, _task_id(assignment_id), assignment_id)
-            if task is not None:
-                data = progress.SerializeToString()
-                await tx.set_progress(task.task_id, data)
-                await tx.record(task.instance_id, [changes.progress(task.task_id, task.name, data)], now())
+            for report in reports:
+                kind = report.WhichOneof("message")
+                if kind == "progress":
+                    await self._progress(tx, report.progress.assignment_id, report.progress.progress)
+                elif kind == "property":
+                    p = report.property
+                    await self._property(tx, p.assignment_id, p.key, p.value)
+                elif kind == "output":
+                    o = report.output
+                    await self._output(tx, o.assignment_id, int(o.stream), o.offset, o.data)
 
-    async def task_property(self, assignment_id: str, key: str, value: task_pb2.PropertyValue) -> None:
-        async with self.store.transaction() as tx:
-            task = await current_task(tx, _task_id(assignment_id), assignment_id)
-            if task is not None:
-                data = value.SerializeToString()
-                await tx.set_property(task.task_id, key, data)
-                await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
+    @staticmethod
+    async def _progress(tx: Transaction, assignment_id: str, progress: task_pb2.Progress) -> None:
+        task = await current_task(tx, _task_id(assignment_id), assignment_id)
+        if task is not None:
+            await tx.record_progress(task, progress.SerializeToString(), now())
 
-    async def task_output(self, assignment_id: str, stream: int, offset: int, data: bytes) -> None:
-        async with self.store.transaction() as tx:
-            task = await current_task(tx, _task_id(assignment_id), assignment_id)
-            if task is not None:
-                await tx.add_output(task.task_id, stream, offset, data)
-                event = changes.output(task.name, stream, offset, data, task.attempt)
-                await tx.record(task.instance_id, [event], now())
+    @staticmethod
+    async def _property(tx: Transaction, assignment_id: str, key: str, value: task_pb2.PropertyValue) -> None:
+        task = await current_task(tx, _task_id(assignment_id), assignment_id)
+        if task is not None:
+            data = value.SerializeToString()
+            await tx.set_property(task.task_id, key, data)
+            await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
+
+    @staticmethod
+    async def _output(tx: Transaction, assignment_id: str, stream: int, offset: int, data: bytes) -> None:
+        task = await current_task(tx, _task_id(assignment_id), assignment_id)
+        if task is not None:
+            await tx.add_output(task.task_id, stream, offset, data)
+            event = changes.output(task.name, stream, offset, data, task.attempt)
+            await tx.record(task.instance_id, [event], now())
 
     async def task_finished(self, session: WorkerSession, report: wpb.TaskFinished) -> None:
         task_id = _task_id(report.assignment_id)

@@ -31,7 +31,7 @@ from taskstreamd.domain.model import (
 )
 from taskstreamd.errors import InvalidArgument
 from taskstreamd.events import changes
-from taskstreamd.events.changes import OUTPUT, PROGRESS, NewEvent, StoredEvent, is_terminal
+from taskstreamd.events.changes import OUTPUT, NewEvent, StoredEvent, is_terminal
 from taskstreamd.store.engine import create_engine, is_sqlite
 from taskstreamd.store.models import (
     InstanceEventRow,
@@ -112,6 +112,7 @@ class TaskRef:
     instance_id: str
     name: str
     attempt: int
+    progress_seq: int = 0  # the event carrying its latest progress
 
 
 @dataclass(frozen=True)
@@ -336,14 +337,14 @@ class Transaction:
         self.session = session
         self.recorded: list[StoredEvent] = []  # published once the transaction commits
 
-    async def record(self, instance_id: str, events: Sequence[NewEvent], time: datetime) -> None:
+    async def record(self, instance_id: str, events: Sequence[NewEvent], time: datetime) -> list[int]:
         """Numbers ``events`` with the instance's next sequence numbers and appends them to its log.
 
-        A task's progress event replaces its previous one in the log: a watcher that resumes from an
-        older cursor gets the latest progress, not every step.
+        Returns their sequence numbers (none when the instance is gone). Progress goes through
+        ``record_progress``, which also replaces the task's previous progress event.
         """
         if not events:
-            return
+            return []
         s = self.session
         last = await s.scalar(
             update(InstanceRow)
@@ -352,30 +353,37 @@ class Transaction:
             .returning(InstanceRow.last_seq)
         )
         if last is None:
-            return
-        seq = last - len(events)
+            return []
+        seqs = list(range(last - len(events) + 1, last + 1))
         rows = []
-        for new in events:
-            seq += 1
+        for seq, new in zip(seqs, events, strict=True):
             message = new.message
             message.seq = seq
             message.time.FromDatetime(time)
             data = message.SerializeToString()
             rows.append({"instance_id": instance_id, "seq": seq, "kind": new.kind, "data": data})
             self.recorded.append(StoredEvent(instance_id, seq, new.kind, data, new.task_id, new.terminal))
-            if new.kind == PROGRESS:
-                await self._replace_progress_event(instance_id, new.task_id, seq)
         await s.execute(insert(InstanceEventRow), rows)
+        return seqs
 
-    async def _replace_progress_event(self, instance_id: str, task_id: int, seq: int) -> None:
-        previous = await self.session.scalar(select(TaskRow.progress_seq).where(TaskRow.id == task_id))
-        if previous:
+    async def record_progress(self, task: TaskRef, progress: bytes, time: datetime) -> None:
+        """Stores a task's latest progress and its event, which replaces the task's previous progress
+        event in the log: a watcher that resumes from an older cursor gets the latest, not every step."""
+        seqs = await self.record(
+            task.instance_id, [changes.progress(task.task_id, task.name, progress)], time
+        )
+        if not seqs:
+            return
+        if task.progress_seq:
             await self.session.execute(
                 delete(InstanceEventRow).where(
-                    InstanceEventRow.instance_id == instance_id, InstanceEventRow.seq == previous
+                    InstanceEventRow.instance_id == task.instance_id,
+                    InstanceEventRow.seq == task.progress_seq,
                 )
             )
-        await self.session.execute(update(TaskRow).where(TaskRow.id == task_id).values(progress_seq=seq))
+        await self.session.execute(
+            update(TaskRow).where(TaskRow.id == task.task_id).values(progress=progress, progress_seq=seqs[0])
+        )
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
@@ -455,9 +463,6 @@ class Transaction:
             .where(TaskRow.id == task_id)
             .values(result=result, stdout_bytes=stdout_bytes, stderr_bytes=stderr_bytes)
         )
-
-    async def set_progress(self, task_id: int, progress: bytes) -> None:
-        await self.session.execute(update(TaskRow).where(TaskRow.id == task_id).values(progress=progress))
 
     async def set_property(self, task_id: int, key: str, value: bytes) -> None:
         existing = await self.session.get(TaskPropertyRow, (task_id, key))
@@ -687,11 +692,11 @@ async def current_task(tx: Transaction, task_id: int, assignment_id: str) -> Tas
     """The task when reports for ``assignment_id`` still count: the attempt is current and not finished."""
     row = (
         await tx.session.execute(
-            select(TaskRow.instance_id, TaskRow.name, TaskRow.attempts, TaskRow.status).where(
-                TaskRow.id == task_id, TaskRow.assignment_id == assignment_id
-            )
+            select(
+                TaskRow.instance_id, TaskRow.name, TaskRow.attempts, TaskRow.status, TaskRow.progress_seq
+            ).where(TaskRow.id == task_id, TaskRow.assignment_id == assignment_id)
         )
     ).first()
     if row is None or TaskStatus(row[3]).is_terminal:
         return None
-    return TaskRef(task_id, row[0], row[1], row[2])
+    return TaskRef(task_id, row[0], row[1], row[2], row[4])
