@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskstream._output import OutputChunk, OutputCursor
-from taskstream._progress import TaskProgress
-from taskstream._status import CancellationReason, TaskStatus
+from taskstream._status import TaskStatus
+from taskstream._task_attributes import TaskAttributes
 from taskstream._task_data import TaskData
-from taskstream._values import PropertyType
 from taskstream.errors import ApiError
 
 if TYPE_CHECKING:
     from taskstream._aio_instance import AsyncInstance
 
 
-class AsyncTask:
+class AsyncTask(TaskAttributes):
     """A handle on one task of an ``AsyncInstance``, reached by ``instance.get_task(name)``.
 
     ``await task.refresh()`` fetches the task (GetTaskResult); the STK attributes (``task_status``,
@@ -60,72 +58,8 @@ class AsyncTask:
             )
         return self._data
 
-    # -- STK's attributes, as last fetched
-
-    @property
-    def type(self) -> str:
-        return self._fetched().task.type
-
-    @property
-    def task_status(self) -> TaskStatus:
-        return self._fetched().status
-
-    @property
-    def status(self) -> TaskStatus:
-        """The same as ``task_status``."""
-        return self.task_status
-
-    def is_terminated(self) -> bool:
-        return self.task_status.is_terminal
-
-    @property
-    def result(self) -> Any:
-        """What the task returned; for FAILED and ENVIRONMENT_ERROR the exception it raised (STK)."""
-        return self._fetched().result
-
-    @property
-    def error(self) -> BaseException | None:
-        return self._fetched().error
-
-    @property
-    def standard_output(self) -> str:
-        return self._fetched().standard_output
-
-    @property
-    def standard_error(self) -> str:
-        return self._fetched().standard_error
-
-    @property
-    def properties(self) -> dict[str, PropertyType | None]:
-        return dict(self._fetched().properties)
-
-    @property
-    def progress(self) -> TaskProgress:
-        return self._fetched().progress
-
-    @property
-    def task_cancellation_message(self) -> str:
-        return self._fetched().cancellation_message
-
-    @property
-    def task_cancellation_reason(self) -> CancellationReason:
-        return self._fetched().cancellation_reason
-
-    @property
-    def attempts(self) -> int:
-        return self._fetched().task.attempts
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        return self._fetched().parameters
-
-    @property
-    def start_time(self) -> dt.datetime | None:
-        return self._fetched().start_time
-
-    @property
-    def end_time(self) -> dt.datetime | None:
-        return self._fetched().end_time
+    def _view(self) -> TaskData:
+        return self._fetched()
 
     # -- output
 

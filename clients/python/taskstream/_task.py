@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskstream._output import OutputChunk, OutputCursor
 from taskstream._progress import TaskProgress
-from taskstream._status import CancellationReason, TaskStatus
+from taskstream._status import TaskStatus
+from taskstream._task_attributes import TaskAttributes
 from taskstream._task_data import TaskData
-from taskstream._values import PropertyType
 from taskstream.errors import ApiError
 
 if TYPE_CHECKING:
@@ -21,7 +20,7 @@ CompletedHandler = Callable[["Task"], object]
 ProgressHandler = Callable[[TaskProgress], object]
 
 
-class Task:
+class Task(TaskAttributes):
     """A handle on one task of an instance, reached by ``instance.get_task(name)`` or ``job.tasks[i]``.
 
     Its data comes from GetTaskResult, fetched on first use and fetched again on every read until the
@@ -68,84 +67,8 @@ class Task:
             assert data is not None
         return data
 
-    # -- STK's attributes
-
-    @property
-    def type(self) -> str:
-        """The registered task type, or "python_object" for a submitted object (STK style)."""
-        return self._current().task.type
-
-    @property
-    def task_status(self) -> TaskStatus:
-        return self._current().status
-
-    @property
-    def status(self) -> TaskStatus:
-        """The same as ``task_status``."""
-        return self.task_status
-
-    def is_terminated(self) -> bool:
-        return self.task_status.is_terminal
-
-    @property
-    def result(self) -> Any:
-        """What the task returned; for FAILED and ENVIRONMENT_ERROR the exception it raised (STK).
-
-        An exception that cannot be unpickled here arrives as a ``RemoteTaskError`` with its message.
-        None while the task runs, and when it returned nothing usable.
-        """
-        return self._current().result
-
-    @property
-    def error(self) -> BaseException | None:
-        """The exception that made the task fail (FAILED, ENVIRONMENT_ERROR, TIMED_OUT), else None."""
-        return self._current().error
-
-    @property
-    def standard_output(self) -> str:
-        return self._current().standard_output
-
-    @property
-    def standard_error(self) -> str:
-        """Captured standard error; holds the traceback when the task failed."""
-        return self._current().standard_error
-
-    @property
-    def properties(self) -> dict[str, PropertyType | None]:
-        """The properties the task set (str, int, float or bytes), kept even when it failed."""
-        return dict(self._current().properties)
-
-    @property
-    def progress(self) -> TaskProgress:
-        return self._current().progress
-
-    @property
-    def task_cancellation_message(self) -> str:
-        """Free text from whoever cancelled the task; empty when it was not cancelled."""
-        return self._current().cancellation_message
-
-    @property
-    def task_cancellation_reason(self) -> CancellationReason:
-        """Why the task was cancelled; ``CancellationReason.NONE`` when it was not."""
-        return self._current().cancellation_reason
-
-    @property
-    def attempts(self) -> int:
-        """How many times the task has been handed to a worker."""
-        return self._current().task.attempts
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        """The parameters the task was submitted with."""
-        return self._current().parameters
-
-    @property
-    def start_time(self) -> dt.datetime | None:
-        return self._current().start_time
-
-    @property
-    def end_time(self) -> dt.datetime | None:
-        return self._current().end_time
+    def _view(self) -> TaskData:
+        return self._current()
 
     def _error_text(self) -> str | None:
         return self._current().error_text()
