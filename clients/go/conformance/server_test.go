@@ -73,6 +73,7 @@ func startServer(timeout time.Duration) (*server, error) {
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+repoRoot)
 	log := &syncBuffer{}
 	cmd.Stderr = log
+	endWithTest(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
