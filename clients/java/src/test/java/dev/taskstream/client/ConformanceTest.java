@@ -1,0 +1,367 @@
+package dev.taskstream.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
+import dev.taskstream.v1.CancellationReason;
+import dev.taskstream.v1.Instance;
+import dev.taskstream.v1.InstanceStatus;
+import dev.taskstream.v1.Progress;
+import dev.taskstream.v1.StageProgress;
+import dev.taskstream.v1.TaskStatus;
+import dev.taskstream.v1.WatchInstanceRequest;
+import dev.taskstream.v1.WatchInstanceResponse;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The shared conformance scenario (tests/conformance/scenario.json) run through this client against
+ * a live taskstreamd. Each action of the scenario is implemented once below; Python, Go and
+ * TypeScript run the same cases with their own clients.
+ */
+class ConformanceTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  private static JsonObject scenario;
+  private static LiveServer server;
+  private static TaskstreamClient client;
+
+  @BeforeAll
+  static void startServer() throws IOException, InterruptedException {
+    scenario = loadScenario();
+    server = LiveServer.start();
+    client =
+        TaskstreamClient.newBuilder()
+            .target(server.target())
+            .project(scenario.get("project").getAsString())
+            .user("java-conformance")
+            .build();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (client != null) {
+      client.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  static Stream<Named<JsonObject>> cases() throws IOException {
+    return StreamSupport.stream(loadScenario().getAsJsonArray("cases").spliterator(), false)
+        .map(JsonElement::getAsJsonObject)
+        .map(c -> Named.of(c.get("name").getAsString(), c));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void conformance(JsonObject testCase) throws Exception {
+    String action = testCase.get("action").getAsString();
+    JsonObject expect = testCase.getAsJsonObject("expect");
+    switch (action) {
+      case "watch_to_end" -> watchToEnd(testCase, expect);
+      case "run_and_read_result" -> runAndReadResult(testCase, expect);
+      case "stop_when_running" -> stopWhenRunning(testCase, expect);
+      case "resume_watch" -> resumeWatch(testCase, expect);
+      case "wait_with_timeout" -> waitWithTimeout(testCase, expect);
+      case "not_found" -> notFound(testCase, expect);
+      default -> fail("no harness for action " + action);
+    }
+  }
+
+  private static void watchToEnd(JsonObject testCase, JsonObject expect) {
+    Instance instance = start(testCase);
+    List<WatchEvent> events = drain(client.watch(instance.getName()));
+
+    assertEquals(str(expect, "first_message"), kind(events.get(0)));
+    assertEquals(str(expect, "last_message"), kind(events.get(events.size() - 1)));
+    Instance last = terminalSnapshot(events);
+    assertEquals(instanceStatus(str(expect, "instance_status")), last.getStatus());
+    assertEquals(expect.get("successful").getAsBoolean(), last.getSuccessful());
+    List<TaskStatus> changes =
+        events.stream()
+            .filter(WatchEvent.TaskStatusChanged.class::isInstance)
+            .map(e -> ((WatchEvent.TaskStatusChanged) e).status())
+            .toList();
+    List<TaskStatus> tail =
+        strings(expect, "task_status_changes_end_with").stream().map(TaskStatus::valueOf).toList();
+    assertTrue(changes.size() >= tail.size(), "status changes " + changes);
+    assertEquals(tail, changes.subList(changes.size() - tail.size(), changes.size()));
+    long progressEvents =
+        events.stream().filter(WatchEvent.TaskProgressUpdated.class::isInstance).count();
+    assertTrue(progressEvents >= expect.get("min_progress_events").getAsLong(), "progress events");
+    Progress progress = last.getTasks(0).getProgress();
+    assertEquals(expect.get("progress_percent").getAsInt(), progress.getPercent());
+    assertEquals(str(expect, "progress_message"), progress.getMessage());
+    assertEquals(
+        strings(expect, "stage_names"),
+        progress.getStagesList().stream().map(StageProgress::getName).toList());
+    checkResult(client.result(instance.getName()), expect);
+  }
+
+  private static void runAndReadResult(JsonObject testCase, JsonObject expect) {
+    Instance instance = client.await(start(testCase).getName(), WAIT);
+
+    if (expect.has("successful")) {
+      assertEquals(expect.get("successful").getAsBoolean(), instance.getSuccessful());
+    }
+    checkResult(client.result(instance.getName()), expect);
+  }
+
+  private static void stopWhenRunning(JsonObject testCase, JsonObject expect) {
+    String name = start(testCase).getName();
+    JsonObject stop = testCase.getAsJsonObject("stop");
+    WatchEvent last = null;
+    try (InstanceWatch watch = client.watch(name)) {
+      while (watch.hasNext() && !running(watch.next())) {
+        // Read until the task runs.
+      }
+      client.stop(name, CancellationReason.valueOf(str(stop, "reason")), str(stop, "message"));
+      while (watch.hasNext()) {
+        last = watch.next();
+      }
+    }
+
+    Instance terminal = assertInstanceOf(WatchEvent.Snapshot.class, last).instance();
+    assertEquals(instanceStatus(str(expect, "instance_status")), terminal.getStatus());
+    checkResult(client.result(name), expect);
+  }
+
+  private static void resumeWatch(JsonObject testCase, JsonObject expect) {
+    String name = start(testCase).getName();
+    List<WatchEvent> firstPass = drain(client.watch(name));
+    long cursor =
+        firstPass.stream()
+            .filter(e -> kind(e).equals("event"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no event in " + firstPass))
+            .seq();
+
+    // Through the client ...
+    List<WatchEvent> resumed = drain(client.watch(name, WatchOptions.DEFAULT.withAfterSeq(cursor)));
+    assertEquals(str(expect, "first_message"), kind(resumed.get(0)));
+    assertEquals(str(expect, "last_message"), kind(resumed.get(resumed.size() - 1)));
+    checkSeqs(
+        cursor,
+        resumed.stream().filter(e -> kind(e).equals("event")).map(WatchEvent::seq).toList(),
+        expect);
+    assertEquals(
+        instanceStatus(str(expect, "instance_status")), terminalSnapshot(resumed).getStatus());
+
+    // ... and as the server sends it, so the client's own de-duplication hides nothing.
+    List<WatchInstanceResponse> raw = new ArrayList<>();
+    client
+        .stub()
+        .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
+        .watchInstance(WatchInstanceRequest.newBuilder().setName(name).setAfterSeq(cursor).build())
+        .forEachRemaining(raw::add);
+    List<WatchInstanceResponse> changes =
+        raw.stream()
+            .filter(m -> m.getKindCase() != WatchInstanceResponse.KindCase.HEARTBEAT)
+            .toList();
+    assertEquals(str(expect, "first_message"), kind(changes.get(0)));
+    assertEquals(str(expect, "last_message"), kind(changes.get(changes.size() - 1)));
+    checkSeqs(
+        cursor,
+        changes.stream()
+            .filter(WatchInstanceResponse::hasEvent)
+            .map(m -> m.getEvent().getSeq())
+            .toList(),
+        expect);
+    assertEquals(
+        instanceStatus(str(expect, "instance_status")),
+        changes.get(changes.size() - 1).getSnapshot().getStatus());
+  }
+
+  private static void waitWithTimeout(JsonObject testCase, JsonObject expect) {
+    String name = start(testCase).getName();
+    Duration timeout =
+        Duration.ofMillis(Math.round(testCase.get("timeout_seconds").getAsDouble() * 1000));
+
+    boolean terminated;
+    try {
+      client.await(name, timeout);
+      terminated = true;
+    } catch (WaitTimeoutException e) {
+      assertNotEquals(InstanceStatus.INSTANCE_STATUS_TERMINATED, e.instance().getStatus());
+      terminated = false;
+    }
+    assertEquals(expect.get("terminated").getAsBoolean(), terminated);
+
+    client.stop(name);
+    Instance after = client.await(name, WAIT);
+    assertEquals(
+        expect.get("after_stop_terminated").getAsBoolean(),
+        after.getStatus() == InstanceStatus.INSTANCE_STATUS_TERMINATED);
+  }
+
+  private static void notFound(JsonObject testCase, JsonObject expect) {
+    String name = str(testCase, "instance");
+    Map<String, Runnable> calls = new LinkedHashMap<>();
+    calls.put("get", () -> client.getInstance(name));
+    calls.put("watch", () -> client.watch(name).hasNext());
+    calls.put("wait", () -> client.await(name, Duration.ofSeconds(1)));
+
+    calls.forEach(
+        (call, run) -> {
+          Status.Code code = Status.Code.valueOf(str(expect, call));
+          ApiException e = assertThrows(ApiException.class, run::run, call);
+          assertEquals(code, e.code(), call);
+          if (code == Status.Code.NOT_FOUND) {
+            assertInstanceOf(NotFoundException.class, e, call);
+          }
+        });
+  }
+
+  /** Checks what GetTaskResult returned against the expectations of a case. */
+  private static void checkResult(TaskResult result, JsonObject expect) {
+    if (expect.has("task_status")) {
+      assertEquals(TaskStatus.valueOf(str(expect, "task_status")), result.status());
+    }
+    if (expect.has("result_json")) {
+      assertEquals(expect.get("result_json"), result.json().orElseThrow());
+    }
+    for (String text : strings(expect, "stdout_contains")) {
+      assertTrue(
+          result.stdout().contains(text), () -> "stdout lacks " + text + ": " + result.stdout());
+    }
+    for (String text : strings(expect, "stderr_contains")) {
+      assertTrue(
+          result.stderr().contains(text), () -> "stderr lacks " + text + ": " + result.stderr());
+    }
+    if (expect.has("error_type_ends_with")) {
+      String type = result.error().orElseThrow().getType();
+      assertTrue(type.endsWith(str(expect, "error_type_ends_with")), type);
+    }
+    if (expect.has("error_message")) {
+      assertEquals(str(expect, "error_message"), result.error().orElseThrow().getMessage());
+    }
+    if (expect.has("properties")) {
+      Map<String, Object> properties = result.properties();
+      for (var entry : expect.getAsJsonObject("properties").entrySet()) {
+        var typed = entry.getValue().getAsJsonObject().entrySet().iterator().next();
+        JsonElement value = typed.getValue();
+        Object expected =
+            switch (typed.getKey()) {
+              case "int_value" -> value.getAsLong();
+              case "string_value" -> value.getAsString();
+              case "double_value" -> value.getAsDouble();
+              case "bytes_value_base64" ->
+                  ByteString.copyFrom(Base64.getDecoder().decode(value.getAsString()));
+              default -> throw new AssertionError("unknown property kind " + typed.getKey());
+            };
+        assertEquals(expected, properties.get(entry.getKey()), entry.getKey());
+      }
+    }
+    if (expect.has("cancellation_reason")) {
+      assertEquals(
+          CancellationReason.valueOf(str(expect, "cancellation_reason")),
+          result.cancellation().orElseThrow().getReason());
+    }
+    if (expect.has("cancellation_message")) {
+      assertEquals(
+          str(expect, "cancellation_message"), result.cancellation().orElseThrow().getMessage());
+    }
+  }
+
+  private static void checkSeqs(long cursor, List<Long> seqs, JsonObject expect) {
+    assertEquals(
+        expect.get("all_seqs_after_cursor").getAsBoolean(),
+        seqs.stream().allMatch(seq -> seq > cursor),
+        "seqs " + seqs + " after " + cursor);
+    boolean increasing = true;
+    for (int i = 1; i < seqs.size(); i++) {
+      increasing &= seqs.get(i) > seqs.get(i - 1);
+    }
+    assertEquals(expect.get("seqs_strictly_increasing").getAsBoolean(), increasing, "seqs " + seqs);
+  }
+
+  private static Instance start(JsonObject testCase) {
+    JsonObject task = testCase.getAsJsonObject("task");
+    Map<String, JsonElement> parameters = new LinkedHashMap<>();
+    task.getAsJsonObject("parameters")
+        .entrySet()
+        .forEach(e -> parameters.put(e.getKey(), e.getValue()));
+    return client.createInstance(str(task, "type"), parameters);
+  }
+
+  private static boolean running(WatchEvent event) {
+    if (event instanceof WatchEvent.TaskStatusChanged change) {
+      return change.status() == TaskStatus.TASK_STATUS_RUNNING;
+    }
+    return event instanceof WatchEvent.Snapshot snapshot
+        && snapshot.instance().getTasks(0).getStatus() == TaskStatus.TASK_STATUS_RUNNING;
+  }
+
+  private static Instance terminalSnapshot(List<WatchEvent> events) {
+    return assertInstanceOf(WatchEvent.Snapshot.class, events.get(events.size() - 1)).instance();
+  }
+
+  private static String kind(WatchEvent event) {
+    return event instanceof WatchEvent.Snapshot ? "snapshot" : "event";
+  }
+
+  private static String kind(WatchInstanceResponse message) {
+    return message.hasSnapshot()
+        ? "snapshot"
+        : message.hasEvent() ? "event" : message.getKindCase().name();
+  }
+
+  private static List<WatchEvent> drain(InstanceWatch watch) {
+    List<WatchEvent> events = new ArrayList<>();
+    try (watch) {
+      watch.forEachRemaining(events::add);
+    }
+    assertTrue(!events.isEmpty(), "the watch reported nothing");
+    return events;
+  }
+
+  private static InstanceStatus instanceStatus(String name) {
+    return InstanceStatus.valueOf(name);
+  }
+
+  private static String str(JsonObject object, String key) {
+    return object.get(key).getAsString();
+  }
+
+  private static List<String> strings(JsonObject object, String key) {
+    if (!object.has(key)) {
+      return List.of();
+    }
+    List<String> values = new ArrayList<>();
+    object.getAsJsonArray(key).forEach(v -> values.add(v.getAsString()));
+    return values;
+  }
+
+  private static JsonObject loadScenario() throws IOException {
+    Path path = LiveServer.repo().resolve("tests/conformance/scenario.json");
+    return JsonParser.parseString(Files.readString(path)).getAsJsonObject();
+  }
+}
