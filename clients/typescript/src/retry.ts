@@ -22,10 +22,18 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 8, firstDelayMs: 100, maxDelayMs: 5000 };
 
 /**
- * Codes a resumed stream may succeed after: the server restarted or drained, a proxy or a connection
- * reset the stream (often INTERNAL), or the server shed load or found the reader too slow.
+ * Codes a resumed stream may succeed after: the server restarted or drained, the connection broke (a cut
+ * TCP connection is INTERNAL here) or its stream was reset (RST_STREAM CANCEL is CANCELLED), or the
+ * server shed load or found the reader too slow. A watch never asks about its own cancellation: it stops
+ * before retrying when its caller's signal is aborted or its caller stopped iterating.
  */
-const RETRYABLE = new Set<Code>([Code.Unavailable, Code.Internal, Code.Aborted, Code.ResourceExhausted]);
+const RETRYABLE = new Set<Code>([
+  Code.Unavailable,
+  Code.Internal,
+  Code.Canceled,
+  Code.Aborted,
+  Code.ResourceExhausted,
+]);
 
 /** Counts failures in a row and says how long to wait before the next try. */
 export class Backoff {

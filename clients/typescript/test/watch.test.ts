@@ -211,6 +211,35 @@ test("a stream closed before the terminal snapshot, or ended by a draining serve
   assert.deepEqual(run.cursors, [0n, 1n, 2n]);
 });
 
+for (const how of ["socket", "session"] as const) {
+  test(`a broken connection (${how}) is resumed on a new one`, async () => {
+    const cursors: bigint[] = [];
+    const started = await startFakeServer({
+      async *watchInstance(request) {
+        cursors.push(request.afterSeq);
+        if (cursors.length === 1) {
+          yield snapshot(1n);
+          yield progress(2n, 10);
+          await new Promise((resolve) => setTimeout(resolve, 20)); // let the client read them first
+          started.dropConnections(how);
+          await new Promise(() => {}); // the cut ends this call
+        }
+        yield progress(3n, 20);
+        yield snapshot(3n, InstanceStatus.TERMINATED);
+      },
+    });
+    server = started;
+    const events = await collect(server.client.watch("i1", { retry: FAST }));
+    assert.deepEqual(summary(events), [
+      "snapshot@1",
+      "taskProgressUpdated@2",
+      "taskProgressUpdated@3",
+      "snapshot@3",
+    ]);
+    assert.deepEqual(cursors, [0n, 2n]);
+  });
+}
+
 test("afterSeq starts without a snapshot from the cursor", async () => {
   const run = await scripted([{ messages: [progress(6n, 10), snapshot(6n, InstanceStatus.TERMINATED)] }]);
   server = run.server;

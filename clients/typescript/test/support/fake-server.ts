@@ -17,6 +17,11 @@ export interface FakeServer {
   readonly address: string;
   /** A client of it in project "test"; closed by close(). */
   readonly client: Client;
+  /**
+   * Breaks every connection: "socket" cuts the TCP connections, as a network failure would; "session"
+   * destroys the HTTP/2 sessions, which resets their streams (RST_STREAM CANCEL) as a proxy may.
+   */
+  dropConnections(how: "socket" | "session"): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,15 @@ export async function startFakeServer(
   return {
     address,
     client,
+    dropConnections(how) {
+      for (const session of sessions) {
+        if (how === "socket") {
+          session.socket.destroy();
+        } else {
+          session.destroy();
+        }
+      }
+    },
     async close() {
       client.close();
       for (const session of sessions) {
