@@ -55,12 +55,16 @@ export async function startLiveServer(): Promise<LiveServer> {
     stderr = (stderr + chunk).slice(-20_000);
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // Should this process end without calling stop(), the server goes with it.
+  const killOnExit = (): void => void child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   try {
     const address = await readyAddress(child, exited, () => stderr);
     child.stdout?.resume(); // keep draining stdout, so the server never blocks on a full pipe
     return {
       address,
       async stop() {
+        process.removeListener("exit", killOnExit);
         child.kill("SIGTERM");
         const code = await withTimeout(exited, STOP_TIMEOUT_MS).catch(() => {
           child.kill("SIGKILL");
@@ -73,6 +77,7 @@ export async function startLiveServer(): Promise<LiveServer> {
       },
     };
   } catch (error) {
+    process.removeListener("exit", killOnExit);
     child.kill("SIGKILL");
     await exited;
     await rm(dataDir, { recursive: true, force: true });
