@@ -27,11 +27,13 @@ final class LiveServer implements AutoCloseable {
   private final Process process;
   private final Path dataDir;
   private final String target;
+  private final Thread killer;
 
-  private LiveServer(Process process, Path dataDir, String target) {
+  private LiveServer(Process process, Path dataDir, String target, Thread killer) {
     this.process = process;
     this.dataDir = dataDir;
     this.target = target;
+    this.killer = killer;
   }
 
   /** The repository root: surefire passes it; otherwise two levels above clients/java. */
@@ -73,6 +75,9 @@ final class LiveServer implements AutoCloseable {
             .redirectError(dataDir.resolve("server.log").toFile());
     builder.environment().put("PYTHONPATH", repo.toString());
     Process process = builder.start();
+    // A test JVM that exits without close() (killed by surefire's timeout, Ctrl-C) takes it along.
+    Thread killer = new Thread(process::destroyForcibly, "taskstreamd-killer");
+    Runtime.getRuntime().addShutdownHook(killer);
 
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     Thread reader =
@@ -98,12 +103,13 @@ final class LiveServer implements AutoCloseable {
       String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
       if (line == null) {
         process.destroyForcibly();
+        Runtime.getRuntime().removeShutdownHook(killer);
         String log = Files.readString(dataDir.resolve("server.log"));
         throw new IllegalStateException("taskstreamd did not become ready:\n" + log);
       }
       if (line.startsWith("{")) {
         JsonObject ready = JsonParser.parseString(line).getAsJsonObject();
-        return new LiveServer(process, dataDir, ready.get("grpc").getAsString());
+        return new LiveServer(process, dataDir, ready.get("grpc").getAsString(), killer);
       }
     }
   }
@@ -124,6 +130,7 @@ final class LiveServer implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+    Runtime.getRuntime().removeShutdownHook(killer);
     try (Stream<Path> paths = Files.walk(dataDir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     } catch (IOException e) {
