@@ -40,7 +40,18 @@ def client(server: ServerProcess) -> Any:
 
 
 def start(client: taskstream.Client, case: dict[str, Any]) -> taskstream.Instance:
-    return client.run_task(case["task"]["type"], case["task"]["parameters"])
+    task = case["task"]
+    return client.run_task(task["type"], task["parameters"], hold=task.get("hold", False))
+
+
+def watch_held(instance: taskstream.Instance) -> list[Any]:
+    """Watches a held instance to its end, resuming it once the first snapshot arrived."""
+    events = []
+    for event in instance.watch():
+        events.append(event)
+        if len(events) == 1:
+            instance.resume()
+    return events
 
 
 def check_result(task: taskstream.Task, expect: dict[str, Any]) -> None:
@@ -74,8 +85,11 @@ def kind_of(event: object) -> str:
 def watch_to_end(client: taskstream.Client, case: dict[str, Any]) -> None:
     expect = case["expect"]
     instance = start(client, case)
-    events = list(instance.watch())
+    events = watch_held(instance)
     assert kind_of(events[0]) == expect["first_message"] and kind_of(events[-1]) == expect["last_message"]
+    first = events[0]
+    assert isinstance(first, taskstream.InstanceSnapshot)
+    assert first.status == instance_status(expect["snapshot_status"])
     final = events[-1]
     assert isinstance(final, taskstream.InstanceSnapshot)
     assert final.instance.status == instance_status(expect["instance_status"])
@@ -119,7 +133,7 @@ def stop_when_running(client: taskstream.Client, case: dict[str, Any]) -> None:
 def resume_watch(client: taskstream.Client, case: dict[str, Any]) -> None:
     expect = case["expect"]
     instance = start(client, case)
-    first_pass = list(instance.watch())
+    first_pass = watch_held(instance)
     cursor = next(e.seq for e in first_pass if kind_of(e) == "event")
     resumed = list(instance.watch(after_seq=cursor))
     assert kind_of(resumed[0]) == expect["first_message"] and kind_of(resumed[-1]) == expect["last_message"]

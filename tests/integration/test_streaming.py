@@ -158,6 +158,30 @@ def test_a_watch_resumed_after_a_cut_connection_misses_nothing_and_repeats_nothi
     assert latest_progress.seq in got_seqs, "coalescing keeps the latest progress"
 
 
+def test_a_held_instance_waits_for_resume_so_a_watch_sees_every_change(
+    stub: pb_grpc.InstanceServiceStub,
+) -> None:
+    spec = task_pb2.TaskSpec(type="progress")
+    created = stub.CreateInstance(
+        pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec], hold=True), timeout=30
+    )
+    instance = created.instance
+    assert instance.status == instance_pb2.INSTANCE_STATUS_SUSPENDED
+    assert instance.tasks[0].status == task_pb2.TASK_STATUS_SUSPENDED
+    watch = stub.WatchInstance(pb.WatchInstanceRequest(name=instance.name), timeout=60)
+    first = next(watch)
+    assert first.snapshot.status == instance_pb2.INSTANCE_STATUS_SUSPENDED
+    stub.ResumeInstance(pb.ResumeInstanceRequest(name=instance.name), timeout=30)
+    rest = list(watch)
+    assert task_statuses(rest) == [
+        task_pb2.TASK_STATUS_WAITING,
+        task_pb2.TASK_STATUS_ASSIGNED,
+        task_pb2.TASK_STATUS_RUNNING,
+        task_pb2.TASK_STATUS_SUCCESS,
+    ]
+    assert rest[-1].snapshot.status == TERMINATED and rest[-1].snapshot.successful
+
+
 def test_a_slow_consumer_does_not_hold_up_a_fast_one(stub: pb_grpc.InstanceServiceStub, gates: Path) -> None:
     instance = create(stub, "steps", gates=str(gates), count=5)
     slow = stub.WatchInstance(pb.WatchInstanceRequest(name=instance.name), timeout=60)

@@ -29,10 +29,12 @@ TaskT = TypeVar("TaskT")
 class InstanceSnapshot(Generic[InstanceT]):
     """The whole instance: first on a new watch, again when the server reset a resumed watch, and last
     when the instance terminated (the watch then ends). ``instance`` is the client's handle, already
-    holding this state."""
+    holding this state; ``status`` is the instance's status in this snapshot (the handle's ``status``
+    asks the server again while the instance runs)."""
 
     seq: int
     instance: InstanceT
+    status: InstanceStatus
 
 
 @dataclasses.dataclass(frozen=True)

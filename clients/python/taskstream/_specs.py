@@ -20,6 +20,7 @@ class SubmitOptionsDict(TypedDict, total=False):
     max_interrupted_retries: int | None
     task_timeout: float | None
     request_id: str | None
+    hold: bool
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -30,7 +31,8 @@ class SubmitOptions:
     ``cancel_on_task_failure`` cancels the other tasks when one fails. ``max_interrupted_retries``
     bounds how often a task whose worker was lost is retried (unset means 3). ``task_timeout`` is
     every task's default timeout in seconds. A retry with the same ``request_id`` returns the first
-    instance instead of creating another.
+    instance instead of creating another. ``hold`` creates the instance SUSPENDED with its tasks held,
+    so that watching can start before anything runs; ``instance.resume()`` starts it.
     """
 
     priority: int | None = None
@@ -39,6 +41,7 @@ class SubmitOptions:
     max_interrupted_retries: int | None = None
     task_timeout: float | None = None
     request_id: str | None = None
+    hold: bool = False
 
     def __post_init__(self) -> None:
         if self.priority is not None and not (isinstance(self.priority, int) and 0 <= self.priority <= 9):
@@ -66,6 +69,7 @@ class SubmitOptions:
             labels=dict(self.labels or {}),
             options=options,
             request_id=self.request_id or "",
+            hold=self.hold,
         )
         if self.priority is not None:
             request.priority = self.priority

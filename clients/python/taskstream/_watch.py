@@ -162,7 +162,8 @@ class WatchCursor(Generic[InstanceT, TaskT]):
             data = response.snapshot
             self.seq = data.seq  # a reset may move the cursor anywhere; the snapshot is the truth
             finished = instance_status(data.status) is InstanceStatus.TERMINATED
-            return InstanceSnapshot(data.seq, self._handles.snapshot(data)), finished
+            snapshot = InstanceSnapshot(data.seq, self._handles.snapshot(data), instance_status(data.status))
+            return snapshot, finished
         if kind == "event":
             self._retrier.succeeded()
             if response.event.seq <= self.seq:

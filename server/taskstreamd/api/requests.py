@@ -60,6 +60,7 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str) -> NewInstance:
         labels=dict(request.labels),
         options=options,
         request_id=request.request_id,
+        hold=request.hold,
         parent_instance=request.parent_instance,
     )
 

@@ -66,6 +66,7 @@ class NewInstance:
     options: InstanceOptions = field(default_factory=InstanceOptions)
     request_id: str = ""
     parent_instance: str = ""
+    hold: bool = False  # created SUSPENDED, its tasks held until resumed
 
 
 def now() -> datetime:
@@ -126,6 +127,7 @@ class InstanceManager:
             options=request.options,
             parent_instance=request.parent_instance,
             request_id=request.request_id,
+            status=InstanceStatus.SUSPENDED if request.hold else InstanceStatus.RUNNING,
         )
         try:
             async with self.store.transaction() as tx:
@@ -137,9 +139,10 @@ class InstanceManager:
             if existing is None:
                 raise
             return existing
-        for task in instance.tasks:
-            self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
-        self._kick.set()
+        if not request.hold:
+            for task in instance.tasks:
+                self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
+            self._kick.set()
         return instance
 
     async def get(self, project: str, instance_id: str) -> Instance:

@@ -409,6 +409,7 @@ class Transaction:
         s.add_all(
             InstanceLabelRow(instance_id=instance.id, key=k, value=v) for k, v in instance.labels.items()
         )
+        held = TaskStatus.SUSPENDED  # a held instance's tasks wait for ResumeInstance
         rows = [
             TaskRow(
                 instance_id=instance.id,
@@ -419,7 +420,7 @@ class Transaction:
                 python_object=spec.python_object or None,
                 python_environment=spec.python_environment or None,
                 timeout=spec.timeout,
-                status=int(TaskStatus.WAITING),
+                status=int(held if instance.status == InstanceStatus.SUSPENDED else TaskStatus.WAITING),
                 attempts=0,
                 interruptions=0,
                 worker="",

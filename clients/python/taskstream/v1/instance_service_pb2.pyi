@@ -33,7 +33,7 @@ WATCH_END_REASON_SERVER_DRAINING: WatchEndReason
 WATCH_END_REASON_INSTANCE_DELETED: WatchEndReason
 
 class CreateInstanceRequest(_message.Message):
-    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance")
+    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +48,7 @@ class CreateInstanceRequest(_message.Message):
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PARENT_INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    HOLD_FIELD_NUMBER: _ClassVar[int]
     parent: str
     tasks: _containers.RepeatedCompositeFieldContainer[_task_pb2.TaskSpec]
     priority: int
@@ -55,7 +56,8 @@ class CreateInstanceRequest(_message.Message):
     options: _instance_pb2.InstanceOptions
     request_id: str
     parent_instance: str
-    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ...) -> None: ...
+    hold: bool
+    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ...) -> None: ...
 
 class CreateInstanceResponse(_message.Message):
     __slots__ = ("instance",)

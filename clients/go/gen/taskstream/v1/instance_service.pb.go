@@ -147,8 +147,11 @@ type CreateInstanceRequest struct {
 	RequestId string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The parent workflow instance's name, for sub-instances.
 	ParentInstance string `protobuf:"bytes,7,opt,name=parent_instance,json=parentInstance,proto3" json:"parent_instance,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Create the instance SUSPENDED with its tasks held, so that callers can
+	// start watching before anything runs; ResumeInstance starts it.
+	Hold          bool `protobuf:"varint,8,opt,name=hold,proto3" json:"hold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateInstanceRequest) Reset() {
@@ -228,6 +231,13 @@ func (x *CreateInstanceRequest) GetParentInstance() string {
 		return x.ParentInstance
 	}
 	return ""
+}
+
+func (x *CreateInstanceRequest) GetHold() bool {
+	if x != nil {
+		return x.Hold
+	}
+	return false
 }
 
 // CreateInstanceResponse carries the new instance.
@@ -1756,7 +1766,7 @@ var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
-	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\x93\x03\n" +
+	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xa7\x03\n" +
 	"\x15CreateInstanceRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x05tasks\x18\x02 \x03(\v2\x17.taskstream.v1.TaskSpecR\x05tasks\x12\x1f\n" +
@@ -1765,7 +1775,8 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\aoptions\x18\x05 \x01(\v2\x1e.taskstream.v1.InstanceOptionsR\aoptions\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12'\n" +
-	"\x0fparent_instance\x18\a \x01(\tR\x0eparentInstance\x1a9\n" +
+	"\x0fparent_instance\x18\a \x01(\tR\x0eparentInstance\x12\x12\n" +
+	"\x04hold\x18\b \x01(\bR\x04hold\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\v\n" +

@@ -433,6 +433,22 @@ java.lang.String defaultValue) {
     }
   }
 
+  public static final int HOLD_FIELD_NUMBER = 8;
+  private boolean hold_ = false;
+  /**
+   * <pre>
+   * Create the instance SUSPENDED with its tasks held, so that callers can
+   * start watching before anything runs; ResumeInstance starts it.
+   * </pre>
+   *
+   * <code>bool hold = 8 [json_name = "hold"];</code>
+   * @return The hold.
+   */
+  @java.lang.Override
+  public boolean getHold() {
+    return hold_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -470,6 +486,9 @@ java.lang.String defaultValue) {
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(parentInstance_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 7, parentInstance_);
+    }
+    if (hold_ != false) {
+      output.writeBool(8, hold_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -510,6 +529,10 @@ java.lang.String defaultValue) {
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(parentInstance_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(7, parentInstance_);
+    }
+    if (hold_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(8, hold_);
     }
     return size;
   }
@@ -555,6 +578,8 @@ java.lang.String defaultValue) {
         .equals(other.getRequestId())) return false;
     if (!getParentInstance()
         .equals(other.getParentInstance())) return false;
+    if (getHold()
+        != other.getHold()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -588,6 +613,9 @@ java.lang.String defaultValue) {
     hash = (53 * hash) + getRequestId().hashCode();
     hash = (37 * hash) + PARENT_INSTANCE_FIELD_NUMBER;
     hash = (53 * hash) + getParentInstance().hashCode();
+    hash = (37 * hash) + HOLD_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getHold());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -769,6 +797,7 @@ java.lang.String defaultValue) {
       }
       requestId_ = "";
       parentInstance_ = "";
+      hold_ = false;
       return this;
     }
 
@@ -839,6 +868,9 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.parentInstance_ = parentInstance_;
       }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.hold_ = hold_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -903,6 +935,9 @@ java.lang.String defaultValue) {
         parentInstance_ = other.parentInstance_;
         bitField0_ |= 0x00000040;
         onChanged();
+      }
+      if (other.getHold() != false) {
+        setHold(other.getHold());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -977,6 +1012,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000040;
               break;
             } // case 58
+            case 64: {
+              hold_ = input.readBool();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 64
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1943,6 +1983,53 @@ java.lang.String defaultValue) {
       checkByteStringIsUtf8(value);
       parentInstance_ = value;
       bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+
+    private boolean hold_ ;
+    /**
+     * <pre>
+     * Create the instance SUSPENDED with its tasks held, so that callers can
+     * start watching before anything runs; ResumeInstance starts it.
+     * </pre>
+     *
+     * <code>bool hold = 8 [json_name = "hold"];</code>
+     * @return The hold.
+     */
+    @java.lang.Override
+    public boolean getHold() {
+      return hold_;
+    }
+    /**
+     * <pre>
+     * Create the instance SUSPENDED with its tasks held, so that callers can
+     * start watching before anything runs; ResumeInstance starts it.
+     * </pre>
+     *
+     * <code>bool hold = 8 [json_name = "hold"];</code>
+     * @param value The hold to set.
+     * @return This builder for chaining.
+     */
+    public Builder setHold(boolean value) {
+
+      hold_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Create the instance SUSPENDED with its tasks held, so that callers can
+     * start watching before anything runs; ResumeInstance starts it.
+     * </pre>
+     *
+     * <code>bool hold = 8 [json_name = "hold"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearHold() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      hold_ = false;
       onChanged();
       return this;
     }

@@ -215,4 +215,15 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.ByteString
       getParentInstanceBytes();
+
+  /**
+   * <pre>
+   * Create the instance SUSPENDED with its tasks held, so that callers can
+   * start watching before anything runs; ResumeInstance starts it.
+   * </pre>
+   *
+   * <code>bool hold = 8 [json_name = "hold"];</code>
+   * @return The hold.
+   */
+  boolean getHold();
 }

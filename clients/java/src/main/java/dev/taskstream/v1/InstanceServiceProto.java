@@ -180,7 +180,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "proto\032\037google/protobuf/timestamp.proto\032\031" +
       "taskstream/v1/event.proto\032\034taskstream/v1" +
       "/instance.proto\032\030taskstream/v1/task.prot" +
-      "o\"\223\003\n\025CreateInstanceRequest\022\026\n\006parent\030\001 " +
+      "o\"\247\003\n\025CreateInstanceRequest\022\026\n\006parent\030\001 " +
       "\001(\tR\006parent\022-\n\005tasks\030\002 \003(\0132\027.taskstream." +
       "v1.TaskSpecR\005tasks\022\037\n\010priority\030\003 \001(\005H\000R\010" +
       "priority\210\001\001\022H\n\006labels\030\004 \003(\01320.taskstream" +
@@ -188,122 +188,122 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "abels\0228\n\007options\030\005 \001(\0132\036.taskstream.v1.I" +
       "nstanceOptionsR\007options\022\035\n\nrequest_id\030\006 " +
       "\001(\tR\trequestId\022\'\n\017parent_instance\030\007 \001(\tR" +
-      "\016parentInstance\0329\n\013LabelsEntry\022\020\n\003key\030\001 " +
-      "\001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\013\n\t_p" +
-      "riority\"M\n\026CreateInstanceResponse\0223\n\010ins" +
-      "tance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010in" +
-      "stance\"(\n\022GetInstanceRequest\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\"J\n\023GetInstanceResponse\0223\n\010insta" +
-      "nce\030\001 \001(\0132\027.taskstream.v1.InstanceR\010inst" +
-      "ance\"\313\003\n\024ListInstancesRequest\022\026\n\006parent\030" +
-      "\001 \001(\tR\006parent\022\033\n\tpage_size\030\002 \001(\005R\010pageSi" +
-      "ze\022\035\n\npage_token\030\003 \001(\tR\tpageToken\0229\n\010sta" +
-      "tuses\030\004 \003(\0162\035.taskstream.v1.InstanceStat" +
-      "usR\010statuses\022\024\n\005owner\030\005 \001(\tR\005owner\022F\n\021cr" +
-      "eate_time_start\030\006 \001(\0132\032.google.protobuf." +
-      "TimestampR\017createTimeStart\022B\n\017create_tim" +
-      "e_end\030\007 \001(\0132\032.google.protobuf.TimestampR" +
-      "\rcreateTimeEnd\022G\n\006labels\030\010 \003(\0132/.taskstr" +
-      "eam.v1.ListInstancesRequest.LabelsEntryR" +
-      "\006labels\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key" +
-      "\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"v\n\025ListInstan" +
-      "cesResponse\0225\n\tinstances\030\001 \003(\0132\027.taskstr" +
-      "eam.v1.InstanceR\tinstances\022&\n\017next_page_" +
-      "token\030\002 \001(\tR\rnextPageToken\"\333\001\n\023StopInsta" +
-      "nceRequest\022\022\n\004name\030\001 \001(\tR\004name\0229\n\006reason" +
-      "\030\002 \001(\0162!.taskstream.v1.CancellationReaso" +
-      "nR\006reason\022\030\n\007message\030\003 \001(\tR\007message\022\035\n\nr" +
-      "equest_id\030\004 \001(\tR\trequestId\022<\n\014grace_peri" +
-      "od\030\005 \001(\0132\031.google.protobuf.DurationR\013gra" +
-      "cePeriod\"K\n\024StopInstanceResponse\0223\n\010inst" +
-      "ance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010ins" +
-      "tance\",\n\026SuspendInstanceRequest\022\022\n\004name\030" +
-      "\001 \001(\tR\004name\"N\n\027SuspendInstanceResponse\0223" +
-      "\n\010instance\030\001 \001(\0132\027.taskstream.v1.Instanc" +
-      "eR\010instance\"+\n\025ResumeInstanceRequest\022\022\n\004" +
-      "name\030\001 \001(\tR\004name\"M\n\026ResumeInstanceRespon" +
-      "se\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1.Ins" +
-      "tanceR\010instance\"^\n\023WaitInstanceRequest\022\022" +
-      "\n\004name\030\001 \001(\tR\004name\0223\n\007timeout\030\002 \001(\0132\031.go" +
-      "ogle.protobuf.DurationR\007timeout\"k\n\024WaitI" +
-      "nstanceResponse\0223\n\010instance\030\001 \001(\0132\027.task" +
-      "stream.v1.InstanceR\010instance\022\036\n\nterminat" +
-      "ed\030\002 \001(\010R\nterminated\"\216\001\n\024WaitInstancesRe" +
-      "quest\022\024\n\005names\030\001 \003(\tR\005names\022+\n\004mode\030\002 \001(" +
-      "\0162\027.taskstream.v1.WaitModeR\004mode\0223\n\007time" +
-      "out\030\003 \001(\0132\031.google.protobuf.DurationR\007ti" +
-      "meout\"b\n\025WaitInstancesResponse\0225\n\tinstan" +
-      "ces\030\001 \003(\0132\027.taskstream.v1.InstanceR\tinst" +
-      "ances\022\022\n\004done\030\002 \001(\010R\004done\"\270\001\n\024WatchInsta" +
-      "nceRequest\022\022\n\004name\030\001 \001(\tR\004name\022\033\n\tafter_" +
-      "seq\030\002 \001(\003R\010afterSeq\022%\n\016include_output\030\003 " +
-      "\001(\010R\rincludeOutput\022H\n\022heartbeat_interval" +
-      "\030\004 \001(\0132\031.google.protobuf.DurationR\021heart" +
-      "beatInterval\"\363\001\n\025WatchInstanceResponse\0225" +
-      "\n\010snapshot\030\001 \001(\0132\027.taskstream.v1.Instanc" +
-      "eH\000R\010snapshot\0224\n\005event\030\002 \001(\0132\034.taskstrea" +
-      "m.v1.InstanceEventH\000R\005event\0228\n\theartbeat" +
-      "\030\003 \001(\0132\030.taskstream.v1.HeartbeatH\000R\thear" +
-      "tbeat\022+\n\003end\030\004 \001(\0132\027.taskstream.v1.Watch" +
-      "EndH\000R\003endB\006\n\004kind\"M\n\tHeartbeat\022\020\n\003seq\030\001" +
-      " \001(\003R\003seq\022.\n\004time\030\002 \001(\0132\032.google.protobu" +
-      "f.TimestampR\004time\"\205\001\n\010WatchEnd\0225\n\006reason" +
-      "\030\001 \001(\0162\035.taskstream.v1.WatchEndReasonR\006r" +
-      "eason\022(\n\020resume_after_seq\030\002 \001(\003R\016resumeA" +
-      "fterSeq\022\030\n\007message\030\003 \001(\tR\007message\"\254\001\n\025Re" +
-      "adTaskOutputRequest\022\032\n\010instance\030\001 \001(\tR\010i" +
-      "nstance\022\022\n\004task\030\002 \001(\tR\004task\0223\n\006stream\030\003 " +
-      "\001(\0162\033.taskstream.v1.OutputStreamR\006stream" +
-      "\022\026\n\006offset\030\004 \001(\003R\006offset\022\026\n\006follow\030\005 \001(\010" +
-      "R\006follow\"a\n\026ReadTaskOutputResponse\022\026\n\006of" +
-      "fset\030\001 \001(\003R\006offset\022\022\n\004data\030\002 \001(\014R\004data\022\033" +
-      "\n\tcut_bytes\030\003 \001(\003R\010cutBytes\"F\n\024GetTaskRe" +
-      "sultRequest\022\032\n\010instance\030\001 \001(\tR\010instance\022" +
-      "\022\n\004task\030\002 \001(\tR\004task\"\237\001\n\025GetTaskResultRes" +
-      "ponse\022\'\n\004task\030\001 \001(\0132\023.taskstream.v1.Task" +
-      "R\004task\022-\n\006result\030\002 \001(\0132\025.taskstream.v1.R" +
-      "esultR\006result\022\026\n\006stdout\030\003 \001(\014R\006stdout\022\026\n" +
-      "\006stderr\030\004 \001(\014R\006stderr\"\026\n\024ListTaskTypesRe" +
-      "quest\"O\n\025ListTaskTypesResponse\0226\n\ntask_t" +
-      "ypes\030\001 \003(\0132\027.taskstream.v1.TaskTypeR\ttas" +
-      "kTypes*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPECIF" +
-      "IED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE_AN" +
-      "Y\020\002*\205\001\n\016WatchEndReason\022 \n\034WATCH_END_REAS" +
-      "ON_UNSPECIFIED\020\000\022$\n WATCH_END_REASON_SER" +
-      "VER_DRAINING\020\001\022%\n!WATCH_END_REASON_INSTA" +
-      "NCE_DELETED\020\002\"\004\010\003\020\0032\350\010\n\017InstanceService\022" +
-      "]\n\016CreateInstance\022$.taskstream.v1.Create" +
-      "InstanceRequest\032%.taskstream.v1.CreateIn" +
-      "stanceResponse\022T\n\013GetInstance\022!.taskstre" +
-      "am.v1.GetInstanceRequest\032\".taskstream.v1" +
-      ".GetInstanceResponse\022Z\n\rListInstances\022#." +
-      "taskstream.v1.ListInstancesRequest\032$.tas" +
-      "kstream.v1.ListInstancesResponse\022W\n\014Stop" +
-      "Instance\022\".taskstream.v1.StopInstanceReq" +
-      "uest\032#.taskstream.v1.StopInstanceRespons" +
-      "e\022`\n\017SuspendInstance\022%.taskstream.v1.Sus" +
-      "pendInstanceRequest\032&.taskstream.v1.Susp" +
-      "endInstanceResponse\022]\n\016ResumeInstance\022$." +
-      "taskstream.v1.ResumeInstanceRequest\032%.ta" +
-      "skstream.v1.ResumeInstanceResponse\022W\n\014Wa" +
-      "itInstance\022\".taskstream.v1.WaitInstanceR" +
-      "equest\032#.taskstream.v1.WaitInstanceRespo" +
-      "nse\022Z\n\rWaitInstances\022#.taskstream.v1.Wai" +
-      "tInstancesRequest\032$.taskstream.v1.WaitIn" +
-      "stancesResponse\022\\\n\rWatchInstance\022#.tasks" +
-      "tream.v1.WatchInstanceRequest\032$.taskstre" +
-      "am.v1.WatchInstanceResponse0\001\022_\n\016ReadTas" +
-      "kOutput\022$.taskstream.v1.ReadTaskOutputRe" +
-      "quest\032%.taskstream.v1.ReadTaskOutputResp" +
-      "onse0\001\022Z\n\rGetTaskResult\022#.taskstream.v1." +
-      "GetTaskResultRequest\032$.taskstream.v1.Get" +
-      "TaskResultResponse\022Z\n\rListTaskTypes\022#.ta" +
-      "skstream.v1.ListTaskTypesRequest\032$.tasks" +
-      "tream.v1.ListTaskTypesResponseB~\n\021dev.ta" +
-      "skstream.v1B\024InstanceServiceProtoP\001\242\002\003TX" +
-      "X\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Task" +
-      "stream\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006" +
-      "proto3"
+      "\016parentInstance\022\022\n\004hold\030\010 \001(\010R\004hold\0329\n\013L" +
+      "abelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 " +
+      "\001(\tR\005value:\0028\001B\013\n\t_priority\"M\n\026CreateIns" +
+      "tanceResponse\0223\n\010instance\030\001 \001(\0132\027.taskst" +
+      "ream.v1.InstanceR\010instance\"(\n\022GetInstanc" +
+      "eRequest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\023GetInsta" +
+      "nceResponse\0223\n\010instance\030\001 \001(\0132\027.taskstre" +
+      "am.v1.InstanceR\010instance\"\313\003\n\024ListInstanc" +
+      "esRequest\022\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\tpag" +
+      "e_size\030\002 \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001" +
+      "(\tR\tpageToken\0229\n\010statuses\030\004 \003(\0162\035.taskst" +
+      "ream.v1.InstanceStatusR\010statuses\022\024\n\005owne" +
+      "r\030\005 \001(\tR\005owner\022F\n\021create_time_start\030\006 \001(" +
+      "\0132\032.google.protobuf.TimestampR\017createTim" +
+      "eStart\022B\n\017create_time_end\030\007 \001(\0132\032.google" +
+      ".protobuf.TimestampR\rcreateTimeEnd\022G\n\006la" +
+      "bels\030\010 \003(\0132/.taskstream.v1.ListInstances" +
+      "Request.LabelsEntryR\006labels\0329\n\013LabelsEnt" +
+      "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val" +
+      "ue:\0028\001\"v\n\025ListInstancesResponse\0225\n\tinsta" +
+      "nces\030\001 \003(\0132\027.taskstream.v1.InstanceR\tins" +
+      "tances\022&\n\017next_page_token\030\002 \001(\tR\rnextPag" +
+      "eToken\"\333\001\n\023StopInstanceRequest\022\022\n\004name\030\001" +
+      " \001(\tR\004name\0229\n\006reason\030\002 \001(\0162!.taskstream." +
+      "v1.CancellationReasonR\006reason\022\030\n\007message" +
+      "\030\003 \001(\tR\007message\022\035\n\nrequest_id\030\004 \001(\tR\treq" +
+      "uestId\022<\n\014grace_period\030\005 \001(\0132\031.google.pr" +
+      "otobuf.DurationR\013gracePeriod\"K\n\024StopInst" +
+      "anceResponse\0223\n\010instance\030\001 \001(\0132\027.taskstr" +
+      "eam.v1.InstanceR\010instance\",\n\026SuspendInst" +
+      "anceRequest\022\022\n\004name\030\001 \001(\tR\004name\"N\n\027Suspe" +
+      "ndInstanceResponse\0223\n\010instance\030\001 \001(\0132\027.t" +
+      "askstream.v1.InstanceR\010instance\"+\n\025Resum" +
+      "eInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"M\n\026" +
+      "ResumeInstanceResponse\0223\n\010instance\030\001 \001(\013" +
+      "2\027.taskstream.v1.InstanceR\010instance\"^\n\023W" +
+      "aitInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\0223" +
+      "\n\007timeout\030\002 \001(\0132\031.google.protobuf.Durati" +
+      "onR\007timeout\"k\n\024WaitInstanceResponse\0223\n\010i" +
+      "nstance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010" +
+      "instance\022\036\n\nterminated\030\002 \001(\010R\nterminated" +
+      "\"\216\001\n\024WaitInstancesRequest\022\024\n\005names\030\001 \003(\t" +
+      "R\005names\022+\n\004mode\030\002 \001(\0162\027.taskstream.v1.Wa" +
+      "itModeR\004mode\0223\n\007timeout\030\003 \001(\0132\031.google.p" +
+      "rotobuf.DurationR\007timeout\"b\n\025WaitInstanc" +
+      "esResponse\0225\n\tinstances\030\001 \003(\0132\027.taskstre" +
+      "am.v1.InstanceR\tinstances\022\022\n\004done\030\002 \001(\010R" +
+      "\004done\"\270\001\n\024WatchInstanceRequest\022\022\n\004name\030\001" +
+      " \001(\tR\004name\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\022" +
+      "%\n\016include_output\030\003 \001(\010R\rincludeOutput\022H" +
+      "\n\022heartbeat_interval\030\004 \001(\0132\031.google.prot" +
+      "obuf.DurationR\021heartbeatInterval\"\363\001\n\025Wat" +
+      "chInstanceResponse\0225\n\010snapshot\030\001 \001(\0132\027.t" +
+      "askstream.v1.InstanceH\000R\010snapshot\0224\n\005eve" +
+      "nt\030\002 \001(\0132\034.taskstream.v1.InstanceEventH\000" +
+      "R\005event\0228\n\theartbeat\030\003 \001(\0132\030.taskstream." +
+      "v1.HeartbeatH\000R\theartbeat\022+\n\003end\030\004 \001(\0132\027" +
+      ".taskstream.v1.WatchEndH\000R\003endB\006\n\004kind\"M" +
+      "\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003seq\022.\n\004time\030\002 " +
+      "\001(\0132\032.google.protobuf.TimestampR\004time\"\205\001" +
+      "\n\010WatchEnd\0225\n\006reason\030\001 \001(\0162\035.taskstream." +
+      "v1.WatchEndReasonR\006reason\022(\n\020resume_afte" +
+      "r_seq\030\002 \001(\003R\016resumeAfterSeq\022\030\n\007message\030\003" +
+      " \001(\tR\007message\"\254\001\n\025ReadTaskOutputRequest\022" +
+      "\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(" +
+      "\tR\004task\0223\n\006stream\030\003 \001(\0162\033.taskstream.v1." +
+      "OutputStreamR\006stream\022\026\n\006offset\030\004 \001(\003R\006of" +
+      "fset\022\026\n\006follow\030\005 \001(\010R\006follow\"a\n\026ReadTask" +
+      "OutputResponse\022\026\n\006offset\030\001 \001(\003R\006offset\022\022" +
+      "\n\004data\030\002 \001(\014R\004data\022\033\n\tcut_bytes\030\003 \001(\003R\010c" +
+      "utBytes\"F\n\024GetTaskResultRequest\022\032\n\010insta" +
+      "nce\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\"" +
+      "\237\001\n\025GetTaskResultResponse\022\'\n\004task\030\001 \001(\0132" +
+      "\023.taskstream.v1.TaskR\004task\022-\n\006result\030\002 \001" +
+      "(\0132\025.taskstream.v1.ResultR\006result\022\026\n\006std" +
+      "out\030\003 \001(\014R\006stdout\022\026\n\006stderr\030\004 \001(\014R\006stder" +
+      "r\"\026\n\024ListTaskTypesRequest\"O\n\025ListTaskTyp" +
+      "esResponse\0226\n\ntask_types\030\001 \003(\0132\027.taskstr" +
+      "eam.v1.TaskTypeR\ttaskTypes*K\n\010WaitMode\022\031" +
+      "\n\025WAIT_MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_A" +
+      "LL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchEndReas" +
+      "on\022 \n\034WATCH_END_REASON_UNSPECIFIED\020\000\022$\n " +
+      "WATCH_END_REASON_SERVER_DRAINING\020\001\022%\n!WA" +
+      "TCH_END_REASON_INSTANCE_DELETED\020\002\"\004\010\003\020\0032" +
+      "\350\010\n\017InstanceService\022]\n\016CreateInstance\022$." +
+      "taskstream.v1.CreateInstanceRequest\032%.ta" +
+      "skstream.v1.CreateInstanceResponse\022T\n\013Ge" +
+      "tInstance\022!.taskstream.v1.GetInstanceReq" +
+      "uest\032\".taskstream.v1.GetInstanceResponse" +
+      "\022Z\n\rListInstances\022#.taskstream.v1.ListIn" +
+      "stancesRequest\032$.taskstream.v1.ListInsta" +
+      "ncesResponse\022W\n\014StopInstance\022\".taskstrea" +
+      "m.v1.StopInstanceRequest\032#.taskstream.v1" +
+      ".StopInstanceResponse\022`\n\017SuspendInstance" +
+      "\022%.taskstream.v1.SuspendInstanceRequest\032" +
+      "&.taskstream.v1.SuspendInstanceResponse\022" +
+      "]\n\016ResumeInstance\022$.taskstream.v1.Resume" +
+      "InstanceRequest\032%.taskstream.v1.ResumeIn" +
+      "stanceResponse\022W\n\014WaitInstance\022\".taskstr" +
+      "eam.v1.WaitInstanceRequest\032#.taskstream." +
+      "v1.WaitInstanceResponse\022Z\n\rWaitInstances" +
+      "\022#.taskstream.v1.WaitInstancesRequest\032$." +
+      "taskstream.v1.WaitInstancesResponse\022\\\n\rW" +
+      "atchInstance\022#.taskstream.v1.WatchInstan" +
+      "ceRequest\032$.taskstream.v1.WatchInstanceR" +
+      "esponse0\001\022_\n\016ReadTaskOutput\022$.taskstream" +
+      ".v1.ReadTaskOutputRequest\032%.taskstream.v" +
+      "1.ReadTaskOutputResponse0\001\022Z\n\rGetTaskRes" +
+      "ult\022#.taskstream.v1.GetTaskResultRequest" +
+      "\032$.taskstream.v1.GetTaskResultResponse\022Z" +
+      "\n\rListTaskTypes\022#.taskstream.v1.ListTask" +
+      "TypesRequest\032$.taskstream.v1.ListTaskTyp" +
+      "esResponseB~\n\021dev.taskstream.v1B\024Instanc" +
+      "eServiceProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\r" +
+      "Taskstream\\V1\342\002\031Taskstream\\V1\\GPBMetadat" +
+      "a\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -319,7 +319,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
     internal_static_taskstream_v1_CreateInstanceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_CreateInstanceRequest_descriptor,
-        new java.lang.String[] { "Parent", "Tasks", "Priority", "Labels", "Options", "RequestId", "ParentInstance", });
+        new java.lang.String[] { "Parent", "Tasks", "Priority", "Labels", "Options", "RequestId", "ParentInstance", "Hold", });
     internal_static_taskstream_v1_CreateInstanceRequest_LabelsEntry_descriptor =
       internal_static_taskstream_v1_CreateInstanceRequest_descriptor.getNestedType(0);
     internal_static_taskstream_v1_CreateInstanceRequest_LabelsEntry_fieldAccessorTable = new
