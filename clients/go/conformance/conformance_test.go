@@ -37,6 +37,7 @@ type scenarioCase struct {
 	Task   struct {
 		Type       string         `json:"type"`
 		Parameters map[string]any `json:"parameters"`
+		Hold       bool           `json:"hold"`
 	} `json:"task"`
 	Stop struct {
 		Reason  string `json:"reason"`
@@ -113,10 +114,14 @@ type runner struct {
 	expect expectations
 }
 
-// start creates an instance of the case's one task.
+// start creates an instance of the case's one task, held (SUSPENDED) when the case's task says "hold".
 func (r *runner) start(t *testing.T) *pb.Instance {
 	t.Helper()
-	instance, err := r.client.RunTask(r.ctx, r.c.Task.Type, r.c.Task.Parameters)
+	var opts []taskstream.CreateOption
+	if r.c.Task.Hold {
+		opts = append(opts, taskstream.WithHold())
+	}
+	instance, err := r.client.RunTask(r.ctx, r.c.Task.Type, r.c.Task.Parameters, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,6 +180,29 @@ func watchAll(t *testing.T, events func(func(taskstream.Event, error) bool)) []t
 			t.Fatalf("watch: %v", err)
 		}
 		all = append(all, ev)
+	}
+	if len(all) == 0 {
+		t.Fatal("the watch yielded nothing")
+	}
+	return all
+}
+
+// watchHeld watches an instance to its end from the start; a held instance is resumed once the first
+// message (the snapshot) has arrived, so every change of its task is seen as an event.
+func (r *runner) watchHeld(t *testing.T, instance *pb.Instance) []taskstream.Event {
+	t.Helper()
+	var all []taskstream.Event
+	for ev, err := range r.client.Watch(r.ctx, instance.GetName()) {
+		if err != nil {
+			t.Fatalf("watch: %v", err)
+		}
+		all = append(all, ev)
+		if len(all) == 1 && r.c.Task.Hold {
+			req := &pb.ResumeInstanceRequest{Name: instance.GetName()}
+			if _, err := r.client.InstanceService().ResumeInstance(r.ctx, req); err != nil {
+				t.Fatalf("resume: %v", err)
+			}
+		}
 	}
 	if len(all) == 0 {
 		t.Fatal("the watch yielded nothing")
@@ -291,8 +319,18 @@ func propertyValue(t *testing.T, value map[string]any) any {
 
 func watchToEnd(t *testing.T, r *runner) {
 	instance := r.start(t)
-	events := watchAll(t, r.client.Watch(r.ctx, instance.GetName()))
+	events := r.watchHeld(t, instance)
 	final := r.checkEnds(t, events)
+	var snapshotStatus string
+	if r.expect.get(t, "snapshot_status", &snapshotStatus) {
+		first, ok := events[0].(*taskstream.Snapshot)
+		if !ok {
+			t.Fatalf("the watch began with %T, not a snapshot", events[0])
+		}
+		if got := first.Instance.GetStatus().String(); got != snapshotStatus {
+			t.Errorf("first snapshot's instance status %s, want %s", got, snapshotStatus)
+		}
+	}
 	var (
 		successful  bool
 		tail        []string
@@ -399,7 +437,7 @@ func resumeWatch(t *testing.T, r *runner) {
 		t.Fatalf("unknown resume_after %q", r.c.ResumeAfter)
 	}
 	instance := r.start(t)
-	firstPass := watchAll(t, r.client.Watch(r.ctx, instance.GetName()))
+	firstPass := r.watchHeld(t, instance)
 	cursor := int64(-1)
 	for _, ev := range firstPass {
 		if change, ok := changeSeq(ev); ok {

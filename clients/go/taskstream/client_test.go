@@ -68,7 +68,18 @@ func TestUnsetPriorityIsNotSent(t *testing.T) {
 	if _, err := client.RunTask(context.Background(), "noop", nil); err != nil {
 		t.Fatal(err)
 	}
-	if req := sent[*pb.CreateInstanceRequest](f)[0]; req.Priority != nil || req.GetOptions() != nil {
+	if req := sent[*pb.CreateInstanceRequest](f)[0]; req.Priority != nil || req.GetOptions() != nil || req.GetHold() {
+		t.Errorf("request %v", req)
+	}
+}
+
+func TestWithHoldSendsHold(t *testing.T) {
+	f := &fakeServer{}
+	client := serve(t, f)
+	if _, err := client.RunTask(context.Background(), "noop", nil, taskstream.WithHold()); err != nil {
+		t.Fatal(err)
+	}
+	if req := sent[*pb.CreateInstanceRequest](f)[0]; !req.GetHold() || req.GetOptions() != nil {
 		t.Errorf("request %v", req)
 	}
 }

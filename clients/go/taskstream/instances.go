@@ -53,6 +53,12 @@ func WithTaskTimeout(timeout time.Duration) CreateOption {
 	return func(r *pb.CreateInstanceRequest) { options(r).TaskTimeout = durationpb.New(timeout) }
 }
 
+// WithHold creates the instance SUSPENDED with its tasks held, so that a Watch can start before anything
+// runs; the instance starts when it is resumed (ResumeInstance, through InstanceService).
+func WithHold() CreateOption {
+	return func(r *pb.CreateInstanceRequest) { r.Hold = true }
+}
+
 func options(r *pb.CreateInstanceRequest) *pb.InstanceOptions {
 	if r.Options == nil {
 		r.Options = &pb.InstanceOptions{}
