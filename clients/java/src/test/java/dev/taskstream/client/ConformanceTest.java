@@ -12,9 +12,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import dev.taskstream.v1.CancellationReason;
+import dev.taskstream.v1.CreateInstanceRequest;
 import dev.taskstream.v1.Instance;
 import dev.taskstream.v1.InstanceStatus;
 import dev.taskstream.v1.Progress;
+import dev.taskstream.v1.ResumeInstanceRequest;
 import dev.taskstream.v1.StageProgress;
 import dev.taskstream.v1.TaskStatus;
 import dev.taskstream.v1.WatchInstanceRequest;
@@ -97,11 +99,14 @@ class ConformanceTest {
   }
 
   private static void watchToEnd(JsonObject testCase, JsonObject expect) {
-    List<WatchEvent> events = watchFromTheStart(testCase);
-    Instance instance = ((WatchEvent.Snapshot) events.get(0)).instance();
+    Instance instance = start(testCase);
+    List<WatchEvent> events = watchHeld(instance.getName());
 
     assertEquals(str(expect, "first_message"), kind(events.get(0)));
     assertEquals(str(expect, "last_message"), kind(events.get(events.size() - 1)));
+    assertEquals(
+        instanceStatus(str(expect, "snapshot_status")),
+        assertInstanceOf(WatchEvent.Snapshot.class, events.get(0)).instance().getStatus());
     Instance last = terminalSnapshot(events);
     assertEquals(instanceStatus(str(expect, "instance_status")), last.getStatus());
     assertEquals(expect.get("successful").getAsBoolean(), last.getSuccessful());
@@ -155,8 +160,8 @@ class ConformanceTest {
   }
 
   private static void resumeWatch(JsonObject testCase, JsonObject expect) {
-    List<WatchEvent> firstPass = watchFromTheStart(testCase);
-    String name = ((WatchEvent.Snapshot) firstPass.get(0)).instance().getName();
+    String name = start(testCase).getName();
+    List<WatchEvent> firstPass = watchHeld(name);
     long cursor =
         firstPass.stream()
             .filter(e -> kind(e).equals("event"))
@@ -304,28 +309,24 @@ class ConformanceTest {
   }
 
   /**
-   * Creates the case's instance and watches it to the end from its first snapshot. The cases that
-   * check the changes a watch sees need it to begin before the task runs; a fast task can win that
-   * race on a loaded machine (the snapshot then already shows it running or done), and the case
-   * then starts over with a new instance, at most three times.
+   * Watches a held instance to its end, resuming it once the first snapshot arrived: the task runs
+   * only after the watch began, so every change it makes is seen as an event.
    */
-  private static List<WatchEvent> watchFromTheStart(JsonObject testCase) {
-    for (int attempt = 1; ; attempt++) {
-      List<WatchEvent> events = drain(client.watch(start(testCase).getName()));
-      TaskStatus first =
-          assertInstanceOf(WatchEvent.Snapshot.class, events.get(0))
-              .instance()
-              .getTasks(0)
-              .getStatus();
-      boolean beforeTheTaskRan =
-          first == TaskStatus.TASK_STATUS_WAITING || first == TaskStatus.TASK_STATUS_ASSIGNED;
-      if (beforeTheTaskRan || attempt == 3) {
-        return events;
+  private static List<WatchEvent> watchHeld(String name) {
+    List<WatchEvent> events = new ArrayList<>();
+    try (InstanceWatch watch = client.watch(name)) {
+      while (watch.hasNext()) {
+        events.add(watch.next());
+        if (events.size() == 1) {
+          client
+              .stub()
+              .withDeadlineAfter(WAIT.toSeconds(), TimeUnit.SECONDS)
+              .resumeInstance(ResumeInstanceRequest.newBuilder().setName(name).build());
+        }
       }
-      System.err.printf(
-          "%s: the watch began after the task started (%s); again with a new instance%n",
-          str(testCase, "name"), first);
     }
+    assertTrue(!events.isEmpty(), "the watch reported nothing");
+    return events;
   }
 
   private static Instance start(JsonObject testCase) {
@@ -334,7 +335,12 @@ class ConformanceTest {
     task.getAsJsonObject("parameters")
         .entrySet()
         .forEach(e -> parameters.put(e.getKey(), e.getValue()));
-    return client.createInstance(str(task, "type"), parameters);
+    boolean hold = task.has("hold") && task.get("hold").getAsBoolean();
+    return client.createInstance(
+        CreateInstanceRequest.newBuilder()
+            .addTasks(TaskstreamClient.task(str(task, "type"), parameters))
+            .setHold(hold)
+            .build());
   }
 
   private static boolean running(WatchEvent event) {
