@@ -79,6 +79,11 @@ export interface InstanceInit {
   readonly cancelOnTaskFailure?: boolean;
   /** The default timeout of every task; a task's own timeoutMs wins. */
   readonly taskTimeoutMs?: number;
+  /**
+   * Create the instance SUSPENDED with its tasks held, so that a watch can start before anything runs;
+   * ResumeInstance (`client.service.resumeInstance`) starts it. Default false.
+   */
+  readonly hold?: boolean;
 }
 
 /** Options of Client.wait. */
@@ -154,6 +159,7 @@ export class Client {
       tasks: init.tasks.map(taskSpec),
       labels: { ...init.labels },
       requestId: init.requestId ?? "",
+      hold: init.hold ?? false,
       options: {
         cancelOnTaskFailure: init.cancelOnTaskFailure ?? false,
         ...(init.taskTimeoutMs === undefined ? {} : { taskTimeout: duration(init.taskTimeoutMs) }),

@@ -84,6 +84,19 @@ describe("requests", () => {
     assert.equal(request.options?.cancelOnTaskFailure, true);
   });
 
+  test("createInstance sends hold only when asked", async () => {
+    const holds: boolean[] = [];
+    server = await startFakeServer({
+      createInstance(request) {
+        holds.push(request.hold);
+        return { instance: instance() };
+      },
+    });
+    await server.client.createInstance({ tasks: [{ type: "echo" }], hold: true });
+    await server.client.createInstance({ tasks: [{ type: "echo" }] });
+    assert.deepEqual(holds, [true, false]);
+  });
+
   test("a bare id is looked up in the client's project, a resource name as it is", async () => {
     const names: string[] = [];
     server = await startFakeServer({

@@ -24,7 +24,11 @@ import { repositoryRoot, startLiveServer, type LiveServer } from "./support/live
 interface Case {
   readonly name: string;
   readonly action: string;
-  readonly task?: { readonly type: string; readonly parameters: Record<string, unknown> };
+  readonly task?: {
+    readonly type: string;
+    readonly parameters: Record<string, unknown>;
+    readonly hold?: boolean;
+  };
   readonly stop?: { readonly reason: string; readonly message: string };
   readonly instance?: string;
   readonly timeout_seconds?: number;
@@ -75,7 +79,22 @@ function finalSnapshot(events: readonly WatchEvent[]): Instance {
 
 async function start(client: Client, c: Case): Promise<Instance> {
   assert.ok(c.task, `case ${c.name} names no task`);
-  return client.createInstance({ tasks: [{ type: c.task.type, parameters: c.task.parameters }] });
+  return client.createInstance({
+    tasks: [{ type: c.task.type, parameters: c.task.parameters }],
+    hold: c.task.hold ?? false,
+  });
+}
+
+/** Watches the instance to its end; a held one (the task has hold) is resumed after the first message. */
+async function watchToEnd(client: Client, c: Case, instance: Instance): Promise<WatchEvent[]> {
+  const seen: WatchEvent[] = [];
+  for await (const event of client.watch(instance.name)) {
+    seen.push(event);
+    if (seen.length === 1 && c.task?.hold) {
+      await client.service.resumeInstance({ name: instance.name });
+    }
+  }
+  return seen;
 }
 
 function checkResult(result: TaskResult, expect: Record<string, unknown>): void {
@@ -128,9 +147,12 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
   async watch_to_end(client, c) {
     const { expect } = c;
     const instance = await start(client, c);
-    const events = await collect(client.watch(instance.name));
+    const events = await watchToEnd(client, c, instance);
     assert.equal(kindOf(events[0]!), expect["first_message"]);
     assert.equal(kindOf(events.at(-1)!), expect["last_message"]);
+    const first = events[0]!;
+    assert.ok(first.type === "snapshot");
+    assert.equal(enumName(InstanceStatusSchema, first.instance.status), expect["snapshot_status"]);
     const final = finalSnapshot(events);
     assert.equal(enumName(InstanceStatusSchema, final.status), expect["instance_status"]);
     assert.equal(final.successful, expect["successful"]);
@@ -201,7 +223,7 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
     const { expect } = c;
     assert.equal(c.resume_after, "first_event");
     const instance = await start(client, c);
-    const firstPass = await collect(client.watch(instance.name));
+    const firstPass = await watchToEnd(client, c, instance);
     const cursor = firstPass.find((e) => kindOf(e) === "event")?.seq;
     assert.ok(cursor !== undefined, "the first pass saw no event");
     const resumed = await collect(client.watch(instance.name, { afterSeq: cursor }));
