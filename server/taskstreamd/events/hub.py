@@ -23,7 +23,7 @@ from taskstreamd.events.changes import PROGRESS, StoredEvent
 
 # Roughly the event-loop time one watcher's write of one event takes; doubled, so progress fan-out of
 # one instance uses about half the loop at most.
-WRITE_SECONDS_PER_WATCHER = 0.0001
+WRITE_SECONDS_PER_WATCHER = 0.0002
 MIN_PROGRESS_WAKE = 0.02
 MAX_PROGRESS_WAKE = 1.0
 
