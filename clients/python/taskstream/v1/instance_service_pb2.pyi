@@ -285,3 +285,19 @@ class ListTaskTypesResponse(_message.Message):
     TASK_TYPES_FIELD_NUMBER: _ClassVar[int]
     task_types: _containers.RepeatedCompositeFieldContainer[_instance_pb2.TaskType]
     def __init__(self, task_types: _Optional[_Iterable[_Union[_instance_pb2.TaskType, _Mapping]]] = ...) -> None: ...
+
+class GetLogviewAddressRequest(_message.Message):
+    __slots__ = ("name", "hours")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    hours: int
+    def __init__(self, name: _Optional[str] = ..., hours: _Optional[int] = ...) -> None: ...
+
+class GetLogviewAddressResponse(_message.Message):
+    __slots__ = ("url", "expire_time")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, url: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

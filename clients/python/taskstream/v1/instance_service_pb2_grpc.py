@@ -100,6 +100,11 @@ class InstanceServiceStub:
                 request_serializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskTypesRequest.SerializeToString,
                 response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskTypesResponse.FromString,
                 _registered_method=True)
+        self.GetLogviewAddress = channel.unary_unary(
+                '/taskstream.v1.InstanceService/GetLogviewAddress',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressResponse.FromString,
+                _registered_method=True)
 
 
 class InstanceServiceServicer:
@@ -213,6 +218,15 @@ class InstanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetLogviewAddress(self, request, context):
+        """Returns the address of the instance's Logview page: a URL carrying a signed
+        token that grants read access to this one instance until it expires.
+        NOT_FOUND for an unknown instance. Safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InstanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -275,6 +289,11 @@ def add_InstanceServiceServicer_to_server(servicer, server):
                     servicer.ListTaskTypes,
                     request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskTypesRequest.FromString,
                     response_serializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskTypesResponse.SerializeToString,
+            ),
+            'GetLogviewAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLogviewAddress,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -607,6 +626,33 @@ class InstanceService:
             '/taskstream.v1.InstanceService/ListTaskTypes',
             taskstream_dot_v1_dot_instance__service__pb2.ListTaskTypesRequest.SerializeToString,
             taskstream_dot_v1_dot_instance__service__pb2.ListTaskTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLogviewAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/GetLogviewAddress',
+            taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressResponse.FromString,
             options,
             channel_credentials,
             insecure,

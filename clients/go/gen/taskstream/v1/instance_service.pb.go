@@ -1762,6 +1762,117 @@ func (x *ListTaskTypesResponse) GetTaskTypes() []*TaskType {
 	return nil
 }
 
+// GetLogviewAddressRequest names the instance and how long the address lasts.
+type GetLogviewAddressRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instance's name, "projects/{project}/instances/{id}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// How many hours the address grants access; unset means 720 (30 days), as
+	// in PyODPS.
+	Hours         *int32 `protobuf:"varint,2,opt,name=hours,proto3,oneof" json:"hours,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLogviewAddressRequest) Reset() {
+	*x = GetLogviewAddressRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLogviewAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLogviewAddressRequest) ProtoMessage() {}
+
+func (x *GetLogviewAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLogviewAddressRequest.ProtoReflect.Descriptor instead.
+func (*GetLogviewAddressRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetLogviewAddressRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GetLogviewAddressRequest) GetHours() int32 {
+	if x != nil && x.Hours != nil {
+		return *x.Hours
+	}
+	return 0
+}
+
+// GetLogviewAddressResponse carries the address.
+type GetLogviewAddressResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The URL of the instance's Logview page, token included.
+	Url string `protobuf:"bytes,1,opt,name=url,proto3" json:"url,omitempty"`
+	// When the token stops granting access.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetLogviewAddressResponse) Reset() {
+	*x = GetLogviewAddressResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetLogviewAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetLogviewAddressResponse) ProtoMessage() {}
+
+func (x *GetLogviewAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetLogviewAddressResponse.ProtoReflect.Descriptor instead.
+func (*GetLogviewAddressResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *GetLogviewAddressResponse) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *GetLogviewAddressResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
 var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
@@ -1874,7 +1985,15 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x14ListTaskTypesRequest\"O\n" +
 	"\x15ListTaskTypesResponse\x126\n" +
 	"\n" +
-	"task_types\x18\x01 \x03(\v2\x17.taskstream.v1.TaskTypeR\ttaskTypes*K\n" +
+	"task_types\x18\x01 \x03(\v2\x17.taskstream.v1.TaskTypeR\ttaskTypes\"S\n" +
+	"\x18GetLogviewAddressRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x19\n" +
+	"\x05hours\x18\x02 \x01(\x05H\x00R\x05hours\x88\x01\x01B\b\n" +
+	"\x06_hours\"j\n" +
+	"\x19GetLogviewAddressResponse\x12\x10\n" +
+	"\x03url\x18\x01 \x01(\tR\x03url\x12;\n" +
+	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime*K\n" +
 	"\bWaitMode\x12\x19\n" +
 	"\x15WAIT_MODE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rWAIT_MODE_ALL\x10\x01\x12\x11\n" +
@@ -1882,7 +2001,7 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x0eWatchEndReason\x12 \n" +
 	"\x1cWATCH_END_REASON_UNSPECIFIED\x10\x00\x12$\n" +
 	" WATCH_END_REASON_SERVER_DRAINING\x10\x01\x12%\n" +
-	"!WATCH_END_REASON_INSTANCE_DELETED\x10\x02\"\x04\b\x03\x10\x032\xe8\b\n" +
+	"!WATCH_END_REASON_INSTANCE_DELETED\x10\x02\"\x04\b\x03\x10\x032\xd0\t\n" +
 	"\x0fInstanceService\x12]\n" +
 	"\x0eCreateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n" +
 	"\vGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n" +
@@ -1895,7 +2014,8 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\rWatchInstance\x12#.taskstream.v1.WatchInstanceRequest\x1a$.taskstream.v1.WatchInstanceResponse0\x01\x12_\n" +
 	"\x0eReadTaskOutput\x12$.taskstream.v1.ReadTaskOutputRequest\x1a%.taskstream.v1.ReadTaskOutputResponse0\x01\x12Z\n" +
 	"\rGetTaskResult\x12#.taskstream.v1.GetTaskResultRequest\x1a$.taskstream.v1.GetTaskResultResponse\x12Z\n" +
-	"\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponseB\xca\x01\n" +
+	"\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponse\x12f\n" +
+	"\x11GetLogviewAddress\x12'.taskstream.v1.GetLogviewAddressRequest\x1a(.taskstream.v1.GetLogviewAddressResponseB\xca\x01\n" +
 	"\x11com.taskstream.v1B\x14InstanceServiceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
 
 var (
@@ -1911,112 +2031,117 @@ func file_taskstream_v1_instance_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_taskstream_v1_instance_service_proto_goTypes = []any{
-	(WaitMode)(0),                   // 0: taskstream.v1.WaitMode
-	(WatchEndReason)(0),             // 1: taskstream.v1.WatchEndReason
-	(*CreateInstanceRequest)(nil),   // 2: taskstream.v1.CreateInstanceRequest
-	(*CreateInstanceResponse)(nil),  // 3: taskstream.v1.CreateInstanceResponse
-	(*GetInstanceRequest)(nil),      // 4: taskstream.v1.GetInstanceRequest
-	(*GetInstanceResponse)(nil),     // 5: taskstream.v1.GetInstanceResponse
-	(*ListInstancesRequest)(nil),    // 6: taskstream.v1.ListInstancesRequest
-	(*ListInstancesResponse)(nil),   // 7: taskstream.v1.ListInstancesResponse
-	(*StopInstanceRequest)(nil),     // 8: taskstream.v1.StopInstanceRequest
-	(*StopInstanceResponse)(nil),    // 9: taskstream.v1.StopInstanceResponse
-	(*SuspendInstanceRequest)(nil),  // 10: taskstream.v1.SuspendInstanceRequest
-	(*SuspendInstanceResponse)(nil), // 11: taskstream.v1.SuspendInstanceResponse
-	(*ResumeInstanceRequest)(nil),   // 12: taskstream.v1.ResumeInstanceRequest
-	(*ResumeInstanceResponse)(nil),  // 13: taskstream.v1.ResumeInstanceResponse
-	(*WaitInstanceRequest)(nil),     // 14: taskstream.v1.WaitInstanceRequest
-	(*WaitInstanceResponse)(nil),    // 15: taskstream.v1.WaitInstanceResponse
-	(*WaitInstancesRequest)(nil),    // 16: taskstream.v1.WaitInstancesRequest
-	(*WaitInstancesResponse)(nil),   // 17: taskstream.v1.WaitInstancesResponse
-	(*WatchInstanceRequest)(nil),    // 18: taskstream.v1.WatchInstanceRequest
-	(*WatchInstanceResponse)(nil),   // 19: taskstream.v1.WatchInstanceResponse
-	(*Heartbeat)(nil),               // 20: taskstream.v1.Heartbeat
-	(*WatchEnd)(nil),                // 21: taskstream.v1.WatchEnd
-	(*ReadTaskOutputRequest)(nil),   // 22: taskstream.v1.ReadTaskOutputRequest
-	(*ReadTaskOutputResponse)(nil),  // 23: taskstream.v1.ReadTaskOutputResponse
-	(*GetTaskResultRequest)(nil),    // 24: taskstream.v1.GetTaskResultRequest
-	(*GetTaskResultResponse)(nil),   // 25: taskstream.v1.GetTaskResultResponse
-	(*ListTaskTypesRequest)(nil),    // 26: taskstream.v1.ListTaskTypesRequest
-	(*ListTaskTypesResponse)(nil),   // 27: taskstream.v1.ListTaskTypesResponse
-	nil,                             // 28: taskstream.v1.CreateInstanceRequest.LabelsEntry
-	nil,                             // 29: taskstream.v1.ListInstancesRequest.LabelsEntry
-	(*TaskSpec)(nil),                // 30: taskstream.v1.TaskSpec
-	(*InstanceOptions)(nil),         // 31: taskstream.v1.InstanceOptions
-	(*Instance)(nil),                // 32: taskstream.v1.Instance
-	(InstanceStatus)(0),             // 33: taskstream.v1.InstanceStatus
-	(*timestamppb.Timestamp)(nil),   // 34: google.protobuf.Timestamp
-	(CancellationReason)(0),         // 35: taskstream.v1.CancellationReason
-	(*durationpb.Duration)(nil),     // 36: google.protobuf.Duration
-	(*InstanceEvent)(nil),           // 37: taskstream.v1.InstanceEvent
-	(OutputStream)(0),               // 38: taskstream.v1.OutputStream
-	(*Task)(nil),                    // 39: taskstream.v1.Task
-	(*Result)(nil),                  // 40: taskstream.v1.Result
-	(*TaskType)(nil),                // 41: taskstream.v1.TaskType
+	(WaitMode)(0),                     // 0: taskstream.v1.WaitMode
+	(WatchEndReason)(0),               // 1: taskstream.v1.WatchEndReason
+	(*CreateInstanceRequest)(nil),     // 2: taskstream.v1.CreateInstanceRequest
+	(*CreateInstanceResponse)(nil),    // 3: taskstream.v1.CreateInstanceResponse
+	(*GetInstanceRequest)(nil),        // 4: taskstream.v1.GetInstanceRequest
+	(*GetInstanceResponse)(nil),       // 5: taskstream.v1.GetInstanceResponse
+	(*ListInstancesRequest)(nil),      // 6: taskstream.v1.ListInstancesRequest
+	(*ListInstancesResponse)(nil),     // 7: taskstream.v1.ListInstancesResponse
+	(*StopInstanceRequest)(nil),       // 8: taskstream.v1.StopInstanceRequest
+	(*StopInstanceResponse)(nil),      // 9: taskstream.v1.StopInstanceResponse
+	(*SuspendInstanceRequest)(nil),    // 10: taskstream.v1.SuspendInstanceRequest
+	(*SuspendInstanceResponse)(nil),   // 11: taskstream.v1.SuspendInstanceResponse
+	(*ResumeInstanceRequest)(nil),     // 12: taskstream.v1.ResumeInstanceRequest
+	(*ResumeInstanceResponse)(nil),    // 13: taskstream.v1.ResumeInstanceResponse
+	(*WaitInstanceRequest)(nil),       // 14: taskstream.v1.WaitInstanceRequest
+	(*WaitInstanceResponse)(nil),      // 15: taskstream.v1.WaitInstanceResponse
+	(*WaitInstancesRequest)(nil),      // 16: taskstream.v1.WaitInstancesRequest
+	(*WaitInstancesResponse)(nil),     // 17: taskstream.v1.WaitInstancesResponse
+	(*WatchInstanceRequest)(nil),      // 18: taskstream.v1.WatchInstanceRequest
+	(*WatchInstanceResponse)(nil),     // 19: taskstream.v1.WatchInstanceResponse
+	(*Heartbeat)(nil),                 // 20: taskstream.v1.Heartbeat
+	(*WatchEnd)(nil),                  // 21: taskstream.v1.WatchEnd
+	(*ReadTaskOutputRequest)(nil),     // 22: taskstream.v1.ReadTaskOutputRequest
+	(*ReadTaskOutputResponse)(nil),    // 23: taskstream.v1.ReadTaskOutputResponse
+	(*GetTaskResultRequest)(nil),      // 24: taskstream.v1.GetTaskResultRequest
+	(*GetTaskResultResponse)(nil),     // 25: taskstream.v1.GetTaskResultResponse
+	(*ListTaskTypesRequest)(nil),      // 26: taskstream.v1.ListTaskTypesRequest
+	(*ListTaskTypesResponse)(nil),     // 27: taskstream.v1.ListTaskTypesResponse
+	(*GetLogviewAddressRequest)(nil),  // 28: taskstream.v1.GetLogviewAddressRequest
+	(*GetLogviewAddressResponse)(nil), // 29: taskstream.v1.GetLogviewAddressResponse
+	nil,                               // 30: taskstream.v1.CreateInstanceRequest.LabelsEntry
+	nil,                               // 31: taskstream.v1.ListInstancesRequest.LabelsEntry
+	(*TaskSpec)(nil),                  // 32: taskstream.v1.TaskSpec
+	(*InstanceOptions)(nil),           // 33: taskstream.v1.InstanceOptions
+	(*Instance)(nil),                  // 34: taskstream.v1.Instance
+	(InstanceStatus)(0),               // 35: taskstream.v1.InstanceStatus
+	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
+	(CancellationReason)(0),           // 37: taskstream.v1.CancellationReason
+	(*durationpb.Duration)(nil),       // 38: google.protobuf.Duration
+	(*InstanceEvent)(nil),             // 39: taskstream.v1.InstanceEvent
+	(OutputStream)(0),                 // 40: taskstream.v1.OutputStream
+	(*Task)(nil),                      // 41: taskstream.v1.Task
+	(*Result)(nil),                    // 42: taskstream.v1.Result
+	(*TaskType)(nil),                  // 43: taskstream.v1.TaskType
 }
 var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
-	30, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
-	28, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
-	31, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	32, // 3: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	32, // 4: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	33, // 5: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	34, // 6: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	34, // 7: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	29, // 8: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	32, // 9: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	35, // 10: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	36, // 11: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	32, // 12: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	32, // 13: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	32, // 14: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	36, // 15: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	32, // 16: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	32, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
+	30, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
+	33, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
+	34, // 3: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	34, // 4: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	35, // 5: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	36, // 6: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	36, // 7: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	31, // 8: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	34, // 9: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	37, // 10: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	38, // 11: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	34, // 12: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	34, // 13: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	34, // 14: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	38, // 15: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	34, // 16: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
 	0,  // 17: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	36, // 18: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	32, // 19: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	36, // 20: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	32, // 21: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	37, // 22: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	38, // 18: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	34, // 19: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	38, // 20: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	34, // 21: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	39, // 22: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
 	20, // 23: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
 	21, // 24: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
-	34, // 25: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	36, // 25: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
 	1,  // 26: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	38, // 27: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	39, // 28: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	40, // 29: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	41, // 30: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	2,  // 31: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	4,  // 32: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	6,  // 33: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	8,  // 34: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	10, // 35: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	12, // 36: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	14, // 37: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	16, // 38: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	18, // 39: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	22, // 40: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	24, // 41: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	26, // 42: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	3,  // 43: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	5,  // 44: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	7,  // 45: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	9,  // 46: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	11, // 47: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	13, // 48: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	15, // 49: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	17, // 50: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	19, // 51: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	23, // 52: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	25, // 53: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	27, // 54: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	43, // [43:55] is the sub-list for method output_type
-	31, // [31:43] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	40, // 27: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	41, // 28: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	42, // 29: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	43, // 30: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	36, // 31: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	2,  // 32: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	4,  // 33: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	6,  // 34: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	8,  // 35: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	10, // 36: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	12, // 37: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	14, // 38: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	16, // 39: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	18, // 40: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	22, // 41: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	24, // 42: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	26, // 43: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	28, // 44: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	3,  // 45: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	5,  // 46: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	7,  // 47: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	9,  // 48: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	11, // 49: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	13, // 50: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	15, // 51: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	17, // 52: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	19, // 53: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	23, // 54: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	25, // 55: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	27, // 56: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	29, // 57: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	45, // [45:58] is the sub-list for method output_type
+	32, // [32:45] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }
@@ -2034,13 +2159,14 @@ func file_taskstream_v1_instance_service_proto_init() {
 		(*WatchInstanceResponse_Heartbeat)(nil),
 		(*WatchInstanceResponse_End)(nil),
 	}
+	file_taskstream_v1_instance_service_proto_msgTypes[26].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_instance_service_proto_rawDesc), len(file_taskstream_v1_instance_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   28,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,18 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InstanceService_CreateInstance_FullMethodName  = "/taskstream.v1.InstanceService/CreateInstance"
-	InstanceService_GetInstance_FullMethodName     = "/taskstream.v1.InstanceService/GetInstance"
-	InstanceService_ListInstances_FullMethodName   = "/taskstream.v1.InstanceService/ListInstances"
-	InstanceService_StopInstance_FullMethodName    = "/taskstream.v1.InstanceService/StopInstance"
-	InstanceService_SuspendInstance_FullMethodName = "/taskstream.v1.InstanceService/SuspendInstance"
-	InstanceService_ResumeInstance_FullMethodName  = "/taskstream.v1.InstanceService/ResumeInstance"
-	InstanceService_WaitInstance_FullMethodName    = "/taskstream.v1.InstanceService/WaitInstance"
-	InstanceService_WaitInstances_FullMethodName   = "/taskstream.v1.InstanceService/WaitInstances"
-	InstanceService_WatchInstance_FullMethodName   = "/taskstream.v1.InstanceService/WatchInstance"
-	InstanceService_ReadTaskOutput_FullMethodName  = "/taskstream.v1.InstanceService/ReadTaskOutput"
-	InstanceService_GetTaskResult_FullMethodName   = "/taskstream.v1.InstanceService/GetTaskResult"
-	InstanceService_ListTaskTypes_FullMethodName   = "/taskstream.v1.InstanceService/ListTaskTypes"
+	InstanceService_CreateInstance_FullMethodName    = "/taskstream.v1.InstanceService/CreateInstance"
+	InstanceService_GetInstance_FullMethodName       = "/taskstream.v1.InstanceService/GetInstance"
+	InstanceService_ListInstances_FullMethodName     = "/taskstream.v1.InstanceService/ListInstances"
+	InstanceService_StopInstance_FullMethodName      = "/taskstream.v1.InstanceService/StopInstance"
+	InstanceService_SuspendInstance_FullMethodName   = "/taskstream.v1.InstanceService/SuspendInstance"
+	InstanceService_ResumeInstance_FullMethodName    = "/taskstream.v1.InstanceService/ResumeInstance"
+	InstanceService_WaitInstance_FullMethodName      = "/taskstream.v1.InstanceService/WaitInstance"
+	InstanceService_WaitInstances_FullMethodName     = "/taskstream.v1.InstanceService/WaitInstances"
+	InstanceService_WatchInstance_FullMethodName     = "/taskstream.v1.InstanceService/WatchInstance"
+	InstanceService_ReadTaskOutput_FullMethodName    = "/taskstream.v1.InstanceService/ReadTaskOutput"
+	InstanceService_GetTaskResult_FullMethodName     = "/taskstream.v1.InstanceService/GetTaskResult"
+	InstanceService_ListTaskTypes_FullMethodName     = "/taskstream.v1.InstanceService/ListTaskTypes"
+	InstanceService_GetLogviewAddress_FullMethodName = "/taskstream.v1.InstanceService/GetLogviewAddress"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -86,6 +87,10 @@ type InstanceServiceClient interface {
 	GetTaskResult(ctx context.Context, in *GetTaskResultRequest, opts ...grpc.CallOption) (*GetTaskResultResponse, error)
 	// Lists the task types the connected workers can run. Safe to retry.
 	ListTaskTypes(ctx context.Context, in *ListTaskTypesRequest, opts ...grpc.CallOption) (*ListTaskTypesResponse, error)
+	// Returns the address of the instance's Logview page: a URL carrying a signed
+	// token that grants read access to this one instance until it expires.
+	// NOT_FOUND for an unknown instance. Safe to retry.
+	GetLogviewAddress(ctx context.Context, in *GetLogviewAddressRequest, opts ...grpc.CallOption) (*GetLogviewAddressResponse, error)
 }
 
 type instanceServiceClient struct {
@@ -234,6 +239,16 @@ func (c *instanceServiceClient) ListTaskTypes(ctx context.Context, in *ListTaskT
 	return out, nil
 }
 
+func (c *instanceServiceClient) GetLogviewAddress(ctx context.Context, in *GetLogviewAddressRequest, opts ...grpc.CallOption) (*GetLogviewAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetLogviewAddressResponse)
+	err := c.cc.Invoke(ctx, InstanceService_GetLogviewAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -287,6 +302,10 @@ type InstanceServiceServer interface {
 	GetTaskResult(context.Context, *GetTaskResultRequest) (*GetTaskResultResponse, error)
 	// Lists the task types the connected workers can run. Safe to retry.
 	ListTaskTypes(context.Context, *ListTaskTypesRequest) (*ListTaskTypesResponse, error)
+	// Returns the address of the instance's Logview page: a URL carrying a signed
+	// token that grants read access to this one instance until it expires.
+	// NOT_FOUND for an unknown instance. Safe to retry.
+	GetLogviewAddress(context.Context, *GetLogviewAddressRequest) (*GetLogviewAddressResponse, error)
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -332,6 +351,9 @@ func (UnimplementedInstanceServiceServer) GetTaskResult(context.Context, *GetTas
 }
 func (UnimplementedInstanceServiceServer) ListTaskTypes(context.Context, *ListTaskTypesRequest) (*ListTaskTypesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTaskTypes not implemented")
+}
+func (UnimplementedInstanceServiceServer) GetLogviewAddress(context.Context, *GetLogviewAddressRequest) (*GetLogviewAddressResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetLogviewAddress not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -556,6 +578,24 @@ func _InstanceService_ListTaskTypes_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_GetLogviewAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetLogviewAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).GetLogviewAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_GetLogviewAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).GetLogviewAddress(ctx, req.(*GetLogviewAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -602,6 +642,10 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTaskTypes",
 			Handler:    _InstanceService_ListTaskTypes_Handler,
+		},
+		{
+			MethodName: "GetLogviewAddress",
+			Handler:    _InstanceService_GetLogviewAddress_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

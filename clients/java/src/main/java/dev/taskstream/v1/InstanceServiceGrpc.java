@@ -391,6 +391,37 @@ public final class InstanceServiceGrpc {
     return getListTaskTypesMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.GetLogviewAddressRequest,
+      dev.taskstream.v1.GetLogviewAddressResponse> getGetLogviewAddressMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetLogviewAddress",
+      requestType = dev.taskstream.v1.GetLogviewAddressRequest.class,
+      responseType = dev.taskstream.v1.GetLogviewAddressResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.GetLogviewAddressRequest,
+      dev.taskstream.v1.GetLogviewAddressResponse> getGetLogviewAddressMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.GetLogviewAddressRequest, dev.taskstream.v1.GetLogviewAddressResponse> getGetLogviewAddressMethod;
+    if ((getGetLogviewAddressMethod = InstanceServiceGrpc.getGetLogviewAddressMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getGetLogviewAddressMethod = InstanceServiceGrpc.getGetLogviewAddressMethod) == null) {
+          InstanceServiceGrpc.getGetLogviewAddressMethod = getGetLogviewAddressMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.GetLogviewAddressRequest, dev.taskstream.v1.GetLogviewAddressResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetLogviewAddress"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetLogviewAddressRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetLogviewAddressResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("GetLogviewAddress"))
+              .build();
+        }
+      }
+    }
+    return getGetLogviewAddressMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -598,6 +629,18 @@ public final class InstanceServiceGrpc {
         io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskTypesResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListTaskTypesMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Returns the address of the instance's Logview page: a URL carrying a signed
+     * token that grants read access to this one instance until it expires.
+     * NOT_FOUND for an unknown instance. Safe to retry.
+     * </pre>
+     */
+    default void getLogviewAddress(dev.taskstream.v1.GetLogviewAddressRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetLogviewAddressResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetLogviewAddressMethod(), responseObserver);
+    }
   }
 
   /**
@@ -790,6 +833,19 @@ public final class InstanceServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getListTaskTypesMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Returns the address of the instance's Logview page: a URL carrying a signed
+     * token that grants read access to this one instance until it expires.
+     * NOT_FOUND for an unknown instance. Safe to retry.
+     * </pre>
+     */
+    public void getLogviewAddress(dev.taskstream.v1.GetLogviewAddressRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetLogviewAddressResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetLogviewAddressMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -956,6 +1012,18 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getListTaskTypesMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Returns the address of the instance's Logview page: a URL carrying a signed
+     * token that grants read access to this one instance until it expires.
+     * NOT_FOUND for an unknown instance. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetLogviewAddressResponse getLogviewAddress(dev.taskstream.v1.GetLogviewAddressRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetLogviewAddressMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1120,6 +1188,18 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getListTaskTypesMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Returns the address of the instance's Logview page: a URL carrying a signed
+     * token that grants read access to this one instance until it expires.
+     * NOT_FOUND for an unknown instance. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetLogviewAddressResponse getLogviewAddress(dev.taskstream.v1.GetLogviewAddressRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetLogviewAddressMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1267,6 +1347,19 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getListTaskTypesMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Returns the address of the instance's Logview page: a URL carrying a signed
+     * token that grants read access to this one instance until it expires.
+     * NOT_FOUND for an unknown instance. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.GetLogviewAddressResponse> getLogviewAddress(
+        dev.taskstream.v1.GetLogviewAddressRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetLogviewAddressMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_INSTANCE = 0;
@@ -1281,6 +1374,7 @@ public final class InstanceServiceGrpc {
   private static final int METHODID_READ_TASK_OUTPUT = 9;
   private static final int METHODID_GET_TASK_RESULT = 10;
   private static final int METHODID_LIST_TASK_TYPES = 11;
+  private static final int METHODID_GET_LOGVIEW_ADDRESS = 12;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1346,6 +1440,10 @@ public final class InstanceServiceGrpc {
         case METHODID_LIST_TASK_TYPES:
           serviceImpl.listTaskTypes((dev.taskstream.v1.ListTaskTypesRequest) request,
               (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskTypesResponse>) responseObserver);
+          break;
+        case METHODID_GET_LOGVIEW_ADDRESS:
+          serviceImpl.getLogviewAddress((dev.taskstream.v1.GetLogviewAddressRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.GetLogviewAddressResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1449,6 +1547,13 @@ public final class InstanceServiceGrpc {
               dev.taskstream.v1.ListTaskTypesRequest,
               dev.taskstream.v1.ListTaskTypesResponse>(
                 service, METHODID_LIST_TASK_TYPES)))
+        .addMethod(
+          getGetLogviewAddressMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.GetLogviewAddressRequest,
+              dev.taskstream.v1.GetLogviewAddressResponse>(
+                service, METHODID_GET_LOGVIEW_ADDRESS)))
         .build();
   }
 
@@ -1509,6 +1614,7 @@ public final class InstanceServiceGrpc {
               .addMethod(getReadTaskOutputMethod())
               .addMethod(getGetTaskResultMethod())
               .addMethod(getListTaskTypesMethod())
+              .addMethod(getGetLogviewAddressMethod())
               .build();
         }
       }

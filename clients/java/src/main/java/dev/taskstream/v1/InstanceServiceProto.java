@@ -166,6 +166,16 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_ListTaskTypesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_GetLogviewAddressRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_GetLogviewAddressRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_GetLogviewAddressResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_GetLogviewAddressResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -266,44 +276,52 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "out\030\003 \001(\014R\006stdout\022\026\n\006stderr\030\004 \001(\014R\006stder" +
       "r\"\026\n\024ListTaskTypesRequest\"O\n\025ListTaskTyp" +
       "esResponse\0226\n\ntask_types\030\001 \003(\0132\027.taskstr" +
-      "eam.v1.TaskTypeR\ttaskTypes*K\n\010WaitMode\022\031" +
-      "\n\025WAIT_MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_A" +
-      "LL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchEndReas" +
-      "on\022 \n\034WATCH_END_REASON_UNSPECIFIED\020\000\022$\n " +
-      "WATCH_END_REASON_SERVER_DRAINING\020\001\022%\n!WA" +
-      "TCH_END_REASON_INSTANCE_DELETED\020\002\"\004\010\003\020\0032" +
-      "\350\010\n\017InstanceService\022]\n\016CreateInstance\022$." +
-      "taskstream.v1.CreateInstanceRequest\032%.ta" +
-      "skstream.v1.CreateInstanceResponse\022T\n\013Ge" +
-      "tInstance\022!.taskstream.v1.GetInstanceReq" +
-      "uest\032\".taskstream.v1.GetInstanceResponse" +
-      "\022Z\n\rListInstances\022#.taskstream.v1.ListIn" +
-      "stancesRequest\032$.taskstream.v1.ListInsta" +
-      "ncesResponse\022W\n\014StopInstance\022\".taskstrea" +
-      "m.v1.StopInstanceRequest\032#.taskstream.v1" +
-      ".StopInstanceResponse\022`\n\017SuspendInstance" +
-      "\022%.taskstream.v1.SuspendInstanceRequest\032" +
-      "&.taskstream.v1.SuspendInstanceResponse\022" +
-      "]\n\016ResumeInstance\022$.taskstream.v1.Resume" +
-      "InstanceRequest\032%.taskstream.v1.ResumeIn" +
-      "stanceResponse\022W\n\014WaitInstance\022\".taskstr" +
-      "eam.v1.WaitInstanceRequest\032#.taskstream." +
-      "v1.WaitInstanceResponse\022Z\n\rWaitInstances" +
-      "\022#.taskstream.v1.WaitInstancesRequest\032$." +
-      "taskstream.v1.WaitInstancesResponse\022\\\n\rW" +
-      "atchInstance\022#.taskstream.v1.WatchInstan" +
-      "ceRequest\032$.taskstream.v1.WatchInstanceR" +
-      "esponse0\001\022_\n\016ReadTaskOutput\022$.taskstream" +
-      ".v1.ReadTaskOutputRequest\032%.taskstream.v" +
-      "1.ReadTaskOutputResponse0\001\022Z\n\rGetTaskRes" +
-      "ult\022#.taskstream.v1.GetTaskResultRequest" +
-      "\032$.taskstream.v1.GetTaskResultResponse\022Z" +
-      "\n\rListTaskTypes\022#.taskstream.v1.ListTask" +
-      "TypesRequest\032$.taskstream.v1.ListTaskTyp" +
-      "esResponseB~\n\021dev.taskstream.v1B\024Instanc" +
-      "eServiceProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\r" +
-      "Taskstream\\V1\342\002\031Taskstream\\V1\\GPBMetadat" +
-      "a\352\002\016Taskstream::V1b\006proto3"
+      "eam.v1.TaskTypeR\ttaskTypes\"S\n\030GetLogview" +
+      "AddressRequest\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\005ho" +
+      "urs\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_hours\"j\n\031GetLo" +
+      "gviewAddressResponse\022\020\n\003url\030\001 \001(\tR\003url\022;" +
+      "\n\013expire_time\030\002 \001(\0132\032.google.protobuf.Ti" +
+      "mestampR\nexpireTime*K\n\010WaitMode\022\031\n\025WAIT_" +
+      "MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n" +
+      "\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchEndReason\022 \n\034W" +
+      "ATCH_END_REASON_UNSPECIFIED\020\000\022$\n WATCH_E" +
+      "ND_REASON_SERVER_DRAINING\020\001\022%\n!WATCH_END" +
+      "_REASON_INSTANCE_DELETED\020\002\"\004\010\003\020\0032\320\t\n\017Ins" +
+      "tanceService\022]\n\016CreateInstance\022$.taskstr" +
+      "eam.v1.CreateInstanceRequest\032%.taskstrea" +
+      "m.v1.CreateInstanceResponse\022T\n\013GetInstan" +
+      "ce\022!.taskstream.v1.GetInstanceRequest\032\"." +
+      "taskstream.v1.GetInstanceResponse\022Z\n\rLis" +
+      "tInstances\022#.taskstream.v1.ListInstances" +
+      "Request\032$.taskstream.v1.ListInstancesRes" +
+      "ponse\022W\n\014StopInstance\022\".taskstream.v1.St" +
+      "opInstanceRequest\032#.taskstream.v1.StopIn" +
+      "stanceResponse\022`\n\017SuspendInstance\022%.task" +
+      "stream.v1.SuspendInstanceRequest\032&.tasks" +
+      "tream.v1.SuspendInstanceResponse\022]\n\016Resu" +
+      "meInstance\022$.taskstream.v1.ResumeInstanc" +
+      "eRequest\032%.taskstream.v1.ResumeInstanceR" +
+      "esponse\022W\n\014WaitInstance\022\".taskstream.v1." +
+      "WaitInstanceRequest\032#.taskstream.v1.Wait" +
+      "InstanceResponse\022Z\n\rWaitInstances\022#.task" +
+      "stream.v1.WaitInstancesRequest\032$.taskstr" +
+      "eam.v1.WaitInstancesResponse\022\\\n\rWatchIns" +
+      "tance\022#.taskstream.v1.WatchInstanceReque" +
+      "st\032$.taskstream.v1.WatchInstanceResponse" +
+      "0\001\022_\n\016ReadTaskOutput\022$.taskstream.v1.Rea" +
+      "dTaskOutputRequest\032%.taskstream.v1.ReadT" +
+      "askOutputResponse0\001\022Z\n\rGetTaskResult\022#.t" +
+      "askstream.v1.GetTaskResultRequest\032$.task" +
+      "stream.v1.GetTaskResultResponse\022Z\n\rListT" +
+      "askTypes\022#.taskstream.v1.ListTaskTypesRe" +
+      "quest\032$.taskstream.v1.ListTaskTypesRespo" +
+      "nse\022f\n\021GetLogviewAddress\022\'.taskstream.v1" +
+      ".GetLogviewAddressRequest\032(.taskstream.v" +
+      "1.GetLogviewAddressResponseB~\n\021dev.tasks" +
+      "tream.v1B\024InstanceServiceProtoP\001\242\002\003TXX\252\002" +
+      "\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstr" +
+      "eam\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006pro" +
+      "to3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -482,6 +500,18 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListTaskTypesResponse_descriptor,
         new java.lang.String[] { "TaskTypes", });
+    internal_static_taskstream_v1_GetLogviewAddressRequest_descriptor =
+      getDescriptor().getMessageType(26);
+    internal_static_taskstream_v1_GetLogviewAddressRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_GetLogviewAddressRequest_descriptor,
+        new java.lang.String[] { "Name", "Hours", });
+    internal_static_taskstream_v1_GetLogviewAddressResponse_descriptor =
+      getDescriptor().getMessageType(27);
+    internal_static_taskstream_v1_GetLogviewAddressResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_GetLogviewAddressResponse_descriptor,
+        new java.lang.String[] { "Url", "ExpireTime", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
