@@ -24,7 +24,9 @@ from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.repository import Store
+from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
+from taskstreamd.web.tokens import Signer, load_secret
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class ServerConfig:
     allow_code: bool = False
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
+    public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -47,6 +50,10 @@ def split_address(address: str) -> tuple[str, int]:
     if not sep or not port.isdigit():
         raise ValueError(f"expected HOST:PORT, got {address!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 class Server:
@@ -70,12 +77,19 @@ class Server:
             ),
         )
         await self.manager.start()
+        # The web endpoints start first, so that Logview addresses know their bound port.
+        http_host, http_port = split_address(c.http)
+        self.logview_links = LogviewLinks(Signer(await asyncio.to_thread(load_secret, c.data_dir)))
+        self.status = StatusServer(self.manager, Logview(self.manager, self.logview_links))
+        self.http_port = await self.status.start(http_host, http_port)
+        self.http_address = f"{http_host}:{self.http_port}"
+        self.logview_links.public_url = c.public_url or f"http://{_url_host(http_host)}:{self.http_port}"
         self.grpc = grpc.aio.server(
             interceptors=[ErrorInterceptor()],
             options=[("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.so_reuseport", 0)],
         )
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(
-            InstanceServicer(self.manager), self.grpc
+            InstanceServicer(self.manager, logview=self.logview_links), self.grpc
         )
         worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
             WorkerServicer(self.manager, c.max_output_bytes), self.grpc
@@ -88,19 +102,16 @@ class Server:
             raise OSError(f"cannot listen on {c.listen}")
         await self.grpc.start()
         await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
-        http_host, http_port = split_address(c.http)
-        self.status = StatusServer(self.manager)
-        self.http_port = await self.status.start(http_host, http_port)
         worker_target = (
             f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{host}:{self.grpc_port}"
         )
         self.local_workers = LocalWorkerPool(c.workers, worker_target, c.task_modules, c.allow_code)
         self.local_workers.start()
         self.grpc_address = f"{host}:{self.grpc_port}"
+        self.logview_links.server = self.grpc_address
         # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
         # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.
         gc.freeze()
-        self.http_address = f"{http_host}:{self.http_port}"
 
     def announce(self) -> None:
         """One JSON line on stdout with the bound addresses, for people and for test harnesses."""

@@ -30,6 +30,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--listen", type=_address, default="127.0.0.1:50051", help="gRPC HOST:PORT")
     serve.add_argument("--http", type=_address, default="127.0.0.1:8051", help="web endpoints HOST:PORT")
     serve.add_argument(
+        "--public-url",
+        default="",
+        help="base URL of the Logview addresses handed out (default: http://HOST:PORT of --http)",
+    )
+    serve.add_argument(
         "--data-dir", type=Path, default=Path("data"), help="where the default SQLite file lives"
     )
     serve.add_argument("--db", help="SQLAlchemy async URL (default: SQLite under --data-dir)")
@@ -71,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         config = ServerConfig(
             listen=args.listen,
             http=args.http,
+            public_url=args.public_url,
             data_dir=args.data_dir,
             db=args.db,
             workers=args.workers,

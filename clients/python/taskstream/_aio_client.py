@@ -97,6 +97,10 @@ class AsyncClient:
         """Stops instance ``id``; FailedPreconditionError (InvalidStateSetting) when it is terminated."""
         await self._lazy(id).stop(reason=reason, message=message)
 
+    async def get_logview_address(self, id: str, hours: int | None = None) -> str:
+        """The URL of instance ``id``'s Logview page, granting read access for ``hours`` (default 720)."""
+        return await self._lazy(id).get_logview_address(hours=hours)
+
     def list_instances(
         self,
         status: StatusFilter = None,

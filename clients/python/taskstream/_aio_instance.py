@@ -199,6 +199,11 @@ class AsyncInstance:
         )
         self._absorb(data, has_tasks=True)
 
+    async def get_logview_address(self, hours: int | None = None) -> str:
+        """The URL of this instance's Logview page; its token grants read access for ``hours`` (default
+        720, as in PyODPS). NotFoundError for an unknown instance."""
+        return await self._rpc.get_logview_address(self._name, hours)
+
     # -- tasks
 
     async def get_task_names(self) -> list[str]:

@@ -112,6 +112,13 @@ class _AsyncRpc:
         )
         return response
 
+    async def get_logview_address(self, name: str, hours: int | None) -> str:
+        request = instance_service_pb2.GetLogviewAddressRequest(name=name, hours=hours)
+        response: instance_service_pb2.GetLogviewAddressResponse = await self._call(
+            self._stub.GetLogviewAddress, request
+        )
+        return response.url
+
     async def get_task_result(self, instance: str, task: str) -> instance_service_pb2.GetTaskResultResponse:
         request = instance_service_pb2.GetTaskResultRequest(instance=instance, task=task)
         response: instance_service_pb2.GetTaskResultResponse = await self._call(

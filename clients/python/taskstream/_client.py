@@ -99,6 +99,10 @@ class Client:
         """Stops instance ``id``; FailedPreconditionError (InvalidStateSetting) when it is terminated."""
         self.get_instance(id).stop(reason=reason, message=message)
 
+    def get_logview_address(self, id: str, hours: int | None = None) -> str:
+        """The URL of instance ``id``'s Logview page, granting read access for ``hours`` (default 720)."""
+        return self.get_instance(id).get_logview_address(hours=hours)
+
     def list_instances(
         self,
         status: StatusFilter = None,

@@ -220,6 +220,11 @@ class Instance:
         """Resumes a suspended instance; FailedPreconditionError unless SUSPENDED."""
         self._absorb(self._rpc.resume_instance(self._name), has_tasks=True)
 
+    def get_logview_address(self, hours: int | None = None) -> str:
+        """The URL of this instance's Logview page; its token grants read access for ``hours`` (default
+        720, as in PyODPS). NotFoundError for an unknown instance."""
+        return self._rpc.get_logview_address(self._name, hours)
+
     # -- tasks
 
     def get_task_names(self) -> list[str]:

@@ -121,6 +121,13 @@ class _Rpc:
         response: instance_service_pb2.GetTaskResultResponse = self._call(self._stub.GetTaskResult, request)
         return response
 
+    def get_logview_address(self, name: str, hours: int | None) -> str:
+        request = instance_service_pb2.GetLogviewAddressRequest(name=name, hours=hours)
+        response: instance_service_pb2.GetLogviewAddressResponse = self._call(
+            self._stub.GetLogviewAddress, request
+        )
+        return response.url
+
     def watch_instance(
         self, request: instance_service_pb2.WatchInstanceRequest
     ) -> contextlib.AbstractContextManager[Iterator[instance_service_pb2.WatchInstanceResponse]]:

@@ -12,10 +12,12 @@ from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
 from taskstreamd.api import convert, requests
-from taskstreamd.errors import InvalidArgument, ResourceExhausted
+from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.scheduler import output, watch
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.store.repository import ListFilter
+from taskstreamd.web.logview import LogviewLinks
+from taskstreamd.web.tokens import DEFAULT_HOURS, MAX_HOURS
 
 Context = grpc.aio.ServicerContext[Any, Any]
 OWNER_METADATA = "x-taskstream-user"
@@ -44,9 +46,16 @@ def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, cont
 
 
 class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
-    def __init__(self, manager: InstanceManager, stall_seconds: float = STALL_SECONDS) -> None:
+    def __init__(
+        self,
+        manager: InstanceManager,
+        stall_seconds: float = STALL_SECONDS,
+        *,
+        logview: LogviewLinks | None = None,
+    ) -> None:
         self.manager = manager
         self.stall_seconds = stall_seconds
+        self.logview = logview
 
     async def CreateInstance(
         self, request: pb.CreateInstanceRequest, context: Context
@@ -209,3 +218,16 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
                 for name, (description, count) in sorted(types.items())
             ]
         )
+
+    async def GetLogviewAddress(
+        self, request: pb.GetLogviewAddressRequest, context: Context
+    ) -> pb.GetLogviewAddressResponse:
+        project, instance_id = ids.parse_instance_name(request.name)
+        hours = request.hours if request.HasField("hours") else DEFAULT_HOURS
+        if not 0 < hours <= MAX_HOURS:
+            raise InvalidArgument.one("hours", f"must be 1 to {MAX_HOURS}, got {hours}")
+        await self.manager.get(project, instance_id)
+        if self.logview is None:
+            raise FailedPrecondition("LOGVIEW_DISABLED", "this server serves no Logview pages")
+        url, expires = self.logview.address(project, instance_id, hours)
+        return pb.GetLogviewAddressResponse(url=url, expire_time=convert.timestamp(expires))

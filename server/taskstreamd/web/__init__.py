@@ -1,1 +1,1 @@
-"""The server's HTTP endpoints: a status page now; the Logview page and metrics later."""
+"""The server's HTTP endpoints: the status page, a health probe and each instance's Logview page."""

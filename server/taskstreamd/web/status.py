@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 server for the status page and a health probe, on asyncio streams."""
+"""A small HTTP/1.1 server for the status page, a health probe and the Logview pages, on asyncio streams."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ import html
 import logging
 
 from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.web.http import Response, read_request, respond
+from taskstreamd.web.logview import Logview
 
 log = logging.getLogger(__name__)
 
 
 class StatusServer:
-    def __init__(self, manager: InstanceManager) -> None:
+    def __init__(self, manager: InstanceManager, logview: Logview | None = None) -> None:
         self.manager = manager
+        self.logview = logview
         self._server: asyncio.Server | None = None
 
     async def start(self, host: str, port: int) -> int:
@@ -29,25 +32,24 @@ class StatusServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request_line = await asyncio.wait_for(reader.readline(), 10)
-            while (await asyncio.wait_for(reader.readline(), 10)).strip():
-                pass  # headers are not needed
-            parts = request_line.decode("latin-1").split()
-            path = parts[1] if len(parts) >= 2 else "/"
-            if len(parts) < 2 or parts[0] not in ("GET", "HEAD"):
-                await _respond(writer, 405, "text/plain", b"method not allowed\n")
-            elif path == "/healthz":
-                await _respond(writer, 200, "text/plain", b"ok\n")
-            elif path == "/":
-                await _respond(writer, 200, "text/html; charset=utf-8", (await self._page()).encode())
+            request = await read_request(reader, 10)
+            if request is None or request.method not in ("GET", "HEAD"):
+                await respond(writer, Response(405, "text/plain", b"method not allowed\n"))
+            elif request.path == "/healthz":
+                await respond(writer, Response(200, "text/plain", b"ok\n"))
+            elif request.path == "/":
+                page = (await self._page()).encode()
+                await respond(writer, Response(200, "text/html; charset=utf-8", page))
+            elif self.logview is not None and request.path.startswith("/logview"):
+                await self.logview.handle(request, writer)
             else:
-                await _respond(writer, 404, "text/plain", b"not found\n")
+                await respond(writer, Response(404, "text/plain", b"not found\n"))
         except (TimeoutError, ConnectionError):
             pass
         except Exception:
             log.exception("status page request failed")
             with contextlib.suppress(Exception):
-                await _respond(writer, 500, "text/plain", b"internal error\n")
+                await respond(writer, Response(500, "text/plain", b"internal error\n"))
         finally:
             writer.close()
 
@@ -67,13 +69,3 @@ class StatusServer:
             f"{status_rows}</table><h2>Workers ({len(workers)})</h2>"
             f"<table><tr><th>name</th><th>id</th><th>busy</th></tr>{rows}</table></body></html>"
         )
-
-
-async def _respond(writer: asyncio.StreamWriter, code: int, content_type: str, body: bytes) -> None:
-    reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}[code]
-    head = (
-        f"HTTP/1.1 {code} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
-    )
-    writer.write(head.encode() + body)
-    await writer.drain()

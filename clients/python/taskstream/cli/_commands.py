@@ -161,6 +161,23 @@ def logs(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
+def logview(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    url = load_instance(client, args.id).get_logview_address(hours=args.hours)
+    print_lines([url])  # always, so that a script or a person without a browser gets it
+    if args.open and not _open_browser(url):
+        print("taskstream: no web browser is available here; open the address above", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _open_browser(url: str) -> bool:
+    import webbrowser
+
+    try:
+        return webbrowser.open(url)
+    except webbrowser.Error:
+        return False
+
+
 def _task_name(instance: Instance, name: str | None) -> str:
     """``name`` once checked to be a task of ``instance``; None names its only task."""
     names = instance.get_task_names()
@@ -187,4 +204,5 @@ COMMANDS: dict[str, Command] = {
     "stop": stop,
     "result": result,
     "logs": logs,
+    "logview": logview,
 }

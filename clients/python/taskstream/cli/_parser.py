@@ -96,6 +96,13 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     logs.add_argument("task", metavar="TASK")
     logs.add_argument("--stderr", action="store_true", help="standard error instead of standard output")
     logs.add_argument("-f", "--follow", action="store_true", help="keep writing until the task ends")
+
+    logview = add("logview", "print the address of an instance's Logview page (a live web page)")
+    logview.add_argument("id", metavar="ID")
+    logview.add_argument(
+        "--hours", type=parse_limit, metavar="N", help="how long the address grants access (default 720)"
+    )
+    logview.add_argument("--open", action="store_true", help="also open it in a web browser")
     return root
 
 

@@ -1,0 +1,277 @@
+"""The Logview page of one instance: its address, the page, and the live feeds the page reads.
+
+Routes (every one but the static files checks the token for the instance named by ``p`` and ``i``):
+
+    /logview/?h=&p=&i=&token=           the page (a 403 page for a bad token)
+    /logview/static/NAME                the page's script and style sheet
+    /logview/events?p=&i=&token=        server-sent events from the WatchInstance stream (id = seq;
+                                        a reconnect's Last-Event-ID resumes after it)
+    /logview/output?...&task=&tail=N    server-sent events: the task's stdout and stderr from N bytes
+                                        before their end, following them until the task ends
+    /logview/result?...&task=           the task's result as JSON
+    /logview/related?...&to=NAME        a redirect to the page of the parent or a sub-instance
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import logging
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from google.protobuf import json_format
+
+from taskstream.v1 import instance_service_pb2 as pb
+from taskstream.v1 import task_pb2
+from taskstreamd import ids
+from taskstreamd.errors import InvalidArgument, NotFound
+from taskstreamd.events.changes import SUB_INSTANCE
+from taskstreamd.scheduler import output, watch
+from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.web.http import Request, Response, respond, start_stream
+from taskstreamd.web.tokens import Signer, TokenError
+
+log = logging.getLogger(__name__)
+
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+HEARTBEAT_SECONDS = 15.0  # also how soon a closed page's stream is noticed
+DEFAULT_TAIL = 64 * 1024
+MAX_TAIL = 1024 * 1024
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:",
+    "Referrer-Policy": "no-referrer",  # the address carries the token
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class LogviewLinks:
+    """Signs addresses of instance pages under ``public_url``."""
+
+    signer: Signer
+    public_url: str = ""
+    server: str = ""  # the gRPC address, shown on the page (PyODPS's ``h``)
+
+    def address(self, project: str, instance_id: str, hours: float) -> tuple[str, datetime]:
+        token, expires = self.signer.sign(project, instance_id, hours)
+        return self.url(project, instance_id, token), datetime.fromtimestamp(expires, UTC)
+
+    def url(self, project: str, instance_id: str, token: str) -> str:
+        query = urllib.parse.urlencode({"h": self.server, "p": project, "i": instance_id, "token": token})
+        return f"{self.public_url.rstrip('/')}/logview/?{query}"
+
+
+@dataclass
+class Logview:
+    manager: InstanceManager
+    links: LogviewLinks
+    _static: dict[str, bytes] = field(default_factory=dict)
+
+    async def handle(self, request: Request, writer: asyncio.StreamWriter) -> None:
+        path = request.path
+        if path.startswith("/logview/static/"):
+            await self._static_file(path.removeprefix("/logview/static/"), writer)
+            return
+        route = {
+            "/logview/": self._page,
+            "/logview": self._page,
+            "/logview/events": self._events,
+            "/logview/output": self._output,
+            "/logview/result": self._result,
+            "/logview/related": self._related,
+        }.get(path)
+        if route is None:
+            await respond(writer, Response(404, "text/plain", b"not found\n"))
+            return
+        project, instance_id = request.arg("p"), request.arg("i")
+        try:
+            self.links.signer.verify(request.arg("token"), project, instance_id)
+        except TokenError as exc:
+            await respond(writer, forbidden(str(exc)))
+            return
+        try:
+            await route(request, writer, project, instance_id)
+        except NotFound as exc:
+            await respond(writer, Response(404, "text/plain; charset=utf-8", f"{exc.message}\n".encode()))
+        except InvalidArgument as exc:
+            await respond(writer, Response(400, "text/plain; charset=utf-8", f"{exc.message}\n".encode()))
+
+    async def _page(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
+        body = _read_static("logview.html")
+        await respond(writer, Response(200, "text/html; charset=utf-8", body, SECURITY_HEADERS))
+
+    async def _static_file(self, name: str, writer: asyncio.StreamWriter) -> None:
+        suffix = name[name.rfind(".") :] if "." in name else ""
+        if "/" in name or suffix not in STATIC_TYPES:
+            await respond(writer, Response(404, "text/plain", b"not found\n"))
+            return
+        if name not in self._static:
+            self._static[name] = _read_static(name)
+        headers = {"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"}
+        await respond(writer, Response(200, STATIC_TYPES[suffix], self._static[name], headers))
+
+    async def _events(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
+        after = request.headers.get("last-event-id") or request.arg("after") or "0"
+        if not after.isdigit():
+            raise InvalidArgument.one("after", "must be a sequence number")
+        stream = watch.watch(
+            self.manager,
+            watch.WatchRequest(project, iid, after_seq=int(after), heartbeat_interval=HEARTBEAT_SECONDS),
+        )
+        first = await anext(aiter(stream))  # NotFound surfaces here, before the 200
+        await start_stream(writer, SECURITY_HEADERS)
+        await _send_watch(writer, *first)
+        if int(after) == 0:
+            subs = await self._sub_instances(iid)
+            if subs:
+                await _send(writer, "subinstances", subs)
+        async for message, cursor in stream:
+            await _send_watch(writer, message, cursor)
+        await _send(writer, "done", {})
+
+    async def _sub_instances(self, iid: str) -> list[dict[str, Any]]:
+        """The sub-instances created before the page opened (later ones arrive as events)."""
+        found: list[dict[str, Any]] = []
+        cursor = 0
+        for _ in range(20):  # at most 10,000 events read
+            batch = await self.manager.store.events_after(iid, cursor, include_output=False)
+            if not batch:
+                break
+            for event in batch:
+                if event.kind == SUB_INSTANCE:
+                    response = pb.WatchInstanceResponse.FromString(event.watch_response)
+                    found.append(_json(response.event.sub_instance_created))
+            cursor = batch[-1].seq
+        return found
+
+    async def _output(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
+        task = request.arg("task")
+        tail_text = request.arg("tail") or str(DEFAULT_TAIL)
+        if not tail_text.isdigit():
+            raise InvalidArgument.one("tail", "must be a number of bytes")
+        tail = min(int(tail_text), MAX_TAIL)
+        await self.manager.task_outcome(project, iid, task)  # NotFound before the 200
+        await start_stream(writer, SECURITY_HEADERS)
+        streams = {"stdout": task_pb2.OUTPUT_STREAM_STDOUT, "stderr": task_pb2.OUTPUT_STREAM_STDERR}
+        async for name, chunk in _merged(
+            {
+                name: output.read_output(self.manager, project, iid, task, number, -tail, True)
+                for name, number in streams.items()
+            }
+        ):
+            await _send(
+                writer,
+                "chunk",
+                {
+                    "stream": name,
+                    "offset": chunk.offset,
+                    "cut": chunk.cut_bytes,
+                    "text": chunk.data.decode("utf-8", "replace"),
+                },
+            )
+        await _send(writer, "done", {})
+
+    async def _result(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
+        _, outcome = await self.manager.task_outcome(project, iid, request.arg("task"))
+        result = task_pb2.Result()
+        if outcome.result:
+            result.ParseFromString(outcome.result)
+        body = json.dumps({"result": _json(result)}).encode()
+        await respond(writer, Response(200, "application/json", body, SECURITY_HEADERS))
+
+    async def _related(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
+        """The parent's or a sub-instance's page: a token for one instance also opens its relatives."""
+        target_project, target_id = ids.parse_instance_name(request.arg("to"), "to")
+        target = await self.manager.get(target_project, target_id)
+        here = ids.instance_name(project, iid)
+        if request.arg("to") != (await self.manager.get(project, iid)).parent_instance and (
+            target.parent_instance != here
+        ):
+            await respond(writer, forbidden("that instance is neither the parent nor a sub-instance"))
+            return
+        expires = self.links.signer.verify(request.arg("token"), project, iid)
+        hours = max(expires - self.links.signer.clock(), 60) / 3600
+        url, _ = self.links.address(target_project, target_id, hours)
+        await respond(writer, Response(302, "text/plain", b"", {"Location": url, **SECURITY_HEADERS}))
+
+
+def forbidden(reason: str) -> Response:
+    body = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Logview: access denied</title>"
+        "<meta name='viewport' content='width=device-width'>"
+        "<style>body{font:15px/1.5 system-ui,sans-serif;background:#f6f7f9;color:#1d2430;display:grid;"
+        "place-items:center;min-height:90vh;margin:0}main{background:#fff;border:1px solid #d8dde5;"
+        "border-radius:10px;padding:2em 2.5em;max-width:34em}h1{font-size:1.3em;margin:0 0 .4em;"
+        "color:#b42318}</style></head><body><main><h1>403 · Access denied</h1>"
+        f"<p id='reason'>{html.escape(reason)}.</p><p>This Logview address does not grant access to the "
+        "instance. Ask for a fresh one: <code>taskstream logview ID</code> or "
+        "<code>instance.get_logview_address()</code>.</p></main></body></html>"
+    )
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "Cache-Control": "no-store",
+    }
+    return Response(403, "text/html; charset=utf-8", body.encode(), headers)
+
+
+def _read_static(name: str) -> bytes:
+    return resources.files("taskstreamd.web").joinpath("static", name).read_bytes()
+
+
+def _json(message: Any) -> dict[str, Any]:
+    result: dict[str, Any] = json_format.MessageToDict(message)
+    return result
+
+
+async def _send(writer: asyncio.StreamWriter, kind: str, data: Any, seq: int | None = None) -> None:
+    head = f"id: {seq}\n" if seq is not None else ""
+    writer.write(f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode())
+    await writer.drain()
+
+
+async def _send_watch(writer: asyncio.StreamWriter, message: watch.WatchMessage, cursor: int) -> None:
+    if isinstance(message, bytes):
+        message = pb.WatchInstanceResponse.FromString(message)
+    kind = message.WhichOneof("kind") or "heartbeat"
+    await _send(
+        writer, kind, _json(getattr(message, kind)), cursor if kind in ("snapshot", "event") else None
+    )
+
+
+async def _merged(streams: dict[str, AsyncIterator[output.OutputChunk]]) -> AsyncIterator[tuple[str, Any]]:
+    """Items of several async iterators as they come, each with its key; ends when all have ended."""
+    queue: asyncio.Queue[tuple[str, output.OutputChunk | BaseException | None]] = asyncio.Queue(maxsize=4)
+
+    async def pump(name: str, stream: AsyncIterator[output.OutputChunk]) -> None:
+        try:
+            async for item in stream:
+                await queue.put((name, item))
+        except Exception as exc:
+            await queue.put((name, exc))
+        else:
+            await queue.put((name, None))
+
+    pumps = [asyncio.create_task(pump(name, stream)) for name, stream in streams.items()]
+    try:
+        running = len(pumps)
+        while running:
+            name, item = await queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            if item is None:
+                running -= 1
+            else:
+                yield name, item
+    finally:
+        for p in pumps:
+            p.cancel()
+        with contextlib.suppress(BaseException):
+            await asyncio.gather(*pumps, return_exceptions=True)

@@ -1,0 +1,396 @@
+// Logview: renders one instance from the server-sent events of its watch stream.
+// The DOM holds only the visible task rows and a capped tail of the selected task's output.
+"use strict";
+(() => {
+  const ROW = 44;                       // px, matches --row
+  const OUTPUT_CAP = 256 * 1024;        // characters of each stream kept in the page
+  const TERMINAL = new Set(["SUCCESS", "FAILED", "ENVIRONMENT_ERROR", "CANCELLED", "TIMED_OUT"]);
+  const params = new URLSearchParams(location.search);
+  const auth = new URLSearchParams({ p: params.get("p") || "", i: params.get("i") || "", token: params.get("token") || "" });
+  const $ = (id) => document.getElementById(id);
+
+  const state = { instance: null, tasks: new Map(), order: [], subs: new Map(), seq: 0, ended: false };
+  const view = { selected: null, filter: "", status: "", visible: [], stream: "stdout", dirty: false };
+  const out = { es: null, task: null, text: { stdout: "", stderr: "" }, cut: { stdout: 0, stderr: 0 }, total: { stdout: 0, stderr: 0 } };
+
+  const enumName = (v, prefix) => (v || "").replace(prefix, "") || "UNSPECIFIED";
+  const taskStatus = (t) => enumName(t.status, "TASK_STATUS_");
+  const toDate = (s) => (s ? new Date(s) : null);
+  const pad = (n) => String(n).padStart(2, "0");
+  const fmtTime = (d) => (d ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : "—");
+  function fmtDuration(start, end) {
+    if (!start) return "—";
+    let s = Math.max(0, Math.round(((end || new Date()) - start) / 1000));
+    const h = Math.floor(s / 3600); s -= h * 3600;
+    const m = Math.floor(s / 60); s -= m * 60;
+    return h ? `${h}h ${pad(m)}m` : m ? `${m}m ${pad(s)}s` : `${s}s`;
+  }
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function set(id, text) { const e = $(id); if (e.textContent !== text) e.textContent = text; }
+  function propertyText(v) {
+    if (!v) return ["", ""];
+    if ("stringValue" in v) return [v.stringValue, "str"];
+    if ("intValue" in v) return [String(v.intValue), "int"];
+    if ("doubleValue" in v) return [String(v.doubleValue), "float"];
+    if ("bytesValue" in v) return [`${atob(v.bytesValue).length} bytes`, "bytes"];
+    return ["", ""];
+  }
+  const relatedUrl = (name) => `related?${auth}&to=${encodeURIComponent(name)}`;
+
+  // ---- the event stream ----------------------------------------------------------------------
+  function applySnapshot(instance) {
+    state.instance = instance;
+    const old = state.tasks;
+    state.tasks = new Map();
+    state.order = [];
+    for (const t of instance.tasks || []) {
+      const prev = old.get(t.name);
+      if (prev && prev._result !== undefined && taskStatus(prev) === taskStatus(t)) t._result = prev._result;
+      state.tasks.set(t.name, t);
+      state.order.push(t.name);
+    }
+    if (state.order.length === 1 && !view.selected) view.selected = state.order[0];
+  }
+
+  function applyEvent(e) {
+    const inst = state.instance;
+    if (!inst) return;
+    if (e.instanceStatusChanged) {
+      const c = e.instanceStatusChanged;
+      inst.status = c.status; inst.successful = c.successful;
+      if (c.startTime) inst.startTime = c.startTime;
+      if (c.endTime) inst.endTime = c.endTime;
+    } else if (e.taskStatusChanged) {
+      const t = e.taskStatusChanged.task;
+      const prev = state.tasks.get(t.name);
+      if (prev) { t.progress = t.progress || prev.progress; t.properties = t.properties || prev.properties; }
+      else state.order.push(t.name);
+      state.tasks.set(t.name, t);
+    } else if (e.taskProgressUpdated) {
+      const t = state.tasks.get(e.taskProgressUpdated.task);
+      if (t) t.progress = e.taskProgressUpdated.progress;
+    } else if (e.taskPropertyUpdated) {
+      const p = e.taskPropertyUpdated;
+      const t = state.tasks.get(p.task);
+      if (t) { t.properties = t.properties || {}; t.properties[p.key] = p.value; }
+    } else if (e.subInstanceCreated) {
+      state.subs.set(e.subInstanceCreated.instance, e.subInstanceCreated);
+    }
+  }
+
+  function connect() {
+    const es = new EventSource(`events?${auth}`);
+    const conn = (s) => { const c = $("connection"); c.dataset.state = s; c.textContent = s; };
+    es.onopen = () => conn("live");
+    es.onerror = () => conn(es.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
+    const on = (kind, fn) => es.addEventListener(kind, (m) => { fn(JSON.parse(m.data)); if (m.lastEventId) state.seq = Number(m.lastEventId); schedule(); });
+    on("snapshot", applySnapshot);
+    on("event", applyEvent);
+    on("subinstances", (subs) => subs.forEach((s) => state.subs.set(s.instance, s)));
+    on("heartbeat", () => {});
+    on("end", () => conn("reconnecting"));   // the server is draining; EventSource resumes after the last id
+    on("done", () => { es.close(); state.ended = true; conn("ended"); });
+  }
+
+  // ---- rendering (batched to one frame) ------------------------------------------------------
+  function schedule() {
+    if (view.dirty) return;
+    view.dirty = true;
+    requestAnimationFrame(() => { view.dirty = false; render(); });
+  }
+
+  function render() {
+    const inst = state.instance;
+    if (!inst) return;
+    renderInstance(inst);
+    renderTimeline();
+    renderRows(true);
+    renderDetail();
+    document.body.dataset.seq = String(state.seq);
+  }
+
+  function renderInstance(inst) {
+    const status = enumName(inst.status, "INSTANCE_STATUS_");
+    set("instance-id", inst.id);
+    const badge = $("instance-status");
+    set("instance-status", status === "TERMINATED" ? (inst.successful ? "Terminated · successful" : "Terminated · not successful") : status[0] + status.slice(1).toLowerCase());
+    badge.dataset.status = status === "TERMINATED" ? (inst.successful ? "TERMINATED-ok" : "TERMINATED-bad") : status;
+    document.title = `${inst.id} · ${status.toLowerCase()} · Logview`;
+    set("f-project", inst.project); set("f-owner", inst.owner || "—"); set("f-priority", String(inst.priority ?? 0));
+    set("f-created", fmtTime(toDate(inst.createTime))); set("f-started", fmtTime(toDate(inst.startTime)));
+    set("f-ended", fmtTime(toDate(inst.endTime)));
+    set("f-duration", fmtDuration(toDate(inst.startTime), toDate(inst.endTime)));
+    set("f-server", params.get("h") || location.host);
+    // parent and sub-instances
+    const parent = inst.parentInstance;
+    $("parent").hidden = !parent;
+    if (parent) { const a = $("parent-link"); a.textContent = parent.split("/").pop(); a.href = relatedUrl(parent); }
+    $("subs").hidden = state.subs.size === 0;
+    if ($("sub-list").childElementCount !== state.subs.size) {
+      const list = $("sub-list"); list.replaceChildren();
+      for (const s of state.subs.values()) {
+        const a = el("a", "", s.name || s.instance.split("/").pop()); a.href = relatedUrl(s.instance); a.title = s.instance;
+        const li = el("li"); li.append(a); list.append(li);
+      }
+    }
+    $("related").hidden = !parent && state.subs.size === 0;
+    const labels = Object.entries(inst.labels || {});
+    if ($("labels").childElementCount !== labels.length) $("labels").replaceChildren(...labels.map(([k, v]) => el("span", "", `${k}=${v}`)));
+    // tasks by status
+    const counts = {};
+    for (const t of state.tasks.values()) counts[taskStatus(t)] = (counts[taskStatus(t)] || 0) + 1;
+    const n = state.tasks.size || 1;
+    $("summary").replaceChildren(...Object.entries(counts).map(([s, c]) => {
+      const d = el("div", `s-${s}`); d.style.width = `${(100 * c) / n}%`; d.title = `${s}: ${c}`; return d;
+    }));
+    set("task-count", `${state.tasks.size} · ${Object.entries(counts).map(([s, c]) => `${c} ${s.toLowerCase()}`).join(", ")}`);
+    const select = $("status-filter");
+    for (const s of Object.keys(counts)) if (!select.querySelector(`option[value="${s}"]`)) select.append(new Option(s.toLowerCase(), s));
+  }
+
+  // ---- the Gantt-style timeline (a canvas: one row per task, cheap for thousands) -------------
+  const COLORS = { RUNNING: "#2f6fde", ASSIGNED: "#2f6fde", CANCELLING: "#2f6fde", SUCCESS: "#1f8a4c", FAILED: "#c23a32", ENVIRONMENT_ERROR: "#c23a32", TIMED_OUT: "#c23a32", CANCELLED: "#b7791f", INTERRUPTED: "#b7791f", SUSPENDED: "#b7791f" };
+  let timelineRows = [];
+  function renderTimeline() {
+    const inst = state.instance;
+    const canvas = $("timeline");
+    const rows = state.order.map((n) => state.tasks.get(n));
+    const rowH = Math.max(3, Math.min(18, Math.floor(6000 / Math.max(rows.length, 1))));
+    const width = canvas.clientWidth || 800;
+    const height = Math.max(rowH * rows.length, 20);
+    const dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+      canvas.width = Math.round(width * dpr); canvas.height = Math.round(height * dpr); canvas.style.height = `${height}px`;
+    }
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const start = toDate(inst.startTime) || toDate(inst.createTime) || new Date();
+    const end = toDate(inst.endTime) || new Date();
+    const span = Math.max(end - start, 1000);
+    const x = (d) => ((d - start) / span) * (width - 4) + 2;
+    rows.forEach((t, i) => {
+      if (i % 2) { ctx.fillStyle = "#f3f5f8"; ctx.fillRect(0, i * rowH, width, rowH); }
+      const s = toDate(t.startTime);
+      if (!s) return;
+      const e = toDate(t.endTime) || end;
+      ctx.fillStyle = COLORS[taskStatus(t)] || "#8792a2";
+      const bx = x(s), bw = Math.max(2, x(e) - bx);
+      ctx.fillRect(bx, i * rowH + (rowH > 6 ? 2 : 0), bw, rowH > 6 ? rowH - 4 : Math.max(1, rowH - 1));
+      if (rowH >= 14 && bw > 60) { ctx.fillStyle = "#fff"; ctx.font = "11px system-ui"; ctx.fillText(t.name, bx + 4, i * rowH + rowH - 5, bw - 8); }
+      if (t.name === view.selected) { ctx.strokeStyle = "#161b26"; ctx.lineWidth = 1.5; ctx.strokeRect(bx, i * rowH + 1, bw, rowH - 2); }
+    });
+    timelineRows = rows.map((t) => [t.name, rowH]);
+    set("timeline-hint", `${rows.length} task${rows.length === 1 ? "" : "s"} over ${fmtDuration(start, end)}`);
+    const axis = $("axis");
+    const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => el("span", "", fmtTime(new Date(start.getTime() + f * span)).slice(11)));
+    axis.replaceChildren(...ticks);
+  }
+  $("timeline").addEventListener("click", (e) => {
+    if (!timelineRows.length) return;
+    const row = Math.floor(e.offsetY / timelineRows[0][1]);
+    if (timelineRows[row]) select(timelineRows[row][0], true);
+  });
+  $("timeline").addEventListener("mousemove", (e) => {
+    const r = timelineRows[Math.floor(e.offsetY / (timelineRows[0] || [0, 1])[1])];
+    const t = r && state.tasks.get(r[0]);
+    e.target.title = t ? `${t.name} · ${taskStatus(t).toLowerCase()} · ${fmtDuration(toDate(t.startTime), toDate(t.endTime))}` : "";
+  });
+
+  // ---- the task list: only the rows in view are in the DOM ------------------------------------
+  function filtered() {
+    const f = view.filter.toLowerCase();
+    return state.order.filter((n) => {
+      const t = state.tasks.get(n);
+      return (!view.status || taskStatus(t) === view.status) && (!f || n.toLowerCase().includes(f) || (t.type || "").toLowerCase().includes(f));
+    });
+  }
+  function renderRows(recompute) {
+    const vp = $("viewport");
+    if (recompute) view.visible = filtered();
+    $("spacer").style.height = `${view.visible.length * ROW}px`;
+    const first = Math.max(0, Math.floor(vp.scrollTop / ROW) - 5);
+    const last = Math.min(view.visible.length, Math.ceil((vp.scrollTop + vp.clientHeight) / ROW) + 5);
+    const rows = [];
+    for (let i = first; i < last; i++) rows.push(taskRow(state.tasks.get(view.visible[i]), i));
+    vp.replaceChildren($("spacer"), ...rows);
+  }
+  function taskRow(t, i) {
+    const status = taskStatus(t);
+    const row = el("div", `task row${t.name === view.selected ? " selected" : ""}`);
+    row.style.top = `${i * ROW}px`;
+    row.dataset.task = t.name;
+    row.dataset.status = status;
+    const name = el("div", "name", t.name); name.append(el("small", "", t.type));
+    const badge = el("span", "badge", status.toLowerCase().replace("_", " ")); badge.dataset.status = status;
+    const pct = percentOf(t);
+    const prog = el("div", "prog");
+    const bar = el("div", "bar"); const fill = el("div", `fill${status === "SUCCESS" ? " done" : TERMINAL.has(status) ? " bad" : ""}`);
+    fill.style.width = `${pct}%`; bar.append(fill);
+    prog.append(bar, el("small", "", `${pct}%${t.progress && t.progress.message ? ` · ${t.progress.message}` : ""}`));
+    row.append(name, el("div", "", ""), prog, el("div", "dur", fmtDuration(toDate(t.startTime), toDate(t.endTime))));
+    row.children[1].append(badge);
+    return row;
+  }
+  function percentOf(t) {
+    if (taskStatus(t) === "SUCCESS") return 100;
+    const p = t.progress || {};
+    if (p.percent) return p.percent;
+    const stages = p.stages || [];
+    if (!stages.length) return 0;
+    return Math.round(stages.reduce((a, s) => a + (s.finishedPercentage || 0), 0) / stages.length);
+  }
+  $("viewport").addEventListener("scroll", () => renderRows(false), { passive: true });
+  $("viewport").addEventListener("click", (e) => { const r = e.target.closest(".task"); if (r) select(r.dataset.task, false); });
+  $("viewport").addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+    e.preventDefault();
+    const i = view.visible.indexOf(view.selected) + (e.key === "ArrowDown" ? 1 : -1);
+    if (view.visible[i]) select(view.visible[i], true);
+  });
+  $("filter").addEventListener("input", (e) => { view.filter = e.target.value; renderRows(true); });
+  $("status-filter").addEventListener("change", (e) => { view.status = e.target.value; renderRows(true); });
+
+  function select(name, scroll) {
+    view.selected = name;
+    if (scroll) {
+      const i = view.visible.indexOf(name), vp = $("viewport");
+      if (i >= 0 && (i * ROW < vp.scrollTop || (i + 1) * ROW > vp.scrollTop + vp.clientHeight)) vp.scrollTop = i * ROW - vp.clientHeight / 2;
+    }
+    render();
+  }
+
+  // ---- the selected task ---------------------------------------------------------------------
+  function renderDetail() {
+    const t = view.selected && state.tasks.get(view.selected);
+    $("detail-empty").hidden = !!t;
+    $("detail-body").hidden = !t;
+    if (!t) return;
+    const status = taskStatus(t);
+    set("detail-title", t.name);
+    set("d-status", status.toLowerCase().replace("_", " ")); $("d-status").dataset.status = status;
+    set("d-type", t.type); set("d-worker", t.worker || "—");
+    set("d-attempts", `${t.attempts || 0}${t.interruptions ? ` (${t.interruptions} interrupted)` : ""}`);
+    set("d-started", fmtTime(toDate(t.startTime))); set("d-ended", fmtTime(toDate(t.endTime)));
+    set("d-duration", fmtDuration(toDate(t.startTime), toDate(t.endTime)));
+    const p = t.progress || {};
+    const pct = percentOf(t);
+    $("d-percent-bar").style.width = `${pct}%`;
+    $("d-percent-bar").className = `fill${status === "SUCCESS" ? " done" : TERMINAL.has(status) ? " bad" : ""}`;
+    set("d-percent", `${pct}%`); set("d-message", p.message || "");
+    renderStages(p.stages || []);
+    const cancel = t.cancellation;
+    $("d-cancel-block").hidden = !cancel;
+    if (cancel) set("d-cancel", `${enumName(cancel.reason, "CANCELLATION_REASON_").toLowerCase()}${cancel.message ? `: ${cancel.message}` : ""}${cancel.requestedBy ? ` — by ${cancel.requestedBy}` : ""}${cancel.requestTime ? ` at ${fmtTime(toDate(cancel.requestTime))}` : ""}`);
+    const err = t.error;
+    $("d-error-block").hidden = !err;
+    if (err) { set("d-error-type", `${err.type}:`); set("d-error-message", err.message || ""); set("d-traceback", err.traceback || ""); }
+    renderProperties(t.properties || {});
+    renderResult(t, status);
+    if (out.task !== t.name) followOutput(t.name);
+  }
+  function renderStages(stages) {
+    const box = $("d-stages");
+    box.replaceChildren(...stages.map((s) => {
+      const total = s.totalWorkers || 0, done = s.terminatedWorkers || 0, running = s.runningWorkers || 0;
+      const row = el("div", "stage");
+      const bar = el("div", "bar");
+      const fill = el("div", `fill${s.finishedPercentage >= 100 ? " done" : ""}`); fill.style.width = `${s.finishedPercentage || 0}%`;
+      const run = el("div", "running");
+      if (total) { run.style.left = `${(100 * done) / total}%`; run.style.width = `${(100 * running) / total}%`; }
+      bar.append(fill, run);
+      const records = s.inputRecords || s.outputRecords ? ` · in ${s.inputRecords || 0} / out ${s.outputRecords || 0}` : "";
+      row.append(el("span", "sname", s.name), bar,
+        el("span", "workers", `${running}/${done}/${total}${s.backupWorkers ? ` (+${s.backupWorkers} backups)` : ""} · ${s.finishedPercentage || 0}%${records}`));
+      row.title = "running / terminated / total workers";
+      return row;
+    }));
+    // PyODPS's formatted progress line
+    set("d-formatted", stages.length ? stages.map((s) => `${s.name}:${s.runningWorkers || 0}/${s.terminatedWorkers || 0}/${s.totalWorkers || 0}${s.backupWorkers ? `(+${s.backupWorkers} backups)` : ""}[${s.finishedPercentage || 0}%]`).join("  ") : "");
+  }
+  function renderProperties(props) {
+    const entries = Object.entries(props).sort(([a], [b]) => a.localeCompare(b));
+    set("d-prop-count", entries.length ? String(entries.length) : "none");
+    const shown = entries.slice(0, 500);
+    $("d-props").replaceChildren(...shown.map(([k, v]) => {
+      const [text, kind] = propertyText(v);
+      const tr = el("tr"); const val = el("td", "", text); val.append(el("small", "", kind));
+      tr.append(el("td", "", k), val); return tr;
+    }));
+  }
+  function renderResult(t, status) {
+    const block = $("d-result-block");
+    if (!TERMINAL.has(status)) { block.hidden = true; return; }
+    if (t._result === undefined) {
+      t._result = null;
+      fetch(`result?${auth}&task=${encodeURIComponent(t.name)}`).then((r) => r.json()).then((body) => { t._result = body.result || {}; schedule(); }).catch(() => {});
+      return;
+    }
+    if (t._result === null) return;
+    const r = t._result;
+    let text = "";
+    if ("json" in r) { try { text = JSON.stringify(JSON.parse(r.json), null, 2); } catch { text = r.json; } }
+    else if ("text" in r) text = r.text;
+    else if (r.binary) text = `${atob(r.binary.data || "").length} bytes (${r.binary.contentType || "application/octet-stream"})`;
+    else if (r.python) text = `${r.python.repr}  (${r.python.typeName})`;
+    block.hidden = !text;
+    set("d-result", text.length > 100000 ? `${text.slice(0, 100000)}\n… (${text.length - 100000} more characters)` : text);
+  }
+
+  // ---- output tails: one stream per selected task, capped in the page --------------------------
+  function followOutput(name) {
+    if (out.es) out.es.close();
+    out.task = name;
+    const reset = () => { out.text = { stdout: "", stderr: "" }; out.cut = { stdout: 0, stderr: 0 }; out.total = { stdout: 0, stderr: 0 }; };
+    reset();
+    renderOutput();
+    const es = (out.es = new EventSource(`output?${auth}&task=${encodeURIComponent(name)}&tail=65536`));
+    es.onopen = reset;  // every (re)connection starts again from the tail
+    es.addEventListener("chunk", (m) => {
+      const c = JSON.parse(m.data);
+      if (!out.cut[c.stream] && !out.text[c.stream]) out.cut[c.stream] = Number(c.offset);
+      else out.cut[c.stream] += Number(c.cut);
+      let text = out.text[c.stream] + c.text;
+      if (text.length > OUTPUT_CAP) { out.cut[c.stream] += text.length - OUTPUT_CAP; text = text.slice(text.length - OUTPUT_CAP); }
+      out.text[c.stream] = text;
+      out.total[c.stream] = Number(c.offset) + c.text.length;
+      scheduleOutput();
+    });
+    es.addEventListener("done", () => { es.close(); out.done = true; scheduleOutput(); });
+  }
+  let outputDirty = false;
+  function scheduleOutput() {
+    if (outputDirty) return;
+    outputDirty = true;
+    requestAnimationFrame(() => { outputDirty = false; renderOutput(); });
+  }
+  const size = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+  function renderOutput() {
+    const pre = $("out");
+    const follow = $("follow").checked;
+    set("out", out.text[view.stream]);
+    set("n-stdout", out.total.stdout ? size(out.total.stdout) : "");
+    set("n-stderr", out.total.stderr ? size(out.total.stderr) : "");
+    const cut = out.cut[view.stream];
+    $("out-cut").hidden = !cut;
+    set("out-cut", cut ? `… ${size(cut)} earlier not shown` : "");
+    if (follow) pre.scrollTop = pre.scrollHeight;
+  }
+  for (const b of document.querySelectorAll(".tabs button")) {
+    b.addEventListener("click", () => {
+      view.stream = b.dataset.stream;
+      for (const o of document.querySelectorAll(".tabs button")) o.setAttribute("aria-selected", String(o === b));
+      renderOutput();
+    });
+  }
+  $("out").addEventListener("scroll", (e) => { const p = e.target; $("follow").checked = p.scrollTop + p.clientHeight >= p.scrollHeight - 4; });
+
+  setInterval(() => { if (state.instance && !state.ended) schedule(); }, 1000);  // running durations tick
+  window.addEventListener("resize", schedule);
+  connect();
+})();
