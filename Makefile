@@ -41,9 +41,11 @@ test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
 test-python: $(VENV)/.installed test-tools
 	$(PY) -m pytest -q
 
-test-tools: ## Install what the CLI's e2e tests need (tmux, from Debian's packages) when it is missing.
+test-tools: ## Install what the e2e and browser tests need (tmux, chromium: Debian's packages) when missing.
 	@command -v tmux >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; }
+	@[ -x /usr/bin/chromium ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 proto: proto-python $(LANG_PROTO) ## Regenerate the code of every language from protos/.
 

@@ -10,6 +10,7 @@
   const $ = (id) => document.getElementById(id);
 
   const state = { instance: null, tasks: new Map(), order: [], subs: new Map(), seq: 0, ended: false };
+  const results = new Map();            // task name -> {key, value}; value null while it loads
   const view = { selected: null, filter: "", status: "", visible: [], stream: "stdout", dirty: false };
   const out = { es: null, task: null, text: { stdout: "", stderr: "" }, cut: { stdout: 0, stderr: 0 }, total: { stdout: 0, stderr: 0 } };
 
@@ -45,12 +46,9 @@
   // ---- the event stream ----------------------------------------------------------------------
   function applySnapshot(instance) {
     state.instance = instance;
-    const old = state.tasks;
     state.tasks = new Map();
     state.order = [];
     for (const t of instance.tasks || []) {
-      const prev = old.get(t.name);
-      if (prev && prev._result !== undefined && taskStatus(prev) === taskStatus(t)) t._result = prev._result;
       state.tasks.set(t.name, t);
       state.order.push(t.name);
     }
@@ -326,13 +324,19 @@
   function renderResult(t, status) {
     const block = $("d-result-block");
     if (!TERMINAL.has(status)) { block.hidden = true; return; }
-    if (t._result === undefined) {
-      t._result = null;
-      fetch(`result?${auth}&task=${encodeURIComponent(t.name)}`).then((r) => r.json()).then((body) => { t._result = body.result || {}; schedule(); }).catch(() => {});
+    const key = `${status} ${t.endTime} ${t.attempts}`;
+    let entry = results.get(t.name);
+    if (!entry || entry.key !== key) {
+      entry = { key, value: null };
+      results.set(t.name, entry);
+      fetch(`result?${auth}&task=${encodeURIComponent(t.name)}`).then((r) => r.json())
+        .then((body) => { entry.value = body.result || {}; schedule(); })
+        .catch(() => { results.delete(t.name); });
+      block.hidden = true;
       return;
     }
-    if (t._result === null) return;
-    const r = t._result;
+    if (entry.value === null) return;
+    const r = entry.value;
     let text = "";
     if ("json" in r) { try { text = JSON.stringify(JSON.parse(r.json), null, 2); } catch { text = r.json; } }
     else if ("text" in r) text = r.text;
