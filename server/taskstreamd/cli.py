@@ -21,6 +21,12 @@ def _address(value: str) -> str:
     return value
 
 
+def _public_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {value!r}")
+    return value.rstrip("/")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="taskstreamd", description="The taskstream server and worker.")
     root.add_argument("--log-level", default=os.environ.get("TASKSTREAM_LOG_LEVEL", "INFO"))
@@ -31,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", type=_address, default="127.0.0.1:8051", help="web endpoints HOST:PORT")
     serve.add_argument(
         "--public-url",
-        default="",
+        type=_public_url,
         help="base URL of the Logview addresses handed out (default: http://HOST:PORT of --http)",
     )
     serve.add_argument(
@@ -76,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         config = ServerConfig(
             listen=args.listen,
             http=args.http,
-            public_url=args.public_url,
+            public_url=args.public_url or "",
             data_dir=args.data_dir,
             db=args.db,
             workers=args.workers,

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 import pytest
@@ -38,9 +39,10 @@ def with_query(url: str, path: str | None = None, **changes: str) -> str:
     )
 
 
-def server_sent_events(url: str) -> Iterator[tuple[str, str, dict[str, object]]]:
+def server_sent_events(url: str, last_event_id: str = "") -> Iterator[tuple[str, str, dict[str, object]]]:
     """(event, id, data) of a server-sent events stream until the server closes it."""
-    with urllib.request.urlopen(url, timeout=30) as response:
+    headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
         assert response.headers["Content-Type"].startswith("text/event-stream")
         fields: dict[str, str] = {}
         for raw in response:
@@ -145,3 +147,30 @@ def test_the_cli_prints_the_address(
     assert url.startswith(f"http://{server.http_address}/logview/?")
     assert get(url)[0] == 200
     assert cli_main(["logview", MISSING, "--server", server.address, "--project", "tests"]) == 3
+
+
+def test_a_reconnecting_page_resumes_after_its_last_event_id(
+    client: taskstream.Client, tmp_path: Path
+) -> None:
+    instance = client.run_task("steps", {"gates": str(tmp_path), "count": 2})
+    url = with_query(instance.get_logview_address(hours=1), path="/logview/events")
+    first = server_sent_events(url)
+    kind, seq, snapshot = next(first)
+    first.close()
+    assert kind == "snapshot" and seq == str(snapshot["seq"])
+    for gate in ("0", "1"):
+        (tmp_path / gate).touch()
+    resumed = list(server_sent_events(url, last_event_id=seq))
+    kinds = [kind for kind, _, _ in resumed]
+    assert kinds[0] == "event" and kinds[-2:] == ["snapshot", "done"], kinds
+    seqs = [int(s) for _, s, _ in resumed if s]
+    assert seqs[0] == int(seq) + 1 and seqs == sorted(seqs)  # nothing repeated, nothing skipped at the start
+
+
+async def test_the_aio_client_hands_out_addresses(
+    server: ServerProcess, finished: taskstream.Instance
+) -> None:
+    async with taskstream.aio.connect(server.address, project="tests") as client:
+        url = await client.get_logview_address(finished.id, hours=5)
+        assert url.startswith(f"http://{server.http_address}/logview/?")
+        assert await (await client.get_instance(finished.id)).get_logview_address() != url

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import stat
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from taskstreamd.cli import parser
+from taskstreamd.web.logview import LogviewLinks
 from taskstreamd.web.tokens import Signer, TokenError, load_secret
 
 
@@ -71,3 +74,22 @@ def test_the_secret_is_made_once_and_kept_private(tmp_path: Path) -> None:
     assert len(first) == 32
     assert stat.S_IMODE((tmp_path / "logview.key").stat().st_mode) == 0o600
     assert load_secret(tmp_path) == first  # so addresses survive a restart
+
+
+def test_addresses_live_under_the_public_url(signer: Signer) -> None:
+    links = LogviewLinks(signer, public_url="https://logview.example/ts/", server="grpc.example:443")
+    url, expires = links.address("p", "i1", hours=1)
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://logview.example/ts/logview/"
+    assert (query["h"], query["p"], query["i"]) == ("grpc.example:443", "p", "i1")
+    assert signer.verify(query["token"], "p", "i1") == expires.timestamp()
+
+
+def test_the_public_url_option_wants_an_http_url() -> None:
+    assert (
+        parser().parse_args(["serve", "--public-url", "https://a.example/"]).public_url == "https://a.example"
+    )
+    assert parser().parse_args(["serve"]).public_url is None
+    with pytest.raises(SystemExit):
+        parser().parse_args(["serve", "--public-url", "a.example"])

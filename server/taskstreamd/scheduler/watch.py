@@ -6,7 +6,7 @@ are encoded once when recorded and shared by every watcher.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from taskstream._status import InstanceStatus
@@ -56,7 +56,9 @@ def end(reason: pb.WatchEndReason, seq: int, message: str) -> pb.WatchInstanceRe
     return pb.WatchInstanceResponse(end=pb.WatchEnd(reason=reason, resume_after_seq=seq, message=message))
 
 
-async def watch(manager: InstanceManager, request: WatchRequest) -> AsyncIterator[tuple[WatchMessage, int]]:
+async def watch(
+    manager: InstanceManager, request: WatchRequest
+) -> AsyncGenerator[tuple[WatchMessage, int], None]:
     """Each message with the cursor a watcher holds once it has it (the last seq sent).
 
     Raises NotFound for an unknown instance before anything is sent.

@@ -15,6 +15,7 @@ Routes (every one but the static files checks the token for the instance named b
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import html
 import json
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 HEARTBEAT_SECONDS = 15.0  # also how soon a closed page's stream is noticed
+STALL_SECONDS = 60.0  # a page that reads nothing for this long is let go (EventSource reconnects)
 DEFAULT_TAIL = 64 * 1024
 MAX_TAIL = 1024 * 1024
 SECURITY_HEADERS = {
@@ -126,15 +128,16 @@ class Logview:
             self.manager,
             watch.WatchRequest(project, iid, after_seq=int(after), heartbeat_interval=HEARTBEAT_SECONDS),
         )
-        first = await anext(aiter(stream))  # NotFound surfaces here, before the 200
-        await start_stream(writer, SECURITY_HEADERS)
-        await _send_watch(writer, *first)
-        if int(after) == 0:
-            subs = await self._sub_instances(iid)
-            if subs:
-                await _send(writer, "subinstances", subs)
-        async for message, cursor in stream:
-            await _send_watch(writer, message, cursor)
+        async with contextlib.aclosing(stream):
+            first = await anext(stream)  # NotFound surfaces here, before the 200
+            await start_stream(writer, SECURITY_HEADERS)
+            await _send_watch(writer, *first)
+            if int(after) == 0:
+                subs = await self._sub_instances(iid)
+                if subs:
+                    await _send(writer, "subinstances", subs)
+            async for message, cursor in stream:
+                await _send_watch(writer, message, cursor)
         await _send(writer, "done", {})
 
     async def _sub_instances(self, iid: str) -> list[dict[str, Any]]:
@@ -161,6 +164,8 @@ class Logview:
         await self.manager.task_outcome(project, iid, task)  # NotFound before the 200
         await start_stream(writer, SECURITY_HEADERS)
         streams = {"stdout": task_pb2.OUTPUT_STREAM_STDOUT, "stderr": task_pb2.OUTPUT_STREAM_STDERR}
+        # A chunk may end inside a character; each stream's decoder carries the rest over.
+        decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in streams}
         async for name, chunk in _merged(
             {
                 name: output.read_output(self.manager, project, iid, task, number, -tail, True)
@@ -174,7 +179,8 @@ class Logview:
                     "stream": name,
                     "offset": chunk.offset,
                     "cut": chunk.cut_bytes,
-                    "text": chunk.data.decode("utf-8", "replace"),
+                    "end": chunk.offset + len(chunk.data),
+                    "text": decoders[name].decode(chunk.data),
                 },
             )
         await _send(writer, "done", {})
@@ -189,12 +195,11 @@ class Logview:
 
     async def _related(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
         """The parent's or a sub-instance's page: a token for one instance also opens its relatives."""
-        target_project, target_id = ids.parse_instance_name(request.arg("to"), "to")
+        to = request.arg("to")
+        target_project, target_id = ids.parse_instance_name(to, "to")
+        here = await self.manager.get(project, iid)
         target = await self.manager.get(target_project, target_id)
-        here = ids.instance_name(project, iid)
-        if request.arg("to") != (await self.manager.get(project, iid)).parent_instance and (
-            target.parent_instance != here
-        ):
+        if to != here.parent_instance and target.parent_instance != ids.instance_name(project, iid):
             await respond(writer, forbidden("that instance is neither the parent nor a sub-instance"))
             return
         expires = self.links.signer.verify(request.arg("token"), project, iid)
@@ -234,7 +239,8 @@ def _json(message: Any) -> dict[str, Any]:
 async def _send(writer: asyncio.StreamWriter, kind: str, data: Any, seq: int | None = None) -> None:
     head = f"id: {seq}\n" if seq is not None else ""
     writer.write(f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode())
-    await writer.drain()
+    async with asyncio.timeout(STALL_SECONDS):  # raises TimeoutError: the connection is closed
+        await writer.drain()
 
 
 async def _send_watch(writer: asyncio.StreamWriter, message: watch.WatchMessage, cursor: int) -> None:

@@ -362,7 +362,7 @@
       let text = out.text[c.stream] + c.text;
       if (text.length > OUTPUT_CAP) { out.cut[c.stream] += text.length - OUTPUT_CAP; text = text.slice(text.length - OUTPUT_CAP); }
       out.text[c.stream] = text;
-      out.total[c.stream] = Number(c.offset) + c.text.length;
+      out.total[c.stream] = Number(c.end);
       scheduleOutput();
     });
     es.addEventListener("done", () => { es.close(); out.done = true; scheduleOutput(); });
