@@ -28,13 +28,15 @@ def browser_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
     process.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in this thread while it is open, which the
+# asyncio tests that follow in the same session could not run beside.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make test-tools` installs Debian's chromium"
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])

@@ -34,6 +34,7 @@ def test_the_page_follows_a_task_as_it_progresses_and_ends(
         expect(page.locator("#d-percent")).to_have_text(percent)
         expect(page.locator("#d-message")).to_have_text(f"step {step}")
         expect(page.locator("#out")).to_contain_text(f"step {step}")
+        expect(page.locator("#f-started")).not_to_have_text("—")
         if step == 1:
             page.screenshot(path=str(artifacts / "logview-running.png"), full_page=True)
         (tmp_path / str(step)).touch()  # lets the task go on
@@ -120,3 +121,14 @@ def test_links_lead_to_sub_instances_and_back_to_the_parent(
     expect(page.locator("#parent-link")).to_have_text(parent.id)
     page.locator("#parent-link").click()
     expect(page.locator("#instance-id")).to_have_text(parent.id)
+
+
+def test_a_cancellation_shows_its_reason_and_message(page: Page, client: taskstream.Client) -> None:
+    instance = client.run_task("wait_cancel", {"limit": 60})
+    page.goto(instance.get_logview_address(hours=1))
+    row = page.locator('.task[data-task="wait_cancel"]')
+    expect(row).to_have_attribute("data-status", "RUNNING")
+    instance.stop(message="wrong input")
+    expect(row).to_have_attribute("data-status", "CANCELLED")
+    expect(page.locator("#d-cancel")).to_contain_text("direct: wrong input — by ")
+    expect(page.locator("#instance-status")).to_have_text("Terminated · not successful")

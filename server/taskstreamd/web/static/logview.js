@@ -65,6 +65,8 @@
       if (c.endTime) inst.endTime = c.endTime;
     } else if (e.taskStatusChanged) {
       const t = e.taskStatusChanged.task;
+      // The instance's start is not an event of its own: it is its first task's start.
+      if (t.startTime && (!inst.startTime || new Date(t.startTime) < new Date(inst.startTime))) inst.startTime = t.startTime;
       const prev = state.tasks.get(t.name);
       if (prev) { t.progress = t.progress || prev.progress; t.properties = t.properties || prev.properties; }
       else state.order.push(t.name);
@@ -186,7 +188,8 @@
     timelineRows = rows.map((t) => [t.name, rowH]);
     set("timeline-hint", `${rows.length} task${rows.length === 1 ? "" : "s"} over ${fmtDuration(start, end)}`);
     const axis = $("axis");
-    const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => el("span", "", fmtTime(new Date(start.getTime() + f * span)).slice(11)));
+    const elapsed = (ms) => (span < 10000 ? `+${(ms / 1000).toFixed(1)}s` : `+${fmtDuration(new Date(0), new Date(ms))}`);
+    const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => el("span", "", f ? elapsed(f * span) : fmtTime(start).slice(11)));
     axis.replaceChildren(...ticks);
   }
   $("timeline").addEventListener("click", (e) => {
