@@ -4,6 +4,7 @@
 (() => {
   const ROW = 44;                       // px, matches --row
   const OUTPUT_CAP = 256 * 1024;        // characters of each stream kept in the page
+  const TIMELINE_ROWS = 5000;           // tasks drawn in the timeline (a canvas has a maximum height)
   const TERMINAL = new Set(["SUCCESS", "FAILED", "ENVIRONMENT_ERROR", "CANCELLED", "TIMED_OUT"]);
   const params = new URLSearchParams(location.search);
   const auth = new URLSearchParams({ p: params.get("p") || "", i: params.get("i") || "", token: params.get("token") || "" });
@@ -159,7 +160,7 @@
   function renderTimeline() {
     const inst = state.instance;
     const canvas = $("timeline");
-    const rows = state.order.map((n) => state.tasks.get(n));
+    const rows = state.order.slice(0, TIMELINE_ROWS).map((n) => state.tasks.get(n));
     const rowH = Math.max(3, Math.min(18, Math.floor(6000 / Math.max(rows.length, 1))));
     const width = canvas.clientWidth || 800;
     const height = Math.max(rowH * rows.length, 20);
@@ -186,7 +187,8 @@
       if (t.name === view.selected) { ctx.strokeStyle = "#161b26"; ctx.lineWidth = 1.5; ctx.strokeRect(bx, i * rowH + 1, bw, rowH - 2); }
     });
     timelineRows = rows.map((t) => [t.name, rowH]);
-    set("timeline-hint", `${rows.length} task${rows.length === 1 ? "" : "s"} over ${fmtDuration(start, end)}`);
+    const shown = state.order.length > rows.length ? `the first ${rows.length} of ${state.order.length} tasks` : `${rows.length} task${rows.length === 1 ? "" : "s"}`;
+    set("timeline-hint", `${shown} over ${fmtDuration(start, end)}`);
     const axis = $("axis");
     const elapsed = (ms) => (span < 10000 ? `+${(ms / 1000).toFixed(1)}s` : `+${fmtDuration(new Date(0), new Date(ms))}`);
     const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => el("span", "", f ? elapsed(f * span) : fmtTime(start).slice(11)));
