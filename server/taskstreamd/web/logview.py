@@ -131,14 +131,15 @@ class Logview:
         async with contextlib.aclosing(stream):
             first = await anext(stream)  # NotFound surfaces here, before the 200
             await start_stream(writer, SECURITY_HEADERS)
-            await _send_watch(writer, *first)
+            last = await _send_watch(writer, *first)
             if int(after) == 0:
                 subs = await self._sub_instances(iid)
                 if subs:
                     await _send(writer, "subinstances", subs)
             async for message, cursor in stream:
-                await _send_watch(writer, message, cursor)
-        await _send(writer, "done", {})
+                last = await _send_watch(writer, message, cursor)
+        if last != "end":  # after "end" (the server is draining) the page reconnects and resumes
+            await _send(writer, "done", {})
 
     async def _sub_instances(self, iid: str) -> list[dict[str, Any]]:
         """The sub-instances created before the page opened (later ones arrive as events)."""
@@ -183,7 +184,8 @@ class Logview:
                     "text": decoders[name].decode(chunk.data),
                 },
             )
-        await _send(writer, "done", {})
+        if not self.manager.events.closed:  # else the server is draining: the page reconnects later
+            await _send(writer, "done", {})
 
     async def _result(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
         _, outcome = await self.manager.task_outcome(project, iid, request.arg("task"))
@@ -243,13 +245,15 @@ async def _send(writer: asyncio.StreamWriter, kind: str, data: Any, seq: int | N
         await writer.drain()
 
 
-async def _send_watch(writer: asyncio.StreamWriter, message: watch.WatchMessage, cursor: int) -> None:
+async def _send_watch(writer: asyncio.StreamWriter, message: watch.WatchMessage, cursor: int) -> str:
+    """Sends one message of the watch stream as the event named after its kind, and returns the kind."""
     if isinstance(message, bytes):
         message = pb.WatchInstanceResponse.FromString(message)
     kind = message.WhichOneof("kind") or "heartbeat"
     await _send(
         writer, kind, _json(getattr(message, kind)), cursor if kind in ("snapshot", "event") else None
     )
+    return kind
 
 
 async def _merged(streams: dict[str, AsyncIterator[output.OutputChunk]]) -> AsyncIterator[tuple[str, Any]]:
