@@ -74,6 +74,8 @@ def test_the_address_opens_the_instance_page(server: ServerProcess, finished: ta
     assert b"static/logview.js" in body
     for name in ("logview.js", "logview.css"):
         assert get(f"http://{server.http_address}/logview/static/{name}")[0] == 200
+    for name in ("missing.js", "logview.html", "..%2Flogview.py"):
+        assert get(f"http://{server.http_address}/logview/static/{name}")[0] == 404
 
 
 def test_the_default_address_lasts_720_hours(server: ServerProcess, finished: taskstream.Instance) -> None:

@@ -112,11 +112,12 @@ class Logview:
 
     async def _static_file(self, name: str, writer: asyncio.StreamWriter) -> None:
         suffix = name[name.rfind(".") :] if "." in name else ""
-        if "/" in name or suffix not in STATIC_TYPES:
+        if name not in self._static and "/" not in name and suffix in STATIC_TYPES:
+            with contextlib.suppress(FileNotFoundError):
+                self._static[name] = _read_static(name)
+        if name not in self._static:
             await respond(writer, Response(404, "text/plain", b"not found\n"))
             return
-        if name not in self._static:
-            self._static[name] = _read_static(name)
         headers = {"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"}
         await respond(writer, Response(200, STATIC_TYPES[suffix], self._static[name], headers))
 
