@@ -78,6 +78,19 @@ def test_a_big_instance_stays_bounded(
     expect(page.locator("#task-count")).to_contain_text("203 · ")
     assert page.locator(".task").count() < 40  # only the rows in view are in the DOM
 
+    # The timeline draws the stages of the first tasks under their bars; their spans are derived from
+    # the progress updates and listed beside the canvas. R2 was at 50% when its task ended.
+    spans = page.locator("#timeline-stages li")
+    expect(spans).to_have_count(2)
+    for stage, state in (("M1_Stg1_job0", "done"), ("R2_1_Stg1_job0", "ended")):
+        span = page.locator(f'#timeline-stages li[data-task="staged"][data-stage="{stage}"]')
+        expect(span).to_have_attribute("data-state", state)
+        start, end = span.get_attribute("data-start"), span.get_attribute("data-end")
+        assert start and end and start <= end, (stage, start, end)
+    expect(page.locator("#timeline-hint")).to_contain_text(
+        "stages of 1 task (the first 50 and the selected one)"
+    )
+
     page.locator('.task[data-task="staged"]').click()
     expect(page.locator("#d-stages .stage")).to_have_count(2)
     expect(page.locator("#d-stages .stage").nth(1)).to_contain_text("1/0/2 (+1 backups) · 50%")

@@ -5,12 +5,18 @@
   const ROW = 44;                       // px, matches --row
   const OUTPUT_CAP = 256 * 1024;        // characters of each stream kept in the page
   const TIMELINE_ROWS = 5000;           // tasks drawn in the timeline (a canvas has a maximum height)
+  const STAGE_TASKS = 50;               // the first tasks whose stages the timeline draws (and the selected one)
+  const STAGES_PER_TASK = 20;           // stage rows drawn under one task
   const TERMINAL = new Set(["SUCCESS", "FAILED", "ENVIRONMENT_ERROR", "CANCELLED", "TIMED_OUT"]);
   const params = new URLSearchParams(location.search);
   const auth = new URLSearchParams({ p: params.get("p") || "", i: params.get("i") || "", token: params.get("token") || "" });
   const $ = (id) => document.getElementById(id);
 
   const state = { instance: null, tasks: new Map(), order: [], subs: new Map(), seq: 0, ended: false };
+  // Stage spans, derived here since the API has no stage times: task name -> {startTime, stages: Map(stage
+  // name -> {start, end})}. A stage starts at the first progress that shows it at work and ends at the
+  // progress that shows it finished; one already at work in a snapshot starts at its task's start.
+  const spans = new Map();
   const results = new Map();            // task name -> {key, value}; value null while it loads
   const view = { selected: null, filter: "", status: "", visible: [], stream: "stdout", dirty: false };
   const out = { es: null, task: null, text: { stdout: "", stderr: "" }, cut: { stdout: 0, stderr: 0 }, total: { stdout: 0, stderr: 0 } };
@@ -52,6 +58,7 @@
     for (const t of instance.tasks || []) {
       state.tasks.set(t.name, t);
       state.order.push(t.name);
+      noteProgress(t, t.progress, true);  // spans already known (a resumed stream) are kept
     }
     if (state.order.length === 1 && !view.selected) view.selected = state.order[0];
   }
@@ -72,9 +79,10 @@
       if (prev) { t.progress = t.progress || prev.progress; t.properties = t.properties || prev.properties; }
       else state.order.push(t.name);
       state.tasks.set(t.name, t);
+      noteProgress(t, t.progress, false);
     } else if (e.taskProgressUpdated) {
       const t = state.tasks.get(e.taskProgressUpdated.task);
-      if (t) t.progress = e.taskProgressUpdated.progress;
+      if (t) { t.progress = e.taskProgressUpdated.progress; noteProgress(t, t.progress, false); }
     } else if (e.taskPropertyUpdated) {
       const p = e.taskPropertyUpdated;
       const t = state.tasks.get(p.task);
@@ -82,6 +90,41 @@
     } else if (e.subInstanceCreated) {
       state.subs.set(e.subInstanceCreated.instance, e.subInstanceCreated);
     }
+  }
+
+  const stageActive = (s) => (s.runningWorkers || 0) > 0 || (s.terminatedWorkers || 0) > 0 || (s.finishedPercentage || 0) > 0;
+  const stageDone = (s) => (s.finishedPercentage || 0) >= 100 || ((s.totalWorkers || 0) > 0 && (s.terminatedWorkers || 0) >= s.totalWorkers);
+  function noteProgress(t, progress, fromSnapshot) {
+    if (!progress || !(progress.stages || []).length) return;
+    let entry = spans.get(t.name);
+    if (!entry || (t.startTime && entry.startTime && entry.startTime !== t.startTime)) {  // a new attempt starts afresh
+      entry = { startTime: t.startTime, stages: new Map() };
+      spans.set(t.name, entry);
+    }
+    entry.startTime = entry.startTime || t.startTime;
+    const at = progress.updateTime || null;
+    for (const s of progress.stages) {
+      let span = entry.stages.get(s.name);
+      if (!span) { span = { start: null, end: null }; entry.stages.set(s.name, span); }
+      if (!span.start && stageActive(s)) span.start = (fromSnapshot && t.startTime) || at || t.startTime;
+      if (span.start && !span.end && stageDone(s)) span.end = at || span.start;
+    }
+  }
+  // The spans of a task's stages as drawn: open ones run to "now", or to the task's end once it ended.
+  function stageSpans(t, now) {
+    const entry = spans.get(t.name);
+    if (!entry) return [];
+    const ended = TERMINAL.has(taskStatus(t)) || taskStatus(t) === "INTERRUPTED";
+    const result = [];
+    for (const [name, span] of entry.stages) {
+      if (!span.start) continue;
+      // The task's times are the server's and update_time the worker's: a span never ends before it starts.
+      const add = (end, st) => { const start = toDate(span.start); result.push({ name, start: end < start ? end : start, end, state: st }); };
+      if (span.end) add(toDate(span.end), "done");
+      else if (ended) add(toDate(t.endTime) || now, "ended");
+      else add(now, "open");
+    }
+    return result;
   }
 
   function connect() {
@@ -155,15 +198,41 @@
   }
 
   // ---- the Gantt-style timeline (a canvas: one row per task, cheap for thousands) -------------
+  // Under a task's row come thinner rows for its stages: for the first STAGE_TASKS tasks and the
+  // selected one, at most STAGES_PER_TASK each, so the canvas stays bounded for any instance.
   const COLORS = { RUNNING: "#2f6fde", ASSIGNED: "#2f6fde", CANCELLING: "#2f6fde", SUCCESS: "#1f8a4c", FAILED: "#c23a32", ENVIRONMENT_ERROR: "#c23a32", TIMED_OUT: "#c23a32", CANCELLED: "#b7791f", INTERRUPTED: "#b7791f", SUSPENDED: "#b7791f" };
-  let timelineRows = [];
+  const STAGE_COLORS = { open: "#6f9ef0", done: "#5fb383", ended: "#a3abb8" };
+  const STAGE_H = 12;
+  let timelineRows = [];                // [{task, stage, y, h}] top to bottom, for clicks and titles
+  let stageListKey = "";
   function renderTimeline() {
     const inst = state.instance;
     const canvas = $("timeline");
-    const rows = state.order.slice(0, TIMELINE_ROWS).map((n) => state.tasks.get(n));
-    const rowH = Math.max(3, Math.min(18, Math.floor(6000 / Math.max(rows.length, 1))));
+    const tasks = state.order.slice(0, TIMELINE_ROWS).map((n) => state.tasks.get(n));
+    const rowH = Math.max(3, Math.min(18, Math.floor(6000 / Math.max(tasks.length, 1))));
+    const start = toDate(inst.startTime) || toDate(inst.createTime) || new Date();
+    const now = new Date();
+    const end = toDate(inst.endTime) || now;
+    const span = Math.max(end - start, 1000);
+    // layout: a task row, then its stage rows
+    const layout = [];
+    const drawn = [];                   // the stage spans drawn, listed for tests and screen readers
+    let y = 0, withStages = 0, cut = 0;
+    tasks.forEach((t, i) => {
+      layout.push({ task: t, stage: null, y, h: rowH, band: i % 2 });
+      y += rowH;
+      if (i >= STAGE_TASKS && t.name !== view.selected) return;
+      const stages = stageSpans(t, state.ended ? end : now);
+      if (stages.length) withStages++;
+      if (stages.length > STAGES_PER_TASK) cut += stages.length - STAGES_PER_TASK;
+      for (const s of stages.slice(0, STAGES_PER_TASK)) {
+        layout.push({ task: t, stage: s, y, h: STAGE_H, band: i % 2 });
+        drawn.push([t.name, s]);
+        y += STAGE_H;
+      }
+    });
     const width = canvas.clientWidth || 800;
-    const height = Math.max(rowH * rows.length, 20);
+    const height = Math.max(y, 20);
     const dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
       canvas.width = Math.round(width * dpr); canvas.height = Math.round(height * dpr); canvas.style.height = `${height}px`;
@@ -171,38 +240,74 @@
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    const start = toDate(inst.startTime) || toDate(inst.createTime) || new Date();
-    const end = toDate(inst.endTime) || new Date();
-    const span = Math.max(end - start, 1000);
     const x = (d) => ((d - start) / span) * (width - 4) + 2;
-    rows.forEach((t, i) => {
-      if (i % 2) { ctx.fillStyle = "#f3f5f8"; ctx.fillRect(0, i * rowH, width, rowH); }
+    for (const r of layout) {
+      if (r.band) { ctx.fillStyle = "#f3f5f8"; ctx.fillRect(0, r.y, width, r.h); }
+      const t = r.task;
+      if (r.stage) { drawStage(ctx, r, x, width); continue; }
       const s = toDate(t.startTime);
-      if (!s) return;
+      if (!s) continue;
       const e = toDate(t.endTime) || end;
       ctx.fillStyle = COLORS[taskStatus(t)] || "#8792a2";
       const bx = x(s), bw = Math.max(2, x(e) - bx);
-      ctx.fillRect(bx, i * rowH + (rowH > 6 ? 2 : 0), bw, rowH > 6 ? rowH - 4 : Math.max(1, rowH - 1));
-      if (rowH >= 14 && bw > 60) { ctx.fillStyle = "#fff"; ctx.font = "11px system-ui"; ctx.fillText(t.name, bx + 4, i * rowH + rowH - 5, bw - 8); }
-      if (t.name === view.selected) { ctx.strokeStyle = "#161b26"; ctx.lineWidth = 1.5; ctx.strokeRect(bx, i * rowH + 1, bw, rowH - 2); }
-    });
-    timelineRows = rows.map((t) => [t.name, rowH]);
-    const shown = state.order.length > rows.length ? `the first ${rows.length} of ${state.order.length} tasks` : `${rows.length} task${rows.length === 1 ? "" : "s"}`;
-    set("timeline-hint", `${shown} over ${fmtDuration(start, end)}`);
+      ctx.fillRect(bx, r.y + (rowH > 6 ? 2 : 0), bw, rowH > 6 ? rowH - 4 : Math.max(1, rowH - 1));
+      if (rowH >= 14 && bw > 60) { ctx.fillStyle = "#fff"; ctx.font = "11px system-ui"; ctx.fillText(t.name, bx + 4, r.y + rowH - 5, bw - 8); }
+      if (t.name === view.selected) { ctx.strokeStyle = "#161b26"; ctx.lineWidth = 1.5; ctx.strokeRect(bx, r.y + 1, bw, rowH - 2); }
+    }
+    timelineRows = layout;
+    renderStageList(drawn);
+    const shown = state.order.length > tasks.length ? `the first ${tasks.length} of ${state.order.length} tasks` : `${tasks.length} task${tasks.length === 1 ? "" : "s"}`;
+    const staged = withStages ? ` · stages of ${withStages} task${withStages === 1 ? "" : "s"}${state.order.length > STAGE_TASKS ? ` (the first ${STAGE_TASKS} and the selected one)` : ""}${cut ? `, ${cut} more stages not drawn` : ""}` : "";
+    set("timeline-hint", `${shown} over ${fmtDuration(start, end)}${staged}`);
     const axis = $("axis");
     const elapsed = (ms) => (span < 10000 ? `+${(ms / 1000).toFixed(1)}s` : `+${fmtDuration(new Date(0), new Date(ms))}`);
     const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => el("span", "", f ? elapsed(f * span) : fmtTime(start).slice(11)));
     axis.replaceChildren(...ticks);
   }
+  function drawStage(ctx, r, x, width) {
+    const s = r.stage;
+    const bx = x(s.start), bw = Math.max(3, x(s.end) - bx);
+    const ts = toDate(r.task.startTime);
+    if (ts) { ctx.fillStyle = "#c5ccd6"; ctx.fillRect(x(ts), r.y, 1, r.h); }  // ties the stage to its task's bar
+    ctx.fillStyle = STAGE_COLORS[s.state];
+    ctx.fillRect(bx, r.y + 3, bw, r.h - 6);
+    if (s.state === "ended") { ctx.strokeStyle = "#7b8494"; ctx.lineWidth = 1; ctx.setLineDash([3, 2]); ctx.strokeRect(bx + 0.5, r.y + 2.5, bw - 1, r.h - 5); ctx.setLineDash([]); }
+    ctx.font = "10px system-ui";
+    const label = `${s.name}${s.state === "ended" ? " (unfinished)" : ""}`;
+    const tw = ctx.measureText(label).width;
+    ctx.fillStyle = "#3d4656";
+    if (bx + bw + 4 + tw <= width) ctx.fillText(label, bx + bw + 4, r.y + r.h - 2);
+    else ctx.fillText(label, Math.max(2, bx - 4 - tw), r.y + r.h - 2, Math.max(bx - 6, 20));
+  }
+  // A hidden list of the stage spans drawn: what the canvas shows, in words (tests read it).
+  function renderStageList(drawn) {
+    const key = drawn.map(([task, s]) => `${task}\u0000${s.name}\u0000${s.state}\u0000${+s.start}\u0000${s.state === "open" ? "" : +s.end}`).join("\u0001");
+    if (key === stageListKey) return;
+    stageListKey = key;
+    $("timeline-stages").replaceChildren(...drawn.map(([task, s]) => {
+      const li = el("li", "", `${task} › ${s.name}: ${s.state}, ${fmtTime(s.start).slice(11)}–${s.state === "open" ? "now" : fmtTime(s.end).slice(11)}`);
+      li.dataset.task = task; li.dataset.stage = s.name; li.dataset.state = s.state;
+      li.dataset.start = s.start.toISOString(); li.dataset.end = s.state === "open" ? "" : s.end.toISOString();
+      return li;
+    }));
+  }
+  function timelineRowAt(offsetY) {
+    let lo = 0, hi = timelineRows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, r = timelineRows[mid];
+      if (offsetY < r.y) hi = mid - 1; else if (offsetY >= r.y + r.h) lo = mid + 1; else return r;
+    }
+    return null;
+  }
   $("timeline").addEventListener("click", (e) => {
-    if (!timelineRows.length) return;
-    const row = Math.floor(e.offsetY / timelineRows[0][1]);
-    if (timelineRows[row]) select(timelineRows[row][0], true);
+    const r = timelineRowAt(e.offsetY);
+    if (r) select(r.task.name, true);
   });
   $("timeline").addEventListener("mousemove", (e) => {
-    const r = timelineRows[Math.floor(e.offsetY / (timelineRows[0] || [0, 1])[1])];
-    const t = r && state.tasks.get(r[0]);
-    e.target.title = t ? `${t.name} · ${taskStatus(t).toLowerCase()} · ${fmtDuration(toDate(t.startTime), toDate(t.endTime))}` : "";
+    const r = timelineRowAt(e.offsetY);
+    const t = r && r.task, s = r && r.stage;
+    e.target.title = !t ? "" : s ? `${t.name} › ${s.name} · ${s.state === "ended" ? "unfinished when the task ended" : s.state} · ${fmtDuration(s.start, s.state === "open" ? null : s.end)}`
+      : `${t.name} · ${taskStatus(t).toLowerCase()} · ${fmtDuration(toDate(t.startTime), toDate(t.endTime))}`;
   });
 
   // ---- the task list: only the rows in view are in the DOM ------------------------------------
