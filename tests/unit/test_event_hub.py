@@ -107,3 +107,20 @@ async def test_progress_alone_wakes_watchers_at_a_paced_interval_and_status_at_o
         hub.publish([event(3, PROGRESS, task_id=7)])
         hub.publish([event(4, TASK_STATUS)])
         assert mark.done(), "a status change wakes at once"
+
+
+async def test_a_shared_result_is_reloaded_once_an_event_arrived_even_if_its_wake_is_held() -> None:
+    hub = EventHub()
+    loads = 0
+
+    async def load() -> int:
+        nonlocal loads
+        loads += 1
+        return loads
+
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1, PROGRESS, task_id=7)])
+        assert await channel.shared(load) == 1
+        assert await channel.shared(load) == 1  # nothing new: the same read serves everyone
+        hub.publish([event(2, PROGRESS, task_id=7)])  # its wake is held back, the event is not
+        assert await channel.shared(load) == 2

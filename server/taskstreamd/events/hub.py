@@ -39,7 +39,8 @@ class Channel:
         self._bytes = 0
         self._changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._memo: asyncio.Future[Any] | None = None
-        self._memo_mark: asyncio.Future[None] | None = None
+        self._memo_mark = -1
+        self._appended = 0  # events appended so far: a memo is current while this has not moved
         self._last_wake = -MAX_PROGRESS_WAKE
         self._deferred: asyncio.TimerHandle | None = None
         self.watchers = 0
@@ -60,6 +61,7 @@ class Channel:
             ring.clear()  # a gap (another writer's events arrived out of order): the store has them
             self._bytes = 0
         ring.append(event)
+        self._appended += 1
         self._bytes += len(event.data)
         while len(ring) > 1 and (len(ring) > self._ring_size or self._bytes > self._ring_bytes):
             self._bytes -= len(ring.popleft().data)
@@ -106,15 +108,15 @@ class Channel:
         return bool(done)
 
     async def shared(self, load: Callable[[], Awaitable[Any]]) -> Any:
-        """The result of ``load``, computed once for every watcher that asks until the next publish.
+        """The result of ``load``, computed once for every watcher that asks until the next event arrives.
 
         Watchers opening together (or all reaching the terminal event) share one read of the instance.
         A failed load is not kept.
         """
         memo = self._memo
-        if memo is None or self._memo_mark is not self._changed or (memo.done() and memo.exception()):
+        if memo is None or self._memo_mark != self._appended or (memo.done() and memo.exception()):
             memo = self._memo = asyncio.ensure_future(load())
-            self._memo_mark = self._changed
+            self._memo_mark = self._appended
         return await asyncio.shield(memo)
 
 

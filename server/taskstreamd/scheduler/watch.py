@@ -6,7 +6,7 @@ are encoded once when recorded and shared by every watcher.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 from dataclasses import dataclass
 
 from taskstream._status import InstanceStatus
@@ -65,9 +65,12 @@ async def watch(
     """
     hub, store = manager.events, manager.store
 
-    async def current() -> Snapshot:
+    async def current(*, shared: bool = True) -> Snapshot:
         # Any snapshot read after subscribing is a valid start: what it misses is in the ring or the store.
-        found: Snapshot | None = await channel.shared(lambda: load_snapshot(manager, request.instance_id))
+        def load() -> Awaitable[Snapshot | None]:
+            return load_snapshot(manager, request.instance_id)
+
+        found: Snapshot | None = await (channel.shared(load) if shared else load())
         if found is None or found.project != request.project:
             raise NotFound("instance", ids.instance_name(request.project, request.instance_id))
         return found
@@ -75,6 +78,8 @@ async def watch(
     with hub.subscribe(request.instance_id) as channel:
         first = await current()
         cursor = request.after_seq
+        if cursor > first.seq:  # a shared snapshot may predate the cursor; only a fresh read can tell
+            first = await current(shared=False)
         if cursor <= 0 or cursor > first.seq:  # from the start, or a cursor this instance never gave
             cursor = first.seq
             yield first.response, cursor
