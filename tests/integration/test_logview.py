@@ -142,7 +142,19 @@ def test_the_cli_prints_the_address(
     server: ServerProcess, finished: taskstream.Instance, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert (
-        cli_main(["logview", finished.id, "--hours", "3", "--server", server.address, "--project", "tests"])
+        cli_main(
+            [
+                "logview",
+                finished.id,
+                "--hours",
+                "3",
+                "--no-open",
+                "--server",
+                server.address,
+                "--project",
+                "tests",
+            ]
+        )
         == 0
     )
     url = capsys.readouterr().out.strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import pickle
 import sys
 from collections.abc import Callable
@@ -164,9 +165,17 @@ def logs(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
 def logview(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     url = load_instance(client, args.id).get_logview_address(hours=args.hours)
     print_lines([url])  # always, so that a script or a person without a browser gets it
-    if args.open and not _open_browser(url):
+    wanted = _graphical_session() if args.open is None else args.open
+    if wanted and not _open_browser(url):
         print("taskstream: no web browser is available here; open the address above", file=sys.stderr)
     return ExitCode.OK
+
+
+def _graphical_session() -> bool:
+    """Whether a browser would open in front of the person: never a text browser inside this terminal."""
+    return bool(
+        os.environ.get("BROWSER") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ) or (sys.platform == "darwin")
 
 
 def _open_browser(url: str) -> bool:

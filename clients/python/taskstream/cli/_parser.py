@@ -102,7 +102,12 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     logview.add_argument(
         "--hours", type=parse_limit, metavar="N", help="how long the address grants access (default 720)"
     )
-    logview.add_argument("--open", action="store_true", help="also open it in a web browser")
+    logview.add_argument(
+        "--open",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="open it in a web browser (default: when a graphical session is available)",
+    )
     return root
 
 
