@@ -3,6 +3,7 @@ and closed to a bad token."""
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def test_a_big_instance_stays_bounded(
     page.screenshot(path=str(artifacts / "logview-big.png"), full_page=True)
 
 
-def test_links_lead_to_sub_instances_and_back_to_the_parent(
+def test_links_lead_to_sub_instances_but_not_up_to_the_parent(
     page: Page, client: taskstream.Client, browser_server: ServerProcess
 ) -> None:
     parent = client.run_task("echo", {})
@@ -132,7 +133,13 @@ def test_links_lead_to_sub_instances_and_back_to_the_parent(
     link.click()
     expect(page.locator("#instance-id")).to_have_text(child.id)
     expect(page.locator("#parent-link")).to_have_text(parent.id)
-    page.locator("#parent-link").click()
+    expect(page.locator("#parent-link")).not_to_have_attribute("href", re.compile(".*"))
+    up = page.url.replace("/logview/?", "/logview/related?") + "&to=" + urllib.parse.quote(parent.name)
+    refused = page.goto(up)
+    assert refused is not None and refused.status == 403  # a sub-instance's address never opens its parent
+    expect(page.locator("#reason")).to_contain_text("not a sub-instance")
+    page.go_back()
+    page.go_back()
     expect(page.locator("#instance-id")).to_have_text(parent.id)
 
 

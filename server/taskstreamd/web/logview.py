@@ -9,7 +9,7 @@ Routes (every one but the static files checks the token for the instance named b
     /logview/output?...&task=&tail=N    server-sent events: the task's stdout and stderr from N bytes
                                         before their end, following them until the task ends
     /logview/result?...&task=           the task's result as JSON
-    /logview/related?...&to=NAME        a redirect to the page of the parent or a sub-instance
+    /logview/related?...&to=NAME        a redirect to the page of a sub-instance
 """
 
 from __future__ import annotations
@@ -197,13 +197,13 @@ class Logview:
         await respond(writer, Response(200, "application/json", body, SECURITY_HEADERS))
 
     async def _related(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
-        """The parent's or a sub-instance's page: a token for one instance also opens its relatives."""
+        """A sub-instance's page: an address opens its instance and the sub-instances that instance
+        started, never the parent or siblings, so a sub-instance's address cannot widen to the workflow."""
         to = request.arg("to")
         target_project, target_id = ids.parse_instance_name(to, "to")
-        here = await self.manager.get(project, iid)
         target = await self.manager.get(target_project, target_id)
-        if to != here.parent_instance and target.parent_instance != ids.instance_name(project, iid):
-            await respond(writer, forbidden("that instance is neither the parent nor a sub-instance"))
+        if target.parent_instance != ids.instance_name(project, iid):
+            await respond(writer, forbidden("that instance is not a sub-instance of this one"))
             return
         expires = self.links.signer.verify(request.arg("token"), project, iid)
         hours = max(expires - self.links.signer.clock(), 60) / 3600

@@ -173,7 +173,8 @@
     // parent and sub-instances
     const parent = inst.parentInstance;
     $("parent").hidden = !parent;
-    if (parent) { const a = $("parent-link"); a.textContent = parent.split("/").pop(); a.href = relatedUrl(parent); }
+    // The parent is named, not linked: this address grants this instance and its sub-instances only.
+    if (parent) { const a = $("parent-link"); a.textContent = parent.split("/").pop(); a.title = parent; }
     $("subs").hidden = state.subs.size === 0;
     if ($("sub-list").childElementCount !== state.subs.size) {
       const list = $("sub-list"); list.replaceChildren();
