@@ -14,8 +14,14 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
 
-from taskstream.v1 import instance_service_pb2_grpc, worker_service_pb2_grpc
+from taskstream.v1 import (
+    instance_service_pb2,
+    instance_service_pb2_grpc,
+    worker_service_pb2,
+    worker_service_pb2_grpc,
+)
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
@@ -96,6 +102,16 @@ class Server:
         )
         self.health = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        # Server reflection, so grpcurl and other generic tools can list and call the services.
+        reflection.enable_server_reflection(
+            [
+                instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
+                worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ],
+            self.grpc,
+        )
         host, port = split_address(c.listen)
         self.grpc_port = self.grpc.add_insecure_port(f"{host}:{port}")
         if self.grpc_port == 0:
