@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from taskstreamd import ids
-from taskstreamd.errors import InvalidArgument, NotFound
-from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.scheduler.service import InstanceManager, named_task, task_not_found
 
 # A follower also re-reads this often when nothing is published (a safety net, not the mechanism).
 RECHECK_SECONDS = 30.0
@@ -34,15 +32,10 @@ async def read_output(
     follow: bool,
 ) -> AsyncIterator[OutputChunk]:
     instance = await manager.get(project, instance_id)
-    if not task_name:
-        if len(instance.tasks) != 1:
-            raise InvalidArgument.one(
-                "task", f"the instance has {len(instance.tasks)} tasks; name one of them"
-            )
-        task_name = instance.tasks[0].name
+    task_name = named_task(instance, task_name)
     task = await manager.store.task_ref(instance_id, task_name)
     if task is None:
-        raise NotFound("task", f"{ids.instance_name(project, instance_id)}/tasks/{task_name}")
+        raise task_not_found(instance, task_name)
     store = manager.store
     with manager.events.subscribe(instance_id) as channel:
         position = offset

@@ -230,15 +230,10 @@ class InstanceManager:
         self, project: str, instance_id: str, task_name: str
     ) -> tuple[Instance, TaskOutcome]:
         instance = await self.get(project, instance_id)
-        if not task_name:
-            if len(instance.tasks) != 1:
-                raise InvalidArgument.one(
-                    "task", f"the instance has {len(instance.tasks)} tasks; name one of them"
-                )
-            task_name = instance.tasks[0].name
+        task_name = named_task(instance, task_name)
         outcome = await self.store.task_outcome(instance_id, task_name)
         if outcome is None:
-            raise NotFound("task", f"{ids.instance_name(project, instance_id)}/tasks/{task_name}")
+            raise task_not_found(instance, task_name)
         return instance, outcome
 
     def task_types(self) -> dict[str, tuple[str, int]]:
@@ -449,6 +444,19 @@ class InstanceManager:
                 assignment.timeout.FromTimedelta(_seconds(payload.timeout))
             session.send(wpb.ConnectResponse(assignment=assignment))
         return True
+
+
+def named_task(instance: Instance, task_name: str) -> str:
+    """The task a caller means: the one named, or the only one when no name is given."""
+    if task_name:
+        return task_name
+    if len(instance.tasks) != 1:
+        raise InvalidArgument.one("task", f"the instance has {len(instance.tasks)} tasks; name one of them")
+    return instance.tasks[0].name
+
+
+def task_not_found(instance: Instance, task_name: str) -> NotFound:
+    return NotFound("task", f"{ids.instance_name(instance.project, instance.id)}/tasks/{task_name}")
 
 
 def _task_id(assignment_id: str) -> int:
