@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from taskstreamd.scheduler.service import InstanceManager, named_task, task_not_found
+from taskstreamd.store.repository import TaskRef
 
 # A follower also re-reads this often when nothing is published (a safety net, not the mechanism).
 RECHECK_SECONDS = 30.0
@@ -22,6 +23,16 @@ class OutputChunk:
     cut_bytes: int  # bytes just before ``offset`` that were not kept
 
 
+async def find_task(manager: InstanceManager, project: str, instance_id: str, task_name: str) -> TaskRef:
+    """The task whose output a caller asks for; NotFound or InvalidArgument before any output is read."""
+    instance = await manager.get(project, instance_id)
+    task_name = named_task(instance, task_name)
+    task = await manager.store.task_ref(instance_id, task_name)
+    if task is None:
+        raise task_not_found(instance, task_name)
+    return task
+
+
 async def read_output(
     manager: InstanceManager,
     project: str,
@@ -31,11 +42,7 @@ async def read_output(
     offset: int,
     follow: bool,
 ) -> AsyncIterator[OutputChunk]:
-    instance = await manager.get(project, instance_id)
-    task_name = named_task(instance, task_name)
-    task = await manager.store.task_ref(instance_id, task_name)
-    if task is None:
-        raise task_not_found(instance, task_name)
+    task = await find_task(manager, project, instance_id, task_name)
     store = manager.store
     with manager.events.subscribe(instance_id) as channel:
         position = offset

@@ -207,11 +207,15 @@ class InstanceManager:
         instance_ids = {instance_id for _, instance_id in refs}
         for instance_id in instance_ids:
             self._waiters.setdefault(instance_id, set()).add(wake)
+        terminated: dict[tuple[str, str], Instance] = {}  # final: never read again
         try:
             while True:
                 wake.clear()
-                instances = [await self.get(project, instance_id) for project, instance_id in refs]
-                ended = [i.status == InstanceStatus.TERMINATED for i in instances]
+                instances = [terminated.get(ref) or await self.get(*ref) for ref in refs]
+                for ref, instance in zip(refs, instances, strict=True):
+                    if instance.status == InstanceStatus.TERMINATED:
+                        terminated[ref] = instance
+                ended = [ref in terminated for ref in refs]
                 done = any(ended) if any_of else all(ended)
                 remaining = deadline - loop.time()
                 if done or remaining <= 0:

@@ -163,7 +163,7 @@ class Logview:
         if not tail_text.isdigit():
             raise InvalidArgument.one("tail", "must be a number of bytes")
         tail = min(int(tail_text), MAX_TAIL)
-        await self.manager.task_outcome(project, iid, task)  # NotFound before the 200
+        await output.find_task(self.manager, project, iid, task)  # NotFound before the 200
         await start_stream(writer, SECURITY_HEADERS)
         streams = {"stdout": task_pb2.OUTPUT_STREAM_STDOUT, "stderr": task_pb2.OUTPUT_STREAM_STDERR}
         # A chunk may end inside a character; each stream's decoder carries the rest over.
