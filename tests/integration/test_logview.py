@@ -166,12 +166,17 @@ def test_the_cli_prints_the_address(
 def test_a_reconnecting_page_resumes_after_its_last_event_id(
     client: taskstream.Client, tmp_path: Path
 ) -> None:
-    instance = client.run_task("steps", {"gates": str(tmp_path), "count": 2})
+    # Held, so the page opens before anything runs and its first event is known: the task's
+    # SUSPENDED -> WAITING, followed by the instance's SUSPENDED -> RUNNING (a status change, never coalesced).
+    instance = client.run_task("steps", {"gates": str(tmp_path), "count": 2}, hold=True)
     url = with_query(instance.get_logview_address(hours=1), path="/logview/events")
     first = server_sent_events(url)
-    kind, seq, snapshot = next(first)
+    kind, _, _ = next(first)
+    assert kind == "snapshot"
+    instance.resume()
+    kind, seq, _ = next(first)
     first.close()
-    assert kind == "snapshot" and seq == str(snapshot["seq"])
+    assert kind == "event" and seq == "1"
     for gate in ("0", "1"):
         (tmp_path / gate).touch()
     resumed = list(server_sent_events(url, last_event_id=seq))
