@@ -171,16 +171,18 @@ def test_suspend_holds_and_resume_continues(client: taskstream.Client, files: Pa
 
 
 def test_priority_orders_waiting_work(client: taskstream.Client, files: Path) -> None:
-    # Fill both workers, queue a low and a high priority instance, then free the workers.
-    gate = files / "open"
-    blockers = [client.run_task("gate", {"path": str(gate)}) for _ in range(2)]
+    # Fill both workers, queue a low and a high priority instance, then free one worker: it must take
+    # the high priority task first (freeing both at once would race their two start reports).
+    gates = [files / "open-0", files / "open-1"]
+    blockers = [client.run_task("gate", {"path": str(gate)}) for gate in gates]
     for blocker in blockers:
         until_task_status(blocker, "gate", TaskStatus.RUNNING)
     low = client.run_task("noop", priority=9)
     high = client.run_task("noop", priority=0)
-    gate.write_text("open")
-    low.wait_for_success(timeout=60)
+    gates[0].write_text("open")
     high.wait_for_success(timeout=60)
+    low.wait_for_success(timeout=60)
+    gates[1].write_text("open")
     assert high.get_task().start_time <= low.get_task().start_time  # type: ignore[operator]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain import transitions
-from taskstreamd.domain.model import Cancellation, Instance, InstanceOptions, Task, TaskFailure
+from taskstreamd.domain.model import Cancellation, Instance, InstanceOptions, OtherTasks, Task, TaskFailure
 from taskstreamd.errors import FailedPrecondition
 
 NOW = datetime(2026, 11, 21, 10, 30, tzinfo=UTC)
@@ -140,3 +140,36 @@ def test_reports_after_the_end_change_nothing() -> None:
     transitions.finish(instance, task, TaskStatus.SUCCESS, None, NOW)
     assert transitions.finish(instance, task, TaskStatus.FAILED, TaskFailure("E", "late"), NOW) == []
     assert task.status == TaskStatus.SUCCESS and task.error is None
+
+
+# -- an instance loaded with one task and a summary of the others (what a task's report loads)
+
+
+def partial(others: OtherTasks, cancel_on_failure: bool = False) -> Instance:
+    instance = make(TaskStatus.RUNNING, cancel_on_failure=cancel_on_failure)
+    instance.others = others
+    return instance
+
+
+def test_a_task_ending_while_others_are_open_leaves_the_instance_running() -> None:
+    instance = partial(OtherTasks(any_open=True, any_unsuccessful=False))
+    transitions.finish(instance, instance.tasks[0], TaskStatus.SUCCESS, None, NOW)
+    assert instance.status == InstanceStatus.RUNNING and instance.end_time is None
+
+
+def test_the_last_open_task_ending_terminates_with_the_others_outcome() -> None:
+    failed_before = partial(OtherTasks(any_open=False, any_unsuccessful=True))
+    transitions.finish(failed_before, failed_before.tasks[0], TaskStatus.SUCCESS, None, NOW)
+    assert failed_before.status == InstanceStatus.TERMINATED and not failed_before.successful
+
+    all_good = partial(OtherTasks(any_open=False, any_unsuccessful=False))
+    transitions.finish(all_good, all_good.tasks[0], TaskStatus.SUCCESS, None, NOW)
+    assert all_good.status == InstanceStatus.TERMINATED and all_good.successful
+
+
+def test_cancelling_siblings_refuses_an_instance_without_them() -> None:
+    instance = partial(OtherTasks(any_open=True, any_unsuccessful=False), cancel_on_failure=True)
+    assert transitions.cancels_others(instance, TaskStatus.FAILED)
+    assert not transitions.cancels_others(instance, TaskStatus.SUCCESS)
+    with pytest.raises(ValueError, match="all of them"):
+        transitions.finish(instance, instance.tasks[0], TaskStatus.FAILED, None, NOW)

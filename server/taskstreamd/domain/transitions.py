@@ -17,6 +17,7 @@ from taskstreamd.domain.model import ACTIVE, QUEUED, Cancellation, Instance, Tas
 from taskstreamd.errors import FailedPrecondition
 
 SERVER_PRINCIPAL = "taskstream"
+_FAILURES = frozenset({TaskStatus.FAILED, TaskStatus.ENVIRONMENT_ERROR, TaskStatus.TIMED_OUT})
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ def finish(
     _end(task, outcome, now)
     task.error = error if outcome != TaskStatus.SUCCESS else None
     effects: list[Effect] = []
-    if outcome in (TaskStatus.FAILED, TaskStatus.ENVIRONMENT_ERROR, TaskStatus.TIMED_OUT) and (
-        instance.options.cancel_on_task_failure
-    ):
+    if cancels_others(instance, outcome):
+        if instance.others is not None:
+            raise ValueError("cancelling the other tasks needs the instance loaded with all of them")
         consequence = Cancellation(
             CancellationReason.CONSEQUENTIAL,
             f"task {task.name} ended {outcome.name}",
@@ -91,6 +92,11 @@ def finish(
                 effects += cancel_task(other, consequence, grace_period=0.0, now=now)
     refresh(instance, now)
     return effects
+
+
+def cancels_others(instance: Instance, outcome: TaskStatus) -> bool:
+    """Whether a task ending with ``outcome`` cancels its siblings (then finish() needs all of them)."""
+    return instance.options.cancel_on_task_failure and outcome in _FAILURES
 
 
 def cancel_task(task: Task, cancellation: Cancellation, grace_period: float, now: datetime) -> list[Effect]:
@@ -188,10 +194,13 @@ def refresh(instance: Instance, now: datetime) -> None:
     """TERMINATED once every task is terminal."""
     if instance.status == InstanceStatus.TERMINATED:
         return
-    if all(t.is_terminal for t in instance.tasks):
+    others = instance.others
+    if all(t.is_terminal for t in instance.tasks) and not (others and others.any_open):
         instance.status = InstanceStatus.TERMINATED
         instance.end_time = now
-        instance.successful = all(t.status == TaskStatus.SUCCESS for t in instance.tasks)
+        instance.successful = all(t.status == TaskStatus.SUCCESS for t in instance.tasks) and not (
+            others and others.any_unsuccessful
+        )
 
 
 def _end(task: Task, status: TaskStatus, now: datetime) -> None:

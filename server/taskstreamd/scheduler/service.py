@@ -41,7 +41,6 @@ from taskstreamd.store.repository import (
     current_task,
     decode_page_token,
     encode_page_token,
-    instance_of_task,
 )
 
 log = logging.getLogger(__name__)
@@ -260,7 +259,7 @@ class InstanceManager:
     async def task_started(self, session: WorkerSession, assignment_id: str) -> None:
         task_id = _task_id(assignment_id)
         async with self.store.transaction() as tx:
-            instance = await _load_for(tx, task_id)
+            instance = await tx.load_task(task_id)
             task = instance.task_by_id(task_id) if instance else None
             if instance is None or task is None or task.assignment_id != assignment_id:
                 return
@@ -314,12 +313,17 @@ class InstanceManager:
             error = TaskFailure(e.type, e.message, e.traceback, e.pickled_exception)
         effects: list[transitions.Effect] = []
         async with self.store.transaction() as tx:
-            instance = await _load_for(tx, task_id)
+            instance = await tx.load_task(task_id)
             task = instance.task_by_id(task_id) if instance else None
             if instance is None or task is None or task.assignment_id != report.assignment_id:
                 return
             if task.is_terminal:
                 return
+            if transitions.cancels_others(instance, outcome):
+                instance = await tx.load(instance.id)
+                task = instance.task_by_id(task_id) if instance else None
+                if instance is None or task is None:
+                    return
             result = report.result.SerializeToString() if report.HasField("result") else None
             await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
             task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
@@ -344,7 +348,7 @@ class InstanceManager:
 
     async def _worker_lost(self, instance_id: str, task_id: int) -> None:
         async with self.store.transaction() as tx:
-            instance = await tx.load(instance_id)
+            instance = await tx.load_task(task_id)
             task = instance.task_by_id(task_id) if instance else None
             if instance is None or task is None:
                 return
@@ -472,11 +476,6 @@ async def _save(tx: Transaction, instance: Instance, before: changes.Marks) -> N
     """Saves a state-machine step and records the status changes it made since ``before``."""
     await tx.save(instance)
     await tx.record(instance.id, changes.status_changes(before, instance), now())
-
-
-async def _load_for(tx: Transaction, task_id: int) -> Instance | None:
-    instance_id = await instance_of_task(tx, task_id)
-    return None if instance_id is None else await tx.load(instance_id)
 
 
 def _seconds(value: float) -> timedelta:

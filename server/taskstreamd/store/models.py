@@ -103,6 +103,7 @@ class TaskRow(Base):
         UniqueConstraint("instance_id", "name", name="uq_tasks_instance_name"),
         Index("ix_tasks_instance_index", "instance_id", "index"),
         Index("ix_tasks_status", "status"),
+        Index("ix_tasks_instance_status", "instance_id", "status"),
         Index("ix_tasks_worker", "worker"),
     )
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, delete, func, insert, inspect, select, update
+from sqlalchemy import Select, and_, delete, exists, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
@@ -26,6 +26,7 @@ from taskstreamd.domain.model import (
     Cancellation,
     Instance,
     InstanceOptions,
+    OtherTasks,
     Task,
     TaskFailure,
 )
@@ -405,50 +406,86 @@ class Transaction:
                 labels_json=json.dumps(instance.labels, sort_keys=True),
             )
         )
-        await s.flush()  # the instance row first: labels and tasks refer to it
+        try:
+            await s.flush()  # the instance row first: labels and tasks refer to it
+        except IntegrityError as exc:  # only the request_id constraint can clash here
+            raise DuplicateRequest() from exc
         s.add_all(
             InstanceLabelRow(instance_id=instance.id, key=k, value=v) for k, v in instance.labels.items()
         )
         held = TaskStatus.SUSPENDED  # a held instance's tasks wait for ResumeInstance
+        status = held if instance.status == InstanceStatus.SUSPENDED else TaskStatus.WAITING
         rows = [
-            TaskRow(
-                instance_id=instance.id,
+            {
+                "instance_id": instance.id,
+                "index": i,
+                "name": spec.name,
+                "type": spec.type,
+                "parameters_json": spec.parameters_json,
+                "python_object": spec.python_object or None,
+                "python_environment": spec.python_environment or None,
+                "timeout": spec.timeout,
+                "status": int(status),
+                "attempts": 0,
+                "interruptions": 0,
+                "worker": "",
+                "assignment_id": "",
+                "started": False,
+                "grace_period": 0.0,
+                "stdout_bytes": 0,
+                "stderr_bytes": 0,
+                "progress_seq": 0,
+            }
+            for i, spec in enumerate(tasks)
+        ]
+        # One multi-row INSERT instead of an ORM object per task: an instance may have 10,000.
+        task_ids = await s.scalars(insert(TaskRow).returning(TaskRow.id, sort_by_parameter_order=True), rows)
+        instance.tasks = [
+            Task(
+                id=task_id,
                 index=i,
                 name=spec.name,
                 type=spec.type,
+                status=status,
                 parameters_json=spec.parameters_json,
-                python_object=spec.python_object or None,
-                python_environment=spec.python_environment or None,
                 timeout=spec.timeout,
-                status=int(held if instance.status == InstanceStatus.SUSPENDED else TaskStatus.WAITING),
-                attempts=0,
-                interruptions=0,
-                worker="",
-                assignment_id="",
-                started=False,
-                grace_period=0.0,
-                stdout_bytes=0,
-                stderr_bytes=0,
             )
-            for i, spec in enumerate(tasks)
+            for i, (task_id, spec) in enumerate(zip(task_ids, tasks, strict=True))
         ]
-        s.add_all(rows)
-        try:
-            await s.flush()
-        except IntegrityError as exc:  # only the request_id constraint can clash here
-            raise DuplicateRequest() from exc
-        instance.tasks = [_task_from_row(row, {}) for row in rows]
 
     async def load(self, instance_id: str) -> Instance | None:
         return await _load_instance(self.session, instance_id, with_properties=False)
 
+    async def load_task(self, task_id: int) -> Instance | None:
+        """The instance of a task with only that task loaded, and a summary of its other tasks."""
+        s = self.session
+        task_row = await s.get(TaskRow, task_id)
+        if task_row is None:
+            return None
+        row = await s.get(InstanceRow, task_row.instance_id)
+        if row is None:
+            return None
+        instance = _instance_from_row(row)
+        instance.tasks = [_task_from_row(task_row, {})]
+        siblings = (TaskRow.instance_id == row.id, TaskRow.id != task_id)
+        any_open = await s.scalar(select(exists().where(*siblings, TaskRow.status.in_(_OPEN_CODES))))
+        any_unsuccessful = await s.scalar(
+            select(exists().where(*siblings, TaskRow.status.in_(_UNSUCCESSFUL_CODES)))
+        )
+        instance.others = OtherTasks(bool(any_open), bool(any_unsuccessful))
+        return instance
+
     async def save(self, instance: Instance) -> None:
-        """Writes back the instance's and its tasks' state-machine fields."""
+        """Writes back the instance's and its loaded tasks' state-machine fields."""
         row = await self.session.get_one(InstanceRow, instance.id)
         row.status = _STATUS_CODE[instance.status]
         row.successful = instance.successful
         row.start_time = instance.start_time
         row.end_time = instance.end_time
+        if instance.others is not None:  # the loaded tasks are in the session already
+            for task in instance.tasks:
+                _task_to_row(task, await self.session.get_one(TaskRow, task.id))
+            return
         task_rows = {
             r.id: r
             for r in await self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id))
@@ -509,6 +546,8 @@ def decode_page_token(token: str) -> str:
 
 _STATUS_CODE = {InstanceStatus.RUNNING: 1, InstanceStatus.SUSPENDED: 2, InstanceStatus.TERMINATED: 3}
 _STATUS_FROM_CODE = {v: k for k, v in _STATUS_CODE.items()}
+_OPEN_CODES = [int(status) for status in TaskStatus if not status.is_terminal]
+_UNSUCCESSFUL_CODES = [int(s) for s in TaskStatus if s.is_terminal and s != TaskStatus.SUCCESS]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -682,11 +721,6 @@ async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> s
     event = changes.task_status_changed(task, _instance_from_row(instance_row), previous)
     await tx.record(row.instance_id, [event], time)
     return row.assignment_id
-
-
-async def instance_of_task(tx: Transaction, task_id: int) -> str | None:
-    found: str | None = await tx.session.scalar(select(TaskRow.instance_id).where(TaskRow.id == task_id))
-    return found
 
 
 async def current_task(tx: Transaction, task_id: int, assignment_id: str) -> TaskRef | None:
