@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from taskstream.v1 import task_pb2
 from taskstream.v1 import worker_service_pb2 as wpb
-from taskstreamd.api.worker_servicer import latest_progress_only, runs_of_reports
+from taskstreamd.api.worker_servicer import MAX_REPORTS_PER_TRANSACTION, chunks, latest_progress_only
 
 
 def progress(assignment: str, percent: int) -> wpb.ConnectRequest:
@@ -47,14 +47,8 @@ def test_a_batch_without_repeats_is_unchanged() -> None:
     assert latest_progress_only(batch) == batch
 
 
-def test_runs_of_plain_reports_are_grouped_and_status_reports_stand_alone() -> None:
-    started = wpb.ConnectRequest(started=wpb.TaskStarted(assignment_id="1-1"))
-    output = wpb.ConnectRequest(output=wpb.TaskOutputChunk(assignment_id="1-1", data=b"x"))
-    batch = [started, progress("1-1", 1), output, progress("2-1", 3), finished("1-1"), output]
-    groups = runs_of_reports(batch)
-    assert [[r.WhichOneof("message") for r in g] for g in groups] == [
-        ["started"],
-        ["progress", "output", "progress"],
-        ["finished"],
-        ["output"],
-    ]
+def test_a_batch_is_cut_into_bounded_transactions_in_order() -> None:
+    batch = [progress(f"{i}-1", i) for i in range(MAX_REPORTS_PER_TRANSACTION * 2 + 1)]
+    cut = chunks(batch)
+    assert [len(c) for c in cut] == [MAX_REPORTS_PER_TRANSACTION, MAX_REPORTS_PER_TRANSACTION, 1]
+    assert [r for c in cut for r in c] == batch

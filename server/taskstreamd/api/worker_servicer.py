@@ -89,43 +89,23 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
                 while pending:
                     batch = latest_progress_only(list(pending))
                     pending.clear()
-                    for group in runs_of_reports(batch):
-                        await self._record(session, group)
+                    for chunk in chunks(batch):
+                        await self.manager.record_reports(session, chunk)
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await receiver
 
-    async def _record(self, session: WorkerSession, group: list[wpb.ConnectRequest]) -> None:
-        m = self.manager
-        first = group[0]
-        kind = first.WhichOneof("message")
-        if kind in REPORTS:
-            await m.task_reports(group)
-        elif kind == "started":
-            await m.task_started(session, first.started.assignment_id)
-        elif kind == "finished":
-            await m.task_finished(session, first.finished)
-        # "paused" confirmations need no state: the instance was marked suspended when asked.
+
+# The most reports recorded in one transaction: long enough to share a commit, short enough that the
+# write lock is not held for long.
+MAX_REPORTS_PER_TRANSACTION = 256
 
 
-# Reports that change no status: a run of them is recorded in one transaction.
-REPORTS = frozenset({"progress", "property", "output"})
-
-
-def runs_of_reports(batch: list[wpb.ConnectRequest]) -> list[list[wpb.ConnectRequest]]:
-    """The batch in order, consecutive REPORTS grouped together, every other message alone."""
-    groups: list[list[wpb.ConnectRequest]] = []
-    for request in batch:
-        if (
-            request.WhichOneof("message") in REPORTS
-            and groups
-            and groups[-1][0].WhichOneof("message") in REPORTS
-        ):
-            groups[-1].append(request)
-        else:
-            groups.append([request])
-    return groups
+def chunks(batch: list[wpb.ConnectRequest]) -> list[list[wpb.ConnectRequest]]:
+    """The batch in order, cut into transactions of at most MAX_REPORTS_PER_TRANSACTION reports."""
+    size = MAX_REPORTS_PER_TRANSACTION
+    return [batch[i : i + size] for i in range(0, len(batch), size)]
 
 
 def latest_progress_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:

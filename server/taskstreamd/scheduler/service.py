@@ -33,6 +33,7 @@ from taskstreamd.store.repository import (
     DuplicateRequest,
     ListFilter,
     NewTask,
+    Payload,
     QueuedTask,
     Store,
     TaskOutcome,
@@ -256,19 +257,10 @@ class InstanceManager:
             await self._worker_lost(instance_id, task_id)
         self._kick.set()
 
-    async def task_started(self, session: WorkerSession, assignment_id: str) -> None:
-        task_id = _task_id(assignment_id)
-        async with self.store.transaction() as tx:
-            instance = await tx.load_task(task_id)
-            task = instance.task_by_id(task_id) if instance else None
-            if instance is None or task is None or task.assignment_id != assignment_id:
-                return
-            before = changes.marks(instance)
-            transitions.start(instance, task, now())
-            await _save(tx, instance, before)
-
-    async def task_reports(self, reports: Sequence[wpb.ConnectRequest]) -> None:
-        """Progress, property and output reports of a worker, recorded together in one transaction."""
+    async def record_reports(self, session: WorkerSession, reports: Sequence[wpb.ConnectRequest]) -> None:
+        """A worker's reports, in order, recorded in one transaction; one commit for a batch of starts,
+        ends, progress and output instead of one per report is what lets short tasks run back to back."""
+        effects: list[transitions.Effect] = []
         async with self.store.transaction() as tx:
             for report in reports:
                 kind = report.WhichOneof("message")
@@ -280,6 +272,26 @@ class InstanceManager:
                 elif kind == "output":
                     o = report.output
                     await self._output(tx, o.assignment_id, int(o.stream), o.offset, o.data)
+                elif kind == "started":
+                    await self._started(tx, report.started.assignment_id)
+                elif kind == "finished":
+                    session.running.discard(_task_id(report.finished.assignment_id))
+                    effects += await self._finished(tx, report.finished)
+                # "paused" confirmations need no state: the instance was marked suspended when asked.
+        await self._apply(effects)
+        if any(r.WhichOneof("message") == "finished" for r in reports):
+            self._kick.set()  # slots were freed
+
+    @staticmethod
+    async def _started(tx: Transaction, assignment_id: str) -> None:
+        task_id = _task_id(assignment_id)
+        instance = await tx.load_task(task_id)
+        task = instance.task_by_id(task_id) if instance else None
+        if instance is None or task is None or task.assignment_id != assignment_id:
+            return
+        before = changes.marks(instance)
+        transitions.start(instance, task, now())
+        await _save(tx, instance, before)
 
     @staticmethod
     async def _progress(tx: Transaction, assignment_id: str, progress: task_pb2.Progress) -> None:
@@ -303,35 +315,32 @@ class InstanceManager:
             event = changes.output(task.name, stream, offset, data, task.attempt)
             await tx.record(task.instance_id, [event], now())
 
-    async def task_finished(self, session: WorkerSession, report: wpb.TaskFinished) -> None:
+    @staticmethod
+    async def _finished(tx: Transaction, report: wpb.TaskFinished) -> list[transitions.Effect]:
         task_id = _task_id(report.assignment_id)
-        session.running.discard(task_id)
         outcome = TaskStatus.from_proto(report.status)
         error = None
         if report.HasField("error"):
             e = report.error
             error = TaskFailure(e.type, e.message, e.traceback, e.pickled_exception)
-        effects: list[transitions.Effect] = []
-        async with self.store.transaction() as tx:
-            instance = await tx.load_task(task_id)
+        instance = await tx.load_task(task_id)
+        task = instance.task_by_id(task_id) if instance else None
+        if instance is None or task is None or task.assignment_id != report.assignment_id:
+            return []
+        if task.is_terminal:
+            return []
+        if transitions.cancels_others(instance, outcome):
+            instance = await tx.load(instance.id)
             task = instance.task_by_id(task_id) if instance else None
-            if instance is None or task is None or task.assignment_id != report.assignment_id:
-                return
-            if task.is_terminal:
-                return
-            if transitions.cancels_others(instance, outcome):
-                instance = await tx.load(instance.id)
-                task = instance.task_by_id(task_id) if instance else None
-                if instance is None or task is None:
-                    return
-            result = report.result.SerializeToString() if report.HasField("result") else None
-            await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
-            task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
-            before = changes.marks(instance)
-            effects = transitions.finish(instance, task, outcome, error, now())
-            await _save(tx, instance, before)
-        await self._apply(effects)
-        self._kick.set()
+            if instance is None or task is None:
+                return []
+        result = report.result.SerializeToString() if report.HasField("result") else None
+        await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
+        task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
+        before = changes.marks(instance)
+        effects = transitions.finish(instance, task, outcome, error, now())
+        await _save(tx, instance, before)
+        return effects
 
     # -- internals -------------------------------------------------------------------------------------
 
@@ -426,27 +435,26 @@ class InstanceManager:
                 pairs.append((queued, session))
         if not pairs:
             return False
-        claimed: list[tuple[str, int, WorkerSession]] = []
+        claimed: list[tuple[Payload, WorkerSession]] = []
         async with self.store.transaction() as tx:
             for queued, session in pairs:
-                assignment_id = await claim(tx, queued.task_id, session.id, now())
-                if assignment_id is None:
+                payload = await claim(tx, queued.task_id, session.id, now())
+                if payload is None:
                     session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
                 else:
-                    claimed.append((assignment_id, queued.task_id, session))
-        for assignment_id, task_id, session in claimed:
+                    claimed.append((payload, session))
+        for payload, session in claimed:
             if self.workers.get(session.id) is None:
                 continue  # disconnected while we claimed: its disconnect handling interrupts the task
-            payload = await self.store.payload(task_id)
             assignment = wpb.TaskAssignment(
-                assignment_id=assignment_id,
+                assignment_id=payload.assignment_id,
                 instance=ids.instance_name(payload.project, payload.instance_id),
                 task=payload.task_name,
                 type="" if payload.type == PYTHON_OBJECT_TYPE else payload.type,
                 parameters_json=payload.parameters_json,
                 python_object=payload.python_object,
                 python_environment=payload.python_environment,
-                attempt=int(assignment_id.rsplit("-", 1)[1]),
+                attempt=payload.attempt,
             )
             if payload.timeout:
                 assignment.timeout.FromTimedelta(_seconds(payload.timeout))

@@ -70,6 +70,10 @@ class QueuedTask:
 
 @dataclass(frozen=True)
 class Payload:
+    """A claimed task: what its worker needs to run this attempt."""
+
+    assignment_id: str
+    attempt: int
     instance_id: str
     project: str
     task_name: str
@@ -229,27 +233,6 @@ class Store:
         async with self._read() as session:
             row = (await session.execute(query)).first()
             return None if row is None else QueuedTask(*row)
-
-    async def payload(self, task_id: int) -> Payload:
-        async with self._read() as session:
-            row = await session.get_one(
-                TaskRow,
-                task_id,
-                options=[undefer(TaskRow.python_object), undefer(TaskRow.python_environment)],
-            )
-            project = await session.scalar(
-                select(InstanceRow.project).where(InstanceRow.id == row.instance_id)
-            )
-            return Payload(
-                instance_id=row.instance_id,
-                project=project or "",
-                task_name=row.name,
-                type=row.type,
-                parameters_json=row.parameters_json,
-                python_object=row.python_object or b"",
-                python_environment=row.python_environment or b"",
-                timeout=row.timeout,
-            )
 
     async def task_outcome(self, instance_id: str, task_name: str) -> TaskOutcome | None:
         async with self._read() as session:
@@ -701,9 +684,12 @@ async def _read_output(session: AsyncSession, task_id: int, stream: int, total: 
     return Output(b"".join(parts), total, cut)
 
 
-async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> str | None:
-    """Moves a queued task of a running instance to ASSIGNED on ``worker``; its assignment id, or None."""
-    row = await tx.session.get(TaskRow, task_id)
+async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> Payload | None:
+    """Moves a queued task of a running instance to ASSIGNED on ``worker``; what the worker needs to run
+    it, or None when it is no longer queued."""
+    row = await tx.session.get(
+        TaskRow, task_id, options=[undefer(TaskRow.python_object), undefer(TaskRow.python_environment)]
+    )
     if row is None or TaskStatus(row.status) not in QUEUED:
         return None
     instance_row = await tx.session.get(InstanceRow, row.instance_id)
@@ -720,7 +706,18 @@ async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> s
     task = _task_from_row(row, {})
     event = changes.task_status_changed(task, _instance_from_row(instance_row), previous)
     await tx.record(row.instance_id, [event], time)
-    return row.assignment_id
+    return Payload(
+        assignment_id=row.assignment_id,
+        attempt=row.attempts,
+        instance_id=row.instance_id,
+        project=instance_row.project,
+        task_name=row.name,
+        type=row.type,
+        parameters_json=row.parameters_json,
+        python_object=row.python_object or b"",
+        python_environment=row.python_environment or b"",
+        timeout=row.timeout,
+    )
 
 
 async def current_task(tx: Transaction, task_id: int, assignment_id: str) -> TaskRef | None:
