@@ -48,6 +48,7 @@ class ServerConfig:
     allow_code: bool = False
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
+    prefetch: int = 0
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
 
 
@@ -80,6 +81,7 @@ class Server:
                 allow_code=c.allow_code,
                 default_grace_period=c.grace_period,
                 max_output_bytes=c.max_output_bytes,
+                prefetch=c.prefetch,
             ),
         )
         await self.manager.start()

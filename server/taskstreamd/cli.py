@@ -53,6 +53,13 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-output-bytes", type=int, default=4 * 1024 * 1024, help="output kept per stream")
     serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
+    serve.add_argument(
+        "--prefetch",
+        type=int,
+        default=0,
+        help="tasks sent to a worker beyond its slots, to queue there: faster short tasks, but a queued "
+        "task may wait behind a long one and priority no longer reorders it",
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
     worker.add_argument("--server", type=_address, default="127.0.0.1:50051")
@@ -79,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)
             return 2
+        if args.prefetch < 0:
+            print("taskstreamd: --prefetch must be 0 or more", file=sys.stderr)
+            return 2
         config = ServerConfig(
             listen=args.listen,
             http=args.http,
@@ -90,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             allow_code=args.allow_code,
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
+            prefetch=args.prefetch,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":

@@ -38,6 +38,7 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
             slots=reg.slots,
             task_types={t.name: t.description for t in reg.task_types},
             accepts_python_objects=reg.accepts_python_objects,
+            prefetch=self.manager.settings.prefetch,
         )
         yield wpb.ConnectResponse(
             registered=wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)

@@ -54,6 +54,7 @@ class Settings:
     allow_code: bool = False
     default_grace_period: float = 5.0
     max_output_bytes: int = 4 * 1024 * 1024
+    prefetch: int = 0  # assignments a worker is sent beyond its slots (see WorkerSession.prefetch)
 
 
 @dataclass
@@ -429,10 +430,14 @@ class InstanceManager:
     async def _dispatch_once(self) -> bool:
         """Claims queued tasks for free worker slots and sends them; False when nothing could be sent."""
         pairs: list[tuple[QueuedTask, WorkerSession]] = []
-        for session in self.workers.free():
-            for queued in self._queue.pop_matching(session.can_run, session.free_slots):
-                session.running.add(queued.task_id)
-                pairs.append((queued, session))
+        # Idle slots of every worker first, then prefetch: two queued tasks go to two idle workers, not
+        # both to the first one.
+        for prefetching in (False, True):
+            for session in self.workers.free():
+                room = session.free_slots if prefetching else session.idle_slots
+                for queued in self._queue.pop_matching(session.can_run, room):
+                    session.running.add(queued.task_id)
+                    pairs.append((queued, session))
         if not pairs:
             return False
         claimed: list[tuple[Payload, WorkerSession]] = []

@@ -19,13 +19,22 @@ class WorkerSession:
     slots: int
     task_types: dict[str, str]  # name -> description
     accepts_python_objects: bool
+    # Assignments sent beyond the slots, which wait in the worker for a slot: short tasks then run back
+    # to back instead of each waiting for a server round trip, at the price of a queued task waiting
+    # behind a long one and of priority applying only to what is not sent yet.
+    prefetch: int = 0
     id: str = field(default_factory=lambda: f"w{next(_ids)}")
     outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
-    running: set[int] = field(default_factory=set)  # task ids holding a slot
+    running: set[int] = field(default_factory=set)  # task ids assigned to it (running or prefetched)
+
+    @property
+    def idle_slots(self) -> int:
+        return max(0, self.slots - len(self.running))
 
     @property
     def free_slots(self) -> int:
-        return self.slots - len(self.running)
+        """How many more tasks it may be sent, prefetched ones included."""
+        return self.slots + self.prefetch - len(self.running)
 
     def can_run(self, task: QueuedTask) -> bool:
         if task.type == PYTHON_OBJECT_TYPE:

@@ -1,0 +1,50 @@
+"""A server that sends workers assignments beyond their slots (--prefetch) still spreads work over idle
+workers first, runs every task exactly once, and keeps each task's outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import taskstream
+from taskstream import TaskSpec, TaskStatus
+from tests.integration.conftest import until_task_status
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture(scope="module")
+def prefetching(tmp_path_factory: pytest.TempPathFactory) -> Iterator[taskstream.Client]:
+    server = ServerProcess(tmp_path_factory.mktemp("prefetch"), "--prefetch", "2", workers=2).start()
+    try:
+        with taskstream.connect(server.address, project="prefetch") as client:
+            yield client
+    finally:
+        server.stop()
+
+
+def test_two_tasks_go_to_two_idle_workers_not_both_to_the_first(
+    prefetching: taskstream.Client, tmp_path: Path
+) -> None:
+    gate = tmp_path / "open"
+    instance = prefetching.create_instance(
+        [TaskSpec("gate", {"path": str(gate)}, name=name) for name in ("a", "b")]
+    )
+    # Both run at once only if each went to its own worker: a prefetched one would wait behind the other.
+    until_task_status(instance, "a", TaskStatus.RUNNING)
+    until_task_status(instance, "b", TaskStatus.RUNNING)
+    gate.write_text("open")
+    instance.wait_for_success(timeout=60)
+
+
+def test_every_task_of_a_large_instance_runs_once(prefetching: taskstream.Client) -> None:
+    count = 300
+    instance = prefetching.create_instance([TaskSpec("echo", {"i": i}, name=f"t{i}") for i in range(count)])
+    instance.wait_for_success(timeout=120)
+    tasks = instance.get_tasks()
+    assert len(tasks) == count
+    assert all(t.task_status == TaskStatus.SUCCESS and t.attempts == 1 for t in tasks)
+    assert sorted(instance.get_task_result(f"t{i}")["i"] for i in range(0, count, 37)) == list(
+        range(0, count, 37)
+    )
