@@ -21,6 +21,11 @@ def _address(value: str) -> str:
     return value
 
 
+def _worker_server(value: str) -> str:
+    # The local workers of a server with TLS connect over its Unix socket.
+    return value if value.startswith("unix:") else _address(value)
+
+
 def _public_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {value!r}")
@@ -53,9 +58,21 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-output-bytes", type=int, default=4 * 1024 * 1024, help="output kept per stream")
     serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
+    security = serve.add_argument_group("security")
+    security.add_argument("--auth-file", type=Path, help="TOML file of bearer tokens; enables authentication")
+    security.add_argument("--tls-cert", type=Path, help="PEM certificate chain for the gRPC and web ports")
+    security.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    security.add_argument(
+        "--tls-client-ca", type=Path, help="PEM CA; gRPC clients must present a cert it signed"
+    )
+    security.add_argument(
+        "--allow-insecure-auth",
+        action="store_true",
+        help="allow authentication without TLS on a non-loopback address (tokens cross the network in clear)",
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
-    worker.add_argument("--server", type=_address, default="127.0.0.1:50051")
+    worker.add_argument("--server", type=_worker_server, default="127.0.0.1:50051")
     worker.add_argument("--tasks", action="append", default=[], metavar="MODULE")
     worker.add_argument("--slots", type=int, default=1)
     worker.add_argument("--name")
@@ -90,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             allow_code=args.allow_code,
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
+            auth_file=args.auth_file,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            tls_client_ca=args.tls_client_ca,
+            allow_insecure_auth=args.allow_insecure_auth,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":
@@ -115,7 +137,7 @@ async def _serve(config: ServerConfig) -> int:
     server = Server(config)
     try:
         await server.start()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # a port, a file, or a configuration the server refuses
         print(f"taskstreamd: {exc}", file=sys.stderr)
         return 1
     server.announce()
