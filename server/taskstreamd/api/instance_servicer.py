@@ -11,12 +11,13 @@ from taskstream._status import CancellationReason, InstanceStatus
 from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
-from taskstreamd.api import auth, convert, requests
+from taskstreamd.api import auth, convert, idempotency, requests
 from taskstreamd.api.auth import Authenticator, Principal
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.scheduler import output, watch
 from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.store import requests as request_records
 from taskstreamd.store.repository import ListFilter
 from taskstreamd.web.logview import LogviewLinks
 from taskstreamd.web.tokens import DEFAULT_HOURS, MAX_HOURS
@@ -73,8 +74,15 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         auth.require_write(principal, new.project)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
+        new.request_fingerprint = idempotency.fingerprint(request, principal.name)
         instance = await self.manager.create(new)
-        return pb.CreateInstanceResponse(instance=convert.instance_proto(instance))
+        response = pb.CreateInstanceResponse(instance=convert.instance_proto(instance))
+        if not request.request_id:
+            return response
+        key = request_records.RequestKey(new.project, request_records.CREATE, request.request_id)
+        claim = request_records.Claim(new.request_fingerprint, instance.id)
+        answer = await idempotency.first_answer(self.manager.store, key, claim, response)
+        return pb.CreateInstanceResponse.FromString(answer)
 
     async def GetInstance(self, request: pb.GetInstanceRequest, context: Context) -> pb.GetInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
@@ -124,6 +132,9 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             if request.HasField("grace_period")
             else None
         )
+        if len(request.request_id) > 256:
+            raise InvalidArgument.one("request_id", "at most 256 characters")
+        fingerprint = idempotency.fingerprint(request, principal.name)
         instance = await self.manager.stop(
             project,
             instance_id,
@@ -132,8 +143,16 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             requested_by=principal.name,
             grace_period=grace,
             request_id=request.request_id,
+            request_fingerprint=fingerprint,
         )
-        return pb.StopInstanceResponse(instance=convert.instance_proto(instance))
+        response = pb.StopInstanceResponse(instance=convert.instance_proto(instance))
+        if not request.request_id:
+            return response
+        key = request_records.RequestKey(project, request_records.STOP, request.request_id)
+        claim = request_records.Claim(fingerprint, instance_id)
+        return pb.StopInstanceResponse.FromString(
+            await idempotency.first_answer(self.manager.store, key, claim, response)
+        )
 
     async def SuspendInstance(
         self, request: pb.SuspendInstanceRequest, context: Context

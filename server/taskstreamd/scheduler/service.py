@@ -29,6 +29,7 @@ from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
+from taskstreamd.store import requests
 from taskstreamd.store.repository import (
     DuplicateRequest,
     ListFilter,
@@ -65,6 +66,7 @@ class NewInstance:
     labels: dict[str, str] = field(default_factory=dict)
     options: InstanceOptions = field(default_factory=InstanceOptions)
     request_id: str = ""
+    request_fingerprint: str = ""  # tells a retry of this request from another using the same request_id
     parent_instance: str = ""
     hold: bool = False  # created SUSPENDED, its tasks held until resumed
 
@@ -83,7 +85,6 @@ class InstanceManager:
         self.events = EventHub()
         self._waiters: dict[str, set[asyncio.Event]] = {}
         store.on_commit = self._committed
-        self._stop_requests: dict[tuple[str, str], str] = {}
         self._dispatcher: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -112,9 +113,14 @@ class InstanceManager:
                 "CODE_NOT_ALLOWED",
                 "this server does not accept Python-object tasks (start it with --allow-code)",
             )
+        key = requests.RequestKey(request.project, requests.CREATE, request.request_id)
         if request.request_id:
+            found = await requests.find(self.store, key)
+            if found is not None:
+                requests.check(found, requests.Claim(request.request_fingerprint, found.instance_id))
+                return await self.get(request.project, found.instance_id)
             existing = await self.store.find_by_request_id(request.project, request.request_id)
-            if existing is not None:
+            if existing is not None:  # created before request records existed
                 return existing
         created = now()
         instance = Instance(
@@ -129,16 +135,26 @@ class InstanceManager:
             request_id=request.request_id,
             status=InstanceStatus.SUSPENDED if request.hold else InstanceStatus.RUNNING,
         )
+        claim = requests.Claim(request.request_fingerprint, instance.id)
+        earlier: requests.Claim | None = None
         try:
             async with self.store.transaction() as tx:
-                await tx.add_instance(instance, request.tasks)
-                if request.parent_instance:
-                    await self._record_sub_instance(tx, instance)
-        except DuplicateRequest:
-            existing = await self.store.find_by_request_id(request.project, request.request_id)
-            if existing is None:
-                raise
-            return existing
+                if request.request_id:
+                    earlier = await requests.claim(tx, key, claim, created)
+                if earlier is None:
+                    await tx.add_instance(instance, request.tasks)
+                    if request.parent_instance:
+                        await self._record_sub_instance(tx, instance)
+        except (DuplicateRequest, requests.DuplicateClaim):  # a concurrent duplicate won the race
+            earlier = await requests.find(self.store, key)
+            if earlier is None:
+                existing = await self.store.find_by_request_id(request.project, request.request_id)
+                if existing is None:
+                    raise
+                return existing
+        if earlier is not None:
+            requests.check(earlier, claim)
+            return await self.get(request.project, earlier.instance_id)
         if not request.hold:
             for task in instance.tasks:
                 self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
@@ -168,19 +184,29 @@ class InstanceManager:
         requested_by: str,
         grace_period: float | None,
         request_id: str = "",
+        request_fingerprint: str = "",
     ) -> Instance:
-        if request_id and self._stop_requests.get((project, request_id)) == instance_id:
-            return await self.get(project, instance_id)  # a retry: the first answer stands
+        """Stops the instance. With a request_id, only the first of the requests carrying it does:
+        the later ones (retries) get the instance as it is now, and the servicer answers them with
+        the first answer (store.requests)."""
+        key = requests.RequestKey(project, requests.STOP, request_id)
+        claim = requests.Claim(request_fingerprint, instance_id)
+        if request_id:
+            earlier = await requests.find(self.store, key)
+            if earlier is not None:
+                requests.check(earlier, claim)
+                return await self.get(project, instance_id)
         cancellation = Cancellation(reason, message, requested_by, now())
         grace = self.settings.default_grace_period if grace_period is None else grace_period
-        instance = await self._change(
-            project,
-            instance_id,
-            lambda i: transitions.stop(i, cancellation, grace, cancellation.request_time),
-        )
-        if request_id:
-            self._stop_requests[(project, request_id)] = instance_id
-        return instance
+        try:
+            return await self._change(
+                project,
+                instance_id,
+                lambda i: transitions.stop(i, cancellation, grace, cancellation.request_time),
+                claim=(key, claim) if request_id else None,
+            )
+        except requests.DuplicateClaim:  # a concurrent duplicate stopped it
+            return await self.get(project, instance_id)
 
     async def suspend(self, project: str, instance_id: str) -> Instance:
         return await self._change(project, instance_id, transitions.suspend)
@@ -331,11 +357,24 @@ class InstanceManager:
 
     # -- internals -------------------------------------------------------------------------------------
 
-    async def _change(self, project: str, instance_id: str, change: Change) -> Instance:
+    async def _change(
+        self,
+        project: str,
+        instance_id: str,
+        change: Change,
+        *,
+        claim: tuple[requests.RequestKey, requests.Claim] | None = None,
+    ) -> Instance:
+        """Applies ``change``; with ``claim``, only when no earlier request claimed its request_id."""
         async with self.store.transaction() as tx:
             instance = await tx.load(instance_id)
             if instance is None or instance.project != project:
                 raise NotFound("instance", ids.instance_name(project, instance_id))
+            if claim is not None:
+                earlier = await requests.claim(tx, *claim, now())
+                if earlier is not None:
+                    requests.check(earlier, claim[1])
+                    return instance
             before = changes.marks(instance)
             effects = change(instance)
             await _save(tx, instance, before)
