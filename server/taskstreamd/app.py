@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -27,6 +28,7 @@ from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.local_workers import LocalWorkerPool
+from taskstreamd.scheduler.retention import Retention, RetentionPolicy
 from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
@@ -56,6 +58,9 @@ class ServerConfig:
     tls_key: Path | None = None
     tls_client_ca: Path | None = None  # mutual TLS: clients must present a certificate it signed
     allow_insecure_auth: bool = False  # tokens over plaintext on a non-loopback address, deliberately
+    retention: timedelta | None = None  # terminated instances older than this are deleted; None: kept
+    retention_interval: float = 300.0
+    retention_batch: int = 500
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -97,6 +102,11 @@ class Server:
             ),
         )
         await self.manager.start()
+        self.retention: Retention | None = None
+        if c.retention is not None:
+            policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
+            self.retention = Retention(self.store, policy)
+            self.retention.start()
         # The web endpoints start first, so that Logview addresses know their bound port.
         http_host, http_port = split_address(c.http)
         self.logview_links = LogviewLinks(Signer(await asyncio.to_thread(load_secret, c.data_dir)))
@@ -181,6 +191,8 @@ class Server:
         await self.health.enter_graceful_shutdown()
         self.manager.events.close()  # watchers end with SERVER_DRAINING and their cursor
         await self.local_workers.stop()
+        if self.retention is not None:
+            await self.retention.stop()
         await self.manager.close()
         await self.grpc.stop(grace=2)
         await self.status.stop()

@@ -8,9 +8,11 @@ import logging
 import os
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from taskstreamd.app import Server, ServerConfig, split_address
+from taskstreamd.scheduler.retention import parse_age
 
 
 def _address(value: str) -> str:
@@ -24,6 +26,16 @@ def _address(value: str) -> str:
 def _worker_server(value: str) -> str:
     # The local workers of a server with TLS connect over its Unix socket.
     return value if value.startswith("unix:") else _address(value)
+
+
+def _age(value: str) -> timedelta:
+    try:
+        age = parse_age(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if age <= timedelta(0):
+        raise argparse.ArgumentTypeError("the retention age must be positive")
+    return age
 
 
 def _public_url(value: str) -> str:
@@ -58,6 +70,14 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-output-bytes", type=int, default=4 * 1024 * 1024, help="output kept per stream")
     serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
+    serve.add_argument(
+        "--retention",
+        type=_age,
+        help="delete terminated instances older than AGE (e.g. 7d, 12h); default: keep them",
+    )
+    serve.add_argument(
+        "--retention-interval", type=float, default=300.0, help="seconds between retention sweeps"
+    )
     security = serve.add_argument_group("security")
     security.add_argument("--auth-file", type=Path, help="TOML file of bearer tokens; enables authentication")
     security.add_argument("--tls-cert", type=Path, help="PEM certificate chain for the gRPC and web ports")
@@ -112,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             tls_key=args.tls_key,
             tls_client_ca=args.tls_client_ca,
             allow_insecure_auth=args.allow_insecure_auth,
+            retention=args.retention,
+            retention_interval=args.retention_interval,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":

@@ -23,13 +23,13 @@ from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd import ids
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, InstanceOptions, TaskFailure
-from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied
+from taskstreamd.errors import Expired, InvalidArgument, NotFound, PermissionDenied
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
-from taskstreamd.store import requests
+from taskstreamd.store import expiry, requests
 from taskstreamd.store.repository import (
     DuplicateRequest,
     ListFilter,
@@ -164,8 +164,22 @@ class InstanceManager:
     async def get(self, project: str, instance_id: str) -> Instance:
         instance = await self.store.get_instance(instance_id)
         if instance is None or instance.project != project:
-            raise NotFound("instance", ids.instance_name(project, instance_id))
+            raise await self.missing(project, instance_id)
         return instance
+
+    async def missing(self, project: str, instance_id: str) -> NotFound:
+        """The error for an instance that is not there: Expired when retention deleted it."""
+        name = ids.instance_name(project, instance_id)
+        gone = await expiry.tombstone(self.store, instance_id)
+        if gone is None or gone.project != project:
+            return NotFound("instance", name)
+        metadata = {
+            "end_time": gone.end_time.isoformat(),
+            "delete_time": gone.delete_time.isoformat(),
+            "status": InstanceStatus.TERMINATED.value,
+            "successful": "true" if gone.successful else "false",
+        }
+        return Expired("instance", name, metadata)
 
     async def list_instances(
         self, where: ListFilter, page_size: int, page_token: str
@@ -369,7 +383,7 @@ class InstanceManager:
         async with self.store.transaction() as tx:
             instance = await tx.load(instance_id)
             if instance is None or instance.project != project:
-                raise NotFound("instance", ids.instance_name(project, instance_id))
+                raise await self.missing(project, instance_id)
             if claim is not None:
                 earlier = await requests.claim(tx, *claim, now())
                 if earlier is not None:
