@@ -26,6 +26,7 @@ from taskstream.v1 import (
 from taskstreamd.api import auth
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
+from taskstreamd.api.limits import Limits
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.local_workers import LocalWorkerPool
 from taskstreamd.scheduler.retention import Retention, RetentionPolicy
@@ -61,6 +62,7 @@ class ServerConfig:
     retention: timedelta | None = None  # terminated instances older than this are deleted; None: kept
     retention_interval: float = 300.0
     retention_batch: int = 500
+    limits: Limits = field(default_factory=Limits)
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -99,6 +101,8 @@ class Server:
                 allow_code=c.allow_code,
                 default_grace_period=c.grace_period,
                 max_output_bytes=c.max_output_bytes,
+                max_properties_per_task=c.limits.max_properties_per_task,
+                max_property_bytes=c.limits.max_property_bytes,
             ),
         )
         await self.manager.start()
@@ -119,10 +123,16 @@ class Server:
         self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
         self.grpc = grpc.aio.server(
             interceptors=[ErrorInterceptor()],
-            options=[("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.so_reuseport", 0)],
+            options=[
+                ("grpc.max_receive_message_length", c.limits.max_message_bytes),
+                ("grpc.so_reuseport", 0),
+            ],
         )
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(
-            InstanceServicer(self.manager, logview=self.logview_links, authenticator=authenticator), self.grpc
+            InstanceServicer(
+                self.manager, logview=self.logview_links, authenticator=authenticator, limits=c.limits
+            ),
+            self.grpc,
         )
         worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
             WorkerServicer(self.manager, c.max_output_bytes, authenticator), self.grpc

@@ -11,6 +11,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from taskstreamd.api import limits
 from taskstreamd.app import Server, ServerConfig, split_address
 from taskstreamd.scheduler.retention import parse_age
 
@@ -78,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--retention-interval", type=float, default=300.0, help="seconds between retention sweeps"
     )
+    limits.add_arguments(serve)
     security = serve.add_argument_group("security")
     security.add_argument("--auth-file", type=Path, help="TOML file of bearer tokens; enables authentication")
     security.add_argument("--tls-cert", type=Path, help="PEM certificate chain for the gRPC and web ports")
@@ -134,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             allow_insecure_auth=args.allow_insecure_auth,
             retention=args.retention,
             retention_interval=args.retention_interval,
+            limits=limits.from_arguments(args),
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":

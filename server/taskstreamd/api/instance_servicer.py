@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -13,6 +15,7 @@ from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
 from taskstreamd.api import auth, convert, idempotency, requests
 from taskstreamd.api.auth import Authenticator, Principal
+from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.scheduler import output, watch
@@ -47,11 +50,14 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         *,
         logview: LogviewLinks | None = None,
         authenticator: Authenticator | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.manager = manager
         self.stall_seconds = stall_seconds
         self.logview = logview
         self.authenticator = authenticator or Authenticator()
+        self.limits = limits or Limits()
+        self.streams = StreamCounter(self.limits.max_streams_per_principal)
 
     def _principal(self, context: Context) -> Principal:
         return self.authenticator.authenticate(context.invocation_metadata())
@@ -70,7 +76,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.CreateInstanceRequest, context: Context
     ) -> pb.CreateInstanceResponse:
         principal = self._principal(context)
-        new = requests.new_instance(request, principal.name)
+        new = requests.new_instance(request, principal.name, self.limits)
         auth.require_write(principal, new.project)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
@@ -174,8 +180,11 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.WaitInstanceRequest, context: Context
     ) -> pb.WaitInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
-        self._reader(context, project)
-        instance, terminated = await self.manager.wait(project, instance_id, wait_timeout(request, context))
+        principal = self._reader(context, project)
+        with self.streams.hold(principal.name):
+            instance, terminated = await self.manager.wait(
+                project, instance_id, wait_timeout(request, context)
+            )
         return pb.WaitInstanceResponse(instance=convert.instance_proto(instance), terminated=terminated)
 
     async def WaitInstances(
@@ -187,30 +196,37 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             auth.require_read(principal, project)
         if request.mode not in (pb.WAIT_MODE_UNSPECIFIED, pb.WAIT_MODE_ALL, pb.WAIT_MODE_ANY):
             raise InvalidArgument.one("mode", f"unknown mode {request.mode}")
-        instances, done = await self.manager.wait_many(
-            refs, any_of=request.mode == pb.WAIT_MODE_ANY, timeout=wait_timeout(request, context)
-        )
+        with self.streams.hold(principal.name):
+            instances, done = await self.manager.wait_many(
+                refs, any_of=request.mode == pb.WAIT_MODE_ANY, timeout=wait_timeout(request, context)
+            )
         return pb.WaitInstancesResponse(instances=[convert.instance_proto(i) for i in instances], done=done)
 
     async def WatchInstance(self, request: pb.WatchInstanceRequest, context: Context) -> None:
         watch_request = requests.watch(request)
-        self._reader(context, watch_request.project)
+        principal = self._reader(context, watch_request.project)
         cursor = request.after_seq
-        async for message, next_cursor in watch.watch(self.manager, watch_request):
-            stalled = (
-                f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
-            )
-            if not await self._send(context, message, stalled, {"resume_after_seq": str(cursor)}):
-                return
-            cursor = next_cursor
+        with self.streams.hold(principal.name):
+            async for message, next_cursor in watch.watch(self.manager, watch_request):
+                stalled = (
+                    f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
+                )
+                if not await self._send(context, message, stalled, {"resume_after_seq": str(cursor)}):
+                    return
+                cursor = next_cursor
 
     async def ReadTaskOutput(self, request: pb.ReadTaskOutputRequest, context: Context) -> None:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
-        self._reader(context, project)
+        principal = self._reader(context, project)
         stream = requests.output_stream(request)
         chunks = output.read_output(
             self.manager, project, instance_id, request.task, stream, request.offset, request.follow
         )
+        # Only a follow stays open for long, so only a follow counts as a stream.
+        with self.streams.hold(principal.name) if request.follow else contextlib.nullcontext():
+            await self._send_output(context, chunks)
+
+    async def _send_output(self, context: Context, chunks: AsyncIterator[output.OutputChunk]) -> None:
         async for chunk in chunks:
             message = pb.ReadTaskOutputResponse(
                 offset=chunk.offset, data=chunk.data, cut_bytes=chunk.cut_bytes

@@ -55,6 +55,8 @@ class Settings:
     allow_code: bool = False
     default_grace_period: float = 5.0
     max_output_bytes: int = 4 * 1024 * 1024
+    max_properties_per_task: int = 1000
+    max_property_bytes: int = 1024 * 1024
 
 
 @dataclass
@@ -317,7 +319,7 @@ class InstanceManager:
                     await self._progress(tx, report.progress.assignment_id, report.progress.progress)
                 elif kind == "property":
                     p = report.property
-                    await self._property(tx, p.assignment_id, p.key, p.value)
+                    await self._property(tx, p.assignment_id, p.key, p.value, self.settings)
                 elif kind == "output":
                     o = report.output
                     await self._output(tx, o.assignment_id, int(o.stream), o.offset, o.data)
@@ -329,11 +331,19 @@ class InstanceManager:
             await tx.record_progress(task, progress.SerializeToString(), now())
 
     @staticmethod
-    async def _property(tx: Transaction, assignment_id: str, key: str, value: task_pb2.PropertyValue) -> None:
+    async def _property(
+        tx: Transaction, assignment_id: str, key: str, value: task_pb2.PropertyValue, settings: Settings
+    ) -> None:
         task = await current_task(tx, _task_id(assignment_id), assignment_id)
         if task is not None:
             data = value.SerializeToString()
-            await tx.set_property(task.task_id, key, data)
+            # A worker report has no answer, so a property over the limits is dropped and logged.
+            if len(data) > settings.max_property_bytes:
+                log.warning("dropped property %r of task %s: %d bytes", key, task.task_id, len(data))
+                return
+            if not await tx.set_property(task.task_id, key, data, settings.max_properties_per_task):
+                log.warning("dropped property %r of task %s: too many properties", key, task.task_id)
+                return
             await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
 
     @staticmethod
