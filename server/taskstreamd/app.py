@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -22,14 +23,18 @@ from taskstream.v1 import (
     worker_service_pb2,
     worker_service_pb2_grpc,
 )
+from taskstreamd.api import auth
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
+from taskstreamd.api.limits import Limits
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.local_workers import LocalWorkerPool
+from taskstreamd.scheduler.retention import Retention, RetentionPolicy
 from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.repository import Store
+from taskstreamd.transport import check_exposure, tls_files
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
@@ -50,6 +55,15 @@ class ServerConfig:
     grace_period: float = 5.0
     prefetch: int = 0
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
+    auth_file: Path | None = None  # bearer tokens (api/auth.py); None: authentication off
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None  # mutual TLS: clients must present a certificate it signed
+    allow_insecure_auth: bool = False  # tokens over plaintext on a non-loopback address, deliberately
+    retention: timedelta | None = None  # terminated instances older than this are deleted; None: kept
+    retention_interval: float = 300.0
+    retention_batch: int = 500
+    limits: Limits = field(default_factory=Limits)
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -71,6 +85,13 @@ class Server:
 
     async def start(self) -> None:
         c = self.config
+        # Configuration errors first, before anything is created or bound.
+        tls = tls_files(c.tls_cert, c.tls_key, c.tls_client_ca)
+        authenticator = auth.load(c.auth_file) if c.auth_file is not None else auth.Authenticator()
+        host, port = split_address(c.listen)
+        check_exposure(
+            host, auth=authenticator.enabled, tls=tls is not None, allow_insecure_auth=c.allow_insecure_auth
+        )
         c.data_dir.mkdir(parents=True, exist_ok=True)
         url = c.db or default_url(c.data_dir)
         await asyncio.to_thread(migrate.upgrade, url)
@@ -82,25 +103,41 @@ class Server:
                 default_grace_period=c.grace_period,
                 max_output_bytes=c.max_output_bytes,
                 prefetch=c.prefetch,
+                max_properties_per_task=c.limits.max_properties_per_task,
+                max_property_bytes=c.limits.max_property_bytes,
             ),
         )
         await self.manager.start()
+        self.retention: Retention | None = None
+        if c.retention is not None:
+            policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
+            self.retention = Retention(self.store, policy)
+            self.retention.start()
         # The web endpoints start first, so that Logview addresses know their bound port.
         http_host, http_port = split_address(c.http)
         self.logview_links = LogviewLinks(Signer(await asyncio.to_thread(load_secret, c.data_dir)))
         self.status = StatusServer(self.manager, Logview(self.manager, self.logview_links))
-        self.http_port = await self.status.start(http_host, http_port)
+        self.http_port = await self.status.start(
+            http_host, http_port, ssl_context=tls.http_context() if tls is not None else None
+        )
         self.http_address = f"{http_host}:{self.http_port}"
-        self.logview_links.public_url = c.public_url or f"http://{_url_host(http_host)}:{self.http_port}"
+        scheme = "https" if tls is not None else "http"
+        self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
         self.grpc = grpc.aio.server(
             interceptors=[ErrorInterceptor()],
-            options=[("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.so_reuseport", 0)],
+            options=[
+                ("grpc.max_receive_message_length", c.limits.max_message_bytes),
+                ("grpc.so_reuseport", 0),
+            ],
         )
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(
-            InstanceServicer(self.manager, logview=self.logview_links), self.grpc
+            InstanceServicer(
+                self.manager, logview=self.logview_links, authenticator=authenticator, limits=c.limits
+            ),
+            self.grpc,
         )
         worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
-            WorkerServicer(self.manager, c.max_output_bytes), self.grpc
+            WorkerServicer(self.manager, c.max_output_bytes, authenticator), self.grpc
         )
         self.health = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
@@ -114,22 +151,46 @@ class Server:
             ],
             self.grpc,
         )
-        host, port = split_address(c.listen)
-        self.grpc_port = self.grpc.add_insecure_port(f"{host}:{port}")
+        if tls is None:
+            self.grpc_port = self.grpc.add_insecure_port(f"{host}:{port}")
+        else:
+            self.grpc_port = self.grpc.add_secure_port(f"{host}:{port}", tls.grpc_credentials())
         if self.grpc_port == 0:
             raise OSError(f"cannot listen on {c.listen}")
-        await self.grpc.start()
-        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
         worker_target = (
             f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{host}:{self.grpc_port}"
         )
-        self.local_workers = LocalWorkerPool(c.workers, worker_target, c.task_modules, c.allow_code)
+        if tls is not None and c.workers > 0:
+            worker_target = self._local_socket()
+        await self.grpc.start()
+        if tls is not None and c.workers > 0:
+            os.chmod(worker_target.removeprefix("unix:"), 0o600)
+        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        # With authentication on, the local workers get a token minted now, valid until the server exits.
+        worker_env = {}
+        if authenticator.enabled:
+            worker_env["TASKSTREAM_WORKER_TOKEN"] = authenticator.mint_worker_token()
+        self.local_workers = LocalWorkerPool(
+            c.workers, worker_target, c.task_modules, c.allow_code, env=worker_env
+        )
         self.local_workers.start()
         self.grpc_address = f"{host}:{self.grpc_port}"
         self.logview_links.server = self.grpc_address
         # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
         # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.
         gc.freeze()
+
+    def _local_socket(self) -> str:
+        """With TLS, local workers connect over a Unix socket in the data directory (mode 0600): the
+        server's certificate need not name a loopback address, and no client certificate is needed."""
+        path = (self.config.data_dir / "workers.sock").resolve()
+        if len(str(path)) > 100:  # the limit of a Unix socket path
+            raise OSError(f"the data directory's path is too long for the local workers' socket: {path}")
+        path.unlink(missing_ok=True)
+        target = f"unix:{path}"
+        if self.grpc.add_insecure_port(target) == 0:
+            raise OSError(f"cannot listen on {target}")
+        return target
 
     def announce(self) -> None:
         """One JSON line on stdout with the bound addresses, for people and for test harnesses."""
@@ -142,6 +203,8 @@ class Server:
         await self.health.enter_graceful_shutdown()
         self.manager.events.close()  # watchers end with SERVER_DRAINING and their cursor
         await self.local_workers.stop()
+        if self.retention is not None:
+            await self.retention.stop()
         await self.manager.close()
         await self.grpc.stop(grace=2)
         await self.status.stop()

@@ -8,9 +8,12 @@ import logging
 import os
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from taskstreamd.api import limits
 from taskstreamd.app import Server, ServerConfig, split_address
+from taskstreamd.scheduler.retention import parse_age
 
 
 def _address(value: str) -> str:
@@ -19,6 +22,21 @@ def _address(value: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
     return value
+
+
+def _worker_server(value: str) -> str:
+    # The local workers of a server with TLS connect over its Unix socket.
+    return value if value.startswith("unix:") else _address(value)
+
+
+def _age(value: str) -> timedelta:
+    try:
+        age = parse_age(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if age <= timedelta(0):
+        raise argparse.ArgumentTypeError("the retention age must be positive")
+    return age
 
 
 def _public_url(value: str) -> str:
@@ -60,9 +78,30 @@ def parser() -> argparse.ArgumentParser:
         help="tasks sent to a worker beyond its slots, to queue there: faster short tasks, but a queued "
         "task may wait behind a long one and priority no longer reorders it",
     )
+    serve.add_argument(
+        "--retention",
+        type=_age,
+        help="delete terminated instances older than AGE (e.g. 7d, 12h); default: keep them",
+    )
+    serve.add_argument(
+        "--retention-interval", type=float, default=300.0, help="seconds between retention sweeps"
+    )
+    limits.add_arguments(serve)
+    security = serve.add_argument_group("security")
+    security.add_argument("--auth-file", type=Path, help="TOML file of bearer tokens; enables authentication")
+    security.add_argument("--tls-cert", type=Path, help="PEM certificate chain for the gRPC and web ports")
+    security.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    security.add_argument(
+        "--tls-client-ca", type=Path, help="PEM CA; gRPC clients must present a cert it signed"
+    )
+    security.add_argument(
+        "--allow-insecure-auth",
+        action="store_true",
+        help="allow authentication without TLS on a non-loopback address (tokens cross the network in clear)",
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
-    worker.add_argument("--server", type=_address, default="127.0.0.1:50051")
+    worker.add_argument("--server", type=_worker_server, default="127.0.0.1:50051")
     worker.add_argument("--tasks", action="append", default=[], metavar="MODULE")
     worker.add_argument("--slots", type=int, default=1)
     worker.add_argument("--name")
@@ -101,6 +140,14 @@ def main(argv: list[str] | None = None) -> int:
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
             prefetch=args.prefetch,
+            auth_file=args.auth_file,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            tls_client_ca=args.tls_client_ca,
+            allow_insecure_auth=args.allow_insecure_auth,
+            retention=args.retention,
+            retention_interval=args.retention_interval,
+            limits=limits.from_arguments(args),
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":
@@ -126,7 +173,7 @@ async def _serve(config: ServerConfig) -> int:
     server = Server(config)
     try:
         await server.start()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # a port, a file, or a configuration the server refuses
         print(f"taskstreamd: {exc}", file=sys.stderr)
         return 1
     server.announce()

@@ -3,8 +3,10 @@
 ServiceError
  ├── InvalidArgument      INVALID_ARGUMENT + BadRequest field violations
  ├── NotFound             NOT_FOUND + ResourceInfo
+ │    └── Expired         NOT_FOUND + ResourceInfo + ErrorInfo(INSTANCE_EXPIRED, metadata)
  ├── FailedPrecondition   FAILED_PRECONDITION + ErrorInfo(reason)
  ├── PermissionDenied     PERMISSION_DENIED + ErrorInfo(reason)
+ ├── Unauthenticated      UNAUTHENTICATED + ErrorInfo(reason)
  ├── ResourceExhausted    RESOURCE_EXHAUSTED + ErrorInfo(reason, metadata)
  └── Unavailable          UNAVAILABLE (retry later)
 """
@@ -45,6 +47,17 @@ class NotFound(ServiceError):
         self.resource_name = resource_name
 
 
+class Expired(NotFound):
+    """An instance deleted by retention; ``metadata`` says when it ended and how."""
+
+    def __init__(self, resource_type: str, resource_name: str, metadata: dict[str, str]) -> None:
+        super().__init__(resource_type, resource_name)
+        self.message = f"{resource_type} {resource_name!r} expired and was deleted"
+        self.args = (self.message,)
+        self.reason = "INSTANCE_EXPIRED"
+        self.metadata = dict(metadata)
+
+
 class FailedPrecondition(ServiceError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -52,6 +65,12 @@ class FailedPrecondition(ServiceError):
 
 
 class PermissionDenied(ServiceError):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Unauthenticated(ServiceError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason

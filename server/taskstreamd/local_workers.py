@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -13,8 +14,16 @@ log = logging.getLogger(__name__)
 
 
 class LocalWorkerPool:
-    def __init__(self, count: int, server: str, task_modules: Sequence[str], allow_code: bool) -> None:
+    def __init__(
+        self,
+        count: int,
+        server: str,
+        task_modules: Sequence[str],
+        allow_code: bool,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.count = count
+        self.env = dict(os.environ, **env) if env else None  # None: inherit the server's environment
         self.server = server
         self.task_modules = list(task_modules)
         self.allow_code = allow_code
@@ -42,7 +51,7 @@ class LocalWorkerPool:
     async def _supervise(self, index: int) -> None:
         backoff = 0.1
         while not self._closing:
-            process = await asyncio.create_subprocess_exec(*self.command(index))
+            process = await asyncio.create_subprocess_exec(*self.command(index), env=self.env)
             self._processes[index] = process
             code = await process.wait()
             if self._closing:

@@ -165,3 +165,10 @@ def steps(ctx: TaskContext, gates: str, count: int = 3) -> int:
                 raise TimeoutError(f"gate {i} never opened")
             time.sleep(0.01)
     return count
+
+
+@task("set_properties")
+def set_properties(ctx: TaskContext, values: dict[str, Any]) -> None:
+    """Sets each property in ``values``, in order."""
+    for key, value in values.items():
+        ctx.set_property(key, value)

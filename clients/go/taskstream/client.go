@@ -34,6 +34,7 @@ type Option func(*settings)
 type settings struct {
 	project     string
 	user        string
+	token       string
 	conn        grpc.ClientConnInterface
 	dialOptions []grpc.DialOption
 	retry       RetryPolicy
@@ -48,6 +49,12 @@ func WithProject(project string) Option {
 // name of the user running the program; an empty name sends none (the server then records "anonymous").
 func WithUser(user string) Option {
 	return func(s *settings) { s.user = user }
+}
+
+// WithToken sets the bearer token sent with every call as "authorization: Bearer <token>", for servers
+// started with --auth-file. Off loopback, use it with TLS (WithDialOptions).
+func WithToken(token string) Option {
+	return func(s *settings) { s.token = token }
 }
 
 // WithDialOptions adds options to the connection NewClient makes, for example
@@ -87,7 +94,7 @@ func NewClient(target string, opts ...Option) (*Client, error) {
 		}
 		c.conn, conn = cc, cc
 	}
-	c.rpc = pb.NewInstanceServiceClient(userConn{conn, s.user})
+	c.rpc = pb.NewInstanceServiceClient(userConn{conn, s.user, s.token})
 	return c, nil
 }
 
@@ -123,7 +130,8 @@ func (c *Client) InstanceName(idOrName string) string {
 // userConn adds the caller's user to the metadata of every call.
 type userConn struct {
 	grpc.ClientConnInterface
-	user string
+	user  string
+	token string
 }
 
 func (c userConn) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
@@ -135,10 +143,13 @@ func (c userConn) NewStream(ctx context.Context, desc *grpc.StreamDesc, method s
 }
 
 func (c userConn) outgoing(ctx context.Context) context.Context {
-	if c.user == "" {
-		return ctx
+	if c.user != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, UserMetadataKey, c.user)
 	}
-	return metadata.AppendToOutgoingContext(ctx, UserMetadataKey, c.user)
+	if c.token != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.token)
+	}
+	return ctx
 }
 
 func localUser() string {

@@ -13,6 +13,7 @@ import grpc.aio
 
 from taskstream._aio_instance import AsyncInstance
 from taskstream._aio_rpc import _AsyncRpc
+from taskstream._channel import Pem, connection
 from taskstream._client import DEFAULT_TARGET, _local_user, _no_such_instance
 from taskstream._convert import instance_name, project_name, split_instance_ref
 from taskstream._requests import StatusFilter, list_instances_request
@@ -30,14 +31,33 @@ class AsyncClient:
     Every call sends the ``x-taskstream-user`` metadata: ``owner``, or the local user name.
     """
 
-    def __init__(self, target: str = DEFAULT_TARGET, *, project: str = "default", owner: str | None = None):
+    def __init__(
+        self,
+        target: str = DEFAULT_TARGET,
+        *,
+        project: str = "default",
+        owner: str | None = None,
+        token: str | None = None,
+        tls: bool = False,
+        root_certificates: Pem | None = None,
+        client_certificate: Pem | None = None,
+        client_key: Pem | None = None,
+    ):
         if not project or "/" in project:
             raise ValueError(f"not a project name: {project!r}")
         self._target = target
         self._project = project
         self._owner = owner or _local_user()
-        self._channel = grpc.aio.insecure_channel(target)
-        self._rpc = _AsyncRpc(self._channel, target, self._owner)
+        how = connection(
+            self._owner,
+            token=token,
+            tls=tls,
+            root_certificates=root_certificates,
+            client_certificate=client_certificate,
+            client_key=client_key,
+        )
+        self._channel = how.aio_channel(target)
+        self._rpc = _AsyncRpc(self._channel, target, how.metadata)
         self._instances: weakref.WeakValueDictionary[str, AsyncInstance] = weakref.WeakValueDictionary()
 
     @property
@@ -214,11 +234,33 @@ class AsyncClient:
 
 
 def connect(
-    target: str = DEFAULT_TARGET, *, project: str = "default", owner: str | None = None
+    target: str = DEFAULT_TARGET,
+    *,
+    project: str = "default",
+    owner: str | None = None,
+    token: str | None = None,
+    tls: bool = False,
+    root_certificates: Pem | None = None,
+    client_certificate: Pem | None = None,
+    client_key: Pem | None = None,
 ) -> AsyncClient:
     """An AsyncClient for the taskstream server at ``target`` (host:port), working in ``project``.
+
+    ``token`` is sent as ``authorization: Bearer <token>`` (None: the ``TASKSTREAM_TOKEN`` environment
+    variable, if set). ``tls`` (implied by any certificate) uses TLS, trusting ``root_certificates`` or
+    the system's roots; ``client_certificate`` and ``client_key`` are for servers that require mutual
+    TLS. Certificates and keys are PEM bytes or the paths of PEM files.
 
     Use it as ``async with taskstream.aio.connect(...) as client:``. Connecting is lazy: an
     unreachable server shows as UnavailableError on the first call.
     """
-    return AsyncClient(target, project=project, owner=owner)
+    return AsyncClient(
+        target,
+        project=project,
+        owner=owner,
+        token=token,
+        tls=tls,
+        root_certificates=root_certificates,
+        client_certificate=client_certificate,
+        client_key=client_key,
+    )

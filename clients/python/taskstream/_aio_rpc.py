@@ -11,7 +11,7 @@ import grpc
 import grpc.aio
 
 from taskstream._requests import stop_instance_request, wait_instance_request, wait_instances_request
-from taskstream._rpc import CALL_TIMEOUT, USER_METADATA_KEY
+from taskstream._rpc import CALL_TIMEOUT
 from taskstream._status import CancellationReason
 from taskstream._waiting import WAIT_MARGIN
 from taskstream.errors import _from_rpc_error
@@ -21,11 +21,11 @@ from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_p
 class _AsyncRpc:
     """One asyncio client's calls over its channel; ``closed`` makes every later call a clear error."""
 
-    def __init__(self, channel: grpc.aio.Channel, target: str, user: str) -> None:
+    def __init__(self, channel: grpc.aio.Channel, target: str, metadata: tuple[tuple[str, str], ...]) -> None:
         stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
         self._stub = stub_class(channel)
         self.target = target
-        self._metadata = ((USER_METADATA_KEY, user),)
+        self._metadata = metadata
         self.closed = False
 
     def _check_open(self) -> None:

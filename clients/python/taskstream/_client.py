@@ -11,6 +11,7 @@ from typing import Any, Unpack
 
 import grpc
 
+from taskstream._channel import Pem, connection
 from taskstream._convert import instance_name, project_name, split_instance_ref
 from taskstream._instance import Instance
 from taskstream._job import Job
@@ -32,14 +33,33 @@ class Client:
     Use it as a context manager, or call ``close()``.
     """
 
-    def __init__(self, target: str = DEFAULT_TARGET, *, project: str = "default", owner: str | None = None):
+    def __init__(
+        self,
+        target: str = DEFAULT_TARGET,
+        *,
+        project: str = "default",
+        owner: str | None = None,
+        token: str | None = None,
+        tls: bool = False,
+        root_certificates: Pem | None = None,
+        client_certificate: Pem | None = None,
+        client_key: Pem | None = None,
+    ):
         if not project or "/" in project:
             raise ValueError(f"not a project name: {project!r}")
         self._target = target
         self._project = project
         self._owner = owner or _local_user()
-        self._channel = grpc.insecure_channel(target)
-        self._rpc = _Rpc(self._channel, target, self._owner)
+        how = connection(
+            self._owner,
+            token=token,
+            tls=tls,
+            root_certificates=root_certificates,
+            client_certificate=client_certificate,
+            client_key=client_key,
+        )
+        self._channel = how.channel(target)
+        self._rpc = _Rpc(self._channel, target, how.metadata)
         # One handle per instance while anyone holds it, as PyODPS caches get_instance per id.
         self._instances: weakref.WeakValueDictionary[str, Instance] = weakref.WeakValueDictionary()
 
@@ -242,12 +262,36 @@ class Client:
         return instance
 
 
-def connect(target: str = DEFAULT_TARGET, *, project: str = "default", owner: str | None = None) -> Client:
+def connect(
+    target: str = DEFAULT_TARGET,
+    *,
+    project: str = "default",
+    owner: str | None = None,
+    token: str | None = None,
+    tls: bool = False,
+    root_certificates: Pem | None = None,
+    client_certificate: Pem | None = None,
+    client_key: Pem | None = None,
+) -> Client:
     """A Client for the taskstream server at ``target`` (host:port), working in ``project``.
+
+    ``token`` is sent as ``authorization: Bearer <token>`` (None: the ``TASKSTREAM_TOKEN`` environment
+    variable, if set). ``tls`` (implied by any certificate) uses TLS, trusting ``root_certificates`` or
+    the system's roots; ``client_certificate`` and ``client_key`` are for servers that require mutual
+    TLS. Certificates and keys are PEM bytes or the paths of PEM files.
 
     Connecting is lazy: an unreachable server shows as UnavailableError on the first call.
     """
-    return Client(target, project=project, owner=owner)
+    return Client(
+        target,
+        project=project,
+        owner=owner,
+        token=token,
+        tls=tls,
+        root_certificates=root_certificates,
+        client_certificate=client_certificate,
+        client_key=client_key,
+    )
 
 
 def _local_user() -> str:

@@ -14,7 +14,6 @@ from taskstream._waiting import WAIT_MARGIN
 from taskstream.errors import _from_rpc_error
 from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc
 
-USER_METADATA_KEY = "x-taskstream-user"
 # Deadline of every unary call except the waits, whose deadline is their wait plus WAIT_MARGIN.
 CALL_TIMEOUT = 60.0
 
@@ -22,11 +21,11 @@ CALL_TIMEOUT = 60.0
 class _Rpc:
     """One client's calls over its channel; ``closed`` makes every later call a clear error."""
 
-    def __init__(self, channel: grpc.Channel, target: str, user: str) -> None:
+    def __init__(self, channel: grpc.Channel, target: str, metadata: tuple[tuple[str, str], ...]) -> None:
         stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
         self._stub = stub_class(channel)
         self.target = target
-        self._metadata = ((USER_METADATA_KEY, user),)
+        self._metadata = metadata
         self.closed = False
 
     def _check_open(self) -> None:

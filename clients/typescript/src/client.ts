@@ -41,6 +41,8 @@ export interface ClientOptions {
   readonly project?: string;
   /** The caller's name, sent as `x-taskstream-user` metadata; unset lets the server decide. */
   readonly user?: string;
+  /** A bearer token, sent as `authorization: Bearer <token>` (servers started with `--auth-file`). */
+  readonly token?: string;
   /** Extra interceptors, run on every call (for example to add credentials). */
   readonly interceptors?: readonly Interceptor[];
 }
@@ -136,6 +138,13 @@ export class Client {
     if (user !== undefined) {
       interceptors.unshift((next) => (request) => {
         request.header.set(USER_METADATA, user);
+        return next(request);
+      });
+    }
+    const token = options.token;
+    if (token !== undefined) {
+      interceptors.unshift((next) => (request) => {
+        request.header.set("authorization", `Bearer ${token}`);
         return next(request);
       });
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -11,28 +13,23 @@ from taskstream._status import CancellationReason, InstanceStatus
 from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
-from taskstreamd.api import convert, requests
+from taskstreamd.api import auth, convert, idempotency, requests
+from taskstreamd.api.auth import Authenticator, Principal
+from taskstreamd.api.limits import Limits, StreamCounter
+from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.scheduler import output, watch
 from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.store import requests as request_records
 from taskstreamd.store.repository import ListFilter
 from taskstreamd.web.logview import LogviewLinks
 from taskstreamd.web.tokens import DEFAULT_HOURS, MAX_HOURS
 
 Context = grpc.aio.ServicerContext[Any, Any]
-OWNER_METADATA = "x-taskstream-user"
 DEFAULT_WAIT = 60.0
 MAX_WAIT = 600.0
 # A watcher whose stream accepts nothing for this long is dropped; it resumes from its cursor.
 STALL_SECONDS = 60.0
-
-
-def caller(context: Context) -> str:
-    """The principal of the call: the client's declared user while authentication is off."""
-    for key, value in context.invocation_metadata() or ():
-        if key == OWNER_METADATA and isinstance(value, str) and value:
-            return value[:256]
-    return "anonymous"
 
 
 def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, context: Context) -> float:
@@ -52,19 +49,50 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         stall_seconds: float = STALL_SECONDS,
         *,
         logview: LogviewLinks | None = None,
+        authenticator: Authenticator | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.manager = manager
         self.stall_seconds = stall_seconds
         self.logview = logview
+        self.authenticator = authenticator or Authenticator()
+        self.limits = limits or Limits()
+        self.streams = StreamCounter(self.limits.max_streams_per_principal)
+
+    def _principal(self, context: Context) -> Principal:
+        return self.authenticator.authenticate(context.invocation_metadata())
+
+    def _reader(self, context: Context, project: str) -> Principal:
+        principal = self._principal(context)
+        auth.require_read(principal, project)
+        return principal
+
+    def _writer(self, context: Context, project: str) -> Principal:
+        principal = self._principal(context)
+        auth.require_write(principal, project)
+        return principal
 
     async def CreateInstance(
         self, request: pb.CreateInstanceRequest, context: Context
     ) -> pb.CreateInstanceResponse:
-        instance = await self.manager.create(requests.new_instance(request, caller(context)))
-        return pb.CreateInstanceResponse(instance=convert.instance_proto(instance))
+        principal = self._principal(context)
+        new = requests.new_instance(request, principal.name, self.limits)
+        auth.require_write(principal, new.project)
+        if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
+            auth.require_code(principal)
+        new.request_fingerprint = idempotency.fingerprint(request, principal.name)
+        instance = await self.manager.create(new)
+        response = pb.CreateInstanceResponse(instance=convert.instance_proto(instance))
+        if not request.request_id:
+            return response
+        key = request_records.RequestKey(new.project, request_records.CREATE, request.request_id)
+        claim = request_records.Claim(new.request_fingerprint, instance.id)
+        answer = await idempotency.first_answer(self.manager.store, key, claim, response)
+        return pb.CreateInstanceResponse.FromString(answer)
 
     async def GetInstance(self, request: pb.GetInstanceRequest, context: Context) -> pb.GetInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
+        self._reader(context, project)
         return pb.GetInstanceResponse(
             instance=convert.instance_proto(await self.manager.get(project, instance_id))
         )
@@ -73,6 +101,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.ListInstancesRequest, context: Context
     ) -> pb.ListInstancesResponse:
         project = ids.parse_project(request.parent)
+        self._reader(context, project)
         if request.page_size < 0:
             raise InvalidArgument.one("page_size", "must not be negative")
         page_size = min(request.page_size or 50, 1000)
@@ -97,6 +126,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.StopInstanceRequest, context: Context
     ) -> pb.StopInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
+        principal = self._writer(context, project)
         try:
             reason = (
                 CancellationReason.from_proto(request.reason) if request.reason else CancellationReason.DIRECT
@@ -108,21 +138,33 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             if request.HasField("grace_period")
             else None
         )
+        if len(request.request_id) > 256:
+            raise InvalidArgument.one("request_id", "at most 256 characters")
+        fingerprint = idempotency.fingerprint(request, principal.name)
         instance = await self.manager.stop(
             project,
             instance_id,
             reason=reason,
             message=request.message,
-            requested_by=caller(context),
+            requested_by=principal.name,
             grace_period=grace,
             request_id=request.request_id,
+            request_fingerprint=fingerprint,
         )
-        return pb.StopInstanceResponse(instance=convert.instance_proto(instance))
+        response = pb.StopInstanceResponse(instance=convert.instance_proto(instance))
+        if not request.request_id:
+            return response
+        key = request_records.RequestKey(project, request_records.STOP, request.request_id)
+        claim = request_records.Claim(fingerprint, instance_id)
+        return pb.StopInstanceResponse.FromString(
+            await idempotency.first_answer(self.manager.store, key, claim, response)
+        )
 
     async def SuspendInstance(
         self, request: pb.SuspendInstanceRequest, context: Context
     ) -> pb.SuspendInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
+        self._writer(context, project)
         instance = await self.manager.suspend(project, instance_id)
         return pb.SuspendInstanceResponse(instance=convert.instance_proto(instance))
 
@@ -130,6 +172,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.ResumeInstanceRequest, context: Context
     ) -> pb.ResumeInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
+        self._writer(context, project)
         instance = await self.manager.resume(project, instance_id)
         return pb.ResumeInstanceResponse(instance=convert.instance_proto(instance))
 
@@ -137,36 +180,53 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.WaitInstanceRequest, context: Context
     ) -> pb.WaitInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
-        instance, terminated = await self.manager.wait(project, instance_id, wait_timeout(request, context))
+        principal = self._reader(context, project)
+        with self.streams.hold(principal.name):
+            instance, terminated = await self.manager.wait(
+                project, instance_id, wait_timeout(request, context)
+            )
         return pb.WaitInstanceResponse(instance=convert.instance_proto(instance), terminated=terminated)
 
     async def WaitInstances(
         self, request: pb.WaitInstancesRequest, context: Context
     ) -> pb.WaitInstancesResponse:
         refs = requests.wait_names(request)
+        principal = self._principal(context)
+        for project in sorted({project for project, _ in refs}):
+            auth.require_read(principal, project)
         if request.mode not in (pb.WAIT_MODE_UNSPECIFIED, pb.WAIT_MODE_ALL, pb.WAIT_MODE_ANY):
             raise InvalidArgument.one("mode", f"unknown mode {request.mode}")
-        instances, done = await self.manager.wait_many(
-            refs, any_of=request.mode == pb.WAIT_MODE_ANY, timeout=wait_timeout(request, context)
-        )
+        with self.streams.hold(principal.name):
+            instances, done = await self.manager.wait_many(
+                refs, any_of=request.mode == pb.WAIT_MODE_ANY, timeout=wait_timeout(request, context)
+            )
         return pb.WaitInstancesResponse(instances=[convert.instance_proto(i) for i in instances], done=done)
 
     async def WatchInstance(self, request: pb.WatchInstanceRequest, context: Context) -> None:
+        watch_request = requests.watch(request)
+        principal = self._reader(context, watch_request.project)
         cursor = request.after_seq
-        async for message, next_cursor in watch.watch(self.manager, requests.watch(request)):
-            stalled = (
-                f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
-            )
-            if not await self._send(context, message, stalled, {"resume_after_seq": str(cursor)}):
-                return
-            cursor = next_cursor
+        with self.streams.hold(principal.name):
+            async for message, next_cursor in watch.watch(self.manager, watch_request):
+                stalled = (
+                    f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
+                )
+                if not await self._send(context, message, stalled, {"resume_after_seq": str(cursor)}):
+                    return
+                cursor = next_cursor
 
     async def ReadTaskOutput(self, request: pb.ReadTaskOutputRequest, context: Context) -> None:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
+        principal = self._reader(context, project)
         stream = requests.output_stream(request)
         chunks = output.read_output(
             self.manager, project, instance_id, request.task, stream, request.offset, request.follow
         )
+        # Only a follow stays open for long, so only a follow counts as a stream.
+        with self.streams.hold(principal.name) if request.follow else contextlib.nullcontext():
+            await self._send_output(context, chunks)
+
+    async def _send_output(self, context: Context, chunks: AsyncIterator[output.OutputChunk]) -> None:
         async for chunk in chunks:
             message = pb.ReadTaskOutputResponse(
                 offset=chunk.offset, data=chunk.data, cut_bytes=chunk.cut_bytes
@@ -198,6 +258,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.GetTaskResultRequest, context: Context
     ) -> pb.GetTaskResultResponse:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
+        self._reader(context, project)
         instance, outcome = await self.manager.task_outcome(project, instance_id, request.task)
         response = pb.GetTaskResultResponse(
             task=convert.outcome_task_proto(outcome, instance),
@@ -211,6 +272,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def ListTaskTypes(
         self, request: pb.ListTaskTypesRequest, context: Context
     ) -> pb.ListTaskTypesResponse:
+        self._principal(context)
         types = self.manager.task_types()
         return pb.ListTaskTypesResponse(
             task_types=[
@@ -223,6 +285,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.GetLogviewAddressRequest, context: Context
     ) -> pb.GetLogviewAddressResponse:
         project, instance_id = ids.parse_instance_name(request.name)
+        self._reader(context, project)
         hours = request.hours if request.HasField("hours") else DEFAULT_HOURS
         if not 0 < hours <= MAX_HOURS:
             raise InvalidArgument.one("hours", f"must be 1 to {MAX_HOURS}, got {hours}")

@@ -19,12 +19,14 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from taskstreamd.errors import (
+    Expired,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
     PermissionDenied,
     ResourceExhausted,
     ServiceError,
+    Unauthenticated,
     Unavailable,
 )
 
@@ -34,6 +36,7 @@ DOMAIN = "taskstream.dev"
 
 def status_of(error: ServiceError) -> tuple[grpc.StatusCode, status_pb2.Status]:
     detail: Any
+    extra: Any = None
     if isinstance(error, InvalidArgument):
         code = grpc.StatusCode.INVALID_ARGUMENT
         detail = error_details_pb2.BadRequest(
@@ -47,6 +50,8 @@ def status_of(error: ServiceError) -> tuple[grpc.StatusCode, status_pb2.Status]:
         detail = error_details_pb2.ResourceInfo(
             resource_type=error.resource_type, resource_name=error.resource_name, description=error.message
         )
+        if isinstance(error, Expired):
+            extra = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=error.metadata)
     elif isinstance(error, FailedPrecondition | PermissionDenied):
         code = (
             grpc.StatusCode.FAILED_PRECONDITION
@@ -57,15 +62,19 @@ def status_of(error: ServiceError) -> tuple[grpc.StatusCode, status_pb2.Status]:
     elif isinstance(error, ResourceExhausted):
         code = grpc.StatusCode.RESOURCE_EXHAUSTED
         detail = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=error.metadata)
+    elif isinstance(error, Unauthenticated):
+        code = grpc.StatusCode.UNAUTHENTICATED
+        detail = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN)
     elif isinstance(error, Unavailable):
         code, detail = grpc.StatusCode.UNAVAILABLE, None
     else:
         code, detail = grpc.StatusCode.INTERNAL, None
     status = status_pb2.Status(code=getattr(code_pb2, code.name), message=error.message)
-    if detail is not None:
-        packed = any_pb2.Any()
-        packed.Pack(detail)
-        status.details.append(packed)
+    for item in (detail, extra):
+        if item is not None:
+            packed = any_pb2.Any()
+            packed.Pack(item)
+            status.details.append(packed)
     return code, status
 
 

@@ -13,14 +13,13 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
 from taskstreamd import ids
+from taskstreamd.api.limits import Limits
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions
 from taskstreamd.errors import FieldViolation, InvalidArgument
 from taskstreamd.scheduler.service import NewInstance
 from taskstreamd.scheduler.watch import WatchRequest
 from taskstreamd.store.repository import NewTask
 
-MAX_TASKS = 100_000
-MAX_PARAMETERS_BYTES = 1024 * 1024
 MAX_NAME = 256
 DEFAULT_SQL_NAME = "AnonymousSQLTask"
 _LABEL_KEY = re.compile(r"[A-Za-z0-9_.\-/]{1,128}")
@@ -28,13 +27,16 @@ _TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,255}")
 T = TypeVar("T")
 
 
-def new_instance(request: pb.CreateInstanceRequest, owner: str) -> NewInstance:
+def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits | None = None) -> NewInstance:
+    limits = limits or Limits()
     problems: list[FieldViolation] = []
     project = _catch(problems, lambda: ids.parse_project(request.parent))
     if not request.tasks:
         problems.append(FieldViolation("tasks", "an instance needs at least one task"))
-    if len(request.tasks) > MAX_TASKS:
-        problems.append(FieldViolation("tasks", f"at most {MAX_TASKS} tasks per instance"))
+    if len(request.tasks) > limits.max_tasks_per_instance:
+        problems.append(
+            FieldViolation("tasks", f"at most {limits.max_tasks_per_instance} tasks per instance")
+        )
     priority = request.priority if request.HasField("priority") else 9
     if not 0 <= priority <= 9:
         problems.append(FieldViolation("priority", f"must be 0 to 9 (smaller runs first), got {priority}"))
@@ -48,7 +50,7 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str) -> NewInstance:
     if request.parent_instance:
         _catch(problems, lambda: ids.parse_instance_name(request.parent_instance, "parent_instance"))
     options = _options(request, problems)
-    tasks = _tasks(request, options, problems)
+    tasks = _tasks(request, options, problems, limits.max_parameters_bytes)
     if problems:
         raise InvalidArgument(problems)
     assert project is not None
@@ -143,7 +145,10 @@ def _options(request: pb.CreateInstanceRequest, problems: list[FieldViolation]) 
 
 
 def _tasks(
-    request: pb.CreateInstanceRequest, options: InstanceOptions, problems: list[FieldViolation]
+    request: pb.CreateInstanceRequest,
+    options: InstanceOptions,
+    problems: list[FieldViolation],
+    max_parameters_bytes: int,
 ) -> list[NewTask]:
     tasks: list[NewTask] = []
     names: set[str] = set()
@@ -159,8 +164,10 @@ def _tasks(
                 FieldViolation(f"{where}.python_environment", "only python_object tasks have one")
             )
         if spec.parameters_json:
-            if len(spec.parameters_json) > MAX_PARAMETERS_BYTES:
-                problems.append(FieldViolation(f"{where}.parameters_json", "at most 1 MiB"))
+            if len(spec.parameters_json.encode()) > max_parameters_bytes:
+                problems.append(
+                    FieldViolation(f"{where}.parameters_json", f"at most {max_parameters_bytes} bytes")
+                )
             else:
                 try:
                     parsed = json.loads(spec.parameters_json)

@@ -12,6 +12,8 @@ import grpc
 
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstream.v1 import worker_service_pb2_grpc
+from taskstreamd.api import auth
+from taskstreamd.api.auth import Authenticator
 from taskstreamd.errors import InvalidArgument
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.scheduler.workers import WorkerSession
@@ -20,13 +22,17 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 
 class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
-    def __init__(self, manager: InstanceManager, max_output_bytes: int) -> None:
+    def __init__(
+        self, manager: InstanceManager, max_output_bytes: int, authenticator: Authenticator | None = None
+    ) -> None:
         self.manager = manager
         self.max_output_bytes = max_output_bytes
+        self.authenticator = authenticator or Authenticator()
 
     async def Connect(
         self, request_iterator: AsyncIterator[wpb.ConnectRequest], context: Context
     ) -> AsyncIterator[wpb.ConnectResponse]:
+        auth.require_worker(self.authenticator.authenticate(context.invocation_metadata()))
         first = await anext(aiter(request_iterator), None)
         if first is None or first.WhichOneof("message") != "register":
             raise InvalidArgument.one("message", "the first message of a worker session must be register")

@@ -23,12 +23,13 @@ from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd import ids
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, InstanceOptions, TaskFailure
-from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied
+from taskstreamd.errors import Expired, InvalidArgument, NotFound, PermissionDenied
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
+from taskstreamd.store import expiry, requests
 from taskstreamd.store.repository import (
     DuplicateRequest,
     ListFilter,
@@ -55,6 +56,8 @@ class Settings:
     default_grace_period: float = 5.0
     max_output_bytes: int = 4 * 1024 * 1024
     prefetch: int = 0  # assignments a worker is sent beyond its slots (see WorkerSession.prefetch)
+    max_properties_per_task: int = 1000
+    max_property_bytes: int = 1024 * 1024
 
 
 @dataclass
@@ -66,6 +69,7 @@ class NewInstance:
     labels: dict[str, str] = field(default_factory=dict)
     options: InstanceOptions = field(default_factory=InstanceOptions)
     request_id: str = ""
+    request_fingerprint: str = ""  # tells a retry of this request from another using the same request_id
     parent_instance: str = ""
     hold: bool = False  # created SUSPENDED, its tasks held until resumed
 
@@ -84,7 +88,6 @@ class InstanceManager:
         self.events = EventHub()
         self._waiters: dict[str, set[asyncio.Event]] = {}
         store.on_commit = self._committed
-        self._stop_requests: dict[tuple[str, str], str] = {}
         self._dispatcher: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -113,9 +116,14 @@ class InstanceManager:
                 "CODE_NOT_ALLOWED",
                 "this server does not accept Python-object tasks (start it with --allow-code)",
             )
+        key = requests.RequestKey(request.project, requests.CREATE, request.request_id)
         if request.request_id:
+            found = await requests.find(self.store, key)
+            if found is not None:
+                requests.check(found, requests.Claim(request.request_fingerprint, found.instance_id))
+                return await self.get(request.project, found.instance_id)
             existing = await self.store.find_by_request_id(request.project, request.request_id)
-            if existing is not None:
+            if existing is not None:  # created before request records existed
                 return existing
         created = now()
         instance = Instance(
@@ -130,16 +138,26 @@ class InstanceManager:
             request_id=request.request_id,
             status=InstanceStatus.SUSPENDED if request.hold else InstanceStatus.RUNNING,
         )
+        claim = requests.Claim(request.request_fingerprint, instance.id)
+        earlier: requests.Claim | None = None
         try:
             async with self.store.transaction() as tx:
-                await tx.add_instance(instance, request.tasks)
-                if request.parent_instance:
-                    await self._record_sub_instance(tx, instance)
-        except DuplicateRequest:
-            existing = await self.store.find_by_request_id(request.project, request.request_id)
-            if existing is None:
-                raise
-            return existing
+                if request.request_id:
+                    earlier = await requests.claim(tx, key, claim, created)
+                if earlier is None:
+                    await tx.add_instance(instance, request.tasks)
+                    if request.parent_instance:
+                        await self._record_sub_instance(tx, instance)
+        except (DuplicateRequest, requests.DuplicateClaim):  # a concurrent duplicate won the race
+            earlier = await requests.find(self.store, key)
+            if earlier is None:
+                existing = await self.store.find_by_request_id(request.project, request.request_id)
+                if existing is None:
+                    raise
+                return existing
+        if earlier is not None:
+            requests.check(earlier, claim)
+            return await self.get(request.project, earlier.instance_id)
         if not request.hold:
             for task in instance.tasks:
                 self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
@@ -149,8 +167,22 @@ class InstanceManager:
     async def get(self, project: str, instance_id: str) -> Instance:
         instance = await self.store.get_instance(instance_id)
         if instance is None or instance.project != project:
-            raise NotFound("instance", ids.instance_name(project, instance_id))
+            raise await self.missing(project, instance_id)
         return instance
+
+    async def missing(self, project: str, instance_id: str) -> NotFound:
+        """The error for an instance that is not there: Expired when retention deleted it."""
+        name = ids.instance_name(project, instance_id)
+        gone = await expiry.tombstone(self.store, instance_id)
+        if gone is None or gone.project != project:
+            return NotFound("instance", name)
+        metadata = {
+            "end_time": gone.end_time.isoformat(),
+            "delete_time": gone.delete_time.isoformat(),
+            "status": InstanceStatus.TERMINATED.value,
+            "successful": "true" if gone.successful else "false",
+        }
+        return Expired("instance", name, metadata)
 
     async def list_instances(
         self, where: ListFilter, page_size: int, page_token: str
@@ -169,19 +201,29 @@ class InstanceManager:
         requested_by: str,
         grace_period: float | None,
         request_id: str = "",
+        request_fingerprint: str = "",
     ) -> Instance:
-        if request_id and self._stop_requests.get((project, request_id)) == instance_id:
-            return await self.get(project, instance_id)  # a retry: the first answer stands
+        """Stops the instance. With a request_id, only the first of the requests carrying it does:
+        the later ones (retries) get the instance as it is now, and the servicer answers them with
+        the first answer (store.requests)."""
+        key = requests.RequestKey(project, requests.STOP, request_id)
+        claim = requests.Claim(request_fingerprint, instance_id)
+        if request_id:
+            earlier = await requests.find(self.store, key)
+            if earlier is not None:
+                requests.check(earlier, claim)
+                return await self.get(project, instance_id)
         cancellation = Cancellation(reason, message, requested_by, now())
         grace = self.settings.default_grace_period if grace_period is None else grace_period
-        instance = await self._change(
-            project,
-            instance_id,
-            lambda i: transitions.stop(i, cancellation, grace, cancellation.request_time),
-        )
-        if request_id:
-            self._stop_requests[(project, request_id)] = instance_id
-        return instance
+        try:
+            return await self._change(
+                project,
+                instance_id,
+                lambda i: transitions.stop(i, cancellation, grace, cancellation.request_time),
+                claim=(key, claim) if request_id else None,
+            )
+        except requests.DuplicateClaim:  # a concurrent duplicate stopped it
+            return await self.get(project, instance_id)
 
     async def suspend(self, project: str, instance_id: str) -> Instance:
         return await self._change(project, instance_id, transitions.suspend)
@@ -269,7 +311,7 @@ class InstanceManager:
                     await self._progress(tx, report.progress.assignment_id, report.progress.progress)
                 elif kind == "property":
                     p = report.property
-                    await self._property(tx, p.assignment_id, p.key, p.value)
+                    await self._property(tx, p.assignment_id, p.key, p.value, self.settings)
                 elif kind == "output":
                     o = report.output
                     await self._output(tx, o.assignment_id, int(o.stream), o.offset, o.data)
@@ -301,11 +343,19 @@ class InstanceManager:
             await tx.record_progress(task, progress.SerializeToString(), now())
 
     @staticmethod
-    async def _property(tx: Transaction, assignment_id: str, key: str, value: task_pb2.PropertyValue) -> None:
+    async def _property(
+        tx: Transaction, assignment_id: str, key: str, value: task_pb2.PropertyValue, settings: Settings
+    ) -> None:
         task = await current_task(tx, _task_id(assignment_id), assignment_id)
         if task is not None:
             data = value.SerializeToString()
-            await tx.set_property(task.task_id, key, data)
+            # A worker report has no answer, so a property over the limits is dropped and logged.
+            if len(data) > settings.max_property_bytes:
+                log.warning("dropped property %r of task %s: %d bytes", key, task.task_id, len(data))
+                return
+            if not await tx.set_property(task.task_id, key, data, settings.max_properties_per_task):
+                log.warning("dropped property %r of task %s: too many properties", key, task.task_id)
+                return
             await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
 
     @staticmethod
@@ -345,11 +395,24 @@ class InstanceManager:
 
     # -- internals -------------------------------------------------------------------------------------
 
-    async def _change(self, project: str, instance_id: str, change: Change) -> Instance:
+    async def _change(
+        self,
+        project: str,
+        instance_id: str,
+        change: Change,
+        *,
+        claim: tuple[requests.RequestKey, requests.Claim] | None = None,
+    ) -> Instance:
+        """Applies ``change``; with ``claim``, only when no earlier request claimed its request_id."""
         async with self.store.transaction() as tx:
             instance = await tx.load(instance_id)
             if instance is None or instance.project != project:
-                raise NotFound("instance", ids.instance_name(project, instance_id))
+                raise await self.missing(project, instance_id)
+            if claim is not None:
+                earlier = await requests.claim(tx, *claim, now())
+                if earlier is not None:
+                    requests.check(earlier, claim[1])
+                    return instance
             before = changes.marks(instance)
             effects = change(instance)
             await _save(tx, instance, before)

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 
 from taskstream._status import InstanceStatus
 from taskstream.v1 import instance_service_pb2 as pb
-from taskstreamd import ids
 from taskstreamd.api import convert
-from taskstreamd.errors import NotFound
 from taskstreamd.events.changes import OUTPUT
 from taskstreamd.events.hub import coalesce
 from taskstreamd.scheduler.service import InstanceManager, now
@@ -72,7 +70,7 @@ async def watch(
 
         found: Snapshot | None = await (channel.shared(load) if shared else load())
         if found is None or found.project != request.project:
-            raise NotFound("instance", ids.instance_name(request.project, request.instance_id))
+            raise await manager.missing(request.project, request.instance_id)
         return found
 
     with hub.subscribe(request.instance_id) as channel:

@@ -141,3 +141,32 @@ class InstanceEventRow(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[int] = mapped_column(Integer)  # the InstanceEvent.change field number
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RequestRow(Base):
+    """The first answer to a CreateInstance or StopInstance carrying a request_id, so that retries of
+    the same request get it again; ``fingerprint`` tells a retry from a different request reusing the id."""
+
+    __tablename__ = "request_records"
+
+    project: Mapped[str] = mapped_column(String(128), primary_key=True)
+    method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[str] = mapped_column(String(32))
+    response: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until the first answer is stored
+    create_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_request_records_instance_id", "instance_id"),)
+
+
+class TombstoneRow(Base):
+    """What remains of an instance that retention deleted, so callers learn it expired."""
+
+    __tablename__ = "instance_tombstones"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project: Mapped[str] = mapped_column(String(128))
+    successful: Mapped[bool] = mapped_column(Boolean)
+    end_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delete_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))

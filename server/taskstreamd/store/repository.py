@@ -485,12 +485,20 @@ class Transaction:
             .values(result=result, stdout_bytes=stdout_bytes, stderr_bytes=stderr_bytes)
         )
 
-    async def set_property(self, task_id: int, key: str, value: bytes) -> None:
+    async def set_property(self, task_id: int, key: str, value: bytes, max_count: int | None = None) -> bool:
+        """Sets a property; False (nothing set) when it is new and the task already has ``max_count``."""
         existing = await self.session.get(TaskPropertyRow, (task_id, key))
         if existing is None:
+            if max_count is not None:
+                count = await self.session.scalar(
+                    select(func.count()).where(TaskPropertyRow.task_id == task_id)
+                )
+                if (count or 0) >= max_count:
+                    return False
             self.session.add(TaskPropertyRow(task_id=task_id, key=key, value=value))
         else:
             existing.value = value
+        return True
 
     async def add_output(self, task_id: int, stream: int, offset: int, data: bytes) -> None:
         await self.session.execute(

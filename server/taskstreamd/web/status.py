@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import html
 import logging
+import ssl
 
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.web.http import Response, read_request, respond
@@ -20,8 +21,8 @@ class StatusServer:
         self.logview = logview
         self._server: asyncio.Server | None = None
 
-    async def start(self, host: str, port: int) -> int:
-        self._server = await asyncio.start_server(self._handle, host, port)
+    async def start(self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None) -> int:
+        self._server = await asyncio.start_server(self._handle, host, port, ssl=ssl_context)
         bound: int = self._server.sockets[0].getsockname()[1]
         return bound
 

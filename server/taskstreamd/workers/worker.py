@@ -39,6 +39,10 @@ FIRST_BACKOFF_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 5.0
 DEFAULT_GRACE_SECONDS = 5.0  # when a CancelTask carries no grace period
 
+# A token the server hands the local workers it starts; taken out of the environment so that task
+# processes do not inherit it.
+WORKER_TOKEN_ENV = "TASKSTREAM_WORKER_TOKEN"
+
 EXIT_OK = 0
 EXIT_DISCONNECTED = 1
 EXIT_BAD_TASK_MODULE = 2
@@ -97,6 +101,8 @@ class Worker:
         self._allow_code = allow_code
         self._name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
         self._exit_on_disconnect = exit_on_disconnect
+        token = os.environ.pop(WORKER_TOKEN_ENV, "")
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._slots: list[Slot] = []
         self._pending: collections.deque[worker_service_pb2.TaskAssignment] = collections.deque()
         self._paused_pending: set[str] = set()
@@ -198,7 +204,7 @@ class Worker:
     async def _session(self, registered: asyncio.Event) -> None:
         options = [("grpc.max_receive_message_length", -1)]  # python_object assignments can be large
         async with grpc.aio.insecure_channel(self._server, options=options) as channel:
-            call = worker_service_pb2_grpc.WorkerServiceStub(channel).Connect()
+            call = worker_service_pb2_grpc.WorkerServiceStub(channel).Connect(metadata=self._metadata)
             await call.write(worker_service_pb2.ConnectRequest(register=self._registration()))
             first = await call.read()
             if first is EOF or first.WhichOneof("message") != "registered":

@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line ``argv`` (default: ``sys.argv[1:]``) and returns its exit code."""
     args = build_parser(os.environ).parse_args(argv)  # a usage error exits with 2 here
     try:
-        with connect(args.server, args.project) as client:
+        with connect(args) as client:
             return COMMANDS[args.command](client, args)
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import threading
 
 import grpc
@@ -13,17 +14,31 @@ from taskstream.cli._exit import CliError, ExitCode
 CONNECT_TIMEOUT = 5.0
 
 
-def connect(server: str, project: str) -> taskstream.Client:
-    """A client for ``server``, once a connection to it is established (CliError UNREACHABLE if not)."""
-    check_reachable(server, CONNECT_TIMEOUT)
+def connect(args: argparse.Namespace) -> taskstream.Client:
+    """A client for ``args.server``, once a connection to it is established (CliError UNREACHABLE if
+    not), with the security options of the command line."""
     try:
-        return taskstream.connect(server, project=project)
-    except ValueError as error:
+        client = taskstream.connect(
+            args.server,
+            project=args.project,
+            token=args.token,
+            tls=args.tls,
+            root_certificates=args.tls_ca,
+            client_certificate=args.tls_cert,
+            client_key=args.tls_key,
+        )
+    except (ValueError, OSError) as error:
         raise CliError(str(error), ExitCode.USAGE) from None
+    try:
+        check_reachable(client._channel, args.server, CONNECT_TIMEOUT)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
-def check_reachable(server: str, timeout: float) -> None:
-    """Opens a channel to ``server`` and waits until it connects, fails to, or ``timeout`` passes.
+def check_reachable(channel: grpc.Channel, server: str, timeout: float) -> None:
+    """Waits until ``channel`` connects to ``server``, fails to, or ``timeout`` passes.
 
     A refused connection or an unknown host fails at the first attempt instead of after the timeout.
     """
@@ -35,13 +50,9 @@ def check_reachable(server: str, timeout: float) -> None:
             outcome.append(state)
             settled.set()
 
-    channel = grpc.insecure_channel(server)
-    try:
-        channel.subscribe(on_change, try_to_connect=True)
-        settled.wait(timeout)
-        channel.unsubscribe(on_change)
-    finally:
-        channel.close()
+    channel.subscribe(on_change, try_to_connect=True)
+    settled.wait(timeout)
+    channel.unsubscribe(on_change)
     if not outcome:
         raise CliError(
             f"cannot reach the taskstream server at {server}: no answer within {timeout:g} s",

@@ -129,6 +129,16 @@ def _add_connection_options(parser: argparse.ArgumentParser, environ: Mapping[st
         metavar="NAME",
         help=f"the project to work in (env {PROJECT_ENV}, default {DEFAULT_PROJECT})",
     )
+    # Security options; a token is better given by the environment, where other users cannot see it.
+    none: Any = None if environ is not None else argparse.SUPPRESS
+    tls: Any = False if environ is not None else argparse.SUPPRESS
+    parser.add_argument("--token", default=none, help="bearer token (env TASKSTREAM_TOKEN)")
+    parser.add_argument("--tls", action="store_true", default=tls, help="connect with TLS")
+    parser.add_argument(
+        "--tls-ca", default=none, metavar="PEM", help="CA certificates to trust (implies --tls)"
+    )
+    parser.add_argument("--tls-cert", default=none, metavar="PEM", help="client certificate for mutual TLS")
+    parser.add_argument("--tls-key", default=none, metavar="PEM", help="private key of --tls-cert")
 
 
 def _add_json(parser: argparse.ArgumentParser) -> None:

@@ -49,6 +49,9 @@ public final class TaskstreamClient implements AutoCloseable {
   /** The metadata key that names the calling user (the owner of the instances it creates). */
   public static final Metadata.Key<String> USER_KEY =
       Metadata.Key.of("x-taskstream-user", Metadata.ASCII_STRING_MARSHALLER);
+  /** The metadata key of the bearer token, on servers started with {@code --auth-file}. */
+  public static final Metadata.Key<String> AUTHORIZATION_KEY =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   // The server never waits longer than this in one WaitInstance call.
   private static final Duration MAX_WAIT_SLICE = Duration.ofMinutes(10);
@@ -70,9 +73,14 @@ public final class TaskstreamClient implements AutoCloseable {
       ownedChannel = null;
     }
     Channel intercepted = channel;
+    Metadata headers = new Metadata();
     if (builder.user != null) {
-      Metadata headers = new Metadata();
       headers.put(USER_KEY, builder.user);
+    }
+    if (builder.token != null) {
+      headers.put(AUTHORIZATION_KEY, "Bearer " + builder.token);
+    }
+    if (builder.user != null || builder.token != null) {
       intercepted =
           ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
@@ -284,6 +292,7 @@ public final class TaskstreamClient implements AutoCloseable {
     private ManagedChannel channel;
     private String project = "default";
     private String user;
+    private String token;
     private Duration callTimeout = Duration.ofSeconds(30);
     private RetryPolicy streamRetry = RetryPolicy.DEFAULT;
 
@@ -315,6 +324,15 @@ public final class TaskstreamClient implements AutoCloseable {
     /** The calling user, sent as {@code x-taskstream-user} on every call; unset sends none. */
     public Builder user(String user) {
       this.user = user;
+      return this;
+    }
+
+    /**
+     * The bearer token sent as {@code authorization: Bearer <token>} on every call, for servers started
+     * with {@code --auth-file}; unset sends none. Use it over TLS ({@link #channel}) off loopback.
+     */
+    public Builder token(String token) {
+      this.token = token;
       return this;
     }
 

@@ -1,0 +1,85 @@
+"""The server's configurable limits, and the per-principal count of open long-lived calls.
+
+Limits of one request's size (message, tasks, parameters) answer INVALID_ARGUMENT with a BadRequest
+naming the field (gRPC itself answers RESOURCE_EXHAUSTED for an oversized message); running out of
+concurrent streams answers RESOURCE_EXHAUSTED with an ErrorInfo (reason TOO_MANY_STREAMS, the limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from taskstreamd.errors import ResourceExhausted
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_bytes: int = 64 * MIB  # the largest request the gRPC port accepts
+    max_tasks_per_instance: int = 100_000
+    max_parameters_bytes: int = MIB  # per task, its JSON parameters
+    max_properties_per_task: int = 1000  # beyond this a task's new properties are dropped
+    max_property_bytes: int = MIB  # a larger property value is dropped
+    max_streams_per_principal: int = 1000  # WatchInstance, ReadTaskOutput, WaitInstance(s) at once
+
+
+_OPTIONS = {
+    "max_message_bytes": "largest gRPC request in bytes",
+    "max_tasks_per_instance": "tasks one instance may have",
+    "max_parameters_bytes": "size of one task's JSON parameters in bytes",
+    "max_properties_per_task": "properties kept per task (later ones are dropped)",
+    "max_property_bytes": "size of one property value in bytes (larger ones are dropped)",
+    "max_streams_per_principal": "watches, output reads and waits one principal may have open",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("limits")
+    defaults = Limits()
+    for name, help in _OPTIONS.items():
+        default = getattr(defaults, name)
+        group.add_argument(
+            "--" + name.replace("_", "-"), type=_positive, default=default, help=f"{help} (default {default})"
+        )
+
+
+def from_arguments(args: argparse.Namespace) -> Limits:
+    return Limits(**{name: getattr(args, name) for name in _OPTIONS})
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+class StreamCounter:
+    """Counts each principal's open long-lived calls, refusing one over the limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: dict[str, int] = {}
+
+    @contextmanager
+    def hold(self, principal: str) -> Iterator[None]:
+        current = self._open.get(principal, 0)
+        if current >= self.limit:
+            raise ResourceExhausted(
+                "TOO_MANY_STREAMS",
+                f"{principal!r} already has {current} watches, output reads or waits open (the limit)",
+                {"limit": str(self.limit), "principal": principal},
+            )
+        self._open[principal] = current + 1
+        try:
+            yield
+        finally:
+            left = self._open[principal] - 1
+            if left:
+                self._open[principal] = left
+            else:
+                del self._open[principal]
