@@ -24,8 +24,10 @@ from taskstream.v1 import (
 )
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
+from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.local_workers import LocalWorkerPool
+from taskstreamd.metrics import Metrics
 from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
@@ -83,15 +85,19 @@ class Server:
             ),
         )
         await self.manager.start()
+        self.metrics = Metrics(self.manager)
         # The web endpoints start first, so that Logview addresses know their bound port.
         http_host, http_port = split_address(c.http)
         self.logview_links = LogviewLinks(Signer(await asyncio.to_thread(load_secret, c.data_dir)))
-        self.status = StatusServer(self.manager, Logview(self.manager, self.logview_links))
+        self.status = StatusServer(
+            self.manager, Logview(self.manager, self.logview_links), metrics=self.metrics
+        )
         self.http_port = await self.status.start(http_host, http_port)
         self.http_address = f"{http_host}:{self.http_port}"
         self.logview_links.public_url = c.public_url or f"http://{_url_host(http_host)}:{self.http_port}"
         self.grpc = grpc.aio.server(
-            interceptors=[ErrorInterceptor()],
+            # The metrics interceptor comes first (outermost), so it sees the codes ErrorInterceptor sets.
+            interceptors=[MetricsInterceptor(self.metrics), ErrorInterceptor()],
             options=[("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.so_reuseport", 0)],
         )
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(

@@ -85,6 +85,8 @@ class InstanceManager:
         store.on_commit = self._committed
         self._stop_requests: dict[tuple[str, str], str] = {}
         self._dispatcher: asyncio.Task[None] | None = None
+        # Called with each commit's events after watchers heard of them (metrics count them here).
+        self.observers: list[Callable[[list[StoredEvent]], None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -243,6 +245,11 @@ class InstanceManager:
     def task_types(self) -> dict[str, tuple[str, int]]:
         return self.workers.task_types()
 
+    @property
+    def queue_depth(self) -> int:
+        """Entries in the run queue (a few may be stale: cancelled while queued)."""
+        return len(self._queue)
+
     # -- workers ---------------------------------------------------------------------------------------
 
     def connect_worker(self, session: WorkerSession) -> None:
@@ -396,6 +403,8 @@ class InstanceManager:
             if event.terminal:
                 for wake in self._waiters.get(event.instance_id, ()):
                     wake.set()
+        for observe in self.observers:
+            observe(events)
 
     async def _record_sub_instance(self, tx: Transaction, instance: Instance) -> None:
         """Tells the watchers of the parent workflow instance that a sub-instance appeared."""

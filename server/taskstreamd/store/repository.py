@@ -329,6 +329,14 @@ class Store:
             ).all()
         return {_STATUS_FROM_CODE[code].value: count for code, count in rows}
 
+    async def count_tasks_by_status(self) -> dict[TaskStatus, int]:
+        """Tasks per status: one grouped count over the ix_tasks_status index."""
+        async with self._read() as session:
+            rows = (
+                await session.execute(select(TaskRow.status, func.count()).group_by(TaskRow.status))
+            ).all()
+        return {TaskStatus(code): count for code, count in rows}
+
 
 class Transaction:
     """One write transaction; domain objects loaded here are saved back with ``save``."""
