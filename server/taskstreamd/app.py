@@ -22,6 +22,7 @@ from taskstream.v1 import (
     worker_service_pb2,
     worker_service_pb2_grpc,
 )
+from taskstreamd.api.decoding import DecodingInterceptor
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
@@ -96,8 +97,9 @@ class Server:
         self.http_address = f"{http_host}:{self.http_port}"
         self.logview_links.public_url = c.public_url or f"http://{_url_host(http_host)}:{self.http_port}"
         self.grpc = grpc.aio.server(
-            # The metrics interceptor comes first (outermost), so it sees the codes ErrorInterceptor sets.
-            interceptors=[MetricsInterceptor(self.metrics), ErrorInterceptor()],
+            # Outermost first: metrics see the codes ErrorInterceptor sets, which maps the InvalidArgument
+            # that DecodingInterceptor raises for request bytes that are not a valid message.
+            interceptors=[MetricsInterceptor(self.metrics), ErrorInterceptor(), DecodingInterceptor()],
             options=[("grpc.max_receive_message_length", 64 * 1024 * 1024), ("grpc.so_reuseport", 0)],
         )
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(
