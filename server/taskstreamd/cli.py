@@ -65,6 +65,11 @@ def parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--data-dir", type=Path, default=Path("data"))
     migrate.add_argument("--db")
+
+    check = commands.add_parser("check", help="check the store's integrity (run it while no server writes)")
+    check.add_argument("--data-dir", type=Path, default=Path("data"))
+    check.add_argument("--db")
+    check.add_argument("--json", action="store_true", help="print the report as one JSON object")
     return root
 
 
@@ -103,12 +108,35 @@ def main(argv: list[str] | None = None) -> int:
             worker_name=args.name,
             exit_on_disconnect=args.exit_on_disconnect,
         )
+    if args.command == "check":
+        return _check(args.db, args.data_dir, as_json=args.json)
     from taskstreamd.store import migrate
     from taskstreamd.store.engine import default_url
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(args.db or default_url(args.data_dir))
     return 0
+
+
+def _check(db: str | None, data_dir: Path, *, as_json: bool) -> int:
+    """Exit 0 when the store is sound, 1 with each problem on stdout otherwise, 2 when there is no store."""
+    import json
+
+    from taskstreamd.store.engine import default_url
+    from taskstreamd.store.integrity import check
+
+    if db is None and not (data_dir / "taskstream.db").exists():
+        print(f"taskstreamd: no store in {data_dir}", file=sys.stderr)
+        return 2
+    report = asyncio.run(check(db or default_url(data_dir)))
+    if as_json:
+        print(json.dumps({"ok": report.ok, "problems": report.problems, "counts": report.counts}))
+    else:
+        for problem in report.problems:
+            print(f"problem: {problem}")
+        counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
+        print(f"{'ok' if report.ok else 'FAILED'}: {counts}")
+    return 0 if report.ok else 1
 
 
 async def _serve(config: ServerConfig) -> int:

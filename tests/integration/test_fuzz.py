@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import taskstream
 from taskstream.v1 import instance_service_pb2, task_pb2, worker_service_pb2
+from tests.support.integrity import assert_store_sound
 from tests.support.server import ServerProcess
 
 FD = descriptor.FieldDescriptor
@@ -239,5 +240,6 @@ def test_fuzzed_requests_get_deliberate_statuses_and_the_server_stays_healthy(
         assert health.status == health_pb2.HealthCheckResponse.SERVING
     with taskstream.connect(fuzzed.address, project=PROJECT) as client:
         assert client.execute_task("echo", {"after": "fuzz"}).get_task_result() == {"after": "fuzz"}
+    assert_store_sound(fuzzed.data_dir)  # read in one snapshot: a live server's store is checkable too
     print(f"\nfuzz: {seen['cases']} cases; {dict(sorted(seen.items()))}")
     assert seen["cases"] >= EXAMPLES

@@ -519,6 +519,11 @@ _STATUS_CODE = {InstanceStatus.RUNNING: 1, InstanceStatus.SUSPENDED: 2, Instance
 _STATUS_FROM_CODE = {v: k for k, v in _STATUS_CODE.items()}
 
 
+def instance_status_code(status: InstanceStatus) -> int:
+    """How an instance status is stored."""
+    return _STATUS_CODE[status]
+
+
 def _utc(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything stored is UTC.
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
