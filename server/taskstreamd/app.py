@@ -51,6 +51,7 @@ class ServerConfig:
     allow_code: bool = False
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
+    shutdown_grace: float = 30.0  # seconds running tasks get to finish on SIGTERM before being cancelled
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
 
 
@@ -145,8 +146,23 @@ class Server:
         sys.stdout.flush()
 
     async def stop(self) -> None:
+        """Graceful shutdown: refuse new work, let running tasks finish within ``shutdown_grace``
+        seconds, cancel the rest (reason SHUTDOWN), end every stream with its cursor, then close."""
+        c = self.config
         await self.health.enter_graceful_shutdown()
-        self.manager.events.close()  # watchers end with SERVER_DRAINING and their cursor
+        self.manager.draining = True
+        self.metrics.draining.set(1)
+        log.info("draining: waiting up to %gs for running tasks", c.shutdown_grace)
+        if not await self.manager.wait_idle(c.shutdown_grace):
+            stopped = await self.manager.stop_active(
+                f"the server shut down; the task did not finish within {c.shutdown_grace:g}s", c.grace_period
+            )
+            log.warning("draining: cancelled %d instances still running", len(stopped))
+            # The workers kill what ignores the cancellation after the grace period; a worker that does
+            # not answer at all is disconnected below, which ends its cancelling tasks as CANCELLED.
+            await self.manager.wait_idle(c.grace_period + 10)
+        # Watchers heard every task end; now they get SERVER_DRAINING with their cursor.
+        self.manager.events.close()
         await self.local_workers.stop()
         await self.manager.close()
         await self.grpc.stop(grace=2)

@@ -53,6 +53,12 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-output-bytes", type=int, default=4 * 1024 * 1024, help="output kept per stream")
     serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
+    serve.add_argument(
+        "--shutdown-grace",
+        type=float,
+        default=30.0,
+        help="on SIGTERM, seconds running tasks get to finish before they are cancelled (reason SHUTDOWN)",
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
     worker.add_argument("--server", type=_address, default="127.0.0.1:50051")
@@ -95,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             allow_code=args.allow_code,
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
+            shutdown_grace=args.shutdown_grace,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":

@@ -34,6 +34,9 @@ class ServerProcess:
             str(workers),
             "--tasks",
             "tests.support.tasks",
+            # Tasks a test leaves running must not hold up the SIGTERM of stop() (a later value wins).
+            "--shutdown-grace",
+            "2",
             *extra,
         ]
         self.process: subprocess.Popen[str] | None = None

@@ -23,7 +23,7 @@ from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd import ids
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, InstanceOptions, TaskFailure
-from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied
+from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
@@ -87,6 +87,9 @@ class InstanceManager:
         self._dispatcher: asyncio.Task[None] | None = None
         # Called with each commit's events after watchers heard of them (metrics count them here).
         self.observers: list[Callable[[list[StoredEvent]], None]] = []
+        # Set by a graceful shutdown: no new work is accepted or dispatched, running tasks may finish.
+        self.draining = False
+        self._commits = asyncio.Event()  # set after every commit that recorded events
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -109,6 +112,10 @@ class InstanceManager:
     # -- callers ---------------------------------------------------------------------------------------
 
     async def create(self, request: NewInstance) -> Instance:
+        if self.draining:
+            raise Unavailable(
+                "the server is shutting down and accepts no new instances; retry elsewhere or later"
+            )
         if any(t.type == PYTHON_OBJECT_TYPE for t in request.tasks) and not self.settings.allow_code:
             raise PermissionDenied(
                 "CODE_NOT_ALLOWED",
@@ -188,7 +195,47 @@ class InstanceManager:
         return await self._change(project, instance_id, transitions.suspend)
 
     async def resume(self, project: str, instance_id: str) -> Instance:
+        if self.draining:
+            raise Unavailable("the server is shutting down and starts no held work; retry elsewhere or later")
         return await self._change(project, instance_id, transitions.resume)
+
+    # -- graceful shutdown -------------------------------------------------------------------------------
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """True once no task holds a worker slot, False when ``timeout`` passes first.
+
+        Re-reads after each commit (a task ending is one); the event is cleared before reading, so a
+        commit between the read and the wait is not missed.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self._commits.clear()
+            if not await self.store.active_task_ids():
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._commits.wait(), remaining)
+
+    async def stop_active(self, message: str, grace_period: float) -> list[str]:
+        """Stops, with reason SHUTDOWN, every instance with a task that holds a worker; their ids."""
+        stopped: list[str] = []
+        for instance_id in dict.fromkeys(i for i, _ in await self.store.active_task_ids()):
+            instance = await self.store.get_instance(instance_id)
+            if instance is None:
+                continue
+            await self.stop(
+                instance.project,
+                instance_id,
+                reason=CancellationReason.SHUTDOWN,
+                message=message,
+                requested_by="taskstreamd",
+                grace_period=grace_period,
+            )
+            stopped.append(instance_id)
+        return stopped
 
     async def wait(self, project: str, instance_id: str, timeout: float) -> tuple[Instance, bool]:
         """The instance once terminated, or as it is when ``timeout`` passes."""
@@ -403,6 +450,7 @@ class InstanceManager:
             if event.terminal:
                 for wake in self._waiters.get(event.instance_id, ()):
                     wake.set()
+        self._commits.set()
         for observe in self.observers:
             observe(events)
 
@@ -424,6 +472,8 @@ class InstanceManager:
 
     async def _dispatch_once(self) -> bool:
         """Claims queued tasks for free worker slots and sends them; False when nothing could be sent."""
+        if self.draining:
+            return False  # queued tasks stay queued in the store and run after the restart
         pairs: list[tuple[QueuedTask, WorkerSession]] = []
         for session in self.workers.free():
             for queued in self._queue.pop_matching(session.can_run, session.free_slots):
