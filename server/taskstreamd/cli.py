@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 import sys
 from pathlib import Path
 
+from taskstreamd import logs
 from taskstreamd.app import Server, ServerConfig, split_address
 
 
@@ -30,6 +30,12 @@ def _public_url(value: str) -> str:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="taskstreamd", description="The taskstream server and worker.")
     root.add_argument("--log-level", default=os.environ.get("TASKSTREAM_LOG_LEVEL", "INFO"))
+    root.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        default=os.environ.get("TASKSTREAM_LOG_FORMAT", "text"),
+        help="text lines, or one JSON object per record (time, level, logger, message, ids)",
+    )
     commands = root.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the server with local workers")
@@ -81,11 +87,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(args.log_level, args.log_format)
     if args.command == "serve":
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)

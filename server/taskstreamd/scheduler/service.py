@@ -148,6 +148,12 @@ class InstanceManager:
             if existing is None:
                 raise
             return existing
+        log.debug(
+            "instance %s created with %d tasks",
+            instance.id,
+            len(instance.tasks),
+            extra={"instance_id": instance.id, "project": instance.project},
+        )
         if not request.hold:
             for task in instance.tasks:
                 self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
@@ -189,6 +195,12 @@ class InstanceManager:
         )
         if request_id:
             self._stop_requests[(project, request_id)] = instance_id
+        log.info(
+            "instance %s stopped (%s)",
+            instance_id,
+            reason.name,
+            extra={"instance_id": instance_id, "project": project, "reason": reason.name},
+        )
         return instance
 
     async def suspend(self, project: str, instance_id: str) -> Instance:
@@ -301,12 +313,18 @@ class InstanceManager:
 
     def connect_worker(self, session: WorkerSession) -> None:
         self.workers.add(session)
-        log.info("worker %s (%s) connected with %d slots", session.id, session.name, session.slots)
+        log.info(
+            "worker %s (%s) connected with %d slots",
+            session.id,
+            session.name,
+            session.slots,
+            extra={"worker_id": session.id},
+        )
         self._kick.set()
 
     async def disconnect_worker(self, session: WorkerSession) -> None:
         self.workers.remove(session)
-        log.info("worker %s (%s) disconnected", session.id, session.name)
+        log.info("worker %s (%s) disconnected", session.id, session.name, extra={"worker_id": session.id})
         for instance_id, task_id in await self.store.active_task_ids(session.id):
             await self._worker_lost(instance_id, task_id)
         self._kick.set()
@@ -380,6 +398,20 @@ class InstanceManager:
             before = changes.marks(instance)
             effects = transitions.finish(instance, task, outcome, error, now())
             await _save(tx, instance, before)
+        log.log(
+            logging.DEBUG if outcome == TaskStatus.SUCCESS else logging.INFO,
+            "task %s of instance %s ended %s",
+            task.name,
+            instance.id,
+            outcome.name,
+            extra={
+                "instance_id": instance.id,
+                "task": task.name,
+                "task_id": task_id,
+                "status": outcome.name,
+                "worker_id": session.id,
+            },
+        )
         await self._apply(effects)
         self._kick.set()
 
@@ -403,8 +435,19 @@ class InstanceManager:
             if instance is None or task is None:
                 return
             before = changes.marks(instance)
+            worker, previous = task.worker, task.status
             effects = transitions.worker_lost(instance, task, now())
             await _save(tx, instance, before)
+        if task.status == previous:
+            return  # it had ended or held no worker: nothing was lost
+        log.warning(
+            "task %s of instance %s lost its worker %s; now %s",
+            task.name,
+            instance_id,
+            worker,
+            task.status.name,
+            extra={"instance_id": instance_id, "task": task.name, "task_id": task_id, "worker_id": worker},
+        )
         await self._apply(effects)
 
     async def _apply(self, effects: Iterable[transitions.Effect]) -> None:
