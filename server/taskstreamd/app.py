@@ -146,12 +146,15 @@ class Server:
         sys.stdout.flush()
 
     async def stop(self) -> None:
-        """Graceful shutdown: refuse new work, let running tasks finish within ``shutdown_grace``
-        seconds, cancel the rest (reason SHUTDOWN), end every stream with its cursor, then close."""
+        """Graceful shutdown: refuse new work, end every stream with its cursor, let running tasks
+        finish within ``shutdown_grace`` seconds, cancel the rest (reason SHUTDOWN), then close."""
         c = self.config
         await self.health.enter_graceful_shutdown()
         self.manager.draining = True
         self.metrics.draining.set(1)
+        # Watchers end now with SERVER_DRAINING and their cursor, so they can move to another replica
+        # (or wait for the restart) and resume there without missing how the running tasks end.
+        self.manager.events.close()
         log.info("draining: waiting up to %gs for running tasks", c.shutdown_grace)
         if not await self.manager.wait_idle(c.shutdown_grace):
             stopped = await self.manager.stop_active(
@@ -161,8 +164,6 @@ class Server:
             # The workers kill what ignores the cancellation after the grace period; a worker that does
             # not answer at all is disconnected below, which ends its cancelling tasks as CANCELLED.
             await self.manager.wait_idle(c.grace_period + 10)
-        # Watchers heard every task end; now they get SERVER_DRAINING with their cursor.
-        self.manager.events.close()
         await self.local_workers.stop()
         await self.manager.close()
         await self.grpc.stop(grace=2)

@@ -215,6 +215,7 @@ def cases(draw: st.DrawFn) -> tuple[descriptor.MethodDescriptor, list[bytes], st
     return method, payloads, kind
 
 
+@pytest.mark.timeout(300)  # a bounded run of real processes on a shared 2-core machine
 def test_fuzzed_requests_get_deliberate_statuses_and_the_server_stays_healthy(
     fuzzed: ServerProcess, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from tests.support.integrity import assert_store_sound
 from tests.support.server import ServerProcess
 
 
+@pytest.mark.timeout(300)  # a bounded run of real processes on a shared 2-core machine
 def test_sigterm_drains_finishes_cancels_and_exits_cleanly(tmp_path: Path) -> None:
     data = tmp_path / "data"
     finishing_gate, finishing_started = tmp_path / "gate-a", tmp_path / "started-a"
