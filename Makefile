@@ -16,7 +16,7 @@ LANG_TEST :=
 LANG_LINT :=
 -include clients/go/go.mk clients/typescript/typescript.mk clients/java/java.mk
 
-.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench clean
+.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench soak clean
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ fmt: $(VENV)/.installed ## Format the Python code.
 
 bench: $(VENV)/.installed ## Run the benchmarks; JSON reports go to bench/reports/.
 	$(PY) bench/roundtrip.py && $(PY) bench/watchers.py
+
+soak: $(VENV)/.installed ## Soak a real server for 60 s (creates, watches, stops); report in bench/reports/soak.json.
+	$(PY) bench/soak.py --seconds 60
 
 clean: ## Remove the virtualenv, node_modules and local data.
 	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache

@@ -24,11 +24,14 @@ from taskstream.v1 import (
     worker_service_pb2_grpc,
 )
 from taskstreamd.api import auth
+from taskstreamd.api.decoding import DecodingInterceptor
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.limits import Limits
+from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.local_workers import LocalWorkerPool
+from taskstreamd.metrics import Metrics
 from taskstreamd.scheduler.retention import Retention, RetentionPolicy
 from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
@@ -54,6 +57,7 @@ class ServerConfig:
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     prefetch: int = 0
+    shutdown_grace: float = 30.0  # seconds running tasks get to finish on SIGTERM before being cancelled
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
     auth_file: Path | None = None  # bearer tokens (api/auth.py); None: authentication off
     tls_cert: Path | None = None
@@ -113,10 +117,13 @@ class Server:
             policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
             self.retention = Retention(self.store, policy)
             self.retention.start()
+        self.metrics = Metrics(self.manager)
         # The web endpoints start first, so that Logview addresses know their bound port.
         http_host, http_port = split_address(c.http)
         self.logview_links = LogviewLinks(Signer(await asyncio.to_thread(load_secret, c.data_dir)))
-        self.status = StatusServer(self.manager, Logview(self.manager, self.logview_links))
+        self.status = StatusServer(
+            self.manager, Logview(self.manager, self.logview_links), metrics=self.metrics
+        )
         self.http_port = await self.status.start(
             http_host, http_port, ssl_context=tls.http_context() if tls is not None else None
         )
@@ -124,7 +131,9 @@ class Server:
         scheme = "https" if tls is not None else "http"
         self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
         self.grpc = grpc.aio.server(
-            interceptors=[ErrorInterceptor()],
+            # Outermost first: metrics see the codes ErrorInterceptor sets, which maps the InvalidArgument
+            # that DecodingInterceptor raises for request bytes that are not a valid message.
+            interceptors=[MetricsInterceptor(self.metrics), ErrorInterceptor(), DecodingInterceptor()],
             options=[
                 ("grpc.max_receive_message_length", c.limits.max_message_bytes),
                 ("grpc.so_reuseport", 0),
@@ -200,8 +209,24 @@ class Server:
         sys.stdout.flush()
 
     async def stop(self) -> None:
+        """Graceful shutdown: refuse new work, end every stream with its cursor, let running tasks
+        finish within ``shutdown_grace`` seconds, cancel the rest (reason SHUTDOWN), then close."""
+        c = self.config
         await self.health.enter_graceful_shutdown()
-        self.manager.events.close()  # watchers end with SERVER_DRAINING and their cursor
+        self.manager.draining = True
+        self.metrics.draining.set(1)
+        # Watchers end now with SERVER_DRAINING and their cursor, so they can move to another replica
+        # (or wait for the restart) and resume there without missing how the running tasks end.
+        self.manager.events.close()
+        log.info("draining: waiting up to %gs for running tasks", c.shutdown_grace)
+        if not await self.manager.wait_idle(c.shutdown_grace):
+            stopped = await self.manager.stop_active(
+                f"the server shut down; the task did not finish within {c.shutdown_grace:g}s", c.grace_period
+            )
+            log.warning("draining: cancelled %d instances still running", len(stopped))
+            # The workers kill what ignores the cancellation after the grace period; a worker that does
+            # not answer at all is disconnected below, which ends its cancelling tasks as CANCELLED.
+            await self.manager.wait_idle(c.grace_period + 10)
         await self.local_workers.stop()
         if self.retention is not None:
             await self.retention.stop()

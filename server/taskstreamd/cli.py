@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
 
+from taskstreamd import logs
 from taskstreamd.api import limits
 from taskstreamd.app import Server, ServerConfig, split_address
 from taskstreamd.scheduler.retention import parse_age
@@ -48,6 +48,12 @@ def _public_url(value: str) -> str:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="taskstreamd", description="The taskstream server and worker.")
     root.add_argument("--log-level", default=os.environ.get("TASKSTREAM_LOG_LEVEL", "INFO"))
+    root.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        default=os.environ.get("TASKSTREAM_LOG_FORMAT", "text"),
+        help="text lines, or one JSON object per record (time, level, logger, message, ids)",
+    )
     commands = root.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the server with local workers")
@@ -99,6 +105,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow authentication without TLS on a non-loopback address (tokens cross the network in clear)",
     )
+    serve.add_argument(
+        "--shutdown-grace",
+        type=float,
+        default=30.0,
+        help="on SIGTERM, seconds running tasks get to finish before they are cancelled (reason SHUTDOWN)",
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
     worker.add_argument("--server", type=_worker_server, default="127.0.0.1:50051")
@@ -111,16 +123,17 @@ def parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--data-dir", type=Path, default=Path("data"))
     migrate.add_argument("--db")
+
+    check = commands.add_parser("check", help="check the store's integrity (run it while no server writes)")
+    check.add_argument("--data-dir", type=Path, default=Path("data"))
+    check.add_argument("--db")
+    check.add_argument("--json", action="store_true", help="print the report as one JSON object")
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(args.log_level, args.log_format)
     if args.command == "serve":
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)
@@ -148,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             retention=args.retention,
             retention_interval=args.retention_interval,
             limits=limits.from_arguments(args),
+            shutdown_grace=args.shutdown_grace,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":
@@ -161,12 +175,35 @@ def main(argv: list[str] | None = None) -> int:
             worker_name=args.name,
             exit_on_disconnect=args.exit_on_disconnect,
         )
+    if args.command == "check":
+        return _check(args.db, args.data_dir, as_json=args.json)
     from taskstreamd.store import migrate
     from taskstreamd.store.engine import default_url
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(args.db or default_url(args.data_dir))
     return 0
+
+
+def _check(db: str | None, data_dir: Path, *, as_json: bool) -> int:
+    """Exit 0 when the store is sound, 1 with each problem on stdout otherwise, 2 when there is no store."""
+    import json
+
+    from taskstreamd.store.engine import default_url
+    from taskstreamd.store.integrity import check
+
+    if db is None and not (data_dir / "taskstream.db").exists():
+        print(f"taskstreamd: no store in {data_dir}", file=sys.stderr)
+        return 2
+    report = asyncio.run(check(db or default_url(data_dir)))
+    if as_json:
+        print(json.dumps({"ok": report.ok, "problems": report.problems, "counts": report.counts}))
+    else:
+        for problem in report.problems:
+            print(f"problem: {problem}")
+        counts = ", ".join(f"{n} {name}" for name, n in report.counts.items())
+        print(f"{'ok' if report.ok else 'FAILED'}: {counts}")
+    return 0 if report.ok else 1
 
 
 async def _serve(config: ServerConfig) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 import taskstream
 from taskstream import TaskStatus
 from tests.integration.conftest import eventually
+from tests.support.integrity import assert_store_sound
 from tests.support.server import ServerProcess
 
 
@@ -36,6 +37,7 @@ def test_tasks_running_when_the_server_died_are_retried_after_restart(tmp_path: 
             assert queued_again.get_task_result() == {"kept": True}
     finally:
         restarted.stop()
+    assert assert_store_sound(data)["counts"]["tasks holding a worker"] == 0
 
 
 def test_a_killed_worker_interrupts_its_task_which_is_retried(tmp_path: Path) -> None:
@@ -56,6 +58,7 @@ def test_a_killed_worker_interrupts_its_task_which_is_retried(tmp_path: Path) ->
             assert task.attempts == 2 and task.task_status == TaskStatus.SUCCESS
     finally:
         server.stop()
+    assert assert_store_sound(tmp_path / "data")["counts"]["tasks holding a worker"] == 0
 
 
 def _pid_of_file_writer(started: Path) -> int:

@@ -15,14 +15,22 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, *extra: str, workers: int = 2) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra: str,
+        workers: int = 2,
+        logging: tuple[str, ...] = ("--log-level", "WARNING"),
+        stderr: Path | None = None,
+    ) -> None:
+        """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr."""
         self.data_dir = data_dir
+        self.stderr = stderr
         self.args = [
             sys.executable,
             "-m",
             "taskstreamd",
-            "--log-level",
-            "WARNING",
+            *logging,
             "serve",
             "--listen",
             "127.0.0.1:0",
@@ -34,6 +42,9 @@ class ServerProcess:
             str(workers),
             "--tasks",
             "tests.support.tasks",
+            # Tasks a test leaves running must not hold up the SIGTERM of stop() (a later value wins).
+            "--shutdown-grace",
+            "2",
             *extra,
         ]
         self.process: subprocess.Popen[str] | None = None
@@ -42,7 +53,14 @@ class ServerProcess:
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-        self.process = subprocess.Popen(self.args, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+        err = open(self.stderr, "ab") if self.stderr is not None else None  # noqa: SIM115 - the child holds it
+        try:
+            self.process = subprocess.Popen(
+                self.args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=err, text=True
+            )
+        finally:
+            if err is not None:
+                err.close()
         lines: queue.Queue[str] = queue.Queue()
         assert self.process.stdout is not None
         stdout = self.process.stdout

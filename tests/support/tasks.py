@@ -172,3 +172,38 @@ def set_properties(ctx: TaskContext, values: dict[str, Any]) -> None:
     """Sets each property in ``values``, in order."""
     for key, value in values.items():
         ctx.set_property(key, value)
+
+
+@task("flood")
+def flood(ctx: TaskContext, mib: int = 64) -> int:
+    """Writes ``mib`` MiB of numbered lines to stdout from a C-level write (fast), framed by markers."""
+    line = b"x" * 1023 + b"\n"
+    block = line * 1024  # 1 MiB
+    os.write(1, b"FIRST-LINE\n")
+    for _ in range(mib):
+        os.write(1, block)
+    os.write(1, b"LAST-LINE\n")
+    return mib
+
+
+@task("forker")
+def forker(ctx: TaskContext, pids: str) -> str:
+    """Leaves two processes behind and returns: a plain child holding stdout, and a double-forked,
+    setsid daemon (outside the task's process group). Their pids go to the file ``pids``."""
+    import subprocess
+
+    child = subprocess.Popen(["sleep", "600"])  # inherits fds 1 and 2
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:  # the daemon: fork, setsid, fork again, report its pid, sleep
+        os.setsid()
+        if os.fork() == 0:
+            os.write(write_end, f"{os.getpid()}".encode())
+            os.close(write_end)
+            time.sleep(600)
+        os._exit(0)
+    os.close(write_end)
+    daemon = os.read(read_end, 32).decode()
+    os.close(read_end)
+    Path(pids).write_text(f"{child.pid} {daemon}")
+    print("left children behind", flush=True)
+    return "returned"

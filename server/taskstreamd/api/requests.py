@@ -113,7 +113,16 @@ def output_stream(request: pb.ReadTaskOutputRequest) -> int:
     raise InvalidArgument.one("stream", f"unknown stream {request.stream}")
 
 
+# The ranges google.protobuf.Duration and Timestamp allow (their documented limits); values beyond
+# them make the protobuf conversions raise, so they are refused here as the caller's mistake.
+MAX_DURATION_SECONDS = 315_576_000_000
+MIN_TIMESTAMP_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z
+MAX_TIMESTAMP_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
 def seconds(value: duration_pb2.Duration, field: str, *, allow_zero: bool = True) -> float:
+    if abs(value.seconds) > MAX_DURATION_SECONDS or abs(value.nanos) > 999_999_999:
+        raise InvalidArgument.one(field, "is not a valid duration")
     total = value.seconds + value.nanos / 1e9
     if total < 0 or (total == 0 and not allow_zero):
         raise InvalidArgument.one(field, "must be a positive duration")
@@ -124,6 +133,11 @@ def time_or_none(request: pb.ListInstancesRequest, field: str) -> datetime | Non
     if not request.HasField(field):
         return None
     stamp: timestamp_pb2.Timestamp = getattr(request, field)
+    if (
+        not MIN_TIMESTAMP_SECONDS <= stamp.seconds <= MAX_TIMESTAMP_SECONDS
+        or not 0 <= stamp.nanos <= 999_999_999
+    ):
+        raise InvalidArgument.one(field, "is not a valid timestamp")
     return stamp.ToDatetime(tzinfo=UTC)
 
 

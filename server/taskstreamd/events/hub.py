@@ -163,6 +163,10 @@ class EventHub:
     def watched_instances(self) -> int:
         return len(self._channels)
 
+    @property
+    def watchers(self) -> int:
+        return sum(channel.watchers for channel in self._channels.values())
+
 
 def coalesce(events: Sequence[StoredEvent]) -> list[StoredEvent]:
     """Drops progress events that a later progress event of the same task in ``events`` replaces.

@@ -23,7 +23,7 @@ from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd import ids
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, InstanceOptions, TaskFailure
-from taskstreamd.errors import Expired, InvalidArgument, NotFound, PermissionDenied
+from taskstreamd.errors import Expired, InvalidArgument, NotFound, PermissionDenied, Unavailable
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
@@ -89,6 +89,11 @@ class InstanceManager:
         self._waiters: dict[str, set[asyncio.Event]] = {}
         store.on_commit = self._committed
         self._dispatcher: asyncio.Task[None] | None = None
+        # Called with each commit's events after watchers heard of them (metrics count them here).
+        self.observers: list[Callable[[list[StoredEvent]], None]] = []
+        # Set by a graceful shutdown: no new work is accepted or dispatched, running tasks may finish.
+        self.draining = False
+        self._commits = asyncio.Event()  # set after every commit that recorded events
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -111,6 +116,10 @@ class InstanceManager:
     # -- callers ---------------------------------------------------------------------------------------
 
     async def create(self, request: NewInstance) -> Instance:
+        if self.draining:
+            raise Unavailable(
+                "the server is shutting down and accepts no new instances; retry elsewhere or later"
+            )
         if any(t.type == PYTHON_OBJECT_TYPE for t in request.tasks) and not self.settings.allow_code:
             raise PermissionDenied(
                 "CODE_NOT_ALLOWED",
@@ -158,6 +167,12 @@ class InstanceManager:
         if earlier is not None:
             requests.check(earlier, claim)
             return await self.get(request.project, earlier.instance_id)
+        log.debug(
+            "instance %s created with %d tasks",
+            instance.id,
+            len(instance.tasks),
+            extra={"instance_id": instance.id, "project": instance.project},
+        )
         if not request.hold:
             for task in instance.tasks:
                 self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
@@ -216,7 +231,7 @@ class InstanceManager:
         cancellation = Cancellation(reason, message, requested_by, now())
         grace = self.settings.default_grace_period if grace_period is None else grace_period
         try:
-            return await self._change(
+            instance = await self._change(
                 project,
                 instance_id,
                 lambda i: transitions.stop(i, cancellation, grace, cancellation.request_time),
@@ -224,12 +239,59 @@ class InstanceManager:
             )
         except requests.DuplicateClaim:  # a concurrent duplicate stopped it
             return await self.get(project, instance_id)
+        log.info(
+            "instance %s stopped (%s)",
+            instance_id,
+            reason.name,
+            extra={"instance_id": instance_id, "project": project, "reason": reason.name},
+        )
+        return instance
 
     async def suspend(self, project: str, instance_id: str) -> Instance:
         return await self._change(project, instance_id, transitions.suspend)
 
     async def resume(self, project: str, instance_id: str) -> Instance:
+        if self.draining:
+            raise Unavailable("the server is shutting down and starts no held work; retry elsewhere or later")
         return await self._change(project, instance_id, transitions.resume)
+
+    # -- graceful shutdown -------------------------------------------------------------------------------
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """True once no task holds a worker slot, False when ``timeout`` passes first.
+
+        Re-reads after each commit (a task ending is one); the event is cleared before reading, so a
+        commit between the read and the wait is not missed.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self._commits.clear()
+            if not await self.store.active_task_ids():
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._commits.wait(), remaining)
+
+    async def stop_active(self, message: str, grace_period: float) -> list[str]:
+        """Stops, with reason SHUTDOWN, every instance with a task that holds a worker; their ids."""
+        stopped: list[str] = []
+        for instance_id in dict.fromkeys(i for i, _ in await self.store.active_task_ids()):
+            instance = await self.store.get_instance(instance_id)
+            if instance is None:
+                continue
+            await self.stop(
+                instance.project,
+                instance_id,
+                reason=CancellationReason.SHUTDOWN,
+                message=message,
+                requested_by="taskstreamd",
+                grace_period=grace_period,
+            )
+            stopped.append(instance_id)
+        return stopped
 
     async def wait(self, project: str, instance_id: str, timeout: float) -> tuple[Instance, bool]:
         """The instance once terminated, or as it is when ``timeout`` passes."""
@@ -286,16 +348,27 @@ class InstanceManager:
     def task_types(self) -> dict[str, tuple[str, int]]:
         return self.workers.task_types()
 
+    @property
+    def queue_depth(self) -> int:
+        """Entries in the run queue (a few may be stale: cancelled while queued)."""
+        return len(self._queue)
+
     # -- workers ---------------------------------------------------------------------------------------
 
     def connect_worker(self, session: WorkerSession) -> None:
         self.workers.add(session)
-        log.info("worker %s (%s) connected with %d slots", session.id, session.name, session.slots)
+        log.info(
+            "worker %s (%s) connected with %d slots",
+            session.id,
+            session.name,
+            session.slots,
+            extra={"worker_id": session.id},
+        )
         self._kick.set()
 
     async def disconnect_worker(self, session: WorkerSession) -> None:
         self.workers.remove(session)
-        log.info("worker %s (%s) disconnected", session.id, session.name)
+        log.info("worker %s (%s) disconnected", session.id, session.name, extra={"worker_id": session.id})
         for instance_id, task_id in await self.store.active_task_ids(session.id):
             await self._worker_lost(instance_id, task_id)
         self._kick.set()
@@ -319,7 +392,7 @@ class InstanceManager:
                     await self._started(tx, report.started.assignment_id)
                 elif kind == "finished":
                     session.running.discard(_task_id(report.finished.assignment_id))
-                    effects += await self._finished(tx, report.finished)
+                    effects += await self._finished(tx, report.finished, session.id)
                 # "paused" confirmations need no state: the instance was marked suspended when asked.
         await self._apply(effects)
         if any(r.WhichOneof("message") == "finished" for r in reports):
@@ -367,7 +440,9 @@ class InstanceManager:
             await tx.record(task.instance_id, [event], now())
 
     @staticmethod
-    async def _finished(tx: Transaction, report: wpb.TaskFinished) -> list[transitions.Effect]:
+    async def _finished(
+        tx: Transaction, report: wpb.TaskFinished, worker_id: str
+    ) -> list[transitions.Effect]:
         task_id = _task_id(report.assignment_id)
         outcome = TaskStatus.from_proto(report.status)
         error = None
@@ -391,6 +466,20 @@ class InstanceManager:
         before = changes.marks(instance)
         effects = transitions.finish(instance, task, outcome, error, now())
         await _save(tx, instance, before)
+        log.log(
+            logging.DEBUG if outcome == TaskStatus.SUCCESS else logging.INFO,
+            "task %s of instance %s ended %s",
+            task.name,
+            instance.id,
+            outcome.name,
+            extra={
+                "instance_id": instance.id,
+                "task": task.name,
+                "task_id": task_id,
+                "status": outcome.name,
+                "worker_id": worker_id,
+            },
+        )
         return effects
 
     # -- internals -------------------------------------------------------------------------------------
@@ -426,8 +515,19 @@ class InstanceManager:
             if instance is None or task is None:
                 return
             before = changes.marks(instance)
+            worker, previous = task.worker, task.status
             effects = transitions.worker_lost(instance, task, now())
             await _save(tx, instance, before)
+        if task.status == previous:
+            return  # it had ended or held no worker: nothing was lost
+        log.warning(
+            "task %s of instance %s lost its worker %s; now %s",
+            task.name,
+            instance_id,
+            worker,
+            task.status.name,
+            extra={"instance_id": instance_id, "task": task.name, "task_id": task_id, "worker_id": worker},
+        )
         await self._apply(effects)
 
     async def _apply(self, effects: Iterable[transitions.Effect]) -> None:
@@ -473,6 +573,9 @@ class InstanceManager:
             if event.terminal:
                 for wake in self._waiters.get(event.instance_id, ()):
                     wake.set()
+        self._commits.set()
+        for observe in self.observers:
+            observe(events)
 
     async def _record_sub_instance(self, tx: Transaction, instance: Instance) -> None:
         """Tells the watchers of the parent workflow instance that a sub-instance appeared."""
@@ -492,6 +595,8 @@ class InstanceManager:
 
     async def _dispatch_once(self) -> bool:
         """Claims queued tasks for free worker slots and sends them; False when nothing could be sent."""
+        if self.draining:
+            return False  # queued tasks stay queued in the store and run after the restart
         pairs: list[tuple[QueuedTask, WorkerSession]] = []
         # Idle slots of every worker first, then prefetch: two queued tasks go to two idle workers, not
         # both to the first one.

@@ -313,6 +313,14 @@ class Store:
             ).all()
         return {_STATUS_FROM_CODE[code].value: count for code, count in rows}
 
+    async def count_tasks_by_status(self) -> dict[TaskStatus, int]:
+        """Tasks per status: one grouped count over the ix_tasks_status index."""
+        async with self._read() as session:
+            rows = (
+                await session.execute(select(TaskRow.status, func.count()).group_by(TaskRow.status))
+            ).all()
+        return {TaskStatus(code): count for code, count in rows}
+
 
 class Transaction:
     """One write transaction; domain objects loaded here are saved back with ``save``."""
@@ -539,6 +547,11 @@ _STATUS_CODE = {InstanceStatus.RUNNING: 1, InstanceStatus.SUSPENDED: 2, Instance
 _STATUS_FROM_CODE = {v: k for k, v in _STATUS_CODE.items()}
 _OPEN_CODES = [int(status) for status in TaskStatus if not status.is_terminal]
 _UNSUCCESSFUL_CODES = [int(s) for s in TaskStatus if s.is_terminal and s != TaskStatus.SUCCESS]
+
+
+def instance_status_code(status: InstanceStatus) -> int:
+    """How an instance status is stored."""
+    return _STATUS_CODE[status]
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -8,6 +8,7 @@ import html
 import logging
 import ssl
 
+from taskstreamd.metrics import CONTENT_TYPE, Metrics
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.web.http import Response, read_request, respond
 from taskstreamd.web.logview import Logview
@@ -16,9 +17,12 @@ log = logging.getLogger(__name__)
 
 
 class StatusServer:
-    def __init__(self, manager: InstanceManager, logview: Logview | None = None) -> None:
+    def __init__(
+        self, manager: InstanceManager, logview: Logview | None = None, *, metrics: Metrics | None = None
+    ) -> None:
         self.manager = manager
         self.logview = logview
+        self.metrics = metrics
         self._server: asyncio.Server | None = None
 
     async def start(self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None) -> int:
@@ -38,6 +42,8 @@ class StatusServer:
                 await respond(writer, Response(405, "text/plain", b"method not allowed\n"))
             elif request.path == "/healthz":
                 await respond(writer, Response(200, "text/plain", b"ok\n"))
+            elif request.path == "/metrics" and self.metrics is not None:
+                await respond(writer, Response(200, CONTENT_TYPE, await self.metrics.exposition()))
             elif request.path == "/":
                 page = (await self._page()).encode()
                 await respond(writer, Response(200, "text/html; charset=utf-8", page))

@@ -8,12 +8,16 @@ from collections.abc import Callable
 
 from taskstream.authoring import TaskEnvironment
 
+from . import leftovers
+
 
 class EnvironmentCache:
     """Environments that are set up, by key (a class, a unique_id or pickle bytes)."""
 
     def __init__(self) -> None:
         self._ready: dict[object, TaskEnvironment] = {}
+        # Processes running once setups finished: they belong to environments, not to the next task.
+        self.processes: set[int] = set()
 
     def get(self, key: object, create: Callable[[], TaskEnvironment]) -> TaskEnvironment:
         """The environment for ``key``, set up now if needed; setup's exception propagates.
@@ -25,6 +29,7 @@ class EnvironmentCache:
             env = create()
             env.setup()
             self._ready[key] = env
+            self.processes |= leftovers.children()
         return env
 
     def teardown_all(self) -> None:

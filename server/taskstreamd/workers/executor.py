@@ -33,6 +33,7 @@ from taskstream.authoring import (
 )
 from taskstream.v1 import task_pb2, worker_service_pb2
 
+from . import leftovers
 from .capture import captured_output, prepare_standard_streams
 from .environments import EnvironmentCache
 from .errors import UNKNOWN_TASK_TYPE, task_error
@@ -66,6 +67,11 @@ class Executor:
         self._queued: set[str] = set()
         self._early_cancels: dict[str, PendingCancellation] = {}
         self._running: dict[str, TaskContext] = {}
+
+    @property
+    def environment_processes(self) -> set[int]:
+        """Processes the environments' setups started, which live as long as the environments."""
+        return self._environments.processes
 
     @property
     def busy(self) -> bool:
@@ -208,6 +214,7 @@ class _Reporter:
 def child_main(conn: Connection, task_modules: Sequence[str]) -> None:
     """Entry point of a task process (spawned, so it holds none of the worker's gRPC threads)."""
     os.setpgrp()  # its own process group, so stop and kill reach the task's subprocesses too
+    leftovers.become_subreaper()  # orphans of the task's subprocesses come back here to be ended
     prepare_standard_streams()
     faulthandler.enable()  # a crash's Python traceback goes to fd 2, the task's captured stderr
     import_task_modules(task_modules)
@@ -225,6 +232,7 @@ def child_main(conn: Connection, task_modules: Sequence[str]) -> None:
     ).start()
     while (run := runs.get()) is not None:
         executor.execute(run)
+        leftovers.end_descendants(executor.environment_processes)  # a task's processes must not outlive it
     executor.close()
     sys.stdout.flush()
 

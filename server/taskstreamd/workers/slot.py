@@ -130,12 +130,13 @@ class Slot:
             stdout = OutputFile(base + ".stdout", max_output_bytes)
             stderr = OutputFile(base + ".stderr", max_output_bytes)
         except Exception as exc:  # no process or no disk: the task fails, the worker stays up
-            _log.exception("cannot start task %s", assignment.assignment_id)
+            _log.exception("cannot start task %s", assignment.assignment_id, extra=_ids(assignment))
             self._emit_finished(
                 assignment.assignment_id, task_pb2.TASK_STATUS_FAILED, error=_values.encode_error(exc)
             )
             return
         self._run = _Run(assignment, stdout, stderr)
+        _log.debug("task %s of %s starts", assignment.task, assignment.instance, extra=_ids(assignment))
         self._in_background(child.send(RunTask(assignment, stdout.path, stderr.path)))
 
     def cancel(self, assignment_id: str, cancellation: PendingCancellation, grace_seconds: float) -> bool:
@@ -310,6 +311,13 @@ class Slot:
     ) -> None:
         run.ended = True
         run.stop_timers()
+        _log.debug(
+            "task %s of %s ended %s",
+            run.assignment.task,
+            run.assignment.instance,
+            task_pb2.TaskStatus.Name(status),
+            extra=_ids(run.assignment),
+        )
         if run.poller is not None:
             run.poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -394,3 +402,12 @@ class Slot:
 
 def _request(**message: Any) -> worker_service_pb2.ConnectRequest:
     return worker_service_pb2.ConnectRequest(**message)
+
+
+def _ids(assignment: worker_service_pb2.TaskAssignment) -> dict[str, str]:
+    """The ids a log record about a task carries (JSON logs show them as fields)."""
+    return {
+        "instance": assignment.instance,
+        "task": assignment.task,
+        "assignment_id": assignment.assignment_id,
+    }

@@ -212,7 +212,13 @@ class Worker:
                 return
             self.worker_id = first.registered.worker_id
             self._max_output_bytes = first.registered.max_output_bytes
-            _log.info("registered with %s as %s (%s)", self._server, self.worker_id, self._name)
+            _log.info(
+                "registered with %s as %s (%s)",
+                self._server,
+                self.worker_id,
+                self._name,
+                extra={"worker_id": self.worker_id},
+            )
             registered.set()
             outbox = Outbox()
             self._outbox = outbox

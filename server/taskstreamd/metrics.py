@@ -1,0 +1,130 @@
+"""Prometheus metrics of one server, served on the HTTP port at /metrics.
+
+RPC counters and latencies are recorded by the gRPC interceptor (api/metrics_interceptor.py). Everything
+else is read at scrape time from the live objects (run queue, workers, watchers); the only database read,
+the grouped counts of tasks and instances by status, is cached for ``cache_seconds`` so frequent scrapes
+do not add load. Each server has its own registry, so tests can run several in one process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+
+from taskstream._status import TaskStatus
+from taskstreamd.events import changes
+from taskstreamd.events.changes import StoredEvent
+from taskstreamd.scheduler.service import InstanceManager
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# Latencies of unary calls range from sub-millisecond reads to waits of minutes.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600)
+_EVENT_KINDS = {
+    changes.INSTANCE_STATUS: "instance_status",
+    changes.TASK_STATUS: "task_status",
+    changes.PROGRESS: "progress",
+    changes.PROPERTY: "property",
+    changes.OUTPUT: "output",
+    changes.SUB_INSTANCE: "sub_instance",
+}
+_TASK_STATUSES = [s for s in TaskStatus if s.name == TaskStatus(s.value).name]  # no STK aliases
+
+
+class Metrics:
+    def __init__(self, manager: InstanceManager, cache_seconds: float = 2.0) -> None:
+        self.manager = manager
+        self.cache_seconds = cache_seconds
+        self.registry = CollectorRegistry(auto_describe=False)
+        r = self.registry
+        self.rpcs = Counter(
+            "taskstream_rpcs", "gRPC calls ended, by method and status code", ["method", "code"], registry=r
+        )
+        self.rpc_seconds = Histogram(
+            "taskstream_rpc_duration_seconds",
+            "Time from the start to the end of a gRPC call (a stream's whole life for streaming methods)",
+            ["method"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.open_streams = Gauge(
+            "taskstream_open_streams", "Server-streaming and bidi gRPC calls now open", ["method"], registry=r
+        )
+        self.events = Counter(
+            "taskstream_events_published",
+            "Instance events committed and published, by kind",
+            ["kind"],
+            registry=r,
+        )
+        self.draining = Gauge("taskstream_draining", "1 while the server shuts down", registry=r)
+        ProcessCollector(registry=r)  # process_resident_memory_bytes, process_open_fds, CPU seconds, …
+        r.register(_LiveState(self))
+        self._counted_at = -cache_seconds - 1.0
+        self.task_counts: dict[TaskStatus, int] = {}
+        self.instance_counts: dict[str, int] = {}
+        manager.observers.append(self.published)
+
+    def published(self, events: list[StoredEvent]) -> None:
+        for event in events:
+            self.events.labels(_EVENT_KINDS.get(event.kind, "other")).inc()
+
+    async def refresh_counts(self) -> None:
+        """Re-reads the per-status counts when the cached ones are older than ``cache_seconds``."""
+        if time.monotonic() - self._counted_at < self.cache_seconds:
+            return
+        store = self.manager.store
+        self.task_counts = await store.count_tasks_by_status()
+        self.instance_counts = await store.count_by_status()
+        self._counted_at = time.monotonic()
+
+    async def exposition(self) -> bytes:
+        await self.refresh_counts()
+        return generate_latest(self.registry)
+
+
+class _LiveState(Collector):
+    """Gauges read from the server's state at each scrape."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterable[Metric]:
+        m = self.metrics
+        manager = m.manager
+        tasks = GaugeMetricFamily("taskstream_tasks", "Tasks by status (cached briefly)", labels=["status"])
+        for status in _TASK_STATUSES:
+            tasks.add_metric([status.name], m.task_counts.get(status, 0))
+        yield tasks
+        instances = GaugeMetricFamily(
+            "taskstream_instances", "Instances by status (cached briefly)", labels=["status"]
+        )
+        for name in ("Running", "Suspended", "Terminated"):
+            instances.add_metric([name], m.instance_counts.get(name, 0))
+        yield instances
+        yield GaugeMetricFamily(
+            "taskstream_queue_depth", "Tasks queued for a worker slot", value=manager.queue_depth
+        )
+        sessions = list(manager.workers)
+        yield GaugeMetricFamily("taskstream_workers", "Connected workers", value=len(sessions))
+        yield GaugeMetricFamily(
+            "taskstream_worker_slots",
+            "Task slots of the connected workers",
+            value=sum(s.slots for s in sessions),
+        )
+        yield GaugeMetricFamily(
+            "taskstream_worker_slots_busy",
+            "Task slots running a task",
+            value=sum(len(s.running) for s in sessions),
+        )
+        yield GaugeMetricFamily(
+            "taskstream_watchers", "Open instance watches (gRPC and Logview)", value=manager.events.watchers
+        )
+        yield GaugeMetricFamily(
+            "taskstream_watched_instances",
+            "Instances with at least one watcher",
+            value=manager.events.watched_instances,
+        )
