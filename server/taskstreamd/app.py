@@ -25,11 +25,13 @@ from taskstream.v1 import (
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
+from taskstreamd.datasources import DEFAULT_DATASOURCE
 from taskstreamd.local_workers import LocalWorkerPool
 from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.repository import Store
+from taskstreamd.warehouse.embedded import ensure_warehouse
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
@@ -49,6 +51,7 @@ class ServerConfig:
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
+    datasources: dict[str, str] = field(default_factory=dict)  # SQL data sources, NAME -> URL
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -73,6 +76,9 @@ class Server:
         c.data_dir.mkdir(parents=True, exist_ok=True)
         url = c.db or default_url(c.data_dir)
         await asyncio.to_thread(migrate.upgrade, url)
+        self.datasources = dict(c.datasources)
+        if DEFAULT_DATASOURCE not in self.datasources:
+            self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(ensure_warehouse, c.data_dir)
         self.store = Store(url)
         self.manager = InstanceManager(
             self.store,
@@ -80,6 +86,7 @@ class Server:
                 allow_code=c.allow_code,
                 default_grace_period=c.grace_period,
                 max_output_bytes=c.max_output_bytes,
+                datasources=frozenset(self.datasources),
             ),
         )
         await self.manager.start()
@@ -121,7 +128,9 @@ class Server:
         worker_target = (
             f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{host}:{self.grpc_port}"
         )
-        self.local_workers = LocalWorkerPool(c.workers, worker_target, c.task_modules, c.allow_code)
+        self.local_workers = LocalWorkerPool(
+            c.workers, worker_target, c.task_modules, c.allow_code, datasources=self.datasources
+        )
         self.local_workers.start()
         self.grpc_address = f"{host}:{self.grpc_port}"
         self.logview_links.server = self.grpc_address

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from taskstreamd.app import Server, ServerConfig, split_address
+from taskstreamd.datasources import parse_datasource, parse_datasources
 
 
 def _address(value: str) -> str:
@@ -25,6 +26,25 @@ def _public_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _datasource(value: str) -> str:
+    try:
+        parse_datasource(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return value
+
+
+def _add_datasource_option(command: argparse.ArgumentParser, default_help: str) -> None:
+    command.add_argument(
+        "--datasource",
+        action="append",
+        default=[],
+        type=_datasource,
+        metavar="NAME=URL",
+        help=f"a SQL data source for sql tasks, as a SQLAlchemy URL (repeatable); {default_help}",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,6 +73,9 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-output-bytes", type=int, default=4 * 1024 * 1024, help="output kept per stream")
     serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
+    _add_datasource_option(
+        serve, "'default' is the embedded SQLite warehouse under --data-dir unless given here"
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
     worker.add_argument("--server", type=_address, default="127.0.0.1:50051")
@@ -61,6 +84,7 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--name")
     worker.add_argument("--allow-code", action="store_true")
     worker.add_argument("--exit-on-disconnect", action="store_true", help=argparse.SUPPRESS)
+    _add_datasource_option(worker, "give the same names as the server's")
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--data-dir", type=Path, default=Path("data"))
@@ -75,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    try:
+        datasources = parse_datasources(args.datasource) if args.command != "migrate" else {}
+    except ValueError as exc:
+        print(f"taskstreamd: --datasource: {exc}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)
@@ -90,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             allow_code=args.allow_code,
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
+            datasources=datasources,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":
@@ -102,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             allow_code=args.allow_code,
             worker_name=args.name,
             exit_on_disconnect=args.exit_on_disconnect,
+            datasources=datasources,
         )
     from taskstreamd.store import migrate
     from taskstreamd.store.engine import default_url

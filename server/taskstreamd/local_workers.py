@@ -7,14 +7,23 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 log = logging.getLogger(__name__)
 
 
 class LocalWorkerPool:
-    def __init__(self, count: int, server: str, task_modules: Sequence[str], allow_code: bool) -> None:
+    def __init__(
+        self,
+        count: int,
+        server: str,
+        task_modules: Sequence[str],
+        allow_code: bool,
+        *,
+        datasources: Mapping[str, str] | None = None,
+    ) -> None:
         self.count = count
+        self.datasources = dict(datasources or {})
         self.server = server
         self.task_modules = list(task_modules)
         self.allow_code = allow_code
@@ -29,6 +38,8 @@ class LocalWorkerPool:
             args += ["--tasks", module]
         if self.allow_code:
             args.append("--allow-code")
+        for name, url in self.datasources.items():  # the server's data sources, by the same names
+            args += ["--datasource", f"{name}={url}"]
         return args
 
     def start(self) -> None:

@@ -17,6 +17,7 @@ from taskstream._job import Job
 from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._rpc import _Rpc
 from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
+from taskstream._sql import sql_task
 from taskstream._status import CancellationReason
 from taskstream._waiting import InstancesWait
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
@@ -184,6 +185,36 @@ class Client:
     ) -> Instance:
         """As run_task, then waits for success (InstanceFailedError when the task does not succeed)."""
         instance = self.run_task(type, params, name, **options)
+        instance.wait_for_success()
+        return instance
+
+    def run_sql(
+        self,
+        sql: str,
+        datasource: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        *,
+        task_name: str | None = None,
+    ) -> Instance:
+        """Starts ``sql`` on a data source (None: the server's default); returns without waiting.
+
+        The task is named ``AnonymousSQLTask`` unless ``task_name`` is given; a select's result is CSV.
+        """
+        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
+        return self.create_instance([spec], priority=priority)
+
+    def execute_sql(
+        self,
+        sql: str,
+        datasource: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        *,
+        task_name: str | None = None,
+    ) -> Instance:
+        """As run_sql, then waits for success (InstanceFailedError with the database's message)."""
+        instance = self.run_sql(sql, datasource, hints, priority, task_name=task_name)
         instance.wait_for_success()
         return instance
 

@@ -161,12 +161,14 @@ class TaskContext:
         attempt: int = 1,
         environment: TaskEnvironment | None = None,
         reporter: TaskReporter | None = None,
+        server: str = "",
     ) -> None:
         self.assignment_id = assignment_id
         self.instance = instance
         self.task_name = task_name
         self.attempt = attempt
         self.environment = environment
+        self.server = server  # the taskstream server's HOST:PORT, for workflows that start sub-instances
         self._reporter = reporter
         self._lock = threading.Lock()
         self._percent = 0
@@ -176,6 +178,7 @@ class TaskContext:
         self._cancel_lock = threading.Lock()
         self._cancelled = threading.Event()
         self._cancellation: PendingCancellation | None = None
+        self._cancel_callbacks: list[Callable[[PendingCancellation], None]] = []
 
     # Progress
 
@@ -266,12 +269,37 @@ class TaskContext:
         """
         return self._cancelled.wait(timeout)
 
+    def on_cancellation(self, callback: Callable[[PendingCancellation], None]) -> Callable[[], None]:
+        """Call ``callback`` (from another thread) when the task is cancelled, or now if it already is.
+
+        For work that cannot watch ``cancelled`` itself, such as a blocking database call to interrupt.
+        Returns a function that unregisters the callback.
+        """
+        with self._cancel_lock:
+            current = self._cancellation
+            if current is None:
+                self._cancel_callbacks.append(callback)
+        if current is not None:
+            callback(current)
+
+        def forget() -> None:
+            with self._cancel_lock:
+                if callback in self._cancel_callbacks:
+                    self._cancel_callbacks.remove(callback)
+
+        return forget
+
     def deliver_cancellation(self, cancellation: PendingCancellation) -> None:
         """Make a cancellation visible to the task (called by the worker); the first one wins."""
         with self._cancel_lock:  # not self._lock, which is held while a report is sent
-            if self._cancellation is None:
+            first = self._cancellation is None
+            if first:
                 self._cancellation = cancellation
+            callbacks, self._cancel_callbacks = self._cancel_callbacks, []
         self._cancelled.set()
+        if first:
+            for callback in callbacks:
+                callback(cancellation)
 
     # Internals
 

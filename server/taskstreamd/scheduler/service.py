@@ -28,6 +28,7 @@ from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
 from taskstreamd.scheduler.queue import RunQueue
+from taskstreamd.scheduler.sql_tasks import check_sql_tasks
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
 from taskstreamd.store.repository import (
     DuplicateRequest,
@@ -54,6 +55,7 @@ class Settings:
     allow_code: bool = False
     default_grace_period: float = 5.0
     max_output_bytes: int = 4 * 1024 * 1024
+    datasources: frozenset[str] = frozenset()  # the names sql tasks may use
 
 
 @dataclass
@@ -107,6 +109,7 @@ class InstanceManager:
     # -- callers ---------------------------------------------------------------------------------------
 
     async def create(self, request: NewInstance) -> Instance:
+        check_sql_tasks(request.tasks, self.settings.datasources)
         if any(t.type == PYTHON_OBJECT_TYPE for t in request.tasks) and not self.settings.allow_code:
             raise PermissionDenied(
                 "CODE_NOT_ALLOWED",
