@@ -33,7 +33,7 @@ WATCH_END_REASON_SERVER_DRAINING: WatchEndReason
 WATCH_END_REASON_INSTANCE_DELETED: WatchEndReason
 
 class CreateInstanceRequest(_message.Message):
-    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold")
+    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold", "sub_instance_name", "parent_task")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +49,8 @@ class CreateInstanceRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PARENT_INSTANCE_FIELD_NUMBER: _ClassVar[int]
     HOLD_FIELD_NUMBER: _ClassVar[int]
+    SUB_INSTANCE_NAME_FIELD_NUMBER: _ClassVar[int]
+    PARENT_TASK_FIELD_NUMBER: _ClassVar[int]
     parent: str
     tasks: _containers.RepeatedCompositeFieldContainer[_task_pb2.TaskSpec]
     priority: int
@@ -57,7 +59,9 @@ class CreateInstanceRequest(_message.Message):
     request_id: str
     parent_instance: str
     hold: bool
-    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ...) -> None: ...
+    sub_instance_name: str
+    parent_task: str
+    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ..., sub_instance_name: _Optional[str] = ..., parent_task: _Optional[str] = ...) -> None: ...
 
 class CreateInstanceResponse(_message.Message):
     __slots__ = ("instance",)
@@ -301,3 +305,35 @@ class GetLogviewAddressResponse(_message.Message):
     url: str
     expire_time: _timestamp_pb2.Timestamp
     def __init__(self, url: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListSubInstancesRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SubInstance(_message.Message):
+    __slots__ = ("name", "task", "instance", "workflow")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    task: str
+    instance: _instance_pb2.Instance
+    workflow: bool
+    def __init__(self, name: _Optional[str] = ..., task: _Optional[str] = ..., instance: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ..., workflow: _Optional[bool] = ...) -> None: ...
+
+class ListSubInstancesResponse(_message.Message):
+    __slots__ = ("sub_instances", "next_page_token", "seq")
+    SUB_INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    sub_instances: _containers.RepeatedCompositeFieldContainer[SubInstance]
+    next_page_token: str
+    seq: int
+    def __init__(self, sub_instances: _Optional[_Iterable[_Union[SubInstance, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., seq: _Optional[int] = ...) -> None: ...

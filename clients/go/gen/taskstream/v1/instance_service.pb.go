@@ -149,7 +149,14 @@ type CreateInstanceRequest struct {
 	ParentInstance string `protobuf:"bytes,7,opt,name=parent_instance,json=parentInstance,proto3" json:"parent_instance,omitempty"`
 	// Create the instance SUSPENDED with its tasks held, so that callers can
 	// start watching before anything runs; ResumeInstance starts it.
-	Hold          bool `protobuf:"varint,8,opt,name=hold,proto3" json:"hold,omitempty"`
+	Hold bool `protobuf:"varint,8,opt,name=hold,proto3" json:"hold,omitempty"`
+	// The sub-instance's name within its parent workflow (PyODPS's sub-instance
+	// name), only with parent_instance. Empty means the new instance's id.
+	SubInstanceName string `protobuf:"bytes,9,opt,name=sub_instance_name,json=subInstanceName,proto3" json:"sub_instance_name,omitempty"`
+	// The parent workflow's task that starts this sub-instance, only with
+	// parent_instance. A parent that is terminated or being stopped starts
+	// nothing: FAILED_PRECONDITION.
+	ParentTask    string `protobuf:"bytes,10,opt,name=parent_task,json=parentTask,proto3" json:"parent_task,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -238,6 +245,20 @@ func (x *CreateInstanceRequest) GetHold() bool {
 		return x.Hold
 	}
 	return false
+}
+
+func (x *CreateInstanceRequest) GetSubInstanceName() string {
+	if x != nil {
+		return x.SubInstanceName
+	}
+	return ""
+}
+
+func (x *CreateInstanceRequest) GetParentTask() string {
+	if x != nil {
+		return x.ParentTask
+	}
+	return ""
 }
 
 // CreateInstanceResponse carries the new instance.
@@ -1873,11 +1894,215 @@ func (x *GetLogviewAddressResponse) GetExpireTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// ListSubInstancesRequest names a workflow instance and the page to return.
+type ListSubInstancesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workflow instance, "projects/{project}/instances/{id}".
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// At most this many sub-instances; 0 means 100, more than 1000 means 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call for the same parent.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubInstancesRequest) Reset() {
+	*x = ListSubInstancesRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubInstancesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubInstancesRequest) ProtoMessage() {}
+
+func (x *ListSubInstancesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubInstancesRequest.ProtoReflect.Descriptor instead.
+func (*ListSubInstancesRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListSubInstancesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListSubInstancesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSubInstancesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// SubInstance is one instance a workflow started.
+type SubInstance struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its name within the workflow, as given when it was created.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The workflow task that started it.
+	Task string `protobuf:"bytes,2,opt,name=task,proto3" json:"task,omitempty"`
+	// The sub-instance itself, with its tasks.
+	Instance *Instance `protobuf:"bytes,3,opt,name=instance,proto3" json:"instance,omitempty"`
+	// True when the sub-instance is itself a workflow (its tasks' types start
+	// with "xflow."); a flattened listing shows its own sub-instances instead.
+	Workflow      bool `protobuf:"varint,4,opt,name=workflow,proto3" json:"workflow,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubInstance) Reset() {
+	*x = SubInstance{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubInstance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubInstance) ProtoMessage() {}
+
+func (x *SubInstance) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubInstance.ProtoReflect.Descriptor instead.
+func (*SubInstance) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SubInstance) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SubInstance) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
+func (x *SubInstance) GetInstance() *Instance {
+	if x != nil {
+		return x.Instance
+	}
+	return nil
+}
+
+func (x *SubInstance) GetWorkflow() bool {
+	if x != nil {
+		return x.Workflow
+	}
+	return false
+}
+
+// ListSubInstancesResponse is one page of a workflow's sub-instances.
+type ListSubInstancesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sub-instances in the order they were created.
+	SubInstances []*SubInstance `protobuf:"bytes,1,rep,name=sub_instances,json=subInstances,proto3" json:"sub_instances,omitempty"`
+	// Pass to the next call for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The workflow's sequence number this listing is complete up to. Watching
+	// the workflow with after_seq set to it shows every later sub-instance as a
+	// SubInstanceCreated event, none twice.
+	Seq           int64 `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubInstancesResponse) Reset() {
+	*x = ListSubInstancesResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubInstancesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubInstancesResponse) ProtoMessage() {}
+
+func (x *ListSubInstancesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubInstancesResponse.ProtoReflect.Descriptor instead.
+func (*ListSubInstancesResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListSubInstancesResponse) GetSubInstances() []*SubInstance {
+	if x != nil {
+		return x.SubInstances
+	}
+	return nil
+}
+
+func (x *ListSubInstancesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListSubInstancesResponse) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
-	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xa7\x03\n" +
+	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xf4\x03\n" +
 	"\x15CreateInstanceRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x05tasks\x18\x02 \x03(\v2\x17.taskstream.v1.TaskSpecR\x05tasks\x12\x1f\n" +
@@ -1887,7 +2112,11 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12'\n" +
 	"\x0fparent_instance\x18\a \x01(\tR\x0eparentInstance\x12\x12\n" +
-	"\x04hold\x18\b \x01(\bR\x04hold\x1a9\n" +
+	"\x04hold\x18\b \x01(\bR\x04hold\x12*\n" +
+	"\x11sub_instance_name\x18\t \x01(\tR\x0fsubInstanceName\x12\x1f\n" +
+	"\vparent_task\x18\n" +
+	" \x01(\tR\n" +
+	"parentTask\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\v\n" +
@@ -1993,7 +2222,21 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x19GetLogviewAddressResponse\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime*K\n" +
+	"expireTime\"m\n" +
+	"\x17ListSubInstancesRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x86\x01\n" +
+	"\vSubInstance\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04task\x18\x02 \x01(\tR\x04task\x123\n" +
+	"\binstance\x18\x03 \x01(\v2\x17.taskstream.v1.InstanceR\binstance\x12\x1a\n" +
+	"\bworkflow\x18\x04 \x01(\bR\bworkflow\"\x95\x01\n" +
+	"\x18ListSubInstancesResponse\x12?\n" +
+	"\rsub_instances\x18\x01 \x03(\v2\x1a.taskstream.v1.SubInstanceR\fsubInstances\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x10\n" +
+	"\x03seq\x18\x03 \x01(\x03R\x03seq*K\n" +
 	"\bWaitMode\x12\x19\n" +
 	"\x15WAIT_MODE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rWAIT_MODE_ALL\x10\x01\x12\x11\n" +
@@ -2001,7 +2244,8 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x0eWatchEndReason\x12 \n" +
 	"\x1cWATCH_END_REASON_UNSPECIFIED\x10\x00\x12$\n" +
 	" WATCH_END_REASON_SERVER_DRAINING\x10\x01\x12%\n" +
-	"!WATCH_END_REASON_INSTANCE_DELETED\x10\x02\"\x04\b\x03\x10\x032\xd0\t\n" +
+	"!WATCH_END_REASON_INSTANCE_DELETED\x10\x02\"\x04\b\x03\x10\x032\xb5\n" +
+	"\n" +
 	"\x0fInstanceService\x12]\n" +
 	"\x0eCreateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n" +
 	"\vGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n" +
@@ -2015,7 +2259,8 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x0eReadTaskOutput\x12$.taskstream.v1.ReadTaskOutputRequest\x1a%.taskstream.v1.ReadTaskOutputResponse0\x01\x12Z\n" +
 	"\rGetTaskResult\x12#.taskstream.v1.GetTaskResultRequest\x1a$.taskstream.v1.GetTaskResultResponse\x12Z\n" +
 	"\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponse\x12f\n" +
-	"\x11GetLogviewAddress\x12'.taskstream.v1.GetLogviewAddressRequest\x1a(.taskstream.v1.GetLogviewAddressResponseB\xca\x01\n" +
+	"\x11GetLogviewAddress\x12'.taskstream.v1.GetLogviewAddressRequest\x1a(.taskstream.v1.GetLogviewAddressResponse\x12c\n" +
+	"\x10ListSubInstances\x12&.taskstream.v1.ListSubInstancesRequest\x1a'.taskstream.v1.ListSubInstancesResponseB\xca\x01\n" +
 	"\x11com.taskstream.v1B\x14InstanceServiceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
 
 var (
@@ -2031,7 +2276,7 @@ func file_taskstream_v1_instance_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(WaitMode)(0),                     // 0: taskstream.v1.WaitMode
 	(WatchEndReason)(0),               // 1: taskstream.v1.WatchEndReason
@@ -2063,85 +2308,92 @@ var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(*ListTaskTypesResponse)(nil),     // 27: taskstream.v1.ListTaskTypesResponse
 	(*GetLogviewAddressRequest)(nil),  // 28: taskstream.v1.GetLogviewAddressRequest
 	(*GetLogviewAddressResponse)(nil), // 29: taskstream.v1.GetLogviewAddressResponse
-	nil,                               // 30: taskstream.v1.CreateInstanceRequest.LabelsEntry
-	nil,                               // 31: taskstream.v1.ListInstancesRequest.LabelsEntry
-	(*TaskSpec)(nil),                  // 32: taskstream.v1.TaskSpec
-	(*InstanceOptions)(nil),           // 33: taskstream.v1.InstanceOptions
-	(*Instance)(nil),                  // 34: taskstream.v1.Instance
-	(InstanceStatus)(0),               // 35: taskstream.v1.InstanceStatus
-	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
-	(CancellationReason)(0),           // 37: taskstream.v1.CancellationReason
-	(*durationpb.Duration)(nil),       // 38: google.protobuf.Duration
-	(*InstanceEvent)(nil),             // 39: taskstream.v1.InstanceEvent
-	(OutputStream)(0),                 // 40: taskstream.v1.OutputStream
-	(*Task)(nil),                      // 41: taskstream.v1.Task
-	(*Result)(nil),                    // 42: taskstream.v1.Result
-	(*TaskType)(nil),                  // 43: taskstream.v1.TaskType
+	(*ListSubInstancesRequest)(nil),   // 30: taskstream.v1.ListSubInstancesRequest
+	(*SubInstance)(nil),               // 31: taskstream.v1.SubInstance
+	(*ListSubInstancesResponse)(nil),  // 32: taskstream.v1.ListSubInstancesResponse
+	nil,                               // 33: taskstream.v1.CreateInstanceRequest.LabelsEntry
+	nil,                               // 34: taskstream.v1.ListInstancesRequest.LabelsEntry
+	(*TaskSpec)(nil),                  // 35: taskstream.v1.TaskSpec
+	(*InstanceOptions)(nil),           // 36: taskstream.v1.InstanceOptions
+	(*Instance)(nil),                  // 37: taskstream.v1.Instance
+	(InstanceStatus)(0),               // 38: taskstream.v1.InstanceStatus
+	(*timestamppb.Timestamp)(nil),     // 39: google.protobuf.Timestamp
+	(CancellationReason)(0),           // 40: taskstream.v1.CancellationReason
+	(*durationpb.Duration)(nil),       // 41: google.protobuf.Duration
+	(*InstanceEvent)(nil),             // 42: taskstream.v1.InstanceEvent
+	(OutputStream)(0),                 // 43: taskstream.v1.OutputStream
+	(*Task)(nil),                      // 44: taskstream.v1.Task
+	(*Result)(nil),                    // 45: taskstream.v1.Result
+	(*TaskType)(nil),                  // 46: taskstream.v1.TaskType
 }
 var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
-	32, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
-	30, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
-	33, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	34, // 3: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	34, // 4: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	35, // 5: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	36, // 6: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	36, // 7: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	31, // 8: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	34, // 9: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	37, // 10: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	38, // 11: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	34, // 12: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	34, // 13: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	34, // 14: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	38, // 15: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	34, // 16: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	35, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
+	33, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
+	36, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
+	37, // 3: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	37, // 4: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	38, // 5: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	39, // 6: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	39, // 7: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	34, // 8: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	37, // 9: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	40, // 10: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	41, // 11: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	37, // 12: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	37, // 13: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	37, // 14: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	41, // 15: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	37, // 16: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
 	0,  // 17: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	38, // 18: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	34, // 19: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	38, // 20: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	34, // 21: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	39, // 22: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	41, // 18: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	37, // 19: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	41, // 20: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	37, // 21: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	42, // 22: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
 	20, // 23: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
 	21, // 24: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
-	36, // 25: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	39, // 25: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
 	1,  // 26: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	40, // 27: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	41, // 28: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	42, // 29: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	43, // 30: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	36, // 31: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
-	2,  // 32: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	4,  // 33: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	6,  // 34: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	8,  // 35: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	10, // 36: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	12, // 37: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	14, // 38: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	16, // 39: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	18, // 40: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	22, // 41: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	24, // 42: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	26, // 43: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	28, // 44: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
-	3,  // 45: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	5,  // 46: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	7,  // 47: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	9,  // 48: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	11, // 49: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	13, // 50: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	15, // 51: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	17, // 52: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	19, // 53: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	23, // 54: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	25, // 55: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	27, // 56: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	29, // 57: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
-	45, // [45:58] is the sub-list for method output_type
-	32, // [32:45] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	43, // 27: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	44, // 28: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	45, // 29: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	46, // 30: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	39, // 31: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	37, // 32: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
+	31, // 33: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
+	2,  // 34: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	4,  // 35: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	6,  // 36: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	8,  // 37: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	10, // 38: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	12, // 39: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	14, // 40: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	16, // 41: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	18, // 42: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	22, // 43: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	24, // 44: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	26, // 45: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	28, // 46: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	30, // 47: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
+	3,  // 48: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	5,  // 49: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	7,  // 50: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	9,  // 51: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	11, // 52: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	13, // 53: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	15, // 54: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	17, // 55: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	19, // 56: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	23, // 57: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	25, // 58: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	27, // 59: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	29, // 60: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	32, // 61: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
+	48, // [48:62] is the sub-list for method output_type
+	34, // [34:48] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }
@@ -2166,7 +2418,7 @@ func file_taskstream_v1_instance_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_instance_service_proto_rawDesc), len(file_taskstream_v1_instance_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   30,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	InstanceService_GetTaskResult_FullMethodName     = "/taskstream.v1.InstanceService/GetTaskResult"
 	InstanceService_ListTaskTypes_FullMethodName     = "/taskstream.v1.InstanceService/ListTaskTypes"
 	InstanceService_GetLogviewAddress_FullMethodName = "/taskstream.v1.InstanceService/GetLogviewAddress"
+	InstanceService_ListSubInstances_FullMethodName  = "/taskstream.v1.InstanceService/ListSubInstances"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -91,6 +92,11 @@ type InstanceServiceClient interface {
 	// token that grants read access to this one instance until it expires.
 	// NOT_FOUND for an unknown instance. Safe to retry.
 	GetLogviewAddress(ctx context.Context, in *GetLogviewAddressRequest, opts ...grpc.CallOption) (*GetLogviewAddressResponse, error)
+	// Lists the sub-instances a workflow instance started, in the order they
+	// were created, with the cursor to watch the workflow from for later ones.
+	// NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+	// Safe to retry.
+	ListSubInstances(ctx context.Context, in *ListSubInstancesRequest, opts ...grpc.CallOption) (*ListSubInstancesResponse, error)
 }
 
 type instanceServiceClient struct {
@@ -249,6 +255,16 @@ func (c *instanceServiceClient) GetLogviewAddress(ctx context.Context, in *GetLo
 	return out, nil
 }
 
+func (c *instanceServiceClient) ListSubInstances(ctx context.Context, in *ListSubInstancesRequest, opts ...grpc.CallOption) (*ListSubInstancesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSubInstancesResponse)
+	err := c.cc.Invoke(ctx, InstanceService_ListSubInstances_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -306,6 +322,11 @@ type InstanceServiceServer interface {
 	// token that grants read access to this one instance until it expires.
 	// NOT_FOUND for an unknown instance. Safe to retry.
 	GetLogviewAddress(context.Context, *GetLogviewAddressRequest) (*GetLogviewAddressResponse, error)
+	// Lists the sub-instances a workflow instance started, in the order they
+	// were created, with the cursor to watch the workflow from for later ones.
+	// NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+	// Safe to retry.
+	ListSubInstances(context.Context, *ListSubInstancesRequest) (*ListSubInstancesResponse, error)
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -354,6 +375,9 @@ func (UnimplementedInstanceServiceServer) ListTaskTypes(context.Context, *ListTa
 }
 func (UnimplementedInstanceServiceServer) GetLogviewAddress(context.Context, *GetLogviewAddressRequest) (*GetLogviewAddressResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetLogviewAddress not implemented")
+}
+func (UnimplementedInstanceServiceServer) ListSubInstances(context.Context, *ListSubInstancesRequest) (*ListSubInstancesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSubInstances not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -596,6 +620,24 @@ func _InstanceService_GetLogviewAddress_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_ListSubInstances_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSubInstancesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).ListSubInstances(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_ListSubInstances_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).ListSubInstances(ctx, req.(*ListSubInstancesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -646,6 +688,10 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetLogviewAddress",
 			Handler:    _InstanceService_GetLogviewAddress_Handler,
+		},
+		{
+			MethodName: "ListSubInstances",
+			Handler:    _InstanceService_ListSubInstances_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
