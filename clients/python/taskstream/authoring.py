@@ -9,6 +9,13 @@ A task module registers handlers with :func:`task`::
         ctx.set_progress(50, "counting")
         return len(text.split())
 
+A workflow (PyODPS's XFlow) is a task that starts sub-instances and waits for them; register it with
+:func:`workflow`, which names its task type ``xflow.{project}.{name}``::
+
+    @workflow("CopyTable", project="my_algos")
+    def copy_table(ctx: TaskContext, src: str, dst: str) -> None:
+        ctx.wait_for_sub_instance(ctx.run_sql("copy", f"create table {dst} as select * from {src}"))
+
 A worker imports the task modules it is given, which fills the registry here, and calls each handler as
 ``fn(ctx, **params)`` in a child process with a :class:`TaskContext` wired to the server. A context built
 without a reporter works on its own, so a handler can be called directly in a test.
@@ -20,14 +27,20 @@ import dataclasses
 import math
 import threading
 import types
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from google.protobuf import timestamp_pb2
 
 from taskstream import _values
+from taskstream._specs import TaskSpec
 from taskstream._status import CancellationReason
+from taskstream._sub_instances import SubInstances
+from taskstream._xflow_names import xflow_task_type
 from taskstream.v1 import task_pb2
+
+if TYPE_CHECKING:
+    from taskstream._instance import Instance
 
 __all__ = [
     "PendingCancellation",
@@ -38,6 +51,7 @@ __all__ = [
     "get_registered_task",
     "registered_tasks",
     "task",
+    "workflow",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -133,6 +147,12 @@ def task(
     return register
 
 
+def workflow(name: str, *, project: str, description: str | None = None) -> Callable[[F], F]:
+    """Register the decorated ``fn(ctx, **params)`` as workflow ``name`` of ``project``, which callers
+    start with ``run_xflow(name, project, parameters)``; it starts sub-instances through ``ctx``."""
+    return task(xflow_task_type(name, project), description=description)
+
+
 def registered_tasks() -> Mapping[str, RegisteredTask]:
     """A read-only view of every registered task type, by name."""
     return types.MappingProxyType(_REGISTRY)
@@ -179,6 +199,7 @@ class TaskContext:
         self._cancelled = threading.Event()
         self._cancellation: PendingCancellation | None = None
         self._cancel_callbacks: list[Callable[[PendingCancellation], None]] = []
+        self._sub_instances: SubInstances | None = None
 
     # Progress
 
@@ -301,7 +322,48 @@ class TaskContext:
             for callback in callbacks:
                 callback(cancellation)
 
+    # Workflows: sub-instances
+
+    def start_sub_instance(
+        self, name: str, tasks: TaskSpec | Sequence[TaskSpec], *, priority: int | None = None
+    ) -> Instance:
+        """Start a sub-instance of this task's instance, listed under ``name`` by get_xflow_sub_instances.
+
+        It runs on its own; stopping this instance stops it too (reason CONSEQUENTIAL).
+        """
+        return self._subs().start(name, tasks, priority=priority)
+
+    def run_sql(
+        self, name: str, sql: str, *, datasource: str | None = None, hints: Mapping[str, str] | None = None
+    ) -> Instance:
+        """Start a sub-instance ``name`` running ``sql`` (its task is ``AnonymousSQLTask``)."""
+        return self._subs().run_sql(name, sql, datasource=datasource, hints=hints)
+
+    def run_xflow(
+        self, name: str, xflow_name: str, project: str, parameters: Mapping[str, Any] | None = None
+    ) -> Instance:
+        """Start a nested workflow as sub-instance ``name``; listings show its sub-instances instead."""
+        return self._subs().run_xflow(name, xflow_name, project, parameters)
+
+    def wait_for_sub_instance(self, instance: Instance, timeout: float | None = None) -> Instance:
+        """Wait until ``instance`` ends; InstanceFailedError unless it succeeded (which fails the
+        workflow, unless caught). A stopped workflow's sub-instances are stopped, so this returns then."""
+        instance.wait_for_success(timeout=timeout)
+        return instance
+
+    def close(self) -> None:
+        """Release the connection sub-instances were started with (the worker calls it after the task)."""
+        if self._sub_instances is not None:
+            self._sub_instances.close()
+            self._sub_instances = None
+
     # Internals
+
+    def _subs(self) -> SubInstances:
+        with self._lock:
+            if self._sub_instances is None:
+                self._sub_instances = SubInstances(self.server, self.instance, self.task_name)
+            return self._sub_instances
 
     def _report_progress(self) -> None:
         if self._reporter is not None:

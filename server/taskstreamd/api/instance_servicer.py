@@ -13,7 +13,7 @@ from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
 from taskstreamd.api import convert, requests
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
-from taskstreamd.scheduler import output, watch
+from taskstreamd.scheduler import output, watch, workflows
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.store.repository import ListFilter
 from taskstreamd.web.logview import LogviewLinks
@@ -217,6 +217,30 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
                 instance_pb2.TaskType(name=name, description=description, worker_count=count)
                 for name, (description, count) in sorted(types.items())
             ]
+        )
+
+    async def ListSubInstances(
+        self, request: pb.ListSubInstancesRequest, context: Context
+    ) -> pb.ListSubInstancesResponse:
+        project, instance_id = ids.parse_instance_name(request.parent, "parent")
+        if request.page_size < 0:
+            raise InvalidArgument.one("page_size", "must not be negative")
+        page_size = min(request.page_size or 100, 1000)
+        subs, token, seq = await workflows.list_sub_instances(
+            self.manager, project, instance_id, page_size, request.page_token
+        )
+        return pb.ListSubInstancesResponse(
+            sub_instances=[
+                pb.SubInstance(
+                    name=sub.name,
+                    task=sub.task,
+                    instance=convert.instance_proto(sub.instance),
+                    workflow=sub.workflow,
+                )
+                for sub in subs
+            ],
+            next_page_token=token,
+            seq=seq,
         )
 
     async def GetLogviewAddress(

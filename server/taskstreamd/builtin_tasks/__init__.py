@@ -7,6 +7,7 @@ Importing this package registers them; the worker imports it before its own task
 """
 
 from .sql import task as _sql_task
+from .xflow import appendid as _appendid
 
 __all__: list[str] = []
-del _sql_task
+del _sql_task, _appendid

@@ -27,6 +27,7 @@ from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
+from taskstreamd.scheduler import workflows
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.sql_tasks import check_sql_tasks
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
@@ -69,6 +70,8 @@ class NewInstance:
     request_id: str = ""
     parent_instance: str = ""
     hold: bool = False  # created SUSPENDED, its tasks held until resumed
+    sub_instance_name: str = ""  # its name within the parent workflow; "" means its id
+    parent_task: str = ""  # the parent's task that started it
 
 
 def now() -> datetime:
@@ -110,6 +113,8 @@ class InstanceManager:
 
     async def create(self, request: NewInstance) -> Instance:
         check_sql_tasks(request.tasks, self.settings.datasources)
+        if request.parent_instance:
+            await workflows.open_parent(self, request.parent_instance)
         if any(t.type == PYTHON_OBJECT_TYPE for t in request.tasks) and not self.settings.allow_code:
             raise PermissionDenied(
                 "CODE_NOT_ALLOWED",
@@ -136,12 +141,23 @@ class InstanceManager:
             async with self.store.transaction() as tx:
                 await tx.add_instance(instance, request.tasks)
                 if request.parent_instance:
-                    await self._record_sub_instance(tx, instance)
+                    await self._record_sub_instance(tx, instance, request)
         except DuplicateRequest:
             existing = await self.store.find_by_request_id(request.project, request.request_id)
             if existing is None:
                 raise
             return existing
+        if request.parent_instance and await self._parent_stopped_meanwhile(request.parent_instance):
+            # The workflow was stopped between the check above and the commit, and its stop may not
+            # have seen this sub-instance: stop it as the workflow's stop would have.
+            return await self.stop(
+                instance.project,
+                instance.id,
+                reason=CancellationReason.CONSEQUENTIAL,
+                message=f"its workflow {request.parent_instance} was stopped",
+                requested_by=request.owner,
+                grace_period=None,
+            )
         if not request.hold:
             for task in instance.tasks:
                 self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
@@ -183,6 +199,10 @@ class InstanceManager:
         )
         if request_id:
             self._stop_requests[(project, request_id)] = instance_id
+        if any(t.type.startswith(workflows.WORKFLOW_TYPE_PREFIX) for t in instance.tasks):
+            await workflows.stop_sub_instances(
+                self, instance, requested_by=requested_by, grace_period=grace_period
+            )
         return instance
 
     async def suspend(self, project: str, instance_id: str) -> Instance:
@@ -400,11 +420,16 @@ class InstanceManager:
                 for wake in self._waiters.get(event.instance_id, ()):
                     wake.set()
 
-    async def _record_sub_instance(self, tx: Transaction, instance: Instance) -> None:
+    async def _record_sub_instance(self, tx: Transaction, instance: Instance, request: NewInstance) -> None:
         """Tells the watchers of the parent workflow instance that a sub-instance appeared."""
         _, parent_id = ids.parse_instance_name(instance.parent_instance, "parent_instance")
         name = ids.instance_name(instance.project, instance.id)
-        await tx.record(parent_id, [changes.sub_instance(name, instance.id, "")], instance.create_time)
+        event = changes.sub_instance(name, request.sub_instance_name or instance.id, request.parent_task)
+        await tx.record(parent_id, [event], instance.create_time)
+
+    async def _parent_stopped_meanwhile(self, parent_name: str) -> bool:
+        project, parent_id = ids.parse_instance_name(parent_name, "parent_instance")
+        return workflows.is_stopping(await self.get(project, parent_id))
 
     async def _dispatch_forever(self) -> None:
         while True:

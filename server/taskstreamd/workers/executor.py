@@ -112,6 +112,7 @@ class Executor:
             with captured_output(run.stdout_path, run.stderr_path):
                 finished = self._run(assignment, ctx)
         finally:
+            ctx.close()
             with self._lock:
                 del self._running[aid]
         self._send(finished)
