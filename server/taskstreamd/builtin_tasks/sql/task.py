@@ -32,8 +32,9 @@ def run_sql(
     try:
         outcome = statement.run(engine, sql, ctx)
     except sa.exc.DBAPIError as exc:
-        if ctx.cancelled:
-            return ""  # the interrupt we caused; the worker reports the task CANCELLED
+        if ctx.cancelled:  # the interrupt we caused; the worker reports the task CANCELLED
+            print(f"statement interrupted: {exc.orig}")
+            return ""
         # The driver's exception carries the database's message, without SQLAlchemy's wrapping.
         raise (exc.orig if exc.orig is not None else exc) from None
     if not outcome.returns_rows:
