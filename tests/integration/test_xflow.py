@@ -186,3 +186,31 @@ def test_paged_listing(o: taskstream.Client) -> None:
     )
     assert [s.name for s in second.sub_instances] == ["AppendID"]
     assert all(s.task == "AppendID" and not s.workflow for s in [*first.sub_instances, *second.sub_instances])
+
+
+async def test_asyncio_client_has_the_same_methods(xflow_server: ServerProcess) -> None:
+    async with taskstream.aio.connect(xflow_server.address, project="xflow") as client:
+        selected = await client.execute_sql("select * from pyodps_iris limit 1", task_name="First")
+        assert await selected.get_task_names() == ["First"]
+        assert await selected.get_task_result("First") == (
+            '"sepallength","sepalwidth","petallength","petalwidth","name"\n5.1,3.5,1.4,0.2,"Iris-setosa"\n'
+        )
+        output = _table()
+        instance = await client.run_xflow(
+            "AppendID", "algo_public", {"inputTableName": "pyodps_iris", "outputTableName": output}
+        )
+        seen = [name async for name, _ in client.iter_xflow_sub_instances(instance, check=True)]
+        assert seen == ["DescInputTable", "AppendID"]
+        subs = await client.get_xflow_sub_instances(instance)
+        assert list(subs) == seen
+        for sub in subs.values():
+            assert f"i={sub.id}" in await sub.get_logview_address()
+        nested = await client.execute_xflow("Nested", "tests", {"table": _table()})
+        assert list(await client.get_xflow_sub_instances(nested)) == [
+            "CountInput",
+            "DescInputTable",
+            "AppendID",
+            "CountOutput",
+        ]
+        with pytest.raises(taskstream.InstanceFailedError):
+            await client.execute_sql("select * from no_such_table")

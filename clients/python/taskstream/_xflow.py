@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from taskstream._events import SubInstanceCreated
 from taskstream._specs import TaskSpec
 from taskstream._xflow_names import WORKFLOW_TYPE_PREFIX, xflow_task_type
-from taskstream.v1 import instance_service_pb2
+from taskstream.v1 import instance_pb2, instance_service_pb2
 
 if TYPE_CHECKING:
     from taskstream._client import Client
@@ -33,9 +33,9 @@ def hint_labels(hints: Mapping[str, str] | None) -> dict[str, str]:
     return {str(key): str(value) for key, value in (hints or {}).items()}
 
 
-def is_workflow(instance: Instance) -> bool:
-    tasks = instance.get_tasks()
-    return bool(tasks) and all(task.type.startswith(WORKFLOW_TYPE_PREFIX) for task in tasks)
+def is_workflow(data: instance_pb2.Instance) -> bool:
+    """Whether an instance is itself a workflow (as the server's SubInstance.workflow says)."""
+    return bool(data.tasks) and all(task.type.startswith(WORKFLOW_TYPE_PREFIX) for task in data.tasks)
 
 
 def get_sub_instances(client: Client, instance: Instance) -> OrderedDict[str, Instance]:
@@ -52,7 +52,7 @@ def iter_sub_instances(client: Client, instance: Instance, *, check: bool) -> It
         if not isinstance(event, SubInstanceCreated):
             continue
         sub: Instance = event.instance
-        if is_workflow(sub):
+        if is_workflow(sub._current(with_tasks=True)):
             yield from iter_sub_instances(client, sub, check=False)
         else:
             yield event.name, sub
