@@ -25,12 +25,25 @@ class WatchEndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WATCH_END_REASON_UNSPECIFIED: _ClassVar[WatchEndReason]
     WATCH_END_REASON_SERVER_DRAINING: _ClassVar[WatchEndReason]
     WATCH_END_REASON_INSTANCE_DELETED: _ClassVar[WatchEndReason]
+
+class ColumnType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COLUMN_TYPE_UNSPECIFIED: _ClassVar[ColumnType]
+    COLUMN_TYPE_STRING: _ClassVar[ColumnType]
+    COLUMN_TYPE_INTEGER: _ClassVar[ColumnType]
+    COLUMN_TYPE_DOUBLE: _ClassVar[ColumnType]
+    COLUMN_TYPE_BOOLEAN: _ClassVar[ColumnType]
 WAIT_MODE_UNSPECIFIED: WaitMode
 WAIT_MODE_ALL: WaitMode
 WAIT_MODE_ANY: WaitMode
 WATCH_END_REASON_UNSPECIFIED: WatchEndReason
 WATCH_END_REASON_SERVER_DRAINING: WatchEndReason
 WATCH_END_REASON_INSTANCE_DELETED: WatchEndReason
+COLUMN_TYPE_UNSPECIFIED: ColumnType
+COLUMN_TYPE_STRING: ColumnType
+COLUMN_TYPE_INTEGER: ColumnType
+COLUMN_TYPE_DOUBLE: ColumnType
+COLUMN_TYPE_BOOLEAN: ColumnType
 
 class CreateInstanceRequest(_message.Message):
     __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold", "sub_instance_name", "parent_task")
@@ -337,3 +350,51 @@ class ListSubInstancesResponse(_message.Message):
     next_page_token: str
     seq: int
     def __init__(self, sub_instances: _Optional[_Iterable[_Union[SubInstance, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., seq: _Optional[int] = ...) -> None: ...
+
+class ListTaskResultRowsRequest(_message.Message):
+    __slots__ = ("instance", "task", "page_size", "page_token")
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    instance: str
+    task: str
+    page_size: int
+    page_token: str
+    def __init__(self, instance: _Optional[str] = ..., task: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ResultColumn(_message.Message):
+    __slots__ = ("name", "type")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: ColumnType
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[ColumnType, str]] = ...) -> None: ...
+
+class ResultCell(_message.Message):
+    __slots__ = ("string_value", "int_value", "double_value", "bool_value")
+    STRING_VALUE_FIELD_NUMBER: _ClassVar[int]
+    INT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    DOUBLE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    BOOL_VALUE_FIELD_NUMBER: _ClassVar[int]
+    string_value: str
+    int_value: int
+    double_value: float
+    bool_value: bool
+    def __init__(self, string_value: _Optional[str] = ..., int_value: _Optional[int] = ..., double_value: _Optional[float] = ..., bool_value: _Optional[bool] = ...) -> None: ...
+
+class ResultRow(_message.Message):
+    __slots__ = ("cells",)
+    CELLS_FIELD_NUMBER: _ClassVar[int]
+    cells: _containers.RepeatedCompositeFieldContainer[ResultCell]
+    def __init__(self, cells: _Optional[_Iterable[_Union[ResultCell, _Mapping]]] = ...) -> None: ...
+
+class ListTaskResultRowsResponse(_message.Message):
+    __slots__ = ("columns", "rows", "next_page_token")
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    columns: _containers.RepeatedCompositeFieldContainer[ResultColumn]
+    rows: _containers.RepeatedCompositeFieldContainer[ResultRow]
+    next_page_token: str
+    def __init__(self, columns: _Optional[_Iterable[_Union[ResultColumn, _Mapping]]] = ..., rows: _Optional[_Iterable[_Union[ResultRow, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -19,20 +19,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InstanceService_CreateInstance_FullMethodName    = "/taskstream.v1.InstanceService/CreateInstance"
-	InstanceService_GetInstance_FullMethodName       = "/taskstream.v1.InstanceService/GetInstance"
-	InstanceService_ListInstances_FullMethodName     = "/taskstream.v1.InstanceService/ListInstances"
-	InstanceService_StopInstance_FullMethodName      = "/taskstream.v1.InstanceService/StopInstance"
-	InstanceService_SuspendInstance_FullMethodName   = "/taskstream.v1.InstanceService/SuspendInstance"
-	InstanceService_ResumeInstance_FullMethodName    = "/taskstream.v1.InstanceService/ResumeInstance"
-	InstanceService_WaitInstance_FullMethodName      = "/taskstream.v1.InstanceService/WaitInstance"
-	InstanceService_WaitInstances_FullMethodName     = "/taskstream.v1.InstanceService/WaitInstances"
-	InstanceService_WatchInstance_FullMethodName     = "/taskstream.v1.InstanceService/WatchInstance"
-	InstanceService_ReadTaskOutput_FullMethodName    = "/taskstream.v1.InstanceService/ReadTaskOutput"
-	InstanceService_GetTaskResult_FullMethodName     = "/taskstream.v1.InstanceService/GetTaskResult"
-	InstanceService_ListTaskTypes_FullMethodName     = "/taskstream.v1.InstanceService/ListTaskTypes"
-	InstanceService_GetLogviewAddress_FullMethodName = "/taskstream.v1.InstanceService/GetLogviewAddress"
-	InstanceService_ListSubInstances_FullMethodName  = "/taskstream.v1.InstanceService/ListSubInstances"
+	InstanceService_CreateInstance_FullMethodName     = "/taskstream.v1.InstanceService/CreateInstance"
+	InstanceService_GetInstance_FullMethodName        = "/taskstream.v1.InstanceService/GetInstance"
+	InstanceService_ListInstances_FullMethodName      = "/taskstream.v1.InstanceService/ListInstances"
+	InstanceService_StopInstance_FullMethodName       = "/taskstream.v1.InstanceService/StopInstance"
+	InstanceService_SuspendInstance_FullMethodName    = "/taskstream.v1.InstanceService/SuspendInstance"
+	InstanceService_ResumeInstance_FullMethodName     = "/taskstream.v1.InstanceService/ResumeInstance"
+	InstanceService_WaitInstance_FullMethodName       = "/taskstream.v1.InstanceService/WaitInstance"
+	InstanceService_WaitInstances_FullMethodName      = "/taskstream.v1.InstanceService/WaitInstances"
+	InstanceService_WatchInstance_FullMethodName      = "/taskstream.v1.InstanceService/WatchInstance"
+	InstanceService_ReadTaskOutput_FullMethodName     = "/taskstream.v1.InstanceService/ReadTaskOutput"
+	InstanceService_GetTaskResult_FullMethodName      = "/taskstream.v1.InstanceService/GetTaskResult"
+	InstanceService_ListTaskTypes_FullMethodName      = "/taskstream.v1.InstanceService/ListTaskTypes"
+	InstanceService_GetLogviewAddress_FullMethodName  = "/taskstream.v1.InstanceService/GetLogviewAddress"
+	InstanceService_ListSubInstances_FullMethodName   = "/taskstream.v1.InstanceService/ListSubInstances"
+	InstanceService_ListTaskResultRows_FullMethodName = "/taskstream.v1.InstanceService/ListTaskResultRows"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -97,6 +98,12 @@ type InstanceServiceClient interface {
 	// NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
 	// Safe to retry.
 	ListSubInstances(ctx context.Context, in *ListSubInstancesRequest, opts ...grpc.CallOption) (*ListSubInstancesResponse, error)
+	// Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+	// a time, so results too large for one message can be read. NOT_FOUND for an
+	// unknown instance or task; FAILED_PRECONDITION with reason
+	// RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+	// INVALID_ARGUMENT for a bad page token. Safe to retry.
+	ListTaskResultRows(ctx context.Context, in *ListTaskResultRowsRequest, opts ...grpc.CallOption) (*ListTaskResultRowsResponse, error)
 }
 
 type instanceServiceClient struct {
@@ -265,6 +272,16 @@ func (c *instanceServiceClient) ListSubInstances(ctx context.Context, in *ListSu
 	return out, nil
 }
 
+func (c *instanceServiceClient) ListTaskResultRows(ctx context.Context, in *ListTaskResultRowsRequest, opts ...grpc.CallOption) (*ListTaskResultRowsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTaskResultRowsResponse)
+	err := c.cc.Invoke(ctx, InstanceService_ListTaskResultRows_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -327,6 +344,12 @@ type InstanceServiceServer interface {
 	// NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
 	// Safe to retry.
 	ListSubInstances(context.Context, *ListSubInstancesRequest) (*ListSubInstancesResponse, error)
+	// Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+	// a time, so results too large for one message can be read. NOT_FOUND for an
+	// unknown instance or task; FAILED_PRECONDITION with reason
+	// RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+	// INVALID_ARGUMENT for a bad page token. Safe to retry.
+	ListTaskResultRows(context.Context, *ListTaskResultRowsRequest) (*ListTaskResultRowsResponse, error)
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -378,6 +401,9 @@ func (UnimplementedInstanceServiceServer) GetLogviewAddress(context.Context, *Ge
 }
 func (UnimplementedInstanceServiceServer) ListSubInstances(context.Context, *ListSubInstancesRequest) (*ListSubInstancesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSubInstances not implemented")
+}
+func (UnimplementedInstanceServiceServer) ListTaskResultRows(context.Context, *ListTaskResultRowsRequest) (*ListTaskResultRowsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTaskResultRows not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -638,6 +664,24 @@ func _InstanceService_ListSubInstances_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_ListTaskResultRows_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTaskResultRowsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).ListTaskResultRows(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_ListTaskResultRows_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).ListTaskResultRows(ctx, req.(*ListTaskResultRowsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -692,6 +736,10 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSubInstances",
 			Handler:    _InstanceService_ListSubInstances_Handler,
+		},
+		{
+			MethodName: "ListTaskResultRows",
+			Handler:    _InstanceService_ListTaskResultRows_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -453,6 +453,37 @@ public final class InstanceServiceGrpc {
     return getListSubInstancesMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskResultRowsRequest,
+      dev.taskstream.v1.ListTaskResultRowsResponse> getListTaskResultRowsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListTaskResultRows",
+      requestType = dev.taskstream.v1.ListTaskResultRowsRequest.class,
+      responseType = dev.taskstream.v1.ListTaskResultRowsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskResultRowsRequest,
+      dev.taskstream.v1.ListTaskResultRowsResponse> getListTaskResultRowsMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskResultRowsRequest, dev.taskstream.v1.ListTaskResultRowsResponse> getListTaskResultRowsMethod;
+    if ((getListTaskResultRowsMethod = InstanceServiceGrpc.getListTaskResultRowsMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getListTaskResultRowsMethod = InstanceServiceGrpc.getListTaskResultRowsMethod) == null) {
+          InstanceServiceGrpc.getListTaskResultRowsMethod = getListTaskResultRowsMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.ListTaskResultRowsRequest, dev.taskstream.v1.ListTaskResultRowsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListTaskResultRows"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListTaskResultRowsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListTaskResultRowsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("ListTaskResultRows"))
+              .build();
+        }
+      }
+    }
+    return getListTaskResultRowsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -685,6 +716,20 @@ public final class InstanceServiceGrpc {
         io.grpc.stub.StreamObserver<dev.taskstream.v1.ListSubInstancesResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListSubInstancesMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    default void listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListTaskResultRowsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -904,6 +949,21 @@ public final class InstanceServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getListSubInstancesMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    public void listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListTaskResultRowsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1095,6 +1155,20 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getListSubInstancesMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListTaskResultRowsResponse listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListTaskResultRowsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1284,6 +1358,20 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getListSubInstancesMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListTaskResultRowsResponse listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListTaskResultRowsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1458,6 +1546,21 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getListSubInstancesMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.ListTaskResultRowsResponse> listTaskResultRows(
+        dev.taskstream.v1.ListTaskResultRowsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListTaskResultRowsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_INSTANCE = 0;
@@ -1474,6 +1577,7 @@ public final class InstanceServiceGrpc {
   private static final int METHODID_LIST_TASK_TYPES = 11;
   private static final int METHODID_GET_LOGVIEW_ADDRESS = 12;
   private static final int METHODID_LIST_SUB_INSTANCES = 13;
+  private static final int METHODID_LIST_TASK_RESULT_ROWS = 14;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1547,6 +1651,10 @@ public final class InstanceServiceGrpc {
         case METHODID_LIST_SUB_INSTANCES:
           serviceImpl.listSubInstances((dev.taskstream.v1.ListSubInstancesRequest) request,
               (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListSubInstancesResponse>) responseObserver);
+          break;
+        case METHODID_LIST_TASK_RESULT_ROWS:
+          serviceImpl.listTaskResultRows((dev.taskstream.v1.ListTaskResultRowsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1664,6 +1772,13 @@ public final class InstanceServiceGrpc {
               dev.taskstream.v1.ListSubInstancesRequest,
               dev.taskstream.v1.ListSubInstancesResponse>(
                 service, METHODID_LIST_SUB_INSTANCES)))
+        .addMethod(
+          getListTaskResultRowsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.ListTaskResultRowsRequest,
+              dev.taskstream.v1.ListTaskResultRowsResponse>(
+                service, METHODID_LIST_TASK_RESULT_ROWS)))
         .build();
   }
 
@@ -1726,6 +1841,7 @@ public final class InstanceServiceGrpc {
               .addMethod(getListTaskTypesMethod())
               .addMethod(getGetLogviewAddressMethod())
               .addMethod(getListSubInstancesMethod())
+              .addMethod(getListTaskResultRowsMethod())
               .build();
         }
       }

@@ -191,6 +191,31 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_ListSubInstancesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ListTaskResultRowsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ListTaskResultRowsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ResultColumn_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ResultColumn_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ResultCell_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ResultCell_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ResultRow_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ResultRow_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ListTaskResultRowsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -308,49 +333,71 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "ancesResponse\022?\n\rsub_instances\030\001 \003(\0132\032.t" +
       "askstream.v1.SubInstanceR\014subInstances\022&" +
       "\n\017next_page_token\030\002 \001(\tR\rnextPageToken\022\020" +
-      "\n\003seq\030\003 \001(\003R\003seq*K\n\010WaitMode\022\031\n\025WAIT_MOD" +
-      "E_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWA" +
-      "IT_MODE_ANY\020\002*\205\001\n\016WatchEndReason\022 \n\034WATC" +
-      "H_END_REASON_UNSPECIFIED\020\000\022$\n WATCH_END_" +
-      "REASON_SERVER_DRAINING\020\001\022%\n!WATCH_END_RE" +
-      "ASON_INSTANCE_DELETED\020\002\"\004\010\003\020\0032\265\n\n\017Instan" +
-      "ceService\022]\n\016CreateInstance\022$.taskstream" +
-      ".v1.CreateInstanceRequest\032%.taskstream.v" +
-      "1.CreateInstanceResponse\022T\n\013GetInstance\022" +
-      "!.taskstream.v1.GetInstanceRequest\032\".tas" +
-      "kstream.v1.GetInstanceResponse\022Z\n\rListIn" +
-      "stances\022#.taskstream.v1.ListInstancesReq" +
-      "uest\032$.taskstream.v1.ListInstancesRespon" +
-      "se\022W\n\014StopInstance\022\".taskstream.v1.StopI" +
-      "nstanceRequest\032#.taskstream.v1.StopInsta" +
-      "nceResponse\022`\n\017SuspendInstance\022%.taskstr" +
-      "eam.v1.SuspendInstanceRequest\032&.taskstre" +
-      "am.v1.SuspendInstanceResponse\022]\n\016ResumeI" +
-      "nstance\022$.taskstream.v1.ResumeInstanceRe" +
-      "quest\032%.taskstream.v1.ResumeInstanceResp" +
-      "onse\022W\n\014WaitInstance\022\".taskstream.v1.Wai" +
-      "tInstanceRequest\032#.taskstream.v1.WaitIns" +
-      "tanceResponse\022Z\n\rWaitInstances\022#.taskstr" +
-      "eam.v1.WaitInstancesRequest\032$.taskstream" +
-      ".v1.WaitInstancesResponse\022\\\n\rWatchInstan" +
-      "ce\022#.taskstream.v1.WatchInstanceRequest\032" +
-      "$.taskstream.v1.WatchInstanceResponse0\001\022" +
-      "_\n\016ReadTaskOutput\022$.taskstream.v1.ReadTa" +
-      "skOutputRequest\032%.taskstream.v1.ReadTask" +
-      "OutputResponse0\001\022Z\n\rGetTaskResult\022#.task" +
-      "stream.v1.GetTaskResultRequest\032$.taskstr" +
-      "eam.v1.GetTaskResultResponse\022Z\n\rListTask" +
-      "Types\022#.taskstream.v1.ListTaskTypesReque" +
-      "st\032$.taskstream.v1.ListTaskTypesResponse" +
-      "\022f\n\021GetLogviewAddress\022\'.taskstream.v1.Ge" +
-      "tLogviewAddressRequest\032(.taskstream.v1.G" +
-      "etLogviewAddressResponse\022c\n\020ListSubInsta" +
-      "nces\022&.taskstream.v1.ListSubInstancesReq" +
-      "uest\032\'.taskstream.v1.ListSubInstancesRes" +
-      "ponseB~\n\021dev.taskstream.v1B\024InstanceServ" +
-      "iceProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTasks" +
-      "tream\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016T" +
-      "askstream::V1b\006proto3"
+      "\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031ListTaskResultRowsR" +
+      "equest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004ta" +
+      "sk\030\002 \001(\tR\004task\022\033\n\tpage_size\030\003 \001(\005R\010pageS" +
+      "ize\022\035\n\npage_token\030\004 \001(\tR\tpageToken\"Q\n\014Re" +
+      "sultColumn\022\022\n\004name\030\001 \001(\tR\004name\022-\n\004type\030\002" +
+      " \001(\0162\031.taskstream.v1.ColumnTypeR\004type\"\236\001" +
+      "\n\nResultCell\022#\n\014string_value\030\001 \001(\tH\000R\013st" +
+      "ringValue\022\035\n\tint_value\030\002 \001(\003H\000R\010intValue" +
+      "\022#\n\014double_value\030\003 \001(\001H\000R\013doubleValue\022\037\n" +
+      "\nbool_value\030\004 \001(\010H\000R\tboolValueB\006\n\004kind\"<" +
+      "\n\tResultRow\022/\n\005cells\030\001 \003(\0132\031.taskstream." +
+      "v1.ResultCellR\005cells\"\251\001\n\032ListTaskResultR" +
+      "owsResponse\0225\n\007columns\030\001 \003(\0132\033.taskstrea" +
+      "m.v1.ResultColumnR\007columns\022,\n\004rows\030\002 \003(\013" +
+      "2\030.taskstream.v1.ResultRowR\004rows\022&\n\017next" +
+      "_page_token\030\003 \001(\tR\rnextPageToken*K\n\010Wait" +
+      "Mode\022\031\n\025WAIT_MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_" +
+      "MODE_ALL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchE" +
+      "ndReason\022 \n\034WATCH_END_REASON_UNSPECIFIED" +
+      "\020\000\022$\n WATCH_END_REASON_SERVER_DRAINING\020\001" +
+      "\022%\n!WATCH_END_REASON_INSTANCE_DELETED\020\002\"" +
+      "\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027COLUMN_TYPE_UNSP" +
+      "ECIFIED\020\000\022\026\n\022COLUMN_TYPE_STRING\020\001\022\027\n\023COL" +
+      "UMN_TYPE_INTEGER\020\002\022\026\n\022COLUMN_TYPE_DOUBLE" +
+      "\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN\020\0042\240\013\n\017Instance" +
+      "Service\022]\n\016CreateInstance\022$.taskstream.v" +
+      "1.CreateInstanceRequest\032%.taskstream.v1." +
+      "CreateInstanceResponse\022T\n\013GetInstance\022!." +
+      "taskstream.v1.GetInstanceRequest\032\".tasks" +
+      "tream.v1.GetInstanceResponse\022Z\n\rListInst" +
+      "ances\022#.taskstream.v1.ListInstancesReque" +
+      "st\032$.taskstream.v1.ListInstancesResponse" +
+      "\022W\n\014StopInstance\022\".taskstream.v1.StopIns" +
+      "tanceRequest\032#.taskstream.v1.StopInstanc" +
+      "eResponse\022`\n\017SuspendInstance\022%.taskstrea" +
+      "m.v1.SuspendInstanceRequest\032&.taskstream" +
+      ".v1.SuspendInstanceResponse\022]\n\016ResumeIns" +
+      "tance\022$.taskstream.v1.ResumeInstanceRequ" +
+      "est\032%.taskstream.v1.ResumeInstanceRespon" +
+      "se\022W\n\014WaitInstance\022\".taskstream.v1.WaitI" +
+      "nstanceRequest\032#.taskstream.v1.WaitInsta" +
+      "nceResponse\022Z\n\rWaitInstances\022#.taskstrea" +
+      "m.v1.WaitInstancesRequest\032$.taskstream.v" +
+      "1.WaitInstancesResponse\022\\\n\rWatchInstance" +
+      "\022#.taskstream.v1.WatchInstanceRequest\032$." +
+      "taskstream.v1.WatchInstanceResponse0\001\022_\n" +
+      "\016ReadTaskOutput\022$.taskstream.v1.ReadTask" +
+      "OutputRequest\032%.taskstream.v1.ReadTaskOu" +
+      "tputResponse0\001\022Z\n\rGetTaskResult\022#.taskst" +
+      "ream.v1.GetTaskResultRequest\032$.taskstrea" +
+      "m.v1.GetTaskResultResponse\022Z\n\rListTaskTy" +
+      "pes\022#.taskstream.v1.ListTaskTypesRequest" +
+      "\032$.taskstream.v1.ListTaskTypesResponse\022f" +
+      "\n\021GetLogviewAddress\022\'.taskstream.v1.GetL" +
+      "ogviewAddressRequest\032(.taskstream.v1.Get" +
+      "LogviewAddressResponse\022c\n\020ListSubInstanc" +
+      "es\022&.taskstream.v1.ListSubInstancesReque" +
+      "st\032\'.taskstream.v1.ListSubInstancesRespo" +
+      "nse\022i\n\022ListTaskResultRows\022(.taskstream.v" +
+      "1.ListTaskResultRowsRequest\032).taskstream" +
+      ".v1.ListTaskResultRowsResponseB~\n\021dev.ta" +
+      "skstream.v1B\024InstanceServiceProtoP\001\242\002\003TX" +
+      "X\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Task" +
+      "stream\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006" +
+      "proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -559,6 +606,36 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListSubInstancesResponse_descriptor,
         new java.lang.String[] { "SubInstances", "NextPageToken", "Seq", });
+    internal_static_taskstream_v1_ListTaskResultRowsRequest_descriptor =
+      getDescriptor().getMessageType(31);
+    internal_static_taskstream_v1_ListTaskResultRowsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ListTaskResultRowsRequest_descriptor,
+        new java.lang.String[] { "Instance", "Task", "PageSize", "PageToken", });
+    internal_static_taskstream_v1_ResultColumn_descriptor =
+      getDescriptor().getMessageType(32);
+    internal_static_taskstream_v1_ResultColumn_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ResultColumn_descriptor,
+        new java.lang.String[] { "Name", "Type", });
+    internal_static_taskstream_v1_ResultCell_descriptor =
+      getDescriptor().getMessageType(33);
+    internal_static_taskstream_v1_ResultCell_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ResultCell_descriptor,
+        new java.lang.String[] { "StringValue", "IntValue", "DoubleValue", "BoolValue", "Kind", });
+    internal_static_taskstream_v1_ResultRow_descriptor =
+      getDescriptor().getMessageType(34);
+    internal_static_taskstream_v1_ResultRow_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ResultRow_descriptor,
+        new java.lang.String[] { "Cells", });
+    internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor =
+      getDescriptor().getMessageType(35);
+    internal_static_taskstream_v1_ListTaskResultRowsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor,
+        new java.lang.String[] { "Columns", "Rows", "NextPageToken", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
