@@ -12,6 +12,7 @@ import pytest
 
 import taskstream
 from taskstream import CancellationReason, Instance, TaskStatus
+from taskstream.v1 import instance_service_pb2
 from tests.integration.conftest import until_task_status
 from tests.support.server import ServerProcess
 from tests.support.workflows import ENDLESS_SQL
@@ -169,3 +170,41 @@ def test_stop_interrupts_a_long_query(client: taskstream.Client) -> None:
     assert task.task_cancellation_message == "enough"
     # The statement was interrupted through the connection, not killed with its process.
     assert "statement interrupted: interrupted" in task.standard_output
+
+
+def test_typed_rows_in_pages(client: taskstream.Client) -> None:
+    table = _table()
+    client.execute_sql(f"create table {table} (i integer, f real, s text, n integer)")
+    values = ", ".join(f"({k}, {k}.5, 'row \"{k}\",\nnext', NULL)" for k in range(25))
+    client.execute_sql(f"insert into {table} values {values}")
+    instance = client.execute_sql(f"select i, f, s, n, i * 2 as twice from {table} order by i")
+    reader = instance.open_reader(page_size=7)
+    assert reader.columns == [
+        ("i", "integer"),
+        ("f", "double"),
+        ("s", "string"),
+        ("n", ""),
+        ("twice", "integer"),
+    ]
+    rows = list(reader)
+    assert rows == [(k, k + 0.5, f'row "{k}",\nnext', None, 2 * k) for k in range(25)]
+    iris = list(client.execute_sql("select * from pyodps_iris").open_reader("AnonymousSQLTask", page_size=40))
+    assert len(iris) == 150 and iris[0] == (5.1, 3.5, 1.4, 0.2, "Iris-setosa")
+    assert iris[-1] == (5.9, 3.0, 5.1, 1.8, "Iris-virginica")
+
+
+def test_typed_rows_need_a_tabular_result(client: taskstream.Client) -> None:
+    failed = client.run_sql("select * from no_such_table")
+    failed.wait_for_completion(timeout=60)
+    with pytest.raises(taskstream.FailedPreconditionError) as refused:
+        failed.open_reader()
+    assert refused.value.code is grpc.StatusCode.FAILED_PRECONDITION
+    echoed = client.execute_task("echo", {"n": 1})
+    with pytest.raises(taskstream.FailedPreconditionError):
+        echoed.open_reader()
+    selected = client.execute_sql("select 1 as one")
+    with pytest.raises(taskstream.InvalidArgumentError) as bad:
+        client._rpc.list_task_result_rows(
+            instance_service_pb2.ListTaskResultRowsRequest(instance=selected.name, page_token="x")
+        )
+    assert [v.field for v in bad.value.field_violations] == ["page_token"]

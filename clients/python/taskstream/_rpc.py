@@ -129,6 +129,14 @@ class _Rpc:
         )
         return response
 
+    def list_task_result_rows(
+        self, request: instance_service_pb2.ListTaskResultRowsRequest
+    ) -> instance_service_pb2.ListTaskResultRowsResponse:
+        response: instance_service_pb2.ListTaskResultRowsResponse = self._call(
+            self._stub.ListTaskResultRows, request
+        )
+        return response
+
     def get_logview_address(self, name: str, hours: int | None) -> str:
         request = instance_service_pb2.GetLogviewAddressRequest(name=name, hours=hours)
         response: instance_service_pb2.GetLogviewAddressResponse = self._call(

@@ -13,7 +13,7 @@ from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
 from taskstreamd.api import convert, requests
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
-from taskstreamd.scheduler import output, watch, workflows
+from taskstreamd.scheduler import output, result_rows, watch, workflows
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.store.repository import ListFilter
 from taskstreamd.web.logview import LogviewLinks
@@ -241,6 +241,19 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             ],
             next_page_token=token,
             seq=seq,
+        )
+
+    async def ListTaskResultRows(
+        self, request: pb.ListTaskResultRowsRequest, context: Context
+    ) -> pb.ListTaskResultRowsResponse:
+        project, instance_id = ids.parse_instance_name(request.instance, "instance")
+        if request.page_size < 0:
+            raise InvalidArgument.one("page_size", "must not be negative")
+        page_size = min(request.page_size or 1000, 10_000)
+        _, outcome = await self.manager.task_outcome(project, instance_id, request.task)
+        page = result_rows.page(outcome, page_size, request.page_token)
+        return pb.ListTaskResultRowsResponse(
+            columns=page.columns, rows=page.rows, next_page_token=page.next_page_token
         )
 
     async def GetLogviewAddress(

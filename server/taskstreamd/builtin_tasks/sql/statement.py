@@ -8,6 +8,7 @@ inspector, so it works on every database, SQLite included.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +35,10 @@ class Outcome:
     rows: Sequence[Sequence[Any]]
     returns_rows: bool
     affected_rows: int = 0
+
+    def column_types(self) -> str:
+        """Each column's type as the values show it, comma-separated (read by ListTaskResultRows)."""
+        return ",".join(_column_type([row[i] for row in self.rows]) for i in range(len(self.columns)))
 
     def csv(self) -> str:
         if self.returns_rows:
@@ -95,6 +100,23 @@ def _describe(conn: sa.Connection, table: str) -> Outcome:
         for c in columns
     ]
     return Outcome(["name", "type", "nullable", "comment"], rows, returns_rows=True)
+
+
+def _column_type(values: list[Any]) -> str:
+    kinds = {_kind(value) for value in values if value is not None}
+    if kinds == {"integer", "double"}:
+        return "double"
+    return kinds.pop() if len(kinds) == 1 else ("string" if kinds else "")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float | decimal.Decimal):
+        return "double"
+    return "string"
 
 
 def _interrupter(conn: sa.Connection) -> Callable[[], None]:

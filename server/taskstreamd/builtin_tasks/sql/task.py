@@ -2,7 +2,8 @@
 
 Parameters: ``sql`` (the statement), ``datasource`` (unset means the default one) and ``hints`` (a map
 of settings, kept with the task as PyODPS keeps them; no data source uses them yet). A select returns its
-rows as CSV text; other statements return ``"affected_rows"`` and set the property ``affected_rows``.
+rows as CSV text and sets the property ``column_types`` (for typed reads of the rows); other statements
+return ``"affected_rows"`` and set the property ``affected_rows``.
 A database error fails the task with the database's own exception and message.
 """
 
@@ -37,6 +38,8 @@ def run_sql(
             return ""
         # The driver's exception carries the database's message, without SQLAlchemy's wrapping.
         raise (exc.orig if exc.orig is not None else exc) from None
-    if not outcome.returns_rows:
+    if outcome.returns_rows:
+        ctx.set_property("column_types", outcome.column_types())
+    else:
         ctx.set_property("affected_rows", outcome.affected_rows)
     return outcome.csv()
