@@ -214,3 +214,6 @@ async def test_asyncio_client_has_the_same_methods(xflow_server: ServerProcess) 
         ]
         with pytest.raises(taskstream.InstanceFailedError):
             await client.execute_sql("select * from no_such_table")
+        reader = await selected.open_reader(page_size=1)
+        assert reader.column_names == ["sepallength", "sepalwidth", "petallength", "petalwidth", "name"]
+        assert [row async for row in reader] == [(5.1, 3.5, 1.4, 0.2, "Iris-setosa")]

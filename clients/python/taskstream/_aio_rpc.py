@@ -120,6 +120,14 @@ class _AsyncRpc:
         )
         return response
 
+    async def list_task_result_rows(
+        self, request: instance_service_pb2.ListTaskResultRowsRequest
+    ) -> instance_service_pb2.ListTaskResultRowsResponse:
+        response: instance_service_pb2.ListTaskResultRowsResponse = await self._call(
+            self._stub.ListTaskResultRows, request
+        )
+        return response
+
     async def get_logview_address(self, name: str, hours: int | None) -> str:
         request = instance_service_pb2.GetLogviewAddressRequest(name=name, hours=hours)
         response: instance_service_pb2.GetLogviewAddressResponse = await self._call(

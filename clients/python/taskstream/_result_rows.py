@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from taskstream.v1 import instance_service_pb2
@@ -46,6 +46,45 @@ class ResultReader:
                 return
             request.page_token = response.next_page_token
             response = self._list_page(request)
+
+
+AsyncListPage = Callable[
+    [instance_service_pb2.ListTaskResultRowsRequest],
+    Awaitable[instance_service_pb2.ListTaskResultRowsResponse],
+]
+
+
+class AsyncResultReader:
+    """``ResultReader`` for asyncio: ``await reader.open()`` reads the columns, ``async for`` the rows."""
+
+    def __init__(
+        self, list_page: AsyncListPage, request: instance_service_pb2.ListTaskResultRowsRequest
+    ) -> None:
+        self._list_page = list_page
+        self._request = request
+        self._first: instance_service_pb2.ListTaskResultRowsResponse | None = None
+        self.columns: list[tuple[str, str]] = []
+
+    async def open(self) -> AsyncResultReader:
+        self._first = await self._list_page(self._request)
+        self.columns = [(column.name, _TYPE_NAMES.get(column.type, "")) for column in self._first.columns]
+        return self
+
+    @property
+    def column_names(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+    async def __aiter__(self) -> AsyncIterator[tuple[Any, ...]]:
+        response = self._first if self._first is not None else await self._list_page(self._request)
+        request = instance_service_pb2.ListTaskResultRowsRequest()
+        request.CopyFrom(self._request)
+        while True:
+            for row in response.rows:
+                yield tuple(cell_value(cell) for cell in row.cells)
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token
+            response = await self._list_page(request)
 
 
 def result_rows_request(
