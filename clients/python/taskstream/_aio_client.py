@@ -15,7 +15,7 @@ import grpc.aio
 from taskstream import _aio_xflow, _xflow
 from taskstream._aio_instance import AsyncInstance
 from taskstream._aio_rpc import _AsyncRpc
-from taskstream._client import DEFAULT_TARGET, _local_user, _no_such_instance
+from taskstream._client import CHANNEL_OPTIONS, DEFAULT_TARGET, _local_user, _no_such_instance
 from taskstream._convert import instance_name, project_name, split_instance_ref
 from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
@@ -39,7 +39,7 @@ class AsyncClient:
         self._target = target
         self._project = project
         self._owner = owner or _local_user()
-        self._channel = grpc.aio.insecure_channel(target)
+        self._channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
         self._rpc = _AsyncRpc(self._channel, target, self._owner)
         self._instances: weakref.WeakValueDictionary[str, AsyncInstance] = weakref.WeakValueDictionary()
 

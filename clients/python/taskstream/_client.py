@@ -26,6 +26,8 @@ from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
 from taskstream.v1 import instance_pb2, instance_service_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+# A task result may be as large as the server accepts from a worker (64 MiB), beyond gRPC's default 4 MiB.
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
 
 
 class Client:
@@ -41,7 +43,7 @@ class Client:
         self._target = target
         self._project = project
         self._owner = owner or _local_user()
-        self._channel = grpc.insecure_channel(target)
+        self._channel = grpc.insecure_channel(target, options=CHANNEL_OPTIONS)
         self._rpc = _Rpc(self._channel, target, self._owner)
         # One handle per instance while anyone holds it, as PyODPS caches get_instance per id.
         self._instances: weakref.WeakValueDictionary[str, Instance] = weakref.WeakValueDictionary()

@@ -75,35 +75,22 @@ class _Bare(str):
     pass
 
 
+# One cell: a quoted string (inner quotes doubled) or bare text, then what ends it.
+_CELL = re.compile(r'(?:"((?:[^"]|"")*)"|([^,\n"]*))(,|\n|$)')
+
+
 def _parse_row(text: str, position: int) -> tuple[list[str], int]:
     """The cells of the row starting at ``position`` and where the next row starts."""
     cells: list[str] = []
-    end = len(text)
     while True:
-        if position < end and text[position] == '"':
-            parts: list[str] = []
-            position += 1
-            while True:
-                close = text.find('"', position)
-                if close < 0:
-                    raise FailedPrecondition("RESULT_NOT_TABULAR", "the CSV result has an unclosed quote")
-                parts.append(text[position:close])
-                if close + 1 < end and text[close + 1] == '"':
-                    parts.append('"')
-                    position = close + 2
-                    continue
-                position = close + 1
-                break
-            cells.append("".join(parts))
-        else:
-            stop = position
-            while stop < end and text[stop] not in ",\n":
-                stop += 1
-            cells.append(_Bare(text[position:stop]))
-            position = stop
-        if position >= end or text[position] == "\n":
-            return cells, position + 1
-        position += 1  # the comma
+        match = _CELL.match(text, position)
+        if match is None:
+            raise FailedPrecondition("RESULT_NOT_TABULAR", f"the CSV result is malformed at {position}")
+        quoted, bare, ending = match.groups()
+        cells.append(quoted.replace('""', '"') if quoted is not None else _Bare(bare))
+        position = match.end()
+        if ending != ",":
+            return cells, position
 
 
 def _cell(value: str, column_type: pb.ColumnType) -> pb.ResultCell:

@@ -20,7 +20,7 @@ def header(columns: Sequence[str]) -> str:
 
 
 def row(values: Sequence[Any]) -> str:
-    return ",".join(cell(value) for value in values) + "\n"
+    return ",".join(_FAST.get(type(value), cell)(value) for value in values) + "\n"
 
 
 def cell(value: Any) -> str:
@@ -35,6 +35,10 @@ def cell(value: Any) -> str:
     if hasattr(value, "isoformat"):  # date, time, datetime
         return quote(value.isoformat(sep=" ") if hasattr(value, "date") else value.isoformat())
     return quote(str(value))
+
+
+# The common exact types, formatted without cell()'s chain of checks.
+_FAST: dict[type, Any] = {int: str, float: repr, str: quote, type(None): lambda _: ""}
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -78,7 +78,7 @@ def _execute(conn: sa.Connection, sql: str, stage: _Stage) -> Outcome:
     columns = list(result.keys())
     rows: list[Sequence[Any]] = []
     while batch := result.fetchmany(FETCH_ROWS):
-        rows.extend(tuple(r) for r in batch)
+        rows.extend(batch)  # Rows are sequences already: no copy
         stage.maybe_report(len(rows))
     return Outcome(columns, rows, returns_rows=True)
 

@@ -18,6 +18,9 @@ from taskstream.authoring import TaskContext, task
 from . import sources, statement
 
 TASK_TYPE = "sql"
+# A result travels to the server in one message (it accepts 64 MiB from a worker): larger ones are refused
+# with advice, rather than breaking the worker's connection.
+MAX_RESULT_CHARS = 48 * 1024 * 1024
 
 
 @task(TASK_TYPE, description="Runs one SQL statement on a data source; returns the rows as CSV.")
@@ -42,4 +45,10 @@ def run_sql(
         ctx.set_property("column_types", outcome.column_types())
     else:
         ctx.set_property("affected_rows", outcome.affected_rows)
-    return outcome.csv()
+    text = outcome.csv()
+    if len(text) > MAX_RESULT_CHARS:
+        raise ValueError(
+            f"the result is {len(text):,} characters, more than the {MAX_RESULT_CHARS:,} a task may return;"
+            " select fewer rows, or keep them in a table (create table ... as select ...)"
+        )
+    return text
