@@ -30,6 +30,7 @@ from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.limits import Limits
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
+from taskstreamd.datasources import DEFAULT_DATASOURCE
 from taskstreamd.local_workers import LocalWorkerPool
 from taskstreamd.metrics import Metrics
 from taskstreamd.scheduler.retention import Retention, RetentionPolicy
@@ -38,6 +39,7 @@ from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.repository import Store
 from taskstreamd.transport import check_exposure, tls_files
+from taskstreamd.warehouse.embedded import ensure_warehouse
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
@@ -68,6 +70,7 @@ class ServerConfig:
     retention_interval: float = 300.0
     retention_batch: int = 500
     limits: Limits = field(default_factory=Limits)
+    datasources: dict[str, str] = field(default_factory=dict)  # SQL data sources, NAME -> URL
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -99,6 +102,9 @@ class Server:
         c.data_dir.mkdir(parents=True, exist_ok=True)
         url = c.db or default_url(c.data_dir)
         await asyncio.to_thread(migrate.upgrade, url)
+        self.datasources = dict(c.datasources)
+        if DEFAULT_DATASOURCE not in self.datasources:
+            self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(ensure_warehouse, c.data_dir)
         self.store = Store(url)
         self.manager = InstanceManager(
             self.store,
@@ -109,6 +115,7 @@ class Server:
                 prefetch=c.prefetch,
                 max_properties_per_task=c.limits.max_properties_per_task,
                 max_property_bytes=c.limits.max_property_bytes,
+                datasources=frozenset(self.datasources),
             ),
         )
         await self.manager.start()
@@ -180,7 +187,12 @@ class Server:
         if authenticator.enabled:
             worker_env["TASKSTREAM_WORKER_TOKEN"] = authenticator.mint_worker_token()
         self.local_workers = LocalWorkerPool(
-            c.workers, worker_target, c.task_modules, c.allow_code, env=worker_env
+            c.workers,
+            worker_target,
+            c.task_modules,
+            c.allow_code,
+            env=worker_env,
+            datasources=self.datasources,
         )
         self.local_workers.start()
         self.grpc_address = f"{host}:{self.grpc_port}"

@@ -13,6 +13,7 @@ from pathlib import Path
 from taskstreamd import logs
 from taskstreamd.api import limits
 from taskstreamd.app import Server, ServerConfig, split_address
+from taskstreamd.datasources import parse_datasource, parse_datasources
 from taskstreamd.scheduler.retention import parse_age
 
 
@@ -43,6 +44,25 @@ def _public_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _datasource(value: str) -> str:
+    try:
+        parse_datasource(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return value
+
+
+def _add_datasource_option(command: argparse.ArgumentParser, default_help: str) -> None:
+    command.add_argument(
+        "--datasource",
+        action="append",
+        default=[],
+        type=_datasource,
+        metavar="NAME=URL",
+        help=f"a SQL data source for sql tasks, as a SQLAlchemy URL (repeatable); {default_help}",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -111,6 +131,9 @@ def parser() -> argparse.ArgumentParser:
         default=30.0,
         help="on SIGTERM, seconds running tasks get to finish before they are cancelled (reason SHUTDOWN)",
     )
+    _add_datasource_option(
+        serve, "'default' is the embedded SQLite warehouse under --data-dir unless given here"
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
     worker.add_argument("--server", type=_worker_server, default="127.0.0.1:50051")
@@ -119,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--name")
     worker.add_argument("--allow-code", action="store_true")
     worker.add_argument("--exit-on-disconnect", action="store_true", help=argparse.SUPPRESS)
+    _add_datasource_option(worker, "give the same names as the server's")
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--data-dir", type=Path, default=Path("data"))
@@ -134,6 +158,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logs.configure(args.log_level, args.log_format)
+    try:
+        datasources = parse_datasources(args.datasource) if args.command in ("serve", "worker") else {}
+    except ValueError as exc:
+        print(f"taskstreamd: --datasource: {exc}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)
@@ -162,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             retention_interval=args.retention_interval,
             limits=limits.from_arguments(args),
             shutdown_grace=args.shutdown_grace,
+            datasources=datasources,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":
@@ -174,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             allow_code=args.allow_code,
             worker_name=args.name,
             exit_on_disconnect=args.exit_on_disconnect,
+            datasources=datasources,
         )
     if args.command == "check":
         return _check(args.db, args.data_dir, as_json=args.json)

@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +21,12 @@ class LocalWorkerPool:
         task_modules: Sequence[str],
         allow_code: bool,
         env: dict[str, str] | None = None,
+        *,
+        datasources: Mapping[str, str] | None = None,
     ) -> None:
         self.count = count
         self.env = dict(os.environ, **env) if env else None  # None: inherit the server's environment
+        self.datasources = dict(datasources or {})
         self.server = server
         self.task_modules = list(task_modules)
         self.allow_code = allow_code
@@ -38,6 +41,8 @@ class LocalWorkerPool:
             args += ["--tasks", module]
         if self.allow_code:
             args.append("--allow-code")
+        for name, url in self.datasources.items():  # the server's data sources, by the same names
+            args += ["--datasource", f"{name}={url}"]
         return args
 
     def start(self) -> None:

@@ -15,6 +15,7 @@ from taskstream.authoring import (
     get_registered_task,
     registered_tasks,
     task,
+    workflow,
 )
 from taskstream.v1 import task_pb2
 
@@ -212,3 +213,28 @@ def test_context_without_reporter_still_tracks_state() -> None:
     assert ctx.progress.percent == 50 and ctx.progress.message == "half"
     assert ctx.get_property("k") == "v"
     assert (ctx.task_name, ctx.attempt) == ("t", 2)
+
+
+def test_on_cancellation_calls_back_once_and_can_be_forgotten() -> None:
+    ctx = TaskContext()
+    calls: list[str] = []
+    ctx.on_cancellation(lambda c: calls.append("a:" + c.message))
+    forget = ctx.on_cancellation(lambda c: calls.append("b:" + c.message))
+    forget()
+    ctx.deliver_cancellation(PendingCancellation(CancellationReason.DIRECT, "first", "me"))
+    ctx.deliver_cancellation(PendingCancellation(CancellationReason.DIRECT, "second", "me"))
+    # Registered after the cancellation: called at once with the one that won.
+    ctx.on_cancellation(lambda c: calls.append("c:" + c.message))
+    assert calls == ["a:first", "c:first"]
+
+
+def test_workflow_registers_an_xflow_task_type() -> None:
+    @workflow("UnitFlow", project="unit_tests", description="for a test")
+    def unit_flow(ctx: TaskContext) -> None:
+        del ctx
+
+    assert get_registered_task("xflow.unit_tests.UnitFlow").handler is unit_flow
+    with pytest.raises(ValueError):
+        workflow("a.b", project="p")
+    with pytest.raises(RuntimeError, match="does not belong to an instance"):
+        TaskContext(server="127.0.0.1:1").run_sql("step", "select 1")

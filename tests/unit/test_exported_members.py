@@ -14,6 +14,8 @@ EXPECTED = {
     "Heartbeat", "InstanceEvent", "InstanceSnapshot", "InstanceStatusChanged", "OutputChunk",
     "SubInstanceCreated", "TaskOutputAppended", "TaskProgressUpdated", "TaskPropertyUpdated",
     "TaskStatusChanged", "aio",
+    # issue 5: XFlow workflows
+    "workflow",
 }  # fmt: skip
 AIO_EXPECTED = {"AsyncClient", "AsyncInstance", "AsyncInstanceEvent", "AsyncTask", "connect"}
 

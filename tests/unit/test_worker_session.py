@@ -267,6 +267,9 @@ def test_registers_slots_task_types_and_code_policy(server: FakeWorkerService) -
     types = {t.name: t.description for t in registration.task_types}
     assert types["t.echo"] == "Returns its parameters and writes to both streams."
     assert types["t.write"].startswith("Writes ``size`` bytes")
+    # Built in, whatever the task modules: SQL and the AppendID workflow.
+    assert types["sql"].startswith("Runs one SQL statement")
+    assert types["xflow.algo_public.AppendID"] == "Copies a table, adding a 0-based id column."
 
 
 def test_success_reports_started_result_and_fd_level_output(server: FakeWorkerService) -> None:

@@ -31,7 +31,7 @@ from taskstream._specs import SubmitOptions, TaskSpec
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream._task import Task
 from taskstream._values import RemoteTaskError
-from taskstream.authoring import PendingCancellation, TaskContext, TaskEnvironment, task
+from taskstream.authoring import PendingCancellation, TaskContext, TaskEnvironment, task, workflow
 from taskstream.errors import (
     ApiError,
     FailedPreconditionError,
@@ -91,4 +91,5 @@ __all__ = [
     "connect",
     "errors",
     "task",
+    "workflow",
 ]

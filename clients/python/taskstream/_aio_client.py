@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Unpack
@@ -11,6 +12,7 @@ from typing import Any, Unpack
 import grpc
 import grpc.aio
 
+from taskstream import _aio_xflow, _xflow
 from taskstream._aio_instance import AsyncInstance
 from taskstream._aio_rpc import _AsyncRpc
 from taskstream._channel import Pem, connection
@@ -18,6 +20,7 @@ from taskstream._client import DEFAULT_TARGET, _local_user, _no_such_instance
 from taskstream._convert import instance_name, project_name, split_instance_ref
 from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
+from taskstream._sql import sql_task
 from taskstream._status import CancellationReason
 from taskstream._waiting import InstancesWait
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
@@ -174,6 +177,71 @@ class AsyncClient:
         instance = await self.run_task(type, params, name, **options)
         await instance.wait_for_success()
         return instance
+
+    async def run_sql(
+        self,
+        sql: str,
+        datasource: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        *,
+        task_name: str | None = None,
+    ) -> AsyncInstance:
+        """As the sync ``Client.run_sql``: starts ``sql`` and returns without waiting."""
+        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
+        return await self.create_instance([spec], priority=priority)
+
+    async def execute_sql(
+        self,
+        sql: str,
+        datasource: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        *,
+        task_name: str | None = None,
+    ) -> AsyncInstance:
+        """As run_sql, then waits for success (InstanceFailedError with the database's message)."""
+        instance = await self.run_sql(sql, datasource, hints, priority, task_name=task_name)
+        await instance.wait_for_success()
+        return instance
+
+    async def run_xflow(
+        self,
+        xflow_name: str,
+        xflow_project: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+    ) -> AsyncInstance:
+        """As the sync ``Client.run_xflow``: starts a workflow and returns without waiting."""
+        spec = _xflow.xflow_spec(xflow_name, xflow_project or self._project, parameters)
+        return await self.create_instance([spec], priority=priority, labels=_xflow.hint_labels(hints))
+
+    async def execute_xflow(
+        self,
+        xflow_name: str,
+        xflow_project: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+    ) -> AsyncInstance:
+        """As run_xflow, then waits for success (InstanceFailedError when the workflow fails)."""
+        instance = await self.run_xflow(xflow_name, xflow_project, parameters, hints, priority)
+        await instance.wait_for_success()
+        return instance
+
+    async def get_xflow_sub_instances(self, instance: AsyncInstance | str) -> OrderedDict[str, AsyncInstance]:
+        """As the sync ``Client.get_xflow_sub_instances``: the sub-instances so far, by name."""
+        return await _aio_xflow.get_sub_instances(self, self._as_instance(instance))
+
+    def iter_xflow_sub_instances(
+        self, instance: AsyncInstance | str, check: bool = False
+    ) -> AsyncIterator[tuple[str, AsyncInstance]]:
+        """As the sync ``Client.iter_xflow_sub_instances``, as an async iterator."""
+        return _aio_xflow.iter_sub_instances(self, self._as_instance(instance), check=check)
+
+    def _as_instance(self, instance: AsyncInstance | str) -> AsyncInstance:
+        return instance if isinstance(instance, AsyncInstance) else self._lazy(instance)
 
     async def create_instance(
         self, tasks: Iterable[TaskSpec], **options: Unpack[SubmitOptionsDict]

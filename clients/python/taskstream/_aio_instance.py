@@ -25,6 +25,7 @@ from taskstream._events import (
     TaskStatusChanged,
 )
 from taskstream._progress import TaskProgress
+from taskstream._result_rows import AsyncResultReader, result_rows_request
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream._task_data import failed_error
 from taskstream._waiting import Deadline, is_terminated, timeout_error
@@ -236,6 +237,11 @@ class AsyncInstance:
     async def get_task_results(self) -> OrderedDict[str, Any]:
         """Every task's get_task_result, by name in task order."""
         return OrderedDict([(name, await self.get_task_result(name)) for name in await self.get_task_names()])
+
+    async def open_reader(self, name: str | None = None, *, page_size: int = 1000) -> AsyncResultReader:
+        """As the sync ``Instance.open_reader``: ``async for row in await instance.open_reader()``."""
+        request = result_rows_request(self._name, name or "", page_size)
+        return await AsyncResultReader(self._rpc.list_task_result_rows, request).open()
 
     async def get_task_progress(self, name: str | None = None) -> TaskProgress:
         """Task ``name``'s latest progress; ``name=None`` picks the only task."""

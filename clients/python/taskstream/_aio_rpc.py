@@ -112,6 +112,22 @@ class _AsyncRpc:
         )
         return response
 
+    async def list_sub_instances(
+        self, request: instance_service_pb2.ListSubInstancesRequest
+    ) -> instance_service_pb2.ListSubInstancesResponse:
+        response: instance_service_pb2.ListSubInstancesResponse = await self._call(
+            self._stub.ListSubInstances, request
+        )
+        return response
+
+    async def list_task_result_rows(
+        self, request: instance_service_pb2.ListTaskResultRowsRequest
+    ) -> instance_service_pb2.ListTaskResultRowsResponse:
+        response: instance_service_pb2.ListTaskResultRowsResponse = await self._call(
+            self._stub.ListTaskResultRows, request
+        )
+        return response
+
     async def get_logview_address(self, name: str, hours: int | None) -> str:
         request = instance_service_pb2.GetLogviewAddressRequest(name=name, hours=hours)
         response: instance_service_pb2.GetLogviewAddressResponse = await self._call(

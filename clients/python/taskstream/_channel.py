@@ -12,6 +12,9 @@ import grpc
 USER_METADATA_KEY = "x-taskstream-user"
 TOKEN_ENV = "TASKSTREAM_TOKEN"
 
+# Large SQL results come back in one GetTaskResult answer; the server refuses results past 48 MiB.
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+
 # PEM data as bytes, or the path of a PEM file.
 Pem = bytes | str | os.PathLike[str]
 
@@ -23,13 +26,13 @@ class Connection:
 
     def channel(self, target: str) -> grpc.Channel:
         if self.credentials is None:
-            return grpc.insecure_channel(target)
-        return grpc.secure_channel(target, self.credentials)
+            return grpc.insecure_channel(target, options=CHANNEL_OPTIONS)
+        return grpc.secure_channel(target, self.credentials, options=CHANNEL_OPTIONS)
 
     def aio_channel(self, target: str) -> grpc.aio.Channel:
         if self.credentials is None:
-            return grpc.aio.insecure_channel(target)
-        return grpc.aio.secure_channel(target, self.credentials)
+            return grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        return grpc.aio.secure_channel(target, self.credentials, options=CHANNEL_OPTIONS)
 
 
 def connection(

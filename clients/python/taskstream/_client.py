@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Unpack
 
 import grpc
 
+from taskstream import _xflow
 from taskstream._channel import Pem, connection
 from taskstream._convert import instance_name, project_name, split_instance_ref
 from taskstream._instance import Instance
@@ -18,12 +20,14 @@ from taskstream._job import Job
 from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._rpc import _Rpc
 from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
+from taskstream._sql import sql_task
 from taskstream._status import CancellationReason
 from taskstream._waiting import InstancesWait
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
 from taskstream.v1 import instance_pb2, instance_service_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+# A task result may be as large as the server accepts from a worker (64 MiB), beyond gRPC's default 4 MiB.
 
 
 class Client:
@@ -206,6 +210,80 @@ class Client:
         instance = self.run_task(type, params, name, **options)
         instance.wait_for_success()
         return instance
+
+    def run_sql(
+        self,
+        sql: str,
+        datasource: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        *,
+        task_name: str | None = None,
+    ) -> Instance:
+        """Starts ``sql`` on a data source (None: the server's default); returns without waiting.
+
+        The task is named ``AnonymousSQLTask`` unless ``task_name`` is given; a select's result is CSV.
+        """
+        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
+        return self.create_instance([spec], priority=priority)
+
+    def execute_sql(
+        self,
+        sql: str,
+        datasource: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        *,
+        task_name: str | None = None,
+    ) -> Instance:
+        """As run_sql, then waits for success (InstanceFailedError with the database's message)."""
+        instance = self.run_sql(sql, datasource, hints, priority, task_name=task_name)
+        instance.wait_for_success()
+        return instance
+
+    # -- XFlow workflows
+
+    def run_xflow(
+        self,
+        xflow_name: str,
+        xflow_project: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+    ) -> Instance:
+        """Starts workflow ``xflow_name`` of ``xflow_project`` (default: this client's project) with
+        ``parameters``; returns without waiting. ``hints`` are recorded as the instance's labels."""
+        spec = _xflow.xflow_spec(xflow_name, xflow_project or self._project, parameters)
+        return self.create_instance([spec], priority=priority, labels=_xflow.hint_labels(hints))
+
+    def execute_xflow(
+        self,
+        xflow_name: str,
+        xflow_project: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        hints: Mapping[str, str] | None = None,
+        priority: int | None = None,
+    ) -> Instance:
+        """As run_xflow, then waits for success (InstanceFailedError when the workflow fails)."""
+        instance = self.run_xflow(xflow_name, xflow_project, parameters, hints, priority)
+        instance.wait_for_success()
+        return instance
+
+    def get_xflow_sub_instances(self, instance: Instance | str) -> OrderedDict[str, Instance]:
+        """The workflow's sub-instances so far, by name in creation order; nested workflows contribute
+        their own sub-instances instead of themselves."""
+        return _xflow.get_sub_instances(self, self._as_instance(instance))
+
+    def iter_xflow_sub_instances(
+        self, instance: Instance | str, check: bool = False
+    ) -> Iterator[tuple[str, Instance]]:
+        """Yields ``(name, sub_instance)`` for every sub-instance, those already started first, then each
+        as it appears (from the workflow's watch stream), until the workflow ends; with ``check`` it then
+        raises InstanceFailedError unless the workflow succeeded."""
+        return _xflow.iter_sub_instances(self, self._as_instance(instance), check=check)
+
+    def _as_instance(self, instance: Instance | str) -> Instance:
+        return instance if isinstance(instance, Instance) else self.get_instance(instance)
 
     def create_instance(self, tasks: Iterable[TaskSpec], **options: Unpack[SubmitOptionsDict]) -> Instance:
         """Starts an instance of several tasks, run in parallel; returns without waiting."""

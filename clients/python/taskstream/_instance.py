@@ -16,6 +16,7 @@ from taskstream._convert import instance_name, instance_status, optional_datetim
 from taskstream._events import InstanceEvent
 from taskstream._handlers import HandlerDispatcher
 from taskstream._progress import TaskProgress
+from taskstream._result_rows import ResultReader, result_rows_request
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream._task import Task
 from taskstream._task_data import failed_error
@@ -263,6 +264,13 @@ class Instance:
     def get_task_results(self) -> OrderedDict[str, Any]:
         """Every task's get_task_result, by name in task order."""
         return OrderedDict((name, self.get_task_result(name)) for name in self.get_task_names())
+
+    def open_reader(self, name: str | None = None, *, page_size: int = 1000) -> ResultReader:
+        """Task ``name``'s tabular result (a SQL select) as typed rows, read ``page_size`` rows per call
+        while iterating, so results of any size can be read. ``name=None`` picks the only task;
+        FailedPreconditionError unless the task succeeded with a CSV result."""
+        request = result_rows_request(self._name, name or "", page_size)
+        return ResultReader(self._rpc.list_task_result_rows, request)
 
     def get_task_progress(self, name: str | None = None) -> TaskProgress:
         """Task ``name``'s latest progress; ``name=None`` picks the only task."""

@@ -120,6 +120,22 @@ class _Rpc:
         response: instance_service_pb2.GetTaskResultResponse = self._call(self._stub.GetTaskResult, request)
         return response
 
+    def list_sub_instances(
+        self, request: instance_service_pb2.ListSubInstancesRequest
+    ) -> instance_service_pb2.ListSubInstancesResponse:
+        response: instance_service_pb2.ListSubInstancesResponse = self._call(
+            self._stub.ListSubInstances, request
+        )
+        return response
+
+    def list_task_result_rows(
+        self, request: instance_service_pb2.ListTaskResultRowsRequest
+    ) -> instance_service_pb2.ListTaskResultRowsResponse:
+        response: instance_service_pb2.ListTaskResultRowsResponse = self._call(
+            self._stub.ListTaskResultRows, request
+        )
+        return response
+
     def get_logview_address(self, name: str, hours: int | None) -> str:
         request = instance_service_pb2.GetLogviewAddressRequest(name=name, hours=hours)
         response: instance_service_pb2.GetLogviewAddressResponse = self._call(

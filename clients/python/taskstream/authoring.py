@@ -9,6 +9,13 @@ A task module registers handlers with :func:`task`::
         ctx.set_progress(50, "counting")
         return len(text.split())
 
+A workflow (PyODPS's XFlow) is a task that starts sub-instances and waits for them; register it with
+:func:`workflow`, which names its task type ``xflow.{project}.{name}``::
+
+    @workflow("CopyTable", project="my_algos")
+    def copy_table(ctx: TaskContext, src: str, dst: str) -> None:
+        ctx.wait_for_sub_instance(ctx.run_sql("copy", f"create table {dst} as select * from {src}"))
+
 A worker imports the task modules it is given, which fills the registry here, and calls each handler as
 ``fn(ctx, **params)`` in a child process with a :class:`TaskContext` wired to the server. A context built
 without a reporter works on its own, so a handler can be called directly in a test.
@@ -20,14 +27,20 @@ import dataclasses
 import math
 import threading
 import types
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from google.protobuf import timestamp_pb2
 
 from taskstream import _values
+from taskstream._specs import TaskSpec
 from taskstream._status import CancellationReason
+from taskstream._sub_instances import SubInstances
+from taskstream._xflow_names import xflow_task_type
 from taskstream.v1 import task_pb2
+
+if TYPE_CHECKING:
+    from taskstream._instance import Instance
 
 __all__ = [
     "PendingCancellation",
@@ -38,6 +51,7 @@ __all__ = [
     "get_registered_task",
     "registered_tasks",
     "task",
+    "workflow",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -133,6 +147,12 @@ def task(
     return register
 
 
+def workflow(name: str, *, project: str, description: str | None = None) -> Callable[[F], F]:
+    """Register the decorated ``fn(ctx, **params)`` as workflow ``name`` of ``project``, which callers
+    start with ``run_xflow(name, project, parameters)``; it starts sub-instances through ``ctx``."""
+    return task(xflow_task_type(name, project), description=description)
+
+
 def registered_tasks() -> Mapping[str, RegisteredTask]:
     """A read-only view of every registered task type, by name."""
     return types.MappingProxyType(_REGISTRY)
@@ -161,12 +181,14 @@ class TaskContext:
         attempt: int = 1,
         environment: TaskEnvironment | None = None,
         reporter: TaskReporter | None = None,
+        server: str = "",
     ) -> None:
         self.assignment_id = assignment_id
         self.instance = instance
         self.task_name = task_name
         self.attempt = attempt
         self.environment = environment
+        self.server = server  # the taskstream server's HOST:PORT, for workflows that start sub-instances
         self._reporter = reporter
         self._lock = threading.Lock()
         self._percent = 0
@@ -176,6 +198,8 @@ class TaskContext:
         self._cancel_lock = threading.Lock()
         self._cancelled = threading.Event()
         self._cancellation: PendingCancellation | None = None
+        self._cancel_callbacks: list[Callable[[PendingCancellation], None]] = []
+        self._sub_instances: SubInstances | None = None
 
     # Progress
 
@@ -266,14 +290,80 @@ class TaskContext:
         """
         return self._cancelled.wait(timeout)
 
+    def on_cancellation(self, callback: Callable[[PendingCancellation], None]) -> Callable[[], None]:
+        """Call ``callback`` (from another thread) when the task is cancelled, or now if it already is.
+
+        For work that cannot watch ``cancelled`` itself, such as a blocking database call to interrupt.
+        Returns a function that unregisters the callback.
+        """
+        with self._cancel_lock:
+            current = self._cancellation
+            if current is None:
+                self._cancel_callbacks.append(callback)
+        if current is not None:
+            callback(current)
+
+        def forget() -> None:
+            with self._cancel_lock:
+                if callback in self._cancel_callbacks:
+                    self._cancel_callbacks.remove(callback)
+
+        return forget
+
     def deliver_cancellation(self, cancellation: PendingCancellation) -> None:
         """Make a cancellation visible to the task (called by the worker); the first one wins."""
         with self._cancel_lock:  # not self._lock, which is held while a report is sent
-            if self._cancellation is None:
+            first = self._cancellation is None
+            if first:
                 self._cancellation = cancellation
+            callbacks, self._cancel_callbacks = self._cancel_callbacks, []
         self._cancelled.set()
+        if first:
+            for callback in callbacks:
+                callback(cancellation)
+
+    # Workflows: sub-instances
+
+    def start_sub_instance(
+        self, name: str, tasks: TaskSpec | Sequence[TaskSpec], *, priority: int | None = None
+    ) -> Instance:
+        """Start a sub-instance of this task's instance, listed under ``name`` by get_xflow_sub_instances.
+
+        It runs on its own; stopping this instance stops it too (reason CONSEQUENTIAL).
+        """
+        return self._subs().start(name, tasks, priority=priority)
+
+    def run_sql(
+        self, name: str, sql: str, *, datasource: str | None = None, hints: Mapping[str, str] | None = None
+    ) -> Instance:
+        """Start a sub-instance ``name`` running ``sql`` (its task is ``AnonymousSQLTask``)."""
+        return self._subs().run_sql(name, sql, datasource=datasource, hints=hints)
+
+    def run_xflow(
+        self, name: str, xflow_name: str, project: str, parameters: Mapping[str, Any] | None = None
+    ) -> Instance:
+        """Start a nested workflow as sub-instance ``name``; listings show its sub-instances instead."""
+        return self._subs().run_xflow(name, xflow_name, project, parameters)
+
+    def wait_for_sub_instance(self, instance: Instance, timeout: float | None = None) -> Instance:
+        """Wait until ``instance`` ends; InstanceFailedError unless it succeeded (which fails the
+        workflow, unless caught). A stopped workflow's sub-instances are stopped, so this returns then."""
+        instance.wait_for_success(timeout=timeout)
+        return instance
+
+    def close(self) -> None:
+        """Release the connection sub-instances were started with (the worker calls it after the task)."""
+        if self._sub_instances is not None:
+            self._sub_instances.close()
+            self._sub_instances = None
 
     # Internals
+
+    def _subs(self) -> SubInstances:
+        with self._lock:
+            if self._sub_instances is None:
+                self._sub_instances = SubInstances(self.server, self.instance, self.task_name)
+            return self._sub_instances
 
     def _report_progress(self) -> None:
         if self._reporter is not None:

@@ -18,7 +18,7 @@ from taskstreamd.api.auth import Authenticator, Principal
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
-from taskstreamd.scheduler import output, watch
+from taskstreamd.scheduler import output, result_rows, watch, workflows
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.store import requests as request_records
 from taskstreamd.store.repository import ListFilter
@@ -279,6 +279,43 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
                 instance_pb2.TaskType(name=name, description=description, worker_count=count)
                 for name, (description, count) in sorted(types.items())
             ]
+        )
+
+    async def ListSubInstances(
+        self, request: pb.ListSubInstancesRequest, context: Context
+    ) -> pb.ListSubInstancesResponse:
+        project, instance_id = ids.parse_instance_name(request.parent, "parent")
+        if request.page_size < 0:
+            raise InvalidArgument.one("page_size", "must not be negative")
+        page_size = min(request.page_size or 100, 1000)
+        subs, token, seq = await workflows.list_sub_instances(
+            self.manager, project, instance_id, page_size, request.page_token
+        )
+        return pb.ListSubInstancesResponse(
+            sub_instances=[
+                pb.SubInstance(
+                    name=sub.name,
+                    task=sub.task,
+                    instance=convert.instance_proto(sub.instance),
+                    workflow=sub.workflow,
+                )
+                for sub in subs
+            ],
+            next_page_token=token,
+            seq=seq,
+        )
+
+    async def ListTaskResultRows(
+        self, request: pb.ListTaskResultRowsRequest, context: Context
+    ) -> pb.ListTaskResultRowsResponse:
+        project, instance_id = ids.parse_instance_name(request.instance, "instance")
+        if request.page_size < 0:
+            raise InvalidArgument.one("page_size", "must not be negative")
+        page_size = min(request.page_size or 1000, 10_000)
+        _, outcome = await self.manager.task_outcome(project, instance_id, request.task)
+        page = result_rows.page(outcome, page_size, request.page_token)
+        return pb.ListTaskResultRowsResponse(
+            columns=page.columns, rows=page.rows, next_page_token=page.next_page_token
         )
 
     async def GetLogviewAddress(

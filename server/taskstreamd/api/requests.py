@@ -49,6 +49,12 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits |
         problems.append(FieldViolation("request_id", "at most 256 characters"))
     if request.parent_instance:
         _catch(problems, lambda: ids.parse_instance_name(request.parent_instance, "parent_instance"))
+    for field_name in ("sub_instance_name", "parent_task"):
+        value = getattr(request, field_name)
+        if value and not request.parent_instance:
+            problems.append(FieldViolation(field_name, "only sub-instances (with parent_instance) have one"))
+        if len(value) > MAX_NAME:
+            problems.append(FieldViolation(field_name, f"at most {MAX_NAME} characters"))
     options = _options(request, problems)
     tasks = _tasks(request, options, problems, limits.max_parameters_bytes)
     if problems:
@@ -64,6 +70,8 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits |
         request_id=request.request_id,
         hold=request.hold,
         parent_instance=request.parent_instance,
+        sub_instance_name=request.sub_instance_name,
+        parent_task=request.parent_task,
     )
 
 

@@ -27,7 +27,9 @@ from taskstreamd.errors import Expired, InvalidArgument, NotFound, PermissionDen
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
+from taskstreamd.scheduler import workflows
 from taskstreamd.scheduler.queue import RunQueue
+from taskstreamd.scheduler.sql_tasks import check_sql_tasks
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
 from taskstreamd.store import expiry, requests
 from taskstreamd.store.repository import (
@@ -58,6 +60,7 @@ class Settings:
     prefetch: int = 0  # assignments a worker is sent beyond its slots (see WorkerSession.prefetch)
     max_properties_per_task: int = 1000
     max_property_bytes: int = 1024 * 1024
+    datasources: frozenset[str] = frozenset()  # the names sql tasks may use
 
 
 @dataclass
@@ -72,6 +75,8 @@ class NewInstance:
     request_fingerprint: str = ""  # tells a retry of this request from another using the same request_id
     parent_instance: str = ""
     hold: bool = False  # created SUSPENDED, its tasks held until resumed
+    sub_instance_name: str = ""  # its name within the parent workflow; "" means its id
+    parent_task: str = ""  # the parent's task that started it
 
 
 def now() -> datetime:
@@ -120,6 +125,9 @@ class InstanceManager:
             raise Unavailable(
                 "the server is shutting down and accepts no new instances; retry elsewhere or later"
             )
+        check_sql_tasks(request.tasks, self.settings.datasources)
+        if request.parent_instance:
+            await workflows.open_parent(self, request.parent_instance)
         if any(t.type == PYTHON_OBJECT_TYPE for t in request.tasks) and not self.settings.allow_code:
             raise PermissionDenied(
                 "CODE_NOT_ALLOWED",
@@ -156,7 +164,7 @@ class InstanceManager:
                 if earlier is None:
                     await tx.add_instance(instance, request.tasks)
                     if request.parent_instance:
-                        await self._record_sub_instance(tx, instance)
+                        await self._record_sub_instance(tx, instance, request)
         except (DuplicateRequest, requests.DuplicateClaim):  # a concurrent duplicate won the race
             earlier = await requests.find(self.store, key)
             if earlier is None:
@@ -173,6 +181,17 @@ class InstanceManager:
             len(instance.tasks),
             extra={"instance_id": instance.id, "project": instance.project},
         )
+        if request.parent_instance and await self._parent_stopped_meanwhile(request.parent_instance):
+            # The workflow was stopped between the check above and the commit, and its stop may not
+            # have seen this sub-instance: stop it as the workflow's stop would have.
+            return await self.stop(
+                instance.project,
+                instance.id,
+                reason=CancellationReason.CONSEQUENTIAL,
+                message=f"its workflow {request.parent_instance} was stopped",
+                requested_by=request.owner,
+                grace_period=None,
+            )
         if not request.hold:
             for task in instance.tasks:
                 self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
@@ -245,6 +264,10 @@ class InstanceManager:
             reason.name,
             extra={"instance_id": instance_id, "project": project, "reason": reason.name},
         )
+        if any(t.type.startswith(workflows.WORKFLOW_TYPE_PREFIX) for t in instance.tasks):
+            await workflows.stop_sub_instances(
+                self, instance, requested_by=requested_by, grace_period=grace_period
+            )
         return instance
 
     async def suspend(self, project: str, instance_id: str) -> Instance:
@@ -577,11 +600,16 @@ class InstanceManager:
         for observe in self.observers:
             observe(events)
 
-    async def _record_sub_instance(self, tx: Transaction, instance: Instance) -> None:
+    async def _record_sub_instance(self, tx: Transaction, instance: Instance, request: NewInstance) -> None:
         """Tells the watchers of the parent workflow instance that a sub-instance appeared."""
         _, parent_id = ids.parse_instance_name(instance.parent_instance, "parent_instance")
         name = ids.instance_name(instance.project, instance.id)
-        await tx.record(parent_id, [changes.sub_instance(name, instance.id, "")], instance.create_time)
+        event = changes.sub_instance(name, request.sub_instance_name or instance.id, request.parent_task)
+        await tx.record(parent_id, [event], instance.create_time)
+
+    async def _parent_stopped_meanwhile(self, parent_name: str) -> bool:
+        project, parent_id = ids.parse_instance_name(parent_name, "parent_instance")
+        return workflows.is_stopping(await self.get(project, parent_id))
 
     async def _dispatch_forever(self) -> None:
         while True:

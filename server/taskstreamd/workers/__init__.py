@@ -10,7 +10,8 @@ Child side, in each spawned task process:
     executor.py     the child's main loop and running one task
     capture.py      fd-level capture of stdout / stderr
     environments.py task environments set up once per child
-Shared: messages.py (the pipe protocol), errors.py (taskstream.* error types), tasktypes.py.
+Shared: messages.py (the pipe protocol), errors.py (taskstream.* error types), tasktypes.py, runtime.py
+(the server address and SQL data sources every child gets, and the built-in task module).
 """
 
 from .worker import Worker, run_worker

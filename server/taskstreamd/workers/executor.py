@@ -47,6 +47,7 @@ from .messages import (
     RunTask,
     Shutdown,
 )
+from .runtime import ChildSettings
 from .tasktypes import import_task_modules
 
 _Call = Callable[[TaskContext], Any]
@@ -60,8 +61,9 @@ class _UnknownTaskType(Exception):
 class Executor:
     """Runs tasks one after another in this process and reports on them through ``send``."""
 
-    def __init__(self, send: Callable[[FromChild], None]) -> None:
+    def __init__(self, send: Callable[[FromChild], None], *, server: str = "") -> None:
         self._send = send
+        self._server = server
         self._environments = EnvironmentCache()
         self._lock = threading.Lock()
         self._queued: set[str] = set()
@@ -103,6 +105,7 @@ class Executor:
             task_name=assignment.task,
             attempt=assignment.attempt,
             reporter=_Reporter(self._send, aid),
+            server=self._server,
         )
         with self._lock:
             self._queued.discard(aid)
@@ -115,6 +118,7 @@ class Executor:
             with captured_output(run.stdout_path, run.stderr_path):
                 finished = self._run(assignment, ctx)
         finally:
+            ctx.close()
             with self._lock:
                 del self._running[aid]
         self._send(finished)
@@ -211,12 +215,13 @@ class _Reporter:
         self._send(RunProperty(self._assignment_id, key, value))
 
 
-def child_main(conn: Connection, task_modules: Sequence[str]) -> None:
+def child_main(conn: Connection, task_modules: Sequence[str], settings: ChildSettings) -> None:
     """Entry point of a task process (spawned, so it holds none of the worker's gRPC threads)."""
     os.setpgrp()  # its own process group, so stop and kill reach the task's subprocesses too
     leftovers.become_subreaper()  # orphans of the task's subprocesses come back here to be ended
     prepare_standard_streams()
     faulthandler.enable()  # a crash's Python traceback goes to fd 2, the task's captured stderr
+    settings.apply()
     import_task_modules(task_modules)
     send_lock = threading.Lock()
 
@@ -225,7 +230,7 @@ def child_main(conn: Connection, task_modules: Sequence[str]) -> None:
         with send_lock, contextlib.suppress(OSError):
             conn.send(message)
 
-    executor = Executor(send)
+    executor = Executor(send, server=settings.server)
     runs: queue.Queue[RunTask | None] = queue.Queue()
     threading.Thread(
         target=_read_commands, args=(conn, executor, runs), name="taskstream-commands", daemon=True

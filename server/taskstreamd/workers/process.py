@@ -15,6 +15,7 @@ from multiprocessing.connection import wait
 
 from .executor import child_main
 from .messages import FromChild, ToChild
+from .runtime import ChildSettings
 
 # spawn, never fork: the worker has gRPC threads, which do not survive a fork.
 _SPAWN = multiprocessing.get_context("spawn")
@@ -27,13 +28,17 @@ class ChildProcess:
     the pipe and a death is seen even if a subprocess of the task still holds the pipe open.
     """
 
-    def __init__(self, task_modules: Sequence[str], *, name: str) -> None:
+    def __init__(
+        self, task_modules: Sequence[str], *, name: str, settings: ChildSettings | None = None
+    ) -> None:
         self._loop = asyncio.get_running_loop()
         self._inbox: asyncio.Queue[FromChild | None] = asyncio.Queue()
         self._send_lock = asyncio.Lock()
         self.exited = asyncio.Event()
         parent_end, child_end = _SPAWN.Pipe()
-        self._process = _SPAWN.Process(target=child_main, args=(child_end, list(task_modules)), name=name)
+        self._process = _SPAWN.Process(
+            target=child_main, args=(child_end, list(task_modules), settings or ChildSettings()), name=name
+        )
         with _main_module_hidden():
             self._process.start()
         child_end.close()  # only the child holds its end, so its death closes the pipe

@@ -37,6 +37,7 @@ from .messages import (
 )
 from .output import Chunk, OutputFile
 from .process import ChildProcess
+from .runtime import ChildSettings
 
 Emit = Callable[[worker_service_pb2.ConnectRequest], None]
 
@@ -91,9 +92,11 @@ class Slot:
         workdir: str,
         emit: Emit,
         on_idle: Callable[[], None],
+        settings: ChildSettings | None = None,
     ) -> None:
         self._index = index
         self._task_modules = list(task_modules)
+        self._settings = settings or ChildSettings()
         self._workdir = workdir
         self._emit = emit
         self._on_idle = on_idle
@@ -198,7 +201,9 @@ class Slot:
 
     def _ensure_child(self) -> ChildProcess:
         if self._child is None:
-            child = ChildProcess(self._task_modules, name=f"taskstream-slot{self._index}")
+            child = ChildProcess(
+                self._task_modules, name=f"taskstream-slot{self._index}", settings=self._settings
+            )
             self._child = child
             self._pump = asyncio.create_task(self._pump_messages(child))
         return self._child

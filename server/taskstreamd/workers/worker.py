@@ -19,7 +19,7 @@ import signal
 import socket
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import grpc
@@ -31,6 +31,7 @@ from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 
 from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
 from .outbox import Outbox
+from .runtime import BUILTIN_TASK_MODULE, ChildSettings
 from .slot import Slot
 from .tasktypes import import_task_modules, task_types
 
@@ -63,6 +64,7 @@ def run_worker(
     allow_code: bool = False,
     worker_name: str | None = None,
     exit_on_disconnect: bool = False,
+    datasources: Mapping[str, str] | None = None,
 ) -> int:
     """Serve tasks for the server at ``server`` (HOST:PORT) until stopped; returns the exit code.
 
@@ -76,6 +78,7 @@ def run_worker(
         allow_code=allow_code,
         worker_name=worker_name,
         exit_on_disconnect=exit_on_disconnect,
+        datasources=datasources,
     )
     return asyncio.run(worker.run())
 
@@ -92,11 +95,14 @@ class Worker:
         allow_code: bool = False,
         worker_name: str | None = None,
         exit_on_disconnect: bool = False,
+        datasources: Mapping[str, str] | None = None,
     ) -> None:
         if slots < 1:
             raise ValueError(f"a worker needs at least one slot, not {slots}")
         self._server = server
-        self._task_modules = list(task_modules)
+        # The built-in task types (sql, workflows) first, so every worker offers them.
+        self._task_modules = [BUILTIN_TASK_MODULE, *task_modules]
+        self._child_settings = ChildSettings(server=server, datasources=dict(datasources or {}))
         self._slot_count = slots
         self._allow_code = allow_code
         self._name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
@@ -133,7 +139,14 @@ class Worker:
         handled = self._handle_signals()
         workdir = tempfile.mkdtemp(prefix="taskstream-worker-")
         self._slots = [
-            Slot(i, task_modules=self._task_modules, workdir=workdir, emit=self._emit, on_idle=self._dispatch)
+            Slot(
+                i,
+                task_modules=self._task_modules,
+                workdir=workdir,
+                emit=self._emit,
+                on_idle=self._dispatch,
+                settings=self._child_settings,
+            )
             for i in range(self._slot_count)
         ]
         try:

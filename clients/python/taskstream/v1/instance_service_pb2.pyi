@@ -25,15 +25,28 @@ class WatchEndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WATCH_END_REASON_UNSPECIFIED: _ClassVar[WatchEndReason]
     WATCH_END_REASON_SERVER_DRAINING: _ClassVar[WatchEndReason]
     WATCH_END_REASON_INSTANCE_DELETED: _ClassVar[WatchEndReason]
+
+class ColumnType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COLUMN_TYPE_UNSPECIFIED: _ClassVar[ColumnType]
+    COLUMN_TYPE_STRING: _ClassVar[ColumnType]
+    COLUMN_TYPE_INTEGER: _ClassVar[ColumnType]
+    COLUMN_TYPE_DOUBLE: _ClassVar[ColumnType]
+    COLUMN_TYPE_BOOLEAN: _ClassVar[ColumnType]
 WAIT_MODE_UNSPECIFIED: WaitMode
 WAIT_MODE_ALL: WaitMode
 WAIT_MODE_ANY: WaitMode
 WATCH_END_REASON_UNSPECIFIED: WatchEndReason
 WATCH_END_REASON_SERVER_DRAINING: WatchEndReason
 WATCH_END_REASON_INSTANCE_DELETED: WatchEndReason
+COLUMN_TYPE_UNSPECIFIED: ColumnType
+COLUMN_TYPE_STRING: ColumnType
+COLUMN_TYPE_INTEGER: ColumnType
+COLUMN_TYPE_DOUBLE: ColumnType
+COLUMN_TYPE_BOOLEAN: ColumnType
 
 class CreateInstanceRequest(_message.Message):
-    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold")
+    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold", "sub_instance_name", "parent_task")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +62,8 @@ class CreateInstanceRequest(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PARENT_INSTANCE_FIELD_NUMBER: _ClassVar[int]
     HOLD_FIELD_NUMBER: _ClassVar[int]
+    SUB_INSTANCE_NAME_FIELD_NUMBER: _ClassVar[int]
+    PARENT_TASK_FIELD_NUMBER: _ClassVar[int]
     parent: str
     tasks: _containers.RepeatedCompositeFieldContainer[_task_pb2.TaskSpec]
     priority: int
@@ -57,7 +72,9 @@ class CreateInstanceRequest(_message.Message):
     request_id: str
     parent_instance: str
     hold: bool
-    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ...) -> None: ...
+    sub_instance_name: str
+    parent_task: str
+    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ..., sub_instance_name: _Optional[str] = ..., parent_task: _Optional[str] = ...) -> None: ...
 
 class CreateInstanceResponse(_message.Message):
     __slots__ = ("instance",)
@@ -301,3 +318,83 @@ class GetLogviewAddressResponse(_message.Message):
     url: str
     expire_time: _timestamp_pb2.Timestamp
     def __init__(self, url: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListSubInstancesRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SubInstance(_message.Message):
+    __slots__ = ("name", "task", "instance", "workflow")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    task: str
+    instance: _instance_pb2.Instance
+    workflow: bool
+    def __init__(self, name: _Optional[str] = ..., task: _Optional[str] = ..., instance: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ..., workflow: _Optional[bool] = ...) -> None: ...
+
+class ListSubInstancesResponse(_message.Message):
+    __slots__ = ("sub_instances", "next_page_token", "seq")
+    SUB_INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    sub_instances: _containers.RepeatedCompositeFieldContainer[SubInstance]
+    next_page_token: str
+    seq: int
+    def __init__(self, sub_instances: _Optional[_Iterable[_Union[SubInstance, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., seq: _Optional[int] = ...) -> None: ...
+
+class ListTaskResultRowsRequest(_message.Message):
+    __slots__ = ("instance", "task", "page_size", "page_token")
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    instance: str
+    task: str
+    page_size: int
+    page_token: str
+    def __init__(self, instance: _Optional[str] = ..., task: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ResultColumn(_message.Message):
+    __slots__ = ("name", "type")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: ColumnType
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[ColumnType, str]] = ...) -> None: ...
+
+class ResultCell(_message.Message):
+    __slots__ = ("string_value", "int_value", "double_value", "bool_value")
+    STRING_VALUE_FIELD_NUMBER: _ClassVar[int]
+    INT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    DOUBLE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    BOOL_VALUE_FIELD_NUMBER: _ClassVar[int]
+    string_value: str
+    int_value: int
+    double_value: float
+    bool_value: bool
+    def __init__(self, string_value: _Optional[str] = ..., int_value: _Optional[int] = ..., double_value: _Optional[float] = ..., bool_value: _Optional[bool] = ...) -> None: ...
+
+class ResultRow(_message.Message):
+    __slots__ = ("cells",)
+    CELLS_FIELD_NUMBER: _ClassVar[int]
+    cells: _containers.RepeatedCompositeFieldContainer[ResultCell]
+    def __init__(self, cells: _Optional[_Iterable[_Union[ResultCell, _Mapping]]] = ...) -> None: ...
+
+class ListTaskResultRowsResponse(_message.Message):
+    __slots__ = ("columns", "rows", "next_page_token")
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    columns: _containers.RepeatedCompositeFieldContainer[ResultColumn]
+    rows: _containers.RepeatedCompositeFieldContainer[ResultRow]
+    next_page_token: str
+    def __init__(self, columns: _Optional[_Iterable[_Union[ResultColumn, _Mapping]]] = ..., rows: _Optional[_Iterable[_Union[ResultRow, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

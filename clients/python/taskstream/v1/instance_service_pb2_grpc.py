@@ -105,6 +105,16 @@ class InstanceServiceStub:
                 request_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressRequest.SerializeToString,
                 response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressResponse.FromString,
                 _registered_method=True)
+        self.ListSubInstances = channel.unary_unary(
+                '/taskstream.v1.InstanceService/ListSubInstances',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.ListSubInstancesRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ListSubInstancesResponse.FromString,
+                _registered_method=True)
+        self.ListTaskResultRows = channel.unary_unary(
+                '/taskstream.v1.InstanceService/ListTaskResultRows',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsResponse.FromString,
+                _registered_method=True)
 
 
 class InstanceServiceServicer:
@@ -227,6 +237,27 @@ class InstanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSubInstances(self, request, context):
+        """Lists the sub-instances a workflow instance started, in the order they
+        were created, with the cursor to watch the workflow from for later ones.
+        NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+        Safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTaskResultRows(self, request, context):
+        """Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+        a time, so results too large for one message can be read. NOT_FOUND for an
+        unknown instance or task; FAILED_PRECONDITION with reason
+        RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+        INVALID_ARGUMENT for a bad page token. Safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InstanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -294,6 +325,16 @@ def add_InstanceServiceServicer_to_server(servicer, server):
                     servicer.GetLogviewAddress,
                     request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressRequest.FromString,
                     response_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressResponse.SerializeToString,
+            ),
+            'ListSubInstances': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSubInstances,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ListSubInstancesRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.ListSubInstancesResponse.SerializeToString,
+            ),
+            'ListTaskResultRows': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTaskResultRows,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -653,6 +694,60 @@ class InstanceService:
             '/taskstream.v1.InstanceService/GetLogviewAddress',
             taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressRequest.SerializeToString,
             taskstream_dot_v1_dot_instance__service__pb2.GetLogviewAddressResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSubInstances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/ListSubInstances',
+            taskstream_dot_v1_dot_instance__service__pb2.ListSubInstancesRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.ListSubInstancesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTaskResultRows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/ListTaskResultRows',
+            taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -129,6 +129,68 @@ func (WatchEndReason) EnumDescriptor() ([]byte, []int) {
 	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{1}
 }
 
+// ColumnType is the type of a result column, as the values of the column
+// showed it when the task produced them.
+type ColumnType int32
+
+const (
+	// No non-null value told the type.
+	ColumnType_COLUMN_TYPE_UNSPECIFIED ColumnType = 0
+	// Text (also dates and times, as ISO 8601 text).
+	ColumnType_COLUMN_TYPE_STRING ColumnType = 1
+	// 64-bit integers.
+	ColumnType_COLUMN_TYPE_INTEGER ColumnType = 2
+	// Floating point or decimal numbers.
+	ColumnType_COLUMN_TYPE_DOUBLE ColumnType = 3
+	// true or false.
+	ColumnType_COLUMN_TYPE_BOOLEAN ColumnType = 4
+)
+
+// Enum value maps for ColumnType.
+var (
+	ColumnType_name = map[int32]string{
+		0: "COLUMN_TYPE_UNSPECIFIED",
+		1: "COLUMN_TYPE_STRING",
+		2: "COLUMN_TYPE_INTEGER",
+		3: "COLUMN_TYPE_DOUBLE",
+		4: "COLUMN_TYPE_BOOLEAN",
+	}
+	ColumnType_value = map[string]int32{
+		"COLUMN_TYPE_UNSPECIFIED": 0,
+		"COLUMN_TYPE_STRING":      1,
+		"COLUMN_TYPE_INTEGER":     2,
+		"COLUMN_TYPE_DOUBLE":      3,
+		"COLUMN_TYPE_BOOLEAN":     4,
+	}
+)
+
+func (x ColumnType) Enum() *ColumnType {
+	p := new(ColumnType)
+	*p = x
+	return p
+}
+
+func (x ColumnType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ColumnType) Descriptor() protoreflect.EnumDescriptor {
+	return file_taskstream_v1_instance_service_proto_enumTypes[2].Descriptor()
+}
+
+func (ColumnType) Type() protoreflect.EnumType {
+	return &file_taskstream_v1_instance_service_proto_enumTypes[2]
+}
+
+func (x ColumnType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ColumnType.Descriptor instead.
+func (ColumnType) EnumDescriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{2}
+}
+
 // CreateInstanceRequest asks for a new instance.
 type CreateInstanceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -149,7 +211,14 @@ type CreateInstanceRequest struct {
 	ParentInstance string `protobuf:"bytes,7,opt,name=parent_instance,json=parentInstance,proto3" json:"parent_instance,omitempty"`
 	// Create the instance SUSPENDED with its tasks held, so that callers can
 	// start watching before anything runs; ResumeInstance starts it.
-	Hold          bool `protobuf:"varint,8,opt,name=hold,proto3" json:"hold,omitempty"`
+	Hold bool `protobuf:"varint,8,opt,name=hold,proto3" json:"hold,omitempty"`
+	// The sub-instance's name within its parent workflow (PyODPS's sub-instance
+	// name), only with parent_instance. Empty means the new instance's id.
+	SubInstanceName string `protobuf:"bytes,9,opt,name=sub_instance_name,json=subInstanceName,proto3" json:"sub_instance_name,omitempty"`
+	// The parent workflow's task that starts this sub-instance, only with
+	// parent_instance. A parent that is terminated or being stopped starts
+	// nothing: FAILED_PRECONDITION.
+	ParentTask    string `protobuf:"bytes,10,opt,name=parent_task,json=parentTask,proto3" json:"parent_task,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -238,6 +307,20 @@ func (x *CreateInstanceRequest) GetHold() bool {
 		return x.Hold
 	}
 	return false
+}
+
+func (x *CreateInstanceRequest) GetSubInstanceName() string {
+	if x != nil {
+		return x.SubInstanceName
+	}
+	return ""
+}
+
+func (x *CreateInstanceRequest) GetParentTask() string {
+	if x != nil {
+		return x.ParentTask
+	}
+	return ""
 }
 
 // CreateInstanceResponse carries the new instance.
@@ -1873,11 +1956,575 @@ func (x *GetLogviewAddressResponse) GetExpireTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// ListSubInstancesRequest names a workflow instance and the page to return.
+type ListSubInstancesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workflow instance, "projects/{project}/instances/{id}".
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// At most this many sub-instances; 0 means 100, more than 1000 means 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call for the same parent.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubInstancesRequest) Reset() {
+	*x = ListSubInstancesRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubInstancesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubInstancesRequest) ProtoMessage() {}
+
+func (x *ListSubInstancesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubInstancesRequest.ProtoReflect.Descriptor instead.
+func (*ListSubInstancesRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListSubInstancesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListSubInstancesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSubInstancesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// SubInstance is one instance a workflow started.
+type SubInstance struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its name within the workflow, as given when it was created.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The workflow task that started it.
+	Task string `protobuf:"bytes,2,opt,name=task,proto3" json:"task,omitempty"`
+	// The sub-instance itself, with its tasks.
+	Instance *Instance `protobuf:"bytes,3,opt,name=instance,proto3" json:"instance,omitempty"`
+	// True when the sub-instance is itself a workflow (its tasks' types start
+	// with "xflow."); a flattened listing shows its own sub-instances instead.
+	Workflow      bool `protobuf:"varint,4,opt,name=workflow,proto3" json:"workflow,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubInstance) Reset() {
+	*x = SubInstance{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubInstance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubInstance) ProtoMessage() {}
+
+func (x *SubInstance) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubInstance.ProtoReflect.Descriptor instead.
+func (*SubInstance) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SubInstance) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SubInstance) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
+func (x *SubInstance) GetInstance() *Instance {
+	if x != nil {
+		return x.Instance
+	}
+	return nil
+}
+
+func (x *SubInstance) GetWorkflow() bool {
+	if x != nil {
+		return x.Workflow
+	}
+	return false
+}
+
+// ListSubInstancesResponse is one page of a workflow's sub-instances.
+type ListSubInstancesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sub-instances in the order they were created.
+	SubInstances []*SubInstance `protobuf:"bytes,1,rep,name=sub_instances,json=subInstances,proto3" json:"sub_instances,omitempty"`
+	// Pass to the next call for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// The workflow's sequence number this listing is complete up to. Watching
+	// the workflow with after_seq set to it shows every later sub-instance as a
+	// SubInstanceCreated event, none twice.
+	Seq           int64 `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubInstancesResponse) Reset() {
+	*x = ListSubInstancesResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubInstancesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubInstancesResponse) ProtoMessage() {}
+
+func (x *ListSubInstancesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubInstancesResponse.ProtoReflect.Descriptor instead.
+func (*ListSubInstancesResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListSubInstancesResponse) GetSubInstances() []*SubInstance {
+	if x != nil {
+		return x.SubInstances
+	}
+	return nil
+}
+
+func (x *ListSubInstancesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListSubInstancesResponse) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+// ListTaskResultRowsRequest names a task and the page of its result rows.
+type ListTaskResultRowsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instance, "projects/{project}/instances/{id}".
+	Instance string `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	// The task name; empty picks the only task and is INVALID_ARGUMENT when the
+	// instance has several.
+	Task string `protobuf:"bytes,2,opt,name=task,proto3" json:"task,omitempty"`
+	// At most this many rows; 0 means 1000, more than 10000 means 10000.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call for the same task.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTaskResultRowsRequest) Reset() {
+	*x = ListTaskResultRowsRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTaskResultRowsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTaskResultRowsRequest) ProtoMessage() {}
+
+func (x *ListTaskResultRowsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTaskResultRowsRequest.ProtoReflect.Descriptor instead.
+func (*ListTaskResultRowsRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListTaskResultRowsRequest) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
+func (x *ListTaskResultRowsRequest) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
+func (x *ListTaskResultRowsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTaskResultRowsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ResultColumn describes one column of a tabular result.
+type ResultColumn struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The column's name, as in the CSV header.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The column's type.
+	Type          ColumnType `protobuf:"varint,2,opt,name=type,proto3,enum=taskstream.v1.ColumnType" json:"type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResultColumn) Reset() {
+	*x = ResultColumn{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResultColumn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResultColumn) ProtoMessage() {}
+
+func (x *ResultColumn) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResultColumn.ProtoReflect.Descriptor instead.
+func (*ResultColumn) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ResultColumn) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ResultColumn) GetType() ColumnType {
+	if x != nil {
+		return x.Type
+	}
+	return ColumnType_COLUMN_TYPE_UNSPECIFIED
+}
+
+// ResultCell is one value of a result row; unset kind means SQL NULL.
+type ResultCell struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The value.
+	//
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*ResultCell_StringValue
+	//	*ResultCell_IntValue
+	//	*ResultCell_DoubleValue
+	//	*ResultCell_BoolValue
+	Kind          isResultCell_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResultCell) Reset() {
+	*x = ResultCell{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResultCell) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResultCell) ProtoMessage() {}
+
+func (x *ResultCell) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResultCell.ProtoReflect.Descriptor instead.
+func (*ResultCell) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ResultCell) GetKind() isResultCell_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *ResultCell) GetStringValue() string {
+	if x != nil {
+		if x, ok := x.Kind.(*ResultCell_StringValue); ok {
+			return x.StringValue
+		}
+	}
+	return ""
+}
+
+func (x *ResultCell) GetIntValue() int64 {
+	if x != nil {
+		if x, ok := x.Kind.(*ResultCell_IntValue); ok {
+			return x.IntValue
+		}
+	}
+	return 0
+}
+
+func (x *ResultCell) GetDoubleValue() float64 {
+	if x != nil {
+		if x, ok := x.Kind.(*ResultCell_DoubleValue); ok {
+			return x.DoubleValue
+		}
+	}
+	return 0
+}
+
+func (x *ResultCell) GetBoolValue() bool {
+	if x != nil {
+		if x, ok := x.Kind.(*ResultCell_BoolValue); ok {
+			return x.BoolValue
+		}
+	}
+	return false
+}
+
+type isResultCell_Kind interface {
+	isResultCell_Kind()
+}
+
+type ResultCell_StringValue struct {
+	// A string.
+	StringValue string `protobuf:"bytes,1,opt,name=string_value,json=stringValue,proto3,oneof"`
+}
+
+type ResultCell_IntValue struct {
+	// An integer.
+	IntValue int64 `protobuf:"varint,2,opt,name=int_value,json=intValue,proto3,oneof"`
+}
+
+type ResultCell_DoubleValue struct {
+	// A floating point or decimal number.
+	DoubleValue float64 `protobuf:"fixed64,3,opt,name=double_value,json=doubleValue,proto3,oneof"`
+}
+
+type ResultCell_BoolValue struct {
+	// A boolean.
+	BoolValue bool `protobuf:"varint,4,opt,name=bool_value,json=boolValue,proto3,oneof"`
+}
+
+func (*ResultCell_StringValue) isResultCell_Kind() {}
+
+func (*ResultCell_IntValue) isResultCell_Kind() {}
+
+func (*ResultCell_DoubleValue) isResultCell_Kind() {}
+
+func (*ResultCell_BoolValue) isResultCell_Kind() {}
+
+// ResultRow is one row of a tabular result.
+type ResultRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The row's values, one per column, in column order.
+	Cells         []*ResultCell `protobuf:"bytes,1,rep,name=cells,proto3" json:"cells,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResultRow) Reset() {
+	*x = ResultRow{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResultRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResultRow) ProtoMessage() {}
+
+func (x *ResultRow) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResultRow.ProtoReflect.Descriptor instead.
+func (*ResultRow) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ResultRow) GetCells() []*ResultCell {
+	if x != nil {
+		return x.Cells
+	}
+	return nil
+}
+
+// ListTaskResultRowsResponse is one page of a task's result rows.
+type ListTaskResultRowsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The columns, on every page.
+	Columns []*ResultColumn `protobuf:"bytes,1,rep,name=columns,proto3" json:"columns,omitempty"`
+	// The rows of this page, in result order.
+	Rows []*ResultRow `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Pass to the next call for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTaskResultRowsResponse) Reset() {
+	*x = ListTaskResultRowsResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTaskResultRowsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTaskResultRowsResponse) ProtoMessage() {}
+
+func (x *ListTaskResultRowsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTaskResultRowsResponse.ProtoReflect.Descriptor instead.
+func (*ListTaskResultRowsResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListTaskResultRowsResponse) GetColumns() []*ResultColumn {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+func (x *ListTaskResultRowsResponse) GetRows() []*ResultRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+func (x *ListTaskResultRowsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
-	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xa7\x03\n" +
+	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xf4\x03\n" +
 	"\x15CreateInstanceRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x05tasks\x18\x02 \x03(\v2\x17.taskstream.v1.TaskSpecR\x05tasks\x12\x1f\n" +
@@ -1887,7 +2534,11 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12'\n" +
 	"\x0fparent_instance\x18\a \x01(\tR\x0eparentInstance\x12\x12\n" +
-	"\x04hold\x18\b \x01(\bR\x04hold\x1a9\n" +
+	"\x04hold\x18\b \x01(\bR\x04hold\x12*\n" +
+	"\x11sub_instance_name\x18\t \x01(\tR\x0fsubInstanceName\x12\x1f\n" +
+	"\vparent_task\x18\n" +
+	" \x01(\tR\n" +
+	"parentTask\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\v\n" +
@@ -1993,7 +2644,44 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x19GetLogviewAddressResponse\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime*K\n" +
+	"expireTime\"m\n" +
+	"\x17ListSubInstancesRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x86\x01\n" +
+	"\vSubInstance\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04task\x18\x02 \x01(\tR\x04task\x123\n" +
+	"\binstance\x18\x03 \x01(\v2\x17.taskstream.v1.InstanceR\binstance\x12\x1a\n" +
+	"\bworkflow\x18\x04 \x01(\bR\bworkflow\"\x95\x01\n" +
+	"\x18ListSubInstancesResponse\x12?\n" +
+	"\rsub_instances\x18\x01 \x03(\v2\x1a.taskstream.v1.SubInstanceR\fsubInstances\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x10\n" +
+	"\x03seq\x18\x03 \x01(\x03R\x03seq\"\x87\x01\n" +
+	"\x19ListTaskResultRowsRequest\x12\x1a\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\x12\x12\n" +
+	"\x04task\x18\x02 \x01(\tR\x04task\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"Q\n" +
+	"\fResultColumn\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
+	"\x04type\x18\x02 \x01(\x0e2\x19.taskstream.v1.ColumnTypeR\x04type\"\x9e\x01\n" +
+	"\n" +
+	"ResultCell\x12#\n" +
+	"\fstring_value\x18\x01 \x01(\tH\x00R\vstringValue\x12\x1d\n" +
+	"\tint_value\x18\x02 \x01(\x03H\x00R\bintValue\x12#\n" +
+	"\fdouble_value\x18\x03 \x01(\x01H\x00R\vdoubleValue\x12\x1f\n" +
+	"\n" +
+	"bool_value\x18\x04 \x01(\bH\x00R\tboolValueB\x06\n" +
+	"\x04kind\"<\n" +
+	"\tResultRow\x12/\n" +
+	"\x05cells\x18\x01 \x03(\v2\x19.taskstream.v1.ResultCellR\x05cells\"\xa9\x01\n" +
+	"\x1aListTaskResultRowsResponse\x125\n" +
+	"\acolumns\x18\x01 \x03(\v2\x1b.taskstream.v1.ResultColumnR\acolumns\x12,\n" +
+	"\x04rows\x18\x02 \x03(\v2\x18.taskstream.v1.ResultRowR\x04rows\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken*K\n" +
 	"\bWaitMode\x12\x19\n" +
 	"\x15WAIT_MODE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rWAIT_MODE_ALL\x10\x01\x12\x11\n" +
@@ -2001,7 +2689,14 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x0eWatchEndReason\x12 \n" +
 	"\x1cWATCH_END_REASON_UNSPECIFIED\x10\x00\x12$\n" +
 	" WATCH_END_REASON_SERVER_DRAINING\x10\x01\x12%\n" +
-	"!WATCH_END_REASON_INSTANCE_DELETED\x10\x02\"\x04\b\x03\x10\x032\xd0\t\n" +
+	"!WATCH_END_REASON_INSTANCE_DELETED\x10\x02\"\x04\b\x03\x10\x03*\x8b\x01\n" +
+	"\n" +
+	"ColumnType\x12\x1b\n" +
+	"\x17COLUMN_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12COLUMN_TYPE_STRING\x10\x01\x12\x17\n" +
+	"\x13COLUMN_TYPE_INTEGER\x10\x02\x12\x16\n" +
+	"\x12COLUMN_TYPE_DOUBLE\x10\x03\x12\x17\n" +
+	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\xa0\v\n" +
 	"\x0fInstanceService\x12]\n" +
 	"\x0eCreateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n" +
 	"\vGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n" +
@@ -2015,7 +2710,9 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x0eReadTaskOutput\x12$.taskstream.v1.ReadTaskOutputRequest\x1a%.taskstream.v1.ReadTaskOutputResponse0\x01\x12Z\n" +
 	"\rGetTaskResult\x12#.taskstream.v1.GetTaskResultRequest\x1a$.taskstream.v1.GetTaskResultResponse\x12Z\n" +
 	"\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponse\x12f\n" +
-	"\x11GetLogviewAddress\x12'.taskstream.v1.GetLogviewAddressRequest\x1a(.taskstream.v1.GetLogviewAddressResponseB\xca\x01\n" +
+	"\x11GetLogviewAddress\x12'.taskstream.v1.GetLogviewAddressRequest\x1a(.taskstream.v1.GetLogviewAddressResponse\x12c\n" +
+	"\x10ListSubInstances\x12&.taskstream.v1.ListSubInstancesRequest\x1a'.taskstream.v1.ListSubInstancesResponse\x12i\n" +
+	"\x12ListTaskResultRows\x12(.taskstream.v1.ListTaskResultRowsRequest\x1a).taskstream.v1.ListTaskResultRowsResponseB\xca\x01\n" +
 	"\x11com.taskstream.v1B\x14InstanceServiceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
 
 var (
@@ -2030,118 +2727,137 @@ func file_taskstream_v1_instance_service_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_instance_service_proto_rawDescData
 }
 
-var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_taskstream_v1_instance_service_proto_goTypes = []any{
-	(WaitMode)(0),                     // 0: taskstream.v1.WaitMode
-	(WatchEndReason)(0),               // 1: taskstream.v1.WatchEndReason
-	(*CreateInstanceRequest)(nil),     // 2: taskstream.v1.CreateInstanceRequest
-	(*CreateInstanceResponse)(nil),    // 3: taskstream.v1.CreateInstanceResponse
-	(*GetInstanceRequest)(nil),        // 4: taskstream.v1.GetInstanceRequest
-	(*GetInstanceResponse)(nil),       // 5: taskstream.v1.GetInstanceResponse
-	(*ListInstancesRequest)(nil),      // 6: taskstream.v1.ListInstancesRequest
-	(*ListInstancesResponse)(nil),     // 7: taskstream.v1.ListInstancesResponse
-	(*StopInstanceRequest)(nil),       // 8: taskstream.v1.StopInstanceRequest
-	(*StopInstanceResponse)(nil),      // 9: taskstream.v1.StopInstanceResponse
-	(*SuspendInstanceRequest)(nil),    // 10: taskstream.v1.SuspendInstanceRequest
-	(*SuspendInstanceResponse)(nil),   // 11: taskstream.v1.SuspendInstanceResponse
-	(*ResumeInstanceRequest)(nil),     // 12: taskstream.v1.ResumeInstanceRequest
-	(*ResumeInstanceResponse)(nil),    // 13: taskstream.v1.ResumeInstanceResponse
-	(*WaitInstanceRequest)(nil),       // 14: taskstream.v1.WaitInstanceRequest
-	(*WaitInstanceResponse)(nil),      // 15: taskstream.v1.WaitInstanceResponse
-	(*WaitInstancesRequest)(nil),      // 16: taskstream.v1.WaitInstancesRequest
-	(*WaitInstancesResponse)(nil),     // 17: taskstream.v1.WaitInstancesResponse
-	(*WatchInstanceRequest)(nil),      // 18: taskstream.v1.WatchInstanceRequest
-	(*WatchInstanceResponse)(nil),     // 19: taskstream.v1.WatchInstanceResponse
-	(*Heartbeat)(nil),                 // 20: taskstream.v1.Heartbeat
-	(*WatchEnd)(nil),                  // 21: taskstream.v1.WatchEnd
-	(*ReadTaskOutputRequest)(nil),     // 22: taskstream.v1.ReadTaskOutputRequest
-	(*ReadTaskOutputResponse)(nil),    // 23: taskstream.v1.ReadTaskOutputResponse
-	(*GetTaskResultRequest)(nil),      // 24: taskstream.v1.GetTaskResultRequest
-	(*GetTaskResultResponse)(nil),     // 25: taskstream.v1.GetTaskResultResponse
-	(*ListTaskTypesRequest)(nil),      // 26: taskstream.v1.ListTaskTypesRequest
-	(*ListTaskTypesResponse)(nil),     // 27: taskstream.v1.ListTaskTypesResponse
-	(*GetLogviewAddressRequest)(nil),  // 28: taskstream.v1.GetLogviewAddressRequest
-	(*GetLogviewAddressResponse)(nil), // 29: taskstream.v1.GetLogviewAddressResponse
-	nil,                               // 30: taskstream.v1.CreateInstanceRequest.LabelsEntry
-	nil,                               // 31: taskstream.v1.ListInstancesRequest.LabelsEntry
-	(*TaskSpec)(nil),                  // 32: taskstream.v1.TaskSpec
-	(*InstanceOptions)(nil),           // 33: taskstream.v1.InstanceOptions
-	(*Instance)(nil),                  // 34: taskstream.v1.Instance
-	(InstanceStatus)(0),               // 35: taskstream.v1.InstanceStatus
-	(*timestamppb.Timestamp)(nil),     // 36: google.protobuf.Timestamp
-	(CancellationReason)(0),           // 37: taskstream.v1.CancellationReason
-	(*durationpb.Duration)(nil),       // 38: google.protobuf.Duration
-	(*InstanceEvent)(nil),             // 39: taskstream.v1.InstanceEvent
-	(OutputStream)(0),                 // 40: taskstream.v1.OutputStream
-	(*Task)(nil),                      // 41: taskstream.v1.Task
-	(*Result)(nil),                    // 42: taskstream.v1.Result
-	(*TaskType)(nil),                  // 43: taskstream.v1.TaskType
+	(WaitMode)(0),                      // 0: taskstream.v1.WaitMode
+	(WatchEndReason)(0),                // 1: taskstream.v1.WatchEndReason
+	(ColumnType)(0),                    // 2: taskstream.v1.ColumnType
+	(*CreateInstanceRequest)(nil),      // 3: taskstream.v1.CreateInstanceRequest
+	(*CreateInstanceResponse)(nil),     // 4: taskstream.v1.CreateInstanceResponse
+	(*GetInstanceRequest)(nil),         // 5: taskstream.v1.GetInstanceRequest
+	(*GetInstanceResponse)(nil),        // 6: taskstream.v1.GetInstanceResponse
+	(*ListInstancesRequest)(nil),       // 7: taskstream.v1.ListInstancesRequest
+	(*ListInstancesResponse)(nil),      // 8: taskstream.v1.ListInstancesResponse
+	(*StopInstanceRequest)(nil),        // 9: taskstream.v1.StopInstanceRequest
+	(*StopInstanceResponse)(nil),       // 10: taskstream.v1.StopInstanceResponse
+	(*SuspendInstanceRequest)(nil),     // 11: taskstream.v1.SuspendInstanceRequest
+	(*SuspendInstanceResponse)(nil),    // 12: taskstream.v1.SuspendInstanceResponse
+	(*ResumeInstanceRequest)(nil),      // 13: taskstream.v1.ResumeInstanceRequest
+	(*ResumeInstanceResponse)(nil),     // 14: taskstream.v1.ResumeInstanceResponse
+	(*WaitInstanceRequest)(nil),        // 15: taskstream.v1.WaitInstanceRequest
+	(*WaitInstanceResponse)(nil),       // 16: taskstream.v1.WaitInstanceResponse
+	(*WaitInstancesRequest)(nil),       // 17: taskstream.v1.WaitInstancesRequest
+	(*WaitInstancesResponse)(nil),      // 18: taskstream.v1.WaitInstancesResponse
+	(*WatchInstanceRequest)(nil),       // 19: taskstream.v1.WatchInstanceRequest
+	(*WatchInstanceResponse)(nil),      // 20: taskstream.v1.WatchInstanceResponse
+	(*Heartbeat)(nil),                  // 21: taskstream.v1.Heartbeat
+	(*WatchEnd)(nil),                   // 22: taskstream.v1.WatchEnd
+	(*ReadTaskOutputRequest)(nil),      // 23: taskstream.v1.ReadTaskOutputRequest
+	(*ReadTaskOutputResponse)(nil),     // 24: taskstream.v1.ReadTaskOutputResponse
+	(*GetTaskResultRequest)(nil),       // 25: taskstream.v1.GetTaskResultRequest
+	(*GetTaskResultResponse)(nil),      // 26: taskstream.v1.GetTaskResultResponse
+	(*ListTaskTypesRequest)(nil),       // 27: taskstream.v1.ListTaskTypesRequest
+	(*ListTaskTypesResponse)(nil),      // 28: taskstream.v1.ListTaskTypesResponse
+	(*GetLogviewAddressRequest)(nil),   // 29: taskstream.v1.GetLogviewAddressRequest
+	(*GetLogviewAddressResponse)(nil),  // 30: taskstream.v1.GetLogviewAddressResponse
+	(*ListSubInstancesRequest)(nil),    // 31: taskstream.v1.ListSubInstancesRequest
+	(*SubInstance)(nil),                // 32: taskstream.v1.SubInstance
+	(*ListSubInstancesResponse)(nil),   // 33: taskstream.v1.ListSubInstancesResponse
+	(*ListTaskResultRowsRequest)(nil),  // 34: taskstream.v1.ListTaskResultRowsRequest
+	(*ResultColumn)(nil),               // 35: taskstream.v1.ResultColumn
+	(*ResultCell)(nil),                 // 36: taskstream.v1.ResultCell
+	(*ResultRow)(nil),                  // 37: taskstream.v1.ResultRow
+	(*ListTaskResultRowsResponse)(nil), // 38: taskstream.v1.ListTaskResultRowsResponse
+	nil,                                // 39: taskstream.v1.CreateInstanceRequest.LabelsEntry
+	nil,                                // 40: taskstream.v1.ListInstancesRequest.LabelsEntry
+	(*TaskSpec)(nil),                   // 41: taskstream.v1.TaskSpec
+	(*InstanceOptions)(nil),            // 42: taskstream.v1.InstanceOptions
+	(*Instance)(nil),                   // 43: taskstream.v1.Instance
+	(InstanceStatus)(0),                // 44: taskstream.v1.InstanceStatus
+	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
+	(CancellationReason)(0),            // 46: taskstream.v1.CancellationReason
+	(*durationpb.Duration)(nil),        // 47: google.protobuf.Duration
+	(*InstanceEvent)(nil),              // 48: taskstream.v1.InstanceEvent
+	(OutputStream)(0),                  // 49: taskstream.v1.OutputStream
+	(*Task)(nil),                       // 50: taskstream.v1.Task
+	(*Result)(nil),                     // 51: taskstream.v1.Result
+	(*TaskType)(nil),                   // 52: taskstream.v1.TaskType
 }
 var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
-	32, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
-	30, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
-	33, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	34, // 3: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	34, // 4: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	35, // 5: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	36, // 6: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	36, // 7: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	31, // 8: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	34, // 9: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	37, // 10: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	38, // 11: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	34, // 12: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	34, // 13: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	34, // 14: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	38, // 15: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	34, // 16: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	41, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
+	39, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
+	42, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
+	43, // 3: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	43, // 4: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	44, // 5: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	45, // 6: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	45, // 7: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	40, // 8: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	43, // 9: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	46, // 10: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	47, // 11: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	43, // 12: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	43, // 13: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	43, // 14: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	47, // 15: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	43, // 16: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
 	0,  // 17: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	38, // 18: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	34, // 19: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	38, // 20: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	34, // 21: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	39, // 22: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
-	20, // 23: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
-	21, // 24: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
-	36, // 25: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	47, // 18: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	43, // 19: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	47, // 20: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	43, // 21: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	48, // 22: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	21, // 23: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
+	22, // 24: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
+	45, // 25: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
 	1,  // 26: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	40, // 27: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	41, // 28: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	42, // 29: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	43, // 30: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	36, // 31: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
-	2,  // 32: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	4,  // 33: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	6,  // 34: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	8,  // 35: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	10, // 36: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	12, // 37: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	14, // 38: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	16, // 39: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	18, // 40: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	22, // 41: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	24, // 42: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	26, // 43: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	28, // 44: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
-	3,  // 45: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	5,  // 46: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	7,  // 47: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	9,  // 48: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	11, // 49: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	13, // 50: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	15, // 51: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	17, // 52: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	19, // 53: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	23, // 54: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	25, // 55: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	27, // 56: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	29, // 57: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
-	45, // [45:58] is the sub-list for method output_type
-	32, // [32:45] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	49, // 27: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	50, // 28: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	51, // 29: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	52, // 30: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	45, // 31: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	43, // 32: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
+	32, // 33: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
+	2,  // 34: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
+	36, // 35: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
+	35, // 36: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
+	37, // 37: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
+	3,  // 38: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	5,  // 39: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	7,  // 40: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	9,  // 41: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	11, // 42: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	13, // 43: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	15, // 44: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	17, // 45: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	19, // 46: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	23, // 47: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	25, // 48: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	27, // 49: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	29, // 50: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	31, // 51: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
+	34, // 52: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
+	4,  // 53: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	6,  // 54: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	8,  // 55: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	10, // 56: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	12, // 57: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	14, // 58: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	16, // 59: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	18, // 60: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	20, // 61: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	24, // 62: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	26, // 63: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	28, // 64: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	30, // 65: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	33, // 66: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
+	38, // 67: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
+	53, // [53:68] is the sub-list for method output_type
+	38, // [38:53] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }
@@ -2160,13 +2876,19 @@ func file_taskstream_v1_instance_service_proto_init() {
 		(*WatchInstanceResponse_End)(nil),
 	}
 	file_taskstream_v1_instance_service_proto_msgTypes[26].OneofWrappers = []any{}
+	file_taskstream_v1_instance_service_proto_msgTypes[33].OneofWrappers = []any{
+		(*ResultCell_StringValue)(nil),
+		(*ResultCell_IntValue)(nil),
+		(*ResultCell_DoubleValue)(nil),
+		(*ResultCell_BoolValue)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_instance_service_proto_rawDesc), len(file_taskstream_v1_instance_service_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   30,
+			NumEnums:      3,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,19 +19,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InstanceService_CreateInstance_FullMethodName    = "/taskstream.v1.InstanceService/CreateInstance"
-	InstanceService_GetInstance_FullMethodName       = "/taskstream.v1.InstanceService/GetInstance"
-	InstanceService_ListInstances_FullMethodName     = "/taskstream.v1.InstanceService/ListInstances"
-	InstanceService_StopInstance_FullMethodName      = "/taskstream.v1.InstanceService/StopInstance"
-	InstanceService_SuspendInstance_FullMethodName   = "/taskstream.v1.InstanceService/SuspendInstance"
-	InstanceService_ResumeInstance_FullMethodName    = "/taskstream.v1.InstanceService/ResumeInstance"
-	InstanceService_WaitInstance_FullMethodName      = "/taskstream.v1.InstanceService/WaitInstance"
-	InstanceService_WaitInstances_FullMethodName     = "/taskstream.v1.InstanceService/WaitInstances"
-	InstanceService_WatchInstance_FullMethodName     = "/taskstream.v1.InstanceService/WatchInstance"
-	InstanceService_ReadTaskOutput_FullMethodName    = "/taskstream.v1.InstanceService/ReadTaskOutput"
-	InstanceService_GetTaskResult_FullMethodName     = "/taskstream.v1.InstanceService/GetTaskResult"
-	InstanceService_ListTaskTypes_FullMethodName     = "/taskstream.v1.InstanceService/ListTaskTypes"
-	InstanceService_GetLogviewAddress_FullMethodName = "/taskstream.v1.InstanceService/GetLogviewAddress"
+	InstanceService_CreateInstance_FullMethodName     = "/taskstream.v1.InstanceService/CreateInstance"
+	InstanceService_GetInstance_FullMethodName        = "/taskstream.v1.InstanceService/GetInstance"
+	InstanceService_ListInstances_FullMethodName      = "/taskstream.v1.InstanceService/ListInstances"
+	InstanceService_StopInstance_FullMethodName       = "/taskstream.v1.InstanceService/StopInstance"
+	InstanceService_SuspendInstance_FullMethodName    = "/taskstream.v1.InstanceService/SuspendInstance"
+	InstanceService_ResumeInstance_FullMethodName     = "/taskstream.v1.InstanceService/ResumeInstance"
+	InstanceService_WaitInstance_FullMethodName       = "/taskstream.v1.InstanceService/WaitInstance"
+	InstanceService_WaitInstances_FullMethodName      = "/taskstream.v1.InstanceService/WaitInstances"
+	InstanceService_WatchInstance_FullMethodName      = "/taskstream.v1.InstanceService/WatchInstance"
+	InstanceService_ReadTaskOutput_FullMethodName     = "/taskstream.v1.InstanceService/ReadTaskOutput"
+	InstanceService_GetTaskResult_FullMethodName      = "/taskstream.v1.InstanceService/GetTaskResult"
+	InstanceService_ListTaskTypes_FullMethodName      = "/taskstream.v1.InstanceService/ListTaskTypes"
+	InstanceService_GetLogviewAddress_FullMethodName  = "/taskstream.v1.InstanceService/GetLogviewAddress"
+	InstanceService_ListSubInstances_FullMethodName   = "/taskstream.v1.InstanceService/ListSubInstances"
+	InstanceService_ListTaskResultRows_FullMethodName = "/taskstream.v1.InstanceService/ListTaskResultRows"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -91,6 +93,17 @@ type InstanceServiceClient interface {
 	// token that grants read access to this one instance until it expires.
 	// NOT_FOUND for an unknown instance. Safe to retry.
 	GetLogviewAddress(ctx context.Context, in *GetLogviewAddressRequest, opts ...grpc.CallOption) (*GetLogviewAddressResponse, error)
+	// Lists the sub-instances a workflow instance started, in the order they
+	// were created, with the cursor to watch the workflow from for later ones.
+	// NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+	// Safe to retry.
+	ListSubInstances(ctx context.Context, in *ListSubInstancesRequest, opts ...grpc.CallOption) (*ListSubInstancesResponse, error)
+	// Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+	// a time, so results too large for one message can be read. NOT_FOUND for an
+	// unknown instance or task; FAILED_PRECONDITION with reason
+	// RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+	// INVALID_ARGUMENT for a bad page token. Safe to retry.
+	ListTaskResultRows(ctx context.Context, in *ListTaskResultRowsRequest, opts ...grpc.CallOption) (*ListTaskResultRowsResponse, error)
 }
 
 type instanceServiceClient struct {
@@ -249,6 +262,26 @@ func (c *instanceServiceClient) GetLogviewAddress(ctx context.Context, in *GetLo
 	return out, nil
 }
 
+func (c *instanceServiceClient) ListSubInstances(ctx context.Context, in *ListSubInstancesRequest, opts ...grpc.CallOption) (*ListSubInstancesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSubInstancesResponse)
+	err := c.cc.Invoke(ctx, InstanceService_ListSubInstances_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *instanceServiceClient) ListTaskResultRows(ctx context.Context, in *ListTaskResultRowsRequest, opts ...grpc.CallOption) (*ListTaskResultRowsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTaskResultRowsResponse)
+	err := c.cc.Invoke(ctx, InstanceService_ListTaskResultRows_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -306,6 +339,17 @@ type InstanceServiceServer interface {
 	// token that grants read access to this one instance until it expires.
 	// NOT_FOUND for an unknown instance. Safe to retry.
 	GetLogviewAddress(context.Context, *GetLogviewAddressRequest) (*GetLogviewAddressResponse, error)
+	// Lists the sub-instances a workflow instance started, in the order they
+	// were created, with the cursor to watch the workflow from for later ones.
+	// NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+	// Safe to retry.
+	ListSubInstances(context.Context, *ListSubInstancesRequest) (*ListSubInstancesResponse, error)
+	// Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+	// a time, so results too large for one message can be read. NOT_FOUND for an
+	// unknown instance or task; FAILED_PRECONDITION with reason
+	// RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+	// INVALID_ARGUMENT for a bad page token. Safe to retry.
+	ListTaskResultRows(context.Context, *ListTaskResultRowsRequest) (*ListTaskResultRowsResponse, error)
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -354,6 +398,12 @@ func (UnimplementedInstanceServiceServer) ListTaskTypes(context.Context, *ListTa
 }
 func (UnimplementedInstanceServiceServer) GetLogviewAddress(context.Context, *GetLogviewAddressRequest) (*GetLogviewAddressResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetLogviewAddress not implemented")
+}
+func (UnimplementedInstanceServiceServer) ListSubInstances(context.Context, *ListSubInstancesRequest) (*ListSubInstancesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSubInstances not implemented")
+}
+func (UnimplementedInstanceServiceServer) ListTaskResultRows(context.Context, *ListTaskResultRowsRequest) (*ListTaskResultRowsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTaskResultRows not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -596,6 +646,42 @@ func _InstanceService_GetLogviewAddress_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_ListSubInstances_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSubInstancesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).ListSubInstances(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_ListSubInstances_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).ListSubInstances(ctx, req.(*ListSubInstancesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InstanceService_ListTaskResultRows_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTaskResultRowsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).ListTaskResultRows(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_ListTaskResultRows_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).ListTaskResultRows(ctx, req.(*ListTaskResultRowsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -646,6 +732,14 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetLogviewAddress",
 			Handler:    _InstanceService_GetLogviewAddress_Handler,
+		},
+		{
+			MethodName: "ListSubInstances",
+			Handler:    _InstanceService_ListSubInstances_Handler,
+		},
+		{
+			MethodName: "ListTaskResultRows",
+			Handler:    _InstanceService_ListTaskResultRows_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

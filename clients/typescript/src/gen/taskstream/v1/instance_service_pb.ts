@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/instance_service.proto.
  */
 export const file_taskstream_v1_instance_service: GenFile = /*@__PURE__*/
-  fileDesc("CiR0YXNrc3RyZWFtL3YxL2luc3RhbmNlX3NlcnZpY2UucHJvdG8SDXRhc2tzdHJlYW0udjEi0AIKFUNyZWF0ZUluc3RhbmNlUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSJgoFdGFza3MYAiADKAsyFy50YXNrc3RyZWFtLnYxLlRhc2tTcGVjEhUKCHByaW9yaXR5GAMgASgFSACIAQESQAoGbGFiZWxzGAQgAygLMjAudGFza3N0cmVhbS52MS5DcmVhdGVJbnN0YW5jZVJlcXVlc3QuTGFiZWxzRW50cnkSLwoHb3B0aW9ucxgFIAEoCzIeLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VPcHRpb25zEhIKCnJlcXVlc3RfaWQYBiABKAkSFwoPcGFyZW50X2luc3RhbmNlGAcgASgJEgwKBGhvbGQYCCABKAgaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUILCglfcHJpb3JpdHkiQwoWQ3JlYXRlSW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UiIgoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQAoTR2V0SW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2Ui6QIKFExpc3RJbnN0YW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIvCghzdGF0dXNlcxgEIAMoDjIdLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXMSDQoFb3duZXIYBSABKAkSNQoRY3JlYXRlX3RpbWVfc3RhcnQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2NyZWF0ZV90aW1lX2VuZBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoGbGFiZWxzGAggAygLMi8udGFza3N0cmVhbS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlwKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIqCglpbnN0YW5jZXMYASADKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKsAQoTU3RvcEluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEjEKBnJlYXNvbhgCIAEoDjIhLnRhc2tzdHJlYW0udjEuQ2FuY2VsbGF0aW9uUmVhc29uEg8KB21lc3NhZ2UYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCRIvCgxncmFjZV9wZXJpb2QYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iQQoUU3RvcEluc3RhbmNlUmVzcG9uc2USKQoIaW5zdGFuY2UYASABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlIiYKFlN1c3BlbmRJbnN0YW5jZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJEChdTdXNwZW5kSW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UiJQoVUmVzdW1lSW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQwoWUmVzdW1lSW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UiTwoTV2FpdEluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEioKB3RpbWVvdXQYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iVQoUV2FpdEluc3RhbmNlUmVzcG9uc2USKQoIaW5zdGFuY2UYASABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEhIKCnRlcm1pbmF0ZWQYAiABKAgieAoUV2FpdEluc3RhbmNlc1JlcXVlc3QSDQoFbmFtZXMYASADKAkSJQoEbW9kZRgCIAEoDjIXLnRhc2tzdHJlYW0udjEuV2FpdE1vZGUSKgoHdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJRChVXYWl0SW5zdGFuY2VzUmVzcG9uc2USKgoJaW5zdGFuY2VzGAEgAygLMhcudGFza3N0cmVhbS52MS5JbnN0YW5jZRIMCgRkb25lGAIgASgIIoYBChRXYXRjaEluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhEKCWFmdGVyX3NlcRgCIAEoAxIWCg5pbmNsdWRlX291dHB1dBgDIAEoCBI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i0gEKFVdhdGNoSW5zdGFuY2VSZXNwb25zZRIrCghzbmFwc2hvdBgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VIABItCgVldmVudBgCIAEoCzIcLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VFdmVudEgAEi0KCWhlYXJ0YmVhdBgDIAEoCzIYLnRhc2tzdHJlYW0udjEuSGVhcnRiZWF0SAASJgoDZW5kGAQgASgLMhcudGFza3N0cmVhbS52MS5XYXRjaEVuZEgAQgYKBGtpbmQiQgoJSGVhcnRiZWF0EgsKA3NlcRgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJkCghXYXRjaEVuZBItCgZyZWFzb24YASABKA4yHS50YXNrc3RyZWFtLnYxLldhdGNoRW5kUmVhc29uEhgKEHJlc3VtZV9hZnRlcl9zZXEYAiABKAMSDwoHbWVzc2FnZRgDIAEoCSKEAQoVUmVhZFRhc2tPdXRwdXRSZXF1ZXN0EhAKCGluc3RhbmNlGAEgASgJEgwKBHRhc2sYAiABKAkSKwoGc3RyZWFtGAMgASgOMhsudGFza3N0cmVhbS52MS5PdXRwdXRTdHJlYW0SDgoGb2Zmc2V0GAQgASgDEg4KBmZvbGxvdxgFIAEoCCJJChZSZWFkVGFza091dHB1dFJlc3BvbnNlEg4KBm9mZnNldBgBIAEoAxIMCgRkYXRhGAIgASgMEhEKCWN1dF9ieXRlcxgDIAEoAyI2ChRHZXRUYXNrUmVzdWx0UmVxdWVzdBIQCghpbnN0YW5jZRgBIAEoCRIMCgR0YXNrGAIgASgJIoEBChVHZXRUYXNrUmVzdWx0UmVzcG9uc2USIQoEdGFzaxgBIAEoCzITLnRhc2tzdHJlYW0udjEuVGFzaxIlCgZyZXN1bHQYAiABKAsyFS50YXNrc3RyZWFtLnYxLlJlc3VsdBIOCgZzdGRvdXQYAyABKAwSDgoGc3RkZXJyGAQgASgMIhYKFExpc3RUYXNrVHlwZXNSZXF1ZXN0IkQKFUxpc3RUYXNrVHlwZXNSZXNwb25zZRIrCgp0YXNrX3R5cGVzGAEgAygLMhcudGFza3N0cmVhbS52MS5UYXNrVHlwZSJGChhHZXRMb2d2aWV3QWRkcmVzc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRISCgVob3VycxgCIAEoBUgAiAEBQggKBl9ob3VycyJZChlHZXRMb2d2aWV3QWRkcmVzc1Jlc3BvbnNlEgsKA3VybBgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqSwoIV2FpdE1vZGUSGQoVV0FJVF9NT0RFX1VOU1BFQ0lGSUVEEAASEQoNV0FJVF9NT0RFX0FMTBABEhEKDVdBSVRfTU9ERV9BTlkQAiqFAQoOV2F0Y2hFbmRSZWFzb24SIAocV0FUQ0hfRU5EX1JFQVNPTl9VTlNQRUNJRklFRBAAEiQKIFdBVENIX0VORF9SRUFTT05fU0VSVkVSX0RSQUlOSU5HEAESJQohV0FUQ0hfRU5EX1JFQVNPTl9JTlNUQU5DRV9ERUxFVEVEEAIiBAgDEAMy0AkKD0luc3RhbmNlU2VydmljZRJdCg5DcmVhdGVJbnN0YW5jZRIkLnRhc2tzdHJlYW0udjEuQ3JlYXRlSW5zdGFuY2VSZXF1ZXN0GiUudGFza3N0cmVhbS52MS5DcmVhdGVJbnN0YW5jZVJlc3BvbnNlElQKC0dldEluc3RhbmNlEiEudGFza3N0cmVhbS52MS5HZXRJbnN0YW5jZVJlcXVlc3QaIi50YXNrc3RyZWFtLnYxLkdldEluc3RhbmNlUmVzcG9uc2USWgoNTGlzdEluc3RhbmNlcxIjLnRhc2tzdHJlYW0udjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaJC50YXNrc3RyZWFtLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRJXCgxTdG9wSW5zdGFuY2USIi50YXNrc3RyZWFtLnYxLlN0b3BJbnN0YW5jZVJlcXVlc3QaIy50YXNrc3RyZWFtLnYxLlN0b3BJbnN0YW5jZVJlc3BvbnNlEmAKD1N1c3BlbmRJbnN0YW5jZRIlLnRhc2tzdHJlYW0udjEuU3VzcGVuZEluc3RhbmNlUmVxdWVzdBomLnRhc2tzdHJlYW0udjEuU3VzcGVuZEluc3RhbmNlUmVzcG9uc2USXQoOUmVzdW1lSW5zdGFuY2USJC50YXNrc3RyZWFtLnYxLlJlc3VtZUluc3RhbmNlUmVxdWVzdBolLnRhc2tzdHJlYW0udjEuUmVzdW1lSW5zdGFuY2VSZXNwb25zZRJXCgxXYWl0SW5zdGFuY2USIi50YXNrc3RyZWFtLnYxLldhaXRJbnN0YW5jZVJlcXVlc3QaIy50YXNrc3RyZWFtLnYxLldhaXRJbnN0YW5jZVJlc3BvbnNlEloKDVdhaXRJbnN0YW5jZXMSIy50YXNrc3RyZWFtLnYxLldhaXRJbnN0YW5jZXNSZXF1ZXN0GiQudGFza3N0cmVhbS52MS5XYWl0SW5zdGFuY2VzUmVzcG9uc2USXAoNV2F0Y2hJbnN0YW5jZRIjLnRhc2tzdHJlYW0udjEuV2F0Y2hJbnN0YW5jZVJlcXVlc3QaJC50YXNrc3RyZWFtLnYxLldhdGNoSW5zdGFuY2VSZXNwb25zZTABEl8KDlJlYWRUYXNrT3V0cHV0EiQudGFza3N0cmVhbS52MS5SZWFkVGFza091dHB1dFJlcXVlc3QaJS50YXNrc3RyZWFtLnYxLlJlYWRUYXNrT3V0cHV0UmVzcG9uc2UwARJaCg1HZXRUYXNrUmVzdWx0EiMudGFza3N0cmVhbS52MS5HZXRUYXNrUmVzdWx0UmVxdWVzdBokLnRhc2tzdHJlYW0udjEuR2V0VGFza1Jlc3VsdFJlc3BvbnNlEloKDUxpc3RUYXNrVHlwZXMSIy50YXNrc3RyZWFtLnYxLkxpc3RUYXNrVHlwZXNSZXF1ZXN0GiQudGFza3N0cmVhbS52MS5MaXN0VGFza1R5cGVzUmVzcG9uc2USZgoRR2V0TG9ndmlld0FkZHJlc3MSJy50YXNrc3RyZWFtLnYxLkdldExvZ3ZpZXdBZGRyZXNzUmVxdWVzdBooLnRhc2tzdHJlYW0udjEuR2V0TG9ndmlld0FkZHJlc3NSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_taskstream_v1_event, file_taskstream_v1_instance, file_taskstream_v1_task]);
+  fileDesc("CiR0YXNrc3RyZWFtL3YxL2luc3RhbmNlX3NlcnZpY2UucHJvdG8SDXRhc2tzdHJlYW0udjEigAMKFUNyZWF0ZUluc3RhbmNlUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSJgoFdGFza3MYAiADKAsyFy50YXNrc3RyZWFtLnYxLlRhc2tTcGVjEhUKCHByaW9yaXR5GAMgASgFSACIAQESQAoGbGFiZWxzGAQgAygLMjAudGFza3N0cmVhbS52MS5DcmVhdGVJbnN0YW5jZVJlcXVlc3QuTGFiZWxzRW50cnkSLwoHb3B0aW9ucxgFIAEoCzIeLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VPcHRpb25zEhIKCnJlcXVlc3RfaWQYBiABKAkSFwoPcGFyZW50X2luc3RhbmNlGAcgASgJEgwKBGhvbGQYCCABKAgSGQoRc3ViX2luc3RhbmNlX25hbWUYCSABKAkSEwoLcGFyZW50X3Rhc2sYCiABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUILCglfcHJpb3JpdHkiQwoWQ3JlYXRlSW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UiIgoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQAoTR2V0SW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2Ui6QIKFExpc3RJbnN0YW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIvCghzdGF0dXNlcxgEIAMoDjIdLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXMSDQoFb3duZXIYBSABKAkSNQoRY3JlYXRlX3RpbWVfc3RhcnQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2NyZWF0ZV90aW1lX2VuZBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoGbGFiZWxzGAggAygLMi8udGFza3N0cmVhbS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlwKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIqCglpbnN0YW5jZXMYASADKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKsAQoTU3RvcEluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEjEKBnJlYXNvbhgCIAEoDjIhLnRhc2tzdHJlYW0udjEuQ2FuY2VsbGF0aW9uUmVhc29uEg8KB21lc3NhZ2UYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCRIvCgxncmFjZV9wZXJpb2QYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iQQoUU3RvcEluc3RhbmNlUmVzcG9uc2USKQoIaW5zdGFuY2UYASABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlIiYKFlN1c3BlbmRJbnN0YW5jZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJEChdTdXNwZW5kSW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UiJQoVUmVzdW1lSW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQwoWUmVzdW1lSW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UiTwoTV2FpdEluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEioKB3RpbWVvdXQYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iVQoUV2FpdEluc3RhbmNlUmVzcG9uc2USKQoIaW5zdGFuY2UYASABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEhIKCnRlcm1pbmF0ZWQYAiABKAgieAoUV2FpdEluc3RhbmNlc1JlcXVlc3QSDQoFbmFtZXMYASADKAkSJQoEbW9kZRgCIAEoDjIXLnRhc2tzdHJlYW0udjEuV2FpdE1vZGUSKgoHdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJRChVXYWl0SW5zdGFuY2VzUmVzcG9uc2USKgoJaW5zdGFuY2VzGAEgAygLMhcudGFza3N0cmVhbS52MS5JbnN0YW5jZRIMCgRkb25lGAIgASgIIoYBChRXYXRjaEluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhEKCWFmdGVyX3NlcRgCIAEoAxIWCg5pbmNsdWRlX291dHB1dBgDIAEoCBI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24i0gEKFVdhdGNoSW5zdGFuY2VSZXNwb25zZRIrCghzbmFwc2hvdBgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VIABItCgVldmVudBgCIAEoCzIcLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VFdmVudEgAEi0KCWhlYXJ0YmVhdBgDIAEoCzIYLnRhc2tzdHJlYW0udjEuSGVhcnRiZWF0SAASJgoDZW5kGAQgASgLMhcudGFza3N0cmVhbS52MS5XYXRjaEVuZEgAQgYKBGtpbmQiQgoJSGVhcnRiZWF0EgsKA3NlcRgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJkCghXYXRjaEVuZBItCgZyZWFzb24YASABKA4yHS50YXNrc3RyZWFtLnYxLldhdGNoRW5kUmVhc29uEhgKEHJlc3VtZV9hZnRlcl9zZXEYAiABKAMSDwoHbWVzc2FnZRgDIAEoCSKEAQoVUmVhZFRhc2tPdXRwdXRSZXF1ZXN0EhAKCGluc3RhbmNlGAEgASgJEgwKBHRhc2sYAiABKAkSKwoGc3RyZWFtGAMgASgOMhsudGFza3N0cmVhbS52MS5PdXRwdXRTdHJlYW0SDgoGb2Zmc2V0GAQgASgDEg4KBmZvbGxvdxgFIAEoCCJJChZSZWFkVGFza091dHB1dFJlc3BvbnNlEg4KBm9mZnNldBgBIAEoAxIMCgRkYXRhGAIgASgMEhEKCWN1dF9ieXRlcxgDIAEoAyI2ChRHZXRUYXNrUmVzdWx0UmVxdWVzdBIQCghpbnN0YW5jZRgBIAEoCRIMCgR0YXNrGAIgASgJIoEBChVHZXRUYXNrUmVzdWx0UmVzcG9uc2USIQoEdGFzaxgBIAEoCzITLnRhc2tzdHJlYW0udjEuVGFzaxIlCgZyZXN1bHQYAiABKAsyFS50YXNrc3RyZWFtLnYxLlJlc3VsdBIOCgZzdGRvdXQYAyABKAwSDgoGc3RkZXJyGAQgASgMIhYKFExpc3RUYXNrVHlwZXNSZXF1ZXN0IkQKFUxpc3RUYXNrVHlwZXNSZXNwb25zZRIrCgp0YXNrX3R5cGVzGAEgAygLMhcudGFza3N0cmVhbS52MS5UYXNrVHlwZSJGChhHZXRMb2d2aWV3QWRkcmVzc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRISCgVob3VycxgCIAEoBUgAiAEBQggKBl9ob3VycyJZChlHZXRMb2d2aWV3QWRkcmVzc1Jlc3BvbnNlEgsKA3VybBgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiUAoXTGlzdFN1Ykluc3RhbmNlc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImYKC1N1Ykluc3RhbmNlEgwKBG5hbWUYASABKAkSDAoEdGFzaxgCIAEoCRIpCghpbnN0YW5jZRgDIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2USEAoId29ya2Zsb3cYBCABKAgicwoYTGlzdFN1Ykluc3RhbmNlc1Jlc3BvbnNlEjEKDXN1Yl9pbnN0YW5jZXMYASADKAsyGi50YXNrc3RyZWFtLnYxLlN1Ykluc3RhbmNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRILCgNzZXEYAyABKAMiYgoZTGlzdFRhc2tSZXN1bHRSb3dzUmVxdWVzdBIQCghpbnN0YW5jZRgBIAEoCRIMCgR0YXNrGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJIkUKDFJlc3VsdENvbHVtbhIMCgRuYW1lGAEgASgJEicKBHR5cGUYAiABKA4yGS50YXNrc3RyZWFtLnYxLkNvbHVtblR5cGUibwoKUmVzdWx0Q2VsbBIWCgxzdHJpbmdfdmFsdWUYASABKAlIABITCglpbnRfdmFsdWUYAiABKANIABIWCgxkb3VibGVfdmFsdWUYAyABKAFIABIUCgpib29sX3ZhbHVlGAQgASgISABCBgoEa2luZCI1CglSZXN1bHRSb3cSKAoFY2VsbHMYASADKAsyGS50YXNrc3RyZWFtLnYxLlJlc3VsdENlbGwiiwEKGkxpc3RUYXNrUmVzdWx0Um93c1Jlc3BvbnNlEiwKB2NvbHVtbnMYASADKAsyGy50YXNrc3RyZWFtLnYxLlJlc3VsdENvbHVtbhImCgRyb3dzGAIgAygLMhgudGFza3N0cmVhbS52MS5SZXN1bHRSb3cSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJKksKCFdhaXRNb2RlEhkKFVdBSVRfTU9ERV9VTlNQRUNJRklFRBAAEhEKDVdBSVRfTU9ERV9BTEwQARIRCg1XQUlUX01PREVfQU5ZEAIqhQEKDldhdGNoRW5kUmVhc29uEiAKHFdBVENIX0VORF9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBXQVRDSF9FTkRfUkVBU09OX1NFUlZFUl9EUkFJTklORxABEiUKIVdBVENIX0VORF9SRUFTT05fSU5TVEFOQ0VfREVMRVRFRBACIgQIAxADKosBCgpDb2x1bW5UeXBlEhsKF0NPTFVNTl9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSQ09MVU1OX1RZUEVfU1RSSU5HEAESFwoTQ09MVU1OX1RZUEVfSU5URUdFUhACEhYKEkNPTFVNTl9UWVBFX0RPVUJMRRADEhcKE0NPTFVNTl9UWVBFX0JPT0xFQU4QBDKgCwoPSW5zdGFuY2VTZXJ2aWNlEl0KDkNyZWF0ZUluc3RhbmNlEiQudGFza3N0cmVhbS52MS5DcmVhdGVJbnN0YW5jZVJlcXVlc3QaJS50YXNrc3RyZWFtLnYxLkNyZWF0ZUluc3RhbmNlUmVzcG9uc2USVAoLR2V0SW5zdGFuY2USIS50YXNrc3RyZWFtLnYxLkdldEluc3RhbmNlUmVxdWVzdBoiLnRhc2tzdHJlYW0udjEuR2V0SW5zdGFuY2VSZXNwb25zZRJaCg1MaXN0SW5zdGFuY2VzEiMudGFza3N0cmVhbS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBokLnRhc2tzdHJlYW0udjEuTGlzdEluc3RhbmNlc1Jlc3BvbnNlElcKDFN0b3BJbnN0YW5jZRIiLnRhc2tzdHJlYW0udjEuU3RvcEluc3RhbmNlUmVxdWVzdBojLnRhc2tzdHJlYW0udjEuU3RvcEluc3RhbmNlUmVzcG9uc2USYAoPU3VzcGVuZEluc3RhbmNlEiUudGFza3N0cmVhbS52MS5TdXNwZW5kSW5zdGFuY2VSZXF1ZXN0GiYudGFza3N0cmVhbS52MS5TdXNwZW5kSW5zdGFuY2VSZXNwb25zZRJdCg5SZXN1bWVJbnN0YW5jZRIkLnRhc2tzdHJlYW0udjEuUmVzdW1lSW5zdGFuY2VSZXF1ZXN0GiUudGFza3N0cmVhbS52MS5SZXN1bWVJbnN0YW5jZVJlc3BvbnNlElcKDFdhaXRJbnN0YW5jZRIiLnRhc2tzdHJlYW0udjEuV2FpdEluc3RhbmNlUmVxdWVzdBojLnRhc2tzdHJlYW0udjEuV2FpdEluc3RhbmNlUmVzcG9uc2USWgoNV2FpdEluc3RhbmNlcxIjLnRhc2tzdHJlYW0udjEuV2FpdEluc3RhbmNlc1JlcXVlc3QaJC50YXNrc3RyZWFtLnYxLldhaXRJbnN0YW5jZXNSZXNwb25zZRJcCg1XYXRjaEluc3RhbmNlEiMudGFza3N0cmVhbS52MS5XYXRjaEluc3RhbmNlUmVxdWVzdBokLnRhc2tzdHJlYW0udjEuV2F0Y2hJbnN0YW5jZVJlc3BvbnNlMAESXwoOUmVhZFRhc2tPdXRwdXQSJC50YXNrc3RyZWFtLnYxLlJlYWRUYXNrT3V0cHV0UmVxdWVzdBolLnRhc2tzdHJlYW0udjEuUmVhZFRhc2tPdXRwdXRSZXNwb25zZTABEloKDUdldFRhc2tSZXN1bHQSIy50YXNrc3RyZWFtLnYxLkdldFRhc2tSZXN1bHRSZXF1ZXN0GiQudGFza3N0cmVhbS52MS5HZXRUYXNrUmVzdWx0UmVzcG9uc2USWgoNTGlzdFRhc2tUeXBlcxIjLnRhc2tzdHJlYW0udjEuTGlzdFRhc2tUeXBlc1JlcXVlc3QaJC50YXNrc3RyZWFtLnYxLkxpc3RUYXNrVHlwZXNSZXNwb25zZRJmChFHZXRMb2d2aWV3QWRkcmVzcxInLnRhc2tzdHJlYW0udjEuR2V0TG9ndmlld0FkZHJlc3NSZXF1ZXN0GigudGFza3N0cmVhbS52MS5HZXRMb2d2aWV3QWRkcmVzc1Jlc3BvbnNlEmMKEExpc3RTdWJJbnN0YW5jZXMSJi50YXNrc3RyZWFtLnYxLkxpc3RTdWJJbnN0YW5jZXNSZXF1ZXN0GicudGFza3N0cmVhbS52MS5MaXN0U3ViSW5zdGFuY2VzUmVzcG9uc2USaQoSTGlzdFRhc2tSZXN1bHRSb3dzEigudGFza3N0cmVhbS52MS5MaXN0VGFza1Jlc3VsdFJvd3NSZXF1ZXN0GikudGFza3N0cmVhbS52MS5MaXN0VGFza1Jlc3VsdFJvd3NSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_taskstream_v1_event, file_taskstream_v1_instance, file_taskstream_v1_task]);
 
 /**
  * CreateInstanceRequest asks for a new instance.
@@ -83,6 +83,23 @@ export type CreateInstanceRequest = Message<"taskstream.v1.CreateInstanceRequest
    * @generated from field: bool hold = 8;
    */
   hold: boolean;
+
+  /**
+   * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+   * name), only with parent_instance. Empty means the new instance's id.
+   *
+   * @generated from field: string sub_instance_name = 9;
+   */
+  subInstanceName: string;
+
+  /**
+   * The parent workflow's task that starts this sub-instance, only with
+   * parent_instance. A parent that is terminated or being stopped starts
+   * nothing: FAILED_PRECONDITION.
+   *
+   * @generated from field: string parent_task = 10;
+   */
+  parentTask: string;
 };
 
 /**
@@ -941,6 +958,301 @@ export const GetLogviewAddressResponseSchema: GenMessage<GetLogviewAddressRespon
   messageDesc(file_taskstream_v1_instance_service, 27);
 
 /**
+ * ListSubInstancesRequest names a workflow instance and the page to return.
+ *
+ * @generated from message taskstream.v1.ListSubInstancesRequest
+ */
+export type ListSubInstancesRequest = Message<"taskstream.v1.ListSubInstancesRequest"> & {
+  /**
+   * The workflow instance, "projects/{project}/instances/{id}".
+   *
+   * @generated from field: string parent = 1;
+   */
+  parent: string;
+
+  /**
+   * At most this many sub-instances; 0 means 100, more than 1000 means 1000.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of a previous call for the same parent.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message taskstream.v1.ListSubInstancesRequest.
+ * Use `create(ListSubInstancesRequestSchema)` to create a new message.
+ */
+export const ListSubInstancesRequestSchema: GenMessage<ListSubInstancesRequest> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 28);
+
+/**
+ * SubInstance is one instance a workflow started.
+ *
+ * @generated from message taskstream.v1.SubInstance
+ */
+export type SubInstance = Message<"taskstream.v1.SubInstance"> & {
+  /**
+   * Its name within the workflow, as given when it was created.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The workflow task that started it.
+   *
+   * @generated from field: string task = 2;
+   */
+  task: string;
+
+  /**
+   * The sub-instance itself, with its tasks.
+   *
+   * @generated from field: taskstream.v1.Instance instance = 3;
+   */
+  instance?: Instance | undefined;
+
+  /**
+   * True when the sub-instance is itself a workflow (its tasks' types start
+   * with "xflow."); a flattened listing shows its own sub-instances instead.
+   *
+   * @generated from field: bool workflow = 4;
+   */
+  workflow: boolean;
+};
+
+/**
+ * Describes the message taskstream.v1.SubInstance.
+ * Use `create(SubInstanceSchema)` to create a new message.
+ */
+export const SubInstanceSchema: GenMessage<SubInstance> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 29);
+
+/**
+ * ListSubInstancesResponse is one page of a workflow's sub-instances.
+ *
+ * @generated from message taskstream.v1.ListSubInstancesResponse
+ */
+export type ListSubInstancesResponse = Message<"taskstream.v1.ListSubInstancesResponse"> & {
+  /**
+   * The sub-instances in the order they were created.
+   *
+   * @generated from field: repeated taskstream.v1.SubInstance sub_instances = 1;
+   */
+  subInstances: SubInstance[];
+
+  /**
+   * Pass to the next call for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * The workflow's sequence number this listing is complete up to. Watching
+   * the workflow with after_seq set to it shows every later sub-instance as a
+   * SubInstanceCreated event, none twice.
+   *
+   * @generated from field: int64 seq = 3;
+   */
+  seq: bigint;
+};
+
+/**
+ * Describes the message taskstream.v1.ListSubInstancesResponse.
+ * Use `create(ListSubInstancesResponseSchema)` to create a new message.
+ */
+export const ListSubInstancesResponseSchema: GenMessage<ListSubInstancesResponse> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 30);
+
+/**
+ * ListTaskResultRowsRequest names a task and the page of its result rows.
+ *
+ * @generated from message taskstream.v1.ListTaskResultRowsRequest
+ */
+export type ListTaskResultRowsRequest = Message<"taskstream.v1.ListTaskResultRowsRequest"> & {
+  /**
+   * The instance, "projects/{project}/instances/{id}".
+   *
+   * @generated from field: string instance = 1;
+   */
+  instance: string;
+
+  /**
+   * The task name; empty picks the only task and is INVALID_ARGUMENT when the
+   * instance has several.
+   *
+   * @generated from field: string task = 2;
+   */
+  task: string;
+
+  /**
+   * At most this many rows; 0 means 1000, more than 10000 means 10000.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of a previous call for the same task.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message taskstream.v1.ListTaskResultRowsRequest.
+ * Use `create(ListTaskResultRowsRequestSchema)` to create a new message.
+ */
+export const ListTaskResultRowsRequestSchema: GenMessage<ListTaskResultRowsRequest> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 31);
+
+/**
+ * ResultColumn describes one column of a tabular result.
+ *
+ * @generated from message taskstream.v1.ResultColumn
+ */
+export type ResultColumn = Message<"taskstream.v1.ResultColumn"> & {
+  /**
+   * The column's name, as in the CSV header.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The column's type.
+   *
+   * @generated from field: taskstream.v1.ColumnType type = 2;
+   */
+  type: ColumnType;
+};
+
+/**
+ * Describes the message taskstream.v1.ResultColumn.
+ * Use `create(ResultColumnSchema)` to create a new message.
+ */
+export const ResultColumnSchema: GenMessage<ResultColumn> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 32);
+
+/**
+ * ResultCell is one value of a result row; unset kind means SQL NULL.
+ *
+ * @generated from message taskstream.v1.ResultCell
+ */
+export type ResultCell = Message<"taskstream.v1.ResultCell"> & {
+  /**
+   * The value.
+   *
+   * @generated from oneof taskstream.v1.ResultCell.kind
+   */
+  kind: {
+    /**
+     * A string.
+     *
+     * @generated from field: string string_value = 1;
+     */
+    value: string;
+    case: "stringValue";
+  } | {
+    /**
+     * An integer.
+     *
+     * @generated from field: int64 int_value = 2;
+     */
+    value: bigint;
+    case: "intValue";
+  } | {
+    /**
+     * A floating point or decimal number.
+     *
+     * @generated from field: double double_value = 3;
+     */
+    value: number;
+    case: "doubleValue";
+  } | {
+    /**
+     * A boolean.
+     *
+     * @generated from field: bool bool_value = 4;
+     */
+    value: boolean;
+    case: "boolValue";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message taskstream.v1.ResultCell.
+ * Use `create(ResultCellSchema)` to create a new message.
+ */
+export const ResultCellSchema: GenMessage<ResultCell> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 33);
+
+/**
+ * ResultRow is one row of a tabular result.
+ *
+ * @generated from message taskstream.v1.ResultRow
+ */
+export type ResultRow = Message<"taskstream.v1.ResultRow"> & {
+  /**
+   * The row's values, one per column, in column order.
+   *
+   * @generated from field: repeated taskstream.v1.ResultCell cells = 1;
+   */
+  cells: ResultCell[];
+};
+
+/**
+ * Describes the message taskstream.v1.ResultRow.
+ * Use `create(ResultRowSchema)` to create a new message.
+ */
+export const ResultRowSchema: GenMessage<ResultRow> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 34);
+
+/**
+ * ListTaskResultRowsResponse is one page of a task's result rows.
+ *
+ * @generated from message taskstream.v1.ListTaskResultRowsResponse
+ */
+export type ListTaskResultRowsResponse = Message<"taskstream.v1.ListTaskResultRowsResponse"> & {
+  /**
+   * The columns, on every page.
+   *
+   * @generated from field: repeated taskstream.v1.ResultColumn columns = 1;
+   */
+  columns: ResultColumn[];
+
+  /**
+   * The rows of this page, in result order.
+   *
+   * @generated from field: repeated taskstream.v1.ResultRow rows = 2;
+   */
+  rows: ResultRow[];
+
+  /**
+   * Pass to the next call for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 3;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message taskstream.v1.ListTaskResultRowsResponse.
+ * Use `create(ListTaskResultRowsResponseSchema)` to create a new message.
+ */
+export const ListTaskResultRowsResponseSchema: GenMessage<ListTaskResultRowsResponse> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 35);
+
+/**
  * WaitMode says when WaitInstances returns.
  *
  * @generated from enum taskstream.v1.WaitMode
@@ -1007,6 +1319,55 @@ export enum WatchEndReason {
  */
 export const WatchEndReasonSchema: GenEnum<WatchEndReason> = /*@__PURE__*/
   enumDesc(file_taskstream_v1_instance_service, 1);
+
+/**
+ * ColumnType is the type of a result column, as the values of the column
+ * showed it when the task produced them.
+ *
+ * @generated from enum taskstream.v1.ColumnType
+ */
+export enum ColumnType {
+  /**
+   * No non-null value told the type.
+   *
+   * @generated from enum value: COLUMN_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Text (also dates and times, as ISO 8601 text).
+   *
+   * @generated from enum value: COLUMN_TYPE_STRING = 1;
+   */
+  STRING = 1,
+
+  /**
+   * 64-bit integers.
+   *
+   * @generated from enum value: COLUMN_TYPE_INTEGER = 2;
+   */
+  INTEGER = 2,
+
+  /**
+   * Floating point or decimal numbers.
+   *
+   * @generated from enum value: COLUMN_TYPE_DOUBLE = 3;
+   */
+  DOUBLE = 3,
+
+  /**
+   * true or false.
+   *
+   * @generated from enum value: COLUMN_TYPE_BOOLEAN = 4;
+   */
+  BOOLEAN = 4,
+}
+
+/**
+ * Describes the enum taskstream.v1.ColumnType.
+ */
+export const ColumnTypeSchema: GenEnum<ColumnType> = /*@__PURE__*/
+  enumDesc(file_taskstream_v1_instance_service, 2);
 
 /**
  * InstanceService starts instances of tasks, reports on them and stops them.
@@ -1168,6 +1529,33 @@ export const InstanceService: GenService<{
     methodKind: "unary";
     input: typeof GetLogviewAddressRequestSchema;
     output: typeof GetLogviewAddressResponseSchema;
+  },
+  /**
+   * Lists the sub-instances a workflow instance started, in the order they
+   * were created, with the cursor to watch the workflow from for later ones.
+   * NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+   * Safe to retry.
+   *
+   * @generated from rpc taskstream.v1.InstanceService.ListSubInstances
+   */
+  listSubInstances: {
+    methodKind: "unary";
+    input: typeof ListSubInstancesRequestSchema;
+    output: typeof ListSubInstancesResponseSchema;
+  },
+  /**
+   * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+   * a time, so results too large for one message can be read. NOT_FOUND for an
+   * unknown instance or task; FAILED_PRECONDITION with reason
+   * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+   * INVALID_ARGUMENT for a bad page token. Safe to retry.
+   *
+   * @generated from rpc taskstream.v1.InstanceService.ListTaskResultRows
+   */
+  listTaskResultRows: {
+    methodKind: "unary";
+    input: typeof ListTaskResultRowsRequestSchema;
+    output: typeof ListTaskResultRowsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_taskstream_v1_instance_service, 0);

@@ -36,6 +36,8 @@ private static final long serialVersionUID = 0L;
     tasks_ = java.util.Collections.emptyList();
     requestId_ = "";
     parentInstance_ = "";
+    subInstanceName_ = "";
+    parentTask_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -449,6 +451,106 @@ java.lang.String defaultValue) {
     return hold_;
   }
 
+  public static final int SUB_INSTANCE_NAME_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object subInstanceName_ = "";
+  /**
+   * <pre>
+   * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+   * name), only with parent_instance. Empty means the new instance's id.
+   * </pre>
+   *
+   * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+   * @return The subInstanceName.
+   */
+  @java.lang.Override
+  public java.lang.String getSubInstanceName() {
+    java.lang.Object ref = subInstanceName_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      subInstanceName_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+   * name), only with parent_instance. Empty means the new instance's id.
+   * </pre>
+   *
+   * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+   * @return The bytes for subInstanceName.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getSubInstanceNameBytes() {
+    java.lang.Object ref = subInstanceName_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      subInstanceName_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int PARENT_TASK_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object parentTask_ = "";
+  /**
+   * <pre>
+   * The parent workflow's task that starts this sub-instance, only with
+   * parent_instance. A parent that is terminated or being stopped starts
+   * nothing: FAILED_PRECONDITION.
+   * </pre>
+   *
+   * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+   * @return The parentTask.
+   */
+  @java.lang.Override
+  public java.lang.String getParentTask() {
+    java.lang.Object ref = parentTask_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      parentTask_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The parent workflow's task that starts this sub-instance, only with
+   * parent_instance. A parent that is terminated or being stopped starts
+   * nothing: FAILED_PRECONDITION.
+   * </pre>
+   *
+   * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+   * @return The bytes for parentTask.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getParentTaskBytes() {
+    java.lang.Object ref = parentTask_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      parentTask_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -489,6 +591,12 @@ java.lang.String defaultValue) {
     }
     if (hold_ != false) {
       output.writeBool(8, hold_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(subInstanceName_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 9, subInstanceName_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(parentTask_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 10, parentTask_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -533,6 +641,12 @@ java.lang.String defaultValue) {
     if (hold_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(8, hold_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(subInstanceName_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(9, subInstanceName_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(parentTask_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(10, parentTask_);
     }
     return size;
   }
@@ -580,6 +694,10 @@ java.lang.String defaultValue) {
         .equals(other.getParentInstance())) return false;
     if (getHold()
         != other.getHold()) return false;
+    if (!getSubInstanceName()
+        .equals(other.getSubInstanceName())) return false;
+    if (!getParentTask()
+        .equals(other.getParentTask())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -616,6 +734,10 @@ java.lang.String defaultValue) {
     hash = (37 * hash) + HOLD_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getHold());
+    hash = (37 * hash) + SUB_INSTANCE_NAME_FIELD_NUMBER;
+    hash = (53 * hash) + getSubInstanceName().hashCode();
+    hash = (37 * hash) + PARENT_TASK_FIELD_NUMBER;
+    hash = (53 * hash) + getParentTask().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -798,6 +920,8 @@ java.lang.String defaultValue) {
       requestId_ = "";
       parentInstance_ = "";
       hold_ = false;
+      subInstanceName_ = "";
+      parentTask_ = "";
       return this;
     }
 
@@ -871,6 +995,12 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.hold_ = hold_;
       }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.subInstanceName_ = subInstanceName_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.parentTask_ = parentTask_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -938,6 +1068,16 @@ java.lang.String defaultValue) {
       }
       if (other.getHold() != false) {
         setHold(other.getHold());
+      }
+      if (!other.getSubInstanceName().isEmpty()) {
+        subInstanceName_ = other.subInstanceName_;
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      if (!other.getParentTask().isEmpty()) {
+        parentTask_ = other.parentTask_;
+        bitField0_ |= 0x00000200;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1017,6 +1157,16 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000080;
               break;
             } // case 64
+            case 74: {
+              subInstanceName_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
+            case 82: {
+              parentTask_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2030,6 +2180,205 @@ java.lang.String defaultValue) {
     public Builder clearHold() {
       bitField0_ = (bitField0_ & ~0x00000080);
       hold_ = false;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object subInstanceName_ = "";
+    /**
+     * <pre>
+     * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+     * name), only with parent_instance. Empty means the new instance's id.
+     * </pre>
+     *
+     * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+     * @return The subInstanceName.
+     */
+    public java.lang.String getSubInstanceName() {
+      java.lang.Object ref = subInstanceName_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        subInstanceName_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+     * name), only with parent_instance. Empty means the new instance's id.
+     * </pre>
+     *
+     * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+     * @return The bytes for subInstanceName.
+     */
+    public com.google.protobuf.ByteString
+        getSubInstanceNameBytes() {
+      java.lang.Object ref = subInstanceName_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        subInstanceName_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+     * name), only with parent_instance. Empty means the new instance's id.
+     * </pre>
+     *
+     * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+     * @param value The subInstanceName to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSubInstanceName(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      subInstanceName_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+     * name), only with parent_instance. Empty means the new instance's id.
+     * </pre>
+     *
+     * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSubInstanceName() {
+      subInstanceName_ = getDefaultInstance().getSubInstanceName();
+      bitField0_ = (bitField0_ & ~0x00000100);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+     * name), only with parent_instance. Empty means the new instance's id.
+     * </pre>
+     *
+     * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+     * @param value The bytes for subInstanceName to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSubInstanceNameBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      subInstanceName_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object parentTask_ = "";
+    /**
+     * <pre>
+     * The parent workflow's task that starts this sub-instance, only with
+     * parent_instance. A parent that is terminated or being stopped starts
+     * nothing: FAILED_PRECONDITION.
+     * </pre>
+     *
+     * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+     * @return The parentTask.
+     */
+    public java.lang.String getParentTask() {
+      java.lang.Object ref = parentTask_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        parentTask_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The parent workflow's task that starts this sub-instance, only with
+     * parent_instance. A parent that is terminated or being stopped starts
+     * nothing: FAILED_PRECONDITION.
+     * </pre>
+     *
+     * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+     * @return The bytes for parentTask.
+     */
+    public com.google.protobuf.ByteString
+        getParentTaskBytes() {
+      java.lang.Object ref = parentTask_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        parentTask_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The parent workflow's task that starts this sub-instance, only with
+     * parent_instance. A parent that is terminated or being stopped starts
+     * nothing: FAILED_PRECONDITION.
+     * </pre>
+     *
+     * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+     * @param value The parentTask to set.
+     * @return This builder for chaining.
+     */
+    public Builder setParentTask(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      parentTask_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The parent workflow's task that starts this sub-instance, only with
+     * parent_instance. A parent that is terminated or being stopped starts
+     * nothing: FAILED_PRECONDITION.
+     * </pre>
+     *
+     * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearParentTask() {
+      parentTask_ = getDefaultInstance().getParentTask();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The parent workflow's task that starts this sub-instance, only with
+     * parent_instance. A parent that is terminated or being stopped starts
+     * nothing: FAILED_PRECONDITION.
+     * </pre>
+     *
+     * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+     * @param value The bytes for parentTask to set.
+     * @return This builder for chaining.
+     */
+    public Builder setParentTaskBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      parentTask_ = value;
+      bitField0_ |= 0x00000200;
       onChanged();
       return this;
     }

@@ -226,4 +226,50 @@ java.lang.String defaultValue);
    * @return The hold.
    */
   boolean getHold();
+
+  /**
+   * <pre>
+   * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+   * name), only with parent_instance. Empty means the new instance's id.
+   * </pre>
+   *
+   * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+   * @return The subInstanceName.
+   */
+  java.lang.String getSubInstanceName();
+  /**
+   * <pre>
+   * The sub-instance's name within its parent workflow (PyODPS's sub-instance
+   * name), only with parent_instance. Empty means the new instance's id.
+   * </pre>
+   *
+   * <code>string sub_instance_name = 9 [json_name = "subInstanceName"];</code>
+   * @return The bytes for subInstanceName.
+   */
+  com.google.protobuf.ByteString
+      getSubInstanceNameBytes();
+
+  /**
+   * <pre>
+   * The parent workflow's task that starts this sub-instance, only with
+   * parent_instance. A parent that is terminated or being stopped starts
+   * nothing: FAILED_PRECONDITION.
+   * </pre>
+   *
+   * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+   * @return The parentTask.
+   */
+  java.lang.String getParentTask();
+  /**
+   * <pre>
+   * The parent workflow's task that starts this sub-instance, only with
+   * parent_instance. A parent that is terminated or being stopped starts
+   * nothing: FAILED_PRECONDITION.
+   * </pre>
+   *
+   * <code>string parent_task = 10 [json_name = "parentTask"];</code>
+   * @return The bytes for parentTask.
+   */
+  com.google.protobuf.ByteString
+      getParentTaskBytes();
 }

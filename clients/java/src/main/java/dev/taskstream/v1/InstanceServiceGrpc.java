@@ -422,6 +422,68 @@ public final class InstanceServiceGrpc {
     return getGetLogviewAddressMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.ListSubInstancesRequest,
+      dev.taskstream.v1.ListSubInstancesResponse> getListSubInstancesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListSubInstances",
+      requestType = dev.taskstream.v1.ListSubInstancesRequest.class,
+      responseType = dev.taskstream.v1.ListSubInstancesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.ListSubInstancesRequest,
+      dev.taskstream.v1.ListSubInstancesResponse> getListSubInstancesMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.ListSubInstancesRequest, dev.taskstream.v1.ListSubInstancesResponse> getListSubInstancesMethod;
+    if ((getListSubInstancesMethod = InstanceServiceGrpc.getListSubInstancesMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getListSubInstancesMethod = InstanceServiceGrpc.getListSubInstancesMethod) == null) {
+          InstanceServiceGrpc.getListSubInstancesMethod = getListSubInstancesMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.ListSubInstancesRequest, dev.taskstream.v1.ListSubInstancesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListSubInstances"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListSubInstancesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListSubInstancesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("ListSubInstances"))
+              .build();
+        }
+      }
+    }
+    return getListSubInstancesMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskResultRowsRequest,
+      dev.taskstream.v1.ListTaskResultRowsResponse> getListTaskResultRowsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListTaskResultRows",
+      requestType = dev.taskstream.v1.ListTaskResultRowsRequest.class,
+      responseType = dev.taskstream.v1.ListTaskResultRowsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskResultRowsRequest,
+      dev.taskstream.v1.ListTaskResultRowsResponse> getListTaskResultRowsMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.ListTaskResultRowsRequest, dev.taskstream.v1.ListTaskResultRowsResponse> getListTaskResultRowsMethod;
+    if ((getListTaskResultRowsMethod = InstanceServiceGrpc.getListTaskResultRowsMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getListTaskResultRowsMethod = InstanceServiceGrpc.getListTaskResultRowsMethod) == null) {
+          InstanceServiceGrpc.getListTaskResultRowsMethod = getListTaskResultRowsMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.ListTaskResultRowsRequest, dev.taskstream.v1.ListTaskResultRowsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListTaskResultRows"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListTaskResultRowsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ListTaskResultRowsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("ListTaskResultRows"))
+              .build();
+        }
+      }
+    }
+    return getListTaskResultRowsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -641,6 +703,33 @@ public final class InstanceServiceGrpc {
         io.grpc.stub.StreamObserver<dev.taskstream.v1.GetLogviewAddressResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetLogviewAddressMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Lists the sub-instances a workflow instance started, in the order they
+     * were created, with the cursor to watch the workflow from for later ones.
+     * NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+     * Safe to retry.
+     * </pre>
+     */
+    default void listSubInstances(dev.taskstream.v1.ListSubInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListSubInstancesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListSubInstancesMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    default void listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListTaskResultRowsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -846,6 +935,35 @@ public final class InstanceServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetLogviewAddressMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Lists the sub-instances a workflow instance started, in the order they
+     * were created, with the cursor to watch the workflow from for later ones.
+     * NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+     * Safe to retry.
+     * </pre>
+     */
+    public void listSubInstances(dev.taskstream.v1.ListSubInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListSubInstancesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListSubInstancesMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    public void listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListTaskResultRowsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1024,6 +1142,33 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getGetLogviewAddressMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Lists the sub-instances a workflow instance started, in the order they
+     * were created, with the cursor to watch the workflow from for later ones.
+     * NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+     * Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListSubInstancesResponse listSubInstances(dev.taskstream.v1.ListSubInstancesRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListSubInstancesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListTaskResultRowsResponse listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getListTaskResultRowsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1200,6 +1345,33 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetLogviewAddressMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Lists the sub-instances a workflow instance started, in the order they
+     * were created, with the cursor to watch the workflow from for later ones.
+     * NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+     * Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListSubInstancesResponse listSubInstances(dev.taskstream.v1.ListSubInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListSubInstancesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.ListTaskResultRowsResponse listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListTaskResultRowsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1360,6 +1532,35 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getGetLogviewAddressMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Lists the sub-instances a workflow instance started, in the order they
+     * were created, with the cursor to watch the workflow from for later ones.
+     * NOT_FOUND for an unknown instance, INVALID_ARGUMENT for a bad page token.
+     * Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.ListSubInstancesResponse> listSubInstances(
+        dev.taskstream.v1.ListSubInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListSubInstancesMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Reads a task's tabular result (a SQL select's CSV) as typed rows, a page at
+     * a time, so results too large for one message can be read. NOT_FOUND for an
+     * unknown instance or task; FAILED_PRECONDITION with reason
+     * RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
+     * INVALID_ARGUMENT for a bad page token. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.ListTaskResultRowsResponse> listTaskResultRows(
+        dev.taskstream.v1.ListTaskResultRowsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListTaskResultRowsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_INSTANCE = 0;
@@ -1375,6 +1576,8 @@ public final class InstanceServiceGrpc {
   private static final int METHODID_GET_TASK_RESULT = 10;
   private static final int METHODID_LIST_TASK_TYPES = 11;
   private static final int METHODID_GET_LOGVIEW_ADDRESS = 12;
+  private static final int METHODID_LIST_SUB_INSTANCES = 13;
+  private static final int METHODID_LIST_TASK_RESULT_ROWS = 14;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1444,6 +1647,14 @@ public final class InstanceServiceGrpc {
         case METHODID_GET_LOGVIEW_ADDRESS:
           serviceImpl.getLogviewAddress((dev.taskstream.v1.GetLogviewAddressRequest) request,
               (io.grpc.stub.StreamObserver<dev.taskstream.v1.GetLogviewAddressResponse>) responseObserver);
+          break;
+        case METHODID_LIST_SUB_INSTANCES:
+          serviceImpl.listSubInstances((dev.taskstream.v1.ListSubInstancesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListSubInstancesResponse>) responseObserver);
+          break;
+        case METHODID_LIST_TASK_RESULT_ROWS:
+          serviceImpl.listTaskResultRows((dev.taskstream.v1.ListTaskResultRowsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1554,6 +1765,20 @@ public final class InstanceServiceGrpc {
               dev.taskstream.v1.GetLogviewAddressRequest,
               dev.taskstream.v1.GetLogviewAddressResponse>(
                 service, METHODID_GET_LOGVIEW_ADDRESS)))
+        .addMethod(
+          getListSubInstancesMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.ListSubInstancesRequest,
+              dev.taskstream.v1.ListSubInstancesResponse>(
+                service, METHODID_LIST_SUB_INSTANCES)))
+        .addMethod(
+          getListTaskResultRowsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.ListTaskResultRowsRequest,
+              dev.taskstream.v1.ListTaskResultRowsResponse>(
+                service, METHODID_LIST_TASK_RESULT_ROWS)))
         .build();
   }
 
@@ -1615,6 +1840,8 @@ public final class InstanceServiceGrpc {
               .addMethod(getGetTaskResultMethod())
               .addMethod(getListTaskTypesMethod())
               .addMethod(getGetLogviewAddressMethod())
+              .addMethod(getListSubInstancesMethod())
+              .addMethod(getListTaskResultRowsMethod())
               .build();
         }
       }

@@ -176,6 +176,46 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_GetLogviewAddressResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ListSubInstancesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ListSubInstancesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_SubInstance_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_SubInstance_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ListSubInstancesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ListSubInstancesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ListTaskResultRowsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ListTaskResultRowsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ResultColumn_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ResultColumn_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ResultCell_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ResultCell_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ResultRow_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ResultRow_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ListTaskResultRowsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -190,7 +230,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "proto\032\037google/protobuf/timestamp.proto\032\031" +
       "taskstream/v1/event.proto\032\034taskstream/v1" +
       "/instance.proto\032\030taskstream/v1/task.prot" +
-      "o\"\247\003\n\025CreateInstanceRequest\022\026\n\006parent\030\001 " +
+      "o\"\364\003\n\025CreateInstanceRequest\022\026\n\006parent\030\001 " +
       "\001(\tR\006parent\022-\n\005tasks\030\002 \003(\0132\027.taskstream." +
       "v1.TaskSpecR\005tasks\022\037\n\010priority\030\003 \001(\005H\000R\010" +
       "priority\210\001\001\022H\n\006labels\030\004 \003(\01320.taskstream" +
@@ -198,130 +238,166 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "abels\0228\n\007options\030\005 \001(\0132\036.taskstream.v1.I" +
       "nstanceOptionsR\007options\022\035\n\nrequest_id\030\006 " +
       "\001(\tR\trequestId\022\'\n\017parent_instance\030\007 \001(\tR" +
-      "\016parentInstance\022\022\n\004hold\030\010 \001(\010R\004hold\0329\n\013L" +
-      "abelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 " +
-      "\001(\tR\005value:\0028\001B\013\n\t_priority\"M\n\026CreateIns" +
-      "tanceResponse\0223\n\010instance\030\001 \001(\0132\027.taskst" +
-      "ream.v1.InstanceR\010instance\"(\n\022GetInstanc" +
-      "eRequest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\023GetInsta" +
-      "nceResponse\0223\n\010instance\030\001 \001(\0132\027.taskstre" +
-      "am.v1.InstanceR\010instance\"\313\003\n\024ListInstanc" +
-      "esRequest\022\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\tpag" +
-      "e_size\030\002 \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001" +
-      "(\tR\tpageToken\0229\n\010statuses\030\004 \003(\0162\035.taskst" +
-      "ream.v1.InstanceStatusR\010statuses\022\024\n\005owne" +
-      "r\030\005 \001(\tR\005owner\022F\n\021create_time_start\030\006 \001(" +
-      "\0132\032.google.protobuf.TimestampR\017createTim" +
-      "eStart\022B\n\017create_time_end\030\007 \001(\0132\032.google" +
-      ".protobuf.TimestampR\rcreateTimeEnd\022G\n\006la" +
-      "bels\030\010 \003(\0132/.taskstream.v1.ListInstances" +
-      "Request.LabelsEntryR\006labels\0329\n\013LabelsEnt" +
-      "ry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005val" +
-      "ue:\0028\001\"v\n\025ListInstancesResponse\0225\n\tinsta" +
-      "nces\030\001 \003(\0132\027.taskstream.v1.InstanceR\tins" +
-      "tances\022&\n\017next_page_token\030\002 \001(\tR\rnextPag" +
-      "eToken\"\333\001\n\023StopInstanceRequest\022\022\n\004name\030\001" +
-      " \001(\tR\004name\0229\n\006reason\030\002 \001(\0162!.taskstream." +
-      "v1.CancellationReasonR\006reason\022\030\n\007message" +
-      "\030\003 \001(\tR\007message\022\035\n\nrequest_id\030\004 \001(\tR\treq" +
-      "uestId\022<\n\014grace_period\030\005 \001(\0132\031.google.pr" +
-      "otobuf.DurationR\013gracePeriod\"K\n\024StopInst" +
-      "anceResponse\0223\n\010instance\030\001 \001(\0132\027.taskstr" +
-      "eam.v1.InstanceR\010instance\",\n\026SuspendInst" +
-      "anceRequest\022\022\n\004name\030\001 \001(\tR\004name\"N\n\027Suspe" +
-      "ndInstanceResponse\0223\n\010instance\030\001 \001(\0132\027.t" +
-      "askstream.v1.InstanceR\010instance\"+\n\025Resum" +
-      "eInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"M\n\026" +
-      "ResumeInstanceResponse\0223\n\010instance\030\001 \001(\013" +
-      "2\027.taskstream.v1.InstanceR\010instance\"^\n\023W" +
-      "aitInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\0223" +
-      "\n\007timeout\030\002 \001(\0132\031.google.protobuf.Durati" +
-      "onR\007timeout\"k\n\024WaitInstanceResponse\0223\n\010i" +
-      "nstance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010" +
-      "instance\022\036\n\nterminated\030\002 \001(\010R\nterminated" +
-      "\"\216\001\n\024WaitInstancesRequest\022\024\n\005names\030\001 \003(\t" +
-      "R\005names\022+\n\004mode\030\002 \001(\0162\027.taskstream.v1.Wa" +
-      "itModeR\004mode\0223\n\007timeout\030\003 \001(\0132\031.google.p" +
-      "rotobuf.DurationR\007timeout\"b\n\025WaitInstanc" +
-      "esResponse\0225\n\tinstances\030\001 \003(\0132\027.taskstre" +
-      "am.v1.InstanceR\tinstances\022\022\n\004done\030\002 \001(\010R" +
-      "\004done\"\270\001\n\024WatchInstanceRequest\022\022\n\004name\030\001" +
-      " \001(\tR\004name\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\022" +
-      "%\n\016include_output\030\003 \001(\010R\rincludeOutput\022H" +
-      "\n\022heartbeat_interval\030\004 \001(\0132\031.google.prot" +
-      "obuf.DurationR\021heartbeatInterval\"\363\001\n\025Wat" +
-      "chInstanceResponse\0225\n\010snapshot\030\001 \001(\0132\027.t" +
-      "askstream.v1.InstanceH\000R\010snapshot\0224\n\005eve" +
-      "nt\030\002 \001(\0132\034.taskstream.v1.InstanceEventH\000" +
-      "R\005event\0228\n\theartbeat\030\003 \001(\0132\030.taskstream." +
-      "v1.HeartbeatH\000R\theartbeat\022+\n\003end\030\004 \001(\0132\027" +
-      ".taskstream.v1.WatchEndH\000R\003endB\006\n\004kind\"M" +
-      "\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003seq\022.\n\004time\030\002 " +
-      "\001(\0132\032.google.protobuf.TimestampR\004time\"\205\001" +
-      "\n\010WatchEnd\0225\n\006reason\030\001 \001(\0162\035.taskstream." +
-      "v1.WatchEndReasonR\006reason\022(\n\020resume_afte" +
-      "r_seq\030\002 \001(\003R\016resumeAfterSeq\022\030\n\007message\030\003" +
-      " \001(\tR\007message\"\254\001\n\025ReadTaskOutputRequest\022" +
-      "\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(" +
-      "\tR\004task\0223\n\006stream\030\003 \001(\0162\033.taskstream.v1." +
-      "OutputStreamR\006stream\022\026\n\006offset\030\004 \001(\003R\006of" +
-      "fset\022\026\n\006follow\030\005 \001(\010R\006follow\"a\n\026ReadTask" +
-      "OutputResponse\022\026\n\006offset\030\001 \001(\003R\006offset\022\022" +
-      "\n\004data\030\002 \001(\014R\004data\022\033\n\tcut_bytes\030\003 \001(\003R\010c" +
-      "utBytes\"F\n\024GetTaskResultRequest\022\032\n\010insta" +
-      "nce\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\"" +
-      "\237\001\n\025GetTaskResultResponse\022\'\n\004task\030\001 \001(\0132" +
-      "\023.taskstream.v1.TaskR\004task\022-\n\006result\030\002 \001" +
-      "(\0132\025.taskstream.v1.ResultR\006result\022\026\n\006std" +
-      "out\030\003 \001(\014R\006stdout\022\026\n\006stderr\030\004 \001(\014R\006stder" +
-      "r\"\026\n\024ListTaskTypesRequest\"O\n\025ListTaskTyp" +
-      "esResponse\0226\n\ntask_types\030\001 \003(\0132\027.taskstr" +
-      "eam.v1.TaskTypeR\ttaskTypes\"S\n\030GetLogview" +
-      "AddressRequest\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\005ho" +
-      "urs\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_hours\"j\n\031GetLo" +
-      "gviewAddressResponse\022\020\n\003url\030\001 \001(\tR\003url\022;" +
-      "\n\013expire_time\030\002 \001(\0132\032.google.protobuf.Ti" +
-      "mestampR\nexpireTime*K\n\010WaitMode\022\031\n\025WAIT_" +
-      "MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n" +
-      "\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchEndReason\022 \n\034W" +
-      "ATCH_END_REASON_UNSPECIFIED\020\000\022$\n WATCH_E" +
-      "ND_REASON_SERVER_DRAINING\020\001\022%\n!WATCH_END" +
-      "_REASON_INSTANCE_DELETED\020\002\"\004\010\003\020\0032\320\t\n\017Ins" +
-      "tanceService\022]\n\016CreateInstance\022$.taskstr" +
-      "eam.v1.CreateInstanceRequest\032%.taskstrea" +
-      "m.v1.CreateInstanceResponse\022T\n\013GetInstan" +
-      "ce\022!.taskstream.v1.GetInstanceRequest\032\"." +
-      "taskstream.v1.GetInstanceResponse\022Z\n\rLis" +
-      "tInstances\022#.taskstream.v1.ListInstances" +
-      "Request\032$.taskstream.v1.ListInstancesRes" +
-      "ponse\022W\n\014StopInstance\022\".taskstream.v1.St" +
-      "opInstanceRequest\032#.taskstream.v1.StopIn" +
-      "stanceResponse\022`\n\017SuspendInstance\022%.task" +
-      "stream.v1.SuspendInstanceRequest\032&.tasks" +
-      "tream.v1.SuspendInstanceResponse\022]\n\016Resu" +
-      "meInstance\022$.taskstream.v1.ResumeInstanc" +
-      "eRequest\032%.taskstream.v1.ResumeInstanceR" +
-      "esponse\022W\n\014WaitInstance\022\".taskstream.v1." +
-      "WaitInstanceRequest\032#.taskstream.v1.Wait" +
-      "InstanceResponse\022Z\n\rWaitInstances\022#.task" +
-      "stream.v1.WaitInstancesRequest\032$.taskstr" +
-      "eam.v1.WaitInstancesResponse\022\\\n\rWatchIns" +
-      "tance\022#.taskstream.v1.WatchInstanceReque" +
-      "st\032$.taskstream.v1.WatchInstanceResponse" +
-      "0\001\022_\n\016ReadTaskOutput\022$.taskstream.v1.Rea" +
-      "dTaskOutputRequest\032%.taskstream.v1.ReadT" +
-      "askOutputResponse0\001\022Z\n\rGetTaskResult\022#.t" +
-      "askstream.v1.GetTaskResultRequest\032$.task" +
-      "stream.v1.GetTaskResultResponse\022Z\n\rListT" +
-      "askTypes\022#.taskstream.v1.ListTaskTypesRe" +
-      "quest\032$.taskstream.v1.ListTaskTypesRespo" +
-      "nse\022f\n\021GetLogviewAddress\022\'.taskstream.v1" +
-      ".GetLogviewAddressRequest\032(.taskstream.v" +
-      "1.GetLogviewAddressResponseB~\n\021dev.tasks" +
-      "tream.v1B\024InstanceServiceProtoP\001\242\002\003TXX\252\002" +
-      "\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstr" +
-      "eam\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006pro" +
-      "to3"
+      "\016parentInstance\022\022\n\004hold\030\010 \001(\010R\004hold\022*\n\021s" +
+      "ub_instance_name\030\t \001(\tR\017subInstanceName\022" +
+      "\037\n\013parent_task\030\n \001(\tR\nparentTask\0329\n\013Labe" +
+      "lsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\t" +
+      "R\005value:\0028\001B\013\n\t_priority\"M\n\026CreateInstan" +
+      "ceResponse\0223\n\010instance\030\001 \001(\0132\027.taskstrea" +
+      "m.v1.InstanceR\010instance\"(\n\022GetInstanceRe" +
+      "quest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\023GetInstance" +
+      "Response\0223\n\010instance\030\001 \001(\0132\027.taskstream." +
+      "v1.InstanceR\010instance\"\313\003\n\024ListInstancesR" +
+      "equest\022\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\tpage_s" +
+      "ize\030\002 \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\tR" +
+      "\tpageToken\0229\n\010statuses\030\004 \003(\0162\035.taskstrea" +
+      "m.v1.InstanceStatusR\010statuses\022\024\n\005owner\030\005" +
+      " \001(\tR\005owner\022F\n\021create_time_start\030\006 \001(\0132\032" +
+      ".google.protobuf.TimestampR\017createTimeSt" +
+      "art\022B\n\017create_time_end\030\007 \001(\0132\032.google.pr" +
+      "otobuf.TimestampR\rcreateTimeEnd\022G\n\006label" +
+      "s\030\010 \003(\0132/.taskstream.v1.ListInstancesReq" +
+      "uest.LabelsEntryR\006labels\0329\n\013LabelsEntry\022" +
+      "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:" +
+      "\0028\001\"v\n\025ListInstancesResponse\0225\n\tinstance" +
+      "s\030\001 \003(\0132\027.taskstream.v1.InstanceR\tinstan" +
+      "ces\022&\n\017next_page_token\030\002 \001(\tR\rnextPageTo" +
+      "ken\"\333\001\n\023StopInstanceRequest\022\022\n\004name\030\001 \001(" +
+      "\tR\004name\0229\n\006reason\030\002 \001(\0162!.taskstream.v1." +
+      "CancellationReasonR\006reason\022\030\n\007message\030\003 " +
+      "\001(\tR\007message\022\035\n\nrequest_id\030\004 \001(\tR\treques" +
+      "tId\022<\n\014grace_period\030\005 \001(\0132\031.google.proto" +
+      "buf.DurationR\013gracePeriod\"K\n\024StopInstanc" +
+      "eResponse\0223\n\010instance\030\001 \001(\0132\027.taskstream" +
+      ".v1.InstanceR\010instance\",\n\026SuspendInstanc" +
+      "eRequest\022\022\n\004name\030\001 \001(\tR\004name\"N\n\027SuspendI" +
+      "nstanceResponse\0223\n\010instance\030\001 \001(\0132\027.task" +
+      "stream.v1.InstanceR\010instance\"+\n\025ResumeIn" +
+      "stanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"M\n\026Res" +
+      "umeInstanceResponse\0223\n\010instance\030\001 \001(\0132\027." +
+      "taskstream.v1.InstanceR\010instance\"^\n\023Wait" +
+      "InstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\0223\n\007t" +
+      "imeout\030\002 \001(\0132\031.google.protobuf.DurationR" +
+      "\007timeout\"k\n\024WaitInstanceResponse\0223\n\010inst" +
+      "ance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010ins" +
+      "tance\022\036\n\nterminated\030\002 \001(\010R\nterminated\"\216\001" +
+      "\n\024WaitInstancesRequest\022\024\n\005names\030\001 \003(\tR\005n" +
+      "ames\022+\n\004mode\030\002 \001(\0162\027.taskstream.v1.WaitM" +
+      "odeR\004mode\0223\n\007timeout\030\003 \001(\0132\031.google.prot" +
+      "obuf.DurationR\007timeout\"b\n\025WaitInstancesR" +
+      "esponse\0225\n\tinstances\030\001 \003(\0132\027.taskstream." +
+      "v1.InstanceR\tinstances\022\022\n\004done\030\002 \001(\010R\004do" +
+      "ne\"\270\001\n\024WatchInstanceRequest\022\022\n\004name\030\001 \001(" +
+      "\tR\004name\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\022%\n\016" +
+      "include_output\030\003 \001(\010R\rincludeOutput\022H\n\022h" +
+      "eartbeat_interval\030\004 \001(\0132\031.google.protobu" +
+      "f.DurationR\021heartbeatInterval\"\363\001\n\025WatchI" +
+      "nstanceResponse\0225\n\010snapshot\030\001 \001(\0132\027.task" +
+      "stream.v1.InstanceH\000R\010snapshot\0224\n\005event\030" +
+      "\002 \001(\0132\034.taskstream.v1.InstanceEventH\000R\005e" +
+      "vent\0228\n\theartbeat\030\003 \001(\0132\030.taskstream.v1." +
+      "HeartbeatH\000R\theartbeat\022+\n\003end\030\004 \001(\0132\027.ta" +
+      "skstream.v1.WatchEndH\000R\003endB\006\n\004kind\"M\n\tH" +
+      "eartbeat\022\020\n\003seq\030\001 \001(\003R\003seq\022.\n\004time\030\002 \001(\013" +
+      "2\032.google.protobuf.TimestampR\004time\"\205\001\n\010W" +
+      "atchEnd\0225\n\006reason\030\001 \001(\0162\035.taskstream.v1." +
+      "WatchEndReasonR\006reason\022(\n\020resume_after_s" +
+      "eq\030\002 \001(\003R\016resumeAfterSeq\022\030\n\007message\030\003 \001(" +
+      "\tR\007message\"\254\001\n\025ReadTaskOutputRequest\022\032\n\010" +
+      "instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(\tR\004" +
+      "task\0223\n\006stream\030\003 \001(\0162\033.taskstream.v1.Out" +
+      "putStreamR\006stream\022\026\n\006offset\030\004 \001(\003R\006offse" +
+      "t\022\026\n\006follow\030\005 \001(\010R\006follow\"a\n\026ReadTaskOut" +
+      "putResponse\022\026\n\006offset\030\001 \001(\003R\006offset\022\022\n\004d" +
+      "ata\030\002 \001(\014R\004data\022\033\n\tcut_bytes\030\003 \001(\003R\010cutB" +
+      "ytes\"F\n\024GetTaskResultRequest\022\032\n\010instance" +
+      "\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\"\237\001\n" +
+      "\025GetTaskResultResponse\022\'\n\004task\030\001 \001(\0132\023.t" +
+      "askstream.v1.TaskR\004task\022-\n\006result\030\002 \001(\0132" +
+      "\025.taskstream.v1.ResultR\006result\022\026\n\006stdout" +
+      "\030\003 \001(\014R\006stdout\022\026\n\006stderr\030\004 \001(\014R\006stderr\"\026" +
+      "\n\024ListTaskTypesRequest\"O\n\025ListTaskTypesR" +
+      "esponse\0226\n\ntask_types\030\001 \003(\0132\027.taskstream" +
+      ".v1.TaskTypeR\ttaskTypes\"S\n\030GetLogviewAdd" +
+      "ressRequest\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\005hours" +
+      "\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_hours\"j\n\031GetLogvi" +
+      "ewAddressResponse\022\020\n\003url\030\001 \001(\tR\003url\022;\n\013e" +
+      "xpire_time\030\002 \001(\0132\032.google.protobuf.Times" +
+      "tampR\nexpireTime\"m\n\027ListSubInstancesRequ" +
+      "est\022\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\tpage_size" +
+      "\030\002 \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\tR\tpa" +
+      "geToken\"\206\001\n\013SubInstance\022\022\n\004name\030\001 \001(\tR\004n" +
+      "ame\022\022\n\004task\030\002 \001(\tR\004task\0223\n\010instance\030\003 \001(" +
+      "\0132\027.taskstream.v1.InstanceR\010instance\022\032\n\010" +
+      "workflow\030\004 \001(\010R\010workflow\"\225\001\n\030ListSubInst" +
+      "ancesResponse\022?\n\rsub_instances\030\001 \003(\0132\032.t" +
+      "askstream.v1.SubInstanceR\014subInstances\022&" +
+      "\n\017next_page_token\030\002 \001(\tR\rnextPageToken\022\020" +
+      "\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031ListTaskResultRowsR" +
+      "equest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004ta" +
+      "sk\030\002 \001(\tR\004task\022\033\n\tpage_size\030\003 \001(\005R\010pageS" +
+      "ize\022\035\n\npage_token\030\004 \001(\tR\tpageToken\"Q\n\014Re" +
+      "sultColumn\022\022\n\004name\030\001 \001(\tR\004name\022-\n\004type\030\002" +
+      " \001(\0162\031.taskstream.v1.ColumnTypeR\004type\"\236\001" +
+      "\n\nResultCell\022#\n\014string_value\030\001 \001(\tH\000R\013st" +
+      "ringValue\022\035\n\tint_value\030\002 \001(\003H\000R\010intValue" +
+      "\022#\n\014double_value\030\003 \001(\001H\000R\013doubleValue\022\037\n" +
+      "\nbool_value\030\004 \001(\010H\000R\tboolValueB\006\n\004kind\"<" +
+      "\n\tResultRow\022/\n\005cells\030\001 \003(\0132\031.taskstream." +
+      "v1.ResultCellR\005cells\"\251\001\n\032ListTaskResultR" +
+      "owsResponse\0225\n\007columns\030\001 \003(\0132\033.taskstrea" +
+      "m.v1.ResultColumnR\007columns\022,\n\004rows\030\002 \003(\013" +
+      "2\030.taskstream.v1.ResultRowR\004rows\022&\n\017next" +
+      "_page_token\030\003 \001(\tR\rnextPageToken*K\n\010Wait" +
+      "Mode\022\031\n\025WAIT_MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_" +
+      "MODE_ALL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchE" +
+      "ndReason\022 \n\034WATCH_END_REASON_UNSPECIFIED" +
+      "\020\000\022$\n WATCH_END_REASON_SERVER_DRAINING\020\001" +
+      "\022%\n!WATCH_END_REASON_INSTANCE_DELETED\020\002\"" +
+      "\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027COLUMN_TYPE_UNSP" +
+      "ECIFIED\020\000\022\026\n\022COLUMN_TYPE_STRING\020\001\022\027\n\023COL" +
+      "UMN_TYPE_INTEGER\020\002\022\026\n\022COLUMN_TYPE_DOUBLE" +
+      "\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN\020\0042\240\013\n\017Instance" +
+      "Service\022]\n\016CreateInstance\022$.taskstream.v" +
+      "1.CreateInstanceRequest\032%.taskstream.v1." +
+      "CreateInstanceResponse\022T\n\013GetInstance\022!." +
+      "taskstream.v1.GetInstanceRequest\032\".tasks" +
+      "tream.v1.GetInstanceResponse\022Z\n\rListInst" +
+      "ances\022#.taskstream.v1.ListInstancesReque" +
+      "st\032$.taskstream.v1.ListInstancesResponse" +
+      "\022W\n\014StopInstance\022\".taskstream.v1.StopIns" +
+      "tanceRequest\032#.taskstream.v1.StopInstanc" +
+      "eResponse\022`\n\017SuspendInstance\022%.taskstrea" +
+      "m.v1.SuspendInstanceRequest\032&.taskstream" +
+      ".v1.SuspendInstanceResponse\022]\n\016ResumeIns" +
+      "tance\022$.taskstream.v1.ResumeInstanceRequ" +
+      "est\032%.taskstream.v1.ResumeInstanceRespon" +
+      "se\022W\n\014WaitInstance\022\".taskstream.v1.WaitI" +
+      "nstanceRequest\032#.taskstream.v1.WaitInsta" +
+      "nceResponse\022Z\n\rWaitInstances\022#.taskstrea" +
+      "m.v1.WaitInstancesRequest\032$.taskstream.v" +
+      "1.WaitInstancesResponse\022\\\n\rWatchInstance" +
+      "\022#.taskstream.v1.WatchInstanceRequest\032$." +
+      "taskstream.v1.WatchInstanceResponse0\001\022_\n" +
+      "\016ReadTaskOutput\022$.taskstream.v1.ReadTask" +
+      "OutputRequest\032%.taskstream.v1.ReadTaskOu" +
+      "tputResponse0\001\022Z\n\rGetTaskResult\022#.taskst" +
+      "ream.v1.GetTaskResultRequest\032$.taskstrea" +
+      "m.v1.GetTaskResultResponse\022Z\n\rListTaskTy" +
+      "pes\022#.taskstream.v1.ListTaskTypesRequest" +
+      "\032$.taskstream.v1.ListTaskTypesResponse\022f" +
+      "\n\021GetLogviewAddress\022\'.taskstream.v1.GetL" +
+      "ogviewAddressRequest\032(.taskstream.v1.Get" +
+      "LogviewAddressResponse\022c\n\020ListSubInstanc" +
+      "es\022&.taskstream.v1.ListSubInstancesReque" +
+      "st\032\'.taskstream.v1.ListSubInstancesRespo" +
+      "nse\022i\n\022ListTaskResultRows\022(.taskstream.v" +
+      "1.ListTaskResultRowsRequest\032).taskstream" +
+      ".v1.ListTaskResultRowsResponseB~\n\021dev.ta" +
+      "skstream.v1B\024InstanceServiceProtoP\001\242\002\003TX" +
+      "X\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Task" +
+      "stream\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006" +
+      "proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -337,7 +413,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
     internal_static_taskstream_v1_CreateInstanceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_CreateInstanceRequest_descriptor,
-        new java.lang.String[] { "Parent", "Tasks", "Priority", "Labels", "Options", "RequestId", "ParentInstance", "Hold", });
+        new java.lang.String[] { "Parent", "Tasks", "Priority", "Labels", "Options", "RequestId", "ParentInstance", "Hold", "SubInstanceName", "ParentTask", });
     internal_static_taskstream_v1_CreateInstanceRequest_LabelsEntry_descriptor =
       internal_static_taskstream_v1_CreateInstanceRequest_descriptor.getNestedType(0);
     internal_static_taskstream_v1_CreateInstanceRequest_LabelsEntry_fieldAccessorTable = new
@@ -512,6 +588,54 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_GetLogviewAddressResponse_descriptor,
         new java.lang.String[] { "Url", "ExpireTime", });
+    internal_static_taskstream_v1_ListSubInstancesRequest_descriptor =
+      getDescriptor().getMessageType(28);
+    internal_static_taskstream_v1_ListSubInstancesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ListSubInstancesRequest_descriptor,
+        new java.lang.String[] { "Parent", "PageSize", "PageToken", });
+    internal_static_taskstream_v1_SubInstance_descriptor =
+      getDescriptor().getMessageType(29);
+    internal_static_taskstream_v1_SubInstance_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_SubInstance_descriptor,
+        new java.lang.String[] { "Name", "Task", "Instance", "Workflow", });
+    internal_static_taskstream_v1_ListSubInstancesResponse_descriptor =
+      getDescriptor().getMessageType(30);
+    internal_static_taskstream_v1_ListSubInstancesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ListSubInstancesResponse_descriptor,
+        new java.lang.String[] { "SubInstances", "NextPageToken", "Seq", });
+    internal_static_taskstream_v1_ListTaskResultRowsRequest_descriptor =
+      getDescriptor().getMessageType(31);
+    internal_static_taskstream_v1_ListTaskResultRowsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ListTaskResultRowsRequest_descriptor,
+        new java.lang.String[] { "Instance", "Task", "PageSize", "PageToken", });
+    internal_static_taskstream_v1_ResultColumn_descriptor =
+      getDescriptor().getMessageType(32);
+    internal_static_taskstream_v1_ResultColumn_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ResultColumn_descriptor,
+        new java.lang.String[] { "Name", "Type", });
+    internal_static_taskstream_v1_ResultCell_descriptor =
+      getDescriptor().getMessageType(33);
+    internal_static_taskstream_v1_ResultCell_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ResultCell_descriptor,
+        new java.lang.String[] { "StringValue", "IntValue", "DoubleValue", "BoolValue", "Kind", });
+    internal_static_taskstream_v1_ResultRow_descriptor =
+      getDescriptor().getMessageType(34);
+    internal_static_taskstream_v1_ResultRow_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ResultRow_descriptor,
+        new java.lang.String[] { "Cells", });
+    internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor =
+      getDescriptor().getMessageType(35);
+    internal_static_taskstream_v1_ListTaskResultRowsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor,
+        new java.lang.String[] { "Columns", "Rows", "NextPageToken", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();

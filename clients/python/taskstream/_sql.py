@@ -1,0 +1,28 @@
+"""The task spec of a SQL statement (the server's built-in ``sql`` task type), shared by both clients."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from taskstream._specs import TaskSpec
+
+SQL_TASK_TYPE = "sql"
+
+
+def sql_task(
+    sql: str,
+    *,
+    datasource: str | None = None,
+    hints: Mapping[str, str] | None = None,
+    task_name: str | None = None,
+) -> TaskSpec:
+    """One ``sql`` task; unnamed, the server calls it ``AnonymousSQLTask`` as PyODPS does."""
+    if not isinstance(sql, str) or not sql.strip():
+        raise ValueError("sql must be a non-empty statement")
+    params: dict[str, Any] = {"sql": sql}
+    if datasource is not None:
+        params["datasource"] = datasource
+    if hints:
+        params["hints"] = {str(key): str(value) for key, value in hints.items()}
+    return TaskSpec(SQL_TASK_TYPE, params, task_name)

@@ -1,0 +1,54 @@
+"""The ``sql`` task type: runs one statement on a named data source and returns its result as CSV.
+
+Parameters: ``sql`` (the statement), ``datasource`` (unset means the default one) and ``hints`` (a map
+of settings, kept with the task as PyODPS keeps them; no data source uses them yet). A select returns its
+rows as CSV text and sets the property ``column_types`` (for typed reads of the rows); other statements
+return ``"affected_rows"`` and set the property ``affected_rows``.
+A database error fails the task with the database's own exception and message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from taskstream.authoring import TaskContext, task
+
+from . import sources, statement
+
+TASK_TYPE = "sql"
+# A result travels to the server in one message (it accepts 64 MiB from a worker): larger ones are refused
+# with advice, rather than breaking the worker's connection.
+MAX_RESULT_CHARS = 48 * 1024 * 1024
+
+
+@task(TASK_TYPE, description="Runs one SQL statement on a data source; returns the rows as CSV.")
+def run_sql(
+    ctx: TaskContext,
+    sql: str,
+    datasource: str | None = None,
+    hints: Mapping[str, str] | None = None,
+) -> str:
+    if not isinstance(sql, str) or not sql.strip():
+        raise ValueError("sql must be a non-empty statement")
+    engine = sources.engine(datasource)
+    try:
+        outcome = statement.run(engine, sql, ctx)
+    except sa.exc.DBAPIError as exc:
+        if ctx.cancelled:  # the interrupt we caused; the worker reports the task CANCELLED
+            print(f"statement interrupted: {exc.orig}")
+            return ""
+        # The driver's exception carries the database's message, without SQLAlchemy's wrapping.
+        raise (exc.orig if exc.orig is not None else exc) from None
+    if outcome.returns_rows:
+        ctx.set_property("column_types", outcome.column_types())
+    else:
+        ctx.set_property("affected_rows", outcome.affected_rows)
+    text = outcome.csv()
+    if len(text) > MAX_RESULT_CHARS:
+        raise ValueError(
+            f"the result is {len(text):,} characters, more than the {MAX_RESULT_CHARS:,} a task may return;"
+            " select fewer rows, or keep them in a table (create table ... as select ...)"
+        )
+    return text

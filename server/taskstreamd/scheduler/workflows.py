@@ -1,0 +1,131 @@
+"""Workflows (PyODPS's XFlow): a workflow instance starts sub-instances, and they follow it.
+
+A sub-instance names its parent when created; the parent's event log then records it
+(``sub_instance_created``), which is what ``ListSubInstances`` and watchers read. Stopping a workflow stops
+its unfinished sub-instances with reason CONSEQUENTIAL, and a workflow that is terminated or being
+stopped can start no more.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import json
+import logging
+from typing import TYPE_CHECKING
+
+from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
+from taskstream.v1 import event_pb2
+from taskstreamd import ids
+from taskstreamd.domain.model import Instance
+from taskstreamd.errors import FailedPrecondition, InvalidArgument, NotFound
+from taskstreamd.events.changes import SUB_INSTANCE
+
+if TYPE_CHECKING:
+    from taskstreamd.scheduler.service import InstanceManager
+
+log = logging.getLogger(__name__)
+
+# Task types of workflows start with this; a sub-instance made of them is a nested workflow.
+WORKFLOW_TYPE_PREFIX = "xflow."
+_EVENTS_PER_READ = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class SubInstance:
+    name: str
+    task: str
+    instance: Instance
+
+    @property
+    def workflow(self) -> bool:
+        tasks = self.instance.tasks
+        return bool(tasks) and all(t.type.startswith(WORKFLOW_TYPE_PREFIX) for t in tasks)
+
+
+def is_stopping(parent: Instance) -> bool:
+    """Whether a workflow may no longer start sub-instances: terminated, or some task being stopped."""
+    return parent.status == InstanceStatus.TERMINATED or any(
+        t.status == TaskStatus.CANCELLING for t in parent.tasks
+    )
+
+
+async def open_parent(manager: InstanceManager, parent_name: str) -> Instance:
+    """The parent of a new sub-instance, which must exist and be able to start it."""
+    project, parent_id = ids.parse_instance_name(parent_name, "parent_instance")
+    parent = await manager.get(project, parent_id)
+    if is_stopping(parent):
+        raise FailedPrecondition(
+            "PARENT_INSTANCE_STOPPING",
+            f"the workflow {parent_name} is stopped or stopping; it starts nothing",
+        )
+    return parent
+
+
+async def list_sub_instances(
+    manager: InstanceManager, project: str, instance_id: str, page_size: int, page_token: str
+) -> tuple[list[SubInstance], str, int]:
+    """One page of the workflow's sub-instances, the next page's token ("" on the last) and the seq
+    the listing is complete up to."""
+    await manager.get(project, instance_id)  # NotFound for an unknown workflow
+    cursor = _decode_token(page_token) if page_token else 0
+    found: list[SubInstance] = []
+    while len(found) < page_size:
+        batch = await manager.store.events_after(
+            instance_id, cursor, include_output=False, limit=_EVENTS_PER_READ
+        )
+        if not batch:
+            return found, "", cursor
+        for event in batch:
+            cursor = event.seq
+            if event.kind != SUB_INSTANCE:
+                continue
+            created = event_pb2.InstanceEvent.FromString(event.data).sub_instance_created
+            sub_project, sub_id = ids.parse_instance_name(created.instance)
+            try:
+                sub = await manager.get(sub_project, sub_id)
+            except NotFound:
+                continue  # deleted since
+            found.append(SubInstance(created.name, created.task, sub))
+            if len(found) == page_size:
+                break
+    return found, _encode_token(cursor), cursor
+
+
+async def stop_sub_instances(
+    manager: InstanceManager, parent: Instance, *, requested_by: str, grace_period: float | None
+) -> None:
+    """Stop every unfinished sub-instance of a stopped workflow (theirs in turn, through stop)."""
+    name = ids.instance_name(parent.project, parent.id)
+    token = ""
+    while True:
+        subs, token, _ = await list_sub_instances(manager, parent.project, parent.id, 1000, token)
+        for sub in subs:
+            if sub.instance.status == InstanceStatus.TERMINATED:
+                continue
+            with contextlib.suppress(FailedPrecondition):  # it terminated meanwhile
+                await manager.stop(
+                    sub.instance.project,
+                    sub.instance.id,
+                    reason=CancellationReason.CONSEQUENTIAL,
+                    message=f"its workflow {name} was stopped",
+                    requested_by=requested_by,
+                    grace_period=grace_period,
+                )
+        if not token:
+            return
+
+
+def _encode_token(seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after_seq": seq}).encode()).decode()
+
+
+def _decode_token(token: str) -> int:
+    try:
+        seq = json.loads(base64.urlsafe_b64decode(token.encode()))["after_seq"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidArgument.one("page_token", "is not a token this server handed out") from exc
+    if not isinstance(seq, int) or seq < 0:
+        raise InvalidArgument.one("page_token", "is not a token this server handed out")
+    return seq
