@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 
 import taskstream
 from taskstream import TaskSpec, TaskStatus
-from tests.integration.conftest import until_task_status
+from taskstream.v1 import instance_service_pb2, instance_service_pb2_grpc
+from tests.integration.conftest import eventually, until_task_status
 from tests.support.server import ServerProcess
 
 
@@ -18,6 +20,15 @@ from tests.support.server import ServerProcess
 def prefetching(tmp_path_factory: pytest.TempPathFactory) -> Iterator[taskstream.Client]:
     server = ServerProcess(tmp_path_factory.mktemp("prefetch"), "--prefetch", "2", workers=2).start()
     try:
+        # Both local workers connected: with one, prefetch rightly sends it everything.
+        with grpc.insecure_channel(server.address) as channel:
+            stub = instance_service_pb2_grpc.InstanceServiceStub(channel)
+
+            def both_connected() -> bool:
+                types = stub.ListTaskTypes(instance_service_pb2.ListTaskTypesRequest()).task_types
+                return any(t.name == "gate" and t.worker_count == 2 for t in types)
+
+            eventually(both_connected, what="two connected workers")
         with taskstream.connect(server.address, project="prefetch") as client:
             yield client
     finally:
