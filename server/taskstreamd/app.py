@@ -26,6 +26,7 @@ from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.local_workers import LocalWorkerPool
+from taskstreamd.scheduler.leases import LeaseSettings
 from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
@@ -35,6 +36,24 @@ from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files for serving gRPC over TLS; with ``client_ca``, clients must present a certificate."""
+
+    cert: str | None = None
+    key: str | None = None
+    client_ca: str | None = None
+
+    def credentials(self) -> grpc.ServerCredentials | None:
+        if self.cert is None or self.key is None:
+            return None
+        pair = (Path(self.key).read_bytes(), Path(self.cert).read_bytes())
+        client_ca = Path(self.client_ca).read_bytes() if self.client_ca else None
+        return grpc.ssl_server_credentials(
+            [pair], root_certificates=client_ca, require_client_auth=client_ca is not None
+        )
 
 
 @dataclass
@@ -49,6 +68,8 @@ class ServerConfig:
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
+    leases: LeaseSettings = field(default_factory=LeaseSettings)
+    tls: TlsFiles = field(default_factory=TlsFiles)
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -80,6 +101,7 @@ class Server:
                 allow_code=c.allow_code,
                 default_grace_period=c.grace_period,
                 max_output_bytes=c.max_output_bytes,
+                leases=c.leases,
             ),
         )
         await self.manager.start()
@@ -113,7 +135,11 @@ class Server:
             self.grpc,
         )
         host, port = split_address(c.listen)
-        self.grpc_port = self.grpc.add_insecure_port(f"{host}:{port}")
+        credentials = c.tls.credentials()
+        if credentials is None:
+            self.grpc_port = self.grpc.add_insecure_port(f"{host}:{port}")
+        else:  # local workers still connect without TLS; see the TLS work on the server side
+            self.grpc_port = self.grpc.add_secure_port(f"{host}:{port}", credentials)
         if self.grpc_port == 0:
             raise OSError(f"cannot listen on {c.listen}")
         await self.grpc.start()

@@ -10,7 +10,8 @@ import signal
 import sys
 from pathlib import Path
 
-from taskstreamd.app import Server, ServerConfig, split_address
+from taskstreamd.app import Server, ServerConfig, TlsFiles, split_address
+from taskstreamd.scheduler.leases import LeaseSettings
 
 
 def _address(value: str) -> str:
@@ -19,6 +20,16 @@ def _address(value: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
     return value
+
+
+def _labels(value: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key, sep, label = item.partition("=")
+        if not sep or not key.strip():
+            raise argparse.ArgumentTypeError(f"expected KEY=VALUE[,KEY=VALUE...], got {value!r}")
+        labels[key.strip()] = label.strip()
+    return labels
 
 
 def _public_url(value: str) -> str:
@@ -53,6 +64,18 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-output-bytes", type=int, default=4 * 1024 * 1024, help="output kept per stream")
     serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
+    serve.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=15.0,
+        help="how long a worker holds a task without a heartbeat before it is interrupted and retried",
+    )
+    serve.add_argument("--tls-cert", metavar="PEM", help="serve gRPC over TLS with this certificate")
+    serve.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
+    serve.add_argument("--tls-client-ca", metavar="PEM", help="require client certificates signed by this CA")
+    serve.add_argument(
+        "--heartbeat-seconds", type=float, default=0.0, help="worker heartbeat interval (default: lease / 3)"
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
     worker.add_argument("--server", type=_address, default="127.0.0.1:50051")
@@ -61,6 +84,15 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--name")
     worker.add_argument("--allow-code", action="store_true")
     worker.add_argument("--exit-on-disconnect", action="store_true", help=argparse.SUPPRESS)
+    worker.add_argument(
+        "--labels", type=_labels, default={}, metavar="K=V,...", help="labels tasks can require (gpu=true)"
+    )
+    worker.add_argument(
+        "--token-file", help="file holding the bearer token sent to the server (default: $TASKSTREAM_TOKEN)"
+    )
+    worker.add_argument("--tls-ca", metavar="PEM", help="connect with TLS, trusting this CA")
+    worker.add_argument("--tls-cert", metavar="PEM", help="client certificate for mutual TLS")
+    worker.add_argument("--tls-key", metavar="PEM", help="the client certificate's private key")
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--data-dir", type=Path, default=Path("data"))
@@ -79,6 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)
             return 2
+        if (args.tls_cert is None) != (args.tls_key is None):
+            print("taskstreamd: --tls-cert and --tls-key go together", file=sys.stderr)
+            return 2
+        try:
+            leases = LeaseSettings(args.lease_seconds, args.heartbeat_seconds)
+        except ValueError as exc:
+            print(f"taskstreamd: {exc}", file=sys.stderr)
+            return 2
         config = ServerConfig(
             listen=args.listen,
             http=args.http,
@@ -90,11 +130,21 @@ def main(argv: list[str] | None = None) -> int:
             allow_code=args.allow_code,
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
+            leases=leases,
+            tls=TlsFiles(args.tls_cert, args.tls_key, args.tls_client_ca),
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":
         from taskstreamd.workers import run_worker
+        from taskstreamd.workers.connection import ServerAccess
 
+        try:
+            access = ServerAccess.load(
+                token_file=args.token_file, tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key
+            )
+        except (OSError, ValueError) as exc:
+            print(f"taskstreamd: {exc}", file=sys.stderr)
+            return 2
         return run_worker(
             args.server,
             task_modules=args.tasks,
@@ -102,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             allow_code=args.allow_code,
             worker_name=args.name,
             exit_on_disconnect=args.exit_on_disconnect,
+            labels=args.labels,
+            access=access,
         )
     from taskstreamd.store import migrate
     from taskstreamd.store.engine import default_url

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -38,10 +39,13 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
             slots=reg.slots,
             task_types={t.name: t.description for t in reg.task_types},
             accepts_python_objects=reg.accepts_python_objects,
+            labels=dict(reg.labels),
         )
-        yield wpb.ConnectResponse(
-            registered=wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)
-        )
+        leases = self.manager.settings.leases
+        registered = wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)
+        registered.heartbeat_interval.FromTimedelta(timedelta(seconds=leases.heartbeat_interval))
+        registered.lease_duration.FromTimedelta(timedelta(seconds=leases.lease_seconds))
+        yield wpb.ConnectResponse(registered=registered)
         self.manager.connect_worker(session)
         reader = asyncio.create_task(self._read_reports(session, request_iterator))
         try:
@@ -87,7 +91,7 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
                 await arrived.wait()
                 arrived.clear()
                 while pending:
-                    batch = latest_progress_only(list(pending))
+                    batch = last_heartbeat_only(latest_progress_only(list(pending)))
                     pending.clear()
                     for group in runs_of_reports(batch):
                         await self._record(session, group)
@@ -101,7 +105,9 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
         first = group[0]
         kind = first.WhichOneof("message")
         if kind in REPORTS:
-            await m.task_reports(group)
+            await m.task_reports(session, group)
+        elif kind == "heartbeat":
+            await m.worker_heartbeat(session)
         elif kind == "started":
             await m.task_started(session, first.started.assignment_id)
         elif kind == "finished":
@@ -126,6 +132,13 @@ def runs_of_reports(batch: list[wpb.ConnectRequest]) -> list[list[wpb.ConnectReq
         else:
             groups.append([request])
     return groups
+
+
+def last_heartbeat_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:
+    """The reports in order without heartbeats a later one makes redundant (a backlog after a stall)."""
+    beats = [i for i, r in enumerate(batch) if r.WhichOneof("message") == "heartbeat"]
+    redundant = set(beats[:-1])
+    return [r for i, r in enumerate(batch) if i not in redundant]
 
 
 def latest_progress_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:

@@ -22,13 +22,23 @@ from taskstream.v1 import task_pb2
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd import ids
 from taskstreamd.domain import transitions
-from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, InstanceOptions, TaskFailure
+from taskstreamd.domain.model import (
+    PYTHON_OBJECT_TYPE,
+    Cancellation,
+    Instance,
+    InstanceOptions,
+    Task,
+    TaskFailure,
+)
 from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
+from taskstreamd.scheduler.leases import LeaseSettings, Reaper
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
+from taskstreamd.store import leases
+from taskstreamd.store.leases import ExpiredLease
 from taskstreamd.store.repository import (
     DuplicateRequest,
     ListFilter,
@@ -36,6 +46,7 @@ from taskstreamd.store.repository import (
     QueuedTask,
     Store,
     TaskOutcome,
+    TaskRef,
     Transaction,
     claim,
     current_task,
@@ -54,6 +65,7 @@ class Settings:
     allow_code: bool = False
     default_grace_period: float = 5.0
     max_output_bytes: int = 4 * 1024 * 1024
+    leases: LeaseSettings = field(default_factory=LeaseSettings)
 
 
 @dataclass
@@ -85,22 +97,32 @@ class InstanceManager:
         store.on_commit = self._committed
         self._stop_requests: dict[tuple[str, str], str] = {}
         self._dispatcher: asyncio.Task[None] | None = None
+        self._reaper: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Recovers from a previous run, rebuilds the queue and starts dispatching."""
-        for instance_id, task_id in await self.store.active_task_ids():
-            await self._worker_lost(instance_id, task_id)
+        """Recovers from a previous run, rebuilds the queue and starts dispatching and expiring leases.
+
+        Tasks held under a lease are left to it: their worker may be connected to another replica, and
+        if it is gone the lease expires. Only tasks assigned before leases existed are interrupted here.
+        """
+        reason = "the server restarted while the task had no lease"
+        for instance_id, task_id in await self.store.active_task_ids(unleased_only=True):
+            await self._worker_lost(instance_id, task_id, reason)
+        reaper = Reaper(self.store, self.settings.leases, self.expire_lease)
+        await reaper.reap_once()
         for queued in await self.store.queued_tasks():
             self._queue.push(queued)
         self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="dispatcher")
+        self._reaper = asyncio.create_task(reaper.run_forever(), name="lease-reaper")
         self._kick.set()
 
     async def close(self) -> None:
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            await asyncio.gather(self._dispatcher, return_exceptions=True)
+        for background in (self._dispatcher, self._reaper):
+            if background is not None:
+                background.cancel()
+                await asyncio.gather(background, return_exceptions=True)
         for session in self.workers:
             session.outbox.put_nowait(None)
 
@@ -246,6 +268,7 @@ class InstanceManager:
     # -- workers ---------------------------------------------------------------------------------------
 
     def connect_worker(self, session: WorkerSession) -> None:
+        session.heard(self.settings.leases.lease_seconds)
         self.workers.add(session)
         log.info("worker %s (%s) connected with %d slots", session.id, session.name, session.slots)
         self._kick.set()
@@ -253,60 +276,104 @@ class InstanceManager:
     async def disconnect_worker(self, session: WorkerSession) -> None:
         self.workers.remove(session)
         log.info("worker %s (%s) disconnected", session.id, session.name)
+        reason = f"worker {session.name} ({session.id}) disconnected"
         for instance_id, task_id in await self.store.active_task_ids(session.id):
-            await self._worker_lost(instance_id, task_id)
+            await self._worker_lost(instance_id, task_id, reason, worker=session.id)
         self._kick.set()
+
+    async def worker_heartbeat(self, session: WorkerSession) -> None:
+        """Renews the worker's leases, and tells it to drop the attempts whose lease it lost."""
+        was_live = session.live()
+        session.heard(self.settings.leases.lease_seconds)
+        held = dict(session.assigned)  # before renewing: assignments made later are not judged here
+        time = now()
+        renewed = await leases.renew(self.store, session.id, time, time + self._lease())
+        for task_id, assignment_id in held.items():
+            if assignment_id not in renewed:
+                self.drop(session, task_id, assignment_id, "its lease expired; the task was retried")
+        if not was_live:
+            self._kick.set()  # a worker that went quiet is given tasks again
+
+    async def expire_lease(self, lease: ExpiredLease, time: datetime) -> None:
+        """Interrupts the task of an expired lease, unless it was renewed or taken meanwhile."""
+        effects: list[transitions.Effect] = []
+        async with self.store.transaction() as tx:
+            if not await leases.take(tx, lease, time):
+                return
+            instance = await tx.load(lease.instance_id)
+            task = instance.task_by_id(lease.task_id) if instance else None
+            if instance is None or task is None:
+                return
+            session = self.workers.get(lease.worker)
+            who = f"{session.name} ({lease.worker})" if session else lease.worker
+            reason = f"the lease of worker {who} expired: no heartbeat for {self._lease_seconds():g}s"
+            log.warning("task %s attempt %s: %s", lease.task_id, lease.assignment_id, reason)
+            before = changes.marks(instance)
+            effects = transitions.worker_lost(instance, task, time, reason)
+            await _save(tx, instance, before)
+        await self._apply(effects)
+
+    def drop(self, session: WorkerSession, task_id: int, assignment_id: str, reason: str) -> None:
+        """Frees the slot of an attempt that no longer counts and tells the worker to forget it (once)."""
+        if session.assigned.get(task_id) == assignment_id:
+            del session.assigned[task_id]
+            session.running.discard(task_id)
+            self._kick.set()
+        if assignment_id in session.dropped:
+            return
+        session.dropped.add(assignment_id)
+        log.warning("worker %s (%s): dropping %s: %s", session.id, session.name, assignment_id, reason)
+        session.send(wpb.ConnectResponse(drop=wpb.DropTask(assignment_id=assignment_id, reason=reason)))
 
     async def task_started(self, session: WorkerSession, assignment_id: str) -> None:
         task_id = _task_id(assignment_id)
         async with self.store.transaction() as tx:
             instance = await _load_for(tx, task_id)
             task = instance.task_by_id(task_id) if instance else None
-            if instance is None or task is None or task.assignment_id != assignment_id:
-                return
-            before = changes.marks(instance)
-            transitions.start(instance, task, now())
-            await _save(tx, instance, before)
+            if instance is None or task is None or not _holds(session, task, assignment_id):
+                stale = True
+            else:
+                stale = False
+                before = changes.marks(instance)
+                transitions.start(instance, task, now())
+                await _save(tx, instance, before)
+        if stale:
+            self.drop(session, task_id, assignment_id, STALE)
 
-    async def task_reports(self, reports: Sequence[wpb.ConnectRequest]) -> None:
+    async def task_reports(self, session: WorkerSession, reports: Sequence[wpb.ConnectRequest]) -> None:
         """Progress, property and output reports of a worker, recorded together in one transaction."""
+        stale: list[str] = []
         async with self.store.transaction() as tx:
             for report in reports:
                 kind = report.WhichOneof("message")
-                if kind == "progress":
-                    await self._progress(tx, report.progress.assignment_id, report.progress.progress)
+                assignment_id = getattr(report, str(kind)).assignment_id
+                task = await current_task(tx, _task_id(assignment_id), assignment_id, session.id)
+                if task is None:
+                    stale.append(assignment_id)
+                elif kind == "progress":
+                    await tx.record_progress(task, report.progress.progress.SerializeToString(), now())
                 elif kind == "property":
-                    p = report.property
-                    await self._property(tx, p.assignment_id, p.key, p.value)
+                    await self._property(tx, task, report.property.key, report.property.value)
                 elif kind == "output":
                     o = report.output
-                    await self._output(tx, o.assignment_id, int(o.stream), o.offset, o.data)
+                    await self._output(tx, task, int(o.stream), o.offset, o.data)
+        for assignment_id in stale:
+            self.drop(session, _task_id(assignment_id), assignment_id, STALE)
 
     @staticmethod
-    async def _progress(tx: Transaction, assignment_id: str, progress: task_pb2.Progress) -> None:
-        task = await current_task(tx, _task_id(assignment_id), assignment_id)
-        if task is not None:
-            await tx.record_progress(task, progress.SerializeToString(), now())
+    async def _property(tx: Transaction, task: TaskRef, key: str, value: task_pb2.PropertyValue) -> None:
+        data = value.SerializeToString()
+        await tx.set_property(task.task_id, key, data)
+        await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
 
     @staticmethod
-    async def _property(tx: Transaction, assignment_id: str, key: str, value: task_pb2.PropertyValue) -> None:
-        task = await current_task(tx, _task_id(assignment_id), assignment_id)
-        if task is not None:
-            data = value.SerializeToString()
-            await tx.set_property(task.task_id, key, data)
-            await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
-
-    @staticmethod
-    async def _output(tx: Transaction, assignment_id: str, stream: int, offset: int, data: bytes) -> None:
-        task = await current_task(tx, _task_id(assignment_id), assignment_id)
-        if task is not None:
-            await tx.add_output(task.task_id, stream, offset, data)
-            event = changes.output(task.name, stream, offset, data, task.attempt)
-            await tx.record(task.instance_id, [event], now())
+    async def _output(tx: Transaction, task: TaskRef, stream: int, offset: int, data: bytes) -> None:
+        await tx.add_output(task.task_id, stream, offset, data)
+        event = changes.output(task.name, stream, offset, data, task.attempt)
+        await tx.record(task.instance_id, [event], now())
 
     async def task_finished(self, session: WorkerSession, report: wpb.TaskFinished) -> None:
         task_id = _task_id(report.assignment_id)
-        session.running.discard(task_id)
         outcome = TaskStatus.from_proto(report.status)
         error = None
         if report.HasField("error"):
@@ -316,16 +383,20 @@ class InstanceManager:
         async with self.store.transaction() as tx:
             instance = await _load_for(tx, task_id)
             task = instance.task_by_id(task_id) if instance else None
-            if instance is None or task is None or task.assignment_id != report.assignment_id:
-                return
-            if task.is_terminal:
-                return
-            result = report.result.SerializeToString() if report.HasField("result") else None
-            await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
-            task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
-            before = changes.marks(instance)
-            effects = transitions.finish(instance, task, outcome, error, now())
-            await _save(tx, instance, before)
+            if instance is None or task is None or not _holds(session, task, report.assignment_id):
+                stale = True
+            else:
+                stale = False
+                result = report.result.SerializeToString() if report.HasField("result") else None
+                await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
+                task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
+                before = changes.marks(instance)
+                effects = transitions.finish(instance, task, outcome, error, now())
+                await _save(tx, instance, before)
+        if stale:
+            self.drop(session, task_id, report.assignment_id, STALE)
+            return
+        session.finished(task_id, report.assignment_id)
         await self._apply(effects)
         self._kick.set()
 
@@ -342,14 +413,15 @@ class InstanceManager:
         await self._apply(effects)
         return await self.get(project, instance_id)
 
-    async def _worker_lost(self, instance_id: str, task_id: int) -> None:
+    async def _worker_lost(self, instance_id: str, task_id: int, reason: str, worker: str = "") -> None:
+        """Interrupts a task whose worker is gone; with ``worker``, only while that worker holds it."""
         async with self.store.transaction() as tx:
             instance = await tx.load(instance_id)
             task = instance.task_by_id(task_id) if instance else None
-            if instance is None or task is None:
+            if instance is None or task is None or (worker and task.worker != worker):
                 return
             before = changes.marks(instance)
-            effects = transitions.worker_lost(instance, task, now())
+            effects = transitions.worker_lost(instance, task, now(), reason)
             await _save(tx, instance, before)
         await self._apply(effects)
 
@@ -389,6 +461,12 @@ class InstanceManager:
             self._queue.push(queued)
             self._kick.set()
 
+    def _lease(self) -> timedelta:
+        return _seconds(self._lease_seconds())
+
+    def _lease_seconds(self) -> float:
+        return self.settings.leases.lease_seconds
+
     def _committed(self, events: list[StoredEvent]) -> None:
         """Runs right after each commit: watchers and waiters hear of the change in the same turn."""
         self.events.publish(events)
@@ -425,11 +503,14 @@ class InstanceManager:
         claimed: list[tuple[str, int, WorkerSession]] = []
         async with self.store.transaction() as tx:
             for queued, session in pairs:
-                assignment_id = await claim(tx, queued.task_id, session.id, now())
+                time = now()
+                assignment_id = await claim(tx, queued.task_id, session.id, time, time + self._lease())
                 if assignment_id is None:
                     session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
                 else:
                     claimed.append((assignment_id, queued.task_id, session))
+        for assignment_id, task_id, session in claimed:
+            session.assigned[task_id] = assignment_id  # committed: heartbeats now renew its lease
         for assignment_id, task_id, session in claimed:
             if self.workers.get(session.id) is None:
                 continue  # disconnected while we claimed: its disconnect handling interrupts the task
@@ -461,6 +542,15 @@ def named_task(instance: Instance, task_name: str) -> str:
 
 def task_not_found(instance: Instance, task_name: str) -> NotFound:
     return NotFound("task", f"{ids.instance_name(instance.project, instance.id)}/tasks/{task_name}")
+
+
+# Why a report is refused: the attempt is not the task's current one on this worker any more.
+STALE = "this attempt no longer counts (its lease expired or the task moved on)"
+
+
+def _holds(session: WorkerSession, task: Task, assignment_id: str) -> bool:
+    """Whether reports of ``session`` about ``assignment_id`` still count: the fence of every report."""
+    return task.assignment_id == assignment_id and task.worker == session.id and not task.is_terminal
 
 
 def _task_id(assignment_id: str) -> int:

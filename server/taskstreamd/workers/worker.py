@@ -19,7 +19,7 @@ import signal
 import socket
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import grpc
@@ -29,6 +29,7 @@ from taskstream._status import CancellationReason
 from taskstream.authoring import PendingCancellation, registered_tasks
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 
+from .connection import ServerAccess
 from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
 from .outbox import Outbox
 from .slot import Slot
@@ -38,6 +39,7 @@ RECONNECT_SECONDS = 60.0
 FIRST_BACKOFF_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 5.0
 DEFAULT_GRACE_SECONDS = 5.0  # when a CancelTask carries no grace period
+DEFAULT_HEARTBEAT_SECONDS = 5.0  # when the server names no interval
 
 EXIT_OK = 0
 EXIT_DISCONNECTED = 1
@@ -59,6 +61,8 @@ def run_worker(
     allow_code: bool = False,
     worker_name: str | None = None,
     exit_on_disconnect: bool = False,
+    labels: Mapping[str, str] | None = None,
+    access: ServerAccess | None = None,
 ) -> int:
     """Serve tasks for the server at ``server`` (HOST:PORT) until stopped; returns the exit code.
 
@@ -72,6 +76,8 @@ def run_worker(
         allow_code=allow_code,
         worker_name=worker_name,
         exit_on_disconnect=exit_on_disconnect,
+        labels=labels,
+        access=access,
     )
     return asyncio.run(worker.run())
 
@@ -88,6 +94,8 @@ class Worker:
         allow_code: bool = False,
         worker_name: str | None = None,
         exit_on_disconnect: bool = False,
+        labels: Mapping[str, str] | None = None,
+        access: ServerAccess | None = None,
     ) -> None:
         if slots < 1:
             raise ValueError(f"a worker needs at least one slot, not {slots}")
@@ -97,6 +105,8 @@ class Worker:
         self._allow_code = allow_code
         self._name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
         self._exit_on_disconnect = exit_on_disconnect
+        self._labels = dict(labels or {})
+        self._access = access or ServerAccess()
         self._slots: list[Slot] = []
         self._pending: collections.deque[worker_service_pb2.TaskAssignment] = collections.deque()
         self._paused_pending: set[str] = set()
@@ -197,8 +207,9 @@ class Worker:
 
     async def _session(self, registered: asyncio.Event) -> None:
         options = [("grpc.max_receive_message_length", -1)]  # python_object assignments can be large
-        async with grpc.aio.insecure_channel(self._server, options=options) as channel:
-            call = worker_service_pb2_grpc.WorkerServiceStub(channel).Connect()
+        async with self._access.channel(self._server, options) as channel:
+            stub = worker_service_pb2_grpc.WorkerServiceStub(channel)
+            call = stub.Connect(metadata=self._access.metadata())
             await call.write(worker_service_pb2.ConnectRequest(register=self._registration()))
             first = await call.read()
             if first is EOF or first.WhichOneof("message") != "registered":
@@ -208,15 +219,20 @@ class Worker:
             self._max_output_bytes = first.registered.max_output_bytes
             _log.info("registered with %s as %s (%s)", self._server, self.worker_id, self._name)
             registered.set()
+            interval = DEFAULT_HEARTBEAT_SECONDS
+            if first.registered.HasField("heartbeat_interval"):
+                interval = first.registered.heartbeat_interval.ToTimedelta().total_seconds()
             outbox = Outbox()
             self._outbox = outbox
             writer = asyncio.create_task(self._write(call, outbox))
+            heartbeats = asyncio.create_task(self._heartbeat(outbox, interval))
             try:
                 while (response := await call.read()) is not EOF:
                     self._on_response(response)
             finally:
                 self._outbox = None
                 writer.cancel()
+                heartbeats.cancel()
 
     def _registration(self) -> worker_service_pb2.RegisterWorker:
         return worker_service_pb2.RegisterWorker(
@@ -224,7 +240,16 @@ class Worker:
             slots=self._slot_count,
             task_types=task_types(),
             accepts_python_objects=self._allow_code,
+            labels=self._labels,
         )
+
+    @staticmethod
+    async def _heartbeat(outbox: Outbox, interval: float) -> None:
+        """Keeps the leases of this worker's tasks alive; a periodic signal, so a plain sleep."""
+        beat = worker_service_pb2.ConnectRequest(heartbeat=worker_service_pb2.WorkerHeartbeat())
+        while True:
+            await asyncio.sleep(interval)
+            outbox.put(beat)
 
     @staticmethod
     async def _write(call: _ConnectCall, outbox: Outbox) -> None:
@@ -257,6 +282,8 @@ class Worker:
             self._pause(response.suspend.assignment_id, paused=True)
         elif kind == "resume":
             self._pause(response.resume.assignment_id, paused=False)
+        elif kind == "drop":
+            self._drop(response.drop.assignment_id, response.drop.reason)
 
     def _assign(self, assignment: worker_service_pb2.TaskAssignment) -> None:
         aid = assignment.assignment_id
@@ -309,6 +336,18 @@ class Worker:
                 self._pending.remove(assignment)
                 self._paused_pending.discard(aid)
                 self._finish_unstarted(aid, task_pb2.TASK_STATUS_CANCELLED, None)
+                return
+
+    def _drop(self, aid: str, reason: str) -> None:
+        """The server no longer counts this attempt (say its lease expired): stop it, report nothing."""
+        _log.warning("the server dropped assignment %s: %s", aid, reason)
+        slot = self._slot_of(aid)
+        if slot is not None:
+            slot.drop(aid)
+        for assignment in self._pending:
+            if assignment.assignment_id == aid:
+                self._pending.remove(assignment)
+                self._paused_pending.discard(aid)
                 return
 
     def _pause(self, aid: str, *, paused: bool) -> None:
