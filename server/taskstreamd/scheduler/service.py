@@ -163,7 +163,9 @@ class InstanceManager:
             return existing
         if not request.hold:
             for task in instance.tasks:
-                self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
+                labels = tuple(sorted(task.required_labels.items()))
+                queued = QueuedTask(instance.priority, instance.id, task.index, task.id, task.type, labels)
+                self._queue.push(queued)
             self._kick.set()
         return instance
 
@@ -305,6 +307,8 @@ class InstanceManager:
             if instance is None or task is None:
                 return
             session = self.workers.get(lease.worker)
+            if session is not None:
+                session.alive_until = 0.0  # no new tasks for it until it is heard from again
             who = f"{session.name} ({lease.worker})" if session else lease.worker
             reason = f"the lease of worker {who} expired: no heartbeat for {self._lease_seconds():g}s"
             log.warning("task %s attempt %s: %s", lease.task_id, lease.assignment_id, reason)
@@ -313,13 +317,17 @@ class InstanceManager:
             await _save(tx, instance, before)
         await self._apply(effects)
 
-    def drop(self, session: WorkerSession, task_id: int, assignment_id: str, reason: str) -> None:
-        """Frees the slot of an attempt that no longer counts and tells the worker to forget it (once)."""
+    def drop(
+        self, session: WorkerSession, task_id: int, assignment_id: str, reason: str, *, again: bool = False
+    ) -> None:
+        """Frees the slot of an attempt that no longer counts and tells the worker to forget it (once,
+        unless ``again``: a refused TaskFinished is always answered, so the worker knows its end was not
+        taken)."""
         if session.assigned.get(task_id) == assignment_id:
             del session.assigned[task_id]
             session.running.discard(task_id)
             self._kick.set()
-        if assignment_id in session.dropped:
+        if assignment_id in session.dropped and not again:
             return
         session.dropped.add(assignment_id)
         log.warning("worker %s (%s): dropping %s: %s", session.id, session.name, assignment_id, reason)
@@ -394,7 +402,8 @@ class InstanceManager:
                 effects = transitions.finish(instance, task, outcome, error, now())
                 await _save(tx, instance, before)
         if stale:
-            self.drop(session, task_id, report.assignment_id, STALE)
+            reason = f"its TaskFinished was refused: {STALE}"
+            self.drop(session, task_id, report.assignment_id, reason, again=True)
             return
         session.finished(task_id, report.assignment_id)
         await self._apply(effects)
