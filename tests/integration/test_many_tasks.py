@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 import taskstream
 from taskstream import TaskSpec, TaskStatus
 from tests.support.server import ServerProcess
@@ -16,6 +18,7 @@ PER_INSTANCE = 50
 WORKERS = ("w1", "w2", "w3")
 
 
+@pytest.mark.timeout(3000)  # minutes on a shared 2-core machine; no timing is asserted
 def test_ten_thousand_tasks_on_three_workers_each_run_once_or_are_retried_with_a_reason(
     tmp_path: Path,
 ) -> None:
