@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import grpc
 import pytest
 
 import taskstream
-from taskstream import TaskSpec, TaskStatus
+from taskstream import TaskSpec
+from taskstream.v1 import instance_service_pb2 as ipb
+from taskstream.v1 import instance_service_pb2_grpc, task_pb2
 from tests.support.server import ServerProcess
 from tests.support.workers import WorkerProcess
 
@@ -40,9 +43,12 @@ def test_ten_thousand_tasks_on_three_workers_each_run_once_or_are_retried_with_a
             ]
             for instance in instances:  # one by one: each wait is cheap, most return at once
                 instance.wait_for_completion(timeout=3000)
-            tasks = {}
+        tasks: dict[str, task_pb2.Task] = {}  # read as protos: one GetInstance per instance
+        with grpc.insecure_channel(server.address) as channel:
+            stub = instance_service_pb2_grpc.InstanceServiceStub(channel)
             for first, instance in zip(range(0, TASKS, PER_INSTANCE), instances, strict=True):
-                for i, task in enumerate(instance.get_tasks()):
+                got = stub.GetInstance(ipb.GetInstanceRequest(name=instance.name)).instance
+                for i, task in enumerate(got.tasks):
                     tasks[str(first + i)] = task
     finally:
         for worker in workers:
@@ -54,7 +60,7 @@ def test_ten_thousand_tasks_on_three_workers_each_run_once_or_are_retried_with_a
     assert len(tasks) == TASKS and set(counts) == set(tasks)
     assert {worker for _, worker in executions} == set(WORKERS)
     for key, task in tasks.items():
-        assert task.task_status == TaskStatus.SUCCESS, key
+        assert task.status == task_pb2.TASK_STATUS_SUCCESS, key
         if task.interruptions == 0:
             assert counts[key] == 1 and task.attempts == 1, key
         else:
