@@ -56,9 +56,6 @@ def run_once(count: int, tasks: int, per_instance: int, slots: int, db: str | No
             for worker in workers:
                 worker.stop()
             server.stop()
-    children = (cpu_after.children_user + cpu_after.children_system) - (
-        cpu_before.children_user + cpu_before.children_system
-    )
     return {
         "workers": count,
         "tasks": tasks,
@@ -67,7 +64,6 @@ def run_once(count: int, tasks: int, per_instance: int, slots: int, db: str | No
         "failed_instances": failed,
         "bench_client_cpu_seconds": (cpu_after.user + cpu_after.system)
         - (cpu_before.user + cpu_before.system),
-        "reaped_children_cpu_seconds": children,
     }
 
 
