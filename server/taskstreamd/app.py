@@ -33,6 +33,7 @@ from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.datasources import DEFAULT_DATASOURCE
 from taskstreamd.local_workers import LocalWorkerPool
 from taskstreamd.metrics import Metrics
+from taskstreamd.scheduler.leases import LeaseSettings
 from taskstreamd.scheduler.retention import Retention, RetentionPolicy
 from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
@@ -71,6 +72,7 @@ class ServerConfig:
     retention_batch: int = 500
     limits: Limits = field(default_factory=Limits)
     datasources: dict[str, str] = field(default_factory=dict)  # SQL data sources, NAME -> URL
+    leases: LeaseSettings = field(default_factory=LeaseSettings)
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -116,6 +118,7 @@ class Server:
                 max_properties_per_task=c.limits.max_properties_per_task,
                 max_property_bytes=c.limits.max_property_bytes,
                 datasources=frozenset(self.datasources),
+                leases=c.leases,
             ),
         )
         await self.manager.start()

@@ -14,6 +14,7 @@ from taskstreamd import logs
 from taskstreamd.api import limits
 from taskstreamd.app import Server, ServerConfig, split_address
 from taskstreamd.datasources import parse_datasource, parse_datasources
+from taskstreamd.scheduler.leases import LeaseSettings
 from taskstreamd.scheduler.retention import parse_age
 
 
@@ -38,6 +39,16 @@ def _age(value: str) -> timedelta:
     if age <= timedelta(0):
         raise argparse.ArgumentTypeError("the retention age must be positive")
     return age
+
+
+def _labels(value: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key, sep, label = item.partition("=")
+        if not sep or not key.strip():
+            raise argparse.ArgumentTypeError(f"expected KEY=VALUE[,KEY=VALUE...], got {value!r}")
+        labels[key.strip()] = label.strip()
+    return labels
 
 
 def _public_url(value: str) -> str:
@@ -134,6 +145,15 @@ def parser() -> argparse.ArgumentParser:
     _add_datasource_option(
         serve, "'default' is the embedded SQLite warehouse under --data-dir unless given here"
     )
+    serve.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=15.0,
+        help="how long a worker holds a task without a heartbeat before it is interrupted and retried",
+    )
+    serve.add_argument(
+        "--heartbeat-seconds", type=float, default=0.0, help="worker heartbeat interval (default: lease / 3)"
+    )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
     worker.add_argument("--server", type=_worker_server, default="127.0.0.1:50051")
@@ -143,6 +163,15 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--allow-code", action="store_true")
     worker.add_argument("--exit-on-disconnect", action="store_true", help=argparse.SUPPRESS)
     _add_datasource_option(worker, "give the same names as the server's")
+    worker.add_argument(
+        "--labels", type=_labels, default={}, metavar="K=V,...", help="labels tasks can require (gpu=true)"
+    )
+    worker.add_argument(
+        "--token-file", help="file holding the bearer token sent to the server (default: $TASKSTREAM_TOKEN)"
+    )
+    worker.add_argument("--tls-ca", metavar="PEM", help="connect with TLS, trusting this CA")
+    worker.add_argument("--tls-cert", metavar="PEM", help="client certificate for mutual TLS")
+    worker.add_argument("--tls-key", metavar="PEM", help="the client certificate's private key")
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--data-dir", type=Path, default=Path("data"))
@@ -170,6 +199,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.prefetch < 0:
             print("taskstreamd: --prefetch must be 0 or more", file=sys.stderr)
             return 2
+        if (args.tls_cert is None) != (args.tls_key is None):
+            print("taskstreamd: --tls-cert and --tls-key go together", file=sys.stderr)
+            return 2
+        try:
+            leases = LeaseSettings(args.lease_seconds, args.heartbeat_seconds)
+        except ValueError as exc:
+            print(f"taskstreamd: {exc}", file=sys.stderr)
+            return 2
         config = ServerConfig(
             listen=args.listen,
             http=args.http,
@@ -192,11 +229,20 @@ def main(argv: list[str] | None = None) -> int:
             limits=limits.from_arguments(args),
             shutdown_grace=args.shutdown_grace,
             datasources=datasources,
+            leases=leases,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":
         from taskstreamd.workers import run_worker
+        from taskstreamd.workers.connection import ServerAccess
 
+        try:
+            access = ServerAccess.load(
+                token_file=args.token_file, tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key
+            )
+        except (OSError, ValueError) as exc:
+            print(f"taskstreamd: {exc}", file=sys.stderr)
+            return 2
         return run_worker(
             args.server,
             task_modules=args.tasks,
@@ -205,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
             worker_name=args.name,
             exit_on_disconnect=args.exit_on_disconnect,
             datasources=datasources,
+            labels=args.labels,
+            access=access,
         )
     if args.command == "check":
         return _check(args.db, args.data_dir, as_json=args.json)

@@ -15,7 +15,7 @@ from tests.support.server import ServerProcess
 
 def test_tasks_running_when_the_server_died_are_retried_after_restart(tmp_path: Path) -> None:
     data, gate, started = tmp_path / "data", tmp_path / "gate", tmp_path / "started"
-    server = ServerProcess(data, workers=1).start()
+    server = ServerProcess(data, "--lease-seconds", "2", workers=1).start()
     with taskstream.connect(server.address, project="recovery") as client:
         running = client.run_task("gate", {"path": str(gate), "started": str(started)})
         queued = client.run_task("echo", {"kept": True})
@@ -24,7 +24,7 @@ def test_tasks_running_when_the_server_died_are_retried_after_restart(tmp_path: 
     server.kill()  # SIGKILL: no chance to clean up
 
     gate.write_text("open")
-    restarted = ServerProcess(data, workers=1).start()
+    restarted = ServerProcess(data, "--lease-seconds", "2", workers=1).start()
     try:
         with taskstream.connect(restarted.address, project="recovery") as client:
             again = client.get_instance(instance_id)

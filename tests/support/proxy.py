@@ -1,4 +1,5 @@
-"""A TCP forwarder on 127.0.0.1:0 whose connections a test can cut, to drop streams mid-flight."""
+"""A TCP forwarder on 127.0.0.1:0 whose connections a test can cut, to drop streams mid-flight, or hold,
+to partition the two sides without either seeing the connection end."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class CuttableProxy:
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._flowing = threading.Event()
+        self._flowing.set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def cut(self) -> None:
@@ -33,8 +36,17 @@ class CuttableProxy:
                 s.shutdown(socket.SHUT_RDWR)
             s.close()
 
+    def hold(self) -> None:
+        """Stops forwarding in both directions; what is sent meanwhile waits (a network partition)."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        """Forwards again, starting with what was held back."""
+        self._flowing.set()
+
     def close(self) -> None:
         self._closed = True
+        self._flowing.set()
         self._listener.close()
         self.cut()
 
@@ -54,10 +66,10 @@ class CuttableProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
+                self._flowing.wait()
                 sink.sendall(data)
         for s in (source, sink):
             with contextlib.suppress(OSError):

@@ -207,3 +207,39 @@ def forker(ctx: TaskContext, pids: str) -> str:
     Path(pids).write_text(f"{child.pid} {daemon}")
     print("left children behind", flush=True)
     return "returned"
+
+
+def _worker_name() -> str:
+    return os.environ.get("TASKSTREAM_TEST_WORKER", "")
+
+
+def _append(path: Path, line: str) -> None:
+    # One small O_APPEND write per line: lines from concurrent task processes never interleave.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+@task("where")
+def where(ctx: TaskContext, runs: str = "", key: str = "") -> dict[str, str]:
+    """Says which worker ran it, and appends "key worker" to the file ``runs`` (an execution count)."""
+    if runs:
+        _append(Path(runs), f"{key} {_worker_name()}")
+    return {"worker": _worker_name(), "key": key}
+
+
+@task("held_by_worker")
+def held_by_worker(ctx: TaskContext, dir: str, limit: float = 120.0) -> dict[str, str]:
+    """Writes dir/started-WORKER (its pid), waits until dir/open-WORKER exists, appends "done WORKER"
+    to dir/runs and returns the worker's name: each worker's run is released on its own."""
+    worker, base = _worker_name(), Path(dir)
+    (base / f"started-{worker}").write_text(str(os.getpid()))
+    deadline = time.monotonic() + limit
+    while not (base / f"open-{worker}").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"open-{worker} never appeared")
+        time.sleep(0.02)
+    _append(base / "runs", f"done {worker}")
+    return {"worker": worker}

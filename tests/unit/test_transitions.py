@@ -116,6 +116,16 @@ def test_worker_lost_retries_then_fails_past_the_limit() -> None:
     assert instance.status == InstanceStatus.TERMINATED
 
 
+def test_worker_lost_records_why_and_names_the_last_reason_when_giving_up() -> None:
+    instance = make(TaskStatus.RUNNING, retries=1)
+    task = instance.tasks[0]
+    transitions.worker_lost(instance, task, NOW, "the lease of worker A expired")
+    assert task.interruption_reason == "the lease of worker A expired"
+    task.status, task.worker = TaskStatus.RUNNING, "w2"
+    transitions.worker_lost(instance, task, NOW, "worker B disconnected")
+    assert task.error is not None and task.error.message.endswith("last: worker B disconnected")
+
+
 def test_worker_lost_while_cancelling_ends_cancelled() -> None:
     instance = make(TaskStatus.RUNNING)
     transitions.stop(instance, direct(), 5.0, NOW)

@@ -81,13 +81,15 @@ class TaskSpec:
     """One task of a new instance: a registered task ``type`` called with JSON ``params``.
 
     ``name`` must be unique in the instance; when None the server derives one from the type.
-    ``timeout`` in seconds overrides the instance's task_timeout.
+    ``timeout`` in seconds overrides the instance's task_timeout. ``required_labels`` are worker labels
+    the task needs (``{"gpu": "true"}``): it waits until a worker with all of them is connected.
     """
 
     type: str
     params: Mapping[str, Any] | None = None
     name: str | None = None
     timeout: float | None = None
+    required_labels: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.type:
@@ -96,12 +98,16 @@ class TaskSpec:
             raise TypeError(f"task params must be a mapping of names to JSON values, not {self.params!r}")
         if self.timeout is not None and self.timeout <= 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {self.timeout}")
+        for key, value in (self.required_labels or {}).items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise TypeError(f"required_labels map str to str, not {key!r}: {value!r}")
 
     def to_proto(self) -> task_pb2.TaskSpec:
         spec = task_pb2.TaskSpec(
             name=self.name or "",
             type=self.type,
             parameters_json=json.dumps(dict(self.params)) if self.params else "",
+            required_labels=dict(self.required_labels or {}),
         )
         if self.timeout is not None:
             spec.timeout.CopyFrom(to_duration(self.timeout))

@@ -86,6 +86,21 @@ class TaskAttributes:
         return self._view().task.attempts
 
     @property
+    def interruptions(self) -> int:
+        """How many times the task lost its worker (and was retried, up to max_interrupted_retries)."""
+        return self._view().task.interruptions
+
+    @property
+    def interruption_reason(self) -> str:
+        """Why the task last lost its worker, for example an expired lease; empty if it never did."""
+        return self._view().task.interruption_reason
+
+    @property
+    def worker(self) -> str:
+        """The id of the worker session that runs or last ran the task."""
+        return self._view().task.worker
+
+    @property
     def parameters(self) -> dict[str, Any]:
         """The parameters the task was submitted with."""
         return self._view().parameters

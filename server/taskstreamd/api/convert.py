@@ -56,6 +56,8 @@ def task_proto(task: Task, instance: Instance, *, with_reports: bool = True) -> 
         worker=task.worker,
         stdout_info=task_pb2.OutputInfo(total_bytes=task.stdout_bytes),
         stderr_info=task_pb2.OutputInfo(total_bytes=task.stderr_bytes),
+        interruption_reason=task.interruption_reason,
+        required_labels=task.required_labels,
     )
     if with_reports:
         if task.progress:

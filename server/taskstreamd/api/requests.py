@@ -215,6 +215,9 @@ def _tasks(
         elif name in names:
             problems.append(FieldViolation(f"{where}.name", f"another task is already named {name!r}"))
         names.add(name)
+        for key in spec.required_labels:
+            if not key.strip():
+                problems.append(FieldViolation(f"{where}.required_labels", "label keys are not empty"))
         tasks.append(
             NewTask(
                 name=name,
@@ -223,6 +226,7 @@ def _tasks(
                 python_object=spec.python_object,
                 python_environment=spec.python_environment,
                 timeout=timeout,
+                required_labels=dict(spec.required_labels),
             )
         )
     return tasks

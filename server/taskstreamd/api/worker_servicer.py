@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -45,10 +46,13 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
             task_types={t.name: t.description for t in reg.task_types},
             accepts_python_objects=reg.accepts_python_objects,
             prefetch=self.manager.settings.prefetch,
+            labels=dict(reg.labels),
         )
-        yield wpb.ConnectResponse(
-            registered=wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)
-        )
+        leases = self.manager.settings.leases
+        registered = wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)
+        registered.heartbeat_interval.FromTimedelta(timedelta(seconds=leases.heartbeat_interval))
+        registered.lease_duration.FromTimedelta(timedelta(seconds=leases.lease_seconds))
+        yield wpb.ConnectResponse(registered=registered)
         self.manager.connect_worker(session)
         reader = asyncio.create_task(self._read_reports(session, request_iterator))
         try:
@@ -94,10 +98,14 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
                 await arrived.wait()
                 arrived.clear()
                 while pending:
-                    batch = latest_progress_only(list(pending))
+                    batch = last_heartbeat_only(latest_progress_only(list(pending)))
                     pending.clear()
                     for chunk in chunks(batch):
-                        await self.manager.record_reports(session, chunk)
+                        reports = [r for r in chunk if r.WhichOneof("message") != "heartbeat"]
+                        if reports:
+                            await self.manager.record_reports(session, reports)
+                        if len(reports) < len(chunk):  # heard from: renew its leases
+                            await self.manager.worker_heartbeat(session)
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -113,6 +121,13 @@ def chunks(batch: list[wpb.ConnectRequest]) -> list[list[wpb.ConnectRequest]]:
     """The batch in order, cut into transactions of at most MAX_REPORTS_PER_TRANSACTION reports."""
     size = MAX_REPORTS_PER_TRANSACTION
     return [batch[i : i + size] for i in range(0, len(batch), size)]
+
+
+def last_heartbeat_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:
+    """The reports in order without heartbeats a later one makes redundant (a backlog after a stall)."""
+    beats = [i for i, r in enumerate(batch) if r.WhichOneof("message") == "heartbeat"]
+    redundant = set(beats[:-1])
+    return [r for i, r in enumerate(batch) if i not in redundant]
 
 
 def latest_progress_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:

@@ -64,6 +64,8 @@ class Task:
     properties: dict[str, bytes] = field(default_factory=dict)
     stdout_bytes: int = 0
     stderr_bytes: int = 0
+    interruption_reason: str = ""  # why it last lost its worker
+    required_labels: dict[str, str] = field(default_factory=dict)  # labels a worker needs to run it
 
     @property
     def is_terminal(self) -> bool:

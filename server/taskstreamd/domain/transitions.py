@@ -162,8 +162,9 @@ def resume(instance: Instance) -> list[Effect]:
     return effects
 
 
-def worker_lost(instance: Instance, task: Task, now: datetime) -> list[Effect]:
-    """The task's worker went away: retry it (INTERRUPTED) or, past the retry limit, fail it."""
+def worker_lost(instance: Instance, task: Task, now: datetime, reason: str = "") -> list[Effect]:
+    """The task's worker went away (``reason`` says how): retry it (INTERRUPTED) or, past the retry
+    limit, fail it."""
     holds_slot = task.status in ACTIVE or (task.status == TaskStatus.SUSPENDED and task.worker)
     if task.is_terminal or not holds_slot:
         return []
@@ -172,6 +173,7 @@ def worker_lost(instance: Instance, task: Task, now: datetime) -> list[Effect]:
         refresh(instance, now)
         return []
     task.interruptions += 1
+    task.interruption_reason = reason
     task.worker = ""
     task.started = False
     limit = instance.options.max_interrupted_retries
@@ -179,7 +181,8 @@ def worker_lost(instance: Instance, task: Task, now: datetime) -> list[Effect]:
         _end(task, TaskStatus.FAILED, now)
         task.error = TaskFailure(
             "taskstream.WorkerLost",
-            f"the task lost its worker {task.interruptions} times (max_interrupted_retries={limit})",
+            f"the task lost its worker {task.interruptions} times (max_interrupted_retries={limit})"
+            + (f"; last: {reason}" if reason else ""),
         )
         refresh(instance, now)
         return []

@@ -22,16 +22,25 @@ from taskstream.v1 import task_pb2
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd import ids
 from taskstreamd.domain import transitions
-from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, InstanceOptions, TaskFailure
+from taskstreamd.domain.model import (
+    PYTHON_OBJECT_TYPE,
+    Cancellation,
+    Instance,
+    InstanceOptions,
+    Task,
+    TaskFailure,
+)
 from taskstreamd.errors import Expired, InvalidArgument, NotFound, PermissionDenied, Unavailable
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
 from taskstreamd.scheduler import workflows
+from taskstreamd.scheduler.leases import LeaseSettings, Reaper
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.sql_tasks import check_sql_tasks
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
-from taskstreamd.store import expiry, requests
+from taskstreamd.store import expiry, leases, requests
+from taskstreamd.store.leases import ExpiredLease
 from taskstreamd.store.repository import (
     DuplicateRequest,
     ListFilter,
@@ -40,6 +49,7 @@ from taskstreamd.store.repository import (
     QueuedTask,
     Store,
     TaskOutcome,
+    TaskRef,
     Transaction,
     claim,
     current_task,
@@ -61,6 +71,7 @@ class Settings:
     max_properties_per_task: int = 1000
     max_property_bytes: int = 1024 * 1024
     datasources: frozenset[str] = frozenset()  # the names sql tasks may use
+    leases: LeaseSettings = field(default_factory=LeaseSettings)
 
 
 @dataclass
@@ -99,22 +110,32 @@ class InstanceManager:
         # Set by a graceful shutdown: no new work is accepted or dispatched, running tasks may finish.
         self.draining = False
         self._commits = asyncio.Event()  # set after every commit that recorded events
+        self._reaper: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Recovers from a previous run, rebuilds the queue and starts dispatching."""
-        for instance_id, task_id in await self.store.active_task_ids():
-            await self._worker_lost(instance_id, task_id)
+        """Recovers from a previous run, rebuilds the queue and starts dispatching and expiring leases.
+
+        Tasks held under a lease are left to it: their worker may be connected to another replica, and
+        if it is gone the lease expires. Only tasks assigned before leases existed are interrupted here.
+        """
+        reason = "the server restarted while the task had no lease"
+        for instance_id, task_id in await self.store.active_task_ids(unleased_only=True):
+            await self._worker_lost(instance_id, task_id, reason)
+        reaper = Reaper(self.store, self.settings.leases, self.expire_lease)
+        await reaper.reap_once()
         for queued in await self.store.queued_tasks():
             self._queue.push(queued)
         self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="dispatcher")
+        self._reaper = asyncio.create_task(reaper.run_forever(), name="lease-reaper")
         self._kick.set()
 
     async def close(self) -> None:
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            await asyncio.gather(self._dispatcher, return_exceptions=True)
+        for background in (self._dispatcher, self._reaper):
+            if background is not None:
+                background.cancel()
+                await asyncio.gather(background, return_exceptions=True)
         for session in self.workers:
             session.outbox.put_nowait(None)
 
@@ -194,7 +215,9 @@ class InstanceManager:
             )
         if not request.hold:
             for task in instance.tasks:
-                self._queue.push(QueuedTask(instance.priority, instance.id, task.index, task.id, task.type))
+                labels = tuple(sorted(task.required_labels.items()))
+                queued = QueuedTask(instance.priority, instance.id, task.index, task.id, task.type, labels)
+                self._queue.push(queued)
             self._kick.set()
         return instance
 
@@ -379,6 +402,7 @@ class InstanceManager:
     # -- workers ---------------------------------------------------------------------------------------
 
     def connect_worker(self, session: WorkerSession) -> None:
+        session.heard(self.settings.leases.lease_seconds)
         self.workers.add(session)
         log.info(
             "worker %s (%s) connected with %d slots",
@@ -392,80 +416,147 @@ class InstanceManager:
     async def disconnect_worker(self, session: WorkerSession) -> None:
         self.workers.remove(session)
         log.info("worker %s (%s) disconnected", session.id, session.name, extra={"worker_id": session.id})
+        reason = f"worker {session.name} ({session.id}) disconnected"
         for instance_id, task_id in await self.store.active_task_ids(session.id):
-            await self._worker_lost(instance_id, task_id)
+            await self._worker_lost(instance_id, task_id, reason, worker=session.id)
         self._kick.set()
+
+    async def worker_heartbeat(self, session: WorkerSession) -> None:
+        """Renews the worker's leases, and tells it to drop the attempts whose lease it lost."""
+        was_live = session.live()
+        session.heard(self.settings.leases.lease_seconds)
+        held = dict(session.assigned)  # before renewing: assignments made later are not judged here
+        time = now()
+        renewed = await leases.renew(self.store, session.id, time, time + self._lease())
+        for task_id, assignment_id in held.items():
+            if assignment_id not in renewed:
+                self.drop(session, task_id, assignment_id, "its lease expired; the task was retried")
+        if not was_live:
+            self._kick.set()  # a worker that went quiet is given tasks again
+
+    async def expire_lease(self, lease: ExpiredLease, time: datetime) -> None:
+        """Interrupts the task of an expired lease, unless it was renewed or taken meanwhile."""
+        effects: list[transitions.Effect] = []
+        async with self.store.transaction() as tx:
+            if not await leases.take(tx, lease, time):
+                return
+            instance = await tx.load(lease.instance_id)
+            task = instance.task_by_id(lease.task_id) if instance else None
+            if instance is None or task is None:
+                return
+            session = self.workers.get(lease.worker)
+            if session is not None:
+                session.alive_until = 0.0  # no new tasks for it until it is heard from again
+            who = f"{session.name} ({lease.worker})" if session else lease.worker
+            reason = f"the lease of worker {who} expired: no heartbeat for {self._lease_seconds():g}s"
+            log.warning("task %s attempt %s: %s", lease.task_id, lease.assignment_id, reason)
+            before = changes.marks(instance)
+            effects = transitions.worker_lost(instance, task, time, reason)
+            await _save(tx, instance, before)
+        await self._apply(effects)
+
+    def drop(
+        self, session: WorkerSession, task_id: int, assignment_id: str, reason: str, *, again: bool = False
+    ) -> None:
+        """Frees the slot of an attempt that no longer counts and tells the worker to forget it (once,
+        unless ``again``: a refused TaskFinished is always answered, so the worker knows its end was not
+        taken)."""
+        if session.assigned.get(task_id) == assignment_id:
+            del session.assigned[task_id]
+            session.running.discard(task_id)
+            self._kick.set()
+        if assignment_id in session.dropped and not again:
+            return
+        session.dropped.add(assignment_id)
+        log.warning("worker %s (%s): dropping %s: %s", session.id, session.name, assignment_id, reason)
+        session.send(wpb.ConnectResponse(drop=wpb.DropTask(assignment_id=assignment_id, reason=reason)))
 
     async def record_reports(self, session: WorkerSession, reports: Sequence[wpb.ConnectRequest]) -> None:
         """A worker's reports, in order, recorded in one transaction; one commit for a batch of starts,
-        ends, progress and output instead of one per report is what lets short tasks run back to back."""
+        ends, progress and output instead of one per report is what lets short tasks run back to back.
+
+        Every report is fenced: it counts only while this worker holds that attempt (see ``_holds``);
+        the worker is told to drop the attempts whose reports no longer count."""
         effects: list[transitions.Effect] = []
+        stale: list[tuple[str, bool]] = []  # (assignment id, whether it was its TaskFinished)
+        finished: list[tuple[int, str]] = []
         async with self.store.transaction() as tx:
             for report in reports:
                 kind = report.WhichOneof("message")
-                if kind == "progress":
-                    await self._progress(tx, report.progress.assignment_id, report.progress.progress)
-                elif kind == "property":
-                    p = report.property
-                    await self._property(tx, p.assignment_id, p.key, p.value, self.settings)
-                elif kind == "output":
-                    o = report.output
-                    await self._output(tx, o.assignment_id, int(o.stream), o.offset, o.data)
+                if kind in ("progress", "property", "output"):
+                    assignment_id = getattr(report, kind).assignment_id
+                    task = await current_task(tx, _task_id(assignment_id), assignment_id, session.id)
+                    if task is None:
+                        stale.append((assignment_id, False))
+                    elif kind == "progress":
+                        await tx.record_progress(task, report.progress.progress.SerializeToString(), now())
+                    elif kind == "property":
+                        p = report.property
+                        await self._property(tx, task, p.key, p.value, self.settings)
+                    else:
+                        o = report.output
+                        await self._output(tx, task, int(o.stream), o.offset, o.data)
                 elif kind == "started":
-                    await self._started(tx, report.started.assignment_id)
+                    assignment_id = report.started.assignment_id
+                    if not await self._started(tx, session, assignment_id):
+                        stale.append((assignment_id, False))
                 elif kind == "finished":
-                    session.running.discard(_task_id(report.finished.assignment_id))
-                    effects += await self._finished(tx, report.finished, session.id)
+                    assignment_id = report.finished.assignment_id
+                    ended = await self._finished(tx, session, report.finished)
+                    if ended is None:
+                        stale.append((assignment_id, True))
+                    else:
+                        effects += ended
+                        finished.append((_task_id(assignment_id), assignment_id))
                 # "paused" confirmations need no state: the instance was marked suspended when asked.
+        for assignment_id, was_finish in stale:
+            # A refused TaskFinished is always answered, so the worker knows its end was not taken.
+            reason = f"its TaskFinished was refused: {STALE}" if was_finish else STALE
+            self.drop(session, _task_id(assignment_id), assignment_id, reason, again=was_finish)
+        for task_id, assignment_id in finished:
+            session.finished(task_id, assignment_id)
         await self._apply(effects)
-        if any(r.WhichOneof("message") == "finished" for r in reports):
+        if finished:
             self._kick.set()  # slots were freed
 
     @staticmethod
-    async def _started(tx: Transaction, assignment_id: str) -> None:
+    async def _started(tx: Transaction, session: WorkerSession, assignment_id: str) -> bool:
+        """Records the start; False when the attempt is no longer this worker's."""
         task_id = _task_id(assignment_id)
         instance = await tx.load_task(task_id)
         task = instance.task_by_id(task_id) if instance else None
-        if instance is None or task is None or task.assignment_id != assignment_id:
-            return
+        if instance is None or task is None or not _holds(session, task, assignment_id):
+            return False
         before = changes.marks(instance)
         transitions.start(instance, task, now())
         await _save(tx, instance, before)
-
-    @staticmethod
-    async def _progress(tx: Transaction, assignment_id: str, progress: task_pb2.Progress) -> None:
-        task = await current_task(tx, _task_id(assignment_id), assignment_id)
-        if task is not None:
-            await tx.record_progress(task, progress.SerializeToString(), now())
+        return True
 
     @staticmethod
     async def _property(
-        tx: Transaction, assignment_id: str, key: str, value: task_pb2.PropertyValue, settings: Settings
+        tx: Transaction, task: TaskRef, key: str, value: task_pb2.PropertyValue, settings: Settings
     ) -> None:
-        task = await current_task(tx, _task_id(assignment_id), assignment_id)
-        if task is not None:
-            data = value.SerializeToString()
-            # A worker report has no answer, so a property over the limits is dropped and logged.
-            if len(data) > settings.max_property_bytes:
-                log.warning("dropped property %r of task %s: %d bytes", key, task.task_id, len(data))
-                return
-            if not await tx.set_property(task.task_id, key, data, settings.max_properties_per_task):
-                log.warning("dropped property %r of task %s: too many properties", key, task.task_id)
-                return
-            await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
+        data = value.SerializeToString()
+        # A worker report has no answer, so a property over the limits is dropped and logged.
+        if len(data) > settings.max_property_bytes:
+            log.warning("dropped property %r of task %s: %d bytes", key, task.task_id, len(data))
+            return
+        if not await tx.set_property(task.task_id, key, data, settings.max_properties_per_task):
+            log.warning("dropped property %r of task %s: too many properties", key, task.task_id)
+            return
+        await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
 
     @staticmethod
-    async def _output(tx: Transaction, assignment_id: str, stream: int, offset: int, data: bytes) -> None:
-        task = await current_task(tx, _task_id(assignment_id), assignment_id)
-        if task is not None:
-            await tx.add_output(task.task_id, stream, offset, data)
-            event = changes.output(task.name, stream, offset, data, task.attempt)
-            await tx.record(task.instance_id, [event], now())
+    async def _output(tx: Transaction, task: TaskRef, stream: int, offset: int, data: bytes) -> None:
+        await tx.add_output(task.task_id, stream, offset, data)
+        event = changes.output(task.name, stream, offset, data, task.attempt)
+        await tx.record(task.instance_id, [event], now())
 
     @staticmethod
     async def _finished(
-        tx: Transaction, report: wpb.TaskFinished, worker_id: str
-    ) -> list[transitions.Effect]:
+        tx: Transaction, session: WorkerSession, report: wpb.TaskFinished
+    ) -> list[transitions.Effect] | None:
+        """Records the end; None when the attempt is no longer this worker's (the end is refused)."""
         task_id = _task_id(report.assignment_id)
         outcome = TaskStatus.from_proto(report.status)
         error = None
@@ -474,15 +565,13 @@ class InstanceManager:
             error = TaskFailure(e.type, e.message, e.traceback, e.pickled_exception)
         instance = await tx.load_task(task_id)
         task = instance.task_by_id(task_id) if instance else None
-        if instance is None or task is None or task.assignment_id != report.assignment_id:
-            return []
-        if task.is_terminal:
-            return []
+        if instance is None or task is None or not _holds(session, task, report.assignment_id):
+            return None
         if transitions.cancels_others(instance, outcome):
             instance = await tx.load(instance.id)
             task = instance.task_by_id(task_id) if instance else None
             if instance is None or task is None:
-                return []
+                return None
         result = report.result.SerializeToString() if report.HasField("result") else None
         await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
         task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
@@ -500,7 +589,7 @@ class InstanceManager:
                 "task": task.name,
                 "task_id": task_id,
                 "status": outcome.name,
-                "worker_id": worker_id,
+                "worker_id": session.id,
             },
         )
         return effects
@@ -531,25 +620,32 @@ class InstanceManager:
         await self._apply(effects)
         return await self.get(project, instance_id)
 
-    async def _worker_lost(self, instance_id: str, task_id: int) -> None:
+    async def _worker_lost(self, instance_id: str, task_id: int, reason: str, worker: str = "") -> None:
+        """Interrupts a task whose worker is gone; with ``worker``, only while that worker holds it."""
         async with self.store.transaction() as tx:
             instance = await tx.load_task(task_id)
             task = instance.task_by_id(task_id) if instance else None
-            if instance is None or task is None:
+            if instance is None or task is None or (worker and task.worker != worker):
                 return
             before = changes.marks(instance)
-            worker, previous = task.worker, task.status
-            effects = transitions.worker_lost(instance, task, now())
+            lost_worker, previous = task.worker, task.status
+            effects = transitions.worker_lost(instance, task, now(), reason)
             await _save(tx, instance, before)
         if task.status == previous:
             return  # it had ended or held no worker: nothing was lost
         log.warning(
-            "task %s of instance %s lost its worker %s; now %s",
+            "task %s of instance %s lost its worker %s (%s); now %s",
             task.name,
             instance_id,
-            worker,
+            lost_worker,
+            reason,
             task.status.name,
-            extra={"instance_id": instance_id, "task": task.name, "task_id": task_id, "worker_id": worker},
+            extra={
+                "instance_id": instance_id,
+                "task": task.name,
+                "task_id": task_id,
+                "worker_id": lost_worker,
+            },
         )
         await self._apply(effects)
 
@@ -588,6 +684,12 @@ class InstanceManager:
         if queued is not None:
             self._queue.push(queued)
             self._kick.set()
+
+    def _lease(self) -> timedelta:
+        return _seconds(self._lease_seconds())
+
+    def _lease_seconds(self) -> float:
+        return self.settings.leases.lease_seconds
 
     def _committed(self, events: list[StoredEvent]) -> None:
         """Runs right after each commit: watchers and waiters hear of the change in the same turn."""
@@ -639,11 +741,14 @@ class InstanceManager:
         claimed: list[tuple[Payload, WorkerSession]] = []
         async with self.store.transaction() as tx:
             for queued, session in pairs:
-                payload = await claim(tx, queued.task_id, session.id, now())
+                time = now()
+                payload = await claim(tx, queued.task_id, session.id, time, time + self._lease())
                 if payload is None:
                     session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
                 else:
                     claimed.append((payload, session))
+        for payload, session in claimed:
+            session.assigned[payload.task_id] = payload.assignment_id  # committed: heartbeats renew it
         for payload, session in claimed:
             if self.workers.get(session.id) is None:
                 continue  # disconnected while we claimed: its disconnect handling interrupts the task
@@ -674,6 +779,15 @@ def named_task(instance: Instance, task_name: str) -> str:
 
 def task_not_found(instance: Instance, task_name: str) -> NotFound:
     return NotFound("task", f"{ids.instance_name(instance.project, instance.id)}/tasks/{task_name}")
+
+
+# Why a report is refused: the attempt is not the task's current one on this worker any more.
+STALE = "this attempt no longer counts (its lease expired or the task moved on)"
+
+
+def _holds(session: WorkerSession, task: Task, assignment_id: str) -> bool:
+    """Whether reports of ``session`` about ``assignment_id`` still count: the fence of every report."""
+    return task.assignment_id == assignment_id and task.worker == session.id and not task.is_terminal
 
 
 def _task_id(assignment_id: str) -> int:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import time
+import uuid
 from dataclasses import dataclass, field
 
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
 from taskstreamd.store.repository import QueuedTask
 
-_ids = itertools.count(1)
+
+def _new_id() -> str:
+    # Unique across replicas and restarts: leases in the shared database name their worker by it.
+    return f"w-{uuid.uuid4().hex[:16]}"
 
 
 @dataclass
@@ -19,13 +23,30 @@ class WorkerSession:
     slots: int
     task_types: dict[str, str]  # name -> description
     accepts_python_objects: bool
+    labels: dict[str, str] = field(default_factory=dict)
     # Assignments sent beyond the slots, which wait in the worker for a slot: short tasks then run back
     # to back instead of each waiting for a server round trip, at the price of a queued task waiting
     # behind a long one and of priority applying only to what is not sent yet.
     prefetch: int = 0
-    id: str = field(default_factory=lambda: f"w{next(_ids)}")
+    id: str = field(default_factory=_new_id)
     outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
     running: set[int] = field(default_factory=set)  # task ids assigned to it (running or prefetched)
+    assigned: dict[int, str] = field(default_factory=dict)  # task id -> assignment id, once claimed
+    dropped: set[str] = field(default_factory=set)  # assignment ids the worker was told to drop
+    alive_until: float = 0.0  # monotonic time when the last heartbeat stops vouching for the worker
+
+    def heard(self, lease_seconds: float) -> None:
+        self.alive_until = time.monotonic() + lease_seconds
+
+    def live(self) -> bool:
+        """False while the worker is silent for longer than a lease: it gets no new tasks then."""
+        return time.monotonic() < self.alive_until
+
+    def finished(self, task_id: int, assignment_id: str) -> None:
+        """An attempt ended: its slot is free (unless the task was meanwhile given to us again)."""
+        if self.assigned.get(task_id, assignment_id) == assignment_id:
+            self.assigned.pop(task_id, None)
+            self.running.discard(task_id)
 
     @property
     def idle_slots(self) -> int:
@@ -37,6 +58,8 @@ class WorkerSession:
         return self.slots + self.prefetch - len(self.running)
 
     def can_run(self, task: QueuedTask) -> bool:
+        if any(self.labels.get(key) != value for key, value in task.required_labels):
+            return False
         if task.type == PYTHON_OBJECT_TYPE:
             return self.accepts_python_objects
         return task.type in self.task_types
@@ -65,7 +88,7 @@ class WorkerRegistry:
         return len(self._sessions)
 
     def free(self) -> list[WorkerSession]:
-        return [s for s in self._sessions.values() if s.free_slots > 0]
+        return [s for s in self._sessions.values() if s.free_slots > 0 and s.live()]
 
     def task_types(self) -> dict[str, tuple[str, int]]:
         """name -> (description, number of workers that run it)."""

@@ -98,6 +98,10 @@ class TaskRow(Base):
     stdout_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     stderr_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     progress_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the event carrying ``progress``
+    # The current attempt's lease: ``worker`` holds it until this time unless heartbeats renew it.
+    lease_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    interruption_reason: Mapped[str] = mapped_column(Text, default="")  # why it last lost its worker
+    required_labels_json: Mapped[str] = mapped_column(Text, default="{}")  # worker labels it needs
 
     __table_args__ = (
         UniqueConstraint("instance_id", "name", name="uq_tasks_instance_name"),
@@ -105,6 +109,7 @@ class TaskRow(Base):
         Index("ix_tasks_status", "status"),
         Index("ix_tasks_instance_status", "instance_id", "status"),
         Index("ix_tasks_worker", "worker"),
+        Index("ix_tasks_lease_expires", "lease_expires"),
     )
 
 

@@ -11,10 +11,10 @@ import base64
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, inspect, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, delete, exists, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
@@ -55,6 +55,7 @@ class NewTask:
     python_object: bytes
     python_environment: bytes
     timeout: float | None
+    required_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,23 @@ class QueuedTask:
     index: int
     task_id: int
     type: str
+    required_labels: tuple[tuple[str, str], ...] = ()  # worker labels the task needs
+
+
+def _queued(row: Row[int, str, int, int, str, str]) -> QueuedTask:
+    priority, instance_id, index, task_id, task_type, labels_json = row
+    labels = tuple(sorted(json.loads(labels_json or "{}").items()))
+    return QueuedTask(priority, instance_id, index, task_id, task_type, labels)
+
+
+_QUEUED_COLUMNS = (
+    InstanceRow.priority,
+    TaskRow.instance_id,
+    TaskRow.index,
+    TaskRow.id,
+    TaskRow.type,
+    TaskRow.required_labels_json,
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,7 @@ class Payload:
 
     assignment_id: str
     attempt: int
+    task_id: int
     instance_id: str
     project: str
     task_name: str
@@ -214,7 +233,7 @@ class Store:
     async def queued_tasks(self) -> list[QueuedTask]:
         """Queued tasks of running instances, for rebuilding the scheduler's queue."""
         query = (
-            select(InstanceRow.priority, TaskRow.instance_id, TaskRow.index, TaskRow.id, TaskRow.type)
+            select(*_QUEUED_COLUMNS)
             .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
             .where(
                 TaskRow.status.in_([int(s) for s in QUEUED]),
@@ -222,17 +241,17 @@ class Store:
             )
         )
         async with self._read() as session:
-            return [QueuedTask(*row) for row in (await session.execute(query)).all()]
+            return [_queued(row) for row in (await session.execute(query)).all()]
 
     async def queued_task(self, task_id: int) -> QueuedTask | None:
         query = (
-            select(InstanceRow.priority, TaskRow.instance_id, TaskRow.index, TaskRow.id, TaskRow.type)
+            select(*_QUEUED_COLUMNS)
             .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
             .where(TaskRow.id == task_id)
         )
         async with self._read() as session:
             row = (await session.execute(query)).first()
-            return None if row is None else QueuedTask(*row)
+            return None if row is None else _queued(row)
 
     async def task_outcome(self, instance_id: str, task_name: str) -> TaskOutcome | None:
         async with self._read() as session:
@@ -295,14 +314,16 @@ class Store:
         terminal = status is None or TaskStatus(status).is_terminal
         return OutputState([(o, d) for o, d in rows], int(end or 0), terminal)
 
-    async def active_task_ids(self, worker: str | None = None) -> list[tuple[str, int]]:
-        """(instance id, task id) of tasks that hold a worker slot, of one worker or of all."""
-        holds_slot = TaskRow.status.in_([int(s) for s in ACTIVE]) | and_(
-            TaskRow.status == int(TaskStatus.SUSPENDED), TaskRow.worker != ""
-        )
-        query = select(TaskRow.instance_id, TaskRow.id).where(holds_slot)
+    async def active_task_ids(
+        self, worker: str | None = None, *, unleased_only: bool = False
+    ) -> list[tuple[str, int]]:
+        """(instance id, task id) of tasks that hold a worker slot, of one worker or of all; with
+        ``unleased_only``, only those without a lease (assigned before leases existed)."""
+        query = select(TaskRow.instance_id, TaskRow.id).where(holds_slot())
         if worker is not None:
             query = query.where(TaskRow.worker == worker)
+        if unleased_only:
+            query = query.where(TaskRow.lease_expires.is_(None))
         async with self._read() as session:
             return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
@@ -426,6 +447,7 @@ class Transaction:
                 "stdout_bytes": 0,
                 "stderr_bytes": 0,
                 "progress_seq": 0,
+                "required_labels_json": json.dumps(spec.required_labels, sort_keys=True),
             }
             for i, spec in enumerate(tasks)
         ]
@@ -440,6 +462,7 @@ class Transaction:
                 status=status,
                 parameters_json=spec.parameters_json,
                 timeout=spec.timeout,
+                required_labels=dict(spec.required_labels),
             )
             for i, (task_id, spec) in enumerate(zip(task_ids, tasks, strict=True))
         ]
@@ -658,6 +681,15 @@ def _task_from_row(row: TaskRow, properties: dict[str, bytes]) -> Task:
         properties=dict(properties),
         stdout_bytes=row.stdout_bytes,
         stderr_bytes=row.stderr_bytes,
+        interruption_reason=row.interruption_reason or "",
+        required_labels=json.loads(row.required_labels_json or "{}"),
+    )
+
+
+def holds_slot() -> ColumnElement[bool]:
+    """Tasks that hold a worker slot: assigned, running, cancelling, or paused on their worker."""
+    return TaskRow.status.in_([int(s) for s in ACTIVE]) | and_(
+        TaskRow.status == int(TaskStatus.SUSPENDED), TaskRow.worker != ""
     )
 
 
@@ -671,6 +703,9 @@ def _task_to_row(task: Task, row: TaskRow) -> None:
     row.start_time = task.start_time
     row.end_time = task.end_time
     row.grace_period = task.grace_period
+    row.interruption_reason = task.interruption_reason
+    if not task.worker or task.is_terminal:
+        row.lease_expires = None  # no worker holds it any more
     if task.error is not None:
         row.error_type = task.error.type
         row.error_message = task.error.message
@@ -705,9 +740,11 @@ async def _read_output(session: AsyncSession, task_id: int, stream: int, total: 
     return Output(b"".join(parts), total, cut)
 
 
-async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> Payload | None:
-    """Moves a queued task of a running instance to ASSIGNED on ``worker``; what the worker needs to run
-    it, or None when it is no longer queued."""
+async def claim(
+    tx: Transaction, task_id: int, worker: str, time: datetime, lease_expires: datetime
+) -> Payload | None:
+    """Moves a queued task of a running instance to ASSIGNED on ``worker``, leased to it until
+    ``lease_expires``; what the worker needs to run it, or None when it is no longer queued."""
     row = await tx.session.get(
         TaskRow, task_id, options=[undefer(TaskRow.python_object), undefer(TaskRow.python_environment)]
     )
@@ -720,6 +757,7 @@ async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> P
     row.status = int(TaskStatus.ASSIGNED)
     row.attempts += 1
     row.worker = worker
+    row.lease_expires = lease_expires
     row.started = False
     row.assignment_id = f"{task_id}-{row.attempts}"
     if row.attempts > 1:
@@ -730,6 +768,7 @@ async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> P
     return Payload(
         assignment_id=row.assignment_id,
         attempt=row.attempts,
+        task_id=task_id,
         instance_id=row.instance_id,
         project=instance_row.project,
         task_name=row.name,
@@ -741,13 +780,14 @@ async def claim(tx: Transaction, task_id: int, worker: str, time: datetime) -> P
     )
 
 
-async def current_task(tx: Transaction, task_id: int, assignment_id: str) -> TaskRef | None:
-    """The task when reports for ``assignment_id`` still count: the attempt is current and not finished."""
+async def current_task(tx: Transaction, task_id: int, assignment_id: str, worker: str) -> TaskRef | None:
+    """The task when reports of ``worker`` for ``assignment_id`` still count: the attempt is current,
+    still held by that worker (its lease did not expire) and not finished."""
     row = (
         await tx.session.execute(
             select(
                 TaskRow.instance_id, TaskRow.name, TaskRow.attempts, TaskRow.status, TaskRow.progress_seq
-            ).where(TaskRow.id == task_id, TaskRow.assignment_id == assignment_id)
+            ).where(TaskRow.id == task_id, TaskRow.assignment_id == assignment_id, TaskRow.worker == worker)
         )
     ).first()
     if row is None or TaskStatus(row[3]).is_terminal:

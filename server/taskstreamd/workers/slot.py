@@ -182,6 +182,14 @@ class Slot:
             if self._child is not None:
                 self._child.kill()
 
+    def drop(self, assignment_id: str) -> bool:
+        """Kill this assignment without reporting it (the server gave up on it); False if not running."""
+        run = self._current(assignment_id)
+        if run is None:
+            return False
+        self.abandon()
+        return True
+
     async def close(self) -> None:
         """Kill a running task, let an idle child tear its environments down, and wait for the exit."""
         self._closing = True

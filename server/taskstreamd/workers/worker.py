@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -29,6 +30,7 @@ from taskstream._status import CancellationReason
 from taskstream.authoring import PendingCancellation, registered_tasks
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 
+from .connection import ServerAccess
 from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
 from .outbox import Outbox
 from .runtime import BUILTIN_TASK_MODULE, ChildSettings
@@ -39,6 +41,7 @@ RECONNECT_SECONDS = 60.0
 FIRST_BACKOFF_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 5.0
 DEFAULT_GRACE_SECONDS = 5.0  # when a CancelTask carries no grace period
+DEFAULT_HEARTBEAT_SECONDS = 5.0  # when the server names no interval
 
 # A token the server hands the local workers it starts; taken out of the environment so that task
 # processes do not inherit it.
@@ -65,6 +68,8 @@ def run_worker(
     worker_name: str | None = None,
     exit_on_disconnect: bool = False,
     datasources: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    access: ServerAccess | None = None,
 ) -> int:
     """Serve tasks for the server at ``server`` (HOST:PORT) until stopped; returns the exit code.
 
@@ -79,6 +84,8 @@ def run_worker(
         worker_name=worker_name,
         exit_on_disconnect=exit_on_disconnect,
         datasources=datasources,
+        labels=labels,
+        access=access,
     )
     return asyncio.run(worker.run())
 
@@ -96,6 +103,8 @@ class Worker:
         worker_name: str | None = None,
         exit_on_disconnect: bool = False,
         datasources: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        access: ServerAccess | None = None,
     ) -> None:
         if slots < 1:
             raise ValueError(f"a worker needs at least one slot, not {slots}")
@@ -107,8 +116,13 @@ class Worker:
         self._allow_code = allow_code
         self._name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
         self._exit_on_disconnect = exit_on_disconnect
-        token = os.environ.pop(WORKER_TOKEN_ENV, "")
-        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self._labels = dict(labels or {})
+        self._access = access or ServerAccess()
+        # A token minted by the server for its local workers; taken out of the environment so that task
+        # processes do not inherit it. An explicit --token-file or $TASKSTREAM_TOKEN wins.
+        minted = os.environ.pop(WORKER_TOKEN_ENV, "")
+        if minted and not self._access.token:
+            self._access = dataclasses.replace(self._access, token=minted)
         self._slots: list[Slot] = []
         self._pending: collections.deque[worker_service_pb2.TaskAssignment] = collections.deque()
         self._paused_pending: set[str] = set()
@@ -216,8 +230,9 @@ class Worker:
 
     async def _session(self, registered: asyncio.Event) -> None:
         options = [("grpc.max_receive_message_length", -1)]  # python_object assignments can be large
-        async with grpc.aio.insecure_channel(self._server, options=options) as channel:
-            call = worker_service_pb2_grpc.WorkerServiceStub(channel).Connect(metadata=self._metadata)
+        async with self._access.channel(self._server, options) as channel:
+            stub = worker_service_pb2_grpc.WorkerServiceStub(channel)
+            call = stub.Connect(metadata=self._access.metadata())
             await call.write(worker_service_pb2.ConnectRequest(register=self._registration()))
             first = await call.read()
             if first is EOF or first.WhichOneof("message") != "registered":
@@ -233,15 +248,20 @@ class Worker:
                 extra={"worker_id": self.worker_id},
             )
             registered.set()
+            interval = DEFAULT_HEARTBEAT_SECONDS
+            if first.registered.HasField("heartbeat_interval"):
+                interval = first.registered.heartbeat_interval.ToTimedelta().total_seconds()
             outbox = Outbox()
             self._outbox = outbox
             writer = asyncio.create_task(self._write(call, outbox))
+            heartbeats = asyncio.create_task(self._heartbeat(outbox, interval))
             try:
                 while (response := await call.read()) is not EOF:
                     self._on_response(response)
             finally:
                 self._outbox = None
                 writer.cancel()
+                heartbeats.cancel()
 
     def _registration(self) -> worker_service_pb2.RegisterWorker:
         return worker_service_pb2.RegisterWorker(
@@ -249,7 +269,16 @@ class Worker:
             slots=self._slot_count,
             task_types=task_types(),
             accepts_python_objects=self._allow_code,
+            labels=self._labels,
         )
+
+    @staticmethod
+    async def _heartbeat(outbox: Outbox, interval: float) -> None:
+        """Keeps the leases of this worker's tasks alive; a periodic signal, so a plain sleep."""
+        beat = worker_service_pb2.ConnectRequest(heartbeat=worker_service_pb2.WorkerHeartbeat())
+        while True:
+            await asyncio.sleep(interval)
+            outbox.put(beat)
 
     @staticmethod
     async def _write(call: _ConnectCall, outbox: Outbox) -> None:
@@ -282,6 +311,8 @@ class Worker:
             self._pause(response.suspend.assignment_id, paused=True)
         elif kind == "resume":
             self._pause(response.resume.assignment_id, paused=False)
+        elif kind == "drop":
+            self._drop(response.drop.assignment_id, response.drop.reason)
 
     def _assign(self, assignment: worker_service_pb2.TaskAssignment) -> None:
         aid = assignment.assignment_id
@@ -334,6 +365,18 @@ class Worker:
                 self._pending.remove(assignment)
                 self._paused_pending.discard(aid)
                 self._finish_unstarted(aid, task_pb2.TASK_STATUS_CANCELLED, None)
+                return
+
+    def _drop(self, aid: str, reason: str) -> None:
+        """The server no longer counts this attempt (say its lease expired): stop it, report nothing."""
+        _log.warning("the server dropped assignment %s: %s", aid, reason)
+        slot = self._slot_of(aid)
+        if slot is not None:
+            slot.drop(aid)
+        for assignment in self._pending:
+            if assignment.assignment_id == aid:
+                self._pending.remove(assignment)
+                self._paused_pending.discard(aid)
                 return
 
     def _pause(self, aid: str, *, paused: bool) -> None:

@@ -61,20 +61,29 @@ OUTPUT_STREAM_STDOUT: OutputStream
 OUTPUT_STREAM_STDERR: OutputStream
 
 class TaskSpec(_message.Message):
-    __slots__ = ("name", "type", "parameters_json", "python_object", "python_environment", "timeout")
+    __slots__ = ("name", "type", "parameters_json", "python_object", "python_environment", "timeout", "required_labels")
+    class RequiredLabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     PARAMETERS_JSON_FIELD_NUMBER: _ClassVar[int]
     PYTHON_OBJECT_FIELD_NUMBER: _ClassVar[int]
     PYTHON_ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_LABELS_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: str
     parameters_json: str
     python_object: bytes
     python_environment: bytes
     timeout: _duration_pb2.Duration
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    required_labels: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., required_labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class StageProgress(_message.Message):
     __slots__ = ("name", "backup_workers", "terminated_workers", "running_workers", "total_workers", "input_records", "output_records", "finished_percentage")
@@ -183,7 +192,7 @@ class OutputInfo(_message.Message):
     def __init__(self, total_bytes: _Optional[int] = ..., cut_bytes: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("name", "type", "status", "parameters_json", "attempts", "interruptions", "create_time", "start_time", "end_time", "progress", "properties", "error", "cancellation", "timeout", "worker", "stdout_info", "stderr_info")
+    __slots__ = ("name", "type", "status", "parameters_json", "attempts", "interruptions", "create_time", "start_time", "end_time", "progress", "properties", "error", "cancellation", "timeout", "worker", "stdout_info", "stderr_info", "interruption_reason", "required_labels")
     class PropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -191,6 +200,13 @@ class Task(_message.Message):
         key: str
         value: PropertyValue
         def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[PropertyValue, _Mapping]] = ...) -> None: ...
+    class RequiredLabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +224,8 @@ class Task(_message.Message):
     WORKER_FIELD_NUMBER: _ClassVar[int]
     STDOUT_INFO_FIELD_NUMBER: _ClassVar[int]
     STDERR_INFO_FIELD_NUMBER: _ClassVar[int]
+    INTERRUPTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_LABELS_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: str
     status: TaskStatus
@@ -225,4 +243,6 @@ class Task(_message.Message):
     worker: str
     stdout_info: OutputInfo
     stderr_info: OutputInfo
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., parameters_json: _Optional[str] = ..., attempts: _Optional[int] = ..., interruptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., properties: _Optional[_Mapping[str, PropertyValue]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worker: _Optional[str] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ...) -> None: ...
+    interruption_reason: str
+    required_labels: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., parameters_json: _Optional[str] = ..., attempts: _Optional[int] = ..., interruptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., properties: _Optional[_Mapping[str, PropertyValue]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worker: _Optional[str] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., interruption_reason: _Optional[str] = ..., required_labels: _Optional[_Mapping[str, str]] = ...) -> None: ...

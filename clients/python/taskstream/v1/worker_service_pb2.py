@@ -26,43 +26,51 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from taskstream.v1 import task_pb2 as taskstream_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xf8\x02\n\x0e\x43onnectRequest\x12\x31\n\x08register\x18\x01 \x01(\x0b\x32\x1d.taskstream.v1.RegisterWorkerH\x00\x12-\n\x07started\x18\x02 \x01(\x0b\x32\x1a.taskstream.v1.TaskStartedH\x00\x12\x35\n\x08progress\x18\x03 \x01(\x0b\x32!.taskstream.v1.TaskProgressReportH\x00\x12\x30\n\x06output\x18\x04 \x01(\x0b\x32\x1e.taskstream.v1.TaskOutputChunkH\x00\x12\x32\n\x08property\x18\x05 \x01(\x0b\x32\x1e.taskstream.v1.TaskPropertySetH\x00\x12/\n\x08\x66inished\x18\x06 \x01(\x0b\x32\x1b.taskstream.v1.TaskFinishedH\x00\x12+\n\x06paused\x18\x07 \x01(\x0b\x32\x19.taskstream.v1.TaskPausedH\x00\x42\t\n\x07message\"\x87\x01\n\x0eRegisterWorker\x12\x13\n\x0bworker_name\x18\x01 \x01(\t\x12\r\n\x05slots\x18\x02 \x01(\x05\x12\x31\n\ntask_types\x18\x03 \x03(\x0b\x32\x1d.taskstream.v1.WorkerTaskType\x12\x1e\n\x16\x61\x63\x63\x65pts_python_objects\x18\x04 \x01(\x08\"3\n\x0eWorkerTaskType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"$\n\x0bTaskStarted\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"V\n\x12TaskProgressReport\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x17.taskstream.v1.Progress\"s\n\x0fTaskOutputChunk\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12+\n\x06stream\x18\x02 \x01(\x0e\x32\x1b.taskstream.v1.OutputStream\x12\x0e\n\x06offset\x18\x03 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\"b\n\x0fTaskPropertySet\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12+\n\x05value\x18\x03 \x01(\x0b\x32\x1c.taskstream.v1.PropertyValue\"\xcc\x01\n\x0cTaskFinished\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.taskstream.v1.TaskStatus\x12%\n\x06result\x18\x03 \x01(\x0b\x32\x15.taskstream.v1.Result\x12\'\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x18.taskstream.v1.TaskError\x12\x14\n\x0cstdout_bytes\x18\x05 \x01(\x03\x12\x14\n\x0cstderr_bytes\x18\x06 \x01(\x03\"3\n\nTaskPaused\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0e\n\x06paused\x18\x02 \x01(\x08\"\x91\x02\n\x0f\x43onnectResponse\x12\x35\n\nregistered\x18\x01 \x01(\x0b\x32\x1f.taskstream.v1.WorkerRegisteredH\x00\x12\x33\n\nassignment\x18\x02 \x01(\x0b\x32\x1d.taskstream.v1.TaskAssignmentH\x00\x12+\n\x06\x63\x61ncel\x18\x03 \x01(\x0b\x32\x19.taskstream.v1.CancelTaskH\x00\x12-\n\x07suspend\x18\x04 \x01(\x0b\x32\x1a.taskstream.v1.SuspendTaskH\x00\x12+\n\x06resume\x18\x05 \x01(\x0b\x32\x19.taskstream.v1.ResumeTaskH\x00\x42\t\n\x07message\"?\n\x10WorkerRegistered\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x18\n\x10max_output_bytes\x18\x02 \x01(\x03\"\xde\x01\n\x0eTaskAssignment\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x10\n\x08instance\x18\x02 \x01(\t\x12\x0c\n\x04task\x18\x03 \x01(\t\x12\x0c\n\x04type\x18\x04 \x01(\t\x12\x17\n\x0fparameters_json\x18\x05 \x01(\t\x12\x15\n\rpython_object\x18\x06 \x01(\x0c\x12\x1a\n\x12python_environment\x18\x07 \x01(\x0c\x12*\n\x07timeout\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0f\n\x07\x61ttempt\x18\t \x01(\x05\"\x87\x01\n\nCancelTask\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x31\n\x0c\x63\x61ncellation\x18\x02 \x01(\x0b\x32\x1b.taskstream.v1.Cancellation\x12/\n\x0cgrace_period\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"$\n\x0bSuspendTask\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"#\n\nResumeTask\x12\x15\n\rassignment_id\x18\x01 \x01(\t2]\n\rWorkerService\x12L\n\x07\x43onnect\x12\x1d.taskstream.v1.ConnectRequest\x1a\x1e.taskstream.v1.ConnectResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xad\x03\n\x0e\x43onnectRequest\x12\x31\n\x08register\x18\x01 \x01(\x0b\x32\x1d.taskstream.v1.RegisterWorkerH\x00\x12-\n\x07started\x18\x02 \x01(\x0b\x32\x1a.taskstream.v1.TaskStartedH\x00\x12\x35\n\x08progress\x18\x03 \x01(\x0b\x32!.taskstream.v1.TaskProgressReportH\x00\x12\x30\n\x06output\x18\x04 \x01(\x0b\x32\x1e.taskstream.v1.TaskOutputChunkH\x00\x12\x32\n\x08property\x18\x05 \x01(\x0b\x32\x1e.taskstream.v1.TaskPropertySetH\x00\x12/\n\x08\x66inished\x18\x06 \x01(\x0b\x32\x1b.taskstream.v1.TaskFinishedH\x00\x12+\n\x06paused\x18\x07 \x01(\x0b\x32\x19.taskstream.v1.TaskPausedH\x00\x12\x33\n\theartbeat\x18\x08 \x01(\x0b\x32\x1e.taskstream.v1.WorkerHeartbeatH\x00\x42\t\n\x07message\"\xf1\x01\n\x0eRegisterWorker\x12\x13\n\x0bworker_name\x18\x01 \x01(\t\x12\r\n\x05slots\x18\x02 \x01(\x05\x12\x31\n\ntask_types\x18\x03 \x03(\x0b\x32\x1d.taskstream.v1.WorkerTaskType\x12\x1e\n\x16\x61\x63\x63\x65pts_python_objects\x18\x04 \x01(\x08\x12\x39\n\x06labels\x18\x05 \x03(\x0b\x32).taskstream.v1.RegisterWorker.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"3\n\x0eWorkerTaskType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"$\n\x0bTaskStarted\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"V\n\x12TaskProgressReport\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x17.taskstream.v1.Progress\"s\n\x0fTaskOutputChunk\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12+\n\x06stream\x18\x02 \x01(\x0e\x32\x1b.taskstream.v1.OutputStream\x12\x0e\n\x06offset\x18\x03 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\"b\n\x0fTaskPropertySet\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12+\n\x05value\x18\x03 \x01(\x0b\x32\x1c.taskstream.v1.PropertyValue\"\xcc\x01\n\x0cTaskFinished\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.taskstream.v1.TaskStatus\x12%\n\x06result\x18\x03 \x01(\x0b\x32\x15.taskstream.v1.Result\x12\'\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x18.taskstream.v1.TaskError\x12\x14\n\x0cstdout_bytes\x18\x05 \x01(\x03\x12\x14\n\x0cstderr_bytes\x18\x06 \x01(\x03\"3\n\nTaskPaused\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0e\n\x06paused\x18\x02 \x01(\x08\"\x11\n\x0fWorkerHeartbeat\"\xba\x02\n\x0f\x43onnectResponse\x12\x35\n\nregistered\x18\x01 \x01(\x0b\x32\x1f.taskstream.v1.WorkerRegisteredH\x00\x12\x33\n\nassignment\x18\x02 \x01(\x0b\x32\x1d.taskstream.v1.TaskAssignmentH\x00\x12+\n\x06\x63\x61ncel\x18\x03 \x01(\x0b\x32\x19.taskstream.v1.CancelTaskH\x00\x12-\n\x07suspend\x18\x04 \x01(\x0b\x32\x1a.taskstream.v1.SuspendTaskH\x00\x12+\n\x06resume\x18\x05 \x01(\x0b\x32\x19.taskstream.v1.ResumeTaskH\x00\x12\'\n\x04\x64rop\x18\x06 \x01(\x0b\x32\x17.taskstream.v1.DropTaskH\x00\x42\t\n\x07message\"\xa9\x01\n\x10WorkerRegistered\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x18\n\x10max_output_bytes\x18\x02 \x01(\x03\x12\x35\n\x12heartbeat_interval\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x31\n\x0elease_duration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xde\x01\n\x0eTaskAssignment\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x10\n\x08instance\x18\x02 \x01(\t\x12\x0c\n\x04task\x18\x03 \x01(\t\x12\x0c\n\x04type\x18\x04 \x01(\t\x12\x17\n\x0fparameters_json\x18\x05 \x01(\t\x12\x15\n\rpython_object\x18\x06 \x01(\x0c\x12\x1a\n\x12python_environment\x18\x07 \x01(\x0c\x12*\n\x07timeout\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0f\n\x07\x61ttempt\x18\t \x01(\x05\"\x87\x01\n\nCancelTask\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x31\n\x0c\x63\x61ncellation\x18\x02 \x01(\x0b\x32\x1b.taskstream.v1.Cancellation\x12/\n\x0cgrace_period\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"$\n\x0bSuspendTask\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"#\n\nResumeTask\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"1\n\x08\x44ropTask\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t2]\n\rWorkerService\x12L\n\x07\x43onnect\x12\x1d.taskstream.v1.ConnectRequest\x1a\x1e.taskstream.v1.ConnectResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taskstream.v1.worker_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_REGISTERWORKER_LABELSENTRY']._loaded_options = None
+  _globals['_REGISTERWORKER_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_CONNECTREQUEST']._serialized_start=112
-  _globals['_CONNECTREQUEST']._serialized_end=488
-  _globals['_REGISTERWORKER']._serialized_start=491
-  _globals['_REGISTERWORKER']._serialized_end=626
-  _globals['_WORKERTASKTYPE']._serialized_start=628
-  _globals['_WORKERTASKTYPE']._serialized_end=679
-  _globals['_TASKSTARTED']._serialized_start=681
-  _globals['_TASKSTARTED']._serialized_end=717
-  _globals['_TASKPROGRESSREPORT']._serialized_start=719
-  _globals['_TASKPROGRESSREPORT']._serialized_end=805
-  _globals['_TASKOUTPUTCHUNK']._serialized_start=807
-  _globals['_TASKOUTPUTCHUNK']._serialized_end=922
-  _globals['_TASKPROPERTYSET']._serialized_start=924
-  _globals['_TASKPROPERTYSET']._serialized_end=1022
-  _globals['_TASKFINISHED']._serialized_start=1025
-  _globals['_TASKFINISHED']._serialized_end=1229
-  _globals['_TASKPAUSED']._serialized_start=1231
-  _globals['_TASKPAUSED']._serialized_end=1282
-  _globals['_CONNECTRESPONSE']._serialized_start=1285
-  _globals['_CONNECTRESPONSE']._serialized_end=1558
-  _globals['_WORKERREGISTERED']._serialized_start=1560
-  _globals['_WORKERREGISTERED']._serialized_end=1623
-  _globals['_TASKASSIGNMENT']._serialized_start=1626
-  _globals['_TASKASSIGNMENT']._serialized_end=1848
-  _globals['_CANCELTASK']._serialized_start=1851
-  _globals['_CANCELTASK']._serialized_end=1986
-  _globals['_SUSPENDTASK']._serialized_start=1988
-  _globals['_SUSPENDTASK']._serialized_end=2024
-  _globals['_RESUMETASK']._serialized_start=2026
-  _globals['_RESUMETASK']._serialized_end=2061
-  _globals['_WORKERSERVICE']._serialized_start=2063
-  _globals['_WORKERSERVICE']._serialized_end=2156
+  _globals['_CONNECTREQUEST']._serialized_end=541
+  _globals['_REGISTERWORKER']._serialized_start=544
+  _globals['_REGISTERWORKER']._serialized_end=785
+  _globals['_REGISTERWORKER_LABELSENTRY']._serialized_start=740
+  _globals['_REGISTERWORKER_LABELSENTRY']._serialized_end=785
+  _globals['_WORKERTASKTYPE']._serialized_start=787
+  _globals['_WORKERTASKTYPE']._serialized_end=838
+  _globals['_TASKSTARTED']._serialized_start=840
+  _globals['_TASKSTARTED']._serialized_end=876
+  _globals['_TASKPROGRESSREPORT']._serialized_start=878
+  _globals['_TASKPROGRESSREPORT']._serialized_end=964
+  _globals['_TASKOUTPUTCHUNK']._serialized_start=966
+  _globals['_TASKOUTPUTCHUNK']._serialized_end=1081
+  _globals['_TASKPROPERTYSET']._serialized_start=1083
+  _globals['_TASKPROPERTYSET']._serialized_end=1181
+  _globals['_TASKFINISHED']._serialized_start=1184
+  _globals['_TASKFINISHED']._serialized_end=1388
+  _globals['_TASKPAUSED']._serialized_start=1390
+  _globals['_TASKPAUSED']._serialized_end=1441
+  _globals['_WORKERHEARTBEAT']._serialized_start=1443
+  _globals['_WORKERHEARTBEAT']._serialized_end=1460
+  _globals['_CONNECTRESPONSE']._serialized_start=1463
+  _globals['_CONNECTRESPONSE']._serialized_end=1777
+  _globals['_WORKERREGISTERED']._serialized_start=1780
+  _globals['_WORKERREGISTERED']._serialized_end=1949
+  _globals['_TASKASSIGNMENT']._serialized_start=1952
+  _globals['_TASKASSIGNMENT']._serialized_end=2174
+  _globals['_CANCELTASK']._serialized_start=2177
+  _globals['_CANCELTASK']._serialized_end=2312
+  _globals['_SUSPENDTASK']._serialized_start=2314
+  _globals['_SUSPENDTASK']._serialized_end=2350
+  _globals['_RESUMETASK']._serialized_start=2352
+  _globals['_RESUMETASK']._serialized_end=2387
+  _globals['_DROPTASK']._serialized_start=2389
+  _globals['_DROPTASK']._serialized_end=2438
+  _globals['_WORKERSERVICE']._serialized_start=2440
+  _globals['_WORKERSERVICE']._serialized_end=2533
 # @@protoc_insertion_point(module_scope)

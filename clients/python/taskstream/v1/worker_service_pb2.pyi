@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConnectRequest(_message.Message):
-    __slots__ = ("register", "started", "progress", "output", "property", "finished", "paused")
+    __slots__ = ("register", "started", "progress", "output", "property", "finished", "paused", "heartbeat")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     STARTED_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,7 @@ class ConnectRequest(_message.Message):
     PROPERTY_FIELD_NUMBER: _ClassVar[int]
     FINISHED_FIELD_NUMBER: _ClassVar[int]
     PAUSED_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     register: RegisterWorker
     started: TaskStarted
     progress: TaskProgressReport
@@ -26,19 +27,29 @@ class ConnectRequest(_message.Message):
     property: TaskPropertySet
     finished: TaskFinished
     paused: TaskPaused
-    def __init__(self, register: _Optional[_Union[RegisterWorker, _Mapping]] = ..., started: _Optional[_Union[TaskStarted, _Mapping]] = ..., progress: _Optional[_Union[TaskProgressReport, _Mapping]] = ..., output: _Optional[_Union[TaskOutputChunk, _Mapping]] = ..., property: _Optional[_Union[TaskPropertySet, _Mapping]] = ..., finished: _Optional[_Union[TaskFinished, _Mapping]] = ..., paused: _Optional[_Union[TaskPaused, _Mapping]] = ...) -> None: ...
+    heartbeat: WorkerHeartbeat
+    def __init__(self, register: _Optional[_Union[RegisterWorker, _Mapping]] = ..., started: _Optional[_Union[TaskStarted, _Mapping]] = ..., progress: _Optional[_Union[TaskProgressReport, _Mapping]] = ..., output: _Optional[_Union[TaskOutputChunk, _Mapping]] = ..., property: _Optional[_Union[TaskPropertySet, _Mapping]] = ..., finished: _Optional[_Union[TaskFinished, _Mapping]] = ..., paused: _Optional[_Union[TaskPaused, _Mapping]] = ..., heartbeat: _Optional[_Union[WorkerHeartbeat, _Mapping]] = ...) -> None: ...
 
 class RegisterWorker(_message.Message):
-    __slots__ = ("worker_name", "slots", "task_types", "accepts_python_objects")
+    __slots__ = ("worker_name", "slots", "task_types", "accepts_python_objects", "labels")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     WORKER_NAME_FIELD_NUMBER: _ClassVar[int]
     SLOTS_FIELD_NUMBER: _ClassVar[int]
     TASK_TYPES_FIELD_NUMBER: _ClassVar[int]
     ACCEPTS_PYTHON_OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
     worker_name: str
     slots: int
     task_types: _containers.RepeatedCompositeFieldContainer[WorkerTaskType]
     accepts_python_objects: bool
-    def __init__(self, worker_name: _Optional[str] = ..., slots: _Optional[int] = ..., task_types: _Optional[_Iterable[_Union[WorkerTaskType, _Mapping]]] = ..., accepts_python_objects: _Optional[bool] = ...) -> None: ...
+    labels: _containers.ScalarMap[str, str]
+    def __init__(self, worker_name: _Optional[str] = ..., slots: _Optional[int] = ..., task_types: _Optional[_Iterable[_Union[WorkerTaskType, _Mapping]]] = ..., accepts_python_objects: _Optional[bool] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class WorkerTaskType(_message.Message):
     __slots__ = ("name", "description")
@@ -108,27 +119,37 @@ class TaskPaused(_message.Message):
     paused: bool
     def __init__(self, assignment_id: _Optional[str] = ..., paused: _Optional[bool] = ...) -> None: ...
 
+class WorkerHeartbeat(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class ConnectResponse(_message.Message):
-    __slots__ = ("registered", "assignment", "cancel", "suspend", "resume")
+    __slots__ = ("registered", "assignment", "cancel", "suspend", "resume", "drop")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
     CANCEL_FIELD_NUMBER: _ClassVar[int]
     SUSPEND_FIELD_NUMBER: _ClassVar[int]
     RESUME_FIELD_NUMBER: _ClassVar[int]
+    DROP_FIELD_NUMBER: _ClassVar[int]
     registered: WorkerRegistered
     assignment: TaskAssignment
     cancel: CancelTask
     suspend: SuspendTask
     resume: ResumeTask
-    def __init__(self, registered: _Optional[_Union[WorkerRegistered, _Mapping]] = ..., assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., cancel: _Optional[_Union[CancelTask, _Mapping]] = ..., suspend: _Optional[_Union[SuspendTask, _Mapping]] = ..., resume: _Optional[_Union[ResumeTask, _Mapping]] = ...) -> None: ...
+    drop: DropTask
+    def __init__(self, registered: _Optional[_Union[WorkerRegistered, _Mapping]] = ..., assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., cancel: _Optional[_Union[CancelTask, _Mapping]] = ..., suspend: _Optional[_Union[SuspendTask, _Mapping]] = ..., resume: _Optional[_Union[ResumeTask, _Mapping]] = ..., drop: _Optional[_Union[DropTask, _Mapping]] = ...) -> None: ...
 
 class WorkerRegistered(_message.Message):
-    __slots__ = ("worker_id", "max_output_bytes")
+    __slots__ = ("worker_id", "max_output_bytes", "heartbeat_interval", "lease_duration")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     MAX_OUTPUT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    LEASE_DURATION_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     max_output_bytes: int
-    def __init__(self, worker_id: _Optional[str] = ..., max_output_bytes: _Optional[int] = ...) -> None: ...
+    heartbeat_interval: _duration_pb2.Duration
+    lease_duration: _duration_pb2.Duration
+    def __init__(self, worker_id: _Optional[str] = ..., max_output_bytes: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., lease_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class TaskAssignment(_message.Message):
     __slots__ = ("assignment_id", "instance", "task", "type", "parameters_json", "python_object", "python_environment", "timeout", "attempt")
@@ -173,3 +194,11 @@ class ResumeTask(_message.Message):
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     def __init__(self, assignment_id: _Optional[str] = ...) -> None: ...
+
+class DropTask(_message.Message):
+    __slots__ = ("assignment_id", "reason")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    reason: str
+    def __init__(self, assignment_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...

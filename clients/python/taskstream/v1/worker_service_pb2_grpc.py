@@ -29,7 +29,9 @@ class WorkerServiceStub:
     """WorkerService is how worker processes talk to the server. A worker opens one
     Connect stream, registers, and then receives assignments and control messages
     while it reports what its tasks do. Reports name the assignment they belong
-    to, so a report from an attempt the server has given up on is ignored.
+    to, so a report from an attempt the server has given up on is ignored (and the
+    worker is told to drop it). Assigned tasks are held under leases that the
+    worker's heartbeats renew.
     """
 
     def __init__(self, channel):
@@ -49,7 +51,9 @@ class WorkerServiceServicer:
     """WorkerService is how worker processes talk to the server. A worker opens one
     Connect stream, registers, and then receives assignments and control messages
     while it reports what its tasks do. Reports name the assignment they belong
-    to, so a report from an attempt the server has given up on is ignored.
+    to, so a report from an attempt the server has given up on is ignored (and the
+    worker is told to drop it). Assigned tasks are held under leases that the
+    worker's heartbeats renew.
     """
 
     def Connect(self, request_iterator, context):
@@ -82,7 +86,9 @@ class WorkerService:
     """WorkerService is how worker processes talk to the server. A worker opens one
     Connect stream, registers, and then receives assignments and control messages
     while it reports what its tasks do. Reports name the assignment they belong
-    to, so a report from an attempt the server has given up on is ignored.
+    to, so a report from an attempt the server has given up on is ignored (and the
+    worker is told to drop it). Assigned tasks are held under leases that the
+    worker's heartbeats renew.
     """
 
     @staticmethod

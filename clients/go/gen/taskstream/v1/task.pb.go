@@ -250,9 +250,12 @@ type TaskSpec struct {
 	PythonEnvironment []byte `protobuf:"bytes,5,opt,name=python_environment,json=pythonEnvironment,proto3" json:"python_environment,omitempty"`
 	// The longest the task may run before it ends TIMED_OUT. Unset means the
 	// instance's task_timeout, or no limit.
-	Timeout       *durationpb.Duration `protobuf:"bytes,6,opt,name=timeout,proto3" json:"timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Timeout *durationpb.Duration `protobuf:"bytes,6,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	// Labels a worker must have (every key with this value) to run the task, for
+	// example gpu=true. The task waits until such a worker is connected.
+	RequiredLabels map[string]string `protobuf:"bytes,7,rep,name=required_labels,json=requiredLabels,proto3" json:"required_labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *TaskSpec) Reset() {
@@ -323,6 +326,13 @@ func (x *TaskSpec) GetPythonEnvironment() []byte {
 func (x *TaskSpec) GetTimeout() *durationpb.Duration {
 	if x != nil {
 		return x.Timeout
+	}
+	return nil
+}
+
+func (x *TaskSpec) GetRequiredLabels() map[string]string {
+	if x != nil {
+		return x.RequiredLabels
 	}
 	return nil
 }
@@ -1114,9 +1124,14 @@ type Task struct {
 	// Captured standard output.
 	StdoutInfo *OutputInfo `protobuf:"bytes,16,opt,name=stdout_info,json=stdoutInfo,proto3" json:"stdout_info,omitempty"`
 	// Captured standard error.
-	StderrInfo    *OutputInfo `protobuf:"bytes,17,opt,name=stderr_info,json=stderrInfo,proto3" json:"stderr_info,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	StderrInfo *OutputInfo `protobuf:"bytes,17,opt,name=stderr_info,json=stderrInfo,proto3" json:"stderr_info,omitempty"`
+	// Why the task last lost its worker, for example an expired lease; empty if
+	// it never did.
+	InterruptionReason string `protobuf:"bytes,18,opt,name=interruption_reason,json=interruptionReason,proto3" json:"interruption_reason,omitempty"`
+	// Labels a worker must have to run the task.
+	RequiredLabels map[string]string `protobuf:"bytes,19,rep,name=required_labels,json=requiredLabels,proto3" json:"required_labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -1268,18 +1283,36 @@ func (x *Task) GetStderrInfo() *OutputInfo {
 	return nil
 }
 
+func (x *Task) GetInterruptionReason() string {
+	if x != nil {
+		return x.InterruptionReason
+	}
+	return ""
+}
+
+func (x *Task) GetRequiredLabels() map[string]string {
+	if x != nil {
+		return x.RequiredLabels
+	}
+	return nil
+}
+
 var File_taskstream_v1_task_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x18taskstream/v1/task.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x01\n" +
+	"\x18taskstream/v1/task.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfd\x02\n" +
 	"\bTaskSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12'\n" +
 	"\x0fparameters_json\x18\x03 \x01(\tR\x0eparametersJson\x12#\n" +
 	"\rpython_object\x18\x04 \x01(\fR\fpythonObject\x12-\n" +
 	"\x12python_environment\x18\x05 \x01(\fR\x11pythonEnvironment\x123\n" +
-	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\xc4\x02\n" +
+	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12T\n" +
+	"\x0frequired_labels\x18\a \x03(\v2+.taskstream.v1.TaskSpec.RequiredLabelsEntryR\x0erequiredLabels\x1aA\n" +
+	"\x13RequiredLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc4\x02\n" +
 	"\rStageProgress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0ebackup_workers\x18\x02 \x01(\x05R\rbackupWorkers\x12-\n" +
@@ -1329,7 +1362,7 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"OutputInfo\x12\x1f\n" +
 	"\vtotal_bytes\x18\x01 \x01(\x03R\n" +
 	"totalBytes\x12\x1b\n" +
-	"\tcut_bytes\x18\x02 \x01(\x03R\bcutBytes\"\x88\a\n" +
+	"\tcut_bytes\x18\x02 \x01(\x03R\bcutBytes\"\xce\b\n" +
 	"\x04Task\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x121\n" +
@@ -1354,10 +1387,15 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\vstdout_info\x18\x10 \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
 	"stdoutInfo\x12:\n" +
 	"\vstderr_info\x18\x11 \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
-	"stderrInfo\x1a[\n" +
+	"stderrInfo\x12/\n" +
+	"\x13interruption_reason\x18\x12 \x01(\tR\x12interruptionReason\x12P\n" +
+	"\x0frequired_labels\x18\x13 \x03(\v2'.taskstream.v1.Task.RequiredLabelsEntryR\x0erequiredLabels\x1a[\n" +
 	"\x0fPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
-	"\x05value\x18\x02 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value:\x028\x01*\xd3\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value:\x028\x01\x1aA\n" +
+	"\x13RequiredLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xd3\x02\n" +
 	"\n" +
 	"TaskStatus\x12\x1b\n" +
 	"\x17TASK_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
@@ -1398,7 +1436,7 @@ func file_taskstream_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_taskstream_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_taskstream_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_taskstream_v1_task_proto_goTypes = []any{
 	(TaskStatus)(0),               // 0: taskstream.v1.TaskStatus
 	(CancellationReason)(0),       // 1: taskstream.v1.CancellationReason
@@ -1414,35 +1452,39 @@ var file_taskstream_v1_task_proto_goTypes = []any{
 	(*Cancellation)(nil),          // 11: taskstream.v1.Cancellation
 	(*OutputInfo)(nil),            // 12: taskstream.v1.OutputInfo
 	(*Task)(nil),                  // 13: taskstream.v1.Task
-	nil,                           // 14: taskstream.v1.Task.PropertiesEntry
-	(*durationpb.Duration)(nil),   // 15: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	nil,                           // 14: taskstream.v1.TaskSpec.RequiredLabelsEntry
+	nil,                           // 15: taskstream.v1.Task.PropertiesEntry
+	nil,                           // 16: taskstream.v1.Task.RequiredLabelsEntry
+	(*durationpb.Duration)(nil),   // 17: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
 }
 var file_taskstream_v1_task_proto_depIdxs = []int32{
-	15, // 0: taskstream.v1.TaskSpec.timeout:type_name -> google.protobuf.Duration
-	4,  // 1: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
-	16, // 2: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
-	6,  // 3: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
-	7,  // 4: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
-	1,  // 5: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
-	16, // 6: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
-	0,  // 7: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
-	16, // 8: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	16, // 9: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
-	16, // 10: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 11: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
-	14, // 12: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
-	9,  // 13: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
-	11, // 14: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
-	15, // 15: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
-	12, // 16: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
-	12, // 17: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
-	10, // 18: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	17, // 0: taskstream.v1.TaskSpec.timeout:type_name -> google.protobuf.Duration
+	14, // 1: taskstream.v1.TaskSpec.required_labels:type_name -> taskstream.v1.TaskSpec.RequiredLabelsEntry
+	4,  // 2: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
+	18, // 3: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 4: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
+	7,  // 5: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
+	1,  // 6: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
+	18, // 7: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
+	0,  // 8: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
+	18, // 9: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	18, // 10: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
+	18, // 11: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 12: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
+	15, // 13: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
+	9,  // 14: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
+	11, // 15: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
+	17, // 16: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
+	12, // 17: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
+	12, // 18: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
+	16, // 19: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
+	10, // 20: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_task_proto_init() }
@@ -1468,7 +1510,7 @@ func file_taskstream_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_task_proto_rawDesc), len(file_taskstream_v1_task_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -36,6 +36,7 @@ type ConnectRequest struct {
 	//	*ConnectRequest_Property
 	//	*ConnectRequest_Finished
 	//	*ConnectRequest_Paused
+	//	*ConnectRequest_Heartbeat
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -141,6 +142,15 @@ func (x *ConnectRequest) GetPaused() *TaskPaused {
 	return nil
 }
 
+func (x *ConnectRequest) GetHeartbeat() *WorkerHeartbeat {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -180,6 +190,11 @@ type ConnectRequest_Paused struct {
 	Paused *TaskPaused `protobuf:"bytes,7,opt,name=paused,proto3,oneof"`
 }
 
+type ConnectRequest_Heartbeat struct {
+	// The worker is alive: renews the leases of the tasks it holds.
+	Heartbeat *WorkerHeartbeat `protobuf:"bytes,8,opt,name=heartbeat,proto3,oneof"`
+}
+
 func (*ConnectRequest_Register) isConnectRequest_Message() {}
 
 func (*ConnectRequest_Started) isConnectRequest_Message() {}
@@ -194,6 +209,8 @@ func (*ConnectRequest_Finished) isConnectRequest_Message() {}
 
 func (*ConnectRequest_Paused) isConnectRequest_Message() {}
 
+func (*ConnectRequest_Heartbeat) isConnectRequest_Message() {}
+
 // RegisterWorker introduces a worker.
 type RegisterWorker struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -205,8 +222,11 @@ type RegisterWorker struct {
 	TaskTypes []*WorkerTaskType `protobuf:"bytes,3,rep,name=task_types,json=taskTypes,proto3" json:"task_types,omitempty"`
 	// Whether it runs python_object tasks.
 	AcceptsPythonObjects bool `protobuf:"varint,4,opt,name=accepts_python_objects,json=acceptsPythonObjects,proto3" json:"accepts_python_objects,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The worker's labels, for example gpu=true. It is given only tasks whose
+	// required labels are all among them.
+	Labels        map[string]string `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RegisterWorker) Reset() {
@@ -265,6 +285,13 @@ func (x *RegisterWorker) GetAcceptsPythonObjects() bool {
 		return x.AcceptsPythonObjects
 	}
 	return false
+}
+
+func (x *RegisterWorker) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
 }
 
 // WorkerTaskType is a task type a worker can run.
@@ -707,6 +734,45 @@ func (x *TaskPaused) GetPaused() bool {
 	return false
 }
 
+// WorkerHeartbeat says the worker is alive. The server holds each assigned task under
+// a lease that expires unless heartbeats renew it; a task whose lease expires
+// becomes INTERRUPTED and is retried elsewhere.
+type WorkerHeartbeat struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkerHeartbeat) Reset() {
+	*x = WorkerHeartbeat{}
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkerHeartbeat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkerHeartbeat) ProtoMessage() {}
+
+func (x *WorkerHeartbeat) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkerHeartbeat.ProtoReflect.Descriptor instead.
+func (*WorkerHeartbeat) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{9}
+}
+
 // ConnectResponse is one message from the server to a worker.
 type ConnectResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -719,6 +785,7 @@ type ConnectResponse struct {
 	//	*ConnectResponse_Cancel
 	//	*ConnectResponse_Suspend
 	//	*ConnectResponse_Resume
+	//	*ConnectResponse_Drop
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -726,7 +793,7 @@ type ConnectResponse struct {
 
 func (x *ConnectResponse) Reset() {
 	*x = ConnectResponse{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[9]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +805,7 @@ func (x *ConnectResponse) String() string {
 func (*ConnectResponse) ProtoMessage() {}
 
 func (x *ConnectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[9]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +818,7 @@ func (x *ConnectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectResponse.ProtoReflect.Descriptor instead.
 func (*ConnectResponse) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{9}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ConnectResponse) GetMessage() isConnectResponse_Message {
@@ -806,6 +873,15 @@ func (x *ConnectResponse) GetResume() *ResumeTask {
 	return nil
 }
 
+func (x *ConnectResponse) GetDrop() *DropTask {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_Drop); ok {
+			return x.Drop
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -835,6 +911,11 @@ type ConnectResponse_Resume struct {
 	Resume *ResumeTask `protobuf:"bytes,5,opt,name=resume,proto3,oneof"`
 }
 
+type ConnectResponse_Drop struct {
+	// Forget a task: the server no longer counts this attempt.
+	Drop *DropTask `protobuf:"bytes,6,opt,name=drop,proto3,oneof"`
+}
+
 func (*ConnectResponse_Registered) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Assignment) isConnectResponse_Message() {}
@@ -845,6 +926,8 @@ func (*ConnectResponse_Suspend) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Resume) isConnectResponse_Message() {}
 
+func (*ConnectResponse_Drop) isConnectResponse_Message() {}
+
 // WorkerRegistered accepts a worker.
 type WorkerRegistered struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -853,13 +936,17 @@ type WorkerRegistered struct {
 	// The most output bytes kept per stream; the worker keeps the head and the
 	// tail and cuts the middle.
 	MaxOutputBytes int64 `protobuf:"varint,2,opt,name=max_output_bytes,json=maxOutputBytes,proto3" json:"max_output_bytes,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// How often the worker should send a WorkerHeartbeat.
+	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
+	// How long a task's lease lasts after the last heartbeat.
+	LeaseDuration *durationpb.Duration `protobuf:"bytes,4,opt,name=lease_duration,json=leaseDuration,proto3" json:"lease_duration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WorkerRegistered) Reset() {
 	*x = WorkerRegistered{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[10]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -871,7 +958,7 @@ func (x *WorkerRegistered) String() string {
 func (*WorkerRegistered) ProtoMessage() {}
 
 func (x *WorkerRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[10]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -884,7 +971,7 @@ func (x *WorkerRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerRegistered.ProtoReflect.Descriptor instead.
 func (*WorkerRegistered) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{10}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WorkerRegistered) GetWorkerId() string {
@@ -899,6 +986,20 @@ func (x *WorkerRegistered) GetMaxOutputBytes() int64 {
 		return x.MaxOutputBytes
 	}
 	return 0
+}
+
+func (x *WorkerRegistered) GetHeartbeatInterval() *durationpb.Duration {
+	if x != nil {
+		return x.HeartbeatInterval
+	}
+	return nil
+}
+
+func (x *WorkerRegistered) GetLeaseDuration() *durationpb.Duration {
+	if x != nil {
+		return x.LeaseDuration
+	}
+	return nil
 }
 
 // TaskAssignment hands a task to a worker.
@@ -928,7 +1029,7 @@ type TaskAssignment struct {
 
 func (x *TaskAssignment) Reset() {
 	*x = TaskAssignment{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[11]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -940,7 +1041,7 @@ func (x *TaskAssignment) String() string {
 func (*TaskAssignment) ProtoMessage() {}
 
 func (x *TaskAssignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[11]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -953,7 +1054,7 @@ func (x *TaskAssignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskAssignment.ProtoReflect.Descriptor instead.
 func (*TaskAssignment) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{11}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TaskAssignment) GetAssignmentId() string {
@@ -1034,7 +1135,7 @@ type CancelTask struct {
 
 func (x *CancelTask) Reset() {
 	*x = CancelTask{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[12]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1046,7 +1147,7 @@ func (x *CancelTask) String() string {
 func (*CancelTask) ProtoMessage() {}
 
 func (x *CancelTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[12]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1059,7 +1160,7 @@ func (x *CancelTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTask.ProtoReflect.Descriptor instead.
 func (*CancelTask) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{12}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CancelTask) GetAssignmentId() string {
@@ -1094,7 +1195,7 @@ type SuspendTask struct {
 
 func (x *SuspendTask) Reset() {
 	*x = SuspendTask{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[13]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1106,7 +1207,7 @@ func (x *SuspendTask) String() string {
 func (*SuspendTask) ProtoMessage() {}
 
 func (x *SuspendTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[13]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1119,7 +1220,7 @@ func (x *SuspendTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendTask.ProtoReflect.Descriptor instead.
 func (*SuspendTask) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{13}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SuspendTask) GetAssignmentId() string {
@@ -1140,7 +1241,7 @@ type ResumeTask struct {
 
 func (x *ResumeTask) Reset() {
 	*x = ResumeTask{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[14]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1253,7 @@ func (x *ResumeTask) String() string {
 func (*ResumeTask) ProtoMessage() {}
 
 func (x *ResumeTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[14]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1266,7 @@ func (x *ResumeTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeTask.ProtoReflect.Descriptor instead.
 func (*ResumeTask) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{14}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ResumeTask) GetAssignmentId() string {
@@ -1175,11 +1276,69 @@ func (x *ResumeTask) GetAssignmentId() string {
 	return ""
 }
 
+// DropTask tells a worker that an attempt no longer counts, for example because
+// its lease expired and the task was retried elsewhere. The worker kills it if
+// it still runs and reports nothing more about it; reports it sends anyway are
+// ignored.
+type DropTask struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment.
+	AssignmentId string `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
+	// Why, for the worker's log.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DropTask) Reset() {
+	*x = DropTask{}
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DropTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DropTask) ProtoMessage() {}
+
+func (x *DropTask) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DropTask.ProtoReflect.Descriptor instead.
+func (*DropTask) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DropTask) GetAssignmentId() string {
+	if x != nil {
+		return x.AssignmentId
+	}
+	return ""
+}
+
+func (x *DropTask) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_taskstream_v1_worker_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
-	"\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xb9\x03\n" +
+	"\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xf9\x03\n" +
 	"\x0eConnectRequest\x12;\n" +
 	"\bregister\x18\x01 \x01(\v2\x1d.taskstream.v1.RegisterWorkerH\x00R\bregister\x126\n" +
 	"\astarted\x18\x02 \x01(\v2\x1a.taskstream.v1.TaskStartedH\x00R\astarted\x12?\n" +
@@ -1187,15 +1346,20 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x06output\x18\x04 \x01(\v2\x1e.taskstream.v1.TaskOutputChunkH\x00R\x06output\x12<\n" +
 	"\bproperty\x18\x05 \x01(\v2\x1e.taskstream.v1.TaskPropertySetH\x00R\bproperty\x129\n" +
 	"\bfinished\x18\x06 \x01(\v2\x1b.taskstream.v1.TaskFinishedH\x00R\bfinished\x123\n" +
-	"\x06paused\x18\a \x01(\v2\x19.taskstream.v1.TaskPausedH\x00R\x06pausedB\t\n" +
-	"\amessage\"\xbb\x01\n" +
+	"\x06paused\x18\a \x01(\v2\x19.taskstream.v1.TaskPausedH\x00R\x06paused\x12>\n" +
+	"\theartbeat\x18\b \x01(\v2\x1e.taskstream.v1.WorkerHeartbeatH\x00R\theartbeatB\t\n" +
+	"\amessage\"\xb9\x02\n" +
 	"\x0eRegisterWorker\x12\x1f\n" +
 	"\vworker_name\x18\x01 \x01(\tR\n" +
 	"workerName\x12\x14\n" +
 	"\x05slots\x18\x02 \x01(\x05R\x05slots\x12<\n" +
 	"\n" +
 	"task_types\x18\x03 \x03(\v2\x1d.taskstream.v1.WorkerTaskTypeR\ttaskTypes\x124\n" +
-	"\x16accepts_python_objects\x18\x04 \x01(\bR\x14acceptsPythonObjects\"F\n" +
+	"\x16accepts_python_objects\x18\x04 \x01(\bR\x14acceptsPythonObjects\x12A\n" +
+	"\x06labels\x18\x05 \x03(\v2).taskstream.v1.RegisterWorker.LabelsEntryR\x06labels\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"F\n" +
 	"\x0eWorkerTaskType\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\"2\n" +
@@ -1223,7 +1387,8 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
 	"TaskPaused\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x16\n" +
-	"\x06paused\x18\x02 \x01(\bR\x06paused\"\xc2\x02\n" +
+	"\x06paused\x18\x02 \x01(\bR\x06paused\"\x11\n" +
+	"\x0fWorkerHeartbeat\"\xf1\x02\n" +
 	"\x0fConnectResponse\x12A\n" +
 	"\n" +
 	"registered\x18\x01 \x01(\v2\x1f.taskstream.v1.WorkerRegisteredH\x00R\n" +
@@ -1233,11 +1398,14 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"assignment\x123\n" +
 	"\x06cancel\x18\x03 \x01(\v2\x19.taskstream.v1.CancelTaskH\x00R\x06cancel\x126\n" +
 	"\asuspend\x18\x04 \x01(\v2\x1a.taskstream.v1.SuspendTaskH\x00R\asuspend\x123\n" +
-	"\x06resume\x18\x05 \x01(\v2\x19.taskstream.v1.ResumeTaskH\x00R\x06resumeB\t\n" +
-	"\amessage\"Y\n" +
+	"\x06resume\x18\x05 \x01(\v2\x19.taskstream.v1.ResumeTaskH\x00R\x06resume\x12-\n" +
+	"\x04drop\x18\x06 \x01(\v2\x17.taskstream.v1.DropTaskH\x00R\x04dropB\t\n" +
+	"\amessage\"\xe5\x01\n" +
 	"\x10WorkerRegistered\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12(\n" +
-	"\x10max_output_bytes\x18\x02 \x01(\x03R\x0emaxOutputBytes\"\xc5\x02\n" +
+	"\x10max_output_bytes\x18\x02 \x01(\x03R\x0emaxOutputBytes\x12H\n" +
+	"\x12heartbeat_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12@\n" +
+	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\"\xc5\x02\n" +
 	"\x0eTaskAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\x12\x12\n" +
@@ -1257,7 +1425,10 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\"1\n" +
 	"\n" +
 	"ResumeTask\x12#\n" +
-	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId2]\n" +
+	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\"G\n" +
+	"\bDropTask\x12#\n" +
+	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason2]\n" +
 	"\rWorkerService\x12L\n" +
 	"\aConnect\x12\x1d.taskstream.v1.ConnectRequest\x1a\x1e.taskstream.v1.ConnectResponse(\x010\x01B\xc8\x01\n" +
 	"\x11com.taskstream.v1B\x12WorkerServiceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
@@ -1274,7 +1445,7 @@ func file_taskstream_v1_worker_service_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_worker_service_proto_rawDescData
 }
 
-var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_taskstream_v1_worker_service_proto_goTypes = []any{
 	(*ConnectRequest)(nil),      // 0: taskstream.v1.ConnectRequest
 	(*RegisterWorker)(nil),      // 1: taskstream.v1.RegisterWorker
@@ -1285,20 +1456,23 @@ var file_taskstream_v1_worker_service_proto_goTypes = []any{
 	(*TaskPropertySet)(nil),     // 6: taskstream.v1.TaskPropertySet
 	(*TaskFinished)(nil),        // 7: taskstream.v1.TaskFinished
 	(*TaskPaused)(nil),          // 8: taskstream.v1.TaskPaused
-	(*ConnectResponse)(nil),     // 9: taskstream.v1.ConnectResponse
-	(*WorkerRegistered)(nil),    // 10: taskstream.v1.WorkerRegistered
-	(*TaskAssignment)(nil),      // 11: taskstream.v1.TaskAssignment
-	(*CancelTask)(nil),          // 12: taskstream.v1.CancelTask
-	(*SuspendTask)(nil),         // 13: taskstream.v1.SuspendTask
-	(*ResumeTask)(nil),          // 14: taskstream.v1.ResumeTask
-	(*Progress)(nil),            // 15: taskstream.v1.Progress
-	(OutputStream)(0),           // 16: taskstream.v1.OutputStream
-	(*PropertyValue)(nil),       // 17: taskstream.v1.PropertyValue
-	(TaskStatus)(0),             // 18: taskstream.v1.TaskStatus
-	(*Result)(nil),              // 19: taskstream.v1.Result
-	(*TaskError)(nil),           // 20: taskstream.v1.TaskError
-	(*durationpb.Duration)(nil), // 21: google.protobuf.Duration
-	(*Cancellation)(nil),        // 22: taskstream.v1.Cancellation
+	(*WorkerHeartbeat)(nil),     // 9: taskstream.v1.WorkerHeartbeat
+	(*ConnectResponse)(nil),     // 10: taskstream.v1.ConnectResponse
+	(*WorkerRegistered)(nil),    // 11: taskstream.v1.WorkerRegistered
+	(*TaskAssignment)(nil),      // 12: taskstream.v1.TaskAssignment
+	(*CancelTask)(nil),          // 13: taskstream.v1.CancelTask
+	(*SuspendTask)(nil),         // 14: taskstream.v1.SuspendTask
+	(*ResumeTask)(nil),          // 15: taskstream.v1.ResumeTask
+	(*DropTask)(nil),            // 16: taskstream.v1.DropTask
+	nil,                         // 17: taskstream.v1.RegisterWorker.LabelsEntry
+	(*Progress)(nil),            // 18: taskstream.v1.Progress
+	(OutputStream)(0),           // 19: taskstream.v1.OutputStream
+	(*PropertyValue)(nil),       // 20: taskstream.v1.PropertyValue
+	(TaskStatus)(0),             // 21: taskstream.v1.TaskStatus
+	(*Result)(nil),              // 22: taskstream.v1.Result
+	(*TaskError)(nil),           // 23: taskstream.v1.TaskError
+	(*durationpb.Duration)(nil), // 24: google.protobuf.Duration
+	(*Cancellation)(nil),        // 25: taskstream.v1.Cancellation
 }
 var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	1,  // 0: taskstream.v1.ConnectRequest.register:type_name -> taskstream.v1.RegisterWorker
@@ -1308,28 +1482,33 @@ var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	6,  // 4: taskstream.v1.ConnectRequest.property:type_name -> taskstream.v1.TaskPropertySet
 	7,  // 5: taskstream.v1.ConnectRequest.finished:type_name -> taskstream.v1.TaskFinished
 	8,  // 6: taskstream.v1.ConnectRequest.paused:type_name -> taskstream.v1.TaskPaused
-	2,  // 7: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
-	15, // 8: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
-	16, // 9: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
-	17, // 10: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
-	18, // 11: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
-	19, // 12: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
-	20, // 13: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
-	10, // 14: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
-	11, // 15: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
-	12, // 16: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
-	13, // 17: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
-	14, // 18: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
-	21, // 19: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
-	22, // 20: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
-	21, // 21: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
-	0,  // 22: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
-	9,  // 23: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
-	23, // [23:24] is the sub-list for method output_type
-	22, // [22:23] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	9,  // 7: taskstream.v1.ConnectRequest.heartbeat:type_name -> taskstream.v1.WorkerHeartbeat
+	2,  // 8: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
+	17, // 9: taskstream.v1.RegisterWorker.labels:type_name -> taskstream.v1.RegisterWorker.LabelsEntry
+	18, // 10: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
+	19, // 11: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
+	20, // 12: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
+	21, // 13: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
+	22, // 14: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
+	23, // 15: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
+	11, // 16: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
+	12, // 17: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
+	13, // 18: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
+	14, // 19: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
+	15, // 20: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
+	16, // 21: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
+	24, // 22: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
+	24, // 23: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
+	24, // 24: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
+	25, // 25: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
+	24, // 26: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
+	0,  // 27: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
+	10, // 28: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
+	28, // [28:29] is the sub-list for method output_type
+	27, // [27:28] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_worker_service_proto_init() }
@@ -1346,13 +1525,15 @@ func file_taskstream_v1_worker_service_proto_init() {
 		(*ConnectRequest_Property)(nil),
 		(*ConnectRequest_Finished)(nil),
 		(*ConnectRequest_Paused)(nil),
+		(*ConnectRequest_Heartbeat)(nil),
 	}
-	file_taskstream_v1_worker_service_proto_msgTypes[9].OneofWrappers = []any{
+	file_taskstream_v1_worker_service_proto_msgTypes[10].OneofWrappers = []any{
 		(*ConnectResponse_Registered)(nil),
 		(*ConnectResponse_Assignment)(nil),
 		(*ConnectResponse_Cancel)(nil),
 		(*ConnectResponse_Suspend)(nil),
 		(*ConnectResponse_Resume)(nil),
+		(*ConnectResponse_Drop)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1360,7 +1541,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_worker_service_proto_rawDesc), len(file_taskstream_v1_worker_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,7 +29,9 @@ const (
 // WorkerService is how worker processes talk to the server. A worker opens one
 // Connect stream, registers, and then receives assignments and control messages
 // while it reports what its tasks do. Reports name the assignment they belong
-// to, so a report from an attempt the server has given up on is ignored.
+// to, so a report from an attempt the server has given up on is ignored (and the
+// worker is told to drop it). Assigned tasks are held under leases that the
+// worker's heartbeats renew.
 type WorkerServiceClient interface {
 	// Opens a worker session. The first request must be a RegisterWorker;
 	// otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the
@@ -66,7 +68,9 @@ type WorkerService_ConnectClient = grpc.BidiStreamingClient[ConnectRequest, Conn
 // WorkerService is how worker processes talk to the server. A worker opens one
 // Connect stream, registers, and then receives assignments and control messages
 // while it reports what its tasks do. Reports name the assignment they belong
-// to, so a report from an attempt the server has given up on is ignored.
+// to, so a report from an attempt the server has given up on is ignored (and the
+// worker is told to drop it). Assigned tasks are held under leases that the
+// worker's heartbeats renew.
 type WorkerServiceServer interface {
 	// Opens a worker session. The first request must be a RegisterWorker;
 	// otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/worker_service.proto.
  */
 export const file_taskstream_v1_worker_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0YXNrc3RyZWFtL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEg10YXNrc3RyZWFtLnYxIvgCCg5Db25uZWN0UmVxdWVzdBIxCghyZWdpc3RlchgBIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXJIABItCgdzdGFydGVkGAIgASgLMhoudGFza3N0cmVhbS52MS5UYXNrU3RhcnRlZEgAEjUKCHByb2dyZXNzGAMgASgLMiEudGFza3N0cmVhbS52MS5UYXNrUHJvZ3Jlc3NSZXBvcnRIABIwCgZvdXRwdXQYBCABKAsyHi50YXNrc3RyZWFtLnYxLlRhc2tPdXRwdXRDaHVua0gAEjIKCHByb3BlcnR5GAUgASgLMh4udGFza3N0cmVhbS52MS5UYXNrUHJvcGVydHlTZXRIABIvCghmaW5pc2hlZBgGIAEoCzIbLnRhc2tzdHJlYW0udjEuVGFza0ZpbmlzaGVkSAASKwoGcGF1c2VkGAcgASgLMhkudGFza3N0cmVhbS52MS5UYXNrUGF1c2VkSABCCQoHbWVzc2FnZSKHAQoOUmVnaXN0ZXJXb3JrZXISEwoLd29ya2VyX25hbWUYASABKAkSDQoFc2xvdHMYAiABKAUSMQoKdGFza190eXBlcxgDIAMoCzIdLnRhc2tzdHJlYW0udjEuV29ya2VyVGFza1R5cGUSHgoWYWNjZXB0c19weXRob25fb2JqZWN0cxgEIAEoCCIzCg5Xb3JrZXJUYXNrVHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIiQKC1Rhc2tTdGFydGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiVgoSVGFza1Byb2dyZXNzUmVwb3J0EhUKDWFzc2lnbm1lbnRfaWQYASABKAkSKQoIcHJvZ3Jlc3MYAiABKAsyFy50YXNrc3RyZWFtLnYxLlByb2dyZXNzInMKD1Rhc2tPdXRwdXRDaHVuaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEisKBnN0cmVhbRgCIAEoDjIbLnRhc2tzdHJlYW0udjEuT3V0cHV0U3RyZWFtEg4KBm9mZnNldBgDIAEoAxIMCgRkYXRhGAQgASgMImIKD1Rhc2tQcm9wZXJ0eVNldBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEgsKA2tleRgCIAEoCRIrCgV2YWx1ZRgDIAEoCzIcLnRhc2tzdHJlYW0udjEuUHJvcGVydHlWYWx1ZSLMAQoMVGFza0ZpbmlzaGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkudGFza3N0cmVhbS52MS5UYXNrU3RhdHVzEiUKBnJlc3VsdBgDIAEoCzIVLnRhc2tzdHJlYW0udjEuUmVzdWx0EicKBWVycm9yGAQgASgLMhgudGFza3N0cmVhbS52MS5UYXNrRXJyb3ISFAoMc3Rkb3V0X2J5dGVzGAUgASgDEhQKDHN0ZGVycl9ieXRlcxgGIAEoAyIzCgpUYXNrUGF1c2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDgoGcGF1c2VkGAIgASgIIpECCg9Db25uZWN0UmVzcG9uc2USNQoKcmVnaXN0ZXJlZBgBIAEoCzIfLnRhc2tzdHJlYW0udjEuV29ya2VyUmVnaXN0ZXJlZEgAEjMKCmFzc2lnbm1lbnQYAiABKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tBc3NpZ25tZW50SAASKwoGY2FuY2VsGAMgASgLMhkudGFza3N0cmVhbS52MS5DYW5jZWxUYXNrSAASLQoHc3VzcGVuZBgEIAEoCzIaLnRhc2tzdHJlYW0udjEuU3VzcGVuZFRhc2tIABIrCgZyZXN1bWUYBSABKAsyGS50YXNrc3RyZWFtLnYxLlJlc3VtZVRhc2tIAEIJCgdtZXNzYWdlIj8KEFdvcmtlclJlZ2lzdGVyZWQSEQoJd29ya2VyX2lkGAEgASgJEhgKEG1heF9vdXRwdXRfYnl0ZXMYAiABKAMi3gEKDlRhc2tBc3NpZ25tZW50EhUKDWFzc2lnbm1lbnRfaWQYASABKAkSEAoIaW5zdGFuY2UYAiABKAkSDAoEdGFzaxgDIAEoCRIMCgR0eXBlGAQgASgJEhcKD3BhcmFtZXRlcnNfanNvbhgFIAEoCRIVCg1weXRob25fb2JqZWN0GAYgASgMEhoKEnB5dGhvbl9lbnZpcm9ubWVudBgHIAEoDBIqCgd0aW1lb3V0GAggASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB2F0dGVtcHQYCSABKAUihwEKCkNhbmNlbFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIxCgxjYW5jZWxsYXRpb24YAiABKAsyGy50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvbhIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iJAoLU3VzcGVuZFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCSIjCgpSZXN1bWVUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkyXQoNV29ya2VyU2VydmljZRJMCgdDb25uZWN0Eh0udGFza3N0cmVhbS52MS5Db25uZWN0UmVxdWVzdBoeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_taskstream_v1_task]);
+  fileDesc("CiJ0YXNrc3RyZWFtL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEg10YXNrc3RyZWFtLnYxIq0DCg5Db25uZWN0UmVxdWVzdBIxCghyZWdpc3RlchgBIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXJIABItCgdzdGFydGVkGAIgASgLMhoudGFza3N0cmVhbS52MS5UYXNrU3RhcnRlZEgAEjUKCHByb2dyZXNzGAMgASgLMiEudGFza3N0cmVhbS52MS5UYXNrUHJvZ3Jlc3NSZXBvcnRIABIwCgZvdXRwdXQYBCABKAsyHi50YXNrc3RyZWFtLnYxLlRhc2tPdXRwdXRDaHVua0gAEjIKCHByb3BlcnR5GAUgASgLMh4udGFza3N0cmVhbS52MS5UYXNrUHJvcGVydHlTZXRIABIvCghmaW5pc2hlZBgGIAEoCzIbLnRhc2tzdHJlYW0udjEuVGFza0ZpbmlzaGVkSAASKwoGcGF1c2VkGAcgASgLMhkudGFza3N0cmVhbS52MS5UYXNrUGF1c2VkSAASMwoJaGVhcnRiZWF0GAggASgLMh4udGFza3N0cmVhbS52MS5Xb3JrZXJIZWFydGJlYXRIAEIJCgdtZXNzYWdlIvEBCg5SZWdpc3RlcldvcmtlchITCgt3b3JrZXJfbmFtZRgBIAEoCRINCgVzbG90cxgCIAEoBRIxCgp0YXNrX3R5cGVzGAMgAygLMh0udGFza3N0cmVhbS52MS5Xb3JrZXJUYXNrVHlwZRIeChZhY2NlcHRzX3B5dGhvbl9vYmplY3RzGAQgASgIEjkKBmxhYmVscxgFIAMoCzIpLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXIuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIzCg5Xb3JrZXJUYXNrVHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIiQKC1Rhc2tTdGFydGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiVgoSVGFza1Byb2dyZXNzUmVwb3J0EhUKDWFzc2lnbm1lbnRfaWQYASABKAkSKQoIcHJvZ3Jlc3MYAiABKAsyFy50YXNrc3RyZWFtLnYxLlByb2dyZXNzInMKD1Rhc2tPdXRwdXRDaHVuaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEisKBnN0cmVhbRgCIAEoDjIbLnRhc2tzdHJlYW0udjEuT3V0cHV0U3RyZWFtEg4KBm9mZnNldBgDIAEoAxIMCgRkYXRhGAQgASgMImIKD1Rhc2tQcm9wZXJ0eVNldBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEgsKA2tleRgCIAEoCRIrCgV2YWx1ZRgDIAEoCzIcLnRhc2tzdHJlYW0udjEuUHJvcGVydHlWYWx1ZSLMAQoMVGFza0ZpbmlzaGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkudGFza3N0cmVhbS52MS5UYXNrU3RhdHVzEiUKBnJlc3VsdBgDIAEoCzIVLnRhc2tzdHJlYW0udjEuUmVzdWx0EicKBWVycm9yGAQgASgLMhgudGFza3N0cmVhbS52MS5UYXNrRXJyb3ISFAoMc3Rkb3V0X2J5dGVzGAUgASgDEhQKDHN0ZGVycl9ieXRlcxgGIAEoAyIzCgpUYXNrUGF1c2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDgoGcGF1c2VkGAIgASgIIhEKD1dvcmtlckhlYXJ0YmVhdCK6AgoPQ29ubmVjdFJlc3BvbnNlEjUKCnJlZ2lzdGVyZWQYASABKAsyHy50YXNrc3RyZWFtLnYxLldvcmtlclJlZ2lzdGVyZWRIABIzCgphc3NpZ25tZW50GAIgASgLMh0udGFza3N0cmVhbS52MS5UYXNrQXNzaWdubWVudEgAEisKBmNhbmNlbBgDIAEoCzIZLnRhc2tzdHJlYW0udjEuQ2FuY2VsVGFza0gAEi0KB3N1c3BlbmQYBCABKAsyGi50YXNrc3RyZWFtLnYxLlN1c3BlbmRUYXNrSAASKwoGcmVzdW1lGAUgASgLMhkudGFza3N0cmVhbS52MS5SZXN1bWVUYXNrSAASJwoEZHJvcBgGIAEoCzIXLnRhc2tzdHJlYW0udjEuRHJvcFRhc2tIAEIJCgdtZXNzYWdlIqkBChBXb3JrZXJSZWdpc3RlcmVkEhEKCXdvcmtlcl9pZBgBIAEoCRIYChBtYXhfb3V0cHV0X2J5dGVzGAIgASgDEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIxCg5sZWFzZV9kdXJhdGlvbhgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiLeAQoOVGFza0Fzc2lnbm1lbnQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIQCghpbnN0YW5jZRgCIAEoCRIMCgR0YXNrGAMgASgJEgwKBHR5cGUYBCABKAkSFwoPcGFyYW1ldGVyc19qc29uGAUgASgJEhUKDXB5dGhvbl9vYmplY3QYBiABKAwSGgoScHl0aG9uX2Vudmlyb25tZW50GAcgASgMEioKB3RpbWVvdXQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDwoHYXR0ZW1wdBgJIAEoBSKHAQoKQ2FuY2VsVGFzaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEjEKDGNhbmNlbGxhdGlvbhgCIAEoCzIbLnRhc2tzdHJlYW0udjEuQ2FuY2VsbGF0aW9uEi8KDGdyYWNlX3BlcmlvZBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiIkCgtTdXNwZW5kVGFzaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJIiMKClJlc3VtZVRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCSIxCghEcm9wVGFzaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCTJdCg1Xb3JrZXJTZXJ2aWNlEkwKB0Nvbm5lY3QSHS50YXNrc3RyZWFtLnYxLkNvbm5lY3RSZXF1ZXN0Gh4udGFza3N0cmVhbS52MS5Db25uZWN0UmVzcG9uc2UoATABYgZwcm90bzM", [file_google_protobuf_duration, file_taskstream_v1_task]);
 
 /**
  * ConnectRequest is one message from a worker to the server.
@@ -83,6 +83,14 @@ export type ConnectRequest = Message<"taskstream.v1.ConnectRequest"> & {
      */
     value: TaskPaused;
     case: "paused";
+  } | {
+    /**
+     * The worker is alive: renews the leases of the tasks it holds.
+     *
+     * @generated from field: taskstream.v1.WorkerHeartbeat heartbeat = 8;
+     */
+    value: WorkerHeartbeat;
+    case: "heartbeat";
   } | { case: undefined; value?: undefined };
 };
 
@@ -126,6 +134,14 @@ export type RegisterWorker = Message<"taskstream.v1.RegisterWorker"> & {
    * @generated from field: bool accepts_python_objects = 4;
    */
   acceptsPythonObjects: boolean;
+
+  /**
+   * The worker's labels, for example gpu=true. It is given only tasks whose
+   * required labels are all among them.
+   *
+   * @generated from field: map<string, string> labels = 5;
+   */
+  labels: { [key: string]: string };
 };
 
 /**
@@ -375,6 +391,23 @@ export const TaskPausedSchema: GenMessage<TaskPaused> = /*@__PURE__*/
   messageDesc(file_taskstream_v1_worker_service, 8);
 
 /**
+ * WorkerHeartbeat says the worker is alive. The server holds each assigned task under
+ * a lease that expires unless heartbeats renew it; a task whose lease expires
+ * becomes INTERRUPTED and is retried elsewhere.
+ *
+ * @generated from message taskstream.v1.WorkerHeartbeat
+ */
+export type WorkerHeartbeat = Message<"taskstream.v1.WorkerHeartbeat"> & {
+};
+
+/**
+ * Describes the message taskstream.v1.WorkerHeartbeat.
+ * Use `create(WorkerHeartbeatSchema)` to create a new message.
+ */
+export const WorkerHeartbeatSchema: GenMessage<WorkerHeartbeat> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_worker_service, 9);
+
+/**
  * ConnectResponse is one message from the server to a worker.
  *
  * @generated from message taskstream.v1.ConnectResponse
@@ -425,6 +458,14 @@ export type ConnectResponse = Message<"taskstream.v1.ConnectResponse"> & {
      */
     value: ResumeTask;
     case: "resume";
+  } | {
+    /**
+     * Forget a task: the server no longer counts this attempt.
+     *
+     * @generated from field: taskstream.v1.DropTask drop = 6;
+     */
+    value: DropTask;
+    case: "drop";
   } | { case: undefined; value?: undefined };
 };
 
@@ -433,7 +474,7 @@ export type ConnectResponse = Message<"taskstream.v1.ConnectResponse"> & {
  * Use `create(ConnectResponseSchema)` to create a new message.
  */
 export const ConnectResponseSchema: GenMessage<ConnectResponse> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 9);
+  messageDesc(file_taskstream_v1_worker_service, 10);
 
 /**
  * WorkerRegistered accepts a worker.
@@ -455,6 +496,20 @@ export type WorkerRegistered = Message<"taskstream.v1.WorkerRegistered"> & {
    * @generated from field: int64 max_output_bytes = 2;
    */
   maxOutputBytes: bigint;
+
+  /**
+   * How often the worker should send a WorkerHeartbeat.
+   *
+   * @generated from field: google.protobuf.Duration heartbeat_interval = 3;
+   */
+  heartbeatInterval?: Duration | undefined;
+
+  /**
+   * How long a task's lease lasts after the last heartbeat.
+   *
+   * @generated from field: google.protobuf.Duration lease_duration = 4;
+   */
+  leaseDuration?: Duration | undefined;
 };
 
 /**
@@ -462,7 +517,7 @@ export type WorkerRegistered = Message<"taskstream.v1.WorkerRegistered"> & {
  * Use `create(WorkerRegisteredSchema)` to create a new message.
  */
 export const WorkerRegisteredSchema: GenMessage<WorkerRegistered> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 10);
+  messageDesc(file_taskstream_v1_worker_service, 11);
 
 /**
  * TaskAssignment hands a task to a worker.
@@ -539,7 +594,7 @@ export type TaskAssignment = Message<"taskstream.v1.TaskAssignment"> & {
  * Use `create(TaskAssignmentSchema)` to create a new message.
  */
 export const TaskAssignmentSchema: GenMessage<TaskAssignment> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 11);
+  messageDesc(file_taskstream_v1_worker_service, 12);
 
 /**
  * CancelTask asks a worker to stop a task.
@@ -574,7 +629,7 @@ export type CancelTask = Message<"taskstream.v1.CancelTask"> & {
  * Use `create(CancelTaskSchema)` to create a new message.
  */
 export const CancelTaskSchema: GenMessage<CancelTask> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 12);
+  messageDesc(file_taskstream_v1_worker_service, 13);
 
 /**
  * SuspendTask asks a worker to pause a running task.
@@ -595,7 +650,7 @@ export type SuspendTask = Message<"taskstream.v1.SuspendTask"> & {
  * Use `create(SuspendTaskSchema)` to create a new message.
  */
 export const SuspendTaskSchema: GenMessage<SuspendTask> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 13);
+  messageDesc(file_taskstream_v1_worker_service, 14);
 
 /**
  * ResumeTask asks a worker to continue a paused task.
@@ -616,13 +671,46 @@ export type ResumeTask = Message<"taskstream.v1.ResumeTask"> & {
  * Use `create(ResumeTaskSchema)` to create a new message.
  */
 export const ResumeTaskSchema: GenMessage<ResumeTask> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 14);
+  messageDesc(file_taskstream_v1_worker_service, 15);
+
+/**
+ * DropTask tells a worker that an attempt no longer counts, for example because
+ * its lease expired and the task was retried elsewhere. The worker kills it if
+ * it still runs and reports nothing more about it; reports it sends anyway are
+ * ignored.
+ *
+ * @generated from message taskstream.v1.DropTask
+ */
+export type DropTask = Message<"taskstream.v1.DropTask"> & {
+  /**
+   * The assignment.
+   *
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId: string;
+
+  /**
+   * Why, for the worker's log.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message taskstream.v1.DropTask.
+ * Use `create(DropTaskSchema)` to create a new message.
+ */
+export const DropTaskSchema: GenMessage<DropTask> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_worker_service, 16);
 
 /**
  * WorkerService is how worker processes talk to the server. A worker opens one
  * Connect stream, registers, and then receives assignments and control messages
  * while it reports what its tasks do. Reports name the assignment they belong
- * to, so a report from an attempt the server has given up on is ignored.
+ * to, so a report from an attempt the server has given up on is ignored (and the
+ * worker is told to drop it). Assigned tasks are held under leases that the
+ * worker's heartbeats renew.
  *
  * @generated from service taskstream.v1.WorkerService
  */

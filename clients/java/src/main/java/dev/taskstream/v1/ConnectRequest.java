@@ -65,6 +65,7 @@ private static final long serialVersionUID = 0L;
     PROPERTY(5),
     FINISHED(6),
     PAUSED(7),
+    HEARTBEAT(8),
     MESSAGE_NOT_SET(0);
     private final int value;
     private MessageCase(int value) {
@@ -89,6 +90,7 @@ private static final long serialVersionUID = 0L;
         case 5: return PROPERTY;
         case 6: return FINISHED;
         case 7: return PAUSED;
+        case 8: return HEARTBEAT;
         case 0: return MESSAGE_NOT_SET;
         default: return null;
       }
@@ -405,6 +407,49 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.TaskPaused.getDefaultInstance();
   }
 
+  public static final int HEARTBEAT_FIELD_NUMBER = 8;
+  /**
+   * <pre>
+   * The worker is alive: renews the leases of the tasks it holds.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+   * @return Whether the heartbeat field is set.
+   */
+  @java.lang.Override
+  public boolean hasHeartbeat() {
+    return messageCase_ == 8;
+  }
+  /**
+   * <pre>
+   * The worker is alive: renews the leases of the tasks it holds.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+   * @return The heartbeat.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.WorkerHeartbeat getHeartbeat() {
+    if (messageCase_ == 8) {
+       return (dev.taskstream.v1.WorkerHeartbeat) message_;
+    }
+    return dev.taskstream.v1.WorkerHeartbeat.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * The worker is alive: renews the leases of the tasks it holds.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.WorkerHeartbeatOrBuilder getHeartbeatOrBuilder() {
+    if (messageCase_ == 8) {
+       return (dev.taskstream.v1.WorkerHeartbeat) message_;
+    }
+    return dev.taskstream.v1.WorkerHeartbeat.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -440,6 +485,9 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 7) {
       output.writeMessage(7, (dev.taskstream.v1.TaskPaused) message_);
     }
+    if (messageCase_ == 8) {
+      output.writeMessage(8, (dev.taskstream.v1.WorkerHeartbeat) message_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -471,6 +519,10 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 7) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(7, (dev.taskstream.v1.TaskPaused) message_);
+    }
+    if (messageCase_ == 8) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, (dev.taskstream.v1.WorkerHeartbeat) message_);
     }
     return size;
   }
@@ -526,6 +578,10 @@ private static final long serialVersionUID = 0L;
         if (!getPaused()
             .equals(other.getPaused())) return false;
         break;
+      case 8:
+        if (!getHeartbeat()
+            .equals(other.getHeartbeat())) return false;
+        break;
       case 0:
       default:
     }
@@ -568,6 +624,10 @@ private static final long serialVersionUID = 0L;
       case 7:
         hash = (37 * hash) + PAUSED_FIELD_NUMBER;
         hash = (53 * hash) + getPaused().hashCode();
+        break;
+      case 8:
+        hash = (37 * hash) + HEARTBEAT_FIELD_NUMBER;
+        hash = (53 * hash) + getHeartbeat().hashCode();
         break;
       case 0:
       default:
@@ -728,6 +788,9 @@ private static final long serialVersionUID = 0L;
       if (pausedBuilder_ != null) {
         pausedBuilder_.clear();
       }
+      if (heartbeatBuilder_ != null) {
+        heartbeatBuilder_.clear();
+      }
       messageCase_ = 0;
       message_ = null;
       return this;
@@ -797,6 +860,10 @@ private static final long serialVersionUID = 0L;
           pausedBuilder_ != null) {
         result.message_ = pausedBuilder_.build();
       }
+      if (messageCase_ == 8 &&
+          heartbeatBuilder_ != null) {
+        result.message_ = heartbeatBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -838,6 +905,10 @@ private static final long serialVersionUID = 0L;
         }
         case PAUSED: {
           mergePaused(other.getPaused());
+          break;
+        }
+        case HEARTBEAT: {
+          mergeHeartbeat(other.getHeartbeat());
           break;
         }
         case MESSAGE_NOT_SET: {
@@ -917,6 +988,13 @@ private static final long serialVersionUID = 0L;
               messageCase_ = 7;
               break;
             } // case 58
+            case 66: {
+              input.readMessage(
+                  internalGetHeartbeatFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              messageCase_ = 8;
+              break;
+            } // case 66
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2179,6 +2257,182 @@ private static final long serialVersionUID = 0L;
       messageCase_ = 7;
       onChanged();
       return pausedBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.WorkerHeartbeat, dev.taskstream.v1.WorkerHeartbeat.Builder, dev.taskstream.v1.WorkerHeartbeatOrBuilder> heartbeatBuilder_;
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     * @return Whether the heartbeat field is set.
+     */
+    @java.lang.Override
+    public boolean hasHeartbeat() {
+      return messageCase_ == 8;
+    }
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     * @return The heartbeat.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.WorkerHeartbeat getHeartbeat() {
+      if (heartbeatBuilder_ == null) {
+        if (messageCase_ == 8) {
+          return (dev.taskstream.v1.WorkerHeartbeat) message_;
+        }
+        return dev.taskstream.v1.WorkerHeartbeat.getDefaultInstance();
+      } else {
+        if (messageCase_ == 8) {
+          return heartbeatBuilder_.getMessage();
+        }
+        return dev.taskstream.v1.WorkerHeartbeat.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     */
+    public Builder setHeartbeat(dev.taskstream.v1.WorkerHeartbeat value) {
+      if (heartbeatBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        message_ = value;
+        onChanged();
+      } else {
+        heartbeatBuilder_.setMessage(value);
+      }
+      messageCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     */
+    public Builder setHeartbeat(
+        dev.taskstream.v1.WorkerHeartbeat.Builder builderForValue) {
+      if (heartbeatBuilder_ == null) {
+        message_ = builderForValue.build();
+        onChanged();
+      } else {
+        heartbeatBuilder_.setMessage(builderForValue.build());
+      }
+      messageCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     */
+    public Builder mergeHeartbeat(dev.taskstream.v1.WorkerHeartbeat value) {
+      if (heartbeatBuilder_ == null) {
+        if (messageCase_ == 8 &&
+            message_ != dev.taskstream.v1.WorkerHeartbeat.getDefaultInstance()) {
+          message_ = dev.taskstream.v1.WorkerHeartbeat.newBuilder((dev.taskstream.v1.WorkerHeartbeat) message_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          message_ = value;
+        }
+        onChanged();
+      } else {
+        if (messageCase_ == 8) {
+          heartbeatBuilder_.mergeFrom(value);
+        } else {
+          heartbeatBuilder_.setMessage(value);
+        }
+      }
+      messageCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     */
+    public Builder clearHeartbeat() {
+      if (heartbeatBuilder_ == null) {
+        if (messageCase_ == 8) {
+          messageCase_ = 0;
+          message_ = null;
+          onChanged();
+        }
+      } else {
+        if (messageCase_ == 8) {
+          messageCase_ = 0;
+          message_ = null;
+        }
+        heartbeatBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     */
+    public dev.taskstream.v1.WorkerHeartbeat.Builder getHeartbeatBuilder() {
+      return internalGetHeartbeatFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.WorkerHeartbeatOrBuilder getHeartbeatOrBuilder() {
+      if ((messageCase_ == 8) && (heartbeatBuilder_ != null)) {
+        return heartbeatBuilder_.getMessageOrBuilder();
+      } else {
+        if (messageCase_ == 8) {
+          return (dev.taskstream.v1.WorkerHeartbeat) message_;
+        }
+        return dev.taskstream.v1.WorkerHeartbeat.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * The worker is alive: renews the leases of the tasks it holds.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.WorkerHeartbeat, dev.taskstream.v1.WorkerHeartbeat.Builder, dev.taskstream.v1.WorkerHeartbeatOrBuilder> 
+        internalGetHeartbeatFieldBuilder() {
+      if (heartbeatBuilder_ == null) {
+        if (!(messageCase_ == 8)) {
+          message_ = dev.taskstream.v1.WorkerHeartbeat.getDefaultInstance();
+        }
+        heartbeatBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.WorkerHeartbeat, dev.taskstream.v1.WorkerHeartbeat.Builder, dev.taskstream.v1.WorkerHeartbeatOrBuilder>(
+                (dev.taskstream.v1.WorkerHeartbeat) message_,
+                getParentForChildren(),
+                isClean());
+        message_ = null;
+      }
+      messageCase_ = 8;
+      onChanged();
+      return heartbeatBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.ConnectRequest)

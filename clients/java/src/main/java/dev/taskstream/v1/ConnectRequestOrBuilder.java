@@ -199,5 +199,32 @@ public interface ConnectRequestOrBuilder extends
    */
   dev.taskstream.v1.TaskPausedOrBuilder getPausedOrBuilder();
 
+  /**
+   * <pre>
+   * The worker is alive: renews the leases of the tasks it holds.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+   * @return Whether the heartbeat field is set.
+   */
+  boolean hasHeartbeat();
+  /**
+   * <pre>
+   * The worker is alive: renews the leases of the tasks it holds.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+   * @return The heartbeat.
+   */
+  dev.taskstream.v1.WorkerHeartbeat getHeartbeat();
+  /**
+   * <pre>
+   * The worker is alive: renews the leases of the tasks it holds.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WorkerHeartbeat heartbeat = 8 [json_name = "heartbeat"];</code>
+   */
+  dev.taskstream.v1.WorkerHeartbeatOrBuilder getHeartbeatOrBuilder();
+
   dev.taskstream.v1.ConnectRequest.MessageCase getMessageCase();
 }

@@ -63,6 +63,7 @@ private static final long serialVersionUID = 0L;
     CANCEL(3),
     SUSPEND(4),
     RESUME(5),
+    DROP(6),
     MESSAGE_NOT_SET(0);
     private final int value;
     private MessageCase(int value) {
@@ -85,6 +86,7 @@ private static final long serialVersionUID = 0L;
         case 3: return CANCEL;
         case 4: return SUSPEND;
         case 5: return RESUME;
+        case 6: return DROP;
         case 0: return MESSAGE_NOT_SET;
         default: return null;
       }
@@ -315,6 +317,49 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.ResumeTask.getDefaultInstance();
   }
 
+  public static final int DROP_FIELD_NUMBER = 6;
+  /**
+   * <pre>
+   * Forget a task: the server no longer counts this attempt.
+   * </pre>
+   *
+   * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+   * @return Whether the drop field is set.
+   */
+  @java.lang.Override
+  public boolean hasDrop() {
+    return messageCase_ == 6;
+  }
+  /**
+   * <pre>
+   * Forget a task: the server no longer counts this attempt.
+   * </pre>
+   *
+   * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+   * @return The drop.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.DropTask getDrop() {
+    if (messageCase_ == 6) {
+       return (dev.taskstream.v1.DropTask) message_;
+    }
+    return dev.taskstream.v1.DropTask.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Forget a task: the server no longer counts this attempt.
+   * </pre>
+   *
+   * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.DropTaskOrBuilder getDropOrBuilder() {
+    if (messageCase_ == 6) {
+       return (dev.taskstream.v1.DropTask) message_;
+    }
+    return dev.taskstream.v1.DropTask.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -344,6 +389,9 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 5) {
       output.writeMessage(5, (dev.taskstream.v1.ResumeTask) message_);
     }
+    if (messageCase_ == 6) {
+      output.writeMessage(6, (dev.taskstream.v1.DropTask) message_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -367,6 +415,10 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 5) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(5, (dev.taskstream.v1.ResumeTask) message_);
+    }
+    if (messageCase_ == 6) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(6, (dev.taskstream.v1.DropTask) message_);
     }
     return size;
   }
@@ -414,6 +466,10 @@ private static final long serialVersionUID = 0L;
         if (!getResume()
             .equals(other.getResume())) return false;
         break;
+      case 6:
+        if (!getDrop()
+            .equals(other.getDrop())) return false;
+        break;
       case 0:
       default:
     }
@@ -448,6 +504,10 @@ private static final long serialVersionUID = 0L;
       case 5:
         hash = (37 * hash) + RESUME_FIELD_NUMBER;
         hash = (53 * hash) + getResume().hashCode();
+        break;
+      case 6:
+        hash = (37 * hash) + DROP_FIELD_NUMBER;
+        hash = (53 * hash) + getDrop().hashCode();
         break;
       case 0:
       default:
@@ -602,6 +662,9 @@ private static final long serialVersionUID = 0L;
       if (resumeBuilder_ != null) {
         resumeBuilder_.clear();
       }
+      if (dropBuilder_ != null) {
+        dropBuilder_.clear();
+      }
       messageCase_ = 0;
       message_ = null;
       return this;
@@ -663,6 +726,10 @@ private static final long serialVersionUID = 0L;
           resumeBuilder_ != null) {
         result.message_ = resumeBuilder_.build();
       }
+      if (messageCase_ == 6 &&
+          dropBuilder_ != null) {
+        result.message_ = dropBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -696,6 +763,10 @@ private static final long serialVersionUID = 0L;
         }
         case RESUME: {
           mergeResume(other.getResume());
+          break;
+        }
+        case DROP: {
+          mergeDrop(other.getDrop());
           break;
         }
         case MESSAGE_NOT_SET: {
@@ -761,6 +832,13 @@ private static final long serialVersionUID = 0L;
               messageCase_ = 5;
               break;
             } // case 42
+            case 50: {
+              input.readMessage(
+                  internalGetDropFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              messageCase_ = 6;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1671,6 +1749,182 @@ private static final long serialVersionUID = 0L;
       messageCase_ = 5;
       onChanged();
       return resumeBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.DropTask, dev.taskstream.v1.DropTask.Builder, dev.taskstream.v1.DropTaskOrBuilder> dropBuilder_;
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     * @return Whether the drop field is set.
+     */
+    @java.lang.Override
+    public boolean hasDrop() {
+      return messageCase_ == 6;
+    }
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     * @return The drop.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.DropTask getDrop() {
+      if (dropBuilder_ == null) {
+        if (messageCase_ == 6) {
+          return (dev.taskstream.v1.DropTask) message_;
+        }
+        return dev.taskstream.v1.DropTask.getDefaultInstance();
+      } else {
+        if (messageCase_ == 6) {
+          return dropBuilder_.getMessage();
+        }
+        return dev.taskstream.v1.DropTask.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     */
+    public Builder setDrop(dev.taskstream.v1.DropTask value) {
+      if (dropBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        message_ = value;
+        onChanged();
+      } else {
+        dropBuilder_.setMessage(value);
+      }
+      messageCase_ = 6;
+      return this;
+    }
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     */
+    public Builder setDrop(
+        dev.taskstream.v1.DropTask.Builder builderForValue) {
+      if (dropBuilder_ == null) {
+        message_ = builderForValue.build();
+        onChanged();
+      } else {
+        dropBuilder_.setMessage(builderForValue.build());
+      }
+      messageCase_ = 6;
+      return this;
+    }
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     */
+    public Builder mergeDrop(dev.taskstream.v1.DropTask value) {
+      if (dropBuilder_ == null) {
+        if (messageCase_ == 6 &&
+            message_ != dev.taskstream.v1.DropTask.getDefaultInstance()) {
+          message_ = dev.taskstream.v1.DropTask.newBuilder((dev.taskstream.v1.DropTask) message_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          message_ = value;
+        }
+        onChanged();
+      } else {
+        if (messageCase_ == 6) {
+          dropBuilder_.mergeFrom(value);
+        } else {
+          dropBuilder_.setMessage(value);
+        }
+      }
+      messageCase_ = 6;
+      return this;
+    }
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     */
+    public Builder clearDrop() {
+      if (dropBuilder_ == null) {
+        if (messageCase_ == 6) {
+          messageCase_ = 0;
+          message_ = null;
+          onChanged();
+        }
+      } else {
+        if (messageCase_ == 6) {
+          messageCase_ = 0;
+          message_ = null;
+        }
+        dropBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     */
+    public dev.taskstream.v1.DropTask.Builder getDropBuilder() {
+      return internalGetDropFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.DropTaskOrBuilder getDropOrBuilder() {
+      if ((messageCase_ == 6) && (dropBuilder_ != null)) {
+        return dropBuilder_.getMessageOrBuilder();
+      } else {
+        if (messageCase_ == 6) {
+          return (dev.taskstream.v1.DropTask) message_;
+        }
+        return dev.taskstream.v1.DropTask.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Forget a task: the server no longer counts this attempt.
+     * </pre>
+     *
+     * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.DropTask, dev.taskstream.v1.DropTask.Builder, dev.taskstream.v1.DropTaskOrBuilder> 
+        internalGetDropFieldBuilder() {
+      if (dropBuilder_ == null) {
+        if (!(messageCase_ == 6)) {
+          message_ = dev.taskstream.v1.DropTask.getDefaultInstance();
+        }
+        dropBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.DropTask, dev.taskstream.v1.DropTask.Builder, dev.taskstream.v1.DropTaskOrBuilder>(
+                (dev.taskstream.v1.DropTask) message_,
+                getParentForChildren(),
+                isClean());
+        message_ = null;
+      }
+      messageCase_ = 6;
+      onChanged();
+      return dropBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.ConnectResponse)

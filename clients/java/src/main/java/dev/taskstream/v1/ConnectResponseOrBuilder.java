@@ -145,5 +145,32 @@ public interface ConnectResponseOrBuilder extends
    */
   dev.taskstream.v1.ResumeTaskOrBuilder getResumeOrBuilder();
 
+  /**
+   * <pre>
+   * Forget a task: the server no longer counts this attempt.
+   * </pre>
+   *
+   * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+   * @return Whether the drop field is set.
+   */
+  boolean hasDrop();
+  /**
+   * <pre>
+   * Forget a task: the server no longer counts this attempt.
+   * </pre>
+   *
+   * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+   * @return The drop.
+   */
+  dev.taskstream.v1.DropTask getDrop();
+  /**
+   * <pre>
+   * Forget a task: the server no longer counts this attempt.
+   * </pre>
+   *
+   * <code>.taskstream.v1.DropTask drop = 6 [json_name = "drop"];</code>
+   */
+  dev.taskstream.v1.DropTaskOrBuilder getDropOrBuilder();
+
   dev.taskstream.v1.ConnectResponse.MessageCase getMessageCase();
 }

@@ -93,4 +93,63 @@ public interface RegisterWorkerOrBuilder extends
    * @return The acceptsPythonObjects.
    */
   boolean getAcceptsPythonObjects();
+
+  /**
+   * <pre>
+   * The worker's labels, for example gpu=true. It is given only tasks whose
+   * required labels are all among them.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
+   */
+  int getLabelsCount();
+  /**
+   * <pre>
+   * The worker's labels, for example gpu=true. It is given only tasks whose
+   * required labels are all among them.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
+   */
+  boolean containsLabels(
+      java.lang.String key);
+  /**
+   * Use {@link #getLabelsMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, java.lang.String>
+  getLabels();
+  /**
+   * <pre>
+   * The worker's labels, for example gpu=true. It is given only tasks whose
+   * required labels are all among them.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
+   */
+  java.util.Map<java.lang.String, java.lang.String>
+  getLabelsMap();
+  /**
+   * <pre>
+   * The worker's labels, for example gpu=true. It is given only tasks whose
+   * required labels are all among them.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
+   */
+  /* nullable */
+java.lang.String getLabelsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue);
+  /**
+   * <pre>
+   * The worker's labels, for example gpu=true. It is given only tasks whose
+   * required labels are all among them.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; labels = 5 [json_name = "labels"];</code>
+   */
+  java.lang.String getLabelsOrThrow(
+      java.lang.String key);
 }

@@ -38,6 +38,7 @@ private static final long serialVersionUID = 0L;
     status_ = 0;
     parametersJson_ = "";
     worker_ = "";
+    interruptionReason_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -57,6 +58,8 @@ private static final long serialVersionUID = 0L;
     switch (number) {
       case 11:
         return internalGetProperties();
+      case 19:
+        return internalGetRequiredLabels();
       default:
         throw new RuntimeException(
             "Invalid map field number: " + number);
@@ -752,6 +755,150 @@ dev.taskstream.v1.PropertyValue defaultValue) {
     return stderrInfo_ == null ? dev.taskstream.v1.OutputInfo.getDefaultInstance() : stderrInfo_;
   }
 
+  public static final int INTERRUPTION_REASON_FIELD_NUMBER = 18;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object interruptionReason_ = "";
+  /**
+   * <pre>
+   * Why the task last lost its worker, for example an expired lease; empty if
+   * it never did.
+   * </pre>
+   *
+   * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+   * @return The interruptionReason.
+   */
+  @java.lang.Override
+  public java.lang.String getInterruptionReason() {
+    java.lang.Object ref = interruptionReason_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      interruptionReason_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Why the task last lost its worker, for example an expired lease; empty if
+   * it never did.
+   * </pre>
+   *
+   * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+   * @return The bytes for interruptionReason.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getInterruptionReasonBytes() {
+    java.lang.Object ref = interruptionReason_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      interruptionReason_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int REQUIRED_LABELS_FIELD_NUMBER = 19;
+  private static final class RequiredLabelsDefaultEntryHolder {
+    static final com.google.protobuf.MapEntry<
+        java.lang.String, java.lang.String> defaultEntry =
+            com.google.protobuf.MapEntry
+            .<java.lang.String, java.lang.String>newDefaultInstance(
+                dev.taskstream.v1.TaskProto.internal_static_taskstream_v1_Task_RequiredLabelsEntry_descriptor, 
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "",
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "");
+  }
+  @SuppressWarnings("serial")
+  private com.google.protobuf.MapField<
+      java.lang.String, java.lang.String> requiredLabels_;
+  private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+  internalGetRequiredLabels() {
+    if (requiredLabels_ == null) {
+      return com.google.protobuf.MapField.emptyMapField(
+          RequiredLabelsDefaultEntryHolder.defaultEntry);
+    }
+    return requiredLabels_;
+  }
+  public int getRequiredLabelsCount() {
+    return internalGetRequiredLabels().getMap().size();
+  }
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  @java.lang.Override
+  public boolean containsRequiredLabels(
+      java.lang.String key) {
+    java.util.Objects.requireNonNull(key, "map key");
+    return internalGetRequiredLabels().getMap().containsKey(key);
+  }
+  /**
+   * Use {@link #getRequiredLabelsMap()} instead.
+   */
+  @java.lang.Override
+  @java.lang.Deprecated
+  public java.util.Map<java.lang.String, java.lang.String> getRequiredLabels() {
+    return getRequiredLabelsMap();
+  }
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  @java.lang.Override
+  public java.util.Map<java.lang.String, java.lang.String> getRequiredLabelsMap() {
+    return internalGetRequiredLabels().getMap();
+  }
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  @java.lang.Override
+  public /* nullable */
+java.lang.String getRequiredLabelsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue) {
+    java.util.Objects.requireNonNull(key, "map key");
+    java.util.Map<java.lang.String, java.lang.String> map =
+        internalGetRequiredLabels().getMap();
+    return map.containsKey(key) ? map.get(key) : defaultValue;
+  }
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  @java.lang.Override
+  public java.lang.String getRequiredLabelsOrThrow(
+      java.lang.String key) {
+    java.util.Objects.requireNonNull(key, "map key");
+    java.util.Map<java.lang.String, java.lang.String> map =
+        internalGetRequiredLabels().getMap();
+    if (!map.containsKey(key)) {
+      throw new java.lang.IllegalArgumentException();
+    }
+    return map.get(key);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -820,6 +967,15 @@ dev.taskstream.v1.PropertyValue defaultValue) {
     if (((bitField0_ & 0x00000100) != 0)) {
       output.writeMessage(17, getStderrInfo());
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(interruptionReason_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 18, interruptionReason_);
+    }
+    com.google.protobuf.GeneratedMessage
+      .serializeStringMapTo(
+        output,
+        internalGetRequiredLabels(),
+        RequiredLabelsDefaultEntryHolder.defaultEntry,
+        19);
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -893,6 +1049,19 @@ dev.taskstream.v1.PropertyValue defaultValue) {
     if (((bitField0_ & 0x00000100) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(17, getStderrInfo());
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(interruptionReason_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(18, interruptionReason_);
+    }
+    for (java.util.Map.Entry<java.lang.String, java.lang.String> entry
+         : internalGetRequiredLabels().getMap().entrySet()) {
+      com.google.protobuf.MapEntry<java.lang.String, java.lang.String>
+      requiredLabels__ = RequiredLabelsDefaultEntryHolder.defaultEntry.newBuilderForType()
+          .setKey(entry.getKey())
+          .setValue(entry.getValue())
+          .buildPartial();
+      size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(19, requiredLabels__);
     }
     return size;
   }
@@ -978,6 +1147,10 @@ dev.taskstream.v1.PropertyValue defaultValue) {
       if (!getStderrInfo()
           .equals(other.getStderrInfo())) return false;
     }
+    if (!getInterruptionReason()
+        .equals(other.getInterruptionReason())) return false;
+    if (!internalGetRequiredLabels().equals(
+        other.internalGetRequiredLabels())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -1042,6 +1215,12 @@ dev.taskstream.v1.PropertyValue defaultValue) {
     if (hasStderrInfo()) {
       hash = (37 * hash) + STDERR_INFO_FIELD_NUMBER;
       hash = (53 * hash) + getStderrInfo().hashCode();
+    }
+    hash = (37 * hash) + INTERRUPTION_REASON_FIELD_NUMBER;
+    hash = (53 * hash) + getInterruptionReason().hashCode();
+    if (!internalGetRequiredLabels().getMap().isEmpty()) {
+      hash = (37 * hash) + REQUIRED_LABELS_FIELD_NUMBER;
+      hash = (53 * hash) + internalGetRequiredLabels().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -1163,6 +1342,8 @@ dev.taskstream.v1.PropertyValue defaultValue) {
       switch (number) {
         case 11:
           return internalGetProperties();
+        case 19:
+          return internalGetRequiredLabels();
         default:
           throw new RuntimeException(
               "Invalid map field number: " + number);
@@ -1174,6 +1355,8 @@ dev.taskstream.v1.PropertyValue defaultValue) {
       switch (number) {
         case 11:
           return internalGetMutableProperties();
+        case 19:
+          return internalGetMutableRequiredLabels();
         default:
           throw new RuntimeException(
               "Invalid map field number: " + number);
@@ -1268,6 +1451,8 @@ dev.taskstream.v1.PropertyValue defaultValue) {
         stderrInfoBuilder_.dispose();
         stderrInfoBuilder_ = null;
       }
+      interruptionReason_ = "";
+      internalGetMutableRequiredLabels().clear();
       return this;
     }
 
@@ -1380,6 +1565,13 @@ dev.taskstream.v1.PropertyValue defaultValue) {
             : stderrInfoBuilder_.build();
         to_bitField0_ |= 0x00000100;
       }
+      if (((from_bitField0_ & 0x00020000) != 0)) {
+        result.interruptionReason_ = interruptionReason_;
+      }
+      if (((from_bitField0_ & 0x00040000) != 0)) {
+        result.requiredLabels_ = internalGetRequiredLabels();
+        result.requiredLabels_.makeImmutable();
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1454,6 +1646,14 @@ dev.taskstream.v1.PropertyValue defaultValue) {
       if (other.hasStderrInfo()) {
         mergeStderrInfo(other.getStderrInfo());
       }
+      if (!other.getInterruptionReason().isEmpty()) {
+        interruptionReason_ = other.interruptionReason_;
+        bitField0_ |= 0x00020000;
+        onChanged();
+      }
+      internalGetMutableRequiredLabels().mergeFrom(
+          other.internalGetRequiredLabels());
+      bitField0_ |= 0x00040000;
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1585,6 +1785,20 @@ dev.taskstream.v1.PropertyValue defaultValue) {
               bitField0_ |= 0x00010000;
               break;
             } // case 138
+            case 146: {
+              interruptionReason_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00020000;
+              break;
+            } // case 146
+            case 154: {
+              com.google.protobuf.MapEntry<java.lang.String, java.lang.String>
+              requiredLabels__ = input.readMessage(
+                  RequiredLabelsDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
+              internalGetMutableRequiredLabels().getMutableMap().put(
+                  requiredLabels__.getKey(), requiredLabels__.getValue());
+              bitField0_ |= 0x00040000;
+              break;
+            } // case 154
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3709,6 +3923,258 @@ dev.taskstream.v1.PropertyValue defaultValue) {
         stderrInfo_ = null;
       }
       return stderrInfoBuilder_;
+    }
+
+    private java.lang.Object interruptionReason_ = "";
+    /**
+     * <pre>
+     * Why the task last lost its worker, for example an expired lease; empty if
+     * it never did.
+     * </pre>
+     *
+     * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+     * @return The interruptionReason.
+     */
+    public java.lang.String getInterruptionReason() {
+      java.lang.Object ref = interruptionReason_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        interruptionReason_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Why the task last lost its worker, for example an expired lease; empty if
+     * it never did.
+     * </pre>
+     *
+     * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+     * @return The bytes for interruptionReason.
+     */
+    public com.google.protobuf.ByteString
+        getInterruptionReasonBytes() {
+      java.lang.Object ref = interruptionReason_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        interruptionReason_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Why the task last lost its worker, for example an expired lease; empty if
+     * it never did.
+     * </pre>
+     *
+     * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+     * @param value The interruptionReason to set.
+     * @return This builder for chaining.
+     */
+    public Builder setInterruptionReason(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      interruptionReason_ = value;
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Why the task last lost its worker, for example an expired lease; empty if
+     * it never did.
+     * </pre>
+     *
+     * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearInterruptionReason() {
+      interruptionReason_ = getDefaultInstance().getInterruptionReason();
+      bitField0_ = (bitField0_ & ~0x00020000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Why the task last lost its worker, for example an expired lease; empty if
+     * it never did.
+     * </pre>
+     *
+     * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+     * @param value The bytes for interruptionReason to set.
+     * @return This builder for chaining.
+     */
+    public Builder setInterruptionReasonBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      interruptionReason_ = value;
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.MapField<
+        java.lang.String, java.lang.String> requiredLabels_;
+    private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+        internalGetRequiredLabels() {
+      if (requiredLabels_ == null) {
+        return com.google.protobuf.MapField.emptyMapField(
+            RequiredLabelsDefaultEntryHolder.defaultEntry);
+      }
+      return requiredLabels_;
+    }
+    private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+        internalGetMutableRequiredLabels() {
+      if (requiredLabels_ == null) {
+        requiredLabels_ = com.google.protobuf.MapField.newMapField(
+            RequiredLabelsDefaultEntryHolder.defaultEntry);
+      }
+      if (!requiredLabels_.isMutable()) {
+        requiredLabels_ = requiredLabels_.copy();
+      }
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return requiredLabels_;
+    }
+    public int getRequiredLabelsCount() {
+      return internalGetRequiredLabels().getMap().size();
+    }
+    /**
+     * <pre>
+     * Labels a worker must have to run the task.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+     */
+    @java.lang.Override
+    public boolean containsRequiredLabels(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      return internalGetRequiredLabels().getMap().containsKey(key);
+    }
+    /**
+     * Use {@link #getRequiredLabelsMap()} instead.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.String> getRequiredLabels() {
+      return getRequiredLabelsMap();
+    }
+    /**
+     * <pre>
+     * Labels a worker must have to run the task.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+     */
+    @java.lang.Override
+    public java.util.Map<java.lang.String, java.lang.String> getRequiredLabelsMap() {
+      return internalGetRequiredLabels().getMap();
+    }
+    /**
+     * <pre>
+     * Labels a worker must have to run the task.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+     */
+    @java.lang.Override
+    public /* nullable */
+java.lang.String getRequiredLabelsOrDefault(
+        java.lang.String key,
+        /* nullable */
+java.lang.String defaultValue) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Map<java.lang.String, java.lang.String> map =
+          internalGetRequiredLabels().getMap();
+      return map.containsKey(key) ? map.get(key) : defaultValue;
+    }
+    /**
+     * <pre>
+     * Labels a worker must have to run the task.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+     */
+    @java.lang.Override
+    public java.lang.String getRequiredLabelsOrThrow(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Map<java.lang.String, java.lang.String> map =
+          internalGetRequiredLabels().getMap();
+      if (!map.containsKey(key)) {
+        throw new java.lang.IllegalArgumentException();
+      }
+      return map.get(key);
+    }
+    public Builder clearRequiredLabels() {
+      bitField0_ = (bitField0_ & ~0x00040000);
+      internalGetMutableRequiredLabels().getMutableMap()
+          .clear();
+      return this;
+    }
+    /**
+     * <pre>
+     * Labels a worker must have to run the task.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+     */
+    public Builder removeRequiredLabels(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      internalGetMutableRequiredLabels().getMutableMap()
+          .remove(key);
+      return this;
+    }
+    /**
+     * Use alternate mutation accessors instead.
+     */
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.String>
+        getMutableRequiredLabels() {
+      bitField0_ |= 0x00040000;
+      return internalGetMutableRequiredLabels().getMutableMap();
+    }
+    /**
+     * <pre>
+     * Labels a worker must have to run the task.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+     */
+    public Builder putRequiredLabels(
+        java.lang.String key,
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Objects.requireNonNull(value, "map value");
+      internalGetMutableRequiredLabels().getMutableMap()
+          .put(key, value);
+      bitField0_ |= 0x00040000;
+      return this;
+    }
+    /**
+     * <pre>
+     * Labels a worker must have to run the task.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+     */
+    public Builder putAllRequiredLabels(
+        java.util.Map<java.lang.String, java.lang.String> values) {
+      internalGetMutableRequiredLabels().getMutableMap()
+          .putAll(values);
+      bitField0_ |= 0x00040000;
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.Task)

@@ -425,4 +425,80 @@ dev.taskstream.v1.PropertyValue defaultValue);
    * <code>.taskstream.v1.OutputInfo stderr_info = 17 [json_name = "stderrInfo"];</code>
    */
   dev.taskstream.v1.OutputInfoOrBuilder getStderrInfoOrBuilder();
+
+  /**
+   * <pre>
+   * Why the task last lost its worker, for example an expired lease; empty if
+   * it never did.
+   * </pre>
+   *
+   * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+   * @return The interruptionReason.
+   */
+  java.lang.String getInterruptionReason();
+  /**
+   * <pre>
+   * Why the task last lost its worker, for example an expired lease; empty if
+   * it never did.
+   * </pre>
+   *
+   * <code>string interruption_reason = 18 [json_name = "interruptionReason"];</code>
+   * @return The bytes for interruptionReason.
+   */
+  com.google.protobuf.ByteString
+      getInterruptionReasonBytes();
+
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  int getRequiredLabelsCount();
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  boolean containsRequiredLabels(
+      java.lang.String key);
+  /**
+   * Use {@link #getRequiredLabelsMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, java.lang.String>
+  getRequiredLabels();
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  java.util.Map<java.lang.String, java.lang.String>
+  getRequiredLabelsMap();
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  /* nullable */
+java.lang.String getRequiredLabelsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue);
+  /**
+   * <pre>
+   * Labels a worker must have to run the task.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 19 [json_name = "requiredLabels"];</code>
+   */
+  java.lang.String getRequiredLabelsOrThrow(
+      java.lang.String key);
 }

@@ -32,6 +32,11 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_TaskSpec_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_TaskSpec_RequiredLabelsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_TaskSpec_RequiredLabelsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_taskstream_v1_StageProgress_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -86,6 +91,11 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_Task_PropertiesEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_Task_RequiredLabelsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_Task_RequiredLabelsEntry_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -97,90 +107,99 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     java.lang.String[] descriptorData = {
       "\n\030taskstream/v1/task.proto\022\rtaskstream.v" +
       "1\032\036google/protobuf/duration.proto\032\037googl" +
-      "e/protobuf/timestamp.proto\"\344\001\n\010TaskSpec\022" +
+      "e/protobuf/timestamp.proto\"\375\002\n\010TaskSpec\022" +
       "\022\n\004name\030\001 \001(\tR\004name\022\022\n\004type\030\002 \001(\tR\004type\022" +
       "\'\n\017parameters_json\030\003 \001(\tR\016parametersJson" +
       "\022#\n\rpython_object\030\004 \001(\014R\014pythonObject\022-\n" +
       "\022python_environment\030\005 \001(\014R\021pythonEnviron" +
       "ment\0223\n\007timeout\030\006 \001(\0132\031.google.protobuf." +
-      "DurationR\007timeout\"\304\002\n\rStageProgress\022\022\n\004n" +
-      "ame\030\001 \001(\tR\004name\022%\n\016backup_workers\030\002 \001(\005R" +
-      "\rbackupWorkers\022-\n\022terminated_workers\030\003 \001" +
-      "(\005R\021terminatedWorkers\022\'\n\017running_workers" +
-      "\030\004 \001(\005R\016runningWorkers\022#\n\rtotal_workers\030" +
-      "\005 \001(\005R\014totalWorkers\022#\n\rinput_records\030\006 \001" +
-      "(\003R\014inputRecords\022%\n\016output_records\030\007 \001(\003" +
-      "R\routputRecords\022/\n\023finished_percentage\030\010" +
-      " \001(\005R\022finishedPercentage\"\261\001\n\010Progress\022\030\n" +
-      "\007percent\030\001 \001(\005R\007percent\022\030\n\007message\030\002 \001(\t" +
-      "R\007message\0224\n\006stages\030\003 \003(\0132\034.taskstream.v" +
-      "1.StageProgressR\006stages\022;\n\013update_time\030\004" +
-      " \001(\0132\032.google.protobuf.TimestampR\nupdate" +
-      "Time\"D\n\013BinaryValue\022\022\n\004data\030\001 \001(\014R\004data\022" +
-      "!\n\014content_type\030\002 \001(\tR\013contentType\"V\n\013Py" +
-      "thonValue\022\026\n\006pickle\030\001 \001(\014R\006pickle\022\022\n\004rep" +
-      "r\030\002 \001(\tR\004repr\022\033\n\ttype_name\030\003 \001(\tR\010typeNa" +
-      "me\"\250\001\n\006Result\022\024\n\004json\030\001 \001(\tH\000R\004json\022\024\n\004t" +
-      "ext\030\002 \001(\tH\000R\004text\0224\n\006binary\030\003 \001(\0132\032.task" +
-      "stream.v1.BinaryValueH\000R\006binary\0224\n\006pytho" +
-      "n\030\004 \001(\0132\032.taskstream.v1.PythonValueH\000R\006p" +
-      "ythonB\006\n\004kind\"\204\001\n\tTaskError\022\022\n\004type\030\001 \001(" +
-      "\tR\004type\022\030\n\007message\030\002 \001(\tR\007message\022\034\n\ttra" +
-      "ceback\030\003 \001(\tR\ttraceback\022+\n\021pickled_excep" +
-      "tion\030\004 \001(\014R\020pickledException\"\243\001\n\rPropert" +
-      "yValue\022#\n\014string_value\030\001 \001(\tH\000R\013stringVa" +
-      "lue\022\035\n\tint_value\030\002 \001(\003H\000R\010intValue\022#\n\014do" +
-      "uble_value\030\003 \001(\001H\000R\013doubleValue\022!\n\013bytes" +
-      "_value\030\004 \001(\014H\000R\nbytesValueB\006\n\004kind\"\305\001\n\014C" +
-      "ancellation\0229\n\006reason\030\001 \001(\0162!.taskstream" +
-      ".v1.CancellationReasonR\006reason\022\030\n\007messag" +
-      "e\030\002 \001(\tR\007message\022!\n\014requested_by\030\003 \001(\tR\013" +
-      "requestedBy\022=\n\014request_time\030\004 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\013requestTime\"J\n\nOu" +
-      "tputInfo\022\037\n\013total_bytes\030\001 \001(\003R\ntotalByte" +
-      "s\022\033\n\tcut_bytes\030\002 \001(\003R\010cutBytes\"\210\007\n\004Task\022" +
-      "\022\n\004name\030\001 \001(\tR\004name\022\022\n\004type\030\002 \001(\tR\004type\022" +
-      "1\n\006status\030\003 \001(\0162\031.taskstream.v1.TaskStat" +
-      "usR\006status\022\'\n\017parameters_json\030\004 \001(\tR\016par" +
-      "ametersJson\022\032\n\010attempts\030\005 \001(\005R\010attempts\022" +
-      "$\n\rinterruptions\030\006 \001(\005R\rinterruptions\022;\n" +
-      "\013create_time\030\007 \001(\0132\032.google.protobuf.Tim" +
-      "estampR\ncreateTime\0229\n\nstart_time\030\010 \001(\0132\032" +
-      ".google.protobuf.TimestampR\tstartTime\0225\n" +
-      "\010end_time\030\t \001(\0132\032.google.protobuf.Timest" +
-      "ampR\007endTime\0223\n\010progress\030\n \001(\0132\027.taskstr" +
-      "eam.v1.ProgressR\010progress\022C\n\nproperties\030" +
-      "\013 \003(\0132#.taskstream.v1.Task.PropertiesEnt" +
-      "ryR\nproperties\022.\n\005error\030\014 \001(\0132\030.taskstre" +
-      "am.v1.TaskErrorR\005error\022?\n\014cancellation\030\r" +
-      " \001(\0132\033.taskstream.v1.CancellationR\014cance" +
-      "llation\0223\n\007timeout\030\016 \001(\0132\031.google.protob" +
-      "uf.DurationR\007timeout\022\026\n\006worker\030\017 \001(\tR\006wo" +
-      "rker\022:\n\013stdout_info\030\020 \001(\0132\031.taskstream.v" +
-      "1.OutputInfoR\nstdoutInfo\022:\n\013stderr_info\030" +
-      "\021 \001(\0132\031.taskstream.v1.OutputInfoR\nstderr" +
-      "Info\032[\n\017PropertiesEntry\022\020\n\003key\030\001 \001(\tR\003ke" +
-      "y\0222\n\005value\030\002 \001(\0132\034.taskstream.v1.Propert" +
-      "yValueR\005value:\0028\001*\323\002\n\nTaskStatus\022\033\n\027TASK" +
-      "_STATUS_UNSPECIFIED\020\000\022\027\n\023TASK_STATUS_WAI" +
-      "TING\020\001\022\030\n\024TASK_STATUS_ASSIGNED\020\002\022\027\n\023TASK" +
-      "_STATUS_RUNNING\020\003\022\031\n\025TASK_STATUS_SUSPEND" +
-      "ED\020\004\022\032\n\026TASK_STATUS_CANCELLING\020\005\022\033\n\027TASK" +
-      "_STATUS_INTERRUPTED\020\006\022\027\n\023TASK_STATUS_SUC" +
-      "CESS\020\007\022\026\n\022TASK_STATUS_FAILED\020\010\022!\n\035TASK_S" +
-      "TATUS_ENVIRONMENT_ERROR\020\t\022\031\n\025TASK_STATUS" +
-      "_CANCELLED\020\n\022\031\n\025TASK_STATUS_TIMED_OUT\020\013*" +
-      "\303\001\n\022CancellationReason\022#\n\037CANCELLATION_R" +
-      "EASON_UNSPECIFIED\020\000\022\036\n\032CANCELLATION_REAS" +
-      "ON_DIRECT\020\001\022%\n!CANCELLATION_REASON_CONSE" +
-      "QUENTIAL\020\002\022\037\n\033CANCELLATION_REASON_TIMEOU" +
-      "T\020\003\022 \n\034CANCELLATION_REASON_SHUTDOWN\020\004*a\n" +
-      "\014OutputStream\022\035\n\031OUTPUT_STREAM_UNSPECIFI" +
-      "ED\020\000\022\030\n\024OUTPUT_STREAM_STDOUT\020\001\022\030\n\024OUTPUT" +
-      "_STREAM_STDERR\020\002Bs\n\021dev.taskstream.v1B\tT" +
-      "askProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTasks" +
-      "tream\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016T" +
-      "askstream::V1b\006proto3"
+      "DurationR\007timeout\022T\n\017required_labels\030\007 \003" +
+      "(\0132+.taskstream.v1.TaskSpec.RequiredLabe" +
+      "lsEntryR\016requiredLabels\032A\n\023RequiredLabel" +
+      "sEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR" +
+      "\005value:\0028\001\"\304\002\n\rStageProgress\022\022\n\004name\030\001 \001" +
+      "(\tR\004name\022%\n\016backup_workers\030\002 \001(\005R\rbackup" +
+      "Workers\022-\n\022terminated_workers\030\003 \001(\005R\021ter" +
+      "minatedWorkers\022\'\n\017running_workers\030\004 \001(\005R" +
+      "\016runningWorkers\022#\n\rtotal_workers\030\005 \001(\005R\014" +
+      "totalWorkers\022#\n\rinput_records\030\006 \001(\003R\014inp" +
+      "utRecords\022%\n\016output_records\030\007 \001(\003R\routpu" +
+      "tRecords\022/\n\023finished_percentage\030\010 \001(\005R\022f" +
+      "inishedPercentage\"\261\001\n\010Progress\022\030\n\007percen" +
+      "t\030\001 \001(\005R\007percent\022\030\n\007message\030\002 \001(\tR\007messa" +
+      "ge\0224\n\006stages\030\003 \003(\0132\034.taskstream.v1.Stage" +
+      "ProgressR\006stages\022;\n\013update_time\030\004 \001(\0132\032." +
+      "google.protobuf.TimestampR\nupdateTime\"D\n" +
+      "\013BinaryValue\022\022\n\004data\030\001 \001(\014R\004data\022!\n\014cont" +
+      "ent_type\030\002 \001(\tR\013contentType\"V\n\013PythonVal" +
+      "ue\022\026\n\006pickle\030\001 \001(\014R\006pickle\022\022\n\004repr\030\002 \001(\t" +
+      "R\004repr\022\033\n\ttype_name\030\003 \001(\tR\010typeName\"\250\001\n\006" +
+      "Result\022\024\n\004json\030\001 \001(\tH\000R\004json\022\024\n\004text\030\002 \001" +
+      "(\tH\000R\004text\0224\n\006binary\030\003 \001(\0132\032.taskstream." +
+      "v1.BinaryValueH\000R\006binary\0224\n\006python\030\004 \001(\013" +
+      "2\032.taskstream.v1.PythonValueH\000R\006pythonB\006" +
+      "\n\004kind\"\204\001\n\tTaskError\022\022\n\004type\030\001 \001(\tR\004type" +
+      "\022\030\n\007message\030\002 \001(\tR\007message\022\034\n\ttraceback\030" +
+      "\003 \001(\tR\ttraceback\022+\n\021pickled_exception\030\004 " +
+      "\001(\014R\020pickledException\"\243\001\n\rPropertyValue\022" +
+      "#\n\014string_value\030\001 \001(\tH\000R\013stringValue\022\035\n\t" +
+      "int_value\030\002 \001(\003H\000R\010intValue\022#\n\014double_va" +
+      "lue\030\003 \001(\001H\000R\013doubleValue\022!\n\013bytes_value\030" +
+      "\004 \001(\014H\000R\nbytesValueB\006\n\004kind\"\305\001\n\014Cancella" +
+      "tion\0229\n\006reason\030\001 \001(\0162!.taskstream.v1.Can" +
+      "cellationReasonR\006reason\022\030\n\007message\030\002 \001(\t" +
+      "R\007message\022!\n\014requested_by\030\003 \001(\tR\013request" +
+      "edBy\022=\n\014request_time\030\004 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\013requestTime\"J\n\nOutputInf" +
+      "o\022\037\n\013total_bytes\030\001 \001(\003R\ntotalBytes\022\033\n\tcu" +
+      "t_bytes\030\002 \001(\003R\010cutBytes\"\316\010\n\004Task\022\022\n\004name" +
+      "\030\001 \001(\tR\004name\022\022\n\004type\030\002 \001(\tR\004type\0221\n\006stat" +
+      "us\030\003 \001(\0162\031.taskstream.v1.TaskStatusR\006sta" +
+      "tus\022\'\n\017parameters_json\030\004 \001(\tR\016parameters" +
+      "Json\022\032\n\010attempts\030\005 \001(\005R\010attempts\022$\n\rinte" +
+      "rruptions\030\006 \001(\005R\rinterruptions\022;\n\013create" +
+      "_time\030\007 \001(\0132\032.google.protobuf.TimestampR" +
+      "\ncreateTime\0229\n\nstart_time\030\010 \001(\0132\032.google" +
+      ".protobuf.TimestampR\tstartTime\0225\n\010end_ti" +
+      "me\030\t \001(\0132\032.google.protobuf.TimestampR\007en" +
+      "dTime\0223\n\010progress\030\n \001(\0132\027.taskstream.v1." +
+      "ProgressR\010progress\022C\n\nproperties\030\013 \003(\0132#" +
+      ".taskstream.v1.Task.PropertiesEntryR\npro" +
+      "perties\022.\n\005error\030\014 \001(\0132\030.taskstream.v1.T" +
+      "askErrorR\005error\022?\n\014cancellation\030\r \001(\0132\033." +
+      "taskstream.v1.CancellationR\014cancellation" +
+      "\0223\n\007timeout\030\016 \001(\0132\031.google.protobuf.Dura" +
+      "tionR\007timeout\022\026\n\006worker\030\017 \001(\tR\006worker\022:\n" +
+      "\013stdout_info\030\020 \001(\0132\031.taskstream.v1.Outpu" +
+      "tInfoR\nstdoutInfo\022:\n\013stderr_info\030\021 \001(\0132\031" +
+      ".taskstream.v1.OutputInfoR\nstderrInfo\022/\n" +
+      "\023interruption_reason\030\022 \001(\tR\022interruption" +
+      "Reason\022P\n\017required_labels\030\023 \003(\0132\'.taskst" +
+      "ream.v1.Task.RequiredLabelsEntryR\016requir" +
+      "edLabels\032[\n\017PropertiesEntry\022\020\n\003key\030\001 \001(\t" +
+      "R\003key\0222\n\005value\030\002 \001(\0132\034.taskstream.v1.Pro" +
+      "pertyValueR\005value:\0028\001\032A\n\023RequiredLabelsE" +
+      "ntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005v" +
+      "alue:\0028\001*\323\002\n\nTaskStatus\022\033\n\027TASK_STATUS_U" +
+      "NSPECIFIED\020\000\022\027\n\023TASK_STATUS_WAITING\020\001\022\030\n" +
+      "\024TASK_STATUS_ASSIGNED\020\002\022\027\n\023TASK_STATUS_R" +
+      "UNNING\020\003\022\031\n\025TASK_STATUS_SUSPENDED\020\004\022\032\n\026T" +
+      "ASK_STATUS_CANCELLING\020\005\022\033\n\027TASK_STATUS_I" +
+      "NTERRUPTED\020\006\022\027\n\023TASK_STATUS_SUCCESS\020\007\022\026\n" +
+      "\022TASK_STATUS_FAILED\020\010\022!\n\035TASK_STATUS_ENV" +
+      "IRONMENT_ERROR\020\t\022\031\n\025TASK_STATUS_CANCELLE" +
+      "D\020\n\022\031\n\025TASK_STATUS_TIMED_OUT\020\013*\303\001\n\022Cance" +
+      "llationReason\022#\n\037CANCELLATION_REASON_UNS" +
+      "PECIFIED\020\000\022\036\n\032CANCELLATION_REASON_DIRECT" +
+      "\020\001\022%\n!CANCELLATION_REASON_CONSEQUENTIAL\020" +
+      "\002\022\037\n\033CANCELLATION_REASON_TIMEOUT\020\003\022 \n\034CA" +
+      "NCELLATION_REASON_SHUTDOWN\020\004*a\n\014OutputSt" +
+      "ream\022\035\n\031OUTPUT_STREAM_UNSPECIFIED\020\000\022\030\n\024O" +
+      "UTPUT_STREAM_STDOUT\020\001\022\030\n\024OUTPUT_STREAM_S" +
+      "TDERR\020\002Bs\n\021dev.taskstream.v1B\tTaskProtoP" +
+      "\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342" +
+      "\002\031Taskstream\\V1\\GPBMetadata\352\002\016Taskstream" +
+      "::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -193,7 +212,13 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     internal_static_taskstream_v1_TaskSpec_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskSpec_descriptor,
-        new java.lang.String[] { "Name", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", });
+        new java.lang.String[] { "Name", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "RequiredLabels", });
+    internal_static_taskstream_v1_TaskSpec_RequiredLabelsEntry_descriptor =
+      internal_static_taskstream_v1_TaskSpec_descriptor.getNestedType(0);
+    internal_static_taskstream_v1_TaskSpec_RequiredLabelsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_TaskSpec_RequiredLabelsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
     internal_static_taskstream_v1_StageProgress_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_taskstream_v1_StageProgress_fieldAccessorTable = new
@@ -253,12 +278,18 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     internal_static_taskstream_v1_Task_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Task_descriptor,
-        new java.lang.String[] { "Name", "Type", "Status", "ParametersJson", "Attempts", "Interruptions", "CreateTime", "StartTime", "EndTime", "Progress", "Properties", "Error", "Cancellation", "Timeout", "Worker", "StdoutInfo", "StderrInfo", });
+        new java.lang.String[] { "Name", "Type", "Status", "ParametersJson", "Attempts", "Interruptions", "CreateTime", "StartTime", "EndTime", "Progress", "Properties", "Error", "Cancellation", "Timeout", "Worker", "StdoutInfo", "StderrInfo", "InterruptionReason", "RequiredLabels", });
     internal_static_taskstream_v1_Task_PropertiesEntry_descriptor =
       internal_static_taskstream_v1_Task_descriptor.getNestedType(0);
     internal_static_taskstream_v1_Task_PropertiesEntry_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Task_PropertiesEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_taskstream_v1_Task_RequiredLabelsEntry_descriptor =
+      internal_static_taskstream_v1_Task_descriptor.getNestedType(1);
+    internal_static_taskstream_v1_Task_RequiredLabelsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_Task_RequiredLabelsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.DurationProto.getDescriptor();

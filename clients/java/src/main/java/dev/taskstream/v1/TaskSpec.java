@@ -50,6 +50,18 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.TaskProto.internal_static_taskstream_v1_TaskSpec_descriptor;
   }
 
+  @SuppressWarnings({"rawtypes"})
+  @java.lang.Override
+  protected com.google.protobuf.MapFieldReflectionAccessor internalGetMapFieldReflection(
+      int number) {
+    switch (number) {
+      case 7:
+        return internalGetRequiredLabels();
+      default:
+        throw new RuntimeException(
+            "Invalid map field number: " + number);
+    }
+  }
   @java.lang.Override
   protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internalGetFieldAccessorTable() {
@@ -279,6 +291,105 @@ private static final long serialVersionUID = 0L;
     return timeout_ == null ? com.google.protobuf.Duration.getDefaultInstance() : timeout_;
   }
 
+  public static final int REQUIRED_LABELS_FIELD_NUMBER = 7;
+  private static final class RequiredLabelsDefaultEntryHolder {
+    static final com.google.protobuf.MapEntry<
+        java.lang.String, java.lang.String> defaultEntry =
+            com.google.protobuf.MapEntry
+            .<java.lang.String, java.lang.String>newDefaultInstance(
+                dev.taskstream.v1.TaskProto.internal_static_taskstream_v1_TaskSpec_RequiredLabelsEntry_descriptor, 
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "",
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "");
+  }
+  @SuppressWarnings("serial")
+  private com.google.protobuf.MapField<
+      java.lang.String, java.lang.String> requiredLabels_;
+  private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+  internalGetRequiredLabels() {
+    if (requiredLabels_ == null) {
+      return com.google.protobuf.MapField.emptyMapField(
+          RequiredLabelsDefaultEntryHolder.defaultEntry);
+    }
+    return requiredLabels_;
+  }
+  public int getRequiredLabelsCount() {
+    return internalGetRequiredLabels().getMap().size();
+  }
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  @java.lang.Override
+  public boolean containsRequiredLabels(
+      java.lang.String key) {
+    java.util.Objects.requireNonNull(key, "map key");
+    return internalGetRequiredLabels().getMap().containsKey(key);
+  }
+  /**
+   * Use {@link #getRequiredLabelsMap()} instead.
+   */
+  @java.lang.Override
+  @java.lang.Deprecated
+  public java.util.Map<java.lang.String, java.lang.String> getRequiredLabels() {
+    return getRequiredLabelsMap();
+  }
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  @java.lang.Override
+  public java.util.Map<java.lang.String, java.lang.String> getRequiredLabelsMap() {
+    return internalGetRequiredLabels().getMap();
+  }
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  @java.lang.Override
+  public /* nullable */
+java.lang.String getRequiredLabelsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue) {
+    java.util.Objects.requireNonNull(key, "map key");
+    java.util.Map<java.lang.String, java.lang.String> map =
+        internalGetRequiredLabels().getMap();
+    return map.containsKey(key) ? map.get(key) : defaultValue;
+  }
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  @java.lang.Override
+  public java.lang.String getRequiredLabelsOrThrow(
+      java.lang.String key) {
+    java.util.Objects.requireNonNull(key, "map key");
+    java.util.Map<java.lang.String, java.lang.String> map =
+        internalGetRequiredLabels().getMap();
+    if (!map.containsKey(key)) {
+      throw new java.lang.IllegalArgumentException();
+    }
+    return map.get(key);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -311,6 +422,12 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(6, getTimeout());
     }
+    com.google.protobuf.GeneratedMessage
+      .serializeStringMapTo(
+        output,
+        internalGetRequiredLabels(),
+        RequiredLabelsDefaultEntryHolder.defaultEntry,
+        7);
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -335,6 +452,16 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(6, getTimeout());
+    }
+    for (java.util.Map.Entry<java.lang.String, java.lang.String> entry
+         : internalGetRequiredLabels().getMap().entrySet()) {
+      com.google.protobuf.MapEntry<java.lang.String, java.lang.String>
+      requiredLabels__ = RequiredLabelsDefaultEntryHolder.defaultEntry.newBuilderForType()
+          .setKey(entry.getKey())
+          .setValue(entry.getValue())
+          .buildPartial();
+      size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(7, requiredLabels__);
     }
     return size;
   }
@@ -375,6 +502,8 @@ private static final long serialVersionUID = 0L;
       if (!getTimeout()
           .equals(other.getTimeout())) return false;
     }
+    if (!internalGetRequiredLabels().equals(
+        other.internalGetRequiredLabels())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -399,6 +528,10 @@ private static final long serialVersionUID = 0L;
     if (hasTimeout()) {
       hash = (37 * hash) + TIMEOUT_FIELD_NUMBER;
       hash = (53 * hash) + getTimeout().hashCode();
+    }
+    if (!internalGetRequiredLabels().getMap().isEmpty()) {
+      hash = (37 * hash) + REQUIRED_LABELS_FIELD_NUMBER;
+      hash = (53 * hash) + internalGetRequiredLabels().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -514,6 +647,28 @@ private static final long serialVersionUID = 0L;
       return dev.taskstream.v1.TaskProto.internal_static_taskstream_v1_TaskSpec_descriptor;
     }
 
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapFieldReflectionAccessor internalGetMapFieldReflection(
+        int number) {
+      switch (number) {
+        case 7:
+          return internalGetRequiredLabels();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapFieldReflectionAccessor internalGetMutableMapFieldReflection(
+        int number) {
+      switch (number) {
+        case 7:
+          return internalGetMutableRequiredLabels();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
         internalGetFieldAccessorTable() {
@@ -552,6 +707,7 @@ private static final long serialVersionUID = 0L;
         timeoutBuilder_.dispose();
         timeoutBuilder_ = null;
       }
+      internalGetMutableRequiredLabels().clear();
       return this;
     }
 
@@ -607,6 +763,10 @@ private static final long serialVersionUID = 0L;
             : timeoutBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.requiredLabels_ = internalGetRequiredLabels();
+        result.requiredLabels_.makeImmutable();
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -646,6 +806,9 @@ private static final long serialVersionUID = 0L;
       if (other.hasTimeout()) {
         mergeTimeout(other.getTimeout());
       }
+      internalGetMutableRequiredLabels().mergeFrom(
+          other.internalGetRequiredLabels());
+      bitField0_ |= 0x00000040;
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -702,6 +865,15 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 50
+            case 58: {
+              com.google.protobuf.MapEntry<java.lang.String, java.lang.String>
+              requiredLabels__ = input.readMessage(
+                  RequiredLabelsDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
+              internalGetMutableRequiredLabels().getMutableMap().put(
+                  requiredLabels__.getKey(), requiredLabels__.getValue());
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1266,6 +1438,168 @@ private static final long serialVersionUID = 0L;
         timeout_ = null;
       }
       return timeoutBuilder_;
+    }
+
+    private com.google.protobuf.MapField<
+        java.lang.String, java.lang.String> requiredLabels_;
+    private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+        internalGetRequiredLabels() {
+      if (requiredLabels_ == null) {
+        return com.google.protobuf.MapField.emptyMapField(
+            RequiredLabelsDefaultEntryHolder.defaultEntry);
+      }
+      return requiredLabels_;
+    }
+    private com.google.protobuf.MapField<java.lang.String, java.lang.String>
+        internalGetMutableRequiredLabels() {
+      if (requiredLabels_ == null) {
+        requiredLabels_ = com.google.protobuf.MapField.newMapField(
+            RequiredLabelsDefaultEntryHolder.defaultEntry);
+      }
+      if (!requiredLabels_.isMutable()) {
+        requiredLabels_ = requiredLabels_.copy();
+      }
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return requiredLabels_;
+    }
+    public int getRequiredLabelsCount() {
+      return internalGetRequiredLabels().getMap().size();
+    }
+    /**
+     * <pre>
+     * Labels a worker must have (every key with this value) to run the task, for
+     * example gpu=true. The task waits until such a worker is connected.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+     */
+    @java.lang.Override
+    public boolean containsRequiredLabels(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      return internalGetRequiredLabels().getMap().containsKey(key);
+    }
+    /**
+     * Use {@link #getRequiredLabelsMap()} instead.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.String> getRequiredLabels() {
+      return getRequiredLabelsMap();
+    }
+    /**
+     * <pre>
+     * Labels a worker must have (every key with this value) to run the task, for
+     * example gpu=true. The task waits until such a worker is connected.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+     */
+    @java.lang.Override
+    public java.util.Map<java.lang.String, java.lang.String> getRequiredLabelsMap() {
+      return internalGetRequiredLabels().getMap();
+    }
+    /**
+     * <pre>
+     * Labels a worker must have (every key with this value) to run the task, for
+     * example gpu=true. The task waits until such a worker is connected.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+     */
+    @java.lang.Override
+    public /* nullable */
+java.lang.String getRequiredLabelsOrDefault(
+        java.lang.String key,
+        /* nullable */
+java.lang.String defaultValue) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Map<java.lang.String, java.lang.String> map =
+          internalGetRequiredLabels().getMap();
+      return map.containsKey(key) ? map.get(key) : defaultValue;
+    }
+    /**
+     * <pre>
+     * Labels a worker must have (every key with this value) to run the task, for
+     * example gpu=true. The task waits until such a worker is connected.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+     */
+    @java.lang.Override
+    public java.lang.String getRequiredLabelsOrThrow(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Map<java.lang.String, java.lang.String> map =
+          internalGetRequiredLabels().getMap();
+      if (!map.containsKey(key)) {
+        throw new java.lang.IllegalArgumentException();
+      }
+      return map.get(key);
+    }
+    public Builder clearRequiredLabels() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      internalGetMutableRequiredLabels().getMutableMap()
+          .clear();
+      return this;
+    }
+    /**
+     * <pre>
+     * Labels a worker must have (every key with this value) to run the task, for
+     * example gpu=true. The task waits until such a worker is connected.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+     */
+    public Builder removeRequiredLabels(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      internalGetMutableRequiredLabels().getMutableMap()
+          .remove(key);
+      return this;
+    }
+    /**
+     * Use alternate mutation accessors instead.
+     */
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, java.lang.String>
+        getMutableRequiredLabels() {
+      bitField0_ |= 0x00000040;
+      return internalGetMutableRequiredLabels().getMutableMap();
+    }
+    /**
+     * <pre>
+     * Labels a worker must have (every key with this value) to run the task, for
+     * example gpu=true. The task waits until such a worker is connected.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+     */
+    public Builder putRequiredLabels(
+        java.lang.String key,
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Objects.requireNonNull(value, "map value");
+      internalGetMutableRequiredLabels().getMutableMap()
+          .put(key, value);
+      bitField0_ |= 0x00000040;
+      return this;
+    }
+    /**
+     * <pre>
+     * Labels a worker must have (every key with this value) to run the task, for
+     * example gpu=true. The task waits until such a worker is connected.
+     * </pre>
+     *
+     * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+     */
+    public Builder putAllRequiredLabels(
+        java.util.Map<java.lang.String, java.lang.String> values) {
+      internalGetMutableRequiredLabels().getMutableMap()
+          .putAll(values);
+      bitField0_ |= 0x00000040;
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.TaskSpec)

@@ -127,4 +127,63 @@ public interface TaskSpecOrBuilder extends
    * <code>.google.protobuf.Duration timeout = 6 [json_name = "timeout"];</code>
    */
   com.google.protobuf.DurationOrBuilder getTimeoutOrBuilder();
+
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  int getRequiredLabelsCount();
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  boolean containsRequiredLabels(
+      java.lang.String key);
+  /**
+   * Use {@link #getRequiredLabelsMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, java.lang.String>
+  getRequiredLabels();
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  java.util.Map<java.lang.String, java.lang.String>
+  getRequiredLabelsMap();
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  /* nullable */
+java.lang.String getRequiredLabelsOrDefault(
+      java.lang.String key,
+      /* nullable */
+java.lang.String defaultValue);
+  /**
+   * <pre>
+   * Labels a worker must have (every key with this value) to run the task, for
+   * example gpu=true. The task waits until such a worker is connected.
+   * </pre>
+   *
+   * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
+   */
+  java.lang.String getRequiredLabelsOrThrow(
+      java.lang.String key);
 }

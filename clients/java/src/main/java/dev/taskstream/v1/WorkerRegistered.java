@@ -53,6 +53,7 @@ private static final long serialVersionUID = 0L;
             dev.taskstream.v1.WorkerRegistered.class, dev.taskstream.v1.WorkerRegistered.Builder.class);
   }
 
+  private int bitField0_;
   public static final int WORKER_ID_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object workerId_ = "";
@@ -116,6 +117,82 @@ private static final long serialVersionUID = 0L;
     return maxOutputBytes_;
   }
 
+  public static final int HEARTBEAT_INTERVAL_FIELD_NUMBER = 3;
+  private com.google.protobuf.Duration heartbeatInterval_;
+  /**
+   * <pre>
+   * How often the worker should send a WorkerHeartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+   * @return Whether the heartbeatInterval field is set.
+   */
+  @java.lang.Override
+  public boolean hasHeartbeatInterval() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * How often the worker should send a WorkerHeartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+   * @return The heartbeatInterval.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Duration getHeartbeatInterval() {
+    return heartbeatInterval_ == null ? com.google.protobuf.Duration.getDefaultInstance() : heartbeatInterval_;
+  }
+  /**
+   * <pre>
+   * How often the worker should send a WorkerHeartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.DurationOrBuilder getHeartbeatIntervalOrBuilder() {
+    return heartbeatInterval_ == null ? com.google.protobuf.Duration.getDefaultInstance() : heartbeatInterval_;
+  }
+
+  public static final int LEASE_DURATION_FIELD_NUMBER = 4;
+  private com.google.protobuf.Duration leaseDuration_;
+  /**
+   * <pre>
+   * How long a task's lease lasts after the last heartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+   * @return Whether the leaseDuration field is set.
+   */
+  @java.lang.Override
+  public boolean hasLeaseDuration() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * How long a task's lease lasts after the last heartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+   * @return The leaseDuration.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Duration getLeaseDuration() {
+    return leaseDuration_ == null ? com.google.protobuf.Duration.getDefaultInstance() : leaseDuration_;
+  }
+  /**
+   * <pre>
+   * How long a task's lease lasts after the last heartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.DurationOrBuilder getLeaseDurationOrBuilder() {
+    return leaseDuration_ == null ? com.google.protobuf.Duration.getDefaultInstance() : leaseDuration_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -136,6 +213,12 @@ private static final long serialVersionUID = 0L;
     if (maxOutputBytes_ != 0L) {
       output.writeInt64(2, maxOutputBytes_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(3, getHeartbeatInterval());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(4, getLeaseDuration());
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -146,6 +229,14 @@ private static final long serialVersionUID = 0L;
     if (maxOutputBytes_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(2, maxOutputBytes_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(3, getHeartbeatInterval());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(4, getLeaseDuration());
     }
     return size;
   }
@@ -175,6 +266,16 @@ private static final long serialVersionUID = 0L;
         .equals(other.getWorkerId())) return false;
     if (getMaxOutputBytes()
         != other.getMaxOutputBytes()) return false;
+    if (hasHeartbeatInterval() != other.hasHeartbeatInterval()) return false;
+    if (hasHeartbeatInterval()) {
+      if (!getHeartbeatInterval()
+          .equals(other.getHeartbeatInterval())) return false;
+    }
+    if (hasLeaseDuration() != other.hasLeaseDuration()) return false;
+    if (hasLeaseDuration()) {
+      if (!getLeaseDuration()
+          .equals(other.getLeaseDuration())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -191,6 +292,14 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + MAX_OUTPUT_BYTES_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getMaxOutputBytes());
+    if (hasHeartbeatInterval()) {
+      hash = (37 * hash) + HEARTBEAT_INTERVAL_FIELD_NUMBER;
+      hash = (53 * hash) + getHeartbeatInterval().hashCode();
+    }
+    if (hasLeaseDuration()) {
+      hash = (37 * hash) + LEASE_DURATION_FIELD_NUMBER;
+      hash = (53 * hash) + getLeaseDuration().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -314,13 +423,20 @@ private static final long serialVersionUID = 0L;
 
     // Construct using dev.taskstream.v1.WorkerRegistered.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetHeartbeatIntervalFieldBuilder();
+        internalGetLeaseDurationFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -328,6 +444,16 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       workerId_ = "";
       maxOutputBytes_ = 0L;
+      heartbeatInterval_ = null;
+      if (heartbeatIntervalBuilder_ != null) {
+        heartbeatIntervalBuilder_.dispose();
+        heartbeatIntervalBuilder_ = null;
+      }
+      leaseDuration_ = null;
+      if (leaseDurationBuilder_ != null) {
+        leaseDurationBuilder_.dispose();
+        leaseDurationBuilder_ = null;
+      }
       return this;
     }
 
@@ -367,6 +493,20 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.maxOutputBytes_ = maxOutputBytes_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.heartbeatInterval_ = heartbeatIntervalBuilder_ == null
+            ? heartbeatInterval_
+            : heartbeatIntervalBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.leaseDuration_ = leaseDurationBuilder_ == null
+            ? leaseDuration_
+            : leaseDurationBuilder_.build();
+        to_bitField0_ |= 0x00000002;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -388,6 +528,12 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getMaxOutputBytes() != 0L) {
         setMaxOutputBytes(other.getMaxOutputBytes());
+      }
+      if (other.hasHeartbeatInterval()) {
+        mergeHeartbeatInterval(other.getHeartbeatInterval());
+      }
+      if (other.hasLeaseDuration()) {
+        mergeLeaseDuration(other.getLeaseDuration());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -423,6 +569,20 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 16
+            case 26: {
+              input.readMessage(
+                  internalGetHeartbeatIntervalFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 26
+            case 34: {
+              input.readMessage(
+                  internalGetLeaseDurationFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -577,6 +737,316 @@ private static final long serialVersionUID = 0L;
       maxOutputBytes_ = 0L;
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.Duration heartbeatInterval_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> heartbeatIntervalBuilder_;
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     * @return Whether the heartbeatInterval field is set.
+     */
+    public boolean hasHeartbeatInterval() {
+      return ((bitField0_ & 0x00000004) != 0);
+    }
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     * @return The heartbeatInterval.
+     */
+    public com.google.protobuf.Duration getHeartbeatInterval() {
+      if (heartbeatIntervalBuilder_ == null) {
+        return heartbeatInterval_ == null ? com.google.protobuf.Duration.getDefaultInstance() : heartbeatInterval_;
+      } else {
+        return heartbeatIntervalBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     */
+    public Builder setHeartbeatInterval(com.google.protobuf.Duration value) {
+      if (heartbeatIntervalBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        heartbeatInterval_ = value;
+      } else {
+        heartbeatIntervalBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     */
+    public Builder setHeartbeatInterval(
+        com.google.protobuf.Duration.Builder builderForValue) {
+      if (heartbeatIntervalBuilder_ == null) {
+        heartbeatInterval_ = builderForValue.build();
+      } else {
+        heartbeatIntervalBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     */
+    public Builder mergeHeartbeatInterval(com.google.protobuf.Duration value) {
+      if (heartbeatIntervalBuilder_ == null) {
+        if (((bitField0_ & 0x00000004) != 0) &&
+          heartbeatInterval_ != null &&
+          heartbeatInterval_ != com.google.protobuf.Duration.getDefaultInstance()) {
+          getHeartbeatIntervalBuilder().mergeFrom(value);
+        } else {
+          heartbeatInterval_ = value;
+        }
+      } else {
+        heartbeatIntervalBuilder_.mergeFrom(value);
+      }
+      if (heartbeatInterval_ != null) {
+        bitField0_ |= 0x00000004;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     */
+    public Builder clearHeartbeatInterval() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      heartbeatInterval_ = null;
+      if (heartbeatIntervalBuilder_ != null) {
+        heartbeatIntervalBuilder_.dispose();
+        heartbeatIntervalBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     */
+    public com.google.protobuf.Duration.Builder getHeartbeatIntervalBuilder() {
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return internalGetHeartbeatIntervalFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     */
+    public com.google.protobuf.DurationOrBuilder getHeartbeatIntervalOrBuilder() {
+      if (heartbeatIntervalBuilder_ != null) {
+        return heartbeatIntervalBuilder_.getMessageOrBuilder();
+      } else {
+        return heartbeatInterval_ == null ?
+            com.google.protobuf.Duration.getDefaultInstance() : heartbeatInterval_;
+      }
+    }
+    /**
+     * <pre>
+     * How often the worker should send a WorkerHeartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> 
+        internalGetHeartbeatIntervalFieldBuilder() {
+      if (heartbeatIntervalBuilder_ == null) {
+        heartbeatIntervalBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder>(
+                getHeartbeatInterval(),
+                getParentForChildren(),
+                isClean());
+        heartbeatInterval_ = null;
+      }
+      return heartbeatIntervalBuilder_;
+    }
+
+    private com.google.protobuf.Duration leaseDuration_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> leaseDurationBuilder_;
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     * @return Whether the leaseDuration field is set.
+     */
+    public boolean hasLeaseDuration() {
+      return ((bitField0_ & 0x00000008) != 0);
+    }
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     * @return The leaseDuration.
+     */
+    public com.google.protobuf.Duration getLeaseDuration() {
+      if (leaseDurationBuilder_ == null) {
+        return leaseDuration_ == null ? com.google.protobuf.Duration.getDefaultInstance() : leaseDuration_;
+      } else {
+        return leaseDurationBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     */
+    public Builder setLeaseDuration(com.google.protobuf.Duration value) {
+      if (leaseDurationBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        leaseDuration_ = value;
+      } else {
+        leaseDurationBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     */
+    public Builder setLeaseDuration(
+        com.google.protobuf.Duration.Builder builderForValue) {
+      if (leaseDurationBuilder_ == null) {
+        leaseDuration_ = builderForValue.build();
+      } else {
+        leaseDurationBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     */
+    public Builder mergeLeaseDuration(com.google.protobuf.Duration value) {
+      if (leaseDurationBuilder_ == null) {
+        if (((bitField0_ & 0x00000008) != 0) &&
+          leaseDuration_ != null &&
+          leaseDuration_ != com.google.protobuf.Duration.getDefaultInstance()) {
+          getLeaseDurationBuilder().mergeFrom(value);
+        } else {
+          leaseDuration_ = value;
+        }
+      } else {
+        leaseDurationBuilder_.mergeFrom(value);
+      }
+      if (leaseDuration_ != null) {
+        bitField0_ |= 0x00000008;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     */
+    public Builder clearLeaseDuration() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      leaseDuration_ = null;
+      if (leaseDurationBuilder_ != null) {
+        leaseDurationBuilder_.dispose();
+        leaseDurationBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     */
+    public com.google.protobuf.Duration.Builder getLeaseDurationBuilder() {
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return internalGetLeaseDurationFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     */
+    public com.google.protobuf.DurationOrBuilder getLeaseDurationOrBuilder() {
+      if (leaseDurationBuilder_ != null) {
+        return leaseDurationBuilder_.getMessageOrBuilder();
+      } else {
+        return leaseDuration_ == null ?
+            com.google.protobuf.Duration.getDefaultInstance() : leaseDuration_;
+      }
+    }
+    /**
+     * <pre>
+     * How long a task's lease lasts after the last heartbeat.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> 
+        internalGetLeaseDurationFieldBuilder() {
+      if (leaseDurationBuilder_ == null) {
+        leaseDurationBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder>(
+                getLeaseDuration(),
+                getParentForChildren(),
+                isClean());
+        leaseDuration_ = null;
+      }
+      return leaseDurationBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.WorkerRegistered)

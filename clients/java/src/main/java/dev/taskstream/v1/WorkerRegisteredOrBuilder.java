@@ -40,4 +40,58 @@ public interface WorkerRegisteredOrBuilder extends
    * @return The maxOutputBytes.
    */
   long getMaxOutputBytes();
+
+  /**
+   * <pre>
+   * How often the worker should send a WorkerHeartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+   * @return Whether the heartbeatInterval field is set.
+   */
+  boolean hasHeartbeatInterval();
+  /**
+   * <pre>
+   * How often the worker should send a WorkerHeartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+   * @return The heartbeatInterval.
+   */
+  com.google.protobuf.Duration getHeartbeatInterval();
+  /**
+   * <pre>
+   * How often the worker should send a WorkerHeartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration heartbeat_interval = 3 [json_name = "heartbeatInterval"];</code>
+   */
+  com.google.protobuf.DurationOrBuilder getHeartbeatIntervalOrBuilder();
+
+  /**
+   * <pre>
+   * How long a task's lease lasts after the last heartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+   * @return Whether the leaseDuration field is set.
+   */
+  boolean hasLeaseDuration();
+  /**
+   * <pre>
+   * How long a task's lease lasts after the last heartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+   * @return The leaseDuration.
+   */
+  com.google.protobuf.Duration getLeaseDuration();
+  /**
+   * <pre>
+   * How long a task's lease lasts after the last heartbeat.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
+   */
+  com.google.protobuf.DurationOrBuilder getLeaseDurationOrBuilder();
 }

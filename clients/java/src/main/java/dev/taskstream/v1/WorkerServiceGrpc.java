@@ -7,7 +7,9 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * WorkerService is how worker processes talk to the server. A worker opens one
  * Connect stream, registers, and then receives assignments and control messages
  * while it reports what its tasks do. Reports name the assignment they belong
- * to, so a report from an attempt the server has given up on is ignored.
+ * to, so a report from an attempt the server has given up on is ignored (and the
+ * worker is told to drop it). Assigned tasks are held under leases that the
+ * worker's heartbeats renew.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -113,7 +115,9 @@ public final class WorkerServiceGrpc {
    * WorkerService is how worker processes talk to the server. A worker opens one
    * Connect stream, registers, and then receives assignments and control messages
    * while it reports what its tasks do. Reports name the assignment they belong
-   * to, so a report from an attempt the server has given up on is ignored.
+   * to, so a report from an attempt the server has given up on is ignored (and the
+   * worker is told to drop it). Assigned tasks are held under leases that the
+   * worker's heartbeats renew.
    * </pre>
    */
   public interface AsyncService {
@@ -138,7 +142,9 @@ public final class WorkerServiceGrpc {
    * WorkerService is how worker processes talk to the server. A worker opens one
    * Connect stream, registers, and then receives assignments and control messages
    * while it reports what its tasks do. Reports name the assignment they belong
-   * to, so a report from an attempt the server has given up on is ignored.
+   * to, so a report from an attempt the server has given up on is ignored (and the
+   * worker is told to drop it). Assigned tasks are held under leases that the
+   * worker's heartbeats renew.
    * </pre>
    */
   public static abstract class WorkerServiceImplBase
@@ -155,7 +161,9 @@ public final class WorkerServiceGrpc {
    * WorkerService is how worker processes talk to the server. A worker opens one
    * Connect stream, registers, and then receives assignments and control messages
    * while it reports what its tasks do. Reports name the assignment they belong
-   * to, so a report from an attempt the server has given up on is ignored.
+   * to, so a report from an attempt the server has given up on is ignored (and the
+   * worker is told to drop it). Assigned tasks are held under leases that the
+   * worker's heartbeats renew.
    * </pre>
    */
   public static final class WorkerServiceStub
@@ -192,7 +200,9 @@ public final class WorkerServiceGrpc {
    * WorkerService is how worker processes talk to the server. A worker opens one
    * Connect stream, registers, and then receives assignments and control messages
    * while it reports what its tasks do. Reports name the assignment they belong
-   * to, so a report from an attempt the server has given up on is ignored.
+   * to, so a report from an attempt the server has given up on is ignored (and the
+   * worker is told to drop it). Assigned tasks are held under leases that the
+   * worker's heartbeats renew.
    * </pre>
    */
   public static final class WorkerServiceBlockingV2Stub
@@ -230,7 +240,9 @@ public final class WorkerServiceGrpc {
    * WorkerService is how worker processes talk to the server. A worker opens one
    * Connect stream, registers, and then receives assignments and control messages
    * while it reports what its tasks do. Reports name the assignment they belong
-   * to, so a report from an attempt the server has given up on is ignored.
+   * to, so a report from an attempt the server has given up on is ignored (and the
+   * worker is told to drop it). Assigned tasks are held under leases that the
+   * worker's heartbeats renew.
    * </pre>
    */
   public static final class WorkerServiceBlockingStub
@@ -253,7 +265,9 @@ public final class WorkerServiceGrpc {
    * WorkerService is how worker processes talk to the server. A worker opens one
    * Connect stream, registers, and then receives assignments and control messages
    * while it reports what its tasks do. Reports name the assignment they belong
-   * to, so a report from an attempt the server has given up on is ignored.
+   * to, so a report from an attempt the server has given up on is ignored (and the
+   * worker is told to drop it). Assigned tasks are held under leases that the
+   * worker's heartbeats renew.
    * </pre>
    */
   public static final class WorkerServiceFutureStub

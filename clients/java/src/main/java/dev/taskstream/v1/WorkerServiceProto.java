@@ -37,6 +37,11 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_RegisterWorker_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_RegisterWorker_LabelsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_RegisterWorker_LabelsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_taskstream_v1_WorkerTaskType_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -72,6 +77,11 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_TaskPaused_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_WorkerHeartbeat_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_WorkerHeartbeat_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_taskstream_v1_ConnectResponse_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -101,6 +111,11 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_ResumeTask_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_DropTask_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_DropTask_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -112,7 +127,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     java.lang.String[] descriptorData = {
       "\n\"taskstream/v1/worker_service.proto\022\rta" +
       "skstream.v1\032\036google/protobuf/duration.pr" +
-      "oto\032\030taskstream/v1/task.proto\"\271\003\n\016Connec" +
+      "oto\032\030taskstream/v1/task.proto\"\371\003\n\016Connec" +
       "tRequest\022;\n\010register\030\001 \001(\0132\035.taskstream." +
       "v1.RegisterWorkerH\000R\010register\0226\n\007started" +
       "\030\002 \001(\0132\032.taskstream.v1.TaskStartedH\000R\007st" +
@@ -123,65 +138,77 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "v1.TaskPropertySetH\000R\010property\0229\n\010finish" +
       "ed\030\006 \001(\0132\033.taskstream.v1.TaskFinishedH\000R" +
       "\010finished\0223\n\006paused\030\007 \001(\0132\031.taskstream.v" +
-      "1.TaskPausedH\000R\006pausedB\t\n\007message\"\273\001\n\016Re" +
-      "gisterWorker\022\037\n\013worker_name\030\001 \001(\tR\nworke" +
-      "rName\022\024\n\005slots\030\002 \001(\005R\005slots\022<\n\ntask_type" +
-      "s\030\003 \003(\0132\035.taskstream.v1.WorkerTaskTypeR\t" +
-      "taskTypes\0224\n\026accepts_python_objects\030\004 \001(" +
-      "\010R\024acceptsPythonObjects\"F\n\016WorkerTaskTyp" +
-      "e\022\022\n\004name\030\001 \001(\tR\004name\022 \n\013description\030\002 \001" +
-      "(\tR\013description\"2\n\013TaskStarted\022#\n\rassign" +
-      "ment_id\030\001 \001(\tR\014assignmentId\"n\n\022TaskProgr" +
-      "essReport\022#\n\rassignment_id\030\001 \001(\tR\014assign" +
-      "mentId\0223\n\010progress\030\002 \001(\0132\027.taskstream.v1" +
-      ".ProgressR\010progress\"\227\001\n\017TaskOutputChunk\022" +
-      "#\n\rassignment_id\030\001 \001(\tR\014assignmentId\0223\n\006" +
-      "stream\030\002 \001(\0162\033.taskstream.v1.OutputStrea" +
-      "mR\006stream\022\026\n\006offset\030\003 \001(\003R\006offset\022\022\n\004dat" +
-      "a\030\004 \001(\014R\004data\"|\n\017TaskPropertySet\022#\n\rassi" +
-      "gnment_id\030\001 \001(\tR\014assignmentId\022\020\n\003key\030\002 \001" +
-      "(\tR\003key\0222\n\005value\030\003 \001(\0132\034.taskstream.v1.P" +
-      "ropertyValueR\005value\"\213\002\n\014TaskFinished\022#\n\r" +
-      "assignment_id\030\001 \001(\tR\014assignmentId\0221\n\006sta" +
-      "tus\030\002 \001(\0162\031.taskstream.v1.TaskStatusR\006st" +
-      "atus\022-\n\006result\030\003 \001(\0132\025.taskstream.v1.Res" +
-      "ultR\006result\022.\n\005error\030\004 \001(\0132\030.taskstream." +
-      "v1.TaskErrorR\005error\022!\n\014stdout_bytes\030\005 \001(" +
-      "\003R\013stdoutBytes\022!\n\014stderr_bytes\030\006 \001(\003R\013st" +
-      "derrBytes\"I\n\nTaskPaused\022#\n\rassignment_id" +
-      "\030\001 \001(\tR\014assignmentId\022\026\n\006paused\030\002 \001(\010R\006pa" +
-      "used\"\302\002\n\017ConnectResponse\022A\n\nregistered\030\001" +
-      " \001(\0132\037.taskstream.v1.WorkerRegisteredH\000R" +
-      "\nregistered\022?\n\nassignment\030\002 \001(\0132\035.taskst" +
-      "ream.v1.TaskAssignmentH\000R\nassignment\0223\n\006" +
-      "cancel\030\003 \001(\0132\031.taskstream.v1.CancelTaskH" +
-      "\000R\006cancel\0226\n\007suspend\030\004 \001(\0132\032.taskstream." +
-      "v1.SuspendTaskH\000R\007suspend\0223\n\006resume\030\005 \001(" +
-      "\0132\031.taskstream.v1.ResumeTaskH\000R\006resumeB\t" +
-      "\n\007message\"Y\n\020WorkerRegistered\022\033\n\tworker_" +
-      "id\030\001 \001(\tR\010workerId\022(\n\020max_output_bytes\030\002" +
-      " \001(\003R\016maxOutputBytes\"\305\002\n\016TaskAssignment\022" +
-      "#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022\032\n\010" +
-      "instance\030\002 \001(\tR\010instance\022\022\n\004task\030\003 \001(\tR\004" +
-      "task\022\022\n\004type\030\004 \001(\tR\004type\022\'\n\017parameters_j" +
-      "son\030\005 \001(\tR\016parametersJson\022#\n\rpython_obje" +
-      "ct\030\006 \001(\014R\014pythonObject\022-\n\022python_environ" +
-      "ment\030\007 \001(\014R\021pythonEnvironment\0223\n\007timeout" +
-      "\030\010 \001(\0132\031.google.protobuf.DurationR\007timeo" +
-      "ut\022\030\n\007attempt\030\t \001(\005R\007attempt\"\260\001\n\nCancelT" +
-      "ask\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId" +
-      "\022?\n\014cancellation\030\002 \001(\0132\033.taskstream.v1.C" +
-      "ancellationR\014cancellation\022<\n\014grace_perio" +
-      "d\030\003 \001(\0132\031.google.protobuf.DurationR\013grac" +
-      "ePeriod\"2\n\013SuspendTask\022#\n\rassignment_id\030" +
-      "\001 \001(\tR\014assignmentId\"1\n\nResumeTask\022#\n\rass" +
-      "ignment_id\030\001 \001(\tR\014assignmentId2]\n\rWorker" +
-      "Service\022L\n\007Connect\022\035.taskstream.v1.Conne" +
-      "ctRequest\032\036.taskstream.v1.ConnectRespons" +
-      "e(\0010\001B|\n\021dev.taskstream.v1B\022WorkerServic" +
-      "eProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstr" +
-      "eam\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Tas" +
-      "kstream::V1b\006proto3"
+      "1.TaskPausedH\000R\006paused\022>\n\theartbeat\030\010 \001(" +
+      "\0132\036.taskstream.v1.WorkerHeartbeatH\000R\thea" +
+      "rtbeatB\t\n\007message\"\271\002\n\016RegisterWorker\022\037\n\013" +
+      "worker_name\030\001 \001(\tR\nworkerName\022\024\n\005slots\030\002" +
+      " \001(\005R\005slots\022<\n\ntask_types\030\003 \003(\0132\035.taskst" +
+      "ream.v1.WorkerTaskTypeR\ttaskTypes\0224\n\026acc" +
+      "epts_python_objects\030\004 \001(\010R\024acceptsPython" +
+      "Objects\022A\n\006labels\030\005 \003(\0132).taskstream.v1." +
+      "RegisterWorker.LabelsEntryR\006labels\0329\n\013La" +
+      "belsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001" +
+      "(\tR\005value:\0028\001\"F\n\016WorkerTaskType\022\022\n\004name\030" +
+      "\001 \001(\tR\004name\022 \n\013description\030\002 \001(\tR\013descri" +
+      "ption\"2\n\013TaskStarted\022#\n\rassignment_id\030\001 " +
+      "\001(\tR\014assignmentId\"n\n\022TaskProgressReport\022" +
+      "#\n\rassignment_id\030\001 \001(\tR\014assignmentId\0223\n\010" +
+      "progress\030\002 \001(\0132\027.taskstream.v1.ProgressR" +
+      "\010progress\"\227\001\n\017TaskOutputChunk\022#\n\rassignm" +
+      "ent_id\030\001 \001(\tR\014assignmentId\0223\n\006stream\030\002 \001" +
+      "(\0162\033.taskstream.v1.OutputStreamR\006stream\022" +
+      "\026\n\006offset\030\003 \001(\003R\006offset\022\022\n\004data\030\004 \001(\014R\004d" +
+      "ata\"|\n\017TaskPropertySet\022#\n\rassignment_id\030" +
+      "\001 \001(\tR\014assignmentId\022\020\n\003key\030\002 \001(\tR\003key\0222\n" +
+      "\005value\030\003 \001(\0132\034.taskstream.v1.PropertyVal" +
+      "ueR\005value\"\213\002\n\014TaskFinished\022#\n\rassignment" +
+      "_id\030\001 \001(\tR\014assignmentId\0221\n\006status\030\002 \001(\0162" +
+      "\031.taskstream.v1.TaskStatusR\006status\022-\n\006re" +
+      "sult\030\003 \001(\0132\025.taskstream.v1.ResultR\006resul" +
+      "t\022.\n\005error\030\004 \001(\0132\030.taskstream.v1.TaskErr" +
+      "orR\005error\022!\n\014stdout_bytes\030\005 \001(\003R\013stdoutB" +
+      "ytes\022!\n\014stderr_bytes\030\006 \001(\003R\013stderrBytes\"" +
+      "I\n\nTaskPaused\022#\n\rassignment_id\030\001 \001(\tR\014as" +
+      "signmentId\022\026\n\006paused\030\002 \001(\010R\006paused\"\021\n\017Wo" +
+      "rkerHeartbeat\"\361\002\n\017ConnectResponse\022A\n\nreg" +
+      "istered\030\001 \001(\0132\037.taskstream.v1.WorkerRegi" +
+      "steredH\000R\nregistered\022?\n\nassignment\030\002 \001(\013" +
+      "2\035.taskstream.v1.TaskAssignmentH\000R\nassig" +
+      "nment\0223\n\006cancel\030\003 \001(\0132\031.taskstream.v1.Ca" +
+      "ncelTaskH\000R\006cancel\0226\n\007suspend\030\004 \001(\0132\032.ta" +
+      "skstream.v1.SuspendTaskH\000R\007suspend\0223\n\006re" +
+      "sume\030\005 \001(\0132\031.taskstream.v1.ResumeTaskH\000R" +
+      "\006resume\022-\n\004drop\030\006 \001(\0132\027.taskstream.v1.Dr" +
+      "opTaskH\000R\004dropB\t\n\007message\"\345\001\n\020WorkerRegi" +
+      "stered\022\033\n\tworker_id\030\001 \001(\tR\010workerId\022(\n\020m" +
+      "ax_output_bytes\030\002 \001(\003R\016maxOutputBytes\022H\n" +
+      "\022heartbeat_interval\030\003 \001(\0132\031.google.proto" +
+      "buf.DurationR\021heartbeatInterval\022@\n\016lease" +
+      "_duration\030\004 \001(\0132\031.google.protobuf.Durati" +
+      "onR\rleaseDuration\"\305\002\n\016TaskAssignment\022#\n\r" +
+      "assignment_id\030\001 \001(\tR\014assignmentId\022\032\n\010ins" +
+      "tance\030\002 \001(\tR\010instance\022\022\n\004task\030\003 \001(\tR\004tas" +
+      "k\022\022\n\004type\030\004 \001(\tR\004type\022\'\n\017parameters_json" +
+      "\030\005 \001(\tR\016parametersJson\022#\n\rpython_object\030" +
+      "\006 \001(\014R\014pythonObject\022-\n\022python_environmen" +
+      "t\030\007 \001(\014R\021pythonEnvironment\0223\n\007timeout\030\010 " +
+      "\001(\0132\031.google.protobuf.DurationR\007timeout\022" +
+      "\030\n\007attempt\030\t \001(\005R\007attempt\"\260\001\n\nCancelTask" +
+      "\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022?\n" +
+      "\014cancellation\030\002 \001(\0132\033.taskstream.v1.Canc" +
+      "ellationR\014cancellation\022<\n\014grace_period\030\003" +
+      " \001(\0132\031.google.protobuf.DurationR\013gracePe" +
+      "riod\"2\n\013SuspendTask\022#\n\rassignment_id\030\001 \001" +
+      "(\tR\014assignmentId\"1\n\nResumeTask\022#\n\rassign" +
+      "ment_id\030\001 \001(\tR\014assignmentId\"G\n\010DropTask\022" +
+      "#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022\026\n\006" +
+      "reason\030\002 \001(\tR\006reason2]\n\rWorkerService\022L\n" +
+      "\007Connect\022\035.taskstream.v1.ConnectRequest\032" +
+      "\036.taskstream.v1.ConnectResponse(\0010\001B|\n\021d" +
+      "ev.taskstream.v1B\022WorkerServiceProtoP\001\242\002" +
+      "\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031T" +
+      "askstream\\V1\\GPBMetadata\352\002\016Taskstream::V" +
+      "1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -194,13 +221,19 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     internal_static_taskstream_v1_ConnectRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ConnectRequest_descriptor,
-        new java.lang.String[] { "Register", "Started", "Progress", "Output", "Property", "Finished", "Paused", "Message", });
+        new java.lang.String[] { "Register", "Started", "Progress", "Output", "Property", "Finished", "Paused", "Heartbeat", "Message", });
     internal_static_taskstream_v1_RegisterWorker_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_taskstream_v1_RegisterWorker_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_RegisterWorker_descriptor,
-        new java.lang.String[] { "WorkerName", "Slots", "TaskTypes", "AcceptsPythonObjects", });
+        new java.lang.String[] { "WorkerName", "Slots", "TaskTypes", "AcceptsPythonObjects", "Labels", });
+    internal_static_taskstream_v1_RegisterWorker_LabelsEntry_descriptor =
+      internal_static_taskstream_v1_RegisterWorker_descriptor.getNestedType(0);
+    internal_static_taskstream_v1_RegisterWorker_LabelsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_RegisterWorker_LabelsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
     internal_static_taskstream_v1_WorkerTaskType_descriptor =
       getDescriptor().getMessageType(2);
     internal_static_taskstream_v1_WorkerTaskType_fieldAccessorTable = new
@@ -243,42 +276,54 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskPaused_descriptor,
         new java.lang.String[] { "AssignmentId", "Paused", });
-    internal_static_taskstream_v1_ConnectResponse_descriptor =
+    internal_static_taskstream_v1_WorkerHeartbeat_descriptor =
       getDescriptor().getMessageType(9);
+    internal_static_taskstream_v1_WorkerHeartbeat_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_WorkerHeartbeat_descriptor,
+        new java.lang.String[] { });
+    internal_static_taskstream_v1_ConnectResponse_descriptor =
+      getDescriptor().getMessageType(10);
     internal_static_taskstream_v1_ConnectResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ConnectResponse_descriptor,
-        new java.lang.String[] { "Registered", "Assignment", "Cancel", "Suspend", "Resume", "Message", });
+        new java.lang.String[] { "Registered", "Assignment", "Cancel", "Suspend", "Resume", "Drop", "Message", });
     internal_static_taskstream_v1_WorkerRegistered_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(11);
     internal_static_taskstream_v1_WorkerRegistered_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_WorkerRegistered_descriptor,
-        new java.lang.String[] { "WorkerId", "MaxOutputBytes", });
+        new java.lang.String[] { "WorkerId", "MaxOutputBytes", "HeartbeatInterval", "LeaseDuration", });
     internal_static_taskstream_v1_TaskAssignment_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(12);
     internal_static_taskstream_v1_TaskAssignment_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskAssignment_descriptor,
         new java.lang.String[] { "AssignmentId", "Instance", "Task", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "Attempt", });
     internal_static_taskstream_v1_CancelTask_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(13);
     internal_static_taskstream_v1_CancelTask_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_CancelTask_descriptor,
         new java.lang.String[] { "AssignmentId", "Cancellation", "GracePeriod", });
     internal_static_taskstream_v1_SuspendTask_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(14);
     internal_static_taskstream_v1_SuspendTask_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_SuspendTask_descriptor,
         new java.lang.String[] { "AssignmentId", });
     internal_static_taskstream_v1_ResumeTask_descriptor =
-      getDescriptor().getMessageType(14);
+      getDescriptor().getMessageType(15);
     internal_static_taskstream_v1_ResumeTask_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ResumeTask_descriptor,
         new java.lang.String[] { "AssignmentId", });
+    internal_static_taskstream_v1_DropTask_descriptor =
+      getDescriptor().getMessageType(16);
+    internal_static_taskstream_v1_DropTask_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_DropTask_descriptor,
+        new java.lang.String[] { "AssignmentId", "Reason", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.DurationProto.getDescriptor();
     dev.taskstream.v1.TaskProto.getDescriptor();
