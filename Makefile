@@ -41,11 +41,13 @@ test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
 test-python: $(VENV)/.installed test-tools
 	$(PY) -m pytest -q
 
-test-tools: ## Install what the e2e and browser tests need (tmux, chromium: Debian's packages) when missing.
+test-tools: ## Install what the e2e, browser and PostgreSQL tests need (tmux, chromium, postgresql: Debian's packages) when missing.
 	@command -v tmux >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; }
 	@[ -x /usr/bin/chromium ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
 
 proto: proto-python $(LANG_PROTO) ## Regenerate the code of every language from protos/.
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from google.protobuf import duration_pb2
 
@@ -27,10 +28,13 @@ from taskstreamd.errors import InvalidArgument, NotFound, PermissionDenied
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
+from taskstreamd.replica import REPLICA_ID, replica_of
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
+from taskstreamd.store import notify
 from taskstreamd.store.repository import (
     DuplicateRequest,
+    InstanceBusy,
     ListFilter,
     NewTask,
     QueuedTask,
@@ -47,6 +51,9 @@ from taskstreamd.store.repository import (
 log = logging.getLogger(__name__)
 
 Change = Callable[[Instance], list[transitions.Effect]]
+
+BUSY_RETRY_SECONDS = 0.05  # a claim skipped a locked instance: the lock holder is one short transaction
+REPLICA_SWEEP_SECONDS = 10.0  # how often to look for tasks held by replicas that are gone
 
 
 @dataclass(frozen=True)
@@ -85,22 +92,37 @@ class InstanceManager:
         store.on_commit = self._committed
         self._stop_requests: dict[tuple[str, str], str] = {}
         self._dispatcher: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._listener: notify.Listener | None = None
+        if store.shared:
+            self._listener = notify.Listener(store.url, REPLICA_ID, self._signalled, self._resync)
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Recovers from a previous run, rebuilds the queue and starts dispatching."""
-        for instance_id, task_id in await self.store.active_task_ids():
-            await self._worker_lost(instance_id, task_id)
+        """Recovers from a previous run, rebuilds the queue and starts dispatching.
+
+        With other replicas, it listens to them first (so nothing they commit meanwhile is missed), and
+        recovers only the tasks of replicas that are gone.
+        """
+        if self._listener is not None:
+            await self._listener.start()
+        await self.recover_lost_replicas()
         for queued in await self.store.queued_tasks():
             self._queue.push(queued)
         self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="dispatcher")
+        if self.store.shared:
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="replica-sweeper")
         self._kick.set()
 
     async def close(self) -> None:
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            await asyncio.gather(self._dispatcher, return_exceptions=True)
+        if self._listener is not None:
+            await self._listener.close()
+        for task in [self._dispatcher, self._sweeper, *self._background]:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         for session in self.workers:
             session.outbox.put_nowait(None)
 
@@ -249,6 +271,9 @@ class InstanceManager:
         self.workers.add(session)
         log.info("worker %s (%s) connected with %d slots", session.id, session.name, session.slots)
         self._kick.set()
+        if self.store.shared:
+            # A worker often reconnects here because its replica died: retry that replica's tasks now.
+            self._in_background(self.recover_lost_replicas())
 
     async def disconnect_worker(self, session: WorkerSession) -> None:
         self.workers.remove(session)
@@ -271,6 +296,8 @@ class InstanceManager:
     async def task_reports(self, reports: Sequence[wpb.ConnectRequest]) -> None:
         """Progress, property and output reports of a worker, recorded together in one transaction."""
         async with self.store.transaction() as tx:
+            if self.store.shared and len(reports) > 1:
+                await tx.lock_instances_of_tasks(sorted({_task_id(_assignment_of(r)) for r in reports}))
             for report in reports:
                 kind = report.WhichOneof("message")
                 if kind == "progress":
@@ -326,6 +353,7 @@ class InstanceManager:
             before = changes.marks(instance)
             effects = transitions.finish(instance, task, outcome, error, now())
             await _save(tx, instance, before)
+            self._signal_remote(tx, instance.id, effects)
         await self._apply(effects)
         self._kick.set()
 
@@ -339,6 +367,7 @@ class InstanceManager:
             before = changes.marks(instance)
             effects = change(instance)
             await _save(tx, instance, before)
+            self._signal_remote(tx, instance.id, effects)
         await self._apply(effects)
         return await self.get(project, instance_id)
 
@@ -351,6 +380,7 @@ class InstanceManager:
             before = changes.marks(instance)
             effects = transitions.worker_lost(instance, task, now())
             await _save(tx, instance, before)
+            self._signal_remote(tx, instance.id, effects)
         await self._apply(effects)
 
     async def _apply(self, effects: Iterable[transitions.Effect]) -> None:
@@ -389,6 +419,90 @@ class InstanceManager:
             self._queue.push(queued)
             self._kick.set()
 
+    def _signal_remote(
+        self, tx: Transaction, instance_id: str, effects: Iterable[transitions.Effect]
+    ) -> None:
+        """Effects for workers connected to other replicas travel with the transaction's commit."""
+        if not self.store.shared:
+            return
+        for effect in effects:
+            if isinstance(effect, transitions.Enqueue) or self.workers.get(effect.worker) is not None:
+                continue
+            action = _ACTIONS[type(effect)]
+            task_id = _task_id(effect.assignment_id)
+            tx.worker_signals.append(
+                notify.WorkerSignal(
+                    REPLICA_ID, action, effect.worker, instance_id, task_id, effect.assignment_id
+                )
+            )
+
+    def _signalled(self, signal: notify.Signal) -> None:
+        """A signal from another replica's commit (see store.notify)."""
+        if isinstance(signal, notify.EventsCommitted):
+            self.events.note(signal.instance_id, signal.last_seq, progress_only=signal.progress_only)
+            if signal.terminal:
+                for wake in self._waiters.get(signal.instance_id, ()):
+                    wake.set()
+        elif isinstance(signal, notify.TasksQueued):
+            self._in_background(self._enqueue(signal.task_ids))
+        elif self.workers.get(signal.worker) is not None:
+            self._in_background(self._forward(signal))
+
+    def _resync(self) -> None:
+        """Signals may have been missed while not listening: re-read everything kept in memory."""
+        self.events.resync()
+        for waiters in self._waiters.values():
+            for wake in waiters:
+                wake.set()
+        self._in_background(self._enqueue(None))
+
+    async def _enqueue(self, task_ids: Sequence[int] | None) -> None:
+        for queued in await self.store.queued_tasks(task_ids):
+            self._queue.push(queued)
+        self._kick.set()
+
+    async def _forward(self, signal: notify.WorkerSignal) -> None:
+        """Carries out another replica's effect on a worker connected here."""
+        effect: transitions.Effect
+        if signal.action == "s":
+            effect = transitions.SendSuspend(signal.worker, signal.assignment_id)
+        elif signal.action == "r":
+            effect = transitions.SendResume(signal.worker, signal.assignment_id)
+        else:
+            instance = await self.store.get_instance(signal.instance_id)
+            task = instance.task_by_id(signal.task_id) if instance else None
+            if task is None or task.cancellation is None:
+                return
+            effect = transitions.SendCancel(
+                signal.worker, signal.assignment_id, task.cancellation, task.grace_period
+            )
+        await self._apply([effect])
+
+    async def recover_lost_replicas(self) -> None:
+        """Tasks held by workers of replicas that are gone (or of this server's previous run) are lost."""
+        live = await self.store.live_replicas()
+        for instance_id, task_id, worker in await self.store.held_tasks():
+            if replica_of(worker) not in live:
+                await self._worker_lost(instance_id, task_id)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REPLICA_SWEEP_SECONDS)
+            try:
+                await self.recover_lost_replicas()
+            except Exception:
+                log.exception("looking for tasks of lost replicas failed; trying again later")
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
     def _committed(self, events: list[StoredEvent]) -> None:
         """Runs right after each commit: watchers and waiters hear of the change in the same turn."""
         self.events.publish(events)
@@ -423,13 +537,23 @@ class InstanceManager:
         if not pairs:
             return False
         claimed: list[tuple[str, int, WorkerSession]] = []
+        busy: list[QueuedTask] = []
         async with self.store.transaction() as tx:
             for queued, session in pairs:
-                assignment_id = await claim(tx, queued.task_id, session.id, now())
+                try:
+                    assignment_id = await claim(tx, queued.task_id, session.id, now())
+                except InstanceBusy:
+                    session.running.discard(queued.task_id)
+                    busy.append(queued)
+                    continue
                 if assignment_id is None:
                     session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
                 else:
                     claimed.append((assignment_id, queued.task_id, session))
+        for queued in busy:
+            self._queue.push(queued)
+        if busy:
+            asyncio.get_running_loop().call_later(BUSY_RETRY_SECONDS, self._kick.set)
         for assignment_id, task_id, session in claimed:
             if self.workers.get(session.id) is None:
                 continue  # disconnected while we claimed: its disconnect handling interrupts the task
@@ -447,7 +571,19 @@ class InstanceManager:
             if payload.timeout:
                 assignment.timeout.FromTimedelta(_seconds(payload.timeout))
             session.send(wpb.ConnectResponse(assignment=assignment))
-        return True
+        return len(busy) < len(pairs)  # all busy: the retry above comes back to them
+
+
+_ACTIONS: dict[type, str] = {
+    transitions.SendCancel: "c",
+    transitions.SendSuspend: "s",
+    transitions.SendResume: "r",
+}
+
+
+def _assignment_of(report: wpb.ConnectRequest) -> str:
+    kind = report.WhichOneof("message")
+    return str(getattr(report, kind).assignment_id) if kind else ""
 
 
 def named_task(instance: Instance, task_name: str) -> str:

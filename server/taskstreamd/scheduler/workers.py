@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
+from taskstreamd.replica import REPLICA_ID
 from taskstreamd.store.repository import QueuedTask
 
 _ids = itertools.count(1)
@@ -19,7 +20,7 @@ class WorkerSession:
     slots: int
     task_types: dict[str, str]  # name -> description
     accepts_python_objects: bool
-    id: str = field(default_factory=lambda: f"w{next(_ids)}")
+    id: str = field(default_factory=lambda: f"{REPLICA_ID}/w{next(_ids)}")  # unique across replicas
     outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
     running: set[int] = field(default_factory=set)  # task ids holding a slot
 
