@@ -21,6 +21,12 @@ def _address(value: str) -> str:
     return value
 
 
+def _addresses(value: str) -> str:
+    for address in value.split(","):
+        _address(address.strip())
+    return value
+
+
 def _public_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {value!r}")
@@ -55,7 +61,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
-    worker.add_argument("--server", type=_address, default="127.0.0.1:50051")
+    worker.add_argument(
+        "--server",
+        type=_addresses,
+        default="127.0.0.1:50051",
+        help="HOST:PORT of the server, or a comma-separated list of replicas to fail over between",
+    )
     worker.add_argument("--tasks", action="append", default=[], metavar="MODULE")
     worker.add_argument("--slots", type=int, default=1)
     worker.add_argument("--name")
