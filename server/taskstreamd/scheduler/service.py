@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 Change = Callable[[Instance], list[transitions.Effect]]
 
 BUSY_RETRY_SECONDS = 0.05  # a claim skipped a locked instance: the lock holder is one short transaction
-REPLICA_SWEEP_SECONDS = 10.0  # how often to look for tasks held by replicas that are gone
+REPLICA_SWEEP_SECONDS = 5.0  # how often to look for tasks held by replicas that are gone
 
 
 @dataclass(frozen=True)
