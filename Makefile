@@ -72,7 +72,7 @@ fmt: $(VENV)/.installed ## Format the Python code.
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(VENV)/.installed ## Run the benchmarks; JSON reports go to bench/reports/.
-	$(PY) bench/roundtrip.py && $(PY) bench/watchers.py
+	$(PY) bench/roundtrip.py && $(PY) bench/watchers.py && $(PY) bench/store_backends.py
 
 clean: ## Remove the virtualenv, node_modules and local data.
 	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache
