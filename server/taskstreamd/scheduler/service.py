@@ -296,7 +296,7 @@ class InstanceManager:
     async def task_reports(self, reports: Sequence[wpb.ConnectRequest]) -> None:
         """Progress, property and output reports of a worker, recorded together in one transaction."""
         async with self.store.transaction() as tx:
-            if self.store.shared and len(reports) > 1:
+            if self.store.shared:  # instances first, as every writer does (see store.repository)
                 await tx.lock_instances_of_tasks(sorted({_task_id(_assignment_of(r)) for r in reports}))
             for report in reports:
                 kind = report.WhichOneof("message")
