@@ -245,3 +245,52 @@ def test_work_of_a_killed_replica_finishes_on_another_once_its_worker_reconnects
     result = stub_b.GetTaskResult(pb.GetTaskResultRequest(instance=queued.name), timeout=30)
     assert json.loads(result.result.json) == {"kept": True}
     assert watched[-1].WhichOneof("kind") == "snapshot" and watched[-1].snapshot.status == TERMINATED
+
+
+@pytest.mark.timeout(120)
+def test_suspend_resume_and_stop_on_one_replica_reach_a_worker_connected_to_another(
+    replicas: Replicas, tmp_path: Path
+) -> None:
+    a, b = replicas.start("a"), replicas.start("b")
+    replicas.worker(b.address)
+    stub_a = replicas.stub(a)
+    gates = tmp_path / "gates"
+    gates.mkdir()
+    paused = create(stub_a, "steps", gates=str(gates), count=2)
+    stopped = create(stub_a, "wait_cancel", limit=100)
+
+    # The task reports step 0 and waits at gate 0; A suspends it (B forwards the pause to the worker)
+    # and resumes it, then the gates open: the task finishes only if the resume reached the worker too.
+    watch = stub_a.WatchInstance(pb.WatchInstanceRequest(name=paused.name), timeout=100)
+    statuses = []
+    asked = False
+    for message in watch:
+        if event_kind(message) == "task_progress_updated" and not asked:
+            asked = True
+            stub_a.SuspendInstance(pb.SuspendInstanceRequest(name=paused.name), timeout=30)
+        if event_kind(message) == "task_status_changed":
+            status = message.event.task_status_changed.task.status
+            statuses.append(status)
+            if status == tpb.TASK_STATUS_SUSPENDED and statuses.count(status) == 1:
+                stub_a.ResumeInstance(pb.ResumeInstanceRequest(name=paused.name), timeout=30)
+                (gates / "0").touch()
+                (gates / "1").touch()
+    assert tpb.TASK_STATUS_SUSPENDED in statuses and statuses[-1] == SUCCESS
+
+    # wait_cancel ends (well before its limit) only when its worker gets the cancellation A recorded.
+    watch = stub_a.WatchInstance(pb.WatchInstanceRequest(name=stopped.name), timeout=100)
+    for message in watch:
+        running = event_kind(message) == "task_status_changed" and (
+            message.event.task_status_changed.task.status == tpb.TASK_STATUS_RUNNING
+        )
+        if running:
+            stub_a.StopInstance(
+                pb.StopInstanceRequest(
+                    name=stopped.name, reason=tpb.CANCELLATION_REASON_DIRECT, message="from replica A"
+                ),
+                timeout=30,
+            )
+    final = stub_a.GetTaskResult(pb.GetTaskResultRequest(instance=stopped.name), timeout=30)
+    assert final.task.status == tpb.TASK_STATUS_CANCELLED
+    assert final.task.cancellation.message == "from replica A"
+    assert "saw cancellation" in (final.result.text or final.result.json)  # cooperatively, not killed
