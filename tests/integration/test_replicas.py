@@ -227,10 +227,10 @@ def test_work_of_a_killed_replica_finishes_on_another_once_its_worker_reconnects
     follower = threading.Thread(target=follow)
     follower.start()
     assert watching.wait(30)
-    gate.write_text("open")  # the first attempt may end now or be killed with its replica: either way...
     assert a.process is not None
-    a.process.kill()
+    a.process.kill()  # mid-run: the task waits at its gate, the echo waits for the worker
     a.process.wait(timeout=30)
+    gate.write_text("open")  # for the retry: the worker killed the first attempt when A went away
 
     waited = stub_b.WaitInstances(
         pb.WaitInstancesRequest(
@@ -242,6 +242,11 @@ def test_work_of_a_killed_replica_finishes_on_another_once_its_worker_reconnects
     assert waited.done
     first, second = waited.instances
     assert first.tasks[0].status == SUCCESS and second.tasks[0].status == SUCCESS
+    assert first.tasks[0].attempts == 2 and second.tasks[0].attempts == 1
+    seen = [
+        m.event.task_status_changed.task.status for m in watched if event_kind(m) == "task_status_changed"
+    ]
+    assert tpb.TASK_STATUS_INTERRUPTED in seen  # B's watcher saw A's task lost and retried
     result = stub_b.GetTaskResult(pb.GetTaskResultRequest(instance=queued.name), timeout=30)
     assert json.loads(result.result.json) == {"kept": True}
     assert watched[-1].WhichOneof("kind") == "snapshot" and watched[-1].snapshot.status == TERMINATED
