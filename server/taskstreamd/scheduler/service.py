@@ -95,6 +95,8 @@ class InstanceManager:
         self._sweeper: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._listener: notify.Listener | None = None
+        self._arrived: set[int] = set()  # tasks other replicas queued, not yet in our queue
+        self._loading_arrived = False
         if store.shared:
             self._listener = notify.Listener(store.url, REPLICA_ID, self._signalled, self._resync)
 
@@ -444,7 +446,10 @@ class InstanceManager:
                 for wake in self._waiters.get(signal.instance_id, ()):
                     wake.set()
         elif isinstance(signal, notify.TasksQueued):
-            self._in_background(self._enqueue(signal.task_ids))
+            self._arrived.update(signal.task_ids)
+            if not self._loading_arrived:  # one reader at a time takes everything that arrived
+                self._loading_arrived = True
+                self._in_background(self._enqueue_arrived())
         elif self.workers.get(signal.worker) is not None:
             self._in_background(self._forward(signal))
 
@@ -460,6 +465,19 @@ class InstanceManager:
         for queued in await self.store.queued_tasks(task_ids):
             self._queue.push(queued)
         self._kick.set()
+
+    async def _enqueue_arrived(self) -> None:
+        try:
+            while self._arrived:
+                task_ids = sorted(self._arrived)
+                self._arrived.clear()
+                try:
+                    await self._enqueue(task_ids)
+                except Exception:
+                    self._arrived.update(task_ids)  # the next signal tries them again
+                    raise
+        finally:
+            self._loading_arrived = False
 
     async def _forward(self, signal: notify.WorkerSignal) -> None:
         """Carries out another replica's effect on a worker connected here."""
