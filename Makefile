@@ -41,11 +41,13 @@ test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
 test-python: $(VENV)/.installed test-tools
 	$(PY) -m pytest -q
 
-test-tools: ## Install what the e2e and browser tests need (tmux, chromium: Debian's packages) when missing.
+test-tools: ## Install what the e2e, browser and PostgreSQL tests need (tmux, chromium, postgresql: Debian's packages) when missing.
 	@command -v tmux >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; }
 	@[ -x /usr/bin/chromium ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; }
 
 proto: proto-python $(LANG_PROTO) ## Regenerate the code of every language from protos/.
 
@@ -70,7 +72,7 @@ fmt: $(VENV)/.installed ## Format the Python code.
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(VENV)/.installed ## Run the benchmarks; JSON reports go to bench/reports/.
-	$(PY) bench/roundtrip.py && $(PY) bench/watchers.py
+	$(PY) bench/roundtrip.py && $(PY) bench/watchers.py && $(PY) bench/store_backends.py
 
 soak: $(VENV)/.installed ## Soak a real server for 60 s (creates, watches, stops); report in bench/reports/soak.json.
 	$(PY) bench/soak.py --seconds 60

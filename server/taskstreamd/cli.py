@@ -26,9 +26,13 @@ def _address(value: str) -> str:
     return value
 
 
-def _worker_server(value: str) -> str:
-    # The local workers of a server with TLS connect over its Unix socket.
-    return value if value.startswith("unix:") else _address(value)
+def _worker_servers(value: str) -> str:
+    """HOST:PORT, or a comma-separated list of replicas; the local workers of a server with TLS connect
+    over its Unix socket (unix:PATH)."""
+    for address in value.split(","):
+        if not address.strip().startswith("unix:"):
+            _address(address.strip())
+    return value
 
 
 def _age(value: str) -> timedelta:
@@ -156,7 +160,12 @@ def parser() -> argparse.ArgumentParser:
     )
 
     worker = commands.add_parser("worker", help="run a worker that connects to a server")
-    worker.add_argument("--server", type=_worker_server, default="127.0.0.1:50051")
+    worker.add_argument(
+        "--server",
+        type=_worker_servers,
+        default="127.0.0.1:50051",
+        help="HOST:PORT of the server, or a comma-separated list of replicas to fail over between",
+    )
     worker.add_argument("--tasks", action="append", default=[], metavar="MODULE")
     worker.add_argument("--slots", type=int, default=1)
     worker.add_argument("--name")

@@ -9,9 +9,28 @@ import pytest
 import taskstream
 from tests.support.server import ServerProcess
 
+# These modules run against both stores; the others against SQLite only, to keep the suite quick.
+BOTH_STORES = {"test_lifecycle", "test_streaming", "test_client_streaming", "test_bad_requests"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if "server" in metafunc.fixturenames and module in BOTH_STORES:
+        metafunc.parametrize("store", ["sqlite", "postgresql"], indirect=True, scope="session")
+
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def store(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, store: str, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
+    db: list[str] = []
+    if store == "postgresql":
+        db = ["--db", request.getfixturevalue("postgres").create_database()]
     process = ServerProcess(
         tmp_path_factory.mktemp("server"),
         "--allow-code",
@@ -19,6 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         "65536",
         "--grace-period",
         "1",
+        *db,
     ).start()
     yield process
     process.stop()

@@ -117,8 +117,15 @@ async def test_an_async_watch_carries_output_and_ends_with_the_terminal_snapshot
     server: ServerProcess,
 ) -> None:
     async with taskstream.aio.connect(server.address, project="tests") as client:
-        instance = await client.run_task("chatty", {"text": "async"})
-        events = [event async for event in instance.watch(include_output=True)]
+        # Held until the watch has its snapshot: a task that ran to its end first would leave only a
+        # terminal snapshot to see.
+        instance = await client.run_task("chatty", {"text": "async"}, hold=True)
+        events = []
+        async for event in instance.watch(include_output=True):
+            events.append(event)
+            if len(events) == 1:
+                with taskstream.connect(server.address, project="tests") as sync_client:
+                    sync_client.get_instance(instance.id).resume()
         assert isinstance(events[0], InstanceSnapshot) and events[0].instance is instance
         last = events[-1]
         assert isinstance(last, InstanceSnapshot) and last.instance.status is InstanceStatus.TERMINATED

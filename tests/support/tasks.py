@@ -47,6 +47,15 @@ def fail(ctx: TaskContext, message: str = "boom") -> None:
     raise ValueError(message)
 
 
+@task("exclusive")
+def exclusive(ctx: TaskContext, path: str) -> int:
+    """Creates the file at ``path``, failing if it exists: a task run twice fails its second run."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    return os.getpid()
+
+
 @task("bad_property")
 def bad_property(ctx: TaskContext) -> None:
     """Sets a property of a type STK does not allow."""

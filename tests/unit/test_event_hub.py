@@ -124,3 +124,34 @@ async def test_a_shared_result_is_reloaded_once_an_event_arrived_even_if_its_wak
         assert await channel.shared(load) == 1  # nothing new: the same read serves everyone
         hub.publish([event(2, PROGRESS, task_id=7)])  # its wake is held back, the event is not
         assert await channel.shared(load) == 2
+
+
+async def test_a_note_from_another_replica_sends_watchers_to_the_store_until_the_ring_catches_up() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1), event(2)])
+        mark = channel.mark()
+        hub.note("i", 3, progress_only=False)  # seq 3 was committed by another replica
+        assert mark.done()
+        assert channel.after(2) is None  # the ring lacks 3: read the store
+        assert channel.after(3) is None
+        hub.publish([event(4)])  # a local commit after it: the ring starts again at 4
+        assert [e.seq for e in channel.after(3) or []] == [4]
+
+
+async def test_a_late_local_publish_cannot_hide_a_remote_commit() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        hub.note("i", 2, progress_only=False)  # another replica's seq 2 was heard of first
+        hub.publish([event(1)])  # then this replica's own seq 1 is published
+        assert channel.after(0) is None  # the ring alone would end at 1 and miss 2
+
+
+async def test_resync_makes_every_watcher_reread_the_store() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1)])
+        mark = channel.mark()
+        hub.resync()
+        assert mark.done()
+        assert channel.after(0) is None

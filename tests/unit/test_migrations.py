@@ -10,6 +10,7 @@ from sqlalchemy import create_engine
 
 from taskstreamd.store import migrate
 from taskstreamd.store.models import Base
+from tests.support.postgres import PostgresCluster
 
 
 def test_migrated_database_matches_the_models(tmp_path: Path) -> None:
@@ -22,3 +23,18 @@ def test_migrated_database_matches_the_models(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_migrated_postgresql_database_matches_the_models(postgres: PostgresCluster) -> None:
+    url = postgres.create_database()
+    migrate.upgrade(url)
+    migrate.upgrade(url)  # a second replica starting finds it done
+    engine = create_engine(migrate.sync_url(url))
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+    finally:
+        engine.dispose()
+    assert differences == []
+    assert version == "0006_bigint_task_refs"

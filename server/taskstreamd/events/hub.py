@@ -9,6 +9,9 @@ Progress alone wakes an instance's watchers at most every ``progress_wake_interv
 with the number of watchers so that their writes take about half of the event loop at most, leaving the
 rest for recording reports. Anything else (status, properties, output) wakes them at once and brings the
 held progress along. Watchers pick up each task's latest progress, so slow waking coalesces, never loses.
+
+Events committed by another replica arrive as a note of the instance's last seq (``note``), without the
+events: the ring cannot serve a cursor below that seq, so its watchers read the store's log instead.
 """
 
 from __future__ import annotations
@@ -43,12 +46,14 @@ class Channel:
         self._appended = 0  # events appended so far: a memo is current while this has not moved
         self._last_wake = -MAX_PROGRESS_WAKE
         self._deferred: asyncio.TimerHandle | None = None
+        self._known = 0  # the highest seq committed anywhere that this channel heard of
         self.watchers = 0
 
     def after(self, seq: int) -> list[StoredEvent] | None:
-        """The events after ``seq``, or None when the ring does not reach back that far."""
+        """The events after ``seq``, or None when the ring does not reach back that far, or misses
+        events another replica committed."""
         ring = self._ring
-        if not ring or ring[0].seq > seq + 1:
+        if not ring or ring[0].seq > seq + 1 or ring[-1].seq < self._known:
             return None
         start = seq + 1 - ring[0].seq
         return [ring[i] for i in range(max(start, 0), len(ring))]
@@ -65,6 +70,15 @@ class Channel:
         self._bytes += len(event.data)
         while len(ring) > 1 and (len(ring) > self._ring_size or self._bytes > self._ring_bytes):
             self._bytes -= len(ring.popleft().data)
+
+    @property
+    def last_seq(self) -> int:
+        return self._ring[-1].seq if self._ring else 0
+
+    def note(self, seq: int, *, progress_only: bool) -> None:
+        """Another replica committed this instance's events up to ``seq``."""
+        self._known = max(self._known, seq)
+        self.wake(progress_only=progress_only)
 
     @property
     def progress_wake_interval(self) -> float:
@@ -138,6 +152,17 @@ class EventHub:
                 touched[event.instance_id] = (channel, progress_only and event.kind == PROGRESS)
         for channel, progress_only in touched.values():
             channel.wake(progress_only=progress_only)
+
+    def note(self, instance_id: str, seq: int, *, progress_only: bool) -> None:
+        """Another replica committed events of ``instance_id`` up to ``seq``."""
+        channel = self._channels.get(instance_id)
+        if channel is not None:
+            channel.note(seq, progress_only=progress_only)
+
+    def resync(self) -> None:
+        """Notes from other replicas may have been lost: every watcher re-reads the store."""
+        for channel in self._channels.values():
+            channel.note(channel.last_seq + 1, progress_only=False)
 
     @contextmanager
     def subscribe(self, instance_id: str) -> Iterator[Channel]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from google.protobuf import duration_pb2
 
@@ -34,15 +35,17 @@ from taskstreamd.errors import Expired, InvalidArgument, NotFound, PermissionDen
 from taskstreamd.events import changes
 from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
+from taskstreamd.replica import REPLICA_ID, replica_of
 from taskstreamd.scheduler import workflows
 from taskstreamd.scheduler.leases import LeaseSettings, Reaper
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.sql_tasks import check_sql_tasks
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
-from taskstreamd.store import expiry, leases, requests
+from taskstreamd.store import expiry, leases, notify, requests
 from taskstreamd.store.leases import ExpiredLease
 from taskstreamd.store.repository import (
     DuplicateRequest,
+    InstanceBusy,
     ListFilter,
     NewTask,
     Payload,
@@ -60,6 +63,9 @@ from taskstreamd.store.repository import (
 log = logging.getLogger(__name__)
 
 Change = Callable[[Instance], list[transitions.Effect]]
+
+BUSY_RETRY_SECONDS = 0.05  # a claim skipped a locked instance: the lock holder is one short transaction
+REPLICA_SWEEP_SECONDS = 5.0  # how often to look for tasks held by replicas that are gone
 
 
 @dataclass(frozen=True)
@@ -111,31 +117,46 @@ class InstanceManager:
         self.draining = False
         self._commits = asyncio.Event()  # set after every commit that recorded events
         self._reaper: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._listener: notify.Listener | None = None
+        self._arrived: set[int] = set()  # tasks other replicas queued, not yet in our queue
+        self._loading_arrived = False
+        if store.shared:
+            self._listener = notify.Listener(store.url, REPLICA_ID, self._signalled, self._resync)
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Recovers from a previous run, rebuilds the queue and starts dispatching and expiring leases.
 
-        Tasks held under a lease are left to it: their worker may be connected to another replica, and
-        if it is gone the lease expires. Only tasks assigned before leases existed are interrupted here.
+        With other replicas, it listens to them first (so nothing they commit meanwhile is missed). Tasks
+        held by workers of replicas that are gone (this server's previous run among them) are interrupted
+        at once; tasks held under a lease by a live replica's worker are left to that lease.
         """
+        if self._listener is not None:
+            await self._listener.start()
         reason = "the server restarted while the task had no lease"
         for instance_id, task_id in await self.store.active_task_ids(unleased_only=True):
             await self._worker_lost(instance_id, task_id, reason)
+        await self.recover_lost_replicas()
         reaper = Reaper(self.store, self.settings.leases, self.expire_lease)
         await reaper.reap_once()
         for queued in await self.store.queued_tasks():
             self._queue.push(queued)
         self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="dispatcher")
         self._reaper = asyncio.create_task(reaper.run_forever(), name="lease-reaper")
+        if self.store.shared:
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="replica-sweeper")
         self._kick.set()
 
     async def close(self) -> None:
-        for background in (self._dispatcher, self._reaper):
-            if background is not None:
-                background.cancel()
-                await asyncio.gather(background, return_exceptions=True)
+        if self._listener is not None:
+            await self._listener.close()
+        for task in [self._dispatcher, self._reaper, self._sweeper, *self._background]:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         for session in self.workers:
             session.outbox.put_nowait(None)
 
@@ -412,6 +433,9 @@ class InstanceManager:
             extra={"worker_id": session.id},
         )
         self._kick.set()
+        if self.store.shared:
+            # A worker often reconnects here because its replica died: retry that replica's tasks now.
+            self._in_background(self.recover_lost_replicas())
 
     async def disconnect_worker(self, session: WorkerSession) -> None:
         self.workers.remove(session)
@@ -453,6 +477,7 @@ class InstanceManager:
             before = changes.marks(instance)
             effects = transitions.worker_lost(instance, task, time, reason)
             await _save(tx, instance, before)
+            self._signal_remote(tx, instance.id, effects)
         await self._apply(effects)
 
     def drop(
@@ -481,6 +506,8 @@ class InstanceManager:
         stale: list[tuple[str, bool]] = []  # (assignment id, whether it was its TaskFinished)
         finished: list[tuple[int, str]] = []
         async with self.store.transaction() as tx:
+            if self.store.shared:  # instances first, as every writer does (see store.repository)
+                await tx.lock_instances_of_tasks(sorted({_task_id(_assignment_of(r)) for r in reports}))
             for report in reports:
                 kind = report.WhichOneof("message")
                 if kind in ("progress", "property", "output"):
@@ -552,9 +579,8 @@ class InstanceManager:
         event = changes.output(task.name, stream, offset, data, task.attempt)
         await tx.record(task.instance_id, [event], now())
 
-    @staticmethod
     async def _finished(
-        tx: Transaction, session: WorkerSession, report: wpb.TaskFinished
+        self, tx: Transaction, session: WorkerSession, report: wpb.TaskFinished
     ) -> list[transitions.Effect] | None:
         """Records the end; None when the attempt is no longer this worker's (the end is refused)."""
         task_id = _task_id(report.assignment_id)
@@ -578,6 +604,7 @@ class InstanceManager:
         before = changes.marks(instance)
         effects = transitions.finish(instance, task, outcome, error, now())
         await _save(tx, instance, before)
+        self._signal_remote(tx, instance.id, effects)
         log.log(
             logging.DEBUG if outcome == TaskStatus.SUCCESS else logging.INFO,
             "task %s of instance %s ended %s",
@@ -617,6 +644,7 @@ class InstanceManager:
             before = changes.marks(instance)
             effects = change(instance)
             await _save(tx, instance, before)
+            self._signal_remote(tx, instance.id, effects)
         await self._apply(effects)
         return await self.get(project, instance_id)
 
@@ -631,6 +659,7 @@ class InstanceManager:
             lost_worker, previous = task.worker, task.status
             effects = transitions.worker_lost(instance, task, now(), reason)
             await _save(tx, instance, before)
+            self._signal_remote(tx, instance.id, effects)
         if task.status == previous:
             return  # it had ended or held no worker: nothing was lost
         log.warning(
@@ -691,6 +720,106 @@ class InstanceManager:
     def _lease_seconds(self) -> float:
         return self.settings.leases.lease_seconds
 
+    def _signal_remote(
+        self, tx: Transaction, instance_id: str, effects: Iterable[transitions.Effect]
+    ) -> None:
+        """Effects for workers connected to other replicas travel with the transaction's commit."""
+        if not self.store.shared:
+            return
+        for effect in effects:
+            if isinstance(effect, transitions.Enqueue) or self.workers.get(effect.worker) is not None:
+                continue
+            action = _ACTIONS[type(effect)]
+            task_id = _task_id(effect.assignment_id)
+            tx.worker_signals.append(
+                notify.WorkerSignal(
+                    REPLICA_ID, action, effect.worker, instance_id, task_id, effect.assignment_id
+                )
+            )
+
+    def _signalled(self, signal: notify.Signal) -> None:
+        """A signal from another replica's commit (see store.notify)."""
+        if isinstance(signal, notify.EventsCommitted):
+            self.events.note(signal.instance_id, signal.last_seq, progress_only=signal.progress_only)
+            if signal.terminal:
+                for wake in self._waiters.get(signal.instance_id, ()):
+                    wake.set()
+        elif isinstance(signal, notify.TasksQueued):
+            self._arrived.update(signal.task_ids)
+            if not self._loading_arrived:  # one reader at a time takes everything that arrived
+                self._loading_arrived = True
+                self._in_background(self._enqueue_arrived())
+        elif self.workers.get(signal.worker) is not None:
+            self._in_background(self._forward(signal))
+
+    def _resync(self) -> None:
+        """Signals may have been missed while not listening: re-read everything kept in memory."""
+        self.events.resync()
+        for waiters in self._waiters.values():
+            for wake in waiters:
+                wake.set()
+        self._in_background(self._enqueue(None))
+
+    async def _enqueue(self, task_ids: Sequence[int] | None) -> None:
+        for queued in await self.store.queued_tasks(task_ids):
+            self._queue.push(queued)
+        self._kick.set()
+
+    async def _enqueue_arrived(self) -> None:
+        try:
+            while self._arrived:
+                task_ids = sorted(self._arrived)
+                self._arrived.clear()
+                try:
+                    await self._enqueue(task_ids)
+                except Exception:
+                    self._arrived.update(task_ids)  # the next signal tries them again
+                    raise
+        finally:
+            self._loading_arrived = False
+
+    async def _forward(self, signal: notify.WorkerSignal) -> None:
+        """Carries out another replica's effect on a worker connected here."""
+        effect: transitions.Effect
+        if signal.action == "s":
+            effect = transitions.SendSuspend(signal.worker, signal.assignment_id)
+        elif signal.action == "r":
+            effect = transitions.SendResume(signal.worker, signal.assignment_id)
+        else:
+            instance = await self.store.get_instance(signal.instance_id)
+            task = instance.task_by_id(signal.task_id) if instance else None
+            if task is None or task.cancellation is None:
+                return
+            effect = transitions.SendCancel(
+                signal.worker, signal.assignment_id, task.cancellation, task.grace_period
+            )
+        await self._apply([effect])
+
+    async def recover_lost_replicas(self) -> None:
+        """Tasks held by workers of replicas that are gone (or of this server's previous run) are lost."""
+        live = await self.store.live_replicas()
+        for instance_id, task_id, worker in await self.store.held_tasks():
+            if replica_of(worker) not in live:
+                await self._worker_lost(instance_id, task_id, "its server replica is gone")
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REPLICA_SWEEP_SECONDS)
+            try:
+                await self.recover_lost_replicas()
+            except Exception:
+                log.exception("looking for tasks of lost replicas failed; trying again later")
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
+
     def _committed(self, events: list[StoredEvent]) -> None:
         """Runs right after each commit: watchers and waiters hear of the change in the same turn."""
         self.events.publish(events)
@@ -739,14 +868,24 @@ class InstanceManager:
         if not pairs:
             return False
         claimed: list[tuple[Payload, WorkerSession]] = []
+        busy: list[QueuedTask] = []
         async with self.store.transaction() as tx:
             for queued, session in pairs:
                 time = now()
-                payload = await claim(tx, queued.task_id, session.id, time, time + self._lease())
+                try:
+                    payload = await claim(tx, queued.task_id, session.id, time, time + self._lease())
+                except InstanceBusy:
+                    session.running.discard(queued.task_id)
+                    busy.append(queued)
+                    continue
                 if payload is None:
                     session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
                 else:
                     claimed.append((payload, session))
+        for queued in busy:
+            self._queue.push(queued)
+        if busy:
+            asyncio.get_running_loop().call_later(BUSY_RETRY_SECONDS, self._kick.set)
         for payload, session in claimed:
             session.assigned[payload.task_id] = payload.assignment_id  # committed: heartbeats renew it
         for payload, session in claimed:
@@ -765,7 +904,19 @@ class InstanceManager:
             if payload.timeout:
                 assignment.timeout.FromTimedelta(_seconds(payload.timeout))
             session.send(wpb.ConnectResponse(assignment=assignment))
-        return True
+        return len(busy) < len(pairs)  # all busy: the retry above comes back to them
+
+
+_ACTIONS: dict[type, str] = {
+    transitions.SendCancel: "c",
+    transitions.SendSuspend: "s",
+    transitions.SendResume: "r",
+}
+
+
+def _assignment_of(report: wpb.ConnectRequest) -> str:
+    kind = report.WhichOneof("message")
+    return str(getattr(report, kind).assignment_id) if kind else ""
 
 
 def named_task(instance: Instance, task_name: str) -> str:

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
+from taskstreamd.replica import REPLICA_ID
 from taskstreamd.store.repository import QueuedTask
 
 
 def _new_id() -> str:
     # Unique across replicas and restarts: leases in the shared database name their worker by it.
-    return f"w-{uuid.uuid4().hex[:16]}"
+    # The replica prefix tells which server replica the session belongs to (see taskstreamd.replica).
+    return f"{REPLICA_ID}/w-{uuid.uuid4().hex[:16]}"
 
 
 @dataclass

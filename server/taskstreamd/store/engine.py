@@ -1,4 +1,4 @@
-"""Engine creation: SQLite in WAL mode by default, any SQLAlchemy async URL otherwise."""
+"""Engine creation: SQLite in WAL mode by default, PostgreSQL (psycopg 3) for several replicas."""
 
 from __future__ import annotations
 
@@ -18,7 +18,20 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def libpq_url(url: str) -> str:
+    """A PostgreSQL SQLAlchemy URL as a plain libpq connection URI, for connections outside the pool."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def create_engine(url: str) -> AsyncEngine:
+    if is_postgresql(url):
+        # Writers lock the rows they change (READ COMMITTED); the pool covers dispatch, reports and
+        # readers of one busy replica.
+        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True)
     engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -41,3 +54,11 @@ def create_engine(url: str) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for reads. On PostgreSQL each read session is one REPEATABLE READ snapshot (READ
+    COMMITTED would give each statement its own), read-only so it never waits for or blocks a writer."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)

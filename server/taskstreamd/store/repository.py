@@ -2,6 +2,12 @@
 
 Every write goes through ``Store.transaction()``. SQLite has one writer at a time, so writes are serialized
 by an asyncio lock instead of retried on "database is locked"; reads run concurrently (WAL).
+
+PostgreSQL runs writers concurrently, from this process and from other replicas. A transaction that
+changes an instance's state locks the instance row first (``FOR NO KEY UPDATE``) and only then its task
+rows; transactions that lock several instances take them in id order, and claiming skips locked
+instances instead of waiting, so writers never deadlock. Each write transaction ends by notifying the
+other replicas (see ``notify``) of what it recorded.
 """
 
 from __future__ import annotations
@@ -14,7 +20,20 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, delete, exists, func, insert, inspect, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
@@ -33,7 +52,9 @@ from taskstreamd.domain.model import (
 from taskstreamd.errors import InvalidArgument
 from taskstreamd.events import changes
 from taskstreamd.events.changes import OUTPUT, NewEvent, StoredEvent, is_terminal
-from taskstreamd.store.engine import create_engine, is_sqlite
+from taskstreamd.replica import REPLICA_ID
+from taskstreamd.store import notify
+from taskstreamd.store.engine import create_engine, create_read_engine, is_postgresql, is_sqlite
 from taskstreamd.store.models import (
     InstanceEventRow,
     InstanceLabelRow,
@@ -153,7 +174,9 @@ class Store:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._reads = async_sessionmaker(create_read_engine(self.engine), expire_on_commit=False)
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
+        self.shared = is_postgresql(url)  # other replicas may use the same database
         # Called after each commit with the events it recorded, in commit order (the write lock
         # orders commits with SQLite).
         self.on_commit: Callable[[list[StoredEvent]], None] | None = None
@@ -167,6 +190,8 @@ class Store:
             async with self._sessions.begin() as session:
                 tx = Transaction(session)
                 yield tx
+                if self.shared:
+                    await _notify(session, tx.signals())
             self._committed(tx)
             return
         async with self._write_lock:
@@ -181,8 +206,21 @@ class Store:
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session:
+        async with self._reads() as session:
             yield session
+
+    async def live_replicas(self) -> set[str]:
+        """The replicas using the database now: those with a listening connection (PostgreSQL), or only
+        this process (SQLite, where one server owns the file)."""
+        if not self.shared:
+            return {REPLICA_ID}
+        query = text(
+            "SELECT application_name FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name LIKE :prefix"
+        )
+        async with self._sessions() as session:
+            names = (await session.scalars(query, {"prefix": notify.APPLICATION_PREFIX + "%"})).all()
+        return {name.removeprefix(notify.APPLICATION_PREFIX) for name in names} | {REPLICA_ID}
 
     # -- reads -----------------------------------------------------------------------------------------
 
@@ -230,8 +268,8 @@ class Store:
             instance.tasks = tasks.get(instance.id, [])
         return instances, len(rows) > page_size
 
-    async def queued_tasks(self) -> list[QueuedTask]:
-        """Queued tasks of running instances, for rebuilding the scheduler's queue."""
+    async def queued_tasks(self, task_ids: Sequence[int] | None = None) -> list[QueuedTask]:
+        """Queued tasks of running instances (of ``task_ids`` only, when given), for the scheduler's queue."""
         query = (
             select(*_QUEUED_COLUMNS)
             .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
@@ -240,6 +278,8 @@ class Store:
                 InstanceRow.status == _STATUS_CODE[InstanceStatus.RUNNING],
             )
         )
+        if task_ids is not None:
+            query = query.where(TaskRow.id.in_(task_ids))
         async with self._read() as session:
             return [_queued(row) for row in (await session.execute(query)).all()]
 
@@ -327,6 +367,15 @@ class Store:
         async with self._read() as session:
             return [(row[0], row[1]) for row in (await session.execute(query)).all()]
 
+    async def held_tasks(self) -> list[tuple[str, int, str]]:
+        """(instance id, task id, worker id) of every task that holds a worker slot."""
+        holds_slot = TaskRow.status.in_([int(s) for s in ACTIVE]) | and_(
+            TaskRow.status == int(TaskStatus.SUSPENDED), TaskRow.worker != ""
+        )
+        query = select(TaskRow.instance_id, TaskRow.id, TaskRow.worker).where(holds_slot)
+        async with self._read() as session:
+            return [(row[0], row[1], row[2]) for row in (await session.execute(query)).all()]
+
     async def count_by_status(self) -> dict[str, int]:
         async with self._read() as session:
             rows = (
@@ -349,6 +398,35 @@ class Transaction:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.recorded: list[StoredEvent] = []  # published once the transaction commits
+        self.queued: list[int] = []  # tasks this transaction made runnable
+        self.worker_signals: list[notify.WorkerSignal] = []  # for workers of other replicas
+
+    def signals(self) -> list[notify.Signal]:
+        """What the other replicas hear of this transaction once it commits."""
+        logs: dict[str, tuple[int, bool, bool]] = {}
+        for event in self.recorded:
+            _, progress_only, terminal = logs.get(event.instance_id, (0, True, False))
+            logs[event.instance_id] = (
+                event.seq,
+                progress_only and event.kind == changes.PROGRESS,
+                terminal or event.terminal,
+            )
+        signals: list[notify.Signal] = [
+            notify.EventsCommitted(REPLICA_ID, instance_id, *log) for instance_id, log in logs.items()
+        ]
+        signals += notify.queued_signals(REPLICA_ID, self.queued)
+        signals += self.worker_signals
+        return signals
+
+    async def lock_instances_of_tasks(self, task_ids: Sequence[int]) -> None:
+        """Locks the instances of these tasks in id order, before a transaction that writes to several."""
+        owners = select(TaskRow.instance_id).where(TaskRow.id.in_(task_ids))
+        await self.session.execute(
+            select(InstanceRow.id)
+            .where(InstanceRow.id.in_(owners))
+            .order_by(InstanceRow.id)
+            .with_for_update(key_share=True)
+        )
 
     async def record(self, instance_id: str, events: Sequence[NewEvent], time: datetime) -> list[int]:
         """Numbers ``events`` with the instance's next sequence numbers and appends them to its log.
@@ -466,9 +544,12 @@ class Transaction:
             )
             for i, (task_id, spec) in enumerate(zip(task_ids, tasks, strict=True))
         ]
+        if instance.status != InstanceStatus.SUSPENDED:
+            self.queued += [task.id for task in instance.tasks]
 
     async def load(self, instance_id: str) -> Instance | None:
-        return await _load_instance(self.session, instance_id, with_properties=False)
+        """The instance, locked until the transaction ends: its state changes one transaction at a time."""
+        return await _load_instance(self.session, instance_id, with_properties=False, lock=True)
 
     async def load_task(self, task_id: int) -> Instance | None:
         """The instance of a task with only that task loaded, and a summary of its other tasks."""
@@ -505,7 +586,10 @@ class Transaction:
             for r in await self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id))
         }
         for task in instance.tasks:
-            _task_to_row(task, task_rows[task.id])
+            task_row = task_rows[task.id]
+            if task.status in QUEUED and task_row.status != int(task.status):
+                self.queued.append(task.id)
+            _task_to_row(task, task_row)
 
     async def set_result(
         self, task_id: int, result: bytes | None, stdout_bytes: int, stderr_bytes: int
@@ -583,9 +667,17 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 async def _load_instance(
-    session: AsyncSession, instance_id: str, *, with_properties: bool
+    session: AsyncSession, instance_id: str, *, with_properties: bool, lock: bool = False
 ) -> Instance | None:
-    row = await session.get(InstanceRow, instance_id)
+    if lock:
+        row = await session.scalar(
+            select(InstanceRow)
+            .where(InstanceRow.id == instance_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    else:
+        row = await session.get(InstanceRow, instance_id)
     if row is None:
         return None
     instance = _instance_from_row(row)
@@ -740,18 +832,41 @@ async def _read_output(session: AsyncSession, task_id: int, stream: int, total: 
     return Output(b"".join(parts), total, cut)
 
 
+class InstanceBusy(Exception):
+    """Another transaction holds the task's instance: claim the task later."""
+
+
 async def claim(
     tx: Transaction, task_id: int, worker: str, time: datetime, lease_expires: datetime
 ) -> Payload | None:
     """Moves a queued task of a running instance to ASSIGNED on ``worker``, leased to it until
-    ``lease_expires``; what the worker needs to run it, or None when it is no longer queued."""
-    row = await tx.session.get(
-        TaskRow, task_id, options=[undefer(TaskRow.python_object), undefer(TaskRow.python_environment)]
+    ``lease_expires``; what the worker needs to run it, or None when it is no longer queued.
+
+    Raises InstanceBusy when another transaction (of any replica) holds the instance: SKIP LOCKED, so a
+    dispatcher never waits behind another one, and whoever claims first wins.
+    """
+    instance_id = await tx.session.scalar(select(TaskRow.instance_id).where(TaskRow.id == task_id))
+    if instance_id is None:
+        return None
+    instance_row = await tx.session.scalar(
+        select(InstanceRow)
+        .where(InstanceRow.id == instance_id)
+        .with_for_update(key_share=True, skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if instance_row is None:
+        if await tx.session.scalar(select(InstanceRow.id).where(InstanceRow.id == instance_id)) is None:
+            return None
+        raise InstanceBusy(instance_id)
+    if instance_row.status != _STATUS_CODE[InstanceStatus.RUNNING]:
+        return None
+    row = await tx.session.scalar(
+        select(TaskRow)
+        .where(TaskRow.id == task_id)
+        .options(undefer(TaskRow.python_object), undefer(TaskRow.python_environment))
+        .execution_options(populate_existing=True)
     )
     if row is None or TaskStatus(row.status) not in QUEUED:
-        return None
-    instance_row = await tx.session.get(InstanceRow, row.instance_id)
-    if instance_row is None or instance_row.status != _STATUS_CODE[InstanceStatus.RUNNING]:
         return None
     previous = TaskStatus(row.status)
     row.status = int(TaskStatus.ASSIGNED)
@@ -793,3 +908,12 @@ async def current_task(tx: Transaction, task_id: int, assignment_id: str, worker
     if row is None or TaskStatus(row[3]).is_terminal:
         return None
     return TaskRef(task_id, row[0], row[1], row[2], row[4])
+
+
+async def _notify(session: AsyncSession, signals: Sequence[notify.Signal]) -> None:
+    """Queues the signals in the transaction: PostgreSQL sends them when, and only if, it commits."""
+    if signals:
+        await session.execute(
+            text("SELECT pg_notify(:channel, payload) FROM unnest(CAST(:payloads AS text[])) AS payload"),
+            {"channel": notify.CHANNEL, "payloads": [notify.encode(signal) for signal in signals]},
+        )

@@ -71,7 +71,8 @@ def run_worker(
     labels: Mapping[str, str] | None = None,
     access: ServerAccess | None = None,
 ) -> int:
-    """Serve tasks for the server at ``server`` (HOST:PORT) until stopped; returns the exit code.
+    """Serve tasks for the server at ``server`` (HOST:PORT, or a comma-separated list of replicas tried in
+    turn after a lost session) until stopped; returns the exit code.
 
     0 after SIGTERM / SIGINT, 1 when the connection is lost for good (at once with
     ``exit_on_disconnect``), 2 when a task module does not import.
@@ -108,10 +109,12 @@ class Worker:
     ) -> None:
         if slots < 1:
             raise ValueError(f"a worker needs at least one slot, not {slots}")
-        self._server = server
+        # "HOST:PORT[,HOST:PORT...]": replicas of one service; after a lost session the next one is tried.
+        self._servers = [address.strip() for address in server.split(",") if address.strip()]
+        self._server = self._servers[0]
         # The built-in task types (sql, workflows) first, so every worker offers them.
         self._task_modules = [BUILTIN_TASK_MODULE, *task_modules]
-        self._child_settings = ChildSettings(server=server, datasources=dict(datasources or {}))
+        self._child_settings = ChildSettings(server=self._server, datasources=dict(datasources or {}))
         self._slot_count = slots
         self._allow_code = allow_code
         self._name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
@@ -189,6 +192,7 @@ class Worker:
             if self._exit_on_disconnect:
                 _log.warning("lost the server at %s; exiting", self._server)
                 return EXIT_DISCONNECTED
+            self._server = self._servers[(self._servers.index(self._server) + 1) % len(self._servers)]
             now = asyncio.get_running_loop().time()
             if registered or lost_since is None:
                 lost_since, backoff = now, FIRST_BACKOFF_SECONDS

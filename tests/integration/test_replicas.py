@@ -1,0 +1,301 @@
+"""Several server replicas on one PostgreSQL database, as separate processes on 127.0.0.1.
+
+Workers connect to one replica; callers use any. What one replica commits reaches the watchers and
+waiters of another through LISTEN/NOTIFY; tasks created anywhere run on whichever replica has a worker;
+a replica killed with SIGKILL loses nothing that was acknowledged. Tasks wait at gate files the tests
+open, so nothing sleeps to wait for an event.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import duration_pb2
+
+from taskstream.v1 import instance_pb2, task_pb2
+from taskstream.v1 import instance_service_pb2 as pb
+from taskstream.v1 import instance_service_pb2_grpc as pb_grpc
+from taskstream.v1 import task_pb2 as tpb
+from tests.integration.conftest import eventually
+from tests.support.postgres import PostgresCluster
+from tests.support.server import ServerProcess
+from tests.support.worker import WorkerProcess
+
+PROJECT = "projects/replicas"
+TERMINATED = instance_pb2.INSTANCE_STATUS_TERMINATED
+SUCCESS = tpb.TASK_STATUS_SUCCESS
+
+
+class Replicas:
+    """Server processes sharing one fresh database, with stubs to call them; stopped at the end."""
+
+    def __init__(self, postgres: PostgresCluster, root: Path) -> None:
+        self.url = postgres.create_database()
+        self.root = root
+        self.servers: list[ServerProcess] = []
+        self.workers: list[WorkerProcess] = []
+        self.channels: list[grpc.Channel] = []
+
+    def start(self, name: str, workers: int = 0) -> ServerProcess:
+        server = ServerProcess(self.root / name, "--db", self.url, "--grace-period", "1", workers=workers)
+        self.servers.append(server.start())
+        return server
+
+    def worker(self, servers: str, slots: int = 1) -> WorkerProcess:
+        worker = WorkerProcess(servers, slots=slots).start()
+        self.workers.append(worker)
+        return worker
+
+    def stub(self, server: ServerProcess) -> pb_grpc.InstanceServiceStub:
+        channel = grpc.insecure_channel(server.address)
+        self.channels.append(channel)
+        return pb_grpc.InstanceServiceStub(channel)
+
+    def close(self) -> None:
+        for channel in self.channels:
+            channel.close()
+        for worker in self.workers:
+            worker.stop()
+        for server in self.servers:
+            if server.process is not None and server.process.poll() is None:
+                server.stop()
+
+
+@pytest.fixture
+def replicas(postgres: PostgresCluster, tmp_path: Path) -> Iterator[Replicas]:
+    group = Replicas(postgres, tmp_path)
+    try:
+        yield group
+    finally:
+        group.close()
+
+
+def create(
+    stub: pb_grpc.InstanceServiceStub, task_type: str, *, hold: bool = False, **params: object
+) -> instance_pb2.Instance:
+    spec = task_pb2.TaskSpec(type=task_type, parameters_json=json.dumps(params))
+    request = pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec], hold=hold)
+    return stub.CreateInstance(request, timeout=30).instance
+
+
+def seconds(value: float) -> duration_pb2.Duration:
+    return duration_pb2.Duration(seconds=int(value))
+
+
+def event_kind(message: pb.WatchInstanceResponse) -> str:
+    return message.event.WhichOneof("change") if message.WhichOneof("kind") == "event" else ""
+
+
+def status_changes(messages: list[pb.WatchInstanceResponse]) -> list[tuple[int, str, int]]:
+    """(seq, change, new status) of every status event, in stream order."""
+    found = []
+    for m in messages:
+        if event_kind(m) == "task_status_changed":
+            found.append((m.event.seq, "task", m.event.task_status_changed.task.status))
+        elif event_kind(m) == "instance_status_changed":
+            found.append((m.event.seq, "instance", m.event.instance_status_changed.status))
+    return found
+
+
+def replay(
+    stub: pb_grpc.InstanceServiceStub, name: str, after_seq: int = 0
+) -> list[pb.WatchInstanceResponse]:
+    """A watch of a terminated instance: its whole log after ``after_seq`` and the terminal snapshot."""
+    return list(stub.WatchInstance(pb.WatchInstanceRequest(name=name, after_seq=after_seq), timeout=60))
+
+
+@pytest.mark.timeout(120)
+def test_a_watcher_and_a_waiter_on_one_replica_follow_a_task_run_by_a_worker_of_another(
+    replicas: Replicas, tmp_path: Path
+) -> None:
+    a, b = replicas.start("a"), replicas.start("b")
+    replicas.worker(b.address)  # the only worker: every task runs through replica B
+    stub_a, stub_b = replicas.stub(a), replicas.stub(b)
+    gates = tmp_path / "gates"
+    gates.mkdir()
+    instance = create(stub_a, "steps", hold=True, gates=str(gates), count=3)
+
+    # A waits far longer than this test may run: only B's commit, heard through A, can end the wait.
+    with ThreadPoolExecutor(2) as pool:
+        wait = pool.submit(
+            stub_a.WaitInstance, pb.WaitInstanceRequest(name=instance.name, timeout=seconds(600)), timeout=650
+        )
+        names = [instance.name, create(stub_b, "echo", n=1).name]
+        wait_all = pool.submit(
+            stub_a.WaitInstances,
+            pb.WaitInstancesRequest(names=names, mode=pb.WAIT_MODE_ALL, timeout=seconds(600)),
+            timeout=650,
+        )
+        live: list[pb.WatchInstanceResponse] = []
+        steps_seen: list[int] = []
+        watch = stub_a.WatchInstance(pb.WatchInstanceRequest(name=instance.name), timeout=100)
+        for message in watch:
+            live.append(message)
+            if len(live) == 1:
+                assert message.WhichOneof("kind") == "snapshot"
+                stub_a.ResumeInstance(pb.ResumeInstanceRequest(name=instance.name), timeout=30)
+            if event_kind(message) == "task_progress_updated":
+                # The task waits at this gate until A has shown its progress: the report went worker ->
+                # replica B -> PostgreSQL -> NOTIFY -> replica A -> this stream.
+                step = int(message.event.task_progress_updated.progress.message.split()[1])
+                steps_seen.append(step)
+                (gates / str(step)).touch()
+        waited, waited_all = wait.result(), wait_all.result()
+
+    assert steps_seen == [0, 1, 2]
+    assert waited.terminated and waited.instance.status == TERMINATED
+    assert waited_all.done and [i.status for i in waited_all.instances] == [TERMINATED, TERMINATED]
+    final = live[-1]
+    assert final.WhichOneof("kind") == "snapshot" and final.snapshot.status == TERMINATED
+    assert final.snapshot.tasks[0].status == SUCCESS
+    seqs = [m.event.seq for m in live if m.WhichOneof("kind") == "event"]
+    assert seqs == sorted(set(seqs))  # in order, no repeats
+
+    # The live stream on A saw every status change, exactly as B's log has them after the first one.
+    statuses = status_changes(live)
+    assert [s for _, kind, s in statuses if kind == "task"] == [
+        tpb.TASK_STATUS_WAITING,
+        tpb.TASK_STATUS_ASSIGNED,
+        tpb.TASK_STATUS_RUNNING,
+        SUCCESS,
+    ]
+    assert statuses[1:] == status_changes(replay(stub_b, instance.name, statuses[0][0]))
+    # Resuming on A after a cursor gives what B has after it.
+    cursor = statuses[1][0]
+    resumed_a = [m for m in replay(stub_a, instance.name, cursor) if m.WhichOneof("kind") == "event"]
+    resumed_b = [m for m in replay(stub_b, instance.name, cursor) if m.WhichOneof("kind") == "event"]
+    assert [m.event.SerializeToString() for m in resumed_a] == [
+        m.event.SerializeToString() for m in resumed_b
+    ]
+    assert resumed_a and resumed_a[0].event.seq > cursor
+
+
+@pytest.mark.timeout(180)
+def test_many_tasks_created_on_both_replicas_each_run_exactly_once(
+    replicas: Replicas, tmp_path: Path
+) -> None:
+    a, b = replicas.start("a", workers=2), replicas.start("b", workers=2)
+    stubs = [replicas.stub(a), replicas.stub(b)]
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    count = 60
+
+    def run(i: int) -> instance_pb2.Instance:
+        # Each run creates a file of its own; a second run of the same task would find it there and fail.
+        return create(stubs[i % 2], "exclusive", path=str(runs / str(i)))
+
+    with ThreadPoolExecutor(8) as pool:
+        instances = list(pool.map(run, range(count)))
+    names = [i.name for i in instances]
+    done = stubs[1].WaitInstances(
+        pb.WaitInstancesRequest(names=names, mode=pb.WAIT_MODE_ALL, timeout=seconds(150)), timeout=170
+    )
+    assert done.done
+    for found in done.instances:
+        assert found.status == TERMINATED
+        assert found.tasks[0].status == SUCCESS, found.tasks[0].error.message
+        assert found.tasks[0].attempts == 1
+    assert sorted(int(p.name) for p in runs.iterdir()) == list(range(count))
+
+
+@pytest.mark.timeout(180)
+def test_work_of_a_killed_replica_finishes_on_another_once_its_worker_reconnects(
+    replicas: Replicas, tmp_path: Path
+) -> None:
+    a, b = replicas.start("a"), replicas.start("b")
+    replicas.worker(f"{a.address},{b.address}")  # on A first; fails over to B
+    stub_a, stub_b = replicas.stub(a), replicas.stub(b)
+    gate, started = tmp_path / "gate", tmp_path / "started"
+    running = create(stub_a, "gate", path=str(gate), started=str(started))
+    eventually(started.exists, timeout=60, what="the task to start on the worker of replica A")
+    queued = create(stub_a, "echo", kept=True)  # acknowledged by A, waiting for the busy worker
+
+    watched: list[pb.WatchInstanceResponse] = []
+    watching = threading.Event()
+
+    def follow() -> None:
+        for message in stub_b.WatchInstance(pb.WatchInstanceRequest(name=running.name), timeout=170):
+            watched.append(message)
+            watching.set()
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    assert watching.wait(30)
+    assert a.process is not None
+    a.process.kill()  # mid-run: the task waits at its gate, the echo waits for the worker
+    a.process.wait(timeout=30)
+    gate.write_text("open")  # for the retry: the worker killed the first attempt when A went away
+
+    waited = stub_b.WaitInstances(
+        pb.WaitInstancesRequest(
+            names=[running.name, queued.name], mode=pb.WAIT_MODE_ALL, timeout=seconds(150)
+        ),
+        timeout=170,
+    )
+    follower.join(timeout=60)
+    assert waited.done
+    first, second = waited.instances
+    assert first.tasks[0].status == SUCCESS and second.tasks[0].status == SUCCESS
+    assert first.tasks[0].attempts == 2 and second.tasks[0].attempts == 1
+    seen = [
+        m.event.task_status_changed.task.status for m in watched if event_kind(m) == "task_status_changed"
+    ]
+    assert tpb.TASK_STATUS_INTERRUPTED in seen  # B's watcher saw A's task lost and retried
+    result = stub_b.GetTaskResult(pb.GetTaskResultRequest(instance=queued.name), timeout=30)
+    assert json.loads(result.result.json) == {"kept": True}
+    assert watched[-1].WhichOneof("kind") == "snapshot" and watched[-1].snapshot.status == TERMINATED
+
+
+@pytest.mark.timeout(120)
+def test_suspend_resume_and_stop_on_one_replica_reach_a_worker_connected_to_another(
+    replicas: Replicas, tmp_path: Path
+) -> None:
+    a, b = replicas.start("a"), replicas.start("b")
+    replicas.worker(b.address)
+    stub_a = replicas.stub(a)
+    gates = tmp_path / "gates"
+    gates.mkdir()
+    paused = create(stub_a, "steps", gates=str(gates), count=2)
+    stopped = create(stub_a, "wait_cancel", limit=100)
+
+    # The task reports step 0 and waits at gate 0; A suspends it (B forwards the pause to the worker)
+    # and resumes it, then the gates open: the task finishes only if the resume reached the worker too.
+    watch = stub_a.WatchInstance(pb.WatchInstanceRequest(name=paused.name), timeout=100)
+    statuses = []
+    asked = False
+    for message in watch:
+        if event_kind(message) == "task_progress_updated" and not asked:
+            asked = True
+            stub_a.SuspendInstance(pb.SuspendInstanceRequest(name=paused.name), timeout=30)
+        if event_kind(message) == "task_status_changed":
+            status = message.event.task_status_changed.task.status
+            statuses.append(status)
+            if status == tpb.TASK_STATUS_SUSPENDED and statuses.count(status) == 1:
+                stub_a.ResumeInstance(pb.ResumeInstanceRequest(name=paused.name), timeout=30)
+                (gates / "0").touch()
+                (gates / "1").touch()
+    assert tpb.TASK_STATUS_SUSPENDED in statuses and statuses[-1] == SUCCESS
+
+    # wait_cancel ends (well before its limit) only when its worker gets the cancellation A recorded.
+    watch = stub_a.WatchInstance(pb.WatchInstanceRequest(name=stopped.name), timeout=100)
+    for message in watch:
+        running = event_kind(message) == "task_status_changed" and (
+            message.event.task_status_changed.task.status == tpb.TASK_STATUS_RUNNING
+        )
+        if running:
+            stub_a.StopInstance(
+                pb.StopInstanceRequest(
+                    name=stopped.name, reason=tpb.CANCELLATION_REASON_DIRECT, message="from replica A"
+                ),
+                timeout=30,
+            )
+    final = stub_a.GetTaskResult(pb.GetTaskResultRequest(instance=stopped.name), timeout=30)
+    assert final.task.status == tpb.TASK_STATUS_CANCELLED
+    assert final.task.cancellation.message == "from replica A"
+    assert "saw cancellation" in (final.result.text or final.result.json)  # cooperatively, not killed
