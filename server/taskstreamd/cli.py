@@ -208,9 +208,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.prefetch < 0:
             print("taskstreamd: --prefetch must be 0 or more", file=sys.stderr)
             return 2
-        if (args.tls_cert is None) != (args.tls_key is None):
-            print("taskstreamd: --tls-cert and --tls-key go together", file=sys.stderr)
-            return 2
         try:
             leases = LeaseSettings(args.lease_seconds, args.heartbeat_seconds)
         except ValueError as exc:

@@ -25,7 +25,7 @@ from taskstream.v1 import task_pb2 as tpb
 from tests.integration.conftest import eventually
 from tests.support.postgres import PostgresCluster
 from tests.support.server import ServerProcess
-from tests.support.worker import WorkerProcess
+from tests.support.workers import WorkerProcess
 
 PROJECT = "projects/replicas"
 TERMINATED = instance_pb2.INSTANCE_STATUS_TERMINATED
@@ -48,7 +48,8 @@ class Replicas:
         return server
 
     def worker(self, servers: str, slots: int = 1) -> WorkerProcess:
-        worker = WorkerProcess(servers, slots=slots).start()
+        name = f"replica-worker-{len(self.workers)}"
+        worker = WorkerProcess(servers, name, "--slots", str(slots)).start()
         self.workers.append(worker)
         return worker
 
