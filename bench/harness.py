@@ -11,9 +11,12 @@ import json
 import math
 import os
 import platform
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import grpc  # noqa: E402
-from watchers import background_busy, descendants, rss_kb  # noqa: E402
+from watchers import background_busy, cpu_seconds, descendants, rss_kb  # noqa: E402
 
 from tests.support.server import ServerProcess  # noqa: E402
 
@@ -191,3 +194,52 @@ def print_machine(info: dict[str, Any]) -> None:
         f"machine: {info['cpus']} cpus ({info['cpu_model']}), load average {info['load_average_1_5_15']}, "
         f"other processes {info['background_busy_percent']}% cpu"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Helper server scripts (raw gRPC baselines) that print one JSON ready line with their address
+
+
+class Script:
+    """Runs ``python bench/NAME.py ARGS`` and reads ``{"grpc": ADDRESS, ...}`` from its first line."""
+
+    def __init__(self, name: str, *args: str) -> None:
+        self.args = [sys.executable, str(REPO / "bench" / name), *args]
+        self.process: subprocess.Popen[str] | None = None
+        self.address = ""
+        self.pid = 0
+
+    def __enter__(self) -> Script:
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
+        stdout = self.process.stdout
+        assert stdout is not None
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(60)
+        if not line or not line[0].startswith("{"):
+            self.__exit__()
+            raise RuntimeError(f"{self.args[1]} did not become ready")
+        self.address = json.loads(line[0])["grpc"]
+        self.pid = self.process.pid
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+
+def cpu_percent_during(pid: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Runs ``run()`` and adds the CPU percent (of one core) the process ``pid`` used meanwhile."""
+    t0, c0 = time.monotonic(), cpu_seconds(pid)
+    result = run()
+    wall = time.monotonic() - t0
+    result["server_cpu_percent"] = 100 * (cpu_seconds(pid) - c0) / wall
+    return result
