@@ -16,7 +16,7 @@ LANG_TEST :=
 LANG_LINT :=
 -include clients/go/go.mk clients/typescript/typescript.mk clients/java/java.mk
 
-.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench clean
+.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench bench-deps clean
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,8 +69,13 @@ fmt: $(VENV)/.installed ## Format the Python code.
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(VENV)/.installed ## Run the benchmarks; JSON reports go to bench/reports/.
-	$(PY) bench/roundtrip.py && $(PY) bench/watchers.py
+bench-deps: $(VENV)/.installed ## Install the benchmarks' baselines: the bench extra (Ray, Celery, ...) and redis-server.
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
+
+bench: bench-deps ## Run every benchmark of issue 7 (BENCH_ARGS=--quick for a smoke run); reports in bench/reports/.
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, node_modules and local data.
 	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache

@@ -252,7 +252,14 @@ def main() -> int:
     rss_ratio = harness.ratio(rss[str(large)]["after_calls_kb"], rss[str(small)]["after_calls_kb"])
     targets = {
         f"scale_{kind}_large_over_small": harness.target(
-            r, "<= 1.5x slower at the larger size", r is not None and r <= 1.5, small=small, large=large
+            r,
+            "<= 1.5x slower at the larger size",
+            r is not None and r <= 1.5,
+            figure=g.get(f"{kind}_median_ms"),
+            baseline=s.get(f"{kind}_median_ms"),
+            unit="ms",
+            small=small,
+            large=large,
         )
         for kind, r in ratios.items()
     }
@@ -260,8 +267,9 @@ def main() -> int:
         rss_ratio,
         "does not grow with the number stored (<= 1.1x)",
         rss_ratio is not None and rss_ratio <= 1.1,
-        small_kb=rss[str(small)]["after_calls_kb"],
-        large_kb=rss[str(large)]["after_calls_kb"],
+        figure=rss[str(large)]["after_calls_kb"],
+        baseline=rss[str(small)]["after_calls_kb"],
+        unit="KB",
     )
     report = {
         "benchmark": "scale",
