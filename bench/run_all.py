@@ -123,8 +123,7 @@ def main() -> int:
     path = harness.write_report("summary", summary)
     print(f"\nissue 7 targets ({'quick smoke run' if args.quick else 'full run'})")
     harness.print_machine(after)
-    header = ["benchmark / target", "figure", "baseline", "ratio", "target", "met"]
-    print(f"{header[0]:58}{header[1]:>12}{header[2]:>12}{header[3]:>10}  {header[4]:44}{header[5]}")
+    print(f"{'benchmark / target':58}{'figure':>14}{'baseline':>12}{'ratio':>10}  {'met':9}target")
     for t in targets:
         label = f"{t['benchmark']} / {t['target_name']}"
         mark = {True: "met", False: "NOT MET", None: "-"}[t.get("met")]
@@ -132,11 +131,11 @@ def main() -> int:
         figure = t.get("figure", None if "baseline" in t else t.get("value"))
         ratio = t.get("ratio", t.get("value") if "baseline" in t else None)
         if "error" in t:
-            print(f"{label:58}{'':>12}{'':>12}{'':>10}  {t['error']:44}-")
+            print(f"{label:58}{'':>14}{'':>12}{'':>10}  {'-':9}{t['error']}")
             continue
         print(
-            f"{label:58}{harness.cell(figure):>12}{harness.cell(t.get('baseline')):>12}"
-            f"{harness.cell(ratio):>10}  {t.get('target')!s:44}{mark}"
+            f"{label:58}{harness.cell(figure):>14}{harness.cell(t.get('baseline')):>12}"
+            f"{harness.cell(ratio):>10}  {mark:9}{t.get('target')}"
         )
     print(f"\n{summary['met']} met, {summary['not_met']} not met, {summary['not_measured']} not measured")
     print(f"summary: {path}")
