@@ -1,7 +1,7 @@
 """Large output (issue 7 item 7): a task writes 100 MB to stdout; the server keeps its head and tail.
 
 Per repetition, a ``bench_output`` task (bench/bench_tasks.py: a head marker line, 1 KiB lines, a tail marker
-line) runs on a fresh taskstreamd with one local worker while a thread samples, every 50 ms, the VmRSS of
+line) runs on a fresh taskstreamd with one local worker while a thread samples, every 10 ms, the VmRSS of
 the server and of each of its descendants (the worker and the task's process). Afterwards
 ``task.read_output()`` (ReadTaskOutput) must give the head marker first, a chunk with ``cut_bytes`` (the
 cut) and the tail marker as the last bytes, ending at the byte count the task wrote. Figures: peak RSS
@@ -27,7 +27,7 @@ import taskstream
 class RssSampler:
     """Peak VmRSS of a process and of its descendants, sampled in a thread."""
 
-    def __init__(self, pid: int, every: float = 0.05) -> None:
+    def __init__(self, pid: int, every: float = 0.01) -> None:
         self.pid, self.every = pid, every
         self.server_peak = self.child_peak = self.children_peak = 0
         self.samples = 0
@@ -35,11 +35,16 @@ class RssSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        # Listing descendants scans /proc, too slow for every sample: refresh the list every 0.5 s only.
+        children: list[int] = []
+        listed = 0.0
         while not self._stop.is_set():
+            if time.monotonic() - listed > 0.5:
+                children, listed = harness.descendants(self.pid), time.monotonic()
             with contextlib.suppress(OSError, RuntimeError):
                 self.server_peak = max(self.server_peak, harness.rss_kb(self.pid))
                 sizes = []
-                for child in harness.descendants(self.pid):
+                for child in children:
                     with contextlib.suppress(OSError, RuntimeError):
                         sizes.append(harness.rss_kb(child))
                 self.child_peak = max([self.child_peak, *sizes])

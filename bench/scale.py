@@ -301,7 +301,7 @@ def main() -> int:
             rss_ratio,
         ]
     )
-    harness.print_table(["", f"{small:,} stored", f"{large:,} stored", "large/small"], rows)
+    harness.print_table(["", f"{small:,} stored", f"{large:,} stored", "large/small"], rows, width=20)
     harness.print_targets(targets)
     print(f"\nreport: {path}")
     return 0
