@@ -16,7 +16,7 @@ LANG_TEST :=
 LANG_LINT :=
 -include clients/go/go.mk clients/typescript/typescript.mk clients/java/java.mk
 
-.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench soak clean
+.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench bench-deps soak clean
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,8 +71,14 @@ fmt: $(VENV)/.installed ## Format the Python code.
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(VENV)/.installed ## Run the benchmarks; JSON reports go to bench/reports/.
-	$(PY) bench/roundtrip.py && $(PY) bench/watchers.py && $(PY) bench/store_backends.py
+bench-deps: $(VENV)/.installed ## Install the benchmarks' baselines: the bench extra (Ray, Celery, ...) and redis-server.
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
+
+bench: bench-deps test-tools ## Run every benchmark (BENCH_ARGS=--quick for a smoke run); reports in bench/reports/.
+	$(PY) bench/run_all.py $(BENCH_ARGS)
+	$(PY) bench/store_backends.py && $(PY) bench/workers.py
 
 soak: $(VENV)/.installed ## Soak a real server for 60 s (creates, watches, stops); report in bench/reports/soak.json.
 	$(PY) bench/soak.py --seconds 60

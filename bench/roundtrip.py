@@ -1,68 +1,124 @@
-"""No-op round trip: create a one-task instance and wait for SUCCESS, one caller, against a real server.
+"""No-op round trip (issue 7 item 3): one caller creates a one-task instance and waits for SUCCESS.
 
-Baseline in the same run: a bare ProcessPoolExecutor submit + result. Writes bench/reports/roundtrip.json
-with medians and the ratio, and prints a table. Usage: python bench/roundtrip.py [--runs N]
+taskstream: a fresh taskstreamd with 2 local workers, ``client.run_task("noop").wait_for_success()`` (create +
+long-poll wait, as ``execute_task``). Baselines in the same run: a bare ProcessPoolExecutor submit + result, Ray ``ray.get(f.remote())``
+(local, 2 CPUs) and Celery ``noop.delay().get()`` (Redis broker and backend, a prefork worker of
+concurrency 2). Each repetition times ``--runs`` calls of every system in turn. Writes
+bench/reports/roundtrip.json with medians, p90s and ratios, and prints a table.
+Usage: python bench/roundtrip.py [--runs N] [--reps R] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import sys
-import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+from contextlib import ExitStack
+from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+import harness
+import peers
 
-import taskstream  # noqa: E402
-from tests.support.server import ServerProcess  # noqa: E402
-
-
-def _noop() -> None:
-    return None
+import taskstream
 
 
-def measure(call: object, runs: int) -> list[float]:
+def measure(call: Callable[[], object], runs: int) -> dict[str, Any]:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        call()  # type: ignore[operator]
+        call()
         samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    return {
+        "calls": runs,
+        "median_ms": statistics.median(samples),
+        "p90_ms": harness.percentile(samples, 0.9),
+        "p99_ms": harness.percentile(samples, 0.99),
+        "min_ms": min(samples),
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=200)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=200, help="calls per system per repetition")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 rep of 30 calls")
     args = parser.parse_args()
-    with ProcessPoolExecutor(1) as pool:
-        pool.submit(_noop).result()  # warm
-        baseline = measure(lambda: pool.submit(_noop).result(), args.runs)
-    with tempfile.TemporaryDirectory() as data:
-        server = ServerProcess(Path(data), workers=1).start()
-        try:
-            with taskstream.connect(server.address, project="bench") as client:
-                client.execute_task("noop")  # warm the worker's child process
-                ours = measure(lambda: client.execute_task("noop"), args.runs)
-        finally:
-            server.stop()
+    if args.quick:
+        args.runs, args.reps = min(args.runs, 30), 1
+    before = harness.machine()
+    systems: dict[str, Callable[[], dict[str, Any]]] = {}
+    with ExitStack() as stack:
+        server = stack.enter_context(harness.taskstream_server(workers=2))
+        client = stack.enter_context(taskstream.connect(server.address, project=harness.PROJECT))
+
+        def ours() -> None:
+            client.run_task("noop").wait_for_success(timeout=60)  # what execute_task does, bounded
+
+        for _ in range(5):
+            ours()  # warm the workers' task processes
+
+        systems["taskstream"] = lambda: measure(ours, args.runs)
+        pool = stack.enter_context(ProcessPoolExecutor(1))
+        pool.submit(peers.noop).result()
+        systems["process_pool"] = lambda: measure(
+            lambda: pool.submit(peers.noop).result(timeout=60), args.runs
+        )
+        if not args.no_ray:
+            try:
+                ray_noop = stack.enter_context(peers.ray_local())
+                systems["ray"] = lambda: measure(lambda: peers.ray_get(ray_noop.remote()), args.runs)
+            except Exception as exc:
+                ray_error = f"ray could not start: {exc}"
+                systems["ray"] = lambda: {"error": ray_error}
+        if not args.no_celery:
+            try:
+                celery_noop = stack.enter_context(peers.celery_worker(concurrency=2))
+                systems["celery"] = lambda: measure(lambda: celery_noop.delay().get(timeout=60), args.runs)
+            except Exception as exc:
+                celery_error = f"celery could not start: {exc}"
+                systems["celery"] = lambda: {"error": celery_error}
+        runs = harness.repeat(systems, args.reps)
+    after = harness.machine()
+    med = {name: harness.medians(r) for name, r in runs.items()}
+    ours_ms = med["taskstream"].get("median_ms")
+    ray_ms = med.get("ray", {}).get("median_ms")
     report = {
         "benchmark": "roundtrip_noop",
-        "runs": args.runs,
-        "taskstream_median_ms": statistics.median(ours),
-        "taskstream_p90_ms": statistics.quantiles(ours, n=10)[-1],
-        "process_pool_median_ms": statistics.median(baseline),
-        "ratio_taskstream_over_baseline": statistics.median(ours) / statistics.median(baseline),
+        "config": {"runs": args.runs, "reps": args.reps, "workers": 2, "quick": args.quick},
+        "machine_before": before,
+        "machine_after": after,
+        "medians": med,
+        "ratios": {
+            f"taskstream_over_{name}": harness.ratio(ours_ms, m.get("median_ms"))
+            for name, m in med.items()
+            if name != "taskstream"
+        },
+        "targets_issue_7": {
+            "roundtrip_median_below_ray": harness.target(
+                ours_ms,
+                "median ms < Ray's",
+                ours_ms is not None and ray_ms is not None and ours_ms < ray_ms,
+                figure=ours_ms,
+                baseline=ray_ms,
+                ratio=harness.ratio(ours_ms, ray_ms),
+            )
+        },
+        "runs": runs,
     }
-    out = REPO / "bench" / "reports"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "roundtrip.json").write_text(json.dumps(report, indent=2))
-    for key, value in report.items():
-        print(f"{key:36} {value:.3f}" if isinstance(value, float) else f"{key:36} {value}")
+    path = harness.write_report("roundtrip", report)
+    print(f"\nno-op round trip, one caller, {args.runs} calls x {args.reps} reps (medians of rep figures)")
+    harness.print_machine(after)
+    rows = [
+        [name, m.get("median_ms"), m.get("p90_ms"), m.get("p99_ms"), m.get("min_ms")]
+        for name, m in med.items()
+    ]
+    harness.print_table(["", "median ms", "p90 ms", "p99 ms", "min ms"], rows)
+    harness.print_targets(report["targets_issue_7"])
+    print(f"\nreport: {path}")
     return 0
 
 

@@ -1,0 +1,245 @@
+"""Shared parts of the issue 7 benchmarks: servers, repetitions, medians, machine facts, reports, tables.
+
+A benchmark script runs from the repository (``python bench/NAME.py``), so this module, ``watchers`` and the
+baselines in ``peers`` import as top-level modules; the repository root is put on sys.path for ``taskstream``
+and ``tests.support``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import grpc  # noqa: E402
+from watchers import background_busy, cpu_seconds, descendants, rss_kb  # noqa: E402
+
+from tests.support.server import ServerProcess  # noqa: E402
+
+REPORTS = REPO / "bench" / "reports"
+PROJECT = "bench"
+BENCH_TASKS = "bench.bench_tasks"
+
+__all__ = ["descendants", "rss_kb"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The machine: a shared 2-core box, so every report says how busy it was.
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine(note: str = "") -> dict[str, Any]:
+    """CPU, load averages and the busy CPU of other processes, taken when called (start or end of a run)."""
+    load1, load5, load15 = os.getloadavg()
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "load_average_1_5_15": [round(load1, 2), round(load5, 2), round(load15, 2)],
+        "background_busy_percent": round(background_busy(0.5), 1),
+        "python": platform.python_version(),
+        "grpcio": grpc.__version__,
+        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "note": note or "client, server, workers and baselines share these cpus with other work",
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# taskstream servers
+
+
+@contextmanager
+def taskstream_server(workers: int = 2, *extra: str) -> Iterator[ServerProcess]:
+    """A fresh taskstreamd on 127.0.0.1:0 with its own data dir and the bench task types; stopped after."""
+    with tempfile.TemporaryDirectory(prefix="ts-bench-") as data:
+        server = ServerProcess(Path(data), "--tasks", BENCH_TASKS, *extra, workers=workers).start()
+        try:
+            yield server
+        finally:
+            try:
+                server.stop()
+            except Exception:
+                server.kill()
+
+
+def server_pid(server: ServerProcess) -> int:
+    assert server.process is not None
+    return server.process.pid
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Repetitions and medians
+
+
+def repeat(systems: dict[str, Callable[[], dict[str, Any]]], reps: int) -> dict[str, list[dict[str, Any]]]:
+    """Runs every system once per repetition, interleaved, so a burst of load on the shared machine hits
+    all of them alike rather than the one that happened to run then. A failing system records its error
+    and is skipped in later repetitions."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in systems}
+    broken: set[str] = set()
+    for rep in range(reps):
+        for name, run in systems.items():
+            if name in broken:
+                continue
+            print(f"rep {rep + 1}/{reps}: {name} ...", flush=True)
+            try:
+                result = run()
+            except Exception as exc:  # a baseline that cannot run is reported, not fatal
+                broken.add(name)
+                result = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            runs[name].append(result)
+            print("  " + ", ".join(f"{k}={cell(v)}" for k, v in result.items() if _scalar(v)), flush=True)
+    return runs
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, int | float | str) and not isinstance(value, bool)
+
+
+def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of every numeric figure over the repetitions that did not fail."""
+    good = [run for run in runs if "error" not in run]
+    if not good:
+        return {"error": runs[0]["error"] if runs else "not run"}
+    out: dict[str, Any] = {"repetitions": len(good)}
+    for key, value in good[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values = [run[key] for run in good if isinstance(run.get(key), int | float)]
+            out[key] = statistics.median(values)
+    return out
+
+
+def percentile(samples: list[float], q: float) -> float:
+    if not samples:
+        return math.nan
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ratio(a: Any, b: Any) -> float | None:
+    if not isinstance(a, int | float) or not isinstance(b, int | float) or not b:
+        return None
+    return a / b
+
+
+def target(value: float | None, goal: str, met: bool | None, **extra: Any) -> dict[str, Any]:
+    """One target of issue 7: the figure, what it must be, and whether it is met (None: not measured)."""
+    return {"value": value, "target": goal, "met": met if value is not None else None, **extra}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reports and tables
+
+
+def write_report(name: str, report: dict[str, Any], output: Path | None = None) -> Path:
+    path = output or REPORTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    return path
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_table(header: list[str], rows: list[list[Any]], first: int = 28, width: int = 16) -> None:
+    print(f"{header[0]:{first}}" + "".join(f"{h:>{width}}" for h in header[1:]))
+    for row in rows:
+        print(f"{cell(row[0]):{first}}" + "".join(f"{cell(v):>{width}}" for v in row[1:]))
+
+
+def print_targets(targets: dict[str, dict[str, Any]]) -> None:
+    print()
+    for name, t in targets.items():
+        mark = {True: "met", False: "NOT MET", None: "not measured"}[t["met"]]
+        print(f"{name:44} {cell(t['value']):>12}  target {t['target']:28}  {mark}")
+
+
+def print_machine(info: dict[str, Any]) -> None:
+    print(
+        f"machine: {info['cpus']} cpus ({info['cpu_model']}), load average {info['load_average_1_5_15']}, "
+        f"other processes {info['background_busy_percent']}% cpu"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Helper server scripts (raw gRPC baselines) that print one JSON ready line with their address
+
+
+class Script:
+    """Runs ``python bench/NAME.py ARGS`` and reads ``{"grpc": ADDRESS, ...}`` from its first line."""
+
+    def __init__(self, name: str, *args: str) -> None:
+        self.args = [sys.executable, str(REPO / "bench" / name), *args]
+        self.process: subprocess.Popen[str] | None = None
+        self.address = ""
+        self.pid = 0
+
+    def __enter__(self) -> Script:
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
+        stdout = self.process.stdout
+        assert stdout is not None
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(60)
+        if not line or not line[0].startswith("{"):
+            self.__exit__()
+            raise RuntimeError(f"{self.args[1]} did not become ready")
+        self.address = json.loads(line[0])["grpc"]
+        self.pid = self.process.pid
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+
+def cpu_percent_during(pid: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Runs ``run()`` and adds the CPU percent (of one core) the process ``pid`` used meanwhile."""
+    t0, c0 = time.monotonic(), cpu_seconds(pid)
+    result = run()
+    wall = time.monotonic() - t0
+    result["server_cpu_percent"] = 100 * (cpu_seconds(pid) - c0) / wall
+    return result

@@ -1,0 +1,174 @@
+"""Many small instances (issue 7 item 2): N one-task instances, 16 concurrent callers, each one waited on.
+
+taskstream: one asyncio client (``taskstream.aio.connect``) with 16 caller coroutines; each takes the next
+of N jobs, ``run_task("noop")`` and ``wait_for_completion`` (a long poll), until all N are done. A fresh
+taskstreamd with 2 local workers. Baseline in the same run: Celery with Redis (a prefork worker of
+concurrency 2), 16 caller threads each doing ``noop.delay().get()``. Figures: results/s (N / wall time) and
+the per-call latency. A repetition stops taking jobs after ``--max-seconds`` (reported as ``bounded``).
+Writes bench/reports/many_instances.json. Usage: python bench/many_instances.py [--instances N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+import harness
+import peers
+
+import taskstream.aio
+
+
+def figures(latencies: list[float], elapsed: float, errors: list[str], n: int) -> dict[str, Any]:
+    done = len(latencies)
+    return {
+        "instances": n,
+        "completed": done,
+        "bounded": done + len(errors) < n,
+        "errors": len(errors),
+        "first_error": errors[0] if errors else "",
+        "seconds": elapsed,
+        "results_per_s": done / elapsed,
+        "latency_median_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
+        "latency_p90_ms": 1000 * harness.percentile(latencies, 0.9),
+    }
+
+
+async def _taskstream(address: str, n: int, callers: int, max_seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    taken = 0
+    async with taskstream.aio.connect(address, project=harness.PROJECT) as client:
+        await (await client.run_task("noop")).wait_for_completion(timeout=60)  # warm
+        start = time.perf_counter()
+        deadline = start + max_seconds
+
+        async def caller() -> None:
+            nonlocal taken
+            while taken < n and time.perf_counter() < deadline:
+                taken += 1
+                t0 = time.perf_counter()
+                try:
+                    instance = await client.run_task("noop")
+                    await instance.wait_for_completion(timeout=60)
+                    latencies.append(time.perf_counter() - t0)
+                except Exception as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}"[:300])
+
+        await asyncio.gather(*(caller() for _ in range(callers)))
+        return figures(latencies, time.perf_counter() - start, errors, n)
+
+
+def run_taskstream(address: str, n: int, callers: int, max_seconds: float) -> dict[str, Any]:
+    return asyncio.run(_taskstream(address, n, callers, max_seconds))
+
+
+def run_threads(call: Callable[[], object], n: int, callers: int, max_seconds: float) -> dict[str, Any]:
+    """``callers`` threads share N jobs; each job is one blocking ``call()``."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    taken = 0
+    start = time.perf_counter()
+    deadline = start + max_seconds
+
+    def caller() -> None:
+        nonlocal taken
+        while True:
+            with lock:
+                if taken >= n or time.perf_counter() >= deadline:
+                    return
+                taken += 1
+            t0 = time.perf_counter()
+            try:
+                call()
+                latencies.append(time.perf_counter() - t0)
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}"[:300])
+
+    threads = [threading.Thread(target=caller, daemon=True) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max_seconds + 120)
+    return figures(latencies, time.perf_counter() - start, errors, n)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--instances", type=int, default=10_000)
+    parser.add_argument("--callers", type=int, default=16)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--max-seconds", type=float, default=300.0, help="bound of one repetition")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 rep of 300 instances")
+    args = parser.parse_args()
+    if args.quick:
+        args.instances, args.reps = min(args.instances, 300), 1
+    before = harness.machine()
+    systems: dict[str, Callable[[], dict[str, Any]]] = {}
+    n, callers, bound = args.instances, args.callers, args.max_seconds
+    with ExitStack() as stack:
+        server = stack.enter_context(harness.taskstream_server(workers=2))
+        systems["taskstream"] = lambda: run_taskstream(server.address, n, callers, bound)
+        try:
+            noop = stack.enter_context(peers.celery_worker(concurrency=2))
+            systems["celery"] = lambda: run_threads(lambda: noop.delay().get(timeout=60), n, callers, bound)
+        except Exception as exc:
+            celery_error = f"celery could not start: {exc}"
+            systems["celery"] = lambda: {"error": celery_error}
+        runs = harness.repeat(systems, args.reps)
+    after = harness.machine()
+    med = {name: harness.medians(r) for name, r in runs.items()}
+    ours = med["taskstream"].get("results_per_s")
+    celery = med["celery"].get("results_per_s")
+    vs = harness.ratio(ours, celery)
+    report = {
+        "benchmark": "many_instances",
+        "config": {
+            "instances": n,
+            "callers": callers,
+            "reps": args.reps,
+            "max_seconds": bound,
+            "workers": 2,
+            "quick": args.quick,
+        },
+        "machine_before": before,
+        "machine_after": after,
+        "medians": med,
+        "ratios": {"taskstream_over_celery": vs},
+        "targets_issue_7": {
+            "many_instances_vs_celery": harness.target(
+                vs, ">= 2x Celery's results/s", vs is not None and vs >= 2, figure=ours, baseline=celery
+            )
+        },
+        "runs": runs,
+    }
+    path = harness.write_report("many_instances", report)
+    print(f"\n{n:,} one-task instances, {callers} concurrent callers, medians of {args.reps} reps")
+    harness.print_machine(after)
+    header = ["", "results/s", "completed", "errors", "median ms", "p90 ms"]
+    rows = [
+        [
+            k,
+            m.get("results_per_s"),
+            m.get("completed"),
+            m.get("errors"),
+            m.get("latency_median_ms"),
+            m.get("latency_p90_ms"),
+        ]
+        for k, m in med.items()
+    ]
+    harness.print_table(header, rows)
+    harness.print_targets(report["targets_issue_7"])
+    print(f"\nreport: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
