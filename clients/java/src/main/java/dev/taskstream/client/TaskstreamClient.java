@@ -49,6 +49,7 @@ public final class TaskstreamClient implements AutoCloseable {
   /** The metadata key that names the calling user (the owner of the instances it creates). */
   public static final Metadata.Key<String> USER_KEY =
       Metadata.Key.of("x-taskstream-user", Metadata.ASCII_STRING_MARSHALLER);
+
   /** The metadata key of the bearer token, on servers started with {@code --auth-file}. */
   public static final Metadata.Key<String> AUTHORIZATION_KEY =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -328,8 +329,9 @@ public final class TaskstreamClient implements AutoCloseable {
     }
 
     /**
-     * The bearer token sent as {@code authorization: Bearer <token>} on every call, for servers started
-     * with {@code --auth-file}; unset sends none. Use it over TLS ({@link #channel}) off loopback.
+     * The bearer token sent as {@code authorization: Bearer <token>} on every call, for servers
+     * started with {@code --auth-file}; unset sends none. Use it over TLS ({@link #channel}) off
+     * loopback.
      */
     public Builder token(String token) {
       this.token = token;
