@@ -29,6 +29,7 @@ from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.limits import Limits
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
+from taskstreamd.api.task_tokens import TaskTokens
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.datasources import DEFAULT_DATASOURCE
 from taskstreamd.local_workers import LocalWorkerPool
@@ -130,7 +131,10 @@ class Server:
         self.metrics = Metrics(self.manager)
         # The web endpoints start first, so that Logview addresses know their bound port.
         http_host, http_port = split_address(c.http)
-        self.logview_links = LogviewLinks(Signer(await asyncio.to_thread(load_secret, c.data_dir)))
+        secret = await asyncio.to_thread(load_secret, c.data_dir)
+        self.logview_links = LogviewLinks(Signer(secret))
+        if authenticator.enabled:  # workflows' tasks get tokens signed with the same secret
+            authenticator.task_tokens = self.manager.task_tokens = TaskTokens(secret)
         self.status = StatusServer(
             self.manager, Logview(self.manager, self.logview_links), metrics=self.metrics
         )

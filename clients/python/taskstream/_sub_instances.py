@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class SubInstances:
-    def __init__(self, server: str, workflow: str, task_name: str) -> None:
+    def __init__(self, server: str, workflow: str, task_name: str, token: str = "") -> None:
         if not server:
             raise RuntimeError("this task was not started by a worker that knows its server")
         if not workflow:
@@ -30,6 +30,7 @@ class SubInstances:
         self._server = server
         self._workflow = workflow
         self._task_name = task_name
+        self._token = token or None  # None: the client's default ($TASKSTREAM_TOKEN)
         self._project, _ = split_instance_ref(workflow, "")
         self._client: Client | None = None
 
@@ -37,12 +38,12 @@ class SubInstances:
         if self._client is None:
             from taskstream._client import Client  # the authoring API does not need the client otherwise
 
-            bootstrap = Client(self._server, project=self._project)
+            bootstrap = Client(self._server, project=self._project, token=self._token)
             try:
                 owner = bootstrap.get_instance(self._workflow).owner
             finally:
                 bootstrap.close()
-            self._client = Client(self._server, project=self._project, owner=owner)
+            self._client = Client(self._server, project=self._project, owner=owner, token=self._token)
         return self._client
 
     def start(

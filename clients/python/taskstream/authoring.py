@@ -182,6 +182,7 @@ class TaskContext:
         environment: TaskEnvironment | None = None,
         reporter: TaskReporter | None = None,
         server: str = "",
+        token: str = "",
     ) -> None:
         self.assignment_id = assignment_id
         self.instance = instance
@@ -189,6 +190,7 @@ class TaskContext:
         self.attempt = attempt
         self.environment = environment
         self.server = server  # the taskstream server's HOST:PORT, for workflows that start sub-instances
+        self._token = token  # the bearer token the server gave this task, when it requires one
         self._reporter = reporter
         self._lock = threading.Lock()
         self._percent = 0
@@ -362,7 +364,7 @@ class TaskContext:
     def _subs(self) -> SubInstances:
         with self._lock:
             if self._sub_instances is None:
-                self._sub_instances = SubInstances(self.server, self.instance, self.task_name)
+                self._sub_instances = SubInstances(self.server, self.instance, self.task_name, self._token)
             return self._sub_instances
 
     def _report_progress(self) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from taskstreamd.api import task_tokens
 from taskstreamd.errors import PermissionDenied, Unauthenticated
 
 AUTHORIZATION = "authorization"
@@ -63,6 +64,7 @@ class Authenticator:
     def __init__(self, principals: Mapping[str, Principal] | None = None) -> None:
         self.enabled = principals is not None
         self._by_digest: dict[str, Principal] = dict(principals or {})
+        self.task_tokens: task_tokens.TaskTokens | None = None  # set by the server once it has its secret
 
     def authenticate(self, metadata: Iterable[tuple[str, Any]] | None) -> Principal:
         token, user = "", ""
@@ -78,7 +80,16 @@ class Authenticator:
             raise Unauthenticated("TOKEN_MISSING", "this server requires 'authorization: Bearer <token>'")
         if scheme.lower() != "bearer" or not credential.strip():
             raise Unauthenticated("TOKEN_MALFORMED", "the authorization metadata must be 'Bearer <token>'")
-        principal = self._by_digest.get(digest(credential.strip()))
+        credential = credential.strip()
+        if self.task_tokens is not None and task_tokens.is_task_token(credential):
+            try:
+                grant = self.task_tokens.verify(credential)
+            except task_tokens.TaskTokenError as exc:
+                raise Unauthenticated("TOKEN_INVALID", str(exc)) from exc
+            # A workflow's task acts as its instance's owner, in that instance's project only.
+            project = frozenset({grant.project})
+            return Principal(grant.owner, read=project, write=project)
+        principal = self._by_digest.get(digest(credential))
         if principal is None:
             raise Unauthenticated("TOKEN_INVALID", "the bearer token is not valid")
         return principal

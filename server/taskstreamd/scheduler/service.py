@@ -22,6 +22,7 @@ from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream.v1 import task_pb2
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd import ids
+from taskstreamd.api.task_tokens import TaskTokens
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import (
     PYTHON_OBJECT_TYPE,
@@ -117,6 +118,8 @@ class InstanceManager:
         self.draining = False
         self._commits = asyncio.Event()  # set after every commit that recorded events
         self._reaper: asyncio.Task[None] | None = None
+        # With authentication on: tokens that let a workflow's task act as its instance's owner.
+        self.task_tokens: TaskTokens | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._listener: notify.Listener | None = None
@@ -903,6 +906,8 @@ class InstanceManager:
             )
             if payload.timeout:
                 assignment.timeout.FromTimedelta(_seconds(payload.timeout))
+            if self.task_tokens is not None and payload.type.startswith(workflows.WORKFLOW_TYPE_PREFIX):
+                assignment.task_token = self.task_tokens.mint(payload.project, payload.owner)
             session.send(wpb.ConnectResponse(assignment=assignment))
         return len(busy) < len(pairs)  # all busy: the retry above comes back to them
 

@@ -116,6 +116,7 @@ class Payload:
     task_id: int
     instance_id: str
     project: str
+    owner: str
     task_name: str
     type: str
     parameters_json: str
@@ -886,6 +887,7 @@ async def claim(
         task_id=task_id,
         instance_id=row.instance_id,
         project=instance_row.project,
+        owner=instance_row.owner,
         task_name=row.name,
         type=row.type,
         parameters_json=row.parameters_json,

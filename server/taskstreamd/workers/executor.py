@@ -106,6 +106,7 @@ class Executor:
             attempt=assignment.attempt,
             reporter=_Reporter(self._send, aid),
             server=self._server,
+            token=assignment.task_token,
         )
         with self._lock:
             self._queued.discard(aid)

@@ -1022,7 +1022,11 @@ type TaskAssignment struct {
 	// The timeout; unset means none.
 	Timeout *durationpb.Duration `protobuf:"bytes,8,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	// Which attempt this is, from 1.
-	Attempt       int32 `protobuf:"varint,9,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	Attempt int32 `protobuf:"varint,9,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// Set when the server requires authentication and the task is a workflow: a bearer token for the
+	// InstanceService that acts as the instance's owner within the instance's project only, valid while
+	// the attempt may run. The task's process uses it to start and follow sub-instances.
+	TaskToken     string `protobuf:"bytes,10,opt,name=task_token,json=taskToken,proto3" json:"task_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1118,6 +1122,13 @@ func (x *TaskAssignment) GetAttempt() int32 {
 		return x.Attempt
 	}
 	return 0
+}
+
+func (x *TaskAssignment) GetTaskToken() string {
+	if x != nil {
+		return x.TaskToken
+	}
+	return ""
 }
 
 // CancelTask asks a worker to stop a task.
@@ -1405,7 +1416,7 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12(\n" +
 	"\x10max_output_bytes\x18\x02 \x01(\x03R\x0emaxOutputBytes\x12H\n" +
 	"\x12heartbeat_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12@\n" +
-	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\"\xc5\x02\n" +
+	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\"\xe4\x02\n" +
 	"\x0eTaskAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\x12\x12\n" +
@@ -1415,7 +1426,10 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\rpython_object\x18\x06 \x01(\fR\fpythonObject\x12-\n" +
 	"\x12python_environment\x18\a \x01(\fR\x11pythonEnvironment\x123\n" +
 	"\atimeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x18\n" +
-	"\aattempt\x18\t \x01(\x05R\aattempt\"\xb0\x01\n" +
+	"\aattempt\x18\t \x01(\x05R\aattempt\x12\x1d\n" +
+	"\n" +
+	"task_token\x18\n" +
+	" \x01(\tR\ttaskToken\"\xb0\x01\n" +
 	"\n" +
 	"CancelTask\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12?\n" +

@@ -39,6 +39,7 @@ private static final long serialVersionUID = 0L;
     parametersJson_ = "";
     pythonObject_ = com.google.protobuf.ByteString.EMPTY;
     pythonEnvironment_ = com.google.protobuf.ByteString.EMPTY;
+    taskToken_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -378,6 +379,57 @@ private static final long serialVersionUID = 0L;
     return attempt_;
   }
 
+  public static final int TASK_TOKEN_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object taskToken_ = "";
+  /**
+   * <pre>
+   * Set when the server requires authentication and the task is a workflow: a bearer token for the
+   * InstanceService that acts as the instance's owner within the instance's project only, valid while
+   * the attempt may run. The task's process uses it to start and follow sub-instances.
+   * </pre>
+   *
+   * <code>string task_token = 10 [json_name = "taskToken"];</code>
+   * @return The taskToken.
+   */
+  @java.lang.Override
+  public java.lang.String getTaskToken() {
+    java.lang.Object ref = taskToken_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      taskToken_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Set when the server requires authentication and the task is a workflow: a bearer token for the
+   * InstanceService that acts as the instance's owner within the instance's project only, valid while
+   * the attempt may run. The task's process uses it to start and follow sub-instances.
+   * </pre>
+   *
+   * <code>string task_token = 10 [json_name = "taskToken"];</code>
+   * @return The bytes for taskToken.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getTaskTokenBytes() {
+    java.lang.Object ref = taskToken_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      taskToken_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -419,6 +471,9 @@ private static final long serialVersionUID = 0L;
     if (attempt_ != 0) {
       output.writeInt32(9, attempt_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(taskToken_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 10, taskToken_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -453,6 +508,9 @@ private static final long serialVersionUID = 0L;
     if (attempt_ != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(9, attempt_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(taskToken_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(10, taskToken_);
     }
     return size;
   }
@@ -499,6 +557,8 @@ private static final long serialVersionUID = 0L;
     }
     if (getAttempt()
         != other.getAttempt()) return false;
+    if (!getTaskToken()
+        .equals(other.getTaskToken())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -530,6 +590,8 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + ATTEMPT_FIELD_NUMBER;
     hash = (53 * hash) + getAttempt();
+    hash = (37 * hash) + TASK_TOKEN_FIELD_NUMBER;
+    hash = (53 * hash) + getTaskToken().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -684,6 +746,7 @@ private static final long serialVersionUID = 0L;
         timeoutBuilder_ = null;
       }
       attempt_ = 0;
+      taskToken_ = "";
       return this;
     }
 
@@ -748,6 +811,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000100) != 0)) {
         result.attempt_ = attempt_;
       }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.taskToken_ = taskToken_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -799,6 +865,11 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getAttempt() != 0) {
         setAttempt(other.getAttempt());
+      }
+      if (!other.getTaskToken().isEmpty()) {
+        taskToken_ = other.taskToken_;
+        bitField0_ |= 0x00000200;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -871,6 +942,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000100;
               break;
             } // case 72
+            case 82: {
+              taskToken_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1631,6 +1707,108 @@ private static final long serialVersionUID = 0L;
     public Builder clearAttempt() {
       bitField0_ = (bitField0_ & ~0x00000100);
       attempt_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object taskToken_ = "";
+    /**
+     * <pre>
+     * Set when the server requires authentication and the task is a workflow: a bearer token for the
+     * InstanceService that acts as the instance's owner within the instance's project only, valid while
+     * the attempt may run. The task's process uses it to start and follow sub-instances.
+     * </pre>
+     *
+     * <code>string task_token = 10 [json_name = "taskToken"];</code>
+     * @return The taskToken.
+     */
+    public java.lang.String getTaskToken() {
+      java.lang.Object ref = taskToken_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        taskToken_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Set when the server requires authentication and the task is a workflow: a bearer token for the
+     * InstanceService that acts as the instance's owner within the instance's project only, valid while
+     * the attempt may run. The task's process uses it to start and follow sub-instances.
+     * </pre>
+     *
+     * <code>string task_token = 10 [json_name = "taskToken"];</code>
+     * @return The bytes for taskToken.
+     */
+    public com.google.protobuf.ByteString
+        getTaskTokenBytes() {
+      java.lang.Object ref = taskToken_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        taskToken_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Set when the server requires authentication and the task is a workflow: a bearer token for the
+     * InstanceService that acts as the instance's owner within the instance's project only, valid while
+     * the attempt may run. The task's process uses it to start and follow sub-instances.
+     * </pre>
+     *
+     * <code>string task_token = 10 [json_name = "taskToken"];</code>
+     * @param value The taskToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTaskToken(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      taskToken_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set when the server requires authentication and the task is a workflow: a bearer token for the
+     * InstanceService that acts as the instance's owner within the instance's project only, valid while
+     * the attempt may run. The task's process uses it to start and follow sub-instances.
+     * </pre>
+     *
+     * <code>string task_token = 10 [json_name = "taskToken"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTaskToken() {
+      taskToken_ = getDefaultInstance().getTaskToken();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set when the server requires authentication and the task is a workflow: a bearer token for the
+     * InstanceService that acts as the instance's owner within the instance's project only, valid while
+     * the attempt may run. The task's process uses it to start and follow sub-instances.
+     * </pre>
+     *
+     * <code>string task_token = 10 [json_name = "taskToken"];</code>
+     * @param value The bytes for taskToken to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTaskTokenBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      taskToken_ = value;
+      bitField0_ |= 0x00000200;
       onChanged();
       return this;
     }

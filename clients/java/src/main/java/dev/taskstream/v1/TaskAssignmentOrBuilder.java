@@ -166,4 +166,28 @@ public interface TaskAssignmentOrBuilder extends
    * @return The attempt.
    */
   int getAttempt();
+
+  /**
+   * <pre>
+   * Set when the server requires authentication and the task is a workflow: a bearer token for the
+   * InstanceService that acts as the instance's owner within the instance's project only, valid while
+   * the attempt may run. The task's process uses it to start and follow sub-instances.
+   * </pre>
+   *
+   * <code>string task_token = 10 [json_name = "taskToken"];</code>
+   * @return The taskToken.
+   */
+  java.lang.String getTaskToken();
+  /**
+   * <pre>
+   * Set when the server requires authentication and the task is a workflow: a bearer token for the
+   * InstanceService that acts as the instance's owner within the instance's project only, valid while
+   * the attempt may run. The task's process uses it to start and follow sub-instances.
+   * </pre>
+   *
+   * <code>string task_token = 10 [json_name = "taskToken"];</code>
+   * @return The bytes for taskToken.
+   */
+  com.google.protobuf.ByteString
+      getTaskTokenBytes();
 }

@@ -185,7 +185,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "\022heartbeat_interval\030\003 \001(\0132\031.google.proto" +
       "buf.DurationR\021heartbeatInterval\022@\n\016lease" +
       "_duration\030\004 \001(\0132\031.google.protobuf.Durati" +
-      "onR\rleaseDuration\"\305\002\n\016TaskAssignment\022#\n\r" +
+      "onR\rleaseDuration\"\344\002\n\016TaskAssignment\022#\n\r" +
       "assignment_id\030\001 \001(\tR\014assignmentId\022\032\n\010ins" +
       "tance\030\002 \001(\tR\010instance\022\022\n\004task\030\003 \001(\tR\004tas" +
       "k\022\022\n\004type\030\004 \001(\tR\004type\022\'\n\017parameters_json" +
@@ -193,22 +193,22 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "\006 \001(\014R\014pythonObject\022-\n\022python_environmen" +
       "t\030\007 \001(\014R\021pythonEnvironment\0223\n\007timeout\030\010 " +
       "\001(\0132\031.google.protobuf.DurationR\007timeout\022" +
-      "\030\n\007attempt\030\t \001(\005R\007attempt\"\260\001\n\nCancelTask" +
-      "\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022?\n" +
-      "\014cancellation\030\002 \001(\0132\033.taskstream.v1.Canc" +
-      "ellationR\014cancellation\022<\n\014grace_period\030\003" +
-      " \001(\0132\031.google.protobuf.DurationR\013gracePe" +
-      "riod\"2\n\013SuspendTask\022#\n\rassignment_id\030\001 \001" +
-      "(\tR\014assignmentId\"1\n\nResumeTask\022#\n\rassign" +
-      "ment_id\030\001 \001(\tR\014assignmentId\"G\n\010DropTask\022" +
-      "#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022\026\n\006" +
-      "reason\030\002 \001(\tR\006reason2]\n\rWorkerService\022L\n" +
-      "\007Connect\022\035.taskstream.v1.ConnectRequest\032" +
-      "\036.taskstream.v1.ConnectResponse(\0010\001B|\n\021d" +
-      "ev.taskstream.v1B\022WorkerServiceProtoP\001\242\002" +
-      "\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031T" +
-      "askstream\\V1\\GPBMetadata\352\002\016Taskstream::V" +
-      "1b\006proto3"
+      "\030\n\007attempt\030\t \001(\005R\007attempt\022\035\n\ntask_token\030" +
+      "\n \001(\tR\ttaskToken\"\260\001\n\nCancelTask\022#\n\rassig" +
+      "nment_id\030\001 \001(\tR\014assignmentId\022?\n\014cancella" +
+      "tion\030\002 \001(\0132\033.taskstream.v1.CancellationR" +
+      "\014cancellation\022<\n\014grace_period\030\003 \001(\0132\031.go" +
+      "ogle.protobuf.DurationR\013gracePeriod\"2\n\013S" +
+      "uspendTask\022#\n\rassignment_id\030\001 \001(\tR\014assig" +
+      "nmentId\"1\n\nResumeTask\022#\n\rassignment_id\030\001" +
+      " \001(\tR\014assignmentId\"G\n\010DropTask\022#\n\rassign" +
+      "ment_id\030\001 \001(\tR\014assignmentId\022\026\n\006reason\030\002 " +
+      "\001(\tR\006reason2]\n\rWorkerService\022L\n\007Connect\022" +
+      "\035.taskstream.v1.ConnectRequest\032\036.taskstr" +
+      "eam.v1.ConnectResponse(\0010\001B|\n\021dev.taskst" +
+      "ream.v1B\022WorkerServiceProtoP\001\242\002\003TXX\252\002\rTa" +
+      "skstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstream" +
+      "\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -299,7 +299,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     internal_static_taskstream_v1_TaskAssignment_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskAssignment_descriptor,
-        new java.lang.String[] { "AssignmentId", "Instance", "Task", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "Attempt", });
+        new java.lang.String[] { "AssignmentId", "Instance", "Task", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "Attempt", "TaskToken", });
     internal_static_taskstream_v1_CancelTask_descriptor =
       getDescriptor().getMessageType(13);
     internal_static_taskstream_v1_CancelTask_fieldAccessorTable = new
