@@ -417,7 +417,10 @@ def test_a_draining_server_ends_watches_with_a_cursor(tmp_path: Path) -> None:
             stub = pb_grpc.InstanceServiceStub(channel)
             instance = create(stub, "steps", gates=str(gates), count=1)
             seen: list[Message] = []
-            for message in stub.WatchInstance(pb.WatchInstanceRequest(name=instance.name), timeout=60):
+            # With output included every event reaches the watcher, so its cursor is the last seq seen
+            # (without, the cursor also moves past output events it was not sent).
+            request = pb.WatchInstanceRequest(name=instance.name, include_output=True)
+            for message in stub.WatchInstance(request, timeout=60):
                 seen.append(message)
                 if reached_step(message) == 0:
                     server.process.send_signal(15)  # type: ignore[union-attr]

@@ -473,11 +473,12 @@ def test_cancel_of_a_paused_task_continues_it_first(server: FakeWorkerService) -
 
 
 def test_paused_time_does_not_count_toward_the_timeout(server: FakeWorkerService) -> None:
-    aid = server.assign("t.wait_cancel", timeout=_duration(0.4))
+    # The timeout leaves room for a loaded machine between the task's start and its pause.
+    aid = server.assign("t.wait_cancel", timeout=_duration(2.0))
     server.property(aid, "pid")
     server.send(suspend=worker_service_pb2.SuspendTask(assignment_id=aid))
     server.paused(aid, True)
-    time.sleep(0.6)  # deliberately let more than the timeout pass while paused
+    time.sleep(2.5)  # deliberately let more than the timeout pass while paused
     assert server.of(aid, "finished") == []
     server.send(resume=worker_service_pb2.ResumeTask(assignment_id=aid))
     server.paused(aid, False)
