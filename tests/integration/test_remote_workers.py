@@ -22,9 +22,15 @@ LEASE = ["--lease-seconds", "3"]
 HELD = "held_by_worker"
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "data", *LEASE, workers=0).start()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    # On PostgreSQL too: leases, their reaper and the fencing run there on row locks.
+    db = (
+        ["--db", request.getfixturevalue("postgres").create_database()]
+        if request.param == "postgresql"
+        else []
+    )
+    process = ServerProcess(tmp_path / "data", *LEASE, *db, workers=0).start()
     yield process
     process.stop()
 
