@@ -142,6 +142,28 @@ def test_projects_scope_every_call(secured: ServerProcess) -> None:
         assert admin.get_instance(in_beta.id).is_terminated()
 
 
+def test_sub_instance_lists_and_result_rows_need_read_access_too(secured: ServerProcess) -> None:
+    with connect(secured, "beta", ADMIN) as admin:
+        in_beta = admin.run_task("noop", {}, hold=True)
+    name = f"projects/beta/instances/{in_beta.id}"
+    metadata = (("authorization", f"Bearer {ALICE}"),)
+    with grpc.insecure_channel(secured.address) as channel:
+        stub = instance_service_pb2_grpc.InstanceServiceStub(channel)
+        for call in (
+            lambda: stub.ListSubInstances(
+                instance_service_pb2.ListSubInstancesRequest(parent=name), metadata=metadata
+            ),
+            lambda: stub.ListTaskResultRows(
+                instance_service_pb2.ListTaskResultRowsRequest(instance=name), metadata=metadata
+            ),
+        ):
+            with pytest.raises(grpc.RpcError) as denied:
+                call()
+            assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
+    with connect(secured, "beta", ADMIN) as admin:
+        admin.stop_instance(in_beta.id)
+
+
 def test_submitting_code_is_a_separate_permission(secured: ServerProcess) -> None:
     with connect(secured, "alpha", ALICE) as alice:
         job = alice.create_job()

@@ -285,6 +285,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.ListSubInstancesRequest, context: Context
     ) -> pb.ListSubInstancesResponse:
         project, instance_id = ids.parse_instance_name(request.parent, "parent")
+        self._reader(context, project)
         if request.page_size < 0:
             raise InvalidArgument.one("page_size", "must not be negative")
         page_size = min(request.page_size or 100, 1000)
@@ -309,6 +310,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.ListTaskResultRowsRequest, context: Context
     ) -> pb.ListTaskResultRowsResponse:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
+        self._reader(context, project)
         if request.page_size < 0:
             raise InvalidArgument.one("page_size", "must not be negative")
         page_size = min(request.page_size or 1000, 10_000)
