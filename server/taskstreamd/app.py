@@ -24,7 +24,6 @@ from taskstream.v1 import (
     worker_service_pb2_grpc,
 )
 from taskstreamd.api import auth
-from taskstreamd.api.decoding import DecodingInterceptor
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.limits import Limits
@@ -145,9 +144,9 @@ class Server:
         scheme = "https" if tls is not None else "http"
         self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
         self.grpc = grpc.aio.server(
-            # Outermost first: metrics see the codes ErrorInterceptor sets, which maps the InvalidArgument
-            # that DecodingInterceptor raises for request bytes that are not a valid message.
-            interceptors=[MetricsInterceptor(self.metrics), ErrorInterceptor(), DecodingInterceptor()],
+            # Outermost first: metrics see the codes ErrorInterceptor sets (request bytes that are not a
+            # valid message among them).
+            interceptors=[MetricsInterceptor(self.metrics), ErrorInterceptor()],
             options=[
                 ("grpc.max_receive_message_length", c.limits.max_message_bytes),
                 ("grpc.so_reuseport", 0),

@@ -1,6 +1,7 @@
 """Maps domain errors to gRPC statuses with google.rpc details, and hides unexpected errors.
 
-It also lets a handler send a response it serialized in advance (bytes).
+It also lets a handler send a response it serialized in advance (bytes), and turns request bytes that are
+not a valid message into INVALID_ARGUMENT (api/decoding.py) in the same wrapper.
 
 A ServiceError becomes its status code with BadRequest / ResourceInfo / ErrorInfo details; anything else
 becomes INTERNAL with an incident id that is also logged with the traceback, so no traceback reaches a caller.
@@ -18,6 +19,7 @@ import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from taskstreamd.api import decoding
 from taskstreamd.errors import (
     Expired,
     FailedPrecondition,
@@ -103,24 +105,21 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
+        kwargs = {
+            "request_deserializer": decoding.tolerant(handler.request_deserializer),
+            "response_serializer": _passing_bytes(handler.response_serializer),
+        }
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=_passing_bytes(handler.response_serializer),
+                _wrap_unary(handler.unary_unary, decoding.checked), **kwargs
             )
         if handler.unary_stream is not None:
             behavior = handler.unary_stream
-            return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(behavior) if inspect.isasyncgenfunction(behavior) else _wrap_unary(behavior),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=_passing_bytes(handler.response_serializer),
-            )
+            wrap = _wrap_stream if inspect.isasyncgenfunction(behavior) else _wrap_unary
+            return grpc.unary_stream_rpc_method_handler(wrap(behavior, decoding.checked), **kwargs)
         if handler.stream_stream is not None:
             return grpc.stream_stream_rpc_method_handler(
-                _wrap_stream(handler.stream_stream),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=_passing_bytes(handler.response_serializer),
+                _wrap_stream(handler.stream_stream, decoding.checked_stream), **kwargs
             )
         return handler
 
@@ -137,10 +136,10 @@ def _passing_bytes(serializer: Callable[[Any], bytes] | None) -> Callable[[Any],
     return passing
 
 
-def _wrap_unary(behavior: Any) -> Any:
+def _wrap_unary(behavior: Any, check: Callable[[Any], Any]) -> Any:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         try:
-            return await behavior(request, context)
+            return await behavior(check(request), context)
         except Exception as exc:
             if _is_abort(exc):
                 raise
@@ -149,10 +148,10 @@ def _wrap_unary(behavior: Any) -> Any:
     return wrapped
 
 
-def _wrap_stream(behavior: Any) -> Any:
+def _wrap_stream(behavior: Any, check: Callable[[Any], Any]) -> Any:
     async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
         try:
-            async for response in behavior(request, context):
+            async for response in behavior(check(request), context):
                 yield response
         except Exception as exc:
             if _is_abort(exc):

@@ -73,17 +73,7 @@ async def claim(tx: Transaction, key: RequestKey, claim: Claim, time: datetime) 
     existing = await tx.session.get(RequestRow, (key.project, key.method, key.request_id))
     if existing is not None:
         return Claim(existing.fingerprint, existing.instance_id)
-    tx.session.add(
-        RequestRow(
-            project=key.project,
-            method=key.method,
-            request_id=key.request_id,
-            fingerprint=claim.fingerprint,
-            instance_id=claim.instance_id,
-            response=None,
-            create_time=time,
-        )
-    )
+    tx.session.add(_row(key, claim, None, time))
     try:
         await tx.session.flush()
     except IntegrityError as exc:
@@ -101,17 +91,7 @@ async def first_answer(store: Store, key: RequestKey, claim: Claim, answer: byte
             async with store.transaction() as tx:
                 row = await tx.session.get(RequestRow, (key.project, key.method, key.request_id))
                 if row is None:  # claimed before request records existed
-                    tx.session.add(
-                        RequestRow(
-                            project=key.project,
-                            method=key.method,
-                            request_id=key.request_id,
-                            fingerprint=claim.fingerprint,
-                            instance_id=claim.instance_id,
-                            response=answer,
-                            create_time=time,
-                        )
-                    )
+                    tx.session.add(_row(key, claim, answer, time))
                     return answer
                 if row.fingerprint != claim.fingerprint:
                     raise RequestReused()
@@ -121,3 +101,15 @@ async def first_answer(store: Store, key: RequestKey, claim: Claim, answer: byte
         except IntegrityError:
             continue
     raise RuntimeError(f"request {key} could not be stored")
+
+
+def _row(key: RequestKey, claim: Claim, answer: bytes | None, time: datetime) -> RequestRow:
+    return RequestRow(
+        project=key.project,
+        method=key.method,
+        request_id=key.request_id,
+        fingerprint=claim.fingerprint,
+        instance_id=claim.instance_id,
+        response=answer,
+        create_time=time,
+    )
