@@ -370,10 +370,7 @@ class Store:
 
     async def held_tasks(self) -> list[tuple[str, int, str]]:
         """(instance id, task id, worker id) of every task that holds a worker slot."""
-        holds_slot = TaskRow.status.in_([int(s) for s in ACTIVE]) | and_(
-            TaskRow.status == int(TaskStatus.SUSPENDED), TaskRow.worker != ""
-        )
-        query = select(TaskRow.instance_id, TaskRow.id, TaskRow.worker).where(holds_slot)
+        query = select(TaskRow.instance_id, TaskRow.id, TaskRow.worker).where(holds_slot())
         async with self._read() as session:
             return [(row[0], row[1], row[2]) for row in (await session.execute(query)).all()]
 
