@@ -9,6 +9,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from taskstreamd.store import inline_sqlite
+
+# How long a statement waits for a lock another process holds on the SQLite file.
+BUSY_SECONDS = 5.0
+
 
 def default_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{(data_dir / 'taskstream.db').resolve()}"
@@ -34,7 +39,11 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    inline = _inline_path(url)
+    if inline is None:
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+    else:
+        engine = create_async_engine(url, async_creator=inline_sqlite.connector(inline, BUSY_SECONDS))
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -43,7 +52,9 @@ def create_engine(url: str) -> AsyncEngine:
         # NORMAL in WAL mode survives a killed process (not a power cut) and is much faster than FULL.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # Statements run on the event loop (see inline_sqlite), so a wait for a lock would stop the
+        # server; only another process writing the file (never taskstreamd itself) can cause one.
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         cursor.close()
         # The driver would only BEGIN before a write, so the reads of one session could each see a
         # different commit; a snapshot (an instance with its tasks and its last seq) needs one view.
@@ -54,6 +65,17 @@ def create_engine(url: str) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _inline_path(url: str) -> str | None:
+    """The file of a plain ``sqlite+aiosqlite`` URL, whose statements can run inline; None otherwise
+    (an in-memory database, URL options, another driver)."""
+    parsed = make_url(url)
+    if parsed.drivername != "sqlite+aiosqlite" or parsed.query:
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        return None
+    return parsed.database
 
 
 def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
