@@ -139,7 +139,7 @@ class InlineConnection:
         return self._open().isolation_level
 
     @isolation_level.setter
-    def isolation_level(self, value: str | None) -> None:
+    def isolation_level(self, value: Any) -> None:
         self._open().isolation_level = value
 
 
