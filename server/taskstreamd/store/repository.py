@@ -19,12 +19,15 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
+    Table,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -35,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
@@ -53,7 +56,7 @@ from taskstreamd.errors import InvalidArgument
 from taskstreamd.events import changes
 from taskstreamd.events.changes import OUTPUT, NewEvent, StoredEvent, is_terminal
 from taskstreamd.replica import REPLICA_ID
-from taskstreamd.store import notify
+from taskstreamd.store import notify, state_rows
 from taskstreamd.store.engine import create_engine, create_read_engine, is_postgresql, is_sqlite
 from taskstreamd.store.models import (
     InstanceEventRow,
@@ -63,6 +66,7 @@ from taskstreamd.store.models import (
     TaskPropertyRow,
     TaskRow,
 )
+from taskstreamd.store.state_rows import INSTANCE_AS_PREFIXED, INSTANCES, TASK_STATE, TASKS
 
 STDOUT, STDERR = 1, 2
 CUT_MARKER = b"\n[... taskstream cut %d bytes of output ...]\n"
@@ -395,6 +399,8 @@ class Transaction:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._conn: AsyncConnection | None = None
+        self._baseline = state_rows.Baseline()  # what load/load_task read, so save writes only changes
         self.recorded: list[StoredEvent] = []  # published once the transaction commits
         self.queued: list[int] = []  # tasks this transaction made runnable
         self.worker_signals: list[notify.WorkerSignal] = []  # for workers of other replicas
@@ -416,6 +422,12 @@ class Transaction:
         signals += self.worker_signals
         return signals
 
+    async def connection(self) -> AsyncConnection:
+        """The transaction's connection, for Core statements (the hot paths skip the ORM)."""
+        if self._conn is None:
+            self._conn = await self.session.connection()
+        return self._conn
+
     async def lock_instances_of_tasks(self, task_ids: Sequence[int]) -> None:
         """Locks the instances of these tasks in id order, before a transaction that writes to several."""
         owners = select(TaskRow.instance_id).where(TaskRow.id.in_(task_ids))
@@ -434,13 +446,8 @@ class Transaction:
         """
         if not events:
             return []
-        s = self.session
-        last = await s.scalar(
-            update(InstanceRow)
-            .where(InstanceRow.id == instance_id)
-            .values(last_seq=InstanceRow.last_seq + len(events))
-            .returning(InstanceRow.last_seq)
-        )
+        conn = await self.connection()
+        last = (await conn.execute(_ADVANCE_SEQ, {"_id": instance_id, "n": len(events)})).scalar()
         if last is None:
             return []
         seqs = list(range(last - len(events) + 1, last + 1))
@@ -452,7 +459,7 @@ class Transaction:
             data = message.SerializeToString()
             rows.append({"instance_id": instance_id, "seq": seq, "kind": new.kind, "data": data})
             self.recorded.append(StoredEvent(instance_id, seq, new.kind, data, new.task_id, new.terminal))
-        await s.execute(insert(InstanceEventRow), rows)
+        await conn.execute(_EVENTS.insert(), rows)
         return seqs
 
     async def record_progress(self, task: TaskRef, progress: bytes, time: datetime) -> None:
@@ -463,15 +470,15 @@ class Transaction:
         )
         if not seqs:
             return
+        conn = await self.connection()
         if task.progress_seq:
-            await self.session.execute(
-                delete(InstanceEventRow).where(
-                    InstanceEventRow.instance_id == task.instance_id,
-                    InstanceEventRow.seq == task.progress_seq,
+            await conn.execute(
+                _EVENTS.delete().where(
+                    _EVENTS.c.instance_id == task.instance_id, _EVENTS.c.seq == task.progress_seq
                 )
             )
-        await self.session.execute(
-            update(TaskRow).where(TaskRow.id == task.task_id).values(progress=progress, progress_seq=seqs[0])
+        await conn.execute(
+            update(TASKS).where(TASKS.c.id == task.task_id).values(progress=progress, progress_seq=seqs[0])
         )
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
@@ -546,55 +553,49 @@ class Transaction:
             self.queued += [task.id for task in instance.tasks]
 
     async def load(self, instance_id: str) -> Instance | None:
-        """The instance, locked until the transaction ends: its state changes one transaction at a time."""
-        return await _load_instance(self.session, instance_id, with_properties=False, lock=True)
+        """The instance with its tasks, locked until the transaction ends: its state changes one
+        transaction at a time."""
+        conn = await self.connection()
+        query = select(INSTANCES).where(INSTANCES.c.id == instance_id).with_for_update(key_share=True)
+        row = (await conn.execute(query)).mappings().first()
+        if row is None:
+            return None
+        instance = state_rows.instance_from_mapping(row)
+        tasks = select(*TASK_STATE).where(TASKS.c.instance_id == instance_id).order_by(TASKS.c.index)
+        instance.tasks = [state_rows.task_from_mapping(t, {}) for t in (await conn.execute(tasks)).mappings()]
+        self._baseline.remember(instance)
+        return instance
 
     async def load_task(self, task_id: int) -> Instance | None:
         """The instance of a task with only that task loaded, and a summary of its other tasks."""
-        s = self.session
-        task_row = await s.get(TaskRow, task_id)
-        if task_row is None:
-            return None
-        row = await s.get(InstanceRow, task_row.instance_id)
+        conn = await self.connection()
+        row = (await conn.execute(_TASK_WITH_INSTANCE, {"_id": task_id})).mappings().first()
         if row is None:
             return None
-        instance = _instance_from_row(row)
-        instance.tasks = [_task_from_row(task_row, {})]
-        siblings = (TaskRow.instance_id == row.id, TaskRow.id != task_id)
-        any_open = await s.scalar(select(exists().where(*siblings, TaskRow.status.in_(_OPEN_CODES))))
-        any_unsuccessful = await s.scalar(
-            select(exists().where(*siblings, TaskRow.status.in_(_UNSUCCESSFUL_CODES)))
-        )
+        instance = state_rows.instance_from_mapping(row, prefix="i_")
+        instance.tasks = [state_rows.task_from_mapping(row, {})]
+        any_open, any_unsuccessful = (
+            await conn.execute(_OTHER_TASKS, {"_instance": instance.id, "_id": task_id})
+        ).one()
         instance.others = OtherTasks(bool(any_open), bool(any_unsuccessful))
+        self._baseline.remember(instance)
         return instance
 
     async def save(self, instance: Instance) -> None:
-        """Writes back the instance's and its loaded tasks' state-machine fields."""
-        row = await self.session.get_one(InstanceRow, instance.id)
-        row.status = _STATUS_CODE[instance.status]
-        row.successful = instance.successful
-        row.start_time = instance.start_time
-        row.end_time = instance.end_time
-        if instance.others is not None:  # the loaded tasks are in the session already
-            for task in instance.tasks:
-                _task_to_row(task, await self.session.get_one(TaskRow, task.id))
-            return
-        task_rows = {
-            r.id: r
-            for r in await self.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id))
-        }
+        """Writes back what changed in the instance and its loaded tasks since they were loaded."""
         for task in instance.tasks:
-            task_row = task_rows[task.id]
-            if task.status in QUEUED and task_row.status != int(task.status):
+            stored = self._baseline.stored_status(task.id)
+            if task.status in QUEUED and stored is not None and stored != int(task.status):
                 self.queued.append(task.id)
-            _task_to_row(task, task_row)
+        await self._baseline.save(await self.connection(), instance)
 
     async def set_result(
         self, task_id: int, result: bytes | None, stdout_bytes: int, stderr_bytes: int
     ) -> None:
-        await self.session.execute(
-            update(TaskRow)
-            .where(TaskRow.id == task_id)
+        conn = await self.connection()
+        await conn.execute(
+            update(TASKS)
+            .where(TASKS.c.id == task_id)
             .values(result=result, stdout_bytes=stdout_bytes, stderr_bytes=stderr_bytes)
         )
 
@@ -652,6 +653,43 @@ _STATUS_CODE = {InstanceStatus.RUNNING: 1, InstanceStatus.SUSPENDED: 2, Instance
 _STATUS_FROM_CODE = {v: k for k, v in _STATUS_CODE.items()}
 _OPEN_CODES = [int(status) for status in TaskStatus if not status.is_terminal]
 _UNSUCCESSFUL_CODES = [int(s) for s in TaskStatus if s.is_terminal and s != TaskStatus.SUCCESS]
+
+
+# Statements of the hot paths, built once.
+_EVENTS = cast(Table, InstanceEventRow.__table__)
+_ADVANCE_SEQ = (
+    update(INSTANCES)
+    .where(INSTANCES.c.id == bindparam("_id"))
+    .values(last_seq=INSTANCES.c.last_seq + bindparam("n"))
+    .returning(INSTANCES.c.last_seq)
+)
+_TASK_WITH_INSTANCE = (
+    select(*TASK_STATE, *INSTANCE_AS_PREFIXED)
+    .join_from(TASKS, INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
+    .where(TASKS.c.id == bindparam("_id"))
+)
+_SIBLINGS = (TASKS.c.instance_id == bindparam("_instance"), TASKS.c.id != bindparam("_id"))
+_OTHER_TASKS = select(
+    exists().where(*_SIBLINGS, TASKS.c.status.in_(_OPEN_CODES)),
+    exists().where(*_SIBLINGS, TASKS.c.status.in_(_UNSUCCESSFUL_CODES)),
+)
+_INSTANCE_OF_TASK = select(TASKS.c.instance_id).where(TASKS.c.id == bindparam("_id"))
+# SKIP LOCKED: a claim never waits behind another transaction holding the instance (PostgreSQL).
+_CLAIM_INSTANCE = (
+    select(INSTANCES)
+    .where(INSTANCES.c.id == _INSTANCE_OF_TASK.scalar_subquery())
+    .with_for_update(key_share=True, skip_locked=True)
+)
+_CLAIM_TASK = select(*TASK_STATE, TASKS.c.python_object, TASKS.c.python_environment).where(
+    TASKS.c.id == bindparam("_id")
+)
+_CURRENT_TASK = select(
+    TASKS.c.instance_id, TASKS.c.name, TASKS.c.attempts, TASKS.c.status, TASKS.c.progress_seq
+).where(
+    TASKS.c.id == bindparam("_id"),
+    TASKS.c.assignment_id == bindparam("_assignment"),
+    TASKS.c.worker == bindparam("_worker"),
+)
 
 
 def instance_status_code(status: InstanceStatus) -> int:
@@ -843,66 +881,57 @@ async def claim(
     Raises InstanceBusy when another transaction (of any replica) holds the instance: SKIP LOCKED, so a
     dispatcher never waits behind another one, and whoever claims first wins.
     """
-    instance_id = await tx.session.scalar(select(TaskRow.instance_id).where(TaskRow.id == task_id))
-    if instance_id is None:
-        return None
-    instance_row = await tx.session.scalar(
-        select(InstanceRow)
-        .where(InstanceRow.id == instance_id)
-        .with_for_update(key_share=True, skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
+    conn = await tx.connection()
+    instance_row = (await conn.execute(_CLAIM_INSTANCE, {"_id": task_id})).mappings().first()
     if instance_row is None:
-        if await tx.session.scalar(select(InstanceRow.id).where(InstanceRow.id == instance_id)) is None:
-            return None
-        raise InstanceBusy(instance_id)
-    if instance_row.status != _STATUS_CODE[InstanceStatus.RUNNING]:
+        if await conn.scalar(_INSTANCE_OF_TASK, {"_id": task_id}) is None:
+            return None  # the task (and so its instance) is gone
+        raise InstanceBusy(task_id)
+    if instance_row["status"] != _STATUS_CODE[InstanceStatus.RUNNING]:
         return None
-    row = await tx.session.scalar(
-        select(TaskRow)
-        .where(TaskRow.id == task_id)
-        .options(undefer(TaskRow.python_object), undefer(TaskRow.python_environment))
-        .execution_options(populate_existing=True)
+    row = (await conn.execute(_CLAIM_TASK, {"_id": task_id})).mappings().first()
+    if row is None or TaskStatus(row["status"]) not in QUEUED:
+        return None
+    previous = TaskStatus(row["status"])
+    attempts = row["attempts"] + 1
+    claimed = {
+        "status": int(TaskStatus.ASSIGNED),
+        "attempts": attempts,
+        "worker": worker,
+        "started": False,
+        "assignment_id": f"{task_id}-{attempts}",
+    }
+    await conn.execute(
+        update(TASKS).where(TASKS.c.id == task_id).values(lease_expires=lease_expires, **claimed)
     )
-    if row is None or TaskStatus(row.status) not in QUEUED:
-        return None
-    previous = TaskStatus(row.status)
-    row.status = int(TaskStatus.ASSIGNED)
-    row.attempts += 1
-    row.worker = worker
-    row.lease_expires = lease_expires
-    row.started = False
-    row.assignment_id = f"{task_id}-{row.attempts}"
-    if row.attempts > 1:
+    if attempts > 1:
         await tx.clear_attempt_output(task_id)
-    task = _task_from_row(row, {})
-    event = changes.task_status_changed(task, _instance_from_row(instance_row), previous)
-    await tx.record(row.instance_id, [event], time)
+    task = state_rows.task_from_mapping({**row, **claimed}, {})
+    instance = state_rows.instance_from_mapping(instance_row)
+    event = changes.task_status_changed(task, instance, previous)
+    await tx.record(instance.id, [event], time)
     return Payload(
-        assignment_id=row.assignment_id,
-        attempt=row.attempts,
+        assignment_id=task.assignment_id,
+        attempt=attempts,
         task_id=task_id,
-        instance_id=row.instance_id,
-        project=instance_row.project,
-        owner=instance_row.owner,
-        task_name=row.name,
-        type=row.type,
-        parameters_json=row.parameters_json,
-        python_object=row.python_object or b"",
-        python_environment=row.python_environment or b"",
-        timeout=row.timeout,
+        instance_id=instance.id,
+        project=instance.project,
+        owner=instance.owner,
+        task_name=task.name,
+        type=task.type,
+        parameters_json=task.parameters_json,
+        python_object=row["python_object"] or b"",
+        python_environment=row["python_environment"] or b"",
+        timeout=task.timeout,
     )
 
 
 async def current_task(tx: Transaction, task_id: int, assignment_id: str, worker: str) -> TaskRef | None:
     """The task when reports of ``worker`` for ``assignment_id`` still count: the attempt is current,
     still held by that worker (its lease did not expire) and not finished."""
+    conn = await tx.connection()
     row = (
-        await tx.session.execute(
-            select(
-                TaskRow.instance_id, TaskRow.name, TaskRow.attempts, TaskRow.status, TaskRow.progress_seq
-            ).where(TaskRow.id == task_id, TaskRow.assignment_id == assignment_id, TaskRow.worker == worker)
-        )
+        await conn.execute(_CURRENT_TASK, {"_id": task_id, "_assignment": assignment_id, "_worker": worker})
     ).first()
     if row is None or TaskStatus(row[3]).is_terminal:
         return None
