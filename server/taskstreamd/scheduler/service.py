@@ -553,7 +553,7 @@ class InstanceManager:
     async def _started(tx: Transaction, session: WorkerSession, assignment_id: str) -> bool:
         """Records the start; False when the attempt is no longer this worker's."""
         task_id = _task_id(assignment_id)
-        instance = await tx.load_task(task_id)
+        instance = await tx.load_task(task_id, summary=False)  # a start never ends the instance
         task = instance.task_by_id(task_id) if instance else None
         if instance is None or task is None or not _holds(session, task, assignment_id):
             return False

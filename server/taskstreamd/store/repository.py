@@ -31,7 +31,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     inspect,
     select,
     text,
@@ -483,31 +482,30 @@ class Transaction:
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
-        s = self.session
-        s.add(
-            InstanceRow(
-                id=instance.id,
-                project=instance.project,
-                owner=instance.owner,
-                priority=instance.priority,
-                status=_STATUS_CODE[instance.status],
-                successful=False,
-                create_time=instance.create_time,
-                parent_instance=instance.parent_instance,
-                request_id=instance.request_id or None,
-                cancel_on_task_failure=instance.options.cancel_on_task_failure,
-                max_interrupted_retries=instance.options.max_interrupted_retries,
-                task_timeout=instance.options.task_timeout,
-                labels_json=json.dumps(instance.labels, sort_keys=True),
-            )
+        conn = await self.connection()
+        row = dict(
+            id=instance.id,
+            project=instance.project,
+            owner=instance.owner,
+            priority=instance.priority,
+            status=_STATUS_CODE[instance.status],
+            successful=False,
+            create_time=instance.create_time,
+            parent_instance=instance.parent_instance,
+            request_id=instance.request_id or None,
+            cancel_on_task_failure=instance.options.cancel_on_task_failure,
+            max_interrupted_retries=instance.options.max_interrupted_retries,
+            task_timeout=instance.options.task_timeout,
+            labels_json=json.dumps(instance.labels, sort_keys=True),
+            last_seq=0,
         )
         try:
-            await s.flush()  # the instance row first: labels and tasks refer to it
+            await conn.execute(INSTANCES.insert(), row)  # the instance row first: the rest refer to it
         except IntegrityError as exc:  # only the request_id constraint can clash here
             raise DuplicateRequest() from exc
-        s.add_all(
-            InstanceLabelRow(instance_id=instance.id, key=k, value=v) for k, v in instance.labels.items()
-        )
+        if instance.labels:
+            labels = [{"instance_id": instance.id, "key": k, "value": v} for k, v in instance.labels.items()]
+            await conn.execute(_LABELS.insert(), labels)
         held = TaskStatus.SUSPENDED  # a held instance's tasks wait for ResumeInstance
         status = held if instance.status == InstanceStatus.SUSPENDED else TaskStatus.WAITING
         rows = [
@@ -535,7 +533,10 @@ class Transaction:
             for i, spec in enumerate(tasks)
         ]
         # One multi-row INSERT instead of an ORM object per task: an instance may have 10,000.
-        task_ids = await s.scalars(insert(TaskRow).returning(TaskRow.id, sort_by_parameter_order=True), rows)
+        inserted = await conn.execute(
+            TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True), rows
+        )
+        task_ids = inserted.scalars().all()
         instance.tasks = [
             Task(
                 id=task_id,
@@ -566,18 +567,22 @@ class Transaction:
         self._baseline.remember(instance)
         return instance
 
-    async def load_task(self, task_id: int) -> Instance | None:
-        """The instance of a task with only that task loaded, and a summary of its other tasks."""
+    async def load_task(self, task_id: int, *, summary: bool = True) -> Instance | None:
+        """The instance of a task with only that task loaded, and a summary of its other tasks (without
+        ``summary``, a stand-in for steps that never end the instance, such as a start)."""
         conn = await self.connection()
         row = (await conn.execute(_TASK_WITH_INSTANCE, {"_id": task_id})).mappings().first()
         if row is None:
             return None
         instance = state_rows.instance_from_mapping(row, prefix="i_")
         instance.tasks = [state_rows.task_from_mapping(row, {})]
-        any_open, any_unsuccessful = (
-            await conn.execute(_OTHER_TASKS, {"_instance": instance.id, "_id": task_id})
-        ).one()
-        instance.others = OtherTasks(bool(any_open), bool(any_unsuccessful))
+        if summary:
+            any_open, any_unsuccessful = (
+                await conn.execute(_OTHER_TASKS, {"_instance": instance.id, "_id": task_id})
+            ).one()
+            instance.others = OtherTasks(bool(any_open), bool(any_unsuccessful))
+        else:
+            instance.others = OtherTasks(any_open=True, any_unsuccessful=False)
         self._baseline.remember(instance)
         return instance
 
@@ -657,6 +662,7 @@ _UNSUCCESSFUL_CODES = [int(s) for s in TaskStatus if s.is_terminal and s != Task
 
 # Statements of the hot paths, built once.
 _EVENTS = cast(Table, InstanceEventRow.__table__)
+_LABELS = cast(Table, InstanceLabelRow.__table__)
 _ADVANCE_SEQ = (
     update(INSTANCES)
     .where(INSTANCES.c.id == bindparam("_id"))
