@@ -458,7 +458,7 @@ class Transaction:
             data = message.SerializeToString()
             rows.append({"instance_id": instance_id, "seq": seq, "kind": new.kind, "data": data})
             self.recorded.append(StoredEvent(instance_id, seq, new.kind, data, new.task_id, new.terminal))
-        await conn.execute(_EVENTS.insert(), rows)
+        await conn.execute(_INSERT_EVENT, rows)
         return seqs
 
     async def record_progress(self, task: TaskRef, progress: bytes, time: datetime) -> None:
@@ -471,14 +471,8 @@ class Transaction:
             return
         conn = await self.connection()
         if task.progress_seq:
-            await conn.execute(
-                _EVENTS.delete().where(
-                    _EVENTS.c.instance_id == task.instance_id, _EVENTS.c.seq == task.progress_seq
-                )
-            )
-        await conn.execute(
-            update(TASKS).where(TASKS.c.id == task.task_id).values(progress=progress, progress_seq=seqs[0])
-        )
+            await conn.execute(_DELETE_EVENT, {"_instance": task.instance_id, "_seq": task.progress_seq})
+        await conn.execute(_SET_PROGRESS, {"_id": task.task_id, "v_progress": progress, "v_seq": seqs[0]})
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
@@ -598,11 +592,8 @@ class Transaction:
         self, task_id: int, result: bytes | None, stdout_bytes: int, stderr_bytes: int
     ) -> None:
         conn = await self.connection()
-        await conn.execute(
-            update(TASKS)
-            .where(TASKS.c.id == task_id)
-            .values(result=result, stdout_bytes=stdout_bytes, stderr_bytes=stderr_bytes)
-        )
+        values = {"_id": task_id, "v_result": result, "v_stdout": stdout_bytes, "v_stderr": stderr_bytes}
+        await conn.execute(_SET_RESULT, values)
 
     async def set_property(self, task_id: int, key: str, value: bytes, max_count: int | None = None) -> bool:
         """Sets a property; False (nothing set) when it is new and the task already has ``max_count``."""
@@ -663,6 +654,34 @@ _UNSUCCESSFUL_CODES = [int(s) for s in TaskStatus if s.is_terminal and s != Task
 # Statements of the hot paths, built once.
 _EVENTS = cast(Table, InstanceEventRow.__table__)
 _LABELS = cast(Table, InstanceLabelRow.__table__)
+_INSERT_EVENT = _EVENTS.insert()
+_DELETE_EVENT = _EVENTS.delete().where(
+    _EVENTS.c.instance_id == bindparam("_instance"), _EVENTS.c.seq == bindparam("_seq")
+)
+_SET_PROGRESS = (
+    update(TASKS)
+    .where(TASKS.c.id == bindparam("_id"))
+    .values(progress=bindparam("v_progress"), progress_seq=bindparam("v_seq"))
+)
+_SET_RESULT = (
+    update(TASKS)
+    .where(TASKS.c.id == bindparam("_id"))
+    .values(
+        result=bindparam("v_result"),
+        stdout_bytes=bindparam("v_stdout"),
+        stderr_bytes=bindparam("v_stderr"),
+    )
+)
+_CLAIM = (
+    update(TASKS)
+    .where(TASKS.c.id == bindparam("_id"))
+    .values(
+        {
+            column: bindparam("v_" + column)
+            for column in ("status", "attempts", "worker", "started", "assignment_id", "lease_expires")
+        }
+    )
+)
 _ADVANCE_SEQ = (
     update(INSTANCES)
     .where(INSTANCES.c.id == bindparam("_id"))
@@ -908,7 +927,8 @@ async def claim(
         "assignment_id": f"{task_id}-{attempts}",
     }
     await conn.execute(
-        update(TASKS).where(TASKS.c.id == task_id).values(lease_expires=lease_expires, **claimed)
+        _CLAIM,
+        {"_id": task_id, "v_lease_expires": lease_expires, **{"v_" + k: v for k, v in claimed.items()}},
     )
     if attempts > 1:
         await tx.clear_attempt_output(task_id)

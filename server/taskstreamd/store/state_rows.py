@@ -9,11 +9,11 @@ of work cost several times the statements themselves; here a load remembers each
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, bindparam, update
+from sqlalchemy import Column, Table, Update, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
@@ -146,6 +146,13 @@ def task_values(task: Task) -> dict[str, Any]:
 
 
 _ABSENT = object()
+_UPDATE_INSTANCE = (
+    update(INSTANCES)
+    .where(INSTANCES.c.id == bindparam("_id"))
+    .values(
+        {column: bindparam("v_" + column) for column in ("status", "successful", "start_time", "end_time")}
+    )
+)
 
 
 class Baseline:
@@ -168,7 +175,9 @@ class Baseline:
     async def save(self, conn: AsyncConnection, instance: Instance) -> None:
         changed = _diff(self._instances, instance.id, instance_values(instance))
         if changed:
-            await conn.execute(update(INSTANCES).where(INSTANCES.c.id == instance.id).values(**changed))
+            # Few columns, few instance saves per task: one statement with every state column.
+            values = {"_id": instance.id, **{"v_" + k: v for k, v in instance_values(instance).items()}}
+            await conn.execute(_UPDATE_INSTANCE, values)
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for task in instance.tasks:
             task_changed = _diff(self._tasks, task.id, task_values(task))
@@ -190,10 +199,16 @@ def _diff(stored: dict[Any, dict[str, Any]], key: Any, values: dict[str, Any]) -
     return changed
 
 
-async def _update_tasks(conn: AsyncConnection, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    statement = (
-        update(TASKS)
-        .where(TASKS.c.id == bindparam("_id"))
-        .values({column: bindparam("v_" + column) for column in columns})
-    )
+async def _update_tasks(conn: AsyncConnection, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    statement = _TASK_UPDATES.get(columns)
+    if statement is None:  # a few dozen sets of columns occur: build each statement once
+        statement = (
+            update(TASKS)
+            .where(TASKS.c.id == bindparam("_id"))
+            .values({column: bindparam("v_" + column) for column in columns})
+        )
+        _TASK_UPDATES[columns] = statement
     await conn.execute(statement, rows)
+
+
+_TASK_UPDATES: dict[tuple[str, ...], Update] = {}
