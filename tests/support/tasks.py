@@ -244,7 +244,9 @@ def held_by_worker(ctx: TaskContext, dir: str, limit: float = 120.0) -> dict[str
     """Writes dir/started-WORKER (its pid), waits until dir/open-WORKER exists, appends "done WORKER"
     to dir/runs and returns the worker's name: each worker's run is released on its own."""
     worker, base = _worker_name(), Path(dir)
-    (base / f"started-{worker}").write_text(str(os.getpid()))
+    # Written whole then renamed: a test that sees the file can read the pid.
+    (base / f"started-{worker}.tmp").write_text(str(os.getpid()))
+    (base / f"started-{worker}.tmp").rename(base / f"started-{worker}")
     deadline = time.monotonic() + limit
     while not (base / f"open-{worker}").exists():
         if time.monotonic() > deadline:

@@ -190,18 +190,20 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
+        """A write transaction on one connection; an ORM session joins it only when a step uses one (the
+        hot paths use Core statements, and creating a session per transaction costs more than they do)."""
         if self._write_lock is None:
-            async with self._sessions.begin() as session:
-                tx = Transaction(session)
+            async with self.engine.begin() as conn, Transaction(conn) as tx:
                 yield tx
+                await tx.flush()
                 if self.shared:
-                    await _notify(session, tx.signals())
+                    await _notify(conn, tx.signals())
             self._committed(tx)
             return
         async with self._write_lock:
-            async with self._sessions.begin() as session:
-                tx = Transaction(session)
+            async with self.engine.begin() as conn, Transaction(conn) as tx:
                 yield tx
+                await tx.flush()
             self._committed(tx)
 
     def _committed(self, tx: Transaction) -> None:
@@ -396,9 +398,9 @@ class Store:
 class Transaction:
     """One write transaction; domain objects loaded here are saved back with ``save``."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self._conn: AsyncConnection | None = None
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._session: AsyncSession | None = None
         self._baseline = state_rows.Baseline()  # what load/load_task read, so save writes only changes
         self.recorded: list[StoredEvent] = []  # published once the transaction commits
         self.queued: list[int] = []  # tasks this transaction made runnable
@@ -421,11 +423,24 @@ class Transaction:
         signals += self.worker_signals
         return signals
 
-    async def connection(self) -> AsyncConnection:
-        """The transaction's connection, for Core statements (the hot paths skip the ORM)."""
-        if self._conn is None:
-            self._conn = await self.session.connection()
-        return self._conn
+    @property
+    def session(self) -> AsyncSession:
+        """An ORM session in this transaction, made on first use; the transaction's end flushes it."""
+        if self._session is None:
+            # It joins the connection's transaction and leaves its commit to the transaction.
+            self._session = AsyncSession(bind=self.conn, expire_on_commit=False)
+        return self._session
+
+    async def flush(self) -> None:
+        if self._session is not None:
+            await self._session.flush()
+
+    async def __aenter__(self) -> Transaction:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
 
     async def lock_instances_of_tasks(self, task_ids: Sequence[int]) -> None:
         """Locks the instances of these tasks in id order, before a transaction that writes to several."""
@@ -445,7 +460,7 @@ class Transaction:
         """
         if not events:
             return []
-        conn = await self.connection()
+        conn = self.conn
         last = (await conn.execute(_ADVANCE_SEQ, {"_id": instance_id, "n": len(events)})).scalar()
         if last is None:
             return []
@@ -469,14 +484,14 @@ class Transaction:
         )
         if not seqs:
             return
-        conn = await self.connection()
+        conn = self.conn
         if task.progress_seq:
             await conn.execute(_DELETE_EVENT, {"_instance": task.instance_id, "_seq": task.progress_seq})
         await conn.execute(_SET_PROGRESS, {"_id": task.task_id, "v_progress": progress, "v_seq": seqs[0]})
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
-        conn = await self.connection()
+        conn = self.conn
         row = dict(
             id=instance.id,
             project=instance.project,
@@ -550,7 +565,7 @@ class Transaction:
     async def load(self, instance_id: str) -> Instance | None:
         """The instance with its tasks, locked until the transaction ends: its state changes one
         transaction at a time."""
-        conn = await self.connection()
+        conn = self.conn
         query = select(INSTANCES).where(INSTANCES.c.id == instance_id).with_for_update(key_share=True)
         row = (await conn.execute(query)).mappings().first()
         if row is None:
@@ -564,7 +579,7 @@ class Transaction:
     async def load_task(self, task_id: int, *, summary: bool = True) -> Instance | None:
         """The instance of a task with only that task loaded, and a summary of its other tasks (without
         ``summary``, a stand-in for steps that never end the instance, such as a start)."""
-        conn = await self.connection()
+        conn = self.conn
         row = (await conn.execute(_TASK_WITH_INSTANCE, {"_id": task_id})).mappings().first()
         if row is None:
             return None
@@ -586,12 +601,12 @@ class Transaction:
             stored = self._baseline.stored_status(task.id)
             if task.status in QUEUED and stored is not None and stored != int(task.status):
                 self.queued.append(task.id)
-        await self._baseline.save(await self.connection(), instance)
+        await self._baseline.save(self.conn, instance)
 
     async def set_result(
         self, task_id: int, result: bytes | None, stdout_bytes: int, stderr_bytes: int
     ) -> None:
-        conn = await self.connection()
+        conn = self.conn
         values = {"_id": task_id, "v_result": result, "v_stdout": stdout_bytes, "v_stderr": stderr_bytes}
         await conn.execute(_SET_RESULT, values)
 
@@ -906,7 +921,7 @@ async def claim(
     Raises InstanceBusy when another transaction (of any replica) holds the instance: SKIP LOCKED, so a
     dispatcher never waits behind another one, and whoever claims first wins.
     """
-    conn = await tx.connection()
+    conn = tx.conn
     instance_row = (await conn.execute(_CLAIM_INSTANCE, {"_id": task_id})).mappings().first()
     if instance_row is None:
         if await conn.scalar(_INSTANCE_OF_TASK, {"_id": task_id}) is None:
@@ -955,7 +970,7 @@ async def claim(
 async def current_task(tx: Transaction, task_id: int, assignment_id: str, worker: str) -> TaskRef | None:
     """The task when reports of ``worker`` for ``assignment_id`` still count: the attempt is current,
     still held by that worker (its lease did not expire) and not finished."""
-    conn = await tx.connection()
+    conn = tx.conn
     row = (
         await conn.execute(_CURRENT_TASK, {"_id": task_id, "_assignment": assignment_id, "_worker": worker})
     ).first()
@@ -964,10 +979,10 @@ async def current_task(tx: Transaction, task_id: int, assignment_id: str, worker
     return TaskRef(task_id, row[0], row[1], row[2], row[4])
 
 
-async def _notify(session: AsyncSession, signals: Sequence[notify.Signal]) -> None:
+async def _notify(conn: AsyncConnection, signals: Sequence[notify.Signal]) -> None:
     """Queues the signals in the transaction: PostgreSQL sends them when, and only if, it commits."""
     if signals:
-        await session.execute(
+        await conn.execute(
             text("SELECT pg_notify(:channel, payload) FROM unnest(CAST(:payloads AS text[])) AS payload"),
             {"channel": notify.CHANNEL, "payloads": [notify.encode(signal) for signal in signals]},
         )
