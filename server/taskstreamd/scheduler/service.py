@@ -596,6 +596,10 @@ class InstanceManager:
         task = instance.task_by_id(task_id) if instance else None
         if instance is None or task is None or not _holds(session, task, report.assignment_id):
             return None
+        if report.started and not task.started:  # a short task's start came with its end
+            before = changes.marks(instance)
+            transitions.start(instance, task, now())
+            await _save(tx, instance, before)
         if transitions.cancels_others(instance, outcome):
             instance = await tx.load(instance.id)
             task = instance.task_by_id(task_id) if instance else None

@@ -42,6 +42,10 @@ from .runtime import ChildSettings
 Emit = Callable[[worker_service_pb2.ConnectRequest], None]
 
 OUTPUT_POLL_SECONDS = 0.05
+# A task's start is reported this long after it began, unless another report about the task goes first. A
+# task that ends meanwhile has its start carried by its TaskFinished, which the server records in one
+# transaction instead of two. Watchers see a longer task's RUNNING that much later.
+START_REPORT_DELAY = 0.01
 TIMEOUT_GRACE_SECONDS = 2.0
 SHUTDOWN_SECONDS = 5.0
 
@@ -98,8 +102,9 @@ class Slot:
         self._task_modules = list(task_modules)
         self._settings = settings or ChildSettings()
         self._workdir = workdir
-        self._emit = emit
+        self._send = emit
         self._on_idle = on_idle
+        self._held_start: tuple[_Run, asyncio.TimerHandle] | None = None
         self._child: ChildProcess | None = None
         self._pump: asyncio.Task[None] | None = None
         self._run: _Run | None = None
@@ -232,7 +237,8 @@ class Slot:
             return
         aid = run.assignment_id
         if isinstance(message, RunStarted):
-            self._emit(_request(started=worker_service_pb2.TaskStarted(assignment_id=aid)))
+            handle = asyncio.get_running_loop().call_later(START_REPORT_DELAY, self._report_start)
+            self._held_start = (run, handle)
             self._start_clocks(run)
         elif isinstance(message, RunProgress):
             report = worker_service_pb2.TaskProgressReport(assignment_id=aid, progress=message.progress)
@@ -352,6 +358,7 @@ class Slot:
                 error=error,
                 stdout_bytes=run.stdout.total_bytes,
                 stderr_bytes=run.stderr.total_bytes,
+                started=self._take_held_start(run),
             )
         for output in (run.stdout, run.stderr):
             try:
@@ -388,6 +395,7 @@ class Slot:
         error: task_pb2.TaskError | None = None,
         stdout_bytes: int = 0,
         stderr_bytes: int = 0,
+        started: bool = False,
     ) -> None:
         finished = worker_service_pb2.TaskFinished(
             assignment_id=assignment_id,
@@ -396,10 +404,33 @@ class Slot:
             error=error,
             stdout_bytes=stdout_bytes,
             stderr_bytes=stderr_bytes,
+            started=started,
         )
         self._emit(_request(finished=finished))
 
     # Helpers
+
+    def _emit(self, request: worker_service_pb2.ConnectRequest) -> None:
+        """Sends a report; a held start goes first, so the server hears of the task in order."""
+        self._report_start()
+        self._send(request)
+
+    def _take_held_start(self, run: _Run) -> bool:
+        """Whether ``run``'s start is still held (then TaskFinished carries it); it is no longer held."""
+        if self._held_start is None or self._held_start[0] is not run:
+            return False
+        self._held_start[1].cancel()
+        self._held_start = None
+        return True
+
+    def _report_start(self) -> None:
+        if self._held_start is None:
+            return
+        run, handle = self._held_start
+        self._held_start = None
+        handle.cancel()
+        if not run.abandoned:
+            self._send(_request(started=worker_service_pb2.TaskStarted(assignment_id=run.assignment_id)))
 
     def _current(self, assignment_id: str) -> _Run | None:
         run = self._run

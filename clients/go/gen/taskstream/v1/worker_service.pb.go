@@ -602,7 +602,10 @@ type TaskFinished struct {
 	// Total bytes written to stdout.
 	StdoutBytes int64 `protobuf:"varint,5,opt,name=stdout_bytes,json=stdoutBytes,proto3" json:"stdout_bytes,omitempty"`
 	// Total bytes written to stderr.
-	StderrBytes   int64 `protobuf:"varint,6,opt,name=stderr_bytes,json=stderrBytes,proto3" json:"stderr_bytes,omitempty"`
+	StderrBytes int64 `protobuf:"varint,6,opt,name=stderr_bytes,json=stderrBytes,proto3" json:"stderr_bytes,omitempty"`
+	// True when the task began to run and no TaskStarted was sent for it: a short task's start travels
+	// with its end, so both are recorded together.
+	Started       bool `protobuf:"varint,7,opt,name=started,proto3" json:"started,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -677,6 +680,13 @@ func (x *TaskFinished) GetStderrBytes() int64 {
 		return x.StderrBytes
 	}
 	return 0
+}
+
+func (x *TaskFinished) GetStarted() bool {
+	if x != nil {
+		return x.Started
+	}
+	return false
 }
 
 // TaskPaused confirms a pause or a continue.
@@ -1387,14 +1397,15 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x0fTaskPropertySet\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x122\n" +
-	"\x05value\x18\x03 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value\"\x8b\x02\n" +
+	"\x05value\x18\x03 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value\"\xa5\x02\n" +
 	"\fTaskFinished\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x121\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x19.taskstream.v1.TaskStatusR\x06status\x12-\n" +
 	"\x06result\x18\x03 \x01(\v2\x15.taskstream.v1.ResultR\x06result\x12.\n" +
 	"\x05error\x18\x04 \x01(\v2\x18.taskstream.v1.TaskErrorR\x05error\x12!\n" +
 	"\fstdout_bytes\x18\x05 \x01(\x03R\vstdoutBytes\x12!\n" +
-	"\fstderr_bytes\x18\x06 \x01(\x03R\vstderrBytes\"I\n" +
+	"\fstderr_bytes\x18\x06 \x01(\x03R\vstderrBytes\x12\x18\n" +
+	"\astarted\x18\a \x01(\bR\astarted\"I\n" +
 	"\n" +
 	"TaskPaused\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x16\n" +

@@ -234,6 +234,22 @@ private static final long serialVersionUID = 0L;
     return stderrBytes_;
   }
 
+  public static final int STARTED_FIELD_NUMBER = 7;
+  private boolean started_ = false;
+  /**
+   * <pre>
+   * True when the task began to run and no TaskStarted was sent for it: a short task's start travels
+   * with its end, so both are recorded together.
+   * </pre>
+   *
+   * <code>bool started = 7 [json_name = "started"];</code>
+   * @return The started.
+   */
+  @java.lang.Override
+  public boolean getStarted() {
+    return started_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -266,6 +282,9 @@ private static final long serialVersionUID = 0L;
     if (stderrBytes_ != 0L) {
       output.writeInt64(6, stderrBytes_);
     }
+    if (started_ != false) {
+      output.writeBool(7, started_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -292,6 +311,10 @@ private static final long serialVersionUID = 0L;
     if (stderrBytes_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(6, stderrBytes_);
+    }
+    if (started_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(7, started_);
     }
     return size;
   }
@@ -334,6 +357,8 @@ private static final long serialVersionUID = 0L;
         != other.getStdoutBytes()) return false;
     if (getStderrBytes()
         != other.getStderrBytes()) return false;
+    if (getStarted()
+        != other.getStarted()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -363,6 +388,9 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + STDERR_BYTES_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getStderrBytes());
+    hash = (37 * hash) + STARTED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getStarted());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -519,6 +547,7 @@ private static final long serialVersionUID = 0L;
       }
       stdoutBytes_ = 0L;
       stderrBytes_ = 0L;
+      started_ = false;
       return this;
     }
 
@@ -577,6 +606,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.stderrBytes_ = stderrBytes_;
       }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.started_ = started_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -611,6 +643,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getStderrBytes() != 0L) {
         setStderrBytes(other.getStderrBytes());
+      }
+      if (other.getStarted() != false) {
+        setStarted(other.getStarted());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -670,6 +705,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 48
+            case 56: {
+              started_ = input.readBool();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1245,6 +1285,53 @@ private static final long serialVersionUID = 0L;
     public Builder clearStderrBytes() {
       bitField0_ = (bitField0_ & ~0x00000020);
       stderrBytes_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private boolean started_ ;
+    /**
+     * <pre>
+     * True when the task began to run and no TaskStarted was sent for it: a short task's start travels
+     * with its end, so both are recorded together.
+     * </pre>
+     *
+     * <code>bool started = 7 [json_name = "started"];</code>
+     * @return The started.
+     */
+    @java.lang.Override
+    public boolean getStarted() {
+      return started_;
+    }
+    /**
+     * <pre>
+     * True when the task began to run and no TaskStarted was sent for it: a short task's start travels
+     * with its end, so both are recorded together.
+     * </pre>
+     *
+     * <code>bool started = 7 [json_name = "started"];</code>
+     * @param value The started to set.
+     * @return This builder for chaining.
+     */
+    public Builder setStarted(boolean value) {
+
+      started_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when the task began to run and no TaskStarted was sent for it: a short task's start travels
+     * with its end, so both are recorded together.
+     * </pre>
+     *
+     * <code>bool started = 7 [json_name = "started"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearStarted() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      started_ = false;
       onChanged();
       return this;
     }

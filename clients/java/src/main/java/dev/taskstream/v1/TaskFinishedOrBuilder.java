@@ -122,4 +122,15 @@ public interface TaskFinishedOrBuilder extends
    * @return The stderrBytes.
    */
   long getStderrBytes();
+
+  /**
+   * <pre>
+   * True when the task began to run and no TaskStarted was sent for it: a short task's start travels
+   * with its end, so both are recorded together.
+   * </pre>
+   *
+   * <code>bool started = 7 [json_name = "started"];</code>
+   * @return The started.
+   */
+  boolean getStarted();
 }

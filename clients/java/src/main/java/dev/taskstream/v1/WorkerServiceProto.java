@@ -161,54 +161,55 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "ata\"|\n\017TaskPropertySet\022#\n\rassignment_id\030" +
       "\001 \001(\tR\014assignmentId\022\020\n\003key\030\002 \001(\tR\003key\0222\n" +
       "\005value\030\003 \001(\0132\034.taskstream.v1.PropertyVal" +
-      "ueR\005value\"\213\002\n\014TaskFinished\022#\n\rassignment" +
+      "ueR\005value\"\245\002\n\014TaskFinished\022#\n\rassignment" +
       "_id\030\001 \001(\tR\014assignmentId\0221\n\006status\030\002 \001(\0162" +
       "\031.taskstream.v1.TaskStatusR\006status\022-\n\006re" +
       "sult\030\003 \001(\0132\025.taskstream.v1.ResultR\006resul" +
       "t\022.\n\005error\030\004 \001(\0132\030.taskstream.v1.TaskErr" +
       "orR\005error\022!\n\014stdout_bytes\030\005 \001(\003R\013stdoutB" +
-      "ytes\022!\n\014stderr_bytes\030\006 \001(\003R\013stderrBytes\"" +
-      "I\n\nTaskPaused\022#\n\rassignment_id\030\001 \001(\tR\014as" +
-      "signmentId\022\026\n\006paused\030\002 \001(\010R\006paused\"\021\n\017Wo" +
-      "rkerHeartbeat\"\361\002\n\017ConnectResponse\022A\n\nreg" +
-      "istered\030\001 \001(\0132\037.taskstream.v1.WorkerRegi" +
-      "steredH\000R\nregistered\022?\n\nassignment\030\002 \001(\013" +
-      "2\035.taskstream.v1.TaskAssignmentH\000R\nassig" +
-      "nment\0223\n\006cancel\030\003 \001(\0132\031.taskstream.v1.Ca" +
-      "ncelTaskH\000R\006cancel\0226\n\007suspend\030\004 \001(\0132\032.ta" +
-      "skstream.v1.SuspendTaskH\000R\007suspend\0223\n\006re" +
-      "sume\030\005 \001(\0132\031.taskstream.v1.ResumeTaskH\000R" +
-      "\006resume\022-\n\004drop\030\006 \001(\0132\027.taskstream.v1.Dr" +
-      "opTaskH\000R\004dropB\t\n\007message\"\345\001\n\020WorkerRegi" +
-      "stered\022\033\n\tworker_id\030\001 \001(\tR\010workerId\022(\n\020m" +
-      "ax_output_bytes\030\002 \001(\003R\016maxOutputBytes\022H\n" +
-      "\022heartbeat_interval\030\003 \001(\0132\031.google.proto" +
-      "buf.DurationR\021heartbeatInterval\022@\n\016lease" +
-      "_duration\030\004 \001(\0132\031.google.protobuf.Durati" +
-      "onR\rleaseDuration\"\344\002\n\016TaskAssignment\022#\n\r" +
-      "assignment_id\030\001 \001(\tR\014assignmentId\022\032\n\010ins" +
-      "tance\030\002 \001(\tR\010instance\022\022\n\004task\030\003 \001(\tR\004tas" +
-      "k\022\022\n\004type\030\004 \001(\tR\004type\022\'\n\017parameters_json" +
-      "\030\005 \001(\tR\016parametersJson\022#\n\rpython_object\030" +
-      "\006 \001(\014R\014pythonObject\022-\n\022python_environmen" +
-      "t\030\007 \001(\014R\021pythonEnvironment\0223\n\007timeout\030\010 " +
-      "\001(\0132\031.google.protobuf.DurationR\007timeout\022" +
-      "\030\n\007attempt\030\t \001(\005R\007attempt\022\035\n\ntask_token\030" +
-      "\n \001(\tR\ttaskToken\"\260\001\n\nCancelTask\022#\n\rassig" +
-      "nment_id\030\001 \001(\tR\014assignmentId\022?\n\014cancella" +
-      "tion\030\002 \001(\0132\033.taskstream.v1.CancellationR" +
-      "\014cancellation\022<\n\014grace_period\030\003 \001(\0132\031.go" +
-      "ogle.protobuf.DurationR\013gracePeriod\"2\n\013S" +
-      "uspendTask\022#\n\rassignment_id\030\001 \001(\tR\014assig" +
-      "nmentId\"1\n\nResumeTask\022#\n\rassignment_id\030\001" +
-      " \001(\tR\014assignmentId\"G\n\010DropTask\022#\n\rassign" +
-      "ment_id\030\001 \001(\tR\014assignmentId\022\026\n\006reason\030\002 " +
-      "\001(\tR\006reason2]\n\rWorkerService\022L\n\007Connect\022" +
-      "\035.taskstream.v1.ConnectRequest\032\036.taskstr" +
-      "eam.v1.ConnectResponse(\0010\001B|\n\021dev.taskst" +
-      "ream.v1B\022WorkerServiceProtoP\001\242\002\003TXX\252\002\rTa" +
-      "skstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstream" +
-      "\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006proto3"
+      "ytes\022!\n\014stderr_bytes\030\006 \001(\003R\013stderrBytes\022" +
+      "\030\n\007started\030\007 \001(\010R\007started\"I\n\nTaskPaused\022" +
+      "#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022\026\n\006" +
+      "paused\030\002 \001(\010R\006paused\"\021\n\017WorkerHeartbeat\"" +
+      "\361\002\n\017ConnectResponse\022A\n\nregistered\030\001 \001(\0132" +
+      "\037.taskstream.v1.WorkerRegisteredH\000R\nregi" +
+      "stered\022?\n\nassignment\030\002 \001(\0132\035.taskstream." +
+      "v1.TaskAssignmentH\000R\nassignment\0223\n\006cance" +
+      "l\030\003 \001(\0132\031.taskstream.v1.CancelTaskH\000R\006ca" +
+      "ncel\0226\n\007suspend\030\004 \001(\0132\032.taskstream.v1.Su" +
+      "spendTaskH\000R\007suspend\0223\n\006resume\030\005 \001(\0132\031.t" +
+      "askstream.v1.ResumeTaskH\000R\006resume\022-\n\004dro" +
+      "p\030\006 \001(\0132\027.taskstream.v1.DropTaskH\000R\004drop" +
+      "B\t\n\007message\"\345\001\n\020WorkerRegistered\022\033\n\twork" +
+      "er_id\030\001 \001(\tR\010workerId\022(\n\020max_output_byte" +
+      "s\030\002 \001(\003R\016maxOutputBytes\022H\n\022heartbeat_int" +
+      "erval\030\003 \001(\0132\031.google.protobuf.DurationR\021" +
+      "heartbeatInterval\022@\n\016lease_duration\030\004 \001(" +
+      "\0132\031.google.protobuf.DurationR\rleaseDurat" +
+      "ion\"\344\002\n\016TaskAssignment\022#\n\rassignment_id\030" +
+      "\001 \001(\tR\014assignmentId\022\032\n\010instance\030\002 \001(\tR\010i" +
+      "nstance\022\022\n\004task\030\003 \001(\tR\004task\022\022\n\004type\030\004 \001(" +
+      "\tR\004type\022\'\n\017parameters_json\030\005 \001(\tR\016parame" +
+      "tersJson\022#\n\rpython_object\030\006 \001(\014R\014pythonO" +
+      "bject\022-\n\022python_environment\030\007 \001(\014R\021pytho" +
+      "nEnvironment\0223\n\007timeout\030\010 \001(\0132\031.google.p" +
+      "rotobuf.DurationR\007timeout\022\030\n\007attempt\030\t \001" +
+      "(\005R\007attempt\022\035\n\ntask_token\030\n \001(\tR\ttaskTok" +
+      "en\"\260\001\n\nCancelTask\022#\n\rassignment_id\030\001 \001(\t" +
+      "R\014assignmentId\022?\n\014cancellation\030\002 \001(\0132\033.t" +
+      "askstream.v1.CancellationR\014cancellation\022" +
+      "<\n\014grace_period\030\003 \001(\0132\031.google.protobuf." +
+      "DurationR\013gracePeriod\"2\n\013SuspendTask\022#\n\r" +
+      "assignment_id\030\001 \001(\tR\014assignmentId\"1\n\nRes" +
+      "umeTask\022#\n\rassignment_id\030\001 \001(\tR\014assignme" +
+      "ntId\"G\n\010DropTask\022#\n\rassignment_id\030\001 \001(\tR" +
+      "\014assignmentId\022\026\n\006reason\030\002 \001(\tR\006reason2]\n" +
+      "\rWorkerService\022L\n\007Connect\022\035.taskstream.v" +
+      "1.ConnectRequest\032\036.taskstream.v1.Connect" +
+      "Response(\0010\001B|\n\021dev.taskstream.v1B\022Worke" +
+      "rServiceProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\r" +
+      "Taskstream\\V1\342\002\031Taskstream\\V1\\GPBMetadat" +
+      "a\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -269,7 +270,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     internal_static_taskstream_v1_TaskFinished_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskFinished_descriptor,
-        new java.lang.String[] { "AssignmentId", "Status", "Result", "Error", "StdoutBytes", "StderrBytes", });
+        new java.lang.String[] { "AssignmentId", "Status", "Result", "Error", "StdoutBytes", "StderrBytes", "Started", });
     internal_static_taskstream_v1_TaskPaused_descriptor =
       getDescriptor().getMessageType(8);
     internal_static_taskstream_v1_TaskPaused_fieldAccessorTable = new
