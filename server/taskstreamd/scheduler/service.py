@@ -508,46 +508,72 @@ class InstanceManager:
         effects: list[transitions.Effect] = []
         stale: list[tuple[str, bool]] = []  # (assignment id, whether it was its TaskFinished)
         finished: list[tuple[int, str]] = []
-        async with self.store.transaction() as tx:
-            if self.store.shared:  # instances first, as every writer does (see store.repository)
-                await tx.lock_instances_of_tasks(sorted({_task_id(_assignment_of(r)) for r in reports}))
-            for report in reports:
-                kind = report.WhichOneof("message")
-                if kind in ("progress", "property", "output"):
-                    assignment_id = getattr(report, kind).assignment_id
-                    task = await current_task(tx, _task_id(assignment_id), assignment_id, session.id)
-                    if task is None:
-                        stale.append((assignment_id, False))
-                    elif kind == "progress":
-                        await tx.record_progress(task, report.progress.progress.SerializeToString(), now())
-                    elif kind == "property":
-                        p = report.property
-                        await self._property(tx, task, p.key, p.value, self.settings)
-                    else:
-                        o = report.output
-                        await self._output(tx, task, int(o.stream), o.offset, o.data)
-                elif kind == "started":
-                    assignment_id = report.started.assignment_id
-                    if not await self._started(tx, session, assignment_id):
-                        stale.append((assignment_id, False))
-                elif kind == "finished":
-                    assignment_id = report.finished.assignment_id
-                    ended = await self._finished(tx, session, report.finished)
-                    if ended is None:
-                        stale.append((assignment_id, True))
-                    else:
-                        effects += ended
-                        finished.append((_task_id(assignment_id), assignment_id))
-                # "paused" confirmations need no state: the instance was marked suspended when asked.
+        pairs: list[tuple[QueuedTask, WorkerSession]] = []
+        claimed: list[tuple[Payload, WorkerSession]] = []
+        busy: list[QueuedTask] = []
+        try:
+            async with self.store.transaction() as tx:
+                await self._record_in(tx, session, reports, effects, stale, finished)
+                if finished and not self.draining and self.workers.get(session.id) is session:
+                    # The slots these ends free take their next tasks in the same commit: one
+                    # transaction per short task instead of two.
+                    pairs = self._pick([session], prefetch=False, freed=len(finished))
+                    claimed, busy = await self._claim(tx, pairs)
+        except BaseException:
+            self._unpick(pairs)
+            raise
         for assignment_id, was_finish in stale:
             # A refused TaskFinished is always answered, so the worker knows its end was not taken.
             reason = f"its TaskFinished was refused: {STALE}" if was_finish else STALE
             self.drop(session, _task_id(assignment_id), assignment_id, reason, again=was_finish)
         for task_id, assignment_id in finished:
             session.finished(task_id, assignment_id)
+        if pairs:
+            self._hand_out(pairs, claimed, busy)
         await self._apply(effects)
         if finished:
             self._kick.set()  # slots were freed
+
+    async def _record_in(
+        self,
+        tx: Transaction,
+        session: WorkerSession,
+        reports: Sequence[wpb.ConnectRequest],
+        effects: list[transitions.Effect],
+        stale: list[tuple[str, bool]],
+        finished: list[tuple[int, str]],
+    ) -> None:
+        """Records the reports in ``tx``, collecting their effects, refused attempts and ended tasks."""
+        if self.store.shared:  # instances first, as every writer does (see store.repository)
+            await tx.lock_instances_of_tasks(sorted({_task_id(_assignment_of(r)) for r in reports}))
+        for report in reports:
+            kind = report.WhichOneof("message")
+            if kind in ("progress", "property", "output"):
+                assignment_id = getattr(report, kind).assignment_id
+                task = await current_task(tx, _task_id(assignment_id), assignment_id, session.id)
+                if task is None:
+                    stale.append((assignment_id, False))
+                elif kind == "progress":
+                    await tx.record_progress(task, report.progress.progress.SerializeToString(), now())
+                elif kind == "property":
+                    p = report.property
+                    await self._property(tx, task, p.key, p.value, self.settings)
+                else:
+                    o = report.output
+                    await self._output(tx, task, int(o.stream), o.offset, o.data)
+            elif kind == "started":
+                assignment_id = report.started.assignment_id
+                if not await self._started(tx, session, assignment_id):
+                    stale.append((assignment_id, False))
+            elif kind == "finished":
+                assignment_id = report.finished.assignment_id
+                ended = await self._finished(tx, session, report.finished)
+                if ended is None:
+                    stale.append((assignment_id, True))
+                else:
+                    effects += ended
+                    finished.append((_task_id(assignment_id), assignment_id))
+            # "paused" confirmations need no state: the instance was marked suspended when asked.
 
     @staticmethod
     async def _started(tx: Transaction, session: WorkerSession, assignment_id: str) -> bool:
@@ -863,32 +889,65 @@ class InstanceManager:
         """Claims queued tasks for free worker slots and sends them; False when nothing could be sent."""
         if self.draining:
             return False  # queued tasks stay queued in the store and run after the restart
-        pairs: list[tuple[QueuedTask, WorkerSession]] = []
         # Idle slots of every worker first, then prefetch: two queued tasks go to two idle workers, not
         # both to the first one.
-        for prefetching in (False, True):
-            for session in self.workers.free():
-                room = session.free_slots if prefetching else session.idle_slots
+        pairs = self._pick(self.workers.free(), prefetch=True)
+        if not pairs:
+            return False
+        try:
+            async with self.store.transaction() as tx:
+                claimed, busy = await self._claim(tx, pairs)
+        except BaseException:
+            self._unpick(pairs)
+            raise
+        return self._hand_out(pairs, claimed, busy)
+
+    def _pick(
+        self, sessions: Sequence[WorkerSession], *, prefetch: bool, freed: int = 0
+    ) -> list[tuple[QueuedTask, WorkerSession]]:
+        """Takes queued tasks off the queue for the sessions' room (plus ``freed`` slots about to free)."""
+        pairs: list[tuple[QueuedTask, WorkerSession]] = []
+        for prefetching in (False, True) if prefetch else (False,):
+            for session in sessions:
+                room = session.free_slots if prefetching else session.idle_slots + freed
                 for queued in self._queue.pop_matching(session.can_run, room):
                     session.running.add(queued.task_id)
                     pairs.append((queued, session))
-        if not pairs:
-            return False
+        return pairs
+
+    def _unpick(self, pairs: Sequence[tuple[QueuedTask, WorkerSession]]) -> None:
+        """Puts back what ``_pick`` took when the transaction claiming it failed."""
+        for queued, session in pairs:
+            session.running.discard(queued.task_id)
+            self._queue.push(queued)
+
+    async def _claim(
+        self, tx: Transaction, pairs: Sequence[tuple[QueuedTask, WorkerSession]]
+    ) -> tuple[list[tuple[Payload, WorkerSession]], list[QueuedTask]]:
+        """Claims the picked tasks in ``tx``: the claimed ones, and those whose instance was busy."""
         claimed: list[tuple[Payload, WorkerSession]] = []
         busy: list[QueuedTask] = []
-        async with self.store.transaction() as tx:
-            for queued, session in pairs:
-                time = now()
-                try:
-                    payload = await claim(tx, queued.task_id, session.id, time, time + self._lease())
-                except InstanceBusy:
-                    session.running.discard(queued.task_id)
-                    busy.append(queued)
-                    continue
-                if payload is None:
-                    session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
-                else:
-                    claimed.append((payload, session))
+        for queued, session in pairs:
+            time = now()
+            try:
+                payload = await claim(tx, queued.task_id, session.id, time, time + self._lease())
+            except InstanceBusy:
+                session.running.discard(queued.task_id)
+                busy.append(queued)
+                continue
+            if payload is None:
+                session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
+            else:
+                claimed.append((payload, session))
+        return claimed, busy
+
+    def _hand_out(
+        self,
+        pairs: Sequence[tuple[QueuedTask, WorkerSession]],
+        claimed: Sequence[tuple[Payload, WorkerSession]],
+        busy: Sequence[QueuedTask],
+    ) -> bool:
+        """After the claim committed: sends the assignments; False when every picked task was busy."""
         for queued in busy:
             self._queue.push(queued)
         if busy:
@@ -898,22 +957,25 @@ class InstanceManager:
         for payload, session in claimed:
             if self.workers.get(session.id) is None:
                 continue  # disconnected while we claimed: its disconnect handling interrupts the task
-            assignment = wpb.TaskAssignment(
-                assignment_id=payload.assignment_id,
-                instance=ids.instance_name(payload.project, payload.instance_id),
-                task=payload.task_name,
-                type="" if payload.type == PYTHON_OBJECT_TYPE else payload.type,
-                parameters_json=payload.parameters_json,
-                python_object=payload.python_object,
-                python_environment=payload.python_environment,
-                attempt=payload.attempt,
-            )
-            if payload.timeout:
-                assignment.timeout.FromTimedelta(_seconds(payload.timeout))
-            if self.task_tokens is not None and payload.type.startswith(workflows.WORKFLOW_TYPE_PREFIX):
-                assignment.task_token = self.task_tokens.mint(payload.project, payload.owner)
-            session.send(wpb.ConnectResponse(assignment=assignment))
+            session.send(wpb.ConnectResponse(assignment=self._assignment(payload)))
         return len(busy) < len(pairs)  # all busy: the retry above comes back to them
+
+    def _assignment(self, payload: Payload) -> wpb.TaskAssignment:
+        assignment = wpb.TaskAssignment(
+            assignment_id=payload.assignment_id,
+            instance=ids.instance_name(payload.project, payload.instance_id),
+            task=payload.task_name,
+            type="" if payload.type == PYTHON_OBJECT_TYPE else payload.type,
+            parameters_json=payload.parameters_json,
+            python_object=payload.python_object,
+            python_environment=payload.python_environment,
+            attempt=payload.attempt,
+        )
+        if payload.timeout:
+            assignment.timeout.FromTimedelta(_seconds(payload.timeout))
+        if self.task_tokens is not None and payload.type.startswith(workflows.WORKFLOW_TYPE_PREFIX):
+            assignment.task_token = self.task_tokens.mint(payload.project, payload.owner)
+        return assignment
 
 
 _ACTIONS: dict[type, str] = {
