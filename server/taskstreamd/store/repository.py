@@ -193,7 +193,7 @@ class Store:
         """A write transaction on one connection; an ORM session joins it only when a step uses one (the
         hot paths use Core statements, and creating a session per transaction costs more than they do)."""
         if self._write_lock is None:
-            async with self.engine.begin() as conn, Transaction(conn) as tx:
+            async with self.engine.begin() as conn, Transaction(conn, sole_writer=False) as tx:
                 yield tx
                 await tx.flush()
                 if self.shared:
@@ -201,7 +201,7 @@ class Store:
             self._committed(tx)
             return
         async with self._write_lock:
-            async with self.engine.begin() as conn, Transaction(conn) as tx:
+            async with self.engine.begin() as conn, Transaction(conn, sole_writer=True) as tx:
                 yield tx
                 await tx.flush()
             self._committed(tx)
@@ -398,9 +398,16 @@ class Store:
 class Transaction:
     """One write transaction; domain objects loaded here are saved back with ``save``."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, sole_writer: bool) -> None:
         self.conn = conn
         self._session: AsyncSession | None = None
+        # With one writer at a time (SQLite), the log's sequence numbers are counted here from the
+        # instance rows this transaction read, and its events are written once at the end: one UPDATE
+        # per instance and one INSERT, not two statements per change. With concurrent writers
+        # (PostgreSQL), each change takes its numbers from the locked row at once.
+        self._last_seqs: dict[str, int] | None = {} if sole_writer else None
+        self._advanced: set[str] = set()
+        self._new_events: dict[tuple[str, int], dict[str, object]] = {}
         self._baseline = state_rows.Baseline()  # what load/load_task read, so save writes only changes
         self.recorded: list[StoredEvent] = []  # published once the transaction commits
         self.queued: list[int] = []  # tasks this transaction made runnable
@@ -432,6 +439,16 @@ class Transaction:
         return self._session
 
     async def flush(self) -> None:
+        """Writes what is kept for the end of the transaction: the log's events and the ORM's changes."""
+        if self._last_seqs is not None:
+            for instance_id in sorted(self._advanced):
+                await self.conn.execute(
+                    _SET_LAST_SEQ, {"_id": instance_id, "v": self._last_seqs[instance_id]}
+                )
+            self._advanced.clear()
+            if self._new_events:
+                await self.conn.execute(_INSERT_EVENT, list(self._new_events.values()))
+                self._new_events.clear()
         if self._session is not None:
             await self._session.flush()
 
@@ -460,8 +477,7 @@ class Transaction:
         """
         if not events:
             return []
-        conn = self.conn
-        last = (await conn.execute(_ADVANCE_SEQ, {"_id": instance_id, "n": len(events)})).scalar()
+        last = await self._advance_seq(instance_id, len(events))
         if last is None:
             return []
         seqs = list(range(last - len(events) + 1, last + 1))
@@ -473,8 +489,33 @@ class Transaction:
             data = message.SerializeToString()
             rows.append({"instance_id": instance_id, "seq": seq, "kind": new.kind, "data": data})
             self.recorded.append(StoredEvent(instance_id, seq, new.kind, data, new.task_id, new.terminal))
-        await conn.execute(_INSERT_EVENT, rows)
+        if self._last_seqs is None:
+            await self.conn.execute(_INSERT_EVENT, rows)
+        else:
+            self._new_events.update(((instance_id, seq), row) for seq, row in zip(seqs, rows, strict=True))
         return seqs
+
+    async def _advance_seq(self, instance_id: str, count: int) -> int | None:
+        """Takes ``count`` sequence numbers of the instance's log; the last one, None when it is gone."""
+        if self._last_seqs is None:
+            advanced: int | None = (
+                await self.conn.execute(_ADVANCE_SEQ, {"_id": instance_id, "n": count})
+            ).scalar()
+            return advanced
+        last = self._last_seqs.get(instance_id)
+        if last is None:
+            stored: int | None = await self.conn.scalar(_LAST_SEQ, {"_id": instance_id})
+            if stored is None:
+                return None
+            last = stored
+        self._last_seqs[instance_id] = last + count
+        self._advanced.add(instance_id)
+        return last + count
+
+    def _knows_seq(self, instance: Instance) -> None:
+        """The instance's last seq as just read; a number taken in this transaction stays newer."""
+        if self._last_seqs is not None:
+            instance.seq = self._last_seqs.setdefault(instance.id, instance.seq)
 
     async def record_progress(self, task: TaskRef, progress: bytes, time: datetime) -> None:
         """Stores a task's latest progress and its event, which replaces the task's previous progress
@@ -485,7 +526,7 @@ class Transaction:
         if not seqs:
             return
         conn = self.conn
-        if task.progress_seq:
+        if task.progress_seq and self._new_events.pop((task.instance_id, task.progress_seq), None) is None:
             await conn.execute(_DELETE_EVENT, {"_instance": task.instance_id, "_seq": task.progress_seq})
         await conn.execute(_SET_PROGRESS, {"_id": task.task_id, "v_progress": progress, "v_seq": seqs[0]})
 
@@ -574,6 +615,7 @@ class Transaction:
         tasks = select(*TASK_STATE).where(TASKS.c.instance_id == instance_id).order_by(TASKS.c.index)
         instance.tasks = [state_rows.task_from_mapping(t, {}) for t in (await conn.execute(tasks)).mappings()]
         self._baseline.remember(instance)
+        self._knows_seq(instance)
         return instance
 
     async def load_task(self, task_id: int, *, summary: bool = True) -> Instance | None:
@@ -593,6 +635,7 @@ class Transaction:
         else:
             instance.others = OtherTasks(any_open=True, any_unsuccessful=False)
         self._baseline.remember(instance)
+        self._knows_seq(instance)
         return instance
 
     async def save(self, instance: Instance) -> None:
@@ -697,6 +740,8 @@ _CLAIM = (
         }
     )
 )
+_LAST_SEQ = select(INSTANCES.c.last_seq).where(INSTANCES.c.id == bindparam("_id"))
+_SET_LAST_SEQ = update(INSTANCES).where(INSTANCES.c.id == bindparam("_id")).values(last_seq=bindparam("v"))
 _ADVANCE_SEQ = (
     update(INSTANCES)
     .where(INSTANCES.c.id == bindparam("_id"))
@@ -949,6 +994,7 @@ async def claim(
         await tx.clear_attempt_output(task_id)
     task = state_rows.task_from_mapping({**row, **claimed}, {})
     instance = state_rows.instance_from_mapping(instance_row)
+    tx._knows_seq(instance)
     event = changes.task_status_changed(task, instance, previous)
     await tx.record(instance.id, [event], time)
     return Payload(
