@@ -102,6 +102,11 @@ class InlineConnection:
     def _connection(self) -> sqlite3.Connection | None:  # what the adapter checks before commit/rollback
         return self._conn
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, for statements run without SQLAlchemy (see ``prepared``)."""
+        return self._open()
+
     def _open(self) -> sqlite3.Connection:
         if self._conn is None:
             raise ValueError("Connection closed")

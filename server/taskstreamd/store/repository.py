@@ -15,14 +15,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Executable,
     Row,
     Select,
     Table,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     exists,
     func,
     inspect,
+    literal_column,
     select,
     text,
     update,
@@ -55,8 +58,9 @@ from taskstreamd.errors import InvalidArgument
 from taskstreamd.events import changes
 from taskstreamd.events.changes import OUTPUT, NewEvent, StoredEvent, is_terminal
 from taskstreamd.replica import REPLICA_ID
-from taskstreamd.store import notify, state_rows
+from taskstreamd.store import notify, prepared, state_rows
 from taskstreamd.store.engine import create_engine, create_read_engine, is_postgresql, is_sqlite
+from taskstreamd.store.inline_sqlite import InlineConnection
 from taskstreamd.store.models import (
     InstanceEventRow,
     InstanceLabelRow,
@@ -65,6 +69,7 @@ from taskstreamd.store.models import (
     TaskPropertyRow,
     TaskRow,
 )
+from taskstreamd.store.prepared import PreparedStatements
 from taskstreamd.store.state_rows import INSTANCE_AS_PREFIXED, INSTANCES, TASK_STATE, TASKS
 
 STDOUT, STDERR = 1, 2
@@ -180,6 +185,7 @@ class Store:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reads = async_sessionmaker(create_read_engine(self.engine), expire_on_commit=False)
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
+        self._prepared = PreparedStatements(self.engine.dialect) if is_sqlite(url) else None
         self.shared = is_postgresql(url)  # other replicas may use the same database
         # Called after each commit with the events it recorded, in commit order (the write lock
         # orders commits with SQLite).
@@ -201,7 +207,10 @@ class Store:
             self._committed(tx)
             return
         async with self._write_lock:
-            async with self.engine.begin() as conn, Transaction(conn, sole_writer=True) as tx:
+            async with (
+                self.engine.begin() as conn,
+                Transaction(conn, sole_writer=True, prepared=self._prepared) as tx,
+            ):
                 yield tx
                 await tx.flush()
             self._committed(tx)
@@ -398,9 +407,13 @@ class Store:
 class Transaction:
     """One write transaction; domain objects loaded here are saved back with ``save``."""
 
-    def __init__(self, conn: AsyncConnection, *, sole_writer: bool) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, sole_writer: bool, prepared: PreparedStatements | None = None
+    ) -> None:
         self.conn = conn
         self._session: AsyncSession | None = None
+        self._prepared = prepared  # with SQLite run inline: hot statements skip SQLAlchemy's execute
+        self._sqlite: sqlite3.Connection | None = None
         # With one writer at a time (SQLite), the log's sequence numbers are counted here from the
         # instance rows this transaction read, and its events are written once at the end: one UPDATE
         # per instance and one INSERT, not two statements per change. With concurrent writers
@@ -430,6 +443,39 @@ class Transaction:
         signals += self.worker_signals
         return signals
 
+    async def rows(self, statement: Executable, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Runs a hot statement (a module constant); its rows as mappings."""
+        raw = await self._raw()
+        if raw is not None and self._prepared is not None:
+            return prepared.execute(raw, self._prepared.get(statement), params)
+        return [dict(row) for row in (await self.conn.execute(statement, params)).mappings()]
+
+    async def write(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        column_keys: Sequence[str] = (),
+    ) -> None:
+        """Runs a hot statement (a module constant) once, or once per parameter set of a list."""
+        raw = await self._raw()
+        if raw is not None and self._prepared is not None:
+            for_sqlite = self._prepared.get(statement, column_keys)
+            if isinstance(params, Mapping):
+                prepared.execute(raw, for_sqlite, params)
+            else:
+                prepared.execute_many(raw, for_sqlite, params)
+            return
+        await self.conn.execute(statement, params if isinstance(params, Mapping) else list(params))
+
+    async def _raw(self) -> sqlite3.Connection | None:
+        if self._prepared is not None and self._sqlite is None:
+            driver = (await self.conn.get_raw_connection()).driver_connection
+            if not isinstance(driver, InlineConnection):
+                self._prepared = None  # not the inline driver: everything goes through SQLAlchemy
+                return None
+            self._sqlite = driver.sqlite
+        return self._sqlite
+
     @property
     def session(self) -> AsyncSession:
         """An ORM session in this transaction, made on first use; the transaction's end flushes it."""
@@ -442,12 +488,10 @@ class Transaction:
         """Writes what is kept for the end of the transaction: the log's events and the ORM's changes."""
         if self._last_seqs is not None:
             for instance_id in sorted(self._advanced):
-                await self.conn.execute(
-                    _SET_LAST_SEQ, {"_id": instance_id, "v": self._last_seqs[instance_id]}
-                )
+                await self.write(_SET_LAST_SEQ, {"_id": instance_id, "v": self._last_seqs[instance_id]})
             self._advanced.clear()
             if self._new_events:
-                await self.conn.execute(_INSERT_EVENT, list(self._new_events.values()))
+                await self.write(_INSERT_EVENT, list(self._new_events.values()), _EVENT_COLUMNS)
                 self._new_events.clear()
         if self._session is not None:
             await self._session.flush()
@@ -490,7 +534,7 @@ class Transaction:
             rows.append({"instance_id": instance_id, "seq": seq, "kind": new.kind, "data": data})
             self.recorded.append(StoredEvent(instance_id, seq, new.kind, data, new.task_id, new.terminal))
         if self._last_seqs is None:
-            await self.conn.execute(_INSERT_EVENT, rows)
+            await self.write(_INSERT_EVENT, rows, _EVENT_COLUMNS)
         else:
             self._new_events.update(((instance_id, seq), row) for seq, row in zip(seqs, rows, strict=True))
         return seqs
@@ -504,10 +548,10 @@ class Transaction:
             return advanced
         last = self._last_seqs.get(instance_id)
         if last is None:
-            stored: int | None = await self.conn.scalar(_LAST_SEQ, {"_id": instance_id})
-            if stored is None:
+            found = await self.rows(_LAST_SEQ, {"_id": instance_id})
+            if not found:
                 return None
-            last = stored
+            last = int(found[0]["last_seq"])
         self._last_seqs[instance_id] = last + count
         self._advanced.add(instance_id)
         return last + count
@@ -525,10 +569,9 @@ class Transaction:
         )
         if not seqs:
             return
-        conn = self.conn
         if task.progress_seq and self._new_events.pop((task.instance_id, task.progress_seq), None) is None:
-            await conn.execute(_DELETE_EVENT, {"_instance": task.instance_id, "_seq": task.progress_seq})
-        await conn.execute(_SET_PROGRESS, {"_id": task.task_id, "v_progress": progress, "v_seq": seqs[0]})
+            await self.write(_DELETE_EVENT, {"_instance": task.instance_id, "_seq": task.progress_seq})
+        await self.write(_SET_PROGRESS, {"_id": task.task_id, "v_progress": progress, "v_seq": seqs[0]})
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
@@ -621,16 +664,15 @@ class Transaction:
     async def load_task(self, task_id: int, *, summary: bool = True) -> Instance | None:
         """The instance of a task with only that task loaded, and a summary of its other tasks (without
         ``summary``, a stand-in for steps that never end the instance, such as a start)."""
-        conn = self.conn
-        row = (await conn.execute(_TASK_WITH_INSTANCE, {"_id": task_id})).mappings().first()
-        if row is None:
+        found = await self.rows(_TASK_WITH_INSTANCE, {"_id": task_id})
+        if not found:
             return None
+        row = found[0]
         instance = state_rows.instance_from_mapping(row, prefix="i_")
         instance.tasks = [state_rows.task_from_mapping(row, {})]
         if summary:
-            any_open, any_unsuccessful = (
-                await conn.execute(_OTHER_TASKS, {"_instance": instance.id, "_id": task_id})
-            ).one()
+            summary_row = await self.rows(_OTHER_TASKS, {"_instance": instance.id, "_id": task_id})
+            any_open, any_unsuccessful = summary_row[0].values()
             instance.others = OtherTasks(bool(any_open), bool(any_unsuccessful))
         else:
             instance.others = OtherTasks(any_open=True, any_unsuccessful=False)
@@ -644,14 +686,13 @@ class Transaction:
             stored = self._baseline.stored_status(task.id)
             if task.status in QUEUED and stored is not None and stored != int(task.status):
                 self.queued.append(task.id)
-        await self._baseline.save(self.conn, instance)
+        await self._baseline.save(self.write, instance)
 
     async def set_result(
         self, task_id: int, result: bytes | None, stdout_bytes: int, stderr_bytes: int
     ) -> None:
-        conn = self.conn
         values = {"_id": task_id, "v_result": result, "v_stdout": stdout_bytes, "v_stderr": stderr_bytes}
-        await conn.execute(_SET_RESULT, values)
+        await self.write(_SET_RESULT, values)
 
     async def set_property(self, task_id: int, key: str, value: bytes, max_count: int | None = None) -> bool:
         """Sets a property; False (nothing set) when it is new and the task already has ``max_count``."""
@@ -713,6 +754,7 @@ _UNSUCCESSFUL_CODES = [int(s) for s in TaskStatus if s.is_terminal and s != Task
 _EVENTS = cast(Table, InstanceEventRow.__table__)
 _LABELS = cast(Table, InstanceLabelRow.__table__)
 _INSERT_EVENT = _EVENTS.insert()
+_EVENT_COLUMNS = ("instance_id", "seq", "kind", "data")
 _DELETE_EVENT = _EVENTS.delete().where(
     _EVENTS.c.instance_id == bindparam("_instance"), _EVENTS.c.seq == bindparam("_seq")
 )
@@ -754,9 +796,10 @@ _TASK_WITH_INSTANCE = (
     .where(TASKS.c.id == bindparam("_id"))
 )
 _SIBLINGS = (TASKS.c.instance_id == bindparam("_instance"), TASKS.c.id != bindparam("_id"))
+# The status codes are written into the SQL (not an expanding IN parameter), so it compiles once.
 _OTHER_TASKS = select(
-    exists().where(*_SIBLINGS, TASKS.c.status.in_(_OPEN_CODES)),
-    exists().where(*_SIBLINGS, TASKS.c.status.in_(_UNSUCCESSFUL_CODES)),
+    exists().where(*_SIBLINGS, TASKS.c.status.in_([literal_column(str(c)) for c in _OPEN_CODES])),
+    exists().where(*_SIBLINGS, TASKS.c.status.in_([literal_column(str(c)) for c in _UNSUCCESSFUL_CODES])),
 )
 _INSTANCE_OF_TASK = select(TASKS.c.instance_id).where(TASKS.c.id == bindparam("_id"))
 # SKIP LOCKED: a claim never waits behind another transaction holding the instance (PostgreSQL).
@@ -966,15 +1009,16 @@ async def claim(
     Raises InstanceBusy when another transaction (of any replica) holds the instance: SKIP LOCKED, so a
     dispatcher never waits behind another one, and whoever claims first wins.
     """
-    conn = tx.conn
-    instance_row = (await conn.execute(_CLAIM_INSTANCE, {"_id": task_id})).mappings().first()
-    if instance_row is None:
-        if await conn.scalar(_INSTANCE_OF_TASK, {"_id": task_id}) is None:
+    instances = await tx.rows(_CLAIM_INSTANCE, {"_id": task_id})
+    if not instances:
+        if not await tx.rows(_INSTANCE_OF_TASK, {"_id": task_id}):
             return None  # the task (and so its instance) is gone
         raise InstanceBusy(task_id)
+    instance_row = instances[0]
     if instance_row["status"] != _STATUS_CODE[InstanceStatus.RUNNING]:
         return None
-    row = (await conn.execute(_CLAIM_TASK, {"_id": task_id})).mappings().first()
+    tasks = await tx.rows(_CLAIM_TASK, {"_id": task_id})
+    row = tasks[0] if tasks else None
     if row is None or TaskStatus(row["status"]) not in QUEUED:
         return None
     previous = TaskStatus(row["status"])
@@ -986,10 +1030,8 @@ async def claim(
         "started": False,
         "assignment_id": f"{task_id}-{attempts}",
     }
-    await conn.execute(
-        _CLAIM,
-        {"_id": task_id, "v_lease_expires": lease_expires, **{"v_" + k: v for k, v in claimed.items()}},
-    )
+    values = {"_id": task_id, "v_lease_expires": lease_expires, **{"v_" + k: v for k, v in claimed.items()}}
+    await tx.write(_CLAIM, values)
     if attempts > 1:
         await tx.clear_attempt_output(task_id)
     task = state_rows.task_from_mapping({**row, **claimed}, {})
@@ -1016,13 +1058,11 @@ async def claim(
 async def current_task(tx: Transaction, task_id: int, assignment_id: str, worker: str) -> TaskRef | None:
     """The task when reports of ``worker`` for ``assignment_id`` still count: the attempt is current,
     still held by that worker (its lease did not expire) and not finished."""
-    conn = tx.conn
-    row = (
-        await conn.execute(_CURRENT_TASK, {"_id": task_id, "_assignment": assignment_id, "_worker": worker})
-    ).first()
-    if row is None or TaskStatus(row[3]).is_terminal:
+    found = await tx.rows(_CURRENT_TASK, {"_id": task_id, "_assignment": assignment_id, "_worker": worker})
+    row = found[0] if found else None
+    if row is None or TaskStatus(row["status"]).is_terminal:
         return None
-    return TaskRef(task_id, row[0], row[1], row[2], row[4])
+    return TaskRef(task_id, row["instance_id"], row["name"], row["attempts"], row["progress_seq"])
 
 
 async def _notify(conn: AsyncConnection, signals: Sequence[notify.Signal]) -> None:

@@ -9,12 +9,11 @@ of work cost several times the statements themselves; here a load remembers each
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Column, Table, Update, bindparam, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain.model import Cancellation, Instance, InstanceOptions, Task, TaskFailure
@@ -146,6 +145,8 @@ def task_values(task: Task) -> dict[str, Any]:
 
 
 _ABSENT = object()
+# How a save writes: a statement with one parameter set or a list of them (Transaction.write).
+Write = Callable[[Update, Mapping[str, Any] | list[dict[str, Any]]], Awaitable[None]]
 _UPDATE_INSTANCE = (
     update(INSTANCES)
     .where(INSTANCES.c.id == bindparam("_id"))
@@ -172,12 +173,12 @@ class Baseline:
         stored = self._tasks.get(task_id)
         return None if stored is None else int(stored["status"])
 
-    async def save(self, conn: AsyncConnection, instance: Instance) -> None:
+    async def save(self, write: Write, instance: Instance) -> None:
         changed = _diff(self._instances, instance.id, instance_values(instance))
         if changed:
             # Few columns, few instance saves per task: one statement with every state column.
             values = {"_id": instance.id, **{"v_" + k: v for k, v in instance_values(instance).items()}}
-            await conn.execute(_UPDATE_INSTANCE, values)
+            await write(_UPDATE_INSTANCE, values)
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for task in instance.tasks:
             task_changed = _diff(self._tasks, task.id, task_values(task))
@@ -185,7 +186,7 @@ class Baseline:
                 params = {"_id": task.id, **{"v_" + k: v for k, v in task_changed.items()}}
                 groups.setdefault(tuple(sorted(task_changed)), []).append(params)
         for columns, rows in groups.items():
-            await _update_tasks(conn, columns, rows)
+            await write(_task_update(columns), rows)
 
 
 def _diff(stored: dict[Any, dict[str, Any]], key: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +200,7 @@ def _diff(stored: dict[Any, dict[str, Any]], key: Any, values: dict[str, Any]) -
     return changed
 
 
-async def _update_tasks(conn: AsyncConnection, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+def _task_update(columns: tuple[str, ...]) -> Update:
     statement = _TASK_UPDATES.get(columns)
     if statement is None:  # a few dozen sets of columns occur: build each statement once
         statement = (
@@ -208,7 +209,7 @@ async def _update_tasks(conn: AsyncConnection, columns: tuple[str, ...], rows: l
             .values({column: bindparam("v_" + column) for column in columns})
         )
         _TASK_UPDATES[columns] = statement
-    await conn.execute(statement, rows)
+    return statement
 
 
 _TASK_UPDATES: dict[tuple[str, ...], Update] = {}
