@@ -54,6 +54,7 @@ from taskstreamd.events import changes
 from taskstreamd.events.changes import OUTPUT, NewEvent, StoredEvent, is_terminal
 from taskstreamd.replica import REPLICA_ID
 from taskstreamd.store import notify
+from taskstreamd.store.answers import DEFAULT_CAPACITY, AnswerCache
 from taskstreamd.store.engine import create_engine, create_read_engine, is_postgresql, is_sqlite
 from taskstreamd.store.models import (
     InstanceEventRow,
@@ -171,7 +172,7 @@ class OutputState:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, cached_answers: int = DEFAULT_CAPACITY) -> None:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -181,25 +182,47 @@ class Store:
         # Called after each commit with the events it recorded, in commit order (the write lock
         # orders commits with SQLite).
         self.on_commit: Callable[[list[StoredEvent]], None] | None = None
+        # GetInstance answers per instance, invalidated by the commits that touch it; only where this
+        # process sees every commit (not with replicas sharing PostgreSQL).
+        self.answers = AnswerCache(cached_answers) if not self.shared and cached_answers > 0 else None
 
     async def close(self) -> None:
         await self.engine.dispose()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        if self._write_lock is None:
-            async with self._sessions.begin() as session:
-                tx = Transaction(session)
-                yield tx
-                if self.shared:
-                    await _notify(session, tx.signals())
-            self._committed(tx)
-            return
-        async with self._write_lock:
-            async with self._sessions.begin() as session:
-                tx = Transaction(session)
-                yield tx
-            self._committed(tx)
+        announced: list[frozenset[str]] = []  # what the answer cache was told the commit changes
+        try:
+            if self._write_lock is None:
+                async with self._sessions.begin() as session:
+                    tx = Transaction(session)
+                    yield tx
+                    if self.shared:
+                        await _notify(session, tx.signals())
+                    self._committing(tx, announced)
+                self._settled(announced)
+                self._committed(tx)
+                return
+            async with self._write_lock:
+                async with self._sessions.begin() as session:
+                    tx = Transaction(session)
+                    yield tx
+                    self._committing(tx, announced)
+                self._settled(announced)
+                self._committed(tx)
+        finally:
+            self._settled(announced)  # the commit failed: the cache forgets what it may have missed
+
+    def _committing(self, tx: Transaction, announced: list[frozenset[str]]) -> None:
+        """Tells the answer cache which instances the commit that follows changes."""
+        if self.answers is not None and tx.touched:
+            announced.append(frozenset(tx.touched))
+            self.answers.committing(announced[0])
+
+    def _settled(self, announced: list[frozenset[str]]) -> None:
+        """The commit ended: the cache drops what it held of those instances, before anyone hears of it."""
+        if announced and self.answers is not None:
+            self.answers.committed(announced.pop())
 
     def _committed(self, tx: Transaction) -> None:
         if tx.recorded and self.on_commit is not None:
@@ -398,6 +421,13 @@ class Transaction:
         self.recorded: list[StoredEvent] = []  # published once the transaction commits
         self.queued: list[int] = []  # tasks this transaction made runnable
         self.worker_signals: list[notify.WorkerSignal] = []  # for workers of other replicas
+        # Instances whose GetInstance answer this transaction may change: every write method adds the
+        # instances it writes to, so the store's answer cache drops them when it commits.
+        self.touched: set[str] = set()
+
+    def touch(self, *instance_ids: str) -> None:
+        """Marks instances changed: for writes made through ``session`` directly."""
+        self.touched.update(instance_ids)
 
     def signals(self) -> list[notify.Signal]:
         """What the other replicas hear of this transaction once it commits."""
@@ -434,6 +464,7 @@ class Transaction:
         """
         if not events:
             return []
+        self.touched.add(instance_id)  # its seq
         s = self.session
         last = await s.scalar(
             update(InstanceRow)
@@ -458,6 +489,7 @@ class Transaction:
     async def record_progress(self, task: TaskRef, progress: bytes, time: datetime) -> None:
         """Stores a task's latest progress and its event, which replaces the task's previous progress
         event in the log: a watcher that resumes from an older cursor gets the latest, not every step."""
+        self.touched.add(task.instance_id)
         seqs = await self.record(
             task.instance_id, [changes.progress(task.task_id, task.name, progress)], time
         )
@@ -476,6 +508,7 @@ class Transaction:
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
+        self.touched.add(instance.id)
         s = self.session
         s.add(
             InstanceRow(
@@ -570,6 +603,7 @@ class Transaction:
 
     async def save(self, instance: Instance) -> None:
         """Writes back the instance's and its loaded tasks' state-machine fields."""
+        self.touched.add(instance.id)
         row = await self.session.get_one(InstanceRow, instance.id)
         row.status = _STATUS_CODE[instance.status]
         row.successful = instance.successful
@@ -592,14 +626,19 @@ class Transaction:
     async def set_result(
         self, task_id: int, result: bytes | None, stdout_bytes: int, stderr_bytes: int
     ) -> None:
-        await self.session.execute(
+        instance_id = await self.session.scalar(
             update(TaskRow)
             .where(TaskRow.id == task_id)
             .values(result=result, stdout_bytes=stdout_bytes, stderr_bytes=stderr_bytes)
+            .returning(TaskRow.instance_id)
         )
+        if instance_id is not None:
+            self.touched.add(instance_id)
 
-    async def set_property(self, task_id: int, key: str, value: bytes, max_count: int | None = None) -> bool:
+    async def set_property(self, task: TaskRef, key: str, value: bytes, max_count: int | None = None) -> bool:
         """Sets a property; False (nothing set) when it is new and the task already has ``max_count``."""
+        task_id = task.task_id
+        self.touched.add(task.instance_id)
         existing = await self.session.get(TaskPropertyRow, (task_id, key))
         if existing is None:
             if max_count is not None:
@@ -613,7 +652,9 @@ class Transaction:
             existing.value = value
         return True
 
-    async def add_output(self, task_id: int, stream: int, offset: int, data: bytes) -> None:
+    async def add_output(self, task: TaskRef, stream: int, offset: int, data: bytes) -> None:
+        task_id = task.task_id
+        self.touched.add(task.instance_id)  # output chunks are not in its answer; their event (seq) is
         await self.session.execute(
             delete(TaskOutputRow).where(
                 TaskOutputRow.task_id == task_id,
@@ -624,7 +665,7 @@ class Transaction:
         self.session.add(TaskOutputRow(task_id=task_id, stream=stream, offset=offset, data=data))
 
     async def clear_attempt_output(self, task_id: int) -> None:
-        """A retried task starts its output afresh."""
+        """A retried task starts its output afresh (output chunks are no part of an instance's answer)."""
         await self.session.execute(delete(TaskOutputRow).where(TaskOutputRow.task_id == task_id))
 
 
@@ -867,6 +908,7 @@ async def claim(
     if row is None or TaskStatus(row.status) not in QUEUED:
         return None
     previous = TaskStatus(row.status)
+    tx.touch(row.instance_id)
     row.status = int(TaskStatus.ASSIGNED)
     row.attempts += 1
     row.worker = worker
