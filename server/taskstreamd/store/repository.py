@@ -191,38 +191,35 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        announced: list[frozenset[str]] = []  # what the answer cache was told the commit changes
+        if self._write_lock is None:
+            async with self._transaction() as tx:
+                yield tx
+            return
+        async with self._write_lock, self._transaction() as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Transaction]:
+        tx: Transaction | None = None
+        committing = False
         try:
-            if self._write_lock is None:
-                async with self._sessions.begin() as session:
-                    tx = Transaction(session)
-                    yield tx
-                    if self.shared:
-                        await _notify(session, tx.signals())
-                    self._committing(tx, announced)
-                self._settled(announced)
-                self._committed(tx)
-                return
-            async with self._write_lock:
-                async with self._sessions.begin() as session:
-                    tx = Transaction(session)
-                    yield tx
-                    self._committing(tx, announced)
-                self._settled(announced)
-                self._committed(tx)
+            async with self._sessions.begin() as session:
+                tx = Transaction(session)
+                yield tx
+                if self.shared:
+                    await _notify(session, tx.signals())
+                if self.answers is not None and tx.touched:
+                    self.answers.committing(tx.touched)
+                    committing = True
         finally:
-            self._settled(announced)  # the commit failed: the cache forgets what it may have missed
-
-    def _committing(self, tx: Transaction, announced: list[frozenset[str]]) -> None:
-        """Tells the answer cache which instances the commit that follows changes."""
-        if self.answers is not None and tx.touched:
-            announced.append(frozenset(tx.touched))
-            self.answers.committing(announced[0])
-
-    def _settled(self, announced: list[frozenset[str]]) -> None:
-        """The commit ended: the cache drops what it held of those instances, before anyone hears of it."""
-        if announced and self.answers is not None:
-            self.answers.committed(announced.pop())
+            # Committed or not, before anyone hears of it. A transaction that failed before its commit
+            # changed nothing, but a driver whose reads saw its writes must not leave them cached.
+            if self.answers is not None and tx is not None and tx.touched:
+                if committing:
+                    self.answers.committed(tx.touched)
+                else:
+                    self.answers.invalidate(tx.touched)
+        self._committed(tx)
 
     def _committed(self, tx: Transaction) -> None:
         if tx.recorded and self.on_commit is not None:
