@@ -39,7 +39,8 @@ def test_every_change_seen_on_a_watch_is_in_the_next_get_instance(
         [
             taskstream.TaskSpec("steps", {"gates": str(files), "count": 2}, name="steps"),
             taskstream.TaskSpec("set_properties", {"values": {"a": 1, "b": "two"}}, name="props"),
-        ]
+        ],
+        hold=True,  # resumed once the watch is on, so that it sees every change
     )
     seen = {"progress": 0, "properties": 0, "statuses": 0}
     last_seq = 0
@@ -48,7 +49,10 @@ def test_every_change_seen_on_a_watch_is_in_the_next_get_instance(
         answer = fetch(get, instance.name)
         assert answer.seq >= event.seq, f"GetInstance answered seq {answer.seq} after event {event}"
         tasks = {t.name: t for t in answer.tasks}
-        if isinstance(event, taskstream.TaskStatusChanged):
+        if isinstance(event, taskstream.InstanceSnapshot) and event.status == InstanceStatus.SUSPENDED:
+            assert InstanceStatus.from_proto(answer.status) == InstanceStatus.SUSPENDED
+            instance.resume()
+        elif isinstance(event, taskstream.TaskStatusChanged):
             assert (
                 TaskStatus.from_proto(tasks[event.task_name].status) == event.status or answer.seq > event.seq
             )

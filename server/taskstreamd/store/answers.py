@@ -44,16 +44,11 @@ class AnswerCache:
     _answers: OrderedDict[str, Answer] = field(default_factory=OrderedDict)
     _reading: dict[str, list[Ticket]] = field(default_factory=dict)  # tickets of reads in flight
     _committing: dict[str, int] = field(default_factory=dict)  # instances of commits under way
-    hits: int = 0
-    misses: int = 0
 
     def get(self, instance_id: str) -> Answer | None:
         answer = self._answers.get(instance_id)
-        if answer is None:
-            self.misses += 1
-            return None
-        self._answers.move_to_end(instance_id)
-        self.hits += 1
+        if answer is not None:
+            self._answers.move_to_end(instance_id)
         return answer
 
     def ticket(self, instance_id: str) -> Ticket:
@@ -109,14 +104,6 @@ class AnswerCache:
             else:
                 self._committing.pop(instance_id, None)
         self.invalidate(instance_ids)
-
-    def clear(self) -> None:
-        """Forgets everything (a write whose instances are not known)."""
-        self._answers.clear()
-        for tickets in self._reading.values():
-            for ticket in tickets:
-                ticket.valid = False
-        self._reading.clear()
 
     def __len__(self) -> int:
         return len(self._answers)

@@ -8,6 +8,9 @@ changes an instance's state locks the instance row first (``FOR NO KEY UPDATE``)
 rows; transactions that lock several instances take them in id order, and claiming skips locked
 instances instead of waiting, so writers never deadlock. Each write transaction ends by notifying the
 other replicas (see ``notify``) of what it recorded.
+
+Every write method of ``Transaction`` adds the instances it changes to ``Transaction.touched``; the store
+hands them to the GetInstance answer cache (``answers``) around the commit, so no answer outlives a change.
 """
 
 from __future__ import annotations
