@@ -240,5 +240,17 @@ def test_the_least_recently_used_answers_go_first() -> None:
     assert not cache._reading
 
 
+def test_the_cache_is_bounded_in_bytes_too() -> None:
+    cache = AnswerCache(capacity=100, max_bytes=1600)
+    cache.put(cache.ticket("huge"), Answer("p", bytes(101)))  # over a sixteenth: never kept
+    assert cache.get("huge") is None and cache.bytes == 0
+    for key in "abcdefghijklmnopqrstuvwxyz":
+        cache.put(cache.ticket(key), Answer("p", bytes(100)))
+    assert cache.bytes == 1600 and len(cache) == 16 and cache.get("j") is None and cache.get("k") is not None
+    cache.put(cache.ticket("k"), Answer("p", bytes(50)))  # replaced, not counted twice
+    cache.invalidate({"z"})
+    assert cache.bytes == 1600 - 50 - 100 and len(cache) == 15
+
+
 def test_no_cache_when_replicas_share_the_database() -> None:
     assert Store("postgresql+psycopg://u@127.0.0.1:1/db").answers is None

@@ -22,6 +22,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 DEFAULT_CAPACITY = 4096
+DEFAULT_MAX_BYTES = (
+    64 * 1024 * 1024
+)  # an instance of 10,000 tasks answers megabytes: entries alone are no bound
 
 
 @dataclass(eq=False)
@@ -40,7 +43,9 @@ class Answer:
 
 @dataclass
 class AnswerCache:
-    capacity: int = DEFAULT_CAPACITY
+    capacity: int = DEFAULT_CAPACITY  # answers kept at most
+    max_bytes: int = DEFAULT_MAX_BYTES  # their bytes at most; an answer over a sixteenth of it is not kept
+    _bytes: int = 0
     _answers: OrderedDict[str, Answer] = field(default_factory=OrderedDict)
     _reading: dict[str, list[Ticket]] = field(default_factory=dict)  # tickets of reads in flight
     _committing: dict[str, int] = field(default_factory=dict)  # instances of commits under way
@@ -62,12 +67,19 @@ class AnswerCache:
     def put(self, ticket: Ticket, answer: Answer) -> None:
         """Keeps the answer read under ``ticket``, unless a write touched the instance since."""
         self.discard(ticket)
-        if not ticket.valid or self.capacity <= 0:
+        if not ticket.valid or self.capacity <= 0 or len(answer.data) * 16 > self.max_bytes:
             return
+        self._forget(ticket.instance_id)
         self._answers[ticket.instance_id] = answer
-        self._answers.move_to_end(ticket.instance_id)
-        while len(self._answers) > self.capacity:
-            self._answers.popitem(last=False)
+        self._bytes += len(answer.data)
+        while len(self._answers) > self.capacity or self._bytes > self.max_bytes:
+            _, oldest = self._answers.popitem(last=False)
+            self._bytes -= len(oldest.data)
+
+    def _forget(self, instance_id: str) -> None:
+        answer = self._answers.pop(instance_id, None)
+        if answer is not None:
+            self._bytes -= len(answer.data)
 
     def discard(self, ticket: Ticket) -> None:
         """Ends a read that stores nothing (it failed, or found no instance)."""
@@ -84,7 +96,7 @@ class AnswerCache:
     def invalidate(self, instance_ids: Collection[str]) -> None:
         """Forgets the answers of these instances, and the answers of reads of them still in flight."""
         for instance_id in instance_ids:
-            self._answers.pop(instance_id, None)
+            self._forget(instance_id)
             for ticket in self._reading.pop(instance_id, ()):
                 ticket.valid = False
 
@@ -107,3 +119,7 @@ class AnswerCache:
 
     def __len__(self) -> int:
         return len(self._answers)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
