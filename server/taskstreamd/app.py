@@ -37,6 +37,7 @@ from taskstreamd.scheduler.leases import LeaseSettings
 from taskstreamd.scheduler.retention import Retention, RetentionPolicy
 from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
+from taskstreamd.store.answers import DEFAULT_CAPACITY
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.repository import Store
 from taskstreamd.transport import check_exposure, tls_files
@@ -60,6 +61,7 @@ class ServerConfig:
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     prefetch: int = 0
+    cached_answers: int = DEFAULT_CAPACITY  # GetInstance answers kept in memory (store/answers.py)
     shutdown_grace: float = 30.0  # seconds running tasks get to finish on SIGTERM before being cancelled
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
     auth_file: Path | None = None  # bearer tokens (api/auth.py); None: authentication off
@@ -107,7 +109,7 @@ class Server:
         self.datasources = dict(c.datasources)
         if DEFAULT_DATASOURCE not in self.datasources:
             self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(ensure_warehouse, c.data_dir)
-        self.store = Store(url)
+        self.store = Store(url, cached_answers=c.cached_answers)
         self.manager = InstanceManager(
             self.store,
             Settings(

@@ -16,6 +16,7 @@ from taskstreamd.app import Server, ServerConfig, split_address
 from taskstreamd.datasources import parse_datasource, parse_datasources
 from taskstreamd.scheduler.leases import LeaseSettings
 from taskstreamd.scheduler.retention import parse_age
+from taskstreamd.store.answers import DEFAULT_CAPACITY
 
 
 def _address(value: str) -> str:
@@ -120,6 +121,12 @@ def parser() -> argparse.ArgumentParser:
         "task may wait behind a long one and priority no longer reorders it",
     )
     serve.add_argument(
+        "--cached-answers",
+        type=int,
+        default=DEFAULT_CAPACITY,
+        help="GetInstance answers kept in memory (least recently used go first; 0: none); with SQLite only",
+    )
+    serve.add_argument(
         "--retention",
         type=_age,
         help="delete terminated instances older than AGE (e.g. 7d, 12h); default: keep them",
@@ -208,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.prefetch < 0:
             print("taskstreamd: --prefetch must be 0 or more", file=sys.stderr)
             return 2
+        if args.cached_answers < 0:
+            print("taskstreamd: --cached-answers must be 0 or more", file=sys.stderr)
+            return 2
         try:
             leases = LeaseSettings(args.lease_seconds, args.heartbeat_seconds)
         except ValueError as exc:
@@ -225,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
             prefetch=args.prefetch,
+            cached_answers=args.cached_answers,
             auth_file=args.auth_file,
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,

@@ -17,6 +17,7 @@ Without a tokens file, authentication is off and every caller may do everything,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import tomllib
@@ -49,9 +50,12 @@ class Principal:
         return self.can_write(project) or ANY_PROJECT in self.read or project in self.read
 
 
+_EVERYTHING = frozenset({ANY_PROJECT})
+
+
+@functools.lru_cache(maxsize=1024)  # one per caller name, not one per call; Principal is immutable
 def _everything(name: str) -> Principal:
-    everything = frozenset({ANY_PROJECT})
-    return Principal(name, everything, everything, submit_code=True, worker=True)
+    return Principal(name, _EVERYTHING, _EVERYTHING, submit_code=True, worker=True)
 
 
 def digest(token: str) -> str:

@@ -16,7 +16,7 @@ from taskstreamd import ids
 from taskstreamd.api import auth, convert, idempotency, requests
 from taskstreamd.api.auth import Authenticator, Principal
 from taskstreamd.api.limits import Limits, StreamCounter
-from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
+from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.scheduler import output, result_rows, watch, workflows
 from taskstreamd.scheduler.service import InstanceManager
@@ -40,6 +40,10 @@ def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, cont
     if remaining is not None:
         timeout = max(0.0, min(timeout, remaining - 0.05))
     return timeout
+
+
+def _get_instance_response(instance: Instance) -> bytes:
+    return pb.GetInstanceResponse(instance=convert.instance_proto(instance)).SerializeToString()
 
 
 class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
@@ -90,12 +94,12 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         answer = await idempotency.first_answer(self.manager.store, key, claim, response)
         return pb.CreateInstanceResponse.FromString(answer)
 
-    async def GetInstance(self, request: pb.GetInstanceRequest, context: Context) -> pb.GetInstanceResponse:
+    async def GetInstance(self, request: pb.GetInstanceRequest, context: Context) -> bytes:
+        """The GetInstanceResponse serialized (ErrorInterceptor lets handlers send bytes): an unchanged
+        instance's answer comes from the manager's cache, after the same access check as ever."""
         project, instance_id = ids.parse_instance_name(request.name)
         self._reader(context, project)
-        return pb.GetInstanceResponse(
-            instance=convert.instance_proto(await self.manager.get(project, instance_id))
-        )
+        return await self.manager.answer(project, instance_id, _get_instance_response)
 
     async def ListInstances(
         self, request: pb.ListInstancesRequest, context: Context

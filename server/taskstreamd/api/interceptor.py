@@ -97,6 +97,11 @@ def _is_abort(exc: BaseException) -> bool:
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    def __init__(self) -> None:
+        # The wrapped handler of each method, made on its first call: grpc hands over the same handler
+        # for a method every call, so wrapping it again per call would only be waste.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]] = {}
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
@@ -105,23 +110,32 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        kwargs = {
-            "request_deserializer": decoding.tolerant(handler.request_deserializer),
-            "response_serializer": _passing_bytes(handler.response_serializer),
-        }
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, decoding.checked), **kwargs
-            )
-        if handler.unary_stream is not None:
-            behavior = handler.unary_stream
-            wrap = _wrap_stream if inspect.isasyncgenfunction(behavior) else _wrap_unary
-            return grpc.unary_stream_rpc_method_handler(wrap(behavior, decoding.checked), **kwargs)
-        if handler.stream_stream is not None:
-            return grpc.stream_stream_rpc_method_handler(
-                _wrap_stream(handler.stream_stream, decoding.checked_stream), **kwargs
-            )
-        return handler
+        known = self._wrapped.get(handler_call_details.method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = _wrap_handler(handler)
+        self._wrapped[handler_call_details.method] = (handler, wrapped)
+        return wrapped
+
+
+def _wrap_handler(handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
+    kwargs = {
+        "request_deserializer": decoding.tolerant(handler.request_deserializer),
+        "response_serializer": _passing_bytes(handler.response_serializer),
+    }
+    if handler.unary_unary is not None:
+        return grpc.unary_unary_rpc_method_handler(
+            _wrap_unary(handler.unary_unary, decoding.checked), **kwargs
+        )
+    if handler.unary_stream is not None:
+        behavior = handler.unary_stream
+        wrap = _wrap_stream if inspect.isasyncgenfunction(behavior) else _wrap_unary
+        return grpc.unary_stream_rpc_method_handler(wrap(behavior, decoding.checked), **kwargs)
+    if handler.stream_stream is not None:
+        return grpc.stream_stream_rpc_method_handler(
+            _wrap_stream(handler.stream_stream, decoding.checked_stream), **kwargs
+        )
+    return handler
 
 
 def _passing_bytes(serializer: Callable[[Any], bytes] | None) -> Callable[[Any], bytes] | None:

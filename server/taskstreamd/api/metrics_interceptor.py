@@ -32,6 +32,11 @@ def _code_of(context: Context, exc: BaseException | None) -> str:
 class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        # Made once per method (grpc hands over the same handler for a method every call) and once per
+        # method and code, instead of per call.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]] = {}
+        self._counters: dict[tuple[str, str], Any] = {}
+        self._timers: dict[str, Any] = {}
 
     async def intercept_service(
         self,
@@ -42,6 +47,14 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         if handler is None:
             return handler
         method = handler_call_details.method
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self._wrap(method, handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
         kwargs = {
             "request_deserializer": handler.request_deserializer,
             "response_serializer": handler.response_serializer,
@@ -63,8 +76,15 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         return handler  # stream-unary: this server has none
 
     def _record(self, method: str, started: float, context: Context, exc: BaseException | None) -> None:
-        self.metrics.rpcs.labels(method, _code_of(context, exc)).inc()
-        self.metrics.rpc_seconds.labels(method).observe(time.perf_counter() - started)
+        key = (method, _code_of(context, exc))
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = self.metrics.rpcs.labels(*key)
+        counter.inc()
+        timer = self._timers.get(method)
+        if timer is None:
+            timer = self._timers[method] = self.metrics.rpc_seconds.labels(method)
+        timer.observe(time.perf_counter() - started)
 
     def _unary(self, method: str, behavior: Any, *, streaming: bool = False) -> Any:
         open_streams = self.metrics.open_streams.labels(method)

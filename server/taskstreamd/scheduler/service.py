@@ -43,6 +43,7 @@ from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.sql_tasks import check_sql_tasks
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
 from taskstreamd.store import expiry, leases, notify, requests
+from taskstreamd.store.answers import Answer
 from taskstreamd.store.leases import ExpiredLease
 from taskstreamd.store.repository import (
     DuplicateRequest,
@@ -250,6 +251,25 @@ class InstanceManager:
         if instance is None or instance.project != project:
             raise await self.missing(project, instance_id)
         return instance
+
+    async def answer(self, project: str, instance_id: str, encode: Callable[[Instance], bytes]) -> bytes:
+        """The instance ``encode``d (GetInstance's answer): kept by the store's answer cache until a commit
+        touches the instance, so asking again for an unchanged instance reads nothing."""
+        cache = self.store.answers
+        if cache is None:
+            return encode(await self.get(project, instance_id))
+        cached = cache.get(instance_id)
+        if cached is not None and cached.project == project:
+            return cached.data
+        ticket = cache.ticket(instance_id)  # before reading: a commit from now on voids what we read
+        try:
+            instance = await self.get(project, instance_id)
+            data = encode(instance)
+        except BaseException:
+            cache.discard(ticket)
+            raise
+        cache.put(ticket, Answer(instance.project, data))
+        return data
 
     async def missing(self, project: str, instance_id: str) -> NotFound:
         """The error for an instance that is not there: Expired when retention deleted it."""
@@ -597,14 +617,14 @@ class InstanceManager:
         if len(data) > settings.max_property_bytes:
             log.warning("dropped property %r of task %s: %d bytes", key, task.task_id, len(data))
             return
-        if not await tx.set_property(task.task_id, key, data, settings.max_properties_per_task):
+        if not await tx.set_property(task, key, data, settings.max_properties_per_task):
             log.warning("dropped property %r of task %s: too many properties", key, task.task_id)
             return
         await tx.record(task.instance_id, [changes.property_set(task.name, key, data)], now())
 
     @staticmethod
     async def _output(tx: Transaction, task: TaskRef, stream: int, offset: int, data: bytes) -> None:
-        await tx.add_output(task.task_id, stream, offset, data)
+        await tx.add_output(task, stream, offset, data)
         event = changes.output(task.name, stream, offset, data, task.attempt)
         await tx.record(task.instance_id, [event], now())
 
@@ -632,7 +652,8 @@ class InstanceManager:
             if instance is None or task is None:
                 return None
         result = report.result.SerializeToString() if report.HasField("result") else None
-        await tx.set_result(task_id, result, report.stdout_bytes, report.stderr_bytes)
+        ref = TaskRef(task_id, instance.id, task.name, task.attempts)
+        await tx.set_result(ref, result, report.stdout_bytes, report.stderr_bytes)
         task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
         before = changes.marks(instance)
         effects = transitions.finish(instance, task, outcome, error, now())

@@ -40,6 +40,7 @@ async def expire_batch(store: Store, ended_before: datetime, limit: int, now: da
         if not rows:
             return 0
         ids = [row.id for row in rows]
+        tx.touch(*ids)
         s.add_all(
             TombstoneRow(
                 id=row.id,

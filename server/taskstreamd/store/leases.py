@@ -25,7 +25,9 @@ class ExpiredLease:
 
 
 async def renew(store: Store, worker: str, now: datetime, until: datetime) -> set[str]:
-    """Extends the live leases ``worker`` holds to ``until``; the assignment ids it still holds."""
+    """Extends the live leases ``worker`` holds to ``until``; the assignment ids it still holds.
+
+    Touches no instance (see Transaction.touched): lease_expires is no part of an instance's answer."""
     async with store.transaction() as tx:
         rows = await tx.session.execute(
             update(TaskRow)
@@ -63,4 +65,6 @@ async def take(tx: Transaction, lease: ExpiredLease, now: datetime) -> bool:
         .values(lease_expires=None)
         .returning(TaskRow.id)
     )
+    if taken is not None:
+        tx.touch(lease.instance_id)  # lease_expires is not in its answer; touched all the same
     return taken is not None

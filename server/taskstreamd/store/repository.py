@@ -8,6 +8,9 @@ changes an instance's state locks the instance row first (``FOR NO KEY UPDATE``)
 rows; transactions that lock several instances take them in id order, and claiming skips locked
 instances instead of waiting, so writers never deadlock. Each write transaction ends by notifying the
 other replicas (see ``notify``) of what it recorded.
+
+Every write method of ``Transaction`` adds the instances it changes to ``Transaction.touched``; the store
+hands them to the GetInstance answer cache (``answers``) around the commit, so no answer outlives a change.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from taskstreamd.events import changes
 from taskstreamd.events.changes import OUTPUT, NewEvent, StoredEvent, is_terminal
 from taskstreamd.replica import REPLICA_ID
 from taskstreamd.store import notify, prepared, state_rows
+from taskstreamd.store.answers import DEFAULT_CAPACITY, AnswerCache
 from taskstreamd.store.engine import create_engine, create_read_engine, is_postgresql, is_sqlite
 from taskstreamd.store.inline_sqlite import InlineConnection
 from taskstreamd.store.models import (
@@ -179,7 +183,7 @@ class OutputState:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, cached_answers: int = DEFAULT_CAPACITY) -> None:
         self.url = url
         self.engine: AsyncEngine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -190,6 +194,9 @@ class Store:
         # Called after each commit with the events it recorded, in commit order (the write lock
         # orders commits with SQLite).
         self.on_commit: Callable[[list[StoredEvent]], None] | None = None
+        # GetInstance answers per instance, invalidated by the commits that touch it; only where this
+        # process sees every commit (not with replicas sharing PostgreSQL).
+        self.answers = AnswerCache(cached_answers) if not self.shared and cached_answers > 0 else None
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -199,21 +206,38 @@ class Store:
         """A write transaction on one connection; an ORM session joins it only when a step uses one (the
         hot paths use Core statements, and creating a session per transaction costs more than they do)."""
         if self._write_lock is None:
-            async with self.engine.begin() as conn, Transaction(conn, sole_writer=False) as tx:
+            async with self._transaction(sole_writer=False) as tx:
+                yield tx
+            return
+        async with self._write_lock, self._transaction(sole_writer=True) as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def _transaction(self, *, sole_writer: bool) -> AsyncIterator[Transaction]:
+        tx: Transaction | None = None
+        committing = False
+        prepared = self._prepared if sole_writer else None
+        try:
+            async with (
+                self.engine.begin() as conn,
+                Transaction(conn, sole_writer=sole_writer, prepared=prepared) as tx,
+            ):
                 yield tx
                 await tx.flush()
                 if self.shared:
                     await _notify(conn, tx.signals())
-            self._committed(tx)
-            return
-        async with self._write_lock:
-            async with (
-                self.engine.begin() as conn,
-                Transaction(conn, sole_writer=True, prepared=self._prepared) as tx,
-            ):
-                yield tx
-                await tx.flush()
-            self._committed(tx)
+                if self.answers is not None and tx.touched:
+                    self.answers.committing(tx.touched)
+                    committing = True
+        finally:
+            # Committed or not, before anyone hears of it. A transaction that failed before its commit
+            # changed nothing, but a driver whose reads saw its writes must not leave them cached.
+            if self.answers is not None and tx is not None and tx.touched:
+                if committing:
+                    self.answers.committed(tx.touched)
+                else:
+                    self.answers.invalidate(tx.touched)
+        self._committed(tx)
 
     def _committed(self, tx: Transaction) -> None:
         if tx.recorded and self.on_commit is not None:
@@ -425,6 +449,13 @@ class Transaction:
         self.recorded: list[StoredEvent] = []  # published once the transaction commits
         self.queued: list[int] = []  # tasks this transaction made runnable
         self.worker_signals: list[notify.WorkerSignal] = []  # for workers of other replicas
+        # Instances whose GetInstance answer this transaction may change: every write method adds the
+        # instances it writes to, so the store's answer cache drops them when it commits.
+        self.touched: set[str] = set()
+
+    def touch(self, *instance_ids: str) -> None:
+        """Marks instances changed: for writes made through ``session`` directly."""
+        self.touched.update(instance_ids)
 
     def signals(self) -> list[notify.Signal]:
         """What the other replicas hear of this transaction once it commits."""
@@ -521,6 +552,7 @@ class Transaction:
         """
         if not events:
             return []
+        self.touched.add(instance_id)  # its seq
         last = await self._advance_seq(instance_id, len(events))
         if last is None:
             return []
@@ -564,6 +596,7 @@ class Transaction:
     async def record_progress(self, task: TaskRef, progress: bytes, time: datetime) -> None:
         """Stores a task's latest progress and its event, which replaces the task's previous progress
         event in the log: a watcher that resumes from an older cursor gets the latest, not every step."""
+        self.touched.add(task.instance_id)
         seqs = await self.record(
             task.instance_id, [changes.progress(task.task_id, task.name, progress)], time
         )
@@ -575,6 +608,7 @@ class Transaction:
 
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
+        self.touched.add(instance.id)
         conn = self.conn
         row = dict(
             id=instance.id,
@@ -682,6 +716,7 @@ class Transaction:
 
     async def save(self, instance: Instance) -> None:
         """Writes back what changed in the instance and its loaded tasks since they were loaded."""
+        self.touched.add(instance.id)
         for task in instance.tasks:
             stored = self._baseline.stored_status(task.id)
             if task.status in QUEUED and stored is not None and stored != int(task.status):
@@ -689,13 +724,17 @@ class Transaction:
         await self._baseline.save(self.write, instance)
 
     async def set_result(
-        self, task_id: int, result: bytes | None, stdout_bytes: int, stderr_bytes: int
+        self, task: TaskRef, result: bytes | None, stdout_bytes: int, stderr_bytes: int
     ) -> None:
+        task_id = task.task_id
+        self.touched.add(task.instance_id)
         values = {"_id": task_id, "v_result": result, "v_stdout": stdout_bytes, "v_stderr": stderr_bytes}
         await self.write(_SET_RESULT, values)
 
-    async def set_property(self, task_id: int, key: str, value: bytes, max_count: int | None = None) -> bool:
+    async def set_property(self, task: TaskRef, key: str, value: bytes, max_count: int | None = None) -> bool:
         """Sets a property; False (nothing set) when it is new and the task already has ``max_count``."""
+        task_id = task.task_id
+        self.touched.add(task.instance_id)
         existing = await self.session.get(TaskPropertyRow, (task_id, key))
         if existing is None:
             if max_count is not None:
@@ -709,7 +748,9 @@ class Transaction:
             existing.value = value
         return True
 
-    async def add_output(self, task_id: int, stream: int, offset: int, data: bytes) -> None:
+    async def add_output(self, task: TaskRef, stream: int, offset: int, data: bytes) -> None:
+        task_id = task.task_id
+        self.touched.add(task.instance_id)  # output chunks are not in its answer; their event (seq) is
         await self.session.execute(
             delete(TaskOutputRow).where(
                 TaskOutputRow.task_id == task_id,
@@ -720,7 +761,7 @@ class Transaction:
         self.session.add(TaskOutputRow(task_id=task_id, stream=stream, offset=offset, data=data))
 
     async def clear_attempt_output(self, task_id: int) -> None:
-        """A retried task starts its output afresh."""
+        """A retried task starts its output afresh (output chunks are no part of an instance's answer)."""
         await self.session.execute(delete(TaskOutputRow).where(TaskOutputRow.task_id == task_id))
 
 
@@ -949,32 +990,6 @@ def holds_slot() -> ColumnElement[bool]:
     )
 
 
-def _task_to_row(task: Task, row: TaskRow) -> None:
-    row.status = int(task.status)
-    row.attempts = task.attempts
-    row.interruptions = task.interruptions
-    row.worker = task.worker
-    row.assignment_id = task.assignment_id
-    row.started = task.started
-    row.start_time = task.start_time
-    row.end_time = task.end_time
-    row.grace_period = task.grace_period
-    row.interruption_reason = task.interruption_reason
-    if not task.worker or task.is_terminal:
-        row.lease_expires = None  # no worker holds it any more
-    if task.error is not None:
-        row.error_type = task.error.type
-        row.error_message = task.error.message
-        row.error_traceback = task.error.traceback
-        if task.error.pickled_exception:
-            row.error_pickle = task.error.pickled_exception
-    if task.cancellation is not None:
-        row.cancel_reason = int(task.cancellation.reason)
-        row.cancel_message = task.cancellation.message
-        row.cancel_by = task.cancellation.requested_by
-        row.cancel_time = task.cancellation.request_time
-
-
 async def _read_output(session: AsyncSession, task_id: int, stream: int, total: int) -> Output:
     """The kept output with a marker line where the middle was cut."""
     chunks = await session.execute(
@@ -1022,6 +1037,7 @@ async def claim(
     if row is None or TaskStatus(row["status"]) not in QUEUED:
         return None
     previous = TaskStatus(row["status"])
+    tx.touch(instance_row["id"])
     attempts = row["attempts"] + 1
     claimed = {
         "status": int(TaskStatus.ASSIGNED),
