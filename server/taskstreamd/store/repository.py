@@ -22,21 +22,19 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Executable,
     Row,
-    Select,
     Table,
     and_,
     bindparam,
     delete,
     exists,
     func,
-    inspect,
     literal_column,
     select,
     text,
@@ -44,18 +42,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import undefer
 
-from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
+from taskstream._status import InstanceStatus, TaskStatus
 from taskstreamd.domain.model import (
     ACTIVE,
     QUEUED,
-    Cancellation,
     Instance,
-    InstanceOptions,
     OtherTasks,
     Task,
-    TaskFailure,
 )
 from taskstreamd.errors import InvalidArgument
 from taskstreamd.events import changes
@@ -280,7 +274,7 @@ class Store:
         self, where: ListFilter, page_size: int, after_id: str | None
     ) -> tuple[list[Instance], bool]:
         """A page of instances newest first, and whether more follow."""
-        query: Select[InstanceRow] = select(InstanceRow).where(InstanceRow.project == where.project)
+        query = select(INSTANCES).where(InstanceRow.project == where.project)
         if where.statuses:
             query = query.where(InstanceRow.status.in_([int(_STATUS_CODE[s]) for s in where.statuses]))
         if where.owner:
@@ -300,8 +294,8 @@ class Store:
             query = query.where(InstanceRow.id < after_id)
         query = query.order_by(InstanceRow.id.desc()).limit(page_size + 1)
         async with self._read() as session:
-            rows = list((await session.scalars(query)).all())
-            instances = [_instance_from_row(row) for row in rows[:page_size]]
+            rows = list((await session.execute(query)).mappings())
+            instances = [state_rows.instance_from_mapping(row) for row in rows[:page_size]]
             tasks = await _tasks_of(session, [i.id for i in instances], with_properties=False)
         for instance in instances:
             instance.tasks = tasks.get(instance.id, [])
@@ -334,17 +328,17 @@ class Store:
 
     async def task_outcome(self, instance_id: str, task_name: str) -> TaskOutcome | None:
         async with self._read() as session:
-            row = await session.scalar(
-                select(TaskRow)
-                .where(TaskRow.instance_id == instance_id, TaskRow.name == task_name)
-                .options(undefer(TaskRow.result), undefer(TaskRow.error_pickle))
-            )
+            query = select(TASKS).where(TASKS.c.instance_id == instance_id, TASKS.c.name == task_name)
+            row = (await session.execute(query)).mappings().first()
             if row is None:
                 return None
-            task = _task_from_row(row, (await _properties_of(session, [row.id])).get(row.id, {}))
-            stdout = await _read_output(session, row.id, STDOUT, row.stdout_bytes)
-            stderr = await _read_output(session, row.id, STDERR, row.stderr_bytes)
-            return TaskOutcome(task, row.result, stdout, stderr)
+            task_id = row["id"]
+            task = state_rows.task_from_mapping(
+                row, (await _properties_of(session, [task_id])).get(task_id, {})
+            )
+            stdout = await _read_output(session, task_id, STDOUT, row["stdout_bytes"])
+            stderr = await _read_output(session, task_id, STDERR, row["stderr_bytes"])
+            return TaskOutcome(task, row["result"], stdout, stderr)
 
     async def events_after(
         self, instance_id: str, after_seq: int, *, include_output: bool, limit: int = 500
@@ -794,6 +788,7 @@ _UNSUCCESSFUL_CODES = [int(s) for s in TaskStatus if s.is_terminal and s != Task
 # Statements of the hot paths, built once.
 _EVENTS = cast(Table, InstanceEventRow.__table__)
 _LABELS = cast(Table, InstanceLabelRow.__table__)
+_PROPERTIES = cast(Table, TaskPropertyRow.__table__)
 _INSERT_EVENT = _EVENTS.insert()
 _EVENT_COLUMNS = ("instance_id", "seq", "kind", "data")
 _DELETE_EVENT = _EVENTS.delete().where(
@@ -866,26 +861,16 @@ def instance_status_code(status: InstanceStatus) -> int:
     return _STATUS_CODE[status]
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 async def _load_instance(
     session: AsyncSession, instance_id: str, *, with_properties: bool, lock: bool = False
 ) -> Instance | None:
+    query = select(INSTANCES).where(INSTANCES.c.id == instance_id)
     if lock:
-        row = await session.scalar(
-            select(InstanceRow)
-            .where(InstanceRow.id == instance_id)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        )
-    else:
-        row = await session.get(InstanceRow, instance_id)
+        query = query.with_for_update(key_share=True)
+    row = (await session.execute(query)).mappings().first()
     if row is None:
         return None
-    instance = _instance_from_row(row)
+    instance = state_rows.instance_from_mapping(row)
     instance.tasks = (await _tasks_of(session, [instance_id], with_properties=with_properties)).get(
         instance_id, []
     )
@@ -897,17 +882,18 @@ async def _tasks_of(
 ) -> dict[str, list[Task]]:
     if not instance_ids:
         return {}
-    rows = list(
-        await session.scalars(
-            select(TaskRow)
-            .where(TaskRow.instance_id.in_(instance_ids))
-            .order_by(TaskRow.instance_id, TaskRow.index)
-        )
+    query = (
+        select(*TASK_STATE)
+        .where(TASKS.c.instance_id.in_(instance_ids))
+        .order_by(TASKS.c.instance_id, TASKS.c.index)
     )
-    properties = await _properties_of(session, [r.id for r in rows]) if with_properties else {}
+    rows = list((await session.execute(query)).mappings())
+    properties = await _properties_of(session, [r["id"] for r in rows]) if with_properties else {}
     tasks: dict[str, list[Task]] = {}
     for r in rows:
-        tasks.setdefault(r.instance_id, []).append(_task_from_row(r, properties.get(r.id, {})))
+        tasks.setdefault(r["instance_id"], []).append(
+            state_rows.task_from_mapping(r, properties.get(r["id"], {}))
+        )
     return tasks
 
 
@@ -915,72 +901,12 @@ async def _properties_of(session: AsyncSession, task_ids: list[int]) -> dict[int
     result: dict[int, dict[str, bytes]] = {}
     for chunk_start in range(0, len(task_ids), 500):
         chunk = task_ids[chunk_start : chunk_start + 500]
-        for p in await session.scalars(select(TaskPropertyRow).where(TaskPropertyRow.task_id.in_(chunk))):
-            result.setdefault(p.task_id, {})[p.key] = p.value
-    return result
-
-
-def _instance_from_row(row: InstanceRow) -> Instance:
-    return Instance(
-        id=row.id,
-        project=row.project,
-        owner=row.owner,
-        priority=row.priority,
-        create_time=_utc(row.create_time) or datetime.now(UTC),
-        status=_STATUS_FROM_CODE[row.status],
-        labels=json.loads(row.labels_json),
-        options=InstanceOptions(
-            cancel_on_task_failure=row.cancel_on_task_failure,
-            max_interrupted_retries=row.max_interrupted_retries,
-            task_timeout=row.task_timeout,
-        ),
-        start_time=_utc(row.start_time),
-        end_time=_utc(row.end_time),
-        parent_instance=row.parent_instance,
-        request_id=row.request_id or "",
-        successful=row.successful,
-        seq=row.last_seq,
-    )
-
-
-def _task_from_row(row: TaskRow, properties: dict[str, bytes]) -> Task:
-    error = None
-    if row.error_type is not None:
-        pickled = b"" if "error_pickle" in inspect(row).unloaded else (row.error_pickle or b"")
-        error = TaskFailure(row.error_type, row.error_message or "", row.error_traceback or "", pickled)
-    cancellation = None
-    if row.cancel_reason is not None:
-        cancellation = Cancellation(
-            CancellationReason(row.cancel_reason),
-            row.cancel_message or "",
-            row.cancel_by or "",
-            _utc(row.cancel_time) or datetime.now(UTC),
+        query = select(_PROPERTIES.c.task_id, _PROPERTIES.c.key, _PROPERTIES.c.value).where(
+            _PROPERTIES.c.task_id.in_(chunk)
         )
-    return Task(
-        id=row.id,
-        index=row.index,
-        name=row.name,
-        type=row.type,
-        status=TaskStatus(row.status),
-        parameters_json=row.parameters_json,
-        timeout=row.timeout,
-        attempts=row.attempts,
-        interruptions=row.interruptions,
-        worker=row.worker,
-        assignment_id=row.assignment_id,
-        started=row.started,
-        start_time=_utc(row.start_time),
-        end_time=_utc(row.end_time),
-        error=error,
-        cancellation=cancellation,
-        grace_period=row.grace_period,
-        progress=row.progress,
-        properties=dict(properties),
-        stdout_bytes=row.stdout_bytes,
-        stderr_bytes=row.stderr_bytes,
-        interruption_reason=row.interruption_reason or "",
-        required_labels=json.loads(row.required_labels_json or "{}"),
-    )
+        for task_id, key, value in (await session.execute(query)).all():
+            result.setdefault(task_id, {})[key] = value
+    return result
 
 
 def holds_slot() -> ColumnElement[bool]:
