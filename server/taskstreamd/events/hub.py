@@ -47,6 +47,7 @@ class Channel:
         self._last_wake = -MAX_PROGRESS_WAKE
         self._deferred: asyncio.TimerHandle | None = None
         self._known = 0  # the highest seq committed anywhere that this channel heard of
+        self._waiters: list[asyncio.Future[bool]] = []  # Waiter futures the next wake resolves
         self.watchers = 0
 
     def after(self, seq: int) -> list[StoredEvent] | None:
@@ -100,11 +101,19 @@ class Channel:
         if not self._changed.done():
             self._changed.set_result(None)
         self._changed = loop.create_future()
+        waiters, self._waiters = self._waiters, []
+        for future in waiters:
+            if not future.done():
+                future.set_result(True)
 
     def close(self) -> None:
         if self._deferred is not None:
             self._deferred.cancel()
             self._deferred = None
+
+    def waiter(self, heartbeat_interval: float) -> Waiter:
+        """A long-lived watcher's own wake-up, cheaper per event than ``mark`` and ``wait``."""
+        return Waiter(self, heartbeat_interval)
 
     def mark(self) -> asyncio.Future[None]:
         """A token that is done once anything is published after this call; take it before reading."""
@@ -132,6 +141,62 @@ class Channel:
             memo = self._memo = asyncio.ensure_future(load())
             self._memo_mark = self._appended
         return await asyncio.shield(memo)
+
+
+class Waiter:
+    """How one watcher sleeps until its channel's next wake, or until it is due a heartbeat.
+
+    Each wake costs the watcher one scheduled callback (its task's wake-up): it awaits a future of its own
+    that the channel resolves, where ``Channel.wait`` would add a callback hop and a timer per event. The
+    heartbeat timer is armed once per idle period, not per event: it fires when the watcher has sent
+    nothing for ``interval`` seconds, and moves itself on when something was sent meanwhile.
+    """
+
+    __slots__ = ("_channel", "_future", "_interval", "_last", "_loop", "_timer")
+
+    def __init__(self, channel: Channel, interval: float) -> None:
+        self._channel = channel
+        self._loop = asyncio.get_running_loop()
+        self._interval = interval
+        self._future: asyncio.Future[bool] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._last = self._loop.time()
+
+    def arm(self) -> None:
+        """Call before reading the ring or the store: a wake that comes after this is not slept through."""
+        future = self._future
+        if future is None or future.done():
+            future = self._future = self._loop.create_future()
+            self._channel._waiters.append(future)
+
+    def sent(self) -> None:
+        """The watcher just sent something: its heartbeat is due ``interval`` seconds from now."""
+        self._last = self._loop.time()
+
+    async def wait(self) -> bool:
+        """Waits for a wake since ``arm``; False when a heartbeat is due instead."""
+        future = self._future
+        assert future is not None, "arm() first"
+        if not future.done():
+            if self._timer is None:
+                self._timer = self._loop.call_at(self._last + self._interval, self._beat)
+            await future
+        return future.result()
+
+    def _beat(self) -> None:
+        self._timer = None
+        due = self._last + self._interval
+        if self._loop.time() < due:
+            self._timer = self._loop.call_at(due, self._beat)
+            return
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(False)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class EventHub:
@@ -199,6 +264,8 @@ def coalesce(events: Sequence[StoredEvent]) -> list[StoredEvent]:
     Every other event is kept, in order. A watcher that keeps up gets batches of one and loses nothing;
     one that fell behind gets each task's latest progress instead of its whole history.
     """
+    if len(events) < 2:
+        return list(events)
     latest: dict[int, int] = {}
     for event in events:
         if event.kind == PROGRESS:

@@ -86,34 +86,46 @@ async def watch(
         elif first.terminated and cursor == first.seq:
             yield first.response, cursor  # the watcher saw every change but the terminal snapshot
             return
-        while True:
-            if hub.closed:
-                yield end(pb.WATCH_END_REASON_SERVER_DRAINING, cursor, "the server is shutting down"), cursor
-                return
-            mark = channel.mark()
-            batch = channel.after(cursor)
-            if batch is not None:
-                batch = coalesce(batch)  # the ring holds every progress step; send the latest of each
-            else:  # fell behind the ring, or just started: the store's log is already coalesced
-                batch = await store.events_after(
-                    request.instance_id, cursor, include_output=request.include_output
-                )
-                if batch is None:
+        waiter = channel.waiter(request.heartbeat_interval)
+        try:
+            while True:
+                if hub.closed:
                     yield (
-                        end(pb.WATCH_END_REASON_INSTANCE_DELETED, cursor, "the instance was deleted"),
+                        end(pb.WATCH_END_REASON_SERVER_DRAINING, cursor, "the server is shutting down"),
                         cursor,
                     )
                     return
-            if not batch:
-                if not await channel.wait(mark, request.heartbeat_interval):
-                    yield heartbeat(cursor), cursor
-                continue
-            for event in batch:
-                if event.kind == OUTPUT and not request.include_output:
+                waiter.arm()
+                batch = channel.after(cursor)
+                if batch is not None:
+                    batch = coalesce(batch)  # the ring holds every progress step; send the latest of each
+                else:  # fell behind the ring, or just started: the store's log is already coalesced
+                    batch = await store.events_after(
+                        request.instance_id, cursor, include_output=request.include_output
+                    )
+                    if batch is None:
+                        yield (
+                            end(pb.WATCH_END_REASON_INSTANCE_DELETED, cursor, "the instance was deleted"),
+                            cursor,
+                        )
+                        return
+                if not batch:
+                    if not await waiter.wait():
+                        yield heartbeat(cursor), cursor
+                        waiter.sent()
                     continue
-                yield event.watch_response, event.seq
-                if event.terminal:
-                    final = await current()
-                    yield final.response, final.seq
-                    return
-            cursor = batch[-1].seq
+                sent = False
+                for event in batch:
+                    if event.kind == OUTPUT and not request.include_output:
+                        continue
+                    yield event.watch_response, event.seq
+                    sent = True
+                    if event.terminal:
+                        final = await current()
+                        yield final.response, final.seq
+                        return
+                if sent:
+                    waiter.sent()
+                cursor = batch[-1].seq
+        finally:
+            waiter.close()
