@@ -26,9 +26,12 @@ from taskstreamd.events.changes import PROGRESS, StoredEvent
 
 # Roughly the event-loop time one watcher's write of one event takes; doubled, so progress fan-out of
 # one instance uses about half the loop at most.
-WRITE_SECONDS_PER_WATCHER = 0.0002
+WRITE_SECONDS_PER_WATCHER = 0.0001
 MIN_PROGRESS_WAKE = 0.02
 MAX_PROGRESS_WAKE = 1.0
+# Watchers woken per turn of the event loop: the rest are woken on the next turns, so that a commit's
+# other work (the next reports' transaction among it) waits for one chunk of watchers, not all of them.
+WAKE_CHUNK = 64
 
 
 class Channel:
@@ -48,6 +51,7 @@ class Channel:
         self._deferred: asyncio.TimerHandle | None = None
         self._known = 0  # the highest seq committed anywhere that this channel heard of
         self._waiters: list[asyncio.Future[bool]] = []  # Waiter futures the next wake resolves
+        self._round_seconds = 0.0  # how long waking every watcher took lately (0: not measured yet)
         self.watchers = 0
 
     def after(self, seq: int) -> list[StoredEvent] | None:
@@ -83,8 +87,14 @@ class Channel:
 
     @property
     def progress_wake_interval(self) -> float:
-        wanted = 2 * WRITE_SECONDS_PER_WATCHER * self.watchers
+        wanted = 2 * (self._round_seconds or WRITE_SECONDS_PER_WATCHER * self.watchers)
         return min(MAX_PROGRESS_WAKE, max(MIN_PROGRESS_WAKE, wanted))
+
+    def _round_done(self, started: float) -> None:
+        """A wake's watchers have all been run once: how long that took (with whatever else the loop
+        did meanwhile) sets the progress wake interval, so the interval follows the machine's load."""
+        took = asyncio.get_running_loop().time() - started
+        self._round_seconds = took if not self._round_seconds else 0.7 * self._round_seconds + 0.3 * took
 
     def wake(self, *, progress_only: bool = False) -> None:
         loop = asyncio.get_running_loop()
@@ -102,9 +112,8 @@ class Channel:
             self._changed.set_result(None)
         self._changed = loop.create_future()
         waiters, self._waiters = self._waiters, []
-        for future in waiters:
-            if not future.done():
-                future.set_result(True)
+        if waiters:
+            _resolve(self, waiters, 0, self._last_wake)
 
     def close(self) -> None:
         if self._deferred is not None:
@@ -141,6 +150,20 @@ class Channel:
             memo = self._memo = asyncio.ensure_future(load())
             self._memo_mark = self._appended
         return await asyncio.shield(memo)
+
+
+def _resolve(channel: Channel, waiters: list[asyncio.Future[bool]], start: int, started: float) -> None:
+    """Wakes ``WAKE_CHUNK`` watchers, and the rest on the next turns of the loop; once every chunk's
+    watchers have run, tells the channel how long the round took."""
+    stop = start + WAKE_CHUNK
+    for future in waiters[start:stop]:
+        if not future.done():
+            future.set_result(True)
+    loop = asyncio.get_running_loop()
+    if stop < len(waiters):
+        loop.call_soon(_resolve, channel, waiters, stop, started)
+    elif len(waiters) > WAKE_CHUNK:  # a round of a few watchers says little about the loop's load
+        loop.call_soon(channel._round_done, started)
 
 
 class Waiter:

@@ -124,8 +124,12 @@ async def watch(
                         final = await current()
                         yield final.response, final.seq
                         return
-                if sent:
-                    waiter.sent()
                 cursor = batch[-1].seq
+                if sent:
+                    # Paced by the channel: the next read waits for a wake that came since this one was
+                    # armed (at once when one did), so progress goes out once per wake, not as fast as the
+                    # writes complete, and the loop keeps time for recording reports.
+                    waiter.sent()
+                    await waiter.wait()
         finally:
             waiter.close()
