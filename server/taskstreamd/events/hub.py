@@ -5,10 +5,12 @@ instance's recent events when the ring still holds them, else from the store. Pu
 for a watcher, so a slow reader costs the server nothing but its cursor, and a watcher that falls behind
 catches up from the store with its progress coalesced (see ``coalesce``).
 
-Progress alone wakes an instance's watchers at most every ``progress_wake_interval``: the interval grows
-with the number of watchers so that their writes take about half of the event loop at most, leaving the
-rest for recording reports. Anything else (status, properties, output) wakes them at once and brings the
-held progress along. Watchers pick up each task's latest progress, so slow waking coalesces, never loses.
+Progress alone wakes an instance's watchers at most every ``progress_wake_interval``: twice as long as
+the last rounds of waking them took (wakes go out ``WAKE_CHUNK`` watchers per turn of the event loop, and a
+round is timed until its last chunk ran), so fan-out takes about half of the loop whatever the machine's
+load, leaving the rest for recording reports. Anything else (status, properties, output) wakes them at once
+and brings the held progress along. A watcher sends once per wake (see scheduler/watch.py) and picks up each
+task's latest progress, so slow waking coalesces, never loses.
 
 Events committed by another replica arrive as a note of the instance's last seq (``note``), without the
 events: the ring cannot serve a cursor below that seq, so its watchers read the store's log instead.
@@ -24,8 +26,8 @@ from typing import Any
 
 from taskstreamd.events.changes import PROGRESS, StoredEvent
 
-# Roughly the event-loop time one watcher's write of one event takes; doubled, so progress fan-out of
-# one instance uses about half the loop at most.
+# Roughly the event-loop time one watcher's write of one event takes: the progress wake interval's guess
+# until a round of wakes has been timed.
 WRITE_SECONDS_PER_WATCHER = 0.0001
 MIN_PROGRESS_WAKE = 0.02
 MAX_PROGRESS_WAKE = 1.0
