@@ -222,3 +222,17 @@ async def test_a_lagging_watcher_gets_every_status_change_the_terminal_event_and
         sent = coalesce(channel.after(0) or [])
         assert [e.seq for e in sent] == [2, 50, 51, 52]  # progress 49 is replaced by 51, as in the log
         assert sent[-1].terminal
+
+
+async def test_the_coalesced_batch_is_worked_out_once_per_cursor_until_the_ring_changes() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1, PROGRESS, task_id=7), event(2, PROGRESS, task_id=7), event(3)])
+        first = channel.coalesced_after(0)
+        assert first is not None and [e.seq for e in first] == [2, 3]
+        assert channel.coalesced_after(0) is first, "the next watcher with that cursor gets the same list"
+        assert [e.seq for e in channel.coalesced_after(1) or []] == [2, 3]
+        hub.publish([event(4, PROGRESS, task_id=7)])
+        assert [e.seq for e in channel.coalesced_after(0) or []] == [3, 4], "a new event: worked out again"
+        hub.note("i", 5, progress_only=False)
+        assert channel.coalesced_after(0) is None, "another replica's commit sends watchers to the store"

@@ -53,6 +53,8 @@ class Channel:
         self._deferred: asyncio.TimerHandle | None = None
         self._known = 0  # the highest seq committed anywhere that this channel heard of
         self._waiters: list[asyncio.Future[bool]] = []  # Waiter futures the next wake resolves
+        self._batches: dict[int, list[StoredEvent] | None] = {}  # coalesced_after's, by cursor
+        self._batches_state = (0, 0)
         self._round_seconds = 0.0  # how long waking every watcher took lately (0: not measured yet)
         self.watchers = 0
 
@@ -64,6 +66,20 @@ class Channel:
             return None
         start = seq + 1 - ring[0].seq
         return [ring[i] for i in range(max(start, 0), len(ring))]
+
+    def coalesced_after(self, seq: int) -> list[StoredEvent] | None:
+        """``after`` with superseded progress dropped (``coalesce``), worked out once per cursor until the
+        ring changes: the watchers of one wake mostly hold the same cursor. Do not modify the list."""
+        state = (self._appended, self._known)
+        if state != self._batches_state:
+            self._batches.clear()
+            self._batches_state = state
+        try:
+            return self._batches[seq]
+        except KeyError:
+            events = self.after(seq)
+            batch = self._batches[seq] = None if events is None else coalesce(events)
+            return batch
 
     def append(self, event: StoredEvent) -> None:
         ring = self._ring

@@ -13,7 +13,6 @@ from taskstream._status import InstanceStatus
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd.api import convert
 from taskstreamd.events.changes import OUTPUT
-from taskstreamd.events.hub import coalesce
 from taskstreamd.scheduler.service import InstanceManager, now
 
 WatchMessage = pb.WatchInstanceResponse | bytes
@@ -96,10 +95,9 @@ async def watch(
                     )
                     return
                 waiter.arm()
-                batch = channel.after(cursor)
-                if batch is not None:
-                    batch = coalesce(batch)  # the ring holds every progress step; send the latest of each
-                else:  # fell behind the ring, or just started: the store's log is already coalesced
+                # The ring holds every progress step; a watcher is sent the latest of each.
+                batch = channel.coalesced_after(cursor)
+                if batch is None:  # fell behind the ring, or just started: the store's log is coalesced
                     batch = await store.events_after(
                         request.instance_id, cursor, include_output=request.include_output
                     )
