@@ -236,3 +236,18 @@ async def test_the_coalesced_batch_is_worked_out_once_per_cursor_until_the_ring_
         assert [e.seq for e in channel.coalesced_after(0) or []] == [3, 4], "a new event: worked out again"
         hub.note("i", 5, progress_only=False)
         assert channel.coalesced_after(0) is None, "another replica's commit sends watchers to the store"
+
+
+async def test_a_channel_complete_after_a_snapshot_answers_nothing_new_without_the_store() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        assert channel.after(5) is None, "nothing known yet: the store has the answer"
+        channel.complete_after(5)  # a snapshot at seq 5 was read after subscribing
+        assert channel.after(5) == [] and channel.after(6) == []
+        assert channel.after(4) is None, "a cursor before the snapshot still reads the store"
+        hub.note("i", 6, progress_only=False)  # another replica committed seq 6
+        assert channel.after(5) is None
+    with hub.subscribe("i") as channel:
+        channel.complete_after(5)
+        hub.publish([event(6)])
+        assert [e.seq for e in channel.after(5) or []] == [6]

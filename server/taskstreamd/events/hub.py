@@ -52,9 +52,10 @@ class Channel:
         self._last_wake = -MAX_PROGRESS_WAKE
         self._deferred: asyncio.TimerHandle | None = None
         self._known = 0  # the highest seq committed anywhere that this channel heard of
+        self._complete_after: int | None = None  # see complete_after
         self._waiters: list[asyncio.Future[bool]] = []  # Waiter futures the next wake resolves
         self._batches: dict[int, list[StoredEvent] | None] = {}  # coalesced_after's, by cursor
-        self._batches_state = (0, 0)
+        self._batches_state: tuple[int, int, int | None] = (0, 0, None)
         self._round_seconds = 0.0  # how long waking every watcher took lately (0: not measured yet)
         self.watchers = 0
 
@@ -62,15 +63,25 @@ class Channel:
         """The events after ``seq``, or None when the ring does not reach back that far, or misses
         events another replica committed."""
         ring = self._ring
-        if not ring or ring[0].seq > seq + 1 or ring[-1].seq < self._known:
+        if not ring:
+            complete = self._complete_after is not None and self._complete_after <= seq
+            return [] if complete and self._known <= seq else None
+        if ring[0].seq > seq + 1 or ring[-1].seq < self._known:
             return None
         start = seq + 1 - ring[0].seq
         return [ring[i] for i in range(max(start, 0), len(ring))]
 
+    def complete_after(self, seq: int) -> None:
+        """Every event after ``seq`` reaches this channel: ``seq`` was read (a snapshot's) while the
+        channel existed, so later commits are published to it or noted. Until the first event comes, a
+        watcher at or past ``seq`` then needs no read of the store to learn that nothing is new."""
+        if self._complete_after is None or seq < self._complete_after:
+            self._complete_after = seq
+
     def coalesced_after(self, seq: int) -> list[StoredEvent] | None:
         """``after`` with superseded progress dropped (``coalesce``), worked out once per cursor until the
         ring changes: the watchers of one wake mostly hold the same cursor. Do not modify the list."""
-        state = (self._appended, self._known)
+        state = (self._appended, self._known, self._complete_after)
         if state != self._batches_state:
             self._batches.clear()
             self._batches_state = state

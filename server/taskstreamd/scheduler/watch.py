@@ -77,6 +77,7 @@ async def watch(
         cursor = request.after_seq
         if cursor > first.seq:  # a shared snapshot may predate the cursor; only a fresh read can tell
             first = await current(shared=False)
+        channel.complete_after(first.seq)  # read after subscribing: later events all come to the channel
         if cursor <= 0 or cursor > first.seq:  # from the start, or a cursor this instance never gave
             cursor = first.seq
             yield first.response, cursor
