@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from taskstreamd.events.changes import PROGRESS, StoredEvent
@@ -181,6 +180,27 @@ class Channel:
         return await asyncio.shield(memo)
 
 
+class Subscription:
+    """A watcher's hold on a channel: a plain object rather than a generator-based context manager, as
+    every open stream keeps one for its whole life."""
+
+    __slots__ = ("_channel", "_hub", "_instance_id")
+
+    def __init__(self, hub: EventHub, instance_id: str) -> None:
+        self._hub = hub
+        self._instance_id = instance_id
+        self._channel: Channel | None = None
+
+    def __enter__(self) -> Channel:
+        self._channel = self._hub._join(self._instance_id)
+        return self._channel
+
+    def __exit__(self, *exc: object) -> None:
+        if self._channel is not None:
+            self._hub._leave(self._instance_id, self._channel)
+            self._channel = None
+
+
 def _resolve(channel: Channel, waiters: list[asyncio.Future[bool]], start: int, started: float) -> None:
     """Wakes ``WAKE_CHUNK`` watchers, and the rest on the next turns of the loop; once every chunk's
     watchers have run, tells the channel how long the round took."""
@@ -281,19 +301,22 @@ class EventHub:
         for channel in self._channels.values():
             channel.note(channel.last_seq + 1, progress_only=False)
 
-    @contextmanager
-    def subscribe(self, instance_id: str) -> Iterator[Channel]:
+    def subscribe(self, instance_id: str) -> Subscription:
+        """``with hub.subscribe(instance_id) as channel``: the instance's channel while the block runs."""
+        return Subscription(self, instance_id)
+
+    def _join(self, instance_id: str) -> Channel:
         channel = self._channels.get(instance_id)
         if channel is None:
             channel = self._channels[instance_id] = Channel(self._ring_size, self._ring_bytes)
         channel.watchers += 1
-        try:
-            yield channel
-        finally:
-            channel.watchers -= 1
-            if channel.watchers == 0:
-                channel.close()
-                del self._channels[instance_id]
+        return channel
+
+    def _leave(self, instance_id: str, channel: Channel) -> None:
+        channel.watchers -= 1
+        if channel.watchers == 0:
+            channel.close()
+            del self._channels[instance_id]
 
     def close(self) -> None:
         """Server draining: wakes every watcher so it can end its stream with a cursor."""
