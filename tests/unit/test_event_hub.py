@@ -203,7 +203,10 @@ async def test_many_watchers_are_woken_a_chunk_per_loop_turn_and_all_of_them() -
         for _ in range(10):  # bounded: four chunks need four turns
             await asyncio.sleep(0)
         assert all(await asyncio.gather(*(w.wait() for w in waiters)))
-        assert channel._round_seconds > 0, "the round was timed for the progress interval"
+        assert channel._round_left > 0, "the round is timed until most of its watchers wrote"
+        for waiter in waiters:
+            waiter.sent()
+        assert channel._round_left == 0, "and then it was timed, for the progress interval"
         for waiter in waiters:
             waiter.close()
 

@@ -6,11 +6,12 @@ for a watcher, so a slow reader costs the server nothing but its cursor, and a w
 catches up from the store with its progress coalesced (see ``coalesce``).
 
 Progress alone wakes an instance's watchers at most every ``progress_wake_interval``: twice as long as
-the last rounds of waking them took (wakes go out ``WAKE_CHUNK`` watchers per turn of the event loop, and a
-round is timed until its last chunk ran), so fan-out takes about half of the loop whatever the machine's
-load, leaving the rest for recording reports. Anything else (status, properties, output) wakes them at once
-and brings the held progress along. A watcher sends once per wake (see scheduler/watch.py) and picks up each
-task's latest progress, so slow waking coalesces, never loses.
+the last rounds of writes to them took (from the wake until ``ROUND_SHARE`` of its watchers finished their
+write; wakes go out ``WAKE_CHUNK`` watchers per turn of the event loop), so fan-out takes about half of the
+loop whatever the machine's load, leaving the rest for reading and recording reports. Anything else
+(status, properties, output) wakes them at once and brings the held progress along. A watcher sends once
+per wake (see scheduler/watch.py) and picks up each task's latest progress, so slow waking coalesces,
+never loses.
 
 Events committed by another replica arrive as a note of the instance's last seq (``note``), without the
 events: the ring cannot serve a cursor below that seq, so its watchers read the store's log instead.
@@ -33,6 +34,8 @@ MAX_PROGRESS_WAKE = 1.0
 # Watchers woken per turn of the event loop: the rest are woken on the next turns, so that a commit's
 # other work (the next reports' transaction among it) waits for one chunk of watchers, not all of them.
 WAKE_CHUNK = 64
+# A round of wakes is timed until this share of its watchers finished their write.
+ROUND_SHARE = 0.9
 
 
 class Channel:
@@ -55,7 +58,9 @@ class Channel:
         self._waiters: list[asyncio.Future[bool]] = []  # Waiter futures the next wake resolves
         self._batches: dict[int, list[StoredEvent] | None] = {}  # coalesced_after's, by cursor
         self._batches_state: tuple[int, int, int | None] = (0, 0, None)
-        self._round_seconds = 0.0  # how long waking every watcher took lately (0: not measured yet)
+        self._round_seconds = 0.0  # how long a round of writes to the watchers took lately (0: not yet)
+        self._round_start = 0.0
+        self._round_left = 0  # writes still to finish before the round in progress is timed
         self.watchers = 0
 
     def after(self, seq: int) -> list[StoredEvent] | None:
@@ -118,11 +123,23 @@ class Channel:
         wanted = 2 * (self._round_seconds or WRITE_SECONDS_PER_WATCHER * self.watchers)
         return min(MAX_PROGRESS_WAKE, max(MIN_PROGRESS_WAKE, wanted))
 
-    def _round_done(self, started: float) -> None:
-        """A wake's watchers have all been run once: how long that took (with whatever else the loop
-        did meanwhile) sets the progress wake interval, so the interval follows the machine's load."""
-        took = asyncio.get_running_loop().time() - started
-        self._round_seconds = took if not self._round_seconds else 0.7 * self._round_seconds + 0.3 * took
+    def _start_round(self, woken: int) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._round_left > 0 and now - self._round_start < 5 * MAX_PROGRESS_WAKE:
+            return  # the round in progress is still being timed
+        self._round_start = now
+        self._round_left = max(1, int(ROUND_SHARE * woken))
+
+    def sent_one(self) -> None:
+        """A watcher finished a write: once ``ROUND_SHARE`` of the watchers the round woke have, the
+        round's time (with whatever else the loop did meanwhile) sets the progress wake interval, so the
+        interval follows the machine's load. A few slow readers do not hold it up."""
+        if self._round_left > 0:
+            self._round_left -= 1
+            if self._round_left == 0:
+                took = asyncio.get_running_loop().time() - self._round_start
+                old = self._round_seconds
+                self._round_seconds = took if not old else 0.7 * old + 0.3 * took
 
     def wake(self, *, progress_only: bool = False) -> None:
         loop = asyncio.get_running_loop()
@@ -141,7 +158,9 @@ class Channel:
         self._changed = loop.create_future()
         waiters, self._waiters = self._waiters, []
         if waiters:
-            _resolve(self, waiters, 0, self._last_wake)
+            if len(waiters) > WAKE_CHUNK:  # a round of a few watchers says little about the loop's load
+                self._start_round(len(waiters))
+            _resolve(waiters, 0)
 
     def close(self) -> None:
         if self._deferred is not None:
@@ -201,18 +220,14 @@ class Subscription:
             self._channel = None
 
 
-def _resolve(channel: Channel, waiters: list[asyncio.Future[bool]], start: int, started: float) -> None:
-    """Wakes ``WAKE_CHUNK`` watchers, and the rest on the next turns of the loop; once every chunk's
-    watchers have run, tells the channel how long the round took."""
+def _resolve(waiters: list[asyncio.Future[bool]], start: int) -> None:
+    """Wakes ``WAKE_CHUNK`` watchers, and the rest on the next turns of the loop."""
     stop = start + WAKE_CHUNK
     for future in waiters[start:stop]:
         if not future.done():
             future.set_result(True)
-    loop = asyncio.get_running_loop()
     if stop < len(waiters):
-        loop.call_soon(_resolve, channel, waiters, stop, started)
-    elif len(waiters) > WAKE_CHUNK:  # a round of a few watchers says little about the loop's load
-        loop.call_soon(channel._round_done, started)
+        asyncio.get_running_loop().call_soon(_resolve, waiters, stop)
 
 
 class Waiter:
@@ -244,6 +259,7 @@ class Waiter:
     def sent(self) -> None:
         """The watcher just sent something: its heartbeat is due ``interval`` seconds from now."""
         self._last = self._loop.time()
+        self._channel.sent_one()
 
     async def wait(self) -> bool:
         """Waits for a wake since ``arm``; False when a heartbeat is due instead."""
