@@ -155,3 +155,102 @@ async def test_resync_makes_every_watcher_reread_the_store() -> None:
         hub.resync()
         assert mark.done()
         assert channel.after(0) is None
+
+
+def test_each_event_is_encoded_once_and_the_same_bytes_go_to_every_watcher() -> None:
+    shared = event(1, PROGRESS, task_id=7)
+    assert shared.watch_response is shared.watch_response
+
+
+async def test_an_armed_waiter_cannot_sleep_through_a_publish() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        waiter = channel.waiter(heartbeat_interval=60.0)
+        waiter.arm()  # armed, then (in a watcher) the ring is read; the publish comes in between
+        hub.publish([event(1)])
+        assert await waiter.wait()
+        waiter.arm()
+        waiter.arm()  # arming again before a wake keeps the one pending future
+        hub.publish([event(2)])
+        assert await waiter.wait()
+        waiter.close()
+
+
+async def test_a_waiter_is_due_a_heartbeat_only_when_it_sent_nothing_for_its_interval() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        waiter = channel.waiter(heartbeat_interval=0.01)
+        waiter.arm()
+        assert not await waiter.wait(), "nothing came: a heartbeat is due"
+        waiter.sent()
+        waiter.arm()
+        hub.publish([event(1)])
+        assert await waiter.wait(), "a wake is not a heartbeat"
+        waiter.close()
+
+
+async def test_many_watchers_are_woken_a_chunk_per_loop_turn_and_all_of_them() -> None:
+    from taskstreamd.events.hub import WAKE_CHUNK
+
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        waiters = [channel.waiter(heartbeat_interval=60.0) for _ in range(3 * WAKE_CHUNK + 1)]
+        for waiter in waiters:
+            waiter.arm()
+        hub.publish([event(1)])
+        woken = [w._future is not None and w._future.done() for w in waiters]
+        assert sum(woken) == WAKE_CHUNK, "the first chunk at once, the others on the next turns"
+        for _ in range(10):  # bounded: four chunks need four turns
+            await asyncio.sleep(0)
+        assert all(await asyncio.gather(*(w.wait() for w in waiters)))
+        assert channel._round_left > 0, "the round is timed until most of its watchers wrote"
+        for waiter in waiters:
+            waiter.sent()
+        assert channel._round_left == 0, "and then it was timed, for the progress interval"
+        for waiter in waiters:
+            waiter.close()
+
+
+async def test_a_lagging_watcher_gets_every_status_change_the_terminal_event_and_the_latest_progress() -> (
+    None
+):
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        history = [event(1, PROGRESS, task_id=7), event(2, TASK_STATUS)]
+        history += [event(seq, PROGRESS, task_id=7) for seq in range(3, 50)]
+        history += [event(50, TASK_STATUS), event(51, PROGRESS, task_id=7)]
+        history += [StoredEvent("i", 52, TASK_STATUS, b"end", terminal=True)]
+        for one in history:
+            hub.publish([one])  # a watcher that read nothing meanwhile finds all of it in the ring
+        sent = coalesce(channel.after(0) or [])
+        assert [e.seq for e in sent] == [2, 50, 51, 52]  # progress 49 is replaced by 51, as in the log
+        assert sent[-1].terminal
+
+
+async def test_the_coalesced_batch_is_worked_out_once_per_cursor_until_the_ring_changes() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1, PROGRESS, task_id=7), event(2, PROGRESS, task_id=7), event(3)])
+        first = channel.coalesced_after(0)
+        assert first is not None and [e.seq for e in first] == [2, 3]
+        assert channel.coalesced_after(0) is first, "the next watcher with that cursor gets the same list"
+        assert [e.seq for e in channel.coalesced_after(1) or []] == [2, 3]
+        hub.publish([event(4, PROGRESS, task_id=7)])
+        assert [e.seq for e in channel.coalesced_after(0) or []] == [3, 4], "a new event: worked out again"
+        hub.note("i", 5, progress_only=False)
+        assert channel.coalesced_after(0) is None, "another replica's commit sends watchers to the store"
+
+
+async def test_a_channel_complete_after_a_snapshot_answers_nothing_new_without_the_store() -> None:
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        assert channel.after(5) is None, "nothing known yet: the store has the answer"
+        channel.complete_after(5)  # a snapshot at seq 5 was read after subscribing
+        assert channel.after(5) == [] and channel.after(6) == []
+        assert channel.after(4) is None, "a cursor before the snapshot still reads the store"
+        hub.note("i", 6, progress_only=False)  # another replica committed seq 6
+        assert channel.after(5) is None
+    with hub.subscribe("i") as channel:
+        channel.complete_after(5)
+        hub.publish([event(6)])
+        assert [e.seq for e in channel.after(5) or []] == [6]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from taskstreamd.api.instance_servicer import InstanceServicer
+from taskstreamd.api.instance_servicer import InstanceServicer, StallGuard
 from taskstreamd.errors import ResourceExhausted
 
 
@@ -45,3 +45,31 @@ async def test_a_stalled_reader_gets_consumer_too_slow_with_where_to_resume() ->
 async def test_a_vanished_reader_ends_the_stream_without_an_error() -> None:
     servicer = InstanceServicer(manager=None, stall_seconds=5)  # type: ignore[arg-type]
     assert not await servicer._send(VanishedContext(), b"event", "", {})  # type: ignore[arg-type]
+
+
+class CountingContext(StalledContext):
+    """A reader that keeps up for a while: the first writes complete, the last one never does."""
+
+    def __init__(self, fine: int) -> None:
+        super().__init__()
+        self.fine = fine
+
+    async def write(self, message: Any) -> None:
+        if self.fine:
+            self.fine -= 1
+            return
+        await asyncio.Event().wait()
+
+
+async def test_one_guard_serves_every_write_of_a_stream_and_trips_only_on_the_stalled_one() -> None:
+    guard = StallGuard(0.01)
+    context = CountingContext(fine=100)
+    try:
+        for _ in range(100):
+            assert await InstanceServicer._write(context, b"event", guard, lambda: ResourceExhausted("X", ""))  # type: ignore[arg-type]
+        with pytest.raises(ResourceExhausted):
+            await InstanceServicer._write(context, b"event", guard, lambda: ResourceExhausted("X", ""))  # type: ignore[arg-type]
+        task = asyncio.current_task()
+        assert task is not None and task.cancelling() == 0, "the guard took its cancellation back"
+    finally:
+        guard.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -44,6 +44,58 @@ def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, cont
 
 def _get_instance_response(instance: Instance) -> bytes:
     return pb.GetInstanceResponse(instance=convert.instance_proto(instance)).SerializeToString()
+
+
+class StallGuard:
+    """Lets a stream go when one write waits ``seconds`` for its reader, with one timer per stream.
+
+    asyncio.timeout around each write would arm and cancel a timer per message, for every watcher; this
+    timer is armed once and, when it fires while writes keep completing, moves itself to the deadline of
+    the write in progress. A write past its deadline is cancelled; ``tripped`` then tells the caller.
+    """
+
+    __slots__ = ("_loop", "_seconds", "_started", "_task", "_timer", "_tripped")
+
+    def __init__(self, seconds: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._seconds = seconds
+        self._started: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._tripped = False
+
+    def begin(self) -> None:
+        self._started = started = self._loop.time()
+        if self._timer is None:
+            self._timer = self._loop.call_at(started + self._seconds, self._check)
+
+    def end(self) -> None:
+        self._started = None
+
+    def _check(self) -> None:
+        self._timer = None
+        if self._started is None or self._task is None:
+            return  # no write in progress: the next one arms the timer again
+        due = self._started + self._seconds
+        if self._loop.time() < due:
+            self._timer = self._loop.call_at(due, self._check)
+            return
+        self._tripped = True
+        self._task.cancel()
+
+    def tripped(self) -> bool:
+        """Whether the cancellation being handled is this guard's; if so it is taken back."""
+        if not self._tripped:
+            return False
+        self._tripped = False
+        if self._task is not None:
+            self._task.uncancel()
+        return True
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
@@ -210,14 +262,34 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         watch_request = requests.watch(request)
         principal = self._reader(context, watch_request.project)
         cursor = request.after_seq
+
+        def too_slow() -> ResourceExhausted:
+            stalled = (
+                f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
+            )
+            return ResourceExhausted("CONSUMER_TOO_SLOW", stalled, {"resume_after_seq": str(cursor)})
+
+        guard = StallGuard(self.stall_seconds)  # one per stream, not a timer per message
         with self.streams.hold(principal.name):
-            async for message, next_cursor in watch.watch(self.manager, watch_request):
-                stalled = (
-                    f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
-                )
-                if not await self._send(context, message, stalled, {"resume_after_seq": str(cursor)}):
-                    return
-                cursor = next_cursor
+            try:
+                async for message, next_cursor in watch.watch(self.manager, watch_request):
+                    # _write inlined: one coroutine less to create per message and watcher.
+                    guard.begin()
+                    try:
+                        await context.write(message)
+                    except asyncio.CancelledError:
+                        if guard.tripped():
+                            raise too_slow() from None
+                        raise
+                    except Exception:
+                        if context.cancelled() or context.done():
+                            return  # the caller cancelled or disconnected; nobody is left to tell
+                        raise
+                    finally:
+                        guard.end()
+                    cursor = next_cursor
+            finally:
+                guard.close()
 
     async def ReadTaskOutput(self, request: pb.ReadTaskOutputRequest, context: Context) -> None:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
@@ -247,15 +319,32 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         Written with a limit (a generator could not be), so a reader that stopped reading is let go
         with RESOURCE_EXHAUSTED CONSUMER_TOO_SLOW and where to resume.
         """
+        guard = StallGuard(self.stall_seconds)
         try:
-            async with asyncio.timeout(self.stall_seconds):  # a timer, not a task, per message
-                await context.write(message)
-        except TimeoutError:
-            raise ResourceExhausted("CONSUMER_TOO_SLOW", stalled, resume) from None
+            return await self._write(
+                context, message, guard, lambda: ResourceExhausted("CONSUMER_TOO_SLOW", stalled, resume)
+            )
+        finally:
+            guard.close()
+
+    @staticmethod
+    async def _write(
+        context: Context, message: Any, guard: StallGuard, too_slow: Callable[[], ResourceExhausted]
+    ) -> bool:
+        """``_send`` with the stream's own guard and its error built only when needed."""
+        guard.begin()
+        try:
+            await context.write(message)
+        except asyncio.CancelledError:
+            if guard.tripped():
+                raise too_slow() from None
+            raise
         except Exception:
             if context.cancelled() or context.done():
                 return False  # the caller cancelled or disconnected; nobody is left to tell
             raise
+        finally:
+            guard.end()
         return True
 
     async def GetTaskResult(

@@ -7,6 +7,7 @@ no code path can change a status without the watchers hearing of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from taskstream._status import InstanceStatus, TaskStatus
 from taskstream.v1 import event_pb2, task_pb2
@@ -126,9 +127,10 @@ class StoredEvent:
     task_id: int = 0
     terminal: bool = False
 
-    @property
+    @cached_property
     def watch_response(self) -> bytes:
-        """The event as a serialized WatchInstanceResponse, built once and shared by every watcher."""
+        """The event as a serialized WatchInstanceResponse, built once (by the first watcher to send it)
+        and the same bytes object for every other watcher."""
         return _RESPONSE_EVENT_TAG + _varint(len(self.data)) + self.data
 
 

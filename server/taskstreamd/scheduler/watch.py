@@ -13,7 +13,6 @@ from taskstream._status import InstanceStatus
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd.api import convert
 from taskstreamd.events.changes import OUTPUT
-from taskstreamd.events.hub import coalesce
 from taskstreamd.scheduler.service import InstanceManager, now
 
 WatchMessage = pb.WatchInstanceResponse | bytes
@@ -78,6 +77,7 @@ async def watch(
         cursor = request.after_seq
         if cursor > first.seq:  # a shared snapshot may predate the cursor; only a fresh read can tell
             first = await current(shared=False)
+        channel.complete_after(first.seq)  # read after subscribing: later events all come to the channel
         if cursor <= 0 or cursor > first.seq:  # from the start, or a cursor this instance never gave
             cursor = first.seq
             yield first.response, cursor
@@ -86,34 +86,49 @@ async def watch(
         elif first.terminated and cursor == first.seq:
             yield first.response, cursor  # the watcher saw every change but the terminal snapshot
             return
-        while True:
-            if hub.closed:
-                yield end(pb.WATCH_END_REASON_SERVER_DRAINING, cursor, "the server is shutting down"), cursor
-                return
-            mark = channel.mark()
-            batch = channel.after(cursor)
-            if batch is not None:
-                batch = coalesce(batch)  # the ring holds every progress step; send the latest of each
-            else:  # fell behind the ring, or just started: the store's log is already coalesced
-                batch = await store.events_after(
-                    request.instance_id, cursor, include_output=request.include_output
-                )
-                if batch is None:
+        waiter = channel.waiter(request.heartbeat_interval)
+        try:
+            while True:
+                if hub.closed:
                     yield (
-                        end(pb.WATCH_END_REASON_INSTANCE_DELETED, cursor, "the instance was deleted"),
+                        end(pb.WATCH_END_REASON_SERVER_DRAINING, cursor, "the server is shutting down"),
                         cursor,
                     )
                     return
-            if not batch:
-                if not await channel.wait(mark, request.heartbeat_interval):
-                    yield heartbeat(cursor), cursor
-                continue
-            for event in batch:
-                if event.kind == OUTPUT and not request.include_output:
+                waiter.arm()
+                # The ring holds every progress step; a watcher is sent the latest of each.
+                batch = channel.coalesced_after(cursor)
+                if batch is None:  # fell behind the ring, or just started: the store's log is coalesced
+                    batch = await store.events_after(
+                        request.instance_id, cursor, include_output=request.include_output
+                    )
+                    if batch is None:
+                        yield (
+                            end(pb.WATCH_END_REASON_INSTANCE_DELETED, cursor, "the instance was deleted"),
+                            cursor,
+                        )
+                        return
+                if not batch:
+                    if not await waiter.wait():
+                        yield heartbeat(cursor), cursor
+                        waiter.sent()
                     continue
-                yield event.watch_response, event.seq
-                if event.terminal:
-                    final = await current()
-                    yield final.response, final.seq
-                    return
-            cursor = batch[-1].seq
+                sent = False
+                for event in batch:
+                    if event.kind == OUTPUT and not request.include_output:
+                        continue
+                    yield event.watch_response, event.seq
+                    sent = True
+                    if event.terminal:
+                        final = await current()
+                        yield final.response, final.seq
+                        return
+                cursor = batch[-1].seq
+                if sent:
+                    # Paced by the channel: the next read waits for a wake that came since this one was
+                    # armed (at once when one did), so progress goes out once per wake, not as fast as the
+                    # writes complete, and the loop keeps time for recording reports.
+                    waiter.sent()
+                    await waiter.wait()
+        finally:
+            waiter.close()
