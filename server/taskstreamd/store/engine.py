@@ -39,7 +39,7 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True)
-    inline = _inline_path(url)
+    inline = inline_path(url)
     if inline is None:
         engine = create_async_engine(url, connect_args={"timeout": 30})
     else:
@@ -67,7 +67,7 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def _inline_path(url: str) -> str | None:
+def inline_path(url: str) -> str | None:
     """The file of a plain ``sqlite+aiosqlite`` URL, whose statements can run inline; None otherwise
     (an in-memory database, URL options, another driver)."""
     parsed = make_url(url)

@@ -92,3 +92,34 @@ def execute_many(
     connection: sqlite3.Connection, prepared: Prepared, params: Sequence[Mapping[str, Any]]
 ) -> None:
     connection.executemany(prepared.sql, [prepared.arguments(p) for p in params]).close()
+
+
+class InstanceReader:
+    """Reads an instance with its tasks and properties in one synchronous snapshot, on a connection of
+    its own: run inline, nothing else on the event loop can come between its statements, so it needs no
+    pool, session or greenlet (GetInstance's and WaitInstance's read)."""
+
+    def __init__(self, path: str, dialect: Dialect, busy_seconds: float) -> None:
+        self._connection = sqlite3.connect(path, timeout=busy_seconds, check_same_thread=False)
+        self._connection.isolation_level = None  # BEGIN/COMMIT below make the snapshot
+        self._statements = PreparedStatements(dialect)
+
+    def read(
+        self, instance: Executable, tasks: Executable, properties: Executable, instance_id: str
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows of the three statements (each takes ``_id``, the instance id) in one snapshot."""
+        params = {"_id": instance_id}
+        connection = self._connection
+        connection.execute("BEGIN")
+        try:
+            found = execute(connection, self._statements.get(instance), params)
+            if not found:
+                return None, [], []
+            task_rows = execute(connection, self._statements.get(tasks), params)
+            property_rows = execute(connection, self._statements.get(properties), params)
+            return found[0], task_rows, property_rows
+        finally:
+            connection.execute("COMMIT")
+
+    def close(self) -> None:
+        self._connection.close()

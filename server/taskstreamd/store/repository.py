@@ -57,7 +57,14 @@ from taskstreamd.events.changes import OUTPUT, NewEvent, StoredEvent, is_termina
 from taskstreamd.replica import REPLICA_ID
 from taskstreamd.store import notify, prepared, state_rows
 from taskstreamd.store.answers import DEFAULT_CAPACITY, AnswerCache
-from taskstreamd.store.engine import create_engine, create_read_engine, is_postgresql, is_sqlite
+from taskstreamd.store.engine import (
+    BUSY_SECONDS,
+    create_engine,
+    create_read_engine,
+    inline_path,
+    is_postgresql,
+    is_sqlite,
+)
 from taskstreamd.store.inline_sqlite import InlineConnection
 from taskstreamd.store.models import (
     InstanceEventRow,
@@ -67,7 +74,7 @@ from taskstreamd.store.models import (
     TaskPropertyRow,
     TaskRow,
 )
-from taskstreamd.store.prepared import PreparedStatements
+from taskstreamd.store.prepared import InstanceReader, PreparedStatements
 from taskstreamd.store.state_rows import INSTANCE_AS_PREFIXED, INSTANCES, TASK_STATE, TASKS
 
 STDOUT, STDERR = 1, 2
@@ -184,6 +191,8 @@ class Store:
         self._reads = async_sessionmaker(create_read_engine(self.engine), expire_on_commit=False)
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
         self._prepared = PreparedStatements(self.engine.dialect) if is_sqlite(url) else None
+        path = inline_path(url)  # SQLite run inline: instances are read in one synchronous snapshot
+        self._reader = InstanceReader(path, self.engine.dialect, BUSY_SECONDS) if path is not None else None
         self.shared = is_postgresql(url)  # other replicas may use the same database
         # Called after each commit with the events it recorded, in commit order (the write lock
         # orders commits with SQLite).
@@ -193,6 +202,8 @@ class Store:
         self.answers = AnswerCache(cached_answers) if not self.shared and cached_answers > 0 else None
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -258,6 +269,18 @@ class Store:
     # -- reads -----------------------------------------------------------------------------------------
 
     async def get_instance(self, instance_id: str) -> Instance | None:
+        if self._reader is not None:
+            row, task_rows, property_rows = self._reader.read(
+                _READ_INSTANCE, _READ_TASKS, _READ_PROPERTIES, instance_id
+            )
+            if row is None:
+                return None
+            properties: dict[int, dict[str, bytes]] = {}
+            for p in property_rows:
+                properties.setdefault(p["task_id"], {})[p["key"]] = p["value"]
+            instance = state_rows.instance_from_mapping(row)
+            instance.tasks = [state_rows.task_from_mapping(t, properties.get(t["id"], {})) for t in task_rows]
+            return instance
         async with self._read() as session:
             return await _load_instance(session, instance_id, with_properties=True)
 
@@ -817,6 +840,11 @@ _CLAIM = (
             for column in ("status", "attempts", "worker", "started", "assignment_id", "lease_expires")
         }
     )
+)
+_READ_INSTANCE = select(INSTANCES).where(INSTANCES.c.id == bindparam("_id"))
+_READ_TASKS = select(*TASK_STATE).where(TASKS.c.instance_id == bindparam("_id")).order_by(TASKS.c.index)
+_READ_PROPERTIES = select(_PROPERTIES.c.task_id, _PROPERTIES.c.key, _PROPERTIES.c.value).where(
+    _PROPERTIES.c.task_id.in_(select(TASKS.c.id).where(TASKS.c.instance_id == bindparam("_id")))
 )
 _LAST_SEQ = select(INSTANCES.c.last_seq).where(INSTANCES.c.id == bindparam("_id"))
 _SET_LAST_SEQ = update(INSTANCES).where(INSTANCES.c.id == bindparam("_id")).values(last_seq=bindparam("v"))
