@@ -62,7 +62,11 @@ def create_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        driver = connection.connection.driver_connection
+        if isinstance(driver, inline_sqlite.InlineConnection):
+            driver.sqlite.execute("BEGIN")  # the same statement without a trip through SQLAlchemy
+        else:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -192,6 +192,9 @@ class Store:
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
         self._prepared = PreparedStatements(self.engine.dialect) if is_sqlite(url) else None
         path = inline_path(url)  # SQLite run inline: instances are read in one synchronous snapshot
+        self._writer: AsyncConnection | None = (
+            None  # the sole writer's connection (SQLite), made on first use
+        )
         self._reader = InstanceReader(path, self.engine.dialect, BUSY_SECONDS) if path is not None else None
         self.shared = is_postgresql(url)  # other replicas may use the same database
         # Called after each commit with the events it recorded, in commit order (the write lock
@@ -204,6 +207,8 @@ class Store:
     async def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
+        if self._writer is not None:
+            await self._writer.close()
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -224,7 +229,8 @@ class Store:
         prepared = self._prepared if sole_writer else None
         try:
             async with (
-                self.engine.begin() as conn,
+                self._connection(sole_writer) as conn,
+                conn.begin(),
                 Transaction(conn, sole_writer=sole_writer, prepared=prepared) as tx,
             ):
                 yield tx
@@ -243,6 +249,17 @@ class Store:
                 else:
                     self.answers.invalidate(tx.touched)
         self._committed(tx)
+
+    @asynccontextmanager
+    async def _connection(self, sole_writer: bool) -> AsyncIterator[AsyncConnection]:
+        """The one writer's own connection, kept open (SQLite: writes take turns); else one from the pool."""
+        if not sole_writer:
+            async with self.engine.connect() as conn:
+                yield conn
+            return
+        if self._writer is None or self._writer.closed or self._writer.invalidated:
+            self._writer = await self.engine.connect()
+        yield self._writer
 
     def _committed(self, tx: Transaction) -> None:
         if tx.recorded and self.on_commit is not None:
