@@ -273,20 +273,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         with self.streams.hold(principal.name):
             try:
                 async for message, next_cursor in watch.watch(self.manager, watch_request):
-                    # _write inlined: one coroutine less to create per message and watcher.
-                    guard.begin()
-                    try:
-                        await context.write(message)
-                    except asyncio.CancelledError:
-                        if guard.tripped():
-                            raise too_slow() from None
-                        raise
-                    except Exception:
-                        if context.cancelled() or context.done():
-                            return  # the caller cancelled or disconnected; nobody is left to tell
-                        raise
-                    finally:
-                        guard.end()
+                    if not await self._write(context, message, guard, too_slow):
+                        return
                     cursor = next_cursor
             finally:
                 guard.close()
