@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -20,6 +20,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from taskstreamd.api import decoding
+from taskstreamd.api.wrapping import Handler, WrappingInterceptor
 from taskstreamd.errors import (
     Expired,
     FailedPrecondition,
@@ -96,26 +97,9 @@ def _is_abort(exc: BaseException) -> bool:
     return isinstance(exc, grpc.aio.AbortError) or type(exc).__name__ == "AbortError"
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    def __init__(self) -> None:
-        # The wrapped handler of each method, made on its first call: grpc hands over the same handler
-        # for a method every call, so wrapping it again per call would only be waste.
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]] = {}
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any]:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return handler
-        known = self._wrapped.get(handler_call_details.method)
-        if known is not None and known[0] is handler:
-            return known[1]
-        wrapped = _wrap_handler(handler)
-        self._wrapped[handler_call_details.method] = (handler, wrapped)
-        return wrapped
+class ErrorInterceptor(WrappingInterceptor):
+    def wrap(self, method: str, handler: Handler) -> Handler:
+        return _wrap_handler(handler)
 
 
 def _wrap_handler(handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 
+from taskstreamd.api.wrapping import Handler, WrappingInterceptor
 from taskstreamd.metrics import Metrics
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -29,32 +30,15 @@ def _code_of(context: Context, exc: BaseException | None) -> str:
     return code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
 
 
-class MetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+class MetricsInterceptor(WrappingInterceptor):
     def __init__(self, metrics: Metrics) -> None:
+        super().__init__()
         self.metrics = metrics
-        # Made once per method (grpc hands over the same handler for a method every call) and once per
-        # method and code, instead of per call.
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]] = {}
+        # Label children made once per method and code, instead of looked up per call.
         self._counters: dict[tuple[str, str], Any] = {}
         self._timers: dict[str, Any] = {}
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any]:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return handler
-        method = handler_call_details.method
-        known = self._wrapped.get(method)
-        if known is not None and known[0] is handler:
-            return known[1]
-        wrapped = self._wrap(method, handler)
-        self._wrapped[method] = (handler, wrapped)
-        return wrapped
-
-    def _wrap(self, method: str, handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
+    def wrap(self, method: str, handler: Handler) -> Handler:
         kwargs = {
             "request_deserializer": handler.request_deserializer,
             "response_serializer": handler.response_serializer,
