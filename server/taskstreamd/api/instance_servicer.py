@@ -158,9 +158,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> pb.ListInstancesResponse:
         project = ids.parse_project(request.parent)
         self._reader(context, project)
-        if request.page_size < 0:
-            raise InvalidArgument.one("page_size", "must not be negative")
-        page_size = min(request.page_size or 50, 1000)
+        page_size = requests.page_size(request.page_size, default=50, maximum=1000)
         try:
             statuses = [InstanceStatus.from_proto(s) for s in request.statuses]
         except KeyError as exc:
@@ -367,9 +365,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> pb.ListSubInstancesResponse:
         project, instance_id = ids.parse_instance_name(request.parent, "parent")
         self._reader(context, project)
-        if request.page_size < 0:
-            raise InvalidArgument.one("page_size", "must not be negative")
-        page_size = min(request.page_size or 100, 1000)
+        page_size = requests.page_size(request.page_size, default=100, maximum=1000)
         subs, token, seq = await workflows.list_sub_instances(
             self.manager, project, instance_id, page_size, request.page_token
         )
@@ -392,9 +388,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> pb.ListTaskResultRowsResponse:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
         self._reader(context, project)
-        if request.page_size < 0:
-            raise InvalidArgument.one("page_size", "must not be negative")
-        page_size = min(request.page_size or 1000, 10_000)
+        page_size = requests.page_size(request.page_size, default=1000, maximum=10_000)
         _, outcome = await self.manager.task_outcome(project, instance_id, request.task)
         page = result_rows.page(outcome, page_size, request.page_token)
         return pb.ListTaskResultRowsResponse(

@@ -75,6 +75,13 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits |
     )
 
 
+def page_size(requested: int, *, default: int, maximum: int) -> int:
+    """A list call's page size: ``default`` when unset, at most ``maximum``; negative is refused."""
+    if requested < 0:
+        raise InvalidArgument.one("page_size", "must not be negative")
+    return min(requested or default, maximum)
+
+
 MAX_WAIT_NAMES = 1000
 HEARTBEAT_RANGE = (0.1, 300.0)
 
