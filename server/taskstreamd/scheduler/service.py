@@ -525,15 +525,13 @@ class InstanceManager:
 
         Every report is fenced: it counts only while this worker holds that attempt (see ``_holds``);
         the worker is told to drop the attempts whose reports no longer count."""
-        effects: list[transitions.Effect] = []
-        stale: list[tuple[str, bool]] = []  # (assignment id, whether it was its TaskFinished)
-        finished: list[tuple[int, str]] = []
         pairs: list[tuple[QueuedTask, WorkerSession]] = []
         claimed: list[tuple[Payload, WorkerSession]] = []
         busy: list[QueuedTask] = []
         try:
             async with self.store.transaction() as tx:
-                await self._record_in(tx, session, reports, effects, stale, finished)
+                recorded = await self._record_in(tx, session, reports)
+                finished = recorded.finished
                 if finished and not self.draining and self.workers.get(session.id) is session:
                     # The slots these ends free take their next tasks in the same commit: one
                     # transaction per short task instead of two.
@@ -542,7 +540,7 @@ class InstanceManager:
         except BaseException:
             self._unpick(pairs)
             raise
-        for assignment_id, was_finish in stale:
+        for assignment_id, was_finish in recorded.stale:
             # A refused TaskFinished is always answered, so the worker knows its end was not taken.
             reason = f"its TaskFinished was refused: {STALE}" if was_finish else STALE
             self.drop(session, _task_id(assignment_id), assignment_id, reason, again=was_finish)
@@ -550,20 +548,16 @@ class InstanceManager:
             session.finished(task_id, assignment_id)
         if pairs:
             self._hand_out(pairs, claimed, busy)
-        await self._apply(effects)
+        await self._apply(recorded.effects)
         if finished:
             self._kick.set()  # slots were freed
 
     async def _record_in(
-        self,
-        tx: Transaction,
-        session: WorkerSession,
-        reports: Sequence[wpb.ConnectRequest],
-        effects: list[transitions.Effect],
-        stale: list[tuple[str, bool]],
-        finished: list[tuple[int, str]],
-    ) -> None:
-        """Records the reports in ``tx``, collecting their effects, refused attempts and ended tasks."""
+        self, tx: Transaction, session: WorkerSession, reports: Sequence[wpb.ConnectRequest]
+    ) -> _Recorded:
+        """Records the reports in ``tx``: their effects, the attempts refused and the tasks ended."""
+        recorded = _Recorded()
+        effects, stale, finished = recorded.effects, recorded.stale, recorded.finished
         if self.store.shared:  # instances first, as every writer does (see store.repository)
             await tx.lock_instances_of_tasks(sorted({_task_id(_assignment_of(r)) for r in reports}))
         for report in reports:
@@ -591,9 +585,10 @@ class InstanceManager:
                 if ended is None:
                     stale.append((assignment_id, True))
                 else:
-                    effects += ended
+                    effects.extend(ended)
                     finished.append((_task_id(assignment_id), assignment_id))
             # "paused" confirmations need no state: the instance was marked suspended when asked.
+        return recorded
 
     @staticmethod
     async def _started(tx: Transaction, session: WorkerSession, assignment_id: str) -> bool:
@@ -997,6 +992,15 @@ class InstanceManager:
         if self.task_tokens is not None and payload.type.startswith(workflows.WORKFLOW_TYPE_PREFIX):
             assignment.task_token = self.task_tokens.mint(payload.project, payload.owner)
         return assignment
+
+
+@dataclass
+class _Recorded:
+    """What recording a batch of reports leaves to do after its commit."""
+
+    effects: list[transitions.Effect] = field(default_factory=list)
+    stale: list[tuple[str, bool]] = field(default_factory=list)  # (assignment id, was it a TaskFinished)
+    finished: list[tuple[int, str]] = field(default_factory=list)  # (task id, assignment id) that ended
 
 
 _ACTIONS: dict[type, str] = {

@@ -190,11 +190,10 @@ class Store:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._reads = async_sessionmaker(create_read_engine(self.engine), expire_on_commit=False)
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
-        self._prepared = PreparedStatements(self.engine.dialect) if is_sqlite(url) else None
-        path = inline_path(url)  # SQLite run inline: instances are read in one synchronous snapshot
-        self._writer: AsyncConnection | None = (
-            None  # the sole writer's connection (SQLite), made on first use
-        )
+        # SQLite run inline: hot statements go to sqlite3 itself and instances are read in one snapshot.
+        path = inline_path(url)
+        self._prepared = PreparedStatements(self.engine.dialect) if path is not None else None
+        self._writer: AsyncConnection | None = None  # the sole writer's connection (SQLite), on first use
         self._reader = InstanceReader(path, self.engine.dialect, BUSY_SECONDS) if path is not None else None
         self.shared = is_postgresql(url)  # other replicas may use the same database
         # Called after each commit with the events it recorded, in commit order (the write lock
@@ -226,12 +225,11 @@ class Store:
     async def _transaction(self, *, sole_writer: bool) -> AsyncIterator[Transaction]:
         tx: Transaction | None = None
         committing = False
-        prepared = self._prepared if sole_writer else None
         try:
             async with (
                 self._connection(sole_writer) as conn,
                 conn.begin(),
-                Transaction(conn, sole_writer=sole_writer, prepared=prepared) as tx,
+                Transaction(conn, sole_writer=sole_writer, prepared=self._prepared) as tx,
             ):
                 yield tx
                 await tx.flush()
@@ -622,7 +620,7 @@ class Transaction:
         self._advanced.add(instance_id)
         return last + count
 
-    def _knows_seq(self, instance: Instance) -> None:
+    def knows_seq(self, instance: Instance) -> None:
         """The instance's last seq as just read; a number taken in this transaction stays newer."""
         if self._last_seqs is not None:
             instance.seq = self._last_seqs.setdefault(instance.id, instance.seq)
@@ -726,7 +724,7 @@ class Transaction:
         tasks = select(*TASK_STATE).where(TASKS.c.instance_id == instance_id).order_by(TASKS.c.index)
         instance.tasks = [state_rows.task_from_mapping(t, {}) for t in (await conn.execute(tasks)).mappings()]
         self._baseline.remember(instance)
-        self._knows_seq(instance)
+        self.knows_seq(instance)
         return instance
 
     async def load_task(self, task_id: int, *, summary: bool = True) -> Instance | None:
@@ -745,7 +743,7 @@ class Transaction:
         else:
             instance.others = OtherTasks(any_open=True, any_unsuccessful=False)
         self._baseline.remember(instance)
-        self._knows_seq(instance)
+        self.knows_seq(instance)
         return instance
 
     async def save(self, instance: Instance) -> None:
@@ -1023,7 +1021,7 @@ async def claim(
         await tx.clear_attempt_output(task_id)
     task = state_rows.task_from_mapping({**row, **claimed}, {})
     instance = state_rows.instance_from_mapping(instance_row)
-    tx._knows_seq(instance)
+    tx.knows_seq(instance)
     event = changes.task_status_changed(task, instance, previous)
     await tx.record(instance.id, [event], time)
     return Payload(
