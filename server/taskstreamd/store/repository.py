@@ -285,19 +285,11 @@ class Store:
 
     async def get_instance(self, instance_id: str) -> Instance | None:
         if self._reader is not None:
-            row, task_rows, property_rows = self._reader.read(
-                _READ_INSTANCE, _READ_TASKS, _READ_PROPERTIES, instance_id
+            return _instance_of(
+                *self._reader.read(_READ_INSTANCE, _READ_TASKS, _READ_PROPERTIES, instance_id)
             )
-            if row is None:
-                return None
-            properties: dict[int, dict[str, bytes]] = {}
-            for p in property_rows:
-                properties.setdefault(p["task_id"], {})[p["key"]] = p["value"]
-            instance = state_rows.instance_from_mapping(row)
-            instance.tasks = [state_rows.task_from_mapping(t, properties.get(t["id"], {})) for t in task_rows]
-            return instance
         async with self._read() as session:
-            return await _load_instance(session, instance_id, with_properties=True)
+            return await _load_instance(session, instance_id)
 
     async def find_by_request_id(self, project: str, request_id: str) -> Instance | None:
         async with self._read() as session:
@@ -306,7 +298,7 @@ class Store:
                     InstanceRow.project == project, InstanceRow.request_id == request_id
                 )
             )
-            return None if found is None else await _load_instance(session, found, with_properties=True)
+            return None if found is None else await _load_instance(session, found)
 
     async def list_instances(
         self, where: ListFilter, page_size: int, after_id: str | None
@@ -904,19 +896,30 @@ def instance_status_code(status: InstanceStatus) -> int:
     return _STATUS_CODE[status]
 
 
-async def _load_instance(
-    session: AsyncSession, instance_id: str, *, with_properties: bool, lock: bool = False
-) -> Instance | None:
-    query = select(INSTANCES).where(INSTANCES.c.id == instance_id)
-    if lock:
-        query = query.with_for_update(key_share=True)
-    row = (await session.execute(query)).mappings().first()
+async def _load_instance(session: AsyncSession, instance_id: str) -> Instance | None:
+    """An instance with its tasks and their properties, read in the session's snapshot."""
+    params = {"_id": instance_id}
+    row = (await session.execute(_READ_INSTANCE, params)).mappings().first()
     if row is None:
         return None
+    task_rows = (await session.execute(_READ_TASKS, params)).mappings().all()
+    property_rows = (await session.execute(_READ_PROPERTIES, params)).mappings().all()
+    return _instance_of(row, task_rows, property_rows)
+
+
+def _instance_of(
+    row: Mapping[Any, Any] | None,
+    task_rows: Sequence[Mapping[Any, Any]],
+    property_rows: Sequence[Mapping[Any, Any]],
+) -> Instance | None:
+    """The instance the rows of _READ_INSTANCE, _READ_TASKS and _READ_PROPERTIES describe."""
+    if row is None:
+        return None
+    properties: dict[int, dict[str, bytes]] = {}
+    for p in property_rows:
+        properties.setdefault(p["task_id"], {})[p["key"]] = p["value"]
     instance = state_rows.instance_from_mapping(row)
-    instance.tasks = (await _tasks_of(session, [instance_id], with_properties=with_properties)).get(
-        instance_id, []
-    )
+    instance.tasks = [state_rows.task_from_mapping(t, properties.get(t["id"], {})) for t in task_rows]
     return instance
 
 
