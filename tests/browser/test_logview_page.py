@@ -117,7 +117,8 @@ def test_a_big_instance_stays_bounded(
 def test_links_lead_to_sub_instances_but_not_up_to_the_parent(
     page: Page, client: taskstream.Client, browser_server: ServerProcess
 ) -> None:
-    parent = client.run_task("echo", {})
+    # A parent that keeps running: a terminated workflow starts no sub-instances.
+    parent = client.run_task("wait_cancel", {"limit": 60})
     with grpc.insecure_channel(browser_server.address) as channel:
         stub = instance_service_pb2_grpc.InstanceServiceStub(channel)
         child = stub.CreateInstance(
@@ -141,6 +142,7 @@ def test_links_lead_to_sub_instances_but_not_up_to_the_parent(
     page.go_back()
     page.go_back()
     expect(page.locator("#instance-id")).to_have_text(parent.id)
+    parent.stop()
 
 
 def test_a_cancellation_shows_its_reason_and_message(page: Page, client: taskstream.Client) -> None:
