@@ -7,12 +7,13 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import socket
 import sys
-import threading
 import types
-from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.connection import wait
+from collections.abc import Iterator, Sequence
+from multiprocessing.connection import Connection
 
+from .channel import Channel
 from .executor import child_main
 from .messages import FromChild, ToChild
 from .runtime import ChildSettings
@@ -24,8 +25,8 @@ _SPAWN = multiprocessing.get_context("spawn")
 class ChildProcess:
     """A spawned child running ``executor.child_main``; its messages arrive on the event loop.
 
-    A reader thread waits on the pipe and on the process sentinel together, so the loop never blocks on
-    the pipe and a death is seen even if a subprocess of the task still holds the pipe open.
+    The loop watches the pipe and the process sentinel together, so a death is seen even if a
+    subprocess of the task still holds the pipe open, and nothing the child sent before it died is lost.
     """
 
     def __init__(
@@ -33,33 +34,29 @@ class ChildProcess:
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._inbox: asyncio.Queue[FromChild | None] = asyncio.Queue()
-        self._send_lock = asyncio.Lock()
         self.exited = asyncio.Event()
-        parent_end, child_end = _SPAWN.Pipe()
+        ours, theirs = socket.socketpair()
+        child_end = Connection(theirs.detach())
         self._process = _SPAWN.Process(
             target=child_main, args=(child_end, list(task_modules), settings or ChildSettings()), name=name
         )
         with _main_module_hidden():
             self._process.start()
         child_end.close()  # only the child holds its end, so its death closes the pipe
-        self._conn = parent_end
         assert self._process.pid is not None
         self.pid: int = self._process.pid
-        threading.Thread(target=self._read, name=f"{name}-reader", daemon=True).start()
+        self._channel = Channel(ours, self._on_message)
+        self._sentinel = self._process.sentinel
+        self._loop.add_reader(self._sentinel, self._on_exit)
 
     @property
     def exitcode(self) -> int | None:
         """How it ended (negative: the signal that killed it), once ``exited`` is set."""
         return self._process.exitcode if self.exited.is_set() else None
 
-    async def send(self, message: ToChild) -> bool:
-        """Send in order without blocking the loop on a full pipe; False when the child is gone."""
-        async with self._send_lock:
-            try:
-                await asyncio.to_thread(self._conn.send, message)
-            except OSError:
-                return False  # its exit arrives through receive()
-            return True
+    def send(self, message: ToChild) -> bool:
+        """Send in order without blocking the loop; False when the child is gone."""
+        return self._channel.send(message)
 
     async def receive(self) -> FromChild | None:
         """The next message, or None once the process exited and everything it sent was read."""
@@ -86,30 +83,18 @@ class ChildProcess:
         return True
 
     def close(self) -> None:
-        self._conn.close()
+        self._channel.close()
 
-    def _read(self) -> None:
-        try:
-            while True:
-                ready = wait([self._conn, self._process.sentinel])
-                if self._conn not in ready:
-                    break  # exited with nothing left to read
-                try:
-                    message = self._conn.recv()
-                except (EOFError, OSError):
-                    break
-                self._call_soon(self._inbox.put_nowait, message)
-        finally:
-            self._process.join()
-            self._call_soon(self._set_exited)
+    def _on_message(self, message: FromChild | None) -> None:
+        if message is not None:  # None: the pipe closed; the end is told once the process exited
+            self._inbox.put_nowait(message)
 
-    def _set_exited(self) -> None:
+    def _on_exit(self) -> None:
+        self._loop.remove_reader(self._sentinel)
+        self._channel.drain_and_close()  # what it sent before dying, then no more
+        self._process.join()  # it exited: this only reaps it
         self.exited.set()
         self._inbox.put_nowait(None)
-
-    def _call_soon(self, fn: Callable[..., object], *args: object) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is listening any more
-            self._loop.call_soon_threadsafe(fn, *args)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ import itertools
 import logging
 import os
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from taskstream import _values
@@ -110,7 +110,6 @@ class Slot:
         self._run: _Run | None = None
         self._closing = False
         self._numbers = itertools.count(1)
-        self._background: set[asyncio.Task[Any]] = set()
 
     @property
     def idle(self) -> bool:
@@ -145,7 +144,7 @@ class Slot:
             return
         self._run = _Run(assignment, stdout, stderr)
         _log.debug("task %s of %s starts", assignment.task, assignment.instance, extra=_ids(assignment))
-        self._in_background(child.send(RunTask(assignment, stdout.path, stderr.path)))
+        child.send(RunTask(assignment, stdout.path, stderr.path))  # a child gone by now reports its exit
 
     def cancel(self, assignment_id: str, cancellation: PendingCancellation, grace_seconds: float) -> bool:
         """Show the task its cancellation; kill it if it is still running after the grace period."""
@@ -202,13 +201,11 @@ class Slot:
         child = self._child
         if child is not None:
             idle = self._run is None
-            if idle and await child.send(Shutdown()) and not await child.wait_exited(SHUTDOWN_SECONDS):
+            if idle and child.send(Shutdown()) and not await child.wait_exited(SHUTDOWN_SECONDS):
                 child.kill()
             await child.wait_exited(SHUTDOWN_SECONDS)
         if self._pump is not None:
             await self._pump
-        for task in list(self._background):
-            task.cancel()
 
     # The child's messages
 
@@ -299,7 +296,7 @@ class Slot:
             run.timer.cancel()
         self._continue(run)  # a paused task can neither see the cancellation nor end
         if self._child is not None:
-            self._in_background(self._child.send(CancelRun(run.assignment_id, cancellation)))
+            self._child.send(CancelRun(run.assignment_id, cancellation))
         loop = asyncio.get_running_loop()
         kill_at = loop.time() + max(grace_seconds, 0.0)
         if kill_at < run.kill_at:
@@ -437,11 +434,6 @@ class Slot:
         if run is None or run.ended or run.abandoned or run.assignment_id != assignment_id:
             return None
         return run
-
-    def _in_background(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(coroutine)
-        self._background.add(task)  # keep a reference until it is done
-        task.add_done_callback(self._background.discard)
 
 
 def _request(**message: Any) -> worker_service_pb2.ConnectRequest:
