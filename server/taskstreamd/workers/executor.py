@@ -227,12 +227,14 @@ def child_main(conn: Connection, task_modules: Sequence[str], settings: ChildSet
     send_lock = threading.Lock()
 
     def send(message: FromChild) -> None:
+        # Pickled here rather than by conn.send, whose ForkingPickler costs more per small message.
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         # OSError: the worker is gone, and the reader thread ends this process.
         with send_lock, contextlib.suppress(OSError):
-            conn.send(message)
+            conn.send_bytes(data)
 
     executor = Executor(send, server=settings.server)
-    runs: queue.Queue[RunTask | None] = queue.Queue()
+    runs: queue.SimpleQueue[RunTask | None] = queue.SimpleQueue()
     threading.Thread(
         target=_read_commands, args=(conn, executor, runs), name="taskstream-commands", daemon=True
     ).start()
@@ -243,7 +245,7 @@ def child_main(conn: Connection, task_modules: Sequence[str], settings: ChildSet
     sys.stdout.flush()
 
 
-def _read_commands(conn: Connection, executor: Executor, runs: queue.Queue[RunTask | None]) -> None:
+def _read_commands(conn: Connection, executor: Executor, runs: queue.SimpleQueue[RunTask | None]) -> None:
     while True:
         try:
             command = conn.recv()

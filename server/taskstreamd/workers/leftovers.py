@@ -14,7 +14,6 @@ import contextlib
 import ctypes
 import os
 import signal
-from pathlib import Path
 
 PR_SET_CHILD_SUBREAPER = 36
 MAX_ROUNDS = 50  # a descendant re-parented while we kill is found in the next round
@@ -33,13 +32,14 @@ def children(pid: int | None = None) -> set[int]:
     """The direct children of a process (this one by default)."""
     pid = os.getpid() if pid is None else pid
     found: set[int] = set()
+    tasks = f"/proc/{pid}/task"
     try:
-        threads = list(Path(f"/proc/{pid}/task").iterdir())
+        threads = os.listdir(tasks)  # plain os calls: this runs after every task
     except OSError:
         return found
     for thread in threads:
-        with contextlib.suppress(OSError):
-            found.update(int(p) for p in (thread / "children").read_text().split())
+        with contextlib.suppress(OSError), open(f"{tasks}/{thread}/children", "rb") as f:
+            found.update(int(p) for p in f.read().split())
     return found
 
 

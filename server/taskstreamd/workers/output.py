@@ -23,9 +23,8 @@ class OutputFile:
         self.path = path
         self._max_bytes = max_bytes
         self._head_limit = max_bytes // 2 if max_bytes > 0 else None
-        with open(path, "xb"):  # created here so it exists before the child writes and we read
-            pass
-        self._fd = os.open(path, os.O_RDONLY)
+        # Created here (and must be new) so it exists before the child appends to it and we read it.
+        self._fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._sent = 0
         self.total_bytes = 0
 

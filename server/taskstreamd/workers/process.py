@@ -10,7 +10,7 @@ import signal
 import socket
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 
 from .channel import Channel
@@ -23,17 +23,23 @@ _SPAWN = multiprocessing.get_context("spawn")
 
 
 class ChildProcess:
-    """A spawned child running ``executor.child_main``; its messages arrive on the event loop.
+    """A spawned child running ``executor.child_main``; its messages go to ``on_message(child, message)``.
 
     The loop watches the pipe and the process sentinel together, so a death is seen even if a
-    subprocess of the task still holds the pipe open, and nothing the child sent before it died is lost.
+    subprocess of the task still holds the pipe open, and nothing the child sent before it died is lost:
+    ``on_message`` gets None once, after the last message, when the process has exited.
     """
 
     def __init__(
-        self, task_modules: Sequence[str], *, name: str, settings: ChildSettings | None = None
+        self,
+        task_modules: Sequence[str],
+        *,
+        name: str,
+        on_message: Callable[[ChildProcess, FromChild | None], None],
+        settings: ChildSettings | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
-        self._inbox: asyncio.Queue[FromChild | None] = asyncio.Queue()
+        self._deliver = on_message
         self.exited = asyncio.Event()
         ours, theirs = socket.socketpair()
         child_end = Connection(theirs.detach())
@@ -57,10 +63,6 @@ class ChildProcess:
     def send(self, message: ToChild) -> bool:
         """Send in order without blocking the loop; False when the child is gone."""
         return self._channel.send(message)
-
-    async def receive(self) -> FromChild | None:
-        """The next message, or None once the process exited and everything it sent was read."""
-        return await self._inbox.get()
 
     def signal_group(self, signum: signal.Signals) -> None:
         """Signal the child's process group: the task and every subprocess it started."""
@@ -87,14 +89,14 @@ class ChildProcess:
 
     def _on_message(self, message: FromChild | None) -> None:
         if message is not None:  # None: the pipe closed; the end is told once the process exited
-            self._inbox.put_nowait(message)
+            self._deliver(self, message)
 
     def _on_exit(self) -> None:
         self._loop.remove_reader(self._sentinel)
         self._channel.drain_and_close()  # what it sent before dying, then no more
         self._process.join()  # it exited: this only reaps it
         self.exited.set()
-        self._inbox.put_nowait(None)
+        self._deliver(self, None)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ that dies or is killed is replaced; a healthy one is reused for the next task.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import itertools
 import logging
@@ -60,7 +59,7 @@ class _Run:
     stdout: OutputFile
     stderr: OutputFile
     timer: PausableTimer | None = None
-    poller: asyncio.Task[None] | None = None
+    poller: asyncio.TimerHandle | None = None  # the next look at the output files
     kill_handle: asyncio.TimerHandle | None = None
     kill_at: float = float("inf")
     cancelled: bool = False
@@ -78,6 +77,9 @@ class _Run:
         return self.cancelled or self.timed_out
 
     def stop_timers(self) -> None:
+        if self.poller is not None:
+            self.poller.cancel()
+            self.poller = None
         if self.timer is not None:
             self.timer.cancel()
         if self.kill_handle is not None:
@@ -106,7 +108,6 @@ class Slot:
         self._on_idle = on_idle
         self._held_start: tuple[_Run, asyncio.TimerHandle] | None = None
         self._child: ChildProcess | None = None
-        self._pump: asyncio.Task[None] | None = None
         self._run: _Run | None = None
         self._closing = False
         self._numbers = itertools.count(1)
@@ -143,7 +144,8 @@ class Slot:
             )
             return
         self._run = _Run(assignment, stdout, stderr)
-        _log.debug("task %s of %s starts", assignment.task, assignment.instance, extra=_ids(assignment))
+        if _log.isEnabledFor(logging.DEBUG):  # the arguments cost more than a short task's own work
+            _log.debug("task %s of %s starts", assignment.task, assignment.instance, extra=_ids(assignment))
         child.send(RunTask(assignment, stdout.path, stderr.path))  # a child gone by now reports its exit
 
     def cancel(self, assignment_id: str, cancellation: PendingCancellation, grace_seconds: float) -> bool:
@@ -203,30 +205,30 @@ class Slot:
             idle = self._run is None
             if idle and child.send(Shutdown()) and not await child.wait_exited(SHUTDOWN_SECONDS):
                 child.kill()
-            await child.wait_exited(SHUTDOWN_SECONDS)
-        if self._pump is not None:
-            await self._pump
+            await child.wait_exited(SHUTDOWN_SECONDS)  # its end was handled before this returns
 
     # The child's messages
 
     def _ensure_child(self) -> ChildProcess:
         if self._child is None:
-            child = ChildProcess(
-                self._task_modules, name=f"taskstream-slot{self._index}", settings=self._settings
+            self._child = ChildProcess(
+                self._task_modules,
+                name=f"taskstream-slot{self._index}",
+                on_message=self._on_child_message,
+                settings=self._settings,
             )
-            self._child = child
-            self._pump = asyncio.create_task(self._pump_messages(child))
         return self._child
 
-    async def _pump_messages(self, child: ChildProcess) -> None:
-        while (message := await child.receive()) is not None:
-            try:
-                await self._on_message(message)
-            except Exception:  # a report that cannot be built must not stop the slot
-                _log.exception("bad message from task process %d", child.pid)
-        await self._on_exit(child)
+    def _on_child_message(self, child: ChildProcess, message: FromChild | None) -> None:
+        if message is None:
+            self._on_exit(child)
+            return
+        try:
+            self._on_message(message)
+        except Exception:  # a report that cannot be built must not stop the slot
+            _log.exception("bad message from task process %d", child.pid)
 
-    async def _on_message(self, message: FromChild) -> None:
+    def _on_message(self, message: FromChild) -> None:
         run = self._run
         if run is None or run.ended or message.assignment_id != run.assignment_id:
             return  # about a task this slot already reported
@@ -244,9 +246,9 @@ class Slot:
             prop = worker_service_pb2.TaskPropertySet(assignment_id=aid, key=message.key, value=message.value)
             self._emit(_request(property=prop))
         elif isinstance(message, RunFinished):
-            await self._finish(run, message.status, message.result, message.error)
+            self._finish(run, message.status, message.result, message.error)
 
-    async def _on_exit(self, child: ChildProcess) -> None:
+    def _on_exit(self, child: ChildProcess) -> None:
         child.kill()  # subprocesses a crashed task left behind share its process group
         child.close()
         if self._child is child:
@@ -254,7 +256,7 @@ class Slot:
         run = self._run
         if run is None:
             return  # an idle child died: the next task starts a new one
-        await self._finish(
+        self._finish(
             run,
             task_pb2.TASK_STATUS_FAILED,
             None,
@@ -266,7 +268,7 @@ class Slot:
     # Clocks: output polling, timeout, grace period
 
     def _start_clocks(self, run: _Run) -> None:
-        run.poller = asyncio.create_task(self._poll_output(run))
+        self._poll_output_later(run)
         if run.assignment.HasField("timeout") and not run.stopping:
             seconds = run.assignment.timeout.ToTimedelta().total_seconds()
             run.timer = PausableTimer(seconds, lambda: self._on_timeout(run, seconds))
@@ -274,14 +276,20 @@ class Slot:
             if run.paused:
                 run.timer.pause()
 
-    async def _poll_output(self, run: _Run) -> None:
+    def _poll_output_later(self, run: _Run) -> None:
+        # A timer rather than a task per run: most tasks end before the first look.
+        run.poller = asyncio.get_running_loop().call_later(OUTPUT_POLL_SECONDS, self._poll_output, run)
+
+    def _poll_output(self, run: _Run) -> None:
+        if run.ended:
+            return
         try:
-            while True:
-                await asyncio.sleep(OUTPUT_POLL_SECONDS)
-                self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout.poll())
-                self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr.poll())
+            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout.poll())
+            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr.poll())
         except OSError:  # the rest is still sent when the task ends, if it can be read then
             _log.exception("cannot read the output of task %s", run.assignment_id)
+            return
+        self._poll_output_later(run)
 
     def _on_timeout(self, run: _Run, seconds: float) -> None:
         if run.ended or run.stopping:
@@ -318,7 +326,7 @@ class Slot:
 
     # The end of a run
 
-    async def _finish(
+    def _finish(
         self,
         run: _Run,
         status: task_pb2.TaskStatus,
@@ -327,17 +335,14 @@ class Slot:
     ) -> None:
         run.ended = True
         run.stop_timers()
-        _log.debug(
-            "task %s of %s ended %s",
-            run.assignment.task,
-            run.assignment.instance,
-            task_pb2.TaskStatus.Name(status),
-            extra=_ids(run.assignment),
-        )
-        if run.poller is not None:
-            run.poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await run.poller
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug(
+                "task %s of %s ended %s",
+                run.assignment.task,
+                run.assignment.instance,
+                task_pb2.TaskStatus.Name(status),
+                extra=_ids(run.assignment),
+            )
         if not run.abandoned:
             # Every output chunk goes before TaskFinished.
             self._emit_final_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout)
