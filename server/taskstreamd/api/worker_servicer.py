@@ -55,16 +55,12 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
         yield wpb.ConnectResponse(registered=registered)
         self.manager.connect_worker(session)
         reader = asyncio.create_task(self._read_reports(session, request_iterator))
+        # The worker closed its side or the stream broke: end as when the server closes. (A sentinel in
+        # the outbox, rather than waiting on the outbox and the reader together, which cost a task and
+        # an asyncio.wait per message.)
+        reader.add_done_callback(lambda _: session.outbox.put_nowait(None))
         try:
-            while True:
-                outgoing = asyncio.create_task(session.outbox.get())
-                done, _ = await asyncio.wait({outgoing, reader}, return_when=asyncio.FIRST_COMPLETED)
-                if outgoing not in done:
-                    outgoing.cancel()
-                    break  # the worker closed its side or the stream broke
-                message = outgoing.result()
-                if message is None:
-                    break  # the server is closing
+            while (message := await session.outbox.get()) is not None:
                 yield message
         finally:
             reader.cancel()
