@@ -633,7 +633,6 @@ class Transaction:
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
         self.touched.add(instance.id)
-        conn = self.conn
         row = dict(
             id=instance.id,
             project=instance.project,
@@ -650,13 +649,13 @@ class Transaction:
             labels_json=json.dumps(instance.labels, sort_keys=True),
             last_seq=0,
         )
-        try:
-            await conn.execute(INSTANCES.insert(), row)  # the instance row first: the rest refer to it
-        except IntegrityError as exc:  # only the request_id constraint can clash here
+        try:  # the instance row first: the rest refer to it
+            await self.write(_INSERT_INSTANCE, row, _INSTANCE_COLUMNS)
+        except (IntegrityError, sqlite3.IntegrityError) as exc:  # only the request_id constraint can clash
             raise DuplicateRequest() from exc
         if instance.labels:
             labels = [{"instance_id": instance.id, "key": k, "value": v} for k, v in instance.labels.items()]
-            await conn.execute(_LABELS.insert(), labels)
+            await self.write(_INSERT_LABEL, labels, _LABEL_COLUMNS)
         held = TaskStatus.SUSPENDED  # a held instance's tasks wait for ResumeInstance
         status = held if instance.status == InstanceStatus.SUSPENDED else TaskStatus.WAITING
         rows = [
@@ -679,15 +678,21 @@ class Transaction:
                 "stdout_bytes": 0,
                 "stderr_bytes": 0,
                 "progress_seq": 0,
+                "interruption_reason": "",  # every defaulted column: the raw path fills in no defaults
                 "required_labels_json": json.dumps(spec.required_labels, sort_keys=True),
             }
             for i, spec in enumerate(tasks)
         ]
-        # One multi-row INSERT instead of an ORM object per task: an instance may have 10,000.
-        inserted = await conn.execute(
-            TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True), rows
-        )
-        task_ids = inserted.scalars().all()
+        if await self._raw() is not None:
+            # sqlite3's executemany returns no rows; the new instance's tasks are exactly those inserted.
+            await self.write(_INSERT_TASK, rows, _TASK_COLUMNS)
+            task_ids = [r["id"] for r in await self.rows(_TASK_IDS, {"_id": instance.id})]
+        else:
+            # One multi-row INSERT instead of an ORM object per task: an instance may have 10,000.
+            inserted = await self.conn.execute(
+                TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True), rows
+            )
+            task_ids = list(inserted.scalars().all())
         instance.tasks = [
             Task(
                 id=task_id,
@@ -820,6 +825,49 @@ _EVENTS = cast(Table, InstanceEventRow.__table__)
 _LABELS = cast(Table, InstanceLabelRow.__table__)
 _PROPERTIES = cast(Table, TaskPropertyRow.__table__)
 _INSERT_EVENT = _EVENTS.insert()
+_INSERT_INSTANCE = INSTANCES.insert()
+_INSTANCE_COLUMNS = (
+    "id",
+    "project",
+    "owner",
+    "priority",
+    "status",
+    "successful",
+    "create_time",
+    "parent_instance",
+    "request_id",
+    "cancel_on_task_failure",
+    "max_interrupted_retries",
+    "task_timeout",
+    "labels_json",
+    "last_seq",
+)
+_INSERT_LABEL = _LABELS.insert()
+_LABEL_COLUMNS = ("instance_id", "key", "value")
+_INSERT_TASK = TASKS.insert()
+_TASK_COLUMNS = (
+    "instance_id",
+    "index",
+    "name",
+    "type",
+    "parameters_json",
+    "python_object",
+    "python_environment",
+    "timeout",
+    "status",
+    "attempts",
+    "interruptions",
+    "worker",
+    "assignment_id",
+    "started",
+    "grace_period",
+    "stdout_bytes",
+    "stderr_bytes",
+    "progress_seq",
+    "interruption_reason",
+    "required_labels_json",
+)
+_TASK_IDS = select(TASKS.c.id).where(TASKS.c.instance_id == bindparam("_id")).order_by(TASKS.c.index)
 _EVENT_COLUMNS = ("instance_id", "seq", "kind", "data")
 _DELETE_EVENT = _EVENTS.delete().where(
     _EVENTS.c.instance_id == bindparam("_instance"), _EVENTS.c.seq == bindparam("_seq")
