@@ -29,7 +29,7 @@ async def renew(store: Store, worker: str, now: datetime, until: datetime) -> se
 
     Touches no instance (see Transaction.touched): lease_expires is no part of an instance's answer."""
     async with store.transaction() as tx:
-        rows = await tx.session.execute(
+        rows = await (await tx.orm()).execute(
             update(TaskRow)
             .where(TaskRow.worker == worker, TaskRow.lease_expires >= now, holds_slot())
             .values(lease_expires=until)
@@ -54,7 +54,7 @@ async def expired(store: Store, now: datetime, limit: int = 500) -> list[Expired
 async def take(tx: Transaction, lease: ExpiredLease, now: datetime) -> bool:
     """Ends an expired lease; False when it is no longer that lease or no longer expired (renewed in
     time, taken by another replica, or the task moved on)."""
-    taken = await tx.session.scalar(
+    taken = await (await tx.orm()).scalar(
         update(TaskRow)
         .where(
             TaskRow.id == lease.task_id,

@@ -194,6 +194,7 @@ class Store:
         path = inline_path(url)
         self._prepared = PreparedStatements(self.engine.dialect) if path is not None else None
         self._writer: AsyncConnection | None = None  # the sole writer's connection (SQLite), on first use
+        self._writer_sqlite: sqlite3.Connection | None = None  # its sqlite3 connection, when run inline
         self._reader = InstanceReader(path, self.engine.dialect, BUSY_SECONDS) if path is not None else None
         self.shared = is_postgresql(url)  # other replicas may use the same database
         # Called after each commit with the events it recorded, in commit order (the write lock
@@ -226,18 +227,24 @@ class Store:
         tx: Transaction | None = None
         committing = False
         try:
-            async with (
-                self._connection(sole_writer) as conn,
-                conn.begin(),
-                Transaction(conn, sole_writer=sole_writer, prepared=self._prepared) as tx,
-            ):
-                yield tx
-                await tx.flush()
-                if self.shared:
-                    await _notify(conn, tx.signals())
-                if self.answers is not None and tx.touched:
-                    self.answers.committing(tx.touched)
-                    committing = True
+            async with self._connection(sole_writer) as conn:
+                sqlite = self._writer_sqlite if sole_writer else None
+                tx = Transaction(conn, sole_writer=sole_writer, prepared=self._prepared, sqlite=sqlite)
+                await tx.begin()
+                try:
+                    yield tx
+                    await tx.flush()
+                    if self.shared:
+                        await _notify(await tx.core(), tx.signals())
+                    if self.answers is not None and tx.touched:
+                        self.answers.committing(tx.touched)
+                        committing = True
+                    await tx.close()
+                    await tx.commit()
+                except BaseException:
+                    await tx.close()
+                    await tx.rollback()
+                    raise
         finally:
             # Committed or not, before anyone hears of it. A transaction that failed before its commit
             # changed nothing, but a driver whose reads saw its writes must not leave them cached.
@@ -257,6 +264,11 @@ class Store:
             return
         if self._writer is None or self._writer.closed or self._writer.invalidated:
             self._writer = await self.engine.connect()
+            self._writer_sqlite = None
+            if self._prepared is not None:
+                driver = (await self._writer.get_raw_connection()).driver_connection
+                if isinstance(driver, InlineConnection):
+                    self._writer_sqlite = driver.sqlite
         yield self._writer
 
     def _committed(self, tx: Transaction) -> None:
@@ -456,12 +468,20 @@ class Transaction:
     """One write transaction; domain objects loaded here are saved back with ``save``."""
 
     def __init__(
-        self, conn: AsyncConnection, *, sole_writer: bool, prepared: PreparedStatements | None = None
+        self,
+        conn: AsyncConnection,
+        *,
+        sole_writer: bool,
+        prepared: PreparedStatements | None = None,
+        sqlite: sqlite3.Connection | None = None,
     ) -> None:
         self.conn = conn
         self._session: AsyncSession | None = None
-        self._prepared = prepared  # with SQLite run inline: hot statements skip SQLAlchemy's execute
-        self._sqlite: sqlite3.Connection | None = None
+        # With SQLite run inline (``sqlite``, the connection's own sqlite3 connection), hot statements skip
+        # SQLAlchemy's execute, and the transaction begins and commits there: SQLAlchemy's begin and commit
+        # cost more than the statements of a short transaction. SQLAlchemy joins it when a step uses it.
+        self._prepared = prepared if sqlite is not None else None
+        self._sqlite = sqlite
         # With one writer at a time (SQLite), the log's sequence numbers are counted here from the
         # instance rows this transaction read, and its events are written once at the end: one UPDATE
         # per instance and one INSERT, not two statements per change. With concurrent writers
@@ -503,7 +523,7 @@ class Transaction:
         raw = await self._raw()
         if raw is not None and self._prepared is not None:
             return prepared.execute(raw, self._prepared.get(statement), params)
-        return [dict(row) for row in (await self.conn.execute(statement, params)).mappings()]
+        return [dict(row) for row in (await (await self.core()).execute(statement, params)).mappings()]
 
     async def write(
         self,
@@ -520,24 +540,45 @@ class Transaction:
             else:
                 prepared.execute_many(raw, for_sqlite, params)
             return
-        await self.conn.execute(statement, params if isinstance(params, Mapping) else list(params))
+        await (await self.core()).execute(statement, params if isinstance(params, Mapping) else list(params))
 
     async def _raw(self) -> sqlite3.Connection | None:
-        if self._prepared is not None and self._sqlite is None:
-            driver = (await self.conn.get_raw_connection()).driver_connection
-            if not isinstance(driver, InlineConnection):
-                self._prepared = None  # not the inline driver: everything goes through SQLAlchemy
-                return None
-            self._sqlite = driver.sqlite
         return self._sqlite
 
-    @property
-    def session(self) -> AsyncSession:
-        """An ORM session in this transaction, made on first use; the transaction's end flushes it."""
+    async def core(self) -> AsyncConnection:
+        """The connection, in this transaction, for statements run through SQLAlchemy."""
+        if not self.conn.in_transaction():
+            # Begun on sqlite3 itself: SQLAlchemy joins it (its begin hook issues no second BEGIN).
+            await self.conn.begin()
+        return self.conn
+
+    async def orm(self) -> AsyncSession:
+        """An ORM session in this transaction, made on first use; the transaction's end flushes it.
+
+        The connection is in its transaction first: a session that began one itself would own it and
+        roll it back when closed."""
         if self._session is None:
             # It joins the connection's transaction and leaves its commit to the transaction.
-            self._session = AsyncSession(bind=self.conn, expire_on_commit=False)
+            self._session = AsyncSession(bind=await self.core(), expire_on_commit=False)
         return self._session
+
+    async def begin(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.execute("BEGIN")
+        else:
+            await self.conn.begin()
+
+    async def commit(self) -> None:
+        if self.conn.in_transaction():  # SQLAlchemy began it, or joined it: its commit is sqlite3's
+            await self.conn.commit()
+        elif self._sqlite is not None:
+            self._sqlite.commit()
+
+    async def rollback(self) -> None:
+        if self.conn.in_transaction():
+            await self.conn.rollback()
+        elif self._sqlite is not None and self._sqlite.in_transaction:
+            self._sqlite.rollback()
 
     async def flush(self) -> None:
         """Writes what is kept for the end of the transaction: the log's events and the ORM's changes."""
@@ -551,17 +592,16 @@ class Transaction:
         if self._session is not None:
             await self._session.flush()
 
-    async def __aenter__(self) -> Transaction:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
+    async def close(self) -> None:
+        """Closes the ORM session, before the commit or rollback (it never owns the transaction)."""
         if self._session is not None:
-            await self._session.close()
+            session, self._session = self._session, None
+            await session.close()
 
     async def lock_instances_of_tasks(self, task_ids: Sequence[int]) -> None:
         """Locks the instances of these tasks in id order, before a transaction that writes to several."""
         owners = select(TaskRow.instance_id).where(TaskRow.id.in_(task_ids))
-        await self.session.execute(
+        await (await self.orm()).execute(
             select(InstanceRow.id)
             .where(InstanceRow.id.in_(owners))
             .order_by(InstanceRow.id)
@@ -599,7 +639,7 @@ class Transaction:
         """Takes ``count`` sequence numbers of the instance's log; the last one, None when it is gone."""
         if self._last_seqs is None:
             advanced: int | None = (
-                await self.conn.execute(_ADVANCE_SEQ, {"_id": instance_id, "n": count})
+                await (await self.core()).execute(_ADVANCE_SEQ, {"_id": instance_id, "n": count})
             ).scalar()
             return advanced
         last = self._last_seqs.get(instance_id)
@@ -689,7 +729,7 @@ class Transaction:
             task_ids = [r["id"] for r in await self.rows(_TASK_IDS, {"_id": instance.id})]
         else:
             # One multi-row INSERT instead of an ORM object per task: an instance may have 10,000.
-            inserted = await self.conn.execute(
+            inserted = await (await self.core()).execute(
                 TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True), rows
             )
             task_ids = list(inserted.scalars().all())
@@ -712,7 +752,7 @@ class Transaction:
     async def load(self, instance_id: str) -> Instance | None:
         """The instance with its tasks, locked until the transaction ends: its state changes one
         transaction at a time."""
-        conn = self.conn
+        conn = await self.core()
         query = select(INSTANCES).where(INSTANCES.c.id == instance_id).with_for_update(key_share=True)
         row = (await conn.execute(query)).mappings().first()
         if row is None:
@@ -764,15 +804,14 @@ class Transaction:
         """Sets a property; False (nothing set) when it is new and the task already has ``max_count``."""
         task_id = task.task_id
         self.touched.add(task.instance_id)
-        existing = await self.session.get(TaskPropertyRow, (task_id, key))
+        session = await self.orm()
+        existing = await session.get(TaskPropertyRow, (task_id, key))
         if existing is None:
             if max_count is not None:
-                count = await self.session.scalar(
-                    select(func.count()).where(TaskPropertyRow.task_id == task_id)
-                )
+                count = await session.scalar(select(func.count()).where(TaskPropertyRow.task_id == task_id))
                 if (count or 0) >= max_count:
                     return False
-            self.session.add(TaskPropertyRow(task_id=task_id, key=key, value=value))
+            session.add(TaskPropertyRow(task_id=task_id, key=key, value=value))
         else:
             existing.value = value
         return True
@@ -780,18 +819,19 @@ class Transaction:
     async def add_output(self, task: TaskRef, stream: int, offset: int, data: bytes) -> None:
         task_id = task.task_id
         self.touched.add(task.instance_id)  # output chunks are not in its answer; their event (seq) is
-        await self.session.execute(
+        session = await self.orm()
+        await session.execute(
             delete(TaskOutputRow).where(
                 TaskOutputRow.task_id == task_id,
                 TaskOutputRow.stream == stream,
                 TaskOutputRow.offset == offset,
             )
         )
-        self.session.add(TaskOutputRow(task_id=task_id, stream=stream, offset=offset, data=data))
+        session.add(TaskOutputRow(task_id=task_id, stream=stream, offset=offset, data=data))
 
     async def clear_attempt_output(self, task_id: int) -> None:
         """A retried task starts its output afresh (output chunks are no part of an instance's answer)."""
-        await self.session.execute(delete(TaskOutputRow).where(TaskOutputRow.task_id == task_id))
+        await (await self.orm()).execute(delete(TaskOutputRow).where(TaskOutputRow.task_id == task_id))
 
 
 class DuplicateRequest(Exception):
