@@ -20,13 +20,19 @@ _EPOCH_NAIVE = datetime(1970, 1, 1)
 
 
 def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    """What ``Timestamp.FromDatetime`` gives (naive means UTC) at a fraction of its cost: it goes
-    through ``utctimetuple`` and ``calendar.timegm``, and every event and answer carries a few."""
     if value is None:
         return None
+    stamp = timestamp_pb2.Timestamp()
+    set_timestamp(stamp, value)
+    return stamp
+
+
+def set_timestamp(stamp: timestamp_pb2.Timestamp, value: datetime) -> None:
+    """What ``stamp.FromDatetime(value)`` does (naive means UTC) at a fraction of its cost: it goes
+    through ``utctimetuple`` and ``calendar.timegm``, and every event and answer carries a few."""
     since = value - (_EPOCH_NAIVE if value.utcoffset() is None else _EPOCH)
-    seconds = since.days * 86400 + since.seconds
-    return timestamp_pb2.Timestamp(seconds=seconds, nanos=value.microsecond * 1000)
+    stamp.seconds = since.days * 86400 + since.seconds
+    stamp.nanos = value.microsecond * 1000
 
 
 def duration(seconds: float | None) -> duration_pb2.Duration | None:
@@ -48,23 +54,35 @@ def cancellation_proto(c: Cancellation) -> task_pb2.Cancellation:
 
 def task_proto(task: Task, instance: Instance, *, with_reports: bool = True) -> task_pb2.Task:
     """The task; without its progress and properties when ``with_reports`` is false."""
-    message = task_pb2.Task(
-        name=task.name,
-        type=task.type,
-        status=task.status.to_proto(),
-        parameters_json=task.parameters_json,
-        attempts=task.attempts,
-        interruptions=task.interruptions,
-        create_time=timestamp(instance.create_time),
-        start_time=timestamp(task.start_time),
-        end_time=timestamp(task.end_time),
-        timeout=duration(task.timeout),
-        worker=task.worker,
-        stdout_info=task_pb2.OutputInfo(total_bytes=task.stdout_bytes),
-        stderr_info=task_pb2.OutputInfo(total_bytes=task.stderr_bytes),
-        interruption_reason=task.interruption_reason,
-        required_labels=task.required_labels,
-    )
+    message = task_pb2.Task()
+    fill_task(message, task, instance, with_reports=with_reports)
+    return message
+
+
+def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_reports: bool = True) -> None:
+    """Fills an empty Task message in place: sub-messages passed to a constructor are copied, and every
+    event carries a task (same bytes as building each part and passing it in)."""
+    message.name = task.name
+    message.type = task.type
+    message.status = task.status.to_proto()
+    message.parameters_json = task.parameters_json
+    message.attempts = task.attempts
+    message.interruptions = task.interruptions
+    set_timestamp(message.create_time, instance.create_time)
+    if task.start_time is not None:
+        set_timestamp(message.start_time, task.start_time)
+    if task.end_time is not None:
+        set_timestamp(message.end_time, task.end_time)
+    if task.timeout:
+        message.timeout.FromTimedelta(timedelta(seconds=task.timeout))
+    message.worker = task.worker
+    message.stdout_info.SetInParent()  # present even when empty, as OutputInfo(total_bytes=0) was
+    message.stdout_info.total_bytes = task.stdout_bytes
+    message.stderr_info.SetInParent()
+    message.stderr_info.total_bytes = task.stderr_bytes
+    message.interruption_reason = task.interruption_reason
+    if task.required_labels:
+        message.required_labels.update(task.required_labels)
     if with_reports:
         if task.progress:
             message.progress.ParseFromString(task.progress)
@@ -81,7 +99,6 @@ def task_proto(task: Task, instance: Instance, *, with_reports: bool = True) -> 
         )
     if task.cancellation is not None:
         message.cancellation.CopyFrom(cancellation_proto(task.cancellation))
-    return message
 
 
 def instance_proto(instance: Instance, *, with_tasks: bool = True) -> instance_pb2.Instance:
@@ -90,7 +107,7 @@ def instance_proto(instance: Instance, *, with_tasks: bool = True) -> instance_p
         max_interrupted_retries=instance.options.max_interrupted_retries,
         task_timeout=duration(instance.options.task_timeout),
     )
-    return instance_pb2.Instance(
+    message = instance_pb2.Instance(
         name=ids.instance_name(instance.project, instance.id),
         id=instance.id,
         project=instance.project,
@@ -101,13 +118,16 @@ def instance_proto(instance: Instance, *, with_tasks: bool = True) -> instance_p
         create_time=timestamp(instance.create_time),
         start_time=timestamp(instance.start_time),
         end_time=timestamp(instance.end_time),
-        tasks=[task_proto(t, instance) for t in instance.tasks] if with_tasks else [],
         parent_instance=instance.parent_instance,
         options=options,
         successful=instance.successful,
         request_id=instance.request_id,
         seq=instance.seq,
     )
+    if with_tasks:
+        for t in instance.tasks:  # built in place: a list passed to the constructor is copied
+            fill_task(message.tasks.add(), t, instance)
+    return message
 
 
 def output_info(output: Output) -> task_pb2.OutputInfo:

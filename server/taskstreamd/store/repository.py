@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from taskstream._status import InstanceStatus, TaskStatus
+from taskstreamd.api.convert import set_timestamp
 from taskstreamd.domain.model import (
     ACTIVE,
     QUEUED,
@@ -625,7 +626,7 @@ class Transaction:
         for seq, new in zip(seqs, events, strict=True):
             message = new.message
             message.seq = seq
-            message.time.FromDatetime(time)
+            set_timestamp(message.time, time)
             data = message.SerializeToString()
             rows.append({"instance_id": instance_id, "seq": seq, "kind": new.kind, "data": data})
             self.recorded.append(StoredEvent(instance_id, seq, new.kind, data, new.task_id, new.terminal))
