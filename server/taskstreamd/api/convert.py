@@ -102,32 +102,39 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
 
 
 def instance_proto(instance: Instance, *, with_tasks: bool = True) -> instance_pb2.Instance:
-    options = instance_pb2.InstanceOptions(
-        cancel_on_task_failure=instance.options.cancel_on_task_failure,
-        max_interrupted_retries=instance.options.max_interrupted_retries,
-        task_timeout=duration(instance.options.task_timeout),
-    )
-    message = instance_pb2.Instance(
-        name=ids.instance_name(instance.project, instance.id),
-        id=instance.id,
-        project=instance.project,
-        owner=instance.owner,
-        status=instance.status.to_proto(),
-        priority=instance.priority,
-        labels=instance.labels,
-        create_time=timestamp(instance.create_time),
-        start_time=timestamp(instance.start_time),
-        end_time=timestamp(instance.end_time),
-        parent_instance=instance.parent_instance,
-        options=options,
-        successful=instance.successful,
-        request_id=instance.request_id,
-        seq=instance.seq,
-    )
+    message = instance_pb2.Instance()
+    fill_instance(message, instance, with_tasks=with_tasks)
+    return message
+
+
+def fill_instance(message: instance_pb2.Instance, instance: Instance, *, with_tasks: bool = True) -> None:
+    """Fills an empty Instance message in place (a response's field: passing one in copies it)."""
+    message.name = ids.instance_name(instance.project, instance.id)
+    message.id = instance.id
+    message.project = instance.project
+    message.owner = instance.owner
+    message.status = instance.status.to_proto()
+    message.priority = instance.priority
+    if instance.labels:
+        message.labels.update(instance.labels)
+    set_timestamp(message.create_time, instance.create_time)
+    if instance.start_time is not None:
+        set_timestamp(message.start_time, instance.start_time)
+    if instance.end_time is not None:
+        set_timestamp(message.end_time, instance.end_time)
     if with_tasks:
         for t in instance.tasks:  # built in place: a list passed to the constructor is copied
             fill_task(message.tasks.add(), t, instance)
-    return message
+    message.parent_instance = instance.parent_instance
+    options = message.options
+    options.SetInParent()  # present even when empty, as InstanceOptions() passed in was
+    options.cancel_on_task_failure = instance.options.cancel_on_task_failure
+    options.max_interrupted_retries = instance.options.max_interrupted_retries
+    if instance.options.task_timeout:
+        options.task_timeout.FromTimedelta(timedelta(seconds=instance.options.task_timeout))
+    message.successful = instance.successful
+    message.request_id = instance.request_id
+    message.seq = instance.seq
 
 
 def output_info(output: Output) -> task_pb2.OutputInfo:

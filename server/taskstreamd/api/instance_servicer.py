@@ -138,7 +138,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             auth.require_code(principal)
         new.request_fingerprint = idempotency.fingerprint(request, principal.name)
         instance = await self.manager.create(new)
-        response = pb.CreateInstanceResponse(instance=convert.instance_proto(instance))
+        response = pb.CreateInstanceResponse()
+        convert.fill_instance(response.instance, instance)
         if not request.request_id:
             return response
         key = request_records.RequestKey(new.project, request_records.CREATE, request.request_id)
@@ -239,7 +240,9 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             instance, terminated = await self.manager.wait(
                 project, instance_id, wait_timeout(request, context)
             )
-        return pb.WaitInstanceResponse(instance=convert.instance_proto(instance), terminated=terminated)
+        response = pb.WaitInstanceResponse(terminated=terminated)
+        convert.fill_instance(response.instance, instance)
+        return response
 
     async def WaitInstances(
         self, request: pb.WaitInstancesRequest, context: Context

@@ -416,8 +416,12 @@ class InstanceManager:
                 remaining = deadline - loop.time()
                 if done or remaining <= 0:
                     return instances, done
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), remaining)
+                # A timer that sets the event, not wait_for: that wraps the wait in a task of its own.
+                timer = loop.call_later(remaining, wake.set)
+                try:
+                    await wake.wait()
+                finally:
+                    timer.cancel()
         finally:
             for instance_id in instance_ids:
                 waiters = self._waiters.get(instance_id)
