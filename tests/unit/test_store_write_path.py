@@ -24,6 +24,7 @@ from taskstreamd.store.inline_sqlite import InlineConnection
 from taskstreamd.store.prepared import PreparedStatements
 from taskstreamd.store.repository import (
     _CLAIM_INSTANCE,
+    _CLAIM_JOINED,
     _CLAIM_TASK,
     _TASK_WITH_INSTANCE,
     NewTask,
@@ -61,7 +62,7 @@ async def test_prepared_statements_read_the_rows_sqlalchemy_reads(store: Store) 
     async with store.transaction() as tx:  # dates, booleans and nulls in the rows read below
         assert await claim(tx, task_id, "w", T0, T0 + timedelta(seconds=10)) is not None
     statements = [(_TASK_WITH_INSTANCE, {"_id": task_id}), (_CLAIM_INSTANCE, {"_id": task_id})]
-    statements.append((_CLAIM_TASK, {"_id": task_id}))
+    statements += [(_CLAIM_TASK, {"_id": task_id}), (_CLAIM_JOINED, {"_id": task_id})]
     async with store.engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
         assert isinstance(driver, InlineConnection)

@@ -653,6 +653,11 @@ class Transaction:
         self._advanced.add(instance_id)
         return last + count
 
+    @property
+    def sole_writer(self) -> bool:
+        """Whether no other transaction writes meanwhile (SQLite)."""
+        return self._last_seqs is not None
+
     def knows_seq(self, instance: Instance) -> None:
         """The instance's last seq as just read; a number taken in this transaction stays newer."""
         if self._last_seqs is not None:
@@ -971,6 +976,13 @@ _CLAIM_INSTANCE = (
 _CLAIM_TASK = select(*TASK_STATE, TASKS.c.python_object, TASKS.c.python_environment).where(
     TASKS.c.id == bindparam("_id")
 )
+# With one writer (SQLite) a claim locks nothing: the task and its instance are read in one join.
+_CLAIM_JOINED = (
+    select(*TASK_STATE, TASKS.c.python_object, TASKS.c.python_environment, *INSTANCE_AS_PREFIXED)
+    .join_from(TASKS, INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
+    .where(TASKS.c.id == bindparam("_id"))
+)
+_INSTANCE_KEYS = [c.key for c in INSTANCES.c]
 _CURRENT_TASK = select(
     TASKS.c.instance_id, TASKS.c.name, TASKS.c.attempts, TASKS.c.status, TASKS.c.progress_seq
 ).where(
@@ -1085,17 +1097,26 @@ async def claim(
     Raises InstanceBusy when another transaction (of any replica) holds the instance: SKIP LOCKED, so a
     dispatcher never waits behind another one, and whoever claims first wins.
     """
-    instances = await tx.rows(_CLAIM_INSTANCE, {"_id": task_id})
-    if not instances:
-        if not await tx.rows(_INSTANCE_OF_TASK, {"_id": task_id}):
+    if tx.sole_writer:  # nothing else holds the instance: the task with its instance in one read
+        found = await tx.rows(_CLAIM_JOINED, {"_id": task_id})
+        if not found:
             return None  # the task (and so its instance) is gone
-        raise InstanceBusy(task_id)
-    instance_row = instances[0]
+        row = found[0]
+        instance_row: Mapping[str, Any] = {key: row["i_" + key] for key in _INSTANCE_KEYS}
+    else:
+        instances = await tx.rows(_CLAIM_INSTANCE, {"_id": task_id})
+        if not instances:
+            if not await tx.rows(_INSTANCE_OF_TASK, {"_id": task_id}):
+                return None  # the task (and so its instance) is gone
+            raise InstanceBusy(task_id)
+        instance_row = instances[0]
+        tasks = await tx.rows(_CLAIM_TASK, {"_id": task_id})
+        if not tasks:
+            return None
+        row = tasks[0]
     if instance_row["status"] != _STATUS_CODE[InstanceStatus.RUNNING]:
         return None
-    tasks = await tx.rows(_CLAIM_TASK, {"_id": task_id})
-    row = tasks[0] if tasks else None
-    if row is None or TaskStatus(row["status"]) not in QUEUED:
+    if TaskStatus(row["status"]) not in QUEUED:
         return None
     previous = TaskStatus(row["status"])
     tx.touch(instance_row["id"])
