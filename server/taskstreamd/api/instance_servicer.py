@@ -136,7 +136,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         auth.require_write(principal, new.project)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
-        new.request_fingerprint = idempotency.fingerprint(request, principal.name)
+        if request.request_id:  # only a request_id's claim compares fingerprints
+            new.request_fingerprint = idempotency.fingerprint(request, principal.name)
         instance = await self.manager.create(new)
         response = pb.CreateInstanceResponse()
         convert.fill_instance(response.instance, instance)
