@@ -66,11 +66,17 @@ class Metrics:
         self._counted_at = -cache_seconds - 1.0
         self.task_counts: dict[TaskStatus, int] = {}
         self.instance_counts: dict[str, int] = {}
+        # Each kind's child, looked up on its first event only: .labels() costs more than the increment.
+        self._event_counters: dict[int, Counter] = {}
         manager.observers.append(self.published)
 
     def published(self, events: list[StoredEvent]) -> None:
         for event in events:
-            self.events.labels(_EVENT_KINDS.get(event.kind, "other")).inc()
+            counter = self._event_counters.get(event.kind)
+            if counter is None:
+                name = _EVENT_KINDS.get(event.kind, "other")
+                counter = self._event_counters[event.kind] = self.events.labels(name)
+            counter.inc()
 
     async def refresh_counts(self) -> None:
         """Re-reads the per-status counts when the cached ones are older than ``cache_seconds``."""

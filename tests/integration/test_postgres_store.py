@@ -100,10 +100,10 @@ async def test_commits_signal_new_work_and_new_events_to_listeners(
             await claim(tx, task_id, "ra/w1", datetime.now(UTC), datetime.now(UTC) + timedelta(seconds=15))
         with pytest.raises(RuntimeError):  # a rolled-back transaction signals nothing
             async with a.transaction() as tx:
-                await tx.session.execute(text("SELECT pg_notify('taskstream', 'e rolled-back x 1 -')"))
+                await (await tx.orm()).execute(text("SELECT pg_notify('taskstream', 'e rolled-back x 1 -')"))
                 raise RuntimeError("rolled back")
         async with a.transaction() as tx:
-            await tx.session.execute(text("SELECT pg_notify('taskstream', 'e committed x 1 -')"))
+            await (await tx.orm()).execute(text("SELECT pg_notify('taskstream', 'e committed x 1 -')"))
         heard: list[notify.Signal | None] = []
         async for message in listener.notifies(timeout=30, stop_after=3):
             heard.append(notify.decode(message.payload))

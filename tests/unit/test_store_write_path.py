@@ -19,11 +19,12 @@ from taskstreamd.domain.model import Instance
 from taskstreamd.events import changes
 from taskstreamd.scheduler.service import InstanceManager, NewInstance, Settings
 from taskstreamd.scheduler.workers import WorkerSession
-from taskstreamd.store import migrate
+from taskstreamd.store import migrate, requests
 from taskstreamd.store.inline_sqlite import InlineConnection
 from taskstreamd.store.prepared import PreparedStatements
 from taskstreamd.store.repository import (
     _CLAIM_INSTANCE,
+    _CLAIM_JOINED,
     _CLAIM_TASK,
     _TASK_WITH_INSTANCE,
     NewTask,
@@ -61,10 +62,14 @@ async def test_prepared_statements_read_the_rows_sqlalchemy_reads(store: Store) 
     async with store.transaction() as tx:  # dates, booleans and nulls in the rows read below
         assert await claim(tx, task_id, "w", T0, T0 + timedelta(seconds=10)) is not None
     statements = [(_TASK_WITH_INSTANCE, {"_id": task_id}), (_CLAIM_INSTANCE, {"_id": task_id})]
-    statements.append((_CLAIM_TASK, {"_id": task_id}))
+    statements += [(_CLAIM_TASK, {"_id": task_id}), (_CLAIM_JOINED, {"_id": task_id})]
     async with store.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(driver, InlineConnection)
         plain = Transaction(conn, sole_writer=True)
-        prepared = Transaction(conn, sole_writer=True, prepared=PreparedStatements(store.engine.dialect))
+        prepared = Transaction(
+            conn, sole_writer=True, prepared=PreparedStatements(store.engine.dialect), sqlite=driver.sqlite
+        )
         for statement, params in statements:
             through_sqlalchemy = await plain.rows(statement, params)
             through_sqlite3 = await prepared.rows(statement, params)
@@ -156,3 +161,35 @@ async def test_an_end_carrying_its_start_records_running_then_success_and_the_ne
         assert task.started and task.start_time is not None and task.end_time is not None
     finally:
         await manager.close()
+
+
+class _Boom(Exception):
+    pass
+
+
+async def test_a_transaction_begun_on_sqlite3_commits_and_rolls_back_what_sqlalchemy_joined(
+    store: Store,
+) -> None:
+    """A write transaction begins on sqlite3 itself; a step through the ORM joins it, and its end
+    commits (or rolls back) the prepared statements and the ORM's writes together."""
+    key = requests.RequestKey("p", requests.CREATE, "r1")
+    instance = await _instance(store, 1)
+    task = TaskRef(instance.tasks[0].id, ID, "t0", 0)
+    with pytest.raises(_Boom):
+        async with store.transaction() as tx:
+            await tx.record(ID, [changes.property_set("t0", "k", b"")], T0)  # prepared
+            assert await requests.claim(tx, key, requests.Claim("f", ID), T0) is None  # the ORM
+            raise _Boom()
+    assert await requests.find(store, key) is None
+    assert await store.events_after(ID, 0, include_output=True) == []
+    async with store.transaction() as tx:  # the writer's connection is usable again
+        assert await tx.set_property(task, "k", b"v")  # the ORM first, then prepared statements
+        await tx.record(ID, [changes.property_set("t0", "k", b"")], T0)
+        assert await requests.claim(tx, key, requests.Claim("f", ID), T0) is None
+    async with store.transaction() as tx:  # begun on sqlite3 again after SQLAlchemy committed
+        await tx.record(ID, [changes.property_set("t0", "k", b"")], T0)
+    assert await requests.find(store, key) == requests.Claim("f", ID)
+    events = await store.events_after(ID, 0, include_output=True)
+    assert events is not None and [e.seq for e in events] == [1, 2]
+    stored = await store.get_instance(ID)
+    assert stored is not None and stored.tasks[0].properties == {"k": b"v"}

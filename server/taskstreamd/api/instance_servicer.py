@@ -136,9 +136,11 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         auth.require_write(principal, new.project)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
-        new.request_fingerprint = idempotency.fingerprint(request, principal.name)
+        if request.request_id:  # only a request_id's claim compares fingerprints
+            new.request_fingerprint = idempotency.fingerprint(request, principal.name)
         instance = await self.manager.create(new)
-        response = pb.CreateInstanceResponse(instance=convert.instance_proto(instance))
+        response = pb.CreateInstanceResponse()
+        convert.fill_instance(response.instance, instance)
         if not request.request_id:
             return response
         key = request_records.RequestKey(new.project, request_records.CREATE, request.request_id)
@@ -239,7 +241,9 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             instance, terminated = await self.manager.wait(
                 project, instance_id, wait_timeout(request, context)
             )
-        return pb.WaitInstanceResponse(instance=convert.instance_proto(instance), terminated=terminated)
+        response = pb.WaitInstanceResponse(terminated=terminated)
+        convert.fill_instance(response.instance, instance)
+        return response
 
     async def WaitInstances(
         self, request: pb.WaitInstancesRequest, context: Context

@@ -22,6 +22,7 @@ from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream.v1 import task_pb2
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd import ids
+from taskstreamd.api import convert
 from taskstreamd.api.task_tokens import TaskTokens
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import (
@@ -415,8 +416,12 @@ class InstanceManager:
                 remaining = deadline - loop.time()
                 if done or remaining <= 0:
                     return instances, done
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), remaining)
+                # A timer that sets the event, not wait_for: that wraps the wait in a task of its own.
+                timer = loop.call_later(remaining, wake.set)
+                try:
+                    await wake.wait()
+                finally:
+                    timer.cancel()
         finally:
             for instance_id in instance_ids:
                 waiters = self._waiters.get(instance_id)
@@ -637,11 +642,14 @@ class InstanceManager:
         task = instance.task_by_id(task_id) if instance else None
         if instance is None or task is None or not _holds(session, task, report.assignment_id):
             return None
-        if report.started and not task.started:  # a short task's start came with its end
+        started = report.started and not task.started
+        if started:  # a short task's start came with its end: its events now, its row with the end's
             before = changes.marks(instance)
             transitions.start(instance, task, now())
-            await _save(tx, instance, before)
+            await tx.record(instance.id, changes.status_changes(before, instance), now())
         if transitions.cancels_others(instance, outcome):
+            if started:
+                await tx.save(instance)  # the reload below reads the start
             instance = await tx.load(instance.id)
             task = instance.task_by_id(task_id) if instance else None
             if instance is None or task is None:
@@ -742,7 +750,7 @@ class InstanceManager:
                     message=c.message,
                     requested_by=c.requested_by,
                 )
-                cancel.request_time.FromDatetime(c.request_time)
+                convert.set_timestamp(cancel.request_time, c.request_time)
                 grace = duration_pb2.Duration()
                 grace.FromTimedelta(_seconds(effect.grace_period))
                 session.send(

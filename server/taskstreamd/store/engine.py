@@ -64,7 +64,10 @@ def create_engine(url: str) -> AsyncEngine:
     def _begin(connection: Any) -> None:
         driver = connection.connection.driver_connection
         if isinstance(driver, inline_sqlite.InlineConnection):
-            driver.sqlite.execute("BEGIN")  # the same statement without a trip through SQLAlchemy
+            # The same statement without a trip through SQLAlchemy; none when the store's transaction
+            # began on sqlite3 itself and SQLAlchemy joins it (repository.Transaction.core).
+            if not driver.sqlite.in_transaction:
+                driver.sqlite.execute("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN")
 

@@ -28,7 +28,7 @@ async def expire_batch(store: Store, ended_before: datetime, limit: int, now: da
     """Deletes up to ``limit`` instances that terminated before ``ended_before``, oldest first, in one
     transaction; the number deleted."""
     async with store.transaction() as tx:
-        s = tx.session
+        s = await tx.orm()
         rows = (
             await s.execute(
                 select(InstanceRow.id, InstanceRow.project, InstanceRow.successful, InstanceRow.end_time)

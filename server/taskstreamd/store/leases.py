@@ -10,10 +10,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, literal_column, select, update
 
+from taskstream._status import TaskStatus
+from taskstreamd.domain.model import ACTIVE
 from taskstreamd.store.models import TaskRow
 from taskstreamd.store.repository import Store, Transaction, holds_slot
+from taskstreamd.store.state_rows import TASKS
+
+# Every heartbeat runs it: built once, and run as a prepared statement where SQLite runs inline.
+_RENEW = (
+    update(TASKS)
+    .where(
+        TASKS.c.worker == bindparam("_worker"),
+        TASKS.c.lease_expires >= bindparam("_now"),
+        # holds_slot() with the codes written into the SQL (an expanding IN is compiled per execution)
+        TASKS.c.status.in_([literal_column(str(int(s))) for s in ACTIVE])
+        | and_(TASKS.c.status == literal_column(str(int(TaskStatus.SUSPENDED))), TASKS.c.worker != ""),
+    )
+    .values(lease_expires=bindparam("v_until"))
+    .returning(TASKS.c.assignment_id)
+)
 
 
 @dataclass(frozen=True)
@@ -29,13 +46,8 @@ async def renew(store: Store, worker: str, now: datetime, until: datetime) -> se
 
     Touches no instance (see Transaction.touched): lease_expires is no part of an instance's answer."""
     async with store.transaction() as tx:
-        rows = await tx.session.execute(
-            update(TaskRow)
-            .where(TaskRow.worker == worker, TaskRow.lease_expires >= now, holds_slot())
-            .values(lease_expires=until)
-            .returning(TaskRow.assignment_id)
-        )
-        return {row[0] for row in rows}
+        rows = await tx.rows(_RENEW, {"_worker": worker, "_now": now, "v_until": until})
+        return {row["assignment_id"] for row in rows}
 
 
 async def expired(store: Store, now: datetime, limit: int = 500) -> list[ExpiredLease]:
@@ -54,7 +66,7 @@ async def expired(store: Store, now: datetime, limit: int = 500) -> list[Expired
 async def take(tx: Transaction, lease: ExpiredLease, now: datetime) -> bool:
     """Ends an expired lease; False when it is no longer that lease or no longer expired (renewed in
     time, taken by another replica, or the task moved on)."""
-    taken = await tx.session.scalar(
+    taken = await (await tx.orm()).scalar(
         update(TaskRow)
         .where(
             TaskRow.id == lease.task_id,

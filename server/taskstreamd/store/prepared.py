@@ -33,33 +33,36 @@ class Prepared:
         self.sql = compiled.string
         self.names: list[str] = list(compiled.positiontup or [])
         bind_processors = compiled._bind_processors
-        self.binds: list[Processor] = [cast(Processor, bind_processors.get(name)) for name in self.names]
+        binds = [cast(Processor, bind_processors.get(name)) for name in self.names]
         self.keys: list[str] = []
-        self.results: list[Processor] = []
+        results: list[Processor] = []
         for key, _name, _objects, type_ in compiled._result_columns:
             self.keys.append(key)
-            self.results.append(type_._cached_result_processor(dialect, None))
+            results.append(type_._cached_result_processor(dialect, None))
+        # Only the columns with a processor are touched after a row becomes a dict.
+        self._converted = [(k, p) for k, p in zip(self.keys, results, strict=True) if p is not None]
         # Parameters the statement fills in itself (literal values in .values()).
-        self.fixed = {
-            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
-        }
+        fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        self._binds = [
+            (name, process, fixed.get(name)) for name, process in zip(self.names, binds, strict=True)
+        ]
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         out = []
-        for name, process in zip(self.names, self.binds, strict=True):
-            value = params[name] if name in params else self.fixed.get(name)
+        for name, process, default in self._binds:
+            value = params.get(name, default)
             out.append(process(value) if process is not None and value is not None else value)
         return out
 
     def rows(self, cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-        keyed = list(zip(self.keys, self.results, strict=True))
-        return [
-            {
-                key: (process(value) if process is not None else value)
-                for (key, process), value in zip(keyed, row, strict=True)
-            }
-            for row in cursor.fetchall()
-        ]
+        keys, converted = self.keys, self._converted
+        out = []
+        for row in cursor.fetchall():
+            mapping = dict(zip(keys, row, strict=True))
+            for key, process in converted:
+                mapping[key] = process(mapping[key])
+            out.append(mapping)
+        return out
 
 
 class PreparedStatements:

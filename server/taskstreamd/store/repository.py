@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from taskstream._status import InstanceStatus, TaskStatus
+from taskstreamd.api.convert import set_timestamp
 from taskstreamd.domain.model import (
     ACTIVE,
     QUEUED,
@@ -194,6 +195,7 @@ class Store:
         path = inline_path(url)
         self._prepared = PreparedStatements(self.engine.dialect) if path is not None else None
         self._writer: AsyncConnection | None = None  # the sole writer's connection (SQLite), on first use
+        self._writer_sqlite: sqlite3.Connection | None = None  # its sqlite3 connection, when run inline
         self._reader = InstanceReader(path, self.engine.dialect, BUSY_SECONDS) if path is not None else None
         self.shared = is_postgresql(url)  # other replicas may use the same database
         # Called after each commit with the events it recorded, in commit order (the write lock
@@ -226,18 +228,24 @@ class Store:
         tx: Transaction | None = None
         committing = False
         try:
-            async with (
-                self._connection(sole_writer) as conn,
-                conn.begin(),
-                Transaction(conn, sole_writer=sole_writer, prepared=self._prepared) as tx,
-            ):
-                yield tx
-                await tx.flush()
-                if self.shared:
-                    await _notify(conn, tx.signals())
-                if self.answers is not None and tx.touched:
-                    self.answers.committing(tx.touched)
-                    committing = True
+            async with self._connection(sole_writer) as conn:
+                sqlite = self._writer_sqlite if sole_writer else None
+                tx = Transaction(conn, sole_writer=sole_writer, prepared=self._prepared, sqlite=sqlite)
+                await tx.begin()
+                try:
+                    yield tx
+                    await tx.flush()
+                    if self.shared:
+                        await _notify(await tx.core(), tx.signals())
+                    if self.answers is not None and tx.touched:
+                        self.answers.committing(tx.touched)
+                        committing = True
+                    await tx.close()
+                    await tx.commit()
+                except BaseException:
+                    await tx.close()
+                    await tx.rollback()
+                    raise
         finally:
             # Committed or not, before anyone hears of it. A transaction that failed before its commit
             # changed nothing, but a driver whose reads saw its writes must not leave them cached.
@@ -257,6 +265,11 @@ class Store:
             return
         if self._writer is None or self._writer.closed or self._writer.invalidated:
             self._writer = await self.engine.connect()
+            self._writer_sqlite = None
+            if self._prepared is not None:
+                driver = (await self._writer.get_raw_connection()).driver_connection
+                if isinstance(driver, InlineConnection):
+                    self._writer_sqlite = driver.sqlite
         yield self._writer
 
     def _committed(self, tx: Transaction) -> None:
@@ -456,12 +469,20 @@ class Transaction:
     """One write transaction; domain objects loaded here are saved back with ``save``."""
 
     def __init__(
-        self, conn: AsyncConnection, *, sole_writer: bool, prepared: PreparedStatements | None = None
+        self,
+        conn: AsyncConnection,
+        *,
+        sole_writer: bool,
+        prepared: PreparedStatements | None = None,
+        sqlite: sqlite3.Connection | None = None,
     ) -> None:
         self.conn = conn
         self._session: AsyncSession | None = None
-        self._prepared = prepared  # with SQLite run inline: hot statements skip SQLAlchemy's execute
-        self._sqlite: sqlite3.Connection | None = None
+        # With SQLite run inline (``sqlite``, the connection's own sqlite3 connection), hot statements skip
+        # SQLAlchemy's execute, and the transaction begins and commits there: SQLAlchemy's begin and commit
+        # cost more than the statements of a short transaction. SQLAlchemy joins it when a step uses it.
+        self._prepared = prepared if sqlite is not None else None
+        self._sqlite = sqlite
         # With one writer at a time (SQLite), the log's sequence numbers are counted here from the
         # instance rows this transaction read, and its events are written once at the end: one UPDATE
         # per instance and one INSERT, not two statements per change. With concurrent writers
@@ -503,7 +524,7 @@ class Transaction:
         raw = await self._raw()
         if raw is not None and self._prepared is not None:
             return prepared.execute(raw, self._prepared.get(statement), params)
-        return [dict(row) for row in (await self.conn.execute(statement, params)).mappings()]
+        return [dict(row) for row in (await (await self.core()).execute(statement, params)).mappings()]
 
     async def write(
         self,
@@ -520,24 +541,45 @@ class Transaction:
             else:
                 prepared.execute_many(raw, for_sqlite, params)
             return
-        await self.conn.execute(statement, params if isinstance(params, Mapping) else list(params))
+        await (await self.core()).execute(statement, params if isinstance(params, Mapping) else list(params))
 
     async def _raw(self) -> sqlite3.Connection | None:
-        if self._prepared is not None and self._sqlite is None:
-            driver = (await self.conn.get_raw_connection()).driver_connection
-            if not isinstance(driver, InlineConnection):
-                self._prepared = None  # not the inline driver: everything goes through SQLAlchemy
-                return None
-            self._sqlite = driver.sqlite
         return self._sqlite
 
-    @property
-    def session(self) -> AsyncSession:
-        """An ORM session in this transaction, made on first use; the transaction's end flushes it."""
+    async def core(self) -> AsyncConnection:
+        """The connection, in this transaction, for statements run through SQLAlchemy."""
+        if not self.conn.in_transaction():
+            # Begun on sqlite3 itself: SQLAlchemy joins it (its begin hook issues no second BEGIN).
+            await self.conn.begin()
+        return self.conn
+
+    async def orm(self) -> AsyncSession:
+        """An ORM session in this transaction, made on first use; the transaction's end flushes it.
+
+        The connection is in its transaction first: a session that began one itself would own it and
+        roll it back when closed."""
         if self._session is None:
             # It joins the connection's transaction and leaves its commit to the transaction.
-            self._session = AsyncSession(bind=self.conn, expire_on_commit=False)
+            self._session = AsyncSession(bind=await self.core(), expire_on_commit=False)
         return self._session
+
+    async def begin(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.execute("BEGIN")
+        else:
+            await self.conn.begin()
+
+    async def commit(self) -> None:
+        if self.conn.in_transaction():  # SQLAlchemy began it, or joined it: its commit is sqlite3's
+            await self.conn.commit()
+        elif self._sqlite is not None:
+            self._sqlite.commit()
+
+    async def rollback(self) -> None:
+        if self.conn.in_transaction():
+            await self.conn.rollback()
+        elif self._sqlite is not None and self._sqlite.in_transaction:
+            self._sqlite.rollback()
 
     async def flush(self) -> None:
         """Writes what is kept for the end of the transaction: the log's events and the ORM's changes."""
@@ -551,17 +593,16 @@ class Transaction:
         if self._session is not None:
             await self._session.flush()
 
-    async def __aenter__(self) -> Transaction:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
+    async def close(self) -> None:
+        """Closes the ORM session, before the commit or rollback (it never owns the transaction)."""
         if self._session is not None:
-            await self._session.close()
+            session, self._session = self._session, None
+            await session.close()
 
     async def lock_instances_of_tasks(self, task_ids: Sequence[int]) -> None:
         """Locks the instances of these tasks in id order, before a transaction that writes to several."""
         owners = select(TaskRow.instance_id).where(TaskRow.id.in_(task_ids))
-        await self.session.execute(
+        await (await self.orm()).execute(
             select(InstanceRow.id)
             .where(InstanceRow.id.in_(owners))
             .order_by(InstanceRow.id)
@@ -585,7 +626,7 @@ class Transaction:
         for seq, new in zip(seqs, events, strict=True):
             message = new.message
             message.seq = seq
-            message.time.FromDatetime(time)
+            set_timestamp(message.time, time)
             data = message.SerializeToString()
             rows.append({"instance_id": instance_id, "seq": seq, "kind": new.kind, "data": data})
             self.recorded.append(StoredEvent(instance_id, seq, new.kind, data, new.task_id, new.terminal))
@@ -599,7 +640,7 @@ class Transaction:
         """Takes ``count`` sequence numbers of the instance's log; the last one, None when it is gone."""
         if self._last_seqs is None:
             advanced: int | None = (
-                await self.conn.execute(_ADVANCE_SEQ, {"_id": instance_id, "n": count})
+                await (await self.core()).execute(_ADVANCE_SEQ, {"_id": instance_id, "n": count})
             ).scalar()
             return advanced
         last = self._last_seqs.get(instance_id)
@@ -611,6 +652,11 @@ class Transaction:
         self._last_seqs[instance_id] = last + count
         self._advanced.add(instance_id)
         return last + count
+
+    @property
+    def sole_writer(self) -> bool:
+        """Whether no other transaction writes meanwhile (SQLite)."""
+        return self._last_seqs is not None
 
     def knows_seq(self, instance: Instance) -> None:
         """The instance's last seq as just read; a number taken in this transaction stays newer."""
@@ -633,7 +679,6 @@ class Transaction:
     async def add_instance(self, instance: Instance, tasks: Sequence[NewTask]) -> None:
         """Inserts a new instance; InvalidArgument-free: callers validated it. Task ids are filled in."""
         self.touched.add(instance.id)
-        conn = self.conn
         row = dict(
             id=instance.id,
             project=instance.project,
@@ -650,13 +695,13 @@ class Transaction:
             labels_json=json.dumps(instance.labels, sort_keys=True),
             last_seq=0,
         )
-        try:
-            await conn.execute(INSTANCES.insert(), row)  # the instance row first: the rest refer to it
-        except IntegrityError as exc:  # only the request_id constraint can clash here
+        try:  # the instance row first: the rest refer to it
+            await self.write(_INSERT_INSTANCE, row, _INSTANCE_COLUMNS)
+        except (IntegrityError, sqlite3.IntegrityError) as exc:  # only the request_id constraint can clash
             raise DuplicateRequest() from exc
         if instance.labels:
             labels = [{"instance_id": instance.id, "key": k, "value": v} for k, v in instance.labels.items()]
-            await conn.execute(_LABELS.insert(), labels)
+            await self.write(_INSERT_LABEL, labels, _LABEL_COLUMNS)
         held = TaskStatus.SUSPENDED  # a held instance's tasks wait for ResumeInstance
         status = held if instance.status == InstanceStatus.SUSPENDED else TaskStatus.WAITING
         rows = [
@@ -679,15 +724,21 @@ class Transaction:
                 "stdout_bytes": 0,
                 "stderr_bytes": 0,
                 "progress_seq": 0,
+                "interruption_reason": "",  # every defaulted column: the raw path fills in no defaults
                 "required_labels_json": json.dumps(spec.required_labels, sort_keys=True),
             }
             for i, spec in enumerate(tasks)
         ]
-        # One multi-row INSERT instead of an ORM object per task: an instance may have 10,000.
-        inserted = await conn.execute(
-            TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True), rows
-        )
-        task_ids = inserted.scalars().all()
+        if await self._raw() is not None:
+            # sqlite3's executemany returns no rows; the new instance's tasks are exactly those inserted.
+            await self.write(_INSERT_TASK, rows, _TASK_COLUMNS)
+            task_ids = [r["id"] for r in await self.rows(_TASK_IDS, {"_id": instance.id})]
+        else:
+            # One multi-row INSERT instead of an ORM object per task: an instance may have 10,000.
+            inserted = await (await self.core()).execute(
+                TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True), rows
+            )
+            task_ids = list(inserted.scalars().all())
         instance.tasks = [
             Task(
                 id=task_id,
@@ -707,7 +758,7 @@ class Transaction:
     async def load(self, instance_id: str) -> Instance | None:
         """The instance with its tasks, locked until the transaction ends: its state changes one
         transaction at a time."""
-        conn = self.conn
+        conn = await self.core()
         query = select(INSTANCES).where(INSTANCES.c.id == instance_id).with_for_update(key_share=True)
         row = (await conn.execute(query)).mappings().first()
         if row is None:
@@ -759,15 +810,14 @@ class Transaction:
         """Sets a property; False (nothing set) when it is new and the task already has ``max_count``."""
         task_id = task.task_id
         self.touched.add(task.instance_id)
-        existing = await self.session.get(TaskPropertyRow, (task_id, key))
+        session = await self.orm()
+        existing = await session.get(TaskPropertyRow, (task_id, key))
         if existing is None:
             if max_count is not None:
-                count = await self.session.scalar(
-                    select(func.count()).where(TaskPropertyRow.task_id == task_id)
-                )
+                count = await session.scalar(select(func.count()).where(TaskPropertyRow.task_id == task_id))
                 if (count or 0) >= max_count:
                     return False
-            self.session.add(TaskPropertyRow(task_id=task_id, key=key, value=value))
+            session.add(TaskPropertyRow(task_id=task_id, key=key, value=value))
         else:
             existing.value = value
         return True
@@ -775,18 +825,19 @@ class Transaction:
     async def add_output(self, task: TaskRef, stream: int, offset: int, data: bytes) -> None:
         task_id = task.task_id
         self.touched.add(task.instance_id)  # output chunks are not in its answer; their event (seq) is
-        await self.session.execute(
+        session = await self.orm()
+        await session.execute(
             delete(TaskOutputRow).where(
                 TaskOutputRow.task_id == task_id,
                 TaskOutputRow.stream == stream,
                 TaskOutputRow.offset == offset,
             )
         )
-        self.session.add(TaskOutputRow(task_id=task_id, stream=stream, offset=offset, data=data))
+        session.add(TaskOutputRow(task_id=task_id, stream=stream, offset=offset, data=data))
 
     async def clear_attempt_output(self, task_id: int) -> None:
         """A retried task starts its output afresh (output chunks are no part of an instance's answer)."""
-        await self.session.execute(delete(TaskOutputRow).where(TaskOutputRow.task_id == task_id))
+        await (await self.orm()).execute(delete(TaskOutputRow).where(TaskOutputRow.task_id == task_id))
 
 
 class DuplicateRequest(Exception):
@@ -820,6 +871,49 @@ _EVENTS = cast(Table, InstanceEventRow.__table__)
 _LABELS = cast(Table, InstanceLabelRow.__table__)
 _PROPERTIES = cast(Table, TaskPropertyRow.__table__)
 _INSERT_EVENT = _EVENTS.insert()
+_INSERT_INSTANCE = INSTANCES.insert()
+_INSTANCE_COLUMNS = (
+    "id",
+    "project",
+    "owner",
+    "priority",
+    "status",
+    "successful",
+    "create_time",
+    "parent_instance",
+    "request_id",
+    "cancel_on_task_failure",
+    "max_interrupted_retries",
+    "task_timeout",
+    "labels_json",
+    "last_seq",
+)
+_INSERT_LABEL = _LABELS.insert()
+_LABEL_COLUMNS = ("instance_id", "key", "value")
+_INSERT_TASK = TASKS.insert()
+_TASK_COLUMNS = (
+    "instance_id",
+    "index",
+    "name",
+    "type",
+    "parameters_json",
+    "python_object",
+    "python_environment",
+    "timeout",
+    "status",
+    "attempts",
+    "interruptions",
+    "worker",
+    "assignment_id",
+    "started",
+    "grace_period",
+    "stdout_bytes",
+    "stderr_bytes",
+    "progress_seq",
+    "interruption_reason",
+    "required_labels_json",
+)
+_TASK_IDS = select(TASKS.c.id).where(TASKS.c.instance_id == bindparam("_id")).order_by(TASKS.c.index)
 _EVENT_COLUMNS = ("instance_id", "seq", "kind", "data")
 _DELETE_EVENT = _EVENTS.delete().where(
     _EVENTS.c.instance_id == bindparam("_instance"), _EVENTS.c.seq == bindparam("_seq")
@@ -882,6 +976,13 @@ _CLAIM_INSTANCE = (
 _CLAIM_TASK = select(*TASK_STATE, TASKS.c.python_object, TASKS.c.python_environment).where(
     TASKS.c.id == bindparam("_id")
 )
+# With one writer (SQLite) a claim locks nothing: the task and its instance are read in one join.
+_CLAIM_JOINED = (
+    select(*TASK_STATE, TASKS.c.python_object, TASKS.c.python_environment, *INSTANCE_AS_PREFIXED)
+    .join_from(TASKS, INSTANCES, INSTANCES.c.id == TASKS.c.instance_id)
+    .where(TASKS.c.id == bindparam("_id"))
+)
+_INSTANCE_KEYS = [c.key for c in INSTANCES.c]
 _CURRENT_TASK = select(
     TASKS.c.instance_id, TASKS.c.name, TASKS.c.attempts, TASKS.c.status, TASKS.c.progress_seq
 ).where(
@@ -996,17 +1097,26 @@ async def claim(
     Raises InstanceBusy when another transaction (of any replica) holds the instance: SKIP LOCKED, so a
     dispatcher never waits behind another one, and whoever claims first wins.
     """
-    instances = await tx.rows(_CLAIM_INSTANCE, {"_id": task_id})
-    if not instances:
-        if not await tx.rows(_INSTANCE_OF_TASK, {"_id": task_id}):
+    if tx.sole_writer:  # nothing else holds the instance: the task with its instance in one read
+        found = await tx.rows(_CLAIM_JOINED, {"_id": task_id})
+        if not found:
             return None  # the task (and so its instance) is gone
-        raise InstanceBusy(task_id)
-    instance_row = instances[0]
+        row = found[0]
+        instance_row: Mapping[str, Any] = {key: row["i_" + key] for key in _INSTANCE_KEYS}
+    else:
+        instances = await tx.rows(_CLAIM_INSTANCE, {"_id": task_id})
+        if not instances:
+            if not await tx.rows(_INSTANCE_OF_TASK, {"_id": task_id}):
+                return None  # the task (and so its instance) is gone
+            raise InstanceBusy(task_id)
+        instance_row = instances[0]
+        tasks = await tx.rows(_CLAIM_TASK, {"_id": task_id})
+        if not tasks:
+            return None
+        row = tasks[0]
     if instance_row["status"] != _STATUS_CODE[InstanceStatus.RUNNING]:
         return None
-    tasks = await tx.rows(_CLAIM_TASK, {"_id": task_id})
-    row = tasks[0] if tasks else None
-    if row is None or TaskStatus(row["status"]) not in QUEUED:
+    if TaskStatus(row["status"]) not in QUEUED:
         return None
     previous = TaskStatus(row["status"])
     tx.touch(instance_row["id"])

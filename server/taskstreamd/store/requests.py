@@ -70,12 +70,13 @@ async def find(store: Store, key: RequestKey) -> Claim | None:
 async def claim(tx: Transaction, key: RequestKey, claim: Claim, time: datetime) -> Claim | None:
     """Claims ``key`` for this transaction's change; the earlier claim when there is one (then the
     caller changes nothing). DuplicateClaim when a concurrent transaction claimed it first."""
-    existing = await tx.session.get(RequestRow, (key.project, key.method, key.request_id))
+    session = await tx.orm()
+    existing = await session.get(RequestRow, (key.project, key.method, key.request_id))
     if existing is not None:
         return Claim(existing.fingerprint, existing.instance_id)
-    tx.session.add(_row(key, claim, None, time))
+    session.add(_row(key, claim, None, time))
     try:
-        await tx.session.flush()
+        await session.flush()
     except IntegrityError as exc:
         raise DuplicateClaim() from exc
     return None
@@ -89,9 +90,10 @@ async def first_answer(store: Store, key: RequestKey, claim: Claim, answer: byte
     for _ in range(2):  # a second round only after losing an insert race to a concurrent duplicate
         try:
             async with store.transaction() as tx:
-                row = await tx.session.get(RequestRow, (key.project, key.method, key.request_id))
+                session = await tx.orm()
+                row = await session.get(RequestRow, (key.project, key.method, key.request_id))
                 if row is None:  # claimed before request records existed
-                    tx.session.add(_row(key, claim, answer, time))
+                    session.add(_row(key, claim, answer, time))
                     return answer
                 if row.fingerprint != claim.fingerprint:
                     raise RequestReused()
