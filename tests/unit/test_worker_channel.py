@@ -98,4 +98,3 @@ async def test_sending_to_a_closed_peer_says_so() -> None:
     peer.close()
     await asyncio.wait_for(received.ended.wait(), 10)
     assert not channel.send("nobody listens")
-
