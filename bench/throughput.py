@@ -1,8 +1,10 @@
 """Throughput (issue 7 item 1): one instance of N no-op tasks, from submit to terminal, in tasks/s.
 
 taskstream: a fresh taskstreamd with 2 local workers; ``create_instance`` with N ``noop`` TaskSpecs, then
-``wait_for_completion``. Baselines in the same run, on the same 2 CPUs: Ray (N ``f.remote()`` then one
-``ray.get``) and a bare ProcessPoolExecutor(2) (N submits, then every result). Repetitions are interleaved.
+``wait_for_completion``; and the same on a second server started with ``--prefetch 4`` (reported
+beside it; the target judges the default). Baselines in the same run, on the same 2 CPUs: Ray (N
+``f.remote()`` then one ``ray.get``) and a bare ProcessPoolExecutor(2) (N submits, then every result).
+Repetitions are interleaved.
 Writes bench/reports/throughput.json. Usage: python bench/throughput.py [--tasks N] [--reps R] [--quick]
 """
 
@@ -75,6 +77,12 @@ def main() -> int:
         default=300.0,
         help="bound of one taskstream instance, s (past it: tasks done / s)",
     )
+    parser.add_argument(
+        "--prefetch",
+        type=int,
+        default=4,
+        help="also measure a server started with --prefetch N (0: do not); the target judges the default",
+    )
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 rep of 1,000 tasks")
     args = parser.parse_args()
@@ -87,6 +95,16 @@ def main() -> int:
         client = stack.enter_context(taskstream.connect(server.address, project=harness.PROJECT))
         run_taskstream(client, 20, args.timeout)  # warm both workers
         systems["taskstream"] = lambda: run_taskstream(client, args.tasks, args.timeout)
+        if args.prefetch > 0:
+            # The same with assignments sent ahead of free slots: the lever a deployment of short tasks has.
+            fetching = stack.enter_context(harness.taskstream_server(2, "--prefetch", str(args.prefetch)))
+            prefetch_client = stack.enter_context(
+                taskstream.connect(fetching.address, project=harness.PROJECT)
+            )
+            run_taskstream(prefetch_client, 20, args.timeout)
+            systems[f"taskstream_prefetch{args.prefetch}"] = lambda: run_taskstream(
+                prefetch_client, args.tasks, args.timeout
+            )
         pool = stack.enter_context(ProcessPoolExecutor(2))
         run_pool(pool, 20)
         systems["process_pool"] = lambda: run_pool(pool, args.tasks)
@@ -106,13 +124,22 @@ def main() -> int:
     vs_ray = harness.ratio(ours, ray_rate)
     report = {
         "benchmark": "throughput",
-        "config": {"tasks": args.tasks, "reps": args.reps, "workers": 2, "quick": args.quick},
+        "config": {
+            "tasks": args.tasks,
+            "reps": args.reps,
+            "workers": 2,
+            "prefetch_variant": args.prefetch,
+            "quick": args.quick,
+        },
         "machine_before": before,
         "machine_after": after,
         "medians": med,
         "ratios": {
             "taskstream_over_ray": vs_ray,
             "taskstream_over_process_pool": harness.ratio(ours, med["process_pool"].get("tasks_per_s")),
+            "taskstream_prefetch_over_ray": harness.ratio(
+                med.get(f"taskstream_prefetch{args.prefetch}", {}).get("tasks_per_s"), ray_rate
+            ),
         },
         "targets_issue_7": {
             "throughput_vs_ray": harness.target(
