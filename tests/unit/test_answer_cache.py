@@ -5,9 +5,8 @@ races are staged with events)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,21 +18,12 @@ from taskstreamd.domain.model import Instance
 from taskstreamd.errors import NotFound
 from taskstreamd.events import changes
 from taskstreamd.scheduler.service import InstanceManager, Settings
-from taskstreamd.store import expiry, leases, migrate
+from taskstreamd.store import expiry, leases
 from taskstreamd.store.answers import Answer, AnswerCache
 from taskstreamd.store.repository import NewTask, Store, TaskRef, Transaction, claim
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 ID = "20261121100000000aaaaaaaa"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
-    await asyncio.to_thread(migrate.upgrade, url)
-    s = Store(url)
-    yield s
-    await s.close()
 
 
 class Reads:

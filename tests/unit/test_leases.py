@@ -4,28 +4,15 @@ exactly once however many reapers race for it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from taskstream._status import InstanceStatus
 from taskstreamd.domain.model import Instance
-from taskstreamd.store import leases, migrate
+from taskstreamd.store import leases
 from taskstreamd.store.repository import NewTask, Store, claim
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=10)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
-    await asyncio.to_thread(migrate.upgrade, url)
-    s = Store(url)
-    yield s
-    await s.close()
 
 
 async def _claimed_task(store: Store, worker: str) -> tuple[str, int, str]:

@@ -6,9 +6,7 @@ next task in the transaction that records the end."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +17,7 @@ from taskstreamd.domain.model import Instance
 from taskstreamd.events import changes
 from taskstreamd.scheduler.service import InstanceManager, NewInstance, Settings
 from taskstreamd.scheduler.workers import WorkerSession
-from taskstreamd.store import migrate, requests
+from taskstreamd.store import requests
 from taskstreamd.store.inline_sqlite import InlineConnection
 from taskstreamd.store.prepared import PreparedStatements
 from taskstreamd.store.repository import (
@@ -36,15 +34,6 @@ from taskstreamd.store.repository import (
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 ID = "20261121100000000aaaaaaaa"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
-    await asyncio.to_thread(migrate.upgrade, url)
-    s = Store(url)
-    yield s
-    await s.close()
 
 
 async def _instance(store: Store, tasks: int) -> Instance:

@@ -521,7 +521,7 @@ class Transaction:
 
     async def rows(self, statement: Executable, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Runs a hot statement (a module constant); its rows as mappings."""
-        raw = await self._raw()
+        raw = self._sqlite
         if raw is not None and self._prepared is not None:
             return prepared.execute(raw, self._prepared.get(statement), params)
         return [dict(row) for row in (await (await self.core()).execute(statement, params)).mappings()]
@@ -533,7 +533,7 @@ class Transaction:
         column_keys: Sequence[str] = (),
     ) -> None:
         """Runs a hot statement (a module constant) once, or once per parameter set of a list."""
-        raw = await self._raw()
+        raw = self._sqlite
         if raw is not None and self._prepared is not None:
             for_sqlite = self._prepared.get(statement, column_keys)
             if isinstance(params, Mapping):
@@ -542,9 +542,6 @@ class Transaction:
                 prepared.execute_many(raw, for_sqlite, params)
             return
         await (await self.core()).execute(statement, params if isinstance(params, Mapping) else list(params))
-
-    async def _raw(self) -> sqlite3.Connection | None:
-        return self._sqlite
 
     async def core(self) -> AsyncConnection:
         """The connection, in this transaction, for statements run through SQLAlchemy."""
@@ -696,12 +693,12 @@ class Transaction:
             last_seq=0,
         )
         try:  # the instance row first: the rest refer to it
-            await self.write(_INSERT_INSTANCE, row, _INSTANCE_COLUMNS)
+            await self.write(_INSERT_INSTANCE, row, tuple(row))
         except (IntegrityError, sqlite3.IntegrityError) as exc:  # only the request_id constraint can clash
             raise DuplicateRequest() from exc
         if instance.labels:
             labels = [{"instance_id": instance.id, "key": k, "value": v} for k, v in instance.labels.items()]
-            await self.write(_INSERT_LABEL, labels, _LABEL_COLUMNS)
+            await self.write(_INSERT_LABEL, labels, tuple(labels[0]))
         held = TaskStatus.SUSPENDED  # a held instance's tasks wait for ResumeInstance
         status = held if instance.status == InstanceStatus.SUSPENDED else TaskStatus.WAITING
         rows = [
@@ -729,9 +726,9 @@ class Transaction:
             }
             for i, spec in enumerate(tasks)
         ]
-        if await self._raw() is not None:
+        if self._sqlite is not None:
             # sqlite3's executemany returns no rows; the new instance's tasks are exactly those inserted.
-            await self.write(_INSERT_TASK, rows, _TASK_COLUMNS)
+            await self.write(_INSERT_TASK, rows, tuple(rows[0]) if rows else ())
             task_ids = [r["id"] for r in await self.rows(_TASK_IDS, {"_id": instance.id})]
         else:
             # One multi-row INSERT instead of an ORM object per task: an instance may have 10,000.
@@ -872,47 +869,8 @@ _LABELS = cast(Table, InstanceLabelRow.__table__)
 _PROPERTIES = cast(Table, TaskPropertyRow.__table__)
 _INSERT_EVENT = _EVENTS.insert()
 _INSERT_INSTANCE = INSTANCES.insert()
-_INSTANCE_COLUMNS = (
-    "id",
-    "project",
-    "owner",
-    "priority",
-    "status",
-    "successful",
-    "create_time",
-    "parent_instance",
-    "request_id",
-    "cancel_on_task_failure",
-    "max_interrupted_retries",
-    "task_timeout",
-    "labels_json",
-    "last_seq",
-)
 _INSERT_LABEL = _LABELS.insert()
-_LABEL_COLUMNS = ("instance_id", "key", "value")
 _INSERT_TASK = TASKS.insert()
-_TASK_COLUMNS = (
-    "instance_id",
-    "index",
-    "name",
-    "type",
-    "parameters_json",
-    "python_object",
-    "python_environment",
-    "timeout",
-    "status",
-    "attempts",
-    "interruptions",
-    "worker",
-    "assignment_id",
-    "started",
-    "grace_period",
-    "stdout_bytes",
-    "stderr_bytes",
-    "progress_seq",
-    "interruption_reason",
-    "required_labels_json",
-)
 _TASK_IDS = select(TASKS.c.id).where(TASKS.c.instance_id == bindparam("_id")).order_by(TASKS.c.index)
 _EVENT_COLUMNS = ("instance_id", "seq", "kind", "data")
 _DELETE_EVENT = _EVENTS.delete().where(
