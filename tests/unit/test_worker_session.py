@@ -31,6 +31,7 @@ from taskstream.authoring import TaskEnvironment
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 from taskstreamd.workers import Worker
 from taskstreamd.workers.output import OutputFile
+from tests.unit import worker_tasks
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
@@ -361,6 +362,41 @@ def test_crash_fails_the_task_and_the_worker_keeps_serving(
         assert "Segmentation fault" in server.text(aid, task_pb2.OUTPUT_STREAM_STDERR)
     pid_after = _values.decode_result(server.finished(server.assign("t.pid")).result)
     assert pid_after != pid_before
+
+
+def test_a_task_its_process_died_before_starting_runs_in_a_new_process() -> None:
+    fake = FakeWorkerService()
+    worker = WorkerThread(fake.address, slots=1)
+    try:
+        first_pid = _values.decode_result(fake.finished(fake.assign("t.die_on_next")).result)
+        aid = fake.assign("t.pid")  # reaches the dying process first, then a new one
+        finished = fake.finished(aid)
+        assert finished.status == task_pb2.TASK_STATUS_SUCCESS
+        assert _values.decode_result(finished.result) != first_pid
+        assert fake.kinds(aid) in (["started", "finished"], ["finished"])
+    finally:
+        assert worker.stop() == 0
+        fake.stop()
+
+
+def test_a_task_whose_new_process_dies_too_before_starting_is_reported_crashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "die"
+    monkeypatch.setenv(worker_tasks.DIE_AT_IMPORT, str(marker))
+    fake = FakeWorkerService()
+    worker = WorkerThread(fake.address, slots=1)
+    try:
+        fake.finished(fake.assign("t.die_on_next"))
+        marker.touch()  # from now on every new task process exits before it can start a task
+        finished = fake.finished(fake.assign("t.pid"))
+        assert finished.status == task_pb2.TASK_STATUS_FAILED
+        assert finished.error.type == "taskstream.ProcessCrashed"
+        marker.unlink()
+        assert fake.finished(fake.assign("t.noop")).status == task_pb2.TASK_STATUS_SUCCESS
+    finally:
+        assert worker.stop() == 0
+        fake.stop()
 
 
 # Output cap

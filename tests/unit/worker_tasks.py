@@ -11,6 +11,12 @@ from typing import Any
 
 from taskstream.authoring import TaskContext, TaskEnvironment, task
 
+# A task process importing this module exits at once while the file this names exists (a child that
+# dies before it can start any task).
+DIE_AT_IMPORT = "TASKSTREAM_TEST_DIE_AT_IMPORT"
+if os.path.exists(os.environ.get(DIE_AT_IMPORT, "\0")):
+    os._exit(9)
+
 
 class CountingEnvironment(TaskEnvironment):
     """Counts its setups in this process, so a test can see that one setup serves many tasks."""
@@ -40,6 +46,18 @@ def echo(ctx: TaskContext, **params: Any) -> dict[str, Any]:
 
 @task("t.pid")
 def pid(ctx: TaskContext) -> int:
+    return os.getpid()
+
+
+@task("t.die_on_next")
+def die_on_next(ctx: TaskContext) -> int:
+    """Ends normally, but its task process exits as soon as the next task reaches it, before starting it."""
+    from taskstreamd.workers import executor
+
+    def exit_instead(self: object, run: object) -> None:
+        os._exit(5)
+
+    executor.Executor.execute = exit_instead  # type: ignore[method-assign,assignment]
     return os.getpid()
 
 

@@ -66,6 +66,8 @@ class _Run:
     timed_out: bool = False
     paused: bool = False
     abandoned: bool = False  # the session that assigned it is gone: report nothing
+    started: bool = False  # the child said RunStarted: the task's own code may have run
+    handed_again: bool = False  # its first child died before starting it, so a new one got it
     ended: bool = False
 
     @property
@@ -236,6 +238,7 @@ class Slot:
             return
         aid = run.assignment_id
         if isinstance(message, RunStarted):
+            run.started = True
             handle = asyncio.get_running_loop().call_later(START_REPORT_DELAY, self._report_start)
             self._held_start = (run, handle)
             self._start_clocks(run)
@@ -256,6 +259,8 @@ class Slot:
         run = self._run
         if run is None:
             return  # an idle child died: the next task starts a new one
+        if self._hand_to_new_child(run):
+            return
         self._finish(
             run,
             task_pb2.TASK_STATUS_FAILED,
@@ -264,6 +269,23 @@ class Slot:
         )
         if not self._closing and self._child is None:
             self._ensure_child()  # replace it now, so the next task finds a warm process
+
+    def _hand_to_new_child(self, run: _Run) -> bool:
+        """Give a run whose child died before starting it to a new child, once; False when not.
+
+        A child can die just after reporting its previous task's end (something that task left behind
+        ended the process), before it reads the next RunTask. That task did not run, so it must not be
+        reported as crashed. A second death before the start is the task's or the machine's fault.
+        """
+        if run.started or run.handed_again or run.stopping or run.abandoned or self._closing:
+            return False
+        run.handed_again = True
+        _log.warning("task process died before starting task %s; starting it in a new one", run.assignment_id)
+        child = self._ensure_child()
+        if run.paused:
+            child.signal_group(signal.SIGSTOP)
+        child.send(RunTask(run.assignment, run.stdout.path, run.stderr.path))
+        return True
 
     # Clocks: output polling, timeout, grace period
 
