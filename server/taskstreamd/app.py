@@ -61,6 +61,7 @@ class ServerConfig:
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     prefetch: int = 0
+    short_prefetch: int = 2  # more for short task types only (scheduler/durations.py)
     cached_answers: int = DEFAULT_CAPACITY  # GetInstance answers kept in memory (store/answers.py)
     shutdown_grace: float = 30.0  # seconds running tasks get to finish on SIGTERM before being cancelled
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
@@ -117,6 +118,7 @@ class Server:
                 default_grace_period=c.grace_period,
                 max_output_bytes=c.max_output_bytes,
                 prefetch=c.prefetch,
+                short_prefetch=c.short_prefetch,
                 max_properties_per_task=c.limits.max_properties_per_task,
                 max_property_bytes=c.limits.max_property_bytes,
                 datasources=frozenset(self.datasources),

@@ -121,6 +121,13 @@ def parser() -> argparse.ArgumentParser:
         "task may wait behind a long one and priority no longer reorders it",
     )
     serve.add_argument(
+        "--short-task-prefetch",
+        type=int,
+        default=2,
+        help="tasks of a type whose runs take milliseconds sent to a worker beyond its slots and --prefetch, "
+        "while all it holds is short too (0: never)",
+    )
+    serve.add_argument(
         "--cached-answers",
         type=int,
         default=DEFAULT_CAPACITY,
@@ -212,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)
             return 2
-        if args.prefetch < 0:
-            print("taskstreamd: --prefetch must be 0 or more", file=sys.stderr)
+        if args.prefetch < 0 or args.short_task_prefetch < 0:
+            print("taskstreamd: --prefetch and --short-task-prefetch must be 0 or more", file=sys.stderr)
             return 2
         if args.cached_answers < 0:
             print("taskstreamd: --cached-answers must be 0 or more", file=sys.stderr)
@@ -235,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
             prefetch=args.prefetch,
+            short_prefetch=args.short_task_prefetch,
             cached_answers=args.cached_answers,
             auth_file=args.auth_file,
             tls_cert=args.tls_cert,

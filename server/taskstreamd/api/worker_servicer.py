@@ -46,6 +46,7 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
             task_types={t.name: t.description for t in reg.task_types},
             accepts_python_objects=reg.accepts_python_objects,
             prefetch=self.manager.settings.prefetch,
+            short_prefetch=self.manager.settings.short_prefetch,
             labels=dict(reg.labels),
         )
         leases = self.manager.settings.leases

@@ -26,13 +26,25 @@ class RunQueue:
         self._queued.add(task.task_id)
         heapq.heappush(self._heap, (task.priority, task.instance_id, task.index, task.task_id, task))
 
-    def pop_matching(self, can_run: Callable[[QueuedTask], bool], limit: int) -> list[QueuedTask]:
-        """Up to ``limit`` tasks in queue order that ``can_run`` accepts; the others stay queued."""
+    def pop_matching(
+        self,
+        can_run: Callable[[QueuedTask], bool],
+        limit: int,
+        wanted: Callable[[QueuedTask], bool] | None = None,
+    ) -> list[QueuedTask]:
+        """Up to ``limit`` tasks in queue order that ``can_run`` accepts; the others stay queued.
+
+        With ``wanted``, it stops at the first task ``can_run`` accepts and ``wanted`` does not, so no task
+        is taken ahead of one that could have run in its place.
+        """
         taken: list[QueuedTask] = []
         skipped: list[tuple[int, str, int, int, QueuedTask]] = []
         while self._heap and len(taken) < limit:
             entry = heapq.heappop(self._heap)
             if can_run(entry[4]):
+                if wanted is not None and not wanted(entry[4]):
+                    skipped.append(entry)
+                    break
                 self._queued.discard(entry[3])
                 taken.append(entry[4])
             else:

@@ -39,6 +39,7 @@ from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
 from taskstreamd.replica import REPLICA_ID, replica_of
 from taskstreamd.scheduler import workflows
+from taskstreamd.scheduler.durations import RunDurations
 from taskstreamd.scheduler.leases import LeaseSettings, Reaper
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.sql_tasks import check_sql_tasks
@@ -77,6 +78,7 @@ class Settings:
     default_grace_period: float = 5.0
     max_output_bytes: int = 4 * 1024 * 1024
     prefetch: int = 0  # assignments a worker is sent beyond its slots (see WorkerSession.prefetch)
+    short_prefetch: int = 2  # and beyond those, of short task types (see WorkerSession.short_prefetch)
     max_properties_per_task: int = 1000
     max_property_bytes: int = 1024 * 1024
     datasources: frozenset[str] = frozenset()  # the names sql tasks may use
@@ -109,6 +111,7 @@ class InstanceManager:
         self.settings = settings
         self.workers = WorkerRegistry()
         self._queue = RunQueue()
+        self.durations = RunDurations()  # tells short task types, which may be prefetched
         self._kick = asyncio.Event()
         self.events = EventHub()
         self._waiters: dict[str, set[asyncio.Event]] = {}
@@ -516,7 +519,7 @@ class InstanceManager:
         taken)."""
         if session.assigned.get(task_id) == assignment_id:
             del session.assigned[task_id]
-            session.running.discard(task_id)
+            session.running.pop(task_id, None)
             self._kick.set()
         if assignment_id in session.dropped and not again:
             return
@@ -660,6 +663,8 @@ class InstanceManager:
         task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
         before = changes.marks(instance)
         effects = transitions.finish(instance, task, outcome, error, now())
+        if task.start_time is not None and task.end_time is not None:
+            self.durations.record(task.type, (task.end_time - task.start_time).total_seconds())
         await _save(tx, instance, before)
         self._signal_remote(tx, instance.id, effects)
         log.log(
@@ -935,14 +940,23 @@ class InstanceManager:
             for session in sessions:
                 room = session.free_slots if prefetching else session.idle_slots + freed
                 for queued in self._queue.pop_matching(session.can_run, room):
-                    session.running.add(queued.task_id)
+                    session.running[queued.task_id] = queued.type
+                    pairs.append((queued, session))
+        if prefetch:  # then short tasks, to queue behind short ones
+            is_short = self.durations.is_short
+            for session in sessions:
+                room = session.short_room(is_short)
+                if room <= 0:
+                    continue
+                for queued in self._queue.pop_matching(session.can_run, room, lambda t: is_short(t.type)):
+                    session.running[queued.task_id] = queued.type
                     pairs.append((queued, session))
         return pairs
 
     def _unpick(self, pairs: Sequence[tuple[QueuedTask, WorkerSession]]) -> None:
         """Puts back what ``_pick`` took when the transaction claiming it failed."""
         for queued, session in pairs:
-            session.running.discard(queued.task_id)
+            session.running.pop(queued.task_id, None)
             self._queue.push(queued)
 
     async def _claim(
@@ -956,11 +970,11 @@ class InstanceManager:
             try:
                 payload = await claim(tx, queued.task_id, session.id, time, time + self._lease())
             except InstanceBusy:
-                session.running.discard(queued.task_id)
+                session.running.pop(queued.task_id, None)
                 busy.append(queued)
                 continue
             if payload is None:
-                session.running.discard(queued.task_id)  # stale entry: cancelled or suspended meanwhile
+                session.running.pop(queued.task_id, None)  # stale entry: cancelled or suspended meanwhile
             else:
                 claimed.append((payload, session))
         return claimed, busy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from taskstream.v1 import worker_service_pb2 as wpb
@@ -30,9 +31,14 @@ class WorkerSession:
     # to back instead of each waiting for a server round trip, at the price of a queued task waiting
     # behind a long one and of priority applying only to what is not sent yet.
     prefetch: int = 0
+    # More assignments beyond those, of short task types only and only while everything the worker holds
+    # is short (see scheduler.durations): the round trip is saved without queueing behind a long task.
+    short_prefetch: int = 0
     id: str = field(default_factory=_new_id)
     outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
-    running: set[int] = field(default_factory=set)  # task ids assigned to it (running or prefetched)
+    running: dict[int, str] = field(
+        default_factory=dict
+    )  # task id -> type, of those sent (running or queued)
     assigned: dict[int, str] = field(default_factory=dict)  # task id -> assignment id, once claimed
     dropped: set[str] = field(default_factory=set)  # assignment ids the worker was told to drop
     alive_until: float = 0.0  # monotonic time when the last heartbeat stops vouching for the worker
@@ -48,7 +54,7 @@ class WorkerSession:
         """An attempt ended: its slot is free (unless the task was meanwhile given to us again)."""
         if self.assigned.get(task_id, assignment_id) == assignment_id:
             self.assigned.pop(task_id, None)
-            self.running.discard(task_id)
+            self.running.pop(task_id, None)
 
     @property
     def idle_slots(self) -> int:
@@ -58,6 +64,21 @@ class WorkerSession:
     def free_slots(self) -> int:
         """How many more tasks it may be sent, prefetched ones included."""
         return self.slots + self.prefetch - len(self.running)
+
+    @property
+    def may_take_more(self) -> bool:
+        """Whether it has room for another task, counting what it may be sent of short ones."""
+        return len(self.running) < self.slots + self.prefetch + self.short_prefetch
+
+    def short_room(self, is_short: Callable[[str], bool]) -> int:
+        """How many short tasks it may be sent beyond its slots and prefetch: none while it holds a task
+        that is not short (``is_short`` tells by type), since what is sent now would wait behind that."""
+        room = self.slots + self.prefetch + self.short_prefetch - len(self.running)
+        if room <= 0 or len(self.running) < self.slots:
+            return 0  # full, or idle slots first: those take any task
+        if not all(is_short(task_type) for task_type in self.running.values()):
+            return 0
+        return room
 
     def can_run(self, task: QueuedTask) -> bool:
         if any(self.labels.get(key) != value for key, value in task.required_labels):
@@ -90,7 +111,7 @@ class WorkerRegistry:
         return len(self._sessions)
 
     def free(self) -> list[WorkerSession]:
-        return [s for s in self._sessions.values() if s.free_slots > 0 and s.live()]
+        return [s for s in self._sessions.values() if s.may_take_more and s.live()]
 
     def task_types(self) -> dict[str, tuple[str, int]]:
         """name -> (description, number of workers that run it)."""

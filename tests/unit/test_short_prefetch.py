@@ -1,0 +1,84 @@
+"""Short-task prefetch: which task types count as short, and which queued tasks a busy worker is sent."""
+
+from __future__ import annotations
+
+from taskstreamd.scheduler import durations
+from taskstreamd.scheduler.durations import RunDurations
+from taskstreamd.scheduler.queue import RunQueue
+from taskstreamd.scheduler.service import InstanceManager, Settings
+from taskstreamd.scheduler.workers import WorkerSession
+from taskstreamd.store.repository import QueuedTask, Store
+
+TYPES = {"noop": "", "sql": ""}
+
+
+def _queued(task_id: int, task_type: str) -> QueuedTask:
+    return QueuedTask(9, "i", task_id, task_id, task_type)
+
+
+def _made_short(runs: RunDurations, task_type: str) -> None:
+    for _ in range(durations.MIN_RUNS):
+        runs.record(task_type, 0.001)
+
+
+def test_a_type_is_short_after_enough_short_runs_and_long_after_one_long_run() -> None:
+    runs = RunDurations()
+    assert not runs.is_short("noop")  # never seen
+    for _ in range(durations.MIN_RUNS - 1):
+        runs.record("noop", 0.001)
+    assert not runs.is_short("noop")  # too few runs to tell
+    runs.record("noop", 0.001)
+    assert runs.is_short("noop") and not runs.is_short("sql")
+    runs.record("noop", 10.0)
+    assert not runs.is_short("noop")
+
+
+def test_short_room_is_only_behind_short_tasks_and_only_once_the_slots_are_full() -> None:
+    runs = RunDurations()
+    _made_short(runs, "noop")
+    session = WorkerSession("w", 1, TYPES, False, short_prefetch=2)
+    assert session.short_room(runs.is_short) == 0  # an idle slot takes any task first
+    session.running[1] = "noop"
+    assert session.short_room(runs.is_short) == 2
+    session.running[2] = "noop"
+    assert session.short_room(runs.is_short) == 1
+    session.running[3] = "noop"
+    assert session.short_room(runs.is_short) == 0 and not session.may_take_more
+    behind_long = WorkerSession("w", 1, TYPES, False, short_prefetch=2)
+    behind_long.running[4] = "sql"
+    assert behind_long.short_room(runs.is_short) == 0
+
+
+def test_a_wanted_filter_never_takes_a_task_ahead_of_a_runnable_unwanted_one() -> None:
+    queue = RunQueue()
+    for task_id, task_type in [(1, "noop"), (2, "sql"), (3, "noop")]:
+        queue.push(_queued(task_id, task_type))
+    taken = queue.pop_matching(lambda t: True, 5, lambda t: t.type == "noop")
+    assert [t.task_id for t in taken] == [1]
+    assert len(queue) == 2
+    # A task the worker cannot run at all is passed over, as without the filter.
+    taken = queue.pop_matching(lambda t: t.type == "noop", 5, lambda t: t.type == "noop")
+    assert [t.task_id for t in taken] == [3]
+
+
+async def test_a_busy_worker_is_sent_short_tasks_but_an_idle_one_gets_the_first(store: Store) -> None:
+    manager = InstanceManager(store, Settings(short_prefetch=2))
+    _made_short(manager.durations, "noop")
+    busy = WorkerSession("busy", 1, TYPES, False, short_prefetch=2)
+    busy.running[100] = "noop"
+    idle = WorkerSession("idle", 1, TYPES, False, short_prefetch=2)
+    for task_id in (1, 2, 3, 4):
+        manager._queue.push(_queued(task_id, "noop"))
+    pairs = manager._pick([busy, idle], prefetch=True)
+    assert [(q.task_id, s.name) for q, s in pairs] == [(1, "idle"), (2, "busy"), (3, "busy"), (4, "idle")]
+
+
+async def test_a_long_task_stays_queued_for_a_free_slot(store: Store) -> None:
+    manager = InstanceManager(store, Settings(short_prefetch=2))
+    _made_short(manager.durations, "noop")
+    busy = WorkerSession("busy", 1, TYPES, False, short_prefetch=2)
+    busy.running[100] = "noop"
+    manager._queue.push(_queued(1, "sql"))
+    manager._queue.push(_queued(2, "noop"))
+    assert manager._pick([busy], prefetch=True) == []  # the short one does not jump the long one
+    assert len(manager._queue) == 2
