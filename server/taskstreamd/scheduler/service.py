@@ -207,6 +207,13 @@ class InstanceManager:
         )
         claim = requests.Claim(request.request_fingerprint, instance.id)
         earlier: requests.Claim | None = None
+        # With one writer, idle slots take the new tasks in the create's own commit: a transaction and a
+        # dispatcher turn fewer before a short instance's task starts. Replicas leave it to the dispatcher,
+        # which locks instances in the order every writer does.
+        dispatch_now = not (request.hold or request.parent_instance or self.store.shared)
+        pairs: list[tuple[QueuedTask, WorkerSession]] = []
+        claimed: list[tuple[Payload, WorkerSession]] = []
+        busy: list[QueuedTask] = []
         try:
             async with self.store.transaction() as tx:
                 if request.request_id:
@@ -215,6 +222,12 @@ class InstanceManager:
                     await tx.add_instance(instance, request.tasks)
                     if request.parent_instance:
                         await self._record_sub_instance(tx, instance, request)
+                    if dispatch_now:
+                        # Queued before the commit: should it fail, its entries are stale and dropped.
+                        self._queue_tasks_of(instance)
+                        if not self.draining:
+                            pairs = self._pick(self.workers.free(), prefetch=True)
+                            claimed, busy = await self._claim(tx, pairs)
         except (DuplicateRequest, requests.DuplicateClaim):  # a concurrent duplicate won the race
             earlier = await requests.find(self.store, key)
             if earlier is None:
@@ -222,6 +235,9 @@ class InstanceManager:
                 if existing is None:
                     raise
                 return existing
+        except BaseException:
+            self._unpick(pairs)
+            raise
         if earlier is not None:
             requests.check(earlier, claim)
             return await self.get(request.project, earlier.instance_id)
@@ -242,13 +258,21 @@ class InstanceManager:
                 requested_by=request.owner,
                 grace_period=None,
             )
-        if not request.hold:
-            for task in instance.tasks:
-                labels = tuple(sorted(task.required_labels.items()))
-                queued = QueuedTask(instance.priority, instance.id, task.index, task.id, task.type, labels)
-                self._queue.push(queued)
+        if dispatch_now:
+            if pairs:
+                self._hand_out(pairs, claimed, busy)
+            self._kick.set()  # what the idle slots did not take, for the slots that free up
+        elif not request.hold:
+            self._queue_tasks_of(instance)
             self._kick.set()
         return instance
+
+    def _queue_tasks_of(self, instance: Instance) -> None:
+        for task in instance.tasks:
+            labels = tuple(sorted(task.required_labels.items()))
+            self._queue.push(
+                QueuedTask(instance.priority, instance.id, task.index, task.id, task.type, labels)
+            )
 
     async def get(self, project: str, instance_id: str) -> Instance:
         instance = await self.store.get_instance(instance_id)

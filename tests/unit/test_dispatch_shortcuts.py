@@ -1,13 +1,15 @@
-"""Short-task prefetch: which task types count as short, and which queued tasks a busy worker is sent."""
+"""Dispatch without a round trip: short-task prefetch (which task types count as short, which queued tasks
+a busy worker is sent) and an idle worker taking a new instance's task in the create's own commit."""
 
 from __future__ import annotations
 
+from taskstream._status import TaskStatus
 from taskstreamd.scheduler import durations
 from taskstreamd.scheduler.durations import RunDurations
 from taskstreamd.scheduler.queue import RunQueue
-from taskstreamd.scheduler.service import InstanceManager, Settings
+from taskstreamd.scheduler.service import InstanceManager, NewInstance, Settings
 from taskstreamd.scheduler.workers import WorkerSession
-from taskstreamd.store.repository import QueuedTask, Store
+from taskstreamd.store.repository import NewTask, QueuedTask, Store
 
 TYPES = {"noop": "", "sql": ""}
 
@@ -82,3 +84,23 @@ async def test_a_long_task_stays_queued_for_a_free_slot(store: Store) -> None:
     manager._queue.push(_queued(2, "noop"))
     assert manager._pick([busy], prefetch=True) == []  # the short one does not jump the long one
     assert len(manager._queue) == 2
+
+
+def _new_instance(*task_names: str) -> NewInstance:
+    tasks = [NewTask(name, "noop", "{}", b"", b"", None) for name in task_names]
+    return NewInstance(project="p", owner="o", tasks=tasks)
+
+
+async def test_an_idle_worker_gets_a_new_instances_task_in_the_create_commit(store: Store) -> None:
+    # No dispatcher runs (start() is not called): only create itself can hand the task out.
+    manager = InstanceManager(store, Settings())
+    session = WorkerSession("w", 1, TYPES, False)
+    manager.connect_worker(session)
+    instance = await manager.create(_new_instance("first", "second"))
+    sent = session.outbox.get_nowait()
+    assert sent is not None and sent.assignment.task == "first"
+    assert session.outbox.empty()  # one slot: the second task waits in the queue
+    assert [q.task_id for q in manager._queue.pop_matching(lambda t: True, 5)] == [instance.tasks[1].id]
+    stored = await store.get_instance(instance.id)
+    assert stored is not None
+    assert [t.status for t in stored.tasks] == [TaskStatus.ASSIGNED, TaskStatus.WAITING]
