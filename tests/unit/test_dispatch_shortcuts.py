@@ -3,6 +3,8 @@ a busy worker is sent) and an idle worker taking a new instance's task in the cr
 
 from __future__ import annotations
 
+import pytest
+
 from taskstream._status import TaskStatus
 from taskstreamd.scheduler import durations
 from taskstreamd.scheduler.durations import RunDurations
@@ -104,3 +106,22 @@ async def test_an_idle_worker_gets_a_new_instances_task_in_the_create_commit(sto
     stored = await store.get_instance(instance.id)
     assert stored is not None
     assert [t.status for t in stored.tasks] == [TaskStatus.ASSIGNED, TaskStatus.WAITING]
+
+
+async def test_a_create_that_fails_after_queueing_leaves_nothing_queued_or_held(store: Store) -> None:
+    manager = InstanceManager(store, Settings())
+    session = WorkerSession("w", 1, TYPES, False)
+    manager.connect_worker(session)
+
+    async def claim_fails(*_: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    manager._claim = claim_fails  # type: ignore[method-assign,assignment]
+    with pytest.raises(RuntimeError):
+        await manager.create(_new_instance("first", "second"))
+    assert len(manager._queue) == 0 and session.running == {} and session.outbox.empty()
+    # The ids the rolled-back insert used may come again; their tasks are queued as any others.
+    del manager._claim
+    instance = await manager.create(_new_instance("again"))
+    sent = session.outbox.get_nowait()
+    assert sent is not None and sent.assignment.instance.endswith(instance.id)

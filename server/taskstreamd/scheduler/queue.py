@@ -26,6 +26,14 @@ class RunQueue:
         self._queued.add(task.task_id)
         heapq.heappush(self._heap, (task.priority, task.instance_id, task.index, task.task_id, task))
 
+    def remove(self, task_ids: set[int]) -> None:
+        """Takes these tasks out of the queue (a linear pass: for the rare transaction that failed)."""
+        if not self._queued & task_ids:
+            return
+        self._heap = [entry for entry in self._heap if entry[3] not in task_ids]
+        heapq.heapify(self._heap)
+        self._queued -= task_ids
+
     def pop_matching(
         self,
         can_run: Callable[[QueuedTask], bool],

@@ -214,6 +214,7 @@ class InstanceManager:
         pairs: list[tuple[QueuedTask, WorkerSession]] = []
         claimed: list[tuple[Payload, WorkerSession]] = []
         busy: list[QueuedTask] = []
+        queued_early = False
         try:
             async with self.store.transaction() as tx:
                 if request.request_id:
@@ -223,21 +224,27 @@ class InstanceManager:
                     if request.parent_instance:
                         await self._record_sub_instance(tx, instance, request)
                     if dispatch_now:
-                        # Queued before the commit: should it fail, its entries are stale and dropped.
                         self._queue_tasks_of(instance)
+                        queued_early = True
                         if not self.draining:
                             pairs = self._pick(self.workers.free(), prefetch=True)
                             claimed, busy = await self._claim(tx, pairs)
-        except (DuplicateRequest, requests.DuplicateClaim):  # a concurrent duplicate won the race
+        except BaseException as error:
+            if queued_early:
+                # Rolled back: the queued entries name tasks that do not exist, by ids the next insert
+                # may reuse, so they go now rather than as stale entries later.
+                for queued, session in pairs:
+                    session.running.pop(queued.task_id, None)
+                self._queue.remove({task.id for task in instance.tasks})
+            if not isinstance(error, (DuplicateRequest, requests.DuplicateClaim)):
+                raise
+            # A concurrent duplicate won the race.
             earlier = await requests.find(self.store, key)
             if earlier is None:
                 existing = await self.store.find_by_request_id(request.project, request.request_id)
                 if existing is None:
                     raise
                 return existing
-        except BaseException:
-            self._unpick(pairs)
-            raise
         if earlier is not None:
             requests.check(earlier, claim)
             return await self.get(request.project, earlier.instance_id)
