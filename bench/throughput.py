@@ -1,8 +1,9 @@
 """Throughput (issue 7 item 1): one instance of N no-op tasks, from submit to terminal, in tasks/s.
 
 taskstream: a fresh taskstreamd with 2 local workers; ``create_instance`` with N ``noop`` TaskSpecs, then
-``wait_for_completion``; and the same on a second server started with ``--prefetch 4`` (reported
-beside it; the target judges the default). Baselines in the same run, on the same 2 CPUs: Ray (N
+``wait_for_completion``; and the same on a second server started with ``--short-task-prefetch 0``,
+which sends a worker nothing beyond its slots (reported beside it, to show what the default's prefetch of
+short tasks gains in the same run; the target judges the default). Baselines in the same run, on the same 2 CPUs: Ray (N
 ``f.remote()`` then one ``ray.get``) and a bare ProcessPoolExecutor(2) (N submits, then every result).
 Repetitions are interleaved.
 Writes bench/reports/throughput.json. Usage: python bench/throughput.py [--tasks N] [--reps R] [--quick]
@@ -78,10 +79,9 @@ def main() -> int:
         help="bound of one taskstream instance, s (past it: tasks done / s)",
     )
     parser.add_argument(
-        "--prefetch",
-        type=int,
-        default=4,
-        help="also measure a server started with --prefetch N (0: do not); the target judges the default",
+        "--no-variant",
+        action="store_true",
+        help="do not also measure a server without prefetch (--short-task-prefetch 0)",
     )
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 rep of 1,000 tasks")
@@ -95,16 +95,12 @@ def main() -> int:
         client = stack.enter_context(taskstream.connect(server.address, project=harness.PROJECT))
         run_taskstream(client, 20, args.timeout)  # warm both workers
         systems["taskstream"] = lambda: run_taskstream(client, args.tasks, args.timeout)
-        if args.prefetch > 0:
-            # The same with assignments sent ahead of free slots: the lever a deployment of short tasks has.
-            fetching = stack.enter_context(harness.taskstream_server(2, "--prefetch", str(args.prefetch)))
-            prefetch_client = stack.enter_context(
-                taskstream.connect(fetching.address, project=harness.PROJECT)
-            )
-            run_taskstream(prefetch_client, 20, args.timeout)
-            systems[f"taskstream_prefetch{args.prefetch}"] = lambda: run_taskstream(
-                prefetch_client, args.tasks, args.timeout
-            )
+        if not args.no_variant:
+            # The same with every assignment waiting for a free slot: what prefetching short tasks gains.
+            plain = stack.enter_context(harness.taskstream_server(2, "--short-task-prefetch", "0"))
+            plain_client = stack.enter_context(taskstream.connect(plain.address, project=harness.PROJECT))
+            run_taskstream(plain_client, 20, args.timeout)
+            systems["taskstream_no_prefetch"] = lambda: run_taskstream(plain_client, args.tasks, args.timeout)
         pool = stack.enter_context(ProcessPoolExecutor(2))
         run_pool(pool, 20)
         systems["process_pool"] = lambda: run_pool(pool, args.tasks)
@@ -128,7 +124,7 @@ def main() -> int:
             "tasks": args.tasks,
             "reps": args.reps,
             "workers": 2,
-            "prefetch_variant": args.prefetch,
+            "no_prefetch_variant": not args.no_variant,
             "quick": args.quick,
         },
         "machine_before": before,
@@ -137,8 +133,11 @@ def main() -> int:
         "ratios": {
             "taskstream_over_ray": vs_ray,
             "taskstream_over_process_pool": harness.ratio(ours, med["process_pool"].get("tasks_per_s")),
-            "taskstream_prefetch_over_ray": harness.ratio(
-                med.get(f"taskstream_prefetch{args.prefetch}", {}).get("tasks_per_s"), ray_rate
+            "taskstream_no_prefetch_over_ray": harness.ratio(
+                med.get("taskstream_no_prefetch", {}).get("tasks_per_s"), ray_rate
+            ),
+            "taskstream_over_no_prefetch": harness.ratio(
+                ours, med.get("taskstream_no_prefetch", {}).get("tasks_per_s")
             ),
         },
         "targets_issue_7": {
