@@ -36,9 +36,8 @@ class WorkerSession:
     short_prefetch: int = 0
     id: str = field(default_factory=_new_id)
     outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
-    running: dict[int, str] = field(
-        default_factory=dict
-    )  # task id -> type, of those sent (running or queued)
+    # Task id -> type, of the tasks sent to it (running or waiting there for a slot).
+    running: dict[int, str] = field(default_factory=dict)
     assigned: dict[int, str] = field(default_factory=dict)  # task id -> assignment id, once claimed
     dropped: set[str] = field(default_factory=set)  # assignment ids the worker was told to drop
     alive_until: float = 0.0  # monotonic time when the last heartbeat stops vouching for the worker
