@@ -36,6 +36,11 @@ def test_rpcs_tasks_queue_workers_streams_and_events_are_counted(
             client.get_instance("20261121103000123abcdefgh").status  # noqa: B018
         running = client.run_task("gate", {"path": str(gate), "started": str(started)})
         eventually(started.exists, what="the gated task to start")
+        # Its start reaches the server a little after the task began (see START_REPORT_DELAY).
+        eventually(
+            lambda: list(running.get_task_statuses().values()) == [taskstream.TaskStatus.RUNNING],
+            what="the gated task to be RUNNING",
+        )
         queued = client.run_task("echo", {"queued": True})  # the only slot is taken: it waits
         watch = running.watch()
         next(watch)  # the snapshot: the watch stream is open on the server now
