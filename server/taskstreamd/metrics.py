@@ -124,7 +124,12 @@ class _LiveState(Collector):
         yield GaugeMetricFamily(
             "taskstream_worker_slots_busy",
             "Task slots running a task",
-            value=sum(len(s.running) for s in sessions),
+            value=sum(s.busy_slots for s in sessions),
+        )
+        yield GaugeMetricFamily(
+            "taskstream_worker_tasks_waiting",
+            "Tasks sent to workers beyond their slots (prefetched), waiting there for a slot",
+            value=sum(s.waiting for s in sessions),
         )
         yield GaugeMetricFamily(
             "taskstream_watchers", "Open instance watches (gRPC and Logview)", value=manager.events.watchers

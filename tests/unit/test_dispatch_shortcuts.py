@@ -48,6 +48,7 @@ def test_short_room_is_only_behind_short_tasks_and_only_once_the_slots_are_full(
     assert session.short_room(runs.is_short) == 1
     session.running[3] = "noop"
     assert session.short_room(runs.is_short) == 0 and not session.may_take_more
+    assert (session.busy_slots, session.waiting, session.idle_slots) == (1, 2, 0)
     behind_long = WorkerSession("w", 1, TYPES, False, short_prefetch=2)
     behind_long.running[4] = "sql"
     assert behind_long.short_room(runs.is_short) == 0

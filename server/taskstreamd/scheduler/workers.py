@@ -60,6 +60,15 @@ class WorkerSession:
         return max(0, self.slots - len(self.running))
 
     @property
+    def busy_slots(self) -> int:
+        return min(len(self.running), self.slots)
+
+    @property
+    def waiting(self) -> int:
+        """Tasks sent to it beyond its slots (prefetched), waiting there for one."""
+        return max(0, len(self.running) - self.slots)
+
+    @property
     def free_slots(self) -> int:
         """How many more tasks it may be sent, prefetched ones included."""
         return self.slots + self.prefetch - len(self.running)

@@ -64,7 +64,8 @@ class StatusServer:
         counts = await self.manager.store.count_by_status()
         workers = list(self.manager.workers)
         rows = "".join(
-            f"<tr><td>{html.escape(w.name)}</td><td>{w.id}</td><td>{len(w.running)}/{w.slots}</td></tr>"
+            f"<tr><td>{html.escape(w.name)}</td><td>{w.id}</td><td>{w.busy_slots}/{w.slots}</td>"
+            f"<td>{w.waiting}</td></tr>"
             for w in workers
         )
         status_rows = "".join(f"<tr><td>{s}</td><td>{n}</td></tr>" for s, n in sorted(counts.items()))
@@ -74,5 +75,5 @@ class StatusServer:
             "td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}</style></head><body>"
             "<h1>taskstream</h1><h2>Instances</h2><table><tr><th>status</th><th>count</th></tr>"
             f"{status_rows}</table><h2>Workers ({len(workers)})</h2>"
-            f"<table><tr><th>name</th><th>id</th><th>busy</th></tr>{rows}</table></body></html>"
+            f"<table><tr><th>name</th><th>id</th><th>busy</th><th>waiting</th></tr>{rows}</table></body></html>"
         )
