@@ -1,5 +1,6 @@
-"""A server that sends workers assignments beyond their slots (--prefetch) still spreads work over idle
-workers first, runs every task exactly once, and keeps each task's outcome."""
+"""A server that sends workers assignments beyond their slots (--prefetch, and short tasks by default)
+still spreads work over idle workers first, runs every task exactly once, keeps each task's outcome, and
+takes back what waits behind a task that turned out long."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import taskstream
 from taskstream import TaskSpec, TaskStatus
 from taskstream.v1 import instance_service_pb2, instance_service_pb2_grpc
 from tests.integration.conftest import eventually, until_task_status
+from tests.support.scrape import scrape, value
 from tests.support.server import ServerProcess
+from tests.support.workers import WorkerProcess
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +62,35 @@ def test_every_task_of_a_large_instance_runs_once(prefetching: taskstream.Client
     assert sorted(instance.get_task_result(f"t{i}")["i"] for i in range(0, count, 37)) == list(
         range(0, count, 37)
     )
+
+
+def test_short_tasks_waiting_behind_a_hung_one_are_taken_back_for_an_idle_worker(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "data", workers=1).start()
+    spare: WorkerProcess | None = None
+    try:
+        with taskstream.connect(server.address, project="takeback") as client:
+            opened, shut, started = tmp_path / "open", tmp_path / "shut", tmp_path / "started"
+            opened.write_text("open")
+            # Eight quick runs of each type make both short.
+            warm = [TaskSpec("gate", {"path": str(opened)}, name=f"g{i}") for i in range(8)]
+            warm += [TaskSpec("noop", name=f"n{i}") for i in range(8)]
+            client.create_instance(warm).wait_for_success(timeout=60)
+            hung = client.run_task("gate", {"path": str(shut), "started": str(started)})
+            eventually(
+                lambda: list(hung.get_task_statuses().values()) == [TaskStatus.RUNNING],
+                what="the hung gate to be RUNNING",
+            )
+            behind = [client.run_task("noop") for _ in range(2)]
+            # Sent to the only worker, behind the gate, since a gate has been short so far.
+            assert value(scrape(server.http_address), "taskstream_worker_tasks_waiting") == 2
+            spare = WorkerProcess(server.address, "spare").start()
+            for instance in behind:  # taken back once the gate is overdue, and run by the spare worker
+                instance.wait_for_success(timeout=60)
+                assert [t.attempts for t in instance.get_tasks()] == [1]
+            assert list(hung.get_task_statuses().values()) == [TaskStatus.RUNNING]
+            shut.write_text("open")
+            hung.wait_for_success(timeout=60)
+    finally:
+        if spare is not None:
+            spare.stop()
+        server.stop()

@@ -126,3 +126,32 @@ async def test_a_create_that_fails_after_queueing_leaves_nothing_queued_or_held(
     instance = await manager.create(_new_instance("again"))
     sent = session.outbox.get_nowait()
     assert sent is not None and sent.assignment.instance.endswith(instance.id)
+
+
+def test_tasks_waiting_behind_overdue_tasks_are_stuck_and_nothing_more_queues_behind() -> None:
+    session = WorkerSession("w", 1, TYPES, False, short_prefetch=2, gives_back=True)
+    session.running.update({1: "noop", 2: "noop", 3: "noop"})
+    session.assigned.update({1: "1-1", 2: "2-1", 3: "3-1"})
+    assert session.stuck_waiting(100.0, 1.0) == []  # its start was not heard of yet
+    session.started_at[1] = 99.5
+    assert session.stuck_waiting(100.0, 1.0) == [] and not session.runs_overdue(100.0, 1.0)
+    assert session.stuck_waiting(101.0, 1.0) == [2, 3] and session.runs_overdue(101.0, 1.0)
+    session.finished(1, "1-1")  # the slot freed: the others start there, nothing is stuck
+    assert session.stuck_waiting(101.0, 1.0) == [] and session.started_at == {}
+
+
+async def test_an_overdue_worker_is_asked_for_its_waiting_tasks_when_another_is_idle(store: Store) -> None:
+    manager = InstanceManager(store, Settings())
+    stuck = WorkerSession("stuck", 1, TYPES, False, short_prefetch=2, gives_back=True)
+    idle = WorkerSession("idle", 1, TYPES, False)
+    manager.connect_worker(stuck)
+    stuck.running.update({1: "noop", 2: "noop"})
+    stuck.assigned.update({1: "1-1", 2: "2-1"})
+    stuck.started_at[1] = 10.0
+    manager.take_back_stuck(20.0)
+    assert stuck.outbox.empty()  # no worker could run it sooner
+    manager.connect_worker(idle)
+    manager.take_back_stuck(20.0)
+    manager.take_back_stuck(20.5)  # asked once until answered
+    sent = stuck.outbox.get_nowait()
+    assert sent is not None and sent.take_back.assignment_id == "2-1" and stuck.outbox.empty()

@@ -133,6 +133,23 @@ def test_worker_lost_while_cancelling_ends_cancelled() -> None:
     assert instance.tasks[0].status == TaskStatus.CANCELLED
 
 
+def test_a_task_given_back_unstarted_is_queued_again_with_its_attempt_number_back() -> None:
+    instance = make(TaskStatus.ASSIGNED)
+    task = instance.tasks[0]
+    assert transitions.taken_back(instance, task, NOW) == [transitions.Enqueue(instance.id, 1)]
+    assert (task.status, task.worker, task.attempts, task.interruptions) == (TaskStatus.WAITING, "", 0, 0)
+
+
+def test_a_started_task_is_not_given_back_and_a_cancelled_one_ends() -> None:
+    running = make(TaskStatus.RUNNING)
+    assert transitions.taken_back(running, running.tasks[0], NOW) == []
+    assert running.tasks[0].status == TaskStatus.RUNNING and running.tasks[0].worker == "w1"
+    stopping = make(TaskStatus.ASSIGNED)
+    stopping.tasks[0].status = TaskStatus.CANCELLING
+    assert transitions.taken_back(stopping, stopping.tasks[0], NOW) == []
+    assert stopping.tasks[0].status == TaskStatus.CANCELLED
+
+
 def test_timeout_records_a_timeout_cancellation() -> None:
     instance = make(TaskStatus.RUNNING)
     task = instance.tasks[0]

@@ -455,6 +455,33 @@ def test_cooperative_cancel_reports_cancelled_with_the_result(server: FakeWorker
     assert "cancelled: DIRECT" in server.text(aid)
 
 
+def test_a_task_waiting_for_a_slot_is_given_back_and_a_running_one_is_not() -> None:
+    fake = FakeWorkerService()
+    worker = WorkerThread(fake.address, slots=1)
+    try:
+        assert fake.wait_for(lambda: fake.registrations or None)[0].gives_back_unstarted_tasks
+        running = fake.assign("t.wait_cancel")
+        fake.property(running, "pid")  # it runs: the next one waits for the slot
+        waiting = fake.assign("t.noop")
+        asked = (waiting, running, "77-1")  # "77-1": an assignment the worker never had
+        for aid in asked:
+            fake.send(take_back=worker_service_pb2.TakeBackTask(assignment_id=aid))
+
+        def answers() -> list[list[Any]] | None:
+            found = [fake.of(aid, "taken_back") for aid in asked]
+            return found if all(found) else None
+
+        assert [a[0].taken_back for a in fake.wait_for(answers)] == [True, False, False]
+        fake.cancel(running, grace=WAIT)
+        assert fake.finished(running).status == task_pb2.TASK_STATUS_CANCELLED
+        # The slot is free and the given-back task is gone: a new one runs at once, the old never does.
+        assert fake.finished(fake.assign("t.noop")).status == task_pb2.TASK_STATUS_SUCCESS
+        assert fake.kinds(waiting) == ["taken_back"]
+    finally:
+        assert worker.stop() == 0
+        fake.stop()
+
+
 def test_cancel_kills_a_task_that_ignores_it_after_the_grace_period(server: FakeWorkerService) -> None:
     aid = server.assign("t.ignore_cancel")
     pid = server.property(aid, "pid")

@@ -47,6 +47,7 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
             accepts_python_objects=reg.accepts_python_objects,
             prefetch=self.manager.settings.prefetch,
             short_prefetch=self.manager.settings.short_prefetch,
+            gives_back=reg.gives_back_unstarted_tasks,
             labels=dict(reg.labels),
         )
         leases = self.manager.settings.leases

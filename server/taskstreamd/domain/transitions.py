@@ -162,6 +162,25 @@ def resume(instance: Instance) -> list[Effect]:
     return effects
 
 
+def taken_back(instance: Instance, task: Task, now: datetime) -> list[Effect]:
+    """A worker gave the task back without starting it (it waited there for a slot): it is queued again as
+    if it had never been sent, so its next attempt has the number this one had."""
+    holds_slot = task.status in ACTIVE or (task.status == TaskStatus.SUSPENDED and task.worker)
+    if task.is_terminal or not holds_slot or task.started:
+        return []
+    task.worker = ""
+    task.attempts = max(task.attempts - 1, 0)
+    if task.status == TaskStatus.CANCELLING:  # stopped while it waited: nothing is left to cancel
+        _end(task, TaskStatus.CANCELLED, now)
+        refresh(instance, now)
+        return []
+    if instance.status == InstanceStatus.SUSPENDED:
+        task.status = TaskStatus.SUSPENDED
+        return []
+    task.status = TaskStatus.WAITING
+    return [Enqueue(instance.id, task.id)]
+
+
 def worker_lost(instance: Instance, task: Task, now: datetime, reason: str = "") -> list[Effect]:
     """The task's worker went away (``reason`` says how): retry it (INTERRUPTED) or, past the retry
     limit, fail it."""

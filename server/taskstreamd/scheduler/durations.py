@@ -4,7 +4,8 @@ A worker is sent a short task beyond its slots only while everything it holds is
 ``WorkerSession.short_prefetch``): the queued task then waits behind a task that is expected to end
 within milliseconds, and it saves the server round trip between one task's end and the next one's start,
 which for a no-op task is most of its time. A type with too few runs, or whose runs took longer lately,
-is not short: a SQL statement or a workflow is never queued behind.
+is not short: a SQL statement or a workflow is never queued behind. A short type's task can still hang;
+then the tasks sent behind it are taken back once it is overdue (``OVERDUE_SECONDS``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ SHORT_RUN_SECONDS = 0.05
 MIN_RUNS = 8
 # Weight of the newest run in the moving average: one long run of a short type makes it long again.
 NEWEST_WEIGHT = 0.3
+# A task of a short type still running after this long turned out long: nothing more is queued behind it,
+# and what waits behind it is taken back (TakeBackTask) for a worker with an idle slot.
+OVERDUE_SECONDS = 1.0
 
 
 class RunDurations:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,7 +40,7 @@ from taskstreamd.events.changes import StoredEvent
 from taskstreamd.events.hub import EventHub
 from taskstreamd.replica import REPLICA_ID, replica_of
 from taskstreamd.scheduler import workflows
-from taskstreamd.scheduler.durations import RunDurations
+from taskstreamd.scheduler.durations import OVERDUE_SECONDS, RunDurations
 from taskstreamd.scheduler.leases import LeaseSettings, Reaper
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.sql_tasks import check_sql_tasks
@@ -68,6 +69,7 @@ log = logging.getLogger(__name__)
 
 Change = Callable[[Instance], list[transitions.Effect]]
 
+TAKE_BACK_CHECK_SECONDS = 0.25  # how often to look for tasks waiting in a worker behind an overdue one
 BUSY_RETRY_SECONDS = 0.05  # a claim skipped a locked instance: the lock holder is one short transaction
 REPLICA_SWEEP_SECONDS = 5.0  # how often to look for tasks held by replicas that are gone
 
@@ -117,6 +119,7 @@ class InstanceManager:
         self._waiters: dict[str, set[asyncio.Event]] = {}
         store.on_commit = self._committed
         self._dispatcher: asyncio.Task[None] | None = None
+        self._taker: asyncio.Task[None] | None = None
         # Called with each commit's events after watchers heard of them (metrics count them here).
         self.observers: list[Callable[[list[StoredEvent]], None]] = []
         # Set by a graceful shutdown: no new work is accepted or dispatched, running tasks may finish.
@@ -153,6 +156,7 @@ class InstanceManager:
         for queued in await self.store.queued_tasks():
             self._queue.push(queued)
         self._dispatcher = asyncio.create_task(self._dispatch_forever(), name="dispatcher")
+        self._taker = asyncio.create_task(self._take_back_forever(), name="take-back")
         self._reaper = asyncio.create_task(reaper.run_forever(), name="lease-reaper")
         if self.store.shared:
             self._sweeper = asyncio.create_task(self._sweep_forever(), name="replica-sweeper")
@@ -161,7 +165,7 @@ class InstanceManager:
     async def close(self) -> None:
         if self._listener is not None:
             await self._listener.close()
-        for task in [self._dispatcher, self._reaper, self._sweeper, *self._background]:
+        for task in [self._dispatcher, self._taker, self._reaper, self._sweeper, *self._background]:
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -585,11 +589,19 @@ class InstanceManager:
             self.drop(session, _task_id(assignment_id), assignment_id, reason, again=was_finish)
         for task_id, assignment_id in finished:
             session.finished(task_id, assignment_id)
+        heard = time.monotonic()
+        for task_id in recorded.started:
+            if task_id in session.running:
+                session.started_at[task_id] = heard
+        for task_id, assignment_id, given_back in recorded.taken_back:
+            session.taking_back.discard(task_id)
+            if given_back:
+                session.finished(task_id, assignment_id)  # it no longer waits there
         if pairs:
             self._hand_out(pairs, claimed, busy)
         await self._apply(recorded.effects)
-        if finished:
-            self._kick.set()  # slots were freed
+        if finished or any(given_back for *_, given_back in recorded.taken_back):
+            self._kick.set()  # slots were freed, or tasks came back to the queue
 
     async def _record_in(
         self, tx: Transaction, session: WorkerSession, reports: Sequence[wpb.ConnectRequest]
@@ -618,6 +630,14 @@ class InstanceManager:
                 assignment_id = report.started.assignment_id
                 if not await self._started(tx, session, assignment_id):
                     stale.append((assignment_id, False))
+                else:
+                    recorded.started.append(_task_id(assignment_id))
+            elif kind == "taken_back":
+                answer = report.taken_back
+                task_id = _task_id(answer.assignment_id)
+                if answer.taken_back:
+                    effects.extend(await self._taken_back(tx, session, answer.assignment_id))
+                recorded.taken_back.append((task_id, answer.assignment_id, answer.taken_back))
             elif kind == "finished":
                 assignment_id = report.finished.assignment_id
                 ended = await self._finished(tx, session, report.finished)
@@ -628,6 +648,22 @@ class InstanceManager:
                     finished.append((_task_id(assignment_id), assignment_id))
             # "paused" confirmations need no state: the instance was marked suspended when asked.
         return recorded
+
+    @staticmethod
+    async def _taken_back(
+        tx: Transaction, session: WorkerSession, assignment_id: str
+    ) -> list[transitions.Effect]:
+        """Records that the worker gave a task back unstarted: queued again (see transitions.taken_back)."""
+        task_id = _task_id(assignment_id)
+        instance = await tx.load_task(task_id)
+        task = instance.task_by_id(task_id) if instance else None
+        if instance is None or task is None or not _holds(session, task, assignment_id):
+            return []
+        before = changes.marks(instance)
+        effects = transitions.taken_back(instance, task, now())
+        await _save(tx, instance, before)
+        log.info("worker %s (%s) gave back task %s unstarted", session.id, session.name, assignment_id)
+        return effects
 
     @staticmethod
     async def _started(tx: Transaction, session: WorkerSession, assignment_id: str) -> bool:
@@ -945,6 +981,29 @@ class InstanceManager:
             except Exception:
                 log.exception("dispatching failed; retrying on the next change")
 
+    async def _take_back_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TAKE_BACK_CHECK_SECONDS)
+            try:
+                self.take_back_stuck(time.monotonic())
+            except Exception:
+                log.exception("taking back stuck tasks failed; trying again")
+
+    def take_back_stuck(self, clock: float) -> None:
+        """Asks workers for the tasks waiting in them behind tasks that turned out long, when another
+        worker has an idle slot; what they give back is queued again (see record_reports)."""
+        sessions = [s for s in self.workers if s.live()]
+        if self.draining or not any(s.idle_slots > 0 for s in sessions):
+            return
+        for session in sessions:
+            if not session.gives_back:
+                continue
+            for task_id in session.stuck_waiting(clock, OVERDUE_SECONDS):
+                if task_id not in session.taking_back:
+                    session.taking_back.add(task_id)
+                    take_back = wpb.TakeBackTask(assignment_id=session.assigned[task_id])
+                    session.send(wpb.ConnectResponse(take_back=take_back))
+
     async def _dispatch_once(self) -> bool:
         """Claims queued tasks for free worker slots and sends them; False when nothing could be sent."""
         if self.draining:
@@ -975,9 +1034,10 @@ class InstanceManager:
                     pairs.append((queued, session))
         if prefetch:  # then short tasks, to queue behind short ones
             is_short = self.durations.is_short
+            clock = time.monotonic()
             for session in sessions:
                 room = session.short_room(is_short)
-                if room <= 0:
+                if room <= 0 or session.runs_overdue(clock, OVERDUE_SECONDS):
                     continue
                 for queued in self._queue.pop_matching(session.can_run, room, lambda t: is_short(t.type)):
                     session.running[queued.task_id] = queued.type
@@ -1054,6 +1114,9 @@ class _Recorded:
     effects: list[transitions.Effect] = field(default_factory=list)
     stale: list[tuple[str, bool]] = field(default_factory=list)  # (assignment id, was it a TaskFinished)
     finished: list[tuple[int, str]] = field(default_factory=list)  # (task id, assignment id) that ended
+    started: list[int] = field(default_factory=list)  # task ids whose start was recorded
+    # (task id, assignment id) the worker answered a TakeBackTask about, and whether it gave the task back
+    taken_back: list[tuple[int, str, bool]] = field(default_factory=list)
 
 
 _ACTIONS: dict[type, str] = {

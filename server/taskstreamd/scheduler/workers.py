@@ -34,11 +34,15 @@ class WorkerSession:
     # More assignments beyond those, of short task types only and only while everything the worker holds
     # is short (see scheduler.durations): the round trip is saved without queueing behind a long task.
     short_prefetch: int = 0
+    gives_back: bool = False  # it answers TakeBackTask (scheduler.durations.OVERDUE_SECONDS)
     id: str = field(default_factory=_new_id)
     outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
     # Task id -> type, of the tasks sent to it (running or waiting there for a slot).
     running: dict[int, str] = field(default_factory=dict)
     assigned: dict[int, str] = field(default_factory=dict)  # task id -> assignment id, once claimed
+    # Task id -> monotonic time its TaskStarted was recorded; and the tasks asked back, not yet answered.
+    started_at: dict[int, float] = field(default_factory=dict)
+    taking_back: set[int] = field(default_factory=set)
     dropped: set[str] = field(default_factory=set)  # assignment ids the worker was told to drop
     alive_until: float = 0.0  # monotonic time when the last heartbeat stops vouching for the worker
 
@@ -54,6 +58,8 @@ class WorkerSession:
         if self.assigned.get(task_id, assignment_id) == assignment_id:
             self.assigned.pop(task_id, None)
             self.running.pop(task_id, None)
+            self.started_at.pop(task_id, None)
+            self.taking_back.discard(task_id)
 
     @property
     def idle_slots(self) -> int:
@@ -87,6 +93,20 @@ class WorkerSession:
         if not all(is_short(task_type) for task_type in self.running.values()):
             return 0
         return room
+
+    def runs_overdue(self, now: float, overdue: float) -> bool:
+        """Whether a task it runs started more than ``overdue`` seconds ago: nothing short may queue behind."""
+        return any(now - at > overdue for task_id, at in self.started_at.items() if task_id in self.running)
+
+    def stuck_waiting(self, now: float, overdue: float) -> list[int]:
+        """The tasks waiting in it for a slot (sent beyond its slots) while every slot runs a task that
+        started more than ``overdue`` seconds ago; none while a slot may be about to free."""
+        for task_id in [t for t in self.started_at if t not in self.running]:
+            del self.started_at[task_id]  # ended or dropped
+        started = self.started_at.values()
+        if len(self.started_at) < self.slots or any(now - at <= overdue for at in started):
+            return []
+        return [t for t in self.running if t not in self.started_at and t in self.assigned]
 
     def can_run(self, task: QueuedTask) -> bool:
         if any(self.labels.get(key) != value for key, value in task.required_labels):

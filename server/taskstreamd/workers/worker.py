@@ -274,6 +274,7 @@ class Worker:
             task_types=task_types(),
             accepts_python_objects=self._allow_code,
             labels=self._labels,
+            gives_back_unstarted_tasks=True,
         )
 
     @staticmethod
@@ -317,6 +318,8 @@ class Worker:
             self._pause(response.resume.assignment_id, paused=False)
         elif kind == "drop":
             self._drop(response.drop.assignment_id, response.drop.reason)
+        elif kind == "take_back":
+            self._give_back(response.take_back.assignment_id)
 
     def _assign(self, assignment: worker_service_pb2.TaskAssignment) -> None:
         aid = assignment.assignment_id
@@ -382,6 +385,16 @@ class Worker:
                 self._pending.remove(assignment)
                 self._paused_pending.discard(aid)
                 return
+
+    def _give_back(self, aid: str) -> None:
+        """Forget a task still waiting for a slot, so the server can run it elsewhere; one that has
+        started (or that this worker does not know) stays, and the answer says so."""
+        waiting = next((p for p in self._pending if p.assignment_id == aid), None)
+        if waiting is not None:
+            self._pending.remove(waiting)
+            self._paused_pending.discard(aid)
+        answer = worker_service_pb2.TaskTakenBack(assignment_id=aid, taken_back=waiting is not None)
+        self._emit(worker_service_pb2.ConnectRequest(taken_back=answer))
 
     def _pause(self, aid: str, *, paused: bool) -> None:
         slot = self._slot_of(aid)

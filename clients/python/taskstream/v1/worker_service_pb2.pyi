@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConnectRequest(_message.Message):
-    __slots__ = ("register", "started", "progress", "output", "property", "finished", "paused", "heartbeat")
+    __slots__ = ("register", "started", "progress", "output", "property", "finished", "paused", "heartbeat", "taken_back")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     STARTED_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +20,7 @@ class ConnectRequest(_message.Message):
     FINISHED_FIELD_NUMBER: _ClassVar[int]
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_BACK_FIELD_NUMBER: _ClassVar[int]
     register: RegisterWorker
     started: TaskStarted
     progress: TaskProgressReport
@@ -28,10 +29,11 @@ class ConnectRequest(_message.Message):
     finished: TaskFinished
     paused: TaskPaused
     heartbeat: WorkerHeartbeat
-    def __init__(self, register: _Optional[_Union[RegisterWorker, _Mapping]] = ..., started: _Optional[_Union[TaskStarted, _Mapping]] = ..., progress: _Optional[_Union[TaskProgressReport, _Mapping]] = ..., output: _Optional[_Union[TaskOutputChunk, _Mapping]] = ..., property: _Optional[_Union[TaskPropertySet, _Mapping]] = ..., finished: _Optional[_Union[TaskFinished, _Mapping]] = ..., paused: _Optional[_Union[TaskPaused, _Mapping]] = ..., heartbeat: _Optional[_Union[WorkerHeartbeat, _Mapping]] = ...) -> None: ...
+    taken_back: TaskTakenBack
+    def __init__(self, register: _Optional[_Union[RegisterWorker, _Mapping]] = ..., started: _Optional[_Union[TaskStarted, _Mapping]] = ..., progress: _Optional[_Union[TaskProgressReport, _Mapping]] = ..., output: _Optional[_Union[TaskOutputChunk, _Mapping]] = ..., property: _Optional[_Union[TaskPropertySet, _Mapping]] = ..., finished: _Optional[_Union[TaskFinished, _Mapping]] = ..., paused: _Optional[_Union[TaskPaused, _Mapping]] = ..., heartbeat: _Optional[_Union[WorkerHeartbeat, _Mapping]] = ..., taken_back: _Optional[_Union[TaskTakenBack, _Mapping]] = ...) -> None: ...
 
 class RegisterWorker(_message.Message):
-    __slots__ = ("worker_name", "slots", "task_types", "accepts_python_objects", "labels")
+    __slots__ = ("worker_name", "slots", "task_types", "accepts_python_objects", "labels", "gives_back_unstarted_tasks")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -44,12 +46,14 @@ class RegisterWorker(_message.Message):
     TASK_TYPES_FIELD_NUMBER: _ClassVar[int]
     ACCEPTS_PYTHON_OBJECTS_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    GIVES_BACK_UNSTARTED_TASKS_FIELD_NUMBER: _ClassVar[int]
     worker_name: str
     slots: int
     task_types: _containers.RepeatedCompositeFieldContainer[WorkerTaskType]
     accepts_python_objects: bool
     labels: _containers.ScalarMap[str, str]
-    def __init__(self, worker_name: _Optional[str] = ..., slots: _Optional[int] = ..., task_types: _Optional[_Iterable[_Union[WorkerTaskType, _Mapping]]] = ..., accepts_python_objects: _Optional[bool] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    gives_back_unstarted_tasks: bool
+    def __init__(self, worker_name: _Optional[str] = ..., slots: _Optional[int] = ..., task_types: _Optional[_Iterable[_Union[WorkerTaskType, _Mapping]]] = ..., accepts_python_objects: _Optional[bool] = ..., labels: _Optional[_Mapping[str, str]] = ..., gives_back_unstarted_tasks: _Optional[bool] = ...) -> None: ...
 
 class WorkerTaskType(_message.Message):
     __slots__ = ("name", "description")
@@ -126,20 +130,22 @@ class WorkerHeartbeat(_message.Message):
     def __init__(self) -> None: ...
 
 class ConnectResponse(_message.Message):
-    __slots__ = ("registered", "assignment", "cancel", "suspend", "resume", "drop")
+    __slots__ = ("registered", "assignment", "cancel", "suspend", "resume", "drop", "take_back")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
     CANCEL_FIELD_NUMBER: _ClassVar[int]
     SUSPEND_FIELD_NUMBER: _ClassVar[int]
     RESUME_FIELD_NUMBER: _ClassVar[int]
     DROP_FIELD_NUMBER: _ClassVar[int]
+    TAKE_BACK_FIELD_NUMBER: _ClassVar[int]
     registered: WorkerRegistered
     assignment: TaskAssignment
     cancel: CancelTask
     suspend: SuspendTask
     resume: ResumeTask
     drop: DropTask
-    def __init__(self, registered: _Optional[_Union[WorkerRegistered, _Mapping]] = ..., assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., cancel: _Optional[_Union[CancelTask, _Mapping]] = ..., suspend: _Optional[_Union[SuspendTask, _Mapping]] = ..., resume: _Optional[_Union[ResumeTask, _Mapping]] = ..., drop: _Optional[_Union[DropTask, _Mapping]] = ...) -> None: ...
+    take_back: TakeBackTask
+    def __init__(self, registered: _Optional[_Union[WorkerRegistered, _Mapping]] = ..., assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., cancel: _Optional[_Union[CancelTask, _Mapping]] = ..., suspend: _Optional[_Union[SuspendTask, _Mapping]] = ..., resume: _Optional[_Union[ResumeTask, _Mapping]] = ..., drop: _Optional[_Union[DropTask, _Mapping]] = ..., take_back: _Optional[_Union[TakeBackTask, _Mapping]] = ...) -> None: ...
 
 class WorkerRegistered(_message.Message):
     __slots__ = ("worker_id", "max_output_bytes", "heartbeat_interval", "lease_duration")
@@ -206,3 +212,17 @@ class DropTask(_message.Message):
     assignment_id: str
     reason: str
     def __init__(self, assignment_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class TakeBackTask(_message.Message):
+    __slots__ = ("assignment_id",)
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    def __init__(self, assignment_id: _Optional[str] = ...) -> None: ...
+
+class TaskTakenBack(_message.Message):
+    __slots__ = ("assignment_id", "taken_back")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_BACK_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    taken_back: bool
+    def __init__(self, assignment_id: _Optional[str] = ..., taken_back: _Optional[bool] = ...) -> None: ...

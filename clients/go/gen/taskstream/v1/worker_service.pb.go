@@ -37,6 +37,7 @@ type ConnectRequest struct {
 	//	*ConnectRequest_Finished
 	//	*ConnectRequest_Paused
 	//	*ConnectRequest_Heartbeat
+	//	*ConnectRequest_TakenBack
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -151,6 +152,15 @@ func (x *ConnectRequest) GetHeartbeat() *WorkerHeartbeat {
 	return nil
 }
 
+func (x *ConnectRequest) GetTakenBack() *TaskTakenBack {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_TakenBack); ok {
+			return x.TakenBack
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -195,6 +205,11 @@ type ConnectRequest_Heartbeat struct {
 	Heartbeat *WorkerHeartbeat `protobuf:"bytes,8,opt,name=heartbeat,proto3,oneof"`
 }
 
+type ConnectRequest_TakenBack struct {
+	// Answers a TakeBackTask.
+	TakenBack *TaskTakenBack `protobuf:"bytes,9,opt,name=taken_back,json=takenBack,proto3,oneof"`
+}
+
 func (*ConnectRequest_Register) isConnectRequest_Message() {}
 
 func (*ConnectRequest_Started) isConnectRequest_Message() {}
@@ -211,6 +226,8 @@ func (*ConnectRequest_Paused) isConnectRequest_Message() {}
 
 func (*ConnectRequest_Heartbeat) isConnectRequest_Message() {}
 
+func (*ConnectRequest_TakenBack) isConnectRequest_Message() {}
+
 // RegisterWorker introduces a worker.
 type RegisterWorker struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -224,9 +241,12 @@ type RegisterWorker struct {
 	AcceptsPythonObjects bool `protobuf:"varint,4,opt,name=accepts_python_objects,json=acceptsPythonObjects,proto3" json:"accepts_python_objects,omitempty"`
 	// The worker's labels, for example gpu=true. It is given only tasks whose
 	// required labels are all among them.
-	Labels        map[string]string `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Labels map[string]string `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Whether it answers TakeBackTask; a server sends none to a worker that does
+	// not.
+	GivesBackUnstartedTasks bool `protobuf:"varint,6,opt,name=gives_back_unstarted_tasks,json=givesBackUnstartedTasks,proto3" json:"gives_back_unstarted_tasks,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *RegisterWorker) Reset() {
@@ -292,6 +312,13 @@ func (x *RegisterWorker) GetLabels() map[string]string {
 		return x.Labels
 	}
 	return nil
+}
+
+func (x *RegisterWorker) GetGivesBackUnstartedTasks() bool {
+	if x != nil {
+		return x.GivesBackUnstartedTasks
+	}
+	return false
 }
 
 // WorkerTaskType is a task type a worker can run.
@@ -796,6 +823,7 @@ type ConnectResponse struct {
 	//	*ConnectResponse_Suspend
 	//	*ConnectResponse_Resume
 	//	*ConnectResponse_Drop
+	//	*ConnectResponse_TakeBack
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -892,6 +920,15 @@ func (x *ConnectResponse) GetDrop() *DropTask {
 	return nil
 }
 
+func (x *ConnectResponse) GetTakeBack() *TakeBackTask {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_TakeBack); ok {
+			return x.TakeBack
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -926,6 +963,11 @@ type ConnectResponse_Drop struct {
 	Drop *DropTask `protobuf:"bytes,6,opt,name=drop,proto3,oneof"`
 }
 
+type ConnectResponse_TakeBack struct {
+	// Give back a task sent beyond the worker's slots, unless it has started.
+	TakeBack *TakeBackTask `protobuf:"bytes,7,opt,name=take_back,json=takeBack,proto3,oneof"`
+}
+
 func (*ConnectResponse_Registered) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Assignment) isConnectResponse_Message() {}
@@ -937,6 +979,8 @@ func (*ConnectResponse_Suspend) isConnectResponse_Message() {}
 func (*ConnectResponse_Resume) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Drop) isConnectResponse_Message() {}
+
+func (*ConnectResponse_TakeBack) isConnectResponse_Message() {}
 
 // WorkerRegistered accepts a worker.
 type WorkerRegistered struct {
@@ -1355,11 +1399,116 @@ func (x *DropTask) GetReason() string {
 	return ""
 }
 
+// TakeBackTask asks for an assignment that waits in the worker for a slot (it
+// was sent beyond the worker's slots) while its slots are held by tasks that run
+// long: the server gives it to another worker. A task that has started is not
+// given back.
+type TakeBackTask struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment.
+	AssignmentId  string `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TakeBackTask) Reset() {
+	*x = TakeBackTask{}
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TakeBackTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TakeBackTask) ProtoMessage() {}
+
+func (x *TakeBackTask) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TakeBackTask.ProtoReflect.Descriptor instead.
+func (*TakeBackTask) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *TakeBackTask) GetAssignmentId() string {
+	if x != nil {
+		return x.AssignmentId
+	}
+	return ""
+}
+
+// TaskTakenBack answers a TakeBackTask.
+type TaskTakenBack struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assignment.
+	AssignmentId string `protobuf:"bytes,1,opt,name=assignment_id,json=assignmentId,proto3" json:"assignment_id,omitempty"`
+	// True: the worker forgot it without running it. False: it has started (or
+	// the worker does not know it) and reports on it as usual.
+	TakenBack     bool `protobuf:"varint,2,opt,name=taken_back,json=takenBack,proto3" json:"taken_back,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskTakenBack) Reset() {
+	*x = TaskTakenBack{}
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskTakenBack) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskTakenBack) ProtoMessage() {}
+
+func (x *TaskTakenBack) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskTakenBack.ProtoReflect.Descriptor instead.
+func (*TaskTakenBack) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *TaskTakenBack) GetAssignmentId() string {
+	if x != nil {
+		return x.AssignmentId
+	}
+	return ""
+}
+
+func (x *TaskTakenBack) GetTakenBack() bool {
+	if x != nil {
+		return x.TakenBack
+	}
+	return false
+}
+
 var File_taskstream_v1_worker_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
-	"\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xf9\x03\n" +
+	"\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xb8\x04\n" +
 	"\x0eConnectRequest\x12;\n" +
 	"\bregister\x18\x01 \x01(\v2\x1d.taskstream.v1.RegisterWorkerH\x00R\bregister\x126\n" +
 	"\astarted\x18\x02 \x01(\v2\x1a.taskstream.v1.TaskStartedH\x00R\astarted\x12?\n" +
@@ -1368,8 +1517,10 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\bproperty\x18\x05 \x01(\v2\x1e.taskstream.v1.TaskPropertySetH\x00R\bproperty\x129\n" +
 	"\bfinished\x18\x06 \x01(\v2\x1b.taskstream.v1.TaskFinishedH\x00R\bfinished\x123\n" +
 	"\x06paused\x18\a \x01(\v2\x19.taskstream.v1.TaskPausedH\x00R\x06paused\x12>\n" +
-	"\theartbeat\x18\b \x01(\v2\x1e.taskstream.v1.WorkerHeartbeatH\x00R\theartbeatB\t\n" +
-	"\amessage\"\xb9\x02\n" +
+	"\theartbeat\x18\b \x01(\v2\x1e.taskstream.v1.WorkerHeartbeatH\x00R\theartbeat\x12=\n" +
+	"\n" +
+	"taken_back\x18\t \x01(\v2\x1c.taskstream.v1.TaskTakenBackH\x00R\ttakenBackB\t\n" +
+	"\amessage\"\xf6\x02\n" +
 	"\x0eRegisterWorker\x12\x1f\n" +
 	"\vworker_name\x18\x01 \x01(\tR\n" +
 	"workerName\x12\x14\n" +
@@ -1377,7 +1528,8 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
 	"task_types\x18\x03 \x03(\v2\x1d.taskstream.v1.WorkerTaskTypeR\ttaskTypes\x124\n" +
 	"\x16accepts_python_objects\x18\x04 \x01(\bR\x14acceptsPythonObjects\x12A\n" +
-	"\x06labels\x18\x05 \x03(\v2).taskstream.v1.RegisterWorker.LabelsEntryR\x06labels\x1a9\n" +
+	"\x06labels\x18\x05 \x03(\v2).taskstream.v1.RegisterWorker.LabelsEntryR\x06labels\x12;\n" +
+	"\x1agives_back_unstarted_tasks\x18\x06 \x01(\bR\x17givesBackUnstartedTasks\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"F\n" +
@@ -1410,7 +1562,7 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"TaskPaused\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x16\n" +
 	"\x06paused\x18\x02 \x01(\bR\x06paused\"\x11\n" +
-	"\x0fWorkerHeartbeat\"\xf1\x02\n" +
+	"\x0fWorkerHeartbeat\"\xad\x03\n" +
 	"\x0fConnectResponse\x12A\n" +
 	"\n" +
 	"registered\x18\x01 \x01(\v2\x1f.taskstream.v1.WorkerRegisteredH\x00R\n" +
@@ -1421,7 +1573,8 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x06cancel\x18\x03 \x01(\v2\x19.taskstream.v1.CancelTaskH\x00R\x06cancel\x126\n" +
 	"\asuspend\x18\x04 \x01(\v2\x1a.taskstream.v1.SuspendTaskH\x00R\asuspend\x123\n" +
 	"\x06resume\x18\x05 \x01(\v2\x19.taskstream.v1.ResumeTaskH\x00R\x06resume\x12-\n" +
-	"\x04drop\x18\x06 \x01(\v2\x17.taskstream.v1.DropTaskH\x00R\x04dropB\t\n" +
+	"\x04drop\x18\x06 \x01(\v2\x17.taskstream.v1.DropTaskH\x00R\x04drop\x12:\n" +
+	"\ttake_back\x18\a \x01(\v2\x1b.taskstream.v1.TakeBackTaskH\x00R\btakeBackB\t\n" +
 	"\amessage\"\xe5\x01\n" +
 	"\x10WorkerRegistered\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12(\n" +
@@ -1453,7 +1606,13 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\"G\n" +
 	"\bDropTask\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason2]\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"3\n" +
+	"\fTakeBackTask\x12#\n" +
+	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\"S\n" +
+	"\rTaskTakenBack\x12#\n" +
+	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1d\n" +
+	"\n" +
+	"taken_back\x18\x02 \x01(\bR\ttakenBack2]\n" +
 	"\rWorkerService\x12L\n" +
 	"\aConnect\x12\x1d.taskstream.v1.ConnectRequest\x1a\x1e.taskstream.v1.ConnectResponse(\x010\x01B\xc8\x01\n" +
 	"\x11com.taskstream.v1B\x12WorkerServiceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
@@ -1470,7 +1629,7 @@ func file_taskstream_v1_worker_service_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_worker_service_proto_rawDescData
 }
 
-var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_taskstream_v1_worker_service_proto_goTypes = []any{
 	(*ConnectRequest)(nil),      // 0: taskstream.v1.ConnectRequest
 	(*RegisterWorker)(nil),      // 1: taskstream.v1.RegisterWorker
@@ -1489,15 +1648,17 @@ var file_taskstream_v1_worker_service_proto_goTypes = []any{
 	(*SuspendTask)(nil),         // 14: taskstream.v1.SuspendTask
 	(*ResumeTask)(nil),          // 15: taskstream.v1.ResumeTask
 	(*DropTask)(nil),            // 16: taskstream.v1.DropTask
-	nil,                         // 17: taskstream.v1.RegisterWorker.LabelsEntry
-	(*Progress)(nil),            // 18: taskstream.v1.Progress
-	(OutputStream)(0),           // 19: taskstream.v1.OutputStream
-	(*PropertyValue)(nil),       // 20: taskstream.v1.PropertyValue
-	(TaskStatus)(0),             // 21: taskstream.v1.TaskStatus
-	(*Result)(nil),              // 22: taskstream.v1.Result
-	(*TaskError)(nil),           // 23: taskstream.v1.TaskError
-	(*durationpb.Duration)(nil), // 24: google.protobuf.Duration
-	(*Cancellation)(nil),        // 25: taskstream.v1.Cancellation
+	(*TakeBackTask)(nil),        // 17: taskstream.v1.TakeBackTask
+	(*TaskTakenBack)(nil),       // 18: taskstream.v1.TaskTakenBack
+	nil,                         // 19: taskstream.v1.RegisterWorker.LabelsEntry
+	(*Progress)(nil),            // 20: taskstream.v1.Progress
+	(OutputStream)(0),           // 21: taskstream.v1.OutputStream
+	(*PropertyValue)(nil),       // 22: taskstream.v1.PropertyValue
+	(TaskStatus)(0),             // 23: taskstream.v1.TaskStatus
+	(*Result)(nil),              // 24: taskstream.v1.Result
+	(*TaskError)(nil),           // 25: taskstream.v1.TaskError
+	(*durationpb.Duration)(nil), // 26: google.protobuf.Duration
+	(*Cancellation)(nil),        // 27: taskstream.v1.Cancellation
 }
 var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	1,  // 0: taskstream.v1.ConnectRequest.register:type_name -> taskstream.v1.RegisterWorker
@@ -1508,32 +1669,34 @@ var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	7,  // 5: taskstream.v1.ConnectRequest.finished:type_name -> taskstream.v1.TaskFinished
 	8,  // 6: taskstream.v1.ConnectRequest.paused:type_name -> taskstream.v1.TaskPaused
 	9,  // 7: taskstream.v1.ConnectRequest.heartbeat:type_name -> taskstream.v1.WorkerHeartbeat
-	2,  // 8: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
-	17, // 9: taskstream.v1.RegisterWorker.labels:type_name -> taskstream.v1.RegisterWorker.LabelsEntry
-	18, // 10: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
-	19, // 11: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
-	20, // 12: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
-	21, // 13: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
-	22, // 14: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
-	23, // 15: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
-	11, // 16: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
-	12, // 17: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
-	13, // 18: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
-	14, // 19: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
-	15, // 20: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
-	16, // 21: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
-	24, // 22: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
-	24, // 23: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
-	24, // 24: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
-	25, // 25: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
-	24, // 26: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
-	0,  // 27: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
-	10, // 28: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
-	28, // [28:29] is the sub-list for method output_type
-	27, // [27:28] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	18, // 8: taskstream.v1.ConnectRequest.taken_back:type_name -> taskstream.v1.TaskTakenBack
+	2,  // 9: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
+	19, // 10: taskstream.v1.RegisterWorker.labels:type_name -> taskstream.v1.RegisterWorker.LabelsEntry
+	20, // 11: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
+	21, // 12: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
+	22, // 13: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
+	23, // 14: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
+	24, // 15: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
+	25, // 16: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
+	11, // 17: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
+	12, // 18: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
+	13, // 19: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
+	14, // 20: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
+	15, // 21: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
+	16, // 22: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
+	17, // 23: taskstream.v1.ConnectResponse.take_back:type_name -> taskstream.v1.TakeBackTask
+	26, // 24: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
+	26, // 25: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
+	26, // 26: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
+	27, // 27: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
+	26, // 28: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
+	0,  // 29: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
+	10, // 30: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
+	30, // [30:31] is the sub-list for method output_type
+	29, // [29:30] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_worker_service_proto_init() }
@@ -1551,6 +1714,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 		(*ConnectRequest_Finished)(nil),
 		(*ConnectRequest_Paused)(nil),
 		(*ConnectRequest_Heartbeat)(nil),
+		(*ConnectRequest_TakenBack)(nil),
 	}
 	file_taskstream_v1_worker_service_proto_msgTypes[10].OneofWrappers = []any{
 		(*ConnectResponse_Registered)(nil),
@@ -1559,6 +1723,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 		(*ConnectResponse_Suspend)(nil),
 		(*ConnectResponse_Resume)(nil),
 		(*ConnectResponse_Drop)(nil),
+		(*ConnectResponse_TakeBack)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1566,7 +1731,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_worker_service_proto_rawDesc), len(file_taskstream_v1_worker_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/worker_service.proto.
  */
 export const file_taskstream_v1_worker_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0YXNrc3RyZWFtL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEg10YXNrc3RyZWFtLnYxIq0DCg5Db25uZWN0UmVxdWVzdBIxCghyZWdpc3RlchgBIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXJIABItCgdzdGFydGVkGAIgASgLMhoudGFza3N0cmVhbS52MS5UYXNrU3RhcnRlZEgAEjUKCHByb2dyZXNzGAMgASgLMiEudGFza3N0cmVhbS52MS5UYXNrUHJvZ3Jlc3NSZXBvcnRIABIwCgZvdXRwdXQYBCABKAsyHi50YXNrc3RyZWFtLnYxLlRhc2tPdXRwdXRDaHVua0gAEjIKCHByb3BlcnR5GAUgASgLMh4udGFza3N0cmVhbS52MS5UYXNrUHJvcGVydHlTZXRIABIvCghmaW5pc2hlZBgGIAEoCzIbLnRhc2tzdHJlYW0udjEuVGFza0ZpbmlzaGVkSAASKwoGcGF1c2VkGAcgASgLMhkudGFza3N0cmVhbS52MS5UYXNrUGF1c2VkSAASMwoJaGVhcnRiZWF0GAggASgLMh4udGFza3N0cmVhbS52MS5Xb3JrZXJIZWFydGJlYXRIAEIJCgdtZXNzYWdlIvEBCg5SZWdpc3RlcldvcmtlchITCgt3b3JrZXJfbmFtZRgBIAEoCRINCgVzbG90cxgCIAEoBRIxCgp0YXNrX3R5cGVzGAMgAygLMh0udGFza3N0cmVhbS52MS5Xb3JrZXJUYXNrVHlwZRIeChZhY2NlcHRzX3B5dGhvbl9vYmplY3RzGAQgASgIEjkKBmxhYmVscxgFIAMoCzIpLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXIuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIzCg5Xb3JrZXJUYXNrVHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIiQKC1Rhc2tTdGFydGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiVgoSVGFza1Byb2dyZXNzUmVwb3J0EhUKDWFzc2lnbm1lbnRfaWQYASABKAkSKQoIcHJvZ3Jlc3MYAiABKAsyFy50YXNrc3RyZWFtLnYxLlByb2dyZXNzInMKD1Rhc2tPdXRwdXRDaHVuaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEisKBnN0cmVhbRgCIAEoDjIbLnRhc2tzdHJlYW0udjEuT3V0cHV0U3RyZWFtEg4KBm9mZnNldBgDIAEoAxIMCgRkYXRhGAQgASgMImIKD1Rhc2tQcm9wZXJ0eVNldBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEgsKA2tleRgCIAEoCRIrCgV2YWx1ZRgDIAEoCzIcLnRhc2tzdHJlYW0udjEuUHJvcGVydHlWYWx1ZSLdAQoMVGFza0ZpbmlzaGVkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkudGFza3N0cmVhbS52MS5UYXNrU3RhdHVzEiUKBnJlc3VsdBgDIAEoCzIVLnRhc2tzdHJlYW0udjEuUmVzdWx0EicKBWVycm9yGAQgASgLMhgudGFza3N0cmVhbS52MS5UYXNrRXJyb3ISFAoMc3Rkb3V0X2J5dGVzGAUgASgDEhQKDHN0ZGVycl9ieXRlcxgGIAEoAxIPCgdzdGFydGVkGAcgASgIIjMKClRhc2tQYXVzZWQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIOCgZwYXVzZWQYAiABKAgiEQoPV29ya2VySGVhcnRiZWF0IroCCg9Db25uZWN0UmVzcG9uc2USNQoKcmVnaXN0ZXJlZBgBIAEoCzIfLnRhc2tzdHJlYW0udjEuV29ya2VyUmVnaXN0ZXJlZEgAEjMKCmFzc2lnbm1lbnQYAiABKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tBc3NpZ25tZW50SAASKwoGY2FuY2VsGAMgASgLMhkudGFza3N0cmVhbS52MS5DYW5jZWxUYXNrSAASLQoHc3VzcGVuZBgEIAEoCzIaLnRhc2tzdHJlYW0udjEuU3VzcGVuZFRhc2tIABIrCgZyZXN1bWUYBSABKAsyGS50YXNrc3RyZWFtLnYxLlJlc3VtZVRhc2tIABInCgRkcm9wGAYgASgLMhcudGFza3N0cmVhbS52MS5Ecm9wVGFza0gAQgkKB21lc3NhZ2UiqQEKEFdvcmtlclJlZ2lzdGVyZWQSEQoJd29ya2VyX2lkGAEgASgJEhgKEG1heF9vdXRwdXRfYnl0ZXMYAiABKAMSNQoSaGVhcnRiZWF0X2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjEKDmxlYXNlX2R1cmF0aW9uGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIvIBCg5UYXNrQXNzaWdubWVudBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEgwKBHRhc2sYAyABKAkSDAoEdHlwZRgEIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YBSABKAkSFQoNcHl0aG9uX29iamVjdBgGIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYByABKAwSKgoHdGltZW91dBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdhdHRlbXB0GAkgASgFEhIKCnRhc2tfdG9rZW4YCiABKAkihwEKCkNhbmNlbFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIxCgxjYW5jZWxsYXRpb24YAiABKAsyGy50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvbhIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iJAoLU3VzcGVuZFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCSIjCgpSZXN1bWVUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiMQoIRHJvcFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkyXQoNV29ya2VyU2VydmljZRJMCgdDb25uZWN0Eh0udGFza3N0cmVhbS52MS5Db25uZWN0UmVxdWVzdBoeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_taskstream_v1_task]);
+  fileDesc("CiJ0YXNrc3RyZWFtL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEg10YXNrc3RyZWFtLnYxIuEDCg5Db25uZWN0UmVxdWVzdBIxCghyZWdpc3RlchgBIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXJIABItCgdzdGFydGVkGAIgASgLMhoudGFza3N0cmVhbS52MS5UYXNrU3RhcnRlZEgAEjUKCHByb2dyZXNzGAMgASgLMiEudGFza3N0cmVhbS52MS5UYXNrUHJvZ3Jlc3NSZXBvcnRIABIwCgZvdXRwdXQYBCABKAsyHi50YXNrc3RyZWFtLnYxLlRhc2tPdXRwdXRDaHVua0gAEjIKCHByb3BlcnR5GAUgASgLMh4udGFza3N0cmVhbS52MS5UYXNrUHJvcGVydHlTZXRIABIvCghmaW5pc2hlZBgGIAEoCzIbLnRhc2tzdHJlYW0udjEuVGFza0ZpbmlzaGVkSAASKwoGcGF1c2VkGAcgASgLMhkudGFza3N0cmVhbS52MS5UYXNrUGF1c2VkSAASMwoJaGVhcnRiZWF0GAggASgLMh4udGFza3N0cmVhbS52MS5Xb3JrZXJIZWFydGJlYXRIABIyCgp0YWtlbl9iYWNrGAkgASgLMhwudGFza3N0cmVhbS52MS5UYXNrVGFrZW5CYWNrSABCCQoHbWVzc2FnZSKVAgoOUmVnaXN0ZXJXb3JrZXISEwoLd29ya2VyX25hbWUYASABKAkSDQoFc2xvdHMYAiABKAUSMQoKdGFza190eXBlcxgDIAMoCzIdLnRhc2tzdHJlYW0udjEuV29ya2VyVGFza1R5cGUSHgoWYWNjZXB0c19weXRob25fb2JqZWN0cxgEIAEoCBI5CgZsYWJlbHMYBSADKAsyKS50YXNrc3RyZWFtLnYxLlJlZ2lzdGVyV29ya2VyLkxhYmVsc0VudHJ5EiIKGmdpdmVzX2JhY2tfdW5zdGFydGVkX3Rhc2tzGAYgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoOV29ya2VyVGFza1R5cGUSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSIkCgtUYXNrU3RhcnRlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJIlYKElRhc2tQcm9ncmVzc1JlcG9ydBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKCHByb2dyZXNzGAIgASgLMhcudGFza3N0cmVhbS52MS5Qcm9ncmVzcyJzCg9UYXNrT3V0cHV0Q2h1bmsSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIrCgZzdHJlYW0YAiABKA4yGy50YXNrc3RyZWFtLnYxLk91dHB1dFN0cmVhbRIOCgZvZmZzZXQYAyABKAMSDAoEZGF0YRgEIAEoDCJiCg9UYXNrUHJvcGVydHlTZXQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRILCgNrZXkYAiABKAkSKwoFdmFsdWUYAyABKAsyHC50YXNrc3RyZWFtLnYxLlByb3BlcnR5VmFsdWUi3QEKDFRhc2tGaW5pc2hlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1cxIlCgZyZXN1bHQYAyABKAsyFS50YXNrc3RyZWFtLnYxLlJlc3VsdBInCgVlcnJvchgEIAEoCzIYLnRhc2tzdHJlYW0udjEuVGFza0Vycm9yEhQKDHN0ZG91dF9ieXRlcxgFIAEoAxIUCgxzdGRlcnJfYnl0ZXMYBiABKAMSDwoHc3RhcnRlZBgHIAEoCCIzCgpUYXNrUGF1c2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDgoGcGF1c2VkGAIgASgIIhEKD1dvcmtlckhlYXJ0YmVhdCLsAgoPQ29ubmVjdFJlc3BvbnNlEjUKCnJlZ2lzdGVyZWQYASABKAsyHy50YXNrc3RyZWFtLnYxLldvcmtlclJlZ2lzdGVyZWRIABIzCgphc3NpZ25tZW50GAIgASgLMh0udGFza3N0cmVhbS52MS5UYXNrQXNzaWdubWVudEgAEisKBmNhbmNlbBgDIAEoCzIZLnRhc2tzdHJlYW0udjEuQ2FuY2VsVGFza0gAEi0KB3N1c3BlbmQYBCABKAsyGi50YXNrc3RyZWFtLnYxLlN1c3BlbmRUYXNrSAASKwoGcmVzdW1lGAUgASgLMhkudGFza3N0cmVhbS52MS5SZXN1bWVUYXNrSAASJwoEZHJvcBgGIAEoCzIXLnRhc2tzdHJlYW0udjEuRHJvcFRhc2tIABIwCgl0YWtlX2JhY2sYByABKAsyGy50YXNrc3RyZWFtLnYxLlRha2VCYWNrVGFza0gAQgkKB21lc3NhZ2UiqQEKEFdvcmtlclJlZ2lzdGVyZWQSEQoJd29ya2VyX2lkGAEgASgJEhgKEG1heF9vdXRwdXRfYnl0ZXMYAiABKAMSNQoSaGVhcnRiZWF0X2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjEKDmxlYXNlX2R1cmF0aW9uGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIvIBCg5UYXNrQXNzaWdubWVudBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEgwKBHRhc2sYAyABKAkSDAoEdHlwZRgEIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YBSABKAkSFQoNcHl0aG9uX29iamVjdBgGIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYByABKAwSKgoHdGltZW91dBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdhdHRlbXB0GAkgASgFEhIKCnRhc2tfdG9rZW4YCiABKAkihwEKCkNhbmNlbFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIxCgxjYW5jZWxsYXRpb24YAiABKAsyGy50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvbhIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iJAoLU3VzcGVuZFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCSIjCgpSZXN1bWVUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiMQoIRHJvcFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiJQoMVGFrZUJhY2tUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiOgoNVGFza1Rha2VuQmFjaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhIKCnRha2VuX2JhY2sYAiABKAgyXQoNV29ya2VyU2VydmljZRJMCgdDb25uZWN0Eh0udGFza3N0cmVhbS52MS5Db25uZWN0UmVxdWVzdBoeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_taskstream_v1_task]);
 
 /**
  * ConnectRequest is one message from a worker to the server.
@@ -91,6 +91,14 @@ export type ConnectRequest = Message<"taskstream.v1.ConnectRequest"> & {
      */
     value: WorkerHeartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * Answers a TakeBackTask.
+     *
+     * @generated from field: taskstream.v1.TaskTakenBack taken_back = 9;
+     */
+    value: TaskTakenBack;
+    case: "takenBack";
   } | { case: undefined; value?: undefined };
 };
 
@@ -142,6 +150,14 @@ export type RegisterWorker = Message<"taskstream.v1.RegisterWorker"> & {
    * @generated from field: map<string, string> labels = 5;
    */
   labels: { [key: string]: string };
+
+  /**
+   * Whether it answers TakeBackTask; a server sends none to a worker that does
+   * not.
+   *
+   * @generated from field: bool gives_back_unstarted_tasks = 6;
+   */
+  givesBackUnstartedTasks: boolean;
 };
 
 /**
@@ -474,6 +490,14 @@ export type ConnectResponse = Message<"taskstream.v1.ConnectResponse"> & {
      */
     value: DropTask;
     case: "drop";
+  } | {
+    /**
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     *
+     * @generated from field: taskstream.v1.TakeBackTask take_back = 7;
+     */
+    value: TakeBackTask;
+    case: "takeBack";
   } | { case: undefined; value?: undefined };
 };
 
@@ -720,6 +744,59 @@ export type DropTask = Message<"taskstream.v1.DropTask"> & {
  */
 export const DropTaskSchema: GenMessage<DropTask> = /*@__PURE__*/
   messageDesc(file_taskstream_v1_worker_service, 16);
+
+/**
+ * TakeBackTask asks for an assignment that waits in the worker for a slot (it
+ * was sent beyond the worker's slots) while its slots are held by tasks that run
+ * long: the server gives it to another worker. A task that has started is not
+ * given back.
+ *
+ * @generated from message taskstream.v1.TakeBackTask
+ */
+export type TakeBackTask = Message<"taskstream.v1.TakeBackTask"> & {
+  /**
+   * The assignment.
+   *
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId: string;
+};
+
+/**
+ * Describes the message taskstream.v1.TakeBackTask.
+ * Use `create(TakeBackTaskSchema)` to create a new message.
+ */
+export const TakeBackTaskSchema: GenMessage<TakeBackTask> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_worker_service, 17);
+
+/**
+ * TaskTakenBack answers a TakeBackTask.
+ *
+ * @generated from message taskstream.v1.TaskTakenBack
+ */
+export type TaskTakenBack = Message<"taskstream.v1.TaskTakenBack"> & {
+  /**
+   * The assignment.
+   *
+   * @generated from field: string assignment_id = 1;
+   */
+  assignmentId: string;
+
+  /**
+   * True: the worker forgot it without running it. False: it has started (or
+   * the worker does not know it) and reports on it as usual.
+   *
+   * @generated from field: bool taken_back = 2;
+   */
+  takenBack: boolean;
+};
+
+/**
+ * Describes the message taskstream.v1.TaskTakenBack.
+ * Use `create(TaskTakenBackSchema)` to create a new message.
+ */
+export const TaskTakenBackSchema: GenMessage<TaskTakenBack> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_worker_service, 18);
 
 /**
  * WorkerService is how worker processes talk to the server. A worker opens one

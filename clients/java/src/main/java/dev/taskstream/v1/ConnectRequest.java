@@ -66,6 +66,7 @@ private static final long serialVersionUID = 0L;
     FINISHED(6),
     PAUSED(7),
     HEARTBEAT(8),
+    TAKEN_BACK(9),
     MESSAGE_NOT_SET(0);
     private final int value;
     private MessageCase(int value) {
@@ -91,6 +92,7 @@ private static final long serialVersionUID = 0L;
         case 6: return FINISHED;
         case 7: return PAUSED;
         case 8: return HEARTBEAT;
+        case 9: return TAKEN_BACK;
         case 0: return MESSAGE_NOT_SET;
         default: return null;
       }
@@ -450,6 +452,49 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.WorkerHeartbeat.getDefaultInstance();
   }
 
+  public static final int TAKEN_BACK_FIELD_NUMBER = 9;
+  /**
+   * <pre>
+   * Answers a TakeBackTask.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+   * @return Whether the takenBack field is set.
+   */
+  @java.lang.Override
+  public boolean hasTakenBack() {
+    return messageCase_ == 9;
+  }
+  /**
+   * <pre>
+   * Answers a TakeBackTask.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+   * @return The takenBack.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskTakenBack getTakenBack() {
+    if (messageCase_ == 9) {
+       return (dev.taskstream.v1.TaskTakenBack) message_;
+    }
+    return dev.taskstream.v1.TaskTakenBack.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Answers a TakeBackTask.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskTakenBackOrBuilder getTakenBackOrBuilder() {
+    if (messageCase_ == 9) {
+       return (dev.taskstream.v1.TaskTakenBack) message_;
+    }
+    return dev.taskstream.v1.TaskTakenBack.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -488,6 +533,9 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 8) {
       output.writeMessage(8, (dev.taskstream.v1.WorkerHeartbeat) message_);
     }
+    if (messageCase_ == 9) {
+      output.writeMessage(9, (dev.taskstream.v1.TaskTakenBack) message_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -523,6 +571,10 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 8) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(8, (dev.taskstream.v1.WorkerHeartbeat) message_);
+    }
+    if (messageCase_ == 9) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, (dev.taskstream.v1.TaskTakenBack) message_);
     }
     return size;
   }
@@ -582,6 +634,10 @@ private static final long serialVersionUID = 0L;
         if (!getHeartbeat()
             .equals(other.getHeartbeat())) return false;
         break;
+      case 9:
+        if (!getTakenBack()
+            .equals(other.getTakenBack())) return false;
+        break;
       case 0:
       default:
     }
@@ -628,6 +684,10 @@ private static final long serialVersionUID = 0L;
       case 8:
         hash = (37 * hash) + HEARTBEAT_FIELD_NUMBER;
         hash = (53 * hash) + getHeartbeat().hashCode();
+        break;
+      case 9:
+        hash = (37 * hash) + TAKEN_BACK_FIELD_NUMBER;
+        hash = (53 * hash) + getTakenBack().hashCode();
         break;
       case 0:
       default:
@@ -791,6 +851,9 @@ private static final long serialVersionUID = 0L;
       if (heartbeatBuilder_ != null) {
         heartbeatBuilder_.clear();
       }
+      if (takenBackBuilder_ != null) {
+        takenBackBuilder_.clear();
+      }
       messageCase_ = 0;
       message_ = null;
       return this;
@@ -864,6 +927,10 @@ private static final long serialVersionUID = 0L;
           heartbeatBuilder_ != null) {
         result.message_ = heartbeatBuilder_.build();
       }
+      if (messageCase_ == 9 &&
+          takenBackBuilder_ != null) {
+        result.message_ = takenBackBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -909,6 +976,10 @@ private static final long serialVersionUID = 0L;
         }
         case HEARTBEAT: {
           mergeHeartbeat(other.getHeartbeat());
+          break;
+        }
+        case TAKEN_BACK: {
+          mergeTakenBack(other.getTakenBack());
           break;
         }
         case MESSAGE_NOT_SET: {
@@ -995,6 +1066,13 @@ private static final long serialVersionUID = 0L;
               messageCase_ = 8;
               break;
             } // case 66
+            case 74: {
+              input.readMessage(
+                  internalGetTakenBackFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              messageCase_ = 9;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2433,6 +2511,182 @@ private static final long serialVersionUID = 0L;
       messageCase_ = 8;
       onChanged();
       return heartbeatBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskTakenBack, dev.taskstream.v1.TaskTakenBack.Builder, dev.taskstream.v1.TaskTakenBackOrBuilder> takenBackBuilder_;
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     * @return Whether the takenBack field is set.
+     */
+    @java.lang.Override
+    public boolean hasTakenBack() {
+      return messageCase_ == 9;
+    }
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     * @return The takenBack.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.TaskTakenBack getTakenBack() {
+      if (takenBackBuilder_ == null) {
+        if (messageCase_ == 9) {
+          return (dev.taskstream.v1.TaskTakenBack) message_;
+        }
+        return dev.taskstream.v1.TaskTakenBack.getDefaultInstance();
+      } else {
+        if (messageCase_ == 9) {
+          return takenBackBuilder_.getMessage();
+        }
+        return dev.taskstream.v1.TaskTakenBack.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     */
+    public Builder setTakenBack(dev.taskstream.v1.TaskTakenBack value) {
+      if (takenBackBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        message_ = value;
+        onChanged();
+      } else {
+        takenBackBuilder_.setMessage(value);
+      }
+      messageCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     */
+    public Builder setTakenBack(
+        dev.taskstream.v1.TaskTakenBack.Builder builderForValue) {
+      if (takenBackBuilder_ == null) {
+        message_ = builderForValue.build();
+        onChanged();
+      } else {
+        takenBackBuilder_.setMessage(builderForValue.build());
+      }
+      messageCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     */
+    public Builder mergeTakenBack(dev.taskstream.v1.TaskTakenBack value) {
+      if (takenBackBuilder_ == null) {
+        if (messageCase_ == 9 &&
+            message_ != dev.taskstream.v1.TaskTakenBack.getDefaultInstance()) {
+          message_ = dev.taskstream.v1.TaskTakenBack.newBuilder((dev.taskstream.v1.TaskTakenBack) message_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          message_ = value;
+        }
+        onChanged();
+      } else {
+        if (messageCase_ == 9) {
+          takenBackBuilder_.mergeFrom(value);
+        } else {
+          takenBackBuilder_.setMessage(value);
+        }
+      }
+      messageCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     */
+    public Builder clearTakenBack() {
+      if (takenBackBuilder_ == null) {
+        if (messageCase_ == 9) {
+          messageCase_ = 0;
+          message_ = null;
+          onChanged();
+        }
+      } else {
+        if (messageCase_ == 9) {
+          messageCase_ = 0;
+          message_ = null;
+        }
+        takenBackBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     */
+    public dev.taskstream.v1.TaskTakenBack.Builder getTakenBackBuilder() {
+      return internalGetTakenBackFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.TaskTakenBackOrBuilder getTakenBackOrBuilder() {
+      if ((messageCase_ == 9) && (takenBackBuilder_ != null)) {
+        return takenBackBuilder_.getMessageOrBuilder();
+      } else {
+        if (messageCase_ == 9) {
+          return (dev.taskstream.v1.TaskTakenBack) message_;
+        }
+        return dev.taskstream.v1.TaskTakenBack.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Answers a TakeBackTask.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskTakenBack, dev.taskstream.v1.TaskTakenBack.Builder, dev.taskstream.v1.TaskTakenBackOrBuilder> 
+        internalGetTakenBackFieldBuilder() {
+      if (takenBackBuilder_ == null) {
+        if (!(messageCase_ == 9)) {
+          message_ = dev.taskstream.v1.TaskTakenBack.getDefaultInstance();
+        }
+        takenBackBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.TaskTakenBack, dev.taskstream.v1.TaskTakenBack.Builder, dev.taskstream.v1.TaskTakenBackOrBuilder>(
+                (dev.taskstream.v1.TaskTakenBack) message_,
+                getParentForChildren(),
+                isClean());
+        message_ = null;
+      }
+      messageCase_ = 9;
+      onChanged();
+      return takenBackBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.ConnectRequest)

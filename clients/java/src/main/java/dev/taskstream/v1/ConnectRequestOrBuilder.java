@@ -226,5 +226,32 @@ public interface ConnectRequestOrBuilder extends
    */
   dev.taskstream.v1.WorkerHeartbeatOrBuilder getHeartbeatOrBuilder();
 
+  /**
+   * <pre>
+   * Answers a TakeBackTask.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+   * @return Whether the takenBack field is set.
+   */
+  boolean hasTakenBack();
+  /**
+   * <pre>
+   * Answers a TakeBackTask.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+   * @return The takenBack.
+   */
+  dev.taskstream.v1.TaskTakenBack getTakenBack();
+  /**
+   * <pre>
+   * Answers a TakeBackTask.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskTakenBack taken_back = 9 [json_name = "takenBack"];</code>
+   */
+  dev.taskstream.v1.TaskTakenBackOrBuilder getTakenBackOrBuilder();
+
   dev.taskstream.v1.ConnectRequest.MessageCase getMessageCase();
 }

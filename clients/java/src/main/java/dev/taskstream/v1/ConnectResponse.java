@@ -64,6 +64,7 @@ private static final long serialVersionUID = 0L;
     SUSPEND(4),
     RESUME(5),
     DROP(6),
+    TAKE_BACK(7),
     MESSAGE_NOT_SET(0);
     private final int value;
     private MessageCase(int value) {
@@ -87,6 +88,7 @@ private static final long serialVersionUID = 0L;
         case 4: return SUSPEND;
         case 5: return RESUME;
         case 6: return DROP;
+        case 7: return TAKE_BACK;
         case 0: return MESSAGE_NOT_SET;
         default: return null;
       }
@@ -360,6 +362,49 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.DropTask.getDefaultInstance();
   }
 
+  public static final int TAKE_BACK_FIELD_NUMBER = 7;
+  /**
+   * <pre>
+   * Give back a task sent beyond the worker's slots, unless it has started.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+   * @return Whether the takeBack field is set.
+   */
+  @java.lang.Override
+  public boolean hasTakeBack() {
+    return messageCase_ == 7;
+  }
+  /**
+   * <pre>
+   * Give back a task sent beyond the worker's slots, unless it has started.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+   * @return The takeBack.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TakeBackTask getTakeBack() {
+    if (messageCase_ == 7) {
+       return (dev.taskstream.v1.TakeBackTask) message_;
+    }
+    return dev.taskstream.v1.TakeBackTask.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Give back a task sent beyond the worker's slots, unless it has started.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TakeBackTaskOrBuilder getTakeBackOrBuilder() {
+    if (messageCase_ == 7) {
+       return (dev.taskstream.v1.TakeBackTask) message_;
+    }
+    return dev.taskstream.v1.TakeBackTask.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -392,6 +437,9 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 6) {
       output.writeMessage(6, (dev.taskstream.v1.DropTask) message_);
     }
+    if (messageCase_ == 7) {
+      output.writeMessage(7, (dev.taskstream.v1.TakeBackTask) message_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -419,6 +467,10 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 6) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(6, (dev.taskstream.v1.DropTask) message_);
+    }
+    if (messageCase_ == 7) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(7, (dev.taskstream.v1.TakeBackTask) message_);
     }
     return size;
   }
@@ -470,6 +522,10 @@ private static final long serialVersionUID = 0L;
         if (!getDrop()
             .equals(other.getDrop())) return false;
         break;
+      case 7:
+        if (!getTakeBack()
+            .equals(other.getTakeBack())) return false;
+        break;
       case 0:
       default:
     }
@@ -508,6 +564,10 @@ private static final long serialVersionUID = 0L;
       case 6:
         hash = (37 * hash) + DROP_FIELD_NUMBER;
         hash = (53 * hash) + getDrop().hashCode();
+        break;
+      case 7:
+        hash = (37 * hash) + TAKE_BACK_FIELD_NUMBER;
+        hash = (53 * hash) + getTakeBack().hashCode();
         break;
       case 0:
       default:
@@ -665,6 +725,9 @@ private static final long serialVersionUID = 0L;
       if (dropBuilder_ != null) {
         dropBuilder_.clear();
       }
+      if (takeBackBuilder_ != null) {
+        takeBackBuilder_.clear();
+      }
       messageCase_ = 0;
       message_ = null;
       return this;
@@ -730,6 +793,10 @@ private static final long serialVersionUID = 0L;
           dropBuilder_ != null) {
         result.message_ = dropBuilder_.build();
       }
+      if (messageCase_ == 7 &&
+          takeBackBuilder_ != null) {
+        result.message_ = takeBackBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -767,6 +834,10 @@ private static final long serialVersionUID = 0L;
         }
         case DROP: {
           mergeDrop(other.getDrop());
+          break;
+        }
+        case TAKE_BACK: {
+          mergeTakeBack(other.getTakeBack());
           break;
         }
         case MESSAGE_NOT_SET: {
@@ -839,6 +910,13 @@ private static final long serialVersionUID = 0L;
               messageCase_ = 6;
               break;
             } // case 50
+            case 58: {
+              input.readMessage(
+                  internalGetTakeBackFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              messageCase_ = 7;
+              break;
+            } // case 58
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1925,6 +2003,182 @@ private static final long serialVersionUID = 0L;
       messageCase_ = 6;
       onChanged();
       return dropBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TakeBackTask, dev.taskstream.v1.TakeBackTask.Builder, dev.taskstream.v1.TakeBackTaskOrBuilder> takeBackBuilder_;
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     * @return Whether the takeBack field is set.
+     */
+    @java.lang.Override
+    public boolean hasTakeBack() {
+      return messageCase_ == 7;
+    }
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     * @return The takeBack.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.TakeBackTask getTakeBack() {
+      if (takeBackBuilder_ == null) {
+        if (messageCase_ == 7) {
+          return (dev.taskstream.v1.TakeBackTask) message_;
+        }
+        return dev.taskstream.v1.TakeBackTask.getDefaultInstance();
+      } else {
+        if (messageCase_ == 7) {
+          return takeBackBuilder_.getMessage();
+        }
+        return dev.taskstream.v1.TakeBackTask.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     */
+    public Builder setTakeBack(dev.taskstream.v1.TakeBackTask value) {
+      if (takeBackBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        message_ = value;
+        onChanged();
+      } else {
+        takeBackBuilder_.setMessage(value);
+      }
+      messageCase_ = 7;
+      return this;
+    }
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     */
+    public Builder setTakeBack(
+        dev.taskstream.v1.TakeBackTask.Builder builderForValue) {
+      if (takeBackBuilder_ == null) {
+        message_ = builderForValue.build();
+        onChanged();
+      } else {
+        takeBackBuilder_.setMessage(builderForValue.build());
+      }
+      messageCase_ = 7;
+      return this;
+    }
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     */
+    public Builder mergeTakeBack(dev.taskstream.v1.TakeBackTask value) {
+      if (takeBackBuilder_ == null) {
+        if (messageCase_ == 7 &&
+            message_ != dev.taskstream.v1.TakeBackTask.getDefaultInstance()) {
+          message_ = dev.taskstream.v1.TakeBackTask.newBuilder((dev.taskstream.v1.TakeBackTask) message_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          message_ = value;
+        }
+        onChanged();
+      } else {
+        if (messageCase_ == 7) {
+          takeBackBuilder_.mergeFrom(value);
+        } else {
+          takeBackBuilder_.setMessage(value);
+        }
+      }
+      messageCase_ = 7;
+      return this;
+    }
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     */
+    public Builder clearTakeBack() {
+      if (takeBackBuilder_ == null) {
+        if (messageCase_ == 7) {
+          messageCase_ = 0;
+          message_ = null;
+          onChanged();
+        }
+      } else {
+        if (messageCase_ == 7) {
+          messageCase_ = 0;
+          message_ = null;
+        }
+        takeBackBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     */
+    public dev.taskstream.v1.TakeBackTask.Builder getTakeBackBuilder() {
+      return internalGetTakeBackFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.TakeBackTaskOrBuilder getTakeBackOrBuilder() {
+      if ((messageCase_ == 7) && (takeBackBuilder_ != null)) {
+        return takeBackBuilder_.getMessageOrBuilder();
+      } else {
+        if (messageCase_ == 7) {
+          return (dev.taskstream.v1.TakeBackTask) message_;
+        }
+        return dev.taskstream.v1.TakeBackTask.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Give back a task sent beyond the worker's slots, unless it has started.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TakeBackTask, dev.taskstream.v1.TakeBackTask.Builder, dev.taskstream.v1.TakeBackTaskOrBuilder> 
+        internalGetTakeBackFieldBuilder() {
+      if (takeBackBuilder_ == null) {
+        if (!(messageCase_ == 7)) {
+          message_ = dev.taskstream.v1.TakeBackTask.getDefaultInstance();
+        }
+        takeBackBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.TakeBackTask, dev.taskstream.v1.TakeBackTask.Builder, dev.taskstream.v1.TakeBackTaskOrBuilder>(
+                (dev.taskstream.v1.TakeBackTask) message_,
+                getParentForChildren(),
+                isClean());
+        message_ = null;
+      }
+      messageCase_ = 7;
+      onChanged();
+      return takeBackBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.ConnectResponse)

@@ -172,5 +172,32 @@ public interface ConnectResponseOrBuilder extends
    */
   dev.taskstream.v1.DropTaskOrBuilder getDropOrBuilder();
 
+  /**
+   * <pre>
+   * Give back a task sent beyond the worker's slots, unless it has started.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+   * @return Whether the takeBack field is set.
+   */
+  boolean hasTakeBack();
+  /**
+   * <pre>
+   * Give back a task sent beyond the worker's slots, unless it has started.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+   * @return The takeBack.
+   */
+  dev.taskstream.v1.TakeBackTask getTakeBack();
+  /**
+   * <pre>
+   * Give back a task sent beyond the worker's slots, unless it has started.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TakeBackTask take_back = 7 [json_name = "takeBack"];</code>
+   */
+  dev.taskstream.v1.TakeBackTaskOrBuilder getTakeBackOrBuilder();
+
   dev.taskstream.v1.ConnectResponse.MessageCase getMessageCase();
 }

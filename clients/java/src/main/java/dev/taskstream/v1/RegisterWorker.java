@@ -303,6 +303,22 @@ java.lang.String defaultValue) {
     return map.get(key);
   }
 
+  public static final int GIVES_BACK_UNSTARTED_TASKS_FIELD_NUMBER = 6;
+  private boolean givesBackUnstartedTasks_ = false;
+  /**
+   * <pre>
+   * Whether it answers TakeBackTask; a server sends none to a worker that does
+   * not.
+   * </pre>
+   *
+   * <code>bool gives_back_unstarted_tasks = 6 [json_name = "givesBackUnstartedTasks"];</code>
+   * @return The givesBackUnstartedTasks.
+   */
+  @java.lang.Override
+  public boolean getGivesBackUnstartedTasks() {
+    return givesBackUnstartedTasks_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -335,6 +351,9 @@ java.lang.String defaultValue) {
         internalGetLabels(),
         LabelsDefaultEntryHolder.defaultEntry,
         5);
+    if (givesBackUnstartedTasks_ != false) {
+      output.writeBool(6, givesBackUnstartedTasks_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -368,6 +387,10 @@ java.lang.String defaultValue) {
           .buildPartial();
       size += com.google.protobuf.CodedOutputStream
           .computeMessageSize(5, labels__);
+    }
+    if (givesBackUnstartedTasks_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(6, givesBackUnstartedTasks_);
     }
     return size;
   }
@@ -403,6 +426,8 @@ java.lang.String defaultValue) {
         != other.getAcceptsPythonObjects()) return false;
     if (!internalGetLabels().equals(
         other.internalGetLabels())) return false;
+    if (getGivesBackUnstartedTasks()
+        != other.getGivesBackUnstartedTasks()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -429,6 +454,9 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + LABELS_FIELD_NUMBER;
       hash = (53 * hash) + internalGetLabels().hashCode();
     }
+    hash = (37 * hash) + GIVES_BACK_UNSTARTED_TASKS_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getGivesBackUnstartedTasks());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -597,6 +625,7 @@ java.lang.String defaultValue) {
       bitField0_ = (bitField0_ & ~0x00000004);
       acceptsPythonObjects_ = false;
       internalGetMutableLabels().clear();
+      givesBackUnstartedTasks_ = false;
       return this;
     }
 
@@ -656,6 +685,9 @@ java.lang.String defaultValue) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.givesBackUnstartedTasks_ = givesBackUnstartedTasks_;
+      }
     }
 
     @java.lang.Override
@@ -710,6 +742,9 @@ java.lang.String defaultValue) {
       internalGetMutableLabels().mergeFrom(
           other.internalGetLabels());
       bitField0_ |= 0x00000010;
+      if (other.getGivesBackUnstartedTasks() != false) {
+        setGivesBackUnstartedTasks(other.getGivesBackUnstartedTasks());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -771,6 +806,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000010;
               break;
             } // case 42
+            case 48: {
+              givesBackUnstartedTasks_ = input.readBool();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 48
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1433,6 +1473,53 @@ java.lang.String defaultValue) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
       bitField0_ |= 0x00000010;
+      return this;
+    }
+
+    private boolean givesBackUnstartedTasks_ ;
+    /**
+     * <pre>
+     * Whether it answers TakeBackTask; a server sends none to a worker that does
+     * not.
+     * </pre>
+     *
+     * <code>bool gives_back_unstarted_tasks = 6 [json_name = "givesBackUnstartedTasks"];</code>
+     * @return The givesBackUnstartedTasks.
+     */
+    @java.lang.Override
+    public boolean getGivesBackUnstartedTasks() {
+      return givesBackUnstartedTasks_;
+    }
+    /**
+     * <pre>
+     * Whether it answers TakeBackTask; a server sends none to a worker that does
+     * not.
+     * </pre>
+     *
+     * <code>bool gives_back_unstarted_tasks = 6 [json_name = "givesBackUnstartedTasks"];</code>
+     * @param value The givesBackUnstartedTasks to set.
+     * @return This builder for chaining.
+     */
+    public Builder setGivesBackUnstartedTasks(boolean value) {
+
+      givesBackUnstartedTasks_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Whether it answers TakeBackTask; a server sends none to a worker that does
+     * not.
+     * </pre>
+     *
+     * <code>bool gives_back_unstarted_tasks = 6 [json_name = "givesBackUnstartedTasks"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearGivesBackUnstartedTasks() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      givesBackUnstartedTasks_ = false;
+      onChanged();
       return this;
     }
 

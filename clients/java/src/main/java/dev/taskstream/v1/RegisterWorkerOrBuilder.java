@@ -152,4 +152,15 @@ java.lang.String defaultValue);
    */
   java.lang.String getLabelsOrThrow(
       java.lang.String key);
+
+  /**
+   * <pre>
+   * Whether it answers TakeBackTask; a server sends none to a worker that does
+   * not.
+   * </pre>
+   *
+   * <code>bool gives_back_unstarted_tasks = 6 [json_name = "givesBackUnstartedTasks"];</code>
+   * @return The givesBackUnstartedTasks.
+   */
+  boolean getGivesBackUnstartedTasks();
 }
