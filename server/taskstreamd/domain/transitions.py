@@ -165,8 +165,7 @@ def resume(instance: Instance) -> list[Effect]:
 def taken_back(instance: Instance, task: Task, now: datetime) -> list[Effect]:
     """A worker gave the task back without starting it (it waited there for a slot): it is queued again as
     if it had never been sent, so its next attempt has the number this one had."""
-    holds_slot = task.status in ACTIVE or (task.status == TaskStatus.SUSPENDED and task.worker)
-    if task.is_terminal or not holds_slot or task.started:
+    if not _holds_a_worker(task) or task.started:
         return []
     task.worker = ""
     task.attempts = max(task.attempts - 1, 0)
@@ -174,18 +173,13 @@ def taken_back(instance: Instance, task: Task, now: datetime) -> list[Effect]:
         _end(task, TaskStatus.CANCELLED, now)
         refresh(instance, now)
         return []
-    if instance.status == InstanceStatus.SUSPENDED:
-        task.status = TaskStatus.SUSPENDED
-        return []
-    task.status = TaskStatus.WAITING
-    return [Enqueue(instance.id, task.id)]
+    return _queue_again(instance, task, TaskStatus.WAITING)
 
 
 def worker_lost(instance: Instance, task: Task, now: datetime, reason: str = "") -> list[Effect]:
     """The task's worker went away (``reason`` says how): retry it (INTERRUPTED) or, past the retry
     limit, fail it."""
-    holds_slot = task.status in ACTIVE or (task.status == TaskStatus.SUSPENDED and task.worker)
-    if task.is_terminal or not holds_slot:
+    if not _holds_a_worker(task):
         return []
     if task.status == TaskStatus.CANCELLING:
         _end(task, TaskStatus.CANCELLED, now)
@@ -205,10 +199,23 @@ def worker_lost(instance: Instance, task: Task, now: datetime, reason: str = "")
         )
         refresh(instance, now)
         return []
+    return _queue_again(instance, task, TaskStatus.INTERRUPTED)
+
+
+def _holds_a_worker(task: Task) -> bool:
+    """Whether a worker holds the task: it runs there, waits there for a slot, or is paused there."""
+    if task.is_terminal:
+        return False
+    return task.status in ACTIVE or (task.status == TaskStatus.SUSPENDED and bool(task.worker))
+
+
+def _queue_again(instance: Instance, task: Task, status: TaskStatus) -> list[Effect]:
+    """A task no worker holds any more goes back to the queue with ``status``, or is held while its
+    instance is suspended."""
     if instance.status == InstanceStatus.SUSPENDED:
         task.status = TaskStatus.SUSPENDED
         return []
-    task.status = TaskStatus.INTERRUPTED
+    task.status = status
     return [Enqueue(instance.id, task.id)]
 
 
