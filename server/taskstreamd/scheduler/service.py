@@ -654,11 +654,10 @@ class InstanceManager:
         tx: Transaction, session: WorkerSession, assignment_id: str
     ) -> list[transitions.Effect]:
         """Records that the worker gave a task back unstarted: queued again (see transitions.taken_back)."""
-        task_id = _task_id(assignment_id)
-        instance = await tx.load_task(task_id)
-        task = instance.task_by_id(task_id) if instance else None
-        if instance is None or task is None or not _holds(session, task, assignment_id):
+        held = await _held_task(tx, session, assignment_id)
+        if held is None:
             return []
+        instance, task = held
         before = changes.marks(instance)
         effects = transitions.taken_back(instance, task, now())
         await _save(tx, instance, before)
@@ -668,11 +667,10 @@ class InstanceManager:
     @staticmethod
     async def _started(tx: Transaction, session: WorkerSession, assignment_id: str) -> bool:
         """Records the start; False when the attempt is no longer this worker's."""
-        task_id = _task_id(assignment_id)
-        instance = await tx.load_task(task_id, summary=False)  # a start never ends the instance
-        task = instance.task_by_id(task_id) if instance else None
-        if instance is None or task is None or not _holds(session, task, assignment_id):
+        held = await _held_task(tx, session, assignment_id, summary=False)  # a start never ends it
+        if held is None:
             return False
+        instance, task = held
         before = changes.marks(instance)
         transitions.start(instance, task, now())
         await _save(tx, instance, before)
@@ -708,10 +706,10 @@ class InstanceManager:
         if report.HasField("error"):
             e = report.error
             error = TaskFailure(e.type, e.message, e.traceback, e.pickled_exception)
-        instance = await tx.load_task(task_id)
-        task = instance.task_by_id(task_id) if instance else None
-        if instance is None or task is None or not _holds(session, task, report.assignment_id):
+        held = await _held_task(tx, session, report.assignment_id)
+        if held is None:
             return None
+        instance, task = held
         started = report.started and not task.started
         if started:  # a short task's start came with its end: its events now, its row with the end's
             before = changes.marks(instance)
@@ -720,10 +718,11 @@ class InstanceManager:
         if transitions.cancels_others(instance, outcome):
             if started:
                 await tx.save(instance)  # the reload below reads the start
-            instance = await tx.load(instance.id)
-            task = instance.task_by_id(task_id) if instance else None
-            if instance is None or task is None:
+            reloaded = await tx.load(instance.id)
+            reloaded_task = reloaded.task_by_id(task_id) if reloaded else None
+            if reloaded is None or reloaded_task is None:
                 return None
+            instance, task = reloaded, reloaded_task
         result = report.result.SerializeToString() if report.HasField("result") else None
         ref = TaskRef(task_id, instance.id, task.name, task.attempts)
         await tx.set_result(ref, result, report.stdout_bytes, report.stderr_bytes)
@@ -1151,6 +1150,19 @@ STALE = "this attempt no longer counts (its lease expired or the task moved on)"
 def _holds(session: WorkerSession, task: Task, assignment_id: str) -> bool:
     """Whether reports of ``session`` about ``assignment_id`` still count: the fence of every report."""
     return task.assignment_id == assignment_id and task.worker == session.id and not task.is_terminal
+
+
+async def _held_task(
+    tx: Transaction, session: WorkerSession, assignment_id: str, *, summary: bool = True
+) -> tuple[Instance, Task] | None:
+    """The task of ``assignment_id`` with its instance (see Transaction.load_task for ``summary``), or
+    None when reports of ``session`` about that attempt no longer count."""
+    task_id = _task_id(assignment_id)
+    instance = await tx.load_task(task_id, summary=summary)
+    task = instance.task_by_id(task_id) if instance else None
+    if instance is None or task is None or not _holds(session, task, assignment_id):
+        return None
+    return instance, task
 
 
 def _task_id(assignment_id: str) -> int:

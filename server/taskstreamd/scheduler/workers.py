@@ -82,12 +82,16 @@ class WorkerSession:
     @property
     def may_take_more(self) -> bool:
         """Whether it has room for another task, counting what it may be sent of short ones."""
-        return len(self.running) < self.slots + self.prefetch + self.short_prefetch
+        return self._room_with_short > 0
+
+    @property
+    def _room_with_short(self) -> int:
+        return self.slots + self.prefetch + self.short_prefetch - len(self.running)
 
     def short_room(self, is_short: Callable[[str], bool]) -> int:
         """How many short tasks it may be sent beyond its slots and prefetch: none while it holds a task
         that is not short (``is_short`` tells by type), since what is sent now would wait behind that."""
-        room = self.slots + self.prefetch + self.short_prefetch - len(self.running)
+        room = self._room_with_short
         if room <= 0 or len(self.running) < self.slots:
             return 0  # full, or idle slots first: those take any task
         if not all(is_short(task_type) for task_type in self.running.values()):

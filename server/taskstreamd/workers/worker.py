@@ -380,21 +380,22 @@ class Worker:
         slot = self._slot_of(aid)
         if slot is not None:
             slot.drop(aid)
-        for assignment in self._pending:
-            if assignment.assignment_id == aid:
-                self._pending.remove(assignment)
-                self._paused_pending.discard(aid)
-                return
+        self._forget_pending(aid)
 
     def _give_back(self, aid: str) -> None:
         """Forget a task still waiting for a slot, so the server can run it elsewhere; one that has
         started (or that this worker does not know) stays, and the answer says so."""
-        waiting = next((p for p in self._pending if p.assignment_id == aid), None)
-        if waiting is not None:
-            self._pending.remove(waiting)
-            self._paused_pending.discard(aid)
-        answer = worker_service_pb2.TaskTakenBack(assignment_id=aid, taken_back=waiting is not None)
+        answer = worker_service_pb2.TaskTakenBack(assignment_id=aid, taken_back=self._forget_pending(aid))
         self._emit(worker_service_pb2.ConnectRequest(taken_back=answer))
+
+    def _forget_pending(self, aid: str) -> bool:
+        """Removes the assignment from those waiting for a slot; False when it is not one of them."""
+        for assignment in self._pending:
+            if assignment.assignment_id == aid:
+                self._pending.remove(assignment)
+                self._paused_pending.discard(aid)
+                return True
+        return False
 
     def _pause(self, aid: str, *, paused: bool) -> None:
         slot = self._slot_of(aid)
