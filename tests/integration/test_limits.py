@@ -97,6 +97,15 @@ def test_concurrent_streams_are_limited_per_principal(limited: ServerProcess) ->
         with pytest.raises(grpc.RpcError) as wait:
             stub.WaitInstance(pb.WaitInstanceRequest(name=held), metadata=as_ann, timeout=30)
         assert wait.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        # A create that would wait counts as a wait: refused before it creates anything.
+        listing = pb.ListInstancesRequest(parent="projects/limits")
+        before = len(stub.ListInstances(listing).instances)
+        waiting = pb.CreateInstanceRequest(parent="projects/limits", tasks=[task_pb2.TaskSpec(type="noop")])
+        waiting.wait_timeout.FromSeconds(30)
+        with pytest.raises(grpc.RpcError) as create:
+            stub.CreateInstance(waiting, metadata=as_ann, timeout=60)
+        assert create.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert len(stub.ListInstances(listing).instances) == before
         # Another principal is not affected, and finished waits give their slot back.
         as_ben = (("x-taskstream-user", "ben"),)
         for _ in range(3):

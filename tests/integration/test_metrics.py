@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import grpc
 import pytest
 
 import taskstream
+import taskstream.aio
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import instance_service_pb2_grpc
 from tests.integration.conftest import eventually
@@ -99,3 +101,25 @@ def test_a_cancelled_stream_counts_as_cancelled(metered: ServerProcess, tmp_path
 
     eventually(counted, what="the cancelled watch to be counted")
     gate.write_text("open")
+
+
+def test_execute_task_is_one_call_when_the_task_ends_within_the_wait(metered: ServerProcess) -> None:
+    def calls() -> dict[str, float]:
+        samples = scrape(metered.http_address)
+        return {
+            method: value(samples, "taskstream_rpcs_total", method=SERVICE + method, code="OK")
+            for method in ("CreateInstance", "WaitInstance", "GetInstance", "GetTaskResult")
+        }
+
+    before = calls()
+    with taskstream.connect(metered.address, project="metrics") as client:
+        assert client.execute_task("noop").is_successful()
+    after_sync = calls()
+    assert after_sync == {**before, "CreateInstance": before["CreateInstance"] + 1}
+
+    async def execute() -> bool:
+        async with taskstream.aio.connect(metered.address, project="metrics") as aclient:
+            return await (await aclient.execute_task("noop")).is_successful()
+
+    assert asyncio.run(execute())
+    assert calls() == {**after_sync, "CreateInstance": after_sync["CreateInstance"] + 1}

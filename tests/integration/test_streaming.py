@@ -273,6 +273,56 @@ def test_wait_answers_with_the_state_the_instance_terminated_in(
     assert answer.instance.seq == events(seen)[-1].seq
 
 
+def create_and_wait(
+    stub: pb_grpc.InstanceServiceStub, wait: duration_pb2.Duration, task_type: str, **params: object
+) -> pb.CreateInstanceResponse:
+    spec = task_pb2.TaskSpec(type=task_type, parameters_json=json.dumps(params))
+    request = pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec], wait_timeout=wait)
+    response: pb.CreateInstanceResponse = stub.CreateInstance(request, timeout=90)
+    return response
+
+
+def test_a_create_with_a_wait_answers_once_the_instance_terminated(stub: pb_grpc.InstanceServiceStub) -> None:
+    answer = create_and_wait(stub, duration_pb2.Duration(seconds=60), "noop")
+    assert answer.terminated and answer.instance.status == TERMINATED
+    assert [t.status for t in answer.instance.tasks] == [task_pb2.TASK_STATUS_SUCCESS]
+    stored = stub.GetInstance(pb.GetInstanceRequest(name=answer.instance.name), timeout=30).instance
+    assert stored.seq == answer.instance.seq and stored.status == TERMINATED
+
+
+def test_a_create_whose_wait_runs_out_answers_with_the_instance_still_running(
+    stub: pb_grpc.InstanceServiceStub, gates: Path
+) -> None:
+    answer = create_and_wait(
+        stub, duration_pb2.Duration(nanos=200_000_000), "steps", gates=str(gates), count=1
+    )
+    assert not answer.terminated and answer.instance.status == instance_pb2.INSTANCE_STATUS_RUNNING
+    open_gates(gates, 0)  # the instance was created and runs on; the wait only ended
+    waited = stub.WaitInstance(pb.WaitInstanceRequest(name=answer.instance.name), timeout=90)
+    assert waited.terminated and waited.instance.tasks[0].status == task_pb2.TASK_STATUS_SUCCESS
+
+
+def test_a_retried_create_with_a_wait_waits_on_the_first_instance(stub: pb_grpc.InstanceServiceStub) -> None:
+    spec = task_pb2.TaskSpec(type="noop")
+    request = pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec], request_id="create-wait-retry")
+    request.wait_timeout.FromSeconds(60)
+    first = stub.CreateInstance(request, timeout=90)
+    again = stub.CreateInstance(request, timeout=90)
+    assert first.terminated and again.terminated
+    assert again.instance.name == first.instance.name and again.instance.seq == first.instance.seq
+
+
+def test_a_bad_wait_timeout_is_refused_before_anything_is_created(stub: pb_grpc.InstanceServiceStub) -> None:
+    parent = "projects/streaming-bad-wait"
+    request = pb.CreateInstanceRequest(parent=parent, tasks=[task_pb2.TaskSpec(type="noop")])
+    request.wait_timeout.seconds = -1
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.CreateInstance(request, timeout=30)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error_info(refused.value) == ["wait_timeout"]
+    assert not stub.ListInstances(pb.ListInstancesRequest(parent=parent), timeout=30).instances
+
+
 def test_wait_instances_any_and_all(stub: pb_grpc.InstanceServiceStub, tmp_path: Path) -> None:
     a_gates, b_gates = tmp_path / "a", tmp_path / "b"
     a_gates.mkdir()

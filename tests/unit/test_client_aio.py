@@ -129,6 +129,22 @@ async def test_wait_for_success_raises_for_a_failed_task_and_waits_time_out() ->
         assert await instance.get_task_result("bad") == "boom"
 
 
+@pytest.mark.parametrize("waits_in_create", [True, False], ids=["one_call", "server_without_create_wait"])
+async def test_execute_waits_in_the_create_call(waits_in_create: bool) -> None:
+    async with aserve() as (fake, client):
+        fake.waits_in_create = waits_in_create
+        fake.on_wait = fake.finish
+        assert await (await client.execute_task("echo", {"x": 1})).is_successful()
+        await client.execute_sql("select 1")
+        await client.execute_xflow("flow")
+        creates = fake.requests("CreateInstance")
+        assert len(creates) == 3 and all(c.HasField("wait_timeout") for c in creates)
+        assert len(fake.requests("WaitInstance")) == (0 if waits_in_create else 3)
+        fake.on_wait = lambda data: fake.finish(data, FAILED)
+        with pytest.raises(errors.InstanceFailedError):
+            await client.execute_task("echo")
+
+
 async def test_create_and_stop() -> None:
     async with aserve() as (fake, client):
         instance = await client.create_instance([TaskSpec("echo", name="a"), TaskSpec("echo", name="b")])

@@ -33,6 +33,8 @@ class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServi
     ``on_wait(instance)`` runs at the start of every WaitInstance call and may change the instance.
     WaitInstance waits (on a condition, not a sleep loop) up to the requested timeout but at most
     ``max_hold`` seconds, then answers with the current state as a real server's timed-out wait does.
+    With ``waits_in_create``, a CreateInstance with a wait_timeout waits the same way before answering
+    (``on_wait`` included); without it the fake answers at once, as a server predating wait_timeout.
     """
 
     def __init__(self) -> None:
@@ -45,6 +47,7 @@ class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServi
         self.wait_timeouts: list[float] = []
         self.on_wait: Callable[[instance_pb2.Instance], None] | None = None
         self.max_hold = 5.0
+        self.waits_in_create = False
         self._ids = itertools.count(1)
         self._init_streams()
 
@@ -121,7 +124,10 @@ class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServi
         ]
         data = self.add(tasks, project=request.parent.split("/")[1], labels=dict(request.labels))
         data.priority = request.priority if request.HasField("priority") else 9
-        return instance_service_pb2.CreateInstanceResponse(instance=data)
+        if not (self.waits_in_create and request.HasField("wait_timeout")):
+            return instance_service_pb2.CreateInstanceResponse(instance=data)
+        terminated = self._wait(data, request.wait_timeout.ToTimedelta().total_seconds())
+        return instance_service_pb2.CreateInstanceResponse(instance=data, terminated=terminated)
 
     def GetInstance(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._enter("GetInstance", request, context)
@@ -172,7 +178,11 @@ class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServi
     def WaitInstance(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._enter("WaitInstance", request, context)
         data = self._find(request.name, context)
-        timeout = request.timeout.ToTimedelta().total_seconds()
+        terminated = self._wait(data, request.timeout.ToTimedelta().total_seconds())
+        return instance_service_pb2.WaitInstanceResponse(instance=data, terminated=terminated)
+
+    def _wait(self, data: instance_pb2.Instance, timeout: float) -> bool:
+        """Waits as a real server does, up to ``timeout`` (at most ``max_hold``); whether it terminated."""
         self.wait_timeouts.append(timeout)
         if self.on_wait is not None:
             self.on_wait(data)
@@ -181,8 +191,7 @@ class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServi
             return data.status == instance_pb2.INSTANCE_STATUS_TERMINATED
 
         with self.changed:
-            self.changed.wait_for(terminated, timeout=min(timeout, self.max_hold))
-            return instance_service_pb2.WaitInstanceResponse(instance=data, terminated=terminated())
+            return self.changed.wait_for(terminated, timeout=min(timeout, self.max_hold))
 
     def GetTaskResult(self, request: Any, context: grpc.ServicerContext) -> Any:
         self._enter("GetTaskResult", request, context)

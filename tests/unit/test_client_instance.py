@@ -14,6 +14,7 @@ from taskstream._instance import Instance
 from taskstream._specs import TaskSpec
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream._values import encode_error, encode_result
+from taskstream._waiting import WAIT_CAP
 from taskstream.v1 import instance_pb2, task_pb2
 from tests.unit.test_client_fake import serve, task
 
@@ -233,6 +234,47 @@ def test_execute_task_waits_for_success() -> None:
         fake.on_wait = lambda data: fake.finish(data, FAILED)
         with pytest.raises(errors.InstanceFailedError):
             client.execute_task("echo")
+
+
+@pytest.mark.parametrize("waits_in_create", [True, False], ids=["one_call", "server_without_create_wait"])
+def test_execute_task_waits_in_its_create_call(waits_in_create: bool) -> None:
+    with serve() as (fake, client):
+        fake.waits_in_create = waits_in_create
+        fake.on_wait = fake.finish
+        assert client.execute_task("echo").is_successful()
+        (create,) = fake.requests("CreateInstance")
+        assert create.wait_timeout.ToTimedelta().total_seconds() == WAIT_CAP
+        # A server that waits in the create answers everything in one call; an older one answers at
+        # once, and the client goes on with WaitInstance.
+        expected = ["CreateInstance"] if waits_in_create else ["CreateInstance", "WaitInstance"]
+        assert [name for name, _ in fake.calls] == expected
+
+
+def test_execute_task_with_a_timeout_raises_wait_timeout_error() -> None:
+    with serve() as (fake, client):
+        fake.waits_in_create = True
+        with pytest.raises(errors.WaitTimeoutError):
+            client.execute_task("echo", timeout=0.05)  # nothing finishes it
+        (create,) = fake.requests("CreateInstance")
+        assert 0 < create.wait_timeout.ToTimedelta().total_seconds() <= 0.05
+        with pytest.raises(ValueError):
+            client.execute_task("echo", timeout=-1)
+        assert len(fake.requests("CreateInstance")) == 1  # refused before any call
+
+
+def test_execute_sql_and_execute_xflow_wait_in_their_create_call() -> None:
+    with serve() as (fake, client):
+        fake.waits_in_create = True
+        fake.on_wait = fake.finish
+        client.execute_sql("select 1", priority=3)
+        client.execute_xflow("flow", parameters={"k": "v"}, hints={"h": "1"})
+        sql, flow = fake.requests("CreateInstance")
+        assert sql.priority == 3 and sql.HasField("wait_timeout")
+        assert flow.labels and flow.HasField("wait_timeout")
+        assert [name for name, _ in fake.calls] == ["CreateInstance", "CreateInstance"]
+        fake.on_wait = lambda data: fake.finish(data, FAILED)
+        with pytest.raises(errors.InstanceFailedError):
+            client.execute_sql("select 2")
 
 
 # -- waiting

@@ -17,12 +17,12 @@ from taskstream._aio_instance import AsyncInstance
 from taskstream._aio_rpc import _AsyncRpc
 from taskstream._channel import Pem, connection
 from taskstream._client import DEFAULT_TARGET, _local_user, _no_such_instance
-from taskstream._convert import instance_name, project_name, split_instance_ref
+from taskstream._convert import instance_name, split_instance_ref
 from taskstream._requests import StatusFilter, list_instances_request
-from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
+from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
 from taskstream._sql import sql_task
 from taskstream._status import CancellationReason
-from taskstream._waiting import InstancesWait
+from taskstream._waiting import Deadline, InstancesWait
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
 from taskstream.v1 import instance_pb2, instance_service_pb2
 
@@ -171,12 +171,14 @@ class AsyncClient:
         type: str,
         params: Mapping[str, Any] | None = None,
         name: str | None = None,
+        *,
+        timeout: float | None = None,
         **options: Unpack[SubmitOptionsDict],
     ) -> AsyncInstance:
-        """As run_task, then waits for success (InstanceFailedError when the task does not succeed)."""
-        instance = await self.run_task(type, params, name, **options)
-        await instance.wait_for_success()
-        return instance
+        """As run_task, then waits for success (InstanceFailedError when the task does not succeed;
+        WaitTimeoutError when ``timeout`` seconds pass first)."""
+        request = create_request(self._project, [TaskSpec(type, params, name)], options)
+        return await self._executed(request, timeout)
 
     async def run_sql(
         self,
@@ -199,11 +201,12 @@ class AsyncClient:
         priority: int | None = None,
         *,
         task_name: str | None = None,
+        timeout: float | None = None,
     ) -> AsyncInstance:
-        """As run_sql, then waits for success (InstanceFailedError with the database's message)."""
-        instance = await self.run_sql(sql, datasource, hints, priority, task_name=task_name)
-        await instance.wait_for_success()
-        return instance
+        """As run_sql, then waits for success (InstanceFailedError with the database's message;
+        WaitTimeoutError when ``timeout`` seconds pass first)."""
+        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
+        return await self._executed(create_request(self._project, [spec], {"priority": priority}), timeout)
 
     async def run_xflow(
         self,
@@ -224,11 +227,14 @@ class AsyncClient:
         parameters: Mapping[str, Any] | None = None,
         hints: Mapping[str, str] | None = None,
         priority: int | None = None,
+        *,
+        timeout: float | None = None,
     ) -> AsyncInstance:
-        """As run_xflow, then waits for success (InstanceFailedError when the workflow fails)."""
-        instance = await self.run_xflow(xflow_name, xflow_project, parameters, hints, priority)
-        await instance.wait_for_success()
-        return instance
+        """As run_xflow, then waits for success (InstanceFailedError when the workflow fails;
+        WaitTimeoutError when ``timeout`` seconds pass first)."""
+        spec = _xflow.xflow_spec(xflow_name, xflow_project or self._project, parameters)
+        options: SubmitOptionsDict = {"priority": priority, "labels": _xflow.hint_labels(hints)}
+        return await self._executed(create_request(self._project, [spec], options), timeout)
 
     async def get_xflow_sub_instances(self, instance: AsyncInstance | str) -> OrderedDict[str, AsyncInstance]:
         """As the sync ``Client.get_xflow_sub_instances``: the sub-instances so far, by name."""
@@ -247,12 +253,18 @@ class AsyncClient:
         self, tasks: Iterable[TaskSpec], **options: Unpack[SubmitOptionsDict]
     ) -> AsyncInstance:
         """Starts an instance of several tasks, run in parallel; returns without waiting."""
-        specs = [task.to_proto() for task in tasks]
-        if not specs:
-            raise ValueError("an instance needs at least one task")
-        request = SubmitOptions(**options).create_request(project_name(self._project), specs)
-        data = await self._rpc.create_instance(request)
+        data = await self._rpc.create_instance(create_request(self._project, tasks, options))
         return self._handle(data.project or self._project, data.id, data, has_tasks=True)
+
+    async def _executed(
+        self, request: instance_service_pb2.CreateInstanceRequest, timeout: float | None
+    ) -> AsyncInstance:
+        """As the sync ``Client._executed``: the create's own call does the first wait."""
+        deadline = Deadline(timeout)
+        data = (await self._rpc.create_and_wait(request, deadline.next_wait())).instance
+        instance = self._handle(data.project or self._project, data.id, data, has_tasks=True)
+        await instance.wait_for_success(timeout=deadline.remaining())
+        return instance
 
     async def wait_instances(
         self, instances: Iterable[AsyncInstance | str], *, mode: str = "all", timeout: float | None = None

@@ -10,7 +10,12 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from taskstream._requests import stop_instance_request, wait_instance_request, wait_instances_request
+from taskstream._requests import (
+    stop_instance_request,
+    wait_instance_request,
+    wait_instances_request,
+    waiting_create_request,
+)
 from taskstream._rpc import CALL_TIMEOUT
 from taskstream._status import CancellationReason
 from taskstream._waiting import WAIT_MARGIN
@@ -65,6 +70,15 @@ class _AsyncRpc:
             self._stub.CreateInstance, request
         )
         return response.instance
+
+    async def create_and_wait(
+        self, request: instance_service_pb2.CreateInstanceRequest, wait: float
+    ) -> instance_service_pb2.CreateInstanceResponse:
+        """As the sync ``_Rpc.create_and_wait``."""
+        response: instance_service_pb2.CreateInstanceResponse = await self._call(
+            self._stub.CreateInstance, waiting_create_request(request, wait), timeout=wait + WAIT_MARGIN
+        )
+        return response
 
     async def get_instance(self, name: str) -> instance_pb2.Instance:
         request = instance_service_pb2.GetInstanceRequest(name=name)

@@ -14,15 +14,15 @@ import grpc
 
 from taskstream import _xflow
 from taskstream._channel import Pem, connection
-from taskstream._convert import instance_name, project_name, split_instance_ref
+from taskstream._convert import instance_name, split_instance_ref
 from taskstream._instance import Instance
 from taskstream._job import Job
 from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._rpc import _Rpc
-from taskstream._specs import SubmitOptions, SubmitOptionsDict, TaskSpec
+from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
 from taskstream._sql import sql_task
 from taskstream._status import CancellationReason
-from taskstream._waiting import InstancesWait
+from taskstream._waiting import Deadline, InstancesWait
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
 from taskstream.v1 import instance_pb2, instance_service_pb2
 
@@ -204,12 +204,14 @@ class Client:
         type: str,
         params: Mapping[str, Any] | None = None,
         name: str | None = None,
+        *,
+        timeout: float | None = None,
         **options: Unpack[SubmitOptionsDict],
     ) -> Instance:
-        """As run_task, then waits for success (InstanceFailedError when the task does not succeed)."""
-        instance = self.run_task(type, params, name, **options)
-        instance.wait_for_success()
-        return instance
+        """As run_task, then waits for success (InstanceFailedError when the task does not succeed;
+        WaitTimeoutError when ``timeout`` seconds pass first)."""
+        request = create_request(self._project, [TaskSpec(type, params, name)], options)
+        return self._executed(request, timeout)
 
     def run_sql(
         self,
@@ -235,11 +237,12 @@ class Client:
         priority: int | None = None,
         *,
         task_name: str | None = None,
+        timeout: float | None = None,
     ) -> Instance:
-        """As run_sql, then waits for success (InstanceFailedError with the database's message)."""
-        instance = self.run_sql(sql, datasource, hints, priority, task_name=task_name)
-        instance.wait_for_success()
-        return instance
+        """As run_sql, then waits for success (InstanceFailedError with the database's message;
+        WaitTimeoutError when ``timeout`` seconds pass first)."""
+        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
+        return self._executed(create_request(self._project, [spec], {"priority": priority}), timeout)
 
     # -- XFlow workflows
 
@@ -263,11 +266,14 @@ class Client:
         parameters: Mapping[str, Any] | None = None,
         hints: Mapping[str, str] | None = None,
         priority: int | None = None,
+        *,
+        timeout: float | None = None,
     ) -> Instance:
-        """As run_xflow, then waits for success (InstanceFailedError when the workflow fails)."""
-        instance = self.run_xflow(xflow_name, xflow_project, parameters, hints, priority)
-        instance.wait_for_success()
-        return instance
+        """As run_xflow, then waits for success (InstanceFailedError when the workflow fails;
+        WaitTimeoutError when ``timeout`` seconds pass first)."""
+        spec = _xflow.xflow_spec(xflow_name, xflow_project or self._project, parameters)
+        options: SubmitOptionsDict = {"priority": priority, "labels": _xflow.hint_labels(hints)}
+        return self._executed(create_request(self._project, [spec], options), timeout)
 
     def get_xflow_sub_instances(self, instance: Instance | str) -> OrderedDict[str, Instance]:
         """The workflow's sub-instances so far, by name in creation order; nested workflows contribute
@@ -287,15 +293,22 @@ class Client:
 
     def create_instance(self, tasks: Iterable[TaskSpec], **options: Unpack[SubmitOptionsDict]) -> Instance:
         """Starts an instance of several tasks, run in parallel; returns without waiting."""
-        specs = [task.to_proto() for task in tasks]
-        if not specs:
-            raise ValueError("an instance needs at least one task")
-        request = SubmitOptions(**options).create_request(project_name(self._project), specs)
-        return self._created(request)
+        return self._created(create_request(self._project, tasks, options))
 
     def _created(self, request: instance_service_pb2.CreateInstanceRequest) -> Instance:
         data = self._rpc.create_instance(request)
         return self._handle(data.project or self._project, data.id, data, has_tasks=True)
+
+    def _executed(
+        self, request: instance_service_pb2.CreateInstanceRequest, timeout: float | None
+    ) -> Instance:
+        """Creates the instance and waits for its success. The create's own call does the first wait, so
+        an instance that ends within it costs one round trip."""
+        deadline = Deadline(timeout)
+        data = self._rpc.create_and_wait(request, deadline.next_wait()).instance
+        instance = self._handle(data.project or self._project, data.id, data, has_tasks=True)
+        instance.wait_for_success(timeout=deadline.remaining())
+        return instance
 
     # -- STK jobs
 

@@ -62,6 +62,16 @@ def stop_instance_request(
     return request
 
 
+def waiting_create_request(
+    request: instance_service_pb2.CreateInstanceRequest, wait: float
+) -> instance_service_pb2.CreateInstanceRequest:
+    """``request`` asking the server to answer once the new instance terminated or ``wait`` seconds passed."""
+    waiting = instance_service_pb2.CreateInstanceRequest()
+    waiting.CopyFrom(request)
+    waiting.wait_timeout.CopyFrom(to_duration(wait))
+    return waiting
+
+
 def wait_instance_request(name: str, wait: float) -> instance_service_pb2.WaitInstanceRequest:
     return instance_service_pb2.WaitInstanceRequest(name=name, timeout=to_duration(wait))
 

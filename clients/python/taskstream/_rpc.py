@@ -8,7 +8,12 @@ from typing import Any
 
 import grpc
 
-from taskstream._requests import stop_instance_request, wait_instance_request, wait_instances_request
+from taskstream._requests import (
+    stop_instance_request,
+    wait_instance_request,
+    wait_instances_request,
+    waiting_create_request,
+)
 from taskstream._status import CancellationReason
 from taskstream._waiting import WAIT_MARGIN
 from taskstream.errors import _from_rpc_error
@@ -60,6 +65,16 @@ class _Rpc:
     def create_instance(self, request: instance_service_pb2.CreateInstanceRequest) -> instance_pb2.Instance:
         response: instance_service_pb2.CreateInstanceResponse = self._call(self._stub.CreateInstance, request)
         return response.instance
+
+    def create_and_wait(
+        self, request: instance_service_pb2.CreateInstanceRequest, wait: float
+    ) -> instance_service_pb2.CreateInstanceResponse:
+        """A create that answers once the instance terminated or after ``wait`` seconds: one round trip
+        where a create and a WaitInstance take two."""
+        response: instance_service_pb2.CreateInstanceResponse = self._call(
+            self._stub.CreateInstance, waiting_create_request(request, wait), timeout=wait + WAIT_MARGIN
+        )
+        return response
 
     def get_instance(self, name: str) -> instance_pb2.Instance:
         request = instance_service_pb2.GetInstanceRequest(name=name)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
-from taskstream._convert import to_duration
+from taskstream._convert import project_name, to_duration
 from taskstream.v1 import instance_pb2, instance_service_pb2, task_pb2
 
 
@@ -112,3 +112,13 @@ class TaskSpec:
         if self.timeout is not None:
             spec.timeout.CopyFrom(to_duration(self.timeout))
         return spec
+
+
+def create_request(
+    project: str, tasks: Iterable[TaskSpec], options: SubmitOptionsDict
+) -> instance_service_pb2.CreateInstanceRequest:
+    """The CreateInstanceRequest of an instance of ``tasks`` in ``project`` with the submit ``options``."""
+    specs = [task.to_proto() for task in tasks]
+    if not specs:
+        raise ValueError("an instance needs at least one task")
+    return SubmitOptions(**options).create_request(project_name(project), specs)

@@ -19,7 +19,7 @@ from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.scheduler import output, result_rows, watch, workflows
-from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.scheduler.service import InstanceManager, NewInstance
 from taskstreamd.store import requests as request_records
 from taskstreamd.store.repository import ListFilter
 from taskstreamd.web.logview import LogviewLinks
@@ -35,7 +35,21 @@ STALL_SECONDS = 60.0
 def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, context: Context) -> float:
     """The requested wait, defaulted and capped, ending just before the caller's own deadline."""
     timeout = requests.seconds(request.timeout, "timeout") if request.HasField("timeout") else 0.0
-    timeout = min(timeout or DEFAULT_WAIT, MAX_WAIT)
+    return bounded_wait(timeout or DEFAULT_WAIT, context)
+
+
+def create_wait(request: pb.CreateInstanceRequest, context: Context) -> float | None:
+    """How long a CreateInstance waits for its instance to terminate, capped as a WaitInstance is; None
+    when it answers at once."""
+    if not request.HasField("wait_timeout"):
+        return None
+    seconds = requests.seconds(request.wait_timeout, "wait_timeout")
+    return bounded_wait(seconds, context) if seconds else None
+
+
+def bounded_wait(seconds: float, context: Context) -> float:
+    """``seconds`` at most MAX_WAIT, ending just before the caller's own deadline."""
+    timeout = min(seconds, MAX_WAIT)
     remaining = context.time_remaining()
     if remaining is not None:
         timeout = max(0.0, min(timeout, remaining - 0.05))
@@ -138,6 +152,20 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             auth.require_code(principal)
         if request.request_id:  # only a request_id's claim compares fingerprints
             new.request_fingerprint = idempotency.fingerprint(request, principal.name)
+        wait = create_wait(request, context)  # checked before anything is created
+        if wait is None:
+            return await self._create(request, new)
+        # A wait counts as one of the caller's open waits from the start, so that being over the limit
+        # refuses the call before it creates anything.
+        with self.streams.hold(principal.name):
+            created = await self._create(request, new)
+            instance, terminated = await self.manager.wait(new.project, created.instance.id, wait)
+        response = pb.CreateInstanceResponse(terminated=terminated)
+        convert.fill_instance(response.instance, instance)
+        return response
+
+    async def _create(self, request: pb.CreateInstanceRequest, new: NewInstance) -> pb.CreateInstanceResponse:
+        """Creates the instance, or with a request_id seen before answers as the first call did."""
         instance = await self.manager.create(new)
         response = pb.CreateInstanceResponse()
         convert.fill_instance(response.instance, instance)

@@ -46,7 +46,7 @@ COLUMN_TYPE_DOUBLE: ColumnType
 COLUMN_TYPE_BOOLEAN: ColumnType
 
 class CreateInstanceRequest(_message.Message):
-    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold", "sub_instance_name", "parent_task")
+    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold", "sub_instance_name", "parent_task", "wait_timeout")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +64,7 @@ class CreateInstanceRequest(_message.Message):
     HOLD_FIELD_NUMBER: _ClassVar[int]
     SUB_INSTANCE_NAME_FIELD_NUMBER: _ClassVar[int]
     PARENT_TASK_FIELD_NUMBER: _ClassVar[int]
+    WAIT_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     parent: str
     tasks: _containers.RepeatedCompositeFieldContainer[_task_pb2.TaskSpec]
     priority: int
@@ -74,13 +75,16 @@ class CreateInstanceRequest(_message.Message):
     hold: bool
     sub_instance_name: str
     parent_task: str
-    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ..., sub_instance_name: _Optional[str] = ..., parent_task: _Optional[str] = ...) -> None: ...
+    wait_timeout: _duration_pb2.Duration
+    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ..., sub_instance_name: _Optional[str] = ..., parent_task: _Optional[str] = ..., wait_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateInstanceResponse(_message.Message):
-    __slots__ = ("instance",)
+    __slots__ = ("instance", "terminated")
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    TERMINATED_FIELD_NUMBER: _ClassVar[int]
     instance: _instance_pb2.Instance
-    def __init__(self, instance: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ...) -> None: ...
+    terminated: bool
+    def __init__(self, instance: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ..., terminated: _Optional[bool] = ...) -> None: ...
 
 class GetInstanceRequest(_message.Message):
     __slots__ = ("name",)

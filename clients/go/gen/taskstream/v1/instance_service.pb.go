@@ -218,7 +218,13 @@ type CreateInstanceRequest struct {
 	// The parent workflow's task that starts this sub-instance, only with
 	// parent_instance. A parent that is terminated or being stopped starts
 	// nothing: FAILED_PRECONDITION.
-	ParentTask    string `protobuf:"bytes,10,opt,name=parent_task,json=parentTask,proto3" json:"parent_task,omitempty"`
+	ParentTask string `protobuf:"bytes,10,opt,name=parent_task,json=parentTask,proto3" json:"parent_task,omitempty"`
+	// Answer only once the new instance terminated or this long passed, as a
+	// WaitInstance right after the create would (the same cap of 10 minutes, and
+	// the answer comes before the call's deadline), in one round trip. The
+	// instance is created and stored before the wait begins, whatever ends it.
+	// Unset or zero answers at once.
+	WaitTimeout   *durationpb.Duration `protobuf:"bytes,11,opt,name=wait_timeout,json=waitTimeout,proto3" json:"wait_timeout,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -323,11 +329,22 @@ func (x *CreateInstanceRequest) GetParentTask() string {
 	return ""
 }
 
+func (x *CreateInstanceRequest) GetWaitTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.WaitTimeout
+	}
+	return nil
+}
+
 // CreateInstanceResponse carries the new instance.
 type CreateInstanceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The instance, with every task WAITING (or further along on a retry).
-	Instance      *Instance `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	// The instance, with every task WAITING (or further along on a retry); with
+	// wait_timeout, as it was when the wait ended.
+	Instance *Instance `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	// With wait_timeout: true when the instance is terminated, false when the wait
+	// timed out. Always false without wait_timeout.
+	Terminated    bool `protobuf:"varint,2,opt,name=terminated,proto3" json:"terminated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -367,6 +384,13 @@ func (x *CreateInstanceResponse) GetInstance() *Instance {
 		return x.Instance
 	}
 	return nil
+}
+
+func (x *CreateInstanceResponse) GetTerminated() bool {
+	if x != nil {
+		return x.Terminated
+	}
+	return false
 }
 
 // GetInstanceRequest names an instance.
@@ -2524,7 +2548,7 @@ var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
-	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xf4\x03\n" +
+	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xb2\x04\n" +
 	"\x15CreateInstanceRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x05tasks\x18\x02 \x03(\v2\x17.taskstream.v1.TaskSpecR\x05tasks\x12\x1f\n" +
@@ -2538,13 +2562,17 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x11sub_instance_name\x18\t \x01(\tR\x0fsubInstanceName\x12\x1f\n" +
 	"\vparent_task\x18\n" +
 	" \x01(\tR\n" +
-	"parentTask\x1a9\n" +
+	"parentTask\x12<\n" +
+	"\fwait_timeout\x18\v \x01(\v2\x19.google.protobuf.DurationR\vwaitTimeout\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\v\n" +
-	"\t_priority\"M\n" +
+	"\t_priority\"m\n" +
 	"\x16CreateInstanceResponse\x123\n" +
-	"\binstance\x18\x01 \x01(\v2\x17.taskstream.v1.InstanceR\binstance\"(\n" +
+	"\binstance\x18\x01 \x01(\v2\x17.taskstream.v1.InstanceR\binstance\x12\x1e\n" +
+	"\n" +
+	"terminated\x18\x02 \x01(\bR\n" +
+	"terminated\"(\n" +
 	"\x12GetInstanceRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"J\n" +
 	"\x13GetInstanceResponse\x123\n" +
@@ -2773,11 +2801,11 @@ var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	nil,                                // 40: taskstream.v1.ListInstancesRequest.LabelsEntry
 	(*TaskSpec)(nil),                   // 41: taskstream.v1.TaskSpec
 	(*InstanceOptions)(nil),            // 42: taskstream.v1.InstanceOptions
-	(*Instance)(nil),                   // 43: taskstream.v1.Instance
-	(InstanceStatus)(0),                // 44: taskstream.v1.InstanceStatus
-	(*timestamppb.Timestamp)(nil),      // 45: google.protobuf.Timestamp
-	(CancellationReason)(0),            // 46: taskstream.v1.CancellationReason
-	(*durationpb.Duration)(nil),        // 47: google.protobuf.Duration
+	(*durationpb.Duration)(nil),        // 43: google.protobuf.Duration
+	(*Instance)(nil),                   // 44: taskstream.v1.Instance
+	(InstanceStatus)(0),                // 45: taskstream.v1.InstanceStatus
+	(*timestamppb.Timestamp)(nil),      // 46: google.protobuf.Timestamp
+	(CancellationReason)(0),            // 47: taskstream.v1.CancellationReason
 	(*InstanceEvent)(nil),              // 48: taskstream.v1.InstanceEvent
 	(OutputStream)(0),                  // 49: taskstream.v1.OutputStream
 	(*Task)(nil),                       // 50: taskstream.v1.Task
@@ -2788,76 +2816,77 @@ var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
 	41, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
 	39, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
 	42, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	43, // 3: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	43, // 4: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	44, // 5: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	45, // 6: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	45, // 7: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	40, // 8: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	43, // 9: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	46, // 10: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	47, // 11: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	43, // 12: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	43, // 13: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	43, // 14: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	47, // 15: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	43, // 16: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	0,  // 17: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	47, // 18: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	43, // 19: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	47, // 20: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	43, // 21: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	48, // 22: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
-	21, // 23: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
-	22, // 24: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
-	45, // 25: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
-	1,  // 26: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	49, // 27: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	50, // 28: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	51, // 29: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	52, // 30: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	45, // 31: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
-	43, // 32: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
-	32, // 33: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
-	2,  // 34: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
-	36, // 35: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
-	35, // 36: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
-	37, // 37: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
-	3,  // 38: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	5,  // 39: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	7,  // 40: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	9,  // 41: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	11, // 42: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	13, // 43: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	15, // 44: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	17, // 45: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	19, // 46: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	23, // 47: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	25, // 48: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	27, // 49: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	29, // 50: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
-	31, // 51: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
-	34, // 52: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
-	4,  // 53: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	6,  // 54: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	8,  // 55: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	10, // 56: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	12, // 57: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	14, // 58: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	16, // 59: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	18, // 60: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	20, // 61: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	24, // 62: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	26, // 63: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	28, // 64: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	30, // 65: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
-	33, // 66: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
-	38, // 67: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
-	53, // [53:68] is the sub-list for method output_type
-	38, // [38:53] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	43, // 3: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
+	44, // 4: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	44, // 5: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	45, // 6: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	46, // 7: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	46, // 8: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	40, // 9: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	44, // 10: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	47, // 11: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	43, // 12: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	44, // 13: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	44, // 14: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	44, // 15: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	43, // 16: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	44, // 17: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	0,  // 18: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
+	43, // 19: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	44, // 20: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	43, // 21: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	44, // 22: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	48, // 23: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	21, // 24: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
+	22, // 25: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
+	46, // 26: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	1,  // 27: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
+	49, // 28: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	50, // 29: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	51, // 30: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	52, // 31: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	46, // 32: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	44, // 33: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
+	32, // 34: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
+	2,  // 35: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
+	36, // 36: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
+	35, // 37: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
+	37, // 38: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
+	3,  // 39: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	5,  // 40: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	7,  // 41: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	9,  // 42: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	11, // 43: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	13, // 44: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	15, // 45: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	17, // 46: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	19, // 47: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	23, // 48: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	25, // 49: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	27, // 50: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	29, // 51: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	31, // 52: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
+	34, // 53: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
+	4,  // 54: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	6,  // 55: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	8,  // 56: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	10, // 57: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	12, // 58: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	14, // 59: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	16, // 60: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	18, // 61: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	20, // 62: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	24, // 63: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	26, // 64: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	28, // 65: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	30, // 66: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	33, // 67: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
+	38, // 68: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
+	54, // [54:69] is the sub-list for method output_type
+	39, // [39:54] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }

@@ -551,6 +551,56 @@ java.lang.String defaultValue) {
     }
   }
 
+  public static final int WAIT_TIMEOUT_FIELD_NUMBER = 11;
+  private com.google.protobuf.Duration waitTimeout_;
+  /**
+   * <pre>
+   * Answer only once the new instance terminated or this long passed, as a
+   * WaitInstance right after the create would (the same cap of 10 minutes, and
+   * the answer comes before the call's deadline), in one round trip. The
+   * instance is created and stored before the wait begins, whatever ends it.
+   * Unset or zero answers at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+   * @return Whether the waitTimeout field is set.
+   */
+  @java.lang.Override
+  public boolean hasWaitTimeout() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * Answer only once the new instance terminated or this long passed, as a
+   * WaitInstance right after the create would (the same cap of 10 minutes, and
+   * the answer comes before the call's deadline), in one round trip. The
+   * instance is created and stored before the wait begins, whatever ends it.
+   * Unset or zero answers at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+   * @return The waitTimeout.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Duration getWaitTimeout() {
+    return waitTimeout_ == null ? com.google.protobuf.Duration.getDefaultInstance() : waitTimeout_;
+  }
+  /**
+   * <pre>
+   * Answer only once the new instance terminated or this long passed, as a
+   * WaitInstance right after the create would (the same cap of 10 minutes, and
+   * the answer comes before the call's deadline), in one round trip. The
+   * instance is created and stored before the wait begins, whatever ends it.
+   * Unset or zero answers at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.DurationOrBuilder getWaitTimeoutOrBuilder() {
+    return waitTimeout_ == null ? com.google.protobuf.Duration.getDefaultInstance() : waitTimeout_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -597,6 +647,9 @@ java.lang.String defaultValue) {
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(parentTask_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 10, parentTask_);
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      output.writeMessage(11, getWaitTimeout());
     }
     getUnknownFields().writeTo(output);
   }
@@ -648,6 +701,10 @@ java.lang.String defaultValue) {
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(parentTask_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(10, parentTask_);
     }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(11, getWaitTimeout());
+    }
     return size;
   }
   @java.lang.Override
@@ -698,6 +755,11 @@ java.lang.String defaultValue) {
         .equals(other.getSubInstanceName())) return false;
     if (!getParentTask()
         .equals(other.getParentTask())) return false;
+    if (hasWaitTimeout() != other.hasWaitTimeout()) return false;
+    if (hasWaitTimeout()) {
+      if (!getWaitTimeout()
+          .equals(other.getWaitTimeout())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -738,6 +800,10 @@ java.lang.String defaultValue) {
     hash = (53 * hash) + getSubInstanceName().hashCode();
     hash = (37 * hash) + PARENT_TASK_FIELD_NUMBER;
     hash = (53 * hash) + getParentTask().hashCode();
+    if (hasWaitTimeout()) {
+      hash = (37 * hash) + WAIT_TIMEOUT_FIELD_NUMBER;
+      hash = (53 * hash) + getWaitTimeout().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -896,6 +962,7 @@ java.lang.String defaultValue) {
               .alwaysUseFieldBuilders) {
         internalGetTasksFieldBuilder();
         internalGetOptionsFieldBuilder();
+        internalGetWaitTimeoutFieldBuilder();
       }
     }
     @java.lang.Override
@@ -922,6 +989,11 @@ java.lang.String defaultValue) {
       hold_ = false;
       subInstanceName_ = "";
       parentTask_ = "";
+      waitTimeout_ = null;
+      if (waitTimeoutBuilder_ != null) {
+        waitTimeoutBuilder_.dispose();
+        waitTimeoutBuilder_ = null;
+      }
       return this;
     }
 
@@ -1001,6 +1073,12 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x00000200) != 0)) {
         result.parentTask_ = parentTask_;
       }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.waitTimeout_ = waitTimeoutBuilder_ == null
+            ? waitTimeout_
+            : waitTimeoutBuilder_.build();
+        to_bitField0_ |= 0x00000004;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1078,6 +1156,9 @@ java.lang.String defaultValue) {
         parentTask_ = other.parentTask_;
         bitField0_ |= 0x00000200;
         onChanged();
+      }
+      if (other.hasWaitTimeout()) {
+        mergeWaitTimeout(other.getWaitTimeout());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1167,6 +1248,13 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000200;
               break;
             } // case 82
+            case 90: {
+              input.readMessage(
+                  internalGetWaitTimeoutFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2381,6 +2469,197 @@ java.lang.String defaultValue) {
       bitField0_ |= 0x00000200;
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.Duration waitTimeout_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> waitTimeoutBuilder_;
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     * @return Whether the waitTimeout field is set.
+     */
+    public boolean hasWaitTimeout() {
+      return ((bitField0_ & 0x00000400) != 0);
+    }
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     * @return The waitTimeout.
+     */
+    public com.google.protobuf.Duration getWaitTimeout() {
+      if (waitTimeoutBuilder_ == null) {
+        return waitTimeout_ == null ? com.google.protobuf.Duration.getDefaultInstance() : waitTimeout_;
+      } else {
+        return waitTimeoutBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     */
+    public Builder setWaitTimeout(com.google.protobuf.Duration value) {
+      if (waitTimeoutBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        waitTimeout_ = value;
+      } else {
+        waitTimeoutBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     */
+    public Builder setWaitTimeout(
+        com.google.protobuf.Duration.Builder builderForValue) {
+      if (waitTimeoutBuilder_ == null) {
+        waitTimeout_ = builderForValue.build();
+      } else {
+        waitTimeoutBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     */
+    public Builder mergeWaitTimeout(com.google.protobuf.Duration value) {
+      if (waitTimeoutBuilder_ == null) {
+        if (((bitField0_ & 0x00000400) != 0) &&
+          waitTimeout_ != null &&
+          waitTimeout_ != com.google.protobuf.Duration.getDefaultInstance()) {
+          getWaitTimeoutBuilder().mergeFrom(value);
+        } else {
+          waitTimeout_ = value;
+        }
+      } else {
+        waitTimeoutBuilder_.mergeFrom(value);
+      }
+      if (waitTimeout_ != null) {
+        bitField0_ |= 0x00000400;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     */
+    public Builder clearWaitTimeout() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      waitTimeout_ = null;
+      if (waitTimeoutBuilder_ != null) {
+        waitTimeoutBuilder_.dispose();
+        waitTimeoutBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     */
+    public com.google.protobuf.Duration.Builder getWaitTimeoutBuilder() {
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return internalGetWaitTimeoutFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     */
+    public com.google.protobuf.DurationOrBuilder getWaitTimeoutOrBuilder() {
+      if (waitTimeoutBuilder_ != null) {
+        return waitTimeoutBuilder_.getMessageOrBuilder();
+      } else {
+        return waitTimeout_ == null ?
+            com.google.protobuf.Duration.getDefaultInstance() : waitTimeout_;
+      }
+    }
+    /**
+     * <pre>
+     * Answer only once the new instance terminated or this long passed, as a
+     * WaitInstance right after the create would (the same cap of 10 minutes, and
+     * the answer comes before the call's deadline), in one round trip. The
+     * instance is created and stored before the wait begins, whatever ends it.
+     * Unset or zero answers at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> 
+        internalGetWaitTimeoutFieldBuilder() {
+      if (waitTimeoutBuilder_ == null) {
+        waitTimeoutBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder>(
+                getWaitTimeout(),
+                getParentForChildren(),
+                isClean());
+        waitTimeout_ = null;
+      }
+      return waitTimeoutBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.CreateInstanceRequest)

@@ -272,4 +272,43 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.ByteString
       getParentTaskBytes();
+
+  /**
+   * <pre>
+   * Answer only once the new instance terminated or this long passed, as a
+   * WaitInstance right after the create would (the same cap of 10 minutes, and
+   * the answer comes before the call's deadline), in one round trip. The
+   * instance is created and stored before the wait begins, whatever ends it.
+   * Unset or zero answers at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+   * @return Whether the waitTimeout field is set.
+   */
+  boolean hasWaitTimeout();
+  /**
+   * <pre>
+   * Answer only once the new instance terminated or this long passed, as a
+   * WaitInstance right after the create would (the same cap of 10 minutes, and
+   * the answer comes before the call's deadline), in one round trip. The
+   * instance is created and stored before the wait begins, whatever ends it.
+   * Unset or zero answers at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+   * @return The waitTimeout.
+   */
+  com.google.protobuf.Duration getWaitTimeout();
+  /**
+   * <pre>
+   * Answer only once the new instance terminated or this long passed, as a
+   * WaitInstance right after the create would (the same cap of 10 minutes, and
+   * the answer comes before the call's deadline), in one round trip. The
+   * instance is created and stored before the wait begins, whatever ends it.
+   * Unset or zero answers at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
+   */
+  com.google.protobuf.DurationOrBuilder getWaitTimeoutOrBuilder();
 }

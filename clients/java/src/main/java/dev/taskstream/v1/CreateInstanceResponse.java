@@ -57,7 +57,8 @@ private static final long serialVersionUID = 0L;
   private dev.taskstream.v1.Instance instance_;
   /**
    * <pre>
-   * The instance, with every task WAITING (or further along on a retry).
+   * The instance, with every task WAITING (or further along on a retry); with
+   * wait_timeout, as it was when the wait ended.
    * </pre>
    *
    * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -69,7 +70,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The instance, with every task WAITING (or further along on a retry).
+   * The instance, with every task WAITING (or further along on a retry); with
+   * wait_timeout, as it was when the wait ended.
    * </pre>
    *
    * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -81,7 +83,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The instance, with every task WAITING (or further along on a retry).
+   * The instance, with every task WAITING (or further along on a retry); with
+   * wait_timeout, as it was when the wait ended.
    * </pre>
    *
    * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -89,6 +92,22 @@ private static final long serialVersionUID = 0L;
   @java.lang.Override
   public dev.taskstream.v1.InstanceOrBuilder getInstanceOrBuilder() {
     return instance_ == null ? dev.taskstream.v1.Instance.getDefaultInstance() : instance_;
+  }
+
+  public static final int TERMINATED_FIELD_NUMBER = 2;
+  private boolean terminated_ = false;
+  /**
+   * <pre>
+   * With wait_timeout: true when the instance is terminated, false when the wait
+   * timed out. Always false without wait_timeout.
+   * </pre>
+   *
+   * <code>bool terminated = 2 [json_name = "terminated"];</code>
+   * @return The terminated.
+   */
+  @java.lang.Override
+  public boolean getTerminated() {
+    return terminated_;
   }
 
   private byte memoizedIsInitialized = -1;
@@ -108,6 +127,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(1, getInstance());
     }
+    if (terminated_ != false) {
+      output.writeBool(2, terminated_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -115,6 +137,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(1, getInstance());
+    }
+    if (terminated_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(2, terminated_);
     }
     return size;
   }
@@ -145,6 +171,8 @@ private static final long serialVersionUID = 0L;
       if (!getInstance()
           .equals(other.getInstance())) return false;
     }
+    if (getTerminated()
+        != other.getTerminated()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -160,6 +188,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + INSTANCE_FIELD_NUMBER;
       hash = (53 * hash) + getInstance().hashCode();
     }
+    hash = (37 * hash) + TERMINATED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getTerminated());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -306,6 +337,7 @@ private static final long serialVersionUID = 0L;
         instanceBuilder_.dispose();
         instanceBuilder_ = null;
       }
+      terminated_ = false;
       return this;
     }
 
@@ -346,6 +378,9 @@ private static final long serialVersionUID = 0L;
             : instanceBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.terminated_ = terminated_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -363,6 +398,9 @@ private static final long serialVersionUID = 0L;
       if (other == dev.taskstream.v1.CreateInstanceResponse.getDefaultInstance()) return this;
       if (other.hasInstance()) {
         mergeInstance(other.getInstance());
+      }
+      if (other.getTerminated() != false) {
+        setTerminated(other.getTerminated());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -395,6 +433,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000001;
               break;
             } // case 10
+            case 16: {
+              terminated_ = input.readBool();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 16
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -417,7 +460,8 @@ private static final long serialVersionUID = 0L;
         dev.taskstream.v1.Instance, dev.taskstream.v1.Instance.Builder, dev.taskstream.v1.InstanceOrBuilder> instanceBuilder_;
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -428,7 +472,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -443,7 +488,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -461,7 +507,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -479,7 +526,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -504,7 +552,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -521,7 +570,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -533,7 +583,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -548,7 +599,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The instance, with every task WAITING (or further along on a retry).
+     * The instance, with every task WAITING (or further along on a retry); with
+     * wait_timeout, as it was when the wait ended.
      * </pre>
      *
      * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -565,6 +617,53 @@ private static final long serialVersionUID = 0L;
         instance_ = null;
       }
       return instanceBuilder_;
+    }
+
+    private boolean terminated_ ;
+    /**
+     * <pre>
+     * With wait_timeout: true when the instance is terminated, false when the wait
+     * timed out. Always false without wait_timeout.
+     * </pre>
+     *
+     * <code>bool terminated = 2 [json_name = "terminated"];</code>
+     * @return The terminated.
+     */
+    @java.lang.Override
+    public boolean getTerminated() {
+      return terminated_;
+    }
+    /**
+     * <pre>
+     * With wait_timeout: true when the instance is terminated, false when the wait
+     * timed out. Always false without wait_timeout.
+     * </pre>
+     *
+     * <code>bool terminated = 2 [json_name = "terminated"];</code>
+     * @param value The terminated to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTerminated(boolean value) {
+
+      terminated_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * With wait_timeout: true when the instance is terminated, false when the wait
+     * timed out. Always false without wait_timeout.
+     * </pre>
+     *
+     * <code>bool terminated = 2 [json_name = "terminated"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTerminated() {
+      bitField0_ = (bitField0_ & ~0x00000002);
+      terminated_ = false;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.CreateInstanceResponse)

@@ -12,7 +12,8 @@ public interface CreateInstanceResponseOrBuilder extends
 
   /**
    * <pre>
-   * The instance, with every task WAITING (or further along on a retry).
+   * The instance, with every task WAITING (or further along on a retry); with
+   * wait_timeout, as it was when the wait ended.
    * </pre>
    *
    * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -21,7 +22,8 @@ public interface CreateInstanceResponseOrBuilder extends
   boolean hasInstance();
   /**
    * <pre>
-   * The instance, with every task WAITING (or further along on a retry).
+   * The instance, with every task WAITING (or further along on a retry); with
+   * wait_timeout, as it was when the wait ended.
    * </pre>
    *
    * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
@@ -30,10 +32,22 @@ public interface CreateInstanceResponseOrBuilder extends
   dev.taskstream.v1.Instance getInstance();
   /**
    * <pre>
-   * The instance, with every task WAITING (or further along on a retry).
+   * The instance, with every task WAITING (or further along on a retry); with
+   * wait_timeout, as it was when the wait ended.
    * </pre>
    *
    * <code>.taskstream.v1.Instance instance = 1 [json_name = "instance"];</code>
    */
   dev.taskstream.v1.InstanceOrBuilder getInstanceOrBuilder();
+
+  /**
+   * <pre>
+   * With wait_timeout: true when the instance is terminated, false when the wait
+   * timed out. Always false without wait_timeout.
+   * </pre>
+   *
+   * <code>bool terminated = 2 [json_name = "terminated"];</code>
+   * @return The terminated.
+   */
+  boolean getTerminated();
 }
