@@ -1,9 +1,12 @@
 """Many small instances (issue 7 item 2): N one-task instances, 16 concurrent callers, each one waited on.
 
 taskstream: one asyncio client (``taskstream.aio.connect``) with 16 caller coroutines; each takes the next
-of N jobs, ``run_task("noop")`` and ``wait_for_completion`` (a long poll), until all N are done. A fresh
-taskstreamd with 2 local workers. Baseline in the same run: Celery with Redis (a prefork worker of
-concurrency 2), 16 caller threads each doing ``noop.delay().get()``. Figures: results/s (N / wall time) and
+of N jobs and runs it with ``execute_task("noop", timeout=60)`` (one CreateInstance that waits for the
+instance, then the success check), until all N are done. A fresh taskstreamd with 2 local workers. Measured
+beside it on the same server, ``taskstream_two_calls``: ``run_task("noop")`` then ``wait_for_completion``
+(a CreateInstance and a WaitInstance long poll), as before CreateInstance could wait. Baseline in the same
+run: Celery with Redis (a prefork worker of concurrency 2), 16 caller threads each doing
+``noop.delay().get()``. Figures: results/s (N / wall time) and
 the per-call latency. A repetition stops taking jobs after ``--max-seconds`` (reported as ``bounded``).
 Writes bench/reports/many_instances.json. Usage: python bench/many_instances.py [--instances N] [--quick]
 """
@@ -40,7 +43,9 @@ def figures(latencies: list[float], elapsed: float, errors: list[str], n: int) -
     }
 
 
-async def _taskstream(address: str, n: int, callers: int, max_seconds: float) -> dict[str, Any]:
+async def _taskstream(
+    address: str, n: int, callers: int, max_seconds: float, *, two_calls: bool = False
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
     taken = 0
@@ -55,8 +60,10 @@ async def _taskstream(address: str, n: int, callers: int, max_seconds: float) ->
                 taken += 1
                 t0 = time.perf_counter()
                 try:
-                    instance = await client.run_task("noop")
-                    await instance.wait_for_completion(timeout=60)
+                    if two_calls:
+                        await (await client.run_task("noop")).wait_for_completion(timeout=60)
+                    else:
+                        await client.execute_task("noop", timeout=60)
                     latencies.append(time.perf_counter() - t0)
                 except Exception as exc:
                     errors.append(f"{type(exc).__name__}: {exc}"[:300])
@@ -65,8 +72,10 @@ async def _taskstream(address: str, n: int, callers: int, max_seconds: float) ->
         return figures(latencies, time.perf_counter() - start, errors, n)
 
 
-def run_taskstream(address: str, n: int, callers: int, max_seconds: float) -> dict[str, Any]:
-    return asyncio.run(_taskstream(address, n, callers, max_seconds))
+def run_taskstream(
+    address: str, n: int, callers: int, max_seconds: float, *, two_calls: bool = False
+) -> dict[str, Any]:
+    return asyncio.run(_taskstream(address, n, callers, max_seconds, two_calls=two_calls))
 
 
 def run_threads(call: Callable[[], object], n: int, callers: int, max_seconds: float) -> dict[str, Any]:
@@ -116,6 +125,9 @@ def main() -> int:
     with ExitStack() as stack:
         server = stack.enter_context(harness.taskstream_server(workers=2))
         systems["taskstream"] = lambda: run_taskstream(server.address, n, callers, bound)
+        systems["taskstream_two_calls"] = lambda: run_taskstream(
+            server.address, n, callers, bound, two_calls=True
+        )
         try:
             noop = stack.enter_context(peers.celery_worker(concurrency=2))
             systems["celery"] = lambda: run_threads(lambda: noop.delay().get(timeout=60), n, callers, bound)
@@ -141,7 +153,12 @@ def main() -> int:
         "machine_before": before,
         "machine_after": after,
         "medians": med,
-        "ratios": {"taskstream_over_celery": vs},
+        "ratios": {
+            "taskstream_over_celery": vs,
+            "taskstream_over_two_calls": harness.ratio(
+                ours, med["taskstream_two_calls"].get("results_per_s")
+            ),
+        },
         "targets_issue_7": {
             "many_instances_vs_celery": harness.target(
                 vs, ">= 2x Celery's results/s", vs is not None and vs >= 2, figure=ours, baseline=celery

@@ -1,9 +1,12 @@
 """No-op round trip (issue 7 item 3): one caller creates a one-task instance and waits for SUCCESS.
 
-taskstream: a fresh taskstreamd with 2 local workers, ``client.run_task("noop").wait_for_success()`` (create +
-long-poll wait, as ``execute_task``). Baselines in the same run: a bare ProcessPoolExecutor submit + result, Ray ``ray.get(f.remote())``
-(local, 2 CPUs) and Celery ``noop.delay().get()`` (Redis broker and backend, a prefork worker of
-concurrency 2). Each repetition times ``--runs`` calls of every system in turn. Writes
+taskstream: a fresh taskstreamd with 2 local workers, ``client.execute_task("noop", timeout=60)``: one
+CreateInstance that waits for the instance (wait_timeout) and answers with it terminated, then the success
+check on that answer. Measured beside it on the same server, ``taskstream_two_calls``: ``run_task("noop")``
+then ``wait_for_success`` (a CreateInstance and a WaitInstance), the way execute_task worked before
+CreateInstance could wait. Baselines in the same run: a bare ProcessPoolExecutor submit + result, Ray
+``ray.get(f.remote())`` (local, 2 CPUs) and Celery ``noop.delay().get()`` (Redis broker and backend, a
+prefork worker of concurrency 2). Each repetition times ``--runs`` calls of every system in turn. Writes
 bench/reports/roundtrip.json with medians, p90s and ratios, and prints a table.
 Usage: python bench/roundtrip.py [--runs N] [--reps R] [--quick]
 """
@@ -56,12 +59,16 @@ def main() -> int:
         client = stack.enter_context(taskstream.connect(server.address, project=harness.PROJECT))
 
         def ours() -> None:
-            client.run_task("noop").wait_for_success(timeout=60)  # what execute_task does, bounded
+            client.execute_task("noop", timeout=60)
+
+        def two_calls() -> None:
+            client.run_task("noop").wait_for_success(timeout=60)
 
         for _ in range(5):
             ours()  # warm the workers' task processes
 
         systems["taskstream"] = lambda: measure(ours, args.runs)
+        systems["taskstream_two_calls"] = lambda: measure(two_calls, args.runs)
         pool = stack.enter_context(ProcessPoolExecutor(1))
         pool.submit(peers.noop).result()
         systems["process_pool"] = lambda: measure(
