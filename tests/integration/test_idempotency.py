@@ -89,6 +89,22 @@ def test_a_request_id_from_another_caller_is_not_their_retry(server: ServerProce
         assert other_caller.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+def test_how_long_a_create_waits_is_not_part_of_its_request(server: ServerProcess) -> None:
+    """A retry may wait for a different time (a client's timeout running down), and a create that waits
+    and one that does not are the same request: each gets the first instance."""
+    project = f"idem-{uuid.uuid4().hex[:8]}"
+    with grpc.insecure_channel(server.address) as channel:
+        stub: Any = instance_service_pb2_grpc.InstanceServiceStub(channel)
+        first = stub.CreateInstance(create_request(project, "waits", hold=False), timeout=30)
+        waiting = create_request(project, "waits", hold=False)
+        for seconds in (60, 59):
+            waiting.wait_timeout.FromSeconds(seconds)
+            again = stub.CreateInstance(waiting, timeout=90)
+            assert again.instance.name == first.instance.name and again.terminated
+        listed = stub.ListInstances(pb.ListInstancesRequest(parent=f"projects/{project}"))
+        assert len(listed.instances) == 1
+
+
 async def _concurrent_stops(address: str, request: pb.StopInstanceRequest, count: int) -> list[bytes]:
     async with grpc.aio.insecure_channel(address) as channel:
         stub: Any = instance_service_pb2_grpc.InstanceServiceStub(channel)

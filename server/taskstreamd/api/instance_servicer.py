@@ -151,7 +151,10 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
         if request.request_id:  # only a request_id's claim compares fingerprints
-            new.request_fingerprint = idempotency.fingerprint(request, principal.name)
+            # How long the caller waits is not part of what it asks to create: a retry may wait less.
+            new.request_fingerprint = idempotency.fingerprint(
+                request, principal.name, ignoring=("wait_timeout",)
+            )
         wait = create_wait(request, context)  # checked before anything is created
         if wait is None:
             return await self._create(request, new)
