@@ -135,7 +135,7 @@ func TestStopSendsReasonAndMessage(t *testing.T) {
 }
 
 func TestInvalidArgumentCarriesFieldViolations(t *testing.T) {
-	f := &fakeServer{create: func(*pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error) {
+	f := &fakeServer{create: func(context.Context, *pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error) {
 		return nil, withDetails(codes.InvalidArgument, "bad request", &errdetails.BadRequest{
 			FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "tasks[0].type", Description: "unknown task type"}},
 		})

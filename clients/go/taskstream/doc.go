@@ -5,18 +5,16 @@
 // github.com/taskstream/taskstream/clients/go/gen/taskstream/v1; this package returns its messages
 // (*taskstreamv1.Instance, *taskstreamv1.Task, ...) and adds what every caller would otherwise write:
 // resource names, JSON parameters and results, a watch that resumes by itself after a dropped stream,
-// a wait built on the server's long poll, and errors that carry the google.rpc details of the status.
+// a wait built on the server's long poll (Execute starts an instance and waits for it, in one round trip
+// when it ends within a minute), and errors that carry the google.rpc details of the status.
 //
 //	client, err := taskstream.NewClient("127.0.0.1:50051", taskstream.WithProject("default"))
 //	if err != nil {
 //		return err
 //	}
 //	defer client.Close()
-//	instance, err := client.RunTask(ctx, "echo", map[string]any{"text": "hello"})
+//	instance, err := client.ExecuteTask(ctx, "echo", map[string]any{"text": "hello"}, time.Minute)
 //	if err != nil {
-//		return err
-//	}
-//	if _, err := client.Wait(ctx, instance.GetName(), time.Minute); err != nil {
 //		return err
 //	}
 //	result, err := client.Result(ctx, instance.GetName(), "")

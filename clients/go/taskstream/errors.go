@@ -24,8 +24,8 @@ var (
 	ErrUnavailable        = errors.New("taskstream: unavailable")         // UNAVAILABLE: the server cannot be reached
 )
 
-// ErrWaitTimeout is matched by the error Client.Wait returns when its timeout passes before the instance
-// terminates.
+// ErrWaitTimeout is matched by the error Client.Wait (and Client.Execute) returns when its timeout passes
+// before the instance terminates.
 var ErrWaitTimeout = errors.New("taskstream: wait timed out")
 
 var sentinels = map[codes.Code]error{

@@ -24,7 +24,7 @@ import (
 type fakeServer struct {
 	pb.UnimplementedInstanceServiceServer
 
-	create func(*pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error)
+	create func(context.Context, *pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error)
 	get    func(*pb.GetInstanceRequest) (*pb.GetInstanceResponse, error)
 	stop   func(*pb.StopInstanceRequest) (*pb.StopInstanceResponse, error)
 	wait   func(context.Context, *pb.WaitInstanceRequest) (*pb.WaitInstanceResponse, error)
@@ -70,7 +70,7 @@ func (f *fakeServer) CreateInstance(ctx context.Context, req *pb.CreateInstanceR
 	if f.create == nil {
 		return &pb.CreateInstanceResponse{Instance: &pb.Instance{Name: req.GetParent() + "/instances/i1", Id: "i1"}}, nil
 	}
-	return f.create(req)
+	return f.create(ctx, req)
 }
 
 func (f *fakeServer) GetInstance(ctx context.Context, req *pb.GetInstanceRequest) (*pb.GetInstanceResponse, error) {

@@ -68,6 +68,19 @@ func options(r *pb.CreateInstanceRequest) *pb.InstanceOptions {
 
 // CreateInstance starts an instance of tasks, which run in parallel, and returns it without waiting.
 func (c *Client) CreateInstance(ctx context.Context, tasks []TaskSpec, opts ...CreateOption) (*pb.Instance, error) {
+	req, err := c.createRequest(tasks, opts)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.CreateInstance(ctx, req)
+	if err != nil {
+		return nil, callError(err)
+	}
+	return resp.GetInstance(), nil
+}
+
+// createRequest is the CreateInstanceRequest of tasks and opts, or an error for what cannot be sent.
+func (c *Client) createRequest(tasks []TaskSpec, opts []CreateOption) (*pb.CreateInstanceRequest, error) {
 	if len(tasks) == 0 {
 		return nil, fmt.Errorf("taskstream: an instance needs at least one task")
 	}
@@ -89,16 +102,68 @@ func (c *Client) CreateInstance(ctx context.Context, tasks []TaskSpec, opts ...C
 	for _, opt := range opts {
 		opt(req)
 	}
-	resp, err := c.rpc.CreateInstance(ctx, req)
-	if err != nil {
-		return nil, callError(err)
-	}
-	return resp.GetInstance(), nil
+	return req, nil
 }
 
 // RunTask starts an instance of one task of the given type and returns it without waiting.
 func (c *Client) RunTask(ctx context.Context, taskType string, parameters any, opts ...CreateOption) (*pb.Instance, error) {
 	return c.CreateInstance(ctx, []TaskSpec{{Type: taskType, Parameters: parameters}}, opts...)
+}
+
+// maxCreateWait is the longest wait one Execute asks of its CreateInstance call; the rest of a longer
+// wait is WaitInstance long polls. It is shorter than maxServerWait because the create is not retried:
+// a connection dropped during a long create would fail Execute while its instance runs on, and proxies
+// often cut calls idle for a minute or more. A WaitInstance that fails that way is simply retried.
+const maxCreateWait = time.Minute
+
+// createWaitMargin is how long past its wait the waiting CreateInstance may take before its own deadline
+// ends it: the server answers when the wait passes, so this only covers a slow network or server.
+const createWaitMargin = 30 * time.Second
+
+// Execute starts an instance of tasks and waits until it terminates, as CreateInstance and then Wait
+// would, but the create's own call waits first (CreateInstanceRequest.wait_timeout, up to a minute): an
+// instance that terminates within that wait costs one round trip. A server that does not wait in the
+// create answers at once; Execute then goes on with Wait's long polls.
+//
+// The timeout and the result are Wait's: a timeout > 0 bounds the whole call, and when it passes first
+// Execute returns the instance as it is then together with an error that matches ErrWaitTimeout; with
+// timeout 0 it waits until ctx is done. A terminated instance is returned without an error whether or
+// not it succeeded (see its Successful field and Result).
+//
+// The create itself is not retried: when it fails, the instance may or may not exist. With WithRequestID
+// an Execute that failed can be called again with the same arguments, which returns (and waits for) the
+// instance the first call created instead of starting another. Once the instance exists, transient
+// failures of the wait are retried as the client's RetryPolicy says.
+func (c *Client) Execute(ctx context.Context, tasks []TaskSpec, timeout time.Duration, opts ...CreateOption) (*pb.Instance, error) {
+	req, err := c.createRequest(tasks, opts)
+	if err != nil {
+		return nil, err
+	}
+	deadline := waitDeadline(timeout)
+	wait := nextWait(deadline, maxCreateWait)
+	req.WaitTimeout = durationpb.New(wait)
+	// The call's deadline lets the server wait the whole wait; a sooner deadline of ctx still wins, and
+	// the server then answers before it.
+	createCtx, cancel := context.WithTimeout(ctx, wait+createWaitMargin)
+	defer cancel()
+	resp, err := c.rpc.CreateInstance(createCtx, req)
+	if err != nil {
+		return nil, callError(err)
+	}
+	// The create's answer counts as Wait's first long poll.
+	instance := resp.GetInstance()
+	if resp.GetTerminated() {
+		return instance, nil
+	}
+	if passed(deadline) {
+		return instance, waitTimeoutError(instance.GetName(), timeout)
+	}
+	return c.waitUntil(ctx, instance.GetName(), deadline, timeout)
+}
+
+// ExecuteTask runs an instance of one task of the given type and waits until it terminates, as Execute.
+func (c *Client) ExecuteTask(ctx context.Context, taskType string, parameters any, timeout time.Duration, opts ...CreateOption) (*pb.Instance, error) {
+	return c.Execute(ctx, []TaskSpec{{Type: taskType, Parameters: parameters}}, timeout, opts...)
 }
 
 // GetInstance returns an instance (its resource name or its id in the client's project) with its tasks'
@@ -135,19 +200,15 @@ const maxServerWait = 10 * time.Minute
 // with an error that matches ErrWaitTimeout. With timeout 0 it waits until ctx is done. Transient failures
 // are retried as the client's RetryPolicy says.
 func (c *Client) Wait(ctx context.Context, name string, timeout time.Duration) (*pb.Instance, error) {
-	name = c.InstanceName(name)
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
-	}
+	return c.waitUntil(ctx, c.InstanceName(name), waitDeadline(timeout), timeout)
+}
+
+// waitUntil is Wait's loop of long polls on the resource name, until deadline (zero: none); timeout is
+// only for the error's message.
+func (c *Client) waitUntil(ctx context.Context, name string, deadline time.Time, timeout time.Duration) (*pb.Instance, error) {
 	retry := retrier{policy: c.retry}
 	for {
-		wait := maxServerWait
-		if !deadline.IsZero() {
-			wait = min(wait, time.Until(deadline))
-		}
-		// A wait of 0 would mean the server's default of 60 s; one millisecond asks for the state now.
-		wait = max(wait, time.Millisecond)
+		wait := nextWait(deadline, maxServerWait)
 		resp, err := c.rpc.WaitInstance(ctx, &pb.WaitInstanceRequest{Name: name, Timeout: durationpb.New(wait)})
 		if err != nil {
 			if retry.again(ctx, err) {
@@ -159,8 +220,36 @@ func (c *Client) Wait(ctx context.Context, name string, timeout time.Duration) (
 		if resp.GetTerminated() {
 			return resp.GetInstance(), nil
 		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return resp.GetInstance(), fmt.Errorf("%w: %s is not terminated after %v", ErrWaitTimeout, name, timeout)
+		if passed(deadline) {
+			return resp.GetInstance(), waitTimeoutError(name, timeout)
 		}
 	}
+}
+
+// waitDeadline is when a wait of timeout ends; the zero time (none) for a timeout <= 0.
+func waitDeadline(timeout time.Duration) time.Time {
+	if timeout <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(timeout)
+}
+
+// nextWait is the wait to ask the server for in the next call: at most longest, never past deadline.
+func nextWait(deadline time.Time, longest time.Duration) time.Duration {
+	wait := longest
+	if !deadline.IsZero() {
+		wait = min(wait, time.Until(deadline))
+	}
+	// A wait of 0 would mean the server's default (60 s; for a create, no wait); one millisecond asks
+	// for the state now.
+	return max(wait, time.Millisecond)
+}
+
+// passed reports whether deadline (zero: none) has passed.
+func passed(deadline time.Time) bool {
+	return !deadline.IsZero() && !time.Now().Before(deadline)
+}
+
+func waitTimeoutError(name string, timeout time.Duration) error {
+	return fmt.Errorf("%w: %s is not terminated after %v", ErrWaitTimeout, name, timeout)
 }
