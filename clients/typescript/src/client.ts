@@ -1,5 +1,6 @@
 /**
- * The client: connect to a server, then create, get, watch, wait for, read and stop instances.
+ * The client: connect to a server, then create, get, watch, wait for, read and stop instances (or create
+ * one and wait for it in one call: execute).
  *
  * Methods take an instance's resource name ("projects/{project}/instances/{id}") or its bare id, which
  * is looked up in the client's project. Failed calls throw the ApiError subclass of their status code.
@@ -18,6 +19,7 @@ import { toApiError } from "./errors.js";
 import type { WatchEvent } from "./events.js";
 import type { Instance } from "./gen/taskstream/v1/instance_pb.js";
 import {
+  type CreateInstanceRequest,
   CreateInstanceRequestSchema,
   InstanceService,
   StopInstanceRequestSchema,
@@ -34,6 +36,8 @@ export const USER_METADATA = "x-taskstream-user";
 const MAX_WAIT_MS = 600_000;
 /** How much longer than its server-side timeout a wait call may take before the client gives up on it. */
 const WAIT_GRACE_MS = 30_000;
+/** The longest the create of execute() waits; WaitInstance long polls go on after it. */
+const CREATE_WAIT_MS = 60_000;
 
 /** Options of connect(). */
 export interface ClientOptions {
@@ -88,7 +92,7 @@ export interface InstanceInit {
   readonly hold?: boolean;
 }
 
-/** Options of Client.wait. */
+/** Options of Client.wait and Client.execute. */
 export interface WaitOptions {
   /** Give up waiting after this many milliseconds and return the current state; unset waits forever. */
   readonly timeoutMs?: number;
@@ -96,7 +100,7 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What Client.wait returns. */
+/** What Client.wait and Client.execute return. */
 export interface WaitResult {
   /** The instance as it was when the wait ended. */
   readonly instance: Instance;
@@ -163,6 +167,40 @@ export class Client {
 
   /** Creates an instance of the tasks and queues them. */
   async createInstance(init: InstanceInit, options: CallOptions = {}): Promise<Instance> {
+    const response = await call(() => this.service.createInstance(this.createRequest(init), options));
+    return required(response.instance);
+  }
+
+  /**
+   * Creates an instance of the tasks and waits until it is terminated, or until the timeout passes: as
+   * createInstance then wait, but an instance that ends within the create's own wait (at most 60 s) costs
+   * one round trip. A server without that wait answers at once, and the wait goes on with long polls.
+   *
+   * The create is never retried, as a retry could create a second instance: the server stores the instance
+   * before its wait begins, so an error thrown once it was sent (an abort, a broken connection) may leave
+   * the instance running. With a requestId, calling execute again returns the instance the first created.
+   */
+  async execute(init: InstanceInit, options: WaitOptions = {}): Promise<WaitResult> {
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    // At least 1 ms, as wait asks: a zero wait_timeout would answer at once.
+    const waitMs = Math.max(1, Math.min(deadline - Date.now(), CREATE_WAIT_MS));
+    const request = this.createRequest(init);
+    request.waitTimeout = duration(waitMs);
+    const signal = options.signal ? { signal: options.signal } : {};
+    const callOptions = { timeoutMs: waitMs + WAIT_GRACE_MS, ...signal };
+    const response = await call(() => this.service.createInstance(request, callOptions));
+    const instance = required(response.instance);
+    const remaining = deadline - Date.now();
+    if (response.terminated || remaining <= 0) {
+      return { instance, terminated: response.terminated };
+    }
+    return this.wait(instance.name, {
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: remaining }),
+      ...signal,
+    });
+  }
+
+  private createRequest(init: InstanceInit): CreateInstanceRequest {
     const request = create(CreateInstanceRequestSchema, {
       parent: `projects/${this.project}`,
       tasks: init.tasks.map(taskSpec),
@@ -177,8 +215,7 @@ export class Client {
     if (init.priority !== undefined) {
       request.priority = init.priority;
     }
-    const response = await call(() => this.service.createInstance(request, options));
-    return required(response.instance);
+    return request;
   }
 
   /** The instance with its tasks' statuses and progress. */

@@ -12,6 +12,7 @@ import {
   ApiError,
   CancellationReason,
   FailedPreconditionError,
+  InstanceStatus,
   InvalidArgumentError,
   NotFoundError,
   TaskStatus,
@@ -158,6 +159,115 @@ describe("wait", () => {
     const result = await server.client.wait("i1");
     assert.equal(result.terminated, true);
     assert.equal(calls, 3);
+  });
+});
+
+describe("execute", () => {
+  test("a server that waits answers in one call: no WaitInstance", async () => {
+    const waits: number[] = [];
+    const calls: string[] = [];
+    server = await startFakeServer({
+      createInstance(request) {
+        calls.push("create");
+        waits.push(request.waitTimeout ? durationMs(request.waitTimeout) : 0);
+        const tasks = [{ name: "echo", status: TaskStatus.FAILED }];
+        return { instance: instance({ status: InstanceStatus.TERMINATED, tasks }), terminated: true };
+      },
+      waitInstance() {
+        calls.push("wait");
+        return { instance: instance(), terminated: false };
+      },
+    });
+    const result = await server.client.execute({ tasks: [{ type: "echo" }] }, { timeoutMs: 5000 });
+    // A failed instance is data, as wait returns it.
+    assert.deepEqual([result.terminated, result.instance.status], [true, InstanceStatus.TERMINATED]);
+    assert.equal(result.instance.tasks[0]?.status, TaskStatus.FAILED);
+    assert.deepEqual(calls, ["create"]);
+    assert.ok(waits[0]! > 0 && waits[0]! <= 5000, `wait_timeout ${waits[0]}`);
+  });
+
+  test("a server that ignores wait_timeout: WaitInstance long polls until the instance is terminated", async () => {
+    const calls: string[] = [];
+    const waits: number[] = [];
+    server = await startFakeServer({
+      createInstance(request) {
+        calls.push("create");
+        waits.push(request.waitTimeout ? durationMs(request.waitTimeout) : 0);
+        return { instance: instance({ name: "projects/test/instances/new" }), terminated: false };
+      },
+      waitInstance(request) {
+        calls.push(`wait ${request.name}`);
+        waits.push(request.timeout ? durationMs(request.timeout) : 0);
+        const terminated = calls.length === 3;
+        const status = terminated ? InstanceStatus.TERMINATED : InstanceStatus.RUNNING;
+        return { instance: instance({ name: request.name, status }), terminated };
+      },
+    });
+    const result = await server.client.execute({ tasks: [{ type: "echo" }] });
+    assert.deepEqual([result.terminated, result.instance.status], [true, InstanceStatus.TERMINATED]);
+    const wait = "wait projects/test/instances/new";
+    assert.deepEqual(calls, ["create", wait, wait]);
+    // Without a timeout: the create waits 60 s, then the long polls wait as long as wait's do.
+    assert.deepEqual(waits, [60_000, 600_000, 600_000]);
+  });
+
+  test("the timeout passes first: not terminated, as wait returns it", async () => {
+    const waits: number[] = [];
+    server = await startFakeServer({
+      createInstance() {
+        return { instance: instance(), terminated: false };
+      },
+      waitInstance(request) {
+        waits.push(request.timeout ? durationMs(request.timeout) : 0);
+        return { instance: instance({ status: InstanceStatus.RUNNING }), terminated: false };
+      },
+    });
+    const result = await server.client.execute({ tasks: [{ type: "echo" }] }, { timeoutMs: 250 });
+    assert.deepEqual([result.terminated, result.instance.status], [false, InstanceStatus.RUNNING]);
+    assert.equal(waits.length, 1);
+    assert.ok(waits[0]! > 0 && waits[0]! <= 250, `timeout ${waits[0]}`);
+  });
+
+  test("a spent timeout answers with the create's instance, without a WaitInstance", async () => {
+    const calls: string[] = [];
+    server = await startFakeServer({
+      createInstance(request) {
+        calls.push(`create ${request.waitTimeout ? durationMs(request.waitTimeout) : 0}`);
+        return { instance: instance(), terminated: false };
+      },
+      waitInstance() {
+        calls.push("wait");
+        return { instance: instance(), terminated: false };
+      },
+    });
+    const result = await server.client.execute({ tasks: [{ type: "echo" }] }, { timeoutMs: 0 });
+    assert.equal(result.terminated, false);
+    assert.deepEqual(calls, ["create 1"]);
+  });
+
+  test("a failed create is thrown and not retried", async () => {
+    let creates = 0;
+    server = await startFakeServer({
+      createInstance() {
+        creates += 1;
+        throw new ConnectError("server restarting", Code.Unavailable);
+      },
+    });
+    await assert.rejects(server.client.execute({ tasks: [{ type: "echo" }] }), UnavailableError);
+    assert.equal(creates, 1);
+  });
+
+  test("an aborted execute is an ApiError with code CANCELLED", async () => {
+    server = await startFakeServer({
+      async createInstance(_request, context) {
+        await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
+        return { instance: instance(), terminated: false };
+      },
+    });
+    const controller = new AbortController();
+    const executing = server.client.execute({ tasks: [{ type: "echo" }] }, { signal: controller.signal });
+    setImmediate(() => controller.abort());
+    await assert.rejects(executing, (e) => e instanceof ApiError && e.codeName === "CANCELLED");
   });
 });
 
