@@ -2,6 +2,7 @@ package dev.taskstream.client;
 
 import dev.taskstream.v1.CancellationReason;
 import dev.taskstream.v1.CreateInstanceRequest;
+import dev.taskstream.v1.CreateInstanceResponse;
 import dev.taskstream.v1.GetInstanceRequest;
 import dev.taskstream.v1.GetTaskResultRequest;
 import dev.taskstream.v1.Instance;
@@ -56,7 +57,10 @@ public final class TaskstreamClient implements AutoCloseable {
 
   // The server never waits longer than this in one WaitInstance call.
   private static final Duration MAX_WAIT_SLICE = Duration.ofMinutes(10);
-  // The deadline of a WaitInstance call exceeds its server-side timeout by this much.
+  // The longest wait asked of a CreateInstance, so that a caller that loses the call (a dropped
+  // connection) has lost the new instance's name for no longer than this.
+  private static final Duration MAX_CREATE_WAIT = Duration.ofSeconds(60);
+  // The deadline of a WaitInstance (or waiting CreateInstance) call exceeds its wait by this much.
   private static final Duration WAIT_SLACK = Duration.ofSeconds(30);
 
   private final ManagedChannel ownedChannel;
@@ -140,11 +144,61 @@ public final class TaskstreamClient implements AutoCloseable {
    * {@code parent} means this client's project.
    */
   public Instance createInstance(CreateInstanceRequest request) {
-    CreateInstanceRequest withParent =
-        request.getParent().isEmpty()
-            ? request.toBuilder().setParent("projects/" + project).build()
-            : request;
+    CreateInstanceRequest withParent = withParent(request);
     return call(() -> unary().createInstance(withParent).getInstance());
+  }
+
+  /**
+   * Starts an instance with one task of the registered {@code type} and waits until it terminates,
+   * as {@link #execute(CreateInstanceRequest, Duration)} does.
+   *
+   * @throws InvalidArgumentException for an unknown type or bad parameters
+   * @throws WaitTimeoutException when {@code timeout} passes first; it carries the current state
+   */
+  public Instance execute(String type, Map<String, ?> parameters, Duration timeout) {
+    return execute(List.of(task(type, parameters)), timeout);
+  }
+
+  /** Starts an instance with these tasks, in order, and waits until it terminates. */
+  public Instance execute(List<TaskSpec> tasks, Duration timeout) {
+    return execute(CreateInstanceRequest.newBuilder().addAllTasks(tasks).build(), timeout);
+  }
+
+  /**
+   * Starts an instance from a full request and waits until it terminates: {@link
+   * #createInstance(CreateInstanceRequest)} then {@link #await(String, Duration)}, with the first
+   * wait done by the create call itself ({@code wait_timeout}, at most a minute), so that an
+   * instance that ends within it costs one round trip. A server that predates {@code wait_timeout}
+   * answers at once and the wait goes on with WaitInstance. An empty {@code parent} means this
+   * client's project; the request's own {@code wait_timeout} is replaced. The create's deadline is
+   * its wait plus 30 seconds, not the client's call timeout.
+   *
+   * <p>The create is not retried: when it fails the instance may or may not exist. Set a {@code
+   * request_id} to make a retry safe (it gets the same instance).
+   *
+   * @return the terminated instance (successful or not)
+   * @throws WaitTimeoutException when {@code timeout} passes first; it carries the current state
+   */
+  public Instance execute(CreateInstanceRequest request, Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    Instant deadline = Instant.now().plus(timeout);
+    Duration wait =
+        atLeastOneMilli(timeout.compareTo(MAX_CREATE_WAIT) > 0 ? MAX_CREATE_WAIT : timeout);
+    CreateInstanceRequest waiting =
+        withParent(request).toBuilder().setWaitTimeout(Values.duration(wait)).build();
+    long callDeadline = wait.plus(WAIT_SLACK).toMillis();
+    CreateInstanceResponse response =
+        call(
+            () ->
+                stub.withDeadlineAfter(callDeadline, TimeUnit.MILLISECONDS)
+                    .createInstance(waiting));
+    if (response.getTerminated()) {
+      return response.getInstance();
+    }
+    if (!Instant.now().isBefore(deadline)) {
+      throw new WaitTimeoutException(response.getInstance(), timeout);
+    }
+    return awaitUntil(response.getInstance().getName(), deadline, timeout);
   }
 
   /**
@@ -181,19 +235,7 @@ public final class TaskstreamClient implements AutoCloseable {
    */
   public Instance await(String instance, Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    String name = instanceName(instance);
-    Instant deadline = Instant.now().plus(timeout);
-    while (true) {
-      Duration left = Duration.between(Instant.now(), deadline);
-      WaitInstanceResponse response =
-          waitOnce(name, left.compareTo(MAX_WAIT_SLICE) > 0 ? MAX_WAIT_SLICE : left);
-      if (response.getTerminated()) {
-        return response.getInstance();
-      }
-      if (!Instant.now().isBefore(deadline)) {
-        throw new WaitTimeoutException(response.getInstance(), timeout);
-      }
-    }
+    return awaitUntil(instanceName(instance), Instant.now().plus(timeout), timeout);
   }
 
   /** Waits however long it takes for the instance to terminate, and returns it. */
@@ -265,14 +307,39 @@ public final class TaskstreamClient implements AutoCloseable {
     }
   }
 
+  private CreateInstanceRequest withParent(CreateInstanceRequest request) {
+    return request.getParent().isEmpty()
+        ? request.toBuilder().setParent("projects/" + project).build()
+        : request;
+  }
+
+  // The wait of await(instance, timeout), whose timeout ends at deadline.
+  private Instance awaitUntil(String name, Instant deadline, Duration timeout) {
+    while (true) {
+      Duration left = Duration.between(Instant.now(), deadline);
+      WaitInstanceResponse response =
+          waitOnce(name, left.compareTo(MAX_WAIT_SLICE) > 0 ? MAX_WAIT_SLICE : left);
+      if (response.getTerminated()) {
+        return response.getInstance();
+      }
+      if (!Instant.now().isBefore(deadline)) {
+        throw new WaitTimeoutException(response.getInstance(), timeout);
+      }
+    }
+  }
+
   private WaitInstanceResponse waitOnce(String name, Duration timeout) {
-    // Zero would mean the server's default of 60 seconds.
-    Duration slice = timeout.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : timeout;
+    Duration slice = atLeastOneMilli(timeout);
     WaitInstanceRequest request =
         WaitInstanceRequest.newBuilder().setName(name).setTimeout(Values.duration(slice)).build();
     long deadline = slice.plus(WAIT_SLACK).toMillis();
     return call(
         () -> stub.withDeadlineAfter(deadline, TimeUnit.MILLISECONDS).waitInstance(request));
+  }
+
+  // Zero would mean WaitInstance's default of 60 seconds, or no wait for a CreateInstance.
+  private static Duration atLeastOneMilli(Duration wait) {
+    return wait.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : wait;
   }
 
   private InstanceServiceBlockingStub unary() {

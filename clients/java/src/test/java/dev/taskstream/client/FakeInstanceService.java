@@ -13,6 +13,8 @@ import dev.taskstream.v1.WaitInstanceRequest;
 import dev.taskstream.v1.WaitInstanceResponse;
 import dev.taskstream.v1.WatchInstanceRequest;
 import dev.taskstream.v1.WatchInstanceResponse;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -28,8 +30,8 @@ import java.util.function.Function;
 
 /**
  * An InstanceService whose answers a test scripts: each RPC pops the next answer queued for it (a
- * response, or an exception to fail with) and records its request and headers. Unscripted calls
- * fail with UNIMPLEMENTED.
+ * response, or an exception to fail with) and records its request, headers and (for unary calls)
+ * deadline. Unscripted calls fail with UNIMPLEMENTED.
  */
 final class FakeInstanceService extends InstanceServiceGrpc.InstanceServiceImplBase
     implements ServerInterceptor {
@@ -39,6 +41,7 @@ final class FakeInstanceService extends InstanceServiceGrpc.InstanceServiceImplB
 
   final List<Object> requests = new ArrayList<>();
   final List<Metadata> headers = new ArrayList<>();
+  final List<Deadline> deadlines = new ArrayList<>();
   final Deque<Object> creates = new ArrayDeque<>();
   final Deque<Object> gets = new ArrayDeque<>();
   final Deque<Object> stops = new ArrayDeque<>();
@@ -111,6 +114,7 @@ final class FakeInstanceService extends InstanceServiceGrpc.InstanceServiceImplB
     Object answer;
     synchronized (this) {
       requests.add(request);
+      deadlines.add(Context.current().getDeadline());
       answer = answers.poll();
     }
     if (answer == null) {

@@ -54,6 +54,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -356,6 +357,105 @@ class TaskstreamClientTest {
     assertEquals(InstanceStatus.INSTANCE_STATUS_RUNNING, e.instance().getStatus());
     assertEquals(
         1_000_000, fake.requests(WaitInstanceRequest.class).get(0).getTimeout().getNanos());
+  }
+
+  @Test
+  void executeWaitsInTheCreateCallOnAServerThatHonoursWaitTimeout() {
+    fake.creates.add(
+        CreateInstanceResponse.newBuilder()
+            .setInstance(instance(5, terminated()))
+            .setTerminated(true)
+            .build());
+
+    Instance done = client.execute("echo", Map.of("n", 3), Duration.ofSeconds(45));
+
+    assertEquals(InstanceStatus.INSTANCE_STATUS_TERMINATED, done.getStatus());
+    assertEquals(1, fake.requests.size(), "one CreateInstance and no WaitInstance");
+    CreateInstanceRequest request = fake.requests(CreateInstanceRequest.class).get(0);
+    assertEquals("projects/p", request.getParent());
+    assertEquals("echo", request.getTasks(0).getType());
+    Duration wait =
+        Duration.ofSeconds(
+            request.getWaitTimeout().getSeconds(), request.getWaitTimeout().getNanos());
+    assertTrue(
+        !wait.isNegative() && !wait.isZero() && wait.compareTo(Duration.ofSeconds(45)) <= 0,
+        "wait " + wait);
+    // The call outlives its wait (and the client's 30 s call timeout), so the server answers first.
+    long remaining = fake.deadlines.get(0).timeRemaining(TimeUnit.SECONDS);
+    assertTrue(remaining > wait.toSeconds(), "deadline in " + remaining + " s");
+  }
+
+  @Test
+  void executeFallsBackToWaitInstanceWhenTheServerIgnoresWaitTimeout() {
+    fake.creates.add(
+        CreateInstanceResponse.newBuilder().setInstance(instance(1, running())).build());
+    fake.waits.add(
+        WaitInstanceResponse.newBuilder()
+            .setInstance(instance(9, terminated()))
+            .setTerminated(true)
+            .build());
+
+    Instance done =
+        client.execute(List.of(TaskstreamClient.task("echo", null)), Duration.ofMinutes(30));
+
+    assertEquals(9, done.getSeq());
+    assertEquals(InstanceStatus.INSTANCE_STATUS_TERMINATED, done.getStatus());
+    // The create waits a minute at most; the WaitInstance that follows as long as await's do.
+    assertEquals(
+        60, fake.requests(CreateInstanceRequest.class).get(0).getWaitTimeout().getSeconds());
+    WaitInstanceRequest wait = fake.requests(WaitInstanceRequest.class).get(0);
+    assertEquals(NAME, wait.getName());
+    assertEquals(600, wait.getTimeout().getSeconds());
+    assertEquals(2, fake.requests.size());
+  }
+
+  @Test
+  void executeThrowsWithTheCurrentStateWhenItsTimeoutPasses() {
+    fake.creates.add(
+        CreateInstanceResponse.newBuilder().setInstance(instance(3, running())).build());
+
+    WaitTimeoutException e =
+        assertThrows(WaitTimeoutException.class, () -> client.execute("echo", null, Duration.ZERO));
+
+    assertEquals(InstanceStatus.INSTANCE_STATUS_RUNNING, e.instance().getStatus());
+    assertEquals("instance " + NAME + " did not terminate within PT0S", e.getMessage());
+    // Zero asks for a millisecond, as await does, not for no wait.
+    assertEquals(
+        1_000_000, fake.requests(CreateInstanceRequest.class).get(0).getWaitTimeout().getNanos());
+    assertTrue(fake.requests(WaitInstanceRequest.class).isEmpty());
+  }
+
+  @Test
+  void executeReturnsAFailedInstanceAsAwaitDoes() {
+    Instance failed =
+        instance(
+            4,
+            terminated()
+                .setSuccessful(false)
+                .setTasks(
+                    0, Task.newBuilder().setName("t").setStatus(TaskStatus.TASK_STATUS_FAILED)));
+    fake.creates.add(
+        CreateInstanceResponse.newBuilder().setInstance(failed).setTerminated(true).build());
+
+    assertEquals(failed, client.execute("echo", null, Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void executeDoesNotRetryAFailedCreate() {
+    fake.creates.add(Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException());
+    CreateInstanceRequest request =
+        CreateInstanceRequest.newBuilder()
+            .setParent("projects/other")
+            .setRequestId("once")
+            .addTasks(TaskstreamClient.task("echo", null))
+            .build();
+
+    assertThrows(UnavailableException.class, () -> client.execute(request, Duration.ofMinutes(1)));
+
+    List<CreateInstanceRequest> sent = fake.requests(CreateInstanceRequest.class);
+    assertEquals(1, fake.requests.size());
+    assertEquals("projects/other", sent.get(0).getParent());
+    assertEquals("once", sent.get(0).getRequestId());
   }
 
   @Test
