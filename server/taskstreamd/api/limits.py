@@ -24,7 +24,7 @@ class Limits:
     max_parameters_bytes: int = MIB  # per task, its JSON parameters
     max_properties_per_task: int = 1000  # beyond this a task's new properties are dropped
     max_property_bytes: int = MIB  # a larger property value is dropped
-    max_streams_per_principal: int = 1000  # WatchInstance, ReadTaskOutput, WaitInstance(s) at once
+    max_streams_per_principal: int = 1000  # WatchInstance, ReadTaskOutput, WaitInstance(s), waiting creates
 
 
 _OPTIONS = {
