@@ -145,6 +145,13 @@ async def test_execute_waits_in_the_create_call(waits_in_create: bool) -> None:
             await client.execute_task("echo")
 
 
+async def test_execute_with_a_timeout_names_the_callers_timeout() -> None:
+    async with aserve() as (fake, client):
+        fake.waits_in_create = True
+        with pytest.raises(errors.WaitTimeoutError, match=r"within 0\.05 seconds"):
+            await client.execute_task("echo", timeout=0.05)  # nothing finishes it
+
+
 async def test_create_and_stop() -> None:
     async with aserve() as (fake, client):
         instance = await client.create_instance([TaskSpec("echo", name="a"), TaskSpec("echo", name="b")])

@@ -253,8 +253,9 @@ def test_execute_task_waits_in_its_create_call(waits_in_create: bool) -> None:
 def test_execute_task_with_a_timeout_raises_wait_timeout_error() -> None:
     with serve() as (fake, client):
         fake.waits_in_create = True
-        with pytest.raises(errors.WaitTimeoutError):
+        with pytest.raises(errors.WaitTimeoutError, match=r"within 0\.05 seconds") as caught:
             client.execute_task("echo", timeout=0.05)  # nothing finishes it
+        assert caught.value.timeout == 0.05
         (create,) = fake.requests("CreateInstance")
         assert 0 < create.wait_timeout.ToTimedelta().total_seconds() <= 0.05
         with pytest.raises(ValueError):

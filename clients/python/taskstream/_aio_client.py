@@ -22,8 +22,8 @@ from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
 from taskstream._sql import sql_task
 from taskstream._status import CancellationReason
-from taskstream._waiting import Deadline, InstancesWait
-from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
+from taskstream._waiting import Deadline, InstancesWait, timeout_error
+from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError, WaitTimeoutError
 from taskstream.v1 import instance_pb2, instance_service_pb2
 
 
@@ -263,7 +263,10 @@ class AsyncClient:
         deadline = Deadline(timeout)
         data = (await self._rpc.create_and_wait(request, deadline.next_wait())).instance
         instance = self._handle(data.project or self._project, data.id, data, has_tasks=True)
-        await instance.wait_for_success(timeout=deadline.remaining())
+        try:
+            await instance.wait_for_success(timeout=deadline.remaining())
+        except WaitTimeoutError:
+            raise timeout_error([instance.id], timeout) from None
         return instance
 
     async def wait_instances(

@@ -22,8 +22,8 @@ from taskstream._rpc import _Rpc
 from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
 from taskstream._sql import sql_task
 from taskstream._status import CancellationReason
-from taskstream._waiting import Deadline, InstancesWait
-from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError
+from taskstream._waiting import Deadline, InstancesWait, timeout_error
+from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError, WaitTimeoutError
 from taskstream.v1 import instance_pb2, instance_service_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
@@ -307,7 +307,10 @@ class Client:
         deadline = Deadline(timeout)
         data = self._rpc.create_and_wait(request, deadline.next_wait()).instance
         instance = self._handle(data.project or self._project, data.id, data, has_tasks=True)
-        instance.wait_for_success(timeout=deadline.remaining())
+        try:
+            instance.wait_for_success(timeout=deadline.remaining())
+        except WaitTimeoutError:
+            raise timeout_error([instance.id], timeout) from None  # the caller's timeout, not what was left
         return instance
 
     # -- STK jobs
