@@ -20,7 +20,7 @@ from taskstream._client import DEFAULT_TARGET, _local_user, _no_such_instance
 from taskstream._convert import instance_name, split_instance_ref
 from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
-from taskstream._sql import sql_task
+from taskstream._sql import sql_request
 from taskstream._status import CancellationReason
 from taskstream._waiting import Deadline, InstancesWait, timeout_error
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError, WaitTimeoutError
@@ -190,8 +190,10 @@ class AsyncClient:
         task_name: str | None = None,
     ) -> AsyncInstance:
         """As the sync ``Client.run_sql``: starts ``sql`` and returns without waiting."""
-        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
-        return await self.create_instance([spec], priority=priority)
+        request = sql_request(
+            self._project, sql, datasource=datasource, hints=hints, priority=priority, task_name=task_name
+        )
+        return await self._created(request)
 
     async def execute_sql(
         self,
@@ -205,8 +207,10 @@ class AsyncClient:
     ) -> AsyncInstance:
         """As run_sql, then waits for success (InstanceFailedError with the database's message;
         WaitTimeoutError when ``timeout`` seconds pass first)."""
-        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
-        return await self._executed(create_request(self._project, [spec], {"priority": priority}), timeout)
+        request = sql_request(
+            self._project, sql, datasource=datasource, hints=hints, priority=priority, task_name=task_name
+        )
+        return await self._executed(request, timeout)
 
     async def run_xflow(
         self,
@@ -217,8 +221,8 @@ class AsyncClient:
         priority: int | None = None,
     ) -> AsyncInstance:
         """As the sync ``Client.run_xflow``: starts a workflow and returns without waiting."""
-        spec = _xflow.xflow_spec(xflow_name, xflow_project or self._project, parameters)
-        return await self.create_instance([spec], priority=priority, labels=_xflow.hint_labels(hints))
+        request = _xflow.xflow_request(self._project, xflow_name, xflow_project, parameters, hints, priority)
+        return await self._created(request)
 
     async def execute_xflow(
         self,
@@ -232,9 +236,8 @@ class AsyncClient:
     ) -> AsyncInstance:
         """As run_xflow, then waits for success (InstanceFailedError when the workflow fails;
         WaitTimeoutError when ``timeout`` seconds pass first)."""
-        spec = _xflow.xflow_spec(xflow_name, xflow_project or self._project, parameters)
-        options: SubmitOptionsDict = {"priority": priority, "labels": _xflow.hint_labels(hints)}
-        return await self._executed(create_request(self._project, [spec], options), timeout)
+        request = _xflow.xflow_request(self._project, xflow_name, xflow_project, parameters, hints, priority)
+        return await self._executed(request, timeout)
 
     async def get_xflow_sub_instances(self, instance: AsyncInstance | str) -> OrderedDict[str, AsyncInstance]:
         """As the sync ``Client.get_xflow_sub_instances``: the sub-instances so far, by name."""
@@ -253,7 +256,10 @@ class AsyncClient:
         self, tasks: Iterable[TaskSpec], **options: Unpack[SubmitOptionsDict]
     ) -> AsyncInstance:
         """Starts an instance of several tasks, run in parallel; returns without waiting."""
-        data = await self._rpc.create_instance(create_request(self._project, tasks, options))
+        return await self._created(create_request(self._project, tasks, options))
+
+    async def _created(self, request: instance_service_pb2.CreateInstanceRequest) -> AsyncInstance:
+        data = await self._rpc.create_instance(request)
         return self._handle(data.project or self._project, data.id, data, has_tasks=True)
 
     async def _executed(

@@ -20,7 +20,7 @@ from taskstream._job import Job
 from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._rpc import _Rpc
 from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
-from taskstream._sql import sql_task
+from taskstream._sql import sql_request
 from taskstream._status import CancellationReason
 from taskstream._waiting import Deadline, InstancesWait, timeout_error
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError, WaitTimeoutError
@@ -226,8 +226,10 @@ class Client:
 
         The task is named ``AnonymousSQLTask`` unless ``task_name`` is given; a select's result is CSV.
         """
-        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
-        return self.create_instance([spec], priority=priority)
+        request = sql_request(
+            self._project, sql, datasource=datasource, hints=hints, priority=priority, task_name=task_name
+        )
+        return self._created(request)
 
     def execute_sql(
         self,
@@ -241,8 +243,10 @@ class Client:
     ) -> Instance:
         """As run_sql, then waits for success (InstanceFailedError with the database's message;
         WaitTimeoutError when ``timeout`` seconds pass first)."""
-        spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
-        return self._executed(create_request(self._project, [spec], {"priority": priority}), timeout)
+        request = sql_request(
+            self._project, sql, datasource=datasource, hints=hints, priority=priority, task_name=task_name
+        )
+        return self._executed(request, timeout)
 
     # -- XFlow workflows
 
@@ -256,8 +260,8 @@ class Client:
     ) -> Instance:
         """Starts workflow ``xflow_name`` of ``xflow_project`` (default: this client's project) with
         ``parameters``; returns without waiting. ``hints`` are recorded as the instance's labels."""
-        spec = _xflow.xflow_spec(xflow_name, xflow_project or self._project, parameters)
-        return self.create_instance([spec], priority=priority, labels=_xflow.hint_labels(hints))
+        request = _xflow.xflow_request(self._project, xflow_name, xflow_project, parameters, hints, priority)
+        return self._created(request)
 
     def execute_xflow(
         self,
@@ -271,9 +275,8 @@ class Client:
     ) -> Instance:
         """As run_xflow, then waits for success (InstanceFailedError when the workflow fails;
         WaitTimeoutError when ``timeout`` seconds pass first)."""
-        spec = _xflow.xflow_spec(xflow_name, xflow_project or self._project, parameters)
-        options: SubmitOptionsDict = {"priority": priority, "labels": _xflow.hint_labels(hints)}
-        return self._executed(create_request(self._project, [spec], options), timeout)
+        request = _xflow.xflow_request(self._project, xflow_name, xflow_project, parameters, hints, priority)
+        return self._executed(request, timeout)
 
     def get_xflow_sub_instances(self, instance: Instance | str) -> OrderedDict[str, Instance]:
         """The workflow's sub-instances so far, by name in creation order; nested workflows contribute

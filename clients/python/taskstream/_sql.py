@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from taskstream._specs import TaskSpec
+from taskstream._specs import TaskSpec, create_request
+from taskstream.v1 import instance_service_pb2
 
 SQL_TASK_TYPE = "sql"
 
@@ -26,3 +27,17 @@ def sql_task(
     if hints:
         params["hints"] = {str(key): str(value) for key, value in hints.items()}
     return TaskSpec(SQL_TASK_TYPE, params, task_name)
+
+
+def sql_request(
+    project: str,
+    sql: str,
+    *,
+    datasource: str | None,
+    hints: Mapping[str, str] | None,
+    priority: int | None,
+    task_name: str | None,
+) -> instance_service_pb2.CreateInstanceRequest:
+    """The CreateInstanceRequest of run_sql and execute_sql: one ``sql`` task."""
+    spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
+    return create_request(project, [spec], {"priority": priority})

@@ -553,8 +553,7 @@ class InstanceManager:
         unless ``again``: a refused TaskFinished is always answered, so the worker knows its end was not
         taken)."""
         if session.assigned.get(task_id) == assignment_id:
-            del session.assigned[task_id]
-            session.running.pop(task_id, None)
+            session.finished(task_id, assignment_id)
             self._kick.set()
         if assignment_id in session.dropped and not again:
             return

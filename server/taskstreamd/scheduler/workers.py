@@ -40,7 +40,8 @@ class WorkerSession:
     # Task id -> type, of the tasks sent to it (running or waiting there for a slot).
     running: dict[int, str] = field(default_factory=dict)
     assigned: dict[int, str] = field(default_factory=dict)  # task id -> assignment id, once claimed
-    # Task id -> monotonic time its TaskStarted was recorded; and the tasks asked back, not yet answered.
+    # Task id -> monotonic time its TaskStarted was recorded (of tasks in running: finished() drops both);
+    # and the tasks asked back, not yet answered.
     started_at: dict[int, float] = field(default_factory=dict)
     taking_back: set[int] = field(default_factory=set)
     dropped: set[str] = field(default_factory=set)  # assignment ids the worker was told to drop
@@ -100,13 +101,11 @@ class WorkerSession:
 
     def runs_overdue(self, now: float, overdue: float) -> bool:
         """Whether a task it runs started more than ``overdue`` seconds ago: nothing short may queue behind."""
-        return any(now - at > overdue for task_id, at in self.started_at.items() if task_id in self.running)
+        return any(now - at > overdue for at in self.started_at.values())
 
     def stuck_waiting(self, now: float, overdue: float) -> list[int]:
         """The tasks waiting in it for a slot (sent beyond its slots) while every slot runs a task that
         started more than ``overdue`` seconds ago; none while a slot may be about to free."""
-        for task_id in [t for t in self.started_at if t not in self.running]:
-            del self.started_at[task_id]  # ended or dropped
         started = self.started_at.values()
         if len(self.started_at) < self.slots or any(now - at <= overdue for at in started):
             return []
