@@ -160,16 +160,25 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             return await self._create(request, new)
         # A wait counts as one of the caller's open waits from the start, so that being over the limit
         # refuses the call before it creates anything.
-        with self.streams.hold(principal.name):
-            created = await self._create(request, new)
-            instance, terminated = await self.manager.wait(new.project, created.instance.id, wait)
+        # The new instance is waited on from before its commit, so what the create returns is the wait's
+        # first read: one read of the instance (when it ends) instead of two.
+        with self.streams.hold(principal.name), self.manager.waits.watch() as waiting:
+            created = await self.manager.create(new, watch=waiting)
+            answered = await self._answer(request, new, created)
+            instance, terminated = await self.manager.wait(
+                new.project, answered.instance.id, wait, watch=waiting, known=created
+            )
         response = pb.CreateInstanceResponse(terminated=terminated)
         convert.fill_instance(response.instance, instance)
         return response
 
     async def _create(self, request: pb.CreateInstanceRequest, new: NewInstance) -> pb.CreateInstanceResponse:
-        """Creates the instance, or with a request_id seen before answers as the first call did."""
-        instance = await self.manager.create(new)
+        return await self._answer(request, new, await self.manager.create(new))
+
+    async def _answer(
+        self, request: pb.CreateInstanceRequest, new: NewInstance, instance: Instance
+    ) -> pb.CreateInstanceResponse:
+        """The answer to a create of ``instance``; with a request_id seen before, the first call's."""
         response = pb.CreateInstanceResponse()
         convert.fill_instance(response.instance, instance)
         if not request.request_id:

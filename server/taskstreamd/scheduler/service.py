@@ -44,6 +44,7 @@ from taskstreamd.scheduler.durations import OVERDUE_SECONDS, RunDurations
 from taskstreamd.scheduler.leases import LeaseSettings, Reaper
 from taskstreamd.scheduler.queue import RunQueue
 from taskstreamd.scheduler.sql_tasks import check_sql_tasks
+from taskstreamd.scheduler.waits import TerminationWaits, Watch
 from taskstreamd.scheduler.workers import WorkerRegistry, WorkerSession
 from taskstreamd.store import expiry, leases, notify, requests
 from taskstreamd.store.answers import Answer
@@ -116,7 +117,7 @@ class InstanceManager:
         self.durations = RunDurations()  # tells short task types, which may be prefetched
         self._kick = asyncio.Event()
         self.events = EventHub()
-        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self.waits = TerminationWaits()
         store.on_commit = self._committed
         self._dispatcher: asyncio.Task[None] | None = None
         self._taker: asyncio.Task[None] | None = None
@@ -174,7 +175,9 @@ class InstanceManager:
 
     # -- callers ---------------------------------------------------------------------------------------
 
-    async def create(self, request: NewInstance) -> Instance:
+    async def create(self, request: NewInstance, *, watch: Watch | None = None) -> Instance:
+        """The new instance (or, for a request_id seen before, the first one). ``watch`` waits on a new
+        instance before its commit, so the state returned may stand for a wait's first read."""
         if self.draining:
             raise Unavailable(
                 "the server is shutting down and accepts no new instances; retry elsewhere or later"
@@ -209,6 +212,8 @@ class InstanceManager:
             request_id=request.request_id,
             status=InstanceStatus.SUSPENDED if request.hold else InstanceStatus.RUNNING,
         )
+        if watch is not None:
+            watch.add(instance.id)
         claim = requests.Claim(request.request_fingerprint, instance.id)
         earlier: requests.Claim | None = None
         # With one writer, idle slots take the new tasks in the create's own commit: a transaction and a
@@ -422,51 +427,81 @@ class InstanceManager:
             stopped.append(instance_id)
         return stopped
 
-    async def wait(self, project: str, instance_id: str, timeout: float) -> tuple[Instance, bool]:
-        """The instance once terminated, or as it is when ``timeout`` passes."""
-        instances, done = await self.wait_many([(project, instance_id)], any_of=False, timeout=timeout)
+    async def wait(
+        self,
+        project: str,
+        instance_id: str,
+        timeout: float,
+        *,
+        watch: Watch | None = None,
+        known: Instance | None = None,
+    ) -> tuple[Instance, bool]:
+        """The instance once terminated, or as it is when ``timeout`` passes.
+
+        ``known`` stands for the first read when ``watch`` waited on it before that state was committed
+        (a waiting create: the instance it just made).
+        """
+        instances, done = await self.wait_many(
+            [(project, instance_id)], any_of=False, timeout=timeout, watch=watch, known=known
+        )
         return instances[0], done
 
     async def wait_many(
-        self, refs: list[tuple[str, str]], *, any_of: bool, timeout: float
+        self,
+        refs: list[tuple[str, str]],
+        *,
+        any_of: bool,
+        timeout: float,
+        watch: Watch | None = None,
+        known: Instance | None = None,
     ) -> tuple[list[Instance], bool]:
         """The instances once all (or, with ``any_of``, one) are terminated, or when ``timeout`` passes.
 
-        Terminations are final, so registering before reading and re-reading after each wake-up cannot
-        miss one; nothing polls.
+        The instances are waited on before they are read, and read again after each wake-up (see
+        scheduler.waits). ``watch`` and ``known`` are as in ``wait``.
         """
+        if watch is None:
+            with self.waits.watch() as own:
+                return await self._wait_watched(own, refs, any_of, timeout, None)
+        return await self._wait_watched(watch, refs, any_of, timeout, known)
+
+    async def _wait_watched(
+        self,
+        watch: Watch,
+        refs: list[tuple[str, str]],
+        any_of: bool,
+        timeout: float,
+        known: Instance | None,
+    ) -> tuple[list[Instance], bool]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        wake = asyncio.Event()
-        instance_ids = {instance_id for _, instance_id in refs}
-        for instance_id in instance_ids:
-            self._waiters.setdefault(instance_id, set()).add(wake)
+        # Only a state committed after its instance was waited on may stand for a read, and only while
+        # nothing terminated since (the first turn's clear would lose that wake-up).
+        usable = known is not None and known.id in watch and not watch.woken.is_set()
+        unread = {(known.project, known.id): known} if known is not None and usable else {}
+        for _, instance_id in refs:
+            watch.add(instance_id)
         terminated: dict[tuple[str, str], Instance] = {}  # final: never read again
-        try:
-            while True:
-                wake.clear()
-                instances = [terminated.get(ref) or await self.get(*ref) for ref in refs]
-                for ref, instance in zip(refs, instances, strict=True):
-                    if instance.status == InstanceStatus.TERMINATED:
-                        terminated[ref] = instance
-                ended = [ref in terminated for ref in refs]
-                done = any(ended) if any_of else all(ended)
-                remaining = deadline - loop.time()
-                if done or remaining <= 0:
-                    return instances, done
-                # A timer that sets the event, not wait_for: that wraps the wait in a task of its own.
-                timer = loop.call_later(remaining, wake.set)
-                try:
-                    await wake.wait()
-                finally:
-                    timer.cancel()
-        finally:
-            for instance_id in instance_ids:
-                waiters = self._waiters.get(instance_id)
-                if waiters is not None:
-                    waiters.discard(wake)
-                    if not waiters:
-                        del self._waiters[instance_id]
+        while True:
+            watch.woken.clear()
+            instances = [terminated.get(ref) or unread.get(ref) or await self.get(*ref) for ref in refs]
+            for ref, instance in zip(refs, instances, strict=True):
+                if instance.status == InstanceStatus.TERMINATED:
+                    terminated[ref] = instance
+            ended = [ref in terminated for ref in refs]
+            done = any(ended) if any_of else all(ended)
+            remaining = deadline - loop.time()
+            if done or remaining <= 0:
+                if not done and unread:  # out of time: answer with it as it is now, not as created
+                    instances = [terminated.get(ref) or await self.get(*ref) for ref in refs]
+                return instances, done
+            unread.clear()
+            # A timer that sets the event, not wait_for: that wraps the wait in a task of its own.
+            timer = loop.call_later(remaining, watch.woken.set)
+            try:
+                await watch.woken.wait()
+            finally:
+                timer.cancel()
 
     async def task_outcome(
         self, project: str, instance_id: str, task_name: str
@@ -869,8 +904,7 @@ class InstanceManager:
         if isinstance(signal, notify.EventsCommitted):
             self.events.note(signal.instance_id, signal.last_seq, progress_only=signal.progress_only)
             if signal.terminal:
-                for wake in self._waiters.get(signal.instance_id, ()):
-                    wake.set()
+                self.waits.terminated(signal.instance_id)
         elif isinstance(signal, notify.TasksQueued):
             self._arrived.update(signal.task_ids)
             if not self._loading_arrived:  # one reader at a time takes everything that arrived
@@ -882,9 +916,7 @@ class InstanceManager:
     def _resync(self) -> None:
         """Signals may have been missed while not listening: re-read everything kept in memory."""
         self.events.resync()
-        for waiters in self._waiters.values():
-            for wake in waiters:
-                wake.set()
+        self.waits.wake_all()
         self._in_background(self._enqueue(None))
 
     async def _enqueue(self, task_ids: Sequence[int] | None) -> None:
@@ -952,8 +984,7 @@ class InstanceManager:
         self.events.publish(events)
         for event in events:
             if event.terminal:
-                for wake in self._waiters.get(event.instance_id, ()):
-                    wake.set()
+                self.waits.terminated(event.instance_id)
         self._commits.set()
         for observe in self.observers:
             observe(events)
