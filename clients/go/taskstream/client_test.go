@@ -12,6 +12,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/taskstream/taskstream/clients/go/gen/taskstream/v1"
 	"github.com/taskstream/taskstream/clients/go/taskstream"
@@ -264,6 +265,28 @@ func TestWaitTimeoutReturnsTheCurrentState(t *testing.T) {
 		if d := req.GetTimeout().AsDuration(); d <= 0 || d > 50*time.Millisecond {
 			t.Errorf("server wait %v is not within the timeout", d)
 		}
+	}
+}
+
+func TestWaitUntilTheContextEndsMakesNoBurstOfCalls(t *testing.T) {
+	// As the server does: each wait ends 50 ms before the call's deadline, so near the context's deadline
+	// a call would be answered at once.
+	f := &fakeServer{wait: func(ctx context.Context, req *pb.WaitInstanceRequest) (*pb.WaitInstanceResponse, error) {
+		wait := req.GetTimeout().AsDuration()
+		if d, ok := ctx.Deadline(); ok {
+			wait = min(wait, max(0, time.Until(d)-50*time.Millisecond))
+		}
+		return longPoll(ctx, &pb.WaitInstanceRequest{Name: req.GetName(), Timeout: durationpb.New(wait)})
+	}}
+	client := serve(t, f)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	instance, err := client.Wait(ctx, "i1", 0)
+	if !errors.Is(err, context.DeadlineExceeded) || instance != nil {
+		t.Fatalf("Wait = %v, %v", instance, err)
+	}
+	if n := len(sent[*pb.WaitInstanceRequest](f)); n > 2 {
+		t.Errorf("%d calls", n)
 	}
 }
 

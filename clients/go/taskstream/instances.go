@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/taskstream/taskstream/clients/go/gen/taskstream/v1"
@@ -197,8 +198,9 @@ const maxServerWait = 10 * time.Minute
 // instance terminates (a long poll), so nothing is polled.
 //
 // A timeout > 0 bounds the wait: when it passes first, Wait returns the instance as it is then together
-// with an error that matches ErrWaitTimeout. With timeout 0 it waits until ctx is done. Transient failures
-// are retried as the client's RetryPolicy says.
+// with an error that matches ErrWaitTimeout. With timeout 0 it waits until ctx is done, and then fails as a
+// call would (errors.Is(err, context.DeadlineExceeded) for a deadline). Transient failures are retried as
+// the client's RetryPolicy says.
 func (c *Client) Wait(ctx context.Context, name string, timeout time.Duration) (*pb.Instance, error) {
 	return c.waitUntil(ctx, c.InstanceName(name), waitDeadline(timeout), timeout)
 }
@@ -223,8 +225,18 @@ func (c *Client) waitUntil(ctx context.Context, name string, deadline time.Time,
 		if passed(deadline) {
 			return resp.GetInstance(), waitTimeoutError(name, timeout)
 		}
+		if ctxDeadline, ok := ctx.Deadline(); ok && time.Until(ctxDeadline) < serverWaitMargin {
+			// The server would answer each call at once from here on, so another call would start a burst
+			// of them until ctx ends: wait for ctx instead, and end as a call would.
+			<-ctx.Done()
+			return nil, callError(status.FromContextError(ctx.Err()).Err())
+		}
 	}
 }
+
+// serverWaitMargin is more than the server keeps between the end of a wait and the call's deadline (50 ms),
+// so that its answer arrives in time.
+const serverWaitMargin = 100 * time.Millisecond
 
 // waitDeadline is when a wait of timeout ends; the zero time (none) for a timeout <= 0.
 func waitDeadline(timeout time.Duration) time.Time {
