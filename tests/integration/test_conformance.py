@@ -155,6 +155,23 @@ def wait_with_timeout(client: taskstream.Client, case: dict[str, Any]) -> None:
     assert instance.is_terminated() == case["expect"]["after_stop_terminated"]
 
 
+def execute(client: taskstream.Client, case: dict[str, Any]) -> None:
+    task, expect = case["task"], case["expect"]
+    if not expect["timed_out"]:
+        instance = client.execute_task(task["type"], task["parameters"], timeout=case["timeout_seconds"])
+        assert instance.status == instance_status(expect["instance_status"])
+        assert instance.is_successful() == expect["successful"]
+        check_result(instance.get_task(), expect)
+        return
+    with pytest.raises(taskstream.WaitTimeoutError) as timed_out:
+        client.execute_task(task["type"], task["parameters"], timeout=case["timeout_seconds"])
+    instance = client.get_instance(timed_out.value.instance_id)
+    assert instance.status == instance_status(expect["instance_status"])
+    instance.stop()
+    instance.wait_for_completion(timeout=60)
+    assert instance.is_terminated() == expect["after_stop_terminated"]
+
+
 def not_found(client: taskstream.Client, case: dict[str, Any]) -> None:
     assert set(case["expect"].values()) == {"NOT_FOUND"}
     instance_id = case["instance"].rsplit("/", 1)[1]
@@ -175,6 +192,7 @@ ACTIONS = {
         stop_when_running,
         resume_watch,
         wait_with_timeout,
+        execute,
         not_found,
     )
 }

@@ -56,6 +56,7 @@ var actions = map[string]func(*testing.T, *runner){
 	"stop_when_running":   stopWhenRunning,
 	"resume_watch":        resumeWatch,
 	"wait_with_timeout":   waitWithTimeout,
+	"execute":             execute,
 	"not_found":           notFound,
 }
 
@@ -490,21 +491,19 @@ func changeSeq(ev taskstream.Event) (int64, bool) {
 	return 0, false
 }
 
-func waitWithTimeout(t *testing.T, r *runner) {
-	instance := r.start(t)
+// timeout is the case's timeout_seconds.
+func (r *runner) timeout(t *testing.T) time.Duration {
+	t.Helper()
 	timeout := time.Duration(r.c.TimeoutSeconds * float64(time.Second))
 	if timeout <= 0 {
 		t.Fatalf("timeout_seconds %v", r.c.TimeoutSeconds)
 	}
-	current, err := r.client.Wait(r.ctx, instance.GetName(), timeout)
-	isTerminated := err == nil && current.GetStatus() == pb.InstanceStatus_INSTANCE_STATUS_TERMINATED
-	if err != nil && !errors.Is(err, taskstream.ErrWaitTimeout) {
-		t.Fatal(err)
-	}
-	var terminated, afterStop bool
-	if r.expect.get(t, "terminated", &terminated) && isTerminated != terminated {
-		t.Errorf("terminated %v after waiting %v (%v), want %v", isTerminated, timeout, err, terminated)
-	}
+	return timeout
+}
+
+// stopAndWait stops an instance, waits (no timeout) until it ends and checks after_stop_terminated.
+func (r *runner) stopAndWait(t *testing.T, instance *pb.Instance) {
+	t.Helper()
 	if _, err := r.client.Stop(r.ctx, instance.GetName(), pb.CancellationReason_CANCELLATION_REASON_UNSPECIFIED, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -512,9 +511,50 @@ func waitWithTimeout(t *testing.T, r *runner) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var afterStop bool
 	if r.expect.get(t, "after_stop_terminated", &afterStop) && (final.GetStatus() == pb.InstanceStatus_INSTANCE_STATUS_TERMINATED) != afterStop {
 		t.Errorf("after the stop: status %v, want terminated %v", final.GetStatus(), afterStop)
 	}
+}
+
+func waitWithTimeout(t *testing.T, r *runner) {
+	instance := r.start(t)
+	timeout := r.timeout(t)
+	current, err := r.client.Wait(r.ctx, instance.GetName(), timeout)
+	isTerminated := err == nil && current.GetStatus() == pb.InstanceStatus_INSTANCE_STATUS_TERMINATED
+	if err != nil && !errors.Is(err, taskstream.ErrWaitTimeout) {
+		t.Fatal(err)
+	}
+	var terminated bool
+	if r.expect.get(t, "terminated", &terminated) && isTerminated != terminated {
+		t.Errorf("terminated %v after waiting %v (%v), want %v", isTerminated, timeout, err, terminated)
+	}
+	r.stopAndWait(t, instance)
+}
+
+func execute(t *testing.T, r *runner) {
+	var timedOut bool
+	if !r.expect.get(t, "timed_out", &timedOut) {
+		t.Fatal("the case does not say whether execute times out (timed_out)")
+	}
+	instance, err := r.client.ExecuteTask(r.ctx, r.c.Task.Type, r.c.Task.Parameters, r.timeout(t))
+	if (timedOut && !errors.Is(err, taskstream.ErrWaitTimeout)) || (!timedOut && err != nil) {
+		t.Fatalf("execute: %v, want timed out %v", err, timedOut)
+	}
+	var instanceStatus string
+	if r.expect.get(t, "instance_status", &instanceStatus) && instance.GetStatus().String() != instanceStatus {
+		t.Errorf("instance status %v, want %s", instance.GetStatus(), instanceStatus)
+	}
+	if timedOut {
+		// The timeout ends only the wait: the instance runs on until it is stopped.
+		r.stopAndWait(t, instance)
+		return
+	}
+	var successful bool
+	if r.expect.get(t, "successful", &successful) && instance.GetSuccessful() != successful {
+		t.Errorf("successful %v, want %v", instance.GetSuccessful(), successful)
+	}
+	r.checkResult(t, instance)
 }
 
 func notFound(t *testing.T, r *runner) {

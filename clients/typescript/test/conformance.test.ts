@@ -251,6 +251,26 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
     assert.equal(late.terminated, c.expect["after_stop_terminated"]);
   },
 
+  async execute(client, c) {
+    assert.ok(c.task && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const executed = await client.execute(
+      { tasks: [{ type: c.task.type, parameters: c.task.parameters }] },
+      { timeoutMs: c.timeout_seconds * 1000 },
+    );
+    const { instance } = executed;
+    assert.equal(executed.terminated, !expect["timed_out"]);
+    assert.equal(enumName(InstanceStatusSchema, instance.status), expect["instance_status"]);
+    if (!expect["timed_out"]) {
+      assert.equal(instance.successful, expect["successful"]);
+      checkResult(await client.result(instance.name), expect);
+      return;
+    }
+    await client.stop(instance.name);
+    const late = await client.wait(instance.name);
+    assert.equal(late.terminated, expect["after_stop_terminated"]);
+  },
+
   async not_found(client, c) {
     assert.ok(c.instance);
     const name = c.instance;

@@ -93,6 +93,7 @@ class ConformanceTest {
       case "stop_when_running" -> stopWhenRunning(testCase, expect);
       case "resume_watch" -> resumeWatch(testCase, expect);
       case "wait_with_timeout" -> waitWithTimeout(testCase, expect);
+      case "execute" -> execute(testCase, expect);
       case "not_found" -> notFound(testCase, expect);
       default -> fail("no harness for action " + action);
     }
@@ -207,8 +208,7 @@ class ConformanceTest {
 
   private static void waitWithTimeout(JsonObject testCase, JsonObject expect) {
     String name = start(testCase).getName();
-    Duration timeout =
-        Duration.ofMillis(Math.round(testCase.get("timeout_seconds").getAsDouble() * 1000));
+    Duration timeout = timeout(testCase);
 
     boolean terminated;
     try {
@@ -219,12 +219,35 @@ class ConformanceTest {
       terminated = false;
     }
     assertEquals(expect.get("terminated").getAsBoolean(), terminated);
+    stopAndAwait(name, expect);
+  }
 
+  /** Stops the instance, waits until it ends and checks {@code after_stop_terminated}. */
+  private static void stopAndAwait(String name, JsonObject expect) {
     client.stop(name);
     Instance after = client.await(name, WAIT);
     assertEquals(
         expect.get("after_stop_terminated").getAsBoolean(),
         after.getStatus() == InstanceStatus.INSTANCE_STATUS_TERMINATED);
+  }
+
+  private static void execute(JsonObject testCase, JsonObject expect) {
+    JsonObject task = testCase.getAsJsonObject("task");
+    String type = str(task, "type");
+    Duration timeout = timeout(testCase);
+    if (!expect.get("timed_out").getAsBoolean()) {
+      Instance instance = client.execute(type, parameters(task), timeout);
+      assertEquals(instanceStatus(str(expect, "instance_status")), instance.getStatus());
+      assertEquals(expect.get("successful").getAsBoolean(), instance.getSuccessful());
+      checkResult(client.result(instance.getName()), expect);
+      return;
+    }
+
+    WaitTimeoutException e =
+        assertThrows(
+            WaitTimeoutException.class, () -> client.execute(type, parameters(task), timeout));
+    assertEquals(instanceStatus(str(expect, "instance_status")), e.instance().getStatus());
+    stopAndAwait(e.instance().getName(), expect);
   }
 
   private static void notFound(JsonObject testCase, JsonObject expect) {
@@ -331,16 +354,25 @@ class ConformanceTest {
 
   private static Instance start(JsonObject testCase) {
     JsonObject task = testCase.getAsJsonObject("task");
+    boolean hold = task.has("hold") && task.get("hold").getAsBoolean();
+    return client.createInstance(
+        CreateInstanceRequest.newBuilder()
+            .addTasks(TaskstreamClient.task(str(task, "type"), parameters(task)))
+            .setHold(hold)
+            .build());
+  }
+
+  private static Map<String, JsonElement> parameters(JsonObject task) {
     Map<String, JsonElement> parameters = new LinkedHashMap<>();
     task.getAsJsonObject("parameters")
         .entrySet()
         .forEach(e -> parameters.put(e.getKey(), e.getValue()));
-    boolean hold = task.has("hold") && task.get("hold").getAsBoolean();
-    return client.createInstance(
-        CreateInstanceRequest.newBuilder()
-            .addTasks(TaskstreamClient.task(str(task, "type"), parameters))
-            .setHold(hold)
-            .build());
+    return parameters;
+  }
+
+  /** The case's {@code timeout_seconds}, a JSON number that may have a fraction (0.2). */
+  private static Duration timeout(JsonObject testCase) {
+    return Duration.ofMillis(Math.round(testCase.get("timeout_seconds").getAsDouble() * 1000));
   }
 
   private static boolean running(WatchEvent event) {
