@@ -56,8 +56,14 @@ def change_seqs(events: list[Any]) -> list[int]:
 def test_watching_a_task_to_its_end_shows_its_progress_and_the_terminal_snapshot(
     client: taskstream.Client,
 ) -> None:
-    instance = client.run_task("progress")
-    events = list(instance.watch())
+    # Held until the watch has its first snapshot: the task is quick enough to end before a watch of an
+    # instance that runs at once opens, and the watch would then get only the terminal snapshot.
+    instance = client.run_task("progress", hold=True)
+    events = []
+    for event in instance.watch():
+        events.append(event)
+        if len(events) == 1:
+            instance.resume()
     first, last = events[0], events[-1]
     assert isinstance(first, InstanceSnapshot) and first.instance is instance
     assert isinstance(last, InstanceSnapshot) and last.instance is instance
