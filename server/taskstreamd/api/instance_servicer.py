@@ -157,11 +157,10 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             )
         wait = create_wait(request, context)  # checked before anything is created
         if wait is None:
-            return await self._create(request, new)
-        # A wait counts as one of the caller's open waits from the start, so that being over the limit
-        # refuses the call before it creates anything.
-        # The new instance is waited on from before its commit, so what the create returns is the wait's
-        # first read: one read of the instance (when it ends) instead of two.
+            return await self._answer(request, new, await self.manager.create(new))
+        # The wait counts as one of the caller's open waits from the start, so that being over the limit
+        # refuses the call before it creates anything. It watches the new instance from before the commit,
+        # so what the create returns is its first read: one read of the instance (when it ends), not two.
         with self.streams.hold(principal.name), self.manager.waits.watch() as waiting:
             created = await self.manager.create(new, watch=waiting)
             answered = await self._answer(request, new, created)
@@ -171,9 +170,6 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         response = pb.CreateInstanceResponse(terminated=terminated)
         convert.fill_instance(response.instance, instance)
         return response
-
-    async def _create(self, request: pb.CreateInstanceRequest, new: NewInstance) -> pb.CreateInstanceResponse:
-        return await self._answer(request, new, await self.manager.create(new))
 
     async def _answer(
         self, request: pb.CreateInstanceRequest, new: NewInstance, instance: Instance

@@ -460,48 +460,37 @@ class InstanceManager:
         The instances are waited on before they are read, and read again after each wake-up (see
         scheduler.waits). ``watch`` and ``known`` are as in ``wait``.
         """
-        if watch is None:
-            with self.waits.watch() as own:
-                return await self._wait_watched(own, refs, any_of, timeout, None)
-        return await self._wait_watched(watch, refs, any_of, timeout, known)
-
-    async def _wait_watched(
-        self,
-        watch: Watch,
-        refs: list[tuple[str, str]],
-        any_of: bool,
-        timeout: float,
-        known: Instance | None,
-    ) -> tuple[list[Instance], bool]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        # Only a state committed after its instance was waited on may stand for a read, and only while
-        # nothing terminated since (the first turn's clear would lose that wake-up).
-        usable = known is not None and known.id in watch and not watch.woken.is_set()
-        unread = {(known.project, known.id): known} if known is not None and usable else {}
-        for _, instance_id in refs:
-            watch.add(instance_id)
-        terminated: dict[tuple[str, str], Instance] = {}  # final: never read again
-        while True:
-            watch.woken.clear()
-            instances = [terminated.get(ref) or unread.get(ref) or await self.get(*ref) for ref in refs]
-            for ref, instance in zip(refs, instances, strict=True):
-                if instance.status == InstanceStatus.TERMINATED:
-                    terminated[ref] = instance
-            ended = [ref in terminated for ref in refs]
-            done = any(ended) if any_of else all(ended)
-            remaining = deadline - loop.time()
-            if done or remaining <= 0:
-                if not done and unread:  # out of time: answer with it as it is now, not as created
-                    instances = [terminated.get(ref) or await self.get(*ref) for ref in refs]
-                return instances, done
-            unread.clear()
-            # A timer that sets the event, not wait_for: that wraps the wait in a task of its own.
-            timer = loop.call_later(remaining, watch.woken.set)
-            try:
-                await watch.woken.wait()
-            finally:
-                timer.cancel()
+        with self.waits.watch() if watch is None else contextlib.nullcontext(watch) as watching:
+            # Only a state committed after its instance was waited on may stand for a read, and only while
+            # nothing terminated since (the first turn's clear would lose that wake-up).
+            unread: dict[tuple[str, str], Instance] = {}
+            if known is not None and known.id in watching and not watching.woken.is_set():
+                unread[(known.project, known.id)] = known
+            for _, instance_id in refs:
+                watching.add(instance_id)
+            terminated: dict[tuple[str, str], Instance] = {}  # final: never read again
+            while True:
+                watching.woken.clear()
+                instances = [terminated.get(ref) or unread.get(ref) or await self.get(*ref) for ref in refs]
+                for ref, instance in zip(refs, instances, strict=True):
+                    if instance.status == InstanceStatus.TERMINATED:
+                        terminated[ref] = instance
+                ended = [ref in terminated for ref in refs]
+                done = any(ended) if any_of else all(ended)
+                remaining = deadline - loop.time()
+                if done or remaining <= 0:
+                    if not done and unread:  # out of time: answer with it as it is now, not as created
+                        instances = [terminated.get(ref) or await self.get(*ref) for ref in refs]
+                    return instances, done
+                unread.clear()
+                # A timer that sets the event, not wait_for: that wraps the wait in a task of its own.
+                timer = loop.call_later(remaining, watching.woken.set)
+                try:
+                    await watching.woken.wait()
+                finally:
+                    timer.cancel()
 
     async def task_outcome(
         self, project: str, instance_id: str, task_name: str
