@@ -28,8 +28,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import grpc  # noqa: E402
-from watchers import background_busy, cpu_seconds, descendants, rss_kb  # noqa: E402
+from watchers import background_busy, cpu_of, cpu_seconds, descendants, rss_kb  # noqa: E402
 
+from taskstream.v1 import instance_service_pb2, instance_service_pb2_grpc, task_pb2  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
 
 REPORTS = REPO / "bench" / "reports"
@@ -234,6 +235,34 @@ class Script:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=15)
+
+
+def cpu_per_result(pid: int, run: Callable[[], dict[str, Any]], count: str) -> dict[str, Any]:
+    """Runs ``run()`` and adds the CPU milliseconds per ``result[count]`` of the server process ``pid``
+    (``server_cpu_ms``) and of its descendants, the workers and their task processes (``workers_cpu_ms``)."""
+    others = descendants(pid)
+    server0, others0 = cpu_seconds(pid), cpu_of(others)
+    result = run()
+    done = result.get(count) or 0
+    if done:
+        result["server_cpu_ms"] = 1000 * (cpu_seconds(pid) - server0) / done
+        result["workers_cpu_ms"] = 1000 * (cpu_of(others) - others0) / done
+    return result
+
+
+def waiting_create_sizes(address: str) -> dict[str, int]:
+    """The bytes of a CreateInstance of one ``noop`` task that waits for it, and of its terminated answer:
+    what the grpc skeleton (bench/skeleton_server.py) carries in its place."""
+    request = instance_service_pb2.CreateInstanceRequest(
+        parent=f"projects/{PROJECT}", tasks=[task_pb2.TaskSpec(type="noop")]
+    )
+    request.wait_timeout.FromSeconds(60)
+    with grpc.insecure_channel(address) as channel:
+        stub = instance_service_pb2_grpc.InstanceServiceStub(channel)
+        response = stub.CreateInstance(request, timeout=60)
+    if not response.terminated:
+        raise RuntimeError("the sizing instance did not end within its wait")
+    return {"request_bytes": request.ByteSize(), "response_bytes": response.ByteSize()}
 
 
 def cpu_percent_during(pid: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -6,8 +6,11 @@ instance, then the success check), until all N are done. A fresh taskstreamd wit
 beside it on the same server, ``taskstream_two_calls``: ``run_task("noop")`` then ``wait_for_completion``
 (a CreateInstance and a WaitInstance long poll), as before CreateInstance could wait. Baseline in the same
 run: Celery with Redis (a prefork worker of concurrency 2), 16 caller threads each doing
-``noop.delay().get()``. Figures: results/s (N / wall time) and
-the per-call latency. A repetition stops taking jobs after ``--max-seconds`` (reported as ``bounded``).
+``noop.delay().get()``; and ``grpc_skeleton`` (bench/skeleton_server.py: taskstream's processes and hops
+with nothing done at any of them, 2 workers), driven like taskstream by 16 grpc.aio caller coroutines with
+messages of the waiting CreateInstance's sizes. Figures: results/s (N / wall time), the per-call latency,
+and for taskstream and the skeleton the CPU per result of the server process and of its workers with their
+task processes. A repetition stops taking jobs after ``--max-seconds`` (reported as ``bounded``).
 Writes bench/reports/many_instances.json. Usage: python bench/many_instances.py [--instances N] [--quick]
 """
 
@@ -22,6 +25,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
+import grpc
 import harness
 import peers
 
@@ -67,6 +71,31 @@ async def _taskstream(
                     latencies.append(time.perf_counter() - t0)
                 except Exception as exc:
                     errors.append(f"{type(exc).__name__}: {exc}"[:300])
+
+        await asyncio.gather(*(caller() for _ in range(callers)))
+        return figures(latencies, time.perf_counter() - start, errors, n)
+
+
+async def _skeleton(address: str, request: bytes, n: int, callers: int, max_seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    taken = 0
+    async with grpc.aio.insecure_channel(address) as channel:
+        run = channel.unary_unary("/bench.Skeleton/Run")
+        await run(request, timeout=60)  # warm
+        start = time.perf_counter()
+        deadline = start + max_seconds
+
+        async def caller() -> None:
+            nonlocal taken
+            while taken < n and time.perf_counter() < deadline:
+                taken += 1
+                t0 = time.perf_counter()
+                try:
+                    await run(request, timeout=60)
+                    latencies.append(time.perf_counter() - t0)
+                except grpc.aio.AioRpcError as exc:
+                    errors.append(f"{exc.code().name}: {exc.details()}"[:300])
 
         await asyncio.gather(*(caller() for _ in range(callers)))
         return figures(latencies, time.perf_counter() - start, errors, n)
@@ -124,9 +153,22 @@ def main() -> int:
     n, callers, bound = args.instances, args.callers, args.max_seconds
     with ExitStack() as stack:
         server = stack.enter_context(harness.taskstream_server(workers=2))
-        systems["taskstream"] = lambda: run_taskstream(server.address, n, callers, bound)
+        ts_pid = harness.server_pid(server)
+        systems["taskstream"] = lambda: harness.cpu_per_result(
+            ts_pid, lambda: run_taskstream(server.address, n, callers, bound), "completed"
+        )
         systems["taskstream_two_calls"] = lambda: run_taskstream(
             server.address, n, callers, bound, two_calls=True
+        )
+        sizes = harness.waiting_create_sizes(server.address)
+        skeleton = stack.enter_context(
+            harness.Script("skeleton_server.py", "--workers", "2", "--size", str(sizes["response_bytes"]))
+        )
+        skeleton_request = bytes(sizes["request_bytes"])
+        systems["grpc_skeleton"] = lambda: harness.cpu_per_result(
+            skeleton.pid,
+            lambda: asyncio.run(_skeleton(skeleton.address, skeleton_request, n, callers, bound)),
+            "completed",
         )
         try:
             noop = stack.enter_context(peers.celery_worker(concurrency=2))
@@ -149,6 +191,7 @@ def main() -> int:
             "max_seconds": bound,
             "workers": 2,
             "quick": args.quick,
+            **sizes,
         },
         "machine_before": before,
         "machine_after": after,
@@ -158,6 +201,7 @@ def main() -> int:
             "taskstream_over_two_calls": harness.ratio(
                 ours, med["taskstream_two_calls"].get("results_per_s")
             ),
+            "taskstream_over_grpc_skeleton": harness.ratio(ours, med["grpc_skeleton"].get("results_per_s")),
         },
         "targets_issue_7": {
             "many_instances_vs_celery": harness.target(
@@ -169,7 +213,16 @@ def main() -> int:
     path = harness.write_report("many_instances", report)
     print(f"\n{n:,} one-task instances, {callers} concurrent callers, medians of {args.reps} reps")
     harness.print_machine(after)
-    header = ["", "results/s", "completed", "errors", "median ms", "p90 ms"]
+    header = [
+        "",
+        "results/s",
+        "completed",
+        "errors",
+        "median ms",
+        "p90 ms",
+        "server cpu ms",
+        "workers cpu ms",
+    ]
     rows = [
         [
             k,
@@ -178,6 +231,8 @@ def main() -> int:
             m.get("errors"),
             m.get("latency_median_ms"),
             m.get("latency_p90_ms"),
+            m.get("server_cpu_ms"),
+            m.get("workers_cpu_ms"),
         ]
         for k, m in med.items()
     ]

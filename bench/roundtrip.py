@@ -5,9 +5,13 @@ CreateInstance that waits for the instance (wait_timeout) and answers with it te
 check on that answer. Measured beside it on the same server, ``taskstream_two_calls``: ``run_task("noop")``
 then ``wait_for_success`` (a CreateInstance and a WaitInstance), the way execute_task worked before
 CreateInstance could wait. Baselines in the same run: a bare ProcessPoolExecutor submit + result, Ray
-``ray.get(f.remote())`` (local, 2 CPUs) and Celery ``noop.delay().get()`` (Redis broker and backend, a
-prefork worker of concurrency 2). Each repetition times ``--runs`` calls of every system in turn. Writes
-bench/reports/roundtrip.json with medians, p90s and ratios, and prints a table.
+``ray.get(f.remote())`` (local, 2 CPUs), Celery ``noop.delay().get()`` (Redis broker and backend, a
+prefork worker of concurrency 2), and ``grpc_skeleton`` (bench/skeleton_server.py: the same processes and
+hops as taskstream, a unary call, a worker stream, a task process's pipe, with nothing done at any of them,
+and messages of the waiting CreateInstance's sizes). For taskstream and the skeleton, the CPU per call of
+the server process and of its workers with their task processes is reported too. Each repetition times
+``--runs`` calls of every system in turn. Writes bench/reports/roundtrip.json with medians, p90s and
+ratios, and prints a table.
 Usage: python bench/roundtrip.py [--runs N] [--reps R] [--quick]
 """
 
@@ -21,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from typing import Any
 
+import grpc
 import harness
 import peers
 
@@ -67,8 +72,26 @@ def main() -> int:
         for _ in range(5):
             ours()  # warm the workers' task processes
 
-        systems["taskstream"] = lambda: measure(ours, args.runs)
+        ts_pid = harness.server_pid(server)
+        systems["taskstream"] = lambda: harness.cpu_per_result(
+            ts_pid, lambda: measure(ours, args.runs), "calls"
+        )
         systems["taskstream_two_calls"] = lambda: measure(two_calls, args.runs)
+        sizes = harness.waiting_create_sizes(server.address)
+        skeleton = stack.enter_context(
+            harness.Script("skeleton_server.py", "--workers", "2", "--size", str(sizes["response_bytes"]))
+        )
+        skeleton_run = stack.enter_context(grpc.insecure_channel(skeleton.address)).unary_unary(
+            "/bench.Skeleton/Run"
+        )
+        skeleton_request = bytes(sizes["request_bytes"])
+        for _ in range(5):
+            skeleton_run(skeleton_request, timeout=60)
+        systems["grpc_skeleton"] = lambda: harness.cpu_per_result(
+            skeleton.pid,
+            lambda: measure(lambda: skeleton_run(skeleton_request, timeout=60), args.runs),
+            "calls",
+        )
         pool = stack.enter_context(ProcessPoolExecutor(1))
         pool.submit(peers.noop).result()
         systems["process_pool"] = lambda: measure(
@@ -95,7 +118,7 @@ def main() -> int:
     ray_ms = med.get("ray", {}).get("median_ms")
     report = {
         "benchmark": "roundtrip_noop",
-        "config": {"runs": args.runs, "reps": args.reps, "workers": 2, "quick": args.quick},
+        "config": {"runs": args.runs, "reps": args.reps, "workers": 2, "quick": args.quick, **sizes},
         "machine_before": before,
         "machine_after": after,
         "medians": med,
@@ -120,10 +143,19 @@ def main() -> int:
     print(f"\nno-op round trip, one caller, {args.runs} calls x {args.reps} reps (medians of rep figures)")
     harness.print_machine(after)
     rows = [
-        [name, m.get("median_ms"), m.get("p90_ms"), m.get("p99_ms"), m.get("min_ms")]
+        [
+            name,
+            m.get("median_ms"),
+            m.get("p90_ms"),
+            m.get("p99_ms"),
+            m.get("min_ms"),
+            m.get("server_cpu_ms"),
+            m.get("workers_cpu_ms"),
+        ]
         for name, m in med.items()
     ]
-    harness.print_table(["", "median ms", "p90 ms", "p99 ms", "min ms"], rows)
+    header = ["", "median ms", "p90 ms", "p99 ms", "min ms", "server cpu ms", "workers cpu ms"]
+    harness.print_table(header, rows)
     harness.print_targets(report["targets_issue_7"])
     print(f"\nreport: {path}")
     return 0
