@@ -21,7 +21,7 @@ import asyncio
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -47,58 +47,51 @@ def figures(latencies: list[float], elapsed: float, errors: list[str], n: int) -
     }
 
 
+async def drive(
+    job: Callable[[], Awaitable[object]], n: int, callers: int, max_seconds: float
+) -> dict[str, Any]:
+    """``callers`` coroutines share N jobs; each job is one ``await job()``."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    taken = 0
+    start = time.perf_counter()
+    deadline = start + max_seconds
+
+    async def caller() -> None:
+        nonlocal taken
+        while taken < n and time.perf_counter() < deadline:
+            taken += 1
+            t0 = time.perf_counter()
+            try:
+                await job()
+                latencies.append(time.perf_counter() - t0)
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}"[:300])
+
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    return figures(latencies, time.perf_counter() - start, errors, n)
+
+
 async def _taskstream(
     address: str, n: int, callers: int, max_seconds: float, *, two_calls: bool = False
 ) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors: list[str] = []
-    taken = 0
     async with taskstream.aio.connect(address, project=harness.PROJECT) as client:
         await (await client.run_task("noop")).wait_for_completion(timeout=60)  # warm
-        start = time.perf_counter()
-        deadline = start + max_seconds
 
-        async def caller() -> None:
-            nonlocal taken
-            while taken < n and time.perf_counter() < deadline:
-                taken += 1
-                t0 = time.perf_counter()
-                try:
-                    if two_calls:
-                        await (await client.run_task("noop")).wait_for_completion(timeout=60)
-                    else:
-                        await client.execute_task("noop", timeout=60)
-                    latencies.append(time.perf_counter() - t0)
-                except Exception as exc:
-                    errors.append(f"{type(exc).__name__}: {exc}"[:300])
+        async def job() -> None:
+            if two_calls:
+                await (await client.run_task("noop")).wait_for_completion(timeout=60)
+            else:
+                await client.execute_task("noop", timeout=60)
 
-        await asyncio.gather(*(caller() for _ in range(callers)))
-        return figures(latencies, time.perf_counter() - start, errors, n)
+        return await drive(job, n, callers, max_seconds)
 
 
 async def _skeleton(address: str, request: bytes, n: int, callers: int, max_seconds: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors: list[str] = []
-    taken = 0
     async with grpc.aio.insecure_channel(address) as channel:
         run = channel.unary_unary("/bench.Skeleton/Run")
         await run(request, timeout=60)  # warm
-        start = time.perf_counter()
-        deadline = start + max_seconds
-
-        async def caller() -> None:
-            nonlocal taken
-            while taken < n and time.perf_counter() < deadline:
-                taken += 1
-                t0 = time.perf_counter()
-                try:
-                    await run(request, timeout=60)
-                    latencies.append(time.perf_counter() - t0)
-                except grpc.aio.AioRpcError as exc:
-                    errors.append(f"{exc.code().name}: {exc.details()}"[:300])
-
-        await asyncio.gather(*(caller() for _ in range(callers)))
-        return figures(latencies, time.perf_counter() - start, errors, n)
+        return await drive(lambda: run(request, timeout=60), n, callers, max_seconds)
 
 
 def run_taskstream(

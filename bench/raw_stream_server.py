@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
-import os
-import signal
 import struct
 import time
 from typing import Any
 
 import grpc
+import raw_serving
 
 HEADER = struct.Struct("<qd")
 HELLO = b"hello"
@@ -109,18 +106,7 @@ async def serve(args: argparse.Namespace) -> None:
             "Start": grpc.unary_unary_rpc_method_handler(start),
         },
     )
-    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-    server.add_generic_rpc_handlers((handler,))
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    print(json.dumps({"event": "ready", "grpc": f"127.0.0.1:{port}", "pid": os.getpid()}), flush=True)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), args.max_seconds)
-    await server.stop(grace=1)
+    await raw_serving.serve(handler, args.max_seconds)
 
 
 def main() -> int:

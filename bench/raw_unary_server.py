@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
-import os
-import signal
 from typing import Any
 
 import grpc
+import raw_serving
 
 
 async def serve(size: int, max_seconds: float) -> None:
@@ -27,18 +24,7 @@ async def serve(size: int, max_seconds: float) -> None:
     handler = grpc.method_handlers_generic_handler(
         "bench.RawUnary", {"Echo": grpc.unary_unary_rpc_method_handler(echo)}
     )
-    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-    server.add_generic_rpc_handlers((handler,))
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    print(json.dumps({"event": "ready", "grpc": f"127.0.0.1:{port}", "pid": os.getpid()}), flush=True)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), max_seconds)
-    await server.stop(grace=1)
+    await raw_serving.serve(handler, max_seconds)
 
 
 def main() -> int:

@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import multiprocessing
-import os
-import signal
 from multiprocessing.connection import Connection
 from typing import Any
 
 import grpc
+import raw_serving
 
 SERVICE = "bench.Skeleton"
 
@@ -98,26 +96,18 @@ async def serve(workers: int, size: int, max_seconds: float) -> None:
             "Connect": grpc.stream_stream_rpc_method_handler(connect),
         },
     )
-    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-    server.add_generic_rpc_handlers((handler,))
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    address = f"127.0.0.1:{port}"
-    spawn = multiprocessing.get_context("spawn")
-    processes = [spawn.Process(target=worker, args=(address,)) for _ in range(workers)]
-    for process in processes:
-        process.start()
-    try:
+    processes: list[multiprocessing.process.BaseProcess] = []
+
+    async def start_workers(address: str) -> None:
+        spawn = multiprocessing.get_context("spawn")
+        processes.extend(spawn.Process(target=worker, args=(address,)) for _ in range(workers))
+        for process in processes:
+            process.start()
         await asyncio.wait_for(all_connected.wait(), 60)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        print(json.dumps({"event": "ready", "grpc": address, "pid": os.getpid()}), flush=True)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), max_seconds)
+
+    try:
+        await raw_serving.serve(handler, max_seconds, before_ready=start_workers)
     finally:
-        await server.stop(grace=1)
         for process in processes:
             process.join(5)
             if process.is_alive():
