@@ -7,6 +7,7 @@ and ``tests.support``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -18,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,43 @@ def repeat(systems: dict[str, Callable[[], dict[str, Any]]], reps: int) -> dict[
             runs[name].append(result)
             print("  " + ", ".join(f"{k}={cell(v)}" for k, v in result.items() if _scalar(v)), flush=True)
     return runs
+
+
+class Lanes:
+    """What ``lanes`` measured: each job's latency in seconds, the errors, and the elapsed seconds."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.seconds = 0.0
+
+
+async def lanes(
+    job: Callable[[], Awaitable[object]], jobs: int, concurrency: int, max_seconds: float
+) -> Lanes:
+    """``concurrency`` coroutines share ``jobs`` jobs, each one ``await job()``, until all are taken or
+    ``max_seconds`` passed."""
+    measured = Lanes()
+    taken = 0
+    start = time.perf_counter()
+    deadline = start + max_seconds
+
+    async def lane() -> None:
+        nonlocal taken
+        while taken < jobs and time.perf_counter() < deadline:
+            taken += 1
+            t0 = time.perf_counter()
+            try:
+                await job()
+                measured.latencies.append(time.perf_counter() - t0)
+            except grpc.aio.AioRpcError as exc:
+                measured.errors.append(f"{exc.code().name}: {exc.details()}"[:300])
+            except Exception as exc:
+                measured.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    measured.seconds = time.perf_counter() - start
+    return measured
 
 
 def _scalar(value: Any) -> bool:

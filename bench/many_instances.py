@@ -51,25 +51,8 @@ async def drive(
     job: Callable[[], Awaitable[object]], n: int, callers: int, max_seconds: float
 ) -> dict[str, Any]:
     """``callers`` coroutines share N jobs; each job is one ``await job()``."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    taken = 0
-    start = time.perf_counter()
-    deadline = start + max_seconds
-
-    async def caller() -> None:
-        nonlocal taken
-        while taken < n and time.perf_counter() < deadline:
-            taken += 1
-            t0 = time.perf_counter()
-            try:
-                await job()
-                latencies.append(time.perf_counter() - t0)
-            except Exception as exc:
-                errors.append(f"{type(exc).__name__}: {exc}"[:300])
-
-    await asyncio.gather(*(caller() for _ in range(callers)))
-    return figures(latencies, time.perf_counter() - start, errors, n)
+    measured = await harness.lanes(job, n, callers, max_seconds)
+    return figures(measured.latencies, measured.seconds, measured.errors, n)
 
 
 async def _taskstream(

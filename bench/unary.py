@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from typing import Any
@@ -31,25 +30,8 @@ async def drive(call: Call, calls: int, inflight: int, max_seconds: float) -> di
     """Keeps ``inflight`` calls going until ``calls`` are done or ``max_seconds`` pass."""
     for _ in range(min(200, calls)):  # warm the connection and both sides' code paths
         await call()
-    latencies: list[float] = []
-    errors: list[str] = []
-    taken = 0
-    start = time.perf_counter()
-    deadline = start + max_seconds
-
-    async def lane() -> None:
-        nonlocal taken
-        while taken < calls and time.perf_counter() < deadline:
-            taken += 1
-            t0 = time.perf_counter()
-            try:
-                await call()
-                latencies.append(time.perf_counter() - t0)
-            except grpc.aio.AioRpcError as exc:
-                errors.append(f"{exc.code().name}: {exc.details()}"[:200])
-
-    await asyncio.gather(*(lane() for _ in range(inflight)))
-    elapsed = time.perf_counter() - start
+    measured = await harness.lanes(call, calls, inflight, max_seconds)
+    latencies, errors, elapsed = measured.latencies, measured.errors, measured.seconds
     return {
         "calls": len(latencies),
         "errors": len(errors),
