@@ -284,12 +284,18 @@ def test_suspend_resume_and_stop_on_one_replica_reach_a_worker_connected_to_anot
     assert tpb.TASK_STATUS_SUSPENDED in statuses and statuses[-1] == SUCCESS
 
     # wait_cancel ends (well before its limit) only when its worker gets the cancellation A recorded.
+    # It starts once the slot is free, so it may already run when the watch opens: its snapshot says so.
     watch = stub_a.WatchInstance(pb.WatchInstanceRequest(name=stopped.name), timeout=100)
+    asked = False
     for message in watch:
-        running = event_kind(message) == "task_status_changed" and (
-            message.event.task_status_changed.task.status == tpb.TASK_STATUS_RUNNING
-        )
-        if running:
+        if message.WhichOneof("kind") == "snapshot":
+            status = message.snapshot.tasks[0].status
+        elif event_kind(message) == "task_status_changed":
+            status = message.event.task_status_changed.task.status
+        else:
+            continue
+        if status == tpb.TASK_STATUS_RUNNING and not asked:
+            asked = True
             stub_a.StopInstance(
                 pb.StopInstanceRequest(
                     name=stopped.name, reason=tpb.CANCELLATION_REASON_DIRECT, message="from replica A"
