@@ -262,15 +262,20 @@ def test_suspend_resume_and_stop_on_one_replica_reach_a_worker_connected_to_anot
     stub_a = replicas.stub(a)
     gates = tmp_path / "gates"
     gates.mkdir()
-    paused = create(stub_a, "steps", gates=str(gates), count=2)
-    stopped = create(stub_a, "wait_cancel", limit=100)
+    # Both instances are held until their watch has its first snapshot, so every change after that one
+    # reaches the watch as an event: a task that ran before the watch opened would show its step or its
+    # start in the snapshot only, and the test would wait for an event that never comes.
+    paused = create(stub_a, "steps", hold=True, gates=str(gates), count=2)
+    stopped = create(stub_a, "wait_cancel", hold=True, limit=100)
 
     # The task reports step 0 and waits at gate 0; A suspends it (B forwards the pause to the worker)
     # and resumes it, then the gates open: the task finishes only if the resume reached the worker too.
     watch = stub_a.WatchInstance(pb.WatchInstanceRequest(name=paused.name), timeout=100)
     statuses = []
     asked = False
-    for message in watch:
+    for i, message in enumerate(watch):
+        if i == 0:
+            stub_a.ResumeInstance(pb.ResumeInstanceRequest(name=paused.name), timeout=30)
         if event_kind(message) == "task_progress_updated" and not asked:
             asked = True
             stub_a.SuspendInstance(pb.SuspendInstanceRequest(name=paused.name), timeout=30)
@@ -284,18 +289,14 @@ def test_suspend_resume_and_stop_on_one_replica_reach_a_worker_connected_to_anot
     assert tpb.TASK_STATUS_SUSPENDED in statuses and statuses[-1] == SUCCESS
 
     # wait_cancel ends (well before its limit) only when its worker gets the cancellation A recorded.
-    # It starts once the slot is free, so it may already run when the watch opens: its snapshot says so.
     watch = stub_a.WatchInstance(pb.WatchInstanceRequest(name=stopped.name), timeout=100)
-    asked = False
-    for message in watch:
-        if message.WhichOneof("kind") == "snapshot":
-            status = message.snapshot.tasks[0].status
-        elif event_kind(message) == "task_status_changed":
-            status = message.event.task_status_changed.task.status
-        else:
-            continue
-        if status == tpb.TASK_STATUS_RUNNING and not asked:
-            asked = True
+    for i, message in enumerate(watch):
+        if i == 0:
+            stub_a.ResumeInstance(pb.ResumeInstanceRequest(name=stopped.name), timeout=30)
+        running = event_kind(message) == "task_status_changed" and (
+            message.event.task_status_changed.task.status == tpb.TASK_STATUS_RUNNING
+        )
+        if running:
             stub_a.StopInstance(
                 pb.StopInstanceRequest(
                     name=stopped.name, reason=tpb.CANCELLATION_REASON_DIRECT, message="from replica A"
