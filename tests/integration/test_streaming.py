@@ -33,10 +33,12 @@ def stub(server: ServerProcess) -> Iterator[pb_grpc.InstanceServiceStub]:
         yield pb_grpc.InstanceServiceStub(channel)
 
 
-def create(stub: pb_grpc.InstanceServiceStub, task_type: str, **params: object) -> instance_pb2.Instance:
+def create(
+    stub: pb_grpc.InstanceServiceStub, task_type: str, *, hold: bool = False, **params: object
+) -> instance_pb2.Instance:
     spec = task_pb2.TaskSpec(type=task_type, parameters_json=json.dumps(params))
-    response = stub.CreateInstance(pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec]), timeout=30)
-    return response.instance
+    request = pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec], hold=hold)
+    return stub.CreateInstance(request, timeout=30).instance
 
 
 def open_gates(gates: Path, *numbers: int) -> None:
@@ -376,10 +378,14 @@ def test_following_cut_output_gives_the_head_the_cut_and_the_last_line(
 
 
 def test_watch_can_carry_output(stub: pb_grpc.InstanceServiceStub) -> None:
-    instance = create(stub, "spam", lines=300)
-    seen = list(
-        stub.WatchInstance(pb.WatchInstanceRequest(name=instance.name, include_output=True), timeout=60)
-    )
+    # Held until the watch has its snapshot: output written before the watch opened is in no event.
+    instance = create(stub, "spam", hold=True, lines=300)
+    seen: list[Message] = []
+    request = pb.WatchInstanceRequest(name=instance.name, include_output=True)
+    for message in stub.WatchInstance(request, timeout=60):
+        seen.append(message)
+        if len(seen) == 1:
+            stub.ResumeInstance(pb.ResumeInstanceRequest(name=instance.name), timeout=30)
     output = [e.task_output_appended for e in events(seen) if e.HasField("task_output_appended")]
     stdout = b"".join(o.data for o in output if o.stream == task_pb2.OUTPUT_STREAM_STDOUT)
     assert stdout == "".join(f"line {i:08d}\n" for i in range(300)).encode()
