@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -118,13 +119,13 @@ def repeat(systems: dict[str, Callable[[], dict[str, Any]]], reps: int) -> dict[
     return runs
 
 
+@dataclass
 class Lanes:
     """What ``lanes`` measured: each job's latency in seconds, the errors, and the elapsed seconds."""
 
-    def __init__(self) -> None:
-        self.latencies: list[float] = []
-        self.errors: list[str] = []
-        self.seconds = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 async def lanes(

@@ -3,7 +3,7 @@ nothing done at any of them.
 
 A caller's unary ``/bench.Skeleton/Run`` reaches this grpc.aio server, which hands the request bytes over a
 bidirectional stream to one of ``--workers`` worker processes (each takes one job at a time, as a local
-taskstream worker runs one task at a time); the worker passes them through a pipe to its own task process,
+taskstream worker runs one task at a time, but without taskstream's prefetch of short tasks); the worker passes them through a pipe to its own task process,
 which sends them straight back; the answer returns the same way and the caller gets ``--size`` bytes. No
 store, no proto, no state: what taskstream's round trip costs above this one is its own work (the store,
 the instance's state, events, checks), not grpc or the number of processes on the path.
