@@ -30,21 +30,21 @@ from taskstreamd.api.limits import Limits
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.task_tokens import TaskTokens
 from taskstreamd.api.worker_servicer import WorkerServicer
+from taskstreamd.core.answers import DEFAULT_CAPACITY, AnswerCache
+from taskstreamd.core.core import Core, CoreSettings
+from taskstreamd.core.retention import Retention, RetentionPolicy
 from taskstreamd.datasources import DEFAULT_DATASOURCE
 from taskstreamd.local_workers import LocalWorkerPool
 from taskstreamd.metrics import Metrics
-from taskstreamd.scheduler.leases import LeaseSettings
-from taskstreamd.scheduler.retention import Retention, RetentionPolicy
-from taskstreamd.scheduler.service import InstanceManager, Settings
 from taskstreamd.store import migrate
-from taskstreamd.store.answers import DEFAULT_CAPACITY
 from taskstreamd.store.engine import default_url
-from taskstreamd.store.repository import Store
+from taskstreamd.store.store import Store
 from taskstreamd.transport import check_exposure, tls_files
 from taskstreamd.warehouse.embedded import ensure_warehouse
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
+from taskstreamd.wire.events import ProtoEventCodec
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class ServerConfig:
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     prefetch: int = 0
-    short_prefetch: int = 2  # more for short task types only (scheduler/durations.py)
+    short_prefetch: int = 16  # more for short task types only (core/durations.py)
     cached_answers: int = DEFAULT_CAPACITY  # GetInstance answers kept in memory (store/answers.py)
     shutdown_grace: float = 30.0  # seconds running tasks get to finish on SIGTERM before being cancelled
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
@@ -75,7 +75,9 @@ class ServerConfig:
     retention_batch: int = 500
     limits: Limits = field(default_factory=Limits)
     datasources: dict[str, str] = field(default_factory=dict)  # SQL data sources, NAME -> URL
-    leases: LeaseSettings = field(default_factory=LeaseSettings)
+    lease_seconds: float = 15.0  # a worker not heard from for this long loses its tasks
+    heartbeat_seconds: float = 0.0  # 0: a third of the lease
+    commit_window: float = 0.002  # how long changes nobody waits for gather before a commit
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -110,37 +112,39 @@ class Server:
         self.datasources = dict(c.datasources)
         if DEFAULT_DATASOURCE not in self.datasources:
             self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(ensure_warehouse, c.data_dir)
-        self.store = Store(url, cached_answers=c.cached_answers)
-        self.manager = InstanceManager(
+        codec = ProtoEventCodec()
+        self.store = Store(url, codec, window=c.commit_window)
+        self.core = Core(
             self.store,
-            Settings(
+            codec,
+            CoreSettings(
                 allow_code=c.allow_code,
                 default_grace_period=c.grace_period,
-                max_output_bytes=c.max_output_bytes,
+                datasources=frozenset(self.datasources),
                 prefetch=c.prefetch,
                 short_prefetch=c.short_prefetch,
+                lease_seconds=c.lease_seconds,
+                heartbeat_seconds=c.heartbeat_seconds,
                 max_properties_per_task=c.limits.max_properties_per_task,
                 max_property_bytes=c.limits.max_property_bytes,
-                datasources=frozenset(self.datasources),
-                leases=c.leases,
             ),
         )
-        await self.manager.start()
+        self.core.instances.answers = AnswerCache(c.cached_answers)
+        await self.core.start()
         self.retention: Retention | None = None
         if c.retention is not None:
             policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
-            self.retention = Retention(self.store, policy)
+            self.retention = Retention(self.store, policy, forget=self.core.instances.answers.deleted)
             self.retention.start()
-        self.metrics = Metrics(self.manager)
+        self.metrics = Metrics(self.core)
         # The web endpoints start first, so that Logview addresses know their bound port.
         http_host, http_port = split_address(c.http)
         secret = await asyncio.to_thread(load_secret, c.data_dir)
         self.logview_links = LogviewLinks(Signer(secret))
         if authenticator.enabled:  # workflows' tasks get tokens signed with the same secret
-            authenticator.task_tokens = self.manager.task_tokens = TaskTokens(secret)
-        self.status = StatusServer(
-            self.manager, Logview(self.manager, self.logview_links), metrics=self.metrics
-        )
+            authenticator.task_tokens = tokens = TaskTokens(secret)
+            self.core.set_token_minter(tokens.mint)
+        self.status = StatusServer(self.core, Logview(self.core, self.logview_links), metrics=self.metrics)
         self.http_port = await self.status.start(
             http_host, http_port, ssl_context=tls.http_context() if tls is not None else None
         )
@@ -158,12 +162,12 @@ class Server:
         )
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(
             InstanceServicer(
-                self.manager, logview=self.logview_links, authenticator=authenticator, limits=c.limits
+                self.core, logview=self.logview_links, authenticator=authenticator, limits=c.limits
             ),
             self.grpc,
         )
         worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
-            WorkerServicer(self.manager, c.max_output_bytes, authenticator), self.grpc
+            WorkerServicer(self.core, c.max_output_bytes, authenticator), self.grpc
         )
         self.health = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
@@ -235,24 +239,24 @@ class Server:
         finish within ``shutdown_grace`` seconds, cancel the rest (reason SHUTDOWN), then close."""
         c = self.config
         await self.health.enter_graceful_shutdown()
-        self.manager.draining = True
-        self.metrics.draining.set(1)
         # Watchers end now with SERVER_DRAINING and their cursor, so they can move to another replica
         # (or wait for the restart) and resume there without missing how the running tasks end.
-        self.manager.events.close()
+        self.core.drain()
+        self.metrics.draining.set(1)
         log.info("draining: waiting up to %gs for running tasks", c.shutdown_grace)
-        if not await self.manager.wait_idle(c.shutdown_grace):
-            stopped = await self.manager.stop_active(
-                f"the server shut down; the task did not finish within {c.shutdown_grace:g}s", c.grace_period
+        if not await self.core.wait_idle(c.shutdown_grace):
+            stopped = await self.core.instances.stop_active(
+                f"the server shut down; the task did not finish within {c.shutdown_grace:g}s",
+                c.grace_period,
+                lambda _: b"",
             )
             log.warning("draining: cancelled %d instances still running", len(stopped))
             # The workers kill what ignores the cancellation after the grace period; a worker that does
             # not answer at all is disconnected below, which ends its cancelling tasks as CANCELLED.
-            await self.manager.wait_idle(c.grace_period + 10)
+            await self.core.wait_idle(c.grace_period + 10)
         await self.local_workers.stop()
         if self.retention is not None:
             await self.retention.stop()
-        await self.manager.close()
+        await self.core.close()
         await self.grpc.stop(grace=2)
         await self.status.stop()
-        await self.store.close()

@@ -13,10 +13,10 @@ from pathlib import Path
 from taskstreamd import logs
 from taskstreamd.api import limits
 from taskstreamd.app import Server, ServerConfig, split_address
+from taskstreamd.core.answers import DEFAULT_CAPACITY
+from taskstreamd.core.core import CoreSettings
+from taskstreamd.core.retention import parse_age
 from taskstreamd.datasources import parse_datasource, parse_datasources
-from taskstreamd.scheduler.leases import LeaseSettings
-from taskstreamd.scheduler.retention import parse_age
-from taskstreamd.store.answers import DEFAULT_CAPACITY
 
 
 def _address(value: str) -> str:
@@ -123,7 +123,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--short-task-prefetch",
         type=int,
-        default=2,
+        default=16,
         help="tasks of a type whose runs take milliseconds sent to a worker beyond its slots and --prefetch, "
         "while all it holds is short too (0: never)",
     )
@@ -131,7 +131,7 @@ def parser() -> argparse.ArgumentParser:
         "--cached-answers",
         type=int,
         default=DEFAULT_CAPACITY,
-        help="GetInstance answers kept in memory (least recently used go first; 0: none); with SQLite only",
+        help="GetInstance answers kept in memory (least recently used go first; 0: none)",
     )
     serve.add_argument(
         "--retention",
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             print("taskstreamd: --cached-answers must be 0 or more", file=sys.stderr)
             return 2
         try:
-            leases = LeaseSettings(args.lease_seconds, args.heartbeat_seconds)
+            CoreSettings(lease_seconds=args.lease_seconds, heartbeat_seconds=args.heartbeat_seconds)
         except ValueError as exc:
             print(f"taskstreamd: {exc}", file=sys.stderr)
             return 2
@@ -254,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             limits=limits.from_arguments(args),
             shutdown_grace=args.shutdown_grace,
             datasources=datasources,
-            leases=leases,
+            lease_seconds=args.lease_seconds,
+            heartbeat_seconds=args.heartbeat_seconds,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":

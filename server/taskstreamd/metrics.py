@@ -16,28 +16,27 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from taskstream._status import TaskStatus
-from taskstreamd.events import changes
-from taskstreamd.events.changes import StoredEvent
-from taskstreamd.scheduler.service import InstanceManager
+from taskstreamd.core.core import Core
+from taskstreamd.domain.events import EventKind, RecordedEvent
+from taskstreamd.domain.vocabulary import TaskStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Latencies of unary calls range from sub-millisecond reads to waits of minutes.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600)
 _EVENT_KINDS = {
-    changes.INSTANCE_STATUS: "instance_status",
-    changes.TASK_STATUS: "task_status",
-    changes.PROGRESS: "progress",
-    changes.PROPERTY: "property",
-    changes.OUTPUT: "output",
-    changes.SUB_INSTANCE: "sub_instance",
+    EventKind.INSTANCE_STATUS: "instance_status",
+    EventKind.TASK_STATUS: "task_status",
+    EventKind.PROGRESS: "progress",
+    EventKind.PROPERTY: "property",
+    EventKind.OUTPUT: "output",
+    EventKind.SUB_INSTANCE: "sub_instance",
 }
 _TASK_STATUSES = [s for s in TaskStatus if s.name == TaskStatus(s.value).name]  # no STK aliases
 
 
 class Metrics:
-    def __init__(self, manager: InstanceManager, cache_seconds: float = 2.0) -> None:
-        self.manager = manager
+    def __init__(self, core: Core, cache_seconds: float = 2.0) -> None:
+        self.core = core
         self.cache_seconds = cache_seconds
         self.registry = CollectorRegistry(auto_describe=False)
         r = self.registry
@@ -68,9 +67,9 @@ class Metrics:
         self.instance_counts: dict[str, int] = {}
         # Each kind's child, looked up on its first event only: .labels() costs more than the increment.
         self._event_counters: dict[int, Counter] = {}
-        manager.observers.append(self.published)
+        core.observers.append(self.published)
 
-    def published(self, events: list[StoredEvent]) -> None:
+    def published(self, events: list[RecordedEvent]) -> None:
         for event in events:
             counter = self._event_counters.get(event.kind)
             if counter is None:
@@ -82,9 +81,7 @@ class Metrics:
         """Re-reads the per-status counts when the cached ones are older than ``cache_seconds``."""
         if time.monotonic() - self._counted_at < self.cache_seconds:
             return
-        store = self.manager.store
-        self.task_counts = await store.count_tasks_by_status()
-        self.instance_counts = await store.count_by_status()
+        self.instance_counts, self.task_counts = await self.core.store.reader.counts_by_status()
         self._counted_at = time.monotonic()
 
     async def exposition(self) -> bytes:
@@ -100,7 +97,7 @@ class _LiveState(Collector):
 
     def collect(self) -> Iterable[Metric]:
         m = self.metrics
-        manager = m.manager
+        core = m.core
         tasks = GaugeMetricFamily("taskstream_tasks", "Tasks by status (cached briefly)", labels=["status"])
         for status in _TASK_STATUSES:
             tasks.add_metric([status.name], m.task_counts.get(status, 0))
@@ -112,9 +109,9 @@ class _LiveState(Collector):
             instances.add_metric([name], m.instance_counts.get(name, 0))
         yield instances
         yield GaugeMetricFamily(
-            "taskstream_queue_depth", "Tasks queued for a worker slot", value=manager.queue_depth
+            "taskstream_queue_depth", "Tasks queued for a worker slot", value=core.queue_depth
         )
-        sessions = list(manager.workers)
+        sessions = list(core.workers)
         yield GaugeMetricFamily("taskstream_workers", "Connected workers", value=len(sessions))
         yield GaugeMetricFamily(
             "taskstream_worker_slots",
@@ -132,10 +129,10 @@ class _LiveState(Collector):
             value=sum(s.waiting for s in sessions),
         )
         yield GaugeMetricFamily(
-            "taskstream_watchers", "Open instance watches (gRPC and Logview)", value=manager.events.watchers
+            "taskstream_watchers", "Open instance watches (gRPC and Logview)", value=core.hub.watchers
         )
         yield GaugeMetricFamily(
             "taskstream_watched_instances",
             "Instances with at least one watcher",
-            value=manager.events.watched_instances,
+            value=core.hub.watched_instances,
         )

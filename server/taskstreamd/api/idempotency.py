@@ -1,14 +1,10 @@
-"""The request side of idempotent calls: what makes two requests "the same", and their first answer."""
+"""What makes two requests carrying one request_id "the same" (see core.requests for the rest)."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 
 from google.protobuf.message import Message
-
-from taskstreamd.store import requests
-from taskstreamd.store.repository import Store
 
 
 def fingerprint(request: Message, principal: str, ignoring: tuple[str, ...] = ()) -> str:
@@ -21,10 +17,3 @@ def fingerprint(request: Message, principal: str, ignoring: tuple[str, ...] = ()
         copy.ClearField(field)
     data = copy.SerializeToString(deterministic=True)
     return hashlib.sha256(principal.encode() + b"\0" + data).hexdigest()
-
-
-async def first_answer(
-    store: Store, key: requests.RequestKey, claim: requests.Claim, answer: Message
-) -> bytes:
-    """The serialized answer every request with ``key`` gets: the first one stored."""
-    return await requests.first_answer(store, key, claim, answer.SerializeToString(), datetime.now(UTC))

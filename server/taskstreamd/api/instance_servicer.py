@@ -1,4 +1,4 @@
-"""InstanceService: proto requests to InstanceManager calls and back."""
+"""InstanceService: proto requests to the core's use cases and back (through the wire layer)."""
 
 from __future__ import annotations
 
@@ -9,21 +9,22 @@ from typing import Any
 
 import grpc
 
-from taskstream._status import CancellationReason, InstanceStatus
 from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
-from taskstreamd.api import auth, convert, idempotency, requests
+from taskstreamd.api import auth, idempotency, requests
 from taskstreamd.api.auth import Authenticator, Principal
 from taskstreamd.api.limits import Limits, StreamCounter
+from taskstreamd.core import output, watch, workflows
+from taskstreamd.core.core import Core
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
-from taskstreamd.scheduler import output, result_rows, watch, workflows
-from taskstreamd.scheduler.service import InstanceManager, NewInstance
-from taskstreamd.store import requests as request_records
-from taskstreamd.store.repository import ListFilter
+from taskstreamd.store.reads import ListFilter
 from taskstreamd.web.logview import LogviewLinks
 from taskstreamd.web.tokens import DEFAULT_HOURS, MAX_HOURS
+from taskstreamd.wire import convert, result_rows
+from taskstreamd.wire import watch as watch_wire
 
 Context = grpc.aio.ServicerContext[Any, Any]
 DEFAULT_WAIT = 60.0
@@ -57,7 +58,25 @@ def bounded_wait(seconds: float, context: Context) -> float:
 
 
 def _get_instance_response(instance: Instance) -> bytes:
-    return pb.GetInstanceResponse(instance=convert.instance_proto(instance)).SerializeToString()
+    response = pb.GetInstanceResponse()
+    convert.fill_instance(response.instance, instance)
+    return response.SerializeToString()
+
+
+def _create_response(instance: Instance) -> bytes:
+    response = pb.CreateInstanceResponse()
+    convert.fill_instance(response.instance, instance)
+    return response.SerializeToString()
+
+
+def _stop_response(instance: Instance) -> bytes:
+    response = pb.StopInstanceResponse()
+    convert.fill_instance(response.instance, instance)
+    return response.SerializeToString()
+
+
+def _instance_message(instance: Instance) -> instance_pb2.Instance:
+    return convert.instance_proto(instance)
 
 
 class StallGuard:
@@ -115,14 +134,15 @@ class StallGuard:
 class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     def __init__(
         self,
-        manager: InstanceManager,
+        core: Core,
         stall_seconds: float = STALL_SECONDS,
         *,
         logview: LogviewLinks | None = None,
         authenticator: Authenticator | None = None,
         limits: Limits | None = None,
     ) -> None:
-        self.manager = manager
+        self.core = core
+        self.instances = core.instances
         self.stall_seconds = stall_seconds
         self.logview = logview
         self.authenticator = authenticator or Authenticator()
@@ -142,9 +162,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         auth.require_write(principal, project)
         return principal
 
-    async def CreateInstance(
-        self, request: pb.CreateInstanceRequest, context: Context
-    ) -> pb.CreateInstanceResponse:
+    async def CreateInstance(self, request: pb.CreateInstanceRequest, context: Context) -> bytes:
         principal = self._principal(context)
         new = requests.new_instance(request, principal.name, self.limits)
         auth.require_write(principal, new.project)
@@ -157,39 +175,29 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             )
         wait = create_wait(request, context)  # checked before anything is created
         if wait is None:
-            return await self._answer(request, new, await self.manager.create(new))
+            created = await self.instances.create(new, _create_response)
+            return created.answer or _create_response(created.instance)
         # The wait counts as one of the caller's open waits from the start, so that being over the limit
-        # refuses the call before it creates anything. It watches the new instance from before the commit,
-        # so what the create returns is its first read: one read of the instance (when it ends), not two.
-        with self.streams.hold(principal.name), self.manager.waits.watch() as waiting:
-            created = await self.manager.create(new, watch=waiting)
-            answered = await self._answer(request, new, created)
-            instance, terminated = await self.manager.wait(
-                new.project, answered.instance.id, wait, watch=waiting, known=created
+        # refuses the call before it creates anything. It watches the new instance from before the commit.
+        with self.streams.hold(principal.name), self.instances.waits.watch() as waiting:
+            created = await self.instances.create(new, _create_response, watch=waiting)
+            (instance,), terminated = await self.instances.wait_many(
+                [(created.instance.project, created.instance.id)],
+                _instance_message,
+                any_of=False,
+                timeout=wait,
+                watch=waiting,
             )
         response = pb.CreateInstanceResponse(terminated=terminated)
-        convert.fill_instance(response.instance, instance)
-        return response
-
-    async def _answer(
-        self, request: pb.CreateInstanceRequest, new: NewInstance, instance: Instance
-    ) -> pb.CreateInstanceResponse:
-        """The answer to a create of ``instance``; with a request_id seen before, the first call's."""
-        response = pb.CreateInstanceResponse()
-        convert.fill_instance(response.instance, instance)
-        if not request.request_id:
-            return response
-        key = request_records.RequestKey(new.project, request_records.CREATE, request.request_id)
-        claim = request_records.Claim(new.request_fingerprint, instance.id)
-        answer = await idempotency.first_answer(self.manager.store, key, claim, response)
-        return pb.CreateInstanceResponse.FromString(answer)
+        response.instance.CopyFrom(instance)
+        return response.SerializeToString()
 
     async def GetInstance(self, request: pb.GetInstanceRequest, context: Context) -> bytes:
         """The GetInstanceResponse serialized (ErrorInterceptor lets handlers send bytes): an unchanged
-        instance's answer comes from the manager's cache, after the same access check as ever."""
+        instance's answer comes from the core's cache, after the same access check as ever."""
         project, instance_id = ids.parse_instance_name(request.name)
         self._reader(context, project)
-        return await self.manager.answer(project, instance_id, _get_instance_response)
+        return await self.instances.answer(project, instance_id, _get_instance_response)
 
     async def ListInstances(
         self, request: pb.ListInstancesRequest, context: Context
@@ -209,14 +217,12 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             create_time_end=requests.time_or_none(request, "create_time_end"),
             labels=dict(request.labels),
         )
-        instances, token = await self.manager.list_instances(where, page_size, request.page_token)
+        instances, token = await self.instances.list(where, page_size, request.page_token)
         return pb.ListInstancesResponse(
             instances=[convert.instance_proto(i) for i in instances], next_page_token=token
         )
 
-    async def StopInstance(
-        self, request: pb.StopInstanceRequest, context: Context
-    ) -> pb.StopInstanceResponse:
+    async def StopInstance(self, request: pb.StopInstanceRequest, context: Context) -> bytes:
         project, instance_id = ids.parse_instance_name(request.name)
         principal = self._writer(context, project)
         try:
@@ -232,24 +238,18 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         )
         if len(request.request_id) > 256:
             raise InvalidArgument.one("request_id", "at most 256 characters")
-        fingerprint = idempotency.fingerprint(request, principal.name)
-        instance = await self.manager.stop(
+        return await self.instances.stop(
             project,
             instance_id,
+            _stop_response,
             reason=reason,
             message=request.message,
             requested_by=principal.name,
             grace_period=grace,
             request_id=request.request_id,
-            request_fingerprint=fingerprint,
-        )
-        response = pb.StopInstanceResponse(instance=convert.instance_proto(instance))
-        if not request.request_id:
-            return response
-        key = request_records.RequestKey(project, request_records.STOP, request.request_id)
-        claim = request_records.Claim(fingerprint, instance_id)
-        return pb.StopInstanceResponse.FromString(
-            await idempotency.first_answer(self.manager.store, key, claim, response)
+            request_fingerprint=idempotency.fingerprint(request, principal.name)
+            if request.request_id
+            else "",
         )
 
     async def SuspendInstance(
@@ -257,16 +257,16 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> pb.SuspendInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
         self._writer(context, project)
-        instance = await self.manager.suspend(project, instance_id)
-        return pb.SuspendInstanceResponse(instance=convert.instance_proto(instance))
+        instance = await self.instances.suspend(project, instance_id, _instance_message)
+        return pb.SuspendInstanceResponse(instance=instance)
 
     async def ResumeInstance(
         self, request: pb.ResumeInstanceRequest, context: Context
     ) -> pb.ResumeInstanceResponse:
         project, instance_id = ids.parse_instance_name(request.name)
         self._writer(context, project)
-        instance = await self.manager.resume(project, instance_id)
-        return pb.ResumeInstanceResponse(instance=convert.instance_proto(instance))
+        instance = await self.instances.resume(project, instance_id, _instance_message)
+        return pb.ResumeInstanceResponse(instance=instance)
 
     async def WaitInstance(
         self, request: pb.WaitInstanceRequest, context: Context
@@ -274,12 +274,13 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         project, instance_id = ids.parse_instance_name(request.name)
         principal = self._reader(context, project)
         with self.streams.hold(principal.name):
-            instance, terminated = await self.manager.wait(
-                project, instance_id, wait_timeout(request, context)
+            (instance,), terminated = await self.instances.wait_many(
+                [(project, instance_id)],
+                _instance_message,
+                any_of=False,
+                timeout=wait_timeout(request, context),
             )
-        response = pb.WaitInstanceResponse(terminated=terminated)
-        convert.fill_instance(response.instance, instance)
-        return response
+        return pb.WaitInstanceResponse(instance=instance, terminated=terminated)
 
     async def WaitInstances(
         self, request: pb.WaitInstancesRequest, context: Context
@@ -291,10 +292,13 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         if request.mode not in (pb.WAIT_MODE_UNSPECIFIED, pb.WAIT_MODE_ALL, pb.WAIT_MODE_ANY):
             raise InvalidArgument.one("mode", f"unknown mode {request.mode}")
         with self.streams.hold(principal.name):
-            instances, done = await self.manager.wait_many(
-                refs, any_of=request.mode == pb.WAIT_MODE_ANY, timeout=wait_timeout(request, context)
+            instances, done = await self.instances.wait_many(
+                refs,
+                _instance_message,
+                any_of=request.mode == pb.WAIT_MODE_ANY,
+                timeout=wait_timeout(request, context),
             )
-        return pb.WaitInstancesResponse(instances=[convert.instance_proto(i) for i in instances], done=done)
+        return pb.WaitInstancesResponse(instances=instances, done=done)
 
     async def WatchInstance(self, request: pb.WatchInstanceRequest, context: Context) -> None:
         watch_request = requests.watch(request)
@@ -310,8 +314,9 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         guard = StallGuard(self.stall_seconds)  # one per stream, not a timer per message
         with self.streams.hold(principal.name):
             try:
-                async for message, next_cursor in watch.watch(self.manager, watch_request):
-                    if not await self._write(context, message, guard, too_slow):
+                items = watch.watch(self.instances, self.core.hub, watch_request, watch_wire.snapshot)
+                async for item, next_cursor in items:
+                    if not await self._write(context, watch_wire.message(item), guard, too_slow):
                         return
                     cursor = next_cursor
             finally:
@@ -322,7 +327,14 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         principal = self._reader(context, project)
         stream = requests.output_stream(request)
         chunks = output.read_output(
-            self.manager, project, instance_id, request.task, stream, request.offset, request.follow
+            self.instances,
+            self.core.hub,
+            project,
+            instance_id,
+            request.task,
+            stream,
+            request.offset,
+            request.follow,
         )
         # Only a follow stays open for long, so only a follow counts as a stream.
         with self.streams.hold(principal.name) if request.follow else contextlib.nullcontext():
@@ -378,7 +390,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> pb.GetTaskResultResponse:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
         self._reader(context, project)
-        instance, outcome = await self.manager.task_outcome(project, instance_id, request.task)
+        instance, outcome = await self.instances.task_outcome(project, instance_id, request.task)
         response = pb.GetTaskResultResponse(
             task=convert.outcome_task_proto(outcome, instance),
             stdout=outcome.stdout.data,
@@ -392,7 +404,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self, request: pb.ListTaskTypesRequest, context: Context
     ) -> pb.ListTaskTypesResponse:
         self._principal(context)
-        types = self.manager.task_types()
+        types = self.core.task_types()
         return pb.ListTaskTypesResponse(
             task_types=[
                 instance_pb2.TaskType(name=name, description=description, worker_count=count)
@@ -407,7 +419,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self._reader(context, project)
         page_size = requests.page_size(request.page_size, default=100, maximum=1000)
         subs, token, seq = await workflows.list_sub_instances(
-            self.manager, project, instance_id, page_size, request.page_token
+            self.instances, project, instance_id, page_size, request.page_token
         )
         return pb.ListSubInstancesResponse(
             sub_instances=[
@@ -429,7 +441,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
         self._reader(context, project)
         page_size = requests.page_size(request.page_size, default=1000, maximum=10_000)
-        _, outcome = await self.manager.task_outcome(project, instance_id, request.task)
+        _, outcome = await self.instances.task_outcome(project, instance_id, request.task)
         page = result_rows.page(outcome, page_size, request.page_token)
         return pb.ListTaskResultRowsResponse(
             columns=page.columns, rows=page.rows, next_page_token=page.next_page_token
@@ -443,7 +455,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         hours = request.hours if request.HasField("hours") else DEFAULT_HOURS
         if not 0 < hours <= MAX_HOURS:
             raise InvalidArgument.one("hours", f"must be 1 to {MAX_HOURS}, got {hours}")
-        await self.manager.get(project, instance_id)
+        await self.instances.current(project, instance_id)
         if self.logview is None:
             raise FailedPrecondition("LOGVIEW_DISABLED", "this server serves no Logview pages")
         url, expires = self.logview.address(project, instance_id, hours)

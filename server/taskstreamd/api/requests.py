@@ -14,11 +14,9 @@ from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
 from taskstreamd import ids
 from taskstreamd.api.limits import Limits
-from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions
+from taskstreamd.core.watch import WatchRequest
+from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions, NewInstance, NewTask
 from taskstreamd.errors import FieldViolation, InvalidArgument
-from taskstreamd.scheduler.service import NewInstance
-from taskstreamd.scheduler.watch import WatchRequest
-from taskstreamd.store.repository import NewTask
 
 MAX_NAME = 256
 DEFAULT_SQL_NAME = "AnonymousSQLTask"

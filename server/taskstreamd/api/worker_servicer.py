@@ -1,12 +1,14 @@
-"""WorkerService: one Connect stream per worker session."""
+"""WorkerService: one Connect stream per worker session, between the wire and the core's intake.
+
+Reports are read in order and applied as they come (several per message from a worker that batches);
+commands go out as the session's outbox fills, several per message to a worker that takes batches.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -15,18 +17,19 @@ from taskstream.v1 import worker_service_pb2 as wpb
 from taskstream.v1 import worker_service_pb2_grpc
 from taskstreamd.api import auth
 from taskstreamd.api.auth import Authenticator
+from taskstreamd.core.core import Core
+from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.errors import InvalidArgument
-from taskstreamd.scheduler.service import InstanceManager
-from taskstreamd.scheduler.workers import WorkerSession
+from taskstreamd.wire import worker as wire
 
 Context = grpc.aio.ServicerContext[Any, Any]
+# The most commands sent in one message: enough to carry a deep prefetch at once.
+MAX_COMMANDS_PER_MESSAGE = 256
 
 
 class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
-    def __init__(
-        self, manager: InstanceManager, max_output_bytes: int, authenticator: Authenticator | None = None
-    ) -> None:
-        self.manager = manager
+    def __init__(self, core: Core, max_output_bytes: int, authenticator: Authenticator | None = None) -> None:
+        self.core = core
         self.max_output_bytes = max_output_bytes
         self.authenticator = authenticator or Authenticator()
 
@@ -37,105 +40,36 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
         first = await anext(aiter(request_iterator), None)
         if first is None or first.WhichOneof("message") != "register":
             raise InvalidArgument.one("message", "the first message of a worker session must be register")
-        reg = first.register
-        if reg.slots < 1:
-            raise InvalidArgument.one("register.slots", "a worker needs at least one slot")
-        session = WorkerSession(
-            name=reg.worker_name or "worker",
-            slots=reg.slots,
-            task_types={t.name: t.description for t in reg.task_types},
-            accepts_python_objects=reg.accepts_python_objects,
-            prefetch=self.manager.settings.prefetch,
-            short_prefetch=self.manager.settings.short_prefetch,
-            gives_back=reg.gives_back_unstarted_tasks,
-            labels=dict(reg.labels),
+        core = self.core
+        session = core.new_session(wire.registration(first.register), projects=None)
+        settings = core.settings
+        yield wire.registered(
+            session.id, self.max_output_bytes, settings.heartbeat_interval, settings.lease_seconds
         )
-        leases = self.manager.settings.leases
-        registered = wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)
-        registered.heartbeat_interval.FromTimedelta(timedelta(seconds=leases.heartbeat_interval))
-        registered.lease_duration.FromTimedelta(timedelta(seconds=leases.lease_seconds))
-        yield wpb.ConnectResponse(registered=registered)
-        self.manager.connect_worker(session)
+        core.intake.connect(session)
         reader = asyncio.create_task(self._read_reports(session, request_iterator))
-        # The worker closed its side or the stream broke: end as when the server closes. (A sentinel in
-        # the outbox, rather than waiting on the outbox and the reader together, which cost a task and
-        # an asyncio.wait per message.)
-        reader.add_done_callback(lambda _: session.outbox.put_nowait(None))
+        # The worker closed its side or the stream broke: end as when the server closes.
+        reader.add_done_callback(lambda _: session.close())
         try:
-            while (message := await session.outbox.get()) is not None:
-                yield message
+            while True:
+                commands = await session.outbox.take(MAX_COMMANDS_PER_MESSAGE)
+                ended = commands[-1] is None
+                live = [c for c in commands if c is not None]
+                for message in wire.response(live, batches=session.accepts_batches):
+                    yield message
+                if ended:
+                    return
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
-            await asyncio.shield(self.manager.disconnect_worker(session))
+            core.intake.disconnect(session)
 
     async def _read_reports(
         self, session: WorkerSession, requests: AsyncIterator[wpb.ConnectRequest]
     ) -> None:
-        """Records reports in order. While one is being recorded the next ones queue up, and a task's
-        queued progress reports collapse into its latest, so a chatty task cannot build a backlog that
-        delays its status changes."""
-        pending: deque[wpb.ConnectRequest] = deque()
-        arrived = asyncio.Event()
-        ended = False
-
-        async def receive() -> None:
-            nonlocal ended
-            try:
-                async for request in requests:
-                    pending.append(request)
-                    arrived.set()
-            finally:
-                ended = True
-                arrived.set()
-
-        receiver = asyncio.create_task(receive())
-        try:
-            while not (ended and not pending):
-                await arrived.wait()
-                arrived.clear()
-                while pending:
-                    batch = last_heartbeat_only(latest_progress_only(list(pending)))
-                    pending.clear()
-                    for chunk in chunks(batch):
-                        reports = [r for r in chunk if r.WhichOneof("message") != "heartbeat"]
-                        if reports:
-                            await self.manager.record_reports(session, reports)
-                        if len(reports) < len(chunk):  # heard from: renew its leases
-                            await self.manager.worker_heartbeat(session)
-        finally:
-            receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await receiver
-
-
-# The most reports recorded in one transaction: long enough to share a commit, short enough that the
-# write lock is not held for long.
-MAX_REPORTS_PER_TRANSACTION = 256
-
-
-def chunks(batch: list[wpb.ConnectRequest]) -> list[list[wpb.ConnectRequest]]:
-    """The batch in order, cut into transactions of at most MAX_REPORTS_PER_TRANSACTION reports."""
-    size = MAX_REPORTS_PER_TRANSACTION
-    return [batch[i : i + size] for i in range(0, len(batch), size)]
-
-
-def last_heartbeat_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:
-    """The reports in order without heartbeats a later one makes redundant (a backlog after a stall)."""
-    beats = [i for i, r in enumerate(batch) if r.WhichOneof("message") == "heartbeat"]
-    redundant = set(beats[:-1])
-    return [r for i, r in enumerate(batch) if i not in redundant]
-
-
-def latest_progress_only(batch: list[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:
-    """The reports in order, without progress that a later progress of the same attempt replaces."""
-    last: dict[str, int] = {}
-    for i, request in enumerate(batch):
-        if request.WhichOneof("message") == "progress":
-            last[request.progress.assignment_id] = i
-    return [
-        r
-        for i, r in enumerate(batch)
-        if r.WhichOneof("message") != "progress" or last[r.progress.assignment_id] == i
-    ]
+        receive = self.core.intake.receive
+        async for request in requests:
+            reports = wire.reports(request)
+            if reports:
+                await receive(session, reports)

@@ -1,11 +1,17 @@
-"""Instances and tasks as plain dataclasses: the store loads and saves them, the state machine moves them."""
+"""Instances and tasks as plain dataclasses: the core holds active ones in memory and the state machine
+(``transitions``) moves them; the store writes them and reads them back.
+
+An instance keeps two counts of its tasks (``open_tasks``, ``unsuccessful_tasks``) that the state machine
+maintains with every status it sets (``set_status``), so ending one task of an instance of 10,000 costs
+the same as ending the only one: nothing scans the tasks.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 
 # Tasks in these statuses hold a worker slot (or did when the worker was lost).
 ACTIVE = frozenset({TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.CANCELLING})
@@ -38,7 +44,38 @@ class InstanceOptions:
     task_timeout: float | None = None
 
 
+@dataclass(frozen=True)
+class NewTask:
+    """A task as a caller asks for it (validated)."""
+
+    name: str
+    type: str
+    parameters_json: str
+    python_object: bytes = b""
+    python_environment: bytes = b""
+    timeout: float | None = None
+    required_labels: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
+class NewInstance:
+    """An instance as a caller asks for it (validated)."""
+
+    project: str
+    owner: str
+    tasks: list[NewTask]
+    priority: int = 9
+    labels: dict[str, str] = field(default_factory=dict)
+    options: InstanceOptions = field(default_factory=InstanceOptions)
+    request_id: str = ""
+    request_fingerprint: str = ""  # tells a retry of this request from another using the same request_id
+    parent_instance: str = ""
+    hold: bool = False  # created SUSPENDED, its tasks held until resumed
+    sub_instance_name: str = ""  # its name within the parent workflow; "" means its id
+    parent_task: str = ""  # the parent's task that started it
+
+
+@dataclass(eq=False)
 class Task:
     """One task. ``id`` is the store's key; ``assignment_id`` names the current attempt on a worker."""
 
@@ -61,26 +98,23 @@ class Task:
     grace_period: float = 0.0  # granted to the task by the pending cancellation
     # Reported data the state machine never reads: a serialized Progress and PropertyValues, output sizes.
     progress: bytes | None = None
+    progress_seq: int = 0  # the log event that carries ``progress``
     properties: dict[str, bytes] = field(default_factory=dict)
     stdout_bytes: int = 0
     stderr_bytes: int = 0
     interruption_reason: str = ""  # why it last lost its worker
     required_labels: dict[str, str] = field(default_factory=dict)  # labels a worker needs to run it
+    # What a worker needs to run it, kept while the task is active (not read back once it ended).
+    python_object: bytes = b""
+    python_environment: bytes = b""
+    result: bytes | None = None  # a serialized Result, set when it ends
 
     @property
     def is_terminal(self) -> bool:
         return self.status.is_terminal
 
 
-@dataclass(frozen=True)
-class OtherTasks:
-    """What the state machine must know of the tasks of an instance that were not loaded with it."""
-
-    any_open: bool  # one of them is not terminal yet
-    any_unsuccessful: bool  # one of them ended other than SUCCESS
-
-
-@dataclass
+@dataclass(eq=False)
 class Instance:
     id: str
     project: str
@@ -97,12 +131,31 @@ class Instance:
     successful: bool = False
     seq: int = 0  # the sequence number of the instance's last recorded change
     tasks: list[Task] = field(default_factory=list)
-    # None when ``tasks`` holds every task; else a summary of the others. A step that concerns one task
-    # loads only that one, so a task's end costs the same in an instance of 10,000 tasks as in one of 1.
-    others: OtherTasks | None = None
+    open_tasks: int = 0  # tasks not in a terminal status (see set_status)
+    unsuccessful_tasks: int = 0  # tasks that ended other than SUCCESS
 
     def task(self, name: str) -> Task | None:
         return next((t for t in self.tasks if t.name == name), None)
 
-    def task_by_id(self, task_id: int) -> Task | None:
-        return next((t for t in self.tasks if t.id == task_id), None)
+    def count_tasks(self) -> None:
+        """Sets the task counts from the tasks (after building or loading an instance)."""
+        self.open_tasks = sum(1 for t in self.tasks if not t.is_terminal)
+        self.unsuccessful_tasks = sum(
+            1 for t in self.tasks if t.is_terminal and t.status != TaskStatus.SUCCESS
+        )
+
+
+def set_status(instance: Instance, task: Task, status: TaskStatus) -> None:
+    """Every task status is set here, so the instance's counts stay true."""
+    old = task.status
+    if old == status:
+        return
+    if old.is_terminal:
+        instance.open_tasks += 1
+        if old != TaskStatus.SUCCESS:
+            instance.unsuccessful_tasks -= 1
+    if status.is_terminal:
+        instance.open_tasks -= 1
+        if status != TaskStatus.SUCCESS:
+            instance.unsuccessful_tasks += 1
+    task.status = status

@@ -1,10 +1,10 @@
 """The state machine: every change to an instance's or task's status happens here.
 
 Functions change the Instance/Task dataclasses in place and return the effects the caller must carry out
-after saving (messages to workers, tasks to queue). They never do I/O, so they are unit-tested with plain
-objects. Claiming a queued task for a worker is the one move made in SQL instead (``repository.claim``),
-because it must be atomic across concurrent schedulers. An instance is TERMINATED once every task is
-terminal, and successful when every task is SUCCESS.
+once the change is recorded (messages to workers, tasks to queue). They never do I/O, so they are
+unit-tested with plain objects. An instance is TERMINATED once every task is terminal, and successful
+when every task is SUCCESS; every task status goes through ``model.set_status``, which keeps the counts
+that tell it without scanning the tasks.
 """
 
 from __future__ import annotations
@@ -12,8 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
-from taskstreamd.domain.model import ACTIVE, QUEUED, Cancellation, Instance, Task, TaskFailure
+from taskstreamd.domain.model import (
+    ACTIVE,
+    QUEUED,
+    Cancellation,
+    Instance,
+    Task,
+    TaskFailure,
+    set_status,
+)
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.errors import FailedPrecondition
 
 SERVER_PRINCIPAL = "taskstream"
@@ -49,6 +57,15 @@ class Enqueue:
 Effect = SendCancel | SendSuspend | SendResume | Enqueue
 
 
+def assign(instance: Instance, task: Task, worker: str) -> None:
+    """A queued task goes to ``worker``: a new attempt, named by its assignment id."""
+    task.attempts += 1
+    task.worker = worker
+    task.started = False
+    task.assignment_id = f"{task.id}-{task.attempts}"
+    set_status(instance, task, TaskStatus.ASSIGNED)
+
+
 def start(instance: Instance, task: Task, now: datetime) -> None:
     """The worker began running the task (a suspended or cancelling task keeps its status)."""
     if task.is_terminal or task.started:
@@ -58,7 +75,7 @@ def start(instance: Instance, task: Task, now: datetime) -> None:
     if instance.start_time is None:
         instance.start_time = now
     if task.status == TaskStatus.ASSIGNED:
-        task.status = TaskStatus.RUNNING
+        set_status(instance, task, TaskStatus.RUNNING)
 
 
 def finish(
@@ -75,12 +92,10 @@ def finish(
         task.cancellation = Cancellation(
             CancellationReason.TIMEOUT, _timeout_message(task), SERVER_PRINCIPAL, now
         )
-    _end(task, outcome, now)
+    _end(instance, task, outcome, now)
     task.error = error if outcome != TaskStatus.SUCCESS else None
     effects: list[Effect] = []
     if cancels_others(instance, outcome):
-        if instance.others is not None:
-            raise ValueError("cancelling the other tasks needs the instance loaded with all of them")
         consequence = Cancellation(
             CancellationReason.CONSEQUENTIAL,
             f"task {task.name} ended {outcome.name}",
@@ -89,7 +104,7 @@ def finish(
         )
         for other in instance.tasks:
             if other is not task:
-                effects += cancel_task(other, consequence, grace_period=0.0, now=now)
+                effects += cancel_task(instance, other, consequence, grace_period=0.0, now=now)
     refresh(instance, now)
     return effects
 
@@ -99,16 +114,18 @@ def cancels_others(instance: Instance, outcome: TaskStatus) -> bool:
     return instance.options.cancel_on_task_failure and outcome in _FAILURES
 
 
-def cancel_task(task: Task, cancellation: Cancellation, grace_period: float, now: datetime) -> list[Effect]:
+def cancel_task(
+    instance: Instance, task: Task, cancellation: Cancellation, grace_period: float, now: datetime
+) -> list[Effect]:
     """Ends a task that has not started at once; asks the worker to stop one that holds a slot."""
     if task.is_terminal or task.status == TaskStatus.CANCELLING:
         return []
     task.cancellation = cancellation
     if task.worker and (task.status in ACTIVE or task.status == TaskStatus.SUSPENDED):
-        task.status = TaskStatus.CANCELLING
+        set_status(instance, task, TaskStatus.CANCELLING)
         task.grace_period = grace_period
         return [SendCancel(task.worker, task.assignment_id, cancellation, grace_period)]
-    _end(task, TaskStatus.CANCELLED, now)
+    _end(instance, task, TaskStatus.CANCELLED, now)
     return []
 
 
@@ -119,7 +136,7 @@ def stop(instance: Instance, cancellation: Cancellation, grace_period: float, no
         )
     effects: list[Effect] = []
     for task in instance.tasks:
-        effects += cancel_task(task, cancellation, grace_period, now)
+        effects += cancel_task(instance, task, cancellation, grace_period, now)
     refresh(instance, now)
     return effects
 
@@ -135,9 +152,9 @@ def suspend(instance: Instance) -> list[Effect]:
     effects: list[Effect] = []
     for task in instance.tasks:
         if task.status in QUEUED:
-            task.status = TaskStatus.SUSPENDED
+            set_status(instance, task, TaskStatus.SUSPENDED)
         elif task.status in (TaskStatus.ASSIGNED, TaskStatus.RUNNING):
-            task.status = TaskStatus.SUSPENDED
+            set_status(instance, task, TaskStatus.SUSPENDED)
             effects.append(SendSuspend(task.worker, task.assignment_id))
     return effects
 
@@ -154,10 +171,10 @@ def resume(instance: Instance) -> list[Effect]:
         if task.status != TaskStatus.SUSPENDED:
             continue
         if task.worker:
-            task.status = TaskStatus.RUNNING if task.started else TaskStatus.ASSIGNED
+            set_status(instance, task, TaskStatus.RUNNING if task.started else TaskStatus.ASSIGNED)
             effects.append(SendResume(task.worker, task.assignment_id))
         else:
-            task.status = TaskStatus.INTERRUPTED if task.interruptions else TaskStatus.WAITING
+            set_status(instance, task, TaskStatus.INTERRUPTED if task.interruptions else TaskStatus.WAITING)
             effects.append(Enqueue(instance.id, task.id))
     return effects
 
@@ -170,7 +187,7 @@ def taken_back(instance: Instance, task: Task, now: datetime) -> list[Effect]:
     task.worker = ""
     task.attempts = max(task.attempts - 1, 0)
     if task.status == TaskStatus.CANCELLING:  # stopped while it waited: nothing is left to cancel
-        _end(task, TaskStatus.CANCELLED, now)
+        _end(instance, task, TaskStatus.CANCELLED, now)
         refresh(instance, now)
         return []
     return _queue_again(instance, task, TaskStatus.WAITING)
@@ -182,7 +199,7 @@ def worker_lost(instance: Instance, task: Task, now: datetime, reason: str = "")
     if not _holds_a_worker(task):
         return []
     if task.status == TaskStatus.CANCELLING:
-        _end(task, TaskStatus.CANCELLED, now)
+        _end(instance, task, TaskStatus.CANCELLED, now)
         refresh(instance, now)
         return []
     task.interruptions += 1
@@ -191,7 +208,7 @@ def worker_lost(instance: Instance, task: Task, now: datetime, reason: str = "")
     task.started = False
     limit = instance.options.max_interrupted_retries
     if task.interruptions > limit:
-        _end(task, TaskStatus.FAILED, now)
+        _end(instance, task, TaskStatus.FAILED, now)
         task.error = TaskFailure(
             "taskstream.WorkerLost",
             f"the task lost its worker {task.interruptions} times (max_interrupted_retries={limit})"
@@ -213,27 +230,23 @@ def _queue_again(instance: Instance, task: Task, status: TaskStatus) -> list[Eff
     """A task no worker holds any more goes back to the queue with ``status``, or is held while its
     instance is suspended."""
     if instance.status == InstanceStatus.SUSPENDED:
-        task.status = TaskStatus.SUSPENDED
+        set_status(instance, task, TaskStatus.SUSPENDED)
         return []
-    task.status = status
+    set_status(instance, task, status)
     return [Enqueue(instance.id, task.id)]
 
 
 def refresh(instance: Instance, now: datetime) -> None:
     """TERMINATED once every task is terminal."""
-    if instance.status == InstanceStatus.TERMINATED:
+    if instance.status == InstanceStatus.TERMINATED or instance.open_tasks > 0:
         return
-    others = instance.others
-    if all(t.is_terminal for t in instance.tasks) and not (others and others.any_open):
-        instance.status = InstanceStatus.TERMINATED
-        instance.end_time = now
-        instance.successful = all(t.status == TaskStatus.SUCCESS for t in instance.tasks) and not (
-            others and others.any_unsuccessful
-        )
+    instance.status = InstanceStatus.TERMINATED
+    instance.end_time = now
+    instance.successful = instance.unsuccessful_tasks == 0
 
 
-def _end(task: Task, status: TaskStatus, now: datetime) -> None:
-    task.status = status
+def _end(instance: Instance, task: Task, status: TaskStatus, now: datetime) -> None:
+    set_status(instance, task, status)
     task.end_time = now
 
 

@@ -1,22 +1,39 @@
-"""Engine creation: SQLite in WAL mode by default, PostgreSQL (psycopg 3) for several replicas."""
+"""Database connections: SQLite in WAL mode by default, PostgreSQL (psycopg 3) for several replicas.
+
+The store runs every statement on threads of its own, never on the event loop: the writer's thread on a
+plain DB-API connection (``connect_writer``), reads on a small pool of SQLAlchemy connections
+(``create_engine``). URLs may name an asyncio driver (``sqlite+aiosqlite``, ``postgresql+asyncpg``), as
+earlier versions required; the blocking driver of the same database is used.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-from taskstreamd.store import inline_sqlite
+from sqlalchemy.engine import Engine, make_url
 
 # How long a statement waits for a lock another process holds on the SQLite file.
 BUSY_SECONDS = 5.0
+_BLOCKING_DRIVER = {
+    "sqlite+aiosqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql+asyncpg": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+}
 
 
 def default_url(data_dir: Path) -> str:
-    return f"sqlite+aiosqlite:///{(data_dir / 'taskstream.db').resolve()}"
+    return f"sqlite:///{(data_dir / 'taskstream.db').resolve()}"
+
+
+def blocking_url(url: str) -> str:
+    parsed = make_url(url)
+    driver = _BLOCKING_DRIVER.get(parsed.drivername, parsed.drivername)
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
 def is_sqlite(url: str) -> bool:
@@ -32,62 +49,79 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    if is_postgresql(url):
-        # Writers lock the rows they change (READ COMMITTED); the pool covers dispatch, reports and
-        # readers of one busy replica.
-        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
-    inline = inline_path(url)
-    if inline is None:
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-    else:
-        engine = create_async_engine(url, async_creator=inline_sqlite.connector(inline, BUSY_SECONDS))
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a killed process (not a power cut) and is much faster than FULL.
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # Statements run on the event loop (see inline_sqlite), so a wait for a lock would stop the
-        # server; only another process writing the file (never taskstreamd itself) can cause one.
-        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
-        cursor.close()
-        # The driver would only BEGIN before a write, so the reads of one session could each see a
-        # different commit; a snapshot (an instance with its tasks and its last seq) needs one view.
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(connection: Any) -> None:
-        driver = connection.connection.driver_connection
-        if isinstance(driver, inline_sqlite.InlineConnection):
-            # The same statement without a trip through SQLAlchemy; none when the store's transaction
-            # began on sqlite3 itself and SQLAlchemy joins it (repository.Transaction.core).
-            if not driver.sqlite.in_transaction:
-                driver.sqlite.execute("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN")
-
-    return engine
-
-
-def inline_path(url: str) -> str | None:
-    """The file of a plain ``sqlite+aiosqlite`` URL, whose statements can run inline; None otherwise
-    (an in-memory database, URL options, another driver)."""
+def sqlite_path(url: str) -> str:
     parsed = make_url(url)
-    if parsed.drivername != "sqlite+aiosqlite" or parsed.query:
-        return None
     if not parsed.database or parsed.database == ":memory:":
-        return None
+        raise ValueError(f"the store needs a database file, not {url!r}")
     return parsed.database
 
 
-def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The engine for reads. On PostgreSQL each read session is one REPEATABLE READ snapshot (READ
-    COMMITTED would give each statement its own), read-only so it never waits for or blocks a writer."""
-    if engine.dialect.name != "postgresql":
-        return engine
-    return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+def _sqlite_pragmas(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode survives a killed process (not a power cut) and is much faster than FULL.
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+
+
+def connect_writer(url: str) -> Any:
+    """A DB-API connection for the writer's thread, outside any transaction."""
+    if is_sqlite(url):
+        connection = sqlite3.connect(
+            sqlite_path(url), timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        _sqlite_pragmas(connection)
+        connection.isolation_level = None  # the writer says BEGIN IMMEDIATE itself
+        return _SqliteCommits(connection)
+    import psycopg
+
+    return psycopg.connect(libpq_url(url), autocommit=False, application_name="taskstreamd-writer")
+
+
+class _SqliteCommits:
+    """A sqlite3 connection in autocommit mode whose commit and rollback end the BEGIN the writer issued."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def cursor(self) -> sqlite3.Cursor:
+        return self._connection.cursor()
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self._connection.execute(sql, params)
+
+    def commit(self) -> None:
+        if self._connection.in_transaction:
+            self._connection.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._connection.in_transaction:
+            self._connection.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def create_engine(url: str, *, pool_size: int = 4) -> Engine:
+    """The engine for reads (and for the rare writes outside the writer, such as migrations' checks)."""
+    url = blocking_url(url)
+    if is_postgresql(url):
+        # Each read is one REPEATABLE READ snapshot, read-only so it never waits for or blocks a writer.
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+        return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    engine = sa.create_engine(
+        url, connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False}, pool_size=pool_size
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection)
+        # The driver would only BEGIN before a write, so the reads of one connection could each see a
+        # different commit; a snapshot (an instance with its tasks) needs one view.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine

@@ -6,21 +6,22 @@ for a store no server is writing to (a live server may be between two statements
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, not_, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, and_, exists, func, not_, select, text
 
-from taskstream._status import InstanceStatus, TaskStatus
+from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
 from taskstreamd.store.engine import create_engine, is_sqlite
 from taskstreamd.store.models import (
+    CounterRow,
     InstanceEventRow,
     InstanceRow,
     TaskOutputRow,
     TaskPropertyRow,
     TaskRow,
 )
-from taskstreamd.store.repository import instance_status_code
+from taskstreamd.store.rows import STATUS_CODE
 
 TERMINAL = [int(s) for s in TaskStatus if s.is_terminal]
 HOLDING_A_WORKER = [int(s) for s in (TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.CANCELLING)]
@@ -38,29 +39,34 @@ class Report:
 
 
 async def check(url: str) -> Report:
+    return await asyncio.to_thread(check_now, url)
+
+
+def check_now(url: str) -> Report:
     engine = create_engine(url)
     try:
-        async with engine.connect() as conn:
+        with engine.connect() as conn:
             report = Report()
             if is_sqlite(url):
-                await _sqlite(conn, report)
-            await _domain(conn, report)
+                _sqlite(conn, report)
+            _domain(conn, report)
             return report
     finally:
-        await engine.dispose()
+        engine.dispose()
 
 
-async def _sqlite(conn: AsyncConnection, report: Report) -> None:
-    rows = (await conn.execute(text("PRAGMA integrity_check"))).scalars().all()
+def _sqlite(conn: Connection, report: Report) -> None:
+    rows = conn.execute(text("PRAGMA integrity_check")).scalars().all()
     if list(rows) != ["ok"]:
         report.problems.append("sqlite integrity_check: " + "; ".join(str(r) for r in rows[:SAMPLE]))
-    broken = (await conn.execute(text("PRAGMA foreign_key_check"))).all()
+    broken = conn.execute(text("PRAGMA foreign_key_check")).all()
     if broken:
         report.problems.append(f"sqlite foreign_key_check: {len(broken)} rows point at missing rows")
 
 
-async def _domain(conn: AsyncConnection, report: Report) -> None:
-    terminated = instance_status_code(InstanceStatus.TERMINATED)
+def _domain(conn: Connection, report: Report) -> None:
+    terminated = STATUS_CODE[InstanceStatus.TERMINATED]
+    next_task_id = select(CounterRow.value).where(CounterRow.name == "task_id").scalar_subquery()
     task_of_instance = TaskRow.instance_id == InstanceRow.id
     checks = {
         "tasks whose instance does not exist": select(TaskRow.id).where(
@@ -105,6 +111,9 @@ async def _domain(conn: AsyncConnection, report: Report) -> None:
         "tasks holding a worker without a worker or an assignment": select(TaskRow.id).where(
             TaskRow.status.in_(HOLDING_A_WORKER), (TaskRow.worker == "") | (TaskRow.assignment_id == "")
         ),
+        "tasks with an id not yet reserved (at or past the task_id counter)": select(TaskRow.id).where(
+            TaskRow.id >= next_task_id
+        ),
         "output chunks at a negative offset or past the bytes the task wrote": select(TaskOutputRow.task_id)
         .join(TaskRow, TaskRow.id == TaskOutputRow.task_id)
         .where(
@@ -122,12 +131,12 @@ async def _domain(conn: AsyncConnection, report: Report) -> None:
         ),
     }
     for problem, query in checks.items():
-        rows = (await conn.execute(query.limit(SAMPLE))).all()
+        rows = conn.execute(query.limit(SAMPLE)).all()
         if rows:
             named = ", ".join("/".join(str(v) for v in row) for row in rows)
             report.problems.append(f"{problem}: {named}{' …' if len(rows) == SAMPLE else ''}")
     for name, row in (("instances", InstanceRow), ("tasks", TaskRow), ("events", InstanceEventRow)):
-        report.counts[name] = int((await conn.execute(select(func.count()).select_from(row))).scalar_one())
+        report.counts[name] = int(conn.execute(select(func.count()).select_from(row)).scalar_one())
     report.counts["tasks holding a worker"] = int(
-        (await conn.execute(select(func.count()).where(TaskRow.status.in_(HOLDING_A_WORKER)))).scalar_one()
+        conn.execute(select(func.count()).where(TaskRow.status.in_(HOLDING_A_WORKER))).scalar_one()
     )

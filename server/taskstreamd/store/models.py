@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,6 +50,13 @@ class InstanceRow(Base):
         Index("ix_instances_project_id", "project", "id"),
         Index("ix_instances_project_status_id", "project", "status", "id"),
         Index("ix_instances_project_owner_id", "project", "owner", "id"),
+        # Active instances only (a partial index): what a server loads when it starts or takes a shard.
+        Index(
+            "ix_instances_active",
+            "id",
+            sqlite_where=text("status <> 3"),
+            postgresql_where=text("status <> 3"),
+        ),
     )
 
 
@@ -98,19 +106,14 @@ class TaskRow(Base):
     stdout_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     stderr_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     progress_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the event carrying ``progress``
-    # The current attempt's lease: ``worker`` holds it until this time unless heartbeats renew it.
+    # Written by servers before 0007, which kept leases in the database; leases now live in memory.
     lease_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     interruption_reason: Mapped[str] = mapped_column(Text, default="")  # why it last lost its worker
     required_labels_json: Mapped[str] = mapped_column(Text, default="{}")  # worker labels it needs
 
-    __table_args__ = (
-        UniqueConstraint("instance_id", "name", name="uq_tasks_instance_name"),
-        Index("ix_tasks_instance_index", "instance_id", "index"),
-        Index("ix_tasks_status", "status"),
-        Index("ix_tasks_instance_status", "instance_id", "status"),
-        Index("ix_tasks_worker", "worker"),
-        Index("ix_tasks_lease_expires", "lease_expires"),
-    )
+    # The tasks of an instance are found through this constraint's index; no other index, since every
+    # status change would move its entries.
+    __table_args__ = (UniqueConstraint("instance_id", "name", name="uq_tasks_instance_name"),)
 
 
 class TaskPropertyRow(Base):
@@ -175,3 +178,25 @@ class TombstoneRow(Base):
     successful: Mapped[bool] = mapped_column(Boolean)
     end_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delete_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CounterRow(Base):
+    """A counter the core reserves numbers from in blocks (``task_id``: the next task id)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class ShardRow(Base):
+    """Which replica owns a shard of instances, until when (a lease it renews), and at which epoch: a new
+    owner increments the epoch, and every commit of an owner checks that its epoch still holds."""
+
+    __tablename__ = "shards"
+
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    owner: Mapped[str] = mapped_column(String(64), default="")
+    address: Mapped[str] = mapped_column(String(256), default="")  # where the owner serves gRPC
+    epoch: Mapped[int] = mapped_column(BigInteger, default=0)
+    expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -32,12 +32,14 @@ from google.protobuf import json_format
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
 from taskstreamd import ids
+from taskstreamd.core import output, watch
+from taskstreamd.core.core import Core
+from taskstreamd.domain.events import EventKind
 from taskstreamd.errors import InvalidArgument, NotFound
-from taskstreamd.events.changes import SUB_INSTANCE
-from taskstreamd.scheduler import output, watch
-from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.web.http import Request, Response, respond, start_stream
 from taskstreamd.web.tokens import Signer, TokenError
+from taskstreamd.wire import watch as watch_wire
+from taskstreamd.wire.events import watch_response
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ class LogviewLinks:
 
 @dataclass
 class Logview:
-    manager: InstanceManager
+    core: Core
     links: LogviewLinks
     _static: dict[str, bytes] = field(default_factory=dict)
 
@@ -126,8 +128,10 @@ class Logview:
         if not after.isdigit():
             raise InvalidArgument.one("after", "must be a sequence number")
         stream = watch.watch(
-            self.manager,
+            self.core.instances,
+            self.core.hub,
             watch.WatchRequest(project, iid, after_seq=int(after), heartbeat_interval=HEARTBEAT_SECONDS),
+            watch_wire.snapshot,
         )
         async with contextlib.aclosing(stream):
             first = await anext(stream)  # NotFound surfaces here, before the 200
@@ -147,12 +151,12 @@ class Logview:
         found: list[dict[str, Any]] = []
         cursor = 0
         for _ in range(20):  # at most 10,000 events read
-            batch = await self.manager.store.events_after(iid, cursor, include_output=False)
+            batch = await self.core.store.reader.events_after(iid, cursor, include_output=False)
             if not batch:
                 break
             for event in batch:
-                if event.kind == SUB_INSTANCE:
-                    response = pb.WatchInstanceResponse.FromString(event.watch_response)
+                if event.kind == EventKind.SUB_INSTANCE:
+                    response = pb.WatchInstanceResponse.FromString(watch_response(event.data))
                     found.append(_json(response.event.sub_instance_created))
             cursor = batch[-1].seq
         return found
@@ -163,14 +167,16 @@ class Logview:
         if not tail_text.isdigit():
             raise InvalidArgument.one("tail", "must be a number of bytes")
         tail = min(int(tail_text), MAX_TAIL)
-        await output.find_task(self.manager, project, iid, task)  # NotFound before the 200
+        await output.find_task(self.core.instances, project, iid, task)  # NotFound before the 200
         await start_stream(writer, SECURITY_HEADERS)
         streams = {"stdout": task_pb2.OUTPUT_STREAM_STDOUT, "stderr": task_pb2.OUTPUT_STREAM_STDERR}
         # A chunk may end inside a character; each stream's decoder carries the rest over.
         decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in streams}
         async for name, chunk in _merged(
             {
-                name: output.read_output(self.manager, project, iid, task, number, -tail, True)
+                name: output.read_output(
+                    self.core.instances, self.core.hub, project, iid, task, number, -tail, True
+                )
                 for name, number in streams.items()
             }
         ):
@@ -185,11 +191,11 @@ class Logview:
                     "text": decoders[name].decode(chunk.data),
                 },
             )
-        if not self.manager.events.closed:  # else the server is draining: the page reconnects later
+        if not self.core.hub.closed:  # else the server is draining: the page reconnects later
             await _send(writer, "done", {})
 
     async def _result(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
-        _, outcome = await self.manager.task_outcome(project, iid, request.arg("task"))
+        _, outcome = await self.core.instances.task_outcome(project, iid, request.arg("task"))
         result = task_pb2.Result()
         if outcome.result:
             result.ParseFromString(outcome.result)
@@ -201,7 +207,7 @@ class Logview:
         started, never the parent or siblings, so a sub-instance's address cannot widen to the workflow."""
         to = request.arg("to")
         target_project, target_id = ids.parse_instance_name(to, "to")
-        target = await self.manager.get(target_project, target_id)
+        target = await self.core.instances.current(target_project, target_id)
         if target.parent_instance != ids.instance_name(project, iid):
             await respond(writer, forbidden("that instance is not a sub-instance of this one"))
             return
@@ -246,8 +252,9 @@ async def _send(writer: asyncio.StreamWriter, kind: str, data: Any, seq: int | N
         await writer.drain()
 
 
-async def _send_watch(writer: asyncio.StreamWriter, message: watch.WatchMessage, cursor: int) -> str:
+async def _send_watch(writer: asyncio.StreamWriter, item: watch.WatchItem, cursor: int) -> str:
     """Sends one message of the watch stream as the event named after its kind, and returns the kind."""
+    message = watch_wire.message(item)
     if isinstance(message, bytes):
         message = pb.WatchInstanceResponse.FromString(message)
     kind = message.WhichOneof("kind") or "heartbeat"

@@ -8,8 +8,8 @@ import html
 import logging
 import ssl
 
+from taskstreamd.core.core import Core
 from taskstreamd.metrics import CONTENT_TYPE, Metrics
-from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.web.http import Response, read_request, respond
 from taskstreamd.web.logview import Logview
 
@@ -17,10 +17,8 @@ log = logging.getLogger(__name__)
 
 
 class StatusServer:
-    def __init__(
-        self, manager: InstanceManager, logview: Logview | None = None, *, metrics: Metrics | None = None
-    ) -> None:
-        self.manager = manager
+    def __init__(self, core: Core, logview: Logview | None = None, *, metrics: Metrics | None = None) -> None:
+        self.core = core
         self.logview = logview
         self.metrics = metrics
         self._server: asyncio.Server | None = None
@@ -61,8 +59,8 @@ class StatusServer:
             writer.close()
 
     async def _page(self) -> str:
-        counts = await self.manager.store.count_by_status()
-        workers = list(self.manager.workers)
+        counts, _ = await self.core.store.reader.counts_by_status()
+        workers = list(self.core.workers)
         rows = "".join(
             f"<tr><td>{html.escape(w.name)}</td><td>{w.id}</td><td>{w.busy_slots}/{w.slots}</td>"
             f"<td>{w.waiting}</td></tr>"

@@ -38,6 +38,7 @@ type ConnectRequest struct {
 	//	*ConnectRequest_Paused
 	//	*ConnectRequest_Heartbeat
 	//	*ConnectRequest_TakenBack
+	//	*ConnectRequest_Batch
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -161,6 +162,15 @@ func (x *ConnectRequest) GetTakenBack() *TaskTakenBack {
 	return nil
 }
 
+func (x *ConnectRequest) GetBatch() *ConnectRequestBatch {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_Batch); ok {
+			return x.Batch
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -210,6 +220,13 @@ type ConnectRequest_TakenBack struct {
 	TakenBack *TaskTakenBack `protobuf:"bytes,9,opt,name=taken_back,json=takenBack,proto3,oneof"`
 }
 
+type ConnectRequest_Batch struct {
+	// Several of the messages above, in order, in one message; only to a server
+	// whose WorkerRegistered.accepts_batches is set. A batch never holds a batch
+	// (INVALID_ARGUMENT).
+	Batch *ConnectRequestBatch `protobuf:"bytes,10,opt,name=batch,proto3,oneof"`
+}
+
 func (*ConnectRequest_Register) isConnectRequest_Message() {}
 
 func (*ConnectRequest_Started) isConnectRequest_Message() {}
@@ -228,6 +245,8 @@ func (*ConnectRequest_Heartbeat) isConnectRequest_Message() {}
 
 func (*ConnectRequest_TakenBack) isConnectRequest_Message() {}
 
+func (*ConnectRequest_Batch) isConnectRequest_Message() {}
+
 // RegisterWorker introduces a worker.
 type RegisterWorker struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -245,8 +264,11 @@ type RegisterWorker struct {
 	// Whether it answers TakeBackTask; a server sends none to a worker that does
 	// not.
 	GivesBackUnstartedTasks bool `protobuf:"varint,6,opt,name=gives_back_unstarted_tasks,json=givesBackUnstartedTasks,proto3" json:"gives_back_unstarted_tasks,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// Whether the worker reads ConnectResponse.batch: the server may then send
+	// several assignments and control messages in one message.
+	AcceptsBatches bool `protobuf:"varint,7,opt,name=accepts_batches,json=acceptsBatches,proto3" json:"accepts_batches,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RegisterWorker) Reset() {
@@ -317,6 +339,13 @@ func (x *RegisterWorker) GetLabels() map[string]string {
 func (x *RegisterWorker) GetGivesBackUnstartedTasks() bool {
 	if x != nil {
 		return x.GivesBackUnstartedTasks
+	}
+	return false
+}
+
+func (x *RegisterWorker) GetAcceptsBatches() bool {
+	if x != nil {
+		return x.AcceptsBatches
 	}
 	return false
 }
@@ -824,6 +853,7 @@ type ConnectResponse struct {
 	//	*ConnectResponse_Resume
 	//	*ConnectResponse_Drop
 	//	*ConnectResponse_TakeBack
+	//	*ConnectResponse_Batch
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -929,6 +959,15 @@ func (x *ConnectResponse) GetTakeBack() *TakeBackTask {
 	return nil
 }
 
+func (x *ConnectResponse) GetBatch() *ConnectResponseBatch {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_Batch); ok {
+			return x.Batch
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -968,6 +1007,12 @@ type ConnectResponse_TakeBack struct {
 	TakeBack *TakeBackTask `protobuf:"bytes,7,opt,name=take_back,json=takeBack,proto3,oneof"`
 }
 
+type ConnectResponse_Batch struct {
+	// Several of the messages above, in order, in one message; only to a worker
+	// that registered with accepts_batches. A batch never holds a batch.
+	Batch *ConnectResponseBatch `protobuf:"bytes,8,opt,name=batch,proto3,oneof"`
+}
+
 func (*ConnectResponse_Registered) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Assignment) isConnectResponse_Message() {}
@@ -982,6 +1027,8 @@ func (*ConnectResponse_Drop) isConnectResponse_Message() {}
 
 func (*ConnectResponse_TakeBack) isConnectResponse_Message() {}
 
+func (*ConnectResponse_Batch) isConnectResponse_Message() {}
+
 // WorkerRegistered accepts a worker.
 type WorkerRegistered struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -994,8 +1041,11 @@ type WorkerRegistered struct {
 	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
 	// How long a task's lease lasts after the last heartbeat.
 	LeaseDuration *durationpb.Duration `protobuf:"bytes,4,opt,name=lease_duration,json=leaseDuration,proto3" json:"lease_duration,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Whether the server reads ConnectRequest.batch: the worker may then send
+	// several reports in one message.
+	AcceptsBatches bool `protobuf:"varint,5,opt,name=accepts_batches,json=acceptsBatches,proto3" json:"accepts_batches,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WorkerRegistered) Reset() {
@@ -1054,6 +1104,13 @@ func (x *WorkerRegistered) GetLeaseDuration() *durationpb.Duration {
 		return x.LeaseDuration
 	}
 	return nil
+}
+
+func (x *WorkerRegistered) GetAcceptsBatches() bool {
+	if x != nil {
+		return x.AcceptsBatches
+	}
+	return false
 }
 
 // TaskAssignment hands a task to a worker.
@@ -1504,11 +1561,103 @@ func (x *TaskTakenBack) GetTakenBack() bool {
 	return false
 }
 
+// ConnectRequestBatch is several worker messages sent as one, in order.
+type ConnectRequestBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The messages, none of them a batch.
+	Messages      []*ConnectRequest `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectRequestBatch) Reset() {
+	*x = ConnectRequestBatch{}
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectRequestBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectRequestBatch) ProtoMessage() {}
+
+func (x *ConnectRequestBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectRequestBatch.ProtoReflect.Descriptor instead.
+func (*ConnectRequestBatch) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ConnectRequestBatch) GetMessages() []*ConnectRequest {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+// ConnectResponseBatch is several server messages sent as one, in order.
+type ConnectResponseBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The messages, none of them a batch.
+	Messages      []*ConnectResponse `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectResponseBatch) Reset() {
+	*x = ConnectResponseBatch{}
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectResponseBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectResponseBatch) ProtoMessage() {}
+
+func (x *ConnectResponseBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectResponseBatch.ProtoReflect.Descriptor instead.
+func (*ConnectResponseBatch) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ConnectResponseBatch) GetMessages() []*ConnectResponse {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
 var File_taskstream_v1_worker_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
-	"\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xb8\x04\n" +
+	"\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xf4\x04\n" +
 	"\x0eConnectRequest\x12;\n" +
 	"\bregister\x18\x01 \x01(\v2\x1d.taskstream.v1.RegisterWorkerH\x00R\bregister\x126\n" +
 	"\astarted\x18\x02 \x01(\v2\x1a.taskstream.v1.TaskStartedH\x00R\astarted\x12?\n" +
@@ -1519,8 +1668,10 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x06paused\x18\a \x01(\v2\x19.taskstream.v1.TaskPausedH\x00R\x06paused\x12>\n" +
 	"\theartbeat\x18\b \x01(\v2\x1e.taskstream.v1.WorkerHeartbeatH\x00R\theartbeat\x12=\n" +
 	"\n" +
-	"taken_back\x18\t \x01(\v2\x1c.taskstream.v1.TaskTakenBackH\x00R\ttakenBackB\t\n" +
-	"\amessage\"\xf6\x02\n" +
+	"taken_back\x18\t \x01(\v2\x1c.taskstream.v1.TaskTakenBackH\x00R\ttakenBack\x12:\n" +
+	"\x05batch\x18\n" +
+	" \x01(\v2\".taskstream.v1.ConnectRequestBatchH\x00R\x05batchB\t\n" +
+	"\amessage\"\x9f\x03\n" +
 	"\x0eRegisterWorker\x12\x1f\n" +
 	"\vworker_name\x18\x01 \x01(\tR\n" +
 	"workerName\x12\x14\n" +
@@ -1529,7 +1680,8 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"task_types\x18\x03 \x03(\v2\x1d.taskstream.v1.WorkerTaskTypeR\ttaskTypes\x124\n" +
 	"\x16accepts_python_objects\x18\x04 \x01(\bR\x14acceptsPythonObjects\x12A\n" +
 	"\x06labels\x18\x05 \x03(\v2).taskstream.v1.RegisterWorker.LabelsEntryR\x06labels\x12;\n" +
-	"\x1agives_back_unstarted_tasks\x18\x06 \x01(\bR\x17givesBackUnstartedTasks\x1a9\n" +
+	"\x1agives_back_unstarted_tasks\x18\x06 \x01(\bR\x17givesBackUnstartedTasks\x12'\n" +
+	"\x0faccepts_batches\x18\a \x01(\bR\x0eacceptsBatches\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"F\n" +
@@ -1562,7 +1714,7 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"TaskPaused\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x16\n" +
 	"\x06paused\x18\x02 \x01(\bR\x06paused\"\x11\n" +
-	"\x0fWorkerHeartbeat\"\xad\x03\n" +
+	"\x0fWorkerHeartbeat\"\xea\x03\n" +
 	"\x0fConnectResponse\x12A\n" +
 	"\n" +
 	"registered\x18\x01 \x01(\v2\x1f.taskstream.v1.WorkerRegisteredH\x00R\n" +
@@ -1574,13 +1726,15 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\asuspend\x18\x04 \x01(\v2\x1a.taskstream.v1.SuspendTaskH\x00R\asuspend\x123\n" +
 	"\x06resume\x18\x05 \x01(\v2\x19.taskstream.v1.ResumeTaskH\x00R\x06resume\x12-\n" +
 	"\x04drop\x18\x06 \x01(\v2\x17.taskstream.v1.DropTaskH\x00R\x04drop\x12:\n" +
-	"\ttake_back\x18\a \x01(\v2\x1b.taskstream.v1.TakeBackTaskH\x00R\btakeBackB\t\n" +
-	"\amessage\"\xe5\x01\n" +
+	"\ttake_back\x18\a \x01(\v2\x1b.taskstream.v1.TakeBackTaskH\x00R\btakeBack\x12;\n" +
+	"\x05batch\x18\b \x01(\v2#.taskstream.v1.ConnectResponseBatchH\x00R\x05batchB\t\n" +
+	"\amessage\"\x8e\x02\n" +
 	"\x10WorkerRegistered\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12(\n" +
 	"\x10max_output_bytes\x18\x02 \x01(\x03R\x0emaxOutputBytes\x12H\n" +
 	"\x12heartbeat_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12@\n" +
-	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\"\xe4\x02\n" +
+	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\x12'\n" +
+	"\x0faccepts_batches\x18\x05 \x01(\bR\x0eacceptsBatches\"\xe4\x02\n" +
 	"\x0eTaskAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\x12\x12\n" +
@@ -1612,7 +1766,11 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\rTaskTakenBack\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1d\n" +
 	"\n" +
-	"taken_back\x18\x02 \x01(\bR\ttakenBack2]\n" +
+	"taken_back\x18\x02 \x01(\bR\ttakenBack\"P\n" +
+	"\x13ConnectRequestBatch\x129\n" +
+	"\bmessages\x18\x01 \x03(\v2\x1d.taskstream.v1.ConnectRequestR\bmessages\"R\n" +
+	"\x14ConnectResponseBatch\x12:\n" +
+	"\bmessages\x18\x01 \x03(\v2\x1e.taskstream.v1.ConnectResponseR\bmessages2]\n" +
 	"\rWorkerService\x12L\n" +
 	"\aConnect\x12\x1d.taskstream.v1.ConnectRequest\x1a\x1e.taskstream.v1.ConnectResponse(\x010\x01B\xc8\x01\n" +
 	"\x11com.taskstream.v1B\x12WorkerServiceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
@@ -1629,36 +1787,38 @@ func file_taskstream_v1_worker_service_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_worker_service_proto_rawDescData
 }
 
-var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_taskstream_v1_worker_service_proto_goTypes = []any{
-	(*ConnectRequest)(nil),      // 0: taskstream.v1.ConnectRequest
-	(*RegisterWorker)(nil),      // 1: taskstream.v1.RegisterWorker
-	(*WorkerTaskType)(nil),      // 2: taskstream.v1.WorkerTaskType
-	(*TaskStarted)(nil),         // 3: taskstream.v1.TaskStarted
-	(*TaskProgressReport)(nil),  // 4: taskstream.v1.TaskProgressReport
-	(*TaskOutputChunk)(nil),     // 5: taskstream.v1.TaskOutputChunk
-	(*TaskPropertySet)(nil),     // 6: taskstream.v1.TaskPropertySet
-	(*TaskFinished)(nil),        // 7: taskstream.v1.TaskFinished
-	(*TaskPaused)(nil),          // 8: taskstream.v1.TaskPaused
-	(*WorkerHeartbeat)(nil),     // 9: taskstream.v1.WorkerHeartbeat
-	(*ConnectResponse)(nil),     // 10: taskstream.v1.ConnectResponse
-	(*WorkerRegistered)(nil),    // 11: taskstream.v1.WorkerRegistered
-	(*TaskAssignment)(nil),      // 12: taskstream.v1.TaskAssignment
-	(*CancelTask)(nil),          // 13: taskstream.v1.CancelTask
-	(*SuspendTask)(nil),         // 14: taskstream.v1.SuspendTask
-	(*ResumeTask)(nil),          // 15: taskstream.v1.ResumeTask
-	(*DropTask)(nil),            // 16: taskstream.v1.DropTask
-	(*TakeBackTask)(nil),        // 17: taskstream.v1.TakeBackTask
-	(*TaskTakenBack)(nil),       // 18: taskstream.v1.TaskTakenBack
-	nil,                         // 19: taskstream.v1.RegisterWorker.LabelsEntry
-	(*Progress)(nil),            // 20: taskstream.v1.Progress
-	(OutputStream)(0),           // 21: taskstream.v1.OutputStream
-	(*PropertyValue)(nil),       // 22: taskstream.v1.PropertyValue
-	(TaskStatus)(0),             // 23: taskstream.v1.TaskStatus
-	(*Result)(nil),              // 24: taskstream.v1.Result
-	(*TaskError)(nil),           // 25: taskstream.v1.TaskError
-	(*durationpb.Duration)(nil), // 26: google.protobuf.Duration
-	(*Cancellation)(nil),        // 27: taskstream.v1.Cancellation
+	(*ConnectRequest)(nil),       // 0: taskstream.v1.ConnectRequest
+	(*RegisterWorker)(nil),       // 1: taskstream.v1.RegisterWorker
+	(*WorkerTaskType)(nil),       // 2: taskstream.v1.WorkerTaskType
+	(*TaskStarted)(nil),          // 3: taskstream.v1.TaskStarted
+	(*TaskProgressReport)(nil),   // 4: taskstream.v1.TaskProgressReport
+	(*TaskOutputChunk)(nil),      // 5: taskstream.v1.TaskOutputChunk
+	(*TaskPropertySet)(nil),      // 6: taskstream.v1.TaskPropertySet
+	(*TaskFinished)(nil),         // 7: taskstream.v1.TaskFinished
+	(*TaskPaused)(nil),           // 8: taskstream.v1.TaskPaused
+	(*WorkerHeartbeat)(nil),      // 9: taskstream.v1.WorkerHeartbeat
+	(*ConnectResponse)(nil),      // 10: taskstream.v1.ConnectResponse
+	(*WorkerRegistered)(nil),     // 11: taskstream.v1.WorkerRegistered
+	(*TaskAssignment)(nil),       // 12: taskstream.v1.TaskAssignment
+	(*CancelTask)(nil),           // 13: taskstream.v1.CancelTask
+	(*SuspendTask)(nil),          // 14: taskstream.v1.SuspendTask
+	(*ResumeTask)(nil),           // 15: taskstream.v1.ResumeTask
+	(*DropTask)(nil),             // 16: taskstream.v1.DropTask
+	(*TakeBackTask)(nil),         // 17: taskstream.v1.TakeBackTask
+	(*TaskTakenBack)(nil),        // 18: taskstream.v1.TaskTakenBack
+	(*ConnectRequestBatch)(nil),  // 19: taskstream.v1.ConnectRequestBatch
+	(*ConnectResponseBatch)(nil), // 20: taskstream.v1.ConnectResponseBatch
+	nil,                          // 21: taskstream.v1.RegisterWorker.LabelsEntry
+	(*Progress)(nil),             // 22: taskstream.v1.Progress
+	(OutputStream)(0),            // 23: taskstream.v1.OutputStream
+	(*PropertyValue)(nil),        // 24: taskstream.v1.PropertyValue
+	(TaskStatus)(0),              // 25: taskstream.v1.TaskStatus
+	(*Result)(nil),               // 26: taskstream.v1.Result
+	(*TaskError)(nil),            // 27: taskstream.v1.TaskError
+	(*durationpb.Duration)(nil),  // 28: google.protobuf.Duration
+	(*Cancellation)(nil),         // 29: taskstream.v1.Cancellation
 }
 var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	1,  // 0: taskstream.v1.ConnectRequest.register:type_name -> taskstream.v1.RegisterWorker
@@ -1670,33 +1830,37 @@ var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	8,  // 6: taskstream.v1.ConnectRequest.paused:type_name -> taskstream.v1.TaskPaused
 	9,  // 7: taskstream.v1.ConnectRequest.heartbeat:type_name -> taskstream.v1.WorkerHeartbeat
 	18, // 8: taskstream.v1.ConnectRequest.taken_back:type_name -> taskstream.v1.TaskTakenBack
-	2,  // 9: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
-	19, // 10: taskstream.v1.RegisterWorker.labels:type_name -> taskstream.v1.RegisterWorker.LabelsEntry
-	20, // 11: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
-	21, // 12: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
-	22, // 13: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
-	23, // 14: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
-	24, // 15: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
-	25, // 16: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
-	11, // 17: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
-	12, // 18: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
-	13, // 19: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
-	14, // 20: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
-	15, // 21: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
-	16, // 22: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
-	17, // 23: taskstream.v1.ConnectResponse.take_back:type_name -> taskstream.v1.TakeBackTask
-	26, // 24: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
-	26, // 25: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
-	26, // 26: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
-	27, // 27: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
-	26, // 28: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
-	0,  // 29: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
-	10, // 30: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
-	30, // [30:31] is the sub-list for method output_type
-	29, // [29:30] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	19, // 9: taskstream.v1.ConnectRequest.batch:type_name -> taskstream.v1.ConnectRequestBatch
+	2,  // 10: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
+	21, // 11: taskstream.v1.RegisterWorker.labels:type_name -> taskstream.v1.RegisterWorker.LabelsEntry
+	22, // 12: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
+	23, // 13: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
+	24, // 14: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
+	25, // 15: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
+	26, // 16: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
+	27, // 17: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
+	11, // 18: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
+	12, // 19: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
+	13, // 20: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
+	14, // 21: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
+	15, // 22: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
+	16, // 23: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
+	17, // 24: taskstream.v1.ConnectResponse.take_back:type_name -> taskstream.v1.TakeBackTask
+	20, // 25: taskstream.v1.ConnectResponse.batch:type_name -> taskstream.v1.ConnectResponseBatch
+	28, // 26: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
+	28, // 27: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
+	28, // 28: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
+	29, // 29: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
+	28, // 30: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
+	0,  // 31: taskstream.v1.ConnectRequestBatch.messages:type_name -> taskstream.v1.ConnectRequest
+	10, // 32: taskstream.v1.ConnectResponseBatch.messages:type_name -> taskstream.v1.ConnectResponse
+	0,  // 33: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
+	10, // 34: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
+	34, // [34:35] is the sub-list for method output_type
+	33, // [33:34] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_worker_service_proto_init() }
@@ -1715,6 +1879,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 		(*ConnectRequest_Paused)(nil),
 		(*ConnectRequest_Heartbeat)(nil),
 		(*ConnectRequest_TakenBack)(nil),
+		(*ConnectRequest_Batch)(nil),
 	}
 	file_taskstream_v1_worker_service_proto_msgTypes[10].OneofWrappers = []any{
 		(*ConnectResponse_Registered)(nil),
@@ -1724,6 +1889,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 		(*ConnectResponse_Resume)(nil),
 		(*ConnectResponse_Drop)(nil),
 		(*ConnectResponse_TakeBack)(nil),
+		(*ConnectResponse_Batch)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1731,7 +1897,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_worker_service_proto_rawDesc), len(file_taskstream_v1_worker_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/worker_service.proto.
  */
 export const file_taskstream_v1_worker_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0YXNrc3RyZWFtL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEg10YXNrc3RyZWFtLnYxIuEDCg5Db25uZWN0UmVxdWVzdBIxCghyZWdpc3RlchgBIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXJIABItCgdzdGFydGVkGAIgASgLMhoudGFza3N0cmVhbS52MS5UYXNrU3RhcnRlZEgAEjUKCHByb2dyZXNzGAMgASgLMiEudGFza3N0cmVhbS52MS5UYXNrUHJvZ3Jlc3NSZXBvcnRIABIwCgZvdXRwdXQYBCABKAsyHi50YXNrc3RyZWFtLnYxLlRhc2tPdXRwdXRDaHVua0gAEjIKCHByb3BlcnR5GAUgASgLMh4udGFza3N0cmVhbS52MS5UYXNrUHJvcGVydHlTZXRIABIvCghmaW5pc2hlZBgGIAEoCzIbLnRhc2tzdHJlYW0udjEuVGFza0ZpbmlzaGVkSAASKwoGcGF1c2VkGAcgASgLMhkudGFza3N0cmVhbS52MS5UYXNrUGF1c2VkSAASMwoJaGVhcnRiZWF0GAggASgLMh4udGFza3N0cmVhbS52MS5Xb3JrZXJIZWFydGJlYXRIABIyCgp0YWtlbl9iYWNrGAkgASgLMhwudGFza3N0cmVhbS52MS5UYXNrVGFrZW5CYWNrSABCCQoHbWVzc2FnZSKVAgoOUmVnaXN0ZXJXb3JrZXISEwoLd29ya2VyX25hbWUYASABKAkSDQoFc2xvdHMYAiABKAUSMQoKdGFza190eXBlcxgDIAMoCzIdLnRhc2tzdHJlYW0udjEuV29ya2VyVGFza1R5cGUSHgoWYWNjZXB0c19weXRob25fb2JqZWN0cxgEIAEoCBI5CgZsYWJlbHMYBSADKAsyKS50YXNrc3RyZWFtLnYxLlJlZ2lzdGVyV29ya2VyLkxhYmVsc0VudHJ5EiIKGmdpdmVzX2JhY2tfdW5zdGFydGVkX3Rhc2tzGAYgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoOV29ya2VyVGFza1R5cGUSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSIkCgtUYXNrU3RhcnRlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJIlYKElRhc2tQcm9ncmVzc1JlcG9ydBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKCHByb2dyZXNzGAIgASgLMhcudGFza3N0cmVhbS52MS5Qcm9ncmVzcyJzCg9UYXNrT3V0cHV0Q2h1bmsSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIrCgZzdHJlYW0YAiABKA4yGy50YXNrc3RyZWFtLnYxLk91dHB1dFN0cmVhbRIOCgZvZmZzZXQYAyABKAMSDAoEZGF0YRgEIAEoDCJiCg9UYXNrUHJvcGVydHlTZXQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRILCgNrZXkYAiABKAkSKwoFdmFsdWUYAyABKAsyHC50YXNrc3RyZWFtLnYxLlByb3BlcnR5VmFsdWUi3QEKDFRhc2tGaW5pc2hlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1cxIlCgZyZXN1bHQYAyABKAsyFS50YXNrc3RyZWFtLnYxLlJlc3VsdBInCgVlcnJvchgEIAEoCzIYLnRhc2tzdHJlYW0udjEuVGFza0Vycm9yEhQKDHN0ZG91dF9ieXRlcxgFIAEoAxIUCgxzdGRlcnJfYnl0ZXMYBiABKAMSDwoHc3RhcnRlZBgHIAEoCCIzCgpUYXNrUGF1c2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDgoGcGF1c2VkGAIgASgIIhEKD1dvcmtlckhlYXJ0YmVhdCLsAgoPQ29ubmVjdFJlc3BvbnNlEjUKCnJlZ2lzdGVyZWQYASABKAsyHy50YXNrc3RyZWFtLnYxLldvcmtlclJlZ2lzdGVyZWRIABIzCgphc3NpZ25tZW50GAIgASgLMh0udGFza3N0cmVhbS52MS5UYXNrQXNzaWdubWVudEgAEisKBmNhbmNlbBgDIAEoCzIZLnRhc2tzdHJlYW0udjEuQ2FuY2VsVGFza0gAEi0KB3N1c3BlbmQYBCABKAsyGi50YXNrc3RyZWFtLnYxLlN1c3BlbmRUYXNrSAASKwoGcmVzdW1lGAUgASgLMhkudGFza3N0cmVhbS52MS5SZXN1bWVUYXNrSAASJwoEZHJvcBgGIAEoCzIXLnRhc2tzdHJlYW0udjEuRHJvcFRhc2tIABIwCgl0YWtlX2JhY2sYByABKAsyGy50YXNrc3RyZWFtLnYxLlRha2VCYWNrVGFza0gAQgkKB21lc3NhZ2UiqQEKEFdvcmtlclJlZ2lzdGVyZWQSEQoJd29ya2VyX2lkGAEgASgJEhgKEG1heF9vdXRwdXRfYnl0ZXMYAiABKAMSNQoSaGVhcnRiZWF0X2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjEKDmxlYXNlX2R1cmF0aW9uGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIvIBCg5UYXNrQXNzaWdubWVudBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEgwKBHRhc2sYAyABKAkSDAoEdHlwZRgEIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YBSABKAkSFQoNcHl0aG9uX29iamVjdBgGIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYByABKAwSKgoHdGltZW91dBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdhdHRlbXB0GAkgASgFEhIKCnRhc2tfdG9rZW4YCiABKAkihwEKCkNhbmNlbFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIxCgxjYW5jZWxsYXRpb24YAiABKAsyGy50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvbhIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iJAoLU3VzcGVuZFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCSIjCgpSZXN1bWVUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiMQoIRHJvcFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiJQoMVGFrZUJhY2tUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiOgoNVGFza1Rha2VuQmFjaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhIKCnRha2VuX2JhY2sYAiABKAgyXQoNV29ya2VyU2VydmljZRJMCgdDb25uZWN0Eh0udGFza3N0cmVhbS52MS5Db25uZWN0UmVxdWVzdBoeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_taskstream_v1_task]);
+  fileDesc("CiJ0YXNrc3RyZWFtL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEg10YXNrc3RyZWFtLnYxIpYECg5Db25uZWN0UmVxdWVzdBIxCghyZWdpc3RlchgBIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXJIABItCgdzdGFydGVkGAIgASgLMhoudGFza3N0cmVhbS52MS5UYXNrU3RhcnRlZEgAEjUKCHByb2dyZXNzGAMgASgLMiEudGFza3N0cmVhbS52MS5UYXNrUHJvZ3Jlc3NSZXBvcnRIABIwCgZvdXRwdXQYBCABKAsyHi50YXNrc3RyZWFtLnYxLlRhc2tPdXRwdXRDaHVua0gAEjIKCHByb3BlcnR5GAUgASgLMh4udGFza3N0cmVhbS52MS5UYXNrUHJvcGVydHlTZXRIABIvCghmaW5pc2hlZBgGIAEoCzIbLnRhc2tzdHJlYW0udjEuVGFza0ZpbmlzaGVkSAASKwoGcGF1c2VkGAcgASgLMhkudGFza3N0cmVhbS52MS5UYXNrUGF1c2VkSAASMwoJaGVhcnRiZWF0GAggASgLMh4udGFza3N0cmVhbS52MS5Xb3JrZXJIZWFydGJlYXRIABIyCgp0YWtlbl9iYWNrGAkgASgLMhwudGFza3N0cmVhbS52MS5UYXNrVGFrZW5CYWNrSAASMwoFYmF0Y2gYCiABKAsyIi50YXNrc3RyZWFtLnYxLkNvbm5lY3RSZXF1ZXN0QmF0Y2hIAEIJCgdtZXNzYWdlIq4CCg5SZWdpc3RlcldvcmtlchITCgt3b3JrZXJfbmFtZRgBIAEoCRINCgVzbG90cxgCIAEoBRIxCgp0YXNrX3R5cGVzGAMgAygLMh0udGFza3N0cmVhbS52MS5Xb3JrZXJUYXNrVHlwZRIeChZhY2NlcHRzX3B5dGhvbl9vYmplY3RzGAQgASgIEjkKBmxhYmVscxgFIAMoCzIpLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXIuTGFiZWxzRW50cnkSIgoaZ2l2ZXNfYmFja191bnN0YXJ0ZWRfdGFza3MYBiABKAgSFwoPYWNjZXB0c19iYXRjaGVzGAcgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoOV29ya2VyVGFza1R5cGUSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSIkCgtUYXNrU3RhcnRlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJIlYKElRhc2tQcm9ncmVzc1JlcG9ydBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKCHByb2dyZXNzGAIgASgLMhcudGFza3N0cmVhbS52MS5Qcm9ncmVzcyJzCg9UYXNrT3V0cHV0Q2h1bmsSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIrCgZzdHJlYW0YAiABKA4yGy50YXNrc3RyZWFtLnYxLk91dHB1dFN0cmVhbRIOCgZvZmZzZXQYAyABKAMSDAoEZGF0YRgEIAEoDCJiCg9UYXNrUHJvcGVydHlTZXQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRILCgNrZXkYAiABKAkSKwoFdmFsdWUYAyABKAsyHC50YXNrc3RyZWFtLnYxLlByb3BlcnR5VmFsdWUi3QEKDFRhc2tGaW5pc2hlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1cxIlCgZyZXN1bHQYAyABKAsyFS50YXNrc3RyZWFtLnYxLlJlc3VsdBInCgVlcnJvchgEIAEoCzIYLnRhc2tzdHJlYW0udjEuVGFza0Vycm9yEhQKDHN0ZG91dF9ieXRlcxgFIAEoAxIUCgxzdGRlcnJfYnl0ZXMYBiABKAMSDwoHc3RhcnRlZBgHIAEoCCIzCgpUYXNrUGF1c2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDgoGcGF1c2VkGAIgASgIIhEKD1dvcmtlckhlYXJ0YmVhdCKiAwoPQ29ubmVjdFJlc3BvbnNlEjUKCnJlZ2lzdGVyZWQYASABKAsyHy50YXNrc3RyZWFtLnYxLldvcmtlclJlZ2lzdGVyZWRIABIzCgphc3NpZ25tZW50GAIgASgLMh0udGFza3N0cmVhbS52MS5UYXNrQXNzaWdubWVudEgAEisKBmNhbmNlbBgDIAEoCzIZLnRhc2tzdHJlYW0udjEuQ2FuY2VsVGFza0gAEi0KB3N1c3BlbmQYBCABKAsyGi50YXNrc3RyZWFtLnYxLlN1c3BlbmRUYXNrSAASKwoGcmVzdW1lGAUgASgLMhkudGFza3N0cmVhbS52MS5SZXN1bWVUYXNrSAASJwoEZHJvcBgGIAEoCzIXLnRhc2tzdHJlYW0udjEuRHJvcFRhc2tIABIwCgl0YWtlX2JhY2sYByABKAsyGy50YXNrc3RyZWFtLnYxLlRha2VCYWNrVGFza0gAEjQKBWJhdGNoGAggASgLMiMudGFza3N0cmVhbS52MS5Db25uZWN0UmVzcG9uc2VCYXRjaEgAQgkKB21lc3NhZ2UiwgEKEFdvcmtlclJlZ2lzdGVyZWQSEQoJd29ya2VyX2lkGAEgASgJEhgKEG1heF9vdXRwdXRfYnl0ZXMYAiABKAMSNQoSaGVhcnRiZWF0X2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjEKDmxlYXNlX2R1cmF0aW9uGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhcKD2FjY2VwdHNfYmF0Y2hlcxgFIAEoCCLyAQoOVGFza0Fzc2lnbm1lbnQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIQCghpbnN0YW5jZRgCIAEoCRIMCgR0YXNrGAMgASgJEgwKBHR5cGUYBCABKAkSFwoPcGFyYW1ldGVyc19qc29uGAUgASgJEhUKDXB5dGhvbl9vYmplY3QYBiABKAwSGgoScHl0aG9uX2Vudmlyb25tZW50GAcgASgMEioKB3RpbWVvdXQYCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDwoHYXR0ZW1wdBgJIAEoBRISCgp0YXNrX3Rva2VuGAogASgJIocBCgpDYW5jZWxUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSMQoMY2FuY2VsbGF0aW9uGAIgASgLMhsudGFza3N0cmVhbS52MS5DYW5jZWxsYXRpb24SLwoMZ3JhY2VfcGVyaW9kGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIiQKC1N1c3BlbmRUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiIwoKUmVzdW1lVGFzaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJIjEKCERyb3BUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIiUKDFRha2VCYWNrVGFzaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJIjoKDVRhc2tUYWtlbkJhY2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRISCgp0YWtlbl9iYWNrGAIgASgIIkYKE0Nvbm5lY3RSZXF1ZXN0QmF0Y2gSLwoIbWVzc2FnZXMYASADKAsyHS50YXNrc3RyZWFtLnYxLkNvbm5lY3RSZXF1ZXN0IkgKFENvbm5lY3RSZXNwb25zZUJhdGNoEjAKCG1lc3NhZ2VzGAEgAygLMh4udGFza3N0cmVhbS52MS5Db25uZWN0UmVzcG9uc2UyXQoNV29ya2VyU2VydmljZRJMCgdDb25uZWN0Eh0udGFza3N0cmVhbS52MS5Db25uZWN0UmVxdWVzdBoeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_taskstream_v1_task]);
 
 /**
  * ConnectRequest is one message from a worker to the server.
@@ -99,6 +99,16 @@ export type ConnectRequest = Message<"taskstream.v1.ConnectRequest"> & {
      */
     value: TaskTakenBack;
     case: "takenBack";
+  } | {
+    /**
+     * Several of the messages above, in order, in one message; only to a server
+     * whose WorkerRegistered.accepts_batches is set. A batch never holds a batch
+     * (INVALID_ARGUMENT).
+     *
+     * @generated from field: taskstream.v1.ConnectRequestBatch batch = 10;
+     */
+    value: ConnectRequestBatch;
+    case: "batch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -158,6 +168,14 @@ export type RegisterWorker = Message<"taskstream.v1.RegisterWorker"> & {
    * @generated from field: bool gives_back_unstarted_tasks = 6;
    */
   givesBackUnstartedTasks: boolean;
+
+  /**
+   * Whether the worker reads ConnectResponse.batch: the server may then send
+   * several assignments and control messages in one message.
+   *
+   * @generated from field: bool accepts_batches = 7;
+   */
+  acceptsBatches: boolean;
 };
 
 /**
@@ -498,6 +516,15 @@ export type ConnectResponse = Message<"taskstream.v1.ConnectResponse"> & {
      */
     value: TakeBackTask;
     case: "takeBack";
+  } | {
+    /**
+     * Several of the messages above, in order, in one message; only to a worker
+     * that registered with accepts_batches. A batch never holds a batch.
+     *
+     * @generated from field: taskstream.v1.ConnectResponseBatch batch = 8;
+     */
+    value: ConnectResponseBatch;
+    case: "batch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -542,6 +569,14 @@ export type WorkerRegistered = Message<"taskstream.v1.WorkerRegistered"> & {
    * @generated from field: google.protobuf.Duration lease_duration = 4;
    */
   leaseDuration?: Duration | undefined;
+
+  /**
+   * Whether the server reads ConnectRequest.batch: the worker may then send
+   * several reports in one message.
+   *
+   * @generated from field: bool accepts_batches = 5;
+   */
+  acceptsBatches: boolean;
 };
 
 /**
@@ -797,6 +832,48 @@ export type TaskTakenBack = Message<"taskstream.v1.TaskTakenBack"> & {
  */
 export const TaskTakenBackSchema: GenMessage<TaskTakenBack> = /*@__PURE__*/
   messageDesc(file_taskstream_v1_worker_service, 18);
+
+/**
+ * ConnectRequestBatch is several worker messages sent as one, in order.
+ *
+ * @generated from message taskstream.v1.ConnectRequestBatch
+ */
+export type ConnectRequestBatch = Message<"taskstream.v1.ConnectRequestBatch"> & {
+  /**
+   * The messages, none of them a batch.
+   *
+   * @generated from field: repeated taskstream.v1.ConnectRequest messages = 1;
+   */
+  messages: ConnectRequest[];
+};
+
+/**
+ * Describes the message taskstream.v1.ConnectRequestBatch.
+ * Use `create(ConnectRequestBatchSchema)` to create a new message.
+ */
+export const ConnectRequestBatchSchema: GenMessage<ConnectRequestBatch> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_worker_service, 19);
+
+/**
+ * ConnectResponseBatch is several server messages sent as one, in order.
+ *
+ * @generated from message taskstream.v1.ConnectResponseBatch
+ */
+export type ConnectResponseBatch = Message<"taskstream.v1.ConnectResponseBatch"> & {
+  /**
+   * The messages, none of them a batch.
+   *
+   * @generated from field: repeated taskstream.v1.ConnectResponse messages = 1;
+   */
+  messages: ConnectResponse[];
+};
+
+/**
+ * Describes the message taskstream.v1.ConnectResponseBatch.
+ * Use `create(ConnectResponseBatchSchema)` to create a new message.
+ */
+export const ConnectResponseBatchSchema: GenMessage<ConnectResponseBatch> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_worker_service, 20);
 
 /**
  * WorkerService is how worker processes talk to the server. A worker opens one

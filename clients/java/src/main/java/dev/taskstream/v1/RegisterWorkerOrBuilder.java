@@ -163,4 +163,15 @@ java.lang.String defaultValue);
    * @return The givesBackUnstartedTasks.
    */
   boolean getGivesBackUnstartedTasks();
+
+  /**
+   * <pre>
+   * Whether the worker reads ConnectResponse.batch: the server may then send
+   * several assignments and control messages in one message.
+   * </pre>
+   *
+   * <code>bool accepts_batches = 7 [json_name = "acceptsBatches"];</code>
+   * @return The acceptsBatches.
+   */
+  boolean getAcceptsBatches();
 }

@@ -25,7 +25,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from taskstreamd.events.changes import PROGRESS, StoredEvent
+from taskstreamd.domain.events import EventKind, RecordedEvent
+
+PROGRESS = EventKind.PROGRESS
 
 # Roughly the event-loop time one watcher's write of one event takes: the progress wake interval's guess
 # until a round of wakes has been timed.
@@ -49,7 +51,7 @@ class Channel:
     ``ring_bytes`` bytes of them (output events are up to 64 KiB each)."""
 
     def __init__(self, ring_size: int, ring_bytes: int) -> None:
-        self._ring: deque[StoredEvent] = deque()
+        self._ring: deque[RecordedEvent] = deque()
         self._ring_size = ring_size
         self._ring_bytes = ring_bytes
         self._bytes = 0
@@ -62,14 +64,14 @@ class Channel:
         self._known = 0  # the highest seq committed anywhere that this channel heard of
         self._complete_after: int | None = None  # see complete_after
         self._waiters: list[asyncio.Future[bool]] = []  # Waiter futures the next wake resolves
-        self._batches: dict[int, list[StoredEvent] | None] = {}  # coalesced_after's, by cursor
+        self._batches: dict[int, list[RecordedEvent] | None] = {}  # coalesced_after's, by cursor
         self._batches_state: tuple[int, int, int | None] = (0, 0, None)
         self._round_seconds = 0.0  # how long a round of writes to the watchers took lately (0: not yet)
         self._round_start = 0.0
         self._round_left = 0  # writes still to finish before the round in progress is timed
         self.watchers = 0
 
-    def after(self, seq: int) -> list[StoredEvent] | None:
+    def after(self, seq: int) -> list[RecordedEvent] | None:
         """The events after ``seq``, or None when the ring does not reach back that far, or misses
         events another replica committed."""
         ring = self._ring
@@ -88,7 +90,7 @@ class Channel:
         if self._complete_after is None or seq < self._complete_after:
             self._complete_after = seq
 
-    def coalesced_after(self, seq: int) -> list[StoredEvent] | None:
+    def coalesced_after(self, seq: int) -> list[RecordedEvent] | None:
         """``after`` with superseded progress dropped (``coalesce``), worked out once per cursor until the
         ring changes: the watchers of one wake mostly hold the same cursor. Do not modify the list."""
         state = (self._appended, self._known, self._complete_after)
@@ -102,7 +104,7 @@ class Channel:
             batch = self._batches[seq] = None if events is None else coalesce(events)
             return batch
 
-    def append(self, event: StoredEvent) -> None:
+    def append(self, event: RecordedEvent) -> None:
         ring = self._ring
         if ring and event.seq <= ring[-1].seq:
             return  # already here
@@ -300,7 +302,7 @@ class EventHub:
         self._channels: dict[str, Channel] = {}
         self.closed = False
 
-    def publish(self, events: Iterable[StoredEvent]) -> None:
+    def publish(self, events: Iterable[RecordedEvent]) -> None:
         """Called after each commit, in commit order, with the events the transaction recorded."""
         touched: dict[str, tuple[Channel, bool]] = {}
         for event in events:
@@ -355,7 +357,7 @@ class EventHub:
         return sum(channel.watchers for channel in self._channels.values())
 
 
-def coalesce(events: Sequence[StoredEvent]) -> list[StoredEvent]:
+def coalesce(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     """Drops progress events that a later progress event of the same task in ``events`` replaces.
 
     Every other event is kept, in order. A watcher that keeps up gets batches of one and loses nothing;

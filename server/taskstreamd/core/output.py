@@ -1,7 +1,8 @@
 """ReadTaskOutput as a use case: a task's kept output from an offset, following it until the task ends.
 
 Workers send every output chunk before they report the task finished, and the store reads the chunks and
-the task's status in one snapshot, so once that snapshot shows the task ended it holds every byte.
+the task's status in one snapshot, so once that snapshot shows the task ended it holds every byte. A
+follower reads again after each commit that the fan-out publishes for the instance.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from taskstreamd.scheduler.service import InstanceManager, named_task, task_not_found
-from taskstreamd.store.repository import TaskRef
+from taskstreamd.core.fanout import EventHub
+from taskstreamd.core.instances import Instances, named_task, task_not_found
 
 # A follower also re-reads this often when nothing is published (a safety net, not the mechanism).
 RECHECK_SECONDS = 30.0
@@ -23,18 +24,20 @@ class OutputChunk:
     cut_bytes: int  # bytes just before ``offset`` that were not kept
 
 
-async def find_task(manager: InstanceManager, project: str, instance_id: str, task_name: str) -> TaskRef:
-    """The task whose output a caller asks for; NotFound or InvalidArgument before any output is read."""
-    instance = await manager.get(project, instance_id)
+async def find_task(instances: Instances, project: str, instance_id: str, task_name: str) -> int:
+    """The id of the task whose output a caller asks for; NotFound or InvalidArgument before any output
+    is read."""
+    instance = await instances.current(project, instance_id)
     task_name = named_task(instance, task_name)
-    task = await manager.store.task_ref(instance_id, task_name)
+    task = instance.task(task_name)
     if task is None:
         raise task_not_found(instance, task_name)
-    return task
+    return task.id
 
 
 async def read_output(
-    manager: InstanceManager,
+    instances: Instances,
+    hub: EventHub,
     project: str,
     instance_id: str,
     task_name: str,
@@ -42,15 +45,15 @@ async def read_output(
     offset: int,
     follow: bool,
 ) -> AsyncIterator[OutputChunk]:
-    task = await find_task(manager, project, instance_id, task_name)
-    store = manager.store
-    with manager.events.subscribe(instance_id) as channel:
+    task_id = await find_task(instances, project, instance_id, task_name)
+    reader = instances.reader
+    with hub.subscribe(instance_id) as channel:
         position = offset
         if position < 0:
-            position = max(0, (await store.output_after(task.task_id, stream, 0)).end + position)
+            position = max(0, (await reader.output_after(task_id, stream, 0)).end + position)
         while True:
             mark = channel.mark()
-            state = await store.output_after(task.task_id, stream, position)
+            state = await reader.output_after(task_id, stream, position)
             for chunk_offset, data in state.chunks:
                 cut = chunk_offset - position if chunk_offset > position else 0
                 if chunk_offset < position:
@@ -58,6 +61,6 @@ async def read_output(
                     chunk_offset = position
                 yield OutputChunk(chunk_offset, data, cut)
                 position = chunk_offset + len(data)
-            if not follow or state.terminal or manager.events.closed:
+            if not follow or state.terminal or hub.closed:
                 return
             await channel.wait(mark, RECHECK_SECONDS)

@@ -1,9 +1,9 @@
 """Workflows (PyODPS's XFlow): a workflow instance starts sub-instances, and they follow it.
 
-A sub-instance names its parent when created; the parent's event log then records it
-(``sub_instance_created``), which is what ``ListSubInstances`` and watchers read. Stopping a workflow stops
-its unfinished sub-instances with reason CONSEQUENTIAL, and a workflow that is terminated or being
-stopped can start no more.
+A sub-instance names its parent when created; the parent's log then records it (``SubInstanceCreated``),
+which is what ``ListSubInstances`` and watchers read. Stopping a workflow stops its unfinished
+sub-instances with reason CONSEQUENTIAL, and a workflow that is terminated or being stopped can start no
+more.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
-from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
-from taskstream.v1 import event_pb2
 from taskstreamd import ids
+from taskstreamd.domain.events import EventKind
 from taskstreamd.domain.model import Instance
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, NotFound
-from taskstreamd.events.changes import SUB_INSTANCE
 
 if TYPE_CHECKING:
-    from taskstreamd.scheduler.service import InstanceManager
+    from taskstreamd.core.instances import Instances
 
 log = logging.getLogger(__name__)
 
@@ -51,40 +50,35 @@ def is_stopping(parent: Instance) -> bool:
     )
 
 
-async def open_parent(manager: InstanceManager, parent_name: str) -> Instance:
-    """The parent of a new sub-instance, which must exist and be able to start it."""
-    project, parent_id = ids.parse_instance_name(parent_name, "parent_instance")
-    parent = await manager.get(project, parent_id)
-    if is_stopping(parent):
-        raise FailedPrecondition(
-            "PARENT_INSTANCE_STOPPING",
-            f"the workflow {parent_name} is stopped or stopping; it starts nothing",
-        )
-    return parent
+def refuse_stopping(parent_name: str) -> None:
+    raise FailedPrecondition(
+        "PARENT_INSTANCE_STOPPING", f"the workflow {parent_name} is stopped or stopping; it starts nothing"
+    )
 
 
 async def list_sub_instances(
-    manager: InstanceManager, project: str, instance_id: str, page_size: int, page_token: str
+    instances: Instances, project: str, instance_id: str, page_size: int, page_token: str
 ) -> tuple[list[SubInstance], str, int]:
     """One page of the workflow's sub-instances, the next page's token ("" on the last) and the seq
     the listing is complete up to."""
-    await manager.get(project, instance_id)  # NotFound for an unknown workflow
+    await instances.current(project, instance_id)  # NotFound for an unknown workflow; settled
     cursor = _decode_token(page_token) if page_token else 0
+    codec = instances.book.codec
     found: list[SubInstance] = []
     while len(found) < page_size:
-        batch = await manager.store.events_after(
+        batch = await instances.reader.events_after(
             instance_id, cursor, include_output=False, limit=_EVENTS_PER_READ
         )
         if not batch:
             return found, "", cursor
         for event in batch:
             cursor = event.seq
-            if event.kind != SUB_INSTANCE:
+            if event.kind != EventKind.SUB_INSTANCE:
                 continue
-            created = event_pb2.InstanceEvent.FromString(event.data).sub_instance_created
+            created = codec.sub_instance(event.data)
             sub_project, sub_id = ids.parse_instance_name(created.instance)
             try:
-                sub = await manager.get(sub_project, sub_id)
+                sub = await instances.current(sub_project, sub_id)
             except NotFound:
                 continue  # deleted since
             found.append(SubInstance(created.name, created.task, sub))
@@ -94,20 +88,21 @@ async def list_sub_instances(
 
 
 async def stop_sub_instances(
-    manager: InstanceManager, parent: Instance, *, requested_by: str, grace_period: float | None
+    instances: Instances, parent: Instance, *, requested_by: str, grace_period: float | None
 ) -> None:
     """Stop every unfinished sub-instance of a stopped workflow (theirs in turn, through stop)."""
     name = ids.instance_name(parent.project, parent.id)
     token = ""
     while True:
-        subs, token, _ = await list_sub_instances(manager, parent.project, parent.id, 1000, token)
+        subs, token, _ = await list_sub_instances(instances, parent.project, parent.id, 1000, token)
         for sub in subs:
             if sub.instance.status == InstanceStatus.TERMINATED:
                 continue
             with contextlib.suppress(FailedPrecondition):  # it terminated meanwhile
-                await manager.stop(
+                await instances.stop(
                     sub.instance.project,
                     sub.instance.id,
+                    lambda _: b"",
                     reason=CancellationReason.CONSEQUENTIAL,
                     message=f"its workflow {name} was stopped",
                     requested_by=requested_by,

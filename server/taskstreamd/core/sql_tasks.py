@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from taskstreamd.domain.model import NewTask
 from taskstreamd.errors import FieldViolation, InvalidArgument
-from taskstreamd.store.repository import NewTask
 
 SQL_TYPE = "sql"
 

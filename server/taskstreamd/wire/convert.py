@@ -1,4 +1,4 @@
-"""Domain objects to protos (read side)."""
+"""Domain objects to taskstream.v1 messages: instances, tasks, cancellations, times."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from taskstream.v1 import instance_pb2, task_pb2
 from taskstreamd import ids
 from taskstreamd.domain.model import Cancellation, Instance, Task
 
-if TYPE_CHECKING:  # the store records events built with these conversions; no import cycle at run time
-    from taskstreamd.store.repository import Output, TaskOutcome
+if TYPE_CHECKING:
+    from taskstreamd.store.reads import Output, TaskOutcome
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

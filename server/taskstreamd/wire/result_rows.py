@@ -13,11 +13,11 @@ import dataclasses
 import json
 import re
 
-from taskstream._status import TaskStatus
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
+from taskstreamd.domain.vocabulary import TaskStatus
 from taskstreamd.errors import FailedPrecondition, InvalidArgument
-from taskstreamd.store.repository import TaskOutcome
+from taskstreamd.store.reads import TaskOutcome
 
 COLUMN_TYPES_PROPERTY = "column_types"
 _TYPES: dict[str, pb.ColumnType] = {

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from taskstreamd.store import expiry
-from taskstreamd.store.repository import Store
+from taskstreamd.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +40,12 @@ class Retention:
         store: Store,
         policy: RetentionPolicy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        forget: Callable[[list[str]], None] = lambda ids: None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.clock = clock
+        self.forget = forget  # what is kept of deleted instances elsewhere (cached answers) goes
         self._task: asyncio.Task[None] | None = None
 
     async def sweep(self) -> int:
@@ -52,11 +53,10 @@ class Retention:
         total = 0
         while True:
             now = self.clock()
-            deleted = await expiry.expire_batch(
-                self.store, now - self.policy.max_age, self.policy.batch_size, now
-            )
-            total += deleted
-            if deleted < self.policy.batch_size:
+            deleted = await self.store.expire(now - self.policy.max_age, self.policy.batch_size, now)
+            self.forget(deleted)
+            total += len(deleted)
+            if len(deleted) < self.policy.batch_size:
                 return total
             await asyncio.sleep(0)  # let other writers in between batches
 

@@ -1,24 +1,42 @@
 """The in-memory run queue: queued tasks ordered by instance priority (smaller first), then age, then index.
 
-The database is the truth; this queue is rebuilt from it on start. Entries may be stale (a task cancelled
-while queued): claiming them in the store fails and they are dropped.
+Entries may be stale (a task cancelled or suspended while queued): dispatch checks each task it takes
+against the book and skips the ones that are no longer queued.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from taskstreamd.store.repository import QueuedTask
+
+@dataclass(frozen=True, slots=True)
+class QueuedTask:
+    """What the scheduler needs to order and route a queued task."""
+
+    priority: int
+    instance_id: str
+    index: int
+    task_id: int
+    type: str
+    project: str = ""
+    required_labels: tuple[tuple[str, str], ...] = ()  # worker labels the task needs
+
+
+_Entry = tuple[int, str, int, int, QueuedTask]
 
 
 class RunQueue:
     def __init__(self) -> None:
-        self._heap: list[tuple[int, str, int, int, QueuedTask]] = []
+        self._heap: list[_Entry] = []
         self._queued: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._heap)
+
+    def __contains__(self, task_id: int) -> bool:
+        return task_id in self._queued
 
     def push(self, task: QueuedTask) -> None:
         if task.task_id in self._queued:
@@ -27,7 +45,7 @@ class RunQueue:
         heapq.heappush(self._heap, (task.priority, task.instance_id, task.index, task.task_id, task))
 
     def remove(self, task_ids: set[int]) -> None:
-        """Takes these tasks out of the queue (a linear pass: for the rare transaction that failed)."""
+        """Takes these tasks out of the queue (a linear pass: for the rare create that lost its claim)."""
         if not self._queued & task_ids:
             return
         self._heap = [entry for entry in self._heap if entry[3] not in task_ids]
@@ -46,9 +64,10 @@ class RunQueue:
         is taken ahead of one that could have run in its place.
         """
         taken: list[QueuedTask] = []
-        skipped: list[tuple[int, str, int, int, QueuedTask]] = []
-        while self._heap and len(taken) < limit:
-            entry = heapq.heappop(self._heap)
+        skipped: list[_Entry] = []
+        heap = self._heap
+        while heap and len(taken) < limit:
+            entry = heapq.heappop(heap)
             if can_run(entry[4]):
                 if wanted is not None and not wanted(entry[4]):
                     skipped.append(entry)
@@ -58,5 +77,5 @@ class RunQueue:
             else:
                 skipped.append(entry)
         for entry in skipped:
-            heapq.heappush(self._heap, entry)
+            heapq.heappush(heap, entry)
         return taken

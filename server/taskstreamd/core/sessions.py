@@ -1,51 +1,105 @@
-"""Connected worker sessions as the scheduler sees them: free slots, task types, and an outbox."""
+"""Connected worker sessions as the core sees them: slots, task types, what they hold, and an outbox.
+
+The outbox holds commands (domain.worker_messages); the WorkerService servicer drains it, several at a
+time when the worker takes batches, and converts them to messages there.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from taskstream.v1 import worker_service_pb2 as wpb
+from taskstreamd.core.queue import QueuedTask
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
+from taskstreamd.domain.worker_messages import Command, Registration
 from taskstreamd.replica import REPLICA_ID
-from taskstreamd.store.repository import QueuedTask
 
 
 def _new_id() -> str:
-    # Unique across replicas and restarts: leases in the shared database name their worker by it.
-    # The replica prefix tells which server replica the session belongs to (see taskstreamd.replica).
+    # Unique across replicas and restarts; the replica prefix tells which server replica the session
+    # belongs to (see taskstreamd.replica).
     return f"{REPLICA_ID}/w-{uuid.uuid4().hex[:16]}"
 
 
-@dataclass
+class Outbox:
+    """Commands for one worker, in order; ``None`` ends the session."""
+
+    def __init__(self) -> None:
+        self._items: deque[Command | None] = deque()
+        self._ready = asyncio.Event()
+
+    def put(self, item: Command | None) -> None:
+        self._items.append(item)
+        self._ready.set()
+
+    async def take(self, most: int) -> list[Command | None]:
+        """Up to ``most`` items, waiting for the first; a ``None`` comes last in what is returned."""
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        taken: list[Command | None] = []
+        while self._items and len(taken) < most:
+            item = self._items.popleft()
+            taken.append(item)
+            if item is None:
+                break
+        return taken
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(eq=False)
 class WorkerSession:
     name: str
     slots: int
     task_types: dict[str, str]  # name -> description
     accepts_python_objects: bool
     labels: dict[str, str] = field(default_factory=dict)
-    # Assignments sent beyond the slots, which wait in the worker for a slot: short tasks then run back
-    # to back instead of each waiting for a server round trip, at the price of a queued task waiting
-    # behind a long one and of priority applying only to what is not sent yet.
+    # Assignments sent beyond the slots, which wait in the worker for a slot.
     prefetch: int = 0
-    # More assignments beyond those, of short task types only and only while everything the worker holds
-    # is short (see scheduler.durations): the round trip is saved without queueing behind a long task.
+    # More beyond those, of short task types only and only while everything it holds is short (see
+    # core.durations): the round trip is saved without queueing behind a long task.
     short_prefetch: int = 0
-    gives_back: bool = False  # it answers TakeBackTask (scheduler.durations.OVERDUE_SECONDS)
+    gives_back: bool = False  # it answers TakeBack (core.durations.OVERDUE_SECONDS)
+    accepts_batches: bool = False
+    projects: frozenset[str] | None = None  # the projects whose tasks it may run; None: all
     id: str = field(default_factory=_new_id)
-    outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
+    outbox: Outbox = field(default_factory=Outbox)
     # Task id -> type, of the tasks sent to it (running or waiting there for a slot).
     running: dict[int, str] = field(default_factory=dict)
-    assigned: dict[int, str] = field(default_factory=dict)  # task id -> assignment id, once claimed
-    # Task id -> monotonic time its TaskStarted was recorded (of tasks in running: finished() drops both);
-    # and the tasks asked back, not yet answered.
+    assigned: dict[int, str] = field(default_factory=dict)  # task id -> assignment id
+    # Task id -> monotonic time its start was recorded; and the tasks asked back, not yet answered.
     started_at: dict[int, float] = field(default_factory=dict)
     taking_back: set[int] = field(default_factory=set)
     dropped: set[str] = field(default_factory=set)  # assignment ids the worker was told to drop
     alive_until: float = 0.0  # monotonic time when the last heartbeat stops vouching for the worker
+
+    @classmethod
+    def of(
+        cls,
+        registration: Registration,
+        *,
+        prefetch: int,
+        short_prefetch: int,
+        projects: frozenset[str] | None,
+    ) -> WorkerSession:
+        return cls(
+            name=registration.name or "worker",
+            slots=registration.slots,
+            task_types=dict(registration.task_types),
+            accepts_python_objects=registration.accepts_python_objects,
+            labels=dict(registration.labels),
+            prefetch=prefetch,
+            short_prefetch=short_prefetch if registration.gives_back else min(short_prefetch, 2),
+            gives_back=registration.gives_back,
+            accepts_batches=registration.accepts_batches,
+            projects=projects,
+        )
 
     def heard(self, lease_seconds: float) -> None:
         self.alive_until = time.monotonic() + lease_seconds
@@ -53,6 +107,10 @@ class WorkerSession:
     def live(self) -> bool:
         """False while the worker is silent for longer than a lease: it gets no new tasks then."""
         return time.monotonic() < self.alive_until
+
+    def sent(self, task_id: int, task_type: str, assignment_id: str) -> None:
+        self.running[task_id] = task_type
+        self.assigned[task_id] = assignment_id
 
     def finished(self, task_id: int, assignment_id: str) -> None:
         """An attempt ended: its slot is free (unless the task was meanwhile given to us again)."""
@@ -82,7 +140,6 @@ class WorkerSession:
 
     @property
     def may_take_more(self) -> bool:
-        """Whether it has room for another task, counting what it may be sent of short ones."""
         return self._room_with_short > 0
 
     @property
@@ -104,22 +161,27 @@ class WorkerSession:
         return any(now - at > overdue for at in self.started_at.values())
 
     def stuck_waiting(self, now: float, overdue: float) -> list[int]:
-        """The tasks waiting in it for a slot (sent beyond its slots) while every slot runs a task that
-        started more than ``overdue`` seconds ago; none while a slot may be about to free."""
+        """The tasks waiting in it for a slot while every slot runs a task that started more than
+        ``overdue`` seconds ago; none while a slot may be about to free."""
         started = self.started_at.values()
         if len(self.started_at) < self.slots or any(now - at <= overdue for at in started):
             return []
         return [t for t in self.running if t not in self.started_at and t in self.assigned]
 
     def can_run(self, task: QueuedTask) -> bool:
+        if self.projects is not None and task.project not in self.projects:
+            return False
         if any(self.labels.get(key) != value for key, value in task.required_labels):
             return False
         if task.type == PYTHON_OBJECT_TYPE:
             return self.accepts_python_objects
         return task.type in self.task_types
 
-    def send(self, message: wpb.ConnectResponse) -> None:
-        self.outbox.put_nowait(message)
+    def send(self, command: Command) -> None:
+        self.outbox.put(command)
+
+    def close(self) -> None:
+        self.outbox.put(None)
 
 
 class WorkerRegistry:
@@ -135,7 +197,7 @@ class WorkerRegistry:
     def get(self, worker_id: str) -> WorkerSession | None:
         return self._sessions.get(worker_id)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[WorkerSession]:
         return iter(list(self._sessions.values()))
 
     def __len__(self) -> int:

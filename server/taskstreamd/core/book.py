@@ -1,0 +1,167 @@
+"""The book of active instances: every instance this server owns and that has not ended lives here, in
+memory, and only here is it changed.
+
+A change to an instance is made on its objects (by the state machine), then told to the book: which
+instance and task changed (``changed``) and which changes to number in its log (``record``). The book
+hands both to the writer's open batch, so each change is written once, by the next commit. An answer
+about an instance is built from memory at once and sent after the commit that holds what it shows
+(``settle``): nothing leaves the server before it is durable, and nothing is read back to answer.
+
+Once the commit that terminated an instance is in, the instance leaves the book (``on_commit``); it is
+read from the store from then on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from taskstreamd.domain.events import (
+    KIND_OF,
+    Change,
+    EventCodec,
+    EventKind,
+    InstanceStatusChanged,
+    RecordedEvent,
+    TaskProgressUpdated,
+)
+from taskstreamd.domain.model import Instance, Task
+from taskstreamd.domain.vocabulary import InstanceStatus
+from taskstreamd.store.batch import Batch
+from taskstreamd.store.writer import Outcome, Writer
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Book:
+    def __init__(self, writer: Writer, codec: EventCodec, clock: Clock = utc_now) -> None:
+        self.writer = writer
+        self.codec = codec
+        self.clock = clock
+        self._instances: dict[str, Instance] = {}
+        self._tasks: dict[int, tuple[Instance, Task]] = {}
+        self._last_change: dict[str, int] = {}  # instance id -> number of the batch of its last change
+        self._ended: set[str] = set()  # terminated, leaving the book once that is committed
+        # Called after each commit with its events, in commit order (the fan-out, waits, metrics).
+        self.published: list[Callable[[list[RecordedEvent]], None]] = []
+        writer.listeners.append(self.on_commit)
+
+    def __len__(self) -> int:
+        return len(self._instances)
+
+    def __iter__(self) -> Iterator[Instance]:
+        return iter(list(self._instances.values()))
+
+    def get(self, instance_id: str) -> Instance | None:
+        return self._instances.get(instance_id)
+
+    def task(self, task_id: int) -> tuple[Instance, Task] | None:
+        return self._tasks.get(task_id)
+
+    # -- changes -----------------------------------------------------------------------------------------
+
+    @property
+    def batch(self) -> Batch:
+        return self.writer.batch
+
+    def add(self, instance: Instance, *, new: bool) -> None:
+        """An instance joins the book: ``new`` ones are inserted by the next commit; loaded ones (a
+        restart, a shard taken over) are in the store already."""
+        self._instances[instance.id] = instance
+        for task in instance.tasks:
+            self._tasks[task.id] = (instance, task)
+        if new:
+            self.batch.add_instance(instance)
+            self._touch(instance)
+
+    def changed(self, instance: Instance, task: Task | None = None) -> None:
+        """The instance's row (and ``task``'s) changed: the next commit writes them."""
+        batch = self.batch
+        if task is None:
+            batch.instance_changed(instance)
+        else:
+            batch.task_changed(instance, task)
+        self._touch(instance)
+
+    def record(self, instance: Instance, changes: list[Change]) -> list[RecordedEvent]:
+        """Numbers ``changes`` in the instance's log and hands them to the next commit."""
+        if not changes:
+            return []
+        time = self.clock()
+        batch = self.batch
+        encode = self.codec.encode
+        recorded = []
+        for change in changes:
+            instance.seq += 1
+            kind = KIND_OF[type(change)]
+            terminal = (
+                isinstance(change, InstanceStatusChanged) and change.status == InstanceStatus.TERMINATED
+            )
+            event = RecordedEvent(
+                instance.id, instance.seq, int(kind), encode(instance, change, instance.seq, time)
+            )
+            event.terminal = terminal
+            batch.add_event(event)
+            recorded.append(event)
+            if terminal:
+                self._ended.add(instance.id)
+        batch.instance_changed(instance)  # its last_seq
+        self._touch(instance)
+        return recorded
+
+    def record_progress(self, instance: Instance, task: Task, progress: bytes) -> None:
+        """A task's latest progress, whose event replaces its previous progress event in the log: a
+        watcher that resumes from an older cursor gets the latest, not every step."""
+        previous = task.progress_seq
+        task.progress = progress
+        (event,) = self.record(instance, [TaskProgressUpdated(task.name, progress)])
+        event.task_id = task.id
+        task.progress_seq = event.seq
+        if previous:
+            self.batch.drop_event(instance.id, previous)
+        self.batch.task_changed(instance, task)
+
+    def _touch(self, instance: Instance) -> None:
+        self._last_change[instance.id] = self.writer.batch.number
+
+    # -- commits -----------------------------------------------------------------------------------------
+
+    def settled(self, instance: Instance) -> asyncio.Future[Outcome] | None:
+        """The commit that holds the instance's last change (asked for at once); None when it is in."""
+        number = self._last_change.get(instance.id, 0)
+        return self.writer.wait(number)
+
+    async def settle(self, instance: Instance) -> None:
+        pending = self.settled(instance)
+        if pending is not None:
+            await pending
+
+    def on_commit(self, batch: Batch, outcome: Outcome) -> None:
+        events = [e for e in batch.events.values() if e.instance_id not in outcome.lost]
+        for instance_id in outcome.lost:
+            self.forget(instance_id)
+        if events:
+            for publish in self.published:
+                publish(events)
+        if self._ended:
+            committed = self.writer.committed_number
+            for instance_id in [i for i in self._ended if self._last_change.get(i, 0) <= committed]:
+                self.forget(instance_id)
+
+    def forget(self, instance_id: str) -> None:
+        """The instance leaves memory (it ended and that is committed, or its create lost a race)."""
+        self._ended.discard(instance_id)
+        self._last_change.pop(instance_id, None)
+        instance = self._instances.pop(instance_id, None)
+        if instance is not None:
+            for task in instance.tasks:
+                self._tasks.pop(task.id, None)
+
+
+def is_progress(event: RecordedEvent) -> bool:
+    return event.kind == EventKind.PROGRESS

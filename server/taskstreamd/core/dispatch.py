@@ -1,0 +1,196 @@
+"""Dispatch: queued tasks go to the worker slots that can run them.
+
+Everything happens in memory, in one turn of the event loop: a queued task is taken off the run queue,
+assigned by the state machine (``transitions.assign``), recorded in the book, and its assignment is put in
+the worker's outbox at once; the commit that records the assignment follows within the writer's window.
+A server that dies before that commit loses only the assignment: the task is still queued in the store
+and runs again after the restart (execution is at-least-once, as ever).
+
+Idle slots of every worker are filled first, then each worker's prefetch, then short tasks beyond it (see
+core.durations); ``TakeBackLoop`` asks a worker for the tasks waiting in it behind tasks that turned out
+long, when another worker has an idle slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from taskstreamd.core.book import Book
+from taskstreamd.core.durations import OVERDUE_SECONDS, RunDurations
+from taskstreamd.core.queue import QueuedTask, RunQueue
+from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
+from taskstreamd.domain import transitions
+from taskstreamd.domain.events import TaskStatusChanged
+from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, QUEUED, Instance, Task
+from taskstreamd.domain.vocabulary import InstanceStatus
+from taskstreamd.domain.worker_messages import Assignment, TakeBack
+
+log = logging.getLogger(__name__)
+
+TAKE_BACK_CHECK_SECONDS = 0.25  # how often to look for tasks waiting in a worker behind an overdue one
+WORKFLOW_TYPE_PREFIX = "xflow."
+
+# (project, owner) -> a token that lets a workflow's task act as its instance's owner
+MintToken = Callable[[str, str], str]
+
+
+@dataclass
+class DispatchSettings:
+    prefetch: int = 0
+    short_prefetch: int = 16
+
+
+class Dispatcher:
+    def __init__(self, book: Book, workers: WorkerRegistry, durations: RunDurations) -> None:
+        self.book = book
+        self.workers = workers
+        self.durations = durations
+        self.queue = RunQueue()
+        self.paused = False  # draining, or the store does not take commits: nothing new is sent
+        self.mint_token: MintToken | None = None
+        self._scheduled = False
+
+    def enqueue(self, instance: Instance, task: Task) -> None:
+        labels = tuple(sorted(task.required_labels.items())) if task.required_labels else ()
+        self.queue.push(
+            QueuedTask(
+                instance.priority, instance.id, task.index, task.id, task.type, instance.project, labels
+            )
+        )
+
+    def enqueue_all(self, instance: Instance) -> None:
+        for task in instance.tasks:
+            if task.status in QUEUED:
+                self.enqueue(instance, task)
+
+    def kick(self) -> None:
+        """Dispatches at the end of this turn of the event loop (once, however often kicked)."""
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._kicked)
+
+    def _kicked(self) -> None:
+        self._scheduled = False
+        try:
+            if self.dispatch():
+                self.book.writer.later()
+        except Exception:
+            log.exception("dispatching failed; retrying on the next change")
+
+    def dispatch(self, sessions: Sequence[WorkerSession] | None = None) -> int:
+        """Assigns queued tasks to free slots (of ``sessions``, or of every live worker); how many."""
+        if self.paused or not len(self.queue):
+            return 0
+        pairs = self._pick(self.workers.free() if sessions is None else sessions)
+        sent = 0
+        for queued, session in pairs:
+            if self._assign(queued, session):
+                sent += 1
+            else:
+                session.running.pop(queued.task_id, None)  # its room was held while picking
+        return sent
+
+    def _pick(self, sessions: Sequence[WorkerSession]) -> list[tuple[QueuedTask, WorkerSession]]:
+        """Takes queued tasks off the queue for the sessions' room: idle slots of every worker first, then
+        prefetch, then short tasks to queue behind short ones."""
+        pairs: list[tuple[QueuedTask, WorkerSession]] = []
+        queue = self.queue
+
+        def take(session: WorkerSession, taken: list[QueuedTask]) -> None:
+            for queued in taken:
+                session.running[queued.task_id] = queued.type  # holds its room while picking
+                pairs.append((queued, session))
+
+        for prefetching in (False, True):
+            for session in sessions:
+                room = session.free_slots if prefetching else session.idle_slots
+                if room > 0:
+                    take(session, queue.pop_matching(session.can_run, room))
+        is_short = self.durations.is_short
+        clock = time.monotonic()
+        for session in sessions:
+            room = session.short_room(is_short)
+            if room <= 0 or session.runs_overdue(clock, OVERDUE_SECONDS):
+                continue
+            take(session, queue.pop_matching(session.can_run, room, lambda t: is_short(t.type)))
+        return pairs
+
+    def _assign(self, queued: QueuedTask, session: WorkerSession) -> bool:
+        found = self.book.task(queued.task_id)
+        if found is None:
+            return False  # ended and gone: a stale entry
+        instance, task = found
+        if instance.status != InstanceStatus.RUNNING or task.status not in QUEUED:
+            return False  # cancelled or suspended while queued
+        previous = task.status
+        transitions.assign(instance, task, session.id)
+        book = self.book
+        if task.attempts > 1:
+            book.batch.clear_output(instance.id, task.id)  # a retry starts its output afresh
+        book.changed(instance, task)
+        book.record(instance, [TaskStatusChanged(previous, task)])
+        session.sent(task.id, task.type, task.assignment_id)
+        session.send(self._assignment(instance, task))
+        return True
+
+    def _assignment(self, instance: Instance, task: Task) -> Assignment:
+        token = ""
+        if self.mint_token is not None and task.type.startswith(WORKFLOW_TYPE_PREFIX):
+            token = self.mint_token(instance.project, instance.owner)
+        return Assignment(
+            assignment_id=task.assignment_id,
+            attempt=task.attempts,
+            project=instance.project,
+            instance_id=instance.id,
+            task_name=task.name,
+            type="" if task.type == PYTHON_OBJECT_TYPE else task.type,
+            parameters_json=task.parameters_json,
+            python_object=task.python_object,
+            python_environment=task.python_environment,
+            timeout=task.timeout,
+            task_token=token,
+        )
+
+
+class TakeBackLoop:
+    """Asks workers for the tasks waiting in them behind tasks that turned out long, when another worker
+    has an idle slot; what they give back is queued again (see core.intake)."""
+
+    def __init__(self, workers: WorkerRegistry, dispatcher: Dispatcher) -> None:
+        self.workers = workers
+        self.dispatcher = dispatcher
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="take-back")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(TAKE_BACK_CHECK_SECONDS)  # a periodic look: nothing to wait on
+            try:
+                self.check(time.monotonic())
+            except Exception:
+                log.exception("taking back stuck tasks failed; trying again")
+
+    def check(self, clock: float) -> None:
+        sessions = [s for s in self.workers if s.live()]
+        if self.dispatcher.paused or not any(s.idle_slots > 0 for s in sessions):
+            return
+        for session in sessions:
+            if not session.gives_back:
+                continue
+            for task_id in session.stuck_waiting(clock, OVERDUE_SECONDS):
+                if task_id not in session.taking_back:
+                    session.taking_back.add(task_id)
+                    session.send(TakeBack(session.assigned[task_id]))

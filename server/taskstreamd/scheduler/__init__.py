@@ -1,1 +1,0 @@
-"""Use cases and scheduling: what the servicers call, and how queued tasks reach workers."""

@@ -1,0 +1,181 @@
+"""What one commit writes: the changes the core made since the last commit, gathered on the event loop.
+
+The core changes its in-memory instances and tells the open ``Batch`` what it changed: a new instance,
+a dirty instance or task, recorded events, properties, output. Nothing is turned into rows until the
+batch is frozen (``freeze``), on the event-loop thread just before the writer takes it: a task changed
+ten times between two commits is written once, with its state at that moment, and the rows are a
+consistent picture because nothing else runs on the loop meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from taskstreamd.domain.events import RecordedEvent
+from taskstreamd.domain.model import Instance, Task
+from taskstreamd.store import rows
+from taskstreamd.store.statements import Statements
+
+
+@dataclass(frozen=True)
+class RequestClaim:
+    """A create or stop carrying a request_id: the first one to commit its claim wins."""
+
+    project: str
+    method: str
+    request_id: str
+    fingerprint: str
+    instance_id: str
+    answer: bytes | None
+    time: datetime
+    creates: bool  # the claim's instance is new in this batch: it is not written if the claim loses
+
+
+@dataclass
+class Frozen:
+    """A batch as rows, ready for the writer's thread (see Statements for each list's columns)."""
+
+    number: int
+    claims: list[RequestClaim] = field(default_factory=list)
+    instances: list[tuple[Any, ...]] = field(default_factory=list)
+    tasks: list[tuple[Any, ...]] = field(default_factory=list)
+    labels: list[tuple[str, str, str]] = field(default_factory=list)
+    instance_updates: list[tuple[Any, ...]] = field(default_factory=list)
+    task_updates: list[tuple[Any, ...]] = field(default_factory=list)
+    task_update_owners: list[str] = field(default_factory=list)  # instance id of each task update
+    events: list[tuple[str, int, int, bytes]] = field(default_factory=list)
+    event_deletes: list[tuple[str, int]] = field(default_factory=list)
+    properties: list[tuple[int, str, bytes]] = field(default_factory=list)
+    # In order: ("clear", (task_id,)) and ("put", (task_id, stream, offset, data)).
+    output: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    answers: list[tuple[bytes, str, str, str]] = field(default_factory=list)
+    property_owners: list[str] = field(default_factory=list)
+    output_owners: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.claims
+            or self.instances
+            or self.instance_updates
+            or self.task_updates
+            or self.events
+            or self.event_deletes
+            or self.properties
+            or self.output
+            or self.answers
+        )
+
+
+class Batch:
+    """The open batch: what changed since the last freeze."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.new: dict[str, Instance] = {}
+        self.dirty_instances: dict[str, Instance] = {}
+        self.dirty_tasks: dict[int, tuple[Instance, Task]] = {}
+        self.events: dict[tuple[str, int], RecordedEvent] = {}
+        self.event_deletes: list[tuple[str, int]] = []
+        self.properties: dict[tuple[int, str], tuple[str, bytes]] = {}
+        self.output: list[tuple[str, str, tuple[Any, ...]]] = []
+        self.claims: list[RequestClaim] = []
+        self.answers: list[tuple[bytes, str, str, str]] = []
+        self.size = 0  # bytes of payload held, for back-pressure
+        self.urgent = False  # someone waits for this batch: commit it as soon as the writer is free
+
+    def __len__(self) -> int:
+        return (
+            len(self.new)
+            + len(self.dirty_instances)
+            + len(self.dirty_tasks)
+            + len(self.events)
+            + len(self.event_deletes)
+            + len(self.properties)
+            + len(self.output)
+            + len(self.claims)
+            + len(self.answers)
+        )
+
+    def add_instance(self, instance: Instance) -> None:
+        self.new[instance.id] = instance
+
+    def instance_changed(self, instance: Instance) -> None:
+        if instance.id not in self.new:
+            self.dirty_instances[instance.id] = instance
+
+    def task_changed(self, instance: Instance, task: Task) -> None:
+        if instance.id not in self.new:
+            self.dirty_tasks[task.id] = (instance, task)
+            self.dirty_instances[instance.id] = instance  # its last_seq moves with its events
+
+    def add_event(self, event: RecordedEvent) -> None:
+        self.events[(event.instance_id, event.seq)] = event
+        self.size += len(event.data)
+
+    def drop_event(self, instance_id: str, seq: int) -> None:
+        """A recorded event is superseded (a task's older progress): never written, or deleted."""
+        if self.events.pop((instance_id, seq), None) is None:
+            self.event_deletes.append((instance_id, seq))
+
+    def set_property(self, instance_id: str, task_id: int, key: str, value: bytes) -> None:
+        self.properties[(task_id, key)] = (instance_id, value)
+        self.size += len(value)
+
+    def add_output(self, instance_id: str, task_id: int, stream: int, offset: int, data: bytes) -> None:
+        self.output.append(("put", instance_id, (task_id, stream, offset, data)))
+        self.size += len(data)
+
+    def clear_output(self, instance_id: str, task_id: int) -> None:
+        self.output.append(("clear", instance_id, (task_id,)))
+
+    def claim(self, claim: RequestClaim) -> None:
+        self.claims.append(claim)
+
+    def store_answer(self, project: str, method: str, request_id: str, answer: bytes) -> None:
+        self.answers.append((answer, project, method, request_id))
+
+    def freeze(self, sql: Statements) -> Frozen:
+        """The rows of everything in the batch, as the objects are now."""
+        time = sql.time
+        frozen = Frozen(self.number, claims=self.claims, answers=self.answers)
+        for instance in self.new.values():
+            frozen.instances.append(rows.instance_insert(instance, time))
+            frozen.tasks.extend(rows.task_insert(instance.id, task, time) for task in instance.tasks)
+            frozen.labels.extend((instance.id, k, v) for k, v in instance.labels.items())
+        for instance in self.dirty_instances.values():
+            frozen.instance_updates.append(rows.instance_update(instance, time))
+        for instance, task in self.dirty_tasks.values():
+            frozen.task_updates.append(rows.task_update(task, time))
+            frozen.task_update_owners.append(instance.id)
+        frozen.events = [(e.instance_id, e.seq, e.kind, e.data) for e in self.events.values()]
+        frozen.event_deletes = self.event_deletes
+        for (task_id, key), (owner, value) in self.properties.items():
+            frozen.properties.append((task_id, key, value))
+            frozen.property_owners.append(owner)
+        for kind, owner, params in self.output:
+            frozen.output.append((kind, params))
+            frozen.output_owners.append(owner)
+        return frozen
+
+
+def without(frozen: Frozen, lost: set[str]) -> Frozen:
+    """The batch without the rows of instances whose create lost its request claim to another server's."""
+    keep = Frozen(frozen.number, answers=frozen.answers)
+    keep.claims = [c for c in frozen.claims if c.instance_id not in lost or not c.creates]
+    keep.instances = [r for r in frozen.instances if r[0] not in lost]
+    keep.tasks = [r for r in frozen.tasks if r[1] not in lost]
+    keep.labels = [r for r in frozen.labels if r[0] not in lost]
+    keep.instance_updates = [r for r in frozen.instance_updates if r[-1] not in lost]
+    pairs = [(r, o) for r, o in zip(frozen.task_updates, frozen.task_update_owners, strict=True)]
+    keep.task_updates = [r for r, o in pairs if o not in lost]
+    keep.task_update_owners = [o for _, o in pairs if o not in lost]
+    keep.events = [r for r in frozen.events if r[0] not in lost]
+    keep.event_deletes = [r for r in frozen.event_deletes if r[0] not in lost]
+    props = zip(frozen.properties, frozen.property_owners, strict=True)
+    keep.properties = [p for p, o in props if o not in lost]
+    outs = zip(frozen.output, frozen.output_owners, strict=True)
+    keep.output = [p for p, o in outs if o not in lost]
+    return keep

@@ -1,0 +1,151 @@
+"""WorkerService messages to the core's worker messages and back (domain.worker_messages)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from taskstream.v1 import task_pb2
+from taskstream.v1 import worker_service_pb2 as wpb
+from taskstreamd.domain.model import TaskFailure
+from taskstreamd.domain.vocabulary import TaskStatus
+from taskstreamd.domain.worker_messages import (
+    Assignment,
+    Cancel,
+    Command,
+    Drop,
+    Finished,
+    Heartbeat,
+    OutputReported,
+    Paused,
+    ProgressReported,
+    PropertyReported,
+    Registration,
+    Report,
+    Resume,
+    Started,
+    Suspend,
+    TakeBack,
+    TakenBack,
+)
+from taskstreamd.errors import InvalidArgument
+from taskstreamd.wire import convert
+
+
+def registration(message: wpb.RegisterWorker) -> Registration:
+    if message.slots < 1:
+        raise InvalidArgument.one("register.slots", "a worker needs at least one slot")
+    return Registration(
+        name=message.worker_name,
+        slots=message.slots,
+        task_types={t.name: t.description for t in message.task_types},
+        accepts_python_objects=message.accepts_python_objects,
+        labels=dict(message.labels),
+        gives_back=message.gives_back_unstarted_tasks,
+        accepts_batches=message.accepts_batches,
+    )
+
+
+def registered(worker_id: str, max_output_bytes: int, heartbeat: float, lease: float) -> wpb.ConnectResponse:
+    answer = wpb.WorkerRegistered(
+        worker_id=worker_id, max_output_bytes=max_output_bytes, accepts_batches=True
+    )
+    answer.heartbeat_interval.FromTimedelta(timedelta(seconds=heartbeat))
+    answer.lease_duration.FromTimedelta(timedelta(seconds=lease))
+    return wpb.ConnectResponse(registered=answer)
+
+
+def reports(message: wpb.ConnectRequest) -> list[Report]:
+    """The reports one message carries (several in a batch), in order."""
+    kind = message.WhichOneof("message")
+    if kind == "batch":
+        found: list[Report] = []
+        for inner in message.batch.messages:
+            if inner.WhichOneof("message") == "batch":
+                raise InvalidArgument.one("batch.messages", "a batch never holds a batch")
+            found.extend(reports(inner))
+        return found
+    report = _report(message, kind)
+    return [] if report is None else [report]
+
+
+def _report(message: wpb.ConnectRequest, kind: str | None) -> Report | None:
+    if kind == "finished":
+        f = message.finished
+        error = None
+        if f.HasField("error"):
+            e = f.error
+            error = TaskFailure(e.type, e.message, e.traceback, e.pickled_exception)
+        return Finished(
+            f.assignment_id,
+            TaskStatus.from_proto(f.status),
+            f.result.SerializeToString() if f.HasField("result") else None,
+            error,
+            f.stdout_bytes,
+            f.stderr_bytes,
+            f.started,
+        )
+    if kind == "progress":
+        return ProgressReported(message.progress.assignment_id, message.progress.progress.SerializeToString())
+    if kind == "output":
+        o = message.output
+        return OutputReported(o.assignment_id, int(o.stream), o.offset, o.data)
+    if kind == "property":
+        p = message.property
+        return PropertyReported(p.assignment_id, p.key, p.value.SerializeToString())
+    if kind == "started":
+        return Started(message.started.assignment_id)
+    if kind == "heartbeat":
+        return Heartbeat()
+    if kind == "taken_back":
+        return TakenBack(message.taken_back.assignment_id, message.taken_back.taken_back)
+    if kind == "paused":
+        return Paused(message.paused.assignment_id, message.paused.paused)
+    return None  # a message newer than this server, or a second register: nothing to do
+
+
+def response(commands: Sequence[Command], *, batches: bool) -> list[wpb.ConnectResponse]:
+    """The messages that carry ``commands``: one batch when the worker takes batches."""
+    messages = [command_message(c) for c in commands]
+    if batches and len(messages) > 1:
+        return [wpb.ConnectResponse(batch=wpb.ConnectResponseBatch(messages=messages))]
+    return messages
+
+
+def command_message(command: Command) -> wpb.ConnectResponse:
+    if isinstance(command, Assignment):
+        assignment = wpb.TaskAssignment(
+            assignment_id=command.assignment_id,
+            instance=f"projects/{command.project}/instances/{command.instance_id}",
+            task=command.task_name,
+            type=command.type,
+            parameters_json=command.parameters_json,
+            python_object=command.python_object,
+            python_environment=command.python_environment,
+            attempt=command.attempt,
+            task_token=command.task_token,
+        )
+        if command.timeout:
+            assignment.timeout.FromTimedelta(timedelta(seconds=command.timeout))
+        return wpb.ConnectResponse(assignment=assignment)
+    if isinstance(command, Cancel):
+        c = command.cancellation
+        cancellation = task_pb2.Cancellation(
+            reason=c.reason.to_proto(),  # type: ignore[arg-type]
+            message=c.message,
+            requested_by=c.requested_by,
+        )
+        convert.set_timestamp(cancellation.request_time, c.request_time)
+        cancel = wpb.CancelTask(assignment_id=command.assignment_id, cancellation=cancellation)
+        cancel.grace_period.FromTimedelta(timedelta(seconds=command.grace_period))
+        return wpb.ConnectResponse(cancel=cancel)
+    if isinstance(command, Suspend):
+        return wpb.ConnectResponse(suspend=wpb.SuspendTask(assignment_id=command.assignment_id))
+    if isinstance(command, Resume):
+        return wpb.ConnectResponse(resume=wpb.ResumeTask(assignment_id=command.assignment_id))
+    if isinstance(command, Drop):
+        return wpb.ConnectResponse(
+            drop=wpb.DropTask(assignment_id=command.assignment_id, reason=command.reason)
+        )
+    assert isinstance(command, TakeBack)
+    return wpb.ConnectResponse(take_back=wpb.TakeBackTask(assignment_id=command.assignment_id))
