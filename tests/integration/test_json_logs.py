@@ -37,7 +37,7 @@ def test_server_and_worker_log_one_json_object_per_line_with_ids(tmp_path: Path)
     ended = [r for r in records if r.get("instance_id") == failed.id and r.get("status") == "FAILED"]
     assert len(ended) == 1
     assert ended[0]["task"] == "breaks" and ended[0]["level"] == "INFO"
-    assert ended[0]["logger"] == "taskstreamd.scheduler.service"
+    assert ended[0]["logger"] == "taskstreamd.core.intake"
     stopped = [r for r in records if r.get("instance_id") == held.id and r.get("reason") == "DIRECT"]
     assert len(stopped) == 1
     # The local worker process logs in the same format, with its id.

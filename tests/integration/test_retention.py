@@ -6,6 +6,8 @@ retention's clock forward and sweep when it chooses, instead of waiting.
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +22,7 @@ from taskstream.errors import NotFoundError, _from_rpc_error
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import instance_service_pb2_grpc
 from taskstreamd.app import Server, ServerConfig
-from taskstreamd.scheduler.retention import Retention, RetentionPolicy, parse_age
+from taskstreamd.core.retention import Retention, RetentionPolicy, parse_age
 from taskstreamd.store.models import InstanceEventRow, TaskRow, TombstoneRow
 
 WEEK = timedelta(days=7)
@@ -59,9 +61,12 @@ def later(days: float) -> datetime:
 
 
 async def count(server: Server, column: object, instance_id: str) -> int:
-    async with server.store.engine.connect() as connection:
-        found = await connection.scalar(select(func.count()).where(column == instance_id))  # type: ignore[operator]
-    return int(found or 0)
+    def read() -> int:
+        with server.store.reader.engine.connect() as connection:
+            found = connection.scalar(select(func.count()).where(column == instance_id))  # type: ignore[operator]
+        return int(found or 0)
+
+    return await asyncio.to_thread(read)
 
 
 async def test_expired_instances_answer_not_found_with_their_end(server: Server) -> None:
