@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from taskstreamd.events.changes import OUTPUT, PROGRESS, TASK_STATUS, StoredEvent
-from taskstreamd.events.hub import Channel, EventHub, coalesce
+from taskstreamd.core.fanout import Channel, EventHub, coalesce
+from taskstreamd.domain.events import EventKind
+from taskstreamd.domain.events import RecordedEvent as StoredEvent
+
+OUTPUT, PROGRESS, TASK_STATUS = EventKind.OUTPUT, EventKind.PROGRESS, EventKind.TASK_STATUS
 
 
 def event(seq: int, kind: int = TASK_STATUS, task_id: int = 0, instance_id: str = "i") -> StoredEvent:
@@ -86,8 +89,14 @@ def test_an_event_is_shared_as_a_serialized_watch_response() -> None:
     from taskstream.v1 import event_pb2
     from taskstream.v1 import instance_service_pb2 as pb
 
+    from taskstreamd.core.watch import Snapshot
+    from taskstreamd.wire import watch as watch_wire
+
     data = event_pb2.InstanceEvent(seq=300, task_progress_updated={"task": "t" * 200}).SerializeToString()
-    shared = StoredEvent("i", 300, PROGRESS, data).watch_response
+    event = StoredEvent("i", 300, PROGRESS, data)
+    shared = watch_wire.message(event)
+    assert isinstance(shared, bytes) and watch_wire.message(event) is shared  # framed once, then shared
+    assert not isinstance(event, Snapshot)
     assert pb.WatchInstanceResponse.FromString(shared).event.seq == 300
     assert (
         shared == pb.WatchInstanceResponse(event=event_pb2.InstanceEvent.FromString(data)).SerializeToString()
@@ -157,9 +166,11 @@ async def test_resync_makes_every_watcher_reread_the_store() -> None:
         assert channel.after(0) is None
 
 
-def test_each_event_is_encoded_once_and_the_same_bytes_go_to_every_watcher() -> None:
+def test_each_event_is_framed_once_and_the_same_bytes_go_to_every_watcher() -> None:
+    from taskstreamd.wire import watch as watch_wire
+
     shared = event(1, PROGRESS, task_id=7)
-    assert shared.watch_response is shared.watch_response
+    assert watch_wire.message(shared) is watch_wire.message(shared)
 
 
 async def test_an_armed_waiter_cannot_sleep_through_a_publish() -> None:
@@ -190,7 +201,7 @@ async def test_a_waiter_is_due_a_heartbeat_only_when_it_sent_nothing_for_its_int
 
 
 async def test_many_watchers_are_woken_a_chunk_per_loop_turn_and_all_of_them() -> None:
-    from taskstreamd.events.hub import WAKE_CHUNK
+    from taskstreamd.core.fanout import WAKE_CHUNK
 
     hub = EventHub()
     with hub.subscribe("i") as channel:

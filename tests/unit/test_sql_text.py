@@ -16,9 +16,10 @@ from taskstreamd.cli import parser
 from taskstreamd.datasources import parse_datasources
 from taskstreamd.domain.model import Task
 from taskstreamd.errors import FailedPrecondition, InvalidArgument
-from taskstreamd.scheduler import result_rows
-from taskstreamd.scheduler.sql_tasks import check_sql_tasks
-from taskstreamd.store.repository import NewTask, Output, TaskOutcome
+from taskstreamd.core.sql_tasks import check_sql_tasks
+from taskstreamd.domain.model import NewTask
+from taskstreamd.store.reads import Output, TaskOutcome
+from taskstreamd.wire import result_rows
 
 
 def test_csv_is_pyodps_shaped() -> None:

@@ -36,14 +36,14 @@ class VanishedContext(StalledContext):
 
 
 async def test_a_stalled_reader_gets_consumer_too_slow_with_where_to_resume() -> None:
-    servicer = InstanceServicer(manager=None, stall_seconds=0.01)  # type: ignore[arg-type]
+    servicer = InstanceServicer(core=None, stall_seconds=0.01)  # type: ignore[arg-type]
     with pytest.raises(ResourceExhausted) as stalled:
         await servicer._send(StalledContext(), b"event", "resume after seq 7", {"resume_after_seq": "7"})  # type: ignore[arg-type]
     assert stalled.value.reason == "CONSUMER_TOO_SLOW" and stalled.value.metadata == {"resume_after_seq": "7"}
 
 
 async def test_a_vanished_reader_ends_the_stream_without_an_error() -> None:
-    servicer = InstanceServicer(manager=None, stall_seconds=5)  # type: ignore[arg-type]
+    servicer = InstanceServicer(core=None, stall_seconds=5)  # type: ignore[arg-type]
     assert not await servicer._send(VanishedContext(), b"event", "", {})  # type: ignore[arg-type]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain import transitions
-from taskstreamd.domain.model import Cancellation, Instance, InstanceOptions, OtherTasks, Task, TaskFailure
+from taskstreamd.domain.model import Cancellation, Instance, InstanceOptions, Task, TaskFailure
 from taskstreamd.errors import FailedPrecondition
 
 NOW = datetime(2026, 11, 21, 10, 30, tzinfo=UTC)
@@ -29,6 +29,7 @@ def make(*statuses: TaskStatus, cancel_on_failure: bool = False, retries: int = 
             task.worker, task.assignment_id, task.attempts = "w1", f"{i + 1}-1", 1
             task.started = status == TaskStatus.RUNNING
         instance.tasks.append(task)
+    instance.count_tasks()
     return instance
 
 
@@ -169,34 +170,27 @@ def test_reports_after_the_end_change_nothing() -> None:
     assert task.status == TaskStatus.SUCCESS and task.error is None
 
 
-# -- an instance loaded with one task and a summary of the others (what a task's report loads)
+# -- the task counts that tell an instance's end without scanning its tasks
 
 
-def partial(others: OtherTasks, cancel_on_failure: bool = False) -> Instance:
-    instance = make(TaskStatus.RUNNING, cancel_on_failure=cancel_on_failure)
-    instance.others = others
-    return instance
-
-
-def test_a_task_ending_while_others_are_open_leaves_the_instance_running() -> None:
-    instance = partial(OtherTasks(any_open=True, any_unsuccessful=False))
-    transitions.finish(instance, instance.tasks[0], TaskStatus.SUCCESS, None, NOW)
+def test_ending_one_task_of_many_moves_the_counts_not_a_scan() -> None:
+    instance = make(*([TaskStatus.RUNNING] * 3))
+    assert (instance.open_tasks, instance.unsuccessful_tasks) == (3, 0)
+    transitions.finish(instance, instance.tasks[0], TaskStatus.FAILED, TaskFailure("E", "x"), NOW)
+    assert (instance.open_tasks, instance.unsuccessful_tasks) == (2, 1)
+    transitions.finish(instance, instance.tasks[1], TaskStatus.SUCCESS, None, NOW)
     assert instance.status == InstanceStatus.RUNNING and instance.end_time is None
+    transitions.finish(instance, instance.tasks[2], TaskStatus.SUCCESS, None, NOW)
+    assert instance.status == InstanceStatus.TERMINATED and not instance.successful
+    assert (instance.open_tasks, instance.unsuccessful_tasks) == (0, 1)
 
 
-def test_the_last_open_task_ending_terminates_with_the_others_outcome() -> None:
-    failed_before = partial(OtherTasks(any_open=False, any_unsuccessful=True))
-    transitions.finish(failed_before, failed_before.tasks[0], TaskStatus.SUCCESS, None, NOW)
-    assert failed_before.status == InstanceStatus.TERMINATED and not failed_before.successful
-
-    all_good = partial(OtherTasks(any_open=False, any_unsuccessful=False))
-    transitions.finish(all_good, all_good.tasks[0], TaskStatus.SUCCESS, None, NOW)
-    assert all_good.status == InstanceStatus.TERMINATED and all_good.successful
-
-
-def test_cancelling_siblings_refuses_an_instance_without_them() -> None:
-    instance = partial(OtherTasks(any_open=True, any_unsuccessful=False), cancel_on_failure=True)
-    assert transitions.cancels_others(instance, TaskStatus.FAILED)
-    assert not transitions.cancels_others(instance, TaskStatus.SUCCESS)
-    with pytest.raises(ValueError, match="all of them"):
-        transitions.finish(instance, instance.tasks[0], TaskStatus.FAILED, None, NOW)
+def test_assign_starts_a_new_attempt_named_by_its_assignment_id() -> None:
+    instance = make(TaskStatus.WAITING)
+    task = instance.tasks[0]
+    transitions.assign(instance, task, "w2")
+    assert (task.status, task.worker, task.attempts, task.assignment_id) == (TaskStatus.ASSIGNED, "w2", 1, "1-1")
+    transitions.worker_lost(instance, task, NOW, "gone")
+    assert task.status == TaskStatus.INTERRUPTED and not task.worker
+    transitions.assign(instance, task, "w3")
+    assert task.assignment_id == "1-2" and task.attempts == 2

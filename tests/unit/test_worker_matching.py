@@ -1,15 +1,13 @@
-"""Which queued tasks a worker session may take (labels), and heartbeats that pile up while stalled."""
+"""Which queued tasks a worker session may take (labels, projects)."""
 
 from __future__ import annotations
 
-from taskstream.v1 import worker_service_pb2 as wpb
-from taskstreamd.api.worker_servicer import last_heartbeat_only
-from taskstreamd.scheduler.workers import WorkerSession
-from taskstreamd.store.repository import QueuedTask
+from taskstreamd.core.queue import QueuedTask
+from taskstreamd.core.sessions import WorkerSession
 
 
-def _task(**labels: str) -> QueuedTask:
-    return QueuedTask(9, "i", 0, 1, "echo", tuple(sorted(labels.items())))
+def _task(project: str = "p", **labels: str) -> QueuedTask:
+    return QueuedTask(9, "i", 0, 1, "echo", project, tuple(sorted(labels.items())))
 
 
 def test_a_task_goes_only_to_a_worker_with_every_label_it_requires() -> None:
@@ -21,13 +19,11 @@ def test_a_task_goes_only_to_a_worker_with_every_label_it_requires() -> None:
     assert not gpu.can_run(_task(gpu="false"))
 
 
+def test_a_worker_limited_to_projects_takes_only_their_tasks() -> None:
+    alpha = WorkerSession("alpha", 1, {"echo": ""}, False, projects=frozenset({"alpha"}))
+    assert alpha.can_run(_task("alpha")) and not alpha.can_run(_task("beta"))
+
+
 def test_worker_session_ids_are_unique_across_servers() -> None:
-    # Leases in the shared database name their worker by session id.
+    # Tasks name their worker by session id, across replicas and restarts.
     assert len({WorkerSession("w", 1, {}, False).id for _ in range(100)}) == 100
-
-
-def test_only_the_last_of_queued_heartbeats_is_kept_in_place() -> None:
-    beat = wpb.ConnectRequest(heartbeat=wpb.WorkerHeartbeat())
-    started = wpb.ConnectRequest(started=wpb.TaskStarted(assignment_id="1-1"))
-    batch = [beat, beat, started, beat]
-    assert [r.WhichOneof("message") for r in last_heartbeat_only(batch)] == ["started", "heartbeat"]

@@ -17,6 +17,7 @@ from taskstreamd.api.auth import Authenticator, Principal
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.core import output, watch, workflows
 from taskstreamd.core.core import Core
+from taskstreamd.core.instances import Instances
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
@@ -142,12 +143,15 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         limits: Limits | None = None,
     ) -> None:
         self.core = core
-        self.instances = core.instances
         self.stall_seconds = stall_seconds
         self.logview = logview
         self.authenticator = authenticator or Authenticator()
         self.limits = limits or Limits()
         self.streams = StreamCounter(self.limits.max_streams_per_principal)
+
+    @property
+    def instances(self) -> Instances:
+        return self.core.instances
 
     def _principal(self, context: Context) -> Principal:
         return self.authenticator.authenticate(context.invocation_metadata())
