@@ -53,6 +53,7 @@ class Frozen:
     answers: list[tuple[bytes, str, str, str]] = field(default_factory=list)
     property_owners: list[str] = field(default_factory=list)
     output_owners: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # told the other replicas when (if) it commits
 
     @property
     def empty(self) -> bool:
@@ -163,7 +164,7 @@ class Batch:
 
 def without(frozen: Frozen, lost: set[str]) -> Frozen:
     """The batch without the rows of instances whose create lost its request claim to another server's."""
-    keep = Frozen(frozen.number, answers=frozen.answers)
+    keep = Frozen(frozen.number, answers=frozen.answers, notices=frozen.notices)
     keep.claims = [c for c in frozen.claims if c.instance_id not in lost or not c.creates]
     keep.instances = [r for r in frozen.instances if r[0] not in lost]
     keep.tasks = [r for r in frozen.tasks if r[1] not in lost]

@@ -200,3 +200,22 @@ class ShardRow(Base):
     address: Mapped[str] = mapped_column(String(256), default="")  # where the owner serves gRPC
     epoch: Mapped[int] = mapped_column(BigInteger, default=0)
     expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReplicaRow(Base):
+    """A live server replica and where it serves gRPC, until ``expires`` unless it renews itself."""
+
+    __tablename__ = "replicas"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(256))
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClusterRow(Base):
+    """Settings the replicas of one database share (``secret``: what their calls to each other carry)."""
+
+    __tablename__ = "cluster"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

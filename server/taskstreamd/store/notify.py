@@ -1,9 +1,9 @@
-"""Signals between replicas over PostgreSQL LISTEN/NOTIFY.
+"""Notices between replicas over PostgreSQL LISTEN/NOTIFY.
 
-A transaction adds its signals with ``pg_notify`` before it commits, so PostgreSQL delivers them exactly
-when (and only if) the commit happens, in commit order. Each replica keeps one dedicated connection that
-LISTENs and hands the signals of the other replicas to the scheduler. Signals only say *that* something
-changed; the data stays in the tables (events in ``instance_events``), which readers then consult.
+A commit adds its notices with ``pg_notify`` before it commits, so PostgreSQL delivers them exactly when
+(and only if) the commit happens, in commit order. Each replica keeps one connection that LISTENs and
+hands the other replicas' notices to the core. Notices only say *that* something changed; the data
+stays in the tables (events in ``instance_events``), which readers then consult.
 
 Payloads are short text lines: ``KIND REPLICA FIELDS...``.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -23,8 +23,6 @@ from taskstreamd.store.engine import libpq_url
 log = logging.getLogger(__name__)
 
 CHANNEL = "taskstream"
-APPLICATION_PREFIX = "taskstream-replica:"
-_MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes
 FIRST_BACKOFF_SECONDS = 0.1
 MAX_BACKOFF_SECONDS = 5.0
 
@@ -41,86 +39,51 @@ class EventsCommitted:
 
 
 @dataclass(frozen=True)
-class TasksQueued:
-    """These tasks became runnable: any replica with a free worker may claim them."""
+class WorkQueued:
+    """A replica holds queued tasks its own workers could not take: others may claim some."""
 
     replica: str
-    task_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class WorkerSignal:
-    """Cancel (c), suspend (s) or resume (r) an assignment on a worker connected to another replica."""
-
-    replica: str
-    action: str
-    worker: str
-    instance_id: str
-    task_id: int
-    assignment_id: str
+Notice = EventsCommitted | WorkQueued
 
 
-Signal = EventsCommitted | TasksQueued | WorkerSignal
+def encode(notice: Notice) -> str:
+    if isinstance(notice, EventsCommitted):
+        flags = ("p" if notice.progress_only else "") + ("t" if notice.terminal else "") or "-"
+        return f"e {notice.replica} {notice.instance_id} {notice.last_seq} {flags}"
+    return f"q {notice.replica}"
 
 
-def encode(signal: Signal) -> str:
-    if isinstance(signal, EventsCommitted):
-        flags = ("p" if signal.progress_only else "") + ("t" if signal.terminal else "") or "-"
-        return f"e {signal.replica} {signal.instance_id} {signal.last_seq} {flags}"
-    if isinstance(signal, TasksQueued):
-        return f"q {signal.replica} {','.join(map(str, signal.task_ids))}"
-    s = signal
-    return f"w {s.replica} {s.action} {s.worker} {s.instance_id} {s.task_id} {s.assignment_id}"
-
-
-def decode(payload: str) -> Signal | None:
+def decode(payload: str) -> Notice | None:
     parts = payload.split(" ")
     try:
         if parts[0] == "e" and len(parts) == 5:
             return EventsCommitted(parts[1], parts[2], int(parts[3]), "p" in parts[4], "t" in parts[4])
-        if parts[0] == "q" and len(parts) == 3:
-            return TasksQueued(parts[1], tuple(int(i) for i in parts[2].split(",") if i))
-        if parts[0] == "w" and len(parts) == 7:
-            return WorkerSignal(parts[1], parts[2], parts[3], parts[4], int(parts[5]), parts[6])
+        if parts[0] == "q" and len(parts) == 2:
+            return WorkQueued(parts[1])
     except ValueError:
         pass
     return None
 
 
-def queued_signals(replica: str, task_ids: Iterable[int]) -> list[TasksQueued]:
-    """Task ids in signals that each fit in one payload."""
-    signals: list[TasksQueued] = []
-    batch: list[int] = []
-    size = 0
-    for task_id in task_ids:
-        if size + 21 > _MAX_PAYLOAD:
-            signals.append(TasksQueued(replica, tuple(batch)))
-            batch, size = [], 0
-        batch.append(task_id)
-        size += len(str(task_id)) + 1
-    if batch:
-        signals.append(TasksQueued(replica, tuple(batch)))
-    return signals
-
-
 class Listener:
     """The replica's LISTEN connection; reconnects on failure.
 
-    ``on_connected`` runs after each (re)connection once LISTEN is in place: signals sent while there was
-    none are lost, so it makes the replica re-read what it keeps in memory. The connection's
-    application_name marks the replica alive for the others (see ``live_replicas``).
+    ``on_connected`` runs after each (re)connection once LISTEN is in place: notices sent while there was
+    none are lost, so it makes the replica re-read what it keeps in memory.
     """
 
     def __init__(
         self,
         url: str,
         replica: str,
-        on_signal: Callable[[Signal], None],
+        on_notice: Callable[[Notice], None],
         on_connected: Callable[[], None],
     ) -> None:
         self._conninfo = libpq_url(url)
         self.replica = replica
-        self._on_signal = on_signal
+        self._on_notice = on_notice
         self._on_connected = on_connected
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -142,7 +105,7 @@ class Listener:
                 connection = await psycopg.AsyncConnection.connect(
                     self._conninfo,
                     autocommit=True,
-                    application_name=APPLICATION_PREFIX + self.replica,
+                    application_name=f"taskstreamd-listener:{self.replica}",
                     # A replica on a host that vanished is noticed by the server within about a minute.
                     keepalives=1,
                     keepalives_idle=20,
@@ -155,12 +118,12 @@ class Listener:
                     self._on_connected()
                     self._ready.set()
                     async for notify in connection.notifies():
-                        signal = decode(notify.payload)
-                        if signal is not None and signal.replica != self.replica:
-                            self._on_signal(signal)
+                        notice = decode(notify.payload)
+                        if notice is not None and notice.replica != self.replica:
+                            self._on_notice(notice)
             except (psycopg.Error, OSError) as exc:
                 log.warning("listening for other replicas failed (%s); reconnecting", exc)
             except Exception:
-                log.exception("handling a signal from another replica failed; reconnecting")
+                log.exception("handling a notice from another replica failed; reconnecting")
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

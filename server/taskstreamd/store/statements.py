@@ -98,6 +98,10 @@ class Statements:
         )
 
     @property
+    def notify(self) -> str:
+        return "SELECT pg_notify('taskstream', payload) FROM unnest(%s::text[]) AS payload"
+
+    @property
     def fence_shards(self) -> str:
         """The shards among some that this owner still holds at its epoch, locked for this commit."""
         return (

@@ -66,6 +66,13 @@ class Writer:
         self._sql = sql
         self._window = window
         self.fence = fence
+        # Errors after which no commit may be retried (this replica lost its shards): the writer stops
+        # and tells ``on_fatal``, on the loop.
+        self.fatal: tuple[type[BaseException], ...] = ()
+        self.on_fatal: Callable[[BaseException], None] = lambda error: None
+        self.stopped = False
+        # The notices a batch's commit sends the other replicas (PostgreSQL NOTIFY), made as it freezes.
+        self.notices: Callable[[Batch], list[str]] | None = None
         self.batch = Batch(1)
         self.committed_number = 0
         self.healthy = True
@@ -175,7 +182,10 @@ class Writer:
             return
         self.batch = Batch(batch.number + 1)
         self._in_flight = batch
-        self._jobs.put((batch, batch.freeze(self._sql)))
+        frozen = batch.freeze(self._sql)
+        if self.notices is not None:
+            frozen.notices = self.notices(batch)
+        self._jobs.put((batch, frozen))
 
     def _committed(self, batch: Batch, outcome: Outcome) -> None:
         self._in_flight = None
@@ -209,7 +219,12 @@ class Writer:
             while (item := self._jobs.get()) is not None:
                 first, second = item
                 if isinstance(first, Batch):
-                    connection, outcome = self._commit_until_done(connection, second)
+                    try:
+                        connection, outcome = self._commit_until_done(connection, second)
+                    except self.fatal as error:
+                        self.stopped = True
+                        self._call(self.on_fatal, error)
+                        return
                     self._call(self._committed, first, outcome)
                 else:
                     connection = self._run_job(connection, first, second)
@@ -227,6 +242,9 @@ class Writer:
                     connection = self._connect()
                 outcome = self._commit(connection, frozen)
             except Exception as error:
+                if isinstance(error, self.fatal):
+                    self._discard(connection)
+                    raise
                 failures += 1
                 connection = self._discard(connection)
                 message = _describe(error)
@@ -277,6 +295,9 @@ class Writer:
             _many(cursor, sql.upsert_property, frozen.properties)
             _output(cursor, sql, frozen.output)
             _many(cursor, sql.answer_request, frozen.answers)
+            if frozen.notices:
+                # Sent by PostgreSQL when, and only if, this transaction commits, in commit order.
+                cursor.execute(sql.notify, (frozen.notices,))
             connection.commit()
         except BaseException:
             with contextlib.suppress(Exception):

@@ -1,6 +1,7 @@
 """The core that keeps active instances in memory: the indexes that served a database-driven scheduler
 go (every status change moved them), active instances get a small partial index for recovery, task ids
-come from a counter the core reserves in blocks, and replicas claim shards of instances.
+come from a counter the core reserves in blocks, and replicas (each listed with its address while it
+lives) claim shards of instances and share a secret to call each other.
 
 Revision ID: 0007_memory_core
 Revises: 0006_bigint_task_refs
@@ -48,7 +49,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "replicas",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("address", sa.String(256), nullable=False),
+        sa.Column("expires", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "cluster",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("cluster")
+    op.drop_table("replicas")
     op.drop_table("shards")
     op.drop_table("counters")
     op.drop_index("ix_instances_active", "instances")
