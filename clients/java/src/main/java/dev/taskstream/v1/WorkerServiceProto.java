@@ -224,10 +224,12 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "gnmentId\022\035\n\ntaken_back\030\002 \001(\010R\ttakenBack2" +
       "]\n\rWorkerService\022L\n\007Connect\022\035.taskstream" +
       ".v1.ConnectRequest\032\036.taskstream.v1.Conne" +
-      "ctResponse(\0010\001B|\n\021dev.taskstream.v1B\022Wor" +
-      "kerServiceProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312" +
-      "\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBMetad" +
-      "ata\352\002\016Taskstream::V1b\006proto3"
+      "ctResponse(\0010\001B\310\001\n\021dev.taskstream.v1B\022Wo" +
+      "rkerServiceProtoP\001ZJgithub.com/taskstrea" +
+      "m/taskstream/clients/go/gen/taskstream/v" +
+      "1;taskstreamv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rT" +
+      "askstream\\V1\342\002\031Taskstream\\V1\\GPBMetadata" +
+      "\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
