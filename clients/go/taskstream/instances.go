@@ -248,14 +248,15 @@ func (c *Client) WaitForSuccess(ctx context.Context, name string, timeout time.D
 
 // WaitAll waits until every one of the instances (ids or resource names) terminates, and returns them in
 // the order named. Timeout, errors and retries are Wait's; a *WaitTimeoutError names the instances still
-// running. No instances return at once.
+// running. With no instances it returns nil at once.
 func (c *Client) WaitAll(ctx context.Context, names []string, timeout time.Duration) ([]*pb.Instance, error) {
 	return c.waitMany(ctx, names, pb.WaitMode_WAIT_MODE_ALL, timeout)
 }
 
 // WaitAny waits until at least one of the instances (ids or resource names) terminates, and returns all
 // of them as they are then, in the order named: the terminated ones have status
-// INSTANCE_STATUS_TERMINATED. Timeout, errors and retries are Wait's. No instances return at once.
+// INSTANCE_STATUS_TERMINATED. Timeout, errors and retries are Wait's. With no instances it returns nil at
+// once.
 func (c *Client) WaitAny(ctx context.Context, names []string, timeout time.Duration) ([]*pb.Instance, error) {
 	return c.waitMany(ctx, names, pb.WaitMode_WAIT_MODE_ANY, timeout)
 }
