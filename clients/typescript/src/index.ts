@@ -6,8 +6,8 @@
  * every call the helper does not wrap. This list is the public surface (pinned by test/exports.test.ts).
  *
  * Integers: the generated messages keep protobuf-es's bigint for int64 fields (seq, timestamps'
- * seconds); the helper's decoded values (task properties, SQL result cells, output offsets) are numbers
- * when safe and bigint only beyond Number.MAX_SAFE_INTEGER (see Int64).
+ * seconds); the integers the helper decodes (task properties, SQL result cells) are numbers when safe and
+ * bigint only beyond Number.MAX_SAFE_INTEGER (see Int64), and output byte offsets are numbers.
  */
 
 export {

@@ -35,7 +35,7 @@ export interface ReadOutputOptions {
 
 /** Bytes of a task's output stream. */
 export interface OutputChunk {
-  /** The byte offset of `data` in the stream. */
+  /** The byte offset of `data` in the stream (a number: a byte offset never nears 2^53, 8 PiB). */
   readonly offset: number;
   /** The bytes (decode text with a TextDecoder, which may hold a split UTF-8 sequence between chunks). */
   readonly data: Uint8Array;

@@ -2,10 +2,11 @@
  * What a task hands back, decoded: its result value, captured output, typed properties and error.
  *
  * Integers: protobuf's int64 fields are bigint in the generated messages, and JSON.stringify throws on a
- * bigint. The helper's decoded values (properties here, SQL result cells, output offsets) are therefore a
- * `number` whenever the value is a safe integer (|v| <= Number.MAX_SAFE_INTEGER, 2^53 - 1), and a
- * `bigint` only beyond that, where a number would silently change the value. Code that may meet such
- * integers checks `typeof value === "bigint"` (or gives JSON.stringify a replacer).
+ * bigint. The integers the helper decodes (properties here, SQL result cells) are therefore a `number`
+ * whenever the value is a safe integer (|v| <= Number.MAX_SAFE_INTEGER, 2^53 - 1), and a `bigint` only
+ * beyond that, where a number would silently change the value. Code that may meet such integers checks
+ * `typeof value === "bigint"` (or gives JSON.stringify a replacer). Byte offsets of output are always
+ * numbers; sequence numbers (`seq`, `afterSeq`) stay bigint, as the cursors the protocol passes back.
  */
 
 import type { GetTaskResultResponse } from "./gen/taskstream/v1/instance_service_pb.js";

@@ -163,7 +163,7 @@ test("yields the snapshot, each change as a typed event, and ends after the term
   assert.ok(output?.type === "taskOutputAppended");
   assert.deepEqual(
     [output.stream, output.offset, output.data, output.attempt],
-    [OutputStream.STDOUT, 0n, new Uint8Array([104, 105]), 1],
+    [OutputStream.STDOUT, 0, new Uint8Array([104, 105]), 1],
   );
   assert.ok(terminated?.type === "instanceStatusChanged" && terminated.successful);
   assert.deepEqual(run.cursors, [0n]);
