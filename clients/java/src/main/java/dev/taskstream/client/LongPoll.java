@@ -35,7 +35,8 @@ final class LongPoll<R, T> {
     this.finish = finish;
     this.timedOut = timedOut;
     this.maxSlice = maxSlice;
-    this.unbounded = timeout == null;
+    // A timeout past what nanoseconds can count (some 292 years) is no timeout.
+    this.unbounded = timeout == null || timeout.compareTo(Duration.ofDays(100 * 365)) > 0;
     this.deadline = unbounded ? 0 : System.nanoTime() + timeout.toNanos();
   }
 

@@ -686,12 +686,13 @@ public final class TaskstreamClient implements AutoCloseable {
   }
 
   /**
-   * Shuts down the channel this client created (a channel passed to the builder stays open) and the
-   * timer of stream resumes.
+   * Shuts down the channel this client created (a channel passed to the builder stays open); its
+   * calls end, and its open streams and pending futures fail.
    */
   @Override
   public void close() {
-    timer.shutdownNow();
+    // Resumes already scheduled still run (and fail on the closed channel), so no stream hangs.
+    timer.shutdown();
     if (ownedChannel != null) {
       ownedChannel.shutdownNow();
       try {

@@ -248,6 +248,30 @@ class TaskstreamClientTest extends FakeServerTest {
   }
 
   @Test
+  void aWatchFailingTwiceInARowResumesAfterABackoff() {
+    fake.watches.add(
+        new FakeInstanceService.Stream<>(
+            List.of(snapshot(instance(1, running()))), Status.UNAVAILABLE.asRuntimeException()));
+    fake.watches.add(
+        new FakeInstanceService.Stream<>(List.of(), Status.UNAVAILABLE.asRuntimeException()));
+    fake.watches.add(
+        new FakeInstanceService.Stream<>(List.of(snapshot(instance(2, terminated()))), null));
+
+    List<WatchEvent> events;
+    try (TaskstreamClient patient =
+        TaskstreamClient.newBuilder()
+            .channel(channel)
+            .project("p")
+            .streamRetry(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(1)))
+            .build()) {
+      events = drain(patient.watch(NAME));
+    }
+
+    assertEquals(List.of(1L, 2L), seqs(events));
+    assertEquals(3, fake.requests(WatchInstanceRequest.class).size());
+  }
+
+  @Test
   void notFoundEndsAWatchWithoutRetrying() {
     fake.watches.add(
         new FakeInstanceService.Stream<>(List.of(), Status.NOT_FOUND.asRuntimeException()));
