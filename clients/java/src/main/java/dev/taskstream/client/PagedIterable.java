@@ -31,25 +31,24 @@ public final class PagedIterable<T> implements Iterable<T> {
     return first;
   }
 
-  /** The pages one by one, from the first; each later page is fetched when reached. */
+  /** The pages one by one, from the first; each later page is fetched when it is asked for. */
   public Iterable<Page<T>> pages() {
     return () ->
         new Iterator<>() {
-          private Page<T> next = first;
+          private Page<T> last; // The page returned last; null before the first.
 
           @Override
           public boolean hasNext() {
-            return next != null;
+            return last == null || last.hasNextPage();
           }
 
           @Override
           public Page<T> next() {
-            if (next == null) {
+            if (!hasNext()) {
               throw new NoSuchElementException("no more pages");
             }
-            Page<T> page = next;
-            next = page.hasNextPage() ? page.nextPage() : null;
-            return page;
+            last = last == null ? first : last.nextPage();
+            return last;
           }
         };
   }

@@ -109,6 +109,20 @@ class ParityTest extends FakeServerTest {
   }
 
   @Test
+  void pagesAreFetchedOneAtATimeAsTheyAreAskedFor() {
+    fake.lists.add(page(List.of("5"), "a"));
+    fake.lists.add(page(List.of("4"), ""));
+
+    Iterator<Page<Instance>> pages = client.listInstances().pages().iterator();
+    assertEquals("5", pages.next().items().get(0).getId());
+    assertEquals(1, fake.requests(ListInstancesRequest.class).size());
+    assertEquals("4", pages.next().items().get(0).getId());
+
+    assertFalse(pages.hasNext());
+    assertEquals(2, fake.requests(ListInstancesRequest.class).size());
+  }
+
+  @Test
   void aFailedLaterPageIsThrownWhereTheIterationReachesIt() {
     fake.lists.add(page(List.of("5"), "a"));
     fake.lists.add(Status.UNAVAILABLE.withDescription("gone").asRuntimeException());
