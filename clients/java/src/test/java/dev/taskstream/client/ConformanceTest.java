@@ -94,7 +94,8 @@ class ConformanceTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  // Longer than any case's own timeout_seconds (a workflow may take 120 s), so the case reports.
+  @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void conformance(JsonObject testCase) throws Exception {
     String action = testCase.get("action").getAsString();
     JsonObject expect = testCase.getAsJsonObject("expect");
