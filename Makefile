@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 node_modules/.installed: package.json
-	npm install --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --silent
 	touch $@
 
 venv: $(VENV)/.installed ## Create the Python virtualenv with every dependency.

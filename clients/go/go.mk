@@ -36,7 +36,9 @@ lint-go: ## Check the Go client: gofmt, go vet, go.mod tidy, protoc-gen-go at th
 		if [ "$$runtime" != "$(PROTOC_GEN_GO_VERSION)" ]; then \
 		echo "go.mk: PROTOC_GEN_GO_VERSION $(PROTOC_GEN_GO_VERSION) differs from google.golang.org/protobuf $$runtime in go.mod"; exit 1; fi
 
-test-go: $(VENV)/.installed ## Run the Go client's tests: unit, and the conformance scenario against a live server.
+# The conformance package also builds the README's "Use it from your own project" program as a module of its
+# own in a temporary directory (a replace pointing at clients/go) and runs it against its live server.
+test-go: $(VENV)/.installed ## Run the Go client's tests: unit, the conformance scenario and an outside module, against a live server.
 	@command -v $(GO) >/dev/null || { echo "go.mk: the Go toolchain ($(GO)) is not on PATH" >&2; exit 1; }
 	cd $(GO_DIR) && $(GO) test -count=1 ./...
 

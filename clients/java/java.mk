@@ -32,13 +32,16 @@ proto-java: $(JAVA_TOOLS)/.fetched node_modules/.installed ## Regenerate the Jav
 		echo "replacing $(JAVA_GEN)"; rm -rf $(JAVA_GEN) && mv $(JAVA_STAGE)/dev/taskstream/v1 $(JAVA_GEN); fi
 	rm -rf $(JAVA_STAGE)
 
-test-java: $(VENV)/.installed ## Run the Java client's JUnit tests, the conformance scenario against a live server included.
+test-java: $(VENV)/.installed ## Run the Java client's JUnit tests (the conformance scenario against a live server included), then install it and use it from a project outside the tree.
 	rm -rf $(JAVA_DIR)/target/surefire-reports
 	$(JAVA_MVN) test
 	@# Quiet Maven prints no summary of its own.
 	@grep -ho '<testsuite [^>]*>' $(JAVA_DIR)/target/surefire-reports/TEST-*.xml | \
 		sed -E 's/.* tests="([0-9]+)" errors="([0-9]+)" skipped="([0-9]+)" failures="([0-9]+)".*/\1 \2 \3 \4/' | \
 		awk '{ t += $$1; f += $$2 + $$4; s += $$3 } END { printf "java: %d passed, %d failed, %d skipped\n", t - f - s, f, s }'
+	@# `mvn install` into a temporary local repository, then example/ built in a temporary
+	@# directory from those coordinates and run against a live server.
+	$(JAVA_DIR)/install-check.sh
 
 lint-java: ## Check the Java client's formatting (google-java-format) and compile it with javac warnings as errors.
 	$(JAVA_MVN) spotless:check test-compile

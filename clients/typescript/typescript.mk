@@ -20,5 +20,8 @@ proto-typescript: node_modules/.installed $(TS_INSTALLED) ## Regenerate the Type
 lint-typescript: $(TS_INSTALLED) ## Type-check the TypeScript client (strict tsc --noEmit) and check its formatting (Prettier).
 	cd $(TS_DIR) && npm run --silent lint
 
-test-typescript: $(VENV)/.installed $(TS_INSTALLED) ## Run the TypeScript client's tests: unit, and the conformance scenario against a live server.
+# The packaging test (test/package.test.ts) packs the package, installs the tarball in a project in a temp
+# dir outside the tree (its dependencies, TypeScript and @types/node from the npm registry, through npm's
+# cache when it has them), compiles the README's consumer against the published types and runs it.
+test-typescript: $(VENV)/.installed $(TS_INSTALLED) ## Run the TypeScript client's tests: unit, the conformance scenario and the packaged package, against live servers.
 	cd $(TS_DIR) && npm test --silent

@@ -1,11 +1,14 @@
 package conformance_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,22 +34,46 @@ type scenario struct {
 	Cases   []scenarioCase `json:"cases"`
 }
 
+// taskSpec is one task of a case.
+type taskSpec struct {
+	Type       string         `json:"type"`
+	Parameters map[string]any `json:"parameters"`
+	Hold       bool           `json:"hold"`
+}
+
 type scenarioCase struct {
-	Name   string `json:"name"`
-	Action string `json:"action"`
-	Task   struct {
-		Type       string         `json:"type"`
-		Parameters map[string]any `json:"parameters"`
-		Hold       bool           `json:"hold"`
-	} `json:"task"`
-	Stop struct {
+	Name   string   `json:"name"`
+	Action string   `json:"action"`
+	Task   taskSpec `json:"task"`
+	Stop   struct {
 		Reason  string `json:"reason"`
 		Message string `json:"message"`
 	} `json:"stop"`
-	ResumeAfter    string                     `json:"resume_after"`
-	TimeoutSeconds float64                    `json:"timeout_seconds"`
-	Instance       string                     `json:"instance"`
-	Expect         map[string]json.RawMessage `json:"expect"`
+	ResumeAfter    string  `json:"resume_after"`
+	TimeoutSeconds float64 `json:"timeout_seconds"`
+	Instance       string  `json:"instance"`
+	// list_instances
+	Count    int      `json:"count"`
+	LabelKey string   `json:"label_key"`
+	PageSize int32    `json:"page_size"`
+	Statuses []string `json:"statuses"`
+	// read_output
+	Stream    string `json:"stream"`
+	TailBytes int64  `json:"tail_bytes"`
+	// logview
+	Hours int32 `json:"hours"`
+	// sub_instances
+	XFlow struct {
+		Name       string         `json:"name"`
+		Project    string         `json:"project"`
+		Parameters map[string]any `json:"parameters"`
+	} `json:"xflow"`
+	// sql_rows
+	SQL string `json:"sql"`
+	// wait_many
+	Quick  taskSpec                   `json:"quick"`
+	Slow   taskSpec                   `json:"slow"`
+	Expect map[string]json.RawMessage `json:"expect"`
 }
 
 // A harness implements each action of the scenario once.
@@ -58,6 +85,15 @@ var actions = map[string]func(*testing.T, *runner){
 	"wait_with_timeout":   waitWithTimeout,
 	"execute":             execute,
 	"not_found":           notFound,
+	"execute_failed":      executeFailed,
+	"list_instances":      listInstances,
+	"read_output":         readOutput,
+	"logview":             logview,
+	"sub_instances":       subInstances,
+	"sql_rows":            sqlRows,
+	"suspend_resume":      suspendResume,
+	"wait_many":           waitMany,
+	"task_types":          taskTypes,
 }
 
 func TestMain(m *testing.M) {
@@ -98,7 +134,8 @@ func TestConformance(t *testing.T) {
 			if !ok {
 				t.Fatalf("the Go harness does not implement action %q", c.Action)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
+			// A case may wait up to its timeout_seconds, and then has the usual time for the rest.
+			ctx, cancel := context.WithTimeout(context.Background(), caseTimeout+time.Duration(c.TimeoutSeconds*float64(time.Second)))
 			defer cancel()
 			r := &runner{ctx: ctx, client: client, c: c, expect: expectations{raw: c.Expect, used: map[string]bool{}}}
 			action(t, r)
@@ -116,13 +153,18 @@ type runner struct {
 }
 
 // start creates an instance of the case's one task, held (SUSPENDED) when the case's task says "hold".
-func (r *runner) start(t *testing.T) *pb.Instance {
+func (r *runner) start(t *testing.T, opts ...taskstream.CreateOption) *pb.Instance {
 	t.Helper()
-	var opts []taskstream.CreateOption
-	if r.c.Task.Hold {
+	return r.startTask(t, r.c.Task, opts...)
+}
+
+// startTask creates an instance of one task, held (SUSPENDED) when the task says "hold".
+func (r *runner) startTask(t *testing.T, task taskSpec, opts ...taskstream.CreateOption) *pb.Instance {
+	t.Helper()
+	if task.Hold {
 		opts = append(opts, taskstream.WithHold())
 	}
-	instance, err := r.client.RunTask(r.ctx, r.c.Task.Type, r.c.Task.Parameters, opts...)
+	instance, err := r.client.RunTask(r.ctx, task.Type, task.Parameters, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +241,7 @@ func (r *runner) watchHeld(t *testing.T, instance *pb.Instance) []taskstream.Eve
 		}
 		all = append(all, ev)
 		if len(all) == 1 && r.c.Task.Hold {
-			req := &pb.ResumeInstanceRequest{Name: instance.GetName()}
-			if _, err := r.client.InstanceService().ResumeInstance(r.ctx, req); err != nil {
+			if _, err := r.client.Resume(r.ctx, instance.GetName()); err != nil {
 				t.Fatalf("resume: %v", err)
 			}
 		}
@@ -517,17 +558,49 @@ func (r *runner) stopAndWait(t *testing.T, instance *pb.Instance) {
 	}
 }
 
+// timedOut returns the language's wait timeout that err must be.
+func timedOut(t *testing.T, err error) *taskstream.WaitTimeoutError {
+	t.Helper()
+	var timeout *taskstream.WaitTimeoutError
+	if !errors.Is(err, taskstream.ErrWaitTimeout) || !errors.As(err, &timeout) {
+		t.Fatalf("error %v, want a *taskstream.WaitTimeoutError", err)
+	}
+	return timeout
+}
+
+// timedOutOne checks that err is the wait timeout of one instance, which it names and carries as last
+// seen, and returns that instance.
+func timedOutOne(t *testing.T, err error) *pb.Instance {
+	t.Helper()
+	timeout := timedOut(t, err)
+	instance := timeout.Instance()
+	if instance == nil || !slices.Equal(timeout.Names, []string{instance.GetName()}) {
+		t.Fatalf("the timeout names %v and carries %v", timeout.Names, instance)
+	}
+	return instance
+}
+
 func waitWithTimeout(t *testing.T, r *runner) {
 	instance := r.start(t)
 	timeout := r.timeout(t)
 	current, err := r.client.Wait(r.ctx, instance.GetName(), timeout)
-	isTerminated := err == nil && current.GetStatus() == pb.InstanceStatus_INSTANCE_STATUS_TERMINATED
-	if err != nil && !errors.Is(err, taskstream.ErrWaitTimeout) {
-		t.Fatal(err)
+	var timedOutError bool
+	if !r.expect.get(t, "timed_out_error", &timedOutError) {
+		t.Fatal("the case does not say whether the wait fails (timed_out_error)")
 	}
-	var terminated bool
-	if r.expect.get(t, "terminated", &terminated) && isTerminated != terminated {
-		t.Errorf("terminated %v after waiting %v (%v), want %v", isTerminated, timeout, err, terminated)
+	var status string
+	if timedOutError {
+		if current != nil {
+			t.Errorf("the wait returned %v with its error", current)
+		}
+		if current = timedOutOne(t, err); current.GetName() != instance.GetName() {
+			t.Errorf("the timeout names %s, not the instance waited for", current.GetName())
+		}
+	} else if err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+	if r.expect.get(t, "instance_status", &status) && current.GetStatus().String() != status {
+		t.Errorf("instance status %v after waiting %v, want %s", current.GetStatus(), timeout, status)
 	}
 	r.stopAndWait(t, instance)
 }
@@ -538,8 +611,13 @@ func execute(t *testing.T, r *runner) {
 		t.Fatal("the case does not say whether execute times out (timed_out)")
 	}
 	instance, err := r.client.ExecuteTask(r.ctx, r.c.Task.Type, r.c.Task.Parameters, r.timeout(t))
-	if (timedOut && !errors.Is(err, taskstream.ErrWaitTimeout)) || (!timedOut && err != nil) {
-		t.Fatalf("execute: %v, want timed out %v", err, timedOut)
+	if timedOut {
+		if instance != nil {
+			t.Errorf("execute returned %v with its error", instance)
+		}
+		instance = timedOutOne(t, err)
+	} else if err != nil {
+		t.Fatalf("execute: %v, want no error", err)
 	}
 	var instanceStatus string
 	if r.expect.get(t, "instance_status", &instanceStatus) && instance.GetStatus().String() != instanceStatus {
@@ -592,6 +670,378 @@ func notFound(t *testing.T, r *runner) {
 		}
 		if want == "NOT_FOUND" && !errors.Is(err, taskstream.ErrNotFound) {
 			t.Errorf("%s: %v does not match ErrNotFound", call, err)
+		}
+	}
+}
+
+// terminated reports whether an instance is terminated.
+func terminated(instance *pb.Instance) bool {
+	return instance.GetStatus() == pb.InstanceStatus_INSTANCE_STATUS_TERMINATED
+}
+
+// checkInstance checks instance_status and successful.
+func (r *runner) checkInstance(t *testing.T, instance *pb.Instance) {
+	t.Helper()
+	var (
+		status     string
+		successful bool
+	)
+	if r.expect.get(t, "instance_status", &status) && instance.GetStatus().String() != status {
+		t.Errorf("instance status %v, want %s", instance.GetStatus(), status)
+	}
+	if r.expect.get(t, "successful", &successful) && instance.GetSuccessful() != successful {
+		t.Errorf("successful %v, want %v", instance.GetSuccessful(), successful)
+	}
+}
+
+func executeFailed(t *testing.T, r *runner) {
+	instance, err := r.client.ExecuteTask(r.ctx, r.c.Task.Type, r.c.Task.Parameters, r.timeout(t))
+	var failed *taskstream.InstanceFailedError
+	if instance != nil || !errors.Is(err, taskstream.ErrInstanceFailed) || !errors.As(err, &failed) {
+		t.Fatalf("execute = %v, %v, want a *taskstream.InstanceFailedError", instance, err)
+	}
+	r.checkInstance(t, failed.Instance)
+	var str string
+	if r.expect.get(t, "failed_task", &str) && failed.Task.GetName() != str {
+		t.Errorf("failed task %q, want %q", failed.Task.GetName(), str)
+	}
+	if r.expect.get(t, "task_status", &str) && failed.Task.GetStatus().String() != str {
+		t.Errorf("failed task's status %v, want %s", failed.Task.GetStatus(), str)
+	}
+	// The error unwraps to the task's own error.
+	var taskErr *taskstream.TaskError
+	hasTaskError := errors.As(err, &taskErr)
+	if r.expect.get(t, "error_type_ends_with", &str) && (!hasTaskError || !strings.HasSuffix(taskErr.Type, str)) {
+		t.Errorf("task error %v, want a type ending with %q", taskErr, str)
+	}
+	if r.expect.get(t, "error_message", &str) && (!hasTaskError || taskErr.Message != str) {
+		t.Errorf("task error %v, want the message %q", taskErr, str)
+	}
+}
+
+func listInstances(t *testing.T, r *runner) {
+	if r.c.Count <= 0 || r.c.LabelKey == "" || r.c.PageSize <= 0 {
+		t.Fatalf("count %d, label_key %q, page_size %d", r.c.Count, r.c.LabelKey, r.c.PageSize)
+	}
+	var statuses []pb.InstanceStatus
+	for _, name := range r.c.Statuses {
+		value, ok := pb.InstanceStatus_value[name]
+		if !ok {
+			t.Fatalf("unknown instance status %q", name)
+		}
+		statuses = append(statuses, pb.InstanceStatus(value))
+	}
+	labels := map[string]string{r.c.LabelKey: rand.Text()} // new to this run
+	var created []string
+	for range r.c.Count {
+		instance := r.start(t, taskstream.WithLabels(labels))
+		if _, err := r.client.Wait(r.ctx, instance.GetName(), caseTimeout); err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, instance.GetId())
+	}
+	var listed []string
+	opts := &taskstream.ListInstancesOptions{Statuses: statuses, Labels: labels, PageSize: r.c.PageSize}
+	for instance, err := range r.client.ListInstances(r.ctx, opts) {
+		if err != nil {
+			t.Fatalf("list after %v: %v", listed, err)
+		}
+		listed = append(listed, instance.GetId())
+	}
+	var (
+		count              int
+		sameIDs, newestFst bool
+	)
+	if r.expect.get(t, "count", &count) && len(listed) != count {
+		t.Errorf("%d instances listed (%v), want %d", len(listed), listed, count)
+	}
+	if r.expect.get(t, "same_ids_as_created", &sameIDs) {
+		same := slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(created)))
+		if same != sameIDs {
+			t.Errorf("listed %v, created %v: the same ids %v, want %v", listed, created, same, sameIDs)
+		}
+	}
+	if r.expect.get(t, "newest_first", &newestFst) {
+		descending := slices.IsSortedFunc(listed, func(a, b string) int { return strings.Compare(b, a) })
+		if descending != newestFst {
+			t.Errorf("ids %v newest first: %v, want %v", listed, descending, newestFst)
+		}
+	}
+}
+
+// readAll reads an output iteration to its end.
+func readAll(t *testing.T, chunks func(func(taskstream.OutputChunk, error) bool)) []byte {
+	t.Helper()
+	var all []byte
+	for chunk, err := range chunks {
+		if err != nil {
+			t.Fatalf("read output: %v", err)
+		}
+		all = append(all, chunk.Data...)
+	}
+	return all
+}
+
+func readOutput(t *testing.T, r *runner) {
+	stream, ok := pb.OutputStream_value[r.c.Stream]
+	if !ok || r.c.TailBytes <= 0 {
+		t.Fatalf("stream %q, tail_bytes %d", r.c.Stream, r.c.TailBytes)
+	}
+	instance := r.start(t)
+	opts := &taskstream.ReadOutputOptions{Stream: pb.OutputStream(stream), Follow: true}
+	whole := readAll(t, r.client.ReadOutput(r.ctx, instance.GetName(), "", opts))
+	var contains []string
+	if r.expect.get(t, "contains", &contains) {
+		for _, s := range contains {
+			if !bytes.Contains(whole, []byte(s)) {
+				t.Errorf("output %q does not contain %q", whole, s)
+			}
+		}
+	}
+	opts = &taskstream.ReadOutputOptions{Stream: pb.OutputStream(stream), Offset: -r.c.TailBytes}
+	tail := readAll(t, r.client.ReadOutput(r.ctx, instance.GetName(), "", opts))
+	var tailIsEnd bool
+	if r.expect.get(t, "tail_is_end_of_whole", &tailIsEnd) {
+		isEnd := int64(len(whole)) >= r.c.TailBytes && bytes.Equal(tail, whole[int64(len(whole))-r.c.TailBytes:])
+		if isEnd != tailIsEnd {
+			t.Errorf("tail %q of whole %q: the end %v, want %v", tail, whole, isEnd, tailIsEnd)
+		}
+	}
+}
+
+func logview(t *testing.T, r *runner) {
+	instance := r.start(t)
+	if _, err := r.client.Wait(r.ctx, instance.GetName(), caseTimeout); err != nil {
+		t.Fatal(err)
+	}
+	address, err := r.client.LogviewAddress(r.ctx, instance.GetName(), r.c.Hours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var containsID bool
+	if r.expect.get(t, "url_contains_instance_id", &containsID) && strings.Contains(address.URL, instance.GetId()) != containsID {
+		t.Errorf("url %s contains the id %s: %v, want %v", address.URL, instance.GetId(), !containsID, containsID)
+	}
+	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, address.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	var code int
+	if r.expect.get(t, "http_status", &code) && resp.StatusCode != code {
+		t.Errorf("GET %s: %s, want %d", address.URL, resp.Status, code)
+	}
+}
+
+func subInstances(t *testing.T, r *runner) {
+	x := r.c.XFlow
+	workflow := r.startTask(t, taskSpec{Type: "xflow." + x.Project + "." + x.Name, Parameters: x.Parameters})
+	instance, err := r.client.Wait(r.ctx, workflow.GetName(), r.timeout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkInstance(t, instance)
+	if !instance.GetSuccessful() {
+		// Say why, from the workflow's first unsuccessful task.
+		t.Logf("the workflow did not succeed: %v", failure(instance))
+	}
+	var (
+		names         []string
+		allSuccessful = true
+	)
+	for sub, err := range r.client.ListSubInstances(r.ctx, workflow.GetName()) {
+		if err != nil {
+			t.Fatalf("list sub-instances after %v: %v", names, err)
+		}
+		names = append(names, sub.GetName())
+		if !terminated(sub.GetInstance()) || !sub.GetInstance().GetSuccessful() {
+			allSuccessful = false
+			t.Logf("sub-instance %s: %v", sub.GetName(), failure(sub.GetInstance()))
+		}
+	}
+	var (
+		want       []string
+		successful bool
+	)
+	if r.expect.get(t, "names", &want) && !slices.Equal(names, want) {
+		t.Errorf("sub-instances %v, want %v", names, want)
+	}
+	if r.expect.get(t, "all_successful", &successful) && allSuccessful != successful {
+		t.Errorf("every sub-instance successful: %v, want %v", allSuccessful, successful)
+	}
+}
+
+// failure describes why an instance did not succeed: its status, or its first unsuccessful task's.
+func failure(instance *pb.Instance) string {
+	for _, task := range instance.GetTasks() {
+		if task.GetStatus() != pb.TaskStatus_TASK_STATUS_SUCCESS {
+			return fmt.Sprintf("task %s %v: %s: %s", task.GetName(), task.GetStatus(), task.GetError().GetType(), task.GetError().GetMessage())
+		}
+	}
+	return instance.GetStatus().String()
+}
+
+func sqlRows(t *testing.T, r *runner) {
+	if r.c.SQL == "" || r.c.PageSize <= 0 {
+		t.Fatalf("sql %q, page_size %d", r.c.SQL, r.c.PageSize)
+	}
+	instance := r.startTask(t, taskSpec{Type: "sql", Parameters: map[string]any{"sql": r.c.SQL}})
+	if _, err := r.client.WaitForSuccess(r.ctx, instance.GetName(), r.timeout(t)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := r.client.ResultRows(r.ctx, instance.GetName(), "", r.c.PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all [][]any
+	for row, err := range rows.All(r.ctx) {
+		if err != nil {
+			t.Fatalf("rows after %d: %v", len(all), err)
+		}
+		all = append(all, row)
+	}
+	var (
+		columns []struct{ Name, Type string }
+		count   int
+		first   []any
+	)
+	if r.expect.get(t, "columns", &columns) {
+		var got []struct{ Name, Type string }
+		for _, c := range rows.Columns {
+			got = append(got, struct{ Name, Type string }{c.Name, c.Type.String()})
+		}
+		if !slices.Equal(got, columns) {
+			t.Errorf("columns %v, want %v", got, columns)
+		}
+	}
+	if r.expect.get(t, "row_count", &count) && len(all) != count {
+		t.Errorf("%d rows, want %d", len(all), count)
+	}
+	if r.expect.get(t, "first_row", &first) {
+		if len(all) == 0 {
+			t.Fatal("no first row")
+		}
+		// The cells as JSON values: an int64 and a float64 both become a JSON number.
+		encoded, err := json.Marshal(all[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []any
+		if err := json.Unmarshal(encoded, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, first) {
+			t.Errorf("first row %v, want %v", got, first)
+		}
+	}
+}
+
+func suspendResume(t *testing.T, r *runner) {
+	instance := r.start(t, taskstream.WithHold())
+	held, err := r.client.GetInstance(r.ctx, instance.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var str string
+	if r.expect.get(t, "held_status", &str) && held.GetStatus().String() != str {
+		t.Errorf("held instance's status %v, want %s", held.GetStatus(), str)
+	}
+	if r.expect.get(t, "held_task_status", &str) {
+		if len(held.GetTasks()) != 1 || held.GetTasks()[0].GetStatus().String() != str {
+			t.Errorf("held instance's tasks %v, want one %s", held.GetTasks(), str)
+		}
+	}
+	if _, err := r.client.Resume(r.ctx, instance.GetName()); err != nil {
+		t.Fatal(err)
+	}
+	final, err := r.client.Wait(r.ctx, instance.GetName(), r.timeout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkInstance(t, final)
+}
+
+func waitMany(t *testing.T, r *runner) {
+	quick := r.startTask(t, r.c.Quick)
+	slow := r.startTask(t, r.c.Slow)
+	t.Cleanup(func() {
+		// Stop slow at the end, whatever happened.
+		ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
+		defer cancel()
+		if _, err := r.client.Stop(ctx, slow.GetName(), pb.CancellationReason_CANCELLATION_REASON_UNSPECIFIED, ""); err != nil {
+			t.Errorf("stop slow: %v", err)
+		}
+	})
+	labels := map[string]string{quick.GetName(): "quick", slow.GetName(): "slow"}
+	names := []string{quick.GetName(), slow.GetName()}
+	instances, err := r.client.WaitAny(r.ctx, names, r.timeout(t))
+	if err != nil && !errors.Is(err, taskstream.ErrWaitTimeout) {
+		t.Fatal(err)
+	}
+	var (
+		anyDone     bool
+		want        []string
+		allTimedOut bool
+		allTimeout  float64
+	)
+	if r.expect.get(t, "any_done", &anyDone) && (err == nil) != anyDone {
+		t.Errorf("wait for any: %v, want done %v", err, anyDone)
+	}
+	if r.expect.get(t, "any_terminated", &want) {
+		var got []string
+		for _, instance := range instances {
+			if terminated(instance) {
+				got = append(got, labels[instance.GetName()])
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("terminated after waiting for any: %v, want %v", got, want)
+		}
+	}
+	if !r.expect.get(t, "all_timeout_seconds", &allTimeout) || allTimeout <= 0 {
+		t.Fatal("the case has no all_timeout_seconds")
+	}
+	instances, err = r.client.WaitAll(r.ctx, names, time.Duration(allTimeout*float64(time.Second)))
+	if r.expect.get(t, "all_timed_out_error", &allTimedOut) {
+		isTimeout := errors.Is(err, taskstream.ErrWaitTimeout)
+		if isTimeout != allTimedOut {
+			t.Fatalf("wait for all = %v, %v: timed out %v, want %v", instances, err, isTimeout, allTimedOut)
+		}
+		// The timeout names the instances still running.
+		if isTimeout {
+			if timeout := timedOut(t, err); !slices.Equal(timeout.Names, []string{slow.GetName()}) {
+				t.Errorf("the timeout names %v, want slow %s", timeout.Names, slow.GetName())
+			}
+		}
+	}
+}
+
+func taskTypes(t *testing.T, r *runner) {
+	types, err := r.client.ListTaskTypes(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := map[string]int32{}
+	for _, taskType := range types {
+		workers[taskType.GetName()] = taskType.GetWorkerCount()
+	}
+	var (
+		includes []string
+		atLeast  int32
+	)
+	hasIncludes := r.expect.get(t, "includes", &includes)
+	hasAtLeast := r.expect.get(t, "workers_at_least", &atLeast)
+	for _, name := range includes {
+		count, ok := workers[name]
+		if hasIncludes && !ok {
+			t.Errorf("task type %s is not listed (%v)", name, workers)
+		}
+		if hasAtLeast && ok && count < atLeast {
+			t.Errorf("task type %s is offered by %d workers, want at least %d", name, count, atLeast)
 		}
 	}
 }

@@ -1,5 +1,5 @@
 // Command example is the Go snippet of the README: it runs a few tasks on the taskstream server at
-// 127.0.0.1:50051 (`make run`) and shows watch, result, wait, stop and a typed error.
+// 127.0.0.1:50051 (`make run`) and shows watch, result, wait, stop and the typed errors.
 package main
 
 import (
@@ -51,7 +51,10 @@ func main() {
 		log.Fatal(err)
 	}
 	_, err = client.Wait(ctx, sleeper.GetName(), 500*time.Millisecond) // a server-side long poll
-	fmt.Println(errors.Is(err, taskstream.ErrWaitTimeout))             // true
+	var timedOut *taskstream.WaitTimeoutError                          // errors.Is(err, taskstream.ErrWaitTimeout) too
+	if errors.As(err, &timedOut) {
+		fmt.Println(timedOut.Instance().GetStatus()) // INSTANCE_STATUS_RUNNING: the wait ended, not the instance
+	}
 	if _, err := client.Stop(ctx, sleeper.GetName(), pb.CancellationReason_CANCELLATION_REASON_DIRECT, "no time"); err != nil {
 		log.Fatal(err)
 	}
@@ -60,6 +63,13 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Println(done.GetStatus()) // INSTANCE_STATUS_TERMINATED
+
+	_, err = client.ExecuteTask(ctx, "fail", nil, time.Minute) // create and wait for success
+	var failed *taskstream.InstanceFailedError                 // errors.Is(err, taskstream.ErrInstanceFailed) too
+	if errors.As(err, &failed) {
+		fmt.Println(failed.Task.GetName(), failed.Task.GetStatus(), failed.Task.GetError().GetMessage())
+		// fail TASK_STATUS_FAILED this task fails on purpose
+	}
 
 	_, err = client.GetInstance(ctx, "20261121103000123abcdefgh")
 	var apiErr *taskstream.APIError

@@ -69,7 +69,8 @@ func WithGRPCConn(conn grpc.ClientConnInterface) Option {
 	return func(s *settings) { s.conn = conn }
 }
 
-// WithRetry sets when Watch and Wait resume after a transient failure (DefaultRetry otherwise).
+// WithRetry sets when the calls that are safe to repeat resume after a transient failure: watches, waits,
+// output reads and the pages of lists (DefaultRetry otherwise).
 func WithRetry(policy RetryPolicy) Option {
 	return func(s *settings) { s.retry = policy }
 }
@@ -111,8 +112,9 @@ func (c *Client) Project() string {
 	return c.project
 }
 
-// InstanceService returns the generated stub the client calls, for the RPCs it does not wrap (ListInstances,
-// SuspendInstance, ReadTaskOutput, ...). Its calls carry the client's user too; FromError reads their errors.
+// InstanceService returns the generated stub the client calls, for requests the client's methods do not
+// make (a StopInstance with a request_id or grace period, a page token kept between calls, ...). Its calls
+// carry the client's user and token too; FromError reads their errors.
 func (c *Client) InstanceService() pb.InstanceServiceClient {
 	return c.rpc
 }

@@ -247,16 +247,21 @@ func longPoll(ctx context.Context, req *pb.WaitInstanceRequest) (*pb.WaitInstanc
 	}
 }
 
-func TestWaitTimeoutReturnsTheCurrentState(t *testing.T) {
+func TestAWaitThatRunsOutOfTimeIsAnErrorCarryingTheInstance(t *testing.T) {
 	f := &fakeServer{wait: longPoll}
 	client := serve(t, f)
 	start := time.Now()
 	instance, err := client.Wait(context.Background(), "i1", 50*time.Millisecond)
-	if !errors.Is(err, taskstream.ErrWaitTimeout) {
-		t.Fatalf("error %v", err)
+	var timedOut *taskstream.WaitTimeoutError
+	if !errors.Is(err, taskstream.ErrWaitTimeout) || !errors.As(err, &timedOut) || instance != nil {
+		t.Fatalf("Wait = %v, %v", instance, err)
 	}
-	if instance.GetStatus() != pb.InstanceStatus_INSTANCE_STATUS_RUNNING {
-		t.Errorf("instance %v", instance)
+	if got := timedOut.Instance(); got.GetName() != instanceName || got.GetStatus() != pb.InstanceStatus_INSTANCE_STATUS_RUNNING {
+		t.Errorf("instance %v", got)
+	}
+	want := "taskstream: wait timed out: " + instanceName + " is not terminated after 50ms"
+	if err.Error() != want {
+		t.Errorf("message %q, want %q", err.Error(), want)
 	}
 	if elapsed := time.Since(start); elapsed < 50*time.Millisecond || elapsed > 5*time.Second {
 		t.Errorf("waited %v", elapsed)

@@ -24,9 +24,13 @@ var (
 	ErrUnavailable        = errors.New("taskstream: unavailable")         // UNAVAILABLE: the server cannot be reached
 )
 
-// ErrWaitTimeout is matched by the error Client.Wait (and Client.Execute) returns when its timeout passes
-// before the instance terminates.
+// ErrWaitTimeout is matched by the *WaitTimeoutError every wait returns when its timeout passes first:
+// Wait, WaitForSuccess, WaitAll, WaitAny, Execute and ExecuteTask.
 var ErrWaitTimeout = errors.New("taskstream: wait timed out")
+
+// ErrInstanceFailed is matched by the *InstanceFailedError that Execute, ExecuteTask and WaitForSuccess
+// return for an instance that terminated without every task succeeding.
+var ErrInstanceFailed = errors.New("taskstream: instance failed")
 
 var sentinels = map[codes.Code]error{
 	codes.NotFound:           ErrNotFound,

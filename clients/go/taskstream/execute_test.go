@@ -3,6 +3,8 @@ package taskstream_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,13 +44,12 @@ func TestExecuteAnswersInOneCallWhenTheCreateWaits(t *testing.T) {
 				if deadline, ok := ctx.Deadline(); ok {
 					callLeft <- time.Until(deadline)
 				}
-				// The task failed: a terminated instance, which Execute returns without an error.
-				failed := &pb.Instance{Name: instanceName, Status: pb.InstanceStatus_INSTANCE_STATUS_TERMINATED, Successful: false}
-				return &pb.CreateInstanceResponse{Instance: failed, Terminated: true}, nil
+				done := &pb.Instance{Name: instanceName, Status: pb.InstanceStatus_INSTANCE_STATUS_TERMINATED, Successful: true}
+				return &pb.CreateInstanceResponse{Instance: done, Terminated: true}, nil
 			}}
 			client := serve(t, f)
-			instance, err := client.ExecuteTask(context.Background(), "fail", map[string]any{"message": "no"}, tc.timeout)
-			if err != nil || instance.GetStatus() != pb.InstanceStatus_INSTANCE_STATUS_TERMINATED || instance.GetSuccessful() {
+			instance, err := client.ExecuteTask(context.Background(), "echo", map[string]any{"message": "no"}, tc.timeout)
+			if err != nil || instance.GetStatus() != pb.InstanceStatus_INSTANCE_STATUS_TERMINATED || !instance.GetSuccessful() {
 				t.Fatalf("ExecuteTask = %v, %v", instance, err)
 			}
 			creates := sent[*pb.CreateInstanceRequest](f)
@@ -56,7 +57,7 @@ func TestExecuteAnswersInOneCallWhenTheCreateWaits(t *testing.T) {
 				t.Fatalf("%d creates and %d waits, want one create", len(creates), len(sent[*pb.WaitInstanceRequest](f)))
 			}
 			req := creates[0]
-			if len(req.GetTasks()) != 1 || req.GetTasks()[0].GetType() != "fail" || req.GetTasks()[0].GetParametersJson() != `{"message":"no"}` {
+			if len(req.GetTasks()) != 1 || req.GetTasks()[0].GetType() != "echo" || req.GetTasks()[0].GetParametersJson() != `{"message":"no"}` {
 				t.Errorf("tasks %v", req.GetTasks())
 			}
 			wait := req.GetWaitTimeout().AsDuration()
@@ -95,7 +96,7 @@ func TestExecuteWaitsWhenTheServerIgnoresWaitTimeout(t *testing.T) {
 	}
 }
 
-func TestExecuteTimeoutReturnsTheCurrentState(t *testing.T) {
+func TestAnExecuteThatRunsOutOfTimeIsAnErrorCarryingTheInstance(t *testing.T) {
 	runningAtOnce := func(context.Context, *pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error) {
 		return &pb.CreateInstanceResponse{Instance: &pb.Instance{Name: instanceName, Status: pb.InstanceStatus_INSTANCE_STATUS_RUNNING}}, nil
 	}
@@ -109,11 +110,15 @@ func TestExecuteTimeoutReturnsTheCurrentState(t *testing.T) {
 			const timeout = 50 * time.Millisecond
 			start := time.Now()
 			instance, err := client.Execute(context.Background(), []taskstream.TaskSpec{{Type: "sleep"}}, timeout)
-			if !errors.Is(err, taskstream.ErrWaitTimeout) {
-				t.Fatalf("error %v", err)
+			var timedOut *taskstream.WaitTimeoutError
+			if !errors.Is(err, taskstream.ErrWaitTimeout) || !errors.As(err, &timedOut) || instance != nil {
+				t.Fatalf("Execute = %v, %v", instance, err)
 			}
-			if instance.GetName() != instanceName || instance.GetStatus() != pb.InstanceStatus_INSTANCE_STATUS_RUNNING {
-				t.Errorf("instance %v", instance)
+			if got := timedOut.Instance(); got.GetName() != instanceName || got.GetStatus() != pb.InstanceStatus_INSTANCE_STATUS_RUNNING {
+				t.Errorf("instance %v", got)
+			}
+			if !slices.Equal(timedOut.Names, []string{instanceName}) || timedOut.Timeout != timeout {
+				t.Errorf("error %+v", timedOut)
 			}
 			if elapsed := time.Since(start); elapsed < timeout || elapsed > 5*time.Second {
 				t.Errorf("waited %v", elapsed)
@@ -156,5 +161,110 @@ func TestExecuteDoesNotRetryTheCreate(t *testing.T) {
 	}
 	if n := len(sent[*pb.CreateInstanceRequest](f)); n != 1 || len(sent[*pb.WaitInstanceRequest](f)) != 0 {
 		t.Errorf("%d creates, want one and no wait", n)
+	}
+}
+
+// failedInstance is a terminated instance whose second task failed and third was cancelled.
+func failedInstance() *pb.Instance {
+	return &pb.Instance{Name: instanceName, Status: pb.InstanceStatus_INSTANCE_STATUS_TERMINATED, Tasks: []*pb.Task{
+		{Name: "ok", Status: pb.TaskStatus_TASK_STATUS_SUCCESS},
+		{Name: "fail", Status: pb.TaskStatus_TASK_STATUS_FAILED, Error: &pb.TaskError{Type: "builtins.ValueError", Message: "Task failure", Traceback: "Traceback ..."}},
+		{Name: "later", Status: pb.TaskStatus_TASK_STATUS_CANCELLED},
+	}}
+}
+
+// checkInstanceFailed checks that err is the *InstanceFailedError of failedInstance.
+func checkInstanceFailed(t *testing.T, err error) {
+	t.Helper()
+	var failed *taskstream.InstanceFailedError
+	if !errors.Is(err, taskstream.ErrInstanceFailed) || !errors.As(err, &failed) {
+		t.Fatalf("error %v", err)
+	}
+	if failed.Instance.GetName() != instanceName || failed.Instance.GetStatus() != pb.InstanceStatus_INSTANCE_STATUS_TERMINATED {
+		t.Errorf("instance %v", failed.Instance)
+	}
+	if failed.Task.GetName() != "fail" || failed.Task.GetStatus() != pb.TaskStatus_TASK_STATUS_FAILED {
+		t.Errorf("task %v", failed.Task)
+	}
+	var taskErr *taskstream.TaskError
+	if !errors.As(err, &taskErr) || taskErr.Type != "builtins.ValueError" || taskErr.Message != "Task failure" {
+		t.Errorf("task error %v", taskErr)
+	}
+	want := "taskstream: instance " + instanceName + " failed: task fail is TASK_STATUS_FAILED: builtins.ValueError: Task failure"
+	if err.Error() != want {
+		t.Errorf("message %q, want %q", err.Error(), want)
+	}
+	if errors.Is(err, taskstream.ErrWaitTimeout) {
+		t.Error("a failed instance matches ErrWaitTimeout")
+	}
+}
+
+func TestExecuteOfAFailedInstanceIsAnError(t *testing.T) {
+	for name, f := range map[string]*fakeServer{
+		"the create waits": {create: func(context.Context, *pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error) {
+			return &pb.CreateInstanceResponse{Instance: failedInstance(), Terminated: true}, nil
+		}},
+		"a later wait": {wait: func(context.Context, *pb.WaitInstanceRequest) (*pb.WaitInstanceResponse, error) {
+			return &pb.WaitInstanceResponse{Instance: failedInstance(), Terminated: true}, nil
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			client := serve(t, f)
+			instance, err := client.ExecuteTask(context.Background(), "fail", nil, time.Minute)
+			if instance != nil {
+				t.Errorf("instance %v returned with the error", instance)
+			}
+			checkInstanceFailed(t, err)
+		})
+	}
+}
+
+func TestInstanceFailedErrorOfACancelledTaskHasNoTaskError(t *testing.T) {
+	cancelled := &pb.Instance{Name: instanceName, Status: pb.InstanceStatus_INSTANCE_STATUS_TERMINATED, Tasks: []*pb.Task{{
+		Name: "t", Status: pb.TaskStatus_TASK_STATUS_CANCELLED, Cancellation: &pb.Cancellation{Message: "no time"},
+	}}}
+	f := &fakeServer{create: func(context.Context, *pb.CreateInstanceRequest) (*pb.CreateInstanceResponse, error) {
+		return &pb.CreateInstanceResponse{Instance: cancelled, Terminated: true}, nil
+	}}
+	client := serve(t, f)
+	_, err := client.ExecuteTask(context.Background(), "sleep", nil, time.Minute)
+	var failed *taskstream.InstanceFailedError
+	if !errors.As(err, &failed) || failed.Task.GetName() != "t" {
+		t.Fatalf("error %v", err)
+	}
+	var taskErr *taskstream.TaskError
+	if errors.As(err, &taskErr) || errors.Unwrap(err) != nil {
+		t.Errorf("a cancelled task unwraps to %v", errors.Unwrap(err))
+	}
+	if !strings.HasSuffix(err.Error(), "task t is TASK_STATUS_CANCELLED: no time") {
+		t.Errorf("message %q", err.Error())
+	}
+}
+
+func TestWaitReturnsAFailedInstanceAndWaitForSuccessFails(t *testing.T) {
+	f := &fakeServer{wait: func(context.Context, *pb.WaitInstanceRequest) (*pb.WaitInstanceResponse, error) {
+		return &pb.WaitInstanceResponse{Instance: failedInstance(), Terminated: true}, nil
+	}}
+	client := serve(t, f)
+	instance, err := client.Wait(context.Background(), "i1", time.Minute)
+	if err != nil || instance.GetSuccessful() || len(instance.GetTasks()) != 3 {
+		t.Fatalf("Wait = %v, %v", instance, err)
+	}
+	instance, err = client.WaitForSuccess(context.Background(), "i1", time.Minute)
+	if instance != nil {
+		t.Errorf("instance %v returned with the error", instance)
+	}
+	checkInstanceFailed(t, err)
+}
+
+func TestWaitForSuccessReturnsASuccessfulInstance(t *testing.T) {
+	f := &fakeServer{wait: func(_ context.Context, req *pb.WaitInstanceRequest) (*pb.WaitInstanceResponse, error) {
+		done := &pb.Instance{Name: req.GetName(), Status: pb.InstanceStatus_INSTANCE_STATUS_TERMINATED, Successful: true}
+		return &pb.WaitInstanceResponse{Instance: done, Terminated: true}, nil
+	}}
+	client := serve(t, f)
+	instance, err := client.WaitForSuccess(context.Background(), "i1", time.Minute)
+	if err != nil || !instance.GetSuccessful() {
+		t.Fatalf("WaitForSuccess = %v, %v", instance, err)
 	}
 }

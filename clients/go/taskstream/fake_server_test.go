@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,18 @@ type fakeServer struct {
 	stop   func(*pb.StopInstanceRequest) (*pb.StopInstanceResponse, error)
 	wait   func(context.Context, *pb.WaitInstanceRequest) (*pb.WaitInstanceResponse, error)
 	result func(*pb.GetTaskResultRequest) (*pb.GetTaskResultResponse, error)
+	// waitMany answers WaitInstances.
+	waitMany func(context.Context, *pb.WaitInstancesRequest) (*pb.WaitInstancesResponse, error)
+	// suspend and resume answer with the named instance SUSPENDED and RUNNING unless set.
+	suspend   func(*pb.SuspendInstanceRequest) (*pb.SuspendInstanceResponse, error)
+	resume    func(*pb.ResumeInstanceRequest) (*pb.ResumeInstanceResponse, error)
+	list      func(*pb.ListInstancesRequest) (*pb.ListInstancesResponse, error)
+	subs      func(*pb.ListSubInstancesRequest) (*pb.ListSubInstancesResponse, error)
+	rows      func(*pb.ListTaskResultRowsRequest) (*pb.ListTaskResultRowsResponse, error)
+	taskTypes func(*pb.ListTaskTypesRequest) (*pb.ListTaskTypesResponse, error)
+	logview   func(*pb.GetLogviewAddressRequest) (*pb.GetLogviewAddressResponse, error)
+	// outputs[i] answers the i-th ReadTaskOutput call; calls past the end fail with UNAVAILABLE.
+	outputs []func(*pb.ReadTaskOutputRequest, grpc.ServerStreamingServer[pb.ReadTaskOutputResponse]) error
 	// watches[i] answers the i-th WatchInstance call; calls past the end fail with UNAVAILABLE.
 	watches []func(*pb.WatchInstanceRequest, grpc.ServerStreamingServer[pb.WatchInstanceResponse]) error
 
@@ -106,6 +119,84 @@ func (f *fakeServer) WatchInstance(req *pb.WatchInstanceRequest, stream grpc.Ser
 		return status.Error(codes.Unavailable, "no more scripted watches")
 	}
 	return f.watches[n](req, stream)
+}
+
+func (f *fakeServer) WaitInstances(ctx context.Context, req *pb.WaitInstancesRequest) (*pb.WaitInstancesResponse, error) {
+	f.record(ctx, req)
+	return f.waitMany(ctx, req)
+}
+
+func (f *fakeServer) SuspendInstance(ctx context.Context, req *pb.SuspendInstanceRequest) (*pb.SuspendInstanceResponse, error) {
+	f.record(ctx, req)
+	if f.suspend == nil {
+		return &pb.SuspendInstanceResponse{Instance: &pb.Instance{Name: req.GetName(), Status: pb.InstanceStatus_INSTANCE_STATUS_SUSPENDED}}, nil
+	}
+	return f.suspend(req)
+}
+
+func (f *fakeServer) ResumeInstance(ctx context.Context, req *pb.ResumeInstanceRequest) (*pb.ResumeInstanceResponse, error) {
+	f.record(ctx, req)
+	if f.resume == nil {
+		return &pb.ResumeInstanceResponse{Instance: &pb.Instance{Name: req.GetName(), Status: pb.InstanceStatus_INSTANCE_STATUS_RUNNING}}, nil
+	}
+	return f.resume(req)
+}
+
+func (f *fakeServer) ListInstances(ctx context.Context, req *pb.ListInstancesRequest) (*pb.ListInstancesResponse, error) {
+	f.record(ctx, req)
+	return f.list(req)
+}
+
+func (f *fakeServer) ListSubInstances(ctx context.Context, req *pb.ListSubInstancesRequest) (*pb.ListSubInstancesResponse, error) {
+	f.record(ctx, req)
+	return f.subs(req)
+}
+
+func (f *fakeServer) ListTaskResultRows(ctx context.Context, req *pb.ListTaskResultRowsRequest) (*pb.ListTaskResultRowsResponse, error) {
+	f.record(ctx, req)
+	return f.rows(req)
+}
+
+func (f *fakeServer) ListTaskTypes(ctx context.Context, req *pb.ListTaskTypesRequest) (*pb.ListTaskTypesResponse, error) {
+	f.record(ctx, req)
+	return f.taskTypes(req)
+}
+
+func (f *fakeServer) GetLogviewAddress(ctx context.Context, req *pb.GetLogviewAddressRequest) (*pb.GetLogviewAddressResponse, error) {
+	f.record(ctx, req)
+	return f.logview(req)
+}
+
+func (f *fakeServer) ReadTaskOutput(req *pb.ReadTaskOutputRequest, stream grpc.ServerStreamingServer[pb.ReadTaskOutputResponse]) error {
+	f.record(stream.Context(), req)
+	n := len(sent[*pb.ReadTaskOutputRequest](f)) - 1
+	if n >= len(f.outputs) {
+		return status.Error(codes.Unavailable, "no more scripted output reads")
+	}
+	return f.outputs[n](req, stream)
+}
+
+// pages serves items page by page as a server does: at most pageSize items (all when 0), and the index
+// of the next item as the page token.
+func pages[T any](t *testing.T, items []T, pageSize int32, token string) ([]T, string) {
+	t.Helper()
+	start := 0
+	if token != "" {
+		var err error
+		if start, err = strconv.Atoi(token); err != nil {
+			t.Errorf("page token %q", token)
+			return nil, ""
+		}
+	}
+	end := len(items)
+	if pageSize > 0 {
+		end = min(end, start+int(pageSize))
+	}
+	next := ""
+	if end < len(items) {
+		next = strconv.Itoa(end)
+	}
+	return items[start:end], next
 }
 
 // fastRetry resumes at once, so that tests of resuming do not wait.

@@ -55,7 +55,7 @@ func WithTaskTimeout(timeout time.Duration) CreateOption {
 }
 
 // WithHold creates the instance SUSPENDED with its tasks held, so that a Watch can start before anything
-// runs; the instance starts when it is resumed (ResumeInstance, through InstanceService).
+// runs; the instance starts when it is resumed (Resume).
 func WithHold() CreateOption {
 	return func(r *pb.CreateInstanceRequest) { r.Hold = true }
 }
@@ -121,15 +121,16 @@ const maxCreateWait = time.Minute
 // ends it: the server answers when the wait passes, so this only covers a slow network or server.
 const createWaitMargin = 30 * time.Second
 
-// Execute starts an instance of tasks and waits until it terminates, as CreateInstance and then Wait
-// would, but the create's own call waits first (CreateInstanceRequest.wait_timeout, up to a minute): an
-// instance that terminates within that wait costs one round trip. A server that does not wait in the
-// create answers at once; Execute then goes on with Wait's long polls.
+// Execute starts an instance of tasks and waits until it terminates successfully, as CreateInstance and
+// then WaitForSuccess would, but the create's own call waits first (CreateInstanceRequest.wait_timeout, up
+// to a minute): an instance that terminates within that wait costs one round trip. A server that does
+// not wait in the create answers at once; Execute then goes on with Wait's long polls.
 //
-// The timeout and the result are Wait's: a timeout > 0 bounds the whole call, and when it passes first
-// Execute returns the instance as it is then together with an error that matches ErrWaitTimeout; with
-// timeout 0 it waits until ctx is done. A terminated instance is returned without an error whether or
-// not it succeeded (see its Successful field and Result).
+// It returns the terminated instance when every task succeeded. An instance that terminated otherwise
+// gives an *InstanceFailedError (errors.Is(err, ErrInstanceFailed)) that carries it and its first task
+// that did not succeed. A timeout > 0 bounds the whole call: when it passes first, Execute returns a
+// *WaitTimeoutError (errors.Is(err, ErrWaitTimeout)) that carries the instance as it was then, which runs
+// on; with timeout 0 it waits until ctx is done.
 //
 // The create itself is not retried: when it fails, the instance may or may not exist. With WithRequestID
 // an Execute that failed can be called again with the same arguments, which returns (and waits for) the
@@ -153,16 +154,22 @@ func (c *Client) Execute(ctx context.Context, tasks []TaskSpec, timeout time.Dur
 	}
 	// The create's answer counts as Wait's first long poll.
 	instance := resp.GetInstance()
-	if resp.GetTerminated() {
-		return instance, nil
+	if !resp.GetTerminated() {
+		if passed(deadline) {
+			return nil, newWaitTimeoutError([]*pb.Instance{instance}, timeout)
+		}
+		if instance, err = c.waitUntil(ctx, instance.GetName(), deadline, timeout); err != nil {
+			return nil, err
+		}
 	}
-	if passed(deadline) {
-		return instance, waitTimeoutError(instance.GetName(), timeout)
+	if err := instanceFailed(instance); err != nil {
+		return nil, err
 	}
-	return c.waitUntil(ctx, instance.GetName(), deadline, timeout)
+	return instance, nil
 }
 
-// ExecuteTask runs an instance of one task of the given type and waits until it terminates, as Execute.
+// ExecuteTask runs an instance of one task of the given type and waits until it terminates successfully,
+// as Execute.
 func (c *Client) ExecuteTask(ctx context.Context, taskType string, parameters any, timeout time.Duration, opts ...CreateOption) (*pb.Instance, error) {
 	return c.Execute(ctx, []TaskSpec{{Type: taskType, Parameters: parameters}}, timeout, opts...)
 }
@@ -171,6 +178,26 @@ func (c *Client) ExecuteTask(ctx context.Context, taskType string, parameters an
 // statuses and progress.
 func (c *Client) GetInstance(ctx context.Context, name string) (*pb.Instance, error) {
 	resp, err := c.rpc.GetInstance(ctx, &pb.GetInstanceRequest{Name: c.InstanceName(name)})
+	if err != nil {
+		return nil, callError(err)
+	}
+	return resp.GetInstance(), nil
+}
+
+// Suspend suspends a RUNNING instance: its waiting tasks are held and its running ones paused. Any other
+// status gives ErrFailedPrecondition.
+func (c *Client) Suspend(ctx context.Context, name string) (*pb.Instance, error) {
+	resp, err := c.rpc.SuspendInstance(ctx, &pb.SuspendInstanceRequest{Name: c.InstanceName(name)})
+	if err != nil {
+		return nil, callError(err)
+	}
+	return resp.GetInstance(), nil
+}
+
+// Resume resumes a SUSPENDED instance (suspended, or created WithHold). Any other status gives
+// ErrFailedPrecondition.
+func (c *Client) Resume(ctx context.Context, name string) (*pb.Instance, error) {
+	resp, err := c.rpc.ResumeInstance(ctx, &pb.ResumeInstanceRequest{Name: c.InstanceName(name)})
 	if err != nil {
 		return nil, callError(err)
 	}
@@ -191,27 +218,84 @@ func (c *Client) Stop(ctx context.Context, name string, reason pb.CancellationRe
 	return resp.GetInstance(), nil
 }
 
-// maxServerWait is the longest one WaitInstance call waits on the server.
+// maxServerWait is the longest one WaitInstance or WaitInstances call waits on the server.
 const maxServerWait = 10 * time.Minute
 
-// Wait waits until the instance terminates and returns it. The server holds each call until the
-// instance terminates (a long poll), so nothing is polled.
+// Wait waits until the instance terminates and returns it, successful or not (PyODPS's
+// wait_for_completion: see its Successful field, or use WaitForSuccess). The server holds each call until
+// the instance terminates (a long poll), so nothing is polled.
 //
-// A timeout > 0 bounds the wait: when it passes first, Wait returns the instance as it is then together
-// with an error that matches ErrWaitTimeout. With timeout 0 it waits until ctx is done, and then fails as a
-// call would (errors.Is(err, context.DeadlineExceeded) for a deadline). Transient failures are retried as
-// the client's RetryPolicy says.
+// A timeout > 0 bounds the wait: when it passes first, Wait returns a *WaitTimeoutError
+// (errors.Is(err, ErrWaitTimeout)) that carries the instance as it was then. With timeout 0 it waits until
+// ctx is done, and then fails as a call would (errors.Is(err, context.DeadlineExceeded) for a deadline).
+// Transient failures are retried as the client's RetryPolicy says.
 func (c *Client) Wait(ctx context.Context, name string, timeout time.Duration) (*pb.Instance, error) {
 	return c.waitUntil(ctx, c.InstanceName(name), waitDeadline(timeout), timeout)
 }
 
+// WaitForSuccess waits as Wait does, and then returns an *InstanceFailedError (errors.Is(err,
+// ErrInstanceFailed)) unless every task succeeded (PyODPS's wait_for_success).
+func (c *Client) WaitForSuccess(ctx context.Context, name string, timeout time.Duration) (*pb.Instance, error) {
+	instance, err := c.Wait(ctx, name, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := instanceFailed(instance); err != nil {
+		return nil, err
+	}
+	return instance, nil
+}
+
+// WaitAll waits until every one of the instances (ids or resource names) terminates, and returns them in
+// the order named. Timeout, errors and retries are Wait's; a *WaitTimeoutError names the instances still
+// running. With no instances it returns nil at once.
+func (c *Client) WaitAll(ctx context.Context, names []string, timeout time.Duration) ([]*pb.Instance, error) {
+	return c.waitMany(ctx, names, pb.WaitMode_WAIT_MODE_ALL, timeout)
+}
+
+// WaitAny waits until at least one of the instances (ids or resource names) terminates, and returns all
+// of them as they are then, in the order named: the terminated ones have status
+// INSTANCE_STATUS_TERMINATED. Timeout, errors and retries are Wait's. With no instances it returns nil at
+// once.
+func (c *Client) WaitAny(ctx context.Context, names []string, timeout time.Duration) ([]*pb.Instance, error) {
+	return c.waitMany(ctx, names, pb.WaitMode_WAIT_MODE_ANY, timeout)
+}
+
+func (c *Client) waitMany(ctx context.Context, names []string, mode pb.WaitMode, timeout time.Duration) ([]*pb.Instance, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	full := make([]string, len(names))
+	for i, name := range names {
+		full[i] = c.InstanceName(name)
+	}
+	return c.longPoll(ctx, waitDeadline(timeout), timeout, func(wait time.Duration) ([]*pb.Instance, bool, error) {
+		req := &pb.WaitInstancesRequest{Names: full, Mode: mode, Timeout: durationpb.New(wait)}
+		resp, err := c.rpc.WaitInstances(ctx, req)
+		return resp.GetInstances(), resp.GetDone(), err
+	})
+}
+
 // waitUntil is Wait's loop of long polls on the resource name, until deadline (zero: none); timeout is
-// only for the error's message.
+// only for the error.
 func (c *Client) waitUntil(ctx context.Context, name string, deadline time.Time, timeout time.Duration) (*pb.Instance, error) {
+	instances, err := c.longPoll(ctx, deadline, timeout, func(wait time.Duration) ([]*pb.Instance, bool, error) {
+		resp, err := c.rpc.WaitInstance(ctx, &pb.WaitInstanceRequest{Name: name, Timeout: durationpb.New(wait)})
+		return []*pb.Instance{resp.GetInstance()}, resp.GetTerminated(), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return instances[0], nil
+}
+
+// longPoll calls poll, which makes one long poll that waits at most the given wait on the server, until
+// it reports done, deadline (zero: none) passes, or ctx ends; it retries transient failures as the
+// client's RetryPolicy says. timeout is only for the error.
+func (c *Client) longPoll(ctx context.Context, deadline time.Time, timeout time.Duration, poll func(wait time.Duration) ([]*pb.Instance, bool, error)) ([]*pb.Instance, error) {
 	retry := retrier{policy: c.retry}
 	for {
-		wait := nextWait(deadline, maxServerWait)
-		resp, err := c.rpc.WaitInstance(ctx, &pb.WaitInstanceRequest{Name: name, Timeout: durationpb.New(wait)})
+		instances, done, err := poll(nextWait(deadline, maxServerWait))
 		if err != nil {
 			if retry.again(ctx, err) {
 				continue
@@ -219,11 +303,11 @@ func (c *Client) waitUntil(ctx context.Context, name string, deadline time.Time,
 			return nil, callError(err)
 		}
 		retry.failures = 0
-		if resp.GetTerminated() {
-			return resp.GetInstance(), nil
+		if done {
+			return instances, nil
 		}
 		if passed(deadline) {
-			return resp.GetInstance(), waitTimeoutError(name, timeout)
+			return nil, newWaitTimeoutError(instances, timeout)
 		}
 		if ctxDeadline, ok := ctx.Deadline(); ok && time.Until(ctxDeadline) < serverWaitMargin {
 			// The server would answer each call at once from here on, so another call would start a burst
@@ -260,8 +344,4 @@ func nextWait(deadline time.Time, longest time.Duration) time.Duration {
 // passed reports whether deadline (zero: none) has passed.
 func passed(deadline time.Time) bool {
 	return !deadline.IsZero() && !time.Now().Before(deadline)
-}
-
-func waitTimeoutError(name string, timeout time.Duration) error {
-	return fmt.Errorf("%w: %s is not terminated after %v", ErrWaitTimeout, name, timeout)
 }

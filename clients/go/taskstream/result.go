@@ -68,7 +68,15 @@ func (r *TaskResult) Properties() map[string]any {
 // Err returns the task's own error as a *TaskError when it failed (FAILED, ENVIRONMENT_ERROR, TIMED_OUT),
 // and nil otherwise. The call itself succeeded: this is what the task raised.
 func (r *TaskResult) Err() error {
-	e := r.Task.GetError()
+	if taskErr := taskError(r.Task); taskErr != nil {
+		return taskErr
+	}
+	return nil
+}
+
+// taskError is the task's error, or nil when it has none.
+func taskError(task *pb.Task) *TaskError {
+	e := task.GetError()
 	if e == nil {
 		return nil
 	}

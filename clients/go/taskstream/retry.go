@@ -7,9 +7,10 @@ import (
 	"google.golang.org/grpc/codes"
 )
 
-// RetryPolicy says when a stream (Watch) or a long poll (Wait) is resumed after a transient failure:
-// UNAVAILABLE, INTERNAL (often a reset stream), ABORTED or RESOURCE_EXHAUSTED (a watcher too slow), or
-// a stream that ended before the instance terminated. It gives up after Attempts failures in a row,
+// RetryPolicy says when a stream (Watch, ReadOutput), a long poll (Wait, WaitAll, WaitAny, the wait of
+// Execute once its instance exists) or a page of a list (ListInstances, ListSubInstances, ResultRows) is
+// tried again after a transient failure: UNAVAILABLE, INTERNAL (often a reset stream), ABORTED or
+// RESOURCE_EXHAUSTED (a reader too slow), or a watch that ended before the instance terminated. It gives up after Attempts failures in a row,
 // returning the last error; anything received resets the count. The first retry is immediate (one drop
 // is normal), later ones wait FirstDelay, doubling up to MaxDelay.
 type RetryPolicy struct {

@@ -1,12 +1,16 @@
 /**
- * The client: connect to a server, then create, get, watch, wait for, read and stop instances (or create
- * one and wait for it in one call: execute).
+ * The client: connect to a server, then create, list, get, watch, wait for, suspend, resume and stop
+ * instances, read their tasks' results, output and typed SQL rows, list a workflow's sub-instances, and
+ * ask for Logview addresses and the task types the workers offer.
  *
  * Methods take an instance's resource name ("projects/{project}/instances/{id}") or its bare id, which
- * is looked up in the client's project. Failed calls throw the ApiError subclass of their status code.
+ * is looked up in the client's project. Failed calls throw the ApiError subclass of their status code; a
+ * wait whose timeout passes throws WaitTimeoutError, and a wait for success (waitForSuccess, execute)
+ * throws InstanceFailedError for an instance that ended unsuccessfully.
  */
 
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   createClient,
   type Client as ServiceClient,
@@ -15,27 +19,37 @@ import {
 } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { duration } from "./duration.js";
-import { toApiError } from "./errors.js";
+import { WaitTimeoutError } from "./errors.js";
 import type { WatchEvent } from "./events.js";
-import type { Instance } from "./gen/taskstream/v1/instance_pb.js";
+import type { Instance, InstanceStatus, TaskType } from "./gen/taskstream/v1/instance_pb.js";
 import {
   type CreateInstanceRequest,
   CreateInstanceRequestSchema,
+  GetLogviewAddressRequestSchema,
   InstanceService,
+  ListInstancesRequestSchema,
+  ListSubInstancesRequestSchema,
   StopInstanceRequestSchema,
-  WaitInstanceRequestSchema,
 } from "./gen/taskstream/v1/instance_service_pb.js";
 import { CancellationReason, TaskSpecSchema } from "./gen/taskstream/v1/task_pb.js";
+import { readOutput, type OutputChunk, type ReadOutputOptions } from "./output.js";
+import { call, required } from "./rpc.js";
+import { openResultRows, type ResultRows, type ResultRowsOptions } from "./rows.js";
 import { taskResult, type TaskResult } from "./values.js";
+import {
+  Deadline,
+  successful,
+  waitInstance,
+  waitInstances,
+  WAIT_GRACE_MS,
+  type WaitInstancesOptions,
+  type WaitOptions,
+} from "./waiting.js";
 import { watchInstance, type WatchOptions } from "./watch.js";
 
 /** The metadata key that names the caller; the server records it as the owner of what it creates. */
 export const USER_METADATA = "x-taskstream-user";
 
-/** The longest one WaitInstance call may wait; the server never waits longer. */
-const MAX_WAIT_MS = 600_000;
-/** How much longer than its server-side timeout a wait call may take before the client gives up on it. */
-const WAIT_GRACE_MS = 30_000;
 /** The longest the create of execute() waits; WaitInstance long polls go on after it. */
 const CREATE_WAIT_MS = 60_000;
 
@@ -87,25 +101,53 @@ export interface InstanceInit {
   readonly taskTimeoutMs?: number;
   /**
    * Create the instance SUSPENDED with its tasks held, so that a watch can start before anything runs;
-   * ResumeInstance (`client.service.resumeInstance`) starts it. Default false.
+   * `client.resume` starts it. Default false.
    */
   readonly hold?: boolean;
 }
 
-/** Options of Client.wait and Client.execute. */
-export interface WaitOptions {
-  /** Give up waiting after this many milliseconds and return the current state; unset waits forever. */
-  readonly timeoutMs?: number;
-  /** Aborts the wait; it then throws an ApiError with code CANCELLED. */
+/** Options of Client.listInstances. */
+export interface ListInstancesOptions {
+  /** Only instances in one of these statuses; unset or empty means any. */
+  readonly statuses?: readonly InstanceStatus[];
+  /** Only instances created by this principal. */
+  readonly owner?: string;
+  /** Only instances created at or after this time. */
+  readonly createTimeStart?: Date;
+  /** Only instances created before this time. */
+  readonly createTimeEnd?: Date;
+  /** Only instances carrying every one of these labels with that value. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Instances per call, 1 to 1000; unset lets the server choose (50). */
+  readonly pageSize?: number;
+  /** Aborts the call in progress; the iteration then throws an ApiError with code CANCELLED. */
   readonly signal?: AbortSignal;
 }
 
-/** What Client.wait and Client.execute return. */
-export interface WaitResult {
-  /** The instance as it was when the wait ended. */
+/** Options of Client.subInstances. */
+export interface SubInstancesOptions {
+  /** Sub-instances per call, 1 to 1000; unset lets the server choose (100). */
+  readonly pageSize?: number;
+  /** Aborts the call in progress; the iteration then throws an ApiError with code CANCELLED. */
+  readonly signal?: AbortSignal;
+}
+
+/** An instance a workflow (PyODPS's XFlow) started. */
+export interface SubInstance {
+  /** Its name within the workflow, such as "AppendID". */
+  readonly name: string;
+  /** The workflow task that started it. */
+  readonly taskName: string;
+  /** The sub-instance, with its tasks. */
   readonly instance: Instance;
-  /** True when it is terminated, false when the timeout passed first. */
-  readonly terminated: boolean;
+  /** True when it is itself a workflow. */
+  readonly workflow: boolean;
+}
+
+/** Options of Client.logviewAddress. */
+export interface LogviewOptions extends CallOptions {
+  /** How many hours the address grants read access to the instance, 1 and up; unset means 720. */
+  readonly hours?: number;
 }
 
 /** Options of Client.stop. */
@@ -172,32 +214,35 @@ export class Client {
   }
 
   /**
-   * Creates an instance of the tasks and waits until it is terminated, or until the timeout passes: as
-   * createInstance then wait, but an instance that ends within the create's own wait (at most 60 s) costs
-   * one round trip. A server without that wait answers at once, and the wait goes on with long polls.
+   * Creates an instance of the tasks and waits for its success, as PyODPS's execute_sql: as
+   * createInstance then waitForSuccess, but an instance that ends within the create's own wait (at most
+   * 60 s) costs one round trip. A server without that wait answers at once, and long polls go on.
+   *
+   * Resolves with the successful instance. Rejects with InstanceFailedError (carrying the instance and
+   * its first unsuccessful task with status and error) when it ends otherwise, and with WaitTimeoutError
+   * (carrying the instance, which runs on) when `timeoutMs` passes first.
    *
    * The create is never retried, as a retry could create a second instance: the server stores the instance
    * before its wait begins, so an error thrown once it was sent (an abort, a broken connection) may leave
    * the instance running. With a requestId, calling execute again returns the instance the first created.
    */
-  async execute(init: InstanceInit, options: WaitOptions = {}): Promise<WaitResult> {
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-    // At least 1 ms, as wait asks: a zero wait_timeout would answer at once.
-    const waitMs = Math.max(1, Math.min(deadline - Date.now(), CREATE_WAIT_MS));
+  async execute(init: InstanceInit, options: WaitOptions = {}): Promise<Instance> {
+    const deadline = new Deadline(options.timeoutMs);
+    const slice = deadline.next(CREATE_WAIT_MS);
     const request = this.createRequest(init);
-    request.waitTimeout = duration(waitMs);
+    request.waitTimeout = duration(slice.ms);
     const signal = options.signal ? { signal: options.signal } : {};
-    const callOptions = { timeoutMs: waitMs + WAIT_GRACE_MS, ...signal };
+    const callOptions = { timeoutMs: slice.ms + WAIT_GRACE_MS, ...signal };
     const response = await call(() => this.service.createInstance(request, callOptions));
     const instance = required(response.instance);
-    const remaining = deadline - Date.now();
-    if (response.terminated || remaining <= 0) {
-      return { instance, terminated: response.terminated };
+    if (response.terminated) {
+      return successful(instance);
     }
-    return this.wait(instance.name, {
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: remaining }),
-      ...signal,
-    });
+    // Measured, not assumed from the wait asked for: a server without wait_timeout answers at once.
+    if (deadline.remaining() <= 0) {
+      throw new WaitTimeoutError([instance.name], [instance], deadline.timeoutMs ?? 0);
+    }
+    return successful(await waitInstance(this.service, instance.name, deadline, options));
   }
 
   private createRequest(init: InstanceInit): CreateInstanceRequest {
@@ -234,25 +279,141 @@ export class Client {
     return watchInstance(this.service, this.instanceName(nameOrId), options);
   }
 
-  /** Waits until the instance is terminated, or until the timeout passes (a server-side long poll). */
-  async wait(nameOrId: string, options: WaitOptions = {}): Promise<WaitResult> {
-    const name = this.instanceName(nameOrId);
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+  /**
+   * Waits until the instance is terminated and resolves with it, successful or not (PyODPS's
+   * wait_for_completion); a server-side long poll, never a polling loop. Rejects with WaitTimeoutError,
+   * which carries the instance as last seen, when `timeoutMs` passes first.
+   */
+  async wait(nameOrId: string, options: WaitOptions = {}): Promise<Instance> {
+    const deadline = new Deadline(options.timeoutMs);
+    return waitInstance(this.service, this.instanceName(nameOrId), deadline, options);
+  }
+
+  /**
+   * As wait, but resolves only with a successful instance (PyODPS's wait_for_success): one that ends
+   * otherwise rejects with InstanceFailedError, naming its first task that did not succeed.
+   */
+  async waitForSuccess(nameOrId: string, options: WaitOptions = {}): Promise<Instance> {
+    return successful(await this.wait(nameOrId, options));
+  }
+
+  /**
+   * Waits until every one (mode "all", the default) or any one (mode "any") of the instances is
+   * terminated, and resolves with them all as they are then, in the order given (an unsuccessful one is
+   * not an error). Rejects with WaitTimeoutError, naming the instances still running and carrying them
+   * all as last seen, when `timeoutMs` passes first. An empty list resolves at once.
+   */
+  async waitInstances(
+    namesOrIds: readonly string[],
+    options: WaitInstancesOptions = {},
+  ): Promise<Instance[]> {
+    const names = namesOrIds.map((nameOrId) => this.instanceName(nameOrId));
+    return waitInstances(this.service, names, options);
+  }
+
+  /**
+   * The project's instances, newest first, that match every filter given. The iteration fetches each
+   * page itself when it gets there; breaking out of it fetches no more.
+   */
+  async *listInstances(options: ListInstancesOptions = {}): AsyncGenerator<Instance, void, undefined> {
+    const request = create(ListInstancesRequestSchema, {
+      parent: `projects/${this.project}`,
+      pageSize: pageSize(options.pageSize),
+      statuses: [...(options.statuses ?? [])],
+      owner: options.owner ?? "",
+      labels: { ...options.labels },
+      ...(options.createTimeStart ? { createTimeStart: timestampFromDate(options.createTimeStart) } : {}),
+      ...(options.createTimeEnd ? { createTimeEnd: timestampFromDate(options.createTimeEnd) } : {}),
+    });
+    const callOptions = options.signal ? { signal: options.signal } : {};
     for (;;) {
-      const remaining = deadline - Date.now();
-      // At least 1 ms: the server reads a zero timeout as its 60 s default.
-      const slice = Math.max(1, Math.min(remaining, MAX_WAIT_MS));
-      const request = create(WaitInstanceRequestSchema, { name, timeout: duration(slice) });
-      const callOptions = {
-        timeoutMs: slice + WAIT_GRACE_MS,
-        ...(options.signal ? { signal: options.signal } : {}),
-      };
-      const response = await call(() => this.service.waitInstance(request, callOptions));
-      // Another call only when this one could not wait as long as asked.
-      if (response.terminated || remaining <= MAX_WAIT_MS) {
-        return { instance: required(response.instance), terminated: response.terminated };
+      const response = await call(() => this.service.listInstances(request, callOptions));
+      yield* response.instances;
+      if (!response.nextPageToken) {
+        return;
       }
+      request.pageToken = response.nextPageToken;
     }
+  }
+
+  /** Suspends a running instance: waiting tasks are held, running ones paused. */
+  async suspend(nameOrId: string, options: CallOptions = {}): Promise<Instance> {
+    const name = this.instanceName(nameOrId);
+    const response = await call(() => this.service.suspendInstance({ name }, options));
+    return required(response.instance);
+  }
+
+  /** Resumes a suspended instance, such as one created with `hold`. */
+  async resume(nameOrId: string, options: CallOptions = {}): Promise<Instance> {
+    const name = this.instanceName(nameOrId);
+    const response = await call(() => this.service.resumeInstance({ name }, options));
+    return required(response.instance);
+  }
+
+  /**
+   * A task's stdout or stderr as chunks of bytes: from `offset` (a negative one counts back from the
+   * end), to the end of what was written, or with `follow` to the task's last byte. A dropped stream
+   * resumes by itself at the next byte.
+   */
+  readOutput(
+    nameOrId: string,
+    options: ReadOutputOptions = {},
+  ): AsyncGenerator<OutputChunk, void, undefined> {
+    return readOutput(this.service, this.instanceName(nameOrId), options);
+  }
+
+  /**
+   * A task's tabular result (a SQL select) as typed rows: resolves after the first page with the
+   * columns; iterating it yields every row, fetching later pages as it goes. Rejects with a
+   * FailedPreconditionError (reason RESULT_NOT_TABULAR) unless the task succeeded with such a result.
+   */
+  async resultRows(nameOrId: string, options: ResultRowsOptions = {}): Promise<ResultRows> {
+    return openResultRows(this.service, this.instanceName(nameOrId), options);
+  }
+
+  /**
+   * The instances a workflow started (PyODPS's get_xflow_sub_instances), in the order they were created,
+   * every page of them; a nested workflow is listed as one sub-instance with `workflow` true.
+   */
+  async *subInstances(
+    nameOrId: string,
+    options: SubInstancesOptions = {},
+  ): AsyncGenerator<SubInstance, void, undefined> {
+    const request = create(ListSubInstancesRequestSchema, {
+      parent: this.instanceName(nameOrId),
+      pageSize: pageSize(options.pageSize),
+    });
+    const callOptions = options.signal ? { signal: options.signal } : {};
+    for (;;) {
+      const response = await call(() => this.service.listSubInstances(request, callOptions));
+      for (const sub of response.subInstances) {
+        const instance = required(sub.instance);
+        yield { name: sub.name, taskName: sub.task, instance, workflow: sub.workflow };
+      }
+      if (!response.nextPageToken) {
+        return;
+      }
+      request.pageToken = response.nextPageToken;
+    }
+  }
+
+  /**
+   * The address of the instance's Logview page: a URL whose token grants read access to this one
+   * instance for `hours` (default 720).
+   */
+  async logviewAddress(nameOrId: string, options: LogviewOptions = {}): Promise<string> {
+    const request = create(GetLogviewAddressRequestSchema, { name: this.instanceName(nameOrId) });
+    if (options.hours !== undefined) {
+      request.hours = options.hours;
+    }
+    const response = await call(() => this.service.getLogviewAddress(request, options));
+    return response.url;
+  }
+
+  /** The task types the connected workers can run, sorted by name, with how many workers offer each. */
+  async taskTypes(options: CallOptions = {}): Promise<TaskType[]> {
+    const response = await call(() => this.service.listTaskTypes({}, options));
+    return response.taskTypes;
   }
 
   /** One task's result, output, properties and error; `task` may be omitted when there is one task. */
@@ -293,17 +454,13 @@ function taskSpec(task: TaskInit) {
   });
 }
 
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toApiError(error);
+/** A page size to send: 0 (the server's default) when unset; a RangeError unless a positive integer. */
+function pageSize(size: number | undefined): number {
+  if (size === undefined) {
+    return 0;
   }
-}
-
-function required(instance: Instance | undefined): Instance {
-  if (instance === undefined) {
-    throw new TypeError("the server's response carries no instance");
+  if (!(Number.isSafeInteger(size) && size > 0)) {
+    throw new RangeError(`pageSize must be a positive integer, not ${size}`);
   }
-  return instance;
+  return size;
 }

@@ -1,27 +1,38 @@
 /**
  * The errors the taskstream client throws.
  *
- * Every error derives from TaskstreamError; a failed call never escapes as a raw ConnectError but as the
+ * Every error the client throws derives from TaskstreamError; a failed call never escapes as a raw ConnectError but as the
  * ApiError subclass of its gRPC status code, with the google.rpc details the server sent in the
  * `grpc-status-details-bin` trailer already decoded:
  *
  *     TaskstreamError
- *     └── ApiError                    a call failed: .code, .codeName, .reason, .errorMetadata
- *         ├── NotFoundError           NOT_FOUND: no such instance or task; .resourceType, .resourceName
- *         ├── InvalidArgumentError    INVALID_ARGUMENT: a bad request; .fieldViolations
- *         ├── FailedPreconditionError FAILED_PRECONDITION, e.g. stopping a terminated instance
- *         ├── PermissionDeniedError   PERMISSION_DENIED
- *         ├── UnauthenticatedError    UNAUTHENTICATED
- *         ├── ResourceExhaustedError  RESOURCE_EXHAUSTED, e.g. a watcher too slow (CONSUMER_TOO_SLOW)
- *         ├── DeadlineExceededError   DEADLINE_EXCEEDED
- *         └── UnavailableError        UNAVAILABLE: the server cannot be reached
+ *     ├── ApiError                    a call failed: .code, .codeName, .reason, .errorMetadata
+ *     │   ├── NotFoundError           NOT_FOUND: no such instance or task; .resourceType, .resourceName
+ *     │   ├── InvalidArgumentError    INVALID_ARGUMENT: a bad request; .fieldViolations
+ *     │   ├── FailedPreconditionError FAILED_PRECONDITION, e.g. stopping a terminated instance
+ *     │   ├── PermissionDeniedError   PERMISSION_DENIED
+ *     │   ├── UnauthenticatedError    UNAUTHENTICATED
+ *     │   ├── ResourceExhaustedError  RESOURCE_EXHAUSTED, e.g. a watcher too slow (CONSUMER_TOO_SLOW)
+ *     │   ├── DeadlineExceededError   DEADLINE_EXCEEDED
+ *     │   └── UnavailableError        UNAVAILABLE: the server cannot be reached
+ *     ├── WaitTimeoutError            a wait ran out of time: .instanceName, .instance as last seen
+ *     └── InstanceFailedError         a wait for success (execute, waitForSuccess) saw the instance end
+ *                                     unsuccessfully: .instance, .task (the first that did not
+ *                                     succeed), .taskStatus, .error
+ *
+ *     TaskError                       what a task raised (.type, .message, .traceback): the task's own
+ *                                     error, not an error of the client; TaskResult.error and
+ *                                     InstanceFailedError.error (also its cause) hold one
  *
  * Other codes (CANCELLED, INTERNAL …) throw a plain ApiError. A task that fails is not an error of the
- * client: its status, error and cancellation are data (see TaskResult).
+ * client's calls: its status, error and cancellation are data (see TaskResult). Only the calls that wait
+ * for success turn it into an InstanceFailedError.
  */
 
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, ResourceInfoSchema } from "./gen/google/rpc/error_details_pb.js";
+import type { Instance } from "./gen/taskstream/v1/instance_pb.js";
+import { type Task, type TaskError as TaskErrorMessage, TaskStatus } from "./gen/taskstream/v1/task_pb.js";
 
 /** The canonical gRPC name of each status code, indexed by its number. */
 const CODE_NAMES = [
@@ -148,6 +159,101 @@ export class DeadlineExceededError extends ApiError {
 /** UNAVAILABLE: the server cannot be reached, is draining, or the stream broke. */
 export class UnavailableError extends ApiError {
   override name = "UnavailableError";
+}
+
+/**
+ * A wait ran out of time before the instance terminated (wait, waitForSuccess, execute), or before the
+ * instances met the wait's mode (waitInstances). The instances run on; nothing was stopped.
+ */
+export class WaitTimeoutError extends TaskstreamError {
+  override name = "WaitTimeoutError";
+  /** The resource name of the instance waited for (of waitInstances: the first one still running). */
+  readonly instanceName: string;
+  /** Every instance waited for that had not terminated, in the order given. */
+  readonly instanceNames: readonly string[];
+  /** The instance named by instanceName as the last answer showed it; undefined without an answer. */
+  readonly instance: Instance | undefined;
+  /** Every instance waited for, as the last answer showed them, in the order given. */
+  readonly instances: readonly Instance[];
+  /** The timeout that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /** `running` names the instances not terminated; `seen` holds the last answer's instances. */
+  constructor(running: readonly string[], seen: readonly Instance[], timeoutMs: number) {
+    const what =
+      running.length === 1 ? `instance ${running[0]} did not` : `instances ${running.join(", ")} did not`;
+    super(`${what} terminate within ${timeoutMs} ms`);
+    this.instanceNames = [...running];
+    this.instanceName = running[0] ?? "";
+    this.instances = [...seen];
+    this.instance = seen.find((instance) => instance.name === this.instanceName);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * What a task raised, or why it ended without returning ("taskstream.ProcessCrashed",
+ * "taskstream.WorkerLost", a timeout): a real Error, so it can be thrown, logged and chained as a cause.
+ * It is the task's error, not one of the client: it does not derive from TaskstreamError.
+ *
+ * `message` is the task's own message; `stack` is the task's traceback (where the task failed, not where
+ * this object was made) under a first line naming the type.
+ */
+export class TaskError extends Error {
+  override name = "TaskError";
+  /** The exception's qualified type name, such as "builtins.ValueError". */
+  readonly type: string;
+  /** The traceback the task's process printed; empty when there was none. */
+  readonly traceback: string;
+
+  constructor(error: Pick<TaskErrorMessage, "type" | "message" | "traceback">) {
+    super(error.message);
+    this.type = error.type;
+    this.traceback = error.traceback;
+    const head = `TaskError: ${error.type ? `${error.type}: ` : ""}${error.message}`;
+    this.stack = error.traceback ? `${head}\n${error.traceback.trimEnd()}` : head;
+  }
+}
+
+/** The TaskError of a task's error message; undefined when the task has none. */
+export function taskError(error: TaskErrorMessage | undefined): TaskError | undefined {
+  return error === undefined ? undefined : new TaskError(error);
+}
+
+/**
+ * An instance terminated without every task succeeding, where success was asked for (execute,
+ * waitForSuccess). It names the first task that did not succeed, with its status and error.
+ */
+export class InstanceFailedError extends TaskstreamError {
+  override name = "InstanceFailedError";
+  /** The terminated instance, with every task. */
+  readonly instance: Instance;
+  /** The first task, in submission order, that did not succeed. */
+  readonly task: Task;
+  /** That task's name. */
+  readonly taskName: string;
+  /** That task's status: FAILED, ENVIRONMENT_ERROR, CANCELLED or TIMED_OUT. */
+  readonly taskStatus: TaskStatus;
+  /** That task's error (also this error's cause); undefined when it has none, as a cancelled task. */
+  readonly error: TaskError | undefined;
+
+  constructor(instance: Instance) {
+    const task = instance.tasks.find((t) => t.status !== TaskStatus.SUCCESS);
+    if (task === undefined) {
+      throw new TypeError(
+        `instance ${instance.name} is unsuccessful, but the server sent no unsuccessful task`,
+      );
+    }
+    const error = taskError(task.error);
+    const why = error ? `: ${error.type ? `${error.type}: ` : ""}${error.message}` : "";
+    const status = TaskStatus[task.status] ?? String(task.status);
+    super(`instance ${instance.name} failed: task ${task.name} ended ${status}${why}`, { cause: error });
+    this.instance = instance;
+    this.task = task;
+    this.taskName = task.name;
+    this.taskStatus = task.status;
+    this.error = error;
+  }
 }
 
 const CLASSES: Partial<Record<Code, new (error: ConnectError) => ApiError>> = {

@@ -69,8 +69,11 @@ export interface TaskOutputAppended {
   readonly time: Date | undefined;
   readonly taskName: string;
   readonly stream: OutputStream;
-  /** The byte offset of data in the stream of this attempt; a jump means bytes were cut. */
-  readonly offset: bigint;
+  /**
+   * The byte offset of data in the stream of this attempt; a jump means bytes were cut. A number, as
+   * OutputChunk's: a byte offset never nears Number.MAX_SAFE_INTEGER (8 PiB).
+   */
+  readonly offset: number;
   readonly data: Uint8Array;
   /** The attempt that wrote them; a retried task starts its output afresh. */
   readonly attempt: number;
@@ -158,7 +161,7 @@ export function eventOf(event: InstanceEvent): WatchEvent | undefined {
         time,
         taskName: change.value.task,
         stream: change.value.stream,
-        offset: change.value.offset,
+        offset: Number(change.value.offset),
         data: change.value.data,
         attempt: change.value.attempt,
       };

@@ -4,6 +4,10 @@
  * The helper (connect, Client, events, errors) covers the common path; the generated messages, enums
  * and the InstanceService descriptor are exported too, and Client.service is the generated client for
  * every call the helper does not wrap. This list is the public surface (pinned by test/exports.test.ts).
+ *
+ * Integers: the generated messages keep protobuf-es's bigint for int64 fields (seq, timestamps'
+ * seconds); the integers the helper decodes (task properties, SQL result cells) are numbers when safe and
+ * bigint only beyond Number.MAX_SAFE_INTEGER (see Int64), and output byte offsets are numbers.
  */
 
 export {
@@ -13,23 +17,28 @@ export {
   type CallOptions,
   type ClientOptions,
   type InstanceInit,
+  type ListInstancesOptions,
+  type LogviewOptions,
   type StopOptions,
+  type SubInstance,
+  type SubInstancesOptions,
   type TaskInit,
-  type WaitOptions,
-  type WaitResult,
 } from "./client.js";
 export {
   ApiError,
   codeName,
   DeadlineExceededError,
   FailedPreconditionError,
+  InstanceFailedError,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
+  TaskError,
   TaskstreamError,
   UnauthenticatedError,
   UnavailableError,
+  WaitTimeoutError,
   type FieldViolation,
 } from "./errors.js";
 export type {
@@ -43,13 +52,32 @@ export type {
   WatchEvent,
 } from "./events.js";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
-export { type TaskProperty, type TaskResult, type ValueKind } from "./values.js";
+export { type OutputChunk, type ReadOutputOptions } from "./output.js";
+export {
+  type ResultColumn,
+  type ResultRow,
+  type ResultRows,
+  type ResultRowsOptions,
+  type ResultValue,
+} from "./rows.js";
+export { type Int64, type TaskProperty, type TaskResult, type ValueKind } from "./values.js";
+export { type WaitInstancesOptions, type WaitOptions } from "./waiting.js";
 export { type WatchOptions } from "./watch.js";
 export { isTerminal } from "./status.js";
 
 export { Code } from "@connectrpc/connect";
-export { InstanceService, WaitMode, WatchEndReason } from "./gen/taskstream/v1/instance_service_pb.js";
-export { InstanceStatus, type Instance, type InstanceOptions } from "./gen/taskstream/v1/instance_pb.js";
+export {
+  ColumnType,
+  InstanceService,
+  WaitMode,
+  WatchEndReason,
+} from "./gen/taskstream/v1/instance_service_pb.js";
+export {
+  InstanceStatus,
+  type Instance,
+  type InstanceOptions,
+  type TaskType,
+} from "./gen/taskstream/v1/instance_pb.js";
 export {
   CancellationReason,
   OutputStream,
@@ -58,5 +86,4 @@ export {
   type Progress,
   type StageProgress,
   type Task,
-  type TaskError,
 } from "./gen/taskstream/v1/task_pb.js";

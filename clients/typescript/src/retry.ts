@@ -7,7 +7,7 @@
  */
 
 import { Code } from "@connectrpc/connect";
-import { ApiError, type TaskstreamError } from "./errors.js";
+import { ApiError, toApiError, type TaskstreamError } from "./errors.js";
 
 /**
  * How a watch resumes: the first resume is immediate (one drop is normal), later ones wait
@@ -60,4 +60,23 @@ export class Backoff {
     }
     return Math.min(this.policy.firstDelayMs * 2 ** (this.failures - 2), this.policy.maxDelayMs);
   }
+}
+
+/** Resolves after `ms` milliseconds; rejects with the abort's ApiError (CANCELLED) when `signal` aborts. */
+export function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      signal?.removeEventListener("abort", cancel);
+      resolve();
+    }
+    function cancel(): void {
+      clearTimeout(timer);
+      reject(toApiError(signal?.reason));
+    }
+    signal?.addEventListener("abort", cancel, { once: true });
+  });
 }

@@ -1,19 +1,33 @@
 /**
- * What a task hands back, decoded: its result value, captured output and typed properties.
+ * What a task hands back, decoded: its result value, captured output, typed properties and error.
+ *
+ * Integers: protobuf's int64 fields are bigint in the generated messages, and JSON.stringify throws on a
+ * bigint. The integers the helper decodes (properties here, SQL result cells) are therefore a `number`
+ * whenever the value is a safe integer (|v| <= Number.MAX_SAFE_INTEGER, 2^53 - 1), and a `bigint` only
+ * beyond that, where a number would silently change the value. Code that may meet such integers checks
+ * `typeof value === "bigint"` (or gives JSON.stringify a replacer). Byte offsets of output are always
+ * numbers; sequence numbers (`seq`, `afterSeq`) stay bigint, as the cursors the protocol passes back.
  */
 
 import type { GetTaskResultResponse } from "./gen/taskstream/v1/instance_service_pb.js";
-import type {
-  Cancellation,
-  PropertyValue,
-  Result,
-  Task,
-  TaskError,
-  TaskStatus,
-} from "./gen/taskstream/v1/task_pb.js";
+import { taskError, type TaskError } from "./errors.js";
+import type { Cancellation, PropertyValue, Result, Task, TaskStatus } from "./gen/taskstream/v1/task_pb.js";
 
-/** A task property: STK allows strings, integers (int64, so bigint), floats and bytes. */
-export type TaskProperty = string | bigint | number | Uint8Array;
+/**
+ * A task property: STK allows strings, integers, floats and bytes. An integer is a number when it is a
+ * safe integer and a bigint only beyond Number.MAX_SAFE_INTEGER (see the module's note), so integer and
+ * float properties both arrive as numbers; `TaskResult.task.properties` keeps each one's kind.
+ */
+export type TaskProperty = string | number | bigint | Uint8Array;
+
+/** The integers a decoded value may be: a number when safe, else the exact bigint. */
+export type Int64 = number | bigint;
+
+/** `value` as a number when no precision is lost (|value| <= Number.MAX_SAFE_INTEGER), else unchanged. */
+export function int64(value: bigint): Int64 {
+  const safe = BigInt(Number.MAX_SAFE_INTEGER);
+  return value >= -safe && value <= safe ? Number(value) : value;
+}
 
 /** Which kind of value a task returned; "none" when it returned nothing usable. */
 export type ValueKind = "json" | "text" | "binary" | "python" | "none";
@@ -37,7 +51,7 @@ export interface TaskResult {
   readonly stderr: string;
   /** The task's properties, kept even when it failed. */
   readonly properties: Readonly<Record<string, TaskProperty>>;
-  /** Why the task did not succeed, for FAILED, ENVIRONMENT_ERROR and TIMED_OUT. */
+  /** Why the task did not succeed, for FAILED, ENVIRONMENT_ERROR and TIMED_OUT, as an Error. */
   readonly error: TaskError | undefined;
   /** Who stopped the task and why, for CANCELLED and TIMED_OUT. */
   readonly cancellation: Cancellation | undefined;
@@ -50,8 +64,9 @@ const utf8 = new TextDecoder("utf-8");
 /** The plain value of a typed property; undefined for a kind this client does not know. */
 export function decodeProperty(property: PropertyValue): TaskProperty | undefined {
   switch (property.kind.case) {
-    case "stringValue":
     case "intValue":
+      return int64(property.kind.value);
+    case "stringValue":
     case "doubleValue":
     case "bytesValue":
       return property.kind.value;
@@ -103,7 +118,7 @@ export function taskResult(response: GetTaskResultResponse): TaskResult {
     stdout: utf8.decode(response.stdout),
     stderr: utf8.decode(response.stderr),
     properties: decodeProperties(task.properties),
-    error: task.error,
+    error: taskError(task.error),
     cancellation: task.cancellation,
     response,
   };

@@ -15,7 +15,7 @@ import {
   WatchEndReason,
   WatchInstanceRequestSchema,
 } from "./gen/taskstream/v1/instance_service_pb.js";
-import { Backoff, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
+import { Backoff, DEFAULT_RETRY_POLICY, delay, type RetryPolicy } from "./retry.js";
 
 /** Options of Client.watch. */
 export interface WatchOptions {
@@ -104,22 +104,4 @@ function endError(name: string, end: WatchEnd): TaskstreamError {
   }
   // SERVER_DRAINING, or a reason added by a newer server: try again, perhaps on another replica.
   return clientError(Code.Unavailable, `the server ended the watch of ${name}${explanation}`);
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      signal?.removeEventListener("abort", cancel);
-      resolve();
-    }
-    function cancel(): void {
-      clearTimeout(timer);
-      reject(toApiError(signal?.reason));
-    }
-    signal?.addEventListener("abort", cancel, { once: true });
-  });
 }

@@ -12,11 +12,16 @@ import {
   ApiError,
   CancellationReason,
   FailedPreconditionError,
+  InstanceFailedError,
   InstanceStatus,
   InvalidArgumentError,
   NotFoundError,
+  TaskError,
   TaskStatus,
+  TaskstreamError,
   UnavailableError,
+  WaitMode,
+  WaitTimeoutError,
 } from "../src/index.js";
 import {
   BadRequestSchema,
@@ -132,17 +137,62 @@ describe("requests", () => {
   });
 });
 
+/** The first task of an instance that failed with a ValueError, and one cancelled after it. */
+const FAILED_TASKS = [
+  { name: "ok", status: TaskStatus.SUCCESS },
+  {
+    name: "fail",
+    status: TaskStatus.FAILED,
+    error: {
+      type: "builtins.ValueError",
+      message: "Task failure",
+      traceback: "Traceback (most recent call last):\n  ...",
+    },
+  },
+  { name: "later", status: TaskStatus.CANCELLED },
+];
+
+/** A terminated instance; unsuccessful with FAILED_TASKS unless `ok`. */
+function terminated(ok: boolean, name = "projects/test/instances/i1") {
+  const tasks = ok ? [{ name: "ok", status: TaskStatus.SUCCESS }] : FAILED_TASKS;
+  return instance({ name, status: InstanceStatus.TERMINATED, successful: ok, tasks });
+}
+
+function checkFailed(error: unknown): true {
+  assert.ok(error instanceof InstanceFailedError, String(error));
+  assert.ok(error instanceof TaskstreamError);
+  assert.equal(error.instance.name, "projects/test/instances/i1");
+  assert.equal(error.taskName, "fail");
+  assert.equal(error.task.name, "fail");
+  assert.equal(error.taskStatus, TaskStatus.FAILED);
+  assert.ok(error.error instanceof TaskError);
+  assert.equal(error.cause, error.error);
+  assert.equal(error.error.type, "builtins.ValueError");
+  assert.equal(error.error.message, "Task failure");
+  assert.match(error.message, /task fail ended FAILED: builtins\.ValueError: Task failure/);
+  return true;
+}
+
 describe("wait", () => {
-  test("one long poll with the timeout; not terminated when it passes", async () => {
+  test("one long poll with the timeout; WaitTimeoutError naming the instance when it passes", async () => {
     const timeouts: number[] = [];
     server = await startFakeServer({
       waitInstance(request) {
         timeouts.push(request.timeout ? durationMs(request.timeout) : 0);
-        return { instance: instance(), terminated: false };
+        return { instance: instance({ name: request.name }), terminated: false };
       },
     });
-    const result = await server.client.wait("i1", { timeoutMs: 250 });
-    assert.equal(result.terminated, false);
+    const error = await server.client.wait("i1", { timeoutMs: 250 }).then(
+      () => assert.fail("the wait did not time out"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof WaitTimeoutError);
+    assert.ok(error instanceof TaskstreamError);
+    assert.equal(error.instanceName, "projects/test/instances/i1");
+    assert.deepEqual(error.instanceNames, ["projects/test/instances/i1"]);
+    assert.equal(error.instance?.status, InstanceStatus.RUNNING);
+    assert.equal(error.timeoutMs, 250);
+    assert.match(error.message, /instance projects\/test\/instances\/i1 did not terminate within 250 ms/);
     assert.equal(timeouts.length, 1);
     assert.ok(timeouts[0]! > 0 && timeouts[0]! <= 250, `timeout ${timeouts[0]}`);
   });
@@ -153,12 +203,121 @@ describe("wait", () => {
       waitInstance(request) {
         calls += 1;
         assert.equal(request.timeout ? durationMs(request.timeout) : 0, 600_000);
-        return { instance: instance(), terminated: calls === 3 };
+        const status = calls === 3 ? InstanceStatus.TERMINATED : InstanceStatus.RUNNING;
+        return { instance: instance({ status }), terminated: calls === 3 };
       },
     });
     const result = await server.client.wait("i1");
-    assert.equal(result.terminated, true);
+    assert.equal(result.status, InstanceStatus.TERMINATED);
     assert.equal(calls, 3);
+  });
+
+  test("a negative timeout is a RangeError, before any call", async () => {
+    let calls = 0;
+    server = await startFakeServer({
+      waitInstance() {
+        calls += 1;
+        return { instance: instance(), terminated: false };
+      },
+    });
+    await assert.rejects(server.client.wait("i1", { timeoutMs: -1 }), RangeError);
+    assert.equal(calls, 0);
+  });
+
+  test("wait resolves with a failed instance; waitForSuccess rejects with InstanceFailedError", async () => {
+    server = await startFakeServer({
+      waitInstance() {
+        return { instance: terminated(false), terminated: true };
+      },
+    });
+    const completed = await server.client.wait("i1");
+    assert.deepEqual([completed.status, completed.successful], [InstanceStatus.TERMINATED, false]);
+    await assert.rejects(server.client.waitForSuccess("i1"), checkFailed);
+  });
+
+  test("waitForSuccess resolves with a successful instance", async () => {
+    server = await startFakeServer({
+      waitInstance() {
+        return { instance: terminated(true), terminated: true };
+      },
+    });
+    const done = await server.client.waitForSuccess("i1", { timeoutMs: 1000 });
+    assert.equal(done.successful, true);
+  });
+});
+
+describe("waitInstances", () => {
+  test("sends the names, the mode and the timeout; resolves with every instance in order", async () => {
+    const seen: { names: string[]; mode: WaitMode; timeoutMs: number }[] = [];
+    server = await startFakeServer({
+      waitInstances(request) {
+        seen.push({
+          names: request.names,
+          mode: request.mode,
+          timeoutMs: request.timeout ? durationMs(request.timeout) : 0,
+        });
+        const instances = request.names.map((name, i) =>
+          i === 0 ? terminated(true, name) : instance({ name }),
+        );
+        return { instances, done: true };
+      },
+    });
+    const any = await server.client.waitInstances(["a", "projects/other/instances/b"], {
+      mode: "any",
+      timeoutMs: 5000,
+    });
+    assert.deepEqual(
+      any.map((i) => [i.name, i.status]),
+      [
+        ["projects/test/instances/a", InstanceStatus.TERMINATED],
+        ["projects/other/instances/b", InstanceStatus.RUNNING],
+      ],
+    );
+    await server.client.waitInstances(["a"]);
+    assert.deepEqual(
+      seen.map((s) => [s.names, s.mode]),
+      [
+        [["projects/test/instances/a", "projects/other/instances/b"], WaitMode.ANY],
+        [["projects/test/instances/a"], WaitMode.ALL],
+      ],
+    );
+    assert.ok(seen[0]!.timeoutMs > 0 && seen[0]!.timeoutMs <= 5000, `timeout ${seen[0]!.timeoutMs}`);
+    assert.equal(seen[1]!.timeoutMs, 600_000);
+  });
+
+  test("the timeout passes first: WaitTimeoutError naming the instances still running", async () => {
+    server = await startFakeServer({
+      waitInstances(request) {
+        const [first, ...rest] = request.names;
+        const instances = [terminated(false, first), ...rest.map((name) => instance({ name }))];
+        return { instances, done: false };
+      },
+    });
+    await assert.rejects(server.client.waitInstances(["a", "b", "c"], { timeoutMs: 100 }), (e) => {
+      assert.ok(e instanceof WaitTimeoutError);
+      assert.deepEqual(e.instanceNames, ["projects/test/instances/b", "projects/test/instances/c"]);
+      assert.equal(e.instanceName, "projects/test/instances/b");
+      assert.equal(e.instance?.name, "projects/test/instances/b");
+      assert.deepEqual(
+        e.instances.map((i) => i.status),
+        [InstanceStatus.TERMINATED, InstanceStatus.RUNNING, InstanceStatus.RUNNING],
+      );
+      return true;
+    });
+  });
+
+  test("nothing to wait for resolves at once; a bad mode is a RangeError", async () => {
+    let calls = 0;
+    server = await startFakeServer({
+      waitInstances() {
+        calls += 1;
+        return { instances: [], done: true };
+      },
+    });
+    assert.deepEqual(await server.client.waitInstances([], { mode: "any" }), []);
+    const bad = { mode: "some" } as unknown as { mode: "all" };
+    await assert.rejects(server.client.waitInstances(["a"], bad), RangeError);
+    assert.equal(calls, 0);
   });
 });
 
@@ -170,8 +329,7 @@ describe("execute", () => {
       createInstance(request) {
         calls.push("create");
         waits.push(request.waitTimeout ? durationMs(request.waitTimeout) : 0);
-        const tasks = [{ name: "echo", status: TaskStatus.FAILED }];
-        return { instance: instance({ status: InstanceStatus.TERMINATED, tasks }), terminated: true };
+        return { instance: terminated(true), terminated: true };
       },
       waitInstance() {
         calls.push("wait");
@@ -179,11 +337,47 @@ describe("execute", () => {
       },
     });
     const result = await server.client.execute({ tasks: [{ type: "echo" }] }, { timeoutMs: 5000 });
-    // A failed instance is data, as wait returns it.
-    assert.deepEqual([result.terminated, result.instance.status], [true, InstanceStatus.TERMINATED]);
-    assert.equal(result.instance.tasks[0]?.status, TaskStatus.FAILED);
+    assert.deepEqual([result.status, result.successful], [InstanceStatus.TERMINATED, true]);
     assert.deepEqual(calls, ["create"]);
     assert.ok(waits[0]! > 0 && waits[0]! <= 5000, `wait_timeout ${waits[0]}`);
+  });
+
+  test("an instance that ends unsuccessfully within the create is an InstanceFailedError", async () => {
+    server = await startFakeServer({
+      createInstance() {
+        return { instance: terminated(false), terminated: true };
+      },
+    });
+    await assert.rejects(server.client.execute({ tasks: [{ type: "fail" }] }), checkFailed);
+  });
+
+  test("an instance that ends unsuccessfully after the create is an InstanceFailedError too", async () => {
+    server = await startFakeServer({
+      createInstance() {
+        return { instance: instance(), terminated: false };
+      },
+      waitInstance() {
+        return { instance: terminated(false), terminated: true };
+      },
+    });
+    await assert.rejects(server.client.execute({ tasks: [{ type: "fail" }] }), checkFailed);
+  });
+
+  test("a cancelled task fails the execute with no error of its own", async () => {
+    server = await startFakeServer({
+      createInstance() {
+        const tasks = [{ name: "t", status: TaskStatus.CANCELLED }];
+        const stopped = instance({ status: InstanceStatus.TERMINATED, successful: false, tasks });
+        return { instance: stopped, terminated: true };
+      },
+    });
+    await assert.rejects(server.client.execute({ tasks: [{ type: "t" }] }), (e) => {
+      assert.ok(e instanceof InstanceFailedError);
+      assert.equal(e.taskStatus, TaskStatus.CANCELLED);
+      assert.equal(e.error, undefined);
+      assert.equal(e.cause, undefined);
+      return true;
+    });
   });
 
   test("a server that ignores wait_timeout: WaitInstance long polls until the instance is terminated", async () => {
@@ -198,20 +392,21 @@ describe("execute", () => {
       waitInstance(request) {
         calls.push(`wait ${request.name}`);
         waits.push(request.timeout ? durationMs(request.timeout) : 0);
-        const terminated = calls.length === 3;
-        const status = terminated ? InstanceStatus.TERMINATED : InstanceStatus.RUNNING;
-        return { instance: instance({ name: request.name, status }), terminated };
+        const done = calls.length === 3;
+        return done
+          ? { instance: terminated(true, request.name), terminated: true }
+          : { instance: instance({ name: request.name }), terminated: false };
       },
     });
     const result = await server.client.execute({ tasks: [{ type: "echo" }] });
-    assert.deepEqual([result.terminated, result.instance.status], [true, InstanceStatus.TERMINATED]);
+    assert.deepEqual([result.status, result.successful], [InstanceStatus.TERMINATED, true]);
     const wait = "wait projects/test/instances/new";
     assert.deepEqual(calls, ["create", wait, wait]);
     // Without a timeout: the create waits 60 s, then the long polls wait as long as wait's do.
     assert.deepEqual(waits, [60_000, 600_000, 600_000]);
   });
 
-  test("the timeout passes first: not terminated, as wait returns it", async () => {
+  test("the timeout passes first: WaitTimeoutError carrying the running instance", async () => {
     const waits: number[] = [];
     server = await startFakeServer({
       createInstance() {
@@ -222,13 +417,19 @@ describe("execute", () => {
         return { instance: instance({ status: InstanceStatus.RUNNING }), terminated: false };
       },
     });
-    const result = await server.client.execute({ tasks: [{ type: "echo" }] }, { timeoutMs: 250 });
-    assert.deepEqual([result.terminated, result.instance.status], [false, InstanceStatus.RUNNING]);
+    const executing = server.client.execute({ tasks: [{ type: "echo" }] }, { timeoutMs: 250 });
+    await assert.rejects(executing, (e) => {
+      assert.ok(e instanceof WaitTimeoutError);
+      assert.equal(e.instanceName, "projects/test/instances/i1");
+      assert.equal(e.instance?.status, InstanceStatus.RUNNING);
+      assert.equal(e.timeoutMs, 250);
+      return true;
+    });
     assert.equal(waits.length, 1);
     assert.ok(waits[0]! > 0 && waits[0]! <= 250, `timeout ${waits[0]}`);
   });
 
-  test("a spent timeout answers with the create's instance, without a WaitInstance", async () => {
+  test("a spent timeout rejects with the create's instance, without a WaitInstance", async () => {
     const calls: string[] = [];
     server = await startFakeServer({
       createInstance(request) {
@@ -240,8 +441,8 @@ describe("execute", () => {
         return { instance: instance(), terminated: false };
       },
     });
-    const result = await server.client.execute({ tasks: [{ type: "echo" }] }, { timeoutMs: 0 });
-    assert.equal(result.terminated, false);
+    const executing = server.client.execute({ tasks: [{ type: "echo" }] }, { timeoutMs: 0 });
+    await assert.rejects(executing, (e) => e instanceof WaitTimeoutError && e.instance?.id === "i1");
     assert.deepEqual(calls, ["create 1"]);
   });
 
@@ -301,10 +502,38 @@ describe("result", () => {
     assert.deepEqual(result.value, { a: [1, 2] });
     assert.equal(result.stdout, "héllo\n");
     assert.equal(result.stderr, "Traceback ...\n");
-    assert.deepEqual(result.properties, { n: 100n, s: "one hundred", r: 0.5, b: new Uint8Array([0, 1]) });
-    assert.equal(result.error?.type, "builtins.ValueError");
-    assert.equal(result.error?.message, "boom");
+    assert.deepEqual(result.properties, { n: 100, s: "one hundred", r: 0.5, b: new Uint8Array([0, 1]) });
+    assert.ok(result.error instanceof TaskError);
+    assert.ok(result.error instanceof Error);
+    assert.ok(!(result.error instanceof TaskstreamError), "a task's error is not an error of the client");
+    assert.equal(result.error.name, "TaskError");
+    assert.equal(result.error.type, "builtins.ValueError");
+    assert.equal(result.error.message, "boom");
+    assert.equal(result.error.traceback, "Traceback ...");
+    assert.equal(result.error.stack, "TaskError: builtins.ValueError: boom\nTraceback ...");
     assert.equal(result.cancellation, undefined);
+  });
+
+  test("integer properties are numbers when safe, bigints beyond Number.MAX_SAFE_INTEGER", async () => {
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    const ints = { safe: max, negative: -max, above: max + 1n, below: -max - 1n };
+    server = await startFakeServer({
+      getTaskResult() {
+        const properties = Object.fromEntries(
+          Object.entries(ints).map(([key, value]) => [key, { kind: { case: "intValue" as const, value } }]),
+        );
+        return create(GetTaskResultResponseSchema, { task: { name: "t", properties } });
+      },
+    });
+    const { properties } = await server.client.result("i1");
+    assert.deepEqual(properties, {
+      safe: Number.MAX_SAFE_INTEGER,
+      negative: -Number.MAX_SAFE_INTEGER,
+      above: max + 1n,
+      below: -max - 1n,
+    });
+    const { safe, negative } = properties;
+    assert.equal(JSON.stringify({ safe, negative }), `{"safe":${max},"negative":${-max}}`);
   });
 
   test("text, bytes, Python objects and nothing", async () => {

@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,27 +13,55 @@ import {
   ApiError,
   CancellationReason,
   connect,
+  FailedPreconditionError,
+  InstanceFailedError,
+  InstanceStatus,
+  WaitTimeoutError,
   type Client,
   type Instance,
+  type OutputStream,
+  type TaskInit,
   type TaskResult,
   type WatchEvent,
 } from "../src/index.js";
 import { InstanceStatusSchema } from "../src/gen/taskstream/v1/instance_pb.js";
-import { CancellationReasonSchema, TaskStatusSchema } from "../src/gen/taskstream/v1/task_pb.js";
+import { ColumnTypeSchema } from "../src/gen/taskstream/v1/instance_service_pb.js";
+import {
+  CancellationReasonSchema,
+  OutputStreamSchema,
+  TaskStatusSchema,
+} from "../src/gen/taskstream/v1/task_pb.js";
 import { repositoryRoot, startLiveServer, type LiveServer } from "./support/live-server.js";
+
+interface TaskCase {
+  readonly type: string;
+  readonly parameters: Record<string, unknown>;
+  readonly hold?: boolean;
+}
 
 interface Case {
   readonly name: string;
   readonly action: string;
-  readonly task?: {
-    readonly type: string;
-    readonly parameters: Record<string, unknown>;
-    readonly hold?: boolean;
-  };
+  readonly task?: TaskCase;
   readonly stop?: { readonly reason: string; readonly message: string };
   readonly instance?: string;
   readonly timeout_seconds?: number;
   readonly resume_after?: string;
+  readonly count?: number;
+  readonly label_key?: string;
+  readonly page_size?: number;
+  readonly statuses?: readonly string[];
+  readonly stream?: string;
+  readonly tail_bytes?: number;
+  readonly hours?: number;
+  readonly xflow?: {
+    readonly name: string;
+    readonly project: string;
+    readonly parameters: Record<string, unknown>;
+  };
+  readonly sql?: string;
+  readonly quick?: TaskCase;
+  readonly slow?: TaskCase;
   readonly expect: Record<string, unknown>;
 }
 
@@ -46,6 +75,11 @@ const SCENARIO = JSON.parse(
 ) as Scenario;
 
 const CASE_TIMEOUT_MS = 60_000;
+
+/** A case's test timeout: the default, or its own timeout_seconds with room for the steps around it. */
+function caseTimeoutMs(c: Case): number {
+  return Math.max(CASE_TIMEOUT_MS, (c.timeout_seconds ?? 0) * 1000 + 30_000);
+}
 
 /** The proto name of an enum value, such as "TASK_STATUS_SUCCESS". */
 function enumName(schema: DescEnum, value: number): string {
@@ -77,12 +111,41 @@ function finalSnapshot(events: readonly WatchEvent[]): Instance {
   return last.instance;
 }
 
+function taskInit(task: TaskCase): TaskInit {
+  return { type: task.type, parameters: task.parameters };
+}
+
 async function start(client: Client, c: Case): Promise<Instance> {
   assert.ok(c.task, `case ${c.name} names no task`);
-  return client.createInstance({
-    tasks: [{ type: c.task.type, parameters: c.task.parameters }],
-    hold: c.task.hold ?? false,
-  });
+  return client.createInstance({ tasks: [taskInit(c.task)], hold: c.task.hold ?? false });
+}
+
+/** What a promise rejected with; fails the case when it resolves instead. */
+async function rejection(promise: Promise<unknown>, what: string): Promise<unknown> {
+  return promise.then(
+    (value) => assert.fail(`${what} did not fail but answered ${String(value)}`),
+    (error: unknown) => error,
+  );
+}
+
+/** Stops an instance a case left running; one that ended already is fine. */
+async function stopIfRunning(client: Client, name: string): Promise<void> {
+  try {
+    await client.stop(name);
+  } catch (error) {
+    if (!(error instanceof FailedPreconditionError)) {
+      throw error;
+    }
+  }
+}
+
+/** Whether a wait without timeout ends with the instance terminated. */
+async function terminatesAfterStop(client: Client, name: string): Promise<boolean> {
+  return (await client.wait(name)).status === InstanceStatus.TERMINATED;
+}
+
+function statusName(status: InstanceStatus | undefined): string {
+  return status === undefined ? "no instance" : enumName(InstanceStatusSchema, status);
 }
 
 /** Watches the instance to its end; a held one (the task has hold) is resumed after the first message. */
@@ -183,9 +246,8 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
   async run_and_read_result(client, c) {
     const instance = await start(client, c);
     const waited = await client.wait(instance.name, { timeoutMs: CASE_TIMEOUT_MS });
-    assert.ok(waited.terminated, "the instance did not terminate in time");
     if ("successful" in c.expect) {
-      assert.equal(waited.instance.successful, c.expect["successful"]);
+      assert.equal(waited.successful, c.expect["successful"]);
     }
     checkResult(await client.result(instance.name), c.expect);
   },
@@ -243,32 +305,229 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
 
   async wait_with_timeout(client, c) {
     assert.ok(c.timeout_seconds !== undefined);
+    const { expect } = c;
     const instance = await start(client, c);
-    const early = await client.wait(instance.name, { timeoutMs: c.timeout_seconds * 1000 });
-    assert.equal(early.terminated, c.expect["terminated"]);
-    await client.stop(instance.name);
-    const late = await client.wait(instance.name);
-    assert.equal(late.terminated, c.expect["after_stop_terminated"]);
+    try {
+      const error = await rejection(
+        client.wait(instance.name, { timeoutMs: c.timeout_seconds * 1000 }),
+        "a wait past its timeout",
+      );
+      assert.equal(error instanceof WaitTimeoutError, expect["timed_out_error"], String(error));
+      assert.ok(error instanceof WaitTimeoutError);
+      assert.equal(error.instanceName, instance.name);
+      assert.ok(error.message.includes(instance.name), error.message);
+      assert.equal(statusName(error.instance?.status), expect["instance_status"]);
+    } finally {
+      await stopIfRunning(client, instance.name);
+    }
+    assert.equal(await terminatesAfterStop(client, instance.name), expect["after_stop_terminated"]);
   },
 
   async execute(client, c) {
     assert.ok(c.task && c.timeout_seconds !== undefined);
     const { expect } = c;
-    const executed = await client.execute(
-      { tasks: [{ type: c.task.type, parameters: c.task.parameters }] },
-      { timeoutMs: c.timeout_seconds * 1000 },
-    );
-    const { instance } = executed;
-    assert.equal(executed.terminated, !expect["timed_out"]);
-    assert.equal(enumName(InstanceStatusSchema, instance.status), expect["instance_status"]);
+    const executing = client.execute({ tasks: [taskInit(c.task)] }, { timeoutMs: c.timeout_seconds * 1000 });
     if (!expect["timed_out"]) {
+      const instance = await executing;
+      assert.equal(statusName(instance.status), expect["instance_status"]);
       assert.equal(instance.successful, expect["successful"]);
       checkResult(await client.result(instance.name), expect);
       return;
     }
-    await client.stop(instance.name);
-    const late = await client.wait(instance.name);
-    assert.equal(late.terminated, expect["after_stop_terminated"]);
+    const error = await rejection(executing, "an execute past its timeout");
+    assert.ok(error instanceof WaitTimeoutError, String(error));
+    try {
+      assert.ok(error.instance, "the timeout carries no instance");
+      assert.equal(error.instanceName, error.instance.name);
+      assert.equal(statusName(error.instance.status), expect["instance_status"]);
+    } finally {
+      await stopIfRunning(client, error.instanceName);
+    }
+    assert.equal(await terminatesAfterStop(client, error.instanceName), expect["after_stop_terminated"]);
+  },
+
+  async execute_failed(client, c) {
+    assert.ok(c.task && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const error = await rejection(
+      client.execute({ tasks: [taskInit(c.task)] }, { timeoutMs: c.timeout_seconds * 1000 }),
+      "the execute of a failing task",
+    );
+    assert.ok(error instanceof InstanceFailedError, String(error));
+    assert.equal(statusName(error.instance.status), expect["instance_status"]);
+    assert.equal(error.instance.successful, expect["successful"]);
+    assert.equal(error.taskName, expect["failed_task"]);
+    assert.equal(error.task.name, expect["failed_task"]);
+    assert.equal(enumName(TaskStatusSchema, error.taskStatus), expect["task_status"]);
+    const type = error.error?.type ?? "";
+    assert.ok(type.endsWith(expect["error_type_ends_with"] as string), `error type ${type}`);
+    assert.equal(error.error?.message, expect["error_message"]);
+  },
+
+  async list_instances(client, c) {
+    assert.ok(c.task && c.count !== undefined && c.label_key && c.statuses && c.page_size !== undefined);
+    const { expect } = c;
+    const labels = { [c.label_key]: randomBytes(8).toString("hex") };
+    const created: string[] = [];
+    for (let i = 0; i < c.count; i++) {
+      created.push((await client.createInstance({ tasks: [taskInit(c.task)], labels })).name);
+    }
+    await client.waitInstances(created, { timeoutMs: CASE_TIMEOUT_MS });
+    const statuses = c.statuses.map((name) => enumValue(InstanceStatusSchema, name) as InstanceStatus);
+    const listed: Instance[] = [];
+    for await (const instance of client.listInstances({ labels, statuses, pageSize: c.page_size })) {
+      listed.push(instance);
+    }
+    const ids = listed.map((i) => i.id);
+    assert.equal(ids.length, expect["count"]);
+    const createdIds = created.map((name) => name.split("/").at(-1));
+    assert.equal(
+      JSON.stringify([...ids].sort()) === JSON.stringify([...createdIds].sort()),
+      expect["same_ids_as_created"],
+      `listed ${ids}, created ${createdIds}`,
+    );
+    assert.equal(
+      ids.every((id, i) => i === 0 || ids[i - 1]! > id),
+      expect["newest_first"],
+      `ids ${ids}`,
+    );
+  },
+
+  async read_output(client, c) {
+    assert.ok(c.stream && c.tail_bytes !== undefined);
+    const { expect } = c;
+    const stream = enumValue(OutputStreamSchema, c.stream) as OutputStream;
+    const instance = await start(client, c);
+    const parts: Uint8Array[] = [];
+    for await (const chunk of client.readOutput(instance.name, { stream, follow: true })) {
+      parts.push(chunk.data);
+    }
+    const whole = Buffer.concat(parts);
+    const text = whole.toString("utf8");
+    for (const wanted of expect["contains"] as string[]) {
+      assert.ok(text.includes(wanted), `the output lacks ${JSON.stringify(wanted)}:\n${text}`);
+    }
+    const tailParts: Uint8Array[] = [];
+    for await (const chunk of client.readOutput(instance.name, { stream, offset: -c.tail_bytes })) {
+      tailParts.push(chunk.data);
+    }
+    const tail = Buffer.concat(tailParts);
+    assert.ok(whole.length >= c.tail_bytes, `only ${whole.length} bytes of output`);
+    assert.equal(
+      tail.equals(whole.subarray(whole.length - c.tail_bytes)),
+      expect["tail_is_end_of_whole"],
+      `tail ${JSON.stringify(tail.toString("utf8"))} of ${JSON.stringify(text)}`,
+    );
+  },
+
+  async logview(client, c) {
+    assert.ok(c.hours !== undefined);
+    const { expect } = c;
+    const instance = await start(client, c);
+    await client.wait(instance.name, { timeoutMs: CASE_TIMEOUT_MS });
+    const url = await client.logviewAddress(instance.name, { hours: c.hours });
+    assert.equal(url.includes(instance.id), expect["url_contains_instance_id"], url);
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    assert.equal(response.status, expect["http_status"]);
+  },
+
+  async sub_instances(client, c) {
+    assert.ok(c.xflow && c.timeout_seconds !== undefined);
+    const { expect, xflow } = c;
+    const type = `xflow.${xflow.project}.${xflow.name}`;
+    const workflow = await client.createInstance({ tasks: [{ type, parameters: xflow.parameters }] });
+    const done = await client.wait(workflow.name, { timeoutMs: c.timeout_seconds * 1000 });
+    const errors = done.tasks.map((t) => t.error?.message).filter(Boolean);
+    assert.equal(done.successful, expect["successful"], `the workflow's errors: ${errors.join("; ")}`);
+    const names: string[] = [];
+    const successful: boolean[] = [];
+    for await (const sub of client.subInstances(workflow.name)) {
+      names.push(sub.name);
+      successful.push(sub.instance.status === InstanceStatus.TERMINATED && sub.instance.successful);
+    }
+    assert.deepEqual(names, expect["names"]);
+    assert.equal(successful.length > 0 && successful.every(Boolean), expect["all_successful"]);
+  },
+
+  async sql_rows(client, c) {
+    assert.ok(c.sql && c.page_size !== undefined && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const instance = await client.createInstance({ tasks: [{ type: "sql", parameters: { sql: c.sql } }] });
+    await client.waitForSuccess(instance.name, { timeoutMs: c.timeout_seconds * 1000 });
+    const rows = await client.resultRows(instance.name, { pageSize: c.page_size });
+    assert.deepEqual(
+      rows.columns.map(({ name, type }) => ({ name, type: enumName(ColumnTypeSchema, type) })),
+      expect["columns"],
+    );
+    const read: unknown[][] = [];
+    for await (const row of rows) {
+      read.push([...row]);
+    }
+    assert.equal(read.length, expect["row_count"]);
+    assert.deepEqual(read[0], expect["first_row"]);
+  },
+
+  async suspend_resume(client, c) {
+    assert.ok(c.task && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const created = await client.createInstance({ tasks: [taskInit(c.task)], hold: true });
+    const held = await client.getInstance(created.name);
+    assert.equal(statusName(held.status), expect["held_status"]);
+    assert.equal(enumName(TaskStatusSchema, held.tasks[0]?.status ?? 0), expect["held_task_status"]);
+    await client.resume(created.name);
+    const done = await client.wait(created.name, { timeoutMs: c.timeout_seconds * 1000 });
+    assert.equal(statusName(done.status), expect["instance_status"]);
+    assert.equal(done.successful, expect["successful"]);
+  },
+
+  async wait_many(client, c) {
+    assert.ok(c.quick && c.slow && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const quick = await client.createInstance({ tasks: [taskInit(c.quick)] });
+    const slow = await client.createInstance({ tasks: [taskInit(c.slow)] });
+    const names = [quick.name, slow.name];
+    try {
+      const any = await client
+        .waitInstances(names, { mode: "any", timeoutMs: c.timeout_seconds * 1000 })
+        .then(
+          (instances) => ({ done: true, instances }),
+          (error: unknown) => {
+            if (error instanceof WaitTimeoutError) {
+              return { done: false, instances: error.instances };
+            }
+            throw error;
+          },
+        );
+      assert.equal(any.done, expect["any_done"]);
+      const label = (name: string): string => (name === quick.name ? "quick" : "slow");
+      assert.deepEqual(
+        any.instances.filter((i) => i.status === InstanceStatus.TERMINATED).map((i) => label(i.name)),
+        expect["any_terminated"],
+      );
+      const allTimeoutMs = (expect["all_timeout_seconds"] as number) * 1000;
+      const error = await rejection(
+        client.waitInstances(names, { mode: "all", timeoutMs: allTimeoutMs }),
+        "a wait for all past its timeout",
+      );
+      assert.equal(error instanceof WaitTimeoutError, expect["all_timed_out_error"], String(error));
+      assert.ok(error instanceof WaitTimeoutError);
+      assert.deepEqual(error.instanceNames, [slow.name]);
+    } finally {
+      await stopIfRunning(client, slow.name);
+    }
+  },
+
+  async task_types(client, c) {
+    const { expect } = c;
+    const types = new Map((await client.taskTypes()).map((t) => [t.name, t.workerCount]));
+    for (const name of expect["includes"] as string[]) {
+      assert.ok(types.has(name), `no task type ${name} among ${[...types.keys()].join(", ")}`);
+      assert.ok(
+        types.get(name)! >= (expect["workers_at_least"] as number),
+        `${name}: ${types.get(name)} workers`,
+      );
+    }
   },
 
   async not_found(client, c) {
@@ -307,7 +566,7 @@ describe("conformance", () => {
   );
 
   for (const c of SCENARIO.cases) {
-    test(c.name, { timeout: CASE_TIMEOUT_MS }, async () => {
+    test(c.name, { timeout: caseTimeoutMs(c) }, async () => {
       const action = ACTIONS[c.action];
       assert.ok(action, `no implementation of action ${c.action}`);
       assert.ok(client, "the server did not start");

@@ -12,9 +12,11 @@ test("the runtime exports", () => {
     "CancellationReason",
     "Client",
     "Code",
+    "ColumnType",
     "DEFAULT_RETRY_POLICY",
     "DeadlineExceededError",
     "FailedPreconditionError",
+    "InstanceFailedError",
     "InstanceService",
     "InstanceStatus",
     "InvalidArgumentError",
@@ -22,12 +24,14 @@ test("the runtime exports", () => {
     "OutputStream",
     "PermissionDeniedError",
     "ResourceExhaustedError",
+    "TaskError",
     "TaskStatus",
     "TaskstreamError",
     "USER_METADATA",
     "UnauthenticatedError",
     "UnavailableError",
     "WaitMode",
+    "WaitTimeoutError",
     "WatchEndReason",
     "codeName",
     "connect",
@@ -35,21 +39,33 @@ test("the runtime exports", () => {
   ]);
 });
 
-test("every error derives from TaskstreamError, every call error from ApiError", () => {
+test("every error the client throws derives from TaskstreamError, every call error from ApiError", () => {
   const errors = Object.values(taskstream).filter(
     (value): value is typeof taskstream.TaskstreamError =>
       typeof value === "function" && value.prototype instanceof Error,
   );
-  assert.equal(errors.length, 10);
-  for (const error of errors) {
+  assert.equal(errors.length, 13);
+  // What a task raised is data the client hands back, not an error of the client.
+  const clientErrors = errors.filter((error) => error.name !== "TaskError");
+  assert.equal(clientErrors.length, 12);
+  assert.ok(!(taskstream.TaskError.prototype instanceof taskstream.TaskstreamError));
+  const notCalls = [
+    taskstream.TaskstreamError,
+    taskstream.ApiError,
+    taskstream.WaitTimeoutError,
+    taskstream.InstanceFailedError,
+  ];
+  for (const error of clientErrors) {
     assert.ok(
       error === taskstream.TaskstreamError || error.prototype instanceof taskstream.TaskstreamError,
       error.name,
     );
-    if (![taskstream.TaskstreamError, taskstream.ApiError].includes(error)) {
+    if (!notCalls.includes(error)) {
       assert.ok(error.prototype instanceof taskstream.ApiError, error.name);
     }
   }
+  assert.ok(!(taskstream.WaitTimeoutError.prototype instanceof taskstream.ApiError));
+  assert.ok(!(taskstream.InstanceFailedError.prototype instanceof taskstream.ApiError));
 });
 
 test("isTerminal names the five terminal task statuses", () => {

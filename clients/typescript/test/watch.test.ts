@@ -159,11 +159,11 @@ test("yields the snapshot, each change as a typed event, and ends after the term
   assert.equal(running.status, TaskStatus.RUNNING);
   assert.deepEqual(running.time, new Date(1000));
   assert.ok(percent?.type === "taskProgressUpdated" && percent.progress.percent === 40);
-  assert.ok(property?.type === "taskPropertyUpdated" && property.key === "n" && property.value === 7n);
+  assert.ok(property?.type === "taskPropertyUpdated" && property.key === "n" && property.value === 7);
   assert.ok(output?.type === "taskOutputAppended");
   assert.deepEqual(
     [output.stream, output.offset, output.data, output.attempt],
-    [OutputStream.STDOUT, 0n, new Uint8Array([104, 105]), 1],
+    [OutputStream.STDOUT, 0, new Uint8Array([104, 105]), 1],
   );
   assert.ok(terminated?.type === "instanceStatusChanged" && terminated.successful);
   assert.deepEqual(run.cursors, [0n]);

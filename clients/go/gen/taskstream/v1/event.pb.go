@@ -645,9 +645,8 @@ const file_taskstream_v1_event_proto_rawDesc = "" +
 	"\x12SubInstanceCreated\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
-	"\x04task\x18\x03 \x01(\tR\x04taskB\xc0\x01\n" +
-	"\x11com.taskstream.v1B\n" +
-	"EventProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
+	"\x04task\x18\x03 \x01(\tR\x04taskBa\n" +
+	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
 	file_taskstream_v1_event_proto_rawDescOnce sync.Once

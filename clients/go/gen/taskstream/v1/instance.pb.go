@@ -436,8 +436,8 @@ const file_taskstream_v1_instance_proto_rawDesc = "" +
 	"\x1bINSTANCE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INSTANCE_STATUS_RUNNING\x10\x01\x12\x1d\n" +
 	"\x19INSTANCE_STATUS_SUSPENDED\x10\x02\x12\x1e\n" +
-	"\x1aINSTANCE_STATUS_TERMINATED\x10\x03B\xc3\x01\n" +
-	"\x11com.taskstream.v1B\rInstanceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
+	"\x1aINSTANCE_STATUS_TERMINATED\x10\x03Ba\n" +
+	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
 	file_taskstream_v1_instance_proto_rawDescOnce sync.Once

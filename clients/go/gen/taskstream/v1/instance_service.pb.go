@@ -2740,8 +2740,8 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponse\x12f\n" +
 	"\x11GetLogviewAddress\x12'.taskstream.v1.GetLogviewAddressRequest\x1a(.taskstream.v1.GetLogviewAddressResponse\x12c\n" +
 	"\x10ListSubInstances\x12&.taskstream.v1.ListSubInstancesRequest\x1a'.taskstream.v1.ListSubInstancesResponse\x12i\n" +
-	"\x12ListTaskResultRows\x12(.taskstream.v1.ListTaskResultRowsRequest\x1a).taskstream.v1.ListTaskResultRowsResponseB\xca\x01\n" +
-	"\x11com.taskstream.v1B\x14InstanceServiceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
+	"\x12ListTaskResultRows\x12(.taskstream.v1.ListTaskResultRowsRequest\x1a).taskstream.v1.ListTaskResultRowsResponseBa\n" +
+	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
 	file_taskstream_v1_instance_service_proto_rawDescOnce sync.Once

@@ -1420,8 +1420,8 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\fOutputStream\x12\x1d\n" +
 	"\x19OUTPUT_STREAM_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14OUTPUT_STREAM_STDOUT\x10\x01\x12\x18\n" +
-	"\x14OUTPUT_STREAM_STDERR\x10\x02B\xbf\x01\n" +
-	"\x11com.taskstream.v1B\tTaskProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
+	"\x14OUTPUT_STREAM_STDERR\x10\x02Ba\n" +
+	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
 	file_taskstream_v1_task_proto_rawDescOnce sync.Once

@@ -1772,8 +1772,8 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x14ConnectResponseBatch\x12:\n" +
 	"\bmessages\x18\x01 \x03(\v2\x1e.taskstream.v1.ConnectResponseR\bmessages2]\n" +
 	"\rWorkerService\x12L\n" +
-	"\aConnect\x12\x1d.taskstream.v1.ConnectRequest\x1a\x1e.taskstream.v1.ConnectResponse(\x010\x01B\xc8\x01\n" +
-	"\x11com.taskstream.v1B\x12WorkerServiceProtoP\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1\xa2\x02\x03TXX\xaa\x02\rTaskstream.V1\xca\x02\rTaskstream\\V1\xe2\x02\x19Taskstream\\V1\\GPBMetadata\xea\x02\x0eTaskstream::V1b\x06proto3"
+	"\aConnect\x12\x1d.taskstream.v1.ConnectRequest\x1a\x1e.taskstream.v1.ConnectResponse(\x010\x01Ba\n" +
+	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
 	file_taskstream_v1_worker_service_proto_rawDescOnce sync.Once

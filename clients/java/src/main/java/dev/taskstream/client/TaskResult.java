@@ -1,8 +1,5 @@
 package dev.taskstream.client;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import com.google.protobuf.ByteString;
 import dev.taskstream.v1.Cancellation;
 import dev.taskstream.v1.GetTaskResultResponse;
@@ -46,15 +43,42 @@ public final class TaskResult {
   }
 
   /**
-   * The returned value as JSON: a JSON result decoded, or a text result as a JSON string (tasks
-   * that return a string send it as text); empty for bytes, a Python object, or no value.
+   * Whether the task returned a value {@link #value()} gives: JSON, or text. False for bytes, a
+   * Python object, or no value (see {@link #result()} for those).
    */
-  public Optional<JsonElement> json() {
+  public boolean hasValue() {
+    Result.KindCase kind = response.getResult().getKindCase();
+    return kind == Result.KindCase.JSON || kind == Result.KindCase.TEXT;
+  }
+
+  /**
+   * The returned value as a plain Java value: a JSON result decoded (objects as {@code Map<String,
+   * Object>} in document order, arrays as {@code List<Object>}, strings, booleans, numbers as
+   * {@code Long} or {@code Double}, JSON null as null), or a text result as its {@code String}
+   * (tasks that return a string send it as text). Null when the task returned JSON null or no such
+   * value ({@link #hasValue()} tells which).
+   */
+  public Object value() {
     Result result = response.getResult();
     return switch (result.getKindCase()) {
-      case JSON -> Optional.of(JsonParser.parseString(result.getJson()));
-      case TEXT -> Optional.of(new JsonPrimitive(result.getText()));
-      default -> Optional.empty();
+      case JSON -> Values.parseJson(result.getJson());
+      case TEXT -> result.getText();
+      default -> null;
+    };
+  }
+
+  /**
+   * The returned value bound to {@code type} (a record, a class with fields, {@code Map}, {@code
+   * String} …): a JSON result as JSON, a text result as a JSON string.
+   *
+   * @throws IllegalStateException when the task returned neither JSON nor text
+   */
+  public <T> T value(Class<T> type) {
+    Result result = response.getResult();
+    return switch (result.getKindCase()) {
+      case JSON -> Values.fromJson(result.getJson(), type);
+      case TEXT -> Values.fromJson(Values.toJson(result.getText()), type);
+      default -> throw new IllegalStateException(name() + " returned neither JSON nor text");
     };
   }
 
@@ -64,19 +88,6 @@ public final class TaskResult {
     return result.getKindCase() == Result.KindCase.TEXT
         ? Optional.of(result.getText())
         : Optional.empty();
-  }
-
-  /**
-   * The returned value bound to {@code type} (a record, a {@code Map}, {@code String} …).
-   *
-   * @throws IllegalStateException when the task returned neither JSON nor text
-   */
-  public <T> T json(Class<T> type) {
-    return Values.GSON.fromJson(
-        json()
-            .orElseThrow(
-                () -> new IllegalStateException(name() + " returned neither JSON nor text")),
-        type);
   }
 
   /** Captured standard output, decoded as UTF-8 (invalid bytes become U+FFFD). */

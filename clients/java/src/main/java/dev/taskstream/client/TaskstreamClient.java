@@ -4,47 +4,84 @@ import dev.taskstream.v1.CancellationReason;
 import dev.taskstream.v1.CreateInstanceRequest;
 import dev.taskstream.v1.CreateInstanceResponse;
 import dev.taskstream.v1.GetInstanceRequest;
+import dev.taskstream.v1.GetInstanceResponse;
+import dev.taskstream.v1.GetLogviewAddressRequest;
+import dev.taskstream.v1.GetLogviewAddressResponse;
 import dev.taskstream.v1.GetTaskResultRequest;
 import dev.taskstream.v1.Instance;
 import dev.taskstream.v1.InstanceServiceGrpc;
 import dev.taskstream.v1.InstanceServiceGrpc.InstanceServiceBlockingStub;
+import dev.taskstream.v1.InstanceServiceGrpc.InstanceServiceStub;
+import dev.taskstream.v1.InstanceStatus;
+import dev.taskstream.v1.ListInstancesRequest;
+import dev.taskstream.v1.ListInstancesResponse;
+import dev.taskstream.v1.ListSubInstancesRequest;
+import dev.taskstream.v1.ListSubInstancesResponse;
+import dev.taskstream.v1.ListTaskResultRowsRequest;
+import dev.taskstream.v1.ListTaskResultRowsResponse;
+import dev.taskstream.v1.ListTaskTypesRequest;
+import dev.taskstream.v1.ListTaskTypesResponse;
+import dev.taskstream.v1.ResumeInstanceRequest;
+import dev.taskstream.v1.ResumeInstanceResponse;
 import dev.taskstream.v1.StopInstanceRequest;
+import dev.taskstream.v1.StopInstanceResponse;
+import dev.taskstream.v1.SubInstance;
+import dev.taskstream.v1.SuspendInstanceRequest;
+import dev.taskstream.v1.SuspendInstanceResponse;
 import dev.taskstream.v1.TaskSpec;
+import dev.taskstream.v1.TaskType;
 import dev.taskstream.v1.WaitInstanceRequest;
 import dev.taskstream.v1.WaitInstanceResponse;
+import dev.taskstream.v1.WaitInstancesRequest;
+import dev.taskstream.v1.WaitInstancesResponse;
+import dev.taskstream.v1.WaitMode;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * A client of the taskstream InstanceService in one project: start instances of tasks, follow them,
- * wait for them, read their tasks' results and stop them.
+ * A client of the taskstream InstanceService in one project: start instances of tasks, list,
+ * follow, wait for, suspend, resume and stop them, and read their tasks' results, output and rows.
  *
  * <pre>{@code
  * try (TaskstreamClient client =
  *     TaskstreamClient.newBuilder().target("127.0.0.1:50051").project("default").build()) {
- *   Instance instance = client.createInstance("echo", Map.of("text", "hello"));
- *   client.await(instance.getName(), Duration.ofMinutes(1));
- *   System.out.println(client.result(instance.getName()).json().orElseThrow());
+ *   Instance instance = client.execute("echo", Map.of("text", "hello"), Duration.ofMinutes(1));
+ *   System.out.println(client.result(instance.getName()).value());
  * }
  * }</pre>
  *
+ * <p>Every operation comes blocking and asynchronous: {@code xxxAsync} returns a {@link
+ * CompletableFuture} (cancelling it cancels the call in flight) or, for streams, a {@link
+ * Flow.Publisher}; the blocking method waits for exactly that, so both behave the same. Futures
+ * complete and publishers signal on gRPC's threads: do not block in their callbacks.
+ *
  * <p>Methods that take an instance accept its resource name ({@code
  * projects/{project}/instances/{id}}) or its bare id in this client's project. Failed calls throw
- * the {@link ApiException} subclass of their status code. The generated stub stays reachable
- * through {@link #stub()} for everything this class does not wrap. Thread-safe.
+ * (or complete exceptionally with) the {@link ApiException} subclass of their status code. The
+ * generated stub stays reachable through {@link #stub()} for everything this class does not wrap.
+ * Thread-safe.
  */
 public final class TaskstreamClient implements AutoCloseable {
   /** The metadata key that names the calling user (the owner of the instances it creates). */
@@ -55,19 +92,24 @@ public final class TaskstreamClient implements AutoCloseable {
   public static final Metadata.Key<String> AUTHORIZATION_KEY =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
-  // The server never waits longer than this in one WaitInstance call.
+  // The server never waits longer than this in one WaitInstance or WaitInstances call.
   private static final Duration MAX_WAIT_SLICE = Duration.ofMinutes(10);
   // The longest wait asked of a CreateInstance, so that a caller that loses the call (a dropped
   // connection) has lost the new instance's name for no longer than this.
   private static final Duration MAX_CREATE_WAIT = Duration.ofSeconds(60);
   // The deadline of a WaitInstance (or waiting CreateInstance) call exceeds its wait by this much.
   private static final Duration WAIT_SLACK = Duration.ofSeconds(30);
+  // WaitInstances takes at most this many names.
+  private static final int MAX_WAIT_INSTANCES = 1000;
 
   private final ManagedChannel ownedChannel;
   private final InstanceServiceBlockingStub stub;
+  private final InstanceServiceStub async;
   private final String project;
   private final Duration callTimeout;
   private final RetryPolicy streamRetry;
+  // Resumes dropped streams after their backoff; its one thread starts with the first backoff.
+  private final ScheduledExecutorService timer;
 
   private TaskstreamClient(Builder builder) {
     ManagedChannel channel = builder.channel;
@@ -90,9 +132,17 @@ public final class TaskstreamClient implements AutoCloseable {
           ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
     this.stub = InstanceServiceGrpc.newBlockingStub(intercepted);
+    this.async = InstanceServiceGrpc.newStub(intercepted);
     this.project = builder.project;
     this.callTimeout = builder.callTimeout;
     this.streamRetry = builder.streamRetry;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "taskstream-client-timer");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /** A builder; set a target or a channel. */
@@ -115,15 +165,18 @@ public final class TaskstreamClient implements AutoCloseable {
 
   /**
    * A task spec for {@link #createInstance(List)}: the registered {@code type}, called with {@code
-   * parameters} encoded as a JSON object (null or empty means no parameters).
+   * parameters} (plain Java values: Map, List, String, Number, Boolean, null, records) encoded as a
+   * JSON object; null or empty means no parameters.
    */
   public static TaskSpec task(String type, Map<String, ?> parameters) {
     return TaskSpec.newBuilder()
         .setType(type)
         .setParametersJson(
-            parameters == null || parameters.isEmpty() ? "" : Values.GSON.toJson(parameters))
+            parameters == null || parameters.isEmpty() ? "" : Values.toJson(parameters))
         .build();
   }
+
+  // ---- Creating and executing
 
   /**
    * Starts an instance with one task of the registered {@code type}.
@@ -140,66 +193,90 @@ public final class TaskstreamClient implements AutoCloseable {
   }
 
   /**
-   * Starts an instance from a full request (priority, labels, options, request_id …); an empty
-   * {@code parent} means this client's project.
+   * Starts an instance from a full request (priority, labels, options, hold, request_id …); an
+   * empty {@code parent} means this client's project.
    */
   public Instance createInstance(CreateInstanceRequest request) {
+    return Calls.join(createInstanceAsync(request));
+  }
+
+  /** Starts an instance from a full request; see {@link #createInstance(CreateInstanceRequest)}. */
+  public CompletableFuture<Instance> createInstanceAsync(CreateInstanceRequest request) {
     CreateInstanceRequest withParent = withParent(request);
-    return call(() -> unary().createInstance(withParent).getInstance());
+    return Calls.unary(
+        o -> unary().createInstance(withParent, o), CreateInstanceResponse::getInstance);
   }
 
   /**
-   * Starts an instance with one task of the registered {@code type} and waits until it terminates,
-   * as {@link #execute(CreateInstanceRequest, Duration)} does.
+   * Starts an instance with one task of the registered {@code type} and waits until it succeeds, as
+   * {@link #execute(CreateInstanceRequest, Duration)} does.
    *
    * @throws InvalidArgumentException for an unknown type or bad parameters
+   * @throws InstanceFailedException when the instance ends without every task succeeding
    * @throws WaitTimeoutException when {@code timeout} passes first; it carries the current state
    */
   public Instance execute(String type, Map<String, ?> parameters, Duration timeout) {
     return execute(List.of(task(type, parameters)), timeout);
   }
 
-  /** Starts an instance with these tasks, in order, and waits until it terminates. */
+  /** Starts an instance with these tasks, in order, and waits until it succeeds. */
   public Instance execute(List<TaskSpec> tasks, Duration timeout) {
     return execute(CreateInstanceRequest.newBuilder().addAllTasks(tasks).build(), timeout);
   }
 
   /**
-   * Starts an instance from a full request and waits until it terminates: {@link
-   * #createInstance(CreateInstanceRequest)} then {@link #await(String, Duration)}, with the first
-   * wait done by the create call itself ({@code wait_timeout}, at most a minute), so that an
-   * instance that ends within it costs one round trip. A server that predates {@code wait_timeout}
-   * answers at once and the wait goes on with WaitInstance. An empty {@code parent} means this
-   * client's project; the request's own {@code wait_timeout} is replaced. The create's deadline is
-   * its wait plus 30 seconds, not the client's call timeout.
+   * Starts an instance from a full request and waits until it succeeds (PyODPS's {@code
+   * execute_sql}): {@link #createInstance(CreateInstanceRequest)} then {@link #awaitSuccess(String,
+   * Duration)}, with the first wait done by the create call itself ({@code wait_timeout}, at most a
+   * minute), so that an instance that ends within it costs one round trip. A server that predates
+   * {@code wait_timeout} answers at once and the wait goes on with WaitInstance. An empty {@code
+   * parent} means this client's project; the request's own {@code wait_timeout} is replaced. The
+   * create's deadline is its wait plus 30 seconds, not the client's call timeout.
    *
    * <p>The create is not retried: when it fails the instance may or may not exist. Set a {@code
    * request_id} to make a retry safe (it gets the same instance).
    *
-   * @return the terminated instance (successful or not)
+   * @return the instance, terminated with every task successful
+   * @throws InstanceFailedException when the instance ends without every task succeeding; it
+   *     carries the instance and the first task that did not succeed
    * @throws WaitTimeoutException when {@code timeout} passes first; it carries the current state
    */
   public Instance execute(CreateInstanceRequest request, Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    Instant deadline = Instant.now().plus(timeout);
-    Duration wait =
-        atLeastOneMilli(timeout.compareTo(MAX_CREATE_WAIT) > 0 ? MAX_CREATE_WAIT : timeout);
-    CreateInstanceRequest waiting =
-        withParent(request).toBuilder().setWaitTimeout(Values.duration(wait)).build();
-    long callDeadline = wait.plus(WAIT_SLACK).toMillis();
-    CreateInstanceResponse response =
-        call(
-            () ->
-                stub.withDeadlineAfter(callDeadline, TimeUnit.MILLISECONDS)
-                    .createInstance(waiting));
-    if (response.getTerminated()) {
-      return response.getInstance();
-    }
-    if (!Instant.now().isBefore(deadline)) {
-      throw new WaitTimeoutException(response.getInstance(), timeout);
-    }
-    return awaitUntil(response.getInstance().getName(), deadline, timeout);
+    return Calls.join(executeAsync(request, timeout));
   }
+
+  /** Creates and waits for success; see {@link #execute(CreateInstanceRequest, Duration)}. */
+  public CompletableFuture<Instance> executeAsync(CreateInstanceRequest request, Duration timeout) {
+    requireTimeout(timeout);
+    CreateInstanceRequest withParent = withParent(request);
+    AtomicReference<String> created = new AtomicReference<>();
+    return LongPoll.run(
+        slice -> {
+          String name = created.get();
+          if (name != null) {
+            return waitOnce(name, slice);
+          }
+          Duration wait = slice.compareTo(MAX_CREATE_WAIT) > 0 ? MAX_CREATE_WAIT : slice;
+          CreateInstanceRequest waiting =
+              withParent.toBuilder().setWaitTimeout(Values.duration(wait)).build();
+          return Calls.unary(
+              o -> waiting(wait).createInstance(waiting, o),
+              (CreateInstanceResponse r) -> {
+                created.set(r.getInstance().getName());
+                return WaitInstanceResponse.newBuilder()
+                    .setInstance(r.getInstance())
+                    .setTerminated(r.getTerminated())
+                    .build();
+              });
+        },
+        WaitInstanceResponse::getTerminated,
+        r -> succeeded(r.getInstance()),
+        r -> new WaitTimeoutException(r.getInstance(), timeout),
+        timeout,
+        MAX_WAIT_SLICE);
+  }
+
+  // ---- Reading instances
 
   /**
    * The instance with its tasks' statuses and progress.
@@ -207,10 +284,124 @@ public final class TaskstreamClient implements AutoCloseable {
    * @throws NotFoundException when it does not exist
    */
   public Instance getInstance(String instance) {
-    String name = instanceName(instance);
-    return call(() -> unary().getInstance(GetInstanceRequest.newBuilder().setName(name).build()))
-        .getInstance();
+    return Calls.join(getInstanceAsync(instance));
   }
+
+  /** The instance; see {@link #getInstance(String)}. */
+  public CompletableFuture<Instance> getInstanceAsync(String instance) {
+    GetInstanceRequest request =
+        GetInstanceRequest.newBuilder().setName(instanceName(instance)).build();
+    return Calls.unary(o -> unary().getInstance(request, o), GetInstanceResponse::getInstance);
+  }
+
+  /** Every instance of the project, newest first, fetched 50 per call as the iteration goes. */
+  public PagedIterable<Instance> listInstances() {
+    return listInstances(ListInstancesOptions.DEFAULT);
+  }
+
+  /**
+   * The project's instances that pass {@code options}' filters, newest first (without their tasks'
+   * details): the first page is fetched now, each later one when the iteration reaches it.
+   */
+  public PagedIterable<Instance> listInstances(ListInstancesOptions options) {
+    return Calls.join(listInstancesAsync(options)).iterateAll();
+  }
+
+  /** The first page of {@link #listInstances(ListInstancesOptions)}. */
+  public CompletableFuture<Page<Instance>> listInstancesAsync(ListInstancesOptions options) {
+    ListInstancesRequest.Builder request =
+        ListInstancesRequest.newBuilder()
+            .setParent("projects/" + project)
+            .setPageSize(options.pageSize())
+            .addAllStatuses(options.statuses())
+            .putAllLabels(options.labels());
+    if (options.owner() != null) {
+      request.setOwner(options.owner());
+    }
+    if (options.createTimeStart() != null) {
+      request.setCreateTimeStart(Values.timestamp(options.createTimeStart()));
+    }
+    if (options.createTimeEnd() != null) {
+      request.setCreateTimeEnd(Values.timestamp(options.createTimeEnd()));
+    }
+    ListInstancesRequest first = request.build();
+    return page(
+        token -> o -> unary().listInstances(first.toBuilder().setPageToken(token).build(), o),
+        ListInstancesResponse::getInstancesList,
+        ListInstancesResponse::getNextPageToken,
+        "");
+  }
+
+  /**
+   * Every sub-instance a workflow instance started, in the order they were created, each with its
+   * name in the workflow, the task that started it and its state: the first page is fetched now,
+   * each later one when the iteration reaches it.
+   *
+   * @throws NotFoundException when the workflow instance does not exist
+   */
+  public PagedIterable<SubInstance> listSubInstances(String instance) {
+    return Calls.join(listSubInstancesAsync(instance)).iterateAll();
+  }
+
+  /** The first page of {@link #listSubInstances(String)}. */
+  public CompletableFuture<Page<SubInstance>> listSubInstancesAsync(String instance) {
+    String name = instanceName(instance);
+    return page(
+        token ->
+            o ->
+                unary()
+                    .listSubInstances(
+                        ListSubInstancesRequest.newBuilder()
+                            .setParent(name)
+                            .setPageToken(token)
+                            .build(),
+                        o),
+        ListSubInstancesResponse::getSubInstancesList,
+        ListSubInstancesResponse::getNextPageToken,
+        "");
+  }
+
+  /** The task types the connected workers can run, sorted by name, each with its worker count. */
+  public List<TaskType> listTaskTypes() {
+    return Calls.join(listTaskTypesAsync());
+  }
+
+  /** The task types; see {@link #listTaskTypes()}. */
+  public CompletableFuture<List<TaskType>> listTaskTypesAsync() {
+    return Calls.unary(
+        o -> unary().listTaskTypes(ListTaskTypesRequest.getDefaultInstance(), o),
+        ListTaskTypesResponse::getTaskTypesList);
+  }
+
+  /**
+   * The address of the instance's Logview page (a URL carrying a token that grants read access to
+   * this one instance), valid for the server's default of 720 hours.
+   *
+   * @throws NotFoundException when the instance does not exist
+   */
+  public String getLogviewAddress(String instance) {
+    return Calls.join(logviewAddress(instance, null));
+  }
+
+  /** The address of the instance's Logview page, valid for {@code hours} hours. */
+  public String getLogviewAddress(String instance, int hours) {
+    return Calls.join(getLogviewAddressAsync(instance, hours));
+  }
+
+  /** The Logview address; see {@link #getLogviewAddress(String)}. */
+  public CompletableFuture<String> getLogviewAddressAsync(String instance) {
+    return logviewAddress(instance, null);
+  }
+
+  /** The Logview address valid for {@code hours} hours; see {@link #getLogviewAddress(String)}. */
+  public CompletableFuture<String> getLogviewAddressAsync(String instance, int hours) {
+    if (hours <= 0) {
+      throw new IllegalArgumentException("hours must be positive, not " + hours);
+    }
+    return logviewAddress(instance, hours);
+  }
+
+  // ---- Following
 
   /** Follows the instance from a snapshot until its terminal snapshot. */
   public InstanceWatch watch(String instance) {
@@ -223,46 +414,142 @@ public final class TaskstreamClient implements AutoCloseable {
    * InstanceWatch#hasNext()}.
    */
   public InstanceWatch watch(String instance, WatchOptions options) {
-    return new InstanceWatch(stub, instanceName(instance), options, streamRetry);
+    String name = instanceName(instance);
+    return new InstanceWatch(
+        name, options, new StreamIterator<>(watchAsync(name, options), "the watch of " + name));
+  }
+
+  /** The events of the instance from a snapshot to its terminal snapshot, as a publisher. */
+  public Flow.Publisher<WatchEvent> watchAsync(String instance) {
+    return watchAsync(instance, WatchOptions.DEFAULT);
   }
 
   /**
-   * Waits until the instance terminates, with a server-side long poll (never a polling loop).
+   * The events {@link #watch(String, WatchOptions)} reports, as a publisher: each subscriber gets
+   * its own watch, which opens when it first requests events, asks the server for no more than it
+   * requested, resumes by itself after a dropped stream, completes after the terminal snapshot, and
+   * stops when its subscription is cancelled. Failures arrive as {@link ApiException}s in {@code
+   * onError}.
+   */
+  public Flow.Publisher<WatchEvent> watchAsync(String instance, WatchOptions options) {
+    String name = instanceName(instance);
+    Objects.requireNonNull(options, "options");
+    return new ResumableStream<>(() -> new WatchCursor(async, name, options), streamRetry, timer);
+  }
+
+  // ---- Waiting
+
+  /**
+   * Waits until the instance terminates, successful or not (PyODPS's {@code wait_for_completion}),
+   * with server-side long polls (never a polling loop).
    *
    * @return the terminated instance
    * @throws WaitTimeoutException when {@code timeout} passes first; it carries the current state
    * @throws NotFoundException when the instance does not exist
    */
   public Instance await(String instance, Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    return awaitUntil(instanceName(instance), Instant.now().plus(timeout), timeout);
+    return Calls.join(awaitAsync(instance, timeout));
   }
 
   /** Waits however long it takes for the instance to terminate, and returns it. */
   public Instance await(String instance) {
-    String name = instanceName(instance);
-    while (true) {
-      WaitInstanceResponse response = waitOnce(name, MAX_WAIT_SLICE);
-      if (response.getTerminated()) {
-        return response.getInstance();
-      }
-    }
+    return Calls.join(awaitAsync(instance));
   }
 
-  /** The result of the instance's only task (INVALID_ARGUMENT when it has several). */
-  public TaskResult result(String instance) {
-    return result(instance, "");
+  /** Waits for the instance to terminate; see {@link #await(String, Duration)}. */
+  public CompletableFuture<Instance> awaitAsync(String instance, Duration timeout) {
+    return awaitInstance(instanceName(instance), requireTimeout(timeout), false);
+  }
+
+  /** Waits however long it takes for the instance to terminate. */
+  public CompletableFuture<Instance> awaitAsync(String instance) {
+    return awaitInstance(instanceName(instance), null, false);
   }
 
   /**
-   * Everything the task handed back: status, decoded result, stdout, stderr, properties, error.
+   * Waits until the instance terminates and requires it to have succeeded (PyODPS's {@code
+   * wait_for_success}).
    *
-   * @throws NotFoundException for an unknown instance or task
+   * @return the terminated instance, every task successful
+   * @throws InstanceFailedException when it terminated with a task that did not succeed
+   * @throws WaitTimeoutException when {@code timeout} passes first; it carries the current state
    */
-  public TaskResult result(String instance, String task) {
-    GetTaskResultRequest request =
-        GetTaskResultRequest.newBuilder().setInstance(instanceName(instance)).setTask(task).build();
-    return new TaskResult(call(() -> unary().getTaskResult(request)));
+  public Instance awaitSuccess(String instance, Duration timeout) {
+    return Calls.join(awaitSuccessAsync(instance, timeout));
+  }
+
+  /** Waits for success; see {@link #awaitSuccess(String, Duration)}. */
+  public CompletableFuture<Instance> awaitSuccessAsync(String instance, Duration timeout) {
+    return awaitInstance(instanceName(instance), requireTimeout(timeout), true);
+  }
+
+  /**
+   * Waits until every one of the instances terminates (one WaitInstances long poll at a time).
+   *
+   * @return the instances, in the order given, all terminated (successful or not)
+   * @throws WaitTimeoutException when {@code timeout} passes first; it names the instances still
+   *     running and carries every one as last seen
+   */
+  public List<Instance> awaitAll(Collection<String> instances, Duration timeout) {
+    return Calls.join(awaitAllAsync(instances, timeout));
+  }
+
+  /** Waits for every instance; see {@link #awaitAll(Collection, Duration)}. */
+  public CompletableFuture<List<Instance>> awaitAllAsync(
+      Collection<String> instances, Duration timeout) {
+    return awaitMany(instances, WaitMode.WAIT_MODE_ALL, requireTimeout(timeout));
+  }
+
+  /**
+   * Waits until any one of the instances terminates.
+   *
+   * @return every instance as it was when the first terminated, in the order given
+   * @throws WaitTimeoutException when {@code timeout} passes first
+   */
+  public List<Instance> awaitAny(Collection<String> instances, Duration timeout) {
+    return Calls.join(awaitAnyAsync(instances, timeout));
+  }
+
+  /** Waits for any instance; see {@link #awaitAny(Collection, Duration)}. */
+  public CompletableFuture<List<Instance>> awaitAnyAsync(
+      Collection<String> instances, Duration timeout) {
+    return awaitMany(instances, WaitMode.WAIT_MODE_ANY, requireTimeout(timeout));
+  }
+
+  // ---- Suspending, resuming, stopping
+
+  /**
+   * Suspends the instance: waiting tasks are held and running ones paused.
+   *
+   * @throws FailedPreconditionException unless it is RUNNING
+   */
+  public Instance suspend(String instance) {
+    return Calls.join(suspendAsync(instance));
+  }
+
+  /** Suspends the instance; see {@link #suspend(String)}. */
+  public CompletableFuture<Instance> suspendAsync(String instance) {
+    SuspendInstanceRequest request =
+        SuspendInstanceRequest.newBuilder().setName(instanceName(instance)).build();
+    return Calls.unary(
+        o -> unary().suspendInstance(request, o), SuspendInstanceResponse::getInstance);
+  }
+
+  /**
+   * Resumes a suspended instance, or starts one created held.
+   *
+   * @throws FailedPreconditionException unless it is SUSPENDED
+   */
+  public Instance resume(String instance) {
+    return Calls.join(resumeAsync(instance));
+  }
+
+  /** Resumes the instance; see {@link #resume(String)}. */
+  public CompletableFuture<Instance> resumeAsync(String instance) {
+    ResumeInstanceRequest request =
+        ResumeInstanceRequest.newBuilder().setName(instanceName(instance)).build();
+    return Calls.unary(
+        o -> unary().resumeInstance(request, o), ResumeInstanceResponse::getInstance);
   }
 
   /** Stops the instance as its caller (reason DIRECT). */
@@ -277,13 +564,117 @@ public final class TaskstreamClient implements AutoCloseable {
    * @throws FailedPreconditionException when the instance is already terminated
    */
   public Instance stop(String instance, CancellationReason reason, String message) {
+    return Calls.join(stopAsync(instance, reason, message));
+  }
+
+  /** Stops the instance; see {@link #stop(String, CancellationReason, String)}. */
+  public CompletableFuture<Instance> stopAsync(
+      String instance, CancellationReason reason, String message) {
     StopInstanceRequest request =
         StopInstanceRequest.newBuilder()
             .setName(instanceName(instance))
             .setReason(reason)
             .setMessage(message)
             .build();
-    return call(() -> unary().stopInstance(request)).getInstance();
+    return Calls.unary(o -> unary().stopInstance(request, o), StopInstanceResponse::getInstance);
+  }
+
+  // ---- Task results, output and rows
+
+  /** The result of the instance's only task (INVALID_ARGUMENT when it has several). */
+  public TaskResult result(String instance) {
+    return result(instance, "");
+  }
+
+  /**
+   * Everything the task handed back: status, decoded result, stdout, stderr, properties, error.
+   *
+   * @throws NotFoundException for an unknown instance or task
+   */
+  public TaskResult result(String instance, String task) {
+    return Calls.join(resultAsync(instance, task));
+  }
+
+  /** The task's result; see {@link #result(String, String)}. An empty task is the only one. */
+  public CompletableFuture<TaskResult> resultAsync(String instance, String task) {
+    GetTaskResultRequest request =
+        GetTaskResultRequest.newBuilder().setInstance(instanceName(instance)).setTask(task).build();
+    return Calls.unary(o -> unary().getTaskResult(request, o), TaskResult::new);
+  }
+
+  /**
+   * Reads the task's stdout or stderr as {@code options} say, as it is written when following; an
+   * empty {@code task} is the instance's only task. A NOT_FOUND surfaces from the first {@link
+   * OutputReader#hasNext()}.
+   */
+  public OutputReader readOutput(String instance, String task, OutputOptions options) {
+    String name = instanceName(instance);
+    return new OutputReader(
+        new StreamIterator<>(
+            readOutputAsync(name, task, options), "the output of " + name + " " + task));
+  }
+
+  /**
+   * The chunks {@link #readOutput} reads, as a publisher: each subscriber gets its own read, which
+   * asks the server for no more than it requested, resumes at the next byte after a dropped stream
+   * and completes after the last byte.
+   */
+  public Flow.Publisher<OutputChunk> readOutputAsync(
+      String instance, String task, OutputOptions options) {
+    String name = instanceName(instance);
+    Objects.requireNonNull(task, "task");
+    Objects.requireNonNull(options, "options");
+    return new ResumableStream<>(
+        () -> new OutputCursor(async, name, task, options), streamRetry, timer);
+  }
+
+  /**
+   * The task's tabular result (a SQL select's) as typed rows, 1000 per call; an empty {@code task}
+   * is the instance's only task.
+   *
+   * @throws FailedPreconditionException (reason RESULT_NOT_TABULAR) unless the task succeeded with
+   *     a CSV text result
+   */
+  public ResultRows resultRows(String instance, String task) {
+    return resultRows(instance, task, 0);
+  }
+
+  /**
+   * The task's tabular result as typed rows, {@code pageSize} per call (0: the server's default of
+   * 1000): the first page is fetched now, each later one when the iteration reaches it.
+   */
+  public ResultRows resultRows(String instance, String task, int pageSize) {
+    return Calls.join(resultRowsAsync(instance, task, pageSize));
+  }
+
+  /** The rows with the first page fetched; see {@link #resultRows(String, String, int)}. */
+  public CompletableFuture<ResultRows> resultRowsAsync(String instance, String task, int pageSize) {
+    if (pageSize < 0) {
+      throw new IllegalArgumentException("pageSize must be >= 0, not " + pageSize);
+    }
+    ListTaskResultRowsRequest request =
+        ListTaskResultRowsRequest.newBuilder()
+            .setInstance(instanceName(instance))
+            .setTask(task)
+            .setPageSize(pageSize)
+            .build();
+    Function<String, Consumer<StreamObserver<ListTaskResultRowsResponse>>> call =
+        token ->
+            o -> unary().listTaskResultRows(request.toBuilder().setPageToken(token).build(), o);
+    return Calls.unary(
+        call.apply(""),
+        r ->
+            new ResultRows(
+                columns(r),
+                new Page<>(
+                    rows(r),
+                    r.getNextPageToken(),
+                    token ->
+                        page(
+                            call,
+                            TaskstreamClient::rows,
+                            ListTaskResultRowsResponse::getNextPageToken,
+                            token))));
   }
 
   /** The resource name for an instance id in this client's project; a name passes unchanged. */
@@ -294,9 +685,14 @@ public final class TaskstreamClient implements AutoCloseable {
         : "projects/" + project + "/instances/" + instance;
   }
 
-  /** Shuts down the channel this client created; a channel passed to the builder stays open. */
+  /**
+   * Shuts down the channel this client created (a channel passed to the builder stays open); its
+   * calls end, and its open streams and pending futures fail.
+   */
   @Override
   public void close() {
+    // Resumes already scheduled still run (and fail on the closed channel), so no stream hangs.
+    timer.shutdown();
     if (ownedChannel != null) {
       ownedChannel.shutdownNow();
       try {
@@ -313,45 +709,117 @@ public final class TaskstreamClient implements AutoCloseable {
         : request;
   }
 
-  // The wait of await(instance, timeout), whose timeout ends at deadline.
-  private Instance awaitUntil(String name, Instant deadline, Duration timeout) {
-    while (true) {
-      Duration left = Duration.between(Instant.now(), deadline);
-      WaitInstanceResponse response =
-          waitOnce(name, left.compareTo(MAX_WAIT_SLICE) > 0 ? MAX_WAIT_SLICE : left);
-      if (response.getTerminated()) {
-        return response.getInstance();
-      }
-      if (!Instant.now().isBefore(deadline)) {
-        throw new WaitTimeoutException(response.getInstance(), timeout);
-      }
+  private CompletableFuture<String> logviewAddress(String instance, Integer hours) {
+    GetLogviewAddressRequest.Builder request =
+        GetLogviewAddressRequest.newBuilder().setName(instanceName(instance));
+    if (hours != null) {
+      request.setHours(hours);
     }
+    GetLogviewAddressRequest built = request.build();
+    return Calls.unary(o -> unary().getLogviewAddress(built, o), GetLogviewAddressResponse::getUrl);
   }
 
-  private WaitInstanceResponse waitOnce(String name, Duration timeout) {
-    Duration slice = atLeastOneMilli(timeout);
+  private CompletableFuture<Instance> awaitInstance(
+      String name, Duration timeout, boolean mustSucceed) {
+    return LongPoll.run(
+        slice -> waitOnce(name, slice),
+        WaitInstanceResponse::getTerminated,
+        r -> mustSucceed ? succeeded(r.getInstance()) : r.getInstance(),
+        r -> new WaitTimeoutException(r.getInstance(), timeout),
+        timeout,
+        MAX_WAIT_SLICE);
+  }
+
+  private CompletableFuture<List<Instance>> awaitMany(
+      Collection<String> instances, WaitMode mode, Duration timeout) {
+    List<String> names = instances.stream().map(this::instanceName).toList();
+    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(names));
+    if (distinct.isEmpty() || distinct.size() > MAX_WAIT_INSTANCES) {
+      throw new IllegalArgumentException(
+          "wait for 1 to " + MAX_WAIT_INSTANCES + " instances, not " + distinct.size());
+    }
+    Function<WaitInstancesResponse, List<Instance>> inOrder =
+        r -> {
+          Map<String, Instance> byName = new HashMap<>();
+          for (int i = 0; i < distinct.size() && i < r.getInstancesCount(); i++) {
+            byName.put(distinct.get(i), r.getInstances(i));
+          }
+          return names.stream()
+              .map(n -> byName.getOrDefault(n, Instance.newBuilder().setName(n).build()))
+              .toList();
+        };
+    return LongPoll.run(
+        slice -> {
+          WaitInstancesRequest request =
+              WaitInstancesRequest.newBuilder()
+                  .addAllNames(distinct)
+                  .setMode(mode)
+                  .setTimeout(Values.duration(slice))
+                  .build();
+          return Calls.<WaitInstancesResponse>unary(o -> waiting(slice).waitInstances(request, o));
+        },
+        WaitInstancesResponse::getDone,
+        inOrder,
+        r -> new WaitTimeoutException(inOrder.apply(r), timeout),
+        timeout,
+        MAX_WAIT_SLICE);
+  }
+
+  private CompletableFuture<WaitInstanceResponse> waitOnce(String name, Duration slice) {
     WaitInstanceRequest request =
         WaitInstanceRequest.newBuilder().setName(name).setTimeout(Values.duration(slice)).build();
-    long deadline = slice.plus(WAIT_SLACK).toMillis();
-    return call(
-        () -> stub.withDeadlineAfter(deadline, TimeUnit.MILLISECONDS).waitInstance(request));
+    return Calls.<WaitInstanceResponse>unary(o -> waiting(slice).waitInstance(request, o));
   }
 
-  // Zero would mean WaitInstance's default of 60 seconds, or no wait for a CreateInstance.
-  private static Duration atLeastOneMilli(Duration wait) {
-    return wait.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : wait;
-  }
-
-  private InstanceServiceBlockingStub unary() {
-    return stub.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private static <T> T call(Supplier<T> rpc) {
-    try {
-      return rpc.get();
-    } catch (StatusRuntimeException e) {
-      throw ApiException.from(e);
+  /** The instance, when it terminated successfully. */
+  private static Instance succeeded(Instance instance) {
+    if (instance.getStatus() == InstanceStatus.INSTANCE_STATUS_TERMINATED
+        && !instance.getSuccessful()) {
+      throw new InstanceFailedException(instance);
     }
+    return instance;
+  }
+
+  /** A page of a listing, whose next page is fetched the same way. */
+  private static <R, T> CompletableFuture<Page<T>> page(
+      Function<String, Consumer<StreamObserver<R>>> call,
+      Function<R, List<T>> items,
+      Function<R, String> nextToken,
+      String token) {
+    return Calls.unary(
+        call.apply(token),
+        r -> new Page<>(items.apply(r), nextToken.apply(r), t -> page(call, items, nextToken, t)));
+  }
+
+  private static List<Column> columns(ListTaskResultRowsResponse response) {
+    return response.getColumnsList().stream()
+        .map(c -> new Column(c.getName(), c.getType()))
+        .toList();
+  }
+
+  private static List<Row> rows(ListTaskResultRowsResponse response) {
+    List<Column> columns = columns(response);
+    return response.getRowsList().stream()
+        .map(row -> new Row(columns, row.getCellsList().stream().map(Values::cell).toList()))
+        .toList();
+  }
+
+  private static Duration requireTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout must not be negative, not " + timeout);
+    }
+    return timeout;
+  }
+
+  /** The async stub with the client's deadline for one unary call. */
+  private InstanceServiceStub unary() {
+    return async.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The async stub with the deadline of a call that waits {@code wait} on the server. */
+  private InstanceServiceStub waiting(Duration wait) {
+    return async.withDeadlineAfter(wait.plus(WAIT_SLACK).toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Builds a {@link TaskstreamClient}. */

@@ -12,12 +12,15 @@ package dev.taskstream.client;
  * │   ├── PermissionDeniedException   PERMISSION_DENIED
  * │   ├── UnauthenticatedException    UNAUTHENTICATED
  * │   └── UnavailableException        UNAVAILABLE: the server cannot be reached
- * └── WaitTimeoutException            a wait ran out of time; instance() is the last state seen
+ * ├── WaitTimeoutException            a wait ran out of time; instance() is the last state seen
+ * └── InstanceFailedException         execute or awaitSuccess: the instance ended unsuccessfully;
+ *                                     instance() and failedTask() with its status and error
  * </pre>
  *
  * <p>Codes without a class of their own (DEADLINE_EXCEEDED, INTERNAL …) throw a plain {@link
- * ApiException}. A task that fails is not an exception of the client: its status and error are data
- * in {@link TaskResult}.
+ * ApiException}. A task that fails is an exception only where success was asked for ({@code
+ * execute}, {@code awaitSuccess}); elsewhere its status and error are data, in the {@code Instance}
+ * and in {@link TaskResult}.
  */
 public class TaskstreamException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -111,10 +111,12 @@ public final class EventProto extends com.google.protobuf.GeneratedFile {
       "\n\004data\030\004 \001(\014R\004data\022\030\n\007attempt\030\005 \001(\005R\007att" +
       "empt\"X\n\022SubInstanceCreated\022\032\n\010instance\030\001" +
       " \001(\tR\010instance\022\022\n\004name\030\002 \001(\tR\004name\022\022\n\004ta" +
-      "sk\030\003 \001(\tR\004taskBt\n\021dev.taskstream.v1B\nEve" +
-      "ntProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskst" +
-      "ream\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Ta" +
-      "skstream::V1b\006proto3"
+      "sk\030\003 \001(\tR\004taskB\300\001\n\021dev.taskstream.v1B\nEv" +
+      "entProtoP\001ZJgithub.com/taskstream/taskst" +
+      "ream/clients/go/gen/taskstream/v1;taskst" +
+      "reamv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstrea" +
+      "m\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Tasks" +
+      "tream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

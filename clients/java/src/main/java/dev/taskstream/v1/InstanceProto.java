@@ -87,10 +87,12 @@ public final class InstanceProto extends com.google.protobuf.GeneratedFile {
       "\215\001\n\016InstanceStatus\022\037\n\033INSTANCE_STATUS_UN" +
       "SPECIFIED\020\000\022\033\n\027INSTANCE_STATUS_RUNNING\020\001" +
       "\022\035\n\031INSTANCE_STATUS_SUSPENDED\020\002\022\036\n\032INSTA" +
-      "NCE_STATUS_TERMINATED\020\003Bw\n\021dev.taskstrea" +
-      "m.v1B\rInstanceProtoP\001\242\002\003TXX\252\002\rTaskstream" +
-      ".V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBM" +
-      "etadata\352\002\016Taskstream::V1b\006proto3"
+      "NCE_STATUS_TERMINATED\020\003B\303\001\n\021dev.taskstre" +
+      "am.v1B\rInstanceProtoP\001ZJgithub.com/tasks" +
+      "tream/taskstream/clients/go/gen/taskstre" +
+      "am/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstream.V1" +
+      "\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBMeta" +
+      "data\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

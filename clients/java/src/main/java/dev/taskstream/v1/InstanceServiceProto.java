@@ -396,10 +396,12 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "InstancesResponse\022i\n\022ListTaskResultRows\022" +
       "(.taskstream.v1.ListTaskResultRowsReques" +
       "t\032).taskstream.v1.ListTaskResultRowsResp" +
-      "onseB~\n\021dev.taskstream.v1B\024InstanceServi" +
-      "ceProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskst" +
-      "ream\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Ta" +
-      "skstream::V1b\006proto3"
+      "onseB\312\001\n\021dev.taskstream.v1B\024InstanceServ" +
+      "iceProtoP\001ZJgithub.com/taskstream/taskst" +
+      "ream/clients/go/gen/taskstream/v1;taskst" +
+      "reamv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstrea" +
+      "m\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Tasks" +
+      "tream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -196,10 +196,12 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
       "NCELLATION_REASON_SHUTDOWN\020\004*a\n\014OutputSt" +
       "ream\022\035\n\031OUTPUT_STREAM_UNSPECIFIED\020\000\022\030\n\024O" +
       "UTPUT_STREAM_STDOUT\020\001\022\030\n\024OUTPUT_STREAM_S" +
-      "TDERR\020\002Bs\n\021dev.taskstream.v1B\tTaskProtoP" +
-      "\001\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342" +
-      "\002\031Taskstream\\V1\\GPBMetadata\352\002\016Taskstream" +
-      "::V1b\006proto3"
+      "TDERR\020\002B\277\001\n\021dev.taskstream.v1B\tTaskProto" +
+      "P\001ZJgithub.com/taskstream/taskstream/cli" +
+      "ents/go/gen/taskstream/v1;taskstreamv1\242\002" +
+      "\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031T" +
+      "askstream\\V1\\GPBMetadata\352\002\016Taskstream::V" +
+      "1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -243,10 +243,12 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "\030\001 \003(\0132\036.taskstream.v1.ConnectResponseR\010" +
       "messages2]\n\rWorkerService\022L\n\007Connect\022\035.t" +
       "askstream.v1.ConnectRequest\032\036.taskstream" +
-      ".v1.ConnectResponse(\0010\001B|\n\021dev.taskstrea" +
-      "m.v1B\022WorkerServiceProtoP\001\242\002\003TXX\252\002\rTasks" +
-      "tream.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1" +
-      "\\GPBMetadata\352\002\016Taskstream::V1b\006proto3"
+      ".v1.ConnectResponse(\0010\001B\310\001\n\021dev.taskstre" +
+      "am.v1B\022WorkerServiceProtoP\001ZJgithub.com/" +
+      "taskstream/taskstream/clients/go/gen/tas" +
+      "kstream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstre" +
+      "am.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GP" +
+      "BMetadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

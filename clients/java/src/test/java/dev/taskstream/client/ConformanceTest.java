@@ -2,7 +2,6 @@ package dev.taskstream.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -10,27 +9,39 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import com.google.protobuf.ByteString;
 import dev.taskstream.v1.CancellationReason;
+import dev.taskstream.v1.ColumnType;
 import dev.taskstream.v1.CreateInstanceRequest;
 import dev.taskstream.v1.Instance;
 import dev.taskstream.v1.InstanceStatus;
+import dev.taskstream.v1.OutputStream;
 import dev.taskstream.v1.Progress;
 import dev.taskstream.v1.ResumeInstanceRequest;
 import dev.taskstream.v1.StageProgress;
+import dev.taskstream.v1.SubInstance;
 import dev.taskstream.v1.TaskStatus;
+import dev.taskstream.v1.TaskType;
 import dev.taskstream.v1.WatchInstanceRequest;
 import dev.taskstream.v1.WatchInstanceResponse;
 import io.grpc.Status;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -83,7 +94,8 @@ class ConformanceTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  // Longer than any case's own timeout_seconds (a workflow may take 120 s), so the case reports.
+  @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void conformance(JsonObject testCase) throws Exception {
     String action = testCase.get("action").getAsString();
     JsonObject expect = testCase.getAsJsonObject("expect");
@@ -95,6 +107,15 @@ class ConformanceTest {
       case "wait_with_timeout" -> waitWithTimeout(testCase, expect);
       case "execute" -> execute(testCase, expect);
       case "not_found" -> notFound(testCase, expect);
+      case "execute_failed" -> executeFailed(testCase, expect);
+      case "list_instances" -> listInstances(testCase, expect);
+      case "read_output" -> readOutput(testCase, expect);
+      case "logview" -> logview(testCase, expect);
+      case "sub_instances" -> subInstances(testCase, expect);
+      case "sql_rows" -> sqlRows(testCase, expect);
+      case "suspend_resume" -> suspendResume(testCase, expect);
+      case "wait_many" -> waitMany(testCase, expect);
+      case "task_types" -> taskTypes(expect);
       default -> fail("no harness for action " + action);
     }
   }
@@ -210,15 +231,17 @@ class ConformanceTest {
     String name = start(testCase).getName();
     Duration timeout = timeout(testCase);
 
-    boolean terminated;
+    boolean timedOut;
     try {
       client.await(name, timeout);
-      terminated = true;
+      timedOut = false;
     } catch (WaitTimeoutException e) {
-      assertNotEquals(InstanceStatus.INSTANCE_STATUS_TERMINATED, e.instance().getStatus());
-      terminated = false;
+      timedOut = true;
+      assertTrue(e.getMessage().contains(name), e.getMessage());
+      assertEquals(name, e.instance().getName());
+      assertEquals(instanceStatus(str(expect, "instance_status")), e.instance().getStatus());
     }
-    assertEquals(expect.get("terminated").getAsBoolean(), terminated);
+    assertEquals(expect.get("timed_out_error").getAsBoolean(), timedOut);
     stopAndAwait(name, expect);
   }
 
@@ -247,6 +270,7 @@ class ConformanceTest {
         assertThrows(
             WaitTimeoutException.class, () -> client.execute(type, parameters(task), timeout));
     assertEquals(instanceStatus(str(expect, "instance_status")), e.instance().getStatus());
+    assertTrue(e.getMessage().contains(e.instance().getName()), e.getMessage());
     stopAndAwait(e.instance().getName(), expect);
   }
 
@@ -268,13 +292,230 @@ class ConformanceTest {
         });
   }
 
+  private static void executeFailed(JsonObject testCase, JsonObject expect) {
+    JsonObject task = testCase.getAsJsonObject("task");
+    InstanceFailedException e =
+        assertThrows(
+            InstanceFailedException.class,
+            () -> client.execute(str(task, "type"), parameters(task), timeout(testCase)));
+
+    assertEquals(instanceStatus(str(expect, "instance_status")), e.instance().getStatus());
+    assertEquals(expect.get("successful").getAsBoolean(), e.instance().getSuccessful());
+    assertEquals(str(expect, "failed_task"), e.failedTask().getName());
+    assertEquals(TaskStatus.valueOf(str(expect, "task_status")), e.taskStatus());
+    String type = e.taskError().orElseThrow().getType();
+    assertTrue(type.endsWith(str(expect, "error_type_ends_with")), type);
+    assertEquals(str(expect, "error_message"), e.taskError().orElseThrow().getMessage());
+    assertTrue(e.getMessage().contains(e.instance().getName()), e.getMessage());
+  }
+
+  private static void listInstances(JsonObject testCase, JsonObject expect) {
+    JsonObject task = testCase.getAsJsonObject("task");
+    String label = str(testCase, "label_key");
+    String run = UUID.randomUUID().toString().replace("-", "");
+    List<String> created = new ArrayList<>();
+    for (int i = 0; i < testCase.get("count").getAsInt(); i++) {
+      created.add(
+          client
+              .createInstance(
+                  CreateInstanceRequest.newBuilder()
+                      .addTasks(TaskstreamClient.task(str(task, "type"), parameters(task)))
+                      .putLabels(label, run)
+                      .build())
+              .getId());
+    }
+    client.awaitAll(created, WAIT);
+
+    ListInstancesOptions options =
+        ListInstancesOptions.DEFAULT
+            .withLabel(label, run)
+            .withStatuses(
+                strings(testCase, "statuses").stream()
+                    .map(InstanceStatus::valueOf)
+                    .toArray(InstanceStatus[]::new))
+            .withPageSize(testCase.get("page_size").getAsInt());
+    PagedIterable<Instance> listed = client.listInstances(options);
+    List<String> ids = listed.stream().map(Instance::getId).toList();
+
+    assertEquals(expect.get("count").getAsInt(), ids.size(), "ids " + ids);
+    assertEquals(
+        expect.get("same_ids_as_created").getAsBoolean(),
+        new HashSet<>(ids).equals(new HashSet<>(created)));
+    List<String> descending = ids.stream().sorted(Comparator.reverseOrder()).toList();
+    assertEquals(expect.get("newest_first").getAsBoolean(), ids.equals(descending), "ids " + ids);
+    // The iterable fetched the pages itself: more than one with these sizes.
+    int pageSize = testCase.get("page_size").getAsInt();
+    int pages = 0;
+    for (Page<Instance> page : listed.pages()) {
+      assertTrue(page.items().size() <= pageSize, "page " + page);
+      pages++;
+    }
+    assertTrue(pages >= (ids.size() + pageSize - 1) / pageSize, pages + " pages");
+  }
+
+  private static void readOutput(JsonObject testCase, JsonObject expect) {
+    String name = start(testCase).getName();
+    OutputOptions options =
+        new OutputOptions(OutputStream.valueOf(str(testCase, "stream")), 0, false);
+
+    ByteString whole;
+    try (OutputReader reader = client.readOutput(name, "", options.withFollow(true))) {
+      whole = reader.readAll();
+    }
+    String text = whole.toStringUtf8();
+    for (String part : strings(expect, "contains")) {
+      assertTrue(text.contains(part), () -> "output lacks " + part + ": " + text);
+    }
+
+    int tail = testCase.get("tail_bytes").getAsInt();
+    ByteString end = client.readOutput(name, "", options.withOffset(-tail)).readAll();
+    assertEquals(
+        expect.get("tail_is_end_of_whole").getAsBoolean(),
+        end.equals(whole.substring(Math.max(0, whole.size() - tail))),
+        () -> "tail " + end.toStringUtf8() + " of " + text);
+  }
+
+  private static void logview(JsonObject testCase, JsonObject expect)
+      throws IOException, InterruptedException {
+    Instance instance = client.await(start(testCase).getName(), WAIT);
+    String url = client.getLogviewAddress(instance.getName(), testCase.get("hours").getAsInt());
+
+    assertEquals(
+        expect.get("url_contains_instance_id").getAsBoolean(), url.contains(instance.getId()));
+    HttpResponse<Void> page =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(WAIT).GET().build(),
+                HttpResponse.BodyHandlers.discarding());
+    assertEquals(expect.get("http_status").getAsInt(), page.statusCode());
+  }
+
+  private static void subInstances(JsonObject testCase, JsonObject expect) {
+    JsonObject xflow = testCase.getAsJsonObject("xflow");
+    String type = "xflow." + str(xflow, "project") + "." + str(xflow, "name");
+    Instance workflow =
+        client.await(client.createInstance(type, parameters(xflow)).getName(), timeout(testCase));
+
+    assertEquals(
+        expect.get("successful").getAsBoolean(),
+        workflow.getSuccessful(),
+        () -> {
+          TaskResult result = client.result(workflow.getName());
+          return "workflow " + result.status() + " " + result.error() + " " + result.stderr();
+        });
+    List<SubInstance> subs = new ArrayList<>();
+    client.listSubInstances(workflow.getName()).forEach(subs::add);
+    assertEquals(strings(expect, "names"), subs.stream().map(SubInstance::getName).toList());
+    assertEquals(
+        expect.get("all_successful").getAsBoolean(),
+        subs.stream()
+            .allMatch(
+                sub ->
+                    sub.getInstance().getStatus() == InstanceStatus.INSTANCE_STATUS_TERMINATED
+                        && sub.getInstance().getSuccessful()));
+  }
+
+  private static void sqlRows(JsonObject testCase, JsonObject expect) {
+    Instance instance =
+        client.await(
+            client.createInstance("sql", Map.of("sql", str(testCase, "sql"))).getName(),
+            timeout(testCase));
+    assertTrue(
+        instance.getSuccessful(), () -> "sql failed: " + client.result(instance.getName()).error());
+
+    ResultRows rows =
+        client.resultRows(instance.getName(), "", testCase.get("page_size").getAsInt());
+    List<Column> columns = new ArrayList<>();
+    expect
+        .getAsJsonArray("columns")
+        .forEach(
+            c ->
+                columns.add(
+                    new Column(
+                        str(c.getAsJsonObject(), "name"),
+                        ColumnType.valueOf(str(c.getAsJsonObject(), "type")))));
+    assertEquals(columns, rows.columns());
+    List<Row> all = rows.stream().toList();
+    assertEquals(expect.get("row_count").getAsInt(), all.size());
+    assertEquals(columns, all.get(0).columns());
+    assertEquals(plain(expect.get("first_row")), all.get(0).values());
+  }
+
+  private static void suspendResume(JsonObject testCase, JsonObject expect) {
+    JsonObject task = testCase.getAsJsonObject("task");
+    Instance created =
+        client.createInstance(
+            CreateInstanceRequest.newBuilder()
+                .addTasks(TaskstreamClient.task(str(task, "type"), parameters(task)))
+                .setHold(true)
+                .build());
+
+    Instance held = client.getInstance(created.getName());
+    assertEquals(instanceStatus(str(expect, "held_status")), held.getStatus());
+    assertEquals(TaskStatus.valueOf(str(expect, "held_task_status")), held.getTasks(0).getStatus());
+    client.resume(created.getName());
+    Instance done = client.await(created.getName(), timeout(testCase));
+    assertEquals(instanceStatus(str(expect, "instance_status")), done.getStatus());
+    assertEquals(expect.get("successful").getAsBoolean(), done.getSuccessful());
+  }
+
+  private static void waitMany(JsonObject testCase, JsonObject expect) {
+    Map<String, String> names = new LinkedHashMap<>(); // resource name -> role in the case
+    for (String role : List.of("quick", "slow")) {
+      JsonObject task = testCase.getAsJsonObject(role);
+      names.put(client.createInstance(str(task, "type"), parameters(task)).getName(), role);
+    }
+    String slow =
+        names.keySet().stream().filter(n -> names.get(n).equals("slow")).findFirst().orElseThrow();
+    try {
+      List<Instance> any = client.awaitAny(names.keySet(), timeout(testCase));
+      assertTrue(expect.get("any_done").getAsBoolean(), "awaitAny returned");
+      assertEquals(
+          strings(expect, "any_terminated"),
+          any.stream()
+              .filter(i -> i.getStatus() == InstanceStatus.INSTANCE_STATUS_TERMINATED)
+              .map(i -> names.get(i.getName()))
+              .toList());
+
+      Duration allTimeout =
+          Duration.ofMillis(Math.round(expect.get("all_timeout_seconds").getAsDouble() * 1000));
+      boolean timedOut;
+      try {
+        client.awaitAll(names.keySet(), allTimeout);
+        timedOut = false;
+      } catch (WaitTimeoutException e) {
+        timedOut = true;
+        assertTrue(e.getMessage().contains(slow), e.getMessage());
+        assertEquals(slow, e.instance().getName());
+        assertEquals(
+            names.keySet().stream().toList(),
+            e.instances().stream().map(Instance::getName).toList());
+      }
+      assertEquals(expect.get("all_timed_out_error").getAsBoolean(), timedOut);
+    } finally {
+      client.stop(slow);
+    }
+  }
+
+  private static void taskTypes(JsonObject expect) {
+    Map<String, TaskType> types = new LinkedHashMap<>();
+    client.listTaskTypes().forEach(t -> types.put(t.getName(), t));
+    for (String name : strings(expect, "includes")) {
+      assertTrue(types.containsKey(name), () -> name + " not in " + types.keySet());
+      assertTrue(
+          types.get(name).getWorkerCount() >= expect.get("workers_at_least").getAsInt(),
+          () -> name + " offered by " + types.get(name).getWorkerCount());
+    }
+  }
+
   /** Checks what GetTaskResult returned against the expectations of a case. */
   private static void checkResult(TaskResult result, JsonObject expect) {
     if (expect.has("task_status")) {
       assertEquals(TaskStatus.valueOf(str(expect, "task_status")), result.status());
     }
     if (expect.has("result_json")) {
-      assertEquals(expect.get("result_json"), result.json().orElseThrow());
+      assertTrue(result.hasValue(), "no JSON or text result");
+      assertEquals(plain(expect.get("result_json")), result.value());
     }
     for (String text : strings(expect, "stdout_contains")) {
       assertTrue(
@@ -362,12 +603,40 @@ class ConformanceTest {
             .build());
   }
 
-  private static Map<String, JsonElement> parameters(JsonObject task) {
-    Map<String, JsonElement> parameters = new LinkedHashMap<>();
+  private static Map<String, Object> parameters(JsonObject task) {
+    Map<String, Object> parameters = new LinkedHashMap<>();
     task.getAsJsonObject("parameters")
         .entrySet()
-        .forEach(e -> parameters.put(e.getKey(), e.getValue()));
+        .forEach(e -> parameters.put(e.getKey(), plain(e.getValue())));
     return parameters;
+  }
+
+  /** A JSON value of the scenario as the plain Java value the client's API speaks. */
+  private static Object plain(JsonElement json) {
+    if (json.isJsonNull()) {
+      return null;
+    }
+    if (json.isJsonArray()) {
+      List<Object> list = new ArrayList<>();
+      json.getAsJsonArray().forEach(e -> list.add(plain(e)));
+      return list;
+    }
+    if (json.isJsonObject()) {
+      Map<String, Object> map = new LinkedHashMap<>();
+      json.getAsJsonObject().entrySet().forEach(e -> map.put(e.getKey(), plain(e.getValue())));
+      return map;
+    }
+    JsonPrimitive primitive = json.getAsJsonPrimitive();
+    if (primitive.isBoolean()) {
+      return primitive.getAsBoolean();
+    }
+    if (primitive.isString()) {
+      return primitive.getAsString();
+    }
+    String number = primitive.getAsString();
+    return number.matches("-?\\d+")
+        ? (Object) Long.parseLong(number)
+        : (Object) Double.parseDouble(number);
   }
 
   /** The case's {@code timeout_seconds}, a JSON number that may have a fraction (0.2). */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.rpc.BadRequest;
@@ -25,14 +24,12 @@ import dev.taskstream.v1.Heartbeat;
 import dev.taskstream.v1.Instance;
 import dev.taskstream.v1.InstanceEvent;
 import dev.taskstream.v1.InstanceStatus;
-import dev.taskstream.v1.Progress;
 import dev.taskstream.v1.PropertyValue;
 import dev.taskstream.v1.Result;
 import dev.taskstream.v1.StopInstanceRequest;
 import dev.taskstream.v1.StopInstanceResponse;
 import dev.taskstream.v1.Task;
 import dev.taskstream.v1.TaskError;
-import dev.taskstream.v1.TaskProgressUpdated;
 import dev.taskstream.v1.TaskStatus;
 import dev.taskstream.v1.TaskStatusChanged;
 import dev.taskstream.v1.WaitInstanceRequest;
@@ -41,59 +38,18 @@ import dev.taskstream.v1.WatchEnd;
 import dev.taskstream.v1.WatchEndReason;
 import dev.taskstream.v1.WatchInstanceRequest;
 import dev.taskstream.v1.WatchInstanceResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.StatusProto;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The client against a scripted in-process InstanceService. */
-class TaskstreamClientTest {
-  private static final String NAME = "projects/p/instances/20261121103000123abcdefgh";
-
-  private final FakeInstanceService fake = new FakeInstanceService();
-  private Server server;
-  private ManagedChannel channel;
-  private TaskstreamClient client;
-
-  @BeforeEach
-  void start() throws IOException {
-    String serverName = InProcessServerBuilder.generateName();
-    server =
-        InProcessServerBuilder.forName(serverName)
-            .directExecutor()
-            .addService(ServerInterceptors.intercept(fake, fake))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(serverName).directExecutor().build();
-    client =
-        TaskstreamClient.newBuilder()
-            .channel(channel)
-            .project("p")
-            .user("alice")
-            .streamRetry(new RetryPolicy(3, Duration.ZERO, Duration.ZERO))
-            .build();
-  }
-
-  @AfterEach
-  void stop() {
-    client.close();
-    channel.shutdownNow();
-    server.shutdownNow();
-  }
-
+/** The client's unary calls, watch, waits and results against a scripted InstanceService. */
+class TaskstreamClientTest extends FakeServerTest {
   @Test
   void createInstanceSendsTheProjectTheUserAndJsonParameters() {
     fake.creates.add(
@@ -195,7 +151,7 @@ class TaskstreamClientTest {
   @Test
   void watchReportsTypedEventsAndEndsAtTheTerminalSnapshot() {
     fake.watches.add(
-        new FakeInstanceService.Stream(
+        new FakeInstanceService.Stream<>(
             List.of(
                 snapshot(instance(2, running())),
                 heartbeat(2),
@@ -224,7 +180,7 @@ class TaskstreamClientTest {
   @Test
   void heartbeatsAndOutputWhenAsked() {
     fake.watches.add(
-        new FakeInstanceService.Stream(
+        new FakeInstanceService.Stream<>(
             List.of(heartbeat(7), snapshot(instance(7, terminated()))), null));
 
     List<WatchEvent> events =
@@ -242,17 +198,17 @@ class TaskstreamClientTest {
   @Test
   void aDroppedWatchResumesAfterTheLastSeqWithoutRepeats() {
     fake.watches.add(
-        new FakeInstanceService.Stream(
+        new FakeInstanceService.Stream<>(
             List.of(
                 snapshot(instance(1, running())),
                 event(2, progress(10, "a")),
                 event(3, progress(20, "b"))),
             Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException()));
     fake.watches.add(
-        new FakeInstanceService.Stream(
+        new FakeInstanceService.Stream<>(
             List.of(event(3, progress(20, "b")), event(4, progress(30, "c"))), null));
     fake.watches.add(
-        new FakeInstanceService.Stream(
+        new FakeInstanceService.Stream<>(
             List.of(
                 WatchInstanceResponse.newBuilder()
                     .setEnd(
@@ -262,7 +218,7 @@ class TaskstreamClientTest {
                     .build()),
             null));
     fake.watches.add(
-        new FakeInstanceService.Stream(
+        new FakeInstanceService.Stream<>(
             List.of(event(5, progress(40, "d")), snapshot(instance(6, terminated()))), null));
 
     InstanceWatch watch = client.watch(NAME);
@@ -281,7 +237,7 @@ class TaskstreamClientTest {
   void aWatchGivesUpAfterTooManyFailuresInARow() {
     for (int i = 0; i < 3; i++) {
       fake.watches.add(
-          new FakeInstanceService.Stream(List.of(), Status.UNAVAILABLE.asRuntimeException()));
+          new FakeInstanceService.Stream<>(List.of(), Status.UNAVAILABLE.asRuntimeException()));
     }
 
     InstanceWatch watch = client.watch(NAME);
@@ -292,9 +248,33 @@ class TaskstreamClientTest {
   }
 
   @Test
+  void aWatchFailingTwiceInARowResumesAfterABackoff() {
+    fake.watches.add(
+        new FakeInstanceService.Stream<>(
+            List.of(snapshot(instance(1, running()))), Status.UNAVAILABLE.asRuntimeException()));
+    fake.watches.add(
+        new FakeInstanceService.Stream<>(List.of(), Status.UNAVAILABLE.asRuntimeException()));
+    fake.watches.add(
+        new FakeInstanceService.Stream<>(List.of(snapshot(instance(2, terminated()))), null));
+
+    List<WatchEvent> events;
+    try (TaskstreamClient patient =
+        TaskstreamClient.newBuilder()
+            .channel(channel)
+            .project("p")
+            .streamRetry(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(1)))
+            .build()) {
+      events = drain(patient.watch(NAME));
+    }
+
+    assertEquals(List.of(1L, 2L), seqs(events));
+    assertEquals(3, fake.requests(WatchInstanceRequest.class).size());
+  }
+
+  @Test
   void notFoundEndsAWatchWithoutRetrying() {
     fake.watches.add(
-        new FakeInstanceService.Stream(List.of(), Status.NOT_FOUND.asRuntimeException()));
+        new FakeInstanceService.Stream<>(List.of(), Status.NOT_FOUND.asRuntimeException()));
 
     assertThrows(NotFoundException.class, () -> client.watch(NAME).hasNext());
     assertEquals(1, fake.requests(WatchInstanceRequest.class).size());
@@ -303,7 +283,7 @@ class TaskstreamClientTest {
   @Test
   void aDeletedInstanceEndsTheWatchWithNotFound() {
     fake.watches.add(
-        new FakeInstanceService.Stream(
+        new FakeInstanceService.Stream<>(
             List.of(
                 snapshot(instance(1, running())),
                 WatchInstanceResponse.newBuilder()
@@ -322,7 +302,7 @@ class TaskstreamClientTest {
   @Test
   void aClosedWatchHasNoMoreEvents() {
     fake.watches.add(
-        new FakeInstanceService.Stream(
+        new FakeInstanceService.Stream<>(
             List.of(snapshot(instance(1, running())), event(2, progress(10, "a"))), null));
 
     InstanceWatch watch = client.watch(NAME);
@@ -426,7 +406,7 @@ class TaskstreamClientTest {
   }
 
   @Test
-  void executeReturnsAFailedInstanceAsAwaitDoes() {
+  void executeOfAFailedInstanceThrowsWithTheInstanceAndTheFailedTask() {
     Instance failed =
         instance(
             4,
@@ -437,7 +417,15 @@ class TaskstreamClientTest {
     fake.creates.add(
         CreateInstanceResponse.newBuilder().setInstance(failed).setTerminated(true).build());
 
-    assertEquals(failed, client.execute("echo", null, Duration.ofMinutes(1)));
+    InstanceFailedException e =
+        assertThrows(
+            InstanceFailedException.class,
+            () -> client.execute("echo", null, Duration.ofMinutes(1)));
+
+    assertEquals(failed, e.instance());
+    assertEquals("t", e.failedTask().getName());
+    assertEquals(TaskStatus.TASK_STATUS_FAILED, e.taskStatus());
+    assertTrue(e.getMessage().contains(NAME), e.getMessage());
   }
 
   @Test
@@ -484,9 +472,10 @@ class TaskstreamClientTest {
 
     TaskResult result = client.result("20261121103000123abcdefgh", "t");
 
-    assertEquals(JsonParser.parseString("{\"a\":[1,2]}"), result.json().orElseThrow());
+    assertEquals(Map.of("a", List.of(1L, 2L)), result.value());
+    assertTrue(result.hasValue());
     record A(List<Integer> a) {}
-    assertEquals(new A(List.of(1, 2)), result.json(A.class));
+    assertEquals(new A(List.of(1, 2)), result.value(A.class));
     assertEquals("out ✓", result.stdout());
     assertEquals("Traceback", result.stderr());
     assertEquals(
@@ -510,8 +499,8 @@ class TaskstreamClientTest {
 
     TaskResult result = client.result(NAME);
 
-    assertEquals(new JsonPrimitive("a,b"), result.json().orElseThrow());
-    assertEquals("a,b", result.json(String.class));
+    assertEquals("a,b", result.value());
+    assertEquals("a,b", result.value(String.class));
     assertEquals("a,b", result.text().orElseThrow());
   }
 
@@ -528,10 +517,10 @@ class TaskstreamClientTest {
     TaskResult binary = client.result(NAME);
     TaskResult none = client.result(NAME);
 
-    assertTrue(binary.json().isEmpty() && binary.text().isEmpty());
+    assertTrue(!binary.hasValue() && binary.value() == null && binary.text().isEmpty());
     assertEquals("x", binary.result().getBinary().getData().toStringUtf8());
-    assertTrue(none.json().isEmpty());
-    assertThrows(IllegalStateException.class, () -> none.json(String.class));
+    assertTrue(!none.hasValue() && none.value() == null);
+    assertThrows(IllegalStateException.class, () -> none.value(String.class));
   }
 
   @Test
@@ -569,35 +558,10 @@ class TaskstreamClientTest {
     return StatusProto.toStatusRuntimeException(status);
   }
 
-  private static Instance.Builder running() {
-    return Instance.newBuilder()
-        .setStatus(InstanceStatus.INSTANCE_STATUS_RUNNING)
-        .addTasks(Task.newBuilder().setName("t").setStatus(TaskStatus.TASK_STATUS_RUNNING));
-  }
-
-  private static Instance.Builder terminated() {
-    return Instance.newBuilder()
-        .setStatus(InstanceStatus.INSTANCE_STATUS_TERMINATED)
-        .setSuccessful(true)
-        .addTasks(Task.newBuilder().setName("t").setStatus(TaskStatus.TASK_STATUS_SUCCESS));
-  }
-
-  private static Instance instance(long seq, Instance.Builder builder) {
-    return builder.setName(NAME).setProject("p").setSeq(seq).build();
-  }
-
-  private static WatchInstanceResponse snapshot(Instance instance) {
-    return WatchInstanceResponse.newBuilder().setSnapshot(instance).build();
-  }
-
   private static WatchInstanceResponse heartbeat(long seq) {
     return WatchInstanceResponse.newBuilder()
         .setHeartbeat(Heartbeat.newBuilder().setSeq(seq))
         .build();
-  }
-
-  private static WatchInstanceResponse event(long seq, InstanceEvent.Builder event) {
-    return WatchInstanceResponse.newBuilder().setEvent(event.setSeq(seq)).build();
   }
 
   private static InstanceEvent.Builder taskStatus(TaskStatus previous, TaskStatus status) {
@@ -606,13 +570,5 @@ class TaskstreamClientTest {
             TaskStatusChanged.newBuilder()
                 .setPreviousStatus(previous)
                 .setTask(Task.newBuilder().setName("t").setStatus(status)));
-  }
-
-  private static InstanceEvent.Builder progress(int percent, String message) {
-    return InstanceEvent.newBuilder()
-        .setTaskProgressUpdated(
-            TaskProgressUpdated.newBuilder()
-                .setTask("t")
-                .setProgress(Progress.newBuilder().setPercent(percent).setMessage(message)));
   }
 }
