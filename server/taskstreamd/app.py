@@ -20,6 +20,8 @@ from grpc_reflection.v1alpha import reflection
 from taskstream.v1 import (
     instance_service_pb2,
     instance_service_pb2_grpc,
+    replica_service_pb2,
+    replica_service_pb2_grpc,
     worker_service_pb2,
     worker_service_pb2_grpc,
 )
@@ -28,6 +30,8 @@ from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.limits import Limits
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
+from taskstreamd.api.peers import Peers
+from taskstreamd.api.replica_servicer import ReplicaServicer
 from taskstreamd.api.task_tokens import TaskTokens
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.core.answers import DEFAULT_CAPACITY, AnswerCache
@@ -78,6 +82,16 @@ class ServerConfig:
     lease_seconds: float = 15.0  # a worker not heard from for this long loses its tasks
     heartbeat_seconds: float = 0.0  # 0: a third of the lease
     commit_window: float = 0.002  # how long changes nobody waits for gather before a commit
+    advertise: str = ""  # HOST:PORT other replicas reach this one at; "" means the bound gRPC address
+
+
+def _stop_now(error: BaseException) -> None:
+    """This replica lost shards to another (it was cut off for longer than its lease): nothing it holds
+    may be written any more. It stops at once; what it acknowledged is committed, what it did not is
+    retried by callers, and its workers move to the other replicas."""
+    log.critical("stopping at once: %s", error)
+    logging.shutdown()
+    os._exit(75)
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -130,27 +144,15 @@ class Server:
             ),
         )
         self.core.instances.answers = AnswerCache(c.cached_answers)
-        await self.core.start()
-        self.retention: Retention | None = None
-        if c.retention is not None:
-            policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
-            self.retention = Retention(self.store, policy, forget=self.core.instances.answers.deleted)
-            self.retention.start()
+        self.core.on_fatal = _stop_now
         self.metrics = Metrics(self.core)
-        # The web endpoints start first, so that Logview addresses know their bound port.
-        http_host, http_port = split_address(c.http)
         secret = await asyncio.to_thread(load_secret, c.data_dir)
         self.logview_links = LogviewLinks(Signer(secret))
         if authenticator.enabled:  # workflows' tasks get tokens signed with the same secret
             authenticator.task_tokens = tokens = TaskTokens(secret)
             self.core.set_token_minter(tokens.mint)
-        self.status = StatusServer(self.core, Logview(self.core, self.logview_links), metrics=self.metrics)
-        self.http_port = await self.status.start(
-            http_host, http_port, ssl_context=tls.http_context() if tls is not None else None
-        )
-        self.http_address = f"{http_host}:{self.http_port}"
-        scheme = "https" if tls is not None else "http"
-        self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
+        # The gRPC port is bound first (other replicas learn it), then the core takes over its instances,
+        # then everything serves.
         self.grpc = grpc.aio.server(
             # Outermost first: metrics see the codes ErrorInterceptor sets (request bytes that are not a
             # valid message among them).
@@ -160,33 +162,57 @@ class Server:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(
-            InstanceServicer(
-                self.core, logview=self.logview_links, authenticator=authenticator, limits=c.limits
-            ),
-            self.grpc,
+        instances = InstanceServicer(
+            self.core, logview=self.logview_links, authenticator=authenticator, limits=c.limits
         )
+        instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(instances, self.grpc)
         worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
             WorkerServicer(self.core, c.max_output_bytes, authenticator), self.grpc
         )
         self.health = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
-        # Server reflection, so grpcurl and other generic tools can list and call the services.
-        reflection.enable_server_reflection(
-            [
-                instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
-                worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
-            ],
-            self.grpc,
-        )
+        services = [
+            instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
+            worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
+        ]
         if tls is None:
             self.grpc_port = self.grpc.add_insecure_port(f"{host}:{port}")
         else:
             self.grpc_port = self.grpc.add_secure_port(f"{host}:{port}", tls.grpc_credentials())
         if self.grpc_port == 0:
             raise OSError(f"cannot listen on {c.listen}")
+        self.grpc_address = f"{host}:{self.grpc_port}"
+        self.peers: Peers | None = None
+        if self.store.shared:
+            advertised = c.advertise or (
+                f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else self.grpc_address
+            )
+            self.peers = instances.peers = Peers(self.core.peer_address, lambda: self.core.secret)
+            self.core.use_replicas(advertised, self.peers)
+            replica_service_pb2_grpc.add_ReplicaServiceServicer_to_server(
+                ReplicaServicer(self.core), self.grpc
+            )
+            services.append(replica_service_pb2.DESCRIPTOR.services_by_name["ReplicaService"].full_name)
+        # Server reflection, so grpcurl and other generic tools can list and call the services.
+        reflection.enable_server_reflection(
+            [*services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            self.grpc,
+        )
+        await self.core.start()
+        self.retention: Retention | None = None
+        if c.retention is not None:
+            policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
+            self.retention = Retention(self.store, policy, forget=self.core.instances.answers.deleted)
+            self.retention.start()
+        # The web endpoints start before the gRPC ones serve, so that Logview addresses know their port.
+        http_host, http_port = split_address(c.http)
+        self.status = StatusServer(self.core, Logview(self.core, self.logview_links), metrics=self.metrics)
+        self.http_port = await self.status.start(
+            http_host, http_port, ssl_context=tls.http_context() if tls is not None else None
+        )
+        self.http_address = f"{http_host}:{self.http_port}"
+        scheme = "https" if tls is not None else "http"
+        self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
         worker_target = (
             f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{host}:{self.grpc_port}"
         )
@@ -196,6 +222,7 @@ class Server:
         if tls is not None and c.workers > 0:
             os.chmod(worker_target.removeprefix("unix:"), 0o600)
         await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        self.core.health_changed.append(self._store_health)
         # With authentication on, the local workers get a token minted now, valid until the server exits.
         worker_env = {}
         if authenticator.enabled:
@@ -209,11 +236,17 @@ class Server:
             datasources=self.datasources,
         )
         self.local_workers.start()
-        self.grpc_address = f"{host}:{self.grpc_port}"
         self.logview_links.server = self.grpc_address
         # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
         # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.
         gc.freeze()
+
+    def _store_health(self, healthy: bool) -> None:
+        """The store takes no commits: NOT_SERVING until it does again (load balancers go elsewhere)."""
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if healthy else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        asyncio.get_running_loop().create_task(self.health.set("", status))
 
     def _local_socket(self) -> str:
         """With TLS, local workers connect over a Unix socket in the data directory (mode 0600): the
@@ -259,4 +292,6 @@ class Server:
             await self.retention.stop()
         await self.core.close()
         await self.grpc.stop(grace=2)
+        if self.peers is not None:
+            await self.peers.close()
         await self.status.stop()

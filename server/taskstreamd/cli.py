@@ -103,7 +103,17 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--data-dir", type=Path, default=Path("data"), help="where the default SQLite file lives"
     )
-    serve.add_argument("--db", help="SQLAlchemy async URL (default: SQLite under --data-dir)")
+    serve.add_argument(
+        "--db",
+        help="SQLAlchemy URL of the store (default: SQLite under --data-dir; postgresql://... for replicas)",
+    )
+    serve.add_argument(
+        "--advertise",
+        default="",
+        metavar="HOST:PORT",
+        help="where the other replicas reach this one (default: the bound gRPC address; set it when "
+        "listening on 0.0.0.0 with several replicas)",
+    )
     serve.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
     serve.add_argument(
         "--tasks", action="append", default=[], metavar="MODULE", help="task module (repeatable)"
@@ -256,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             datasources=datasources,
             lease_seconds=args.lease_seconds,
             heartbeat_seconds=args.heartbeat_seconds,
+            advertise=args.advertise,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":

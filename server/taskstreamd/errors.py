@@ -9,6 +9,7 @@ ServiceError
  ├── Unauthenticated      UNAUTHENTICATED + ErrorInfo(reason)
  ├── ResourceExhausted    RESOURCE_EXHAUSTED + ErrorInfo(reason, metadata)
  └── Unavailable          UNAVAILABLE (retry later)
+      └── Elsewhere        another replica owns the instance: the API layer forwards the call there
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ class Unauthenticated(ServiceError):
 
 class Unavailable(ServiceError):
     pass
+
+
+class Elsewhere(Unavailable):
+    """The instance is owned by the replica at ``address`` (empty: none is known to own it now)."""
+
+    def __init__(self, instance_id: str, address: str) -> None:
+        super().__init__(f"instance {instance_id} is owned by another server replica; retry")
+        self.address = address
 
 
 class ResourceExhausted(ServiceError):

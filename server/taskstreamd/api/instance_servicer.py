@@ -15,12 +15,13 @@ from taskstreamd import ids
 from taskstreamd.api import auth, idempotency, requests
 from taskstreamd.api.auth import Authenticator, Principal
 from taskstreamd.api.limits import Limits, StreamCounter
+from taskstreamd.api.peers import Peers
 from taskstreamd.core import output, watch, workflows
 from taskstreamd.core.core import Core
 from taskstreamd.core.instances import Instances
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
-from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
+from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
 from taskstreamd.store.reads import ListFilter
 from taskstreamd.web.logview import LogviewLinks
 from taskstreamd.web.tokens import DEFAULT_HOURS, MAX_HOURS
@@ -30,6 +31,8 @@ from taskstreamd.wire import watch as watch_wire
 Context = grpc.aio.ServicerContext[Any, Any]
 DEFAULT_WAIT = 60.0
 MAX_WAIT = 600.0
+# Marks a call one replica forwarded to another (it is never forwarded again).
+FORWARDED = "x-taskstream-forwarded"
 # A watcher whose stream accepts nothing for this long is dropped; it resumes from its cursor.
 STALL_SECONDS = 60.0
 
@@ -148,6 +151,23 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self.authenticator = authenticator or Authenticator()
         self.limits = limits or Limits()
         self.streams = StreamCounter(self.limits.max_streams_per_principal)
+        self.peers: Peers | None = None  # with replicas: calls about instances owned elsewhere go there
+
+    async def _forward(self, method: str, request: Any, context: Context, elsewhere: Elsewhere) -> bytes:
+        """The same call, with the caller's credentials, to the replica that owns its instance; its answer
+        or its error is this call's. A call forwarded once is not forwarded again."""
+        metadata = tuple(context.invocation_metadata() or ())
+        if self.peers is None or not elsewhere.address or any(k == FORWARDED for k, _ in metadata):
+            raise Unavailable(elsewhere.message)
+        passed = (*((k, v) for k, v in metadata if k == "authorization"), (FORWARDED, "1"))
+        stub: Any = instance_service_pb2_grpc.InstanceServiceStub(self.peers.channel(elsewhere.address))  # type: ignore[no-untyped-call]
+        remaining = context.time_remaining()
+        try:
+            answer = await getattr(stub, method)(request, metadata=passed, timeout=remaining)
+        except grpc.aio.AioRpcError as error:
+            await context.abort(error.code(), error.details() or "", error.trailing_metadata())
+            raise  # abort raises; this keeps type checkers content
+        return bytes(answer.SerializeToString())
 
     @property
     def instances(self) -> Instances:
@@ -167,6 +187,12 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         return principal
 
     async def CreateInstance(self, request: pb.CreateInstanceRequest, context: Context) -> bytes:
+        try:
+            return await self._create(request, context)
+        except Elsewhere as elsewhere:  # a sub-instance of a workflow another replica owns
+            return await self._forward("CreateInstance", request, context, elsewhere)
+
+    async def _create(self, request: pb.CreateInstanceRequest, context: Context) -> bytes:
         principal = self._principal(context)
         new = requests.new_instance(request, principal.name, self.limits)
         auth.require_write(principal, new.project)
@@ -227,6 +253,12 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         )
 
     async def StopInstance(self, request: pb.StopInstanceRequest, context: Context) -> bytes:
+        try:
+            return await self._stop(request, context)
+        except Elsewhere as elsewhere:
+            return await self._forward("StopInstance", request, context, elsewhere)
+
+    async def _stop(self, request: pb.StopInstanceRequest, context: Context) -> bytes:
         project, instance_id = ids.parse_instance_name(request.name)
         principal = self._writer(context, project)
         try:
@@ -256,20 +288,22 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             else "",
         )
 
-    async def SuspendInstance(
-        self, request: pb.SuspendInstanceRequest, context: Context
-    ) -> pb.SuspendInstanceResponse:
+    async def SuspendInstance(self, request: pb.SuspendInstanceRequest, context: Context) -> Any:
         project, instance_id = ids.parse_instance_name(request.name)
         self._writer(context, project)
-        instance = await self.instances.suspend(project, instance_id, _instance_message)
+        try:
+            instance = await self.instances.suspend(project, instance_id, _instance_message)
+        except Elsewhere as elsewhere:
+            return await self._forward("SuspendInstance", request, context, elsewhere)
         return pb.SuspendInstanceResponse(instance=instance)
 
-    async def ResumeInstance(
-        self, request: pb.ResumeInstanceRequest, context: Context
-    ) -> pb.ResumeInstanceResponse:
+    async def ResumeInstance(self, request: pb.ResumeInstanceRequest, context: Context) -> Any:
         project, instance_id = ids.parse_instance_name(request.name)
         self._writer(context, project)
-        instance = await self.instances.resume(project, instance_id, _instance_message)
+        try:
+            instance = await self.instances.resume(project, instance_id, _instance_message)
+        except Elsewhere as elsewhere:
+            return await self._forward("ResumeInstance", request, context, elsewhere)
         return pb.ResumeInstanceResponse(instance=instance)
 
     async def WaitInstance(

@@ -24,15 +24,24 @@ from taskstreamd.core.effects import Effects
 from taskstreamd.core.fanout import EventHub
 from taskstreamd.core.instances import CallerSettings, Instances
 from taskstreamd.core.intake import Intake, IntakeSettings, LeaseReaper
+from taskstreamd.core.ownership import Fenced, LeasedOwnership, Ownership, shard_of
+from taskstreamd.core.relay import PeerLink, Relay
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
 from taskstreamd.core.task_ids import TaskIds
 from taskstreamd.core.waits import TerminationWaits
 from taskstreamd.domain import transitions
-from taskstreamd.domain.events import EventCodec, RecordedEvent, task_changes
+from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent, task_changes
 from taskstreamd.domain.model import ACTIVE, Instance
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
 from taskstreamd.domain.worker_messages import Registration
+from taskstreamd.replica import REPLICA_ID
+from taskstreamd.store import cluster, notify
+from taskstreamd.store.batch import Batch
+from taskstreamd.store.cluster import Replica
 from taskstreamd.store.store import Store
+
+# A replica tells the others at most this often that it keeps queued tasks its workers cannot take.
+WORK_NOTICE_SECONDS = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +102,13 @@ class Core:
         )
         self.take_back = TakeBackLoop(self.workers, self.dispatcher)
         self.reaper = LeaseReaper(self.intake)
+        self.ownership: Ownership = Ownership()
+        self.relay: Relay | None = None
+        self._listener: notify.Listener | None = None
+        self._work_noticed = 0.0
+        self.secret = ""  # what calls between replicas carry (with replicas only)
+        # Called when this replica must stop at once (it lost its shards to another): see app.py.
+        self.on_fatal: Callable[[BaseException], None] = lambda error: None
         # Called with each commit's events after watchers and waiters heard of them (metrics count them).
         self.observers: list[Callable[[list[RecordedEvent]], None]] = []
         self._commits = asyncio.Event()
@@ -102,25 +118,62 @@ class Core:
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
+    def use_replicas(self, address: str, link: PeerLink) -> None:
+        """With PostgreSQL: this server is one of several replicas, reachable by the others at
+        ``address``, and calls them through ``link``."""
+        store = self.store
+        replica = Replica(REPLICA_ID, address)
+        ownership = LeasedOwnership(store, replica, gained=self._gained, lost=self._lost, busy=self._busy)
+        self.ownership = ownership
+        self.instances.owns = ownership.owns
+        self.instances.owner_address = lambda i: o.address if (o := ownership.owner_of(i)) and o.live else ""
+        self.relay = Relay(self.book, self.workers, self.dispatcher, self.intake, link, self._peers)
+        self.dispatcher.left_idle = self.relay.pull
+        self._listener = notify.Listener(store.url, REPLICA_ID, self._notice, self._resync)
+        store.writer.notices = self._notices
+        store.writer.fatal = (Fenced,)
+        store.writer.on_fatal = self._fatal
+
     async def start(self) -> None:
-        """Takes over the active instances the store holds, then starts the loops."""
+        """Takes over the active instances the store holds (with replicas, those of the shards this one
+        claims), then starts the loops."""
         self.store.start()
-        await self.recover()
+        if self.relay is None:
+            await self.recover(None)
+        else:
+            assert self._listener is not None
+            self.secret = await self.store.writer.run(cluster.secret(self.store.sql))
+            await self._listener.start()  # first: what the others commit from now on is heard
+            await self.ownership.start()
+            self.relay.start()
         self.take_back.start()
         self.reaper.start()
 
     async def close(self) -> None:
         await self.take_back.close()
         await self.reaper.close()
+        if self.relay is not None:
+            await self.relay.close()
         for session in self.workers:
             session.close()
+        await self.store.writer.soon()
+        await self.ownership.close()
+        if self._listener is not None:
+            await self._listener.close()
         await self.store.close()
 
-    async def recover(self) -> None:
-        """Loads every active instance. Tasks that a worker held when the last server stopped are
-        interrupted (the worker's session is gone) and retried; queued tasks are queued again."""
+    async def recover(self, shards: set[int] | None) -> None:
+        """Loads the active instances (of ``shards``, or all). Tasks that a worker held when their last
+        owner stopped are interrupted (that worker's session is gone) and retried; queued tasks are
+        queued again."""
         reason = "the server restarted while a worker held the task"
-        loaded = await self.store.reader.active_instances()
+        if shards is not None:
+            reason = "its instance moved to another server replica while a worker held the task"
+        loaded = [
+            i
+            for i in await self.store.reader.active_instances()
+            if (shards is None or shard_of(i.id) in shards) and self.book.get(i.id) is None
+        ]
         for instance in loaded:
             self.book.add(instance, new=False)
             for task in instance.tasks:
@@ -149,6 +202,72 @@ class Core:
         self.instances.draining = True
         self.dispatcher.paused = True
         self.hub.close()
+
+    async def _gained(self, shards: set[int]) -> None:
+        await self.recover(shards)
+
+    async def _lost(self, shards: set[int]) -> None:
+        """Shards this replica gives up: what it changed in them is committed, then leaves memory."""
+        await self.store.writer.soon()
+        for instance in self.book:
+            if shard_of(instance.id) in shards:
+                self.book.forget(instance.id)
+
+    def _busy(self, shard: int) -> int:
+        return sum(1 for i in self.book if shard_of(i.id) == shard)
+
+    def _peers(self) -> list[str]:
+        owners = self.ownership.owners if isinstance(self.ownership, LeasedOwnership) else {}
+        return sorted({o.owner for o in owners.values() if o.live and o.owner and o.owner != REPLICA_ID})
+
+    def peer_address(self, replica_id: str) -> str:
+        if isinstance(self.ownership, LeasedOwnership):
+            for replica in self.ownership.replicas:
+                if replica.id == replica_id:
+                    return replica.address
+        return ""
+
+    def _fatal(self, error: BaseException) -> None:
+        log.critical("this replica must stop: %s", error)
+        self.on_fatal(error)
+
+    def _notices(self, batch: Batch) -> list[str]:
+        """What the other replicas hear of a commit: each instance's log grew, and maybe that queued
+        work waits here for a worker."""
+        logs: dict[str, tuple[int, bool, bool]] = {}
+        for event in batch.events.values():
+            _, progress_only, terminal = logs.get(event.instance_id, (0, True, False))
+            logs[event.instance_id] = (
+                event.seq,
+                progress_only and event.kind == EventKind.PROGRESS,
+                terminal or event.terminal,
+            )
+        notices = [
+            notify.encode(notify.EventsCommitted(REPLICA_ID, instance_id, *log))
+            for instance_id, log in logs.items()
+        ]
+        now = asyncio.get_running_loop().time()
+        if len(self.dispatcher.queue) and now - self._work_noticed > WORK_NOTICE_SECONDS:
+            self._work_noticed = now
+            notices.append(notify.encode(notify.WorkQueued(REPLICA_ID)))
+        return notices
+
+    def _notice(self, notice: notify.Notice) -> None:
+        """A notice from another replica's commit (see store.notify)."""
+        if isinstance(notice, notify.EventsCommitted):
+            self.hub.note(notice.instance_id, notice.last_seq, progress_only=notice.progress_only)
+            if notice.terminal:
+                self.waits.terminated(notice.instance_id)
+                self.instances.answers.ended(notice.instance_id)
+        elif self.relay is not None:
+            self.relay.work_queued(notice.replica)
+
+    def _resync(self) -> None:
+        """Notices may have been missed while not listening: re-read everything kept in memory."""
+        self.hub.resync()
+        self.waits.wake_all()
+        if self.relay is not None:
+            self.relay.pull()
 
     def _store_health(self, healthy: bool) -> None:
         # While the store takes no commits nothing new is sent to workers; what runs goes on.
@@ -188,12 +307,15 @@ class Core:
     # -- workers -----------------------------------------------------------------------------------------
 
     def new_session(self, registration: Registration, projects: frozenset[str] | None) -> WorkerSession:
-        return WorkerSession.of(
+        session = WorkerSession.of(
             registration,
             prefetch=self.settings.prefetch,
             short_prefetch=self.settings.short_prefetch,
             projects=projects,
         )
+        if self.relay is not None:
+            self.relay.registered(session, registration)
+        return session
 
     def set_token_minter(self, mint: MintToken | None) -> None:
         self.dispatcher.mint_token = mint

@@ -53,6 +53,8 @@ class Dispatcher:
         self.queue = RunQueue()
         self.paused = False  # draining, or the store does not take commits: nothing new is sent
         self.mint_token: MintToken | None = None
+        # Called after a dispatch that left some worker with free slots (core.relay asks other owners).
+        self.left_idle: Callable[[], None] | None = None
         self._scheduled = False
 
     def enqueue(self, instance: Instance, task: Task) -> None:
@@ -79,6 +81,8 @@ class Dispatcher:
         try:
             if self.dispatch():
                 self.book.writer.later()
+            if self.left_idle is not None and not self.paused:
+                self.left_idle()
         except Exception:
             log.exception("dispatching failed; retrying on the next change")
 
@@ -89,7 +93,7 @@ class Dispatcher:
         pairs = self._pick(self.workers.free() if sessions is None else sessions)
         sent = 0
         for queued, session in pairs:
-            if self._assign(queued, session):
+            if self._assign(queued, session) is not None:
                 sent += 1
             else:
                 session.running.pop(queued.task_id, None)  # its room was held while picking
@@ -120,13 +124,28 @@ class Dispatcher:
             take(session, queue.pop_matching(session.can_run, room, lambda t: is_short(t.type)))
         return pairs
 
-    def _assign(self, queued: QueuedTask, session: WorkerSession) -> bool:
+    def assign_to(self, session: WorkerSession, most: int) -> list[Assignment]:
+        """Up to ``most`` queued tasks assigned to ``session``, for another replica to send (core.relay)."""
+        if self.paused:
+            return []
+        assignments: list[Assignment] = []
+        while len(assignments) < most:
+            taken = self.queue.pop_matching(session.can_run, most - len(assignments))
+            if not taken:
+                break
+            for queued in taken:
+                assignment = self._assign(queued, session, send=False)
+                if assignment is not None:
+                    assignments.append(assignment)
+        return assignments
+
+    def _assign(self, queued: QueuedTask, session: WorkerSession, *, send: bool = True) -> Assignment | None:
         found = self.book.task(queued.task_id)
         if found is None:
-            return False  # ended and gone: a stale entry
+            return None  # ended and gone: a stale entry
         instance, task = found
         if instance.status != InstanceStatus.RUNNING or task.status not in QUEUED:
-            return False  # cancelled or suspended while queued
+            return None  # cancelled or suspended while queued
         previous = task.status
         transitions.assign(instance, task, session.id)
         book = self.book
@@ -135,8 +154,10 @@ class Dispatcher:
         book.changed(instance, task)
         book.record(instance, [TaskStatusChanged(previous, task)])
         session.sent(task.id, task.type, task.assignment_id)
-        session.send(self._assignment(instance, task))
-        return True
+        assignment = self._assignment(instance, task)
+        if send:
+            session.send(assignment)
+        return assignment
 
     def _assignment(self, instance: Instance, task: Task) -> Assignment:
         token = ""
@@ -188,7 +209,7 @@ class TakeBackLoop:
         if self.dispatcher.paused or not any(s.idle_slots > 0 for s in sessions):
             return
         for session in sessions:
-            if not session.gives_back:
+            if not session.gives_back or session.remote:
                 continue
             for task_id in session.stuck_waiting(clock, OVERDUE_SECONDS):
                 if task_id not in session.taking_back:

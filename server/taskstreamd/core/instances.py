@@ -29,6 +29,7 @@ from taskstreamd.domain.events import SubInstanceCreated, marks, status_changes
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, NewInstance, Task
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.errors import (
+    Elsewhere,
     Expired,
     InvalidArgument,
     NotFound,
@@ -93,6 +94,8 @@ class Instances:
         self.answers = AnswerCache()
         self.draining = False
         self.shared = False  # replicas share the store: creates with a request_id may race
+        self.owns: Callable[[str], bool] = lambda instance_id: True  # new ids go to shards owned here
+        self.owner_address: Callable[[str], str] = lambda instance_id: ""
         self._in_flight: dict[RequestKey, _InFlight] = {}
 
     # -- guards ------------------------------------------------------------------------------------------
@@ -184,6 +187,8 @@ class Instances:
     def _build(self, new: NewInstance, first_id: int) -> Instance:
         created = self.book.clock()
         instance_id = ids.new_instance_id(created)
+        while not self.owns(instance_id):  # a shard of this replica's (expected tries: shards / owned)
+            instance_id = ids.new_instance_id(created)
         status = TaskStatus.SUSPENDED if new.hold else TaskStatus.WAITING  # held until ResumeInstance
         instance = Instance(
             id=instance_id,
@@ -239,7 +244,7 @@ class Instances:
             found = await self.current(project, parent_id)  # NotFound, or it ended
             if found.status == InstanceStatus.TERMINATED:
                 workflows.refuse_stopping(parent_name)
-            raise Unavailable(f"the workflow {parent_name} is owned by another server replica; retry")
+            raise Elsewhere(parent_id, self.owner_address(parent_id))
         return parent
 
     # -- reads -------------------------------------------------------------------------------------------
@@ -453,7 +458,7 @@ class Instances:
         stored = await self.current(project, instance_id)  # NotFound / Expired
         if stored.status == InstanceStatus.TERMINATED:
             return stored  # the state machine refuses to change it, with the reason
-        raise Unavailable(f"instance {instance_id} is owned by another server replica; retry")
+        raise Elsewhere(instance_id, self.owner_address(instance_id))
 
     def _change(self, instance: Instance, change: Change, encode: Encode[T]) -> T:
         """Applies a whole-instance step (stop, suspend, resume) and encodes the result at once."""

@@ -19,12 +19,16 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from taskstreamd.core.book import Book
 from taskstreamd.core.dispatch import Dispatcher
 from taskstreamd.core.durations import RunDurations
 from taskstreamd.core.effects import Effects
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
+
+if TYPE_CHECKING:
+    from taskstreamd.core.relay import Relay
 from taskstreamd.domain import transitions
 from taskstreamd.domain.events import (
     TaskOutputAppended,
@@ -75,6 +79,7 @@ class Intake:
         self.effects = effects
         self.durations = durations
         self.settings = settings
+        self.relay: Relay | None = None  # with replicas: reports about other replicas' tasks go there
 
     # -- sessions ----------------------------------------------------------------------------------------
 
@@ -92,6 +97,8 @@ class Intake:
 
     def disconnect(self, session: WorkerSession) -> None:
         self.workers.remove(session)
+        if self.relay is not None and not session.remote:
+            self.relay.disconnected(session)
         log.info("worker %s (%s) disconnected", session.id, session.name, extra={"worker_id": session.id})
         self.lose_tasks(session, f"worker {session.name} ({session.id}) disconnected")
         self.dispatcher.kick()
@@ -99,6 +106,8 @@ class Intake:
     def heartbeat(self, session: WorkerSession) -> None:
         was_live = session.live()
         session.heard(self.settings.lease_seconds)
+        if self.relay is not None and not session.remote:
+            self.relay.heartbeat(session)
         if not was_live:
             self.dispatcher.kick()  # a worker that went quiet is given tasks again
 
@@ -165,6 +174,11 @@ class Intake:
     async def receive(self, session: WorkerSession, reports: Sequence[Report]) -> None:
         """Applies a worker's reports, in order, then gives its freed slots their next tasks."""
         status_changed = freed = False
+        relay = self.relay
+        if relay is not None and not session.remote and session.remote_owner:
+            before = len(session.remote_owner)
+            reports = relay.relay(session, reports)
+            freed = len(session.remote_owner) < before
         for report in reports:
             if isinstance(report, Finished):
                 if self._finished(session, report):
@@ -191,6 +205,8 @@ class Intake:
             # Paused confirmations need no state: the instance was marked suspended when asked.
         if freed and self.workers.get(session.id) is session:
             self.dispatcher.dispatch()
+            if relay is not None and not session.remote and session.idle_slots > 0:
+                relay.pull()
         writer = self.book.writer
         if status_changed:
             writer.soon()

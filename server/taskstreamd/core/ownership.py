@@ -112,6 +112,9 @@ class LeasedOwnership(Ownership):
             await asyncio.sleep(self.interval)  # a lease is renewed on a clock, not on an event
             try:
                 await self.balance()
+            except Fenced as error:
+                self.store.writer.on_fatal(error)
+                return
             except Exception:
                 log.exception("renewing shard leases failed; trying again")
 
@@ -129,10 +132,9 @@ class LeasedOwnership(Ownership):
             if (o := self.owners.get(shard)) is None or o.owner != self.replica.id or o.epoch != epoch
         }
         if taken:
-            log.warning("replica %s lost shards %s to another replica", self.replica.id, sorted(taken))
-            for shard in taken:
-                del self.owned[shard]
-            await self._lost(taken)
+            # Another replica took them over while this one was cut off: what memory holds of them is
+            # stale, and nothing more may be written (fail-stop; the supervisor restarts the server).
+            raise Fenced(f"shards {sorted(taken)} were taken over by another replica")
         share = math.ceil(SHARDS / max(1, len(live)))
         gained: set[int] = set()
         for owner in owners:
@@ -143,7 +145,9 @@ class LeasedOwnership(Ownership):
             epoch = await writer.run(cluster.claim(sql, self.replica, owner.shard, now, self.lease))
             if epoch is not None:
                 self.owned[owner.shard] = epoch
-                self.owners[owner.shard] = ShardOwner(owner.shard, self.replica.id, self.replica.address, epoch, True)
+                self.owners[owner.shard] = ShardOwner(
+                    owner.shard, self.replica.id, self.replica.address, epoch, True
+                )
                 gained.add(owner.shard)
         if gained:
             log.info("replica %s took shards %s", self.replica.id, sorted(gained))

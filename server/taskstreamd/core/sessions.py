@@ -68,6 +68,9 @@ class WorkerSession:
     gives_back: bool = False  # it answers TakeBack (core.durations.OVERDUE_SECONDS)
     accepts_batches: bool = False
     projects: frozenset[str] | None = None  # the projects whose tasks it may run; None: all
+    # A worker connected to another replica (its id), seen here as the owner of tasks it claimed for it:
+    # it gets only those (core.relay), never this replica's dispatch.
+    remote: str = ""
     id: str = field(default_factory=_new_id)
     outbox: Outbox = field(default_factory=Outbox)
     # Task id -> type, of the tasks sent to it (running or waiting there for a slot).
@@ -77,6 +80,7 @@ class WorkerSession:
     started_at: dict[int, float] = field(default_factory=dict)
     taking_back: set[int] = field(default_factory=set)
     dropped: set[str] = field(default_factory=set)  # assignment ids the worker was told to drop
+    remote_owner: dict[int, str] = field(default_factory=dict)  # task id -> the replica that owns it
     alive_until: float = 0.0  # monotonic time when the last heartbeat stops vouching for the worker
 
     @classmethod
@@ -204,7 +208,7 @@ class WorkerRegistry:
         return len(self._sessions)
 
     def free(self) -> list[WorkerSession]:
-        return [s for s in self._sessions.values() if s.may_take_more and s.live()]
+        return [s for s in self._sessions.values() if s.may_take_more and s.live() and not s.remote]
 
     def task_types(self) -> dict[str, tuple[str, int]]:
         """name -> (description, number of workers that run it)."""

@@ -81,7 +81,9 @@ def heartbeat(sql: Statements, replica: Replica, now: datetime, lease: timedelta
             )
             cursor.execute(f"UPDATE shards SET expires = {m} WHERE owner = {m}", (until, replica.id))
             cursor.execute(f"DELETE FROM replicas WHERE expires < {m}", (sql.time(now - lease),))
-            cursor.execute(f"SELECT id, address FROM replicas WHERE expires >= {m} ORDER BY id", (sql.time(now),))
+            cursor.execute(
+                f"SELECT id, address FROM replicas WHERE expires >= {m} ORDER BY id", (sql.time(now),)
+            )
             live = [Replica(r[0], r[1]) for r in cursor.fetchall()]
             cursor.execute("SELECT shard, owner, address, epoch, expires FROM shards ORDER BY shard")
             owners = [

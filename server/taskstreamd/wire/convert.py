@@ -10,6 +10,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from taskstream.v1 import instance_pb2, task_pb2
 from taskstreamd import ids
 from taskstreamd.domain.model import Cancellation, Instance, Task
+from taskstreamd.domain.vocabulary import CancellationReason
 
 if TYPE_CHECKING:
     from taskstreamd.store.reads import Output, TaskOutcome
@@ -41,6 +42,15 @@ def duration(seconds: float | None) -> duration_pb2.Duration | None:
     value = duration_pb2.Duration()
     value.FromTimedelta(timedelta(seconds=seconds))
     return value
+
+
+def cancellation_of(message: task_pb2.Cancellation) -> Cancellation:
+    return Cancellation(
+        CancellationReason.from_proto(message.reason),
+        message.message,
+        message.requested_by,
+        message.request_time.ToDatetime(tzinfo=UTC),
+    )
 
 
 def cancellation_proto(c: Cancellation) -> task_pb2.Cancellation:

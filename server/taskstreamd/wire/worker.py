@@ -149,3 +149,107 @@ def command_message(command: Command) -> wpb.ConnectResponse:
         )
     assert isinstance(command, TakeBack)
     return wpb.ConnectResponse(take_back=wpb.TakeBackTask(assignment_id=command.assignment_id))
+
+
+# -- the other direction, for calls between replicas (core.relay) ---------------------------------------
+
+
+def registration_message(registration: Registration) -> wpb.RegisterWorker:
+    return wpb.RegisterWorker(
+        worker_name=registration.name,
+        slots=registration.slots,
+        task_types=[wpb.WorkerTaskType(name=n, description=d) for n, d in registration.task_types.items()],
+        accepts_python_objects=registration.accepts_python_objects,
+        labels=registration.labels,
+        gives_back_unstarted_tasks=registration.gives_back,
+        accepts_batches=registration.accepts_batches,
+    )
+
+
+def assignment_of(message: wpb.TaskAssignment) -> Assignment:
+    project, _, rest = message.instance.removeprefix("projects/").partition("/instances/")
+    timeout = message.timeout.ToTimedelta().total_seconds() if message.HasField("timeout") else None
+    return Assignment(
+        assignment_id=message.assignment_id,
+        attempt=message.attempt,
+        project=project,
+        instance_id=rest,
+        task_name=message.task,
+        type=message.type,
+        parameters_json=message.parameters_json,
+        python_object=message.python_object,
+        python_environment=message.python_environment,
+        timeout=timeout or None,
+        task_token=message.task_token,
+    )
+
+
+def report_message(report: Report) -> wpb.ConnectRequest:
+    if isinstance(report, Finished):
+        finished = wpb.TaskFinished(
+            assignment_id=report.assignment_id,
+            status=report.status.to_proto(),  # type: ignore[arg-type]
+            stdout_bytes=report.stdout_bytes,
+            stderr_bytes=report.stderr_bytes,
+            started=report.started,
+        )
+        if report.result is not None:
+            finished.result.ParseFromString(report.result)
+        if report.error is not None:
+            e = report.error
+            finished.error.CopyFrom(
+                task_pb2.TaskError(
+                    type=e.type,
+                    message=e.message,
+                    traceback=e.traceback,
+                    pickled_exception=e.pickled_exception,
+                )
+            )
+        return wpb.ConnectRequest(finished=finished)
+    if isinstance(report, ProgressReported):
+        progress = wpb.TaskProgressReport(assignment_id=report.assignment_id)
+        progress.progress.ParseFromString(report.progress)
+        return wpb.ConnectRequest(progress=progress)
+    if isinstance(report, OutputReported):
+        return wpb.ConnectRequest(
+            output=wpb.TaskOutputChunk(
+                assignment_id=report.assignment_id,
+                stream=report.stream,  # type: ignore[arg-type]
+                offset=report.offset,
+                data=report.data,
+            )
+        )
+    if isinstance(report, PropertyReported):
+        prop = wpb.TaskPropertySet(assignment_id=report.assignment_id, key=report.key)
+        prop.value.ParseFromString(report.value)
+        return wpb.ConnectRequest(property=prop)
+    if isinstance(report, Started):
+        return wpb.ConnectRequest(started=wpb.TaskStarted(assignment_id=report.assignment_id))
+    if isinstance(report, TakenBack):
+        return wpb.ConnectRequest(
+            taken_back=wpb.TaskTakenBack(assignment_id=report.assignment_id, taken_back=report.taken_back)
+        )
+    if isinstance(report, Paused):
+        return wpb.ConnectRequest(
+            paused=wpb.TaskPaused(assignment_id=report.assignment_id, paused=report.paused)
+        )
+    return wpb.ConnectRequest(heartbeat=wpb.WorkerHeartbeat())
+
+
+def command_of(message: wpb.ConnectResponse) -> Command | None:
+    kind = message.WhichOneof("message")
+    if kind == "assignment":
+        return assignment_of(message.assignment)
+    if kind == "cancel":
+        c = message.cancel
+        grace = c.grace_period.ToTimedelta().total_seconds() if c.HasField("grace_period") else 0.0
+        return Cancel(c.assignment_id, convert.cancellation_of(c.cancellation), grace)
+    if kind == "suspend":
+        return Suspend(message.suspend.assignment_id)
+    if kind == "resume":
+        return Resume(message.resume.assignment_id)
+    if kind == "drop":
+        return Drop(message.drop.assignment_id, message.drop.reason)
+    if kind == "take_back":
+        return TakeBack(message.take_back.assignment_id)
+    return None

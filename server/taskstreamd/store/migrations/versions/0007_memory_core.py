@@ -48,7 +48,6 @@ def upgrade() -> None:
         sa.Column("expires", sa.DateTime(timezone=True), nullable=True),
     )
 
-
     op.create_table(
         "replicas",
         sa.Column("id", sa.String(64), primary_key=True),
