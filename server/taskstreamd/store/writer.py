@@ -101,7 +101,7 @@ class Writer:
         if self._thread is None:
             return
         self._closing = True
-        if len(self.batch) or self._in_flight is not None:
+        if not self.stopped and (len(self.batch) or self._in_flight is not None):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.soon(), 30)
         self._jobs.put(None)
