@@ -43,5 +43,5 @@ def test_server_and_worker_log_one_json_object_per_line_with_ids(tmp_path: Path)
     # The local worker process logs in the same format, with its id.
     registered = [r for r in records if r["logger"] == "taskstreamd.workers.worker" and "worker_id" in r]
     assert registered and "/w-" in registered[0]["worker_id"]  # replica id / session
-    connected = [r for r in records if r["logger"] == "taskstreamd.scheduler.service" and "worker_id" in r]
+    connected = [r for r in records if r["logger"] == "taskstreamd.core.intake" and "worker_id" in r]
     assert any(r["worker_id"] == registered[0]["worker_id"] for r in connected)

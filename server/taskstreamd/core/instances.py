@@ -131,8 +131,11 @@ class Instances:
                 return earlier
         parent = await self._open_parent(new.parent_instance) if new.parent_instance else None
         first_id = await self.task_ids.take(len(new.tasks))
-        if key is not None and (earlier := await self._earlier(key, new.request_fingerprint)) is not None:
-            return earlier  # a duplicate finished while this one waited for ids
+        if key is not None and key in self._in_flight:  # a duplicate claimed it while this one waited
+            earlier = await self._earlier(key, new.request_fingerprint)
+            if earlier is not None:
+                return earlier
+        # From here to the claim nothing awaits: the in-flight entry below is the only one for its key.
         if parent is not None and workflows.is_stopping(parent):
             workflows.refuse_stopping(new.parent_instance)
         instance = self._build(new, first_id)
@@ -160,9 +163,10 @@ class Instances:
             book.record(
                 parent, [SubInstanceCreated(name, new.sub_instance_name or instance.id, new.parent_task)]
             )
-        # A create with a request_id on replicas waits for its claim before anything runs: a duplicate
-        # on another replica may win it.
-        if not new.hold and not (key is not None and self.shared):
+        # A create with a request_id waits for its claim before anything runs: a duplicate (on another
+        # replica, or here while this one waited for task ids) may win it, and then nothing of this one
+        # may have run.
+        if not new.hold and key is None:
             self.dispatcher.enqueue_all(instance)
             self.dispatcher.dispatch()
         try:
@@ -178,7 +182,7 @@ class Instances:
             if winner is None:
                 raise Unavailable("a concurrent duplicate of this request did not finish; retry")
             return winner
-        if key is not None and self.shared and not new.hold:
+        if key is not None and not new.hold:
             self.dispatcher.enqueue_all(instance)
             self.dispatcher.kick()
         log.debug("instance %s created with %d tasks", instance.id, len(instance.tasks))
@@ -400,8 +404,10 @@ class Instances:
             return transitions.stop(instance, cancellation, grace, cancellation.request_time)
 
         instance = await self._owned(project, instance_id)
-        if key is not None and (earlier := await self._earlier(key, request_fingerprint)) is not None:
-            return earlier.answer or encode(earlier.instance)
+        if key is not None and key in self._in_flight:  # a duplicate claimed it while this one waited
+            earlier = await self._earlier(key, request_fingerprint)
+            if earlier is not None:
+                return earlier.answer or encode(earlier.instance)
         answer = self._change(instance, stop, encode)
         if key is not None:
             self.book.batch.claim(
