@@ -38,6 +38,7 @@ from taskstreamd.replica import REPLICA_ID
 from taskstreamd.store import cluster, notify
 from taskstreamd.store.batch import Batch
 from taskstreamd.store.cluster import Replica
+from taskstreamd.store.interface import StoreLike
 from taskstreamd.store.store import Store
 
 # A replica tells the others at most this often that it keeps queued tasks its workers cannot take.
@@ -70,7 +71,7 @@ class CoreSettings:
 
 
 class Core:
-    def __init__(self, store: Store, codec: EventCodec, settings: CoreSettings) -> None:
+    def __init__(self, store: StoreLike, codec: EventCodec, settings: CoreSettings) -> None:
         self.store = store
         self.settings = settings
         self.book = Book(store.writer, codec)
@@ -107,6 +108,7 @@ class Core:
         self._listener: notify.Listener | None = None
         self._work_noticed = 0.0
         self.secret = ""  # what calls between replicas carry (with replicas only)
+        self._database: Store | None = None  # with replicas: the PostgreSQL store they share
         # Called when this replica must stop at once (it lost its shards to another): see app.py.
         self.on_fatal: Callable[[BaseException], None] = lambda error: None
         # Called with each commit's events after watchers and waiters heard of them (metrics count them).
@@ -122,6 +124,8 @@ class Core:
         """With PostgreSQL: this server is one of several replicas, reachable by the others at
         ``address``, and calls them through ``link``."""
         store = self.store
+        assert isinstance(store, Store), "replicas share a database"
+        self._database = store
         replica = Replica(REPLICA_ID, address)
         ownership = LeasedOwnership(store, replica, gained=self._gained, lost=self._lost, busy=self._busy)
         self.ownership = ownership
@@ -142,7 +146,8 @@ class Core:
             await self.recover(None)
         else:
             assert self._listener is not None
-            self.secret = await self.store.writer.run(cluster.secret(self.store.sql))
+            assert self._database is not None
+            self.secret = await self.store.writer.run(cluster.secret(self._database.sql))
             await self._listener.start()  # first: what the others commit from now on is heard
             await self.ownership.start()
             self.relay.start()

@@ -38,7 +38,8 @@ from taskstreamd.errors import (
     Unavailable,
 )
 from taskstreamd.store.batch import RequestClaim
-from taskstreamd.store.reads import ListFilter, Reader, TaskOutcome, decode_page_token, encode_page_token
+from taskstreamd.store.interface import Reads
+from taskstreamd.store.reads import ListFilter, TaskOutcome, decode_page_token, encode_page_token
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class Instances:
     def __init__(
         self,
         book: Book,
-        reader: Reader,
+        reader: Reads,
         dispatcher: Dispatcher,
         effects: Effects,
         waits: TerminationWaits,

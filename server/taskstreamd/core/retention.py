@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from taskstreamd.store.store import Store
+from taskstreamd.store.interface import StoreLike
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class RetentionPolicy:
 class Retention:
     def __init__(
         self,
-        store: Store,
+        store: StoreLike,
         policy: RetentionPolicy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         forget: Callable[[list[str]], None] = lambda ids: None,

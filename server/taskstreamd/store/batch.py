@@ -9,6 +9,7 @@ consistent picture because nothing else runs on the loop meanwhile.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,6 @@ from typing import Any
 from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance, Task
 from taskstreamd.store import rows
-from taskstreamd.store.statements import Statements
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,8 @@ class Batch:
     def store_answer(self, project: str, method: str, request_id: str, answer: bytes) -> None:
         self.answers.append((answer, project, method, request_id))
 
-    def freeze(self, sql: Statements) -> Frozen:
-        """The rows of everything in the batch, as the objects are now."""
-        time = sql.time
+    def freeze(self, time: Callable[[datetime | None], Any]) -> Frozen:
+        """The rows of everything in the batch, as the objects are now (``time`` formats times)."""
         frozen = Frozen(self.number, claims=self.claims, answers=self.answers)
         for instance in self.new.values():
             frozen.instances.append(rows.instance_insert(instance, time))

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.engine import Engine
@@ -328,15 +328,19 @@ def _properties_of(c: Connection, task_ids: Sequence[int]) -> dict[int, dict[str
 
 
 def _read_output(c: Connection, task_id: int, stream: int, total: int) -> Output:
-    """The kept output with a marker line where the middle was cut."""
     chunks = c.execute(
         select(TaskOutputRow.offset, TaskOutputRow.data)
         .where(TaskOutputRow.task_id == task_id, TaskOutputRow.stream == stream)
         .order_by(TaskOutputRow.offset)
     )
+    return _read_output_chunks([(o, d) for o, d in chunks.all()], total)
+
+
+def _read_output_chunks(chunks: list[tuple[int, bytes]], total: int) -> Output:
+    """The kept output (chunks in offset order) with a marker line where the middle was cut."""
     parts: list[bytes] = []
     position = cut = 0
-    for offset, data in chunks.all():
+    for offset, data in chunks:
         if offset > position:
             parts.append(CUT_MARKER % (offset - position))
             cut += offset - position
@@ -346,7 +350,3 @@ def _read_output(c: Connection, task_id: int, stream: int, total: int) -> Output
         position = max(position, offset + len(data))
     total = max(total, position)
     return Output(b"".join(parts), total, cut)
-
-
-def mapping_of(row: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(row)

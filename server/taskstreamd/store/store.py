@@ -14,6 +14,7 @@ from taskstreamd.domain.events import EventCodec
 from taskstreamd.store import engine as engines
 from taskstreamd.store import rows
 from taskstreamd.store.reads import Reader
+from taskstreamd.store.sql_backend import SqlBackend
 from taskstreamd.store.statements import for_dialect
 from taskstreamd.store.writer import Fence, Writer
 
@@ -23,7 +24,7 @@ class Store:
         self.url = engines.blocking_url(url)
         self.shared = engines.is_postgresql(self.url)  # other replicas may use the same database
         self.sql = for_dialect("postgresql" if self.shared else "sqlite")
-        self.writer = Writer(lambda: engines.connect_writer(self.url), self.sql, window=window)
+        self.writer = Writer(SqlBackend(self.url, self.sql), window=window)
         self.reader = Reader(engines.create_engine(self.url, pool_size=read_threads), codec, read_threads)
 
     def start(self) -> None:

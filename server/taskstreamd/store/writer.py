@@ -24,15 +24,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
-from taskstreamd.store.batch import Batch, Frozen, without
-from taskstreamd.store.statements import Statements
+from taskstreamd.store.batch import Batch, Frozen
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Connect = Callable[[], Any]  # a DB-API connection, not in a transaction, used by one thread only
 Fence = Callable[[Any], None]  # runs first in every commit; raises when this server may not write
 
 FIRST_RETRY_SECONDS = 0.05
@@ -49,21 +48,32 @@ class Outcome:
     lost: set[str] = field(default_factory=set)
 
 
+class Backend(Protocol):
+    """Where commits go (store.sql_backend: a database; store.memory: dicts, for tests). Every method
+    runs on the writer's thread, with a connection of the backend's own making."""
+
+    def time(self, value: datetime | None) -> Any:
+        """A time as the backend stores it (rows are made on the loop, with this)."""
+        ...
+
+    def connect(self) -> Any: ...
+
+    def commit(self, connection: Any, frozen: Frozen, fence: Fence | None) -> Outcome:
+        """One transaction with everything in ``frozen``; raises (having rolled back) on failure."""
+        ...
+
+    def run(self, connection: Any, job: Callable[[Any], T]) -> T:
+        """``job(connection)`` in a transaction of its own."""
+        ...
+
+
 class StoreUnwritable(Exception):
     """The store has not accepted a commit for a while (see Writer.healthy)."""
 
 
 class Writer:
-    def __init__(
-        self,
-        connect: Connect,
-        sql: Statements,
-        *,
-        window: float = 0.002,
-        fence: Fence | None = None,
-    ) -> None:
-        self._connect = connect
-        self._sql = sql
+    def __init__(self, backend: Backend, *, window: float = 0.002, fence: Fence | None = None) -> None:
+        self._backend = backend
         self._window = window
         self.fence = fence
         # Errors after which no commit may be retried (this replica lost its shards): the writer stops
@@ -182,7 +192,7 @@ class Writer:
             return
         self.batch = Batch(batch.number + 1)
         self._in_flight = batch
-        frozen = batch.freeze(self._sql)
+        frozen = batch.freeze(self._backend.time)
         if self.notices is not None:
             frozen.notices = self.notices(batch)
         self._jobs.put((batch, frozen))
@@ -239,8 +249,8 @@ class Writer:
         while True:
             try:
                 if connection is None:
-                    connection = self._connect()
-                outcome = self._commit(connection, frozen)
+                    connection = self._backend.connect()
+                outcome = self._backend.commit(connection, frozen, self.fence)
             except Exception as error:
                 if isinstance(error, self.fatal):
                     self._discard(connection)
@@ -259,63 +269,11 @@ class Writer:
                 self._call(self._health, True, "")
             return connection, outcome
 
-    def _commit(self, connection: Any, frozen: Frozen) -> Outcome:
-        sql = self._sql
-        cursor = connection.cursor()
-        outcome = Outcome()
-        try:
-            if sql.dialect == "sqlite":
-                cursor.execute("BEGIN IMMEDIATE")
-            if self.fence is not None:
-                self.fence(cursor)
-            for claim in frozen.claims:
-                cursor.execute(
-                    sql.claim_request,
-                    (
-                        claim.project,
-                        claim.method,
-                        claim.request_id,
-                        claim.fingerprint,
-                        claim.instance_id,
-                        claim.answer,
-                        sql.time(claim.time),
-                    ),
-                )
-                if cursor.fetchone() is None and claim.creates:
-                    outcome.lost.add(claim.instance_id)
-            if outcome.lost:
-                frozen = without(frozen, outcome.lost)
-            _many(cursor, sql.insert_instance, frozen.instances)
-            _many(cursor, sql.insert_task, frozen.tasks)
-            _many(cursor, sql.insert_label, frozen.labels)
-            _many(cursor, sql.update_instance, frozen.instance_updates)
-            _many(cursor, sql.update_task, frozen.task_updates)
-            _many(cursor, sql.insert_event, frozen.events)
-            _many(cursor, sql.delete_event, frozen.event_deletes)
-            _many(cursor, sql.upsert_property, frozen.properties)
-            _output(cursor, sql, frozen.output)
-            _many(cursor, sql.answer_request, frozen.answers)
-            if frozen.notices:
-                # Sent by PostgreSQL when, and only if, this transaction commits, in commit order.
-                cursor.execute(sql.notify, (frozen.notices,))
-            connection.commit()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                connection.rollback()
-            raise
-        finally:
-            with contextlib.suppress(Exception):
-                cursor.close()
-        return outcome
-
     def _run_job(self, connection: Any, job: Callable[[Any], Any], future: asyncio.Future[Any]) -> Any:
         try:
             if connection is None:
-                connection = self._connect()
-            if self._sql.dialect == "sqlite":
-                connection.execute("BEGIN IMMEDIATE")
-            result = job(connection)
-            connection.commit()
+                connection = self._backend.connect()
+            result = self._backend.run(connection, job)
         except BaseException as error:
             connection = self._discard(connection)
             self._call(_fail, future, error)
@@ -336,24 +294,6 @@ class Writer:
         assert self._loop is not None
         with contextlib.suppress(RuntimeError):  # the loop closed: nobody is left to tell
             self._loop.call_soon_threadsafe(callback, *args)
-
-
-def _many(cursor: Any, statement: str, params: list[Any]) -> None:
-    if params:
-        cursor.executemany(statement, params)
-
-
-def _output(cursor: Any, sql: Statements, operations: list[tuple[str, tuple[Any, ...]]]) -> None:
-    """Output writes in order: a retried task's output is cleared before its new attempt's is written."""
-    puts: list[tuple[Any, ...]] = []
-    for kind, params in operations:
-        if kind == "put":
-            puts.append(params)
-            continue
-        _many(cursor, sql.upsert_output, puts)
-        puts = []
-        cursor.execute(sql.clear_output, params)
-    _many(cursor, sql.upsert_output, puts)
 
 
 def _succeed(future: asyncio.Future[Any], result: Any) -> None:

@@ -1,0 +1,56 @@
+"""What the core needs of a store: a writer (store.writer, the same for every store), reads, task ids
+and retention's deletes. ``store.store.Store`` serves them from a database, ``store.memory.MemoryStore``
+from dicts, for the core's use-case tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from taskstreamd.domain.events import RecordedEvent
+from taskstreamd.domain.model import Instance
+from taskstreamd.domain.vocabulary import TaskStatus
+from taskstreamd.store.reads import ListFilter, Output, OutputState, RequestRecord, TaskOutcome, Tombstone
+from taskstreamd.store.writer import Fence, Writer
+
+
+class Reads(Protocol):
+    async def instance(self, instance_id: str) -> Instance | None: ...
+
+    async def active_instances(self) -> list[Instance]: ...
+
+    async def list_instances(
+        self, where: ListFilter, page_size: int, after_id: str | None
+    ) -> tuple[list[Instance], bool]: ...
+
+    async def counts_by_status(self) -> tuple[dict[str, int], dict[TaskStatus, int]]: ...
+
+    async def events_after(
+        self, instance_id: str, after_seq: int, *, include_output: bool, limit: int = 500
+    ) -> list[RecordedEvent] | None: ...
+
+    async def task_outcome(self, instance_id: str, task_name: str) -> TaskOutcome | None: ...
+
+    async def task_output(self, task_id: int, stream: int, total: int) -> Output: ...
+
+    async def output_after(self, task_id: int, stream: int, offset: int) -> OutputState: ...
+
+    async def request(self, project: str, method: str, request_id: str) -> RequestRecord | None: ...
+
+    async def tombstone(self, instance_id: str) -> Tombstone | None: ...
+
+
+class StoreLike(Protocol):
+    shared: bool  # several replicas use it (then it is a store.store.Store on PostgreSQL)
+    writer: Writer
+    reader: Reads
+
+    def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def fence_with(self, fence: Fence) -> None: ...
+
+    async def reserve_task_ids(self, count: int) -> int: ...
+
+    async def expire(self, ended_before: datetime, limit: int, now: datetime) -> list[str]: ...

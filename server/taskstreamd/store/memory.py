@@ -1,0 +1,269 @@
+"""The store in memory, for the core's use-case tests: the same writer (its batches, thread, futures and
+retries) with a backend that keeps the rows in dicts, and a reader of those dicts.
+
+``MemoryStore.gate`` holds every commit until the test lets it through, so a test can see that nothing
+is answered before the commit that holds it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
+from taskstreamd.domain.model import Instance
+from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
+from taskstreamd.store import rows
+from taskstreamd.store.batch import Frozen, without
+from taskstreamd.store.reads import (
+    ListFilter,
+    Output,
+    OutputState,
+    RequestRecord,
+    TaskOutcome,
+    Tombstone,
+    _read_output_chunks,
+)
+from taskstreamd.store.writer import Fence, Outcome, Writer
+
+T = TypeVar("T")
+
+
+@dataclass
+class Tables:
+    instances: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tasks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    labels: set[tuple[str, str, str]] = field(default_factory=set)
+    events: dict[tuple[str, int], tuple[int, bytes]] = field(default_factory=dict)
+    properties: dict[tuple[int, str], bytes] = field(default_factory=dict)
+    output: dict[tuple[int, int, int], bytes] = field(default_factory=dict)
+    requests: dict[tuple[str, str, str], RequestRecord] = field(default_factory=dict)
+    tombstones: dict[str, Tombstone] = field(default_factory=dict)
+    next_task_id: int = 1
+    commits: int = 0
+
+
+class MemoryBackend:
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.gate = threading.Event()
+        self.gate.set()
+        self.fail_next: list[BaseException] = []  # raised by the next commits, one each
+
+    def time(self, value: datetime | None) -> Any:
+        return value
+
+    def connect(self) -> Tables:
+        return self.tables
+
+    def run(self, connection: Any, job: Callable[[Any], T]) -> T:
+        return job(connection)
+
+    def commit(self, connection: Any, frozen: Frozen, fence: Fence | None) -> Outcome:
+        self.gate.wait()
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        t = self.tables
+        outcome = Outcome()
+        for claim in frozen.claims:
+            key = (claim.project, claim.method, claim.request_id)
+            if key in t.requests:
+                if claim.creates:
+                    outcome.lost.add(claim.instance_id)
+                continue
+            t.requests[key] = RequestRecord(claim.fingerprint, claim.instance_id, claim.answer)
+        if outcome.lost:
+            frozen = without(frozen, outcome.lost)
+        for row in frozen.instances:
+            t.instances[row[0]] = dict(zip(rows.INSTANCE_INSERT_COLUMNS, row, strict=True))
+        for row in frozen.tasks:
+            t.tasks[row[0]] = dict(zip(rows.TASK_INSERT_COLUMNS, row, strict=True))
+        t.labels.update(frozen.labels)
+        for row in frozen.instance_updates:
+            t.instances[row[-1]].update(zip(rows.INSTANCE_UPDATE_COLUMNS, row[:-1], strict=True))
+        for row in frozen.task_updates:
+            t.tasks[row[-1]].update(zip(rows.TASK_UPDATE_COLUMNS, row[:-1], strict=True))
+        for instance_id, seq, kind, data in frozen.events:
+            t.events[(instance_id, seq)] = (kind, data)
+        for key in frozen.event_deletes:
+            t.events.pop(key, None)
+        for task_id, key, value in frozen.properties:
+            t.properties[(task_id, key)] = value
+        for kind, params in frozen.output:
+            if kind == "clear":
+                for chunk in [k for k in t.output if k[0] == params[0]]:
+                    del t.output[chunk]
+            else:
+                task_id, stream, offset, data = params
+                t.output[(task_id, stream, offset)] = data
+        for answer, project, method, request_id in frozen.answers:
+            record = t.requests.get((project, method, request_id))
+            if record is not None and record.response is None:
+                t.requests[(project, method, request_id)] = RequestRecord(
+                    record.fingerprint, record.instance_id, answer
+                )
+        t.commits += 1
+        return outcome
+
+
+class MemoryReader:
+    """store.reads.Reader's queries over the tables."""
+
+    def __init__(self, tables: Tables, codec: EventCodec) -> None:
+        self.tables = tables
+        self._codec = codec
+
+    def close(self) -> None:
+        return None
+
+    def _instance(self, instance_id: str) -> Instance | None:
+        row = self.tables.instances.get(instance_id)
+        if row is None:
+            return None
+        instance = rows.instance_from_mapping(row)
+        task_rows = sorted(
+            (t for t in self.tables.tasks.values() if t["instance_id"] == instance_id),
+            key=lambda t: t["index"],
+        )
+        instance.tasks = [rows.task_from_mapping(t, self._properties(t["id"])) for t in task_rows]
+        instance.count_tasks()
+        return instance
+
+    def _properties(self, task_id: int) -> dict[str, bytes]:
+        return {key: value for (tid, key), value in self.tables.properties.items() if tid == task_id}
+
+    async def instance(self, instance_id: str) -> Instance | None:
+        return self._instance(instance_id)
+
+    async def active_instances(self) -> list[Instance]:
+        terminated = rows.STATUS_CODE[InstanceStatus.TERMINATED]
+        found = [self._instance(i) for i, r in self.tables.instances.items() if r["status"] != terminated]
+        return [i for i in found if i is not None]
+
+    async def list_instances(
+        self, where: ListFilter, page_size: int, after_id: str | None
+    ) -> tuple[list[Instance], bool]:
+        codes = {rows.STATUS_CODE[s] for s in where.statuses}
+        matching = sorted(
+            (
+                i
+                for i, r in self.tables.instances.items()
+                if r["project"] == where.project
+                and (not codes or r["status"] in codes)
+                and (not where.owner or r["owner"] == where.owner)
+                and (after_id is None or i < after_id)
+                and all((i, k, v) in self.tables.labels for k, v in where.labels.items())
+            ),
+            reverse=True,
+        )
+        page = [self._instance(i) for i in matching[:page_size]]
+        return [i for i in page if i is not None], len(matching) > page_size
+
+    async def counts_by_status(self) -> tuple[dict[str, int], dict[TaskStatus, int]]:
+        instances: dict[str, int] = {}
+        for r in self.tables.instances.values():
+            name = rows.STATUS_FROM_CODE[r["status"]].value
+            instances[name] = instances.get(name, 0) + 1
+        tasks: dict[TaskStatus, int] = {}
+        for t in self.tables.tasks.values():
+            tasks[TaskStatus(t["status"])] = tasks.get(TaskStatus(t["status"]), 0) + 1
+        return instances, tasks
+
+    async def events_after(
+        self, instance_id: str, after_seq: int, *, include_output: bool, limit: int = 500
+    ) -> list[RecordedEvent] | None:
+        if instance_id not in self.tables.instances:
+            return None
+        found = sorted(
+            (seq, kind, data)
+            for (iid, seq), (kind, data) in self.tables.events.items()
+            if iid == instance_id and seq > after_seq and (include_output or kind != EventKind.OUTPUT)
+        )[:limit]
+        return [RecordedEvent(instance_id, s, k, d, terminal=self._codec.terminal(k, d)) for s, k, d in found]
+
+    def _chunks(self, task_id: int, stream: int) -> list[tuple[int, bytes]]:
+        return sorted((o, d) for (t, s, o), d in self.tables.output.items() if t == task_id and s == stream)
+
+    async def task_outcome(self, instance_id: str, task_name: str) -> TaskOutcome | None:
+        row = next(
+            (
+                t
+                for t in self.tables.tasks.values()
+                if t["instance_id"] == instance_id and t["name"] == task_name
+            ),
+            None,
+        )
+        if row is None:
+            return None
+        task = rows.task_from_mapping(row, self._properties(row["id"]))
+        stdout = _read_output_chunks(self._chunks(row["id"], 1), row["stdout_bytes"])
+        stderr = _read_output_chunks(self._chunks(row["id"], 2), row["stderr_bytes"])
+        return TaskOutcome(task, row["result"], stdout, stderr)
+
+    async def task_output(self, task_id: int, stream: int, total: int) -> Output:
+        return _read_output_chunks(self._chunks(task_id, stream), total)
+
+    async def output_after(self, task_id: int, stream: int, offset: int) -> OutputState:
+        chunks = self._chunks(task_id, stream)
+        end = max((o + len(d) for o, d in chunks), default=0)
+        row = self.tables.tasks.get(task_id)
+        terminal = row is None or TaskStatus(row["status"]).is_terminal
+        return OutputState([(o, d) for o, d in chunks if o + len(d) > offset], end, terminal)
+
+    async def request(self, project: str, method: str, request_id: str) -> RequestRecord | None:
+        return self.tables.requests.get((project, method, request_id))
+
+    async def tombstone(self, instance_id: str) -> Tombstone | None:
+        return self.tables.tombstones.get(instance_id)
+
+
+class MemoryStore:
+    """store.store.Store in memory (see the module's docstring)."""
+
+    shared = False
+
+    def __init__(self, codec: EventCodec, tables: Tables | None = None) -> None:
+        self.tables = tables or Tables()
+        self.backend = MemoryBackend(self.tables)
+        self.writer = Writer(self.backend, window=0.001)
+        self.reader = MemoryReader(self.tables, codec)
+
+    def start(self) -> None:
+        self.writer.start()
+
+    async def close(self) -> None:
+        self.backend.gate.set()
+        await self.writer.close()
+
+    def fence_with(self, fence: Fence) -> None:
+        self.writer.fence = fence
+
+    async def reserve_task_ids(self, count: int) -> int:
+        def reserve(tables: Tables) -> int:
+            first = tables.next_task_id
+            tables.next_task_id += count
+            return first
+
+        return await self.writer.run(reserve)
+
+    async def expire(self, ended_before: datetime, limit: int, now: datetime) -> list[str]:
+        terminated = rows.STATUS_CODE[InstanceStatus.TERMINATED]
+        t = self.tables
+        old = sorted(
+            (r["end_time"], i)
+            for i, r in t.instances.items()
+            if r["status"] == terminated and r["end_time"] < ended_before
+        )[:limit]
+        for end, instance_id in old:
+            row = t.instances.pop(instance_id)
+            t.tombstones[instance_id] = Tombstone(
+                instance_id, row["project"], bool(row["successful"]), end, now
+            )
+            for task_id in [k for k, v in t.tasks.items() if v["instance_id"] == instance_id]:
+                del t.tasks[task_id]
+            for key in [k for k in t.events if k[0] == instance_id]:
+                del t.events[key]
+        return [i for _, i in old]

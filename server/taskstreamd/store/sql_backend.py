@@ -1,0 +1,107 @@
+"""The writer's backend on a database: one transaction per commit, statements in the driver's own style
+(store.statements), several rows per statement."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from taskstreamd.store import engine
+from taskstreamd.store.batch import Frozen, without
+from taskstreamd.store.statements import Statements
+from taskstreamd.store.writer import Fence, Outcome
+
+T = TypeVar("T")
+
+
+class SqlBackend:
+    def __init__(self, url: str, sql: Statements) -> None:
+        self.url = url
+        self.sql = sql
+
+    def time(self, value: datetime | None) -> Any:
+        return self.sql.time(value)
+
+    def connect(self) -> Any:
+        return engine.connect_writer(self.url)
+
+    def run(self, connection: Any, job: Callable[[Any], T]) -> T:
+        if self.sql.dialect == "sqlite":
+            connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = job(connection)
+            connection.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                connection.rollback()
+            raise
+        return result
+
+    def commit(self, connection: Any, frozen: Frozen, fence: Fence | None) -> Outcome:
+        sql = self.sql
+        cursor = connection.cursor()
+        outcome = Outcome()
+        try:
+            if sql.dialect == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+            if fence is not None:
+                fence(cursor)
+            for claim in frozen.claims:
+                cursor.execute(
+                    sql.claim_request,
+                    (
+                        claim.project,
+                        claim.method,
+                        claim.request_id,
+                        claim.fingerprint,
+                        claim.instance_id,
+                        claim.answer,
+                        sql.time(claim.time),
+                    ),
+                )
+                if cursor.fetchone() is None and claim.creates:
+                    outcome.lost.add(claim.instance_id)
+            if outcome.lost:
+                frozen = without(frozen, outcome.lost)
+            _many(cursor, sql.insert_instance, frozen.instances)
+            _many(cursor, sql.insert_task, frozen.tasks)
+            _many(cursor, sql.insert_label, frozen.labels)
+            _many(cursor, sql.update_instance, frozen.instance_updates)
+            _many(cursor, sql.update_task, frozen.task_updates)
+            _many(cursor, sql.insert_event, frozen.events)
+            _many(cursor, sql.delete_event, frozen.event_deletes)
+            _many(cursor, sql.upsert_property, frozen.properties)
+            _output(cursor, sql, frozen.output)
+            _many(cursor, sql.answer_request, frozen.answers)
+            if frozen.notices:
+                # Sent by PostgreSQL when, and only if, this transaction commits, in commit order.
+                cursor.execute(sql.notify, (frozen.notices,))
+            connection.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                connection.rollback()
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                cursor.close()
+        return outcome
+
+
+def _many(cursor: Any, statement: str, params: list[Any]) -> None:
+    if params:
+        cursor.executemany(statement, params)
+
+
+def _output(cursor: Any, sql: Statements, operations: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Output writes in order: a retried task's output is cleared before its new attempt's is written."""
+    puts: list[tuple[Any, ...]] = []
+    for kind, params in operations:
+        if kind == "put":
+            puts.append(params)
+            continue
+        _many(cursor, sql.upsert_output, puts)
+        puts = []
+        cursor.execute(sql.clear_output, params)
+    _many(cursor, sql.upsert_output, puts)
