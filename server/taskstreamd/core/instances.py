@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from taskstreamd import ids
@@ -62,18 +62,6 @@ class Created:
     known: bool = True  # ``instance`` is the state the answer shows (false for a retry's)
 
 
-@dataclass
-class _InFlight:
-    """A claimed request whose commit has not come back yet."""
-
-    fingerprint: str
-    instance_id: str
-    answer: bytes
-    committed: asyncio.Future[None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
-
-
 class Instances:
     def __init__(
         self,
@@ -97,7 +85,7 @@ class Instances:
         self.shared = False  # replicas share the store: creates with a request_id may race
         self.owns: Callable[[str], bool] = lambda instance_id: True  # new ids go to shards owned here
         self.owner_address: Callable[[str], str] = lambda instance_id: ""
-        self._in_flight: dict[RequestKey, _InFlight] = {}
+        self.claims = requests.Claims()
 
     # -- guards ------------------------------------------------------------------------------------------
 
@@ -132,11 +120,11 @@ class Instances:
                 return earlier
         parent = await self._open_parent(new.parent_instance) if new.parent_instance else None
         first_id = await self.task_ids.take(len(new.tasks))
-        if key is not None and key in self._in_flight:  # a duplicate claimed it while this one waited
+        while key is not None and self.claims.find(key) is not None:  # a duplicate claimed it meanwhile
             earlier = await self._earlier(key, new.request_fingerprint)
             if earlier is not None:
                 return earlier
-        # From here to the claim nothing awaits: the in-flight entry below is the only one for its key.
+        # From here to the claim nothing awaits: this call's claim is the only one for its key here.
         if parent is not None and workflows.is_stopping(parent):
             workflows.refuse_stopping(new.parent_instance)
         instance = self._build(new, first_id)
@@ -145,7 +133,9 @@ class Instances:
         answer = encode(instance)  # as created, before anything runs
         book = self.book
         book.add(instance, new=True)
+        pending = None
         if key is not None:
+            pending = self.claims.begin(key, new.request_fingerprint)
             book.batch.claim(
                 RequestClaim(
                     new.project,
@@ -158,36 +148,38 @@ class Instances:
                     creates=True,
                 )
             )
-            pending = self._in_flight[key] = _InFlight(new.request_fingerprint, instance.id, answer)
         if parent is not None:
             name = ids.instance_name(instance.project, instance.id)
             book.record(
                 parent, [SubInstanceCreated(name, new.sub_instance_name or instance.id, new.parent_task)]
             )
-        # A create with a request_id waits for its claim before anything runs: a duplicate (on another
-        # replica, or here while this one waited for task ids) may win it, and then nothing of this one
-        # may have run.
+        # A create with a request_id waits for its claim before anything runs: a duplicate on another
+        # replica may win it, and then nothing of this one may have run.
         if not new.hold and key is None:
             self.dispatcher.enqueue_all(instance)
             self.dispatcher.dispatch()
         try:
             outcome = await book.writer.soon()
-        finally:
-            if key is not None:
-                self._in_flight.pop(key, None)
-                if not pending.committed.done():
-                    pending.committed.set_result(None)
-        if instance.id in outcome.lost:
-            assert key is not None
-            winner = await self._earlier(key, new.request_fingerprint)
-            if winner is None:
-                raise Unavailable("a concurrent duplicate of this request did not finish; retry")
-            return winner
-        if key is not None and not new.hold:
-            self.dispatcher.enqueue_all(instance)
-            self.dispatcher.kick()
+            created = Created(instance, answer)
+            if instance.id in outcome.lost:
+                assert key is not None
+                winner = await self._earlier(key, new.request_fingerprint, settled_only=True)
+                if winner is None:
+                    raise Unavailable("a concurrent duplicate of this request did not finish; retry")
+                created = winner
+        except BaseException as error:
+            if key is not None and pending is not None:
+                self.claims.fail(key, pending, error)
+            raise
+        if key is not None and pending is not None:
+            self.claims.settle(
+                key, pending, requests.Claimed(new.request_fingerprint, created.instance.id, created.answer)
+            )
+            if created.instance is instance and not new.hold:
+                self.dispatcher.enqueue_all(instance)
+                self.dispatcher.kick()
         log.debug("instance %s created with %d tasks", instance.id, len(instance.tasks))
-        return Created(instance, answer)
+        return created
 
     def _build(self, new: NewInstance, first_id: int) -> Instance:
         created = self.book.clock()
@@ -225,14 +217,25 @@ class Instances:
         instance.count_tasks()
         return instance
 
-    async def _earlier(self, key: RequestKey, fingerprint: str) -> Created | None:
-        """The first call's answer for a request_id seen before; None when it is new."""
-        pending = self._in_flight.get(key)
-        if pending is not None:
-            requests.check(pending.fingerprint, fingerprint)
-            await asyncio.shield(pending.committed)
-            found = await self.current(key.project, pending.instance_id)
-            return Created(found, pending.answer, known=False)
+    async def _earlier(
+        self, key: RequestKey, fingerprint: str, *, settled_only: bool = False
+    ) -> Created | None:
+        """The first call's answer for a request_id seen before; None when it is new. ``settled_only``
+        skips the calls still in flight here (the store decides)."""
+        while not settled_only:
+            found = self.claims.find(key)
+            if found is None:
+                break
+            requests.check(found.fingerprint, fingerprint)
+            if isinstance(found, requests.Pending):
+                try:
+                    claimed = await asyncio.shield(found.done)
+                except Exception:
+                    continue  # that call gave up before its commit: look again
+            else:
+                claimed = found
+            instance = await self.current(key.project, claimed.instance_id)
+            return Created(instance, claimed.answer, known=False)
         record = await self.reader.request(key.project, key.method, key.request_id)
         if record is None:
             return None
@@ -405,12 +408,14 @@ class Instances:
             return transitions.stop(instance, cancellation, grace, cancellation.request_time)
 
         instance = await self._owned(project, instance_id)
-        if key is not None and key in self._in_flight:  # a duplicate claimed it while this one waited
+        while key is not None and self.claims.find(key) is not None:  # a duplicate claimed it meanwhile
             earlier = await self._earlier(key, request_fingerprint)
             if earlier is not None:
                 return earlier.answer or encode(earlier.instance)
         answer = self._change(instance, stop, encode)
+        pending = None
         if key is not None:
+            pending = self.claims.begin(key, request_fingerprint)
             self.book.batch.claim(
                 RequestClaim(
                     project,
@@ -423,13 +428,14 @@ class Instances:
                     creates=False,
                 )
             )
-            pending = self._in_flight[key] = _InFlight(request_fingerprint, instance_id, answer)
         try:
             await self.book.settle(instance)
-        finally:
-            if key is not None:
-                self._in_flight.pop(key, None)
-                pending.committed.set_result(None)
+        except BaseException as error:
+            if key is not None and pending is not None:
+                self.claims.fail(key, pending, error)
+            raise
+        if key is not None and pending is not None:
+            self.claims.settle(key, pending, requests.Claimed(request_fingerprint, instance_id, answer))
         log.info(
             "instance %s stopped (%s)",
             instance_id,

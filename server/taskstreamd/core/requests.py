@@ -9,6 +9,8 @@ different request reusing the id (other parameters or another caller: another fi
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from taskstreamd.errors import FieldViolation, InvalidArgument
@@ -37,3 +39,54 @@ class RequestReused(InvalidArgument):
 def check(earlier_fingerprint: str, fingerprint: str) -> None:
     if earlier_fingerprint != fingerprint:
         raise RequestReused()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What the first call with a request id did: its instance and its answer."""
+
+    fingerprint: str
+    instance_id: str
+    answer: bytes
+
+
+class Pending:
+    """A claim whose commit has not come back yet; ``done`` resolves to what the first call did (the
+    winner's, if a call on another replica claimed the id first)."""
+
+    def __init__(self, fingerprint: str) -> None:
+        self.fingerprint = fingerprint
+        self.done: asyncio.Future[Claimed] = asyncio.get_running_loop().create_future()
+
+
+class Claims:
+    """The request ids claimed by calls on this server: in flight, and recently committed, so that of
+    concurrent duplicates here exactly one claims (the others wait for it), without a read of the store."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._pending: dict[RequestKey, Pending] = {}
+        self._recent: OrderedDict[RequestKey, Claimed] = OrderedDict()
+
+    def find(self, key: RequestKey) -> Pending | Claimed | None:
+        return self._pending.get(key) or self._recent.get(key)
+
+    def begin(self, key: RequestKey, fingerprint: str) -> Pending:
+        assert key not in self._pending, "find() first, with no await in between"
+        pending = self._pending[key] = Pending(fingerprint)
+        return pending
+
+    def settle(self, key: RequestKey, pending: Pending, claimed: Claimed) -> None:
+        self._pending.pop(key, None)
+        self._recent[key] = claimed
+        while len(self._recent) > self._capacity:
+            self._recent.popitem(last=False)
+        if not pending.done.done():
+            pending.done.set_result(claimed)
+
+    def fail(self, key: RequestKey, pending: Pending, error: BaseException) -> None:
+        """The call gave up before its commit came back: its waiters look again."""
+        self._pending.pop(key, None)
+        if not pending.done.done():
+            pending.done.set_exception(error)
+            pending.done.exception()  # retrieved here: a pending nobody waited for logs nothing
