@@ -23,7 +23,7 @@ from taskstreamd.domain.vocabulary import TaskStatus
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Latencies of unary calls range from sub-millisecond reads to waits of minutes.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600)
-_EVENT_KINDS = {
+_EVENT_KINDS: dict[int, str] = {
     EventKind.INSTANCE_STATUS: "instance_status",
     EventKind.TASK_STATUS: "task_status",
     EventKind.PROGRESS: "progress",

@@ -160,12 +160,13 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         if self.peers is None or not elsewhere.address or any(k == FORWARDED for k, _ in metadata):
             raise Unavailable(elsewhere.message)
         passed = (*((k, v) for k, v in metadata if k == "authorization"), (FORWARDED, "1"))
-        stub: Any = instance_service_pb2_grpc.InstanceServiceStub(self.peers.channel(elsewhere.address))  # type: ignore[no-untyped-call]
+        stub: Any = instance_service_pb2_grpc.InstanceServiceStub(self.peers.channel(elsewhere.address))
         remaining = context.time_remaining()
         try:
             answer = await getattr(stub, method)(request, metadata=passed, timeout=remaining)
         except grpc.aio.AioRpcError as error:
-            await context.abort(error.code(), error.details() or "", error.trailing_metadata())
+            trailing: Any = error.trailing_metadata()
+            await context.abort(error.code(), error.details() or "", trailing)
             raise  # abort raises; this keeps type checkers content
         return bytes(answer.SerializeToString())
 
@@ -247,7 +248,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             create_time_end=requests.time_or_none(request, "create_time_end"),
             labels=dict(request.labels),
         )
-        instances, token = await self.instances.list(where, page_size, request.page_token)
+        instances, token = await self.instances.list_instances(where, page_size, request.page_token)
         return pb.ListInstancesResponse(
             instances=[convert.instance_proto(i) for i in instances], next_page_token=token
         )

@@ -40,7 +40,7 @@ class Peers:
         address = self._address_of(replica)
         if not address:
             raise Unavailable(f"replica {replica} is not known to be alive")
-        return replica_service_pb2_grpc.ReplicaServiceStub(self.channel(address))  # type: ignore[no-untyped-call]
+        return replica_service_pb2_grpc.ReplicaServiceStub(self.channel(address))
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
         return ((REPLICA_HEADER, self._secret()),)
@@ -48,7 +48,7 @@ class Peers:
     async def close(self) -> None:
         for channel in self._channels.values():
             with contextlib.suppress(Exception):
-                await channel.close()
+                await channel.close(None)
         self._channels.clear()
 
     # -- PeerLink ----------------------------------------------------------------------------------------

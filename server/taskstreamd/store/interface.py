@@ -42,8 +42,12 @@ class Reads(Protocol):
 
 class StoreLike(Protocol):
     shared: bool  # several replicas use it (then it is a store.store.Store on PostgreSQL)
-    writer: Writer
-    reader: Reads
+
+    @property
+    def writer(self) -> Writer: ...
+
+    @property
+    def reader(self) -> Reads: ...
 
     def start(self) -> None: ...
 

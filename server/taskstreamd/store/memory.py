@@ -86,14 +86,14 @@ class MemoryBackend:
             t.instances[row[-1]].update(zip(rows.INSTANCE_UPDATE_COLUMNS, row[:-1], strict=True))
         for row in frozen.task_updates:
             t.tasks[row[-1]].update(zip(rows.TASK_UPDATE_COLUMNS, row[:-1], strict=True))
-        for instance_id, seq, kind, data in frozen.events:
-            t.events[(instance_id, seq)] = (kind, data)
-        for key in frozen.event_deletes:
-            t.events.pop(key, None)
-        for task_id, key, value in frozen.properties:
-            t.properties[(task_id, key)] = value
-        for kind, params in frozen.output:
-            if kind == "clear":
+        for instance_id, seq, event_kind, data in frozen.events:
+            t.events[(instance_id, seq)] = (event_kind, data)
+        for deleted in frozen.event_deletes:
+            t.events.pop(deleted, None)
+        for task_id, name, value in frozen.properties:
+            t.properties[(task_id, name)] = value
+        for operation, params in frozen.output:
+            if operation == "clear":
                 for chunk in [k for k in t.output if k[0] == params[0]]:
                     del t.output[chunk]
             else:

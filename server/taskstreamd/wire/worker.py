@@ -188,7 +188,7 @@ def report_message(report: Report) -> wpb.ConnectRequest:
     if isinstance(report, Finished):
         finished = wpb.TaskFinished(
             assignment_id=report.assignment_id,
-            status=report.status.to_proto(),  # type: ignore[arg-type]
+            status=report.status.to_proto(),
             stdout_bytes=report.stdout_bytes,
             stderr_bytes=report.stderr_bytes,
             started=report.started,
