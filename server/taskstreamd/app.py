@@ -14,7 +14,6 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from taskstream.v1 import (
@@ -24,6 +23,7 @@ from taskstream.v1 import (
     worker_service_pb2_grpc,
 )
 from taskstreamd.api import auth
+from taskstreamd.api.health import Health
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.limits import Limits
@@ -165,13 +165,16 @@ class Server:
         worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
             WorkerServicer(self.manager, c.max_output_bytes, authenticator), self.grpc
         )
-        self.health = HealthServicer()
+        services = [
+            instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
+            worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
+        ]
+        self.health = Health(["", *services])  # "" is the whole server
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         # Server reflection, so grpcurl and other generic tools can list and call the services.
         reflection.enable_server_reflection(
             [
-                instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
-                worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
+                *services,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ],
@@ -191,7 +194,7 @@ class Server:
         await self.grpc.start()
         if tls is not None and c.workers > 0:
             os.chmod(worker_target.removeprefix("unix:"), 0o600)
-        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        self.health.serve()
         # With authentication on, the local workers get a token minted now, valid until the server exits.
         worker_env = {}
         if authenticator.enabled:
@@ -234,7 +237,7 @@ class Server:
         """Graceful shutdown: refuse new work, end every stream with its cursor, let running tasks
         finish within ``shutdown_grace`` seconds, cancel the rest (reason SHUTDOWN), then close."""
         c = self.config
-        await self.health.enter_graceful_shutdown()
+        self.health.drain()
         self.manager.draining = True
         self.metrics.draining.set(1)
         # Watchers end now with SERVER_DRAINING and their cursor, so they can move to another replica

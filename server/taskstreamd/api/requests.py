@@ -13,7 +13,7 @@ from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
 from taskstreamd import bounded_json, ids
 from taskstreamd.api import labels
-from taskstreamd.api.limits import Limits
+from taskstreamd.api.limits import MAX_LABELS, Limits
 from taskstreamd.api.task_names import TaskNames
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions
 from taskstreamd.errors import FieldViolation, InvalidArgument
@@ -73,7 +73,7 @@ def refuse_oversized(request: pb.CreateInstanceRequest, limits: Limits) -> None:
         raise InvalidArgument.one(
             "tasks", f"at most {limits.max_tasks_per_instance} tasks per instance, got {len(request.tasks)}"
         )
-    if len(request.labels) > labels.MAX_LABELS:
+    if len(request.labels) > MAX_LABELS:
         raise InvalidArgument(labels.violations("labels", request.labels))
 
 
