@@ -281,11 +281,27 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "check":
         return _check(args.db, args.data_dir, as_json=args.json)
+    return _migrate(args.db, args.data_dir)
+
+
+def _migrate(db: str | None, data_dir: Path) -> int:
+    from taskstreamd import datadir
     from taskstreamd.store import migrate
     from taskstreamd.store.engine import default_url
 
-    args.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(args.db or default_url(args.data_dir))
+    try:
+        with datadir.private_files():
+            datadir.prepare(data_dir)
+            # The SQLite store is in the data directory: never migrate it under a running server.
+            held = datadir.DataDirLock(data_dir) if db is None else None
+            try:
+                migrate.upgrade(db or default_url(data_dir))
+            finally:
+                if held is not None:
+                    held.release()
+    except OSError as exc:
+        print(f"taskstreamd: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -317,11 +333,11 @@ async def _serve(config: ServerConfig) -> int:
     except (OSError, ValueError) as exc:  # a port, a file, or a configuration the server refuses
         print(f"taskstreamd: {exc}", file=sys.stderr)
         return 1
-    server.announce()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before the ready line: a SIGTERM right after it drains
         loop.add_signal_handler(sig, stop.set)
+    server.announce()
     await stop.wait()
     await server.stop()
     return 0

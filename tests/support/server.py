@@ -22,10 +22,13 @@ class ServerProcess:
         workers: int = 2,
         logging: tuple[str, ...] = ("--log-level", "WARNING"),
         stderr: Path | None = None,
+        umask: int = -1,
     ) -> None:
-        """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr."""
+        """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr;
+        ``umask``: the server process's (-1: this process's)."""
         self.data_dir = data_dir
         self.stderr = stderr
+        self.umask = umask
         self.args = [
             sys.executable,
             "-m",
@@ -56,7 +59,7 @@ class ServerProcess:
         err = open(self.stderr, "ab") if self.stderr is not None else None  # noqa: SIM115 - the child holds it
         try:
             self.process = subprocess.Popen(
-                self.args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=err, text=True
+                self.args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=err, text=True, umask=self.umask
             )
         finally:
             if err is not None:

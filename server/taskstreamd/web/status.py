@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 import html
 import logging
-import ssl
 
 from taskstreamd.metrics import CONTENT_TYPE, Metrics
 from taskstreamd.scheduler.service import InstanceManager
 from taskstreamd.web.http import Response, read_request, respond
+from taskstreamd.web.listener import Listener
 from taskstreamd.web.logview import Logview
 
 log = logging.getLogger(__name__)
@@ -23,17 +23,16 @@ class StatusServer:
         self.manager = manager
         self.logview = logview
         self.metrics = metrics
-        self._server: asyncio.Server | None = None
+        self._listener: Listener | None = None
 
-    async def start(self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None) -> int:
-        self._server = await asyncio.start_server(self._handle, host, port, ssl=ssl_context)
-        bound: int = self._server.sockets[0].getsockname()[1]
-        return bound
+    async def start(self, listener: Listener) -> None:
+        """Serves the connections of ``listener``, bound beforehand."""
+        self._listener = listener
+        await listener.serve(self._handle)
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        if self._listener is not None:
+            await self._listener.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
