@@ -44,7 +44,9 @@ from taskstreamd.store.engine import default_url
 from taskstreamd.store.repository import Store
 from taskstreamd.transport import TlsFiles, check_exposure, tls_files
 from taskstreamd.warehouse.embedded import ensure_warehouse
-from taskstreamd.web.listener import Listener
+from taskstreamd.web.access import WebAccess
+from taskstreamd.web.http import HEAD_SECONDS
+from taskstreamd.web.listener import MAX_CONNECTIONS, Listener
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
@@ -68,6 +70,10 @@ class ServerConfig:
     cached_answers: int = DEFAULT_CAPACITY  # GetInstance answers kept in memory (store/answers.py)
     shutdown_grace: float = 30.0  # seconds running tasks get to finish on SIGTERM before being cancelled
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
+    # /metrics on an address of its own, without a token ("" means on --http; "off": nowhere).
+    metrics_listen: str = ""
+    http_max_connections: int = MAX_CONNECTIONS  # open at once on each web port; more get 503
+    http_head_seconds: float = HEAD_SECONDS  # for a request's line and headers to arrive
     auth_file: Path | None = None  # bearer tokens (api/auth.py); None: authentication off
     tls_cert: Path | None = None
     tls_key: Path | None = None
@@ -114,17 +120,29 @@ class Server:
         check_exposure(
             host, auth=authenticator.enabled, tls=tls is not None, allow_insecure_auth=c.allow_insecure_auth
         )
+        # The web port carries Logview tokens and, with authentication on, bearer tokens for /metrics.
         http_host, http_port = split_address(c.http)
+        check_exposure(
+            http_host,
+            auth=authenticator.enabled,
+            tls=tls is not None,
+            allow_insecure_auth=c.allow_insecure_auth,
+            option="--http",
+        )
+        metrics_address = split_address(c.metrics_listen) if c.metrics_listen not in ("", "off") else None
+        http_tls = tls.http_context() if tls is not None else None
         # Everything created from here to the start of the local workers is the owner's only: the data
         # directory, the databases, the secret, the workers' socket (datadir.py).
         with datadir.private_files():
             await asyncio.to_thread(datadir.prepare, c.data_dir)
             self._lock = datadir.DataDirLock(c.data_dir)  # before the store: one server per directory
             # The ports next, so that a busy one stops the start before the store is touched.
-            self.listener = Listener()
-            self.http_port = await self.listener.bind(
-                http_host, http_port, ssl_context=tls.http_context() if tls is not None else None
-            )
+            self.listener = Listener(c.http_max_connections)
+            self.http_port = await self.listener.bind(http_host, http_port, ssl_context=http_tls)
+            self.metrics_listener: Listener | None = None
+            if metrics_address is not None:
+                self.metrics_listener = Listener(c.http_max_connections)
+                self.metrics_port = await self.metrics_listener.bind(*metrics_address, ssl_context=http_tls)
             metered = MetricsInterceptor()
             self.grpc = grpc.aio.server(
                 # Outermost first: metrics see the codes ErrorInterceptor sets (request bytes that are not
@@ -144,8 +162,21 @@ class Server:
             await self._open_store(authenticator)
         metered.attach(self.metrics)
         self.status = StatusServer(
-            self.manager, Logview(self.manager, self.logview_links), metrics=self.metrics
+            self.manager,
+            Logview(self.manager, self.logview_links),
+            metrics=self.metrics if c.metrics_listen == "" else None,
+            access=WebAccess(authenticator),
+            head_seconds=c.http_head_seconds,
         )
+        self.metrics_status: StatusServer | None = None
+        if self.metrics_listener is not None:
+            self.metrics_status = StatusServer(
+                self.manager,
+                metrics=self.metrics,
+                access=WebAccess(authenticator, open_metrics=True),
+                status_page=False,
+                head_seconds=c.http_head_seconds,
+            )
         self.http_address = f"{http_host}:{self.http_port}"
         scheme = "https" if tls is not None else "http"
         self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
@@ -178,6 +209,8 @@ class Server:
             os.chmod(worker_target.removeprefix("unix:"), 0o600)
         self.health.serve()
         await self.status.start(self.listener)
+        if self.metrics_status is not None and self.metrics_listener is not None:
+            await self.metrics_status.start(self.metrics_listener)
         # With authentication on, the local workers get a token minted now, valid until the server exits.
         worker_env = {}
         if authenticator.enabled:
@@ -248,9 +281,10 @@ class Server:
 
     async def _release(self) -> None:
         """What a failed start holds: its listening sockets and the data directory's lock."""
-        listener: Listener | None = getattr(self, "listener", None)
-        if listener is not None:
-            await listener.close()
+        for name in ("listener", "metrics_listener"):
+            listener: Listener | None = getattr(self, name, None)
+            if listener is not None:
+                await listener.close()
         server: grpc.aio.Server | None = getattr(self, "grpc", None)
         if server is not None:
             await server.stop(None)
@@ -276,9 +310,10 @@ class Server:
 
     def announce(self) -> None:
         """One JSON line on stdout with the bound addresses, for people and for test harnesses."""
-        print(
-            json.dumps({"event": "ready", "grpc": self.grpc_address, "http": self.http_address}), flush=True
-        )
+        ready = {"event": "ready", "grpc": self.grpc_address, "http": self.http_address}
+        if self.metrics_listener is not None:
+            ready["metrics"] = f"{split_address(self.config.metrics_listen)[0]}:{self.metrics_port}"
+        print(json.dumps(ready), flush=True)
         sys.stdout.flush()
 
     async def stop(self) -> None:
@@ -306,5 +341,7 @@ class Server:
         await self.manager.close()
         await self.grpc.stop(grace=2)
         await self.status.stop()
+        if self.metrics_status is not None:
+            await self.metrics_status.stop()
         await self.store.close()
         self._lock.release()
