@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream.v1 import event_pb2
-from taskstreamd import ids
+from taskstreamd import bounded_json, ids
 from taskstreamd.domain.model import Instance
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, NotFound
 from taskstreamd.events.changes import SUB_INSTANCE
@@ -123,7 +123,7 @@ def _encode_token(seq: int) -> str:
 
 def _decode_token(token: str) -> int:
     try:
-        seq = json.loads(base64.urlsafe_b64decode(token.encode()))["after_seq"]
+        seq = bounded_json.loads(base64.urlsafe_b64decode(token.encode()))["after_seq"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidArgument.one("page_token", "is not a token this server handed out") from exc
     if not isinstance(seq, int) or seq < 0:

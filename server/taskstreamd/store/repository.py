@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from taskstream._status import InstanceStatus, TaskStatus
+from taskstreamd import bounded_json
 from taskstreamd.api.convert import set_timestamp
 from taskstreamd.domain.model import (
     ACTIVE,
@@ -847,7 +848,7 @@ def encode_page_token(last_id: str) -> str:
 
 def decode_page_token(token: str) -> str:
     try:
-        after = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
+        after = bounded_json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidArgument.one("page_token", "is not a token this server handed out") from exc
     if not isinstance(after, str):
