@@ -14,7 +14,6 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from taskstream.v1 import (
@@ -25,7 +24,9 @@ from taskstream.v1 import (
     worker_service_pb2,
     worker_service_pb2_grpc,
 )
+from taskstreamd import datadir
 from taskstreamd.api import auth
+from taskstreamd.api.health import Health
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
 from taskstreamd.api.limits import Limits
@@ -40,11 +41,15 @@ from taskstreamd.core.retention import Retention, RetentionPolicy
 from taskstreamd.datasources import DEFAULT_DATASOURCE
 from taskstreamd.local_workers import LocalWorkerPool
 from taskstreamd.metrics import Metrics
+from taskstreamd.ports import check_free
 from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.store import Store
-from taskstreamd.transport import check_exposure, tls_files
+from taskstreamd.transport import TlsFiles, check_exposure, tls_files
 from taskstreamd.warehouse.embedded import ensure_warehouse
+from taskstreamd.web.access import WebAccess
+from taskstreamd.web.http import HEAD_SECONDS
+from taskstreamd.web.listener import MAX_CONNECTIONS, Listener
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
@@ -69,6 +74,10 @@ class ServerConfig:
     cached_answers: int = DEFAULT_CAPACITY  # GetInstance answers kept in memory (store/answers.py)
     shutdown_grace: float = 30.0  # seconds running tasks get to finish on SIGTERM before being cancelled
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}
+    # /metrics on an address of its own, without a token ("" means on --http; "off": nowhere).
+    metrics_listen: str = ""
+    http_max_connections: int = MAX_CONNECTIONS  # open at once on each web port; more get 503
+    http_head_seconds: float = HEAD_SECONDS  # for a request's line and headers to arrive
     auth_file: Path | None = None  # bearer tokens (api/auth.py); None: authentication off
     tls_cert: Path | None = None
     tls_key: Path | None = None
@@ -112,6 +121,13 @@ class Server:
         self.http_port = 0
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self._release()  # a start that failed leaves no port bound and no lock held
+            raise
+
+    async def _start(self) -> None:
         c = self.config
         # Configuration errors first, before anything is created or bound.
         tls = tls_files(c.tls_cert, c.tls_key, c.tls_client_ca)
@@ -120,7 +136,125 @@ class Server:
         check_exposure(
             host, auth=authenticator.enabled, tls=tls is not None, allow_insecure_auth=c.allow_insecure_auth
         )
-        c.data_dir.mkdir(parents=True, exist_ok=True)
+        # The web port carries Logview tokens and, with authentication on, bearer tokens for /metrics.
+        http_host, http_port = split_address(c.http)
+        check_exposure(
+            http_host,
+            auth=authenticator.enabled,
+            tls=tls is not None,
+            allow_insecure_auth=c.allow_insecure_auth,
+            option="--http",
+        )
+        metrics_address = split_address(c.metrics_listen) if c.metrics_listen not in ("", "off") else None
+        http_tls = tls.http_context() if tls is not None else None
+        # Everything created from here to the start of the local workers is the owner's only: the data
+        # directory, the databases, the secret, the workers' socket (datadir.py).
+        with datadir.private_files():
+            await asyncio.to_thread(datadir.prepare, c.data_dir)
+            self._lock = datadir.DataDirLock(c.data_dir)  # before the store: one server per directory
+            # The ports next, so that a busy one stops the start before the store is touched.
+            self.listener = Listener(c.http_max_connections)
+            self.http_port = await self.listener.bind(http_host, http_port, ssl_context=http_tls)
+            self.metrics_listener: Listener | None = None
+            if metrics_address is not None:
+                self.metrics_listener = Listener(c.http_max_connections)
+                self.metrics_port = await self.metrics_listener.bind(*metrics_address, ssl_context=http_tls)
+            metered = MetricsInterceptor()
+            self.grpc = grpc.aio.server(
+                # Outermost first: metrics see the codes ErrorInterceptor sets (request bytes that are not
+                # a valid message among them).
+                interceptors=[metered, ErrorInterceptor()],
+                options=[
+                    ("grpc.max_receive_message_length", c.limits.max_message_bytes),
+                    ("grpc.so_reuseport", 0),
+                ],
+            )
+            self.grpc_port = self._bind_grpc(host, port, tls)
+            worker_target = (
+                f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{host}:{self.grpc_port}"
+            )
+            if tls is not None and c.workers > 0:
+                worker_target = self._local_socket()
+            self.grpc_address = f"{host}:{self.grpc_port}"
+            await self._open_store(authenticator)
+        metered.attach(self.metrics)
+        self.status = StatusServer(
+            self.core,
+            Logview(self.core, self.logview_links),
+            metrics=self.metrics if c.metrics_listen == "" else None,
+            access=WebAccess(authenticator),
+            head_seconds=c.http_head_seconds,
+        )
+        self.metrics_status: StatusServer | None = None
+        if self.metrics_listener is not None:
+            self.metrics_status = StatusServer(
+                self.core,
+                metrics=self.metrics,
+                access=WebAccess(authenticator, open_metrics=True),
+                status_page=False,
+                head_seconds=c.http_head_seconds,
+            )
+        self.http_address = f"{http_host}:{self.http_port}"
+        scheme = "https" if tls is not None else "http"
+        self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
+        instances = InstanceServicer(
+            self.core, logview=self.logview_links, authenticator=authenticator, limits=c.limits
+        )
+        instances.peers = self.peers
+        instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(instances, self.grpc)
+        worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
+            WorkerServicer(self.core, c.max_output_bytes, authenticator), self.grpc
+        )
+        services = [
+            instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
+            worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
+        ]
+        if self.peers is not None:
+            replica_service_pb2_grpc.add_ReplicaServiceServicer_to_server(
+                ReplicaServicer(self.core), self.grpc
+            )
+            services.append(replica_service_pb2.DESCRIPTOR.services_by_name["ReplicaService"].full_name)
+        self.health = Health(["", *services])  # "" is the whole server
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        # Server reflection, so grpcurl and other generic tools can list and call the services.
+        reflection.enable_server_reflection(
+            [
+                *services,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ],
+            self.grpc,
+        )
+        await self.grpc.start()
+        if tls is not None and c.workers > 0:
+            os.chmod(worker_target.removeprefix("unix:"), 0o600)
+        self.health.serve()
+        self.core.health_changed.append(self._store_health)
+        await self.status.start(self.listener)
+        if self.metrics_status is not None and self.metrics_listener is not None:
+            await self.metrics_status.start(self.metrics_listener)
+        # With authentication on, the local workers get a token minted now, valid until the server exits.
+        worker_env = {}
+        if authenticator.enabled:
+            worker_env["TASKSTREAM_WORKER_TOKEN"] = authenticator.mint_worker_token()
+        self.local_workers = LocalWorkerPool(
+            c.workers,
+            worker_target,
+            c.task_modules,
+            c.allow_code,
+            env=worker_env,
+            datasources=self.datasources,
+        )
+        self.local_workers.start()
+        self.logview_links.server = self.grpc_address
+        # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
+        # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.
+        gc.freeze()
+
+    async def _open_store(self, authenticator: auth.Authenticator) -> None:
+        """Migrates and opens the store, builds the core and takes over the store's active instances
+        (with replicas: joins them, its gRPC port bound already), starts retention, reads the secret."""
+        c = self.config
         url = c.db or default_url(c.data_dir)
         await asyncio.to_thread(migrate.upgrade, url)
         self.datasources = dict(c.datasources)
@@ -151,102 +285,54 @@ class Server:
         if authenticator.enabled:  # workflows' tasks get tokens signed with the same secret
             authenticator.task_tokens = tokens = TaskTokens(secret)
             self.core.set_token_minter(tokens.mint)
-        # The gRPC port is bound first (other replicas learn it), then the core takes over its instances,
-        # then everything serves.
-        self.grpc = grpc.aio.server(
-            # Outermost first: metrics see the codes ErrorInterceptor sets (request bytes that are not a
-            # valid message among them).
-            interceptors=[MetricsInterceptor(self.metrics), ErrorInterceptor()],
-            options=[
-                ("grpc.max_receive_message_length", c.limits.max_message_bytes),
-                ("grpc.so_reuseport", 0),
-            ],
-        )
-        instances = InstanceServicer(
-            self.core, logview=self.logview_links, authenticator=authenticator, limits=c.limits
-        )
-        instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(instances, self.grpc)
-        worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
-            WorkerServicer(self.core, c.max_output_bytes, authenticator), self.grpc
-        )
-        self.health = HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
-        services = [
-            instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
-            worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
-        ]
-        if tls is None:
-            self.grpc_port = self.grpc.add_insecure_port(f"{host}:{port}")
-        else:
-            self.grpc_port = self.grpc.add_secure_port(f"{host}:{port}", tls.grpc_credentials())
-        if self.grpc_port == 0:
-            raise OSError(f"cannot listen on {c.listen}")
-        self.grpc_address = f"{host}:{self.grpc_port}"
         self.peers: Peers | None = None
         if self.store.shared:
+            host, _ = split_address(c.listen)
             advertised = c.advertise or (
                 f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else self.grpc_address
             )
-            self.peers = instances.peers = Peers(self.core.peer_address, lambda: self.core.secret)
+            self.peers = Peers(self.core.peer_address, lambda: self.core.secret)
             self.core.use_replicas(advertised, self.peers)
-            replica_service_pb2_grpc.add_ReplicaServiceServicer_to_server(
-                ReplicaServicer(self.core), self.grpc
-            )
-            services.append(replica_service_pb2.DESCRIPTOR.services_by_name["ReplicaService"].full_name)
-        # Server reflection, so grpcurl and other generic tools can list and call the services.
-        reflection.enable_server_reflection(
-            [*services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
-            self.grpc,
-        )
         await self.core.start()
         self.retention: Retention | None = None
         if c.retention is not None:
             policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
             self.retention = Retention(self.store, policy, forget=self.core.instances.answers.deleted)
             self.retention.start()
-        # The web endpoints start before the gRPC ones serve, so that Logview addresses know their port.
-        http_host, http_port = split_address(c.http)
-        self.status = StatusServer(self.core, Logview(self.core, self.logview_links), metrics=self.metrics)
-        self.http_port = await self.status.start(
-            http_host, http_port, ssl_context=tls.http_context() if tls is not None else None
-        )
-        self.http_address = f"{http_host}:{self.http_port}"
-        scheme = "https" if tls is not None else "http"
-        self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
-        worker_target = (
-            f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else f"{host}:{self.grpc_port}"
-        )
-        if tls is not None and c.workers > 0:
-            worker_target = self._local_socket()
-        await self.grpc.start()
-        if tls is not None and c.workers > 0:
-            os.chmod(worker_target.removeprefix("unix:"), 0o600)
-        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
-        self.core.health_changed.append(self._store_health)
-        # With authentication on, the local workers get a token minted now, valid until the server exits.
-        worker_env = {}
-        if authenticator.enabled:
-            worker_env["TASKSTREAM_WORKER_TOKEN"] = authenticator.mint_worker_token()
-        self.local_workers = LocalWorkerPool(
-            c.workers,
-            worker_target,
-            c.task_modules,
-            c.allow_code,
-            env=worker_env,
-            datasources=self.datasources,
-        )
-        self.local_workers.start()
-        self.logview_links.server = self.grpc_address
-        # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
-        # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.
-        gc.freeze()
 
     def _store_health(self, healthy: bool) -> None:
-        """The store takes no commits: NOT_SERVING until it does again (load balancers go elsewhere)."""
-        status = (
-            health_pb2.HealthCheckResponse.SERVING if healthy else health_pb2.HealthCheckResponse.NOT_SERVING
-        )
-        asyncio.get_running_loop().create_task(self.health.set("", status))
+        """While the store takes no commits: NOT_SERVING (load balancers go elsewhere), then SERVING."""
+        if healthy:
+            self.health.serve()
+        else:
+            self.health.unavailable()
+
+    def _bind_grpc(self, host: str, port: int, tls: TlsFiles | None) -> int:
+        address = f"{host}:{port}"
+        check_free(host, port)
+        try:
+            if tls is None:
+                bound = self.grpc.add_insecure_port(address)
+            else:
+                bound = self.grpc.add_secure_port(address, tls.grpc_credentials())
+        except RuntimeError as exc:  # grpc's way of saying the address is taken or unusable
+            raise OSError(f"cannot listen on {address}: the address is in use or not available") from exc
+        if bound == 0:
+            raise OSError(f"cannot listen on {address}: the address is in use or not available")
+        return bound
+
+    async def _release(self) -> None:
+        """What a failed start holds: its listening sockets and the data directory's lock."""
+        for name in ("listener", "metrics_listener"):
+            listener: Listener | None = getattr(self, name, None)
+            if listener is not None:
+                await listener.close()
+        server: grpc.aio.Server | None = getattr(self, "grpc", None)
+        if server is not None:
+            await server.stop(None)
+        lock: datadir.DataDirLock | None = getattr(self, "_lock", None)
+        if lock is not None:
+            lock.release()
 
     def _local_socket(self) -> str:
         """With TLS, local workers connect over a Unix socket in the data directory (mode 0600): the
@@ -256,22 +342,27 @@ class Server:
             raise OSError(f"the data directory's path is too long for the local workers' socket: {path}")
         path.unlink(missing_ok=True)
         target = f"unix:{path}"
-        if self.grpc.add_insecure_port(target) == 0:
+        try:
+            bound = self.grpc.add_insecure_port(target)
+        except RuntimeError:
+            bound = 0
+        if bound == 0:
             raise OSError(f"cannot listen on {target}")
         return target
 
     def announce(self) -> None:
         """One JSON line on stdout with the bound addresses, for people and for test harnesses."""
-        print(
-            json.dumps({"event": "ready", "grpc": self.grpc_address, "http": self.http_address}), flush=True
-        )
+        ready = {"event": "ready", "grpc": self.grpc_address, "http": self.http_address}
+        if self.metrics_listener is not None:
+            ready["metrics"] = f"{split_address(self.config.metrics_listen)[0]}:{self.metrics_port}"
+        print(json.dumps(ready), flush=True)
         sys.stdout.flush()
 
     async def stop(self) -> None:
         """Graceful shutdown: refuse new work, end every stream with its cursor, let running tasks
         finish within ``shutdown_grace`` seconds, cancel the rest (reason SHUTDOWN), then close."""
         c = self.config
-        await self.health.enter_graceful_shutdown()
+        self.health.drain()
         # Watchers end now with SERVER_DRAINING and their cursor, so they can move to another replica
         # (or wait for the restart) and resume there without missing how the running tasks end.
         self.core.drain()
@@ -295,3 +386,6 @@ class Server:
         if self.peers is not None:
             await self.peers.close()
         await self.status.stop()
+        if self.metrics_status is not None:
+            await self.metrics_status.stop()
+        self._lock.release()

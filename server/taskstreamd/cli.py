@@ -17,6 +17,8 @@ from taskstreamd.core.answers import DEFAULT_CAPACITY
 from taskstreamd.core.core import CoreSettings
 from taskstreamd.core.retention import parse_age
 from taskstreamd.datasources import parse_datasource, parse_datasources
+from taskstreamd.web.http import HEAD_SECONDS
+from taskstreamd.web.listener import MAX_CONNECTIONS
 
 
 def _address(value: str) -> str:
@@ -25,6 +27,10 @@ def _address(value: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
     return value
+
+
+def _metrics_address(value: str) -> str:
+    return value if value in ("", "off") else _address(value)  # "": the default, on --http
 
 
 def _worker_servers(value: str) -> str:
@@ -95,6 +101,26 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the server with local workers")
     serve.add_argument("--listen", type=_address, default="127.0.0.1:50051", help="gRPC HOST:PORT")
     serve.add_argument("--http", type=_address, default="127.0.0.1:8051", help="web endpoints HOST:PORT")
+    serve.add_argument(
+        "--metrics-listen",
+        type=_metrics_address,
+        default="",
+        metavar="HOST:PORT|off",
+        help="serve /metrics on this address of its own, without a token, instead of on --http "
+        "(where, with authentication on, it needs a token with metrics = true); off: nowhere",
+    )
+    serve.add_argument(
+        "--http-max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        help=f"connections each web port holds at once; more are answered 503 (default {MAX_CONNECTIONS})",
+    )
+    serve.add_argument(
+        "--http-head-timeout",
+        type=float,
+        default=HEAD_SECONDS,
+        help=f"seconds a web request's line and headers may take to arrive (default {HEAD_SECONDS:g})",
+    )
     serve.add_argument(
         "--public-url",
         type=_public_url,
@@ -232,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.prefetch < 0 or args.short_task_prefetch < 0:
             print("taskstreamd: --prefetch and --short-task-prefetch must be 0 or more", file=sys.stderr)
             return 2
+        if args.http_max_connections < 1 or args.http_head_timeout <= 0:
+            print(
+                "taskstreamd: --http-max-connections and --http-head-timeout must be positive",
+                file=sys.stderr,
+            )
+            return 2
         if args.cached_answers < 0:
             print("taskstreamd: --cached-answers must be 0 or more", file=sys.stderr)
             return 2
@@ -244,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
             listen=args.listen,
             http=args.http,
             public_url=args.public_url or "",
+            metrics_listen=args.metrics_listen,
+            http_max_connections=args.http_max_connections,
+            http_head_seconds=args.http_head_timeout,
             data_dir=args.data_dir,
             db=args.db,
             workers=args.workers,
@@ -293,11 +328,27 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "check":
         return _check(args.db, args.data_dir, as_json=args.json)
+    return _migrate(args.db, args.data_dir)
+
+
+def _migrate(db: str | None, data_dir: Path) -> int:
+    from taskstreamd import datadir
     from taskstreamd.store import migrate
     from taskstreamd.store.engine import default_url
 
-    args.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(args.db or default_url(args.data_dir))
+    try:
+        with datadir.private_files():
+            datadir.prepare(data_dir)
+            # The SQLite store is in the data directory: never migrate it under a running server.
+            held = datadir.DataDirLock(data_dir) if db is None else None
+            try:
+                migrate.upgrade(db or default_url(data_dir))
+            finally:
+                if held is not None:
+                    held.release()
+    except OSError as exc:
+        print(f"taskstreamd: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -329,11 +380,11 @@ async def _serve(config: ServerConfig) -> int:
     except (OSError, ValueError) as exc:  # a port, a file, or a configuration the server refuses
         print(f"taskstreamd: {exc}", file=sys.stderr)
         return 1
-    server.announce()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before the ready line: a SIGTERM right after it drains
         loop.add_signal_handler(sig, stop.set)
+    server.announce()
     await stop.wait()
     await server.stop()
     return 0

@@ -32,8 +32,13 @@ class FieldViolation:
 
 
 class InvalidArgument(ServiceError):
+    # A request can have thousands of bad fields; the message (a gRPC header) names the first few.
+    IN_MESSAGE = 10
+
     def __init__(self, violations: list[FieldViolation]) -> None:
-        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
+        shown = "; ".join(f"{v.field}: {v.description}" for v in violations[: self.IN_MESSAGE])
+        more = len(violations) - self.IN_MESSAGE
+        super().__init__(f"{shown}; and {more} more" if more > 0 else shown)
         self.violations = violations
 
     @classmethod

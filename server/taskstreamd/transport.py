@@ -60,11 +60,14 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-def check_exposure(host: str, *, auth: bool, tls: bool, allow_insecure_auth: bool) -> None:
-    """Bearer tokens over plaintext on a non-loopback address would be readable on the network."""
+def check_exposure(
+    host: str, *, auth: bool, tls: bool, allow_insecure_auth: bool, option: str = "--listen"
+) -> None:
+    """Bearer tokens over plaintext on a non-loopback address would be readable on the network: the gRPC
+    port's, and the web port's (Logview tokens, and bearer tokens for /metrics)."""
     if auth and not tls and not is_loopback(host) and not allow_insecure_auth:
         raise InsecureConfiguration(
-            f"authentication is on but {host} is not a loopback address and TLS is off, so tokens "
+            f"authentication is on but {option} {host} is not a loopback address and TLS is off, so tokens "
             "would cross the network in the clear; add --tls-cert/--tls-key, or "
             "--allow-insecure-auth if something else (a proxy, a private network) protects the traffic"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import resource
 import signal
 import subprocess
 import sys
@@ -22,10 +23,15 @@ class ServerProcess:
         workers: int = 2,
         logging: tuple[str, ...] = ("--log-level", "WARNING"),
         stderr: Path | None = None,
+        umask: int = -1,
+        max_open_files: int | None = None,
     ) -> None:
-        """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr."""
+        """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr;
+        ``umask``: the server process's (-1: this process's); ``max_open_files``: its descriptor limit."""
         self.data_dir = data_dir
         self.stderr = stderr
+        self.umask = umask
+        self.max_open_files = max_open_files
         self.args = [
             sys.executable,
             "-m",
@@ -50,13 +56,21 @@ class ServerProcess:
         self.process: subprocess.Popen[str] | None = None
         self.address = ""
         self.http_address = ""
+        self.ready: dict[str, str] = {}
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
         err = open(self.stderr, "ab") if self.stderr is not None else None  # noqa: SIM115 - the child holds it
         try:
             self.process = subprocess.Popen(
-                self.args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=err, text=True
+                self.args,
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                umask=self.umask,
+                preexec_fn=self._limit_files if self.max_open_files is not None else None,
             )
         finally:
             if err is not None:
@@ -74,7 +88,13 @@ class ServerProcess:
             if line.startswith("{"):
                 ready = json.loads(line)
                 self.address, self.http_address = ready["grpc"], ready["http"]
+                self.ready = ready  # also "metrics", with --metrics-listen
                 return self
+
+    def _limit_files(self) -> None:
+        """Runs in the child before the server starts."""
+        assert self.max_open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.max_open_files, self.max_open_files))
 
     def stop(self) -> int:
         assert self.process is not None

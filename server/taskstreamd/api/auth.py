@@ -9,6 +9,7 @@ The tokens file (``taskstreamd serve --auth-file FILE``) is TOML::
     write = ["analytics"]            # projects it may create in and stop in (implies read)
     submit_code = false              # may submit Python-object tasks (runs its code on workers)
     worker = false                   # may connect as a worker
+    metrics = false                  # may read /metrics and the status page / of the web port
 
 Callers send ``authorization: Bearer <token>``. Only SHA-256 digests are kept in memory.
 Without a tokens file, authentication is off and every caller may do everything, named by the
@@ -42,6 +43,7 @@ class Principal:
     write: frozenset[str] = frozenset()
     submit_code: bool = False
     worker: bool = False
+    metrics: bool = False  # server-wide figures: /metrics and the status page
 
     def can_write(self, project: str) -> bool:
         return ANY_PROJECT in self.write or project in self.write
@@ -55,7 +57,7 @@ _EVERYTHING = frozenset({ANY_PROJECT})
 
 @functools.lru_cache(maxsize=1024)  # one per caller name, not one per call; Principal is immutable
 def _everything(name: str) -> Principal:
-    return Principal(name, _EVERYTHING, _EVERYTHING, submit_code=True, worker=True)
+    return Principal(name, _EVERYTHING, _EVERYTHING, submit_code=True, worker=True, metrics=True)
 
 
 def digest(token: str) -> str:
@@ -127,8 +129,11 @@ def load(path: Path) -> Authenticator:
     return Authenticator(principals)
 
 
+_FLAGS = ("submit_code", "worker", "metrics")  # the true / false permissions of an entry
+
+
 def _entry(entry: dict[str, Any], where: str) -> tuple[str, Principal]:
-    unknown = set(entry) - {"principal", "token", "sha256", "read", "write", "submit_code", "worker"}
+    unknown = set(entry) - {"principal", "token", "sha256", "read", "write", *_FLAGS}
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     name = entry.get("principal")
@@ -150,7 +155,7 @@ def _entry(entry: dict[str, Any], where: str) -> tuple[str, Principal]:
             raise ValueError(f"{where}: 'sha256' must be 64 lowercase hex digits")
         key = hashed
     flags = {}
-    for flag in ("submit_code", "worker"):
+    for flag in _FLAGS:
         value = entry.get(flag, False)
         if not isinstance(value, bool):
             raise ValueError(f"{where}: '{flag}' must be true or false")
@@ -161,6 +166,7 @@ def _entry(entry: dict[str, Any], where: str) -> tuple[str, Principal]:
         _projects(entry, "write", where),
         submit_code=flags["submit_code"],
         worker=flags["worker"],
+        metrics=flags["metrics"],
     )
 
 

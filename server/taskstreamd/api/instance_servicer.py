@@ -12,7 +12,7 @@ import grpc
 from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
-from taskstreamd.api import auth, idempotency, requests
+from taskstreamd.api import auth, idempotency, labels, offload, requests
 from taskstreamd.api.auth import Authenticator, Principal
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.api.peers import Peers
@@ -195,14 +195,20 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
 
     async def _create(self, request: pb.CreateInstanceRequest, context: Context) -> bytes:
         principal = self._principal(context)
-        new = requests.new_instance(request, principal.name, self.limits)
+        # Cheap refusals first: too many tasks or labels, or a caller who may not create here, cost no
+        # validation of each task (a bad parent is reported below with everything else).
+        requests.refuse_oversized(request, self.limits)
+        with contextlib.suppress(InvalidArgument):
+            auth.require_write(principal, ids.parse_project(request.parent))
+        # A big request is validated (and fingerprinted) off the event loop, which keeps serving.
+        new = await offload.run(request, requests.new_instance, request, principal.name, self.limits)
         auth.require_write(principal, new.project)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
         if request.request_id:  # only a request_id's claim compares fingerprints
             # How long the caller waits is not part of what it asks to create: a retry may wait less.
-            new.request_fingerprint = idempotency.fingerprint(
-                request, principal.name, ignoring=("wait_timeout",)
+            new.request_fingerprint = await offload.run(
+                request, idempotency.fingerprint, request, principal.name, ignoring=("wait_timeout",)
             )
         wait = create_wait(request, context)  # checked before anything is created
         if wait is None:
@@ -236,6 +242,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         project = ids.parse_project(request.parent)
         self._reader(context, project)
         page_size = requests.page_size(request.page_size, default=50, maximum=1000)
+        if bad_labels := labels.violations("labels", request.labels):
+            raise InvalidArgument(bad_labels)
         try:
             statuses = [InstanceStatus.from_proto(s) for s in request.statuses]
         except KeyError as exc:

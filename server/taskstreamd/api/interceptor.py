@@ -20,6 +20,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from taskstreamd.api import decoding
+from taskstreamd.api.limits import MAX_REPORTED_VIOLATIONS
 from taskstreamd.api.wrapping import Handler, WrappingInterceptor
 from taskstreamd.errors import (
     Expired,
@@ -45,7 +46,7 @@ def status_of(error: ServiceError) -> tuple[grpc.StatusCode, status_pb2.Status]:
         detail = error_details_pb2.BadRequest(
             field_violations=[
                 error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in error.violations
+                for v in error.violations[:MAX_REPORTED_VIOLATIONS]  # the trailer must stay small
             ]
         )
     elif isinstance(error, NotFound):

@@ -16,6 +16,13 @@ from taskstreamd.errors import ResourceExhausted
 
 MIB = 1024 * 1024
 
+# Fixed limits of one request's shape (documented in the .proto comments), checked before anything costly.
+MAX_JSON_DEPTH = 64  # nesting of any JSON the API accepts: parameters, page tokens
+MAX_LABELS = 64  # labels of an instance, worker labels one task requires, labels of a list filter
+MAX_LABEL_KEY = 128  # characters of a label key
+MAX_LABEL_VALUE = 256  # characters of a label value
+MAX_REPORTED_VIOLATIONS = 100  # field violations sent back in one BadRequest; the rest are counted
+
 
 @dataclass(frozen=True)
 class Limits:

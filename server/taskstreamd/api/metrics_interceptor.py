@@ -31,12 +31,19 @@ def _code_of(context: Context, exc: BaseException | None) -> str:
 
 
 class MetricsInterceptor(WrappingInterceptor):
-    def __init__(self, metrics: Metrics) -> None:
+    metrics: Metrics  # given to the constructor, or to attach() when the server is built before its metrics
+
+    def __init__(self, metrics: Metrics | None = None) -> None:
         super().__init__()
-        self.metrics = metrics
+        if metrics is not None:
+            self.metrics = metrics
         # Label children made once per method and code, instead of looked up per call.
         self._counters: dict[tuple[str, str], Any] = {}
         self._timers: dict[str, Any] = {}
+
+    def attach(self, metrics: Metrics) -> None:
+        """The metrics to record in; before the server answers its first call."""
+        self.metrics = metrics
 
     def wrap(self, method: str, handler: Handler) -> Handler:
         kwargs = {

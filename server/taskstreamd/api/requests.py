@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,37 +11,30 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
-from taskstreamd import ids
-from taskstreamd.api.limits import Limits
+from taskstreamd import bounded_json, ids
+from taskstreamd.api import labels
+from taskstreamd.api.limits import MAX_LABELS, Limits
+from taskstreamd.api.task_names import TaskNames
 from taskstreamd.core.watch import WatchRequest
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions, NewInstance, NewTask
 from taskstreamd.errors import FieldViolation, InvalidArgument
 
 MAX_NAME = 256
-DEFAULT_SQL_NAME = "AnonymousSQLTask"
-_LABEL_KEY = re.compile(r"[A-Za-z0-9_.\-/]{1,128}")
 _TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,255}")
 T = TypeVar("T")
 
 
 def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits | None = None) -> NewInstance:
     limits = limits or Limits()
+    refuse_oversized(request, limits)
     problems: list[FieldViolation] = []
     project = _catch(problems, lambda: ids.parse_project(request.parent))
     if not request.tasks:
         problems.append(FieldViolation("tasks", "an instance needs at least one task"))
-    if len(request.tasks) > limits.max_tasks_per_instance:
-        problems.append(
-            FieldViolation("tasks", f"at most {limits.max_tasks_per_instance} tasks per instance")
-        )
     priority = request.priority if request.HasField("priority") else 9
     if not 0 <= priority <= 9:
         problems.append(FieldViolation("priority", f"must be 0 to 9 (smaller runs first), got {priority}"))
-    for key, value in request.labels.items():
-        if not _LABEL_KEY.fullmatch(key):
-            problems.append(FieldViolation(f"labels[{key!r}]", "keys are 1-128 of A-Z a-z 0-9 _ . - /"))
-        if len(value) > 1024:
-            problems.append(FieldViolation(f"labels[{key!r}]", "values are at most 1024 characters"))
+    problems += labels.violations("labels", request.labels)
     if len(request.request_id) > 256:
         problems.append(FieldViolation("request_id", "at most 256 characters"))
     if request.parent_instance:
@@ -71,6 +63,16 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits |
         sub_instance_name=request.sub_instance_name,
         parent_task=request.parent_task,
     )
+
+
+def refuse_oversized(request: pb.CreateInstanceRequest, limits: Limits) -> None:
+    """Refuses, before any work per task or label, a request with more of them than allowed."""
+    if len(request.tasks) > limits.max_tasks_per_instance:
+        raise InvalidArgument.one(
+            "tasks", f"at most {limits.max_tasks_per_instance} tasks per instance, got {len(request.tasks)}"
+        )
+    if len(request.labels) > MAX_LABELS:
+        raise InvalidArgument(labels.violations("labels", request.labels))
 
 
 def page_size(requested: int, *, default: int, maximum: int) -> int:
@@ -178,7 +180,7 @@ def _tasks(
     max_parameters_bytes: int,
 ) -> list[NewTask]:
     tasks: list[NewTask] = []
-    names: set[str] = set()
+    names = TaskNames()
     for i, spec in enumerate(request.tasks):
         where = f"tasks[{i}]"
         if bool(spec.type) == bool(spec.python_object):
@@ -197,7 +199,9 @@ def _tasks(
                 )
             else:
                 try:
-                    parsed = json.loads(spec.parameters_json)
+                    parsed = bounded_json.loads(spec.parameters_json)
+                except bounded_json.TooDeep as exc:
+                    problems.append(FieldViolation(f"{where}.parameters_json", str(exc)))
                 except ValueError as exc:
                     problems.append(FieldViolation(f"{where}.parameters_json", f"is not JSON: {exc}"))
                 else:
@@ -214,15 +218,13 @@ def _tasks(
             except InvalidArgument as exc:
                 problems.extend(exc.violations)
         task_type = spec.type or PYTHON_OBJECT_TYPE
-        name = spec.name or _default_name(task_type, names)
+        name = spec.name or names.default(task_type)
         if len(name) > MAX_NAME or "/" in name or not name.strip():
             problems.append(FieldViolation(f"{where}.name", "names are 1-256 characters without '/'"))
         elif name in names:
             problems.append(FieldViolation(f"{where}.name", f"another task is already named {name!r}"))
         names.add(name)
-        for key in spec.required_labels:
-            if not key.strip():
-                problems.append(FieldViolation(f"{where}.required_labels", "label keys are not empty"))
+        problems += labels.violations(f"{where}.required_labels", spec.required_labels, plain_keys=False)
         tasks.append(
             NewTask(
                 name=name,
@@ -235,20 +237,6 @@ def _tasks(
             )
         )
     return tasks
-
-
-def _default_name(task_type: str, taken: set[str]) -> str:
-    base = (
-        DEFAULT_SQL_NAME
-        if task_type == "sql"
-        else ("PythonTask" if task_type == PYTHON_OBJECT_TYPE else task_type)
-    )
-    if base not in taken:
-        return base
-    n = 1
-    while f"{base}_{n}" in taken:
-        n += 1
-    return f"{base}_{n}"
 
 
 def _catch(problems: list[FieldViolation], parse: Callable[[], T]) -> T | None:

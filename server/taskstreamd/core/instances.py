@@ -315,7 +315,9 @@ class Instances:
         }
         return Expired("instance", name, metadata)
 
-    async def list_instances(self, where: ListFilter, page_size: int, page_token: str) -> tuple[list[Instance], str]:
+    async def list_instances(
+        self, where: ListFilter, page_size: int, page_token: str
+    ) -> tuple[list[Instance], str]:
         after = decode_page_token(page_token) if page_token else None
         instances, more = await self.reader.list_instances(where, page_size, after)
         return instances, encode_page_token(instances[-1].id) if more and instances else ""

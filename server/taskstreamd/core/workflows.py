@@ -15,7 +15,7 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
-from taskstreamd import ids
+from taskstreamd import bounded_json, ids
 from taskstreamd.domain.events import EventKind
 from taskstreamd.domain.model import Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
@@ -118,7 +118,7 @@ def _encode_token(seq: int) -> str:
 
 def _decode_token(token: str) -> int:
     try:
-        seq = json.loads(base64.urlsafe_b64decode(token.encode()))["after_seq"]
+        seq = bounded_json.loads(base64.urlsafe_b64decode(token.encode()))["after_seq"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidArgument.one("page_token", "is not a token this server handed out") from exc
     if not isinstance(seq, int) or seq < 0:

@@ -19,6 +19,7 @@ from typing import TypeVar, cast
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.engine import Engine
 
+from taskstreamd import bounded_json
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
 from taskstreamd.domain.model import Instance, Task
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
@@ -96,7 +97,7 @@ def encode_page_token(last_id: str) -> str:
 
 def decode_page_token(token: str) -> str:
     try:
-        after = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
+        after = bounded_json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidArgument.one("page_token", "is not a token this server handed out") from exc
     if not isinstance(after, str):

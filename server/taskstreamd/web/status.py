@@ -1,4 +1,8 @@
-"""A small HTTP/1.1 server for the status page, a health probe and the Logview pages, on asyncio streams."""
+"""A small HTTP/1.1 server for the status page, a health probe, /metrics and the Logview pages.
+
+Routes: /healthz (always open), /metrics and / (server-wide figures: access.py decides who reads them),
+/logview/... (logview.py). The same class serves /metrics alone on a ``--metrics-listen`` address.
+"""
 
 from __future__ import annotations
 
@@ -6,57 +10,87 @@ import asyncio
 import contextlib
 import html
 import logging
-import ssl
 
+from taskstreamd.api.auth import Authenticator
 from taskstreamd.core.core import Core
 from taskstreamd.metrics import CONTENT_TYPE, Metrics
-from taskstreamd.web.http import Response, read_request, respond
+from taskstreamd.throttle import Throttle
+from taskstreamd.web.access import WebAccess
+from taskstreamd.web.http import HEAD_SECONDS, BadRequest, Request, Response, read_request, respond
+from taskstreamd.web.listener import Listener
 from taskstreamd.web.logview import Logview
 
 log = logging.getLogger(__name__)
+NOT_FOUND = Response(404, "text/plain", b"not found\n")
 
 
 class StatusServer:
-    def __init__(self, core: Core, logview: Logview | None = None, *, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        core: Core,
+        logview: Logview | None = None,
+        *,
+        metrics: Metrics | None = None,
+        access: WebAccess | None = None,
+        status_page: bool = True,
+        head_seconds: float = HEAD_SECONDS,
+    ) -> None:
+        """``metrics`` None: no /metrics here; ``status_page`` False: no / either (a metrics address)."""
         self.core = core
         self.logview = logview
         self.metrics = metrics
-        self._server: asyncio.Server | None = None
+        self.access = access or WebAccess(Authenticator())
+        self.status_page = status_page
+        self.head_seconds = head_seconds
+        self._listener: Listener | None = None
+        self._failures = Throttle()  # one traceback a minute at most, should a bug fail every request
 
-    async def start(self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None) -> int:
-        self._server = await asyncio.start_server(self._handle, host, port, ssl=ssl_context)
-        bound: int = self._server.sockets[0].getsockname()[1]
-        return bound
+    async def start(self, listener: Listener) -> None:
+        """Serves the connections of ``listener``, bound beforehand."""
+        self._listener = listener
+        await listener.serve(self._handle)
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        if self._listener is not None:
+            await self._listener.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request = await read_request(reader, 10)
-            if request is None or request.method not in ("GET", "HEAD"):
-                await respond(writer, Response(405, "text/plain", b"method not allowed\n"))
-            elif request.path == "/healthz":
-                await respond(writer, Response(200, "text/plain", b"ok\n"))
-            elif request.path == "/metrics" and self.metrics is not None:
-                await respond(writer, Response(200, CONTENT_TYPE, await self.metrics.exposition()))
-            elif request.path == "/":
-                page = (await self._page()).encode()
-                await respond(writer, Response(200, "text/html; charset=utf-8", page))
-            elif self.logview is not None and request.path.startswith("/logview"):
-                await self.logview.handle(request, writer)
-            else:
-                await respond(writer, Response(404, "text/plain", b"not found\n"))
+            try:
+                request = await read_request(reader, self.head_seconds)
+            except BadRequest as exc:
+                await respond(writer, exc.response())
+                return
+            await self._route(request, writer)
         except (TimeoutError, ConnectionError):
             pass
         except Exception:
-            log.exception("status page request failed")
+            held = self._failures.allow()
+            if held is not None:
+                log.exception("a web request failed (%d more failures in the last minute)", held)
             with contextlib.suppress(Exception):
                 await respond(writer, Response(500, "text/plain", b"internal error\n"))
         finally:
             writer.close()
+
+    async def _route(self, request: Request, writer: asyncio.StreamWriter) -> None:
+        path = request.path
+        if request.method not in ("GET", "HEAD"):
+            await respond(writer, Response(405, "text/plain", b"method not allowed\n"))
+        elif path == "/healthz":
+            await respond(writer, Response(200, "text/plain", b"ok\n"))
+        elif path == "/metrics" and self.metrics is not None:
+            refusal = self.access.refusal(request, metrics=True)
+            exposition = await self.metrics.exposition() if refusal is None else b""
+            await respond(writer, refusal or Response(200, CONTENT_TYPE, exposition))
+        elif path == "/" and self.status_page:
+            refusal = self.access.refusal(request)
+            page = (await self._page()).encode() if refusal is None else b""
+            await respond(writer, refusal or Response(200, "text/html; charset=utf-8", page))
+        elif self.logview is not None and path.startswith("/logview"):
+            await self.logview.handle(request, writer)
+        else:
+            await respond(writer, NOT_FOUND)
 
     async def _page(self) -> str:
         counts, _ = await self.core.store.reader.counts_by_status()

@@ -15,6 +15,7 @@ import re
 
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
+from taskstreamd import bounded_json
 from taskstreamd.domain.vocabulary import TaskStatus
 from taskstreamd.errors import FailedPrecondition, InvalidArgument
 from taskstreamd.store.reads import TaskOutcome
@@ -114,7 +115,7 @@ def _encode(position: int) -> str:
 
 def _decode(token: str, length: int) -> int:
     try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+        offset = bounded_json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidArgument.one("page_token", "is not a token this server handed out") from exc
     if not isinstance(offset, int) or not 0 < offset <= length:

@@ -131,7 +131,12 @@ class InstanceServiceServicer:
         the same project returns the first instance instead of creating another, so
         callers may retry UNAVAILABLE safely when they set one. Returns
         INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-        when the server does not allow code.
+        when the server does not allow code. A request over the server's limits
+        (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+        the label limits below) is INVALID_ARGUMENT naming the field, refused before
+        its tasks are validated; one over `--max-message-bytes` is
+        RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+        retry these.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

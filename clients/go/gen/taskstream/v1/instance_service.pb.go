@@ -200,7 +200,9 @@ type CreateInstanceRequest struct {
 	Tasks []*TaskSpec `protobuf:"bytes,2,rep,name=tasks,proto3" json:"tasks,omitempty"`
 	// Priority from 0 to 9, a smaller number runs first. Unset means 9.
 	Priority *int32 `protobuf:"varint,3,opt,name=priority,proto3,oneof" json:"priority,omitempty"`
-	// Labels to filter by later.
+	// Labels to filter by later: at most 64, keys of 1 to 128 characters among
+	// A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+	// INVALID_ARGUMENT on `labels` (or `labels[key]`).
 	Labels map[string]string `protobuf:"bytes,4,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Execution options.
 	Options *InstanceOptions `protobuf:"bytes,5,opt,name=options,proto3" json:"options,omitempty"`
@@ -492,7 +494,8 @@ type ListInstancesRequest struct {
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// At most this many instances; 0 means 50, more than 1000 means 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of a previous call with the same filters.
+	// The next_page_token of a previous call with the same filters; anything else is
+	// INVALID_ARGUMENT.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only instances in one of these statuses; empty means all.
 	Statuses []InstanceStatus `protobuf:"varint,4,rep,packed,name=statuses,proto3,enum=taskstream.v1.InstanceStatus" json:"statuses,omitempty"`
@@ -502,7 +505,8 @@ type ListInstancesRequest struct {
 	CreateTimeStart *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time_start,json=createTimeStart,proto3" json:"create_time_start,omitempty"`
 	// Only instances created before this time.
 	CreateTimeEnd *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time_end,json=createTimeEnd,proto3" json:"create_time_end,omitempty"`
-	// Only instances that carry every one of these labels with the same value.
+	// Only instances that carry every one of these labels with the same value. The
+	// limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
 	Labels        map[string]string `protobuf:"bytes,8,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1987,7 +1991,8 @@ type ListSubInstancesRequest struct {
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// At most this many sub-instances; 0 means 100, more than 1000 means 1000.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of a previous call for the same parent.
+	// The next_page_token of a previous call for the same parent; anything else is
+	// INVALID_ARGUMENT.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2194,7 +2199,8 @@ type ListTaskResultRowsRequest struct {
 	Task string `protobuf:"bytes,2,opt,name=task,proto3" json:"task,omitempty"`
 	// At most this many rows; 0 means 1000, more than 10000 means 10000.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of a previous call for the same task.
+	// The next_page_token of a previous call for the same task; anything else is
+	// INVALID_ARGUMENT.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

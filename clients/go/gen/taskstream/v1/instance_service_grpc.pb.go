@@ -51,7 +51,12 @@ type InstanceServiceClient interface {
 	// the same project returns the first instance instead of creating another, so
 	// callers may retry UNAVAILABLE safely when they set one. Returns
 	// INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-	// when the server does not allow code.
+	// when the server does not allow code. A request over the server's limits
+	// (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+	// the label limits below) is INVALID_ARGUMENT naming the field, refused before
+	// its tasks are validated; one over `--max-message-bytes` is
+	// RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+	// retry these.
 	CreateInstance(ctx context.Context, in *CreateInstanceRequest, opts ...grpc.CallOption) (*CreateInstanceResponse, error)
 	// Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
 	// does not exist. Safe to retry.
@@ -297,7 +302,12 @@ type InstanceServiceServer interface {
 	// the same project returns the first instance instead of creating another, so
 	// callers may retry UNAVAILABLE safely when they set one. Returns
 	// INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-	// when the server does not allow code.
+	// when the server does not allow code. A request over the server's limits
+	// (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+	// the label limits below) is INVALID_ARGUMENT naming the field, refused before
+	// its tasks are validated; one over `--max-message-bytes` is
+	// RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+	// retry these.
 	CreateInstance(context.Context, *CreateInstanceRequest) (*CreateInstanceResponse, error)
 	// Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
 	// does not exist. Safe to retry.

@@ -240,7 +240,9 @@ type TaskSpec struct {
 	// The registered task type to run, as listed by ListTaskTypes.
 	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
 	// The parameters as a JSON object; the handler is called as fn(ctx, **params).
-	// Empty means no parameters.
+	// Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+	// the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+	// otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
 	ParametersJson string `protobuf:"bytes,3,opt,name=parameters_json,json=parametersJson,proto3" json:"parameters_json,omitempty"`
 	// A cloudpickled Python object with an execute() method (STK style). Accepted
 	// only when the server allows code submission; otherwise PERMISSION_DENIED.
@@ -252,7 +254,9 @@ type TaskSpec struct {
 	// instance's task_timeout, or no limit.
 	Timeout *durationpb.Duration `protobuf:"bytes,6,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	// Labels a worker must have (every key with this value) to run the task, for
-	// example gpu=true. The task waits until such a worker is connected.
+	// example gpu=true. The task waits until such a worker is connected. At most
+	// 64, keys of 1 to 128 characters (not blank), values of at most 256
+	// characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
 	RequiredLabels map[string]string `protobuf:"bytes,7,rep,name=required_labels,json=requiredLabels,proto3" json:"required_labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

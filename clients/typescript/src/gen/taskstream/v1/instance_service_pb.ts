@@ -48,7 +48,9 @@ export type CreateInstanceRequest = Message<"taskstream.v1.CreateInstanceRequest
   priority?: number | undefined;
 
   /**
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    *
    * @generated from field: map<string, string> labels = 4;
    */
@@ -213,7 +215,8 @@ export type ListInstancesRequest = Message<"taskstream.v1.ListInstancesRequest">
   pageSize: number;
 
   /**
-   * The next_page_token of a previous call with the same filters.
+   * The next_page_token of a previous call with the same filters; anything else is
+   * INVALID_ARGUMENT.
    *
    * @generated from field: string page_token = 3;
    */
@@ -248,7 +251,8 @@ export type ListInstancesRequest = Message<"taskstream.v1.ListInstancesRequest">
   createTimeEnd?: Timestamp | undefined;
 
   /**
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    *
    * @generated from field: map<string, string> labels = 8;
    */
@@ -998,7 +1002,8 @@ export type ListSubInstancesRequest = Message<"taskstream.v1.ListSubInstancesReq
   pageSize: number;
 
   /**
-   * The next_page_token of a previous call for the same parent.
+   * The next_page_token of a previous call for the same parent; anything else is
+   * INVALID_ARGUMENT.
    *
    * @generated from field: string page_token = 3;
    */
@@ -1121,7 +1126,8 @@ export type ListTaskResultRowsRequest = Message<"taskstream.v1.ListTaskResultRow
   pageSize: number;
 
   /**
-   * The next_page_token of a previous call for the same task.
+   * The next_page_token of a previous call for the same task; anything else is
+   * INVALID_ARGUMENT.
    *
    * @generated from field: string page_token = 4;
    */
@@ -1405,7 +1411,12 @@ export const InstanceService: GenService<{
    * the same project returns the first instance instead of creating another, so
    * callers may retry UNAVAILABLE safely when they set one. Returns
    * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-   * when the server does not allow code.
+   * when the server does not allow code. A request over the server's limits
+   * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+   * the label limits below) is INVALID_ARGUMENT naming the field, refused before
+   * its tasks are validated; one over `--max-message-bytes` is
+   * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+   * retry these.
    *
    * @generated from rpc taskstream.v1.InstanceService.CreateInstance
    */

@@ -39,7 +39,9 @@ export type TaskSpec = Message<"taskstream.v1.TaskSpec"> & {
 
   /**
    * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-   * Empty means no parameters.
+   * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+   * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+   * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
    *
    * @generated from field: string parameters_json = 3;
    */
@@ -71,7 +73,9 @@ export type TaskSpec = Message<"taskstream.v1.TaskSpec"> & {
 
   /**
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    *
    * @generated from field: map<string, string> required_labels = 7;
    */

@@ -234,7 +234,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -255,7 +257,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -266,7 +270,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -284,7 +290,9 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -1754,7 +1762,9 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Labels to filter by later.
+     * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+     * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+     * INVALID_ARGUMENT on `labels` (or `labels[key]`).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -1775,7 +1785,9 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Labels to filter by later.
+     * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+     * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+     * INVALID_ARGUMENT on `labels` (or `labels[key]`).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -1786,7 +1798,9 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Labels to filter by later.
+     * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+     * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+     * INVALID_ARGUMENT on `labels` (or `labels[key]`).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -1804,7 +1818,9 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Labels to filter by later.
+     * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+     * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+     * INVALID_ARGUMENT on `labels` (or `labels[key]`).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -1828,7 +1844,9 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Labels to filter by later.
+     * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+     * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+     * INVALID_ARGUMENT on `labels` (or `labels[key]`).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -1851,7 +1869,9 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Labels to filter by later.
+     * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+     * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+     * INVALID_ARGUMENT on `labels` (or `labels[key]`).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -1868,7 +1888,9 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Labels to filter by later.
+     * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+     * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+     * INVALID_ARGUMENT on `labels` (or `labels[key]`).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>

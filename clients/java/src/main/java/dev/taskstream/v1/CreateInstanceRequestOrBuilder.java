@@ -95,7 +95,9 @@ public interface CreateInstanceRequestOrBuilder extends
 
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -103,7 +105,9 @@ public interface CreateInstanceRequestOrBuilder extends
   int getLabelsCount();
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -118,7 +122,9 @@ public interface CreateInstanceRequestOrBuilder extends
   getLabels();
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -127,7 +133,9 @@ public interface CreateInstanceRequestOrBuilder extends
   getLabelsMap();
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>
@@ -139,7 +147,9 @@ java.lang.String getLabelsOrDefault(
 java.lang.String defaultValue);
   /**
    * <pre>
-   * Labels to filter by later.
+   * Labels to filter by later: at most 64, keys of 1 to 128 characters among
+   * A-Z a-z 0-9 _ . - /, values of at most 256 characters. More, or larger, is
+   * INVALID_ARGUMENT on `labels` (or `labels[key]`).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 4 [json_name = "labels"];</code>

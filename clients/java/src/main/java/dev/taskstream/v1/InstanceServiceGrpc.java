@@ -560,7 +560,12 @@ public final class InstanceServiceGrpc {
      * the same project returns the first instance instead of creating another, so
      * callers may retry UNAVAILABLE safely when they set one. Returns
      * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-     * when the server does not allow code.
+     * when the server does not allow code. A request over the server's limits
+     * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+     * the label limits below) is INVALID_ARGUMENT naming the field, refused before
+     * its tasks are validated; one over `--max-message-bytes` is
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+     * retry these.
      * </pre>
      */
     default void createInstance(dev.taskstream.v1.CreateInstanceRequest request,
@@ -779,7 +784,12 @@ public final class InstanceServiceGrpc {
      * the same project returns the first instance instead of creating another, so
      * callers may retry UNAVAILABLE safely when they set one. Returns
      * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-     * when the server does not allow code.
+     * when the server does not allow code. A request over the server's limits
+     * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+     * the label limits below) is INVALID_ARGUMENT naming the field, refused before
+     * its tasks are validated; one over `--max-message-bytes` is
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+     * retry these.
      * </pre>
      */
     public void createInstance(dev.taskstream.v1.CreateInstanceRequest request,
@@ -995,7 +1005,12 @@ public final class InstanceServiceGrpc {
      * the same project returns the first instance instead of creating another, so
      * callers may retry UNAVAILABLE safely when they set one. Returns
      * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-     * when the server does not allow code.
+     * when the server does not allow code. A request over the server's limits
+     * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+     * the label limits below) is INVALID_ARGUMENT naming the field, refused before
+     * its tasks are validated; one over `--max-message-bytes` is
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+     * retry these.
      * </pre>
      */
     public dev.taskstream.v1.CreateInstanceResponse createInstance(dev.taskstream.v1.CreateInstanceRequest request) throws io.grpc.StatusException {
@@ -1200,7 +1215,12 @@ public final class InstanceServiceGrpc {
      * the same project returns the first instance instead of creating another, so
      * callers may retry UNAVAILABLE safely when they set one. Returns
      * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-     * when the server does not allow code.
+     * when the server does not allow code. A request over the server's limits
+     * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+     * the label limits below) is INVALID_ARGUMENT naming the field, refused before
+     * its tasks are validated; one over `--max-message-bytes` is
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+     * retry these.
      * </pre>
      */
     public dev.taskstream.v1.CreateInstanceResponse createInstance(dev.taskstream.v1.CreateInstanceRequest request) {
@@ -1403,7 +1423,12 @@ public final class InstanceServiceGrpc {
      * the same project returns the first instance instead of creating another, so
      * callers may retry UNAVAILABLE safely when they set one. Returns
      * INVALID_ARGUMENT for a bad spec and PERMISSION_DENIED for python_object tasks
-     * when the server does not allow code.
+     * when the server does not allow code. A request over the server's limits
+     * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
+     * the label limits below) is INVALID_ARGUMENT naming the field, refused before
+     * its tasks are validated; one over `--max-message-bytes` is
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
+     * retry these.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.CreateInstanceResponse> createInstance(

@@ -136,7 +136,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object pageToken_ = "";
   /**
    * <pre>
-   * The next_page_token of a previous call with the same filters.
+   * The next_page_token of a previous call with the same filters; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -157,7 +158,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The next_page_token of a previous call with the same filters.
+   * The next_page_token of a previous call with the same filters; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -408,7 +410,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -429,7 +432,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -440,7 +444,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -458,7 +463,8 @@ java.lang.String defaultValue) {
   }
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -1186,7 +1192,8 @@ java.lang.String defaultValue) {
     private java.lang.Object pageToken_ = "";
     /**
      * <pre>
-     * The next_page_token of a previous call with the same filters.
+     * The next_page_token of a previous call with the same filters; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -1206,7 +1213,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The next_page_token of a previous call with the same filters.
+     * The next_page_token of a previous call with the same filters; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -1227,7 +1235,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The next_page_token of a previous call with the same filters.
+     * The next_page_token of a previous call with the same filters; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -1244,7 +1253,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The next_page_token of a previous call with the same filters.
+     * The next_page_token of a previous call with the same filters; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -1258,7 +1268,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * The next_page_token of a previous call with the same filters.
+     * The next_page_token of a previous call with the same filters; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -1891,7 +1902,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Only instances that carry every one of these labels with the same value.
+     * Only instances that carry every one of these labels with the same value. The
+     * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -1912,7 +1924,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Only instances that carry every one of these labels with the same value.
+     * Only instances that carry every one of these labels with the same value. The
+     * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -1923,7 +1936,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Only instances that carry every one of these labels with the same value.
+     * Only instances that carry every one of these labels with the same value. The
+     * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -1941,7 +1955,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Only instances that carry every one of these labels with the same value.
+     * Only instances that carry every one of these labels with the same value. The
+     * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -1965,7 +1980,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Only instances that carry every one of these labels with the same value.
+     * Only instances that carry every one of these labels with the same value. The
+     * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -1988,7 +2004,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Only instances that carry every one of these labels with the same value.
+     * Only instances that carry every one of these labels with the same value. The
+     * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -2005,7 +2022,8 @@ java.lang.String defaultValue) {
     }
     /**
      * <pre>
-     * Only instances that carry every one of these labels with the same value.
+     * Only instances that carry every one of these labels with the same value. The
+     * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
      * </pre>
      *
      * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>

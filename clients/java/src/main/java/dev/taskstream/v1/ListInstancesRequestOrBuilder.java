@@ -42,7 +42,8 @@ public interface ListInstancesRequestOrBuilder extends
 
   /**
    * <pre>
-   * The next_page_token of a previous call with the same filters.
+   * The next_page_token of a previous call with the same filters; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -51,7 +52,8 @@ public interface ListInstancesRequestOrBuilder extends
   java.lang.String getPageToken();
   /**
    * <pre>
-   * The next_page_token of a previous call with the same filters.
+   * The next_page_token of a previous call with the same filters; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -185,7 +187,8 @@ public interface ListInstancesRequestOrBuilder extends
 
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -193,7 +196,8 @@ public interface ListInstancesRequestOrBuilder extends
   int getLabelsCount();
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -208,7 +212,8 @@ public interface ListInstancesRequestOrBuilder extends
   getLabels();
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -217,7 +222,8 @@ public interface ListInstancesRequestOrBuilder extends
   getLabelsMap();
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>
@@ -229,7 +235,8 @@ java.lang.String getLabelsOrDefault(
 java.lang.String defaultValue);
   /**
    * <pre>
-   * Only instances that carry every one of these labels with the same value.
+   * Only instances that carry every one of these labels with the same value. The
+   * limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
    * </pre>
    *
    * <code>map&lt;string, string&gt; labels = 8 [json_name = "labels"];</code>

@@ -121,7 +121,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object pageToken_ = "";
   /**
    * <pre>
-   * The next_page_token of a previous call for the same parent.
+   * The next_page_token of a previous call for the same parent; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -142,7 +143,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The next_page_token of a previous call for the same parent.
+   * The next_page_token of a previous call for the same parent; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -649,7 +651,8 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object pageToken_ = "";
     /**
      * <pre>
-     * The next_page_token of a previous call for the same parent.
+     * The next_page_token of a previous call for the same parent; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -669,7 +672,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next_page_token of a previous call for the same parent.
+     * The next_page_token of a previous call for the same parent; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -690,7 +694,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next_page_token of a previous call for the same parent.
+     * The next_page_token of a previous call for the same parent; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -707,7 +712,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next_page_token of a previous call for the same parent.
+     * The next_page_token of a previous call for the same parent; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -721,7 +727,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next_page_token of a previous call for the same parent.
+     * The next_page_token of a previous call for the same parent; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 3 [json_name = "pageToken"];</code>

@@ -42,7 +42,8 @@ public interface ListSubInstancesRequestOrBuilder extends
 
   /**
    * <pre>
-   * The next_page_token of a previous call for the same parent.
+   * The next_page_token of a previous call for the same parent; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 3 [json_name = "pageToken"];</code>
@@ -51,7 +52,8 @@ public interface ListSubInstancesRequestOrBuilder extends
   java.lang.String getPageToken();
   /**
    * <pre>
-   * The next_page_token of a previous call for the same parent.
+   * The next_page_token of a previous call for the same parent; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 3 [json_name = "pageToken"];</code>

@@ -171,7 +171,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object pageToken_ = "";
   /**
    * <pre>
-   * The next_page_token of a previous call for the same task.
+   * The next_page_token of a previous call for the same task; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 4 [json_name = "pageToken"];</code>
@@ -192,7 +193,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The next_page_token of a previous call for the same task.
+   * The next_page_token of a previous call for the same task; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 4 [json_name = "pageToken"];</code>
@@ -820,7 +822,8 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object pageToken_ = "";
     /**
      * <pre>
-     * The next_page_token of a previous call for the same task.
+     * The next_page_token of a previous call for the same task; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
@@ -840,7 +843,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next_page_token of a previous call for the same task.
+     * The next_page_token of a previous call for the same task; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
@@ -861,7 +865,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next_page_token of a previous call for the same task.
+     * The next_page_token of a previous call for the same task; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
@@ -878,7 +883,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next_page_token of a previous call for the same task.
+     * The next_page_token of a previous call for the same task; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>
@@ -892,7 +898,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The next_page_token of a previous call for the same task.
+     * The next_page_token of a previous call for the same task; anything else is
+     * INVALID_ARGUMENT.
      * </pre>
      *
      * <code>string page_token = 4 [json_name = "pageToken"];</code>

@@ -64,7 +64,8 @@ public interface ListTaskResultRowsRequestOrBuilder extends
 
   /**
    * <pre>
-   * The next_page_token of a previous call for the same task.
+   * The next_page_token of a previous call for the same task; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 4 [json_name = "pageToken"];</code>
@@ -73,7 +74,8 @@ public interface ListTaskResultRowsRequestOrBuilder extends
   java.lang.String getPageToken();
   /**
    * <pre>
-   * The next_page_token of a previous call for the same task.
+   * The next_page_token of a previous call for the same task; anything else is
+   * INVALID_ARGUMENT.
    * </pre>
    *
    * <code>string page_token = 4 [json_name = "pageToken"];</code>

@@ -175,7 +175,9 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-   * Empty means no parameters.
+   * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+   * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+   * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
    * </pre>
    *
    * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -197,7 +199,9 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-   * Empty means no parameters.
+   * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+   * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+   * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
    * </pre>
    *
    * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -320,7 +324,9 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -342,7 +348,9 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -354,7 +362,9 @@ private static final long serialVersionUID = 0L;
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -373,7 +383,9 @@ java.lang.String defaultValue) {
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -1089,7 +1101,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-     * Empty means no parameters.
+     * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+     * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+     * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
      * </pre>
      *
      * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -1110,7 +1124,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-     * Empty means no parameters.
+     * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+     * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+     * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
      * </pre>
      *
      * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -1132,7 +1148,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-     * Empty means no parameters.
+     * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+     * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+     * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
      * </pre>
      *
      * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -1150,7 +1168,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-     * Empty means no parameters.
+     * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+     * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+     * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
      * </pre>
      *
      * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -1165,7 +1185,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-     * Empty means no parameters.
+     * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+     * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+     * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
      * </pre>
      *
      * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -1469,7 +1491,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Labels a worker must have (every key with this value) to run the task, for
-     * example gpu=true. The task waits until such a worker is connected.
+     * example gpu=true. The task waits until such a worker is connected. At most
+     * 64, keys of 1 to 128 characters (not blank), values of at most 256
+     * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
      * </pre>
      *
      * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -1491,7 +1515,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Labels a worker must have (every key with this value) to run the task, for
-     * example gpu=true. The task waits until such a worker is connected.
+     * example gpu=true. The task waits until such a worker is connected. At most
+     * 64, keys of 1 to 128 characters (not blank), values of at most 256
+     * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
      * </pre>
      *
      * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -1503,7 +1529,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Labels a worker must have (every key with this value) to run the task, for
-     * example gpu=true. The task waits until such a worker is connected.
+     * example gpu=true. The task waits until such a worker is connected. At most
+     * 64, keys of 1 to 128 characters (not blank), values of at most 256
+     * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
      * </pre>
      *
      * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -1522,7 +1550,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Labels a worker must have (every key with this value) to run the task, for
-     * example gpu=true. The task waits until such a worker is connected.
+     * example gpu=true. The task waits until such a worker is connected. At most
+     * 64, keys of 1 to 128 characters (not blank), values of at most 256
+     * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
      * </pre>
      *
      * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -1547,7 +1577,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Labels a worker must have (every key with this value) to run the task, for
-     * example gpu=true. The task waits until such a worker is connected.
+     * example gpu=true. The task waits until such a worker is connected. At most
+     * 64, keys of 1 to 128 characters (not blank), values of at most 256
+     * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
      * </pre>
      *
      * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -1571,7 +1603,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Labels a worker must have (every key with this value) to run the task, for
-     * example gpu=true. The task waits until such a worker is connected.
+     * example gpu=true. The task waits until such a worker is connected. At most
+     * 64, keys of 1 to 128 characters (not blank), values of at most 256
+     * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
      * </pre>
      *
      * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -1589,7 +1623,9 @@ java.lang.String defaultValue) {
     /**
      * <pre>
      * Labels a worker must have (every key with this value) to run the task, for
-     * example gpu=true. The task waits until such a worker is connected.
+     * example gpu=true. The task waits until such a worker is connected. At most
+     * 64, keys of 1 to 128 characters (not blank), values of at most 256
+     * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
      * </pre>
      *
      * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>

@@ -57,7 +57,9 @@ public interface TaskSpecOrBuilder extends
   /**
    * <pre>
    * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-   * Empty means no parameters.
+   * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+   * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+   * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
    * </pre>
    *
    * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -67,7 +69,9 @@ public interface TaskSpecOrBuilder extends
   /**
    * <pre>
    * The parameters as a JSON object; the handler is called as fn(ctx, **params).
-   * Empty means no parameters.
+   * Empty means no parameters. Arrays and objects may nest at most 64 deep, and
+   * the text may have at most `--max-parameters-bytes` bytes (default 1 MiB);
+   * otherwise INVALID_ARGUMENT on `tasks[i].parameters_json`.
    * </pre>
    *
    * <code>string parameters_json = 3 [json_name = "parametersJson"];</code>
@@ -131,7 +135,9 @@ public interface TaskSpecOrBuilder extends
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -140,7 +146,9 @@ public interface TaskSpecOrBuilder extends
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -156,7 +164,9 @@ public interface TaskSpecOrBuilder extends
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -166,7 +176,9 @@ public interface TaskSpecOrBuilder extends
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
@@ -179,7 +191,9 @@ java.lang.String defaultValue);
   /**
    * <pre>
    * Labels a worker must have (every key with this value) to run the task, for
-   * example gpu=true. The task waits until such a worker is connected.
+   * example gpu=true. The task waits until such a worker is connected. At most
+   * 64, keys of 1 to 128 characters (not blank), values of at most 256
+   * characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
    * </pre>
    *
    * <code>map&lt;string, string&gt; required_labels = 7 [json_name = "requiredLabels"];</code>
