@@ -148,6 +148,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         principal = self._principal(context)
         new = requests.new_instance(request, principal.name, self.limits)
         auth.require_write(principal, new.project)
+        requests.require_parent_in_project(new)  # before any read: no answer tells what exists elsewhere
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
         if request.request_id:  # only a request_id's claim compares fingerprints

@@ -15,7 +15,7 @@ from taskstream.v1 import task_pb2
 from taskstreamd import ids
 from taskstreamd.api.limits import Limits
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions
-from taskstreamd.errors import FieldViolation, InvalidArgument
+from taskstreamd.errors import FieldViolation, InvalidArgument, PermissionDenied
 from taskstreamd.scheduler.service import NewInstance
 from taskstreamd.scheduler.watch import WatchRequest
 from taskstreamd.store.repository import NewTask
@@ -73,6 +73,19 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits |
         sub_instance_name=request.sub_instance_name,
         parent_task=request.parent_task,
     )
+
+
+def require_parent_in_project(new: NewInstance) -> None:
+    """A sub-instance lives in its parent's project: a parent elsewhere is PERMISSION_DENIED, decided from
+    the names alone (whether such an instance exists is not the caller's business)."""
+    if not new.parent_instance:
+        return
+    parent_project, _ = ids.parse_instance_name(new.parent_instance, "parent_instance")
+    if parent_project != new.project:
+        raise PermissionDenied(
+            "PARENT_INSTANCE_DENIED",
+            f"parent_instance must be an instance of project {new.project!r}, the new instance's own",
+        )
 
 
 def page_size(requested: int, *, default: int, maximum: int) -> int:

@@ -1,0 +1,83 @@
+"""What crosses projects and must not (issue 20): sub-instances under another project's instance, data
+sources limited to projects, and worker tokens limited to projects; against a real server with tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+
+import taskstream
+from taskstream.v1 import instance_service_pb2 as pb
+from taskstream.v1 import instance_service_pb2_grpc, task_pb2
+from tests.support.server import ServerProcess
+
+ALICE = "alice-token-0123456789"  # writes alpha
+ADMIN = "admin-token-0123456789"  # everything
+
+TOKENS = f"""
+[[token]]
+principal = "alice"
+token = "{ALICE}"
+write = ["alpha"]
+
+[[token]]
+principal = "admin"
+token = "{ADMIN}"
+read = ["*"]
+write = ["*"]
+"""
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    data = tmp_path_factory.mktemp("scopes")
+    tokens = data / "tokens.toml"
+    tokens.write_text(TOKENS)
+    process = ServerProcess(data, "--auth-file", str(tokens), workers=1).start()
+    yield process
+    process.stop()
+
+
+def _create(
+    server: ServerProcess, token: str, request: pb.CreateInstanceRequest
+) -> pb.CreateInstanceResponse:
+    with grpc.insecure_channel(server.address) as channel:
+        stub = instance_service_pb2_grpc.InstanceServiceStub(channel)
+        return stub.CreateInstance(request, metadata=(("authorization", f"Bearer {token}"),), timeout=30)
+
+
+def _rpc_error(call: object) -> grpc.RpcError:
+    assert callable(call)
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    return caught.value
+
+
+def test_a_parent_instance_must_be_in_the_callers_project(secured: ServerProcess) -> None:
+    with taskstream.connect(secured.address, project="beta", token=ADMIN) as admin:
+        in_beta = admin.run_task("noop", {}, hold=True)
+    try:
+        answers = []
+        for parent in (
+            f"projects/beta/instances/{in_beta.id}",
+            "projects/beta/instances/20261121103000123abcdefgh",
+        ):
+            request = pb.CreateInstanceRequest(
+                parent="projects/alpha",
+                tasks=[task_pb2.TaskSpec(type="noop")],
+                parent_instance=parent,
+                sub_instance_name="Injected",
+            )
+            error = _rpc_error(lambda r=request: _create(secured, ALICE, r))  # type: ignore[misc]
+            assert error.code() == grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
+            answers.append(error.details().replace(parent, "PARENT"))  # type: ignore[attr-defined]
+        # An existing and an unknown instance of beta get the same answer: no id is confirmed.
+        assert answers[0] == answers[1]
+        # Nothing appeared under beta's instance.
+        with taskstream.connect(secured.address, project="beta", token=ADMIN) as admin:
+            assert list(admin.get_xflow_sub_instances(in_beta)) == []
+    finally:
+        with taskstream.connect(secured.address, project="beta", token=ADMIN) as admin:
+            admin.stop_instance(in_beta.id)
