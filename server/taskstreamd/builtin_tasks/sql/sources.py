@@ -10,6 +10,8 @@ from sqlalchemy.pool import NullPool
 
 from taskstreamd.datasources import DEFAULT_DATASOURCE
 
+from . import confine
+
 _lock = threading.Lock()
 _urls: dict[str, str] = {}
 _engines: dict[str, sa.Engine] = {}
@@ -46,6 +48,6 @@ def engine(name: str | None) -> sa.Engine:
             known = ", ".join(sorted(_urls)) or "none"
             raise UnknownDataSource(f"this worker has no data source {key!r} (it has: {known})")
         # A connection per statement: an interrupted connection never goes back to a pool.
-        created = sa.create_engine(url, poolclass=NullPool)
+        created = confine.confine(sa.create_engine(url, poolclass=NullPool))
         _engines[key] = created
         return created
