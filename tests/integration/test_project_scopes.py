@@ -40,18 +40,12 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]
     process.stop()
 
 
-def _create(
-    server: ServerProcess, token: str, request: pb.CreateInstanceRequest
-) -> pb.CreateInstanceResponse:
+def _create_error(server: ServerProcess, token: str, request: pb.CreateInstanceRequest) -> grpc.RpcError:
+    """The error CreateInstance answers ``request`` with (the test fails when it succeeds)."""
     with grpc.insecure_channel(server.address) as channel:
         stub = instance_service_pb2_grpc.InstanceServiceStub(channel)
-        return stub.CreateInstance(request, metadata=(("authorization", f"Bearer {token}"),), timeout=30)
-
-
-def _rpc_error(call: object) -> grpc.RpcError:
-    assert callable(call)
-    with pytest.raises(grpc.RpcError) as caught:
-        call()
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.CreateInstance(request, metadata=(("authorization", f"Bearer {token}"),), timeout=30)
     return caught.value
 
 
@@ -70,9 +64,9 @@ def test_a_parent_instance_must_be_in_the_callers_project(secured: ServerProcess
                 parent_instance=parent,
                 sub_instance_name="Injected",
             )
-            error = _rpc_error(lambda r=request: _create(secured, ALICE, r))  # type: ignore[misc]
-            assert error.code() == grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
-            answers.append(error.details().replace(parent, "PARENT"))  # type: ignore[attr-defined]
+            error = _create_error(secured, ALICE, request)
+            assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+            answers.append(str(error.details()).replace(parent, "PARENT"))
         # An existing and an unknown instance of beta get the same answer: no id is confirmed.
         assert answers[0] == answers[1]
         # Nothing appeared under beta's instance.

@@ -23,7 +23,7 @@ def _refusal(engine: sa.Engine, sql: str) -> str:
     confine.take_refusal()
     with (
         engine.connect() as conn,
-        pytest.raises(sa.exc.DatabaseError, match="not authorized|authorization denied"),
+        pytest.raises(sa.exc.DatabaseError, match=r"not authorized|authorization denied"),
     ):
         conn.exec_driver_sql(sql)
     refused = confine.take_refusal()
@@ -53,7 +53,7 @@ def test_the_authorizer_lets_the_rest_through(engine: sa.Engine) -> None:
         assert conn.exec_driver_sql("select count(*) from t").scalar() == 1
         assert [r[1] for r in conn.exec_driver_sql("pragma table_info(t)")] == ["x"]
         assert conn.exec_driver_sql("select name from pragma_table_info('t')").scalar() == "x"
-        assert conn.exec_driver_sql("pragma schema_version").scalar() >= 1
+        assert conn.exec_driver_sql("pragma schema_version").scalar_one() >= 1
         conn.exec_driver_sql("pragma foreign_keys = on")
     with engine.connect() as conn:
         conn.exec_driver_sql("vacuum")  # in place: the temporary database it attaches has no name
