@@ -30,7 +30,7 @@ from taskstreamd.api.limits import Limits
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.task_tokens import TaskTokens
 from taskstreamd.api.worker_servicer import WorkerServicer
-from taskstreamd.datasources import DEFAULT_DATASOURCE
+from taskstreamd.datasources import DEFAULT_DATASOURCE, DataSource
 from taskstreamd.local_workers import LocalWorkerPool
 from taskstreamd.metrics import Metrics
 from taskstreamd.scheduler.leases import LeaseSettings
@@ -41,7 +41,7 @@ from taskstreamd.store.answers import DEFAULT_CAPACITY
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.repository import Store
 from taskstreamd.transport import check_exposure, tls_files
-from taskstreamd.warehouse.embedded import ensure_warehouse
+from taskstreamd.warehouse.embedded import embedded_datasource
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
@@ -74,7 +74,7 @@ class ServerConfig:
     retention_interval: float = 300.0
     retention_batch: int = 500
     limits: Limits = field(default_factory=Limits)
-    datasources: dict[str, str] = field(default_factory=dict)  # SQL data sources, NAME -> URL
+    datasources: dict[str, DataSource] = field(default_factory=dict)  # SQL data sources by name
     leases: LeaseSettings = field(default_factory=LeaseSettings)
 
 
@@ -109,7 +109,7 @@ class Server:
         await asyncio.to_thread(migrate.upgrade, url)
         self.datasources = dict(c.datasources)
         if DEFAULT_DATASOURCE not in self.datasources:
-            self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(ensure_warehouse, c.data_dir)
+            self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(embedded_datasource, c.data_dir)
         self.store = Store(url, cached_answers=c.cached_answers)
         self.manager = InstanceManager(
             self.store,
@@ -158,7 +158,11 @@ class Server:
         )
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(
             InstanceServicer(
-                self.manager, logview=self.logview_links, authenticator=authenticator, limits=c.limits
+                self.manager,
+                logview=self.logview_links,
+                authenticator=authenticator,
+                limits=c.limits,
+                datasources=self.datasources,
             ),
             self.grpc,
         )

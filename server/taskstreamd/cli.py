@@ -76,8 +76,9 @@ def _add_datasource_option(command: argparse.ArgumentParser, default_help: str) 
         action="append",
         default=[],
         type=_datasource,
-        metavar="NAME=URL",
-        help=f"a SQL data source for sql tasks, as a SQLAlchemy URL (repeatable); {default_help}",
+        metavar="NAME=URL[;projects=P1,P2]",
+        help="a SQL data source for sql tasks, as a SQLAlchemy URL (repeatable); {project} in the URL makes "
+        "it a database per project, ';projects=' limits it to those projects; " + default_help,
     )
 
 
@@ -161,7 +162,8 @@ def parser() -> argparse.ArgumentParser:
         help="on SIGTERM, seconds running tasks get to finish before they are cancelled (reason SHUTDOWN)",
     )
     _add_datasource_option(
-        serve, "'default' is the embedded SQLite warehouse under --data-dir unless given here"
+        serve,
+        "'default' is the embedded warehouse, a SQLite file per project under --data-dir, unless given here",
     )
     serve.add_argument(
         "--lease-seconds",

@@ -10,6 +10,8 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 
+from taskstreamd.datasources import DataSource
+
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +24,7 @@ class LocalWorkerPool:
         allow_code: bool,
         env: dict[str, str] | None = None,
         *,
-        datasources: Mapping[str, str] | None = None,
+        datasources: Mapping[str, DataSource] | None = None,
     ) -> None:
         self.count = count
         self.env = dict(os.environ, **env) if env else None  # None: inherit the server's environment
@@ -41,8 +43,8 @@ class LocalWorkerPool:
             args += ["--tasks", module]
         if self.allow_code:
             args.append("--allow-code")
-        for name, url in self.datasources.items():  # the server's data sources, by the same names
-            args += ["--datasource", f"{name}={url}"]
+        for source in self.datasources.values():  # the server's data sources, by the same names
+            args += ["--datasource", source.spec()]
         return args
 
     def start(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import grpc
@@ -16,10 +16,12 @@ from taskstreamd import ids
 from taskstreamd.api import auth, convert, idempotency, requests
 from taskstreamd.api.auth import Authenticator, Principal
 from taskstreamd.api.limits import Limits, StreamCounter
+from taskstreamd.datasources import DataSource
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.scheduler import output, result_rows, watch, workflows
 from taskstreamd.scheduler.service import InstanceManager, NewInstance
+from taskstreamd.scheduler.sql_tasks import require_datasource_access
 from taskstreamd.store import requests as request_records
 from taskstreamd.store.repository import ListFilter
 from taskstreamd.web.logview import LogviewLinks
@@ -121,8 +123,10 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         logview: LogviewLinks | None = None,
         authenticator: Authenticator | None = None,
         limits: Limits | None = None,
+        datasources: Mapping[str, DataSource] | None = None,
     ) -> None:
         self.manager = manager
+        self.datasources = dict(datasources or {})
         self.stall_seconds = stall_seconds
         self.logview = logview
         self.authenticator = authenticator or Authenticator()
@@ -149,6 +153,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         new = requests.new_instance(request, principal.name, self.limits)
         auth.require_write(principal, new.project)
         requests.require_parent_in_project(new)  # before any read: no answer tells what exists elsewhere
+        require_datasource_access(new.tasks, new.project, self.datasources)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
         if request.request_id:  # only a request_id's claim compares fingerprints

@@ -29,6 +29,7 @@ from grpc.aio import EOF  # type: ignore[attr-defined]  # missing from grpc-stub
 from taskstream._status import CancellationReason
 from taskstream.authoring import PendingCancellation, registered_tasks
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
+from taskstreamd.datasources import DataSource
 
 from .connection import ServerAccess
 from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
@@ -67,7 +68,7 @@ def run_worker(
     allow_code: bool = False,
     worker_name: str | None = None,
     exit_on_disconnect: bool = False,
-    datasources: Mapping[str, str] | None = None,
+    datasources: Mapping[str, DataSource] | None = None,
     labels: Mapping[str, str] | None = None,
     access: ServerAccess | None = None,
 ) -> int:
@@ -103,7 +104,7 @@ class Worker:
         allow_code: bool = False,
         worker_name: str | None = None,
         exit_on_disconnect: bool = False,
-        datasources: Mapping[str, str] | None = None,
+        datasources: Mapping[str, DataSource] | None = None,
         labels: Mapping[str, str] | None = None,
         access: ServerAccess | None = None,
     ) -> None:

@@ -1,6 +1,7 @@
 """The ``sql`` task type: runs one statement on a named data source and returns its result as CSV.
 
-Parameters: ``sql`` (the statement), ``datasource`` (unset means the default one) and ``hints`` (a map
+Parameters: ``sql`` (the statement), ``datasource`` (unset means the default one; a per-project one is
+the task's project's database) and ``hints`` (a map
 of settings, kept with the task as PyODPS keeps them; no data source uses them yet). A select returns its
 rows as CSV text and sets the property ``column_types`` (for typed reads of the rows); other statements
 return ``"affected_rows"`` and set the property ``affected_rows``.
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 
 from taskstream.authoring import TaskContext, task
+from taskstreamd import ids
 
 from . import confine, sources, statement
 
@@ -33,7 +35,8 @@ def run_sql(
 ) -> str:
     if not isinstance(sql, str) or not sql.strip():
         raise ValueError("sql must be a non-empty statement")
-    engine = sources.engine(datasource)
+    project, _ = ids.parse_instance_name(ctx.instance)
+    engine = sources.engine(datasource, project)
     confine.take_refusal()  # nothing left over from an earlier statement of this process
     try:
         outcome = statement.run(engine, sql, ctx)
