@@ -33,7 +33,8 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
     async def Connect(
         self, request_iterator: AsyncIterator[wpb.ConnectRequest], context: Context
     ) -> AsyncIterator[wpb.ConnectResponse]:
-        auth.require_worker(self.authenticator.authenticate(context.invocation_metadata()))
+        principal = self.authenticator.authenticate(context.invocation_metadata())
+        auth.require_worker(principal)
         first = await anext(aiter(request_iterator), None)
         if first is None or first.WhichOneof("message") != "register":
             raise InvalidArgument.one("message", "the first message of a worker session must be register")
@@ -49,6 +50,7 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
             short_prefetch=self.manager.settings.short_prefetch,
             gives_back=reg.gives_back_unstarted_tasks,
             labels=dict(reg.labels),
+            projects=principal.worker_scope(),
         )
         leases = self.manager.settings.leases
         registered = wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)

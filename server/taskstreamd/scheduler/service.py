@@ -287,7 +287,9 @@ class InstanceManager:
         for task in instance.tasks:
             labels = tuple(sorted(task.required_labels.items()))
             self._queue.push(
-                QueuedTask(instance.priority, instance.id, task.index, task.id, task.type, labels)
+                QueuedTask(
+                    instance.priority, instance.id, task.index, task.id, task.type, labels, instance.project
+                )
             )
 
     async def get(self, project: str, instance_id: str) -> Instance:

@@ -35,6 +35,7 @@ class WorkerSession:
     # is short (see scheduler.durations): the round trip is saved without queueing behind a long task.
     short_prefetch: int = 0
     gives_back: bool = False  # it answers TakeBackTask (scheduler.durations.OVERDUE_SECONDS)
+    projects: frozenset[str] | None = None  # whose tasks it may run (its token's scope); None: every one
     id: str = field(default_factory=_new_id)
     outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
     # Task id -> type, of the tasks sent to it (running or waiting there for a slot).
@@ -112,6 +113,8 @@ class WorkerSession:
         return [t for t in self.running if t not in self.started_at and t in self.assigned]
 
     def can_run(self, task: QueuedTask) -> bool:
+        if self.projects is not None and task.project not in self.projects:
+            return False
         if any(self.labels.get(key) != value for key, value in task.required_labels):
             return False
         if task.type == PYTHON_OBJECT_TYPE:

@@ -103,12 +103,13 @@ class QueuedTask:
     task_id: int
     type: str
     required_labels: tuple[tuple[str, str], ...] = ()  # worker labels the task needs
+    project: str = ""  # its instance's: a worker token may be limited to projects
 
 
-def _queued(row: Row[int, str, int, int, str, str]) -> QueuedTask:
-    priority, instance_id, index, task_id, task_type, labels_json = row
+def _queued(row: Row[int, str, int, int, str, str, str]) -> QueuedTask:
+    priority, instance_id, index, task_id, task_type, labels_json, project = row
     labels = tuple(sorted(json.loads(labels_json or "{}").items()))
-    return QueuedTask(priority, instance_id, index, task_id, task_type, labels)
+    return QueuedTask(priority, instance_id, index, task_id, task_type, labels, project)
 
 
 _QUEUED_COLUMNS = (
@@ -118,6 +119,7 @@ _QUEUED_COLUMNS = (
     TaskRow.id,
     TaskRow.type,
     TaskRow.required_labels_json,
+    InstanceRow.project,
 )
 
 
