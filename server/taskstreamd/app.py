@@ -45,6 +45,7 @@ from taskstreamd.warehouse.embedded import embedded_datasource
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
+from taskstreamd.workers.importcheck import check_task_modules
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ class Server:
         check_exposure(
             host, auth=authenticator.enabled, tls=tls is not None, allow_insecure_auth=c.allow_insecure_auth
         )
+        if c.workers > 0:  # a module that does not import would leave the workers crash-looping
+            await check_task_modules(c.task_modules)
         c.data_dir.mkdir(parents=True, exist_ok=True)
         url = c.db or default_url(c.data_dir)
         await asyncio.to_thread(migrate.upgrade, url)
