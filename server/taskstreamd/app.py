@@ -41,10 +41,12 @@ from taskstreamd.store.answers import DEFAULT_CAPACITY
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.repository import Store
 from taskstreamd.transport import check_exposure, tls_files
-from taskstreamd.warehouse.embedded import embedded_datasource
+from taskstreamd.warehouse.embedded import embedded_datasource, warehouse_dir
 from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
+from taskstreamd.worker_user import give_socket, give_warehouse, protect_data_dir
+from taskstreamd.workers import privileges
 from taskstreamd.workers.importcheck import check_task_modules
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ class ServerConfig:
     limits: Limits = field(default_factory=Limits)
     datasources: dict[str, DataSource] = field(default_factory=dict)  # SQL data sources by name
     leases: LeaseSettings = field(default_factory=LeaseSettings)
+    worker_user: str | None = None  # None: nobody for a root server, else the server's own user
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -105,14 +108,24 @@ class Server:
         check_exposure(
             host, auth=authenticator.enabled, tls=tls is not None, allow_insecure_auth=c.allow_insecure_auth
         )
-        if c.workers > 0:  # a module that does not import would leave the workers crash-looping
-            await check_task_modules(c.task_modules)
+        self.worker_user = (
+            privileges.resolve(c.worker_user) if c.workers > 0 else privileges.WorkerUser.current()
+        )
+        embedded = DEFAULT_DATASOURCE not in c.datasources
+        if c.workers > 0 and (c.task_modules or not self.worker_user.is_current):
+            # A module that does not import would leave the workers crash-looping; a worker user that
+            # cannot run Python, too, and one that cannot reach the warehouse would fail every sql task.
+            # (The data directory itself is made passable for it below.)
+            reach = c.data_dir.resolve() if embedded and not self.worker_user.is_current else None
+            await check_task_modules(c.task_modules, self.worker_user, reach=reach)
+        protect_data_dir(c.data_dir, self.worker_user)
         c.data_dir.mkdir(parents=True, exist_ok=True)
         url = c.db or default_url(c.data_dir)
         await asyncio.to_thread(migrate.upgrade, url)
         self.datasources = dict(c.datasources)
-        if DEFAULT_DATASOURCE not in self.datasources:
+        if embedded:
             self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(embedded_datasource, c.data_dir)
+            give_warehouse(warehouse_dir(c.data_dir), self.worker_user)
         self.store = Store(url, cached_answers=c.cached_answers)
         self.manager = InstanceManager(
             self.store,
@@ -197,19 +210,18 @@ class Server:
             worker_target = self._local_socket()
         await self.grpc.start()
         if tls is not None and c.workers > 0:
-            os.chmod(worker_target.removeprefix("unix:"), 0o600)
+            give_socket(Path(worker_target.removeprefix("unix:")), self.worker_user)
         await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
-        # With authentication on, the local workers get a token minted now, valid until the server exits.
-        worker_env = {}
-        if authenticator.enabled:
-            worker_env["TASKSTREAM_WORKER_TOKEN"] = authenticator.mint_worker_token()
+        # With authentication on, the local workers get a token minted now, valid until the server exits
+        # (handed over through a pipe: see workers/handover.py).
         self.local_workers = LocalWorkerPool(
             c.workers,
             worker_target,
             c.task_modules,
             c.allow_code,
-            env=worker_env,
+            token=authenticator.mint_worker_token() if authenticator.enabled else "",
             datasources=self.datasources,
+            user=self.worker_user,
         )
         self.local_workers.start()
         self.grpc_address = f"{host}:{self.grpc_port}"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.server import REPO
+from tests.support.server import CURRENT_USER, REPO
 
 
 def _serve(tmp_path: Path, module: str) -> subprocess.CompletedProcess[str]:
@@ -25,6 +25,7 @@ def _serve(tmp_path: Path, module: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "taskstreamd", "serve", "--data-dir", str(tmp_path / "data")]
         command += ["--listen", f"127.0.0.1:{grpc_port.getsockname()[1]}"]
         command += ["--http", f"127.0.0.1:{http_port.getsockname()[1]}", "--workers", "1", "--tasks", module]
+        command += ["--worker-user", CURRENT_USER]  # the tests' modules are in directories of their own
         return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
 
 

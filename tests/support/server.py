@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import queue
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+CURRENT_USER = pwd.getpwuid(os.geteuid()).pw_name
 
 
 class ServerProcess:
@@ -22,12 +24,19 @@ class ServerProcess:
         workers: int = 2,
         logging: tuple[str, ...] = ("--log-level", "WARNING"),
         stderr: Path | None = None,
+        python: str = sys.executable,
+        env: dict[str, str] | None = None,
+        worker_user: str | None = CURRENT_USER,
     ) -> None:
-        """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr."""
+        """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr; ``python``
+        the interpreter (also its workers'); ``env`` added to the environment; ``worker_user`` the local
+        workers' user, by default the tests' own (their tasks write files in the tests' private temporary
+        directories), None for the server's default (nobody, for a server running as root)."""
         self.data_dir = data_dir
         self.stderr = stderr
+        self.extra_env = dict(env or {})
         self.args = [
-            sys.executable,
+            python,
             "-m",
             "taskstreamd",
             *logging,
@@ -45,6 +54,7 @@ class ServerProcess:
             # Tasks a test leaves running must not hold up the SIGTERM of stop() (a later value wins).
             "--shutdown-grace",
             "2",
+            *(("--worker-user", worker_user) if worker_user is not None else ()),
             *extra,
         ]
         self.process: subprocess.Popen[str] | None = None
@@ -53,6 +63,7 @@ class ServerProcess:
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+        env.update(self.extra_env)
         err = open(self.stderr, "ab") if self.stderr is not None else None  # noqa: SIM115 - the child holds it
         try:
             self.process = subprocess.Popen(

@@ -1,7 +1,9 @@
 """Checks that task modules import, in a process of their own, before a server serves with them.
 
-``python -m taskstreamd.workers.importcheck MODULE...`` imports the built-in task types and each module;
-it exits 0, or 1 after printing one line on stdout naming the first module that failed and why. The
+``python -m taskstreamd.workers.importcheck [--reach DIR] MODULE...`` imports the built-in task types
+and each module, and checks that every existing directory above DIR may be passed through; it
+exits 0, or 1 after printing one line on stdout naming the first module or directory that failed. It
+runs as the local workers' user, so it also shows that that user can run Python at all. The
 server runs it rather than importing the modules itself: a task module is the operator's code, but
 importing it in the server would run it with the server's secrets at hand, and a module can do anything
 on import. (The local workers import the same modules the same way, so what passes here imports there.)
@@ -11,9 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 
+from .privileges import WorkerUser
 from .runtime import BUILTIN_TASK_MODULE
 
 CHECK_SECONDS = 120.0
@@ -23,7 +28,16 @@ class TaskModuleError(ValueError):
     """A task module that does not import; the message is one line."""
 
 
-def main(modules: Sequence[str]) -> int:
+def main(args: Sequence[str]) -> int:
+    modules = list(args)
+    if modules[:1] == ["--reach"]:
+        reach, modules = Path(modules[1]), modules[2:]
+        blocked = next((p for p in reversed(reach.parents) if p.exists() and not os.access(p, os.X_OK)), None)
+        if blocked is not None:
+            print(
+                f"the worker user cannot pass through {blocked} to reach {reach} (the warehouse)", flush=True
+            )
+            return 1
     for name in [BUILTIN_TASK_MODULE, *modules]:
         try:
             importlib.import_module(name)
@@ -38,24 +52,27 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-async def check_task_modules(
-    modules: Sequence[str], *, env: Mapping[str, str] | None = None, prefix: Sequence[str] = ()
-) -> None:
-    """Raise TaskModuleError unless every module imports in a fresh process (``prefix`` goes before
-    the interpreter's arguments, e.g. to run it as another user)."""
-    if not modules:
-        return
-    process = await asyncio.create_subprocess_exec(
-        *prefix,
-        sys.executable,
-        "-m",
-        __name__,
-        *modules,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=dict(env) if env is not None else None,
-    )
+async def check_task_modules(modules: Sequence[str], user: WorkerUser, *, reach: Path | None = None) -> None:
+    """Raise TaskModuleError unless every module imports in a fresh process of ``user``, the one the
+    local workers run as, and it can pass through the directories above ``reach``."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            __name__,
+            *(("--reach", str(reach)) if reach is not None else ()),
+            *modules,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=None if user.is_current else user.environment(os.environ),
+            **user.spawn_options(),
+        )
+    except OSError as exc:
+        raise TaskModuleError(
+            f"the worker user {user.name!r} cannot run {sys.executable}: {exc.strerror} (local workers run "
+            "as --worker-user, which must be able to run Python and read the task modules)"
+        ) from None
     try:
         out, err = await asyncio.wait_for(process.communicate(), CHECK_SECONDS)
     except TimeoutError:
