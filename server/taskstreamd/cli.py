@@ -88,7 +88,11 @@ def _add_datasource_option(command: argparse.ArgumentParser, default_help: str) 
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="taskstreamd", description="The taskstream server and worker.")
+    # "@FILE" stands for the arguments in FILE, one a line: secrets (a --db password) stay off the
+    # command line, which every user of the machine can read.
+    root = argparse.ArgumentParser(
+        prog="taskstreamd", description="The taskstream server and worker.", fromfile_prefix_chars="@"
+    )
     root.add_argument("--log-level", default=os.environ.get("TASKSTREAM_LOG_LEVEL", "INFO"))
     root.add_argument(
         "--log-format",
