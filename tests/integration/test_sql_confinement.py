@@ -3,12 +3,15 @@ no code submission, cannot make the warehouse write or read files elsewhere, nor
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import taskstream
+from tests.support.postgres import PostgresCluster
 from tests.support.server import ServerProcess
 
 WRITER = "writer-token-0123456789"  # writes alpha; no code
@@ -60,3 +63,27 @@ def test_file_and_code_pragmas_and_extensions_are_refused(writer: taskstream.Cli
     columns = writer.execute_sql("pragma table_info(pyodps_iris)", timeout=60).get_task_result()
     assert "sepallength" in columns
     assert writer.execute_sql("desc pyodps_iris", timeout=60).get_task_result().count("\n") == 6
+
+
+def test_postgresql_server_files_and_programs_are_refused(
+    postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # The test cluster's role is a superuser, for whom PostgreSQL itself would run these.
+    data = tmp_path_factory.mktemp("confined-pg")
+    server = ServerProcess(data, "--datasource", f"pg={postgres.create_database()}", workers=1).start()
+    marker = Path(tempfile.gettempdir()) / f"taskstream-copy-program-{os.getpid()}"
+    try:
+        with taskstream.connect(server.address, project="alpha") as o:
+            for sql in (
+                f"COPY (select 1) TO PROGRAM 'touch {marker}'",
+                f"copy (select 1) to/**/'{marker}'",
+                "select pg_read_file('/etc/passwd')",
+                f"DO $$ BEGIN EXECUTE 'copy (select 1) to program ''touch {marker}'''; END $$",
+            ):
+                with pytest.raises(taskstream.InstanceFailedError, match="not allowed in a sql task"):
+                    o.execute_sql(sql, datasource="pg", timeout=60)
+            assert o.execute_sql("select 1 as one", datasource="pg").get_task_result() == '"one"\n1\n'
+        assert not marker.exists()
+    finally:
+        server.stop()
+        marker.unlink(missing_ok=True)
