@@ -103,7 +103,7 @@ def test_tasks_of_a_root_server_run_as_nobody_and_reach_no_secret(shared_tmp: Pa
     )
     assert refused.returncode == 1
     assert refused.stderr.strip() == (
-        f"taskstreamd: the worker user cannot pass through {shared_tmp} to reach {data} (the warehouse)"
+        f"taskstreamd: the worker user cannot pass through {shared_tmp} to reach {data}, its warehouse's"
     )
     shared_tmp.chmod(0o711)
     server = ServerProcess(

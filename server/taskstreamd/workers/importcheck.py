@@ -35,7 +35,7 @@ def main(args: Sequence[str]) -> int:
         blocked = next((p for p in reversed(reach.parents) if p.exists() and not os.access(p, os.X_OK)), None)
         if blocked is not None:
             print(
-                f"the worker user cannot pass through {blocked} to reach {reach} (the warehouse)", flush=True
+                f"the worker user cannot pass through {blocked} to reach {reach}, its warehouse's", flush=True
             )
             return 1
     for name in [BUILTIN_TASK_MODULE, *modules]:
