@@ -162,8 +162,10 @@ def parser() -> argparse.ArgumentParser:
     security.add_argument(
         "--worker-user",
         metavar="USER",
-        help="the user local workers and their tasks run as (default: nobody when the server runs as "
-        "root, else the server's own user); a user other than the server's keeps tasks out of --data-dir",
+        default=os.environ.get("TASKSTREAM_WORKER_USER") or None,
+        help="the user local workers and their tasks run as (default: $TASKSTREAM_WORKER_USER, else nobody "
+        "when the server runs as root, else the server's own user); a user other than the server's keeps "
+        "tasks out of --data-dir",
     )
     security.add_argument(
         "--allow-insecure-auth",

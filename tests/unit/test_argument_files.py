@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from taskstreamd.cli import parser
 
 
@@ -23,3 +25,11 @@ def test_arguments_come_from_a_file(tmp_path: Path) -> None:
     assert parser().parse_args(["worker", f"@{token}"]).datasource == [
         "default=sqlite:////srv/w/{project}.sqlite"
     ]
+
+
+def test_the_worker_user_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TASKSTREAM_WORKER_USER", raising=False)
+    assert parser().parse_args(["serve"]).worker_user is None
+    monkeypatch.setenv("TASKSTREAM_WORKER_USER", "taskstream-tasks")
+    assert parser().parse_args(["serve"]).worker_user == "taskstream-tasks"
+    assert parser().parse_args(["serve", "--worker-user", "other"]).worker_user == "other"
