@@ -16,6 +16,10 @@ LANG_TEST :=
 LANG_LINT :=
 -include clients/go/go.mk clients/typescript/typescript.mk clients/java/java.mk
 
+# The servers the tests start run their local workers as the user running the tests (a root server's
+# default is nobody, which may not be able to run this checkout's Python or read the tests' temporary files).
+test-python $(LANG_TEST): export TASKSTREAM_WORKER_USER := $(shell id -un)
+
 .PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench bench-deps soak clean
 
 help: ## List the targets.

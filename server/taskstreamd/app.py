@@ -38,7 +38,7 @@ from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.core.answers import DEFAULT_CAPACITY, AnswerCache
 from taskstreamd.core.core import Core, CoreSettings
 from taskstreamd.core.retention import Retention, RetentionPolicy
-from taskstreamd.datasources import DEFAULT_DATASOURCE
+from taskstreamd.datasources import DEFAULT_DATASOURCE, DataSource
 from taskstreamd.local_workers import LocalWorkerPool
 from taskstreamd.metrics import Metrics
 from taskstreamd.ports import check_free
@@ -46,7 +46,7 @@ from taskstreamd.store import migrate
 from taskstreamd.store.engine import default_url
 from taskstreamd.store.store import Store
 from taskstreamd.transport import TlsFiles, check_exposure, tls_files
-from taskstreamd.warehouse.embedded import ensure_warehouse
+from taskstreamd.warehouse.embedded import embedded_datasource, warehouse_dir
 from taskstreamd.web.access import WebAccess
 from taskstreamd.web.http import HEAD_SECONDS
 from taskstreamd.web.listener import MAX_CONNECTIONS, Listener
@@ -54,6 +54,9 @@ from taskstreamd.web.logview import Logview, LogviewLinks
 from taskstreamd.web.status import StatusServer
 from taskstreamd.web.tokens import Signer, load_secret
 from taskstreamd.wire.events import ProtoEventCodec
+from taskstreamd.worker_user import give_socket, give_warehouse, protect_data_dir
+from taskstreamd.workers import privileges
+from taskstreamd.workers.importcheck import check_task_modules
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,8 @@ class ServerConfig:
     retention_interval: float = 300.0
     retention_batch: int = 500
     limits: Limits = field(default_factory=Limits)
-    datasources: dict[str, str] = field(default_factory=dict)  # SQL data sources, NAME -> URL
+    datasources: dict[str, DataSource] = field(default_factory=dict)  # SQL data sources by name
+    worker_user: str | None = None  # None: nobody for a root server, else the server's own user
     lease_seconds: float = 15.0  # a worker not heard from for this long loses its tasks
     heartbeat_seconds: float = 0.0  # 0: a third of the lease
     commit_window: float = 0.002  # how long changes nobody waits for gather before a commit
@@ -147,11 +151,22 @@ class Server:
         )
         metrics_address = split_address(c.metrics_listen) if c.metrics_listen not in ("", "off") else None
         http_tls = tls.http_context() if tls is not None else None
+        self.worker_user = (
+            privileges.resolve(c.worker_user) if c.workers > 0 else privileges.WorkerUser.current()
+        )
+        if c.workers > 0 and (c.task_modules or not self.worker_user.is_current):
+            # A module that does not import would leave the workers crash-looping; a worker user that
+            # cannot run Python, too, and one that cannot reach the warehouse would fail every sql task.
+            # (The data directory itself is made passable for it below.)
+            embedded = DEFAULT_DATASOURCE not in c.datasources
+            reach = c.data_dir.resolve() if embedded and not self.worker_user.is_current else None
+            await check_task_modules(c.task_modules, self.worker_user, reach=reach)
         # Everything created from here to the start of the local workers is the owner's only: the data
         # directory, the databases, the secret, the workers' socket (datadir.py).
         with datadir.private_files():
             await asyncio.to_thread(datadir.prepare, c.data_dir)
             self._lock = datadir.DataDirLock(c.data_dir)  # before the store: one server per directory
+            protect_data_dir(c.data_dir, self.worker_user)  # passable for another worker user
             # The ports next, so that a busy one stops the start before the store is touched.
             self.listener = Listener(c.http_max_connections)
             self.http_port = await self.listener.bind(http_host, http_port, ssl_context=http_tls)
@@ -198,7 +213,11 @@ class Server:
         scheme = "https" if tls is not None else "http"
         self.logview_links.public_url = c.public_url or f"{scheme}://{_url_host(http_host)}:{self.http_port}"
         instances = InstanceServicer(
-            self.core, logview=self.logview_links, authenticator=authenticator, limits=c.limits
+            self.core,
+            logview=self.logview_links,
+            authenticator=authenticator,
+            limits=c.limits,
+            datasources=self.datasources,
         )
         instances.peers = self.peers
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(instances, self.grpc)
@@ -227,23 +246,22 @@ class Server:
         )
         await self.grpc.start()
         if tls is not None and c.workers > 0:
-            os.chmod(worker_target.removeprefix("unix:"), 0o600)
+            give_socket(Path(worker_target.removeprefix("unix:")), self.worker_user)
         self.health.serve()
         self.core.health_changed.append(self._store_health)
         await self.status.start(self.listener)
         if self.metrics_status is not None and self.metrics_listener is not None:
             await self.metrics_status.start(self.metrics_listener)
-        # With authentication on, the local workers get a token minted now, valid until the server exits.
-        worker_env = {}
-        if authenticator.enabled:
-            worker_env["TASKSTREAM_WORKER_TOKEN"] = authenticator.mint_worker_token()
+        # With authentication on, the local workers get a token minted now, valid until the server exits
+        # (handed over through a pipe: see workers/handover.py).
         self.local_workers = LocalWorkerPool(
             c.workers,
             worker_target,
             c.task_modules,
             c.allow_code,
-            env=worker_env,
+            token=authenticator.mint_worker_token() if authenticator.enabled else "",
             datasources=self.datasources,
+            user=self.worker_user,
         )
         self.local_workers.start()
         self.logview_links.server = self.grpc_address
@@ -259,7 +277,8 @@ class Server:
         await asyncio.to_thread(migrate.upgrade, url)
         self.datasources = dict(c.datasources)
         if DEFAULT_DATASOURCE not in self.datasources:
-            self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(ensure_warehouse, c.data_dir)
+            self.datasources[DEFAULT_DATASOURCE] = await asyncio.to_thread(embedded_datasource, c.data_dir)
+            give_warehouse(warehouse_dir(c.data_dir), self.worker_user)
         codec = ProtoEventCodec()
         self.store = Store(url, codec, window=c.commit_window)
         self.core = Core(

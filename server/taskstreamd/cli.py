@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from taskstreamd import logs
 from taskstreamd.api import limits
@@ -16,9 +18,12 @@ from taskstreamd.app import Server, ServerConfig, split_address
 from taskstreamd.core.answers import DEFAULT_CAPACITY
 from taskstreamd.core.core import CoreSettings
 from taskstreamd.core.retention import parse_age
-from taskstreamd.datasources import parse_datasource, parse_datasources
+from taskstreamd.datasources import DataSource, parse_datasource, parse_datasources
 from taskstreamd.web.http import HEAD_SECONDS
 from taskstreamd.web.listener import MAX_CONNECTIONS
+
+if TYPE_CHECKING:
+    from taskstreamd.workers.connection import ServerAccess
 
 
 def _address(value: str) -> str:
@@ -82,13 +87,18 @@ def _add_datasource_option(command: argparse.ArgumentParser, default_help: str) 
         action="append",
         default=[],
         type=_datasource,
-        metavar="NAME=URL",
-        help=f"a SQL data source for sql tasks, as a SQLAlchemy URL (repeatable); {default_help}",
+        metavar="NAME=URL[;projects=P1,P2]",
+        help="a SQL data source for sql tasks, as a SQLAlchemy URL (repeatable); {project} in the URL makes "
+        "it a database per project, ';projects=' limits it to those projects; " + default_help,
     )
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="taskstreamd", description="The taskstream server and worker.")
+    # "@FILE" stands for the arguments in FILE, one a line: secrets (a --db password) stay off the
+    # command line, which every user of the machine can read.
+    root = argparse.ArgumentParser(
+        prog="taskstreamd", description="The taskstream server and worker.", fromfile_prefix_chars="@"
+    )
     root.add_argument("--log-level", default=os.environ.get("TASKSTREAM_LOG_LEVEL", "INFO"))
     root.add_argument(
         "--log-format",
@@ -186,6 +196,14 @@ def parser() -> argparse.ArgumentParser:
         "--tls-client-ca", type=Path, help="PEM CA; gRPC clients must present a cert it signed"
     )
     security.add_argument(
+        "--worker-user",
+        metavar="USER",
+        default=os.environ.get("TASKSTREAM_WORKER_USER") or None,
+        help="the user local workers and their tasks run as (default: $TASKSTREAM_WORKER_USER, else nobody "
+        "when the server runs as root, else the server's own user); a user other than the server's keeps "
+        "tasks out of --data-dir",
+    )
+    security.add_argument(
         "--allow-insecure-auth",
         action="store_true",
         help="allow authentication without TLS on a non-loopback address (tokens cross the network in clear)",
@@ -197,7 +215,8 @@ def parser() -> argparse.ArgumentParser:
         help="on SIGTERM, seconds running tasks get to finish before they are cancelled (reason SHUTDOWN)",
     )
     _add_datasource_option(
-        serve, "'default' is the embedded SQLite warehouse under --data-dir unless given here"
+        serve,
+        "'default' is the embedded warehouse, a SQLite file per project under --data-dir, unless given here",
     )
     serve.add_argument(
         "--lease-seconds",
@@ -231,6 +250,14 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--tls-ca", metavar="PEM", help="connect with TLS, trusting this CA")
     worker.add_argument("--tls-cert", metavar="PEM", help="client certificate for mutual TLS")
     worker.add_argument("--tls-key", metavar="PEM", help="the client certificate's private key")
+    worker.add_argument(
+        "--user",
+        metavar="USER",
+        help="after reading the token and TLS files, run as USER (a worker started by root); its tasks "
+        "run as USER too, so USER must be able to run Python and read the task modules",
+    )
+    # A pipe the server hands its local workers their token and data sources through (workers/handover.py).
+    worker.add_argument("--settings-fd", type=int, help=argparse.SUPPRESS)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--data-dir", type=Path, default=Path("data"))
@@ -302,16 +329,14 @@ def main(argv: list[str] | None = None) -> int:
             lease_seconds=args.lease_seconds,
             heartbeat_seconds=args.heartbeat_seconds,
             advertise=args.advertise,
+            worker_user=args.worker_user,
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":
         from taskstreamd.workers import run_worker
-        from taskstreamd.workers.connection import ServerAccess
 
         try:
-            access = ServerAccess.load(
-                token_file=args.token_file, tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key
-            )
+            access, datasources = _worker_setup(args, datasources)
         except (OSError, ValueError) as exc:
             print(f"taskstreamd: {exc}", file=sys.stderr)
             return 2
@@ -350,6 +375,30 @@ def _migrate(db: str | None, data_dir: Path) -> int:
         print(f"taskstreamd: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _worker_setup(
+    args: argparse.Namespace, datasources: dict[str, DataSource]
+) -> tuple[ServerAccess, dict[str, DataSource]]:
+    """Read what the worker needs (token, TLS files, the server's handover), then become ``--user``.
+
+    The process is made not dumpable first, so that none of it is ever readable by its tasks.
+    """
+    from taskstreamd.workers import handover, privileges
+    from taskstreamd.workers.connection import ServerAccess
+
+    privileges.hide_memory()
+    access = ServerAccess.load(
+        token_file=args.token_file, tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key
+    )
+    if args.settings_fd is not None:
+        given = handover.read_from(args.settings_fd)
+        if given.token and not access.token:
+            access = dataclasses.replace(access, token=given.token)
+        datasources = {**given.datasources, **datasources}
+    if args.user:
+        privileges.become(privileges.WorkerUser.named(args.user))
+    return access, datasources
 
 
 def _check(db: str | None, data_dir: Path, *, as_json: bool) -> int:

@@ -1,4 +1,9 @@
-"""Local worker processes the server starts itself (embedded mode), restarted when they exit."""
+"""Local worker processes the server starts itself (embedded mode), restarted when they exit.
+
+Each worker gets its token and the data sources through a pipe (``workers/handover.py``), never its
+environment or command line, and runs as the worker user: by default ``nobody`` when the server runs as
+root, so that tasks cannot read the server's data directory (``worker_user.py``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,10 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 
+from taskstreamd.datasources import DataSource
+from taskstreamd.workers.handover import Handover, write_all
+from taskstreamd.workers.privileges import WorkerUser
+
 log = logging.getLogger(__name__)
 
 
@@ -20,13 +29,15 @@ class LocalWorkerPool:
         server: str,
         task_modules: Sequence[str],
         allow_code: bool,
-        env: dict[str, str] | None = None,
         *,
-        datasources: Mapping[str, str] | None = None,
+        token: str = "",
+        datasources: Mapping[str, DataSource] | None = None,
+        user: WorkerUser | None = None,
     ) -> None:
         self.count = count
-        self.env = dict(os.environ, **env) if env else None  # None: inherit the server's environment
-        self.datasources = dict(datasources or {})
+        self.handover = Handover(token, dict(datasources or {}))
+        self.user = user or WorkerUser.current()
+        self.env = self.user.environment(os.environ) if not self.user.is_current else None
         self.server = server
         self.task_modules = list(task_modules)
         self.allow_code = allow_code
@@ -34,15 +45,13 @@ class LocalWorkerPool:
         self._processes: dict[int, asyncio.subprocess.Process] = {}
         self._closing = False
 
-    def command(self, index: int) -> list[str]:
+    def command(self, index: int, settings_fd: int) -> list[str]:
         args = [sys.executable, "-m", "taskstreamd", "worker", "--server", self.server, "--slots", "1"]
-        args += ["--name", f"local-{index}", "--exit-on-disconnect"]
+        args += ["--name", f"local-{index}", "--exit-on-disconnect", "--settings-fd", str(settings_fd)]
         for module in self.task_modules:
             args += ["--tasks", module]
         if self.allow_code:
             args.append("--allow-code")
-        for name, url in self.datasources.items():  # the server's data sources, by the same names
-            args += ["--datasource", f"{name}={url}"]
         return args
 
     def start(self) -> None:
@@ -53,10 +62,29 @@ class LocalWorkerPool:
     def pids(self) -> list[int]:
         return [p.pid for p in self._processes.values() if p.returncode is None]
 
+    async def _spawn(self, index: int) -> asyncio.subprocess.Process:
+        read_end, write_end = os.pipe()
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self.command(index, read_end),
+                env=self.env,
+                pass_fds=(read_end,),
+                **self.user.spawn_options(),
+            )
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)  # only the worker holds it now
+        # A worker that died before reading it is seen exiting, and started again.
+        with contextlib.suppress(BrokenPipeError):
+            await asyncio.to_thread(write_all, write_end, self.handover.encode())
+        return process
+
     async def _supervise(self, index: int) -> None:
         backoff = 0.1
         while not self._closing:
-            process = await asyncio.create_subprocess_exec(*self.command(index), env=self.env)
+            process = await self._spawn(index)
             self._processes[index] = process
             code = await process.wait()
             if self._closing:

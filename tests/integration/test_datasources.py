@@ -42,7 +42,7 @@ def test_a_given_default_replaces_the_embedded_warehouse(tmp_path: Path) -> None
             pytest.raises(taskstream.InstanceFailedError, match="no such table: pyodps_iris"),
         ):
             o.execute_sql("select * from pyodps_iris")
-        assert not (tmp_path / "data" / "warehouse.sqlite").exists()
+        assert not (tmp_path / "data" / "warehouse").exists()
     finally:
         server.stop()
 
@@ -52,7 +52,7 @@ def test_a_remote_worker_uses_its_own_flags(tmp_path: Path) -> None:
     extra = f"sqlite:///{tmp_path / 'remote.sqlite'}"
     server = ServerProcess(data, "--datasource", f"extra={extra}", workers=0).start()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-    warehouse = f"sqlite:///{(data / 'warehouse.sqlite').resolve()}"
+    warehouse = f"sqlite:///{(data / 'warehouse').resolve()}/{{project}}.sqlite"
     flags = ["--datasource", f"default={warehouse}", "--datasource", f"extra={extra}"]
     worker = subprocess.Popen(
         [

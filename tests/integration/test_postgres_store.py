@@ -125,7 +125,9 @@ async def test_a_replica_whose_shard_was_taken_over_cannot_commit(stores: tuple[
     await create(a, new_instance(await a.reserve_task_ids(1)))  # A still owns shard 0: it commits
     # A was cut off for longer than its lease: B takes the shard over (the epoch moves on).
     later = now + timedelta(seconds=10)
-    assert await b.writer.run(cluster.claim(sql, Replica("rb", "127.0.0.1:2"), 0, later, timedelta(seconds=5)))
+    assert await b.writer.run(
+        cluster.claim(sql, Replica("rb", "127.0.0.1:2"), 0, later, timedelta(seconds=5))
+    )
     pending = create(a, new_instance(await b.reserve_task_ids(1)))
     await asyncio.wait_for(stopped.wait(), 30)
     assert fatal and isinstance(fatal[0], Fenced) and a.writer.stopped

@@ -7,7 +7,6 @@ retention's clock forward and sweep when it chooses, instead of waiting.
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path

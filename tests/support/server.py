@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import queue
 import resource
 import signal
@@ -13,6 +14,7 @@ import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+CURRENT_USER = pwd.getpwuid(os.geteuid()).pw_name
 
 
 class ServerProcess:
@@ -25,15 +27,22 @@ class ServerProcess:
         stderr: Path | None = None,
         umask: int = -1,
         max_open_files: int | None = None,
+        python: str = sys.executable,
+        env: dict[str, str] | None = None,
+        worker_user: str | None = CURRENT_USER,
     ) -> None:
         """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr;
-        ``umask``: the server process's (-1: this process's); ``max_open_files``: its descriptor limit."""
+        ``umask``: the server process's (-1: this process's); ``max_open_files``: its descriptor limit;
+        ``python`` the interpreter (also its workers'); ``env`` added to the environment; ``worker_user``
+        the local workers' user, by default the tests' own (their tasks write files in the tests' private
+        temporary directories), None for the server's default (nobody, for a server running as root)."""
         self.data_dir = data_dir
         self.stderr = stderr
         self.umask = umask
         self.max_open_files = max_open_files
+        self.extra_env = dict(env or {})
         self.args = [
-            sys.executable,
+            python,
             "-m",
             "taskstreamd",
             *logging,
@@ -51,6 +60,7 @@ class ServerProcess:
             # Tasks a test leaves running must not hold up the SIGTERM of stop() (a later value wins).
             "--shutdown-grace",
             "2",
+            *(("--worker-user", worker_user) if worker_user is not None else ()),
             *extra,
         ]
         self.process: subprocess.Popen[str] | None = None
@@ -60,6 +70,7 @@ class ServerProcess:
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+        env.update(self.extra_env)
         err = open(self.stderr, "ab") if self.stderr is not None else None  # noqa: SIM115 - the child holds it
         try:
             self.process = subprocess.Popen(

@@ -20,10 +20,17 @@ WORKER_ENV = "TASKSTREAM_TEST_WORKER"
 
 
 class WorkerProcess:
-    def __init__(self, server: str, name: str, *extra: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        name: str,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        python: str = sys.executable,
+    ) -> None:
         self.name = name
         self.args = [
-            sys.executable,
+            python,
             "-m",
             "taskstreamd",
             "--log-level",
@@ -39,7 +46,7 @@ class WorkerProcess:
         ]
         self.env = dict(os.environ, **(env or {}))
         self.env[WORKER_ENV] = name
-        self.env["PYTHONPATH"] = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+        self.env["PYTHONPATH"] = os.pathsep.join([str(REPO), self.env.get("PYTHONPATH", "")])
         self.process: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []

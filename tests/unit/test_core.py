@@ -71,7 +71,9 @@ async def test_a_task_runs_on_a_worker_and_its_end_terminates_the_instance(core:
     assert isinstance(assignment, Assignment) and assignment.attempt == 1
     with core.waits.watch() as watching:
         watching.add(instance.id)
-        await core.intake.receive(session, [Finished(assignment.assignment_id, TaskStatus.SUCCESS, started=True)])
+        await core.intake.receive(
+            session, [Finished(assignment.assignment_id, TaskStatus.SUCCESS, started=True)]
+        )
         await asyncio.wait_for(watching.woken.wait(), 5)  # woken by the commit, not before
     stored = await core.store.reader.instance(instance.id)
     assert stored is not None and status_of(stored) == (InstanceStatus.TERMINATED, [TaskStatus.SUCCESS])
@@ -187,7 +189,9 @@ async def test_one_instance_of_many_tasks_ends_once_every_task_did(core: Core) -
     while done < 50:
         sent = [c for c in await commands(session) if isinstance(c, Assignment)]
         assert sent, "the worker is kept busy while tasks are queued"
-        await core.intake.receive(session, [Finished(a.assignment_id, TaskStatus.SUCCESS, started=True) for a in sent])
+        await core.intake.receive(
+            session, [Finished(a.assignment_id, TaskStatus.SUCCESS, started=True) for a in sent]
+        )
         done += len(sent)
     await core.store.writer.soon()
     stored = await core.store.reader.instance(instance.id)

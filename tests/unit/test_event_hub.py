@@ -88,7 +88,6 @@ def test_coalesce_keeps_each_tasks_latest_progress_and_every_other_event() -> No
 def test_an_event_is_shared_as_a_serialized_watch_response() -> None:
     from taskstream.v1 import event_pb2
     from taskstream.v1 import instance_service_pb2 as pb
-
     from taskstreamd.core.watch import Snapshot
     from taskstreamd.wire import watch as watch_wire
 

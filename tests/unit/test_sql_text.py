@@ -1,23 +1,23 @@
-"""The SQL task's CSV text, its typed reading in pages, data source flags and submission checks."""
+"""The SQL task's CSV text, its typed reading in pages, data source flags, scopes and submission checks."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import json
+from pathlib import Path
 
 import pytest
 
 from taskstream._status import TaskStatus
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
-from taskstreamd.builtin_tasks.sql import csvtext
+from taskstreamd.builtin_tasks.sql import csvtext, sources
 from taskstreamd.cli import parser
-from taskstreamd.datasources import parse_datasources
-from taskstreamd.domain.model import Task
-from taskstreamd.errors import FailedPrecondition, InvalidArgument
-from taskstreamd.core.sql_tasks import check_sql_tasks
-from taskstreamd.domain.model import NewTask
+from taskstreamd.core.sql_tasks import check_sql_tasks, require_datasource_access
+from taskstreamd.datasources import DataSource, parse_datasources, project_file_name
+from taskstreamd.domain.model import NewTask, Task
+from taskstreamd.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from taskstreamd.store.reads import Output, TaskOutcome
 from taskstreamd.wire import result_rows
 
@@ -88,11 +88,21 @@ def test_only_a_successful_text_result_is_tabular() -> None:
 
 
 def test_datasource_flags() -> None:
-    assert parse_datasources(["a=sqlite:///x.db", "b=postgresql://h/db"]) == {
-        "a": "sqlite:///x.db",
-        "b": "postgresql://h/db",
+    assert parse_datasources(["a=sqlite:///x.db", "b=postgresql://h/db;projects=p1, p2"]) == {
+        "a": DataSource("a", "sqlite:///x.db"),
+        "b": DataSource("b", "postgresql://h/db", frozenset({"p1", "p2"})),
     }
-    for bad in (["nourl"], ["=sqlite://"], ["a=x", "a=y"], ["a b=sqlite://"]):
+    for bad in (
+        ["nourl"],
+        ["=sqlite://"],
+        ["a=x", "a=y"],
+        ["a b=sqlite://"],
+        ["a=x;projects="],
+        ["a=x;projects=p;projects=q"],
+        ["a=x;project=p"],
+        ["a=x;projects=../p"],
+        ["a=x;projects=p/q"],
+    ):
         with pytest.raises(ValueError):
             parse_datasources(bad)
     args = parser().parse_args(["worker", "--datasource", "default=sqlite:///w.db", "--datasource", "x=y://"])
@@ -130,3 +140,56 @@ def test_sql_tasks_are_checked_at_submission() -> None:
         "tasks[1].parameters_json.sql",
         "tasks[2].parameters_json.datasource",
     ]
+
+
+def test_a_data_source_limited_to_projects_is_checked_at_submission() -> None:
+    sources = {
+        "default": DataSource("default", "sqlite:///w/{project}.sqlite", frozenset({"alpha"})),
+        "mart": DataSource("mart", "postgresql://h/db", frozenset({"beta"})),
+        "open": DataSource("open", "sqlite:///o.db"),
+    }
+    require_datasource_access([_sql({"sql": "select 1"}), _task("echo")], "alpha", sources)
+    require_datasource_access([_sql({"sql": "select 1", "datasource": "mart"})], "beta", sources)
+    require_datasource_access([_sql({"sql": "select 1", "datasource": "open"})], "gamma", sources)
+    require_datasource_access([_sql({"sql": "select 1", "datasource": "unknown"})], "gamma", sources)
+    for params, project in (
+        ({"sql": "select 1"}, "beta"),
+        ({"sql": "select 1", "datasource": "mart"}, "alpha"),
+    ):
+        with pytest.raises(PermissionDenied) as denied:
+            require_datasource_access([_task("echo"), _sql(params)], project, sources)
+        assert denied.value.reason == "DATASOURCE_DENIED"
+
+
+def test_project_file_names_are_safe_and_distinct() -> None:
+    assert project_file_name("alpha") == "alpha"
+    assert project_file_name("my_project2") == "my_project2"
+    assert project_file_name("Alpha") == "-41lpha"  # not "alpha": file systems may ignore case
+    assert project_file_name("a-b") == "a-2db"
+    assert project_file_name("../../etc/x") == "-2e-2e-2f-2e-2e-2fetc-2fx"
+    long = project_file_name("A" * 128)
+    assert len(long) <= 120 and long != project_file_name("A" * 127)
+    names = ["a-b", "a_b", "A_b", "a-2db", "a--b", "ab"]
+    assert len({project_file_name(n) for n in names}) == len(names)
+    for name in [*names, "../x", "a/b", "a\x00b", "é"]:
+        assert all(c.isascii() and (c.isalnum() or c in "_-~") for c in project_file_name(name))
+    source = DataSource("default", "sqlite:////srv/w/{project}.sqlite")
+    assert source.per_project and source.url_for("Beta") == "sqlite:////srv/w/-42eta.sqlite"
+
+
+def test_a_worker_refuses_a_data_source_to_other_projects(tmp_path: Path) -> None:
+    sources.configure(
+        {
+            "default": DataSource("default", f"sqlite:///{tmp_path}/{{project}}.sqlite"),
+            "mart": DataSource("mart", f"sqlite:///{tmp_path / 'mart.db'}", frozenset({"alpha"})),
+        }
+    )
+    try:
+        with pytest.raises(sources.DataSourceDenied):
+            sources.engine("mart", "beta")
+        assert sources.engine("mart", "alpha").url.database == str(tmp_path / "mart.db")
+        with sources.engine(None, "beta").connect() as conn:  # created on first use, with the sample table
+            assert conn.exec_driver_sql("select count(*) from pyodps_iris").scalar_one() == 150
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["beta.sqlite"]
+    finally:
+        sources.configure({})

@@ -189,7 +189,12 @@ def test_assign_starts_a_new_attempt_named_by_its_assignment_id() -> None:
     instance = make(TaskStatus.WAITING)
     task = instance.tasks[0]
     transitions.assign(instance, task, "w2")
-    assert (task.status, task.worker, task.attempts, task.assignment_id) == (TaskStatus.ASSIGNED, "w2", 1, "1-1")
+    assert (task.status, task.worker, task.attempts, task.assignment_id) == (
+        TaskStatus.ASSIGNED,
+        "w2",
+        1,
+        "1-1",
+    )
     transitions.worker_lost(instance, task, NOW, "gone")
     assert task.status == TaskStatus.INTERRUPTED and not task.worker
     transitions.assign(instance, task, "w3")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,10 @@ def test_the_token_file_wins_over_the_environment_and_is_sent_as_a_bearer_token(
     token = tmp_path / "token"
     token.write_text("from-file\n")
     assert ServerAccess.load(token_file=str(token)).metadata() == (("authorization", "Bearer from-file"),)
+    assert TOKEN_ENV not in os.environ  # taken out either way, so that task processes do not inherit it
+    monkeypatch.setenv(TOKEN_ENV, "from-env")
     assert ServerAccess.load().metadata() == (("authorization", "Bearer from-env"),)
+    assert TOKEN_ENV not in os.environ
 
 
 def test_no_token_sends_no_authorization_and_no_tls_file_means_plaintext(

@@ -19,11 +19,6 @@ def test_a_task_goes_only_to_a_worker_with_every_label_it_requires() -> None:
     assert not gpu.can_run(_task(gpu="false"))
 
 
-def test_a_worker_limited_to_projects_takes_only_their_tasks() -> None:
-    alpha = WorkerSession("alpha", 1, {"echo": ""}, False, projects=frozenset({"alpha"}))
-    assert alpha.can_run(_task("alpha")) and not alpha.can_run(_task("beta"))
-
-
 def test_worker_session_ids_are_unique_across_servers() -> None:
     # Tasks name their worker by session id, across replicas and restarts.
     assert len({WorkerSession("w", 1, {}, False).id for _ in range(100)}) == 100

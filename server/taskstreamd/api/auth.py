@@ -8,7 +8,8 @@ The tokens file (``taskstreamd serve --auth-file FILE``) is TOML::
     read = ["analytics"]             # projects it may read; "*" means every project
     write = ["analytics"]            # projects it may create in and stop in (implies read)
     submit_code = false              # may submit Python-object tasks (runs its code on workers)
-    worker = false                   # may connect as a worker
+    worker = false                   # may connect as a worker: true (every project's tasks) or a list
+                                     # of projects whose tasks it gets, e.g. ["analytics"]
     metrics = false                  # may read /metrics and the status page / of the web port
 
 Callers send ``authorization: Bearer <token>``. Only SHA-256 digests are kept in memory.
@@ -44,6 +45,11 @@ class Principal:
     submit_code: bool = False
     worker: bool = False
     metrics: bool = False  # server-wide figures: /metrics and the status page
+    worker_projects: frozenset[str] = frozenset({ANY_PROJECT})  # whose tasks it runs, as a worker
+
+    def worker_scope(self) -> frozenset[str] | None:
+        """The projects whose tasks this worker principal may be given; None means every project."""
+        return None if ANY_PROJECT in self.worker_projects else self.worker_projects
 
     def can_write(self, project: str) -> bool:
         return ANY_PROJECT in self.write or project in self.write
@@ -155,17 +161,26 @@ def _entry(entry: dict[str, Any], where: str) -> tuple[str, Principal]:
             raise ValueError(f"{where}: 'sha256' must be 64 lowercase hex digits")
         key = hashed
     flags = {}
-    for flag in _FLAGS:
+    for flag in ("submit_code", "metrics"):
         value = entry.get(flag, False)
         if not isinstance(value, bool):
             raise ValueError(f"{where}: '{flag}' must be true or false")
         flags[flag] = value
+    worker = entry.get("worker", False)
+    worker_projects = _EVERYTHING
+    if isinstance(worker, list):
+        worker_projects = _projects(entry, "worker", where)
+        if not worker_projects:
+            raise ValueError(f"{where}: 'worker' lists no project (write false to deny)")
+    elif not isinstance(worker, bool):
+        raise ValueError(f"{where}: 'worker' must be true, false or a list of project names")
     return key, Principal(
         name,
         _projects(entry, "read", where),
         _projects(entry, "write", where),
         submit_code=flags["submit_code"],
-        worker=flags["worker"],
+        worker=bool(worker),
+        worker_projects=worker_projects,
         metrics=flags["metrics"],
     )
 

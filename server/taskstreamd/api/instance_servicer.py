@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import grpc
@@ -19,6 +19,8 @@ from taskstreamd.api.peers import Peers
 from taskstreamd.core import output, watch, workflows
 from taskstreamd.core.core import Core
 from taskstreamd.core.instances import Instances
+from taskstreamd.core.sql_tasks import require_datasource_access
+from taskstreamd.datasources import DataSource
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
 from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
@@ -144,8 +146,10 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         logview: LogviewLinks | None = None,
         authenticator: Authenticator | None = None,
         limits: Limits | None = None,
+        datasources: Mapping[str, DataSource] | None = None,
     ) -> None:
         self.core = core
+        self.datasources = dict(datasources or {})
         self.stall_seconds = stall_seconds
         self.logview = logview
         self.authenticator = authenticator or Authenticator()
@@ -203,6 +207,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         # A big request is validated (and fingerprinted) off the event loop, which keeps serving.
         new = await offload.run(request, requests.new_instance, request, principal.name, self.limits)
         auth.require_write(principal, new.project)
+        requests.require_parent_in_project(new)  # before any read: no answer tells what exists elsewhere
+        require_datasource_access(new.tasks, new.project, self.datasources)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
         if request.request_id:  # only a request_id's claim compares fingerprints

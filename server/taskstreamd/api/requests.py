@@ -17,7 +17,7 @@ from taskstreamd.api.limits import MAX_LABELS, Limits
 from taskstreamd.api.task_names import TaskNames
 from taskstreamd.core.watch import WatchRequest
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions, NewInstance, NewTask
-from taskstreamd.errors import FieldViolation, InvalidArgument
+from taskstreamd.errors import FieldViolation, InvalidArgument, PermissionDenied
 
 MAX_NAME = 256
 _TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,255}")
@@ -73,6 +73,19 @@ def refuse_oversized(request: pb.CreateInstanceRequest, limits: Limits) -> None:
         )
     if len(request.labels) > MAX_LABELS:
         raise InvalidArgument(labels.violations("labels", request.labels))
+
+
+def require_parent_in_project(new: NewInstance) -> None:
+    """A sub-instance lives in its parent's project: a parent elsewhere is PERMISSION_DENIED, decided from
+    the names alone (whether such an instance exists is not the caller's business)."""
+    if not new.parent_instance:
+        return
+    parent_project, _ = ids.parse_instance_name(new.parent_instance, "parent_instance")
+    if parent_project != new.project:
+        raise PermissionDenied(
+            "PARENT_INSTANCE_DENIED",
+            f"parent_instance must be an instance of project {new.project!r}, the new instance's own",
+        )
 
 
 def page_size(requested: int, *, default: int, maximum: int) -> int:

@@ -36,12 +36,13 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
     async def Connect(
         self, request_iterator: AsyncIterator[wpb.ConnectRequest], context: Context
     ) -> AsyncIterator[wpb.ConnectResponse]:
-        auth.require_worker(self.authenticator.authenticate(context.invocation_metadata()))
+        principal = self.authenticator.authenticate(context.invocation_metadata())
+        auth.require_worker(principal)
         first = await anext(aiter(request_iterator), None)
         if first is None or first.WhichOneof("message") != "register":
             raise InvalidArgument.one("message", "the first message of a worker session must be register")
         core = self.core
-        session = core.new_session(wire.registration(first.register), projects=None)
+        session = core.new_session(wire.registration(first.register), projects=principal.worker_scope())
         settings = core.settings
         yield wire.registered(
             session.id, self.max_output_bytes, settings.heartbeat_interval, settings.lease_seconds

@@ -67,7 +67,7 @@ class WorkerSession:
     short_prefetch: int = 0
     gives_back: bool = False  # it answers TakeBack (core.durations.OVERDUE_SECONDS)
     accepts_batches: bool = False
-    projects: frozenset[str] | None = None  # the projects whose tasks it may run; None: all
+    projects: frozenset[str] | None = None  # whose tasks it may run (its token's scope); None: every one
     # A worker connected to another replica (its id), seen here as the owner of tasks it claimed for it:
     # it gets only those (core.relay), never this replica's dispatch.
     remote: str = ""

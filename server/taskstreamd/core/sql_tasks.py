@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from taskstreamd.datasources import DEFAULT_DATASOURCE, DataSource
 from taskstreamd.domain.model import NewTask
-from taskstreamd.errors import FieldViolation, InvalidArgument
+from taskstreamd.errors import FieldViolation, InvalidArgument, PermissionDenied
 
 SQL_TYPE = "sql"
 
@@ -32,3 +33,23 @@ def check_sql_tasks(tasks: Sequence[NewTask], datasources: frozenset[str]) -> No
             )
     if problems:
         raise InvalidArgument(problems)
+
+
+def require_datasource_access(
+    tasks: Sequence[NewTask], project: str, sources: Mapping[str, DataSource]
+) -> None:
+    """PERMISSION_DENIED when a sql task names a data source (or uses the default one) that is limited
+    to other projects. Unknown names and malformed parameters are left to ``check_sql_tasks``."""
+    for spec in tasks:
+        if spec.type != SQL_TYPE or not spec.parameters_json.strip():
+            continue
+        try:
+            params = json.loads(spec.parameters_json)
+        except ValueError:
+            continue
+        name = params.get("datasource") if isinstance(params, dict) else None
+        source = sources.get(name or DEFAULT_DATASOURCE) if isinstance(name, str | None) else None
+        if source is not None and not source.allows(project):
+            raise PermissionDenied(
+                "DATASOURCE_DENIED", f"project {project!r} may not use the data source {source.name!r}"
+            )

@@ -1,5 +1,5 @@
-"""The embedded SQLite warehouse: the default SQL data source, created with its sample tables on first start.
+"""The embedded SQLite warehouse: the default SQL data source, a file per project with its sample tables.
 
 iris.csv     the 150-row Iris data set (UCI), loaded as the table ``pyodps_iris``
-embedded.py  creating the warehouse file and its sample tables
+embedded.py  the warehouse directory, and creating a project's file with its sample tables
 """

@@ -33,10 +33,12 @@ class ServerAccess:
         tls_cert: str | None = None,
         tls_key: str | None = None,
     ) -> ServerAccess:
-        """Reads the files named; the token comes from ``token_file``, else from $TASKSTREAM_TOKEN."""
+        """Reads the files named; the token comes from ``token_file``, else from $TASKSTREAM_TOKEN, which
+        is then taken out of the environment, so that task processes do not inherit it."""
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("mutual TLS needs both a client certificate and its key")
-        token = Path(token_file).read_text().strip() if token_file else os.environ.get(TOKEN_ENV, "").strip()
+        from_environment = os.environ.pop(TOKEN_ENV, "").strip()
+        token = Path(token_file).read_text().strip() if token_file else from_environment
         return cls(
             token=token,
             tls_ca=_read(tls_ca),

@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from taskstreamd.builtin_tasks.sql import sources
+from taskstreamd.datasources import DataSource
 
 # Imported by every worker and child before the task modules it is given.
 BUILTIN_TASK_MODULE = "taskstreamd.builtin_tasks"
@@ -17,10 +18,10 @@ BUILTIN_TASK_MODULE = "taskstreamd.builtin_tasks"
 @dataclasses.dataclass(frozen=True)
 class ChildSettings:
     """``server`` is the HOST:PORT of the server's InstanceService (workflows call it); ``datasources``
-    maps data source names to SQLAlchemy URLs."""
+    are the SQL data sources by name."""
 
     server: str = ""
-    datasources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    datasources: Mapping[str, DataSource] = dataclasses.field(default_factory=dict)
 
     def apply(self) -> None:
         """Make the settings current in this process."""

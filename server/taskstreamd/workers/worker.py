@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import dataclasses
 import logging
 import os
 import shutil
@@ -29,6 +28,7 @@ from grpc.aio import EOF  # type: ignore[attr-defined]  # missing from grpc-stub
 from taskstream._status import CancellationReason
 from taskstream.authoring import PendingCancellation, registered_tasks
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
+from taskstreamd.datasources import DataSource
 
 from .connection import ServerAccess
 from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
@@ -42,10 +42,6 @@ FIRST_BACKOFF_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 5.0
 DEFAULT_GRACE_SECONDS = 5.0  # when a CancelTask carries no grace period
 DEFAULT_HEARTBEAT_SECONDS = 5.0  # when the server names no interval
-
-# A token the server hands the local workers it starts; taken out of the environment so that task
-# processes do not inherit it.
-WORKER_TOKEN_ENV = "TASKSTREAM_WORKER_TOKEN"
 
 EXIT_OK = 0
 EXIT_DISCONNECTED = 1
@@ -67,7 +63,7 @@ def run_worker(
     allow_code: bool = False,
     worker_name: str | None = None,
     exit_on_disconnect: bool = False,
-    datasources: Mapping[str, str] | None = None,
+    datasources: Mapping[str, DataSource] | None = None,
     labels: Mapping[str, str] | None = None,
     access: ServerAccess | None = None,
 ) -> int:
@@ -103,7 +99,7 @@ class Worker:
         allow_code: bool = False,
         worker_name: str | None = None,
         exit_on_disconnect: bool = False,
-        datasources: Mapping[str, str] | None = None,
+        datasources: Mapping[str, DataSource] | None = None,
         labels: Mapping[str, str] | None = None,
         access: ServerAccess | None = None,
     ) -> None:
@@ -121,11 +117,6 @@ class Worker:
         self._exit_on_disconnect = exit_on_disconnect
         self._labels = dict(labels or {})
         self._access = access or ServerAccess()
-        # A token minted by the server for its local workers; taken out of the environment so that task
-        # processes do not inherit it. An explicit --token-file or $TASKSTREAM_TOKEN wins.
-        minted = os.environ.pop(WORKER_TOKEN_ENV, "")
-        if minted and not self._access.token:
-            self._access = dataclasses.replace(self._access, token=minted)
         self._slots: list[Slot] = []
         self._pending: collections.deque[worker_service_pb2.TaskAssignment] = collections.deque()
         self._paused_pending: set[str] = set()

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from taskstream.authoring import TaskContext
 
-from . import csvtext
+from . import confine, csvtext
 
 STAGE = "M1_Stg1_job0"
 FETCH_ROWS = 1000
@@ -61,6 +61,7 @@ def run(engine: sa.Engine, sql: str, ctx: TaskContext) -> Outcome:
             stop = _interrupter(conn)
             forget = ctx.on_cancellation(lambda _cancellation: stop())
             try:
+                confine.refuse_text(engine.dialect.name, sql)
                 # A statement that starts after an interrupt is not interrupted by it: look first.
                 outcome = _NOTHING if ctx.cancelled else _execute(conn, sql, stage)
             finally:

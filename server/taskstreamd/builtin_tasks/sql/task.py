@@ -1,10 +1,12 @@
 """The ``sql`` task type: runs one statement on a named data source and returns its result as CSV.
 
-Parameters: ``sql`` (the statement), ``datasource`` (unset means the default one) and ``hints`` (a map
+Parameters: ``sql`` (the statement), ``datasource`` (unset means the default one; a per-project one is
+the task's project's database) and ``hints`` (a map
 of settings, kept with the task as PyODPS keeps them; no data source uses them yet). A select returns its
 rows as CSV text and sets the property ``column_types`` (for typed reads of the rows); other statements
 return ``"affected_rows"`` and set the property ``affected_rows``.
-A database error fails the task with the database's own exception and message.
+A database error fails the task with the database's own exception and message; a statement that would
+reach files or code outside its data source fails it with ``confine.Refused`` (a PermissionError).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 
 from taskstream.authoring import TaskContext, task
+from taskstreamd import ids
 
-from . import sources, statement
+from . import confine, sources, statement
 
 TASK_TYPE = "sql"
 # A result travels to the server in one message (it accepts 64 MiB from a worker): larger ones are refused
@@ -32,13 +35,18 @@ def run_sql(
 ) -> str:
     if not isinstance(sql, str) or not sql.strip():
         raise ValueError("sql must be a non-empty statement")
-    engine = sources.engine(datasource)
+    project, _ = ids.parse_instance_name(ctx.instance)
+    engine = sources.engine(datasource, project)
+    confine.take_refusal()  # nothing left over from an earlier statement of this process
     try:
         outcome = statement.run(engine, sql, ctx)
     except sa.exc.DBAPIError as exc:
         if ctx.cancelled:  # the interrupt we caused; the worker reports the task CANCELLED
             print(f"statement interrupted: {exc.orig}")
             return ""
+        refused = confine.take_refusal()  # SQLite says only "not authorized": say what and why
+        if refused is not None:
+            raise refused from None
         # The driver's exception carries the database's message, without SQLAlchemy's wrapping.
         raise (exc.orig if exc.orig is not None else exc) from None
     if outcome.returns_rows:
