@@ -43,9 +43,12 @@ def test_the_data_dir_and_everything_in_it_are_the_owners_only(first: ServerProc
         client.execute_task("echo", {"text": "parameters nobody else reads"})
     assert mode(first.data_dir) == 0o700
     entries = {entry.name: mode(entry) for entry in first.data_dir.iterdir()}
-    expected = {"taskstream.db", "taskstream.db-wal", "taskstream.db-shm", "warehouse.sqlite", "logview.key"}
+    expected = {"taskstream.db", "taskstream.db-wal", "taskstream.db-shm", "warehouse", "logview.key"}
     assert expected | {LOCK_FILE} <= set(entries)
     assert {name: m for name, m in entries.items() if m & 0o077} == {}
+    warehouses = {entry.name: mode(entry) for entry in (first.data_dir / "warehouse").iterdir()}
+    assert "private.sqlite" in warehouses  # the project's own warehouse (a file per project)
+    assert {name: m for name, m in warehouses.items() if m & 0o077} == {}
 
 
 def test_an_open_data_dir_is_tightened_with_one_warning(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ A file that has tables is never seeded again, so a project may drop or change th
 from __future__ import annotations
 
 import csv
+import contextlib
+import os
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -45,6 +47,10 @@ def ensure_sample_tables(path: Path) -> None:
     again first, so one process creates them and the others find them there.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Created owner-only before SQLite opens it (its -wal and -shm take its mode): a project's data is
+    # nobody else's to read, whatever the task process's umask.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     conn = sqlite3.connect(path, timeout=_LOCK_SECONDS, isolation_level=None)
     try:
         if _has_tables(conn):
