@@ -25,7 +25,10 @@ from taskstream.v1 import (
     worker_service_pb2_grpc,
 )
 from taskstreamd import datadir
-from taskstreamd.api import auth
+from taskstreamd.access import auth
+from taskstreamd.access.logview_links import LogviewLinks
+from taskstreamd.access.logview_tokens import Signer, load_secret
+from taskstreamd.access.task_tokens import TaskTokens
 from taskstreamd.api.health import Health
 from taskstreamd.api.instance_servicer import InstanceServicer
 from taskstreamd.api.interceptor import ErrorInterceptor
@@ -33,7 +36,6 @@ from taskstreamd.api.limits import Limits
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.peers import Peers
 from taskstreamd.api.replica_servicer import ReplicaServicer
-from taskstreamd.api.task_tokens import TaskTokens
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.core.answers import DEFAULT_CAPACITY, AnswerCache
 from taskstreamd.core.core import Core, CoreSettings
@@ -50,9 +52,8 @@ from taskstreamd.warehouse.embedded import embedded_datasource, warehouse_dir
 from taskstreamd.web.access import WebAccess
 from taskstreamd.web.http import HEAD_SECONDS
 from taskstreamd.web.listener import MAX_CONNECTIONS, Listener
-from taskstreamd.web.logview import Logview, LogviewLinks
+from taskstreamd.web.logview import Logview
 from taskstreamd.web.status import StatusServer
-from taskstreamd.web.tokens import Signer, load_secret
 from taskstreamd.wire.events import ProtoEventCodec
 from taskstreamd.worker_user import give_socket, give_warehouse, protect_data_dir
 from taskstreamd.workers import privileges

@@ -13,7 +13,8 @@ import re
 from itertools import accumulate
 from typing import Any
 
-from taskstreamd.api.limits import MAX_JSON_DEPTH
+# Nesting of any JSON the API accepts (parameters, page tokens); api.limits re-exports it.
+MAX_JSON_DEPTH = 64
 
 _ESCAPE = re.compile(r"\\.", re.DOTALL)  # left to right, so "\\" then '"' is an escape and a quote
 _STRING = re.compile(r'"[^"]*"')  # after escapes are gone, a string ends at the next quote

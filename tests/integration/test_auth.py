@@ -15,7 +15,7 @@ import taskstream
 from taskstream.errors import NotFoundError, PermissionDeniedError, UnauthenticatedError
 from taskstream.v1 import instance_service_pb2, instance_service_pb2_grpc, worker_service_pb2
 from taskstream.v1 import worker_service_pb2_grpc as wgrpc
-from taskstreamd.api.auth import digest
+from taskstreamd.access.auth import digest
 from tests.support.server import REPO, ServerProcess
 
 ALICE = "alice-token-0123456789"  # reads and writes alpha

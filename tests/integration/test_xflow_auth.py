@@ -12,8 +12,8 @@ import pytest
 import taskstream
 from taskstream.v1 import instance_service_pb2 as ipb
 from taskstream.v1 import instance_service_pb2_grpc
-from taskstreamd.api.task_tokens import TaskTokens
-from taskstreamd.web.tokens import load_secret
+from taskstreamd.access.logview_tokens import load_secret
+from taskstreamd.access.task_tokens import TaskTokens
 from tests.support.server import ServerProcess
 
 ALICE = "alice-secret-0123456789"

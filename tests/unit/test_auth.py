@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from taskstreamd.api import auth
+from taskstreamd.access import auth
 from taskstreamd.errors import PermissionDenied, Unauthenticated
 from taskstreamd.transport import InsecureConfiguration, check_exposure
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from taskstreamd.access.logview_links import LogviewLinks
+from taskstreamd.access.logview_tokens import Signer, TokenError, load_secret
 from taskstreamd.cli import parser
-from taskstreamd.web.logview import LogviewLinks
-from taskstreamd.web.tokens import Signer, TokenError, load_secret
 
 
 class Clock:

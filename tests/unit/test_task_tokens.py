@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taskstreamd.api.task_tokens import Grant, TaskTokenError, TaskTokens, is_task_token
+from taskstreamd.access.task_tokens import Grant, TaskTokenError, TaskTokens, is_task_token
 
 
 def test_a_token_grants_its_project_and_owner_until_it_expires() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from taskstreamd.api import auth
+from taskstreamd.access import auth
 from taskstreamd.core.queue import QueuedTask
 from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.errors import PermissionDenied

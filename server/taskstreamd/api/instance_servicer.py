@@ -12,8 +12,11 @@ import grpc
 from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd import ids
-from taskstreamd.api import auth, idempotency, labels, offload, requests
-from taskstreamd.api.auth import Authenticator, Principal
+from taskstreamd.access import auth
+from taskstreamd.access.auth import Authenticator, Principal
+from taskstreamd.access.logview_links import LogviewLinks
+from taskstreamd.access.logview_tokens import DEFAULT_HOURS, MAX_HOURS
+from taskstreamd.api import idempotency, labels, offload, requests
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.api.peers import Peers
 from taskstreamd.core import output, watch, workflows
@@ -25,8 +28,6 @@ from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
 from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
 from taskstreamd.store.reads import ListFilter
-from taskstreamd.web.logview import LogviewLinks
-from taskstreamd.web.tokens import DEFAULT_HOURS, MAX_HOURS
 from taskstreamd.wire import convert, result_rows
 from taskstreamd.wire import watch as watch_wire
 

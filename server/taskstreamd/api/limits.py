@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from taskstreamd.bounded_json import MAX_JSON_DEPTH as MAX_JSON_DEPTH  # the limit lives with its check
 from taskstreamd.errors import ResourceExhausted
 
 MIB = 1024 * 1024
 
 # Fixed limits of one request's shape (documented in the .proto comments), checked before anything costly.
-MAX_JSON_DEPTH = 64  # nesting of any JSON the API accepts: parameters, page tokens
 MAX_LABELS = 64  # labels of an instance, worker labels one task requires, labels of a list filter
 MAX_LABEL_KEY = 128  # characters of a label key
 MAX_LABEL_VALUE = 256  # characters of a label value

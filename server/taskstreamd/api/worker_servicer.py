@@ -15,8 +15,8 @@ import grpc
 
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstream.v1 import worker_service_pb2_grpc
-from taskstreamd.api import auth
-from taskstreamd.api.auth import Authenticator
+from taskstreamd.access import auth
+from taskstreamd.access.auth import Authenticator
 from taskstreamd.core.core import Core
 from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.errors import InvalidArgument

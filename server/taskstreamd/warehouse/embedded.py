@@ -8,8 +8,8 @@ A file that has tables is never seeded again, so a project may drop or change th
 
 from __future__ import annotations
 
-import csv
 import contextlib
+import csv
 import os
 import sqlite3
 from importlib import resources

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from taskstreamd.api.auth import AUTHORIZATION, Authenticator
+from taskstreamd.access.auth import AUTHORIZATION, Authenticator
 from taskstreamd.errors import Unauthenticated
 from taskstreamd.web.http import Request, Response
 

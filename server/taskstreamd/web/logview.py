@@ -20,10 +20,8 @@ import contextlib
 import html
 import json
 import logging
-import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -32,12 +30,13 @@ from google.protobuf import json_format
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
 from taskstreamd import ids
+from taskstreamd.access.logview_links import LogviewLinks
+from taskstreamd.access.logview_tokens import TokenError
 from taskstreamd.core import output, watch
 from taskstreamd.core.core import Core
 from taskstreamd.domain.events import EventKind
 from taskstreamd.errors import InvalidArgument, NotFound
 from taskstreamd.web.http import Request, Response, respond, start_stream
-from taskstreamd.web.tokens import Signer, TokenError
 from taskstreamd.wire import watch as watch_wire
 from taskstreamd.wire.events import watch_response
 
@@ -56,23 +55,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
-
-
-@dataclass
-class LogviewLinks:
-    """Signs addresses of instance pages under ``public_url``."""
-
-    signer: Signer
-    public_url: str = ""
-    server: str = ""  # the gRPC address, shown on the page (PyODPS's ``h``)
-
-    def address(self, project: str, instance_id: str, hours: float) -> tuple[str, datetime]:
-        token, expires = self.signer.sign(project, instance_id, hours)
-        return self.url(project, instance_id, token), datetime.fromtimestamp(expires, UTC)
-
-    def url(self, project: str, instance_id: str, token: str) -> str:
-        query = urllib.parse.urlencode({"h": self.server, "p": project, "i": instance_id, "token": token})
-        return f"{self.public_url.rstrip('/')}/logview/?{query}"
 
 
 @dataclass

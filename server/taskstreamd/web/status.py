@@ -11,7 +11,7 @@ import contextlib
 import html
 import logging
 
-from taskstreamd.api.auth import Authenticator
+from taskstreamd.access.auth import Authenticator
 from taskstreamd.core.core import Core
 from taskstreamd.metrics import CONTENT_TYPE, Metrics
 from taskstreamd.throttle import Throttle

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskstreamd.api import task_tokens
+from taskstreamd.access import task_tokens
 from taskstreamd.errors import PermissionDenied, Unauthenticated
 
 AUTHORIZATION = "authorization"
