@@ -16,7 +16,7 @@ LANG_TEST :=
 LANG_LINT :=
 -include clients/go/go.mk clients/typescript/typescript.mk clients/java/java.mk
 
-.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench bench-deps soak clean
+.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt unasync bench bench-deps soak clean
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,11 +61,15 @@ check-proto: proto ## Fail when `make proto` changes committed files.
 	@if [ -n "$$(git status --porcelain -- protos clients)" ]; then \
 		echo "make proto left a diff; commit the regenerated code:"; git status --porcelain -- protos clients; exit 1; fi
 
-lint: $(VENV)/.installed node_modules/.installed $(LANG_LINT) ## ruff format --check, ruff check, mypy, buf lint and format.
+lint: $(VENV)/.installed node_modules/.installed $(LANG_LINT) ## ruff format --check, ruff check, mypy, the sync client is current, buf lint and format.
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(PY) clients/python/tools/unasync.py --check
 	$(VENV)/bin/mypy clients/python/taskstream server/taskstreamd
 	cd protos && ../$(BUF) lint && ../$(BUF) format --exit-code -d
+
+unasync: $(VENV)/.installed ## Write the sync Python client (taskstream/_sync/) from the asyncio one (taskstream/_async/).
+	$(PY) clients/python/tools/unasync.py
 
 fmt: $(VENV)/.installed ## Format the Python code.
 	$(VENV)/bin/ruff format .

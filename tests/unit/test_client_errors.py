@@ -10,8 +10,8 @@ import pytest
 from google.rpc import error_details_pb2
 
 from taskstream import _values, errors
-from taskstream._client import connect
-from taskstream._status import TaskStatus
+from taskstream._sync.client import connect
+from taskstream.status import TaskStatus
 from tests.unit.test_client_fake import serve
 
 

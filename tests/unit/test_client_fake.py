@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
-from taskstream._client import Client, connect
+from taskstream._sync.client import Client, connect
 from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc, task_pb2
 from tests.unit.client_fake_streams import StreamingFake, abort
 

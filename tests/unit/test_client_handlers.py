@@ -8,8 +8,7 @@ import threading
 import grpc
 import pytest
 
-from taskstream import TaskProgress, _retry
-from taskstream._task import Task
+from taskstream import Task, TaskProgress, _retry
 from taskstream.v1 import task_pb2
 from tests.unit.client_fake_streams import Fault
 from tests.unit.test_client_fake import serve, task
@@ -165,7 +164,8 @@ def test_closing_the_client_ends_the_watch_quietly(caplog: pytest.LogCaptureFixt
         client.close()
         dispatcher = instance._dispatcher
         assert dispatcher is not None
-        dispatcher._thread.join(5)
-        assert not dispatcher._thread.is_alive()
+        thread = dispatcher._background._thread
+        thread.join(5)
+        assert not thread.is_alive()
     assert "client was closed" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

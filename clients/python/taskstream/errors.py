@@ -32,8 +32,8 @@ import grpc.aio
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from taskstream._status import TaskStatus
-from taskstream._values import RemoteTaskError
+from taskstream.status import TaskStatus
+from taskstream.values import RemoteTaskError
 
 __all__ = [
     "ApiError",
