@@ -139,10 +139,10 @@ class AsyncJob:
         for handle, _ in self._objects:
             instance._adopt(handle)
         self._instance = instance
+        if self.job_submitted is not None:  # before the watch starts, so that it comes first
+            await call_handler(self.job_submitted, self)
         if self._has_watched_handler():
             instance._watch_for_handlers()
-        if self.job_submitted is not None:
-            await call_handler(self.job_submitted, self)
         return instance
 
     # -- STK's events
