@@ -122,8 +122,10 @@ class TaskData:
         return optional_datetime(self.task, "end_time")
 
 
-def failed_error(instance_id: str, task_name: str, status: TaskStatus, data: TaskData) -> InstanceFailedError:
-    """wait_for_success's error for the first task that did not succeed.
+def failed_error(
+    instance: Any, instance_id: str, task_name: str, status: TaskStatus, data: TaskData
+) -> InstanceFailedError:
+    """wait_for_success's error for the first task that did not succeed (``instance``: the handle).
 
     For FAILED its message is the task's error message, for any other status "<task>, status=<STATUS>"
     (as PyODPS).
@@ -135,4 +137,5 @@ def failed_error(instance_id: str, task_name: str, status: TaskStatus, data: Tas
         task_name=task_name,
         task_status=status,
         error=data.error,
+        instance=instance,
     )

@@ -202,7 +202,7 @@ class AsyncInstance:
         failure = _instance_data.first_unsuccessful(await self._current(with_tasks=True))
         if failure is not None:
             name, status = failure
-            raise failed_error(self._id, name, status, await self._task_handle(name)._current())
+            raise failed_error(self, self._id, name, status, await self._task_handle(name)._current())
 
     # -- control
 

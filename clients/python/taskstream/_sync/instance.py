@@ -204,7 +204,7 @@ class Instance:
         failure = _instance_data.first_unsuccessful(self._current(with_tasks=True))
         if failure is not None:
             name, status = failure
-            raise failed_error(self._id, name, status, self._task_handle(name)._current())
+            raise failed_error(self, self._id, name, status, self._task_handle(name)._current())
 
     # -- control
 
