@@ -16,15 +16,16 @@ LANG_TEST :=
 LANG_LINT :=
 -include clients/go/go.mk clients/typescript/typescript.mk clients/java/java.mk
 
-.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt unasync bench bench-deps soak clean
+.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt unasync dist bench bench-deps soak clean
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+# Both distributions editable (the client with its extras), and the root's dev dependency group.
+$(VENV)/.installed: pyproject.toml clients/python/pyproject.toml server/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e './clients/python[all]' -e ./server --group dev
 	touch $@
 
 node_modules/.installed: package.json
@@ -68,6 +69,11 @@ lint: $(VENV)/.installed node_modules/.installed $(LANG_LINT) ## ruff format --c
 	$(VENV)/bin/mypy clients/python/taskstream server/taskstreamd
 	cd protos && ../$(BUF) lint && ../$(BUF) format --exit-code -d
 
+dist: $(VENV)/.installed ## Build the wheels of taskstream (client, CLI, authoring API) and taskstreamd (server, worker) into dist/.
+	rm -rf dist clients/python/build server/build
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist ./clients/python ./server
+	@ls dist
+
 unasync: $(VENV)/.installed ## Write the sync Python client (taskstream/_sync/) from the asyncio one (taskstream/_async/).
 	$(PY) clients/python/tools/unasync.py
 
@@ -76,7 +82,7 @@ fmt: $(VENV)/.installed ## Format the Python code.
 	$(VENV)/bin/ruff check --fix .
 
 bench-deps: $(VENV)/.installed ## Install the benchmarks' baselines: the bench extra (Ray, Celery, ...) and redis-server.
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install --quiet --group bench
 	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 
@@ -88,4 +94,4 @@ soak: $(VENV)/.installed ## Soak a real server for 60 s (creates, watches, stops
 	$(PY) bench/soak.py --seconds 60
 
 clean: ## Remove the virtualenv, node_modules and local data.
-	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules data dist clients/python/build server/build .pytest_cache .mypy_cache .ruff_cache
