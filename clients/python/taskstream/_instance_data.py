@@ -18,11 +18,6 @@ def task_names(data: instance_pb2.Instance) -> list[str]:
     return [task.name for task in data.tasks]
 
 
-def task_statuses(data: instance_pb2.Instance) -> dict[str, TaskStatus]:
-    """Each task's status by name, in task order."""
-    return {task.name: task_status(task.status) for task in data.tasks}
-
-
 def first_unsuccessful(data: instance_pb2.Instance) -> tuple[str, TaskStatus] | None:
     """The name and status of the first task, in task order, that did not succeed."""
     for task in data.tasks:
