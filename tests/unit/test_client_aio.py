@@ -308,3 +308,18 @@ async def test_a_job_runs_on_the_asyncio_client_with_async_handlers() -> None:
         fake.finish_with_events(data)
         assert await job.wait_until_done() is True
         assert completed == ["Task0={'n': 42}"]
+
+
+async def test_the_asyncio_cluster_job_scheduler() -> None:
+    with serve() as (fake, client):
+        host, port = client.target.rsplit(":", 1)
+        async with taskstream.aio.AsyncClusterJobScheduler(host, int(port), project="stk") as scheduler:
+            await scheduler.connect()
+            job = scheduler.create_job()
+            job.add_task(Double(2))
+            instance = await job.submit()
+            assert instance.project == "stk" and await job.tasks[0].task_status is TaskStatus.WAITING
+        assert not scheduler.is_connected
+        assert fake.requests("CreateInstance")[0].parent == "projects/stk"
+    with pytest.raises(errors.UnavailableError):
+        await taskstream.aio.AsyncClusterJobScheduler("127.0.0.1", int(port)).connect()  # the fake is gone
