@@ -66,7 +66,7 @@ lint: $(VENV)/.installed node_modules/.installed $(LANG_LINT) ## ruff format --c
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(PY) clients/python/tools/unasync.py --check
-	$(VENV)/bin/mypy clients/python/taskstream server/taskstreamd
+	$(VENV)/bin/mypy clients/python/taskstream clients/python/tools server/taskstreamd
 	cd protos && ../$(BUF) lint && ../$(BUF) format --exit-code -d
 
 dist: $(VENV)/.installed ## Build the wheels of taskstream (client, CLI, authoring API) and taskstreamd (server, worker) into dist/.
