@@ -20,15 +20,16 @@ LANG_LINT :=
 # default is nobody, which may not be able to run this checkout's Python or read the tests' temporary files).
 test-python $(LANG_TEST): export TASKSTREAM_WORKER_USER := $(shell id -un)
 
-.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt bench bench-deps soak clean
+.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt unasync dist bench bench-deps soak clean
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+# Both distributions editable (the client with its extras), and the root's dev dependency group.
+$(VENV)/.installed: pyproject.toml clients/python/pyproject.toml server/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e './clients/python[all]' -e ./server --group dev
 	touch $@
 
 node_modules/.installed: package.json
@@ -65,18 +66,27 @@ check-proto: proto ## Fail when `make proto` changes committed files.
 	@if [ -n "$$(git status --porcelain -- protos clients)" ]; then \
 		echo "make proto left a diff; commit the regenerated code:"; git status --porcelain -- protos clients; exit 1; fi
 
-lint: $(VENV)/.installed node_modules/.installed $(LANG_LINT) ## ruff format --check, ruff check, mypy, buf lint and format.
+lint: $(VENV)/.installed node_modules/.installed $(LANG_LINT) ## ruff format --check, ruff check, mypy, the sync client is current, buf lint and format.
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy clients/python/taskstream server/taskstreamd
+	$(PY) clients/python/tools/unasync.py --check
+	$(VENV)/bin/mypy clients/python/taskstream clients/python/tools server/taskstreamd
 	cd protos && ../$(BUF) lint && ../$(BUF) format --exit-code -d
+
+dist: $(VENV)/.installed ## Build the wheels of taskstream (client, CLI, authoring API) and taskstreamd (server, worker) into dist/.
+	rm -rf dist clients/python/build server/build
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist ./clients/python ./server
+	@ls dist
+
+unasync: $(VENV)/.installed ## Write the sync Python client (taskstream/_sync/) from the asyncio one (taskstream/_async/).
+	$(PY) clients/python/tools/unasync.py
 
 fmt: $(VENV)/.installed ## Format the Python code.
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 bench-deps: $(VENV)/.installed ## Install the benchmarks' baselines: the bench extra (Ray, Celery, ...) and redis-server.
-	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m pip install --quiet --group bench
 	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 
@@ -88,4 +98,4 @@ soak: $(VENV)/.installed ## Soak a real server for 60 s (creates, watches, stops
 	$(PY) bench/soak.py --seconds 60
 
 clean: ## Remove the virtualenv, node_modules and local data.
-	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules data dist clients/python/build server/build .pytest_cache .mypy_cache .ruff_cache

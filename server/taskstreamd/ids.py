@@ -12,7 +12,9 @@ from taskstreamd.errors import InvalidArgument
 _ALPHABET = string.ascii_lowercase + string.digits
 _RANDOM_CHARS = 8
 _PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}")
-_ID = re.compile(r"[0-9]{17}[a-z0-9]{8}")
+# Any well-formed id is looked up (and, unknown, NOT_FOUND): ids made here are 17 digits and 8 of
+# [a-z0-9], other systems' differ (PyODPS's are 24 to 26 characters, e.g. 20151119084107183gxyp1ek).
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
 
 
 def new_instance_id(now: datetime) -> str:
@@ -49,6 +51,8 @@ def parse_instance_name(name: str, field: str = "name") -> tuple[str, str]:
         or not _ID.fullmatch(parts[3])
     ):
         raise InvalidArgument.one(
-            field, f"must look like 'projects/{{project}}/instances/{{id}}', got {name!r}"
+            field,
+            "must look like 'projects/{project}/instances/{id}', an id being 1 to 32 letters, digits,"
+            f" '_' or '-', got {name!r}",
         )
     return parts[1], parts[3]

@@ -24,7 +24,7 @@ from taskstream import (
     TaskStatus,
     TaskStatusChanged,
 )
-from taskstream._rpc import _Rpc
+from taskstream._sync.rpc import _Rpc
 from taskstream.v1 import instance_service_pb2
 from tests.support.proxy import CuttableProxy
 from tests.support.server import ServerProcess
@@ -130,11 +130,11 @@ async def test_an_async_watch_carries_output_and_ends_with_the_terminal_snapshot
         async for event in instance.watch(include_output=True):
             events.append(event)
             if len(events) == 1:
-                with taskstream.connect(server.address, project="tests") as sync_client:
-                    sync_client.get_instance(instance.id).resume()
+                await instance.resume()  # the asyncio client has everything the sync one has
         assert isinstance(events[0], InstanceSnapshot) and events[0].instance is instance
+        assert events[0].status is InstanceStatus.SUSPENDED
         last = events[-1]
-        assert isinstance(last, InstanceSnapshot) and last.instance.status is InstanceStatus.TERMINATED
+        assert isinstance(last, InstanceSnapshot) and await last.instance.status is InstanceStatus.TERMINATED
         output = [e for e in events if isinstance(e, TaskOutputAppended)]
         stdout = b"".join(e.data for e in output if e.stream == "stdout")
         stderr = b"".join(e.data for e in output if e.stream == "stderr")
@@ -142,7 +142,7 @@ async def test_an_async_watch_carries_output_and_ends_with_the_terminal_snapshot
         assert b"py-err async" in stderr
         assert await instance.is_successful()
         assert await instance.get_task_result() == "ASYNC"
-        chunks = [c async for c in instance.get_task("chatty").read_output("stderr")]
+        chunks = [c async for c in (await instance.get_task("chatty")).read_output("stderr")]
         assert b"".join(c.data for c in chunks) == stderr
 
 

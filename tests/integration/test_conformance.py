@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 
 import taskstream
 from taskstream import CancellationReason, InstanceStatus, TaskStatus
-from taskstream.v1 import instance_pb2, task_pb2
+from taskstream.v1 import instance_pb2, instance_service_pb2, task_pb2
 from tests.support.server import ServerProcess
 
 SCENARIO = json.loads((Path(__file__).parents[1] / "conformance" / "scenario.json").read_text())
@@ -33,15 +35,25 @@ def reason(name: str) -> CancellationReason:
     return CancellationReason.from_proto(task_pb2.CancellationReason.Value(name))
 
 
+def column_type(name: str) -> str:
+    """The client's name of a ColumnType: "double" for COLUMN_TYPE_DOUBLE."""
+    instance_service_pb2.ColumnType.Value(name)  # a name the API has
+    return name.removeprefix("COLUMN_TYPE_").lower()
+
+
 @pytest.fixture(scope="module")
 def client(server: ServerProcess) -> Any:
     with taskstream.connect(server.address, project=SCENARIO["project"]) as c:
         yield c
 
 
-def start(client: taskstream.Client, case: dict[str, Any]) -> taskstream.Instance:
-    task = case["task"]
-    return client.run_task(task["type"], task["parameters"], hold=task.get("hold", False))
+def start(client: taskstream.Client, case: dict[str, Any], **options: Any) -> taskstream.Instance:
+    return start_task(client, case["task"], **options)
+
+
+def start_task(client: taskstream.Client, task: dict[str, Any], **options: Any) -> taskstream.Instance:
+    options.setdefault("hold", task.get("hold", False))
+    return client.run_task(task["type"], task["parameters"], **options)
 
 
 def watch_held(instance: taskstream.Instance) -> list[Any]:
@@ -63,10 +75,8 @@ def check_result(task: taskstream.Task, expect: dict[str, Any]) -> None:
         assert text in task.standard_output
     for text in expect.get("stderr_contains", []):
         assert text in task.standard_error
-    if "error_type_ends_with" in expect:
-        assert task.error is not None and type(task.error).__name__ == expect["error_type_ends_with"]
-    if "error_message" in expect:
-        assert str(task.error) == expect["error_message"]
+    if "error_type_ends_with" in expect or "error_message" in expect:
+        check_error(task.error, expect)
     for key, value in expect.get("properties", {}).items():
         (kind, expected), *_ = value.items()
         if kind == "bytes_value_base64":
@@ -76,6 +86,15 @@ def check_result(task: taskstream.Task, expect: dict[str, Any]) -> None:
         assert task.task_cancellation_reason == reason(expect["cancellation_reason"])
     if "cancellation_message" in expect:
         assert task.task_cancellation_message == expect["cancellation_message"]
+
+
+def check_error(error: BaseException | None, expect: dict[str, Any]) -> None:
+    """A task's error, as the client hands it back without unpickling: its type by name, its message."""
+    assert isinstance(error, taskstream.RemoteTaskError)
+    if "error_type_ends_with" in expect:
+        assert error.type_name.endswith(expect["error_type_ends_with"])
+    if "error_message" in expect:
+        assert str(error) == expect["error_message"]
 
 
 def kind_of(event: object) -> str:
@@ -119,7 +138,7 @@ def stop_when_running(client: taskstream.Client, case: dict[str, Any]) -> None:
     for event in events:
         running = isinstance(event, taskstream.TaskStatusChanged) and event.status == TaskStatus.RUNNING
         snapshot_running = isinstance(event, taskstream.InstanceSnapshot) and (
-            event.instance.get_task_statuses().get(case["task"]["type"]) == TaskStatus.RUNNING
+            event.instance.get_task_statuses()[case["task"]["type"]].task_status == TaskStatus.RUNNING
         )
         if running or snapshot_running:
             break
@@ -146,13 +165,16 @@ def resume_watch(client: taskstream.Client, case: dict[str, Any]) -> None:
 
 
 def wait_with_timeout(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect = case["expect"]
     instance = start(client, case)
-    with pytest.raises(taskstream.WaitTimeoutError):
+    with pytest.raises(taskstream.WaitTimeoutError) as timed_out:
         instance.wait_for_completion(timeout=case["timeout_seconds"])
-    assert instance.is_terminated() == case["expect"]["terminated"]
+    assert expect["timed_out_error"] and isinstance(timed_out.value, TimeoutError)
+    named = client.get_instance(timed_out.value.instance_id)
+    assert named is instance and named.status == instance_status(expect["instance_status"])
     instance.stop()
-    instance.wait_for_completion(timeout=60)
-    assert instance.is_terminated() == case["expect"]["after_stop_terminated"]
+    instance.wait_for_completion()
+    assert instance.is_terminated() == expect["after_stop_terminated"]
 
 
 def execute(client: taskstream.Client, case: dict[str, Any]) -> None:
@@ -170,6 +192,104 @@ def execute(client: taskstream.Client, case: dict[str, Any]) -> None:
     instance.stop()
     instance.wait_for_completion(timeout=60)
     assert instance.is_terminated() == expect["after_stop_terminated"]
+
+
+def execute_failed(client: taskstream.Client, case: dict[str, Any]) -> None:
+    task, expect = case["task"], case["expect"]
+    with pytest.raises(taskstream.InstanceFailedError) as failed:
+        client.execute_task(task["type"], task["parameters"], timeout=case["timeout_seconds"])
+    error = failed.value
+    assert isinstance(error.instance, taskstream.Instance) and error.instance.id == error.instance_id
+    assert error.instance.status == instance_status(expect["instance_status"])
+    assert error.instance.is_successful() == expect["successful"]
+    assert error.task_name == expect["failed_task"]
+    assert error.task_status == task_status(expect["task_status"])
+    check_error(error.error, expect)
+
+
+def list_instances(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, label = case["expect"], {case["label_key"]: secrets.token_hex(8)}
+    created = [start(client, case, labels=label) for _ in range(case["count"])]
+    for instance in created:
+        instance.wait_for_completion(timeout=60)
+    statuses = [instance_status(name) for name in case["statuses"]]
+    listed = list(client.list_instances(status=statuses, labels=label, page_size=case["page_size"]))
+    assert len(listed) == expect["count"]
+    assert ({i.id for i in listed} == {i.id for i in created}) == expect["same_ids_as_created"]
+    ids = [i.id for i in listed]
+    assert (ids == sorted(ids, reverse=True)) == expect["newest_first"]
+
+
+def read_output(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, stream = case["expect"], "stderr" if case["stream"] == "OUTPUT_STREAM_STDERR" else "stdout"
+    task = start(client, case).get_task()
+    whole = b"".join(chunk.data for chunk in task.read_output(stream, follow=True))
+    for text in expect["contains"]:
+        assert text.encode() in whole
+    tail = b"".join(chunk.data for chunk in task.read_output(stream, offset=-case["tail_bytes"]))
+    assert (tail == whole[-case["tail_bytes"] :]) == expect["tail_is_end_of_whole"]
+
+
+def logview(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, instance = case["expect"], start(client, case)
+    instance.wait_for_completion(timeout=60)
+    url = instance.get_logview_address(hours=case["hours"])
+    assert (instance.id in url) == expect["url_contains_instance_id"]
+    with urllib.request.urlopen(url, timeout=30) as page:
+        assert page.status == expect["http_status"]
+
+
+def sub_instances(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, flow = case["expect"], case["xflow"]
+    instance = client.run_xflow(flow["name"], flow["project"], flow["parameters"])
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    assert instance.is_successful() == expect["successful"]
+    subs = client.get_xflow_sub_instances(instance)
+    assert list(subs) == expect["names"]
+    assert all(sub.is_successful() for sub in subs.values()) == expect["all_successful"]
+
+
+def sql_rows(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, instance = case["expect"], client.run_sql(case["sql"])
+    instance.wait_for_success(timeout=case["timeout_seconds"])
+    with instance.open_reader(page_size=case["page_size"]) as reader:
+        assert reader.columns == [(c["name"], column_type(c["type"])) for c in expect["columns"]]
+        rows = list(reader)
+    assert len(rows) == expect["row_count"]
+    assert json.loads(json.dumps(list(rows[0]))) == expect["first_row"]
+
+
+def suspend_resume(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, instance = case["expect"], start(client, case, hold=True)
+    instance.reload()
+    assert instance.status == instance_status(expect["held_status"])
+    (held,) = instance.get_task_statuses().values()
+    assert held.task_status == task_status(expect["held_task_status"])
+    instance.resume()
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    assert instance.status == instance_status(expect["instance_status"])
+    assert instance.is_successful() == expect["successful"]
+
+
+def wait_many(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect = case["expect"]
+    quick, slow = start_task(client, case["quick"]), start_task(client, case["slow"])
+    try:
+        answered = client.wait_instances([quick, slow], mode="any", timeout=case["timeout_seconds"])
+        assert expect["any_done"] and answered == [quick, slow]
+        names = {quick.id: "quick", slow.id: "slow"}
+        assert [names[i.id] for i in answered if i.is_terminated()] == expect["any_terminated"]
+        with pytest.raises(taskstream.WaitTimeoutError) as timed_out:
+            client.wait_instances([quick, slow], timeout=expect["all_timeout_seconds"])
+        assert expect["all_timed_out_error"] and timed_out.value.instance_id == slow.id
+    finally:
+        slow.stop()
+
+
+def task_types(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, offered = case["expect"], {t.name: t for t in client.list_task_types()}
+    for name in expect["includes"]:
+        assert offered[name].worker_count >= expect["workers_at_least"], name
 
 
 def not_found(client: taskstream.Client, case: dict[str, Any]) -> None:
@@ -194,6 +314,15 @@ ACTIONS = {
         wait_with_timeout,
         execute,
         not_found,
+        execute_failed,
+        list_instances,
+        read_output,
+        logview,
+        sub_instances,
+        sql_rows,
+        suspend_resume,
+        wait_many,
+        task_types,
     )
 }
 

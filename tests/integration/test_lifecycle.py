@@ -17,7 +17,9 @@ def test_noop_runs_to_success(client: taskstream.Client) -> None:
     assert instance.status == Instance.Status.TERMINATED and instance.status.value == "Terminated"
     assert instance.is_terminated() and instance.is_successful()
     assert instance.get_task_names() == ["noop"]
-    assert instance.get_task_statuses() == {"noop": TaskStatus.SUCCESS}
+    assert {name: t.task_status for name, t in instance.get_task_statuses().items()} == {
+        "noop": TaskStatus.SUCCESS
+    }
     assert instance.get_task_result() is None
 
 
@@ -48,7 +50,10 @@ def test_failure_keeps_properties_error_and_traceback(client: taskstream.Client)
     assert failed.value.task_name == "fail" and "Task failure" in str(failed.value)
     task = instance.get_task("fail")
     assert task.task_status == TaskStatus.FAILED
-    assert isinstance(task.result, ValueError) and str(task.result) == "Task failure"
+    # The client does not unpickle unless asked: the exception reads as its type and message, and the
+    # worker's pickle of it loads on request.
+    assert isinstance(task.result, taskstream.RemoteTaskError) and str(task.result) == "Task failure"
+    assert task.result.pickled is not None and isinstance(task.result.pickled.load(), ValueError)
     assert task.properties == {
         "Property1": 100,
         "Property2": "one hundred",
@@ -62,7 +67,8 @@ def test_property_of_a_wrong_type_is_a_type_error_in_the_task(client: taskstream
     instance = client.run_task("bad_property")
     instance.wait_for_completion(timeout=60)
     task = instance.get_task()
-    assert task.task_status == TaskStatus.FAILED and isinstance(task.result, TypeError)
+    assert task.task_status == TaskStatus.FAILED
+    assert isinstance(task.result, taskstream.RemoteTaskError) and task.result.type_name == "TypeError"
 
 
 def test_progress_is_reported_and_formatted_like_pyodps(client: taskstream.Client) -> None:
@@ -78,7 +84,8 @@ def test_environment_failure_is_environment_error_without_running(client: taskst
     instance.wait_for_completion(timeout=60)
     task = instance.get_task()
     assert task.task_status == TaskStatus.ENVIRONMENT_ERROR
-    assert isinstance(task.result, RuntimeError) and "database unreachable" in str(task.result)
+    assert isinstance(task.result, taskstream.RemoteTaskError) and task.result.type_name == "RuntimeError"
+    assert "database unreachable" in str(task.result)
     assert "database unreachable" in task.standard_error
 
 
@@ -99,7 +106,7 @@ def test_a_crashing_task_fails_with_a_reason_and_workers_keep_going(
     instance.wait_for_completion(timeout=60)
     task = instance.get_task()
     assert task.task_status == TaskStatus.FAILED
-    assert task.error is not None and "ProcessCrashed" in type(task.error).__name__ + str(task.error)
+    assert isinstance(task.error, taskstream.RemoteTaskError) and "ProcessCrashed" in task.error.type_name
     assert "about to crash" in task.standard_output
     assert task.properties == {"before": "crash"}
     assert client.execute_task("noop").is_successful()
@@ -159,7 +166,9 @@ def test_suspend_holds_and_resume_continues(client: taskstream.Client, files: Pa
     eventually(started.exists, what="the task to start")
     instance.suspend()
     assert instance.status == InstanceStatus.SUSPENDED
-    assert instance.get_task_statuses() == {"gate": TaskStatus.SUSPENDED}
+    assert {name: t.task_status for name, t in instance.get_task_statuses().items()} == {
+        "gate": TaskStatus.SUSPENDED
+    }
     gate.write_text("go")
     # Paused with SIGSTOP, it cannot see the gate open until resumed.
     with pytest.raises(taskstream.WaitTimeoutError):

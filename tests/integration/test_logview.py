@@ -192,4 +192,4 @@ async def test_the_aio_client_hands_out_addresses(
     async with taskstream.aio.connect(server.address, project="tests") as client:
         url = await client.get_logview_address(finished.id, hours=5)
         assert url.startswith(f"http://{server.http_address}/logview/?")
-        assert await (await client.get_instance(finished.id)).get_logview_address() != url
+        assert await client.get_instance(finished.id).get_logview_address() != url

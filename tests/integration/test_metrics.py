@@ -41,7 +41,10 @@ def test_rpcs_tasks_queue_workers_streams_and_events_are_counted(
         eventually(started.exists, what="the gated task to start")
         # Its start reaches the server a little after the task began (see START_REPORT_DELAY).
         eventually(
-            lambda: list(running.get_task_statuses().values()) == [taskstream.TaskStatus.RUNNING],
+            lambda: (
+                [t.task_status for t in running.get_task_statuses().values()]
+                == [taskstream.TaskStatus.RUNNING]
+            ),
             what="the gated task to be RUNNING",
         )
         queued = client.run_task("echo", {"queued": True})  # the only slot is taken: it waits

@@ -77,7 +77,7 @@ def test_short_tasks_waiting_behind_a_hung_one_are_taken_back_for_an_idle_worker
             client.create_instance(warm).wait_for_success(timeout=60)
             hung = client.run_task("gate", {"path": str(shut), "started": str(started)})
             eventually(
-                lambda: list(hung.get_task_statuses().values()) == [TaskStatus.RUNNING],
+                lambda: [t.task_status for t in hung.get_task_statuses().values()] == [TaskStatus.RUNNING],
                 what="the hung gate to be RUNNING",
             )
             behind = [client.run_task("noop") for _ in range(2)]
@@ -87,7 +87,7 @@ def test_short_tasks_waiting_behind_a_hung_one_are_taken_back_for_an_idle_worker
             for instance in behind:  # taken back once the gate is overdue, and run by the spare worker
                 instance.wait_for_success(timeout=60)
                 assert [t.attempts for t in instance.get_tasks()] == [1]
-            assert list(hung.get_task_statuses().values()) == [TaskStatus.RUNNING]
+            assert [t.task_status for t in hung.get_task_statuses().values()] == [TaskStatus.RUNNING]
             shut.write_text("open")
             hung.wait_for_success(timeout=60)
     finally:

@@ -83,7 +83,7 @@ async def test_expired_instances_answer_not_found_with_their_end(server: Server)
         assert await server.retention.sweep() == 1
 
         for call in (
-            lambda: client.get_instance(ended.id),
+            lambda: client.get_instance(ended.id).reload(),
             lambda: ended.reload(),
             lambda: wait_raw(server.grpc_address, ended.name),
             lambda: anext(aiter(ended.watch())),
@@ -101,7 +101,7 @@ async def test_expired_instances_answer_not_found_with_their_end(server: Server)
         await running.reload()
         # An unknown instance is plainly not found: no expiry reason.
         with pytest.raises(NotFoundError) as unknown:
-            await client.get_instance("20261121103000123abcdefgh")
+            await client.get_instance("20261121103000123abcdefgh").reload()
         assert unknown.value.reason is None
         # Its tasks and events went with it; only the tombstone stays.
         assert await count(server, TaskRow.instance_id, ended.id) == 0

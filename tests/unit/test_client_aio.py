@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import grpc
@@ -21,8 +22,9 @@ from taskstream import (
     _retry,
     errors,
 )
-from taskstream._values import encode_error, encode_result
+from taskstream.aio import AsyncInstance
 from taskstream.v1 import instance_pb2, task_pb2
+from taskstream.values import encode_error, encode_result
 from tests.unit.client_fake_streams import Fault
 from tests.unit.test_client_fake import PROJECT, USER, FakeInstanceService, serve, task
 
@@ -44,17 +46,18 @@ async def aserve() -> AsyncIterator[tuple[FakeInstanceService, taskstream.aio.As
             yield fake, aclient
 
 
-async def test_get_instance_fetches_and_exist_instance_answers() -> None:
+async def test_get_instance_is_lazy_and_exist_instance_answers() -> None:
     async with aserve() as (fake, client):
         data = fake.add()
-        instance = await client.get_instance(data.id)
+        instance = client.get_instance(data.id)
+        assert fake.calls == []
         assert (instance.id, instance.name, instance.project) == (data.id, data.name, PROJECT)
-        assert instance.status is InstanceStatus.RUNNING and instance.owner == USER
-        assert await client.get_instance(data.name) is instance
+        assert await instance.status is InstanceStatus.RUNNING and await instance.owner == USER
+        assert client.get_instance(data.name) is instance
         assert await client.exist_instance(data.id) is True
         assert await client.exist_instance("missing") is False
         with pytest.raises(errors.NotFoundError):
-            await client.get_instance("missing")
+            await client.get_instance("missing").reload()
         bad_name = error_details_pb2.BadRequest(
             field_violations=[error_details_pb2.BadRequest.FieldViolation(field="name", description="bad")]
         )
@@ -74,14 +77,19 @@ async def test_errors_carry_the_status_details() -> None:
     assert caught.value.details == "already terminated"
 
 
-async def test_a_handle_never_fetched_says_so() -> None:
-    async with aserve() as (_, client):
-        handle = client._lazy("someid")
-        with pytest.raises(RuntimeError, match="reload"):
-            _ = handle.status
-        with pytest.raises(RuntimeError, match="refresh"):
-            _ = handle.get_task("t").result
-        assert repr(handle) == "<AsyncInstance someid>"
+async def test_attributes_that_may_call_the_server_are_awaited() -> None:
+    async with aserve() as (fake, client):
+        data = fake.add([task("t", RUNNING)])
+        data.start_time.FromSeconds(1_700_000_005)
+        handle = client.get_instance(data.id)
+        assert repr(handle) == f"<AsyncInstance {data.id}>"  # never calls the server
+        assert await handle.start_time == dt.datetime.fromtimestamp(1_700_000_005, dt.UTC)
+        assert await handle.start_time is not None
+        # While it runs, each read asks again (as the sync client's does): no stale cache.
+        assert len(fake.requests("GetInstance")) == 2
+        task_handle = await handle.get_task("t")
+        assert await task_handle.task_status is TaskStatus.RUNNING
+        assert await task_handle.result is None
 
 
 async def test_list_instances_pages_lazily() -> None:
@@ -103,29 +111,31 @@ async def test_run_wait_and_read_results() -> None:
         fake.set_output(fake.instances[instance.name], "echo", result=encode_result({"text": "hi"}))
         fake.on_wait = fake.finish
         await instance.wait_for_success()
-        assert instance.status is InstanceStatus.TERMINATED
+        assert await instance.status is InstanceStatus.TERMINATED
         assert await instance.is_successful() is True
         assert await instance.get_task_names() == ["echo"]
         assert await instance.get_task_result() == {"text": "hi"}
         assert await instance.get_task_result("nope") is None
         assert list((await instance.get_task_results()).items()) == [("echo", {"text": "hi"})]
-        assert await instance.get_task_statuses() == {"echo": TaskStatus.SUCCESS}
-        task_handle = instance.get_task("echo")
-        await task_handle.refresh()
-        assert task_handle.task_status is TaskStatus.SUCCESS and task_handle.result == {"text": "hi"}
+        statuses = await instance.get_task_statuses()
+        assert statuses["echo"].status is AsyncInstance.Task.TaskStatus.SUCCESS
+        task_handle = await instance.get_task()
+        assert [t.name for t in await instance.get_tasks()] == ["echo"]
+        assert await task_handle.task_status is TaskStatus.SUCCESS
+        assert await task_handle.result == {"text": "hi"}
 
 
 async def test_wait_for_success_raises_for_a_failed_task_and_waits_time_out() -> None:
     async with aserve() as (fake, client):
         data = fake.add([task("ok", SUCCESS), task("bad", RUNNING)])
-        instance = await client.get_instance(data.id)
+        instance = client.get_instance(data.id)
         with pytest.raises(errors.WaitTimeoutError):
             await instance.wait_for_completion(timeout=0.01)
         fake.finish(data, SUCCESS, FAILED)
         data.tasks[1].error.CopyFrom(encode_error(ValueError("boom")))
         with pytest.raises(errors.InstanceFailedError, match="boom") as caught:
             await instance.wait_for_success()
-        assert caught.value.task_name == "bad" and isinstance(caught.value.error, ValueError)
+        assert caught.value.task_name == "bad" and isinstance(caught.value.error, errors.RemoteTaskError)
         assert await instance.get_task_result("bad") == "boom"
 
 
@@ -157,7 +167,7 @@ async def test_create_and_stop() -> None:
         instance = await client.create_instance([TaskSpec("echo", name="a"), TaskSpec("echo", name="b")])
         assert [t.name for t in fake.instances[instance.name].tasks] == ["a", "b"]
         await instance.stop(message="enough")
-        assert instance.status is InstanceStatus.TERMINATED
+        assert await instance.status is InstanceStatus.TERMINATED
         with pytest.raises(errors.FailedPreconditionError):
             await client.stop_instance(instance.id)
         with pytest.raises(ValueError):
@@ -168,7 +178,7 @@ async def test_watch_yields_the_same_events_and_resumes_a_dropped_stream() -> No
     async with aserve() as (fake, client):
         data = fake.add([task("t")])
         fake.watch_faults.append(Fault(after=2, code=grpc.StatusCode.UNAVAILABLE))
-        instance = await client.get_instance(data.id)
+        instance = client.get_instance(data.id)
         events = instance.watch()
         first = await anext(events)
         assert isinstance(first, InstanceSnapshot) and first.instance is instance
@@ -180,21 +190,21 @@ async def test_watch_yields_the_same_events_and_resumes_a_dropped_stream() -> No
     assert [r.after_seq for r in requests] == [0, 1]
     assert [e.seq for e in rest] == [1, 2, 3, 4, 4]
     changed, progress = rest[0], rest[1]
-    assert isinstance(changed, TaskStatusChanged) and changed.task is instance.get_task("t")
+    assert isinstance(changed, TaskStatusChanged) and changed.task is await instance.get_task("t")
     assert isinstance(progress, TaskProgressUpdated) and progress.progress.percent == 70
     last = rest[-1]
-    assert isinstance(last, InstanceSnapshot) and last.instance.status is InstanceStatus.TERMINATED
+    assert isinstance(last, InstanceSnapshot) and last.status is InstanceStatus.TERMINATED
 
 
 async def test_closing_an_async_watch_cancels_the_call_and_not_found_is_raised() -> None:
     async with aserve() as (fake, client):
         data = fake.add()
-        events = (await client.get_instance(data.id)).watch()
+        events = client.get_instance(data.id).watch()
         assert isinstance(await anext(events), InstanceSnapshot)
         await events.aclose()
         assert fake.stream_ended.wait(5)
         with pytest.raises(errors.NotFoundError):
-            await anext(client._lazy("missing").watch())
+            await anext(client.get_instance("missing").watch())
 
 
 async def test_wait_instances() -> None:
@@ -214,20 +224,102 @@ async def test_read_output_follows_to_the_end() -> None:
     async with aserve() as (fake, client):
         data = fake.add([task("t", RUNNING)])
         fake.write_output(data, "t", b"one\n")
-        chunks = client._lazy(data.id).get_task("t").read_output(follow=True)
+        chunks = (await client.get_instance(data.id).get_task("t")).read_output(follow=True)
         assert await anext(chunks) == OutputChunk(0, b"one\n")
         fake.write_output(data, "t", b"two\n", cut=3)
         fake.finish(data)
         assert [chunk async for chunk in chunks] == [OutputChunk(7, b"two\n", 3)]
         with pytest.raises(ValueError):
-            client._lazy(data.id).get_task("t").read_output("both")
+            (await client.get_instance(data.id).get_task("t")).read_output("both")
 
 
 async def test_a_closed_client_refuses_calls() -> None:
     async with aserve() as (fake, client):
         data = fake.add()
-        instance = await client.get_instance(data.id)
+        instance = client.get_instance(data.id)
+        await instance.reload()
     with pytest.raises(RuntimeError, match="closed"):
         await instance.reload()
     with pytest.raises(RuntimeError, match="closed"):
         await anext(instance.watch())
+
+
+async def test_create_held_watch_then_resume() -> None:
+    async with aserve() as (fake, client):
+        instance = await client.run_task("echo", hold=True)
+        (request,) = fake.requests("CreateInstance")
+        assert request.hold is True
+        data = fake.instances[instance.name]
+        data.status = instance_pb2.INSTANCE_STATUS_SUSPENDED
+        seen = []
+        async for event in instance.watch():
+            seen.append(event)
+            if len(seen) == 1:
+                assert isinstance(event, InstanceSnapshot) and event.status is InstanceStatus.SUSPENDED
+                await instance.resume()
+                assert await instance.is_running()
+                fake.emit_task_status(data, "echo", RUNNING)
+                fake.finish_with_events(data)
+        assert [type(e).__name__ for e in seen] == [
+            "InstanceSnapshot", "TaskStatusChanged", "TaskStatusChanged", "InstanceStatusChanged", "InstanceSnapshot"
+        ]  # fmt: skip
+        await instance.suspend() if False else None
+        assert [name for name, _ in fake.calls if name.endswith("Instance")][-2:] == [
+            "ResumeInstance",
+            "GetInstance",
+        ]
+
+
+async def test_suspend_and_parent_instance() -> None:
+    async with aserve() as (fake, client):
+        parent = fake.add()
+        child = fake.add(parent_instance=parent.name)
+        handle = client.get_instance(child.id)
+        assert await handle.parent_instance is client.get_instance(parent.id)
+        assert await client.get_instance(parent.id).parent_instance is None
+        await handle.suspend()
+        assert await handle.status is InstanceStatus.SUSPENDED
+
+
+class Double:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def execute(self) -> None:
+        self.result = 2 * self.n
+
+
+async def test_a_job_runs_on_the_asyncio_client_with_async_handlers() -> None:
+    async with aserve() as (fake, client):
+        job = client.create_job("double")
+        assert job.add_task(Double(21)) == "Task0"
+        (handle,) = job.tasks
+        assert await handle.task_status is TaskStatus.NOT_SUBMITTED and handle.id is None
+        completed: list[str] = []
+
+        async def on_completed(task_handle: taskstream.aio.AsyncTask) -> None:
+            completed.append(f"{task_handle.name}={await task_handle.result}")
+
+        job.task_completed = on_completed
+        instance = await job.submit()
+        assert handle.id == f"{instance.name}/tasks/Task0"
+        data = fake.instances[instance.name]
+        fake.set_output(data, "Task0", result=encode_result({"n": 42}))
+        fake.finish_with_events(data)
+        assert await job.wait_until_done() is True
+        assert completed == ["Task0={'n': 42}"]
+
+
+async def test_the_asyncio_cluster_job_scheduler() -> None:
+    with serve() as (fake, client):
+        host, port = client.target.rsplit(":", 1)
+        async with taskstream.aio.AsyncClusterJobScheduler(host, int(port), project="stk") as scheduler:
+            await scheduler.connect()
+            job = scheduler.create_job()
+            job.add_task(Double(2))
+            instance = await job.submit()
+            assert instance.project == "stk" and await job.tasks[0].task_status is TaskStatus.WAITING
+        assert not scheduler.is_connected
+        assert fake.requests("CreateInstance")[0].parent == "projects/stk"
+    with pytest.raises(errors.UnavailableError):
+        await taskstream.aio.AsyncClusterJobScheduler("127.0.0.1", int(port)).connect()  # the fake is gone

@@ -10,9 +10,10 @@ import pytest
 from google.rpc import error_details_pb2
 
 from taskstream import _values, errors
-from taskstream._client import connect
-from taskstream._status import TaskStatus
-from tests.unit.test_client_fake import serve
+from taskstream._sync.client import connect
+from taskstream.status import TaskStatus
+from taskstream.v1 import task_pb2
+from tests.unit.test_client_fake import serve, task
 
 
 def test_not_found_maps_to_not_found_error_and_exist_instance_false() -> None:
@@ -145,3 +146,15 @@ def test_the_docstring_draws_every_public_error() -> None:
     for name in errors.__all__:
         if name != "FieldViolation":
             assert name in tree, name
+
+
+def test_an_instance_failed_error_carries_its_instance_but_pickles_without_it() -> None:
+    with serve() as (fake, client):
+        data = fake.add([task("t", task_pb2.TASK_STATUS_CANCELLED)])
+        fake.finish(data, task_pb2.TASK_STATUS_CANCELLED)
+        instance = client.get_instance(data.id)
+        with pytest.raises(errors.InstanceFailedError) as caught:
+            instance.wait_for_success()
+    assert caught.value.instance is instance
+    copy = pickle.loads(pickle.dumps(caught.value))  # a workflow's task hands it to its worker
+    assert copy.instance is None and copy.instance_id == data.id and copy.task_name == "t"

@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 
-from taskstream._client import Client, connect
+from taskstream._sync.client import Client, connect
 from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc, task_pb2
 from tests.unit.client_fake_streams import StreamingFake, abort
 
@@ -48,6 +48,8 @@ class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServi
         self.on_wait: Callable[[instance_pb2.Instance], None] | None = None
         self.max_hold = 5.0
         self.waits_in_create = False
+        self.rows: dict[tuple[str, str], tuple[list[Any], list[list[Any]]]] = {}
+        self.task_types: list[instance_pb2.TaskType] = []
         self._ids = itertools.count(1)
         self._init_streams()
 
@@ -82,6 +84,17 @@ class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServi
     def set_output(self, instance: instance_pb2.Instance, task_name: str, **output: Any) -> None:
         """Sets what GetTaskResult returns besides the task: result, stdout, stderr."""
         self.outputs[(instance.name, task_name)] = output
+
+    def set_rows(
+        self,
+        instance: instance_pb2.Instance,
+        task_name: str,
+        columns: list[tuple[str, int]],
+        rows: list[list[Any]],
+    ) -> None:
+        """Sets the typed rows ListTaskResultRows pages through (cells: str, int, float, bool or None)."""
+        described = [instance_service_pb2.ResultColumn(name=name, type=kind) for name, kind in columns]
+        self.rows[(instance.name, task_name)] = (described, rows)
 
     def finish(self, instance: instance_pb2.Instance, *statuses: int) -> None:
         """Terminates the instance, giving its tasks these statuses (all SUCCESS when none given)."""
@@ -201,6 +214,33 @@ class FakeInstanceService(StreamingFake, instance_service_pb2_grpc.InstanceServi
                 output = self.outputs.get((data.name, item.name), {})
                 return instance_service_pb2.GetTaskResultResponse(task=item, **output)
         abort(context, grpc.StatusCode.NOT_FOUND, f"task {request.task!r} not found")
+
+    def ListTaskResultRows(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("ListTaskResultRows", request, context)
+        data = self._find(request.instance, context)
+        name = request.task or (data.tasks[0].name if len(data.tasks) == 1 else "")
+        if (data.name, name) not in self.rows:
+            abort(context, grpc.StatusCode.FAILED_PRECONDITION, f"task {name!r} has no tabular result")
+        columns, rows = self.rows[(data.name, name)]
+        start = int(request.page_token or 0)
+        page = rows[start : start + request.page_size]
+        more = start + request.page_size < len(rows)
+        return instance_service_pb2.ListTaskResultRowsResponse(
+            columns=columns,
+            rows=[instance_service_pb2.ResultRow(cells=[_cell(value) for value in row]) for row in page],
+            next_page_token=str(start + request.page_size) if more else "",
+        )
+
+    def ListTaskTypes(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self._enter("ListTaskTypes", request, context)
+        return instance_service_pb2.ListTaskTypesResponse(task_types=self.task_types)
+
+
+def _cell(value: Any) -> instance_service_pb2.ResultCell:
+    if value is None:
+        return instance_service_pb2.ResultCell()
+    kind = {bool: "bool_value", int: "int_value", float: "double_value", str: "string_value"}
+    return instance_service_pb2.ResultCell(**{kind[type(value)]: value})
 
 
 def _error_info(reason: str) -> Message:

@@ -8,8 +8,7 @@ import threading
 import grpc
 import pytest
 
-from taskstream import TaskProgress, _retry
-from taskstream._task import Task
+from taskstream import Task, TaskProgress, _retry
 from taskstream.v1 import task_pb2
 from tests.unit.client_fake_streams import Fault
 from tests.unit.test_client_fake import serve, task
@@ -165,7 +164,57 @@ def test_closing_the_client_ends_the_watch_quietly(caplog: pytest.LogCaptureFixt
         client.close()
         dispatcher = instance._dispatcher
         assert dispatcher is not None
-        dispatcher._thread.join(5)
-        assert not dispatcher._thread.is_alive()
+        thread = dispatcher._background._thread
+        thread.join(5)
+        assert not thread.is_alive()
     assert "client was closed" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_state_changes_submission_and_completion_of_the_job_in_order() -> None:
+    calls: list[tuple[str, ...]] = []
+    with serve() as (fake, client):
+        job = client.create_job()
+        job.add_task(Work("a"))
+        job.job_submitted = lambda j: calls.append(("submitted", str(j is job)))
+        job.task_state_changed = lambda before, after, t: calls.append(
+            ("state", t.name, before.name, after.name)
+        )
+        job.task_completed = lambda t: calls.append(("completed", t.name))
+        job.job_completed = lambda j: calls.append(("job completed", str(j is job)))
+        instance = job.submit()
+        assert fake.watching.wait(5)  # the handlers' watch has its snapshot
+        data = fake.instances[instance.name]
+        fake.emit_task_status(data, "a", RUNNING)
+        fake.finish_with_events(data)
+        assert job.wait_until_done(timeout=10) is True
+    assert calls == [
+        ("submitted", "True"),
+        ("state", "a", "NOT_SUBMITTED", "WAITING"),  # from the first snapshot
+        ("state", "a", "WAITING", "RUNNING"),
+        ("state", "a", "RUNNING", "SUCCESS"),
+        ("completed", "a"),
+        ("job completed", "True"),
+    ]
+
+
+def test_wait_until_done_calls_the_heartbeat_while_it_waits() -> None:
+    with serve() as (fake, client):
+        job = client.create_job()
+        job.add_task(Work("a"))
+        instance = job.submit()
+        beats: list[int] = []
+
+        def heartbeat() -> None:
+            beats.append(1)
+            if len(beats) == 3:
+                fake.finish(fake.instances[instance.name])
+
+        assert job.wait_until_done(heartbeat_callback=heartbeat, heartbeat_interval=0.01) is True
+        assert len(beats) == 3
+        waits = fake.wait_timeouts
+        assert len(waits) == 4 and all(w <= 0.01 for w in waits)
+        assert job.wait_until_done(timeout=0, heartbeat_callback=heartbeat) is True  # known done: no beat
+        assert len(beats) == 3
+        with pytest.raises(ValueError):
+            job.wait_until_done(heartbeat_interval=0)

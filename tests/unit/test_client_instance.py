@@ -9,13 +9,13 @@ from collections import OrderedDict
 import grpc
 import pytest
 
-from taskstream import errors
-from taskstream._instance import Instance
+from taskstream import Instance, errors
 from taskstream._specs import TaskSpec
-from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
-from taskstream._values import encode_error, encode_result
+from taskstream._sync.client import connect
 from taskstream._waiting import WAIT_CAP
+from taskstream.status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream.v1 import instance_pb2, task_pb2
+from taskstream.values import PickledValue, RemoteTaskError, encode_error, encode_result
 from tests.unit.test_client_fake import serve, task
 
 RUNNING = instance_pb2.INSTANCE_STATUS_RUNNING
@@ -347,7 +347,20 @@ def test_wait_for_success_names_a_failed_task_by_its_error_message() -> None:
     error = caught.value
     assert str(error) == "bad row 3"
     assert (error.instance_id, error.task_name, error.task_status) == (data.id, "broken", TaskStatus.FAILED)
-    assert isinstance(error.error, ValueError) and str(error.error) == "bad row 3"
+    # Not unpickled by default: the task's exception reads as its type and message.
+    assert isinstance(error.error, RemoteTaskError)
+    assert (error.error.type_name, error.error.message) == ("ValueError", "bad row 3")
+    assert isinstance(error.error.pickled, PickledValue)
+
+
+def test_a_client_that_opted_in_gets_the_tasks_own_exception() -> None:
+    with serve() as (fake, client):
+        data = fake.add([task("broken", FAILED, error=encode_error(ValueError("bad row 3")))])
+        fake.finish(data, FAILED)
+        trusting = connect(client.target, project="default", unpickle=True)
+        with trusting, pytest.raises(errors.InstanceFailedError) as caught:
+            trusting.get_instance(data.id).wait_for_success()
+    assert isinstance(caught.value.error, ValueError) and str(caught.value.error) == "bad row 3"
 
 
 def test_wait_for_success_names_the_first_unsuccessful_task_in_task_order() -> None:
@@ -406,8 +419,40 @@ def test_task_names_and_statuses_in_task_order() -> None:
         instance = client.get_instance(data.id)
         assert instance.get_task_names() == ["z", "a"]
         statuses = instance.get_task_statuses()
-        assert list(statuses.items()) == [("z", TaskStatus.RUNNING), ("a", TaskStatus.WAITING)]
-        assert statuses["a"] is TaskStatus.SUBMITTED  # STK's name for the same member
+        assert list(statuses) == ["z", "a"]
+        assert [t.task_status for t in statuses.values()] == [TaskStatus.RUNNING, TaskStatus.WAITING]
+        assert statuses["a"].task_status is TaskStatus.SUBMITTED  # STK's name for the same member
+
+
+def test_task_statuses_are_pyodps_task_objects() -> None:
+    with serve() as (fake, client):
+        data = fake.add(
+            [
+                task("q", task_pb2.TASK_STATUS_ASSIGNED, type="sql"),
+                task("t", task_pb2.TASK_STATUS_TIMED_OUT),
+                task("c", task_pb2.TASK_STATUS_CANCELLING),
+                task("s", SUCCESS),
+            ]
+        )
+        data.tasks[3].start_time.FromSeconds(1_700_000_010)
+        data.tasks[3].end_time.FromSeconds(1_700_000_020)
+        statuses = client.get_instance(data.id).get_task_statuses()
+    pyodps = Instance.Task.TaskStatus
+    assert [member.value for member in pyodps] == [
+        "WAITING", "RUNNING", "SUCCESS", "FAILED", "SUSPENDED", "CANCELLED"
+    ]  # fmt: skip
+    assert [t.status for t in statuses.values()] == [
+        pyodps.WAITING,
+        pyodps.FAILED,
+        pyodps.RUNNING,
+        pyodps.SUCCESS,
+    ]
+    done = statuses["s"]
+    assert isinstance(done, Instance.Task) and (done.name, done.type) == ("s", "echo")
+    assert done.status == Instance.Task.TaskStatus.SUCCESS and done.status.value == "SUCCESS"
+    assert done.end_time - done.start_time == dt.timedelta(seconds=10)  # type: ignore[operator]
+    assert statuses["q"].type == "sql" and statuses["q"].start_time is None
+    assert statuses["t"].task_status is TaskStatus.TIMED_OUT
 
 
 def test_get_task_without_a_name_needs_exactly_one_task() -> None:

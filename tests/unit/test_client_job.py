@@ -8,9 +8,8 @@ import pickle
 import grpc
 import pytest
 
-from taskstream import errors
-from taskstream._job import Job
-from taskstream._status import InstanceStatus
+from taskstream import ClusterJobScheduler, Job, JobPriority, errors
+from taskstream.status import InstanceStatus, TaskStatus
 from taskstream.v1 import task_pb2
 from tests.unit.test_client_fake import serve
 
@@ -122,8 +121,7 @@ def test_state_errors() -> None:
         job = client.create_job()
         with pytest.raises(errors.JobStateError):
             job.submit()  # no tasks
-        with pytest.raises(errors.JobStateError):
-            _ = job.tasks
+        assert job.tasks == []
         with pytest.raises(errors.JobStateError):
             _ = job.instance
         with pytest.raises(errors.JobStateError):
@@ -206,3 +204,43 @@ def test_cancel_stops_the_instance_directly_and_is_harmless_when_done() -> None:
 def test_jobs_are_made_by_the_client() -> None:
     with serve() as (_, client):
         assert isinstance(client.create_job("x"), Job)
+
+
+def test_stk_priorities_map_onto_taskstreams_and_tasks_exist_before_submit() -> None:
+    with serve() as (fake, client):
+        job = client.create_job(priority=JobPriority.ABOVE_NORMAL)
+        job.add_task(Multiply(2, 3))
+        (handle,) = job.tasks
+        assert handle.task_status is TaskStatus.NOT_SUBMITTED and handle.result is None
+        assert (
+            handle.standard_output == ""
+            and handle.id is None
+            and repr(handle) == "<Task Task0 NOT_SUBMITTED>"
+        )
+        with pytest.raises(errors.JobStateError):
+            _ = handle.instance
+        instance = job.submit()
+        assert job.tasks == [handle] and handle.instance is instance
+        (request,) = fake.requests("CreateInstance")
+    assert request.priority == 3
+    assert [p.instance_priority for p in JobPriority] == [9, 7, 5, 3, 1]  # LOW ... HIGH, smaller first
+
+
+def test_the_cluster_job_scheduler_connects_then_makes_jobs() -> None:
+    with serve() as (fake, client):
+        host, port = client.target.rsplit(":", 1)
+        scheduler = ClusterJobScheduler(host, int(port), project="stk", owner="carol")
+        with pytest.raises(errors.JobStateError, match="connect"):
+            scheduler.create_job()
+        with scheduler:
+            scheduler.connect()
+            assert scheduler.is_connected and scheduler.client.project == "stk"
+            job = scheduler.create_job("nightly")
+            job.add_task(Multiply(1, 1))
+            instance = job.submit()
+            scheduler.cancel_job(instance.id, "enough")
+            scheduler.cancel_job(instance.id)  # already done: nothing happens
+        assert not scheduler.is_connected
+        stop, _ = fake.requests("StopInstance")
+    assert instance.project == "stk" and fake.users[-1] == "carol"
+    assert (stop.reason, stop.message) == (task_pb2.CANCELLATION_REASON_DIRECT, "enough")

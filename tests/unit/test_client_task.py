@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from taskstream._status import CancellationReason, TaskStatus
-from taskstream._task import Task
-from taskstream._values import RemoteTaskError, encode_error, encode_property, encode_result
+from taskstream import Task
+from taskstream.status import CancellationReason, TaskStatus
 from taskstream.v1 import instance_pb2, task_pb2
+from taskstream.values import PickledValue, RemoteTaskError, encode_error, encode_property, encode_result
 from tests.unit.test_client_fake import FakeInstanceService, serve, task
 
 SUCCESS = task_pb2.TASK_STATUS_SUCCESS
@@ -28,10 +28,7 @@ def _one_task(fake: FakeInstanceService, status: int = SUCCESS, **fields: object
     return data
 
 
-@pytest.mark.parametrize(
-    "value",
-    ["Hello from task", b"\x00\x01", {"a": [1, 2.5, None, True]}, 42, None, MachineResult("agent-1", 0.5)],
-)
+@pytest.mark.parametrize("value", ["Hello from task", b"\x00\x01", {"a": [1, 2.5, None, True]}, 42, None])
 def test_result_decodes_every_kind_of_value(value: object) -> None:
     with serve() as (fake, client):
         data = _one_task(fake)
@@ -40,6 +37,18 @@ def test_result_decodes_every_kind_of_value(value: object) -> None:
         assert the_task.result == value
         assert the_task.task_status is TaskStatus.COMPLETED
         assert the_task.error is None
+
+
+def test_a_python_object_result_is_shown_by_its_repr_until_loaded() -> None:
+    value = MachineResult("agent-1", 0.5)
+    with serve() as (fake, client):
+        data = _one_task(fake)
+        fake.set_output(data, "t", result=encode_result(value))
+        result = client.get_instance(data.id).get_task("t").result
+    assert isinstance(result, PickledValue)
+    assert str(result) == "MachineResult(machine_name='agent-1', load=0.5)"
+    assert result.type_name == "tests.unit.test_client_task.MachineResult"
+    assert result.load() == value
 
 
 def test_result_without_a_value_is_none() -> None:
@@ -63,9 +72,12 @@ def test_a_failed_task_result_is_its_exception_and_stderr_has_the_traceback() ->
         fake.set_output(data, "t", stderr=error.traceback.encode())
         the_task = client.get_instance(data.id).get_task("t")
         assert the_task.task_status is TaskStatus.FAILED
-        assert isinstance(the_task.result, ValueError)
-        assert str(the_task.result) == "Task failure"
+        assert isinstance(the_task.result, RemoteTaskError)  # not unpickled unless asked for
+        assert str(the_task.result) == "Task failure" and the_task.result.type_name == "ValueError"
         assert the_task.result is the_task.error  # decoded once per fetch
+        assert isinstance(the_task.result.pickled, PickledValue)
+        loaded = the_task.result.pickled.load()
+        assert isinstance(loaded, ValueError) and str(loaded) == "Task failure"
         assert "Traceback" in the_task.standard_error
         assert "ValueError: Task failure" in the_task.standard_error
         assert the_task.properties == {"Property1": 100}
@@ -123,11 +135,11 @@ def test_cancellation_reason_and_message() -> None:
     )
     with serve() as (fake, client):
         cancelled = _one_task(fake, task_pb2.TASK_STATUS_CANCELLED, cancellation=cancellation)
-        the_task = client.get_instance(cancelled.id).get_task()
+        the_task = client.get_instance(cancelled.id).get_task("t")
         assert the_task.task_status is TaskStatus.CANCELED
         assert the_task.task_cancellation_reason is CancellationReason.CONSEQUENTIAL
         assert the_task.task_cancellation_message == "task a failed"
-        done = client.get_instance(_one_task(fake).id).get_task()
+        done = client.get_instance(_one_task(fake).id).get_task("t")
         assert done.task_cancellation_reason is CancellationReason.NONE
         assert done.task_cancellation_message == ""
 

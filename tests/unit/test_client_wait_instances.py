@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from taskstream import errors
-from taskstream._status import InstanceStatus
+from taskstream.status import InstanceStatus
 from taskstream.v1 import instance_pb2, instance_service_pb2
 from tests.unit.test_client_fake import serve
 

@@ -20,8 +20,8 @@ from taskstream._events import (
     TaskPropertyUpdated,
     TaskStatusChanged,
 )
-from taskstream._status import InstanceStatus, TaskStatus
 from taskstream._watch import Handles, build_event
+from taskstream.status import InstanceStatus, TaskStatus
 from taskstream.v1 import event_pb2, instance_pb2, instance_service_pb2, task_pb2
 from tests.unit.client_fake_streams import Fault
 from tests.unit.test_client_fake import serve, task
@@ -79,7 +79,11 @@ def test_a_watch_yields_a_snapshot_then_each_change_then_the_terminal_snapshot()
     # The snapshots refreshed the handle: a terminated instance needs no further call.
     calls = len(fake.calls)
     assert instance.status is InstanceStatus.TERMINATED
-    assert instance.get_task_statuses() == {"a": TaskStatus.SUCCESS, "b": TaskStatus.FAILED}
+    statuses = instance.get_task_statuses()
+    assert {name: t.task_status for name, t in statuses.items()} == {
+        "a": TaskStatus.SUCCESS,
+        "b": TaskStatus.FAILED,
+    }
     assert len(fake.calls) == calls
 
 

@@ -115,7 +115,7 @@ def test_exception_fails_with_traceback_on_stderr_and_keeps_properties(harness: 
     assert finished.status == task_pb2.TASK_STATUS_FAILED
     assert finished.error is not None
     assert (finished.error.type, finished.error.message) == ("ValueError", "boom")
-    assert isinstance(_values.decode_error(finished.error), ValueError)
+    assert isinstance(_values.decode_error(finished.error, unpickle=True), ValueError)
     assert "Traceback (most recent call last)" in harness.stderr
     assert "ValueError: boom" in harness.stderr
     assert harness.properties() == {"before": 1}

@@ -1,6 +1,9 @@
 """The public surface is __all__, pinned here so a change to it is deliberate."""
 
+import importlib
+
 import taskstream
+import taskstream.stk
 from taskstream.v1 import instance_service_pb2_grpc
 
 EXPECTED = {
@@ -16,8 +19,24 @@ EXPECTED = {
     "TaskStatusChanged", "aio",
     # issue 5: XFlow workflows
     "workflow",
+    # issue 23: PyODPS and STK parity, one client for sync and asyncio; issue 20: no unpickling by default
+    "ClusterJobScheduler", "InstanceTask", "JobPriority", "PickledValue", "Record", "ResultReader",
+    "TaskSummary", "TaskType", "WorkerDetail",
 }  # fmt: skip
-AIO_EXPECTED = {"AsyncClient", "AsyncInstance", "AsyncInstanceEvent", "AsyncTask", "connect"}
+AIO_EXPECTED = {
+    "AsyncClient", "AsyncClusterJobScheduler", "AsyncInstance", "AsyncInstanceEvent", "AsyncJob",
+    "AsyncResultReader", "AsyncTask", "AsyncWorkerDetail", "connect",
+}  # fmt: skip
+STK_EXPECTED = {
+    "ClusterJobScheduler", "Job", "JobPriority", "Task", "TaskCancellationReason", "TaskEnvironment", "TaskStatus",
+}  # fmt: skip
+VOCABULARY = {
+    "taskstream.status": {"CancellationReason", "InstanceStatus", "TaskStatus"},
+    "taskstream.values": {
+        "PickledValue", "PropertyType", "RemoteTaskError", "decode_error", "decode_property", "decode_result",
+        "encode_error", "encode_property", "encode_result", "qualified_name",
+    },
+}  # fmt: skip
 
 
 def test_all_is_pinned_and_importable() -> None:
@@ -30,6 +49,21 @@ def test_aio_all_is_pinned_and_importable() -> None:
     assert set(taskstream.aio.__all__) == AIO_EXPECTED
     for name in taskstream.aio.__all__:
         assert getattr(taskstream.aio, name) is not None
+
+
+def test_stk_all_is_pinned_and_importable() -> None:
+    assert set(taskstream.stk.__all__) == STK_EXPECTED
+    assert taskstream.stk.TaskStatus.NOT_SUBMITTED == 0
+    assert taskstream.stk.TaskCancellationReason is taskstream.CancellationReason
+
+
+def test_the_shared_vocabulary_is_public_and_the_old_private_names_still_import() -> None:
+    for module_name, expected in VOCABULARY.items():
+        module = importlib.import_module(module_name)
+        assert set(module.__all__) == expected
+        private = importlib.import_module(module_name.replace("taskstream.", "taskstream._"))
+        for name in expected:  # until taskstreamd imports the public modules
+            assert getattr(private, name) is getattr(module, name)
 
 
 def test_stk_and_pyodps_names_are_the_same_members() -> None:

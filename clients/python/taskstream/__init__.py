@@ -6,15 +6,15 @@
     instance.wait_for_success()
 
 ``instance.watch()`` follows an instance as events (``InstanceSnapshot``, ``TaskProgressUpdated`` …) and
-``taskstream.aio`` is the same client for asyncio. Task modules register handlers with
-``from taskstream import task``. The generated protobuf and gRPC code stays importable as ``taskstream.v1``.
+``taskstream.aio`` is the same client for asyncio. STK code starts from ``taskstream.stk``
+(``ClusterJobScheduler``). Task modules register handlers with ``from taskstream import task``. The
+vocabulary the server shares is public in ``taskstream.status`` and ``taskstream.values``; the generated
+protobuf and gRPC code stays importable as ``taskstream.v1``.
 """
 
 from taskstream import aio, errors
-from taskstream._client import Client, connect
 from taskstream._events import (
     Heartbeat,
-    InstanceEvent,
     InstanceSnapshot,
     InstanceStatusChanged,
     SubInstanceCreated,
@@ -23,14 +23,20 @@ from taskstream._events import (
     TaskPropertyUpdated,
     TaskStatusChanged,
 )
-from taskstream._instance import Instance
-from taskstream._job import Job
+from taskstream._jobs import JobPriority
 from taskstream._output import OutputChunk
 from taskstream._progress import StageProgress, TaskProgress
+from taskstream._pyodps import InstanceTask, TaskSummary
+from taskstream._result_rows import Record
 from taskstream._specs import SubmitOptions, TaskSpec
-from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
-from taskstream._task import Task
-from taskstream._values import RemoteTaskError
+from taskstream._sync.client import Client, connect
+from taskstream._sync.instance import Instance, InstanceEvent
+from taskstream._sync.job import Job
+from taskstream._sync.result_rows import ResultReader
+from taskstream._sync.scheduler import ClusterJobScheduler
+from taskstream._sync.task import Task
+from taskstream._sync.worker import WorkerDetail
+from taskstream._task_types import TaskType
 from taskstream.authoring import PendingCancellation, TaskContext, TaskEnvironment, task, workflow
 from taskstream.errors import (
     ApiError,
@@ -47,11 +53,14 @@ from taskstream.errors import (
     UnavailableError,
     WaitTimeoutError,
 )
+from taskstream.status import CancellationReason, InstanceStatus, TaskStatus
+from taskstream.values import PickledValue, RemoteTaskError
 
 __all__ = [
     "ApiError",
     "CancellationReason",
     "Client",
+    "ClusterJobScheduler",
     "FailedPreconditionError",
     "FieldViolation",
     "Heartbeat",
@@ -61,15 +70,20 @@ __all__ = [
     "InstanceSnapshot",
     "InstanceStatus",
     "InstanceStatusChanged",
+    "InstanceTask",
     "InvalidArgumentError",
     "InvalidStateSetting",
     "Job",
+    "JobPriority",
     "JobStateError",
     "NotFoundError",
     "OutputChunk",
     "PendingCancellation",
     "PermissionDeniedError",
+    "PickledValue",
+    "Record",
     "RemoteTaskError",
+    "ResultReader",
     "StageProgress",
     "SubInstanceCreated",
     "SubmitOptions",
@@ -83,10 +97,13 @@ __all__ = [
     "TaskSpec",
     "TaskStatus",
     "TaskStatusChanged",
+    "TaskSummary",
+    "TaskType",
     "TaskstreamError",
     "UnauthenticatedError",
     "UnavailableError",
     "WaitTimeoutError",
+    "WorkerDetail",
     "aio",
     "connect",
     "errors",

@@ -7,7 +7,7 @@ import datetime as dt
 from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import Message
 
-from taskstream._status import InstanceStatus, TaskStatus
+from taskstream.status import InstanceStatus, TaskStatus
 
 _INSTANCES = "instances"
 

@@ -3,23 +3,20 @@
 Every event carries ``seq``, the instance's sequence number of that change; passing the last one seen as
 ``after_seq`` to a new watch continues exactly after it. Events that hand out client objects (the
 snapshot's instance, a status change's task, a new sub-instance) are generic in the handle type, so the
-asyncio client yields the same classes holding ``AsyncInstance`` / ``AsyncTask`` handles; ``InstanceEvent``
-is the union the sync client yields and ``taskstream.aio.AsyncInstanceEvent`` the asyncio one.
+asyncio client yields the same classes holding ``AsyncInstance`` / ``AsyncTask`` handles;
+``taskstream.InstanceEvent`` is the union the sync client yields and ``taskstream.aio.AsyncInstanceEvent``
+the asyncio one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar, Union
+from typing import Generic, TypeVar
 
 from taskstream._progress import TaskProgress
-from taskstream._status import InstanceStatus, TaskStatus
-from taskstream._values import PropertyType
-
-if TYPE_CHECKING:
-    from taskstream._instance import Instance
-    from taskstream._task import Task
+from taskstream.status import InstanceStatus, TaskStatus
+from taskstream.values import PropertyType
 
 InstanceT = TypeVar("InstanceT")
 TaskT = TypeVar("TaskT")
@@ -118,16 +115,3 @@ class Heartbeat:
 
     seq: int
     time: dt.datetime
-
-
-InstanceEvent: TypeAlias = Union[  # noqa: UP007 (a runtime alias holding forward references)
-    InstanceSnapshot["Instance"],
-    InstanceStatusChanged,
-    TaskStatusChanged["Task"],
-    TaskProgressUpdated,
-    TaskPropertyUpdated,
-    TaskOutputAppended,
-    SubInstanceCreated["Instance"],
-    Heartbeat,
-]
-"""What ``Instance.watch()`` yields."""

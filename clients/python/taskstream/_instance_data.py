@@ -1,11 +1,10 @@
-"""Questions answered from fetched instance data, shared by the sync and asyncio instance handles."""
+"""Questions answered from fetched instance data, without calling the server."""
 
 from __future__ import annotations
 
 from taskstream._convert import instance_status, task_status
-from taskstream._progress import TaskProgress
-from taskstream._status import InstanceStatus, TaskStatus
-from taskstream.v1 import instance_pb2
+from taskstream.status import InstanceStatus, TaskStatus
+from taskstream.v1 import instance_pb2, task_pb2
 
 
 def is_successful(data: instance_pb2.Instance) -> bool:
@@ -19,11 +18,6 @@ def task_names(data: instance_pb2.Instance) -> list[str]:
     return [task.name for task in data.tasks]
 
 
-def task_statuses(data: instance_pb2.Instance) -> dict[str, TaskStatus]:
-    """Each task's status by name, in task order."""
-    return {task.name: task_status(task.status) for task in data.tasks}
-
-
 def first_unsuccessful(data: instance_pb2.Instance) -> tuple[str, TaskStatus] | None:
     """The name and status of the first task, in task order, that did not succeed."""
     for task in data.tasks:
@@ -33,11 +27,11 @@ def first_unsuccessful(data: instance_pb2.Instance) -> tuple[str, TaskStatus] | 
     return None
 
 
-def task_progress(data: instance_pb2.Instance, name: str) -> TaskProgress | None:
-    """Task ``name``'s latest progress as the instance data carries it; None for an unknown name."""
+def task_data(data: instance_pb2.Instance, name: str) -> task_pb2.Task | None:
+    """Task ``name`` as the instance data carries it; None for an unknown name."""
     for task in data.tasks:
         if task.name == name:
-            return TaskProgress.from_proto(task.progress)
+            return task
     return None
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from taskstream._convert import project_name, to_duration, to_timestamp
-from taskstream._status import CancellationReason, InstanceStatus
+from taskstream.status import CancellationReason, InstanceStatus
 from taskstream.v1 import instance_service_pb2, task_pb2
 
 # The most instances one WaitInstances call may name.

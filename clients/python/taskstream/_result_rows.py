@@ -1,9 +1,12 @@
-"""Reading a task's tabular result (a SQL select) as typed rows, a page at a time (ListTaskResultRows)."""
+"""Rows of a task's tabular result (a SQL select) as PyODPS's records, and the request that pages them.
+
+The readers that fetch the pages are in ``taskstream/_async/result_rows.py`` (and its sync twin).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, SupportsIndex, overload
 
 from taskstream.v1 import instance_service_pb2
 
@@ -15,76 +18,64 @@ _TYPE_NAMES = {
     instance_service_pb2.COLUMN_TYPE_BOOLEAN: "boolean",
 }
 
-ListPage = Callable[
-    [instance_service_pb2.ListTaskResultRowsRequest], instance_service_pb2.ListTaskResultRowsResponse
-]
 
+class Record(tuple[Any, ...]):
+    """One row (PyODPS's Record): a tuple of its values, None for NULL, that also reads a value by
+    column name, ``record["name"]`` or ``record.name`` (a column named like a tuple method, ``count``
+    or ``index``, is read with ``record["count"]``)."""
 
-class ResultReader:
-    """The rows of a task's result as tuples of Python values (None for NULL), fetched a page at a time
-    while iterating; ``columns`` lists ``(name, type)`` with type "string", "integer", "double",
-    "boolean" or "" when no value told it."""
+    _positions: dict[str, int]
 
-    def __init__(self, list_page: ListPage, request: instance_service_pb2.ListTaskResultRowsRequest) -> None:
-        self._list_page = list_page
-        self._request = request
-        self._first = list_page(request)
-        self.columns = [(column.name, _TYPE_NAMES.get(column.type, "")) for column in self._first.columns]
+    def __new__(cls, values: Iterable[Any], positions: dict[str, int]) -> Record:
+        record = super().__new__(cls, values)
+        record._positions = positions
+        return record
 
-    @property
-    def column_names(self) -> list[str]:
-        return [name for name, _ in self.columns]
+    @overload
+    def __getitem__(self, key: SupportsIndex | str) -> Any: ...
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        response = self._first
-        request = instance_service_pb2.ListTaskResultRowsRequest()
-        request.CopyFrom(self._request)
-        while True:
-            for row in response.rows:
-                yield tuple(cell_value(cell) for cell in row.cells)
-            if not response.next_page_token:
-                return
-            request.page_token = response.next_page_token
-            response = self._list_page(request)
+    @overload
+    def __getitem__(self, key: slice) -> tuple[Any, ...]: ...
 
+    def __getitem__(self, key: SupportsIndex | str | slice) -> Any:
+        if isinstance(key, str):
+            try:
+                key = self._positions[key]
+            except KeyError:
+                raise KeyError(f"no column {key!r}; the columns are {', '.join(self._positions)}") from None
+        return super().__getitem__(key)
 
-AsyncListPage = Callable[
-    [instance_service_pb2.ListTaskResultRowsRequest],
-    Awaitable[instance_service_pb2.ListTaskResultRowsResponse],
-]
-
-
-class AsyncResultReader:
-    """``ResultReader`` for asyncio: ``await reader.open()`` reads the columns, ``async for`` the rows."""
-
-    def __init__(
-        self, list_page: AsyncListPage, request: instance_service_pb2.ListTaskResultRowsRequest
-    ) -> None:
-        self._list_page = list_page
-        self._request = request
-        self._first: instance_service_pb2.ListTaskResultRowsResponse | None = None
-        self.columns: list[tuple[str, str]] = []
-
-    async def open(self) -> AsyncResultReader:
-        self._first = await self._list_page(self._request)
-        self.columns = [(column.name, _TYPE_NAMES.get(column.type, "")) for column in self._first.columns]
-        return self
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._positions:
+            raise AttributeError(name)
+        return self[name]
 
     @property
-    def column_names(self) -> list[str]:
-        return [name for name, _ in self.columns]
+    def values(self) -> list[Any]:
+        """The values in column order, as PyODPS's ``record.values``."""
+        return list(self)
 
-    async def __aiter__(self) -> AsyncIterator[tuple[Any, ...]]:
-        response = self._first if self._first is not None else await self._list_page(self._request)
-        request = instance_service_pb2.ListTaskResultRowsRequest()
-        request.CopyFrom(self._request)
-        while True:
-            for row in response.rows:
-                yield tuple(cell_value(cell) for cell in row.cells)
-            if not response.next_page_token:
-                return
-            request.page_token = response.next_page_token
-            response = await self._list_page(request)
+    def get_by_name(self, name: str) -> Any:
+        return self[name]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Record, (tuple(self), self._positions))
+
+
+def columns_of(response: instance_service_pb2.ListTaskResultRowsResponse) -> list[tuple[str, str]]:
+    """``(name, type)`` of each column: type "string", "integer", "double", "boolean", or "" when no
+    value told it."""
+    return [(column.name, _TYPE_NAMES.get(column.type, "")) for column in response.columns]
+
+
+def positions_of(response: instance_service_pb2.ListTaskResultRowsResponse) -> dict[str, int]:
+    return {column.name: index for index, column in enumerate(response.columns)}
+
+
+def records_of(
+    response: instance_service_pb2.ListTaskResultRowsResponse, positions: dict[str, int]
+) -> list[Record]:
+    return [Record((cell_value(cell) for cell in row.cells), positions) for row in response.rows]
 
 
 def result_rows_request(
@@ -93,6 +84,14 @@ def result_rows_request(
     if page_size <= 0:
         raise ValueError(f"page_size must be positive, not {page_size}")
     return instance_service_pb2.ListTaskResultRowsRequest(instance=instance, task=task, page_size=page_size)
+
+
+def slice_bounds(index: slice) -> tuple[int, int | None, int]:
+    """``(start, stop, step)`` of a reader's slice; ValueError for what paging forward cannot do."""
+    start, stop, step = index.start or 0, index.stop, 1 if index.step is None else index.step
+    if start < 0 or (stop is not None and stop < 0) or step <= 0:
+        raise ValueError("a result reader takes slices with non-negative bounds and a positive step")
+    return start, stop, step
 
 
 def cell_value(cell: instance_service_pb2.ResultCell) -> Any:

@@ -1,7 +1,8 @@
-"""The task spec of a SQL statement (the server's built-in ``sql`` task type), shared by both clients."""
+"""The task spec of a SQL statement (the server's built-in ``sql`` task type), and PyODPS's drop table."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from taskstream._specs import TaskSpec, create_request
 from taskstream.v1 import instance_service_pb2
 
 SQL_TASK_TYPE = "sql"
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def sql_task(
@@ -37,7 +39,23 @@ def sql_request(
     hints: Mapping[str, str] | None,
     priority: int | None,
     task_name: str | None,
+    request_id: str | None,
 ) -> instance_service_pb2.CreateInstanceRequest:
     """The CreateInstanceRequest of run_sql and execute_sql: one ``sql`` task."""
     spec = sql_task(sql, datasource=datasource, hints=hints, task_name=task_name)
-    return create_request(project, [spec], {"priority": priority})
+    return create_request(project, [spec], {"priority": priority, "request_id": request_id})
+
+
+def drop_table_sql(name: str, *, if_exists: bool, schema: str | None) -> str:
+    """``drop table [if exists] [schema.]name``; a name that is not a plain identifier is quoted."""
+    parts = [schema, name] if schema else [name]
+    qualified = ".".join(_identifier(part) for part in parts)
+    return f"drop table {'if exists ' if if_exists else ''}{qualified}"
+
+
+def _identifier(name: str) -> str:
+    if not name:
+        raise ValueError("a table name must not be empty")
+    if _PLAIN_NAME.fullmatch(name):
+        return name  # unquoted, so the database folds its case as it did when the table was made
+    return '"' + name.replace('"', '""') + '"'

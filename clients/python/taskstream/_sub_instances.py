@@ -17,8 +17,8 @@ from taskstream._sql import sql_task
 from taskstream._xflow_names import xflow_task_type
 
 if TYPE_CHECKING:
-    from taskstream._client import Client
-    from taskstream._instance import Instance
+    from taskstream._sync.client import Client
+    from taskstream._sync.instance import Instance
 
 
 class SubInstances:
@@ -36,7 +36,7 @@ class SubInstances:
 
     def client(self) -> Client:
         if self._client is None:
-            from taskstream._client import Client  # the authoring API does not need the client otherwise
+            from taskstream._sync.client import Client  # the authoring API does not need the client otherwise
 
             bootstrap = Client(self._server, project=self._project, token=self._token)
             try:

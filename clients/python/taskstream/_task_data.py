@@ -1,6 +1,7 @@
 """One fetched GetTaskResult answer decoded into the STK and PyODPS views of a task.
 
-The sync ``Task`` and the asyncio ``AsyncTask`` differ only in when they fetch; both read through this.
+A task handle reads every attribute through this. Pickled values are decoded as the handle's
+``unpickle`` says (see ``taskstream.values``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 from taskstream._convert import optional_datetime, task_status
 from taskstream._progress import TaskProgress
-from taskstream._status import CancellationReason, TaskStatus
-from taskstream._values import PropertyType, decode_error, decode_property, decode_result
 from taskstream.errors import InstanceFailedError
+from taskstream.status import CancellationReason, TaskStatus
 from taskstream.v1 import instance_service_pb2
+from taskstream.values import PropertyType, decode_error, decode_property, decode_result
 
 # Statuses whose `result` is the task's exception (STK); a TIMED_OUT task's result stays None.
 _RESULT_IS_ERROR = frozenset({TaskStatus.FAILED, TaskStatus.ENVIRONMENT_ERROR})
@@ -26,20 +27,37 @@ _RESULT_IS_ERROR_TEXT = frozenset({TaskStatus.FAILED, TaskStatus.ENVIRONMENT_ERR
 class TaskData:
     """A GetTaskResult answer, decoded on first use so repeated reads return the same objects."""
 
-    def __init__(self, response: instance_service_pb2.GetTaskResultResponse) -> None:
+    def __init__(
+        self,
+        response: instance_service_pb2.GetTaskResultResponse,
+        *,
+        unpickle: bool,
+        status: TaskStatus | None = None,
+    ) -> None:
         self.response = response
         self.task = response.task
-        self.status = task_status(response.task.status)
+        self.status = task_status(response.task.status) if status is None else status
+        self._unpickle = unpickle
+
+    @classmethod
+    def unsubmitted(cls, name: str, type_name: str) -> TaskData:
+        """The data of a job's task before ``submit()``: NOT_SUBMITTED, nothing handed back yet."""
+        response = instance_service_pb2.GetTaskResultResponse(task={"name": name, "type": type_name})
+        return cls(response, unpickle=False, status=TaskStatus.NOT_SUBMITTED)
 
     @functools.cached_property
     def error(self) -> BaseException | None:
         """The exception that made the task fail, else None."""
-        return decode_error(self.task.error) if self.task.HasField("error") else None
+        if not self.task.HasField("error"):
+            return None
+        return decode_error(self.task.error, unpickle=self._unpickle)
 
     @functools.cached_property
     def value(self) -> Any:
         """What the task returned, decoded; None when it returned nothing usable."""
-        return decode_result(self.response.result) if self.response.HasField("result") else None
+        if not self.response.HasField("result"):
+            return None
+        return decode_result(self.response.result, unpickle=self._unpickle)
 
     @functools.cached_property
     def properties(self) -> dict[str, PropertyType | None]:
@@ -104,8 +122,10 @@ class TaskData:
         return optional_datetime(self.task, "end_time")
 
 
-def failed_error(instance_id: str, task_name: str, status: TaskStatus, data: TaskData) -> InstanceFailedError:
-    """wait_for_success's error for the first task that did not succeed.
+def failed_error(
+    instance: Any, instance_id: str, task_name: str, status: TaskStatus, data: TaskData
+) -> InstanceFailedError:
+    """wait_for_success's error for the first task that did not succeed (``instance``: the handle).
 
     For FAILED its message is the task's error message, for any other status "<task>, status=<STATUS>"
     (as PyODPS).
@@ -117,4 +137,5 @@ def failed_error(instance_id: str, task_name: str, status: TaskStatus, data: Tas
         task_name=task_name,
         task_status=status,
         error=data.error,
+        instance=instance,
     )

@@ -10,8 +10,8 @@ from typing import Generic, Protocol, TypeVar
 
 from taskstream._convert import instance_status
 from taskstream._requests import MAX_WAIT_INSTANCES, wait_mode
-from taskstream._status import InstanceStatus
 from taskstream.errors import WaitTimeoutError
+from taskstream.status import InstanceStatus
 from taskstream.v1 import instance_pb2, instance_service_pb2
 
 # The longest one wait call may wait; a longer wait is a loop of these.

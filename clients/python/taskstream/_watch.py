@@ -31,10 +31,10 @@ from taskstream._events import (
 from taskstream._output import stream_name
 from taskstream._progress import TaskProgress
 from taskstream._retry import Retrier
-from taskstream._status import InstanceStatus
-from taskstream._values import decode_property
 from taskstream.errors import ApiError, NotFoundError, UnavailableError
+from taskstream.status import InstanceStatus
 from taskstream.v1 import event_pb2, instance_pb2, instance_service_pb2
+from taskstream.values import decode_property
 
 # Any event a watch yields, whichever client's handles it holds.
 AnyEvent = (

@@ -32,15 +32,15 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from google.protobuf import timestamp_pb2
 
-from taskstream import _values
+from taskstream import values as _values
 from taskstream._specs import TaskSpec
-from taskstream._status import CancellationReason
 from taskstream._sub_instances import SubInstances
 from taskstream._xflow_names import xflow_task_type
+from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2
 
 if TYPE_CHECKING:
-    from taskstream._instance import Instance
+    from taskstream._sync.instance import Instance
 
 __all__ = [
     "PendingCancellation",

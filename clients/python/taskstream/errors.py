@@ -32,8 +32,8 @@ import grpc.aio
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from taskstream._status import TaskStatus
-from taskstream._values import RemoteTaskError
+from taskstream.status import TaskStatus
+from taskstream.values import RemoteTaskError
 
 __all__ = [
     "ApiError",
@@ -56,15 +56,19 @@ __all__ = [
 class TaskstreamError(Exception):
     """The root of every error the taskstream client raises."""
 
+    # Attributes that hold client objects (a channel underneath), left out when the error is pickled.
+    _not_pickled: tuple[str, ...] = ()
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructor arguments would be lost by Exception's default pickling.
-        return (_restore, (type(self), self.args, self.__dict__))
+        state = {key: value for key, value in self.__dict__.items() if key not in self._not_pickled}
+        return (_restore, (type(self), self.args, state))
 
 
 def _restore(cls: type[TaskstreamError], args: tuple[Any, ...], state: dict[str, Any]) -> TaskstreamError:
     error = cls.__new__(cls)
     error.args = args
-    error.__dict__.update(state)
+    error.__dict__.update(dict.fromkeys(cls._not_pickled), **state)
     return error
 
 
@@ -164,9 +168,12 @@ class WaitTimeoutError(TaskstreamError, TimeoutError):
 class InstanceFailedError(TaskstreamError):
     """An instance terminated without every task succeeding; names the first task that did not.
 
-    ``error`` is the task's decoded exception (a ``RemoteTaskError`` when it cannot be unpickled here)
-    or None when the task has none, e.g. because it was cancelled.
+    ``instance`` is the client's handle on the terminated instance (None once the error was pickled),
+    ``error`` the task's decoded exception (a ``RemoteTaskError`` unless unpickling was asked for and
+    worked) or None when the task has none, e.g. because it was cancelled.
     """
+
+    _not_pickled = ("instance",)
 
     def __init__(
         self,
@@ -176,12 +183,14 @@ class InstanceFailedError(TaskstreamError):
         task_name: str,
         task_status: TaskStatus,
         error: BaseException | None = None,
+        instance: Any = None,
     ) -> None:
         super().__init__(message)
         self.instance_id = instance_id
         self.task_name = task_name
         self.task_status = task_status
         self.error = error
+        self.instance = instance
 
 
 class JobStateError(TaskstreamError, RuntimeError):

@@ -5,18 +5,15 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import pickle
 import sys
 from collections.abc import Callable
-
-from rich.console import Console
-from rich.live import Live
+from typing import Any
 
 import taskstream
 from taskstream import CancellationReason, Instance
 from taskstream.cli import _format
 from taskstream.cli._exit import CliError, ExitCode, names_no_instance
-from taskstream.cli._render import event_line, live_view
+from taskstream.cli._lines import event_line
 from taskstream.cli._view import WatchView
 from taskstream.errors import InvalidArgumentError
 
@@ -100,12 +97,11 @@ def wait(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
 def watch(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     instance = load_instance(client, args.id)
     view = WatchView(instance.id)
-    console = Console(highlight=False)
-    if console.is_terminal:
-        with Live(live_view(view), console=console, refresh_per_second=10) as live:
-            for event in instance.watch():
-                view.apply(event)
-                live.update(live_view(view))
+    console = _terminal_console()
+    if console is not None:
+        from taskstream.cli._render import follow_live
+
+        follow_live(instance, view, console)
     else:
         for event in instance.watch():
             view.apply(event)
@@ -132,13 +128,7 @@ def result(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
         raise CliError(
             f"task {name} of instance {instance.id} is {status.name}: no result yet", ExitCode.API_ERROR
         )
-    try:
-        value = instance.get_task_result(name)
-    except (pickle.UnpicklingError, ImportError, AttributeError) as error:
-        raise CliError(
-            f"the result of task {name} is a Python object that cannot be loaded here: {error}",
-            ExitCode.API_ERROR,
-        ) from None
+    value = instance.get_task_result(name)  # the command's client never unpickles: objects show their repr
     sys.stdout.buffer.write(_format.result_bytes(value))
     sys.stdout.buffer.flush()
     return ExitCode.OK
@@ -169,6 +159,18 @@ def logview(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     if wanted and not _open_browser(url):
         print("taskstream: no web browser is available here; open the address above", file=sys.stderr)
     return ExitCode.OK
+
+
+def _terminal_console() -> Any:
+    """rich's console when stdout is a terminal and rich (the ``cli`` extra) is installed, else None."""
+    try:
+        from rich.console import Console
+    except ImportError:
+        if sys.stdout.isatty():
+            print("taskstream: pip install 'taskstream[cli]' for live progress bars", file=sys.stderr)
+        return None
+    console = Console(highlight=False)
+    return console if console.is_terminal else None
 
 
 def _graphical_session() -> bool:

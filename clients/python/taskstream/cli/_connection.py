@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import threading
 
 import grpc
 
 import taskstream
+from taskstream._sync._backend import wait_ready
 from taskstream.cli._exit import CliError, ExitCode
 
 # How long the first connection may take before the command gives up.
@@ -26,6 +26,7 @@ def connect(args: argparse.Namespace) -> taskstream.Client:
             root_certificates=args.tls_ca,
             client_certificate=args.tls_cert,
             client_key=args.tls_key,
+            unpickle=False,  # never: a result is whatever the worker sent; the command shows its repr
         )
     except (ValueError, OSError) as error:
         raise CliError(str(error), ExitCode.USAGE) from None
@@ -42,23 +43,13 @@ def check_reachable(channel: grpc.Channel, server: str, timeout: float) -> None:
 
     A refused connection or an unknown host fails at the first attempt instead of after the timeout.
     """
-    outcome: list[grpc.ChannelConnectivity] = []
-    settled = threading.Event()
-
-    def on_change(state: grpc.ChannelConnectivity) -> None:
-        if state in (grpc.ChannelConnectivity.READY, grpc.ChannelConnectivity.TRANSIENT_FAILURE):
-            outcome.append(state)
-            settled.set()
-
-    channel.subscribe(on_change, try_to_connect=True)
-    settled.wait(timeout)
-    channel.unsubscribe(on_change)
-    if not outcome:
+    ready = wait_ready(channel, timeout)
+    if ready is None:
         raise CliError(
             f"cannot reach the taskstream server at {server}: no answer within {timeout:g} s",
             ExitCode.UNREACHABLE,
         )
-    if outcome[0] is grpc.ChannelConnectivity.TRANSIENT_FAILURE:
+    if not ready:
         raise CliError(
             f"cannot reach the taskstream server at {server}: connection failed", ExitCode.UNREACHABLE
         )

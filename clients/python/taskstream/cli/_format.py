@@ -7,7 +7,15 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from taskstream import Instance, InstanceStatus, StageProgress, TaskProgress, TaskStatus
+from taskstream import (
+    Instance,
+    InstanceStatus,
+    PickledValue,
+    RemoteTaskError,
+    StageProgress,
+    TaskProgress,
+    TaskStatus,
+)
 
 Json = dict[str, Any]
 _JSON_VALUES = (type(None), bool, int, float, str, list, dict)
@@ -72,10 +80,10 @@ def instance_json(instance: Instance, *, with_tasks: bool) -> Json:
         data["tasks"] = [
             {
                 "name": name,
-                "status": task_status.name,
+                "status": task.task_status.name,
                 "progress": progress_json(instance.get_task_progress(name)),
             }
-            for name, task_status in instance.get_task_statuses().items()
+            for name, task in instance.get_task_statuses().items()
         ]
     return data
 
@@ -92,7 +100,9 @@ def outcome_line(instance: Instance) -> str:
     if instance.is_successful():
         return f"{instance.id} {status.value}, successful"
     failed = [
-        f"{name} {s.name}" for name, s in instance.get_task_statuses().items() if s is not TaskStatus.SUCCESS
+        f"{name} {task.task_status.name}"
+        for name, task in instance.get_task_statuses().items()
+        if task.task_status is not TaskStatus.SUCCESS
     ]
     return f"{instance.id} {status.value}, not successful: {', '.join(failed)}"
 
@@ -128,9 +138,9 @@ def instance_text(instance: Instance) -> list[str]:
         "tasks:",
     ]
     rows = []
-    for name, task_status in instance.get_task_statuses().items():
+    for name, task in instance.get_task_statuses().items():
         progress = instance.get_task_progress(name)
-        rows.append([name, task_status.name, f"{progress.percent}%", progress.message])
+        rows.append([name, task.task_status.name, f"{progress.percent}%", progress.message])
         rows += [
             ["  " + stage.name, "", f"{stage.finished_percentage}%", stage_workers(stage)]
             for stage in progress.stages
@@ -140,7 +150,12 @@ def instance_text(instance: Instance) -> list[str]:
 
 
 def result_bytes(value: Any) -> bytes:
-    """A task result as ``result`` prints it: JSON values pretty, text and bytes as they are."""
+    """A task result as ``result`` prints it: JSON values pretty, text and bytes as they are, a Python
+    object by the repr the worker wrote (the command never unpickles)."""
+    if isinstance(value, PickledValue):
+        return (value.repr + "\n").encode()
+    if isinstance(value, RemoteTaskError):
+        return f"{value.type_name or 'Exception'}: {value.message}\n".encode()
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from taskstream._status import CancellationReason
+from taskstream.status import CancellationReason
 
 DEFAULT_SERVER = "127.0.0.1:50051"
 DEFAULT_PROJECT = "default"

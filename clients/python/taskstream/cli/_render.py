@@ -1,27 +1,16 @@
-"""How ``watch`` shows an instance: live progress bars on a terminal (rich), one plain line per event
-elsewhere."""
+"""How ``watch`` shows an instance on a terminal: live progress bars, drawn with rich (the ``cli``
+extra). Elsewhere, or without rich, it prints one line per event (``_lines.py``)."""
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from taskstream import (
-    Heartbeat,
-    InstanceEvent,
-    InstanceSnapshot,
-    InstanceStatus,
-    InstanceStatusChanged,
-    SubInstanceCreated,
-    TaskOutputAppended,
-    TaskProgressUpdated,
-    TaskPropertyUpdated,
-    TaskStatus,
-    TaskStatusChanged,
-)
-from taskstream.cli._format import stage_workers, stages_text
+from taskstream import Instance, InstanceStatus, TaskStatus
+from taskstream.cli._format import stage_workers
 from taskstream.cli._view import WatchView
 
 _BAR_WIDTH = 30
@@ -77,35 +66,9 @@ def _header(view: WatchView) -> Text:
     return header
 
 
-def event_line(view: WatchView, event: InstanceEvent) -> str:
-    """One line telling what ``event`` changed, for a stdout that is not a terminal."""
-    prefix = f"#{event.seq}"
-    if isinstance(event, InstanceSnapshot):
-        tasks = ", ".join(
-            f"{t.name} {t.status.name} {t.progress.percent}% {t.progress.message}".rstrip()
-            for t in view.tasks.values()
-        )
-        return f"{prefix} snapshot: {view.status.value}; tasks: {tasks or 'none'}"
-    if isinstance(event, InstanceStatusChanged):
-        outcome = (
-            (", successful" if event.successful else ", not successful")
-            if event.status is InstanceStatus.TERMINATED
-            else ""
-        )
-        return f"{prefix} instance: {event.previous_status.value} -> {event.status.value}{outcome}"
-    if isinstance(event, TaskStatusChanged):
-        return f"{prefix} task {event.task_name}: {event.previous_status.name} -> {event.status.name}"
-    if isinstance(event, TaskProgressUpdated):
-        progress = event.progress
-        message = f" {progress.message}" if progress.message else ""
-        stages = f" | {stages_text(progress.stages)}" if progress.stages else ""
-        return f"{prefix} task {event.task_name}: {progress.percent}%{message}{stages}"
-    if isinstance(event, TaskPropertyUpdated):
-        return f"{prefix} task {event.task_name}: property {event.key} = {event.value!r}"
-    if isinstance(event, TaskOutputAppended):
-        return f"{prefix} task {event.task_name}: {len(event.data)} bytes of {event.stream} at {event.offset}"
-    if isinstance(event, SubInstanceCreated):
-        return f"{prefix} task {event.task_name}: sub-instance {event.name} {event.instance.id}"
-    if isinstance(event, Heartbeat):
-        return f"{prefix} heartbeat"
-    return f"{prefix} {type(event).__name__}"
+def follow_live(instance: Instance, view: WatchView, console: Console) -> None:
+    """Follows the instance to its end, redrawing the view on every event."""
+    with Live(live_view(view), console=console, refresh_per_second=10) as live:
+        for event in instance.watch():
+            view.apply(event)
+            live.update(live_view(view))

@@ -62,8 +62,8 @@ class WatchView:
         self.successful = self.status is InstanceStatus.TERMINATED and instance.is_successful()
         statuses = instance.get_task_statuses()
         self.tasks = {
-            name: TaskView(name, status, instance.get_task_progress(name))
-            for name, status in statuses.items()
+            name: TaskView(name, task.task_status, instance.get_task_progress(name))
+            for name, task in statuses.items()
         }
         if self.status is InstanceStatus.TERMINATED:
             self.final = instance

@@ -1,4 +1,6 @@
-"""Typed sync calls to InstanceService that send the caller's metadata and raise taskstream errors."""
+# Generated from taskstream/_async/rpc.py by clients/python/tools/unasync.py: edit that file, then
+# run `make unasync`. `make lint` fails while this copy is stale.
+"""Typed calls to InstanceService that send the caller's metadata and raise taskstream errors."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from taskstream._requests import (
     wait_instances_request,
     waiting_create_request,
 )
-from taskstream._status import CancellationReason
+from taskstream._sync._backend import Channel
 from taskstream._waiting import WAIT_MARGIN
 from taskstream.errors import _from_rpc_error
+from taskstream.status import CancellationReason
 from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc
 
 # Deadline of every unary call except the waits, whose deadline is their wait plus WAIT_MARGIN.
@@ -26,7 +29,7 @@ CALL_TIMEOUT = 60.0
 class _Rpc:
     """One client's calls over its channel; ``closed`` makes every later call a clear error."""
 
-    def __init__(self, channel: grpc.Channel, target: str, metadata: tuple[tuple[str, str], ...]) -> None:
+    def __init__(self, channel: Channel, target: str, metadata: tuple[tuple[str, str], ...]) -> None:
         stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
         self._stub = stub_class(channel)
         self.target = target
@@ -56,7 +59,7 @@ class _Rpc:
             call.cancel()
             responses.close()
 
-    def _responses(self, call: Iterator[Any]) -> Generator[Any, None, None]:
+    def _responses(self, call: Iterator[Any]) -> Generator[Any, None]:
         try:
             yield from call
         except grpc.RpcError as error:
@@ -133,6 +136,12 @@ class _Rpc:
     def get_task_result(self, instance: str, task: str) -> instance_service_pb2.GetTaskResultResponse:
         request = instance_service_pb2.GetTaskResultRequest(instance=instance, task=task)
         response: instance_service_pb2.GetTaskResultResponse = self._call(self._stub.GetTaskResult, request)
+        return response
+
+    def list_task_types(self) -> instance_service_pb2.ListTaskTypesResponse:
+        response: instance_service_pb2.ListTaskTypesResponse = self._call(
+            self._stub.ListTaskTypes, instance_service_pb2.ListTaskTypesRequest()
+        )
         return response
 
     def list_sub_instances(

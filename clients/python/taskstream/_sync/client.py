@@ -1,4 +1,6 @@
-"""The Client (PyODPS's entry object) and connect(), over a sync gRPC channel to InstanceService."""
+# Generated from taskstream/_async/client.py by clients/python/tools/unasync.py: edit that file, then
+# run `make unasync`. `make lint` fails while this copy is stale.
+"""The Client (PyODPS's entry object) and connect(): InstanceService in one project, PyODPS's names."""
 
 from __future__ import annotations
 
@@ -12,29 +14,34 @@ from typing import Any, Unpack
 
 import grpc
 
-from taskstream import _xflow
 from taskstream._channel import Pem, connection
 from taskstream._convert import instance_name, split_instance_ref
-from taskstream._instance import Instance
-from taskstream._job import Job
+from taskstream._jobs import JobPriority
 from taskstream._requests import StatusFilter, list_instances_request
-from taskstream._rpc import _Rpc
 from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
-from taskstream._sql import sql_request
-from taskstream._status import CancellationReason
+from taskstream._sql import drop_table_sql, sql_request
+from taskstream._sync import xflow
+from taskstream._sync._backend import close_channel, open_channel
+from taskstream._sync.instance import Instance
+from taskstream._sync.job import Job
+from taskstream._sync.rpc import _Rpc
+from taskstream._task_types import TaskType
 from taskstream._waiting import Deadline, InstancesWait, timeout_error
+from taskstream._xflow import xflow_request
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError, WaitTimeoutError
+from taskstream.status import CancellationReason
 from taskstream.v1 import instance_pb2, instance_service_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
-# A task result may be as large as the server accepts from a worker (64 MiB), beyond gRPC's default 4 MiB.
 
 
 class Client:
     """A connection to a taskstream server, working in one project, with PyODPS's method names.
 
-    Every call sends the ``x-taskstream-user`` metadata: ``owner``, or the local user name.
-    Use it as a context manager, or call ``close()``.
+    Every call sends the ``x-taskstream-user`` metadata: ``owner``, or the local user name. Methods
+    that take ``project`` work in that project instead of the client's. A result that is a pickled
+    Python object reads as a ``PickledValue`` unless the client was made with ``unpickle=True`` (see
+    ``taskstream.values``). Use it as a context manager, or call ``close()``.
     """
 
     def __init__(
@@ -48,12 +55,13 @@ class Client:
         root_certificates: Pem | None = None,
         client_certificate: Pem | None = None,
         client_key: Pem | None = None,
+        unpickle: bool = False,
     ):
-        if not project or "/" in project:
-            raise ValueError(f"not a project name: {project!r}")
+        _check_project(project)
         self._target = target
         self._project = project
         self._owner = owner or _local_user()
+        self._unpickle = unpickle
         how = connection(
             self._owner,
             token=token,
@@ -62,7 +70,7 @@ class Client:
             client_certificate=client_certificate,
             client_key=client_key,
         )
-        self._channel = how.channel(target)
+        self._channel = open_channel(how, target)
         self._rpc = _Rpc(self._channel, target, how.metadata)
         # One handle per instance while anyone holds it, as PyODPS caches get_instance per id.
         self._instances: weakref.WeakValueDictionary[str, Instance] = weakref.WeakValueDictionary()
@@ -80,10 +88,16 @@ class Client:
         """The user name sent with every call."""
         return self._owner
 
+    @property
+    def unpickle(self) -> bool:
+        """Whether results and exceptions that are pickles are unpickled (see ``taskstream.values``)."""
+        return self._unpickle
+
     def close(self) -> None:
-        """Closes the channel; handles made by this client can no longer call the server."""
+        """Closes the channel, cancelling open streams; handles made by this client can no longer call
+        the server."""
         self._rpc.closed = True
-        self._channel.close()
+        close_channel(self._channel)
 
     def __enter__(self) -> Client:
         return self
@@ -101,16 +115,16 @@ class Client:
 
     # -- instances
 
-    def get_instance(self, id: str) -> Instance:
-        """The handle on instance ``id`` (a bare id or ``projects/{p}/instances/{id}``); calls nothing."""
-        project, instance_id = split_instance_ref(id, self._project)
+    def get_instance(self, id: str, project: str | None = None) -> Instance:
+        """The handle on instance ``id`` (a bare id, in ``project`` or the client's, or a full name
+        ``projects/{p}/instances/{id}``); calls nothing: a missing instance shows on first use."""
+        project, instance_id = split_instance_ref(id, self._in(project))
         return self._handle(project, instance_id)
 
-    def exist_instance(self, id: str) -> bool:
-        """Whether instance ``id`` exists; False also for an id the server finds malformed."""
-        instance = self.get_instance(id)
+    def exist_instance(self, id: str, project: str | None = None) -> bool:
+        """Whether instance ``id`` exists."""
         try:
-            instance.reload()
+            self.get_instance(id, project).reload()
         except (NotFoundError, InvalidArgumentError) as error:
             if _no_such_instance(error):
                 return False
@@ -118,32 +132,51 @@ class Client:
         return True
 
     def stop_instance(
-        self, id: str, reason: CancellationReason | None = None, message: str | None = None
+        self,
+        id: str,
+        reason: CancellationReason | None = None,
+        message: str | None = None,
+        *,
+        project: str | None = None,
     ) -> None:
         """Stops instance ``id``; FailedPreconditionError (InvalidStateSetting) when it is terminated."""
-        self.get_instance(id).stop(reason=reason, message=message)
+        self.get_instance(id, project).stop(reason=reason, message=message)
 
-    def get_logview_address(self, id: str, hours: int | None = None) -> str:
+    def get_logview_address(self, id: str, hours: int | None = None, *, project: str | None = None) -> str:
         """The URL of instance ``id``'s Logview page, granting read access for ``hours`` (default 720)."""
-        return self.get_instance(id).get_logview_address(hours=hours)
+        return self.get_instance(id, project).get_logview_address(hours=hours)
 
     def list_instances(
         self,
-        status: StatusFilter = None,
-        owner: str | None = None,
+        project: str | None = None,
         start_time: dt.datetime | float | None = None,
         end_time: dt.datetime | float | None = None,
+        status: StatusFilter = None,
+        only_owner: bool | None = None,
+        *,
+        from_time: dt.datetime | float | None = None,
+        owner: str | None = None,
         labels: Mapping[str, str] | None = None,
         page_size: int = 100,
     ) -> Iterator[Instance]:
-        """The project's instances, newest first, fetched a page at a time as the iterator advances.
+        """The instances of ``project`` (default: the client's), newest first, fetched a page at a time
+        as the iterator advances; PyODPS's arguments.
 
-        ``status`` keeps instances in that status (or any of several); ``owner`` those created by that
-        user; ``start_time`` / ``end_time`` those created at or after / before a time (a datetime,
-        naive meaning local time, or POSIX seconds); ``labels`` those carrying every given label.
+        ``start_time`` (or PyODPS's older ``from_time``) / ``end_time`` keep those created at or after /
+        before a time (a datetime, naive meaning local time, or POSIX seconds); ``status`` those in
+        that status (or any of several); ``only_owner`` those created by this client's ``owner``
+        (``owner`` names another user); ``labels`` those carrying every given label.
         """
+        if from_time is not None:
+            if start_time is not None:
+                raise ValueError("give start_time or from_time (its older name), not both")
+            start_time = from_time
+        if only_owner:
+            if owner is not None and owner != self._owner:
+                raise ValueError("only_owner lists this client's owner's instances; owner names another")
+            owner = self._owner
         request = list_instances_request(
-            self._project,
+            self._in(project),
             status=status,
             owner=owner,
             start_time=start_time,
@@ -152,6 +185,15 @@ class Client:
             page_size=page_size,
         )
         return self._pages(request)
+
+    def _pages(self, request: instance_service_pb2.ListInstancesRequest) -> Iterator[Instance]:
+        while True:
+            response = self._rpc.list_instances(request)
+            for data in response.instances:
+                yield self._handle(data.project or self._project, data.id, data, has_tasks=False)
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token
 
     def wait_instances(
         self, instances: Iterable[Instance | str], *, mode: str = "all", timeout: float | None = None
@@ -164,7 +206,7 @@ class Client:
         show the condition met (terminated is final). Raises WaitTimeoutError when ``timeout`` seconds
         pass first; its ``instance_id`` lists the ids still running, comma-separated.
         """
-        handles = [item if isinstance(item, Instance) else self.get_instance(item) for item in instances]
+        handles = [self._as_instance(item) for item in instances]
         waiting = InstancesWait(handles, mode, timeout)
         if waiting.is_over():
             return handles
@@ -180,14 +222,7 @@ class Client:
                     return handles
             waiting.check_deadline()
 
-    def _pages(self, request: instance_service_pb2.ListInstancesRequest) -> Iterator[Instance]:
-        while True:
-            response = self._rpc.list_instances(request)
-            for data in response.instances:
-                yield self._handle(data.project or self._project, data.id, data, has_tasks=False)
-            if not response.next_page_token:
-                return
-            request.page_token = response.next_page_token
+    # -- running tasks
 
     def run_task(
         self,
@@ -213,40 +248,100 @@ class Client:
         request = create_request(self._project, [TaskSpec(type, params, name)], options)
         return self._executed(request, timeout)
 
+    def create_instance(self, tasks: Iterable[TaskSpec], **options: Unpack[SubmitOptionsDict]) -> Instance:
+        """Starts an instance of several tasks, run in parallel; returns without waiting."""
+        return self._created(create_request(self._project, tasks, options))
+
+    def list_task_types(self) -> list[TaskType]:
+        """The task types the connected workers offer, by name, with how many workers offer each."""
+        response = self._rpc.list_task_types()
+        return [TaskType.from_proto(item) for item in response.task_types]
+
+    # -- SQL
+
     def run_sql(
         self,
         sql: str,
-        datasource: str | None = None,
-        hints: Mapping[str, str] | None = None,
+        project: str | None = None,
         priority: int | None = None,
+        running_cluster: str | None = None,
+        hints: Mapping[str, str] | None = None,
         *,
+        datasource: str | None = None,
         task_name: str | None = None,
+        unique_identifier_id: str | None = None,
     ) -> Instance:
-        """Starts ``sql`` on a data source (None: the server's default); returns without waiting.
+        """Starts ``sql`` in ``project`` (default: the client's) on a data source (None: the server's
+        default); returns without waiting. PyODPS's arguments: ``running_cluster`` is accepted and
+        changes nothing (a server has one pool of workers); ``unique_identifier_id`` makes a retry
+        return the first instance instead of starting another.
 
         The task is named ``AnonymousSQLTask`` unless ``task_name`` is given; a select's result is CSV.
         """
+        del running_cluster
         request = sql_request(
-            self._project, sql, datasource=datasource, hints=hints, priority=priority, task_name=task_name
+            self._in(project),
+            sql,
+            datasource=datasource,
+            hints=hints,
+            priority=priority,
+            task_name=task_name,
+            request_id=unique_identifier_id,
         )
         return self._created(request)
 
     def execute_sql(
         self,
         sql: str,
-        datasource: str | None = None,
-        hints: Mapping[str, str] | None = None,
+        project: str | None = None,
         priority: int | None = None,
+        running_cluster: str | None = None,
+        hints: Mapping[str, str] | None = None,
         *,
+        datasource: str | None = None,
         task_name: str | None = None,
+        unique_identifier_id: str | None = None,
         timeout: float | None = None,
     ) -> Instance:
         """As run_sql, then waits for success (InstanceFailedError with the database's message;
         WaitTimeoutError when ``timeout`` seconds pass first)."""
+        del running_cluster
         request = sql_request(
-            self._project, sql, datasource=datasource, hints=hints, priority=priority, task_name=task_name
+            self._in(project),
+            sql,
+            datasource=datasource,
+            hints=hints,
+            priority=priority,
+            task_name=task_name,
+            request_id=unique_identifier_id,
         )
         return self._executed(request, timeout)
+
+    def delete_table(
+        self,
+        name: str,
+        project: str | None = None,
+        if_exists: bool = False,
+        schema: str | None = None,
+        hints: Mapping[str, str] | None = None,
+        async_: bool = False,
+        *,
+        datasource: str | None = None,
+    ) -> Instance:
+        """Drops table ``name`` (of ``schema``), as PyODPS does: one SQL task named
+        ``SQLDropTableTask``; waits for its success unless ``async_``. Returns the instance."""
+        request = sql_request(
+            self._in(project),
+            drop_table_sql(name, if_exists=if_exists, schema=schema),
+            datasource=datasource,
+            hints=hints,
+            priority=None,
+            task_name="SQLDropTableTask",
+            request_id=None,
+        )
+        if async_:
+            return self._created(request)
+        return self._executed(request, None)
 
     # -- XFlow workflows
 
@@ -260,7 +355,7 @@ class Client:
     ) -> Instance:
         """Starts workflow ``xflow_name`` of ``xflow_project`` (default: this client's project) with
         ``parameters``; returns without waiting. ``hints`` are recorded as the instance's labels."""
-        request = _xflow.xflow_request(self._project, xflow_name, xflow_project, parameters, hints, priority)
+        request = xflow_request(self._project, xflow_name, xflow_project, parameters, hints, priority)
         return self._created(request)
 
     def execute_xflow(
@@ -275,13 +370,13 @@ class Client:
     ) -> Instance:
         """As run_xflow, then waits for success (InstanceFailedError when the workflow fails;
         WaitTimeoutError when ``timeout`` seconds pass first)."""
-        request = _xflow.xflow_request(self._project, xflow_name, xflow_project, parameters, hints, priority)
+        request = xflow_request(self._project, xflow_name, xflow_project, parameters, hints, priority)
         return self._executed(request, timeout)
 
     def get_xflow_sub_instances(self, instance: Instance | str) -> OrderedDict[str, Instance]:
         """The workflow's sub-instances so far, by name in creation order; nested workflows contribute
         their own sub-instances instead of themselves."""
-        return _xflow.get_sub_instances(self, self._as_instance(instance))
+        return xflow.get_sub_instances(self, self._as_instance(instance))
 
     def iter_xflow_sub_instances(
         self, instance: Instance | str, check: bool = False
@@ -289,14 +384,44 @@ class Client:
         """Yields ``(name, sub_instance)`` for every sub-instance, those already started first, then each
         as it appears (from the workflow's watch stream), until the workflow ends; with ``check`` it then
         raises InstanceFailedError unless the workflow succeeded."""
-        return _xflow.iter_sub_instances(self, self._as_instance(instance), check=check)
+        return xflow.iter_sub_instances(self, self._as_instance(instance), check=check)
+
+    # -- STK jobs
+
+    def create_job(
+        self,
+        name: str | None = None,
+        *,
+        cancel_on_task_failure: bool = False,
+        priority: JobPriority | int | None = None,
+        max_interrupted_retries: int | None = None,
+        task_timeout: float | None = None,
+        labels: Mapping[str, str] | None = None,
+        unpickle: bool = True,
+    ) -> Job:
+        """A new STK-style job: add objects with execute() to it, then submit() it. Its own tasks'
+        results are unpickled unless ``unpickle=False`` (see ``Job``)."""
+        return Job(
+            self,
+            name,
+            cancel_on_task_failure=cancel_on_task_failure,
+            priority=priority,
+            max_interrupted_retries=max_interrupted_retries,
+            task_timeout=task_timeout,
+            labels=labels,
+            unpickle=unpickle,
+        )
+
+    # -- plumbing
+
+    def _in(self, project: str | None) -> str:
+        if project is None:
+            return self._project
+        _check_project(project)
+        return project
 
     def _as_instance(self, instance: Instance | str) -> Instance:
         return instance if isinstance(instance, Instance) else self.get_instance(instance)
-
-    def create_instance(self, tasks: Iterable[TaskSpec], **options: Unpack[SubmitOptionsDict]) -> Instance:
-        """Starts an instance of several tasks, run in parallel; returns without waiting."""
-        return self._created(create_request(self._project, tasks, options))
 
     def _created(self, request: instance_service_pb2.CreateInstanceRequest) -> Instance:
         data = self._rpc.create_instance(request)
@@ -308,38 +433,13 @@ class Client:
         """Creates the instance and waits for its success. The create's own call does the first wait, so
         an instance that ends within it costs one round trip."""
         deadline = Deadline(timeout)
-        data = self._rpc.create_and_wait(request, deadline.next_wait()).instance
+        data = (self._rpc.create_and_wait(request, deadline.next_wait())).instance
         instance = self._handle(data.project or self._project, data.id, data, has_tasks=True)
         try:
             instance.wait_for_success(timeout=deadline.remaining())
         except WaitTimeoutError:
             raise timeout_error([instance.id], timeout) from None  # the caller's timeout, not what was left
         return instance
-
-    # -- STK jobs
-
-    def create_job(
-        self,
-        name: str | None = None,
-        *,
-        cancel_on_task_failure: bool = False,
-        priority: int | None = None,
-        max_interrupted_retries: int | None = None,
-        task_timeout: float | None = None,
-        labels: Mapping[str, str] | None = None,
-    ) -> Job:
-        """A new STK-style job: add objects with execute() to it, then submit() it."""
-        return Job(
-            self,
-            name,
-            cancel_on_task_failure=cancel_on_task_failure,
-            priority=priority,
-            max_interrupted_retries=max_interrupted_retries,
-            task_timeout=task_timeout,
-            labels=labels,
-        )
-
-    # -- plumbing
 
     def _handle(
         self,
@@ -369,13 +469,18 @@ def connect(
     root_certificates: Pem | None = None,
     client_certificate: Pem | None = None,
     client_key: Pem | None = None,
+    unpickle: bool = False,
 ) -> Client:
-    """A Client for the taskstream server at ``target`` (host:port), working in ``project``.
+    """A client for the taskstream server at ``target`` (host:port), working in ``project``.
 
     ``token`` is sent as ``authorization: Bearer <token>`` (None: the ``TASKSTREAM_TOKEN`` environment
     variable, if set). ``tls`` (implied by any certificate) uses TLS, trusting ``root_certificates`` or
     the system's roots; ``client_certificate`` and ``client_key`` are for servers that require mutual
     TLS. Certificates and keys are PEM bytes or the paths of PEM files.
+
+    ``unpickle=True`` unpickles results and task exceptions that are pickles, which runs code chosen
+    by whoever produced them (a worker, or with authentication off anyone): only for servers and
+    workers you trust. By default they read as ``PickledValue`` and ``RemoteTaskError``.
 
     Connecting is lazy: an unreachable server shows as UnavailableError on the first call.
     """
@@ -388,7 +493,13 @@ def connect(
         root_certificates=root_certificates,
         client_certificate=client_certificate,
         client_key=client_key,
+        unpickle=unpickle,
     )
+
+
+def _check_project(project: str) -> None:
+    if not project or "/" in project:
+        raise ValueError(f"not a project name: {project!r}")
 
 
 def _local_user() -> str:

@@ -1,5 +1,4 @@
-"""Typed grpc.aio calls to InstanceService for the asyncio client: the same requests, metadata and
-errors as the sync ``_Rpc``, awaited."""
+"""Typed calls to InstanceService that send the caller's metadata and raise taskstream errors."""
 
 from __future__ import annotations
 
@@ -8,25 +7,27 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 import grpc
-import grpc.aio
 
+from taskstream._async._backend import Channel
 from taskstream._requests import (
     stop_instance_request,
     wait_instance_request,
     wait_instances_request,
     waiting_create_request,
 )
-from taskstream._rpc import CALL_TIMEOUT
-from taskstream._status import CancellationReason
 from taskstream._waiting import WAIT_MARGIN
 from taskstream.errors import _from_rpc_error
+from taskstream.status import CancellationReason
 from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc
+
+# Deadline of every unary call except the waits, whose deadline is their wait plus WAIT_MARGIN.
+CALL_TIMEOUT = 60.0
 
 
 class _AsyncRpc:
-    """One asyncio client's calls over its channel; ``closed`` makes every later call a clear error."""
+    """One client's calls over its channel; ``closed`` makes every later call a clear error."""
 
-    def __init__(self, channel: grpc.aio.Channel, target: str, metadata: tuple[tuple[str, str], ...]) -> None:
+    def __init__(self, channel: Channel, target: str, metadata: tuple[tuple[str, str], ...]) -> None:
         stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
         self._stub = stub_class(channel)
         self.target = target
@@ -74,7 +75,8 @@ class _AsyncRpc:
     async def create_and_wait(
         self, request: instance_service_pb2.CreateInstanceRequest, wait: float
     ) -> instance_service_pb2.CreateInstanceResponse:
-        """As the sync ``_Rpc.create_and_wait``."""
+        """A create that answers once the instance terminated or after ``wait`` seconds: one round trip
+        where a create and a WaitInstance take two."""
         response: instance_service_pb2.CreateInstanceResponse = await self._call(
             self._stub.CreateInstance, waiting_create_request(request, wait), timeout=wait + WAIT_MARGIN
         )
@@ -110,6 +112,20 @@ class _AsyncRpc:
         )
         return response.instance
 
+    async def suspend_instance(self, name: str) -> instance_pb2.Instance:
+        request = instance_service_pb2.SuspendInstanceRequest(name=name)
+        response: instance_service_pb2.SuspendInstanceResponse = await self._call(
+            self._stub.SuspendInstance, request
+        )
+        return response.instance
+
+    async def resume_instance(self, name: str) -> instance_pb2.Instance:
+        request = instance_service_pb2.ResumeInstanceRequest(name=name)
+        response: instance_service_pb2.ResumeInstanceResponse = await self._call(
+            self._stub.ResumeInstance, request
+        )
+        return response.instance
+
     async def wait_instance(self, name: str, wait: float) -> instance_service_pb2.WaitInstanceResponse:
         """One long poll: the server answers when the instance ends or after ``wait`` seconds."""
         response: instance_service_pb2.WaitInstanceResponse = await self._call(
@@ -123,6 +139,19 @@ class _AsyncRpc:
         """One long poll: the server answers when ``mode`` is met or after ``wait`` seconds."""
         response: instance_service_pb2.WaitInstancesResponse = await self._call(
             self._stub.WaitInstances, wait_instances_request(names, mode, wait), timeout=wait + WAIT_MARGIN
+        )
+        return response
+
+    async def get_task_result(self, instance: str, task: str) -> instance_service_pb2.GetTaskResultResponse:
+        request = instance_service_pb2.GetTaskResultRequest(instance=instance, task=task)
+        response: instance_service_pb2.GetTaskResultResponse = await self._call(
+            self._stub.GetTaskResult, request
+        )
+        return response
+
+    async def list_task_types(self) -> instance_service_pb2.ListTaskTypesResponse:
+        response: instance_service_pb2.ListTaskTypesResponse = await self._call(
+            self._stub.ListTaskTypes, instance_service_pb2.ListTaskTypesRequest()
         )
         return response
 
@@ -148,13 +177,6 @@ class _AsyncRpc:
             self._stub.GetLogviewAddress, request
         )
         return response.url
-
-    async def get_task_result(self, instance: str, task: str) -> instance_service_pb2.GetTaskResultResponse:
-        request = instance_service_pb2.GetTaskResultRequest(instance=instance, task=task)
-        response: instance_service_pb2.GetTaskResultResponse = await self._call(
-            self._stub.GetTaskResult, request
-        )
-        return response
 
     def watch_instance(
         self, request: instance_service_pb2.WatchInstanceRequest

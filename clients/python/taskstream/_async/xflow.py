@@ -1,4 +1,10 @@
-"""XFlow workflows from the caller's side for the asyncio client; see ``_xflow`` for how listing works."""
+"""XFlow workflows from the caller's side: listing a workflow's sub-instances (PyODPS's
+get_xflow_sub_instances and iter_xflow_sub_instances).
+
+A workflow's sub-instances come from ``ListSubInstances`` (a snapshot with the cursor it is complete up
+to), and later ones from the workflow's watch stream after that cursor, so nothing is polled and nothing
+is seen twice. Nested workflows are flattened: their own sub-instances are listed in their place.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ from taskstream._xflow import LIST_PAGE_SIZE, is_workflow
 from taskstream.v1 import instance_service_pb2
 
 if TYPE_CHECKING:
-    from taskstream._aio_client import AsyncClient
-    from taskstream._aio_instance import AsyncInstance
+    from taskstream._async.client import AsyncClient
+    from taskstream._async.instance import AsyncInstance
 
 
 async def get_sub_instances(client: AsyncClient, instance: AsyncInstance) -> OrderedDict[str, AsyncInstance]:
@@ -42,6 +48,7 @@ async def iter_sub_instances(
 async def _listed(
     client: AsyncClient, instance: AsyncInstance
 ) -> tuple[list[tuple[str, AsyncInstance]], int]:
+    """Every sub-instance listed now, nested workflows flattened, and the cursor of the listing."""
     request = instance_service_pb2.ListSubInstancesRequest(parent=instance.name, page_size=LIST_PAGE_SIZE)
     found: list[tuple[str, AsyncInstance]] = []
     while True:

@@ -1,45 +1,62 @@
-"""The Instance handle, with PyODPS's methods: status, waits, stop, and its tasks' results and progress."""
+# Generated from taskstream/_async/instance.py by clients/python/tools/unasync.py: edit that file, then
+# run `make unasync`. `make lint` fails while this copy is stale.
+"""The Instance handle, with PyODPS's methods: status, waits, control, and its tasks' results and progress."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import grpc
 
-from taskstream import _instance_data
+from taskstream import _instance_data, _pyodps
 from taskstream._convert import instance_name, instance_status, optional_datetime
-from taskstream._events import InstanceEvent
-from taskstream._handlers import HandlerDispatcher
+from taskstream._events import (
+    Heartbeat,
+    InstanceSnapshot,
+    InstanceStatusChanged,
+    SubInstanceCreated,
+    TaskOutputAppended,
+    TaskProgressUpdated,
+    TaskPropertyUpdated,
+    TaskStatusChanged,
+)
 from taskstream._progress import TaskProgress
-from taskstream._result_rows import ResultReader, result_rows_request
-from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
-from taskstream._task import Task
+from taskstream._result_rows import result_rows_request
+from taskstream._sync import task as tasks
+from taskstream._sync._backend import sleep
+from taskstream._sync.handlers import HandlerDispatcher
+from taskstream._sync.result_rows import ResultReader
+from taskstream._sync.worker import WorkerDetail
 from taskstream._task_data import failed_error
 from taskstream._waiting import Deadline, is_terminated, timeout_error
 from taskstream._watch import Handles, WatchCursor
 from taskstream.errors import ApiError
-from taskstream.v1 import instance_pb2
+from taskstream.status import CancellationReason, InstanceStatus
+from taskstream.v1 import instance_pb2, task_pb2
 
 if TYPE_CHECKING:
-    from taskstream._client import Client
-    from taskstream._job import Job
-    from taskstream._rpc import _Rpc
+    from taskstream._sync.client import Client
+    from taskstream._sync.job import Job
+    from taskstream._sync.rpc import _Rpc
 
 
 class Instance:
     """A handle on one instance, as PyODPS's Instance.
 
-    Making one calls nothing; its data is fetched on first use. Fields that change while it runs
-    (status, times, tasks) are fetched again on every read until it is terminated; ``reload()``
-    fetches everything now.
+    Making one calls nothing; its data is fetched on first use. What does not change (owner, priority,
+    labels, create time, tasks' names) is fetched once; what changes while it runs (status, times,
+    tasks) is fetched again on every read until it is terminated. ``reload()`` fetches everything now.
+    ``Instance.Task`` is PyODPS's task snapshot (what ``get_task_statuses()`` returns), with its
+    ``Instance.Task.TaskStatus``.
     """
 
     Status = InstanceStatus
+    Task = _pyodps.InstanceTask
+    TaskSummary = _pyodps.TaskSummary
 
     def __init__(
         self,
@@ -57,8 +74,8 @@ class Instance:
         self._name = instance_name(project, instance_id)
         self._data: instance_pb2.Instance | None = None
         self._has_tasks = False  # whether _data carries its tasks in full (ListInstances' does not)
-        self._tasks: dict[str, Task] = {}
-        self._tasks_lock = threading.Lock()  # handles are made from the STK handlers' thread too
+        self._tasks: dict[str, tasks.Task] = {}
+        self._tasks_lock = threading.Lock()  # the sync client makes handles from its handlers' thread
         self._job: Job | None = None  # the STK job that submitted this instance, for its handlers
         self._dispatcher: HandlerDispatcher | None = None
         if data is not None:
@@ -90,34 +107,30 @@ class Instance:
         self._has_tasks = has_tasks
 
     def _loaded(self) -> instance_pb2.Instance:
+        """The data, fetched once: for what never changes."""
         if self._data is None:
             self.reload()
         assert self._data is not None
         return self._data
 
     def _current(self, *, with_tasks: bool = False) -> instance_pb2.Instance:
-        data = self._data
-        if (
-            data is None
-            or instance_status(data.status) is not InstanceStatus.TERMINATED
-            or (with_tasks and not self._has_tasks)
-        ):
+        """The data, fetched again unless it shows the instance terminated (which is final)."""
+        if not is_terminated(self._data) or (with_tasks and not self._has_tasks):
             self.reload()
-            data = self._data
-            assert data is not None
-        return data
+        assert self._data is not None
+        return self._data
 
     @property
     def owner(self) -> str:
-        return self._loaded().owner
+        return (self._loaded()).owner
 
     @property
     def priority(self) -> int:
-        return self._loaded().priority
+        return (self._loaded()).priority
 
     @property
     def labels(self) -> dict[str, str]:
-        return dict(self._loaded().labels)
+        return dict((self._loaded()).labels)
 
     @property
     def create_time(self) -> dt.datetime | None:
@@ -134,18 +147,18 @@ class Instance:
     @property
     def parent_instance(self) -> Instance | None:
         """The workflow instance that started this one, or None."""
-        parent = self._loaded().parent_instance
+        parent = (self._loaded()).parent_instance
         return self._client.get_instance(parent) if parent else None
 
     @property
     def status(self) -> InstanceStatus:
-        return instance_status(self._current().status)
+        return instance_status((self._current()).status)
 
     def is_terminated(self) -> bool:
-        return self.status is InstanceStatus.TERMINATED
+        return instance_status((self._current()).status) is InstanceStatus.TERMINATED
 
     def is_running(self) -> bool:
-        return self.status is InstanceStatus.RUNNING
+        return instance_status((self._current()).status) is InstanceStatus.RUNNING
 
     def is_successful(self) -> bool:
         """True once terminated with every task SUCCESS; False while it runs or is suspended."""
@@ -156,7 +169,7 @@ class Instance:
     def wait_for_completion(
         self, interval: float = 1, timeout: float | None = None, max_interval: float | None = None
     ) -> None:
-        """Blocks until the instance is terminated, or raises WaitTimeoutError after ``timeout`` seconds.
+        """Waits until the instance is terminated, or raises WaitTimeoutError after ``timeout`` seconds.
 
         The server holds each WaitInstance call until the instance ends, so nothing polls; ``interval``
         and ``max_interval`` are accepted for PyODPS compatibility and not needed.
@@ -191,7 +204,7 @@ class Instance:
         failure = _instance_data.first_unsuccessful(self._current(with_tasks=True))
         if failure is not None:
             name, status = failure
-            raise failed_error(self._id, name, status, self.get_task(name)._current())
+            raise failed_error(self, self._id, name, status, self._task_handle(name)._current())
 
     # -- control
 
@@ -218,7 +231,7 @@ class Instance:
         self._absorb(self._rpc.suspend_instance(self._name), has_tasks=True)
 
     def resume(self) -> None:
-        """Resumes a suspended instance; FailedPreconditionError unless SUSPENDED."""
+        """Resumes a suspended (or held) instance; FailedPreconditionError unless SUSPENDED."""
         self._absorb(self._rpc.resume_instance(self._name), has_tasks=True)
 
     def get_logview_address(self, hours: int | None = None) -> str:
@@ -231,23 +244,40 @@ class Instance:
     def get_task_names(self) -> list[str]:
         return _instance_data.task_names(self._current(with_tasks=True))
 
-    def get_task_statuses(self) -> dict[str, TaskStatus]:
-        """Each task's status by name, in task order."""
-        return _instance_data.task_statuses(self._current(with_tasks=True))
+    def get_task_statuses(self) -> dict[str, _pyodps.InstanceTask]:
+        """Each task by name, in task order, as PyODPS's ``Instance.Task``: ``.status`` (one of
+        ``Instance.Task.TaskStatus``), ``.type``, ``.start_time``, ``.end_time``, and taskstream's own
+        ``.task_status``."""
+        data = self._current(with_tasks=True)
+        return {task.name: _pyodps.InstanceTask.from_proto(task) for task in data.tasks}
 
-    def get_task(self, name: str | None = None) -> Task:
-        """The handle on task ``name``; None picks the only task (ValueError when there are several)."""
+    def get_task(self, name: str | None = None) -> tasks.Task:
+        """The handle on task ``name``, which calls nothing. ``None`` picks the only task (ValueError
+        when there are several): that fetches the instance unless its tasks were fetched before (a
+        task's name never changes)."""
         if name is None:
-            name = self._only_task_name()
+            if self._data is None or not self._has_tasks:
+                self.reload()
+            assert self._data is not None
+            name = _instance_data.only_task_name(self._id, _instance_data.task_names(self._data))
+        return self._task_handle(name)
+
+    def _task_handle(self, name: str) -> tasks.Task:
         with self._tasks_lock:
             task = self._tasks.get(name)
             if task is None:
-                task = self._tasks[name] = Task(self, name)
+                task = self._tasks[name] = tasks.Task(self, name, unpickle=self._client._unpickle)
             return task
 
-    def get_tasks(self) -> list[Task]:
+    def _adopt(self, task: tasks.Task) -> None:
+        """Takes a job's own task handle as the handle on its task."""
+        task._bind(self)
+        with self._tasks_lock:
+            self._tasks[task.name] = task
+
+    def get_tasks(self) -> list[tasks.Task]:
         """Handles on every task, in task order."""
-        return [self.get_task(name) for name in self.get_task_names()]
+        return [self._task_handle(name) for name in self.get_task_names()]
 
     def get_task_result(self, name: str | None = None) -> Any:
         """Task ``name``'s decoded result; the error text when it failed; None for an unknown name.
@@ -256,34 +286,72 @@ class Instance:
         """
         names = self.get_task_names()
         if name is None:
-            name = self._only_task_name(names)
+            name = _instance_data.only_task_name(self._id, names)
         if name not in names:
             return None
-        return self.get_task(name)._current().pyodps_result
+        return (self._task_handle(name)._current()).pyodps_result
 
     def get_task_results(self) -> OrderedDict[str, Any]:
         """Every task's get_task_result, by name in task order."""
-        return OrderedDict((name, self.get_task_result(name)) for name in self.get_task_names())
-
-    def open_reader(self, name: str | None = None, *, page_size: int = 1000) -> ResultReader:
-        """Task ``name``'s tabular result (a SQL select) as typed rows, read ``page_size`` rows per call
-        while iterating, so results of any size can be read. ``name=None`` picks the only task;
-        FailedPreconditionError unless the task succeeded with a CSV result."""
-        request = result_rows_request(self._name, name or "", page_size)
-        return ResultReader(self._rpc.list_task_result_rows, request)
+        return OrderedDict([(name, self.get_task_result(name)) for name in self.get_task_names()])
 
     def get_task_progress(self, name: str | None = None) -> TaskProgress:
         """Task ``name``'s latest progress; ``name=None`` picks the only task."""
+        return TaskProgress.from_proto((self._task_data(name)).progress)
+
+    def get_task_summary(self, name: str | None = None) -> _pyodps.TaskSummary:
+        """PyODPS's task summary: a dict of the task's outcome, attempts, duration and each stage's
+        records, with ``summary_text`` and ``json_summary``."""
+        return _pyodps.task_summary(self._task_data(name))
+
+    def get_task_detail(self, name: str | None = None) -> OrderedDict[str, Any]:
+        """Everything the server keeps of the task but its result and output (a dict, as PyODPS's
+        detail), including ``workers``: the worker that runs or last ran it."""
+        return _pyodps.task_detail(self._task_data(name))
+
+    def get_task_workers(self, task_name: str | None = None, json_obj: Any = None) -> list[WorkerDetail]:
+        """The workers of task ``task_name``, or of a ``get_task_detail`` result passed as
+        ``json_obj`` (PyODPS's arguments): the one worker that runs or last ran the task, if any."""
+        if task_name is None and json_obj is None:
+            raise ValueError("Either task_name or json_obj should be provided")
+        detail = json_obj if json_obj is not None else self.get_task_detail(task_name)
+        return [WorkerDetail.from_entry(self, entry) for entry in _pyodps.worker_entries(detail)]
+
+    def get_worker_log(self, log_id: str, log_type: str, size: int = 0) -> str:
+        """A worker's log (``log_id`` from ``get_task_workers``): ``log_type`` "stdout" or "stderr" of
+        the task's latest attempt, the last ``size`` bytes when ``size`` > 0, decoded as UTF-8."""
+        stream = _pyodps.log_stream(log_type)
+        task = self._task_handle(log_id)
+        data = b"".join([chunk.data for chunk in task.read_output(stream, offset=-size if size > 0 else 0)])
+        return data.decode("utf-8", errors="replace")
+
+    def _task_data(self, name: str | None) -> task_pb2.Task:
+        """Task ``name``'s data as the instance carries it; NotFoundError (from the server) for an
+        unknown name."""
         data = self._current(with_tasks=True)
         if name is None:
-            name = self._only_task_name(_instance_data.task_names(data))
-        progress = _instance_data.task_progress(data, name)
-        if progress is None:
-            return self.get_task(name).progress  # lets the server say NOT_FOUND
-        return progress
+            name = _instance_data.only_task_name(self._id, _instance_data.task_names(data))
+        found = _instance_data.task_data(data, name)
+        if found is None:
+            return (self._task_handle(name)._current()).task  # lets the server say NOT_FOUND
+        return found
 
-    def _only_task_name(self, names: list[str] | None = None) -> str:
-        return _instance_data.only_task_name(self._id, self.get_task_names() if names is None else names)
+    def open_reader(
+        self,
+        name: str | None = None,
+        *,
+        page_size: int = 1000,
+        tunnel: bool | None = None,
+        limit: bool | None = None,
+    ) -> ResultReader:
+        """Task ``name``'s tabular result (a SQL select) as PyODPS's records, read ``page_size`` rows per
+        call as they are iterated, so results of any size can be read: ``with instance.open_reader() as
+        reader``. ``name=None`` picks the only task. Fetches the first page now: FailedPreconditionError
+        unless the task succeeded with a CSV result. ``tunnel`` and ``limit`` are accepted for PyODPS
+        code and change nothing: every row is read, through one kind of call."""
+        del tunnel, limit
+        request = result_rows_request(self._name, name or "", page_size)
+        return ResultReader(self._rpc, request, self._rpc.list_task_result_rows(request))
 
     # -- following
 
@@ -302,11 +370,11 @@ class Instance:
         a gap or a duplicate; after 8 failed tries in a row it raises the last ApiError. A snapshot
         arrives again if the server no longer keeps the missed changes. NotFoundError when the instance
         does not exist or is deleted. Snapshots refresh this handle's data. Closing the iterator (or
-        leaving a ``for`` loop) cancels the call.
+        leaving the loop) cancels the call.
         """
         cursor = WatchCursor(
             self._name,
-            Handles(self._watched, self.get_task, self._client.get_instance),
+            Handles(self._watched, self._task_handle, self._client.get_instance),
             after_seq=after_seq,
             include_output=include_output,
             heartbeats=heartbeats,
@@ -314,7 +382,7 @@ class Instance:
         )
         return self._follow(cursor)
 
-    def _follow(self, cursor: WatchCursor[Instance, Task]) -> Iterator[InstanceEvent]:
+    def _follow(self, cursor: WatchCursor[Instance, tasks.Task]) -> Iterator[InstanceEvent]:
         while True:
             try:
                 with self._rpc.watch_instance(cursor.request()) as responses:
@@ -327,14 +395,14 @@ class Instance:
                 raise cursor.ended_early()
             except ApiError as error:
                 delay = cursor.retry_after(error)
-            time.sleep(delay)
+            sleep(delay)
 
     def _watched(self, data: instance_pb2.Instance) -> Instance:
         self._absorb(data, has_tasks=True)
         return self
 
     def _watch_for_handlers(self) -> None:
-        """Starts the thread that calls the STK handlers of this instance's tasks and job, once."""
+        """Starts calling the STK handlers of this instance's tasks and job, once."""
         with self._tasks_lock:
             if self._dispatcher is None:
                 self._dispatcher = HandlerDispatcher(self)
@@ -356,3 +424,16 @@ class Instance:
         if self._data is None:
             return f"<Instance {self._id}>"
         return f"<Instance {self._id} {instance_status(self._data.status).value}>"
+
+
+InstanceEvent: TypeAlias = Union[  # noqa: UP007 (a runtime alias)
+    InstanceSnapshot[Instance],
+    InstanceStatusChanged,
+    TaskStatusChanged[tasks.Task],
+    TaskProgressUpdated,
+    TaskPropertyUpdated,
+    TaskOutputAppended,
+    SubInstanceCreated[Instance],
+    Heartbeat,
+]
+"""What ``Instance.watch()`` yields."""

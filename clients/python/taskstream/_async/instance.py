@@ -1,0 +1,443 @@
+"""The Instance handle, with PyODPS's methods: status, waits, control, and its tasks' results and progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
+
+import grpc
+
+from taskstream import _instance_data, _pyodps
+from taskstream._async import task as tasks
+from taskstream._async._backend import sleep
+from taskstream._async.handlers import AsyncHandlerDispatcher
+from taskstream._async.result_rows import AsyncResultReader
+from taskstream._async.worker import AsyncWorkerDetail
+from taskstream._convert import instance_name, instance_status, optional_datetime
+from taskstream._events import (
+    Heartbeat,
+    InstanceSnapshot,
+    InstanceStatusChanged,
+    SubInstanceCreated,
+    TaskOutputAppended,
+    TaskProgressUpdated,
+    TaskPropertyUpdated,
+    TaskStatusChanged,
+)
+from taskstream._progress import TaskProgress
+from taskstream._result_rows import result_rows_request
+from taskstream._task_data import failed_error
+from taskstream._waiting import Deadline, is_terminated, timeout_error
+from taskstream._watch import Handles, WatchCursor
+from taskstream.errors import ApiError
+from taskstream.status import CancellationReason, InstanceStatus
+from taskstream.v1 import instance_pb2, task_pb2
+
+if TYPE_CHECKING:
+    from taskstream._async.client import AsyncClient
+    from taskstream._async.job import AsyncJob
+    from taskstream._async.rpc import _AsyncRpc
+
+
+class AsyncInstance:
+    """A handle on one instance, as PyODPS's Instance.
+
+    Making one calls nothing; its data is fetched on first use. What does not change (owner, priority,
+    labels, create time, tasks' names) is fetched once; what changes while it runs (status, times,
+    tasks) is fetched again on every read until it is terminated. ``reload()`` fetches everything now.
+    ``Instance.Task`` is PyODPS's task snapshot (what ``get_task_statuses()`` returns), with its
+    ``Instance.Task.TaskStatus``.
+    """
+
+    Status = InstanceStatus
+    Task = _pyodps.InstanceTask
+    TaskSummary = _pyodps.TaskSummary
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        project: str,
+        instance_id: str,
+        data: instance_pb2.Instance | None = None,
+        *,
+        has_tasks: bool = False,
+    ) -> None:
+        self._client = client
+        self._rpc: _AsyncRpc = client._rpc
+        self._project = project
+        self._id = instance_id
+        self._name = instance_name(project, instance_id)
+        self._data: instance_pb2.Instance | None = None
+        self._has_tasks = False  # whether _data carries its tasks in full (ListInstances' does not)
+        self._tasks: dict[str, tasks.AsyncTask] = {}
+        self._tasks_lock = threading.Lock()  # the sync client makes handles from its handlers' thread
+        self._job: AsyncJob | None = None  # the STK job that submitted this instance, for its handlers
+        self._dispatcher: AsyncHandlerDispatcher | None = None
+        if data is not None:
+            self._absorb(data, has_tasks=has_tasks)
+
+    # -- identity, never calls the server
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def name(self) -> str:
+        """The resource name, ``projects/{project}/instances/{id}``."""
+        return self._name
+
+    @property
+    def project(self) -> str:
+        return self._project
+
+    # -- data
+
+    async def reload(self) -> None:
+        """Fetches the instance and its tasks' statuses from the server."""
+        self._absorb(await self._rpc.get_instance(self._name), has_tasks=True)
+
+    def _absorb(self, data: instance_pb2.Instance, *, has_tasks: bool) -> None:
+        self._data = data
+        self._has_tasks = has_tasks
+
+    async def _loaded(self) -> instance_pb2.Instance:
+        """The data, fetched once: for what never changes."""
+        if self._data is None:
+            await self.reload()
+        assert self._data is not None
+        return self._data
+
+    async def _current(self, *, with_tasks: bool = False) -> instance_pb2.Instance:
+        """The data, fetched again unless it shows the instance terminated (which is final)."""
+        if not is_terminated(self._data) or (with_tasks and not self._has_tasks):
+            await self.reload()
+        assert self._data is not None
+        return self._data
+
+    @property
+    async def owner(self) -> str:
+        return (await self._loaded()).owner
+
+    @property
+    async def priority(self) -> int:
+        return (await self._loaded()).priority
+
+    @property
+    async def labels(self) -> dict[str, str]:
+        return dict((await self._loaded()).labels)
+
+    @property
+    async def create_time(self) -> dt.datetime | None:
+        return optional_datetime(await self._loaded(), "create_time")
+
+    @property
+    async def start_time(self) -> dt.datetime | None:
+        return optional_datetime(await self._current(), "start_time")
+
+    @property
+    async def end_time(self) -> dt.datetime | None:
+        return optional_datetime(await self._current(), "end_time")
+
+    @property
+    async def parent_instance(self) -> AsyncInstance | None:
+        """The workflow instance that started this one, or None."""
+        parent = (await self._loaded()).parent_instance
+        return self._client.get_instance(parent) if parent else None
+
+    @property
+    async def status(self) -> InstanceStatus:
+        return instance_status((await self._current()).status)
+
+    async def is_terminated(self) -> bool:
+        return instance_status((await self._current()).status) is InstanceStatus.TERMINATED
+
+    async def is_running(self) -> bool:
+        return instance_status((await self._current()).status) is InstanceStatus.RUNNING
+
+    async def is_successful(self) -> bool:
+        """True once terminated with every task SUCCESS; False while it runs or is suspended."""
+        return _instance_data.is_successful(await self._current(with_tasks=True))
+
+    # -- waiting
+
+    async def wait_for_completion(
+        self, interval: float = 1, timeout: float | None = None, max_interval: float | None = None
+    ) -> None:
+        """Waits until the instance is terminated, or raises WaitTimeoutError after ``timeout`` seconds.
+
+        The server holds each WaitInstance call until the instance ends, so nothing polls; ``interval``
+        and ``max_interval`` are accepted for PyODPS compatibility and not needed.
+        """
+        del interval, max_interval
+        deadline = Deadline(timeout)
+        if is_terminated(self._data):
+            return  # terminated is final: no need to ask
+        while True:
+            try:
+                response = await self._rpc.wait_instance(self._name, deadline.next_wait())
+            except ApiError as error:
+                if error.code is not grpc.StatusCode.DEADLINE_EXCEEDED:
+                    raise
+                # the server did not answer within the wait plus its margin: ask again
+            else:
+                self._absorb(response.instance, has_tasks=True)
+                if response.terminated:
+                    return
+            if deadline.passed():
+                raise timeout_error([self._id], timeout)
+
+    async def wait_for_success(
+        self, interval: float = 1, timeout: float | None = None, max_interval: float | None = None
+    ) -> None:
+        """Waits as wait_for_completion, then raises InstanceFailedError unless every task succeeded.
+
+        The error names the first task, in task order, that did not succeed: for FAILED its message is
+        the task's error message, for any other status "<task>, status=<STATUS>" (as PyODPS).
+        """
+        await self.wait_for_completion(interval=interval, timeout=timeout, max_interval=max_interval)
+        failure = _instance_data.first_unsuccessful(await self._current(with_tasks=True))
+        if failure is not None:
+            name, status = failure
+            raise failed_error(self, self._id, name, status, await self._task_handle(name)._current())
+
+    # -- control
+
+    async def stop(
+        self,
+        reason: CancellationReason | None = None,
+        message: str | None = None,
+        *,
+        grace_period: float | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        """Stops the instance; FailedPreconditionError (InvalidStateSetting) when it already terminated.
+
+        Tasks that have not started end CANCELLED at once; running ones are cancelled with ``reason``
+        (default DIRECT) and ``message``, and are killed when ``grace_period`` seconds pass first.
+        """
+        data = await self._rpc.stop_instance(
+            self._name, reason=reason, message=message, grace_period=grace_period, request_id=request_id
+        )
+        self._absorb(data, has_tasks=True)
+
+    async def suspend(self) -> None:
+        """Holds waiting tasks and pauses running ones; FailedPreconditionError unless RUNNING."""
+        self._absorb(await self._rpc.suspend_instance(self._name), has_tasks=True)
+
+    async def resume(self) -> None:
+        """Resumes a suspended (or held) instance; FailedPreconditionError unless SUSPENDED."""
+        self._absorb(await self._rpc.resume_instance(self._name), has_tasks=True)
+
+    async def get_logview_address(self, hours: int | None = None) -> str:
+        """The URL of this instance's Logview page; its token grants read access for ``hours`` (default
+        720, as in PyODPS). NotFoundError for an unknown instance."""
+        return await self._rpc.get_logview_address(self._name, hours)
+
+    # -- tasks
+
+    async def get_task_names(self) -> list[str]:
+        return _instance_data.task_names(await self._current(with_tasks=True))
+
+    async def get_task_statuses(self) -> dict[str, _pyodps.InstanceTask]:
+        """Each task by name, in task order, as PyODPS's ``Instance.Task``: ``.status`` (one of
+        ``Instance.Task.TaskStatus``), ``.type``, ``.start_time``, ``.end_time``, and taskstream's own
+        ``.task_status``."""
+        data = await self._current(with_tasks=True)
+        return {task.name: _pyodps.InstanceTask.from_proto(task) for task in data.tasks}
+
+    async def get_task(self, name: str | None = None) -> tasks.AsyncTask:
+        """The handle on task ``name``, which calls nothing. ``None`` picks the only task (ValueError
+        when there are several): that fetches the instance unless its tasks were fetched before (a
+        task's name never changes)."""
+        if name is None:
+            if self._data is None or not self._has_tasks:
+                await self.reload()
+            assert self._data is not None
+            name = _instance_data.only_task_name(self._id, _instance_data.task_names(self._data))
+        return self._task_handle(name)
+
+    def _task_handle(self, name: str) -> tasks.AsyncTask:
+        with self._tasks_lock:
+            task = self._tasks.get(name)
+            if task is None:
+                task = self._tasks[name] = tasks.AsyncTask(self, name, unpickle=self._client._unpickle)
+            return task
+
+    def _adopt(self, task: tasks.AsyncTask) -> None:
+        """Takes a job's own task handle as the handle on its task."""
+        task._bind(self)
+        with self._tasks_lock:
+            self._tasks[task.name] = task
+
+    async def get_tasks(self) -> list[tasks.AsyncTask]:
+        """Handles on every task, in task order."""
+        return [self._task_handle(name) for name in await self.get_task_names()]
+
+    async def get_task_result(self, name: str | None = None) -> Any:
+        """Task ``name``'s decoded result; the error text when it failed; None for an unknown name.
+
+        ``name=None`` picks the only task (ValueError when there are several).
+        """
+        names = await self.get_task_names()
+        if name is None:
+            name = _instance_data.only_task_name(self._id, names)
+        if name not in names:
+            return None
+        return (await self._task_handle(name)._current()).pyodps_result
+
+    async def get_task_results(self) -> OrderedDict[str, Any]:
+        """Every task's get_task_result, by name in task order."""
+        return OrderedDict([(name, await self.get_task_result(name)) for name in await self.get_task_names()])
+
+    async def get_task_progress(self, name: str | None = None) -> TaskProgress:
+        """Task ``name``'s latest progress; ``name=None`` picks the only task."""
+        return TaskProgress.from_proto((await self._task_data(name)).progress)
+
+    async def get_task_summary(self, name: str | None = None) -> _pyodps.TaskSummary:
+        """PyODPS's task summary: a dict of the task's outcome, attempts, duration and each stage's
+        records, with ``summary_text`` and ``json_summary``."""
+        return _pyodps.task_summary(await self._task_data(name))
+
+    async def get_task_detail(self, name: str | None = None) -> OrderedDict[str, Any]:
+        """Everything the server keeps of the task but its result and output (a dict, as PyODPS's
+        detail), including ``workers``: the worker that runs or last ran it."""
+        return _pyodps.task_detail(await self._task_data(name))
+
+    async def get_task_workers(
+        self, task_name: str | None = None, json_obj: Any = None
+    ) -> list[AsyncWorkerDetail]:
+        """The workers of task ``task_name``, or of a ``get_task_detail`` result passed as
+        ``json_obj`` (PyODPS's arguments): the one worker that runs or last ran the task, if any."""
+        if task_name is None and json_obj is None:
+            raise ValueError("Either task_name or json_obj should be provided")
+        detail = json_obj if json_obj is not None else await self.get_task_detail(task_name)
+        return [AsyncWorkerDetail.from_entry(self, entry) for entry in _pyodps.worker_entries(detail)]
+
+    async def get_worker_log(self, log_id: str, log_type: str, size: int = 0) -> str:
+        """A worker's log (``log_id`` from ``get_task_workers``): ``log_type`` "stdout" or "stderr" of
+        the task's latest attempt, the last ``size`` bytes when ``size`` > 0, decoded as UTF-8."""
+        stream = _pyodps.log_stream(log_type)
+        task = self._task_handle(log_id)
+        data = b"".join(
+            [chunk.data async for chunk in task.read_output(stream, offset=-size if size > 0 else 0)]
+        )
+        return data.decode("utf-8", errors="replace")
+
+    async def _task_data(self, name: str | None) -> task_pb2.Task:
+        """Task ``name``'s data as the instance carries it; NotFoundError (from the server) for an
+        unknown name."""
+        data = await self._current(with_tasks=True)
+        if name is None:
+            name = _instance_data.only_task_name(self._id, _instance_data.task_names(data))
+        found = _instance_data.task_data(data, name)
+        if found is None:
+            return (await self._task_handle(name)._current()).task  # lets the server say NOT_FOUND
+        return found
+
+    async def open_reader(
+        self,
+        name: str | None = None,
+        *,
+        page_size: int = 1000,
+        tunnel: bool | None = None,
+        limit: bool | None = None,
+    ) -> AsyncResultReader:
+        """Task ``name``'s tabular result (a SQL select) as PyODPS's records, read ``page_size`` rows per
+        call as they are iterated, so results of any size can be read: ``with instance.open_reader() as
+        reader``. ``name=None`` picks the only task. Fetches the first page now: FailedPreconditionError
+        unless the task succeeded with a CSV result. ``tunnel`` and ``limit`` are accepted for PyODPS
+        code and change nothing: every row is read, through one kind of call."""
+        del tunnel, limit
+        request = result_rows_request(self._name, name or "", page_size)
+        return AsyncResultReader(self._rpc, request, await self._rpc.list_task_result_rows(request))
+
+    # -- following
+
+    def watch(
+        self, *, include_output: bool = False, after_seq: int = 0, heartbeats: bool = False
+    ) -> AsyncIterator[AsyncInstanceEvent]:
+        """Follows the instance: yields its events as they happen, until it is terminated.
+
+        The first event is an ``InstanceSnapshot`` of the whole instance (unless resuming with
+        ``after_seq``, the ``seq`` of the last event seen), then each change in order; the iterator ends
+        after the terminal ``InstanceSnapshot``. ``include_output`` adds the tasks' stdout and stderr as
+        ``TaskOutputAppended``; ``heartbeats`` yields the server's ``Heartbeat`` while nothing changes.
+
+        When the stream drops (the server restarts or drains, the connection resets, the server finds
+        this consumer too slow), the watch resumes by itself after the last ``seq`` it yielded, without
+        a gap or a duplicate; after 8 failed tries in a row it raises the last ApiError. A snapshot
+        arrives again if the server no longer keeps the missed changes. NotFoundError when the instance
+        does not exist or is deleted. Snapshots refresh this handle's data. Closing the iterator (or
+        leaving the loop) cancels the call.
+        """
+        cursor = WatchCursor(
+            self._name,
+            Handles(self._watched, self._task_handle, self._client.get_instance),
+            after_seq=after_seq,
+            include_output=include_output,
+            heartbeats=heartbeats,
+            target=self._rpc.target,
+        )
+        return self._follow(cursor)
+
+    async def _follow(
+        self, cursor: WatchCursor[AsyncInstance, tasks.AsyncTask]
+    ) -> AsyncIterator[AsyncInstanceEvent]:
+        while True:
+            try:
+                async with self._rpc.watch_instance(cursor.request()) as responses:
+                    async for response in responses:
+                        event, finished = cursor.receive(response)
+                        if event is not None:
+                            yield event
+                        if finished:
+                            return
+                raise cursor.ended_early()
+            except ApiError as error:
+                delay = cursor.retry_after(error)
+            await sleep(delay)
+
+    def _watched(self, data: instance_pb2.Instance) -> AsyncInstance:
+        self._absorb(data, has_tasks=True)
+        return self
+
+    def _watch_for_handlers(self) -> None:
+        """Starts calling the STK handlers of this instance's tasks and job, once."""
+        with self._tasks_lock:
+            if self._dispatcher is None:
+                self._dispatcher = AsyncHandlerDispatcher(self)
+                self._dispatcher.start()
+
+    # -- plumbing
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncInstance) and other._name == self._name
+
+    def __hash__(self) -> int:
+        return hash(self._name)
+
+    def __str__(self) -> str:
+        return self._id
+
+    def __repr__(self) -> str:
+        # Never calls the server: shows the status last fetched, if any.
+        if self._data is None:
+            return f"<AsyncInstance {self._id}>"
+        return f"<AsyncInstance {self._id} {instance_status(self._data.status).value}>"
+
+
+AsyncInstanceEvent: TypeAlias = Union[  # noqa: UP007 (a runtime alias)
+    InstanceSnapshot[AsyncInstance],
+    InstanceStatusChanged,
+    TaskStatusChanged[tasks.AsyncTask],
+    TaskProgressUpdated,
+    TaskPropertyUpdated,
+    TaskOutputAppended,
+    SubInstanceCreated[AsyncInstance],
+    Heartbeat,
+]
+"""What ``AsyncInstance.watch()`` yields."""

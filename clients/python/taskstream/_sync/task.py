@@ -1,0 +1,251 @@
+# Generated from taskstream/_async/task.py by clients/python/tools/unasync.py: edit that file, then
+# run `make unasync`. `make lint` fails while this copy is stale.
+"""The Task handle: one task of an instance and everything it handed back (STK's task attributes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from taskstream._output import OutputChunk, OutputCursor
+from taskstream._progress import TaskProgress
+from taskstream._sync._backend import sleep
+from taskstream._task_data import TaskData
+from taskstream.errors import ApiError, JobStateError
+from taskstream.status import CancellationReason, TaskStatus
+from taskstream.values import PropertyType
+
+if TYPE_CHECKING:
+    from taskstream._sync.instance import Instance
+
+CompletedHandler = Callable[["Task"], object]
+ProgressHandler = Callable[[TaskProgress], object]
+
+
+class Task:
+    """A handle on one task, reached by ``instance.get_task(name)`` or ``job.tasks[i]``.
+
+    Its data comes from GetTaskResult, fetched on first use and fetched again on every read until the
+    task is terminal; after that it is kept. ``refresh()`` fetches it now. A job's task exists before
+    the job is submitted: it is then NOT_SUBMITTED, with nothing handed back yet.
+
+    A result that is a pickled Python object reads as a ``PickledValue`` (its repr, ``load()`` to
+    unpickle), and a failed task's exception as a ``RemoteTaskError``, unless the client was made with
+    ``unpickle=True`` or the task belongs to a job this client submitted (see ``Job``).
+
+    STK's events: assign ``on_completed = fn(task)`` and ``progress_updated = fn(progress)`` to be
+    called as the task ends and reports progress. Assigning a handler starts watching the instance in
+    the background (one watch per instance, shared with its Job's handlers), which calls the handlers
+    in the order the changes happened. ``on_completed`` is called once, when the task reaches a terminal
+    status (SUCCESS, FAILED, ENVIRONMENT_ERROR, CANCELLED, TIMED_OUT); a task that had already ended
+    when the watch started is reported from its first snapshot, but a handler set after the watch
+    reported the task's end is not called. ``progress_updated`` gets each progress the watch sees
+    (progress may be coalesced to its latest value). A handler may be a coroutine function in the
+    asyncio client; an exception from a handler is logged and does not stop the watch.
+    ``job.wait_until_done()`` returns only after every task's completion handlers ran.
+    """
+
+    Status = TaskStatus
+
+    def __init__(self, instance: Instance | None, name: str, *, unpickle: bool, type: str = "") -> None:
+        self._instance = instance
+        self._name = name
+        self._type = type
+        self._unpickle = unpickle
+        self._data: TaskData | None = None
+        self._on_completed: CompletedHandler | None = None
+        self._progress_updated: ProgressHandler | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def id(self) -> str | None:
+        """The task's resource name, ``projects/{p}/instances/{id}/tasks/{name}`` (STK's task id);
+        None before its job is submitted."""
+        return f"{self._instance.name}/tasks/{self._name}" if self._instance is not None else None
+
+    @property
+    def instance(self) -> Instance:
+        """The instance the task belongs to; JobStateError before its job is submitted."""
+        if self._instance is None:
+            raise JobStateError(f"task {self._name} has not been submitted yet")
+        return self._instance
+
+    def _bind(self, instance: Instance) -> None:
+        """Joins the instance its job just created."""
+        self._instance = instance
+
+    def refresh(self) -> None:
+        """Fetches the task's status, result, output and properties from the server."""
+        instance = self.instance
+        response = instance._rpc.get_task_result(instance.name, self._name)
+        self._data = TaskData(response, unpickle=self._unpickle)
+
+    def _current(self) -> TaskData:
+        if self._instance is None:
+            return TaskData.unsubmitted(self._name, self._type)
+        if self._data is None or not self._data.status.is_terminal:
+            self.refresh()
+        assert self._data is not None
+        return self._data
+
+    # -- STK's and PyODPS's attributes
+
+    @property
+    def type(self) -> str:
+        """The registered task type, or "python_object" for a submitted object (STK style)."""
+        return (self._current()).task.type
+
+    @property
+    def task_status(self) -> TaskStatus:
+        return (self._current()).status
+
+    @property
+    def status(self) -> TaskStatus:
+        """The same as ``task_status``."""
+        return (self._current()).status
+
+    def is_terminated(self) -> bool:
+        return (self._current()).status.is_terminal
+
+    @property
+    def result(self) -> Any:
+        """What the task returned; for FAILED and ENVIRONMENT_ERROR the exception it raised (STK).
+
+        None while the task runs, and when it returned nothing usable. A pickled object is a
+        ``PickledValue`` and an exception a ``RemoteTaskError`` unless unpickling was asked for (see the
+        class docstring); an exception that cannot be unpickled here is a ``RemoteTaskError`` too.
+        """
+        return (self._current()).result
+
+    @property
+    def error(self) -> BaseException | None:
+        """The exception that made the task fail (FAILED, ENVIRONMENT_ERROR, TIMED_OUT), else None."""
+        return (self._current()).error
+
+    @property
+    def standard_output(self) -> str:
+        return (self._current()).standard_output
+
+    @property
+    def standard_error(self) -> str:
+        """Captured standard error; holds the traceback when the task failed."""
+        return (self._current()).standard_error
+
+    @property
+    def properties(self) -> dict[str, PropertyType | None]:
+        """The properties the task set (str, int, float or bytes), kept even when it failed."""
+        return dict((self._current()).properties)
+
+    @property
+    def progress(self) -> TaskProgress:
+        return (self._current()).progress
+
+    @property
+    def task_cancellation_message(self) -> str:
+        """Free text from whoever cancelled the task; empty when it was not cancelled."""
+        return (self._current()).cancellation_message
+
+    @property
+    def task_cancellation_reason(self) -> CancellationReason:
+        """Why the task was cancelled; ``CancellationReason.NONE`` when it was not."""
+        return (self._current()).cancellation_reason
+
+    @property
+    def attempts(self) -> int:
+        """How many times the task has been handed to a worker."""
+        return (self._current()).task.attempts
+
+    @property
+    def interruptions(self) -> int:
+        """How many times the task lost its worker (and was retried, up to max_interrupted_retries)."""
+        return (self._current()).task.interruptions
+
+    @property
+    def interruption_reason(self) -> str:
+        """Why the task last lost its worker, for example an expired lease; empty if it never did."""
+        return (self._current()).task.interruption_reason
+
+    @property
+    def worker(self) -> str:
+        """The id of the worker session that runs or last ran the task."""
+        return (self._current()).task.worker
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The parameters the task was submitted with."""
+        return (self._current()).parameters
+
+    @property
+    def start_time(self) -> dt.datetime | None:
+        return (self._current()).start_time
+
+    @property
+    def end_time(self) -> dt.datetime | None:
+        return (self._current()).end_time
+
+    # -- output
+
+    def read_output(
+        self, stream: str = "stdout", *, offset: int = 0, follow: bool = False
+    ) -> Iterator[OutputChunk]:
+        """Streams the task's ``stream`` ("stdout" or "stderr") from byte ``offset``.
+
+        A negative ``offset`` starts that many bytes before the current end (as ``tail -c``). Without
+        ``follow`` the iterator ends after the output written so far; with it, it ends when the task has
+        ended and every byte was delivered. A dropped stream is resumed at the next byte by itself.
+        Closing the iterator cancels the call.
+        """
+        cursor = OutputCursor(self.instance.name, self._name, stream, offset=offset, follow=follow)
+        return self._read(cursor)
+
+    def _read(self, cursor: OutputCursor) -> Iterator[OutputChunk]:
+        rpc = self.instance._rpc
+        while True:
+            try:
+                with rpc.read_task_output(cursor.request()) as responses:
+                    for response in responses:
+                        chunk = cursor.receive(response)
+                        if chunk is not None:
+                            yield chunk
+                return
+            except ApiError as error:
+                delay = cursor.retry_after(error)
+            sleep(delay)
+
+    # -- STK's events
+
+    @property
+    def on_completed(self) -> CompletedHandler | None:
+        """Called with this task once it reaches a terminal status (see the class docstring)."""
+        return self._on_completed
+
+    @on_completed.setter
+    def on_completed(self, handler: CompletedHandler | None) -> None:
+        self._on_completed = handler
+        if handler is not None and self._instance is not None:
+            self._instance._watch_for_handlers()
+
+    @property
+    def progress_updated(self) -> ProgressHandler | None:
+        """Called with the task's ``TaskProgress`` as it reports progress (see the class docstring).
+
+        STK's ``progress`` and ``additional_information`` are its ``percent`` and ``message``.
+        """
+        return self._progress_updated
+
+    @progress_updated.setter
+    def progress_updated(self, handler: ProgressHandler | None) -> None:
+        self._progress_updated = handler
+        if handler is not None and self._instance is not None:
+            self._instance._watch_for_handlers()
+
+    def __repr__(self) -> str:
+        # Never calls the server: shows the status last fetched, if any.
+        if self._instance is None:
+            return f"<Task {self._name} NOT_SUBMITTED>"
+        status = f" {self._data.status.name}" if self._data is not None else ""
+        return f"<Task {self._name} of {self._instance.id}{status}>"
