@@ -31,7 +31,10 @@ _EVENT_KINDS: dict[int, str] = {
     EventKind.OUTPUT: "output",
     EventKind.SUB_INSTANCE: "sub_instance",
 }
-_TASK_STATUSES = [s for s in TaskStatus if s.name == TaskStatus(s.value).name]  # no STK aliases
+# No STK aliases, and not NOT_SUBMITTED (a client's status for a task before its job is submitted).
+_TASK_STATUSES = [
+    s for s in TaskStatus if s.name == TaskStatus(s.value).name and s != TaskStatus.NOT_SUBMITTED
+]
 
 
 class Metrics:

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from taskstream._status import CancellationReason
 from taskstream.authoring import (
     PendingCancellation,
     TaskContext,
@@ -17,6 +16,7 @@ from taskstream.authoring import (
     task,
     workflow,
 )
+from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2
 
 

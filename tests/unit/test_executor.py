@@ -13,9 +13,9 @@ from typing import Any
 import cloudpickle
 import pytest
 
-from taskstream import _values
-from taskstream._status import CancellationReason
+from taskstream import values as _values
 from taskstream.authoring import PendingCancellation, TaskEnvironment
+from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2, worker_service_pb2
 from taskstreamd.workers.environments import EnvironmentCache
 from taskstreamd.workers.executor import Executor

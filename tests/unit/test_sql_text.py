@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from taskstream._status import TaskStatus
+from taskstream.status import TaskStatus
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import task_pb2
 from taskstreamd.builtin_tasks.sql import csvtext, sources

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from taskstream._status import CancellationReason, InstanceStatus, TaskStatus
+from taskstream.status import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import Cancellation, Instance, InstanceOptions, Task, TaskFailure
 from taskstreamd.errors import FailedPrecondition

@@ -25,9 +25,9 @@ import grpc
 import pytest
 from google.protobuf import duration_pb2
 
-from taskstream import _values
-from taskstream._status import CancellationReason
+from taskstream import values as _values
 from taskstream.authoring import TaskEnvironment
+from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 from taskstreamd.workers import Worker
 from taskstreamd.workers.output import OutputFile

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from taskstream import _values
+from taskstream import values as _values
 from taskstream.authoring import (
     PendingCancellation,
     TaskContext,

@@ -17,9 +17,9 @@ import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from taskstream import _values
-from taskstream._status import CancellationReason
+from taskstream import values as _values
 from taskstream.authoring import PendingCancellation
+from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2, worker_service_pb2
 
 from .deadline import PausableTimer

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 import grpc
 from grpc.aio import EOF  # type: ignore[attr-defined]  # missing from grpc-stubs
 
-from taskstream._status import CancellationReason
 from taskstream.authoring import PendingCancellation, registered_tasks
+from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 from taskstreamd.datasources import DataSource
 
