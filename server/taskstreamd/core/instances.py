@@ -284,11 +284,12 @@ class Instances:
         """GetInstance's answer, kept while the instance does not change (its seq is its version)."""
         instance = self.book.get(instance_id)
         if instance is not None and instance.project == project:
-            cached = self.answers.get(instance_id, instance.seq)
+            seq = instance.seq  # the version ``data`` shows (the instance may move on while it settles)
+            cached = self.answers.get(instance_id, seq)
             data = cached if cached is not None else encode(instance)
             await self.book.settle(instance)
             if cached is None:
-                self.answers.put(instance_id, instance.seq, data)
+                self.answers.put(instance_id, seq, data)
             return data
         cached = self.answers.get_final(instance_id, project)
         if cached is not None:
