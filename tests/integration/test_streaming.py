@@ -223,6 +223,26 @@ def test_watching_a_terminated_instance_gives_its_terminal_snapshot(
     assert len(unknown_cursor) == 1 and unknown_cursor[0].WhichOneof("kind") == "snapshot"
 
 
+def test_a_watcher_that_accepts_batches_catches_up_in_one_message(stub: pb_grpc.InstanceServiceStub) -> None:
+    values = {f"p{i}": i for i in range(20)}
+    instance = create(stub, "set_properties", values=values)
+    assert stub.WaitInstance(pb.WaitInstanceRequest(name=instance.name), timeout=60).terminated
+    one_by_one = list(
+        stub.WatchInstance(pb.WatchInstanceRequest(name=instance.name, after_seq=1), timeout=30)
+    )
+    batched = list(
+        stub.WatchInstance(
+            pb.WatchInstanceRequest(name=instance.name, after_seq=1, accept_batches=True), timeout=30
+        )
+    )
+    # Without batches: an event per message; with them, the whole backlog in one, in the same order.
+    assert [m.WhichOneof("kind") for m in batched] == ["events", "snapshot"]
+    assert [m.WhichOneof("kind") for m in one_by_one[:-1]] == ["event"] * (len(one_by_one) - 1)
+    assert list(batched[0].events.events) == [m.event for m in one_by_one[:-1]]
+    assert sum(1 for e in batched[0].events.events if e.HasField("task_property_updated")) == 20
+    assert batched[-1].snapshot == one_by_one[-1].snapshot
+
+
 def test_a_watcher_catching_up_from_the_store_gets_every_tasks_latest_progress(
     stub: pb_grpc.InstanceServiceStub,
 ) -> None:

@@ -20,7 +20,7 @@ from taskstream._events import (
     TaskPropertyUpdated,
     TaskStatusChanged,
 )
-from taskstream._watch import Handles, build_event
+from taskstream._watch import Handles, WatchCursor, build_event
 from taskstream.status import InstanceStatus, TaskStatus
 from taskstream.v1 import event_pb2, instance_pb2, instance_service_pb2, task_pb2
 from tests.unit.client_fake_streams import Fault
@@ -266,3 +266,21 @@ def test_events_are_exported_and_frozen() -> None:
     with pytest.raises(AttributeError):
         event.seq = 2  # type: ignore[misc]
     assert taskstream.InstanceSnapshot is InstanceSnapshot
+
+
+def test_a_batch_of_changes_yields_each_in_order_and_none_the_cursor_passed() -> None:
+    handles: Handles[object, object] = Handles(lambda data: data, lambda name: name, lambda name: name)
+    cursor = WatchCursor(
+        "projects/p/instances/i", handles, after_seq=3, include_output=False, heartbeats=False, target="t"
+    )
+    assert cursor.request().accept_batches  # the client reads batches: the server may send them
+    progress = [
+        event_pb2.InstanceEvent(seq=seq, task_progress_updated=event_pb2.TaskProgressUpdated(task="t"))
+        for seq in (2, 3, 4, 5, 6)
+    ]
+    response = instance_service_pb2.WatchInstanceResponse(
+        events=instance_service_pb2.EventBatch(events=progress)
+    )
+    events, finished = cursor.receive(response)
+    assert [e.seq for e in events] == [4, 5, 6] and not finished  # 2 and 3 were yielded before a resume
+    assert cursor.seq == 6 and cursor.request().after_seq == 6

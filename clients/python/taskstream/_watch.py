@@ -145,13 +145,14 @@ class WatchCursor(Generic[InstanceT, TaskT]):
     def request(self) -> instance_service_pb2.WatchInstanceRequest:
         """The request that continues after the last sequence number seen."""
         return instance_service_pb2.WatchInstanceRequest(
-            name=self.name, after_seq=self.seq, include_output=self._include_output
+            name=self.name, after_seq=self.seq, include_output=self._include_output, accept_batches=True
         )
 
     def receive(
         self, response: instance_service_pb2.WatchInstanceResponse
-    ) -> tuple[AnyEvent[InstanceT, TaskT] | None, bool]:
-        """(the event to yield or None, whether the watch is finished) for one message.
+    ) -> tuple[list[AnyEvent[InstanceT, TaskT]], bool]:
+        """(the events to yield, whether the watch is finished) for one message: a batch of changes
+        (sent to a watcher that is behind) yields each of them in order.
 
         Raises the error a WatchEnd stands for: NotFoundError when the instance was deleted, a
         transient ApiError (resumed by ``retry_after``) when the server drained or found us too slow.
@@ -163,20 +164,26 @@ class WatchCursor(Generic[InstanceT, TaskT]):
             self.seq = data.seq  # a reset may move the cursor anywhere; the snapshot is the truth
             finished = instance_status(data.status) is InstanceStatus.TERMINATED
             snapshot = InstanceSnapshot(data.seq, self._handles.snapshot(data), instance_status(data.status))
-            return snapshot, finished
-        if kind == "event":
+            return [snapshot], finished
+        if kind in ("event", "events"):
             self._retrier.succeeded()
-            if response.event.seq <= self.seq:
-                return None, False  # already yielded before the stream was resumed
-            self.seq = response.event.seq
-            return build_event(response.event, self._handles), False
+            changes = [response.event] if kind == "event" else list(response.events.events)
+            found: list[AnyEvent[InstanceT, TaskT]] = []
+            for change in changes:
+                if change.seq <= self.seq:
+                    continue  # already yielded before the stream was resumed
+                self.seq = change.seq
+                event = build_event(change, self._handles)
+                if event is not None:  # a kind of change added by a newer server is skipped
+                    found.append(event)
+            return found, False
         if kind == "heartbeat":
             self._retrier.succeeded()
             beat = response.heartbeat
-            return (Heartbeat(beat.seq, event_time(beat.time)) if self._heartbeats else None), False
+            return ([Heartbeat(beat.seq, event_time(beat.time))] if self._heartbeats else []), False
         if kind == "end":
             raise self._end_error(response.end)
-        return None, False  # a kind of message added by a newer server
+        return [], False  # a kind of message added by a newer server
 
     def ended_early(self) -> ApiError:
         """The error for a stream that closed without the terminal snapshot; transient, so resumed."""

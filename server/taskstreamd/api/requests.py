@@ -113,7 +113,9 @@ def watch(request: pb.WatchInstanceRequest) -> WatchRequest:
     if problems:
         raise InvalidArgument(problems)
     assert ref is not None
-    return WatchRequest(ref[0], ref[1], request.after_seq, request.include_output, interval)
+    return WatchRequest(
+        ref[0], ref[1], request.after_seq, request.include_output, interval, request.accept_batches
+    )
 
 
 def wait_names(request: pb.WaitInstancesRequest) -> list[tuple[str, str]]:

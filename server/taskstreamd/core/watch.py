@@ -24,6 +24,7 @@ class WatchRequest:
     after_seq: int = 0
     include_output: bool = False
     heartbeat_interval: float = 10.0
+    accept_batches: bool = False  # several events may go in one message to a watcher that is behind
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,14 @@ class End:
     message: str
 
 
-WatchItem = Snapshot | RecordedEvent | Beat | End
+@dataclass(frozen=True)
+class Events:
+    """Several events in order, for a watcher that accepts batches and is behind."""
+
+    events: list[RecordedEvent]
+
+
+WatchItem = Snapshot | RecordedEvent | Beat | End | Events
 
 
 async def load_snapshot(
@@ -124,16 +132,20 @@ async def watch(
                         yield Beat(cursor), cursor
                         waiter.sent()
                     continue
-                sent = False
-                for event in batch:
-                    if event.kind == EventKind.OUTPUT and not request.include_output:
-                        continue
-                    yield event, event.seq
-                    sent = True
-                    if event.terminal:
-                        final = await current(channel.shared)
-                        yield final, final.seq
-                        return
+                wanted = [e for e in batch if request.include_output or e.kind != EventKind.OUTPUT]
+                ending = next((i for i, e in enumerate(wanted) if e.terminal), None)
+                if ending is not None:
+                    wanted = wanted[: ending + 1]
+                if request.accept_batches and len(wanted) > 1:
+                    yield Events(wanted), wanted[-1].seq
+                else:
+                    for event in wanted:
+                        yield event, event.seq
+                if ending is not None:
+                    final = await current(channel.shared)
+                    yield final, final.seq
+                    return
+                sent = bool(wanted)
                 cursor = batch[-1].seq
                 if sent:
                     # Paced by the channel: the next read waits for a wake that came since this one was

@@ -88,7 +88,12 @@ _RESPONSE_EVENT_TAG = bytes([(2 << 3) | 2])
 
 def watch_response(data: bytes) -> bytes:
     """A serialized InstanceEvent framed as a serialized WatchInstanceResponse carrying it."""
-    return _RESPONSE_EVENT_TAG + _varint(len(data)) + data
+    return framed(_RESPONSE_EVENT_TAG, data)
+
+
+def framed(tag: bytes, data: bytes) -> bytes:
+    """``data`` as a length-delimited field with ``tag``: how a message embeds serialized bytes."""
+    return tag + _varint(len(data)) + data
 
 
 def _varint(value: int) -> bytes:

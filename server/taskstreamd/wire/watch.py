@@ -8,8 +8,10 @@ from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd.core import watch
 from taskstreamd.domain.model import Instance
 from taskstreamd.wire import convert
-from taskstreamd.wire.events import watch_response
+from taskstreamd.wire.events import framed, watch_response
 
+_EVENTS_ENTRY = bytes([(1 << 3) | 2])  # EventBatch.events: field 1, length-delimited
+_RESPONSE_EVENTS = bytes([(5 << 3) | 2])  # WatchInstanceResponse.events: field 5, length-delimited
 _END_REASONS = {
     "draining": pb.WATCH_END_REASON_SERVER_DRAINING,
     "deleted": pb.WATCH_END_REASON_INSTANCE_DELETED,
@@ -34,7 +36,11 @@ def message(item: watch.WatchItem) -> pb.WatchInstanceResponse | bytes:
     if isinstance(item, watch.End):
         end = pb.WatchEnd(reason=_END_REASONS[item.reason], resume_after_seq=item.seq, message=item.message)
         return pb.WatchInstanceResponse(end=end)
-    framed = item.framed
-    if not framed:
-        framed = item.framed = watch_response(item.data)
-    return framed
+    if isinstance(item, watch.Events):
+        # EventBatch.events (field 1) is each stored event as it is; the batch is field 5 of the response.
+        batch = b"".join(framed(_EVENTS_ENTRY, e.data) for e in item.events)
+        return framed(_RESPONSE_EVENTS, batch)
+    sent = item.framed
+    if not sent:
+        sent = item.framed = watch_response(item.data)
+    return sent

@@ -391,8 +391,8 @@ class AsyncInstance:
             try:
                 async with self._rpc.watch_instance(cursor.request()) as responses:
                     async for response in responses:
-                        event, finished = cursor.receive(response)
-                        if event is not None:
+                        events, finished = cursor.receive(response)
+                        for event in events:
                             yield event
                         if finished:
                             return

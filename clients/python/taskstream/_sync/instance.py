@@ -387,9 +387,8 @@ class Instance:
             try:
                 with self._rpc.watch_instance(cursor.request()) as responses:
                     for response in responses:
-                        event, finished = cursor.receive(response)
-                        if event is not None:
-                            yield event
+                        events, finished = cursor.receive(response)
+                        yield from events
                         if finished:
                             return
                 raise cursor.ended_early()

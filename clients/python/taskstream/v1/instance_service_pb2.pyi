@@ -212,28 +212,38 @@ class WaitInstancesResponse(_message.Message):
     def __init__(self, instances: _Optional[_Iterable[_Union[_instance_pb2.Instance, _Mapping]]] = ..., done: _Optional[bool] = ...) -> None: ...
 
 class WatchInstanceRequest(_message.Message):
-    __slots__ = ("name", "after_seq", "include_output", "heartbeat_interval")
+    __slots__ = ("name", "after_seq", "include_output", "heartbeat_interval", "accept_batches")
     NAME_FIELD_NUMBER: _ClassVar[int]
     AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_BATCHES_FIELD_NUMBER: _ClassVar[int]
     name: str
     after_seq: int
     include_output: bool
     heartbeat_interval: _duration_pb2.Duration
-    def __init__(self, name: _Optional[str] = ..., after_seq: _Optional[int] = ..., include_output: _Optional[bool] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    accept_batches: bool
+    def __init__(self, name: _Optional[str] = ..., after_seq: _Optional[int] = ..., include_output: _Optional[bool] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., accept_batches: _Optional[bool] = ...) -> None: ...
 
 class WatchInstanceResponse(_message.Message):
-    __slots__ = ("snapshot", "event", "heartbeat", "end")
+    __slots__ = ("snapshot", "event", "heartbeat", "end", "events")
     SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
     snapshot: _instance_pb2.Instance
     event: _event_pb2.InstanceEvent
     heartbeat: Heartbeat
     end: WatchEnd
-    def __init__(self, snapshot: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ..., event: _Optional[_Union[_event_pb2.InstanceEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., end: _Optional[_Union[WatchEnd, _Mapping]] = ...) -> None: ...
+    events: EventBatch
+    def __init__(self, snapshot: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ..., event: _Optional[_Union[_event_pb2.InstanceEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., end: _Optional[_Union[WatchEnd, _Mapping]] = ..., events: _Optional[_Union[EventBatch, _Mapping]] = ...) -> None: ...
+
+class EventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_event_pb2.InstanceEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[_event_pb2.InstanceEvent, _Mapping]]] = ...) -> None: ...
 
 class Heartbeat(_message.Message):
     __slots__ = ("seq", "time")

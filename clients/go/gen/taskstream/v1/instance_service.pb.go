@@ -1209,8 +1209,12 @@ type WatchInstanceRequest struct {
 	// How often to send a heartbeat while nothing changes; unset means 10
 	// seconds, allowed from 0.1 to 300 seconds.
 	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,4,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Whether the caller reads WatchInstanceResponse.events: a watcher that is
+	// behind (resuming, or slower than the changes) then gets several changes in
+	// one message, in order. Without it every change comes as its own event.
+	AcceptBatches bool `protobuf:"varint,5,opt,name=accept_batches,json=acceptBatches,proto3" json:"accept_batches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WatchInstanceRequest) Reset() {
@@ -1271,6 +1275,13 @@ func (x *WatchInstanceRequest) GetHeartbeatInterval() *durationpb.Duration {
 	return nil
 }
 
+func (x *WatchInstanceRequest) GetAcceptBatches() bool {
+	if x != nil {
+		return x.AcceptBatches
+	}
+	return false
+}
+
 // WatchInstanceResponse is one message of a watch stream.
 type WatchInstanceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1282,6 +1293,7 @@ type WatchInstanceResponse struct {
 	//	*WatchInstanceResponse_Event
 	//	*WatchInstanceResponse_Heartbeat
 	//	*WatchInstanceResponse_End
+	//	*WatchInstanceResponse_Events
 	Kind          isWatchInstanceResponse_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1360,6 +1372,15 @@ func (x *WatchInstanceResponse) GetEnd() *WatchEnd {
 	return nil
 }
 
+func (x *WatchInstanceResponse) GetEvents() *EventBatch {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstanceResponse_Events); ok {
+			return x.Events
+		}
+	}
+	return nil
+}
+
 type isWatchInstanceResponse_Kind interface {
 	isWatchInstanceResponse_Kind()
 }
@@ -1386,6 +1407,12 @@ type WatchInstanceResponse_End struct {
 	End *WatchEnd `protobuf:"bytes,4,opt,name=end,proto3,oneof"`
 }
 
+type WatchInstanceResponse_Events struct {
+	// Several changes in order, for a watcher that set accept_batches and is
+	// behind; its last change's seq is the cursor to resume after.
+	Events *EventBatch `protobuf:"bytes,5,opt,name=events,proto3,oneof"`
+}
+
 func (*WatchInstanceResponse_Snapshot) isWatchInstanceResponse_Kind() {}
 
 func (*WatchInstanceResponse_Event) isWatchInstanceResponse_Kind() {}
@@ -1393,6 +1420,54 @@ func (*WatchInstanceResponse_Event) isWatchInstanceResponse_Kind() {}
 func (*WatchInstanceResponse_Heartbeat) isWatchInstanceResponse_Kind() {}
 
 func (*WatchInstanceResponse_End) isWatchInstanceResponse_Kind() {}
+
+func (*WatchInstanceResponse_Events) isWatchInstanceResponse_Kind() {}
+
+// EventBatch is several changes of one instance, in order.
+type EventBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The changes, by increasing seq.
+	Events        []*InstanceEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventBatch) Reset() {
+	*x = EventBatch{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventBatch) ProtoMessage() {}
+
+func (x *EventBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventBatch.ProtoReflect.Descriptor instead.
+func (*EventBatch) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *EventBatch) GetEvents() []*InstanceEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
 
 // Heartbeat tells a watcher the stream is alive.
 type Heartbeat struct {
@@ -1407,7 +1482,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[18]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1419,7 +1494,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[18]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1432,7 +1507,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{18}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Heartbeat) GetSeq() int64 {
@@ -1464,7 +1539,7 @@ type WatchEnd struct {
 
 func (x *WatchEnd) Reset() {
 	*x = WatchEnd{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[19]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1476,7 +1551,7 @@ func (x *WatchEnd) String() string {
 func (*WatchEnd) ProtoMessage() {}
 
 func (x *WatchEnd) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[19]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1489,7 +1564,7 @@ func (x *WatchEnd) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEnd.ProtoReflect.Descriptor instead.
 func (*WatchEnd) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{19}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WatchEnd) GetReason() WatchEndReason {
@@ -1533,7 +1608,7 @@ type ReadTaskOutputRequest struct {
 
 func (x *ReadTaskOutputRequest) Reset() {
 	*x = ReadTaskOutputRequest{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[20]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1545,7 +1620,7 @@ func (x *ReadTaskOutputRequest) String() string {
 func (*ReadTaskOutputRequest) ProtoMessage() {}
 
 func (x *ReadTaskOutputRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[20]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1558,7 +1633,7 @@ func (x *ReadTaskOutputRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadTaskOutputRequest.ProtoReflect.Descriptor instead.
 func (*ReadTaskOutputRequest) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{20}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReadTaskOutputRequest) GetInstance() string {
@@ -1612,7 +1687,7 @@ type ReadTaskOutputResponse struct {
 
 func (x *ReadTaskOutputResponse) Reset() {
 	*x = ReadTaskOutputResponse{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[21]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1624,7 +1699,7 @@ func (x *ReadTaskOutputResponse) String() string {
 func (*ReadTaskOutputResponse) ProtoMessage() {}
 
 func (x *ReadTaskOutputResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[21]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1637,7 +1712,7 @@ func (x *ReadTaskOutputResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadTaskOutputResponse.ProtoReflect.Descriptor instead.
 func (*ReadTaskOutputResponse) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{21}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReadTaskOutputResponse) GetOffset() int64 {
@@ -1675,7 +1750,7 @@ type GetTaskResultRequest struct {
 
 func (x *GetTaskResultRequest) Reset() {
 	*x = GetTaskResultRequest{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[22]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1687,7 +1762,7 @@ func (x *GetTaskResultRequest) String() string {
 func (*GetTaskResultRequest) ProtoMessage() {}
 
 func (x *GetTaskResultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[22]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1700,7 +1775,7 @@ func (x *GetTaskResultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskResultRequest.ProtoReflect.Descriptor instead.
 func (*GetTaskResultRequest) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{22}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetTaskResultRequest) GetInstance() string {
@@ -1734,7 +1809,7 @@ type GetTaskResultResponse struct {
 
 func (x *GetTaskResultResponse) Reset() {
 	*x = GetTaskResultResponse{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[23]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1746,7 +1821,7 @@ func (x *GetTaskResultResponse) String() string {
 func (*GetTaskResultResponse) ProtoMessage() {}
 
 func (x *GetTaskResultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[23]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1759,7 +1834,7 @@ func (x *GetTaskResultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskResultResponse.ProtoReflect.Descriptor instead.
 func (*GetTaskResultResponse) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{23}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetTaskResultResponse) GetTask() *Task {
@@ -1799,7 +1874,7 @@ type ListTaskTypesRequest struct {
 
 func (x *ListTaskTypesRequest) Reset() {
 	*x = ListTaskTypesRequest{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[24]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1811,7 +1886,7 @@ func (x *ListTaskTypesRequest) String() string {
 func (*ListTaskTypesRequest) ProtoMessage() {}
 
 func (x *ListTaskTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[24]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1824,7 +1899,7 @@ func (x *ListTaskTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTaskTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListTaskTypesRequest) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{24}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{25}
 }
 
 // ListTaskTypesResponse lists task types.
@@ -1838,7 +1913,7 @@ type ListTaskTypesResponse struct {
 
 func (x *ListTaskTypesResponse) Reset() {
 	*x = ListTaskTypesResponse{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[25]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1850,7 +1925,7 @@ func (x *ListTaskTypesResponse) String() string {
 func (*ListTaskTypesResponse) ProtoMessage() {}
 
 func (x *ListTaskTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[25]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1863,7 +1938,7 @@ func (x *ListTaskTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTaskTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListTaskTypesResponse) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{25}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListTaskTypesResponse) GetTaskTypes() []*TaskType {
@@ -1887,7 +1962,7 @@ type GetLogviewAddressRequest struct {
 
 func (x *GetLogviewAddressRequest) Reset() {
 	*x = GetLogviewAddressRequest{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[26]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1899,7 +1974,7 @@ func (x *GetLogviewAddressRequest) String() string {
 func (*GetLogviewAddressRequest) ProtoMessage() {}
 
 func (x *GetLogviewAddressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[26]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1912,7 +1987,7 @@ func (x *GetLogviewAddressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLogviewAddressRequest.ProtoReflect.Descriptor instead.
 func (*GetLogviewAddressRequest) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{26}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetLogviewAddressRequest) GetName() string {
@@ -1942,7 +2017,7 @@ type GetLogviewAddressResponse struct {
 
 func (x *GetLogviewAddressResponse) Reset() {
 	*x = GetLogviewAddressResponse{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[27]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1954,7 +2029,7 @@ func (x *GetLogviewAddressResponse) String() string {
 func (*GetLogviewAddressResponse) ProtoMessage() {}
 
 func (x *GetLogviewAddressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[27]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1967,7 +2042,7 @@ func (x *GetLogviewAddressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLogviewAddressResponse.ProtoReflect.Descriptor instead.
 func (*GetLogviewAddressResponse) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{27}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetLogviewAddressResponse) GetUrl() string {
@@ -2000,7 +2075,7 @@ type ListSubInstancesRequest struct {
 
 func (x *ListSubInstancesRequest) Reset() {
 	*x = ListSubInstancesRequest{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[28]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2087,7 @@ func (x *ListSubInstancesRequest) String() string {
 func (*ListSubInstancesRequest) ProtoMessage() {}
 
 func (x *ListSubInstancesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[28]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2100,7 @@ func (x *ListSubInstancesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubInstancesRequest.ProtoReflect.Descriptor instead.
 func (*ListSubInstancesRequest) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{28}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListSubInstancesRequest) GetParent() string {
@@ -2067,7 +2142,7 @@ type SubInstance struct {
 
 func (x *SubInstance) Reset() {
 	*x = SubInstance{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[29]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2079,7 +2154,7 @@ func (x *SubInstance) String() string {
 func (*SubInstance) ProtoMessage() {}
 
 func (x *SubInstance) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[29]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2092,7 +2167,7 @@ func (x *SubInstance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubInstance.ProtoReflect.Descriptor instead.
 func (*SubInstance) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{29}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SubInstance) GetName() string {
@@ -2140,7 +2215,7 @@ type ListSubInstancesResponse struct {
 
 func (x *ListSubInstancesResponse) Reset() {
 	*x = ListSubInstancesResponse{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[30]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2152,7 +2227,7 @@ func (x *ListSubInstancesResponse) String() string {
 func (*ListSubInstancesResponse) ProtoMessage() {}
 
 func (x *ListSubInstancesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[30]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2165,7 +2240,7 @@ func (x *ListSubInstancesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubInstancesResponse.ProtoReflect.Descriptor instead.
 func (*ListSubInstancesResponse) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{30}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListSubInstancesResponse) GetSubInstances() []*SubInstance {
@@ -2208,7 +2283,7 @@ type ListTaskResultRowsRequest struct {
 
 func (x *ListTaskResultRowsRequest) Reset() {
 	*x = ListTaskResultRowsRequest{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[31]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2220,7 +2295,7 @@ func (x *ListTaskResultRowsRequest) String() string {
 func (*ListTaskResultRowsRequest) ProtoMessage() {}
 
 func (x *ListTaskResultRowsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[31]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2233,7 +2308,7 @@ func (x *ListTaskResultRowsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTaskResultRowsRequest.ProtoReflect.Descriptor instead.
 func (*ListTaskResultRowsRequest) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{31}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListTaskResultRowsRequest) GetInstance() string {
@@ -2277,7 +2352,7 @@ type ResultColumn struct {
 
 func (x *ResultColumn) Reset() {
 	*x = ResultColumn{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[32]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2289,7 +2364,7 @@ func (x *ResultColumn) String() string {
 func (*ResultColumn) ProtoMessage() {}
 
 func (x *ResultColumn) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[32]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2302,7 +2377,7 @@ func (x *ResultColumn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultColumn.ProtoReflect.Descriptor instead.
 func (*ResultColumn) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{32}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ResultColumn) GetName() string {
@@ -2337,7 +2412,7 @@ type ResultCell struct {
 
 func (x *ResultCell) Reset() {
 	*x = ResultCell{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[33]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2349,7 +2424,7 @@ func (x *ResultCell) String() string {
 func (*ResultCell) ProtoMessage() {}
 
 func (x *ResultCell) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[33]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2362,7 +2437,7 @@ func (x *ResultCell) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultCell.ProtoReflect.Descriptor instead.
 func (*ResultCell) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{33}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ResultCell) GetKind() isResultCell_Kind {
@@ -2451,7 +2526,7 @@ type ResultRow struct {
 
 func (x *ResultRow) Reset() {
 	*x = ResultRow{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[34]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2463,7 +2538,7 @@ func (x *ResultRow) String() string {
 func (*ResultRow) ProtoMessage() {}
 
 func (x *ResultRow) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[34]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2476,7 +2551,7 @@ func (x *ResultRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultRow.ProtoReflect.Descriptor instead.
 func (*ResultRow) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{34}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ResultRow) GetCells() []*ResultCell {
@@ -2501,7 +2576,7 @@ type ListTaskResultRowsResponse struct {
 
 func (x *ListTaskResultRowsResponse) Reset() {
 	*x = ListTaskResultRowsResponse{}
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[35]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2513,7 +2588,7 @@ func (x *ListTaskResultRowsResponse) String() string {
 func (*ListTaskResultRowsResponse) ProtoMessage() {}
 
 func (x *ListTaskResultRowsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_instance_service_proto_msgTypes[35]
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2526,7 +2601,7 @@ func (x *ListTaskResultRowsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTaskResultRowsResponse.ProtoReflect.Descriptor instead.
 func (*ListTaskResultRowsResponse) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{35}
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListTaskResultRowsResponse) GetColumns() []*ResultColumn {
@@ -2630,18 +2705,23 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"b\n" +
 	"\x15WaitInstancesResponse\x125\n" +
 	"\tinstances\x18\x01 \x03(\v2\x17.taskstream.v1.InstanceR\tinstances\x12\x12\n" +
-	"\x04done\x18\x02 \x01(\bR\x04done\"\xb8\x01\n" +
+	"\x04done\x18\x02 \x01(\bR\x04done\"\xdf\x01\n" +
 	"\x14WatchInstanceRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x12%\n" +
 	"\x0einclude_output\x18\x03 \x01(\bR\rincludeOutput\x12H\n" +
-	"\x12heartbeat_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\"\xf3\x01\n" +
+	"\x12heartbeat_interval\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12%\n" +
+	"\x0eaccept_batches\x18\x05 \x01(\bR\racceptBatches\"\xa8\x02\n" +
 	"\x15WatchInstanceResponse\x125\n" +
 	"\bsnapshot\x18\x01 \x01(\v2\x17.taskstream.v1.InstanceH\x00R\bsnapshot\x124\n" +
 	"\x05event\x18\x02 \x01(\v2\x1c.taskstream.v1.InstanceEventH\x00R\x05event\x128\n" +
 	"\theartbeat\x18\x03 \x01(\v2\x18.taskstream.v1.HeartbeatH\x00R\theartbeat\x12+\n" +
-	"\x03end\x18\x04 \x01(\v2\x17.taskstream.v1.WatchEndH\x00R\x03endB\x06\n" +
-	"\x04kind\"M\n" +
+	"\x03end\x18\x04 \x01(\v2\x17.taskstream.v1.WatchEndH\x00R\x03end\x123\n" +
+	"\x06events\x18\x05 \x01(\v2\x19.taskstream.v1.EventBatchH\x00R\x06eventsB\x06\n" +
+	"\x04kind\"B\n" +
+	"\n" +
+	"EventBatch\x124\n" +
+	"\x06events\x18\x01 \x03(\v2\x1c.taskstream.v1.InstanceEventR\x06events\"M\n" +
 	"\tHeartbeat\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x85\x01\n" +
@@ -2762,7 +2842,7 @@ func file_taskstream_v1_instance_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(WaitMode)(0),                      // 0: taskstream.v1.WaitMode
 	(WatchEndReason)(0),                // 1: taskstream.v1.WatchEndReason
@@ -2785,114 +2865,117 @@ var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(*WaitInstancesResponse)(nil),      // 18: taskstream.v1.WaitInstancesResponse
 	(*WatchInstanceRequest)(nil),       // 19: taskstream.v1.WatchInstanceRequest
 	(*WatchInstanceResponse)(nil),      // 20: taskstream.v1.WatchInstanceResponse
-	(*Heartbeat)(nil),                  // 21: taskstream.v1.Heartbeat
-	(*WatchEnd)(nil),                   // 22: taskstream.v1.WatchEnd
-	(*ReadTaskOutputRequest)(nil),      // 23: taskstream.v1.ReadTaskOutputRequest
-	(*ReadTaskOutputResponse)(nil),     // 24: taskstream.v1.ReadTaskOutputResponse
-	(*GetTaskResultRequest)(nil),       // 25: taskstream.v1.GetTaskResultRequest
-	(*GetTaskResultResponse)(nil),      // 26: taskstream.v1.GetTaskResultResponse
-	(*ListTaskTypesRequest)(nil),       // 27: taskstream.v1.ListTaskTypesRequest
-	(*ListTaskTypesResponse)(nil),      // 28: taskstream.v1.ListTaskTypesResponse
-	(*GetLogviewAddressRequest)(nil),   // 29: taskstream.v1.GetLogviewAddressRequest
-	(*GetLogviewAddressResponse)(nil),  // 30: taskstream.v1.GetLogviewAddressResponse
-	(*ListSubInstancesRequest)(nil),    // 31: taskstream.v1.ListSubInstancesRequest
-	(*SubInstance)(nil),                // 32: taskstream.v1.SubInstance
-	(*ListSubInstancesResponse)(nil),   // 33: taskstream.v1.ListSubInstancesResponse
-	(*ListTaskResultRowsRequest)(nil),  // 34: taskstream.v1.ListTaskResultRowsRequest
-	(*ResultColumn)(nil),               // 35: taskstream.v1.ResultColumn
-	(*ResultCell)(nil),                 // 36: taskstream.v1.ResultCell
-	(*ResultRow)(nil),                  // 37: taskstream.v1.ResultRow
-	(*ListTaskResultRowsResponse)(nil), // 38: taskstream.v1.ListTaskResultRowsResponse
-	nil,                                // 39: taskstream.v1.CreateInstanceRequest.LabelsEntry
-	nil,                                // 40: taskstream.v1.ListInstancesRequest.LabelsEntry
-	(*TaskSpec)(nil),                   // 41: taskstream.v1.TaskSpec
-	(*InstanceOptions)(nil),            // 42: taskstream.v1.InstanceOptions
-	(*durationpb.Duration)(nil),        // 43: google.protobuf.Duration
-	(*Instance)(nil),                   // 44: taskstream.v1.Instance
-	(InstanceStatus)(0),                // 45: taskstream.v1.InstanceStatus
-	(*timestamppb.Timestamp)(nil),      // 46: google.protobuf.Timestamp
-	(CancellationReason)(0),            // 47: taskstream.v1.CancellationReason
-	(*InstanceEvent)(nil),              // 48: taskstream.v1.InstanceEvent
-	(OutputStream)(0),                  // 49: taskstream.v1.OutputStream
-	(*Task)(nil),                       // 50: taskstream.v1.Task
-	(*Result)(nil),                     // 51: taskstream.v1.Result
-	(*TaskType)(nil),                   // 52: taskstream.v1.TaskType
+	(*EventBatch)(nil),                 // 21: taskstream.v1.EventBatch
+	(*Heartbeat)(nil),                  // 22: taskstream.v1.Heartbeat
+	(*WatchEnd)(nil),                   // 23: taskstream.v1.WatchEnd
+	(*ReadTaskOutputRequest)(nil),      // 24: taskstream.v1.ReadTaskOutputRequest
+	(*ReadTaskOutputResponse)(nil),     // 25: taskstream.v1.ReadTaskOutputResponse
+	(*GetTaskResultRequest)(nil),       // 26: taskstream.v1.GetTaskResultRequest
+	(*GetTaskResultResponse)(nil),      // 27: taskstream.v1.GetTaskResultResponse
+	(*ListTaskTypesRequest)(nil),       // 28: taskstream.v1.ListTaskTypesRequest
+	(*ListTaskTypesResponse)(nil),      // 29: taskstream.v1.ListTaskTypesResponse
+	(*GetLogviewAddressRequest)(nil),   // 30: taskstream.v1.GetLogviewAddressRequest
+	(*GetLogviewAddressResponse)(nil),  // 31: taskstream.v1.GetLogviewAddressResponse
+	(*ListSubInstancesRequest)(nil),    // 32: taskstream.v1.ListSubInstancesRequest
+	(*SubInstance)(nil),                // 33: taskstream.v1.SubInstance
+	(*ListSubInstancesResponse)(nil),   // 34: taskstream.v1.ListSubInstancesResponse
+	(*ListTaskResultRowsRequest)(nil),  // 35: taskstream.v1.ListTaskResultRowsRequest
+	(*ResultColumn)(nil),               // 36: taskstream.v1.ResultColumn
+	(*ResultCell)(nil),                 // 37: taskstream.v1.ResultCell
+	(*ResultRow)(nil),                  // 38: taskstream.v1.ResultRow
+	(*ListTaskResultRowsResponse)(nil), // 39: taskstream.v1.ListTaskResultRowsResponse
+	nil,                                // 40: taskstream.v1.CreateInstanceRequest.LabelsEntry
+	nil,                                // 41: taskstream.v1.ListInstancesRequest.LabelsEntry
+	(*TaskSpec)(nil),                   // 42: taskstream.v1.TaskSpec
+	(*InstanceOptions)(nil),            // 43: taskstream.v1.InstanceOptions
+	(*durationpb.Duration)(nil),        // 44: google.protobuf.Duration
+	(*Instance)(nil),                   // 45: taskstream.v1.Instance
+	(InstanceStatus)(0),                // 46: taskstream.v1.InstanceStatus
+	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
+	(CancellationReason)(0),            // 48: taskstream.v1.CancellationReason
+	(*InstanceEvent)(nil),              // 49: taskstream.v1.InstanceEvent
+	(OutputStream)(0),                  // 50: taskstream.v1.OutputStream
+	(*Task)(nil),                       // 51: taskstream.v1.Task
+	(*Result)(nil),                     // 52: taskstream.v1.Result
+	(*TaskType)(nil),                   // 53: taskstream.v1.TaskType
 }
 var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
-	41, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
-	39, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
-	42, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	43, // 3: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
-	44, // 4: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	44, // 5: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	45, // 6: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	46, // 7: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	46, // 8: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	40, // 9: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	44, // 10: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	47, // 11: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	43, // 12: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	44, // 13: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	44, // 14: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	44, // 15: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	43, // 16: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	44, // 17: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	42, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
+	40, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
+	43, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
+	44, // 3: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
+	45, // 4: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	45, // 5: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	46, // 6: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	47, // 7: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	47, // 8: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	41, // 9: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	45, // 10: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	48, // 11: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	44, // 12: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	45, // 13: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	45, // 14: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	45, // 15: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	44, // 16: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	45, // 17: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
 	0,  // 18: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	43, // 19: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	44, // 20: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	43, // 21: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	44, // 22: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	48, // 23: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
-	21, // 24: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
-	22, // 25: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
-	46, // 26: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
-	1,  // 27: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	49, // 28: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	50, // 29: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	51, // 30: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	52, // 31: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	46, // 32: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
-	44, // 33: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
-	32, // 34: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
-	2,  // 35: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
-	36, // 36: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
-	35, // 37: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
-	37, // 38: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
-	3,  // 39: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	5,  // 40: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	7,  // 41: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	9,  // 42: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	11, // 43: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	13, // 44: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	15, // 45: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	17, // 46: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	19, // 47: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	23, // 48: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	25, // 49: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	27, // 50: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	29, // 51: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
-	31, // 52: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
-	34, // 53: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
-	4,  // 54: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	6,  // 55: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	8,  // 56: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	10, // 57: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	12, // 58: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	14, // 59: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	16, // 60: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	18, // 61: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	20, // 62: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	24, // 63: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	26, // 64: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	28, // 65: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	30, // 66: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
-	33, // 67: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
-	38, // 68: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
-	54, // [54:69] is the sub-list for method output_type
-	39, // [39:54] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	44, // 19: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	45, // 20: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	44, // 21: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	45, // 22: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	49, // 23: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	22, // 24: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
+	23, // 25: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
+	21, // 26: taskstream.v1.WatchInstanceResponse.events:type_name -> taskstream.v1.EventBatch
+	49, // 27: taskstream.v1.EventBatch.events:type_name -> taskstream.v1.InstanceEvent
+	47, // 28: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	1,  // 29: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
+	50, // 30: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	51, // 31: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	52, // 32: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	53, // 33: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	47, // 34: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	45, // 35: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
+	33, // 36: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
+	2,  // 37: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
+	37, // 38: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
+	36, // 39: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
+	38, // 40: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
+	3,  // 41: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	5,  // 42: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	7,  // 43: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	9,  // 44: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	11, // 45: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	13, // 46: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	15, // 47: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	17, // 48: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	19, // 49: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	24, // 50: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	26, // 51: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	28, // 52: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	30, // 53: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	32, // 54: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
+	35, // 55: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
+	4,  // 56: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	6,  // 57: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	8,  // 58: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	10, // 59: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	12, // 60: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	14, // 61: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	16, // 62: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	18, // 63: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	20, // 64: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	25, // 65: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	27, // 66: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	29, // 67: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	31, // 68: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	34, // 69: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
+	39, // 70: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
+	56, // [56:71] is the sub-list for method output_type
+	41, // [41:56] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }
@@ -2909,9 +2992,10 @@ func file_taskstream_v1_instance_service_proto_init() {
 		(*WatchInstanceResponse_Event)(nil),
 		(*WatchInstanceResponse_Heartbeat)(nil),
 		(*WatchInstanceResponse_End)(nil),
+		(*WatchInstanceResponse_Events)(nil),
 	}
-	file_taskstream_v1_instance_service_proto_msgTypes[26].OneofWrappers = []any{}
-	file_taskstream_v1_instance_service_proto_msgTypes[33].OneofWrappers = []any{
+	file_taskstream_v1_instance_service_proto_msgTypes[27].OneofWrappers = []any{}
+	file_taskstream_v1_instance_service_proto_msgTypes[34].OneofWrappers = []any{
 		(*ResultCell_StringValue)(nil),
 		(*ResultCell_IntValue)(nil),
 		(*ResultCell_DoubleValue)(nil),
@@ -2923,7 +3007,7 @@ func file_taskstream_v1_instance_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_instance_service_proto_rawDesc), len(file_taskstream_v1_instance_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   38,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -127,6 +127,11 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_WatchInstanceResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_EventBatch_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_EventBatch_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_taskstream_v1_Heartbeat_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -289,18 +294,22 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "2\031.google.protobuf.DurationR\007timeout\"b\n\025" +
       "WaitInstancesResponse\0225\n\tinstances\030\001 \003(\013" +
       "2\027.taskstream.v1.InstanceR\tinstances\022\022\n\004" +
-      "done\030\002 \001(\010R\004done\"\270\001\n\024WatchInstanceReques" +
+      "done\030\002 \001(\010R\004done\"\337\001\n\024WatchInstanceReques" +
       "t\022\022\n\004name\030\001 \001(\tR\004name\022\033\n\tafter_seq\030\002 \001(\003" +
       "R\010afterSeq\022%\n\016include_output\030\003 \001(\010R\rincl" +
       "udeOutput\022H\n\022heartbeat_interval\030\004 \001(\0132\031." +
       "google.protobuf.DurationR\021heartbeatInter" +
-      "val\"\363\001\n\025WatchInstanceResponse\0225\n\010snapsho" +
-      "t\030\001 \001(\0132\027.taskstream.v1.InstanceH\000R\010snap" +
-      "shot\0224\n\005event\030\002 \001(\0132\034.taskstream.v1.Inst" +
-      "anceEventH\000R\005event\0228\n\theartbeat\030\003 \001(\0132\030." +
-      "taskstream.v1.HeartbeatH\000R\theartbeat\022+\n\003" +
-      "end\030\004 \001(\0132\027.taskstream.v1.WatchEndH\000R\003en" +
-      "dB\006\n\004kind\"M\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003seq" +
+      "val\022%\n\016accept_batches\030\005 \001(\010R\racceptBatch" +
+      "es\"\250\002\n\025WatchInstanceResponse\0225\n\010snapshot" +
+      "\030\001 \001(\0132\027.taskstream.v1.InstanceH\000R\010snaps" +
+      "hot\0224\n\005event\030\002 \001(\0132\034.taskstream.v1.Insta" +
+      "nceEventH\000R\005event\0228\n\theartbeat\030\003 \001(\0132\030.t" +
+      "askstream.v1.HeartbeatH\000R\theartbeat\022+\n\003e" +
+      "nd\030\004 \001(\0132\027.taskstream.v1.WatchEndH\000R\003end" +
+      "\0223\n\006events\030\005 \001(\0132\031.taskstream.v1.EventBa" +
+      "tchH\000R\006eventsB\006\n\004kind\"B\n\nEventBatch\0224\n\006e" +
+      "vents\030\001 \003(\0132\034.taskstream.v1.InstanceEven" +
+      "tR\006events\"M\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003seq" +
       "\022.\n\004time\030\002 \001(\0132\032.google.protobuf.Timesta" +
       "mpR\004time\"\205\001\n\010WatchEnd\0225\n\006reason\030\001 \001(\0162\035." +
       "taskstream.v1.WatchEndReasonR\006reason\022(\n\020" +
@@ -525,117 +534,123 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
     internal_static_taskstream_v1_WatchInstanceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_WatchInstanceRequest_descriptor,
-        new java.lang.String[] { "Name", "AfterSeq", "IncludeOutput", "HeartbeatInterval", });
+        new java.lang.String[] { "Name", "AfterSeq", "IncludeOutput", "HeartbeatInterval", "AcceptBatches", });
     internal_static_taskstream_v1_WatchInstanceResponse_descriptor =
       getDescriptor().getMessageType(17);
     internal_static_taskstream_v1_WatchInstanceResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_WatchInstanceResponse_descriptor,
-        new java.lang.String[] { "Snapshot", "Event", "Heartbeat", "End", "Kind", });
-    internal_static_taskstream_v1_Heartbeat_descriptor =
+        new java.lang.String[] { "Snapshot", "Event", "Heartbeat", "End", "Events", "Kind", });
+    internal_static_taskstream_v1_EventBatch_descriptor =
       getDescriptor().getMessageType(18);
+    internal_static_taskstream_v1_EventBatch_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_EventBatch_descriptor,
+        new java.lang.String[] { "Events", });
+    internal_static_taskstream_v1_Heartbeat_descriptor =
+      getDescriptor().getMessageType(19);
     internal_static_taskstream_v1_Heartbeat_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Heartbeat_descriptor,
         new java.lang.String[] { "Seq", "Time", });
     internal_static_taskstream_v1_WatchEnd_descriptor =
-      getDescriptor().getMessageType(19);
+      getDescriptor().getMessageType(20);
     internal_static_taskstream_v1_WatchEnd_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_WatchEnd_descriptor,
         new java.lang.String[] { "Reason", "ResumeAfterSeq", "Message", });
     internal_static_taskstream_v1_ReadTaskOutputRequest_descriptor =
-      getDescriptor().getMessageType(20);
+      getDescriptor().getMessageType(21);
     internal_static_taskstream_v1_ReadTaskOutputRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ReadTaskOutputRequest_descriptor,
         new java.lang.String[] { "Instance", "Task", "Stream", "Offset", "Follow", });
     internal_static_taskstream_v1_ReadTaskOutputResponse_descriptor =
-      getDescriptor().getMessageType(21);
+      getDescriptor().getMessageType(22);
     internal_static_taskstream_v1_ReadTaskOutputResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ReadTaskOutputResponse_descriptor,
         new java.lang.String[] { "Offset", "Data", "CutBytes", });
     internal_static_taskstream_v1_GetTaskResultRequest_descriptor =
-      getDescriptor().getMessageType(22);
+      getDescriptor().getMessageType(23);
     internal_static_taskstream_v1_GetTaskResultRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_GetTaskResultRequest_descriptor,
         new java.lang.String[] { "Instance", "Task", });
     internal_static_taskstream_v1_GetTaskResultResponse_descriptor =
-      getDescriptor().getMessageType(23);
+      getDescriptor().getMessageType(24);
     internal_static_taskstream_v1_GetTaskResultResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_GetTaskResultResponse_descriptor,
         new java.lang.String[] { "Task", "Result", "Stdout", "Stderr", });
     internal_static_taskstream_v1_ListTaskTypesRequest_descriptor =
-      getDescriptor().getMessageType(24);
+      getDescriptor().getMessageType(25);
     internal_static_taskstream_v1_ListTaskTypesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListTaskTypesRequest_descriptor,
         new java.lang.String[] { });
     internal_static_taskstream_v1_ListTaskTypesResponse_descriptor =
-      getDescriptor().getMessageType(25);
+      getDescriptor().getMessageType(26);
     internal_static_taskstream_v1_ListTaskTypesResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListTaskTypesResponse_descriptor,
         new java.lang.String[] { "TaskTypes", });
     internal_static_taskstream_v1_GetLogviewAddressRequest_descriptor =
-      getDescriptor().getMessageType(26);
+      getDescriptor().getMessageType(27);
     internal_static_taskstream_v1_GetLogviewAddressRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_GetLogviewAddressRequest_descriptor,
         new java.lang.String[] { "Name", "Hours", });
     internal_static_taskstream_v1_GetLogviewAddressResponse_descriptor =
-      getDescriptor().getMessageType(27);
+      getDescriptor().getMessageType(28);
     internal_static_taskstream_v1_GetLogviewAddressResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_GetLogviewAddressResponse_descriptor,
         new java.lang.String[] { "Url", "ExpireTime", });
     internal_static_taskstream_v1_ListSubInstancesRequest_descriptor =
-      getDescriptor().getMessageType(28);
+      getDescriptor().getMessageType(29);
     internal_static_taskstream_v1_ListSubInstancesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListSubInstancesRequest_descriptor,
         new java.lang.String[] { "Parent", "PageSize", "PageToken", });
     internal_static_taskstream_v1_SubInstance_descriptor =
-      getDescriptor().getMessageType(29);
+      getDescriptor().getMessageType(30);
     internal_static_taskstream_v1_SubInstance_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_SubInstance_descriptor,
         new java.lang.String[] { "Name", "Task", "Instance", "Workflow", });
     internal_static_taskstream_v1_ListSubInstancesResponse_descriptor =
-      getDescriptor().getMessageType(30);
+      getDescriptor().getMessageType(31);
     internal_static_taskstream_v1_ListSubInstancesResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListSubInstancesResponse_descriptor,
         new java.lang.String[] { "SubInstances", "NextPageToken", "Seq", });
     internal_static_taskstream_v1_ListTaskResultRowsRequest_descriptor =
-      getDescriptor().getMessageType(31);
+      getDescriptor().getMessageType(32);
     internal_static_taskstream_v1_ListTaskResultRowsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListTaskResultRowsRequest_descriptor,
         new java.lang.String[] { "Instance", "Task", "PageSize", "PageToken", });
     internal_static_taskstream_v1_ResultColumn_descriptor =
-      getDescriptor().getMessageType(32);
+      getDescriptor().getMessageType(33);
     internal_static_taskstream_v1_ResultColumn_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ResultColumn_descriptor,
         new java.lang.String[] { "Name", "Type", });
     internal_static_taskstream_v1_ResultCell_descriptor =
-      getDescriptor().getMessageType(33);
+      getDescriptor().getMessageType(34);
     internal_static_taskstream_v1_ResultCell_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ResultCell_descriptor,
         new java.lang.String[] { "StringValue", "IntValue", "DoubleValue", "BoolValue", "Kind", });
     internal_static_taskstream_v1_ResultRow_descriptor =
-      getDescriptor().getMessageType(34);
+      getDescriptor().getMessageType(35);
     internal_static_taskstream_v1_ResultRow_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ResultRow_descriptor,
         new java.lang.String[] { "Cells", });
     internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor =
-      getDescriptor().getMessageType(35);
+      getDescriptor().getMessageType(36);
     internal_static_taskstream_v1_ListTaskResultRowsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor,

@@ -173,6 +173,23 @@ private static final long serialVersionUID = 0L;
     return heartbeatInterval_ == null ? com.google.protobuf.Duration.getDefaultInstance() : heartbeatInterval_;
   }
 
+  public static final int ACCEPT_BATCHES_FIELD_NUMBER = 5;
+  private boolean acceptBatches_ = false;
+  /**
+   * <pre>
+   * Whether the caller reads WatchInstanceResponse.events: a watcher that is
+   * behind (resuming, or slower than the changes) then gets several changes in
+   * one message, in order. Without it every change comes as its own event.
+   * </pre>
+   *
+   * <code>bool accept_batches = 5 [json_name = "acceptBatches"];</code>
+   * @return The acceptBatches.
+   */
+  @java.lang.Override
+  public boolean getAcceptBatches() {
+    return acceptBatches_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -199,6 +216,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(4, getHeartbeatInterval());
     }
+    if (acceptBatches_ != false) {
+      output.writeBool(5, acceptBatches_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -217,6 +237,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(4, getHeartbeatInterval());
+    }
+    if (acceptBatches_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(5, acceptBatches_);
     }
     return size;
   }
@@ -253,6 +277,8 @@ private static final long serialVersionUID = 0L;
       if (!getHeartbeatInterval()
           .equals(other.getHeartbeatInterval())) return false;
     }
+    if (getAcceptBatches()
+        != other.getAcceptBatches()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -276,6 +302,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + HEARTBEAT_INTERVAL_FIELD_NUMBER;
       hash = (53 * hash) + getHeartbeatInterval().hashCode();
     }
+    hash = (37 * hash) + ACCEPT_BATCHES_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getAcceptBatches());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -425,6 +454,7 @@ private static final long serialVersionUID = 0L;
         heartbeatIntervalBuilder_.dispose();
         heartbeatIntervalBuilder_ = null;
       }
+      acceptBatches_ = false;
       return this;
     }
 
@@ -474,6 +504,9 @@ private static final long serialVersionUID = 0L;
             : heartbeatIntervalBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.acceptBatches_ = acceptBatches_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -502,6 +535,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasHeartbeatInterval()) {
         mergeHeartbeatInterval(other.getHeartbeatInterval());
+      }
+      if (other.getAcceptBatches() != false) {
+        setAcceptBatches(other.getAcceptBatches());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -549,6 +585,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 34
+            case 40: {
+              acceptBatches_ = input.readBool();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -911,6 +952,56 @@ private static final long serialVersionUID = 0L;
         heartbeatInterval_ = null;
       }
       return heartbeatIntervalBuilder_;
+    }
+
+    private boolean acceptBatches_ ;
+    /**
+     * <pre>
+     * Whether the caller reads WatchInstanceResponse.events: a watcher that is
+     * behind (resuming, or slower than the changes) then gets several changes in
+     * one message, in order. Without it every change comes as its own event.
+     * </pre>
+     *
+     * <code>bool accept_batches = 5 [json_name = "acceptBatches"];</code>
+     * @return The acceptBatches.
+     */
+    @java.lang.Override
+    public boolean getAcceptBatches() {
+      return acceptBatches_;
+    }
+    /**
+     * <pre>
+     * Whether the caller reads WatchInstanceResponse.events: a watcher that is
+     * behind (resuming, or slower than the changes) then gets several changes in
+     * one message, in order. Without it every change comes as its own event.
+     * </pre>
+     *
+     * <code>bool accept_batches = 5 [json_name = "acceptBatches"];</code>
+     * @param value The acceptBatches to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAcceptBatches(boolean value) {
+
+      acceptBatches_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Whether the caller reads WatchInstanceResponse.events: a watcher that is
+     * behind (resuming, or slower than the changes) then gets several changes in
+     * one message, in order. Without it every change comes as its own event.
+     * </pre>
+     *
+     * <code>bool accept_batches = 5 [json_name = "acceptBatches"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAcceptBatches() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      acceptBatches_ = false;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.WatchInstanceRequest)

@@ -80,4 +80,16 @@ public interface WatchInstanceRequestOrBuilder extends
    * <code>.google.protobuf.Duration heartbeat_interval = 4 [json_name = "heartbeatInterval"];</code>
    */
   com.google.protobuf.DurationOrBuilder getHeartbeatIntervalOrBuilder();
+
+  /**
+   * <pre>
+   * Whether the caller reads WatchInstanceResponse.events: a watcher that is
+   * behind (resuming, or slower than the changes) then gets several changes in
+   * one message, in order. Without it every change comes as its own event.
+   * </pre>
+   *
+   * <code>bool accept_batches = 5 [json_name = "acceptBatches"];</code>
+   * @return The acceptBatches.
+   */
+  boolean getAcceptBatches();
 }

@@ -62,6 +62,7 @@ private static final long serialVersionUID = 0L;
     EVENT(2),
     HEARTBEAT(3),
     END(4),
+    EVENTS(5),
     KIND_NOT_SET(0);
     private final int value;
     private KindCase(int value) {
@@ -83,6 +84,7 @@ private static final long serialVersionUID = 0L;
         case 2: return EVENT;
         case 3: return HEARTBEAT;
         case 4: return END;
+        case 5: return EVENTS;
         case 0: return KIND_NOT_SET;
         default: return null;
       }
@@ -276,6 +278,52 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.WatchEnd.getDefaultInstance();
   }
 
+  public static final int EVENTS_FIELD_NUMBER = 5;
+  /**
+   * <pre>
+   * Several changes in order, for a watcher that set accept_batches and is
+   * behind; its last change's seq is the cursor to resume after.
+   * </pre>
+   *
+   * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+   * @return Whether the events field is set.
+   */
+  @java.lang.Override
+  public boolean hasEvents() {
+    return kindCase_ == 5;
+  }
+  /**
+   * <pre>
+   * Several changes in order, for a watcher that set accept_batches and is
+   * behind; its last change's seq is the cursor to resume after.
+   * </pre>
+   *
+   * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+   * @return The events.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.EventBatch getEvents() {
+    if (kindCase_ == 5) {
+       return (dev.taskstream.v1.EventBatch) kind_;
+    }
+    return dev.taskstream.v1.EventBatch.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Several changes in order, for a watcher that set accept_batches and is
+   * behind; its last change's seq is the cursor to resume after.
+   * </pre>
+   *
+   * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.EventBatchOrBuilder getEventsOrBuilder() {
+    if (kindCase_ == 5) {
+       return (dev.taskstream.v1.EventBatch) kind_;
+    }
+    return dev.taskstream.v1.EventBatch.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -302,6 +350,9 @@ private static final long serialVersionUID = 0L;
     if (kindCase_ == 4) {
       output.writeMessage(4, (dev.taskstream.v1.WatchEnd) kind_);
     }
+    if (kindCase_ == 5) {
+      output.writeMessage(5, (dev.taskstream.v1.EventBatch) kind_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -321,6 +372,10 @@ private static final long serialVersionUID = 0L;
     if (kindCase_ == 4) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(4, (dev.taskstream.v1.WatchEnd) kind_);
+    }
+    if (kindCase_ == 5) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(5, (dev.taskstream.v1.EventBatch) kind_);
     }
     return size;
   }
@@ -364,6 +419,10 @@ private static final long serialVersionUID = 0L;
         if (!getEnd()
             .equals(other.getEnd())) return false;
         break;
+      case 5:
+        if (!getEvents()
+            .equals(other.getEvents())) return false;
+        break;
       case 0:
       default:
     }
@@ -394,6 +453,10 @@ private static final long serialVersionUID = 0L;
       case 4:
         hash = (37 * hash) + END_FIELD_NUMBER;
         hash = (53 * hash) + getEnd().hashCode();
+        break;
+      case 5:
+        hash = (37 * hash) + EVENTS_FIELD_NUMBER;
+        hash = (53 * hash) + getEvents().hashCode();
         break;
       case 0:
       default:
@@ -545,6 +608,9 @@ private static final long serialVersionUID = 0L;
       if (endBuilder_ != null) {
         endBuilder_.clear();
       }
+      if (eventsBuilder_ != null) {
+        eventsBuilder_.clear();
+      }
       kindCase_ = 0;
       kind_ = null;
       return this;
@@ -602,6 +668,10 @@ private static final long serialVersionUID = 0L;
           endBuilder_ != null) {
         result.kind_ = endBuilder_.build();
       }
+      if (kindCase_ == 5 &&
+          eventsBuilder_ != null) {
+        result.kind_ = eventsBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -631,6 +701,10 @@ private static final long serialVersionUID = 0L;
         }
         case END: {
           mergeEnd(other.getEnd());
+          break;
+        }
+        case EVENTS: {
+          mergeEvents(other.getEvents());
           break;
         }
         case KIND_NOT_SET: {
@@ -689,6 +763,13 @@ private static final long serialVersionUID = 0L;
               kindCase_ = 4;
               break;
             } // case 34
+            case 42: {
+              input.readMessage(
+                  internalGetEventsFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              kindCase_ = 5;
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1441,6 +1522,191 @@ private static final long serialVersionUID = 0L;
       kindCase_ = 4;
       onChanged();
       return endBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.EventBatch, dev.taskstream.v1.EventBatch.Builder, dev.taskstream.v1.EventBatchOrBuilder> eventsBuilder_;
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     * @return Whether the events field is set.
+     */
+    @java.lang.Override
+    public boolean hasEvents() {
+      return kindCase_ == 5;
+    }
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     * @return The events.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.EventBatch getEvents() {
+      if (eventsBuilder_ == null) {
+        if (kindCase_ == 5) {
+          return (dev.taskstream.v1.EventBatch) kind_;
+        }
+        return dev.taskstream.v1.EventBatch.getDefaultInstance();
+      } else {
+        if (kindCase_ == 5) {
+          return eventsBuilder_.getMessage();
+        }
+        return dev.taskstream.v1.EventBatch.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     */
+    public Builder setEvents(dev.taskstream.v1.EventBatch value) {
+      if (eventsBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        kind_ = value;
+        onChanged();
+      } else {
+        eventsBuilder_.setMessage(value);
+      }
+      kindCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     */
+    public Builder setEvents(
+        dev.taskstream.v1.EventBatch.Builder builderForValue) {
+      if (eventsBuilder_ == null) {
+        kind_ = builderForValue.build();
+        onChanged();
+      } else {
+        eventsBuilder_.setMessage(builderForValue.build());
+      }
+      kindCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     */
+    public Builder mergeEvents(dev.taskstream.v1.EventBatch value) {
+      if (eventsBuilder_ == null) {
+        if (kindCase_ == 5 &&
+            kind_ != dev.taskstream.v1.EventBatch.getDefaultInstance()) {
+          kind_ = dev.taskstream.v1.EventBatch.newBuilder((dev.taskstream.v1.EventBatch) kind_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          kind_ = value;
+        }
+        onChanged();
+      } else {
+        if (kindCase_ == 5) {
+          eventsBuilder_.mergeFrom(value);
+        } else {
+          eventsBuilder_.setMessage(value);
+        }
+      }
+      kindCase_ = 5;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     */
+    public Builder clearEvents() {
+      if (eventsBuilder_ == null) {
+        if (kindCase_ == 5) {
+          kindCase_ = 0;
+          kind_ = null;
+          onChanged();
+        }
+      } else {
+        if (kindCase_ == 5) {
+          kindCase_ = 0;
+          kind_ = null;
+        }
+        eventsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     */
+    public dev.taskstream.v1.EventBatch.Builder getEventsBuilder() {
+      return internalGetEventsFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.EventBatchOrBuilder getEventsOrBuilder() {
+      if ((kindCase_ == 5) && (eventsBuilder_ != null)) {
+        return eventsBuilder_.getMessageOrBuilder();
+      } else {
+        if (kindCase_ == 5) {
+          return (dev.taskstream.v1.EventBatch) kind_;
+        }
+        return dev.taskstream.v1.EventBatch.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Several changes in order, for a watcher that set accept_batches and is
+     * behind; its last change's seq is the cursor to resume after.
+     * </pre>
+     *
+     * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.EventBatch, dev.taskstream.v1.EventBatch.Builder, dev.taskstream.v1.EventBatchOrBuilder> 
+        internalGetEventsFieldBuilder() {
+      if (eventsBuilder_ == null) {
+        if (!(kindCase_ == 5)) {
+          kind_ = dev.taskstream.v1.EventBatch.getDefaultInstance();
+        }
+        eventsBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.EventBatch, dev.taskstream.v1.EventBatch.Builder, dev.taskstream.v1.EventBatchOrBuilder>(
+                (dev.taskstream.v1.EventBatch) kind_,
+                getParentForChildren(),
+                isClean());
+        kind_ = null;
+      }
+      kindCase_ = 5;
+      onChanged();
+      return eventsBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.WatchInstanceResponse)

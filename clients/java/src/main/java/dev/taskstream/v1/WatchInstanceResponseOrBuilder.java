@@ -124,5 +124,35 @@ public interface WatchInstanceResponseOrBuilder extends
    */
   dev.taskstream.v1.WatchEndOrBuilder getEndOrBuilder();
 
+  /**
+   * <pre>
+   * Several changes in order, for a watcher that set accept_batches and is
+   * behind; its last change's seq is the cursor to resume after.
+   * </pre>
+   *
+   * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+   * @return Whether the events field is set.
+   */
+  boolean hasEvents();
+  /**
+   * <pre>
+   * Several changes in order, for a watcher that set accept_batches and is
+   * behind; its last change's seq is the cursor to resume after.
+   * </pre>
+   *
+   * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+   * @return The events.
+   */
+  dev.taskstream.v1.EventBatch getEvents();
+  /**
+   * <pre>
+   * Several changes in order, for a watcher that set accept_batches and is
+   * behind; its last change's seq is the cursor to resume after.
+   * </pre>
+   *
+   * <code>.taskstream.v1.EventBatch events = 5 [json_name = "events"];</code>
+   */
+  dev.taskstream.v1.EventBatchOrBuilder getEventsOrBuilder();
+
   dev.taskstream.v1.WatchInstanceResponse.KindCase getKindCase();
 }
