@@ -10,9 +10,7 @@ that tell it without scanning the tasks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from taskstreamd.domain.model import (
     ACTIVE,

@@ -14,7 +14,8 @@ from typing import Any, cast
 
 from sqlalchemy import Column, Table
 
-from taskstreamd.domain.model import Cancellation, Instance, InstanceOptions, Task, TaskFailure
+from taskstreamd.domain import transitions
+from taskstreamd.domain.model import QUEUED, Cancellation, Instance, InstanceOptions, Task, TaskFailure
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.store import scheduling_rows
 from taskstreamd.store.models import InstanceRow, TaskRow
@@ -290,3 +291,13 @@ def task_from_mapping(m: Mapping[Any, Any], properties: dict[str, bytes]) -> Tas
     if m.get("history_json"):
         task.history = scheduling_rows.read_history(m["history_json"])
     return task
+
+
+def set_waiting(instance: Instance) -> None:
+    """Why each task of a stored instance that has not started waits (the reasons are not stored)."""
+    if instance.status == InstanceStatus.TERMINATED:
+        return
+    now = datetime.now(UTC)
+    for task in instance.tasks:
+        if task.status in QUEUED or (task.status == TaskStatus.SUSPENDED and not task.worker):
+            task.waiting = transitions.initial_waiting(instance, task, now)
