@@ -147,7 +147,7 @@ class Core:
         self.instances.owns = ownership.owns
         self.instances.owner_address = lambda i: o.address if (o := ownership.owner_of(i)) and o.live else ""
         self.relay = Relay(self.book, self.workers, self.dispatcher, self.intake, link, self._peers)
-        self.dispatcher.shared = True
+        self.dispatcher.others = lambda: bool(self._peers())
         self.dispatcher.left_idle = self.relay.pull
         self._listener = notify.Listener(store.url, REPLICA_ID, self._notice, self._resync)
         store.writer.notices = self._notices

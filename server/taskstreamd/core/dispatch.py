@@ -59,8 +59,9 @@ class Dispatcher:
         self.durations = durations
         self.queue = RunQueue()
         self.limits = ConcurrencyLimits(book.task, type_limits)
-        # Whether other replicas may have workers this one does not see (then "no worker" is unknown).
-        self.shared = False
+        # Whether other replicas own shards now, whose workers this one does not see (then "no worker"
+        # cannot be told).
+        self.others: Callable[[], bool] = lambda: False
         self.paused = False  # draining, or the store does not take commits: nothing new is sent
         self.mint_token: MintToken | None = None
         # Called after a dispatch that left some worker with free slots (core.relay asks other owners).
@@ -92,7 +93,7 @@ class Dispatcher:
         """Why a queued task waits, when there is more to say than QUEUED."""
         if self.limits.active and not self.limits.admits(queued):
             return WaitingReason.CONCURRENCY_LIMIT
-        if self.shared:
+        if self.others():
             return None  # workers of other replicas are not seen here
         offering = self.workers.offering(queued)
         if not offering:

@@ -362,6 +362,10 @@ class Instances:
         outcome = await self.reader.task_outcome(instance_id, task_name)
         if outcome is None:
             raise task_not_found(instance, task_name)
+        known = instance.task(task_name)
+        if known is not None and not outcome.task.is_terminal:  # why it waits is not stored
+            self.dispatcher.explain(instance)
+            outcome.task.waiting, outcome.task.queue_reason = known.waiting, known.queue_reason
         return instance, outcome
 
     # -- waits -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from taskstream.v1 import instance_pb2, task_pb2
 from taskstreamd import ids
 from taskstreamd.domain.model import QUEUED, Cancellation, Instance, Task
 from taskstreamd.domain.scheduling import Attempt, RetryPolicy
-from taskstreamd.domain.vocabulary import CancellationReason
+from taskstreamd.domain.vocabulary import CancellationReason, WaitingReason
 
 if TYPE_CHECKING:
     from taskstreamd.store.reads import Output, TaskOutcome
@@ -111,7 +111,10 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
     if task.cancellation is not None:
         message.cancellation.CopyFrom(cancellation_proto(task.cancellation))
     if task.waiting is not None and task.status in QUEUED:
-        message.waiting_reason = (task.queue_reason or task.waiting).to_proto()  # type: ignore[assignment]
+        reason = (
+            task.queue_reason if task.waiting == WaitingReason.QUEUED and task.queue_reason else task.waiting
+        )
+        message.waiting_reason = reason.to_proto()  # type: ignore[assignment]
     if task.retry_time is not None:
         set_timestamp(message.next_attempt_time, task.retry_time)
     if task.retry is not None:

@@ -143,6 +143,16 @@ class AsyncInstance:
         return optional_datetime(await self._current(), "end_time")
 
     @property
+    async def scheduled_start_time(self) -> dt.datetime | None:
+        """The start time it was created with (its tasks wait, reason SCHEDULED, until then), or None."""
+        return optional_datetime(await self._loaded(), "scheduled_start_time")
+
+    @property
+    async def expire_time(self) -> dt.datetime | None:
+        """When its retention deletes it, once terminated with a retention of its own; else None."""
+        return optional_datetime(await self._current(), "expire_time")
+
+    @property
     async def parent_instance(self) -> AsyncInstance | None:
         """The workflow instance that started this one, or None."""
         parent = (await self._loaded()).parent_instance

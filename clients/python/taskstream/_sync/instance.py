@@ -145,6 +145,16 @@ class Instance:
         return optional_datetime(self._current(), "end_time")
 
     @property
+    def scheduled_start_time(self) -> dt.datetime | None:
+        """The start time it was created with (its tasks wait, reason SCHEDULED, until then), or None."""
+        return optional_datetime(self._loaded(), "scheduled_start_time")
+
+    @property
+    def expire_time(self) -> dt.datetime | None:
+        """When its retention deletes it, once terminated with a retention of its own; else None."""
+        return optional_datetime(self._current(), "expire_time")
+
+    @property
     def parent_instance(self) -> Instance | None:
         """The workflow instance that started this one, or None."""
         parent = (self._loaded()).parent_instance
