@@ -85,9 +85,13 @@ class Dispatcher:
 
     def explain(self, instance: Instance) -> None:
         """Sets, on each queued task of the instance, why no worker has taken it (before an answer shows it)."""
+        known: dict[tuple[object, ...], WaitingReason | None] = {}  # tasks alike wait alike
         for task in instance.tasks:
             if task.status in QUEUED and task.waiting == WaitingReason.QUEUED:
-                task.queue_reason = self.reason(_queued(instance, task))
+                like = (task.type, task.concurrency_key, *task.required_labels.items())
+                if like not in known:
+                    known[like] = self.reason(_queued(instance, task))
+                task.queue_reason = known[like]
 
     def reason(self, queued: QueuedTask) -> WaitingReason | None:
         """Why a queued task waits, when there is more to say than QUEUED."""
