@@ -97,6 +97,7 @@ class ServerConfig:
     heartbeat_seconds: float = 0.0  # 0: a third of the lease
     commit_window: float = 0.002  # how long changes nobody waits for gather before a commit
     advertise: str = ""  # HOST:PORT other replicas reach this one at; "" means the bound gRPC address
+    type_limits: dict[str, int] = field(default_factory=dict)  # task type -> most running at once
 
 
 def _stop_now(error: BaseException) -> None:
@@ -295,6 +296,7 @@ class Server:
                 heartbeat_seconds=c.heartbeat_seconds,
                 max_properties_per_task=c.limits.max_properties_per_task,
                 max_property_bytes=c.limits.max_property_bytes,
+                type_limits=dict(c.type_limits),
             ),
         )
         self.core.instances.answers = AnswerCache(c.cached_answers)
@@ -314,11 +316,12 @@ class Server:
             self.peers = Peers(self.core.peer_address, lambda: self.core.secret)
             self.core.use_replicas(advertised, self.peers)
         await self.core.start()
-        self.retention: Retention | None = None
-        if c.retention is not None:
-            policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
-            self.retention = Retention(self.store, policy, forget=self.core.instances.answers.deleted)
-            self.retention.start()
+        # Always swept: an instance may have a retention of its own (InstanceOptions.retention).
+        policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
+        self.retention: Retention | None = Retention(
+            self.store, policy, forget=self.core.instances.answers.deleted
+        )
+        self.retention.start()
 
     def _store_health(self, healthy: bool) -> None:
         """While the store takes no commits: NOT_SERVING (load balancers go elsewhere), then SERVING."""

@@ -67,6 +67,13 @@ def _labels(value: str) -> dict[str, str]:
     return labels
 
 
+def _type_limit(value: str) -> tuple[str, int]:
+    name, sep, count = value.partition("=")
+    if not sep or not name.strip() or not count.strip().isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(f"expected TYPE=N with N at least 1, got {value!r}")
+    return name.strip(), int(count)
+
+
 def _public_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {value!r}")
@@ -186,6 +193,15 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--retention-interval", type=float, default=300.0, help="seconds between retention sweeps"
+    )
+    serve.add_argument(
+        "--type-limit",
+        action="append",
+        default=[],
+        type=_type_limit,
+        metavar="TYPE=N",
+        help="run at most N tasks of TYPE at once (repeatable); the others wait with reason "
+        "CONCURRENCY_LIMIT",
     )
     limits.add_arguments(serve)
     security = serve.add_argument_group("security")
@@ -329,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             lease_seconds=args.lease_seconds,
             heartbeat_seconds=args.heartbeat_seconds,
             advertise=args.advertise,
+            type_limits=dict(args.type_limit),
             worker_user=args.worker_user,
         )
         return asyncio.run(_serve(config))

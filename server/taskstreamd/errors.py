@@ -3,7 +3,7 @@
 ServiceError
  ├── InvalidArgument      INVALID_ARGUMENT + BadRequest field violations
  ├── NotFound             NOT_FOUND + ResourceInfo
- │    └── Expired         NOT_FOUND + ResourceInfo + ErrorInfo(INSTANCE_EXPIRED, metadata)
+ │    └── Expired         NOT_FOUND + ResourceInfo + ErrorInfo(INSTANCE_EXPIRED or _DELETED, metadata)
  ├── FailedPrecondition   FAILED_PRECONDITION + ErrorInfo(reason)
  ├── PermissionDenied     PERMISSION_DENIED + ErrorInfo(reason)
  ├── Unauthenticated      UNAUTHENTICATED + ErrorInfo(reason)
@@ -56,11 +56,17 @@ class NotFound(ServiceError):
 class Expired(NotFound):
     """An instance deleted by retention; ``metadata`` says when it ended and how."""
 
-    def __init__(self, resource_type: str, resource_name: str, metadata: dict[str, str]) -> None:
+    def __init__(
+        self, resource_type: str, resource_name: str, metadata: dict[str, str], *, deleted: bool = False
+    ) -> None:
         super().__init__(resource_type, resource_name)
-        self.message = f"{resource_type} {resource_name!r} expired and was deleted"
+        if deleted:  # by a caller's DeleteInstance, not by retention
+            self.message = f"{resource_type} {resource_name!r} was deleted"
+            self.reason = "INSTANCE_DELETED"
+        else:
+            self.message = f"{resource_type} {resource_name!r} expired and was deleted"
+            self.reason = "INSTANCE_EXPIRED"
         self.args = (self.message,)
-        self.reason = "INSTANCE_EXPIRED"
         self.metadata = dict(metadata)
 
 

@@ -56,3 +56,12 @@ def parse_instance_name(name: str, field: str = "name") -> tuple[str, str]:
             f" '_' or '-', got {name!r}",
         )
     return parts[1], parts[3]
+
+
+def parse_task_name(name: str, field: str = "name") -> tuple[str, str, str]:
+    """``projects/{project}/instances/{id}/tasks/{task}`` as (project, instance id, task name)."""
+    head, sep, task = name.rpartition("/tasks/")
+    if not sep or not task or "/" in task:
+        raise InvalidArgument.one(field, "expected projects/{project}/instances/{id}/tasks/{task}")
+    project, instance_id = parse_instance_name(head, field)
+    return project, instance_id, task

@@ -304,6 +304,94 @@ def not_found(client: taskstream.Client, case: dict[str, Any]) -> None:
         missing.wait_for_completion(timeout=1)
 
 
+def spec_of(task: dict[str, Any]) -> taskstream.TaskSpec:
+    return taskstream.TaskSpec(
+        task["type"],
+        task["parameters"],
+        name=task.get("name"),
+        depends_on=[
+            taskstream.Dependency(d["task"], d.get("allow_failure", False))
+            for d in task.get("depends_on", [])
+        ],
+    )
+
+
+def retry_attempts(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, policy = case["expect"], case["retry_policy"]
+    retry = taskstream.RetryPolicy(
+        max_attempts=policy["max_attempts"],
+        initial_backoff=policy["initial_backoff_seconds"],
+        backoff_multiplier=policy["backoff_multiplier"],
+        non_retryable=policy["non_retryable_error_types"],
+    )
+    task = case["task"]
+    instance = client.create_instance([taskstream.TaskSpec(task["type"], task["parameters"], retry=retry)])
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    handle = instance.get_task()
+    check_result(handle, expect)
+    assert handle.attempts == expect["attempts"]
+    history = handle.attempt_history
+    assert [a.status for a in history] == [task_status(s) for s in expect["attempt_history_statuses"]]
+    for attempt in history:
+        assert isinstance(attempt.error, taskstream.RemoteTaskError)
+        assert attempt.error.type_name.endswith(expect["attempt_error_type_ends_with"])
+
+
+def check_tasks(instance: taskstream.Instance, expect: dict[str, Any]) -> None:
+    for name, status in expect.get("task_statuses", {}).items():
+        assert instance.get_task(name).task_status == task_status(status), name
+    for name, value in expect.get("results_json", {}).items():
+        assert instance.get_task(name).result == value, name
+    for name, why in expect.get("cancellation_reasons", {}).items():
+        assert instance.get_task(name).task_cancellation_reason == reason(why), name
+
+
+def dependencies(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect = case["expect"]
+    instance = client.create_instance([spec_of(t) for t in case["tasks"]])
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    assert instance.status == instance_status(expect["instance_status"])
+    check_tasks(instance, expect)
+    first, second = case["tasks"][:2]
+    cyclic = [
+        taskstream.TaskSpec(
+            first["type"], first["parameters"], name=first["name"], depends_on=[second["name"]]
+        ),
+        taskstream.TaskSpec(
+            second["type"], second["parameters"], name=second["name"], depends_on=[first["name"]]
+        ),
+    ]
+    with pytest.raises(taskstream.InvalidArgumentError) as refused:
+        client.create_instance(cyclic)
+    assert [v.field for v in refused.value.field_violations] == [expect["cycle_field"]]
+
+
+def cancel_task_and_delete(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, cancel = case["expect"], case["cancel"]
+    instance = client.create_instance([spec_of(t) for t in case["tasks"]])
+    waiting = instance.get_task_statuses()
+    for name, why in expect["waiting_reason_before"].items():
+        assert waiting[name].waiting_reason.name == why.removeprefix("WAITING_REASON_"), name
+    for event in instance.watch():
+        snapshot_running = isinstance(event, taskstream.InstanceSnapshot) and (
+            event.instance.get_task_statuses()[cancel["task"]].task_status == TaskStatus.RUNNING
+        )
+        running = isinstance(event, taskstream.TaskStatusChanged) and (
+            event.task_name == cancel["task"] and event.status == TaskStatus.RUNNING
+        )
+        if running or snapshot_running:
+            break
+    instance.cancel_task(cancel["task"], message=cancel["message"])
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    check_tasks(instance, expect)
+    assert instance.get_task(cancel["task"]).task_cancellation_message == cancel["message"]
+    instance.delete()
+    with pytest.raises(taskstream.NotFoundError) as gone:
+        client.get_instance(instance.id).reload()
+    assert gone.value.code.name == expect["after_delete_code"]
+    assert gone.value.reason == expect["after_delete_reason"]
+
+
 ACTIONS = {
     f.__name__: f
     for f in (
@@ -323,6 +411,9 @@ ACTIONS = {
         suspend_resume,
         wait_many,
         task_types,
+        retry_attempts,
+        dependencies,
+        cancel_task_and_delete,
     )
 }
 

@@ -254,3 +254,24 @@ def held_by_worker(ctx: TaskContext, dir: str, limit: float = 120.0) -> dict[str
         time.sleep(0.02)
     _append(base / "runs", f"done {worker}")
     return {"worker": worker}
+
+
+@task("flaky")
+def flaky(ctx: TaskContext, succeed_on: int = 2, error: str = "OSError") -> str:
+    """Fails (raising ``error``) until its attempt number reaches ``succeed_on`` (retry policies)."""
+    print(f"attempt {ctx.attempt}")
+    if ctx.attempt < succeed_on:
+        raise {"OSError": OSError, "ValueError": ValueError}[error](f"attempt {ctx.attempt} failed")
+    return f"succeeded on attempt {ctx.attempt}"
+
+
+@task("combine")
+def combine(ctx: TaskContext, names: list[str]) -> dict[str, Any]:
+    """Returns its dependencies' results by name (ctx.dependency_result)."""
+    return {name: ctx.dependency_result(name) for name in names}
+
+
+@task("gate_one")
+def gate_one(ctx: TaskContext, path: str) -> str:
+    """``gate`` under a type the scheduling tests' server limits to one running task (--type-limit)."""
+    return gate(ctx, path)

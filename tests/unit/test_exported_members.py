@@ -22,6 +22,8 @@ EXPECTED = {
     # issue 23: PyODPS and STK parity, one client for sync and asyncio; issue 20: no unpickling by default
     "ClusterJobScheduler", "InstanceTask", "JobPriority", "PickledValue", "Record", "ResultReader",
     "TaskSummary", "TaskType", "WorkerDetail",
+    # issue 22: scheduling semantics
+    "Dependency", "RetryPolicy", "TaskAttempt", "WaitingReason",
 }  # fmt: skip
 AIO_EXPECTED = {
     "AsyncClient", "AsyncClusterJobScheduler", "AsyncInstance", "AsyncInstanceEvent", "AsyncJob",
@@ -31,7 +33,7 @@ STK_EXPECTED = {
     "ClusterJobScheduler", "Job", "JobPriority", "Task", "TaskCancellationReason", "TaskEnvironment", "TaskStatus",
 }  # fmt: skip
 VOCABULARY = {
-    "taskstream.status": {"CancellationReason", "InstanceStatus", "TaskStatus"},
+    "taskstream.status": {"CancellationReason", "InstanceStatus", "TaskStatus", "WaitingReason"},
     "taskstream.values": {
         "PickledValue", "PropertyType", "RemoteTaskError", "decode_error", "decode_property", "decode_result",
         "encode_error", "encode_property", "encode_result", "qualified_name",

@@ -13,6 +13,7 @@ protobuf and gRPC code stays importable as ``taskstream.v1``.
 """
 
 from taskstream import aio, errors
+from taskstream._attempts import TaskAttempt
 from taskstream._events import (
     Heartbeat,
     InstanceSnapshot,
@@ -28,7 +29,7 @@ from taskstream._output import OutputChunk
 from taskstream._progress import StageProgress, TaskProgress
 from taskstream._pyodps import InstanceTask, TaskSummary
 from taskstream._result_rows import Record
-from taskstream._specs import SubmitOptions, TaskSpec
+from taskstream._specs import Dependency, RetryPolicy, SubmitOptions, TaskSpec
 from taskstream._sync.client import Client, connect
 from taskstream._sync.instance import Instance, InstanceEvent
 from taskstream._sync.job import Job
@@ -53,7 +54,7 @@ from taskstream.errors import (
     UnavailableError,
     WaitTimeoutError,
 )
-from taskstream.status import CancellationReason, InstanceStatus, TaskStatus
+from taskstream.status import CancellationReason, InstanceStatus, TaskStatus, WaitingReason
 from taskstream.values import PickledValue, RemoteTaskError
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "CancellationReason",
     "Client",
     "ClusterJobScheduler",
+    "Dependency",
     "FailedPreconditionError",
     "FieldViolation",
     "Heartbeat",
@@ -84,10 +86,12 @@ __all__ = [
     "Record",
     "RemoteTaskError",
     "ResultReader",
+    "RetryPolicy",
     "StageProgress",
     "SubInstanceCreated",
     "SubmitOptions",
     "Task",
+    "TaskAttempt",
     "TaskContext",
     "TaskEnvironment",
     "TaskOutputAppended",
@@ -103,6 +107,7 @@ __all__ = [
     "UnauthenticatedError",
     "UnavailableError",
     "WaitTimeoutError",
+    "WaitingReason",
     "WorkerDetail",
     "aio",
     "connect",

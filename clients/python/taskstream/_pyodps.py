@@ -76,6 +76,8 @@ class InstanceTask:
     task_status: vocabulary.TaskStatus
     start_time: dt.datetime | None
     end_time: dt.datetime | None
+    # Why it waits while WAITING or INTERRUPTED (WaitingReason.NONE otherwise).
+    waiting_reason: vocabulary.WaitingReason = vocabulary.WaitingReason.NONE
 
     @classmethod
     def from_proto(cls, task: task_pb2.Task) -> InstanceTask:
@@ -87,6 +89,7 @@ class InstanceTask:
             task_status=full,
             start_time=optional_datetime(task, "start_time"),
             end_time=optional_datetime(task, "end_time"),
+            waiting_reason=vocabulary.WaitingReason.from_proto(task.waiting_reason),
         )
 
 

@@ -11,10 +11,11 @@ import functools
 import json
 from typing import Any
 
+from taskstream._attempts import TaskAttempt
 from taskstream._convert import optional_datetime, task_status
 from taskstream._progress import TaskProgress
 from taskstream.errors import InstanceFailedError
-from taskstream.status import CancellationReason, TaskStatus
+from taskstream.status import CancellationReason, TaskStatus, WaitingReason
 from taskstream.v1 import instance_service_pb2
 from taskstream.values import PropertyType, decode_error, decode_property, decode_result
 
@@ -112,6 +113,14 @@ class TaskData:
         text = self.task.parameters_json
         decoded: dict[str, Any] = json.loads(text) if text else {}
         return decoded
+
+    @property
+    def waiting_reason(self) -> WaitingReason:
+        return WaitingReason.from_proto(self.task.waiting_reason)
+
+    @functools.cached_property
+    def attempt_history(self) -> list[TaskAttempt]:
+        return [TaskAttempt.from_proto(a) for a in self.task.attempt_history]
 
     @property
     def start_time(self) -> dt.datetime | None:

@@ -183,6 +183,7 @@ class TaskContext:
         reporter: TaskReporter | None = None,
         server: str = "",
         token: str = "",
+        dependency_results: Mapping[str, task_pb2.Result] | None = None,
     ) -> None:
         self.assignment_id = assignment_id
         self.instance = instance
@@ -202,6 +203,22 @@ class TaskContext:
         self._cancellation: PendingCancellation | None = None
         self._cancel_callbacks: list[Callable[[PendingCancellation], None]] = []
         self._sub_instances: SubInstances | None = None
+        self._dependency_results = dict(dependency_results or {})
+
+    # Dependencies
+
+    def dependency_result(self, name: str, *, unpickle: bool = True) -> Any:
+        """What task ``name``, which this task depends on (``TaskSpec(depends_on=...)``), returned.
+
+        KeyError when ``name`` is not a dependency that succeeded with a result (a dependency whose
+        failure the edge allowed has none). A pickled object is unpickled unless ``unpickle`` is False:
+        it comes from a task of the same instance.
+        """
+        try:
+            result = self._dependency_results[name]
+        except KeyError:
+            raise KeyError(f"{name!r} is not a dependency of this task with a result") from None
+        return _values.decode_result(result, unpickle=unpickle)
 
     # Progress
 

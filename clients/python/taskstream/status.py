@@ -14,7 +14,7 @@ import enum
 
 from taskstream.v1 import instance_pb2, task_pb2
 
-__all__ = ["CancellationReason", "InstanceStatus", "TaskStatus"]
+__all__ = ["CancellationReason", "InstanceStatus", "TaskStatus", "WaitingReason"]
 
 
 class InstanceStatus(enum.Enum):
@@ -80,6 +80,7 @@ class CancellationReason(enum.IntEnum):
     CONSEQUENTIAL = 2
     TIMEOUT = 3
     SHUTDOWN = 4
+    CLIENT_DISCONNECTED = 5
 
     @classmethod
     def from_proto(cls, value: int) -> CancellationReason:
@@ -89,6 +90,32 @@ class CancellationReason(enum.IntEnum):
         return task_pb2.CancellationReason.Value(
             f"CANCELLATION_REASON_{'UNSPECIFIED' if self is CancellationReason.NONE else self.name}"
         )
+
+
+class WaitingReason(enum.IntEnum):
+    """Why a task that has not started (WAITING or INTERRUPTED) waits; values are the proto numbers."""
+
+    NONE = 0
+    QUEUED = 1
+    NO_WORKER_FOR_TYPE = 2
+    NO_MATCHING_LABELS = 3
+    DEPENDENCY = 4
+    SCHEDULED = 5
+    BACKOFF = 6
+    CONCURRENCY_LIMIT = 7
+
+    def __str__(self) -> str:
+        return f"WaitingReason.{self.name}"
+
+    @classmethod
+    def from_proto(cls, value: int) -> WaitingReason:
+        try:
+            return cls(value)  # the proto numbers are the same
+        except ValueError:  # a reason newer than this client
+            return cls.QUEUED if value else cls.NONE
+
+    def to_proto(self) -> int:
+        return int(self)
 
 
 _TERMINAL = frozenset(

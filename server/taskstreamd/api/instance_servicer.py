@@ -304,6 +304,41 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             else "",
         )
 
+    async def CancelTask(self, request: pb.CancelTaskRequest, context: Context) -> Any:
+        project, instance_id, task_name = ids.parse_task_name(request.name)
+        principal = self._writer(context, project)
+        try:
+            reason = (
+                CancellationReason.from_proto(request.reason) if request.reason else CancellationReason.DIRECT
+            )
+        except ValueError as exc:
+            raise InvalidArgument.one("reason", f"unknown reason {request.reason}") from exc
+        grace = (
+            requests.seconds(request.grace_period, "grace_period")
+            if request.HasField("grace_period")
+            else None
+        )
+        try:
+            instance = await self.instances.cancel_task(
+                project,
+                instance_id,
+                task_name,
+                _instance_message,
+                reason=reason,
+                message=request.message,
+                requested_by=principal.name,
+                grace_period=grace,
+            )
+        except Elsewhere as elsewhere:
+            return await self._forward("CancelTask", request, context, elsewhere)
+        return pb.CancelTaskResponse(instance=instance)
+
+    async def DeleteInstance(self, request: pb.DeleteInstanceRequest, context: Context) -> Any:
+        project, instance_id = ids.parse_instance_name(request.name)
+        self._writer(context, project)
+        deleted = await self.instances.delete(project, instance_id)
+        return pb.DeleteInstanceResponse(delete_time=convert.timestamp(deleted))
+
     async def SuspendInstance(self, request: pb.SuspendInstanceRequest, context: Context) -> Any:
         project, instance_id = ids.parse_instance_name(request.name)
         self._writer(context, project)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from taskstreamd.api.limits import MAX_LABELS, Limits
 from taskstreamd.api.task_names import TaskNames
 from taskstreamd.core.watch import WatchRequest
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions, NewInstance, NewTask
+from taskstreamd.domain.scheduling import MAX_ATTEMPTS, Dependency, RetryPolicy, find_cycle
 from taskstreamd.errors import FieldViolation, InvalidArgument, PermissionDenied
 
 MAX_NAME = 256
@@ -47,8 +49,10 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits |
             problems.append(FieldViolation(field_name, f"at most {MAX_NAME} characters"))
     options = _options(request, problems)
     tasks = _tasks(request, options, problems, limits.max_parameters_bytes)
+    start_time = time_or_none(request, "start_time") if request.HasField("start_time") else None
     if problems:
         raise InvalidArgument(problems)
+    tasks = _with_dependencies(request, tasks)
     assert project is not None
     return NewInstance(
         project=project,
@@ -62,6 +66,7 @@ def new_instance(request: pb.CreateInstanceRequest, owner: str, limits: Limits |
         parent_instance=request.parent_instance,
         sub_instance_name=request.sub_instance_name,
         parent_task=request.parent_task,
+        start_time=start_time,
     )
 
 
@@ -159,7 +164,7 @@ def seconds(value: duration_pb2.Duration, field: str, *, allow_zero: bool = True
     return total
 
 
-def time_or_none(request: pb.ListInstancesRequest, field: str) -> datetime | None:
+def time_or_none(request: pb.ListInstancesRequest | pb.CreateInstanceRequest, field: str) -> datetime | None:
     if not request.HasField(field):
         return None
     stamp: timestamp_pb2.Timestamp = getattr(request, field)
@@ -181,10 +186,66 @@ def _options(request: pb.CreateInstanceRequest, problems: list[FieldViolation]) 
         if o.HasField("task_timeout")
         else None
     )
+    retry = (
+        _retry_policy(o.retry_policy, "options.retry_policy", problems)
+        if o.HasField("retry_policy")
+        else None
+    )
+    retention = (
+        _catch(problems, lambda: seconds(o.retention, "options.retention", allow_zero=False))
+        if o.HasField("retention")
+        else None
+    )
+    grace = 30.0
+    if o.HasField("client_disconnect_grace"):
+        grace = (
+            _catch(problems, lambda: seconds(o.client_disconnect_grace, "options.client_disconnect_grace"))
+            or 0.0
+        )
     return InstanceOptions(
         cancel_on_task_failure=o.cancel_on_task_failure,
         max_interrupted_retries=retries,
         task_timeout=timeout or None,
+        retry=retry,
+        retention=retention,
+        bound=o.cancel_on_client_disconnection,
+        bound_grace=grace,
+    )
+
+
+def _retry_policy(
+    policy: task_pb2.RetryPolicy, where: str, problems: list[FieldViolation]
+) -> RetryPolicy | None:
+    """The policy, or None with its problems added."""
+    found: list[FieldViolation] = []
+    if not 1 <= policy.max_attempts <= MAX_ATTEMPTS:
+        found.append(FieldViolation(f"{where}.max_attempts", f"must be 1 to {MAX_ATTEMPTS}"))
+    initial = 1.0
+    if policy.HasField("initial_backoff"):
+        initial = _catch(found, lambda: seconds(policy.initial_backoff, f"{where}.initial_backoff")) or 0.0
+    ceiling = None
+    if policy.HasField("max_backoff"):
+        ceiling = _catch(found, lambda: seconds(policy.max_backoff, f"{where}.max_backoff"))
+        if ceiling is not None and ceiling < initial:
+            found.append(FieldViolation(f"{where}.max_backoff", "must not be shorter than initial_backoff"))
+    multiplier = policy.backoff_multiplier or 2.0
+    if not 1.0 <= multiplier <= 1000.0:
+        found.append(FieldViolation(f"{where}.backoff_multiplier", "must be 1 to 1000 (0 means 2)"))
+    if not 0.0 <= policy.jitter <= 1.0:
+        found.append(FieldViolation(f"{where}.jitter", "must be 0 to 1"))
+    for i, name in enumerate(policy.non_retryable_error_types):
+        if not name.strip() or len(name) > 512:
+            found.append(FieldViolation(f"{where}.non_retryable_error_types[{i}]", "1-512 characters"))
+    problems += found
+    if found:
+        return None
+    return RetryPolicy(
+        max_attempts=policy.max_attempts,
+        initial_backoff=initial,
+        multiplier=multiplier,
+        max_backoff=ceiling,
+        jitter=policy.jitter,
+        non_retryable=tuple(policy.non_retryable_error_types),
     )
 
 
@@ -240,6 +301,19 @@ def _tasks(
             problems.append(FieldViolation(f"{where}.name", f"another task is already named {name!r}"))
         names.add(name)
         problems += labels.violations(f"{where}.required_labels", spec.required_labels, plain_keys=False)
+        retry = (
+            _retry_policy(spec.retry_policy, f"{where}.retry_policy", problems)
+            if spec.HasField("retry_policy")
+            else None
+        )
+        if len(spec.concurrency_key) > MAX_NAME:
+            problems.append(FieldViolation(f"{where}.concurrency_key", f"at most {MAX_NAME} characters"))
+        if spec.concurrency_key and spec.concurrency_limit < 1:
+            problems.append(
+                FieldViolation(f"{where}.concurrency_limit", "a concurrency key needs a limit of 1 or more")
+            )
+        elif spec.concurrency_limit and not spec.concurrency_key:
+            problems.append(FieldViolation(f"{where}.concurrency_limit", "only with a concurrency_key"))
         tasks.append(
             NewTask(
                 name=name,
@@ -249,9 +323,58 @@ def _tasks(
                 python_environment=spec.python_environment,
                 timeout=timeout,
                 required_labels=dict(spec.required_labels),
+                retry=retry,
+                concurrency_key=spec.concurrency_key,
+                concurrency_limit=spec.concurrency_limit if spec.concurrency_key else 0,
             )
         )
+    problems += _dependency_violations(request, [t.name for t in tasks])
     return tasks
+
+
+def _dependency_violations(request: pb.CreateInstanceRequest, names: list[str]) -> list[FieldViolation]:
+    """Unknown names, self-edges, repeats and cycles among the tasks' dependencies."""
+    if not any(spec.dependencies for spec in request.tasks) or len(names) != len(request.tasks):
+        return []  # (a task left out above already has its own violation)
+    index = {name: i for i, name in enumerate(names)}
+    found: list[FieldViolation] = []
+    edges: dict[int, list[int]] = {}
+    for i, spec in enumerate(request.tasks):
+        seen: set[str] = set()
+        for j, dependency in enumerate(spec.dependencies):
+            where = f"tasks[{i}].dependencies[{j}].task"
+            target = index.get(dependency.task)
+            if target is None:
+                found.append(FieldViolation(where, f"no task of the instance is named {dependency.task!r}"))
+            elif target == i:
+                found.append(FieldViolation(where, "a task cannot depend on itself"))
+            elif dependency.task in seen:
+                found.append(FieldViolation(where, f"{dependency.task!r} is named twice"))
+            else:
+                edges.setdefault(i, []).append(target)
+            seen.add(dependency.task)
+    if not found:
+        cycle = find_cycle(edges)
+        if cycle is not None:
+            path = " -> ".join(names[k] for k in [*cycle, cycle[0]])
+            first = cycle[0]
+            j = next(j for j, d in enumerate(request.tasks[first].dependencies) if index[d.task] in cycle)
+            found.append(FieldViolation(f"tasks[{first}].dependencies[{j}].task", f"a cycle: {path}"))
+    return found
+
+
+def _with_dependencies(request: pb.CreateInstanceRequest, tasks: list[NewTask]) -> list[NewTask]:
+    """The tasks with their dependencies (checked already) as edges by index."""
+    if not any(spec.dependencies for spec in request.tasks):
+        return tasks
+    index = {t.name: i for i, t in enumerate(tasks)}
+    return [
+        dataclasses.replace(
+            task,
+            dependencies=tuple(Dependency(index[d.task], d.task, d.allow_failure) for d in spec.dependencies),
+        )
+        for task, spec in zip(tasks, request.tasks, strict=True)
+    ]
 
 
 def _catch(problems: list[FieldViolation], parse: Callable[[], T]) -> T | None:

@@ -5,6 +5,7 @@ serves a tombstone instead: its answer is dropped then)."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 
 DEFAULT_CAPACITY = 4096
 
@@ -12,14 +13,14 @@ DEFAULT_CAPACITY = 4096
 class AnswerCache:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._capacity = capacity
-        self._live: dict[str, tuple[int, bytes]] = {}
+        self._live: dict[str, tuple[Hashable, bytes]] = {}
         self._final: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
 
-    def get(self, instance_id: str, seq: int) -> bytes | None:
+    def get(self, instance_id: str, seq: Hashable) -> bytes | None:
         found = self._live.get(instance_id)
         return found[1] if found is not None and found[0] == seq else None
 
-    def put(self, instance_id: str, seq: int, data: bytes) -> None:
+    def put(self, instance_id: str, seq: Hashable, data: bytes) -> None:
         if self._capacity <= 0:
             return
         if len(self._live) >= self._capacity and instance_id not in self._live:

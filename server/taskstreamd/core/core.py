@@ -15,24 +15,27 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from taskstreamd.core.book import Book
+from taskstreamd.core.bindings import Bindings
+from taskstreamd.core.book import Book, Clock, utc_now
 from taskstreamd.core.dispatch import Dispatcher, MintToken, TakeBackLoop
 from taskstreamd.core.durations import RunDurations
 from taskstreamd.core.effects import Effects
 from taskstreamd.core.fanout import EventHub
+from taskstreamd.core.holds import Holds
 from taskstreamd.core.instances import CallerSettings, Instances
 from taskstreamd.core.intake import Intake, IntakeSettings, LeaseReaper
 from taskstreamd.core.ownership import Fenced, LeasedOwnership, Ownership, shard_of
 from taskstreamd.core.relay import PeerLink, Relay
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
 from taskstreamd.core.task_ids import TaskIds
+from taskstreamd.core.timers import Timers
 from taskstreamd.core.waits import TerminationWaits
 from taskstreamd.domain import transitions
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent, task_changes
-from taskstreamd.domain.model import ACTIVE, Instance
-from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
+from taskstreamd.domain.model import ACTIVE, QUEUED, Instance
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain.worker_messages import Registration
 from taskstreamd.replica import REPLICA_ID
 from taskstreamd.store import cluster, notify
@@ -58,6 +61,7 @@ class CoreSettings:
     heartbeat_seconds: float = 0.0  # 0: a third of the lease
     max_properties_per_task: int = 1000
     max_property_bytes: int = 1024 * 1024
+    type_limits: dict[str, int] = field(default_factory=dict)  # task type -> most running at once
 
     def __post_init__(self) -> None:
         if self.lease_seconds <= 0:
@@ -71,14 +75,22 @@ class CoreSettings:
 
 
 class Core:
-    def __init__(self, store: StoreLike, codec: EventCodec, settings: CoreSettings) -> None:
+    def __init__(
+        self, store: StoreLike, codec: EventCodec, settings: CoreSettings, clock: Clock = utc_now
+    ) -> None:
         self.store = store
         self.settings = settings
-        self.book = Book(store.writer, codec)
+        self.book = Book(store.writer, codec, clock)
         self.workers = WorkerRegistry()
         self.durations = RunDurations()
-        self.dispatcher = Dispatcher(self.book, self.workers, self.durations)
+        self.dispatcher = Dispatcher(self.book, self.workers, self.durations, settings.type_limits)
         self.effects = Effects(self.book, self.workers, self.dispatcher)
+        self.timers = Timers(self.book.clock)
+        self.holds = Holds(self.book, self.timers)
+        self.holds.apply = self.effects.apply
+        self.effects.retry_later = self.holds.retry_at
+        self.bindings = Bindings(self.book, self.timers)
+        self.bindings.stop = self._stop_unwatched
         self.waits = TerminationWaits()
         self.hub = EventHub()
         self.instances = Instances(
@@ -91,6 +103,9 @@ class Core:
             CallerSettings(settings.allow_code, settings.default_grace_period, settings.datasources),
         )
         self.instances.shared = store.shared
+        self.instances.holds = self.holds
+        self.instances.bindings = self.bindings
+        self.instances.delete_stored = store.delete_instance
         self.intake = Intake(
             self.book,
             self.workers,
@@ -132,6 +147,7 @@ class Core:
         self.instances.owns = ownership.owns
         self.instances.owner_address = lambda i: o.address if (o := ownership.owner_of(i)) and o.live else ""
         self.relay = Relay(self.book, self.workers, self.dispatcher, self.intake, link, self._peers)
+        self.dispatcher.others = lambda: bool(self._peers())
         self.dispatcher.left_idle = self.relay.pull
         self._listener = notify.Listener(store.url, REPLICA_ID, self._notice, self._resync)
         store.writer.notices = self._notices
@@ -153,8 +169,10 @@ class Core:
             self.relay.start()
         self.take_back.start()
         self.reaper.start()
+        self.timers.start()
 
     async def close(self) -> None:
+        await self.timers.close()
         await self.take_back.close()
         await self.reaper.close()
         if self.relay is not None:
@@ -179,8 +197,14 @@ class Core:
             for i in await self.store.reader.active_instances()
             if (shards is None or shard_of(i.id) in shards) and self.book.get(i.id) is None
         ]
+        now = self.book.clock()
         for instance in loaded:
             self.book.add(instance, new=False)
+            for task in instance.tasks:  # why each waits is not stored: it follows from what is
+                if task.status in QUEUED or (task.status == TaskStatus.SUSPENDED and not task.worker):
+                    task.waiting = transitions.initial_waiting(instance, task, now)
+            self.holds.track(instance)
+            self.bindings.track(instance)
             for task in instance.tasks:
                 holds = task.status in ACTIVE or (task.status == TaskStatus.SUSPENDED and bool(task.worker))
                 if not holds:
@@ -195,6 +219,20 @@ class Core:
             log.info("took over %d active instances from the store", len(loaded))
             await self.store.writer.soon()
         self.dispatcher.kick()
+
+    async def _stop_unwatched(self, instance: Instance) -> None:
+        """Stops a bound instance whose caller's watch is gone (core.bindings)."""
+        grace = instance.options.bound_grace
+        with contextlib.suppress(Exception):  # it ended, or moved to another replica, meanwhile
+            await self.instances.stop(
+                instance.project,
+                instance.id,
+                lambda _: b"",
+                reason=CancellationReason.CLIENT_DISCONNECTED,
+                message=f"no watch of the instance was open for {grace:g}s (cancel_on_client_disconnection)",
+                requested_by=transitions.SERVER_PRINCIPAL,
+                grace_period=None,
+            )
 
     # -- state -------------------------------------------------------------------------------------------
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 
 from taskstreamd.core.book import Book
 from taskstreamd.core.durations import OVERDUE_SECONDS, RunDurations
+from taskstreamd.core.limits import ConcurrencyLimits
 from taskstreamd.core.queue import QueuedTask, RunQueue
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
 from taskstreamd.domain import transitions
 from taskstreamd.domain.events import TaskStatusChanged
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, QUEUED, Instance, Task
-from taskstreamd.domain.vocabulary import InstanceStatus
+from taskstreamd.domain.vocabulary import InstanceStatus, WaitingReason
 from taskstreamd.domain.worker_messages import Assignment, TakeBack
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,21 @@ class DispatchSettings:
 
 
 class Dispatcher:
-    def __init__(self, book: Book, workers: WorkerRegistry, durations: RunDurations) -> None:
+    def __init__(
+        self,
+        book: Book,
+        workers: WorkerRegistry,
+        durations: RunDurations,
+        type_limits: dict[str, int] | None = None,
+    ) -> None:
         self.book = book
         self.workers = workers
         self.durations = durations
         self.queue = RunQueue()
+        self.limits = ConcurrencyLimits(book.task, type_limits)
+        # Whether other replicas own shards now, whose workers this one does not see (then "no worker"
+        # cannot be told).
+        self.others: Callable[[], bool] = lambda: False
         self.paused = False  # draining, or the store does not take commits: nothing new is sent
         self.mint_token: MintToken | None = None
         # Called after a dispatch that left some worker with free slots (core.relay asks other owners).
@@ -58,17 +69,42 @@ class Dispatcher:
         self._scheduled = False
 
     def enqueue(self, instance: Instance, task: Task) -> None:
-        labels = tuple(sorted(task.required_labels.items())) if task.required_labels else ()
-        self.queue.push(
-            QueuedTask(
-                instance.priority, instance.id, task.index, task.id, task.type, instance.project, labels
-            )
-        )
+        self.queue.push(_queued(instance, task))
 
     def enqueue_all(self, instance: Instance) -> None:
         for task in instance.tasks:
-            if task.status in QUEUED:
+            if task.status in QUEUED and not task.held:
                 self.enqueue(instance, task)
+
+    # -- reasons to wait ---------------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        """Moves whenever a queued task's reason to wait may have changed without its instance changing."""
+        return self.workers.version + self.limits.version
+
+    def explain(self, instance: Instance) -> None:
+        """Sets, on each queued task of the instance, why no worker has taken it (before an answer shows it)."""
+        known: dict[tuple[object, ...], WaitingReason | None] = {}  # tasks alike wait alike
+        for task in instance.tasks:
+            if task.status in QUEUED and task.waiting == WaitingReason.QUEUED:
+                like = (task.type, task.concurrency_key, *task.required_labels.items())
+                if like not in known:
+                    known[like] = self.reason(_queued(instance, task))
+                task.queue_reason = known[like]
+
+    def reason(self, queued: QueuedTask) -> WaitingReason | None:
+        """Why a queued task waits, when there is more to say than QUEUED."""
+        if self.limits.active and not self.limits.admits(queued):
+            return WaitingReason.CONCURRENCY_LIMIT
+        if self.others():
+            return None  # workers of other replicas are not seen here
+        offering = self.workers.offering(queued)
+        if not offering:
+            return WaitingReason.NO_WORKER_FOR_TYPE
+        if queued.required_labels and not any(s.can_run(queued) for s in offering):
+            return WaitingReason.NO_MATCHING_LABELS
+        return None
 
     def kick(self) -> None:
         """Dispatches at the end of this turn of the event loop (once, however often kicked)."""
@@ -97,7 +133,22 @@ class Dispatcher:
                 sent += 1
             else:
                 session.running.pop(queued.task_id, None)  # its room was held while picking
+        self.limits.picked()
         return sent
+
+    def _runnable(self, session: WorkerSession) -> Callable[[QueuedTask], bool]:
+        """What ``session`` may take: with concurrency limits, only what they admit (and is then held)."""
+        if not self.limits.active:
+            return session.can_run
+        limits = self.limits
+
+        def runnable(task: QueuedTask) -> bool:
+            if session.can_run(task) and limits.admits(task):
+                limits.hold(task)
+                return True
+            return False
+
+        return runnable
 
     def _pick(self, sessions: Sequence[WorkerSession]) -> list[tuple[QueuedTask, WorkerSession]]:
         """Takes queued tasks off the queue for the sessions' room: idle slots of every worker first, then
@@ -114,14 +165,14 @@ class Dispatcher:
             for session in sessions:
                 room = session.free_slots if prefetching else session.idle_slots
                 if room > 0:
-                    take(session, queue.pop_matching(session.can_run, room))
+                    take(session, queue.pop_matching(self._runnable(session), room))
         is_short = self.durations.is_short
         clock = time.monotonic()
         for session in sessions:
             room = session.short_room(is_short)
             if room <= 0 or session.runs_overdue(clock, OVERDUE_SECONDS):
                 continue
-            take(session, queue.pop_matching(session.can_run, room, lambda t: is_short(t.type)))
+            take(session, queue.pop_matching(self._runnable(session), room, lambda t: is_short(t.type)))
         return pairs
 
     def assign_to(self, session: WorkerSession, most: int) -> list[Assignment]:
@@ -130,13 +181,14 @@ class Dispatcher:
             return []
         assignments: list[Assignment] = []
         while len(assignments) < most:
-            taken = self.queue.pop_matching(session.can_run, most - len(assignments))
+            taken = self.queue.pop_matching(self._runnable(session), most - len(assignments))
             if not taken:
                 break
             for queued in taken:
                 assignment = self._assign(queued, session, send=False)
                 if assignment is not None:
                     assignments.append(assignment)
+        self.limits.picked()
         return assignments
 
     def _assign(self, queued: QueuedTask, session: WorkerSession, *, send: bool = True) -> Assignment | None:
@@ -144,8 +196,8 @@ class Dispatcher:
         if found is None:
             return None  # ended and gone: a stale entry
         instance, task = found
-        if instance.status != InstanceStatus.RUNNING or task.status not in QUEUED:
-            return None  # cancelled or suspended while queued
+        if instance.status != InstanceStatus.RUNNING or task.status not in QUEUED or task.held:
+            return None  # cancelled, suspended or held while queued
         previous = task.status
         transitions.assign(instance, task, session.id)
         book = self.book
@@ -175,7 +227,33 @@ class Dispatcher:
             python_environment=task.python_environment,
             timeout=task.timeout,
             task_token=token,
+            dependency_results=_dependency_results(instance, task) if task.dependencies else {},
         )
+
+
+def _queued(instance: Instance, task: Task) -> QueuedTask:
+    labels = tuple(sorted(task.required_labels.items())) if task.required_labels else ()
+    return QueuedTask(
+        instance.priority,
+        instance.id,
+        task.index,
+        task.id,
+        task.type,
+        instance.project,
+        labels,
+        task.concurrency_key,
+        task.concurrency_limit,
+    )
+
+
+def _dependency_results(instance: Instance, task: Task) -> dict[str, bytes]:
+    """The results of the task's dependencies that returned one, by name (TaskContext.dependency_result)."""
+    found = {}
+    for dependency in task.dependencies:
+        result = instance.tasks[dependency.index].result
+        if result:
+            found[dependency.name] = result
+    return found
 
 
 class TakeBackLoop:

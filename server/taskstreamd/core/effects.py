@@ -23,6 +23,7 @@ class Effects:
         self.workers = workers
         self.dispatcher = dispatcher
         self.forward: Forward | None = None
+        self.retry_later: Callable[[transitions.RetryLater], None] | None = None  # core.holds
 
     def apply(self, effects: Iterable[transitions.Effect]) -> None:
         queued = False
@@ -32,6 +33,10 @@ class Effects:
                 if found is not None:
                     self.dispatcher.enqueue(*found)
                     queued = True
+                continue
+            if isinstance(effect, transitions.RetryLater):
+                if self.retry_later is not None:
+                    self.retry_later(effect)
                 continue
             command: Command
             if isinstance(effect, transitions.SendCancel):

@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from taskstreamd import ids
 from taskstreamd.core import requests, workflows
 from taskstreamd.core.answers import AnswerCache
+from taskstreamd.core.bindings import Bindings
 from taskstreamd.core.book import Book
 from taskstreamd.core.dispatch import Dispatcher
 from taskstreamd.core.effects import Effects
+from taskstreamd.core.holds import Holds
 from taskstreamd.core.requests import RequestKey
 from taskstreamd.core.sql_tasks import check_sql_tasks
 from taskstreamd.core.task_ids import TaskIds
@@ -27,10 +30,11 @@ from taskstreamd.core.waits import TerminationWaits, Watch
 from taskstreamd.domain import transitions
 from taskstreamd.domain.events import SubInstanceCreated, marks, status_changes
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Cancellation, Instance, NewInstance, Task
-from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus, WaitingReason
 from taskstreamd.errors import (
     Elsewhere,
     Expired,
+    FailedPrecondition,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -86,6 +90,10 @@ class Instances:
         self.owns: Callable[[str], bool] = lambda instance_id: True  # new ids go to shards owned here
         self.owner_address: Callable[[str], str] = lambda instance_id: ""
         self.claims = requests.Claims()
+        self.holds: Holds | None = None  # with it, start times and backoffs (set by the core)
+        self.bindings: Bindings | None = None  # instances bound to their caller's watch
+        # Deletes a terminated instance from the store, leaving a tombstone (set by the core).
+        self.delete_stored: Callable[[str, datetime], Awaitable[bool]] | None = None
 
     # -- guards ------------------------------------------------------------------------------------------
 
@@ -130,9 +138,14 @@ class Instances:
         instance = self._build(new, first_id)
         if watch is not None:
             watch.add(instance.id)
+        self.dispatcher.explain(instance)
         answer = encode(instance)  # as created, before anything runs
         book = self.book
         book.add(instance, new=True)
+        if instance.start_at is not None and self.holds is not None:
+            self.holds.track(instance)
+        if instance.options.bound and self.bindings is not None:
+            self.bindings.track(instance)
         pending = None
         if key is not None:
             pending = self.claims.begin(key, new.request_fingerprint)
@@ -187,6 +200,7 @@ class Instances:
         while not self.owns(instance_id):  # a shard of this replica's (expected tries: shards / owned)
             instance_id = ids.new_instance_id(created)
         status = TaskStatus.SUSPENDED if new.hold else TaskStatus.WAITING  # held until ResumeInstance
+        default_retry = new.options.retry
         instance = Instance(
             id=instance_id,
             project=new.project,
@@ -210,11 +224,21 @@ class Instances:
                     required_labels=dict(spec.required_labels),
                     python_object=spec.python_object,
                     python_environment=spec.python_environment,
+                    retry=spec.retry or default_retry,
+                    dependencies=spec.dependencies,
+                    concurrency_key=spec.concurrency_key,
+                    concurrency_limit=spec.concurrency_limit,
                 )
                 for i, spec in enumerate(new.tasks)
             ],
+            start_at=new.start_time,
         )
         instance.count_tasks()
+        simple = new.start_time is None and not instance.dependents
+        for task in instance.tasks:
+            task.waiting = (
+                WaitingReason.QUEUED if simple else transitions.initial_waiting(instance, task, created)
+            )
         return instance
 
     async def _earlier(
@@ -272,6 +296,7 @@ class Instances:
         """The instance ``encode``d, as committed (GetInstance and every answer that shows one)."""
         instance = self.book.get(instance_id)
         if instance is not None and instance.project == project:
+            self.dispatcher.explain(instance)
             data = encode(instance)
             await self.book.settle(instance)
             return data
@@ -284,8 +309,12 @@ class Instances:
         """GetInstance's answer, kept while the instance does not change (its seq is its version)."""
         instance = self.book.get(instance_id)
         if instance is not None and instance.project == project:
-            seq = instance.seq  # the version ``data`` shows (the instance may move on while it settles)
+            # The version ``data`` shows (the instance may move on while it settles): its seq, and what
+            # its queued tasks' reasons to wait depend on beyond it (workers, concurrency limits).
+            seq = (instance.seq, self.dispatcher.version)
             cached = self.answers.get(instance_id, seq)
+            if cached is None:
+                self.dispatcher.explain(instance)
             data = cached if cached is not None else encode(instance)
             await self.book.settle(instance)
             if cached is None:
@@ -308,13 +337,14 @@ class Instances:
         gone = await self.reader.tombstone(instance_id)
         if gone is None or gone.project != project:
             return NotFound("instance", name)
+        deleted = gone.reason == "deleted"
         metadata = {
             "end_time": gone.end_time.isoformat(),
             "delete_time": gone.delete_time.isoformat(),
             "status": InstanceStatus.TERMINATED.value,
             "successful": "true" if gone.successful else "false",
         }
-        return Expired("instance", name, metadata)
+        return Expired("instance", name, metadata, deleted=deleted)
 
     async def list_instances(
         self, where: ListFilter, page_size: int, page_token: str
@@ -332,6 +362,10 @@ class Instances:
         outcome = await self.reader.task_outcome(instance_id, task_name)
         if outcome is None:
             raise task_not_found(instance, task_name)
+        known = instance.task(task_name)
+        if known is not None and not outcome.task.is_terminal:  # why it waits is not stored
+            self.dispatcher.explain(instance)
+            outcome.task.waiting, outcome.task.queue_reason = known.waiting, known.queue_reason
         return instance, outcome
 
     # -- waits -------------------------------------------------------------------------------------------
@@ -359,6 +393,9 @@ class Instances:
                 done = any(ended) if any_of else all(ended)
                 remaining = deadline - loop.time()
                 if done or remaining <= 0:
+                    for instance in instances:
+                        if instance.status != InstanceStatus.TERMINATED:
+                            self.dispatcher.explain(instance)
                     answers = [encode(i) for i in instances]
                     for instance in instances:
                         await self.book.settle(instance)
@@ -464,6 +501,63 @@ class Instances:
         answer = self._change(instance, transitions.resume, encode)
         await self.book.settle(instance)
         return answer
+
+    async def cancel_task(
+        self,
+        project: str,
+        instance_id: str,
+        task_name: str,
+        encode: Encode[T],
+        *,
+        reason: CancellationReason,
+        message: str,
+        requested_by: str,
+        grace_period: float | None,
+    ) -> T:
+        """Cancels one task (its dependents follow, see transitions); the instance's answer."""
+        instance = await self._owned(project, instance_id)
+        task = instance.task(task_name)
+        if task is None:
+            raise task_not_found(instance, task_name)
+        if task.is_terminal:
+            raise FailedPrecondition(
+                "TASK_TERMINATED", f"task {task_name} already ended {task.status.name}; nothing to cancel"
+            )
+        now = self.book.clock()
+        cancellation = Cancellation(reason, message, requested_by, now)
+        grace = self.settings.default_grace_period if grace_period is None else grace_period
+
+        def cancel(instance: Instance) -> list[transitions.Effect]:
+            effects = transitions.cancel_task(instance, task, cancellation, grace, now)
+            transitions.refresh(instance, now)
+            return effects
+
+        answer = self._change(instance, cancel, encode)
+        await self.book.settle(instance)
+        log.info(
+            "task %s of instance %s cancelled (%s)",
+            task_name,
+            instance_id,
+            reason.name,
+            extra={"instance_id": instance_id, "task": task_name, "reason": reason.name},
+        )
+        return answer
+
+    async def delete(self, project: str, instance_id: str) -> datetime:
+        """Deletes a terminated instance, leaving a tombstone; when."""
+        self._writable()
+        instance = await self.current(project, instance_id)  # NotFound, or Expired once deleted
+        if instance.status != InstanceStatus.TERMINATED:
+            raise FailedPrecondition(
+                "INSTANCE_NOT_TERMINATED",
+                f"instance {instance_id} is {instance.status.value}; stop it and wait for it to end first",
+            )
+        assert self.delete_stored is not None
+        now = self.book.clock()
+        if not await self.delete_stored(instance_id, now):
+            raise await self.missing(project, instance_id)  # another call deleted it meanwhile
+        self.answers.deleted([instance_id])
+        return now
 
     async def _owned(self, project: str, instance_id: str) -> Instance:
         """The instance to change: in memory, or the error that says why it is not."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,6 +81,7 @@ class Intake:
         self.durations = durations
         self.settings = settings
         self.relay: Relay | None = None  # with replicas: reports about other replicas' tasks go there
+        self.rand: Callable[[], float] = random.random  # draws retry policies' jitter
 
     # -- sessions ----------------------------------------------------------------------------------------
 
@@ -257,7 +259,8 @@ class Intake:
         cascade = transitions.cancels_others(instance, report.status)
         everything = marks(instance) if cascade else None
         before, was = task.status, instance.status
-        effects = transitions.finish(instance, task, report.status, report.error, now)
+        rand = self.rand() if task.retry is not None else 0.0
+        effects = transitions.finish(instance, task, report.status, report.error, now, rand)
         if everything is not None:
             for other in instance.tasks:
                 book.changed(instance, other)

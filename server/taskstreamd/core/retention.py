@@ -29,7 +29,7 @@ def parse_age(text: str) -> timedelta:
 
 @dataclass(frozen=True)
 class RetentionPolicy:
-    max_age: timedelta
+    max_age: timedelta | None  # None: only instances with a retention of their own are deleted
     batch_size: int = 500
     interval: float = 300.0  # seconds between sweeps
 
@@ -53,7 +53,10 @@ class Retention:
         total = 0
         while True:
             now = self.clock()
-            deleted = await self.store.expire(now - self.policy.max_age, self.policy.batch_size, now)
+            age = self.policy.max_age
+            deleted = await self.store.expire(
+                now - age if age is not None else None, self.policy.batch_size, now
+            )
             self.forget(deleted)
             total += len(deleted)
             if len(deleted) < self.policy.batch_size:
@@ -73,7 +76,7 @@ class Retention:
             try:
                 deleted = await self.sweep()
                 if deleted:
-                    log.info("retention deleted %d instances older than %s", deleted, self.policy.max_age)
+                    log.info("retention deleted %d instances", deleted)
             except Exception:
                 log.exception("retention sweep failed; trying again at the next interval")
             await asyncio.sleep(self.policy.interval)

@@ -191,12 +191,30 @@ class WorkerSession:
 class WorkerRegistry:
     def __init__(self) -> None:
         self._sessions: dict[str, WorkerSession] = {}
+        self.version = 0  # moves as workers come and go (what they offer changes)
 
     def add(self, session: WorkerSession) -> None:
         self._sessions[session.id] = session
+        self.version += 1
 
     def remove(self, session: WorkerSession) -> None:
         self._sessions.pop(session.id, None)
+        self.version += 1
+
+    def offering(self, task: QueuedTask) -> list[WorkerSession]:
+        """The live sessions that offer the task's type to its project (labels aside)."""
+        found = []
+        for session in self._sessions.values():
+            if session.projects is not None and task.project not in session.projects:
+                continue
+            offers = (
+                session.accepts_python_objects
+                if task.type == PYTHON_OBJECT_TYPE
+                else task.type in session.task_types
+            )
+            if offers:
+                found.append(session)
+        return found
 
     def get(self, worker_id: str) -> WorkerSession | None:
         return self._sessions.get(worker_id)

@@ -7,9 +7,11 @@ open together); events are the recorded ones, encoded when recorded and shared b
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
+from taskstreamd.core.bindings import Bindings
 from taskstreamd.core.fanout import EventHub
 from taskstreamd.core.instances import Instances
 from taskstreamd.domain.events import EventKind, RecordedEvent
@@ -66,6 +68,7 @@ async def load_snapshot(
     book = instances.book
     instance = book.get(instance_id)
     if instance is not None:
+        instances.dispatcher.explain(instance)
         snapshot = Snapshot(
             instance.project, instance.seq, instance.status == InstanceStatus.TERMINATED, encode(instance)
         )
@@ -97,7 +100,8 @@ async def watch(
             raise await instances.missing(request.project, request.instance_id)
         return found
 
-    with hub.subscribe(request.instance_id) as channel:
+    bindings = instances.bindings
+    with hub.subscribe(request.instance_id) as channel, _watching(bindings, request.instance_id):
         first = await current(channel.shared)
         cursor = request.after_seq
         if cursor > first.seq:  # a shared snapshot may predate the cursor; only a fresh read can tell
@@ -155,3 +159,15 @@ async def watch(
                     await waiter.wait()
         finally:
             waiter.close()
+
+
+@contextlib.contextmanager
+def _watching(bindings: Bindings | None, instance_id: str) -> Iterator[None]:
+    """While a watch is open, an instance bound to its caller's watch keeps running (core.bindings)."""
+    if bindings is not None:
+        bindings.opened(instance_id)
+    try:
+        yield
+    finally:
+        if bindings is not None:
+            bindings.closed(instance_id)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from taskstreamd.domain.model import Instance, Task
-from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
+from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus, WaitingReason
 
 
 class EventKind(enum.IntEnum):
@@ -27,6 +27,7 @@ class EventKind(enum.IntEnum):
     PROPERTY = 6
     OUTPUT = 7
     SUB_INSTANCE = 8
+    WAITING_REASON = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,14 @@ class SubInstanceCreated:
     task: str
 
 
+@dataclass(frozen=True, slots=True)
+class TaskWaitingChanged:
+    """A waiting task's reason to wait changed while its status did not."""
+
+    task: str
+    reason: WaitingReason
+
+
 Change = (
     InstanceStatusChanged
     | TaskStatusChanged
@@ -79,6 +88,7 @@ Change = (
     | TaskPropertyUpdated
     | TaskOutputAppended
     | SubInstanceCreated
+    | TaskWaitingChanged
 )
 
 KIND_OF: dict[type, EventKind] = {
@@ -88,6 +98,7 @@ KIND_OF: dict[type, EventKind] = {
     TaskPropertyUpdated: EventKind.PROPERTY,
     TaskOutputAppended: EventKind.OUTPUT,
     SubInstanceCreated: EventKind.SUB_INSTANCE,
+    TaskWaitingChanged: EventKind.WAITING_REASON,
 }
 
 
@@ -122,22 +133,28 @@ class RecordedEvent:
 
 @dataclass(frozen=True, slots=True)
 class Marks:
-    """The statuses of an instance and of its tasks at one moment."""
+    """The statuses of an instance and of its tasks at one moment (and the tasks' reasons to wait)."""
 
     status: InstanceStatus
     tasks: tuple[TaskStatus, ...]
+    waiting: tuple[WaitingReason | None, ...] = ()
 
 
 def marks(instance: Instance) -> Marks:
-    return Marks(instance.status, tuple(t.status for t in instance.tasks))
+    return Marks(
+        instance.status, tuple(t.status for t in instance.tasks), tuple(t.waiting for t in instance.tasks)
+    )
 
 
 def status_changes(before: Marks, instance: Instance) -> list[Change]:
-    """A change for every status that differs from ``before``: tasks in order, then the instance."""
+    """A change for every status that differs from ``before``: tasks in order, then the instance. A
+    waiting task whose reason to wait changed, its status not, gets a TaskWaitingChanged."""
     found: list[Change] = []
-    for task, previous in zip(instance.tasks, before.tasks, strict=False):
+    for task, previous, waited in zip(instance.tasks, before.tasks, before.waiting, strict=False):
         if previous != task.status:
             found.append(TaskStatusChanged(previous, task))
+        elif task.waiting != waited and task.waiting is not None and task.status != TaskStatus.SUSPENDED:
+            found.append(TaskWaitingChanged(task.name, task.waiting))
     if before.status != instance.status:
         found.append(InstanceStatusChanged(before.status, instance.status))
     return found

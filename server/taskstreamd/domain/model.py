@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
+from taskstreamd.domain.scheduling import Attempt, Dependency, RetryPolicy
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus, WaitingReason
 
 # Tasks in these statuses hold a worker slot (or did when the worker was lost).
 ACTIVE = frozenset({TaskStatus.ASSIGNED, TaskStatus.RUNNING, TaskStatus.CANCELLING})
-# Tasks in these statuses wait in the scheduler's queue.
+# Tasks in these statuses wait in the scheduler's queue (unless held: see Task.held).
 QUEUED = frozenset({TaskStatus.WAITING, TaskStatus.INTERRUPTED})
+_HELD = frozenset({WaitingReason.SCHEDULED, WaitingReason.DEPENDENCY, WaitingReason.BACKOFF})
 
 PYTHON_OBJECT_TYPE = "python_object"
 
@@ -42,6 +44,10 @@ class InstanceOptions:
     cancel_on_task_failure: bool = False
     max_interrupted_retries: int = 3
     task_timeout: float | None = None
+    retry: RetryPolicy | None = None  # of every task without its own
+    retention: float | None = None  # seconds kept once terminated; None: the server's retention
+    bound: bool = False  # stopped CLIENT_DISCONNECTED when no watch of it is open for bound_grace seconds
+    bound_grace: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,10 @@ class NewTask:
     python_environment: bytes = b""
     timeout: float | None = None
     required_labels: dict[str, str] = field(default_factory=dict)
+    retry: RetryPolicy | None = None
+    dependencies: tuple[Dependency, ...] = ()
+    concurrency_key: str = ""
+    concurrency_limit: int = 0
 
 
 @dataclass
@@ -73,6 +83,7 @@ class NewInstance:
     hold: bool = False  # created SUSPENDED, its tasks held until resumed
     sub_instance_name: str = ""  # its name within the parent workflow; "" means its id
     parent_task: str = ""  # the parent's task that started it
+    start_time: datetime | None = None  # its tasks wait (SCHEDULED) until then
 
 
 @dataclass(eq=False)
@@ -108,10 +119,26 @@ class Task:
     python_object: bytes = b""
     python_environment: bytes = b""
     result: bytes | None = None  # a serialized Result, set when it ends
+    # Scheduling (domain.scheduling): all empty for a task without such options.
+    retry: RetryPolicy | None = None  # its own, or its instance's
+    dependencies: tuple[Dependency, ...] = ()
+    concurrency_key: str = ""
+    concurrency_limit: int = 0
+    # Why it waits, while WAITING or INTERRUPTED (kept while SUSPENDED, for the resume): QUEUED, or a
+    # reason of domain.scheduling.HELD that keeps it out of the run queue.
+    waiting: WaitingReason | None = None
+    queue_reason: WaitingReason | None = None  # the dispatcher's finer reason for a QUEUED one
+    history: list[Attempt] = field(default_factory=list)  # earlier attempts its retry policy retried
+    retry_time: datetime | None = None  # while held for BACKOFF: when it may run again
 
     @property
     def is_terminal(self) -> bool:
         return self.status.is_terminal
+
+    @property
+    def held(self) -> bool:
+        """Kept out of the run queue for a reason of its instance's own (domain.scheduling.HELD)."""
+        return self.waiting is not None and self.waiting in _HELD
 
 
 @dataclass(eq=False)
@@ -133,16 +160,24 @@ class Instance:
     tasks: list[Task] = field(default_factory=list)
     open_tasks: int = 0  # tasks not in a terminal status (see set_status)
     unsuccessful_tasks: int = 0  # tasks that ended other than SUCCESS
+    start_at: datetime | None = None  # the start time it was created with (its tasks wait until then)
+    expire_time: datetime | None = None  # when retention deletes it (with options.retention)
+    # Task index -> the indexes of the tasks that depend on it; empty without dependencies.
+    dependents: dict[int, list[int]] = field(default_factory=dict)
 
     def task(self, name: str) -> Task | None:
         return next((t for t in self.tasks if t.name == name), None)
 
     def count_tasks(self) -> None:
-        """Sets the task counts from the tasks (after building or loading an instance)."""
+        """Sets the task counts and the dependents from the tasks (after building or loading)."""
         self.open_tasks = sum(1 for t in self.tasks if not t.is_terminal)
         self.unsuccessful_tasks = sum(
             1 for t in self.tasks if t.is_terminal and t.status != TaskStatus.SUCCESS
         )
+        self.dependents = {}
+        for task in self.tasks:
+            for dependency in task.dependencies:
+                self.dependents.setdefault(dependency.index, []).append(task.index)
 
 
 def set_status(instance: Instance, task: Task, status: TaskStatus) -> None:
@@ -159,3 +194,5 @@ def set_status(instance: Instance, task: Task, status: TaskStatus) -> None:
         if status != TaskStatus.SUCCESS:
             instance.unsuccessful_tasks += 1
     task.status = status
+    if status not in QUEUED and status != TaskStatus.SUSPENDED:
+        task.waiting = None  # it waits no more (a suspended one keeps its reason for the resume)

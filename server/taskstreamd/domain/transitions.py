@@ -10,7 +10,7 @@ that tell it without scanning the tasks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from taskstreamd.domain.model import (
     ACTIVE,
@@ -21,7 +21,8 @@ from taskstreamd.domain.model import (
     TaskFailure,
     set_status,
 )
-from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
+from taskstreamd.domain.scheduling import RETRIED, Attempt
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus, WaitingReason
 from taskstreamd.errors import FailedPrecondition
 
 SERVER_PRINCIPAL = "taskstream"
@@ -54,7 +55,28 @@ class Enqueue:
     task_id: int
 
 
-Effect = SendCancel | SendSuspend | SendResume | Enqueue
+@dataclass(frozen=True)
+class RetryLater:
+    """The task waits out its backoff: call ``backoff_over`` at ``when``."""
+
+    instance_id: str
+    task_id: int
+    when: datetime
+
+
+Effect = SendCancel | SendSuspend | SendResume | Enqueue | RetryLater
+
+
+def initial_waiting(instance: Instance, task: Task, now: datetime) -> WaitingReason:
+    """Why a new (or reloaded, not yet started) task waits: its instance's start time, a dependency,
+    a backoff, or nothing but a worker."""
+    if task.retry_time is not None:
+        return WaitingReason.BACKOFF
+    if instance.start_at is not None and now < instance.start_at:
+        return WaitingReason.SCHEDULED
+    if task.dependencies and not _dependencies_met(instance, task):
+        return WaitingReason.DEPENDENCY
+    return WaitingReason.QUEUED
 
 
 def assign(instance: Instance, task: Task, worker: str) -> None:
@@ -79,23 +101,30 @@ def start(instance: Instance, task: Task, now: datetime) -> None:
 
 
 def finish(
-    instance: Instance, task: Task, outcome: TaskStatus, error: TaskFailure | None, now: datetime
+    instance: Instance,
+    task: Task,
+    outcome: TaskStatus,
+    error: TaskFailure | None,
+    now: datetime,
+    rand: float = 0.0,
 ) -> list[Effect]:
-    """The worker reports the task ended with ``outcome``."""
+    """The worker reports the task ended with ``outcome``; a failure its retry policy allows is retried
+    after a backoff instead (``rand`` in [0, 1) draws the policy's jitter)."""
     if task.is_terminal:
         return []
     if not outcome.is_terminal:
         raise ValueError(f"{outcome.name} is not a terminal status")
     if task.status == TaskStatus.CANCELLING:
         outcome = TaskStatus.CANCELLED  # whatever happened in the grace period, a stop was asked for
-    elif outcome == TaskStatus.TIMED_OUT and task.cancellation is None:
+    elif task.retry is not None and _retries(task, outcome, error):
+        return _retry(instance, task, outcome, error, now, rand)
+    if outcome == TaskStatus.TIMED_OUT and task.cancellation is None:
         task.cancellation = Cancellation(
             CancellationReason.TIMEOUT, _timeout_message(task), SERVER_PRINCIPAL, now
         )
-    _end(instance, task, outcome, now)
     task.error = error if outcome != TaskStatus.SUCCESS else None
-    effects: list[Effect] = []
-    if cancels_others(instance, outcome):
+    effects = _end(instance, task, outcome, now)
+    if instance.options.cancel_on_task_failure and outcome in _FAILURES:
         consequence = Cancellation(
             CancellationReason.CONSEQUENTIAL,
             f"task {task.name} ended {outcome.name}",
@@ -110,8 +139,104 @@ def finish(
 
 
 def cancels_others(instance: Instance, outcome: TaskStatus) -> bool:
-    """Whether a task ending with ``outcome`` cancels its siblings (then finish() needs all of them)."""
-    return instance.options.cancel_on_task_failure and outcome in _FAILURES
+    """Whether a task ending with ``outcome`` may change other tasks than itself: its siblings
+    (cancel_on_task_failure) or its dependents (then the caller records every task's change)."""
+    return bool(instance.dependents) or (instance.options.cancel_on_task_failure and outcome in _FAILURES)
+
+
+def _retries(task: Task, outcome: TaskStatus, error: TaskFailure | None) -> bool:
+    policy = task.retry
+    assert policy is not None
+    if outcome not in RETRIED or len(task.history) + 1 >= policy.max_attempts:
+        return False
+    return error is None or policy.retries(error.type)
+
+
+def _retry(
+    instance: Instance, task: Task, outcome: TaskStatus, error: TaskFailure | None, now: datetime, rand: float
+) -> list[Effect]:
+    """Keeps the attempt in the task's history and holds the task for its backoff."""
+    assert task.retry is not None
+    task.history.append(
+        Attempt(
+            number=task.attempts,
+            status=outcome,
+            worker=task.worker,
+            start_time=task.start_time,
+            end_time=now,
+            error_type=error.type if error else "",
+            error_message=error.message if error else "",
+            error_traceback=error.traceback if error else "",
+            result=task.result,
+            stdout_bytes=task.stdout_bytes,
+            stderr_bytes=task.stderr_bytes,
+        )
+    )
+    task.worker = ""
+    task.started = False
+    task.result = None
+    task.error = None
+    wait = task.retry.backoff(len(task.history), rand)
+    task.retry_time = now + timedelta(seconds=wait)
+    task.waiting = WaitingReason.BACKOFF
+    status = TaskStatus.SUSPENDED if instance.status == InstanceStatus.SUSPENDED else TaskStatus.WAITING
+    set_status(instance, task, status)
+    return [RetryLater(instance.id, task.id, task.retry_time)]
+
+
+def backoff_over(instance: Instance, task: Task) -> list[Effect]:
+    """The task's backoff passed: it may run again."""
+    if task.is_terminal or task.waiting != WaitingReason.BACKOFF:
+        return []
+    task.retry_time = None
+    return _release(instance, task)
+
+
+def start_time_reached(instance: Instance) -> list[Effect]:
+    """The instance's start time came: its tasks held for it may run (or wait for a dependency)."""
+    effects: list[Effect] = []
+    for task in instance.tasks:
+        if task.is_terminal or task.waiting != WaitingReason.SCHEDULED:
+            continue
+        if task.dependencies and not _dependencies_met(instance, task):
+            task.waiting = WaitingReason.DEPENDENCY
+            continue
+        effects += _release(instance, task)
+    return effects
+
+
+def _release(instance: Instance, task: Task) -> list[Effect]:
+    """A held task joins the run queue (or, while its instance is suspended, waits for the resume)."""
+    task.waiting = WaitingReason.QUEUED
+    if instance.status != InstanceStatus.RUNNING or task.status not in QUEUED:
+        return []
+    return [Enqueue(instance.id, task.id)]
+
+
+def _dependencies_met(instance: Instance, task: Task) -> bool:
+    return all(instance.tasks[d.index].is_terminal for d in task.dependencies)
+
+
+def _dependents_of(instance: Instance, ended: Task, now: datetime) -> list[Effect]:
+    """What ``ended`` ending does to the tasks that depend on it: a failure they do not allow cancels
+    them (and theirs in turn); the last dependency to end releases them."""
+    effects: list[Effect] = []
+    for index in instance.dependents.get(ended.index, ()):
+        task = instance.tasks[index]
+        if task.is_terminal:
+            continue
+        edge = next(d for d in task.dependencies if d.index == ended.index)
+        if ended.status != TaskStatus.SUCCESS and not edge.allow_failure:
+            consequence = Cancellation(
+                CancellationReason.CONSEQUENTIAL,
+                f"task {ended.name}, which it depends on, ended {ended.status.name}",
+                SERVER_PRINCIPAL,
+                now,
+            )
+            effects += cancel_task(instance, task, consequence, grace_period=0.0, now=now)
+        elif task.waiting == WaitingReason.DEPENDENCY and _dependencies_met(instance, task):
+            effects += _release(instance, task)
+    return effects
 
 
 def cancel_task(
@@ -125,8 +250,8 @@ def cancel_task(
         set_status(instance, task, TaskStatus.CANCELLING)
         task.grace_period = grace_period
         return [SendCancel(task.worker, task.assignment_id, cancellation, grace_period)]
-    _end(instance, task, TaskStatus.CANCELLED, now)
-    return []
+    task.retry_time = None
+    return _end(instance, task, TaskStatus.CANCELLED, now)
 
 
 def stop(instance: Instance, cancellation: Cancellation, grace_period: float, now: datetime) -> list[Effect]:
@@ -175,7 +300,9 @@ def resume(instance: Instance) -> list[Effect]:
             effects.append(SendResume(task.worker, task.assignment_id))
         else:
             set_status(instance, task, TaskStatus.INTERRUPTED if task.interruptions else TaskStatus.WAITING)
-            effects.append(Enqueue(instance.id, task.id))
+            if not task.held:
+                task.waiting = WaitingReason.QUEUED
+                effects.append(Enqueue(instance.id, task.id))
     return effects
 
 
@@ -187,9 +314,9 @@ def taken_back(instance: Instance, task: Task, now: datetime) -> list[Effect]:
     task.worker = ""
     task.attempts = max(task.attempts - 1, 0)
     if task.status == TaskStatus.CANCELLING:  # stopped while it waited: nothing is left to cancel
-        _end(instance, task, TaskStatus.CANCELLED, now)
+        effects = _end(instance, task, TaskStatus.CANCELLED, now)
         refresh(instance, now)
-        return []
+        return effects
     return _queue_again(instance, task, TaskStatus.WAITING)
 
 
@@ -199,23 +326,23 @@ def worker_lost(instance: Instance, task: Task, now: datetime, reason: str = "")
     if not _holds_a_worker(task):
         return []
     if task.status == TaskStatus.CANCELLING:
-        _end(instance, task, TaskStatus.CANCELLED, now)
+        effects = _end(instance, task, TaskStatus.CANCELLED, now)
         refresh(instance, now)
-        return []
+        return effects
     task.interruptions += 1
     task.interruption_reason = reason
     task.worker = ""
     task.started = False
     limit = instance.options.max_interrupted_retries
     if task.interruptions > limit:
-        _end(instance, task, TaskStatus.FAILED, now)
         task.error = TaskFailure(
             "taskstream.WorkerLost",
             f"the task lost its worker {task.interruptions} times (max_interrupted_retries={limit})"
             + (f"; last: {reason}" if reason else ""),
         )
+        effects = _end(instance, task, TaskStatus.FAILED, now)
         refresh(instance, now)
-        return []
+        return effects
     return _queue_again(instance, task, TaskStatus.INTERRUPTED)
 
 
@@ -229,6 +356,7 @@ def _holds_a_worker(task: Task) -> bool:
 def _queue_again(instance: Instance, task: Task, status: TaskStatus) -> list[Effect]:
     """A task no worker holds any more goes back to the queue with ``status``, or is held while its
     instance is suspended."""
+    task.waiting = WaitingReason.QUEUED
     if instance.status == InstanceStatus.SUSPENDED:
         set_status(instance, task, TaskStatus.SUSPENDED)
         return []
@@ -243,11 +371,15 @@ def refresh(instance: Instance, now: datetime) -> None:
     instance.status = InstanceStatus.TERMINATED
     instance.end_time = now
     instance.successful = instance.unsuccessful_tasks == 0
+    if instance.options.retention is not None:
+        instance.expire_time = now + timedelta(seconds=instance.options.retention)
 
 
-def _end(instance: Instance, task: Task, status: TaskStatus, now: datetime) -> None:
+def _end(instance: Instance, task: Task, status: TaskStatus, now: datetime) -> list[Effect]:
+    """Ends the task; what that does to the tasks that depend on it."""
     set_status(instance, task, status)
     task.end_time = now
+    return _dependents_of(instance, task, now) if instance.dependents else []
 
 
 def _timeout_message(task: Task) -> str:

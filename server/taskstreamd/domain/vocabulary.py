@@ -3,6 +3,6 @@ for every Python user of taskstream (caller, task author and server alike)."""
 
 from __future__ import annotations
 
-from taskstream.status import CancellationReason, InstanceStatus, TaskStatus
+from taskstream.status import CancellationReason, InstanceStatus, TaskStatus, WaitingReason
 
-__all__ = ["CancellationReason", "InstanceStatus", "TaskStatus"]
+__all__ = ["CancellationReason", "InstanceStatus", "TaskStatus", "WaitingReason"]

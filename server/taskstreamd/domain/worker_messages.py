@@ -102,6 +102,7 @@ class Assignment:
     python_environment: bytes = b""
     timeout: float | None = None
     task_token: str = ""  # lets a workflow's task act as its instance's owner (with auth on)
+    dependency_results: dict[str, bytes] = field(default_factory=dict)  # name -> a serialized Result
 
 
 @dataclass(frozen=True, slots=True)

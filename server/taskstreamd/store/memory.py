@@ -130,6 +130,7 @@ class MemoryReader:
         )
         instance.tasks = [rows.task_from_mapping(t, self._properties(t["id"])) for t in task_rows]
         instance.count_tasks()
+        rows.set_waiting(instance)
         return instance
 
     def _properties(self, task_id: int) -> dict[str, bytes]:
@@ -249,21 +250,34 @@ class MemoryStore:
 
         return await self.writer.run(reserve)
 
-    async def expire(self, ended_before: datetime, limit: int, now: datetime) -> list[str]:
+    async def expire(self, ended_before: datetime | None, limit: int, now: datetime) -> list[str]:
         terminated = rows.STATUS_CODE[InstanceStatus.TERMINATED]
         t = self.tables
+
+        def due(r: dict[str, Any]) -> bool:
+            if r["expire_time"] is not None:
+                return bool(r["expire_time"] < now)
+            return ended_before is not None and r["end_time"] < ended_before
+
         old = sorted(
-            (r["end_time"], i)
-            for i, r in t.instances.items()
-            if r["status"] == terminated and r["end_time"] < ended_before
-        )[:limit]
-        for end, instance_id in old:
-            row = t.instances.pop(instance_id)
-            t.tombstones[instance_id] = Tombstone(
-                instance_id, row["project"], bool(row["successful"]), end, now
-            )
-            for task_id in [k for k, v in t.tasks.items() if v["instance_id"] == instance_id]:
-                del t.tasks[task_id]
-            for key in [k for k in t.events if k[0] == instance_id]:
-                del t.events[key]
-        return [i for _, i in old]
+            (r["end_time"], i) for i, r in t.instances.items() if r["status"] == terminated and due(r)
+        )
+        return [i for _, i in old[:limit] if self._tombstone(i, now, "expired")]
+
+    async def delete_instance(self, instance_id: str, now: datetime) -> bool:
+        row = self.tables.instances.get(instance_id)
+        if row is None or row["status"] != rows.STATUS_CODE[InstanceStatus.TERMINATED]:
+            return False
+        return self._tombstone(instance_id, now, "deleted")
+
+    def _tombstone(self, instance_id: str, now: datetime, reason: str) -> bool:
+        t = self.tables
+        row = t.instances.pop(instance_id)
+        t.tombstones[instance_id] = Tombstone(
+            instance_id, row["project"], bool(row["successful"]), row["end_time"], now, reason
+        )
+        for task_id in [k for k, v in t.tasks.items() if v["instance_id"] == instance_id]:
+            del t.tasks[task_id]
+        for key in [k for k in t.events if k[0] == instance_id]:
+            del t.events[key]
+        return True

@@ -44,6 +44,10 @@ class InstanceRow(Base):
     task_timeout: Mapped[float | None] = mapped_column(Float)
     labels_json: Mapped[str] = mapped_column(Text, default="{}")
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the last event's sequence number
+    # Options most instances lack (retry policy, retention, binding), as JSON; NULL without any.
+    options_json: Mapped[str | None] = mapped_column(Text)
+    start_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the start time asked for
+    expire_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # its own retention's
 
     __table_args__ = (
         UniqueConstraint("project", "request_id", name="uq_instances_project_request_id"),
@@ -56,6 +60,13 @@ class InstanceRow(Base):
             "id",
             sqlite_where=text("status <> 3"),
             postgresql_where=text("status <> 3"),
+        ),
+        # Instances with a retention of their own, for its sweeps.
+        Index(
+            "ix_instances_expire_time",
+            "expire_time",
+            sqlite_where=text("expire_time IS NOT NULL"),
+            postgresql_where=text("expire_time IS NOT NULL"),
         ),
     )
 
@@ -110,6 +121,11 @@ class TaskRow(Base):
     lease_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     interruption_reason: Mapped[str] = mapped_column(Text, default="")  # why it last lost its worker
     required_labels_json: Mapped[str] = mapped_column(Text, default="{}")  # worker labels it needs
+    # Retry policy, dependencies and concurrency key as JSON (NULL without any), the attempts its retry
+    # policy retried, and when its backoff ends.
+    scheduling_json: Mapped[str | None] = mapped_column(Text)
+    history_json: Mapped[str | None] = mapped_column(Text)
+    retry_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # The tasks of an instance are found through this constraint's index; no other index, since every
     # status change would move its entries.
@@ -178,6 +194,7 @@ class TombstoneRow(Base):
     successful: Mapped[bool] = mapped_column(Boolean)
     end_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delete_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(32), default="expired")  # or "deleted" (DeleteInstance)
 
 
 class CounterRow(Base):

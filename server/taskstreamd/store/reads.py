@@ -89,6 +89,7 @@ class Tombstone:
     successful: bool
     end_time: datetime
     delete_time: datetime
+    reason: str = "expired"  # or "deleted"
 
 
 def encode_page_token(last_id: str) -> str:
@@ -278,7 +279,7 @@ class Reader:
                 return None
             end, deleted = rows.utc(row.end_time), rows.utc(row.delete_time)
             assert end is not None and deleted is not None
-            return Tombstone(row.id, row.project, row.successful, end, deleted)
+            return Tombstone(row.id, row.project, row.successful, end, deleted, row.reason or "expired")
 
         return await self._run(read)
 
@@ -299,6 +300,7 @@ def _instance(c: Connection, instance_id: str, *, with_payloads: bool) -> Instan
     properties = _properties_of(c, [t["id"] for t in task_rows])
     instance.tasks = [rows.task_from_mapping(t, properties.get(t["id"], {})) for t in task_rows]
     instance.count_tasks()
+    rows.set_waiting(instance)
     return instance
 
 

@@ -14,8 +14,10 @@ from typing import Any, cast
 
 from sqlalchemy import Column, Table
 
-from taskstreamd.domain.model import Cancellation, Instance, InstanceOptions, Task, TaskFailure
+from taskstreamd.domain import transitions
+from taskstreamd.domain.model import QUEUED, Cancellation, Instance, InstanceOptions, Task, TaskFailure
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
+from taskstreamd.store import scheduling_rows
 from taskstreamd.store.models import InstanceRow, TaskRow
 
 INSTANCES = cast(Table, InstanceRow.__table__)
@@ -69,8 +71,11 @@ INSTANCE_INSERT_COLUMNS = (
     "task_timeout",
     "labels_json",
     "last_seq",
+    "options_json",
+    "start_at",
+    "expire_time",
 )
-INSTANCE_UPDATE_COLUMNS = ("status", "successful", "start_time", "end_time", "last_seq")
+INSTANCE_UPDATE_COLUMNS = ("status", "successful", "start_time", "end_time", "last_seq", "expire_time")
 TASK_UPDATE_COLUMNS = (
     "status",
     "attempts",
@@ -95,6 +100,8 @@ TASK_UPDATE_COLUMNS = (
     "progress",
     "progress_seq",
     "result",
+    "history_json",
+    "retry_time",
 )
 TASK_INSERT_COLUMNS = (
     "id",
@@ -107,6 +114,7 @@ TASK_INSERT_COLUMNS = (
     "python_environment",
     "timeout",
     "required_labels_json",
+    "scheduling_json",
     *TASK_UPDATE_COLUMNS,
 )
 
@@ -130,6 +138,9 @@ def instance_insert(instance: Instance, time: Any) -> tuple[Any, ...]:
         instance.options.task_timeout,
         json.dumps(instance.labels, sort_keys=True),
         instance.seq,
+        scheduling_rows.options_json(instance.options),
+        time(instance.start_at),
+        time(instance.expire_time),
     )
 
 
@@ -141,6 +152,7 @@ def instance_update(instance: Instance, time: Any) -> tuple[Any, ...]:
         time(instance.start_time),
         time(instance.end_time),
         instance.seq,
+        time(instance.expire_time),
         instance.id,
     )
 
@@ -171,6 +183,8 @@ def _task_state(task: Task, time: Any) -> tuple[Any, ...]:
         task.progress,
         task.progress_seq,
         task.result,
+        scheduling_rows.history_json(task.history) if task.history else None,
+        time(task.retry_time),
     )
 
 
@@ -187,6 +201,7 @@ def task_insert(instance_id: str, task: Task, time: Any) -> tuple[Any, ...]:
         task.python_environment or None,
         task.timeout,
         json.dumps(task.required_labels, sort_keys=True),
+        scheduling_rows.task_json(task),
         *_task_state(task, time),
     )
 
@@ -200,6 +215,13 @@ def task_update(task: Task, time: Any) -> tuple[Any, ...]:
 
 
 def instance_from_mapping(m: Mapping[Any, Any]) -> Instance:
+    options = InstanceOptions(
+        cancel_on_task_failure=bool(m["cancel_on_task_failure"]),
+        max_interrupted_retries=m["max_interrupted_retries"],
+        task_timeout=m["task_timeout"],
+    )
+    if m.get("options_json"):
+        scheduling_rows.read_options(options, m["options_json"])
     return Instance(
         id=m["id"],
         project=m["project"],
@@ -208,17 +230,15 @@ def instance_from_mapping(m: Mapping[Any, Any]) -> Instance:
         create_time=utc(m["create_time"]) or datetime.now(UTC),
         status=STATUS_FROM_CODE[m["status"]],
         labels=json.loads(m["labels_json"]),
-        options=InstanceOptions(
-            cancel_on_task_failure=bool(m["cancel_on_task_failure"]),
-            max_interrupted_retries=m["max_interrupted_retries"],
-            task_timeout=m["task_timeout"],
-        ),
+        options=options,
         start_time=utc(m["start_time"]),
         end_time=utc(m["end_time"]),
         parent_instance=m["parent_instance"],
         request_id=m["request_id"] or "",
         successful=bool(m["successful"]),
         seq=m["last_seq"],
+        start_at=utc(m.get("start_at")),
+        expire_time=utc(m.get("expire_time")),
     )
 
 
@@ -236,7 +256,7 @@ def task_from_mapping(m: Mapping[Any, Any], properties: dict[str, bytes]) -> Tas
             m["cancel_by"] or "",
             utc(m["cancel_time"]) or datetime.now(UTC),
         )
-    return Task(
+    task = Task(
         id=m["id"],
         index=m["index"],
         name=m["name"],
@@ -264,4 +284,20 @@ def task_from_mapping(m: Mapping[Any, Any], properties: dict[str, bytes]) -> Tas
         python_object=m.get("python_object") or b"",
         python_environment=m.get("python_environment") or b"",
         result=m.get("result"),
+        retry_time=utc(m.get("retry_time")),
     )
+    if m.get("scheduling_json"):
+        scheduling_rows.read_task(task, m["scheduling_json"])
+    if m.get("history_json"):
+        task.history = scheduling_rows.read_history(m["history_json"])
+    return task
+
+
+def set_waiting(instance: Instance) -> None:
+    """Why each task of a stored instance that has not started waits (the reasons are not stored)."""
+    if instance.status == InstanceStatus.TERMINATED:
+        return
+    now = datetime.now(UTC)
+    for task in instance.tasks:
+        if task.status in QUEUED or (task.status == TaskStatus.SUSPENDED and not task.worker):
+            task.waiting = transitions.initial_waiting(instance, task, now)

@@ -55,10 +55,11 @@ class Store:
 
         return await self.writer.run(reserve)
 
-    async def expire(self, ended_before: datetime, limit: int, now: datetime) -> list[str]:
-        """Deletes up to ``limit`` instances that terminated before ``ended_before``, oldest first, leaving
-        a tombstone of each; their ids. Tasks, labels, events, properties and output go with them (their
-        foreign keys cascade), and so do their request records."""
+    async def expire(self, ended_before: datetime | None, limit: int, now: datetime) -> list[str]:
+        """Deletes up to ``limit`` terminated instances whose own retention ran out by ``now``, or without
+        one that terminated before ``ended_before`` (None: none of those), leaving a tombstone of each;
+        their ids. Tasks, labels, events, properties and output go with them (their foreign keys
+        cascade), and so do their request records."""
         sql = self.sql
         mark, time = sql.mark, sql.time
 
@@ -66,23 +67,57 @@ class Store:
             cursor = connection.cursor()
             try:
                 cursor.execute(
-                    "SELECT id, project, successful, end_time FROM instances "
-                    f"WHERE status = {rows.TERMINATED_CODE} AND end_time < {mark} ORDER BY end_time LIMIT {mark}",
-                    (time(ended_before), limit),
+                    "SELECT id, project, successful, end_time FROM instances WHERE expire_time IS NOT NULL "
+                    f"AND expire_time < {mark} AND status = {rows.TERMINATED_CODE} ORDER BY expire_time "
+                    f"LIMIT {mark}",
+                    (time(now), limit),
                 )
                 found = cursor.fetchall()
-                if not found:
-                    return []
-                cursor.executemany(
-                    "INSERT INTO instance_tombstones (id, project, successful, end_time, delete_time) "
-                    f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
-                    [(i, p, bool(ok), end, time(now)) for i, p, ok, end in found],
-                )
-                ids = [(row[0],) for row in found]
-                cursor.executemany(f"DELETE FROM request_records WHERE instance_id = {mark}", ids)
-                cursor.executemany(f"DELETE FROM instances WHERE id = {mark}", ids)
-                return [row[0] for row in found]
+                if ended_before is not None and len(found) < limit:
+                    cursor.execute(
+                        "SELECT id, project, successful, end_time FROM instances WHERE "
+                        f"status = {rows.TERMINATED_CODE} AND end_time < {mark} AND expire_time IS NULL "
+                        f"ORDER BY end_time LIMIT {mark}",
+                        (time(ended_before), limit - len(found)),
+                    )
+                    found += cursor.fetchall()
+                return _tombstone(cursor, sql, found, now, "expired")
             finally:
                 cursor.close()
 
         return await self.writer.run(expire)
+
+    async def delete_instance(self, instance_id: str, now: datetime) -> bool:
+        """Deletes one terminated instance as retention does, its tombstone saying a caller deleted it;
+        False when there is no such terminated instance (any more)."""
+        sql = self.sql
+
+        def delete(connection: Any) -> bool:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(
+                    "SELECT id, project, successful, end_time FROM instances "
+                    f"WHERE id = {sql.mark} AND status = {rows.TERMINATED_CODE}",
+                    (instance_id,),
+                )
+                return bool(_tombstone(cursor, sql, cursor.fetchall(), now, "deleted"))
+            finally:
+                cursor.close()
+
+        return await self.writer.run(delete)
+
+
+def _tombstone(cursor: Any, sql: Any, found: list[Any], now: datetime, reason: str) -> list[str]:
+    """Replaces the instances ``found`` (id, project, successful, end_time) by tombstones; their ids."""
+    if not found:
+        return []
+    mark, time = sql.mark, sql.time
+    cursor.executemany(
+        "INSERT INTO instance_tombstones (id, project, successful, end_time, delete_time, reason) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark}, {mark})",
+        [(i, p, bool(ok), end, time(now), reason) for i, p, ok, end in found],
+    )
+    ids = [(row[0],) for row in found]
+    cursor.executemany(f"DELETE FROM request_records WHERE instance_id = {mark}", ids)
+    cursor.executemany(f"DELETE FROM instances WHERE id = {mark}", ids)
+    return [row[0] for row in found]

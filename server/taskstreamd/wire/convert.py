@@ -9,8 +9,9 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from taskstream.v1 import instance_pb2, task_pb2
 from taskstreamd import ids
-from taskstreamd.domain.model import Cancellation, Instance, Task
-from taskstreamd.domain.vocabulary import CancellationReason
+from taskstreamd.domain.model import QUEUED, Cancellation, Instance, Task
+from taskstreamd.domain.scheduling import Attempt, RetryPolicy
+from taskstreamd.domain.vocabulary import CancellationReason, WaitingReason
 
 if TYPE_CHECKING:
     from taskstreamd.store.reads import Output, TaskOutcome
@@ -109,6 +110,50 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
         )
     if task.cancellation is not None:
         message.cancellation.CopyFrom(cancellation_proto(task.cancellation))
+    if task.waiting is not None and task.status in QUEUED:
+        reason = (
+            task.queue_reason if task.waiting == WaitingReason.QUEUED and task.queue_reason else task.waiting
+        )
+        message.waiting_reason = reason.to_proto()  # type: ignore[assignment]
+    if task.retry_time is not None:
+        set_timestamp(message.next_attempt_time, task.retry_time)
+    if task.retry is not None:
+        fill_retry_policy(message.retry_policy, task.retry)
+    for attempt in task.history:
+        fill_attempt(message.attempt_history.add(), attempt)
+    for dependency in task.dependencies:
+        message.dependencies.add(task=dependency.name, allow_failure=dependency.allow_failure)
+    if task.concurrency_key:
+        message.concurrency_key = task.concurrency_key
+        message.concurrency_limit = task.concurrency_limit
+
+
+def fill_retry_policy(message: task_pb2.RetryPolicy, policy: RetryPolicy) -> None:
+    message.max_attempts = policy.max_attempts
+    message.initial_backoff.FromTimedelta(timedelta(seconds=policy.initial_backoff))
+    message.backoff_multiplier = policy.multiplier
+    if policy.max_backoff is not None:
+        message.max_backoff.FromTimedelta(timedelta(seconds=policy.max_backoff))
+    message.jitter = policy.jitter
+    message.non_retryable_error_types.extend(policy.non_retryable)
+
+
+def fill_attempt(message: task_pb2.TaskAttempt, attempt: Attempt) -> None:
+    message.attempt = attempt.number
+    message.status = attempt.status.to_proto()
+    message.worker = attempt.worker
+    if attempt.start_time is not None:
+        set_timestamp(message.start_time, attempt.start_time)
+    if attempt.end_time is not None:
+        set_timestamp(message.end_time, attempt.end_time)
+    if attempt.error_type:
+        message.error.type = attempt.error_type
+        message.error.message = attempt.error_message
+        message.error.traceback = attempt.error_traceback
+    if attempt.result:
+        message.result.ParseFromString(attempt.result)
+    message.stdout_info.total_bytes = attempt.stdout_bytes
+    message.stderr_info.total_bytes = attempt.stderr_bytes
 
 
 def instance_proto(instance: Instance, *, with_tasks: bool = True) -> instance_pb2.Instance:
@@ -145,6 +190,18 @@ def fill_instance(message: instance_pb2.Instance, instance: Instance, *, with_ta
     message.successful = instance.successful
     message.request_id = instance.request_id
     message.seq = instance.seq
+    if instance.start_at is not None:
+        set_timestamp(message.scheduled_start_time, instance.start_at)
+    if instance.expire_time is not None:
+        set_timestamp(message.expire_time, instance.expire_time)
+    o = instance.options
+    if o.retry is not None:
+        fill_retry_policy(options.retry_policy, o.retry)
+    if o.retention is not None:
+        options.retention.FromTimedelta(timedelta(seconds=o.retention))
+    if o.bound:
+        options.cancel_on_client_disconnection = True
+        options.client_disconnect_grace.FromTimedelta(timedelta(seconds=o.bound_grace))
 
 
 def output_info(output: Output) -> task_pb2.OutputInfo:

@@ -15,6 +15,7 @@ from taskstreamd.domain.events import (
     TaskProgressUpdated,
     TaskPropertyUpdated,
     TaskStatusChanged,
+    TaskWaitingChanged,
 )
 from taskstreamd.domain.model import Instance
 from taskstreamd.domain.vocabulary import InstanceStatus
@@ -28,6 +29,7 @@ for _kind, _field in (
     (EventKind.PROPERTY, "task_property_updated"),
     (EventKind.OUTPUT, "task_output_appended"),
     (EventKind.SUB_INSTANCE, "sub_instance_created"),
+    (EventKind.WAITING_REASON, "task_waiting_reason_changed"),
 ):
     # The log stores the field number as the event's kind.
     assert _FIELDS[_field].number == _kind, (_field, _kind)
@@ -66,6 +68,10 @@ class ProtoEventCodec:
             out.offset = change.offset
             out.data = change.data
             out.attempt = change.attempt
+        elif isinstance(change, TaskWaitingChanged):
+            waiting = event.task_waiting_reason_changed
+            waiting.task = change.task
+            waiting.waiting_reason = change.reason.to_proto()  # type: ignore[assignment]
         else:
             sub = event.sub_instance_created
             sub.instance, sub.name, sub.task = change.instance, change.name, change.task

@@ -127,6 +127,8 @@ def command_message(command: Command) -> wpb.ConnectResponse:
         )
         if command.timeout:
             assignment.timeout.FromTimedelta(timedelta(seconds=command.timeout))
+        for name, result in command.dependency_results.items():
+            assignment.dependency_results[name].ParseFromString(result)
         return wpb.ConnectResponse(assignment=assignment)
     if isinstance(command, Cancel):
         c = command.cancellation
@@ -181,6 +183,7 @@ def assignment_of(message: wpb.TaskAssignment) -> Assignment:
         python_environment=message.python_environment,
         timeout=timeout or None,
         task_token=message.task_token,
+        dependency_results={k: v.SerializeToString() for k, v in message.dependency_results.items()},
     )
 
 

@@ -107,6 +107,7 @@ class Executor:
             reporter=_Reporter(self._send, aid),
             server=self._server,
             token=assignment.task_token,
+            dependency_results=assignment.dependency_results,
         )
         with self._lock:
             self._queued.discard(aid)

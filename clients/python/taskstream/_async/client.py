@@ -140,6 +140,10 @@ class AsyncClient:
         """Stops instance ``id``; FailedPreconditionError (InvalidStateSetting) when it is terminated."""
         await self.get_instance(id, project).stop(reason=reason, message=message)
 
+    async def delete_instance(self, id: str, *, project: str | None = None) -> None:
+        """Deletes terminated instance ``id`` (see ``Instance.delete``)."""
+        await self.get_instance(id, project).delete()
+
     async def get_logview_address(
         self, id: str, hours: int | None = None, *, project: str | None = None
     ) -> str:
@@ -402,6 +406,7 @@ class AsyncClient:
         task_timeout: float | None = None,
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
+        cancel_on_client_disconnection: bool = False,
     ) -> AsyncJob:
         """A new STK-style job: add objects with execute() to it, then submit() it. Its own tasks'
         results are unpickled unless ``unpickle=False`` (see ``Job``)."""
@@ -414,6 +419,7 @@ class AsyncClient:
             task_timeout=task_timeout,
             labels=labels,
             unpickle=unpickle,
+            cancel_on_client_disconnection=cancel_on_client_disconnection,
         )
 
     # -- plumbing

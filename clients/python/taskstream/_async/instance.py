@@ -143,6 +143,16 @@ class AsyncInstance:
         return optional_datetime(await self._current(), "end_time")
 
     @property
+    async def scheduled_start_time(self) -> dt.datetime | None:
+        """The start time it was created with (its tasks wait, reason SCHEDULED, until then), or None."""
+        return optional_datetime(await self._loaded(), "scheduled_start_time")
+
+    @property
+    async def expire_time(self) -> dt.datetime | None:
+        """When its retention deletes it, once terminated with a retention of its own; else None."""
+        return optional_datetime(await self._current(), "expire_time")
+
+    @property
     async def parent_instance(self) -> AsyncInstance | None:
         """The workflow instance that started this one, or None."""
         parent = (await self._loaded()).parent_instance
@@ -227,6 +237,27 @@ class AsyncInstance:
     async def suspend(self) -> None:
         """Holds waiting tasks and pauses running ones; FailedPreconditionError unless RUNNING."""
         self._absorb(await self._rpc.suspend_instance(self._name), has_tasks=True)
+
+    async def cancel_task(
+        self,
+        name: str,
+        reason: CancellationReason | None = None,
+        message: str | None = None,
+        *,
+        grace_period: float | None = None,
+    ) -> None:
+        """Cancels task ``name`` alone (STK's ``cancel_task``): its dependents that do not allow its
+        failure end CANCELLED with reason CONSEQUENTIAL, the other tasks run on. FailedPreconditionError
+        when the task already ended; NotFoundError for an unknown task."""
+        data = await self._rpc.cancel_task(
+            f"{self._name}/tasks/{name}", reason=reason, message=message, grace_period=grace_period
+        )
+        self._absorb(data, has_tasks=True)
+
+    async def delete(self) -> None:
+        """Deletes the terminated instance and all it kept (a tombstone stays: reading it then raises
+        NotFoundError, reason INSTANCE_DELETED). FailedPreconditionError while it runs."""
+        await self._rpc.delete_instance(self._name)
 
     async def resume(self) -> None:
         """Resumes a suspended (or held) instance; FailedPreconditionError unless SUSPENDED."""

@@ -70,9 +70,11 @@ class AsyncJob:
         task_timeout: float | None = None,
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
+        cancel_on_client_disconnection: bool = False,
     ) -> None:
         self._client = client
         self.name = name
+        self.cancel_on_client_disconnection = cancel_on_client_disconnection
         self.cancel_on_task_failure = cancel_on_task_failure
         self.priority = priority
         self.max_interrupted_retries = max_interrupted_retries
@@ -80,6 +82,7 @@ class AsyncJob:
         self.labels = dict(labels or {})
         self._unpickle = unpickle
         self._objects: list[tuple[AsyncTask, object]] = []
+        self._dependencies: dict[str, list[str]] = {}  # task name -> the names it depends on
         self._environment: object | None = None
         self._instance: AsyncInstance | None = None
         self._task_progress_updated: TaskProgressHandler | None = None
@@ -103,6 +106,25 @@ class AsyncJob:
         self._objects.append((handle, task))
         return name
 
+    def add_dependency(self, task: AsyncTask | str, depends_on: AsyncTask | str) -> None:
+        """Makes ``task`` wait until ``depends_on`` ended (STK's ``add_dependency``); should that not
+        succeed, ``task`` ends CANCELLED (reason CONSEQUENTIAL). Both are tasks of this job (handles or
+        names); ``execute()`` of ``task`` runs after the other's. Checked for cycles by the server."""
+        self._check_not_submitted("add dependencies to")
+        names = {handle.name for handle, _ in self._objects}
+        first, second = (t if isinstance(t, str) else t.name for t in (task, depends_on))
+        for name in (first, second):
+            if name not in names:
+                raise ValueError(f"the job has no task named {name!r}")
+        if second not in self._dependencies.setdefault(first, []):
+            self._dependencies[first].append(second)
+
+    async def cancel_task(self, task: AsyncTask | str, message: str | None = None) -> None:
+        """Cancels one task of the submitted job (STK's ``cancel_task``); the others run on, but for
+        those that depend on it."""
+        name = task if isinstance(task, str) else task.name
+        await self.instance.cancel_task(name, reason=CancellationReason.DIRECT, message=message)
+
     def set_task_environment(self, environment: object) -> None:
         """Sets the task environment (setup() / teardown()) every task of the job runs in."""
         self._check_not_submitted("set the task environment of")
@@ -119,6 +141,9 @@ class AsyncJob:
                 name=handle.name,
                 python_object=pickled(obj, f"task {handle.name!r}"),
                 python_environment=environment,
+                dependencies=[
+                    task_pb2.TaskDependency(task=d) for d in self._dependencies.get(handle.name, [])
+                ],
             )
             for handle, obj in self._objects
         ]
@@ -132,6 +157,7 @@ class AsyncJob:
             max_interrupted_retries=self.max_interrupted_retries,
             task_timeout=self.task_timeout,
             request_id=self._request_id,
+            cancel_on_client_disconnection=self.cancel_on_client_disconnection,
         )
         request = options.create_request(project_name(self._client.project), specs)
         instance = await self._client._created(request)
@@ -141,7 +167,8 @@ class AsyncJob:
         self._instance = instance
         if self.job_submitted is not None:  # before the watch starts, so that it comes first
             await call_handler(self.job_submitted, self)
-        if self._has_watched_handler():
+        if self._has_watched_handler() or self.cancel_on_client_disconnection:
+            # The watch is also what keeps a job bound to this client alive (it resumes by itself).
             instance._watch_for_handlers()
         return instance
 

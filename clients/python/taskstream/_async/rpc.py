@@ -9,6 +9,7 @@ from typing import Any
 import grpc
 
 from taskstream._async._backend import Channel
+from taskstream._convert import to_duration
 from taskstream._requests import (
     stop_instance_request,
     wait_instance_request,
@@ -111,6 +112,28 @@ class _AsyncRpc:
             self._stub.StopInstance, request
         )
         return response.instance
+
+    async def cancel_task(
+        self,
+        name: str,
+        *,
+        reason: CancellationReason | None,
+        message: str | None,
+        grace_period: float | None,
+    ) -> instance_pb2.Instance:
+        request = instance_service_pb2.CancelTaskRequest(
+            name=name,
+            reason=(reason or CancellationReason.DIRECT).to_proto(),  # type: ignore[arg-type]
+            message=message or "",
+        )
+        if grace_period is not None:
+            request.grace_period.CopyFrom(to_duration(grace_period))
+        response: instance_service_pb2.CancelTaskResponse = await self._call(self._stub.CancelTask, request)
+        return response.instance
+
+    async def delete_instance(self, name: str) -> None:
+        request = instance_service_pb2.DeleteInstanceRequest(name=name)
+        await self._call(self._stub.DeleteInstance, request)
 
     async def suspend_instance(self, name: str) -> instance_pb2.Instance:
         request = instance_service_pb2.SuspendInstanceRequest(name=name)

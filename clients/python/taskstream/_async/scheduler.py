@@ -119,6 +119,7 @@ class AsyncClusterJobScheduler:
         task_timeout: float | None = None,
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
+        cancel_on_client_disconnection: bool = False,
     ) -> AsyncJob:
         """A new job (see ``Job``); JobStateError before connect(), as STK's."""
         return self.client.create_job(
@@ -129,6 +130,7 @@ class AsyncClusterJobScheduler:
             task_timeout=task_timeout,
             labels=labels,
             unpickle=unpickle,
+            cancel_on_client_disconnection=cancel_on_client_disconnection,
         )
 
     async def cancel_job(self, job_id: str, message: str | None = None) -> None:

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from taskstream._async._backend import sleep
+from taskstream._attempts import TaskAttempt
+from taskstream._convert import optional_datetime
 from taskstream._output import OutputChunk, OutputCursor
 from taskstream._progress import TaskProgress
 from taskstream._task_data import TaskData
 from taskstream.errors import ApiError, JobStateError
-from taskstream.status import CancellationReason, TaskStatus
+from taskstream.status import CancellationReason, TaskStatus, WaitingReason
 from taskstream.values import PropertyType
 
 if TYPE_CHECKING:
@@ -166,6 +168,28 @@ class AsyncTask:
     async def interruption_reason(self) -> str:
         """Why the task last lost its worker, for example an expired lease; empty if it never did."""
         return (await self._current()).task.interruption_reason
+
+    @property
+    async def waiting_reason(self) -> WaitingReason:
+        """Why the task waits while WAITING or INTERRUPTED (QUEUED, NO_WORKER_FOR_TYPE, DEPENDENCY,
+        SCHEDULED, BACKOFF, CONCURRENCY_LIMIT …); ``WaitingReason.NONE`` otherwise."""
+        return (await self._current()).waiting_reason
+
+    @property
+    async def attempt_history(self) -> list[TaskAttempt]:
+        """The earlier attempts its retry policy retried, oldest first (error, result, times)."""
+        return (await self._current()).attempt_history
+
+    @property
+    async def next_attempt_time(self) -> dt.datetime | None:
+        """While it waits out a retry backoff: when its next attempt may start."""
+        return optional_datetime((await self._current()).task, "next_attempt_time")
+
+    async def cancel(self, message: str | None = None, *, grace_period: float | None = None) -> None:
+        """Cancels this task alone (STK's ``cancel_task``; reason DIRECT); its dependents that do not
+        allow its failure end CANCELLED too. FailedPreconditionError when it already ended."""
+        await self.instance.cancel_task(self._name, message=message, grace_period=grace_period)
+        self._data = None
 
     @property
     async def worker(self) -> str:

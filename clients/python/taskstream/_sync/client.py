@@ -142,6 +142,10 @@ class Client:
         """Stops instance ``id``; FailedPreconditionError (InvalidStateSetting) when it is terminated."""
         self.get_instance(id, project).stop(reason=reason, message=message)
 
+    def delete_instance(self, id: str, *, project: str | None = None) -> None:
+        """Deletes terminated instance ``id`` (see ``Instance.delete``)."""
+        self.get_instance(id, project).delete()
+
     def get_logview_address(self, id: str, hours: int | None = None, *, project: str | None = None) -> str:
         """The URL of instance ``id``'s Logview page, granting read access for ``hours`` (default 720)."""
         return self.get_instance(id, project).get_logview_address(hours=hours)
@@ -398,6 +402,7 @@ class Client:
         task_timeout: float | None = None,
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
+        cancel_on_client_disconnection: bool = False,
     ) -> Job:
         """A new STK-style job: add objects with execute() to it, then submit() it. Its own tasks'
         results are unpickled unless ``unpickle=False`` (see ``Job``)."""
@@ -410,6 +415,7 @@ class Client:
             task_timeout=task_timeout,
             labels=labels,
             unpickle=unpickle,
+            cancel_on_client_disconnection=cancel_on_client_disconnection,
         )
 
     # -- plumbing

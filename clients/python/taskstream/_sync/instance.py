@@ -145,6 +145,16 @@ class Instance:
         return optional_datetime(self._current(), "end_time")
 
     @property
+    def scheduled_start_time(self) -> dt.datetime | None:
+        """The start time it was created with (its tasks wait, reason SCHEDULED, until then), or None."""
+        return optional_datetime(self._loaded(), "scheduled_start_time")
+
+    @property
+    def expire_time(self) -> dt.datetime | None:
+        """When its retention deletes it, once terminated with a retention of its own; else None."""
+        return optional_datetime(self._current(), "expire_time")
+
+    @property
     def parent_instance(self) -> Instance | None:
         """The workflow instance that started this one, or None."""
         parent = (self._loaded()).parent_instance
@@ -229,6 +239,27 @@ class Instance:
     def suspend(self) -> None:
         """Holds waiting tasks and pauses running ones; FailedPreconditionError unless RUNNING."""
         self._absorb(self._rpc.suspend_instance(self._name), has_tasks=True)
+
+    def cancel_task(
+        self,
+        name: str,
+        reason: CancellationReason | None = None,
+        message: str | None = None,
+        *,
+        grace_period: float | None = None,
+    ) -> None:
+        """Cancels task ``name`` alone (STK's ``cancel_task``): its dependents that do not allow its
+        failure end CANCELLED with reason CONSEQUENTIAL, the other tasks run on. FailedPreconditionError
+        when the task already ended; NotFoundError for an unknown task."""
+        data = self._rpc.cancel_task(
+            f"{self._name}/tasks/{name}", reason=reason, message=message, grace_period=grace_period
+        )
+        self._absorb(data, has_tasks=True)
+
+    def delete(self) -> None:
+        """Deletes the terminated instance and all it kept (a tombstone stays: reading it then raises
+        NotFoundError, reason INSTANCE_DELETED). FailedPreconditionError while it runs."""
+        self._rpc.delete_instance(self._name)
 
     def resume(self) -> None:
         """Resumes a suspended (or held) instance; FailedPreconditionError unless SUSPENDED."""

@@ -121,6 +121,7 @@ class ClusterJobScheduler:
         task_timeout: float | None = None,
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
+        cancel_on_client_disconnection: bool = False,
     ) -> Job:
         """A new job (see ``Job``); JobStateError before connect(), as STK's."""
         return self.client.create_job(
@@ -131,6 +132,7 @@ class ClusterJobScheduler:
             task_timeout=task_timeout,
             labels=labels,
             unpickle=unpickle,
+            cancel_on_client_disconnection=cancel_on_client_disconnection,
         )
 
     def cancel_job(self, job_id: str, message: str | None = None) -> None:

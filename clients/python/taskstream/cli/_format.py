@@ -10,6 +10,7 @@ from typing import Any
 from taskstream import (
     Instance,
     InstanceStatus,
+    InstanceTask,
     PickledValue,
     RemoteTaskError,
     StageProgress,
@@ -81,6 +82,7 @@ def instance_json(instance: Instance, *, with_tasks: bool) -> Json:
             {
                 "name": name,
                 "status": task.task_status.name,
+                "waiting_reason": task.waiting_reason.name if task.waiting_reason else None,
                 "progress": progress_json(instance.get_task_progress(name)),
             }
             for name, task in instance.get_task_statuses().items()
@@ -105,6 +107,13 @@ def outcome_line(instance: Instance) -> str:
         if task.task_status is not TaskStatus.SUCCESS
     ]
     return f"{instance.id} {status.value}, not successful: {', '.join(failed)}"
+
+
+def task_status_text(task: InstanceTask) -> str:
+    """A task's status, with why it waits while it does: ``WAITING (DEPENDENCY)``."""
+    if task.waiting_reason:
+        return f"{task.task_status.name} ({task.waiting_reason.name})"
+    return task.task_status.name
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -140,7 +149,7 @@ def instance_text(instance: Instance) -> list[str]:
     rows = []
     for name, task in instance.get_task_statuses().items():
         progress = instance.get_task_progress(name)
-        rows.append([name, task.task_status.name, f"{progress.percent}%", progress.message])
+        rows.append([name, task_status_text(task), f"{progress.percent}%", progress.message])
         rows += [
             ["  " + stage.name, "", f"{stage.finished_percentage}%", stage_workers(stage)]
             for stage in progress.stages

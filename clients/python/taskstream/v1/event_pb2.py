@@ -27,7 +27,7 @@ from taskstream.v1 import instance_pb2 as taskstream_dot_v1_dot_instance__pb2
 from taskstream.v1 import task_pb2 as taskstream_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19taskstream/v1/event.proto\x12\rtaskstream.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xea\x03\n\rInstanceEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12G\n\x17instance_status_changed\x18\x03 \x01(\x0b\x32$.taskstream.v1.InstanceStatusChangedH\x00\x12?\n\x13task_status_changed\x18\x04 \x01(\x0b\x32 .taskstream.v1.TaskStatusChangedH\x00\x12\x43\n\x15task_progress_updated\x18\x05 \x01(\x0b\x32\".taskstream.v1.TaskProgressUpdatedH\x00\x12\x43\n\x15task_property_updated\x18\x06 \x01(\x0b\x32\".taskstream.v1.TaskPropertyUpdatedH\x00\x12\x41\n\x14task_output_appended\x18\x07 \x01(\x0b\x32!.taskstream.v1.TaskOutputAppendedH\x00\x12\x41\n\x14sub_instance_created\x18\x08 \x01(\x0b\x32!.taskstream.v1.SubInstanceCreatedH\x00\x42\x08\n\x06\x63hange\"\xf0\x01\n\x15InstanceStatusChanged\x12\x36\n\x0fprevious_status\x18\x01 \x01(\x0e\x32\x1d.taskstream.v1.InstanceStatus\x12-\n\x06status\x18\x02 \x01(\x0e\x32\x1d.taskstream.v1.InstanceStatus\x12\x12\n\nsuccessful\x18\x03 \x01(\x08\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x11TaskStatusChanged\x12\x32\n\x0fprevious_status\x18\x01 \x01(\x0e\x32\x19.taskstream.v1.TaskStatus\x12!\n\x04task\x18\x02 \x01(\x0b\x32\x13.taskstream.v1.Task\"N\n\x13TaskProgressUpdated\x12\x0c\n\x04task\x18\x01 \x01(\t\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x17.taskstream.v1.Progress\"]\n\x13TaskPropertyUpdated\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12+\n\x05value\x18\x03 \x01(\x0b\x32\x1c.taskstream.v1.PropertyValue\"~\n\x12TaskOutputAppended\x12\x0c\n\x04task\x18\x01 \x01(\t\x12+\n\x06stream\x18\x02 \x01(\x0e\x32\x1b.taskstream.v1.OutputStream\x12\x0e\n\x06offset\x18\x03 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\"B\n\x12SubInstanceCreated\x12\x10\n\x08instance\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04task\x18\x03 \x01(\tBa\n\x11\x64\x65v.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19taskstream/v1/event.proto\x12\rtaskstream.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xba\x04\n\rInstanceEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12G\n\x17instance_status_changed\x18\x03 \x01(\x0b\x32$.taskstream.v1.InstanceStatusChangedH\x00\x12?\n\x13task_status_changed\x18\x04 \x01(\x0b\x32 .taskstream.v1.TaskStatusChangedH\x00\x12\x43\n\x15task_progress_updated\x18\x05 \x01(\x0b\x32\".taskstream.v1.TaskProgressUpdatedH\x00\x12\x43\n\x15task_property_updated\x18\x06 \x01(\x0b\x32\".taskstream.v1.TaskPropertyUpdatedH\x00\x12\x41\n\x14task_output_appended\x18\x07 \x01(\x0b\x32!.taskstream.v1.TaskOutputAppendedH\x00\x12\x41\n\x14sub_instance_created\x18\x08 \x01(\x0b\x32!.taskstream.v1.SubInstanceCreatedH\x00\x12N\n\x1btask_waiting_reason_changed\x18\t \x01(\x0b\x32\'.taskstream.v1.TaskWaitingReasonChangedH\x00\x42\x08\n\x06\x63hange\"\xf0\x01\n\x15InstanceStatusChanged\x12\x36\n\x0fprevious_status\x18\x01 \x01(\x0e\x32\x1d.taskstream.v1.InstanceStatus\x12-\n\x06status\x18\x02 \x01(\x0e\x32\x1d.taskstream.v1.InstanceStatus\x12\x12\n\nsuccessful\x18\x03 \x01(\x08\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x11TaskStatusChanged\x12\x32\n\x0fprevious_status\x18\x01 \x01(\x0e\x32\x19.taskstream.v1.TaskStatus\x12!\n\x04task\x18\x02 \x01(\x0b\x32\x13.taskstream.v1.Task\"N\n\x13TaskProgressUpdated\x12\x0c\n\x04task\x18\x01 \x01(\t\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x17.taskstream.v1.Progress\"]\n\x13TaskPropertyUpdated\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12+\n\x05value\x18\x03 \x01(\x0b\x32\x1c.taskstream.v1.PropertyValue\"~\n\x12TaskOutputAppended\x12\x0c\n\x04task\x18\x01 \x01(\t\x12+\n\x06stream\x18\x02 \x01(\x0e\x32\x1b.taskstream.v1.OutputStream\x12\x0e\n\x06offset\x18\x03 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\"B\n\x12SubInstanceCreated\x12\x10\n\x08instance\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04task\x18\x03 \x01(\t\"^\n\x18TaskWaitingReasonChanged\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x34\n\x0ewaiting_reason\x18\x02 \x01(\x0e\x32\x1c.taskstream.v1.WaitingReasonBa\n\x11\x64\x65v.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,17 +36,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\021dev.taskstream.v1P\001ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1'
   _globals['_INSTANCEEVENT']._serialized_start=134
-  _globals['_INSTANCEEVENT']._serialized_end=624
-  _globals['_INSTANCESTATUSCHANGED']._serialized_start=627
-  _globals['_INSTANCESTATUSCHANGED']._serialized_end=867
-  _globals['_TASKSTATUSCHANGED']._serialized_start=869
-  _globals['_TASKSTATUSCHANGED']._serialized_end=975
-  _globals['_TASKPROGRESSUPDATED']._serialized_start=977
-  _globals['_TASKPROGRESSUPDATED']._serialized_end=1055
-  _globals['_TASKPROPERTYUPDATED']._serialized_start=1057
-  _globals['_TASKPROPERTYUPDATED']._serialized_end=1150
-  _globals['_TASKOUTPUTAPPENDED']._serialized_start=1152
-  _globals['_TASKOUTPUTAPPENDED']._serialized_end=1278
-  _globals['_SUBINSTANCECREATED']._serialized_start=1280
-  _globals['_SUBINSTANCECREATED']._serialized_end=1346
+  _globals['_INSTANCEEVENT']._serialized_end=704
+  _globals['_INSTANCESTATUSCHANGED']._serialized_start=707
+  _globals['_INSTANCESTATUSCHANGED']._serialized_end=947
+  _globals['_TASKSTATUSCHANGED']._serialized_start=949
+  _globals['_TASKSTATUSCHANGED']._serialized_end=1055
+  _globals['_TASKPROGRESSUPDATED']._serialized_start=1057
+  _globals['_TASKPROGRESSUPDATED']._serialized_end=1135
+  _globals['_TASKPROPERTYUPDATED']._serialized_start=1137
+  _globals['_TASKPROPERTYUPDATED']._serialized_end=1230
+  _globals['_TASKOUTPUTAPPENDED']._serialized_start=1232
+  _globals['_TASKOUTPUTAPPENDED']._serialized_end=1358
+  _globals['_SUBINSTANCECREATED']._serialized_start=1360
+  _globals['_SUBINSTANCECREATED']._serialized_end=1426
+  _globals['_TASKWAITINGREASONCHANGED']._serialized_start=1428
+  _globals['_TASKWAITINGREASONCHANGED']._serialized_end=1522
 # @@protoc_insertion_point(module_scope)

@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class InstanceEvent(_message.Message):
-    __slots__ = ("seq", "time", "instance_status_changed", "task_status_changed", "task_progress_updated", "task_property_updated", "task_output_appended", "sub_instance_created")
+    __slots__ = ("seq", "time", "instance_status_changed", "task_status_changed", "task_progress_updated", "task_property_updated", "task_output_appended", "sub_instance_created", "task_waiting_reason_changed")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     INSTANCE_STATUS_CHANGED_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +20,7 @@ class InstanceEvent(_message.Message):
     TASK_PROPERTY_UPDATED_FIELD_NUMBER: _ClassVar[int]
     TASK_OUTPUT_APPENDED_FIELD_NUMBER: _ClassVar[int]
     SUB_INSTANCE_CREATED_FIELD_NUMBER: _ClassVar[int]
+    TASK_WAITING_REASON_CHANGED_FIELD_NUMBER: _ClassVar[int]
     seq: int
     time: _timestamp_pb2.Timestamp
     instance_status_changed: InstanceStatusChanged
@@ -28,7 +29,8 @@ class InstanceEvent(_message.Message):
     task_property_updated: TaskPropertyUpdated
     task_output_appended: TaskOutputAppended
     sub_instance_created: SubInstanceCreated
-    def __init__(self, seq: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., instance_status_changed: _Optional[_Union[InstanceStatusChanged, _Mapping]] = ..., task_status_changed: _Optional[_Union[TaskStatusChanged, _Mapping]] = ..., task_progress_updated: _Optional[_Union[TaskProgressUpdated, _Mapping]] = ..., task_property_updated: _Optional[_Union[TaskPropertyUpdated, _Mapping]] = ..., task_output_appended: _Optional[_Union[TaskOutputAppended, _Mapping]] = ..., sub_instance_created: _Optional[_Union[SubInstanceCreated, _Mapping]] = ...) -> None: ...
+    task_waiting_reason_changed: TaskWaitingReasonChanged
+    def __init__(self, seq: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., instance_status_changed: _Optional[_Union[InstanceStatusChanged, _Mapping]] = ..., task_status_changed: _Optional[_Union[TaskStatusChanged, _Mapping]] = ..., task_progress_updated: _Optional[_Union[TaskProgressUpdated, _Mapping]] = ..., task_property_updated: _Optional[_Union[TaskPropertyUpdated, _Mapping]] = ..., task_output_appended: _Optional[_Union[TaskOutputAppended, _Mapping]] = ..., sub_instance_created: _Optional[_Union[SubInstanceCreated, _Mapping]] = ..., task_waiting_reason_changed: _Optional[_Union[TaskWaitingReasonChanged, _Mapping]] = ...) -> None: ...
 
 class InstanceStatusChanged(_message.Message):
     __slots__ = ("previous_status", "status", "successful", "start_time", "end_time")
@@ -93,3 +95,11 @@ class SubInstanceCreated(_message.Message):
     name: str
     task: str
     def __init__(self, instance: _Optional[str] = ..., name: _Optional[str] = ..., task: _Optional[str] = ...) -> None: ...
+
+class TaskWaitingReasonChanged(_message.Message):
+    __slots__ = ("task", "waiting_reason")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    WAITING_REASON_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    waiting_reason: _task_pb2.WaitingReason
+    def __init__(self, task: _Optional[str] = ..., waiting_reason: _Optional[_Union[_task_pb2.WaitingReason, str]] = ...) -> None: ...

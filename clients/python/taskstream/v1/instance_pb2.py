@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from taskstream.v1 import task_pb2 as taskstream_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctaskstream/v1/instance.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18taskstream/v1/task.proto\"\xa4\x01\n\x0fInstanceOptions\x12\x1e\n\x16\x63\x61ncel_on_task_failure\x18\x01 \x01(\x08\x12$\n\x17max_interrupted_retries\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12/\n\x0ctask_timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationB\x1a\n\x18_max_interrupted_retries\"\x9b\x04\n\x08Instance\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07project\x18\x03 \x01(\t\x12\r\n\x05owner\x18\x04 \x01(\t\x12-\n\x06status\x18\x05 \x01(\x0e\x32\x1d.taskstream.v1.InstanceStatus\x12\x10\n\x08priority\x18\x06 \x01(\x05\x12\x33\n\x06labels\x18\x07 \x03(\x0b\x32#.taskstream.v1.Instance.LabelsEntry\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x05tasks\x18\x0b \x03(\x0b\x32\x13.taskstream.v1.Task\x12\x17\n\x0fparent_instance\x18\x0c \x01(\t\x12/\n\x07options\x18\r \x01(\x0b\x32\x1e.taskstream.v1.InstanceOptions\x12\x12\n\nsuccessful\x18\x0e \x01(\x08\x12\x12\n\nrequest_id\x18\x0f \x01(\t\x12\x0b\n\x03seq\x18\x10 \x01(\x03\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"C\n\x08TaskType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x14\n\x0cworker_count\x18\x03 \x01(\x05*\x8d\x01\n\x0eInstanceStatus\x12\x1f\n\x1bINSTANCE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17INSTANCE_STATUS_RUNNING\x10\x01\x12\x1d\n\x19INSTANCE_STATUS_SUSPENDED\x10\x02\x12\x1e\n\x1aINSTANCE_STATUS_TERMINATED\x10\x03\x42\x61\n\x11\x64\x65v.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctaskstream/v1/instance.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18taskstream/v1/task.proto\"\xe8\x02\n\x0fInstanceOptions\x12\x1e\n\x16\x63\x61ncel_on_task_failure\x18\x01 \x01(\x08\x12$\n\x17max_interrupted_retries\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12/\n\x0ctask_timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x30\n\x0cretry_policy\x18\x04 \x01(\x0b\x32\x1a.taskstream.v1.RetryPolicy\x12,\n\tretention\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12&\n\x1e\x63\x61ncel_on_client_disconnection\x18\x06 \x01(\x08\x12:\n\x17\x63lient_disconnect_grace\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationB\x1a\n\x18_max_interrupted_retries\"\x86\x05\n\x08Instance\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07project\x18\x03 \x01(\t\x12\r\n\x05owner\x18\x04 \x01(\t\x12-\n\x06status\x18\x05 \x01(\x0e\x32\x1d.taskstream.v1.InstanceStatus\x12\x10\n\x08priority\x18\x06 \x01(\x05\x12\x33\n\x06labels\x18\x07 \x03(\x0b\x32#.taskstream.v1.Instance.LabelsEntry\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x05tasks\x18\x0b \x03(\x0b\x32\x13.taskstream.v1.Task\x12\x17\n\x0fparent_instance\x18\x0c \x01(\t\x12/\n\x07options\x18\r \x01(\x0b\x32\x1e.taskstream.v1.InstanceOptions\x12\x12\n\nsuccessful\x18\x0e \x01(\x08\x12\x12\n\nrequest_id\x18\x0f \x01(\t\x12\x0b\n\x03seq\x18\x10 \x01(\x03\x12\x38\n\x14scheduled_start_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"C\n\x08TaskType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x14\n\x0cworker_count\x18\x03 \x01(\x05*\x8d\x01\n\x0eInstanceStatus\x12\x1f\n\x1bINSTANCE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17INSTANCE_STATUS_RUNNING\x10\x01\x12\x1d\n\x19INSTANCE_STATUS_SUSPENDED\x10\x02\x12\x1e\n\x1aINSTANCE_STATUS_TERMINATED\x10\x03\x42\x61\n\x11\x64\x65v.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,14 +37,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\021dev.taskstream.v1P\001ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1'
   _globals['_INSTANCE_LABELSENTRY']._loaded_options = None
   _globals['_INSTANCE_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_INSTANCESTATUS']._serialized_start=917
-  _globals['_INSTANCESTATUS']._serialized_end=1058
+  _globals['_INSTANCESTATUS']._serialized_start=1220
+  _globals['_INSTANCESTATUS']._serialized_end=1361
   _globals['_INSTANCEOPTIONS']._serialized_start=139
-  _globals['_INSTANCEOPTIONS']._serialized_end=303
-  _globals['_INSTANCE']._serialized_start=306
-  _globals['_INSTANCE']._serialized_end=845
-  _globals['_INSTANCE_LABELSENTRY']._serialized_start=800
-  _globals['_INSTANCE_LABELSENTRY']._serialized_end=845
-  _globals['_TASKTYPE']._serialized_start=847
-  _globals['_TASKTYPE']._serialized_end=914
+  _globals['_INSTANCEOPTIONS']._serialized_end=499
+  _globals['_INSTANCE']._serialized_start=502
+  _globals['_INSTANCE']._serialized_end=1148
+  _globals['_INSTANCE_LABELSENTRY']._serialized_start=1103
+  _globals['_INSTANCE_LABELSENTRY']._serialized_end=1148
+  _globals['_TASKTYPE']._serialized_start=1150
+  _globals['_TASKTYPE']._serialized_end=1217
 # @@protoc_insertion_point(module_scope)

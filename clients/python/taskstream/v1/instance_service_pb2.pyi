@@ -46,7 +46,7 @@ COLUMN_TYPE_DOUBLE: ColumnType
 COLUMN_TYPE_BOOLEAN: ColumnType
 
 class CreateInstanceRequest(_message.Message):
-    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold", "sub_instance_name", "parent_task", "wait_timeout")
+    __slots__ = ("parent", "tasks", "priority", "labels", "options", "request_id", "parent_instance", "hold", "sub_instance_name", "parent_task", "start_time", "wait_timeout")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +64,7 @@ class CreateInstanceRequest(_message.Message):
     HOLD_FIELD_NUMBER: _ClassVar[int]
     SUB_INSTANCE_NAME_FIELD_NUMBER: _ClassVar[int]
     PARENT_TASK_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
     WAIT_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     parent: str
     tasks: _containers.RepeatedCompositeFieldContainer[_task_pb2.TaskSpec]
@@ -75,8 +76,9 @@ class CreateInstanceRequest(_message.Message):
     hold: bool
     sub_instance_name: str
     parent_task: str
+    start_time: _timestamp_pb2.Timestamp
     wait_timeout: _duration_pb2.Duration
-    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ..., sub_instance_name: _Optional[str] = ..., parent_task: _Optional[str] = ..., wait_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.TaskSpec, _Mapping]]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., options: _Optional[_Union[_instance_pb2.InstanceOptions, _Mapping]] = ..., request_id: _Optional[str] = ..., parent_instance: _Optional[str] = ..., hold: _Optional[bool] = ..., sub_instance_name: _Optional[str] = ..., parent_task: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., wait_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateInstanceResponse(_message.Message):
     __slots__ = ("instance", "terminated")
@@ -412,3 +414,33 @@ class ListTaskResultRowsResponse(_message.Message):
     rows: _containers.RepeatedCompositeFieldContainer[ResultRow]
     next_page_token: str
     def __init__(self, columns: _Optional[_Iterable[_Union[ResultColumn, _Mapping]]] = ..., rows: _Optional[_Iterable[_Union[ResultRow, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CancelTaskRequest(_message.Message):
+    __slots__ = ("name", "reason", "message", "grace_period")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: _task_pb2.CancellationReason
+    message: str
+    grace_period: _duration_pb2.Duration
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[_Union[_task_pb2.CancellationReason, str]] = ..., message: _Optional[str] = ..., grace_period: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class CancelTaskResponse(_message.Message):
+    __slots__ = ("instance",)
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    instance: _instance_pb2.Instance
+    def __init__(self, instance: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ...) -> None: ...
+
+class DeleteInstanceRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteInstanceResponse(_message.Message):
+    __slots__ = ("delete_time",)
+    DELETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    delete_time: _timestamp_pb2.Timestamp
+    def __init__(self, delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -115,6 +115,16 @@ class InstanceServiceStub:
                 request_serializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsRequest.SerializeToString,
                 response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsResponse.FromString,
                 _registered_method=True)
+        self.CancelTask = channel.unary_unary(
+                '/taskstream.v1.InstanceService/CancelTask',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.CancelTaskRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.CancelTaskResponse.FromString,
+                _registered_method=True)
+        self.DeleteInstance = channel.unary_unary(
+                '/taskstream.v1.InstanceService/DeleteInstance',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceResponse.FromString,
+                _registered_method=True)
 
 
 class InstanceServiceServicer:
@@ -263,6 +273,30 @@ class InstanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelTask(self, request, context):
+        """Cancels one task of an instance (STK's cancel_task): one that has not
+        started ends CANCELLED at once; a running one sees the cancellation, gets
+        a grace period and is then killed. Its dependents that do not allow its
+        failure end CANCELLED with reason CONSEQUENTIAL. NOT_FOUND for an unknown
+        instance or task; FAILED_PRECONDITION (TASK_TERMINATED) when the task has
+        already ended. Safe to retry: a retry of a cancel that worked answers
+        FAILED_PRECONDITION once the task ended.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteInstance(self, request, context):
+        """Deletes a terminated instance with its tasks, events, output and results,
+        leaving a tombstone: Get, Wait, Watch and Stop of it then answer NOT_FOUND
+        with ErrorInfo INSTANCE_DELETED. FAILED_PRECONDITION (INSTANCE_NOT_TERMINATED)
+        while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
+        retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InstanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -340,6 +374,16 @@ def add_InstanceServiceServicer_to_server(servicer, server):
                     servicer.ListTaskResultRows,
                     request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsRequest.FromString,
                     response_serializer=taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsResponse.SerializeToString,
+            ),
+            'CancelTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelTask,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.CancelTaskRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.CancelTaskResponse.SerializeToString,
+            ),
+            'DeleteInstance': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteInstance,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -753,6 +797,60 @@ class InstanceService:
             '/taskstream.v1.InstanceService/ListTaskResultRows',
             taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsRequest.SerializeToString,
             taskstream_dot_v1_dot_instance__service__pb2.ListTaskResultRowsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/CancelTask',
+            taskstream_dot_v1_dot_instance__service__pb2.CancelTaskRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.CancelTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteInstance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/DeleteInstance',
+            taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -33,6 +33,18 @@ class CancellationReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CANCELLATION_REASON_CONSEQUENTIAL: _ClassVar[CancellationReason]
     CANCELLATION_REASON_TIMEOUT: _ClassVar[CancellationReason]
     CANCELLATION_REASON_SHUTDOWN: _ClassVar[CancellationReason]
+    CANCELLATION_REASON_CLIENT_DISCONNECTED: _ClassVar[CancellationReason]
+
+class WaitingReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WAITING_REASON_UNSPECIFIED: _ClassVar[WaitingReason]
+    WAITING_REASON_QUEUED: _ClassVar[WaitingReason]
+    WAITING_REASON_NO_WORKER_FOR_TYPE: _ClassVar[WaitingReason]
+    WAITING_REASON_NO_MATCHING_LABELS: _ClassVar[WaitingReason]
+    WAITING_REASON_DEPENDENCY: _ClassVar[WaitingReason]
+    WAITING_REASON_SCHEDULED: _ClassVar[WaitingReason]
+    WAITING_REASON_BACKOFF: _ClassVar[WaitingReason]
+    WAITING_REASON_CONCURRENCY_LIMIT: _ClassVar[WaitingReason]
 
 class OutputStream(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -56,12 +68,21 @@ CANCELLATION_REASON_DIRECT: CancellationReason
 CANCELLATION_REASON_CONSEQUENTIAL: CancellationReason
 CANCELLATION_REASON_TIMEOUT: CancellationReason
 CANCELLATION_REASON_SHUTDOWN: CancellationReason
+CANCELLATION_REASON_CLIENT_DISCONNECTED: CancellationReason
+WAITING_REASON_UNSPECIFIED: WaitingReason
+WAITING_REASON_QUEUED: WaitingReason
+WAITING_REASON_NO_WORKER_FOR_TYPE: WaitingReason
+WAITING_REASON_NO_MATCHING_LABELS: WaitingReason
+WAITING_REASON_DEPENDENCY: WaitingReason
+WAITING_REASON_SCHEDULED: WaitingReason
+WAITING_REASON_BACKOFF: WaitingReason
+WAITING_REASON_CONCURRENCY_LIMIT: WaitingReason
 OUTPUT_STREAM_UNSPECIFIED: OutputStream
 OUTPUT_STREAM_STDOUT: OutputStream
 OUTPUT_STREAM_STDERR: OutputStream
 
 class TaskSpec(_message.Message):
-    __slots__ = ("name", "type", "parameters_json", "python_object", "python_environment", "timeout", "required_labels")
+    __slots__ = ("name", "type", "parameters_json", "python_object", "python_environment", "timeout", "required_labels", "retry_policy", "dependencies", "concurrency_key", "concurrency_limit")
     class RequiredLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +97,10 @@ class TaskSpec(_message.Message):
     PYTHON_ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_LABELS_FIELD_NUMBER: _ClassVar[int]
+    RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
+    DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
+    CONCURRENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONCURRENCY_LIMIT_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: str
     parameters_json: str
@@ -83,7 +108,57 @@ class TaskSpec(_message.Message):
     python_environment: bytes
     timeout: _duration_pb2.Duration
     required_labels: _containers.ScalarMap[str, str]
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., required_labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    retry_policy: RetryPolicy
+    dependencies: _containers.RepeatedCompositeFieldContainer[TaskDependency]
+    concurrency_key: str
+    concurrency_limit: int
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., dependencies: _Optional[_Iterable[_Union[TaskDependency, _Mapping]]] = ..., concurrency_key: _Optional[str] = ..., concurrency_limit: _Optional[int] = ...) -> None: ...
+
+class RetryPolicy(_message.Message):
+    __slots__ = ("max_attempts", "initial_backoff", "backoff_multiplier", "max_backoff", "jitter", "non_retryable_error_types")
+    MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_BACKOFF_FIELD_NUMBER: _ClassVar[int]
+    BACKOFF_MULTIPLIER_FIELD_NUMBER: _ClassVar[int]
+    MAX_BACKOFF_FIELD_NUMBER: _ClassVar[int]
+    JITTER_FIELD_NUMBER: _ClassVar[int]
+    NON_RETRYABLE_ERROR_TYPES_FIELD_NUMBER: _ClassVar[int]
+    max_attempts: int
+    initial_backoff: _duration_pb2.Duration
+    backoff_multiplier: float
+    max_backoff: _duration_pb2.Duration
+    jitter: float
+    non_retryable_error_types: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, max_attempts: _Optional[int] = ..., initial_backoff: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., backoff_multiplier: _Optional[float] = ..., max_backoff: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., jitter: _Optional[float] = ..., non_retryable_error_types: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TaskDependency(_message.Message):
+    __slots__ = ("task", "allow_failure")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_FAILURE_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    allow_failure: bool
+    def __init__(self, task: _Optional[str] = ..., allow_failure: _Optional[bool] = ...) -> None: ...
+
+class TaskAttempt(_message.Message):
+    __slots__ = ("attempt", "status", "worker", "start_time", "end_time", "error", "result", "stdout_info", "stderr_info")
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    STDOUT_INFO_FIELD_NUMBER: _ClassVar[int]
+    STDERR_INFO_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    status: TaskStatus
+    worker: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    error: TaskError
+    result: Result
+    stdout_info: OutputInfo
+    stderr_info: OutputInfo
+    def __init__(self, attempt: _Optional[int] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., worker: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ...) -> None: ...
 
 class StageProgress(_message.Message):
     __slots__ = ("name", "backup_workers", "terminated_workers", "running_workers", "total_workers", "input_records", "output_records", "finished_percentage")
@@ -192,7 +267,7 @@ class OutputInfo(_message.Message):
     def __init__(self, total_bytes: _Optional[int] = ..., cut_bytes: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("name", "type", "status", "parameters_json", "attempts", "interruptions", "create_time", "start_time", "end_time", "progress", "properties", "error", "cancellation", "timeout", "worker", "stdout_info", "stderr_info", "interruption_reason", "required_labels")
+    __slots__ = ("name", "type", "status", "parameters_json", "attempts", "interruptions", "create_time", "start_time", "end_time", "progress", "properties", "error", "cancellation", "timeout", "worker", "stdout_info", "stderr_info", "interruption_reason", "required_labels", "waiting_reason", "attempt_history", "next_attempt_time", "dependencies", "retry_policy", "concurrency_key", "concurrency_limit")
     class PropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -226,6 +301,13 @@ class Task(_message.Message):
     STDERR_INFO_FIELD_NUMBER: _ClassVar[int]
     INTERRUPTION_REASON_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_LABELS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_REASON_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
+    RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
+    CONCURRENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONCURRENCY_LIMIT_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: str
     status: TaskStatus
@@ -245,4 +327,11 @@ class Task(_message.Message):
     stderr_info: OutputInfo
     interruption_reason: str
     required_labels: _containers.ScalarMap[str, str]
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., parameters_json: _Optional[str] = ..., attempts: _Optional[int] = ..., interruptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., properties: _Optional[_Mapping[str, PropertyValue]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worker: _Optional[str] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., interruption_reason: _Optional[str] = ..., required_labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    waiting_reason: WaitingReason
+    attempt_history: _containers.RepeatedCompositeFieldContainer[TaskAttempt]
+    next_attempt_time: _timestamp_pb2.Timestamp
+    dependencies: _containers.RepeatedCompositeFieldContainer[TaskDependency]
+    retry_policy: RetryPolicy
+    concurrency_key: str
+    concurrency_limit: int
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., parameters_json: _Optional[str] = ..., attempts: _Optional[int] = ..., interruptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., properties: _Optional[_Mapping[str, PropertyValue]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worker: _Optional[str] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., interruption_reason: _Optional[str] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., waiting_reason: _Optional[_Union[WaitingReason, str]] = ..., attempt_history: _Optional[_Iterable[_Union[TaskAttempt, _Mapping]]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dependencies: _Optional[_Iterable[_Union[TaskDependency, _Mapping]]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., concurrency_key: _Optional[str] = ..., concurrency_limit: _Optional[int] = ...) -> None: ...

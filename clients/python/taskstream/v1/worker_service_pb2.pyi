@@ -168,7 +168,14 @@ class WorkerRegistered(_message.Message):
     def __init__(self, worker_id: _Optional[str] = ..., max_output_bytes: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., lease_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., accepts_batches: _Optional[bool] = ...) -> None: ...
 
 class TaskAssignment(_message.Message):
-    __slots__ = ("assignment_id", "instance", "task", "type", "parameters_json", "python_object", "python_environment", "timeout", "attempt", "task_token")
+    __slots__ = ("assignment_id", "instance", "task", "type", "parameters_json", "python_object", "python_environment", "timeout", "attempt", "task_token", "dependency_results")
+    class DependencyResultsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _task_pb2.Result
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_task_pb2.Result, _Mapping]] = ...) -> None: ...
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -179,6 +186,7 @@ class TaskAssignment(_message.Message):
     TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    DEPENDENCY_RESULTS_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     instance: str
     task: str
@@ -189,7 +197,8 @@ class TaskAssignment(_message.Message):
     timeout: _duration_pb2.Duration
     attempt: int
     task_token: str
-    def __init__(self, assignment_id: _Optional[str] = ..., instance: _Optional[str] = ..., task: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attempt: _Optional[int] = ..., task_token: _Optional[str] = ...) -> None: ...
+    dependency_results: _containers.MessageMap[str, _task_pb2.Result]
+    def __init__(self, assignment_id: _Optional[str] = ..., instance: _Optional[str] = ..., task: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attempt: _Optional[int] = ..., task_token: _Optional[str] = ..., dependency_results: _Optional[_Mapping[str, _task_pb2.Result]] = ...) -> None: ...
 
 class CancelTask(_message.Message):
     __slots__ = ("assignment_id", "cancellation", "grace_period")

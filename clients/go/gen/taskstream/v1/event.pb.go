@@ -41,6 +41,7 @@ type InstanceEvent struct {
 	//	*InstanceEvent_TaskPropertyUpdated
 	//	*InstanceEvent_TaskOutputAppended
 	//	*InstanceEvent_SubInstanceCreated
+	//	*InstanceEvent_TaskWaitingReasonChanged
 	Change        isInstanceEvent_Change `protobuf_oneof:"change"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -151,6 +152,15 @@ func (x *InstanceEvent) GetSubInstanceCreated() *SubInstanceCreated {
 	return nil
 }
 
+func (x *InstanceEvent) GetTaskWaitingReasonChanged() *TaskWaitingReasonChanged {
+	if x != nil {
+		if x, ok := x.Change.(*InstanceEvent_TaskWaitingReasonChanged); ok {
+			return x.TaskWaitingReasonChanged
+		}
+	}
+	return nil
+}
+
 type isInstanceEvent_Change interface {
 	isInstanceEvent_Change()
 }
@@ -185,6 +195,12 @@ type InstanceEvent_SubInstanceCreated struct {
 	SubInstanceCreated *SubInstanceCreated `protobuf:"bytes,8,opt,name=sub_instance_created,json=subInstanceCreated,proto3,oneof"`
 }
 
+type InstanceEvent_TaskWaitingReasonChanged struct {
+	// Why a waiting task waits changed while its status did not (its
+	// dependencies ended, its backoff or start time passed).
+	TaskWaitingReasonChanged *TaskWaitingReasonChanged `protobuf:"bytes,9,opt,name=task_waiting_reason_changed,json=taskWaitingReasonChanged,proto3,oneof"`
+}
+
 func (*InstanceEvent_InstanceStatusChanged) isInstanceEvent_Change() {}
 
 func (*InstanceEvent_TaskStatusChanged) isInstanceEvent_Change() {}
@@ -196,6 +212,8 @@ func (*InstanceEvent_TaskPropertyUpdated) isInstanceEvent_Change() {}
 func (*InstanceEvent_TaskOutputAppended) isInstanceEvent_Change() {}
 
 func (*InstanceEvent_SubInstanceCreated) isInstanceEvent_Change() {}
+
+func (*InstanceEvent_TaskWaitingReasonChanged) isInstanceEvent_Change() {}
 
 // InstanceStatusChanged reports a new instance status.
 type InstanceStatusChanged struct {
@@ -602,11 +620,66 @@ func (x *SubInstanceCreated) GetTask() string {
 	return ""
 }
 
+// TaskWaitingReasonChanged reports a waiting task's new reason to wait.
+type TaskWaitingReasonChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task's name.
+	Task string `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	// Why it waits now.
+	WaitingReason WaitingReason `protobuf:"varint,2,opt,name=waiting_reason,json=waitingReason,proto3,enum=taskstream.v1.WaitingReason" json:"waiting_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskWaitingReasonChanged) Reset() {
+	*x = TaskWaitingReasonChanged{}
+	mi := &file_taskstream_v1_event_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskWaitingReasonChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskWaitingReasonChanged) ProtoMessage() {}
+
+func (x *TaskWaitingReasonChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_event_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskWaitingReasonChanged.ProtoReflect.Descriptor instead.
+func (*TaskWaitingReasonChanged) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_event_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TaskWaitingReasonChanged) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
+func (x *TaskWaitingReasonChanged) GetWaitingReason() WaitingReason {
+	if x != nil {
+		return x.WaitingReason
+	}
+	return WaitingReason_WAITING_REASON_UNSPECIFIED
+}
+
 var File_taskstream_v1_event_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x19taskstream/v1/event.proto\x12\rtaskstream.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xf1\x04\n" +
+	"\x19taskstream/v1/event.proto\x12\rtaskstream.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xdb\x05\n" +
 	"\rInstanceEvent\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12^\n" +
@@ -615,7 +688,8 @@ const file_taskstream_v1_event_proto_rawDesc = "" +
 	"\x15task_progress_updated\x18\x05 \x01(\v2\".taskstream.v1.TaskProgressUpdatedH\x00R\x13taskProgressUpdated\x12X\n" +
 	"\x15task_property_updated\x18\x06 \x01(\v2\".taskstream.v1.TaskPropertyUpdatedH\x00R\x13taskPropertyUpdated\x12U\n" +
 	"\x14task_output_appended\x18\a \x01(\v2!.taskstream.v1.TaskOutputAppendedH\x00R\x12taskOutputAppended\x12U\n" +
-	"\x14sub_instance_created\x18\b \x01(\v2!.taskstream.v1.SubInstanceCreatedH\x00R\x12subInstanceCreatedB\b\n" +
+	"\x14sub_instance_created\x18\b \x01(\v2!.taskstream.v1.SubInstanceCreatedH\x00R\x12subInstanceCreated\x12h\n" +
+	"\x1btask_waiting_reason_changed\x18\t \x01(\v2'.taskstream.v1.TaskWaitingReasonChangedH\x00R\x18taskWaitingReasonChangedB\b\n" +
 	"\x06change\"\xa8\x02\n" +
 	"\x15InstanceStatusChanged\x12F\n" +
 	"\x0fprevious_status\x18\x01 \x01(\x0e2\x1d.taskstream.v1.InstanceStatusR\x0epreviousStatus\x125\n" +
@@ -645,7 +719,10 @@ const file_taskstream_v1_event_proto_rawDesc = "" +
 	"\x12SubInstanceCreated\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
-	"\x04task\x18\x03 \x01(\tR\x04taskBa\n" +
+	"\x04task\x18\x03 \x01(\tR\x04task\"s\n" +
+	"\x18TaskWaitingReasonChanged\x12\x12\n" +
+	"\x04task\x18\x01 \x01(\tR\x04task\x12C\n" +
+	"\x0ewaiting_reason\x18\x02 \x01(\x0e2\x1c.taskstream.v1.WaitingReasonR\rwaitingReasonBa\n" +
 	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
@@ -660,45 +737,49 @@ func file_taskstream_v1_event_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_event_proto_rawDescData
 }
 
-var file_taskstream_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_taskstream_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_taskstream_v1_event_proto_goTypes = []any{
-	(*InstanceEvent)(nil),         // 0: taskstream.v1.InstanceEvent
-	(*InstanceStatusChanged)(nil), // 1: taskstream.v1.InstanceStatusChanged
-	(*TaskStatusChanged)(nil),     // 2: taskstream.v1.TaskStatusChanged
-	(*TaskProgressUpdated)(nil),   // 3: taskstream.v1.TaskProgressUpdated
-	(*TaskPropertyUpdated)(nil),   // 4: taskstream.v1.TaskPropertyUpdated
-	(*TaskOutputAppended)(nil),    // 5: taskstream.v1.TaskOutputAppended
-	(*SubInstanceCreated)(nil),    // 6: taskstream.v1.SubInstanceCreated
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(InstanceStatus)(0),           // 8: taskstream.v1.InstanceStatus
-	(TaskStatus)(0),               // 9: taskstream.v1.TaskStatus
-	(*Task)(nil),                  // 10: taskstream.v1.Task
-	(*Progress)(nil),              // 11: taskstream.v1.Progress
-	(*PropertyValue)(nil),         // 12: taskstream.v1.PropertyValue
-	(OutputStream)(0),             // 13: taskstream.v1.OutputStream
+	(*InstanceEvent)(nil),            // 0: taskstream.v1.InstanceEvent
+	(*InstanceStatusChanged)(nil),    // 1: taskstream.v1.InstanceStatusChanged
+	(*TaskStatusChanged)(nil),        // 2: taskstream.v1.TaskStatusChanged
+	(*TaskProgressUpdated)(nil),      // 3: taskstream.v1.TaskProgressUpdated
+	(*TaskPropertyUpdated)(nil),      // 4: taskstream.v1.TaskPropertyUpdated
+	(*TaskOutputAppended)(nil),       // 5: taskstream.v1.TaskOutputAppended
+	(*SubInstanceCreated)(nil),       // 6: taskstream.v1.SubInstanceCreated
+	(*TaskWaitingReasonChanged)(nil), // 7: taskstream.v1.TaskWaitingReasonChanged
+	(*timestamppb.Timestamp)(nil),    // 8: google.protobuf.Timestamp
+	(InstanceStatus)(0),              // 9: taskstream.v1.InstanceStatus
+	(TaskStatus)(0),                  // 10: taskstream.v1.TaskStatus
+	(*Task)(nil),                     // 11: taskstream.v1.Task
+	(*Progress)(nil),                 // 12: taskstream.v1.Progress
+	(*PropertyValue)(nil),            // 13: taskstream.v1.PropertyValue
+	(OutputStream)(0),                // 14: taskstream.v1.OutputStream
+	(WaitingReason)(0),               // 15: taskstream.v1.WaitingReason
 }
 var file_taskstream_v1_event_proto_depIdxs = []int32{
-	7,  // 0: taskstream.v1.InstanceEvent.time:type_name -> google.protobuf.Timestamp
+	8,  // 0: taskstream.v1.InstanceEvent.time:type_name -> google.protobuf.Timestamp
 	1,  // 1: taskstream.v1.InstanceEvent.instance_status_changed:type_name -> taskstream.v1.InstanceStatusChanged
 	2,  // 2: taskstream.v1.InstanceEvent.task_status_changed:type_name -> taskstream.v1.TaskStatusChanged
 	3,  // 3: taskstream.v1.InstanceEvent.task_progress_updated:type_name -> taskstream.v1.TaskProgressUpdated
 	4,  // 4: taskstream.v1.InstanceEvent.task_property_updated:type_name -> taskstream.v1.TaskPropertyUpdated
 	5,  // 5: taskstream.v1.InstanceEvent.task_output_appended:type_name -> taskstream.v1.TaskOutputAppended
 	6,  // 6: taskstream.v1.InstanceEvent.sub_instance_created:type_name -> taskstream.v1.SubInstanceCreated
-	8,  // 7: taskstream.v1.InstanceStatusChanged.previous_status:type_name -> taskstream.v1.InstanceStatus
-	8,  // 8: taskstream.v1.InstanceStatusChanged.status:type_name -> taskstream.v1.InstanceStatus
-	7,  // 9: taskstream.v1.InstanceStatusChanged.start_time:type_name -> google.protobuf.Timestamp
-	7,  // 10: taskstream.v1.InstanceStatusChanged.end_time:type_name -> google.protobuf.Timestamp
-	9,  // 11: taskstream.v1.TaskStatusChanged.previous_status:type_name -> taskstream.v1.TaskStatus
-	10, // 12: taskstream.v1.TaskStatusChanged.task:type_name -> taskstream.v1.Task
-	11, // 13: taskstream.v1.TaskProgressUpdated.progress:type_name -> taskstream.v1.Progress
-	12, // 14: taskstream.v1.TaskPropertyUpdated.value:type_name -> taskstream.v1.PropertyValue
-	13, // 15: taskstream.v1.TaskOutputAppended.stream:type_name -> taskstream.v1.OutputStream
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	7,  // 7: taskstream.v1.InstanceEvent.task_waiting_reason_changed:type_name -> taskstream.v1.TaskWaitingReasonChanged
+	9,  // 8: taskstream.v1.InstanceStatusChanged.previous_status:type_name -> taskstream.v1.InstanceStatus
+	9,  // 9: taskstream.v1.InstanceStatusChanged.status:type_name -> taskstream.v1.InstanceStatus
+	8,  // 10: taskstream.v1.InstanceStatusChanged.start_time:type_name -> google.protobuf.Timestamp
+	8,  // 11: taskstream.v1.InstanceStatusChanged.end_time:type_name -> google.protobuf.Timestamp
+	10, // 12: taskstream.v1.TaskStatusChanged.previous_status:type_name -> taskstream.v1.TaskStatus
+	11, // 13: taskstream.v1.TaskStatusChanged.task:type_name -> taskstream.v1.Task
+	12, // 14: taskstream.v1.TaskProgressUpdated.progress:type_name -> taskstream.v1.Progress
+	13, // 15: taskstream.v1.TaskPropertyUpdated.value:type_name -> taskstream.v1.PropertyValue
+	14, // 16: taskstream.v1.TaskOutputAppended.stream:type_name -> taskstream.v1.OutputStream
+	15, // 17: taskstream.v1.TaskWaitingReasonChanged.waiting_reason:type_name -> taskstream.v1.WaitingReason
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_event_proto_init() }
@@ -715,6 +796,7 @@ func file_taskstream_v1_event_proto_init() {
 		(*InstanceEvent_TaskPropertyUpdated)(nil),
 		(*InstanceEvent_TaskOutputAppended)(nil),
 		(*InstanceEvent_SubInstanceCreated)(nil),
+		(*InstanceEvent_TaskWaitingReasonChanged)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -722,7 +804,7 @@ func file_taskstream_v1_event_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_event_proto_rawDesc), len(file_taskstream_v1_event_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

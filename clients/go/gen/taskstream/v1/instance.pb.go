@@ -90,9 +90,24 @@ type InstanceOptions struct {
 	MaxInterruptedRetries *int32 `protobuf:"varint,2,opt,name=max_interrupted_retries,json=maxInterruptedRetries,proto3,oneof" json:"max_interrupted_retries,omitempty"`
 	// The default timeout of every task; a task's own timeout wins. Unset means
 	// no timeout.
-	TaskTimeout   *durationpb.Duration `protobuf:"bytes,3,opt,name=task_timeout,json=taskTimeout,proto3" json:"task_timeout,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TaskTimeout *durationpb.Duration `protobuf:"bytes,3,opt,name=task_timeout,json=taskTimeout,proto3" json:"task_timeout,omitempty"`
+	// The retry policy of every task that has none of its own.
+	RetryPolicy *RetryPolicy `protobuf:"bytes,4,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	// How long the instance is kept after it terminated; then it is deleted,
+	// leaving a tombstone (as the server's --retention does, which this
+	// overrides for the instance). Unset means the server's retention.
+	Retention *durationpb.Duration `protobuf:"bytes,5,opt,name=retention,proto3" json:"retention,omitempty"`
+	// Bind the instance to its caller (STK's cancel_on_client_disconnection):
+	// while no WatchInstance stream of it is open for longer than
+	// client_disconnect_grace (counted from the create, and from each time the
+	// last stream ends), it is stopped with reason CLIENT_DISCONNECTED. A watch
+	// that resumes within the grace period keeps it running.
+	CancelOnClientDisconnection bool `protobuf:"varint,6,opt,name=cancel_on_client_disconnection,json=cancelOnClientDisconnection,proto3" json:"cancel_on_client_disconnection,omitempty"`
+	// The grace period of cancel_on_client_disconnection; unset means 30
+	// seconds.
+	ClientDisconnectGrace *durationpb.Duration `protobuf:"bytes,7,opt,name=client_disconnect_grace,json=clientDisconnectGrace,proto3" json:"client_disconnect_grace,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *InstanceOptions) Reset() {
@@ -146,6 +161,34 @@ func (x *InstanceOptions) GetTaskTimeout() *durationpb.Duration {
 	return nil
 }
 
+func (x *InstanceOptions) GetRetryPolicy() *RetryPolicy {
+	if x != nil {
+		return x.RetryPolicy
+	}
+	return nil
+}
+
+func (x *InstanceOptions) GetRetention() *durationpb.Duration {
+	if x != nil {
+		return x.Retention
+	}
+	return nil
+}
+
+func (x *InstanceOptions) GetCancelOnClientDisconnection() bool {
+	if x != nil {
+		return x.CancelOnClientDisconnection
+	}
+	return false
+}
+
+func (x *InstanceOptions) GetClientDisconnectGrace() *durationpb.Duration {
+	if x != nil {
+		return x.ClientDisconnectGrace
+	}
+	return nil
+}
+
 // Instance is one run of a set of tasks.
 type Instance struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -181,7 +224,12 @@ type Instance struct {
 	RequestId string `protobuf:"bytes,15,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The sequence number of the last change this state includes. Pass it as
 	// WatchInstanceRequest.after_seq to follow the instance from here on.
-	Seq           int64 `protobuf:"varint,16,opt,name=seq,proto3" json:"seq,omitempty"`
+	Seq int64 `protobuf:"varint,16,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The start time it was created with (CreateInstanceRequest.start_time);
+	// its tasks wait with reason SCHEDULED until then.
+	ScheduledStartTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=scheduled_start_time,json=scheduledStartTime,proto3" json:"scheduled_start_time,omitempty"`
+	// When its retention deletes it, once terminated with a retention.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -328,6 +376,20 @@ func (x *Instance) GetSeq() int64 {
 	return 0
 }
 
+func (x *Instance) GetScheduledStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ScheduledStartTime
+	}
+	return nil
+}
+
+func (x *Instance) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
 // TaskType describes a registered task type that workers can run.
 type TaskType struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -396,12 +458,16 @@ var File_taskstream_v1_instance_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_proto_rawDesc = "" +
 	"\n" +
-	"\x1ctaskstream/v1/instance.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18taskstream/v1/task.proto\"\xdd\x01\n" +
+	"\x1ctaskstream/v1/instance.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18taskstream/v1/task.proto\"\xed\x03\n" +
 	"\x0fInstanceOptions\x123\n" +
 	"\x16cancel_on_task_failure\x18\x01 \x01(\bR\x13cancelOnTaskFailure\x12;\n" +
 	"\x17max_interrupted_retries\x18\x02 \x01(\x05H\x00R\x15maxInterruptedRetries\x88\x01\x01\x12<\n" +
-	"\ftask_timeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\vtaskTimeoutB\x1a\n" +
-	"\x18_max_interrupted_retries\"\xb7\x05\n" +
+	"\ftask_timeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\vtaskTimeout\x12=\n" +
+	"\fretry_policy\x18\x04 \x01(\v2\x1a.taskstream.v1.RetryPolicyR\vretryPolicy\x127\n" +
+	"\tretention\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\tretention\x12C\n" +
+	"\x1ecancel_on_client_disconnection\x18\x06 \x01(\bR\x1bcancelOnClientDisconnection\x12Q\n" +
+	"\x17client_disconnect_grace\x18\a \x01(\v2\x19.google.protobuf.DurationR\x15clientDisconnectGraceB\x1a\n" +
+	"\x18_max_interrupted_retries\"\xc2\x06\n" +
 	"\bInstance\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
@@ -424,7 +490,10 @@ const file_taskstream_v1_instance_proto_rawDesc = "" +
 	"successful\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x0f \x01(\tR\trequestId\x12\x10\n" +
-	"\x03seq\x18\x10 \x01(\x03R\x03seq\x1a9\n" +
+	"\x03seq\x18\x10 \x01(\x03R\x03seq\x12L\n" +
+	"\x14scheduled_start_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\x12scheduledStartTime\x12;\n" +
+	"\vexpire_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"c\n" +
@@ -460,23 +529,29 @@ var file_taskstream_v1_instance_proto_goTypes = []any{
 	(*TaskType)(nil),              // 3: taskstream.v1.TaskType
 	nil,                           // 4: taskstream.v1.Instance.LabelsEntry
 	(*durationpb.Duration)(nil),   // 5: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*Task)(nil),                  // 7: taskstream.v1.Task
+	(*RetryPolicy)(nil),           // 6: taskstream.v1.RetryPolicy
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*Task)(nil),                  // 8: taskstream.v1.Task
 }
 var file_taskstream_v1_instance_proto_depIdxs = []int32{
-	5, // 0: taskstream.v1.InstanceOptions.task_timeout:type_name -> google.protobuf.Duration
-	0, // 1: taskstream.v1.Instance.status:type_name -> taskstream.v1.InstanceStatus
-	4, // 2: taskstream.v1.Instance.labels:type_name -> taskstream.v1.Instance.LabelsEntry
-	6, // 3: taskstream.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
-	6, // 4: taskstream.v1.Instance.start_time:type_name -> google.protobuf.Timestamp
-	6, // 5: taskstream.v1.Instance.end_time:type_name -> google.protobuf.Timestamp
-	7, // 6: taskstream.v1.Instance.tasks:type_name -> taskstream.v1.Task
-	1, // 7: taskstream.v1.Instance.options:type_name -> taskstream.v1.InstanceOptions
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	5,  // 0: taskstream.v1.InstanceOptions.task_timeout:type_name -> google.protobuf.Duration
+	6,  // 1: taskstream.v1.InstanceOptions.retry_policy:type_name -> taskstream.v1.RetryPolicy
+	5,  // 2: taskstream.v1.InstanceOptions.retention:type_name -> google.protobuf.Duration
+	5,  // 3: taskstream.v1.InstanceOptions.client_disconnect_grace:type_name -> google.protobuf.Duration
+	0,  // 4: taskstream.v1.Instance.status:type_name -> taskstream.v1.InstanceStatus
+	4,  // 5: taskstream.v1.Instance.labels:type_name -> taskstream.v1.Instance.LabelsEntry
+	7,  // 6: taskstream.v1.Instance.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 7: taskstream.v1.Instance.start_time:type_name -> google.protobuf.Timestamp
+	7,  // 8: taskstream.v1.Instance.end_time:type_name -> google.protobuf.Timestamp
+	8,  // 9: taskstream.v1.Instance.tasks:type_name -> taskstream.v1.Task
+	1,  // 10: taskstream.v1.Instance.options:type_name -> taskstream.v1.InstanceOptions
+	7,  // 11: taskstream.v1.Instance.scheduled_start_time:type_name -> google.protobuf.Timestamp
+	7,  // 12: taskstream.v1.Instance.expire_time:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_proto_init() }

@@ -221,6 +221,10 @@ type CreateInstanceRequest struct {
 	// parent_instance. A parent that is terminated or being stopped starts
 	// nothing: FAILED_PRECONDITION.
 	ParentTask string `protobuf:"bytes,10,opt,name=parent_task,json=parentTask,proto3" json:"parent_task,omitempty"`
+	// Start the instance's tasks no earlier than this time: until then they
+	// wait with reason SCHEDULED (across server restarts). Unset, or a time that
+	// passed, starts them at once.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	// Answer only once the new instance terminated or this long passed, as a
 	// WaitInstance right after the create would (the same cap of 10 minutes, and
 	// the answer comes before the call's deadline), in one round trip. The
@@ -329,6 +333,13 @@ func (x *CreateInstanceRequest) GetParentTask() string {
 		return x.ParentTask
 	}
 	return ""
+}
+
+func (x *CreateInstanceRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
 }
 
 func (x *CreateInstanceRequest) GetWaitTimeout() *durationpb.Duration {
@@ -2625,11 +2636,223 @@ func (x *ListTaskResultRowsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// CancelTaskRequest names the task to cancel.
+type CancelTaskRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "projects/{project}/instances/{id}/tasks/{task}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Why; unset means DIRECT.
+	Reason CancellationReason `protobuf:"varint,2,opt,name=reason,proto3,enum=taskstream.v1.CancellationReason" json:"reason,omitempty"`
+	// Free text recorded on the task.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// How long a running task may take to stop by itself before it is killed.
+	// Unset means the server's default (5 seconds).
+	GracePeriod   *durationpb.Duration `protobuf:"bytes,4,opt,name=grace_period,json=gracePeriod,proto3" json:"grace_period,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelTaskRequest) Reset() {
+	*x = CancelTaskRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelTaskRequest) ProtoMessage() {}
+
+func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelTaskRequest.ProtoReflect.Descriptor instead.
+func (*CancelTaskRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CancelTaskRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CancelTaskRequest) GetReason() CancellationReason {
+	if x != nil {
+		return x.Reason
+	}
+	return CancellationReason_CANCELLATION_REASON_UNSPECIFIED
+}
+
+func (x *CancelTaskRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *CancelTaskRequest) GetGracePeriod() *durationpb.Duration {
+	if x != nil {
+		return x.GracePeriod
+	}
+	return nil
+}
+
+// CancelTaskResponse carries the instance right after the cancellation.
+type CancelTaskResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instance; a running task may still be CANCELLING.
+	Instance      *Instance `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelTaskResponse) Reset() {
+	*x = CancelTaskResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelTaskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelTaskResponse) ProtoMessage() {}
+
+func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelTaskResponse.ProtoReflect.Descriptor instead.
+func (*CancelTaskResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CancelTaskResponse) GetInstance() *Instance {
+	if x != nil {
+		return x.Instance
+	}
+	return nil
+}
+
+// DeleteInstanceRequest names the instance to delete.
+type DeleteInstanceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "projects/{project}/instances/{id}".
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInstanceRequest) Reset() {
+	*x = DeleteInstanceRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInstanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInstanceRequest) ProtoMessage() {}
+
+func (x *DeleteInstanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInstanceRequest.ProtoReflect.Descriptor instead.
+func (*DeleteInstanceRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *DeleteInstanceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeleteInstanceResponse confirms a deletion.
+type DeleteInstanceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When the instance was deleted.
+	DeleteTime    *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteInstanceResponse) Reset() {
+	*x = DeleteInstanceResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteInstanceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteInstanceResponse) ProtoMessage() {}
+
+func (x *DeleteInstanceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteInstanceResponse.ProtoReflect.Descriptor instead.
+func (*DeleteInstanceResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *DeleteInstanceResponse) GetDeleteTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeleteTime
+	}
+	return nil
+}
+
 var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
-	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xb2\x04\n" +
+	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xed\x04\n" +
 	"\x15CreateInstanceRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x05tasks\x18\x02 \x03(\v2\x17.taskstream.v1.TaskSpecR\x05tasks\x12\x1f\n" +
@@ -2643,7 +2866,9 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x11sub_instance_name\x18\t \x01(\tR\x0fsubInstanceName\x12\x1f\n" +
 	"\vparent_task\x18\n" +
 	" \x01(\tR\n" +
-	"parentTask\x12<\n" +
+	"parentTask\x129\n" +
+	"\n" +
+	"start_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12<\n" +
 	"\fwait_timeout\x18\v \x01(\v2\x19.google.protobuf.DurationR\vwaitTimeout\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
@@ -2795,7 +3020,19 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x1aListTaskResultRowsResponse\x125\n" +
 	"\acolumns\x18\x01 \x03(\v2\x1b.taskstream.v1.ResultColumnR\acolumns\x12,\n" +
 	"\x04rows\x18\x02 \x03(\v2\x18.taskstream.v1.ResultRowR\x04rows\x12&\n" +
-	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken*K\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\xba\x01\n" +
+	"\x11CancelTaskRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
+	"\x06reason\x18\x02 \x01(\x0e2!.taskstream.v1.CancellationReasonR\x06reason\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12<\n" +
+	"\fgrace_period\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\vgracePeriod\"I\n" +
+	"\x12CancelTaskResponse\x123\n" +
+	"\binstance\x18\x01 \x01(\v2\x17.taskstream.v1.InstanceR\binstance\"+\n" +
+	"\x15DeleteInstanceRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"U\n" +
+	"\x16DeleteInstanceResponse\x12;\n" +
+	"\vdelete_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"deleteTime*K\n" +
 	"\bWaitMode\x12\x19\n" +
 	"\x15WAIT_MODE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rWAIT_MODE_ALL\x10\x01\x12\x11\n" +
@@ -2810,7 +3047,7 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x12COLUMN_TYPE_STRING\x10\x01\x12\x17\n" +
 	"\x13COLUMN_TYPE_INTEGER\x10\x02\x12\x16\n" +
 	"\x12COLUMN_TYPE_DOUBLE\x10\x03\x12\x17\n" +
-	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\xa0\v\n" +
+	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\xd2\f\n" +
 	"\x0fInstanceService\x12]\n" +
 	"\x0eCreateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n" +
 	"\vGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n" +
@@ -2826,7 +3063,10 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponse\x12f\n" +
 	"\x11GetLogviewAddress\x12'.taskstream.v1.GetLogviewAddressRequest\x1a(.taskstream.v1.GetLogviewAddressResponse\x12c\n" +
 	"\x10ListSubInstances\x12&.taskstream.v1.ListSubInstancesRequest\x1a'.taskstream.v1.ListSubInstancesResponse\x12i\n" +
-	"\x12ListTaskResultRows\x12(.taskstream.v1.ListTaskResultRowsRequest\x1a).taskstream.v1.ListTaskResultRowsResponseBa\n" +
+	"\x12ListTaskResultRows\x12(.taskstream.v1.ListTaskResultRowsRequest\x1a).taskstream.v1.ListTaskResultRowsResponse\x12Q\n" +
+	"\n" +
+	"CancelTask\x12 .taskstream.v1.CancelTaskRequest\x1a!.taskstream.v1.CancelTaskResponse\x12]\n" +
+	"\x0eDeleteInstance\x12$.taskstream.v1.DeleteInstanceRequest\x1a%.taskstream.v1.DeleteInstanceResponseBa\n" +
 	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
@@ -2842,7 +3082,7 @@ func file_taskstream_v1_instance_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(WaitMode)(0),                      // 0: taskstream.v1.WaitMode
 	(WatchEndReason)(0),                // 1: taskstream.v1.WatchEndReason
@@ -2884,98 +3124,111 @@ var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(*ResultCell)(nil),                 // 37: taskstream.v1.ResultCell
 	(*ResultRow)(nil),                  // 38: taskstream.v1.ResultRow
 	(*ListTaskResultRowsResponse)(nil), // 39: taskstream.v1.ListTaskResultRowsResponse
-	nil,                                // 40: taskstream.v1.CreateInstanceRequest.LabelsEntry
-	nil,                                // 41: taskstream.v1.ListInstancesRequest.LabelsEntry
-	(*TaskSpec)(nil),                   // 42: taskstream.v1.TaskSpec
-	(*InstanceOptions)(nil),            // 43: taskstream.v1.InstanceOptions
-	(*durationpb.Duration)(nil),        // 44: google.protobuf.Duration
-	(*Instance)(nil),                   // 45: taskstream.v1.Instance
-	(InstanceStatus)(0),                // 46: taskstream.v1.InstanceStatus
-	(*timestamppb.Timestamp)(nil),      // 47: google.protobuf.Timestamp
-	(CancellationReason)(0),            // 48: taskstream.v1.CancellationReason
-	(*InstanceEvent)(nil),              // 49: taskstream.v1.InstanceEvent
-	(OutputStream)(0),                  // 50: taskstream.v1.OutputStream
-	(*Task)(nil),                       // 51: taskstream.v1.Task
-	(*Result)(nil),                     // 52: taskstream.v1.Result
-	(*TaskType)(nil),                   // 53: taskstream.v1.TaskType
+	(*CancelTaskRequest)(nil),          // 40: taskstream.v1.CancelTaskRequest
+	(*CancelTaskResponse)(nil),         // 41: taskstream.v1.CancelTaskResponse
+	(*DeleteInstanceRequest)(nil),      // 42: taskstream.v1.DeleteInstanceRequest
+	(*DeleteInstanceResponse)(nil),     // 43: taskstream.v1.DeleteInstanceResponse
+	nil,                                // 44: taskstream.v1.CreateInstanceRequest.LabelsEntry
+	nil,                                // 45: taskstream.v1.ListInstancesRequest.LabelsEntry
+	(*TaskSpec)(nil),                   // 46: taskstream.v1.TaskSpec
+	(*InstanceOptions)(nil),            // 47: taskstream.v1.InstanceOptions
+	(*timestamppb.Timestamp)(nil),      // 48: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),        // 49: google.protobuf.Duration
+	(*Instance)(nil),                   // 50: taskstream.v1.Instance
+	(InstanceStatus)(0),                // 51: taskstream.v1.InstanceStatus
+	(CancellationReason)(0),            // 52: taskstream.v1.CancellationReason
+	(*InstanceEvent)(nil),              // 53: taskstream.v1.InstanceEvent
+	(OutputStream)(0),                  // 54: taskstream.v1.OutputStream
+	(*Task)(nil),                       // 55: taskstream.v1.Task
+	(*Result)(nil),                     // 56: taskstream.v1.Result
+	(*TaskType)(nil),                   // 57: taskstream.v1.TaskType
 }
 var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
-	42, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
-	40, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
-	43, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	44, // 3: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
-	45, // 4: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	45, // 5: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	46, // 6: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	47, // 7: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	47, // 8: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	41, // 9: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	45, // 10: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	48, // 11: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	44, // 12: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	45, // 13: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	45, // 14: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	45, // 15: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	44, // 16: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	45, // 17: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	0,  // 18: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	44, // 19: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	45, // 20: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	44, // 21: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	45, // 22: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	49, // 23: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
-	22, // 24: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
-	23, // 25: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
-	21, // 26: taskstream.v1.WatchInstanceResponse.events:type_name -> taskstream.v1.EventBatch
-	49, // 27: taskstream.v1.EventBatch.events:type_name -> taskstream.v1.InstanceEvent
-	47, // 28: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
-	1,  // 29: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	50, // 30: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	51, // 31: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	52, // 32: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	53, // 33: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	47, // 34: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
-	45, // 35: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
-	33, // 36: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
-	2,  // 37: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
-	37, // 38: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
-	36, // 39: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
-	38, // 40: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
-	3,  // 41: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	5,  // 42: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	7,  // 43: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	9,  // 44: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	11, // 45: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	13, // 46: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	15, // 47: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	17, // 48: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	19, // 49: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	24, // 50: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	26, // 51: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	28, // 52: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	30, // 53: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
-	32, // 54: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
-	35, // 55: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
-	4,  // 56: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	6,  // 57: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	8,  // 58: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	10, // 59: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	12, // 60: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	14, // 61: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	16, // 62: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	18, // 63: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	20, // 64: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	25, // 65: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	27, // 66: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	29, // 67: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	31, // 68: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
-	34, // 69: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
-	39, // 70: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
-	56, // [56:71] is the sub-list for method output_type
-	41, // [41:56] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	46, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
+	44, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
+	47, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
+	48, // 3: taskstream.v1.CreateInstanceRequest.start_time:type_name -> google.protobuf.Timestamp
+	49, // 4: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
+	50, // 5: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	50, // 6: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	51, // 7: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	48, // 8: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	48, // 9: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	45, // 10: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	50, // 11: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	52, // 12: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	49, // 13: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	50, // 14: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	50, // 15: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	50, // 16: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	49, // 17: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	50, // 18: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	0,  // 19: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
+	49, // 20: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	50, // 21: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	49, // 22: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	50, // 23: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	53, // 24: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	22, // 25: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
+	23, // 26: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
+	21, // 27: taskstream.v1.WatchInstanceResponse.events:type_name -> taskstream.v1.EventBatch
+	53, // 28: taskstream.v1.EventBatch.events:type_name -> taskstream.v1.InstanceEvent
+	48, // 29: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	1,  // 30: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
+	54, // 31: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	55, // 32: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	56, // 33: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	57, // 34: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	48, // 35: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	50, // 36: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
+	33, // 37: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
+	2,  // 38: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
+	37, // 39: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
+	36, // 40: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
+	38, // 41: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
+	52, // 42: taskstream.v1.CancelTaskRequest.reason:type_name -> taskstream.v1.CancellationReason
+	49, // 43: taskstream.v1.CancelTaskRequest.grace_period:type_name -> google.protobuf.Duration
+	50, // 44: taskstream.v1.CancelTaskResponse.instance:type_name -> taskstream.v1.Instance
+	48, // 45: taskstream.v1.DeleteInstanceResponse.delete_time:type_name -> google.protobuf.Timestamp
+	3,  // 46: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	5,  // 47: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	7,  // 48: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	9,  // 49: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	11, // 50: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	13, // 51: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	15, // 52: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	17, // 53: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	19, // 54: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	24, // 55: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	26, // 56: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	28, // 57: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	30, // 58: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	32, // 59: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
+	35, // 60: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
+	40, // 61: taskstream.v1.InstanceService.CancelTask:input_type -> taskstream.v1.CancelTaskRequest
+	42, // 62: taskstream.v1.InstanceService.DeleteInstance:input_type -> taskstream.v1.DeleteInstanceRequest
+	4,  // 63: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	6,  // 64: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	8,  // 65: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	10, // 66: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	12, // 67: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	14, // 68: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	16, // 69: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	18, // 70: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	20, // 71: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	25, // 72: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	27, // 73: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	29, // 74: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	31, // 75: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	34, // 76: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
+	39, // 77: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
+	41, // 78: taskstream.v1.InstanceService.CancelTask:output_type -> taskstream.v1.CancelTaskResponse
+	43, // 79: taskstream.v1.InstanceService.DeleteInstance:output_type -> taskstream.v1.DeleteInstanceResponse
+	63, // [63:80] is the sub-list for method output_type
+	46, // [46:63] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }
@@ -3007,7 +3260,7 @@ func file_taskstream_v1_instance_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_instance_service_proto_rawDesc), len(file_taskstream_v1_instance_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   39,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,8 @@ const (
 	InstanceService_GetLogviewAddress_FullMethodName  = "/taskstream.v1.InstanceService/GetLogviewAddress"
 	InstanceService_ListSubInstances_FullMethodName   = "/taskstream.v1.InstanceService/ListSubInstances"
 	InstanceService_ListTaskResultRows_FullMethodName = "/taskstream.v1.InstanceService/ListTaskResultRows"
+	InstanceService_CancelTask_FullMethodName         = "/taskstream.v1.InstanceService/CancelTask"
+	InstanceService_DeleteInstance_FullMethodName     = "/taskstream.v1.InstanceService/DeleteInstance"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -109,6 +111,20 @@ type InstanceServiceClient interface {
 	// RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
 	// INVALID_ARGUMENT for a bad page token. Safe to retry.
 	ListTaskResultRows(ctx context.Context, in *ListTaskResultRowsRequest, opts ...grpc.CallOption) (*ListTaskResultRowsResponse, error)
+	// Cancels one task of an instance (STK's cancel_task): one that has not
+	// started ends CANCELLED at once; a running one sees the cancellation, gets
+	// a grace period and is then killed. Its dependents that do not allow its
+	// failure end CANCELLED with reason CONSEQUENTIAL. NOT_FOUND for an unknown
+	// instance or task; FAILED_PRECONDITION (TASK_TERMINATED) when the task has
+	// already ended. Safe to retry: a retry of a cancel that worked answers
+	// FAILED_PRECONDITION once the task ended.
+	CancelTask(ctx context.Context, in *CancelTaskRequest, opts ...grpc.CallOption) (*CancelTaskResponse, error)
+	// Deletes a terminated instance with its tasks, events, output and results,
+	// leaving a tombstone: Get, Wait, Watch and Stop of it then answer NOT_FOUND
+	// with ErrorInfo INSTANCE_DELETED. FAILED_PRECONDITION (INSTANCE_NOT_TERMINATED)
+	// while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
+	// retry.
+	DeleteInstance(ctx context.Context, in *DeleteInstanceRequest, opts ...grpc.CallOption) (*DeleteInstanceResponse, error)
 }
 
 type instanceServiceClient struct {
@@ -287,6 +303,26 @@ func (c *instanceServiceClient) ListTaskResultRows(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *instanceServiceClient) CancelTask(ctx context.Context, in *CancelTaskRequest, opts ...grpc.CallOption) (*CancelTaskResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelTaskResponse)
+	err := c.cc.Invoke(ctx, InstanceService_CancelTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *instanceServiceClient) DeleteInstance(ctx context.Context, in *DeleteInstanceRequest, opts ...grpc.CallOption) (*DeleteInstanceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteInstanceResponse)
+	err := c.cc.Invoke(ctx, InstanceService_DeleteInstance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -360,6 +396,20 @@ type InstanceServiceServer interface {
 	// RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
 	// INVALID_ARGUMENT for a bad page token. Safe to retry.
 	ListTaskResultRows(context.Context, *ListTaskResultRowsRequest) (*ListTaskResultRowsResponse, error)
+	// Cancels one task of an instance (STK's cancel_task): one that has not
+	// started ends CANCELLED at once; a running one sees the cancellation, gets
+	// a grace period and is then killed. Its dependents that do not allow its
+	// failure end CANCELLED with reason CONSEQUENTIAL. NOT_FOUND for an unknown
+	// instance or task; FAILED_PRECONDITION (TASK_TERMINATED) when the task has
+	// already ended. Safe to retry: a retry of a cancel that worked answers
+	// FAILED_PRECONDITION once the task ended.
+	CancelTask(context.Context, *CancelTaskRequest) (*CancelTaskResponse, error)
+	// Deletes a terminated instance with its tasks, events, output and results,
+	// leaving a tombstone: Get, Wait, Watch and Stop of it then answer NOT_FOUND
+	// with ErrorInfo INSTANCE_DELETED. FAILED_PRECONDITION (INSTANCE_NOT_TERMINATED)
+	// while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
+	// retry.
+	DeleteInstance(context.Context, *DeleteInstanceRequest) (*DeleteInstanceResponse, error)
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -414,6 +464,12 @@ func (UnimplementedInstanceServiceServer) ListSubInstances(context.Context, *Lis
 }
 func (UnimplementedInstanceServiceServer) ListTaskResultRows(context.Context, *ListTaskResultRowsRequest) (*ListTaskResultRowsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTaskResultRows not implemented")
+}
+func (UnimplementedInstanceServiceServer) CancelTask(context.Context, *CancelTaskRequest) (*CancelTaskResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelTask not implemented")
+}
+func (UnimplementedInstanceServiceServer) DeleteInstance(context.Context, *DeleteInstanceRequest) (*DeleteInstanceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteInstance not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -692,6 +748,42 @@ func _InstanceService_ListTaskResultRows_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_CancelTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).CancelTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_CancelTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).CancelTask(ctx, req.(*CancelTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InstanceService_DeleteInstance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteInstanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).DeleteInstance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_DeleteInstance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).DeleteInstance(ctx, req.(*DeleteInstanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -750,6 +842,14 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTaskResultRows",
 			Handler:    _InstanceService_ListTaskResultRows_Handler,
+		},
+		{
+			MethodName: "CancelTask",
+			Handler:    _InstanceService_CancelTask_Handler,
+		},
+		{
+			MethodName: "DeleteInstance",
+			Handler:    _InstanceService_DeleteInstance_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

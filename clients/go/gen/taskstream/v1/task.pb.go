@@ -129,6 +129,10 @@ const (
 	CancellationReason_CANCELLATION_REASON_TIMEOUT CancellationReason = 3
 	// The server shut down and could not let the task finish.
 	CancellationReason_CANCELLATION_REASON_SHUTDOWN CancellationReason = 4
+	// The instance was bound to its caller's watch stream (InstanceOptions.
+	// cancel_on_client_disconnection), and that stream was gone for longer than
+	// the grace period without resuming.
+	CancellationReason_CANCELLATION_REASON_CLIENT_DISCONNECTED CancellationReason = 5
 )
 
 // Enum value maps for CancellationReason.
@@ -139,13 +143,15 @@ var (
 		2: "CANCELLATION_REASON_CONSEQUENTIAL",
 		3: "CANCELLATION_REASON_TIMEOUT",
 		4: "CANCELLATION_REASON_SHUTDOWN",
+		5: "CANCELLATION_REASON_CLIENT_DISCONNECTED",
 	}
 	CancellationReason_value = map[string]int32{
-		"CANCELLATION_REASON_UNSPECIFIED":   0,
-		"CANCELLATION_REASON_DIRECT":        1,
-		"CANCELLATION_REASON_CONSEQUENTIAL": 2,
-		"CANCELLATION_REASON_TIMEOUT":       3,
-		"CANCELLATION_REASON_SHUTDOWN":      4,
+		"CANCELLATION_REASON_UNSPECIFIED":         0,
+		"CANCELLATION_REASON_DIRECT":              1,
+		"CANCELLATION_REASON_CONSEQUENTIAL":       2,
+		"CANCELLATION_REASON_TIMEOUT":             3,
+		"CANCELLATION_REASON_SHUTDOWN":            4,
+		"CANCELLATION_REASON_CLIENT_DISCONNECTED": 5,
 	}
 )
 
@@ -174,6 +180,84 @@ func (x CancellationReason) Number() protoreflect.EnumNumber {
 // Deprecated: Use CancellationReason.Descriptor instead.
 func (CancellationReason) EnumDescriptor() ([]byte, []int) {
 	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{1}
+}
+
+// WaitingReason says why a task that has not started yet (WAITING or
+// INTERRUPTED) is not running. The server computes it; a waiting task always
+// has one.
+type WaitingReason int32
+
+const (
+	// The task is not waiting (or the server is older than this field).
+	WaitingReason_WAITING_REASON_UNSPECIFIED WaitingReason = 0
+	// In the run queue; every worker that could run it is busy.
+	WaitingReason_WAITING_REASON_QUEUED WaitingReason = 1
+	// No connected worker offers the task's type.
+	WaitingReason_WAITING_REASON_NO_WORKER_FOR_TYPE WaitingReason = 2
+	// Workers offer the type, but none has every one of the task's required
+	// labels.
+	WaitingReason_WAITING_REASON_NO_MATCHING_LABELS WaitingReason = 3
+	// A task it depends on has not ended yet.
+	WaitingReason_WAITING_REASON_DEPENDENCY WaitingReason = 4
+	// Its instance was created with a start time that has not come yet.
+	WaitingReason_WAITING_REASON_SCHEDULED WaitingReason = 5
+	// An attempt failed and the next one waits out the retry policy's backoff
+	// (see Task.next_attempt_time and Task.attempt_history).
+	WaitingReason_WAITING_REASON_BACKOFF WaitingReason = 6
+	// As many tasks of its type, or of its concurrency key, run as their limit
+	// allows.
+	WaitingReason_WAITING_REASON_CONCURRENCY_LIMIT WaitingReason = 7
+)
+
+// Enum value maps for WaitingReason.
+var (
+	WaitingReason_name = map[int32]string{
+		0: "WAITING_REASON_UNSPECIFIED",
+		1: "WAITING_REASON_QUEUED",
+		2: "WAITING_REASON_NO_WORKER_FOR_TYPE",
+		3: "WAITING_REASON_NO_MATCHING_LABELS",
+		4: "WAITING_REASON_DEPENDENCY",
+		5: "WAITING_REASON_SCHEDULED",
+		6: "WAITING_REASON_BACKOFF",
+		7: "WAITING_REASON_CONCURRENCY_LIMIT",
+	}
+	WaitingReason_value = map[string]int32{
+		"WAITING_REASON_UNSPECIFIED":        0,
+		"WAITING_REASON_QUEUED":             1,
+		"WAITING_REASON_NO_WORKER_FOR_TYPE": 2,
+		"WAITING_REASON_NO_MATCHING_LABELS": 3,
+		"WAITING_REASON_DEPENDENCY":         4,
+		"WAITING_REASON_SCHEDULED":          5,
+		"WAITING_REASON_BACKOFF":            6,
+		"WAITING_REASON_CONCURRENCY_LIMIT":  7,
+	}
+)
+
+func (x WaitingReason) Enum() *WaitingReason {
+	p := new(WaitingReason)
+	*p = x
+	return p
+}
+
+func (x WaitingReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WaitingReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_taskstream_v1_task_proto_enumTypes[2].Descriptor()
+}
+
+func (WaitingReason) Type() protoreflect.EnumType {
+	return &file_taskstream_v1_task_proto_enumTypes[2]
+}
+
+func (x WaitingReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WaitingReason.Descriptor instead.
+func (WaitingReason) EnumDescriptor() ([]byte, []int) {
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{2}
 }
 
 // OutputStream names one of a task's captured output streams.
@@ -213,11 +297,11 @@ func (x OutputStream) String() string {
 }
 
 func (OutputStream) Descriptor() protoreflect.EnumDescriptor {
-	return file_taskstream_v1_task_proto_enumTypes[2].Descriptor()
+	return file_taskstream_v1_task_proto_enumTypes[3].Descriptor()
 }
 
 func (OutputStream) Type() protoreflect.EnumType {
-	return &file_taskstream_v1_task_proto_enumTypes[2]
+	return &file_taskstream_v1_task_proto_enumTypes[3]
 }
 
 func (x OutputStream) Number() protoreflect.EnumNumber {
@@ -226,7 +310,7 @@ func (x OutputStream) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OutputStream.Descriptor instead.
 func (OutputStream) EnumDescriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{2}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{3}
 }
 
 // TaskSpec is what a caller submits for one task of a new instance. Exactly one
@@ -258,8 +342,24 @@ type TaskSpec struct {
 	// 64, keys of 1 to 128 characters (not blank), values of at most 256
 	// characters; otherwise INVALID_ARGUMENT on `tasks[i].required_labels`.
 	RequiredLabels map[string]string `protobuf:"bytes,7,rep,name=required_labels,json=requiredLabels,proto3" json:"required_labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// How a failed attempt is retried. Unset means the instance's
+	// options.retry_policy, and without that a failed task is not retried.
+	// A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+	RetryPolicy *RetryPolicy `protobuf:"bytes,8,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	// Tasks of the same instance that must end before this one starts. An
+	// unknown name, the task itself, a name given twice or a cycle is
+	// INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+	Dependencies []*TaskDependency `protobuf:"bytes,9,rep,name=dependencies,proto3" json:"dependencies,omitempty"`
+	// Tasks sharing a concurrency key (across instances and projects) run at
+	// most concurrency_limit at a time; the others wait with reason
+	// CONCURRENCY_LIMIT. At most 256 characters.
+	ConcurrencyKey string `protobuf:"bytes,10,opt,name=concurrency_key,json=concurrencyKey,proto3" json:"concurrency_key,omitempty"`
+	// The limit of concurrency_key, at least 1; required with a key
+	// (INVALID_ARGUMENT on `tasks[i].concurrency_limit` otherwise). Tasks
+	// naming one key with different limits are held to the smallest.
+	ConcurrencyLimit int32 `protobuf:"varint,11,opt,name=concurrency_limit,json=concurrencyLimit,proto3" json:"concurrency_limit,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *TaskSpec) Reset() {
@@ -341,6 +441,307 @@ func (x *TaskSpec) GetRequiredLabels() map[string]string {
 	return nil
 }
 
+func (x *TaskSpec) GetRetryPolicy() *RetryPolicy {
+	if x != nil {
+		return x.RetryPolicy
+	}
+	return nil
+}
+
+func (x *TaskSpec) GetDependencies() []*TaskDependency {
+	if x != nil {
+		return x.Dependencies
+	}
+	return nil
+}
+
+func (x *TaskSpec) GetConcurrencyKey() string {
+	if x != nil {
+		return x.ConcurrencyKey
+	}
+	return ""
+}
+
+func (x *TaskSpec) GetConcurrencyLimit() int32 {
+	if x != nil {
+		return x.ConcurrencyLimit
+	}
+	return 0
+}
+
+// RetryPolicy retries a task whose attempt ended FAILED, ENVIRONMENT_ERROR or
+// TIMED_OUT, waiting a backoff between attempts: the n-th retry waits
+// initial_backoff * backoff_multiplier^(n-1), at most max_backoff, less a
+// random share of at most `jitter` of it. A cancelled task is never retried.
+// A lost worker's retries (INTERRUPTED, max_interrupted_retries) are separate
+// and do not count here.
+type RetryPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many attempts the task may have in all, from 1 (no retry) to 1000.
+	MaxAttempts int32 `protobuf:"varint,1,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
+	// The wait before the first retry; unset means one second.
+	InitialBackoff *durationpb.Duration `protobuf:"bytes,2,opt,name=initial_backoff,json=initialBackoff,proto3" json:"initial_backoff,omitempty"`
+	// The factor the wait grows by after each retry, at least 1; 0 means 2.
+	BackoffMultiplier float64 `protobuf:"fixed64,3,opt,name=backoff_multiplier,json=backoffMultiplier,proto3" json:"backoff_multiplier,omitempty"`
+	// The longest wait; unset means 100 times initial_backoff.
+	MaxBackoff *durationpb.Duration `protobuf:"bytes,4,opt,name=max_backoff,json=maxBackoff,proto3" json:"max_backoff,omitempty"`
+	// The share of each wait, from 0 to 1, that a random amount up to it is
+	// taken off, so that retries of many tasks spread out; 0 means none.
+	Jitter float64 `protobuf:"fixed64,5,opt,name=jitter,proto3" json:"jitter,omitempty"`
+	// Error types (TaskError.type, or its last dotted part, such as
+	// "ValueError") that are never retried.
+	NonRetryableErrorTypes []string `protobuf:"bytes,6,rep,name=non_retryable_error_types,json=nonRetryableErrorTypes,proto3" json:"non_retryable_error_types,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *RetryPolicy) Reset() {
+	*x = RetryPolicy{}
+	mi := &file_taskstream_v1_task_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryPolicy) ProtoMessage() {}
+
+func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_task_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
+func (*RetryPolicy) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RetryPolicy) GetMaxAttempts() int32 {
+	if x != nil {
+		return x.MaxAttempts
+	}
+	return 0
+}
+
+func (x *RetryPolicy) GetInitialBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.InitialBackoff
+	}
+	return nil
+}
+
+func (x *RetryPolicy) GetBackoffMultiplier() float64 {
+	if x != nil {
+		return x.BackoffMultiplier
+	}
+	return 0
+}
+
+func (x *RetryPolicy) GetMaxBackoff() *durationpb.Duration {
+	if x != nil {
+		return x.MaxBackoff
+	}
+	return nil
+}
+
+func (x *RetryPolicy) GetJitter() float64 {
+	if x != nil {
+		return x.Jitter
+	}
+	return 0
+}
+
+func (x *RetryPolicy) GetNonRetryableErrorTypes() []string {
+	if x != nil {
+		return x.NonRetryableErrorTypes
+	}
+	return nil
+}
+
+// TaskDependency is one task another task waits for.
+type TaskDependency struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of a task of the same instance.
+	Task string `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	// When true the dependent starts whatever way the dependency ends; when
+	// false (the default) a dependency that does not end SUCCESS cancels the
+	// dependent with reason CONSEQUENTIAL.
+	AllowFailure  bool `protobuf:"varint,2,opt,name=allow_failure,json=allowFailure,proto3" json:"allow_failure,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskDependency) Reset() {
+	*x = TaskDependency{}
+	mi := &file_taskstream_v1_task_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskDependency) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskDependency) ProtoMessage() {}
+
+func (x *TaskDependency) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_task_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskDependency.ProtoReflect.Descriptor instead.
+func (*TaskDependency) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TaskDependency) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
+func (x *TaskDependency) GetAllowFailure() bool {
+	if x != nil {
+		return x.AllowFailure
+	}
+	return false
+}
+
+// TaskAttempt is one earlier attempt of a task that its retry policy retried.
+type TaskAttempt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The attempt's number, from 1 (as Task.attempts counts them).
+	Attempt int32 `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// How it ended: FAILED, ENVIRONMENT_ERROR or TIMED_OUT.
+	Status TaskStatus `protobuf:"varint,2,opt,name=status,proto3,enum=taskstream.v1.TaskStatus" json:"status,omitempty"`
+	// The worker that ran it.
+	Worker string `protobuf:"bytes,3,opt,name=worker,proto3" json:"worker,omitempty"`
+	// When it started running.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When it ended.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// Why it failed.
+	Error *TaskError `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	// What it returned, if anything.
+	Result *Result `protobuf:"bytes,7,opt,name=result,proto3" json:"result,omitempty"`
+	// The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+	StdoutInfo *OutputInfo `protobuf:"bytes,8,opt,name=stdout_info,json=stdoutInfo,proto3" json:"stdout_info,omitempty"`
+	// The standard error it wrote.
+	StderrInfo    *OutputInfo `protobuf:"bytes,9,opt,name=stderr_info,json=stderrInfo,proto3" json:"stderr_info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskAttempt) Reset() {
+	*x = TaskAttempt{}
+	mi := &file_taskstream_v1_task_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskAttempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskAttempt) ProtoMessage() {}
+
+func (x *TaskAttempt) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_task_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskAttempt.ProtoReflect.Descriptor instead.
+func (*TaskAttempt) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TaskAttempt) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *TaskAttempt) GetStatus() TaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return TaskStatus_TASK_STATUS_UNSPECIFIED
+}
+
+func (x *TaskAttempt) GetWorker() string {
+	if x != nil {
+		return x.Worker
+	}
+	return ""
+}
+
+func (x *TaskAttempt) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *TaskAttempt) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *TaskAttempt) GetError() *TaskError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *TaskAttempt) GetResult() *Result {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *TaskAttempt) GetStdoutInfo() *OutputInfo {
+	if x != nil {
+		return x.StdoutInfo
+	}
+	return nil
+}
+
+func (x *TaskAttempt) GetStderrInfo() *OutputInfo {
+	if x != nil {
+		return x.StderrInfo
+	}
+	return nil
+}
+
 // StageProgress is one stage of a task's progress, as in PyODPS's StageProgress.
 type StageProgress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -366,7 +767,7 @@ type StageProgress struct {
 
 func (x *StageProgress) Reset() {
 	*x = StageProgress{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[1]
+	mi := &file_taskstream_v1_task_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -378,7 +779,7 @@ func (x *StageProgress) String() string {
 func (*StageProgress) ProtoMessage() {}
 
 func (x *StageProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[1]
+	mi := &file_taskstream_v1_task_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -391,7 +792,7 @@ func (x *StageProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StageProgress.ProtoReflect.Descriptor instead.
 func (*StageProgress) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{1}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *StageProgress) GetName() string {
@@ -467,7 +868,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[2]
+	mi := &file_taskstream_v1_task_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +880,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[2]
+	mi := &file_taskstream_v1_task_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +893,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{2}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Progress) GetPercent() int32 {
@@ -536,7 +937,7 @@ type BinaryValue struct {
 
 func (x *BinaryValue) Reset() {
 	*x = BinaryValue{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[3]
+	mi := &file_taskstream_v1_task_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -548,7 +949,7 @@ func (x *BinaryValue) String() string {
 func (*BinaryValue) ProtoMessage() {}
 
 func (x *BinaryValue) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[3]
+	mi := &file_taskstream_v1_task_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -561,7 +962,7 @@ func (x *BinaryValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BinaryValue.ProtoReflect.Descriptor instead.
 func (*BinaryValue) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{3}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *BinaryValue) GetData() []byte {
@@ -593,7 +994,7 @@ type PythonValue struct {
 
 func (x *PythonValue) Reset() {
 	*x = PythonValue{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[4]
+	mi := &file_taskstream_v1_task_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -605,7 +1006,7 @@ func (x *PythonValue) String() string {
 func (*PythonValue) ProtoMessage() {}
 
 func (x *PythonValue) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[4]
+	mi := &file_taskstream_v1_task_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -618,7 +1019,7 @@ func (x *PythonValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PythonValue.ProtoReflect.Descriptor instead.
 func (*PythonValue) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{4}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PythonValue) GetPickle() []byte {
@@ -661,7 +1062,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[5]
+	mi := &file_taskstream_v1_task_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -673,7 +1074,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[5]
+	mi := &file_taskstream_v1_task_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -686,7 +1087,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{5}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Result) GetKind() isResult_Kind {
@@ -784,7 +1185,7 @@ type TaskError struct {
 
 func (x *TaskError) Reset() {
 	*x = TaskError{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[6]
+	mi := &file_taskstream_v1_task_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +1197,7 @@ func (x *TaskError) String() string {
 func (*TaskError) ProtoMessage() {}
 
 func (x *TaskError) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[6]
+	mi := &file_taskstream_v1_task_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +1210,7 @@ func (x *TaskError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskError.ProtoReflect.Descriptor instead.
 func (*TaskError) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{6}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TaskError) GetType() string {
@@ -858,7 +1259,7 @@ type PropertyValue struct {
 
 func (x *PropertyValue) Reset() {
 	*x = PropertyValue{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[7]
+	mi := &file_taskstream_v1_task_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -870,7 +1271,7 @@ func (x *PropertyValue) String() string {
 func (*PropertyValue) ProtoMessage() {}
 
 func (x *PropertyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[7]
+	mi := &file_taskstream_v1_task_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -883,7 +1284,7 @@ func (x *PropertyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PropertyValue.ProtoReflect.Descriptor instead.
 func (*PropertyValue) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{7}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PropertyValue) GetKind() isPropertyValue_Kind {
@@ -979,7 +1380,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[8]
+	mi := &file_taskstream_v1_task_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1392,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[8]
+	mi := &file_taskstream_v1_task_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1405,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{8}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Cancellation) GetReason() CancellationReason {
@@ -1049,7 +1450,7 @@ type OutputInfo struct {
 
 func (x *OutputInfo) Reset() {
 	*x = OutputInfo{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[9]
+	mi := &file_taskstream_v1_task_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1462,7 @@ func (x *OutputInfo) String() string {
 func (*OutputInfo) ProtoMessage() {}
 
 func (x *OutputInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[9]
+	mi := &file_taskstream_v1_task_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1475,7 @@ func (x *OutputInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutputInfo.ProtoReflect.Descriptor instead.
 func (*OutputInfo) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{9}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *OutputInfo) GetTotalBytes() int64 {
@@ -1134,13 +1535,28 @@ type Task struct {
 	InterruptionReason string `protobuf:"bytes,18,opt,name=interruption_reason,json=interruptionReason,proto3" json:"interruption_reason,omitempty"`
 	// Labels a worker must have to run the task.
 	RequiredLabels map[string]string `protobuf:"bytes,19,rep,name=required_labels,json=requiredLabels,proto3" json:"required_labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+	// otherwise.
+	WaitingReason WaitingReason `protobuf:"varint,20,opt,name=waiting_reason,json=waitingReason,proto3,enum=taskstream.v1.WaitingReason" json:"waiting_reason,omitempty"`
+	// The earlier attempts its retry policy retried, oldest first.
+	AttemptHistory []*TaskAttempt `protobuf:"bytes,21,rep,name=attempt_history,json=attemptHistory,proto3" json:"attempt_history,omitempty"`
+	// While it waits with reason BACKOFF: when its next attempt may start.
+	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,22,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
+	// The tasks it depends on, as submitted.
+	Dependencies []*TaskDependency `protobuf:"bytes,23,rep,name=dependencies,proto3" json:"dependencies,omitempty"`
+	// Its retry policy (its own, or its instance's), when it has one.
+	RetryPolicy *RetryPolicy `protobuf:"bytes,24,opt,name=retry_policy,json=retryPolicy,proto3" json:"retry_policy,omitempty"`
+	// Its concurrency key and limit, when it has one.
+	ConcurrencyKey string `protobuf:"bytes,25,opt,name=concurrency_key,json=concurrencyKey,proto3" json:"concurrency_key,omitempty"`
+	// The limit of concurrency_key.
+	ConcurrencyLimit int32 `protobuf:"varint,26,opt,name=concurrency_limit,json=concurrencyLimit,proto3" json:"concurrency_limit,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
 	*x = Task{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[10]
+	mi := &file_taskstream_v1_task_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1568,7 @@ func (x *Task) String() string {
 func (*Task) ProtoMessage() {}
 
 func (x *Task) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[10]
+	mi := &file_taskstream_v1_task_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1581,7 @@ func (x *Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Task.ProtoReflect.Descriptor instead.
 func (*Task) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{10}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Task) GetName() string {
@@ -1301,11 +1717,60 @@ func (x *Task) GetRequiredLabels() map[string]string {
 	return nil
 }
 
+func (x *Task) GetWaitingReason() WaitingReason {
+	if x != nil {
+		return x.WaitingReason
+	}
+	return WaitingReason_WAITING_REASON_UNSPECIFIED
+}
+
+func (x *Task) GetAttemptHistory() []*TaskAttempt {
+	if x != nil {
+		return x.AttemptHistory
+	}
+	return nil
+}
+
+func (x *Task) GetNextAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextAttemptTime
+	}
+	return nil
+}
+
+func (x *Task) GetDependencies() []*TaskDependency {
+	if x != nil {
+		return x.Dependencies
+	}
+	return nil
+}
+
+func (x *Task) GetRetryPolicy() *RetryPolicy {
+	if x != nil {
+		return x.RetryPolicy
+	}
+	return nil
+}
+
+func (x *Task) GetConcurrencyKey() string {
+	if x != nil {
+		return x.ConcurrencyKey
+	}
+	return ""
+}
+
+func (x *Task) GetConcurrencyLimit() int32 {
+	if x != nil {
+		return x.ConcurrencyLimit
+	}
+	return 0
+}
+
 var File_taskstream_v1_task_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\n" +
-	"\x18taskstream/v1/task.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfd\x02\n" +
+	"\x18taskstream/v1/task.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x04\n" +
 	"\bTaskSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12'\n" +
@@ -1313,10 +1778,39 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\rpython_object\x18\x04 \x01(\fR\fpythonObject\x12-\n" +
 	"\x12python_environment\x18\x05 \x01(\fR\x11pythonEnvironment\x123\n" +
 	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12T\n" +
-	"\x0frequired_labels\x18\a \x03(\v2+.taskstream.v1.TaskSpec.RequiredLabelsEntryR\x0erequiredLabels\x1aA\n" +
+	"\x0frequired_labels\x18\a \x03(\v2+.taskstream.v1.TaskSpec.RequiredLabelsEntryR\x0erequiredLabels\x12=\n" +
+	"\fretry_policy\x18\b \x01(\v2\x1a.taskstream.v1.RetryPolicyR\vretryPolicy\x12A\n" +
+	"\fdependencies\x18\t \x03(\v2\x1d.taskstream.v1.TaskDependencyR\fdependencies\x12'\n" +
+	"\x0fconcurrency_key\x18\n" +
+	" \x01(\tR\x0econcurrencyKey\x12+\n" +
+	"\x11concurrency_limit\x18\v \x01(\x05R\x10concurrencyLimit\x1aA\n" +
 	"\x13RequiredLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc4\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb2\x02\n" +
+	"\vRetryPolicy\x12!\n" +
+	"\fmax_attempts\x18\x01 \x01(\x05R\vmaxAttempts\x12B\n" +
+	"\x0finitial_backoff\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x0einitialBackoff\x12-\n" +
+	"\x12backoff_multiplier\x18\x03 \x01(\x01R\x11backoffMultiplier\x12:\n" +
+	"\vmax_backoff\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\n" +
+	"maxBackoff\x12\x16\n" +
+	"\x06jitter\x18\x05 \x01(\x01R\x06jitter\x129\n" +
+	"\x19non_retryable_error_types\x18\x06 \x03(\tR\x16nonRetryableErrorTypes\"I\n" +
+	"\x0eTaskDependency\x12\x12\n" +
+	"\x04task\x18\x01 \x01(\tR\x04task\x12#\n" +
+	"\rallow_failure\x18\x02 \x01(\bR\fallowFailure\"\xbb\x03\n" +
+	"\vTaskAttempt\x12\x18\n" +
+	"\aattempt\x18\x01 \x01(\x05R\aattempt\x121\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x19.taskstream.v1.TaskStatusR\x06status\x12\x16\n" +
+	"\x06worker\x18\x03 \x01(\tR\x06worker\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12.\n" +
+	"\x05error\x18\x06 \x01(\v2\x18.taskstream.v1.TaskErrorR\x05error\x12-\n" +
+	"\x06result\x18\a \x01(\v2\x15.taskstream.v1.ResultR\x06result\x12:\n" +
+	"\vstdout_info\x18\b \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
+	"stdoutInfo\x12:\n" +
+	"\vstderr_info\x18\t \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
+	"stderrInfo\"\xc4\x02\n" +
 	"\rStageProgress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0ebackup_workers\x18\x02 \x01(\x05R\rbackupWorkers\x12-\n" +
@@ -1366,7 +1860,7 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"OutputInfo\x12\x1f\n" +
 	"\vtotal_bytes\x18\x01 \x01(\x03R\n" +
 	"totalBytes\x12\x1b\n" +
-	"\tcut_bytes\x18\x02 \x01(\x03R\bcutBytes\"\xce\b\n" +
+	"\tcut_bytes\x18\x02 \x01(\x03R\bcutBytes\"\xf8\v\n" +
 	"\x04Task\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x121\n" +
@@ -1393,7 +1887,14 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\vstderr_info\x18\x11 \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
 	"stderrInfo\x12/\n" +
 	"\x13interruption_reason\x18\x12 \x01(\tR\x12interruptionReason\x12P\n" +
-	"\x0frequired_labels\x18\x13 \x03(\v2'.taskstream.v1.Task.RequiredLabelsEntryR\x0erequiredLabels\x1a[\n" +
+	"\x0frequired_labels\x18\x13 \x03(\v2'.taskstream.v1.Task.RequiredLabelsEntryR\x0erequiredLabels\x12C\n" +
+	"\x0ewaiting_reason\x18\x14 \x01(\x0e2\x1c.taskstream.v1.WaitingReasonR\rwaitingReason\x12C\n" +
+	"\x0fattempt_history\x18\x15 \x03(\v2\x1a.taskstream.v1.TaskAttemptR\x0eattemptHistory\x12F\n" +
+	"\x11next_attempt_time\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12A\n" +
+	"\fdependencies\x18\x17 \x03(\v2\x1d.taskstream.v1.TaskDependencyR\fdependencies\x12=\n" +
+	"\fretry_policy\x18\x18 \x01(\v2\x1a.taskstream.v1.RetryPolicyR\vretryPolicy\x12'\n" +
+	"\x0fconcurrency_key\x18\x19 \x01(\tR\x0econcurrencyKey\x12+\n" +
+	"\x11concurrency_limit\x18\x1a \x01(\x05R\x10concurrencyLimit\x1a[\n" +
 	"\x0fPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
 	"\x05value\x18\x02 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value:\x028\x01\x1aA\n" +
@@ -1414,13 +1915,23 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\x1dTASK_STATUS_ENVIRONMENT_ERROR\x10\t\x12\x19\n" +
 	"\x15TASK_STATUS_CANCELLED\x10\n" +
 	"\x12\x19\n" +
-	"\x15TASK_STATUS_TIMED_OUT\x10\v*\xc3\x01\n" +
+	"\x15TASK_STATUS_TIMED_OUT\x10\v*\xf0\x01\n" +
 	"\x12CancellationReason\x12#\n" +
 	"\x1fCANCELLATION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aCANCELLATION_REASON_DIRECT\x10\x01\x12%\n" +
 	"!CANCELLATION_REASON_CONSEQUENTIAL\x10\x02\x12\x1f\n" +
 	"\x1bCANCELLATION_REASON_TIMEOUT\x10\x03\x12 \n" +
-	"\x1cCANCELLATION_REASON_SHUTDOWN\x10\x04*a\n" +
+	"\x1cCANCELLATION_REASON_SHUTDOWN\x10\x04\x12+\n" +
+	"'CANCELLATION_REASON_CLIENT_DISCONNECTED\x10\x05*\x97\x02\n" +
+	"\rWaitingReason\x12\x1e\n" +
+	"\x1aWAITING_REASON_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15WAITING_REASON_QUEUED\x10\x01\x12%\n" +
+	"!WAITING_REASON_NO_WORKER_FOR_TYPE\x10\x02\x12%\n" +
+	"!WAITING_REASON_NO_MATCHING_LABELS\x10\x03\x12\x1d\n" +
+	"\x19WAITING_REASON_DEPENDENCY\x10\x04\x12\x1c\n" +
+	"\x18WAITING_REASON_SCHEDULED\x10\x05\x12\x1a\n" +
+	"\x16WAITING_REASON_BACKOFF\x10\x06\x12$\n" +
+	" WAITING_REASON_CONCURRENCY_LIMIT\x10\a*a\n" +
 	"\fOutputStream\x12\x1d\n" +
 	"\x19OUTPUT_STREAM_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14OUTPUT_STREAM_STDOUT\x10\x01\x12\x18\n" +
@@ -1439,56 +1950,76 @@ func file_taskstream_v1_task_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_task_proto_rawDescData
 }
 
-var file_taskstream_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_taskstream_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_taskstream_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_taskstream_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_taskstream_v1_task_proto_goTypes = []any{
 	(TaskStatus)(0),               // 0: taskstream.v1.TaskStatus
 	(CancellationReason)(0),       // 1: taskstream.v1.CancellationReason
-	(OutputStream)(0),             // 2: taskstream.v1.OutputStream
-	(*TaskSpec)(nil),              // 3: taskstream.v1.TaskSpec
-	(*StageProgress)(nil),         // 4: taskstream.v1.StageProgress
-	(*Progress)(nil),              // 5: taskstream.v1.Progress
-	(*BinaryValue)(nil),           // 6: taskstream.v1.BinaryValue
-	(*PythonValue)(nil),           // 7: taskstream.v1.PythonValue
-	(*Result)(nil),                // 8: taskstream.v1.Result
-	(*TaskError)(nil),             // 9: taskstream.v1.TaskError
-	(*PropertyValue)(nil),         // 10: taskstream.v1.PropertyValue
-	(*Cancellation)(nil),          // 11: taskstream.v1.Cancellation
-	(*OutputInfo)(nil),            // 12: taskstream.v1.OutputInfo
-	(*Task)(nil),                  // 13: taskstream.v1.Task
-	nil,                           // 14: taskstream.v1.TaskSpec.RequiredLabelsEntry
-	nil,                           // 15: taskstream.v1.Task.PropertiesEntry
-	nil,                           // 16: taskstream.v1.Task.RequiredLabelsEntry
-	(*durationpb.Duration)(nil),   // 17: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 18: google.protobuf.Timestamp
+	(WaitingReason)(0),            // 2: taskstream.v1.WaitingReason
+	(OutputStream)(0),             // 3: taskstream.v1.OutputStream
+	(*TaskSpec)(nil),              // 4: taskstream.v1.TaskSpec
+	(*RetryPolicy)(nil),           // 5: taskstream.v1.RetryPolicy
+	(*TaskDependency)(nil),        // 6: taskstream.v1.TaskDependency
+	(*TaskAttempt)(nil),           // 7: taskstream.v1.TaskAttempt
+	(*StageProgress)(nil),         // 8: taskstream.v1.StageProgress
+	(*Progress)(nil),              // 9: taskstream.v1.Progress
+	(*BinaryValue)(nil),           // 10: taskstream.v1.BinaryValue
+	(*PythonValue)(nil),           // 11: taskstream.v1.PythonValue
+	(*Result)(nil),                // 12: taskstream.v1.Result
+	(*TaskError)(nil),             // 13: taskstream.v1.TaskError
+	(*PropertyValue)(nil),         // 14: taskstream.v1.PropertyValue
+	(*Cancellation)(nil),          // 15: taskstream.v1.Cancellation
+	(*OutputInfo)(nil),            // 16: taskstream.v1.OutputInfo
+	(*Task)(nil),                  // 17: taskstream.v1.Task
+	nil,                           // 18: taskstream.v1.TaskSpec.RequiredLabelsEntry
+	nil,                           // 19: taskstream.v1.Task.PropertiesEntry
+	nil,                           // 20: taskstream.v1.Task.RequiredLabelsEntry
+	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
 }
 var file_taskstream_v1_task_proto_depIdxs = []int32{
-	17, // 0: taskstream.v1.TaskSpec.timeout:type_name -> google.protobuf.Duration
-	14, // 1: taskstream.v1.TaskSpec.required_labels:type_name -> taskstream.v1.TaskSpec.RequiredLabelsEntry
-	4,  // 2: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
-	18, // 3: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
-	6,  // 4: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
-	7,  // 5: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
-	1,  // 6: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
-	18, // 7: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
-	0,  // 8: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
-	18, // 9: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	18, // 10: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
-	18, // 11: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 12: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
-	15, // 13: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
-	9,  // 14: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
-	11, // 15: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
-	17, // 16: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
-	12, // 17: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
-	12, // 18: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
-	16, // 19: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
-	10, // 20: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	21, // 0: taskstream.v1.TaskSpec.timeout:type_name -> google.protobuf.Duration
+	18, // 1: taskstream.v1.TaskSpec.required_labels:type_name -> taskstream.v1.TaskSpec.RequiredLabelsEntry
+	5,  // 2: taskstream.v1.TaskSpec.retry_policy:type_name -> taskstream.v1.RetryPolicy
+	6,  // 3: taskstream.v1.TaskSpec.dependencies:type_name -> taskstream.v1.TaskDependency
+	21, // 4: taskstream.v1.RetryPolicy.initial_backoff:type_name -> google.protobuf.Duration
+	21, // 5: taskstream.v1.RetryPolicy.max_backoff:type_name -> google.protobuf.Duration
+	0,  // 6: taskstream.v1.TaskAttempt.status:type_name -> taskstream.v1.TaskStatus
+	22, // 7: taskstream.v1.TaskAttempt.start_time:type_name -> google.protobuf.Timestamp
+	22, // 8: taskstream.v1.TaskAttempt.end_time:type_name -> google.protobuf.Timestamp
+	13, // 9: taskstream.v1.TaskAttempt.error:type_name -> taskstream.v1.TaskError
+	12, // 10: taskstream.v1.TaskAttempt.result:type_name -> taskstream.v1.Result
+	16, // 11: taskstream.v1.TaskAttempt.stdout_info:type_name -> taskstream.v1.OutputInfo
+	16, // 12: taskstream.v1.TaskAttempt.stderr_info:type_name -> taskstream.v1.OutputInfo
+	8,  // 13: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
+	22, // 14: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
+	10, // 15: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
+	11, // 16: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
+	1,  // 17: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
+	22, // 18: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
+	0,  // 19: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
+	22, // 20: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	22, // 21: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
+	22, // 22: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
+	9,  // 23: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
+	19, // 24: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
+	13, // 25: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
+	15, // 26: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
+	21, // 27: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
+	16, // 28: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
+	16, // 29: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
+	20, // 30: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
+	2,  // 31: taskstream.v1.Task.waiting_reason:type_name -> taskstream.v1.WaitingReason
+	7,  // 32: taskstream.v1.Task.attempt_history:type_name -> taskstream.v1.TaskAttempt
+	22, // 33: taskstream.v1.Task.next_attempt_time:type_name -> google.protobuf.Timestamp
+	6,  // 34: taskstream.v1.Task.dependencies:type_name -> taskstream.v1.TaskDependency
+	5,  // 35: taskstream.v1.Task.retry_policy:type_name -> taskstream.v1.RetryPolicy
+	14, // 36: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
+	37, // [37:37] is the sub-list for method output_type
+	37, // [37:37] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_task_proto_init() }
@@ -1496,13 +2027,13 @@ func file_taskstream_v1_task_proto_init() {
 	if File_taskstream_v1_task_proto != nil {
 		return
 	}
-	file_taskstream_v1_task_proto_msgTypes[5].OneofWrappers = []any{
+	file_taskstream_v1_task_proto_msgTypes[8].OneofWrappers = []any{
 		(*Result_Json)(nil),
 		(*Result_Text)(nil),
 		(*Result_Binary)(nil),
 		(*Result_Python)(nil),
 	}
-	file_taskstream_v1_task_proto_msgTypes[7].OneofWrappers = []any{
+	file_taskstream_v1_task_proto_msgTypes[10].OneofWrappers = []any{
 		(*PropertyValue_StringValue)(nil),
 		(*PropertyValue_IntValue)(nil),
 		(*PropertyValue_DoubleValue)(nil),
@@ -1513,8 +2044,8 @@ func file_taskstream_v1_task_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_task_proto_rawDesc), len(file_taskstream_v1_task_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   14,
+			NumEnums:      4,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1137,9 +1137,12 @@ type TaskAssignment struct {
 	// Set when the server requires authentication and the task is a workflow: a bearer token for the
 	// InstanceService that acts as the instance's owner within the instance's project only, valid while
 	// the attempt may run. The task's process uses it to start and follow sub-instances.
-	TaskToken     string `protobuf:"bytes,10,opt,name=task_token,json=taskToken,proto3" json:"task_token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TaskToken string `protobuf:"bytes,10,opt,name=task_token,json=taskToken,proto3" json:"task_token,omitempty"`
+	// The results of the tasks this one depends on that succeeded, by task
+	// name (TaskContext.dependency_result).
+	DependencyResults map[string]*Result `protobuf:"bytes,11,rep,name=dependency_results,json=dependencyResults,proto3" json:"dependency_results,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *TaskAssignment) Reset() {
@@ -1240,6 +1243,13 @@ func (x *TaskAssignment) GetTaskToken() string {
 		return x.TaskToken
 	}
 	return ""
+}
+
+func (x *TaskAssignment) GetDependencyResults() map[string]*Result {
+	if x != nil {
+		return x.DependencyResults
+	}
+	return nil
 }
 
 // CancelTask asks a worker to stop a task.
@@ -1734,7 +1744,7 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x10max_output_bytes\x18\x02 \x01(\x03R\x0emaxOutputBytes\x12H\n" +
 	"\x12heartbeat_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12@\n" +
 	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\x12'\n" +
-	"\x0faccepts_batches\x18\x05 \x01(\bR\x0eacceptsBatches\"\xe4\x02\n" +
+	"\x0faccepts_batches\x18\x05 \x01(\bR\x0eacceptsBatches\"\xa6\x04\n" +
 	"\x0eTaskAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\x12\x12\n" +
@@ -1747,7 +1757,11 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\aattempt\x18\t \x01(\x05R\aattempt\x12\x1d\n" +
 	"\n" +
 	"task_token\x18\n" +
-	" \x01(\tR\ttaskToken\"\xb0\x01\n" +
+	" \x01(\tR\ttaskToken\x12c\n" +
+	"\x12dependency_results\x18\v \x03(\v24.taskstream.v1.TaskAssignment.DependencyResultsEntryR\x11dependencyResults\x1a[\n" +
+	"\x16DependencyResultsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.taskstream.v1.ResultR\x05value:\x028\x01\"\xb0\x01\n" +
 	"\n" +
 	"CancelTask\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12?\n" +
@@ -1787,7 +1801,7 @@ func file_taskstream_v1_worker_service_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_worker_service_proto_rawDescData
 }
 
-var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_taskstream_v1_worker_service_proto_goTypes = []any{
 	(*ConnectRequest)(nil),       // 0: taskstream.v1.ConnectRequest
 	(*RegisterWorker)(nil),       // 1: taskstream.v1.RegisterWorker
@@ -1811,14 +1825,15 @@ var file_taskstream_v1_worker_service_proto_goTypes = []any{
 	(*ConnectRequestBatch)(nil),  // 19: taskstream.v1.ConnectRequestBatch
 	(*ConnectResponseBatch)(nil), // 20: taskstream.v1.ConnectResponseBatch
 	nil,                          // 21: taskstream.v1.RegisterWorker.LabelsEntry
-	(*Progress)(nil),             // 22: taskstream.v1.Progress
-	(OutputStream)(0),            // 23: taskstream.v1.OutputStream
-	(*PropertyValue)(nil),        // 24: taskstream.v1.PropertyValue
-	(TaskStatus)(0),              // 25: taskstream.v1.TaskStatus
-	(*Result)(nil),               // 26: taskstream.v1.Result
-	(*TaskError)(nil),            // 27: taskstream.v1.TaskError
-	(*durationpb.Duration)(nil),  // 28: google.protobuf.Duration
-	(*Cancellation)(nil),         // 29: taskstream.v1.Cancellation
+	nil,                          // 22: taskstream.v1.TaskAssignment.DependencyResultsEntry
+	(*Progress)(nil),             // 23: taskstream.v1.Progress
+	(OutputStream)(0),            // 24: taskstream.v1.OutputStream
+	(*PropertyValue)(nil),        // 25: taskstream.v1.PropertyValue
+	(TaskStatus)(0),              // 26: taskstream.v1.TaskStatus
+	(*Result)(nil),               // 27: taskstream.v1.Result
+	(*TaskError)(nil),            // 28: taskstream.v1.TaskError
+	(*durationpb.Duration)(nil),  // 29: google.protobuf.Duration
+	(*Cancellation)(nil),         // 30: taskstream.v1.Cancellation
 }
 var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	1,  // 0: taskstream.v1.ConnectRequest.register:type_name -> taskstream.v1.RegisterWorker
@@ -1833,12 +1848,12 @@ var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	19, // 9: taskstream.v1.ConnectRequest.batch:type_name -> taskstream.v1.ConnectRequestBatch
 	2,  // 10: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
 	21, // 11: taskstream.v1.RegisterWorker.labels:type_name -> taskstream.v1.RegisterWorker.LabelsEntry
-	22, // 12: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
-	23, // 13: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
-	24, // 14: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
-	25, // 15: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
-	26, // 16: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
-	27, // 17: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
+	23, // 12: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
+	24, // 13: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
+	25, // 14: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
+	26, // 15: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
+	27, // 16: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
+	28, // 17: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
 	11, // 18: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
 	12, // 19: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
 	13, // 20: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
@@ -1847,20 +1862,22 @@ var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	16, // 23: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
 	17, // 24: taskstream.v1.ConnectResponse.take_back:type_name -> taskstream.v1.TakeBackTask
 	20, // 25: taskstream.v1.ConnectResponse.batch:type_name -> taskstream.v1.ConnectResponseBatch
-	28, // 26: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
-	28, // 27: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
-	28, // 28: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
-	29, // 29: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
-	28, // 30: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
-	0,  // 31: taskstream.v1.ConnectRequestBatch.messages:type_name -> taskstream.v1.ConnectRequest
-	10, // 32: taskstream.v1.ConnectResponseBatch.messages:type_name -> taskstream.v1.ConnectResponse
-	0,  // 33: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
-	10, // 34: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
-	34, // [34:35] is the sub-list for method output_type
-	33, // [33:34] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	29, // 26: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
+	29, // 27: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
+	29, // 28: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
+	22, // 29: taskstream.v1.TaskAssignment.dependency_results:type_name -> taskstream.v1.TaskAssignment.DependencyResultsEntry
+	30, // 30: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
+	29, // 31: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
+	0,  // 32: taskstream.v1.ConnectRequestBatch.messages:type_name -> taskstream.v1.ConnectRequest
+	10, // 33: taskstream.v1.ConnectResponseBatch.messages:type_name -> taskstream.v1.ConnectResponse
+	27, // 34: taskstream.v1.TaskAssignment.DependencyResultsEntry.value:type_name -> taskstream.v1.Result
+	0,  // 35: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
+	10, // 36: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
+	36, // [36:37] is the sub-list for method output_type
+	35, // [35:36] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_worker_service_proto_init() }
@@ -1897,7 +1914,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_worker_service_proto_rawDesc), len(file_taskstream_v1_worker_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

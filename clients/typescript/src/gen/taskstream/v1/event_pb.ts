@@ -8,7 +8,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { InstanceStatus } from "./instance_pb.js";
 import { file_taskstream_v1_instance } from "./instance_pb.js";
-import type { OutputStream, Progress, PropertyValue, Task, TaskStatus } from "./task_pb.js";
+import type { OutputStream, Progress, PropertyValue, Task, TaskStatus, WaitingReason } from "./task_pb.js";
 import { file_taskstream_v1_task } from "./task_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/event.proto.
  */
 export const file_taskstream_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("Chl0YXNrc3RyZWFtL3YxL2V2ZW50LnByb3RvEg10YXNrc3RyZWFtLnYxIuoDCg1JbnN0YW5jZUV2ZW50EgsKA3NlcRgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJHChdpbnN0YW5jZV9zdGF0dXNfY2hhbmdlZBgDIAEoCzIkLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXNDaGFuZ2VkSAASPwoTdGFza19zdGF0dXNfY2hhbmdlZBgEIAEoCzIgLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1c0NoYW5nZWRIABJDChV0YXNrX3Byb2dyZXNzX3VwZGF0ZWQYBSABKAsyIi50YXNrc3RyZWFtLnYxLlRhc2tQcm9ncmVzc1VwZGF0ZWRIABJDChV0YXNrX3Byb3BlcnR5X3VwZGF0ZWQYBiABKAsyIi50YXNrc3RyZWFtLnYxLlRhc2tQcm9wZXJ0eVVwZGF0ZWRIABJBChR0YXNrX291dHB1dF9hcHBlbmRlZBgHIAEoCzIhLnRhc2tzdHJlYW0udjEuVGFza091dHB1dEFwcGVuZGVkSAASQQoUc3ViX2luc3RhbmNlX2NyZWF0ZWQYCCABKAsyIS50YXNrc3RyZWFtLnYxLlN1Ykluc3RhbmNlQ3JlYXRlZEgAQggKBmNoYW5nZSLwAQoVSW5zdGFuY2VTdGF0dXNDaGFuZ2VkEjYKD3ByZXZpb3VzX3N0YXR1cxgBIAEoDjIdLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXMSLQoGc3RhdHVzGAIgASgOMh0udGFza3N0cmVhbS52MS5JbnN0YW5jZVN0YXR1cxISCgpzdWNjZXNzZnVsGAMgASgIEi4KCnN0YXJ0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJqChFUYXNrU3RhdHVzQ2hhbmdlZBIyCg9wcmV2aW91c19zdGF0dXMYASABKA4yGS50YXNrc3RyZWFtLnYxLlRhc2tTdGF0dXMSIQoEdGFzaxgCIAEoCzITLnRhc2tzdHJlYW0udjEuVGFzayJOChNUYXNrUHJvZ3Jlc3NVcGRhdGVkEgwKBHRhc2sYASABKAkSKQoIcHJvZ3Jlc3MYAiABKAsyFy50YXNrc3RyZWFtLnYxLlByb2dyZXNzIl0KE1Rhc2tQcm9wZXJ0eVVwZGF0ZWQSDAoEdGFzaxgBIAEoCRILCgNrZXkYAiABKAkSKwoFdmFsdWUYAyABKAsyHC50YXNrc3RyZWFtLnYxLlByb3BlcnR5VmFsdWUifgoSVGFza091dHB1dEFwcGVuZGVkEgwKBHRhc2sYASABKAkSKwoGc3RyZWFtGAIgASgOMhsudGFza3N0cmVhbS52MS5PdXRwdXRTdHJlYW0SDgoGb2Zmc2V0GAMgASgDEgwKBGRhdGEYBCABKAwSDwoHYXR0ZW1wdBgFIAEoBSJCChJTdWJJbnN0YW5jZUNyZWF0ZWQSEAoIaW5zdGFuY2UYASABKAkSDAoEbmFtZRgCIAEoCRIMCgR0YXNrGAMgASgJQmEKEWRldi50YXNrc3RyZWFtLnYxUAFaSmdpdGh1Yi5jb20vdGFza3N0cmVhbS90YXNrc3RyZWFtL2NsaWVudHMvZ28vZ2VuL3Rhc2tzdHJlYW0vdjE7dGFza3N0cmVhbXYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_taskstream_v1_instance, file_taskstream_v1_task]);
+  fileDesc("Chl0YXNrc3RyZWFtL3YxL2V2ZW50LnByb3RvEg10YXNrc3RyZWFtLnYxIroECg1JbnN0YW5jZUV2ZW50EgsKA3NlcRgBIAEoAxIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBJHChdpbnN0YW5jZV9zdGF0dXNfY2hhbmdlZBgDIAEoCzIkLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXNDaGFuZ2VkSAASPwoTdGFza19zdGF0dXNfY2hhbmdlZBgEIAEoCzIgLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1c0NoYW5nZWRIABJDChV0YXNrX3Byb2dyZXNzX3VwZGF0ZWQYBSABKAsyIi50YXNrc3RyZWFtLnYxLlRhc2tQcm9ncmVzc1VwZGF0ZWRIABJDChV0YXNrX3Byb3BlcnR5X3VwZGF0ZWQYBiABKAsyIi50YXNrc3RyZWFtLnYxLlRhc2tQcm9wZXJ0eVVwZGF0ZWRIABJBChR0YXNrX291dHB1dF9hcHBlbmRlZBgHIAEoCzIhLnRhc2tzdHJlYW0udjEuVGFza091dHB1dEFwcGVuZGVkSAASQQoUc3ViX2luc3RhbmNlX2NyZWF0ZWQYCCABKAsyIS50YXNrc3RyZWFtLnYxLlN1Ykluc3RhbmNlQ3JlYXRlZEgAEk4KG3Rhc2tfd2FpdGluZ19yZWFzb25fY2hhbmdlZBgJIAEoCzInLnRhc2tzdHJlYW0udjEuVGFza1dhaXRpbmdSZWFzb25DaGFuZ2VkSABCCAoGY2hhbmdlIvABChVJbnN0YW5jZVN0YXR1c0NoYW5nZWQSNgoPcHJldmlvdXNfc3RhdHVzGAEgASgOMh0udGFza3N0cmVhbS52MS5JbnN0YW5jZVN0YXR1cxItCgZzdGF0dXMYAiABKA4yHS50YXNrc3RyZWFtLnYxLkluc3RhbmNlU3RhdHVzEhIKCnN1Y2Nlc3NmdWwYAyABKAgSLgoKc3RhcnRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImoKEVRhc2tTdGF0dXNDaGFuZ2VkEjIKD3ByZXZpb3VzX3N0YXR1cxgBIAEoDjIZLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1cxIhCgR0YXNrGAIgASgLMhMudGFza3N0cmVhbS52MS5UYXNrIk4KE1Rhc2tQcm9ncmVzc1VwZGF0ZWQSDAoEdGFzaxgBIAEoCRIpCghwcm9ncmVzcxgCIAEoCzIXLnRhc2tzdHJlYW0udjEuUHJvZ3Jlc3MiXQoTVGFza1Byb3BlcnR5VXBkYXRlZBIMCgR0YXNrGAEgASgJEgsKA2tleRgCIAEoCRIrCgV2YWx1ZRgDIAEoCzIcLnRhc2tzdHJlYW0udjEuUHJvcGVydHlWYWx1ZSJ+ChJUYXNrT3V0cHV0QXBwZW5kZWQSDAoEdGFzaxgBIAEoCRIrCgZzdHJlYW0YAiABKA4yGy50YXNrc3RyZWFtLnYxLk91dHB1dFN0cmVhbRIOCgZvZmZzZXQYAyABKAMSDAoEZGF0YRgEIAEoDBIPCgdhdHRlbXB0GAUgASgFIkIKElN1Ykluc3RhbmNlQ3JlYXRlZBIQCghpbnN0YW5jZRgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHRhc2sYAyABKAkiXgoYVGFza1dhaXRpbmdSZWFzb25DaGFuZ2VkEgwKBHRhc2sYASABKAkSNAoOd2FpdGluZ19yZWFzb24YAiABKA4yHC50YXNrc3RyZWFtLnYxLldhaXRpbmdSZWFzb25CYQoRZGV2LnRhc2tzdHJlYW0udjFQAVpKZ2l0aHViLmNvbS90YXNrc3RyZWFtL3Rhc2tzdHJlYW0vY2xpZW50cy9nby9nZW4vdGFza3N0cmVhbS92MTt0YXNrc3RyZWFtdjFiBnByb3RvMw", [file_google_protobuf_timestamp, file_taskstream_v1_instance, file_taskstream_v1_task]);
 
 /**
  * InstanceEvent is one change of an instance. Every change of an instance gets
@@ -93,6 +93,15 @@ export type InstanceEvent = Message<"taskstream.v1.InstanceEvent"> & {
      */
     value: SubInstanceCreated;
     case: "subInstanceCreated";
+  } | {
+    /**
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     *
+     * @generated from field: taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9;
+     */
+    value: TaskWaitingReasonChanged;
+    case: "taskWaitingReasonChanged";
   } | { case: undefined; value?: undefined };
 };
 
@@ -329,4 +338,32 @@ export type SubInstanceCreated = Message<"taskstream.v1.SubInstanceCreated"> & {
  */
 export const SubInstanceCreatedSchema: GenMessage<SubInstanceCreated> = /*@__PURE__*/
   messageDesc(file_taskstream_v1_event, 6);
+
+/**
+ * TaskWaitingReasonChanged reports a waiting task's new reason to wait.
+ *
+ * @generated from message taskstream.v1.TaskWaitingReasonChanged
+ */
+export type TaskWaitingReasonChanged = Message<"taskstream.v1.TaskWaitingReasonChanged"> & {
+  /**
+   * The task's name.
+   *
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * Why it waits now.
+   *
+   * @generated from field: taskstream.v1.WaitingReason waiting_reason = 2;
+   */
+  waitingReason: WaitingReason;
+};
+
+/**
+ * Describes the message taskstream.v1.TaskWaitingReasonChanged.
+ * Use `create(TaskWaitingReasonChangedSchema)` to create a new message.
+ */
+export const TaskWaitingReasonChangedSchema: GenMessage<TaskWaitingReasonChanged> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_event, 7);
 

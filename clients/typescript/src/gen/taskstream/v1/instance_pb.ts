@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Task } from "./task_pb.js";
+import type { RetryPolicy, Task } from "./task_pb.js";
 import { file_taskstream_v1_task } from "./task_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/instance.proto.
  */
 export const file_taskstream_v1_instance: GenFile = /*@__PURE__*/
-  fileDesc("Chx0YXNrc3RyZWFtL3YxL2luc3RhbmNlLnByb3RvEg10YXNrc3RyZWFtLnYxIqQBCg9JbnN0YW5jZU9wdGlvbnMSHgoWY2FuY2VsX29uX3Rhc2tfZmFpbHVyZRgBIAEoCBIkChdtYXhfaW50ZXJydXB0ZWRfcmV0cmllcxgCIAEoBUgAiAEBEi8KDHRhc2tfdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIaChhfbWF4X2ludGVycnVwdGVkX3JldHJpZXMimwQKCEluc3RhbmNlEgwKBG5hbWUYASABKAkSCgoCaWQYAiABKAkSDwoHcHJvamVjdBgDIAEoCRINCgVvd25lchgEIAEoCRItCgZzdGF0dXMYBSABKA4yHS50YXNrc3RyZWFtLnYxLkluc3RhbmNlU3RhdHVzEhAKCHByaW9yaXR5GAYgASgFEjMKBmxhYmVscxgHIAMoCzIjLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UuTGFiZWxzRW50cnkSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0X3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIiCgV0YXNrcxgLIAMoCzITLnRhc2tzdHJlYW0udjEuVGFzaxIXCg9wYXJlbnRfaW5zdGFuY2UYDCABKAkSLwoHb3B0aW9ucxgNIAEoCzIeLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VPcHRpb25zEhIKCnN1Y2Nlc3NmdWwYDiABKAgSEgoKcmVxdWVzdF9pZBgPIAEoCRILCgNzZXEYECABKAMaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJDCghUYXNrVHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhQKDHdvcmtlcl9jb3VudBgDIAEoBSqNAQoOSW5zdGFuY2VTdGF0dXMSHwobSU5TVEFOQ0VfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXSU5TVEFOQ0VfU1RBVFVTX1JVTk5JTkcQARIdChlJTlNUQU5DRV9TVEFUVVNfU1VTUEVOREVEEAISHgoaSU5TVEFOQ0VfU1RBVFVTX1RFUk1JTkFURUQQA0JhChFkZXYudGFza3N0cmVhbS52MVABWkpnaXRodWIuY29tL3Rhc2tzdHJlYW0vdGFza3N0cmVhbS9jbGllbnRzL2dvL2dlbi90YXNrc3RyZWFtL3YxO3Rhc2tzdHJlYW12MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_taskstream_v1_task]);
+  fileDesc("Chx0YXNrc3RyZWFtL3YxL2luc3RhbmNlLnByb3RvEg10YXNrc3RyZWFtLnYxIugCCg9JbnN0YW5jZU9wdGlvbnMSHgoWY2FuY2VsX29uX3Rhc2tfZmFpbHVyZRgBIAEoCBIkChdtYXhfaW50ZXJydXB0ZWRfcmV0cmllcxgCIAEoBUgAiAEBEi8KDHRhc2tfdGltZW91dBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIwCgxyZXRyeV9wb2xpY3kYBCABKAsyGi50YXNrc3RyZWFtLnYxLlJldHJ5UG9saWN5EiwKCXJldGVudGlvbhgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCh5jYW5jZWxfb25fY2xpZW50X2Rpc2Nvbm5lY3Rpb24YBiABKAgSOgoXY2xpZW50X2Rpc2Nvbm5lY3RfZ3JhY2UYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CGgoYX21heF9pbnRlcnJ1cHRlZF9yZXRyaWVzIoYFCghJbnN0YW5jZRIMCgRuYW1lGAEgASgJEgoKAmlkGAIgASgJEg8KB3Byb2plY3QYAyABKAkSDQoFb3duZXIYBCABKAkSLQoGc3RhdHVzGAUgASgOMh0udGFza3N0cmVhbS52MS5JbnN0YW5jZVN0YXR1cxIQCghwcmlvcml0eRgGIAEoBRIzCgZsYWJlbHMYByADKAsyIy50YXNrc3RyZWFtLnYxLkluc3RhbmNlLkxhYmVsc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoFdGFza3MYCyADKAsyEy50YXNrc3RyZWFtLnYxLlRhc2sSFwoPcGFyZW50X2luc3RhbmNlGAwgASgJEi8KB29wdGlvbnMYDSABKAsyHi50YXNrc3RyZWFtLnYxLkluc3RhbmNlT3B0aW9ucxISCgpzdWNjZXNzZnVsGA4gASgIEhIKCnJlcXVlc3RfaWQYDyABKAkSCwoDc2VxGBAgASgDEjgKFHNjaGVkdWxlZF9zdGFydF90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJDCghUYXNrVHlwZRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhQKDHdvcmtlcl9jb3VudBgDIAEoBSqNAQoOSW5zdGFuY2VTdGF0dXMSHwobSU5TVEFOQ0VfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXSU5TVEFOQ0VfU1RBVFVTX1JVTk5JTkcQARIdChlJTlNUQU5DRV9TVEFUVVNfU1VTUEVOREVEEAISHgoaSU5TVEFOQ0VfU1RBVFVTX1RFUk1JTkFURUQQA0JhChFkZXYudGFza3N0cmVhbS52MVABWkpnaXRodWIuY29tL3Rhc2tzdHJlYW0vdGFza3N0cmVhbS9jbGllbnRzL2dvL2dlbi90YXNrc3RyZWFtL3YxO3Rhc2tzdHJlYW12MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_taskstream_v1_task]);
 
 /**
  * InstanceOptions are the instance-wide execution options.
@@ -44,6 +44,41 @@ export type InstanceOptions = Message<"taskstream.v1.InstanceOptions"> & {
    * @generated from field: google.protobuf.Duration task_timeout = 3;
    */
   taskTimeout?: Duration | undefined;
+
+  /**
+   * The retry policy of every task that has none of its own.
+   *
+   * @generated from field: taskstream.v1.RetryPolicy retry_policy = 4;
+   */
+  retryPolicy?: RetryPolicy | undefined;
+
+  /**
+   * How long the instance is kept after it terminated; then it is deleted,
+   * leaving a tombstone (as the server's --retention does, which this
+   * overrides for the instance). Unset means the server's retention.
+   *
+   * @generated from field: google.protobuf.Duration retention = 5;
+   */
+  retention?: Duration | undefined;
+
+  /**
+   * Bind the instance to its caller (STK's cancel_on_client_disconnection):
+   * while no WatchInstance stream of it is open for longer than
+   * client_disconnect_grace (counted from the create, and from each time the
+   * last stream ends), it is stopped with reason CLIENT_DISCONNECTED. A watch
+   * that resumes within the grace period keeps it running.
+   *
+   * @generated from field: bool cancel_on_client_disconnection = 6;
+   */
+  cancelOnClientDisconnection: boolean;
+
+  /**
+   * The grace period of cancel_on_client_disconnection; unset means 30
+   * seconds.
+   *
+   * @generated from field: google.protobuf.Duration client_disconnect_grace = 7;
+   */
+  clientDisconnectGrace?: Duration | undefined;
 };
 
 /**
@@ -171,6 +206,21 @@ export type Instance = Message<"taskstream.v1.Instance"> & {
    * @generated from field: int64 seq = 16;
    */
   seq: bigint;
+
+  /**
+   * The start time it was created with (CreateInstanceRequest.start_time);
+   * its tasks wait with reason SCHEDULED until then.
+   *
+   * @generated from field: google.protobuf.Timestamp scheduled_start_time = 17;
+   */
+  scheduledStartTime?: Timestamp | undefined;
+
+  /**
+   * When its retention deletes it, once terminated with a retention.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 18;
+   */
+  expireTime?: Timestamp | undefined;
 };
 
 /**

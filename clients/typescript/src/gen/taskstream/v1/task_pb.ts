@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/task.proto.
  */
 export const file_taskstream_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("Chh0YXNrc3RyZWFtL3YxL3Rhc2sucHJvdG8SDXRhc2tzdHJlYW0udjEimwIKCFRhc2tTcGVjEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YAyABKAkSFQoNcHl0aG9uX29iamVjdBgEIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYBSABKAwSKgoHdGltZW91dBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhJECg9yZXF1aXJlZF9sYWJlbHMYByADKAsyKy50YXNrc3RyZWFtLnYxLlRhc2tTcGVjLlJlcXVpcmVkTGFiZWxzRW50cnkaNQoTUmVxdWlyZWRMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIs0BCg1TdGFnZVByb2dyZXNzEgwKBG5hbWUYASABKAkSFgoOYmFja3VwX3dvcmtlcnMYAiABKAUSGgoSdGVybWluYXRlZF93b3JrZXJzGAMgASgFEhcKD3J1bm5pbmdfd29ya2VycxgEIAEoBRIVCg10b3RhbF93b3JrZXJzGAUgASgFEhUKDWlucHV0X3JlY29yZHMYBiABKAMSFgoOb3V0cHV0X3JlY29yZHMYByABKAMSGwoTZmluaXNoZWRfcGVyY2VudGFnZRgIIAEoBSKLAQoIUHJvZ3Jlc3MSDwoHcGVyY2VudBgBIAEoBRIPCgdtZXNzYWdlGAIgASgJEiwKBnN0YWdlcxgDIAMoCzIcLnRhc2tzdHJlYW0udjEuU3RhZ2VQcm9ncmVzcxIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMQoLQmluYXJ5VmFsdWUSDAoEZGF0YRgBIAEoDBIUCgxjb250ZW50X3R5cGUYAiABKAkiPgoLUHl0aG9uVmFsdWUSDgoGcGlja2xlGAEgASgMEgwKBHJlcHIYAiABKAkSEQoJdHlwZV9uYW1lGAMgASgJIowBCgZSZXN1bHQSDgoEanNvbhgBIAEoCUgAEg4KBHRleHQYAiABKAlIABIsCgZiaW5hcnkYAyABKAsyGi50YXNrc3RyZWFtLnYxLkJpbmFyeVZhbHVlSAASLAoGcHl0aG9uGAQgASgLMhoudGFza3N0cmVhbS52MS5QeXRob25WYWx1ZUgAQgYKBGtpbmQiWAoJVGFza0Vycm9yEgwKBHR5cGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIRCgl0cmFjZWJhY2sYAyABKAkSGQoRcGlja2xlZF9leGNlcHRpb24YBCABKAwicwoNUHJvcGVydHlWYWx1ZRIWCgxzdHJpbmdfdmFsdWUYASABKAlIABITCglpbnRfdmFsdWUYAiABKANIABIWCgxkb3VibGVfdmFsdWUYAyABKAFIABIVCgtieXRlc192YWx1ZRgEIAEoDEgAQgYKBGtpbmQimgEKDENhbmNlbGxhdGlvbhIxCgZyZWFzb24YASABKA4yIS50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvblJlYXNvbhIPCgdtZXNzYWdlGAIgASgJEhQKDHJlcXVlc3RlZF9ieRgDIAEoCRIwCgxyZXF1ZXN0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjQKCk91dHB1dEluZm8SEwoLdG90YWxfYnl0ZXMYASABKAMSEQoJY3V0X2J5dGVzGAIgASgDIuEGCgRUYXNrEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIpCgZzdGF0dXMYAyABKA4yGS50YXNrc3RyZWFtLnYxLlRhc2tTdGF0dXMSFwoPcGFyYW1ldGVyc19qc29uGAQgASgJEhAKCGF0dGVtcHRzGAUgASgFEhUKDWludGVycnVwdGlvbnMYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCghwcm9ncmVzcxgKIAEoCzIXLnRhc2tzdHJlYW0udjEuUHJvZ3Jlc3MSNwoKcHJvcGVydGllcxgLIAMoCzIjLnRhc2tzdHJlYW0udjEuVGFzay5Qcm9wZXJ0aWVzRW50cnkSJwoFZXJyb3IYDCABKAsyGC50YXNrc3RyZWFtLnYxLlRhc2tFcnJvchIxCgxjYW5jZWxsYXRpb24YDSABKAsyGy50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvbhIqCgd0aW1lb3V0GA4gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBndvcmtlchgPIAEoCRIuCgtzdGRvdXRfaW5mbxgQIAEoCzIZLnRhc2tzdHJlYW0udjEuT3V0cHV0SW5mbxIuCgtzdGRlcnJfaW5mbxgRIAEoCzIZLnRhc2tzdHJlYW0udjEuT3V0cHV0SW5mbxIbChNpbnRlcnJ1cHRpb25fcmVhc29uGBIgASgJEkAKD3JlcXVpcmVkX2xhYmVscxgTIAMoCzInLnRhc2tzdHJlYW0udjEuVGFzay5SZXF1aXJlZExhYmVsc0VudHJ5Gk8KD1Byb3BlcnRpZXNFbnRyeRILCgNrZXkYASABKAkSKwoFdmFsdWUYAiABKAsyHC50YXNrc3RyZWFtLnYxLlByb3BlcnR5VmFsdWU6AjgBGjUKE1JlcXVpcmVkTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASrTAgoKVGFza1N0YXR1cxIbChdUQVNLX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE1RBU0tfU1RBVFVTX1dBSVRJTkcQARIYChRUQVNLX1NUQVRVU19BU1NJR05FRBACEhcKE1RBU0tfU1RBVFVTX1JVTk5JTkcQAxIZChVUQVNLX1NUQVRVU19TVVNQRU5ERUQQBBIaChZUQVNLX1NUQVRVU19DQU5DRUxMSU5HEAUSGwoXVEFTS19TVEFUVVNfSU5URVJSVVBURUQQBhIXChNUQVNLX1NUQVRVU19TVUNDRVNTEAcSFgoSVEFTS19TVEFUVVNfRkFJTEVEEAgSIQodVEFTS19TVEFUVVNfRU5WSVJPTk1FTlRfRVJST1IQCRIZChVUQVNLX1NUQVRVU19DQU5DRUxMRUQQChIZChVUQVNLX1NUQVRVU19USU1FRF9PVVQQCyrDAQoSQ2FuY2VsbGF0aW9uUmVhc29uEiMKH0NBTkNFTExBVElPTl9SRUFTT05fVU5TUEVDSUZJRUQQABIeChpDQU5DRUxMQVRJT05fUkVBU09OX0RJUkVDVBABEiUKIUNBTkNFTExBVElPTl9SRUFTT05fQ09OU0VRVUVOVElBTBACEh8KG0NBTkNFTExBVElPTl9SRUFTT05fVElNRU9VVBADEiAKHENBTkNFTExBVElPTl9SRUFTT05fU0hVVERPV04QBCphCgxPdXRwdXRTdHJlYW0SHQoZT1VUUFVUX1NUUkVBTV9VTlNQRUNJRklFRBAAEhgKFE9VVFBVVF9TVFJFQU1fU1RET1VUEAESGAoUT1VUUFVUX1NUUkVBTV9TVERFUlIQAkJhChFkZXYudGFza3N0cmVhbS52MVABWkpnaXRodWIuY29tL3Rhc2tzdHJlYW0vdGFza3N0cmVhbS9jbGllbnRzL2dvL2dlbi90YXNrc3RyZWFtL3YxO3Rhc2tzdHJlYW12MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chh0YXNrc3RyZWFtL3YxL3Rhc2sucHJvdG8SDXRhc2tzdHJlYW0udjEitgMKCFRhc2tTcGVjEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YAyABKAkSFQoNcHl0aG9uX29iamVjdBgEIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYBSABKAwSKgoHdGltZW91dBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhJECg9yZXF1aXJlZF9sYWJlbHMYByADKAsyKy50YXNrc3RyZWFtLnYxLlRhc2tTcGVjLlJlcXVpcmVkTGFiZWxzRW50cnkSMAoMcmV0cnlfcG9saWN5GAggASgLMhoudGFza3N0cmVhbS52MS5SZXRyeVBvbGljeRIzCgxkZXBlbmRlbmNpZXMYCSADKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tEZXBlbmRlbmN5EhcKD2NvbmN1cnJlbmN5X2tleRgKIAEoCRIZChFjb25jdXJyZW5jeV9saW1pdBgLIAEoBRo1ChNSZXF1aXJlZExhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKC1JldHJ5UG9saWN5EhQKDG1heF9hdHRlbXB0cxgBIAEoBRIyCg9pbml0aWFsX2JhY2tvZmYYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGgoSYmFja29mZl9tdWx0aXBsaWVyGAMgASgBEi4KC21heF9iYWNrb2ZmGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBmppdHRlchgFIAEoARIhChlub25fcmV0cnlhYmxlX2Vycm9yX3R5cGVzGAYgAygJIjUKDlRhc2tEZXBlbmRlbmN5EgwKBHRhc2sYASABKAkSFQoNYWxsb3dfZmFpbHVyZRgCIAEoCCLnAgoLVGFza0F0dGVtcHQSDwoHYXR0ZW1wdBgBIAEoBRIpCgZzdGF0dXMYAiABKA4yGS50YXNrc3RyZWFtLnYxLlRhc2tTdGF0dXMSDgoGd29ya2VyGAMgASgJEi4KCnN0YXJ0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgVlcnJvchgGIAEoCzIYLnRhc2tzdHJlYW0udjEuVGFza0Vycm9yEiUKBnJlc3VsdBgHIAEoCzIVLnRhc2tzdHJlYW0udjEuUmVzdWx0Ei4KC3N0ZG91dF9pbmZvGAggASgLMhkudGFza3N0cmVhbS52MS5PdXRwdXRJbmZvEi4KC3N0ZGVycl9pbmZvGAkgASgLMhkudGFza3N0cmVhbS52MS5PdXRwdXRJbmZvIs0BCg1TdGFnZVByb2dyZXNzEgwKBG5hbWUYASABKAkSFgoOYmFja3VwX3dvcmtlcnMYAiABKAUSGgoSdGVybWluYXRlZF93b3JrZXJzGAMgASgFEhcKD3J1bm5pbmdfd29ya2VycxgEIAEoBRIVCg10b3RhbF93b3JrZXJzGAUgASgFEhUKDWlucHV0X3JlY29yZHMYBiABKAMSFgoOb3V0cHV0X3JlY29yZHMYByABKAMSGwoTZmluaXNoZWRfcGVyY2VudGFnZRgIIAEoBSKLAQoIUHJvZ3Jlc3MSDwoHcGVyY2VudBgBIAEoBRIPCgdtZXNzYWdlGAIgASgJEiwKBnN0YWdlcxgDIAMoCzIcLnRhc2tzdHJlYW0udjEuU3RhZ2VQcm9ncmVzcxIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMQoLQmluYXJ5VmFsdWUSDAoEZGF0YRgBIAEoDBIUCgxjb250ZW50X3R5cGUYAiABKAkiPgoLUHl0aG9uVmFsdWUSDgoGcGlja2xlGAEgASgMEgwKBHJlcHIYAiABKAkSEQoJdHlwZV9uYW1lGAMgASgJIowBCgZSZXN1bHQSDgoEanNvbhgBIAEoCUgAEg4KBHRleHQYAiABKAlIABIsCgZiaW5hcnkYAyABKAsyGi50YXNrc3RyZWFtLnYxLkJpbmFyeVZhbHVlSAASLAoGcHl0aG9uGAQgASgLMhoudGFza3N0cmVhbS52MS5QeXRob25WYWx1ZUgAQgYKBGtpbmQiWAoJVGFza0Vycm9yEgwKBHR5cGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIRCgl0cmFjZWJhY2sYAyABKAkSGQoRcGlja2xlZF9leGNlcHRpb24YBCABKAwicwoNUHJvcGVydHlWYWx1ZRIWCgxzdHJpbmdfdmFsdWUYASABKAlIABITCglpbnRfdmFsdWUYAiABKANIABIWCgxkb3VibGVfdmFsdWUYAyABKAFIABIVCgtieXRlc192YWx1ZRgEIAEoDEgAQgYKBGtpbmQimgEKDENhbmNlbGxhdGlvbhIxCgZyZWFzb24YASABKA4yIS50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvblJlYXNvbhIPCgdtZXNzYWdlGAIgASgJEhQKDHJlcXVlc3RlZF9ieRgDIAEoCRIwCgxyZXF1ZXN0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjQKCk91dHB1dEluZm8SEwoLdG90YWxfYnl0ZXMYASABKAMSEQoJY3V0X2J5dGVzGAIgASgDIp4JCgRUYXNrEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIpCgZzdGF0dXMYAyABKA4yGS50YXNrc3RyZWFtLnYxLlRhc2tTdGF0dXMSFwoPcGFyYW1ldGVyc19qc29uGAQgASgJEhAKCGF0dGVtcHRzGAUgASgFEhUKDWludGVycnVwdGlvbnMYBiABKAUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnN0YXJ0X3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCghwcm9ncmVzcxgKIAEoCzIXLnRhc2tzdHJlYW0udjEuUHJvZ3Jlc3MSNwoKcHJvcGVydGllcxgLIAMoCzIjLnRhc2tzdHJlYW0udjEuVGFzay5Qcm9wZXJ0aWVzRW50cnkSJwoFZXJyb3IYDCABKAsyGC50YXNrc3RyZWFtLnYxLlRhc2tFcnJvchIxCgxjYW5jZWxsYXRpb24YDSABKAsyGy50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvbhIqCgd0aW1lb3V0GA4gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBndvcmtlchgPIAEoCRIuCgtzdGRvdXRfaW5mbxgQIAEoCzIZLnRhc2tzdHJlYW0udjEuT3V0cHV0SW5mbxIuCgtzdGRlcnJfaW5mbxgRIAEoCzIZLnRhc2tzdHJlYW0udjEuT3V0cHV0SW5mbxIbChNpbnRlcnJ1cHRpb25fcmVhc29uGBIgASgJEkAKD3JlcXVpcmVkX2xhYmVscxgTIAMoCzInLnRhc2tzdHJlYW0udjEuVGFzay5SZXF1aXJlZExhYmVsc0VudHJ5EjQKDndhaXRpbmdfcmVhc29uGBQgASgOMhwudGFza3N0cmVhbS52MS5XYWl0aW5nUmVhc29uEjMKD2F0dGVtcHRfaGlzdG9yeRgVIAMoCzIaLnRhc2tzdHJlYW0udjEuVGFza0F0dGVtcHQSNQoRbmV4dF9hdHRlbXB0X3RpbWUYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKDGRlcGVuZGVuY2llcxgXIAMoCzIdLnRhc2tzdHJlYW0udjEuVGFza0RlcGVuZGVuY3kSMAoMcmV0cnlfcG9saWN5GBggASgLMhoudGFza3N0cmVhbS52MS5SZXRyeVBvbGljeRIXCg9jb25jdXJyZW5jeV9rZXkYGSABKAkSGQoRY29uY3VycmVuY3lfbGltaXQYGiABKAUaTwoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRIrCgV2YWx1ZRgCIAEoCzIcLnRhc2tzdHJlYW0udjEuUHJvcGVydHlWYWx1ZToCOAEaNQoTUmVxdWlyZWRMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKtMCCgpUYXNrU3RhdHVzEhsKF1RBU0tfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTVEFTS19TVEFUVVNfV0FJVElORxABEhgKFFRBU0tfU1RBVFVTX0FTU0lHTkVEEAISFwoTVEFTS19TVEFUVVNfUlVOTklORxADEhkKFVRBU0tfU1RBVFVTX1NVU1BFTkRFRBAEEhoKFlRBU0tfU1RBVFVTX0NBTkNFTExJTkcQBRIbChdUQVNLX1NUQVRVU19JTlRFUlJVUFRFRBAGEhcKE1RBU0tfU1RBVFVTX1NVQ0NFU1MQBxIWChJUQVNLX1NUQVRVU19GQUlMRUQQCBIhCh1UQVNLX1NUQVRVU19FTlZJUk9OTUVOVF9FUlJPUhAJEhkKFVRBU0tfU1RBVFVTX0NBTkNFTExFRBAKEhkKFVRBU0tfU1RBVFVTX1RJTUVEX09VVBALKvABChJDYW5jZWxsYXRpb25SZWFzb24SIwofQ0FOQ0VMTEFUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGkNBTkNFTExBVElPTl9SRUFTT05fRElSRUNUEAESJQohQ0FOQ0VMTEFUSU9OX1JFQVNPTl9DT05TRVFVRU5USUFMEAISHwobQ0FOQ0VMTEFUSU9OX1JFQVNPTl9USU1FT1VUEAMSIAocQ0FOQ0VMTEFUSU9OX1JFQVNPTl9TSFVURE9XThAEEisKJ0NBTkNFTExBVElPTl9SRUFTT05fQ0xJRU5UX0RJU0NPTk5FQ1RFRBAFKpcCCg1XYWl0aW5nUmVhc29uEh4KGldBSVRJTkdfUkVBU09OX1VOU1BFQ0lGSUVEEAASGQoVV0FJVElOR19SRUFTT05fUVVFVUVEEAESJQohV0FJVElOR19SRUFTT05fTk9fV09SS0VSX0ZPUl9UWVBFEAISJQohV0FJVElOR19SRUFTT05fTk9fTUFUQ0hJTkdfTEFCRUxTEAMSHQoZV0FJVElOR19SRUFTT05fREVQRU5ERU5DWRAEEhwKGFdBSVRJTkdfUkVBU09OX1NDSEVEVUxFRBAFEhoKFldBSVRJTkdfUkVBU09OX0JBQ0tPRkYQBhIkCiBXQUlUSU5HX1JFQVNPTl9DT05DVVJSRU5DWV9MSU1JVBAHKmEKDE91dHB1dFN0cmVhbRIdChlPVVRQVVRfU1RSRUFNX1VOU1BFQ0lGSUVEEAASGAoUT1VUUFVUX1NUUkVBTV9TVERPVVQQARIYChRPVVRQVVRfU1RSRUFNX1NUREVSUhACQmEKEWRldi50YXNrc3RyZWFtLnYxUAFaSmdpdGh1Yi5jb20vdGFza3N0cmVhbS90YXNrc3RyZWFtL2NsaWVudHMvZ28vZ2VuL3Rhc2tzdHJlYW0vdjE7dGFza3N0cmVhbXYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * TaskSpec is what a caller submits for one task of a new instance. Exactly one
@@ -80,6 +80,42 @@ export type TaskSpec = Message<"taskstream.v1.TaskSpec"> & {
    * @generated from field: map<string, string> required_labels = 7;
    */
   requiredLabels: { [key: string]: string };
+
+  /**
+   * How a failed attempt is retried. Unset means the instance's
+   * options.retry_policy, and without that a failed task is not retried.
+   * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+   *
+   * @generated from field: taskstream.v1.RetryPolicy retry_policy = 8;
+   */
+  retryPolicy?: RetryPolicy | undefined;
+
+  /**
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   *
+   * @generated from field: repeated taskstream.v1.TaskDependency dependencies = 9;
+   */
+  dependencies: TaskDependency[];
+
+  /**
+   * Tasks sharing a concurrency key (across instances and projects) run at
+   * most concurrency_limit at a time; the others wait with reason
+   * CONCURRENCY_LIMIT. At most 256 characters.
+   *
+   * @generated from field: string concurrency_key = 10;
+   */
+  concurrencyKey: string;
+
+  /**
+   * The limit of concurrency_key, at least 1; required with a key
+   * (INVALID_ARGUMENT on `tasks[i].concurrency_limit` otherwise). Tasks
+   * naming one key with different limits are held to the smallest.
+   *
+   * @generated from field: int32 concurrency_limit = 11;
+   */
+  concurrencyLimit: number;
 };
 
 /**
@@ -88,6 +124,176 @@ export type TaskSpec = Message<"taskstream.v1.TaskSpec"> & {
  */
 export const TaskSpecSchema: GenMessage<TaskSpec> = /*@__PURE__*/
   messageDesc(file_taskstream_v1_task, 0);
+
+/**
+ * RetryPolicy retries a task whose attempt ended FAILED, ENVIRONMENT_ERROR or
+ * TIMED_OUT, waiting a backoff between attempts: the n-th retry waits
+ * initial_backoff * backoff_multiplier^(n-1), at most max_backoff, less a
+ * random share of at most `jitter` of it. A cancelled task is never retried.
+ * A lost worker's retries (INTERRUPTED, max_interrupted_retries) are separate
+ * and do not count here.
+ *
+ * @generated from message taskstream.v1.RetryPolicy
+ */
+export type RetryPolicy = Message<"taskstream.v1.RetryPolicy"> & {
+  /**
+   * How many attempts the task may have in all, from 1 (no retry) to 1000.
+   *
+   * @generated from field: int32 max_attempts = 1;
+   */
+  maxAttempts: number;
+
+  /**
+   * The wait before the first retry; unset means one second.
+   *
+   * @generated from field: google.protobuf.Duration initial_backoff = 2;
+   */
+  initialBackoff?: Duration | undefined;
+
+  /**
+   * The factor the wait grows by after each retry, at least 1; 0 means 2.
+   *
+   * @generated from field: double backoff_multiplier = 3;
+   */
+  backoffMultiplier: number;
+
+  /**
+   * The longest wait; unset means 100 times initial_backoff.
+   *
+   * @generated from field: google.protobuf.Duration max_backoff = 4;
+   */
+  maxBackoff?: Duration | undefined;
+
+  /**
+   * The share of each wait, from 0 to 1, that a random amount up to it is
+   * taken off, so that retries of many tasks spread out; 0 means none.
+   *
+   * @generated from field: double jitter = 5;
+   */
+  jitter: number;
+
+  /**
+   * Error types (TaskError.type, or its last dotted part, such as
+   * "ValueError") that are never retried.
+   *
+   * @generated from field: repeated string non_retryable_error_types = 6;
+   */
+  nonRetryableErrorTypes: string[];
+};
+
+/**
+ * Describes the message taskstream.v1.RetryPolicy.
+ * Use `create(RetryPolicySchema)` to create a new message.
+ */
+export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_task, 1);
+
+/**
+ * TaskDependency is one task another task waits for.
+ *
+ * @generated from message taskstream.v1.TaskDependency
+ */
+export type TaskDependency = Message<"taskstream.v1.TaskDependency"> & {
+  /**
+   * The name of a task of the same instance.
+   *
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * When true the dependent starts whatever way the dependency ends; when
+   * false (the default) a dependency that does not end SUCCESS cancels the
+   * dependent with reason CONSEQUENTIAL.
+   *
+   * @generated from field: bool allow_failure = 2;
+   */
+  allowFailure: boolean;
+};
+
+/**
+ * Describes the message taskstream.v1.TaskDependency.
+ * Use `create(TaskDependencySchema)` to create a new message.
+ */
+export const TaskDependencySchema: GenMessage<TaskDependency> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_task, 2);
+
+/**
+ * TaskAttempt is one earlier attempt of a task that its retry policy retried.
+ *
+ * @generated from message taskstream.v1.TaskAttempt
+ */
+export type TaskAttempt = Message<"taskstream.v1.TaskAttempt"> & {
+  /**
+   * The attempt's number, from 1 (as Task.attempts counts them).
+   *
+   * @generated from field: int32 attempt = 1;
+   */
+  attempt: number;
+
+  /**
+   * How it ended: FAILED, ENVIRONMENT_ERROR or TIMED_OUT.
+   *
+   * @generated from field: taskstream.v1.TaskStatus status = 2;
+   */
+  status: TaskStatus;
+
+  /**
+   * The worker that ran it.
+   *
+   * @generated from field: string worker = 3;
+   */
+  worker: string;
+
+  /**
+   * When it started running.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 4;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * When it ended.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 5;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Why it failed.
+   *
+   * @generated from field: taskstream.v1.TaskError error = 6;
+   */
+  error?: TaskError | undefined;
+
+  /**
+   * What it returned, if anything.
+   *
+   * @generated from field: taskstream.v1.Result result = 7;
+   */
+  result?: Result | undefined;
+
+  /**
+   * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+   *
+   * @generated from field: taskstream.v1.OutputInfo stdout_info = 8;
+   */
+  stdoutInfo?: OutputInfo | undefined;
+
+  /**
+   * The standard error it wrote.
+   *
+   * @generated from field: taskstream.v1.OutputInfo stderr_info = 9;
+   */
+  stderrInfo?: OutputInfo | undefined;
+};
+
+/**
+ * Describes the message taskstream.v1.TaskAttempt.
+ * Use `create(TaskAttemptSchema)` to create a new message.
+ */
+export const TaskAttemptSchema: GenMessage<TaskAttempt> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_task, 3);
 
 /**
  * StageProgress is one stage of a task's progress, as in PyODPS's StageProgress.
@@ -157,7 +363,7 @@ export type StageProgress = Message<"taskstream.v1.StageProgress"> & {
  * Use `create(StageProgressSchema)` to create a new message.
  */
 export const StageProgressSchema: GenMessage<StageProgress> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 1);
+  messageDesc(file_taskstream_v1_task, 4);
 
 /**
  * Progress is the latest progress a task reported.
@@ -199,7 +405,7 @@ export type Progress = Message<"taskstream.v1.Progress"> & {
  * Use `create(ProgressSchema)` to create a new message.
  */
 export const ProgressSchema: GenMessage<Progress> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 2);
+  messageDesc(file_taskstream_v1_task, 5);
 
 /**
  * BinaryValue is a result made of bytes.
@@ -227,7 +433,7 @@ export type BinaryValue = Message<"taskstream.v1.BinaryValue"> & {
  * Use `create(BinaryValueSchema)` to create a new message.
  */
 export const BinaryValueSchema: GenMessage<BinaryValue> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 3);
+  messageDesc(file_taskstream_v1_task, 6);
 
 /**
  * PythonValue is a Python object that is neither JSON, text nor bytes.
@@ -262,7 +468,7 @@ export type PythonValue = Message<"taskstream.v1.PythonValue"> & {
  * Use `create(PythonValueSchema)` to create a new message.
  */
 export const PythonValueSchema: GenMessage<PythonValue> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 4);
+  messageDesc(file_taskstream_v1_task, 7);
 
 /**
  * Result is the value a task returned. Unset when the task returned nothing
@@ -317,7 +523,7 @@ export type Result = Message<"taskstream.v1.Result"> & {
  * Use `create(ResultSchema)` to create a new message.
  */
 export const ResultSchema: GenMessage<Result> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 5);
+  messageDesc(file_taskstream_v1_task, 8);
 
 /**
  * TaskError describes why a task did not succeed.
@@ -361,7 +567,7 @@ export type TaskError = Message<"taskstream.v1.TaskError"> & {
  * Use `create(TaskErrorSchema)` to create a new message.
  */
 export const TaskErrorSchema: GenMessage<TaskError> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 6);
+  messageDesc(file_taskstream_v1_task, 9);
 
 /**
  * PropertyValue is a typed task property: STK allows only these four types.
@@ -414,7 +620,7 @@ export type PropertyValue = Message<"taskstream.v1.PropertyValue"> & {
  * Use `create(PropertyValueSchema)` to create a new message.
  */
 export const PropertyValueSchema: GenMessage<PropertyValue> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 7);
+  messageDesc(file_taskstream_v1_task, 10);
 
 /**
  * Cancellation records who stopped a task, when and why.
@@ -457,7 +663,7 @@ export type Cancellation = Message<"taskstream.v1.Cancellation"> & {
  * Use `create(CancellationSchema)` to create a new message.
  */
 export const CancellationSchema: GenMessage<Cancellation> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 8);
+  messageDesc(file_taskstream_v1_task, 11);
 
 /**
  * OutputInfo describes how much of one output stream was captured and kept.
@@ -486,7 +692,7 @@ export type OutputInfo = Message<"taskstream.v1.OutputInfo"> & {
  * Use `create(OutputInfoSchema)` to create a new message.
  */
 export const OutputInfoSchema: GenMessage<OutputInfo> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 9);
+  messageDesc(file_taskstream_v1_task, 12);
 
 /**
  * Task is one task of an instance, without its result and output (see
@@ -628,6 +834,56 @@ export type Task = Message<"taskstream.v1.Task"> & {
    * @generated from field: map<string, string> required_labels = 19;
    */
   requiredLabels: { [key: string]: string };
+
+  /**
+   * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+   * otherwise.
+   *
+   * @generated from field: taskstream.v1.WaitingReason waiting_reason = 20;
+   */
+  waitingReason: WaitingReason;
+
+  /**
+   * The earlier attempts its retry policy retried, oldest first.
+   *
+   * @generated from field: repeated taskstream.v1.TaskAttempt attempt_history = 21;
+   */
+  attemptHistory: TaskAttempt[];
+
+  /**
+   * While it waits with reason BACKOFF: when its next attempt may start.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_time = 22;
+   */
+  nextAttemptTime?: Timestamp | undefined;
+
+  /**
+   * The tasks it depends on, as submitted.
+   *
+   * @generated from field: repeated taskstream.v1.TaskDependency dependencies = 23;
+   */
+  dependencies: TaskDependency[];
+
+  /**
+   * Its retry policy (its own, or its instance's), when it has one.
+   *
+   * @generated from field: taskstream.v1.RetryPolicy retry_policy = 24;
+   */
+  retryPolicy?: RetryPolicy | undefined;
+
+  /**
+   * Its concurrency key and limit, when it has one.
+   *
+   * @generated from field: string concurrency_key = 25;
+   */
+  concurrencyKey: string;
+
+  /**
+   * The limit of concurrency_key.
+   *
+   * @generated from field: int32 concurrency_limit = 26;
+   */
+  concurrencyLimit: number;
 };
 
 /**
@@ -635,7 +891,7 @@ export type Task = Message<"taskstream.v1.Task"> & {
  * Use `create(TaskSchema)` to create a new message.
  */
 export const TaskSchema: GenMessage<Task> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 10);
+  messageDesc(file_taskstream_v1_task, 13);
 
 /**
  * TaskStatus is the lifecycle of one task. It covers PyODPS's task statuses and
@@ -777,6 +1033,15 @@ export enum CancellationReason {
    * @generated from enum value: CANCELLATION_REASON_SHUTDOWN = 4;
    */
   SHUTDOWN = 4,
+
+  /**
+   * The instance was bound to its caller's watch stream (InstanceOptions.
+   * cancel_on_client_disconnection), and that stream was gone for longer than
+   * the grace period without resuming.
+   *
+   * @generated from enum value: CANCELLATION_REASON_CLIENT_DISCONNECTED = 5;
+   */
+  CLIENT_DISCONNECTED = 5,
 }
 
 /**
@@ -784,6 +1049,80 @@ export enum CancellationReason {
  */
 export const CancellationReasonSchema: GenEnum<CancellationReason> = /*@__PURE__*/
   enumDesc(file_taskstream_v1_task, 1);
+
+/**
+ * WaitingReason says why a task that has not started yet (WAITING or
+ * INTERRUPTED) is not running. The server computes it; a waiting task always
+ * has one.
+ *
+ * @generated from enum taskstream.v1.WaitingReason
+ */
+export enum WaitingReason {
+  /**
+   * The task is not waiting (or the server is older than this field).
+   *
+   * @generated from enum value: WAITING_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * In the run queue; every worker that could run it is busy.
+   *
+   * @generated from enum value: WAITING_REASON_QUEUED = 1;
+   */
+  QUEUED = 1,
+
+  /**
+   * No connected worker offers the task's type.
+   *
+   * @generated from enum value: WAITING_REASON_NO_WORKER_FOR_TYPE = 2;
+   */
+  NO_WORKER_FOR_TYPE = 2,
+
+  /**
+   * Workers offer the type, but none has every one of the task's required
+   * labels.
+   *
+   * @generated from enum value: WAITING_REASON_NO_MATCHING_LABELS = 3;
+   */
+  NO_MATCHING_LABELS = 3,
+
+  /**
+   * A task it depends on has not ended yet.
+   *
+   * @generated from enum value: WAITING_REASON_DEPENDENCY = 4;
+   */
+  DEPENDENCY = 4,
+
+  /**
+   * Its instance was created with a start time that has not come yet.
+   *
+   * @generated from enum value: WAITING_REASON_SCHEDULED = 5;
+   */
+  SCHEDULED = 5,
+
+  /**
+   * An attempt failed and the next one waits out the retry policy's backoff
+   * (see Task.next_attempt_time and Task.attempt_history).
+   *
+   * @generated from enum value: WAITING_REASON_BACKOFF = 6;
+   */
+  BACKOFF = 6,
+
+  /**
+   * As many tasks of its type, or of its concurrency key, run as their limit
+   * allows.
+   *
+   * @generated from enum value: WAITING_REASON_CONCURRENCY_LIMIT = 7;
+   */
+  CONCURRENCY_LIMIT = 7,
+}
+
+/**
+ * Describes the enum taskstream.v1.WaitingReason.
+ */
+export const WaitingReasonSchema: GenEnum<WaitingReason> = /*@__PURE__*/
+  enumDesc(file_taskstream_v1_task, 2);
 
 /**
  * OutputStream names one of a task's captured output streams.
@@ -817,5 +1156,5 @@ export enum OutputStream {
  * Describes the enum taskstream.v1.OutputStream.
  */
 export const OutputStreamSchema: GenEnum<OutputStream> = /*@__PURE__*/
-  enumDesc(file_taskstream_v1_task, 2);
+  enumDesc(file_taskstream_v1_task, 3);
 

@@ -56,6 +56,16 @@ public enum CancellationReason
    * <code>CANCELLATION_REASON_SHUTDOWN = 4;</code>
    */
   CANCELLATION_REASON_SHUTDOWN(4),
+  /**
+   * <pre>
+   * The instance was bound to its caller's watch stream (InstanceOptions.
+   * cancel_on_client_disconnection), and that stream was gone for longer than
+   * the grace period without resuming.
+   * </pre>
+   *
+   * <code>CANCELLATION_REASON_CLIENT_DISCONNECTED = 5;</code>
+   */
+  CANCELLATION_REASON_CLIENT_DISCONNECTED(5),
   UNRECOGNIZED(-1),
   ;
 
@@ -109,6 +119,16 @@ public enum CancellationReason
    * <code>CANCELLATION_REASON_SHUTDOWN = 4;</code>
    */
   public static final int CANCELLATION_REASON_SHUTDOWN_VALUE = 4;
+  /**
+   * <pre>
+   * The instance was bound to its caller's watch stream (InstanceOptions.
+   * cancel_on_client_disconnection), and that stream was gone for longer than
+   * the grace period without resuming.
+   * </pre>
+   *
+   * <code>CANCELLATION_REASON_CLIENT_DISCONNECTED = 5;</code>
+   */
+  public static final int CANCELLATION_REASON_CLIENT_DISCONNECTED_VALUE = 5;
 
 
   public final int getNumber() {
@@ -140,6 +160,7 @@ public enum CancellationReason
       case 2: return CANCELLATION_REASON_CONSEQUENTIAL;
       case 3: return CANCELLATION_REASON_TIMEOUT;
       case 4: return CANCELLATION_REASON_SHUTDOWN;
+      case 5: return CANCELLATION_REASON_CLIENT_DISCONNECTED;
       default: return null;
     }
   }

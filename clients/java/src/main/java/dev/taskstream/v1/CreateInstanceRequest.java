@@ -559,6 +559,50 @@ java.lang.String defaultValue) {
     }
   }
 
+  public static final int START_TIME_FIELD_NUMBER = 12;
+  private com.google.protobuf.Timestamp startTime_;
+  /**
+   * <pre>
+   * Start the instance's tasks no earlier than this time: until then they
+   * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+   * passed, starts them at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+   * @return Whether the startTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasStartTime() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * Start the instance's tasks no earlier than this time: until then they
+   * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+   * passed, starts them at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+   * @return The startTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getStartTime() {
+    return startTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : startTime_;
+  }
+  /**
+   * <pre>
+   * Start the instance's tasks no earlier than this time: until then they
+   * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+   * passed, starts them at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getStartTimeOrBuilder() {
+    return startTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : startTime_;
+  }
+
   public static final int WAIT_TIMEOUT_FIELD_NUMBER = 11;
   private com.google.protobuf.Duration waitTimeout_;
   /**
@@ -575,7 +619,7 @@ java.lang.String defaultValue) {
    */
   @java.lang.Override
   public boolean hasWaitTimeout() {
-    return ((bitField0_ & 0x00000004) != 0);
+    return ((bitField0_ & 0x00000008) != 0);
   }
   /**
    * <pre>
@@ -656,8 +700,11 @@ java.lang.String defaultValue) {
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(parentTask_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 10, parentTask_);
     }
-    if (((bitField0_ & 0x00000004) != 0)) {
+    if (((bitField0_ & 0x00000008) != 0)) {
       output.writeMessage(11, getWaitTimeout());
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      output.writeMessage(12, getStartTime());
     }
     getUnknownFields().writeTo(output);
   }
@@ -709,9 +756,13 @@ java.lang.String defaultValue) {
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(parentTask_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(10, parentTask_);
     }
-    if (((bitField0_ & 0x00000004) != 0)) {
+    if (((bitField0_ & 0x00000008) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(11, getWaitTimeout());
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(12, getStartTime());
     }
     return size;
   }
@@ -763,6 +814,11 @@ java.lang.String defaultValue) {
         .equals(other.getSubInstanceName())) return false;
     if (!getParentTask()
         .equals(other.getParentTask())) return false;
+    if (hasStartTime() != other.hasStartTime()) return false;
+    if (hasStartTime()) {
+      if (!getStartTime()
+          .equals(other.getStartTime())) return false;
+    }
     if (hasWaitTimeout() != other.hasWaitTimeout()) return false;
     if (hasWaitTimeout()) {
       if (!getWaitTimeout()
@@ -808,6 +864,10 @@ java.lang.String defaultValue) {
     hash = (53 * hash) + getSubInstanceName().hashCode();
     hash = (37 * hash) + PARENT_TASK_FIELD_NUMBER;
     hash = (53 * hash) + getParentTask().hashCode();
+    if (hasStartTime()) {
+      hash = (37 * hash) + START_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getStartTime().hashCode();
+    }
     if (hasWaitTimeout()) {
       hash = (37 * hash) + WAIT_TIMEOUT_FIELD_NUMBER;
       hash = (53 * hash) + getWaitTimeout().hashCode();
@@ -970,6 +1030,7 @@ java.lang.String defaultValue) {
               .alwaysUseFieldBuilders) {
         internalGetTasksFieldBuilder();
         internalGetOptionsFieldBuilder();
+        internalGetStartTimeFieldBuilder();
         internalGetWaitTimeoutFieldBuilder();
       }
     }
@@ -997,6 +1058,11 @@ java.lang.String defaultValue) {
       hold_ = false;
       subInstanceName_ = "";
       parentTask_ = "";
+      startTime_ = null;
+      if (startTimeBuilder_ != null) {
+        startTimeBuilder_.dispose();
+        startTimeBuilder_ = null;
+      }
       waitTimeout_ = null;
       if (waitTimeoutBuilder_ != null) {
         waitTimeoutBuilder_.dispose();
@@ -1082,10 +1148,16 @@ java.lang.String defaultValue) {
         result.parentTask_ = parentTask_;
       }
       if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.startTime_ = startTimeBuilder_ == null
+            ? startTime_
+            : startTimeBuilder_.build();
+        to_bitField0_ |= 0x00000004;
+      }
+      if (((from_bitField0_ & 0x00000800) != 0)) {
         result.waitTimeout_ = waitTimeoutBuilder_ == null
             ? waitTimeout_
             : waitTimeoutBuilder_.build();
-        to_bitField0_ |= 0x00000004;
+        to_bitField0_ |= 0x00000008;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1164,6 +1236,9 @@ java.lang.String defaultValue) {
         parentTask_ = other.parentTask_;
         bitField0_ |= 0x00000200;
         onChanged();
+      }
+      if (other.hasStartTime()) {
+        mergeStartTime(other.getStartTime());
       }
       if (other.hasWaitTimeout()) {
         mergeWaitTimeout(other.getWaitTimeout());
@@ -1260,9 +1335,16 @@ java.lang.String defaultValue) {
               input.readMessage(
                   internalGetWaitTimeoutFieldBuilder().getBuilder(),
                   extensionRegistry);
-              bitField0_ |= 0x00000400;
+              bitField0_ |= 0x00000800;
               break;
             } // case 90
+            case 98: {
+              input.readMessage(
+                  internalGetStartTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 98
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2493,6 +2575,179 @@ java.lang.String defaultValue) {
       return this;
     }
 
+    private com.google.protobuf.Timestamp startTime_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> startTimeBuilder_;
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     * @return Whether the startTime field is set.
+     */
+    public boolean hasStartTime() {
+      return ((bitField0_ & 0x00000400) != 0);
+    }
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     * @return The startTime.
+     */
+    public com.google.protobuf.Timestamp getStartTime() {
+      if (startTimeBuilder_ == null) {
+        return startTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : startTime_;
+      } else {
+        return startTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     */
+    public Builder setStartTime(com.google.protobuf.Timestamp value) {
+      if (startTimeBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        startTime_ = value;
+      } else {
+        startTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     */
+    public Builder setStartTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (startTimeBuilder_ == null) {
+        startTime_ = builderForValue.build();
+      } else {
+        startTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     */
+    public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
+      if (startTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00000400) != 0) &&
+          startTime_ != null &&
+          startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getStartTimeBuilder().mergeFrom(value);
+        } else {
+          startTime_ = value;
+        }
+      } else {
+        startTimeBuilder_.mergeFrom(value);
+      }
+      if (startTime_ != null) {
+        bitField0_ |= 0x00000400;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     */
+    public Builder clearStartTime() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      startTime_ = null;
+      if (startTimeBuilder_ != null) {
+        startTimeBuilder_.dispose();
+        startTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return internalGetStartTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getStartTimeOrBuilder() {
+      if (startTimeBuilder_ != null) {
+        return startTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return startTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : startTime_;
+      }
+    }
+    /**
+     * <pre>
+     * Start the instance's tasks no earlier than this time: until then they
+     * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+     * passed, starts them at once.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        internalGetStartTimeFieldBuilder() {
+      if (startTimeBuilder_ == null) {
+        startTimeBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getStartTime(),
+                getParentForChildren(),
+                isClean());
+        startTime_ = null;
+      }
+      return startTimeBuilder_;
+    }
+
     private com.google.protobuf.Duration waitTimeout_;
     private com.google.protobuf.SingleFieldBuilder<
         com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> waitTimeoutBuilder_;
@@ -2509,7 +2764,7 @@ java.lang.String defaultValue) {
      * @return Whether the waitTimeout field is set.
      */
     public boolean hasWaitTimeout() {
-      return ((bitField0_ & 0x00000400) != 0);
+      return ((bitField0_ & 0x00000800) != 0);
     }
     /**
      * <pre>
@@ -2548,7 +2803,7 @@ java.lang.String defaultValue) {
       } else {
         waitTimeoutBuilder_.setMessage(value);
       }
-      bitField0_ |= 0x00000400;
+      bitField0_ |= 0x00000800;
       onChanged();
       return this;
     }
@@ -2570,7 +2825,7 @@ java.lang.String defaultValue) {
       } else {
         waitTimeoutBuilder_.setMessage(builderForValue.build());
       }
-      bitField0_ |= 0x00000400;
+      bitField0_ |= 0x00000800;
       onChanged();
       return this;
     }
@@ -2587,7 +2842,7 @@ java.lang.String defaultValue) {
      */
     public Builder mergeWaitTimeout(com.google.protobuf.Duration value) {
       if (waitTimeoutBuilder_ == null) {
-        if (((bitField0_ & 0x00000400) != 0) &&
+        if (((bitField0_ & 0x00000800) != 0) &&
           waitTimeout_ != null &&
           waitTimeout_ != com.google.protobuf.Duration.getDefaultInstance()) {
           getWaitTimeoutBuilder().mergeFrom(value);
@@ -2598,7 +2853,7 @@ java.lang.String defaultValue) {
         waitTimeoutBuilder_.mergeFrom(value);
       }
       if (waitTimeout_ != null) {
-        bitField0_ |= 0x00000400;
+        bitField0_ |= 0x00000800;
         onChanged();
       }
       return this;
@@ -2615,7 +2870,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
      */
     public Builder clearWaitTimeout() {
-      bitField0_ = (bitField0_ & ~0x00000400);
+      bitField0_ = (bitField0_ & ~0x00000800);
       waitTimeout_ = null;
       if (waitTimeoutBuilder_ != null) {
         waitTimeoutBuilder_.dispose();
@@ -2636,7 +2891,7 @@ java.lang.String defaultValue) {
      * <code>.google.protobuf.Duration wait_timeout = 11 [json_name = "waitTimeout"];</code>
      */
     public com.google.protobuf.Duration.Builder getWaitTimeoutBuilder() {
-      bitField0_ |= 0x00000400;
+      bitField0_ |= 0x00000800;
       onChanged();
       return internalGetWaitTimeoutFieldBuilder().getBuilder();
     }

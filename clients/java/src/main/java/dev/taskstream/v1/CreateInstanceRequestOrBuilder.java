@@ -285,6 +285,39 @@ java.lang.String defaultValue);
 
   /**
    * <pre>
+   * Start the instance's tasks no earlier than this time: until then they
+   * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+   * passed, starts them at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+   * @return Whether the startTime field is set.
+   */
+  boolean hasStartTime();
+  /**
+   * <pre>
+   * Start the instance's tasks no earlier than this time: until then they
+   * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+   * passed, starts them at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+   * @return The startTime.
+   */
+  com.google.protobuf.Timestamp getStartTime();
+  /**
+   * <pre>
+   * Start the instance's tasks no earlier than this time: until then they
+   * wait with reason SCHEDULED (across server restarts). Unset, or a time that
+   * passed, starts them at once.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 12 [json_name = "startTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getStartTimeOrBuilder();
+
+  /**
+   * <pre>
    * Answer only once the new instance terminated or this long passed, as a
    * WaitInstance right after the create would (the same cap of 10 minutes, and
    * the answer comes before the call's deadline), in one round trip. The

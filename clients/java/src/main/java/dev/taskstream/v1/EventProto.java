@@ -61,6 +61,11 @@ public final class EventProto extends com.google.protobuf.GeneratedFile {
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_SubInstanceCreated_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_TaskWaitingReasonChanged_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_TaskWaitingReasonChanged_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -73,7 +78,7 @@ public final class EventProto extends com.google.protobuf.GeneratedFile {
       "\n\031taskstream/v1/event.proto\022\rtaskstream." +
       "v1\032\037google/protobuf/timestamp.proto\032\034tas" +
       "kstream/v1/instance.proto\032\030taskstream/v1" +
-      "/task.proto\"\361\004\n\rInstanceEvent\022\020\n\003seq\030\001 \001" +
+      "/task.proto\"\333\005\n\rInstanceEvent\022\020\n\003seq\030\001 \001" +
       "(\003R\003seq\022.\n\004time\030\002 \001(\0132\032.google.protobuf." +
       "TimestampR\004time\022^\n\027instance_status_chang" +
       "ed\030\003 \001(\0132$.taskstream.v1.InstanceStatusC" +
@@ -88,35 +93,40 @@ public final class EventProto extends com.google.protobuf.GeneratedFile {
       "\007 \001(\0132!.taskstream.v1.TaskOutputAppended" +
       "H\000R\022taskOutputAppended\022U\n\024sub_instance_c" +
       "reated\030\010 \001(\0132!.taskstream.v1.SubInstance" +
-      "CreatedH\000R\022subInstanceCreatedB\010\n\006change\"" +
-      "\250\002\n\025InstanceStatusChanged\022F\n\017previous_st" +
-      "atus\030\001 \001(\0162\035.taskstream.v1.InstanceStatu" +
-      "sR\016previousStatus\0225\n\006status\030\002 \001(\0162\035.task" +
-      "stream.v1.InstanceStatusR\006status\022\036\n\nsucc" +
-      "essful\030\003 \001(\010R\nsuccessful\0229\n\nstart_time\030\004" +
-      " \001(\0132\032.google.protobuf.TimestampR\tstartT" +
-      "ime\0225\n\010end_time\030\005 \001(\0132\032.google.protobuf." +
-      "TimestampR\007endTime\"\200\001\n\021TaskStatusChanged" +
-      "\022B\n\017previous_status\030\001 \001(\0162\031.taskstream.v" +
-      "1.TaskStatusR\016previousStatus\022\'\n\004task\030\002 \001" +
-      "(\0132\023.taskstream.v1.TaskR\004task\"^\n\023TaskPro" +
-      "gressUpdated\022\022\n\004task\030\001 \001(\tR\004task\0223\n\010prog" +
-      "ress\030\002 \001(\0132\027.taskstream.v1.ProgressR\010pro" +
-      "gress\"o\n\023TaskPropertyUpdated\022\022\n\004task\030\001 \001" +
-      "(\tR\004task\022\020\n\003key\030\002 \001(\tR\003key\0222\n\005value\030\003 \001(" +
-      "\0132\034.taskstream.v1.PropertyValueR\005value\"\243" +
-      "\001\n\022TaskOutputAppended\022\022\n\004task\030\001 \001(\tR\004tas" +
-      "k\0223\n\006stream\030\002 \001(\0162\033.taskstream.v1.Output" +
-      "StreamR\006stream\022\026\n\006offset\030\003 \001(\003R\006offset\022\022" +
-      "\n\004data\030\004 \001(\014R\004data\022\030\n\007attempt\030\005 \001(\005R\007att" +
-      "empt\"X\n\022SubInstanceCreated\022\032\n\010instance\030\001" +
-      " \001(\tR\010instance\022\022\n\004name\030\002 \001(\tR\004name\022\022\n\004ta" +
-      "sk\030\003 \001(\tR\004taskB\300\001\n\021dev.taskstream.v1B\nEv" +
-      "entProtoP\001ZJgithub.com/taskstream/taskst" +
-      "ream/clients/go/gen/taskstream/v1;taskst" +
-      "reamv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstrea" +
-      "m\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Tasks" +
-      "tream::V1b\006proto3"
+      "CreatedH\000R\022subInstanceCreated\022h\n\033task_wa" +
+      "iting_reason_changed\030\t \001(\0132\'.taskstream." +
+      "v1.TaskWaitingReasonChangedH\000R\030taskWaiti" +
+      "ngReasonChangedB\010\n\006change\"\250\002\n\025InstanceSt" +
+      "atusChanged\022F\n\017previous_status\030\001 \001(\0162\035.t" +
+      "askstream.v1.InstanceStatusR\016previousSta" +
+      "tus\0225\n\006status\030\002 \001(\0162\035.taskstream.v1.Inst" +
+      "anceStatusR\006status\022\036\n\nsuccessful\030\003 \001(\010R\n" +
+      "successful\0229\n\nstart_time\030\004 \001(\0132\032.google." +
+      "protobuf.TimestampR\tstartTime\0225\n\010end_tim" +
+      "e\030\005 \001(\0132\032.google.protobuf.TimestampR\007end" +
+      "Time\"\200\001\n\021TaskStatusChanged\022B\n\017previous_s" +
+      "tatus\030\001 \001(\0162\031.taskstream.v1.TaskStatusR\016" +
+      "previousStatus\022\'\n\004task\030\002 \001(\0132\023.taskstrea" +
+      "m.v1.TaskR\004task\"^\n\023TaskProgressUpdated\022\022" +
+      "\n\004task\030\001 \001(\tR\004task\0223\n\010progress\030\002 \001(\0132\027.t" +
+      "askstream.v1.ProgressR\010progress\"o\n\023TaskP" +
+      "ropertyUpdated\022\022\n\004task\030\001 \001(\tR\004task\022\020\n\003ke" +
+      "y\030\002 \001(\tR\003key\0222\n\005value\030\003 \001(\0132\034.taskstream" +
+      ".v1.PropertyValueR\005value\"\243\001\n\022TaskOutputA" +
+      "ppended\022\022\n\004task\030\001 \001(\tR\004task\0223\n\006stream\030\002 " +
+      "\001(\0162\033.taskstream.v1.OutputStreamR\006stream" +
+      "\022\026\n\006offset\030\003 \001(\003R\006offset\022\022\n\004data\030\004 \001(\014R\004" +
+      "data\022\030\n\007attempt\030\005 \001(\005R\007attempt\"X\n\022SubIns" +
+      "tanceCreated\022\032\n\010instance\030\001 \001(\tR\010instance" +
+      "\022\022\n\004name\030\002 \001(\tR\004name\022\022\n\004task\030\003 \001(\tR\004task" +
+      "\"s\n\030TaskWaitingReasonChanged\022\022\n\004task\030\001 \001" +
+      "(\tR\004task\022C\n\016waiting_reason\030\002 \001(\0162\034.tasks" +
+      "tream.v1.WaitingReasonR\rwaitingReasonB\300\001" +
+      "\n\021dev.taskstream.v1B\nEventProtoP\001ZJgithu" +
+      "b.com/taskstream/taskstream/clients/go/g" +
+      "en/taskstream/v1;taskstreamv1\242\002\003TXX\252\002\rTa" +
+      "skstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstream" +
+      "\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -130,7 +140,7 @@ public final class EventProto extends com.google.protobuf.GeneratedFile {
     internal_static_taskstream_v1_InstanceEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_InstanceEvent_descriptor,
-        new java.lang.String[] { "Seq", "Time", "InstanceStatusChanged", "TaskStatusChanged", "TaskProgressUpdated", "TaskPropertyUpdated", "TaskOutputAppended", "SubInstanceCreated", "Change", });
+        new java.lang.String[] { "Seq", "Time", "InstanceStatusChanged", "TaskStatusChanged", "TaskProgressUpdated", "TaskPropertyUpdated", "TaskOutputAppended", "SubInstanceCreated", "TaskWaitingReasonChanged", "Change", });
     internal_static_taskstream_v1_InstanceStatusChanged_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_taskstream_v1_InstanceStatusChanged_fieldAccessorTable = new
@@ -167,6 +177,12 @@ public final class EventProto extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_SubInstanceCreated_descriptor,
         new java.lang.String[] { "Instance", "Name", "Task", });
+    internal_static_taskstream_v1_TaskWaitingReasonChanged_descriptor =
+      getDescriptor().getMessageType(7);
+    internal_static_taskstream_v1_TaskWaitingReasonChanged_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_TaskWaitingReasonChanged_descriptor,
+        new java.lang.String[] { "Task", "WaitingReason", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.taskstream.v1.InstanceProto.getDescriptor();

@@ -735,6 +735,85 @@ java.lang.String defaultValue) {
     return seq_;
   }
 
+  public static final int SCHEDULED_START_TIME_FIELD_NUMBER = 17;
+  private com.google.protobuf.Timestamp scheduledStartTime_;
+  /**
+   * <pre>
+   * The start time it was created with (CreateInstanceRequest.start_time);
+   * its tasks wait with reason SCHEDULED until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+   * @return Whether the scheduledStartTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasScheduledStartTime() {
+    return ((bitField0_ & 0x00000010) != 0);
+  }
+  /**
+   * <pre>
+   * The start time it was created with (CreateInstanceRequest.start_time);
+   * its tasks wait with reason SCHEDULED until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+   * @return The scheduledStartTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getScheduledStartTime() {
+    return scheduledStartTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : scheduledStartTime_;
+  }
+  /**
+   * <pre>
+   * The start time it was created with (CreateInstanceRequest.start_time);
+   * its tasks wait with reason SCHEDULED until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getScheduledStartTimeOrBuilder() {
+    return scheduledStartTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : scheduledStartTime_;
+  }
+
+  public static final int EXPIRE_TIME_FIELD_NUMBER = 18;
+  private com.google.protobuf.Timestamp expireTime_;
+  /**
+   * <pre>
+   * When its retention deletes it, once terminated with a retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+   * @return Whether the expireTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasExpireTime() {
+    return ((bitField0_ & 0x00000020) != 0);
+  }
+  /**
+   * <pre>
+   * When its retention deletes it, once terminated with a retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+   * @return The expireTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getExpireTime() {
+    return expireTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : expireTime_;
+  }
+  /**
+   * <pre>
+   * When its retention deletes it, once terminated with a retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getExpireTimeOrBuilder() {
+    return expireTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : expireTime_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -799,6 +878,12 @@ java.lang.String defaultValue) {
     }
     if (seq_ != 0L) {
       output.writeInt64(16, seq_);
+    }
+    if (((bitField0_ & 0x00000010) != 0)) {
+      output.writeMessage(17, getScheduledStartTime());
+    }
+    if (((bitField0_ & 0x00000020) != 0)) {
+      output.writeMessage(18, getExpireTime());
     }
     getUnknownFields().writeTo(output);
   }
@@ -873,6 +958,14 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(16, seq_);
     }
+    if (((bitField0_ & 0x00000010) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(17, getScheduledStartTime());
+    }
+    if (((bitField0_ & 0x00000020) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(18, getExpireTime());
+    }
     return size;
   }
   @java.lang.Override
@@ -940,6 +1033,16 @@ java.lang.String defaultValue) {
         .equals(other.getRequestId())) return false;
     if (getSeq()
         != other.getSeq()) return false;
+    if (hasScheduledStartTime() != other.hasScheduledStartTime()) return false;
+    if (hasScheduledStartTime()) {
+      if (!getScheduledStartTime()
+          .equals(other.getScheduledStartTime())) return false;
+    }
+    if (hasExpireTime() != other.hasExpireTime()) return false;
+    if (hasExpireTime()) {
+      if (!getExpireTime()
+          .equals(other.getExpireTime())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -997,6 +1100,14 @@ java.lang.String defaultValue) {
     hash = (37 * hash) + SEQ_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getSeq());
+    if (hasScheduledStartTime()) {
+      hash = (37 * hash) + SCHEDULED_START_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getScheduledStartTime().hashCode();
+    }
+    if (hasExpireTime()) {
+      hash = (37 * hash) + EXPIRE_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getExpireTime().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1158,6 +1269,8 @@ java.lang.String defaultValue) {
         internalGetEndTimeFieldBuilder();
         internalGetTasksFieldBuilder();
         internalGetOptionsFieldBuilder();
+        internalGetScheduledStartTimeFieldBuilder();
+        internalGetExpireTimeFieldBuilder();
       }
     }
     @java.lang.Override
@@ -1202,6 +1315,16 @@ java.lang.String defaultValue) {
       successful_ = false;
       requestId_ = "";
       seq_ = 0L;
+      scheduledStartTime_ = null;
+      if (scheduledStartTimeBuilder_ != null) {
+        scheduledStartTimeBuilder_.dispose();
+        scheduledStartTimeBuilder_ = null;
+      }
+      expireTime_ = null;
+      if (expireTimeBuilder_ != null) {
+        expireTimeBuilder_.dispose();
+        expireTimeBuilder_ = null;
+      }
       return this;
     }
 
@@ -1307,6 +1430,18 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x00008000) != 0)) {
         result.seq_ = seq_;
       }
+      if (((from_bitField0_ & 0x00010000) != 0)) {
+        result.scheduledStartTime_ = scheduledStartTimeBuilder_ == null
+            ? scheduledStartTime_
+            : scheduledStartTimeBuilder_.build();
+        to_bitField0_ |= 0x00000010;
+      }
+      if (((from_bitField0_ & 0x00020000) != 0)) {
+        result.expireTime_ = expireTimeBuilder_ == null
+            ? expireTime_
+            : expireTimeBuilder_.build();
+        to_bitField0_ |= 0x00000020;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1404,6 +1539,12 @@ java.lang.String defaultValue) {
       }
       if (other.getSeq() != 0L) {
         setSeq(other.getSeq());
+      }
+      if (other.hasScheduledStartTime()) {
+        mergeScheduledStartTime(other.getScheduledStartTime());
+      }
+      if (other.hasExpireTime()) {
+        mergeExpireTime(other.getExpireTime());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1529,6 +1670,20 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00008000;
               break;
             } // case 128
+            case 138: {
+              input.readMessage(
+                  internalGetScheduledStartTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00010000;
+              break;
+            } // case 138
+            case 146: {
+              input.readMessage(
+                  internalGetExpireTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00020000;
+              break;
+            } // case 146
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3384,6 +3539,325 @@ java.lang.String defaultValue) {
       seq_ = 0L;
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.Timestamp scheduledStartTime_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> scheduledStartTimeBuilder_;
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     * @return Whether the scheduledStartTime field is set.
+     */
+    public boolean hasScheduledStartTime() {
+      return ((bitField0_ & 0x00010000) != 0);
+    }
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     * @return The scheduledStartTime.
+     */
+    public com.google.protobuf.Timestamp getScheduledStartTime() {
+      if (scheduledStartTimeBuilder_ == null) {
+        return scheduledStartTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : scheduledStartTime_;
+      } else {
+        return scheduledStartTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     */
+    public Builder setScheduledStartTime(com.google.protobuf.Timestamp value) {
+      if (scheduledStartTimeBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        scheduledStartTime_ = value;
+      } else {
+        scheduledStartTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     */
+    public Builder setScheduledStartTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (scheduledStartTimeBuilder_ == null) {
+        scheduledStartTime_ = builderForValue.build();
+      } else {
+        scheduledStartTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     */
+    public Builder mergeScheduledStartTime(com.google.protobuf.Timestamp value) {
+      if (scheduledStartTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00010000) != 0) &&
+          scheduledStartTime_ != null &&
+          scheduledStartTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getScheduledStartTimeBuilder().mergeFrom(value);
+        } else {
+          scheduledStartTime_ = value;
+        }
+      } else {
+        scheduledStartTimeBuilder_.mergeFrom(value);
+      }
+      if (scheduledStartTime_ != null) {
+        bitField0_ |= 0x00010000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     */
+    public Builder clearScheduledStartTime() {
+      bitField0_ = (bitField0_ & ~0x00010000);
+      scheduledStartTime_ = null;
+      if (scheduledStartTimeBuilder_ != null) {
+        scheduledStartTimeBuilder_.dispose();
+        scheduledStartTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getScheduledStartTimeBuilder() {
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return internalGetScheduledStartTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getScheduledStartTimeOrBuilder() {
+      if (scheduledStartTimeBuilder_ != null) {
+        return scheduledStartTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return scheduledStartTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : scheduledStartTime_;
+      }
+    }
+    /**
+     * <pre>
+     * The start time it was created with (CreateInstanceRequest.start_time);
+     * its tasks wait with reason SCHEDULED until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        internalGetScheduledStartTimeFieldBuilder() {
+      if (scheduledStartTimeBuilder_ == null) {
+        scheduledStartTimeBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getScheduledStartTime(),
+                getParentForChildren(),
+                isClean());
+        scheduledStartTime_ = null;
+      }
+      return scheduledStartTimeBuilder_;
+    }
+
+    private com.google.protobuf.Timestamp expireTime_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> expireTimeBuilder_;
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     * @return Whether the expireTime field is set.
+     */
+    public boolean hasExpireTime() {
+      return ((bitField0_ & 0x00020000) != 0);
+    }
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     * @return The expireTime.
+     */
+    public com.google.protobuf.Timestamp getExpireTime() {
+      if (expireTimeBuilder_ == null) {
+        return expireTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : expireTime_;
+      } else {
+        return expireTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     */
+    public Builder setExpireTime(com.google.protobuf.Timestamp value) {
+      if (expireTimeBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        expireTime_ = value;
+      } else {
+        expireTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     */
+    public Builder setExpireTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (expireTimeBuilder_ == null) {
+        expireTime_ = builderForValue.build();
+      } else {
+        expireTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     */
+    public Builder mergeExpireTime(com.google.protobuf.Timestamp value) {
+      if (expireTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00020000) != 0) &&
+          expireTime_ != null &&
+          expireTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getExpireTimeBuilder().mergeFrom(value);
+        } else {
+          expireTime_ = value;
+        }
+      } else {
+        expireTimeBuilder_.mergeFrom(value);
+      }
+      if (expireTime_ != null) {
+        bitField0_ |= 0x00020000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     */
+    public Builder clearExpireTime() {
+      bitField0_ = (bitField0_ & ~0x00020000);
+      expireTime_ = null;
+      if (expireTimeBuilder_ != null) {
+        expireTimeBuilder_.dispose();
+        expireTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getExpireTimeBuilder() {
+      bitField0_ |= 0x00020000;
+      onChanged();
+      return internalGetExpireTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getExpireTimeOrBuilder() {
+      if (expireTimeBuilder_ != null) {
+        return expireTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return expireTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : expireTime_;
+      }
+    }
+    /**
+     * <pre>
+     * When its retention deletes it, once terminated with a retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        internalGetExpireTimeFieldBuilder() {
+      if (expireTimeBuilder_ == null) {
+        expireTimeBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getExpireTime(),
+                getParentForChildren(),
+                isClean());
+        expireTime_ = null;
+      }
+      return expireTimeBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.Instance)

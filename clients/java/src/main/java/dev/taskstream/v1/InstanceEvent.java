@@ -67,6 +67,7 @@ private static final long serialVersionUID = 0L;
     TASK_PROPERTY_UPDATED(6),
     TASK_OUTPUT_APPENDED(7),
     SUB_INSTANCE_CREATED(8),
+    TASK_WAITING_REASON_CHANGED(9),
     CHANGE_NOT_SET(0);
     private final int value;
     private ChangeCase(int value) {
@@ -90,6 +91,7 @@ private static final long serialVersionUID = 0L;
         case 6: return TASK_PROPERTY_UPDATED;
         case 7: return TASK_OUTPUT_APPENDED;
         case 8: return SUB_INSTANCE_CREATED;
+        case 9: return TASK_WAITING_REASON_CHANGED;
         case 0: return CHANGE_NOT_SET;
         default: return null;
       }
@@ -416,6 +418,52 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.SubInstanceCreated.getDefaultInstance();
   }
 
+  public static final int TASK_WAITING_REASON_CHANGED_FIELD_NUMBER = 9;
+  /**
+   * <pre>
+   * Why a waiting task waits changed while its status did not (its
+   * dependencies ended, its backoff or start time passed).
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+   * @return Whether the taskWaitingReasonChanged field is set.
+   */
+  @java.lang.Override
+  public boolean hasTaskWaitingReasonChanged() {
+    return changeCase_ == 9;
+  }
+  /**
+   * <pre>
+   * Why a waiting task waits changed while its status did not (its
+   * dependencies ended, its backoff or start time passed).
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+   * @return The taskWaitingReasonChanged.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskWaitingReasonChanged getTaskWaitingReasonChanged() {
+    if (changeCase_ == 9) {
+       return (dev.taskstream.v1.TaskWaitingReasonChanged) change_;
+    }
+    return dev.taskstream.v1.TaskWaitingReasonChanged.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Why a waiting task waits changed while its status did not (its
+   * dependencies ended, its backoff or start time passed).
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskWaitingReasonChangedOrBuilder getTaskWaitingReasonChangedOrBuilder() {
+    if (changeCase_ == 9) {
+       return (dev.taskstream.v1.TaskWaitingReasonChanged) change_;
+    }
+    return dev.taskstream.v1.TaskWaitingReasonChanged.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -454,6 +502,9 @@ private static final long serialVersionUID = 0L;
     if (changeCase_ == 8) {
       output.writeMessage(8, (dev.taskstream.v1.SubInstanceCreated) change_);
     }
+    if (changeCase_ == 9) {
+      output.writeMessage(9, (dev.taskstream.v1.TaskWaitingReasonChanged) change_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -489,6 +540,10 @@ private static final long serialVersionUID = 0L;
     if (changeCase_ == 8) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(8, (dev.taskstream.v1.SubInstanceCreated) change_);
+    }
+    if (changeCase_ == 9) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, (dev.taskstream.v1.TaskWaitingReasonChanged) change_);
     }
     return size;
   }
@@ -547,6 +602,10 @@ private static final long serialVersionUID = 0L;
         if (!getSubInstanceCreated()
             .equals(other.getSubInstanceCreated())) return false;
         break;
+      case 9:
+        if (!getTaskWaitingReasonChanged()
+            .equals(other.getTaskWaitingReasonChanged())) return false;
+        break;
       case 0:
       default:
     }
@@ -592,6 +651,10 @@ private static final long serialVersionUID = 0L;
       case 8:
         hash = (37 * hash) + SUB_INSTANCE_CREATED_FIELD_NUMBER;
         hash = (53 * hash) + getSubInstanceCreated().hashCode();
+        break;
+      case 9:
+        hash = (37 * hash) + TASK_WAITING_REASON_CHANGED_FIELD_NUMBER;
+        hash = (53 * hash) + getTaskWaitingReasonChanged().hashCode();
         break;
       case 0:
       default:
@@ -763,6 +826,9 @@ private static final long serialVersionUID = 0L;
       if (subInstanceCreatedBuilder_ != null) {
         subInstanceCreatedBuilder_.clear();
       }
+      if (taskWaitingReasonChangedBuilder_ != null) {
+        taskWaitingReasonChangedBuilder_.clear();
+      }
       changeCase_ = 0;
       change_ = null;
       return this;
@@ -839,6 +905,10 @@ private static final long serialVersionUID = 0L;
           subInstanceCreatedBuilder_ != null) {
         result.change_ = subInstanceCreatedBuilder_.build();
       }
+      if (changeCase_ == 9 &&
+          taskWaitingReasonChangedBuilder_ != null) {
+        result.change_ = taskWaitingReasonChangedBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -882,6 +952,10 @@ private static final long serialVersionUID = 0L;
         }
         case SUB_INSTANCE_CREATED: {
           mergeSubInstanceCreated(other.getSubInstanceCreated());
+          break;
+        }
+        case TASK_WAITING_REASON_CHANGED: {
+          mergeTaskWaitingReasonChanged(other.getTaskWaitingReasonChanged());
           break;
         }
         case CHANGE_NOT_SET: {
@@ -966,6 +1040,13 @@ private static final long serialVersionUID = 0L;
               changeCase_ = 8;
               break;
             } // case 66
+            case 74: {
+              input.readMessage(
+                  internalGetTaskWaitingReasonChangedFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              changeCase_ = 9;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2251,6 +2332,191 @@ private static final long serialVersionUID = 0L;
       changeCase_ = 8;
       onChanged();
       return subInstanceCreatedBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskWaitingReasonChanged, dev.taskstream.v1.TaskWaitingReasonChanged.Builder, dev.taskstream.v1.TaskWaitingReasonChangedOrBuilder> taskWaitingReasonChangedBuilder_;
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     * @return Whether the taskWaitingReasonChanged field is set.
+     */
+    @java.lang.Override
+    public boolean hasTaskWaitingReasonChanged() {
+      return changeCase_ == 9;
+    }
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     * @return The taskWaitingReasonChanged.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.TaskWaitingReasonChanged getTaskWaitingReasonChanged() {
+      if (taskWaitingReasonChangedBuilder_ == null) {
+        if (changeCase_ == 9) {
+          return (dev.taskstream.v1.TaskWaitingReasonChanged) change_;
+        }
+        return dev.taskstream.v1.TaskWaitingReasonChanged.getDefaultInstance();
+      } else {
+        if (changeCase_ == 9) {
+          return taskWaitingReasonChangedBuilder_.getMessage();
+        }
+        return dev.taskstream.v1.TaskWaitingReasonChanged.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     */
+    public Builder setTaskWaitingReasonChanged(dev.taskstream.v1.TaskWaitingReasonChanged value) {
+      if (taskWaitingReasonChangedBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        change_ = value;
+        onChanged();
+      } else {
+        taskWaitingReasonChangedBuilder_.setMessage(value);
+      }
+      changeCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     */
+    public Builder setTaskWaitingReasonChanged(
+        dev.taskstream.v1.TaskWaitingReasonChanged.Builder builderForValue) {
+      if (taskWaitingReasonChangedBuilder_ == null) {
+        change_ = builderForValue.build();
+        onChanged();
+      } else {
+        taskWaitingReasonChangedBuilder_.setMessage(builderForValue.build());
+      }
+      changeCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     */
+    public Builder mergeTaskWaitingReasonChanged(dev.taskstream.v1.TaskWaitingReasonChanged value) {
+      if (taskWaitingReasonChangedBuilder_ == null) {
+        if (changeCase_ == 9 &&
+            change_ != dev.taskstream.v1.TaskWaitingReasonChanged.getDefaultInstance()) {
+          change_ = dev.taskstream.v1.TaskWaitingReasonChanged.newBuilder((dev.taskstream.v1.TaskWaitingReasonChanged) change_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          change_ = value;
+        }
+        onChanged();
+      } else {
+        if (changeCase_ == 9) {
+          taskWaitingReasonChangedBuilder_.mergeFrom(value);
+        } else {
+          taskWaitingReasonChangedBuilder_.setMessage(value);
+        }
+      }
+      changeCase_ = 9;
+      return this;
+    }
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     */
+    public Builder clearTaskWaitingReasonChanged() {
+      if (taskWaitingReasonChangedBuilder_ == null) {
+        if (changeCase_ == 9) {
+          changeCase_ = 0;
+          change_ = null;
+          onChanged();
+        }
+      } else {
+        if (changeCase_ == 9) {
+          changeCase_ = 0;
+          change_ = null;
+        }
+        taskWaitingReasonChangedBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     */
+    public dev.taskstream.v1.TaskWaitingReasonChanged.Builder getTaskWaitingReasonChangedBuilder() {
+      return internalGetTaskWaitingReasonChangedFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.TaskWaitingReasonChangedOrBuilder getTaskWaitingReasonChangedOrBuilder() {
+      if ((changeCase_ == 9) && (taskWaitingReasonChangedBuilder_ != null)) {
+        return taskWaitingReasonChangedBuilder_.getMessageOrBuilder();
+      } else {
+        if (changeCase_ == 9) {
+          return (dev.taskstream.v1.TaskWaitingReasonChanged) change_;
+        }
+        return dev.taskstream.v1.TaskWaitingReasonChanged.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Why a waiting task waits changed while its status did not (its
+     * dependencies ended, its backoff or start time passed).
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskWaitingReasonChanged, dev.taskstream.v1.TaskWaitingReasonChanged.Builder, dev.taskstream.v1.TaskWaitingReasonChangedOrBuilder> 
+        internalGetTaskWaitingReasonChangedFieldBuilder() {
+      if (taskWaitingReasonChangedBuilder_ == null) {
+        if (!(changeCase_ == 9)) {
+          change_ = dev.taskstream.v1.TaskWaitingReasonChanged.getDefaultInstance();
+        }
+        taskWaitingReasonChangedBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.TaskWaitingReasonChanged, dev.taskstream.v1.TaskWaitingReasonChanged.Builder, dev.taskstream.v1.TaskWaitingReasonChangedOrBuilder>(
+                (dev.taskstream.v1.TaskWaitingReasonChanged) change_,
+                getParentForChildren(),
+                isClean());
+        change_ = null;
+      }
+      changeCase_ = 9;
+      onChanged();
+      return taskWaitingReasonChangedBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.InstanceEvent)

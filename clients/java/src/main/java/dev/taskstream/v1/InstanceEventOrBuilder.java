@@ -209,5 +209,35 @@ public interface InstanceEventOrBuilder extends
    */
   dev.taskstream.v1.SubInstanceCreatedOrBuilder getSubInstanceCreatedOrBuilder();
 
+  /**
+   * <pre>
+   * Why a waiting task waits changed while its status did not (its
+   * dependencies ended, its backoff or start time passed).
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+   * @return Whether the taskWaitingReasonChanged field is set.
+   */
+  boolean hasTaskWaitingReasonChanged();
+  /**
+   * <pre>
+   * Why a waiting task waits changed while its status did not (its
+   * dependencies ended, its backoff or start time passed).
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+   * @return The taskWaitingReasonChanged.
+   */
+  dev.taskstream.v1.TaskWaitingReasonChanged getTaskWaitingReasonChanged();
+  /**
+   * <pre>
+   * Why a waiting task waits changed while its status did not (its
+   * dependencies ended, its backoff or start time passed).
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskWaitingReasonChanged task_waiting_reason_changed = 9 [json_name = "taskWaitingReasonChanged"];</code>
+   */
+  dev.taskstream.v1.TaskWaitingReasonChangedOrBuilder getTaskWaitingReasonChangedOrBuilder();
+
   dev.taskstream.v1.InstanceEvent.ChangeCase getChangeCase();
 }

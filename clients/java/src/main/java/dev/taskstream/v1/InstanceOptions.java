@@ -138,6 +138,148 @@ private static final long serialVersionUID = 0L;
     return taskTimeout_ == null ? com.google.protobuf.Duration.getDefaultInstance() : taskTimeout_;
   }
 
+  public static final int RETRY_POLICY_FIELD_NUMBER = 4;
+  private dev.taskstream.v1.RetryPolicy retryPolicy_;
+  /**
+   * <pre>
+   * The retry policy of every task that has none of its own.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+   * @return Whether the retryPolicy field is set.
+   */
+  @java.lang.Override
+  public boolean hasRetryPolicy() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * The retry policy of every task that has none of its own.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+   * @return The retryPolicy.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.RetryPolicy getRetryPolicy() {
+    return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+  }
+  /**
+   * <pre>
+   * The retry policy of every task that has none of its own.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder() {
+    return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+  }
+
+  public static final int RETENTION_FIELD_NUMBER = 5;
+  private com.google.protobuf.Duration retention_;
+  /**
+   * <pre>
+   * How long the instance is kept after it terminated; then it is deleted,
+   * leaving a tombstone (as the server's --retention does, which this
+   * overrides for the instance). Unset means the server's retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+   * @return Whether the retention field is set.
+   */
+  @java.lang.Override
+  public boolean hasRetention() {
+    return ((bitField0_ & 0x00000008) != 0);
+  }
+  /**
+   * <pre>
+   * How long the instance is kept after it terminated; then it is deleted,
+   * leaving a tombstone (as the server's --retention does, which this
+   * overrides for the instance). Unset means the server's retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+   * @return The retention.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Duration getRetention() {
+    return retention_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retention_;
+  }
+  /**
+   * <pre>
+   * How long the instance is kept after it terminated; then it is deleted,
+   * leaving a tombstone (as the server's --retention does, which this
+   * overrides for the instance). Unset means the server's retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.DurationOrBuilder getRetentionOrBuilder() {
+    return retention_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retention_;
+  }
+
+  public static final int CANCEL_ON_CLIENT_DISCONNECTION_FIELD_NUMBER = 6;
+  private boolean cancelOnClientDisconnection_ = false;
+  /**
+   * <pre>
+   * Bind the instance to its caller (STK's cancel_on_client_disconnection):
+   * while no WatchInstance stream of it is open for longer than
+   * client_disconnect_grace (counted from the create, and from each time the
+   * last stream ends), it is stopped with reason CLIENT_DISCONNECTED. A watch
+   * that resumes within the grace period keeps it running.
+   * </pre>
+   *
+   * <code>bool cancel_on_client_disconnection = 6 [json_name = "cancelOnClientDisconnection"];</code>
+   * @return The cancelOnClientDisconnection.
+   */
+  @java.lang.Override
+  public boolean getCancelOnClientDisconnection() {
+    return cancelOnClientDisconnection_;
+  }
+
+  public static final int CLIENT_DISCONNECT_GRACE_FIELD_NUMBER = 7;
+  private com.google.protobuf.Duration clientDisconnectGrace_;
+  /**
+   * <pre>
+   * The grace period of cancel_on_client_disconnection; unset means 30
+   * seconds.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+   * @return Whether the clientDisconnectGrace field is set.
+   */
+  @java.lang.Override
+  public boolean hasClientDisconnectGrace() {
+    return ((bitField0_ & 0x00000010) != 0);
+  }
+  /**
+   * <pre>
+   * The grace period of cancel_on_client_disconnection; unset means 30
+   * seconds.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+   * @return The clientDisconnectGrace.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Duration getClientDisconnectGrace() {
+    return clientDisconnectGrace_ == null ? com.google.protobuf.Duration.getDefaultInstance() : clientDisconnectGrace_;
+  }
+  /**
+   * <pre>
+   * The grace period of cancel_on_client_disconnection; unset means 30
+   * seconds.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.DurationOrBuilder getClientDisconnectGraceOrBuilder() {
+    return clientDisconnectGrace_ == null ? com.google.protobuf.Duration.getDefaultInstance() : clientDisconnectGrace_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -161,6 +303,18 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       output.writeMessage(3, getTaskTimeout());
     }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      output.writeMessage(4, getRetryPolicy());
+    }
+    if (((bitField0_ & 0x00000008) != 0)) {
+      output.writeMessage(5, getRetention());
+    }
+    if (cancelOnClientDisconnection_ != false) {
+      output.writeBool(6, cancelOnClientDisconnection_);
+    }
+    if (((bitField0_ & 0x00000010) != 0)) {
+      output.writeMessage(7, getClientDisconnectGrace());
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -176,6 +330,22 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(3, getTaskTimeout());
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(4, getRetryPolicy());
+    }
+    if (((bitField0_ & 0x00000008) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(5, getRetention());
+    }
+    if (cancelOnClientDisconnection_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(6, cancelOnClientDisconnection_);
+    }
+    if (((bitField0_ & 0x00000010) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(7, getClientDisconnectGrace());
     }
     return size;
   }
@@ -213,6 +383,23 @@ private static final long serialVersionUID = 0L;
       if (!getTaskTimeout()
           .equals(other.getTaskTimeout())) return false;
     }
+    if (hasRetryPolicy() != other.hasRetryPolicy()) return false;
+    if (hasRetryPolicy()) {
+      if (!getRetryPolicy()
+          .equals(other.getRetryPolicy())) return false;
+    }
+    if (hasRetention() != other.hasRetention()) return false;
+    if (hasRetention()) {
+      if (!getRetention()
+          .equals(other.getRetention())) return false;
+    }
+    if (getCancelOnClientDisconnection()
+        != other.getCancelOnClientDisconnection()) return false;
+    if (hasClientDisconnectGrace() != other.hasClientDisconnectGrace()) return false;
+    if (hasClientDisconnectGrace()) {
+      if (!getClientDisconnectGrace()
+          .equals(other.getClientDisconnectGrace())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -234,6 +421,21 @@ private static final long serialVersionUID = 0L;
     if (hasTaskTimeout()) {
       hash = (37 * hash) + TASK_TIMEOUT_FIELD_NUMBER;
       hash = (53 * hash) + getTaskTimeout().hashCode();
+    }
+    if (hasRetryPolicy()) {
+      hash = (37 * hash) + RETRY_POLICY_FIELD_NUMBER;
+      hash = (53 * hash) + getRetryPolicy().hashCode();
+    }
+    if (hasRetention()) {
+      hash = (37 * hash) + RETENTION_FIELD_NUMBER;
+      hash = (53 * hash) + getRetention().hashCode();
+    }
+    hash = (37 * hash) + CANCEL_ON_CLIENT_DISCONNECTION_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getCancelOnClientDisconnection());
+    if (hasClientDisconnectGrace()) {
+      hash = (37 * hash) + CLIENT_DISCONNECT_GRACE_FIELD_NUMBER;
+      hash = (53 * hash) + getClientDisconnectGrace().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -370,6 +572,9 @@ private static final long serialVersionUID = 0L;
       if (com.google.protobuf.GeneratedMessage
               .alwaysUseFieldBuilders) {
         internalGetTaskTimeoutFieldBuilder();
+        internalGetRetryPolicyFieldBuilder();
+        internalGetRetentionFieldBuilder();
+        internalGetClientDisconnectGraceFieldBuilder();
       }
     }
     @java.lang.Override
@@ -382,6 +587,22 @@ private static final long serialVersionUID = 0L;
       if (taskTimeoutBuilder_ != null) {
         taskTimeoutBuilder_.dispose();
         taskTimeoutBuilder_ = null;
+      }
+      retryPolicy_ = null;
+      if (retryPolicyBuilder_ != null) {
+        retryPolicyBuilder_.dispose();
+        retryPolicyBuilder_ = null;
+      }
+      retention_ = null;
+      if (retentionBuilder_ != null) {
+        retentionBuilder_.dispose();
+        retentionBuilder_ = null;
+      }
+      cancelOnClientDisconnection_ = false;
+      clientDisconnectGrace_ = null;
+      if (clientDisconnectGraceBuilder_ != null) {
+        clientDisconnectGraceBuilder_.dispose();
+        clientDisconnectGraceBuilder_ = null;
       }
       return this;
     }
@@ -430,6 +651,27 @@ private static final long serialVersionUID = 0L;
             : taskTimeoutBuilder_.build();
         to_bitField0_ |= 0x00000002;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.retryPolicy_ = retryPolicyBuilder_ == null
+            ? retryPolicy_
+            : retryPolicyBuilder_.build();
+        to_bitField0_ |= 0x00000004;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.retention_ = retentionBuilder_ == null
+            ? retention_
+            : retentionBuilder_.build();
+        to_bitField0_ |= 0x00000008;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.cancelOnClientDisconnection_ = cancelOnClientDisconnection_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.clientDisconnectGrace_ = clientDisconnectGraceBuilder_ == null
+            ? clientDisconnectGrace_
+            : clientDisconnectGraceBuilder_.build();
+        to_bitField0_ |= 0x00000010;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -453,6 +695,18 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasTaskTimeout()) {
         mergeTaskTimeout(other.getTaskTimeout());
+      }
+      if (other.hasRetryPolicy()) {
+        mergeRetryPolicy(other.getRetryPolicy());
+      }
+      if (other.hasRetention()) {
+        mergeRetention(other.getRetention());
+      }
+      if (other.getCancelOnClientDisconnection() != false) {
+        setCancelOnClientDisconnection(other.getCancelOnClientDisconnection());
+      }
+      if (other.hasClientDisconnectGrace()) {
+        mergeClientDisconnectGrace(other.getClientDisconnectGrace());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -495,6 +749,32 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 26
+            case 34: {
+              input.readMessage(
+                  internalGetRetryPolicyFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
+            case 42: {
+              input.readMessage(
+                  internalGetRetentionFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
+            case 48: {
+              cancelOnClientDisconnection_ = input.readBool();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 48
+            case 58: {
+              input.readMessage(
+                  internalGetClientDisconnectGraceFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -778,6 +1058,554 @@ private static final long serialVersionUID = 0L;
         taskTimeout_ = null;
       }
       return taskTimeoutBuilder_;
+    }
+
+    private dev.taskstream.v1.RetryPolicy retryPolicy_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder> retryPolicyBuilder_;
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     * @return Whether the retryPolicy field is set.
+     */
+    public boolean hasRetryPolicy() {
+      return ((bitField0_ & 0x00000008) != 0);
+    }
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     * @return The retryPolicy.
+     */
+    public dev.taskstream.v1.RetryPolicy getRetryPolicy() {
+      if (retryPolicyBuilder_ == null) {
+        return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+      } else {
+        return retryPolicyBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     */
+    public Builder setRetryPolicy(dev.taskstream.v1.RetryPolicy value) {
+      if (retryPolicyBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        retryPolicy_ = value;
+      } else {
+        retryPolicyBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     */
+    public Builder setRetryPolicy(
+        dev.taskstream.v1.RetryPolicy.Builder builderForValue) {
+      if (retryPolicyBuilder_ == null) {
+        retryPolicy_ = builderForValue.build();
+      } else {
+        retryPolicyBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     */
+    public Builder mergeRetryPolicy(dev.taskstream.v1.RetryPolicy value) {
+      if (retryPolicyBuilder_ == null) {
+        if (((bitField0_ & 0x00000008) != 0) &&
+          retryPolicy_ != null &&
+          retryPolicy_ != dev.taskstream.v1.RetryPolicy.getDefaultInstance()) {
+          getRetryPolicyBuilder().mergeFrom(value);
+        } else {
+          retryPolicy_ = value;
+        }
+      } else {
+        retryPolicyBuilder_.mergeFrom(value);
+      }
+      if (retryPolicy_ != null) {
+        bitField0_ |= 0x00000008;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     */
+    public Builder clearRetryPolicy() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      retryPolicy_ = null;
+      if (retryPolicyBuilder_ != null) {
+        retryPolicyBuilder_.dispose();
+        retryPolicyBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     */
+    public dev.taskstream.v1.RetryPolicy.Builder getRetryPolicyBuilder() {
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return internalGetRetryPolicyFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     */
+    public dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder() {
+      if (retryPolicyBuilder_ != null) {
+        return retryPolicyBuilder_.getMessageOrBuilder();
+      } else {
+        return retryPolicy_ == null ?
+            dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+      }
+    }
+    /**
+     * <pre>
+     * The retry policy of every task that has none of its own.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder> 
+        internalGetRetryPolicyFieldBuilder() {
+      if (retryPolicyBuilder_ == null) {
+        retryPolicyBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder>(
+                getRetryPolicy(),
+                getParentForChildren(),
+                isClean());
+        retryPolicy_ = null;
+      }
+      return retryPolicyBuilder_;
+    }
+
+    private com.google.protobuf.Duration retention_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> retentionBuilder_;
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     * @return Whether the retention field is set.
+     */
+    public boolean hasRetention() {
+      return ((bitField0_ & 0x00000010) != 0);
+    }
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     * @return The retention.
+     */
+    public com.google.protobuf.Duration getRetention() {
+      if (retentionBuilder_ == null) {
+        return retention_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retention_;
+      } else {
+        return retentionBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     */
+    public Builder setRetention(com.google.protobuf.Duration value) {
+      if (retentionBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        retention_ = value;
+      } else {
+        retentionBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     */
+    public Builder setRetention(
+        com.google.protobuf.Duration.Builder builderForValue) {
+      if (retentionBuilder_ == null) {
+        retention_ = builderForValue.build();
+      } else {
+        retentionBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     */
+    public Builder mergeRetention(com.google.protobuf.Duration value) {
+      if (retentionBuilder_ == null) {
+        if (((bitField0_ & 0x00000010) != 0) &&
+          retention_ != null &&
+          retention_ != com.google.protobuf.Duration.getDefaultInstance()) {
+          getRetentionBuilder().mergeFrom(value);
+        } else {
+          retention_ = value;
+        }
+      } else {
+        retentionBuilder_.mergeFrom(value);
+      }
+      if (retention_ != null) {
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     */
+    public Builder clearRetention() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      retention_ = null;
+      if (retentionBuilder_ != null) {
+        retentionBuilder_.dispose();
+        retentionBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     */
+    public com.google.protobuf.Duration.Builder getRetentionBuilder() {
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return internalGetRetentionFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     */
+    public com.google.protobuf.DurationOrBuilder getRetentionOrBuilder() {
+      if (retentionBuilder_ != null) {
+        return retentionBuilder_.getMessageOrBuilder();
+      } else {
+        return retention_ == null ?
+            com.google.protobuf.Duration.getDefaultInstance() : retention_;
+      }
+    }
+    /**
+     * <pre>
+     * How long the instance is kept after it terminated; then it is deleted,
+     * leaving a tombstone (as the server's --retention does, which this
+     * overrides for the instance). Unset means the server's retention.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> 
+        internalGetRetentionFieldBuilder() {
+      if (retentionBuilder_ == null) {
+        retentionBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder>(
+                getRetention(),
+                getParentForChildren(),
+                isClean());
+        retention_ = null;
+      }
+      return retentionBuilder_;
+    }
+
+    private boolean cancelOnClientDisconnection_ ;
+    /**
+     * <pre>
+     * Bind the instance to its caller (STK's cancel_on_client_disconnection):
+     * while no WatchInstance stream of it is open for longer than
+     * client_disconnect_grace (counted from the create, and from each time the
+     * last stream ends), it is stopped with reason CLIENT_DISCONNECTED. A watch
+     * that resumes within the grace period keeps it running.
+     * </pre>
+     *
+     * <code>bool cancel_on_client_disconnection = 6 [json_name = "cancelOnClientDisconnection"];</code>
+     * @return The cancelOnClientDisconnection.
+     */
+    @java.lang.Override
+    public boolean getCancelOnClientDisconnection() {
+      return cancelOnClientDisconnection_;
+    }
+    /**
+     * <pre>
+     * Bind the instance to its caller (STK's cancel_on_client_disconnection):
+     * while no WatchInstance stream of it is open for longer than
+     * client_disconnect_grace (counted from the create, and from each time the
+     * last stream ends), it is stopped with reason CLIENT_DISCONNECTED. A watch
+     * that resumes within the grace period keeps it running.
+     * </pre>
+     *
+     * <code>bool cancel_on_client_disconnection = 6 [json_name = "cancelOnClientDisconnection"];</code>
+     * @param value The cancelOnClientDisconnection to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCancelOnClientDisconnection(boolean value) {
+
+      cancelOnClientDisconnection_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Bind the instance to its caller (STK's cancel_on_client_disconnection):
+     * while no WatchInstance stream of it is open for longer than
+     * client_disconnect_grace (counted from the create, and from each time the
+     * last stream ends), it is stopped with reason CLIENT_DISCONNECTED. A watch
+     * that resumes within the grace period keeps it running.
+     * </pre>
+     *
+     * <code>bool cancel_on_client_disconnection = 6 [json_name = "cancelOnClientDisconnection"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCancelOnClientDisconnection() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      cancelOnClientDisconnection_ = false;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.Duration clientDisconnectGrace_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> clientDisconnectGraceBuilder_;
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     * @return Whether the clientDisconnectGrace field is set.
+     */
+    public boolean hasClientDisconnectGrace() {
+      return ((bitField0_ & 0x00000040) != 0);
+    }
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     * @return The clientDisconnectGrace.
+     */
+    public com.google.protobuf.Duration getClientDisconnectGrace() {
+      if (clientDisconnectGraceBuilder_ == null) {
+        return clientDisconnectGrace_ == null ? com.google.protobuf.Duration.getDefaultInstance() : clientDisconnectGrace_;
+      } else {
+        return clientDisconnectGraceBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     */
+    public Builder setClientDisconnectGrace(com.google.protobuf.Duration value) {
+      if (clientDisconnectGraceBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        clientDisconnectGrace_ = value;
+      } else {
+        clientDisconnectGraceBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     */
+    public Builder setClientDisconnectGrace(
+        com.google.protobuf.Duration.Builder builderForValue) {
+      if (clientDisconnectGraceBuilder_ == null) {
+        clientDisconnectGrace_ = builderForValue.build();
+      } else {
+        clientDisconnectGraceBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     */
+    public Builder mergeClientDisconnectGrace(com.google.protobuf.Duration value) {
+      if (clientDisconnectGraceBuilder_ == null) {
+        if (((bitField0_ & 0x00000040) != 0) &&
+          clientDisconnectGrace_ != null &&
+          clientDisconnectGrace_ != com.google.protobuf.Duration.getDefaultInstance()) {
+          getClientDisconnectGraceBuilder().mergeFrom(value);
+        } else {
+          clientDisconnectGrace_ = value;
+        }
+      } else {
+        clientDisconnectGraceBuilder_.mergeFrom(value);
+      }
+      if (clientDisconnectGrace_ != null) {
+        bitField0_ |= 0x00000040;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     */
+    public Builder clearClientDisconnectGrace() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      clientDisconnectGrace_ = null;
+      if (clientDisconnectGraceBuilder_ != null) {
+        clientDisconnectGraceBuilder_.dispose();
+        clientDisconnectGraceBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     */
+    public com.google.protobuf.Duration.Builder getClientDisconnectGraceBuilder() {
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return internalGetClientDisconnectGraceFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     */
+    public com.google.protobuf.DurationOrBuilder getClientDisconnectGraceOrBuilder() {
+      if (clientDisconnectGraceBuilder_ != null) {
+        return clientDisconnectGraceBuilder_.getMessageOrBuilder();
+      } else {
+        return clientDisconnectGrace_ == null ?
+            com.google.protobuf.Duration.getDefaultInstance() : clientDisconnectGrace_;
+      }
+    }
+    /**
+     * <pre>
+     * The grace period of cancel_on_client_disconnection; unset means 30
+     * seconds.
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> 
+        internalGetClientDisconnectGraceFieldBuilder() {
+      if (clientDisconnectGraceBuilder_ == null) {
+        clientDisconnectGraceBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder>(
+                getClientDisconnectGrace(),
+                getParentForChildren(),
+                isClean());
+        clientDisconnectGrace_ = null;
+      }
+      return clientDisconnectGraceBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.InstanceOptions)

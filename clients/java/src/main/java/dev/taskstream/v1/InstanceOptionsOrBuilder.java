@@ -70,4 +70,108 @@ public interface InstanceOptionsOrBuilder extends
    * <code>.google.protobuf.Duration task_timeout = 3 [json_name = "taskTimeout"];</code>
    */
   com.google.protobuf.DurationOrBuilder getTaskTimeoutOrBuilder();
+
+  /**
+   * <pre>
+   * The retry policy of every task that has none of its own.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+   * @return Whether the retryPolicy field is set.
+   */
+  boolean hasRetryPolicy();
+  /**
+   * <pre>
+   * The retry policy of every task that has none of its own.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+   * @return The retryPolicy.
+   */
+  dev.taskstream.v1.RetryPolicy getRetryPolicy();
+  /**
+   * <pre>
+   * The retry policy of every task that has none of its own.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 4 [json_name = "retryPolicy"];</code>
+   */
+  dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder();
+
+  /**
+   * <pre>
+   * How long the instance is kept after it terminated; then it is deleted,
+   * leaving a tombstone (as the server's --retention does, which this
+   * overrides for the instance). Unset means the server's retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+   * @return Whether the retention field is set.
+   */
+  boolean hasRetention();
+  /**
+   * <pre>
+   * How long the instance is kept after it terminated; then it is deleted,
+   * leaving a tombstone (as the server's --retention does, which this
+   * overrides for the instance). Unset means the server's retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+   * @return The retention.
+   */
+  com.google.protobuf.Duration getRetention();
+  /**
+   * <pre>
+   * How long the instance is kept after it terminated; then it is deleted,
+   * leaving a tombstone (as the server's --retention does, which this
+   * overrides for the instance). Unset means the server's retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retention = 5 [json_name = "retention"];</code>
+   */
+  com.google.protobuf.DurationOrBuilder getRetentionOrBuilder();
+
+  /**
+   * <pre>
+   * Bind the instance to its caller (STK's cancel_on_client_disconnection):
+   * while no WatchInstance stream of it is open for longer than
+   * client_disconnect_grace (counted from the create, and from each time the
+   * last stream ends), it is stopped with reason CLIENT_DISCONNECTED. A watch
+   * that resumes within the grace period keeps it running.
+   * </pre>
+   *
+   * <code>bool cancel_on_client_disconnection = 6 [json_name = "cancelOnClientDisconnection"];</code>
+   * @return The cancelOnClientDisconnection.
+   */
+  boolean getCancelOnClientDisconnection();
+
+  /**
+   * <pre>
+   * The grace period of cancel_on_client_disconnection; unset means 30
+   * seconds.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+   * @return Whether the clientDisconnectGrace field is set.
+   */
+  boolean hasClientDisconnectGrace();
+  /**
+   * <pre>
+   * The grace period of cancel_on_client_disconnection; unset means 30
+   * seconds.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+   * @return The clientDisconnectGrace.
+   */
+  com.google.protobuf.Duration getClientDisconnectGrace();
+  /**
+   * <pre>
+   * The grace period of cancel_on_client_disconnection; unset means 30
+   * seconds.
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration client_disconnect_grace = 7 [json_name = "clientDisconnectGrace"];</code>
+   */
+  com.google.protobuf.DurationOrBuilder getClientDisconnectGraceOrBuilder();
 }

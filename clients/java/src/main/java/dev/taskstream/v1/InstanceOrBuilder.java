@@ -385,4 +385,61 @@ java.lang.String defaultValue);
    * @return The seq.
    */
   long getSeq();
+
+  /**
+   * <pre>
+   * The start time it was created with (CreateInstanceRequest.start_time);
+   * its tasks wait with reason SCHEDULED until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+   * @return Whether the scheduledStartTime field is set.
+   */
+  boolean hasScheduledStartTime();
+  /**
+   * <pre>
+   * The start time it was created with (CreateInstanceRequest.start_time);
+   * its tasks wait with reason SCHEDULED until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+   * @return The scheduledStartTime.
+   */
+  com.google.protobuf.Timestamp getScheduledStartTime();
+  /**
+   * <pre>
+   * The start time it was created with (CreateInstanceRequest.start_time);
+   * its tasks wait with reason SCHEDULED until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp scheduled_start_time = 17 [json_name = "scheduledStartTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getScheduledStartTimeOrBuilder();
+
+  /**
+   * <pre>
+   * When its retention deletes it, once terminated with a retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+   * @return Whether the expireTime field is set.
+   */
+  boolean hasExpireTime();
+  /**
+   * <pre>
+   * When its retention deletes it, once terminated with a retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+   * @return The expireTime.
+   */
+  com.google.protobuf.Timestamp getExpireTime();
+  /**
+   * <pre>
+   * When its retention deletes it, once terminated with a retention.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getExpireTimeOrBuilder();
 }

@@ -58,41 +58,51 @@ public final class InstanceProto extends com.google.protobuf.GeneratedFile {
       "\n\034taskstream/v1/instance.proto\022\rtaskstre" +
       "am.v1\032\036google/protobuf/duration.proto\032\037g" +
       "oogle/protobuf/timestamp.proto\032\030taskstre" +
-      "am/v1/task.proto\"\335\001\n\017InstanceOptions\0223\n\026" +
+      "am/v1/task.proto\"\355\003\n\017InstanceOptions\0223\n\026" +
       "cancel_on_task_failure\030\001 \001(\010R\023cancelOnTa" +
       "skFailure\022;\n\027max_interrupted_retries\030\002 \001" +
       "(\005H\000R\025maxInterruptedRetries\210\001\001\022<\n\014task_t" +
       "imeout\030\003 \001(\0132\031.google.protobuf.DurationR" +
-      "\013taskTimeoutB\032\n\030_max_interrupted_retries" +
-      "\"\267\005\n\010Instance\022\022\n\004name\030\001 \001(\tR\004name\022\016\n\002id\030" +
-      "\002 \001(\tR\002id\022\030\n\007project\030\003 \001(\tR\007project\022\024\n\005o" +
-      "wner\030\004 \001(\tR\005owner\0225\n\006status\030\005 \001(\0162\035.task" +
-      "stream.v1.InstanceStatusR\006status\022\032\n\010prio" +
-      "rity\030\006 \001(\005R\010priority\022;\n\006labels\030\007 \003(\0132#.t" +
-      "askstream.v1.Instance.LabelsEntryR\006label" +
-      "s\022;\n\013create_time\030\010 \001(\0132\032.google.protobuf" +
-      ".TimestampR\ncreateTime\0229\n\nstart_time\030\t \001" +
-      "(\0132\032.google.protobuf.TimestampR\tstartTim" +
-      "e\0225\n\010end_time\030\n \001(\0132\032.google.protobuf.Ti" +
-      "mestampR\007endTime\022)\n\005tasks\030\013 \003(\0132\023.taskst" +
-      "ream.v1.TaskR\005tasks\022\'\n\017parent_instance\030\014" +
-      " \001(\tR\016parentInstance\0228\n\007options\030\r \001(\0132\036." +
-      "taskstream.v1.InstanceOptionsR\007options\022\036" +
-      "\n\nsuccessful\030\016 \001(\010R\nsuccessful\022\035\n\nreques" +
-      "t_id\030\017 \001(\tR\trequestId\022\020\n\003seq\030\020 \001(\003R\003seq\032" +
-      "9\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu" +
-      "e\030\002 \001(\tR\005value:\0028\001\"c\n\010TaskType\022\022\n\004name\030\001" +
-      " \001(\tR\004name\022 \n\013description\030\002 \001(\tR\013descrip" +
-      "tion\022!\n\014worker_count\030\003 \001(\005R\013workerCount*" +
-      "\215\001\n\016InstanceStatus\022\037\n\033INSTANCE_STATUS_UN" +
-      "SPECIFIED\020\000\022\033\n\027INSTANCE_STATUS_RUNNING\020\001" +
-      "\022\035\n\031INSTANCE_STATUS_SUSPENDED\020\002\022\036\n\032INSTA" +
-      "NCE_STATUS_TERMINATED\020\003B\303\001\n\021dev.taskstre" +
-      "am.v1B\rInstanceProtoP\001ZJgithub.com/tasks" +
-      "tream/taskstream/clients/go/gen/taskstre" +
-      "am/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstream.V1" +
-      "\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBMeta" +
-      "data\352\002\016Taskstream::V1b\006proto3"
+      "\013taskTimeout\022=\n\014retry_policy\030\004 \001(\0132\032.tas" +
+      "kstream.v1.RetryPolicyR\013retryPolicy\0227\n\tr" +
+      "etention\030\005 \001(\0132\031.google.protobuf.Duratio" +
+      "nR\tretention\022C\n\036cancel_on_client_disconn" +
+      "ection\030\006 \001(\010R\033cancelOnClientDisconnectio" +
+      "n\022Q\n\027client_disconnect_grace\030\007 \001(\0132\031.goo" +
+      "gle.protobuf.DurationR\025clientDisconnectG" +
+      "raceB\032\n\030_max_interrupted_retries\"\302\006\n\010Ins" +
+      "tance\022\022\n\004name\030\001 \001(\tR\004name\022\016\n\002id\030\002 \001(\tR\002i" +
+      "d\022\030\n\007project\030\003 \001(\tR\007project\022\024\n\005owner\030\004 \001" +
+      "(\tR\005owner\0225\n\006status\030\005 \001(\0162\035.taskstream.v" +
+      "1.InstanceStatusR\006status\022\032\n\010priority\030\006 \001" +
+      "(\005R\010priority\022;\n\006labels\030\007 \003(\0132#.taskstrea" +
+      "m.v1.Instance.LabelsEntryR\006labels\022;\n\013cre" +
+      "ate_time\030\010 \001(\0132\032.google.protobuf.Timesta" +
+      "mpR\ncreateTime\0229\n\nstart_time\030\t \001(\0132\032.goo" +
+      "gle.protobuf.TimestampR\tstartTime\0225\n\010end" +
+      "_time\030\n \001(\0132\032.google.protobuf.TimestampR" +
+      "\007endTime\022)\n\005tasks\030\013 \003(\0132\023.taskstream.v1." +
+      "TaskR\005tasks\022\'\n\017parent_instance\030\014 \001(\tR\016pa" +
+      "rentInstance\0228\n\007options\030\r \001(\0132\036.taskstre" +
+      "am.v1.InstanceOptionsR\007options\022\036\n\nsucces" +
+      "sful\030\016 \001(\010R\nsuccessful\022\035\n\nrequest_id\030\017 \001" +
+      "(\tR\trequestId\022\020\n\003seq\030\020 \001(\003R\003seq\022L\n\024sched" +
+      "uled_start_time\030\021 \001(\0132\032.google.protobuf." +
+      "TimestampR\022scheduledStartTime\022;\n\013expire_" +
+      "time\030\022 \001(\0132\032.google.protobuf.TimestampR\n" +
+      "expireTime\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003" +
+      "key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"c\n\010TaskTyp" +
+      "e\022\022\n\004name\030\001 \001(\tR\004name\022 \n\013description\030\002 \001" +
+      "(\tR\013description\022!\n\014worker_count\030\003 \001(\005R\013w" +
+      "orkerCount*\215\001\n\016InstanceStatus\022\037\n\033INSTANC" +
+      "E_STATUS_UNSPECIFIED\020\000\022\033\n\027INSTANCE_STATU" +
+      "S_RUNNING\020\001\022\035\n\031INSTANCE_STATUS_SUSPENDED" +
+      "\020\002\022\036\n\032INSTANCE_STATUS_TERMINATED\020\003B\303\001\n\021d" +
+      "ev.taskstream.v1B\rInstanceProtoP\001ZJgithu" +
+      "b.com/taskstream/taskstream/clients/go/g" +
+      "en/taskstream/v1;taskstreamv1\242\002\003TXX\252\002\rTa" +
+      "skstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstream" +
+      "\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -106,13 +116,13 @@ public final class InstanceProto extends com.google.protobuf.GeneratedFile {
     internal_static_taskstream_v1_InstanceOptions_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_InstanceOptions_descriptor,
-        new java.lang.String[] { "CancelOnTaskFailure", "MaxInterruptedRetries", "TaskTimeout", });
+        new java.lang.String[] { "CancelOnTaskFailure", "MaxInterruptedRetries", "TaskTimeout", "RetryPolicy", "Retention", "CancelOnClientDisconnection", "ClientDisconnectGrace", });
     internal_static_taskstream_v1_Instance_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_taskstream_v1_Instance_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Instance_descriptor,
-        new java.lang.String[] { "Name", "Id", "Project", "Owner", "Status", "Priority", "Labels", "CreateTime", "StartTime", "EndTime", "Tasks", "ParentInstance", "Options", "Successful", "RequestId", "Seq", });
+        new java.lang.String[] { "Name", "Id", "Project", "Owner", "Status", "Priority", "Labels", "CreateTime", "StartTime", "EndTime", "Tasks", "ParentInstance", "Options", "Successful", "RequestId", "Seq", "ScheduledStartTime", "ExpireTime", });
     internal_static_taskstream_v1_Instance_LabelsEntry_descriptor =
       internal_static_taskstream_v1_Instance_descriptor.getNestedType(0);
     internal_static_taskstream_v1_Instance_LabelsEntry_fieldAccessorTable = new

@@ -484,6 +484,68 @@ public final class InstanceServiceGrpc {
     return getListTaskResultRowsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.CancelTaskRequest,
+      dev.taskstream.v1.CancelTaskResponse> getCancelTaskMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CancelTask",
+      requestType = dev.taskstream.v1.CancelTaskRequest.class,
+      responseType = dev.taskstream.v1.CancelTaskResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.CancelTaskRequest,
+      dev.taskstream.v1.CancelTaskResponse> getCancelTaskMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.CancelTaskRequest, dev.taskstream.v1.CancelTaskResponse> getCancelTaskMethod;
+    if ((getCancelTaskMethod = InstanceServiceGrpc.getCancelTaskMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getCancelTaskMethod = InstanceServiceGrpc.getCancelTaskMethod) == null) {
+          InstanceServiceGrpc.getCancelTaskMethod = getCancelTaskMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.CancelTaskRequest, dev.taskstream.v1.CancelTaskResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CancelTask"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.CancelTaskRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.CancelTaskResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("CancelTask"))
+              .build();
+        }
+      }
+    }
+    return getCancelTaskMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.DeleteInstanceRequest,
+      dev.taskstream.v1.DeleteInstanceResponse> getDeleteInstanceMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteInstance",
+      requestType = dev.taskstream.v1.DeleteInstanceRequest.class,
+      responseType = dev.taskstream.v1.DeleteInstanceResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.DeleteInstanceRequest,
+      dev.taskstream.v1.DeleteInstanceResponse> getDeleteInstanceMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.DeleteInstanceRequest, dev.taskstream.v1.DeleteInstanceResponse> getDeleteInstanceMethod;
+    if ((getDeleteInstanceMethod = InstanceServiceGrpc.getDeleteInstanceMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getDeleteInstanceMethod = InstanceServiceGrpc.getDeleteInstanceMethod) == null) {
+          InstanceServiceGrpc.getDeleteInstanceMethod = getDeleteInstanceMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.DeleteInstanceRequest, dev.taskstream.v1.DeleteInstanceResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteInstance"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.DeleteInstanceRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.DeleteInstanceResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("DeleteInstance"))
+              .build();
+        }
+      }
+    }
+    return getDeleteInstanceMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -735,6 +797,36 @@ public final class InstanceServiceGrpc {
         io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListTaskResultRowsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Cancels one task of an instance (STK's cancel_task): one that has not
+     * started ends CANCELLED at once; a running one sees the cancellation, gets
+     * a grace period and is then killed. Its dependents that do not allow its
+     * failure end CANCELLED with reason CONSEQUENTIAL. NOT_FOUND for an unknown
+     * instance or task; FAILED_PRECONDITION (TASK_TERMINATED) when the task has
+     * already ended. Safe to retry: a retry of a cancel that worked answers
+     * FAILED_PRECONDITION once the task ended.
+     * </pre>
+     */
+    default void cancelTask(dev.taskstream.v1.CancelTaskRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.CancelTaskResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCancelTaskMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Deletes a terminated instance with its tasks, events, output and results,
+     * leaving a tombstone: Get, Wait, Watch and Stop of it then answer NOT_FOUND
+     * with ErrorInfo INSTANCE_DELETED. FAILED_PRECONDITION (INSTANCE_NOT_TERMINATED)
+     * while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
+     * retry.
+     * </pre>
+     */
+    default void deleteInstance(dev.taskstream.v1.DeleteInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.DeleteInstanceResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteInstanceMethod(), responseObserver);
+    }
   }
 
   /**
@@ -974,6 +1066,38 @@ public final class InstanceServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getListTaskResultRowsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Cancels one task of an instance (STK's cancel_task): one that has not
+     * started ends CANCELLED at once; a running one sees the cancellation, gets
+     * a grace period and is then killed. Its dependents that do not allow its
+     * failure end CANCELLED with reason CONSEQUENTIAL. NOT_FOUND for an unknown
+     * instance or task; FAILED_PRECONDITION (TASK_TERMINATED) when the task has
+     * already ended. Safe to retry: a retry of a cancel that worked answers
+     * FAILED_PRECONDITION once the task ended.
+     * </pre>
+     */
+    public void cancelTask(dev.taskstream.v1.CancelTaskRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.CancelTaskResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCancelTaskMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Deletes a terminated instance with its tasks, events, output and results,
+     * leaving a tombstone: Get, Wait, Watch and Stop of it then answer NOT_FOUND
+     * with ErrorInfo INSTANCE_DELETED. FAILED_PRECONDITION (INSTANCE_NOT_TERMINATED)
+     * while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
+     * retry.
+     * </pre>
+     */
+    public void deleteInstance(dev.taskstream.v1.DeleteInstanceRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.DeleteInstanceResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteInstanceMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1184,6 +1308,36 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getListTaskResultRowsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Cancels one task of an instance (STK's cancel_task): one that has not
+     * started ends CANCELLED at once; a running one sees the cancellation, gets
+     * a grace period and is then killed. Its dependents that do not allow its
+     * failure end CANCELLED with reason CONSEQUENTIAL. NOT_FOUND for an unknown
+     * instance or task; FAILED_PRECONDITION (TASK_TERMINATED) when the task has
+     * already ended. Safe to retry: a retry of a cancel that worked answers
+     * FAILED_PRECONDITION once the task ended.
+     * </pre>
+     */
+    public dev.taskstream.v1.CancelTaskResponse cancelTask(dev.taskstream.v1.CancelTaskRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getCancelTaskMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Deletes a terminated instance with its tasks, events, output and results,
+     * leaving a tombstone: Get, Wait, Watch and Stop of it then answer NOT_FOUND
+     * with ErrorInfo INSTANCE_DELETED. FAILED_PRECONDITION (INSTANCE_NOT_TERMINATED)
+     * while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
+     * retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.DeleteInstanceResponse deleteInstance(dev.taskstream.v1.DeleteInstanceRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getDeleteInstanceMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1392,6 +1546,36 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getListTaskResultRowsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Cancels one task of an instance (STK's cancel_task): one that has not
+     * started ends CANCELLED at once; a running one sees the cancellation, gets
+     * a grace period and is then killed. Its dependents that do not allow its
+     * failure end CANCELLED with reason CONSEQUENTIAL. NOT_FOUND for an unknown
+     * instance or task; FAILED_PRECONDITION (TASK_TERMINATED) when the task has
+     * already ended. Safe to retry: a retry of a cancel that worked answers
+     * FAILED_PRECONDITION once the task ended.
+     * </pre>
+     */
+    public dev.taskstream.v1.CancelTaskResponse cancelTask(dev.taskstream.v1.CancelTaskRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCancelTaskMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Deletes a terminated instance with its tasks, events, output and results,
+     * leaving a tombstone: Get, Wait, Watch and Stop of it then answer NOT_FOUND
+     * with ErrorInfo INSTANCE_DELETED. FAILED_PRECONDITION (INSTANCE_NOT_TERMINATED)
+     * while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
+     * retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.DeleteInstanceResponse deleteInstance(dev.taskstream.v1.DeleteInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteInstanceMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1586,6 +1770,38 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getListTaskResultRowsMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Cancels one task of an instance (STK's cancel_task): one that has not
+     * started ends CANCELLED at once; a running one sees the cancellation, gets
+     * a grace period and is then killed. Its dependents that do not allow its
+     * failure end CANCELLED with reason CONSEQUENTIAL. NOT_FOUND for an unknown
+     * instance or task; FAILED_PRECONDITION (TASK_TERMINATED) when the task has
+     * already ended. Safe to retry: a retry of a cancel that worked answers
+     * FAILED_PRECONDITION once the task ended.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.CancelTaskResponse> cancelTask(
+        dev.taskstream.v1.CancelTaskRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCancelTaskMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Deletes a terminated instance with its tasks, events, output and results,
+     * leaving a tombstone: Get, Wait, Watch and Stop of it then answer NOT_FOUND
+     * with ErrorInfo INSTANCE_DELETED. FAILED_PRECONDITION (INSTANCE_NOT_TERMINATED)
+     * while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
+     * retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.DeleteInstanceResponse> deleteInstance(
+        dev.taskstream.v1.DeleteInstanceRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteInstanceMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_INSTANCE = 0;
@@ -1603,6 +1819,8 @@ public final class InstanceServiceGrpc {
   private static final int METHODID_GET_LOGVIEW_ADDRESS = 12;
   private static final int METHODID_LIST_SUB_INSTANCES = 13;
   private static final int METHODID_LIST_TASK_RESULT_ROWS = 14;
+  private static final int METHODID_CANCEL_TASK = 15;
+  private static final int METHODID_DELETE_INSTANCE = 16;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1680,6 +1898,14 @@ public final class InstanceServiceGrpc {
         case METHODID_LIST_TASK_RESULT_ROWS:
           serviceImpl.listTaskResultRows((dev.taskstream.v1.ListTaskResultRowsRequest) request,
               (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse>) responseObserver);
+          break;
+        case METHODID_CANCEL_TASK:
+          serviceImpl.cancelTask((dev.taskstream.v1.CancelTaskRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.CancelTaskResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_INSTANCE:
+          serviceImpl.deleteInstance((dev.taskstream.v1.DeleteInstanceRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.DeleteInstanceResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1804,6 +2030,20 @@ public final class InstanceServiceGrpc {
               dev.taskstream.v1.ListTaskResultRowsRequest,
               dev.taskstream.v1.ListTaskResultRowsResponse>(
                 service, METHODID_LIST_TASK_RESULT_ROWS)))
+        .addMethod(
+          getCancelTaskMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.CancelTaskRequest,
+              dev.taskstream.v1.CancelTaskResponse>(
+                service, METHODID_CANCEL_TASK)))
+        .addMethod(
+          getDeleteInstanceMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.DeleteInstanceRequest,
+              dev.taskstream.v1.DeleteInstanceResponse>(
+                service, METHODID_DELETE_INSTANCE)))
         .build();
   }
 
@@ -1867,6 +2107,8 @@ public final class InstanceServiceGrpc {
               .addMethod(getGetLogviewAddressMethod())
               .addMethod(getListSubInstancesMethod())
               .addMethod(getListTaskResultRowsMethod())
+              .addMethod(getCancelTaskMethod())
+              .addMethod(getDeleteInstanceMethod())
               .build();
         }
       }

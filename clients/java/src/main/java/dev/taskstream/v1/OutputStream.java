@@ -134,7 +134,7 @@ public enum OutputStream
   }
   public static com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return dev.taskstream.v1.TaskProto.getDescriptor().getEnumType(2);
+    return dev.taskstream.v1.TaskProto.getDescriptor().getEnumType(3);
   }
 
   private static final OutputStream[] VALUES = values();

@@ -39,6 +39,10 @@ private static final long serialVersionUID = 0L;
     parametersJson_ = "";
     worker_ = "";
     interruptionReason_ = "";
+    waitingReason_ = 0;
+    attemptHistory_ = java.util.Collections.emptyList();
+    dependencies_ = java.util.Collections.emptyList();
+    concurrencyKey_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -899,6 +903,294 @@ java.lang.String defaultValue) {
     return map.get(key);
   }
 
+  public static final int WAITING_REASON_FIELD_NUMBER = 20;
+  private int waitingReason_ = 0;
+  /**
+   * <pre>
+   * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+   * otherwise.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+   * @return The enum numeric value on the wire for waitingReason.
+   */
+  @java.lang.Override public int getWaitingReasonValue() {
+    return waitingReason_;
+  }
+  /**
+   * <pre>
+   * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+   * otherwise.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+   * @return The waitingReason.
+   */
+  @java.lang.Override public dev.taskstream.v1.WaitingReason getWaitingReason() {
+    dev.taskstream.v1.WaitingReason result = dev.taskstream.v1.WaitingReason.forNumber(waitingReason_);
+    return result == null ? dev.taskstream.v1.WaitingReason.UNRECOGNIZED : result;
+  }
+
+  public static final int ATTEMPT_HISTORY_FIELD_NUMBER = 21;
+  @SuppressWarnings("serial")
+  private java.util.List<dev.taskstream.v1.TaskAttempt> attemptHistory_;
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<dev.taskstream.v1.TaskAttempt> getAttemptHistoryList() {
+    return attemptHistory_;
+  }
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends dev.taskstream.v1.TaskAttemptOrBuilder> 
+      getAttemptHistoryOrBuilderList() {
+    return attemptHistory_;
+  }
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  @java.lang.Override
+  public int getAttemptHistoryCount() {
+    return attemptHistory_.size();
+  }
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskAttempt getAttemptHistory(int index) {
+    return attemptHistory_.get(index);
+  }
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskAttemptOrBuilder getAttemptHistoryOrBuilder(
+      int index) {
+    return attemptHistory_.get(index);
+  }
+
+  public static final int NEXT_ATTEMPT_TIME_FIELD_NUMBER = 22;
+  private com.google.protobuf.Timestamp nextAttemptTime_;
+  /**
+   * <pre>
+   * While it waits with reason BACKOFF: when its next attempt may start.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+   * @return Whether the nextAttemptTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasNextAttemptTime() {
+    return ((bitField0_ & 0x00000200) != 0);
+  }
+  /**
+   * <pre>
+   * While it waits with reason BACKOFF: when its next attempt may start.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+   * @return The nextAttemptTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getNextAttemptTime() {
+    return nextAttemptTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : nextAttemptTime_;
+  }
+  /**
+   * <pre>
+   * While it waits with reason BACKOFF: when its next attempt may start.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getNextAttemptTimeOrBuilder() {
+    return nextAttemptTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : nextAttemptTime_;
+  }
+
+  public static final int DEPENDENCIES_FIELD_NUMBER = 23;
+  @SuppressWarnings("serial")
+  private java.util.List<dev.taskstream.v1.TaskDependency> dependencies_;
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<dev.taskstream.v1.TaskDependency> getDependenciesList() {
+    return dependencies_;
+  }
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends dev.taskstream.v1.TaskDependencyOrBuilder> 
+      getDependenciesOrBuilderList() {
+    return dependencies_;
+  }
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public int getDependenciesCount() {
+    return dependencies_.size();
+  }
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskDependency getDependencies(int index) {
+    return dependencies_.get(index);
+  }
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskDependencyOrBuilder getDependenciesOrBuilder(
+      int index) {
+    return dependencies_.get(index);
+  }
+
+  public static final int RETRY_POLICY_FIELD_NUMBER = 24;
+  private dev.taskstream.v1.RetryPolicy retryPolicy_;
+  /**
+   * <pre>
+   * Its retry policy (its own, or its instance's), when it has one.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+   * @return Whether the retryPolicy field is set.
+   */
+  @java.lang.Override
+  public boolean hasRetryPolicy() {
+    return ((bitField0_ & 0x00000400) != 0);
+  }
+  /**
+   * <pre>
+   * Its retry policy (its own, or its instance's), when it has one.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+   * @return The retryPolicy.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.RetryPolicy getRetryPolicy() {
+    return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+  }
+  /**
+   * <pre>
+   * Its retry policy (its own, or its instance's), when it has one.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder() {
+    return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+  }
+
+  public static final int CONCURRENCY_KEY_FIELD_NUMBER = 25;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object concurrencyKey_ = "";
+  /**
+   * <pre>
+   * Its concurrency key and limit, when it has one.
+   * </pre>
+   *
+   * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+   * @return The concurrencyKey.
+   */
+  @java.lang.Override
+  public java.lang.String getConcurrencyKey() {
+    java.lang.Object ref = concurrencyKey_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      concurrencyKey_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Its concurrency key and limit, when it has one.
+   * </pre>
+   *
+   * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+   * @return The bytes for concurrencyKey.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getConcurrencyKeyBytes() {
+    java.lang.Object ref = concurrencyKey_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      concurrencyKey_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int CONCURRENCY_LIMIT_FIELD_NUMBER = 26;
+  private int concurrencyLimit_ = 0;
+  /**
+   * <pre>
+   * The limit of concurrency_key.
+   * </pre>
+   *
+   * <code>int32 concurrency_limit = 26 [json_name = "concurrencyLimit"];</code>
+   * @return The concurrencyLimit.
+   */
+  @java.lang.Override
+  public int getConcurrencyLimit() {
+    return concurrencyLimit_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -976,6 +1268,27 @@ java.lang.String defaultValue) {
         internalGetRequiredLabels(),
         RequiredLabelsDefaultEntryHolder.defaultEntry,
         19);
+    if (waitingReason_ != dev.taskstream.v1.WaitingReason.WAITING_REASON_UNSPECIFIED.getNumber()) {
+      output.writeEnum(20, waitingReason_);
+    }
+    for (int i = 0; i < attemptHistory_.size(); i++) {
+      output.writeMessage(21, attemptHistory_.get(i));
+    }
+    if (((bitField0_ & 0x00000200) != 0)) {
+      output.writeMessage(22, getNextAttemptTime());
+    }
+    for (int i = 0; i < dependencies_.size(); i++) {
+      output.writeMessage(23, dependencies_.get(i));
+    }
+    if (((bitField0_ & 0x00000400) != 0)) {
+      output.writeMessage(24, getRetryPolicy());
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(concurrencyKey_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 25, concurrencyKey_);
+    }
+    if (concurrencyLimit_ != 0) {
+      output.writeInt32(26, concurrencyLimit_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -1062,6 +1375,43 @@ java.lang.String defaultValue) {
           .buildPartial();
       size += com.google.protobuf.CodedOutputStream
           .computeMessageSize(19, requiredLabels__);
+    }
+    if (waitingReason_ != dev.taskstream.v1.WaitingReason.WAITING_REASON_UNSPECIFIED.getNumber()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeEnumSize(20, waitingReason_);
+    }
+
+        {
+          final int count = attemptHistory_.size();
+          for (int i = 0; i < count; i++) {
+            size += com.google.protobuf.CodedOutputStream
+              .computeMessageSizeNoTag(attemptHistory_.get(i));
+          }
+          size += 2 * count;
+        }
+    if (((bitField0_ & 0x00000200) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(22, getNextAttemptTime());
+    }
+
+        {
+          final int count = dependencies_.size();
+          for (int i = 0; i < count; i++) {
+            size += com.google.protobuf.CodedOutputStream
+              .computeMessageSizeNoTag(dependencies_.get(i));
+          }
+          size += 2 * count;
+        }
+    if (((bitField0_ & 0x00000400) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(24, getRetryPolicy());
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(concurrencyKey_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(25, concurrencyKey_);
+    }
+    if (concurrencyLimit_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(26, concurrencyLimit_);
     }
     return size;
   }
@@ -1151,6 +1501,25 @@ java.lang.String defaultValue) {
         .equals(other.getInterruptionReason())) return false;
     if (!internalGetRequiredLabels().equals(
         other.internalGetRequiredLabels())) return false;
+    if (waitingReason_ != other.waitingReason_) return false;
+    if (!getAttemptHistoryList()
+        .equals(other.getAttemptHistoryList())) return false;
+    if (hasNextAttemptTime() != other.hasNextAttemptTime()) return false;
+    if (hasNextAttemptTime()) {
+      if (!getNextAttemptTime()
+          .equals(other.getNextAttemptTime())) return false;
+    }
+    if (!getDependenciesList()
+        .equals(other.getDependenciesList())) return false;
+    if (hasRetryPolicy() != other.hasRetryPolicy()) return false;
+    if (hasRetryPolicy()) {
+      if (!getRetryPolicy()
+          .equals(other.getRetryPolicy())) return false;
+    }
+    if (!getConcurrencyKey()
+        .equals(other.getConcurrencyKey())) return false;
+    if (getConcurrencyLimit()
+        != other.getConcurrencyLimit()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -1222,6 +1591,28 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + REQUIRED_LABELS_FIELD_NUMBER;
       hash = (53 * hash) + internalGetRequiredLabels().hashCode();
     }
+    hash = (37 * hash) + WAITING_REASON_FIELD_NUMBER;
+    hash = (53 * hash) + waitingReason_;
+    if (getAttemptHistoryCount() > 0) {
+      hash = (37 * hash) + ATTEMPT_HISTORY_FIELD_NUMBER;
+      hash = (53 * hash) + getAttemptHistoryList().hashCode();
+    }
+    if (hasNextAttemptTime()) {
+      hash = (37 * hash) + NEXT_ATTEMPT_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getNextAttemptTime().hashCode();
+    }
+    if (getDependenciesCount() > 0) {
+      hash = (37 * hash) + DEPENDENCIES_FIELD_NUMBER;
+      hash = (53 * hash) + getDependenciesList().hashCode();
+    }
+    if (hasRetryPolicy()) {
+      hash = (37 * hash) + RETRY_POLICY_FIELD_NUMBER;
+      hash = (53 * hash) + getRetryPolicy().hashCode();
+    }
+    hash = (37 * hash) + CONCURRENCY_KEY_FIELD_NUMBER;
+    hash = (53 * hash) + getConcurrencyKey().hashCode();
+    hash = (37 * hash) + CONCURRENCY_LIMIT_FIELD_NUMBER;
+    hash = (53 * hash) + getConcurrencyLimit();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1392,6 +1783,10 @@ java.lang.String defaultValue) {
         internalGetTimeoutFieldBuilder();
         internalGetStdoutInfoFieldBuilder();
         internalGetStderrInfoFieldBuilder();
+        internalGetAttemptHistoryFieldBuilder();
+        internalGetNextAttemptTimeFieldBuilder();
+        internalGetDependenciesFieldBuilder();
+        internalGetRetryPolicyFieldBuilder();
       }
     }
     @java.lang.Override
@@ -1453,6 +1848,33 @@ java.lang.String defaultValue) {
       }
       interruptionReason_ = "";
       internalGetMutableRequiredLabels().clear();
+      waitingReason_ = 0;
+      if (attemptHistoryBuilder_ == null) {
+        attemptHistory_ = java.util.Collections.emptyList();
+      } else {
+        attemptHistory_ = null;
+        attemptHistoryBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00100000);
+      nextAttemptTime_ = null;
+      if (nextAttemptTimeBuilder_ != null) {
+        nextAttemptTimeBuilder_.dispose();
+        nextAttemptTimeBuilder_ = null;
+      }
+      if (dependenciesBuilder_ == null) {
+        dependencies_ = java.util.Collections.emptyList();
+      } else {
+        dependencies_ = null;
+        dependenciesBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00400000);
+      retryPolicy_ = null;
+      if (retryPolicyBuilder_ != null) {
+        retryPolicyBuilder_.dispose();
+        retryPolicyBuilder_ = null;
+      }
+      concurrencyKey_ = "";
+      concurrencyLimit_ = 0;
       return this;
     }
 
@@ -1479,9 +1901,31 @@ java.lang.String defaultValue) {
     @java.lang.Override
     public dev.taskstream.v1.Task buildPartial() {
       dev.taskstream.v1.Task result = new dev.taskstream.v1.Task(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(dev.taskstream.v1.Task result) {
+      if (attemptHistoryBuilder_ == null) {
+        if (((bitField0_ & 0x00100000) != 0)) {
+          attemptHistory_ = java.util.Collections.unmodifiableList(attemptHistory_);
+          bitField0_ = (bitField0_ & ~0x00100000);
+        }
+        result.attemptHistory_ = attemptHistory_;
+      } else {
+        result.attemptHistory_ = attemptHistoryBuilder_.build();
+      }
+      if (dependenciesBuilder_ == null) {
+        if (((bitField0_ & 0x00400000) != 0)) {
+          dependencies_ = java.util.Collections.unmodifiableList(dependencies_);
+          bitField0_ = (bitField0_ & ~0x00400000);
+        }
+        result.dependencies_ = dependencies_;
+      } else {
+        result.dependencies_ = dependenciesBuilder_.build();
+      }
     }
 
     private void buildPartial0(dev.taskstream.v1.Task result) {
@@ -1572,6 +2016,27 @@ java.lang.String defaultValue) {
         result.requiredLabels_ = internalGetRequiredLabels();
         result.requiredLabels_.makeImmutable();
       }
+      if (((from_bitField0_ & 0x00080000) != 0)) {
+        result.waitingReason_ = waitingReason_;
+      }
+      if (((from_bitField0_ & 0x00200000) != 0)) {
+        result.nextAttemptTime_ = nextAttemptTimeBuilder_ == null
+            ? nextAttemptTime_
+            : nextAttemptTimeBuilder_.build();
+        to_bitField0_ |= 0x00000200;
+      }
+      if (((from_bitField0_ & 0x00800000) != 0)) {
+        result.retryPolicy_ = retryPolicyBuilder_ == null
+            ? retryPolicy_
+            : retryPolicyBuilder_.build();
+        to_bitField0_ |= 0x00000400;
+      }
+      if (((from_bitField0_ & 0x01000000) != 0)) {
+        result.concurrencyKey_ = concurrencyKey_;
+      }
+      if (((from_bitField0_ & 0x02000000) != 0)) {
+        result.concurrencyLimit_ = concurrencyLimit_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1654,6 +2119,75 @@ java.lang.String defaultValue) {
       internalGetMutableRequiredLabels().mergeFrom(
           other.internalGetRequiredLabels());
       bitField0_ |= 0x00040000;
+      if (other.waitingReason_ != 0) {
+        setWaitingReasonValue(other.getWaitingReasonValue());
+      }
+      if (attemptHistoryBuilder_ == null) {
+        if (!other.attemptHistory_.isEmpty()) {
+          if (attemptHistory_.isEmpty()) {
+            attemptHistory_ = other.attemptHistory_;
+            bitField0_ = (bitField0_ & ~0x00100000);
+          } else {
+            ensureAttemptHistoryIsMutable();
+            attemptHistory_.addAll(other.attemptHistory_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.attemptHistory_.isEmpty()) {
+          if (attemptHistoryBuilder_.isEmpty()) {
+            attemptHistoryBuilder_.dispose();
+            attemptHistoryBuilder_ = null;
+            attemptHistory_ = other.attemptHistory_;
+            bitField0_ = (bitField0_ & ~0x00100000);
+            attemptHistoryBuilder_ = 
+              com.google.protobuf.GeneratedMessage.alwaysUseFieldBuilders ?
+                 internalGetAttemptHistoryFieldBuilder() : null;
+          } else {
+            attemptHistoryBuilder_.addAllMessages(other.attemptHistory_);
+          }
+        }
+      }
+      if (other.hasNextAttemptTime()) {
+        mergeNextAttemptTime(other.getNextAttemptTime());
+      }
+      if (dependenciesBuilder_ == null) {
+        if (!other.dependencies_.isEmpty()) {
+          if (dependencies_.isEmpty()) {
+            dependencies_ = other.dependencies_;
+            bitField0_ = (bitField0_ & ~0x00400000);
+          } else {
+            ensureDependenciesIsMutable();
+            dependencies_.addAll(other.dependencies_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.dependencies_.isEmpty()) {
+          if (dependenciesBuilder_.isEmpty()) {
+            dependenciesBuilder_.dispose();
+            dependenciesBuilder_ = null;
+            dependencies_ = other.dependencies_;
+            bitField0_ = (bitField0_ & ~0x00400000);
+            dependenciesBuilder_ = 
+              com.google.protobuf.GeneratedMessage.alwaysUseFieldBuilders ?
+                 internalGetDependenciesFieldBuilder() : null;
+          } else {
+            dependenciesBuilder_.addAllMessages(other.dependencies_);
+          }
+        }
+      }
+      if (other.hasRetryPolicy()) {
+        mergeRetryPolicy(other.getRetryPolicy());
+      }
+      if (!other.getConcurrencyKey().isEmpty()) {
+        concurrencyKey_ = other.concurrencyKey_;
+        bitField0_ |= 0x01000000;
+        onChanged();
+      }
+      if (other.getConcurrencyLimit() != 0) {
+        setConcurrencyLimit(other.getConcurrencyLimit());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1799,6 +2333,61 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00040000;
               break;
             } // case 154
+            case 160: {
+              waitingReason_ = input.readEnum();
+              bitField0_ |= 0x00080000;
+              break;
+            } // case 160
+            case 170: {
+              dev.taskstream.v1.TaskAttempt m =
+                  input.readMessage(
+                      dev.taskstream.v1.TaskAttempt.parser(),
+                      extensionRegistry);
+              if (attemptHistoryBuilder_ == null) {
+                ensureAttemptHistoryIsMutable();
+                attemptHistory_.add(m);
+              } else {
+                attemptHistoryBuilder_.addMessage(m);
+              }
+              break;
+            } // case 170
+            case 178: {
+              input.readMessage(
+                  internalGetNextAttemptTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00200000;
+              break;
+            } // case 178
+            case 186: {
+              dev.taskstream.v1.TaskDependency m =
+                  input.readMessage(
+                      dev.taskstream.v1.TaskDependency.parser(),
+                      extensionRegistry);
+              if (dependenciesBuilder_ == null) {
+                ensureDependenciesIsMutable();
+                dependencies_.add(m);
+              } else {
+                dependenciesBuilder_.addMessage(m);
+              }
+              break;
+            } // case 186
+            case 194: {
+              input.readMessage(
+                  internalGetRetryPolicyFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00800000;
+              break;
+            } // case 194
+            case 202: {
+              concurrencyKey_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x01000000;
+              break;
+            } // case 202
+            case 208: {
+              concurrencyLimit_ = input.readInt32();
+              bitField0_ |= 0x02000000;
+              break;
+            } // case 208
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -4174,6 +4763,1141 @@ java.lang.String defaultValue) {
       internalGetMutableRequiredLabels().getMutableMap()
           .putAll(values);
       bitField0_ |= 0x00040000;
+      return this;
+    }
+
+    private int waitingReason_ = 0;
+    /**
+     * <pre>
+     * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+     * otherwise.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+     * @return The enum numeric value on the wire for waitingReason.
+     */
+    @java.lang.Override public int getWaitingReasonValue() {
+      return waitingReason_;
+    }
+    /**
+     * <pre>
+     * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+     * otherwise.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+     * @param value The enum numeric value on the wire for waitingReason to set.
+     * @return This builder for chaining.
+     */
+    public Builder setWaitingReasonValue(int value) {
+      waitingReason_ = value;
+      bitField0_ |= 0x00080000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+     * otherwise.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+     * @return The waitingReason.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.WaitingReason getWaitingReason() {
+      dev.taskstream.v1.WaitingReason result = dev.taskstream.v1.WaitingReason.forNumber(waitingReason_);
+      return result == null ? dev.taskstream.v1.WaitingReason.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+     * otherwise.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+     * @param value The waitingReason to set.
+     * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+     * @return This builder for chaining.
+     */
+    public Builder setWaitingReason(dev.taskstream.v1.WaitingReason value) {
+      java.util.Objects.requireNonNull(value);
+      bitField0_ |= 0x00080000;
+      waitingReason_ = value.getNumber();
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+     * otherwise.
+     * </pre>
+     *
+     * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearWaitingReason() {
+      bitField0_ = (bitField0_ & ~0x00080000);
+      waitingReason_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private java.util.List<dev.taskstream.v1.TaskAttempt> attemptHistory_ =
+      java.util.Collections.emptyList();
+    private void ensureAttemptHistoryIsMutable() {
+      if (!((bitField0_ & 0x00100000) != 0)) {
+        attemptHistory_ = new java.util.ArrayList<dev.taskstream.v1.TaskAttempt>(attemptHistory_);
+        bitField0_ |= 0x00100000;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilder<
+        dev.taskstream.v1.TaskAttempt, dev.taskstream.v1.TaskAttempt.Builder, dev.taskstream.v1.TaskAttemptOrBuilder> attemptHistoryBuilder_;
+
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public java.util.List<dev.taskstream.v1.TaskAttempt> getAttemptHistoryList() {
+      if (attemptHistoryBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(attemptHistory_);
+      } else {
+        return attemptHistoryBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public int getAttemptHistoryCount() {
+      if (attemptHistoryBuilder_ == null) {
+        return attemptHistory_.size();
+      } else {
+        return attemptHistoryBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public dev.taskstream.v1.TaskAttempt getAttemptHistory(int index) {
+      if (attemptHistoryBuilder_ == null) {
+        return attemptHistory_.get(index);
+      } else {
+        return attemptHistoryBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder setAttemptHistory(
+        int index, dev.taskstream.v1.TaskAttempt value) {
+      if (attemptHistoryBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureAttemptHistoryIsMutable();
+        attemptHistory_.set(index, value);
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder setAttemptHistory(
+        int index, dev.taskstream.v1.TaskAttempt.Builder builderForValue) {
+      if (attemptHistoryBuilder_ == null) {
+        ensureAttemptHistoryIsMutable();
+        attemptHistory_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder addAttemptHistory(dev.taskstream.v1.TaskAttempt value) {
+      if (attemptHistoryBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureAttemptHistoryIsMutable();
+        attemptHistory_.add(value);
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder addAttemptHistory(
+        int index, dev.taskstream.v1.TaskAttempt value) {
+      if (attemptHistoryBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureAttemptHistoryIsMutable();
+        attemptHistory_.add(index, value);
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder addAttemptHistory(
+        dev.taskstream.v1.TaskAttempt.Builder builderForValue) {
+      if (attemptHistoryBuilder_ == null) {
+        ensureAttemptHistoryIsMutable();
+        attemptHistory_.add(builderForValue.build());
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder addAttemptHistory(
+        int index, dev.taskstream.v1.TaskAttempt.Builder builderForValue) {
+      if (attemptHistoryBuilder_ == null) {
+        ensureAttemptHistoryIsMutable();
+        attemptHistory_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder addAllAttemptHistory(
+        java.lang.Iterable<? extends dev.taskstream.v1.TaskAttempt> values) {
+      if (attemptHistoryBuilder_ == null) {
+        ensureAttemptHistoryIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, attemptHistory_);
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder clearAttemptHistory() {
+      if (attemptHistoryBuilder_ == null) {
+        attemptHistory_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00100000);
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public Builder removeAttemptHistory(int index) {
+      if (attemptHistoryBuilder_ == null) {
+        ensureAttemptHistoryIsMutable();
+        attemptHistory_.remove(index);
+        onChanged();
+      } else {
+        attemptHistoryBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public dev.taskstream.v1.TaskAttempt.Builder getAttemptHistoryBuilder(
+        int index) {
+      return internalGetAttemptHistoryFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public dev.taskstream.v1.TaskAttemptOrBuilder getAttemptHistoryOrBuilder(
+        int index) {
+      if (attemptHistoryBuilder_ == null) {
+        return attemptHistory_.get(index);  } else {
+        return attemptHistoryBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public java.util.List<? extends dev.taskstream.v1.TaskAttemptOrBuilder> 
+         getAttemptHistoryOrBuilderList() {
+      if (attemptHistoryBuilder_ != null) {
+        return attemptHistoryBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(attemptHistory_);
+      }
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public dev.taskstream.v1.TaskAttempt.Builder addAttemptHistoryBuilder() {
+      return internalGetAttemptHistoryFieldBuilder().addBuilder(
+          dev.taskstream.v1.TaskAttempt.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public dev.taskstream.v1.TaskAttempt.Builder addAttemptHistoryBuilder(
+        int index) {
+      return internalGetAttemptHistoryFieldBuilder().addBuilder(
+          index, dev.taskstream.v1.TaskAttempt.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The earlier attempts its retry policy retried, oldest first.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+     */
+    public java.util.List<dev.taskstream.v1.TaskAttempt.Builder> 
+         getAttemptHistoryBuilderList() {
+      return internalGetAttemptHistoryFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilder<
+        dev.taskstream.v1.TaskAttempt, dev.taskstream.v1.TaskAttempt.Builder, dev.taskstream.v1.TaskAttemptOrBuilder> 
+        internalGetAttemptHistoryFieldBuilder() {
+      if (attemptHistoryBuilder_ == null) {
+        attemptHistoryBuilder_ = new com.google.protobuf.RepeatedFieldBuilder<
+            dev.taskstream.v1.TaskAttempt, dev.taskstream.v1.TaskAttempt.Builder, dev.taskstream.v1.TaskAttemptOrBuilder>(
+                attemptHistory_,
+                ((bitField0_ & 0x00100000) != 0),
+                getParentForChildren(),
+                isClean());
+        attemptHistory_ = null;
+      }
+      return attemptHistoryBuilder_;
+    }
+
+    private com.google.protobuf.Timestamp nextAttemptTime_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> nextAttemptTimeBuilder_;
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     * @return Whether the nextAttemptTime field is set.
+     */
+    public boolean hasNextAttemptTime() {
+      return ((bitField0_ & 0x00200000) != 0);
+    }
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     * @return The nextAttemptTime.
+     */
+    public com.google.protobuf.Timestamp getNextAttemptTime() {
+      if (nextAttemptTimeBuilder_ == null) {
+        return nextAttemptTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : nextAttemptTime_;
+      } else {
+        return nextAttemptTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     */
+    public Builder setNextAttemptTime(com.google.protobuf.Timestamp value) {
+      if (nextAttemptTimeBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        nextAttemptTime_ = value;
+      } else {
+        nextAttemptTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     */
+    public Builder setNextAttemptTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (nextAttemptTimeBuilder_ == null) {
+        nextAttemptTime_ = builderForValue.build();
+      } else {
+        nextAttemptTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     */
+    public Builder mergeNextAttemptTime(com.google.protobuf.Timestamp value) {
+      if (nextAttemptTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00200000) != 0) &&
+          nextAttemptTime_ != null &&
+          nextAttemptTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getNextAttemptTimeBuilder().mergeFrom(value);
+        } else {
+          nextAttemptTime_ = value;
+        }
+      } else {
+        nextAttemptTimeBuilder_.mergeFrom(value);
+      }
+      if (nextAttemptTime_ != null) {
+        bitField0_ |= 0x00200000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     */
+    public Builder clearNextAttemptTime() {
+      bitField0_ = (bitField0_ & ~0x00200000);
+      nextAttemptTime_ = null;
+      if (nextAttemptTimeBuilder_ != null) {
+        nextAttemptTimeBuilder_.dispose();
+        nextAttemptTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getNextAttemptTimeBuilder() {
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return internalGetNextAttemptTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getNextAttemptTimeOrBuilder() {
+      if (nextAttemptTimeBuilder_ != null) {
+        return nextAttemptTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return nextAttemptTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : nextAttemptTime_;
+      }
+    }
+    /**
+     * <pre>
+     * While it waits with reason BACKOFF: when its next attempt may start.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        internalGetNextAttemptTimeFieldBuilder() {
+      if (nextAttemptTimeBuilder_ == null) {
+        nextAttemptTimeBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getNextAttemptTime(),
+                getParentForChildren(),
+                isClean());
+        nextAttemptTime_ = null;
+      }
+      return nextAttemptTimeBuilder_;
+    }
+
+    private java.util.List<dev.taskstream.v1.TaskDependency> dependencies_ =
+      java.util.Collections.emptyList();
+    private void ensureDependenciesIsMutable() {
+      if (!((bitField0_ & 0x00400000) != 0)) {
+        dependencies_ = new java.util.ArrayList<dev.taskstream.v1.TaskDependency>(dependencies_);
+        bitField0_ |= 0x00400000;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilder<
+        dev.taskstream.v1.TaskDependency, dev.taskstream.v1.TaskDependency.Builder, dev.taskstream.v1.TaskDependencyOrBuilder> dependenciesBuilder_;
+
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public java.util.List<dev.taskstream.v1.TaskDependency> getDependenciesList() {
+      if (dependenciesBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(dependencies_);
+      } else {
+        return dependenciesBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public int getDependenciesCount() {
+      if (dependenciesBuilder_ == null) {
+        return dependencies_.size();
+      } else {
+        return dependenciesBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependency getDependencies(int index) {
+      if (dependenciesBuilder_ == null) {
+        return dependencies_.get(index);
+      } else {
+        return dependenciesBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder setDependencies(
+        int index, dev.taskstream.v1.TaskDependency value) {
+      if (dependenciesBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureDependenciesIsMutable();
+        dependencies_.set(index, value);
+        onChanged();
+      } else {
+        dependenciesBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder setDependencies(
+        int index, dev.taskstream.v1.TaskDependency.Builder builderForValue) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        dependencies_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        dependenciesBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder addDependencies(dev.taskstream.v1.TaskDependency value) {
+      if (dependenciesBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureDependenciesIsMutable();
+        dependencies_.add(value);
+        onChanged();
+      } else {
+        dependenciesBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder addDependencies(
+        int index, dev.taskstream.v1.TaskDependency value) {
+      if (dependenciesBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureDependenciesIsMutable();
+        dependencies_.add(index, value);
+        onChanged();
+      } else {
+        dependenciesBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder addDependencies(
+        dev.taskstream.v1.TaskDependency.Builder builderForValue) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        dependencies_.add(builderForValue.build());
+        onChanged();
+      } else {
+        dependenciesBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder addDependencies(
+        int index, dev.taskstream.v1.TaskDependency.Builder builderForValue) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        dependencies_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        dependenciesBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder addAllDependencies(
+        java.lang.Iterable<? extends dev.taskstream.v1.TaskDependency> values) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, dependencies_);
+        onChanged();
+      } else {
+        dependenciesBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder clearDependencies() {
+      if (dependenciesBuilder_ == null) {
+        dependencies_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00400000);
+        onChanged();
+      } else {
+        dependenciesBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public Builder removeDependencies(int index) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        dependencies_.remove(index);
+        onChanged();
+      } else {
+        dependenciesBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependency.Builder getDependenciesBuilder(
+        int index) {
+      return internalGetDependenciesFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependencyOrBuilder getDependenciesOrBuilder(
+        int index) {
+      if (dependenciesBuilder_ == null) {
+        return dependencies_.get(index);  } else {
+        return dependenciesBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public java.util.List<? extends dev.taskstream.v1.TaskDependencyOrBuilder> 
+         getDependenciesOrBuilderList() {
+      if (dependenciesBuilder_ != null) {
+        return dependenciesBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(dependencies_);
+      }
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependency.Builder addDependenciesBuilder() {
+      return internalGetDependenciesFieldBuilder().addBuilder(
+          dev.taskstream.v1.TaskDependency.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependency.Builder addDependenciesBuilder(
+        int index) {
+      return internalGetDependenciesFieldBuilder().addBuilder(
+          index, dev.taskstream.v1.TaskDependency.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The tasks it depends on, as submitted.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+     */
+    public java.util.List<dev.taskstream.v1.TaskDependency.Builder> 
+         getDependenciesBuilderList() {
+      return internalGetDependenciesFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilder<
+        dev.taskstream.v1.TaskDependency, dev.taskstream.v1.TaskDependency.Builder, dev.taskstream.v1.TaskDependencyOrBuilder> 
+        internalGetDependenciesFieldBuilder() {
+      if (dependenciesBuilder_ == null) {
+        dependenciesBuilder_ = new com.google.protobuf.RepeatedFieldBuilder<
+            dev.taskstream.v1.TaskDependency, dev.taskstream.v1.TaskDependency.Builder, dev.taskstream.v1.TaskDependencyOrBuilder>(
+                dependencies_,
+                ((bitField0_ & 0x00400000) != 0),
+                getParentForChildren(),
+                isClean());
+        dependencies_ = null;
+      }
+      return dependenciesBuilder_;
+    }
+
+    private dev.taskstream.v1.RetryPolicy retryPolicy_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder> retryPolicyBuilder_;
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     * @return Whether the retryPolicy field is set.
+     */
+    public boolean hasRetryPolicy() {
+      return ((bitField0_ & 0x00800000) != 0);
+    }
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     * @return The retryPolicy.
+     */
+    public dev.taskstream.v1.RetryPolicy getRetryPolicy() {
+      if (retryPolicyBuilder_ == null) {
+        return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+      } else {
+        return retryPolicyBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     */
+    public Builder setRetryPolicy(dev.taskstream.v1.RetryPolicy value) {
+      if (retryPolicyBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        retryPolicy_ = value;
+      } else {
+        retryPolicyBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     */
+    public Builder setRetryPolicy(
+        dev.taskstream.v1.RetryPolicy.Builder builderForValue) {
+      if (retryPolicyBuilder_ == null) {
+        retryPolicy_ = builderForValue.build();
+      } else {
+        retryPolicyBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     */
+    public Builder mergeRetryPolicy(dev.taskstream.v1.RetryPolicy value) {
+      if (retryPolicyBuilder_ == null) {
+        if (((bitField0_ & 0x00800000) != 0) &&
+          retryPolicy_ != null &&
+          retryPolicy_ != dev.taskstream.v1.RetryPolicy.getDefaultInstance()) {
+          getRetryPolicyBuilder().mergeFrom(value);
+        } else {
+          retryPolicy_ = value;
+        }
+      } else {
+        retryPolicyBuilder_.mergeFrom(value);
+      }
+      if (retryPolicy_ != null) {
+        bitField0_ |= 0x00800000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     */
+    public Builder clearRetryPolicy() {
+      bitField0_ = (bitField0_ & ~0x00800000);
+      retryPolicy_ = null;
+      if (retryPolicyBuilder_ != null) {
+        retryPolicyBuilder_.dispose();
+        retryPolicyBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     */
+    public dev.taskstream.v1.RetryPolicy.Builder getRetryPolicyBuilder() {
+      bitField0_ |= 0x00800000;
+      onChanged();
+      return internalGetRetryPolicyFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     */
+    public dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder() {
+      if (retryPolicyBuilder_ != null) {
+        return retryPolicyBuilder_.getMessageOrBuilder();
+      } else {
+        return retryPolicy_ == null ?
+            dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+      }
+    }
+    /**
+     * <pre>
+     * Its retry policy (its own, or its instance's), when it has one.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder> 
+        internalGetRetryPolicyFieldBuilder() {
+      if (retryPolicyBuilder_ == null) {
+        retryPolicyBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder>(
+                getRetryPolicy(),
+                getParentForChildren(),
+                isClean());
+        retryPolicy_ = null;
+      }
+      return retryPolicyBuilder_;
+    }
+
+    private java.lang.Object concurrencyKey_ = "";
+    /**
+     * <pre>
+     * Its concurrency key and limit, when it has one.
+     * </pre>
+     *
+     * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+     * @return The concurrencyKey.
+     */
+    public java.lang.String getConcurrencyKey() {
+      java.lang.Object ref = concurrencyKey_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        concurrencyKey_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Its concurrency key and limit, when it has one.
+     * </pre>
+     *
+     * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+     * @return The bytes for concurrencyKey.
+     */
+    public com.google.protobuf.ByteString
+        getConcurrencyKeyBytes() {
+      java.lang.Object ref = concurrencyKey_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        concurrencyKey_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Its concurrency key and limit, when it has one.
+     * </pre>
+     *
+     * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+     * @param value The concurrencyKey to set.
+     * @return This builder for chaining.
+     */
+    public Builder setConcurrencyKey(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      concurrencyKey_ = value;
+      bitField0_ |= 0x01000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Its concurrency key and limit, when it has one.
+     * </pre>
+     *
+     * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearConcurrencyKey() {
+      concurrencyKey_ = getDefaultInstance().getConcurrencyKey();
+      bitField0_ = (bitField0_ & ~0x01000000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Its concurrency key and limit, when it has one.
+     * </pre>
+     *
+     * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+     * @param value The bytes for concurrencyKey to set.
+     * @return This builder for chaining.
+     */
+    public Builder setConcurrencyKeyBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      concurrencyKey_ = value;
+      bitField0_ |= 0x01000000;
+      onChanged();
+      return this;
+    }
+
+    private int concurrencyLimit_ ;
+    /**
+     * <pre>
+     * The limit of concurrency_key.
+     * </pre>
+     *
+     * <code>int32 concurrency_limit = 26 [json_name = "concurrencyLimit"];</code>
+     * @return The concurrencyLimit.
+     */
+    @java.lang.Override
+    public int getConcurrencyLimit() {
+      return concurrencyLimit_;
+    }
+    /**
+     * <pre>
+     * The limit of concurrency_key.
+     * </pre>
+     *
+     * <code>int32 concurrency_limit = 26 [json_name = "concurrencyLimit"];</code>
+     * @param value The concurrencyLimit to set.
+     * @return This builder for chaining.
+     */
+    public Builder setConcurrencyLimit(int value) {
+
+      concurrencyLimit_ = value;
+      bitField0_ |= 0x02000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The limit of concurrency_key.
+     * </pre>
+     *
+     * <code>int32 concurrency_limit = 26 [json_name = "concurrencyLimit"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearConcurrencyLimit() {
+      bitField0_ = (bitField0_ & ~0x02000000);
+      concurrencyLimit_ = 0;
+      onChanged();
       return this;
     }
 

@@ -52,6 +52,18 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.WorkerServiceProto.internal_static_taskstream_v1_TaskAssignment_descriptor;
   }
 
+  @SuppressWarnings({"rawtypes"})
+  @java.lang.Override
+  protected com.google.protobuf.MapFieldReflectionAccessor internalGetMapFieldReflection(
+      int number) {
+    switch (number) {
+      case 11:
+        return internalGetDependencyResults();
+      default:
+        throw new RuntimeException(
+            "Invalid map field number: " + number);
+    }
+  }
   @java.lang.Override
   protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internalGetFieldAccessorTable() {
@@ -430,6 +442,105 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int DEPENDENCY_RESULTS_FIELD_NUMBER = 11;
+  private static final class DependencyResultsDefaultEntryHolder {
+    static final com.google.protobuf.MapEntry<
+        java.lang.String, dev.taskstream.v1.Result> defaultEntry =
+            com.google.protobuf.MapEntry
+            .<java.lang.String, dev.taskstream.v1.Result>newDefaultInstance(
+                dev.taskstream.v1.WorkerServiceProto.internal_static_taskstream_v1_TaskAssignment_DependencyResultsEntry_descriptor, 
+                com.google.protobuf.WireFormat.FieldType.STRING,
+                "",
+                com.google.protobuf.WireFormat.FieldType.MESSAGE,
+                dev.taskstream.v1.Result.getDefaultInstance());
+  }
+  @SuppressWarnings("serial")
+  private com.google.protobuf.MapField<
+      java.lang.String, dev.taskstream.v1.Result> dependencyResults_;
+  private com.google.protobuf.MapField<java.lang.String, dev.taskstream.v1.Result>
+  internalGetDependencyResults() {
+    if (dependencyResults_ == null) {
+      return com.google.protobuf.MapField.emptyMapField(
+          DependencyResultsDefaultEntryHolder.defaultEntry);
+    }
+    return dependencyResults_;
+  }
+  public int getDependencyResultsCount() {
+    return internalGetDependencyResults().getMap().size();
+  }
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  @java.lang.Override
+  public boolean containsDependencyResults(
+      java.lang.String key) {
+    java.util.Objects.requireNonNull(key, "map key");
+    return internalGetDependencyResults().getMap().containsKey(key);
+  }
+  /**
+   * Use {@link #getDependencyResultsMap()} instead.
+   */
+  @java.lang.Override
+  @java.lang.Deprecated
+  public java.util.Map<java.lang.String, dev.taskstream.v1.Result> getDependencyResults() {
+    return getDependencyResultsMap();
+  }
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  @java.lang.Override
+  public java.util.Map<java.lang.String, dev.taskstream.v1.Result> getDependencyResultsMap() {
+    return internalGetDependencyResults().getMap();
+  }
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  @java.lang.Override
+  public /* nullable */
+dev.taskstream.v1.Result getDependencyResultsOrDefault(
+      java.lang.String key,
+      /* nullable */
+dev.taskstream.v1.Result defaultValue) {
+    java.util.Objects.requireNonNull(key, "map key");
+    java.util.Map<java.lang.String, dev.taskstream.v1.Result> map =
+        internalGetDependencyResults().getMap();
+    return map.containsKey(key) ? map.get(key) : defaultValue;
+  }
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.Result getDependencyResultsOrThrow(
+      java.lang.String key) {
+    java.util.Objects.requireNonNull(key, "map key");
+    java.util.Map<java.lang.String, dev.taskstream.v1.Result> map =
+        internalGetDependencyResults().getMap();
+    if (!map.containsKey(key)) {
+      throw new java.lang.IllegalArgumentException();
+    }
+    return map.get(key);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -474,6 +585,12 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(taskToken_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 10, taskToken_);
     }
+    com.google.protobuf.GeneratedMessage
+      .serializeStringMapTo(
+        output,
+        internalGetDependencyResults(),
+        DependencyResultsDefaultEntryHolder.defaultEntry,
+        11);
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -511,6 +628,16 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(taskToken_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(10, taskToken_);
+    }
+    for (java.util.Map.Entry<java.lang.String, dev.taskstream.v1.Result> entry
+         : internalGetDependencyResults().getMap().entrySet()) {
+      com.google.protobuf.MapEntry<java.lang.String, dev.taskstream.v1.Result>
+      dependencyResults__ = DependencyResultsDefaultEntryHolder.defaultEntry.newBuilderForType()
+          .setKey(entry.getKey())
+          .setValue(entry.getValue())
+          .buildPartial();
+      size += com.google.protobuf.CodedOutputStream
+          .computeMessageSize(11, dependencyResults__);
     }
     return size;
   }
@@ -559,6 +686,8 @@ private static final long serialVersionUID = 0L;
         != other.getAttempt()) return false;
     if (!getTaskToken()
         .equals(other.getTaskToken())) return false;
+    if (!internalGetDependencyResults().equals(
+        other.internalGetDependencyResults())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -592,6 +721,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getAttempt();
     hash = (37 * hash) + TASK_TOKEN_FIELD_NUMBER;
     hash = (53 * hash) + getTaskToken().hashCode();
+    if (!internalGetDependencyResults().getMap().isEmpty()) {
+      hash = (37 * hash) + DEPENDENCY_RESULTS_FIELD_NUMBER;
+      hash = (53 * hash) + internalGetDependencyResults().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -705,6 +838,28 @@ private static final long serialVersionUID = 0L;
       return dev.taskstream.v1.WorkerServiceProto.internal_static_taskstream_v1_TaskAssignment_descriptor;
     }
 
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapFieldReflectionAccessor internalGetMapFieldReflection(
+        int number) {
+      switch (number) {
+        case 11:
+          return internalGetDependencyResults();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
+    @SuppressWarnings({"rawtypes"})
+    protected com.google.protobuf.MapFieldReflectionAccessor internalGetMutableMapFieldReflection(
+        int number) {
+      switch (number) {
+        case 11:
+          return internalGetMutableDependencyResults();
+        default:
+          throw new RuntimeException(
+              "Invalid map field number: " + number);
+      }
+    }
     @java.lang.Override
     protected com.google.protobuf.GeneratedMessage.FieldAccessorTable
         internalGetFieldAccessorTable() {
@@ -747,6 +902,7 @@ private static final long serialVersionUID = 0L;
       }
       attempt_ = 0;
       taskToken_ = "";
+      internalGetMutableDependencyResults().clear();
       return this;
     }
 
@@ -814,6 +970,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000200) != 0)) {
         result.taskToken_ = taskToken_;
       }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.dependencyResults_ = internalGetDependencyResults().build(DependencyResultsDefaultEntryHolder.defaultEntry);
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -871,6 +1030,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000200;
         onChanged();
       }
+      internalGetMutableDependencyResults().mergeFrom(
+          other.internalGetDependencyResults());
+      bitField0_ |= 0x00000400;
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -947,6 +1109,15 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000200;
               break;
             } // case 82
+            case 90: {
+              com.google.protobuf.MapEntry<java.lang.String, dev.taskstream.v1.Result>
+              dependencyResults__ = input.readMessage(
+                  DependencyResultsDefaultEntryHolder.defaultEntry.getParserForType(), extensionRegistry);
+              internalGetMutableDependencyResults().ensureBuilderMap().put(
+                  dependencyResults__.getKey(), dependencyResults__.getValue());
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1811,6 +1982,200 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000200;
       onChanged();
       return this;
+    }
+
+    private static final class DependencyResultsConverter implements com.google.protobuf.MapFieldBuilder.Converter<java.lang.String, dev.taskstream.v1.ResultOrBuilder, dev.taskstream.v1.Result> {
+      @java.lang.Override
+      public dev.taskstream.v1.Result build(dev.taskstream.v1.ResultOrBuilder val) {
+        if (val instanceof dev.taskstream.v1.Result) { return (dev.taskstream.v1.Result) val; }
+        return ((dev.taskstream.v1.Result.Builder) val).build();
+      }
+
+      @java.lang.Override
+      public com.google.protobuf.MapEntry<java.lang.String, dev.taskstream.v1.Result> defaultEntry() {
+        return DependencyResultsDefaultEntryHolder.defaultEntry;
+      }
+    };
+    private static final DependencyResultsConverter dependencyResultsConverter = new DependencyResultsConverter();
+
+    private com.google.protobuf.MapFieldBuilder<
+        java.lang.String, dev.taskstream.v1.ResultOrBuilder, dev.taskstream.v1.Result, dev.taskstream.v1.Result.Builder> dependencyResults_;
+    private com.google.protobuf.MapFieldBuilder<java.lang.String, dev.taskstream.v1.ResultOrBuilder, dev.taskstream.v1.Result, dev.taskstream.v1.Result.Builder>
+        internalGetDependencyResults() {
+      if (dependencyResults_ == null) {
+        return new com.google.protobuf.MapFieldBuilder<>(dependencyResultsConverter);
+      }
+      return dependencyResults_;
+    }
+    private com.google.protobuf.MapFieldBuilder<java.lang.String, dev.taskstream.v1.ResultOrBuilder, dev.taskstream.v1.Result, dev.taskstream.v1.Result.Builder>
+        internalGetMutableDependencyResults() {
+      if (dependencyResults_ == null) {
+        dependencyResults_ = new com.google.protobuf.MapFieldBuilder<>(dependencyResultsConverter);
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return dependencyResults_;
+    }
+    public int getDependencyResultsCount() {
+      return internalGetDependencyResults().ensureBuilderMap().size();
+    }
+    /**
+     * <pre>
+     * The results of the tasks this one depends on that succeeded, by task
+     * name (TaskContext.dependency_result).
+     * </pre>
+     *
+     * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+     */
+    @java.lang.Override
+    public boolean containsDependencyResults(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      return internalGetDependencyResults().ensureBuilderMap().containsKey(key);
+    }
+    /**
+     * Use {@link #getDependencyResultsMap()} instead.
+     */
+    @java.lang.Override
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, dev.taskstream.v1.Result> getDependencyResults() {
+      return getDependencyResultsMap();
+    }
+    /**
+     * <pre>
+     * The results of the tasks this one depends on that succeeded, by task
+     * name (TaskContext.dependency_result).
+     * </pre>
+     *
+     * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+     */
+    @java.lang.Override
+    public java.util.Map<java.lang.String, dev.taskstream.v1.Result> getDependencyResultsMap() {
+      return internalGetDependencyResults().getImmutableMap();
+    }
+    /**
+     * <pre>
+     * The results of the tasks this one depends on that succeeded, by task
+     * name (TaskContext.dependency_result).
+     * </pre>
+     *
+     * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+     */
+    @java.lang.Override
+    public /* nullable */
+dev.taskstream.v1.Result getDependencyResultsOrDefault(
+        java.lang.String key,
+        /* nullable */
+dev.taskstream.v1.Result defaultValue) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Map<java.lang.String, dev.taskstream.v1.ResultOrBuilder> map = internalGetMutableDependencyResults().ensureBuilderMap();
+      return map.containsKey(key) ? dependencyResultsConverter.build(map.get(key)) : defaultValue;
+    }
+    /**
+     * <pre>
+     * The results of the tasks this one depends on that succeeded, by task
+     * name (TaskContext.dependency_result).
+     * </pre>
+     *
+     * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.Result getDependencyResultsOrThrow(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Map<java.lang.String, dev.taskstream.v1.ResultOrBuilder> map = internalGetMutableDependencyResults().ensureBuilderMap();
+      if (!map.containsKey(key)) {
+        throw new java.lang.IllegalArgumentException();
+      }
+      return dependencyResultsConverter.build(map.get(key));
+    }
+    public Builder clearDependencyResults() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      internalGetMutableDependencyResults().clear();
+      return this;
+    }
+    /**
+     * <pre>
+     * The results of the tasks this one depends on that succeeded, by task
+     * name (TaskContext.dependency_result).
+     * </pre>
+     *
+     * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+     */
+    public Builder removeDependencyResults(
+        java.lang.String key) {
+      java.util.Objects.requireNonNull(key, "map key");
+      internalGetMutableDependencyResults().ensureBuilderMap()
+          .remove(key);
+      return this;
+    }
+    /**
+     * Use alternate mutation accessors instead.
+     */
+    @java.lang.Deprecated
+    public java.util.Map<java.lang.String, dev.taskstream.v1.Result>
+        getMutableDependencyResults() {
+      bitField0_ |= 0x00000400;
+      return internalGetMutableDependencyResults().ensureMessageMap();
+    }
+    /**
+     * <pre>
+     * The results of the tasks this one depends on that succeeded, by task
+     * name (TaskContext.dependency_result).
+     * </pre>
+     *
+     * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+     */
+    public Builder putDependencyResults(
+        java.lang.String key,
+        dev.taskstream.v1.Result value) {
+      java.util.Objects.requireNonNull(key, "map key");
+      java.util.Objects.requireNonNull(value, "map value");
+      internalGetMutableDependencyResults().ensureBuilderMap()
+          .put(key, value);
+      bitField0_ |= 0x00000400;
+      return this;
+    }
+    /**
+     * <pre>
+     * The results of the tasks this one depends on that succeeded, by task
+     * name (TaskContext.dependency_result).
+     * </pre>
+     *
+     * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+     */
+    public Builder putAllDependencyResults(
+        java.util.Map<java.lang.String, dev.taskstream.v1.Result> values) {
+      for (java.util.Map.Entry<java.lang.String, dev.taskstream.v1.Result> e : values.entrySet()) {
+        java.util.Objects.requireNonNull(e.getKey());
+        java.util.Objects.requireNonNull(e.getValue());
+      }
+      internalGetMutableDependencyResults().ensureBuilderMap()
+          .putAll(values);
+      bitField0_ |= 0x00000400;
+      return this;
+    }
+    /**
+     * <pre>
+     * The results of the tasks this one depends on that succeeded, by task
+     * name (TaskContext.dependency_result).
+     * </pre>
+     *
+     * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+     */
+    public dev.taskstream.v1.Result.Builder putDependencyResultsBuilderIfAbsent(
+        java.lang.String key) {
+      java.util.Map<java.lang.String, dev.taskstream.v1.ResultOrBuilder> builderMap = internalGetMutableDependencyResults().ensureBuilderMap();
+      dev.taskstream.v1.ResultOrBuilder entry = builderMap.get(key);
+      if (entry == null) {
+        entry = dev.taskstream.v1.Result.newBuilder();
+        builderMap.put(key, entry);
+      }
+      if (entry instanceof dev.taskstream.v1.Result) {
+        entry = ((dev.taskstream.v1.Result) entry).toBuilder();
+        builderMap.put(key, entry);
+      }
+      return (dev.taskstream.v1.Result.Builder) entry;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.TaskAssignment)

@@ -190,4 +190,63 @@ public interface TaskAssignmentOrBuilder extends
    */
   com.google.protobuf.ByteString
       getTaskTokenBytes();
+
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  int getDependencyResultsCount();
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  boolean containsDependencyResults(
+      java.lang.String key);
+  /**
+   * Use {@link #getDependencyResultsMap()} instead.
+   */
+  @java.lang.Deprecated
+  java.util.Map<java.lang.String, dev.taskstream.v1.Result>
+  getDependencyResults();
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  java.util.Map<java.lang.String, dev.taskstream.v1.Result>
+  getDependencyResultsMap();
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  /* nullable */
+dev.taskstream.v1.Result getDependencyResultsOrDefault(
+      java.lang.String key,
+      /* nullable */
+dev.taskstream.v1.Result defaultValue);
+  /**
+   * <pre>
+   * The results of the tasks this one depends on that succeeded, by task
+   * name (TaskContext.dependency_result).
+   * </pre>
+   *
+   * <code>map&lt;string, .taskstream.v1.Result&gt; dependency_results = 11 [json_name = "dependencyResults"];</code>
+   */
+  dev.taskstream.v1.Result getDependencyResultsOrThrow(
+      java.lang.String key);
 }

@@ -501,4 +501,197 @@ java.lang.String defaultValue);
    */
   java.lang.String getRequiredLabelsOrThrow(
       java.lang.String key);
+
+  /**
+   * <pre>
+   * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+   * otherwise.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+   * @return The enum numeric value on the wire for waitingReason.
+   */
+  int getWaitingReasonValue();
+  /**
+   * <pre>
+   * Why the task waits, while it is WAITING or INTERRUPTED; unspecified
+   * otherwise.
+   * </pre>
+   *
+   * <code>.taskstream.v1.WaitingReason waiting_reason = 20 [json_name = "waitingReason"];</code>
+   * @return The waitingReason.
+   */
+  dev.taskstream.v1.WaitingReason getWaitingReason();
+
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  java.util.List<dev.taskstream.v1.TaskAttempt> 
+      getAttemptHistoryList();
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  dev.taskstream.v1.TaskAttempt getAttemptHistory(int index);
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  int getAttemptHistoryCount();
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  java.util.List<? extends dev.taskstream.v1.TaskAttemptOrBuilder> 
+      getAttemptHistoryOrBuilderList();
+  /**
+   * <pre>
+   * The earlier attempts its retry policy retried, oldest first.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskAttempt attempt_history = 21 [json_name = "attemptHistory"];</code>
+   */
+  dev.taskstream.v1.TaskAttemptOrBuilder getAttemptHistoryOrBuilder(
+      int index);
+
+  /**
+   * <pre>
+   * While it waits with reason BACKOFF: when its next attempt may start.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+   * @return Whether the nextAttemptTime field is set.
+   */
+  boolean hasNextAttemptTime();
+  /**
+   * <pre>
+   * While it waits with reason BACKOFF: when its next attempt may start.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+   * @return The nextAttemptTime.
+   */
+  com.google.protobuf.Timestamp getNextAttemptTime();
+  /**
+   * <pre>
+   * While it waits with reason BACKOFF: when its next attempt may start.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp next_attempt_time = 22 [json_name = "nextAttemptTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getNextAttemptTimeOrBuilder();
+
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  java.util.List<dev.taskstream.v1.TaskDependency> 
+      getDependenciesList();
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  dev.taskstream.v1.TaskDependency getDependencies(int index);
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  int getDependenciesCount();
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  java.util.List<? extends dev.taskstream.v1.TaskDependencyOrBuilder> 
+      getDependenciesOrBuilderList();
+  /**
+   * <pre>
+   * The tasks it depends on, as submitted.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 23 [json_name = "dependencies"];</code>
+   */
+  dev.taskstream.v1.TaskDependencyOrBuilder getDependenciesOrBuilder(
+      int index);
+
+  /**
+   * <pre>
+   * Its retry policy (its own, or its instance's), when it has one.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+   * @return Whether the retryPolicy field is set.
+   */
+  boolean hasRetryPolicy();
+  /**
+   * <pre>
+   * Its retry policy (its own, or its instance's), when it has one.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+   * @return The retryPolicy.
+   */
+  dev.taskstream.v1.RetryPolicy getRetryPolicy();
+  /**
+   * <pre>
+   * Its retry policy (its own, or its instance's), when it has one.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 24 [json_name = "retryPolicy"];</code>
+   */
+  dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder();
+
+  /**
+   * <pre>
+   * Its concurrency key and limit, when it has one.
+   * </pre>
+   *
+   * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+   * @return The concurrencyKey.
+   */
+  java.lang.String getConcurrencyKey();
+  /**
+   * <pre>
+   * Its concurrency key and limit, when it has one.
+   * </pre>
+   *
+   * <code>string concurrency_key = 25 [json_name = "concurrencyKey"];</code>
+   * @return The bytes for concurrencyKey.
+   */
+  com.google.protobuf.ByteString
+      getConcurrencyKeyBytes();
+
+  /**
+   * <pre>
+   * The limit of concurrency_key.
+   * </pre>
+   *
+   * <code>int32 concurrency_limit = 26 [json_name = "concurrencyLimit"];</code>
+   * @return The concurrencyLimit.
+   */
+  int getConcurrencyLimit();
 }

@@ -38,6 +38,8 @@ private static final long serialVersionUID = 0L;
     parametersJson_ = "";
     pythonObject_ = com.google.protobuf.ByteString.EMPTY;
     pythonEnvironment_ = com.google.protobuf.ByteString.EMPTY;
+    dependencies_ = java.util.Collections.emptyList();
+    concurrencyKey_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -402,6 +404,189 @@ java.lang.String defaultValue) {
     return map.get(key);
   }
 
+  public static final int RETRY_POLICY_FIELD_NUMBER = 8;
+  private dev.taskstream.v1.RetryPolicy retryPolicy_;
+  /**
+   * <pre>
+   * How a failed attempt is retried. Unset means the instance's
+   * options.retry_policy, and without that a failed task is not retried.
+   * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+   * @return Whether the retryPolicy field is set.
+   */
+  @java.lang.Override
+  public boolean hasRetryPolicy() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * How a failed attempt is retried. Unset means the instance's
+   * options.retry_policy, and without that a failed task is not retried.
+   * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+   * @return The retryPolicy.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.RetryPolicy getRetryPolicy() {
+    return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+  }
+  /**
+   * <pre>
+   * How a failed attempt is retried. Unset means the instance's
+   * options.retry_policy, and without that a failed task is not retried.
+   * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder() {
+    return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+  }
+
+  public static final int DEPENDENCIES_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private java.util.List<dev.taskstream.v1.TaskDependency> dependencies_;
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<dev.taskstream.v1.TaskDependency> getDependenciesList() {
+    return dependencies_;
+  }
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends dev.taskstream.v1.TaskDependencyOrBuilder> 
+      getDependenciesOrBuilderList() {
+    return dependencies_;
+  }
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public int getDependenciesCount() {
+    return dependencies_.size();
+  }
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskDependency getDependencies(int index) {
+    return dependencies_.get(index);
+  }
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskDependencyOrBuilder getDependenciesOrBuilder(
+      int index) {
+    return dependencies_.get(index);
+  }
+
+  public static final int CONCURRENCY_KEY_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object concurrencyKey_ = "";
+  /**
+   * <pre>
+   * Tasks sharing a concurrency key (across instances and projects) run at
+   * most concurrency_limit at a time; the others wait with reason
+   * CONCURRENCY_LIMIT. At most 256 characters.
+   * </pre>
+   *
+   * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+   * @return The concurrencyKey.
+   */
+  @java.lang.Override
+  public java.lang.String getConcurrencyKey() {
+    java.lang.Object ref = concurrencyKey_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      concurrencyKey_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Tasks sharing a concurrency key (across instances and projects) run at
+   * most concurrency_limit at a time; the others wait with reason
+   * CONCURRENCY_LIMIT. At most 256 characters.
+   * </pre>
+   *
+   * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+   * @return The bytes for concurrencyKey.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getConcurrencyKeyBytes() {
+    java.lang.Object ref = concurrencyKey_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      concurrencyKey_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int CONCURRENCY_LIMIT_FIELD_NUMBER = 11;
+  private int concurrencyLimit_ = 0;
+  /**
+   * <pre>
+   * The limit of concurrency_key, at least 1; required with a key
+   * (INVALID_ARGUMENT on `tasks[i].concurrency_limit` otherwise). Tasks
+   * naming one key with different limits are held to the smallest.
+   * </pre>
+   *
+   * <code>int32 concurrency_limit = 11 [json_name = "concurrencyLimit"];</code>
+   * @return The concurrencyLimit.
+   */
+  @java.lang.Override
+  public int getConcurrencyLimit() {
+    return concurrencyLimit_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -440,6 +625,18 @@ java.lang.String defaultValue) {
         internalGetRequiredLabels(),
         RequiredLabelsDefaultEntryHolder.defaultEntry,
         7);
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(8, getRetryPolicy());
+    }
+    for (int i = 0; i < dependencies_.size(); i++) {
+      output.writeMessage(9, dependencies_.get(i));
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(concurrencyKey_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 10, concurrencyKey_);
+    }
+    if (concurrencyLimit_ != 0) {
+      output.writeInt32(11, concurrencyLimit_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -474,6 +671,26 @@ java.lang.String defaultValue) {
           .buildPartial();
       size += com.google.protobuf.CodedOutputStream
           .computeMessageSize(7, requiredLabels__);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, getRetryPolicy());
+    }
+
+        {
+          final int count = dependencies_.size();
+          for (int i = 0; i < count; i++) {
+            size += com.google.protobuf.CodedOutputStream
+              .computeMessageSizeNoTag(dependencies_.get(i));
+          }
+          size += 1 * count;
+        }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(concurrencyKey_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(10, concurrencyKey_);
+    }
+    if (concurrencyLimit_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(11, concurrencyLimit_);
     }
     return size;
   }
@@ -516,6 +733,17 @@ java.lang.String defaultValue) {
     }
     if (!internalGetRequiredLabels().equals(
         other.internalGetRequiredLabels())) return false;
+    if (hasRetryPolicy() != other.hasRetryPolicy()) return false;
+    if (hasRetryPolicy()) {
+      if (!getRetryPolicy()
+          .equals(other.getRetryPolicy())) return false;
+    }
+    if (!getDependenciesList()
+        .equals(other.getDependenciesList())) return false;
+    if (!getConcurrencyKey()
+        .equals(other.getConcurrencyKey())) return false;
+    if (getConcurrencyLimit()
+        != other.getConcurrencyLimit()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -545,6 +773,18 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + REQUIRED_LABELS_FIELD_NUMBER;
       hash = (53 * hash) + internalGetRequiredLabels().hashCode();
     }
+    if (hasRetryPolicy()) {
+      hash = (37 * hash) + RETRY_POLICY_FIELD_NUMBER;
+      hash = (53 * hash) + getRetryPolicy().hashCode();
+    }
+    if (getDependenciesCount() > 0) {
+      hash = (37 * hash) + DEPENDENCIES_FIELD_NUMBER;
+      hash = (53 * hash) + getDependenciesList().hashCode();
+    }
+    hash = (37 * hash) + CONCURRENCY_KEY_FIELD_NUMBER;
+    hash = (53 * hash) + getConcurrencyKey().hashCode();
+    hash = (37 * hash) + CONCURRENCY_LIMIT_FIELD_NUMBER;
+    hash = (53 * hash) + getConcurrencyLimit();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -703,6 +943,8 @@ java.lang.String defaultValue) {
       if (com.google.protobuf.GeneratedMessage
               .alwaysUseFieldBuilders) {
         internalGetTimeoutFieldBuilder();
+        internalGetRetryPolicyFieldBuilder();
+        internalGetDependenciesFieldBuilder();
       }
     }
     @java.lang.Override
@@ -720,6 +962,20 @@ java.lang.String defaultValue) {
         timeoutBuilder_ = null;
       }
       internalGetMutableRequiredLabels().clear();
+      retryPolicy_ = null;
+      if (retryPolicyBuilder_ != null) {
+        retryPolicyBuilder_.dispose();
+        retryPolicyBuilder_ = null;
+      }
+      if (dependenciesBuilder_ == null) {
+        dependencies_ = java.util.Collections.emptyList();
+      } else {
+        dependencies_ = null;
+        dependenciesBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000100);
+      concurrencyKey_ = "";
+      concurrencyLimit_ = 0;
       return this;
     }
 
@@ -746,9 +1002,22 @@ java.lang.String defaultValue) {
     @java.lang.Override
     public dev.taskstream.v1.TaskSpec buildPartial() {
       dev.taskstream.v1.TaskSpec result = new dev.taskstream.v1.TaskSpec(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(dev.taskstream.v1.TaskSpec result) {
+      if (dependenciesBuilder_ == null) {
+        if (((bitField0_ & 0x00000100) != 0)) {
+          dependencies_ = java.util.Collections.unmodifiableList(dependencies_);
+          bitField0_ = (bitField0_ & ~0x00000100);
+        }
+        result.dependencies_ = dependencies_;
+      } else {
+        result.dependencies_ = dependenciesBuilder_.build();
+      }
     }
 
     private void buildPartial0(dev.taskstream.v1.TaskSpec result) {
@@ -778,6 +1047,18 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.requiredLabels_ = internalGetRequiredLabels();
         result.requiredLabels_.makeImmutable();
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.retryPolicy_ = retryPolicyBuilder_ == null
+            ? retryPolicy_
+            : retryPolicyBuilder_.build();
+        to_bitField0_ |= 0x00000002;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.concurrencyKey_ = concurrencyKey_;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.concurrencyLimit_ = concurrencyLimit_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -821,6 +1102,43 @@ java.lang.String defaultValue) {
       internalGetMutableRequiredLabels().mergeFrom(
           other.internalGetRequiredLabels());
       bitField0_ |= 0x00000040;
+      if (other.hasRetryPolicy()) {
+        mergeRetryPolicy(other.getRetryPolicy());
+      }
+      if (dependenciesBuilder_ == null) {
+        if (!other.dependencies_.isEmpty()) {
+          if (dependencies_.isEmpty()) {
+            dependencies_ = other.dependencies_;
+            bitField0_ = (bitField0_ & ~0x00000100);
+          } else {
+            ensureDependenciesIsMutable();
+            dependencies_.addAll(other.dependencies_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.dependencies_.isEmpty()) {
+          if (dependenciesBuilder_.isEmpty()) {
+            dependenciesBuilder_.dispose();
+            dependenciesBuilder_ = null;
+            dependencies_ = other.dependencies_;
+            bitField0_ = (bitField0_ & ~0x00000100);
+            dependenciesBuilder_ = 
+              com.google.protobuf.GeneratedMessage.alwaysUseFieldBuilders ?
+                 internalGetDependenciesFieldBuilder() : null;
+          } else {
+            dependenciesBuilder_.addAllMessages(other.dependencies_);
+          }
+        }
+      }
+      if (!other.getConcurrencyKey().isEmpty()) {
+        concurrencyKey_ = other.concurrencyKey_;
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      if (other.getConcurrencyLimit() != 0) {
+        setConcurrencyLimit(other.getConcurrencyLimit());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -886,6 +1204,36 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000040;
               break;
             } // case 58
+            case 66: {
+              input.readMessage(
+                  internalGetRetryPolicyFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
+            case 74: {
+              dev.taskstream.v1.TaskDependency m =
+                  input.readMessage(
+                      dev.taskstream.v1.TaskDependency.parser(),
+                      extensionRegistry);
+              if (dependenciesBuilder_ == null) {
+                ensureDependenciesIsMutable();
+                dependencies_.add(m);
+              } else {
+                dependenciesBuilder_.addMessage(m);
+              }
+              break;
+            } // case 74
+            case 82: {
+              concurrencyKey_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
+            case 88: {
+              concurrencyLimit_ = input.readInt32();
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 88
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1635,6 +1983,673 @@ java.lang.String defaultValue) {
       internalGetMutableRequiredLabels().getMutableMap()
           .putAll(values);
       bitField0_ |= 0x00000040;
+      return this;
+    }
+
+    private dev.taskstream.v1.RetryPolicy retryPolicy_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder> retryPolicyBuilder_;
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     * @return Whether the retryPolicy field is set.
+     */
+    public boolean hasRetryPolicy() {
+      return ((bitField0_ & 0x00000080) != 0);
+    }
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     * @return The retryPolicy.
+     */
+    public dev.taskstream.v1.RetryPolicy getRetryPolicy() {
+      if (retryPolicyBuilder_ == null) {
+        return retryPolicy_ == null ? dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+      } else {
+        return retryPolicyBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     */
+    public Builder setRetryPolicy(dev.taskstream.v1.RetryPolicy value) {
+      if (retryPolicyBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        retryPolicy_ = value;
+      } else {
+        retryPolicyBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     */
+    public Builder setRetryPolicy(
+        dev.taskstream.v1.RetryPolicy.Builder builderForValue) {
+      if (retryPolicyBuilder_ == null) {
+        retryPolicy_ = builderForValue.build();
+      } else {
+        retryPolicyBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     */
+    public Builder mergeRetryPolicy(dev.taskstream.v1.RetryPolicy value) {
+      if (retryPolicyBuilder_ == null) {
+        if (((bitField0_ & 0x00000080) != 0) &&
+          retryPolicy_ != null &&
+          retryPolicy_ != dev.taskstream.v1.RetryPolicy.getDefaultInstance()) {
+          getRetryPolicyBuilder().mergeFrom(value);
+        } else {
+          retryPolicy_ = value;
+        }
+      } else {
+        retryPolicyBuilder_.mergeFrom(value);
+      }
+      if (retryPolicy_ != null) {
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     */
+    public Builder clearRetryPolicy() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      retryPolicy_ = null;
+      if (retryPolicyBuilder_ != null) {
+        retryPolicyBuilder_.dispose();
+        retryPolicyBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     */
+    public dev.taskstream.v1.RetryPolicy.Builder getRetryPolicyBuilder() {
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return internalGetRetryPolicyFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     */
+    public dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder() {
+      if (retryPolicyBuilder_ != null) {
+        return retryPolicyBuilder_.getMessageOrBuilder();
+      } else {
+        return retryPolicy_ == null ?
+            dev.taskstream.v1.RetryPolicy.getDefaultInstance() : retryPolicy_;
+      }
+    }
+    /**
+     * <pre>
+     * How a failed attempt is retried. Unset means the instance's
+     * options.retry_policy, and without that a failed task is not retried.
+     * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+     * </pre>
+     *
+     * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder> 
+        internalGetRetryPolicyFieldBuilder() {
+      if (retryPolicyBuilder_ == null) {
+        retryPolicyBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.RetryPolicy, dev.taskstream.v1.RetryPolicy.Builder, dev.taskstream.v1.RetryPolicyOrBuilder>(
+                getRetryPolicy(),
+                getParentForChildren(),
+                isClean());
+        retryPolicy_ = null;
+      }
+      return retryPolicyBuilder_;
+    }
+
+    private java.util.List<dev.taskstream.v1.TaskDependency> dependencies_ =
+      java.util.Collections.emptyList();
+    private void ensureDependenciesIsMutable() {
+      if (!((bitField0_ & 0x00000100) != 0)) {
+        dependencies_ = new java.util.ArrayList<dev.taskstream.v1.TaskDependency>(dependencies_);
+        bitField0_ |= 0x00000100;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilder<
+        dev.taskstream.v1.TaskDependency, dev.taskstream.v1.TaskDependency.Builder, dev.taskstream.v1.TaskDependencyOrBuilder> dependenciesBuilder_;
+
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public java.util.List<dev.taskstream.v1.TaskDependency> getDependenciesList() {
+      if (dependenciesBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(dependencies_);
+      } else {
+        return dependenciesBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public int getDependenciesCount() {
+      if (dependenciesBuilder_ == null) {
+        return dependencies_.size();
+      } else {
+        return dependenciesBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependency getDependencies(int index) {
+      if (dependenciesBuilder_ == null) {
+        return dependencies_.get(index);
+      } else {
+        return dependenciesBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder setDependencies(
+        int index, dev.taskstream.v1.TaskDependency value) {
+      if (dependenciesBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureDependenciesIsMutable();
+        dependencies_.set(index, value);
+        onChanged();
+      } else {
+        dependenciesBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder setDependencies(
+        int index, dev.taskstream.v1.TaskDependency.Builder builderForValue) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        dependencies_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        dependenciesBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder addDependencies(dev.taskstream.v1.TaskDependency value) {
+      if (dependenciesBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureDependenciesIsMutable();
+        dependencies_.add(value);
+        onChanged();
+      } else {
+        dependenciesBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder addDependencies(
+        int index, dev.taskstream.v1.TaskDependency value) {
+      if (dependenciesBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureDependenciesIsMutable();
+        dependencies_.add(index, value);
+        onChanged();
+      } else {
+        dependenciesBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder addDependencies(
+        dev.taskstream.v1.TaskDependency.Builder builderForValue) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        dependencies_.add(builderForValue.build());
+        onChanged();
+      } else {
+        dependenciesBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder addDependencies(
+        int index, dev.taskstream.v1.TaskDependency.Builder builderForValue) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        dependencies_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        dependenciesBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder addAllDependencies(
+        java.lang.Iterable<? extends dev.taskstream.v1.TaskDependency> values) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, dependencies_);
+        onChanged();
+      } else {
+        dependenciesBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder clearDependencies() {
+      if (dependenciesBuilder_ == null) {
+        dependencies_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000100);
+        onChanged();
+      } else {
+        dependenciesBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public Builder removeDependencies(int index) {
+      if (dependenciesBuilder_ == null) {
+        ensureDependenciesIsMutable();
+        dependencies_.remove(index);
+        onChanged();
+      } else {
+        dependenciesBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependency.Builder getDependenciesBuilder(
+        int index) {
+      return internalGetDependenciesFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependencyOrBuilder getDependenciesOrBuilder(
+        int index) {
+      if (dependenciesBuilder_ == null) {
+        return dependencies_.get(index);  } else {
+        return dependenciesBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public java.util.List<? extends dev.taskstream.v1.TaskDependencyOrBuilder> 
+         getDependenciesOrBuilderList() {
+      if (dependenciesBuilder_ != null) {
+        return dependenciesBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(dependencies_);
+      }
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependency.Builder addDependenciesBuilder() {
+      return internalGetDependenciesFieldBuilder().addBuilder(
+          dev.taskstream.v1.TaskDependency.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public dev.taskstream.v1.TaskDependency.Builder addDependenciesBuilder(
+        int index) {
+      return internalGetDependenciesFieldBuilder().addBuilder(
+          index, dev.taskstream.v1.TaskDependency.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Tasks of the same instance that must end before this one starts. An
+     * unknown name, the task itself, a name given twice or a cycle is
+     * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+     * </pre>
+     *
+     * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+     */
+    public java.util.List<dev.taskstream.v1.TaskDependency.Builder> 
+         getDependenciesBuilderList() {
+      return internalGetDependenciesFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilder<
+        dev.taskstream.v1.TaskDependency, dev.taskstream.v1.TaskDependency.Builder, dev.taskstream.v1.TaskDependencyOrBuilder> 
+        internalGetDependenciesFieldBuilder() {
+      if (dependenciesBuilder_ == null) {
+        dependenciesBuilder_ = new com.google.protobuf.RepeatedFieldBuilder<
+            dev.taskstream.v1.TaskDependency, dev.taskstream.v1.TaskDependency.Builder, dev.taskstream.v1.TaskDependencyOrBuilder>(
+                dependencies_,
+                ((bitField0_ & 0x00000100) != 0),
+                getParentForChildren(),
+                isClean());
+        dependencies_ = null;
+      }
+      return dependenciesBuilder_;
+    }
+
+    private java.lang.Object concurrencyKey_ = "";
+    /**
+     * <pre>
+     * Tasks sharing a concurrency key (across instances and projects) run at
+     * most concurrency_limit at a time; the others wait with reason
+     * CONCURRENCY_LIMIT. At most 256 characters.
+     * </pre>
+     *
+     * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+     * @return The concurrencyKey.
+     */
+    public java.lang.String getConcurrencyKey() {
+      java.lang.Object ref = concurrencyKey_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        concurrencyKey_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Tasks sharing a concurrency key (across instances and projects) run at
+     * most concurrency_limit at a time; the others wait with reason
+     * CONCURRENCY_LIMIT. At most 256 characters.
+     * </pre>
+     *
+     * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+     * @return The bytes for concurrencyKey.
+     */
+    public com.google.protobuf.ByteString
+        getConcurrencyKeyBytes() {
+      java.lang.Object ref = concurrencyKey_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        concurrencyKey_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Tasks sharing a concurrency key (across instances and projects) run at
+     * most concurrency_limit at a time; the others wait with reason
+     * CONCURRENCY_LIMIT. At most 256 characters.
+     * </pre>
+     *
+     * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+     * @param value The concurrencyKey to set.
+     * @return This builder for chaining.
+     */
+    public Builder setConcurrencyKey(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      concurrencyKey_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks sharing a concurrency key (across instances and projects) run at
+     * most concurrency_limit at a time; the others wait with reason
+     * CONCURRENCY_LIMIT. At most 256 characters.
+     * </pre>
+     *
+     * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearConcurrencyKey() {
+      concurrencyKey_ = getDefaultInstance().getConcurrencyKey();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Tasks sharing a concurrency key (across instances and projects) run at
+     * most concurrency_limit at a time; the others wait with reason
+     * CONCURRENCY_LIMIT. At most 256 characters.
+     * </pre>
+     *
+     * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+     * @param value The bytes for concurrencyKey to set.
+     * @return This builder for chaining.
+     */
+    public Builder setConcurrencyKeyBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      concurrencyKey_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+
+    private int concurrencyLimit_ ;
+    /**
+     * <pre>
+     * The limit of concurrency_key, at least 1; required with a key
+     * (INVALID_ARGUMENT on `tasks[i].concurrency_limit` otherwise). Tasks
+     * naming one key with different limits are held to the smallest.
+     * </pre>
+     *
+     * <code>int32 concurrency_limit = 11 [json_name = "concurrencyLimit"];</code>
+     * @return The concurrencyLimit.
+     */
+    @java.lang.Override
+    public int getConcurrencyLimit() {
+      return concurrencyLimit_;
+    }
+    /**
+     * <pre>
+     * The limit of concurrency_key, at least 1; required with a key
+     * (INVALID_ARGUMENT on `tasks[i].concurrency_limit` otherwise). Tasks
+     * naming one key with different limits are held to the smallest.
+     * </pre>
+     *
+     * <code>int32 concurrency_limit = 11 [json_name = "concurrencyLimit"];</code>
+     * @param value The concurrencyLimit to set.
+     * @return This builder for chaining.
+     */
+    public Builder setConcurrencyLimit(int value) {
+
+      concurrencyLimit_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The limit of concurrency_key, at least 1; required with a key
+     * (INVALID_ARGUMENT on `tasks[i].concurrency_limit` otherwise). Tasks
+     * naming one key with different limits are held to the smallest.
+     * </pre>
+     *
+     * <code>int32 concurrency_limit = 11 [json_name = "concurrencyLimit"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearConcurrencyLimit() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      concurrencyLimit_ = 0;
+      onChanged();
       return this;
     }
 

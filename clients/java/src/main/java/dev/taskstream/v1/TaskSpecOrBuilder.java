@@ -200,4 +200,127 @@ java.lang.String defaultValue);
    */
   java.lang.String getRequiredLabelsOrThrow(
       java.lang.String key);
+
+  /**
+   * <pre>
+   * How a failed attempt is retried. Unset means the instance's
+   * options.retry_policy, and without that a failed task is not retried.
+   * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+   * @return Whether the retryPolicy field is set.
+   */
+  boolean hasRetryPolicy();
+  /**
+   * <pre>
+   * How a failed attempt is retried. Unset means the instance's
+   * options.retry_policy, and without that a failed task is not retried.
+   * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+   * @return The retryPolicy.
+   */
+  dev.taskstream.v1.RetryPolicy getRetryPolicy();
+  /**
+   * <pre>
+   * How a failed attempt is retried. Unset means the instance's
+   * options.retry_policy, and without that a failed task is not retried.
+   * A bad policy is INVALID_ARGUMENT on `tasks[i].retry_policy.*`.
+   * </pre>
+   *
+   * <code>.taskstream.v1.RetryPolicy retry_policy = 8 [json_name = "retryPolicy"];</code>
+   */
+  dev.taskstream.v1.RetryPolicyOrBuilder getRetryPolicyOrBuilder();
+
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  java.util.List<dev.taskstream.v1.TaskDependency> 
+      getDependenciesList();
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  dev.taskstream.v1.TaskDependency getDependencies(int index);
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  int getDependenciesCount();
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  java.util.List<? extends dev.taskstream.v1.TaskDependencyOrBuilder> 
+      getDependenciesOrBuilderList();
+  /**
+   * <pre>
+   * Tasks of the same instance that must end before this one starts. An
+   * unknown name, the task itself, a name given twice or a cycle is
+   * INVALID_ARGUMENT on `tasks[i].dependencies[j].task`.
+   * </pre>
+   *
+   * <code>repeated .taskstream.v1.TaskDependency dependencies = 9 [json_name = "dependencies"];</code>
+   */
+  dev.taskstream.v1.TaskDependencyOrBuilder getDependenciesOrBuilder(
+      int index);
+
+  /**
+   * <pre>
+   * Tasks sharing a concurrency key (across instances and projects) run at
+   * most concurrency_limit at a time; the others wait with reason
+   * CONCURRENCY_LIMIT. At most 256 characters.
+   * </pre>
+   *
+   * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+   * @return The concurrencyKey.
+   */
+  java.lang.String getConcurrencyKey();
+  /**
+   * <pre>
+   * Tasks sharing a concurrency key (across instances and projects) run at
+   * most concurrency_limit at a time; the others wait with reason
+   * CONCURRENCY_LIMIT. At most 256 characters.
+   * </pre>
+   *
+   * <code>string concurrency_key = 10 [json_name = "concurrencyKey"];</code>
+   * @return The bytes for concurrencyKey.
+   */
+  com.google.protobuf.ByteString
+      getConcurrencyKeyBytes();
+
+  /**
+   * <pre>
+   * The limit of concurrency_key, at least 1; required with a key
+   * (INVALID_ARGUMENT on `tasks[i].concurrency_limit` otherwise). Tasks
+   * naming one key with different limits are held to the smallest.
+   * </pre>
+   *
+   * <code>int32 concurrency_limit = 11 [json_name = "concurrencyLimit"];</code>
+   * @return The concurrencyLimit.
+   */
+  int getConcurrencyLimit();
 }

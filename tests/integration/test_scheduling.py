@@ -1,0 +1,247 @@
+"""Scheduling semantics against a real server with real workers, on SQLite and PostgreSQL (issue 22):
+retry policies, dependencies, a start time, cancelling one task, deleting an instance and retention of its
+own, concurrency limits, reasons to wait, and instances bound to their caller's watch.
+
+Tasks that must stay running wait at gate files the tests open; nothing sleeps to wait for an event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import taskstream
+from taskstream import CancellationReason, RetryPolicy, TaskSpec, TaskStatus, WaitingReason
+from tests.integration.conftest import eventually, until_task_status
+from tests.support.server import ServerProcess
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, store: str, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
+    db: list[str] = []
+    if store == "postgresql":
+        db = ["--db", request.getfixturevalue("postgres").create_database()]
+    process = ServerProcess(
+        tmp_path_factory.mktemp("scheduling"),
+        "--grace-period",
+        "1",
+        "--retention-interval",
+        "0.2",
+        "--type-limit",
+        "gate_one=1",
+        *db,
+        workers=3,
+    ).start()
+    yield process
+    process.stop()
+
+
+def task_of(instance: taskstream.Instance, name: str) -> taskstream.InstanceTask:
+    return instance.get_task_statuses()[name]
+
+
+def test_a_failing_task_is_retried_with_every_attempt_kept(client: taskstream.Client) -> None:
+    retry = RetryPolicy(max_attempts=3, initial_backoff=0.05, backoff_multiplier=2.0)
+    instance = client.create_instance([TaskSpec("flaky", {"succeed_on": 3}, retry=retry)])
+    instance.wait_for_success(timeout=60)
+    task = instance.get_task()
+    assert task.result == "succeeded on attempt 3" and task.attempts == 3
+    history = task.attempt_history
+    assert [(a.attempt, a.status) for a in history] == [(1, TaskStatus.FAILED), (2, TaskStatus.FAILED)]
+    assert all(a.error is not None and "failed" in str(a.error) for a in history)
+    assert history[0].end_time is not None and history[0].stdout_bytes > 0
+    assert history[0].end_time <= history[1].start_time  # type: ignore[operator]
+
+
+def test_a_non_retryable_error_and_the_last_attempt_fail_the_task(client: taskstream.Client) -> None:
+    never = RetryPolicy(max_attempts=5, initial_backoff=0.01, non_retryable=["ValueError"])
+    once = client.create_instance([TaskSpec("flaky", {"succeed_on": 9, "error": "ValueError"}, retry=never)])
+    once.wait_for_completion(timeout=60)
+    assert once.get_task().task_status == TaskStatus.FAILED and once.get_task().attempt_history == []
+    # The instance's default policy applies to a task without its own.
+    spent = client.create_instance(
+        [TaskSpec("flaky", {"succeed_on": 9})], retry=RetryPolicy(max_attempts=2, initial_backoff=0.01)
+    )
+    spent.wait_for_completion(timeout=60)
+    assert spent.get_task().task_status == TaskStatus.FAILED and len(spent.get_task().attempt_history) == 1
+
+
+def test_a_task_waiting_out_its_backoff_says_so_and_can_be_cancelled(client: taskstream.Client) -> None:
+    instance = client.create_instance(
+        [TaskSpec("flaky", {"succeed_on": 2}, retry=RetryPolicy(max_attempts=2, initial_backoff=600))]
+    )
+    for event in instance.watch():
+        if isinstance(event, taskstream.TaskStatusChanged) and event.previous_status == TaskStatus.RUNNING:
+            break
+    task = instance.get_task()
+    assert task.task_status == TaskStatus.WAITING and task.waiting_reason == WaitingReason.BACKOFF
+    assert task.next_attempt_time is not None and len(task.attempt_history) == 1
+    task.cancel("no more")
+    instance.wait_for_completion(timeout=60)
+    assert task.task_status == TaskStatus.CANCELLED and task.task_cancellation_message == "no more"
+
+
+def test_dependents_run_after_their_dependencies_with_their_results(client: taskstream.Client) -> None:
+    instance = client.create_instance(
+        [
+            TaskSpec("echo", {"n": 1}, name="extract"),
+            TaskSpec("chatty", {"text": "x"}, name="other"),
+            TaskSpec(
+                "combine", {"names": ["extract", "other"]}, name="load", depends_on=["extract", "other"]
+            ),
+        ]
+    )
+    instance.wait_for_success(timeout=60)
+    assert instance.get_task("load").result == {"extract": {"n": 1}, "other": "X"}
+    times = {name: instance.get_task(name) for name in ("extract", "other", "load")}
+    assert times["load"].start_time >= max(times["extract"].end_time, times["other"].end_time)  # type: ignore[operator]
+
+
+def test_a_failed_dependency_cancels_its_dependents_unless_the_edge_allows_it(
+    client: taskstream.Client, files: Path
+) -> None:
+    gate = files / "open"
+    instance = client.create_instance(
+        [
+            TaskSpec("gate", {"path": str(gate)}, name="hold"),
+            TaskSpec("fail", {"message": "no"}, name="extract", depends_on=["hold"]),
+            TaskSpec("echo", {}, name="load", depends_on=["extract"]),
+            TaskSpec(
+                "echo", {}, name="cleanup", depends_on=[taskstream.Dependency("extract", allow_failure=True)]
+            ),
+        ]
+    )
+    assert task_of(instance, "extract").waiting_reason == WaitingReason.DEPENDENCY
+    gate.touch()
+    instance.wait_for_completion(timeout=60)
+    load = instance.get_task("load")
+    assert load.task_status == TaskStatus.CANCELLED
+    assert load.task_cancellation_reason == CancellationReason.CONSEQUENTIAL
+    assert "extract" in load.task_cancellation_message
+    assert instance.get_task("cleanup").task_status == TaskStatus.SUCCESS
+
+
+def test_a_cycle_or_an_unknown_dependency_is_refused_naming_the_field(client: taskstream.Client) -> None:
+    with pytest.raises(taskstream.InvalidArgumentError) as cycle:
+        client.create_instance(
+            [TaskSpec("echo", name="a", depends_on=["b"]), TaskSpec("echo", name="b", depends_on=["a"])]
+        )
+    assert [v.field for v in cycle.value.field_violations] == ["tasks[0].dependencies[0].task"]
+    assert "a -> b -> a" in cycle.value.field_violations[0].description
+    with pytest.raises(taskstream.InvalidArgumentError) as unknown:
+        client.create_instance([TaskSpec("echo", name="a", depends_on=["nope"])])
+    assert [v.field for v in unknown.value.field_violations] == ["tasks[0].dependencies[0].task"]
+
+
+def test_a_start_time_holds_the_tasks_until_it_comes(client: taskstream.Client) -> None:
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.5)
+    instance = client.create_instance([TaskSpec("echo", {})], start_time=start)
+    assert task_of(instance, "echo").waiting_reason == WaitingReason.SCHEDULED
+    instance.wait_for_success(timeout=60)
+    assert instance.get_task().start_time >= start  # type: ignore[operator]
+
+
+def test_cancelling_one_task_leaves_the_others_running(client: taskstream.Client, files: Path) -> None:
+    gate = files / "open"
+    instance = client.create_instance(
+        [TaskSpec("gate", {"path": str(gate)}, name="a"), TaskSpec("wait_cancel", {"limit": 60}, name="b")]
+    )
+    until_task_status(instance, "b", TaskStatus.RUNNING)
+    instance.cancel_task("b", message="just b")
+    with pytest.raises(taskstream.WaitTimeoutError):
+        instance.wait_for_completion(timeout=0.5)  # a runs on
+    gate.touch()
+    instance.wait_for_completion(timeout=60)
+    assert instance.get_task("a").task_status == TaskStatus.SUCCESS
+    b = instance.get_task("b")
+    assert b.task_status == TaskStatus.CANCELLED and b.task_cancellation_reason == CancellationReason.DIRECT
+    with pytest.raises(taskstream.FailedPreconditionError):
+        instance.cancel_task("b")
+
+
+def test_a_deleted_instance_leaves_a_tombstone(client: taskstream.Client, files: Path) -> None:
+    running = client.create_instance([TaskSpec("gate", {"path": str(files / "open")})])
+    with pytest.raises(taskstream.FailedPreconditionError):
+        running.delete()
+    (files / "open").touch()
+    running.wait_for_success(timeout=60)
+    running.delete()
+    with pytest.raises(taskstream.NotFoundError) as gone:
+        client.get_instance(running.id).reload()
+    assert gone.value.reason == "INSTANCE_DELETED"
+    assert not client.exist_instance(running.id)
+
+
+def test_an_instance_with_a_retention_of_its_own_expires(client: taskstream.Client) -> None:
+    kept = client.create_instance([TaskSpec("echo", {})])
+    short = client.create_instance([TaskSpec("echo", {})], retention=0.3)
+    short.wait_for_completion(timeout=60)
+    kept.wait_for_completion(timeout=60)
+    assert short.expire_time is not None
+
+    def expired() -> bool:
+        return not client.exist_instance(short.id)
+
+    eventually(expired, what="the sweep of an expired instance")  # the sweep runs every 0.2 s
+    with pytest.raises(taskstream.NotFoundError) as gone:
+        client.get_instance(short.id).reload()
+    assert gone.value.reason == "INSTANCE_EXPIRED"
+    assert client.exist_instance(kept.id)
+
+
+def test_concurrency_limits_of_a_key_and_of_a_type_hold_tasks_back(
+    client: taskstream.Client, files: Path
+) -> None:
+    gates = [files / f"g{i}" for i in range(2)]
+    keyed = [
+        client.create_instance([TaskSpec("gate", {"path": str(g)}, concurrency_key="k", concurrency_limit=1)])
+        for g in gates
+    ]
+    typed = [client.create_instance([TaskSpec("gate_one", {"path": str(g)})]) for g in gates]
+    until_task_status(keyed[0], "gate", TaskStatus.RUNNING)
+    until_task_status(typed[0], "gate_one", TaskStatus.RUNNING)
+    assert task_of(keyed[1], "gate").waiting_reason == WaitingReason.CONCURRENCY_LIMIT
+    assert task_of(typed[1], "gate_one").waiting_reason == WaitingReason.CONCURRENCY_LIMIT
+    gates[0].touch()
+    for instance in (keyed[0], typed[0]):
+        instance.wait_for_success(timeout=60)
+    until_task_status(keyed[1], "gate", TaskStatus.RUNNING)
+    gates[1].touch()
+    for instance in (keyed[1], typed[1]):
+        instance.wait_for_success(timeout=60)
+
+
+def test_a_task_no_worker_can_take_says_why(client: taskstream.Client) -> None:
+    instance = client.create_instance(
+        [TaskSpec("no_such_type", {}), TaskSpec("echo", {}, required_labels={"gpu": "true"})]
+    )
+    try:
+        tasks = instance.get_task_statuses()
+        assert tasks["no_such_type"].waiting_reason == WaitingReason.NO_WORKER_FOR_TYPE
+        assert tasks["echo"].waiting_reason == WaitingReason.NO_MATCHING_LABELS
+    finally:
+        instance.stop()
+
+
+def test_a_bound_instance_runs_while_watched_and_is_cancelled_when_the_watch_is_gone(
+    client: taskstream.Client, files: Path
+) -> None:
+    instance = client.create_instance(
+        [TaskSpec("gate", {"path": str(files / "never")})],
+        cancel_on_client_disconnection=True,
+        client_disconnect_grace=0.5,
+    )
+    watch = instance.watch()
+    assert isinstance(next(watch), taskstream.InstanceSnapshot)
+    with pytest.raises(taskstream.WaitTimeoutError):
+        instance.wait_for_completion(timeout=1.5)  # three grace periods, watched all along
+    watch.close()
+    instance.wait_for_completion(timeout=60)
+    task = instance.get_task()
+    assert task.task_status == TaskStatus.CANCELLED
+    assert task.task_cancellation_reason == CancellationReason.CLIENT_DISCONNECTED
