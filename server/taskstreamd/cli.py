@@ -7,10 +7,13 @@ import asyncio
 import dataclasses
 import os
 import signal
+import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import sqlalchemy.exc
 
 from taskstreamd import logs
 from taskstreamd.api import limits
@@ -439,12 +442,25 @@ def _check(db: str | None, data_dir: Path, *, as_json: bool) -> int:
     return 0 if report.ok else 1
 
 
+def _first_line(error: BaseException) -> str:
+    """A database error's own message, without SQLAlchemy's statement dump and links."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+
+
 async def _serve(config: ServerConfig) -> int:
     server = Server(config)
+    # A file-size limit (ulimit -f) reached by the store is then an error the store reports and retries,
+    # as a full disk is, instead of a signal that kills the server.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
         await server.start()
     except (OSError, ValueError) as exc:  # a port, a file, or a configuration the server refuses
         print(f"taskstreamd: {exc}", file=sys.stderr)
+        return 1
+    except (sqlite3.Error, sqlalchemy.exc.DBAPIError) as exc:  # the store: unreachable, full, broken
+        print(f"taskstreamd: cannot open the store: {_first_line(exc)}", file=sys.stderr)
         return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
