@@ -318,9 +318,7 @@ class Server:
         await self.core.start()
         # Always swept: an instance may have a retention of its own (InstanceOptions.retention).
         policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
-        self.retention: Retention | None = Retention(
-            self.store, policy, forget=self.core.instances.answers.deleted
-        )
+        self.retention: Retention | None = Retention(self.store, policy, forget=self.core.instances.deleted)
         self.retention.start()
 
     def _store_health(self, healthy: bool) -> None:

@@ -7,13 +7,15 @@ hands both to the writer's open batch, so each change is written once, by the ne
 about an instance is built from memory at once and sent after the commit that holds what it shows
 (``settle``): nothing leaves the server before it is durable, and nothing is read back to answer.
 
-Once the commit that terminated an instance is in, the instance leaves the book (``on_commit``); it is
-read from the store from then on.
+Once the commit that terminated an instance is in, the instance leaves the book (``on_commit``). The
+most recently ended ones stay at hand (``ended``), as committed and final, so that the waiter a
+termination wakes, and the reads right after it, need no read of the store; older ones are read from it.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -33,6 +35,10 @@ from taskstreamd.store.writer import Outcome, Writer
 
 Clock = Callable[[], datetime]
 
+# Ended instances kept at hand: at most this many, and at most this many tasks among them.
+ENDED_INSTANCES = 4096
+ENDED_TASKS = 100_000
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -47,6 +53,8 @@ class Book:
         self._tasks: dict[int, tuple[Instance, Task]] = {}
         self._last_change: dict[str, int] = {}  # instance id -> number of the batch of its last change
         self._ended: set[str] = set()  # terminated, leaving the book once that is committed
+        self._recent: OrderedDict[str, Instance] = OrderedDict()  # ended and committed, newest last
+        self._recent_tasks = 0
         # Called after each commit with its events, in commit order (the fan-out, waits, metrics).
         self.published: list[Callable[[list[RecordedEvent]], None]] = []
         writer.listeners.append(self.on_commit)
@@ -62,6 +70,17 @@ class Book:
 
     def task(self, task_id: int) -> tuple[Instance, Task] | None:
         return self._tasks.get(task_id)
+
+    def ended(self, instance_id: str) -> Instance | None:
+        """An instance that ended lately, as committed (it changes no more)."""
+        return self._recent.get(instance_id)
+
+    def drop_ended(self, instance_ids: list[str]) -> None:
+        """Deleted instances are not at hand any more."""
+        for instance_id in instance_ids:
+            gone = self._recent.pop(instance_id, None)
+            if gone is not None:
+                self._recent_tasks -= len(gone.tasks)
 
     # -- changes -----------------------------------------------------------------------------------------
 
@@ -151,7 +170,10 @@ class Book:
         if self._ended:
             committed = self.writer.committed_number
             for instance_id in [i for i in self._ended if self._last_change.get(i, 0) <= committed]:
+                instance = self._instances.get(instance_id)
                 self.forget(instance_id)
+                if instance is not None:
+                    self._keep_ended(instance)
 
     def forget(self, instance_id: str) -> None:
         """The instance leaves memory (it ended and that is committed, or its create lost a race)."""
@@ -161,6 +183,15 @@ class Book:
         if instance is not None:
             for task in instance.tasks:
                 self._tasks.pop(task.id, None)
+
+    def _keep_ended(self, instance: Instance) -> None:
+        self._recent[instance.id] = instance
+        self._recent_tasks += len(instance.tasks)
+        while len(self._recent) > ENDED_INSTANCES or (
+            self._recent_tasks > ENDED_TASKS and len(self._recent) > 1
+        ):
+            _, old = self._recent.popitem(last=False)
+            self._recent_tasks -= len(old.tasks)
 
 
 def is_progress(event: RecordedEvent) -> bool:

@@ -287,7 +287,7 @@ class Instances:
         if instance is not None and instance.project == project:
             await self.book.settle(instance)
             return instance
-        stored = await self.reader.instance(instance_id)
+        stored = self.book.ended(instance_id) or await self.reader.instance(instance_id)
         if stored is None or stored.project != project:
             raise await self.missing(project, instance_id)
         return stored
@@ -300,7 +300,7 @@ class Instances:
             data = encode(instance)
             await self.book.settle(instance)
             return data
-        stored = await self.reader.instance(instance_id)
+        stored = self.book.ended(instance_id) or await self.reader.instance(instance_id)
         if stored is None or stored.project != project:
             raise await self.missing(project, instance_id)
         return encode(stored)
@@ -323,13 +323,18 @@ class Instances:
         cached = self.answers.get_final(instance_id, project)
         if cached is not None:
             return cached
-        stored = await self.reader.instance(instance_id)
+        stored = self.book.ended(instance_id) or await self.reader.instance(instance_id)
         if stored is None or stored.project != project:
             raise await self.missing(project, instance_id)
         data = encode(stored)
         if stored.status == InstanceStatus.TERMINATED:
             self.answers.put_final(instance_id, project, data)
         return data
+
+    def deleted(self, instance_ids: list[str]) -> None:
+        """Instances retention deleted: nothing kept of them in memory answers for them any more."""
+        self.answers.deleted(instance_ids)
+        self.book.drop_ended(instance_ids)
 
     async def missing(self, project: str, instance_id: str) -> NotFound:
         """The error for an instance that is not there: Expired when retention deleted it."""
@@ -414,7 +419,7 @@ class Instances:
             if instance.status == InstanceStatus.TERMINATED:
                 await self.book.settle(instance)
             return instance
-        stored = await self.reader.instance(instance_id)
+        stored = self.book.ended(instance_id) or await self.reader.instance(instance_id)
         if stored is None or stored.project != project:
             raise await self.missing(project, instance_id)
         return stored
@@ -557,6 +562,7 @@ class Instances:
         if not await self.delete_stored(instance_id, now):
             raise await self.missing(project, instance_id)  # another call deleted it meanwhile
         self.answers.deleted([instance_id])
+        self.book.drop_ended([instance_id])
         return now
 
     async def _owned(self, project: str, instance_id: str) -> Instance:

@@ -74,7 +74,7 @@ async def load_snapshot(
         )
         await book.settle(instance)
         return snapshot
-    stored = await instances.reader.instance(instance_id)
+    stored = book.ended(instance_id) or await instances.reader.instance(instance_id)
     if stored is None:
         return None
     return Snapshot(stored.project, stored.seq, stored.status == InstanceStatus.TERMINATED, encode(stored))
