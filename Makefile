@@ -20,7 +20,7 @@ LANG_LINT :=
 # default is nobody, which may not be able to run this checkout's Python or read the tests' temporary files).
 test-python $(LANG_TEST): export TASKSTREAM_WORKER_USER := $(shell id -un)
 
-.PHONY: help venv run test test-python test-tools proto proto-python check-proto lint fmt unasync dist bench bench-deps soak clean
+.PHONY: help venv run test test-unit test-fast test-python test-tools proto proto-python check-proto lint fmt unasync dist bench bench-deps soak clean
 
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,12 @@ test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
 
 test-python: $(VENV)/.installed test-tools
 	$(PY) -m pytest -q
+
+test-unit: $(VENV)/.installed ## The fast tests: unit tests only, no server processes (seconds).
+	$(PY) -m pytest -q tests/unit
+
+test-fast: $(VENV)/.installed ## Unit and integration tests on SQLite: no PostgreSQL, browser, e2e or slow ones.
+	$(PY) -m pytest -q -m "not postgres and not browser and not e2e and not slow"
 
 test-tools: ## Install what the e2e, browser and PostgreSQL tests need (tmux, chromium, postgresql: Debian's packages) when missing.
 	@command -v tmux >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
