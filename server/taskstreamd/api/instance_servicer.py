@@ -262,6 +262,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             create_time_start=requests.time_or_none(request, "create_time_start"),
             create_time_end=requests.time_or_none(request, "create_time_end"),
             labels=dict(request.labels),
+            successful=request.successful if request.HasField("successful") else None,
+            exclude_sub_instances=request.exclude_sub_instances,
         )
         instances, token = await self.instances.list_instances(where, page_size, request.page_token)
         return pb.ListInstancesResponse(

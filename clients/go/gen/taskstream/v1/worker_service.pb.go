@@ -1137,7 +1137,13 @@ type TaskAssignment struct {
 	// Set when the server requires authentication and the task is a workflow: a bearer token for the
 	// InstanceService that acts as the instance's owner within the instance's project only, valid while
 	// the attempt may run. The task's process uses it to start and follow sub-instances.
-	TaskToken     string `protobuf:"bytes,10,opt,name=task_token,json=taskToken,proto3" json:"task_token,omitempty"`
+	TaskToken string `protobuf:"bytes,10,opt,name=task_token,json=taskToken,proto3" json:"task_token,omitempty"`
+	// The W3C Trace Context of the call that created the instance (a server
+	// started with tracing on keeps it): the traceparent header, so that the
+	// task's own spans join the caller's trace. Empty when there is none.
+	Traceparent string `protobuf:"bytes,11,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	// The W3C tracestate header that came with traceparent, if any.
+	Tracestate    string `protobuf:"bytes,12,opt,name=tracestate,proto3" json:"tracestate,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1238,6 +1244,20 @@ func (x *TaskAssignment) GetAttempt() int32 {
 func (x *TaskAssignment) GetTaskToken() string {
 	if x != nil {
 		return x.TaskToken
+	}
+	return ""
+}
+
+func (x *TaskAssignment) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
+}
+
+func (x *TaskAssignment) GetTracestate() string {
+	if x != nil {
+		return x.Tracestate
 	}
 	return ""
 }
@@ -1734,7 +1754,7 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x10max_output_bytes\x18\x02 \x01(\x03R\x0emaxOutputBytes\x12H\n" +
 	"\x12heartbeat_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12@\n" +
 	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\x12'\n" +
-	"\x0faccepts_batches\x18\x05 \x01(\bR\x0eacceptsBatches\"\xe4\x02\n" +
+	"\x0faccepts_batches\x18\x05 \x01(\bR\x0eacceptsBatches\"\xa6\x03\n" +
 	"\x0eTaskAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\x12\x12\n" +
@@ -1747,7 +1767,11 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\aattempt\x18\t \x01(\x05R\aattempt\x12\x1d\n" +
 	"\n" +
 	"task_token\x18\n" +
-	" \x01(\tR\ttaskToken\"\xb0\x01\n" +
+	" \x01(\tR\ttaskToken\x12 \n" +
+	"\vtraceparent\x18\v \x01(\tR\vtraceparent\x12\x1e\n" +
+	"\n" +
+	"tracestate\x18\f \x01(\tR\n" +
+	"tracestate\"\xb0\x01\n" +
 	"\n" +
 	"CancelTask\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12?\n" +

@@ -215,7 +215,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "google.protobuf.DurationR\021heartbeatInter" +
       "val\022@\n\016lease_duration\030\004 \001(\0132\031.google.pro" +
       "tobuf.DurationR\rleaseDuration\022\'\n\017accepts" +
-      "_batches\030\005 \001(\010R\016acceptsBatches\"\344\002\n\016TaskA" +
+      "_batches\030\005 \001(\010R\016acceptsBatches\"\246\003\n\016TaskA" +
       "ssignment\022#\n\rassignment_id\030\001 \001(\tR\014assign" +
       "mentId\022\032\n\010instance\030\002 \001(\tR\010instance\022\022\n\004ta" +
       "sk\030\003 \001(\tR\004task\022\022\n\004type\030\004 \001(\tR\004type\022\'\n\017pa" +
@@ -224,31 +224,33 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "on_environment\030\007 \001(\014R\021pythonEnvironment\022" +
       "3\n\007timeout\030\010 \001(\0132\031.google.protobuf.Durat" +
       "ionR\007timeout\022\030\n\007attempt\030\t \001(\005R\007attempt\022\035" +
-      "\n\ntask_token\030\n \001(\tR\ttaskToken\"\260\001\n\nCancel" +
-      "Task\022#\n\rassignment_id\030\001 \001(\tR\014assignmentI" +
-      "d\022?\n\014cancellation\030\002 \001(\0132\033.taskstream.v1." +
-      "CancellationR\014cancellation\022<\n\014grace_peri" +
-      "od\030\003 \001(\0132\031.google.protobuf.DurationR\013gra" +
-      "cePeriod\"2\n\013SuspendTask\022#\n\rassignment_id" +
-      "\030\001 \001(\tR\014assignmentId\"1\n\nResumeTask\022#\n\ras" +
-      "signment_id\030\001 \001(\tR\014assignmentId\"G\n\010DropT" +
-      "ask\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId" +
-      "\022\026\n\006reason\030\002 \001(\tR\006reason\"3\n\014TakeBackTask" +
-      "\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId\"S\n" +
-      "\rTaskTakenBack\022#\n\rassignment_id\030\001 \001(\tR\014a" +
-      "ssignmentId\022\035\n\ntaken_back\030\002 \001(\010R\ttakenBa" +
-      "ck\"P\n\023ConnectRequestBatch\0229\n\010messages\030\001 " +
-      "\003(\0132\035.taskstream.v1.ConnectRequestR\010mess" +
-      "ages\"R\n\024ConnectResponseBatch\022:\n\010messages" +
-      "\030\001 \003(\0132\036.taskstream.v1.ConnectResponseR\010" +
-      "messages2]\n\rWorkerService\022L\n\007Connect\022\035.t" +
-      "askstream.v1.ConnectRequest\032\036.taskstream" +
-      ".v1.ConnectResponse(\0010\001B\310\001\n\021dev.taskstre" +
-      "am.v1B\022WorkerServiceProtoP\001ZJgithub.com/" +
-      "taskstream/taskstream/clients/go/gen/tas" +
-      "kstream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstre" +
-      "am.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GP" +
-      "BMetadata\352\002\016Taskstream::V1b\006proto3"
+      "\n\ntask_token\030\n \001(\tR\ttaskToken\022 \n\013tracepa" +
+      "rent\030\013 \001(\tR\013traceparent\022\036\n\ntracestate\030\014 " +
+      "\001(\tR\ntracestate\"\260\001\n\nCancelTask\022#\n\rassign" +
+      "ment_id\030\001 \001(\tR\014assignmentId\022?\n\014cancellat" +
+      "ion\030\002 \001(\0132\033.taskstream.v1.CancellationR\014" +
+      "cancellation\022<\n\014grace_period\030\003 \001(\0132\031.goo" +
+      "gle.protobuf.DurationR\013gracePeriod\"2\n\013Su" +
+      "spendTask\022#\n\rassignment_id\030\001 \001(\tR\014assign" +
+      "mentId\"1\n\nResumeTask\022#\n\rassignment_id\030\001 " +
+      "\001(\tR\014assignmentId\"G\n\010DropTask\022#\n\rassignm" +
+      "ent_id\030\001 \001(\tR\014assignmentId\022\026\n\006reason\030\002 \001" +
+      "(\tR\006reason\"3\n\014TakeBackTask\022#\n\rassignment" +
+      "_id\030\001 \001(\tR\014assignmentId\"S\n\rTaskTakenBack" +
+      "\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022\035\n" +
+      "\ntaken_back\030\002 \001(\010R\ttakenBack\"P\n\023ConnectR" +
+      "equestBatch\0229\n\010messages\030\001 \003(\0132\035.taskstre" +
+      "am.v1.ConnectRequestR\010messages\"R\n\024Connec" +
+      "tResponseBatch\022:\n\010messages\030\001 \003(\0132\036.tasks" +
+      "tream.v1.ConnectResponseR\010messages2]\n\rWo" +
+      "rkerService\022L\n\007Connect\022\035.taskstream.v1.C" +
+      "onnectRequest\032\036.taskstream.v1.ConnectRes" +
+      "ponse(\0010\001B\310\001\n\021dev.taskstream.v1B\022WorkerS" +
+      "erviceProtoP\001ZJgithub.com/taskstream/tas" +
+      "kstream/clients/go/gen/taskstream/v1;tas" +
+      "kstreamv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskst" +
+      "ream\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Ta" +
+      "skstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -339,7 +341,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     internal_static_taskstream_v1_TaskAssignment_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskAssignment_descriptor,
-        new java.lang.String[] { "AssignmentId", "Instance", "Task", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "Attempt", "TaskToken", });
+        new java.lang.String[] { "AssignmentId", "Instance", "Task", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "Attempt", "TaskToken", "Traceparent", "Tracestate", });
     internal_static_taskstream_v1_CancelTask_descriptor =
       getDescriptor().getMessageType(13);
     internal_static_taskstream_v1_CancelTask_fieldAccessorTable = new
