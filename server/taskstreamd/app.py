@@ -60,6 +60,7 @@ from taskstreamd.workers import privileges
 from taskstreamd.workers.importcheck import check_task_modules
 
 log = logging.getLogger(__name__)
+LOCAL_WORKERS_SECONDS = 60.0  # how long a --strict-types server waits for its first local worker
 
 
 @dataclass
@@ -71,6 +72,7 @@ class ServerConfig:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     task_modules: list[str] = field(default_factory=list)
     allow_code: bool = False
+    strict_types: bool = False  # refuse creating tasks of a type no worker offered since the start
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     prefetch: int = 0
@@ -265,6 +267,12 @@ class Server:
             user=self.worker_user,
         )
         self.local_workers.start()
+        if c.strict_types and c.workers > 0:
+            # Ready only once the local workers' task types are known, or every create would be refused.
+            try:
+                await asyncio.wait_for(self.core.workers.joined.wait(), LOCAL_WORKERS_SECONDS)
+            except TimeoutError:
+                log.warning("no local worker registered within %gs; every task type is unknown", LOCAL_WORKERS_SECONDS)
         self.logview_links.server = self.grpc_address
         # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
         # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.
@@ -295,6 +303,7 @@ class Server:
                 heartbeat_seconds=c.heartbeat_seconds,
                 max_properties_per_task=c.limits.max_properties_per_task,
                 max_property_bytes=c.limits.max_property_bytes,
+                strict_types=c.strict_types,
             ),
         )
         self.core.instances.answers = AnswerCache(c.cached_answers)

@@ -157,6 +157,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-code", action="store_true", help="accept Python-object tasks (runs callers' code)"
     )
+    serve.add_argument(
+        "--strict-types",
+        action="store_true",
+        help="refuse (FAILED_PRECONDITION) an instance with a task type no worker has offered since the "
+        "start, instead of queueing it until such a worker connects",
+    )
     serve.add_argument("--max-output-bytes", type=int, default=4 * 1024 * 1024, help="output kept per stream")
     serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
     serve.add_argument(
@@ -311,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             task_modules=args.tasks,
             allow_code=args.allow_code,
+            strict_types=args.strict_types,
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
             prefetch=args.prefetch,

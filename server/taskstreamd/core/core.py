@@ -58,6 +58,7 @@ class CoreSettings:
     heartbeat_seconds: float = 0.0  # 0: a third of the lease
     max_properties_per_task: int = 1000
     max_property_bytes: int = 1024 * 1024
+    strict_types: bool = False  # refuse tasks of a type no worker offered since the start
 
     def __post_init__(self) -> None:
         if self.lease_seconds <= 0:
@@ -88,7 +89,12 @@ class Core:
             self.effects,
             self.waits,
             TaskIds(store.reserve_task_ids),
-            CallerSettings(settings.allow_code, settings.default_grace_period, settings.datasources),
+            CallerSettings(
+                settings.allow_code,
+                settings.default_grace_period,
+                settings.datasources,
+                settings.strict_types,
+            ),
         )
         self.instances.shared = store.shared
         self.intake = Intake(

@@ -23,6 +23,7 @@ from taskstreamd.core.effects import Effects
 from taskstreamd.core.requests import RequestKey
 from taskstreamd.core.sql_tasks import check_sql_tasks
 from taskstreamd.core.task_ids import TaskIds
+from taskstreamd.core.task_types import require_offered
 from taskstreamd.core.waits import TerminationWaits, Watch
 from taskstreamd.domain import transitions
 from taskstreamd.domain.events import SubInstanceCreated, marks, status_changes
@@ -53,6 +54,7 @@ class CallerSettings:
     allow_code: bool = False
     default_grace_period: float = 5.0
     datasources: frozenset[str] = frozenset()  # the names sql tasks may use
+    strict_types: bool = False  # refuse a task type no worker offered since the start
 
 
 @dataclass
@@ -108,6 +110,8 @@ class Instances:
             )
         self._writable()
         check_sql_tasks(new.tasks, self.settings.datasources)
+        if self.settings.strict_types:
+            require_offered(new.tasks, self.dispatcher.workers.offered)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks) and not self.settings.allow_code:
             raise PermissionDenied(
                 "CODE_NOT_ALLOWED",

@@ -191,9 +191,13 @@ class WorkerSession:
 class WorkerRegistry:
     def __init__(self) -> None:
         self._sessions: dict[str, WorkerSession] = {}
+        self.offered: set[str] = set()  # every task type a worker offered since the server started
+        self.joined = asyncio.Event()  # set once the first worker registered
 
     def add(self, session: WorkerSession) -> None:
         self._sessions[session.id] = session
+        self.offered.update(session.task_types)
+        self.joined.set()
 
     def remove(self, session: WorkerSession) -> None:
         self._sessions.pop(session.id, None)
