@@ -49,9 +49,11 @@ test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
 test-python: $(VENV)/.installed test-tools ## Run the Python tests (unit, integration, e2e, browser), slow ones included.
 	$(PY) -m pytest -q
 
-test-tools: ## Install what the e2e, browser and PostgreSQL tests need (tmux, chromium, postgresql: Debian's packages) when missing.
+test-tools: ## Install what the e2e, browser and PostgreSQL tests need (tmux, zsh, chromium, postgresql: Debian's packages) when missing.
 	@command -v tmux >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; }
+	@command -v zsh >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y zsh; }
 	@[ -x /usr/bin/chromium ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -60,7 +60,7 @@ from taskstreamd.workers import privileges
 from taskstreamd.workers.importcheck import check_task_modules
 
 log = logging.getLogger(__name__)
-LOCAL_WORKERS_SECONDS = 60.0  # how long a --strict-types server waits for its first local worker
+LOCAL_WORKERS_SECONDS = 30.0  # how long a start waits for the local workers to register
 
 
 @dataclass
@@ -267,12 +267,13 @@ class Server:
             user=self.worker_user,
         )
         self.local_workers.start()
-        if c.strict_types and c.workers > 0:
-            # Ready only once the local workers' task types are known, or every create would be refused.
+        if c.workers > 0:
+            # Ready once the local workers registered: their task types are known (ListTaskTypes, and
+            # --strict-types, which would refuse every type before), and tasks created then start at once.
             try:
-                await asyncio.wait_for(self.core.workers.joined.wait(), LOCAL_WORKERS_SECONDS)
+                await asyncio.wait_for(self.core.workers.registered(c.workers), LOCAL_WORKERS_SECONDS)
             except TimeoutError:
-                log.warning("no local worker registered within %gs; every task type is unknown", LOCAL_WORKERS_SECONDS)
+                log.warning("the local workers did not all register within %gs", LOCAL_WORKERS_SECONDS)
         self.logview_links.server = self.grpc_address
         # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
         # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.

@@ -33,7 +33,15 @@ def test_make_help_lists_every_phony_target_of_every_makefile() -> None:
 
 def test_make_run_passes_ARGS_to_the_server() -> None:
     dry = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-W", ".venv/.installed", "run", "ARGS=--allow-code --workers 3"],
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-W",
+            ".venv/.installed",
+            "run",
+            "ARGS=--allow-code --workers 3",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

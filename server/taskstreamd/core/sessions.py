@@ -192,12 +192,18 @@ class WorkerRegistry:
     def __init__(self) -> None:
         self._sessions: dict[str, WorkerSession] = {}
         self.offered: set[str] = set()  # every task type a worker offered since the server started
-        self.joined = asyncio.Event()  # set once the first worker registered
+        self._joined = asyncio.Event()  # set whenever a worker registers
 
     def add(self, session: WorkerSession) -> None:
         self._sessions[session.id] = session
         self.offered.update(session.task_types)
-        self.joined.set()
+        self._joined.set()
+
+    async def registered(self, count: int) -> None:
+        """Returns once at least ``count`` workers are connected."""
+        while len(self._sessions) < count:
+            self._joined.clear()
+            await self._joined.wait()
 
     def remove(self, session: WorkerSession) -> None:
         self._sessions.pop(session.id, None)

@@ -18,7 +18,9 @@ def require_offered(tasks: Iterable[NewTask], offered: Collection[str]) -> None:
         if task.type == PYTHON_OBJECT_TYPE or task.type in offered:
             continue
         known = sorted(offered)
-        shown = ", ".join(known[:_NAMED]) + (f" and {len(known) - _NAMED} more" if len(known) > _NAMED else "")
+        shown = ", ".join(known[:_NAMED]) + (
+            f" and {len(known) - _NAMED} more" if len(known) > _NAMED else ""
+        )
         raise FailedPrecondition(
             UNKNOWN_TASK_TYPE,
             f"no worker offers task type {task.type!r} (task {task.name!r}); "
