@@ -73,6 +73,7 @@ class ServerConfig:
     task_modules: list[str] = field(default_factory=list)
     allow_code: bool = False
     strict_types: bool = False  # refuse creating tasks of a type no worker offered since the start
+    tracing: bool = False  # spans for every call, and the callers' trace context carried to tasks
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     prefetch: int = 0

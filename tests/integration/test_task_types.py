@@ -13,7 +13,17 @@ from tests.support.server import ServerProcess
 
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path_factory.mktemp("strict"), "--strict-types", workers=1).start()
+    """A server made strict by its configuration file, with one local worker set by the environment."""
+    config = tmp_path_factory.mktemp("config") / "taskstreamd.toml"
+    config.write_text("strict_types = true\nworkers = 4\n")
+    config.chmod(0o600)
+    process = ServerProcess(
+        tmp_path_factory.mktemp("strict"),
+        "--config",
+        str(config),
+        workers=1,
+        env={"TASKSTREAMD_WORKERS": "2"},  # the flag (1) wins over both
+    ).start()
     yield process
     process.stop()
 
