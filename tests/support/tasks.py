@@ -254,3 +254,16 @@ def held_by_worker(ctx: TaskContext, dir: str, limit: float = 120.0) -> dict[str
         time.sleep(0.02)
     _append(base / "runs", f"done {worker}")
     return {"worker": worker}
+
+
+@task("trace_context")
+def trace_context(ctx: TaskContext) -> dict[str, str]:
+    """The W3C trace context the task was handed, and the trace that is current while it runs."""
+    from opentelemetry import trace
+
+    current = trace.get_current_span().get_span_context()
+    return {
+        "traceparent": ctx.traceparent,
+        "tracestate": ctx.tracestate,
+        "current_trace_id": format(current.trace_id, "032x") if current.is_valid else "",
+    }

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "transport",
             "datadir",
             "datasources",
+            "tracing",
         },
     ),
     ("domain", {"domain"}),

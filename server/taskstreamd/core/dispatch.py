@@ -175,6 +175,8 @@ class Dispatcher:
             python_environment=task.python_environment,
             timeout=task.timeout,
             task_token=token,
+            traceparent=instance.traceparent,
+            tracestate=instance.tracestate,
         )
 
 

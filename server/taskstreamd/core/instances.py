@@ -201,6 +201,8 @@ class Instances:
             options=new.options,
             parent_instance=new.parent_instance,
             request_id=new.request_id,
+            traceparent=new.traceparent,
+            tracestate=new.tracestate,
             status=InstanceStatus.SUSPENDED if new.hold else InstanceStatus.RUNNING,
             tasks=[
                 Task(

@@ -102,6 +102,8 @@ class Assignment:
     python_environment: bytes = b""
     timeout: float | None = None
     task_token: str = ""  # lets a workflow's task act as its instance's owner (with auth on)
+    traceparent: str = ""  # the W3C trace context of the call that created the instance
+    tracestate: str = ""
 
 
 @dataclass(frozen=True, slots=True)

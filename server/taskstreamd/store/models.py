@@ -44,6 +44,9 @@ class InstanceRow(Base):
     task_timeout: Mapped[float | None] = mapped_column(Float)
     labels_json: Mapped[str] = mapped_column(Text, default="{}")
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the last event's sequence number
+    # The W3C trace context of the call that created it (tracing on), which its tasks continue.
+    traceparent: Mapped[str] = mapped_column(String(55), default="", server_default="")
+    tracestate: Mapped[str] = mapped_column(String(512), default="", server_default="")
 
     __table_args__ = (
         UniqueConstraint("project", "request_id", name="uq_instances_project_request_id"),

@@ -69,6 +69,8 @@ INSTANCE_INSERT_COLUMNS = (
     "task_timeout",
     "labels_json",
     "last_seq",
+    "traceparent",
+    "tracestate",
 )
 INSTANCE_UPDATE_COLUMNS = ("status", "successful", "start_time", "end_time", "last_seq")
 TASK_UPDATE_COLUMNS = (
@@ -130,6 +132,8 @@ def instance_insert(instance: Instance, time: Any) -> tuple[Any, ...]:
         instance.options.task_timeout,
         json.dumps(instance.labels, sort_keys=True),
         instance.seq,
+        instance.traceparent,
+        instance.tracestate,
     )
 
 
@@ -219,6 +223,8 @@ def instance_from_mapping(m: Mapping[Any, Any]) -> Instance:
         request_id=m["request_id"] or "",
         successful=bool(m["successful"]),
         seq=m["last_seq"],
+        traceparent=m.get("traceparent") or "",
+        tracestate=m.get("tracestate") or "",
     )
 
 

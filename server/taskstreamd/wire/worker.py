@@ -124,6 +124,8 @@ def command_message(command: Command) -> wpb.ConnectResponse:
             python_environment=command.python_environment,
             attempt=command.attempt,
             task_token=command.task_token,
+            traceparent=command.traceparent,
+            tracestate=command.tracestate,
         )
         if command.timeout:
             assignment.timeout.FromTimedelta(timedelta(seconds=command.timeout))
@@ -181,6 +183,8 @@ def assignment_of(message: wpb.TaskAssignment) -> Assignment:
         python_environment=message.python_environment,
         timeout=timeout or None,
         task_token=message.task_token,
+        traceparent=message.traceparent,
+        tracestate=message.tracestate,
     )
 
 

@@ -107,6 +107,8 @@ class Executor:
             reporter=_Reporter(self._send, aid),
             server=self._server,
             token=assignment.task_token,
+            traceparent=assignment.traceparent,
+            tracestate=assignment.tracestate,
         )
         with self._lock:
             self._queued.discard(aid)
@@ -116,7 +118,7 @@ class Executor:
             ctx.deliver_cancellation(early)
         self._send(RunStarted(aid))
         try:
-            with captured_output(run.stdout_path, run.stderr_path):
+            with captured_output(run.stdout_path, run.stderr_path), ctx.trace_scope():
                 finished = self._run(assignment, ctx)
         finally:
             ctx.close()
