@@ -16,14 +16,17 @@ LANG_TEST :=
 LANG_LINT :=
 -include clients/go/go.mk clients/typescript/typescript.mk clients/java/java.mk
 
+# Extra options of `make run`'s server, e.g. make run ARGS="--allow-code --workers 4".
+ARGS ?=
+
 # The servers the tests start run their local workers as the user running the tests (a root server's
 # default is nobody, which may not be able to run this checkout's Python or read the tests' temporary files).
 test-python $(LANG_TEST): export TASKSTREAM_WORKER_USER := $(shell id -un)
 
 .PHONY: help venv run test test-unit test-fast test-python test-tools proto proto-python check-proto lint fmt unasync dist bench bench-deps soak clean
 
-help: ## List the targets.
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+help: ## List the targets (of this Makefile and of each client's .mk file).
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 # Both distributions editable (the client with its extras), and the root's dev dependency group.
 $(VENV)/.installed: pyproject.toml clients/python/pyproject.toml server/pyproject.toml
@@ -38,12 +41,12 @@ node_modules/.installed: package.json
 
 venv: $(VENV)/.installed ## Create the Python virtualenv with every dependency.
 
-run: $(VENV)/.installed ## Start the service on its embedded defaults (SQLite under ./data, local workers).
-	$(VENV)/bin/taskstreamd serve --data-dir data --tasks taskstream.examples
+run: $(VENV)/.installed ## Start the service on its embedded defaults (SQLite under ./data, local workers); ARGS="..." adds options.
+	$(VENV)/bin/taskstreamd serve --data-dir data --tasks taskstream.examples $(ARGS)
 
 test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
 
-test-python: $(VENV)/.installed test-tools
+test-python: $(VENV)/.installed test-tools ## Run the Python tests (unit, integration, e2e, browser), slow ones included.
 	$(PY) -m pytest -q
 
 test-unit: $(VENV)/.installed ## The fast tests: unit tests only, no server processes (seconds).
@@ -52,9 +55,11 @@ test-unit: $(VENV)/.installed ## The fast tests: unit tests only, no server proc
 test-fast: $(VENV)/.installed ## Unit and integration tests on SQLite: no PostgreSQL, browser, e2e or slow ones.
 	$(PY) -m pytest -q -m "not postgres and not browser and not e2e and not slow"
 
-test-tools: ## Install what the e2e, browser and PostgreSQL tests need (tmux, chromium, postgresql: Debian's packages) when missing.
+test-tools: ## Install what the e2e, browser and PostgreSQL tests need (tmux, zsh, chromium, postgresql: Debian's packages) when missing.
 	@command -v tmux >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; }
+	@command -v zsh >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y zsh; }
 	@[ -x /usr/bin/chromium ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -62,7 +67,7 @@ test-tools: ## Install what the e2e, browser and PostgreSQL tests need (tmux, ch
 
 proto: proto-python $(LANG_PROTO) ## Regenerate the code of every language from protos/.
 
-proto-python: $(VENV)/.installed node_modules/.installed
+proto-python: $(VENV)/.installed node_modules/.installed ## Regenerate the Python stubs (taskstream/v1) after buf format and lint.
 	cd protos && ../$(BUF) format -w && ../$(BUF) lint
 	rm -f $(PY_OUT)/taskstream/v1/*_pb2*.py $(PY_OUT)/taskstream/v1/*_pb2*.pyi
 	$(PY) -m grpc_tools.protoc -Iprotos --python_out=$(PY_OUT) --pyi_out=$(PY_OUT) \

@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -24,7 +25,7 @@ from taskstream.v1 import (
     worker_service_pb2,
     worker_service_pb2_grpc,
 )
-from taskstreamd import datadir
+from taskstreamd import datadir, tracing
 from taskstreamd.access import auth
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import Signer, load_secret
@@ -36,6 +37,7 @@ from taskstreamd.api.limits import Limits
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.peers import Peers
 from taskstreamd.api.replica_servicer import ReplicaServicer
+from taskstreamd.api.tracing_interceptor import TracingInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.core.answers import DEFAULT_CAPACITY, AnswerCache
 from taskstreamd.core.core import Core, CoreSettings
@@ -60,6 +62,7 @@ from taskstreamd.workers import privileges
 from taskstreamd.workers.importcheck import check_task_modules
 
 log = logging.getLogger(__name__)
+LOCAL_WORKERS_SECONDS = 30.0  # how long a start waits for the local workers to register
 
 
 @dataclass
@@ -71,6 +74,8 @@ class ServerConfig:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     task_modules: list[str] = field(default_factory=list)
     allow_code: bool = False
+    strict_types: bool = False  # refuse creating tasks of a type no worker offered since the start
+    tracing: bool = False  # spans for every call, and the callers' trace context carried to tasks
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     prefetch: int = 0
@@ -136,6 +141,8 @@ class Server:
     async def _start(self) -> None:
         c = self.config
         # Configuration errors first, before anything is created or bound.
+        if c.tracing:
+            tracing.setup()  # TracingUnavailable (a ValueError) without the tracing extra
         tls = tls_files(c.tls_cert, c.tls_key, c.tls_client_ca)
         authenticator = auth.load(c.auth_file) if c.auth_file is not None else auth.Authenticator()
         host, port = split_address(c.listen)
@@ -177,10 +184,13 @@ class Server:
                 self.metrics_listener = Listener(c.http_max_connections)
                 self.metrics_port = await self.metrics_listener.bind(*metrics_address, ssl_context=http_tls)
             metered = MetricsInterceptor()
+            # Outermost first: spans and metrics see the codes ErrorInterceptor sets (request bytes that are
+            # not a valid message among them).
+            interceptors: list[Any] = [metered, ErrorInterceptor()]
+            if c.tracing:
+                interceptors.insert(0, TracingInterceptor())
             self.grpc = grpc.aio.server(
-                # Outermost first: metrics see the codes ErrorInterceptor sets (request bytes that are not
-                # a valid message among them).
-                interceptors=[metered, ErrorInterceptor()],
+                interceptors=interceptors,
                 options=[
                     ("grpc.max_receive_message_length", c.limits.max_message_bytes),
                     ("grpc.so_reuseport", 0),
@@ -220,6 +230,7 @@ class Server:
             authenticator=authenticator,
             limits=c.limits,
             datasources=self.datasources,
+            tracing_on=c.tracing,
         )
         instances.peers = self.peers
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(instances, self.grpc)
@@ -266,6 +277,13 @@ class Server:
             user=self.worker_user,
         )
         self.local_workers.start()
+        if c.workers > 0:
+            # Ready once the local workers registered: their task types are known (ListTaskTypes, and
+            # --strict-types, which would refuse every type before), and tasks created then start at once.
+            try:
+                await asyncio.wait_for(self.core.workers.registered(c.workers), LOCAL_WORKERS_SECONDS)
+            except TimeoutError:
+                log.warning("the local workers did not all register within %gs", LOCAL_WORKERS_SECONDS)
         self.logview_links.server = self.grpc_address
         # Everything built so far (modules, stubs, descriptors) lives as long as the server: keep it out
         # of the collector's scans, which otherwise take a fifth of a busy streaming server's time.
@@ -297,6 +315,7 @@ class Server:
                 max_properties_per_task=c.limits.max_properties_per_task,
                 max_property_bytes=c.limits.max_property_bytes,
                 type_limits=dict(c.type_limits),
+                strict_types=c.strict_types,
             ),
         )
         self.core.instances.answers = AnswerCache(c.cached_answers)
@@ -409,4 +428,6 @@ class Server:
         await self.status.stop()
         if self.metrics_status is not None:
             await self.metrics_status.stop()
+        if c.tracing:
+            await asyncio.to_thread(tracing.shutdown)  # the spans still buffered
         self._lock.release()

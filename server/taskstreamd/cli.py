@@ -9,6 +9,7 @@ import os
 import signal
 import sqlite3
 import sys
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from taskstreamd.core.answers import DEFAULT_CAPACITY
 from taskstreamd.core.core import CoreSettings
 from taskstreamd.core.retention import parse_age
 from taskstreamd.datasources import DataSource, parse_datasource, parse_datasources
+from taskstreamd.options import ENV_PREFIX, Option, Options, warn
 from taskstreamd.web.http import HEAD_SECONDS
 from taskstreamd.web.listener import MAX_CONNECTIONS
 
@@ -91,206 +93,342 @@ def _datasource(value: str) -> str:
     return value
 
 
-def _add_datasource_option(command: argparse.ArgumentParser, default_help: str) -> None:
-    command.add_argument(
-        "--datasource",
-        action="append",
-        default=[],
-        type=_datasource,
-        metavar="NAME=URL[;projects=P1,P2]",
-        help="a SQL data source for sql tasks, as a SQLAlchemy URL (repeatable); {project} in the URL makes "
-        "it a database per project, ';projects=' limits it to those projects; " + default_help,
-    )
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
 
 
-def parser() -> argparse.ArgumentParser:
-    # "@FILE" stands for the arguments in FILE, one a line: secrets (a --db password) stay off the
-    # command line, which every user of the machine can read.
-    root = argparse.ArgumentParser(
-        prog="taskstreamd", description="The taskstream server and worker.", fromfile_prefix_chars="@"
-    )
-    root.add_argument("--log-level", default=os.environ.get("TASKSTREAM_LOG_LEVEL", "INFO"))
-    root.add_argument(
-        "--log-format",
+def _url_with_password(value: str) -> bool:
+    """Whether a SQLAlchemy URL (or NAME=URL data source) carries a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = parse_datasource(value).url if "://" in value.partition("=")[2] else value
+    try:
+        return make_url(url).password is not None
+    except (ArgumentError, ValueError):
+        return ":" in url.partition("://")[2].partition("@")[0] and "@" in url
+
+
+SERVE, WORKER, MIGRATE, CHECK = ("serve",), ("worker",), ("migrate",), ("check",)
+DATASOURCE_HELP = (
+    "a SQL data source for sql tasks, as a SQLAlchemy URL (repeatable); {project} in the URL makes it a "
+    "database per project, ';projects=' limits it to those projects; "
+)
+
+# Every option of every command: the flags, the TASKSTREAMD_* variables and the --config file's keys.
+OPTIONS = Options()
+for _option in [
+    Option("log_level", "the log level", (), default="INFO", legacy_env="TASKSTREAM_LOG_LEVEL"),
+    Option(
+        "log_format",
+        "text lines, or one JSON object per record (time, level, logger, message, ids)",
+        (),
+        default="text",
         choices=logs.FORMATS,
-        default=os.environ.get("TASKSTREAM_LOG_FORMAT", "text"),
-        help="text lines, or one JSON object per record (time, level, logger, message, ids)",
-    )
-    commands = root.add_subparsers(dest="command", required=True)
-
-    serve = commands.add_parser("serve", help="run the server with local workers")
-    serve.add_argument("--listen", type=_address, default="127.0.0.1:50051", help="gRPC HOST:PORT")
-    serve.add_argument("--http", type=_address, default="127.0.0.1:8051", help="web endpoints HOST:PORT")
-    serve.add_argument(
-        "--metrics-listen",
+        legacy_env="TASKSTREAM_LOG_FORMAT",
+    ),
+    Option(
+        "config",
+        "a TOML file of settings: option names with _ for - as keys (flags and the environment win)",
+        ("serve", "worker", "migrate", "check"),
+        type=Path,
+        metavar="FILE",
+    ),
+    # serve
+    Option("listen", "gRPC HOST:PORT", SERVE, type=_address, default="127.0.0.1:50051", metavar="HOST:PORT"),
+    Option(
+        "http", "web endpoints HOST:PORT", SERVE, type=_address, default="127.0.0.1:8051", metavar="HOST:PORT"
+    ),
+    Option(
+        "metrics_listen",
+        "serve /metrics on this address of its own, without a token, instead of on --http (where, with "
+        "authentication on, it needs a token with metrics = true); off: nowhere",
+        SERVE,
         type=_metrics_address,
         default="",
         metavar="HOST:PORT|off",
-        help="serve /metrics on this address of its own, without a token, instead of on --http "
-        "(where, with authentication on, it needs a token with metrics = true); off: nowhere",
-    )
-    serve.add_argument(
-        "--http-max-connections",
+    ),
+    Option(
+        "http_max_connections",
+        "connections each web port holds at once; more are answered 503",
+        SERVE,
         type=int,
         default=MAX_CONNECTIONS,
-        help=f"connections each web port holds at once; more are answered 503 (default {MAX_CONNECTIONS})",
-    )
-    serve.add_argument(
-        "--http-head-timeout",
+    ),
+    Option(
+        "http_head_timeout",
+        "seconds a web request's line and headers may take to arrive",
+        SERVE,
         type=float,
         default=HEAD_SECONDS,
-        help=f"seconds a web request's line and headers may take to arrive (default {HEAD_SECONDS:g})",
-    )
-    serve.add_argument(
-        "--public-url",
+    ),
+    Option(
+        "public_url",
+        "base URL of the Logview addresses handed out (default: http://HOST:PORT of --http)",
+        SERVE,
         type=_public_url,
-        help="base URL of the Logview addresses handed out (default: http://HOST:PORT of --http)",
-    )
-    serve.add_argument(
-        "--data-dir", type=Path, default=Path("data"), help="where the default SQLite file lives"
-    )
-    serve.add_argument(
-        "--db",
-        help="SQLAlchemy URL of the store (default: SQLite under --data-dir; postgresql://... for replicas)",
-    )
-    serve.add_argument(
-        "--advertise",
+    ),
+    Option(
+        "data_dir",
+        "where the default SQLite file lives",
+        SERVE + MIGRATE + CHECK,
+        type=Path,
+        default=Path("data"),
+    ),
+    Option(
+        "db",
+        "SQLAlchemy URL of the store (default: SQLite under --data-dir; postgresql://... for replicas)",
+        SERVE + MIGRATE + CHECK,
+        secret=_url_with_password,
+    ),
+    Option(
+        "advertise",
+        "where the other replicas reach this one (default: the bound gRPC address; set it when listening on "
+        "0.0.0.0 with several replicas)",
+        SERVE,
         default="",
         metavar="HOST:PORT",
-        help="where the other replicas reach this one (default: the bound gRPC address; set it when "
-        "listening on 0.0.0.0 with several replicas)",
-    )
-    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
-    serve.add_argument(
-        "--tasks", action="append", default=[], metavar="MODULE", help="task module (repeatable)"
-    )
-    serve.add_argument(
-        "--allow-code", action="store_true", help="accept Python-object tasks (runs callers' code)"
-    )
-    serve.add_argument("--max-output-bytes", type=int, default=4 * 1024 * 1024, help="output kept per stream")
-    serve.add_argument("--grace-period", type=float, default=5.0, help="seconds a stopped task gets to end")
-    serve.add_argument(
-        "--prefetch",
+    ),
+    Option("workers", "local worker processes", SERVE, type=int, default=os.cpu_count() or 1),
+    Option("tasks", "task module (repeatable)", SERVE + WORKER, kind="list", default=[], metavar="MODULE"),
+    Option(
+        "allow_code",
+        "accept Python-object tasks (runs callers' code)",
+        SERVE + WORKER,
+        kind="flag",
+        default=False,
+    ),
+    Option(
+        "strict_types",
+        "refuse (FAILED_PRECONDITION) an instance with a task type no worker has offered since the start, "
+        "instead of queueing it until such a worker connects",
+        SERVE,
+        kind="flag",
+        default=False,
+    ),
+    Option(
+        "tracing",
+        "OpenTelemetry spans for every call, exported over OTLP as the OTEL_* variables say, and the "
+        "caller's trace context handed to tasks (needs taskstreamd[tracing])",
+        SERVE,
+        kind="flag",
+        default=False,
+    ),
+    Option("max_output_bytes", "output kept per stream", SERVE, type=int, default=4 * 1024 * 1024),
+    Option("grace_period", "seconds a stopped task gets to end", SERVE, type=float, default=5.0),
+    Option(
+        "prefetch",
+        "tasks sent to a worker beyond its slots, to queue there: faster short tasks, but a queued task may "
+        "wait behind a long one and priority no longer reorders it",
+        SERVE,
         type=int,
         default=0,
-        help="tasks sent to a worker beyond its slots, to queue there: faster short tasks, but a queued "
-        "task may wait behind a long one and priority no longer reorders it",
-    )
-    serve.add_argument(
-        "--short-task-prefetch",
+    ),
+    Option(
+        "short_task_prefetch",
+        "tasks of a type whose runs take milliseconds sent to a worker beyond its slots and --prefetch, "
+        "while all it holds is short too (0: never)",
+        SERVE,
         type=int,
         default=16,
-        help="tasks of a type whose runs take milliseconds sent to a worker beyond its slots and --prefetch, "
-        "while all it holds is short too (0: never)",
-    )
-    serve.add_argument(
-        "--cached-answers",
+    ),
+    Option(
+        "cached_answers",
+        "GetInstance answers kept in memory (least recently used go first; 0: none)",
+        SERVE,
         type=int,
         default=DEFAULT_CAPACITY,
-        help="GetInstance answers kept in memory (least recently used go first; 0: none)",
-    )
-    serve.add_argument(
-        "--retention",
+    ),
+    Option(
+        "retention",
+        "delete terminated instances older than AGE (e.g. 7d, 12h); default: keep them",
+        SERVE,
         type=_age,
-        help="delete terminated instances older than AGE (e.g. 7d, 12h); default: keep them",
-    )
-    serve.add_argument(
-        "--retention-interval", type=float, default=300.0, help="seconds between retention sweeps"
-    )
-    serve.add_argument(
-        "--type-limit",
-        action="append",
-        default=[],
+        metavar="AGE",
+    ),
+    Option("retention_interval", "seconds between retention sweeps", SERVE, type=float, default=300.0),
+    Option(
+        "type_limit",
+        "run at most N tasks of TYPE at once (repeatable); the others wait with reason CONCURRENCY_LIMIT",
+        SERVE,
+        kind="list",
         type=_type_limit,
+        default=[],
         metavar="TYPE=N",
-        help="run at most N tasks of TYPE at once (repeatable); the others wait with reason "
-        "CONCURRENCY_LIMIT",
-    )
-    limits.add_arguments(serve)
-    security = serve.add_argument_group("security")
-    security.add_argument("--auth-file", type=Path, help="TOML file of bearer tokens; enables authentication")
-    security.add_argument("--tls-cert", type=Path, help="PEM certificate chain for the gRPC and web ports")
-    security.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
-    security.add_argument(
-        "--tls-client-ca", type=Path, help="PEM CA; gRPC clients must present a cert it signed"
-    )
-    security.add_argument(
-        "--worker-user",
+    ),
+    *(
+        Option(name, help, SERVE, type=_positive, default=getattr(limits.Limits(), name), group="limits")
+        for name, help in limits.OPTIONS.items()
+    ),
+    Option(
+        "auth_file", "TOML file of bearer tokens; enables authentication", SERVE, type=Path, group="security"
+    ),
+    Option(
+        "tls_cert",
+        "PEM certificate chain for the gRPC and web ports",
+        SERVE,
+        type=Path,
+        group="security",
+        metavar="PEM",
+    ),
+    Option("tls_key", "PEM private key of --tls-cert", SERVE, type=Path, group="security", metavar="PEM"),
+    Option(
+        "tls_client_ca",
+        "PEM CA; gRPC clients must present a cert it signed",
+        SERVE,
+        type=Path,
+        group="security",
+        metavar="PEM",
+    ),
+    Option(
+        "worker_user",
+        "the user local workers and their tasks run as (default: nobody when the server runs as root, else "
+        "the server's own user); a user other than the server's keeps tasks out of --data-dir",
+        SERVE,
         metavar="USER",
-        default=os.environ.get("TASKSTREAM_WORKER_USER") or None,
-        help="the user local workers and their tasks run as (default: $TASKSTREAM_WORKER_USER, else nobody "
-        "when the server runs as root, else the server's own user); a user other than the server's keeps "
-        "tasks out of --data-dir",
-    )
-    security.add_argument(
-        "--allow-insecure-auth",
-        action="store_true",
-        help="allow authentication without TLS on a non-loopback address (tokens cross the network in clear)",
-    )
-    serve.add_argument(
-        "--shutdown-grace",
+        group="security",
+        legacy_env="TASKSTREAM_WORKER_USER",
+    ),
+    Option(
+        "allow_insecure_auth",
+        "allow authentication without TLS on a non-loopback address (tokens cross the network in clear)",
+        SERVE,
+        kind="flag",
+        default=False,
+        group="security",
+    ),
+    Option(
+        "shutdown_grace",
+        "on SIGTERM, seconds running tasks get to finish before they are cancelled (reason SHUTDOWN)",
+        SERVE,
         type=float,
         default=30.0,
-        help="on SIGTERM, seconds running tasks get to finish before they are cancelled (reason SHUTDOWN)",
-    )
-    _add_datasource_option(
-        serve,
-        "'default' is the embedded warehouse, a SQLite file per project under --data-dir, unless given here",
-    )
-    serve.add_argument(
-        "--lease-seconds",
+    ),
+    Option(
+        "datasource",
+        DATASOURCE_HELP
+        + "'default' is the embedded warehouse, a SQLite file per project under --data-dir, unless given here",
+        SERVE,
+        kind="list",
+        type=_datasource,
+        default=[],
+        metavar="NAME=URL[;projects=P1,P2]",
+        secret=_url_with_password,
+    ),
+    Option(
+        "lease_seconds",
+        "how long a worker holds a task without a heartbeat before it is interrupted and retried",
+        SERVE,
         type=float,
         default=15.0,
-        help="how long a worker holds a task without a heartbeat before it is interrupted and retried",
-    )
-    serve.add_argument(
-        "--heartbeat-seconds", type=float, default=0.0, help="worker heartbeat interval (default: lease / 3)"
-    )
-
-    worker = commands.add_parser("worker", help="run a worker that connects to a server")
-    worker.add_argument(
-        "--server",
+    ),
+    Option(
+        "heartbeat_seconds", "worker heartbeat interval (default: lease / 3)", SERVE, type=float, default=0.0
+    ),
+    # worker
+    Option(
+        "server",
+        "HOST:PORT of the server, or a comma-separated list of replicas to fail over between",
+        WORKER,
         type=_worker_servers,
         default="127.0.0.1:50051",
-        help="HOST:PORT of the server, or a comma-separated list of replicas to fail over between",
-    )
-    worker.add_argument("--tasks", action="append", default=[], metavar="MODULE")
-    worker.add_argument("--slots", type=int, default=1)
-    worker.add_argument("--name")
-    worker.add_argument("--allow-code", action="store_true")
-    worker.add_argument("--exit-on-disconnect", action="store_true", help=argparse.SUPPRESS)
-    _add_datasource_option(worker, "give the same names as the server's")
-    worker.add_argument(
-        "--labels", type=_labels, default={}, metavar="K=V,...", help="labels tasks can require (gpu=true)"
-    )
-    worker.add_argument(
-        "--token-file", help="file holding the bearer token sent to the server (default: $TASKSTREAM_TOKEN)"
-    )
-    worker.add_argument("--tls-ca", metavar="PEM", help="connect with TLS, trusting this CA")
-    worker.add_argument("--tls-cert", metavar="PEM", help="client certificate for mutual TLS")
-    worker.add_argument("--tls-key", metavar="PEM", help="the client certificate's private key")
-    worker.add_argument(
-        "--user",
+        metavar="HOST:PORT[,...]",
+    ),
+    Option("slots", "tasks the worker runs at once", WORKER, type=int, default=1),
+    Option("name", "the worker's name, as the server lists it", WORKER),
+    Option("exit_on_disconnect", "", WORKER, kind="flag", default=False, hidden=True),
+    Option(
+        "datasource",
+        DATASOURCE_HELP + "give the same names as the server's",
+        WORKER,
+        kind="list",
+        type=_datasource,
+        default=[],
+        metavar="NAME=URL[;projects=P1,P2]",
+        secret=_url_with_password,
+    ),
+    Option(
+        "labels", "labels tasks can require (gpu=true)", WORKER, type=_labels, default={}, metavar="K=V,..."
+    ),
+    Option(
+        "token_file",
+        "file holding the bearer token sent to the server (default: $TASKSTREAM_TOKEN)",
+        WORKER,
+        metavar="PATH",
+    ),
+    Option("tls_ca", "connect with TLS, trusting this CA", WORKER, metavar="PEM"),
+    Option("tls_cert", "client certificate for mutual TLS", WORKER, metavar="PEM"),
+    Option("tls_key", "the client certificate's private key", WORKER, metavar="PEM"),
+    Option(
+        "user",
+        "after reading the token and TLS files, run as USER (a worker started by root); its tasks run as "
+        "USER too, so USER must be able to run Python and read the task modules",
+        WORKER,
         metavar="USER",
-        help="after reading the token and TLS files, run as USER (a worker started by root); its tasks "
-        "run as USER too, so USER must be able to run Python and read the task modules",
-    )
+    ),
     # A pipe the server hands its local workers their token and data sources through (workers/handover.py).
-    worker.add_argument("--settings-fd", type=int, help=argparse.SUPPRESS)
+    Option("settings_fd", "", WORKER, type=int, hidden=True),
+    # check
+    Option("json", "print the report as one JSON object", CHECK, kind="flag", default=False),
+]:
+    OPTIONS.add(_option)
 
-    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
-    migrate.add_argument("--data-dir", type=Path, default=Path("data"))
-    migrate.add_argument("--db")
+COMMANDS = {
+    "serve": "run the server with local workers",
+    "worker": "run a worker that connects to a server",
+    "migrate": "bring the database schema up to date",
+    "check": "check the store's integrity (run it while no server writes)",
+}
 
-    check = commands.add_parser("check", help="check the store's integrity (run it while no server writes)")
-    check.add_argument("--data-dir", type=Path, default=Path("data"))
-    check.add_argument("--db")
-    check.add_argument("--json", action="store_true", help="print the report as one JSON object")
+
+def parser() -> argparse.ArgumentParser:
+    """The command line. Its flags have no defaults: ``parse`` fills in the rest (environment, file,
+    defaults)."""
+    # "@FILE" stands for the arguments in FILE, one a line: secrets (a --db password) stay off the
+    # command line, which every user of the machine can read.
+    root = argparse.ArgumentParser(
+        prog="taskstreamd",
+        description="The taskstream server and worker. Every option can also be set by a TASKSTREAMD_* "
+        "variable or, for the commands that take --config, a key of that TOML file; the flag wins, then the "
+        "variable, then the file.",
+        fromfile_prefix_chars="@",
+    )
+    root.add_argument("--version", action="version", version=f"taskstreamd {_version()}")
+    OPTIONS.add_arguments(root, None)
+    commands = root.add_subparsers(dest="command", required=True)
+    for name, help in COMMANDS.items():
+        OPTIONS.add_arguments(commands.add_parser(name, help=help, description=help), name)
     return root
 
 
+def parse(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> argparse.Namespace:
+    """The command line with every option set, from its flag, the environment, the file or its default;
+    a bad value there exits 2, naming the variable or the file's key."""
+    command_line = parser()
+    args = command_line.parse_args(argv)
+    try:
+        return OPTIONS.resolve(args, [None, args.command], os.environ if environ is None else environ, warn)
+    except ValueError as exc:
+        command_line.exit(2, f"taskstreamd: {exc}\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("taskstreamd")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parse(argv)
+    # Read; no child (local workers, their tasks) inherits them: they may hold a database's password.
+    for key in [k for k in os.environ if k.startswith(ENV_PREFIX)]:
+        del os.environ[key]
     logs.configure(args.log_level, args.log_format)
     try:
         datasources = parse_datasources(args.datasource) if args.command in ("serve", "worker") else {}
@@ -330,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             task_modules=args.tasks,
             allow_code=args.allow_code,
+            strict_types=args.strict_types,
+            tracing=args.tracing,
             max_output_bytes=args.max_output_bytes,
             grace_period=args.grace_period,
             prefetch=args.prefetch,
@@ -348,8 +488,8 @@ def main(argv: list[str] | None = None) -> int:
             lease_seconds=args.lease_seconds,
             heartbeat_seconds=args.heartbeat_seconds,
             advertise=args.advertise,
-            type_limits=dict(args.type_limit),
             worker_user=args.worker_user,
+            type_limits=dict(args.type_limit),
         )
         return asyncio.run(_serve(config))
     if args.command == "worker":

@@ -4,7 +4,7 @@ ServiceError
  ├── InvalidArgument      INVALID_ARGUMENT + BadRequest field violations
  ├── NotFound             NOT_FOUND + ResourceInfo
  │    └── Expired         NOT_FOUND + ResourceInfo + ErrorInfo(INSTANCE_EXPIRED or _DELETED, metadata)
- ├── FailedPrecondition   FAILED_PRECONDITION + ErrorInfo(reason)
+ ├── FailedPrecondition   FAILED_PRECONDITION + ErrorInfo(reason, metadata)
  ├── PermissionDenied     PERMISSION_DENIED + ErrorInfo(reason)
  ├── Unauthenticated      UNAUTHENTICATED + ErrorInfo(reason)
  ├── ResourceExhausted    RESOURCE_EXHAUSTED + ErrorInfo(reason, metadata)
@@ -71,9 +71,10 @@ class Expired(NotFound):
 
 
 class FailedPrecondition(ServiceError):
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, metadata: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.metadata = dict(metadata or {})
 
 
 class PermissionDenied(ServiceError):

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from taskstreamd.datasources import DataSource
+from taskstreamd.options import ENV_PREFIX
 from taskstreamd.workers.handover import Handover, write_all
 from taskstreamd.workers.privileges import WorkerUser
 
@@ -37,7 +38,10 @@ class LocalWorkerPool:
         self.count = count
         self.handover = Handover(token, dict(datasources or {}))
         self.user = user or WorkerUser.current()
-        self.env = self.user.environment(os.environ) if not self.user.is_current else None
+        # Nothing of the server's own settings (TASKSTREAMD_*, a database password among them) reaches
+        # the workers and their tasks through the environment.
+        base = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+        self.env = self.user.environment(base) if not self.user.is_current else base
         self.server = server
         self.task_modules = list(task_modules)
         self.allow_code = allow_code

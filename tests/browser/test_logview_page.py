@@ -154,3 +154,14 @@ def test_a_cancellation_shows_its_reason_and_message(page: Page, client: taskstr
     expect(row).to_have_attribute("data-status", "CANCELLED")
     expect(page.locator("#d-cancel")).to_contain_text("direct: wrong input — by ")
     expect(page.locator("#instance-status")).to_have_text("Terminated · not successful")
+
+
+def test_a_task_that_succeeded_without_reporting_progress_shows_100_percent(
+    page: Page, client: taskstream.Client
+) -> None:
+    instance = client.execute_task("noop", {}, timeout=60)
+    page.goto(instance.get_logview_address(hours=1))
+    row = page.locator('.task[data-task="noop"]')
+    expect(row).to_have_attribute("data-status", "SUCCESS")
+    expect(row.locator(".prog small")).to_have_text("100%")
+    expect(page.locator("#d-percent")).to_have_text("100%")

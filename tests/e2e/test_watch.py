@@ -22,9 +22,10 @@ def test_watch_shows_live_progress_in_a_terminal_until_the_end(cli: Cli, tmux: T
             " 40%",
             "reading",
             "M1_Stg1_job0",
-            "0/1/1 running/terminated/total",
+            "0/1/1",
             "R2_1_Stg1_job0",
-            "1/0/2 (+1 backups) running/terminated/total",
+            "1/0/2 (+1 backups)",
+            "stage workers: running/terminated/total",
         )
         assert " 50%" in screen and "100%" in screen  # the stages' percentages
     finally:
@@ -33,7 +34,7 @@ def test_watch_shows_live_progress_in_a_terminal_until_the_end(cli: Cli, tmux: T
         f"Instance {instance_id}  Terminated, successful",
         "SUCCESS",
         "written",
-        "0/2/2 running/terminated/total",
+        "0/2/2",
         f"{instance_id} Terminated, successful",
     )
     assert "Traceback" not in screen
@@ -93,5 +94,47 @@ def test_watch_of_a_failed_instance_exits_1(cli: Cli) -> None:
     done = cli.run("watch", instance_id)
     assert done.returncode == 1, done.stderr
     lines = done.stdout.decode().splitlines()
-    assert re.fullmatch(r"#\d+ snapshot: Terminated; tasks: fail FAILED 0%", lines[0]), lines
+    assert re.fullmatch(r"#\d+ snapshot: Terminated; tasks: fail FAILED 0% ValueError: boom", lines[0]), lines
     assert lines[1:] == [f"{instance_id} Terminated, not successful: fail FAILED"]
+
+
+def test_watch_fits_80_columns_and_shows_why_a_task_was_cancelled(cli: Cli, tmux: Tmux, gate: Path) -> None:
+    first = cli.start("staged", "--param", f"gate={gate}", "--name", "a_task_with_a_rather_long_name")
+    tmux.start(cli.argv("--server", cli.server, "--project", cli.project, "watch", first), width=80)
+    try:
+        tmux.wait_for_screen("reading", "R2_1_Stg1_job0", "stage workers: running/terminated/total")
+        reason = "the input was wrong, as the operator found out after reading the whole log very carefully"
+        stopped = cli.run("stop", first, "--message", reason)
+        assert stopped.returncode == 0, stopped.stderr
+        screen = tmux.wait_for_screen("CANCELLED", "cancelled (direct", "Terminated, not successful")
+    finally:
+        gate.touch()
+    assert tmux.wait_for_exit() == 1
+    assert re.search(r"^a_task_with_a_\w+… +CANCELLED ", screen, re.MULTILINE), screen  # long names end in …
+    joined = tmux.screen(joined=True).splitlines()
+    drawn = [
+        line
+        for line in joined
+        if line.strip() and not line.startswith(("taskstream:", first, "[exit status"))
+    ]
+    assert drawn and all(len(line) <= 80 for line in drawn), "\n".join(drawn)
+    # The full reason and who stopped it come after the view, on stderr, without a limit.
+    assert any(
+        line.startswith("taskstream: task a_task_with_a_rather_long_name CANCELLED") for line in joined
+    )
+    assert any(reason in line for line in joined)
+
+
+def test_watch_of_a_cancelled_task_says_why_when_piped(cli: Cli) -> None:
+    instance_id = cli.start("wait_cancel")
+    assert cli.run("stop", instance_id, "--reason", "timeout", "--message", "too slow").returncode == 0
+    done = cli.run("watch", instance_id)
+    assert done.returncode == 1
+    lines = done.stdout.decode().splitlines()
+    assert re.fullmatch(
+        r"#\d+ snapshot: Terminated; tasks: wait_cancel CANCELLED 0% cancelled \(timeout by \S+: too slow\)",
+        lines[0],
+    ), lines
+    assert (
+        done.stderr.decode().splitlines()[0].startswith("taskstream: task wait_cancel CANCELLED: cancelled")
+    )

@@ -43,19 +43,19 @@ class Tmux:
             raise AssertionError(f"tmux {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
 
-    def start(self, argv: Sequence[str]) -> None:
-        """Runs ``argv`` (no shell) in a new detached session of WIDTH x HEIGHT; its exit status is
-        printed after it (see ``report_exit.py``)."""
-        self._tmux(
-            "new-session", "-d", "-s", SESSION, "-x", str(WIDTH), "-y", str(HEIGHT), *_REPORT_EXIT, *argv
-        )
+    def start(self, argv: Sequence[str], *, width: int = WIDTH, report_exit: bool = True) -> None:
+        """Runs ``argv`` (no shell) in a new detached session of ``width`` x HEIGHT; its exit status is
+        printed after it (see ``report_exit.py``) unless ``report_exit`` is false."""
+        wrapper = _REPORT_EXIT if report_exit else ()
+        self._tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(HEIGHT), *wrapper, *argv)
 
-    def screen(self) -> str:
-        """The pane's text, with the lines scrolled off its top (tmux's "Pane is dead" line scrolls)."""
-        return self._tmux("capture-pane", "-p", "-S", "-", "-t", SESSION)
+    def screen(self, *, joined: bool = False) -> str:
+        """The pane's text, with the lines scrolled off its top (tmux's "Pane is dead" line scrolls);
+        ``joined`` puts lines the terminal wrapped back together, so that their real length shows."""
+        return self._tmux("capture-pane", "-p", *(("-J",) if joined else ()), "-S", "-", "-t", SESSION)
 
     def send_keys(self, *keys: str) -> None:
-        self._tmux("send-keys", "-t", SESSION, *keys)
+        self._tmux("send-keys", "-t", SESSION, "--", *keys)  # keys may start with a dash
 
     def wait_for_screen(self, *texts: str, timeout: float = 30.0) -> str:
         """The screen once it shows every one of ``texts``; polled, bounded by ``timeout``."""

@@ -92,8 +92,9 @@ def test_tasks_of_a_root_server_run_as_nobody_and_reach_no_secret(
     shared_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert os.geteuid() == 0, "this test runs the server as root (the tests run as root)"
-    # The default worker user is under test: not the one `make test` sets for the other servers.
+    # The default worker user is the point here: not the one `make test-python` sets for other tests.
     monkeypatch.delenv("TASKSTREAM_WORKER_USER", raising=False)
+    monkeypatch.delenv("TASKSTREAMD_WORKER_USER", raising=False)
     python, env = _nobody_python()
     tokens = shared_tmp / "tokens.toml"
     tokens.write_text(TOKENS)

@@ -217,3 +217,22 @@ async def test_asyncio_client_has_the_same_methods(xflow_server: ServerProcess) 
         reader = await selected.open_reader(page_size=1)
         assert reader.column_names == ["sepallength", "sepalwidth", "petallength", "petalwidth", "name"]
         assert [row async for row in reader] == [(5.1, 3.5, 1.4, 0.2, "Iris-setosa")]
+
+
+def test_lists_leave_out_sub_instances_and_filter_by_outcome(xflow_server: ServerProcess) -> None:
+    with taskstream.connect(xflow_server.address, project=f"lists-{uuid.uuid4().hex[:8]}") as client:
+        failed = client.run_xflow("FailingStep", "tests")
+        failed.wait_for_completion(timeout=120)
+        succeeded = client.execute_sql("select 1", timeout=60)
+        subs = list(client.get_xflow_sub_instances(failed).values())
+        assert len(subs) == 1 and not failed.is_successful()
+
+        every = [i.id for i in client.list_instances()]
+        assert every == [succeeded.id, subs[0].id, failed.id]  # newest first
+        top = [i.id for i in client.list_instances(sub_instances=False)]
+        assert top == [succeeded.id, failed.id]
+        assert [i.id for i in client.list_instances(successful=True)] == [succeeded.id]
+        assert [i.id for i in client.list_instances(successful=False)] == [subs[0].id, failed.id]
+        unsuccessful_top = client.list_instances(successful=False, sub_instances=False)
+        assert [i.id for i in unsuccessful_top] == [failed.id]
+        assert list(client.list_instances(status="Running", successful=True)) == []

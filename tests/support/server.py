@@ -30,12 +30,13 @@ class ServerProcess:
         python: str = sys.executable,
         env: dict[str, str] | None = None,
         worker_user: str | None = CURRENT_USER,
+        tasks: tuple[str, ...] = ("tests.support.tasks",),
     ) -> None:
         """``logging``: the options before ``serve``; ``stderr``: a file for the server's stderr;
         ``umask``: the server process's (-1: this process's); ``max_open_files``: its descriptor limit;
         ``python`` the interpreter (also its workers'); ``env`` added to the environment; ``worker_user``
         the local workers' user, by default the tests' own (their tasks write files in the tests' private
-        temporary directories), None for the server's default (nobody, for a server running as root)."""
+        temporary directories), None for the server's default (nobody, for a server running as root); ``tasks`` the task modules."""
         self.data_dir = data_dir
         self.stderr = stderr
         self.umask = umask
@@ -55,8 +56,7 @@ class ServerProcess:
             str(data_dir),
             "--workers",
             str(workers),
-            "--tasks",
-            "tests.support.tasks",
+            *(arg for module in tasks for arg in ("--tasks", module)),
             # Tasks a test leaves running must not hold up the SIGTERM of stop() (a later value wins).
             "--shutdown-grace",
             "2",

@@ -275,3 +275,16 @@ def combine(ctx: TaskContext, names: list[str]) -> dict[str, Any]:
 def gate_one(ctx: TaskContext, path: str) -> str:
     """``gate`` under a type the scheduling tests' server limits to one running task (--type-limit)."""
     return gate(ctx, path)
+
+
+@task("trace_context")
+def trace_context(ctx: TaskContext) -> dict[str, str]:
+    """The W3C trace context the task was handed, and the trace that is current while it runs."""
+    from opentelemetry import trace
+
+    current = trace.get_current_span().get_span_context()
+    return {
+        "traceparent": ctx.traceparent,
+        "tracestate": ctx.tracestate,
+        "current_trace_id": format(current.trace_id, "032x") if current.is_valid else "",
+    }

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from taskstreamd.cli import parser
+from taskstreamd.cli import parse, parser
 
 
 def test_arguments_come_from_a_file(tmp_path: Path) -> None:
@@ -27,9 +25,10 @@ def test_arguments_come_from_a_file(tmp_path: Path) -> None:
     ]
 
 
-def test_the_worker_user_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASKSTREAM_WORKER_USER", raising=False)
-    assert parser().parse_args(["serve"]).worker_user is None
-    monkeypatch.setenv("TASKSTREAM_WORKER_USER", "taskstream-tasks")
-    assert parser().parse_args(["serve"]).worker_user == "taskstream-tasks"
-    assert parser().parse_args(["serve", "--worker-user", "other"]).worker_user == "other"
+def test_the_worker_user_defaults_to_the_environment() -> None:
+    assert parse(["serve"], {}).worker_user is None
+    assert parse(["serve"], {"TASKSTREAMD_WORKER_USER": "taskstream-tasks"}).worker_user == "taskstream-tasks"
+    assert parse(["serve"], {"TASKSTREAM_WORKER_USER": "older"}).worker_user == "older"  # its former name
+    both = {"TASKSTREAMD_WORKER_USER": "new", "TASKSTREAM_WORKER_USER": "older"}
+    assert parse(["serve"], both).worker_user == "new"
+    assert parse(["serve", "--worker-user", "other"], both).worker_user == "other"

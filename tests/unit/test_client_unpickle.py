@@ -107,7 +107,9 @@ def test_the_command_line_shows_the_repr_and_never_unpickles(
         out, err = capfd.readouterr()
         assert (code, out, err) == (0, "Exploit()\n", "")
         code = cli_main(["--server", client.target, "--project", PROJECT, "result", data.id, "raiser"])
-        assert (code, capfd.readouterr().out) == (0, "boom\n")  # a failed task's result is its error text
+        out, err = capfd.readouterr()
+        assert (code, out) == (1, "")  # a failed task has no result: its error goes to stderr
+        assert err.startswith("taskstream: task raiser FAILED: ") and "boom" in err
     assert not marker.exists()
 
 

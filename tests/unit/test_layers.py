@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "transport",
             "datadir",
             "datasources",
+            "tracing",
         },
     ),
     ("domain", {"domain"}),
@@ -40,7 +41,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("wire", {"wire"}),
     ("access", {"access", "metrics"}),
     ("edges", {"api", "web"}),
-    ("top", {"app", "cli", "__main__", "local_workers", "worker_user"}),
+    ("top", {"app", "cli", "options", "__main__", "local_workers", "worker_user"}),
 ]
 WORKER_SIDE = {"workers", "builtin_tasks", "warehouse"}
 RANK = {part: rank for rank, (_, parts) in enumerate(LAYERS) for part in parts}

@@ -10,7 +10,7 @@ import pytest
 
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import Signer, TokenError, load_secret
-from taskstreamd.cli import parser
+from taskstreamd.cli import parse, parser
 
 
 class Clock:
@@ -90,6 +90,6 @@ def test_the_public_url_option_wants_an_http_url() -> None:
     assert (
         parser().parse_args(["serve", "--public-url", "https://a.example/"]).public_url == "https://a.example"
     )
-    assert parser().parse_args(["serve"]).public_url is None
+    assert parse(["serve"], {}).public_url is None
     with pytest.raises(SystemExit):
         parser().parse_args(["serve", "--public-url", "a.example"])

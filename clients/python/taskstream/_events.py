@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Generic, TypeVar
 
 from taskstream._progress import TaskProgress
-from taskstream.status import InstanceStatus, TaskStatus
+from taskstream.status import CancellationReason, InstanceStatus, TaskStatus
 from taskstream.values import PropertyType
 
 InstanceT = TypeVar("InstanceT")
@@ -47,7 +47,9 @@ class InstanceStatusChanged:
 
 @dataclasses.dataclass(frozen=True)
 class TaskStatusChanged(Generic[TaskT]):
-    """A task's status changed; ``task`` is the client's handle on that task."""
+    """A task's status changed; ``task`` is the client's handle on that task. A cancelled (or
+    cancelling) task's ``cancellation_reason`` and ``cancellation_message`` say why, as the task's
+    ``task_cancellation_reason`` and ``task_cancellation_message`` do, without another call."""
 
     seq: int
     time: dt.datetime
@@ -55,6 +57,8 @@ class TaskStatusChanged(Generic[TaskT]):
     previous_status: TaskStatus
     status: TaskStatus
     task: TaskT
+    cancellation_reason: CancellationReason = CancellationReason.NONE
+    cancellation_message: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,17 +25,24 @@ def list_instances_request(
     end_time: dt.datetime | float | None,
     labels: Mapping[str, str] | None,
     page_size: int,
+    successful: bool | None = None,
+    sub_instances: bool = True,
 ) -> instance_service_pb2.ListInstancesRequest:
     """The first page's request; see ``Client.list_instances`` for the filters."""
     if page_size <= 0:
         raise ValueError(f"page_size must be positive, not {page_size}")
+    if successful is not None and not isinstance(successful, bool):
+        raise TypeError(f"successful must be True, False or None, not {successful!r}")
     request = instance_service_pb2.ListInstancesRequest(
         parent=project_name(project),
         page_size=page_size,
         statuses=[as_status(s).to_proto() for s in _as_statuses(status)],
         owner=owner or "",
         labels=dict(labels or {}),
+        exclude_sub_instances=not sub_instances,
     )
+    if successful is not None:
+        request.successful = successful
     if start_time is not None:
         request.create_time_start.CopyFrom(to_timestamp(start_time))
     if end_time is not None:

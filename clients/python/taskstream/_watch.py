@@ -32,7 +32,7 @@ from taskstream._output import stream_name
 from taskstream._progress import TaskProgress
 from taskstream._retry import Retrier
 from taskstream.errors import ApiError, NotFoundError, UnavailableError
-from taskstream.status import InstanceStatus
+from taskstream.status import CancellationReason, InstanceStatus
 from taskstream.v1 import event_pb2, instance_pb2, instance_service_pb2
 from taskstream.values import decode_property
 
@@ -88,6 +88,10 @@ def build_event(
             previous_status=task_status(event.task_status_changed.previous_status),
             status=task_status(task.status),
             task=handles.task(task.name),
+            cancellation_reason=CancellationReason.from_proto(task.cancellation.reason)
+            if task.HasField("cancellation")
+            else CancellationReason.NONE,
+            cancellation_message=task.cancellation.message,
         )
     if kind == "task_progress_updated":
         progress = event.task_progress_updated

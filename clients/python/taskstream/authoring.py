@@ -23,15 +23,17 @@ without a reporter works on its own, so a handler can be called directly in a te
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import threading
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from google.protobuf import timestamp_pb2
 
+from taskstream import _tracing
 from taskstream import values as _values
 from taskstream._specs import TaskSpec
 from taskstream._sub_instances import SubInstances
@@ -184,6 +186,8 @@ class TaskContext:
         server: str = "",
         token: str = "",
         dependency_results: Mapping[str, task_pb2.Result] | None = None,
+        traceparent: str = "",
+        tracestate: str = "",
     ) -> None:
         self.assignment_id = assignment_id
         self.instance = instance
@@ -204,6 +208,9 @@ class TaskContext:
         self._cancel_callbacks: list[Callable[[PendingCancellation], None]] = []
         self._sub_instances: SubInstances | None = None
         self._dependency_results = dict(dependency_results or {})
+        # The W3C trace context of the call that created the instance, when the server traces.
+        self.traceparent = traceparent
+        self.tracestate = tracestate
 
     # Dependencies
 
@@ -219,6 +226,23 @@ class TaskContext:
         except KeyError:
             raise KeyError(f"{name!r} is not a dependency of this task with a result") from None
         return _values.decode_result(result, unpickle=unpickle)
+
+    # Tracing
+
+    @property
+    def trace_context(self) -> Any:
+        """The caller's trace as an OpenTelemetry ``Context`` (None without a traceparent or without
+        opentelemetry-api), for ``tracer.start_as_current_span(name, context=ctx.trace_context)``. While
+        the task runs it is the current context already, so its spans (and the sub-instances a workflow
+        starts) join the caller's trace without it."""
+        return _tracing.context_of(self.traceparent, self.tracestate)
+
+    @contextlib.contextmanager
+    def trace_scope(self) -> Iterator[None]:
+        """Makes the caller's trace the current OpenTelemetry context inside the block (the worker runs
+        the task in it); nothing without a traceparent or without opentelemetry-api."""
+        with _tracing.attached(self.trace_context):
+            yield
 
     # Progress
 

@@ -11,7 +11,7 @@ import grpc
 
 from taskstream.v1 import instance_pb2, instance_service_pb2_grpc
 from taskstream.v1 import instance_service_pb2 as pb
-from taskstreamd import ids
+from taskstreamd import ids, tracing
 from taskstreamd.access import auth
 from taskstreamd.access.auth import Authenticator, Principal
 from taskstreamd.access.logview_links import LogviewLinks
@@ -148,6 +148,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         authenticator: Authenticator | None = None,
         limits: Limits | None = None,
         datasources: Mapping[str, DataSource] | None = None,
+        tracing_on: bool = False,
     ) -> None:
         self.core = core
         self.datasources = dict(datasources or {})
@@ -157,6 +158,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self.limits = limits or Limits()
         self.streams = StreamCounter(self.limits.max_streams_per_principal)
         self.peers: Peers | None = None  # with replicas: calls about instances owned elsewhere go there
+        self.tracing = tracing_on  # keep each created instance's trace context for its tasks
 
     async def _forward(self, method: str, request: Any, context: Context, elsewhere: Elsewhere) -> bytes:
         """The same call, with the caller's credentials, to the replica that owns its instance; its answer
@@ -164,7 +166,11 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         metadata = tuple(context.invocation_metadata() or ())
         if self.peers is None or not elsewhere.address or any(k == FORWARDED for k, _ in metadata):
             raise Unavailable(elsewhere.message)
-        passed = (*((k, v) for k, v in metadata if k == "authorization"), (FORWARDED, "1"))
+        passed = (
+            *((k, v) for k, v in metadata if k == "authorization"),
+            (FORWARDED, "1"),
+            *tracing.current_metadata(),  # the owner's span continues this one's trace
+        )
         stub: Any = instance_service_pb2_grpc.InstanceServiceStub(self.peers.channel(elsewhere.address))
         remaining = context.time_remaining()
         try:
@@ -208,6 +214,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         # A big request is validated (and fingerprinted) off the event loop, which keeps serving.
         new = await offload.run(request, requests.new_instance, request, principal.name, self.limits)
         auth.require_write(principal, new.project)
+        if self.tracing:  # the tasks continue this call's span (api/tracing_interceptor.py)
+            new.traceparent, new.tracestate = tracing.current()
         requests.require_parent_in_project(new)  # before any read: no answer tells what exists elsewhere
         require_datasource_access(new.tasks, new.project, self.datasources)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
@@ -262,6 +270,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             create_time_start=requests.time_or_none(request, "create_time_start"),
             create_time_end=requests.time_or_none(request, "create_time_end"),
             labels=dict(request.labels),
+            successful=request.successful if request.HasField("successful") else None,
+            exclude_sub_instances=request.exclude_sub_instances,
         )
         instances, token = await self.instances.list_instances(where, page_size, request.page_token)
         return pb.ListInstancesResponse(

@@ -56,12 +56,11 @@ def status_of(error: ServiceError) -> tuple[grpc.StatusCode, status_pb2.Status]:
         )
         if isinstance(error, Expired):
             extra = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=error.metadata)
-    elif isinstance(error, FailedPrecondition | PermissionDenied):
-        code = (
-            grpc.StatusCode.FAILED_PRECONDITION
-            if isinstance(error, FailedPrecondition)
-            else grpc.StatusCode.PERMISSION_DENIED
-        )
+    elif isinstance(error, FailedPrecondition):
+        code = grpc.StatusCode.FAILED_PRECONDITION
+        detail = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=error.metadata)
+    elif isinstance(error, PermissionDenied):
+        code = grpc.StatusCode.PERMISSION_DENIED
         detail = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN)
     elif isinstance(error, ResourceExhausted):
         code = grpc.StatusCode.RESOURCE_EXHAUSTED

@@ -34,7 +34,7 @@ class Limits:
     max_streams_per_principal: int = 1000  # WatchInstance, ReadTaskOutput, WaitInstance(s), waiting creates
 
 
-_OPTIONS = {
+OPTIONS = {
     "max_message_bytes": "largest gRPC request in bytes",
     "max_tasks_per_instance": "tasks one instance may have",
     "max_parameters_bytes": "size of one task's JSON parameters in bytes",
@@ -44,25 +44,8 @@ _OPTIONS = {
 }
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("limits")
-    defaults = Limits()
-    for name, help in _OPTIONS.items():
-        default = getattr(defaults, name)
-        group.add_argument(
-            "--" + name.replace("_", "-"), type=_positive, default=default, help=f"{help} (default {default})"
-        )
-
-
 def from_arguments(args: argparse.Namespace) -> Limits:
-    return Limits(**{name: getattr(args, name) for name in _OPTIONS})
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
-    return number
+    return Limits(**{name: getattr(args, name) for name in OPTIONS})
 
 
 class StreamCounter:

@@ -62,6 +62,7 @@ class CoreSettings:
     max_properties_per_task: int = 1000
     max_property_bytes: int = 1024 * 1024
     type_limits: dict[str, int] = field(default_factory=dict)  # task type -> most running at once
+    strict_types: bool = False  # refuse tasks of a type no worker offered since the start
 
     def __post_init__(self) -> None:
         if self.lease_seconds <= 0:
@@ -100,7 +101,12 @@ class Core:
             self.effects,
             self.waits,
             TaskIds(store.reserve_task_ids),
-            CallerSettings(settings.allow_code, settings.default_grace_period, settings.datasources),
+            CallerSettings(
+                settings.allow_code,
+                settings.default_grace_period,
+                settings.datasources,
+                settings.strict_types,
+            ),
         )
         self.instances.shared = store.shared
         self.instances.holds = self.holds

@@ -228,6 +228,8 @@ class Dispatcher:
             timeout=task.timeout,
             task_token=token,
             dependency_results=_dependency_results(instance, task) if task.dependencies else {},
+            traceparent=instance.traceparent,
+            tracestate=instance.tracestate,
         )
 
 

@@ -26,6 +26,7 @@ from taskstreamd.core.holds import Holds
 from taskstreamd.core.requests import RequestKey
 from taskstreamd.core.sql_tasks import check_sql_tasks
 from taskstreamd.core.task_ids import TaskIds
+from taskstreamd.core.task_types import require_offered
 from taskstreamd.core.waits import TerminationWaits, Watch
 from taskstreamd.domain import transitions
 from taskstreamd.domain.events import SubInstanceCreated, marks, status_changes
@@ -57,6 +58,7 @@ class CallerSettings:
     allow_code: bool = False
     default_grace_period: float = 5.0
     datasources: frozenset[str] = frozenset()  # the names sql tasks may use
+    strict_types: bool = False  # refuse a task type no worker offered since the start
 
 
 @dataclass
@@ -116,6 +118,8 @@ class Instances:
             )
         self._writable()
         check_sql_tasks(new.tasks, self.settings.datasources)
+        if self.settings.strict_types:
+            require_offered(new.tasks, self.dispatcher.workers.offered)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks) and not self.settings.allow_code:
             raise PermissionDenied(
                 "CODE_NOT_ALLOWED",
@@ -211,6 +215,8 @@ class Instances:
             options=new.options,
             parent_instance=new.parent_instance,
             request_id=new.request_id,
+            traceparent=new.traceparent,
+            tracestate=new.tracestate,
             status=InstanceStatus.SUSPENDED if new.hold else InstanceStatus.RUNNING,
             tasks=[
                 Task(

@@ -193,9 +193,20 @@ class WorkerRegistry:
         self._sessions: dict[str, WorkerSession] = {}
         self.version = 0  # moves as workers come and go (what they offer changes)
 
+        self.offered: set[str] = set()  # every task type a worker offered since the server started
+        self._joined = asyncio.Event()  # set whenever a worker registers
+
     def add(self, session: WorkerSession) -> None:
         self._sessions[session.id] = session
         self.version += 1
+        self.offered.update(session.task_types)
+        self._joined.set()
+
+    async def registered(self, count: int) -> None:
+        """Returns once at least ``count`` workers are connected."""
+        while len(self._sessions) < count:
+            self._joined.clear()
+            await self._joined.wait()
 
     def remove(self, session: WorkerSession) -> None:
         self._sessions.pop(session.id, None)

@@ -84,6 +84,8 @@ class NewInstance:
     sub_instance_name: str = ""  # its name within the parent workflow; "" means its id
     parent_task: str = ""  # the parent's task that started it
     start_time: datetime | None = None  # its tasks wait (SCHEDULED) until then
+    traceparent: str = ""  # the W3C trace context of the call that created it (with tracing on)
+    tracestate: str = ""
 
 
 @dataclass(eq=False)
@@ -157,6 +159,8 @@ class Instance:
     request_id: str = ""
     successful: bool = False
     seq: int = 0  # the sequence number of the instance's last recorded change
+    traceparent: str = ""  # the W3C trace context its tasks continue (TaskAssignment.traceparent)
+    tracestate: str = ""
     tasks: list[Task] = field(default_factory=list)
     open_tasks: int = 0  # tasks not in a terminal status (see set_status)
     unsuccessful_tasks: int = 0  # tasks that ended other than SUCCESS

@@ -103,6 +103,8 @@ class Assignment:
     timeout: float | None = None
     task_token: str = ""  # lets a workflow's task act as its instance's owner (with auth on)
     dependency_results: dict[str, bytes] = field(default_factory=dict)  # name -> a serialized Result
+    traceparent: str = ""  # the W3C trace context of the call that created the instance
+    tracestate: str = ""
 
 
 @dataclass(frozen=True, slots=True)

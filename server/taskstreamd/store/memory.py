@@ -155,6 +155,11 @@ class MemoryReader:
                 if r["project"] == where.project
                 and (not codes or r["status"] in codes)
                 and (not where.owner or r["owner"] == where.owner)
+                and (
+                    where.successful is None
+                    or (r["status"] == rows.TERMINATED_CODE and bool(r["successful"]) == where.successful)
+                )
+                and not (where.exclude_sub_instances and r["parent_instance"])
                 and (after_id is None or i < after_id)
                 and all((i, k, v) in self.tables.labels for k, v in where.labels.items())
             ),

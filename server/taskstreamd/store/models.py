@@ -48,6 +48,9 @@ class InstanceRow(Base):
     options_json: Mapped[str | None] = mapped_column(Text)
     start_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the start time asked for
     expire_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # its own retention's
+    # The W3C trace context of the call that created it (tracing on), which its tasks continue.
+    traceparent: Mapped[str] = mapped_column(String(55), default="", server_default="")
+    tracestate: Mapped[str] = mapped_column(String(512), default="", server_default="")
 
     __table_args__ = (
         UniqueConstraint("project", "request_id", name="uq_instances_project_request_id"),

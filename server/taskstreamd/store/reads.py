@@ -51,6 +51,8 @@ class ListFilter:
     create_time_start: datetime | None = None
     create_time_end: datetime | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    successful: bool | None = None  # only terminated instances with this outcome
+    exclude_sub_instances: bool = False  # leave out the instances workflows started
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,12 @@ class Reader:
             query = query.where(InstanceRow.status.in_(codes))
         if where.owner:
             query = query.where(InstanceRow.owner == where.owner)
+        if where.successful is not None:
+            query = query.where(
+                InstanceRow.status == rows.TERMINATED_CODE, InstanceRow.successful.is_(where.successful)
+            )
+        if where.exclude_sub_instances:
+            query = query.where(InstanceRow.parent_instance == "")
         if where.create_time_start is not None:
             query = query.where(InstanceRow.create_time >= where.create_time_start)
         if where.create_time_end is not None:

@@ -74,6 +74,8 @@ INSTANCE_INSERT_COLUMNS = (
     "options_json",
     "start_at",
     "expire_time",
+    "traceparent",
+    "tracestate",
 )
 INSTANCE_UPDATE_COLUMNS = ("status", "successful", "start_time", "end_time", "last_seq", "expire_time")
 TASK_UPDATE_COLUMNS = (
@@ -141,6 +143,8 @@ def instance_insert(instance: Instance, time: Any) -> tuple[Any, ...]:
         scheduling_rows.options_json(instance.options),
         time(instance.start_at),
         time(instance.expire_time),
+        instance.traceparent,
+        instance.tracestate,
     )
 
 
@@ -239,6 +243,8 @@ def instance_from_mapping(m: Mapping[Any, Any]) -> Instance:
         seq=m["last_seq"],
         start_at=utc(m.get("start_at")),
         expire_time=utc(m.get("expire_time")),
+        traceparent=m.get("traceparent") or "",
+        tracestate=m.get("tracestate") or "",
     )
 
 

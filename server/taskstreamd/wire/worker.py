@@ -124,6 +124,8 @@ def command_message(command: Command) -> wpb.ConnectResponse:
             python_environment=command.python_environment,
             attempt=command.attempt,
             task_token=command.task_token,
+            traceparent=command.traceparent,
+            tracestate=command.tracestate,
         )
         if command.timeout:
             assignment.timeout.FromTimedelta(timedelta(seconds=command.timeout))
@@ -184,6 +186,8 @@ def assignment_of(message: wpb.TaskAssignment) -> Assignment:
         timeout=timeout or None,
         task_token=message.task_token,
         dependency_results={k: v.SerializeToString() for k, v in message.dependency_results.items()},
+        traceparent=message.traceparent,
+        tracestate=message.tracestate,
     )
 
 

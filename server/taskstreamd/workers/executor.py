@@ -108,6 +108,8 @@ class Executor:
             server=self._server,
             token=assignment.task_token,
             dependency_results=assignment.dependency_results,
+            traceparent=assignment.traceparent,
+            tracestate=assignment.tracestate,
         )
         with self._lock:
             self._queued.discard(aid)
@@ -117,7 +119,7 @@ class Executor:
             ctx.deliver_cancellation(early)
         self._send(RunStarted(aid))
         try:
-            with captured_output(run.stdout_path, run.stderr_path):
+            with captured_output(run.stdout_path, run.stderr_path), ctx.trace_scope():
                 finished = self._run(assignment, ctx)
         finally:
             ctx.close()

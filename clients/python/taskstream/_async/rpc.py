@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 
+from taskstream import _tracing
 from taskstream._async._backend import Channel
 from taskstream._convert import to_duration
 from taskstream._requests import (
@@ -42,7 +43,7 @@ class _AsyncRpc:
     async def _call(self, method: Callable[..., Any], request: Any, timeout: float = CALL_TIMEOUT) -> Any:
         self._check_open()
         try:
-            return await method(request, timeout=timeout, metadata=self._metadata)
+            return await method(request, timeout=timeout, metadata=self._metadata + _tracing.metadata())
         except grpc.RpcError as error:
             raise _from_rpc_error(error, self.target) from error
 
@@ -50,7 +51,7 @@ class _AsyncRpc:
     async def _stream(self, method: Callable[..., Any], request: Any) -> AsyncIterator[AsyncIterator[Any]]:
         """The responses of a server-streaming call, without a deadline; leaving the block cancels it."""
         self._check_open()
-        call = method(request, metadata=self._metadata)
+        call = method(request, metadata=self._metadata + _tracing.metadata())
         responses = self._responses(call)
         try:
             yield responses

@@ -162,6 +162,8 @@ class Client:
         owner: str | None = None,
         labels: Mapping[str, str] | None = None,
         page_size: int = 100,
+        successful: bool | None = None,
+        sub_instances: bool = True,
     ) -> Iterator[Instance]:
         """The instances of ``project`` (default: the client's), newest first, fetched a page at a time
         as the iterator advances; PyODPS's arguments.
@@ -169,7 +171,9 @@ class Client:
         ``start_time`` (or PyODPS's older ``from_time``) / ``end_time`` keep those created at or after /
         before a time (a datetime, naive meaning local time, or POSIX seconds); ``status`` those in
         that status (or any of several); ``only_owner`` those created by this client's ``owner``
-        (``owner`` names another user); ``labels`` those carrying every given label.
+        (``owner`` names another user); ``labels`` those carrying every given label; ``successful``
+        True / False only the terminated ones that succeeded / did not; ``sub_instances=False`` leaves
+        out the sub-instances workflows started.
         """
         if from_time is not None:
             if start_time is not None:
@@ -187,6 +191,8 @@ class Client:
             end_time=end_time,
             labels=labels,
             page_size=page_size,
+            successful=successful,
+            sub_instances=sub_instances,
         )
         return self._pages(request)
 

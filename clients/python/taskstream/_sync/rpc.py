@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 
+from taskstream import _tracing
 from taskstream._convert import to_duration
 from taskstream._requests import (
     stop_instance_request,
@@ -44,7 +45,7 @@ class _Rpc:
     def _call(self, method: Callable[..., Any], request: Any, timeout: float = CALL_TIMEOUT) -> Any:
         self._check_open()
         try:
-            return method(request, timeout=timeout, metadata=self._metadata)
+            return method(request, timeout=timeout, metadata=self._metadata + _tracing.metadata())
         except grpc.RpcError as error:
             raise _from_rpc_error(error, self.target) from error
 
@@ -52,7 +53,7 @@ class _Rpc:
     def _stream(self, method: Callable[..., Any], request: Any) -> Iterator[Iterator[Any]]:
         """The responses of a server-streaming call, without a deadline; leaving the block cancels it."""
         self._check_open()
-        call = method(request, metadata=self._metadata)
+        call = method(request, metadata=self._metadata + _tracing.metadata())
         responses = self._responses(call)
         try:
             yield responses

@@ -1,4 +1,5 @@
-"""``taskstream``: the client's command line (run, ls, get, watch, wait, stop, result, logs, logview).
+"""``taskstream``: the client's command line (run, ls, get, watch, wait, stop, result, logs, logview,
+types, completion).
 
 Errors are one line on stderr, ``taskstream: error: ...``, and the exit code says what happened
 (see ``taskstream.cli._exit``).
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from taskstream.cli._commands import COMMANDS
+from taskstream.cli._completion import SCRIPTS
 from taskstream.cli._connection import connect
 from taskstream.cli._exit import ExitCode, classify
 from taskstream.cli._parser import build_parser
@@ -20,7 +22,11 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line ``argv`` (default: ``sys.argv[1:]``) and returns its exit code."""
-    args = build_parser(os.environ).parse_args(argv)  # a usage error exits with 2 here
+    parser = build_parser(os.environ)
+    args = parser.parse_args(argv)  # a usage error exits with 2 here
+    if args.command == "completion":  # needs no server
+        sys.stdout.write(SCRIPTS[args.shell](parser))
+        return ExitCode.OK
     try:
         with connect(args) as client:
             return COMMANDS[args.command](client, args)

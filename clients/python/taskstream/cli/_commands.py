@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import itertools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import taskstream
-from taskstream import CancellationReason, Instance
+from taskstream import CancellationReason, Instance, InstanceStatus, TaskStatus
 from taskstream.cli import _format
 from taskstream.cli._exit import CliError, ExitCode, names_no_instance
 from taskstream.cli._lines import event_line
 from taskstream.cli._view import WatchView
-from taskstream.errors import InvalidArgumentError
+from taskstream.errors import FailedPreconditionError, InvalidArgumentError
 
 Command = Callable[[taskstream.Client, argparse.Namespace], ExitCode]
 
@@ -35,8 +36,12 @@ def load_instance(client: taskstream.Client, ref: str) -> Instance:
 
 
 def finished(instance: Instance) -> ExitCode:
-    """The exit code of a terminated instance: OK when every task succeeded."""
-    return ExitCode.OK if instance.is_successful() else ExitCode.UNSUCCESSFUL
+    """The exit code of a terminated instance: OK when every task succeeded, else UNSUCCESSFUL after
+    telling on stderr what went wrong with each task that did not succeed."""
+    if instance.is_successful():
+        return ExitCode.OK
+    print_errors(_format.failure_lines(instance))
+    return ExitCode.UNSUCCESSFUL
 
 
 def print_lines(lines: list[str]) -> None:
@@ -44,12 +49,22 @@ def print_lines(lines: list[str]) -> None:
     sys.stdout.flush()
 
 
+def print_errors(lines: list[str]) -> None:
+    """Lines for a person, on stderr, after whatever stdout holds so far."""
+    sys.stdout.flush()
+    sys.stderr.write("".join(f"taskstream: {line}\n" for line in lines))
+    sys.stderr.flush()
+
+
 def run(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     if args.timeout is not None and not args.wait:
         raise CliError("--timeout needs --wait", ExitCode.USAGE)
     params = dict(args.params_json or {})
     params.update(args.params)
+    offered = [t.name for t in client.list_task_types()]
     instance = client.run_task(args.type, params, args.name, priority=args.priority)
+    if args.type not in offered:  # a strict server refused it above; any other queues it
+        print_errors(_unoffered(args.type, offered))
     if not args.wait:
         print_lines([_instance_json(instance) if args.json else instance.id])
         return ExitCode.OK
@@ -60,21 +75,66 @@ def run(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     return finished(instance)
 
 
+def _unoffered(task_type: str, offered: list[str]) -> list[str]:
+    """The warning for a task type no connected worker offers: most often a typo."""
+    close = difflib.get_close_matches(task_type, offered, n=3)
+    hint = f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
+    known = ", ".join(sorted(offered)) or "none (no worker is connected)"
+    return [
+        f"warning: no connected worker offers task type {_format.one_line(repr(task_type))}{hint}",
+        f"  the instance waits until a worker offering it connects (`taskstream types` lists them: {known})",
+    ]
+
+
 def _instance_json(instance: Instance) -> str:
     return _format.dumps(_format.instance_json(instance, with_tasks=True))
 
 
 def ls(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
-    listed = client.list_instances(status=args.statuses or None, page_size=min(args.limit, 100))
-    instances = list(itertools.islice(listed, args.limit))
+    instances = list(itertools.islice(_listed(client, args), args.limit))
     if args.json:
         print_lines([_format.dumps([_format.instance_json(i, with_tasks=False) for i in instances])])
         return ExitCode.OK
     rows = [
-        [i.id, i.status.value, i.owner, str(i.priority), _format.local_time(i.create_time)] for i in instances
+        [
+            i.id,
+            _format.outcome_word(i),
+            _format.one_line(i.owner),
+            str(i.priority),
+            _format.local_time(i.create_time),
+        ]
+        for i in instances
     ]
     print_lines(_format.table(["ID", "STATUS", "OWNER", "PRIORITY", "CREATED"], rows))
     return ExitCode.OK
+
+
+def _listed(client: taskstream.Client, args: argparse.Namespace) -> Iterator[Instance]:
+    """The instances ``ls`` asked for, newest first: the server filters, except for a mix of outcomes
+    (successful, failed) with statuses, which it cannot express, where the outcome is checked here."""
+    wanted = set(args.statuses)
+    outcomes = wanted & {"successful", "failed"}
+    if outcomes == {"successful", "failed"}:  # both outcomes: every terminated instance
+        wanted, outcomes = (wanted - outcomes) | {"terminated"}, set()
+    statuses = wanted - outcomes
+    successful = None if not outcomes else "successful" in outcomes
+    page_size = min(args.limit, 100)
+    if successful is None or not statuses:
+        yield from client.list_instances(
+            status=sorted(statuses) or None,
+            successful=successful,
+            sub_instances=args.sub_instances,
+            page_size=page_size,
+        )
+        return
+    everything = client.list_instances(
+        status=sorted(statuses | {"terminated"}), sub_instances=args.sub_instances, page_size=page_size
+    )
+    for instance in everything:
+        data = _format.instance_data(instance)
+        terminated = InstanceStatus.from_proto(data.status) is InstanceStatus.TERMINATED
+        if not terminated or "terminated" in statuses or data.successful == successful:
+            yield instance
 
 
 def get(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
@@ -83,15 +143,17 @@ def get(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
         print_lines([_instance_json(instance)])
     else:
         print_lines(_format.instance_text(instance))
-    return ExitCode.OK
+    return finished(instance) if instance.is_terminated() else ExitCode.OK
 
 
 def wait(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     instances = [load_instance(client, ref) for ref in args.ids]
     instances = client.wait_instances(instances, mode="any" if args.any else "all", timeout=args.timeout)
     print_lines([_format.outcome_line(instance) for instance in instances])
-    terminated = [instance for instance in instances if instance.is_terminated()]
-    return ExitCode.OK if all(i.is_successful() for i in terminated) else ExitCode.UNSUCCESSFUL
+    failed = [i for i in instances if i.is_terminated() and not i.is_successful()]
+    for instance in failed:
+        print_errors([f"instance {instance.id}:", *("  " + line for line in _format.failure_lines(instance))])
+    return ExitCode.UNSUCCESSFUL if failed else ExitCode.OK
 
 
 def watch(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
@@ -113,24 +175,53 @@ def watch(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
 
 
 def stop(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    """Stops the instance; one that is already terminated is what was asked for: exit 0, saying so."""
     instance = load_instance(client, args.id)
     reason = CancellationReason[args.reason.upper()] if args.reason else None
-    instance.stop(reason=reason, message=args.message)
-    print_lines([_format.outcome_line(instance)])
+    if not instance.is_terminated():
+        try:
+            instance.stop(reason=reason, message=args.message)
+        except FailedPreconditionError:
+            instance.reload()  # it terminated meanwhile; anything else is the error it seems
+            if not instance.is_terminated():
+                raise
+        else:
+            print_lines([_format.outcome_line(instance)])
+            return ExitCode.OK
+    print_lines([f"{_format.outcome_line(instance)} (already; nothing to stop)"])
     return ExitCode.OK
 
 
 def result(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     instance = load_instance(client, args.id)
     name = _task_name(instance, args.task)
-    status = instance.get_task(name).status
+    task = instance.get_task(name)
+    status = task.status
     if not status.is_terminal:
         raise CliError(
             f"task {name} of instance {instance.id} is {status.name}: no result yet", ExitCode.API_ERROR
         )
+    if status is not TaskStatus.SUCCESS:  # no result: what went wrong, on stderr
+        instance.reload()
+        data = next(t for t in _format.instance_data(instance).tasks if t.name == name)
+        print_errors(_format.task_failure(data))
+        return ExitCode.UNSUCCESSFUL
     value = instance.get_task_result(name)  # the command's client never unpickles: objects show their repr
     sys.stdout.buffer.write(_format.result_bytes(value))
     sys.stdout.buffer.flush()
+    return ExitCode.OK
+
+
+def types(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
+    offered = sorted(client.list_task_types(), key=lambda t: t.name)
+    if args.json:
+        data = [{"name": t.name, "description": t.description, "workers": t.worker_count} for t in offered]
+        print_lines([_format.dumps(data)])
+        return ExitCode.OK
+    rows = [[_format.one_line(t.name), str(t.worker_count), _format.one_line(t.description)] for t in offered]
+    print_lines(_format.table(["TYPE", "WORKERS", "DESCRIPTION"], rows))
+    if not offered:
+        print_errors(["no worker is connected: tasks wait until one that offers their type connects"])
     return ExitCode.OK
 
 
@@ -216,4 +307,5 @@ COMMANDS: dict[str, Command] = {
     "result": result,
     "logs": logs,
     "logview": logview,
+    "types": types,
 }

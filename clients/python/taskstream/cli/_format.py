@@ -4,22 +4,105 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from taskstream import (
+    CancellationReason,
     Instance,
     InstanceStatus,
-    InstanceTask,
     PickledValue,
     RemoteTaskError,
     StageProgress,
     TaskProgress,
     TaskStatus,
+    WaitingReason,
 )
+from taskstream._convert import task_status
+from taskstream.v1 import instance_pb2, task_pb2
 
 Json = dict[str, Any]
 _JSON_VALUES = (type(None), bool, int, float, str, list, dict)
+# Control characters other than tab and newline (C0, DEL, C1): text from tasks and workers could move the
+# cursor, retitle the terminal or hide what it follows, so they are shown escaped instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+TRACEBACK_LINES = 6  # the last lines of a failed task's traceback shown with its error
+FAILURES_SHOWN = 10  # failed tasks described in full; the others are counted
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters (but tabs and newlines) written as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def one_line(text: str) -> str:
+    """``text`` printable and on one line."""
+    return " ".join(printable(text).split())
+
+
+def instance_data(instance: Instance) -> instance_pb2.Instance:
+    """The instance with its tasks as the handle holds it (fetched again while it runs): statuses,
+    progress, errors and cancellations of every task from one answer, not a call per task."""
+    return instance._current(with_tasks=True)
+
+
+def shown_percent(status: TaskStatus, progress: TaskProgress) -> int:
+    """The percent a task is done, as the commands show it: a task that succeeded is done, whatever it
+    reported (many report nothing)."""
+    return 100 if status is TaskStatus.SUCCESS else progress.percent
+
+
+def outcome_word(instance: Instance) -> str:
+    """``ls``'s status: Running or Suspended, else whether the terminated instance succeeded."""
+    data = instance_data(instance)
+    status = InstanceStatus.from_proto(data.status)
+    if status is not InstanceStatus.TERMINATED:
+        return str(status.value)
+    return "Succeeded" if data.successful else "Failed"
+
+
+def cancellation_text(cancellation: task_pb2.Cancellation) -> str:
+    """``direct by alice: wrong input``: the reason, who asked and their message."""
+    reason = CancellationReason.from_proto(cancellation.reason).name.lower()
+    by = f" by {one_line(cancellation.requested_by)}" if cancellation.requested_by else ""
+    message = f": {one_line(cancellation.message)}" if cancellation.message else ""
+    return f"{reason}{by}{message}"
+
+
+def error_text(error: task_pb2.TaskError) -> str:
+    """``Type: message`` on one line."""
+    message = one_line(error.message)
+    return f"{one_line(error.type) or 'Error'}: {message}" if message else one_line(error.type) or "Error"
+
+
+def task_failure(task: task_pb2.Task) -> list[str]:
+    """What went wrong with a task that did not succeed: a line naming it, its status and its error or
+    cancellation, then the last lines of its traceback, indented."""
+    status = task_status(task.status)
+    why = []
+    if task.HasField("cancellation"):
+        why.append(f"cancelled ({cancellation_text(task.cancellation)})")
+    if task.HasField("error"):
+        why.append(error_text(task.error))
+    if task.interruption_reason and status is not TaskStatus.CANCELLED:
+        why.append(f"last interrupted: {one_line(task.interruption_reason)}")
+    lines = [f"task {one_line(task.name)} {status.name}" + (f": {'; '.join(why)}" if why else "")]
+    if task.HasField("error") and task.error.traceback.strip():
+        traceback = printable(task.error.traceback.rstrip()).splitlines()
+        if len(traceback) > TRACEBACK_LINES:
+            lines.append("  ...")
+        lines += ["  " + line for line in traceback[-TRACEBACK_LINES:]]
+    return lines
+
+
+def failure_lines(instance: Instance) -> list[str]:
+    """Every task of a terminated instance that did not succeed, described (the first few in full)."""
+    failed = [t for t in instance_data(instance).tasks if task_status(t.status) is not TaskStatus.SUCCESS]
+    lines = [line for task in failed[:FAILURES_SHOWN] for line in task_failure(task)]
+    if len(failed) > FAILURES_SHOWN:
+        lines.append(f"... and {len(failed) - FAILURES_SHOWN} more tasks that did not succeed")
+    return lines
 
 
 def local_time(value: dt.datetime | None) -> str:
@@ -62,31 +145,50 @@ def progress_json(progress: TaskProgress) -> Json:
 
 
 def instance_json(instance: Instance, *, with_tasks: bool) -> Json:
-    """The instance as JSON; ``with_tasks`` adds every task's status and progress (and more calls)."""
-    status = instance.status
+    """The instance as JSON; ``with_tasks`` adds every task's status, progress, error and cancellation."""
+    raw = instance_data(instance)
     data: Json = {
         "id": instance.id,
         "name": instance.name,
         "project": instance.project,
-        "status": status.value,
+        "status": InstanceStatus.from_proto(raw.status).value,
+        "successful": raw.successful,
         "owner": instance.owner,
         "priority": instance.priority,
         "labels": instance.labels,
+        "parent_instance": raw.parent_instance or None,
         "create_time": utc_time(instance.create_time),
         "start_time": utc_time(instance.start_time),
         "end_time": utc_time(instance.end_time),
     }
     if with_tasks:
-        data["successful"] = instance.is_successful()
-        data["tasks"] = [
-            {
-                "name": name,
-                "status": task.task_status.name,
-                "waiting_reason": task.waiting_reason.name if task.waiting_reason else None,
-                "progress": progress_json(instance.get_task_progress(name)),
-            }
-            for name, task in instance.get_task_statuses().items()
-        ]
+        data["tasks"] = [task_json(task) for task in raw.tasks]
+    return data
+
+
+def task_json(task: task_pb2.Task) -> Json:
+    reason = WaitingReason(task.waiting_reason) if task.waiting_reason else None
+    data: Json = {
+        "name": task.name,
+        "type": task.type,
+        "status": task_status(task.status).name,
+        "waiting_reason": reason.name if reason else None,
+        "progress": progress_json(TaskProgress.from_proto(task.progress)),
+        "error": None,
+        "cancellation": None,
+    }
+    if task.HasField("error"):
+        data["error"] = {
+            "type": task.error.type,
+            "message": task.error.message,
+            "traceback": task.error.traceback,
+        }
+    if task.HasField("cancellation"):
+        data["cancellation"] = {
+            "reason": CancellationReason.from_proto(task.cancellation.reason).name,
+            "message": task.cancellation.message,
+            "requested_by": task.cancellation.requested_by,
+        }
     return data
 
 
@@ -102,18 +204,22 @@ def outcome_line(instance: Instance) -> str:
     if instance.is_successful():
         return f"{instance.id} {status.value}, successful"
     failed = [
-        f"{name} {task.task_status.name}"
-        for name, task in instance.get_task_statuses().items()
-        if task.task_status is not TaskStatus.SUCCESS
+        f"{one_line(task.name)} {task_status(task.status).name}"
+        for task in instance_data(instance).tasks
+        if task_status(task.status) is not TaskStatus.SUCCESS
     ]
-    return f"{instance.id} {status.value}, not successful: {', '.join(failed)}"
+    shown = ", ".join(failed[:FAILURES_SHOWN]) + (
+        f" and {len(failed) - FAILURES_SHOWN} more" if len(failed) > FAILURES_SHOWN else ""
+    )
+    return f"{instance.id} {status.value}, not successful: {shown}"
 
 
-def task_status_text(task: InstanceTask) -> str:
+def task_status_text(task: task_pb2.Task) -> str:
     """A task's status, with why it waits while it does: ``WAITING (DEPENDENCY)``."""
+    name = task_status(task.status).name
     if task.waiting_reason:
-        return f"{task.task_status.name} ({task.waiting_reason.name})"
-    return task.task_status.name
+        return f"{name} ({WaitingReason(task.waiting_reason).name})"
+    return name
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -133,28 +239,40 @@ def instance_text(instance: Instance) -> list[str]:
         status_text = f"{status.value} ({'successful' if instance.is_successful() else 'not successful'})"
     else:
         status_text = status.value
-    labels = ", ".join(f"{k}={v}" for k, v in sorted(instance.labels.items())) or "-"
+    labels = one_line(", ".join(f"{k}={v}" for k, v in sorted(instance.labels.items()))) or "-"
     lines = [
         f"id:        {instance.id}",
         f"project:   {instance.project}",
         f"status:    {status_text}",
-        f"owner:     {instance.owner}",
+        f"owner:     {one_line(instance.owner)}",
         f"priority:  {instance.priority}",
         f"labels:    {labels}",
         f"created:   {local_time(instance.create_time)}",
         f"started:   {local_time(instance.start_time)}",
         f"ended:     {local_time(instance.end_time)}",
-        "tasks:",
     ]
+    parent = instance_data(instance).parent_instance
+    if parent:
+        lines.append(f"parent:    {parent}")
+    lines.append("tasks:")
     rows = []
-    for name, task in instance.get_task_statuses().items():
-        progress = instance.get_task_progress(name)
-        rows.append([name, task_status_text(task), f"{progress.percent}%", progress.message])
+    data = instance_data(instance)
+    for task in data.tasks:
+        state = task_status(task.status)
+        progress = TaskProgress.from_proto(task.progress)
+        detail = one_line(progress.message)
+        if task.HasField("cancellation"):  # why it was stopped, rather than how it ended after that
+            detail = f"cancelled ({cancellation_text(task.cancellation)})"
+        elif task.HasField("error"):
+            detail = error_text(task.error)
+        rows.append(
+            [one_line(task.name), task_status_text(task), f"{shown_percent(state, progress)}%", detail]
+        )
         rows += [
-            ["  " + stage.name, "", f"{stage.finished_percentage}%", stage_workers(stage)]
+            ["  " + one_line(stage.name), "", f"{stage.finished_percentage}%", stage_workers(stage)]
             for stage in progress.stages
         ]
-    lines += ["  " + line for line in table(["TASK", "STATUS", "PROGRESS", "MESSAGE"], rows)]
+    lines += ["  " + line for line in table(["TASK", "STATUS", "PROGRESS", "DETAIL"], rows)]
     return lines
 
 

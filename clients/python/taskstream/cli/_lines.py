@@ -15,7 +15,7 @@ from taskstream import (
     TaskPropertyUpdated,
     TaskStatusChanged,
 )
-from taskstream.cli._format import stages_text
+from taskstream.cli._format import one_line, shown_percent, stages_text
 from taskstream.cli._view import WatchView
 
 
@@ -24,7 +24,7 @@ def event_line(view: WatchView, event: InstanceEvent) -> str:
     prefix = f"#{event.seq}"
     if isinstance(event, InstanceSnapshot):
         tasks = ", ".join(
-            f"{t.name} {t.status.name} {t.progress.percent}% {t.progress.message}".rstrip()
+            f"{one_line(t.name)} {t.status.name} {shown_percent(t.status, t.progress)}% {t.detail}".rstrip()
             for t in view.tasks.values()
         )
         return f"{prefix} snapshot: {view.status.value}; tasks: {tasks or 'none'}"
@@ -36,18 +36,22 @@ def event_line(view: WatchView, event: InstanceEvent) -> str:
         )
         return f"{prefix} instance: {event.previous_status.value} -> {event.status.value}{outcome}"
     if isinstance(event, TaskStatusChanged):
-        return f"{prefix} task {event.task_name}: {event.previous_status.name} -> {event.status.name}"
+        change = (
+            f"{prefix} task {one_line(event.task_name)}: {event.previous_status.name} -> {event.status.name}"
+        )
+        cancelled = view.tasks[event.task_name].cancellation if event.task_name in view.tasks else ""
+        return f"{change} (cancelled: {cancelled})" if cancelled else change
     if isinstance(event, TaskProgressUpdated):
         progress = event.progress
-        message = f" {progress.message}" if progress.message else ""
-        stages = f" | {stages_text(progress.stages)}" if progress.stages else ""
-        return f"{prefix} task {event.task_name}: {progress.percent}%{message}{stages}"
+        message = f" {one_line(progress.message)}" if progress.message else ""
+        stages = f" | {one_line(stages_text(progress.stages))}" if progress.stages else ""
+        return f"{prefix} task {one_line(event.task_name)}: {progress.percent}%{message}{stages}"
     if isinstance(event, TaskPropertyUpdated):
-        return f"{prefix} task {event.task_name}: property {event.key} = {event.value!r}"
+        return f"{prefix} task {one_line(event.task_name)}: property {one_line(event.key)} = {one_line(repr(event.value))}"
     if isinstance(event, TaskOutputAppended):
-        return f"{prefix} task {event.task_name}: {len(event.data)} bytes of {event.stream} at {event.offset}"
+        return f"{prefix} task {one_line(event.task_name)}: {len(event.data)} bytes of {event.stream} at {event.offset}"
     if isinstance(event, SubInstanceCreated):
-        return f"{prefix} task {event.task_name}: sub-instance {event.name} {event.instance.id}"
+        return f"{prefix} task {one_line(event.task_name)}: sub-instance {one_line(event.name)} {event.instance.id}"
     if isinstance(event, Heartbeat):
         return f"{prefix} heartbeat"
     return f"{prefix} {type(event).__name__}"

@@ -14,7 +14,9 @@ DEFAULT_SERVER = "127.0.0.1:50051"
 DEFAULT_PROJECT = "default"
 SERVER_ENV = "TASKSTREAM_SERVER"
 PROJECT_ENV = "TASKSTREAM_PROJECT"
-STATUSES = ("running", "suspended", "terminated")
+# Instance statuses, and the two outcomes of a terminated instance.
+STATUSES = ("running", "suspended", "terminated", "successful", "failed")
+SHELLS = ("bash", "zsh")
 REASONS = tuple(reason.name.lower() for reason in CancellationReason if reason is not CancellationReason.NONE)
 
 
@@ -26,6 +28,7 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         epilog="exit codes: 0 success, 1 instance not successful, 2 usage, 3 not found, "
         "4 server unreachable, 5 wait timed out, 6 other errors, 130 interrupted",
     )
+    root.add_argument("--version", action="version", version=f"taskstream {version()}")
     _add_connection_options(root, environ)
     # Subcommands accept the same options after their name; SUPPRESS keeps the root's value when absent.
     common = argparse.ArgumentParser(add_help=False)
@@ -65,9 +68,15 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         type=str.lower,
         choices=STATUSES,
         default=[],
-        help="keep instances in this status (repeatable)",
+        help="keep instances in this status (repeatable); successful and failed are the terminated ones "
+        "that did and did not succeed",
     )
     ls.add_argument("--limit", type=parse_limit, default=50, metavar="N", help="at most N (default 50)")
+    ls.add_argument(
+        "--sub-instances",
+        action="store_true",
+        help="list the sub-instances workflows started too (left out by default)",
+    )
     _add_json(ls)
 
     get = add("get", "show an instance and its tasks")
@@ -93,7 +102,7 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 
     logs = add("logs", "write a task's standard output (or error) as it was written")
     logs.add_argument("id", metavar="ID")
-    logs.add_argument("task", metavar="TASK")
+    logs.add_argument("task", metavar="TASK", nargs="?", help="the task's name (default: the only task)")
     logs.add_argument("--stderr", action="store_true", help="standard error instead of standard output")
     logs.add_argument("-f", "--follow", action="store_true", help="keep writing until the task ends")
 
@@ -108,7 +117,24 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         default=None,
         help="open it in a web browser (default: when a graphical session is available)",
     )
+
+    types = add("types", "list the task types the connected workers offer")
+    _add_json(types)
+
+    completion = add("completion", "print a shell completion script (bash or zsh) to source or install")
+    completion.add_argument("shell", choices=SHELLS, help="the shell the script is for")
     return root
+
+
+def version() -> str:
+    """The installed ``taskstream`` distribution's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("taskstream")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _add_connection_options(parser: argparse.ArgumentParser, environ: Mapping[str, str] | None) -> None:

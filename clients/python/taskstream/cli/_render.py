@@ -1,5 +1,6 @@
 """How ``watch`` shows an instance on a terminal: live progress bars, drawn with rich (the ``cli``
-extra). Elsewhere, or without rich, it prints one line per event (``_lines.py``)."""
+extra), fitted to the terminal's width (80 columns are enough). Elsewhere, or without rich, it prints one
+line per event (``_lines.py``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from taskstream import Instance, InstanceStatus, TaskStatus
-from taskstream.cli._format import stage_workers
+from taskstream.cli._format import one_line, shown_percent, stage_workers
 from taskstream.cli._view import WatchView
 
-_BAR_WIDTH = 30
+_NAME_WIDTH = 18  # longer task and stage names end in an ellipsis
 _STATUS_STYLES = {
     TaskStatus.SUCCESS: "green",
     TaskStatus.FAILED: "red",
@@ -26,31 +27,45 @@ _STATUS_STYLES = {
 }
 
 
-def live_view(view: WatchView) -> RenderableType:
+def bar_width(columns: int) -> int:
+    """The progress bars' width on a terminal ``columns`` wide: what the other columns leave, 10 to 30."""
+    return max(10, min(30, columns - 60))
+
+
+def live_view(view: WatchView, columns: int = 80) -> RenderableType:
     """The instance's header line, then one progress bar per task and, below it, per stage."""
-    table = Table(box=None, pad_edge=False, show_edge=False)
-    for header in ("TASK", "STATUS", "PROGRESS", "", "DETAIL"):
-        table.add_column(header, no_wrap=True)
+    width = bar_width(columns)
+    table = Table(box=None, pad_edge=False, show_edge=False, width=columns)
+    table.add_column("TASK", no_wrap=True, overflow="ellipsis", max_width=_NAME_WIDTH)
+    table.add_column("STATUS", no_wrap=True)
+    table.add_column("PROGRESS", no_wrap=True, width=width)
+    table.add_column("", no_wrap=True, justify="right", width=4)
+    table.add_column("DETAIL", no_wrap=True, overflow="ellipsis", ratio=1)
+    staged = False
     for task in view.tasks.values():
-        percent = task.progress.percent
+        percent = shown_percent(task.status, task.progress)
         table.add_row(
-            Text(task.name, style="bold"),
+            Text(one_line(task.name), style="bold"),
             Text(task.status.name, style=_STATUS_STYLES.get(task.status, "")),
-            ProgressBar(total=100, completed=percent, width=_BAR_WIDTH),
-            f"{percent:>3}%",
-            task.progress.message,
+            ProgressBar(total=100, completed=percent, width=width),
+            f"{percent}%",
+            Text(task.detail, style="red" if task.error and not task.cancellation else ""),
         )
         for stage in task.progress.stages:
+            staged = True
             table.add_row(
-                f"  {stage.name}",
+                Text(f"  {one_line(stage.name)}"),
                 "",
-                ProgressBar(total=100, completed=stage.finished_percentage, width=_BAR_WIDTH),
-                f"{stage.finished_percentage:>3}%",
-                f"{stage_workers(stage)} running/terminated/total",
+                ProgressBar(total=100, completed=stage.finished_percentage, width=width),
+                f"{stage.finished_percentage}%",
+                stage_workers(stage),
             )
     for name, instance_id in view.sub_instances.items():
-        table.add_row(f"  sub-instance {name}", "", "", "", instance_id)
-    return Group(_header(view), table)
+        table.add_row(Text(f"  sub {one_line(name)}"), "", "", "", instance_id)
+    parts: list[RenderableType] = [_header(view), table]
+    if staged:
+        parts.append(Text("stage workers: running/terminated/total", style="dim"))
+    return Group(*parts)
 
 
 def _header(view: WatchView) -> Text:
@@ -68,7 +83,7 @@ def _header(view: WatchView) -> Text:
 
 def follow_live(instance: Instance, view: WatchView, console: Console) -> None:
     """Follows the instance to its end, redrawing the view on every event."""
-    with Live(live_view(view), console=console, refresh_per_second=10) as live:
+    with Live(live_view(view, console.width), console=console, refresh_per_second=10) as live:
         for event in instance.watch():
             view.apply(event)
-            live.update(live_view(view))
+            live.update(live_view(view, console.width))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from taskstream import (
+    CancellationReason,
     Instance,
     InstanceEvent,
     InstanceSnapshot,
@@ -16,6 +17,8 @@ from taskstream import (
     TaskStatus,
     TaskStatusChanged,
 )
+from taskstream._convert import task_status
+from taskstream.cli._format import cancellation_text, error_text, instance_data, one_line
 
 
 @dataclasses.dataclass
@@ -23,6 +26,17 @@ class TaskView:
     name: str
     status: TaskStatus
     progress: TaskProgress = dataclasses.field(default_factory=TaskProgress)
+    cancellation: str = ""  # "direct: wrong input", once the task is cancelled
+    error: str = ""  # "ValueError: bad input", once it failed (from the terminal snapshot)
+
+    @property
+    def detail(self) -> str:
+        """What the task's line says after its progress: its error, its cancellation or its message."""
+        if self.cancellation:  # why it was stopped, rather than how it ended after that
+            return f"cancelled ({self.cancellation})"
+        if self.error:
+            return self.error
+        return one_line(self.progress.message)
 
 
 @dataclasses.dataclass
@@ -48,7 +62,11 @@ class WatchView:
         elif isinstance(event, InstanceStatusChanged):
             self.status, self.successful = event.status, event.successful
         elif isinstance(event, TaskStatusChanged):
-            self._task(event.task_name).status = event.status
+            task = self._task(event.task_name)
+            task.status = event.status
+            if event.cancellation_reason is not CancellationReason.NONE:
+                message = f": {one_line(event.cancellation_message)}" if event.cancellation_message else ""
+                task.cancellation = f"{event.cancellation_reason.name.lower()}{message}"
         elif isinstance(event, TaskProgressUpdated):
             self._task(event.task_name).progress = event.progress
         elif isinstance(event, SubInstanceCreated):
@@ -56,14 +74,20 @@ class WatchView:
         # properties, output and heartbeats change nothing shown here
 
     def _reset(self, instance: Instance) -> None:
-        # A running instance's handle fetches itself again on each read (one GetInstance per task for
-        # the progress); a terminated one reads the snapshot it holds.
-        self.status = instance.status
-        self.successful = self.status is InstanceStatus.TERMINATED and instance.is_successful()
-        statuses = instance.get_task_statuses()
+        # One answer for every task: a running instance's handle fetches itself again (once) here, a
+        # terminated one reads the snapshot it holds.
+        data = instance_data(instance)
+        self.status = InstanceStatus.from_proto(data.status)
+        self.successful = self.status is InstanceStatus.TERMINATED and data.successful
         self.tasks = {
-            name: TaskView(name, task.task_status, instance.get_task_progress(name))
-            for name, task in statuses.items()
+            task.name: TaskView(
+                task.name,
+                task_status(task.status),
+                TaskProgress.from_proto(task.progress),
+                cancellation_text(task.cancellation) if task.HasField("cancellation") else "",
+                error_text(task.error) if task.HasField("error") else "",
+            )
+            for task in data.tasks
         }
         if self.status is InstanceStatus.TERMINATED:
             self.final = instance

@@ -101,7 +101,7 @@ class GetInstanceResponse(_message.Message):
     def __init__(self, instance: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ...) -> None: ...
 
 class ListInstancesRequest(_message.Message):
-    __slots__ = ("parent", "page_size", "page_token", "statuses", "owner", "create_time_start", "create_time_end", "labels")
+    __slots__ = ("parent", "page_size", "page_token", "statuses", "owner", "create_time_start", "create_time_end", "labels", "successful", "exclude_sub_instances")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -117,6 +117,8 @@ class ListInstancesRequest(_message.Message):
     CREATE_TIME_START_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_END_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSFUL_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_SUB_INSTANCES_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
     page_token: str
@@ -125,7 +127,9 @@ class ListInstancesRequest(_message.Message):
     create_time_start: _timestamp_pb2.Timestamp
     create_time_end: _timestamp_pb2.Timestamp
     labels: _containers.ScalarMap[str, str]
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[_instance_pb2.InstanceStatus, str]]] = ..., owner: _Optional[str] = ..., create_time_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    successful: bool
+    exclude_sub_instances: bool
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[_instance_pb2.InstanceStatus, str]]] = ..., owner: _Optional[str] = ..., create_time_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., successful: _Optional[bool] = ..., exclude_sub_instances: _Optional[bool] = ...) -> None: ...
 
 class ListInstancesResponse(_message.Message):
     __slots__ = ("instances", "next_page_token")

@@ -145,8 +145,11 @@ class InstanceServiceServicer:
         (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
         the label limits below) is INVALID_ARGUMENT naming the field, refused before
         its tasks are validated; one over `--max-message-bytes` is
-        RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
-        retry these.
+        RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. A server
+        started with `--strict-types` answers FAILED_PRECONDITION with ErrorInfo
+        reason UNKNOWN_TASK_TYPE (metadata: the type and the known types) for a task
+        type no connected worker offers, instead of queueing it until one does. Do
+        not retry these.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

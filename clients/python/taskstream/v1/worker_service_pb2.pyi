@@ -168,7 +168,7 @@ class WorkerRegistered(_message.Message):
     def __init__(self, worker_id: _Optional[str] = ..., max_output_bytes: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., lease_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., accepts_batches: _Optional[bool] = ...) -> None: ...
 
 class TaskAssignment(_message.Message):
-    __slots__ = ("assignment_id", "instance", "task", "type", "parameters_json", "python_object", "python_environment", "timeout", "attempt", "task_token", "dependency_results")
+    __slots__ = ("assignment_id", "instance", "task", "type", "parameters_json", "python_object", "python_environment", "timeout", "attempt", "task_token", "dependency_results", "traceparent", "tracestate")
     class DependencyResultsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +187,8 @@ class TaskAssignment(_message.Message):
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     TASK_TOKEN_FIELD_NUMBER: _ClassVar[int]
     DEPENDENCY_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
+    TRACESTATE_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     instance: str
     task: str
@@ -198,7 +200,9 @@ class TaskAssignment(_message.Message):
     attempt: int
     task_token: str
     dependency_results: _containers.MessageMap[str, _task_pb2.Result]
-    def __init__(self, assignment_id: _Optional[str] = ..., instance: _Optional[str] = ..., task: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attempt: _Optional[int] = ..., task_token: _Optional[str] = ..., dependency_results: _Optional[_Mapping[str, _task_pb2.Result]] = ...) -> None: ...
+    traceparent: str
+    tracestate: str
+    def __init__(self, assignment_id: _Optional[str] = ..., instance: _Optional[str] = ..., task: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attempt: _Optional[int] = ..., task_token: _Optional[str] = ..., dependency_results: _Optional[_Mapping[str, _task_pb2.Result]] = ..., traceparent: _Optional[str] = ..., tracestate: _Optional[str] = ...) -> None: ...
 
 class CancelTask(_message.Message):
     __slots__ = ("assignment_id", "cancellation", "grace_period")

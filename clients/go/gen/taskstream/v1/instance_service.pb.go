@@ -518,9 +518,16 @@ type ListInstancesRequest struct {
 	CreateTimeEnd *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time_end,json=createTimeEnd,proto3" json:"create_time_end,omitempty"`
 	// Only instances that carry every one of these labels with the same value. The
 	// limits of CreateInstanceRequest.labels apply (at most 64; INVALID_ARGUMENT).
-	Labels        map[string]string `protobuf:"bytes,8,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Labels map[string]string `protobuf:"bytes,8,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Only terminated instances with this outcome: true keeps those whose every
+	// task succeeded, false those with a task that did not. Unset keeps both, and
+	// instances that have not terminated.
+	Successful *bool `protobuf:"varint,9,opt,name=successful,proto3,oneof" json:"successful,omitempty"`
+	// Leave out the sub-instances workflows started (those with a
+	// parent_instance), listing only the instances callers created.
+	ExcludeSubInstances bool `protobuf:"varint,10,opt,name=exclude_sub_instances,json=excludeSubInstances,proto3" json:"exclude_sub_instances,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ListInstancesRequest) Reset() {
@@ -607,6 +614,20 @@ func (x *ListInstancesRequest) GetLabels() map[string]string {
 		return x.Labels
 	}
 	return nil
+}
+
+func (x *ListInstancesRequest) GetSuccessful() bool {
+	if x != nil && x.Successful != nil {
+		return *x.Successful
+	}
+	return false
+}
+
+func (x *ListInstancesRequest) GetExcludeSubInstances() bool {
+	if x != nil {
+		return x.ExcludeSubInstances
+	}
+	return false
 }
 
 // ListInstancesResponse is one page of instances.
@@ -2882,7 +2903,7 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x12GetInstanceRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"J\n" +
 	"\x13GetInstanceResponse\x123\n" +
-	"\binstance\x18\x01 \x01(\v2\x17.taskstream.v1.InstanceR\binstance\"\xcb\x03\n" +
+	"\binstance\x18\x01 \x01(\v2\x17.taskstream.v1.InstanceR\binstance\"\xb3\x04\n" +
 	"\x14ListInstancesRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -2892,10 +2913,16 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x05owner\x18\x05 \x01(\tR\x05owner\x12F\n" +
 	"\x11create_time_start\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0fcreateTimeStart\x12B\n" +
 	"\x0fcreate_time_end\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rcreateTimeEnd\x12G\n" +
-	"\x06labels\x18\b \x03(\v2/.taskstream.v1.ListInstancesRequest.LabelsEntryR\x06labels\x1a9\n" +
+	"\x06labels\x18\b \x03(\v2/.taskstream.v1.ListInstancesRequest.LabelsEntryR\x06labels\x12#\n" +
+	"\n" +
+	"successful\x18\t \x01(\bH\x00R\n" +
+	"successful\x88\x01\x01\x122\n" +
+	"\x15exclude_sub_instances\x18\n" +
+	" \x01(\bR\x13excludeSubInstances\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"v\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\r\n" +
+	"\v_successful\"v\n" +
 	"\x15ListInstancesResponse\x125\n" +
 	"\tinstances\x18\x01 \x03(\v2\x17.taskstream.v1.InstanceR\tinstances\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdb\x01\n" +
@@ -3240,6 +3267,7 @@ func file_taskstream_v1_instance_service_proto_init() {
 	file_taskstream_v1_instance_proto_init()
 	file_taskstream_v1_task_proto_init()
 	file_taskstream_v1_instance_service_proto_msgTypes[0].OneofWrappers = []any{}
+	file_taskstream_v1_instance_service_proto_msgTypes[4].OneofWrappers = []any{}
 	file_taskstream_v1_instance_service_proto_msgTypes[17].OneofWrappers = []any{
 		(*WatchInstanceResponse_Snapshot)(nil),
 		(*WatchInstanceResponse_Event)(nil),

@@ -57,8 +57,11 @@ type InstanceServiceClient interface {
 	// (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
 	// the label limits below) is INVALID_ARGUMENT naming the field, refused before
 	// its tasks are validated; one over `--max-message-bytes` is
-	// RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
-	// retry these.
+	// RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. A server
+	// started with `--strict-types` answers FAILED_PRECONDITION with ErrorInfo
+	// reason UNKNOWN_TASK_TYPE (metadata: the type and the known types) for a task
+	// type no connected worker offers, instead of queueing it until one does. Do
+	// not retry these.
 	CreateInstance(ctx context.Context, in *CreateInstanceRequest, opts ...grpc.CallOption) (*CreateInstanceResponse, error)
 	// Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
 	// does not exist. Safe to retry.
@@ -342,8 +345,11 @@ type InstanceServiceServer interface {
 	// (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
 	// the label limits below) is INVALID_ARGUMENT naming the field, refused before
 	// its tasks are validated; one over `--max-message-bytes` is
-	// RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
-	// retry these.
+	// RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. A server
+	// started with `--strict-types` answers FAILED_PRECONDITION with ErrorInfo
+	// reason UNKNOWN_TASK_TYPE (metadata: the type and the known types) for a task
+	// type no connected worker offers, instead of queueing it until one does. Do
+	// not retry these.
 	CreateInstance(context.Context, *CreateInstanceRequest) (*CreateInstanceResponse, error)
 	// Returns an instance with its tasks' statuses and progress. NOT_FOUND when it
 	// does not exist. Safe to retry.

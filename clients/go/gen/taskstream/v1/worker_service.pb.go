@@ -1141,8 +1141,14 @@ type TaskAssignment struct {
 	// The results of the tasks this one depends on that succeeded, by task
 	// name (TaskContext.dependency_result).
 	DependencyResults map[string]*Result `protobuf:"bytes,11,rep,name=dependency_results,json=dependencyResults,proto3" json:"dependency_results,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The W3C Trace Context of the call that created the instance (a server
+	// started with tracing on keeps it): the traceparent header, so that the
+	// task's own spans join the caller's trace. Empty when there is none.
+	Traceparent string `protobuf:"bytes,12,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	// The W3C tracestate header that came with traceparent, if any.
+	Tracestate    string `protobuf:"bytes,13,opt,name=tracestate,proto3" json:"tracestate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TaskAssignment) Reset() {
@@ -1250,6 +1256,20 @@ func (x *TaskAssignment) GetDependencyResults() map[string]*Result {
 		return x.DependencyResults
 	}
 	return nil
+}
+
+func (x *TaskAssignment) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
+}
+
+func (x *TaskAssignment) GetTracestate() string {
+	if x != nil {
+		return x.Tracestate
+	}
+	return ""
 }
 
 // CancelTask asks a worker to stop a task.
@@ -1744,7 +1764,7 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x10max_output_bytes\x18\x02 \x01(\x03R\x0emaxOutputBytes\x12H\n" +
 	"\x12heartbeat_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12@\n" +
 	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\x12'\n" +
-	"\x0faccepts_batches\x18\x05 \x01(\bR\x0eacceptsBatches\"\xa6\x04\n" +
+	"\x0faccepts_batches\x18\x05 \x01(\bR\x0eacceptsBatches\"\xe8\x04\n" +
 	"\x0eTaskAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\x12\x12\n" +
@@ -1758,7 +1778,11 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
 	"task_token\x18\n" +
 	" \x01(\tR\ttaskToken\x12c\n" +
-	"\x12dependency_results\x18\v \x03(\v24.taskstream.v1.TaskAssignment.DependencyResultsEntryR\x11dependencyResults\x1a[\n" +
+	"\x12dependency_results\x18\v \x03(\v24.taskstream.v1.TaskAssignment.DependencyResultsEntryR\x11dependencyResults\x12 \n" +
+	"\vtraceparent\x18\f \x01(\tR\vtraceparent\x12\x1e\n" +
+	"\n" +
+	"tracestate\x18\r \x01(\tR\n" +
+	"tracestate\x1a[\n" +
 	"\x16DependencyResultsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.taskstream.v1.ResultR\x05value:\x028\x01\"\xb0\x01\n" +

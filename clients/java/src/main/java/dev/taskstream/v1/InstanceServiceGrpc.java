@@ -626,8 +626,11 @@ public final class InstanceServiceGrpc {
      * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
      * the label limits below) is INVALID_ARGUMENT naming the field, refused before
      * its tasks are validated; one over `--max-message-bytes` is
-     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
-     * retry these.
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. A server
+     * started with `--strict-types` answers FAILED_PRECONDITION with ErrorInfo
+     * reason UNKNOWN_TASK_TYPE (metadata: the type and the known types) for a task
+     * type no connected worker offers, instead of queueing it until one does. Do
+     * not retry these.
      * </pre>
      */
     default void createInstance(dev.taskstream.v1.CreateInstanceRequest request,
@@ -880,8 +883,11 @@ public final class InstanceServiceGrpc {
      * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
      * the label limits below) is INVALID_ARGUMENT naming the field, refused before
      * its tasks are validated; one over `--max-message-bytes` is
-     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
-     * retry these.
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. A server
+     * started with `--strict-types` answers FAILED_PRECONDITION with ErrorInfo
+     * reason UNKNOWN_TASK_TYPE (metadata: the type and the known types) for a task
+     * type no connected worker offers, instead of queueing it until one does. Do
+     * not retry these.
      * </pre>
      */
     public void createInstance(dev.taskstream.v1.CreateInstanceRequest request,
@@ -1133,8 +1139,11 @@ public final class InstanceServiceGrpc {
      * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
      * the label limits below) is INVALID_ARGUMENT naming the field, refused before
      * its tasks are validated; one over `--max-message-bytes` is
-     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
-     * retry these.
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. A server
+     * started with `--strict-types` answers FAILED_PRECONDITION with ErrorInfo
+     * reason UNKNOWN_TASK_TYPE (metadata: the type and the known types) for a task
+     * type no connected worker offers, instead of queueing it until one does. Do
+     * not retry these.
      * </pre>
      */
     public dev.taskstream.v1.CreateInstanceResponse createInstance(dev.taskstream.v1.CreateInstanceRequest request) throws io.grpc.StatusException {
@@ -1373,8 +1382,11 @@ public final class InstanceServiceGrpc {
      * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
      * the label limits below) is INVALID_ARGUMENT naming the field, refused before
      * its tasks are validated; one over `--max-message-bytes` is
-     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
-     * retry these.
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. A server
+     * started with `--strict-types` answers FAILED_PRECONDITION with ErrorInfo
+     * reason UNKNOWN_TASK_TYPE (metadata: the type and the known types) for a task
+     * type no connected worker offers, instead of queueing it until one does. Do
+     * not retry these.
      * </pre>
      */
     public dev.taskstream.v1.CreateInstanceResponse createInstance(dev.taskstream.v1.CreateInstanceRequest request) {
@@ -1611,8 +1623,11 @@ public final class InstanceServiceGrpc {
      * (`--max-tasks-per-instance`, default 100000 tasks; `--max-parameters-bytes`;
      * the label limits below) is INVALID_ARGUMENT naming the field, refused before
      * its tasks are validated; one over `--max-message-bytes` is
-     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. Do not
-     * retry these.
+     * RESOURCE_EXHAUSTED. A BadRequest lists at most 100 field violations. A server
+     * started with `--strict-types` answers FAILED_PRECONDITION with ErrorInfo
+     * reason UNKNOWN_TASK_TYPE (metadata: the type and the known types) for a task
+     * type no connected worker offers, instead of queueing it until one does. Do
+     * not retry these.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.CreateInstanceResponse> createInstance(

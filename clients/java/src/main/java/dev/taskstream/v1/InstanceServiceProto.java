@@ -276,7 +276,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       " \001(\010R\nterminated\"(\n\022GetInstanceRequest\022\022" +
       "\n\004name\030\001 \001(\tR\004name\"J\n\023GetInstanceRespons" +
       "e\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1.Inst" +
-      "anceR\010instance\"\313\003\n\024ListInstancesRequest\022" +
+      "anceR\010instance\"\263\004\n\024ListInstancesRequest\022" +
       "\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\tpage_size\030\002 \001" +
       "(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\tR\tpageTo" +
       "ken\0229\n\010statuses\030\004 \003(\0162\035.taskstream.v1.In" +
@@ -286,167 +286,169 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "create_time_end\030\007 \001(\0132\032.google.protobuf." +
       "TimestampR\rcreateTimeEnd\022G\n\006labels\030\010 \003(\013" +
       "2/.taskstream.v1.ListInstancesRequest.La" +
-      "belsEntryR\006labels\0329\n\013LabelsEntry\022\020\n\003key\030" +
-      "\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"v\n\025" +
-      "ListInstancesResponse\0225\n\tinstances\030\001 \003(\013" +
-      "2\027.taskstream.v1.InstanceR\tinstances\022&\n\017" +
-      "next_page_token\030\002 \001(\tR\rnextPageToken\"\333\001\n" +
-      "\023StopInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name" +
-      "\0229\n\006reason\030\002 \001(\0162!.taskstream.v1.Cancell" +
-      "ationReasonR\006reason\022\030\n\007message\030\003 \001(\tR\007me" +
-      "ssage\022\035\n\nrequest_id\030\004 \001(\tR\trequestId\022<\n\014" +
-      "grace_period\030\005 \001(\0132\031.google.protobuf.Dur" +
-      "ationR\013gracePeriod\"K\n\024StopInstanceRespon" +
-      "se\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1.Ins" +
-      "tanceR\010instance\",\n\026SuspendInstanceReques" +
-      "t\022\022\n\004name\030\001 \001(\tR\004name\"N\n\027SuspendInstance" +
-      "Response\0223\n\010instance\030\001 \001(\0132\027.taskstream." +
-      "v1.InstanceR\010instance\"+\n\025ResumeInstanceR" +
-      "equest\022\022\n\004name\030\001 \001(\tR\004name\"M\n\026ResumeInst" +
-      "anceResponse\0223\n\010instance\030\001 \001(\0132\027.taskstr" +
-      "eam.v1.InstanceR\010instance\"^\n\023WaitInstanc" +
-      "eRequest\022\022\n\004name\030\001 \001(\tR\004name\0223\n\007timeout\030" +
-      "\002 \001(\0132\031.google.protobuf.DurationR\007timeou" +
-      "t\"k\n\024WaitInstanceResponse\0223\n\010instance\030\001 " +
-      "\001(\0132\027.taskstream.v1.InstanceR\010instance\022\036" +
-      "\n\nterminated\030\002 \001(\010R\nterminated\"\216\001\n\024WaitI" +
-      "nstancesRequest\022\024\n\005names\030\001 \003(\tR\005names\022+\n" +
-      "\004mode\030\002 \001(\0162\027.taskstream.v1.WaitModeR\004mo" +
-      "de\0223\n\007timeout\030\003 \001(\0132\031.google.protobuf.Du" +
-      "rationR\007timeout\"b\n\025WaitInstancesResponse" +
-      "\0225\n\tinstances\030\001 \003(\0132\027.taskstream.v1.Inst" +
-      "anceR\tinstances\022\022\n\004done\030\002 \001(\010R\004done\"\337\001\n\024" +
-      "WatchInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name" +
-      "\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\022%\n\016include" +
-      "_output\030\003 \001(\010R\rincludeOutput\022H\n\022heartbea" +
-      "t_interval\030\004 \001(\0132\031.google.protobuf.Durat" +
-      "ionR\021heartbeatInterval\022%\n\016accept_batches" +
-      "\030\005 \001(\010R\racceptBatches\"\250\002\n\025WatchInstanceR" +
-      "esponse\0225\n\010snapshot\030\001 \001(\0132\027.taskstream.v" +
-      "1.InstanceH\000R\010snapshot\0224\n\005event\030\002 \001(\0132\034." +
-      "taskstream.v1.InstanceEventH\000R\005event\0228\n\t" +
-      "heartbeat\030\003 \001(\0132\030.taskstream.v1.Heartbea" +
-      "tH\000R\theartbeat\022+\n\003end\030\004 \001(\0132\027.taskstream" +
-      ".v1.WatchEndH\000R\003end\0223\n\006events\030\005 \001(\0132\031.ta" +
-      "skstream.v1.EventBatchH\000R\006eventsB\006\n\004kind" +
-      "\"B\n\nEventBatch\0224\n\006events\030\001 \003(\0132\034.taskstr" +
-      "eam.v1.InstanceEventR\006events\"M\n\tHeartbea" +
-      "t\022\020\n\003seq\030\001 \001(\003R\003seq\022.\n\004time\030\002 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\004time\"\205\001\n\010WatchEnd" +
-      "\0225\n\006reason\030\001 \001(\0162\035.taskstream.v1.WatchEn" +
-      "dReasonR\006reason\022(\n\020resume_after_seq\030\002 \001(" +
-      "\003R\016resumeAfterSeq\022\030\n\007message\030\003 \001(\tR\007mess" +
-      "age\"\254\001\n\025ReadTaskOutputRequest\022\032\n\010instanc" +
-      "e\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\0223\n" +
-      "\006stream\030\003 \001(\0162\033.taskstream.v1.OutputStre" +
-      "amR\006stream\022\026\n\006offset\030\004 \001(\003R\006offset\022\026\n\006fo" +
-      "llow\030\005 \001(\010R\006follow\"a\n\026ReadTaskOutputResp" +
-      "onse\022\026\n\006offset\030\001 \001(\003R\006offset\022\022\n\004data\030\002 \001" +
-      "(\014R\004data\022\033\n\tcut_bytes\030\003 \001(\003R\010cutBytes\"F\n" +
-      "\024GetTaskResultRequest\022\032\n\010instance\030\001 \001(\tR" +
-      "\010instance\022\022\n\004task\030\002 \001(\tR\004task\"\237\001\n\025GetTas" +
-      "kResultResponse\022\'\n\004task\030\001 \001(\0132\023.taskstre" +
-      "am.v1.TaskR\004task\022-\n\006result\030\002 \001(\0132\025.tasks" +
-      "tream.v1.ResultR\006result\022\026\n\006stdout\030\003 \001(\014R" +
-      "\006stdout\022\026\n\006stderr\030\004 \001(\014R\006stderr\"\026\n\024ListT" +
-      "askTypesRequest\"O\n\025ListTaskTypesResponse" +
-      "\0226\n\ntask_types\030\001 \003(\0132\027.taskstream.v1.Tas" +
-      "kTypeR\ttaskTypes\"S\n\030GetLogviewAddressReq" +
-      "uest\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\005hours\030\002 \001(\005H" +
-      "\000R\005hours\210\001\001B\010\n\006_hours\"j\n\031GetLogviewAddre" +
-      "ssResponse\022\020\n\003url\030\001 \001(\tR\003url\022;\n\013expire_t" +
-      "ime\030\002 \001(\0132\032.google.protobuf.TimestampR\ne" +
-      "xpireTime\"m\n\027ListSubInstancesRequest\022\026\n\006" +
-      "parent\030\001 \001(\tR\006parent\022\033\n\tpage_size\030\002 \001(\005R" +
-      "\010pageSize\022\035\n\npage_token\030\003 \001(\tR\tpageToken" +
-      "\"\206\001\n\013SubInstance\022\022\n\004name\030\001 \001(\tR\004name\022\022\n\004" +
-      "task\030\002 \001(\tR\004task\0223\n\010instance\030\003 \001(\0132\027.tas" +
-      "kstream.v1.InstanceR\010instance\022\032\n\010workflo" +
-      "w\030\004 \001(\010R\010workflow\"\225\001\n\030ListSubInstancesRe" +
-      "sponse\022?\n\rsub_instances\030\001 \003(\0132\032.taskstre" +
-      "am.v1.SubInstanceR\014subInstances\022&\n\017next_" +
-      "page_token\030\002 \001(\tR\rnextPageToken\022\020\n\003seq\030\003" +
-      " \001(\003R\003seq\"\207\001\n\031ListTaskResultRowsRequest\022" +
-      "\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(" +
-      "\tR\004task\022\033\n\tpage_size\030\003 \001(\005R\010pageSize\022\035\n\n" +
-      "page_token\030\004 \001(\tR\tpageToken\"Q\n\014ResultCol" +
-      "umn\022\022\n\004name\030\001 \001(\tR\004name\022-\n\004type\030\002 \001(\0162\031." +
-      "taskstream.v1.ColumnTypeR\004type\"\236\001\n\nResul" +
-      "tCell\022#\n\014string_value\030\001 \001(\tH\000R\013stringVal" +
-      "ue\022\035\n\tint_value\030\002 \001(\003H\000R\010intValue\022#\n\014dou" +
-      "ble_value\030\003 \001(\001H\000R\013doubleValue\022\037\n\nbool_v" +
-      "alue\030\004 \001(\010H\000R\tboolValueB\006\n\004kind\"<\n\tResul" +
-      "tRow\022/\n\005cells\030\001 \003(\0132\031.taskstream.v1.Resu" +
-      "ltCellR\005cells\"\251\001\n\032ListTaskResultRowsResp" +
-      "onse\0225\n\007columns\030\001 \003(\0132\033.taskstream.v1.Re" +
-      "sultColumnR\007columns\022,\n\004rows\030\002 \003(\0132\030.task" +
-      "stream.v1.ResultRowR\004rows\022&\n\017next_page_t" +
-      "oken\030\003 \001(\tR\rnextPageToken\"\272\001\n\021CancelTask" +
-      "Request\022\022\n\004name\030\001 \001(\tR\004name\0229\n\006reason\030\002 " +
-      "\001(\0162!.taskstream.v1.CancellationReasonR\006" +
-      "reason\022\030\n\007message\030\003 \001(\tR\007message\022<\n\014grac" +
-      "e_period\030\004 \001(\0132\031.google.protobuf.Duratio" +
-      "nR\013gracePeriod\"I\n\022CancelTaskResponse\0223\n\010" +
+      "belsEntryR\006labels\022#\n\nsuccessful\030\t \001(\010H\000R" +
+      "\nsuccessful\210\001\001\0222\n\025exclude_sub_instances\030" +
+      "\n \001(\010R\023excludeSubInstances\0329\n\013LabelsEntr" +
+      "y\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005valu" +
+      "e:\0028\001B\r\n\013_successful\"v\n\025ListInstancesRes" +
+      "ponse\0225\n\tinstances\030\001 \003(\0132\027.taskstream.v1" +
+      ".InstanceR\tinstances\022&\n\017next_page_token\030" +
+      "\002 \001(\tR\rnextPageToken\"\333\001\n\023StopInstanceReq" +
+      "uest\022\022\n\004name\030\001 \001(\tR\004name\0229\n\006reason\030\002 \001(\016" +
+      "2!.taskstream.v1.CancellationReasonR\006rea" +
+      "son\022\030\n\007message\030\003 \001(\tR\007message\022\035\n\nrequest" +
+      "_id\030\004 \001(\tR\trequestId\022<\n\014grace_period\030\005 \001" +
+      "(\0132\031.google.protobuf.DurationR\013gracePeri" +
+      "od\"K\n\024StopInstanceResponse\0223\n\010instance\030\001" +
+      " \001(\0132\027.taskstream.v1.InstanceR\010instance\"" +
+      ",\n\026SuspendInstanceRequest\022\022\n\004name\030\001 \001(\tR" +
+      "\004name\"N\n\027SuspendInstanceResponse\0223\n\010inst" +
+      "ance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010ins" +
+      "tance\"+\n\025ResumeInstanceRequest\022\022\n\004name\030\001" +
+      " \001(\tR\004name\"M\n\026ResumeInstanceResponse\0223\n\010" +
       "instance\030\001 \001(\0132\027.taskstream.v1.InstanceR" +
-      "\010instance\"+\n\025DeleteInstanceRequest\022\022\n\004na" +
-      "me\030\001 \001(\tR\004name\"U\n\026DeleteInstanceResponse" +
-      "\022;\n\013delete_time\030\001 \001(\0132\032.google.protobuf." +
-      "TimestampR\ndeleteTime*K\n\010WaitMode\022\031\n\025WAI" +
-      "T_MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022" +
-      "\021\n\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchEndReason\022 \n" +
-      "\034WATCH_END_REASON_UNSPECIFIED\020\000\022$\n WATCH" +
-      "_END_REASON_SERVER_DRAINING\020\001\022%\n!WATCH_E" +
-      "ND_REASON_INSTANCE_DELETED\020\002\"\004\010\003\020\003*\213\001\n\nC" +
-      "olumnType\022\033\n\027COLUMN_TYPE_UNSPECIFIED\020\000\022\026" +
-      "\n\022COLUMN_TYPE_STRING\020\001\022\027\n\023COLUMN_TYPE_IN" +
-      "TEGER\020\002\022\026\n\022COLUMN_TYPE_DOUBLE\020\003\022\027\n\023COLUM" +
-      "N_TYPE_BOOLEAN\020\0042\322\014\n\017InstanceService\022]\n\016" +
-      "CreateInstance\022$.taskstream.v1.CreateIns" +
-      "tanceRequest\032%.taskstream.v1.CreateInsta" +
-      "nceResponse\022T\n\013GetInstance\022!.taskstream." +
-      "v1.GetInstanceRequest\032\".taskstream.v1.Ge" +
-      "tInstanceResponse\022Z\n\rListInstances\022#.tas" +
-      "kstream.v1.ListInstancesRequest\032$.taskst" +
-      "ream.v1.ListInstancesResponse\022W\n\014StopIns" +
-      "tance\022\".taskstream.v1.StopInstanceReques" +
-      "t\032#.taskstream.v1.StopInstanceResponse\022`" +
-      "\n\017SuspendInstance\022%.taskstream.v1.Suspen" +
-      "dInstanceRequest\032&.taskstream.v1.Suspend" +
-      "InstanceResponse\022]\n\016ResumeInstance\022$.tas" +
-      "kstream.v1.ResumeInstanceRequest\032%.tasks" +
-      "tream.v1.ResumeInstanceResponse\022W\n\014WaitI" +
-      "nstance\022\".taskstream.v1.WaitInstanceRequ" +
-      "est\032#.taskstream.v1.WaitInstanceResponse" +
-      "\022Z\n\rWaitInstances\022#.taskstream.v1.WaitIn" +
-      "stancesRequest\032$.taskstream.v1.WaitInsta" +
-      "ncesResponse\022\\\n\rWatchInstance\022#.taskstre" +
-      "am.v1.WatchInstanceRequest\032$.taskstream." +
-      "v1.WatchInstanceResponse0\001\022_\n\016ReadTaskOu" +
-      "tput\022$.taskstream.v1.ReadTaskOutputReque" +
-      "st\032%.taskstream.v1.ReadTaskOutputRespons" +
-      "e0\001\022Z\n\rGetTaskResult\022#.taskstream.v1.Get" +
-      "TaskResultRequest\032$.taskstream.v1.GetTas" +
-      "kResultResponse\022Z\n\rListTaskTypes\022#.tasks" +
-      "tream.v1.ListTaskTypesRequest\032$.taskstre" +
-      "am.v1.ListTaskTypesResponse\022f\n\021GetLogvie" +
-      "wAddress\022\'.taskstream.v1.GetLogviewAddre" +
-      "ssRequest\032(.taskstream.v1.GetLogviewAddr" +
-      "essResponse\022c\n\020ListSubInstances\022&.taskst" +
-      "ream.v1.ListSubInstancesRequest\032\'.taskst" +
-      "ream.v1.ListSubInstancesResponse\022i\n\022List" +
-      "TaskResultRows\022(.taskstream.v1.ListTaskR" +
-      "esultRowsRequest\032).taskstream.v1.ListTas" +
-      "kResultRowsResponse\022Q\n\nCancelTask\022 .task" +
-      "stream.v1.CancelTaskRequest\032!.taskstream" +
-      ".v1.CancelTaskResponse\022]\n\016DeleteInstance" +
-      "\022$.taskstream.v1.DeleteInstanceRequest\032%" +
-      ".taskstream.v1.DeleteInstanceResponseB\312\001" +
-      "\n\021dev.taskstream.v1B\024InstanceServiceProt" +
-      "oP\001ZJgithub.com/taskstream/taskstream/cl" +
-      "ients/go/gen/taskstream/v1;taskstreamv1\242" +
-      "\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031" +
-      "Taskstream\\V1\\GPBMetadata\352\002\016Taskstream::" +
-      "V1b\006proto3"
+      "\010instance\"^\n\023WaitInstanceRequest\022\022\n\004name" +
+      "\030\001 \001(\tR\004name\0223\n\007timeout\030\002 \001(\0132\031.google.p" +
+      "rotobuf.DurationR\007timeout\"k\n\024WaitInstanc" +
+      "eResponse\0223\n\010instance\030\001 \001(\0132\027.taskstream" +
+      ".v1.InstanceR\010instance\022\036\n\nterminated\030\002 \001" +
+      "(\010R\nterminated\"\216\001\n\024WaitInstancesRequest\022" +
+      "\024\n\005names\030\001 \003(\tR\005names\022+\n\004mode\030\002 \001(\0162\027.ta" +
+      "skstream.v1.WaitModeR\004mode\0223\n\007timeout\030\003 " +
+      "\001(\0132\031.google.protobuf.DurationR\007timeout\"" +
+      "b\n\025WaitInstancesResponse\0225\n\tinstances\030\001 " +
+      "\003(\0132\027.taskstream.v1.InstanceR\tinstances\022" +
+      "\022\n\004done\030\002 \001(\010R\004done\"\337\001\n\024WatchInstanceReq" +
+      "uest\022\022\n\004name\030\001 \001(\tR\004name\022\033\n\tafter_seq\030\002 " +
+      "\001(\003R\010afterSeq\022%\n\016include_output\030\003 \001(\010R\ri" +
+      "ncludeOutput\022H\n\022heartbeat_interval\030\004 \001(\013" +
+      "2\031.google.protobuf.DurationR\021heartbeatIn" +
+      "terval\022%\n\016accept_batches\030\005 \001(\010R\racceptBa" +
+      "tches\"\250\002\n\025WatchInstanceResponse\0225\n\010snaps" +
+      "hot\030\001 \001(\0132\027.taskstream.v1.InstanceH\000R\010sn" +
+      "apshot\0224\n\005event\030\002 \001(\0132\034.taskstream.v1.In" +
+      "stanceEventH\000R\005event\0228\n\theartbeat\030\003 \001(\0132" +
+      "\030.taskstream.v1.HeartbeatH\000R\theartbeat\022+" +
+      "\n\003end\030\004 \001(\0132\027.taskstream.v1.WatchEndH\000R\003" +
+      "end\0223\n\006events\030\005 \001(\0132\031.taskstream.v1.Even" +
+      "tBatchH\000R\006eventsB\006\n\004kind\"B\n\nEventBatch\0224" +
+      "\n\006events\030\001 \003(\0132\034.taskstream.v1.InstanceE" +
+      "ventR\006events\"M\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003" +
+      "seq\022.\n\004time\030\002 \001(\0132\032.google.protobuf.Time" +
+      "stampR\004time\"\205\001\n\010WatchEnd\0225\n\006reason\030\001 \001(\016" +
+      "2\035.taskstream.v1.WatchEndReasonR\006reason\022" +
+      "(\n\020resume_after_seq\030\002 \001(\003R\016resumeAfterSe" +
+      "q\022\030\n\007message\030\003 \001(\tR\007message\"\254\001\n\025ReadTask" +
+      "OutputRequest\022\032\n\010instance\030\001 \001(\tR\010instanc" +
+      "e\022\022\n\004task\030\002 \001(\tR\004task\0223\n\006stream\030\003 \001(\0162\033." +
+      "taskstream.v1.OutputStreamR\006stream\022\026\n\006of" +
+      "fset\030\004 \001(\003R\006offset\022\026\n\006follow\030\005 \001(\010R\006foll" +
+      "ow\"a\n\026ReadTaskOutputResponse\022\026\n\006offset\030\001" +
+      " \001(\003R\006offset\022\022\n\004data\030\002 \001(\014R\004data\022\033\n\tcut_" +
+      "bytes\030\003 \001(\003R\010cutBytes\"F\n\024GetTaskResultRe" +
+      "quest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004tas" +
+      "k\030\002 \001(\tR\004task\"\237\001\n\025GetTaskResultResponse\022" +
+      "\'\n\004task\030\001 \001(\0132\023.taskstream.v1.TaskR\004task" +
+      "\022-\n\006result\030\002 \001(\0132\025.taskstream.v1.ResultR" +
+      "\006result\022\026\n\006stdout\030\003 \001(\014R\006stdout\022\026\n\006stder" +
+      "r\030\004 \001(\014R\006stderr\"\026\n\024ListTaskTypesRequest\"" +
+      "O\n\025ListTaskTypesResponse\0226\n\ntask_types\030\001" +
+      " \003(\0132\027.taskstream.v1.TaskTypeR\ttaskTypes" +
+      "\"S\n\030GetLogviewAddressRequest\022\022\n\004name\030\001 \001" +
+      "(\tR\004name\022\031\n\005hours\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_" +
+      "hours\"j\n\031GetLogviewAddressResponse\022\020\n\003ur" +
+      "l\030\001 \001(\tR\003url\022;\n\013expire_time\030\002 \001(\0132\032.goog" +
+      "le.protobuf.TimestampR\nexpireTime\"m\n\027Lis" +
+      "tSubInstancesRequest\022\026\n\006parent\030\001 \001(\tR\006pa" +
+      "rent\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npag" +
+      "e_token\030\003 \001(\tR\tpageToken\"\206\001\n\013SubInstance" +
+      "\022\022\n\004name\030\001 \001(\tR\004name\022\022\n\004task\030\002 \001(\tR\004task" +
+      "\0223\n\010instance\030\003 \001(\0132\027.taskstream.v1.Insta" +
+      "nceR\010instance\022\032\n\010workflow\030\004 \001(\010R\010workflo" +
+      "w\"\225\001\n\030ListSubInstancesResponse\022?\n\rsub_in" +
+      "stances\030\001 \003(\0132\032.taskstream.v1.SubInstanc" +
+      "eR\014subInstances\022&\n\017next_page_token\030\002 \001(\t" +
+      "R\rnextPageToken\022\020\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031Li" +
+      "stTaskResultRowsRequest\022\032\n\010instance\030\001 \001(" +
+      "\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\022\033\n\tpage_" +
+      "size\030\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\t" +
+      "R\tpageToken\"Q\n\014ResultColumn\022\022\n\004name\030\001 \001(" +
+      "\tR\004name\022-\n\004type\030\002 \001(\0162\031.taskstream.v1.Co" +
+      "lumnTypeR\004type\"\236\001\n\nResultCell\022#\n\014string_" +
+      "value\030\001 \001(\tH\000R\013stringValue\022\035\n\tint_value\030" +
+      "\002 \001(\003H\000R\010intValue\022#\n\014double_value\030\003 \001(\001H" +
+      "\000R\013doubleValue\022\037\n\nbool_value\030\004 \001(\010H\000R\tbo" +
+      "olValueB\006\n\004kind\"<\n\tResultRow\022/\n\005cells\030\001 " +
+      "\003(\0132\031.taskstream.v1.ResultCellR\005cells\"\251\001" +
+      "\n\032ListTaskResultRowsResponse\0225\n\007columns\030" +
+      "\001 \003(\0132\033.taskstream.v1.ResultColumnR\007colu" +
+      "mns\022,\n\004rows\030\002 \003(\0132\030.taskstream.v1.Result" +
+      "RowR\004rows\022&\n\017next_page_token\030\003 \001(\tR\rnext" +
+      "PageToken\"\272\001\n\021CancelTaskRequest\022\022\n\004name\030" +
+      "\001 \001(\tR\004name\0229\n\006reason\030\002 \001(\0162!.taskstream" +
+      ".v1.CancellationReasonR\006reason\022\030\n\007messag" +
+      "e\030\003 \001(\tR\007message\022<\n\014grace_period\030\004 \001(\0132\031" +
+      ".google.protobuf.DurationR\013gracePeriod\"I" +
+      "\n\022CancelTaskResponse\0223\n\010instance\030\001 \001(\0132\027" +
+      ".taskstream.v1.InstanceR\010instance\"+\n\025Del" +
+      "eteInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"U" +
+      "\n\026DeleteInstanceResponse\022;\n\013delete_time\030" +
+      "\001 \001(\0132\032.google.protobuf.TimestampR\ndelet" +
+      "eTime*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPECIFI" +
+      "ED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE_ANY" +
+      "\020\002*\205\001\n\016WatchEndReason\022 \n\034WATCH_END_REASO" +
+      "N_UNSPECIFIED\020\000\022$\n WATCH_END_REASON_SERV" +
+      "ER_DRAINING\020\001\022%\n!WATCH_END_REASON_INSTAN" +
+      "CE_DELETED\020\002\"\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027COL" +
+      "UMN_TYPE_UNSPECIFIED\020\000\022\026\n\022COLUMN_TYPE_ST" +
+      "RING\020\001\022\027\n\023COLUMN_TYPE_INTEGER\020\002\022\026\n\022COLUM" +
+      "N_TYPE_DOUBLE\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN\020\004" +
+      "2\322\014\n\017InstanceService\022]\n\016CreateInstance\022$" +
+      ".taskstream.v1.CreateInstanceRequest\032%.t" +
+      "askstream.v1.CreateInstanceResponse\022T\n\013G" +
+      "etInstance\022!.taskstream.v1.GetInstanceRe" +
+      "quest\032\".taskstream.v1.GetInstanceRespons" +
+      "e\022Z\n\rListInstances\022#.taskstream.v1.ListI" +
+      "nstancesRequest\032$.taskstream.v1.ListInst" +
+      "ancesResponse\022W\n\014StopInstance\022\".taskstre" +
+      "am.v1.StopInstanceRequest\032#.taskstream.v" +
+      "1.StopInstanceResponse\022`\n\017SuspendInstanc" +
+      "e\022%.taskstream.v1.SuspendInstanceRequest" +
+      "\032&.taskstream.v1.SuspendInstanceResponse" +
+      "\022]\n\016ResumeInstance\022$.taskstream.v1.Resum" +
+      "eInstanceRequest\032%.taskstream.v1.ResumeI" +
+      "nstanceResponse\022W\n\014WaitInstance\022\".taskst" +
+      "ream.v1.WaitInstanceRequest\032#.taskstream" +
+      ".v1.WaitInstanceResponse\022Z\n\rWaitInstance" +
+      "s\022#.taskstream.v1.WaitInstancesRequest\032$" +
+      ".taskstream.v1.WaitInstancesResponse\022\\\n\r" +
+      "WatchInstance\022#.taskstream.v1.WatchInsta" +
+      "nceRequest\032$.taskstream.v1.WatchInstance" +
+      "Response0\001\022_\n\016ReadTaskOutput\022$.taskstrea" +
+      "m.v1.ReadTaskOutputRequest\032%.taskstream." +
+      "v1.ReadTaskOutputResponse0\001\022Z\n\rGetTaskRe" +
+      "sult\022#.taskstream.v1.GetTaskResultReques" +
+      "t\032$.taskstream.v1.GetTaskResultResponse\022" +
+      "Z\n\rListTaskTypes\022#.taskstream.v1.ListTas" +
+      "kTypesRequest\032$.taskstream.v1.ListTaskTy" +
+      "pesResponse\022f\n\021GetLogviewAddress\022\'.tasks" +
+      "tream.v1.GetLogviewAddressRequest\032(.task" +
+      "stream.v1.GetLogviewAddressResponse\022c\n\020L" +
+      "istSubInstances\022&.taskstream.v1.ListSubI" +
+      "nstancesRequest\032\'.taskstream.v1.ListSubI" +
+      "nstancesResponse\022i\n\022ListTaskResultRows\022(" +
+      ".taskstream.v1.ListTaskResultRowsRequest" +
+      "\032).taskstream.v1.ListTaskResultRowsRespo" +
+      "nse\022Q\n\nCancelTask\022 .taskstream.v1.Cancel" +
+      "TaskRequest\032!.taskstream.v1.CancelTaskRe" +
+      "sponse\022]\n\016DeleteInstance\022$.taskstream.v1" +
+      ".DeleteInstanceRequest\032%.taskstream.v1.D" +
+      "eleteInstanceResponseB\312\001\n\021dev.taskstream" +
+      ".v1B\024InstanceServiceProtoP\001ZJgithub.com/" +
+      "taskstream/taskstream/clients/go/gen/tas" +
+      "kstream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstre" +
+      "am.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GP" +
+      "BMetadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -492,7 +494,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
     internal_static_taskstream_v1_ListInstancesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListInstancesRequest_descriptor,
-        new java.lang.String[] { "Parent", "PageSize", "PageToken", "Statuses", "Owner", "CreateTimeStart", "CreateTimeEnd", "Labels", });
+        new java.lang.String[] { "Parent", "PageSize", "PageToken", "Statuses", "Owner", "CreateTimeStart", "CreateTimeEnd", "Labels", "Successful", "ExcludeSubInstances", });
     internal_static_taskstream_v1_ListInstancesRequest_LabelsEntry_descriptor =
       internal_static_taskstream_v1_ListInstancesRequest_descriptor.getNestedType(0);
     internal_static_taskstream_v1_ListInstancesRequest_LabelsEntry_fieldAccessorTable = new

@@ -481,6 +481,53 @@ java.lang.String defaultValue) {
     return map.get(key);
   }
 
+  public static final int SUCCESSFUL_FIELD_NUMBER = 9;
+  private boolean successful_ = false;
+  /**
+   * <pre>
+   * Only terminated instances with this outcome: true keeps those whose every
+   * task succeeded, false those with a task that did not. Unset keeps both, and
+   * instances that have not terminated.
+   * </pre>
+   *
+   * <code>optional bool successful = 9 [json_name = "successful"];</code>
+   * @return Whether the successful field is set.
+   */
+  @java.lang.Override
+  public boolean hasSuccessful() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * Only terminated instances with this outcome: true keeps those whose every
+   * task succeeded, false those with a task that did not. Unset keeps both, and
+   * instances that have not terminated.
+   * </pre>
+   *
+   * <code>optional bool successful = 9 [json_name = "successful"];</code>
+   * @return The successful.
+   */
+  @java.lang.Override
+  public boolean getSuccessful() {
+    return successful_;
+  }
+
+  public static final int EXCLUDE_SUB_INSTANCES_FIELD_NUMBER = 10;
+  private boolean excludeSubInstances_ = false;
+  /**
+   * <pre>
+   * Leave out the sub-instances workflows started (those with a
+   * parent_instance), listing only the instances callers created.
+   * </pre>
+   *
+   * <code>bool exclude_sub_instances = 10 [json_name = "excludeSubInstances"];</code>
+   * @return The excludeSubInstances.
+   */
+  @java.lang.Override
+  public boolean getExcludeSubInstances() {
+    return excludeSubInstances_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -527,6 +574,12 @@ java.lang.String defaultValue) {
         internalGetLabels(),
         LabelsDefaultEntryHolder.defaultEntry,
         8);
+    if (((bitField0_ & 0x00000004) != 0)) {
+      output.writeBool(9, successful_);
+    }
+    if (excludeSubInstances_ != false) {
+      output.writeBool(10, excludeSubInstances_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -574,6 +627,14 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
           .computeMessageSize(8, labels__);
     }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(9, successful_);
+    }
+    if (excludeSubInstances_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(10, excludeSubInstances_);
+    }
     return size;
   }
   @java.lang.Override
@@ -619,6 +680,13 @@ java.lang.String defaultValue) {
     }
     if (!internalGetLabels().equals(
         other.internalGetLabels())) return false;
+    if (hasSuccessful() != other.hasSuccessful()) return false;
+    if (hasSuccessful()) {
+      if (getSuccessful()
+          != other.getSuccessful()) return false;
+    }
+    if (getExcludeSubInstances()
+        != other.getExcludeSubInstances()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -654,6 +722,14 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + LABELS_FIELD_NUMBER;
       hash = (53 * hash) + internalGetLabels().hashCode();
     }
+    if (hasSuccessful()) {
+      hash = (37 * hash) + SUCCESSFUL_FIELD_NUMBER;
+      hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+          getSuccessful());
+    }
+    hash = (37 * hash) + EXCLUDE_SUB_INSTANCES_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getExcludeSubInstances());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -834,6 +910,8 @@ java.lang.String defaultValue) {
         createTimeEndBuilder_ = null;
       }
       internalGetMutableLabels().clear();
+      successful_ = false;
+      excludeSubInstances_ = false;
       return this;
     }
 
@@ -900,6 +978,13 @@ java.lang.String defaultValue) {
         result.labels_ = internalGetLabels();
         result.labels_.makeImmutable();
       }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.successful_ = successful_;
+        to_bitField0_ |= 0x00000004;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.excludeSubInstances_ = excludeSubInstances_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -953,6 +1038,12 @@ java.lang.String defaultValue) {
       internalGetMutableLabels().mergeFrom(
           other.internalGetLabels());
       bitField0_ |= 0x00000080;
+      if (other.hasSuccessful()) {
+        setSuccessful(other.getSuccessful());
+      }
+      if (other.getExcludeSubInstances() != false) {
+        setExcludeSubInstances(other.getExcludeSubInstances());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1036,6 +1127,16 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000080;
               break;
             } // case 66
+            case 72: {
+              successful_ = input.readBool();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 72
+            case 80: {
+              excludeSubInstances_ = input.readBool();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 80
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2033,6 +2134,117 @@ java.lang.String defaultValue) {
       internalGetMutableLabels().getMutableMap()
           .putAll(values);
       bitField0_ |= 0x00000080;
+      return this;
+    }
+
+    private boolean successful_ ;
+    /**
+     * <pre>
+     * Only terminated instances with this outcome: true keeps those whose every
+     * task succeeded, false those with a task that did not. Unset keeps both, and
+     * instances that have not terminated.
+     * </pre>
+     *
+     * <code>optional bool successful = 9 [json_name = "successful"];</code>
+     * @return Whether the successful field is set.
+     */
+    @java.lang.Override
+    public boolean hasSuccessful() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * Only terminated instances with this outcome: true keeps those whose every
+     * task succeeded, false those with a task that did not. Unset keeps both, and
+     * instances that have not terminated.
+     * </pre>
+     *
+     * <code>optional bool successful = 9 [json_name = "successful"];</code>
+     * @return The successful.
+     */
+    @java.lang.Override
+    public boolean getSuccessful() {
+      return successful_;
+    }
+    /**
+     * <pre>
+     * Only terminated instances with this outcome: true keeps those whose every
+     * task succeeded, false those with a task that did not. Unset keeps both, and
+     * instances that have not terminated.
+     * </pre>
+     *
+     * <code>optional bool successful = 9 [json_name = "successful"];</code>
+     * @param value The successful to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSuccessful(boolean value) {
+
+      successful_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Only terminated instances with this outcome: true keeps those whose every
+     * task succeeded, false those with a task that did not. Unset keeps both, and
+     * instances that have not terminated.
+     * </pre>
+     *
+     * <code>optional bool successful = 9 [json_name = "successful"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSuccessful() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      successful_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean excludeSubInstances_ ;
+    /**
+     * <pre>
+     * Leave out the sub-instances workflows started (those with a
+     * parent_instance), listing only the instances callers created.
+     * </pre>
+     *
+     * <code>bool exclude_sub_instances = 10 [json_name = "excludeSubInstances"];</code>
+     * @return The excludeSubInstances.
+     */
+    @java.lang.Override
+    public boolean getExcludeSubInstances() {
+      return excludeSubInstances_;
+    }
+    /**
+     * <pre>
+     * Leave out the sub-instances workflows started (those with a
+     * parent_instance), listing only the instances callers created.
+     * </pre>
+     *
+     * <code>bool exclude_sub_instances = 10 [json_name = "excludeSubInstances"];</code>
+     * @param value The excludeSubInstances to set.
+     * @return This builder for chaining.
+     */
+    public Builder setExcludeSubInstances(boolean value) {
+
+      excludeSubInstances_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Leave out the sub-instances workflows started (those with a
+     * parent_instance), listing only the instances callers created.
+     * </pre>
+     *
+     * <code>bool exclude_sub_instances = 10 [json_name = "excludeSubInstances"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearExcludeSubInstances() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      excludeSubInstances_ = false;
+      onChanged();
       return this;
     }
 

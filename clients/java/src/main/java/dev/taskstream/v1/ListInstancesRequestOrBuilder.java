@@ -243,4 +243,38 @@ java.lang.String defaultValue);
    */
   java.lang.String getLabelsOrThrow(
       java.lang.String key);
+
+  /**
+   * <pre>
+   * Only terminated instances with this outcome: true keeps those whose every
+   * task succeeded, false those with a task that did not. Unset keeps both, and
+   * instances that have not terminated.
+   * </pre>
+   *
+   * <code>optional bool successful = 9 [json_name = "successful"];</code>
+   * @return Whether the successful field is set.
+   */
+  boolean hasSuccessful();
+  /**
+   * <pre>
+   * Only terminated instances with this outcome: true keeps those whose every
+   * task succeeded, false those with a task that did not. Unset keeps both, and
+   * instances that have not terminated.
+   * </pre>
+   *
+   * <code>optional bool successful = 9 [json_name = "successful"];</code>
+   * @return The successful.
+   */
+  boolean getSuccessful();
+
+  /**
+   * <pre>
+   * Leave out the sub-instances workflows started (those with a
+   * parent_instance), listing only the instances callers created.
+   * </pre>
+   *
+   * <code>bool exclude_sub_instances = 10 [json_name = "excludeSubInstances"];</code>
+   * @return The excludeSubInstances.
+   */
+  boolean getExcludeSubInstances();
 }

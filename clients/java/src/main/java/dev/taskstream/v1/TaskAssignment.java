@@ -40,6 +40,8 @@ private static final long serialVersionUID = 0L;
     pythonObject_ = com.google.protobuf.ByteString.EMPTY;
     pythonEnvironment_ = com.google.protobuf.ByteString.EMPTY;
     taskToken_ = "";
+    traceparent_ = "";
+    tracestate_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -541,6 +543,104 @@ dev.taskstream.v1.Result defaultValue) {
     return map.get(key);
   }
 
+  public static final int TRACEPARENT_FIELD_NUMBER = 12;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object traceparent_ = "";
+  /**
+   * <pre>
+   * The W3C Trace Context of the call that created the instance (a server
+   * started with tracing on keeps it): the traceparent header, so that the
+   * task's own spans join the caller's trace. Empty when there is none.
+   * </pre>
+   *
+   * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+   * @return The traceparent.
+   */
+  @java.lang.Override
+  public java.lang.String getTraceparent() {
+    java.lang.Object ref = traceparent_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      traceparent_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The W3C Trace Context of the call that created the instance (a server
+   * started with tracing on keeps it): the traceparent header, so that the
+   * task's own spans join the caller's trace. Empty when there is none.
+   * </pre>
+   *
+   * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+   * @return The bytes for traceparent.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getTraceparentBytes() {
+    java.lang.Object ref = traceparent_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      traceparent_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int TRACESTATE_FIELD_NUMBER = 13;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object tracestate_ = "";
+  /**
+   * <pre>
+   * The W3C tracestate header that came with traceparent, if any.
+   * </pre>
+   *
+   * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+   * @return The tracestate.
+   */
+  @java.lang.Override
+  public java.lang.String getTracestate() {
+    java.lang.Object ref = tracestate_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      tracestate_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The W3C tracestate header that came with traceparent, if any.
+   * </pre>
+   *
+   * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+   * @return The bytes for tracestate.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getTracestateBytes() {
+    java.lang.Object ref = tracestate_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      tracestate_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -591,6 +691,12 @@ dev.taskstream.v1.Result defaultValue) {
         internalGetDependencyResults(),
         DependencyResultsDefaultEntryHolder.defaultEntry,
         11);
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(traceparent_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 12, traceparent_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(tracestate_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 13, tracestate_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -638,6 +744,12 @@ dev.taskstream.v1.Result defaultValue) {
           .buildPartial();
       size += com.google.protobuf.CodedOutputStream
           .computeMessageSize(11, dependencyResults__);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(traceparent_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(12, traceparent_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(tracestate_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(13, tracestate_);
     }
     return size;
   }
@@ -688,6 +800,10 @@ dev.taskstream.v1.Result defaultValue) {
         .equals(other.getTaskToken())) return false;
     if (!internalGetDependencyResults().equals(
         other.internalGetDependencyResults())) return false;
+    if (!getTraceparent()
+        .equals(other.getTraceparent())) return false;
+    if (!getTracestate()
+        .equals(other.getTracestate())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -725,6 +841,10 @@ dev.taskstream.v1.Result defaultValue) {
       hash = (37 * hash) + DEPENDENCY_RESULTS_FIELD_NUMBER;
       hash = (53 * hash) + internalGetDependencyResults().hashCode();
     }
+    hash = (37 * hash) + TRACEPARENT_FIELD_NUMBER;
+    hash = (53 * hash) + getTraceparent().hashCode();
+    hash = (37 * hash) + TRACESTATE_FIELD_NUMBER;
+    hash = (53 * hash) + getTracestate().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -903,6 +1023,8 @@ dev.taskstream.v1.Result defaultValue) {
       attempt_ = 0;
       taskToken_ = "";
       internalGetMutableDependencyResults().clear();
+      traceparent_ = "";
+      tracestate_ = "";
       return this;
     }
 
@@ -973,6 +1095,12 @@ dev.taskstream.v1.Result defaultValue) {
       if (((from_bitField0_ & 0x00000400) != 0)) {
         result.dependencyResults_ = internalGetDependencyResults().build(DependencyResultsDefaultEntryHolder.defaultEntry);
       }
+      if (((from_bitField0_ & 0x00000800) != 0)) {
+        result.traceparent_ = traceparent_;
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.tracestate_ = tracestate_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1033,6 +1161,16 @@ dev.taskstream.v1.Result defaultValue) {
       internalGetMutableDependencyResults().mergeFrom(
           other.internalGetDependencyResults());
       bitField0_ |= 0x00000400;
+      if (!other.getTraceparent().isEmpty()) {
+        traceparent_ = other.traceparent_;
+        bitField0_ |= 0x00000800;
+        onChanged();
+      }
+      if (!other.getTracestate().isEmpty()) {
+        tracestate_ = other.tracestate_;
+        bitField0_ |= 0x00001000;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1118,6 +1256,16 @@ dev.taskstream.v1.Result defaultValue) {
               bitField0_ |= 0x00000400;
               break;
             } // case 90
+            case 98: {
+              traceparent_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000800;
+              break;
+            } // case 98
+            case 106: {
+              tracestate_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00001000;
+              break;
+            } // case 106
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2176,6 +2324,200 @@ dev.taskstream.v1.Result defaultValue) {
         builderMap.put(key, entry);
       }
       return (dev.taskstream.v1.Result.Builder) entry;
+    }
+
+    private java.lang.Object traceparent_ = "";
+    /**
+     * <pre>
+     * The W3C Trace Context of the call that created the instance (a server
+     * started with tracing on keeps it): the traceparent header, so that the
+     * task's own spans join the caller's trace. Empty when there is none.
+     * </pre>
+     *
+     * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+     * @return The traceparent.
+     */
+    public java.lang.String getTraceparent() {
+      java.lang.Object ref = traceparent_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        traceparent_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The W3C Trace Context of the call that created the instance (a server
+     * started with tracing on keeps it): the traceparent header, so that the
+     * task's own spans join the caller's trace. Empty when there is none.
+     * </pre>
+     *
+     * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+     * @return The bytes for traceparent.
+     */
+    public com.google.protobuf.ByteString
+        getTraceparentBytes() {
+      java.lang.Object ref = traceparent_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        traceparent_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The W3C Trace Context of the call that created the instance (a server
+     * started with tracing on keeps it): the traceparent header, so that the
+     * task's own spans join the caller's trace. Empty when there is none.
+     * </pre>
+     *
+     * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+     * @param value The traceparent to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTraceparent(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      traceparent_ = value;
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The W3C Trace Context of the call that created the instance (a server
+     * started with tracing on keeps it): the traceparent header, so that the
+     * task's own spans join the caller's trace. Empty when there is none.
+     * </pre>
+     *
+     * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTraceparent() {
+      traceparent_ = getDefaultInstance().getTraceparent();
+      bitField0_ = (bitField0_ & ~0x00000800);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The W3C Trace Context of the call that created the instance (a server
+     * started with tracing on keeps it): the traceparent header, so that the
+     * task's own spans join the caller's trace. Empty when there is none.
+     * </pre>
+     *
+     * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+     * @param value The bytes for traceparent to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTraceparentBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      traceparent_ = value;
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object tracestate_ = "";
+    /**
+     * <pre>
+     * The W3C tracestate header that came with traceparent, if any.
+     * </pre>
+     *
+     * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+     * @return The tracestate.
+     */
+    public java.lang.String getTracestate() {
+      java.lang.Object ref = tracestate_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        tracestate_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The W3C tracestate header that came with traceparent, if any.
+     * </pre>
+     *
+     * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+     * @return The bytes for tracestate.
+     */
+    public com.google.protobuf.ByteString
+        getTracestateBytes() {
+      java.lang.Object ref = tracestate_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        tracestate_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The W3C tracestate header that came with traceparent, if any.
+     * </pre>
+     *
+     * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+     * @param value The tracestate to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTracestate(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      tracestate_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The W3C tracestate header that came with traceparent, if any.
+     * </pre>
+     *
+     * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTracestate() {
+      tracestate_ = getDefaultInstance().getTracestate();
+      bitField0_ = (bitField0_ & ~0x00001000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The W3C tracestate header that came with traceparent, if any.
+     * </pre>
+     *
+     * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+     * @param value The bytes for tracestate to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTracestateBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      tracestate_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.TaskAssignment)

@@ -249,4 +249,48 @@ dev.taskstream.v1.Result defaultValue);
    */
   dev.taskstream.v1.Result getDependencyResultsOrThrow(
       java.lang.String key);
+
+  /**
+   * <pre>
+   * The W3C Trace Context of the call that created the instance (a server
+   * started with tracing on keeps it): the traceparent header, so that the
+   * task's own spans join the caller's trace. Empty when there is none.
+   * </pre>
+   *
+   * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+   * @return The traceparent.
+   */
+  java.lang.String getTraceparent();
+  /**
+   * <pre>
+   * The W3C Trace Context of the call that created the instance (a server
+   * started with tracing on keeps it): the traceparent header, so that the
+   * task's own spans join the caller's trace. Empty when there is none.
+   * </pre>
+   *
+   * <code>string traceparent = 12 [json_name = "traceparent"];</code>
+   * @return The bytes for traceparent.
+   */
+  com.google.protobuf.ByteString
+      getTraceparentBytes();
+
+  /**
+   * <pre>
+   * The W3C tracestate header that came with traceparent, if any.
+   * </pre>
+   *
+   * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+   * @return The tracestate.
+   */
+  java.lang.String getTracestate();
+  /**
+   * <pre>
+   * The W3C tracestate header that came with traceparent, if any.
+   * </pre>
+   *
+   * <code>string tracestate = 13 [json_name = "tracestate"];</code>
+   * @return The bytes for tracestate.
+   */
+  com.google.protobuf.ByteString
+      getTracestateBytes();
 }

@@ -220,7 +220,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "google.protobuf.DurationR\021heartbeatInter" +
       "val\022@\n\016lease_duration\030\004 \001(\0132\031.google.pro" +
       "tobuf.DurationR\rleaseDuration\022\'\n\017accepts" +
-      "_batches\030\005 \001(\010R\016acceptsBatches\"\246\004\n\016TaskA" +
+      "_batches\030\005 \001(\010R\016acceptsBatches\"\350\004\n\016TaskA" +
       "ssignment\022#\n\rassignment_id\030\001 \001(\tR\014assign" +
       "mentId\022\032\n\010instance\030\002 \001(\tR\010instance\022\022\n\004ta" +
       "sk\030\003 \001(\tR\004task\022\022\n\004type\030\004 \001(\tR\004type\022\'\n\017pa" +
@@ -232,33 +232,35 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "\n\ntask_token\030\n \001(\tR\ttaskToken\022c\n\022depende" +
       "ncy_results\030\013 \003(\01324.taskstream.v1.TaskAs" +
       "signment.DependencyResultsEntryR\021depende" +
-      "ncyResults\032[\n\026DependencyResultsEntry\022\020\n\003" +
-      "key\030\001 \001(\tR\003key\022+\n\005value\030\002 \001(\0132\025.taskstre" +
-      "am.v1.ResultR\005value:\0028\001\"\260\001\n\nCancelTask\022#" +
-      "\n\rassignment_id\030\001 \001(\tR\014assignmentId\022?\n\014c" +
-      "ancellation\030\002 \001(\0132\033.taskstream.v1.Cancel" +
-      "lationR\014cancellation\022<\n\014grace_period\030\003 \001" +
-      "(\0132\031.google.protobuf.DurationR\013gracePeri" +
-      "od\"2\n\013SuspendTask\022#\n\rassignment_id\030\001 \001(\t" +
-      "R\014assignmentId\"1\n\nResumeTask\022#\n\rassignme" +
-      "nt_id\030\001 \001(\tR\014assignmentId\"G\n\010DropTask\022#\n" +
-      "\rassignment_id\030\001 \001(\tR\014assignmentId\022\026\n\006re" +
-      "ason\030\002 \001(\tR\006reason\"3\n\014TakeBackTask\022#\n\ras" +
-      "signment_id\030\001 \001(\tR\014assignmentId\"S\n\rTaskT" +
-      "akenBack\022#\n\rassignment_id\030\001 \001(\tR\014assignm" +
-      "entId\022\035\n\ntaken_back\030\002 \001(\010R\ttakenBack\"P\n\023" +
-      "ConnectRequestBatch\0229\n\010messages\030\001 \003(\0132\035." +
-      "taskstream.v1.ConnectRequestR\010messages\"R" +
-      "\n\024ConnectResponseBatch\022:\n\010messages\030\001 \003(\013" +
-      "2\036.taskstream.v1.ConnectResponseR\010messag" +
-      "es2]\n\rWorkerService\022L\n\007Connect\022\035.taskstr" +
-      "eam.v1.ConnectRequest\032\036.taskstream.v1.Co" +
-      "nnectResponse(\0010\001B\310\001\n\021dev.taskstream.v1B" +
-      "\022WorkerServiceProtoP\001ZJgithub.com/taskst" +
-      "ream/taskstream/clients/go/gen/taskstrea" +
-      "m/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstream.V1\312" +
-      "\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBMetad" +
-      "ata\352\002\016Taskstream::V1b\006proto3"
+      "ncyResults\022 \n\013traceparent\030\014 \001(\tR\013tracepa" +
+      "rent\022\036\n\ntracestate\030\r \001(\tR\ntracestate\032[\n\026" +
+      "DependencyResultsEntry\022\020\n\003key\030\001 \001(\tR\003key" +
+      "\022+\n\005value\030\002 \001(\0132\025.taskstream.v1.ResultR\005" +
+      "value:\0028\001\"\260\001\n\nCancelTask\022#\n\rassignment_i" +
+      "d\030\001 \001(\tR\014assignmentId\022?\n\014cancellation\030\002 " +
+      "\001(\0132\033.taskstream.v1.CancellationR\014cancel" +
+      "lation\022<\n\014grace_period\030\003 \001(\0132\031.google.pr" +
+      "otobuf.DurationR\013gracePeriod\"2\n\013SuspendT" +
+      "ask\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId" +
+      "\"1\n\nResumeTask\022#\n\rassignment_id\030\001 \001(\tR\014a" +
+      "ssignmentId\"G\n\010DropTask\022#\n\rassignment_id" +
+      "\030\001 \001(\tR\014assignmentId\022\026\n\006reason\030\002 \001(\tR\006re" +
+      "ason\"3\n\014TakeBackTask\022#\n\rassignment_id\030\001 " +
+      "\001(\tR\014assignmentId\"S\n\rTaskTakenBack\022#\n\ras" +
+      "signment_id\030\001 \001(\tR\014assignmentId\022\035\n\ntaken" +
+      "_back\030\002 \001(\010R\ttakenBack\"P\n\023ConnectRequest" +
+      "Batch\0229\n\010messages\030\001 \003(\0132\035.taskstream.v1." +
+      "ConnectRequestR\010messages\"R\n\024ConnectRespo" +
+      "nseBatch\022:\n\010messages\030\001 \003(\0132\036.taskstream." +
+      "v1.ConnectResponseR\010messages2]\n\rWorkerSe" +
+      "rvice\022L\n\007Connect\022\035.taskstream.v1.Connect" +
+      "Request\032\036.taskstream.v1.ConnectResponse(" +
+      "\0010\001B\310\001\n\021dev.taskstream.v1B\022WorkerService" +
+      "ProtoP\001ZJgithub.com/taskstream/taskstrea" +
+      "m/clients/go/gen/taskstream/v1;taskstrea" +
+      "mv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V" +
+      "1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Taskstre" +
+      "am::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -349,7 +351,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     internal_static_taskstream_v1_TaskAssignment_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskAssignment_descriptor,
-        new java.lang.String[] { "AssignmentId", "Instance", "Task", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "Attempt", "TaskToken", "DependencyResults", });
+        new java.lang.String[] { "AssignmentId", "Instance", "Task", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "Attempt", "TaskToken", "DependencyResults", "Traceparent", "Tracestate", });
     internal_static_taskstream_v1_TaskAssignment_DependencyResultsEntry_descriptor =
       internal_static_taskstream_v1_TaskAssignment_descriptor.getNestedType(0);
     internal_static_taskstream_v1_TaskAssignment_DependencyResultsEntry_fieldAccessorTable = new
