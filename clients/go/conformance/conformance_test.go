@@ -36,9 +36,23 @@ type scenario struct {
 
 // taskSpec is one task of a case.
 type taskSpec struct {
+	Name       string         `json:"name"`
 	Type       string         `json:"type"`
 	Parameters map[string]any `json:"parameters"`
 	Hold       bool           `json:"hold"`
+	DependsOn  []struct {
+		Task         string `json:"task"`
+		AllowFailure bool   `json:"allow_failure"`
+	} `json:"depends_on"`
+}
+
+// spec is the client's TaskSpec of a case's task.
+func (s taskSpec) spec() taskstream.TaskSpec {
+	spec := taskstream.TaskSpec{Name: s.Name, Type: s.Type, Parameters: s.Parameters}
+	for _, d := range s.DependsOn {
+		spec.DependsOn = append(spec.DependsOn, taskstream.Dependency{Task: d.Task, AllowFailure: d.AllowFailure})
+	}
+	return spec
 }
 
 type scenarioCase struct {
@@ -71,29 +85,45 @@ type scenarioCase struct {
 	// sql_rows
 	SQL string `json:"sql"`
 	// wait_many
-	Quick  taskSpec                   `json:"quick"`
-	Slow   taskSpec                   `json:"slow"`
+	Quick taskSpec `json:"quick"`
+	Slow  taskSpec `json:"slow"`
+	// retry_attempts
+	RetryPolicy struct {
+		MaxAttempts            int32    `json:"max_attempts"`
+		InitialBackoffSeconds  float64  `json:"initial_backoff_seconds"`
+		BackoffMultiplier      float64  `json:"backoff_multiplier"`
+		NonRetryableErrorTypes []string `json:"non_retryable_error_types"`
+	} `json:"retry_policy"`
+	// dependencies, cancel_task_and_delete
+	Tasks  []taskSpec `json:"tasks"`
+	Cancel struct {
+		Task    string `json:"task"`
+		Message string `json:"message"`
+	} `json:"cancel"`
 	Expect map[string]json.RawMessage `json:"expect"`
 }
 
 // A harness implements each action of the scenario once.
 var actions = map[string]func(*testing.T, *runner){
-	"watch_to_end":        watchToEnd,
-	"run_and_read_result": runAndReadResult,
-	"stop_when_running":   stopWhenRunning,
-	"resume_watch":        resumeWatch,
-	"wait_with_timeout":   waitWithTimeout,
-	"execute":             execute,
-	"not_found":           notFound,
-	"execute_failed":      executeFailed,
-	"list_instances":      listInstances,
-	"read_output":         readOutput,
-	"logview":             logview,
-	"sub_instances":       subInstances,
-	"sql_rows":            sqlRows,
-	"suspend_resume":      suspendResume,
-	"wait_many":           waitMany,
-	"task_types":          taskTypes,
+	"watch_to_end":           watchToEnd,
+	"run_and_read_result":    runAndReadResult,
+	"stop_when_running":      stopWhenRunning,
+	"resume_watch":           resumeWatch,
+	"wait_with_timeout":      waitWithTimeout,
+	"execute":                execute,
+	"not_found":              notFound,
+	"execute_failed":         executeFailed,
+	"list_instances":         listInstances,
+	"read_output":            readOutput,
+	"logview":                logview,
+	"sub_instances":          subInstances,
+	"sql_rows":               sqlRows,
+	"suspend_resume":         suspendResume,
+	"wait_many":              waitMany,
+	"task_types":             taskTypes,
+	"retry_attempts":         retryAttempts,
+	"dependencies":           dependencies,
+	"cancel_task_and_delete": cancelTaskAndDelete,
 }
 
 func TestMain(m *testing.M) {
@@ -272,8 +302,8 @@ func (r *runner) checkEnds(t *testing.T, events []taskstream.Event) *pb.Instance
 	return final.Instance
 }
 
-// checkResult reads the task's result and checks what the case expects of it.
-func (r *runner) checkResult(t *testing.T, instance *pb.Instance) {
+// checkResult reads the task's result, checks what the case expects of it and returns it.
+func (r *runner) checkResult(t *testing.T, instance *pb.Instance) *taskstream.TaskResult {
 	t.Helper()
 	result, err := r.client.Result(r.ctx, instance.GetName(), "")
 	if err != nil {
@@ -331,6 +361,7 @@ func (r *runner) checkResult(t *testing.T, instance *pb.Instance) {
 	if r.expect.get(t, "cancellation_message", &str) && cancellation.GetMessage() != str {
 		t.Errorf("cancellation message %q, want %q", cancellation.GetMessage(), str)
 	}
+	return result
 }
 
 // propertyValue is the Go value (as TaskResult.Properties gives it) of an expected property.
@@ -527,6 +558,8 @@ func changeSeq(ev taskstream.Event) (int64, bool) {
 	case *taskstream.TaskOutputAppended:
 		return ev.Seq, true
 	case *taskstream.SubInstanceCreated:
+		return ev.Seq, true
+	case *taskstream.TaskWaitingReasonChanged:
 		return ev.Seq, true
 	}
 	return 0, false
@@ -1044,4 +1077,226 @@ func taskTypes(t *testing.T, r *runner) {
 			t.Errorf("task type %s is offered by %d workers, want at least %d", name, count, atLeast)
 		}
 	}
+}
+
+// createTasks creates one instance of the case's tasks.
+func (r *runner) createTasks(t *testing.T, tasks []taskSpec) *pb.Instance {
+	t.Helper()
+	var specs []taskstream.TaskSpec
+	for _, task := range tasks {
+		specs = append(specs, task.spec())
+	}
+	instance, err := r.client.CreateInstance(r.ctx, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return instance
+}
+
+func retryAttempts(t *testing.T, r *runner) {
+	p := r.c.RetryPolicy
+	spec := r.c.Task.spec()
+	spec.Retry = &taskstream.TaskRetryPolicy{
+		MaxAttempts:            p.MaxAttempts,
+		InitialBackoff:         time.Duration(p.InitialBackoffSeconds * float64(time.Second)),
+		BackoffMultiplier:      p.BackoffMultiplier,
+		NonRetryableErrorTypes: p.NonRetryableErrorTypes,
+	}
+	instance, err := r.client.CreateInstance(r.ctx, []taskstream.TaskSpec{spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if instance, err = r.client.Wait(r.ctx, instance.GetName(), r.timeout(t)); err != nil {
+		t.Fatal(err)
+	}
+	result := r.checkResult(t, instance)
+	var (
+		attempts int32
+		statuses []string
+		suffix   string
+	)
+	if r.expect.get(t, "attempts", &attempts) && result.Task.GetAttempts() != attempts {
+		t.Errorf("%d attempts, want %d", result.Task.GetAttempts(), attempts)
+	}
+	history := result.AttemptHistory()
+	if r.expect.get(t, "attempt_history_statuses", &statuses) {
+		var got []string
+		for _, a := range history {
+			got = append(got, a.Status.String())
+		}
+		if !slices.Equal(got, statuses) {
+			t.Errorf("attempt history statuses %v, want %v", got, statuses)
+		}
+	}
+	if r.expect.get(t, "attempt_error_type_ends_with", &suffix) {
+		for _, a := range history {
+			if a.Err == nil || !strings.HasSuffix(a.Err.Type, suffix) {
+				t.Errorf("attempt %d's error %v, want a type ending with %q", a.Number, a.Err, suffix)
+			}
+		}
+	}
+}
+
+// checkTasks checks task_statuses, results_json and cancellation_reasons of a terminated instance's
+// tasks, by name.
+func (r *runner) checkTasks(t *testing.T, instance *pb.Instance) {
+	t.Helper()
+	tasks := map[string]*pb.Task{}
+	for _, task := range instance.GetTasks() {
+		tasks[task.GetName()] = task
+	}
+	named := func(name string) *pb.Task {
+		t.Helper()
+		task, ok := tasks[name]
+		if !ok {
+			t.Fatalf("the instance has no task %q", name)
+		}
+		return task
+	}
+	var (
+		statuses, reasons map[string]string
+		results           map[string]any
+	)
+	if r.expect.get(t, "task_statuses", &statuses) {
+		for name, want := range statuses {
+			if got := named(name).GetStatus().String(); got != want {
+				t.Errorf("task %s: status %s, want %s", name, got, want)
+			}
+		}
+	}
+	if r.expect.get(t, "results_json", &results) {
+		for name, want := range results {
+			result, err := r.client.Result(r.ctx, instance.GetName(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got any
+			if err := result.Decode(&got); err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("task %s: result %v (%v), want %v", name, got, err, want)
+			}
+		}
+	}
+	if r.expect.get(t, "cancellation_reasons", &reasons) {
+		for name, want := range reasons {
+			if got := named(name).GetCancellation().GetReason().String(); got != want {
+				t.Errorf("task %s: cancellation reason %s, want %s", name, got, want)
+			}
+		}
+	}
+}
+
+func dependencies(t *testing.T, r *runner) {
+	if len(r.c.Tasks) < 2 {
+		t.Fatalf("%d tasks", len(r.c.Tasks))
+	}
+	instance := r.createTasks(t, r.c.Tasks)
+	instance, err := r.client.Wait(r.ctx, instance.GetName(), r.timeout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkInstance(t, instance)
+	r.checkTasks(t, instance)
+	// The first two tasks, each depending on the other, make a cycle.
+	first, second := r.c.Tasks[0].spec(), r.c.Tasks[1].spec()
+	first.DependsOn = []taskstream.Dependency{{Task: second.Name}}
+	second.DependsOn = []taskstream.Dependency{{Task: first.Name}}
+	cyclic, err := r.client.CreateInstance(r.ctx, []taskstream.TaskSpec{first, second})
+	var apiErr *taskstream.APIError
+	if !errors.Is(err, taskstream.ErrInvalidArgument) || !errors.As(err, &apiErr) {
+		t.Fatalf("create of a cycle = %v, %v, want an INVALID_ARGUMENT", cyclic, err)
+	}
+	var field string
+	if r.expect.get(t, "cycle_field", &field) {
+		var fields []string
+		for _, v := range apiErr.FieldViolations {
+			fields = append(fields, v.Field)
+		}
+		if !slices.Equal(fields, []string{field}) {
+			t.Errorf("field violations %v, want [%s]", fields, field)
+		}
+	}
+}
+
+// runningTask reports whether an event shows the named task RUNNING.
+func runningTask(ev taskstream.Event, name string) bool {
+	switch ev := ev.(type) {
+	case *taskstream.TaskStatusChanged:
+		return ev.Task.GetName() == name && ev.Status == pb.TaskStatus_TASK_STATUS_RUNNING
+	case *taskstream.Snapshot:
+		for _, task := range ev.Instance.GetTasks() {
+			if task.GetName() == name && task.GetStatus() == pb.TaskStatus_TASK_STATUS_RUNNING {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func cancelTaskAndDelete(t *testing.T, r *runner) {
+	cancel := r.c.Cancel
+	instance := r.createTasks(t, r.c.Tasks)
+	current, err := r.client.GetInstance(r.ctx, instance.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before map[string]string
+	if r.expect.get(t, "waiting_reason_before", &before) {
+		reasons := map[string]string{}
+		for _, task := range current.GetTasks() {
+			reasons[task.GetName()] = task.GetWaitingReason().String()
+		}
+		for name, want := range before {
+			if reasons[name] != want {
+				t.Errorf("task %s waits with reason %q, want %s", name, reasons[name], want)
+			}
+		}
+	}
+	sawRunning := false
+	for ev, err := range r.client.Watch(r.ctx, instance.GetName()) {
+		if err != nil {
+			t.Fatalf("watch: %v", err)
+		}
+		if runningTask(ev, cancel.Task) {
+			sawRunning = true
+			break
+		}
+	}
+	if !sawRunning {
+		t.Fatalf("the watch ended before %s was RUNNING", cancel.Task)
+	}
+	if _, err := r.client.CancelTask(r.ctx, instance.GetName(), cancel.Task, &taskstream.CancelTaskOptions{Message: cancel.Message}); err != nil {
+		t.Fatal(err)
+	}
+	final, err := r.client.Wait(r.ctx, instance.GetName(), r.timeout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkTasks(t, final)
+	for _, task := range final.GetTasks() {
+		if task.GetName() == cancel.Task && task.GetCancellation().GetMessage() != cancel.Message {
+			t.Errorf("task %s's cancellation message %q, want %q", cancel.Task, task.GetCancellation().GetMessage(), cancel.Message)
+		}
+	}
+	if err := r.client.DeleteInstance(r.ctx, instance.GetName()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.client.GetInstance(r.ctx, instance.GetName())
+	var (
+		apiErr       *taskstream.APIError
+		code, reason string
+	)
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("get after the delete: %v, want a failed call", err)
+	}
+	if r.expect.get(t, "after_delete_code", &code) && codeName(apiErr.Code) != code {
+		t.Errorf("get after the delete: %v, want %s", err, code)
+	}
+	if r.expect.get(t, "after_delete_reason", &reason) && apiErr.Reason != reason {
+		t.Errorf("get after the delete: reason %q, want %s", apiErr.Reason, reason)
+	}
+}
+
+// codeName is a status code's canonical name, such as NOT_FOUND.
+func codeName(c codes.Code) string {
+	return code.Code_name[int32(c)]
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // Event is one message of a watch. It is one of *Snapshot, *InstanceStatusChanged, *TaskStatusChanged,
-// *TaskProgressUpdated, *TaskPropertyUpdated, *TaskOutputAppended (WithOutput), *SubInstanceCreated and
-// *Heartbeat (WithHeartbeats); switch on its type:
+// *TaskProgressUpdated, *TaskPropertyUpdated, *TaskOutputAppended (WithOutput), *SubInstanceCreated,
+// *TaskWaitingReasonChanged and *Heartbeat (WithHeartbeats); switch on its type:
 //
 //	switch ev := ev.(type) {
 //	case *taskstream.TaskStatusChanged:
@@ -86,6 +86,14 @@ type SubInstanceCreated struct {
 	Instance, Name, TaskName string
 }
 
+// TaskWaitingReasonChanged reports why a waiting task waits now, when that changed while its status did
+// not: its dependencies ended, its start time or backoff passed.
+type TaskWaitingReasonChanged struct {
+	Change
+	TaskName      string
+	WaitingReason pb.WaitingReason
+}
+
 // Heartbeat says the stream is alive while nothing changes.
 type Heartbeat struct {
 	// Seq is the last sequence number the server sent.
@@ -119,6 +127,9 @@ func newEvent(e *pb.InstanceEvent) Event {
 	case *pb.InstanceEvent_SubInstanceCreated:
 		x := c.SubInstanceCreated
 		return &SubInstanceCreated{change, x.GetInstance(), x.GetName(), x.GetTask()}
+	case *pb.InstanceEvent_TaskWaitingReasonChanged:
+		x := c.TaskWaitingReasonChanged
+		return &TaskWaitingReasonChanged{change, x.GetTask(), x.GetWaitingReason()}
 	}
 	return nil
 }

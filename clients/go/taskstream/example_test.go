@@ -130,3 +130,77 @@ func ExampleClient_WaitAny() {
 		fmt.Println(instance.GetId(), instance.GetStatus())
 	}
 }
+
+func ExampleClient_CreateInstance_scheduling() {
+	ctx := context.Background()
+	client, err := taskstream.NewClient("127.0.0.1:50051")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	retry := &taskstream.TaskRetryPolicy{
+		MaxAttempts:            3,
+		InitialBackoff:         100 * time.Millisecond,
+		BackoffMultiplier:      2,
+		MaxBackoff:             10 * time.Second,
+		Jitter:                 0.2,
+		NonRetryableErrorTypes: []string{"ValueError"},
+	}
+	instance, err := client.CreateInstance(ctx, []taskstream.TaskSpec{
+		{Name: "extract", Type: "echo", Parameters: map[string]any{"rows": 3}, Retry: retry},
+		{Name: "load", Type: "echo", DependsOn: []taskstream.Dependency{{Task: "extract"}}}, // runs after extract
+		{Name: "notify", Type: "echo", DependsOn: []taskstream.Dependency{{Task: "load", AllowFailure: true}}},
+		{Name: "export", Type: "echo", ConcurrencyKey: "warehouse", ConcurrencyLimit: 2},
+	},
+		taskstream.WithTaskRetry(taskstream.TaskRetryPolicy{MaxAttempts: 2}), // every task without its own
+		taskstream.WithStartTime(time.Now().Add(5*time.Second)),              // waits (SCHEDULED) until then
+		taskstream.WithRetention(time.Hour),                                  // deleted an hour after it ends
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, task := range instance.GetTasks() {
+		fmt.Println(task.GetName(), task.GetStatus(), task.GetWaitingReason()) // load TASK_STATUS_WAITING WAITING_REASON_SCHEDULED
+	}
+	if _, err := client.WaitForSuccess(ctx, instance.GetName(), time.Minute); err != nil {
+		log.Fatal(err)
+	}
+	result, err := client.Result(ctx, instance.GetName(), "extract")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, attempt := range result.AttemptHistory() { // the attempts that failed and were retried
+		fmt.Println(attempt.Number, attempt.Status, attempt.Err, attempt.StartTime, attempt.EndTime)
+	}
+	// A terminated instance; reading it then fails with ErrNotFound, Reason INSTANCE_DELETED.
+	if err := client.DeleteInstance(ctx, instance.GetName()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleClient_KeepBound() {
+	ctx := context.Background()
+	client, err := taskstream.NewClient("127.0.0.1:50051")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// Stopped (CLIENT_DISCONNECTED) once no watch of it has been open for 30 seconds.
+	instance, err := client.RunTask(ctx, "sleep", map[string]any{"seconds": 60},
+		taskstream.WithCancelOnClientDisconnection(30*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	bound, cancel := context.WithCancel(ctx)
+	defer cancel() // lets it go: stopped 30 seconds later, unless it ended
+	go func() {
+		if _, err := client.KeepBound(bound, instance.GetName()); err != nil && !errors.Is(err, context.Canceled) {
+			log.Print(err)
+		}
+	}()
+	// One task alone: its dependents that do not allow its failure end CANCELLED (CONSEQUENTIAL).
+	opts := &taskstream.CancelTaskOptions{Message: "not needed"}
+	if _, err := client.CancelTask(ctx, instance.GetName(), "sleep", opts); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -40,6 +40,9 @@ type fakeServer struct {
 	rows      func(*pb.ListTaskResultRowsRequest) (*pb.ListTaskResultRowsResponse, error)
 	taskTypes func(*pb.ListTaskTypesRequest) (*pb.ListTaskTypesResponse, error)
 	logview   func(*pb.GetLogviewAddressRequest) (*pb.GetLogviewAddressResponse, error)
+	// cancelTask and deleteInstance answer with the named instance and a delete time unless set.
+	cancelTask     func(*pb.CancelTaskRequest) (*pb.CancelTaskResponse, error)
+	deleteInstance func(*pb.DeleteInstanceRequest) (*pb.DeleteInstanceResponse, error)
 	// outputs[i] answers the i-th ReadTaskOutput call; calls past the end fail with UNAVAILABLE.
 	outputs []func(*pb.ReadTaskOutputRequest, grpc.ServerStreamingServer[pb.ReadTaskOutputResponse]) error
 	// watches[i] answers the i-th WatchInstance call; calls past the end fail with UNAVAILABLE.
@@ -165,6 +168,22 @@ func (f *fakeServer) ListTaskTypes(ctx context.Context, req *pb.ListTaskTypesReq
 func (f *fakeServer) GetLogviewAddress(ctx context.Context, req *pb.GetLogviewAddressRequest) (*pb.GetLogviewAddressResponse, error) {
 	f.record(ctx, req)
 	return f.logview(req)
+}
+
+func (f *fakeServer) CancelTask(ctx context.Context, req *pb.CancelTaskRequest) (*pb.CancelTaskResponse, error) {
+	f.record(ctx, req)
+	if f.cancelTask == nil {
+		return &pb.CancelTaskResponse{Instance: &pb.Instance{Name: instanceName}}, nil
+	}
+	return f.cancelTask(req)
+}
+
+func (f *fakeServer) DeleteInstance(ctx context.Context, req *pb.DeleteInstanceRequest) (*pb.DeleteInstanceResponse, error) {
+	f.record(ctx, req)
+	if f.deleteInstance == nil {
+		return &pb.DeleteInstanceResponse{DeleteTime: timestamppb.Now()}, nil
+	}
+	return f.deleteInstance(req)
 }
 
 func (f *fakeServer) ReadTaskOutput(req *pb.ReadTaskOutputRequest, stream grpc.ServerStreamingServer[pb.ReadTaskOutputResponse]) error {

@@ -23,6 +23,18 @@ type TaskSpec struct {
 	Parameters any
 	// Timeout is the longest the task may run before it ends TIMED_OUT; 0 means the instance's default.
 	Timeout time.Duration
+	// Retry retries an attempt that fails; nil means the instance's WithTaskRetry, and without that
+	// a task that fails is not retried.
+	Retry *TaskRetryPolicy
+	// DependsOn names tasks of the same instance that must end before this one starts: until then it
+	// waits with reason DEPENDENCY. One that does not succeed cancels this task (reason CONSEQUENTIAL)
+	// unless its Dependency allows the failure. Name the tasks depended on (Name).
+	DependsOn []Dependency
+	// ConcurrencyKey and ConcurrencyLimit: at most ConcurrencyLimit tasks sharing the key run at once,
+	// across instances and projects; the others wait with reason CONCURRENCY_LIMIT. A key needs a
+	// limit of 1 or more.
+	ConcurrencyKey   string
+	ConcurrencyLimit int32
 }
 
 // CreateOption sets an option of a new instance.
@@ -98,6 +110,11 @@ func (c *Client) createRequest(tasks []TaskSpec, opts []CreateOption) (*pb.Creat
 		if task.Timeout > 0 {
 			spec.Timeout = durationpb.New(task.Timeout)
 		}
+		spec.RetryPolicy = task.Retry.proto()
+		for _, d := range task.DependsOn {
+			spec.Dependencies = append(spec.Dependencies, &pb.TaskDependency{Task: d.Task, AllowFailure: d.AllowFailure})
+		}
+		spec.ConcurrencyKey, spec.ConcurrencyLimit = task.ConcurrencyKey, task.ConcurrencyLimit
 		req.Tasks = append(req.Tasks, spec)
 	}
 	for _, opt := range opts {
@@ -216,6 +233,51 @@ func (c *Client) Stop(ctx context.Context, name string, reason pb.CancellationRe
 		return nil, callError(err)
 	}
 	return resp.GetInstance(), nil
+}
+
+// CancelTaskOptions are the optional arguments of CancelTask; nil means none.
+type CancelTaskOptions struct {
+	// Reason is recorded on the task; CANCELLATION_REASON_UNSPECIFIED means DIRECT.
+	Reason pb.CancellationReason
+	// Message is free text recorded on the task.
+	Message string
+	// GracePeriod is how long a running task may take to stop by itself before it is killed; 0 means
+	// the server's default (5 seconds).
+	GracePeriod time.Duration
+}
+
+// CancelTask cancels one task of an instance (STK's cancel_task), which the other tasks outlive: one that
+// has not started ends CANCELLED at once, a running one sees the cancellation and gets a grace period.
+// Its dependents that do not allow its failure end CANCELLED with reason CONSEQUENTIAL. It returns the
+// instance right after the cancellation, when the task may still be CANCELLING. ErrNotFound for an
+// unknown instance or task; ErrFailedPrecondition (Reason TASK_TERMINATED) when the task already ended.
+func (c *Client) CancelTask(ctx context.Context, name, task string, opts *CancelTaskOptions) (*pb.Instance, error) {
+	if task == "" {
+		return nil, fmt.Errorf("taskstream: CancelTask needs the task's name")
+	}
+	if opts == nil {
+		opts = &CancelTaskOptions{}
+	}
+	req := &pb.CancelTaskRequest{Name: c.InstanceName(name) + "/tasks/" + task, Reason: opts.Reason, Message: opts.Message}
+	if opts.GracePeriod > 0 {
+		req.GracePeriod = durationpb.New(opts.GracePeriod)
+	}
+	resp, err := c.rpc.CancelTask(ctx, req)
+	if err != nil {
+		return nil, callError(err)
+	}
+	return resp.GetInstance(), nil
+}
+
+// DeleteInstance deletes a terminated instance with its tasks, events, output and results, as the
+// server's retention does. A tombstone stays: reading the instance then fails with ErrNotFound whose
+// Reason is INSTANCE_DELETED. ErrFailedPrecondition (Reason INSTANCE_NOT_TERMINATED) while it runs;
+// ErrNotFound when it does not exist or was deleted already.
+func (c *Client) DeleteInstance(ctx context.Context, name string) error {
+	if _, err := c.rpc.DeleteInstance(ctx, &pb.DeleteInstanceRequest{Name: c.InstanceName(name)}); err != nil {
+		return callError(err)
+	}
+	return nil
 }
 
 // maxServerWait is the longest one WaitInstance or WaitInstances call waits on the server.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	pb "github.com/taskstream/taskstream/clients/go/gen/taskstream/v1"
 )
@@ -55,6 +56,46 @@ func (r *TaskResult) Decode(v any) error {
 	return ErrNoResult
 }
 
+// WaitingReason returns why the task waits while it is WAITING or INTERRUPTED (QUEUED, DEPENDENCY,
+// SCHEDULED, BACKOFF, CONCURRENCY_LIMIT, ...), and WAITING_REASON_UNSPECIFIED otherwise.
+func (r *TaskResult) WaitingReason() pb.WaitingReason {
+	return r.Task.GetWaitingReason()
+}
+
+// Attempt is one earlier attempt of a task, which its retry policy retried.
+type Attempt struct {
+	// Number counts the task's attempts from 1, as Task.attempts does.
+	Number int32
+	// Status is how it ended: FAILED, ENVIRONMENT_ERROR or TIMED_OUT.
+	Status pb.TaskStatus
+	// Worker is the worker that ran it.
+	Worker string
+	// StartTime and EndTime are when it started running and when it ended; zero when not recorded.
+	StartTime, EndTime time.Time
+	// Err is why it failed; nil when no error was recorded.
+	Err *TaskError
+	// Value is what it returned, if anything.
+	Value *pb.Result
+}
+
+// AttemptHistory returns the task's earlier attempts that its retry policy retried, oldest first (the
+// current attempt is the task itself).
+func (r *TaskResult) AttemptHistory() []Attempt {
+	var attempts []Attempt
+	for _, a := range r.Task.GetAttemptHistory() {
+		attempt := Attempt{Number: a.GetAttempt(), Status: a.GetStatus(), Worker: a.GetWorker(), Value: a.GetResult()}
+		if a.GetStartTime() != nil {
+			attempt.StartTime = a.GetStartTime().AsTime()
+		}
+		if a.GetEndTime() != nil {
+			attempt.EndTime = a.GetEndTime().AsTime()
+		}
+		attempt.Err = newTaskError(a.GetError())
+		attempts = append(attempts, attempt)
+	}
+	return attempts
+}
+
 // Properties returns the task's properties (kept even when it fails), each a string, int64, float64
 // or []byte.
 func (r *TaskResult) Properties() map[string]any {
@@ -76,7 +117,11 @@ func (r *TaskResult) Err() error {
 
 // taskError is the task's error, or nil when it has none.
 func taskError(task *pb.Task) *TaskError {
-	e := task.GetError()
+	return newTaskError(task.GetError())
+}
+
+// newTaskError is the *TaskError of an error message, or nil for none.
+func newTaskError(e *pb.TaskError) *TaskError {
 	if e == nil {
 		return nil
 	}

@@ -169,3 +169,27 @@ func endError(name string, end *pb.WatchEnd) error {
 	}
 	return status.Errorf(code, "the server ended the watch of %s (%s): %s", name, end.GetReason(), end.GetMessage())
 }
+
+// KeepBound keeps an instance created WithCancelOnClientDisconnection bound to this caller: it holds a
+// watch of the instance open until the instance terminates, resuming a dropped stream as Watch does, and
+// returns the terminated instance. The server stops a bound instance (reason CLIENT_DISCONNECTED) once no
+// watch of it has been open for its grace period, so run KeepBound for as long as the instance should
+// run, typically in a goroutine; cancelling ctx lets the instance go, and KeepBound then returns ctx's
+// error. Any other error is the watch's: ErrNotFound for an unknown instance, or the last failure once the
+// client's RetryPolicy gives up (use WithRetry to ride out longer outages than the grace period).
+//
+//	ctx, cancel := context.WithCancel(ctx)
+//	defer cancel() // the instance is stopped a grace period after this, unless it terminated
+//	go client.KeepBound(ctx, instance.GetName())
+func (c *Client) KeepBound(ctx context.Context, name string) (*pb.Instance, error) {
+	var last *pb.Instance
+	for ev, err := range c.Watch(ctx, name) {
+		if err != nil {
+			return nil, err
+		}
+		if snapshot, ok := ev.(*Snapshot); ok {
+			last = snapshot.Instance
+		}
+	}
+	return last, nil
+}

@@ -68,6 +68,8 @@ func TestWatchTypesEveryChange(t *testing.T) {
 			e.Change = &pb.InstanceEvent_TaskOutputAppended{TaskOutputAppended: c}
 		case *pb.SubInstanceCreated:
 			e.Change = &pb.InstanceEvent_SubInstanceCreated{SubInstanceCreated: c}
+		case *pb.TaskWaitingReasonChanged:
+			e.Change = &pb.InstanceEvent_TaskWaitingReasonChanged{TaskWaitingReasonChanged: c}
 		}
 		return &pb.WatchInstanceResponse{Kind: &pb.WatchInstanceResponse_Event{Event: e}}
 	}
@@ -78,9 +80,10 @@ func TestWatchTypesEveryChange(t *testing.T) {
 			event(2, &pb.TaskPropertyUpdated{Task: "t", Key: "n", Value: &pb.PropertyValue{Kind: &pb.PropertyValue_IntValue{IntValue: 3}}}),
 			event(3, &pb.TaskOutputAppended{Task: "t", Stream: pb.OutputStream_OUTPUT_STREAM_STDERR, Offset: 5, Data: []byte("x"), Attempt: 1}),
 			event(4, &pb.SubInstanceCreated{Instance: "projects/p/instances/sub", Name: "step", Task: "t"}),
-			event(5, &pb.InstanceEvent{}), // a kind of change this client does not know
-			event(6, &pb.InstanceStatusChanged{PreviousStatus: running, Status: terminated, Successful: true}),
-			snapshot(6, terminated),
+			event(5, &pb.TaskWaitingReasonChanged{Task: "u", WaitingReason: pb.WaitingReason_WAITING_REASON_QUEUED}),
+			event(6, &pb.InstanceEvent{}), // a kind of change this client does not know
+			event(7, &pb.InstanceStatusChanged{PreviousStatus: running, Status: terminated, Successful: true}),
+			snapshot(7, terminated),
 		),
 	}}
 	client := serve(t, f)
@@ -98,8 +101,9 @@ func TestWatchTypesEveryChange(t *testing.T) {
 		fmt.Sprintf("%+v", &taskstream.TaskPropertyUpdated{Change: change(2), TaskName: "t", Key: "n", Value: int64(3)}),
 		fmt.Sprintf("%+v", &taskstream.TaskOutputAppended{Change: change(3), TaskName: "t", Stream: pb.OutputStream_OUTPUT_STREAM_STDERR, Offset: 5, Data: []byte("x"), Attempt: 1}),
 		fmt.Sprintf("%+v", &taskstream.SubInstanceCreated{Change: change(4), Instance: "projects/p/instances/sub", Name: "step", TaskName: "t"}),
-		fmt.Sprintf("%+v", &taskstream.InstanceStatusChanged{Change: change(6), PreviousStatus: running, Status: terminated, Successful: true}),
-		fmt.Sprintf("%+v", &taskstream.Snapshot{Seq: 6}),
+		fmt.Sprintf("%+v", &taskstream.TaskWaitingReasonChanged{Change: change(5), TaskName: "u", WaitingReason: pb.WaitingReason_WAITING_REASON_QUEUED}),
+		fmt.Sprintf("%+v", &taskstream.InstanceStatusChanged{Change: change(7), PreviousStatus: running, Status: terminated, Successful: true}),
+		fmt.Sprintf("%+v", &taskstream.Snapshot{Seq: 7}),
 	}
 	if len(events) != len(want) {
 		t.Fatalf("%d events, want %d", len(events), len(want))

@@ -1,7 +1,8 @@
 /**
- * The client: connect to a server, then create, list, get, watch, wait for, suspend, resume and stop
- * instances, read their tasks' results, output and typed SQL rows, list a workflow's sub-instances, and
- * ask for Logview addresses and the task types the workers offer.
+ * The client: connect to a server, then create, list, get, watch, wait for, suspend, resume, stop and
+ * delete instances, cancel one task, keep an instance bound to this caller, read their tasks' results,
+ * output and typed SQL rows, list a workflow's sub-instances, and ask for Logview addresses and the task
+ * types the workers offer.
  *
  * Methods take an instance's resource name ("projects/{project}/instances/{id}") or its bare id, which
  * is looked up in the client's project. Failed calls throw the ApiError subclass of their status code; a
@@ -23,6 +24,7 @@ import { WaitTimeoutError } from "./errors.js";
 import type { WatchEvent } from "./events.js";
 import type { Instance, InstanceStatus, TaskType } from "./gen/taskstream/v1/instance_pb.js";
 import {
+  CancelTaskRequestSchema,
   type CreateInstanceRequest,
   CreateInstanceRequestSchema,
   GetLogviewAddressRequestSchema,
@@ -33,8 +35,15 @@ import {
 } from "./gen/taskstream/v1/instance_service_pb.js";
 import { CancellationReason, TaskSpecSchema } from "./gen/taskstream/v1/task_pb.js";
 import { readOutput, type OutputChunk, type ReadOutputOptions } from "./output.js";
+import type { RetryPolicy } from "./retry.js";
 import { call, required } from "./rpc.js";
 import { openResultRows, type ResultRows, type ResultRowsOptions } from "./rows.js";
+import {
+  dependencyMessage,
+  retryPolicyMessage,
+  type Dependency,
+  type TaskRetryPolicy,
+} from "./scheduling.js";
 import { taskResult, type TaskResult } from "./values.js";
 import {
   Deadline,
@@ -83,6 +92,21 @@ export interface TaskInit {
   readonly name?: string;
   /** The longest the task may run before it ends TIMED_OUT. */
   readonly timeoutMs?: number;
+  /** Retries an attempt that fails; unset means the instance's `retry`, and without that no retry. */
+  readonly retry?: TaskRetryPolicy;
+  /**
+   * Tasks of the same instance (by name) that must end before this one starts; until then it waits with
+   * reason DEPENDENCY. One that does not succeed cancels this task (reason CONSEQUENTIAL), unless given
+   * as a Dependency with `allowFailure`.
+   */
+  readonly dependsOn?: readonly (string | Dependency)[];
+  /**
+   * At most `concurrencyLimit` tasks sharing this key run at once, across instances and projects; the
+   * others wait with reason CONCURRENCY_LIMIT.
+   */
+  readonly concurrencyKey?: string;
+  /** The limit of `concurrencyKey`, 1 or more; required with a key. */
+  readonly concurrencyLimit?: number;
 }
 
 /** What createInstance starts. */
@@ -104,6 +128,26 @@ export interface InstanceInit {
    * `client.resume` starts it. Default false.
    */
   readonly hold?: boolean;
+  /** The retry policy of every task that has none of its own. */
+  readonly retry?: TaskRetryPolicy;
+  /**
+   * Start the tasks no earlier than this: until then they wait with reason SCHEDULED (also across server
+   * restarts). A time that passed starts them at once.
+   */
+  readonly startTime?: Date;
+  /**
+   * Delete the instance this long after it terminated, leaving a tombstone (`instance.expireTime` says
+   * when); unset means the server's `--retention`.
+   */
+  readonly retentionMs?: number;
+  /**
+   * Bind the instance to this caller (STK's cancel_on_client_disconnection): once no watch of it has been
+   * open for the grace period, the server stops it with reason CLIENT_DISCONNECTED. Keep a watch open for
+   * as long as it should run: `client.keepBound`, or any `client.watch`. Default false.
+   */
+  readonly cancelOnClientDisconnection?: boolean;
+  /** The grace period of `cancelOnClientDisconnection`; unset means 30 s. */
+  readonly clientDisconnectGraceMs?: number;
 }
 
 /** Options of Client.listInstances. */
@@ -160,6 +204,24 @@ export interface StopOptions extends CallOptions {
   readonly requestId?: string;
   /** How long running tasks may take to stop by themselves before they are killed. */
   readonly gracePeriodMs?: number;
+}
+
+/** Options of Client.cancelTask. */
+export interface CancelTaskOptions extends CallOptions {
+  /** Why; default CancellationReason.DIRECT. */
+  readonly reason?: CancellationReason;
+  /** Free text recorded on the task. */
+  readonly message?: string;
+  /** How long a running task may take to stop by itself before it is killed; unset means 5 s. */
+  readonly gracePeriodMs?: number;
+}
+
+/** Options of Client.keepBound. */
+export interface KeepBoundOptions {
+  /** How the watch resumes after a drop; make it patient enough to ride out outages shorter than the grace. */
+  readonly retry?: RetryPolicy;
+  /** Lets the instance go: the watch ends, and keepBound rejects with an ApiError with code CANCELLED. */
+  readonly signal?: AbortSignal;
 }
 
 /** Connects to a taskstream server at `target` ("host:port", or an http:// or https:// URL). */
@@ -254,11 +316,20 @@ export class Client {
       hold: init.hold ?? false,
       options: {
         cancelOnTaskFailure: init.cancelOnTaskFailure ?? false,
+        cancelOnClientDisconnection: init.cancelOnClientDisconnection ?? false,
         ...(init.taskTimeoutMs === undefined ? {} : { taskTimeout: duration(init.taskTimeoutMs) }),
+        ...(init.retry === undefined ? {} : { retryPolicy: retryPolicyMessage(init.retry) }),
+        ...(init.retentionMs === undefined ? {} : { retention: duration(init.retentionMs) }),
+        ...(init.clientDisconnectGraceMs === undefined
+          ? {}
+          : { clientDisconnectGrace: duration(init.clientDisconnectGraceMs) }),
       },
     });
     if (init.priority !== undefined) {
       request.priority = init.priority;
+    }
+    if (init.startTime !== undefined) {
+      request.startTime = timestampFromDate(init.startTime);
     }
     return request;
   }
@@ -439,6 +510,55 @@ export class Client {
     return required(response.instance);
   }
 
+  /**
+   * Cancels one task of the instance (STK's cancel_task); the other tasks run on. One that has not
+   * started ends CANCELLED at once, a running one sees the cancellation and gets a grace period; its
+   * dependents that do not allow its failure end CANCELLED with reason CONSEQUENTIAL. Resolves with the
+   * instance right after the cancellation, when the task may still be CANCELLING. Rejects with
+   * NotFoundError for an unknown instance or task, FailedPreconditionError (reason TASK_TERMINATED) when
+   * the task already ended.
+   */
+  async cancelTask(nameOrId: string, task: string, options: CancelTaskOptions = {}): Promise<Instance> {
+    if (task === "") {
+      throw new RangeError("cancelTask needs the task's name");
+    }
+    const request = create(CancelTaskRequestSchema, {
+      name: `${this.instanceName(nameOrId)}/tasks/${task}`,
+      reason: options.reason ?? CancellationReason.DIRECT,
+      message: options.message ?? "",
+    });
+    if (options.gracePeriodMs !== undefined) {
+      request.gracePeriod = duration(options.gracePeriodMs);
+    }
+    const response = await call(() => this.service.cancelTask(request, options));
+    return required(response.instance);
+  }
+
+  /**
+   * Deletes a terminated instance with its tasks, events, output and results, leaving a tombstone:
+   * reading it then rejects with NotFoundError, reason INSTANCE_DELETED. Rejects with
+   * FailedPreconditionError (reason INSTANCE_NOT_TERMINATED) while it runs.
+   */
+  async deleteInstance(nameOrId: string, options: CallOptions = {}): Promise<void> {
+    const name = this.instanceName(nameOrId);
+    await call(() => this.service.deleteInstance({ name }, options));
+  }
+
+  /**
+   * Keeps an instance created with `cancelOnClientDisconnection` bound to this caller: holds a watch of
+   * it open, resuming a dropped stream, until it terminates, and resolves with the terminated instance.
+   * Aborting `signal` lets the instance go (the server stops it after its grace period).
+   */
+  async keepBound(nameOrId: string, options: KeepBoundOptions = {}): Promise<Instance> {
+    let last: Instance | undefined;
+    for await (const event of this.watch(nameOrId, options)) {
+      if (event.type === "snapshot") {
+        last = event.instance;
+      }
+    }
+    return required(last);
+  }
+
   /** Closes the connection; calls still running fail. */
   close(): void {
     this.sessions.abort();
@@ -451,6 +571,10 @@ function taskSpec(task: TaskInit) {
     name: task.name ?? "",
     parametersJson: task.parameters === undefined ? "" : JSON.stringify(task.parameters),
     ...(task.timeoutMs === undefined ? {} : { timeout: duration(task.timeoutMs) }),
+    ...(task.retry === undefined ? {} : { retryPolicy: retryPolicyMessage(task.retry) }),
+    dependencies: (task.dependsOn ?? []).map(dependencyMessage),
+    concurrencyKey: task.concurrencyKey ?? "",
+    concurrencyLimit: task.concurrencyLimit ?? 0,
   });
 }
 

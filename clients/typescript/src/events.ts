@@ -6,11 +6,10 @@
  * change in order, and ends after the terminal snapshot.
  */
 
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { InstanceEvent } from "./gen/taskstream/v1/event_pb.js";
 import type { Instance, InstanceStatus } from "./gen/taskstream/v1/instance_pb.js";
-import type { OutputStream, Progress, Task, TaskStatus } from "./gen/taskstream/v1/task_pb.js";
-import { decodeProperty, type TaskProperty } from "./values.js";
+import type { OutputStream, Progress, Task, TaskStatus, WaitingReason } from "./gen/taskstream/v1/task_pb.js";
+import { dateOf, decodeProperty, type TaskProperty } from "./values.js";
 
 /** The whole instance with its tasks: first, again after a reset of the cursor, and last. */
 export interface InstanceSnapshot {
@@ -92,6 +91,19 @@ export interface SubInstanceCreated {
   readonly taskName: string;
 }
 
+/**
+ * Why a waiting task waits changed while its status did not: its dependencies ended, its start time or
+ * its retry backoff passed.
+ */
+export interface TaskWaitingReasonChanged {
+  readonly type: "taskWaitingReasonChanged";
+  readonly seq: bigint;
+  readonly time: Date | undefined;
+  readonly taskName: string;
+  /** Why it waits now. */
+  readonly waitingReason: WaitingReason;
+}
+
 /** Anything a watch yields. */
 export type WatchEvent =
   | InstanceSnapshot
@@ -100,11 +112,8 @@ export type WatchEvent =
   | TaskProgressUpdated
   | TaskPropertyUpdated
   | TaskOutputAppended
-  | SubInstanceCreated;
-
-function dateOf(stamp: Timestamp | undefined): Date | undefined {
-  return stamp === undefined ? undefined : timestampDate(stamp);
-}
+  | SubInstanceCreated
+  | TaskWaitingReasonChanged;
 
 /** The event for one change; undefined for a kind of change added by a newer server. */
 export function eventOf(event: InstanceEvent): WatchEvent | undefined {
@@ -173,6 +182,14 @@ export function eventOf(event: InstanceEvent): WatchEvent | undefined {
         instance: change.value.instance,
         name: change.value.name,
         taskName: change.value.task,
+      };
+    case "taskWaitingReasonChanged":
+      return {
+        type: "taskWaitingReasonChanged",
+        seq,
+        time,
+        taskName: change.value.task,
+        waitingReason: change.value.waitingReason,
       };
     default:
       return undefined;

@@ -15,8 +15,10 @@ export {
   Client,
   USER_METADATA,
   type CallOptions,
+  type CancelTaskOptions,
   type ClientOptions,
   type InstanceInit,
+  type KeepBoundOptions,
   type ListInstancesOptions,
   type LogviewOptions,
   type StopOptions,
@@ -49,6 +51,7 @@ export type {
   TaskProgressUpdated,
   TaskPropertyUpdated,
   TaskStatusChanged,
+  TaskWaitingReasonChanged,
   WatchEvent,
 } from "./events.js";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
@@ -60,7 +63,8 @@ export {
   type ResultRowsOptions,
   type ResultValue,
 } from "./rows.js";
-export { type Int64, type TaskProperty, type TaskResult, type ValueKind } from "./values.js";
+export { type Dependency, type TaskRetryPolicy } from "./scheduling.js";
+export { type Attempt, type Int64, type TaskProperty, type TaskResult, type ValueKind } from "./values.js";
 export { type WaitInstancesOptions, type WaitOptions } from "./waiting.js";
 export { type WatchOptions } from "./watch.js";
 export { isTerminal } from "./status.js";
@@ -82,8 +86,10 @@ export {
   CancellationReason,
   OutputStream,
   TaskStatus,
+  WaitingReason,
   type Cancellation,
   type Progress,
   type StageProgress,
   type Task,
+  type TaskAttempt,
 } from "./gen/taskstream/v1/task_pb.js";

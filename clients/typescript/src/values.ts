@@ -9,9 +9,18 @@
  * numbers; sequence numbers (`seq`, `afterSeq`) stay bigint, as the cursors the protocol passes back.
  */
 
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { GetTaskResultResponse } from "./gen/taskstream/v1/instance_service_pb.js";
 import { taskError, type TaskError } from "./errors.js";
-import type { Cancellation, PropertyValue, Result, Task, TaskStatus } from "./gen/taskstream/v1/task_pb.js";
+import type {
+  Cancellation,
+  PropertyValue,
+  Result,
+  Task,
+  TaskAttempt,
+  TaskStatus,
+  WaitingReason,
+} from "./gen/taskstream/v1/task_pb.js";
 
 /**
  * A task property: STK allows strings, integers, floats and bytes. An integer is a number when it is a
@@ -31,6 +40,26 @@ export function int64(value: bigint): Int64 {
 
 /** Which kind of value a task returned; "none" when it returned nothing usable. */
 export type ValueKind = "json" | "text" | "binary" | "python" | "none";
+
+/** One earlier attempt of a task, which its retry policy retried. */
+export interface Attempt {
+  /** The attempt's number, from 1 (as `task.attempts` counts them). */
+  readonly number: number;
+  /** How it ended: FAILED, ENVIRONMENT_ERROR or TIMED_OUT. */
+  readonly status: TaskStatus;
+  /** The worker that ran it. */
+  readonly worker: string;
+  /** When it started running. */
+  readonly startTime: Date | undefined;
+  /** When it ended. */
+  readonly endTime: Date | undefined;
+  /** Why it failed. */
+  readonly error: TaskError | undefined;
+  /** What it returned, if anything, decoded as TaskResult.value is. */
+  readonly value: unknown;
+  /** Which kind of value `value` is. */
+  readonly valueKind: ValueKind;
+}
 
 /** Everything one task handed back (GetTaskResult), decoded. */
 export interface TaskResult {
@@ -55,6 +84,13 @@ export interface TaskResult {
   readonly error: TaskError | undefined;
   /** Who stopped the task and why, for CANCELLED and TIMED_OUT. */
   readonly cancellation: Cancellation | undefined;
+  /**
+   * Why the task waits while WAITING or INTERRUPTED (QUEUED, DEPENDENCY, SCHEDULED, BACKOFF,
+   * CONCURRENCY_LIMIT …); WaitingReason.UNSPECIFIED otherwise.
+   */
+  readonly waitingReason: WaitingReason;
+  /** The earlier attempts its retry policy retried, oldest first; the current attempt is the task. */
+  readonly attemptHistory: readonly Attempt[];
   /** The response as received, for anything not decoded here. */
   readonly response: GetTaskResultResponse;
 }
@@ -105,6 +141,24 @@ export function decodeResult(result: Result | undefined): { value: unknown; valu
   }
 }
 
+/** A Timestamp as a Date; undefined when unset. */
+export function dateOf(stamp: Timestamp | undefined): Date | undefined {
+  return stamp === undefined ? undefined : timestampDate(stamp);
+}
+
+/** The Attempt of a TaskAttempt message. */
+export function attemptOf(attempt: TaskAttempt): Attempt {
+  return {
+    number: attempt.attempt,
+    status: attempt.status,
+    worker: attempt.worker,
+    startTime: dateOf(attempt.startTime),
+    endTime: dateOf(attempt.endTime),
+    error: taskError(attempt.error),
+    ...decodeResult(attempt.result),
+  };
+}
+
 /** The TaskResult of a GetTaskResult response. */
 export function taskResult(response: GetTaskResultResponse): TaskResult {
   const task = response.task;
@@ -120,6 +174,8 @@ export function taskResult(response: GetTaskResultResponse): TaskResult {
     properties: decodeProperties(task.properties),
     error: taskError(task.error),
     cancellation: task.cancellation,
+    waitingReason: task.waitingReason,
+    attemptHistory: task.attemptHistory.map(attemptOf),
     response,
   };
 }

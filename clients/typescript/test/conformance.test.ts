@@ -16,6 +16,7 @@ import {
   FailedPreconditionError,
   InstanceFailedError,
   InstanceStatus,
+  InvalidArgumentError,
   WaitTimeoutError,
   type Client,
   type Instance,
@@ -30,13 +31,16 @@ import {
   CancellationReasonSchema,
   OutputStreamSchema,
   TaskStatusSchema,
+  WaitingReasonSchema,
 } from "../src/gen/taskstream/v1/task_pb.js";
 import { repositoryRoot, startLiveServer, type LiveServer } from "./support/live-server.js";
 
 interface TaskCase {
+  readonly name?: string;
   readonly type: string;
   readonly parameters: Record<string, unknown>;
   readonly hold?: boolean;
+  readonly depends_on?: readonly { readonly task: string; readonly allow_failure?: boolean }[];
 }
 
 interface Case {
@@ -62,6 +66,14 @@ interface Case {
   readonly sql?: string;
   readonly quick?: TaskCase;
   readonly slow?: TaskCase;
+  readonly retry_policy?: {
+    readonly max_attempts: number;
+    readonly initial_backoff_seconds: number;
+    readonly backoff_multiplier: number;
+    readonly non_retryable_error_types: readonly string[];
+  };
+  readonly tasks?: readonly TaskCase[];
+  readonly cancel?: { readonly task: string; readonly message: string };
   readonly expect: Record<string, unknown>;
 }
 
@@ -112,7 +124,36 @@ function finalSnapshot(events: readonly WatchEvent[]): Instance {
 }
 
 function taskInit(task: TaskCase): TaskInit {
-  return { type: task.type, parameters: task.parameters };
+  return {
+    type: task.type,
+    parameters: task.parameters,
+    ...(task.name === undefined ? {} : { name: task.name }),
+    dependsOn: (task.depends_on ?? []).map((d) => ({ task: d.task, allowFailure: d.allow_failure ?? false })),
+  };
+}
+
+/** Checks task_statuses, results_json and cancellation_reasons of a terminated instance's tasks. */
+async function checkTasks(
+  client: Client,
+  instance: Instance,
+  expect: Record<string, unknown>,
+): Promise<void> {
+  const task = (name: string) => {
+    const found = instance.tasks.find((t) => t.name === name);
+    assert.ok(found, `the instance has no task ${name}`);
+    return found;
+  };
+  for (const [name, status] of Object.entries((expect["task_statuses"] ?? {}) as Record<string, string>)) {
+    assert.equal(enumName(TaskStatusSchema, task(name).status), status, name);
+  }
+  for (const [name, value] of Object.entries((expect["results_json"] ?? {}) as Record<string, unknown>)) {
+    assert.deepEqual((await client.result(instance.name, name)).value, value, name);
+  }
+  for (const [name, reason] of Object.entries(
+    (expect["cancellation_reasons"] ?? {}) as Record<string, string>,
+  )) {
+    assert.equal(enumName(CancellationReasonSchema, task(name).cancellation?.reason ?? 0), reason, name);
+  }
 }
 
 async function start(client: Client, c: Case): Promise<Instance> {
@@ -528,6 +569,98 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
         `${name}: ${types.get(name)} workers`,
       );
     }
+  },
+
+  async retry_attempts(client, c) {
+    assert.ok(c.task && c.retry_policy && c.timeout_seconds !== undefined);
+    const { expect, retry_policy: policy } = c;
+    const created = await client.createInstance({
+      tasks: [
+        {
+          ...taskInit(c.task),
+          retry: {
+            maxAttempts: policy.max_attempts,
+            initialBackoffMs: policy.initial_backoff_seconds * 1000,
+            backoffMultiplier: policy.backoff_multiplier,
+            nonRetryableErrorTypes: policy.non_retryable_error_types,
+          },
+        },
+      ],
+    });
+    await client.wait(created.name, { timeoutMs: c.timeout_seconds * 1000 });
+    const result = await client.result(created.name);
+    checkResult(result, expect);
+    assert.equal(result.task.attempts, expect["attempts"]);
+    assert.deepEqual(
+      result.attemptHistory.map((a) => enumName(TaskStatusSchema, a.status)),
+      expect["attempt_history_statuses"],
+    );
+    const suffix = expect["attempt_error_type_ends_with"] as string;
+    for (const attempt of result.attemptHistory) {
+      assert.ok(attempt.error?.type.endsWith(suffix), `attempt ${attempt.number}: ${attempt.error?.type}`);
+    }
+  },
+
+  async dependencies(client, c) {
+    assert.ok(c.tasks && c.tasks.length >= 2 && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const created = await client.createInstance({ tasks: c.tasks.map(taskInit) });
+    const done = await client.wait(created.name, { timeoutMs: c.timeout_seconds * 1000 });
+    assert.equal(statusName(done.status), expect["instance_status"]);
+    await checkTasks(client, done, expect);
+    // The first two tasks, each depending on the other, make a cycle.
+    const [first, second] = c.tasks.map(taskInit) as [TaskInit, TaskInit];
+    const error = await rejection(
+      client.createInstance({
+        tasks: [
+          { ...first, dependsOn: [second.name!] },
+          { ...second, dependsOn: [first.name!] },
+        ],
+      }),
+      "the create of a cycle",
+    );
+    assert.ok(error instanceof InvalidArgumentError, String(error));
+    assert.deepEqual(
+      error.fieldViolations.map((v) => v.field),
+      [expect["cycle_field"]],
+    );
+  },
+
+  async cancel_task_and_delete(client, c) {
+    assert.ok(c.tasks && c.cancel && c.timeout_seconds !== undefined);
+    const { expect, cancel } = c;
+    const created = await client.createInstance({ tasks: c.tasks.map(taskInit) });
+    const current = await client.getInstance(created.name);
+    const before = expect["waiting_reason_before"] as Record<string, string>;
+    for (const [name, reason] of Object.entries(before)) {
+      const task = current.tasks.find((t) => t.name === name);
+      assert.equal(enumName(WaitingReasonSchema, task?.waitingReason ?? 0), reason, name);
+    }
+    const running = (e: WatchEvent): boolean =>
+      (e.type === "taskStatusChanged" &&
+        e.taskName === cancel.task &&
+        enumName(TaskStatusSchema, e.status) === "TASK_STATUS_RUNNING") ||
+      (e.type === "snapshot" &&
+        e.instance.tasks.some(
+          (t) => t.name === cancel.task && enumName(TaskStatusSchema, t.status) === "TASK_STATUS_RUNNING",
+        ));
+    let sawRunning = false;
+    for await (const event of client.watch(created.name)) {
+      if (running(event)) {
+        sawRunning = true;
+        break;
+      }
+    }
+    assert.ok(sawRunning, `the watch ended before ${cancel.task} ran`);
+    await client.cancelTask(created.name, cancel.task, { message: cancel.message });
+    const done = await client.wait(created.name, { timeoutMs: c.timeout_seconds * 1000 });
+    await checkTasks(client, done, expect);
+    assert.equal(done.tasks.find((t) => t.name === cancel.task)?.cancellation?.message, cancel.message);
+    await client.deleteInstance(created.name);
+    const error = await rejection(client.getInstance(created.name), "a get of the deleted instance");
+    assert.ok(error instanceof ApiError, String(error));
+    assert.equal(error.codeName, expect["after_delete_code"]);
+    assert.equal(error.reason, expect["after_delete_reason"]);
   },
 
   async not_found(client, c) {

@@ -32,6 +32,7 @@ test("the runtime exports", () => {
     "UnavailableError",
     "WaitMode",
     "WaitTimeoutError",
+    "WaitingReason",
     "WatchEndReason",
     "codeName",
     "connect",

@@ -48,6 +48,11 @@ final class Events {
         yield new WatchEvent.SubInstanceCreated(
             seq, time, sub.getInstance(), sub.getName(), sub.getTask());
       }
+      case TASK_WAITING_REASON_CHANGED -> {
+        var change = event.getTaskWaitingReasonChanged();
+        yield new WatchEvent.TaskWaitingReasonChanged(
+            seq, time, change.getTask(), change.getWaitingReason());
+      }
       case CHANGE_NOT_SET -> null;
     };
   }

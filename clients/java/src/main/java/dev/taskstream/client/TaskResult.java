@@ -5,9 +5,12 @@ import dev.taskstream.v1.Cancellation;
 import dev.taskstream.v1.GetTaskResultResponse;
 import dev.taskstream.v1.Result;
 import dev.taskstream.v1.Task;
+import dev.taskstream.v1.TaskAttempt;
 import dev.taskstream.v1.TaskError;
 import dev.taskstream.v1.TaskStatus;
+import dev.taskstream.v1.WaitingReason;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -126,6 +129,22 @@ public final class TaskResult {
   /** Who stopped the task and why, for CANCELLED and TIMED_OUT. */
   public Optional<Cancellation> cancellation() {
     return task().hasCancellation() ? Optional.of(task().getCancellation()) : Optional.empty();
+  }
+
+  /**
+   * Why the task waits while WAITING or INTERRUPTED (QUEUED, DEPENDENCY, SCHEDULED, BACKOFF,
+   * CONCURRENCY_LIMIT …); {@code WAITING_REASON_UNSPECIFIED} otherwise.
+   */
+  public WaitingReason waitingReason() {
+    return task().getWaitingReason();
+  }
+
+  /**
+   * The earlier attempts its retry policy retried, oldest first, each with its status, error,
+   * result, worker and times; the current attempt is the task itself.
+   */
+  public List<TaskAttempt> attemptHistory() {
+    return task().getAttemptHistoryList();
   }
 
   /** The response as received. */

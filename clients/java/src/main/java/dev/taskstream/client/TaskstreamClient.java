@@ -1,8 +1,12 @@
 package dev.taskstream.client;
 
+import dev.taskstream.v1.CancelTaskRequest;
+import dev.taskstream.v1.CancelTaskResponse;
 import dev.taskstream.v1.CancellationReason;
 import dev.taskstream.v1.CreateInstanceRequest;
 import dev.taskstream.v1.CreateInstanceResponse;
+import dev.taskstream.v1.DeleteInstanceRequest;
+import dev.taskstream.v1.DeleteInstanceResponse;
 import dev.taskstream.v1.GetInstanceRequest;
 import dev.taskstream.v1.GetInstanceResponse;
 import dev.taskstream.v1.GetLogviewAddressRequest;
@@ -51,6 +55,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -62,7 +67,8 @@ import java.util.function.Function;
 
 /**
  * A client of the taskstream InstanceService in one project: start instances of tasks, list,
- * follow, wait for, suspend, resume and stop them, and read their tasks' results, output and rows.
+ * follow, wait for, suspend, resume, stop and delete them, cancel one task, keep an instance bound
+ * to this caller, and read their tasks' results, output and rows.
  *
  * <pre>{@code
  * try (TaskstreamClient client =
@@ -193,6 +199,20 @@ public final class TaskstreamClient implements AutoCloseable {
   }
 
   /**
+   * Starts an instance with these tasks, in order, created as {@code options} say (priority,
+   * labels, default retry policy, start time, retention, binding to this caller …).
+   */
+  public Instance createInstance(List<TaskSpec> tasks, CreateInstanceOptions options) {
+    return Calls.join(createInstanceAsync(tasks, options));
+  }
+
+  /** Starts an instance; see {@link #createInstance(List, CreateInstanceOptions)}. */
+  public CompletableFuture<Instance> createInstanceAsync(
+      List<TaskSpec> tasks, CreateInstanceOptions options) {
+    return createInstanceAsync(options.toRequest(tasks));
+  }
+
+  /**
    * Starts an instance from a full request (priority, labels, options, hold, request_id …); an
    * empty {@code parent} means this client's project.
    */
@@ -222,6 +242,20 @@ public final class TaskstreamClient implements AutoCloseable {
   /** Starts an instance with these tasks, in order, and waits until it succeeds. */
   public Instance execute(List<TaskSpec> tasks, Duration timeout) {
     return execute(CreateInstanceRequest.newBuilder().addAllTasks(tasks).build(), timeout);
+  }
+
+  /**
+   * Starts an instance with these tasks, created as {@code options} say, and waits until it
+   * succeeds, as {@link #execute(CreateInstanceRequest, Duration)} does.
+   */
+  public Instance execute(List<TaskSpec> tasks, CreateInstanceOptions options, Duration timeout) {
+    return Calls.join(executeAsync(tasks, options, timeout));
+  }
+
+  /** Creates and waits for success; see {@link #execute(List, CreateInstanceOptions, Duration)}. */
+  public CompletableFuture<Instance> executeAsync(
+      List<TaskSpec> tasks, CreateInstanceOptions options, Duration timeout) {
+    return executeAsync(options.toRequest(tasks), timeout);
   }
 
   /**
@@ -437,6 +471,62 @@ public final class TaskstreamClient implements AutoCloseable {
     return new ResumableStream<>(() -> new WatchCursor(async, name, options), streamRetry, timer);
   }
 
+  /**
+   * Keeps an instance created with {@link CreateInstanceOptions#withCancelOnClientDisconnection}
+   * bound to this caller: holds a watch of it open, resuming a dropped stream, until it terminates.
+   * Interrupting the blocked thread lets the instance go (the server stops it after its grace
+   * period).
+   *
+   * @return the terminated instance
+   * @throws NotFoundException when the instance does not exist
+   */
+  public Instance keepBound(String instance) {
+    return Calls.join(keepBoundAsync(instance));
+  }
+
+  /**
+   * Keeps the instance bound to this caller, as {@link #keepBound(String)}: the future completes
+   * with the terminated instance, and cancelling it ends the watch, letting the instance go.
+   */
+  public CompletableFuture<Instance> keepBoundAsync(String instance) {
+    CompletableFuture<Instance> bound = new CompletableFuture<>();
+    watchAsync(instance)
+        .subscribe(
+            new Flow.Subscriber<WatchEvent>() {
+              // Signals come one at a time, each seeing what the last one wrote.
+              private Instance last;
+
+              @Override
+              public void onSubscribe(Flow.Subscription subscription) {
+                bound.whenComplete(
+                    (terminated, error) -> {
+                      if (error instanceof CancellationException) {
+                        subscription.cancel();
+                      }
+                    });
+                subscription.request(Long.MAX_VALUE);
+              }
+
+              @Override
+              public void onNext(WatchEvent event) {
+                if (event instanceof WatchEvent.Snapshot snapshot) {
+                  last = snapshot.instance();
+                }
+              }
+
+              @Override
+              public void onError(Throwable error) {
+                bound.completeExceptionally(error);
+              }
+
+              @Override
+              public void onComplete() {
+                bound.complete(last);
+              }
+            });
+    return bound;
+  }
+
   // ---- Waiting
 
   /**
@@ -577,6 +667,61 @@ public final class TaskstreamClient implements AutoCloseable {
             .setMessage(message)
             .build();
     return Calls.unary(o -> unary().stopInstance(request, o), StopInstanceResponse::getInstance);
+  }
+
+  /** Cancels one task of the instance as its caller (reason DIRECT). */
+  public Instance cancelTask(String instance, String task) {
+    return cancelTask(instance, task, CancellationReason.CANCELLATION_REASON_DIRECT, "");
+  }
+
+  /**
+   * Cancels one task of the instance (STK's {@code cancel_task}); the other tasks run on. One that
+   * has not started ends CANCELLED at once, a running one sees the cancellation and gets a grace
+   * period; its dependents that do not allow its failure end CANCELLED with reason CONSEQUENTIAL.
+   * The task may still be CANCELLING in the instance returned. For another grace period, send a
+   * {@link CancelTaskRequest} through {@link #stub()}.
+   *
+   * @throws NotFoundException for an unknown instance or task
+   * @throws FailedPreconditionException (reason TASK_TERMINATED) when the task already ended
+   */
+  public Instance cancelTask(
+      String instance, String task, CancellationReason reason, String message) {
+    return Calls.join(cancelTaskAsync(instance, task, reason, message));
+  }
+
+  /** Cancels one task; see {@link #cancelTask(String, String, CancellationReason, String)}. */
+  public CompletableFuture<Instance> cancelTaskAsync(
+      String instance, String task, CancellationReason reason, String message) {
+    Objects.requireNonNull(task, "task");
+    if (task.isEmpty()) {
+      throw new IllegalArgumentException("cancelTask needs the task's name");
+    }
+    CancelTaskRequest request =
+        CancelTaskRequest.newBuilder()
+            .setName(instanceName(instance) + "/tasks/" + task)
+            .setReason(reason)
+            .setMessage(message)
+            .build();
+    return Calls.unary(o -> unary().cancelTask(request, o), CancelTaskResponse::getInstance);
+  }
+
+  /**
+   * Deletes a terminated instance with its tasks, events, output and results, leaving a tombstone:
+   * reading it then throws {@link NotFoundException} with reason INSTANCE_DELETED.
+   *
+   * @throws FailedPreconditionException (reason INSTANCE_NOT_TERMINATED) while it runs
+   * @throws NotFoundException when it does not exist, or was deleted already
+   */
+  public void deleteInstance(String instance) {
+    Calls.join(deleteInstanceAsync(instance));
+  }
+
+  /** Deletes the terminated instance; see {@link #deleteInstance(String)}. */
+  public CompletableFuture<Void> deleteInstanceAsync(String instance) {
+    DeleteInstanceRequest request =
+        DeleteInstanceRequest.newBuilder().setName(instanceName(instance)).build();
+    return Calls.<DeleteInstanceResponse, Void>unary(
+        o -> unary().deleteInstance(request, o), r -> null);
   }
 
   // ---- Task results, output and rows

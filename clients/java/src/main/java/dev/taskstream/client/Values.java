@@ -130,4 +130,8 @@ final class Values {
         .setNanos(duration.getNano())
         .build();
   }
+
+  static java.time.Duration duration(com.google.protobuf.Duration duration) {
+    return java.time.Duration.ofSeconds(duration.getSeconds(), duration.getNanos());
+  }
 }

@@ -7,6 +7,7 @@ import dev.taskstream.v1.OutputStream;
 import dev.taskstream.v1.Progress;
 import dev.taskstream.v1.Task;
 import dev.taskstream.v1.TaskStatus;
+import dev.taskstream.v1.WaitingReason;
 import java.time.Instant;
 
 /**
@@ -22,6 +23,7 @@ public sealed interface WatchEvent
         WatchEvent.TaskPropertyUpdated,
         WatchEvent.TaskOutputAppended,
         WatchEvent.SubInstanceCreated,
+        WatchEvent.TaskWaitingReasonChanged,
         WatchEvent.Heartbeat {
 
   /** The instance's sequence number this event brings the watcher to. */
@@ -82,6 +84,13 @@ public sealed interface WatchEvent
   /** A workflow task started a sub-instance ({@code instance} is its resource name). */
   record SubInstanceCreated(long seq, Instant time, String instance, String name, String taskName)
       implements WatchEvent {}
+
+  /**
+   * Why a waiting task waits changed while its status did not: its dependencies ended, its start
+   * time or its retry backoff passed.
+   */
+  record TaskWaitingReasonChanged(
+      long seq, Instant time, String taskName, WaitingReason waitingReason) implements WatchEvent {}
 
   /** Nothing changed; the stream is alive (only with {@link WatchOptions#heartbeats()}). */
   record Heartbeat(long seq, Instant time) implements WatchEvent {}

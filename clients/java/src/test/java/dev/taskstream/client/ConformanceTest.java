@@ -21,8 +21,13 @@ import dev.taskstream.v1.Progress;
 import dev.taskstream.v1.ResumeInstanceRequest;
 import dev.taskstream.v1.StageProgress;
 import dev.taskstream.v1.SubInstance;
+import dev.taskstream.v1.Task;
+import dev.taskstream.v1.TaskAttempt;
+import dev.taskstream.v1.TaskDependency;
+import dev.taskstream.v1.TaskSpec;
 import dev.taskstream.v1.TaskStatus;
 import dev.taskstream.v1.TaskType;
+import dev.taskstream.v1.WaitingReason;
 import dev.taskstream.v1.WatchInstanceRequest;
 import dev.taskstream.v1.WatchInstanceResponse;
 import io.grpc.Status;
@@ -116,6 +121,9 @@ class ConformanceTest {
       case "suspend_resume" -> suspendResume(testCase, expect);
       case "wait_many" -> waitMany(testCase, expect);
       case "task_types" -> taskTypes(expect);
+      case "retry_attempts" -> retryAttempts(testCase, expect);
+      case "dependencies" -> dependencies(testCase, expect);
+      case "cancel_task_and_delete" -> cancelTaskAndDelete(testCase, expect);
       default -> fail("no harness for action " + action);
     }
   }
@@ -509,6 +517,164 @@ class ConformanceTest {
   }
 
   /** Checks what GetTaskResult returned against the expectations of a case. */
+  private static void retryAttempts(JsonObject testCase, JsonObject expect) {
+    JsonObject policy = testCase.getAsJsonObject("retry_policy");
+    TaskRetryPolicy retry =
+        TaskRetryPolicy.maxAttempts(policy.get("max_attempts").getAsInt())
+            .withInitialBackoff(
+                Duration.ofNanos(
+                    Math.round(policy.get("initial_backoff_seconds").getAsDouble() * 1e9)))
+            .withBackoffMultiplier(policy.get("backoff_multiplier").getAsDouble())
+            .withNonRetryableErrorTypes(
+                strings(policy, "non_retryable_error_types").toArray(String[]::new));
+    TaskSpec spec =
+        taskSpec(testCase.getAsJsonObject("task")).toBuilder()
+            .setRetryPolicy(retry.toProto())
+            .build();
+    String name = client.createInstance(List.of(spec)).getName();
+    client.await(name, timeout(testCase));
+
+    TaskResult result = client.result(name);
+    checkResult(result, expect);
+    assertEquals(expect.get("attempts").getAsInt(), result.task().getAttempts());
+    assertEquals(
+        strings(expect, "attempt_history_statuses").stream().map(TaskStatus::valueOf).toList(),
+        result.attemptHistory().stream().map(TaskAttempt::getStatus).toList());
+    for (TaskAttempt attempt : result.attemptHistory()) {
+      String type = attempt.getError().getType();
+      assertTrue(type.endsWith(str(expect, "attempt_error_type_ends_with")), type);
+    }
+  }
+
+  private static void dependencies(JsonObject testCase, JsonObject expect) {
+    List<TaskSpec> tasks = taskSpecs(testCase);
+    String name = client.createInstance(tasks).getName();
+    Instance done = client.await(name, timeout(testCase));
+
+    assertEquals(instanceStatus(str(expect, "instance_status")), done.getStatus());
+    checkTasks(done, expect);
+    // The first two tasks, each depending on the other, make a cycle.
+    TaskSpec first = tasks.get(0);
+    TaskSpec second = tasks.get(1);
+    List<TaskSpec> cycle =
+        List.of(
+            first.toBuilder()
+                .clearDependencies()
+                .addDependencies(TaskDependency.newBuilder().setTask(second.getName()))
+                .build(),
+            second.toBuilder()
+                .clearDependencies()
+                .addDependencies(TaskDependency.newBuilder().setTask(first.getName()))
+                .build());
+    InvalidArgumentException refused =
+        assertThrows(InvalidArgumentException.class, () -> client.createInstance(cycle));
+    assertEquals(
+        List.of(str(expect, "cycle_field")),
+        refused.fieldViolations().stream().map(FieldViolation::field).toList());
+  }
+
+  private static void cancelTaskAndDelete(JsonObject testCase, JsonObject expect) {
+    JsonObject cancel = testCase.getAsJsonObject("cancel");
+    String task = str(cancel, "task");
+    String name = client.createInstance(taskSpecs(testCase)).getName();
+    Instance created = client.getInstance(name);
+    for (var entry : expect.getAsJsonObject("waiting_reason_before").entrySet()) {
+      assertEquals(
+          WaitingReason.valueOf(entry.getValue().getAsString()),
+          task(created, entry.getKey()).getWaitingReason(),
+          entry.getKey());
+    }
+    try (InstanceWatch watch = client.watch(name)) {
+      boolean running = false;
+      while (!running && watch.hasNext()) {
+        running = running(watch.next(), task);
+      }
+      assertTrue(running, "the watch ended before " + task + " ran");
+    }
+    client.cancelTask(
+        name, task, CancellationReason.CANCELLATION_REASON_DIRECT, str(cancel, "message"));
+    Instance done = client.await(name, timeout(testCase));
+
+    checkTasks(done, expect);
+    assertEquals(str(cancel, "message"), task(done, task).getCancellation().getMessage());
+    client.deleteInstance(name);
+    ApiException gone = assertThrows(ApiException.class, () -> client.getInstance(name));
+    assertEquals(Status.Code.valueOf(str(expect, "after_delete_code")), gone.code());
+    assertEquals(str(expect, "after_delete_reason"), gone.reason().orElseThrow());
+  }
+
+  /** Checks task_statuses, results_json and cancellation_reasons of the instance's tasks. */
+  private static void checkTasks(Instance instance, JsonObject expect) {
+    if (expect.has("task_statuses")) {
+      for (var entry : expect.getAsJsonObject("task_statuses").entrySet()) {
+        assertEquals(
+            TaskStatus.valueOf(entry.getValue().getAsString()),
+            task(instance, entry.getKey()).getStatus(),
+            entry.getKey());
+      }
+    }
+    if (expect.has("results_json")) {
+      for (var entry : expect.getAsJsonObject("results_json").entrySet()) {
+        assertEquals(
+            plain(entry.getValue()),
+            client.result(instance.getName(), entry.getKey()).value(),
+            entry.getKey());
+      }
+    }
+    if (expect.has("cancellation_reasons")) {
+      for (var entry : expect.getAsJsonObject("cancellation_reasons").entrySet()) {
+        assertEquals(
+            CancellationReason.valueOf(entry.getValue().getAsString()),
+            task(instance, entry.getKey()).getCancellation().getReason(),
+            entry.getKey());
+      }
+    }
+  }
+
+  private static Task task(Instance instance, String name) {
+    return instance.getTasksList().stream()
+        .filter(t -> t.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no task " + name + " in " + instance.getName()));
+  }
+
+  /** Whether the event shows the named task RUNNING. */
+  private static boolean running(WatchEvent event, String task) {
+    if (event instanceof WatchEvent.TaskStatusChanged change) {
+      return change.taskName().equals(task) && change.status() == TaskStatus.TASK_STATUS_RUNNING;
+    }
+    return event instanceof WatchEvent.Snapshot snapshot
+        && task(snapshot.instance(), task).getStatus() == TaskStatus.TASK_STATUS_RUNNING;
+  }
+
+  /** The task of a case as a spec: its type, parameters, name and dependencies. */
+  private static TaskSpec taskSpec(JsonObject task) {
+    TaskSpec.Builder spec = TaskstreamClient.task(str(task, "type"), parameters(task)).toBuilder();
+    if (task.has("name")) {
+      spec.setName(str(task, "name"));
+    }
+    if (task.has("depends_on")) {
+      for (JsonElement element : task.getAsJsonArray("depends_on")) {
+        JsonObject dependency = element.getAsJsonObject();
+        spec.addDependencies(
+            TaskDependency.newBuilder()
+                .setTask(str(dependency, "task"))
+                .setAllowFailure(
+                    dependency.has("allow_failure")
+                        && dependency.get("allow_failure").getAsBoolean()));
+      }
+    }
+    return spec.build();
+  }
+
+  private static List<TaskSpec> taskSpecs(JsonObject testCase) {
+    List<TaskSpec> specs = new ArrayList<>();
+    for (JsonElement task : testCase.getAsJsonArray("tasks")) {
+      specs.add(taskSpec(task.getAsJsonObject()));
+    }
+    return specs;
+  }
+
   private static void checkResult(TaskResult result, JsonObject expect) {
     if (expect.has("task_status")) {
       assertEquals(TaskStatus.valueOf(str(expect, "task_status")), result.status());

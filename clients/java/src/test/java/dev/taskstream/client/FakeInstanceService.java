@@ -1,7 +1,11 @@
 package dev.taskstream.client;
 
+import dev.taskstream.v1.CancelTaskRequest;
+import dev.taskstream.v1.CancelTaskResponse;
 import dev.taskstream.v1.CreateInstanceRequest;
 import dev.taskstream.v1.CreateInstanceResponse;
+import dev.taskstream.v1.DeleteInstanceRequest;
+import dev.taskstream.v1.DeleteInstanceResponse;
 import dev.taskstream.v1.GetInstanceRequest;
 import dev.taskstream.v1.GetInstanceResponse;
 import dev.taskstream.v1.GetLogviewAddressRequest;
@@ -82,6 +86,8 @@ final class FakeInstanceService extends InstanceServiceGrpc.InstanceServiceImplB
   final Deque<Object> logviews = new ArrayDeque<>();
   final Deque<Object> subInstances = new ArrayDeque<>();
   final Deque<Object> rows = new ArrayDeque<>();
+  final Deque<Object> cancelTasks = new ArrayDeque<>();
+  final Deque<Object> deletes = new ArrayDeque<>();
   final Deque<Stream<WatchInstanceResponse>> watches = new ArrayDeque<>();
   final Deque<Stream<ReadTaskOutputResponse>> outputs = new ArrayDeque<>();
   volatile CountDownLatch cancelled = new CountDownLatch(1);
@@ -168,6 +174,17 @@ final class FakeInstanceService extends InstanceServiceGrpc.InstanceServiceImplB
   public void listTaskResultRows(
       ListTaskResultRowsRequest request, StreamObserver<ListTaskResultRowsResponse> out) {
     answer(request, rows, out, ListTaskResultRowsResponse.class::cast);
+  }
+
+  @Override
+  public void cancelTask(CancelTaskRequest request, StreamObserver<CancelTaskResponse> out) {
+    answer(request, cancelTasks, out, CancelTaskResponse.class::cast);
+  }
+
+  @Override
+  public void deleteInstance(
+      DeleteInstanceRequest request, StreamObserver<DeleteInstanceResponse> out) {
+    answer(request, deletes, out, DeleteInstanceResponse.class::cast);
   }
 
   @Override
