@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConnectRequest(_message.Message):
-    __slots__ = ("register", "started", "progress", "output", "property", "finished", "paused", "heartbeat", "taken_back")
+    __slots__ = ("register", "started", "progress", "output", "property", "finished", "paused", "heartbeat", "taken_back", "batch")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     STARTED_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,7 @@ class ConnectRequest(_message.Message):
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     TAKEN_BACK_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
     register: RegisterWorker
     started: TaskStarted
     progress: TaskProgressReport
@@ -30,10 +31,17 @@ class ConnectRequest(_message.Message):
     paused: TaskPaused
     heartbeat: WorkerHeartbeat
     taken_back: TaskTakenBack
-    def __init__(self, register: _Optional[_Union[RegisterWorker, _Mapping]] = ..., started: _Optional[_Union[TaskStarted, _Mapping]] = ..., progress: _Optional[_Union[TaskProgressReport, _Mapping]] = ..., output: _Optional[_Union[TaskOutputChunk, _Mapping]] = ..., property: _Optional[_Union[TaskPropertySet, _Mapping]] = ..., finished: _Optional[_Union[TaskFinished, _Mapping]] = ..., paused: _Optional[_Union[TaskPaused, _Mapping]] = ..., heartbeat: _Optional[_Union[WorkerHeartbeat, _Mapping]] = ..., taken_back: _Optional[_Union[TaskTakenBack, _Mapping]] = ...) -> None: ...
+    batch: ConnectRequestBatch
+    def __init__(self, register: _Optional[_Union[RegisterWorker, _Mapping]] = ..., started: _Optional[_Union[TaskStarted, _Mapping]] = ..., progress: _Optional[_Union[TaskProgressReport, _Mapping]] = ..., output: _Optional[_Union[TaskOutputChunk, _Mapping]] = ..., property: _Optional[_Union[TaskPropertySet, _Mapping]] = ..., finished: _Optional[_Union[TaskFinished, _Mapping]] = ..., paused: _Optional[_Union[TaskPaused, _Mapping]] = ..., heartbeat: _Optional[_Union[WorkerHeartbeat, _Mapping]] = ..., taken_back: _Optional[_Union[TaskTakenBack, _Mapping]] = ..., batch: _Optional[_Union[ConnectRequestBatch, _Mapping]] = ...) -> None: ...
+
+class ConnectRequestBatch(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[ConnectRequest]
+    def __init__(self, messages: _Optional[_Iterable[_Union[ConnectRequest, _Mapping]]] = ...) -> None: ...
 
 class RegisterWorker(_message.Message):
-    __slots__ = ("worker_name", "slots", "task_types", "accepts_python_objects", "labels", "gives_back_unstarted_tasks")
+    __slots__ = ("worker_name", "slots", "task_types", "accepts_python_objects", "labels", "gives_back_unstarted_tasks", "accepts_batches")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -47,13 +55,15 @@ class RegisterWorker(_message.Message):
     ACCEPTS_PYTHON_OBJECTS_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     GIVES_BACK_UNSTARTED_TASKS_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTS_BATCHES_FIELD_NUMBER: _ClassVar[int]
     worker_name: str
     slots: int
     task_types: _containers.RepeatedCompositeFieldContainer[WorkerTaskType]
     accepts_python_objects: bool
     labels: _containers.ScalarMap[str, str]
     gives_back_unstarted_tasks: bool
-    def __init__(self, worker_name: _Optional[str] = ..., slots: _Optional[int] = ..., task_types: _Optional[_Iterable[_Union[WorkerTaskType, _Mapping]]] = ..., accepts_python_objects: _Optional[bool] = ..., labels: _Optional[_Mapping[str, str]] = ..., gives_back_unstarted_tasks: _Optional[bool] = ...) -> None: ...
+    accepts_batches: bool
+    def __init__(self, worker_name: _Optional[str] = ..., slots: _Optional[int] = ..., task_types: _Optional[_Iterable[_Union[WorkerTaskType, _Mapping]]] = ..., accepts_python_objects: _Optional[bool] = ..., labels: _Optional[_Mapping[str, str]] = ..., gives_back_unstarted_tasks: _Optional[bool] = ..., accepts_batches: _Optional[bool] = ...) -> None: ...
 
 class WorkerTaskType(_message.Message):
     __slots__ = ("name", "description")
@@ -130,7 +140,7 @@ class WorkerHeartbeat(_message.Message):
     def __init__(self) -> None: ...
 
 class ConnectResponse(_message.Message):
-    __slots__ = ("registered", "assignment", "cancel", "suspend", "resume", "drop", "take_back")
+    __slots__ = ("registered", "assignment", "cancel", "suspend", "resume", "drop", "take_back", "batch")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
     CANCEL_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +148,7 @@ class ConnectResponse(_message.Message):
     RESUME_FIELD_NUMBER: _ClassVar[int]
     DROP_FIELD_NUMBER: _ClassVar[int]
     TAKE_BACK_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
     registered: WorkerRegistered
     assignment: TaskAssignment
     cancel: CancelTask
@@ -145,19 +156,28 @@ class ConnectResponse(_message.Message):
     resume: ResumeTask
     drop: DropTask
     take_back: TakeBackTask
-    def __init__(self, registered: _Optional[_Union[WorkerRegistered, _Mapping]] = ..., assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., cancel: _Optional[_Union[CancelTask, _Mapping]] = ..., suspend: _Optional[_Union[SuspendTask, _Mapping]] = ..., resume: _Optional[_Union[ResumeTask, _Mapping]] = ..., drop: _Optional[_Union[DropTask, _Mapping]] = ..., take_back: _Optional[_Union[TakeBackTask, _Mapping]] = ...) -> None: ...
+    batch: ConnectResponseBatch
+    def __init__(self, registered: _Optional[_Union[WorkerRegistered, _Mapping]] = ..., assignment: _Optional[_Union[TaskAssignment, _Mapping]] = ..., cancel: _Optional[_Union[CancelTask, _Mapping]] = ..., suspend: _Optional[_Union[SuspendTask, _Mapping]] = ..., resume: _Optional[_Union[ResumeTask, _Mapping]] = ..., drop: _Optional[_Union[DropTask, _Mapping]] = ..., take_back: _Optional[_Union[TakeBackTask, _Mapping]] = ..., batch: _Optional[_Union[ConnectResponseBatch, _Mapping]] = ...) -> None: ...
+
+class ConnectResponseBatch(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[ConnectResponse]
+    def __init__(self, messages: _Optional[_Iterable[_Union[ConnectResponse, _Mapping]]] = ...) -> None: ...
 
 class WorkerRegistered(_message.Message):
-    __slots__ = ("worker_id", "max_output_bytes", "heartbeat_interval", "lease_duration")
+    __slots__ = ("worker_id", "max_output_bytes", "heartbeat_interval", "lease_duration", "accepts_batches")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     MAX_OUTPUT_BYTES_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     LEASE_DURATION_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTS_BATCHES_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     max_output_bytes: int
     heartbeat_interval: _duration_pb2.Duration
     lease_duration: _duration_pb2.Duration
-    def __init__(self, worker_id: _Optional[str] = ..., max_output_bytes: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., lease_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    accepts_batches: bool
+    def __init__(self, worker_id: _Optional[str] = ..., max_output_bytes: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., lease_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., accepts_batches: _Optional[bool] = ...) -> None: ...
 
 class TaskAssignment(_message.Message):
     __slots__ = ("assignment_id", "instance", "task", "type", "parameters_json", "python_object", "python_environment", "timeout", "attempt", "task_token")

@@ -31,7 +31,9 @@ class WorkerServiceStub:
     while it reports what its tasks do. Reports name the assignment they belong
     to, so a report from an attempt the server has given up on is ignored (and the
     worker is told to drop it). Assigned tasks are held under leases that the
-    worker's heartbeats renew.
+    worker's heartbeats renew. Either side may pack several messages into one
+    batch once the other side said it accepts batches (RegisterWorker and
+    WorkerRegistered), so peers that predate batches keep working.
     """
 
     def __init__(self, channel):
@@ -53,14 +55,17 @@ class WorkerServiceServicer:
     while it reports what its tasks do. Reports name the assignment they belong
     to, so a report from an attempt the server has given up on is ignored (and the
     worker is told to drop it). Assigned tasks are held under leases that the
-    worker's heartbeats renew.
+    worker's heartbeats renew. Either side may pack several messages into one
+    batch once the other side said it accepts batches (RegisterWorker and
+    WorkerRegistered), so peers that predate batches keep working.
     """
 
     def Connect(self, request_iterator, context):
-        """Opens a worker session. The first request must be a RegisterWorker;
-        otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the
-        worker's unfinished tasks become INTERRUPTED and are retried; a worker
-        should reconnect and register again.
+        """Opens a worker session. The first request must be a RegisterWorker, and a
+        batch may hold neither a batch nor a RegisterWorker; otherwise the stream
+        ends with INVALID_ARGUMENT. When the stream breaks the worker's unfinished
+        tasks become INTERRUPTED and are retried; a worker should reconnect and
+        register again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -88,7 +93,9 @@ class WorkerService:
     while it reports what its tasks do. Reports name the assignment they belong
     to, so a report from an attempt the server has given up on is ignored (and the
     worker is told to drop it). Assigned tasks are held under leases that the
-    worker's heartbeats renew.
+    worker's heartbeats renew. Either side may pack several messages into one
+    batch once the other side said it accepts batches (RegisterWorker and
+    WorkerRegistered), so peers that predate batches keep working.
     """
 
     @staticmethod

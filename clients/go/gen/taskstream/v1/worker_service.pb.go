@@ -38,6 +38,7 @@ type ConnectRequest struct {
 	//	*ConnectRequest_Paused
 	//	*ConnectRequest_Heartbeat
 	//	*ConnectRequest_TakenBack
+	//	*ConnectRequest_Batch
 	Message       isConnectRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -161,6 +162,15 @@ func (x *ConnectRequest) GetTakenBack() *TaskTakenBack {
 	return nil
 }
 
+func (x *ConnectRequest) GetBatch() *ConnectRequestBatch {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectRequest_Batch); ok {
+			return x.Batch
+		}
+	}
+	return nil
+}
+
 type isConnectRequest_Message interface {
 	isConnectRequest_Message()
 }
@@ -210,6 +220,12 @@ type ConnectRequest_TakenBack struct {
 	TakenBack *TaskTakenBack `protobuf:"bytes,9,opt,name=taken_back,json=takenBack,proto3,oneof"`
 }
 
+type ConnectRequest_Batch struct {
+	// Several of the messages above in one, sent only to a server whose
+	// WorkerRegistered said accepts_batches.
+	Batch *ConnectRequestBatch `protobuf:"bytes,10,opt,name=batch,proto3,oneof"`
+}
+
 func (*ConnectRequest_Register) isConnectRequest_Message() {}
 
 func (*ConnectRequest_Started) isConnectRequest_Message() {}
@@ -228,6 +244,58 @@ func (*ConnectRequest_Heartbeat) isConnectRequest_Message() {}
 
 func (*ConnectRequest_TakenBack) isConnectRequest_Message() {}
 
+func (*ConnectRequest_Batch) isConnectRequest_Message() {}
+
+// ConnectRequestBatch carries several worker messages in one stream message, so
+// a worker running many short tasks sends one message for all the reports it
+// has ready instead of one each. The server handles them exactly as if they had
+// come one by one, in order. A batch never holds a batch or a RegisterWorker:
+// the server ends such a stream with INVALID_ARGUMENT.
+type ConnectRequestBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The messages, in the order the worker produced them.
+	Messages      []*ConnectRequest `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectRequestBatch) Reset() {
+	*x = ConnectRequestBatch{}
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectRequestBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectRequestBatch) ProtoMessage() {}
+
+func (x *ConnectRequestBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectRequestBatch.ProtoReflect.Descriptor instead.
+func (*ConnectRequestBatch) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ConnectRequestBatch) GetMessages() []*ConnectRequest {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
 // RegisterWorker introduces a worker.
 type RegisterWorker struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -245,13 +313,16 @@ type RegisterWorker struct {
 	// Whether it answers TakeBackTask; a server sends none to a worker that does
 	// not.
 	GivesBackUnstartedTasks bool `protobuf:"varint,6,opt,name=gives_back_unstarted_tasks,json=givesBackUnstartedTasks,proto3" json:"gives_back_unstarted_tasks,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// Whether it reads ConnectResponse.batch; a server sends no batch to a worker
+	// that does not.
+	AcceptsBatches bool `protobuf:"varint,7,opt,name=accepts_batches,json=acceptsBatches,proto3" json:"accepts_batches,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RegisterWorker) Reset() {
 	*x = RegisterWorker{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[1]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -263,7 +334,7 @@ func (x *RegisterWorker) String() string {
 func (*RegisterWorker) ProtoMessage() {}
 
 func (x *RegisterWorker) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[1]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -276,7 +347,7 @@ func (x *RegisterWorker) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterWorker.ProtoReflect.Descriptor instead.
 func (*RegisterWorker) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{1}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *RegisterWorker) GetWorkerName() string {
@@ -321,6 +392,13 @@ func (x *RegisterWorker) GetGivesBackUnstartedTasks() bool {
 	return false
 }
 
+func (x *RegisterWorker) GetAcceptsBatches() bool {
+	if x != nil {
+		return x.AcceptsBatches
+	}
+	return false
+}
+
 // WorkerTaskType is a task type a worker can run.
 type WorkerTaskType struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -334,7 +412,7 @@ type WorkerTaskType struct {
 
 func (x *WorkerTaskType) Reset() {
 	*x = WorkerTaskType{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[2]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -346,7 +424,7 @@ func (x *WorkerTaskType) String() string {
 func (*WorkerTaskType) ProtoMessage() {}
 
 func (x *WorkerTaskType) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[2]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -359,7 +437,7 @@ func (x *WorkerTaskType) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerTaskType.ProtoReflect.Descriptor instead.
 func (*WorkerTaskType) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{2}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *WorkerTaskType) GetName() string {
@@ -387,7 +465,7 @@ type TaskStarted struct {
 
 func (x *TaskStarted) Reset() {
 	*x = TaskStarted{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[3]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -399,7 +477,7 @@ func (x *TaskStarted) String() string {
 func (*TaskStarted) ProtoMessage() {}
 
 func (x *TaskStarted) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[3]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -412,7 +490,7 @@ func (x *TaskStarted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskStarted.ProtoReflect.Descriptor instead.
 func (*TaskStarted) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{3}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *TaskStarted) GetAssignmentId() string {
@@ -435,7 +513,7 @@ type TaskProgressReport struct {
 
 func (x *TaskProgressReport) Reset() {
 	*x = TaskProgressReport{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[4]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -447,7 +525,7 @@ func (x *TaskProgressReport) String() string {
 func (*TaskProgressReport) ProtoMessage() {}
 
 func (x *TaskProgressReport) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[4]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -460,7 +538,7 @@ func (x *TaskProgressReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskProgressReport.ProtoReflect.Descriptor instead.
 func (*TaskProgressReport) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{4}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *TaskProgressReport) GetAssignmentId() string {
@@ -495,7 +573,7 @@ type TaskOutputChunk struct {
 
 func (x *TaskOutputChunk) Reset() {
 	*x = TaskOutputChunk{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[5]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -507,7 +585,7 @@ func (x *TaskOutputChunk) String() string {
 func (*TaskOutputChunk) ProtoMessage() {}
 
 func (x *TaskOutputChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[5]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -520,7 +598,7 @@ func (x *TaskOutputChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskOutputChunk.ProtoReflect.Descriptor instead.
 func (*TaskOutputChunk) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{5}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *TaskOutputChunk) GetAssignmentId() string {
@@ -566,7 +644,7 @@ type TaskPropertySet struct {
 
 func (x *TaskPropertySet) Reset() {
 	*x = TaskPropertySet{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[6]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +656,7 @@ func (x *TaskPropertySet) String() string {
 func (*TaskPropertySet) ProtoMessage() {}
 
 func (x *TaskPropertySet) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[6]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +669,7 @@ func (x *TaskPropertySet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskPropertySet.ProtoReflect.Descriptor instead.
 func (*TaskPropertySet) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{6}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *TaskPropertySet) GetAssignmentId() string {
@@ -639,7 +717,7 @@ type TaskFinished struct {
 
 func (x *TaskFinished) Reset() {
 	*x = TaskFinished{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[7]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -651,7 +729,7 @@ func (x *TaskFinished) String() string {
 func (*TaskFinished) ProtoMessage() {}
 
 func (x *TaskFinished) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[7]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -664,7 +742,7 @@ func (x *TaskFinished) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskFinished.ProtoReflect.Descriptor instead.
 func (*TaskFinished) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{7}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TaskFinished) GetAssignmentId() string {
@@ -729,7 +807,7 @@ type TaskPaused struct {
 
 func (x *TaskPaused) Reset() {
 	*x = TaskPaused{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[8]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -741,7 +819,7 @@ func (x *TaskPaused) String() string {
 func (*TaskPaused) ProtoMessage() {}
 
 func (x *TaskPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[8]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -754,7 +832,7 @@ func (x *TaskPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskPaused.ProtoReflect.Descriptor instead.
 func (*TaskPaused) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{8}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TaskPaused) GetAssignmentId() string {
@@ -782,7 +860,7 @@ type WorkerHeartbeat struct {
 
 func (x *WorkerHeartbeat) Reset() {
 	*x = WorkerHeartbeat{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[9]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +872,7 @@ func (x *WorkerHeartbeat) String() string {
 func (*WorkerHeartbeat) ProtoMessage() {}
 
 func (x *WorkerHeartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[9]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +885,7 @@ func (x *WorkerHeartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerHeartbeat.ProtoReflect.Descriptor instead.
 func (*WorkerHeartbeat) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{9}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{10}
 }
 
 // ConnectResponse is one message from the server to a worker.
@@ -824,6 +902,7 @@ type ConnectResponse struct {
 	//	*ConnectResponse_Resume
 	//	*ConnectResponse_Drop
 	//	*ConnectResponse_TakeBack
+	//	*ConnectResponse_Batch
 	Message       isConnectResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -831,7 +910,7 @@ type ConnectResponse struct {
 
 func (x *ConnectResponse) Reset() {
 	*x = ConnectResponse{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[10]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +922,7 @@ func (x *ConnectResponse) String() string {
 func (*ConnectResponse) ProtoMessage() {}
 
 func (x *ConnectResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[10]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +935,7 @@ func (x *ConnectResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectResponse.ProtoReflect.Descriptor instead.
 func (*ConnectResponse) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{10}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ConnectResponse) GetMessage() isConnectResponse_Message {
@@ -929,6 +1008,15 @@ func (x *ConnectResponse) GetTakeBack() *TakeBackTask {
 	return nil
 }
 
+func (x *ConnectResponse) GetBatch() *ConnectResponseBatch {
+	if x != nil {
+		if x, ok := x.Message.(*ConnectResponse_Batch); ok {
+			return x.Batch
+		}
+	}
+	return nil
+}
+
 type isConnectResponse_Message interface {
 	isConnectResponse_Message()
 }
@@ -968,6 +1056,12 @@ type ConnectResponse_TakeBack struct {
 	TakeBack *TakeBackTask `protobuf:"bytes,7,opt,name=take_back,json=takeBack,proto3,oneof"`
 }
 
+type ConnectResponse_Batch struct {
+	// Several of the messages above in one, sent only to a worker whose
+	// RegisterWorker said accepts_batches.
+	Batch *ConnectResponseBatch `protobuf:"bytes,8,opt,name=batch,proto3,oneof"`
+}
+
 func (*ConnectResponse_Registered) isConnectResponse_Message() {}
 
 func (*ConnectResponse_Assignment) isConnectResponse_Message() {}
@@ -982,6 +1076,57 @@ func (*ConnectResponse_Drop) isConnectResponse_Message() {}
 
 func (*ConnectResponse_TakeBack) isConnectResponse_Message() {}
 
+func (*ConnectResponse_Batch) isConnectResponse_Message() {}
+
+// ConnectResponseBatch carries several server messages in one stream message,
+// for example every assignment a worker is sent at once. The worker handles
+// them exactly as if they had come one by one, in order. A batch never holds a
+// batch or a WorkerRegistered.
+type ConnectResponseBatch struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The messages, in the order the server produced them.
+	Messages      []*ConnectResponse `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectResponseBatch) Reset() {
+	*x = ConnectResponseBatch{}
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectResponseBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectResponseBatch) ProtoMessage() {}
+
+func (x *ConnectResponseBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectResponseBatch.ProtoReflect.Descriptor instead.
+func (*ConnectResponseBatch) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ConnectResponseBatch) GetMessages() []*ConnectResponse {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
 // WorkerRegistered accepts a worker.
 type WorkerRegistered struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -994,13 +1139,16 @@ type WorkerRegistered struct {
 	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
 	// How long a task's lease lasts after the last heartbeat.
 	LeaseDuration *durationpb.Duration `protobuf:"bytes,4,opt,name=lease_duration,json=leaseDuration,proto3" json:"lease_duration,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Whether the server reads ConnectRequest.batch; a worker sends no batch to a
+	// server that does not.
+	AcceptsBatches bool `protobuf:"varint,5,opt,name=accepts_batches,json=acceptsBatches,proto3" json:"accepts_batches,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WorkerRegistered) Reset() {
 	*x = WorkerRegistered{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[11]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1160,7 @@ func (x *WorkerRegistered) String() string {
 func (*WorkerRegistered) ProtoMessage() {}
 
 func (x *WorkerRegistered) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[11]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1173,7 @@ func (x *WorkerRegistered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkerRegistered.ProtoReflect.Descriptor instead.
 func (*WorkerRegistered) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{11}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *WorkerRegistered) GetWorkerId() string {
@@ -1054,6 +1202,13 @@ func (x *WorkerRegistered) GetLeaseDuration() *durationpb.Duration {
 		return x.LeaseDuration
 	}
 	return nil
+}
+
+func (x *WorkerRegistered) GetAcceptsBatches() bool {
+	if x != nil {
+		return x.AcceptsBatches
+	}
+	return false
 }
 
 // TaskAssignment hands a task to a worker.
@@ -1087,7 +1242,7 @@ type TaskAssignment struct {
 
 func (x *TaskAssignment) Reset() {
 	*x = TaskAssignment{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[12]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1099,7 +1254,7 @@ func (x *TaskAssignment) String() string {
 func (*TaskAssignment) ProtoMessage() {}
 
 func (x *TaskAssignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[12]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1112,7 +1267,7 @@ func (x *TaskAssignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskAssignment.ProtoReflect.Descriptor instead.
 func (*TaskAssignment) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{12}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TaskAssignment) GetAssignmentId() string {
@@ -1200,7 +1355,7 @@ type CancelTask struct {
 
 func (x *CancelTask) Reset() {
 	*x = CancelTask{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[13]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1367,7 @@ func (x *CancelTask) String() string {
 func (*CancelTask) ProtoMessage() {}
 
 func (x *CancelTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[13]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1380,7 @@ func (x *CancelTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTask.ProtoReflect.Descriptor instead.
 func (*CancelTask) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{13}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CancelTask) GetAssignmentId() string {
@@ -1260,7 +1415,7 @@ type SuspendTask struct {
 
 func (x *SuspendTask) Reset() {
 	*x = SuspendTask{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[14]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1272,7 +1427,7 @@ func (x *SuspendTask) String() string {
 func (*SuspendTask) ProtoMessage() {}
 
 func (x *SuspendTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[14]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1285,7 +1440,7 @@ func (x *SuspendTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendTask.ProtoReflect.Descriptor instead.
 func (*SuspendTask) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{14}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SuspendTask) GetAssignmentId() string {
@@ -1306,7 +1461,7 @@ type ResumeTask struct {
 
 func (x *ResumeTask) Reset() {
 	*x = ResumeTask{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[15]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1318,7 +1473,7 @@ func (x *ResumeTask) String() string {
 func (*ResumeTask) ProtoMessage() {}
 
 func (x *ResumeTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[15]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1331,7 +1486,7 @@ func (x *ResumeTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeTask.ProtoReflect.Descriptor instead.
 func (*ResumeTask) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{15}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ResumeTask) GetAssignmentId() string {
@@ -1357,7 +1512,7 @@ type DropTask struct {
 
 func (x *DropTask) Reset() {
 	*x = DropTask{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[16]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1524,7 @@ func (x *DropTask) String() string {
 func (*DropTask) ProtoMessage() {}
 
 func (x *DropTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[16]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1537,7 @@ func (x *DropTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DropTask.ProtoReflect.Descriptor instead.
 func (*DropTask) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{16}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DropTask) GetAssignmentId() string {
@@ -1413,7 +1568,7 @@ type TakeBackTask struct {
 
 func (x *TakeBackTask) Reset() {
 	*x = TakeBackTask{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[17]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1580,7 @@ func (x *TakeBackTask) String() string {
 func (*TakeBackTask) ProtoMessage() {}
 
 func (x *TakeBackTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[17]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1593,7 @@ func (x *TakeBackTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeBackTask.ProtoReflect.Descriptor instead.
 func (*TakeBackTask) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{17}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *TakeBackTask) GetAssignmentId() string {
@@ -1462,7 +1617,7 @@ type TaskTakenBack struct {
 
 func (x *TaskTakenBack) Reset() {
 	*x = TaskTakenBack{}
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[18]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1474,7 +1629,7 @@ func (x *TaskTakenBack) String() string {
 func (*TaskTakenBack) ProtoMessage() {}
 
 func (x *TaskTakenBack) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_worker_service_proto_msgTypes[18]
+	mi := &file_taskstream_v1_worker_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1487,7 +1642,7 @@ func (x *TaskTakenBack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskTakenBack.ProtoReflect.Descriptor instead.
 func (*TaskTakenBack) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{18}
+	return file_taskstream_v1_worker_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *TaskTakenBack) GetAssignmentId() string {
@@ -1508,7 +1663,7 @@ var File_taskstream_v1_worker_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\n" +
-	"\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xb8\x04\n" +
+	"\"taskstream/v1/worker_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18taskstream/v1/task.proto\"\xf4\x04\n" +
 	"\x0eConnectRequest\x12;\n" +
 	"\bregister\x18\x01 \x01(\v2\x1d.taskstream.v1.RegisterWorkerH\x00R\bregister\x126\n" +
 	"\astarted\x18\x02 \x01(\v2\x1a.taskstream.v1.TaskStartedH\x00R\astarted\x12?\n" +
@@ -1519,8 +1674,12 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x06paused\x18\a \x01(\v2\x19.taskstream.v1.TaskPausedH\x00R\x06paused\x12>\n" +
 	"\theartbeat\x18\b \x01(\v2\x1e.taskstream.v1.WorkerHeartbeatH\x00R\theartbeat\x12=\n" +
 	"\n" +
-	"taken_back\x18\t \x01(\v2\x1c.taskstream.v1.TaskTakenBackH\x00R\ttakenBackB\t\n" +
-	"\amessage\"\xf6\x02\n" +
+	"taken_back\x18\t \x01(\v2\x1c.taskstream.v1.TaskTakenBackH\x00R\ttakenBack\x12:\n" +
+	"\x05batch\x18\n" +
+	" \x01(\v2\".taskstream.v1.ConnectRequestBatchH\x00R\x05batchB\t\n" +
+	"\amessage\"P\n" +
+	"\x13ConnectRequestBatch\x129\n" +
+	"\bmessages\x18\x01 \x03(\v2\x1d.taskstream.v1.ConnectRequestR\bmessages\"\x9f\x03\n" +
 	"\x0eRegisterWorker\x12\x1f\n" +
 	"\vworker_name\x18\x01 \x01(\tR\n" +
 	"workerName\x12\x14\n" +
@@ -1529,7 +1688,8 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"task_types\x18\x03 \x03(\v2\x1d.taskstream.v1.WorkerTaskTypeR\ttaskTypes\x124\n" +
 	"\x16accepts_python_objects\x18\x04 \x01(\bR\x14acceptsPythonObjects\x12A\n" +
 	"\x06labels\x18\x05 \x03(\v2).taskstream.v1.RegisterWorker.LabelsEntryR\x06labels\x12;\n" +
-	"\x1agives_back_unstarted_tasks\x18\x06 \x01(\bR\x17givesBackUnstartedTasks\x1a9\n" +
+	"\x1agives_back_unstarted_tasks\x18\x06 \x01(\bR\x17givesBackUnstartedTasks\x12'\n" +
+	"\x0faccepts_batches\x18\a \x01(\bR\x0eacceptsBatches\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"F\n" +
@@ -1562,7 +1722,7 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"TaskPaused\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x16\n" +
 	"\x06paused\x18\x02 \x01(\bR\x06paused\"\x11\n" +
-	"\x0fWorkerHeartbeat\"\xad\x03\n" +
+	"\x0fWorkerHeartbeat\"\xea\x03\n" +
 	"\x0fConnectResponse\x12A\n" +
 	"\n" +
 	"registered\x18\x01 \x01(\v2\x1f.taskstream.v1.WorkerRegisteredH\x00R\n" +
@@ -1574,13 +1734,17 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\asuspend\x18\x04 \x01(\v2\x1a.taskstream.v1.SuspendTaskH\x00R\asuspend\x123\n" +
 	"\x06resume\x18\x05 \x01(\v2\x19.taskstream.v1.ResumeTaskH\x00R\x06resume\x12-\n" +
 	"\x04drop\x18\x06 \x01(\v2\x17.taskstream.v1.DropTaskH\x00R\x04drop\x12:\n" +
-	"\ttake_back\x18\a \x01(\v2\x1b.taskstream.v1.TakeBackTaskH\x00R\btakeBackB\t\n" +
-	"\amessage\"\xe5\x01\n" +
+	"\ttake_back\x18\a \x01(\v2\x1b.taskstream.v1.TakeBackTaskH\x00R\btakeBack\x12;\n" +
+	"\x05batch\x18\b \x01(\v2#.taskstream.v1.ConnectResponseBatchH\x00R\x05batchB\t\n" +
+	"\amessage\"R\n" +
+	"\x14ConnectResponseBatch\x12:\n" +
+	"\bmessages\x18\x01 \x03(\v2\x1e.taskstream.v1.ConnectResponseR\bmessages\"\x8e\x02\n" +
 	"\x10WorkerRegistered\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12(\n" +
 	"\x10max_output_bytes\x18\x02 \x01(\x03R\x0emaxOutputBytes\x12H\n" +
 	"\x12heartbeat_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x12@\n" +
-	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\"\xe4\x02\n" +
+	"\x0elease_duration\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\rleaseDuration\x12'\n" +
+	"\x0faccepts_batches\x18\x05 \x01(\bR\x0eacceptsBatches\"\xe4\x02\n" +
 	"\x0eTaskAssignment\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x1a\n" +
 	"\binstance\x18\x02 \x01(\tR\binstance\x12\x12\n" +
@@ -1629,74 +1793,80 @@ func file_taskstream_v1_worker_service_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_worker_service_proto_rawDescData
 }
 
-var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_taskstream_v1_worker_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_taskstream_v1_worker_service_proto_goTypes = []any{
-	(*ConnectRequest)(nil),      // 0: taskstream.v1.ConnectRequest
-	(*RegisterWorker)(nil),      // 1: taskstream.v1.RegisterWorker
-	(*WorkerTaskType)(nil),      // 2: taskstream.v1.WorkerTaskType
-	(*TaskStarted)(nil),         // 3: taskstream.v1.TaskStarted
-	(*TaskProgressReport)(nil),  // 4: taskstream.v1.TaskProgressReport
-	(*TaskOutputChunk)(nil),     // 5: taskstream.v1.TaskOutputChunk
-	(*TaskPropertySet)(nil),     // 6: taskstream.v1.TaskPropertySet
-	(*TaskFinished)(nil),        // 7: taskstream.v1.TaskFinished
-	(*TaskPaused)(nil),          // 8: taskstream.v1.TaskPaused
-	(*WorkerHeartbeat)(nil),     // 9: taskstream.v1.WorkerHeartbeat
-	(*ConnectResponse)(nil),     // 10: taskstream.v1.ConnectResponse
-	(*WorkerRegistered)(nil),    // 11: taskstream.v1.WorkerRegistered
-	(*TaskAssignment)(nil),      // 12: taskstream.v1.TaskAssignment
-	(*CancelTask)(nil),          // 13: taskstream.v1.CancelTask
-	(*SuspendTask)(nil),         // 14: taskstream.v1.SuspendTask
-	(*ResumeTask)(nil),          // 15: taskstream.v1.ResumeTask
-	(*DropTask)(nil),            // 16: taskstream.v1.DropTask
-	(*TakeBackTask)(nil),        // 17: taskstream.v1.TakeBackTask
-	(*TaskTakenBack)(nil),       // 18: taskstream.v1.TaskTakenBack
-	nil,                         // 19: taskstream.v1.RegisterWorker.LabelsEntry
-	(*Progress)(nil),            // 20: taskstream.v1.Progress
-	(OutputStream)(0),           // 21: taskstream.v1.OutputStream
-	(*PropertyValue)(nil),       // 22: taskstream.v1.PropertyValue
-	(TaskStatus)(0),             // 23: taskstream.v1.TaskStatus
-	(*Result)(nil),              // 24: taskstream.v1.Result
-	(*TaskError)(nil),           // 25: taskstream.v1.TaskError
-	(*durationpb.Duration)(nil), // 26: google.protobuf.Duration
-	(*Cancellation)(nil),        // 27: taskstream.v1.Cancellation
+	(*ConnectRequest)(nil),       // 0: taskstream.v1.ConnectRequest
+	(*ConnectRequestBatch)(nil),  // 1: taskstream.v1.ConnectRequestBatch
+	(*RegisterWorker)(nil),       // 2: taskstream.v1.RegisterWorker
+	(*WorkerTaskType)(nil),       // 3: taskstream.v1.WorkerTaskType
+	(*TaskStarted)(nil),          // 4: taskstream.v1.TaskStarted
+	(*TaskProgressReport)(nil),   // 5: taskstream.v1.TaskProgressReport
+	(*TaskOutputChunk)(nil),      // 6: taskstream.v1.TaskOutputChunk
+	(*TaskPropertySet)(nil),      // 7: taskstream.v1.TaskPropertySet
+	(*TaskFinished)(nil),         // 8: taskstream.v1.TaskFinished
+	(*TaskPaused)(nil),           // 9: taskstream.v1.TaskPaused
+	(*WorkerHeartbeat)(nil),      // 10: taskstream.v1.WorkerHeartbeat
+	(*ConnectResponse)(nil),      // 11: taskstream.v1.ConnectResponse
+	(*ConnectResponseBatch)(nil), // 12: taskstream.v1.ConnectResponseBatch
+	(*WorkerRegistered)(nil),     // 13: taskstream.v1.WorkerRegistered
+	(*TaskAssignment)(nil),       // 14: taskstream.v1.TaskAssignment
+	(*CancelTask)(nil),           // 15: taskstream.v1.CancelTask
+	(*SuspendTask)(nil),          // 16: taskstream.v1.SuspendTask
+	(*ResumeTask)(nil),           // 17: taskstream.v1.ResumeTask
+	(*DropTask)(nil),             // 18: taskstream.v1.DropTask
+	(*TakeBackTask)(nil),         // 19: taskstream.v1.TakeBackTask
+	(*TaskTakenBack)(nil),        // 20: taskstream.v1.TaskTakenBack
+	nil,                          // 21: taskstream.v1.RegisterWorker.LabelsEntry
+	(*Progress)(nil),             // 22: taskstream.v1.Progress
+	(OutputStream)(0),            // 23: taskstream.v1.OutputStream
+	(*PropertyValue)(nil),        // 24: taskstream.v1.PropertyValue
+	(TaskStatus)(0),              // 25: taskstream.v1.TaskStatus
+	(*Result)(nil),               // 26: taskstream.v1.Result
+	(*TaskError)(nil),            // 27: taskstream.v1.TaskError
+	(*durationpb.Duration)(nil),  // 28: google.protobuf.Duration
+	(*Cancellation)(nil),         // 29: taskstream.v1.Cancellation
 }
 var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
-	1,  // 0: taskstream.v1.ConnectRequest.register:type_name -> taskstream.v1.RegisterWorker
-	3,  // 1: taskstream.v1.ConnectRequest.started:type_name -> taskstream.v1.TaskStarted
-	4,  // 2: taskstream.v1.ConnectRequest.progress:type_name -> taskstream.v1.TaskProgressReport
-	5,  // 3: taskstream.v1.ConnectRequest.output:type_name -> taskstream.v1.TaskOutputChunk
-	6,  // 4: taskstream.v1.ConnectRequest.property:type_name -> taskstream.v1.TaskPropertySet
-	7,  // 5: taskstream.v1.ConnectRequest.finished:type_name -> taskstream.v1.TaskFinished
-	8,  // 6: taskstream.v1.ConnectRequest.paused:type_name -> taskstream.v1.TaskPaused
-	9,  // 7: taskstream.v1.ConnectRequest.heartbeat:type_name -> taskstream.v1.WorkerHeartbeat
-	18, // 8: taskstream.v1.ConnectRequest.taken_back:type_name -> taskstream.v1.TaskTakenBack
-	2,  // 9: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
-	19, // 10: taskstream.v1.RegisterWorker.labels:type_name -> taskstream.v1.RegisterWorker.LabelsEntry
-	20, // 11: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
-	21, // 12: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
-	22, // 13: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
-	23, // 14: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
-	24, // 15: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
-	25, // 16: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
-	11, // 17: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
-	12, // 18: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
-	13, // 19: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
-	14, // 20: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
-	15, // 21: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
-	16, // 22: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
-	17, // 23: taskstream.v1.ConnectResponse.take_back:type_name -> taskstream.v1.TakeBackTask
-	26, // 24: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
-	26, // 25: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
-	26, // 26: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
-	27, // 27: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
-	26, // 28: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
-	0,  // 29: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
-	10, // 30: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
-	30, // [30:31] is the sub-list for method output_type
-	29, // [29:30] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	2,  // 0: taskstream.v1.ConnectRequest.register:type_name -> taskstream.v1.RegisterWorker
+	4,  // 1: taskstream.v1.ConnectRequest.started:type_name -> taskstream.v1.TaskStarted
+	5,  // 2: taskstream.v1.ConnectRequest.progress:type_name -> taskstream.v1.TaskProgressReport
+	6,  // 3: taskstream.v1.ConnectRequest.output:type_name -> taskstream.v1.TaskOutputChunk
+	7,  // 4: taskstream.v1.ConnectRequest.property:type_name -> taskstream.v1.TaskPropertySet
+	8,  // 5: taskstream.v1.ConnectRequest.finished:type_name -> taskstream.v1.TaskFinished
+	9,  // 6: taskstream.v1.ConnectRequest.paused:type_name -> taskstream.v1.TaskPaused
+	10, // 7: taskstream.v1.ConnectRequest.heartbeat:type_name -> taskstream.v1.WorkerHeartbeat
+	20, // 8: taskstream.v1.ConnectRequest.taken_back:type_name -> taskstream.v1.TaskTakenBack
+	1,  // 9: taskstream.v1.ConnectRequest.batch:type_name -> taskstream.v1.ConnectRequestBatch
+	0,  // 10: taskstream.v1.ConnectRequestBatch.messages:type_name -> taskstream.v1.ConnectRequest
+	3,  // 11: taskstream.v1.RegisterWorker.task_types:type_name -> taskstream.v1.WorkerTaskType
+	21, // 12: taskstream.v1.RegisterWorker.labels:type_name -> taskstream.v1.RegisterWorker.LabelsEntry
+	22, // 13: taskstream.v1.TaskProgressReport.progress:type_name -> taskstream.v1.Progress
+	23, // 14: taskstream.v1.TaskOutputChunk.stream:type_name -> taskstream.v1.OutputStream
+	24, // 15: taskstream.v1.TaskPropertySet.value:type_name -> taskstream.v1.PropertyValue
+	25, // 16: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
+	26, // 17: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
+	27, // 18: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
+	13, // 19: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
+	14, // 20: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
+	15, // 21: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
+	16, // 22: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
+	17, // 23: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
+	18, // 24: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
+	19, // 25: taskstream.v1.ConnectResponse.take_back:type_name -> taskstream.v1.TakeBackTask
+	12, // 26: taskstream.v1.ConnectResponse.batch:type_name -> taskstream.v1.ConnectResponseBatch
+	11, // 27: taskstream.v1.ConnectResponseBatch.messages:type_name -> taskstream.v1.ConnectResponse
+	28, // 28: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
+	28, // 29: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
+	28, // 30: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
+	29, // 31: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
+	28, // 32: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
+	0,  // 33: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
+	11, // 34: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
+	34, // [34:35] is the sub-list for method output_type
+	33, // [33:34] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_worker_service_proto_init() }
@@ -1715,8 +1885,9 @@ func file_taskstream_v1_worker_service_proto_init() {
 		(*ConnectRequest_Paused)(nil),
 		(*ConnectRequest_Heartbeat)(nil),
 		(*ConnectRequest_TakenBack)(nil),
+		(*ConnectRequest_Batch)(nil),
 	}
-	file_taskstream_v1_worker_service_proto_msgTypes[10].OneofWrappers = []any{
+	file_taskstream_v1_worker_service_proto_msgTypes[11].OneofWrappers = []any{
 		(*ConnectResponse_Registered)(nil),
 		(*ConnectResponse_Assignment)(nil),
 		(*ConnectResponse_Cancel)(nil),
@@ -1724,6 +1895,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 		(*ConnectResponse_Resume)(nil),
 		(*ConnectResponse_Drop)(nil),
 		(*ConnectResponse_TakeBack)(nil),
+		(*ConnectResponse_Batch)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1731,7 +1903,7 @@ func file_taskstream_v1_worker_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_worker_service_proto_rawDesc), len(file_taskstream_v1_worker_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,12 +31,15 @@ const (
 // while it reports what its tasks do. Reports name the assignment they belong
 // to, so a report from an attempt the server has given up on is ignored (and the
 // worker is told to drop it). Assigned tasks are held under leases that the
-// worker's heartbeats renew.
+// worker's heartbeats renew. Either side may pack several messages into one
+// batch once the other side said it accepts batches (RegisterWorker and
+// WorkerRegistered), so peers that predate batches keep working.
 type WorkerServiceClient interface {
-	// Opens a worker session. The first request must be a RegisterWorker;
-	// otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the
-	// worker's unfinished tasks become INTERRUPTED and are retried; a worker
-	// should reconnect and register again.
+	// Opens a worker session. The first request must be a RegisterWorker, and a
+	// batch may hold neither a batch nor a RegisterWorker; otherwise the stream
+	// ends with INVALID_ARGUMENT. When the stream breaks the worker's unfinished
+	// tasks become INTERRUPTED and are retried; a worker should reconnect and
+	// register again.
 	Connect(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ConnectRequest, ConnectResponse], error)
 }
 
@@ -70,12 +73,15 @@ type WorkerService_ConnectClient = grpc.BidiStreamingClient[ConnectRequest, Conn
 // while it reports what its tasks do. Reports name the assignment they belong
 // to, so a report from an attempt the server has given up on is ignored (and the
 // worker is told to drop it). Assigned tasks are held under leases that the
-// worker's heartbeats renew.
+// worker's heartbeats renew. Either side may pack several messages into one
+// batch once the other side said it accepts batches (RegisterWorker and
+// WorkerRegistered), so peers that predate batches keep working.
 type WorkerServiceServer interface {
-	// Opens a worker session. The first request must be a RegisterWorker;
-	// otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the
-	// worker's unfinished tasks become INTERRUPTED and are retried; a worker
-	// should reconnect and register again.
+	// Opens a worker session. The first request must be a RegisterWorker, and a
+	// batch may hold neither a batch nor a RegisterWorker; otherwise the stream
+	// ends with INVALID_ARGUMENT. When the stream breaks the worker's unfinished
+	// tasks become INTERRUPTED and are retried; a worker should reconnect and
+	// register again.
 	Connect(grpc.BidiStreamingServer[ConnectRequest, ConnectResponse]) error
 	mustEmbedUnimplementedWorkerServiceServer()
 }

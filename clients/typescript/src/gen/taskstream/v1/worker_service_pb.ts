@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/worker_service.proto.
  */
 export const file_taskstream_v1_worker_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0YXNrc3RyZWFtL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEg10YXNrc3RyZWFtLnYxIuEDCg5Db25uZWN0UmVxdWVzdBIxCghyZWdpc3RlchgBIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXJIABItCgdzdGFydGVkGAIgASgLMhoudGFza3N0cmVhbS52MS5UYXNrU3RhcnRlZEgAEjUKCHByb2dyZXNzGAMgASgLMiEudGFza3N0cmVhbS52MS5UYXNrUHJvZ3Jlc3NSZXBvcnRIABIwCgZvdXRwdXQYBCABKAsyHi50YXNrc3RyZWFtLnYxLlRhc2tPdXRwdXRDaHVua0gAEjIKCHByb3BlcnR5GAUgASgLMh4udGFza3N0cmVhbS52MS5UYXNrUHJvcGVydHlTZXRIABIvCghmaW5pc2hlZBgGIAEoCzIbLnRhc2tzdHJlYW0udjEuVGFza0ZpbmlzaGVkSAASKwoGcGF1c2VkGAcgASgLMhkudGFza3N0cmVhbS52MS5UYXNrUGF1c2VkSAASMwoJaGVhcnRiZWF0GAggASgLMh4udGFza3N0cmVhbS52MS5Xb3JrZXJIZWFydGJlYXRIABIyCgp0YWtlbl9iYWNrGAkgASgLMhwudGFza3N0cmVhbS52MS5UYXNrVGFrZW5CYWNrSABCCQoHbWVzc2FnZSKVAgoOUmVnaXN0ZXJXb3JrZXISEwoLd29ya2VyX25hbWUYASABKAkSDQoFc2xvdHMYAiABKAUSMQoKdGFza190eXBlcxgDIAMoCzIdLnRhc2tzdHJlYW0udjEuV29ya2VyVGFza1R5cGUSHgoWYWNjZXB0c19weXRob25fb2JqZWN0cxgEIAEoCBI5CgZsYWJlbHMYBSADKAsyKS50YXNrc3RyZWFtLnYxLlJlZ2lzdGVyV29ya2VyLkxhYmVsc0VudHJ5EiIKGmdpdmVzX2JhY2tfdW5zdGFydGVkX3Rhc2tzGAYgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoOV29ya2VyVGFza1R5cGUSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSIkCgtUYXNrU3RhcnRlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJIlYKElRhc2tQcm9ncmVzc1JlcG9ydBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKCHByb2dyZXNzGAIgASgLMhcudGFza3N0cmVhbS52MS5Qcm9ncmVzcyJzCg9UYXNrT3V0cHV0Q2h1bmsSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIrCgZzdHJlYW0YAiABKA4yGy50YXNrc3RyZWFtLnYxLk91dHB1dFN0cmVhbRIOCgZvZmZzZXQYAyABKAMSDAoEZGF0YRgEIAEoDCJiCg9UYXNrUHJvcGVydHlTZXQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRILCgNrZXkYAiABKAkSKwoFdmFsdWUYAyABKAsyHC50YXNrc3RyZWFtLnYxLlByb3BlcnR5VmFsdWUi3QEKDFRhc2tGaW5pc2hlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1cxIlCgZyZXN1bHQYAyABKAsyFS50YXNrc3RyZWFtLnYxLlJlc3VsdBInCgVlcnJvchgEIAEoCzIYLnRhc2tzdHJlYW0udjEuVGFza0Vycm9yEhQKDHN0ZG91dF9ieXRlcxgFIAEoAxIUCgxzdGRlcnJfYnl0ZXMYBiABKAMSDwoHc3RhcnRlZBgHIAEoCCIzCgpUYXNrUGF1c2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDgoGcGF1c2VkGAIgASgIIhEKD1dvcmtlckhlYXJ0YmVhdCLsAgoPQ29ubmVjdFJlc3BvbnNlEjUKCnJlZ2lzdGVyZWQYASABKAsyHy50YXNrc3RyZWFtLnYxLldvcmtlclJlZ2lzdGVyZWRIABIzCgphc3NpZ25tZW50GAIgASgLMh0udGFza3N0cmVhbS52MS5UYXNrQXNzaWdubWVudEgAEisKBmNhbmNlbBgDIAEoCzIZLnRhc2tzdHJlYW0udjEuQ2FuY2VsVGFza0gAEi0KB3N1c3BlbmQYBCABKAsyGi50YXNrc3RyZWFtLnYxLlN1c3BlbmRUYXNrSAASKwoGcmVzdW1lGAUgASgLMhkudGFza3N0cmVhbS52MS5SZXN1bWVUYXNrSAASJwoEZHJvcBgGIAEoCzIXLnRhc2tzdHJlYW0udjEuRHJvcFRhc2tIABIwCgl0YWtlX2JhY2sYByABKAsyGy50YXNrc3RyZWFtLnYxLlRha2VCYWNrVGFza0gAQgkKB21lc3NhZ2UiqQEKEFdvcmtlclJlZ2lzdGVyZWQSEQoJd29ya2VyX2lkGAEgASgJEhgKEG1heF9vdXRwdXRfYnl0ZXMYAiABKAMSNQoSaGVhcnRiZWF0X2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjEKDmxlYXNlX2R1cmF0aW9uGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIvIBCg5UYXNrQXNzaWdubWVudBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEgwKBHRhc2sYAyABKAkSDAoEdHlwZRgEIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YBSABKAkSFQoNcHl0aG9uX29iamVjdBgGIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYByABKAwSKgoHdGltZW91dBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdhdHRlbXB0GAkgASgFEhIKCnRhc2tfdG9rZW4YCiABKAkihwEKCkNhbmNlbFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIxCgxjYW5jZWxsYXRpb24YAiABKAsyGy50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvbhIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iJAoLU3VzcGVuZFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCSIjCgpSZXN1bWVUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiMQoIRHJvcFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiJQoMVGFrZUJhY2tUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiOgoNVGFza1Rha2VuQmFjaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhIKCnRha2VuX2JhY2sYAiABKAgyXQoNV29ya2VyU2VydmljZRJMCgdDb25uZWN0Eh0udGFza3N0cmVhbS52MS5Db25uZWN0UmVxdWVzdBoeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_taskstream_v1_task]);
+  fileDesc("CiJ0YXNrc3RyZWFtL3YxL3dvcmtlcl9zZXJ2aWNlLnByb3RvEg10YXNrc3RyZWFtLnYxIpYECg5Db25uZWN0UmVxdWVzdBIxCghyZWdpc3RlchgBIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXJIABItCgdzdGFydGVkGAIgASgLMhoudGFza3N0cmVhbS52MS5UYXNrU3RhcnRlZEgAEjUKCHByb2dyZXNzGAMgASgLMiEudGFza3N0cmVhbS52MS5UYXNrUHJvZ3Jlc3NSZXBvcnRIABIwCgZvdXRwdXQYBCABKAsyHi50YXNrc3RyZWFtLnYxLlRhc2tPdXRwdXRDaHVua0gAEjIKCHByb3BlcnR5GAUgASgLMh4udGFza3N0cmVhbS52MS5UYXNrUHJvcGVydHlTZXRIABIvCghmaW5pc2hlZBgGIAEoCzIbLnRhc2tzdHJlYW0udjEuVGFza0ZpbmlzaGVkSAASKwoGcGF1c2VkGAcgASgLMhkudGFza3N0cmVhbS52MS5UYXNrUGF1c2VkSAASMwoJaGVhcnRiZWF0GAggASgLMh4udGFza3N0cmVhbS52MS5Xb3JrZXJIZWFydGJlYXRIABIyCgp0YWtlbl9iYWNrGAkgASgLMhwudGFza3N0cmVhbS52MS5UYXNrVGFrZW5CYWNrSAASMwoFYmF0Y2gYCiABKAsyIi50YXNrc3RyZWFtLnYxLkNvbm5lY3RSZXF1ZXN0QmF0Y2hIAEIJCgdtZXNzYWdlIkYKE0Nvbm5lY3RSZXF1ZXN0QmF0Y2gSLwoIbWVzc2FnZXMYASADKAsyHS50YXNrc3RyZWFtLnYxLkNvbm5lY3RSZXF1ZXN0Iq4CCg5SZWdpc3RlcldvcmtlchITCgt3b3JrZXJfbmFtZRgBIAEoCRINCgVzbG90cxgCIAEoBRIxCgp0YXNrX3R5cGVzGAMgAygLMh0udGFza3N0cmVhbS52MS5Xb3JrZXJUYXNrVHlwZRIeChZhY2NlcHRzX3B5dGhvbl9vYmplY3RzGAQgASgIEjkKBmxhYmVscxgFIAMoCzIpLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXIuTGFiZWxzRW50cnkSIgoaZ2l2ZXNfYmFja191bnN0YXJ0ZWRfdGFza3MYBiABKAgSFwoPYWNjZXB0c19iYXRjaGVzGAcgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoOV29ya2VyVGFza1R5cGUSDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSIkCgtUYXNrU3RhcnRlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJIlYKElRhc2tQcm9ncmVzc1JlcG9ydBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKCHByb2dyZXNzGAIgASgLMhcudGFza3N0cmVhbS52MS5Qcm9ncmVzcyJzCg9UYXNrT3V0cHV0Q2h1bmsSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIrCgZzdHJlYW0YAiABKA4yGy50YXNrc3RyZWFtLnYxLk91dHB1dFN0cmVhbRIOCgZvZmZzZXQYAyABKAMSDAoEZGF0YRgEIAEoDCJiCg9UYXNrUHJvcGVydHlTZXQSFQoNYXNzaWdubWVudF9pZBgBIAEoCRILCgNrZXkYAiABKAkSKwoFdmFsdWUYAyABKAsyHC50YXNrc3RyZWFtLnYxLlByb3BlcnR5VmFsdWUi3QEKDFRhc2tGaW5pc2hlZBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1cxIlCgZyZXN1bHQYAyABKAsyFS50YXNrc3RyZWFtLnYxLlJlc3VsdBInCgVlcnJvchgEIAEoCzIYLnRhc2tzdHJlYW0udjEuVGFza0Vycm9yEhQKDHN0ZG91dF9ieXRlcxgFIAEoAxIUCgxzdGRlcnJfYnl0ZXMYBiABKAMSDwoHc3RhcnRlZBgHIAEoCCIzCgpUYXNrUGF1c2VkEhUKDWFzc2lnbm1lbnRfaWQYASABKAkSDgoGcGF1c2VkGAIgASgIIhEKD1dvcmtlckhlYXJ0YmVhdCKiAwoPQ29ubmVjdFJlc3BvbnNlEjUKCnJlZ2lzdGVyZWQYASABKAsyHy50YXNrc3RyZWFtLnYxLldvcmtlclJlZ2lzdGVyZWRIABIzCgphc3NpZ25tZW50GAIgASgLMh0udGFza3N0cmVhbS52MS5UYXNrQXNzaWdubWVudEgAEisKBmNhbmNlbBgDIAEoCzIZLnRhc2tzdHJlYW0udjEuQ2FuY2VsVGFza0gAEi0KB3N1c3BlbmQYBCABKAsyGi50YXNrc3RyZWFtLnYxLlN1c3BlbmRUYXNrSAASKwoGcmVzdW1lGAUgASgLMhkudGFza3N0cmVhbS52MS5SZXN1bWVUYXNrSAASJwoEZHJvcBgGIAEoCzIXLnRhc2tzdHJlYW0udjEuRHJvcFRhc2tIABIwCgl0YWtlX2JhY2sYByABKAsyGy50YXNrc3RyZWFtLnYxLlRha2VCYWNrVGFza0gAEjQKBWJhdGNoGAggASgLMiMudGFza3N0cmVhbS52MS5Db25uZWN0UmVzcG9uc2VCYXRjaEgAQgkKB21lc3NhZ2UiSAoUQ29ubmVjdFJlc3BvbnNlQmF0Y2gSMAoIbWVzc2FnZXMYASADKAsyHi50YXNrc3RyZWFtLnYxLkNvbm5lY3RSZXNwb25zZSLCAQoQV29ya2VyUmVnaXN0ZXJlZBIRCgl3b3JrZXJfaWQYASABKAkSGAoQbWF4X291dHB1dF9ieXRlcxgCIAEoAxI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SMQoObGVhc2VfZHVyYXRpb24YBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SFwoPYWNjZXB0c19iYXRjaGVzGAUgASgIIvIBCg5UYXNrQXNzaWdubWVudBIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhAKCGluc3RhbmNlGAIgASgJEgwKBHRhc2sYAyABKAkSDAoEdHlwZRgEIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YBSABKAkSFQoNcHl0aG9uX29iamVjdBgGIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYByABKAwSKgoHdGltZW91dBgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIPCgdhdHRlbXB0GAkgASgFEhIKCnRhc2tfdG9rZW4YCiABKAkihwEKCkNhbmNlbFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIxCgxjYW5jZWxsYXRpb24YAiABKAsyGy50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvbhIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iJAoLU3VzcGVuZFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCSIjCgpSZXN1bWVUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiMQoIRHJvcFRhc2sSFQoNYXNzaWdubWVudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiJQoMVGFrZUJhY2tUYXNrEhUKDWFzc2lnbm1lbnRfaWQYASABKAkiOgoNVGFza1Rha2VuQmFjaxIVCg1hc3NpZ25tZW50X2lkGAEgASgJEhIKCnRha2VuX2JhY2sYAiABKAgyXQoNV29ya2VyU2VydmljZRJMCgdDb25uZWN0Eh0udGFza3N0cmVhbS52MS5Db25uZWN0UmVxdWVzdBoeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_google_protobuf_duration, file_taskstream_v1_task]);
 
 /**
  * ConnectRequest is one message from a worker to the server.
@@ -99,6 +99,15 @@ export type ConnectRequest = Message<"taskstream.v1.ConnectRequest"> & {
      */
     value: TaskTakenBack;
     case: "takenBack";
+  } | {
+    /**
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     *
+     * @generated from field: taskstream.v1.ConnectRequestBatch batch = 10;
+     */
+    value: ConnectRequestBatch;
+    case: "batch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -108,6 +117,31 @@ export type ConnectRequest = Message<"taskstream.v1.ConnectRequest"> & {
  */
 export const ConnectRequestSchema: GenMessage<ConnectRequest> = /*@__PURE__*/
   messageDesc(file_taskstream_v1_worker_service, 0);
+
+/**
+ * ConnectRequestBatch carries several worker messages in one stream message, so
+ * a worker running many short tasks sends one message for all the reports it
+ * has ready instead of one each. The server handles them exactly as if they had
+ * come one by one, in order. A batch never holds a batch or a RegisterWorker:
+ * the server ends such a stream with INVALID_ARGUMENT.
+ *
+ * @generated from message taskstream.v1.ConnectRequestBatch
+ */
+export type ConnectRequestBatch = Message<"taskstream.v1.ConnectRequestBatch"> & {
+  /**
+   * The messages, in the order the worker produced them.
+   *
+   * @generated from field: repeated taskstream.v1.ConnectRequest messages = 1;
+   */
+  messages: ConnectRequest[];
+};
+
+/**
+ * Describes the message taskstream.v1.ConnectRequestBatch.
+ * Use `create(ConnectRequestBatchSchema)` to create a new message.
+ */
+export const ConnectRequestBatchSchema: GenMessage<ConnectRequestBatch> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_worker_service, 1);
 
 /**
  * RegisterWorker introduces a worker.
@@ -158,6 +192,14 @@ export type RegisterWorker = Message<"taskstream.v1.RegisterWorker"> & {
    * @generated from field: bool gives_back_unstarted_tasks = 6;
    */
   givesBackUnstartedTasks: boolean;
+
+  /**
+   * Whether it reads ConnectResponse.batch; a server sends no batch to a worker
+   * that does not.
+   *
+   * @generated from field: bool accepts_batches = 7;
+   */
+  acceptsBatches: boolean;
 };
 
 /**
@@ -165,7 +207,7 @@ export type RegisterWorker = Message<"taskstream.v1.RegisterWorker"> & {
  * Use `create(RegisterWorkerSchema)` to create a new message.
  */
 export const RegisterWorkerSchema: GenMessage<RegisterWorker> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 1);
+  messageDesc(file_taskstream_v1_worker_service, 2);
 
 /**
  * WorkerTaskType is a task type a worker can run.
@@ -193,7 +235,7 @@ export type WorkerTaskType = Message<"taskstream.v1.WorkerTaskType"> & {
  * Use `create(WorkerTaskTypeSchema)` to create a new message.
  */
 export const WorkerTaskTypeSchema: GenMessage<WorkerTaskType> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 2);
+  messageDesc(file_taskstream_v1_worker_service, 3);
 
 /**
  * TaskStarted says a task began to run.
@@ -214,7 +256,7 @@ export type TaskStarted = Message<"taskstream.v1.TaskStarted"> & {
  * Use `create(TaskStartedSchema)` to create a new message.
  */
 export const TaskStartedSchema: GenMessage<TaskStarted> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 3);
+  messageDesc(file_taskstream_v1_worker_service, 4);
 
 /**
  * TaskProgressReport carries a task's whole latest progress.
@@ -242,7 +284,7 @@ export type TaskProgressReport = Message<"taskstream.v1.TaskProgressReport"> & {
  * Use `create(TaskProgressReportSchema)` to create a new message.
  */
 export const TaskProgressReportSchema: GenMessage<TaskProgressReport> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 4);
+  messageDesc(file_taskstream_v1_worker_service, 5);
 
 /**
  * TaskOutputChunk carries bytes a task wrote. Offsets count from the start of
@@ -285,7 +327,7 @@ export type TaskOutputChunk = Message<"taskstream.v1.TaskOutputChunk"> & {
  * Use `create(TaskOutputChunkSchema)` to create a new message.
  */
 export const TaskOutputChunkSchema: GenMessage<TaskOutputChunk> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 5);
+  messageDesc(file_taskstream_v1_worker_service, 6);
 
 /**
  * TaskPropertySet carries one property a task set.
@@ -320,7 +362,7 @@ export type TaskPropertySet = Message<"taskstream.v1.TaskPropertySet"> & {
  * Use `create(TaskPropertySetSchema)` to create a new message.
  */
 export const TaskPropertySetSchema: GenMessage<TaskPropertySet> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 6);
+  messageDesc(file_taskstream_v1_worker_service, 7);
 
 /**
  * TaskFinished says a task ended.
@@ -384,7 +426,7 @@ export type TaskFinished = Message<"taskstream.v1.TaskFinished"> & {
  * Use `create(TaskFinishedSchema)` to create a new message.
  */
 export const TaskFinishedSchema: GenMessage<TaskFinished> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 7);
+  messageDesc(file_taskstream_v1_worker_service, 8);
 
 /**
  * TaskPaused confirms a pause or a continue.
@@ -412,7 +454,7 @@ export type TaskPaused = Message<"taskstream.v1.TaskPaused"> & {
  * Use `create(TaskPausedSchema)` to create a new message.
  */
 export const TaskPausedSchema: GenMessage<TaskPaused> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 8);
+  messageDesc(file_taskstream_v1_worker_service, 9);
 
 /**
  * WorkerHeartbeat says the worker is alive. The server holds each assigned task under
@@ -429,7 +471,7 @@ export type WorkerHeartbeat = Message<"taskstream.v1.WorkerHeartbeat"> & {
  * Use `create(WorkerHeartbeatSchema)` to create a new message.
  */
 export const WorkerHeartbeatSchema: GenMessage<WorkerHeartbeat> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 9);
+  messageDesc(file_taskstream_v1_worker_service, 10);
 
 /**
  * ConnectResponse is one message from the server to a worker.
@@ -498,6 +540,15 @@ export type ConnectResponse = Message<"taskstream.v1.ConnectResponse"> & {
      */
     value: TakeBackTask;
     case: "takeBack";
+  } | {
+    /**
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     *
+     * @generated from field: taskstream.v1.ConnectResponseBatch batch = 8;
+     */
+    value: ConnectResponseBatch;
+    case: "batch";
   } | { case: undefined; value?: undefined };
 };
 
@@ -506,7 +557,31 @@ export type ConnectResponse = Message<"taskstream.v1.ConnectResponse"> & {
  * Use `create(ConnectResponseSchema)` to create a new message.
  */
 export const ConnectResponseSchema: GenMessage<ConnectResponse> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 10);
+  messageDesc(file_taskstream_v1_worker_service, 11);
+
+/**
+ * ConnectResponseBatch carries several server messages in one stream message,
+ * for example every assignment a worker is sent at once. The worker handles
+ * them exactly as if they had come one by one, in order. A batch never holds a
+ * batch or a WorkerRegistered.
+ *
+ * @generated from message taskstream.v1.ConnectResponseBatch
+ */
+export type ConnectResponseBatch = Message<"taskstream.v1.ConnectResponseBatch"> & {
+  /**
+   * The messages, in the order the server produced them.
+   *
+   * @generated from field: repeated taskstream.v1.ConnectResponse messages = 1;
+   */
+  messages: ConnectResponse[];
+};
+
+/**
+ * Describes the message taskstream.v1.ConnectResponseBatch.
+ * Use `create(ConnectResponseBatchSchema)` to create a new message.
+ */
+export const ConnectResponseBatchSchema: GenMessage<ConnectResponseBatch> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_worker_service, 12);
 
 /**
  * WorkerRegistered accepts a worker.
@@ -542,6 +617,14 @@ export type WorkerRegistered = Message<"taskstream.v1.WorkerRegistered"> & {
    * @generated from field: google.protobuf.Duration lease_duration = 4;
    */
   leaseDuration?: Duration | undefined;
+
+  /**
+   * Whether the server reads ConnectRequest.batch; a worker sends no batch to a
+   * server that does not.
+   *
+   * @generated from field: bool accepts_batches = 5;
+   */
+  acceptsBatches: boolean;
 };
 
 /**
@@ -549,7 +632,7 @@ export type WorkerRegistered = Message<"taskstream.v1.WorkerRegistered"> & {
  * Use `create(WorkerRegisteredSchema)` to create a new message.
  */
 export const WorkerRegisteredSchema: GenMessage<WorkerRegistered> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 11);
+  messageDesc(file_taskstream_v1_worker_service, 13);
 
 /**
  * TaskAssignment hands a task to a worker.
@@ -635,7 +718,7 @@ export type TaskAssignment = Message<"taskstream.v1.TaskAssignment"> & {
  * Use `create(TaskAssignmentSchema)` to create a new message.
  */
 export const TaskAssignmentSchema: GenMessage<TaskAssignment> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 12);
+  messageDesc(file_taskstream_v1_worker_service, 14);
 
 /**
  * CancelTask asks a worker to stop a task.
@@ -670,7 +753,7 @@ export type CancelTask = Message<"taskstream.v1.CancelTask"> & {
  * Use `create(CancelTaskSchema)` to create a new message.
  */
 export const CancelTaskSchema: GenMessage<CancelTask> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 13);
+  messageDesc(file_taskstream_v1_worker_service, 15);
 
 /**
  * SuspendTask asks a worker to pause a running task.
@@ -691,7 +774,7 @@ export type SuspendTask = Message<"taskstream.v1.SuspendTask"> & {
  * Use `create(SuspendTaskSchema)` to create a new message.
  */
 export const SuspendTaskSchema: GenMessage<SuspendTask> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 14);
+  messageDesc(file_taskstream_v1_worker_service, 16);
 
 /**
  * ResumeTask asks a worker to continue a paused task.
@@ -712,7 +795,7 @@ export type ResumeTask = Message<"taskstream.v1.ResumeTask"> & {
  * Use `create(ResumeTaskSchema)` to create a new message.
  */
 export const ResumeTaskSchema: GenMessage<ResumeTask> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 15);
+  messageDesc(file_taskstream_v1_worker_service, 17);
 
 /**
  * DropTask tells a worker that an attempt no longer counts, for example because
@@ -743,7 +826,7 @@ export type DropTask = Message<"taskstream.v1.DropTask"> & {
  * Use `create(DropTaskSchema)` to create a new message.
  */
 export const DropTaskSchema: GenMessage<DropTask> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 16);
+  messageDesc(file_taskstream_v1_worker_service, 18);
 
 /**
  * TakeBackTask asks for an assignment that waits in the worker for a slot (it
@@ -767,7 +850,7 @@ export type TakeBackTask = Message<"taskstream.v1.TakeBackTask"> & {
  * Use `create(TakeBackTaskSchema)` to create a new message.
  */
 export const TakeBackTaskSchema: GenMessage<TakeBackTask> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 17);
+  messageDesc(file_taskstream_v1_worker_service, 19);
 
 /**
  * TaskTakenBack answers a TakeBackTask.
@@ -796,7 +879,7 @@ export type TaskTakenBack = Message<"taskstream.v1.TaskTakenBack"> & {
  * Use `create(TaskTakenBackSchema)` to create a new message.
  */
 export const TaskTakenBackSchema: GenMessage<TaskTakenBack> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_worker_service, 18);
+  messageDesc(file_taskstream_v1_worker_service, 20);
 
 /**
  * WorkerService is how worker processes talk to the server. A worker opens one
@@ -804,16 +887,19 @@ export const TaskTakenBackSchema: GenMessage<TaskTakenBack> = /*@__PURE__*/
  * while it reports what its tasks do. Reports name the assignment they belong
  * to, so a report from an attempt the server has given up on is ignored (and the
  * worker is told to drop it). Assigned tasks are held under leases that the
- * worker's heartbeats renew.
+ * worker's heartbeats renew. Either side may pack several messages into one
+ * batch once the other side said it accepts batches (RegisterWorker and
+ * WorkerRegistered), so peers that predate batches keep working.
  *
  * @generated from service taskstream.v1.WorkerService
  */
 export const WorkerService: GenService<{
   /**
-   * Opens a worker session. The first request must be a RegisterWorker;
-   * otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the
-   * worker's unfinished tasks become INTERRUPTED and are retried; a worker
-   * should reconnect and register again.
+   * Opens a worker session. The first request must be a RegisterWorker, and a
+   * batch may hold neither a batch nor a RegisterWorker; otherwise the stream
+   * ends with INVALID_ARGUMENT. When the stream breaks the worker's unfinished
+   * tasks become INTERRUPTED and are retried; a worker should reconnect and
+   * register again.
    *
    * @generated from rpc taskstream.v1.WorkerService.Connect
    */

@@ -67,6 +67,7 @@ private static final long serialVersionUID = 0L;
     PAUSED(7),
     HEARTBEAT(8),
     TAKEN_BACK(9),
+    BATCH(10),
     MESSAGE_NOT_SET(0);
     private final int value;
     private MessageCase(int value) {
@@ -93,6 +94,7 @@ private static final long serialVersionUID = 0L;
         case 7: return PAUSED;
         case 8: return HEARTBEAT;
         case 9: return TAKEN_BACK;
+        case 10: return BATCH;
         case 0: return MESSAGE_NOT_SET;
         default: return null;
       }
@@ -495,6 +497,52 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.TaskTakenBack.getDefaultInstance();
   }
 
+  public static final int BATCH_FIELD_NUMBER = 10;
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a server whose
+   * WorkerRegistered said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+   * @return Whether the batch field is set.
+   */
+  @java.lang.Override
+  public boolean hasBatch() {
+    return messageCase_ == 10;
+  }
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a server whose
+   * WorkerRegistered said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+   * @return The batch.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.ConnectRequestBatch getBatch() {
+    if (messageCase_ == 10) {
+       return (dev.taskstream.v1.ConnectRequestBatch) message_;
+    }
+    return dev.taskstream.v1.ConnectRequestBatch.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a server whose
+   * WorkerRegistered said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.ConnectRequestBatchOrBuilder getBatchOrBuilder() {
+    if (messageCase_ == 10) {
+       return (dev.taskstream.v1.ConnectRequestBatch) message_;
+    }
+    return dev.taskstream.v1.ConnectRequestBatch.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -536,6 +584,9 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 9) {
       output.writeMessage(9, (dev.taskstream.v1.TaskTakenBack) message_);
     }
+    if (messageCase_ == 10) {
+      output.writeMessage(10, (dev.taskstream.v1.ConnectRequestBatch) message_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -575,6 +626,10 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 9) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(9, (dev.taskstream.v1.TaskTakenBack) message_);
+    }
+    if (messageCase_ == 10) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(10, (dev.taskstream.v1.ConnectRequestBatch) message_);
     }
     return size;
   }
@@ -638,6 +693,10 @@ private static final long serialVersionUID = 0L;
         if (!getTakenBack()
             .equals(other.getTakenBack())) return false;
         break;
+      case 10:
+        if (!getBatch()
+            .equals(other.getBatch())) return false;
+        break;
       case 0:
       default:
     }
@@ -688,6 +747,10 @@ private static final long serialVersionUID = 0L;
       case 9:
         hash = (37 * hash) + TAKEN_BACK_FIELD_NUMBER;
         hash = (53 * hash) + getTakenBack().hashCode();
+        break;
+      case 10:
+        hash = (37 * hash) + BATCH_FIELD_NUMBER;
+        hash = (53 * hash) + getBatch().hashCode();
         break;
       case 0:
       default:
@@ -854,6 +917,9 @@ private static final long serialVersionUID = 0L;
       if (takenBackBuilder_ != null) {
         takenBackBuilder_.clear();
       }
+      if (batchBuilder_ != null) {
+        batchBuilder_.clear();
+      }
       messageCase_ = 0;
       message_ = null;
       return this;
@@ -931,6 +997,10 @@ private static final long serialVersionUID = 0L;
           takenBackBuilder_ != null) {
         result.message_ = takenBackBuilder_.build();
       }
+      if (messageCase_ == 10 &&
+          batchBuilder_ != null) {
+        result.message_ = batchBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -980,6 +1050,10 @@ private static final long serialVersionUID = 0L;
         }
         case TAKEN_BACK: {
           mergeTakenBack(other.getTakenBack());
+          break;
+        }
+        case BATCH: {
+          mergeBatch(other.getBatch());
           break;
         }
         case MESSAGE_NOT_SET: {
@@ -1073,6 +1147,13 @@ private static final long serialVersionUID = 0L;
               messageCase_ = 9;
               break;
             } // case 74
+            case 82: {
+              input.readMessage(
+                  internalGetBatchFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              messageCase_ = 10;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2687,6 +2768,191 @@ private static final long serialVersionUID = 0L;
       messageCase_ = 9;
       onChanged();
       return takenBackBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.ConnectRequestBatch, dev.taskstream.v1.ConnectRequestBatch.Builder, dev.taskstream.v1.ConnectRequestBatchOrBuilder> batchBuilder_;
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     * @return Whether the batch field is set.
+     */
+    @java.lang.Override
+    public boolean hasBatch() {
+      return messageCase_ == 10;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     * @return The batch.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.ConnectRequestBatch getBatch() {
+      if (batchBuilder_ == null) {
+        if (messageCase_ == 10) {
+          return (dev.taskstream.v1.ConnectRequestBatch) message_;
+        }
+        return dev.taskstream.v1.ConnectRequestBatch.getDefaultInstance();
+      } else {
+        if (messageCase_ == 10) {
+          return batchBuilder_.getMessage();
+        }
+        return dev.taskstream.v1.ConnectRequestBatch.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public Builder setBatch(dev.taskstream.v1.ConnectRequestBatch value) {
+      if (batchBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        message_ = value;
+        onChanged();
+      } else {
+        batchBuilder_.setMessage(value);
+      }
+      messageCase_ = 10;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public Builder setBatch(
+        dev.taskstream.v1.ConnectRequestBatch.Builder builderForValue) {
+      if (batchBuilder_ == null) {
+        message_ = builderForValue.build();
+        onChanged();
+      } else {
+        batchBuilder_.setMessage(builderForValue.build());
+      }
+      messageCase_ = 10;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public Builder mergeBatch(dev.taskstream.v1.ConnectRequestBatch value) {
+      if (batchBuilder_ == null) {
+        if (messageCase_ == 10 &&
+            message_ != dev.taskstream.v1.ConnectRequestBatch.getDefaultInstance()) {
+          message_ = dev.taskstream.v1.ConnectRequestBatch.newBuilder((dev.taskstream.v1.ConnectRequestBatch) message_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          message_ = value;
+        }
+        onChanged();
+      } else {
+        if (messageCase_ == 10) {
+          batchBuilder_.mergeFrom(value);
+        } else {
+          batchBuilder_.setMessage(value);
+        }
+      }
+      messageCase_ = 10;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public Builder clearBatch() {
+      if (batchBuilder_ == null) {
+        if (messageCase_ == 10) {
+          messageCase_ = 0;
+          message_ = null;
+          onChanged();
+        }
+      } else {
+        if (messageCase_ == 10) {
+          messageCase_ = 0;
+          message_ = null;
+        }
+        batchBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     */
+    public dev.taskstream.v1.ConnectRequestBatch.Builder getBatchBuilder() {
+      return internalGetBatchFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.ConnectRequestBatchOrBuilder getBatchOrBuilder() {
+      if ((messageCase_ == 10) && (batchBuilder_ != null)) {
+        return batchBuilder_.getMessageOrBuilder();
+      } else {
+        if (messageCase_ == 10) {
+          return (dev.taskstream.v1.ConnectRequestBatch) message_;
+        }
+        return dev.taskstream.v1.ConnectRequestBatch.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a server whose
+     * WorkerRegistered said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.ConnectRequestBatch, dev.taskstream.v1.ConnectRequestBatch.Builder, dev.taskstream.v1.ConnectRequestBatchOrBuilder> 
+        internalGetBatchFieldBuilder() {
+      if (batchBuilder_ == null) {
+        if (!(messageCase_ == 10)) {
+          message_ = dev.taskstream.v1.ConnectRequestBatch.getDefaultInstance();
+        }
+        batchBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.ConnectRequestBatch, dev.taskstream.v1.ConnectRequestBatch.Builder, dev.taskstream.v1.ConnectRequestBatchOrBuilder>(
+                (dev.taskstream.v1.ConnectRequestBatch) message_,
+                getParentForChildren(),
+                isClean());
+        message_ = null;
+      }
+      messageCase_ = 10;
+      onChanged();
+      return batchBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.ConnectRequest)

@@ -253,5 +253,35 @@ public interface ConnectRequestOrBuilder extends
    */
   dev.taskstream.v1.TaskTakenBackOrBuilder getTakenBackOrBuilder();
 
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a server whose
+   * WorkerRegistered said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+   * @return Whether the batch field is set.
+   */
+  boolean hasBatch();
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a server whose
+   * WorkerRegistered said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+   * @return The batch.
+   */
+  dev.taskstream.v1.ConnectRequestBatch getBatch();
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a server whose
+   * WorkerRegistered said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectRequestBatch batch = 10 [json_name = "batch"];</code>
+   */
+  dev.taskstream.v1.ConnectRequestBatchOrBuilder getBatchOrBuilder();
+
   dev.taskstream.v1.ConnectRequest.MessageCase getMessageCase();
 }

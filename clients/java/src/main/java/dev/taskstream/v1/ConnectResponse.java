@@ -65,6 +65,7 @@ private static final long serialVersionUID = 0L;
     RESUME(5),
     DROP(6),
     TAKE_BACK(7),
+    BATCH(8),
     MESSAGE_NOT_SET(0);
     private final int value;
     private MessageCase(int value) {
@@ -89,6 +90,7 @@ private static final long serialVersionUID = 0L;
         case 5: return RESUME;
         case 6: return DROP;
         case 7: return TAKE_BACK;
+        case 8: return BATCH;
         case 0: return MESSAGE_NOT_SET;
         default: return null;
       }
@@ -405,6 +407,52 @@ private static final long serialVersionUID = 0L;
     return dev.taskstream.v1.TakeBackTask.getDefaultInstance();
   }
 
+  public static final int BATCH_FIELD_NUMBER = 8;
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a worker whose
+   * RegisterWorker said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+   * @return Whether the batch field is set.
+   */
+  @java.lang.Override
+  public boolean hasBatch() {
+    return messageCase_ == 8;
+  }
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a worker whose
+   * RegisterWorker said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+   * @return The batch.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.ConnectResponseBatch getBatch() {
+    if (messageCase_ == 8) {
+       return (dev.taskstream.v1.ConnectResponseBatch) message_;
+    }
+    return dev.taskstream.v1.ConnectResponseBatch.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a worker whose
+   * RegisterWorker said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.ConnectResponseBatchOrBuilder getBatchOrBuilder() {
+    if (messageCase_ == 8) {
+       return (dev.taskstream.v1.ConnectResponseBatch) message_;
+    }
+    return dev.taskstream.v1.ConnectResponseBatch.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -440,6 +488,9 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 7) {
       output.writeMessage(7, (dev.taskstream.v1.TakeBackTask) message_);
     }
+    if (messageCase_ == 8) {
+      output.writeMessage(8, (dev.taskstream.v1.ConnectResponseBatch) message_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -471,6 +522,10 @@ private static final long serialVersionUID = 0L;
     if (messageCase_ == 7) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(7, (dev.taskstream.v1.TakeBackTask) message_);
+    }
+    if (messageCase_ == 8) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, (dev.taskstream.v1.ConnectResponseBatch) message_);
     }
     return size;
   }
@@ -526,6 +581,10 @@ private static final long serialVersionUID = 0L;
         if (!getTakeBack()
             .equals(other.getTakeBack())) return false;
         break;
+      case 8:
+        if (!getBatch()
+            .equals(other.getBatch())) return false;
+        break;
       case 0:
       default:
     }
@@ -568,6 +627,10 @@ private static final long serialVersionUID = 0L;
       case 7:
         hash = (37 * hash) + TAKE_BACK_FIELD_NUMBER;
         hash = (53 * hash) + getTakeBack().hashCode();
+        break;
+      case 8:
+        hash = (37 * hash) + BATCH_FIELD_NUMBER;
+        hash = (53 * hash) + getBatch().hashCode();
         break;
       case 0:
       default:
@@ -728,6 +791,9 @@ private static final long serialVersionUID = 0L;
       if (takeBackBuilder_ != null) {
         takeBackBuilder_.clear();
       }
+      if (batchBuilder_ != null) {
+        batchBuilder_.clear();
+      }
       messageCase_ = 0;
       message_ = null;
       return this;
@@ -797,6 +863,10 @@ private static final long serialVersionUID = 0L;
           takeBackBuilder_ != null) {
         result.message_ = takeBackBuilder_.build();
       }
+      if (messageCase_ == 8 &&
+          batchBuilder_ != null) {
+        result.message_ = batchBuilder_.build();
+      }
     }
 
     @java.lang.Override
@@ -838,6 +908,10 @@ private static final long serialVersionUID = 0L;
         }
         case TAKE_BACK: {
           mergeTakeBack(other.getTakeBack());
+          break;
+        }
+        case BATCH: {
+          mergeBatch(other.getBatch());
           break;
         }
         case MESSAGE_NOT_SET: {
@@ -917,6 +991,13 @@ private static final long serialVersionUID = 0L;
               messageCase_ = 7;
               break;
             } // case 58
+            case 66: {
+              input.readMessage(
+                  internalGetBatchFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              messageCase_ = 8;
+              break;
+            } // case 66
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2179,6 +2260,191 @@ private static final long serialVersionUID = 0L;
       messageCase_ = 7;
       onChanged();
       return takeBackBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.ConnectResponseBatch, dev.taskstream.v1.ConnectResponseBatch.Builder, dev.taskstream.v1.ConnectResponseBatchOrBuilder> batchBuilder_;
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     * @return Whether the batch field is set.
+     */
+    @java.lang.Override
+    public boolean hasBatch() {
+      return messageCase_ == 8;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     * @return The batch.
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.ConnectResponseBatch getBatch() {
+      if (batchBuilder_ == null) {
+        if (messageCase_ == 8) {
+          return (dev.taskstream.v1.ConnectResponseBatch) message_;
+        }
+        return dev.taskstream.v1.ConnectResponseBatch.getDefaultInstance();
+      } else {
+        if (messageCase_ == 8) {
+          return batchBuilder_.getMessage();
+        }
+        return dev.taskstream.v1.ConnectResponseBatch.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     */
+    public Builder setBatch(dev.taskstream.v1.ConnectResponseBatch value) {
+      if (batchBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        message_ = value;
+        onChanged();
+      } else {
+        batchBuilder_.setMessage(value);
+      }
+      messageCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     */
+    public Builder setBatch(
+        dev.taskstream.v1.ConnectResponseBatch.Builder builderForValue) {
+      if (batchBuilder_ == null) {
+        message_ = builderForValue.build();
+        onChanged();
+      } else {
+        batchBuilder_.setMessage(builderForValue.build());
+      }
+      messageCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     */
+    public Builder mergeBatch(dev.taskstream.v1.ConnectResponseBatch value) {
+      if (batchBuilder_ == null) {
+        if (messageCase_ == 8 &&
+            message_ != dev.taskstream.v1.ConnectResponseBatch.getDefaultInstance()) {
+          message_ = dev.taskstream.v1.ConnectResponseBatch.newBuilder((dev.taskstream.v1.ConnectResponseBatch) message_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          message_ = value;
+        }
+        onChanged();
+      } else {
+        if (messageCase_ == 8) {
+          batchBuilder_.mergeFrom(value);
+        } else {
+          batchBuilder_.setMessage(value);
+        }
+      }
+      messageCase_ = 8;
+      return this;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     */
+    public Builder clearBatch() {
+      if (batchBuilder_ == null) {
+        if (messageCase_ == 8) {
+          messageCase_ = 0;
+          message_ = null;
+          onChanged();
+        }
+      } else {
+        if (messageCase_ == 8) {
+          messageCase_ = 0;
+          message_ = null;
+        }
+        batchBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     */
+    public dev.taskstream.v1.ConnectResponseBatch.Builder getBatchBuilder() {
+      return internalGetBatchFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     */
+    @java.lang.Override
+    public dev.taskstream.v1.ConnectResponseBatchOrBuilder getBatchOrBuilder() {
+      if ((messageCase_ == 8) && (batchBuilder_ != null)) {
+        return batchBuilder_.getMessageOrBuilder();
+      } else {
+        if (messageCase_ == 8) {
+          return (dev.taskstream.v1.ConnectResponseBatch) message_;
+        }
+        return dev.taskstream.v1.ConnectResponseBatch.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * Several of the messages above in one, sent only to a worker whose
+     * RegisterWorker said accepts_batches.
+     * </pre>
+     *
+     * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.ConnectResponseBatch, dev.taskstream.v1.ConnectResponseBatch.Builder, dev.taskstream.v1.ConnectResponseBatchOrBuilder> 
+        internalGetBatchFieldBuilder() {
+      if (batchBuilder_ == null) {
+        if (!(messageCase_ == 8)) {
+          message_ = dev.taskstream.v1.ConnectResponseBatch.getDefaultInstance();
+        }
+        batchBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.ConnectResponseBatch, dev.taskstream.v1.ConnectResponseBatch.Builder, dev.taskstream.v1.ConnectResponseBatchOrBuilder>(
+                (dev.taskstream.v1.ConnectResponseBatch) message_,
+                getParentForChildren(),
+                isClean());
+        message_ = null;
+      }
+      messageCase_ = 8;
+      onChanged();
+      return batchBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.ConnectResponse)

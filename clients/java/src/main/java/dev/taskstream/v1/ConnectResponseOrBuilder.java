@@ -199,5 +199,35 @@ public interface ConnectResponseOrBuilder extends
    */
   dev.taskstream.v1.TakeBackTaskOrBuilder getTakeBackOrBuilder();
 
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a worker whose
+   * RegisterWorker said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+   * @return Whether the batch field is set.
+   */
+  boolean hasBatch();
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a worker whose
+   * RegisterWorker said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+   * @return The batch.
+   */
+  dev.taskstream.v1.ConnectResponseBatch getBatch();
+  /**
+   * <pre>
+   * Several of the messages above in one, sent only to a worker whose
+   * RegisterWorker said accepts_batches.
+   * </pre>
+   *
+   * <code>.taskstream.v1.ConnectResponseBatch batch = 8 [json_name = "batch"];</code>
+   */
+  dev.taskstream.v1.ConnectResponseBatchOrBuilder getBatchOrBuilder();
+
   dev.taskstream.v1.ConnectResponse.MessageCase getMessageCase();
 }

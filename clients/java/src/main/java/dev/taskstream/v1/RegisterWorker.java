@@ -319,6 +319,22 @@ java.lang.String defaultValue) {
     return givesBackUnstartedTasks_;
   }
 
+  public static final int ACCEPTS_BATCHES_FIELD_NUMBER = 7;
+  private boolean acceptsBatches_ = false;
+  /**
+   * <pre>
+   * Whether it reads ConnectResponse.batch; a server sends no batch to a worker
+   * that does not.
+   * </pre>
+   *
+   * <code>bool accepts_batches = 7 [json_name = "acceptsBatches"];</code>
+   * @return The acceptsBatches.
+   */
+  @java.lang.Override
+  public boolean getAcceptsBatches() {
+    return acceptsBatches_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -353,6 +369,9 @@ java.lang.String defaultValue) {
         5);
     if (givesBackUnstartedTasks_ != false) {
       output.writeBool(6, givesBackUnstartedTasks_);
+    }
+    if (acceptsBatches_ != false) {
+      output.writeBool(7, acceptsBatches_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -392,6 +411,10 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(6, givesBackUnstartedTasks_);
     }
+    if (acceptsBatches_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(7, acceptsBatches_);
+    }
     return size;
   }
   @java.lang.Override
@@ -428,6 +451,8 @@ java.lang.String defaultValue) {
         other.internalGetLabels())) return false;
     if (getGivesBackUnstartedTasks()
         != other.getGivesBackUnstartedTasks()) return false;
+    if (getAcceptsBatches()
+        != other.getAcceptsBatches()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -457,6 +482,9 @@ java.lang.String defaultValue) {
     hash = (37 * hash) + GIVES_BACK_UNSTARTED_TASKS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getGivesBackUnstartedTasks());
+    hash = (37 * hash) + ACCEPTS_BATCHES_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getAcceptsBatches());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -626,6 +654,7 @@ java.lang.String defaultValue) {
       acceptsPythonObjects_ = false;
       internalGetMutableLabels().clear();
       givesBackUnstartedTasks_ = false;
+      acceptsBatches_ = false;
       return this;
     }
 
@@ -688,6 +717,9 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.givesBackUnstartedTasks_ = givesBackUnstartedTasks_;
       }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.acceptsBatches_ = acceptsBatches_;
+      }
     }
 
     @java.lang.Override
@@ -744,6 +776,9 @@ java.lang.String defaultValue) {
       bitField0_ |= 0x00000010;
       if (other.getGivesBackUnstartedTasks() != false) {
         setGivesBackUnstartedTasks(other.getGivesBackUnstartedTasks());
+      }
+      if (other.getAcceptsBatches() != false) {
+        setAcceptsBatches(other.getAcceptsBatches());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -811,6 +846,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00000020;
               break;
             } // case 48
+            case 56: {
+              acceptsBatches_ = input.readBool();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1519,6 +1559,53 @@ java.lang.String defaultValue) {
     public Builder clearGivesBackUnstartedTasks() {
       bitField0_ = (bitField0_ & ~0x00000020);
       givesBackUnstartedTasks_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean acceptsBatches_ ;
+    /**
+     * <pre>
+     * Whether it reads ConnectResponse.batch; a server sends no batch to a worker
+     * that does not.
+     * </pre>
+     *
+     * <code>bool accepts_batches = 7 [json_name = "acceptsBatches"];</code>
+     * @return The acceptsBatches.
+     */
+    @java.lang.Override
+    public boolean getAcceptsBatches() {
+      return acceptsBatches_;
+    }
+    /**
+     * <pre>
+     * Whether it reads ConnectResponse.batch; a server sends no batch to a worker
+     * that does not.
+     * </pre>
+     *
+     * <code>bool accepts_batches = 7 [json_name = "acceptsBatches"];</code>
+     * @param value The acceptsBatches to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAcceptsBatches(boolean value) {
+
+      acceptsBatches_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Whether it reads ConnectResponse.batch; a server sends no batch to a worker
+     * that does not.
+     * </pre>
+     *
+     * <code>bool accepts_batches = 7 [json_name = "acceptsBatches"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAcceptsBatches() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      acceptsBatches_ = false;
       onChanged();
       return this;
     }

@@ -163,4 +163,15 @@ java.lang.String defaultValue);
    * @return The givesBackUnstartedTasks.
    */
   boolean getGivesBackUnstartedTasks();
+
+  /**
+   * <pre>
+   * Whether it reads ConnectResponse.batch; a server sends no batch to a worker
+   * that does not.
+   * </pre>
+   *
+   * <code>bool accepts_batches = 7 [json_name = "acceptsBatches"];</code>
+   * @return The acceptsBatches.
+   */
+  boolean getAcceptsBatches();
 }

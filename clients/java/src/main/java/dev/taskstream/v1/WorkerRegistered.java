@@ -193,6 +193,22 @@ private static final long serialVersionUID = 0L;
     return leaseDuration_ == null ? com.google.protobuf.Duration.getDefaultInstance() : leaseDuration_;
   }
 
+  public static final int ACCEPTS_BATCHES_FIELD_NUMBER = 5;
+  private boolean acceptsBatches_ = false;
+  /**
+   * <pre>
+   * Whether the server reads ConnectRequest.batch; a worker sends no batch to a
+   * server that does not.
+   * </pre>
+   *
+   * <code>bool accepts_batches = 5 [json_name = "acceptsBatches"];</code>
+   * @return The acceptsBatches.
+   */
+  @java.lang.Override
+  public boolean getAcceptsBatches() {
+    return acceptsBatches_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -219,6 +235,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       output.writeMessage(4, getLeaseDuration());
     }
+    if (acceptsBatches_ != false) {
+      output.writeBool(5, acceptsBatches_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -237,6 +256,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(4, getLeaseDuration());
+    }
+    if (acceptsBatches_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(5, acceptsBatches_);
     }
     return size;
   }
@@ -276,6 +299,8 @@ private static final long serialVersionUID = 0L;
       if (!getLeaseDuration()
           .equals(other.getLeaseDuration())) return false;
     }
+    if (getAcceptsBatches()
+        != other.getAcceptsBatches()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -300,6 +325,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + LEASE_DURATION_FIELD_NUMBER;
       hash = (53 * hash) + getLeaseDuration().hashCode();
     }
+    hash = (37 * hash) + ACCEPTS_BATCHES_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getAcceptsBatches());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -454,6 +482,7 @@ private static final long serialVersionUID = 0L;
         leaseDurationBuilder_.dispose();
         leaseDurationBuilder_ = null;
       }
+      acceptsBatches_ = false;
       return this;
     }
 
@@ -506,6 +535,9 @@ private static final long serialVersionUID = 0L;
             : leaseDurationBuilder_.build();
         to_bitField0_ |= 0x00000002;
       }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.acceptsBatches_ = acceptsBatches_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -534,6 +566,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasLeaseDuration()) {
         mergeLeaseDuration(other.getLeaseDuration());
+      }
+      if (other.getAcceptsBatches() != false) {
+        setAcceptsBatches(other.getAcceptsBatches());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -583,6 +618,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 34
+            case 40: {
+              acceptsBatches_ = input.readBool();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1047,6 +1087,53 @@ private static final long serialVersionUID = 0L;
         leaseDuration_ = null;
       }
       return leaseDurationBuilder_;
+    }
+
+    private boolean acceptsBatches_ ;
+    /**
+     * <pre>
+     * Whether the server reads ConnectRequest.batch; a worker sends no batch to a
+     * server that does not.
+     * </pre>
+     *
+     * <code>bool accepts_batches = 5 [json_name = "acceptsBatches"];</code>
+     * @return The acceptsBatches.
+     */
+    @java.lang.Override
+    public boolean getAcceptsBatches() {
+      return acceptsBatches_;
+    }
+    /**
+     * <pre>
+     * Whether the server reads ConnectRequest.batch; a worker sends no batch to a
+     * server that does not.
+     * </pre>
+     *
+     * <code>bool accepts_batches = 5 [json_name = "acceptsBatches"];</code>
+     * @param value The acceptsBatches to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAcceptsBatches(boolean value) {
+
+      acceptsBatches_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Whether the server reads ConnectRequest.batch; a worker sends no batch to a
+     * server that does not.
+     * </pre>
+     *
+     * <code>bool accepts_batches = 5 [json_name = "acceptsBatches"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAcceptsBatches() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      acceptsBatches_ = false;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.WorkerRegistered)

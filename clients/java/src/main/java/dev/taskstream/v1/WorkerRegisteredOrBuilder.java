@@ -94,4 +94,15 @@ public interface WorkerRegisteredOrBuilder extends
    * <code>.google.protobuf.Duration lease_duration = 4 [json_name = "leaseDuration"];</code>
    */
   com.google.protobuf.DurationOrBuilder getLeaseDurationOrBuilder();
+
+  /**
+   * <pre>
+   * Whether the server reads ConnectRequest.batch; a worker sends no batch to a
+   * server that does not.
+   * </pre>
+   *
+   * <code>bool accepts_batches = 5 [json_name = "acceptsBatches"];</code>
+   * @return The acceptsBatches.
+   */
+  boolean getAcceptsBatches();
 }

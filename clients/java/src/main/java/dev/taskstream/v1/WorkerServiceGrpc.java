@@ -9,7 +9,9 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * while it reports what its tasks do. Reports name the assignment they belong
  * to, so a report from an attempt the server has given up on is ignored (and the
  * worker is told to drop it). Assigned tasks are held under leases that the
- * worker's heartbeats renew.
+ * worker's heartbeats renew. Either side may pack several messages into one
+ * batch once the other side said it accepts batches (RegisterWorker and
+ * WorkerRegistered), so peers that predate batches keep working.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -117,17 +119,20 @@ public final class WorkerServiceGrpc {
    * while it reports what its tasks do. Reports name the assignment they belong
    * to, so a report from an attempt the server has given up on is ignored (and the
    * worker is told to drop it). Assigned tasks are held under leases that the
-   * worker's heartbeats renew.
+   * worker's heartbeats renew. Either side may pack several messages into one
+   * batch once the other side said it accepts batches (RegisterWorker and
+   * WorkerRegistered), so peers that predate batches keep working.
    * </pre>
    */
   public interface AsyncService {
 
     /**
      * <pre>
-     * Opens a worker session. The first request must be a RegisterWorker;
-     * otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the
-     * worker's unfinished tasks become INTERRUPTED and are retried; a worker
-     * should reconnect and register again.
+     * Opens a worker session. The first request must be a RegisterWorker, and a
+     * batch may hold neither a batch nor a RegisterWorker; otherwise the stream
+     * ends with INVALID_ARGUMENT. When the stream breaks the worker's unfinished
+     * tasks become INTERRUPTED and are retried; a worker should reconnect and
+     * register again.
      * </pre>
      */
     default io.grpc.stub.StreamObserver<dev.taskstream.v1.ConnectRequest> connect(
@@ -144,7 +149,9 @@ public final class WorkerServiceGrpc {
    * while it reports what its tasks do. Reports name the assignment they belong
    * to, so a report from an attempt the server has given up on is ignored (and the
    * worker is told to drop it). Assigned tasks are held under leases that the
-   * worker's heartbeats renew.
+   * worker's heartbeats renew. Either side may pack several messages into one
+   * batch once the other side said it accepts batches (RegisterWorker and
+   * WorkerRegistered), so peers that predate batches keep working.
    * </pre>
    */
   public static abstract class WorkerServiceImplBase
@@ -163,7 +170,9 @@ public final class WorkerServiceGrpc {
    * while it reports what its tasks do. Reports name the assignment they belong
    * to, so a report from an attempt the server has given up on is ignored (and the
    * worker is told to drop it). Assigned tasks are held under leases that the
-   * worker's heartbeats renew.
+   * worker's heartbeats renew. Either side may pack several messages into one
+   * batch once the other side said it accepts batches (RegisterWorker and
+   * WorkerRegistered), so peers that predate batches keep working.
    * </pre>
    */
   public static final class WorkerServiceStub
@@ -181,10 +190,11 @@ public final class WorkerServiceGrpc {
 
     /**
      * <pre>
-     * Opens a worker session. The first request must be a RegisterWorker;
-     * otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the
-     * worker's unfinished tasks become INTERRUPTED and are retried; a worker
-     * should reconnect and register again.
+     * Opens a worker session. The first request must be a RegisterWorker, and a
+     * batch may hold neither a batch nor a RegisterWorker; otherwise the stream
+     * ends with INVALID_ARGUMENT. When the stream breaks the worker's unfinished
+     * tasks become INTERRUPTED and are retried; a worker should reconnect and
+     * register again.
      * </pre>
      */
     public io.grpc.stub.StreamObserver<dev.taskstream.v1.ConnectRequest> connect(
@@ -202,7 +212,9 @@ public final class WorkerServiceGrpc {
    * while it reports what its tasks do. Reports name the assignment they belong
    * to, so a report from an attempt the server has given up on is ignored (and the
    * worker is told to drop it). Assigned tasks are held under leases that the
-   * worker's heartbeats renew.
+   * worker's heartbeats renew. Either side may pack several messages into one
+   * batch once the other side said it accepts batches (RegisterWorker and
+   * WorkerRegistered), so peers that predate batches keep working.
    * </pre>
    */
   public static final class WorkerServiceBlockingV2Stub
@@ -220,10 +232,11 @@ public final class WorkerServiceGrpc {
 
     /**
      * <pre>
-     * Opens a worker session. The first request must be a RegisterWorker;
-     * otherwise the stream ends with INVALID_ARGUMENT. When the stream breaks the
-     * worker's unfinished tasks become INTERRUPTED and are retried; a worker
-     * should reconnect and register again.
+     * Opens a worker session. The first request must be a RegisterWorker, and a
+     * batch may hold neither a batch nor a RegisterWorker; otherwise the stream
+     * ends with INVALID_ARGUMENT. When the stream breaks the worker's unfinished
+     * tasks become INTERRUPTED and are retried; a worker should reconnect and
+     * register again.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -242,7 +255,9 @@ public final class WorkerServiceGrpc {
    * while it reports what its tasks do. Reports name the assignment they belong
    * to, so a report from an attempt the server has given up on is ignored (and the
    * worker is told to drop it). Assigned tasks are held under leases that the
-   * worker's heartbeats renew.
+   * worker's heartbeats renew. Either side may pack several messages into one
+   * batch once the other side said it accepts batches (RegisterWorker and
+   * WorkerRegistered), so peers that predate batches keep working.
    * </pre>
    */
   public static final class WorkerServiceBlockingStub
@@ -267,7 +282,9 @@ public final class WorkerServiceGrpc {
    * while it reports what its tasks do. Reports name the assignment they belong
    * to, so a report from an attempt the server has given up on is ignored (and the
    * worker is told to drop it). Assigned tasks are held under leases that the
-   * worker's heartbeats renew.
+   * worker's heartbeats renew. Either side may pack several messages into one
+   * batch once the other side said it accepts batches (RegisterWorker and
+   * WorkerRegistered), so peers that predate batches keep working.
    * </pre>
    */
   public static final class WorkerServiceFutureStub

@@ -32,6 +32,11 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_ConnectRequest_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ConnectRequestBatch_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ConnectRequestBatch_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_taskstream_v1_RegisterWorker_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -87,6 +92,11 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_ConnectResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ConnectResponseBatch_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ConnectResponseBatch_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_taskstream_v1_WorkerRegistered_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -137,7 +147,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     java.lang.String[] descriptorData = {
       "\n\"taskstream/v1/worker_service.proto\022\rta" +
       "skstream.v1\032\036google/protobuf/duration.pr" +
-      "oto\032\030taskstream/v1/task.proto\"\270\004\n\016Connec" +
+      "oto\032\030taskstream/v1/task.proto\"\364\004\n\016Connec" +
       "tRequest\022;\n\010register\030\001 \001(\0132\035.taskstream." +
       "v1.RegisterWorkerH\000R\010register\0226\n\007started" +
       "\030\002 \001(\0132\032.taskstream.v1.TaskStartedH\000R\007st" +
@@ -151,83 +161,92 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "1.TaskPausedH\000R\006paused\022>\n\theartbeat\030\010 \001(" +
       "\0132\036.taskstream.v1.WorkerHeartbeatH\000R\thea" +
       "rtbeat\022=\n\ntaken_back\030\t \001(\0132\034.taskstream." +
-      "v1.TaskTakenBackH\000R\ttakenBackB\t\n\007message" +
-      "\"\366\002\n\016RegisterWorker\022\037\n\013worker_name\030\001 \001(\t" +
-      "R\nworkerName\022\024\n\005slots\030\002 \001(\005R\005slots\022<\n\nta" +
-      "sk_types\030\003 \003(\0132\035.taskstream.v1.WorkerTas" +
-      "kTypeR\ttaskTypes\0224\n\026accepts_python_objec" +
-      "ts\030\004 \001(\010R\024acceptsPythonObjects\022A\n\006labels" +
-      "\030\005 \003(\0132).taskstream.v1.RegisterWorker.La" +
-      "belsEntryR\006labels\022;\n\032gives_back_unstarte" +
-      "d_tasks\030\006 \001(\010R\027givesBackUnstartedTasks\0329" +
-      "\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
-      "\030\002 \001(\tR\005value:\0028\001\"F\n\016WorkerTaskType\022\022\n\004n" +
-      "ame\030\001 \001(\tR\004name\022 \n\013description\030\002 \001(\tR\013de" +
-      "scription\"2\n\013TaskStarted\022#\n\rassignment_i" +
-      "d\030\001 \001(\tR\014assignmentId\"n\n\022TaskProgressRep" +
-      "ort\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId" +
-      "\0223\n\010progress\030\002 \001(\0132\027.taskstream.v1.Progr" +
-      "essR\010progress\"\227\001\n\017TaskOutputChunk\022#\n\rass" +
-      "ignment_id\030\001 \001(\tR\014assignmentId\0223\n\006stream" +
-      "\030\002 \001(\0162\033.taskstream.v1.OutputStreamR\006str" +
-      "eam\022\026\n\006offset\030\003 \001(\003R\006offset\022\022\n\004data\030\004 \001(" +
-      "\014R\004data\"|\n\017TaskPropertySet\022#\n\rassignment" +
-      "_id\030\001 \001(\tR\014assignmentId\022\020\n\003key\030\002 \001(\tR\003ke" +
-      "y\0222\n\005value\030\003 \001(\0132\034.taskstream.v1.Propert" +
-      "yValueR\005value\"\245\002\n\014TaskFinished\022#\n\rassign" +
-      "ment_id\030\001 \001(\tR\014assignmentId\0221\n\006status\030\002 " +
-      "\001(\0162\031.taskstream.v1.TaskStatusR\006status\022-" +
-      "\n\006result\030\003 \001(\0132\025.taskstream.v1.ResultR\006r" +
-      "esult\022.\n\005error\030\004 \001(\0132\030.taskstream.v1.Tas" +
-      "kErrorR\005error\022!\n\014stdout_bytes\030\005 \001(\003R\013std" +
-      "outBytes\022!\n\014stderr_bytes\030\006 \001(\003R\013stderrBy" +
-      "tes\022\030\n\007started\030\007 \001(\010R\007started\"I\n\nTaskPau" +
-      "sed\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId" +
-      "\022\026\n\006paused\030\002 \001(\010R\006paused\"\021\n\017WorkerHeartb" +
-      "eat\"\255\003\n\017ConnectResponse\022A\n\nregistered\030\001 " +
-      "\001(\0132\037.taskstream.v1.WorkerRegisteredH\000R\n" +
-      "registered\022?\n\nassignment\030\002 \001(\0132\035.taskstr" +
-      "eam.v1.TaskAssignmentH\000R\nassignment\0223\n\006c" +
-      "ancel\030\003 \001(\0132\031.taskstream.v1.CancelTaskH\000" +
-      "R\006cancel\0226\n\007suspend\030\004 \001(\0132\032.taskstream.v" +
-      "1.SuspendTaskH\000R\007suspend\0223\n\006resume\030\005 \001(\013" +
-      "2\031.taskstream.v1.ResumeTaskH\000R\006resume\022-\n" +
-      "\004drop\030\006 \001(\0132\027.taskstream.v1.DropTaskH\000R\004" +
-      "drop\022:\n\ttake_back\030\007 \001(\0132\033.taskstream.v1." +
-      "TakeBackTaskH\000R\010takeBackB\t\n\007message\"\345\001\n\020" +
-      "WorkerRegistered\022\033\n\tworker_id\030\001 \001(\tR\010wor" +
-      "kerId\022(\n\020max_output_bytes\030\002 \001(\003R\016maxOutp" +
-      "utBytes\022H\n\022heartbeat_interval\030\003 \001(\0132\031.go" +
-      "ogle.protobuf.DurationR\021heartbeatInterva" +
-      "l\022@\n\016lease_duration\030\004 \001(\0132\031.google.proto" +
-      "buf.DurationR\rleaseDuration\"\344\002\n\016TaskAssi" +
-      "gnment\022#\n\rassignment_id\030\001 \001(\tR\014assignmen" +
-      "tId\022\032\n\010instance\030\002 \001(\tR\010instance\022\022\n\004task\030" +
-      "\003 \001(\tR\004task\022\022\n\004type\030\004 \001(\tR\004type\022\'\n\017param" +
-      "eters_json\030\005 \001(\tR\016parametersJson\022#\n\rpyth" +
-      "on_object\030\006 \001(\014R\014pythonObject\022-\n\022python_" +
-      "environment\030\007 \001(\014R\021pythonEnvironment\0223\n\007" +
-      "timeout\030\010 \001(\0132\031.google.protobuf.Duration" +
-      "R\007timeout\022\030\n\007attempt\030\t \001(\005R\007attempt\022\035\n\nt" +
-      "ask_token\030\n \001(\tR\ttaskToken\"\260\001\n\nCancelTas" +
-      "k\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022?" +
-      "\n\014cancellation\030\002 \001(\0132\033.taskstream.v1.Can" +
-      "cellationR\014cancellation\022<\n\014grace_period\030" +
-      "\003 \001(\0132\031.google.protobuf.DurationR\013graceP" +
-      "eriod\"2\n\013SuspendTask\022#\n\rassignment_id\030\001 " +
-      "\001(\tR\014assignmentId\"1\n\nResumeTask\022#\n\rassig" +
-      "nment_id\030\001 \001(\tR\014assignmentId\"G\n\010DropTask" +
-      "\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022\026\n" +
-      "\006reason\030\002 \001(\tR\006reason\"3\n\014TakeBackTask\022#\n" +
-      "\rassignment_id\030\001 \001(\tR\014assignmentId\"S\n\rTa" +
-      "skTakenBack\022#\n\rassignment_id\030\001 \001(\tR\014assi" +
-      "gnmentId\022\035\n\ntaken_back\030\002 \001(\010R\ttakenBack2" +
-      "]\n\rWorkerService\022L\n\007Connect\022\035.taskstream" +
-      ".v1.ConnectRequest\032\036.taskstream.v1.Conne" +
-      "ctResponse(\0010\001B|\n\021dev.taskstream.v1B\022Wor" +
-      "kerServiceProtoP\001\242\002\003TXX\252\002\rTaskstream.V1\312" +
-      "\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBMetad" +
-      "ata\352\002\016Taskstream::V1b\006proto3"
+      "v1.TaskTakenBackH\000R\ttakenBack\022:\n\005batch\030\n" +
+      " \001(\0132\".taskstream.v1.ConnectRequestBatch" +
+      "H\000R\005batchB\t\n\007message\"P\n\023ConnectRequestBa" +
+      "tch\0229\n\010messages\030\001 \003(\0132\035.taskstream.v1.Co" +
+      "nnectRequestR\010messages\"\237\003\n\016RegisterWorke" +
+      "r\022\037\n\013worker_name\030\001 \001(\tR\nworkerName\022\024\n\005sl" +
+      "ots\030\002 \001(\005R\005slots\022<\n\ntask_types\030\003 \003(\0132\035.t" +
+      "askstream.v1.WorkerTaskTypeR\ttaskTypes\0224" +
+      "\n\026accepts_python_objects\030\004 \001(\010R\024acceptsP" +
+      "ythonObjects\022A\n\006labels\030\005 \003(\0132).taskstrea" +
+      "m.v1.RegisterWorker.LabelsEntryR\006labels\022" +
+      ";\n\032gives_back_unstarted_tasks\030\006 \001(\010R\027giv" +
+      "esBackUnstartedTasks\022\'\n\017accepts_batches\030" +
+      "\007 \001(\010R\016acceptsBatches\0329\n\013LabelsEntry\022\020\n\003" +
+      "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001" +
+      "\"F\n\016WorkerTaskType\022\022\n\004name\030\001 \001(\tR\004name\022 " +
+      "\n\013description\030\002 \001(\tR\013description\"2\n\013Task" +
+      "Started\022#\n\rassignment_id\030\001 \001(\tR\014assignme" +
+      "ntId\"n\n\022TaskProgressReport\022#\n\rassignment" +
+      "_id\030\001 \001(\tR\014assignmentId\0223\n\010progress\030\002 \001(" +
+      "\0132\027.taskstream.v1.ProgressR\010progress\"\227\001\n" +
+      "\017TaskOutputChunk\022#\n\rassignment_id\030\001 \001(\tR" +
+      "\014assignmentId\0223\n\006stream\030\002 \001(\0162\033.taskstre" +
+      "am.v1.OutputStreamR\006stream\022\026\n\006offset\030\003 \001" +
+      "(\003R\006offset\022\022\n\004data\030\004 \001(\014R\004data\"|\n\017TaskPr" +
+      "opertySet\022#\n\rassignment_id\030\001 \001(\tR\014assign" +
+      "mentId\022\020\n\003key\030\002 \001(\tR\003key\0222\n\005value\030\003 \001(\0132" +
+      "\034.taskstream.v1.PropertyValueR\005value\"\245\002\n" +
+      "\014TaskFinished\022#\n\rassignment_id\030\001 \001(\tR\014as" +
+      "signmentId\0221\n\006status\030\002 \001(\0162\031.taskstream." +
+      "v1.TaskStatusR\006status\022-\n\006result\030\003 \001(\0132\025." +
+      "taskstream.v1.ResultR\006result\022.\n\005error\030\004 " +
+      "\001(\0132\030.taskstream.v1.TaskErrorR\005error\022!\n\014" +
+      "stdout_bytes\030\005 \001(\003R\013stdoutBytes\022!\n\014stder" +
+      "r_bytes\030\006 \001(\003R\013stderrBytes\022\030\n\007started\030\007 " +
+      "\001(\010R\007started\"I\n\nTaskPaused\022#\n\rassignment" +
+      "_id\030\001 \001(\tR\014assignmentId\022\026\n\006paused\030\002 \001(\010R" +
+      "\006paused\"\021\n\017WorkerHeartbeat\"\352\003\n\017ConnectRe" +
+      "sponse\022A\n\nregistered\030\001 \001(\0132\037.taskstream." +
+      "v1.WorkerRegisteredH\000R\nregistered\022?\n\nass" +
+      "ignment\030\002 \001(\0132\035.taskstream.v1.TaskAssign" +
+      "mentH\000R\nassignment\0223\n\006cancel\030\003 \001(\0132\031.tas" +
+      "kstream.v1.CancelTaskH\000R\006cancel\0226\n\007suspe" +
+      "nd\030\004 \001(\0132\032.taskstream.v1.SuspendTaskH\000R\007" +
+      "suspend\0223\n\006resume\030\005 \001(\0132\031.taskstream.v1." +
+      "ResumeTaskH\000R\006resume\022-\n\004drop\030\006 \001(\0132\027.tas" +
+      "kstream.v1.DropTaskH\000R\004drop\022:\n\ttake_back" +
+      "\030\007 \001(\0132\033.taskstream.v1.TakeBackTaskH\000R\010t" +
+      "akeBack\022;\n\005batch\030\010 \001(\0132#.taskstream.v1.C" +
+      "onnectResponseBatchH\000R\005batchB\t\n\007message\"" +
+      "R\n\024ConnectResponseBatch\022:\n\010messages\030\001 \003(" +
+      "\0132\036.taskstream.v1.ConnectResponseR\010messa" +
+      "ges\"\216\002\n\020WorkerRegistered\022\033\n\tworker_id\030\001 " +
+      "\001(\tR\010workerId\022(\n\020max_output_bytes\030\002 \001(\003R" +
+      "\016maxOutputBytes\022H\n\022heartbeat_interval\030\003 " +
+      "\001(\0132\031.google.protobuf.DurationR\021heartbea" +
+      "tInterval\022@\n\016lease_duration\030\004 \001(\0132\031.goog" +
+      "le.protobuf.DurationR\rleaseDuration\022\'\n\017a" +
+      "ccepts_batches\030\005 \001(\010R\016acceptsBatches\"\344\002\n" +
+      "\016TaskAssignment\022#\n\rassignment_id\030\001 \001(\tR\014" +
+      "assignmentId\022\032\n\010instance\030\002 \001(\tR\010instance" +
+      "\022\022\n\004task\030\003 \001(\tR\004task\022\022\n\004type\030\004 \001(\tR\004type" +
+      "\022\'\n\017parameters_json\030\005 \001(\tR\016parametersJso" +
+      "n\022#\n\rpython_object\030\006 \001(\014R\014pythonObject\022-" +
+      "\n\022python_environment\030\007 \001(\014R\021pythonEnviro" +
+      "nment\0223\n\007timeout\030\010 \001(\0132\031.google.protobuf" +
+      ".DurationR\007timeout\022\030\n\007attempt\030\t \001(\005R\007att" +
+      "empt\022\035\n\ntask_token\030\n \001(\tR\ttaskToken\"\260\001\n\n" +
+      "CancelTask\022#\n\rassignment_id\030\001 \001(\tR\014assig" +
+      "nmentId\022?\n\014cancellation\030\002 \001(\0132\033.taskstre" +
+      "am.v1.CancellationR\014cancellation\022<\n\014grac" +
+      "e_period\030\003 \001(\0132\031.google.protobuf.Duratio" +
+      "nR\013gracePeriod\"2\n\013SuspendTask\022#\n\rassignm" +
+      "ent_id\030\001 \001(\tR\014assignmentId\"1\n\nResumeTask" +
+      "\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId\"G\n" +
+      "\010DropTask\022#\n\rassignment_id\030\001 \001(\tR\014assign" +
+      "mentId\022\026\n\006reason\030\002 \001(\tR\006reason\"3\n\014TakeBa" +
+      "ckTask\022#\n\rassignment_id\030\001 \001(\tR\014assignmen" +
+      "tId\"S\n\rTaskTakenBack\022#\n\rassignment_id\030\001 " +
+      "\001(\tR\014assignmentId\022\035\n\ntaken_back\030\002 \001(\010R\tt" +
+      "akenBack2]\n\rWorkerService\022L\n\007Connect\022\035.t" +
+      "askstream.v1.ConnectRequest\032\036.taskstream" +
+      ".v1.ConnectResponse(\0010\001B|\n\021dev.taskstrea" +
+      "m.v1B\022WorkerServiceProtoP\001\242\002\003TXX\252\002\rTasks" +
+      "tream.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1" +
+      "\\GPBMetadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -240,13 +259,19 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     internal_static_taskstream_v1_ConnectRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ConnectRequest_descriptor,
-        new java.lang.String[] { "Register", "Started", "Progress", "Output", "Property", "Finished", "Paused", "Heartbeat", "TakenBack", "Message", });
-    internal_static_taskstream_v1_RegisterWorker_descriptor =
+        new java.lang.String[] { "Register", "Started", "Progress", "Output", "Property", "Finished", "Paused", "Heartbeat", "TakenBack", "Batch", "Message", });
+    internal_static_taskstream_v1_ConnectRequestBatch_descriptor =
       getDescriptor().getMessageType(1);
+    internal_static_taskstream_v1_ConnectRequestBatch_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ConnectRequestBatch_descriptor,
+        new java.lang.String[] { "Messages", });
+    internal_static_taskstream_v1_RegisterWorker_descriptor =
+      getDescriptor().getMessageType(2);
     internal_static_taskstream_v1_RegisterWorker_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_RegisterWorker_descriptor,
-        new java.lang.String[] { "WorkerName", "Slots", "TaskTypes", "AcceptsPythonObjects", "Labels", "GivesBackUnstartedTasks", });
+        new java.lang.String[] { "WorkerName", "Slots", "TaskTypes", "AcceptsPythonObjects", "Labels", "GivesBackUnstartedTasks", "AcceptsBatches", });
     internal_static_taskstream_v1_RegisterWorker_LabelsEntry_descriptor =
       internal_static_taskstream_v1_RegisterWorker_descriptor.getNestedType(0);
     internal_static_taskstream_v1_RegisterWorker_LabelsEntry_fieldAccessorTable = new
@@ -254,103 +279,109 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
         internal_static_taskstream_v1_RegisterWorker_LabelsEntry_descriptor,
         new java.lang.String[] { "Key", "Value", });
     internal_static_taskstream_v1_WorkerTaskType_descriptor =
-      getDescriptor().getMessageType(2);
+      getDescriptor().getMessageType(3);
     internal_static_taskstream_v1_WorkerTaskType_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_WorkerTaskType_descriptor,
         new java.lang.String[] { "Name", "Description", });
     internal_static_taskstream_v1_TaskStarted_descriptor =
-      getDescriptor().getMessageType(3);
+      getDescriptor().getMessageType(4);
     internal_static_taskstream_v1_TaskStarted_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskStarted_descriptor,
         new java.lang.String[] { "AssignmentId", });
     internal_static_taskstream_v1_TaskProgressReport_descriptor =
-      getDescriptor().getMessageType(4);
+      getDescriptor().getMessageType(5);
     internal_static_taskstream_v1_TaskProgressReport_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskProgressReport_descriptor,
         new java.lang.String[] { "AssignmentId", "Progress", });
     internal_static_taskstream_v1_TaskOutputChunk_descriptor =
-      getDescriptor().getMessageType(5);
+      getDescriptor().getMessageType(6);
     internal_static_taskstream_v1_TaskOutputChunk_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskOutputChunk_descriptor,
         new java.lang.String[] { "AssignmentId", "Stream", "Offset", "Data", });
     internal_static_taskstream_v1_TaskPropertySet_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(7);
     internal_static_taskstream_v1_TaskPropertySet_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskPropertySet_descriptor,
         new java.lang.String[] { "AssignmentId", "Key", "Value", });
     internal_static_taskstream_v1_TaskFinished_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(8);
     internal_static_taskstream_v1_TaskFinished_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskFinished_descriptor,
         new java.lang.String[] { "AssignmentId", "Status", "Result", "Error", "StdoutBytes", "StderrBytes", "Started", });
     internal_static_taskstream_v1_TaskPaused_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(9);
     internal_static_taskstream_v1_TaskPaused_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskPaused_descriptor,
         new java.lang.String[] { "AssignmentId", "Paused", });
     internal_static_taskstream_v1_WorkerHeartbeat_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(10);
     internal_static_taskstream_v1_WorkerHeartbeat_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_WorkerHeartbeat_descriptor,
         new java.lang.String[] { });
     internal_static_taskstream_v1_ConnectResponse_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(11);
     internal_static_taskstream_v1_ConnectResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ConnectResponse_descriptor,
-        new java.lang.String[] { "Registered", "Assignment", "Cancel", "Suspend", "Resume", "Drop", "TakeBack", "Message", });
+        new java.lang.String[] { "Registered", "Assignment", "Cancel", "Suspend", "Resume", "Drop", "TakeBack", "Batch", "Message", });
+    internal_static_taskstream_v1_ConnectResponseBatch_descriptor =
+      getDescriptor().getMessageType(12);
+    internal_static_taskstream_v1_ConnectResponseBatch_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ConnectResponseBatch_descriptor,
+        new java.lang.String[] { "Messages", });
     internal_static_taskstream_v1_WorkerRegistered_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(13);
     internal_static_taskstream_v1_WorkerRegistered_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_WorkerRegistered_descriptor,
-        new java.lang.String[] { "WorkerId", "MaxOutputBytes", "HeartbeatInterval", "LeaseDuration", });
+        new java.lang.String[] { "WorkerId", "MaxOutputBytes", "HeartbeatInterval", "LeaseDuration", "AcceptsBatches", });
     internal_static_taskstream_v1_TaskAssignment_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(14);
     internal_static_taskstream_v1_TaskAssignment_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskAssignment_descriptor,
         new java.lang.String[] { "AssignmentId", "Instance", "Task", "Type", "ParametersJson", "PythonObject", "PythonEnvironment", "Timeout", "Attempt", "TaskToken", });
     internal_static_taskstream_v1_CancelTask_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(15);
     internal_static_taskstream_v1_CancelTask_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_CancelTask_descriptor,
         new java.lang.String[] { "AssignmentId", "Cancellation", "GracePeriod", });
     internal_static_taskstream_v1_SuspendTask_descriptor =
-      getDescriptor().getMessageType(14);
+      getDescriptor().getMessageType(16);
     internal_static_taskstream_v1_SuspendTask_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_SuspendTask_descriptor,
         new java.lang.String[] { "AssignmentId", });
     internal_static_taskstream_v1_ResumeTask_descriptor =
-      getDescriptor().getMessageType(15);
+      getDescriptor().getMessageType(17);
     internal_static_taskstream_v1_ResumeTask_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ResumeTask_descriptor,
         new java.lang.String[] { "AssignmentId", });
     internal_static_taskstream_v1_DropTask_descriptor =
-      getDescriptor().getMessageType(16);
+      getDescriptor().getMessageType(18);
     internal_static_taskstream_v1_DropTask_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_DropTask_descriptor,
         new java.lang.String[] { "AssignmentId", "Reason", });
     internal_static_taskstream_v1_TakeBackTask_descriptor =
-      getDescriptor().getMessageType(17);
+      getDescriptor().getMessageType(19);
     internal_static_taskstream_v1_TakeBackTask_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TakeBackTask_descriptor,
         new java.lang.String[] { "AssignmentId", });
     internal_static_taskstream_v1_TaskTakenBack_descriptor =
-      getDescriptor().getMessageType(18);
+      getDescriptor().getMessageType(20);
     internal_static_taskstream_v1_TaskTakenBack_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskTakenBack_descriptor,
