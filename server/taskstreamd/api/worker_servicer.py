@@ -13,11 +13,11 @@ import grpc
 
 from taskstream.v1 import worker_service_pb2 as wpb
 from taskstream.v1 import worker_service_pb2_grpc
-from taskstreamd.api import auth
+from taskstreamd.api import auth, worker_batches
 from taskstreamd.api.auth import Authenticator
 from taskstreamd.errors import InvalidArgument
 from taskstreamd.scheduler.service import InstanceManager
-from taskstreamd.scheduler.workers import WorkerSession
+from taskstreamd.scheduler.workers import WorkerSession, short_prefetch_for
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -46,12 +46,17 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
             task_types={t.name: t.description for t in reg.task_types},
             accepts_python_objects=reg.accepts_python_objects,
             prefetch=self.manager.settings.prefetch,
-            short_prefetch=self.manager.settings.short_prefetch,
+            short_prefetch=short_prefetch_for(
+                self.manager.settings.short_prefetch, gives_back=reg.gives_back_unstarted_tasks
+            ),
             gives_back=reg.gives_back_unstarted_tasks,
             labels=dict(reg.labels),
+            accepts_batches=reg.accepts_batches,
         )
         leases = self.manager.settings.leases
-        registered = wpb.WorkerRegistered(worker_id=session.id, max_output_bytes=self.max_output_bytes)
+        registered = wpb.WorkerRegistered(
+            worker_id=session.id, max_output_bytes=self.max_output_bytes, accepts_batches=True
+        )
         registered.heartbeat_interval.FromTimedelta(timedelta(seconds=leases.heartbeat_interval))
         registered.lease_duration.FromTimedelta(timedelta(seconds=leases.lease_seconds))
         yield wpb.ConnectResponse(registered=registered)
@@ -62,8 +67,10 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
         # an asyncio.wait per message.)
         reader.add_done_callback(lambda _: session.outbox.put_nowait(None))
         try:
-            while (message := await session.outbox.get()) is not None:
+            async for message in worker_batches.outgoing(session.outbox, batches=session.accepts_batches):
                 yield message
+            if (refused := worker_batches.refusal(reader)) is not None:
+                raise refused  # a malformed batch ends the stream with INVALID_ARGUMENT
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -84,7 +91,7 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
             nonlocal ended
             try:
                 async for request in requests:
-                    pending.append(request)
+                    pending.extend(worker_batches.unwrap(request))
                     arrived.set()
             finally:
                 ended = True
@@ -104,6 +111,8 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
                             await self.manager.record_reports(session, reports)
                         if len(reports) < len(chunk):  # heard from: renew its leases
                             await self.manager.worker_heartbeat(session)
+            if (refused := worker_batches.refusal(receiver)) is not None:
+                raise refused
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -13,6 +13,21 @@ from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
 from taskstreamd.replica import REPLICA_ID
 from taskstreamd.store.repository import QueuedTask
 
+# The default short-task prefetch (--short-task-prefetch unset). Deep for a worker that gives back what
+# it has not started: no task then stays behind one that turned out long (scheduler.durations), and a
+# worker running no-op tasks is never left waiting for the server's next assignment. Shallow for one that
+# does not, where a task sent too many would wait behind a long one for as long as that runs.
+DEEP_SHORT_PREFETCH = 24
+SHALLOW_SHORT_PREFETCH = 2
+
+
+def short_prefetch_for(configured: int | None, *, gives_back: bool) -> int:
+    """The short-task prefetch of a worker session: what the server was configured with, else the
+    default for a worker that does (or does not) give back unstarted tasks."""
+    if configured is not None:
+        return configured
+    return DEEP_SHORT_PREFETCH if gives_back else SHALLOW_SHORT_PREFETCH
+
 
 def _new_id() -> str:
     # Unique across replicas and restarts: leases in the shared database name their worker by it.
@@ -35,6 +50,7 @@ class WorkerSession:
     # is short (see scheduler.durations): the round trip is saved without queueing behind a long task.
     short_prefetch: int = 0
     gives_back: bool = False  # it answers TakeBackTask (scheduler.durations.OVERDUE_SECONDS)
+    accepts_batches: bool = False  # it reads ConnectResponse.batch: the outbox goes out in batches
     id: str = field(default_factory=_new_id)
     outbox: asyncio.Queue[wpb.ConnectResponse | None] = field(default_factory=asyncio.Queue)
     # Task id -> type, of the tasks sent to it (running or waiting there for a slot).
