@@ -123,9 +123,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--short-task-prefetch",
         type=int,
-        default=2,
+        default=None,
         help="tasks of a type whose runs take milliseconds sent to a worker beyond its slots and --prefetch, "
-        "while all it holds is short too (0: never)",
+        "while all it holds is short too (0: never; default: 24 to a worker that gives back the tasks it "
+        "has not started, 2 to others)",
     )
     serve.add_argument(
         "--cached-answers",
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)
             return 2
-        if args.prefetch < 0 or args.short_task_prefetch < 0:
+        if args.prefetch < 0 or (args.short_task_prefetch or 0) < 0:
             print("taskstreamd: --prefetch and --short-task-prefetch must be 0 or more", file=sys.stderr)
             return 2
         if args.cached_answers < 0:

@@ -81,7 +81,8 @@ class Settings:
     default_grace_period: float = 5.0
     max_output_bytes: int = 4 * 1024 * 1024
     prefetch: int = 0  # assignments a worker is sent beyond its slots (see WorkerSession.prefetch)
-    short_prefetch: int = 2  # and beyond those, of short task types (see WorkerSession.short_prefetch)
+    # and beyond those, of short task types; None: by the worker (scheduler.workers.short_prefetch_for)
+    short_prefetch: int | None = None
     max_properties_per_task: int = 1000
     max_property_bytes: int = 1024 * 1024
     datasources: frozenset[str] = frozenset()  # the names sql tasks may use
