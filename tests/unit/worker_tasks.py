@@ -52,12 +52,15 @@ def pid(ctx: TaskContext) -> int:
 @task("t.die_on_next")
 def die_on_next(ctx: TaskContext) -> int:
     """Ends normally, but its task process exits as soon as the next task reaches it, before starting it."""
-    from taskstreamd.workers import executor
+    from taskstreamd.workers import child
 
-    def exit_instead(self: object, run: object) -> None:
+    receive = child.TaskLoop._receive
+
+    def exit_once_received(self: child.TaskLoop) -> bool:
+        receive(self)
         os._exit(5)
 
-    executor.Executor.execute = exit_instead  # type: ignore[method-assign,assignment]
+    child.TaskLoop._receive = exit_once_received  # type: ignore[method-assign]
     return os.getpid()
 
 
