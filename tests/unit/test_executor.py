@@ -20,8 +20,8 @@ from taskstream.authoring import PendingCancellation, TaskContext, TaskEnvironme
 from taskstream.v1 import task_pb2, worker_service_pb2
 from taskstreamd.workers.capture import SlotStreams
 from taskstreamd.workers.environments import EnvironmentCache
-from taskstreamd.workers.executor import Executor
-from taskstreamd.workers.messages import FromChild, OutputPaths, RunFinished, RunProgress, RunProperty
+from taskstreamd.workers.executor import Executor, Outcome
+from taskstreamd.workers.messages import FromChild, OutputPaths, RunProgress, RunProperty
 from tests.unit import worker_tasks
 
 
@@ -33,8 +33,10 @@ class Harness:
         self.messages: list[FromChild] = []
         self.on_message: Any = None
         self.executor = Executor(self._send)
-        self.paths = OutputPaths(str(tmp_path / "slot.stdout"), str(tmp_path / "slot.stderr"))
-        for path in (self.paths.stdout, self.paths.stderr):
+        self.paths = OutputPaths(
+            str(tmp_path / "slot.stdout"), str(tmp_path / "slot.stderr"), str(tmp_path / "slot.started")
+        )
+        for path in self.paths:
             Path(path).touch()
         self.streams = SlotStreams()
         self.streams.switch(self.paths)
@@ -54,7 +56,7 @@ class Harness:
         *,
         cancel_first: PendingCancellation | None = None,
         **fields: Any,
-    ) -> RunFinished:
+    ) -> Outcome:
         self._count += 1
         aid = f"a{self._count}"
         parameters_json = params if isinstance(params, str) else json.dumps(params or {})
@@ -73,7 +75,6 @@ class Harness:
             finally:
                 self.streams.restore()
         self.ranges = ((start[0], end[0]), (start[1], end[1]))
-        assert finished.assignment_id == aid
         return finished
 
     @property

@@ -23,6 +23,7 @@ from taskstreamd.workers.messages import (
     RunRecalled,
     RunStarted,
     RunTask,
+    StartMark,
 )
 from taskstreamd.workers.process import ChildProcess
 
@@ -36,8 +37,8 @@ class Child:
     def __init__(self, tmp_path: Path) -> None:
         self.frames: list[list[FromChild]] = []
         self._arrived = asyncio.Event()
-        self.paths = OutputPaths(str(tmp_path / "out"), str(tmp_path / "err"))
-        for path in (self.paths.stdout, self.paths.stderr):
+        self.paths = OutputPaths(str(tmp_path / "out"), str(tmp_path / "err"), str(tmp_path / "started"))
+        for path in self.paths:
             Path(path).touch()
         self.process = ChildProcess([TASKS], name="test-child", on_message=self._on_message)
 
@@ -76,7 +77,7 @@ class Child:
 
 def task(seq: int, task_type: str, aid: str, outputs: OutputPaths | None = None) -> RunTask:
     assignment = worker_service_pb2.TaskAssignment(assignment_id=aid, type=task_type, attempt=1)
-    return RunTask(seq, assignment, outputs)
+    return RunTask(seq, assignment.SerializeToString(), outputs)
 
 
 @pytest.fixture
@@ -95,11 +96,12 @@ async def test_tasks_sent_together_run_in_order_each_end_with_the_next_start(chi
     child.process.send([task(1, "t.noop", "a", child.paths), task(2, "t.pid", "b"), task(3, "t.noop", "c")])
     await child.until(RunFinished, "c")
     assert [kinds(f) for f in child.frames] == [
-        ["RunStarted a"],
-        ["RunFinished a", "RunStarted b"],
+        ["RunStarted a", "RunFinished a", "RunStarted b"],  # the first start waited for something to go with
         ["RunFinished b", "RunStarted c"],
         ["RunFinished c"],
     ]
+    mark = StartMark.unpack(Path(child.paths.started).read_bytes())
+    assert mark is not None and mark.seq == 1  # a's start, marked while it was held
     finished = [m for m in child.messages if isinstance(m, RunFinished)]
     assert [m.status for m in finished] == [task_pb2.TASK_STATUS_SUCCESS] * 3
 

@@ -13,14 +13,15 @@ import ctypes
 import os
 import sys
 
-from .messages import OutputPaths
+from .messages import OutputPaths, StartMark
 
 
 class SlotStreams:
-    """The slot's two output files as this process writes them."""
+    """The slot's two output files (and its started file) as this process writes them."""
 
     def __init__(self) -> None:
         self._fds: tuple[int, int] | None = None
+        self._started: tuple[str, int] | None = None  # path, fd
         # The streams the process started with, for what it writes once it stops running tasks.
         self._original = (os.dup(1), os.dup(2))
 
@@ -33,10 +34,20 @@ class SlotStreams:
         )
         self._close()
         self._fds = fds
+        if self._started is None or self._started[0] != paths.started:
+            if self._started is not None:
+                os.close(self._started[1])
+            self._started = (paths.started, os.open(paths.started, os.O_WRONLY))
+
+    def mark_started(self, mark: StartMark) -> None:
+        """Record that a task began, where the worker reads it without a message (see StartMark)."""
+        if self._started is None:
+            raise RuntimeError("the worker named no started file before the first task")
+        os.pwrite(self._started[1], mark.pack(), 0)
 
     def begin(self) -> tuple[int, int]:
-        """Point fds 1 and 2 at the files for a task; where its output starts."""
-        flush_python_streams()  # earlier output must not count as this task's
+        """Point fds 1 and 2 at the files for a task; where its output starts (the task before flushed
+        its prints in ``end``)."""
         fds = self._files()
         # Again for every task: the one before may have closed or redirected its fds 1 and 2.
         os.dup2(fds[0], 1)

@@ -8,7 +8,9 @@ call) and a recall (tasks not started yet are given back).
 
 What the child reports goes out in frames, lists of messages: a task's end is held and written together
 with the next task's start, or as soon as nothing is queued. Everything held is written before any task
-code runs, so a crash or a kill never loses the end of a task that already ran.
+code runs, so a crash or a kill never loses the end of a task that already ran. The start of the first
+task after a wait, with nothing to go with it, is held too and goes with its end (or with whatever the
+task reports first); the started file tells the worker of it meanwhile (messages.StartMark).
 """
 
 from __future__ import annotations
@@ -22,22 +24,26 @@ import pickle
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
 from taskstream.authoring import TaskContext
+from taskstream.v1 import worker_service_pb2
 
 from . import leftovers
-from .capture import SlotStreams, flush_python_streams, prepare_standard_streams
+from .capture import SlotStreams, prepare_standard_streams
 from .executor import Executor
 from .messages import (
     CancelRun,
     FromChild,
     Recall,
+    RunFinished,
     RunRecalled,
     RunStarted,
     RunTask,
     Shutdown,
+    StartMark,
 )
 from .runtime import ChildSettings
 from .tasktypes import import_task_modules
@@ -54,6 +60,10 @@ class Outgoing:
     def hold(self, message: FromChild) -> None:
         with self._lock:
             self._held.append(message)
+
+    @property
+    def holding(self) -> bool:
+        return bool(self._held)
 
     def flush(self) -> None:
         with self._lock:
@@ -110,12 +120,20 @@ class TaskLoop:
                 if not self._receive():
                     return
                 continue
-            task, ctx = started
-            finished = self.executor.run(task.assignment, ctx)
+            assignment, ctx = started
+            outcome = self.executor.run(assignment, ctx)
             stdout_end, stderr_end = self._streams.end()
+            finished = RunFinished(
+                assignment.assignment_id,
+                outcome.status,
+                None if outcome.result is None else outcome.result.SerializeToString(),
+                None if outcome.error is None else outcome.error.SerializeToString(),
+                stdout_end,
+                stderr_end,
+            )
             with self._lock:
                 self._current = None
-                self._out.hold(dataclasses.replace(finished, stdout_end=stdout_end, stderr_end=stderr_end))
+                self._out.hold(finished)
             leftovers.end_descendants(self.executor.environment_processes)  # they must not outlive it
 
     def control_forever(self) -> None:
@@ -130,18 +148,25 @@ class TaskLoop:
             elif isinstance(command, Recall):
                 self._recall(command)
 
-    def _start_next(self) -> tuple[RunTask, TaskContext] | None:
-        flush_python_streams()  # outside the lock: a task's own thread may hold a stream
+    def _start_next(self) -> tuple[worker_service_pb2.TaskAssignment, TaskContext] | None:
         with self._lock:
             if self._worker_gone or not self._queue:
                 return None
             task = self._queue.popleft()
+            assignment = worker_service_pb2.TaskAssignment.FromString(task.assignment)
             stdout_start, stderr_start = self._streams.begin()
-            ctx = self.executor.context(task.assignment)
-            self._current = _Current(task.assignment.assignment_id, ctx)
-            # Written before any of the task's code runs (see the module docstring).
-            self._out.send(RunStarted(task.assignment.assignment_id, stdout_start, stderr_start))
-        return task, ctx
+            ctx = self.executor.context(assignment)
+            self._current = _Current(assignment.assignment_id, ctx)
+            now = time.monotonic()
+            started = RunStarted(assignment.assignment_id, stdout_start, stderr_start, now)
+            # Before any of the task's code runs (see the module docstring): the ends held, with this start,
+            # or else the start's mark.
+            if self._out.holding:
+                self._out.send(started)
+            else:
+                self._streams.mark_started(StartMark(task.seq, stdout_start, stderr_start, now))
+                self._out.hold(started)
+        return assignment, ctx
 
     def _receive(self) -> bool:
         """Queue the next tasks the worker sends; False at Shutdown or when the worker is gone."""

@@ -1,6 +1,6 @@
 """Child side: how one task is run in a task process.
 
-Whatever a task does, running it gives a RunFinished: exceptions become FAILED (traceback on the task's
+Whatever a task does, running it gives an Outcome: exceptions become FAILED (traceback on the task's
 stderr), a failed environment setup ENVIRONMENT_ERROR. The loop that feeds tasks to the executor, reads
 commands and captures output is in ``child``.
 """
@@ -15,7 +15,7 @@ import pickle
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from taskstream import _values
 from taskstream.authoring import TaskContext, TaskEnvironment, get_registered_task
@@ -23,7 +23,7 @@ from taskstream.v1 import task_pb2, worker_service_pb2
 
 from .environments import EnvironmentCache
 from .errors import UNKNOWN_TASK_TYPE, task_error
-from .messages import FromChild, RunFinished, RunProgress, RunProperty
+from .messages import FromChild, RunProgress, RunProperty
 
 _Call = Callable[[TaskContext], Any]
 _OpenEnvironment = Callable[[], TaskEnvironment]
@@ -31,6 +31,14 @@ _OpenEnvironment = Callable[[], TaskEnvironment]
 
 class _UnknownTaskType(Exception):
     pass
+
+
+class Outcome(NamedTuple):
+    """How a task ended: a terminal status, with its result (SUCCESS) or its error."""
+
+    status: task_pb2.TaskStatus
+    result: task_pb2.Result | None = None
+    error: task_pb2.TaskError | None = None
 
 
 class Executor:
@@ -59,8 +67,8 @@ class Executor:
             token=assignment.task_token,
         )
 
-    def run(self, assignment: worker_service_pb2.TaskAssignment, ctx: TaskContext) -> RunFinished:
-        """Run one task to its end (its output offsets are the caller's to add)."""
+    def run(self, assignment: worker_service_pb2.TaskAssignment, ctx: TaskContext) -> Outcome:
+        """Run one task to its end."""
         try:
             return self._run(assignment, ctx)
         finally:
@@ -69,28 +77,25 @@ class Executor:
     def close(self) -> None:
         self._environments.teardown_all()
 
-    def _run(self, assignment: worker_service_pb2.TaskAssignment, ctx: TaskContext) -> RunFinished:
-        aid = assignment.assignment_id
+    def _run(self, assignment: worker_service_pb2.TaskAssignment, ctx: TaskContext) -> Outcome:
         if ctx.cancelled:  # cancelled before it began: the worker reports CANCELLED
-            return RunFinished(aid, task_pb2.TASK_STATUS_CANCELLED)
+            return Outcome(task_pb2.TASK_STATUS_CANCELLED)
         try:
             call, open_environment = self._resolve(assignment)
         except _UnknownTaskType as exc:
-            return RunFinished(
-                aid, task_pb2.TASK_STATUS_FAILED, error=task_error(UNKNOWN_TASK_TYPE, str(exc))
-            )
+            return Outcome(task_pb2.TASK_STATUS_FAILED, error=task_error(UNKNOWN_TASK_TYPE, str(exc)))
         except BaseException as exc:  # bad parameters or an object that does not unpickle
-            return _failure(aid, task_pb2.TASK_STATUS_FAILED, exc)
+            return _failure(task_pb2.TASK_STATUS_FAILED, exc)
         if open_environment is not None:
             try:
                 ctx.environment = open_environment()
             except BaseException as exc:
-                return _failure(aid, task_pb2.TASK_STATUS_ENVIRONMENT_ERROR, exc)
+                return _failure(task_pb2.TASK_STATUS_ENVIRONMENT_ERROR, exc)
         try:
             result = _values.encode_result(call(ctx))
         except BaseException as exc:  # SystemExit included: a task must not end the child
-            return _failure(aid, task_pb2.TASK_STATUS_FAILED, exc)
-        return RunFinished(aid, task_pb2.TASK_STATUS_SUCCESS, result=result)
+            return _failure(task_pb2.TASK_STATUS_FAILED, exc)
+        return Outcome(task_pb2.TASK_STATUS_SUCCESS, result=result)
 
     def _resolve(
         self, assignment: worker_service_pb2.TaskAssignment
@@ -174,8 +179,8 @@ def _await_if_needed(value: Any) -> Any:
     return value
 
 
-def _failure(assignment_id: str, status: task_pb2.TaskStatus, exc: BaseException) -> RunFinished:
+def _failure(status: task_pb2.TaskStatus, exc: BaseException) -> Outcome:
     """Print the traceback to the task's stderr and describe the exception."""
     with contextlib.suppress(Exception):  # a task may have closed sys.stderr
         traceback.print_exception(exc, file=sys.stderr)
-    return RunFinished(assignment_id, status, error=_values.encode_error(exc))
+    return Outcome(status, error=_values.encode_error(exc))

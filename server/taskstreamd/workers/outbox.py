@@ -106,6 +106,8 @@ class Outbox:
 
 def pack(requests: Sequence[wpb.ConnectRequest]) -> list[wpb.ConnectRequest]:
     """``requests`` in order as few stream messages as MAX_BATCH_BYTES allows (a lone one unwrapped)."""
+    if len(requests) == 1:
+        return list(requests)
     packed: list[wpb.ConnectRequest] = []
     group: list[wpb.ConnectRequest] = []
     size = 0

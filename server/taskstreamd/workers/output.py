@@ -14,7 +14,7 @@ import contextlib
 import itertools
 import os
 
-from .messages import OutputPaths
+from .messages import MARK_BYTES, OutputPaths, StartMark
 
 CHUNK_BYTES = 64 * 1024
 ROTATE_BYTES = 64 * 1024 * 1024
@@ -47,16 +47,27 @@ class OutputFile:
 
 
 class SlotFiles:
-    """The pair of files a slot's tasks write to now; ``rotate`` starts a new pair."""
+    """The pair of files a slot's tasks write to now (``rotate_if_large`` starts a new pair), and the
+    slot's started file (messages.StartMark)."""
 
     def __init__(self, base: str) -> None:
         self._base = base
         self._numbers = itertools.count(1)
-        self.stdout, self.stderr = self._new_pair()
+        self._started = OutputFile(f"{base}.started")
+        os.truncate(self._started.path, MARK_BYTES)  # zeros: no task (seqs start at 1)
+        try:
+            self.stdout, self.stderr = self._new_pair()
+        except BaseException:
+            self._started.release()
+            raise
         self.written = 0  # the largest end offset seen, to rotate without a system call
 
     def paths(self) -> OutputPaths:
-        return OutputPaths(self.stdout.path, self.stderr.path)
+        return OutputPaths(self.stdout.path, self.stderr.path, self._started.path)
+
+    def read_mark(self) -> StartMark | None:
+        """The last task the child marked as begun (see messages.StartMark)."""
+        return StartMark.unpack(os.pread(self._started.fd, MARK_BYTES, 0))
 
     def rotate_if_large(self) -> bool:
         """Start new files if these grew past ROTATE_BYTES; True when the child must be told."""
@@ -72,6 +83,7 @@ class SlotFiles:
     def close(self) -> None:
         self.stdout.release()
         self.stderr.release()
+        self._started.release()
 
     def _new_pair(self) -> tuple[OutputFile, OutputFile]:
         number = next(self._numbers)

@@ -81,7 +81,7 @@ class Waiting:
 OnChange = Callable[["Slot", list[Waiting], list[str]], None]
 
 
-@dataclasses.dataclass(eq=False)
+@dataclasses.dataclass(eq=False, slots=True)
 class _Run:
     """One assignment on this slot, from hand-over to TaskFinished (or back to the worker)."""
 
@@ -89,9 +89,11 @@ class _Run:
     seq: int  # its number in the child it was handed to
     max_output_bytes: int
     handed_again: bool = False
-    stdout: OutputRange | None = None  # set once it started
+    starts: tuple[int, int] | None = None  # where its stdout and stderr begin, once it started
+    # Its ranges of the slot's files, made when first read: most short tasks write nothing.
+    stdout: OutputRange | None = None
     stderr: OutputRange | None = None
-    started_at: float = 0.0  # the loop's clock when its RunStarted arrived
+    started_at: float = 0.0  # when it began, on the loop's clock (time.monotonic)
     next_poll: float = 0.0
     polled: bool = False
     timer: PausableTimer | None = None
@@ -204,11 +206,13 @@ class Slot:
         for w in waiting:
             run = _Run(w.assignment, next(self._seqs), max_output_bytes, handed_again=w.handed_again)
             self._runs[run.assignment_id] = run
-            tasks.append(RunTask(run.seq, w.assignment, outputs if not tasks else None))
+            tasks.append(RunTask(run.seq, w.assignment.SerializeToString(), outputs if not tasks else None))
             if _log.isEnabledFor(logging.DEBUG):  # the arguments cost more than a short task's own work
                 a = w.assignment
                 _log.debug("task %s of %s handed to slot %d", a.task, a.instance, self._index, extra=_ids(a))
         child.send(tasks)  # a child gone by now reports its exit, and the tasks come back
+        # A lone task's start comes with its end; if it runs on, the tick reads its start mark.
+        self._arm_tick(asyncio.get_running_loop().time() + START_REPORT_DELAY)
 
     def recall(self, assignment_ids: Sequence[str]) -> None:
         """Ask the child to give these tasks back unless they started; the answer comes to on_change."""
@@ -321,7 +325,8 @@ class Slot:
         if run is None or run.ended:
             return  # about a task this slot already reported
         if isinstance(message, RunStarted):
-            self._on_started(run, message)
+            if not run.started:  # unless the tick found its start mark first
+                self._start(run, message.stdout_start, message.stderr_start, message.started_at)
         elif run.abandoned:
             if isinstance(message, RunFinished):
                 self._forget(run)
@@ -339,23 +344,39 @@ class Slot:
             ends = (message.stdout_end, message.stderr_end)
             self._finish(run, message.status, message.result, message.error, ends)
 
-    def _on_started(self, run: _Run, message: RunStarted) -> None:
+    def _start(self, run: _Run, stdout_start: int, stderr_start: int, started_at: float) -> None:
+        """The run began at ``started_at`` (its RunStarted arrived, or the tick read its start mark)."""
         run.started = True
         self._active = run
         if run.abandoned:
             return  # dropped while the child started it: the drop's kill is on its way
-        assert self._files is not None
-        run.stdout = OutputRange(self._files.stdout, message.stdout_start, run.max_output_bytes)
-        run.stderr = OutputRange(self._files.stderr, message.stderr_start, run.max_output_bytes)
-        now = asyncio.get_running_loop().time()
-        run.started_at = now
-        run.next_poll = now + OUTPUT_POLL_SECONDS
+        run.starts = (stdout_start, stderr_start)
+        run.started_at = started_at
+        run.next_poll = started_at + OUTPUT_POLL_SECONDS
         self._held = run
-        self._arm_tick(now + START_REPORT_DELAY)
+        self._arm_tick(started_at + START_REPORT_DELAY)
         if run.assignment.HasField("timeout"):
             seconds = run.assignment.timeout.ToTimedelta().total_seconds()
-            run.timer = PausableTimer(seconds, lambda: self._on_timeout(run, seconds))
+            elapsed = max(asyncio.get_running_loop().time() - started_at, 0.0)
+            run.timer = PausableTimer(seconds - elapsed, lambda: self._on_timeout(run, seconds))
             run.timer.start()
+
+    def _learn_start(self) -> None:
+        """Find out whether the child began a task whose RunStarted it holds back (messages.StartMark)."""
+        if self._child is not None:
+            self._child.receive_ready()  # what it sent first: an end, or the start itself
+        if self._active is not None or self._files is None or not self._runs:
+            return
+        try:
+            mark = self._files.read_mark()
+        except OSError:
+            _log.exception("cannot read the started file of slot %d", self._index)
+            return
+        if mark is None:
+            return
+        run = next((r for r in self._runs.values() if r.seq == mark.seq and not r.started), None)
+        if run is not None:
+            self._start(run, mark.stdout_start, mark.stderr_start, mark.started_at)
 
     def _on_recalled(self, message: RunRecalled, returned: list[Waiting], refused: list[str]) -> None:
         for assignment_id, recalled in message.answers:
@@ -381,6 +402,8 @@ class Slot:
         if self._child is not child:
             return
         self._child = None
+        if self._active is None:
+            self._learn_start()  # a task that began with its start held back is the one that died
         runs = list(self._runs.values())
         running = [r for r in runs if r.started and not r.ended]
         for run in running:
@@ -421,10 +444,15 @@ class Slot:
 
     def _on_tick(self) -> None:
         self._tick = None
+        now = asyncio.get_running_loop().time()
+        if self._active is None and self._runs:
+            self._learn_start()
+            if self._active is None and self._runs:  # the child has not begun them yet
+                self._arm_tick(now + START_REPORT_DELAY)
+                return
         run = self._active
         if run is None or run.ended or run.abandoned:
             return
-        now = asyncio.get_running_loop().time()
         if self._held is run:
             if now - run.started_at >= START_REPORT_DELAY:
                 self._report_start()
@@ -440,10 +468,19 @@ class Slot:
                 self.recall([r.assignment_id for r in self._runs.values() if not r.started])
         self._arm_tick(run.next_poll)
 
+    def _ranges(self, run: _Run) -> tuple[OutputRange, OutputRange]:
+        """The run's output ranges. The slot's files are the run's: they rotate only when no run is left."""
+        if run.stdout is None or run.stderr is None:
+            assert self._files is not None and run.starts is not None
+            run.stdout = OutputRange(self._files.stdout, run.starts[0], run.max_output_bytes)
+            run.stderr = OutputRange(self._files.stderr, run.starts[1], run.max_output_bytes)
+        return run.stdout, run.stderr
+
     def _poll_output(self, run: _Run) -> None:
-        assert run.stdout is not None and run.stderr is not None and self._child is not None
+        assert self._child is not None
+        stdout, stderr = self._ranges(run)
         try:
-            sizes = run.stdout.file_size(), run.stderr.file_size()
+            sizes = stdout.file_size(), stderr.file_size()
         except OSError:  # the rest is still sent when the task ends, if it can be read then
             _log.exception("cannot read the output of task %s", run.assignment_id)
             return
@@ -453,8 +490,8 @@ class Slot:
         if run.ended or run.abandoned:
             return
         try:
-            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout.poll(sizes[0]))
-            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr.poll(sizes[1]))
+            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, stdout.poll(sizes[0]))
+            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, stderr.poll(sizes[1]))
         except OSError:
             _log.exception("cannot read the output of task %s", run.assignment_id)
 
@@ -537,8 +574,8 @@ class Slot:
         self,
         run: _Run,
         status: task_pb2.TaskStatus,
-        result: task_pb2.Result | None,
-        error: task_pb2.TaskError | None,
+        result: bytes | None,
+        error: task_pb2.TaskError | bytes | None,
         ends: tuple[int, int] | None,
     ) -> None:
         """Report the run's end; ``ends`` are its output's end offsets (None: where the files end now)."""
@@ -555,12 +592,16 @@ class Slot:
                 extra=_ids(run.assignment),
             )
         # Every output chunk goes before TaskFinished.
-        stdout_bytes = self._emit_final_output(
-            run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout, ends and ends[0]
-        )
-        stderr_bytes = self._emit_final_output(
-            run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr, ends and ends[1]
-        )
+        stdout_bytes = stderr_bytes = 0
+        starts = run.starts
+        if starts is not None and (ends is None or ends != starts or run.stdout is not None):
+            stdout, stderr = self._ranges(run)
+            stdout_bytes = self._emit_final_output(
+                run, task_pb2.OUTPUT_STREAM_STDOUT, stdout, ends and ends[0]
+            )
+            stderr_bytes = self._emit_final_output(
+                run, task_pb2.OUTPUT_STREAM_STDERR, stderr, ends and ends[1]
+            )
         if run.timed_out:
             status = task_pb2.TASK_STATUS_TIMED_OUT
             seconds = run.assignment.timeout.ToTimedelta().total_seconds()
@@ -593,11 +634,9 @@ class Slot:
         run.release_output()
 
     def _emit_final_output(
-        self, run: _Run, stream: task_pb2.OutputStream, output: OutputRange | None, end: int | None
+        self, run: _Run, stream: task_pb2.OutputStream, output: OutputRange, end: int | None
     ) -> int:
         """Sends the rest of one stream; its total bytes."""
-        if output is None:
-            return 0
         try:
             chunks = output.finish(end)
         except OSError:  # losing output must not lose the task's end
@@ -618,22 +657,27 @@ class Slot:
         assignment_id: str,
         status: task_pb2.TaskStatus,
         *,
-        result: task_pb2.Result | None = None,
-        error: task_pb2.TaskError | None = None,
+        result: bytes | None = None,
+        error: task_pb2.TaskError | bytes | None = None,
         stdout_bytes: int = 0,
         stderr_bytes: int = 0,
         started: bool = False,
     ) -> None:
-        finished = worker_service_pb2.TaskFinished(
-            assignment_id=assignment_id,
-            status=status,
-            result=result,
-            error=error,
-            stdout_bytes=stdout_bytes,
-            stderr_bytes=stderr_bytes,
-            started=started,
-        )
-        self._emit(_request(finished=finished))
+        """``result`` and an ``error`` from the child come serialized: parsed in place, not copied."""
+        request = worker_service_pb2.ConnectRequest()
+        finished = request.finished
+        finished.assignment_id = assignment_id
+        finished.status = status
+        if result is not None:
+            finished.result.ParseFromString(result)
+        if isinstance(error, bytes):
+            finished.error.ParseFromString(error)
+        elif error is not None:
+            finished.error.CopyFrom(error)
+        finished.stdout_bytes = stdout_bytes
+        finished.stderr_bytes = stderr_bytes
+        finished.started = started
+        self._emit(request)
 
     # Helpers
 
