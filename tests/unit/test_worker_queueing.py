@@ -12,8 +12,8 @@ import pytest
 
 from taskstream import _values
 from taskstream.v1 import task_pb2, worker_service_pb2
-from taskstreamd.workers import output
-from tests.unit.fake_worker_service import FakeWorkerService, WorkerThread
+from taskstreamd.workers import output, slot
+from tests.unit.fake_worker_service import FakeWorkerService, WorkerThread, duration
 
 SUCCESS = task_pb2.TASK_STATUS_SUCCESS
 
@@ -105,6 +105,41 @@ def test_a_crash_fails_only_the_running_task_and_the_waiting_ones_run_in_a_new_p
     assert [one_slot.finished(aid).status for aid in (first, second)] == [SUCCESS] * 2
     pids = {_values.decode_result(one_slot.finished(aid).result) for aid in (first, second)}
     assert len(pids) == 1  # the new process, reused
+
+
+def test_a_quiet_long_task_is_seen_started_and_its_output_streams_while_it_runs(
+    one_slot: FakeWorkerService,
+) -> None:
+    # Its start travels with its end, which is far off: the worker learns of it from the start mark.
+    aid = one_slot.assign("t.quiet_wait")
+    one_slot.wait_for(lambda: one_slot.of(aid, "started") or None)
+    one_slot.wait_for(lambda: one_slot.text(aid) == "working\n" or None)
+    assert one_slot.of(aid, "finished") == []
+    one_slot.cancel(aid, grace=15)
+    finished = one_slot.finished(aid)
+    assert finished.status == task_pb2.TASK_STATUS_CANCELLED and not finished.started  # reported before
+    assert one_slot.kinds(aid)[:2] == ["started", "output"]
+
+
+def test_a_quiet_task_times_out_from_its_start(one_slot: FakeWorkerService) -> None:
+    aid = one_slot.assign("t.quiet_wait", timeout=duration(0.3))
+    finished = one_slot.finished(aid)
+    assert finished.status == task_pb2.TASK_STATUS_TIMED_OUT
+    assert finished.error.type == "taskstream.TaskTimeout"
+
+
+def test_a_task_that_ends_its_process_runs_once_and_fails(
+    one_slot: FakeWorkerService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slot, "START_REPORT_DELAY", 3600.0)  # no tick looks at the start mark first
+    runs = tmp_path / "runs"
+    aid = one_slot.assign("t.exit", {"runs": str(runs)})
+    finished = one_slot.finished(aid)
+    assert finished.status == task_pb2.TASK_STATUS_FAILED
+    assert finished.error.type == "taskstream.ProcessCrashed"
+    # Its start was still held when it died: the start mark said it began, so it is not run again.
+    assert runs.read_text() == "ran\n"
+    assert one_slot.finished(one_slot.assign("t.noop")).status == SUCCESS
 
 
 def test_tasks_waiting_behind_a_long_one_are_run_by_another_slot() -> None:

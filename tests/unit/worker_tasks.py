@@ -129,9 +129,19 @@ def ignore_cancel(ctx: TaskContext) -> str:
 
 
 @task("t.exit")
-def exit_hard(ctx: TaskContext, code: int = 3) -> None:
+def exit_hard(ctx: TaskContext, code: int = 3, runs: str = "") -> None:
+    """Exits its task process; appends a line to ``runs`` first when given, to count its runs."""
+    if runs:
+        with open(runs, "a") as f:
+            f.write("ran\n")
     print("about to exit", flush=True)
     os._exit(code)
+
+
+@task("t.quiet_wait", description="Writes a line, then waits until cancelled, reporting nothing.")
+def quiet_wait(ctx: TaskContext) -> None:
+    os.write(1, b"working\n")
+    ctx.wait_for_cancellation(30)
 
 
 @task("t.segv")
