@@ -13,7 +13,7 @@ import pytest
 from taskstream import _values
 from taskstream.v1 import task_pb2, worker_service_pb2
 from taskstreamd.workers import output, slot
-from tests.unit.fake_worker_service import FakeWorkerService, WorkerThread, duration
+from tests.unit.fake_worker_service import FakeWorkerService, WorkerThread, alive, duration, wait_state
 
 SUCCESS = task_pb2.TASK_STATUS_SUCCESS
 
@@ -93,6 +93,34 @@ def test_a_task_paused_while_waiting_behind_another_waits_until_resumed(one_slot
     assert one_slot.of(paused, "finished") == []
     one_slot.send(resume=worker_service_pb2.ResumeTask(assignment_id=paused))
     assert one_slot.finished(paused).status == SUCCESS
+
+
+def test_pausing_a_task_gives_back_what_waits_behind_it_first(one_slot: FakeWorkerService) -> None:
+    running, waiting = one_slot.assign_together("t.wait_cancel", "t.noop")
+    pid = one_slot.property(running, "pid")
+    one_slot.send(suspend=worker_service_pb2.SuspendTask(assignment_id=running))
+    one_slot.paused(running, True)
+    wait_state(pid, stopped=True)
+    # The stopped child holds nothing back: the waiting task is the worker's again, so it is given back.
+    one_slot.send(take_back=worker_service_pb2.TakeBackTask(assignment_id=waiting))
+    answer = one_slot.wait_for(lambda: next(iter(one_slot.of(waiting, "taken_back")), None))
+    assert answer.taken_back
+    one_slot.send(resume=worker_service_pb2.ResumeTask(assignment_id=running))
+    one_slot.paused(running, False)
+    one_slot.cancel(running, grace=15)
+    assert one_slot.finished(running).status == task_pb2.TASK_STATUS_CANCELLED
+    assert one_slot.kinds(waiting) == ["taken_back"]
+
+
+def test_dropping_a_running_task_kills_it_and_what_waited_behind_it_runs(one_slot: FakeWorkerService) -> None:
+    dropped, waiting = one_slot.assign_together("t.ignore_cancel", "t.pid")
+    pid = one_slot.property(dropped, "pid")
+    one_slot.send(drop=worker_service_pb2.DropTask(assignment_id=dropped, reason="lease lost"))
+    finished = one_slot.finished(waiting)
+    assert finished.status == SUCCESS
+    assert _values.decode_result(finished.result) != pid  # in the process that replaced the killed one
+    assert not alive(pid)
+    assert one_slot.of(dropped, "finished") == []
 
 
 def test_a_crash_fails_only_the_running_task_and_the_waiting_ones_run_in_a_new_process(

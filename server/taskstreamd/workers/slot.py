@@ -381,7 +381,10 @@ class Slot:
     def _on_recalled(self, message: RunRecalled, returned: list[Waiting], refused: list[str]) -> None:
         for assignment_id, recalled in message.answers:
             run = self._runs.get(assignment_id)
-            if run is None or not run.recalling:
+            if run is None:
+                refused.append(assignment_id)  # it ran and ended meanwhile: the worker hears "no" too
+                continue
+            if not run.recalling:
                 continue
             run.recalling = False
             if recalled:
@@ -406,6 +409,8 @@ class Slot:
             self._learn_start()  # a task that began with its start held back is the one that died
         runs = list(self._runs.values())
         running = [r for r in runs if r.started and not r.ended]
+        # A recall the dead child will never answer: the task it asked for had started.
+        refused = [r.assignment_id for r in running if r.recalling and not r.abandoned]
         for run in running:
             if run.abandoned:
                 self._forget(run)
@@ -431,7 +436,7 @@ class Slot:
             returned.append(Waiting(run.assignment, run.handed_again or suspect))
         if not self._closing:
             self._ensure_child()  # replace it now, so the next task finds a warm process
-        self._on_change(self, returned, [])
+        self._on_change(self, returned, refused)
 
     # The tick: held start, output polling, long tasks
 
