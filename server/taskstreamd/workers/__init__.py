@@ -5,6 +5,8 @@ Worker (supervisor) side, in the worker's asyncio loop:
     outbox.py       the reports not yet sent, taken all at once (and packed into batches)
     slot.py         one slot: tasks handed to its child several at a time, recalls, cancel, timeout,
                     pause, crash
+    runs.py         an assignment waiting for a slot, and one handed to a slot
+    reports.py      the ConnectRequests a slot sends
     process.py      one spawned child process, its two pipes and its process group
     channel.py      the worker's end of a pipe, on the event loop
     output.py       the slot's output files, each task's range of them cut to head + tail

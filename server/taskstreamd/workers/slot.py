@@ -15,19 +15,18 @@ long task: a stream of short tasks then costs no timer each.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import logging
 import os
 import signal
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from taskstream import _values
 from taskstream._status import CancellationReason
 from taskstream.authoring import PendingCancellation
 from taskstream.v1 import task_pb2, worker_service_pb2
 
+from . import reports
 from .deadline import PausableTimer
 from .errors import PROCESS_CRASHED, TASK_TIMEOUT, crash_message, task_error, timeout_message
 from .messages import (
@@ -44,6 +43,7 @@ from .messages import (
 )
 from .output import Chunk, OutputRange, SlotFiles
 from .process import ChildProcess
+from .runs import Run, Waiting
 from .runtime import ChildSettings
 
 Emit = Callable[[worker_service_pb2.ConnectRequest], None]
@@ -63,76 +63,9 @@ SHUTDOWN_SECONDS = 5.0
 _log = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass(frozen=True)
-class Waiting:
-    """An assignment waiting in the worker for a slot."""
-
-    assignment: worker_service_pb2.TaskAssignment
-    # A child died after it was handed the task and before it started it; a second such death fails it.
-    handed_again: bool = False
-
-    @property
-    def assignment_id(self) -> str:
-        return self.assignment.assignment_id
-
-
 # What a slot tells the worker after a change: the tasks it gives back (recalled, or never started by
 # a child that died), and the assignment ids whose recall the child refused because they started.
 OnChange = Callable[["Slot", list[Waiting], list[str]], None]
-
-
-@dataclasses.dataclass(eq=False, slots=True)
-class _Run:
-    """One assignment on this slot, from hand-over to TaskFinished (or back to the worker)."""
-
-    assignment: worker_service_pb2.TaskAssignment
-    seq: int  # its number in the child it was handed to
-    max_output_bytes: int
-    handed_again: bool = False
-    starts: tuple[int, int] | None = None  # where its stdout and stderr begin, once it started
-    # Its ranges of the slot's files, made when first read: most short tasks write nothing.
-    stdout: OutputRange | None = None
-    stderr: OutputRange | None = None
-    started_at: float = 0.0  # when it began, on the loop's clock (time.monotonic)
-    next_poll: float = 0.0
-    polled: bool = False
-    timer: PausableTimer | None = None
-    kill_handle: asyncio.TimerHandle | None = None
-    kill_at: float = float("inf")
-    cancelled: bool = False
-    timed_out: bool = False
-    paused: bool = False
-    # Asked to pause, or to be killed, while tasks waited behind it in the child: done once they are back.
-    pause_wanted: bool = False
-    kill_wanted: bool = False
-    recall_deadline: asyncio.TimerHandle | None = None
-    abandoned: bool = False  # the session that assigned it is gone, or it was dropped: report nothing
-    started: bool = False  # the child said RunStarted: the task's own code may have run
-    recalling: bool = False  # a Recall about it awaits the child's answer
-    ended: bool = False
-
-    @property
-    def assignment_id(self) -> str:
-        return self.assignment.assignment_id
-
-    @property
-    def stopping(self) -> bool:
-        return self.cancelled or self.timed_out
-
-    def stop_timers(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-        if self.kill_handle is not None:
-            self.kill_handle.cancel()
-            self.kill_handle = None
-        if self.recall_deadline is not None:
-            self.recall_deadline.cancel()
-            self.recall_deadline = None
-
-    def release_output(self) -> None:
-        for output in (self.stdout, self.stderr):
-            if output is not None:
-                output.release()
 
 
 class Slot:
@@ -157,9 +90,9 @@ class Slot:
         self._child: ChildProcess | None = None
         self._child_has_files = False  # whether the current child was told the slot's files
         self._files: SlotFiles | None = None
-        self._runs: dict[str, _Run] = {}  # handed to the child and not ended, in order
-        self._active: _Run | None = None  # the one that started and has not ended
-        self._held: _Run | None = None  # the run whose TaskStarted is held back
+        self._runs: dict[str, Run] = {}  # handed to the child and not ended, in order
+        self._active: Run | None = None  # the one that started and has not ended
+        self._held: Run | None = None  # the run whose TaskStarted is held back
         self._tick: asyncio.TimerHandle | None = None
         self._closing = False
         self._seqs = itertools.count(1)
@@ -196,20 +129,21 @@ class Slot:
         except Exception as exc:  # no process or no disk: the tasks fail, the worker stays up
             _log.exception("cannot start tasks on slot %d", self._index)
             for w in waiting:
-                self._emit_finished(
-                    w.assignment_id, task_pb2.TASK_STATUS_FAILED, error=_values.encode_error(exc)
-                )
+                error = _values.encode_error(exc)
+                self._emit(reports.finished(w.assignment_id, task_pb2.TASK_STATUS_FAILED, error=error))
             return
         outputs = self._files.paths() if rotated or not self._child_has_files else None
         self._child_has_files = True
         tasks: list[RunTask] = []
         for w in waiting:
-            run = _Run(w.assignment, next(self._seqs), max_output_bytes, handed_again=w.handed_again)
+            run = Run(w.assignment, next(self._seqs), max_output_bytes, handed_again=w.handed_again)
             self._runs[run.assignment_id] = run
             tasks.append(RunTask(run.seq, w.assignment.SerializeToString(), outputs if not tasks else None))
             if _log.isEnabledFor(logging.DEBUG):  # the arguments cost more than a short task's own work
                 a = w.assignment
-                _log.debug("task %s of %s handed to slot %d", a.task, a.instance, self._index, extra=_ids(a))
+                _log.debug(
+                    "task %s of %s handed to slot %d", a.task, a.instance, self._index, extra=reports.ids(a)
+                )
         child.send(tasks)  # a child gone by now reports its exit, and the tasks come back
         # A lone task's start comes with its end; if it runs on, the tick reads its start mark.
         self._arm_tick(asyncio.get_running_loop().time() + START_REPORT_DELAY)
@@ -250,7 +184,7 @@ class Slot:
             return False
         run.pause_wanted = False
         self._continue(run)
-        self._emit(_request(paused=worker_service_pb2.TaskPaused(assignment_id=assignment_id, paused=False)))
+        self._emit(reports.paused(assignment_id, False))
         return True
 
     def drop(self, assignment_id: str) -> bool:
@@ -331,20 +265,14 @@ class Slot:
             if isinstance(message, RunFinished):
                 self._forget(run)
         elif isinstance(message, RunProgress):
-            report = worker_service_pb2.TaskProgressReport(
-                assignment_id=run.assignment_id, progress=message.progress
-            )
-            self._emit(_request(progress=report))
+            self._emit(reports.progress(run.assignment_id, message.progress))
         elif isinstance(message, RunProperty):
-            prop = worker_service_pb2.TaskPropertySet(
-                assignment_id=run.assignment_id, key=message.key, value=message.value
-            )
-            self._emit(_request(property=prop))
+            self._emit(reports.property_set(run.assignment_id, message.key, message.value))
         elif isinstance(message, RunFinished):
             ends = (message.stdout_end, message.stderr_end)
             self._finish(run, message.status, message.result, message.error, ends)
 
-    def _start(self, run: _Run, stdout_start: int, stderr_start: int, started_at: float) -> None:
+    def _start(self, run: Run, stdout_start: int, stderr_start: int, started_at: float) -> None:
         """The run began at ``started_at`` (its RunStarted arrived, or the tick read its start mark)."""
         run.started = True
         self._active = run
@@ -473,7 +401,7 @@ class Slot:
                 self.recall([r.assignment_id for r in self._runs.values() if not r.started])
         self._arm_tick(run.next_poll)
 
-    def _ranges(self, run: _Run) -> tuple[OutputRange, OutputRange]:
+    def _ranges(self, run: Run) -> tuple[OutputRange, OutputRange]:
         """The run's output ranges. The slot's files are the run's: they rotate only when no run is left."""
         if run.stdout is None or run.stderr is None:
             assert self._files is not None and run.starts is not None
@@ -481,7 +409,7 @@ class Slot:
             run.stderr = OutputRange(self._files.stderr, run.starts[1], run.max_output_bytes)
         return run.stdout, run.stderr
 
-    def _poll_output(self, run: _Run) -> None:
+    def _poll_output(self, run: Run) -> None:
         assert self._child is not None
         stdout, stderr = self._ranges(run)
         try:
@@ -502,14 +430,14 @@ class Slot:
 
     # Timeout and grace period
 
-    def _on_timeout(self, run: _Run, seconds: float) -> None:
+    def _on_timeout(self, run: Run, seconds: float) -> None:
         if run.ended or run.stopping:
             return
         run.timed_out = True
         reason = PendingCancellation(CancellationReason.TIMEOUT, timeout_message(seconds), "taskstream")
         self._stop(run, reason, TIMEOUT_GRACE_SECONDS)
 
-    def _stop(self, run: _Run, cancellation: PendingCancellation, grace_seconds: float) -> None:
+    def _stop(self, run: Run, cancellation: PendingCancellation, grace_seconds: float) -> None:
         """Deliver a cancellation and arm the kill; a later, shorter grace period brings the kill forward."""
         if run.timer is not None:
             run.timer.cancel()
@@ -525,14 +453,14 @@ class Slot:
             run.kill_at = kill_at
             run.kill_handle = loop.call_at(kill_at, self._kill, run)
 
-    def _kill(self, run: _Run) -> None:
+    def _kill(self, run: Run) -> None:
         """Kill the child for ``run``, once the tasks waiting behind it are back: one of them could
         otherwise start just before the kill and die with it."""
         if not run.ended and self._runs.get(run.assignment_id) is run:
             run.kill_wanted = True
             self._after_recall(run)
 
-    def _after_recall(self, run: _Run) -> None:
+    def _after_recall(self, run: Run) -> None:
         """Recall what waits behind ``run`` and then do what it wants (now, when nothing waits)."""
         waiting = [r.assignment_id for r in self._runs.values() if not r.started]
         if not waiting or run.paused:  # a stopped child starts nothing, and answers nothing either
@@ -543,7 +471,7 @@ class Slot:
             loop = asyncio.get_running_loop()
             run.recall_deadline = loop.call_later(RECALL_WAIT_SECONDS, self._done_recalling, run)
 
-    def _done_recalling(self, run: _Run) -> None:
+    def _done_recalling(self, run: Run) -> None:
         if run.recall_deadline is not None:
             run.recall_deadline.cancel()
             run.recall_deadline = None
@@ -556,17 +484,15 @@ class Slot:
             run.pause_wanted = False
             self._pause(run)
 
-    def _pause(self, run: _Run) -> None:
+    def _pause(self, run: Run) -> None:
         if not run.paused and self._child is not None:
             self._child.signal_group(signal.SIGSTOP)
             run.paused = True
             if run.timer is not None:
                 run.timer.pause()
-        self._emit(
-            _request(paused=worker_service_pb2.TaskPaused(assignment_id=run.assignment_id, paused=True))
-        )
+        self._emit(reports.paused(run.assignment_id, True))
 
-    def _continue(self, run: _Run) -> None:
+    def _continue(self, run: Run) -> None:
         if run.paused and self._child is not None:
             self._child.signal_group(signal.SIGCONT)
             run.paused = False
@@ -577,7 +503,7 @@ class Slot:
 
     def _finish(
         self,
-        run: _Run,
+        run: Run,
         status: task_pb2.TaskStatus,
         result: bytes | None,
         error: task_pb2.TaskError | bytes | None,
@@ -594,7 +520,7 @@ class Slot:
                 run.assignment.task,
                 run.assignment.instance,
                 task_pb2.TaskStatus.Name(status),
-                extra=_ids(run.assignment),
+                extra=reports.ids(run.assignment),
             )
         # Every output chunk goes before TaskFinished.
         stdout_bytes = stderr_bytes = 0
@@ -617,17 +543,19 @@ class Slot:
         if started:
             self._held = None
         self._forget(run)
-        self._emit_finished(
-            run.assignment_id,
-            status,
-            result=result,
-            error=error,
-            stdout_bytes=stdout_bytes,
-            stderr_bytes=stderr_bytes,
-            started=started,
+        self._emit(
+            reports.finished(
+                run.assignment_id,
+                status,
+                result=result,
+                error=error,
+                stdout_bytes=stdout_bytes,
+                stderr_bytes=stderr_bytes,
+                started=started,
+            )
         )
 
-    def _forget(self, run: _Run) -> None:
+    def _forget(self, run: Run) -> None:
         """The run is no longer this slot's: it ended, or went back, or was dropped."""
         run.ended = True
         run.stop_timers()
@@ -639,7 +567,7 @@ class Slot:
         run.release_output()
 
     def _emit_final_output(
-        self, run: _Run, stream: task_pb2.OutputStream, output: OutputRange, end: int | None
+        self, run: Run, stream: task_pb2.OutputStream, output: OutputRange, end: int | None
     ) -> int:
         """Sends the rest of one stream; its total bytes."""
         try:
@@ -650,39 +578,9 @@ class Slot:
         self._emit_output(run, stream, chunks)
         return output.total_bytes
 
-    def _emit_output(self, run: _Run, stream: task_pb2.OutputStream, chunks: list[Chunk]) -> None:
-        for offset, data in chunks:
-            chunk = worker_service_pb2.TaskOutputChunk(
-                assignment_id=run.assignment_id, stream=stream, offset=offset, data=data
-            )
-            self._emit(_request(output=chunk))
-
-    def _emit_finished(
-        self,
-        assignment_id: str,
-        status: task_pb2.TaskStatus,
-        *,
-        result: bytes | None = None,
-        error: task_pb2.TaskError | bytes | None = None,
-        stdout_bytes: int = 0,
-        stderr_bytes: int = 0,
-        started: bool = False,
-    ) -> None:
-        """``result`` and an ``error`` from the child come serialized: parsed in place, not copied."""
-        request = worker_service_pb2.ConnectRequest()
-        finished = request.finished
-        finished.assignment_id = assignment_id
-        finished.status = status
-        if result is not None:
-            finished.result.ParseFromString(result)
-        if isinstance(error, bytes):
-            finished.error.ParseFromString(error)
-        elif error is not None:
-            finished.error.CopyFrom(error)
-        finished.stdout_bytes = stdout_bytes
-        finished.stderr_bytes = stderr_bytes
-        finished.started = started
-        self._emit(request)
+    def _emit_output(self, run: Run, stream: task_pb2.OutputStream, chunks: list[Chunk]) -> None:
+        for request in reports.output(run.assignment_id, stream, chunks):
+            self._emit(request)
 
     # Helpers
 
@@ -696,24 +594,11 @@ class Slot:
         if run is None:
             return
         self._held = None
-        self._send(_request(started=worker_service_pb2.TaskStarted(assignment_id=run.assignment_id)))
+        self._send(reports.started(run.assignment_id))
 
-    def _current(self, assignment_id: str) -> _Run | None:
+    def _current(self, assignment_id: str) -> Run | None:
         """The run of this assignment if it started and is neither ended nor dropped."""
         run = self._runs.get(assignment_id)
         if run is None or not run.started or run.ended or run.abandoned:
             return None
         return run
-
-
-def _request(**message: Any) -> worker_service_pb2.ConnectRequest:
-    return worker_service_pb2.ConnectRequest(**message)
-
-
-def _ids(assignment: worker_service_pb2.TaskAssignment) -> dict[str, str]:
-    """The ids a log record about a task carries (JSON logs show them as fields)."""
-    return {
-        "instance": assignment.instance,
-        "task": assignment.task,
-        "assignment_id": assignment.assignment_id,
-    }
