@@ -12,9 +12,10 @@ takes it. The server's own cost bounds the rate here, so its workers mostly get 
 
 Mode ``feed``: one ``taskstreamd worker`` (1 slot) of each tree fed by a fake server in this process
 (bench/worker_feed.py) that answers at once, so only the worker's cost is measured: ``feed_lone``, one
-task at a time; ``feed_stream``, ``--tasks`` tasks with up to ``--feed-depth`` in flight (in batches to a
+task at a time; ``feed_stream_N``, ``--tasks`` tasks with up to N in flight (in batches to a
 worker that takes them, one by one to the base). CPU: ``worker_ms`` of the worker process,
-``children_ms`` of its task process, per task.
+``children_ms`` of its task process, per task; ``feed_stream_N`` for each ``--feed-depths`` N (the base
+worker at the deepest only).
 Writes bench/reports/worker_protocol.json.
 Usage: python bench/worker_protocol.py [--base REF] [--modes server,feed] [--tasks 4000] [--lone 300]
 [--reps 3] [--quick]
@@ -219,9 +220,11 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=4000, help="no-op tasks in the one instance of 'many'")
     parser.add_argument("--lone", type=int, default=300, help="execute_task calls in 'lone'")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--depths", default="16,32", help="other short-task prefetch depths to measure")
+    parser.add_argument("--depths", default="16,24", help="other short-task prefetch depths to measure")
     parser.add_argument("--modes", default="server,feed", help="server, feed or both (see the docstring)")
-    parser.add_argument("--feed-depth", type=int, default=32, help="tasks in flight in feed_stream")
+    parser.add_argument(
+        "--feed-depths", default="16,24,32", help="tasks in flight in feed_stream (one system each for head)"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 rep, 500 tasks, 50 lone calls")
     args = parser.parse_args()
     if args.quick:
@@ -234,6 +237,7 @@ def main() -> int:
     )
     depths = [int(d) for d in args.depths.split(",") if d]
     modes = set(args.modes.split(","))
+    feed_depths = [int(d) for d in args.feed_depths.split(",") if d]
     before = harness.machine()
     with ExitStack() as stack:
         base, commit = stack.enter_context(base_tree(base_ref))
@@ -254,16 +258,21 @@ def main() -> int:
         if "feed" in modes:
             for name, tree in (("base", base), ("head", REPO)):
                 feeder, pid = stack.enter_context(fed_worker(tree))
-                feeder.feed(200, args.feed_depth)  # warm
+                feeder.feed(200, max(feed_depths))  # warm
                 systems[f"{name}/feed_lone"] = fed(feeder, pid, args.lone, 1)
-                systems[f"{name}/feed_stream"] = fed(feeder, pid, args.tasks, args.feed_depth)
+                # The base worker takes no batches: it is fed at the deepest depth only.
+                for depth in feed_depths if name == "head" else feed_depths[-1:]:
+                    systems[f"{name}/feed_stream_{depth}"] = fed(feeder, pid, args.tasks, depth)
         runs = harness.repeat(systems, args.reps)
     after = harness.machine()
     med = {name: harness.medians(r) for name, r in runs.items()}
 
-    def ratio(system: str, figure: str, against: str = "base") -> float | None:
+    def ratio(system: str, figure: str) -> float | None:
         mode = system.split("/")[1]
-        return harness.ratio(med[system].get(figure), med[f"{against}/{mode}"].get(figure))
+        if mode.startswith("feed_stream"):
+            mode = f"feed_stream_{feed_depths[-1]}"  # the base's one depth
+        base_system = med.get(f"base/{mode}", {})
+        return harness.ratio(med[system].get(figure), base_system.get(figure))
 
     ratios = {
         f"{name}/{figure}_vs_base": ratio(name, figure)
@@ -283,7 +292,7 @@ def main() -> int:
             "deep_default": DEEP_SHORT_PREFETCH,
             "depths": depths,
             "modes": sorted(modes),
-            "feed_depth": args.feed_depth,
+            "feed_depths": feed_depths,
             "quick": args.quick,
         },
         "machine_before": before,
@@ -305,12 +314,12 @@ def main() -> int:
     ]
     if rows:
         harness.print_table(header, rows, first=30)
-    header = ["", "tasks/s", "worker ms/task", "task proc ms/task", "total ms/task", "msgs/task"]
+    header = ["", "tasks/s", "worker ms", "task proc ms", "total ms", "msgs/task"]
     keys = ("tasks_per_s", "worker_ms", "children_ms", "total_ms", "worker_messages_per_task")
     rows = [[name, *(m.get(k) for k in keys)] for name, m in med.items() if "/feed" in name]
     if rows:
         print()
-        harness.print_table(header, rows, first=30)
+        harness.print_table(header, rows, first=30, width=14)
     print()
     for name, value in ratios.items():
         print(f"{name:60} {harness.cell(value):>10}")

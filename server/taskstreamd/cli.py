@@ -125,7 +125,7 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="tasks of a type whose runs take milliseconds sent to a worker beyond its slots and --prefetch, "
-        "while all it holds is short too (0: never; default: 24 to a worker that gives back the tasks it "
+        "while all it holds is short too (0: never; default: 32 to a worker that gives back the tasks it "
         "has not started, 2 to others)",
     )
     serve.add_argument(

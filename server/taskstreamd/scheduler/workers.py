@@ -17,7 +17,7 @@ from taskstreamd.store.repository import QueuedTask
 # it has not started: no task then stays behind one that turned out long (scheduler.durations), and a
 # worker running no-op tasks is never left waiting for the server's next assignment. Shallow for one that
 # does not, where a task sent too many would wait behind a long one for as long as that runs.
-DEEP_SHORT_PREFETCH = 24
+DEEP_SHORT_PREFETCH = 32
 SHALLOW_SHORT_PREFETCH = 2
 
 
