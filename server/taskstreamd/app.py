@@ -79,7 +79,9 @@ class ServerConfig:
     max_output_bytes: int = 4 * 1024 * 1024
     grace_period: float = 5.0
     prefetch: int = 0
-    short_prefetch: int = 16  # more for short task types only (core/durations.py)
+    # More for short task types only (core/durations.py); None: deep for a worker that gives back what it
+    # has not started, 2 for others (core/sessions.py)
+    short_prefetch: int | None = None
     cached_answers: int = DEFAULT_CAPACITY  # GetInstance answers kept in memory (store/answers.py)
     shutdown_grace: float = 30.0  # seconds running tasks get to finish on SIGTERM before being cancelled
     public_url: str = ""  # the base of Logview addresses; "" means http://{the bound --http address}

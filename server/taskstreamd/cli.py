@@ -230,10 +230,11 @@ for _option in [
     Option(
         "short_task_prefetch",
         "tasks of a type whose runs take milliseconds sent to a worker beyond its slots and --prefetch, "
-        "while all it holds is short too (0: never)",
+        "while all it holds is short too (0: never; default: 32 to a worker that gives back the tasks it has "
+        "not started, 2 to others)",
         SERVE,
         type=int,
-        default=16,
+        default=None,
     ),
     Option(
         "cached_answers",
@@ -439,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers < 0:
             print("taskstreamd: --workers must be 0 or more", file=sys.stderr)
             return 2
-        if args.prefetch < 0 or args.short_task_prefetch < 0:
+        if args.prefetch < 0 or (args.short_task_prefetch or 0) < 0:
             print("taskstreamd: --prefetch and --short-task-prefetch must be 0 or more", file=sys.stderr)
             return 2
         if args.http_max_connections < 1 or args.http_head_timeout <= 0:

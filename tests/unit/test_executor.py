@@ -1,4 +1,5 @@
-"""The child side of the worker, run in this process: one task with its output captured at fd level."""
+"""The child side of the worker, run in this process: tasks with their output captured at fd level into
+one pair of slot files, each task's output the range between its start and end offsets."""
 
 from __future__ import annotations
 
@@ -14,31 +15,33 @@ import cloudpickle
 import pytest
 
 from taskstream import values as _values
-from taskstream.authoring import PendingCancellation, TaskEnvironment
+from taskstream.authoring import PendingCancellation, TaskContext, TaskEnvironment
 from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2, worker_service_pb2
+from taskstreamd.workers.capture import SlotStreams
 from taskstreamd.workers.environments import EnvironmentCache
-from taskstreamd.workers.executor import Executor
-from taskstreamd.workers.messages import (
-    CancelRun,
-    FromChild,
-    RunFinished,
-    RunProgress,
-    RunProperty,
-    RunStarted,
-    RunTask,
-)
+from taskstreamd.workers.executor import Executor, Outcome
+from taskstreamd.workers.messages import FromChild, OutputPaths, RunProgress, RunProperty
 from tests.unit import worker_tasks
 
 
 class Harness:
-    """An Executor whose messages are collected, running tasks with output files under tmp_path."""
+    """An Executor whose messages are collected, running tasks with fds 1 and 2 on two files under
+    tmp_path that every task shares, as a slot's do."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
         self.messages: list[FromChild] = []
         self.on_message: Any = None
         self.executor = Executor(self._send)
+        self.paths = OutputPaths(
+            str(tmp_path / "slot.stdout"), str(tmp_path / "slot.stderr"), str(tmp_path / "slot.started")
+        )
+        for path in self.paths:
+            Path(path).touch()
+        self.streams = SlotStreams()
+        self.streams.switch(self.paths)
+        self.ranges: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
+        self.ctx: TaskContext | None = None
         self._count = 0
 
     def _send(self, message: FromChild) -> None:
@@ -47,35 +50,47 @@ class Harness:
             self.on_message(message)
 
     def run(
-        self, task_type: str = "", params: dict[str, Any] | str | None = None, **fields: Any
-    ) -> RunFinished:
+        self,
+        task_type: str = "",
+        params: dict[str, Any] | str | None = None,
+        *,
+        cancel_first: PendingCancellation | None = None,
+        **fields: Any,
+    ) -> Outcome:
         self._count += 1
         aid = f"a{self._count}"
         parameters_json = params if isinstance(params, str) else json.dumps(params or {})
         assignment = worker_service_pb2.TaskAssignment(
             assignment_id=aid, type=task_type, parameters_json=parameters_json, attempt=1, **fields
         )
-        run = RunTask(assignment, str(self.tmp_path / f"{aid}.out"), str(self.tmp_path / f"{aid}.err"))
-        self.executor.accept(run)
         self.messages.clear()
-        self.last = run
+        self.ctx = self.executor.context(assignment)
+        if cancel_first is not None:
+            self.ctx.deliver_cancellation(cancel_first)
         with fd_backed_streams():
-            self.executor.execute(run)
-        assert isinstance(self.messages[0], RunStarted)
-        finished = self.messages[-1]
-        assert isinstance(finished, RunFinished) and finished.assignment_id == aid
+            try:
+                start = self.streams.begin()
+                finished = self.executor.run(assignment, self.ctx)
+                end = self.streams.end()
+            finally:
+                self.streams.restore()
+        self.ranges = ((start[0], end[0]), (start[1], end[1]))
         return finished
 
     @property
     def stdout(self) -> str:
-        return Path(self.last.stdout_path).read_text()
+        return self._read(self.paths.stdout, self.ranges[0])
 
     @property
     def stderr(self) -> str:
-        return Path(self.last.stderr_path).read_text()
+        return self._read(self.paths.stderr, self.ranges[1])
 
     def properties(self) -> dict[str, Any]:
         return {m.key: _values.decode_property(m.value) for m in self.messages if isinstance(m, RunProperty)}
+
+    @staticmethod
+    def _read(path: str, offsets: tuple[int, int]) -> str:
+        return Path(path).read_bytes()[offsets[0] : offsets[1]].decode()
 
 
 @pytest.fixture
@@ -192,7 +207,8 @@ def test_cooperative_cancellation_reaches_the_running_task(harness: Harness) -> 
 
     def cancel_once_running(message: FromChild) -> None:
         if isinstance(message, RunProperty) and message.key == "pid":
-            harness.executor.cancel(CancelRun(message.assignment_id, cancellation))
+            assert harness.ctx is not None
+            harness.ctx.deliver_cancellation(cancellation)
 
     harness.on_message = cancel_once_running
     finished = harness.run("t.wait_cancel")
@@ -201,18 +217,23 @@ def test_cooperative_cancellation_reaches_the_running_task(harness: Harness) -> 
     assert "cancelled: DIRECT" in harness.stdout
 
 
-def test_cancellation_before_start_skips_the_task(harness: Harness, tmp_path: Path) -> None:
-    assignment = worker_service_pb2.TaskAssignment(assignment_id="early", type="t.echo")
-    run = RunTask(assignment, str(tmp_path / "e.out"), str(tmp_path / "e.err"))
-    harness.executor.accept(run)
-    harness.executor.cancel(CancelRun("early", PendingCancellation(CancellationReason.DIRECT, "", "")))
-    harness.executor.cancel(CancelRun("unknown", PendingCancellation(CancellationReason.DIRECT, "", "")))
-    with fd_backed_streams():
-        harness.executor.execute(run)
-    finished = harness.messages[-1]
-    assert isinstance(finished, RunFinished)
+def test_a_task_cancelled_before_it_begins_does_not_run(harness: Harness) -> None:
+    early = PendingCancellation(CancellationReason.DIRECT, "", "")
+    finished = harness.run("t.echo", cancel_first=early)
     assert finished.status == task_pb2.TASK_STATUS_CANCELLED and finished.result is None
-    assert Path(run.stdout_path).read_text() == ""
+    assert harness.stdout == "" and harness.stderr == ""
+
+
+def test_tasks_share_the_slot_files_each_in_its_own_range(harness: Harness) -> None:
+    harness.run("t.echo", {"x": 1})
+    first = harness.ranges
+    inode = os.stat(harness.paths.stdout).st_ino
+    harness.run("t.write", {"size": 10})
+    second = harness.ranges
+    assert second[0][0] == first[0][1] and second[1][0] == first[1][1]  # one after the other
+    assert harness.stdout == "".join(chr(i % 251) for i in range(10))
+    assert harness.stderr == ""
+    assert os.stat(harness.paths.stdout).st_ino == inode  # the same file, not a new one per task
 
 
 class Adder:

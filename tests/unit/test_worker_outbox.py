@@ -1,12 +1,11 @@
-"""A worker's unsent reports: order kept, stale progress of an attempt dropped, progress paced."""
+"""A worker's unsent reports: taken all at once in order, stale progress of an attempt dropped, progress
+paced, a task's last progress never overtaken by an older one, and packed into batches."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from taskstream.v1 import task_pb2
 from taskstream.v1 import worker_service_pb2 as wpb
-from taskstreamd.workers.outbox import Outbox
+from taskstreamd.workers.outbox import MAX_BATCH_BYTES, Outbox, pack
 
 
 def progress(assignment: str, percent: int) -> wpb.ConnectRequest:
@@ -27,8 +26,26 @@ def describe(r: wpb.ConnectRequest) -> str:
     return f"{kind} {r.progress.assignment_id} {r.progress.progress.percent}" if kind == "progress" else kind
 
 
-async def drain(outbox: Outbox, count: int) -> list[str]:
-    return [describe(await outbox.get()) for _ in range(count)]
+async def take(outbox: Outbox) -> list[str]:
+    return [describe(r) for r in await outbox.take()]
+
+
+class Clock:
+    """The outbox's time, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_everything_ready_is_taken_at_once_in_order() -> None:
+    outbox = Outbox(progress_interval=0)
+    for request in (started("1-1"), progress("1-1", 5), finished("1-1"), started("2-1")):
+        outbox.put(request)
+    assert await take(outbox) == ["started", "progress 1-1 5", "finished", "started"]
+    assert len(outbox) == 0
 
 
 async def test_unpaced_queued_progress_collapses_to_the_latest_of_each_attempt() -> None:
@@ -42,7 +59,7 @@ async def test_unpaced_queued_progress_collapses_to_the_latest_of_each_attempt()
     ):
         outbox.put(request)
     assert len(outbox) == 3
-    assert await drain(outbox, 3) == ["started", "progress 2-1 5", "progress 1-1 3"]
+    assert await take(outbox) == ["started", "progress 2-1 5", "progress 1-1 3"]
 
 
 async def test_progress_within_the_interval_is_held_and_the_latest_released() -> None:
@@ -50,82 +67,43 @@ async def test_progress_within_the_interval_is_held_and_the_latest_released() ->
     outbox.put(progress("1-1", 1))
     outbox.put(progress("1-1", 2))  # within the interval: held
     outbox.put(progress("1-1", 3))  # replaces the held one
-    assert await drain(outbox, 2) == ["progress 1-1 1", "progress 1-1 3"]  # the second once the timer fires
+    assert await take(outbox) == ["progress 1-1 1"]
+    assert await take(outbox) == ["progress 1-1 3"]  # once the timer fires
 
 
 async def test_an_attempts_end_releases_its_held_progress_first() -> None:
     outbox = Outbox(progress_interval=60)
     outbox.put(progress("1-1", 1))
-    assert await drain(outbox, 1) == ["progress 1-1 1"]
+    assert await take(outbox) == ["progress 1-1 1"]
     outbox.put(progress("1-1", 100))  # held for a minute
     outbox.put(finished("1-1"))
-    assert await drain(outbox, 2) == ["progress 1-1 100", "finished"]
+    assert await take(outbox) == ["progress 1-1 100", "finished"]
     assert len(outbox) == 0
 
 
-class StalledLoop:
-    """A clock and timers the test moves by hand: ``stall_until`` moves the time without running timers
-    (a busy event loop), ``run_due`` then runs the timers that came due, as the loop would after the stall."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self._timers: list[tuple[float, Callable[[], None]]] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> Cancellable:
-        timer = Cancellable(callback)
-        self._timers.append((self.now + delay, timer.run))
-        return timer
-
-    def stall_until(self, when: float) -> None:
-        self.now = when
-
-    def run_due(self) -> int:
-        due = [callback for at, callback in self._timers if at <= self.now]
-        self._timers = [(at, callback) for at, callback in self._timers if at > self.now]
-        for callback in due:
-            callback()
-        return len(due)
+async def test_a_held_progress_is_never_sent_after_a_newer_one() -> None:
+    # The interval ends before the timer releasing the held progress has run (a busy loop runs timers
+    # late): the newer progress goes out, and the older one must be gone rather than follow it.
+    clock = Clock()
+    outbox = Outbox(progress_interval=0.05, clock=clock)
+    outbox.put(progress("1-1", 10))
+    assert await take(outbox) == ["progress 1-1 10"]
+    clock.now = 0.01
+    outbox.put(progress("1-1", 20))  # within the interval: held
+    clock.now = 1.0
+    outbox.put(progress("1-1", 30))  # past it: queued at once
+    assert await take(outbox) == ["progress 1-1 30"]
+    assert len(outbox) == 0  # nothing left that could still go out after 30
+    outbox.put(finished("1-1"))
+    assert await take(outbox) == ["finished"]
 
 
-class Cancellable:
-    def __init__(self, callback: Callable[[], None]) -> None:
-        self._callback: Callable[[], None] | None = callback
-
-    def run(self) -> None:
-        if self._callback is not None:
-            self._callback()
-
-    def cancel(self) -> None:
-        self._callback = None
-
-
-async def test_a_held_progress_never_follows_a_newer_one_queued_after_a_stall() -> None:
-    # 80 goes out; 83 comes within the interval and is held; the loop stalls past the interval, so 100
-    # is queued at once; then the stalled timer runs. The task's last progress (100) must be the last.
-    loop = StalledLoop()
-    outbox = Outbox(progress_interval=0.05, clock=loop.time, call_later=loop.call_later)
-    outbox.put(progress("1-1", 80))
-    assert await drain(outbox, 1) == ["progress 1-1 80"]
-    loop.stall_until(0.01)
-    outbox.put(progress("1-1", 83))
-    loop.stall_until(0.11)
-    outbox.put(progress("1-1", 100))
-    assert loop.run_due() == 1
-    assert await drain(outbox, len(outbox)) == ["progress 1-1 100"]
-
-
-async def test_a_held_progress_is_not_sent_after_a_newer_one_already_went_out() -> None:
-    loop = StalledLoop()
-    outbox = Outbox(progress_interval=0.05, clock=loop.time, call_later=loop.call_later)
-    outbox.put(progress("1-1", 80))
-    assert await drain(outbox, 1) == ["progress 1-1 80"]
-    loop.stall_until(0.01)
-    outbox.put(progress("1-1", 83))
-    loop.stall_until(0.11)
-    outbox.put(progress("1-1", 100))
-    assert await drain(outbox, 1) == ["progress 1-1 100"]  # the writer took it before the timer ran
-    loop.run_due()
-    assert len(outbox) == 0  # 83 is stale: nothing is left to send
+def test_pack_batches_in_order_and_starts_a_new_batch_past_the_byte_limit() -> None:
+    big = wpb.ConnectRequest(
+        output=wpb.TaskOutputChunk(assignment_id="1-1", data=b"x" * (MAX_BATCH_BYTES // 2))
+    )
+    requests = [started("1-1"), big, big, finished("1-1")]
+    packed = pack(requests)
+    assert [p.WhichOneof("message") for p in packed] == ["batch", "batch"]
+    assert [list(p.batch.messages) for p in packed] == [requests[:2], requests[2:]]
+    assert pack([started("2-1")]) == [started("2-1")]  # a lone report goes as itself

@@ -1,226 +1,38 @@
-"""The worker against a fake WorkerService: a grpc.aio server on 127.0.0.1:0 that records every report.
-
-The fake runs its own event loop in a thread; the worker runs ``Worker.run()`` in another thread (or as
-a subprocess, for signals), so a test drives both with plain blocking calls that wait on real events
-with bounded timeouts.
-"""
+"""The worker against a fake WorkerService (tests/unit/fake_worker_service.py), one task at a time: reports,
+output, failures, crashes, cancellation, timeouts, suspension, Python objects, connection loss, signals."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import cloudpickle
-import grpc
 import pytest
-from google.protobuf import duration_pb2
 
 from taskstream import values as _values
 from taskstream.authoring import TaskEnvironment
-from taskstream.status import CancellationReason
-from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
-from taskstreamd.workers import Worker
-from taskstreamd.workers.output import OutputFile
+from taskstream.v1 import task_pb2, worker_service_pb2
 from tests.unit import worker_tasks
-
-T = TypeVar("T")
-REPO = Path(__file__).resolve().parents[2]
-TASKS = "tests.unit.worker_tasks"
-WAIT = 15.0  # upper bound for any single event; tests normally see it in milliseconds
-CAP = 1000  # max_output_bytes the fake server hands out
+from tests.unit.fake_worker_service import (
+    CAP,
+    REPO,
+    TASKS,
+    WAIT,
+    FakeWorkerService,
+    WorkerThread,
+    alive,
+    duration,
+    wait_state,
+)
 
 # Task objects defined here are pickled by value, as a client's own classes would be.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
-
-
-class FakeWorkerService:
-    """Registers workers, sends what the test asks, and records every ConnectRequest."""
-
-    def __init__(self, max_output_bytes: int = CAP) -> None:
-        self.max_output_bytes = max_output_bytes
-        self.requests: list[worker_service_pb2.ConnectRequest] = []
-        self.registrations: list[worker_service_pb2.RegisterWorker] = []
-        self._changed = threading.Condition()
-        self._outgoing: asyncio.Queue[worker_service_pb2.ConnectResponse | None] | None = None
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-server", daemon=True)
-        self._thread.start()
-        self.port = self._call(self._start())
-        self.address = f"127.0.0.1:{self.port}"
-
-    # Test side (any thread)
-
-    def send(self, **message: Any) -> None:
-        response = worker_service_pb2.ConnectResponse(**message)
-        outgoing = self.wait_for(lambda: self._outgoing)
-        self._loop.call_soon_threadsafe(outgoing.put_nowait, response)
-
-    def assign(self, task_type: str = "", params: dict[str, Any] | None = None, **fields: Any) -> str:
-        aid = f"{task_type or 'object'}-{uuid.uuid4().hex[:8]}"
-        assignment = worker_service_pb2.TaskAssignment(
-            assignment_id=aid,
-            instance="projects/p/instances/i",
-            task=task_type,
-            type=task_type,
-            parameters_json=json.dumps(params or {}),
-            attempt=1,
-            **fields,
-        )
-        self.send(assignment=assignment)
-        return aid
-
-    def cancel(self, aid: str, grace: float, reason: CancellationReason = CancellationReason.DIRECT) -> None:
-        cancellation = task_pb2.Cancellation(
-            reason=reason.to_proto(), message="stop now", requested_by="alice"
-        )
-        cancel = worker_service_pb2.CancelTask(
-            assignment_id=aid, cancellation=cancellation, grace_period=_duration(grace)
-        )
-        self.send(cancel=cancel)
-
-    def end_session(self) -> None:
-        """End the current stream from the server side (as a server restart would)."""
-        outgoing = self._outgoing
-        assert outgoing is not None
-        self._outgoing = None
-        self._loop.call_soon_threadsafe(outgoing.put_nowait, None)
-
-    def wait_for(self, probe: Callable[[], T | None], timeout: float = WAIT) -> T:
-        """Wait until ``probe()`` (called under the lock) returns something other than None."""
-        found: list[T] = []
-
-        def ready() -> bool:
-            value = probe()
-            if value is not None:
-                found.append(value)
-            return value is not None
-
-        with self._changed:
-            assert self._changed.wait_for(ready, timeout), "timed out waiting for the worker"
-        return found[0]
-
-    def of(self, aid: str, kind: str) -> list[Any]:
-        """The reports of one kind ("started", "output", "finished" …) about one assignment."""
-        with self._changed:
-            return [
-                getattr(r, kind)
-                for r in self.requests
-                if r.WhichOneof("message") == kind and getattr(r, kind).assignment_id == aid
-            ]
-
-    def finished(self, aid: str, timeout: float = WAIT) -> worker_service_pb2.TaskFinished:
-        return self.wait_for(lambda: next(iter(self.of(aid, "finished")), None), timeout)
-
-    def property(self, aid: str, key: str) -> Any:
-        prop = self.wait_for(lambda: next((p for p in self.of(aid, "property") if p.key == key), None))
-        return _values.decode_property(prop.value)
-
-    def paused(self, aid: str, paused: bool) -> None:
-        self.wait_for(lambda: next((p for p in self.of(aid, "paused") if p.paused == paused), None))
-
-    def output(self, aid: str, stream: int = task_pb2.OUTPUT_STREAM_STDOUT) -> list[tuple[int, bytes]]:
-        return [(c.offset, c.data) for c in self.of(aid, "output") if c.stream == stream]
-
-    def text(self, aid: str, stream: int = task_pb2.OUTPUT_STREAM_STDOUT) -> str:
-        return b"".join(data for _, data in self.output(aid, stream)).decode()
-
-    def kinds(self, aid: str) -> list[str]:
-        with self._changed:
-            return [
-                kind
-                for r in self.requests
-                if (kind := r.WhichOneof("message")) != "register" and getattr(r, kind).assignment_id == aid
-            ]
-
-    def stop(self) -> None:
-        self._call(self._server.stop(grace=None))
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(WAIT)
-
-    # Server side (its own loop)
-
-    def _call(self, coroutine: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(WAIT)
-
-    async def _start(self) -> int:
-        self._server = grpc.aio.server()
-        worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(_Servicer(self), self._server)
-        port = self._server.add_insecure_port("127.0.0.1:0")
-        await self._server.start()
-        return port
-
-    def _record(self, request: worker_service_pb2.ConnectRequest) -> None:
-        with self._changed:
-            self.requests.append(request)
-            if request.WhichOneof("message") == "register":
-                self.registrations.append(request.register)
-            self._changed.notify_all()
-
-    def _open_session(self, outgoing: asyncio.Queue[worker_service_pb2.ConnectResponse | None]) -> None:
-        with self._changed:
-            self._outgoing = outgoing
-            self._changed.notify_all()
-
-
-class _Servicer(worker_service_pb2_grpc.WorkerServiceServicer):
-    def __init__(self, fake: FakeWorkerService) -> None:
-        self.fake = fake
-
-    async def Connect(self, request_iterator: Any, context: Any) -> None:
-        first = await context.read()
-        if first is grpc.aio.EOF:
-            return
-        self.fake._record(first)
-        registered = worker_service_pb2.WorkerRegistered(
-            worker_id=f"w{len(self.fake.registrations)}", max_output_bytes=self.fake.max_output_bytes
-        )
-        await context.write(worker_service_pb2.ConnectResponse(registered=registered))
-        outgoing: asyncio.Queue[worker_service_pb2.ConnectResponse | None] = asyncio.Queue()
-
-        async def read() -> None:
-            while (request := await context.read()) is not grpc.aio.EOF:
-                self.fake._record(request)
-            outgoing.put_nowait(None)
-
-        reader = asyncio.create_task(read())
-        self.fake._open_session(outgoing)
-        try:
-            while (response := await outgoing.get()) is not None:
-                await context.write(response)
-        finally:
-            reader.cancel()
-
-
-class WorkerThread:
-    """``Worker.run()`` in a thread with its own event loop."""
-
-    def __init__(self, address: str, **options: Any) -> None:
-        options.setdefault("task_modules", [TASKS])
-        self.worker = Worker(address, **options)
-        self.exit_code: int | None = None
-        self._thread = threading.Thread(target=self._run, name="worker", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        self.exit_code = asyncio.run(self.worker.run())
-
-    def join(self, timeout: float = WAIT) -> int | None:
-        self._thread.join(timeout)
-        return self.exit_code
-
-    def stop(self) -> int | None:
-        self.worker.stop()
-        return self.join()
 
 
 @pytest.fixture(scope="module")
@@ -231,31 +43,6 @@ def server() -> Iterator[FakeWorkerService]:
     yield fake
     assert worker.stop() == 0
     fake.stop()
-
-
-def _duration(seconds: float) -> duration_pb2.Duration:
-    duration = duration_pb2.Duration()
-    duration.FromNanoseconds(int(seconds * 1e9))
-    return duration
-
-
-def _wait_state(pid: int, stopped: bool) -> None:
-    """Wait (bounded) until /proc shows the process stopped (T) or not; signals land asynchronously."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        if (state == "T") == stopped:
-            return
-        assert time.monotonic() < deadline, f"process {pid} is in state {state}"
-        time.sleep(0.001)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 # Registration and success
@@ -424,22 +211,6 @@ def test_output_under_the_cap_is_kept_whole(server: FakeWorkerService) -> None:
     assert data == bytes(i % 251 for i in range(size))
 
 
-def test_output_file_reads_head_live_and_tail_at_the_end(tmp_path: Path) -> None:
-    output = OutputFile(str(tmp_path / "out"), max_bytes=10)
-    with open(output.path, "ab") as f:
-        f.write(b"0123")
-        f.flush()
-        assert output.poll() == [(0, b"0123")]
-        f.write(b"456789abcdefghij")
-        f.flush()
-        assert output.poll() == [(4, b"4")]  # the live head stops at cap / 2
-        assert output.poll() == []
-        assert output.finish() == [(15, b"fghij")]
-    assert output.total_bytes == 20
-    output.close()
-    assert not Path(output.path).exists()
-
-
 # Cancellation, timeout, suspension
 
 
@@ -489,12 +260,12 @@ def test_cancel_kills_a_task_that_ignores_it_after_the_grace_period(server: Fake
     finished = server.finished(aid)
     assert finished.status == task_pb2.TASK_STATUS_CANCELLED
     assert "ignoring cancellations" in server.text(aid)
-    assert not _alive(pid)
+    assert not alive(pid)
     assert server.finished(server.assign("t.noop")).status == task_pb2.TASK_STATUS_SUCCESS
 
 
 def test_timeout_is_delivered_as_a_cancellation_and_reported_timed_out(server: FakeWorkerService) -> None:
-    aid = server.assign("t.wait_cancel", timeout=_duration(0.3))
+    aid = server.assign("t.wait_cancel", timeout=duration(0.3))
     finished = server.finished(aid)
     assert finished.status == task_pb2.TASK_STATUS_TIMED_OUT
     assert finished.error.type == "taskstream.TaskTimeout"
@@ -503,12 +274,12 @@ def test_timeout_is_delivered_as_a_cancellation_and_reported_timed_out(server: F
 
 
 def test_timeout_kills_a_task_that_ignores_it(server: FakeWorkerService) -> None:
-    aid = server.assign("t.ignore_cancel", timeout=_duration(0.1))
+    aid = server.assign("t.ignore_cancel", timeout=duration(0.1))
     pid = server.property(aid, "pid")
     finished = server.finished(aid)  # after the timeout and its 2 s grace period
     assert finished.status == task_pb2.TASK_STATUS_TIMED_OUT
     assert finished.error.type == "taskstream.TaskTimeout"
-    assert not _alive(pid)
+    assert not alive(pid)
 
 
 def test_suspend_stops_the_process_group_and_resume_continues_it(server: FakeWorkerService) -> None:
@@ -516,10 +287,10 @@ def test_suspend_stops_the_process_group_and_resume_continues_it(server: FakeWor
     pid = server.property(aid, "pid")
     server.send(suspend=worker_service_pb2.SuspendTask(assignment_id=aid))
     server.paused(aid, True)
-    _wait_state(pid, stopped=True)
+    wait_state(pid, stopped=True)
     server.send(resume=worker_service_pb2.ResumeTask(assignment_id=aid))
     server.paused(aid, False)
-    _wait_state(pid, stopped=False)
+    wait_state(pid, stopped=False)
     server.cancel(aid, grace=WAIT)
     assert server.finished(aid).status == task_pb2.TASK_STATUS_CANCELLED
 
@@ -537,7 +308,7 @@ def test_cancel_of_a_paused_task_continues_it_first(server: FakeWorkerService) -
 
 def test_paused_time_does_not_count_toward_the_timeout(server: FakeWorkerService) -> None:
     # The timeout leaves room for a loaded machine between the task's start and its pause.
-    aid = server.assign("t.wait_cancel", timeout=_duration(2.0))
+    aid = server.assign("t.wait_cancel", timeout=duration(2.0))
     server.property(aid, "pid")
     server.send(suspend=worker_service_pb2.SuspendTask(assignment_id=aid))
     server.paused(aid, True)
@@ -606,7 +377,7 @@ def test_lost_connection_kills_running_tasks_and_exits_when_asked() -> None:
         pid = fake.property(aid, "pid")
         fake.stop()
         assert worker.join() == 1
-        assert not _alive(pid)
+        assert not alive(pid)
     finally:
         worker.stop()
 
@@ -621,7 +392,7 @@ def test_worker_reconnects_and_registers_again_after_the_stream_ends() -> None:
         fake.wait_for(lambda: len(fake.registrations) == 2 or None)
         # The only slot takes the next task once the killed one is gone.
         assert fake.finished(fake.assign("t.noop")).status == task_pb2.TASK_STATUS_SUCCESS
-        assert not _alive(pid)
+        assert not alive(pid)
         assert fake.of(aid, "finished") == []  # the server, not the worker, decides what became of it
     finally:
         assert worker.stop() == 0
@@ -638,7 +409,7 @@ def test_sigterm_kills_the_task_processes_and_exits_zero() -> None:
         pid = fake.property(aid, "pid")
         process.send_signal(signal.SIGTERM)
         assert process.wait(WAIT) == 0
-        assert not _alive(pid)
+        assert not alive(pid)
     finally:
         process.kill()
         fake.stop()

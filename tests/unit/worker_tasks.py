@@ -52,12 +52,15 @@ def pid(ctx: TaskContext) -> int:
 @task("t.die_on_next")
 def die_on_next(ctx: TaskContext) -> int:
     """Ends normally, but its task process exits as soon as the next task reaches it, before starting it."""
-    from taskstreamd.workers import executor
+    from taskstreamd.workers import child
 
-    def exit_instead(self: object, run: object) -> None:
+    receive = child.TaskLoop._receive
+
+    def exit_once_received(self: child.TaskLoop) -> bool:
+        receive(self)
         os._exit(5)
 
-    executor.Executor.execute = exit_instead  # type: ignore[method-assign,assignment]
+    child.TaskLoop._receive = exit_once_received  # type: ignore[method-assign]
     return os.getpid()
 
 
@@ -126,9 +129,19 @@ def ignore_cancel(ctx: TaskContext) -> str:
 
 
 @task("t.exit")
-def exit_hard(ctx: TaskContext, code: int = 3) -> None:
+def exit_hard(ctx: TaskContext, code: int = 3, runs: str = "") -> None:
+    """Exits its task process; appends a line to ``runs`` first when given, to count its runs."""
+    if runs:
+        with open(runs, "a") as f:
+            f.write("ran\n")
     print("about to exit", flush=True)
     os._exit(code)
+
+
+@task("t.quiet_wait", description="Writes a line, then waits until cancelled, reporting nothing.")
+def quiet_wait(ctx: TaskContext) -> None:
+    os.write(1, b"working\n")
+    ctx.wait_for_cancellation(30)
 
 
 @task("t.segv")

@@ -59,7 +59,11 @@ class WorkerServicer(worker_service_pb2_grpc.WorkerServiceServicer):
                 for message in wire.response(live, batches=session.accepts_batches):
                     yield message
                 if ended:
-                    return
+                    break
+            if reader.done() and not reader.cancelled():
+                refused = reader.exception()
+                if isinstance(refused, InvalidArgument):
+                    raise refused  # a malformed batch ends the session with INVALID_ARGUMENT
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -28,7 +28,7 @@ from taskstreamd.core.instances import CallerSettings, Instances
 from taskstreamd.core.intake import Intake, IntakeSettings, LeaseReaper
 from taskstreamd.core.ownership import Fenced, LeasedOwnership, Ownership, shard_of
 from taskstreamd.core.relay import PeerLink, Relay
-from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
+from taskstreamd.core.sessions import WorkerRegistry, WorkerSession, short_prefetch_for
 from taskstreamd.core.task_ids import TaskIds
 from taskstreamd.core.timers import Timers
 from taskstreamd.core.waits import TerminationWaits
@@ -56,7 +56,8 @@ class CoreSettings:
     default_grace_period: float = 5.0
     datasources: frozenset[str] = frozenset()
     prefetch: int = 0  # assignments a worker is sent beyond its slots
-    short_prefetch: int = 16  # and beyond those, of short task types (core.durations)
+    # And beyond those, of short task types (core.durations); None: by the worker (short_prefetch_for).
+    short_prefetch: int | None = None
     lease_seconds: float = 15.0
     heartbeat_seconds: float = 0.0  # 0: a third of the lease
     max_properties_per_task: int = 1000
@@ -359,7 +360,9 @@ class Core:
         session = WorkerSession.of(
             registration,
             prefetch=self.settings.prefetch,
-            short_prefetch=self.settings.short_prefetch,
+            short_prefetch=short_prefetch_for(
+                self.settings.short_prefetch, gives_back=registration.gives_back
+            ),
             projects=projects,
         )
         if self.relay is not None:

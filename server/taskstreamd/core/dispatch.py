@@ -18,7 +18,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from taskstreamd.core.book import Book
 from taskstreamd.core.durations import OVERDUE_SECONDS, RunDurations
@@ -38,12 +37,6 @@ WORKFLOW_TYPE_PREFIX = "xflow."
 
 # (project, owner) -> a token that lets a workflow's task act as its instance's owner
 MintToken = Callable[[str, str], str]
-
-
-@dataclass
-class DispatchSettings:
-    prefetch: int = 0
-    short_prefetch: int = 16
 
 
 class Dispatcher:

@@ -18,6 +18,21 @@ from taskstreamd.domain.model import PYTHON_OBJECT_TYPE
 from taskstreamd.domain.worker_messages import Command, Registration
 from taskstreamd.replica import REPLICA_ID
 
+# The default short-task prefetch (--short-task-prefetch unset). Deep for a worker that gives back what
+# it has not started: no task then stays behind one that turned out long (core.durations), and a
+# worker running no-op tasks is never left waiting for the server's next assignment. Shallow for one that
+# does not, where a task sent too many would wait behind a long one for as long as that runs.
+DEEP_SHORT_PREFETCH = 32
+SHALLOW_SHORT_PREFETCH = 2
+
+
+def short_prefetch_for(configured: int | None, *, gives_back: bool) -> int:
+    """The short-task prefetch of a worker session: what the server was configured with, else the
+    default for a worker that does (or does not) give back unstarted tasks."""
+    if configured is not None:
+        return configured
+    return DEEP_SHORT_PREFETCH if gives_back else SHALLOW_SHORT_PREFETCH
+
 
 def _new_id() -> str:
     # Unique across replicas and restarts; the replica prefix tells which server replica the session

@@ -31,6 +31,12 @@ from taskstreamd.domain.worker_messages import (
 from taskstreamd.errors import InvalidArgument
 from taskstreamd.wire import convert
 
+# The most one batch to a worker carries: a bigger message goes alone, and a worker's receive limit
+# (4 MiB by default) is never near.
+MAX_BATCH_BYTES = 1024 * 1024
+# Kinds a worker's batch may not hold: batches do not nest, and registration comes first, alone.
+_NOT_IN_A_BATCH = frozenset({"batch", "register"})
+
 
 def registration(message: wpb.RegisterWorker) -> Registration:
     if message.slots < 1:
@@ -56,14 +62,20 @@ def registered(worker_id: str, max_output_bytes: int, heartbeat: float, lease: f
 
 
 def reports(message: wpb.ConnectRequest) -> list[Report]:
-    """The reports one message carries (several in a batch), in order."""
+    """The reports one message carries (several in a batch), in order; InvalidArgument for a batch that
+    holds a batch or a register (registration is only ever a session's first message)."""
     kind = message.WhichOneof("message")
     if kind == "batch":
         found: list[Report] = []
-        for inner in message.batch.messages:
-            if inner.WhichOneof("message") == "batch":
-                raise InvalidArgument.one("batch.messages", "a batch never holds a batch")
-            found.extend(reports(inner))
+        for i, inner in enumerate(message.batch.messages):
+            inner_kind = inner.WhichOneof("message")
+            if inner_kind in _NOT_IN_A_BATCH:
+                raise InvalidArgument.one(
+                    f"batch.messages[{i}]", f"a batch cannot hold a {inner_kind} message"
+                )
+            report = _report(inner, inner_kind)
+            if report is not None:
+                found.append(report)
         return found
     report = _report(message, kind)
     return [] if report is None else [report]
@@ -105,11 +117,29 @@ def _report(message: wpb.ConnectRequest, kind: str | None) -> Report | None:
 
 
 def response(commands: Sequence[Command], *, batches: bool) -> list[wpb.ConnectResponse]:
-    """The messages that carry ``commands``: one batch when the worker takes batches."""
+    """The messages that carry ``commands``, in order: to a worker that takes batches, as few as
+    MAX_BATCH_BYTES allows (a lone message unwrapped); to others, one each."""
     messages = [command_message(c) for c in commands]
-    if batches and len(messages) > 1:
-        return [wpb.ConnectResponse(batch=wpb.ConnectResponseBatch(messages=messages))]
-    return messages
+    if not batches or len(messages) < 2:
+        return messages
+    packed: list[wpb.ConnectResponse] = []
+    group: list[wpb.ConnectResponse] = []
+    size = 0
+    for message in messages:
+        length = message.ByteSize()
+        if group and size + length > MAX_BATCH_BYTES:
+            packed.append(_batch_of(group))
+            group, size = [], 0
+        group.append(message)
+        size += length
+    packed.append(_batch_of(group))
+    return packed
+
+
+def _batch_of(group: list[wpb.ConnectResponse]) -> wpb.ConnectResponse:
+    if len(group) == 1:
+        return group[0]
+    return wpb.ConnectResponse(batch=wpb.ConnectResponseBatch(messages=group))
 
 
 def command_message(command: Command) -> wpb.ConnectResponse:

@@ -76,6 +76,17 @@ class Channel:
             self._loop.add_writer(self._sock.fileno(), self._on_writable)
         return True
 
+    def read_ready(self) -> None:
+        """Read and deliver what the peer has sent by now (bounded, as a closing channel is)."""
+        drained = 0
+        while self._open and drained < _DRAIN_LIMIT:
+            read = self._read_once()
+            if read == 0:
+                self.close()
+            if read <= 0:
+                return
+            drained += read
+
     def drain_and_close(self) -> None:
         """Read what the peer left in the socket (it has exited), deliver it, then close."""
         drained = 0

@@ -1,54 +1,29 @@
-"""Child side: the task process's main loop and how one task is run in it.
+"""Child side: how one task is run in a task process.
 
-The worker spawns one child per slot and reuses it for task after task. Its main thread runs tasks in
-order; a reader thread receives commands meanwhile, so a cancellation reaches a task while it runs.
-Whatever a task does, the child reports a RunFinished: exceptions become FAILED (traceback on the task's
-stderr), a failed environment setup ENVIRONMENT_ERROR.
+Whatever a task does, running it gives an Outcome: exceptions become FAILED (traceback on the task's
+stderr), a failed environment setup ENVIRONMENT_ERROR. The loop that feeds tasks to the executor, reads
+commands and captures output is in ``child``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import faulthandler
 import inspect
 import json
-import os
 import pickle
-import queue
-import signal
 import sys
-import threading
 import traceback
-from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from taskstream import values as _values
-from taskstream.authoring import (
-    PendingCancellation,
-    TaskContext,
-    TaskEnvironment,
-    get_registered_task,
-)
+from taskstream.authoring import TaskContext, TaskEnvironment, get_registered_task
 from taskstream.v1 import task_pb2, worker_service_pb2
 
-from . import leftovers
-from .capture import captured_output, prepare_standard_streams
 from .environments import EnvironmentCache
 from .errors import UNKNOWN_TASK_TYPE, task_error
-from .messages import (
-    CancelRun,
-    FromChild,
-    RunFinished,
-    RunProgress,
-    RunProperty,
-    RunStarted,
-    RunTask,
-    Shutdown,
-)
-from .runtime import ChildSettings
-from .tasktypes import import_task_modules
+from .messages import FromChild, RunProgress, RunProperty
 
 _Call = Callable[[TaskContext], Any]
 _OpenEnvironment = Callable[[], TaskEnvironment]
@@ -58,48 +33,31 @@ class _UnknownTaskType(Exception):
     pass
 
 
+class Outcome(NamedTuple):
+    """How a task ended: a terminal status, with its result (SUCCESS) or its error."""
+
+    status: task_pb2.TaskStatus
+    result: task_pb2.Result | None = None
+    error: task_pb2.TaskError | None = None
+
+
 class Executor:
-    """Runs tasks one after another in this process and reports on them through ``send``."""
+    """Runs tasks in this process; their progress and properties go out through ``send`` at once."""
 
     def __init__(self, send: Callable[[FromChild], None], *, server: str = "") -> None:
         self._send = send
         self._server = server
         self._environments = EnvironmentCache()
-        self._lock = threading.Lock()
-        self._queued: set[str] = set()
-        self._early_cancels: dict[str, PendingCancellation] = {}
-        self._running: dict[str, TaskContext] = {}
 
     @property
     def environment_processes(self) -> set[int]:
         """Processes the environments' setups started, which live as long as the environments."""
         return self._environments.processes
 
-    @property
-    def busy(self) -> bool:
-        with self._lock:
-            return bool(self._running or self._queued)
-
-    def accept(self, run: RunTask) -> None:
-        """Note a task that will run, so a cancellation arriving before it starts is kept for it."""
-        with self._lock:
-            self._queued.add(run.assignment.assignment_id)
-
-    def cancel(self, command: CancelRun) -> None:
-        """Deliver a cancellation to its task, now or when it starts (from any thread)."""
-        with self._lock:
-            ctx = self._running.get(command.assignment_id)
-            if ctx is None:
-                if command.assignment_id in self._queued:
-                    self._early_cancels[command.assignment_id] = command.cancellation
-                return  # a task that already ended
-        ctx.deliver_cancellation(command.cancellation)
-
-    def execute(self, run: RunTask) -> None:
-        """Run one task with its output captured and report it from start to finish."""
-        assignment = run.assignment
+    def context(self, assignment: worker_service_pb2.TaskAssignment) -> TaskContext:
+        """The context the task will get; a cancellation may reach it before the task begins."""
         aid = assignment.assignment_id
-        ctx = TaskContext(
+        return TaskContext(
             assignment_id=aid,
             instance=assignment.instance,
             task_name=assignment.task,
@@ -111,47 +69,37 @@ class Executor:
             traceparent=assignment.traceparent,
             tracestate=assignment.tracestate,
         )
-        with self._lock:
-            self._queued.discard(aid)
-            early = self._early_cancels.pop(aid, None)
-            self._running[aid] = ctx
-        if early is not None:
-            ctx.deliver_cancellation(early)
-        self._send(RunStarted(aid))
+
+    def run(self, assignment: worker_service_pb2.TaskAssignment, ctx: TaskContext) -> Outcome:
+        """Run one task to its end."""
         try:
-            with captured_output(run.stdout_path, run.stderr_path), ctx.trace_scope():
-                finished = self._run(assignment, ctx)
+            with ctx.trace_scope():
+                return self._run(assignment, ctx)
         finally:
             ctx.close()
-            with self._lock:
-                del self._running[aid]
-        self._send(finished)
 
     def close(self) -> None:
         self._environments.teardown_all()
 
-    def _run(self, assignment: worker_service_pb2.TaskAssignment, ctx: TaskContext) -> RunFinished:
-        aid = assignment.assignment_id
+    def _run(self, assignment: worker_service_pb2.TaskAssignment, ctx: TaskContext) -> Outcome:
         if ctx.cancelled:  # cancelled before it began: the worker reports CANCELLED
-            return RunFinished(aid, task_pb2.TASK_STATUS_CANCELLED)
+            return Outcome(task_pb2.TASK_STATUS_CANCELLED)
         try:
             call, open_environment = self._resolve(assignment)
         except _UnknownTaskType as exc:
-            return RunFinished(
-                aid, task_pb2.TASK_STATUS_FAILED, error=task_error(UNKNOWN_TASK_TYPE, str(exc))
-            )
+            return Outcome(task_pb2.TASK_STATUS_FAILED, error=task_error(UNKNOWN_TASK_TYPE, str(exc)))
         except BaseException as exc:  # bad parameters or an object that does not unpickle
-            return _failure(aid, task_pb2.TASK_STATUS_FAILED, exc)
+            return _failure(task_pb2.TASK_STATUS_FAILED, exc)
         if open_environment is not None:
             try:
                 ctx.environment = open_environment()
             except BaseException as exc:
-                return _failure(aid, task_pb2.TASK_STATUS_ENVIRONMENT_ERROR, exc)
+                return _failure(task_pb2.TASK_STATUS_ENVIRONMENT_ERROR, exc)
         try:
             result = _values.encode_result(call(ctx))
         except BaseException as exc:  # SystemExit included: a task must not end the child
-            return _failure(aid, task_pb2.TASK_STATUS_FAILED, exc)
-        return RunFinished(aid, task_pb2.TASK_STATUS_SUCCESS, result=result)
+            return _failure(task_pb2.TASK_STATUS_FAILED, exc)
+        return Outcome(task_pb2.TASK_STATUS_SUCCESS, result=result)
 
     def _resolve(
         self, assignment: worker_service_pb2.TaskAssignment
@@ -219,55 +167,6 @@ class _Reporter:
         self._send(RunProperty(self._assignment_id, key, value))
 
 
-def child_main(conn: Connection, task_modules: Sequence[str], settings: ChildSettings) -> None:
-    """Entry point of a task process (spawned, so it holds none of the worker's gRPC threads)."""
-    os.setpgrp()  # its own process group, so stop and kill reach the task's subprocesses too
-    leftovers.become_subreaper()  # orphans of the task's subprocesses come back here to be ended
-    prepare_standard_streams()
-    faulthandler.enable()  # a crash's Python traceback goes to fd 2, the task's captured stderr
-    settings.apply()
-    import_task_modules(task_modules)
-    send_lock = threading.Lock()
-
-    def send(message: FromChild) -> None:
-        # Pickled here rather than by conn.send, whose ForkingPickler costs more per small message.
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        # OSError: the worker is gone, and the reader thread ends this process.
-        with send_lock, contextlib.suppress(OSError):
-            conn.send_bytes(data)
-
-    executor = Executor(send, server=settings.server)
-    runs: queue.SimpleQueue[RunTask | None] = queue.SimpleQueue()
-    threading.Thread(
-        target=_read_commands, args=(conn, executor, runs), name="taskstream-commands", daemon=True
-    ).start()
-    while (run := runs.get()) is not None:
-        executor.execute(run)
-        leftovers.end_descendants(executor.environment_processes)  # a task's processes must not outlive it
-    executor.close()
-    sys.stdout.flush()
-
-
-def _read_commands(conn: Connection, executor: Executor, runs: queue.SimpleQueue[RunTask | None]) -> None:
-    while True:
-        try:
-            command = conn.recv()
-        except (EOFError, OSError):
-            # The worker died. Nobody collects results any more, and tasks must not outlive their worker.
-            if executor.busy:
-                os.killpg(os.getpgrp(), signal.SIGKILL)
-            runs.put(None)
-            return
-        if isinstance(command, RunTask):
-            executor.accept(command)
-            runs.put(command)
-        elif isinstance(command, CancelRun):
-            executor.cancel(command)
-        elif isinstance(command, Shutdown):
-            runs.put(None)
-            return
-
-
 def _parse_parameters(parameters_json: str) -> dict[str, Any]:
     if not parameters_json.strip():
         return {}
@@ -284,8 +183,8 @@ def _await_if_needed(value: Any) -> Any:
     return value
 
 
-def _failure(assignment_id: str, status: task_pb2.TaskStatus, exc: BaseException) -> RunFinished:
+def _failure(status: task_pb2.TaskStatus, exc: BaseException) -> Outcome:
     """Print the traceback to the task's stderr and describe the exception."""
     with contextlib.suppress(Exception):  # a task may have closed sys.stderr
         traceback.print_exception(exc, file=sys.stderr)
-    return RunFinished(assignment_id, status, error=_values.encode_error(exc))
+    return Outcome(status, error=_values.encode_error(exc))

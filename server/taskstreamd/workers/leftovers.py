@@ -3,9 +3,10 @@
 A task may start subprocesses and return without waiting for them, or daemonize one (fork, setsid,
 fork) out of its process group, where the group kill on cancel cannot reach it. The task process makes
 itself a child subreaper (Linux), so every orphaned descendant is re-parented to it instead of to init;
-after each task it kills its remaining descendants and reaps them, so none keeps running, holds the
-output files, or stays a zombie. Processes that environment setup started are kept: environments live
-as long as the task process.
+after each task it kills its remaining descendants and reaps them, so none keeps running, writes into
+the next task's output, or stays a zombie. Processes that environment setup started are kept:
+environments live as long as the task process. A task that started no process costs one system call
+(a process without children has no descendants either: orphans come back to it), not a scan of /proc.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def end_descendants(keep: set[int] | frozenset[int] = frozenset()) -> int:
     ended = 0
     for _ in range(MAX_ROUNDS):
         # Zombies first: reaping them re-parents nothing, and they must not be counted as alive.
-        _reap_exited()
+        if not _reap_exited():
+            break  # no child at all, so no descendant: the common case costs no /proc scan
         targets = children() - set(keep)
         if not targets:
             break
@@ -62,9 +64,12 @@ def end_descendants(keep: set[int] | frozenset[int] = frozenset()) -> int:
     return ended
 
 
-def _reap_exited() -> None:
-    with contextlib.suppress(ChildProcessError):
+def _reap_exited() -> bool:
+    """Reaps the children that exited; whether any child is left."""
+    try:
         while True:
             pid, _ = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
-                return
+                return True
+    except ChildProcessError:
+        return False

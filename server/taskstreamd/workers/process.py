@@ -1,4 +1,9 @@
-"""Supervisor side of one task process: spawn it, message it, signal its process group, see it exit."""
+"""Supervisor side of one task process: spawn it, message it, signal its process group, see it exit.
+
+Two pipes lead to the child: the work pipe, which its main thread reads between tasks (tasks to run) and
+which carries everything the child reports back, and the control pipe, which its control thread reads at
+once (cancellations and recalls of queued tasks).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 
 from .channel import Channel
-from .executor import child_main
-from .messages import FromChild, ToChild
+from .child import child_main
+from .messages import Control, FromChild, ToChild
 from .runtime import ChildSettings
 
 # spawn, never fork: the worker has gRPC threads, which do not survive a fork.
@@ -23,11 +28,12 @@ _SPAWN = multiprocessing.get_context("spawn")
 
 
 class ChildProcess:
-    """A spawned child running ``executor.child_main``; its messages go to ``on_message(child, message)``.
+    """A spawned child running ``child.child_main``; each frame it sends (a list of messages) goes to
+    ``on_message(child, messages)``.
 
     The loop watches the pipe and the process sentinel together, so a death is seen even if a
     subprocess of the task still holds the pipe open, and nothing the child sent before it died is lost:
-    ``on_message`` gets None once, after the last message, when the process has exited.
+    ``on_message`` gets None once, after the last frame, when the process has exited.
     """
 
     def __init__(
@@ -35,23 +41,28 @@ class ChildProcess:
         task_modules: Sequence[str],
         *,
         name: str,
-        on_message: Callable[[ChildProcess, FromChild | None], None],
+        on_message: Callable[[ChildProcess, list[FromChild] | None], None],
         settings: ChildSettings | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._deliver = on_message
         self.exited = asyncio.Event()
         ours, theirs = socket.socketpair()
-        child_end = Connection(theirs.detach())
+        control_ours, control_theirs = socket.socketpair()
+        work_end, control_end = Connection(theirs.detach()), Connection(control_theirs.detach())
         self._process = _SPAWN.Process(
-            target=child_main, args=(child_end, list(task_modules), settings or ChildSettings()), name=name
+            target=child_main,
+            args=(work_end, control_end, list(task_modules), settings or ChildSettings()),
+            name=name,
         )
         with _main_module_hidden():
             self._process.start()
-        child_end.close()  # only the child holds its end, so its death closes the pipe
+        work_end.close()  # only the child holds its ends, so its death closes the pipes
+        control_end.close()
         assert self._process.pid is not None
         self.pid: int = self._process.pid
         self._channel = Channel(ours, self._on_message)
+        self._control = Channel(control_ours, _ignore)  # the child never writes to it
         self._sentinel = self._process.sentinel
         self._loop.add_reader(self._sentinel, self._on_exit)
 
@@ -61,8 +72,16 @@ class ChildProcess:
         return self._process.exitcode if self.exited.is_set() else None
 
     def send(self, message: ToChild) -> bool:
-        """Send in order without blocking the loop; False when the child is gone."""
+        """Send on the work pipe in order without blocking the loop; False when the child is gone."""
         return self._channel.send(message)
+
+    def control(self, message: Control) -> bool:
+        """Send on the control pipe in order without blocking the loop; False when the child is gone."""
+        return self._control.send(message)
+
+    def receive_ready(self) -> None:
+        """Handle what the child has sent by now, before this returns (not only at the loop's next turn)."""
+        self._channel.read_ready()
 
     def signal_group(self, signum: signal.Signals) -> None:
         """Signal the child's process group: the task and every subprocess it started."""
@@ -86,10 +105,11 @@ class ChildProcess:
 
     def close(self) -> None:
         self._channel.close()
+        self._control.close()
 
-    def _on_message(self, message: FromChild | None) -> None:
-        if message is not None:  # None: the pipe closed; the end is told once the process exited
-            self._deliver(self, message)
+    def _on_message(self, frame: list[FromChild] | None) -> None:
+        if frame is not None:  # None: the pipe closed; the end is told once the process exited
+            self._deliver(self, frame)
 
     def _on_exit(self) -> None:
         self._loop.remove_reader(self._sentinel)
@@ -97,6 +117,10 @@ class ChildProcess:
         self._process.join()  # it exited: this only reaps it
         self.exited.set()
         self._deliver(self, None)
+
+
+def _ignore(_: object) -> None:
+    pass
 
 
 @contextlib.contextmanager

@@ -1,41 +1,49 @@
-"""Supervisor side: one slot runs one task at a time in its child process and reports on it.
+"""Supervisor side: one slot hands tasks to its child process, several at a time, and reports on them.
 
-The slot turns the child's messages into ConnectRequests, streams the output files, and enforces what
-the task cannot be trusted to do itself: the timeout, the grace period after a cancellation (then
-SIGKILL to the child's process group), pausing with SIGSTOP / SIGCONT, and reporting a crash. A child
-that dies or is killed is replaced; a healthy one is reused for the next task.
+The child runs the tasks it is handed in order. The slot turns the child's messages into ConnectRequests,
+reads each task's range of the slot's output files, and enforces what the task cannot be trusted to do
+itself: the timeout, the grace period after a cancellation (then SIGKILL to the child's process group),
+pausing with SIGSTOP / SIGCONT, and reporting a crash. A task waiting in the child can be recalled (the
+child gives it back unless it started); the slot recalls them all once the running task turns out long,
+so nothing waits behind it that another slot could run. Tasks the child never started go back to the
+worker when it dies. A child that dies or is killed is replaced; a healthy one is reused.
+
+One timer per slot (the tick), not one per task, reports a held start, polls the output and notices a
+long task: a stream of short tasks then costs no timer each.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import logging
 import os
 import signal
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from taskstream import values as _values
 from taskstream.authoring import PendingCancellation
 from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2, worker_service_pb2
 
+from . import reports
 from .deadline import PausableTimer
 from .errors import PROCESS_CRASHED, TASK_TIMEOUT, crash_message, task_error, timeout_message
 from .messages import (
     CancelRun,
     FromChild,
+    Recall,
     RunFinished,
     RunProgress,
     RunProperty,
+    RunRecalled,
     RunStarted,
     RunTask,
     Shutdown,
 )
-from .output import Chunk, OutputFile
+from .output import Chunk, OutputRange, SlotFiles
 from .process import ChildProcess
+from .runs import Run, Waiting
 from .runtime import ChildSettings
 
 Emit = Callable[[worker_service_pb2.ConnectRequest], None]
@@ -45,52 +53,23 @@ OUTPUT_POLL_SECONDS = 0.05
 # task that ends meanwhile has its start carried by its TaskFinished, which the server records in one
 # transaction instead of two. Watchers see a longer task's RUNNING that much later.
 START_REPORT_DELAY = 0.01
+# How long a pause or a kill that waits for the child to give back its waiting tasks waits at most. A child
+# that does not answer by then is stuck in its task's code and starts nothing else: it is paused or
+# killed all the same.
+RECALL_WAIT_SECONDS = 0.5
 TIMEOUT_GRACE_SECONDS = 2.0
 SHUTDOWN_SECONDS = 5.0
 
 _log = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass(eq=False)
-class _Run:
-    """One assignment on this slot, from hand-over to TaskFinished."""
-
-    assignment: worker_service_pb2.TaskAssignment
-    stdout: OutputFile
-    stderr: OutputFile
-    timer: PausableTimer | None = None
-    poller: asyncio.TimerHandle | None = None  # the next look at the output files
-    kill_handle: asyncio.TimerHandle | None = None
-    kill_at: float = float("inf")
-    cancelled: bool = False
-    timed_out: bool = False
-    paused: bool = False
-    abandoned: bool = False  # the session that assigned it is gone: report nothing
-    started: bool = False  # the child said RunStarted: the task's own code may have run
-    handed_again: bool = False  # its first child died before starting it, so a new one got it
-    ended: bool = False
-
-    @property
-    def assignment_id(self) -> str:
-        return self.assignment.assignment_id
-
-    @property
-    def stopping(self) -> bool:
-        return self.cancelled or self.timed_out
-
-    def stop_timers(self) -> None:
-        if self.poller is not None:
-            self.poller.cancel()
-            self.poller = None
-        if self.timer is not None:
-            self.timer.cancel()
-        if self.kill_handle is not None:
-            self.kill_handle.cancel()
-            self.kill_handle = None
+# What a slot tells the worker after a change: the tasks it gives back (recalled, or never started by
+# a child that died), and the assignment ids whose recall the child refused because they started.
+OnChange = Callable[["Slot", list[Waiting], list[str]], None]
 
 
 class Slot:
-    """Runs assignments one after another in a reused child process."""
+    """Runs assignments one after another in a reused child process, several handed over at once."""
 
     def __init__(
         self,
@@ -99,7 +78,7 @@ class Slot:
         task_modules: Sequence[str],
         workdir: str,
         emit: Emit,
-        on_idle: Callable[[], None],
+        on_change: OnChange,
         settings: ChildSettings | None = None,
     ) -> None:
         self._index = index
@@ -107,51 +86,80 @@ class Slot:
         self._settings = settings or ChildSettings()
         self._workdir = workdir
         self._send = emit
-        self._on_idle = on_idle
-        self._held_start: tuple[_Run, asyncio.TimerHandle] | None = None
+        self._on_change = on_change
         self._child: ChildProcess | None = None
-        self._run: _Run | None = None
+        self._child_has_files = False  # whether the current child was told the slot's files
+        self._files: SlotFiles | None = None
+        self._runs: dict[str, Run] = {}  # handed to the child and not ended, in order
+        self._active: Run | None = None  # the one that started and has not ended
+        self._held: Run | None = None  # the run whose TaskStarted is held back
+        self._tick: asyncio.TimerHandle | None = None
         self._closing = False
-        self._numbers = itertools.count(1)
+        self._seqs = itertools.count(1)
 
     @property
     def idle(self) -> bool:
-        return self._run is None and not self._closing
-
-    @property
-    def assignment_id(self) -> str | None:
-        return self._run.assignment_id if self._run is not None else None
+        return not self._runs and not self._closing
 
     @property
     def child_pid(self) -> int | None:
         return self._child.pid if self._child is not None else None
 
+    def holds(self, assignment_id: str) -> bool:
+        """Whether this assignment is the slot's, running or waiting in the child."""
+        run = self._runs.get(assignment_id)
+        return run is not None and not run.abandoned
+
+    def started(self, assignment_id: str) -> bool:
+        run = self._runs.get(assignment_id)
+        return run is not None and run.started
+
     def warm_up(self) -> None:
         """Start the child now, so the first task does not wait for it."""
         self._ensure_child()
 
-    def start(self, assignment: worker_service_pb2.TaskAssignment, max_output_bytes: int) -> None:
-        """Hand an assignment to the child; the slot must be idle."""
+    def hand(self, waiting: Sequence[Waiting], max_output_bytes: int) -> None:
+        """Hand assignments to the child, to run in this order; the slot must be idle."""
         assert self.idle, "slot is busy"
-        number = next(self._numbers)
-        base = os.path.join(self._workdir, f"slot{self._index}-{number}")
         try:
             child = self._ensure_child()
-            stdout = OutputFile(base + ".stdout", max_output_bytes)
-            stderr = OutputFile(base + ".stderr", max_output_bytes)
-        except Exception as exc:  # no process or no disk: the task fails, the worker stays up
-            _log.exception("cannot start task %s", assignment.assignment_id, extra=_ids(assignment))
-            self._emit_finished(
-                assignment.assignment_id, task_pb2.TASK_STATUS_FAILED, error=_values.encode_error(exc)
-            )
+            if self._files is None:
+                self._files = SlotFiles(os.path.join(self._workdir, f"slot{self._index}"))
+            rotated = self._files.rotate_if_large()
+        except Exception as exc:  # no process or no disk: the tasks fail, the worker stays up
+            _log.exception("cannot start tasks on slot %d", self._index)
+            for w in waiting:
+                error = _values.encode_error(exc)
+                self._emit(reports.finished(w.assignment_id, task_pb2.TASK_STATUS_FAILED, error=error))
             return
-        self._run = _Run(assignment, stdout, stderr)
-        if _log.isEnabledFor(logging.DEBUG):  # the arguments cost more than a short task's own work
-            _log.debug("task %s of %s starts", assignment.task, assignment.instance, extra=_ids(assignment))
-        child.send(RunTask(assignment, stdout.path, stderr.path))  # a child gone by now reports its exit
+        outputs = self._files.paths() if rotated or not self._child_has_files else None
+        self._child_has_files = True
+        tasks: list[RunTask] = []
+        for w in waiting:
+            run = Run(w.assignment, next(self._seqs), max_output_bytes, handed_again=w.handed_again)
+            self._runs[run.assignment_id] = run
+            tasks.append(RunTask(run.seq, w.assignment.SerializeToString(), outputs if not tasks else None))
+            if _log.isEnabledFor(logging.DEBUG):  # the arguments cost more than a short task's own work
+                a = w.assignment
+                _log.debug(
+                    "task %s of %s handed to slot %d", a.task, a.instance, self._index, extra=reports.ids(a)
+                )
+        child.send(tasks)  # a child gone by now reports its exit, and the tasks come back
+        # A lone task's start comes with its end; if it runs on, the tick reads its start mark.
+        self._arm_tick(asyncio.get_running_loop().time() + START_REPORT_DELAY)
+
+    def recall(self, assignment_ids: Sequence[str]) -> None:
+        """Ask the child to give these tasks back unless they started; the answer comes to on_change."""
+        runs = [self._runs[a] for a in assignment_ids if a in self._runs]
+        runs = [r for r in runs if not r.started and not r.recalling]
+        if not runs or self._child is None:
+            return
+        for run in runs:
+            run.recalling = True
+        self._child.control(Recall(tuple((r.seq, r.assignment_id) for r in runs)))
 
     def cancel(self, assignment_id: str, cancellation: PendingCancellation, grace_seconds: float) -> bool:
-        """Show the task its cancellation; kill it if it is still running after the grace period."""
+        """Show a started task its cancellation; kill it if it is still running after the grace period."""
         run = self._current(assignment_id)
         if run is None:
             return False
@@ -161,53 +169,61 @@ class Slot:
         return True
 
     def suspend(self, assignment_id: str) -> bool:
-        """Stop the task's process group; False when there is nothing to pause."""
+        """Stop a started task's process group; False when there is nothing to pause."""
         run = self._current(assignment_id)
         if run is None or run.stopping or self._child is None:
             return False  # a stopping task is not paused: it would only sit out its grace period
-        if not run.paused:
-            self._child.signal_group(signal.SIGSTOP)
-            run.paused = True
-            if run.timer is not None:
-                run.timer.pause()
-        self._emit(_request(paused=worker_service_pb2.TaskPaused(assignment_id=assignment_id, paused=True)))
+        # A stopped child answers no recall, and what waits behind a paused task must not be stuck there.
+        run.pause_wanted = True
+        self._after_recall(run)
         return True
 
     def resume(self, assignment_id: str) -> bool:
         run = self._current(assignment_id)
         if run is None or self._child is None:
             return False
+        run.pause_wanted = False
         self._continue(run)
-        self._emit(_request(paused=worker_service_pb2.TaskPaused(assignment_id=assignment_id, paused=False)))
+        self._emit(reports.paused(assignment_id, False))
+        return True
+
+    def drop(self, assignment_id: str) -> bool:
+        """Forget an assignment without reporting it (the server gave up on it): kill it if it started,
+        recall it if not (and kill it after all if the child says it started); False if not here."""
+        run = self._runs.get(assignment_id)
+        if run is None or run.abandoned:
+            return False
+        run.abandoned = True
+        run.stop_timers()
+        if run.started:
+            self._kill(run)
+        else:
+            self.recall([assignment_id])
         return True
 
     def abandon(self) -> None:
-        """Kill the running task without reporting it (its session is gone; the server retries it)."""
-        run = self._run
-        if run is not None and not run.ended:
+        """Kill every task without reporting it (their session is gone; the server retries them)."""
+        for run in self._runs.values():
             run.abandoned = True
             run.stop_timers()
-            if self._child is not None:
-                self._child.kill()
-
-    def drop(self, assignment_id: str) -> bool:
-        """Kill this assignment without reporting it (the server gave up on it); False if not running."""
-        run = self._current(assignment_id)
-        if run is None:
-            return False
-        self.abandon()
-        return True
+        if self._runs and self._child is not None:
+            self._child.kill()
 
     async def close(self) -> None:
-        """Kill a running task, let an idle child tear its environments down, and wait for the exit."""
+        """Kill running tasks, let an idle child tear its environments down, and wait for the exit."""
         self._closing = True
         self.abandon()
         child = self._child
         if child is not None:
-            idle = self._run is None
+            idle = not self._runs
             if idle and child.send(Shutdown()) and not await child.wait_exited(SHUTDOWN_SECONDS):
                 child.kill()
             await child.wait_exited(SHUTDOWN_SECONDS)  # its end was handled before this returns
+        if self._tick is not None:
+            self._tick.cancel()
+        if self._files is not None:
+            self._files.close()
+            self._files = None
 
     # The child's messages
 
@@ -219,127 +235,264 @@ class Slot:
                 on_message=self._on_child_message,
                 settings=self._settings,
             )
+            self._child_has_files = False
         return self._child
 
-    def _on_child_message(self, child: ChildProcess, message: FromChild | None) -> None:
-        if message is None:
+    def _on_child_message(self, child: ChildProcess, frame: list[FromChild] | None) -> None:
+        if frame is None:
             self._on_exit(child)
             return
-        try:
-            self._on_message(message)
-        except Exception:  # a report that cannot be built must not stop the slot
-            _log.exception("bad message from task process %d", child.pid)
+        returned: list[Waiting] = []
+        refused: list[str] = []
+        for message in frame:
+            try:
+                if isinstance(message, RunRecalled):
+                    self._on_recalled(message, returned, refused)
+                else:
+                    self._on_message(message)
+            except Exception:  # a report that cannot be built must not stop the slot
+                _log.exception("bad message from task process %d", child.pid)
+        self._on_change(self, returned, refused)
 
-    def _on_message(self, message: FromChild) -> None:
-        run = self._run
-        if run is None or run.ended or message.assignment_id != run.assignment_id:
+    def _on_message(self, message: RunStarted | RunProgress | RunProperty | RunFinished) -> None:
+        run = self._runs.get(message.assignment_id)
+        if run is None or run.ended:
             return  # about a task this slot already reported
-        if run.abandoned:
-            return
-        aid = run.assignment_id
         if isinstance(message, RunStarted):
-            run.started = True
-            handle = asyncio.get_running_loop().call_later(START_REPORT_DELAY, self._report_start)
-            self._held_start = (run, handle)
-            self._start_clocks(run)
+            if not run.started:  # unless the tick found its start mark first
+                self._start(run, message.stdout_start, message.stderr_start, message.started_at)
+        elif run.abandoned:
+            if isinstance(message, RunFinished):
+                self._forget(run)
         elif isinstance(message, RunProgress):
-            report = worker_service_pb2.TaskProgressReport(assignment_id=aid, progress=message.progress)
-            self._emit(_request(progress=report))
+            self._emit(reports.progress(run.assignment_id, message.progress))
         elif isinstance(message, RunProperty):
-            prop = worker_service_pb2.TaskPropertySet(assignment_id=aid, key=message.key, value=message.value)
-            self._emit(_request(property=prop))
+            self._emit(reports.property_set(run.assignment_id, message.key, message.value))
         elif isinstance(message, RunFinished):
-            self._finish(run, message.status, message.result, message.error)
+            ends = (message.stdout_end, message.stderr_end)
+            self._finish(run, message.status, message.result, message.error, ends)
+
+    def _start(self, run: Run, stdout_start: int, stderr_start: int, started_at: float) -> None:
+        """The run began at ``started_at`` (its RunStarted arrived, or the tick read its start mark)."""
+        run.started = True
+        self._active = run
+        if run.abandoned:
+            return  # dropped while the child started it: the drop's kill is on its way
+        run.starts = (stdout_start, stderr_start)
+        run.started_at = started_at
+        run.next_poll = started_at + OUTPUT_POLL_SECONDS
+        self._held = run
+        self._arm_tick(started_at + START_REPORT_DELAY)
+        if run.assignment.HasField("timeout"):
+            seconds = run.assignment.timeout.ToTimedelta().total_seconds()
+            elapsed = max(asyncio.get_running_loop().time() - started_at, 0.0)
+            run.timer = PausableTimer(seconds - elapsed, lambda: self._on_timeout(run, seconds))
+            run.timer.start()
+
+    def _learn_start(self) -> None:
+        """Find out whether the child began a task whose RunStarted it holds back (messages.StartMark)."""
+        if self._child is not None:
+            self._child.receive_ready()  # what it sent first: an end, or the start itself
+        if self._active is not None or self._files is None or not self._runs:
+            return
+        try:
+            mark = self._files.read_mark()
+        except OSError:
+            _log.exception("cannot read the started file of slot %d", self._index)
+            return
+        if mark is None:
+            return
+        run = next((r for r in self._runs.values() if r.seq == mark.seq and not r.started), None)
+        if run is not None:
+            self._start(run, mark.stdout_start, mark.stderr_start, mark.started_at)
+
+    def _on_recalled(self, message: RunRecalled, returned: list[Waiting], refused: list[str]) -> None:
+        for assignment_id, recalled in message.answers:
+            run = self._runs.get(assignment_id)
+            if run is None:
+                refused.append(assignment_id)  # it ran and ended meanwhile: the worker hears "no" too
+                continue
+            if not run.recalling:
+                continue
+            run.recalling = False
+            if recalled:
+                self._forget(run)
+                if not run.abandoned:
+                    returned.append(Waiting(run.assignment, run.handed_again))
+            elif run.abandoned:
+                self._kill(run)  # dropped, and it started after all
+            else:
+                refused.append(assignment_id)
+        active = self._active
+        if active is not None and not any(r.recalling for r in self._runs.values()):
+            self._done_recalling(active)
 
     def _on_exit(self, child: ChildProcess) -> None:
         child.kill()  # subprocesses a crashed task left behind share its process group
         child.close()
-        if self._child is child:
-            self._child = None
-        run = self._run
-        if run is None:
-            return  # an idle child died: the next task starts a new one
-        if self._hand_to_new_child(run):
+        if self._child is not child:
             return
-        self._finish(
-            run,
-            task_pb2.TASK_STATUS_FAILED,
-            None,
-            task_error(PROCESS_CRASHED, crash_message(child.exitcode)),
-        )
-        if not self._closing and self._child is None:
+        self._child = None
+        if self._active is None:
+            self._learn_start()  # a task that began with its start held back is the one that died
+        runs = list(self._runs.values())
+        running = [r for r in runs if r.started and not r.ended]
+        # A recall the dead child will never answer: the task it asked for had started.
+        refused = [r.assignment_id for r in running if r.recalling and not r.abandoned]
+        for run in running:
+            if run.abandoned:
+                self._forget(run)
+            else:
+                crash = task_error(PROCESS_CRASHED, crash_message(child.exitcode))
+                self._finish(run, task_pb2.TASK_STATUS_FAILED, None, crash, None)
+        returned: list[Waiting] = []
+        for position, run in enumerate(r for r in runs if not r.started):
+            self._forget(run)
+            if run.abandoned or self._closing:
+                continue
+            # The child died before starting the first of them: something the task before left behind
+            # ended it, or the task itself did. The others are innocent. A second death fails it.
+            suspect = position == 0 and not running
+            if suspect and run.handed_again:
+                crash = task_error(PROCESS_CRASHED, crash_message(child.exitcode))
+                self._finish(run, task_pb2.TASK_STATUS_FAILED, None, crash, None)
+                continue
+            if suspect:
+                _log.warning(
+                    "task process died before starting task %s; starting it again", run.assignment_id
+                )
+            returned.append(Waiting(run.assignment, run.handed_again or suspect))
+        if not self._closing:
             self._ensure_child()  # replace it now, so the next task finds a warm process
+        self._on_change(self, returned, refused)
 
-    def _hand_to_new_child(self, run: _Run) -> bool:
-        """Give a run whose child died before starting it to a new child, once; False when not.
+    # The tick: held start, output polling, long tasks
 
-        A child can die just after reporting its previous task's end (something that task left behind
-        ended the process), before it reads the next RunTask. That task did not run, so it must not be
-        reported as crashed. A second death before the start is the task's or the machine's fault.
-        """
-        if run.started or run.handed_again or run.stopping or run.abandoned or self._closing:
-            return False
-        run.handed_again = True
-        _log.warning("task process died before starting task %s; starting it in a new one", run.assignment_id)
-        child = self._ensure_child()
-        if run.paused:
-            child.signal_group(signal.SIGSTOP)
-        child.send(RunTask(run.assignment, run.stdout.path, run.stderr.path))
-        return True
+    def _arm_tick(self, when: float) -> None:
+        if self._tick is not None:
+            if self._tick.when() <= when:
+                return
+            self._tick.cancel()
+        self._tick = asyncio.get_running_loop().call_at(when, self._on_tick)
 
-    # Clocks: output polling, timeout, grace period
-
-    def _start_clocks(self, run: _Run) -> None:
-        self._poll_output_later(run)
-        if run.assignment.HasField("timeout") and not run.stopping:
-            seconds = run.assignment.timeout.ToTimedelta().total_seconds()
-            run.timer = PausableTimer(seconds, lambda: self._on_timeout(run, seconds))
-            run.timer.start()
-            if run.paused:
-                run.timer.pause()
-
-    def _poll_output_later(self, run: _Run) -> None:
-        # A timer rather than a task per run: most tasks end before the first look.
-        run.poller = asyncio.get_running_loop().call_later(OUTPUT_POLL_SECONDS, self._poll_output, run)
-
-    def _poll_output(self, run: _Run) -> None:
-        if run.ended:
+    def _on_tick(self) -> None:
+        self._tick = None
+        now = asyncio.get_running_loop().time()
+        if self._active is None and self._runs:
+            self._learn_start()
+            if self._active is None and self._runs:  # the child has not begun them yet
+                self._arm_tick(now + START_REPORT_DELAY)
+                return
+        run = self._active
+        if run is None or run.ended or run.abandoned:
             return
+        if self._held is run:
+            if now - run.started_at >= START_REPORT_DELAY:
+                self._report_start()
+            else:
+                self._arm_tick(run.started_at + START_REPORT_DELAY)
+        if now >= run.next_poll:
+            self._poll_output(run)
+            if run.ended or self._active is not run:
+                return
+            run.next_poll = now + OUTPUT_POLL_SECONDS
+            if not run.polled:
+                run.polled = True  # it turned out long: what waits behind it goes back to the worker
+                self.recall([r.assignment_id for r in self._runs.values() if not r.started])
+        self._arm_tick(run.next_poll)
+
+    def _ranges(self, run: Run) -> tuple[OutputRange, OutputRange]:
+        """The run's output ranges. The slot's files are the run's: they rotate only when no run is left."""
+        if run.stdout is None or run.stderr is None:
+            assert self._files is not None and run.starts is not None
+            run.stdout = OutputRange(self._files.stdout, run.starts[0], run.max_output_bytes)
+            run.stderr = OutputRange(self._files.stderr, run.starts[1], run.max_output_bytes)
+        return run.stdout, run.stderr
+
+    def _poll_output(self, run: Run) -> None:
+        assert self._child is not None
+        stdout, stderr = self._ranges(run)
         try:
-            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout.poll())
-            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr.poll())
+            sizes = stdout.file_size(), stderr.file_size()
         except OSError:  # the rest is still sent when the task ends, if it can be read then
             _log.exception("cannot read the output of task %s", run.assignment_id)
             return
-        self._poll_output_later(run)
+        # Sizes first, then what the child sent: bytes past this task's end were written after its
+        # RunFinished was, so that end is known before they are read.
+        self._child.receive_ready()
+        if run.ended or run.abandoned:
+            return
+        try:
+            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDOUT, stdout.poll(sizes[0]))
+            self._emit_output(run, task_pb2.OUTPUT_STREAM_STDERR, stderr.poll(sizes[1]))
+        except OSError:
+            _log.exception("cannot read the output of task %s", run.assignment_id)
 
-    def _on_timeout(self, run: _Run, seconds: float) -> None:
+    # Timeout and grace period
+
+    def _on_timeout(self, run: Run, seconds: float) -> None:
         if run.ended or run.stopping:
             return
         run.timed_out = True
         reason = PendingCancellation(CancellationReason.TIMEOUT, timeout_message(seconds), "taskstream")
         self._stop(run, reason, TIMEOUT_GRACE_SECONDS)
 
-    def _stop(self, run: _Run, cancellation: PendingCancellation, grace_seconds: float) -> None:
+    def _stop(self, run: Run, cancellation: PendingCancellation, grace_seconds: float) -> None:
         """Deliver a cancellation and arm the kill; a later, shorter grace period brings the kill forward."""
         if run.timer is not None:
             run.timer.cancel()
+        run.pause_wanted = False
         self._continue(run)  # a paused task can neither see the cancellation nor end
         if self._child is not None:
-            self._child.send(CancelRun(run.assignment_id, cancellation))
+            self._child.control(CancelRun(run.assignment_id, cancellation))
         loop = asyncio.get_running_loop()
         kill_at = loop.time() + max(grace_seconds, 0.0)
         if kill_at < run.kill_at:
             if run.kill_handle is not None:
                 run.kill_handle.cancel()
             run.kill_at = kill_at
-            run.kill_handle = loop.call_at(kill_at, self._kill_if_running, run)
+            run.kill_handle = loop.call_at(kill_at, self._kill, run)
 
-    def _kill_if_running(self, run: _Run) -> None:
-        if self._run is run and not run.ended and self._child is not None:
-            self._child.kill()  # its exit then finishes the run
+    def _kill(self, run: Run) -> None:
+        """Kill the child for ``run``, once the tasks waiting behind it are back: one of them could
+        otherwise start just before the kill and die with it."""
+        if not run.ended and self._runs.get(run.assignment_id) is run:
+            run.kill_wanted = True
+            self._after_recall(run)
 
-    def _continue(self, run: _Run) -> None:
+    def _after_recall(self, run: Run) -> None:
+        """Recall what waits behind ``run`` and then do what it wants (now, when nothing waits)."""
+        waiting = [r.assignment_id for r in self._runs.values() if not r.started]
+        if not waiting or run.paused:  # a stopped child starts nothing, and answers nothing either
+            self._done_recalling(run)
+            return
+        self.recall(waiting)
+        if run.recall_deadline is None:
+            loop = asyncio.get_running_loop()
+            run.recall_deadline = loop.call_later(RECALL_WAIT_SECONDS, self._done_recalling, run)
+
+    def _done_recalling(self, run: Run) -> None:
+        if run.recall_deadline is not None:
+            run.recall_deadline.cancel()
+            run.recall_deadline = None
+        if run.ended or self._runs.get(run.assignment_id) is not run or self._child is None:
+            return
+        if run.kill_wanted:
+            run.kill_wanted = run.pause_wanted = False
+            self._child.kill()  # its exit then finishes the run, and gives back what still waits
+        elif run.pause_wanted:
+            run.pause_wanted = False
+            self._pause(run)
+
+    def _pause(self, run: Run) -> None:
+        if not run.paused and self._child is not None:
+            self._child.signal_group(signal.SIGSTOP)
+            run.paused = True
+            if run.timer is not None:
+                run.timer.pause()
+        self._emit(reports.paused(run.assignment_id, True))
+
+    def _continue(self, run: Run) -> None:
         if run.paused and self._child is not None:
             self._child.signal_group(signal.SIGCONT)
             run.paused = False
@@ -350,87 +503,84 @@ class Slot:
 
     def _finish(
         self,
-        run: _Run,
+        run: Run,
         status: task_pb2.TaskStatus,
-        result: task_pb2.Result | None,
-        error: task_pb2.TaskError | None,
+        result: bytes | None,
+        error: task_pb2.TaskError | bytes | None,
+        ends: tuple[int, int] | None,
     ) -> None:
+        """Report the run's end; ``ends`` are its output's end offsets (None: where the files end now)."""
         run.ended = True
         run.stop_timers()
+        if ends is not None and self._files is not None:
+            self._files.written = max(self._files.written, *ends)
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug(
                 "task %s of %s ended %s",
                 run.assignment.task,
                 run.assignment.instance,
                 task_pb2.TaskStatus.Name(status),
-                extra=_ids(run.assignment),
+                extra=reports.ids(run.assignment),
             )
-        if not run.abandoned:
-            # Every output chunk goes before TaskFinished.
-            self._emit_final_output(run, task_pb2.OUTPUT_STREAM_STDOUT, run.stdout)
-            self._emit_final_output(run, task_pb2.OUTPUT_STREAM_STDERR, run.stderr)
-            if run.timed_out:
-                status = task_pb2.TASK_STATUS_TIMED_OUT
-                seconds = run.assignment.timeout.ToTimedelta().total_seconds()
-                error = task_error(TASK_TIMEOUT, timeout_message(seconds))
-            elif run.cancelled:
-                status = task_pb2.TASK_STATUS_CANCELLED
-            self._emit_finished(
+        # Every output chunk goes before TaskFinished.
+        stdout_bytes = stderr_bytes = 0
+        starts = run.starts
+        if starts is not None and (ends is None or ends != starts or run.stdout is not None):
+            stdout, stderr = self._ranges(run)
+            stdout_bytes = self._emit_final_output(
+                run, task_pb2.OUTPUT_STREAM_STDOUT, stdout, ends and ends[0]
+            )
+            stderr_bytes = self._emit_final_output(
+                run, task_pb2.OUTPUT_STREAM_STDERR, stderr, ends and ends[1]
+            )
+        if run.timed_out:
+            status = task_pb2.TASK_STATUS_TIMED_OUT
+            seconds = run.assignment.timeout.ToTimedelta().total_seconds()
+            error = task_error(TASK_TIMEOUT, timeout_message(seconds))
+        elif run.cancelled:
+            status = task_pb2.TASK_STATUS_CANCELLED
+        started = self._held is run  # its start is still held: TaskFinished carries it
+        if started:
+            self._held = None
+        self._forget(run)
+        self._emit(
+            reports.finished(
                 run.assignment_id,
                 status,
                 result=result,
                 error=error,
-                stdout_bytes=run.stdout.total_bytes,
-                stderr_bytes=run.stderr.total_bytes,
-                started=self._take_held_start(run),
+                stdout_bytes=stdout_bytes,
+                stderr_bytes=stderr_bytes,
+                started=started,
             )
-        for output in (run.stdout, run.stderr):
-            try:
-                output.close()
-            except OSError:
-                _log.exception("cannot remove %s", output.path)
-        self._run = None
-        if not self._closing:
-            self._on_idle()
+        )
 
-    def _emit_final_output(self, run: _Run, stream: task_pb2.OutputStream, output: OutputFile) -> None:
+    def _forget(self, run: Run) -> None:
+        """The run is no longer this slot's: it ended, or went back, or was dropped."""
+        run.ended = True
+        run.stop_timers()
+        self._runs.pop(run.assignment_id, None)
+        if self._active is run:
+            self._active = None
+        if self._held is run and run.abandoned:
+            self._held = None
+        run.release_output()
+
+    def _emit_final_output(
+        self, run: Run, stream: task_pb2.OutputStream, output: OutputRange, end: int | None
+    ) -> int:
+        """Sends the rest of one stream; its total bytes."""
         try:
-            chunks = output.finish()
+            chunks = output.finish(end)
         except OSError:  # losing output must not lose the task's end
             _log.exception("cannot read the output of task %s", run.assignment_id)
-            return
+            return output.total_bytes
         self._emit_output(run, stream, chunks)
+        return output.total_bytes
 
-    def _emit_output(self, run: _Run, stream: task_pb2.OutputStream, chunks: list[Chunk]) -> None:
-        if run.abandoned:
-            return
-        for offset, data in chunks:
-            chunk = worker_service_pb2.TaskOutputChunk(
-                assignment_id=run.assignment_id, stream=stream, offset=offset, data=data
-            )
-            self._emit(_request(output=chunk))
-
-    def _emit_finished(
-        self,
-        assignment_id: str,
-        status: task_pb2.TaskStatus,
-        *,
-        result: task_pb2.Result | None = None,
-        error: task_pb2.TaskError | None = None,
-        stdout_bytes: int = 0,
-        stderr_bytes: int = 0,
-        started: bool = False,
-    ) -> None:
-        finished = worker_service_pb2.TaskFinished(
-            assignment_id=assignment_id,
-            status=status,
-            result=result,
-            error=error,
-            stdout_bytes=stdout_bytes,
-            stderr_bytes=stderr_bytes,
-            started=started,
-        )
-        self._emit(_request(finished=finished))
+    def _emit_output(self, run: Run, stream: task_pb2.OutputStream, chunks: list[Chunk]) -> None:
+        for request in reports.output(run.assignment_id, stream, chunks):
+            self._emit(request)
 
     # Helpers
 
@@ -439,38 +589,16 @@ class Slot:
         self._report_start()
         self._send(request)
 
-    def _take_held_start(self, run: _Run) -> bool:
-        """Whether ``run``'s start is still held (then TaskFinished carries it); it is no longer held."""
-        if self._held_start is None or self._held_start[0] is not run:
-            return False
-        self._held_start[1].cancel()
-        self._held_start = None
-        return True
-
     def _report_start(self) -> None:
-        if self._held_start is None:
+        run = self._held
+        if run is None:
             return
-        run, handle = self._held_start
-        self._held_start = None
-        handle.cancel()
-        if not run.abandoned:
-            self._send(_request(started=worker_service_pb2.TaskStarted(assignment_id=run.assignment_id)))
+        self._held = None
+        self._send(reports.started(run.assignment_id))
 
-    def _current(self, assignment_id: str) -> _Run | None:
-        run = self._run
-        if run is None or run.ended or run.abandoned or run.assignment_id != assignment_id:
+    def _current(self, assignment_id: str) -> Run | None:
+        """The run of this assignment if it started and is neither ended nor dropped."""
+        run = self._runs.get(assignment_id)
+        if run is None or not run.started or run.ended or run.abandoned:
             return None
         return run
-
-
-def _request(**message: Any) -> worker_service_pb2.ConnectRequest:
-    return worker_service_pb2.ConnectRequest(**message)
-
-
-def _ids(assignment: worker_service_pb2.TaskAssignment) -> dict[str, str]:
-    """The ids a log record about a task carries (JSON logs show them as fields)."""
-    return {
-        "instance": assignment.instance,
-        "task": assignment.task,
-        "assignment_id": assignment.assignment_id,
-    }

@@ -1,7 +1,10 @@
 """The worker process: a WorkerService.Connect session that hands assignments to slots.
 
-``run_worker`` registers with the server, gives each TaskAssignment to a free slot, routes cancel /
-suspend / resume to the slot running the assignment, and sends the slots' reports back on the stream.
+``run_worker`` registers with the server, hands the TaskAssignments it is sent to idle slots (several
+to a slot at once when many wait), routes cancel / suspend / resume / drop / take-back to the slot that
+holds the assignment, and sends the slots' reports back on the stream: everything ready at once, as one
+batch when the server accepts batches. A task a slot's child has not started is recalled from it before
+it is cancelled, paused, dropped or given back, and is then handled as if it had never left the worker.
 When the stream breaks, running tasks are killed (the server marks them INTERRUPTED and retries them);
 the worker then exits, or reconnects with backoff for up to a minute. SIGTERM and SIGINT kill the task
 processes and end the worker with exit code 0.
@@ -10,7 +13,6 @@ processes and end the worker with exit code 0.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import os
@@ -19,7 +21,7 @@ import signal
 import socket
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import grpc
@@ -32,7 +34,8 @@ from taskstreamd.datasources import DataSource
 
 from .connection import ServerAccess
 from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
-from .outbox import Outbox
+from .outbox import Outbox, pack
+from .runs import Waiting
 from .runtime import BUILTIN_TASK_MODULE, ChildSettings
 from .slot import Slot
 from .tasktypes import import_task_modules, task_types
@@ -42,6 +45,9 @@ FIRST_BACKOFF_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 5.0
 DEFAULT_GRACE_SECONDS = 5.0  # when a CancelTask carries no grace period
 DEFAULT_HEARTBEAT_SECONDS = 5.0  # when the server names no interval
+# The most tasks handed to a slot's child at once: enough to share one pipe message among many short
+# tasks, few enough that a slot does not hoard what the others could run (a slot takes its share only).
+MAX_HANDED_AT_ONCE = 32
 
 EXIT_OK = 0
 EXIT_DISCONNECTED = 1
@@ -118,8 +124,11 @@ class Worker:
         self._labels = dict(labels or {})
         self._access = access or ServerAccess()
         self._slots: list[Slot] = []
-        self._pending: collections.deque[worker_service_pb2.TaskAssignment] = collections.deque()
+        # Assignments waiting for a slot, in the order they came (insertion order), by id.
+        self._pending: dict[str, Waiting] = {}
         self._paused_pending: set[str] = set()
+        # What to do about an assignment once its slot's child answered a recall of it.
+        self._intents: dict[str, list[Callable[[], None]]] = {}
         self._outbox: Outbox | None = None
         self._max_output_bytes = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -152,7 +161,7 @@ class Worker:
                 task_modules=self._task_modules,
                 workdir=workdir,
                 emit=self._emit,
-                on_idle=self._dispatch,
+                on_change=self._on_slot_change,
                 settings=self._child_settings,
             )
             for i in range(self._slot_count)
@@ -248,7 +257,7 @@ class Worker:
                 interval = first.registered.heartbeat_interval.ToTimedelta().total_seconds()
             outbox = Outbox()
             self._outbox = outbox
-            writer = asyncio.create_task(self._write(call, outbox))
+            writer = asyncio.create_task(self._write(call, outbox, batches=first.registered.accepts_batches))
             heartbeats = asyncio.create_task(self._heartbeat(outbox, interval))
             try:
                 while (response := await call.read()) is not EOF:
@@ -266,6 +275,7 @@ class Worker:
             accepts_python_objects=self._allow_code,
             labels=self._labels,
             gives_back_unstarted_tasks=True,
+            accepts_batches=True,
         )
 
     @staticmethod
@@ -277,11 +287,14 @@ class Worker:
             outbox.put(beat)
 
     @staticmethod
-    async def _write(call: _ConnectCall, outbox: Outbox) -> None:
+    async def _write(call: _ConnectCall, outbox: Outbox, *, batches: bool) -> None:
+        """Writes what is ready: while one write is under way the next reports gather, so a busy worker
+        sends few, large messages and an idle one sends each report at once."""
         while True:
-            request = await outbox.get()
+            ready = await outbox.take()
             try:
-                await call.write(request)
+                for request in pack(ready) if batches else ready:
+                    await call.write(request)
             except (grpc.aio.AioRpcError, grpc.aio.UsageError, asyncio.InvalidStateError):
                 return  # the stream ended; the reading side sees why
 
@@ -290,6 +303,7 @@ class Worker:
             slot.abandon()
         self._pending.clear()
         self._paused_pending.clear()
+        self._intents.clear()
 
     def _emit(self, request: worker_service_pb2.ConnectRequest) -> None:
         if self._outbox is not None:  # without a session there is nobody to tell
@@ -298,6 +312,17 @@ class Worker:
     # What the server says
 
     def _on_response(self, response: worker_service_pb2.ConnectResponse) -> None:
+        if response.WhichOneof("message") == "batch":
+            for message in response.batch.messages:
+                if message.WhichOneof("message") == "batch":
+                    _log.warning("ignoring a batch inside a batch from the server")
+                    continue
+                self._handle(message)
+        else:
+            self._handle(response)
+        self._dispatch()  # once for everything the message held
+
+    def _handle(self, response: worker_service_pb2.ConnectResponse) -> None:
         kind = response.WhichOneof("message")
         if kind == "assignment":
             self._assign(response.assignment)
@@ -314,7 +339,7 @@ class Worker:
 
     def _assign(self, assignment: worker_service_pb2.TaskAssignment) -> None:
         aid = assignment.assignment_id
-        if self._slot_of(aid) is not None or any(p.assignment_id == aid for p in self._pending):
+        if aid in self._pending or self._slot_of(aid) is not None:
             return  # a repeat of an assignment we already have
         if assignment.python_object:
             if not self._allow_code:
@@ -327,25 +352,46 @@ class Worker:
             message = f"task type {assignment.type!r} is not registered in this worker"
             self._finish_unstarted(aid, task_pb2.TASK_STATUS_FAILED, task_error(UNKNOWN_TASK_TYPE, message))
             return
-        self._pending.append(assignment)
-        self._dispatch()
+        self._pending[aid] = Waiting(assignment)
 
     def _dispatch(self) -> None:
-        """Give waiting assignments to idle slots (the server rarely sends more than we have slots)."""
-        for slot in self._slots:
-            if not slot.idle:
-                continue
-            assignment = self._next_runnable()
-            if assignment is None:
+        """Hand waiting assignments to idle slots, each its share: several go to one child at once (one
+        pipe message), but a slot takes no more than the others could run meanwhile."""
+        if not self._pending:
+            return
+        idle = [slot for slot in self._slots if slot.idle]
+        if not idle:
+            return
+        runnable = [w for aid, w in self._pending.items() if aid not in self._paused_pending]
+        share = min(MAX_HANDED_AT_ONCE, -(-len(runnable) // len(self._slots)))
+        for slot in idle:
+            handed, runnable = runnable[:share], runnable[share:]
+            if not handed:
                 return
-            slot.start(assignment, self._max_output_bytes)
+            for waiting in handed:
+                del self._pending[waiting.assignment_id]
+            slot.hand(handed, self._max_output_bytes)
 
-    def _next_runnable(self) -> worker_service_pb2.TaskAssignment | None:
-        for assignment in self._pending:
-            if assignment.assignment_id not in self._paused_pending:
-                self._pending.remove(assignment)
-                return assignment
-        return None
+    def _on_slot_change(self, slot: Slot, returned: list[Waiting], refused: list[str]) -> None:
+        """A slot gave tasks back (recalled, or never started by a child that died) or said which it
+        could not give back because they started: each is now handled as the server asked meanwhile."""
+        if returned:
+            back = {waiting.assignment_id: waiting for waiting in returned}
+            self._pending = back | self._pending  # they came before those still waiting
+            for aid in back:
+                self._replay(aid)
+        for aid in refused:
+            self._replay(aid)
+        self._dispatch()
+
+    def _recall(self, slot: Slot, aid: str, intent: Callable[[], None]) -> None:
+        """Ask ``slot`` for an assignment its child has not started; ``intent`` runs with the answer."""
+        self._intents.setdefault(aid, []).append(intent)
+        slot.recall([aid])
+
+    def _replay(self, aid: str) -> None:
+        for intent in self._intents.pop(aid, ()):
+            intent()
 
     def _cancel(self, cancel: worker_service_pb2.CancelTask) -> None:
         aid = cancel.assignment_id
@@ -356,18 +402,18 @@ class Worker:
         )
         slot = self._slot_of(aid)
         if slot is not None:
-            slot.cancel(aid, _pending_cancellation(cancel.cancellation), grace)
+            if slot.started(aid):
+                slot.cancel(aid, _pending_cancellation(cancel.cancellation), grace)
+            else:
+                self._recall(slot, aid, lambda: self._cancel(cancel))
             return
-        for assignment in self._pending:
-            if assignment.assignment_id == aid:
-                self._pending.remove(assignment)
-                self._paused_pending.discard(aid)
-                self._finish_unstarted(aid, task_pb2.TASK_STATUS_CANCELLED, None)
-                return
+        if self._forget_pending(aid):
+            self._finish_unstarted(aid, task_pb2.TASK_STATUS_CANCELLED, None)
 
     def _drop(self, aid: str, reason: str) -> None:
         """The server no longer counts this attempt (say its lease expired): stop it, report nothing."""
         _log.warning("the server dropped assignment %s: %s", aid, reason)
+        self._intents.pop(aid, None)
         slot = self._slot_of(aid)
         if slot is not None:
             slot.drop(aid)
@@ -376,37 +422,44 @@ class Worker:
     def _give_back(self, aid: str) -> None:
         """Forget a task still waiting for a slot, so the server can run it elsewhere; one that has
         started (or that this worker does not know) stays, and the answer says so."""
+        slot = self._slot_of(aid)
+        if slot is not None and not slot.started(aid):
+            self._recall(slot, aid, lambda: self._give_back(aid))
+            return
         answer = worker_service_pb2.TaskTakenBack(assignment_id=aid, taken_back=self._forget_pending(aid))
         self._emit(worker_service_pb2.ConnectRequest(taken_back=answer))
 
     def _forget_pending(self, aid: str) -> bool:
         """Removes the assignment from those waiting for a slot; False when it is not one of them."""
-        for assignment in self._pending:
-            if assignment.assignment_id == aid:
-                self._pending.remove(assignment)
-                self._paused_pending.discard(aid)
-                return True
-        return False
+        self._paused_pending.discard(aid)
+        return self._pending.pop(aid, None) is not None
 
     def _pause(self, aid: str, *, paused: bool) -> None:
         slot = self._slot_of(aid)
         if slot is not None:
-            if paused:
-                slot.suspend(aid)
+            if slot.started(aid):
+                if paused:
+                    slot.suspend(aid)
+                else:
+                    slot.resume(aid)
+            elif paused:  # it waits in the child: back to this worker, where it waits paused
+                self._recall(slot, aid, lambda: self._pause(aid, paused=True))
             else:
-                slot.resume(aid)
+                self._emit_paused(aid, paused=False)
             return
-        if any(p.assignment_id == aid for p in self._pending):
+        if aid in self._pending:
             if paused:
                 self._paused_pending.add(aid)
             else:
                 self._paused_pending.discard(aid)
-            self._emit(
-                worker_service_pb2.ConnectRequest(
-                    paused=worker_service_pb2.TaskPaused(assignment_id=aid, paused=paused)
-                )
+            self._emit_paused(aid, paused=paused)
+
+    def _emit_paused(self, aid: str, *, paused: bool) -> None:
+        self._emit(
+            worker_service_pb2.ConnectRequest(
+                paused=worker_service_pb2.TaskPaused(assignment_id=aid, paused=paused)
             )
-            self._dispatch()
+        )
 
     def _finish_unstarted(
         self, aid: str, status: task_pb2.TaskStatus, error: task_pb2.TaskError | None
@@ -415,7 +468,7 @@ class Worker:
         self._emit(worker_service_pb2.ConnectRequest(finished=finished))
 
     def _slot_of(self, aid: str) -> Slot | None:
-        return next((slot for slot in self._slots if slot.assignment_id == aid), None)
+        return next((slot for slot in self._slots if slot.holds(aid)), None)
 
     def _handle_signals(self) -> list[signal.Signals]:
         """Stop on SIGTERM / SIGINT; only possible when running in the main thread."""
