@@ -26,7 +26,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18taskstream/v1/task.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x02\n\x08TaskSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x17\n\x0fparameters_json\x18\x03 \x01(\t\x12\x15\n\rpython_object\x18\x04 \x01(\x0c\x12\x1a\n\x12python_environment\x18\x05 \x01(\x0c\x12*\n\x07timeout\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x44\n\x0frequired_labels\x18\x07 \x03(\x0b\x32+.taskstream.v1.TaskSpec.RequiredLabelsEntry\x1a\x35\n\x13RequiredLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xcd\x01\n\rStageProgress\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0e\x62\x61\x63kup_workers\x18\x02 \x01(\x05\x12\x1a\n\x12terminated_workers\x18\x03 \x01(\x05\x12\x17\n\x0frunning_workers\x18\x04 \x01(\x05\x12\x15\n\rtotal_workers\x18\x05 \x01(\x05\x12\x15\n\rinput_records\x18\x06 \x01(\x03\x12\x16\n\x0eoutput_records\x18\x07 \x01(\x03\x12\x1b\n\x13\x66inished_percentage\x18\x08 \x01(\x05\"\x8b\x01\n\x08Progress\x12\x0f\n\x07percent\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12,\n\x06stages\x18\x03 \x03(\x0b\x32\x1c.taskstream.v1.StageProgress\x12/\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"1\n\x0b\x42inaryValue\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\">\n\x0bPythonValue\x12\x0e\n\x06pickle\x18\x01 \x01(\x0c\x12\x0c\n\x04repr\x18\x02 \x01(\t\x12\x11\n\ttype_name\x18\x03 \x01(\t\"\x8c\x01\n\x06Result\x12\x0e\n\x04json\x18\x01 \x01(\tH\x00\x12\x0e\n\x04text\x18\x02 \x01(\tH\x00\x12,\n\x06\x62inary\x18\x03 \x01(\x0b\x32\x1a.taskstream.v1.BinaryValueH\x00\x12,\n\x06python\x18\x04 \x01(\x0b\x32\x1a.taskstream.v1.PythonValueH\x00\x42\x06\n\x04kind\"X\n\tTaskError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\ttraceback\x18\x03 \x01(\t\x12\x19\n\x11pickled_exception\x18\x04 \x01(\x0c\"s\n\rPropertyValue\x12\x16\n\x0cstring_value\x18\x01 \x01(\tH\x00\x12\x13\n\tint_value\x18\x02 \x01(\x03H\x00\x12\x16\n\x0c\x64ouble_value\x18\x03 \x01(\x01H\x00\x12\x15\n\x0b\x62ytes_value\x18\x04 \x01(\x0cH\x00\x42\x06\n\x04kind\"\x9a\x01\n\x0c\x43\x61ncellation\x12\x31\n\x06reason\x18\x01 \x01(\x0e\x32!.taskstream.v1.CancellationReason\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x14\n\x0crequested_by\x18\x03 \x01(\t\x12\x30\n\x0crequest_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"4\n\nOutputInfo\x12\x13\n\x0btotal_bytes\x18\x01 \x01(\x03\x12\x11\n\tcut_bytes\x18\x02 \x01(\x03\"\xe1\x06\n\x04Task\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12)\n\x06status\x18\x03 \x01(\x0e\x32\x19.taskstream.v1.TaskStatus\x12\x17\n\x0fparameters_json\x18\x04 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\x15\n\rinterruptions\x18\x06 \x01(\x05\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08progress\x18\n \x01(\x0b\x32\x17.taskstream.v1.Progress\x12\x37\n\nproperties\x18\x0b \x03(\x0b\x32#.taskstream.v1.Task.PropertiesEntry\x12\'\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x18.taskstream.v1.TaskError\x12\x31\n\x0c\x63\x61ncellation\x18\r \x01(\x0b\x32\x1b.taskstream.v1.Cancellation\x12*\n\x07timeout\x18\x0e \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06worker\x18\x0f \x01(\t\x12.\n\x0bstdout_info\x18\x10 \x01(\x0b\x32\x19.taskstream.v1.OutputInfo\x12.\n\x0bstderr_info\x18\x11 \x01(\x0b\x32\x19.taskstream.v1.OutputInfo\x12\x1b\n\x13interruption_reason\x18\x12 \x01(\t\x12@\n\x0frequired_labels\x18\x13 \x03(\x0b\x32\'.taskstream.v1.Task.RequiredLabelsEntry\x1aO\n\x0fPropertiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12+\n\x05value\x18\x02 \x01(\x0b\x32\x1c.taskstream.v1.PropertyValue:\x02\x38\x01\x1a\x35\n\x13RequiredLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xd3\x02\n\nTaskStatus\x12\x1b\n\x17TASK_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13TASK_STATUS_WAITING\x10\x01\x12\x18\n\x14TASK_STATUS_ASSIGNED\x10\x02\x12\x17\n\x13TASK_STATUS_RUNNING\x10\x03\x12\x19\n\x15TASK_STATUS_SUSPENDED\x10\x04\x12\x1a\n\x16TASK_STATUS_CANCELLING\x10\x05\x12\x1b\n\x17TASK_STATUS_INTERRUPTED\x10\x06\x12\x17\n\x13TASK_STATUS_SUCCESS\x10\x07\x12\x16\n\x12TASK_STATUS_FAILED\x10\x08\x12!\n\x1dTASK_STATUS_ENVIRONMENT_ERROR\x10\t\x12\x19\n\x15TASK_STATUS_CANCELLED\x10\n\x12\x19\n\x15TASK_STATUS_TIMED_OUT\x10\x0b*\xc3\x01\n\x12\x43\x61ncellationReason\x12#\n\x1f\x43\x41NCELLATION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x43\x41NCELLATION_REASON_DIRECT\x10\x01\x12%\n!CANCELLATION_REASON_CONSEQUENTIAL\x10\x02\x12\x1f\n\x1b\x43\x41NCELLATION_REASON_TIMEOUT\x10\x03\x12 \n\x1c\x43\x41NCELLATION_REASON_SHUTDOWN\x10\x04*a\n\x0cOutputStream\x12\x1d\n\x19OUTPUT_STREAM_UNSPECIFIED\x10\x00\x12\x18\n\x14OUTPUT_STREAM_STDOUT\x10\x01\x12\x18\n\x14OUTPUT_STREAM_STDERR\x10\x02\x42\x61\n\x11\x64\x65v.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18taskstream/v1/task.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x02\n\x08TaskSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x17\n\x0fparameters_json\x18\x03 \x01(\t\x12\x15\n\rpython_object\x18\x04 \x01(\x0c\x12\x1a\n\x12python_environment\x18\x05 \x01(\x0c\x12*\n\x07timeout\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x44\n\x0frequired_labels\x18\x07 \x03(\x0b\x32+.taskstream.v1.TaskSpec.RequiredLabelsEntry\x1a\x35\n\x13RequiredLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xab\x02\n\rStageProgress\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0e\x62\x61\x63kup_workers\x18\x02 \x01(\x05\x12\x1a\n\x12terminated_workers\x18\x03 \x01(\x05\x12\x17\n\x0frunning_workers\x18\x04 \x01(\x05\x12\x15\n\rtotal_workers\x18\x05 \x01(\x05\x12\x15\n\rinput_records\x18\x06 \x01(\x03\x12\x16\n\x0eoutput_records\x18\x07 \x01(\x03\x12\x1b\n\x13\x66inished_percentage\x18\x08 \x01(\x05\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8b\x01\n\x08Progress\x12\x0f\n\x07percent\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12,\n\x06stages\x18\x03 \x03(\x0b\x32\x1c.taskstream.v1.StageProgress\x12/\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"1\n\x0b\x42inaryValue\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\">\n\x0bPythonValue\x12\x0e\n\x06pickle\x18\x01 \x01(\x0c\x12\x0c\n\x04repr\x18\x02 \x01(\t\x12\x11\n\ttype_name\x18\x03 \x01(\t\"\x8c\x01\n\x06Result\x12\x0e\n\x04json\x18\x01 \x01(\tH\x00\x12\x0e\n\x04text\x18\x02 \x01(\tH\x00\x12,\n\x06\x62inary\x18\x03 \x01(\x0b\x32\x1a.taskstream.v1.BinaryValueH\x00\x12,\n\x06python\x18\x04 \x01(\x0b\x32\x1a.taskstream.v1.PythonValueH\x00\x42\x06\n\x04kind\"X\n\tTaskError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\ttraceback\x18\x03 \x01(\t\x12\x19\n\x11pickled_exception\x18\x04 \x01(\x0c\"s\n\rPropertyValue\x12\x16\n\x0cstring_value\x18\x01 \x01(\tH\x00\x12\x13\n\tint_value\x18\x02 \x01(\x03H\x00\x12\x16\n\x0c\x64ouble_value\x18\x03 \x01(\x01H\x00\x12\x15\n\x0b\x62ytes_value\x18\x04 \x01(\x0cH\x00\x42\x06\n\x04kind\"\x9a\x01\n\x0c\x43\x61ncellation\x12\x31\n\x06reason\x18\x01 \x01(\x0e\x32!.taskstream.v1.CancellationReason\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x14\n\x0crequested_by\x18\x03 \x01(\t\x12\x30\n\x0crequest_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"4\n\nOutputInfo\x12\x13\n\x0btotal_bytes\x18\x01 \x01(\x03\x12\x11\n\tcut_bytes\x18\x02 \x01(\x03\"\xe1\x06\n\x04Task\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12)\n\x06status\x18\x03 \x01(\x0e\x32\x19.taskstream.v1.TaskStatus\x12\x17\n\x0fparameters_json\x18\x04 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\x15\n\rinterruptions\x18\x06 \x01(\x05\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08progress\x18\n \x01(\x0b\x32\x17.taskstream.v1.Progress\x12\x37\n\nproperties\x18\x0b \x03(\x0b\x32#.taskstream.v1.Task.PropertiesEntry\x12\'\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x18.taskstream.v1.TaskError\x12\x31\n\x0c\x63\x61ncellation\x18\r \x01(\x0b\x32\x1b.taskstream.v1.Cancellation\x12*\n\x07timeout\x18\x0e \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06worker\x18\x0f \x01(\t\x12.\n\x0bstdout_info\x18\x10 \x01(\x0b\x32\x19.taskstream.v1.OutputInfo\x12.\n\x0bstderr_info\x18\x11 \x01(\x0b\x32\x19.taskstream.v1.OutputInfo\x12\x1b\n\x13interruption_reason\x18\x12 \x01(\t\x12@\n\x0frequired_labels\x18\x13 \x03(\x0b\x32\'.taskstream.v1.Task.RequiredLabelsEntry\x1aO\n\x0fPropertiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12+\n\x05value\x18\x02 \x01(\x0b\x32\x1c.taskstream.v1.PropertyValue:\x02\x38\x01\x1a\x35\n\x13RequiredLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xd3\x02\n\nTaskStatus\x12\x1b\n\x17TASK_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13TASK_STATUS_WAITING\x10\x01\x12\x18\n\x14TASK_STATUS_ASSIGNED\x10\x02\x12\x17\n\x13TASK_STATUS_RUNNING\x10\x03\x12\x19\n\x15TASK_STATUS_SUSPENDED\x10\x04\x12\x1a\n\x16TASK_STATUS_CANCELLING\x10\x05\x12\x1b\n\x17TASK_STATUS_INTERRUPTED\x10\x06\x12\x17\n\x13TASK_STATUS_SUCCESS\x10\x07\x12\x16\n\x12TASK_STATUS_FAILED\x10\x08\x12!\n\x1dTASK_STATUS_ENVIRONMENT_ERROR\x10\t\x12\x19\n\x15TASK_STATUS_CANCELLED\x10\n\x12\x19\n\x15TASK_STATUS_TIMED_OUT\x10\x0b*\xc3\x01\n\x12\x43\x61ncellationReason\x12#\n\x1f\x43\x41NCELLATION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x43\x41NCELLATION_REASON_DIRECT\x10\x01\x12%\n!CANCELLATION_REASON_CONSEQUENTIAL\x10\x02\x12\x1f\n\x1b\x43\x41NCELLATION_REASON_TIMEOUT\x10\x03\x12 \n\x1c\x43\x41NCELLATION_REASON_SHUTDOWN\x10\x04*a\n\x0cOutputStream\x12\x1d\n\x19OUTPUT_STREAM_UNSPECIFIED\x10\x00\x12\x18\n\x14OUTPUT_STREAM_STDOUT\x10\x01\x12\x18\n\x14OUTPUT_STREAM_STDERR\x10\x02\x42\x61\n\x11\x64\x65v.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,38 +40,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TASK_PROPERTIESENTRY']._serialized_options = b'8\001'
   _globals['_TASK_REQUIREDLABELSENTRY']._loaded_options = None
   _globals['_TASK_REQUIREDLABELSENTRY']._serialized_options = b'8\001'
-  _globals['_TASKSTATUS']._serialized_start=2289
-  _globals['_TASKSTATUS']._serialized_end=2628
-  _globals['_CANCELLATIONREASON']._serialized_start=2631
-  _globals['_CANCELLATIONREASON']._serialized_end=2826
-  _globals['_OUTPUTSTREAM']._serialized_start=2828
-  _globals['_OUTPUTSTREAM']._serialized_end=2925
+  _globals['_TASKSTATUS']._serialized_start=2383
+  _globals['_TASKSTATUS']._serialized_end=2722
+  _globals['_CANCELLATIONREASON']._serialized_start=2725
+  _globals['_CANCELLATIONREASON']._serialized_end=2920
+  _globals['_OUTPUTSTREAM']._serialized_start=2922
+  _globals['_OUTPUTSTREAM']._serialized_end=3019
   _globals['_TASKSPEC']._serialized_start=109
   _globals['_TASKSPEC']._serialized_end=392
   _globals['_TASKSPEC_REQUIREDLABELSENTRY']._serialized_start=339
   _globals['_TASKSPEC_REQUIREDLABELSENTRY']._serialized_end=392
   _globals['_STAGEPROGRESS']._serialized_start=395
-  _globals['_STAGEPROGRESS']._serialized_end=600
-  _globals['_PROGRESS']._serialized_start=603
-  _globals['_PROGRESS']._serialized_end=742
-  _globals['_BINARYVALUE']._serialized_start=744
-  _globals['_BINARYVALUE']._serialized_end=793
-  _globals['_PYTHONVALUE']._serialized_start=795
-  _globals['_PYTHONVALUE']._serialized_end=857
-  _globals['_RESULT']._serialized_start=860
-  _globals['_RESULT']._serialized_end=1000
-  _globals['_TASKERROR']._serialized_start=1002
-  _globals['_TASKERROR']._serialized_end=1090
-  _globals['_PROPERTYVALUE']._serialized_start=1092
-  _globals['_PROPERTYVALUE']._serialized_end=1207
-  _globals['_CANCELLATION']._serialized_start=1210
-  _globals['_CANCELLATION']._serialized_end=1364
-  _globals['_OUTPUTINFO']._serialized_start=1366
-  _globals['_OUTPUTINFO']._serialized_end=1418
-  _globals['_TASK']._serialized_start=1421
-  _globals['_TASK']._serialized_end=2286
-  _globals['_TASK_PROPERTIESENTRY']._serialized_start=2152
-  _globals['_TASK_PROPERTIESENTRY']._serialized_end=2231
+  _globals['_STAGEPROGRESS']._serialized_end=694
+  _globals['_PROGRESS']._serialized_start=697
+  _globals['_PROGRESS']._serialized_end=836
+  _globals['_BINARYVALUE']._serialized_start=838
+  _globals['_BINARYVALUE']._serialized_end=887
+  _globals['_PYTHONVALUE']._serialized_start=889
+  _globals['_PYTHONVALUE']._serialized_end=951
+  _globals['_RESULT']._serialized_start=954
+  _globals['_RESULT']._serialized_end=1094
+  _globals['_TASKERROR']._serialized_start=1096
+  _globals['_TASKERROR']._serialized_end=1184
+  _globals['_PROPERTYVALUE']._serialized_start=1186
+  _globals['_PROPERTYVALUE']._serialized_end=1301
+  _globals['_CANCELLATION']._serialized_start=1304
+  _globals['_CANCELLATION']._serialized_end=1458
+  _globals['_OUTPUTINFO']._serialized_start=1460
+  _globals['_OUTPUTINFO']._serialized_end=1512
+  _globals['_TASK']._serialized_start=1515
+  _globals['_TASK']._serialized_end=2380
+  _globals['_TASK_PROPERTIESENTRY']._serialized_start=2246
+  _globals['_TASK_PROPERTIESENTRY']._serialized_end=2325
   _globals['_TASK_REQUIREDLABELSENTRY']._serialized_start=339
   _globals['_TASK_REQUIREDLABELSENTRY']._serialized_end=392
 # @@protoc_insertion_point(module_scope)

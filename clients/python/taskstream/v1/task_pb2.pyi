@@ -86,7 +86,7 @@ class TaskSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., parameters_json: _Optional[str] = ..., python_object: _Optional[bytes] = ..., python_environment: _Optional[bytes] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., required_labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class StageProgress(_message.Message):
-    __slots__ = ("name", "backup_workers", "terminated_workers", "running_workers", "total_workers", "input_records", "output_records", "finished_percentage")
+    __slots__ = ("name", "backup_workers", "terminated_workers", "running_workers", "total_workers", "input_records", "output_records", "finished_percentage", "start_time", "end_time")
     NAME_FIELD_NUMBER: _ClassVar[int]
     BACKUP_WORKERS_FIELD_NUMBER: _ClassVar[int]
     TERMINATED_WORKERS_FIELD_NUMBER: _ClassVar[int]
@@ -95,6 +95,8 @@ class StageProgress(_message.Message):
     INPUT_RECORDS_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_RECORDS_FIELD_NUMBER: _ClassVar[int]
     FINISHED_PERCENTAGE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
     name: str
     backup_workers: int
     terminated_workers: int
@@ -103,7 +105,9 @@ class StageProgress(_message.Message):
     input_records: int
     output_records: int
     finished_percentage: int
-    def __init__(self, name: _Optional[str] = ..., backup_workers: _Optional[int] = ..., terminated_workers: _Optional[int] = ..., running_workers: _Optional[int] = ..., total_workers: _Optional[int] = ..., input_records: _Optional[int] = ..., output_records: _Optional[int] = ..., finished_percentage: _Optional[int] = ...) -> None: ...
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., backup_workers: _Optional[int] = ..., terminated_workers: _Optional[int] = ..., running_workers: _Optional[int] = ..., total_workers: _Optional[int] = ..., input_records: _Optional[int] = ..., output_records: _Optional[int] = ..., finished_percentage: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ("percent", "message", "stages", "update_time")

@@ -2550,11 +2550,272 @@ func (x *ListTaskResultRowsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// WatchInstancesRequest says which project's instances to follow, which of
+// them, and from where. The filters combine: an instance is followed when it
+// matches every one given.
+type WatchInstancesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project, "projects/{project}".
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Resume after this project sequence number (the seq of the last event,
+	// heartbeat, snapshot or WatchEnd received). 0 starts with a snapshot.
+	AfterSeq int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// Only instances in one of these statuses; empty means all. The change that
+	// takes an instance out of these statuses is sent too, so that a follower
+	// sees it leave.
+	Statuses []InstanceStatus `protobuf:"varint,3,rep,packed,name=statuses,proto3,enum=taskstream.v1.InstanceStatus" json:"statuses,omitempty"`
+	// Only instances created by this principal.
+	Owner string `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
+	// Only instances that carry every one of these labels with the same value.
+	// The limits of CreateInstanceRequest.labels apply (INVALID_ARGUMENT).
+	Labels map[string]string `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Only instances with a task of one of these types; empty means any. At most
+	// 64 (INVALID_ARGUMENT).
+	TaskTypes []string `protobuf:"bytes,6,rep,name=task_types,json=taskTypes,proto3" json:"task_types,omitempty"`
+	// Only instances created at or after this time.
+	CreateTimeStart *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time_start,json=createTimeStart,proto3" json:"create_time_start,omitempty"`
+	// Only instances created before this time.
+	CreateTimeEnd *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time_end,json=createTimeEnd,proto3" json:"create_time_end,omitempty"`
+	// How many instances a snapshot holds at most (the newest that match); 0
+	// means 1000, more than 10000 is INVALID_ARGUMENT.
+	SnapshotLimit int32 `protobuf:"varint,9,opt,name=snapshot_limit,json=snapshotLimit,proto3" json:"snapshot_limit,omitempty"`
+	// How often to send a heartbeat while nothing is sent; unset means 10
+	// seconds, allowed from 0.1 to 300 seconds.
+	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,10,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *WatchInstancesRequest) Reset() {
+	*x = WatchInstancesRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchInstancesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchInstancesRequest) ProtoMessage() {}
+
+func (x *WatchInstancesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchInstancesRequest.ProtoReflect.Descriptor instead.
+func (*WatchInstancesRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *WatchInstancesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *WatchInstancesRequest) GetAfterSeq() int64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *WatchInstancesRequest) GetStatuses() []InstanceStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *WatchInstancesRequest) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetTaskTypes() []string {
+	if x != nil {
+		return x.TaskTypes
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetCreateTimeStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTimeStart
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetCreateTimeEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTimeEnd
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetSnapshotLimit() int32 {
+	if x != nil {
+		return x.SnapshotLimit
+	}
+	return 0
+}
+
+func (x *WatchInstancesRequest) GetHeartbeatInterval() *durationpb.Duration {
+	if x != nil {
+		return x.HeartbeatInterval
+	}
+	return nil
+}
+
+// WatchInstancesResponse is one message of a project watch stream.
+type WatchInstancesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The message.
+	//
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*WatchInstancesResponse_Snapshot
+	//	*WatchInstancesResponse_Event
+	//	*WatchInstancesResponse_Heartbeat
+	//	*WatchInstancesResponse_End
+	Kind          isWatchInstancesResponse_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchInstancesResponse) Reset() {
+	*x = WatchInstancesResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchInstancesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchInstancesResponse) ProtoMessage() {}
+
+func (x *WatchInstancesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchInstancesResponse.ProtoReflect.Descriptor instead.
+func (*WatchInstancesResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *WatchInstancesResponse) GetKind() isWatchInstancesResponse_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *WatchInstancesResponse) GetSnapshot() *InstancesSnapshot {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstancesResponse_Snapshot); ok {
+			return x.Snapshot
+		}
+	}
+	return nil
+}
+
+func (x *WatchInstancesResponse) GetEvent() *ProjectInstanceEvent {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstancesResponse_Event); ok {
+			return x.Event
+		}
+	}
+	return nil
+}
+
+func (x *WatchInstancesResponse) GetHeartbeat() *Heartbeat {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstancesResponse_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+func (x *WatchInstancesResponse) GetEnd() *WatchEnd {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstancesResponse_End); ok {
+			return x.End
+		}
+	}
+	return nil
+}
+
+type isWatchInstancesResponse_Kind interface {
+	isWatchInstancesResponse_Kind()
+}
+
+type WatchInstancesResponse_Snapshot struct {
+	// A page of the snapshot: sent first (unless resuming), and again when
+	// the changes after a resume cursor are no longer kept. A follower
+	// replaces what it holds with a new snapshot.
+	Snapshot *InstancesSnapshot `protobuf:"bytes,1,opt,name=snapshot,proto3,oneof"`
+}
+
+type WatchInstancesResponse_Event struct {
+	// One change of an instance that matches the filter.
+	Event *ProjectInstanceEvent `protobuf:"bytes,2,opt,name=event,proto3,oneof"`
+}
+
+type WatchInstancesResponse_Heartbeat struct {
+	// Nothing was sent for a while; its seq is the project position the
+	// stream has reached (changes that do not match the filter move it on too).
+	Heartbeat *Heartbeat `protobuf:"bytes,3,opt,name=heartbeat,proto3,oneof"`
+}
+
+type WatchInstancesResponse_End struct {
+	// The stream ends (the server is draining); resume after its
+	// resume_after_seq, a project sequence number.
+	End *WatchEnd `protobuf:"bytes,4,opt,name=end,proto3,oneof"`
+}
+
+func (*WatchInstancesResponse_Snapshot) isWatchInstancesResponse_Kind() {}
+
+func (*WatchInstancesResponse_Event) isWatchInstancesResponse_Kind() {}
+
+func (*WatchInstancesResponse_Heartbeat) isWatchInstancesResponse_Kind() {}
+
+func (*WatchInstancesResponse_End) isWatchInstancesResponse_Kind() {}
+
 var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
-	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xb2\x04\n" +
+	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a!taskstream/v1/project_event.proto\x1a\x18taskstream/v1/task.proto\"\xb2\x04\n" +
 	"\x15CreateInstanceRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x05tasks\x18\x02 \x03(\v2\x17.taskstream.v1.TaskSpecR\x05tasks\x12\x1f\n" +
@@ -2715,7 +2976,29 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x1aListTaskResultRowsResponse\x125\n" +
 	"\acolumns\x18\x01 \x03(\v2\x1b.taskstream.v1.ResultColumnR\acolumns\x12,\n" +
 	"\x04rows\x18\x02 \x03(\v2\x18.taskstream.v1.ResultRowR\x04rows\x12&\n" +
-	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken*K\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\xbe\x04\n" +
+	"\x15WatchInstancesRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x129\n" +
+	"\bstatuses\x18\x03 \x03(\x0e2\x1d.taskstream.v1.InstanceStatusR\bstatuses\x12\x14\n" +
+	"\x05owner\x18\x04 \x01(\tR\x05owner\x12H\n" +
+	"\x06labels\x18\x05 \x03(\v20.taskstream.v1.WatchInstancesRequest.LabelsEntryR\x06labels\x12\x1d\n" +
+	"\n" +
+	"task_types\x18\x06 \x03(\tR\ttaskTypes\x12F\n" +
+	"\x11create_time_start\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x0fcreateTimeStart\x12B\n" +
+	"\x0fcreate_time_end\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\rcreateTimeEnd\x12%\n" +
+	"\x0esnapshot_limit\x18\t \x01(\x05R\rsnapshotLimit\x12H\n" +
+	"\x12heartbeat_interval\x18\n" +
+	" \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x84\x02\n" +
+	"\x16WatchInstancesResponse\x12>\n" +
+	"\bsnapshot\x18\x01 \x01(\v2 .taskstream.v1.InstancesSnapshotH\x00R\bsnapshot\x12;\n" +
+	"\x05event\x18\x02 \x01(\v2#.taskstream.v1.ProjectInstanceEventH\x00R\x05event\x128\n" +
+	"\theartbeat\x18\x03 \x01(\v2\x18.taskstream.v1.HeartbeatH\x00R\theartbeat\x12+\n" +
+	"\x03end\x18\x04 \x01(\v2\x17.taskstream.v1.WatchEndH\x00R\x03endB\x06\n" +
+	"\x04kind*K\n" +
 	"\bWaitMode\x12\x19\n" +
 	"\x15WAIT_MODE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rWAIT_MODE_ALL\x10\x01\x12\x11\n" +
@@ -2730,7 +3013,7 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x12COLUMN_TYPE_STRING\x10\x01\x12\x17\n" +
 	"\x13COLUMN_TYPE_INTEGER\x10\x02\x12\x16\n" +
 	"\x12COLUMN_TYPE_DOUBLE\x10\x03\x12\x17\n" +
-	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\xa0\v\n" +
+	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\x81\f\n" +
 	"\x0fInstanceService\x12]\n" +
 	"\x0eCreateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n" +
 	"\vGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n" +
@@ -2746,7 +3029,8 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\rListTaskTypes\x12#.taskstream.v1.ListTaskTypesRequest\x1a$.taskstream.v1.ListTaskTypesResponse\x12f\n" +
 	"\x11GetLogviewAddress\x12'.taskstream.v1.GetLogviewAddressRequest\x1a(.taskstream.v1.GetLogviewAddressResponse\x12c\n" +
 	"\x10ListSubInstances\x12&.taskstream.v1.ListSubInstancesRequest\x1a'.taskstream.v1.ListSubInstancesResponse\x12i\n" +
-	"\x12ListTaskResultRows\x12(.taskstream.v1.ListTaskResultRowsRequest\x1a).taskstream.v1.ListTaskResultRowsResponseBa\n" +
+	"\x12ListTaskResultRows\x12(.taskstream.v1.ListTaskResultRowsRequest\x1a).taskstream.v1.ListTaskResultRowsResponse\x12_\n" +
+	"\x0eWatchInstances\x12$.taskstream.v1.WatchInstancesRequest\x1a%.taskstream.v1.WatchInstancesResponse0\x01Ba\n" +
 	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
@@ -2762,7 +3046,7 @@ func file_taskstream_v1_instance_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(WaitMode)(0),                      // 0: taskstream.v1.WaitMode
 	(WatchEndReason)(0),                // 1: taskstream.v1.WatchEndReason
@@ -2803,96 +3087,112 @@ var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(*ResultCell)(nil),                 // 36: taskstream.v1.ResultCell
 	(*ResultRow)(nil),                  // 37: taskstream.v1.ResultRow
 	(*ListTaskResultRowsResponse)(nil), // 38: taskstream.v1.ListTaskResultRowsResponse
-	nil,                                // 39: taskstream.v1.CreateInstanceRequest.LabelsEntry
-	nil,                                // 40: taskstream.v1.ListInstancesRequest.LabelsEntry
-	(*TaskSpec)(nil),                   // 41: taskstream.v1.TaskSpec
-	(*InstanceOptions)(nil),            // 42: taskstream.v1.InstanceOptions
-	(*durationpb.Duration)(nil),        // 43: google.protobuf.Duration
-	(*Instance)(nil),                   // 44: taskstream.v1.Instance
-	(InstanceStatus)(0),                // 45: taskstream.v1.InstanceStatus
-	(*timestamppb.Timestamp)(nil),      // 46: google.protobuf.Timestamp
-	(CancellationReason)(0),            // 47: taskstream.v1.CancellationReason
-	(*InstanceEvent)(nil),              // 48: taskstream.v1.InstanceEvent
-	(OutputStream)(0),                  // 49: taskstream.v1.OutputStream
-	(*Task)(nil),                       // 50: taskstream.v1.Task
-	(*Result)(nil),                     // 51: taskstream.v1.Result
-	(*TaskType)(nil),                   // 52: taskstream.v1.TaskType
+	(*WatchInstancesRequest)(nil),      // 39: taskstream.v1.WatchInstancesRequest
+	(*WatchInstancesResponse)(nil),     // 40: taskstream.v1.WatchInstancesResponse
+	nil,                                // 41: taskstream.v1.CreateInstanceRequest.LabelsEntry
+	nil,                                // 42: taskstream.v1.ListInstancesRequest.LabelsEntry
+	nil,                                // 43: taskstream.v1.WatchInstancesRequest.LabelsEntry
+	(*TaskSpec)(nil),                   // 44: taskstream.v1.TaskSpec
+	(*InstanceOptions)(nil),            // 45: taskstream.v1.InstanceOptions
+	(*durationpb.Duration)(nil),        // 46: google.protobuf.Duration
+	(*Instance)(nil),                   // 47: taskstream.v1.Instance
+	(InstanceStatus)(0),                // 48: taskstream.v1.InstanceStatus
+	(*timestamppb.Timestamp)(nil),      // 49: google.protobuf.Timestamp
+	(CancellationReason)(0),            // 50: taskstream.v1.CancellationReason
+	(*InstanceEvent)(nil),              // 51: taskstream.v1.InstanceEvent
+	(OutputStream)(0),                  // 52: taskstream.v1.OutputStream
+	(*Task)(nil),                       // 53: taskstream.v1.Task
+	(*Result)(nil),                     // 54: taskstream.v1.Result
+	(*TaskType)(nil),                   // 55: taskstream.v1.TaskType
+	(*InstancesSnapshot)(nil),          // 56: taskstream.v1.InstancesSnapshot
+	(*ProjectInstanceEvent)(nil),       // 57: taskstream.v1.ProjectInstanceEvent
 }
 var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
-	41, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
-	39, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
-	42, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	43, // 3: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
-	44, // 4: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	44, // 5: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	45, // 6: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	46, // 7: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	46, // 8: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	40, // 9: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	44, // 10: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	47, // 11: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	43, // 12: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	44, // 13: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	44, // 14: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	44, // 15: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	43, // 16: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	44, // 17: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	44, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
+	41, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
+	45, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
+	46, // 3: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
+	47, // 4: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	47, // 5: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	48, // 6: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	49, // 7: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	49, // 8: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	42, // 9: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	47, // 10: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	50, // 11: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	46, // 12: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	47, // 13: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	47, // 14: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	47, // 15: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	46, // 16: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	47, // 17: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
 	0,  // 18: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	43, // 19: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	44, // 20: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	43, // 21: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	44, // 22: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	48, // 23: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	46, // 19: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	47, // 20: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	46, // 21: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	47, // 22: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	51, // 23: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
 	21, // 24: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
 	22, // 25: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
-	46, // 26: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	49, // 26: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
 	1,  // 27: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	49, // 28: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	50, // 29: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	51, // 30: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	52, // 31: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	46, // 32: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
-	44, // 33: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
+	52, // 28: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	53, // 29: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	54, // 30: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	55, // 31: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	49, // 32: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	47, // 33: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
 	32, // 34: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
 	2,  // 35: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
 	36, // 36: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
 	35, // 37: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
 	37, // 38: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
-	3,  // 39: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	5,  // 40: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	7,  // 41: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	9,  // 42: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	11, // 43: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	13, // 44: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	15, // 45: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	17, // 46: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	19, // 47: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	23, // 48: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	25, // 49: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	27, // 50: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	29, // 51: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
-	31, // 52: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
-	34, // 53: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
-	4,  // 54: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	6,  // 55: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	8,  // 56: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	10, // 57: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	12, // 58: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	14, // 59: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	16, // 60: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	18, // 61: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	20, // 62: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	24, // 63: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	26, // 64: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	28, // 65: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	30, // 66: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
-	33, // 67: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
-	38, // 68: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
-	54, // [54:69] is the sub-list for method output_type
-	39, // [39:54] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	48, // 39: taskstream.v1.WatchInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	43, // 40: taskstream.v1.WatchInstancesRequest.labels:type_name -> taskstream.v1.WatchInstancesRequest.LabelsEntry
+	49, // 41: taskstream.v1.WatchInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	49, // 42: taskstream.v1.WatchInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	46, // 43: taskstream.v1.WatchInstancesRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	56, // 44: taskstream.v1.WatchInstancesResponse.snapshot:type_name -> taskstream.v1.InstancesSnapshot
+	57, // 45: taskstream.v1.WatchInstancesResponse.event:type_name -> taskstream.v1.ProjectInstanceEvent
+	21, // 46: taskstream.v1.WatchInstancesResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
+	22, // 47: taskstream.v1.WatchInstancesResponse.end:type_name -> taskstream.v1.WatchEnd
+	3,  // 48: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	5,  // 49: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	7,  // 50: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	9,  // 51: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	11, // 52: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	13, // 53: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	15, // 54: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	17, // 55: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	19, // 56: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	23, // 57: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	25, // 58: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	27, // 59: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	29, // 60: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	31, // 61: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
+	34, // 62: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
+	39, // 63: taskstream.v1.InstanceService.WatchInstances:input_type -> taskstream.v1.WatchInstancesRequest
+	4,  // 64: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	6,  // 65: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	8,  // 66: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	10, // 67: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	12, // 68: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	14, // 69: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	16, // 70: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	18, // 71: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	20, // 72: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	24, // 73: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	26, // 74: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	28, // 75: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	30, // 76: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	33, // 77: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
+	38, // 78: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
+	40, // 79: taskstream.v1.InstanceService.WatchInstances:output_type -> taskstream.v1.WatchInstancesResponse
+	64, // [64:80] is the sub-list for method output_type
+	48, // [48:64] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }
@@ -2902,6 +3202,7 @@ func file_taskstream_v1_instance_service_proto_init() {
 	}
 	file_taskstream_v1_event_proto_init()
 	file_taskstream_v1_instance_proto_init()
+	file_taskstream_v1_project_event_proto_init()
 	file_taskstream_v1_task_proto_init()
 	file_taskstream_v1_instance_service_proto_msgTypes[0].OneofWrappers = []any{}
 	file_taskstream_v1_instance_service_proto_msgTypes[17].OneofWrappers = []any{
@@ -2917,13 +3218,19 @@ func file_taskstream_v1_instance_service_proto_init() {
 		(*ResultCell_DoubleValue)(nil),
 		(*ResultCell_BoolValue)(nil),
 	}
+	file_taskstream_v1_instance_service_proto_msgTypes[37].OneofWrappers = []any{
+		(*WatchInstancesResponse_Snapshot)(nil),
+		(*WatchInstancesResponse_Event)(nil),
+		(*WatchInstancesResponse_Heartbeat)(nil),
+		(*WatchInstancesResponse_End)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_instance_service_proto_rawDesc), len(file_taskstream_v1_instance_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   38,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,7 @@ const (
 	InstanceService_GetLogviewAddress_FullMethodName  = "/taskstream.v1.InstanceService/GetLogviewAddress"
 	InstanceService_ListSubInstances_FullMethodName   = "/taskstream.v1.InstanceService/ListSubInstances"
 	InstanceService_ListTaskResultRows_FullMethodName = "/taskstream.v1.InstanceService/ListTaskResultRows"
+	InstanceService_WatchInstances_FullMethodName     = "/taskstream.v1.InstanceService/WatchInstances"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -109,6 +110,17 @@ type InstanceServiceClient interface {
 	// RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
 	// INVALID_ARGUMENT for a bad page token. Safe to retry.
 	ListTaskResultRows(ctx context.Context, in *ListTaskResultRowsRequest, opts ...grpc.CallOption) (*ListTaskResultRowsResponse, error)
+	// Follows every instance of a project: first a snapshot of the instances that
+	// match the filter (in pages, newest first, up to the snapshot's limit), then
+	// each instance-level change (created, status, ended, deleted) in the
+	// project's sequence order. Resuming with the last seq received (of an event,
+	// a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+	// after a restart and on any replica; a snapshot comes again instead when
+	// the changes after that seq are no longer kept. Heartbeats are sent while
+	// nothing changes, and the stream ends only with a WatchEnd that says why and
+	// where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+	// without read access to the project. Safe to retry.
+	WatchInstances(ctx context.Context, in *WatchInstancesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInstancesResponse], error)
 }
 
 type instanceServiceClient struct {
@@ -287,6 +299,25 @@ func (c *instanceServiceClient) ListTaskResultRows(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *instanceServiceClient) WatchInstances(ctx context.Context, in *WatchInstancesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInstancesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &InstanceService_ServiceDesc.Streams[2], InstanceService_WatchInstances_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchInstancesRequest, WatchInstancesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InstanceService_WatchInstancesClient = grpc.ServerStreamingClient[WatchInstancesResponse]
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -360,6 +391,17 @@ type InstanceServiceServer interface {
 	// RESULT_NOT_TABULAR unless the task succeeded with a CSV text result;
 	// INVALID_ARGUMENT for a bad page token. Safe to retry.
 	ListTaskResultRows(context.Context, *ListTaskResultRowsRequest) (*ListTaskResultRowsResponse, error)
+	// Follows every instance of a project: first a snapshot of the instances that
+	// match the filter (in pages, newest first, up to the snapshot's limit), then
+	// each instance-level change (created, status, ended, deleted) in the
+	// project's sequence order. Resuming with the last seq received (of an event,
+	// a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+	// after a restart and on any replica; a snapshot comes again instead when
+	// the changes after that seq are no longer kept. Heartbeats are sent while
+	// nothing changes, and the stream ends only with a WatchEnd that says why and
+	// where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+	// without read access to the project. Safe to retry.
+	WatchInstances(*WatchInstancesRequest, grpc.ServerStreamingServer[WatchInstancesResponse]) error
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -414,6 +456,9 @@ func (UnimplementedInstanceServiceServer) ListSubInstances(context.Context, *Lis
 }
 func (UnimplementedInstanceServiceServer) ListTaskResultRows(context.Context, *ListTaskResultRowsRequest) (*ListTaskResultRowsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTaskResultRows not implemented")
+}
+func (UnimplementedInstanceServiceServer) WatchInstances(*WatchInstancesRequest, grpc.ServerStreamingServer[WatchInstancesResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchInstances not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -692,6 +737,17 @@ func _InstanceService_ListTaskResultRows_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_WatchInstances_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchInstancesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(InstanceServiceServer).WatchInstances(m, &grpc.GenericServerStream[WatchInstancesRequest, WatchInstancesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InstanceService_WatchInstancesServer = grpc.ServerStreamingServer[WatchInstancesResponse]
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -761,6 +817,11 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ReadTaskOutput",
 			Handler:       _InstanceService_ReadTaskOutput_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchInstances",
+			Handler:       _InstanceService_WatchInstances_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -360,8 +360,15 @@ type StageProgress struct {
 	OutputRecords int64 `protobuf:"varint,7,opt,name=output_records,json=outputRecords,proto3" json:"output_records,omitempty"`
 	// Percent of the stage done, 0 to 100.
 	FinishedPercentage int32 `protobuf:"varint,8,opt,name=finished_percentage,json=finishedPercentage,proto3" json:"finished_percentage,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// When the server first saw the stage at work (running or terminated
+	// workers, or a percentage above 0) in the task's current attempt. Set by
+	// the server, not by the task; unset while the stage waits.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When the server first saw the stage finished (100 percent, or every worker
+	// terminated). Set by the server; unset until then.
+	EndTime       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StageProgress) Reset() {
@@ -448,6 +455,20 @@ func (x *StageProgress) GetFinishedPercentage() int32 {
 		return x.FinishedPercentage
 	}
 	return 0
+}
+
+func (x *StageProgress) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *StageProgress) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
 }
 
 // Progress is the latest progress a task reported.
@@ -1316,7 +1337,7 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\x0frequired_labels\x18\a \x03(\v2+.taskstream.v1.TaskSpec.RequiredLabelsEntryR\x0erequiredLabels\x1aA\n" +
 	"\x13RequiredLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc4\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb6\x03\n" +
 	"\rStageProgress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0ebackup_workers\x18\x02 \x01(\x05R\rbackupWorkers\x12-\n" +
@@ -1325,7 +1346,11 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\rtotal_workers\x18\x05 \x01(\x05R\ftotalWorkers\x12#\n" +
 	"\rinput_records\x18\x06 \x01(\x03R\finputRecords\x12%\n" +
 	"\x0eoutput_records\x18\a \x01(\x03R\routputRecords\x12/\n" +
-	"\x13finished_percentage\x18\b \x01(\x05R\x12finishedPercentage\"\xb1\x01\n" +
+	"\x13finished_percentage\x18\b \x01(\x05R\x12finishedPercentage\x129\n" +
+	"\n" +
+	"start_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"\xb1\x01\n" +
 	"\bProgress\x12\x18\n" +
 	"\apercent\x18\x01 \x01(\x05R\apercent\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x124\n" +
@@ -1465,30 +1490,32 @@ var file_taskstream_v1_task_proto_goTypes = []any{
 var file_taskstream_v1_task_proto_depIdxs = []int32{
 	17, // 0: taskstream.v1.TaskSpec.timeout:type_name -> google.protobuf.Duration
 	14, // 1: taskstream.v1.TaskSpec.required_labels:type_name -> taskstream.v1.TaskSpec.RequiredLabelsEntry
-	4,  // 2: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
-	18, // 3: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
-	6,  // 4: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
-	7,  // 5: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
-	1,  // 6: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
-	18, // 7: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
-	0,  // 8: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
-	18, // 9: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	18, // 10: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
-	18, // 11: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
-	5,  // 12: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
-	15, // 13: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
-	9,  // 14: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
-	11, // 15: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
-	17, // 16: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
-	12, // 17: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
-	12, // 18: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
-	16, // 19: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
-	10, // 20: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	18, // 2: taskstream.v1.StageProgress.start_time:type_name -> google.protobuf.Timestamp
+	18, // 3: taskstream.v1.StageProgress.end_time:type_name -> google.protobuf.Timestamp
+	4,  // 4: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
+	18, // 5: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 6: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
+	7,  // 7: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
+	1,  // 8: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
+	18, // 9: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
+	0,  // 10: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
+	18, // 11: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	18, // 12: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
+	18, // 13: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
+	5,  // 14: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
+	15, // 15: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
+	9,  // 16: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
+	11, // 17: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
+	17, // 18: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
+	12, // 19: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
+	12, // 20: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
+	16, // 21: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
+	10, // 22: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_task_proto_init() }

@@ -484,6 +484,37 @@ public final class InstanceServiceGrpc {
     return getListTaskResultRowsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstancesRequest,
+      dev.taskstream.v1.WatchInstancesResponse> getWatchInstancesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "WatchInstances",
+      requestType = dev.taskstream.v1.WatchInstancesRequest.class,
+      responseType = dev.taskstream.v1.WatchInstancesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstancesRequest,
+      dev.taskstream.v1.WatchInstancesResponse> getWatchInstancesMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstancesRequest, dev.taskstream.v1.WatchInstancesResponse> getWatchInstancesMethod;
+    if ((getWatchInstancesMethod = InstanceServiceGrpc.getWatchInstancesMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getWatchInstancesMethod = InstanceServiceGrpc.getWatchInstancesMethod) == null) {
+          InstanceServiceGrpc.getWatchInstancesMethod = getWatchInstancesMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.WatchInstancesRequest, dev.taskstream.v1.WatchInstancesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "WatchInstances"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WatchInstancesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WatchInstancesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("WatchInstances"))
+              .build();
+        }
+      }
+    }
+    return getWatchInstancesMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -735,6 +766,25 @@ public final class InstanceServiceGrpc {
         io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListTaskResultRowsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Follows every instance of a project: first a snapshot of the instances that
+     * match the filter (in pages, newest first, up to the snapshot's limit), then
+     * each instance-level change (created, status, ended, deleted) in the
+     * project's sequence order. Resuming with the last seq received (of an event,
+     * a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+     * after a restart and on any replica; a snapshot comes again instead when
+     * the changes after that seq are no longer kept. Heartbeats are sent while
+     * nothing changes, and the stream ends only with a WatchEnd that says why and
+     * where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+     * without read access to the project. Safe to retry.
+     * </pre>
+     */
+    default void watchInstances(dev.taskstream.v1.WatchInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstancesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWatchInstancesMethod(), responseObserver);
+    }
   }
 
   /**
@@ -974,6 +1024,26 @@ public final class InstanceServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getListTaskResultRowsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Follows every instance of a project: first a snapshot of the instances that
+     * match the filter (in pages, newest first, up to the snapshot's limit), then
+     * each instance-level change (created, status, ended, deleted) in the
+     * project's sequence order. Resuming with the last seq received (of an event,
+     * a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+     * after a restart and on any replica; a snapshot comes again instead when
+     * the changes after that seq are no longer kept. Heartbeats are sent while
+     * nothing changes, and the stream ends only with a WatchEnd that says why and
+     * where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+     * without read access to the project. Safe to retry.
+     * </pre>
+     */
+    public void watchInstances(dev.taskstream.v1.WatchInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstancesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getWatchInstancesMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1184,6 +1254,27 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getListTaskResultRowsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Follows every instance of a project: first a snapshot of the instances that
+     * match the filter (in pages, newest first, up to the snapshot's limit), then
+     * each instance-level change (created, status, ended, deleted) in the
+     * project's sequence order. Resuming with the last seq received (of an event,
+     * a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+     * after a restart and on any replica; a snapshot comes again instead when
+     * the changes after that seq are no longer kept. Heartbeats are sent while
+     * nothing changes, and the stream ends only with a WatchEnd that says why and
+     * where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+     * without read access to the project. Safe to retry.
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<?, dev.taskstream.v1.WatchInstancesResponse>
+        watchInstances(dev.taskstream.v1.WatchInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
+          getChannel(), getWatchInstancesMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1391,6 +1482,26 @@ public final class InstanceServiceGrpc {
     public dev.taskstream.v1.ListTaskResultRowsResponse listTaskResultRows(dev.taskstream.v1.ListTaskResultRowsRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getListTaskResultRowsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Follows every instance of a project: first a snapshot of the instances that
+     * match the filter (in pages, newest first, up to the snapshot's limit), then
+     * each instance-level change (created, status, ended, deleted) in the
+     * project's sequence order. Resuming with the last seq received (of an event,
+     * a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+     * after a restart and on any replica; a snapshot comes again instead when
+     * the changes after that seq are no longer kept. Heartbeats are sent while
+     * nothing changes, and the stream ends only with a WatchEnd that says why and
+     * where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+     * without read access to the project. Safe to retry.
+     * </pre>
+     */
+    public java.util.Iterator<dev.taskstream.v1.WatchInstancesResponse> watchInstances(
+        dev.taskstream.v1.WatchInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getWatchInstancesMethod(), getCallOptions(), request);
     }
   }
 
@@ -1603,6 +1714,7 @@ public final class InstanceServiceGrpc {
   private static final int METHODID_GET_LOGVIEW_ADDRESS = 12;
   private static final int METHODID_LIST_SUB_INSTANCES = 13;
   private static final int METHODID_LIST_TASK_RESULT_ROWS = 14;
+  private static final int METHODID_WATCH_INSTANCES = 15;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1680,6 +1792,10 @@ public final class InstanceServiceGrpc {
         case METHODID_LIST_TASK_RESULT_ROWS:
           serviceImpl.listTaskResultRows((dev.taskstream.v1.ListTaskResultRowsRequest) request,
               (io.grpc.stub.StreamObserver<dev.taskstream.v1.ListTaskResultRowsResponse>) responseObserver);
+          break;
+        case METHODID_WATCH_INSTANCES:
+          serviceImpl.watchInstances((dev.taskstream.v1.WatchInstancesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstancesResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1804,6 +1920,13 @@ public final class InstanceServiceGrpc {
               dev.taskstream.v1.ListTaskResultRowsRequest,
               dev.taskstream.v1.ListTaskResultRowsResponse>(
                 service, METHODID_LIST_TASK_RESULT_ROWS)))
+        .addMethod(
+          getWatchInstancesMethod(),
+          io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+            new MethodHandlers<
+              dev.taskstream.v1.WatchInstancesRequest,
+              dev.taskstream.v1.WatchInstancesResponse>(
+                service, METHODID_WATCH_INSTANCES)))
         .build();
   }
 
@@ -1867,6 +1990,7 @@ public final class InstanceServiceGrpc {
               .addMethod(getGetLogviewAddressMethod())
               .addMethod(getListSubInstancesMethod())
               .addMethod(getListTaskResultRowsMethod())
+              .addMethod(getWatchInstancesMethod())
               .build();
         }
       }

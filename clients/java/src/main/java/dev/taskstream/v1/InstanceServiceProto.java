@@ -216,6 +216,21 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_ListTaskResultRowsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_WatchInstancesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_WatchInstancesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_WatchInstancesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_WatchInstancesResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -229,179 +244,203 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "taskstream.v1\032\036google/protobuf/duration." +
       "proto\032\037google/protobuf/timestamp.proto\032\031" +
       "taskstream/v1/event.proto\032\034taskstream/v1" +
-      "/instance.proto\032\030taskstream/v1/task.prot" +
-      "o\"\262\004\n\025CreateInstanceRequest\022\026\n\006parent\030\001 " +
-      "\001(\tR\006parent\022-\n\005tasks\030\002 \003(\0132\027.taskstream." +
-      "v1.TaskSpecR\005tasks\022\037\n\010priority\030\003 \001(\005H\000R\010" +
-      "priority\210\001\001\022H\n\006labels\030\004 \003(\01320.taskstream" +
-      ".v1.CreateInstanceRequest.LabelsEntryR\006l" +
-      "abels\0228\n\007options\030\005 \001(\0132\036.taskstream.v1.I" +
-      "nstanceOptionsR\007options\022\035\n\nrequest_id\030\006 " +
-      "\001(\tR\trequestId\022\'\n\017parent_instance\030\007 \001(\tR" +
-      "\016parentInstance\022\022\n\004hold\030\010 \001(\010R\004hold\022*\n\021s" +
-      "ub_instance_name\030\t \001(\tR\017subInstanceName\022" +
-      "\037\n\013parent_task\030\n \001(\tR\nparentTask\022<\n\014wait" +
-      "_timeout\030\013 \001(\0132\031.google.protobuf.Duratio" +
-      "nR\013waitTimeout\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001" +
-      "(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\013\n\t_pr" +
-      "iority\"m\n\026CreateInstanceResponse\0223\n\010inst" +
-      "ance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010ins" +
-      "tance\022\036\n\nterminated\030\002 \001(\010R\nterminated\"(\n" +
-      "\022GetInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"" +
-      "J\n\023GetInstanceResponse\0223\n\010instance\030\001 \001(\013" +
-      "2\027.taskstream.v1.InstanceR\010instance\"\313\003\n\024" +
-      "ListInstancesRequest\022\026\n\006parent\030\001 \001(\tR\006pa" +
-      "rent\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npag" +
-      "e_token\030\003 \001(\tR\tpageToken\0229\n\010statuses\030\004 \003" +
-      "(\0162\035.taskstream.v1.InstanceStatusR\010statu" +
-      "ses\022\024\n\005owner\030\005 \001(\tR\005owner\022F\n\021create_time" +
-      "_start\030\006 \001(\0132\032.google.protobuf.Timestamp" +
-      "R\017createTimeStart\022B\n\017create_time_end\030\007 \001" +
-      "(\0132\032.google.protobuf.TimestampR\rcreateTi" +
-      "meEnd\022G\n\006labels\030\010 \003(\0132/.taskstream.v1.Li" +
-      "stInstancesRequest.LabelsEntryR\006labels\0329" +
-      "\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
-      "\030\002 \001(\tR\005value:\0028\001\"v\n\025ListInstancesRespon" +
-      "se\0225\n\tinstances\030\001 \003(\0132\027.taskstream.v1.In" +
-      "stanceR\tinstances\022&\n\017next_page_token\030\002 \001" +
-      "(\tR\rnextPageToken\"\333\001\n\023StopInstanceReques" +
-      "t\022\022\n\004name\030\001 \001(\tR\004name\0229\n\006reason\030\002 \001(\0162!." +
-      "taskstream.v1.CancellationReasonR\006reason" +
-      "\022\030\n\007message\030\003 \001(\tR\007message\022\035\n\nrequest_id" +
-      "\030\004 \001(\tR\trequestId\022<\n\014grace_period\030\005 \001(\0132" +
-      "\031.google.protobuf.DurationR\013gracePeriod\"" +
-      "K\n\024StopInstanceResponse\0223\n\010instance\030\001 \001(" +
-      "\0132\027.taskstream.v1.InstanceR\010instance\",\n\026" +
-      "SuspendInstanceRequest\022\022\n\004name\030\001 \001(\tR\004na" +
-      "me\"N\n\027SuspendInstanceResponse\0223\n\010instanc" +
-      "e\030\001 \001(\0132\027.taskstream.v1.InstanceR\010instan" +
-      "ce\"+\n\025ResumeInstanceRequest\022\022\n\004name\030\001 \001(" +
-      "\tR\004name\"M\n\026ResumeInstanceResponse\0223\n\010ins" +
-      "tance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010in" +
-      "stance\"^\n\023WaitInstanceRequest\022\022\n\004name\030\001 " +
-      "\001(\tR\004name\0223\n\007timeout\030\002 \001(\0132\031.google.prot" +
-      "obuf.DurationR\007timeout\"k\n\024WaitInstanceRe" +
-      "sponse\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1" +
-      ".InstanceR\010instance\022\036\n\nterminated\030\002 \001(\010R" +
-      "\nterminated\"\216\001\n\024WaitInstancesRequest\022\024\n\005" +
-      "names\030\001 \003(\tR\005names\022+\n\004mode\030\002 \001(\0162\027.tasks" +
-      "tream.v1.WaitModeR\004mode\0223\n\007timeout\030\003 \001(\013" +
-      "2\031.google.protobuf.DurationR\007timeout\"b\n\025" +
-      "WaitInstancesResponse\0225\n\tinstances\030\001 \003(\013" +
-      "2\027.taskstream.v1.InstanceR\tinstances\022\022\n\004" +
-      "done\030\002 \001(\010R\004done\"\270\001\n\024WatchInstanceReques" +
-      "t\022\022\n\004name\030\001 \001(\tR\004name\022\033\n\tafter_seq\030\002 \001(\003" +
-      "R\010afterSeq\022%\n\016include_output\030\003 \001(\010R\rincl" +
-      "udeOutput\022H\n\022heartbeat_interval\030\004 \001(\0132\031." +
-      "google.protobuf.DurationR\021heartbeatInter" +
-      "val\"\363\001\n\025WatchInstanceResponse\0225\n\010snapsho" +
-      "t\030\001 \001(\0132\027.taskstream.v1.InstanceH\000R\010snap" +
-      "shot\0224\n\005event\030\002 \001(\0132\034.taskstream.v1.Inst" +
-      "anceEventH\000R\005event\0228\n\theartbeat\030\003 \001(\0132\030." +
-      "taskstream.v1.HeartbeatH\000R\theartbeat\022+\n\003" +
-      "end\030\004 \001(\0132\027.taskstream.v1.WatchEndH\000R\003en" +
-      "dB\006\n\004kind\"M\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003seq" +
-      "\022.\n\004time\030\002 \001(\0132\032.google.protobuf.Timesta" +
-      "mpR\004time\"\205\001\n\010WatchEnd\0225\n\006reason\030\001 \001(\0162\035." +
-      "taskstream.v1.WatchEndReasonR\006reason\022(\n\020" +
-      "resume_after_seq\030\002 \001(\003R\016resumeAfterSeq\022\030" +
-      "\n\007message\030\003 \001(\tR\007message\"\254\001\n\025ReadTaskOut" +
-      "putRequest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022" +
-      "\n\004task\030\002 \001(\tR\004task\0223\n\006stream\030\003 \001(\0162\033.tas" +
-      "kstream.v1.OutputStreamR\006stream\022\026\n\006offse" +
-      "t\030\004 \001(\003R\006offset\022\026\n\006follow\030\005 \001(\010R\006follow\"" +
-      "a\n\026ReadTaskOutputResponse\022\026\n\006offset\030\001 \001(" +
-      "\003R\006offset\022\022\n\004data\030\002 \001(\014R\004data\022\033\n\tcut_byt" +
-      "es\030\003 \001(\003R\010cutBytes\"F\n\024GetTaskResultReque" +
-      "st\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002" +
-      " \001(\tR\004task\"\237\001\n\025GetTaskResultResponse\022\'\n\004" +
-      "task\030\001 \001(\0132\023.taskstream.v1.TaskR\004task\022-\n" +
-      "\006result\030\002 \001(\0132\025.taskstream.v1.ResultR\006re" +
-      "sult\022\026\n\006stdout\030\003 \001(\014R\006stdout\022\026\n\006stderr\030\004" +
-      " \001(\014R\006stderr\"\026\n\024ListTaskTypesRequest\"O\n\025" +
-      "ListTaskTypesResponse\0226\n\ntask_types\030\001 \003(" +
-      "\0132\027.taskstream.v1.TaskTypeR\ttaskTypes\"S\n" +
-      "\030GetLogviewAddressRequest\022\022\n\004name\030\001 \001(\tR" +
-      "\004name\022\031\n\005hours\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_hou" +
-      "rs\"j\n\031GetLogviewAddressResponse\022\020\n\003url\030\001" +
-      " \001(\tR\003url\022;\n\013expire_time\030\002 \001(\0132\032.google." +
-      "protobuf.TimestampR\nexpireTime\"m\n\027ListSu" +
-      "bInstancesRequest\022\026\n\006parent\030\001 \001(\tR\006paren" +
-      "t\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npage_t" +
-      "oken\030\003 \001(\tR\tpageToken\"\206\001\n\013SubInstance\022\022\n" +
-      "\004name\030\001 \001(\tR\004name\022\022\n\004task\030\002 \001(\tR\004task\0223\n" +
-      "\010instance\030\003 \001(\0132\027.taskstream.v1.Instance" +
-      "R\010instance\022\032\n\010workflow\030\004 \001(\010R\010workflow\"\225" +
-      "\001\n\030ListSubInstancesResponse\022?\n\rsub_insta" +
-      "nces\030\001 \003(\0132\032.taskstream.v1.SubInstanceR\014" +
-      "subInstances\022&\n\017next_page_token\030\002 \001(\tR\rn" +
-      "extPageToken\022\020\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031ListT" +
-      "askResultRowsRequest\022\032\n\010instance\030\001 \001(\tR\010" +
-      "instance\022\022\n\004task\030\002 \001(\tR\004task\022\033\n\tpage_siz" +
-      "e\030\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\tR\tp" +
-      "ageToken\"Q\n\014ResultColumn\022\022\n\004name\030\001 \001(\tR\004" +
-      "name\022-\n\004type\030\002 \001(\0162\031.taskstream.v1.Colum" +
-      "nTypeR\004type\"\236\001\n\nResultCell\022#\n\014string_val" +
-      "ue\030\001 \001(\tH\000R\013stringValue\022\035\n\tint_value\030\002 \001" +
-      "(\003H\000R\010intValue\022#\n\014double_value\030\003 \001(\001H\000R\013" +
-      "doubleValue\022\037\n\nbool_value\030\004 \001(\010H\000R\tboolV" +
-      "alueB\006\n\004kind\"<\n\tResultRow\022/\n\005cells\030\001 \003(\013" +
-      "2\031.taskstream.v1.ResultCellR\005cells\"\251\001\n\032L" +
-      "istTaskResultRowsResponse\0225\n\007columns\030\001 \003" +
-      "(\0132\033.taskstream.v1.ResultColumnR\007columns" +
-      "\022,\n\004rows\030\002 \003(\0132\030.taskstream.v1.ResultRow" +
-      "R\004rows\022&\n\017next_page_token\030\003 \001(\tR\rnextPag" +
-      "eToken*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPECIF" +
-      "IED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE_AN" +
-      "Y\020\002*\205\001\n\016WatchEndReason\022 \n\034WATCH_END_REAS" +
-      "ON_UNSPECIFIED\020\000\022$\n WATCH_END_REASON_SER" +
-      "VER_DRAINING\020\001\022%\n!WATCH_END_REASON_INSTA" +
-      "NCE_DELETED\020\002\"\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027CO" +
-      "LUMN_TYPE_UNSPECIFIED\020\000\022\026\n\022COLUMN_TYPE_S" +
-      "TRING\020\001\022\027\n\023COLUMN_TYPE_INTEGER\020\002\022\026\n\022COLU" +
-      "MN_TYPE_DOUBLE\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN\020" +
-      "\0042\240\013\n\017InstanceService\022]\n\016CreateInstance\022" +
-      "$.taskstream.v1.CreateInstanceRequest\032%." +
-      "taskstream.v1.CreateInstanceResponse\022T\n\013" +
-      "GetInstance\022!.taskstream.v1.GetInstanceR" +
-      "equest\032\".taskstream.v1.GetInstanceRespon" +
-      "se\022Z\n\rListInstances\022#.taskstream.v1.List" +
-      "InstancesRequest\032$.taskstream.v1.ListIns" +
-      "tancesResponse\022W\n\014StopInstance\022\".taskstr" +
-      "eam.v1.StopInstanceRequest\032#.taskstream." +
-      "v1.StopInstanceResponse\022`\n\017SuspendInstan" +
-      "ce\022%.taskstream.v1.SuspendInstanceReques" +
-      "t\032&.taskstream.v1.SuspendInstanceRespons" +
-      "e\022]\n\016ResumeInstance\022$.taskstream.v1.Resu" +
-      "meInstanceRequest\032%.taskstream.v1.Resume" +
-      "InstanceResponse\022W\n\014WaitInstance\022\".tasks" +
-      "tream.v1.WaitInstanceRequest\032#.taskstrea" +
-      "m.v1.WaitInstanceResponse\022Z\n\rWaitInstanc" +
-      "es\022#.taskstream.v1.WaitInstancesRequest\032" +
-      "$.taskstream.v1.WaitInstancesResponse\022\\\n" +
-      "\rWatchInstance\022#.taskstream.v1.WatchInst" +
-      "anceRequest\032$.taskstream.v1.WatchInstanc" +
-      "eResponse0\001\022_\n\016ReadTaskOutput\022$.taskstre" +
-      "am.v1.ReadTaskOutputRequest\032%.taskstream" +
-      ".v1.ReadTaskOutputResponse0\001\022Z\n\rGetTaskR" +
-      "esult\022#.taskstream.v1.GetTaskResultReque" +
-      "st\032$.taskstream.v1.GetTaskResultResponse" +
-      "\022Z\n\rListTaskTypes\022#.taskstream.v1.ListTa" +
-      "skTypesRequest\032$.taskstream.v1.ListTaskT" +
-      "ypesResponse\022f\n\021GetLogviewAddress\022\'.task" +
-      "stream.v1.GetLogviewAddressRequest\032(.tas" +
-      "kstream.v1.GetLogviewAddressResponse\022c\n\020" +
-      "ListSubInstances\022&.taskstream.v1.ListSub" +
-      "InstancesRequest\032\'.taskstream.v1.ListSub" +
-      "InstancesResponse\022i\n\022ListTaskResultRows\022" +
-      "(.taskstream.v1.ListTaskResultRowsReques" +
-      "t\032).taskstream.v1.ListTaskResultRowsResp" +
-      "onseB\312\001\n\021dev.taskstream.v1B\024InstanceServ" +
-      "iceProtoP\001ZJgithub.com/taskstream/taskst" +
-      "ream/clients/go/gen/taskstream/v1;taskst" +
-      "reamv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstrea" +
-      "m\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Tasks" +
-      "tream::V1b\006proto3"
+      "/instance.proto\032!taskstream/v1/project_e" +
+      "vent.proto\032\030taskstream/v1/task.proto\"\262\004\n" +
+      "\025CreateInstanceRequest\022\026\n\006parent\030\001 \001(\tR\006" +
+      "parent\022-\n\005tasks\030\002 \003(\0132\027.taskstream.v1.Ta" +
+      "skSpecR\005tasks\022\037\n\010priority\030\003 \001(\005H\000R\010prior" +
+      "ity\210\001\001\022H\n\006labels\030\004 \003(\01320.taskstream.v1.C" +
+      "reateInstanceRequest.LabelsEntryR\006labels" +
+      "\0228\n\007options\030\005 \001(\0132\036.taskstream.v1.Instan" +
+      "ceOptionsR\007options\022\035\n\nrequest_id\030\006 \001(\tR\t" +
+      "requestId\022\'\n\017parent_instance\030\007 \001(\tR\016pare" +
+      "ntInstance\022\022\n\004hold\030\010 \001(\010R\004hold\022*\n\021sub_in" +
+      "stance_name\030\t \001(\tR\017subInstanceName\022\037\n\013pa" +
+      "rent_task\030\n \001(\tR\nparentTask\022<\n\014wait_time" +
+      "out\030\013 \001(\0132\031.google.protobuf.DurationR\013wa" +
+      "itTimeout\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003k" +
+      "ey\022\024\n\005value\030\002 \001(\tR\005value:\0028\001B\013\n\t_priorit" +
+      "y\"m\n\026CreateInstanceResponse\0223\n\010instance\030" +
+      "\001 \001(\0132\027.taskstream.v1.InstanceR\010instance" +
+      "\022\036\n\nterminated\030\002 \001(\010R\nterminated\"(\n\022GetI" +
+      "nstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"J\n\023Ge" +
+      "tInstanceResponse\0223\n\010instance\030\001 \001(\0132\027.ta" +
+      "skstream.v1.InstanceR\010instance\"\313\003\n\024ListI" +
+      "nstancesRequest\022\026\n\006parent\030\001 \001(\tR\006parent\022" +
+      "\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npage_tok" +
+      "en\030\003 \001(\tR\tpageToken\0229\n\010statuses\030\004 \003(\0162\035." +
+      "taskstream.v1.InstanceStatusR\010statuses\022\024" +
+      "\n\005owner\030\005 \001(\tR\005owner\022F\n\021create_time_star" +
+      "t\030\006 \001(\0132\032.google.protobuf.TimestampR\017cre" +
+      "ateTimeStart\022B\n\017create_time_end\030\007 \001(\0132\032." +
+      "google.protobuf.TimestampR\rcreateTimeEnd" +
+      "\022G\n\006labels\030\010 \003(\0132/.taskstream.v1.ListIns" +
+      "tancesRequest.LabelsEntryR\006labels\0329\n\013Lab" +
+      "elsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(" +
+      "\tR\005value:\0028\001\"v\n\025ListInstancesResponse\0225\n" +
+      "\tinstances\030\001 \003(\0132\027.taskstream.v1.Instanc" +
+      "eR\tinstances\022&\n\017next_page_token\030\002 \001(\tR\rn" +
+      "extPageToken\"\333\001\n\023StopInstanceRequest\022\022\n\004" +
+      "name\030\001 \001(\tR\004name\0229\n\006reason\030\002 \001(\0162!.tasks" +
+      "tream.v1.CancellationReasonR\006reason\022\030\n\007m" +
+      "essage\030\003 \001(\tR\007message\022\035\n\nrequest_id\030\004 \001(" +
+      "\tR\trequestId\022<\n\014grace_period\030\005 \001(\0132\031.goo" +
+      "gle.protobuf.DurationR\013gracePeriod\"K\n\024St" +
+      "opInstanceResponse\0223\n\010instance\030\001 \001(\0132\027.t" +
+      "askstream.v1.InstanceR\010instance\",\n\026Suspe" +
+      "ndInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"N\n" +
+      "\027SuspendInstanceResponse\0223\n\010instance\030\001 \001" +
+      "(\0132\027.taskstream.v1.InstanceR\010instance\"+\n" +
+      "\025ResumeInstanceRequest\022\022\n\004name\030\001 \001(\tR\004na" +
+      "me\"M\n\026ResumeInstanceResponse\0223\n\010instance" +
+      "\030\001 \001(\0132\027.taskstream.v1.InstanceR\010instanc" +
+      "e\"^\n\023WaitInstanceRequest\022\022\n\004name\030\001 \001(\tR\004" +
+      "name\0223\n\007timeout\030\002 \001(\0132\031.google.protobuf." +
+      "DurationR\007timeout\"k\n\024WaitInstanceRespons" +
+      "e\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1.Inst" +
+      "anceR\010instance\022\036\n\nterminated\030\002 \001(\010R\nterm" +
+      "inated\"\216\001\n\024WaitInstancesRequest\022\024\n\005names" +
+      "\030\001 \003(\tR\005names\022+\n\004mode\030\002 \001(\0162\027.taskstream" +
+      ".v1.WaitModeR\004mode\0223\n\007timeout\030\003 \001(\0132\031.go" +
+      "ogle.protobuf.DurationR\007timeout\"b\n\025WaitI" +
+      "nstancesResponse\0225\n\tinstances\030\001 \003(\0132\027.ta" +
+      "skstream.v1.InstanceR\tinstances\022\022\n\004done\030" +
+      "\002 \001(\010R\004done\"\270\001\n\024WatchInstanceRequest\022\022\n\004" +
+      "name\030\001 \001(\tR\004name\022\033\n\tafter_seq\030\002 \001(\003R\010aft" +
+      "erSeq\022%\n\016include_output\030\003 \001(\010R\rincludeOu" +
+      "tput\022H\n\022heartbeat_interval\030\004 \001(\0132\031.googl" +
+      "e.protobuf.DurationR\021heartbeatInterval\"\363" +
+      "\001\n\025WatchInstanceResponse\0225\n\010snapshot\030\001 \001" +
+      "(\0132\027.taskstream.v1.InstanceH\000R\010snapshot\022" +
+      "4\n\005event\030\002 \001(\0132\034.taskstream.v1.InstanceE" +
+      "ventH\000R\005event\0228\n\theartbeat\030\003 \001(\0132\030.tasks" +
+      "tream.v1.HeartbeatH\000R\theartbeat\022+\n\003end\030\004" +
+      " \001(\0132\027.taskstream.v1.WatchEndH\000R\003endB\006\n\004" +
+      "kind\"M\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003seq\022.\n\004t" +
+      "ime\030\002 \001(\0132\032.google.protobuf.TimestampR\004t" +
+      "ime\"\205\001\n\010WatchEnd\0225\n\006reason\030\001 \001(\0162\035.tasks" +
+      "tream.v1.WatchEndReasonR\006reason\022(\n\020resum" +
+      "e_after_seq\030\002 \001(\003R\016resumeAfterSeq\022\030\n\007mes" +
+      "sage\030\003 \001(\tR\007message\"\254\001\n\025ReadTaskOutputRe" +
+      "quest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004tas" +
+      "k\030\002 \001(\tR\004task\0223\n\006stream\030\003 \001(\0162\033.taskstre" +
+      "am.v1.OutputStreamR\006stream\022\026\n\006offset\030\004 \001" +
+      "(\003R\006offset\022\026\n\006follow\030\005 \001(\010R\006follow\"a\n\026Re" +
+      "adTaskOutputResponse\022\026\n\006offset\030\001 \001(\003R\006of" +
+      "fset\022\022\n\004data\030\002 \001(\014R\004data\022\033\n\tcut_bytes\030\003 " +
+      "\001(\003R\010cutBytes\"F\n\024GetTaskResultRequest\022\032\n" +
+      "\010instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(\tR" +
+      "\004task\"\237\001\n\025GetTaskResultResponse\022\'\n\004task\030" +
+      "\001 \001(\0132\023.taskstream.v1.TaskR\004task\022-\n\006resu" +
+      "lt\030\002 \001(\0132\025.taskstream.v1.ResultR\006result\022" +
+      "\026\n\006stdout\030\003 \001(\014R\006stdout\022\026\n\006stderr\030\004 \001(\014R" +
+      "\006stderr\"\026\n\024ListTaskTypesRequest\"O\n\025ListT" +
+      "askTypesResponse\0226\n\ntask_types\030\001 \003(\0132\027.t" +
+      "askstream.v1.TaskTypeR\ttaskTypes\"S\n\030GetL" +
+      "ogviewAddressRequest\022\022\n\004name\030\001 \001(\tR\004name" +
+      "\022\031\n\005hours\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_hours\"j\n" +
+      "\031GetLogviewAddressResponse\022\020\n\003url\030\001 \001(\tR" +
+      "\003url\022;\n\013expire_time\030\002 \001(\0132\032.google.proto" +
+      "buf.TimestampR\nexpireTime\"m\n\027ListSubInst" +
+      "ancesRequest\022\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\t" +
+      "page_size\030\002 \001(\005R\010pageSize\022\035\n\npage_token\030" +
+      "\003 \001(\tR\tpageToken\"\206\001\n\013SubInstance\022\022\n\004name" +
+      "\030\001 \001(\tR\004name\022\022\n\004task\030\002 \001(\tR\004task\0223\n\010inst" +
+      "ance\030\003 \001(\0132\027.taskstream.v1.InstanceR\010ins" +
+      "tance\022\032\n\010workflow\030\004 \001(\010R\010workflow\"\225\001\n\030Li" +
+      "stSubInstancesResponse\022?\n\rsub_instances\030" +
+      "\001 \003(\0132\032.taskstream.v1.SubInstanceR\014subIn" +
+      "stances\022&\n\017next_page_token\030\002 \001(\tR\rnextPa" +
+      "geToken\022\020\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031ListTaskRe" +
+      "sultRowsRequest\022\032\n\010instance\030\001 \001(\tR\010insta" +
+      "nce\022\022\n\004task\030\002 \001(\tR\004task\022\033\n\tpage_size\030\003 \001" +
+      "(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\tR\tpageTo" +
+      "ken\"Q\n\014ResultColumn\022\022\n\004name\030\001 \001(\tR\004name\022" +
+      "-\n\004type\030\002 \001(\0162\031.taskstream.v1.ColumnType" +
+      "R\004type\"\236\001\n\nResultCell\022#\n\014string_value\030\001 " +
+      "\001(\tH\000R\013stringValue\022\035\n\tint_value\030\002 \001(\003H\000R" +
+      "\010intValue\022#\n\014double_value\030\003 \001(\001H\000R\013doubl" +
+      "eValue\022\037\n\nbool_value\030\004 \001(\010H\000R\tboolValueB" +
+      "\006\n\004kind\"<\n\tResultRow\022/\n\005cells\030\001 \003(\0132\031.ta" +
+      "skstream.v1.ResultCellR\005cells\"\251\001\n\032ListTa" +
+      "skResultRowsResponse\0225\n\007columns\030\001 \003(\0132\033." +
+      "taskstream.v1.ResultColumnR\007columns\022,\n\004r" +
+      "ows\030\002 \003(\0132\030.taskstream.v1.ResultRowR\004row" +
+      "s\022&\n\017next_page_token\030\003 \001(\tR\rnextPageToke" +
+      "n\"\276\004\n\025WatchInstancesRequest\022\026\n\006parent\030\001 " +
+      "\001(\tR\006parent\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq" +
+      "\0229\n\010statuses\030\003 \003(\0162\035.taskstream.v1.Insta" +
+      "nceStatusR\010statuses\022\024\n\005owner\030\004 \001(\tR\005owne" +
+      "r\022H\n\006labels\030\005 \003(\01320.taskstream.v1.WatchI" +
+      "nstancesRequest.LabelsEntryR\006labels\022\035\n\nt" +
+      "ask_types\030\006 \003(\tR\ttaskTypes\022F\n\021create_tim" +
+      "e_start\030\007 \001(\0132\032.google.protobuf.Timestam" +
+      "pR\017createTimeStart\022B\n\017create_time_end\030\010 " +
+      "\001(\0132\032.google.protobuf.TimestampR\rcreateT" +
+      "imeEnd\022%\n\016snapshot_limit\030\t \001(\005R\rsnapshot" +
+      "Limit\022H\n\022heartbeat_interval\030\n \001(\0132\031.goog" +
+      "le.protobuf.DurationR\021heartbeatInterval\032" +
+      "9\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005valu" +
+      "e\030\002 \001(\tR\005value:\0028\001\"\204\002\n\026WatchInstancesRes" +
+      "ponse\022>\n\010snapshot\030\001 \001(\0132 .taskstream.v1." +
+      "InstancesSnapshotH\000R\010snapshot\022;\n\005event\030\002" +
+      " \001(\0132#.taskstream.v1.ProjectInstanceEven" +
+      "tH\000R\005event\0228\n\theartbeat\030\003 \001(\0132\030.taskstre" +
+      "am.v1.HeartbeatH\000R\theartbeat\022+\n\003end\030\004 \001(" +
+      "\0132\027.taskstream.v1.WatchEndH\000R\003endB\006\n\004kin" +
+      "d*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPECIFIED\020\000" +
+      "\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205" +
+      "\001\n\016WatchEndReason\022 \n\034WATCH_END_REASON_UN" +
+      "SPECIFIED\020\000\022$\n WATCH_END_REASON_SERVER_D" +
+      "RAINING\020\001\022%\n!WATCH_END_REASON_INSTANCE_D" +
+      "ELETED\020\002\"\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027COLUMN_" +
+      "TYPE_UNSPECIFIED\020\000\022\026\n\022COLUMN_TYPE_STRING" +
+      "\020\001\022\027\n\023COLUMN_TYPE_INTEGER\020\002\022\026\n\022COLUMN_TY" +
+      "PE_DOUBLE\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN\020\0042\201\014\n" +
+      "\017InstanceService\022]\n\016CreateInstance\022$.tas" +
+      "kstream.v1.CreateInstanceRequest\032%.tasks" +
+      "tream.v1.CreateInstanceResponse\022T\n\013GetIn" +
+      "stance\022!.taskstream.v1.GetInstanceReques" +
+      "t\032\".taskstream.v1.GetInstanceResponse\022Z\n" +
+      "\rListInstances\022#.taskstream.v1.ListInsta" +
+      "ncesRequest\032$.taskstream.v1.ListInstance" +
+      "sResponse\022W\n\014StopInstance\022\".taskstream.v" +
+      "1.StopInstanceRequest\032#.taskstream.v1.St" +
+      "opInstanceResponse\022`\n\017SuspendInstance\022%." +
+      "taskstream.v1.SuspendInstanceRequest\032&.t" +
+      "askstream.v1.SuspendInstanceResponse\022]\n\016" +
+      "ResumeInstance\022$.taskstream.v1.ResumeIns" +
+      "tanceRequest\032%.taskstream.v1.ResumeInsta" +
+      "nceResponse\022W\n\014WaitInstance\022\".taskstream" +
+      ".v1.WaitInstanceRequest\032#.taskstream.v1." +
+      "WaitInstanceResponse\022Z\n\rWaitInstances\022#." +
+      "taskstream.v1.WaitInstancesRequest\032$.tas" +
+      "kstream.v1.WaitInstancesResponse\022\\\n\rWatc" +
+      "hInstance\022#.taskstream.v1.WatchInstanceR" +
+      "equest\032$.taskstream.v1.WatchInstanceResp" +
+      "onse0\001\022_\n\016ReadTaskOutput\022$.taskstream.v1" +
+      ".ReadTaskOutputRequest\032%.taskstream.v1.R" +
+      "eadTaskOutputResponse0\001\022Z\n\rGetTaskResult" +
+      "\022#.taskstream.v1.GetTaskResultRequest\032$." +
+      "taskstream.v1.GetTaskResultResponse\022Z\n\rL" +
+      "istTaskTypes\022#.taskstream.v1.ListTaskTyp" +
+      "esRequest\032$.taskstream.v1.ListTaskTypesR" +
+      "esponse\022f\n\021GetLogviewAddress\022\'.taskstrea" +
+      "m.v1.GetLogviewAddressRequest\032(.taskstre" +
+      "am.v1.GetLogviewAddressResponse\022c\n\020ListS" +
+      "ubInstances\022&.taskstream.v1.ListSubInsta" +
+      "ncesRequest\032\'.taskstream.v1.ListSubInsta" +
+      "ncesResponse\022i\n\022ListTaskResultRows\022(.tas" +
+      "kstream.v1.ListTaskResultRowsRequest\032).t" +
+      "askstream.v1.ListTaskResultRowsResponse\022" +
+      "_\n\016WatchInstances\022$.taskstream.v1.WatchI" +
+      "nstancesRequest\032%.taskstream.v1.WatchIns" +
+      "tancesResponse0\001B\312\001\n\021dev.taskstream.v1B\024" +
+      "InstanceServiceProtoP\001ZJgithub.com/tasks" +
+      "tream/taskstream/clients/go/gen/taskstre" +
+      "am/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstream.V1" +
+      "\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBMeta" +
+      "data\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -410,6 +449,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
           com.google.protobuf.TimestampProto.getDescriptor(),
           dev.taskstream.v1.EventProto.getDescriptor(),
           dev.taskstream.v1.InstanceProto.getDescriptor(),
+          dev.taskstream.v1.ProjectEventProto.getDescriptor(),
           dev.taskstream.v1.TaskProto.getDescriptor(),
         });
     internal_static_taskstream_v1_CreateInstanceRequest_descriptor =
@@ -640,11 +680,30 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ListTaskResultRowsResponse_descriptor,
         new java.lang.String[] { "Columns", "Rows", "NextPageToken", });
+    internal_static_taskstream_v1_WatchInstancesRequest_descriptor =
+      getDescriptor().getMessageType(36);
+    internal_static_taskstream_v1_WatchInstancesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_WatchInstancesRequest_descriptor,
+        new java.lang.String[] { "Parent", "AfterSeq", "Statuses", "Owner", "Labels", "TaskTypes", "CreateTimeStart", "CreateTimeEnd", "SnapshotLimit", "HeartbeatInterval", });
+    internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_descriptor =
+      internal_static_taskstream_v1_WatchInstancesRequest_descriptor.getNestedType(0);
+    internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_taskstream_v1_WatchInstancesResponse_descriptor =
+      getDescriptor().getMessageType(37);
+    internal_static_taskstream_v1_WatchInstancesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_WatchInstancesResponse_descriptor,
+        new java.lang.String[] { "Snapshot", "Event", "Heartbeat", "End", "Kind", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.taskstream.v1.EventProto.getDescriptor();
     dev.taskstream.v1.InstanceProto.getDescriptor();
+    dev.taskstream.v1.ProjectEventProto.getDescriptor();
     dev.taskstream.v1.TaskProto.getDescriptor();
   }
 

@@ -117,7 +117,7 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
       "(\0132+.taskstream.v1.TaskSpec.RequiredLabe" +
       "lsEntryR\016requiredLabels\032A\n\023RequiredLabel" +
       "sEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR" +
-      "\005value:\0028\001\"\304\002\n\rStageProgress\022\022\n\004name\030\001 \001" +
+      "\005value:\0028\001\"\266\003\n\rStageProgress\022\022\n\004name\030\001 \001" +
       "(\tR\004name\022%\n\016backup_workers\030\002 \001(\005R\rbackup" +
       "Workers\022-\n\022terminated_workers\030\003 \001(\005R\021ter" +
       "minatedWorkers\022\'\n\017running_workers\030\004 \001(\005R" +
@@ -125,83 +125,86 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
       "totalWorkers\022#\n\rinput_records\030\006 \001(\003R\014inp" +
       "utRecords\022%\n\016output_records\030\007 \001(\003R\routpu" +
       "tRecords\022/\n\023finished_percentage\030\010 \001(\005R\022f" +
-      "inishedPercentage\"\261\001\n\010Progress\022\030\n\007percen" +
-      "t\030\001 \001(\005R\007percent\022\030\n\007message\030\002 \001(\tR\007messa" +
-      "ge\0224\n\006stages\030\003 \003(\0132\034.taskstream.v1.Stage" +
-      "ProgressR\006stages\022;\n\013update_time\030\004 \001(\0132\032." +
-      "google.protobuf.TimestampR\nupdateTime\"D\n" +
-      "\013BinaryValue\022\022\n\004data\030\001 \001(\014R\004data\022!\n\014cont" +
-      "ent_type\030\002 \001(\tR\013contentType\"V\n\013PythonVal" +
-      "ue\022\026\n\006pickle\030\001 \001(\014R\006pickle\022\022\n\004repr\030\002 \001(\t" +
-      "R\004repr\022\033\n\ttype_name\030\003 \001(\tR\010typeName\"\250\001\n\006" +
-      "Result\022\024\n\004json\030\001 \001(\tH\000R\004json\022\024\n\004text\030\002 \001" +
-      "(\tH\000R\004text\0224\n\006binary\030\003 \001(\0132\032.taskstream." +
-      "v1.BinaryValueH\000R\006binary\0224\n\006python\030\004 \001(\013" +
-      "2\032.taskstream.v1.PythonValueH\000R\006pythonB\006" +
-      "\n\004kind\"\204\001\n\tTaskError\022\022\n\004type\030\001 \001(\tR\004type" +
-      "\022\030\n\007message\030\002 \001(\tR\007message\022\034\n\ttraceback\030" +
-      "\003 \001(\tR\ttraceback\022+\n\021pickled_exception\030\004 " +
-      "\001(\014R\020pickledException\"\243\001\n\rPropertyValue\022" +
-      "#\n\014string_value\030\001 \001(\tH\000R\013stringValue\022\035\n\t" +
-      "int_value\030\002 \001(\003H\000R\010intValue\022#\n\014double_va" +
-      "lue\030\003 \001(\001H\000R\013doubleValue\022!\n\013bytes_value\030" +
-      "\004 \001(\014H\000R\nbytesValueB\006\n\004kind\"\305\001\n\014Cancella" +
-      "tion\0229\n\006reason\030\001 \001(\0162!.taskstream.v1.Can" +
-      "cellationReasonR\006reason\022\030\n\007message\030\002 \001(\t" +
-      "R\007message\022!\n\014requested_by\030\003 \001(\tR\013request" +
-      "edBy\022=\n\014request_time\030\004 \001(\0132\032.google.prot" +
-      "obuf.TimestampR\013requestTime\"J\n\nOutputInf" +
-      "o\022\037\n\013total_bytes\030\001 \001(\003R\ntotalBytes\022\033\n\tcu" +
-      "t_bytes\030\002 \001(\003R\010cutBytes\"\316\010\n\004Task\022\022\n\004name" +
-      "\030\001 \001(\tR\004name\022\022\n\004type\030\002 \001(\tR\004type\0221\n\006stat" +
-      "us\030\003 \001(\0162\031.taskstream.v1.TaskStatusR\006sta" +
-      "tus\022\'\n\017parameters_json\030\004 \001(\tR\016parameters" +
-      "Json\022\032\n\010attempts\030\005 \001(\005R\010attempts\022$\n\rinte" +
-      "rruptions\030\006 \001(\005R\rinterruptions\022;\n\013create" +
-      "_time\030\007 \001(\0132\032.google.protobuf.TimestampR" +
-      "\ncreateTime\0229\n\nstart_time\030\010 \001(\0132\032.google" +
-      ".protobuf.TimestampR\tstartTime\0225\n\010end_ti" +
-      "me\030\t \001(\0132\032.google.protobuf.TimestampR\007en" +
-      "dTime\0223\n\010progress\030\n \001(\0132\027.taskstream.v1." +
-      "ProgressR\010progress\022C\n\nproperties\030\013 \003(\0132#" +
-      ".taskstream.v1.Task.PropertiesEntryR\npro" +
-      "perties\022.\n\005error\030\014 \001(\0132\030.taskstream.v1.T" +
-      "askErrorR\005error\022?\n\014cancellation\030\r \001(\0132\033." +
-      "taskstream.v1.CancellationR\014cancellation" +
-      "\0223\n\007timeout\030\016 \001(\0132\031.google.protobuf.Dura" +
-      "tionR\007timeout\022\026\n\006worker\030\017 \001(\tR\006worker\022:\n" +
-      "\013stdout_info\030\020 \001(\0132\031.taskstream.v1.Outpu" +
-      "tInfoR\nstdoutInfo\022:\n\013stderr_info\030\021 \001(\0132\031" +
-      ".taskstream.v1.OutputInfoR\nstderrInfo\022/\n" +
-      "\023interruption_reason\030\022 \001(\tR\022interruption" +
-      "Reason\022P\n\017required_labels\030\023 \003(\0132\'.taskst" +
-      "ream.v1.Task.RequiredLabelsEntryR\016requir" +
-      "edLabels\032[\n\017PropertiesEntry\022\020\n\003key\030\001 \001(\t" +
-      "R\003key\0222\n\005value\030\002 \001(\0132\034.taskstream.v1.Pro" +
-      "pertyValueR\005value:\0028\001\032A\n\023RequiredLabelsE" +
-      "ntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005v" +
-      "alue:\0028\001*\323\002\n\nTaskStatus\022\033\n\027TASK_STATUS_U" +
-      "NSPECIFIED\020\000\022\027\n\023TASK_STATUS_WAITING\020\001\022\030\n" +
-      "\024TASK_STATUS_ASSIGNED\020\002\022\027\n\023TASK_STATUS_R" +
-      "UNNING\020\003\022\031\n\025TASK_STATUS_SUSPENDED\020\004\022\032\n\026T" +
-      "ASK_STATUS_CANCELLING\020\005\022\033\n\027TASK_STATUS_I" +
-      "NTERRUPTED\020\006\022\027\n\023TASK_STATUS_SUCCESS\020\007\022\026\n" +
-      "\022TASK_STATUS_FAILED\020\010\022!\n\035TASK_STATUS_ENV" +
-      "IRONMENT_ERROR\020\t\022\031\n\025TASK_STATUS_CANCELLE" +
-      "D\020\n\022\031\n\025TASK_STATUS_TIMED_OUT\020\013*\303\001\n\022Cance" +
-      "llationReason\022#\n\037CANCELLATION_REASON_UNS" +
-      "PECIFIED\020\000\022\036\n\032CANCELLATION_REASON_DIRECT" +
-      "\020\001\022%\n!CANCELLATION_REASON_CONSEQUENTIAL\020" +
-      "\002\022\037\n\033CANCELLATION_REASON_TIMEOUT\020\003\022 \n\034CA" +
-      "NCELLATION_REASON_SHUTDOWN\020\004*a\n\014OutputSt" +
-      "ream\022\035\n\031OUTPUT_STREAM_UNSPECIFIED\020\000\022\030\n\024O" +
-      "UTPUT_STREAM_STDOUT\020\001\022\030\n\024OUTPUT_STREAM_S" +
-      "TDERR\020\002B\277\001\n\021dev.taskstream.v1B\tTaskProto" +
-      "P\001ZJgithub.com/taskstream/taskstream/cli" +
-      "ents/go/gen/taskstream/v1;taskstreamv1\242\002" +
-      "\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031T" +
-      "askstream\\V1\\GPBMetadata\352\002\016Taskstream::V" +
-      "1b\006proto3"
+      "inishedPercentage\0229\n\nstart_time\030\t \001(\0132\032." +
+      "google.protobuf.TimestampR\tstartTime\0225\n\010" +
+      "end_time\030\n \001(\0132\032.google.protobuf.Timesta" +
+      "mpR\007endTime\"\261\001\n\010Progress\022\030\n\007percent\030\001 \001(" +
+      "\005R\007percent\022\030\n\007message\030\002 \001(\tR\007message\0224\n\006" +
+      "stages\030\003 \003(\0132\034.taskstream.v1.StageProgre" +
+      "ssR\006stages\022;\n\013update_time\030\004 \001(\0132\032.google" +
+      ".protobuf.TimestampR\nupdateTime\"D\n\013Binar" +
+      "yValue\022\022\n\004data\030\001 \001(\014R\004data\022!\n\014content_ty" +
+      "pe\030\002 \001(\tR\013contentType\"V\n\013PythonValue\022\026\n\006" +
+      "pickle\030\001 \001(\014R\006pickle\022\022\n\004repr\030\002 \001(\tR\004repr" +
+      "\022\033\n\ttype_name\030\003 \001(\tR\010typeName\"\250\001\n\006Result" +
+      "\022\024\n\004json\030\001 \001(\tH\000R\004json\022\024\n\004text\030\002 \001(\tH\000R\004" +
+      "text\0224\n\006binary\030\003 \001(\0132\032.taskstream.v1.Bin" +
+      "aryValueH\000R\006binary\0224\n\006python\030\004 \001(\0132\032.tas" +
+      "kstream.v1.PythonValueH\000R\006pythonB\006\n\004kind" +
+      "\"\204\001\n\tTaskError\022\022\n\004type\030\001 \001(\tR\004type\022\030\n\007me" +
+      "ssage\030\002 \001(\tR\007message\022\034\n\ttraceback\030\003 \001(\tR" +
+      "\ttraceback\022+\n\021pickled_exception\030\004 \001(\014R\020p" +
+      "ickledException\"\243\001\n\rPropertyValue\022#\n\014str" +
+      "ing_value\030\001 \001(\tH\000R\013stringValue\022\035\n\tint_va" +
+      "lue\030\002 \001(\003H\000R\010intValue\022#\n\014double_value\030\003 " +
+      "\001(\001H\000R\013doubleValue\022!\n\013bytes_value\030\004 \001(\014H" +
+      "\000R\nbytesValueB\006\n\004kind\"\305\001\n\014Cancellation\0229" +
+      "\n\006reason\030\001 \001(\0162!.taskstream.v1.Cancellat" +
+      "ionReasonR\006reason\022\030\n\007message\030\002 \001(\tR\007mess" +
+      "age\022!\n\014requested_by\030\003 \001(\tR\013requestedBy\022=" +
+      "\n\014request_time\030\004 \001(\0132\032.google.protobuf.T" +
+      "imestampR\013requestTime\"J\n\nOutputInfo\022\037\n\013t" +
+      "otal_bytes\030\001 \001(\003R\ntotalBytes\022\033\n\tcut_byte" +
+      "s\030\002 \001(\003R\010cutBytes\"\316\010\n\004Task\022\022\n\004name\030\001 \001(\t" +
+      "R\004name\022\022\n\004type\030\002 \001(\tR\004type\0221\n\006status\030\003 \001" +
+      "(\0162\031.taskstream.v1.TaskStatusR\006status\022\'\n" +
+      "\017parameters_json\030\004 \001(\tR\016parametersJson\022\032" +
+      "\n\010attempts\030\005 \001(\005R\010attempts\022$\n\rinterrupti" +
+      "ons\030\006 \001(\005R\rinterruptions\022;\n\013create_time\030" +
+      "\007 \001(\0132\032.google.protobuf.TimestampR\ncreat" +
+      "eTime\0229\n\nstart_time\030\010 \001(\0132\032.google.proto" +
+      "buf.TimestampR\tstartTime\0225\n\010end_time\030\t \001" +
+      "(\0132\032.google.protobuf.TimestampR\007endTime\022" +
+      "3\n\010progress\030\n \001(\0132\027.taskstream.v1.Progre" +
+      "ssR\010progress\022C\n\nproperties\030\013 \003(\0132#.tasks" +
+      "tream.v1.Task.PropertiesEntryR\npropertie" +
+      "s\022.\n\005error\030\014 \001(\0132\030.taskstream.v1.TaskErr" +
+      "orR\005error\022?\n\014cancellation\030\r \001(\0132\033.taskst" +
+      "ream.v1.CancellationR\014cancellation\0223\n\007ti" +
+      "meout\030\016 \001(\0132\031.google.protobuf.DurationR\007" +
+      "timeout\022\026\n\006worker\030\017 \001(\tR\006worker\022:\n\013stdou" +
+      "t_info\030\020 \001(\0132\031.taskstream.v1.OutputInfoR" +
+      "\nstdoutInfo\022:\n\013stderr_info\030\021 \001(\0132\031.tasks" +
+      "tream.v1.OutputInfoR\nstderrInfo\022/\n\023inter" +
+      "ruption_reason\030\022 \001(\tR\022interruptionReason" +
+      "\022P\n\017required_labels\030\023 \003(\0132\'.taskstream.v" +
+      "1.Task.RequiredLabelsEntryR\016requiredLabe" +
+      "ls\032[\n\017PropertiesEntry\022\020\n\003key\030\001 \001(\tR\003key\022" +
+      "2\n\005value\030\002 \001(\0132\034.taskstream.v1.PropertyV" +
+      "alueR\005value:\0028\001\032A\n\023RequiredLabelsEntry\022\020" +
+      "\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\002" +
+      "8\001*\323\002\n\nTaskStatus\022\033\n\027TASK_STATUS_UNSPECI" +
+      "FIED\020\000\022\027\n\023TASK_STATUS_WAITING\020\001\022\030\n\024TASK_" +
+      "STATUS_ASSIGNED\020\002\022\027\n\023TASK_STATUS_RUNNING" +
+      "\020\003\022\031\n\025TASK_STATUS_SUSPENDED\020\004\022\032\n\026TASK_ST" +
+      "ATUS_CANCELLING\020\005\022\033\n\027TASK_STATUS_INTERRU" +
+      "PTED\020\006\022\027\n\023TASK_STATUS_SUCCESS\020\007\022\026\n\022TASK_" +
+      "STATUS_FAILED\020\010\022!\n\035TASK_STATUS_ENVIRONME" +
+      "NT_ERROR\020\t\022\031\n\025TASK_STATUS_CANCELLED\020\n\022\031\n" +
+      "\025TASK_STATUS_TIMED_OUT\020\013*\303\001\n\022Cancellatio" +
+      "nReason\022#\n\037CANCELLATION_REASON_UNSPECIFI" +
+      "ED\020\000\022\036\n\032CANCELLATION_REASON_DIRECT\020\001\022%\n!" +
+      "CANCELLATION_REASON_CONSEQUENTIAL\020\002\022\037\n\033C" +
+      "ANCELLATION_REASON_TIMEOUT\020\003\022 \n\034CANCELLA" +
+      "TION_REASON_SHUTDOWN\020\004*a\n\014OutputStream\022\035" +
+      "\n\031OUTPUT_STREAM_UNSPECIFIED\020\000\022\030\n\024OUTPUT_" +
+      "STREAM_STDOUT\020\001\022\030\n\024OUTPUT_STREAM_STDERR\020" +
+      "\002B\277\001\n\021dev.taskstream.v1B\tTaskProtoP\001ZJgi" +
+      "thub.com/taskstream/taskstream/clients/g" +
+      "o/gen/taskstream/v1;taskstreamv1\242\002\003TXX\252\002" +
+      "\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstr" +
+      "eam\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006pro" +
+      "to3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -226,7 +229,7 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     internal_static_taskstream_v1_StageProgress_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_StageProgress_descriptor,
-        new java.lang.String[] { "Name", "BackupWorkers", "TerminatedWorkers", "RunningWorkers", "TotalWorkers", "InputRecords", "OutputRecords", "FinishedPercentage", });
+        new java.lang.String[] { "Name", "BackupWorkers", "TerminatedWorkers", "RunningWorkers", "TotalWorkers", "InputRecords", "OutputRecords", "FinishedPercentage", "StartTime", "EndTime", });
     internal_static_taskstream_v1_Progress_descriptor =
       getDescriptor().getMessageType(2);
     internal_static_taskstream_v1_Progress_fieldAccessorTable = new
