@@ -317,8 +317,15 @@ class Server:
         self.retention: Retention | None = None
         if c.retention is not None:
             policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)
-            self.retention = Retention(self.store, policy, forget=self.core.instances.answers.deleted)
+            self.retention = Retention(self.store, policy, forget=self._expired)
             self.retention.start()
+
+    def _expired(self, ids: list[str]) -> None:
+        """Retention deleted instances: their cached answers go, and project watchers read the logs
+        again (the deletions are entries there)."""
+        self.core.instances.answers.deleted(ids)
+        if ids:
+            self.core.projects.resync()
 
     def _store_health(self, healthy: bool) -> None:
         """While the store takes no commits: NOT_SERVING (load balancers go elsewhere), then SERVING."""

@@ -10,7 +10,13 @@ import taskstream
 from tests.support.server import ServerProcess
 
 # These modules run against both stores; the others against SQLite only, to keep the suite quick.
-BOTH_STORES = {"test_lifecycle", "test_streaming", "test_client_streaming", "test_bad_requests"}
+BOTH_STORES = {
+    "test_lifecycle",
+    "test_streaming",
+    "test_client_streaming",
+    "test_bad_requests",
+    "test_project_watch",
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

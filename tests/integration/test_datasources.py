@@ -22,7 +22,8 @@ def test_serve_forwards_its_data_sources_to_local_workers(tmp_path: Path) -> Non
             o.execute_sql("create table notes (body text)", datasource="extra")
             o.execute_sql("insert into notes values ('kept apart')", datasource="extra")
             assert (
-                o.execute_sql("select body from notes", datasource="extra").get_task_result() == '"body"\n"kept apart"\n'
+                o.execute_sql("select body from notes", datasource="extra").get_task_result()
+                == '"body"\n"kept apart"\n'
             )
             assert o.execute_sql("select count(*) as n from pyodps_iris").get_task_result() == '"n"\n150\n'
             with pytest.raises(taskstream.InstanceFailedError, match="no such table: pyodps_iris"):

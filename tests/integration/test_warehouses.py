@@ -85,7 +85,8 @@ def test_a_data_source_limited_to_projects(secured: ServerProcess) -> None:
     with taskstream.connect(secured.address, project="alpha", token=ALICE) as alice:
         alice.execute_sql("create table shared_mart (n integer)", datasource="mart")
         assert (
-            alice.execute_sql("select count(*) as n from shared_mart", datasource="mart").get_task_result() == '"n"\n0\n'
+            alice.execute_sql("select count(*) as n from shared_mart", datasource="mart").get_task_result()
+            == '"n"\n0\n'
         )
     with taskstream.connect(secured.address, project="beta", token=BOB) as bob:
         before = [i.id for i in bob.list_instances()]
