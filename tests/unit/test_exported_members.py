@@ -22,10 +22,13 @@ EXPECTED = {
     # issue 23: PyODPS and STK parity, one client for sync and asyncio; issue 20: no unpickling by default
     "ClusterJobScheduler", "InstanceTask", "JobPriority", "PickledValue", "Record", "ResultReader",
     "TaskSummary", "TaskType", "WorkerDetail",
+    # issue 24: following a whole project
+    "InstanceCreated", "InstanceDeleted", "InstanceStatusUpdated", "ProjectEvent", "ProjectInstance",
+    "ProjectSnapshot",
 }  # fmt: skip
 AIO_EXPECTED = {
     "AsyncClient", "AsyncClusterJobScheduler", "AsyncInstance", "AsyncInstanceEvent", "AsyncJob",
-    "AsyncResultReader", "AsyncTask", "AsyncWorkerDetail", "connect",
+    "AsyncResultReader", "AsyncTask", "AsyncWorkerDetail", "connect", "AsyncProjectEvent",
 }  # fmt: skip
 STK_EXPECTED = {
     "ClusterJobScheduler", "Job", "JobPriority", "Task", "TaskCancellationReason", "TaskEnvironment", "TaskStatus",

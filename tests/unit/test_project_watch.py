@@ -16,7 +16,7 @@ from taskstreamd.core.core import Core, CoreSettings
 from taskstreamd.core.project_watch import Beat, End, ProjectWatchRequest, SnapshotPage
 from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.domain.model import Instance, NewInstance, NewTask
-from taskstreamd.domain.project_events import InstanceFilter, ProjectChange, ProjectEvent
+from taskstreamd.domain.project_events import InstanceFilter, ProjectEvent
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain.worker_messages import Assignment, Finished, ProgressReported, Registration, Started
 from taskstreamd.store.memory import MemoryStore
