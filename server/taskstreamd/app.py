@@ -50,6 +50,7 @@ from taskstreamd.store.store import Store
 from taskstreamd.transport import TlsFiles, check_exposure, tls_files
 from taskstreamd.warehouse.embedded import embedded_datasource, warehouse_dir
 from taskstreamd.web.access import WebAccess
+from taskstreamd.web.console import Console
 from taskstreamd.web.http import HEAD_SECONDS
 from taskstreamd.web.listener import MAX_CONNECTIONS, Listener
 from taskstreamd.web.logview import Logview
@@ -194,11 +195,16 @@ class Server:
             self.grpc_address = f"{host}:{self.grpc_port}"
             await self._open_store(authenticator)
         metered.attach(self.metrics)
+        web_access = WebAccess(authenticator)
+        self.console = Console(
+            self.core, self.logview_links, web_access, self.datasources, port=self.http_port
+        )
         self.status = StatusServer(
             self.core,
             Logview(self.core, self.logview_links),
             metrics=self.metrics if c.metrics_listen == "" else None,
-            access=WebAccess(authenticator),
+            access=web_access,
+            console=self.console,
             head_seconds=c.http_head_seconds,
         )
         self.metrics_status: StatusServer | None = None
@@ -207,7 +213,6 @@ class Server:
                 self.core,
                 metrics=self.metrics,
                 access=WebAccess(authenticator, open_metrics=True),
-                status_page=False,
                 head_seconds=c.http_head_seconds,
             )
         self.http_address = f"{http_host}:{self.http_port}"
