@@ -30,6 +30,7 @@ class TaskRef:
     status: str
     since: datetime | None  # when it started (a running task) or was created (a queued one)
     waiting_reason: str = ""
+    required_labels: dict[str, str] = field(default_factory=dict)  # worker labels it needs
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,13 @@ def queues(queue: RunQueue, book: Book, visible: Callable[[str], bool]) -> list[
             reason = str(getattr(task, "waiting_reason", "") or "")
             view.tasks.append(
                 TaskRef(
-                    instance.project, instance.id, task.name, task.status.name, instance.create_time, reason
+                    instance.project,
+                    instance.id,
+                    task.name,
+                    task.status.name,
+                    instance.create_time,
+                    reason,
+                    dict(task.required_labels),
                 )
             )
     return sorted(by_type.values(), key=lambda v: (-v.queued, v.type))

@@ -21,6 +21,7 @@
     confirm: null,          // {id, what}: the action that waits for its second click
     confirmTimer: 0,
     pending: new Set(),     // "id:action" of the actions in flight
+    feedKey: "",            // the filters the running feed follows
   };
 
   // ---- small helpers ---------------------------------------------------------------------------
@@ -126,7 +127,13 @@
   }
 
   // ---- the live feed: a snapshot, then each change; resumes after the last seq -------------------
+  // A filter that changed restarts the feed from a new snapshot; the same filters again (a second
+  // change event as a field loses focus) change nothing.
+  function refilter() {
+    if (feedParams().toString() !== state.feedKey) restart();
+  }
   function restart() {
+    state.feedKey = feedParams().toString();
     if (state.feed) state.feed.abort();
     state.instances = new Map();
     state.fresh = new Set();
@@ -342,14 +349,15 @@
       render();
     }
   });
+  // The address carries a token for that one instance: it opens in a tab of its own that gets no
+  // handle on this page (noopener) and no Referer (noreferrer). The click's user activation outlasts
+  // the short request for the address.
   async function openLogview(id) {
-    const tab = window.open("", "_blank");  // opened now, while the click still allows it
     try {
       const q = new URLSearchParams({ project: project(), id });
       const answer = await api(`/console/api/logview?${q}`);
-      if (tab) { tab.opener = null; tab.location.replace(answer.url); } else location.assign(answer.url);
+      window.open(answer.url, "_blank", "noopener,noreferrer");
     } catch (error) {
-      if (tab) tab.close();
       toast(`Logview of ${id}: ${error.message}`, "error");
     }
   }
@@ -389,7 +397,9 @@
     const name = el("span", "name", `${t.instance_id} › ${t.task}`);
     name.title = `${t.project}/${t.instance_id} ${t.task}`;
     li.append(name, el("span", "when", when));
-    if (t.waiting_reason) { const r = el("span", "reason", t.waiting_reason); name.append(r); }
+    if (t.waiting_reason) name.append(el("span", "reason", t.waiting_reason));
+    const needs = Object.entries(t.required_labels || {}).map(([k, v]) => `${k}=${v}`);
+    if (needs.length) name.append(el("span", "needs", `needs a worker with ${needs.join(", ")}`));
     return li;
   }
   function workerCard(w) {
@@ -431,8 +441,8 @@
   }
   for (const name of ["instances", "workers", "queues"]) $(`tab-${name}`).addEventListener("click", () => select(name));
   $("project-form").addEventListener("submit", (e) => { e.preventDefault(); restart(); });
-  $("project").addEventListener("change", restart);
-  for (const id of ["f-status", "f-type", "f-label", "f-owner", "f-from", "f-to"]) $(id).addEventListener("change", restart);
+  $("project").addEventListener("change", refilter);
+  for (const id of ["f-status", "f-type", "f-label", "f-owner", "f-from", "f-to"]) $(id).addEventListener("change", refilter);
   for (const id of ["f-search", "f-success"]) $(id).addEventListener("input", () => { writeHash(); render(); });
   $("filters").addEventListener("submit", (e) => e.preventDefault());
   $("f-clear").addEventListener("click", () => { for (const f of FILTERS) $(`f-${f}`).value = ""; restart(); });
