@@ -413,11 +413,13 @@ class Server:
         await self.local_workers.stop()
         if self.retention is not None:
             await self.retention.stop()
+        # The web port closes before the store: a page that reconnects meanwhile finds no port (and
+        # tries again later), never a request half served from a closed store.
+        await self.status.stop()
+        if self.metrics_status is not None:
+            await self.metrics_status.stop()
         await self.core.close()
         await self.grpc.stop(grace=2)
         if self.peers is not None:
             await self.peers.close()
-        await self.status.stop()
-        if self.metrics_status is not None:
-            await self.metrics_status.stop()
         self._lock.release()
