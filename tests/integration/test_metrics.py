@@ -86,6 +86,7 @@ def test_rpcs_tasks_queue_workers_streams_and_events_are_counted(
         samples = scrape(metered.http_address)
         assert value(samples, "taskstream_open_streams", method=SERVICE + "WatchInstance") == 0
         assert value(samples, "taskstream_watchers") == 0
+        assert value(samples, "taskstream_project_watchers") == 0
         assert value(samples, "taskstream_queue_depth") == 0
         assert value(samples, "taskstream_rpcs_total", method=SERVICE + "WatchInstance", code="OK") == 1
 
