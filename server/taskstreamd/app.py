@@ -52,6 +52,7 @@ from taskstreamd.store.store import Store
 from taskstreamd.transport import TlsFiles, check_exposure, tls_files
 from taskstreamd.warehouse.embedded import embedded_datasource, warehouse_dir
 from taskstreamd.web.access import WebAccess
+from taskstreamd.web.console import Console
 from taskstreamd.web.http import HEAD_SECONDS
 from taskstreamd.web.listener import MAX_CONNECTIONS, Listener
 from taskstreamd.web.logview import Logview
@@ -207,11 +208,16 @@ class Server:
             self.grpc_address = f"{host}:{self.grpc_port}"
             await self._open_store(authenticator)
         metered.attach(self.metrics)
+        web_access = WebAccess(authenticator)
+        self.console = Console(
+            self.core, self.logview_links, web_access, self.datasources, port=self.http_port
+        )
         self.status = StatusServer(
             self.core,
             Logview(self.core, self.logview_links),
             metrics=self.metrics if c.metrics_listen == "" else None,
-            access=WebAccess(authenticator),
+            access=web_access,
+            console=self.console,
             head_seconds=c.http_head_seconds,
         )
         self.metrics_status: StatusServer | None = None
@@ -220,7 +226,6 @@ class Server:
                 self.core,
                 metrics=self.metrics,
                 access=WebAccess(authenticator, open_metrics=True),
-                status_page=False,
                 head_seconds=c.http_head_seconds,
             )
         self.http_address = f"{http_host}:{self.http_port}"
@@ -423,13 +428,15 @@ class Server:
         await self.local_workers.stop()
         if self.retention is not None:
             await self.retention.stop()
+        # The web port closes before the store: a page that reconnects meanwhile finds no port (and
+        # tries again later), never a request half served from a closed store.
+        await self.status.stop()
+        if self.metrics_status is not None:
+            await self.metrics_status.stop()
         await self.core.close()
         await self.grpc.stop(grace=2)
         if self.peers is not None:
             await self.peers.close()
-        await self.status.stop()
-        if self.metrics_status is not None:
-            await self.metrics_status.stop()
         if c.tracing:
             await asyncio.to_thread(tracing.shutdown)  # the spans still buffered
         self._lock.release()

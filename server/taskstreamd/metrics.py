@@ -139,3 +139,8 @@ class _LiveState(Collector):
             "Instances with at least one watcher",
             value=core.hub.watched_instances,
         )
+        yield GaugeMetricFamily(
+            "taskstream_project_watchers",
+            "Open project watches (gRPC WatchInstances and the console)",
+            value=core.projects.watchers,
+        )

@@ -5,6 +5,7 @@ The browser is never downloaded: ``make test-tools`` installs Debian's ``chromiu
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +66,13 @@ def client(browser_server: ServerProcess) -> Iterator[taskstream.Client]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def screenshots(artifacts: Path) -> list[Path]:
+    """Where the pages' screenshots go: test-artifacts/, and docs/ (the committed ones) when
+    ``TASKSTREAM_DOCS_SCREENSHOTS=1`` asks for new ones."""
+    folders = [artifacts]
+    if os.environ.get("TASKSTREAM_DOCS_SCREENSHOTS") == "1":
+        folders.append(REPO / "docs")
+    return folders

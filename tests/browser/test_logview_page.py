@@ -79,8 +79,8 @@ def test_a_big_instance_stays_bounded(
     expect(page.locator("#task-count")).to_contain_text("203 · ")
     assert page.locator(".task").count() < 40  # only the rows in view are in the DOM
 
-    # The timeline draws the stages of the first tasks under their bars; their spans are derived from
-    # the progress updates and listed beside the canvas. R2 was at 50% when its task ended.
+    # The timeline draws the stages of the first tasks under their bars; their spans are the times the
+    # server stamped on the stages, listed beside the canvas. R2 was at 50% when its task ended.
     spans = page.locator("#timeline-stages li")
     expect(spans).to_have_count(2)
     for stage, state in (("M1_Stg1_job0", "done"), ("R2_1_Stg1_job0", "ended")):

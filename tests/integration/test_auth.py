@@ -142,7 +142,9 @@ def test_projects_scope_every_call(secured: ServerProcess) -> None:
         assert admin.get_instance(in_beta.id).is_terminated()
 
 
-def test_sub_instance_lists_and_result_rows_need_read_access_too(secured: ServerProcess) -> None:
+def test_sub_instance_lists_result_rows_and_project_watches_need_read_access_too(
+    secured: ServerProcess,
+) -> None:
     with connect(secured, "beta", ADMIN) as admin:
         in_beta = admin.run_task("noop", {}, hold=True)
     name = f"projects/beta/instances/{in_beta.id}"
@@ -155,6 +157,11 @@ def test_sub_instance_lists_and_result_rows_need_read_access_too(secured: Server
             ),
             lambda: stub.ListTaskResultRows(
                 instance_service_pb2.ListTaskResultRowsRequest(instance=name), metadata=metadata
+            ),
+            lambda: next(
+                stub.WatchInstances(
+                    instance_service_pb2.WatchInstancesRequest(parent="projects/beta"), metadata=metadata
+                )
             ),
         ):
             with pytest.raises(grpc.RpcError) as denied:

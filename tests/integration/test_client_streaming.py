@@ -223,3 +223,66 @@ def test_stk_handlers_on_a_real_job(client: taskstream.Client, gates: Path) -> N
     status, error = by_name["fails"]
     assert status is TaskStatus.FAILED and isinstance(error, ValueError)
     assert on_task == ["Task0"]
+
+
+def test_a_project_watch_resumes_by_itself_after_the_connection_is_cut(
+    server: ServerProcess, gates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    after_seqs: list[int] = []
+    watch_instances = _Rpc.watch_instances
+
+    def recording(self: _Rpc, request: instance_service_pb2.WatchInstancesRequest) -> Any:
+        after_seqs.append(request.after_seq)
+        return watch_instances(self, request)
+
+    monkeypatch.setattr(_Rpc, "watch_instances", recording)
+    project = f"project-watch-{time.monotonic_ns()}"
+    proxy = CuttableProxy(server.address)
+    seen: list[Any] = []
+    try:
+        with (
+            taskstream.connect(server.address, project=project) as direct,
+            taskstream.connect(proxy.address, project=project) as through,
+        ):
+            done = direct.run_task("echo", {"n": 0}, labels={"feed": "yes"})
+            done.wait_for_success(timeout=60)
+            direct.run_task("echo", {"n": 1}, labels={"feed": "no"}).wait_for_success(timeout=60)
+            gated = direct.run_task("gate", {"path": str(gates / "go")}, labels={"feed": "yes"})
+            for event in through.watch_instances(labels={"feed": "yes"}):
+                seen.append(event)
+                if isinstance(event, taskstream.ProjectSnapshot):
+                    proxy.cut()  # the stream is open and idle: the gate holds the task
+                    (gates / "go").touch()
+                elif isinstance(event, taskstream.InstanceStatusUpdated) and event.instance.id == gated.id:
+                    break
+    finally:
+        proxy.close()
+    snapshot, *changes = seen
+    assert isinstance(snapshot, taskstream.ProjectSnapshot) and not snapshot.truncated
+    assert [i.id for i in snapshot.instances] == [gated.id, done.id]  # newest first, the filter's
+    assert snapshot.instances[0].status is InstanceStatus.RUNNING and snapshot.instances[0].task_types == (
+        "gate",
+    )
+    assert snapshot.instances[1].instance == done and snapshot.instances[1].successful
+    (ended,) = changes  # nothing repeated after the resume, nothing of the other instance
+    assert isinstance(ended, taskstream.InstanceStatusUpdated)
+    assert ended.status is InstanceStatus.TERMINATED and ended.successful and ended.seq > snapshot.seq
+    assert len(after_seqs) >= 2 and after_seqs[0] == 0 and after_seqs[1] == snapshot.seq
+
+
+async def test_an_async_project_watch_sees_creations_and_ends(server: ServerProcess) -> None:
+    project = f"project-watch-{time.monotonic_ns()}"
+    async with taskstream.aio.connect(server.address, project=project) as client:
+        events: list[Any] = []
+        created: list[str] = []
+        async for event in client.watch_instances(task_types=["echo"], heartbeats=True):
+            events.append(event)
+            if isinstance(event, taskstream.ProjectSnapshot):
+                assert event.instances == () and event.seq == 0
+                created.append((await client.run_task("noop", {})).id)  # another type: not followed
+                created.append((await client.run_task("echo", {"n": 1})).id)
+            if isinstance(event, taskstream.InstanceStatusUpdated):
+                break
+        kinds = [type(e).__name__ for e in events if not isinstance(e, taskstream.Heartbeat)]
+        assert kinds == ["ProjectSnapshot", "InstanceCreated", "InstanceStatusUpdated"]
+        assert {e.instance.id for e in events[1:] if not isinstance(e, taskstream.Heartbeat)} == {created[1]}

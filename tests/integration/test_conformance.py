@@ -392,6 +392,52 @@ def cancel_task_and_delete(client: taskstream.Client, case: dict[str, Any]) -> N
     assert gone.value.reason == expect["after_delete_reason"]
 
 
+def watch_instances(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect = case["expect"]
+    labels = {case["label_key"]: secrets.token_hex(8)}
+    first = start_task(client, case["task"], labels=labels)
+    first.wait_for_completion(timeout=60)
+    watch = client.watch_instances(labels=labels, task_types=[case["task"]["type"]])
+    snapshot = next(watch)
+    assert isinstance(snapshot, taskstream.ProjectSnapshot)
+    assert len(snapshot.instances) == expect["snapshot_instances"]
+    (shown,) = snapshot.instances
+    assert shown.id == first.id and shown.status == instance_status(expect["snapshot_status"])
+    assert list(shown.task_types) == expect["snapshot_task_types"]
+    start_task(client, case["other_task"], labels=labels)
+    second = start_task(client, case["task"], labels=labels)
+    changes: list[Any] = []
+    for event in watch:
+        assert not isinstance(event, taskstream.ProjectSnapshot)
+        changes.append(event)
+        if isinstance(event, taskstream.InstanceStatusUpdated) and event.status is InstanceStatus.TERMINATED:
+            break
+    watch.close()
+    kinds = {
+        taskstream.InstanceCreated: "instance_created",
+        taskstream.InstanceStatusUpdated: "instance_status_changed",
+    }
+    assert [
+        {"change": kinds[type(e)], "status": e.instance.status, "successful": e.instance.successful}
+        for e in changes
+    ] == [
+        {"change": c["change"], "status": instance_status(c["status"]), "successful": c["successful"]}
+        for c in expect["changes"]
+    ]
+    assert {e.instance.id for e in changes} == {second.id}
+    seqs = [e.seq for e in changes]
+    assert seqs == sorted(set(seqs)) and seqs[0] > snapshot.seq
+    resumed = client.watch_instances(labels=labels, task_types=[case["task"]["type"]], after_seq=seqs[0])
+    again = next(resumed)
+    resumed.close()
+    assert kind_of_project(again) == expect["resumed_first_message"]
+    assert isinstance(again, taskstream.InstanceStatusUpdated) and again.seq == seqs[1]
+
+
+def kind_of_project(event: object) -> str:
+    return "snapshot" if isinstance(event, taskstream.ProjectSnapshot) else "event"
+
+
 ACTIONS = {
     f.__name__: f
     for f in (
@@ -414,6 +460,7 @@ ACTIONS = {
         retry_attempts,
         dependencies,
         cancel_task_and_delete,
+        watch_instances,
     )
 }
 

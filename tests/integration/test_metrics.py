@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,9 +65,12 @@ def test_rpcs_tasks_queue_workers_streams_and_events_are_counted(
         assert value(samples, "taskstream_workers") == 1
         assert value(samples, "taskstream_worker_slots_busy") == 1
         assert value(samples, "taskstream_worker_tasks_waiting") == 0  # a gated task is not short
-        with urllib.request.urlopen(f"http://{metered.http_address}/", timeout=30) as response:
-            page = response.read().decode()
-        assert "<th>busy</th><th>waiting</th>" in page and "<td>1/1</td><td>0</td>" in page  # status page
+        with urllib.request.urlopen(
+            f"http://{metered.http_address}/console/api/server", timeout=30
+        ) as response:
+            server = json.loads(response.read())  # what the console shows of the server
+        ((worker,),) = [server["workers"]]
+        assert (worker["busy"], worker["slots"], worker["waiting"]) == (1, 1, 0)
         assert value(samples, "taskstream_open_streams", method=SERVICE + "WatchInstance") == 1
         assert value(samples, "taskstream_open_streams", method="/taskstream.v1.WorkerService/Connect") == 1
         assert value(samples, "taskstream_watchers") == 1
@@ -82,6 +86,7 @@ def test_rpcs_tasks_queue_workers_streams_and_events_are_counted(
         samples = scrape(metered.http_address)
         assert value(samples, "taskstream_open_streams", method=SERVICE + "WatchInstance") == 0
         assert value(samples, "taskstream_watchers") == 0
+        assert value(samples, "taskstream_project_watchers") == 0
         assert value(samples, "taskstream_queue_depth") == 0
         assert value(samples, "taskstream_rpcs_total", method=SERVICE + "WatchInstance", code="OK") == 1
 

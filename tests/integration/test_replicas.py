@@ -307,3 +307,54 @@ def test_suspend_resume_and_stop_on_one_replica_reach_a_worker_connected_to_anot
     assert final.task.status == tpb.TASK_STATUS_CANCELLED
     assert final.task.cancellation.message == "from replica A"
     assert "saw cancellation" in (final.result.text or final.result.json)  # cooperatively, not killed
+
+
+def project_changes(messages: list[pb.WatchInstancesResponse]) -> list[tuple[int, str, str]]:
+    """(project seq, instance id, change) of every event of a project watch."""
+    found = []
+    for m in messages:
+        if m.WhichOneof("kind") == "event":
+            kind = m.event.WhichOneof("change") or ""
+            if kind == "instance_status_changed":
+                kind = instance_pb2.InstanceStatus.Name(m.event.instance_status_changed.status)
+            found.append((m.event.seq, m.event.instance.instance.id, kind))
+    return found
+
+
+@pytest.mark.timeout(120)
+def test_a_project_watch_on_one_replica_follows_what_both_commit_and_resumes_on_the_other(
+    replicas: Replicas,
+) -> None:
+    a, b = replicas.start("a"), replicas.start("b")
+    replicas.worker(b.address)
+    stub_a, stub_b = replicas.stub(a), replicas.stub(b)
+    watch = stub_a.WatchInstances(pb.WatchInstancesRequest(parent=PROJECT), timeout=100)
+    first = next(watch)
+    assert first.WhichOneof("kind") == "snapshot"
+    # One instance created through each replica: their changes are numbered in one sequence.
+    created = [create(stub_b, "echo", n=1), create(stub_a, "echo", n=2)]
+    for instance in created:
+        stub_b.WaitInstance(pb.WaitInstanceRequest(name=instance.name, timeout=seconds(60)), timeout=70)
+    live: list[pb.WatchInstancesResponse] = []
+    for message in watch:
+        live.append(message)
+        if len(project_changes(live)) == 4:
+            break
+    watch.cancel()
+    changes = project_changes(live)
+    start = first.snapshot.seq
+    assert [seq for seq, _, _ in changes] == list(range(start + 1, start + 5))
+    assert {(i, k) for _, i, k in changes} == {
+        (i.id, k) for i in created for k in ("instance_created", "INSTANCE_STATUS_TERMINATED")
+    }
+    # The cursor of A's stream resumes on B with what A sent after it.
+    resumed = stub_b.WatchInstances(
+        pb.WatchInstancesRequest(parent=PROJECT, after_seq=changes[1][0]), timeout=60
+    )
+    more: list[pb.WatchInstancesResponse] = []
+    for message in resumed:
+        more.append(message)
+        if len(project_changes(more)) == 2:
+            break
+    resumed.cancel()
+    assert project_changes(more) == changes[2:]

@@ -126,3 +126,28 @@ def test_ages_parse() -> None:
     for bad in ("", "7", "d", "7w", "7d x"):
         with pytest.raises(ValueError):
             parse_age(bad)
+
+
+async def test_a_project_watch_hears_of_deletions_and_an_old_cursor_starts_again(server: Server) -> None:
+    assert server.retention is not None
+    async with taskstream.aio.connect(server.grpc_address, project="feed") as client:
+        ended = await client.run_task("noop", {}, hold=True)
+        await ended.stop(message="done with it")
+        running = await client.run_task("noop", {}, hold=True)  # never terminates: never expires
+        watch = client.watch_instances()
+        snapshot = await anext(watch)
+        assert isinstance(snapshot, taskstream.ProjectSnapshot) and snapshot.seq == 3
+        server.retention.clock = lambda: later(8)
+        assert await server.retention.sweep() == 1
+        deleted = await anext(watch)  # the sweep's deletion, heard by the live watch
+        assert isinstance(deleted, taskstream.InstanceDeleted)
+        assert deleted.instance_id == ended.id and deleted.seq == 4 and not deleted.successful
+        await watch.aclose()
+        # Entries older than the retention went (the running instance's creation among them): a cursor
+        # from before them cannot be resumed, so a new snapshot comes instead, without the deleted one.
+        resumed = client.watch_instances(after_seq=1)
+        again = await anext(resumed)
+        await resumed.aclose()
+        assert isinstance(again, taskstream.ProjectSnapshot) and again.seq == 4
+        assert [i.id for i in again.instances] == [running.id]
+        await running.stop()

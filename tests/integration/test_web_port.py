@@ -192,17 +192,19 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]
 def test_server_wide_pages_need_the_metrics_permission(secured: ServerProcess) -> None:
     with taskstream.connect(secured.address, project="alpha", token=ALICE) as client:
         client.run_task("noop", {}, hold=True)  # something to count
-    for page in ("/metrics", "/"):
+    for page in ("/metrics", "/console/api/server"):
         url = f"http://{secured.http_address}{page}"
         for token, expected in (("", 401), ("not-a-token-at-all-000", 401), (ALICE, 403)):
             status, headers, body = get(url, token)
             assert status == expected, (page, token)
-            assert headers["WWW-Authenticate"].startswith("Bearer")
+            assert expected == 403 or headers["WWW-Authenticate"].startswith("Bearer")
             assert b"Running" not in body and b"alpha" not in body and b"taskstream_" not in body
     status, _, body = get(f"http://{secured.http_address}/metrics", OPS)
     assert status == 200 and b'taskstream_instances{status="Suspended"} 1.0' in body
-    status, _, body = get(f"http://{secured.http_address}/", OPS)
-    assert status == 200 and b"<td>Suspended</td><td>1</td>" in body
+    status, _, body = get(f"http://{secured.http_address}/console/api/server", OPS)
+    assert status == 200 and b'"instances":{"Suspended":1}' in body
+    status, _, body = get(f"http://{secured.http_address}/")  # the console's page: no figures in it
+    assert status == 200 and b"alpha" not in body and b"console.js" in body
     assert get(f"http://{secured.http_address}/healthz")[0] == 200  # probes need no token
 
 

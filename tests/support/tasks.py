@@ -176,6 +176,26 @@ def steps(ctx: TaskContext, gates: str, count: int = 3) -> int:
     return count
 
 
+@task("staged_steps")
+def staged_steps(ctx: TaskContext, gates: str, stages: int = 2) -> int:
+    """Runs PyODPS stages one after another: stage i starts, waits for the file ``{gates}/{i}`` (at most
+    60 s), then ends and the next starts. Tests decide when each stage ends."""
+    deadline = time.monotonic() + 60
+    names = [f"M{i + 1}_Stg1_job0" for i in range(stages)]
+    for i, name in enumerate(names):
+        ctx.update_stage(
+            name, running_workers=1, terminated_workers=0, total_workers=1, finished_percentage=10
+        )
+        while not Path(gates, str(i)).exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gate {i} never opened")
+            time.sleep(0.01)
+        ctx.update_stage(
+            name, running_workers=0, terminated_workers=1, total_workers=1, finished_percentage=100
+        )
+    return stages
+
+
 @task("set_properties")
 def set_properties(ctx: TaskContext, values: dict[str, Any]) -> None:
     """Sets each property in ``values``, in order."""

@@ -85,7 +85,7 @@ def test_the_same_public_names_with_the_same_signatures(sync: type, asynchronous
 def test_the_entry_points_take_the_same_arguments() -> None:
     assert describe(taskstream.connect) == describe(taskstream.aio.connect)
     assert sorted(taskstream.aio.__all__) == sorted(
-        ["connect", "AsyncInstanceEvent", *(f"Async{cls.__name__}" for cls, _ in PAIRS)]
+        ["connect", "AsyncInstanceEvent", "AsyncProjectEvent", *(f"Async{cls.__name__}" for cls, _ in PAIRS)]
     )
 
 

@@ -24,10 +24,13 @@ EXPECTED = {
     "TaskSummary", "TaskType", "WorkerDetail",
     # issue 22: scheduling semantics
     "Dependency", "RetryPolicy", "TaskAttempt", "WaitingReason",
+    # issue 24: following a whole project
+    "InstanceCreated", "InstanceDeleted", "InstanceStatusUpdated", "ProjectEvent", "ProjectInstance",
+    "ProjectSnapshot",
 }  # fmt: skip
 AIO_EXPECTED = {
     "AsyncClient", "AsyncClusterJobScheduler", "AsyncInstance", "AsyncInstanceEvent", "AsyncJob",
-    "AsyncResultReader", "AsyncTask", "AsyncWorkerDetail", "connect",
+    "AsyncResultReader", "AsyncTask", "AsyncWorkerDetail", "connect", "AsyncProjectEvent",
 }  # fmt: skip
 STK_EXPECTED = {
     "ClusterJobScheduler", "Job", "JobPriority", "Task", "TaskCancellationReason", "TaskEnvironment", "TaskStatus",

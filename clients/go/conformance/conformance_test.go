@@ -100,7 +100,9 @@ type scenarioCase struct {
 		Task    string `json:"task"`
 		Message string `json:"message"`
 	} `json:"cancel"`
-	Expect map[string]json.RawMessage `json:"expect"`
+	// watch_instances
+	OtherTask taskSpec                   `json:"other_task"`
+	Expect    map[string]json.RawMessage `json:"expect"`
 }
 
 // A harness implements each action of the scenario once.
@@ -124,6 +126,23 @@ var actions = map[string]func(*testing.T, *runner){
 	"retry_attempts":         retryAttempts,
 	"dependencies":           dependencies,
 	"cancel_task_and_delete": cancelTaskAndDelete,
+	"watch_to_end":        watchToEnd,
+	"run_and_read_result": runAndReadResult,
+	"stop_when_running":   stopWhenRunning,
+	"resume_watch":        resumeWatch,
+	"wait_with_timeout":   waitWithTimeout,
+	"execute":             execute,
+	"not_found":           notFound,
+	"execute_failed":      executeFailed,
+	"list_instances":      listInstances,
+	"read_output":         readOutput,
+	"logview":             logview,
+	"sub_instances":       subInstances,
+	"sql_rows":            sqlRows,
+	"suspend_resume":      suspendResume,
+	"wait_many":           waitMany,
+	"task_types":          taskTypes,
+	"watch_instances":     watchInstances,
 }
 
 func TestMain(m *testing.M) {
@@ -1299,4 +1318,109 @@ func cancelTaskAndDelete(t *testing.T, r *runner) {
 // codeName is a status code's canonical name, such as NOT_FOUND.
 func codeName(c codes.Code) string {
 	return code.Code_name[int32(c)]
+}
+// projectChange is a change of a project watch as the scenario writes it.
+type projectChange struct {
+	Change     string `json:"change"`
+	Status     string `json:"status"`
+	Successful bool   `json:"successful"`
+}
+
+func watchInstances(t *testing.T, r *runner) {
+	labels := map[string]string{r.c.LabelKey: rand.Text()} // new to this run
+	first := r.startTask(t, r.c.Task, taskstream.WithLabels(labels))
+	if _, err := r.client.Wait(r.ctx, first.GetName(), caseTimeout); err != nil {
+		t.Fatal(err)
+	}
+	opts := &taskstream.WatchInstancesOptions{Labels: labels, TaskTypes: []string{r.c.Task.Type}}
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	var (
+		snapshot *taskstream.ProjectSnapshot
+		seen     []projectChange
+		seqs     []int64
+		second   *pb.Instance
+	)
+	for ev, err := range r.client.WatchInstances(ctx, opts) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snapshot == nil {
+			s, ok := ev.(*taskstream.ProjectSnapshot)
+			if !ok {
+				t.Fatalf("the first item is a %T, not a snapshot", ev)
+			}
+			snapshot = s
+			r.startTask(t, r.c.OtherTask, taskstream.WithLabels(labels))
+			second = r.startTask(t, r.c.Task, taskstream.WithLabels(labels))
+			continue
+		}
+		var change projectChange
+		var instance *pb.InstanceSummary
+		switch ev := ev.(type) {
+		case *taskstream.InstanceCreated:
+			change.Change, instance = "instance_created", ev.Instance
+			seqs = append(seqs, ev.Seq)
+		case *taskstream.InstanceStatusUpdated:
+			change.Change, instance = "instance_status_changed", ev.Instance
+			seqs = append(seqs, ev.Seq)
+		default:
+			t.Fatalf("unexpected %T after the snapshot", ev)
+		}
+		if id := instance.GetInstance().GetId(); id != second.GetId() {
+			t.Fatalf("a change of %s, not of the second instance %s", id, second.GetId())
+		}
+		change.Status = instance.GetInstance().GetStatus().String()
+		change.Successful = instance.GetInstance().GetSuccessful()
+		seen = append(seen, change)
+		if change.Change == "instance_status_changed" && change.Status == pb.InstanceStatus_INSTANCE_STATUS_TERMINATED.String() {
+			break
+		}
+	}
+	var (
+		count    int
+		status   string
+		types    []string
+		changes  []projectChange
+		resumedK string
+	)
+	if r.expect.get(t, "snapshot_instances", &count) && len(snapshot.Instances) != count {
+		t.Fatalf("a snapshot of %d instances, want %d", len(snapshot.Instances), count)
+	}
+	shown := snapshot.Instances[0]
+	if shown.GetInstance().GetId() != first.GetId() {
+		t.Errorf("the snapshot shows %s, not %s", shown.GetInstance().GetId(), first.GetId())
+	}
+	if r.expect.get(t, "snapshot_status", &status) && shown.GetInstance().GetStatus().String() != status {
+		t.Errorf("snapshot status %s, want %s", shown.GetInstance().GetStatus(), status)
+	}
+	if r.expect.get(t, "snapshot_task_types", &types) && !slices.Equal(shown.GetTaskTypes(), types) {
+		t.Errorf("snapshot task types %v, want %v", shown.GetTaskTypes(), types)
+	}
+	if r.expect.get(t, "changes", &changes) && !slices.Equal(seen, changes) {
+		t.Errorf("changes %+v, want %+v", seen, changes)
+	}
+	for i, seq := range seqs {
+		if (i == 0 && seq <= snapshot.Seq) || (i > 0 && seq <= seqs[i-1]) {
+			t.Errorf("change seqs %v do not increase from the snapshot's %d", seqs, snapshot.Seq)
+		}
+	}
+	cancel()
+	resumed := &taskstream.WatchInstancesOptions{Labels: labels, TaskTypes: []string{r.c.Task.Type}, AfterSeq: seqs[0]}
+	for ev, err := range r.client.WatchInstances(r.ctx, resumed) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "event"
+		if _, ok := ev.(*taskstream.ProjectSnapshot); ok {
+			got = "snapshot"
+		}
+		if r.expect.get(t, "resumed_first_message", &resumedK) && got != resumedK {
+			t.Fatalf("the resumed watch starts with a %s, want %s", got, resumedK)
+		}
+		if u, ok := ev.(*taskstream.InstanceStatusUpdated); !ok || u.Seq != seqs[1] {
+			t.Fatalf("the resumed watch starts with %+v, want the change of seq %d", ev, seqs[1])
+		}
+		break
+	}
 }

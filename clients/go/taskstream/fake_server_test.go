@@ -47,6 +47,8 @@ type fakeServer struct {
 	outputs []func(*pb.ReadTaskOutputRequest, grpc.ServerStreamingServer[pb.ReadTaskOutputResponse]) error
 	// watches[i] answers the i-th WatchInstance call; calls past the end fail with UNAVAILABLE.
 	watches []func(*pb.WatchInstanceRequest, grpc.ServerStreamingServer[pb.WatchInstanceResponse]) error
+	// projectWatches[i] answers the i-th WatchInstances call; calls past the end fail with UNAVAILABLE.
+	projectWatches []func(*pb.WatchInstancesRequest, grpc.ServerStreamingServer[pb.WatchInstancesResponse]) error
 
 	mu       sync.Mutex
 	requests []proto.Message
@@ -122,6 +124,15 @@ func (f *fakeServer) WatchInstance(req *pb.WatchInstanceRequest, stream grpc.Ser
 		return status.Error(codes.Unavailable, "no more scripted watches")
 	}
 	return f.watches[n](req, stream)
+}
+
+func (f *fakeServer) WatchInstances(req *pb.WatchInstancesRequest, stream grpc.ServerStreamingServer[pb.WatchInstancesResponse]) error {
+	f.record(stream.Context(), req)
+	n := len(sent[*pb.WatchInstancesRequest](f)) - 1
+	if n >= len(f.projectWatches) {
+		return status.Error(codes.Unavailable, "no more scripted project watches")
+	}
+	return f.projectWatches[n](req, stream)
 }
 
 func (f *fakeServer) WaitInstances(ctx context.Context, req *pb.WaitInstancesRequest) (*pb.WaitInstancesResponse, error) {

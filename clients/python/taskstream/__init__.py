@@ -27,10 +27,17 @@ from taskstream._events import (
 from taskstream._jobs import JobPriority
 from taskstream._output import OutputChunk
 from taskstream._progress import StageProgress, TaskProgress
+from taskstream._project_watch import (
+    InstanceCreated,
+    InstanceDeleted,
+    InstanceStatusUpdated,
+    ProjectInstance,
+    ProjectSnapshot,
+)
 from taskstream._pyodps import InstanceTask, TaskSummary
 from taskstream._result_rows import Record
 from taskstream._specs import Dependency, RetryPolicy, SubmitOptions, TaskSpec
-from taskstream._sync.client import Client, connect
+from taskstream._sync.client import Client, ProjectEvent, connect
 from taskstream._sync.instance import Instance, InstanceEvent
 from taskstream._sync.job import Job
 from taskstream._sync.result_rows import ResultReader
@@ -67,11 +74,14 @@ __all__ = [
     "FieldViolation",
     "Heartbeat",
     "Instance",
+    "InstanceCreated",
+    "InstanceDeleted",
     "InstanceEvent",
     "InstanceFailedError",
     "InstanceSnapshot",
     "InstanceStatus",
     "InstanceStatusChanged",
+    "InstanceStatusUpdated",
     "InstanceTask",
     "InvalidArgumentError",
     "InvalidStateSetting",
@@ -83,6 +93,9 @@ __all__ = [
     "PendingCancellation",
     "PermissionDeniedError",
     "PickledValue",
+    "ProjectEvent",
+    "ProjectInstance",
+    "ProjectSnapshot",
     "Record",
     "RemoteTaskError",
     "ResultReader",

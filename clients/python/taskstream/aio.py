@@ -18,7 +18,7 @@ the server is a coroutine, and so is every attribute that may: ``await instance.
 holding ``AsyncInstance`` and ``AsyncTask`` handles; errors are the same ``taskstream.errors``.
 """
 
-from taskstream._async.client import AsyncClient, connect
+from taskstream._async.client import AsyncClient, AsyncProjectEvent, connect
 from taskstream._async.instance import AsyncInstance, AsyncInstanceEvent
 from taskstream._async.job import AsyncJob
 from taskstream._async.result_rows import AsyncResultReader
@@ -32,6 +32,7 @@ __all__ = [
     "AsyncInstance",
     "AsyncInstanceEvent",
     "AsyncJob",
+    "AsyncProjectEvent",
     "AsyncResultReader",
     "AsyncTask",
     "AsyncWorkerDetail",

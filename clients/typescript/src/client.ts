@@ -36,6 +36,7 @@ import {
 import { CancellationReason, TaskSpecSchema } from "./gen/taskstream/v1/task_pb.js";
 import { readOutput, type OutputChunk, type ReadOutputOptions } from "./output.js";
 import type { RetryPolicy } from "./retry.js";
+import { watchProject, type ProjectEvent, type WatchInstancesOptions } from "./project-watch.js";
 import { call, required } from "./rpc.js";
 import { openResultRows, type ResultRows, type ResultRowsOptions } from "./rows.js";
 import {
@@ -348,6 +349,17 @@ export class Client {
    */
   watch(nameOrId: string, options: WatchOptions = {}): AsyncGenerator<WatchEvent, void, undefined> {
     return watchInstance(this.service, this.instanceName(nameOrId), options);
+  }
+
+  /**
+   * Follows every instance of the client's project that the options choose, as a Kubernetes watch
+   * follows a collection: a projectSnapshot of the instances that match (newest first), then
+   * instanceCreated, instanceStatusUpdated and instanceDeleted events in the project's order. It never
+   * ends by itself: break out of the loop, or abort `signal`. A dropped stream resumes by itself after
+   * the last project `seq` seen (on any replica, after restarts), without a gap or a duplicate.
+   */
+  watchInstances(options: WatchInstancesOptions = {}): AsyncGenerator<ProjectEvent, void, undefined> {
+    return watchProject(this.service, this.project, options);
   }
 
   /**

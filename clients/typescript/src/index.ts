@@ -54,6 +54,16 @@ export type {
   TaskWaitingReasonChanged,
   WatchEvent,
 } from "./events.js";
+export type {
+  InstanceCreated,
+  InstanceDeleted,
+  InstanceStatusUpdated,
+  ProjectEvent,
+  ProjectHeartbeat,
+  ProjectSnapshot,
+  WatchInstancesOptions,
+} from "./project-watch.js";
+export type { InstanceSummary } from "./gen/taskstream/v1/project_event_pb.js";
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 export { type OutputChunk, type ReadOutputOptions } from "./output.js";
 export {

@@ -21,6 +21,7 @@ import {
   type Client,
   type Instance,
   type OutputStream,
+  type ProjectSnapshot,
   type TaskInit,
   type TaskResult,
   type WatchEvent,
@@ -74,6 +75,7 @@ interface Case {
   };
   readonly tasks?: readonly TaskCase[];
   readonly cancel?: { readonly task: string; readonly message: string };
+  readonly other_task?: TaskCase;
   readonly expect: Record<string, unknown>;
 }
 
@@ -556,6 +558,62 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
       assert.deepEqual(error.instanceNames, [slow.name]);
     } finally {
       await stopIfRunning(client, slow.name);
+    }
+  },
+
+  async watch_instances(client, c) {
+    assert.ok(c.task && c.other_task && c.label_key);
+    const { expect } = c;
+    const labels = { [c.label_key]: randomBytes(8).toString("hex") };
+    const first = await client.createInstance({ tasks: [taskInit(c.task)], labels });
+    await client.wait(first.name, { timeoutMs: CASE_TIMEOUT_MS });
+    const filter = { labels, taskTypes: [c.task.type] };
+    let snapshot: ProjectSnapshot | undefined;
+    let second: Instance | undefined;
+    const changes: { change: string; status: string; successful: boolean }[] = [];
+    const seqs: bigint[] = [];
+    for await (const event of client.watchInstances(filter)) {
+      if (snapshot === undefined) {
+        assert.equal(event.type, "projectSnapshot");
+        snapshot = event as ProjectSnapshot;
+        await client.createInstance({ tasks: [taskInit(c.other_task)], labels });
+        second = await client.createInstance({ tasks: [taskInit(c.task)], labels });
+        continue;
+      }
+      assert.ok(
+        event.type === "instanceCreated" || event.type === "instanceStatusUpdated",
+        `unexpected ${event.type} after the snapshot`,
+      );
+      const shown = event.instance.instance;
+      assert.equal(shown?.id, second?.id, "a change of another instance");
+      changes.push({
+        change: event.type === "instanceCreated" ? "instance_created" : "instance_status_changed",
+        status: statusName(shown?.status),
+        successful: shown?.successful ?? false,
+      });
+      seqs.push(event.seq);
+      if (event.type === "instanceStatusUpdated" && event.status === InstanceStatus.TERMINATED) {
+        break;
+      }
+    }
+    assert.ok(snapshot);
+    assert.equal(snapshot.instances.length, expect["snapshot_instances"]);
+    const shown = snapshot.instances[0]!;
+    assert.equal(shown.instance?.id, first.id);
+    assert.equal(statusName(shown.instance?.status), expect["snapshot_status"]);
+    assert.deepEqual(shown.taskTypes, expect["snapshot_task_types"]);
+    assert.deepEqual(changes, expect["changes"]);
+    assert.ok(
+      seqs.every((seq, i) => seq > (i === 0 ? snapshot!.seq : seqs[i - 1]!)),
+      `seqs ${seqs} after ${snapshot.seq}`,
+    );
+    for await (const event of client.watchInstances({ ...filter, afterSeq: seqs[0]! })) {
+      assert.equal(event.type === "projectSnapshot" ? "snapshot" : "event", expect["resumed_first_message"]);
+      assert.ok(
+        event.type === "instanceStatusUpdated" && event.seq === seqs[1],
+        `resumed with ${event.type}`,
+      );
+      break;
     }
   },
 

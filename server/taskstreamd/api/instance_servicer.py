@@ -19,7 +19,7 @@ from taskstreamd.access.logview_tokens import DEFAULT_HOURS, MAX_HOURS
 from taskstreamd.api import idempotency, labels, offload, requests
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.api.peers import Peers
-from taskstreamd.core import output, watch, workflows
+from taskstreamd.core import output, project_watch, watch, workflows
 from taskstreamd.core.core import Core
 from taskstreamd.core.instances import Instances
 from taskstreamd.core.sql_tasks import require_datasource_access
@@ -29,7 +29,9 @@ from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
 from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
 from taskstreamd.store.reads import ListFilter
 from taskstreamd.wire import convert, result_rows
+from taskstreamd.wire import project_watch as project_watch_wire
 from taskstreamd.wire import watch as watch_wire
+from taskstreamd.wire.events import ProtoEventCodec
 
 Context = grpc.aio.ServicerContext[Any, Any]
 DEFAULT_WAIT = 60.0
@@ -38,6 +40,7 @@ MAX_WAIT = 600.0
 FORWARDED = "x-taskstream-forwarded"
 # A watcher whose stream accepts nothing for this long is dropped; it resumes from its cursor.
 STALL_SECONDS = 60.0
+_CODEC = ProtoEventCodec()  # reads the facts of project log entries a watch's filter looks at
 
 
 def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, context: Context) -> float:
@@ -420,6 +423,31 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
                     cursor = next_cursor
             finally:
                 guard.close()
+
+    async def WatchInstances(self, request: pb.WatchInstancesRequest, context: Context) -> None:
+        watch_request = requests.watch_project(request)
+        principal = self._reader(context, watch_request.project)
+        cursor = request.after_seq
+
+        def too_slow() -> ResourceExhausted:
+            stalled = (
+                f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
+            )
+            return ResourceExhausted("CONSUMER_TOO_SLOW", stalled, {"resume_after_seq": str(cursor)})
+
+        guard = StallGuard(self.stall_seconds)
+        with self.streams.hold(principal.name):
+            items = project_watch.watch_project(
+                self.core.store.reader, self.core.projects, _CODEC, watch_request
+            )
+            try:
+                async for item, next_cursor in items:
+                    if not await self._write(context, project_watch_wire.message(item), guard, too_slow):
+                        return
+                    cursor = next_cursor
+            finally:
+                guard.close()
+                await items.aclose()
 
     async def ReadTaskOutput(self, request: pb.ReadTaskOutputRequest, context: Context) -> None:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")

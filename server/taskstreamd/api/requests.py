@@ -16,9 +16,12 @@ from taskstreamd import bounded_json, ids
 from taskstreamd.api import labels
 from taskstreamd.api.limits import MAX_LABELS, Limits
 from taskstreamd.api.task_names import TaskNames
+from taskstreamd.core.project_watch import DEFAULT_SNAPSHOT_LIMIT, MAX_SNAPSHOT_LIMIT, ProjectWatchRequest
 from taskstreamd.core.watch import WatchRequest
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions, NewInstance, NewTask
+from taskstreamd.domain.project_events import InstanceFilter
 from taskstreamd.domain.scheduling import MAX_ATTEMPTS, Dependency, RetryPolicy, find_cycle
+from taskstreamd.domain.vocabulary import InstanceStatus
 from taskstreamd.errors import FieldViolation, InvalidArgument, PermissionDenied
 
 MAX_NAME = 256
@@ -123,6 +126,50 @@ def watch(request: pb.WatchInstanceRequest) -> WatchRequest:
     )
 
 
+MAX_TASK_TYPE_FILTERS = 64
+
+
+def watch_project(request: pb.WatchInstancesRequest) -> ProjectWatchRequest:
+    """A WatchInstances request checked: every problem found is one field violation."""
+    problems: list[FieldViolation] = []
+    project = _catch(problems, lambda: ids.parse_project(request.parent))
+    if request.after_seq < 0:
+        problems.append(FieldViolation("after_seq", "must not be negative"))
+    statuses: set[InstanceStatus] = set()
+    for i, status in enumerate(request.statuses):
+        try:
+            statuses.add(InstanceStatus.from_proto(status))
+        except (KeyError, ValueError):
+            problems.append(FieldViolation(f"statuses[{i}]", f"unknown status {status}"))
+    problems.extend(labels.violations("labels", request.labels))
+    if len(request.task_types) > MAX_TASK_TYPE_FILTERS:
+        problems.append(FieldViolation("task_types", f"at most {MAX_TASK_TYPE_FILTERS} types"))
+    start = _catch(problems, lambda: time_or_none(request, "create_time_start"))
+    end = _catch(problems, lambda: time_or_none(request, "create_time_end"))
+    if not 0 <= request.snapshot_limit <= MAX_SNAPSHOT_LIMIT:
+        problems.append(FieldViolation("snapshot_limit", f"must be 0 to {MAX_SNAPSHOT_LIMIT}"))
+    interval = 10.0
+    if request.HasField("heartbeat_interval"):
+        interval = _catch(problems, lambda: seconds(request.heartbeat_interval, "heartbeat_interval")) or 0.0
+        low, high = HEARTBEAT_RANGE
+        if not low <= interval <= high:
+            problems.append(FieldViolation("heartbeat_interval", f"must be {low} to {high} seconds"))
+    if problems:
+        raise InvalidArgument(problems)
+    assert project is not None
+    where = InstanceFilter(
+        statuses=frozenset(statuses),
+        owner=request.owner,
+        labels=dict(request.labels),
+        task_types=frozenset(request.task_types),
+        create_time_start=start,
+        create_time_end=end,
+    )
+    return ProjectWatchRequest(
+        project, where, request.after_seq, request.snapshot_limit or DEFAULT_SNAPSHOT_LIMIT, interval
+    )
+
+
 def wait_names(request: pb.WaitInstancesRequest) -> list[tuple[str, str]]:
     if not request.names:
         raise InvalidArgument.one("names", "name at least one instance")
@@ -164,7 +211,9 @@ def seconds(value: duration_pb2.Duration, field: str, *, allow_zero: bool = True
     return total
 
 
-def time_or_none(request: pb.ListInstancesRequest | pb.CreateInstanceRequest, field: str) -> datetime | None:
+def time_or_none(
+    request: pb.ListInstancesRequest | pb.CreateInstanceRequest | pb.WatchInstancesRequest, field: str
+) -> datetime | None:
     if not request.HasField(field):
         return None
     stamp: timestamp_pb2.Timestamp = getattr(request, field)

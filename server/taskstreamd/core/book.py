@@ -29,8 +29,10 @@ from taskstreamd.domain.events import (
     TaskProgressUpdated,
 )
 from taskstreamd.domain.model import Instance, Task
+from taskstreamd.domain.project_events import ProjectChange, ProjectEvent, facts_of
+from taskstreamd.domain.stages import stage_times
 from taskstreamd.domain.vocabulary import InstanceStatus
-from taskstreamd.store.batch import Batch
+from taskstreamd.store.batch import Batch, kept_project_events
 from taskstreamd.store.writer import Outcome, Writer
 
 Clock = Callable[[], datetime]
@@ -57,6 +59,8 @@ class Book:
         self._recent_tasks = 0
         # Called after each commit with its events, in commit order (the fan-out, waits, metrics).
         self.published: list[Callable[[list[RecordedEvent]], None]] = []
+        # Called after each commit with the project log entries it numbered, in order.
+        self.project_published: list[Callable[[list[ProjectEvent]], None]] = []
         writer.listeners.append(self.on_commit)
 
     def __len__(self) -> int:
@@ -96,6 +100,7 @@ class Book:
             self._tasks[task.id] = (instance, task)
         if new:
             self.batch.add_instance(instance)
+            self._record_project(instance, ProjectChange.CREATED, instance.seq, None, self.clock())
             self._touch(instance)
 
     def changed(self, instance: Instance, task: Task | None = None) -> None:
@@ -127,15 +132,38 @@ class Book:
             event.terminal = terminal
             batch.add_event(event)
             recorded.append(event)
+            if isinstance(change, InstanceStatusChanged):
+                self._record_project(instance, ProjectChange.STATUS, instance.seq, change.previous, time)
             if terminal:
                 self._ended.add(instance.id)
         batch.instance_changed(instance)  # its last_seq
         self._touch(instance)
         return recorded
 
+    def _record_project(
+        self,
+        instance: Instance,
+        kind: ProjectChange,
+        instance_seq: int,
+        previous: InstanceStatus | None,
+        time: datetime,
+    ) -> None:
+        """An instance-level change, also recorded in its project's log (numbered by the commit)."""
+        data = self.codec.encode_project(instance, kind, previous, time)
+        event = ProjectEvent(instance.project, instance.id, instance_seq, int(kind), data, time)
+        event.facts = facts_of(instance, previous)
+        self.batch.add_project_event(event)
+
     def record_progress(self, instance: Instance, task: Task, progress: bytes) -> None:
         """A task's latest progress, whose event replaces its previous progress event in the log: a
-        watcher that resumes from an older cursor gets the latest, not every step."""
+        watcher that resumes from an older cursor gets the latest, not every step. Its stages are
+        stamped with when they started and ended (kept from the previous report, in this attempt)."""
+        codec = self.codec
+        marks = codec.stage_marks(progress)
+        if marks:
+            before = codec.stage_marks(task.progress) if task.progress else []
+            times = stage_times(before, marks, self.clock(), task.start_time)
+            progress = codec.stamp_stages(progress, times)
         previous = task.progress_seq
         task.progress = progress
         (event,) = self.record(instance, [TaskProgressUpdated(task.name, progress)])
@@ -167,6 +195,13 @@ class Book:
         if events:
             for publish in self.published:
                 publish(events)
+        if batch.project_events:
+            entries = kept_project_events(batch, outcome.lost)
+            for entry, seq in zip(entries, outcome.project_seqs, strict=True):
+                entry.seq = seq
+            if entries:
+                for publish_entries in self.project_published:
+                    publish_entries(entries)
         if self._ended:
             committed = self.writer.committed_number
             for instance_id in [i for i in self._ended if self._last_change.get(i, 0) <= committed]:

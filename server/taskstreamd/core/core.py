@@ -27,6 +27,7 @@ from taskstreamd.core.holds import Holds
 from taskstreamd.core.instances import CallerSettings, Instances
 from taskstreamd.core.intake import Intake, IntakeSettings, LeaseReaper
 from taskstreamd.core.ownership import Fenced, LeasedOwnership, Ownership, shard_of
+from taskstreamd.core.project_feed import ProjectHub
 from taskstreamd.core.relay import PeerLink, Relay
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession, short_prefetch_for
 from taskstreamd.core.task_ids import TaskIds
@@ -95,6 +96,7 @@ class Core:
         self.bindings.stop = self._stop_unwatched
         self.waits = TerminationWaits()
         self.hub = EventHub()
+        self.projects = ProjectHub()
         self.instances = Instances(
             self.book,
             store.reader,
@@ -113,6 +115,7 @@ class Core:
         self.instances.holds = self.holds
         self.instances.bindings = self.bindings
         self.instances.delete_stored = store.delete_instance
+        self.instances.on_deleted = self.projects.resync
         self.intake = Intake(
             self.book,
             self.workers,
@@ -137,6 +140,7 @@ class Core:
         self.observers: list[Callable[[list[RecordedEvent]], None]] = []
         self._commits = asyncio.Event()
         self.book.published.append(self._published)
+        self.book.project_published.append(self.projects.publish)
         store.writer.health_listeners.append(self._store_health)
         self.health_changed: list[Callable[[bool], None]] = []
 
@@ -158,6 +162,7 @@ class Core:
         self.dispatcher.left_idle = self.relay.pull
         self._listener = notify.Listener(store.url, REPLICA_ID, self._notice, self._resync)
         store.writer.notices = self._notices
+        store.writer.project_notice = store.project_notice = _project_notice
         store.writer.fatal = (Fenced,)
         store.writer.on_fatal = self._fatal
 
@@ -252,6 +257,7 @@ class Core:
         self.instances.draining = True
         self.dispatcher.paused = True
         self.hub.close()
+        self.projects.close()
 
     async def _gained(self, shards: set[int]) -> None:
         await self.recover(shards)
@@ -309,12 +315,15 @@ class Core:
             if notice.terminal:
                 self.waits.terminated(notice.instance_id)
                 self.instances.answers.ended(notice.instance_id)
+        elif isinstance(notice, notify.ProjectEventsCommitted):
+            self.projects.note(notice.project, notice.last_seq)
         elif self.relay is not None:
             self.relay.work_queued(notice.replica)
 
     def _resync(self) -> None:
         """Notices may have been missed while not listening: re-read everything kept in memory."""
         self.hub.resync()
+        self.projects.resync()
         self.waits.wake_all()
         if self.relay is not None:
             self.relay.pull()
@@ -379,6 +388,10 @@ class Core:
     def queue_depth(self) -> int:
         """Entries in the run queue (a few may be stale: cancelled while queued)."""
         return len(self.dispatcher.queue)
+
+
+def _project_notice(project: str, last_seq: int) -> str:
+    return notify.encode(notify.ProjectEventsCommitted(REPLICA_ID, project, last_seq))
 
 
 def instance_holds_worker(instance: Instance) -> bool:

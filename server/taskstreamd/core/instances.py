@@ -96,6 +96,8 @@ class Instances:
         self.bindings: Bindings | None = None  # instances bound to their caller's watch
         # Deletes a terminated instance from the store, leaving a tombstone (set by the core).
         self.delete_stored: Callable[[str, datetime], Awaitable[bool]] | None = None
+        # Told after instances were deleted (their project logs gained deletions): project watchers re-read.
+        self.on_deleted: Callable[[], None] = lambda: None
 
     # -- guards ------------------------------------------------------------------------------------------
 
@@ -338,9 +340,12 @@ class Instances:
         return data
 
     def deleted(self, instance_ids: list[str]) -> None:
-        """Instances retention deleted: nothing kept of them in memory answers for them any more."""
+        """Instances deleted (by retention or a caller): nothing kept of them in memory answers for them
+        any more, and project watchers read the deletions."""
         self.answers.deleted(instance_ids)
         self.book.drop_ended(instance_ids)
+        if instance_ids:
+            self.on_deleted()
 
     async def missing(self, project: str, instance_id: str) -> NotFound:
         """The error for an instance that is not there: Expired when retention deleted it."""
@@ -567,8 +572,7 @@ class Instances:
         now = self.book.clock()
         if not await self.delete_stored(instance_id, now):
             raise await self.missing(project, instance_id)  # another call deleted it meanwhile
-        self.answers.deleted([instance_id])
-        self.book.drop_ended([instance_id])
+        self.deleted([instance_id])
         return now
 
     async def _owned(self, project: str, instance_id: str) -> Instance:

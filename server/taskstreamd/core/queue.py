@@ -46,6 +46,10 @@ class RunQueue:
         self._queued.add(task.task_id)
         heapq.heappush(self._heap, (task.priority, task.instance_id, task.index, task.task_id, task))
 
+    def in_order(self) -> list[QueuedTask]:
+        """Every entry in the order tasks would be taken (a sorted copy: for views, not for dispatch)."""
+        return [entry[4] for entry in sorted(self._heap)]
+
     def remove(self, task_ids: set[int]) -> None:
         """Takes these tasks out of the queue (a linear pass: for the rare create that lost its claim)."""
         if not self._queued & task_ids:

@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Protocol
 
 from taskstreamd.domain.model import Instance, Task
+from taskstreamd.domain.project_events import ProjectCodec
+from taskstreamd.domain.stages import StageMark, StageTimes
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus, WaitingReason
 
 
@@ -102,8 +104,13 @@ KIND_OF: dict[type, EventKind] = {
 }
 
 
-class EventCodec(Protocol):
-    """How changes become the bytes of the log and of the watch stream (the wire layer implements it)."""
+class EventCodec(ProjectCodec, Protocol):
+    """How changes become the bytes of the log and of the watch stream (the wire layer implements it),
+    and how the stages of a serialized progress are read and stamped with their times."""
+
+    def stage_marks(self, progress: bytes) -> list[StageMark]: ...
+
+    def stamp_stages(self, progress: bytes, times: StageTimes) -> bytes: ...
 
     def encode(self, instance: Instance, change: Change, seq: int, time: datetime) -> bytes: ...
 

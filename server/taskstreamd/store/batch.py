@@ -16,6 +16,7 @@ from typing import Any
 
 from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance, Task
+from taskstreamd.domain.project_events import ProjectEvent
 from taskstreamd.store import rows
 
 
@@ -54,6 +55,10 @@ class Frozen:
     property_owners: list[str] = field(default_factory=list)
     output_owners: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # told the other replicas when (if) it commits
+    # (project, instance_id, instance_seq, kind, time, data), numbered per project by the commit.
+    project_events: list[tuple[str, str, int, int, Any, bytes]] = field(default_factory=list)
+    # The notice that a project's log grew to a seq, for the other replicas (None without replicas).
+    project_notice: Callable[[str, int], str] | None = None
 
     @property
     def empty(self) -> bool:
@@ -67,6 +72,7 @@ class Frozen:
             or self.properties
             or self.output
             or self.answers
+            or self.project_events
         )
 
 
@@ -84,6 +90,7 @@ class Batch:
         self.output: list[tuple[str, str, tuple[Any, ...]]] = []
         self.claims: list[RequestClaim] = []
         self.answers: list[tuple[bytes, str, str, str]] = []
+        self.project_events: list[ProjectEvent] = []
         self.size = 0  # bytes of payload held, for back-pressure
         self.urgent = False  # someone waits for this batch: commit it as soon as the writer is free
 
@@ -98,6 +105,7 @@ class Batch:
             + len(self.output)
             + len(self.claims)
             + len(self.answers)
+            + len(self.project_events)
         )
 
     def add_instance(self, instance: Instance) -> None:
@@ -114,6 +122,11 @@ class Batch:
 
     def add_event(self, event: RecordedEvent) -> None:
         self.events[(event.instance_id, event.seq)] = event
+        self.size += len(event.data)
+
+    def add_project_event(self, event: ProjectEvent) -> None:
+        """An entry of a project's log; the commit gives it the project's next number."""
+        self.project_events.append(event)
         self.size += len(event.data)
 
     def drop_event(self, instance_id: str, seq: int) -> None:
@@ -158,12 +171,21 @@ class Batch:
         for kind, owner, params in self.output:
             frozen.output.append((kind, params))
             frozen.output_owners.append(owner)
+        frozen.project_events = [
+            (e.project, e.instance_id, e.instance_seq, e.kind, time(e.time), e.data)
+            for e in self.project_events
+        ]
         return frozen
 
 
 def without(frozen: Frozen, lost: set[str]) -> Frozen:
     """The batch without the rows of instances whose create lost its request claim to another server's."""
-    keep = Frozen(frozen.number, answers=frozen.answers, notices=frozen.notices)
+    keep = Frozen(
+        frozen.number,
+        answers=frozen.answers,
+        notices=frozen.notices,
+        project_notice=frozen.project_notice,
+    )
     keep.claims = [c for c in frozen.claims if c.instance_id not in lost or not c.creates]
     keep.instances = [r for r in frozen.instances if r[0] not in lost]
     keep.tasks = [r for r in frozen.tasks if r[1] not in lost]
@@ -178,4 +200,10 @@ def without(frozen: Frozen, lost: set[str]) -> Frozen:
     keep.properties = [p for p, o in props if o not in lost]
     outs = zip(frozen.output, frozen.output_owners, strict=True)
     keep.output = [p for p, o in outs if o not in lost]
+    keep.project_events = [r for r in frozen.project_events if r[1] not in lost]
     return keep
+
+
+def kept_project_events(batch: Batch, lost: set[str]) -> list[ProjectEvent]:
+    """The batch's project log entries that its commit wrote, in the order it numbered them."""
+    return [e for e in batch.project_events if e.instance_id not in lost]

@@ -9,8 +9,18 @@ from typing import Protocol
 
 from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance
+from taskstreamd.domain.project_events import ProjectEvent
 from taskstreamd.domain.vocabulary import TaskStatus
-from taskstreamd.store.reads import ListFilter, Output, OutputState, RequestRecord, TaskOutcome, Tombstone
+from taskstreamd.store.reads import (
+    ListFilter,
+    Output,
+    OutputState,
+    ProjectLog,
+    ProjectSnapshot,
+    RequestRecord,
+    TaskOutcome,
+    Tombstone,
+)
 from taskstreamd.store.writer import Fence, Writer
 
 
@@ -22,6 +32,14 @@ class Reads(Protocol):
     async def list_instances(
         self, where: ListFilter, page_size: int, after_id: str | None
     ) -> tuple[list[Instance], bool]: ...
+
+    async def project_log(self, project: str) -> ProjectLog: ...
+
+    async def project_snapshot(self, where: ListFilter, limit: int) -> ProjectSnapshot: ...
+
+    async def project_events_after(
+        self, project: str, after_seq: int, limit: int = 500
+    ) -> tuple[list[ProjectEvent], ProjectLog]: ...
 
     async def counts_by_status(self) -> tuple[dict[str, int], dict[TaskStatus, int]]: ...
 

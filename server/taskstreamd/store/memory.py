@@ -15,18 +15,23 @@ from typing import Any, TypeVar
 
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
 from taskstreamd.domain.model import Instance
+from taskstreamd.domain.project_events import ProjectChange, ProjectEvent
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
 from taskstreamd.store import rows
 from taskstreamd.store.batch import Frozen, without
 from taskstreamd.store.reads import (
+    InstanceSummary,
     ListFilter,
     Output,
     OutputState,
+    ProjectLog,
+    ProjectSnapshot,
     RequestRecord,
     TaskOutcome,
     Tombstone,
     _read_output_chunks,
 )
+from taskstreamd.store.sql_backend import number_project_events
 from taskstreamd.store.writer import Fence, Outcome, Writer
 
 T = TypeVar("T")
@@ -42,8 +47,16 @@ class Tables:
     output: dict[tuple[int, int, int], bytes] = field(default_factory=dict)
     requests: dict[tuple[str, str, str], RequestRecord] = field(default_factory=dict)
     tombstones: dict[str, Tombstone] = field(default_factory=dict)
+    project_logs: dict[str, ProjectLog] = field(default_factory=dict)
+    # (project, seq) -> (instance_id, instance_seq, kind, time, data)
+    project_events: dict[tuple[str, int], tuple[str, int, int, Any, bytes]] = field(default_factory=dict)
     next_task_id: int = 1
     commits: int = 0
+
+    def advance(self, project: str, count: int) -> int:
+        log = self.project_logs.get(project, ProjectLog())
+        self.project_logs[project] = ProjectLog(log.last_seq + count, log.trimmed_seq)
+        return log.last_seq + count
 
 
 class MemoryBackend:
@@ -105,6 +118,10 @@ class MemoryBackend:
                 t.requests[(project, method, request_id)] = RequestRecord(
                     record.fingerprint, record.instance_id, answer
                 )
+        if frozen.project_events:
+            outcome.project_seqs, _ = number_project_events(t.advance, frozen.project_events)
+            for (project, *entry), seq in zip(frozen.project_events, outcome.project_seqs, strict=True):
+                t.project_events[(project, seq)] = tuple(entry)
         t.commits += 1
         return outcome
 
@@ -147,8 +164,14 @@ class MemoryReader:
     async def list_instances(
         self, where: ListFilter, page_size: int, after_id: str | None
     ) -> tuple[list[Instance], bool]:
+        matching = [i for i in self._matching(where) if after_id is None or i < after_id]
+        page = [self._instance(i) for i in matching[:page_size]]
+        return [i for i in page if i is not None], len(matching) > page_size
+
+    def _matching(self, where: ListFilter) -> list[str]:
         codes = {rows.STATUS_CODE[s] for s in where.statuses}
-        matching = sorted(
+        tasks = self.tables.tasks.values()
+        return sorted(
             (
                 i
                 for i, r in self.tables.instances.items()
@@ -160,13 +183,46 @@ class MemoryReader:
                     or (r["status"] == rows.TERMINATED_CODE and bool(r["successful"]) == where.successful)
                 )
                 and not (where.exclude_sub_instances and r["parent_instance"])
-                and (after_id is None or i < after_id)
                 and all((i, k, v) in self.tables.labels for k, v in where.labels.items())
+                and (
+                    not where.task_types
+                    or any(t["instance_id"] == i and t["type"] in where.task_types for t in tasks)
+                )
+                and (where.create_time_start is None or r["create_time"] >= where.create_time_start)
+                and (where.create_time_end is None or r["create_time"] < where.create_time_end)
             ),
             reverse=True,
         )
-        page = [self._instance(i) for i in matching[:page_size]]
-        return [i for i in page if i is not None], len(matching) > page_size
+
+    async def project_log(self, project: str) -> ProjectLog:
+        return self.tables.project_logs.get(project, ProjectLog())
+
+    async def project_snapshot(self, where: ListFilter, limit: int) -> ProjectSnapshot:
+        head = await self.project_log(where.project)
+        matching = self._matching(where)
+        summaries = []
+        for instance_id in matching[:limit]:
+            instance = self._instance(instance_id)
+            assert instance is not None
+            types = sorted({t.type for t in instance.tasks})
+            count = len(instance.tasks)
+            instance.tasks = []
+            summaries.append(InstanceSummary(instance, types, count))
+        return ProjectSnapshot(head, summaries, len(matching) > limit, head.last_seq)
+
+    async def project_events_after(
+        self, project: str, after_seq: int, limit: int = 500
+    ) -> tuple[list[ProjectEvent], ProjectLog]:
+        found = sorted(
+            (seq, entry)
+            for (p, seq), entry in self.tables.project_events.items()
+            if p == project and seq > after_seq
+        )[:limit]
+        events = [
+            ProjectEvent(project, iid, iseq, kind, data, time, seq=seq)
+            for seq, (iid, iseq, kind, time, data) in found
+        ]
+        return events, await self.project_log(project)
 
     async def counts_by_status(self) -> tuple[dict[str, int], dict[TaskStatus, int]]:
         instances: dict[str, int] = {}
@@ -232,6 +288,7 @@ class MemoryStore:
     shared = False
 
     def __init__(self, codec: EventCodec, tables: Tables | None = None) -> None:
+        self.codec = codec
         self.tables = tables or Tables()
         self.backend = MemoryBackend(self.tables)
         self.writer = Writer(self.backend, window=0.001)
@@ -267,6 +324,12 @@ class MemoryStore:
         old = sorted(
             (r["end_time"], i) for i, r in t.instances.items() if r["status"] == terminated and due(r)
         )
+        if ended_before is not None:
+            for (project, seq), entry in list(t.project_events.items()):  # first, as the database does
+                if entry[3] < ended_before:
+                    del t.project_events[(project, seq)]
+                    log = t.project_logs[project]
+                    t.project_logs[project] = ProjectLog(log.last_seq, max(log.trimmed_seq, seq))
         return [i for _, i in old[:limit] if self._tombstone(i, now, "expired")]
 
     async def delete_instance(self, instance_id: str, now: datetime) -> bool:
@@ -276,13 +339,18 @@ class MemoryStore:
         return self._tombstone(instance_id, now, "deleted")
 
     def _tombstone(self, instance_id: str, now: datetime, reason: str) -> bool:
+        """Replaces the instance by a tombstone, and its entries in its project's log by a deletion."""
         t = self.tables
         row = t.instances.pop(instance_id)
-        t.tombstones[instance_id] = Tombstone(
-            instance_id, row["project"], bool(row["successful"]), row["end_time"], now, reason
-        )
+        end, project = row["end_time"], row["project"]
+        t.tombstones[instance_id] = Tombstone(instance_id, project, bool(row["successful"]), end, now, reason)
         for task_id in [k for k, v in t.tasks.items() if v["instance_id"] == instance_id]:
             del t.tasks[task_id]
         for key in [k for k in t.events if k[0] == instance_id]:
             del t.events[key]
+        for key in [k for k, v in t.project_events.items() if v[0] == instance_id]:
+            del t.project_events[key]
+        data = self.codec.encode_deletion(instance_id, project, bool(row["successful"]), end, now)
+        seq = t.advance(project, 1)
+        t.project_events[(project, seq)] = (instance_id, 0, int(ProjectChange.DELETED), now, data)
         return True

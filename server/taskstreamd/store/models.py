@@ -170,6 +170,38 @@ class InstanceEventRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ProjectLogRow(Base):
+    """Where a project's log of instance-level changes stands: the last number given out and the highest
+    number deleted by retention (a cursor below it cannot be resumed, only started again)."""
+
+    __tablename__ = "project_logs"
+
+    project: Mapped[str] = mapped_column(String(128), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    trimmed_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProjectEventRow(Base):
+    """One instance-level change in its project's log: a serialized taskstream.v1.ProjectInstanceEvent
+    without its ``seq``, numbered per project in commit order. No foreign key: a deletion outlives its
+    instance."""
+
+    __tablename__ = "project_events"
+
+    project: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(32))
+    instance_seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[int] = mapped_column(Integer)  # the ProjectInstanceEvent.change field number
+    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        Index("ix_project_events_instance_id", "instance_id"),
+        Index("ix_project_events_time", "time"),
+    )
+
+
 class RequestRow(Base):
     """The first answer to a CreateInstance or StopInstance carrying a request_id, so that retries of
     the same request get it again; ``fingerprint`` tells a retry from a different request reusing the id."""

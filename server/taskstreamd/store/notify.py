@@ -39,19 +39,30 @@ class EventsCommitted:
 
 
 @dataclass(frozen=True)
+class ProjectEventsCommitted:
+    """A project's log of instance-level changes grew up to ``last_seq``."""
+
+    replica: str
+    project: str
+    last_seq: int
+
+
+@dataclass(frozen=True)
 class WorkQueued:
     """A replica holds queued tasks its own workers could not take: others may claim some."""
 
     replica: str
 
 
-Notice = EventsCommitted | WorkQueued
+Notice = EventsCommitted | ProjectEventsCommitted | WorkQueued
 
 
 def encode(notice: Notice) -> str:
     if isinstance(notice, EventsCommitted):
         flags = ("p" if notice.progress_only else "") + ("t" if notice.terminal else "") or "-"
         return f"e {notice.replica} {notice.instance_id} {notice.last_seq} {flags}"
+    if isinstance(notice, ProjectEventsCommitted):
+        return f"l {notice.replica} {notice.last_seq} {notice.project}"
     return f"q {notice.replica}"
 
 
@@ -60,6 +71,9 @@ def decode(payload: str) -> Notice | None:
     try:
         if parts[0] == "e" and len(parts) == 5:
             return EventsCommitted(parts[1], parts[2], int(parts[3]), "p" in parts[4], "t" in parts[4])
+        if parts[0] == "l" and len(parts) >= 4:
+            project = payload.split(" ", 3)[3]
+            return ProjectEventsCommitted(parts[1], project, int(parts[2]))
         if parts[0] == "q" and len(parts) == 2:
             return WorkQueued(parts[1])
     except ValueError:

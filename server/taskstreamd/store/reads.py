@@ -14,14 +14,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, select
 from sqlalchemy.engine import Engine
 
 from taskstreamd import bounded_json
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
 from taskstreamd.domain.model import Instance, Task
+from taskstreamd.domain.project_events import ProjectEvent
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
 from taskstreamd.errors import InvalidArgument
 from taskstreamd.store import rows
@@ -29,6 +30,8 @@ from taskstreamd.store.models import (
     InstanceEventRow,
     InstanceLabelRow,
     InstanceRow,
+    ProjectEventRow,
+    ProjectLogRow,
     RequestRow,
     TaskOutputRow,
     TaskPropertyRow,
@@ -53,6 +56,36 @@ class ListFilter:
     labels: dict[str, str] = field(default_factory=dict)
     successful: bool | None = None  # only terminated instances with this outcome
     exclude_sub_instances: bool = False  # leave out the instances workflows started
+    task_types: frozenset[str] = frozenset()  # instances with a task of one of these types
+
+
+@dataclass(frozen=True)
+class InstanceSummary:
+    """An instance without its tasks (``instance.tasks`` is empty), with what is fixed about them."""
+
+    instance: Instance
+    task_types: list[str]
+    task_count: int
+
+
+@dataclass(frozen=True)
+class ProjectLog:
+    """Where a project's log stands: its last seq, and the highest seq retention deleted."""
+
+    last_seq: int = 0
+    trimmed_seq: int = 0
+
+
+@dataclass(frozen=True)
+class ProjectSnapshot:
+    """The newest instances matching a filter, read with where the project's log stood: ``head`` was read
+    before the instances and ``tail`` after them (the same in one database snapshot; with PostgreSQL's
+    read committed, changes between the two may show in both the instances and the log)."""
+
+    head: ProjectLog
+    instances: list[InstanceSummary]
+    truncated: bool
+    tail: int
 
 
 @dataclass(frozen=True)
@@ -146,29 +179,7 @@ class Reader:
         self, where: ListFilter, page_size: int, after_id: str | None
     ) -> tuple[list[Instance], bool]:
         """A page of instances newest first (without task properties), and whether more follow."""
-        query = select(INSTANCES).where(InstanceRow.project == where.project)
-        if where.statuses:
-            codes = [rows.STATUS_CODE[s] for s in where.statuses]
-            query = query.where(InstanceRow.status.in_(codes))
-        if where.owner:
-            query = query.where(InstanceRow.owner == where.owner)
-        if where.successful is not None:
-            query = query.where(
-                InstanceRow.status == rows.TERMINATED_CODE, InstanceRow.successful.is_(where.successful)
-            )
-        if where.exclude_sub_instances:
-            query = query.where(InstanceRow.parent_instance == "")
-        if where.create_time_start is not None:
-            query = query.where(InstanceRow.create_time >= where.create_time_start)
-        if where.create_time_end is not None:
-            query = query.where(InstanceRow.create_time < where.create_time_end)
-        for key, value in where.labels.items():
-            label = select(InstanceLabelRow.instance_id).where(
-                InstanceLabelRow.instance_id == InstanceRow.id,
-                InstanceLabelRow.key == key,
-                InstanceLabelRow.value == value,
-            )
-            query = query.where(label.exists())
+        query = filtered(select(INSTANCES), where)
         if after_id is not None:
             query = query.where(InstanceRow.id < after_id)
         query = query.order_by(InstanceRow.id.desc()).limit(page_size + 1)
@@ -181,6 +192,48 @@ class Reader:
                 instance.tasks = tasks.get(instance.id, [])
                 instance.count_tasks()
             return instances, len(found) > page_size
+
+        return await self._run(read)
+
+    async def project_log(self, project: str) -> ProjectLog:
+        return await self._run(lambda c: _project_log(c, project))
+
+    async def project_snapshot(self, where: ListFilter, limit: int) -> ProjectSnapshot:
+        """The ``limit`` newest instances matching ``where`` (and whether more matched), with the log's
+        position around the read."""
+        query = filtered(select(INSTANCES), where).order_by(InstanceRow.id.desc()).limit(limit + 1)
+
+        def read(c: Connection) -> ProjectSnapshot:
+            head = _project_log(c, where.project)
+            found = list(c.execute(query).mappings())
+            instances = [rows.instance_from_mapping(row) for row in found[:limit]]
+            summaries = _summaries(c, instances)
+            return ProjectSnapshot(
+                head, summaries, len(found) > limit, _project_log(c, where.project).last_seq
+            )
+
+        return await self._run(read)
+
+    async def project_events_after(
+        self, project: str, after_seq: int, limit: int = 500
+    ) -> tuple[list[ProjectEvent], ProjectLog]:
+        """The project log's entries after ``after_seq``, in order, at most ``limit``, with where the log
+        stood when they were read (a ``trimmed_seq`` above ``after_seq`` means some are gone)."""
+        table = ProjectEventRow
+        query = (
+            select(table.seq, table.instance_id, table.instance_seq, table.kind, table.time, table.data)
+            .where(table.project == project, table.seq > after_seq)
+            .order_by(table.seq)
+            .limit(limit)
+        )
+
+        def read(c: Connection) -> tuple[list[ProjectEvent], ProjectLog]:
+            log = _project_log(c, project)
+            found = [
+                ProjectEvent(project, iid, iseq, kind, data, rows.utc(time), seq=seq)
+                for seq, iid, iseq, kind, time, data in c.execute(query).all()
+            ]
+            return found, log
 
         return await self._run(read)
 
@@ -293,6 +346,62 @@ class Reader:
 
 
 # -- helpers (in a read's thread) ------------------------------------------------------------------------
+
+
+def filtered(query: Select[Any], where: ListFilter) -> Select[Any]:
+    """``query`` of instances narrowed to those ``where`` asks for."""
+    query = query.where(InstanceRow.project == where.project)
+    if where.statuses:
+        codes = [rows.STATUS_CODE[s] for s in where.statuses]
+        query = query.where(InstanceRow.status.in_(codes))
+    if where.owner:
+        query = query.where(InstanceRow.owner == where.owner)
+    if where.successful is not None:
+        query = query.where(
+            InstanceRow.status == rows.TERMINATED_CODE, InstanceRow.successful.is_(where.successful)
+        )
+    if where.exclude_sub_instances:
+        query = query.where(InstanceRow.parent_instance == "")
+    if where.create_time_start is not None:
+        query = query.where(InstanceRow.create_time >= where.create_time_start)
+    if where.create_time_end is not None:
+        query = query.where(InstanceRow.create_time < where.create_time_end)
+    for key, value in where.labels.items():
+        label = select(InstanceLabelRow.instance_id).where(
+            InstanceLabelRow.instance_id == InstanceRow.id,
+            InstanceLabelRow.key == key,
+            InstanceLabelRow.value == value,
+        )
+        query = query.where(label.exists())
+    if where.task_types:
+        typed = select(TaskRow.id).where(
+            TaskRow.instance_id == InstanceRow.id, TaskRow.type.in_(sorted(where.task_types))
+        )
+        query = query.where(typed.exists())
+    return query
+
+
+def _project_log(c: Connection, project: str) -> ProjectLog:
+    row = c.execute(
+        select(ProjectLogRow.last_seq, ProjectLogRow.trimmed_seq).where(ProjectLogRow.project == project)
+    ).first()
+    return ProjectLog() if row is None else ProjectLog(int(row[0]), int(row[1]))
+
+
+def _summaries(c: Connection, instances: list[Instance]) -> list[InstanceSummary]:
+    types: dict[str, dict[str, int]] = {}
+    ids = [i.id for i in instances]
+    for start in range(0, len(ids), 500):
+        query = (
+            select(TaskRow.instance_id, TaskRow.type, func.count())
+            .where(TaskRow.instance_id.in_(ids[start : start + 500]))
+            .group_by(TaskRow.instance_id, TaskRow.type)
+        )
+        for instance_id, task_type, count in c.execute(query).all():
+            types.setdefault(instance_id, {})[task_type] = int(count)
+    return [
+        InstanceSummary(i, sorted(types.get(i.id, {})), sum(types.get(i.id, {}).values())) for i in instances
+    ]
 
 
 def _instance(c: Connection, instance_id: str, *, with_payloads: bool) -> Instance | None:

@@ -37,6 +37,13 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+def utc_of(value: datetime | str) -> datetime:
+    """A time as a driver hands it back (SQLite's raw driver: the text ``sqlite_time`` wrote), in UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 def sqlite_time(value: datetime | None) -> str | None:
     """A UTC time as SQLAlchemy's DateTime stores it in SQLite."""
     if value is None:

@@ -75,9 +75,23 @@ class SqlBackend:
             _many(cursor, sql.upsert_property, frozen.properties)
             _output(cursor, sql, frozen.output)
             _many(cursor, sql.answer_request, frozen.answers)
-            if frozen.notices:
+            notices = frozen.notices
+            if frozen.project_events:  # last: a project's log row stays locked until the commit
+                outcome.project_seqs, lasts = number_project_events(
+                    lambda project, count: _advance(cursor, sql, project, count), frozen.project_events
+                )
+                rows = [
+                    (project, seq, instance_id, instance_seq, kind, time, data)
+                    for (project, instance_id, instance_seq, kind, time, data), seq in zip(
+                        frozen.project_events, outcome.project_seqs, strict=True
+                    )
+                ]
+                _many(cursor, sql.insert_project_event, rows)
+                if frozen.project_notice is not None:
+                    notices = [*notices, *(frozen.project_notice(p, last) for p, last in lasts.items())]
+            if notices:
                 # Sent by PostgreSQL when, and only if, this transaction commits, in commit order.
-                cursor.execute(sql.notify, (frozen.notices,))
+                cursor.execute(sql.notify, (notices,))
             connection.commit()
         except BaseException:
             with contextlib.suppress(Exception):
@@ -87,6 +101,30 @@ class SqlBackend:
             with contextlib.suppress(Exception):
                 cursor.close()
         return outcome
+
+
+def number_project_events(
+    advance: Callable[[str, int], int], events: list[tuple[Any, ...]]
+) -> tuple[list[int], dict[str, int]]:
+    """The project seq of each of ``events`` (project first in each), taken from each project's log by
+    ``advance(project, count)`` (which returns the last number taken), projects in sorted order so that
+    two commits never wait for each other's rows; and each project's last number."""
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[event[0]] = counts.get(event[0], 0) + 1
+    lasts = {project: advance(project, counts[project]) for project in sorted(counts)}
+    following = {project: last - counts[project] for project, last in lasts.items()}
+    seqs = []
+    for event in events:
+        following[event[0]] += 1
+        seqs.append(following[event[0]])
+    return seqs, lasts
+
+
+def _advance(cursor: Any, sql: Statements, project: str, count: int) -> int:
+    cursor.execute(sql.advance_project_log, (project, count))
+    (last,) = cursor.fetchone()
+    return int(last)
 
 
 def _many(cursor: Any, statement: str, params: list[Any]) -> None:

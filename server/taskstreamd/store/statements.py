@@ -98,6 +98,23 @@ class Statements:
         )
 
     @property
+    def advance_project_log(self) -> str:
+        """Takes the next numbers of a project's log (the row stays locked until the commit, so the
+        numbers of one project are given out in commit order); the last number taken comes back."""
+        return (
+            f"INSERT INTO project_logs (project, last_seq, trimmed_seq) VALUES ({self._marks(2)}, 0) "
+            "ON CONFLICT (project) DO UPDATE SET last_seq = project_logs.last_seq + excluded.last_seq "
+            "RETURNING last_seq"
+        )
+
+    @property
+    def insert_project_event(self) -> str:
+        return (
+            "INSERT INTO project_events (project, seq, instance_id, instance_seq, kind, time, data) "
+            f"VALUES ({self._marks(7)})"
+        )
+
+    @property
     def notify(self) -> str:
         return "SELECT pg_notify('taskstream', payload) FROM unnest(%s::text[]) AS payload"
 

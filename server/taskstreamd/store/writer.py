@@ -43,9 +43,11 @@ FULL_BATCH_BYTES = 8 * 1024 * 1024
 
 @dataclass
 class Outcome:
-    """What a commit did: the instances whose create lost its request claim to another server."""
+    """What a commit did: the instances whose create lost its request claim to another server, and the
+    numbers it gave the project log entries it wrote (in their order in the batch, lost ones left out)."""
 
     lost: set[str] = field(default_factory=set)
+    project_seqs: list[int] = field(default_factory=list)
 
 
 class Backend(Protocol):
@@ -83,6 +85,8 @@ class Writer:
         self.stopped = False
         # The notices a batch's commit sends the other replicas (PostgreSQL NOTIFY), made as it freezes.
         self.notices: Callable[[Batch], list[str]] | None = None
+        # The notice that a project's log grew to a seq, added by the commit that numbers it.
+        self.project_notice: Callable[[str, int], str] | None = None
         self.batch = Batch(1)
         self.committed_number = 0
         self.healthy = True
@@ -195,6 +199,7 @@ class Writer:
         frozen = batch.freeze(self._backend.time)
         if self.notices is not None:
             frozen.notices = self.notices(batch)
+        frozen.project_notice = self.project_notice
         self._jobs.put((batch, frozen))
 
     def _committed(self, batch: Batch, outcome: Outcome) -> None:

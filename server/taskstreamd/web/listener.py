@@ -40,6 +40,7 @@ class Listener:
         self._handler: Handler | None = None
         self._ssl: ssl.SSLContext | None = None
         self._refusals = Throttle()
+        self._handlers: set[asyncio.Task[None]] = set()  # the connections being served
         self.port = 0
 
     async def bind(self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None) -> int:
@@ -64,8 +65,14 @@ class Listener:
         await self._server.start_serving()
 
     async def close(self) -> None:
+        """Stops accepting, then ends the connections still served (open event streams among them), so
+        that none outlives what it reads from: the server closes its store after this."""
         if self._server is not None:
             self._server.close()
+            handlers = list(self._handlers)
+            for task in handlers:
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
             await self._server.wait_closed()
 
     async def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -73,6 +80,9 @@ class Listener:
             self._refuse(writer)
             return
         self.open += 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
         try:
             if self._ssl is not None:
                 try:
@@ -81,8 +91,12 @@ class Listener:
                     return  # a client that cannot or will not complete the handshake
             assert self._handler is not None  # connections are accepted only once serving
             await self._handler(reader, writer)
+        except asyncio.CancelledError:
+            pass  # the server is closing (close() cancels what it still serves)
         finally:
             self.open -= 1
+            if task is not None:
+                self._handlers.discard(task)
             writer.close()
 
     def _refuse(self, writer: asyncio.StreamWriter) -> None:

@@ -9,6 +9,9 @@ Routes (every one but the static files checks the token for the instance named b
     /logview/output?...&task=&tail=N    server-sent events: the task's stdout and stderr from N bytes
                                         before their end, following them until the task ends
     /logview/result?...&task=           the task's result as JSON
+    /logview/rows?...&task=&page_token= a SQL task's result as typed rows (ListTaskResultRows), a page
+    /logview/download?...&task=&stream= the task's whole kept stdout or stderr, as a file
+    /logview/subinstances?...           the sub-instances this instance started, with their status
     /logview/related?...&to=NAME        a redirect to the page of a sub-instance
 """
 
@@ -32,11 +35,12 @@ from taskstream.v1 import task_pb2
 from taskstreamd import ids
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import TokenError
-from taskstreamd.core import output, watch
+from taskstreamd.core import output, watch, workflows
 from taskstreamd.core.core import Core
 from taskstreamd.domain.events import EventKind
-from taskstreamd.errors import InvalidArgument, NotFound
+from taskstreamd.errors import FailedPrecondition, InvalidArgument, NotFound
 from taskstreamd.web.http import Request, Response, respond, start_stream
+from taskstreamd.wire import result_rows
 from taskstreamd.wire import watch as watch_wire
 from taskstreamd.wire.events import watch_response
 
@@ -48,6 +52,9 @@ STATIC_FILES = {"logview.js": "text/javascript; charset=utf-8", "logview.css": "
 HEARTBEAT_SECONDS = 15.0  # also how soon a closed page's stream is noticed
 STALL_SECONDS = 60.0  # a page that reads nothing for this long is let go (EventSource reconnects)
 DEFAULT_TAIL = 64 * 1024
+ROWS_PAGE = 200
+MAX_ROWS_PAGE = 1000
+_SAFE_INTEGER = 2**53 - 1
 MAX_TAIL = 1024 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:",
@@ -74,6 +81,9 @@ class Logview:
             "/logview/events": self._events,
             "/logview/output": self._output,
             "/logview/result": self._result,
+            "/logview/rows": self._rows,
+            "/logview/download": self._download,
+            "/logview/subinstances": self._subinstances,
             "/logview/related": self._related,
         }.get(path)
         if route is None:
@@ -91,6 +101,8 @@ class Logview:
             await respond(writer, Response(404, "text/plain; charset=utf-8", f"{exc.message}\n".encode()))
         except InvalidArgument as exc:
             await respond(writer, Response(400, "text/plain; charset=utf-8", f"{exc.message}\n".encode()))
+        except FailedPrecondition as exc:
+            await respond(writer, Response(409, "text/plain; charset=utf-8", f"{exc.message}\n".encode()))
 
     async def _page(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
         body = _read_static("logview.html")
@@ -185,6 +197,59 @@ class Logview:
         body = json.dumps({"result": _json(result)}).encode()
         await respond(writer, Response(200, "application/json", body, SECURITY_HEADERS))
 
+    async def _rows(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
+        """A page of a SQL task's typed rows: columns with their types, cells as JSON values (an integer
+        beyond what JavaScript holds exactly comes as text)."""
+        size = request.arg("page_size") or str(ROWS_PAGE)
+        if not size.isdigit() or not 0 < int(size) <= MAX_ROWS_PAGE:
+            raise InvalidArgument.one("page_size", f"must be 1 to {MAX_ROWS_PAGE}")
+        _, outcome = await self.core.instances.task_outcome(project, iid, request.arg("task"))
+        page = result_rows.page(outcome, int(size), request.arg("page_token"))
+        body = {
+            "columns": [
+                {"name": c.name, "type": pb.ColumnType.Name(c.type).removeprefix("COLUMN_TYPE_").lower()}
+                for c in page.columns
+            ],
+            "rows": [[_cell(cell) for cell in row.cells] for row in page.rows],
+            "next_page_token": page.next_page_token,
+        }
+        await respond(writer, Response(200, "application/json", json.dumps(body).encode(), SECURITY_HEADERS))
+
+    async def _download(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
+        """The whole kept output of one stream (cut output marked where it was cut), as a file."""
+        stream = request.arg("stream") or "stdout"
+        if stream not in ("stdout", "stderr"):
+            raise InvalidArgument.one("stream", "must be stdout or stderr")
+        task = request.arg("task")
+        _, outcome = await self.core.instances.task_outcome(project, iid, task)
+        data = outcome.stdout.data if stream == "stdout" else outcome.stderr.data
+        name = _file_name(f"{iid}-{outcome.task.name}.{stream}.txt")
+        headers = {
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+        await respond(writer, Response(200, "text/plain; charset=utf-8", data, headers))
+
+    async def _subinstances(
+        self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str
+    ) -> None:
+        """The sub-instances this instance started (the first 1000), in the order they were made."""
+        subs, more, _ = await workflows.list_sub_instances(self.core.instances, project, iid, 1000, "")
+        body = {
+            "sub_instances": [
+                {
+                    "name": sub.name,
+                    "task": sub.task,
+                    "instance": ids.instance_name(sub.instance.project, sub.instance.id),
+                    "status": sub.instance.status.name,
+                    "successful": sub.instance.successful,
+                }
+                for sub in subs
+            ],
+            "more": bool(more),
+        }
+        await respond(writer, Response(200, "application/json", json.dumps(body).encode(), SECURITY_HEADERS))
+
     async def _related(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
         """A sub-instance's page: an address opens its instance and the sub-instances that instance
         started, never the parent or siblings, so a sub-instance's address cannot widen to the workflow."""
@@ -217,6 +282,21 @@ def forbidden(reason: str) -> Response:
         "Cache-Control": "no-store",
     }
     return Response(403, "text/html; charset=utf-8", body.encode(), headers)
+
+
+def _cell(cell: pb.ResultCell) -> Any:
+    kind = cell.WhichOneof("kind")
+    if kind is None:
+        return None
+    value = getattr(cell, kind)
+    if kind == "int_value" and abs(value) > _SAFE_INTEGER:
+        return str(value)
+    return value
+
+
+def _file_name(name: str) -> str:
+    """A name safe in a Content-Disposition header: letters, digits and . _ - only."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)[:200]
 
 
 def _read_static(name: str) -> bytes:

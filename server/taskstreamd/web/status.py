@@ -1,14 +1,14 @@
-"""A small HTTP/1.1 server for the status page, a health probe, /metrics and the Logview pages.
+"""A small HTTP/1.1 server for the operator's console, a health probe, /metrics and the Logview pages.
 
-Routes: /healthz (always open), /metrics and / (server-wide figures: access.py decides who reads them),
-/logview/... (logview.py). The same class serves /metrics alone on a ``--metrics-listen`` address.
+Routes: /healthz (always open), /metrics (server-wide figures: access.py decides who reads them), / and
+/console/... (console.py), /logview/... (logview.py). The same class serves /metrics alone on a
+``--metrics-listen`` address.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 
 from taskstreamd.access.auth import Authenticator
@@ -16,6 +16,7 @@ from taskstreamd.core.core import Core
 from taskstreamd.metrics import CONTENT_TYPE, Metrics
 from taskstreamd.throttle import Throttle
 from taskstreamd.web.access import WebAccess
+from taskstreamd.web.console import Console
 from taskstreamd.web.http import HEAD_SECONDS, BadRequest, Request, Response, read_request, respond
 from taskstreamd.web.listener import Listener
 from taskstreamd.web.logview import Logview
@@ -32,15 +33,15 @@ class StatusServer:
         *,
         metrics: Metrics | None = None,
         access: WebAccess | None = None,
-        status_page: bool = True,
+        console: Console | None = None,
         head_seconds: float = HEAD_SECONDS,
     ) -> None:
-        """``metrics`` None: no /metrics here; ``status_page`` False: no / either (a metrics address)."""
+        """``metrics`` None: no /metrics here; ``console`` None: no / either (a metrics address)."""
         self.core = core
         self.logview = logview
         self.metrics = metrics
         self.access = access or WebAccess(Authenticator())
-        self.status_page = status_page
+        self.console = console
         self.head_seconds = head_seconds
         self._listener: Listener | None = None
         self._failures = Throttle()  # one traceback a minute at most, should a bug fail every request
@@ -75,7 +76,9 @@ class StatusServer:
 
     async def _route(self, request: Request, writer: asyncio.StreamWriter) -> None:
         path = request.path
-        if request.method not in ("GET", "HEAD"):
+        if self.console is not None and path.startswith("/console/"):
+            await self.console.handle(request, writer)  # it checks methods itself (actions are POSTs)
+        elif request.method not in ("GET", "HEAD"):
             await respond(writer, Response(405, "text/plain", b"method not allowed\n"))
         elif path == "/healthz":
             await respond(writer, Response(200, "text/plain", b"ok\n"))
@@ -83,29 +86,9 @@ class StatusServer:
             refusal = self.access.refusal(request, metrics=True)
             exposition = await self.metrics.exposition() if refusal is None else b""
             await respond(writer, refusal or Response(200, CONTENT_TYPE, exposition))
-        elif path == "/" and self.status_page:
-            refusal = self.access.refusal(request)
-            page = (await self._page()).encode() if refusal is None else b""
-            await respond(writer, refusal or Response(200, "text/html; charset=utf-8", page))
+        elif path == "/" and self.console is not None:
+            await self.console.page(writer)
         elif self.logview is not None and path.startswith("/logview"):
             await self.logview.handle(request, writer)
         else:
             await respond(writer, NOT_FOUND)
-
-    async def _page(self) -> str:
-        counts, _ = await self.core.store.reader.counts_by_status()
-        workers = list(self.core.workers)
-        rows = "".join(
-            f"<tr><td>{html.escape(w.name)}</td><td>{w.id}</td><td>{w.busy_slots}/{w.slots}</td>"
-            f"<td>{w.waiting}</td></tr>"
-            for w in workers
-        )
-        status_rows = "".join(f"<tr><td>{s}</td><td>{n}</td></tr>" for s, n in sorted(counts.items()))
-        return (
-            "<!doctype html><html><head><meta charset='utf-8'><title>taskstream</title>"
-            "<style>body{font:14px system-ui;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}</style></head><body>"
-            "<h1>taskstream</h1><h2>Instances</h2><table><tr><th>status</th><th>count</th></tr>"
-            f"{status_rows}</table><h2>Workers ({len(workers)})</h2>"
-            f"<table><tr><th>name</th><th>id</th><th>busy</th><th>waiting</th></tr>{rows}</table></body></html>"
-        )

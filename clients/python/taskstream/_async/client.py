@@ -8,18 +8,27 @@ import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Unpack
+from typing import Any, TypeAlias, Union, Unpack
 
 import grpc
 
 from taskstream._async import xflow
-from taskstream._async._backend import close_channel, open_channel
+from taskstream._async._backend import close_channel, open_channel, sleep
 from taskstream._async.instance import AsyncInstance
 from taskstream._async.job import AsyncJob
 from taskstream._async.rpc import _AsyncRpc
 from taskstream._channel import Pem, connection
 from taskstream._convert import instance_name, split_instance_ref
+from taskstream._events import Heartbeat
 from taskstream._jobs import JobPriority
+from taskstream._project_watch import (
+    InstanceCreated,
+    InstanceDeleted,
+    InstanceStatusUpdated,
+    ProjectSnapshot,
+    ProjectWatchCursor,
+    watch_instances_request,
+)
 from taskstream._requests import StatusFilter, list_instances_request
 from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
 from taskstream._sql import drop_table_sql, sql_request
@@ -206,6 +215,68 @@ class AsyncClient:
             if not response.next_page_token:
                 return
             request.page_token = response.next_page_token
+
+    def watch_instances(
+        self,
+        project: str | None = None,
+        *,
+        status: StatusFilter = None,
+        owner: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        task_types: Iterable[str] | None = None,
+        start_time: dt.datetime | float | None = None,
+        end_time: dt.datetime | float | None = None,
+        after_seq: int = 0,
+        snapshot_limit: int = 0,
+        heartbeats: bool = False,
+    ) -> AsyncIterator[AsyncProjectEvent]:
+        """Follows every instance of ``project`` (default: the client's), as a Kubernetes watch follows a
+        collection: yields a ``ProjectSnapshot`` of the instances that match (newest first, at most
+        ``snapshot_limit``, 0 meaning the server's 1000), then ``InstanceCreated``,
+        ``InstanceStatusUpdated`` and ``InstanceDeleted`` for each change of a matching instance, in the
+        project's order. It never ends by itself: leave the loop (or close the iterator) to stop.
+
+        Filters as ``list_instances``: ``status`` (an instance leaving these statuses is still reported,
+        so you see it go), ``owner``, ``labels``, ``start_time`` / ``end_time`` of creation, and
+        ``task_types`` (instances with a task of one of these types). ``heartbeats`` yields the server's
+        ``Heartbeat`` while nothing changes. ``after_seq`` resumes after the ``seq`` of the last event
+        seen (a heartbeat's seq counts too): exactly the changes missed follow, or a new snapshot when
+        the server no longer keeps them. A dropped stream resumes by itself the same way; after 8
+        failed tries in a row the last ApiError is raised.
+        """
+        request = watch_instances_request(
+            self._in(project),
+            status=status,
+            owner=owner,
+            labels=labels,
+            task_types=task_types,
+            start_time=start_time,
+            end_time=end_time,
+            snapshot_limit=snapshot_limit,
+        )
+        cursor = ProjectWatchCursor(
+            request,
+            lambda data: self._handle(data.project or self._in(project), data.id, data, has_tasks=False),
+            after_seq=after_seq,
+            heartbeats=heartbeats,
+            target=self._rpc.target,
+        )
+        return self._follow_project(cursor)
+
+    async def _follow_project(
+        self, cursor: ProjectWatchCursor[AsyncInstance]
+    ) -> AsyncIterator[AsyncProjectEvent]:
+        while True:
+            try:
+                async with self._rpc.watch_instances(cursor.request()) as responses:
+                    async for response in responses:
+                        event = cursor.receive(response)
+                        if event is not None:
+                            yield event
+                raise cursor.ended_early()
+            except ApiError as error:
+                delay = cursor.retry_after(error)
+            await sleep(delay)
 
     async def wait_instances(
         self, instances: Iterable[AsyncInstance | str], *, mode: str = "all", timeout: float | None = None
@@ -532,3 +603,13 @@ def _no_such_instance(error: ApiError) -> bool:
     # An id the server rejects as a malformed name: no instance can have it.
     violations = error.field_violations if isinstance(error, InvalidArgumentError) else ()
     return bool(violations) and all(v.field == "name" for v in violations)
+
+
+AsyncProjectEvent: TypeAlias = Union[  # noqa: UP007 (a runtime alias)
+    ProjectSnapshot[AsyncInstance],
+    InstanceCreated[AsyncInstance],
+    InstanceStatusUpdated[AsyncInstance],
+    InstanceDeleted,
+    Heartbeat,
+]
+"""What ``AsyncClient.watch_instances()`` yields."""

@@ -207,6 +207,11 @@ class _AsyncRpc:
     ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[instance_service_pb2.WatchInstanceResponse]]:
         return self._stream(self._stub.WatchInstance, request)
 
+    def watch_instances(
+        self, request: instance_service_pb2.WatchInstancesRequest
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[instance_service_pb2.WatchInstancesResponse]]:
+        return self._stream(self._stub.WatchInstances, request)
+
     def read_task_output(
         self, request: instance_service_pb2.ReadTaskOutputRequest
     ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[instance_service_pb2.ReadTaskOutputResponse]]:

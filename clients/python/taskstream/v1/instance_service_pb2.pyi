@@ -4,6 +4,7 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from taskstream.v1 import event_pb2 as _event_pb2
 from taskstream.v1 import instance_pb2 as _instance_pb2
+from taskstream.v1 import project_event_pb2 as _project_event_pb2
 from taskstream.v1 import task_pb2 as _task_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -448,3 +449,46 @@ class DeleteInstanceResponse(_message.Message):
     DELETE_TIME_FIELD_NUMBER: _ClassVar[int]
     delete_time: _timestamp_pb2.Timestamp
     def __init__(self, delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchInstancesRequest(_message.Message):
+    __slots__ = ("parent", "after_seq", "statuses", "owner", "labels", "task_types", "create_time_start", "create_time_end", "snapshot_limit", "heartbeat_interval")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    TASK_TYPES_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_START_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_END_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    after_seq: int
+    statuses: _containers.RepeatedScalarFieldContainer[_instance_pb2.InstanceStatus]
+    owner: str
+    labels: _containers.ScalarMap[str, str]
+    task_types: _containers.RepeatedScalarFieldContainer[str]
+    create_time_start: _timestamp_pb2.Timestamp
+    create_time_end: _timestamp_pb2.Timestamp
+    snapshot_limit: int
+    heartbeat_interval: _duration_pb2.Duration
+    def __init__(self, parent: _Optional[str] = ..., after_seq: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[_instance_pb2.InstanceStatus, str]]] = ..., owner: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., task_types: _Optional[_Iterable[str]] = ..., create_time_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., snapshot_limit: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class WatchInstancesResponse(_message.Message):
+    __slots__ = ("snapshot", "event", "heartbeat", "end")
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    snapshot: _project_event_pb2.InstancesSnapshot
+    event: _project_event_pb2.ProjectInstanceEvent
+    heartbeat: Heartbeat
+    end: WatchEnd
+    def __init__(self, snapshot: _Optional[_Union[_project_event_pb2.InstancesSnapshot, _Mapping]] = ..., event: _Optional[_Union[_project_event_pb2.ProjectInstanceEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., end: _Optional[_Union[WatchEnd, _Mapping]] = ...) -> None: ...

@@ -125,6 +125,11 @@ class InstanceServiceStub:
                 request_serializer=taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceRequest.SerializeToString,
                 response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceResponse.FromString,
                 _registered_method=True)
+        self.WatchInstances = channel.unary_stream(
+                '/taskstream.v1.InstanceService/WatchInstances',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesResponse.FromString,
+                _registered_method=True)
 
 
 class InstanceServiceServicer:
@@ -300,6 +305,22 @@ class InstanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchInstances(self, request, context):
+        """Follows every instance of a project: first a snapshot of the instances that
+        match the filter (in pages, newest first, up to the snapshot's limit), then
+        each instance-level change (created, status, ended, deleted) in the
+        project's sequence order. Resuming with the last seq received (of an event,
+        a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+        after a restart and on any replica; a snapshot comes again instead when
+        the changes after that seq are no longer kept. Heartbeats are sent while
+        nothing changes, and the stream ends only with a WatchEnd that says why and
+        where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+        without read access to the project. Safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InstanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -387,6 +408,11 @@ def add_InstanceServiceServicer_to_server(servicer, server):
                     servicer.DeleteInstance,
                     request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceRequest.FromString,
                     response_serializer=taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceResponse.SerializeToString,
+            ),
+            'WatchInstances': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchInstances,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -854,6 +880,33 @@ class InstanceService:
             '/taskstream.v1.InstanceService/DeleteInstance',
             taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceRequest.SerializeToString,
             taskstream_dot_v1_dot_instance__service__pb2.DeleteInstanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchInstances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/WatchInstances',
+            taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesResponse.FromString,
             options,
             channel_credentials,
             insecure,

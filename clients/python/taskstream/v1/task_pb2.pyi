@@ -161,7 +161,7 @@ class TaskAttempt(_message.Message):
     def __init__(self, attempt: _Optional[int] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., worker: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ...) -> None: ...
 
 class StageProgress(_message.Message):
-    __slots__ = ("name", "backup_workers", "terminated_workers", "running_workers", "total_workers", "input_records", "output_records", "finished_percentage")
+    __slots__ = ("name", "backup_workers", "terminated_workers", "running_workers", "total_workers", "input_records", "output_records", "finished_percentage", "start_time", "end_time")
     NAME_FIELD_NUMBER: _ClassVar[int]
     BACKUP_WORKERS_FIELD_NUMBER: _ClassVar[int]
     TERMINATED_WORKERS_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +170,8 @@ class StageProgress(_message.Message):
     INPUT_RECORDS_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_RECORDS_FIELD_NUMBER: _ClassVar[int]
     FINISHED_PERCENTAGE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
     name: str
     backup_workers: int
     terminated_workers: int
@@ -178,7 +180,9 @@ class StageProgress(_message.Message):
     input_records: int
     output_records: int
     finished_percentage: int
-    def __init__(self, name: _Optional[str] = ..., backup_workers: _Optional[int] = ..., terminated_workers: _Optional[int] = ..., running_workers: _Optional[int] = ..., total_workers: _Optional[int] = ..., input_records: _Optional[int] = ..., output_records: _Optional[int] = ..., finished_percentage: _Optional[int] = ...) -> None: ...
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., backup_workers: _Optional[int] = ..., terminated_workers: _Optional[int] = ..., running_workers: _Optional[int] = ..., total_workers: _Optional[int] = ..., input_records: _Optional[int] = ..., output_records: _Optional[int] = ..., finished_percentage: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ("percent", "message", "stages", "update_time")

@@ -13,12 +13,11 @@
   const $ = (id) => document.getElementById(id);
 
   const state = { instance: null, tasks: new Map(), order: [], subs: new Map(), seq: 0, ended: false };
-  // Stage spans, derived here since the API has no stage times: task name -> {startTime, stages: Map(stage
-  // name -> {start, end})}. A stage starts at the first progress that shows it at work and ends at the
-  // progress that shows it finished; one already at work in a snapshot starts at its task's start.
-  const spans = new Map();
   const results = new Map();            // task name -> {key, value}; value null while it loads
-  const view = { selected: null, filter: "", status: "", visible: [], stream: "stdout", dirty: false };
+  const rowsOf = new Map();             // task name -> {key, columns, rows, next, loading, error}: typed SQL rows
+  // selected: the task shown; chosen: whether the reader picked it (else a failure may pick it for them).
+  const view = { selected: null, chosen: false, filter: "", status: "", visible: [], stream: "stdout", dirty: false };
+  const FAILED = new Set(["FAILED", "ENVIRONMENT_ERROR", "TIMED_OUT"]);
   const out = { es: null, task: null, text: { stdout: "", stderr: "" }, cut: { stdout: 0, stderr: 0 }, total: { stdout: 0, stderr: 0 } };
 
   const enumName = (v, prefix) => (v || "").replace(prefix, "") || "UNSPECIFIED";
@@ -49,6 +48,7 @@
     return ["", ""];
   }
   const relatedUrl = (name) => `related?${auth}&to=${encodeURIComponent(name)}`;
+  let subsDrawn = "";
 
   // ---- the event stream ----------------------------------------------------------------------
   function applySnapshot(instance) {
@@ -58,9 +58,21 @@
     for (const t of instance.tasks || []) {
       state.tasks.set(t.name, t);
       state.order.push(t.name);
-      noteProgress(t, t.progress, true);  // spans already known (a resumed stream) are kept
     }
     if (state.order.length === 1 && !view.selected) view.selected = state.order[0];
+    showFailure();
+    loadSubs();
+  }
+
+  // A failed instance opens on its (first) failed task, showing its error, unless the reader chose one.
+  function showFailure() {
+    const inst = state.instance;
+    if (view.chosen || !inst || enumName(inst.status, "INSTANCE_STATUS_") !== "TERMINATED" || inst.successful) return;
+    const failed = state.order.find((n) => FAILED.has(taskStatus(state.tasks.get(n))))
+      || state.order.find((n) => taskStatus(state.tasks.get(n)) !== "SUCCESS");
+    if (!failed || view.selected === failed) return;
+    view.selected = failed;
+    view.revealError = true;
   }
 
   function applyEvent(e) {
@@ -71,6 +83,7 @@
       inst.status = c.status; inst.successful = c.successful;
       if (c.startTime) inst.startTime = c.startTime;
       if (c.endTime) inst.endTime = c.endTime;
+      showFailure();
     } else if (e.taskStatusChanged) {
       const t = e.taskStatusChanged.task;
       // The instance's start is not an event of its own: it is its first task's start.
@@ -79,52 +92,48 @@
       if (prev) { t.progress = t.progress || prev.progress; t.properties = t.properties || prev.properties; }
       else state.order.push(t.name);
       state.tasks.set(t.name, t);
-      noteProgress(t, t.progress, false);
     } else if (e.taskProgressUpdated) {
       const t = state.tasks.get(e.taskProgressUpdated.task);
-      if (t) { t.progress = e.taskProgressUpdated.progress; noteProgress(t, t.progress, false); }
+      if (t) t.progress = e.taskProgressUpdated.progress;
     } else if (e.taskPropertyUpdated) {
       const p = e.taskPropertyUpdated;
       const t = state.tasks.get(p.task);
       if (t) { t.properties = t.properties || {}; t.properties[p.key] = p.value; }
     } else if (e.subInstanceCreated) {
       state.subs.set(e.subInstanceCreated.instance, e.subInstanceCreated);
+      loadSubs();
     }
   }
 
-  const stageActive = (s) => (s.runningWorkers || 0) > 0 || (s.terminatedWorkers || 0) > 0 || (s.finishedPercentage || 0) > 0;
-  const stageDone = (s) => (s.finishedPercentage || 0) >= 100 || ((s.totalWorkers || 0) > 0 && (s.terminatedWorkers || 0) >= s.totalWorkers);
-  function noteProgress(t, progress, fromSnapshot) {
-    if (!progress || !(progress.stages || []).length) return;
-    let entry = spans.get(t.name);
-    if (!entry || (t.startTime && entry.startTime && entry.startTime !== t.startTime)) {  // a new attempt starts afresh
-      entry = { startTime: t.startTime, stages: new Map() };
-      spans.set(t.name, entry);
-    }
-    entry.startTime = entry.startTime || t.startTime;
-    const at = progress.updateTime || null;
-    for (const s of progress.stages) {
-      let span = entry.stages.get(s.name);
-      if (!span) { span = { start: null, end: null }; entry.stages.set(s.name, span); }
-      if (!span.start && stageActive(s)) span.start = (fromSnapshot && t.startTime) || at || t.startTime;
-      if (span.start && !span.end && stageDone(s)) span.end = at || span.start;
-    }
-  }
-  // The spans of a task's stages as drawn: open ones run to "now", or to the task's end once it ended.
+  // The spans of a task's stages as the server stamped them (start_time, end_time): open ones run to
+  // "now", or to the task's end once it ended. Times are the server's, so a reload draws the same spans.
   function stageSpans(t, now) {
-    const entry = spans.get(t.name);
-    if (!entry) return [];
     const ended = TERMINAL.has(taskStatus(t)) || taskStatus(t) === "INTERRUPTED";
     const result = [];
-    for (const [name, span] of entry.stages) {
-      if (!span.start) continue;
-      // The task's times are the server's and update_time the worker's: a span never ends before it starts.
-      const add = (end, st) => { const start = toDate(span.start); result.push({ name, start: end < start ? end : start, end, state: st }); };
-      if (span.end) add(toDate(span.end), "done");
-      else if (ended) add(toDate(t.endTime) || now, "ended");
-      else add(now, "open");
+    for (const s of (t.progress && t.progress.stages) || []) {
+      const start = toDate(s.startTime);
+      if (!start) continue;
+      if (s.endTime) result.push({ name: s.name, start, end: toDate(s.endTime), state: "done" });
+      else if (ended) { const end = toDate(t.endTime) || now; result.push({ name: s.name, start: end < start ? end : start, end, state: "ended" }); }
+      else result.push({ name: s.name, start, end: now, state: "open" });
     }
     return result;
+  }
+
+  // Sub-instances with their status: read when the page opens and when one is created, then again while
+  // any is still running (their changes are not in this instance's stream).
+  let subsTimer = 0;
+  async function loadSubs() {
+    clearTimeout(subsTimer);
+    try {
+      const r = await fetch(`subinstances?${auth}`, { cache: "no-store" });
+      if (!r.ok) return;
+      const body = await r.json();
+      for (const sub of body.sub_instances) state.subs.set(sub.instance, { ...(state.subs.get(sub.instance) || {}), ...sub });
+      subsDrawn = "";
+      schedule();
+      if (body.sub_instances.some((sub) => sub.status !== "TERMINATED") && !document.hidden) subsTimer = setTimeout(loadSubs, 3000);
+    } catch { /* the next event or reload tries again */ }
   }
 
   function connect() {
@@ -135,10 +144,10 @@
     const on = (kind, fn) => es.addEventListener(kind, (m) => { fn(JSON.parse(m.data)); if (m.lastEventId) state.seq = Number(m.lastEventId); schedule(); });
     on("snapshot", applySnapshot);
     on("event", applyEvent);
-    on("subinstances", (subs) => subs.forEach((s) => state.subs.set(s.instance, s)));
+    on("subinstances", (subs) => subs.forEach((s) => state.subs.set(s.instance, { ...s, ...(state.subs.get(s.instance) || {}) })));
     on("heartbeat", () => {});
     on("end", () => conn("reconnecting"));   // the server is draining; EventSource resumes after the last id
-    on("done", () => { es.close(); state.ended = true; conn("ended"); });
+    on("done", () => { es.close(); state.ended = true; conn("ended"); loadSubs(); });
   }
 
   // ---- rendering (batched to one frame) ------------------------------------------------------
@@ -176,11 +185,19 @@
     // The parent is named, not linked: this address grants this instance and its sub-instances only.
     if (parent) { const a = $("parent-link"); a.textContent = parent.split("/").pop(); a.title = parent; }
     $("subs").hidden = state.subs.size === 0;
-    if ($("sub-list").childElementCount !== state.subs.size) {
+    const subsKey = [...state.subs.values()].map((s) => `${s.instance} ${s.status || ""} ${s.successful || ""}`).join("|");
+    if (subsKey !== subsDrawn) {
+      subsDrawn = subsKey;
       const list = $("sub-list"); list.replaceChildren();
       for (const s of state.subs.values()) {
         const a = el("a", "", s.name || s.instance.split("/").pop()); a.href = relatedUrl(s.instance); a.title = s.instance;
-        const li = el("li"); li.append(a); list.append(li);
+        const li = el("li"); li.dataset.instance = s.instance; li.append(a);
+        if (s.status) {
+          const key = s.status === "TERMINATED" ? (s.successful ? "TERMINATED-ok" : "TERMINATED-bad") : s.status;
+          const badge = el("span", "badge", s.status === "TERMINATED" ? (s.successful ? "succeeded" : "failed") : s.status.toLowerCase());
+          badge.dataset.status = key; li.append(badge);
+        }
+        list.append(li);
       }
     }
     $("related").hidden = !parent && state.subs.size === 0;
@@ -367,6 +384,7 @@
 
   function select(name, scroll) {
     view.selected = name;
+    view.chosen = true;
     if (scroll) {
       const i = view.visible.indexOf(name), vp = $("viewport");
       if (i >= 0 && (i * ROW < vp.scrollTop || (i + 1) * ROW > vp.scrollTop + vp.clientHeight)) vp.scrollTop = i * ROW - vp.clientHeight / 2;
@@ -399,10 +417,76 @@
     const err = t.error;
     $("d-error-block").hidden = !err;
     if (err) { set("d-error-type", `${err.type}:`); set("d-error-message", err.message || ""); set("d-traceback", err.traceback || ""); }
+    renderParameters(t);
     renderProperties(t.properties || {});
-    renderResult(t, status);
+    const tabular = renderResultRows(t, status);
+    renderResult(t, status, tabular);
+    $("download").href = `download?${auth}&task=${encodeURIComponent(t.name)}&stream=${view.stream}`;
+    $("download").textContent = `Download ${view.stream}`;
     if (out.task !== t.name) followOutput(t.name);
+    if (view.revealError && err) { view.revealError = false; $("d-error-block").scrollIntoView({ block: "nearest" }); }
   }
+
+  // The task's parameters as submitted; a SQL task's statement as text of its own.
+  function renderParameters(t) {
+    let params = {};
+    try { params = t.parametersJson ? JSON.parse(t.parametersJson) : {}; } catch { params = { parameters: t.parametersJson }; }
+    if (params === null || typeof params !== "object" || Array.isArray(params)) params = { parameters: params };
+    const sql = t.type === "sql" && typeof params.sql === "string" ? params.sql : null;
+    $("d-sql-block").hidden = sql === null;
+    set("d-sql", sql || "");
+    set("d-datasource", sql !== null ? `on data source ${params.datasource || "default"}` : "");
+    const entries = Object.entries(params).filter(([k]) => !(sql !== null && (k === "sql" || k === "datasource")));
+    $("d-params").replaceChildren(...entries.slice(0, 200).map(([k, v]) => {
+      const tr = el("tr"); const text = typeof v === "string" ? v : JSON.stringify(v);
+      tr.append(el("td", "", k), el("td", "mono", text.length > 2000 ? `${text.slice(0, 2000)}…` : text)); return tr;
+    }));
+    $("d-params-block").hidden = sql === null && entries.length === 0;
+    set("d-params-title", sql !== null ? "Statement" : "Parameters");
+  }
+
+  // A successful SQL select's rows, typed, a page at a time (ListTaskResultRows), as a table.
+  const ROWS_CAP = 5000;
+  function renderResultRows(t, status) {
+    const block = $("d-rows-block");
+    if (t.type !== "sql" || status !== "SUCCESS") { block.hidden = true; return false; }
+    const key = `${t.endTime} ${t.attempts}`;
+    let entry = rowsOf.get(t.name);
+    if (!entry || entry.key !== key) {
+      entry = { key, columns: [], rows: [], next: "", loading: false, error: "", loaded: false };
+      rowsOf.set(t.name, entry);
+      loadRows(t.name, entry);
+    }
+    if (!entry.loaded) { block.hidden = true; return !entry.error; }
+    if (entry.error) { block.hidden = true; return false; }
+    block.hidden = false;
+    $("d-rows-head").replaceChildren(rowOf("th", entry.columns.map((c) => c.name), entry.columns.map((c) => c.type)));
+    if ($("d-rows").childElementCount !== entry.rows.length || $("d-rows").dataset.task !== t.name) {
+      $("d-rows").dataset.task = t.name;
+      $("d-rows").replaceChildren(...entry.rows.map((r) => rowOf("td", r.map((c) => (c === null ? "NULL" : String(c))), r.map((c) => (c === null ? "null" : "")))));
+    }
+    set("d-rows-count", `${entry.rows.length}${entry.next ? "+" : ""}`);
+    $("d-rows-more").hidden = !entry.next || entry.rows.length >= ROWS_CAP;
+    $("d-rows-more").disabled = entry.loading;
+    return true;
+  }
+  function rowOf(tag, texts, classes) {
+    const tr = el("tr");
+    texts.forEach((text, i) => { const c = el(tag, classes[i] ? `c-${classes[i]}` : "", text); if (tag === "th") c.title = classes[i]; tr.append(c); });
+    return tr;
+  }
+  async function loadRows(name, entry) {
+    entry.loading = true;
+    try {
+      const token = entry.next ? `&page_token=${encodeURIComponent(entry.next)}` : "";
+      const r = await fetch(`rows?${auth}&task=${encodeURIComponent(name)}${token}`, { cache: "no-store" });
+      if (!r.ok) { entry.error = await r.text(); }
+      else { const body = await r.json(); entry.columns = body.columns; entry.rows = entry.rows.concat(body.rows); entry.next = body.next_page_token; }
+    } catch (e) { entry.error = String(e); }
+    entry.loading = false; entry.loaded = true;
+    schedule();
+  }
+  $("d-rows-more").addEventListener("click", () => { const e = rowsOf.get(view.selected); if (e && e.next && !e.loading) loadRows(view.selected, e); renderDetail(); });
   function renderStages(stages) {
     const box = $("d-stages");
     box.replaceChildren(...stages.map((s) => {
@@ -414,8 +498,12 @@
       if (total) { run.style.left = `${(100 * done) / total}%`; run.style.width = `${(100 * running) / total}%`; }
       bar.append(fill, run);
       const records = s.inputRecords || s.outputRecords ? ` · in ${s.inputRecords || 0} / out ${s.outputRecords || 0}` : "";
+      const start = toDate(s.startTime), end = toDate(s.endTime);
+      const when = start ? ` · ${fmtTime(start).slice(11)}${end ? `–${fmtTime(end).slice(11)} (${fmtDuration(start, end)})` : ", running"}` : "";
+      const times = el("span", "stimes", when.slice(3));
+      times.dataset.start = s.startTime || ""; times.dataset.end = s.endTime || "";
       row.append(el("span", "sname", s.name), bar,
-        el("span", "workers", `${running}/${done}/${total}${s.backupWorkers ? ` (+${s.backupWorkers} backups)` : ""} · ${s.finishedPercentage || 0}%${records}`));
+        el("span", "workers", `${running}/${done}/${total}${s.backupWorkers ? ` (+${s.backupWorkers} backups)` : ""} · ${s.finishedPercentage || 0}%${records}`), times);
       row.title = "running / terminated / total workers";
       return row;
     }));
@@ -432,9 +520,9 @@
       tr.append(el("td", "", k), val); return tr;
     }));
   }
-  function renderResult(t, status) {
+  function renderResult(t, status, tabular) {
     const block = $("d-result-block");
-    if (!TERMINAL.has(status)) { block.hidden = true; return; }
+    if (!TERMINAL.has(status) || tabular) { block.hidden = true; return; }
     const key = `${status} ${t.endTime} ${t.attempts}`;
     let entry = results.get(t.name);
     if (!entry || entry.key !== key) {
@@ -501,6 +589,7 @@
       view.stream = b.dataset.stream;
       for (const o of document.querySelectorAll(".tabs button")) o.setAttribute("aria-selected", String(o === b));
       renderOutput();
+      renderDetail();
     });
   }
   $("out").addEventListener("scroll", (e) => { const p = e.target; $("follow").checked = p.scrollTop + p.clientHeight >= p.scrollHeight - 4; });

@@ -2869,11 +2869,272 @@ func (x *DeleteInstanceResponse) GetDeleteTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// WatchInstancesRequest says which project's instances to follow, which of
+// them, and from where. The filters combine: an instance is followed when it
+// matches every one given.
+type WatchInstancesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project, "projects/{project}".
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// Resume after this project sequence number (the seq of the last event,
+	// heartbeat, snapshot or WatchEnd received). 0 starts with a snapshot.
+	AfterSeq int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// Only instances in one of these statuses; empty means all. The change that
+	// takes an instance out of these statuses is sent too, so that a follower
+	// sees it leave.
+	Statuses []InstanceStatus `protobuf:"varint,3,rep,packed,name=statuses,proto3,enum=taskstream.v1.InstanceStatus" json:"statuses,omitempty"`
+	// Only instances created by this principal.
+	Owner string `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
+	// Only instances that carry every one of these labels with the same value.
+	// The limits of CreateInstanceRequest.labels apply (INVALID_ARGUMENT).
+	Labels map[string]string `protobuf:"bytes,5,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Only instances with a task of one of these types; empty means any. At most
+	// 64 (INVALID_ARGUMENT).
+	TaskTypes []string `protobuf:"bytes,6,rep,name=task_types,json=taskTypes,proto3" json:"task_types,omitempty"`
+	// Only instances created at or after this time.
+	CreateTimeStart *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time_start,json=createTimeStart,proto3" json:"create_time_start,omitempty"`
+	// Only instances created before this time.
+	CreateTimeEnd *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time_end,json=createTimeEnd,proto3" json:"create_time_end,omitempty"`
+	// How many instances a snapshot holds at most (the newest that match); 0
+	// means 1000, more than 10000 is INVALID_ARGUMENT.
+	SnapshotLimit int32 `protobuf:"varint,9,opt,name=snapshot_limit,json=snapshotLimit,proto3" json:"snapshot_limit,omitempty"`
+	// How often to send a heartbeat while nothing is sent; unset means 10
+	// seconds, allowed from 0.1 to 300 seconds.
+	HeartbeatInterval *durationpb.Duration `protobuf:"bytes,10,opt,name=heartbeat_interval,json=heartbeatInterval,proto3" json:"heartbeat_interval,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *WatchInstancesRequest) Reset() {
+	*x = WatchInstancesRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchInstancesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchInstancesRequest) ProtoMessage() {}
+
+func (x *WatchInstancesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchInstancesRequest.ProtoReflect.Descriptor instead.
+func (*WatchInstancesRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *WatchInstancesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *WatchInstancesRequest) GetAfterSeq() int64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *WatchInstancesRequest) GetStatuses() []InstanceStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *WatchInstancesRequest) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetTaskTypes() []string {
+	if x != nil {
+		return x.TaskTypes
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetCreateTimeStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTimeStart
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetCreateTimeEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTimeEnd
+	}
+	return nil
+}
+
+func (x *WatchInstancesRequest) GetSnapshotLimit() int32 {
+	if x != nil {
+		return x.SnapshotLimit
+	}
+	return 0
+}
+
+func (x *WatchInstancesRequest) GetHeartbeatInterval() *durationpb.Duration {
+	if x != nil {
+		return x.HeartbeatInterval
+	}
+	return nil
+}
+
+// WatchInstancesResponse is one message of a project watch stream.
+type WatchInstancesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The message.
+	//
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*WatchInstancesResponse_Snapshot
+	//	*WatchInstancesResponse_Event
+	//	*WatchInstancesResponse_Heartbeat
+	//	*WatchInstancesResponse_End
+	Kind          isWatchInstancesResponse_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchInstancesResponse) Reset() {
+	*x = WatchInstancesResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchInstancesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchInstancesResponse) ProtoMessage() {}
+
+func (x *WatchInstancesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchInstancesResponse.ProtoReflect.Descriptor instead.
+func (*WatchInstancesResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *WatchInstancesResponse) GetKind() isWatchInstancesResponse_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *WatchInstancesResponse) GetSnapshot() *InstancesSnapshot {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstancesResponse_Snapshot); ok {
+			return x.Snapshot
+		}
+	}
+	return nil
+}
+
+func (x *WatchInstancesResponse) GetEvent() *ProjectInstanceEvent {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstancesResponse_Event); ok {
+			return x.Event
+		}
+	}
+	return nil
+}
+
+func (x *WatchInstancesResponse) GetHeartbeat() *Heartbeat {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstancesResponse_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+func (x *WatchInstancesResponse) GetEnd() *WatchEnd {
+	if x != nil {
+		if x, ok := x.Kind.(*WatchInstancesResponse_End); ok {
+			return x.End
+		}
+	}
+	return nil
+}
+
+type isWatchInstancesResponse_Kind interface {
+	isWatchInstancesResponse_Kind()
+}
+
+type WatchInstancesResponse_Snapshot struct {
+	// A page of the snapshot: sent first (unless resuming), and again when
+	// the changes after a resume cursor are no longer kept. A follower
+	// replaces what it holds with a new snapshot.
+	Snapshot *InstancesSnapshot `protobuf:"bytes,1,opt,name=snapshot,proto3,oneof"`
+}
+
+type WatchInstancesResponse_Event struct {
+	// One change of an instance that matches the filter.
+	Event *ProjectInstanceEvent `protobuf:"bytes,2,opt,name=event,proto3,oneof"`
+}
+
+type WatchInstancesResponse_Heartbeat struct {
+	// Nothing was sent for a while; its seq is the project position the
+	// stream has reached (changes that do not match the filter move it on too).
+	Heartbeat *Heartbeat `protobuf:"bytes,3,opt,name=heartbeat,proto3,oneof"`
+}
+
+type WatchInstancesResponse_End struct {
+	// The stream ends (the server is draining); resume after its
+	// resume_after_seq, a project sequence number.
+	End *WatchEnd `protobuf:"bytes,4,opt,name=end,proto3,oneof"`
+}
+
+func (*WatchInstancesResponse_Snapshot) isWatchInstancesResponse_Kind() {}
+
+func (*WatchInstancesResponse_Event) isWatchInstancesResponse_Kind() {}
+
+func (*WatchInstancesResponse_Heartbeat) isWatchInstancesResponse_Kind() {}
+
+func (*WatchInstancesResponse_End) isWatchInstancesResponse_Kind() {}
+
 var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
-	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a\x18taskstream/v1/task.proto\"\xed\x04\n" +
+	"$taskstream/v1/instance_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19taskstream/v1/event.proto\x1a\x1ctaskstream/v1/instance.proto\x1a!taskstream/v1/project_event.proto\x1a\x18taskstream/v1/task.proto\"\xed\x04\n" +
 	"\x15CreateInstanceRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12-\n" +
 	"\x05tasks\x18\x02 \x03(\v2\x17.taskstream.v1.TaskSpecR\x05tasks\x12\x1f\n" +
@@ -3059,7 +3320,29 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"U\n" +
 	"\x16DeleteInstanceResponse\x12;\n" +
 	"\vdelete_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"deleteTime*K\n" +
+	"deleteTime\"\xbe\x04\n" +
+	"\x15WatchInstancesRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x129\n" +
+	"\bstatuses\x18\x03 \x03(\x0e2\x1d.taskstream.v1.InstanceStatusR\bstatuses\x12\x14\n" +
+	"\x05owner\x18\x04 \x01(\tR\x05owner\x12H\n" +
+	"\x06labels\x18\x05 \x03(\v20.taskstream.v1.WatchInstancesRequest.LabelsEntryR\x06labels\x12\x1d\n" +
+	"\n" +
+	"task_types\x18\x06 \x03(\tR\ttaskTypes\x12F\n" +
+	"\x11create_time_start\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x0fcreateTimeStart\x12B\n" +
+	"\x0fcreate_time_end\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\rcreateTimeEnd\x12%\n" +
+	"\x0esnapshot_limit\x18\t \x01(\x05R\rsnapshotLimit\x12H\n" +
+	"\x12heartbeat_interval\x18\n" +
+	" \x01(\v2\x19.google.protobuf.DurationR\x11heartbeatInterval\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x84\x02\n" +
+	"\x16WatchInstancesResponse\x12>\n" +
+	"\bsnapshot\x18\x01 \x01(\v2 .taskstream.v1.InstancesSnapshotH\x00R\bsnapshot\x12;\n" +
+	"\x05event\x18\x02 \x01(\v2#.taskstream.v1.ProjectInstanceEventH\x00R\x05event\x128\n" +
+	"\theartbeat\x18\x03 \x01(\v2\x18.taskstream.v1.HeartbeatH\x00R\theartbeat\x12+\n" +
+	"\x03end\x18\x04 \x01(\v2\x17.taskstream.v1.WatchEndH\x00R\x03endB\x06\n" +
+	"\x04kind*K\n" +
 	"\bWaitMode\x12\x19\n" +
 	"\x15WAIT_MODE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rWAIT_MODE_ALL\x10\x01\x12\x11\n" +
@@ -3074,7 +3357,7 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x12COLUMN_TYPE_STRING\x10\x01\x12\x17\n" +
 	"\x13COLUMN_TYPE_INTEGER\x10\x02\x12\x16\n" +
 	"\x12COLUMN_TYPE_DOUBLE\x10\x03\x12\x17\n" +
-	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\xd2\f\n" +
+	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\xb3\r\n" +
 	"\x0fInstanceService\x12]\n" +
 	"\x0eCreateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n" +
 	"\vGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n" +
@@ -3093,7 +3376,8 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x12ListTaskResultRows\x12(.taskstream.v1.ListTaskResultRowsRequest\x1a).taskstream.v1.ListTaskResultRowsResponse\x12Q\n" +
 	"\n" +
 	"CancelTask\x12 .taskstream.v1.CancelTaskRequest\x1a!.taskstream.v1.CancelTaskResponse\x12]\n" +
-	"\x0eDeleteInstance\x12$.taskstream.v1.DeleteInstanceRequest\x1a%.taskstream.v1.DeleteInstanceResponseBa\n" +
+	"\x0eDeleteInstance\x12$.taskstream.v1.DeleteInstanceRequest\x1a%.taskstream.v1.DeleteInstanceResponse\x12_\n" +
+	"\x0eWatchInstances\x12$.taskstream.v1.WatchInstancesRequest\x1a%.taskstream.v1.WatchInstancesResponse0\x01Ba\n" +
 	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
@@ -3109,7 +3393,7 @@ func file_taskstream_v1_instance_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(WaitMode)(0),                      // 0: taskstream.v1.WaitMode
 	(WatchEndReason)(0),                // 1: taskstream.v1.WatchEndReason
@@ -3155,107 +3439,123 @@ var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(*CancelTaskResponse)(nil),         // 41: taskstream.v1.CancelTaskResponse
 	(*DeleteInstanceRequest)(nil),      // 42: taskstream.v1.DeleteInstanceRequest
 	(*DeleteInstanceResponse)(nil),     // 43: taskstream.v1.DeleteInstanceResponse
-	nil,                                // 44: taskstream.v1.CreateInstanceRequest.LabelsEntry
-	nil,                                // 45: taskstream.v1.ListInstancesRequest.LabelsEntry
-	(*TaskSpec)(nil),                   // 46: taskstream.v1.TaskSpec
-	(*InstanceOptions)(nil),            // 47: taskstream.v1.InstanceOptions
-	(*timestamppb.Timestamp)(nil),      // 48: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),        // 49: google.protobuf.Duration
-	(*Instance)(nil),                   // 50: taskstream.v1.Instance
-	(InstanceStatus)(0),                // 51: taskstream.v1.InstanceStatus
-	(CancellationReason)(0),            // 52: taskstream.v1.CancellationReason
-	(*InstanceEvent)(nil),              // 53: taskstream.v1.InstanceEvent
-	(OutputStream)(0),                  // 54: taskstream.v1.OutputStream
-	(*Task)(nil),                       // 55: taskstream.v1.Task
-	(*Result)(nil),                     // 56: taskstream.v1.Result
-	(*TaskType)(nil),                   // 57: taskstream.v1.TaskType
+	(*WatchInstancesRequest)(nil),      // 44: taskstream.v1.WatchInstancesRequest
+	(*WatchInstancesResponse)(nil),     // 45: taskstream.v1.WatchInstancesResponse
+	nil,                                // 46: taskstream.v1.CreateInstanceRequest.LabelsEntry
+	nil,                                // 47: taskstream.v1.ListInstancesRequest.LabelsEntry
+	nil,                                // 48: taskstream.v1.WatchInstancesRequest.LabelsEntry
+	(*TaskSpec)(nil),                   // 49: taskstream.v1.TaskSpec
+	(*InstanceOptions)(nil),            // 50: taskstream.v1.InstanceOptions
+	(*timestamppb.Timestamp)(nil),      // 51: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),        // 52: google.protobuf.Duration
+	(*Instance)(nil),                   // 53: taskstream.v1.Instance
+	(InstanceStatus)(0),                // 54: taskstream.v1.InstanceStatus
+	(CancellationReason)(0),            // 55: taskstream.v1.CancellationReason
+	(*InstanceEvent)(nil),              // 56: taskstream.v1.InstanceEvent
+	(OutputStream)(0),                  // 57: taskstream.v1.OutputStream
+	(*Task)(nil),                       // 58: taskstream.v1.Task
+	(*Result)(nil),                     // 59: taskstream.v1.Result
+	(*TaskType)(nil),                   // 60: taskstream.v1.TaskType
+	(*InstancesSnapshot)(nil),          // 61: taskstream.v1.InstancesSnapshot
+	(*ProjectInstanceEvent)(nil),       // 62: taskstream.v1.ProjectInstanceEvent
 }
 var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
-	46, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
-	44, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
-	47, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	48, // 3: taskstream.v1.CreateInstanceRequest.start_time:type_name -> google.protobuf.Timestamp
-	49, // 4: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
-	50, // 5: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	50, // 6: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	51, // 7: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	48, // 8: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	48, // 9: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	45, // 10: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	50, // 11: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	52, // 12: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	49, // 13: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	50, // 14: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	50, // 15: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	50, // 16: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	49, // 17: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	50, // 18: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	49, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
+	46, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
+	50, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
+	51, // 3: taskstream.v1.CreateInstanceRequest.start_time:type_name -> google.protobuf.Timestamp
+	52, // 4: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
+	53, // 5: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	53, // 6: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	54, // 7: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	51, // 8: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	51, // 9: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	47, // 10: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	53, // 11: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	55, // 12: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	52, // 13: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	53, // 14: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	53, // 15: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	53, // 16: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	52, // 17: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	53, // 18: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
 	0,  // 19: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	49, // 20: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	50, // 21: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	49, // 22: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	50, // 23: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	53, // 24: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	52, // 20: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	53, // 21: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	52, // 22: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	53, // 23: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	56, // 24: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
 	22, // 25: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
 	23, // 26: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
 	21, // 27: taskstream.v1.WatchInstanceResponse.events:type_name -> taskstream.v1.EventBatch
-	53, // 28: taskstream.v1.EventBatch.events:type_name -> taskstream.v1.InstanceEvent
-	48, // 29: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	56, // 28: taskstream.v1.EventBatch.events:type_name -> taskstream.v1.InstanceEvent
+	51, // 29: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
 	1,  // 30: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	54, // 31: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	55, // 32: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	56, // 33: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	57, // 34: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	48, // 35: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
-	50, // 36: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
+	57, // 31: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	58, // 32: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	59, // 33: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	60, // 34: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	51, // 35: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	53, // 36: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
 	33, // 37: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
 	2,  // 38: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
 	37, // 39: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
 	36, // 40: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
 	38, // 41: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
-	52, // 42: taskstream.v1.CancelTaskRequest.reason:type_name -> taskstream.v1.CancellationReason
-	49, // 43: taskstream.v1.CancelTaskRequest.grace_period:type_name -> google.protobuf.Duration
-	50, // 44: taskstream.v1.CancelTaskResponse.instance:type_name -> taskstream.v1.Instance
-	48, // 45: taskstream.v1.DeleteInstanceResponse.delete_time:type_name -> google.protobuf.Timestamp
-	3,  // 46: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	5,  // 47: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	7,  // 48: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	9,  // 49: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	11, // 50: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	13, // 51: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	15, // 52: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	17, // 53: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	19, // 54: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	24, // 55: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	26, // 56: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	28, // 57: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	30, // 58: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
-	32, // 59: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
-	35, // 60: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
-	40, // 61: taskstream.v1.InstanceService.CancelTask:input_type -> taskstream.v1.CancelTaskRequest
-	42, // 62: taskstream.v1.InstanceService.DeleteInstance:input_type -> taskstream.v1.DeleteInstanceRequest
-	4,  // 63: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	6,  // 64: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	8,  // 65: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	10, // 66: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	12, // 67: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	14, // 68: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	16, // 69: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	18, // 70: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	20, // 71: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	25, // 72: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	27, // 73: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	29, // 74: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	31, // 75: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
-	34, // 76: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
-	39, // 77: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
-	41, // 78: taskstream.v1.InstanceService.CancelTask:output_type -> taskstream.v1.CancelTaskResponse
-	43, // 79: taskstream.v1.InstanceService.DeleteInstance:output_type -> taskstream.v1.DeleteInstanceResponse
-	63, // [63:80] is the sub-list for method output_type
-	46, // [46:63] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	55, // 42: taskstream.v1.CancelTaskRequest.reason:type_name -> taskstream.v1.CancellationReason
+	52, // 43: taskstream.v1.CancelTaskRequest.grace_period:type_name -> google.protobuf.Duration
+	53, // 44: taskstream.v1.CancelTaskResponse.instance:type_name -> taskstream.v1.Instance
+	51, // 45: taskstream.v1.DeleteInstanceResponse.delete_time:type_name -> google.protobuf.Timestamp
+	54, // 46: taskstream.v1.WatchInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	48, // 47: taskstream.v1.WatchInstancesRequest.labels:type_name -> taskstream.v1.WatchInstancesRequest.LabelsEntry
+	51, // 48: taskstream.v1.WatchInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	51, // 49: taskstream.v1.WatchInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	52, // 50: taskstream.v1.WatchInstancesRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	61, // 51: taskstream.v1.WatchInstancesResponse.snapshot:type_name -> taskstream.v1.InstancesSnapshot
+	62, // 52: taskstream.v1.WatchInstancesResponse.event:type_name -> taskstream.v1.ProjectInstanceEvent
+	22, // 53: taskstream.v1.WatchInstancesResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
+	23, // 54: taskstream.v1.WatchInstancesResponse.end:type_name -> taskstream.v1.WatchEnd
+	3,  // 55: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	5,  // 56: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	7,  // 57: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	9,  // 58: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	11, // 59: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	13, // 60: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	15, // 61: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	17, // 62: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	19, // 63: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	24, // 64: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	26, // 65: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	28, // 66: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	30, // 67: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	32, // 68: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
+	35, // 69: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
+	40, // 70: taskstream.v1.InstanceService.CancelTask:input_type -> taskstream.v1.CancelTaskRequest
+	42, // 71: taskstream.v1.InstanceService.DeleteInstance:input_type -> taskstream.v1.DeleteInstanceRequest
+	44, // 72: taskstream.v1.InstanceService.WatchInstances:input_type -> taskstream.v1.WatchInstancesRequest
+	4,  // 73: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	6,  // 74: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	8,  // 75: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	10, // 76: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	12, // 77: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	14, // 78: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	16, // 79: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	18, // 80: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	20, // 81: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	25, // 82: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	27, // 83: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	29, // 84: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	31, // 85: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	34, // 86: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
+	39, // 87: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
+	41, // 88: taskstream.v1.InstanceService.CancelTask:output_type -> taskstream.v1.CancelTaskResponse
+	43, // 89: taskstream.v1.InstanceService.DeleteInstance:output_type -> taskstream.v1.DeleteInstanceResponse
+	45, // 90: taskstream.v1.InstanceService.WatchInstances:output_type -> taskstream.v1.WatchInstancesResponse
+	73, // [73:91] is the sub-list for method output_type
+	55, // [55:73] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }
@@ -3265,6 +3565,7 @@ func file_taskstream_v1_instance_service_proto_init() {
 	}
 	file_taskstream_v1_event_proto_init()
 	file_taskstream_v1_instance_proto_init()
+	file_taskstream_v1_project_event_proto_init()
 	file_taskstream_v1_task_proto_init()
 	file_taskstream_v1_instance_service_proto_msgTypes[0].OneofWrappers = []any{}
 	file_taskstream_v1_instance_service_proto_msgTypes[4].OneofWrappers = []any{}
@@ -3282,13 +3583,19 @@ func file_taskstream_v1_instance_service_proto_init() {
 		(*ResultCell_DoubleValue)(nil),
 		(*ResultCell_BoolValue)(nil),
 	}
+	file_taskstream_v1_instance_service_proto_msgTypes[42].OneofWrappers = []any{
+		(*WatchInstancesResponse_Snapshot)(nil),
+		(*WatchInstancesResponse_Event)(nil),
+		(*WatchInstancesResponse_Heartbeat)(nil),
+		(*WatchInstancesResponse_End)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_instance_service_proto_rawDesc), len(file_taskstream_v1_instance_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   43,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,7 @@ const (
 	InstanceService_ListTaskResultRows_FullMethodName = "/taskstream.v1.InstanceService/ListTaskResultRows"
 	InstanceService_CancelTask_FullMethodName         = "/taskstream.v1.InstanceService/CancelTask"
 	InstanceService_DeleteInstance_FullMethodName     = "/taskstream.v1.InstanceService/DeleteInstance"
+	InstanceService_WatchInstances_FullMethodName     = "/taskstream.v1.InstanceService/WatchInstances"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -128,6 +129,17 @@ type InstanceServiceClient interface {
 	// while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
 	// retry.
 	DeleteInstance(ctx context.Context, in *DeleteInstanceRequest, opts ...grpc.CallOption) (*DeleteInstanceResponse, error)
+	// Follows every instance of a project: first a snapshot of the instances that
+	// match the filter (in pages, newest first, up to the snapshot's limit), then
+	// each instance-level change (created, status, ended, deleted) in the
+	// project's sequence order. Resuming with the last seq received (of an event,
+	// a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+	// after a restart and on any replica; a snapshot comes again instead when
+	// the changes after that seq are no longer kept. Heartbeats are sent while
+	// nothing changes, and the stream ends only with a WatchEnd that says why and
+	// where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+	// without read access to the project. Safe to retry.
+	WatchInstances(ctx context.Context, in *WatchInstancesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInstancesResponse], error)
 }
 
 type instanceServiceClient struct {
@@ -326,6 +338,25 @@ func (c *instanceServiceClient) DeleteInstance(ctx context.Context, in *DeleteIn
 	return out, nil
 }
 
+func (c *instanceServiceClient) WatchInstances(ctx context.Context, in *WatchInstancesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInstancesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &InstanceService_ServiceDesc.Streams[2], InstanceService_WatchInstances_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchInstancesRequest, WatchInstancesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InstanceService_WatchInstancesClient = grpc.ServerStreamingClient[WatchInstancesResponse]
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -416,6 +447,17 @@ type InstanceServiceServer interface {
 	// while it runs; NOT_FOUND when it does not exist (or was deleted). Safe to
 	// retry.
 	DeleteInstance(context.Context, *DeleteInstanceRequest) (*DeleteInstanceResponse, error)
+	// Follows every instance of a project: first a snapshot of the instances that
+	// match the filter (in pages, newest first, up to the snapshot's limit), then
+	// each instance-level change (created, status, ended, deleted) in the
+	// project's sequence order. Resuming with the last seq received (of an event,
+	// a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+	// after a restart and on any replica; a snapshot comes again instead when
+	// the changes after that seq are no longer kept. Heartbeats are sent while
+	// nothing changes, and the stream ends only with a WatchEnd that says why and
+	// where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+	// without read access to the project. Safe to retry.
+	WatchInstances(*WatchInstancesRequest, grpc.ServerStreamingServer[WatchInstancesResponse]) error
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -476,6 +518,9 @@ func (UnimplementedInstanceServiceServer) CancelTask(context.Context, *CancelTas
 }
 func (UnimplementedInstanceServiceServer) DeleteInstance(context.Context, *DeleteInstanceRequest) (*DeleteInstanceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteInstance not implemented")
+}
+func (UnimplementedInstanceServiceServer) WatchInstances(*WatchInstancesRequest, grpc.ServerStreamingServer[WatchInstancesResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchInstances not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -790,6 +835,17 @@ func _InstanceService_DeleteInstance_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InstanceService_WatchInstances_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchInstancesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(InstanceServiceServer).WatchInstances(m, &grpc.GenericServerStream[WatchInstancesRequest, WatchInstancesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type InstanceService_WatchInstancesServer = grpc.ServerStreamingServer[WatchInstancesResponse]
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -867,6 +923,11 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ReadTaskOutput",
 			Handler:       _InstanceService_ReadTaskOutput_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchInstances",
+			Handler:       _InstanceService_WatchInstances_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -761,8 +761,15 @@ type StageProgress struct {
 	OutputRecords int64 `protobuf:"varint,7,opt,name=output_records,json=outputRecords,proto3" json:"output_records,omitempty"`
 	// Percent of the stage done, 0 to 100.
 	FinishedPercentage int32 `protobuf:"varint,8,opt,name=finished_percentage,json=finishedPercentage,proto3" json:"finished_percentage,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// When the server first saw the stage at work (running or terminated
+	// workers, or a percentage above 0) in the task's current attempt. Set by
+	// the server, not by the task; unset while the stage waits.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When the server first saw the stage finished (100 percent, or every worker
+	// terminated). Set by the server; unset until then.
+	EndTime       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StageProgress) Reset() {
@@ -849,6 +856,20 @@ func (x *StageProgress) GetFinishedPercentage() int32 {
 		return x.FinishedPercentage
 	}
 	return 0
+}
+
+func (x *StageProgress) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *StageProgress) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
 }
 
 // Progress is the latest progress a task reported.
@@ -1810,7 +1831,7 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\vstdout_info\x18\b \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
 	"stdoutInfo\x12:\n" +
 	"\vstderr_info\x18\t \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
-	"stderrInfo\"\xc4\x02\n" +
+	"stderrInfo\"\xb6\x03\n" +
 	"\rStageProgress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0ebackup_workers\x18\x02 \x01(\x05R\rbackupWorkers\x12-\n" +
@@ -1819,7 +1840,11 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\rtotal_workers\x18\x05 \x01(\x05R\ftotalWorkers\x12#\n" +
 	"\rinput_records\x18\x06 \x01(\x03R\finputRecords\x12%\n" +
 	"\x0eoutput_records\x18\a \x01(\x03R\routputRecords\x12/\n" +
-	"\x13finished_percentage\x18\b \x01(\x05R\x12finishedPercentage\"\xb1\x01\n" +
+	"\x13finished_percentage\x18\b \x01(\x05R\x12finishedPercentage\x129\n" +
+	"\n" +
+	"start_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\bend_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"\xb1\x01\n" +
 	"\bProgress\x12\x18\n" +
 	"\apercent\x18\x01 \x01(\x05R\apercent\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x124\n" +
@@ -1991,35 +2016,37 @@ var file_taskstream_v1_task_proto_depIdxs = []int32{
 	12, // 10: taskstream.v1.TaskAttempt.result:type_name -> taskstream.v1.Result
 	16, // 11: taskstream.v1.TaskAttempt.stdout_info:type_name -> taskstream.v1.OutputInfo
 	16, // 12: taskstream.v1.TaskAttempt.stderr_info:type_name -> taskstream.v1.OutputInfo
-	8,  // 13: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
-	22, // 14: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
-	10, // 15: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
-	11, // 16: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
-	1,  // 17: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
-	22, // 18: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
-	0,  // 19: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
-	22, // 20: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	22, // 21: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
-	22, // 22: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
-	9,  // 23: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
-	19, // 24: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
-	13, // 25: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
-	15, // 26: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
-	21, // 27: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
-	16, // 28: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
-	16, // 29: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
-	20, // 30: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
-	2,  // 31: taskstream.v1.Task.waiting_reason:type_name -> taskstream.v1.WaitingReason
-	7,  // 32: taskstream.v1.Task.attempt_history:type_name -> taskstream.v1.TaskAttempt
-	22, // 33: taskstream.v1.Task.next_attempt_time:type_name -> google.protobuf.Timestamp
-	6,  // 34: taskstream.v1.Task.dependencies:type_name -> taskstream.v1.TaskDependency
-	5,  // 35: taskstream.v1.Task.retry_policy:type_name -> taskstream.v1.RetryPolicy
-	14, // 36: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
-	37, // [37:37] is the sub-list for method output_type
-	37, // [37:37] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	22, // 13: taskstream.v1.StageProgress.start_time:type_name -> google.protobuf.Timestamp
+	22, // 14: taskstream.v1.StageProgress.end_time:type_name -> google.protobuf.Timestamp
+	8,  // 15: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
+	22, // 16: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
+	10, // 17: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
+	11, // 18: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
+	1,  // 19: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
+	22, // 20: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
+	0,  // 21: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
+	22, // 22: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	22, // 23: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
+	22, // 24: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
+	9,  // 25: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
+	19, // 26: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
+	13, // 27: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
+	15, // 28: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
+	21, // 29: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
+	16, // 30: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
+	16, // 31: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
+	20, // 32: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
+	2,  // 33: taskstream.v1.Task.waiting_reason:type_name -> taskstream.v1.WaitingReason
+	7,  // 34: taskstream.v1.Task.attempt_history:type_name -> taskstream.v1.TaskAttempt
+	22, // 35: taskstream.v1.Task.next_attempt_time:type_name -> google.protobuf.Timestamp
+	6,  // 36: taskstream.v1.Task.dependencies:type_name -> taskstream.v1.TaskDependency
+	5,  // 37: taskstream.v1.Task.retry_policy:type_name -> taskstream.v1.RetryPolicy
+	14, // 38: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
+	39, // [39:39] is the sub-list for method output_type
+	39, // [39:39] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_task_proto_init() }

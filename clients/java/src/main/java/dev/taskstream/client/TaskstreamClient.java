@@ -527,6 +527,32 @@ public final class TaskstreamClient implements AutoCloseable {
     return bound;
   }
 
+  /**
+   * Follows every instance of this client's project that {@code options} choose, as a Kubernetes
+   * watch follows a collection: a {@link ProjectEvent.Snapshot} of those that match (newest first),
+   * then each instance-level change in the project's order. It never ends by itself; close it to
+   * stop. A PERMISSION_DENIED or INVALID_ARGUMENT surfaces from the first {@link
+   * ProjectWatch#hasNext()}.
+   */
+  public ProjectWatch watchInstances(WatchInstancesOptions options) {
+    return new ProjectWatch(
+        options,
+        new StreamIterator<>(watchInstancesAsync(options), "the watch of projects/" + project));
+  }
+
+  /**
+   * The events {@link #watchInstances(WatchInstancesOptions)} reports, as a publisher: each
+   * subscriber gets its own watch, which opens when it first requests events, asks the server for
+   * no more than it requested, resumes by itself after a dropped stream and stops when its
+   * subscription is cancelled. Failures arrive as {@link ApiException}s in {@code onError}.
+   */
+  public Flow.Publisher<ProjectEvent> watchInstancesAsync(WatchInstancesOptions options) {
+    Objects.requireNonNull(options, "options");
+    String parent = "projects/" + project;
+    return new ResumableStream<>(
+        () -> new ProjectWatchCursor(async, parent, options), streamRetry, timer);
+  }
+
   // ---- Waiting
 
   /**

@@ -546,6 +546,37 @@ public final class InstanceServiceGrpc {
     return getDeleteInstanceMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstancesRequest,
+      dev.taskstream.v1.WatchInstancesResponse> getWatchInstancesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "WatchInstances",
+      requestType = dev.taskstream.v1.WatchInstancesRequest.class,
+      responseType = dev.taskstream.v1.WatchInstancesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstancesRequest,
+      dev.taskstream.v1.WatchInstancesResponse> getWatchInstancesMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.WatchInstancesRequest, dev.taskstream.v1.WatchInstancesResponse> getWatchInstancesMethod;
+    if ((getWatchInstancesMethod = InstanceServiceGrpc.getWatchInstancesMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getWatchInstancesMethod = InstanceServiceGrpc.getWatchInstancesMethod) == null) {
+          InstanceServiceGrpc.getWatchInstancesMethod = getWatchInstancesMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.WatchInstancesRequest, dev.taskstream.v1.WatchInstancesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "WatchInstances"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WatchInstancesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.WatchInstancesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("WatchInstances"))
+              .build();
+        }
+      }
+    }
+    return getWatchInstancesMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -830,6 +861,25 @@ public final class InstanceServiceGrpc {
         io.grpc.stub.StreamObserver<dev.taskstream.v1.DeleteInstanceResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteInstanceMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Follows every instance of a project: first a snapshot of the instances that
+     * match the filter (in pages, newest first, up to the snapshot's limit), then
+     * each instance-level change (created, status, ended, deleted) in the
+     * project's sequence order. Resuming with the last seq received (of an event,
+     * a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+     * after a restart and on any replica; a snapshot comes again instead when
+     * the changes after that seq are no longer kept. Heartbeats are sent while
+     * nothing changes, and the stream ends only with a WatchEnd that says why and
+     * where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+     * without read access to the project. Safe to retry.
+     * </pre>
+     */
+    default void watchInstances(dev.taskstream.v1.WatchInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstancesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWatchInstancesMethod(), responseObserver);
+    }
   }
 
   /**
@@ -1104,6 +1154,26 @@ public final class InstanceServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getDeleteInstanceMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Follows every instance of a project: first a snapshot of the instances that
+     * match the filter (in pages, newest first, up to the snapshot's limit), then
+     * each instance-level change (created, status, ended, deleted) in the
+     * project's sequence order. Resuming with the last seq received (of an event,
+     * a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+     * after a restart and on any replica; a snapshot comes again instead when
+     * the changes after that seq are no longer kept. Heartbeats are sent while
+     * nothing changes, and the stream ends only with a WatchEnd that says why and
+     * where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+     * without read access to the project. Safe to retry.
+     * </pre>
+     */
+    public void watchInstances(dev.taskstream.v1.WatchInstancesRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstancesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getWatchInstancesMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1347,6 +1417,27 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getDeleteInstanceMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Follows every instance of a project: first a snapshot of the instances that
+     * match the filter (in pages, newest first, up to the snapshot's limit), then
+     * each instance-level change (created, status, ended, deleted) in the
+     * project's sequence order. Resuming with the last seq received (of an event,
+     * a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+     * after a restart and on any replica; a snapshot comes again instead when
+     * the changes after that seq are no longer kept. Heartbeats are sent while
+     * nothing changes, and the stream ends only with a WatchEnd that says why and
+     * where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+     * without read access to the project. Safe to retry.
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<?, dev.taskstream.v1.WatchInstancesResponse>
+        watchInstances(dev.taskstream.v1.WatchInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
+          getChannel(), getWatchInstancesMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1587,6 +1678,26 @@ public final class InstanceServiceGrpc {
     public dev.taskstream.v1.DeleteInstanceResponse deleteInstance(dev.taskstream.v1.DeleteInstanceRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getDeleteInstanceMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Follows every instance of a project: first a snapshot of the instances that
+     * match the filter (in pages, newest first, up to the snapshot's limit), then
+     * each instance-level change (created, status, ended, deleted) in the
+     * project's sequence order. Resuming with the last seq received (of an event,
+     * a heartbeat, a snapshot or a WatchEnd) gives exactly the changes missed,
+     * after a restart and on any replica; a snapshot comes again instead when
+     * the changes after that seq are no longer kept. Heartbeats are sent while
+     * nothing changes, and the stream ends only with a WatchEnd that says why and
+     * where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
+     * without read access to the project. Safe to retry.
+     * </pre>
+     */
+    public java.util.Iterator<dev.taskstream.v1.WatchInstancesResponse> watchInstances(
+        dev.taskstream.v1.WatchInstancesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getWatchInstancesMethod(), getCallOptions(), request);
     }
   }
 
@@ -1836,6 +1947,7 @@ public final class InstanceServiceGrpc {
   private static final int METHODID_LIST_TASK_RESULT_ROWS = 14;
   private static final int METHODID_CANCEL_TASK = 15;
   private static final int METHODID_DELETE_INSTANCE = 16;
+  private static final int METHODID_WATCH_INSTANCES = 17;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1921,6 +2033,10 @@ public final class InstanceServiceGrpc {
         case METHODID_DELETE_INSTANCE:
           serviceImpl.deleteInstance((dev.taskstream.v1.DeleteInstanceRequest) request,
               (io.grpc.stub.StreamObserver<dev.taskstream.v1.DeleteInstanceResponse>) responseObserver);
+          break;
+        case METHODID_WATCH_INSTANCES:
+          serviceImpl.watchInstances((dev.taskstream.v1.WatchInstancesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstancesResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -2059,6 +2175,13 @@ public final class InstanceServiceGrpc {
               dev.taskstream.v1.DeleteInstanceRequest,
               dev.taskstream.v1.DeleteInstanceResponse>(
                 service, METHODID_DELETE_INSTANCE)))
+        .addMethod(
+          getWatchInstancesMethod(),
+          io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+            new MethodHandlers<
+              dev.taskstream.v1.WatchInstancesRequest,
+              dev.taskstream.v1.WatchInstancesResponse>(
+                service, METHODID_WATCH_INSTANCES)))
         .build();
   }
 
@@ -2124,6 +2247,7 @@ public final class InstanceServiceGrpc {
               .addMethod(getListTaskResultRowsMethod())
               .addMethod(getCancelTaskMethod())
               .addMethod(getDeleteInstanceMethod())
+              .addMethod(getWatchInstancesMethod())
               .build();
         }
       }

@@ -241,6 +241,21 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_DeleteInstanceResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_WatchInstancesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_WatchInstancesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_WatchInstancesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_WatchInstancesResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -254,201 +269,226 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "taskstream.v1\032\036google/protobuf/duration." +
       "proto\032\037google/protobuf/timestamp.proto\032\031" +
       "taskstream/v1/event.proto\032\034taskstream/v1" +
-      "/instance.proto\032\030taskstream/v1/task.prot" +
-      "o\"\355\004\n\025CreateInstanceRequest\022\026\n\006parent\030\001 " +
-      "\001(\tR\006parent\022-\n\005tasks\030\002 \003(\0132\027.taskstream." +
-      "v1.TaskSpecR\005tasks\022\037\n\010priority\030\003 \001(\005H\000R\010" +
-      "priority\210\001\001\022H\n\006labels\030\004 \003(\01320.taskstream" +
-      ".v1.CreateInstanceRequest.LabelsEntryR\006l" +
-      "abels\0228\n\007options\030\005 \001(\0132\036.taskstream.v1.I" +
-      "nstanceOptionsR\007options\022\035\n\nrequest_id\030\006 " +
-      "\001(\tR\trequestId\022\'\n\017parent_instance\030\007 \001(\tR" +
-      "\016parentInstance\022\022\n\004hold\030\010 \001(\010R\004hold\022*\n\021s" +
-      "ub_instance_name\030\t \001(\tR\017subInstanceName\022" +
-      "\037\n\013parent_task\030\n \001(\tR\nparentTask\0229\n\nstar" +
-      "t_time\030\014 \001(\0132\032.google.protobuf.Timestamp" +
-      "R\tstartTime\022<\n\014wait_timeout\030\013 \001(\0132\031.goog" +
-      "le.protobuf.DurationR\013waitTimeout\0329\n\013Lab" +
-      "elsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(" +
-      "\tR\005value:\0028\001B\013\n\t_priority\"m\n\026CreateInsta" +
-      "nceResponse\0223\n\010instance\030\001 \001(\0132\027.taskstre" +
-      "am.v1.InstanceR\010instance\022\036\n\nterminated\030\002" +
-      " \001(\010R\nterminated\"(\n\022GetInstanceRequest\022\022" +
-      "\n\004name\030\001 \001(\tR\004name\"J\n\023GetInstanceRespons" +
-      "e\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1.Inst" +
-      "anceR\010instance\"\263\004\n\024ListInstancesRequest\022" +
-      "\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\tpage_size\030\002 \001" +
-      "(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\tR\tpageTo" +
-      "ken\0229\n\010statuses\030\004 \003(\0162\035.taskstream.v1.In" +
-      "stanceStatusR\010statuses\022\024\n\005owner\030\005 \001(\tR\005o" +
-      "wner\022F\n\021create_time_start\030\006 \001(\0132\032.google" +
-      ".protobuf.TimestampR\017createTimeStart\022B\n\017" +
-      "create_time_end\030\007 \001(\0132\032.google.protobuf." +
-      "TimestampR\rcreateTimeEnd\022G\n\006labels\030\010 \003(\013" +
-      "2/.taskstream.v1.ListInstancesRequest.La" +
-      "belsEntryR\006labels\022#\n\nsuccessful\030\t \001(\010H\000R" +
-      "\nsuccessful\210\001\001\0222\n\025exclude_sub_instances\030" +
-      "\n \001(\010R\023excludeSubInstances\0329\n\013LabelsEntr" +
-      "y\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005valu" +
-      "e:\0028\001B\r\n\013_successful\"v\n\025ListInstancesRes" +
-      "ponse\0225\n\tinstances\030\001 \003(\0132\027.taskstream.v1" +
-      ".InstanceR\tinstances\022&\n\017next_page_token\030" +
-      "\002 \001(\tR\rnextPageToken\"\333\001\n\023StopInstanceReq" +
-      "uest\022\022\n\004name\030\001 \001(\tR\004name\0229\n\006reason\030\002 \001(\016" +
-      "2!.taskstream.v1.CancellationReasonR\006rea" +
-      "son\022\030\n\007message\030\003 \001(\tR\007message\022\035\n\nrequest" +
-      "_id\030\004 \001(\tR\trequestId\022<\n\014grace_period\030\005 \001" +
-      "(\0132\031.google.protobuf.DurationR\013gracePeri" +
-      "od\"K\n\024StopInstanceResponse\0223\n\010instance\030\001" +
-      " \001(\0132\027.taskstream.v1.InstanceR\010instance\"" +
-      ",\n\026SuspendInstanceRequest\022\022\n\004name\030\001 \001(\tR" +
-      "\004name\"N\n\027SuspendInstanceResponse\0223\n\010inst" +
-      "ance\030\001 \001(\0132\027.taskstream.v1.InstanceR\010ins" +
-      "tance\"+\n\025ResumeInstanceRequest\022\022\n\004name\030\001" +
-      " \001(\tR\004name\"M\n\026ResumeInstanceResponse\0223\n\010" +
+      "/instance.proto\032!taskstream/v1/project_e" +
+      "vent.proto\032\030taskstream/v1/task.proto\"\355\004\n" +
+      "\025CreateInstanceRequest\022\026\n\006parent\030\001 \001(\tR\006" +
+      "parent\022-\n\005tasks\030\002 \003(\0132\027.taskstream.v1.Ta" +
+      "skSpecR\005tasks\022\037\n\010priority\030\003 \001(\005H\000R\010prior" +
+      "ity\210\001\001\022H\n\006labels\030\004 \003(\01320.taskstream.v1.C" +
+      "reateInstanceRequest.LabelsEntryR\006labels" +
+      "\0228\n\007options\030\005 \001(\0132\036.taskstream.v1.Instan" +
+      "ceOptionsR\007options\022\035\n\nrequest_id\030\006 \001(\tR\t" +
+      "requestId\022\'\n\017parent_instance\030\007 \001(\tR\016pare" +
+      "ntInstance\022\022\n\004hold\030\010 \001(\010R\004hold\022*\n\021sub_in" +
+      "stance_name\030\t \001(\tR\017subInstanceName\022\037\n\013pa" +
+      "rent_task\030\n \001(\tR\nparentTask\0229\n\nstart_tim" +
+      "e\030\014 \001(\0132\032.google.protobuf.TimestampR\tsta" +
+      "rtTime\022<\n\014wait_timeout\030\013 \001(\0132\031.google.pr" +
+      "otobuf.DurationR\013waitTimeout\0329\n\013LabelsEn" +
+      "try\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005va" +
+      "lue:\0028\001B\013\n\t_priority\"m\n\026CreateInstanceRe" +
+      "sponse\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1" +
+      ".InstanceR\010instance\022\036\n\nterminated\030\002 \001(\010R" +
+      "\nterminated\"(\n\022GetInstanceRequest\022\022\n\004nam" +
+      "e\030\001 \001(\tR\004name\"J\n\023GetInstanceResponse\0223\n\010" +
       "instance\030\001 \001(\0132\027.taskstream.v1.InstanceR" +
-      "\010instance\"^\n\023WaitInstanceRequest\022\022\n\004name" +
-      "\030\001 \001(\tR\004name\0223\n\007timeout\030\002 \001(\0132\031.google.p" +
-      "rotobuf.DurationR\007timeout\"k\n\024WaitInstanc" +
-      "eResponse\0223\n\010instance\030\001 \001(\0132\027.taskstream" +
-      ".v1.InstanceR\010instance\022\036\n\nterminated\030\002 \001" +
-      "(\010R\nterminated\"\216\001\n\024WaitInstancesRequest\022" +
-      "\024\n\005names\030\001 \003(\tR\005names\022+\n\004mode\030\002 \001(\0162\027.ta" +
-      "skstream.v1.WaitModeR\004mode\0223\n\007timeout\030\003 " +
-      "\001(\0132\031.google.protobuf.DurationR\007timeout\"" +
-      "b\n\025WaitInstancesResponse\0225\n\tinstances\030\001 " +
-      "\003(\0132\027.taskstream.v1.InstanceR\tinstances\022" +
-      "\022\n\004done\030\002 \001(\010R\004done\"\337\001\n\024WatchInstanceReq" +
-      "uest\022\022\n\004name\030\001 \001(\tR\004name\022\033\n\tafter_seq\030\002 " +
-      "\001(\003R\010afterSeq\022%\n\016include_output\030\003 \001(\010R\ri" +
-      "ncludeOutput\022H\n\022heartbeat_interval\030\004 \001(\013" +
-      "2\031.google.protobuf.DurationR\021heartbeatIn" +
-      "terval\022%\n\016accept_batches\030\005 \001(\010R\racceptBa" +
-      "tches\"\250\002\n\025WatchInstanceResponse\0225\n\010snaps" +
-      "hot\030\001 \001(\0132\027.taskstream.v1.InstanceH\000R\010sn" +
-      "apshot\0224\n\005event\030\002 \001(\0132\034.taskstream.v1.In" +
-      "stanceEventH\000R\005event\0228\n\theartbeat\030\003 \001(\0132" +
-      "\030.taskstream.v1.HeartbeatH\000R\theartbeat\022+" +
-      "\n\003end\030\004 \001(\0132\027.taskstream.v1.WatchEndH\000R\003" +
-      "end\0223\n\006events\030\005 \001(\0132\031.taskstream.v1.Even" +
-      "tBatchH\000R\006eventsB\006\n\004kind\"B\n\nEventBatch\0224" +
-      "\n\006events\030\001 \003(\0132\034.taskstream.v1.InstanceE" +
-      "ventR\006events\"M\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003" +
-      "seq\022.\n\004time\030\002 \001(\0132\032.google.protobuf.Time" +
-      "stampR\004time\"\205\001\n\010WatchEnd\0225\n\006reason\030\001 \001(\016" +
-      "2\035.taskstream.v1.WatchEndReasonR\006reason\022" +
-      "(\n\020resume_after_seq\030\002 \001(\003R\016resumeAfterSe" +
-      "q\022\030\n\007message\030\003 \001(\tR\007message\"\254\001\n\025ReadTask" +
-      "OutputRequest\022\032\n\010instance\030\001 \001(\tR\010instanc" +
-      "e\022\022\n\004task\030\002 \001(\tR\004task\0223\n\006stream\030\003 \001(\0162\033." +
-      "taskstream.v1.OutputStreamR\006stream\022\026\n\006of" +
-      "fset\030\004 \001(\003R\006offset\022\026\n\006follow\030\005 \001(\010R\006foll" +
-      "ow\"a\n\026ReadTaskOutputResponse\022\026\n\006offset\030\001" +
-      " \001(\003R\006offset\022\022\n\004data\030\002 \001(\014R\004data\022\033\n\tcut_" +
-      "bytes\030\003 \001(\003R\010cutBytes\"F\n\024GetTaskResultRe" +
-      "quest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004tas" +
-      "k\030\002 \001(\tR\004task\"\237\001\n\025GetTaskResultResponse\022" +
-      "\'\n\004task\030\001 \001(\0132\023.taskstream.v1.TaskR\004task" +
-      "\022-\n\006result\030\002 \001(\0132\025.taskstream.v1.ResultR" +
-      "\006result\022\026\n\006stdout\030\003 \001(\014R\006stdout\022\026\n\006stder" +
-      "r\030\004 \001(\014R\006stderr\"\026\n\024ListTaskTypesRequest\"" +
-      "O\n\025ListTaskTypesResponse\0226\n\ntask_types\030\001" +
-      " \003(\0132\027.taskstream.v1.TaskTypeR\ttaskTypes" +
-      "\"S\n\030GetLogviewAddressRequest\022\022\n\004name\030\001 \001" +
-      "(\tR\004name\022\031\n\005hours\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_" +
-      "hours\"j\n\031GetLogviewAddressResponse\022\020\n\003ur" +
-      "l\030\001 \001(\tR\003url\022;\n\013expire_time\030\002 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\nexpireTime\"m\n\027Lis" +
-      "tSubInstancesRequest\022\026\n\006parent\030\001 \001(\tR\006pa" +
-      "rent\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npag" +
-      "e_token\030\003 \001(\tR\tpageToken\"\206\001\n\013SubInstance" +
-      "\022\022\n\004name\030\001 \001(\tR\004name\022\022\n\004task\030\002 \001(\tR\004task" +
-      "\0223\n\010instance\030\003 \001(\0132\027.taskstream.v1.Insta" +
-      "nceR\010instance\022\032\n\010workflow\030\004 \001(\010R\010workflo" +
-      "w\"\225\001\n\030ListSubInstancesResponse\022?\n\rsub_in" +
-      "stances\030\001 \003(\0132\032.taskstream.v1.SubInstanc" +
-      "eR\014subInstances\022&\n\017next_page_token\030\002 \001(\t" +
-      "R\rnextPageToken\022\020\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031Li" +
-      "stTaskResultRowsRequest\022\032\n\010instance\030\001 \001(" +
-      "\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\022\033\n\tpage_" +
-      "size\030\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\t" +
-      "R\tpageToken\"Q\n\014ResultColumn\022\022\n\004name\030\001 \001(" +
-      "\tR\004name\022-\n\004type\030\002 \001(\0162\031.taskstream.v1.Co" +
-      "lumnTypeR\004type\"\236\001\n\nResultCell\022#\n\014string_" +
-      "value\030\001 \001(\tH\000R\013stringValue\022\035\n\tint_value\030" +
-      "\002 \001(\003H\000R\010intValue\022#\n\014double_value\030\003 \001(\001H" +
-      "\000R\013doubleValue\022\037\n\nbool_value\030\004 \001(\010H\000R\tbo" +
-      "olValueB\006\n\004kind\"<\n\tResultRow\022/\n\005cells\030\001 " +
-      "\003(\0132\031.taskstream.v1.ResultCellR\005cells\"\251\001" +
-      "\n\032ListTaskResultRowsResponse\0225\n\007columns\030" +
-      "\001 \003(\0132\033.taskstream.v1.ResultColumnR\007colu" +
-      "mns\022,\n\004rows\030\002 \003(\0132\030.taskstream.v1.Result" +
-      "RowR\004rows\022&\n\017next_page_token\030\003 \001(\tR\rnext" +
-      "PageToken\"\272\001\n\021CancelTaskRequest\022\022\n\004name\030" +
-      "\001 \001(\tR\004name\0229\n\006reason\030\002 \001(\0162!.taskstream" +
-      ".v1.CancellationReasonR\006reason\022\030\n\007messag" +
-      "e\030\003 \001(\tR\007message\022<\n\014grace_period\030\004 \001(\0132\031" +
-      ".google.protobuf.DurationR\013gracePeriod\"I" +
-      "\n\022CancelTaskResponse\0223\n\010instance\030\001 \001(\0132\027" +
-      ".taskstream.v1.InstanceR\010instance\"+\n\025Del" +
-      "eteInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"U" +
-      "\n\026DeleteInstanceResponse\022;\n\013delete_time\030" +
-      "\001 \001(\0132\032.google.protobuf.TimestampR\ndelet" +
-      "eTime*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPECIFI" +
-      "ED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE_ANY" +
-      "\020\002*\205\001\n\016WatchEndReason\022 \n\034WATCH_END_REASO" +
-      "N_UNSPECIFIED\020\000\022$\n WATCH_END_REASON_SERV" +
-      "ER_DRAINING\020\001\022%\n!WATCH_END_REASON_INSTAN" +
-      "CE_DELETED\020\002\"\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027COL" +
-      "UMN_TYPE_UNSPECIFIED\020\000\022\026\n\022COLUMN_TYPE_ST" +
-      "RING\020\001\022\027\n\023COLUMN_TYPE_INTEGER\020\002\022\026\n\022COLUM" +
-      "N_TYPE_DOUBLE\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN\020\004" +
-      "2\322\014\n\017InstanceService\022]\n\016CreateInstance\022$" +
-      ".taskstream.v1.CreateInstanceRequest\032%.t" +
-      "askstream.v1.CreateInstanceResponse\022T\n\013G" +
-      "etInstance\022!.taskstream.v1.GetInstanceRe" +
-      "quest\032\".taskstream.v1.GetInstanceRespons" +
-      "e\022Z\n\rListInstances\022#.taskstream.v1.ListI" +
-      "nstancesRequest\032$.taskstream.v1.ListInst" +
-      "ancesResponse\022W\n\014StopInstance\022\".taskstre" +
-      "am.v1.StopInstanceRequest\032#.taskstream.v" +
-      "1.StopInstanceResponse\022`\n\017SuspendInstanc" +
-      "e\022%.taskstream.v1.SuspendInstanceRequest" +
-      "\032&.taskstream.v1.SuspendInstanceResponse" +
-      "\022]\n\016ResumeInstance\022$.taskstream.v1.Resum" +
-      "eInstanceRequest\032%.taskstream.v1.ResumeI" +
-      "nstanceResponse\022W\n\014WaitInstance\022\".taskst" +
-      "ream.v1.WaitInstanceRequest\032#.taskstream" +
-      ".v1.WaitInstanceResponse\022Z\n\rWaitInstance" +
-      "s\022#.taskstream.v1.WaitInstancesRequest\032$" +
-      ".taskstream.v1.WaitInstancesResponse\022\\\n\r" +
-      "WatchInstance\022#.taskstream.v1.WatchInsta" +
-      "nceRequest\032$.taskstream.v1.WatchInstance" +
-      "Response0\001\022_\n\016ReadTaskOutput\022$.taskstrea" +
-      "m.v1.ReadTaskOutputRequest\032%.taskstream." +
-      "v1.ReadTaskOutputResponse0\001\022Z\n\rGetTaskRe" +
-      "sult\022#.taskstream.v1.GetTaskResultReques" +
-      "t\032$.taskstream.v1.GetTaskResultResponse\022" +
-      "Z\n\rListTaskTypes\022#.taskstream.v1.ListTas" +
-      "kTypesRequest\032$.taskstream.v1.ListTaskTy" +
-      "pesResponse\022f\n\021GetLogviewAddress\022\'.tasks" +
-      "tream.v1.GetLogviewAddressRequest\032(.task" +
-      "stream.v1.GetLogviewAddressResponse\022c\n\020L" +
-      "istSubInstances\022&.taskstream.v1.ListSubI" +
-      "nstancesRequest\032\'.taskstream.v1.ListSubI" +
-      "nstancesResponse\022i\n\022ListTaskResultRows\022(" +
-      ".taskstream.v1.ListTaskResultRowsRequest" +
-      "\032).taskstream.v1.ListTaskResultRowsRespo" +
-      "nse\022Q\n\nCancelTask\022 .taskstream.v1.Cancel" +
-      "TaskRequest\032!.taskstream.v1.CancelTaskRe" +
-      "sponse\022]\n\016DeleteInstance\022$.taskstream.v1" +
-      ".DeleteInstanceRequest\032%.taskstream.v1.D" +
-      "eleteInstanceResponseB\312\001\n\021dev.taskstream" +
-      ".v1B\024InstanceServiceProtoP\001ZJgithub.com/" +
-      "taskstream/taskstream/clients/go/gen/tas" +
-      "kstream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstre" +
-      "am.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GP" +
-      "BMetadata\352\002\016Taskstream::V1b\006proto3"
+      "\010instance\"\263\004\n\024ListInstancesRequest\022\026\n\006pa" +
+      "rent\030\001 \001(\tR\006parent\022\033\n\tpage_size\030\002 \001(\005R\010p" +
+      "ageSize\022\035\n\npage_token\030\003 \001(\tR\tpageToken\0229" +
+      "\n\010statuses\030\004 \003(\0162\035.taskstream.v1.Instanc" +
+      "eStatusR\010statuses\022\024\n\005owner\030\005 \001(\tR\005owner\022" +
+      "F\n\021create_time_start\030\006 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\017createTimeStart\022B\n\017creat" +
+      "e_time_end\030\007 \001(\0132\032.google.protobuf.Times" +
+      "tampR\rcreateTimeEnd\022G\n\006labels\030\010 \003(\0132/.ta" +
+      "skstream.v1.ListInstancesRequest.LabelsE" +
+      "ntryR\006labels\022#\n\nsuccessful\030\t \001(\010H\000R\nsucc" +
+      "essful\210\001\001\0222\n\025exclude_sub_instances\030\n \001(\010" +
+      "R\023excludeSubInstances\0329\n\013LabelsEntry\022\020\n\003" +
+      "key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001" +
+      "B\r\n\013_successful\"v\n\025ListInstancesResponse" +
+      "\0225\n\tinstances\030\001 \003(\0132\027.taskstream.v1.Inst" +
+      "anceR\tinstances\022&\n\017next_page_token\030\002 \001(\t" +
+      "R\rnextPageToken\"\333\001\n\023StopInstanceRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\0229\n\006reason\030\002 \001(\0162!.ta" +
+      "skstream.v1.CancellationReasonR\006reason\022\030" +
+      "\n\007message\030\003 \001(\tR\007message\022\035\n\nrequest_id\030\004" +
+      " \001(\tR\trequestId\022<\n\014grace_period\030\005 \001(\0132\031." +
+      "google.protobuf.DurationR\013gracePeriod\"K\n" +
+      "\024StopInstanceResponse\0223\n\010instance\030\001 \001(\0132" +
+      "\027.taskstream.v1.InstanceR\010instance\",\n\026Su" +
+      "spendInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name" +
+      "\"N\n\027SuspendInstanceResponse\0223\n\010instance\030" +
+      "\001 \001(\0132\027.taskstream.v1.InstanceR\010instance" +
+      "\"+\n\025ResumeInstanceRequest\022\022\n\004name\030\001 \001(\tR" +
+      "\004name\"M\n\026ResumeInstanceResponse\0223\n\010insta" +
+      "nce\030\001 \001(\0132\027.taskstream.v1.InstanceR\010inst" +
+      "ance\"^\n\023WaitInstanceRequest\022\022\n\004name\030\001 \001(" +
+      "\tR\004name\0223\n\007timeout\030\002 \001(\0132\031.google.protob" +
+      "uf.DurationR\007timeout\"k\n\024WaitInstanceResp" +
+      "onse\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1.I" +
+      "nstanceR\010instance\022\036\n\nterminated\030\002 \001(\010R\nt" +
+      "erminated\"\216\001\n\024WaitInstancesRequest\022\024\n\005na" +
+      "mes\030\001 \003(\tR\005names\022+\n\004mode\030\002 \001(\0162\027.taskstr" +
+      "eam.v1.WaitModeR\004mode\0223\n\007timeout\030\003 \001(\0132\031" +
+      ".google.protobuf.DurationR\007timeout\"b\n\025Wa" +
+      "itInstancesResponse\0225\n\tinstances\030\001 \003(\0132\027" +
+      ".taskstream.v1.InstanceR\tinstances\022\022\n\004do" +
+      "ne\030\002 \001(\010R\004done\"\337\001\n\024WatchInstanceRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\022\033\n\tafter_seq\030\002 \001(\003R\010" +
+      "afterSeq\022%\n\016include_output\030\003 \001(\010R\rinclud" +
+      "eOutput\022H\n\022heartbeat_interval\030\004 \001(\0132\031.go" +
+      "ogle.protobuf.DurationR\021heartbeatInterva" +
+      "l\022%\n\016accept_batches\030\005 \001(\010R\racceptBatches" +
+      "\"\250\002\n\025WatchInstanceResponse\0225\n\010snapshot\030\001" +
+      " \001(\0132\027.taskstream.v1.InstanceH\000R\010snapsho" +
+      "t\0224\n\005event\030\002 \001(\0132\034.taskstream.v1.Instanc" +
+      "eEventH\000R\005event\0228\n\theartbeat\030\003 \001(\0132\030.tas" +
+      "kstream.v1.HeartbeatH\000R\theartbeat\022+\n\003end" +
+      "\030\004 \001(\0132\027.taskstream.v1.WatchEndH\000R\003end\0223" +
+      "\n\006events\030\005 \001(\0132\031.taskstream.v1.EventBatc" +
+      "hH\000R\006eventsB\006\n\004kind\"B\n\nEventBatch\0224\n\006eve" +
+      "nts\030\001 \003(\0132\034.taskstream.v1.InstanceEventR" +
+      "\006events\"M\n\tHeartbeat\022\020\n\003seq\030\001 \001(\003R\003seq\022." +
+      "\n\004time\030\002 \001(\0132\032.google.protobuf.Timestamp" +
+      "R\004time\"\205\001\n\010WatchEnd\0225\n\006reason\030\001 \001(\0162\035.ta" +
+      "skstream.v1.WatchEndReasonR\006reason\022(\n\020re" +
+      "sume_after_seq\030\002 \001(\003R\016resumeAfterSeq\022\030\n\007" +
+      "message\030\003 \001(\tR\007message\"\254\001\n\025ReadTaskOutpu" +
+      "tRequest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004" +
+      "task\030\002 \001(\tR\004task\0223\n\006stream\030\003 \001(\0162\033.tasks" +
+      "tream.v1.OutputStreamR\006stream\022\026\n\006offset\030" +
+      "\004 \001(\003R\006offset\022\026\n\006follow\030\005 \001(\010R\006follow\"a\n" +
+      "\026ReadTaskOutputResponse\022\026\n\006offset\030\001 \001(\003R" +
+      "\006offset\022\022\n\004data\030\002 \001(\014R\004data\022\033\n\tcut_bytes" +
+      "\030\003 \001(\003R\010cutBytes\"F\n\024GetTaskResultRequest" +
+      "\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001" +
+      "(\tR\004task\"\237\001\n\025GetTaskResultResponse\022\'\n\004ta" +
+      "sk\030\001 \001(\0132\023.taskstream.v1.TaskR\004task\022-\n\006r" +
+      "esult\030\002 \001(\0132\025.taskstream.v1.ResultR\006resu" +
+      "lt\022\026\n\006stdout\030\003 \001(\014R\006stdout\022\026\n\006stderr\030\004 \001" +
+      "(\014R\006stderr\"\026\n\024ListTaskTypesRequest\"O\n\025Li" +
+      "stTaskTypesResponse\0226\n\ntask_types\030\001 \003(\0132" +
+      "\027.taskstream.v1.TaskTypeR\ttaskTypes\"S\n\030G" +
+      "etLogviewAddressRequest\022\022\n\004name\030\001 \001(\tR\004n" +
+      "ame\022\031\n\005hours\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_hours" +
+      "\"j\n\031GetLogviewAddressResponse\022\020\n\003url\030\001 \001" +
+      "(\tR\003url\022;\n\013expire_time\030\002 \001(\0132\032.google.pr" +
+      "otobuf.TimestampR\nexpireTime\"m\n\027ListSubI" +
+      "nstancesRequest\022\026\n\006parent\030\001 \001(\tR\006parent\022" +
+      "\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npage_tok" +
+      "en\030\003 \001(\tR\tpageToken\"\206\001\n\013SubInstance\022\022\n\004n" +
+      "ame\030\001 \001(\tR\004name\022\022\n\004task\030\002 \001(\tR\004task\0223\n\010i" +
+      "nstance\030\003 \001(\0132\027.taskstream.v1.InstanceR\010" +
+      "instance\022\032\n\010workflow\030\004 \001(\010R\010workflow\"\225\001\n" +
+      "\030ListSubInstancesResponse\022?\n\rsub_instanc" +
+      "es\030\001 \003(\0132\032.taskstream.v1.SubInstanceR\014su" +
+      "bInstances\022&\n\017next_page_token\030\002 \001(\tR\rnex" +
+      "tPageToken\022\020\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031ListTas" +
+      "kResultRowsRequest\022\032\n\010instance\030\001 \001(\tR\010in" +
+      "stance\022\022\n\004task\030\002 \001(\tR\004task\022\033\n\tpage_size\030" +
+      "\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\tR\tpag" +
+      "eToken\"Q\n\014ResultColumn\022\022\n\004name\030\001 \001(\tR\004na" +
+      "me\022-\n\004type\030\002 \001(\0162\031.taskstream.v1.ColumnT" +
+      "ypeR\004type\"\236\001\n\nResultCell\022#\n\014string_value" +
+      "\030\001 \001(\tH\000R\013stringValue\022\035\n\tint_value\030\002 \001(\003" +
+      "H\000R\010intValue\022#\n\014double_value\030\003 \001(\001H\000R\013do" +
+      "ubleValue\022\037\n\nbool_value\030\004 \001(\010H\000R\tboolVal" +
+      "ueB\006\n\004kind\"<\n\tResultRow\022/\n\005cells\030\001 \003(\0132\031" +
+      ".taskstream.v1.ResultCellR\005cells\"\251\001\n\032Lis" +
+      "tTaskResultRowsResponse\0225\n\007columns\030\001 \003(\013" +
+      "2\033.taskstream.v1.ResultColumnR\007columns\022," +
+      "\n\004rows\030\002 \003(\0132\030.taskstream.v1.ResultRowR\004" +
+      "rows\022&\n\017next_page_token\030\003 \001(\tR\rnextPageT" +
+      "oken\"\272\001\n\021CancelTaskRequest\022\022\n\004name\030\001 \001(\t" +
+      "R\004name\0229\n\006reason\030\002 \001(\0162!.taskstream.v1.C" +
+      "ancellationReasonR\006reason\022\030\n\007message\030\003 \001" +
+      "(\tR\007message\022<\n\014grace_period\030\004 \001(\0132\031.goog" +
+      "le.protobuf.DurationR\013gracePeriod\"I\n\022Can" +
+      "celTaskResponse\0223\n\010instance\030\001 \001(\0132\027.task" +
+      "stream.v1.InstanceR\010instance\"+\n\025DeleteIn" +
+      "stanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"U\n\026Del" +
+      "eteInstanceResponse\022;\n\013delete_time\030\001 \001(\013" +
+      "2\032.google.protobuf.TimestampR\ndeleteTime" +
+      "\"\276\004\n\025WatchInstancesRequest\022\026\n\006parent\030\001 \001" +
+      "(\tR\006parent\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\022" +
+      "9\n\010statuses\030\003 \003(\0162\035.taskstream.v1.Instan" +
+      "ceStatusR\010statuses\022\024\n\005owner\030\004 \001(\tR\005owner" +
+      "\022H\n\006labels\030\005 \003(\01320.taskstream.v1.WatchIn" +
+      "stancesRequest.LabelsEntryR\006labels\022\035\n\nta" +
+      "sk_types\030\006 \003(\tR\ttaskTypes\022F\n\021create_time" +
+      "_start\030\007 \001(\0132\032.google.protobuf.Timestamp" +
+      "R\017createTimeStart\022B\n\017create_time_end\030\010 \001" +
+      "(\0132\032.google.protobuf.TimestampR\rcreateTi" +
+      "meEnd\022%\n\016snapshot_limit\030\t \001(\005R\rsnapshotL" +
+      "imit\022H\n\022heartbeat_interval\030\n \001(\0132\031.googl" +
+      "e.protobuf.DurationR\021heartbeatInterval\0329" +
+      "\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
+      "\030\002 \001(\tR\005value:\0028\001\"\204\002\n\026WatchInstancesResp" +
+      "onse\022>\n\010snapshot\030\001 \001(\0132 .taskstream.v1.I" +
+      "nstancesSnapshotH\000R\010snapshot\022;\n\005event\030\002 " +
+      "\001(\0132#.taskstream.v1.ProjectInstanceEvent" +
+      "H\000R\005event\0228\n\theartbeat\030\003 \001(\0132\030.taskstrea" +
+      "m.v1.HeartbeatH\000R\theartbeat\022+\n\003end\030\004 \001(\013" +
+      "2\027.taskstream.v1.WatchEndH\000R\003endB\006\n\004kind" +
+      "*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPECIFIED\020\000\022" +
+      "\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205\001" +
+      "\n\016WatchEndReason\022 \n\034WATCH_END_REASON_UNS" +
+      "PECIFIED\020\000\022$\n WATCH_END_REASON_SERVER_DR" +
+      "AINING\020\001\022%\n!WATCH_END_REASON_INSTANCE_DE" +
+      "LETED\020\002\"\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027COLUMN_T" +
+      "YPE_UNSPECIFIED\020\000\022\026\n\022COLUMN_TYPE_STRING\020" +
+      "\001\022\027\n\023COLUMN_TYPE_INTEGER\020\002\022\026\n\022COLUMN_TYP" +
+      "E_DOUBLE\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN\020\0042\263\r\n\017" +
+      "InstanceService\022]\n\016CreateInstance\022$.task" +
+      "stream.v1.CreateInstanceRequest\032%.taskst" +
+      "ream.v1.CreateInstanceResponse\022T\n\013GetIns" +
+      "tance\022!.taskstream.v1.GetInstanceRequest" +
+      "\032\".taskstream.v1.GetInstanceResponse\022Z\n\r" +
+      "ListInstances\022#.taskstream.v1.ListInstan" +
+      "cesRequest\032$.taskstream.v1.ListInstances" +
+      "Response\022W\n\014StopInstance\022\".taskstream.v1" +
+      ".StopInstanceRequest\032#.taskstream.v1.Sto" +
+      "pInstanceResponse\022`\n\017SuspendInstance\022%.t" +
+      "askstream.v1.SuspendInstanceRequest\032&.ta" +
+      "skstream.v1.SuspendInstanceResponse\022]\n\016R" +
+      "esumeInstance\022$.taskstream.v1.ResumeInst" +
+      "anceRequest\032%.taskstream.v1.ResumeInstan" +
+      "ceResponse\022W\n\014WaitInstance\022\".taskstream." +
+      "v1.WaitInstanceRequest\032#.taskstream.v1.W" +
+      "aitInstanceResponse\022Z\n\rWaitInstances\022#.t" +
+      "askstream.v1.WaitInstancesRequest\032$.task" +
+      "stream.v1.WaitInstancesResponse\022\\\n\rWatch" +
+      "Instance\022#.taskstream.v1.WatchInstanceRe" +
+      "quest\032$.taskstream.v1.WatchInstanceRespo" +
+      "nse0\001\022_\n\016ReadTaskOutput\022$.taskstream.v1." +
+      "ReadTaskOutputRequest\032%.taskstream.v1.Re" +
+      "adTaskOutputResponse0\001\022Z\n\rGetTaskResult\022" +
+      "#.taskstream.v1.GetTaskResultRequest\032$.t" +
+      "askstream.v1.GetTaskResultResponse\022Z\n\rLi" +
+      "stTaskTypes\022#.taskstream.v1.ListTaskType" +
+      "sRequest\032$.taskstream.v1.ListTaskTypesRe" +
+      "sponse\022f\n\021GetLogviewAddress\022\'.taskstream" +
+      ".v1.GetLogviewAddressRequest\032(.taskstrea" +
+      "m.v1.GetLogviewAddressResponse\022c\n\020ListSu" +
+      "bInstances\022&.taskstream.v1.ListSubInstan" +
+      "cesRequest\032\'.taskstream.v1.ListSubInstan" +
+      "cesResponse\022i\n\022ListTaskResultRows\022(.task" +
+      "stream.v1.ListTaskResultRowsRequest\032).ta" +
+      "skstream.v1.ListTaskResultRowsResponse\022Q" +
+      "\n\nCancelTask\022 .taskstream.v1.CancelTaskR" +
+      "equest\032!.taskstream.v1.CancelTaskRespons" +
+      "e\022]\n\016DeleteInstance\022$.taskstream.v1.Dele" +
+      "teInstanceRequest\032%.taskstream.v1.Delete" +
+      "InstanceResponse\022_\n\016WatchInstances\022$.tas" +
+      "kstream.v1.WatchInstancesRequest\032%.tasks" +
+      "tream.v1.WatchInstancesResponse0\001B\312\001\n\021de" +
+      "v.taskstream.v1B\024InstanceServiceProtoP\001Z" +
+      "Jgithub.com/taskstream/taskstream/client" +
+      "s/go/gen/taskstream/v1;taskstreamv1\242\002\003TX" +
+      "X\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Task" +
+      "stream\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006" +
+      "proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -457,6 +497,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
           com.google.protobuf.TimestampProto.getDescriptor(),
           dev.taskstream.v1.EventProto.getDescriptor(),
           dev.taskstream.v1.InstanceProto.getDescriptor(),
+          dev.taskstream.v1.ProjectEventProto.getDescriptor(),
           dev.taskstream.v1.TaskProto.getDescriptor(),
         });
     internal_static_taskstream_v1_CreateInstanceRequest_descriptor =
@@ -717,11 +758,30 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_DeleteInstanceResponse_descriptor,
         new java.lang.String[] { "DeleteTime", });
+    internal_static_taskstream_v1_WatchInstancesRequest_descriptor =
+      getDescriptor().getMessageType(41);
+    internal_static_taskstream_v1_WatchInstancesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_WatchInstancesRequest_descriptor,
+        new java.lang.String[] { "Parent", "AfterSeq", "Statuses", "Owner", "Labels", "TaskTypes", "CreateTimeStart", "CreateTimeEnd", "SnapshotLimit", "HeartbeatInterval", });
+    internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_descriptor =
+      internal_static_taskstream_v1_WatchInstancesRequest_descriptor.getNestedType(0);
+    internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_WatchInstancesRequest_LabelsEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_taskstream_v1_WatchInstancesResponse_descriptor =
+      getDescriptor().getMessageType(42);
+    internal_static_taskstream_v1_WatchInstancesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_WatchInstancesResponse_descriptor,
+        new java.lang.String[] { "Snapshot", "Event", "Heartbeat", "End", "Kind", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
     dev.taskstream.v1.EventProto.getDescriptor();
     dev.taskstream.v1.InstanceProto.getDescriptor();
+    dev.taskstream.v1.ProjectEventProto.getDescriptor();
     dev.taskstream.v1.TaskProto.getDescriptor();
   }
 

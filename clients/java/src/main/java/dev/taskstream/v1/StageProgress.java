@@ -53,6 +53,7 @@ private static final long serialVersionUID = 0L;
             dev.taskstream.v1.StageProgress.class, dev.taskstream.v1.StageProgress.Builder.class);
   }
 
+  private int bitField0_;
   public static final int NAME_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object name_ = "";
@@ -205,6 +206,91 @@ private static final long serialVersionUID = 0L;
     return finishedPercentage_;
   }
 
+  public static final int START_TIME_FIELD_NUMBER = 9;
+  private com.google.protobuf.Timestamp startTime_;
+  /**
+   * <pre>
+   * When the server first saw the stage at work (running or terminated
+   * workers, or a percentage above 0) in the task's current attempt. Set by
+   * the server, not by the task; unset while the stage waits.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+   * @return Whether the startTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasStartTime() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * When the server first saw the stage at work (running or terminated
+   * workers, or a percentage above 0) in the task's current attempt. Set by
+   * the server, not by the task; unset while the stage waits.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+   * @return The startTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getStartTime() {
+    return startTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : startTime_;
+  }
+  /**
+   * <pre>
+   * When the server first saw the stage at work (running or terminated
+   * workers, or a percentage above 0) in the task's current attempt. Set by
+   * the server, not by the task; unset while the stage waits.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getStartTimeOrBuilder() {
+    return startTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : startTime_;
+  }
+
+  public static final int END_TIME_FIELD_NUMBER = 10;
+  private com.google.protobuf.Timestamp endTime_;
+  /**
+   * <pre>
+   * When the server first saw the stage finished (100 percent, or every worker
+   * terminated). Set by the server; unset until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+   * @return Whether the endTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasEndTime() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * When the server first saw the stage finished (100 percent, or every worker
+   * terminated). Set by the server; unset until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+   * @return The endTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getEndTime() {
+    return endTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : endTime_;
+  }
+  /**
+   * <pre>
+   * When the server first saw the stage finished (100 percent, or every worker
+   * terminated). Set by the server; unset until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getEndTimeOrBuilder() {
+    return endTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : endTime_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -243,6 +329,12 @@ private static final long serialVersionUID = 0L;
     if (finishedPercentage_ != 0) {
       output.writeInt32(8, finishedPercentage_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(9, getStartTime());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(10, getEndTime());
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -277,6 +369,14 @@ private static final long serialVersionUID = 0L;
     if (finishedPercentage_ != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(8, finishedPercentage_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, getStartTime());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(10, getEndTime());
     }
     return size;
   }
@@ -318,6 +418,16 @@ private static final long serialVersionUID = 0L;
         != other.getOutputRecords()) return false;
     if (getFinishedPercentage()
         != other.getFinishedPercentage()) return false;
+    if (hasStartTime() != other.hasStartTime()) return false;
+    if (hasStartTime()) {
+      if (!getStartTime()
+          .equals(other.getStartTime())) return false;
+    }
+    if (hasEndTime() != other.hasEndTime()) return false;
+    if (hasEndTime()) {
+      if (!getEndTime()
+          .equals(other.getEndTime())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -347,6 +457,14 @@ private static final long serialVersionUID = 0L;
         getOutputRecords());
     hash = (37 * hash) + FINISHED_PERCENTAGE_FIELD_NUMBER;
     hash = (53 * hash) + getFinishedPercentage();
+    if (hasStartTime()) {
+      hash = (37 * hash) + START_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getStartTime().hashCode();
+    }
+    if (hasEndTime()) {
+      hash = (37 * hash) + END_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getEndTime().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -470,13 +588,20 @@ private static final long serialVersionUID = 0L;
 
     // Construct using dev.taskstream.v1.StageProgress.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetStartTimeFieldBuilder();
+        internalGetEndTimeFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -490,6 +615,16 @@ private static final long serialVersionUID = 0L;
       inputRecords_ = 0L;
       outputRecords_ = 0L;
       finishedPercentage_ = 0;
+      startTime_ = null;
+      if (startTimeBuilder_ != null) {
+        startTimeBuilder_.dispose();
+        startTimeBuilder_ = null;
+      }
+      endTime_ = null;
+      if (endTimeBuilder_ != null) {
+        endTimeBuilder_.dispose();
+        endTimeBuilder_ = null;
+      }
       return this;
     }
 
@@ -547,6 +682,20 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.finishedPercentage_ = finishedPercentage_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.startTime_ = startTimeBuilder_ == null
+            ? startTime_
+            : startTimeBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.endTime_ = endTimeBuilder_ == null
+            ? endTime_
+            : endTimeBuilder_.build();
+        to_bitField0_ |= 0x00000002;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -586,6 +735,12 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getFinishedPercentage() != 0) {
         setFinishedPercentage(other.getFinishedPercentage());
+      }
+      if (other.hasStartTime()) {
+        mergeStartTime(other.getStartTime());
+      }
+      if (other.hasEndTime()) {
+        mergeEndTime(other.getEndTime());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -651,6 +806,20 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000080;
               break;
             } // case 64
+            case 74: {
+              input.readMessage(
+                  internalGetStartTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
+            case 82: {
+              input.readMessage(
+                  internalGetEndTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1066,6 +1235,343 @@ private static final long serialVersionUID = 0L;
       finishedPercentage_ = 0;
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.Timestamp startTime_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> startTimeBuilder_;
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     * @return Whether the startTime field is set.
+     */
+    public boolean hasStartTime() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     * @return The startTime.
+     */
+    public com.google.protobuf.Timestamp getStartTime() {
+      if (startTimeBuilder_ == null) {
+        return startTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : startTime_;
+      } else {
+        return startTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     */
+    public Builder setStartTime(com.google.protobuf.Timestamp value) {
+      if (startTimeBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        startTime_ = value;
+      } else {
+        startTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     */
+    public Builder setStartTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (startTimeBuilder_ == null) {
+        startTime_ = builderForValue.build();
+      } else {
+        startTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     */
+    public Builder mergeStartTime(com.google.protobuf.Timestamp value) {
+      if (startTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00000100) != 0) &&
+          startTime_ != null &&
+          startTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getStartTimeBuilder().mergeFrom(value);
+        } else {
+          startTime_ = value;
+        }
+      } else {
+        startTimeBuilder_.mergeFrom(value);
+      }
+      if (startTime_ != null) {
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     */
+    public Builder clearStartTime() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      startTime_ = null;
+      if (startTimeBuilder_ != null) {
+        startTimeBuilder_.dispose();
+        startTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getStartTimeBuilder() {
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return internalGetStartTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getStartTimeOrBuilder() {
+      if (startTimeBuilder_ != null) {
+        return startTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return startTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : startTime_;
+      }
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage at work (running or terminated
+     * workers, or a percentage above 0) in the task's current attempt. Set by
+     * the server, not by the task; unset while the stage waits.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        internalGetStartTimeFieldBuilder() {
+      if (startTimeBuilder_ == null) {
+        startTimeBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getStartTime(),
+                getParentForChildren(),
+                isClean());
+        startTime_ = null;
+      }
+      return startTimeBuilder_;
+    }
+
+    private com.google.protobuf.Timestamp endTime_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> endTimeBuilder_;
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     * @return Whether the endTime field is set.
+     */
+    public boolean hasEndTime() {
+      return ((bitField0_ & 0x00000200) != 0);
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     * @return The endTime.
+     */
+    public com.google.protobuf.Timestamp getEndTime() {
+      if (endTimeBuilder_ == null) {
+        return endTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : endTime_;
+      } else {
+        return endTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     */
+    public Builder setEndTime(com.google.protobuf.Timestamp value) {
+      if (endTimeBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        endTime_ = value;
+      } else {
+        endTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     */
+    public Builder setEndTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (endTimeBuilder_ == null) {
+        endTime_ = builderForValue.build();
+      } else {
+        endTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     */
+    public Builder mergeEndTime(com.google.protobuf.Timestamp value) {
+      if (endTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00000200) != 0) &&
+          endTime_ != null &&
+          endTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getEndTimeBuilder().mergeFrom(value);
+        } else {
+          endTime_ = value;
+        }
+      } else {
+        endTimeBuilder_.mergeFrom(value);
+      }
+      if (endTime_ != null) {
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     */
+    public Builder clearEndTime() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      endTime_ = null;
+      if (endTimeBuilder_ != null) {
+        endTimeBuilder_.dispose();
+        endTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getEndTimeBuilder() {
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return internalGetEndTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getEndTimeOrBuilder() {
+      if (endTimeBuilder_ != null) {
+        return endTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return endTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : endTime_;
+      }
+    }
+    /**
+     * <pre>
+     * When the server first saw the stage finished (100 percent, or every worker
+     * terminated). Set by the server; unset until then.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        internalGetEndTimeFieldBuilder() {
+      if (endTimeBuilder_ == null) {
+        endTimeBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getEndTime(),
+                getParentForChildren(),
+                isClean());
+        endTime_ = null;
+      }
+      return endTimeBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.StageProgress)

@@ -99,4 +99,67 @@ public interface StageProgressOrBuilder extends
    * @return The finishedPercentage.
    */
   int getFinishedPercentage();
+
+  /**
+   * <pre>
+   * When the server first saw the stage at work (running or terminated
+   * workers, or a percentage above 0) in the task's current attempt. Set by
+   * the server, not by the task; unset while the stage waits.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+   * @return Whether the startTime field is set.
+   */
+  boolean hasStartTime();
+  /**
+   * <pre>
+   * When the server first saw the stage at work (running or terminated
+   * workers, or a percentage above 0) in the task's current attempt. Set by
+   * the server, not by the task; unset while the stage waits.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+   * @return The startTime.
+   */
+  com.google.protobuf.Timestamp getStartTime();
+  /**
+   * <pre>
+   * When the server first saw the stage at work (running or terminated
+   * workers, or a percentage above 0) in the task's current attempt. Set by
+   * the server, not by the task; unset while the stage waits.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp start_time = 9 [json_name = "startTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getStartTimeOrBuilder();
+
+  /**
+   * <pre>
+   * When the server first saw the stage finished (100 percent, or every worker
+   * terminated). Set by the server; unset until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+   * @return Whether the endTime field is set.
+   */
+  boolean hasEndTime();
+  /**
+   * <pre>
+   * When the server first saw the stage finished (100 percent, or every worker
+   * terminated). Set by the server; unset until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+   * @return The endTime.
+   */
+  com.google.protobuf.Timestamp getEndTime();
+  /**
+   * <pre>
+   * When the server first saw the stage finished (100 percent, or every worker
+   * terminated). Set by the server; unset until then.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp end_time = 10 [json_name = "endTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getEndTimeOrBuilder();
 }

@@ -16,6 +16,7 @@ import dev.taskstream.v1.ColumnType;
 import dev.taskstream.v1.CreateInstanceRequest;
 import dev.taskstream.v1.Instance;
 import dev.taskstream.v1.InstanceStatus;
+import dev.taskstream.v1.InstanceSummary;
 import dev.taskstream.v1.OutputStream;
 import dev.taskstream.v1.Progress;
 import dev.taskstream.v1.ResumeInstanceRequest;
@@ -124,6 +125,7 @@ class ConformanceTest {
       case "retry_attempts" -> retryAttempts(testCase, expect);
       case "dependencies" -> dependencies(testCase, expect);
       case "cancel_task_and_delete" -> cancelTaskAndDelete(testCase, expect);
+      case "watch_instances" -> watchInstances(testCase, expect);
       default -> fail("no harness for action " + action);
     }
   }
@@ -315,6 +317,87 @@ class ConformanceTest {
     assertTrue(type.endsWith(str(expect, "error_type_ends_with")), type);
     assertEquals(str(expect, "error_message"), e.taskError().orElseThrow().getMessage());
     assertTrue(e.getMessage().contains(e.instance().getName()), e.getMessage());
+  }
+
+  private static Instance create(JsonObject task, String label, String value) {
+    return client.createInstance(
+        CreateInstanceRequest.newBuilder()
+            .addTasks(TaskstreamClient.task(str(task, "type"), parameters(task)))
+            .putLabels(label, value)
+            .build());
+  }
+
+  private static void watchInstances(JsonObject testCase, JsonObject expect) {
+    JsonObject task = testCase.getAsJsonObject("task");
+    String label = str(testCase, "label_key");
+    String run = UUID.randomUUID().toString().replace("-", "");
+    Instance first = create(task, label, run);
+    client.await(first.getName(), WAIT);
+    WatchInstancesOptions options =
+        WatchInstancesOptions.DEFAULT.withLabel(label, run).withTaskTypes(str(task, "type"));
+    ProjectEvent.Snapshot snapshot;
+    Instance second;
+    List<Map<String, Object>> changes = new ArrayList<>();
+    List<Long> seqs = new ArrayList<>();
+    try (ProjectWatch watch = client.watchInstances(options)) {
+      snapshot = assertInstanceOf(ProjectEvent.Snapshot.class, watch.next());
+      create(testCase.getAsJsonObject("other_task"), label, run);
+      second = create(task, label, run);
+      while (true) {
+        ProjectEvent event = watch.next();
+        InstanceSummary summary;
+        if (event instanceof ProjectEvent.InstanceCreated c) {
+          summary = c.instance();
+        } else if (event instanceof ProjectEvent.InstanceStatusUpdated u) {
+          summary = u.instance();
+        } else {
+          throw new AssertionError("unexpected " + event);
+        }
+        assertEquals(second.getId(), summary.getInstance().getId());
+        changes.add(
+            Map.of(
+                "change",
+                event instanceof ProjectEvent.InstanceCreated
+                    ? "instance_created"
+                    : "instance_status_changed",
+                "status",
+                summary.getInstance().getStatus().name(),
+                "successful",
+                summary.getInstance().getSuccessful()));
+        seqs.add(event.seq());
+        if (event instanceof ProjectEvent.InstanceStatusUpdated u
+            && u.status() == InstanceStatus.INSTANCE_STATUS_TERMINATED) {
+          break;
+        }
+      }
+    }
+    assertEquals(expect.get("snapshot_instances").getAsInt(), snapshot.instances().size());
+    var shown = snapshot.instances().get(0);
+    assertEquals(first.getId(), shown.getInstance().getId());
+    assertEquals(instanceStatus(str(expect, "snapshot_status")), shown.getInstance().getStatus());
+    assertEquals(strings(expect, "snapshot_task_types"), shown.getTaskTypesList());
+    List<Map<String, Object>> wanted = new ArrayList<>();
+    for (JsonElement change : expect.getAsJsonArray("changes")) {
+      JsonObject c = change.getAsJsonObject();
+      wanted.add(
+          Map.of(
+              "change", str(c, "change"),
+              "status", str(c, "status"),
+              "successful", c.get("successful").getAsBoolean()));
+    }
+    assertEquals(wanted, changes);
+    for (int i = 0; i < seqs.size(); i++) {
+      long before = i == 0 ? snapshot.seq() : seqs.get(i - 1);
+      assertTrue(seqs.get(i) > before, "seqs " + seqs + " after " + snapshot.seq());
+    }
+    try (ProjectWatch resumed = client.watchInstances(options.withAfterSeq(seqs.get(0)))) {
+      ProjectEvent again = resumed.next();
+      assertEquals(
+          str(expect, "resumed_first_message"),
+          again instanceof ProjectEvent.Snapshot ? "snapshot" : "event");
+      assertEquals(seqs.get(1), again.seq());
+      assertInstanceOf(ProjectEvent.InstanceStatusUpdated.class, again);
+    }
   }
 
   private static void listInstances(JsonObject testCase, JsonObject expect) {

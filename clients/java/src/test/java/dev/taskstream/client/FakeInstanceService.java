@@ -35,6 +35,8 @@ import dev.taskstream.v1.WaitInstancesRequest;
 import dev.taskstream.v1.WaitInstancesResponse;
 import dev.taskstream.v1.WatchInstanceRequest;
 import dev.taskstream.v1.WatchInstanceResponse;
+import dev.taskstream.v1.WatchInstancesRequest;
+import dev.taskstream.v1.WatchInstancesResponse;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
@@ -89,6 +91,7 @@ final class FakeInstanceService extends InstanceServiceGrpc.InstanceServiceImplB
   final Deque<Object> cancelTasks = new ArrayDeque<>();
   final Deque<Object> deletes = new ArrayDeque<>();
   final Deque<Stream<WatchInstanceResponse>> watches = new ArrayDeque<>();
+  final Deque<Stream<WatchInstancesResponse>> projectWatches = new ArrayDeque<>();
   final Deque<Stream<ReadTaskOutputResponse>> outputs = new ArrayDeque<>();
   volatile CountDownLatch cancelled = new CountDownLatch(1);
 
@@ -191,6 +194,12 @@ final class FakeInstanceService extends InstanceServiceGrpc.InstanceServiceImplB
   public void watchInstance(
       WatchInstanceRequest request, StreamObserver<WatchInstanceResponse> out) {
     stream(request, watches, out);
+  }
+
+  @Override
+  public void watchInstances(
+      WatchInstancesRequest request, StreamObserver<WatchInstancesResponse> out) {
+    stream(request, projectWatches, out);
   }
 
   @Override
