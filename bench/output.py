@@ -140,8 +140,8 @@ def main() -> int:
                 "head, tail, cut marker kept",
                 all_checks if good else None,
                 issue=7,
-                value=f"{sum(r['checks_passed'] for r in good)}/{5 * len(good)} checks" if good else None,
-                figure=f"{args.mb:g} MB written",
+                figure=f"{sum(r['checks_passed'] for r in good)}/{5 * len(good)} checks" if good else None,
+                megabytes_written=args.mb,
             ),
             "output_server_rss_peak_growth_kb": harness.target(
                 "reported (no number in the issue)",
