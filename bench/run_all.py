@@ -80,6 +80,12 @@ ISSUE_21 = [
 ]
 KEPT_FROM_ISSUE_7 = [
     ("7.4", "server RSS KB per watcher", "watchers", "server_kb_per_watcher"),
+    (
+        "7.4",
+        "1,000 watchers: delivered messages/s vs raw grpc flat out",
+        "watchers",
+        "messages_per_s_vs_raw_flat_out",
+    ),
     ("7.5", "unary GetInstance, 16 in flight: calls/s vs raw echo", "unary", "get_instance_vs_raw_echo"),
     ("7.6", "ListInstances first page: ms at 1M vs 10k stored", "scale", "scale_list_first_large_over_small"),
     (
