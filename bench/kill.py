@@ -10,8 +10,10 @@ queued runs after the restart), and a waiting create answered terminated must st
 server's SIGTERM; ``taskstreamd check`` again.
 
 ``replicas``: two replicas on one fresh PostgreSQL database (a throwaway cluster this script starts), 2
-local workers each, the callers spread over both (caller i calls replica i mod 2). Before the load, replica
-A creates a held instance (the takeover probe). Once ``--acknowledged`` creates were acknowledged in all,
+local workers each, the callers spread over both (caller i calls replica i mod 2). Before the load, the
+script waits (polling the ``shards`` table with a deadline: the server exposes shard ownership nowhere else)
+until each replica holds half of the shards, and replica A creates a held instance (the takeover probe).
+Once ``--acknowledged`` creates were acknowledged in all,
 replica A is SIGKILLed; its callers stop, replica B's go on. Then, through B only and with deadlines
 (polling, no fixed sleeps): ResumeInstance of the probe until B accepts it, which only the owner of its
 shard can (``takeover_seconds``: from the kill until B took A's shards over), and GetInstance of every
@@ -19,8 +21,10 @@ create A acknowledged until B answers it terminated (``all_ended_seconds``: B ra
 Then B's callers stop, every acknowledged instance of both is looked up through B, B gets SIGTERM, and
 ``taskstreamd check --db URL`` runs.
 
-Counts per scenario: acknowledged (plain / waiting), found, lost (must be 0), not ended by the deadline,
-answered terminated but not terminated later, the checks' results, and the times. Writes
+Counts per scenario: acknowledged (plain / waiting), found, lost (must be 0), unanswered (only errors),
+not ended by the deadline, answered terminated but not terminated later, the callers' errors (before and
+after the kill), the checks' results, and the times. The servers' stderr and PostgreSQL's log are kept in
+bench/reports/logs/kill-*.log. Writes
 bench/reports/kill.json and prints a table.
 Usage: python bench/kill.py [--acknowledged N] [--only sqlite|replicas] [--quick]
 """
@@ -96,17 +100,21 @@ class Load:
     max_seconds: float
     acknowledged: list[Acknowledged] = field(default_factory=list)
     errors: dict[int, Counter[str]] = field(default_factory=dict)
+    errors_before_threshold: dict[int, Counter[str]] = field(default_factory=dict)  # before the kill
     error_examples: dict[str, str] = field(default_factory=dict)
     stopped: set[int] = field(default_factory=set)  # replicas whose callers stop
     everything_stopped: bool = False
     threshold_reached: asyncio.Event = field(default_factory=asyncio.Event)
     jobs: int = 0
     started: float = 0.0
+    callers_of: Counter[int] = field(default_factory=Counter)
+    done_callers: Counter[int] = field(default_factory=Counter)
 
     async def run(self) -> None:
         channels = [grpc.aio.insecure_channel(a) for a in self.addresses]
         stubs = [pb_grpc.InstanceServiceStub(c) for c in channels]
         self.started = time.monotonic()
+        self.callers_of = Counter(i % len(stubs) for i in range(self.callers))
         try:
             await asyncio.gather(
                 *(self._caller(i % len(stubs), stubs[i % len(stubs)]) for i in range(self.callers))
@@ -115,8 +123,21 @@ class Load:
             for channel in channels:
                 await channel.close(None)
 
+    async def callers_done(self, replica: int, seconds: float) -> None:
+        """Waits (bounded) until every caller of ``replica`` returned: its last answers are in."""
+        deadline = time.monotonic() + seconds
+        while self.done_callers[replica] < self.callers_of[replica] and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
     async def _caller(self, replica: int, stub: Any) -> None:
+        try:
+            await self._calls(replica, stub)
+        finally:
+            self.done_callers[replica] += 1
+
+    async def _calls(self, replica: int, stub: Any) -> None:
         errors = self.errors.setdefault(replica, Counter())
+        before = self.errors_before_threshold.setdefault(replica, Counter())
         while not self.everything_stopped and replica not in self.stopped:
             if time.monotonic() - self.started > self.max_seconds:
                 raise RuntimeError(f"{self.threshold} creates were not acknowledged in {self.max_seconds} s")
@@ -126,6 +147,8 @@ class Load:
                 answer = await stub.CreateInstance(create_request(wait), timeout=CALL_SECONDS)
             except grpc.aio.AioRpcError as exc:
                 errors[exc.code().name] += 1
+                if not self.threshold_reached.is_set():
+                    before[exc.code().name] += 1
                 self.error_examples.setdefault(f"{replica}:{exc.code().name}", exc.details() or "")
                 if sum(errors.values()) > 10_000:
                     raise RuntimeError(f"replica {replica}: too many errors: {dict(errors)}") from exc
@@ -357,11 +380,49 @@ def run_replicas(args: argparse.Namespace) -> dict[str, Any]:
                     if server.process is not None and server.process.poll() is None:
                         server.kill()
     finally:
+        with contextlib.suppress(OSError):  # PostgreSQL's own log: what it refused, and why
+            log_file("postgres").write_bytes((cluster.root / "log").read_bytes())
         cluster.stop()
+
+
+def shards_held(url: str) -> dict[str, int] | None:
+    """Shards held per live replica, from the ``shards`` table (store/models.py's ShardRow); None when the
+    table cannot be read (the server exposes no other way to see it)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+            rows = connection.execute(
+                "SELECT owner, count(*) FROM shards WHERE owner <> '' AND expires > now() GROUP BY owner"
+            ).fetchall()
+            total = connection.execute("SELECT count(*) FROM shards").fetchone()
+    except psycopg.Error:
+        return None
+    held = {str(owner): int(n) for owner, n in rows}
+    held[""] = int(total[0]) if total else 0
+    return held
+
+
+async def balanced(url: str, replicas: int, seconds: float) -> dict[str, Any]:
+    """Polls (with a deadline) until each of ``replicas`` holds its share of the shards: a replica that
+    joins takes its share over a few lease renewals, and the load should not start in the middle."""
+    start = time.monotonic()
+    held: dict[str, int] | None = {}
+    while time.monotonic() - start < seconds:
+        held = await asyncio.to_thread(shards_held, url)
+        if held is None:
+            return {"balanced": None, "note": "the shards table could not be read"}
+        total = held.pop("")
+        owners = list(held.values())
+        if len(owners) == replicas and sum(owners) == total and min(owners) >= total // replicas:
+            return {"balanced": True, "seconds": time.monotonic() - start, "shards_held": owners}
+        await asyncio.sleep(0.1)
+    return {"balanced": False, "seconds": time.monotonic() - start, "shards_held": held}
 
 
 def _replicas(args: argparse.Namespace, url: str, servers: list[ServerProcess]) -> dict[str, Any]:
     a, b = servers
+    result: dict[str, Any] = {"shards_before_the_load": asyncio.run(balanced(url, 2, 60))}
     a_pid = harness.server_pid(a)
     a_workers: list[int] = []
     with grpc.insecure_channel(a.address) as channel:
@@ -369,7 +430,6 @@ def _replicas(args: argparse.Namespace, url: str, servers: list[ServerProcess]) 
             create_request(False, hold=True), timeout=30
         )
     probe_name = probe.instance.name
-    result: dict[str, Any] = {}
 
     async def scenario() -> None:
         killed_at = 0.0
@@ -388,6 +448,7 @@ def _replicas(args: argparse.Namespace, url: str, servers: list[ServerProcess]) 
             done, _ = await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
             if running in done:
                 running.result()  # raises what stopped the load early
+            await load.callers_done(0, CALL_SECONDS)  # A's answers that were on their way are in
             on_a = [x for x in load.acknowledged if x.replica == 0]
             result.update(counts(load.acknowledged))
             result["acknowledged_by_killed_replica"] = len(on_a)
@@ -406,6 +467,9 @@ def _replicas(args: argparse.Namespace, url: str, servers: list[ServerProcess]) 
         result["acknowledged_after_kill_by_survivor"] = len(load.acknowledged) - result["acknowledged"]
         result.update(counts(load.acknowledged))  # with what B acknowledged meanwhile
         result["caller_errors"] = {("a" if r == 0 else "b"): dict(e) for r, e in load.errors.items()}
+        result["caller_errors_before_the_kill"] = {
+            ("a" if r == 0 else "b"): dict(e) for r, e in load.errors_before_threshold.items()
+        }
         result["caller_error_examples"] = load.error_examples
         result["every_create"] = await verify(b.address, load.acknowledged, args.verify_seconds)
         acknowledged_probe = Acknowledged(probe_name, False, False, 0)
@@ -415,7 +479,11 @@ def _replicas(args: argparse.Namespace, url: str, servers: list[ServerProcess]) 
     asyncio.run(scenario())
     assert a.process is not None
     result["killed_replica_exit"] = a.process.wait(timeout=30)
-    result["survivor_exit_on_sigterm"] = b.stop()
+    try:
+        result["survivor_exit_on_sigterm"] = b.stop()
+    except subprocess.TimeoutExpired:
+        b.kill()
+        result["survivor_exit_on_sigterm"] = "did not exit within 30 s of SIGTERM: killed"
     result["check"] = check_store("--db", url)
     every = result["every_create"]
     result["met"] = bool(

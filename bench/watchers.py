@@ -910,8 +910,9 @@ def build_report(
         },
         "every_watcher_every_status_change_and_terminal": {
             "issue": 21,
-            "value": f"{errors} errors in {len(ours)} runs",
+            "value": errors,
             "figure": errors,
+            "unit": f"watchers with an error, over {len(ours)} runs",
             "target": "0 errors: every watcher gets every status change and the terminal snapshot",
             "met": all_delivered,
         },
