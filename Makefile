@@ -101,9 +101,8 @@ bench-deps: $(VENV)/.installed ## Install the benchmarks' baselines: the bench e
 	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 
-bench: bench-deps test-tools ## Run every benchmark (BENCH_ARGS=--quick for a smoke run); reports in bench/reports/.
+bench: bench-deps test-tools ## Run every benchmark and write bench/reports/summary.json (BENCH_ARGS=--quick: a smoke run).
 	$(PY) bench/run_all.py $(BENCH_ARGS)
-	$(PY) bench/store_backends.py && $(PY) bench/workers.py
 
 soak: $(VENV)/.installed ## Soak a real server for 60 s (creates, watches, stops); report in bench/reports/soak.json.
 	$(PY) bench/soak.py --seconds 60

@@ -1,4 +1,4 @@
-"""Shared parts of the issue 7 benchmarks: servers, repetitions, medians, machine facts, reports, tables.
+"""Shared parts of the benchmarks: servers, repetitions, medians, targets, machine facts, reports, tables.
 
 A benchmark script runs from the repository (``python bench/NAME.py``), so this module, ``watchers`` and the
 baselines in ``peers`` import as top-level modules; the repository root is put on sys.path for ``taskstream``
@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -30,7 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import grpc  # noqa: E402
-from watchers import background_busy, cpu_of, cpu_seconds, descendants, rss_kb  # noqa: E402
+from procs import cpu_seconds, descendants, machine, print_machine, rss_kb, tree_cpu  # noqa: E402
 
 from taskstream.v1 import instance_service_pb2, instance_service_pb2_grpc, task_pb2  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
@@ -39,36 +37,7 @@ REPORTS = REPO / "bench" / "reports"
 PROJECT = "bench"
 BENCH_TASKS = "bench.bench_tasks"
 
-__all__ = ["descendants", "rss_kb"]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The machine: a shared 2-core box, so every report says how busy it was.
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def machine(note: str = "") -> dict[str, Any]:
-    """CPU, load averages and the busy CPU of other processes, taken when called (start or end of a run)."""
-    load1, load5, load15 = os.getloadavg()
-    return {
-        "cpus": os.cpu_count(),
-        "cpu_model": cpu_model(),
-        "load_average_1_5_15": [round(load1, 2), round(load5, 2), round(load15, 2)],
-        "background_busy_percent": round(background_busy(0.5), 1),
-        "python": platform.python_version(),
-        "grpcio": grpc.__version__,
-        "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "note": note or "client, server, workers and baselines share these cpus with other work",
-    }
+__all__ = ["descendants", "machine", "print_machine", "rss_kb"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -186,9 +155,40 @@ def ratio(a: Any, b: Any) -> float | None:
     return a / b
 
 
-def target(value: float | None, goal: str, met: bool | None, **extra: Any) -> dict[str, Any]:
-    """One target of issue 7: the figure, what it must be, and whether it is met (None: not measured)."""
-    return {"value": value, "target": goal, "met": met if value is not None else None, **extra}
+def target(
+    goal: str,
+    met: bool | None,
+    *,
+    issue: int = 21,
+    figure: Any = None,
+    baseline: Any = None,
+    ratio: float | None = None,
+    value: Any = None,
+    unit: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
+    """One target as a report states it: the ``figure`` measured, the ``baseline`` it is compared with
+    (measured in the same run) and their ``ratio`` when it has one, what it must be (``target``) and whether
+    it is ``met`` (None: not measured, or a figure the issue sets no number for). ``value`` is what the
+    target judges: the ratio when there is one, else the figure, unless given. ``issue``: 21 for issue 21's
+    targets, 7 for issue 7's that were met and must stay met."""
+    if value is None:
+        value = ratio if ratio is not None else figure
+    return {
+        "issue": issue,
+        "value": value,
+        "figure": figure,
+        "baseline": baseline,
+        "ratio": ratio,
+        "unit": unit,
+        "target": goal,
+        "met": None if value is None or met is None else bool(met),
+        **extra,
+    }
+
+
+def at_least(ratio_value: float | None, goal: float) -> bool | None:
+    return None if ratio_value is None else ratio_value >= goal
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -225,15 +225,8 @@ def print_table(header: list[str], rows: list[list[Any]], first: int = 28, width
 def print_targets(targets: dict[str, dict[str, Any]]) -> None:
     print()
     for name, t in targets.items():
-        mark = {True: "met", False: "NOT MET", None: "not measured"}[t["met"]]
+        mark = {True: "met", False: "NOT MET", None: "not judged"}[t["met"]]
         print(f"{name:44} {cell(t['value']):>12}  target {t['target']:28}  {mark}")
-
-
-def print_machine(info: dict[str, Any]) -> None:
-    print(
-        f"machine: {info['cpus']} cpus ({info['cpu_model']}), load average {info['load_average_1_5_15']}, "
-        f"other processes {info['background_busy_percent']}% cpu"
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -278,14 +271,15 @@ class Script:
 
 def cpu_per_result(pid: int, run: Callable[[], dict[str, Any]], count: str) -> dict[str, Any]:
     """Runs ``run()`` and adds the CPU milliseconds per ``result[count]`` of the server process ``pid``
-    (``server_cpu_ms``) and of its descendants, the workers and their task processes (``workers_cpu_ms``)."""
-    others = descendants(pid)
-    server0, others0 = cpu_seconds(pid), cpu_of(others)
+    (``server_cpu_ms``: its utime + stime from /proc) and of everything below it, the workers and their
+    task processes, reaped ones included (``workers_cpu_ms``; see procs.TreeCpu)."""
+    before = tree_cpu(pid)
     result = run()
+    used = tree_cpu(pid) - before
     done = result.get(count) or 0
     if done:
-        result["server_cpu_ms"] = 1000 * (cpu_seconds(pid) - server0) / done
-        result["workers_cpu_ms"] = 1000 * (cpu_of(others) - others0) / done
+        result["server_cpu_ms"] = 1000 * used.own / done
+        result["workers_cpu_ms"] = 1000 * used.others / done
     return result
 
 

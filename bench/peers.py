@@ -1,4 +1,4 @@
-"""The baselines of issue 7, started and stopped by the benchmarks: a bare ProcessPoolExecutor, Ray (local,
+"""The baselines, started and stopped by the benchmarks: a bare ProcessPoolExecutor, Ray (local,
 2 CPUs, no dashboard) and Celery with a Redis server from Debian's ``redis-server`` package.
 
 Every server listens on 127.0.0.1 only and lives in a temporary directory; everything is stopped on exit.

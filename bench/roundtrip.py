@@ -1,4 +1,4 @@
-"""No-op round trip (issue 7 item 3): one caller creates a one-task instance and waits for SUCCESS.
+"""No-op round trip (issue 21 target 3): one caller creates a one-task instance and waits for SUCCESS.
 
 taskstream: a fresh taskstreamd with 2 local workers, ``client.execute_task("noop", timeout=60)``: one
 CreateInstance that waits for the instance (wait_timeout) and answers with it terminated, then the success
@@ -11,7 +11,7 @@ hops as taskstream, a unary call, a worker stream, a task process's pipe, with n
 and messages of the waiting CreateInstance's sizes). For taskstream and the skeleton, the CPU per call of
 the server process and of its workers with their task processes is reported too. Each repetition times
 ``--runs`` calls of every system in turn. Writes bench/reports/roundtrip.json with medians, p90s and
-ratios, and prints a table.
+ratios and the targets (median below Ray's; median at most the skeleton's + 0.5 ms), and prints a table.
 Usage: python bench/roundtrip.py [--runs N] [--reps R] [--quick]
 """
 
@@ -116,6 +116,8 @@ def main() -> int:
     med = {name: harness.medians(r) for name, r in runs.items()}
     ours_ms = med["taskstream"].get("median_ms")
     ray_ms = med.get("ray", {}).get("median_ms")
+    skeleton_ms = med["grpc_skeleton"].get("median_ms")
+    excess = None if ours_ms is None or skeleton_ms is None else ours_ms - skeleton_ms
     report = {
         "benchmark": "roundtrip_noop",
         "config": {"runs": args.runs, "reps": args.reps, "workers": 2, "quick": args.quick, **sizes},
@@ -127,15 +129,25 @@ def main() -> int:
             for name, m in med.items()
             if name != "taskstream"
         },
-        "targets_issue_7": {
-            "roundtrip_median_below_ray": harness.target(
-                ours_ms,
-                "median ms < Ray's",
-                ours_ms is not None and ray_ms is not None and ours_ms < ray_ms,
+        "targets": {
+            "roundtrip_below_ray": harness.target(
+                "median below Ray's",
+                None if ours_ms is None or ray_ms is None else ours_ms < ray_ms,
                 figure=ours_ms,
                 baseline=ray_ms,
                 ratio=harness.ratio(ours_ms, ray_ms),
-            )
+                unit="ms",
+            ),
+            "roundtrip_over_skeleton": harness.target(
+                "median <= the grpc skeleton's + 0.5 ms",
+                None if excess is None else excess <= 0.5,
+                figure=ours_ms,
+                baseline=skeleton_ms,
+                ratio=harness.ratio(ours_ms, skeleton_ms),
+                value=excess,
+                unit="ms",
+                value_is="taskstream's median minus the skeleton's, ms",
+            ),
         },
         "runs": runs,
     }
@@ -156,7 +168,7 @@ def main() -> int:
     ]
     header = ["", "median ms", "p90 ms", "p99 ms", "min ms", "server cpu ms", "workers cpu ms"]
     harness.print_table(header, rows)
-    harness.print_targets(report["targets_issue_7"])
+    harness.print_targets(report["targets"])
     print(f"\nreport: {path}")
     return 0
 

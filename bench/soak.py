@@ -29,6 +29,8 @@ import grpc
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from procs import machine  # noqa: E402
+
 from taskstream.v1 import instance_service_pb2 as pb  # noqa: E402
 from taskstream.v1 import instance_service_pb2_grpc, task_pb2  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
@@ -142,11 +144,14 @@ async def _run(address: str, server_pid: int, seconds: float, clients: int) -> d
         await asyncio.gather(sampler(), *(soak.client(until) for _ in range(clients)))
     samples.append(_sample(server_pid))
     third = max(1, len(samples) // 3)
-    growth = {
-        key: statistics.mean(s[key] for s in samples[-third:])
-        - statistics.mean(s[key] for s in samples[:third])
-        for key in ("server_rss", "server_fds", "workers_rss", "workers_fds")
-    }
+
+    def growth(since: list[dict[str, float]]) -> dict[str, float]:
+        """The mean of the last third of the samples minus the mean of ``since``."""
+        return {
+            key: statistics.mean(s[key] for s in samples[-third:]) - statistics.mean(s[key] for s in since)
+            for key in ("server_rss", "server_fds", "workers_rss", "workers_fds")
+        }
+
     return {
         "operations": dict(soak.ops),
         "errors": dict(soak.errors),
@@ -165,6 +170,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    before = machine()
     with tempfile.TemporaryDirectory() as data:
         server = ServerProcess(
             Path(data), "--tasks", "bench.bench_tasks", "--grace-period", "1", workers=args.workers
@@ -186,6 +192,8 @@ def main() -> int:
         "seconds": args.seconds,
         "clients": args.clients,
         "workers": args.workers,
+        "machine_before": before,
+        "machine_after": machine(),
         "server_exit_code": exit_code,
         "store_check": json.loads(check.stdout) if check.stdout else {"ok": False, "error": check.stderr},
         **result,

@@ -22,8 +22,9 @@ the server, its workers and the clients.
 
 Baselines in the same run: bench/raw_stream_server.py, a bare grpc.aio server-streaming server with the
 same W streams and message size, (a) at the same offered rate (one ticker, 50/s, to every stream) and
-(b) flat out. Writes bench/reports/watchers.json with every run, the medians, the ratios and issue 7's
-targets, and prints a table. Usage: python bench/watchers.py [--watchers W] [--runs N] [--quick]
+(b) flat out. Writes bench/reports/watchers.json with every run, the medians, the ratios and the targets
+(issue 21 target 5: p99 progress latency < 100 ms with every status change delivered; issue 7's memory per
+watcher < 30 KB), and prints a table. Usage: python bench/watchers.py [--watchers W] [--runs N] [--quick]
 [--profile]
 """
 
@@ -37,7 +38,6 @@ import json
 import math
 import multiprocessing as mp
 import os
-import platform
 import queue
 import shutil
 import signal
@@ -58,6 +58,17 @@ sys.path.insert(0, str(REPO))
 
 import grpc  # noqa: E402
 from google.protobuf import duration_pb2, timestamp_pb2  # noqa: E402
+from procs import (  # noqa: E402
+    background_busy,
+    cpu_of,
+    cpu_seconds,
+    descendants,
+    machine,
+    machine_busy,
+    print_machine,
+    rss_kb,
+    settle_rss,
+)
 
 from taskstream.v1 import (  # noqa: E402
     event_pb2,
@@ -312,55 +323,6 @@ def client_main(spec: dict[str, Any], out: Any) -> None:
 # Process measurements from /proc.
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> list[str]:
-    text = Path(f"/proc/{pid}/stat").read_text()
-    return text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = _stat(pid)
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
-
-
-def descendants(pid: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                parents.setdefault(int(_stat(int(entry.name))[1]), []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def cpu_of(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            total += cpu_seconds(pid)
-    return total
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine since boot."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
-
-
 class Sampler:
     """CPU of the server, its descendants and the machine between start() and stop()."""
 
@@ -386,14 +348,6 @@ class Sampler:
             "machine_busy_percent": 100 * (os.cpu_count() or 1) * (busy1 - busy0) / max(1, total1 - total0),
             "parent_cpu_percent": 100 * (time.process_time() - self.parent0) / wall,
         }
-
-
-def background_busy(seconds: float = 1.0) -> float:
-    """CPU percent the machine spends while this benchmark idles (other work on a shared machine)."""
-    busy0, total0 = machine_busy()
-    time.sleep(seconds)
-    busy1, total1 = machine_busy()
-    return 100 * (os.cpu_count() or 1) * (busy1 - busy0) / max(1, total1 - total0)
 
 
 def cpu_report(cpu: dict[str, float], client_cpu: float, background: float) -> dict[str, float]:
@@ -488,15 +442,6 @@ def percentiles_ms(samples: array.array[float]) -> dict[str, float]:
         return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
     return {"p50_ms": at(0.50), "p90_ms": at(0.90), "p99_ms": at(0.99), "max_ms": 1000 * ordered[-1]}
-
-
-def settle_rss(pid: int, seconds: float = 1.0) -> int:
-    """RSS once it stopped moving (the median of a few reads over ``seconds``)."""
-    reads = []
-    for _ in range(5):
-        reads.append(rss_kb(pid))
-        time.sleep(seconds / 5)
-    return int(statistics.median(reads))
 
 
 def stream_window(watchers: list[dict[str, Any]]) -> float:
@@ -938,6 +883,8 @@ def build_report(
     rate: list[dict[str, Any]],
     flat: list[dict[str, Any]],
     profile: dict[str, Any] | None,
+    machine_before: dict[str, Any],
+    machine_after: dict[str, Any],
 ) -> dict[str, Any]:
     t = summarize(ours, TASKSTREAM_KEYS)
     r = summarize(rate, [*RAW_KEYS, ("skipped_fraction",)])
@@ -948,25 +895,45 @@ def build_report(
         and run["final_task_status"] == "TASK_STATUS_SUCCESS"
         for run in ours
     )
+    errors = sum(run["errors"] for run in ours)
+    p99 = t["progress_latency.p99_ms"]
+    kb = max(t["kb_per_watcher_peak"], t["kb_per_watcher_open"])
     targets = {
+        "progress_latency_p99_ms": {
+            "issue": 21,
+            "value": p99,
+            "figure": p99,
+            "unit": "ms",
+            "target": "< 100 ms",
+            "met": p99 < 100,
+            "status_latency_p99_ms": t["status_latency.p99_ms"],
+        },
         "every_watcher_every_status_change_and_terminal": {
-            "value": f"{sum(run['errors'] for run in ours)} errors in {len(ours)} runs",
-            "target": "0 errors",
+            "issue": 21,
+            "value": errors,
+            "figure": errors,
+            "unit": f"watchers with an error, over {len(ours)} runs",
+            "target": "0 errors: every watcher gets every status change and the terminal snapshot",
             "met": all_delivered,
         },
-        "progress_latency_p99_ms": {
-            "value": t["progress_latency.p99_ms"],
-            "target": "< 100",
-            "met": t["progress_latency.p99_ms"] < 100,
-        },
         "server_kb_per_watcher": {
-            "value": t["kb_per_watcher_peak"],
-            "target": "< 30 (RSS growth while streaming, the larger of open and streaming)",
-            "met": max(t["kb_per_watcher_peak"], t["kb_per_watcher_open"]) < 30,
+            "issue": 7,
+            "value": kb,
+            "figure": kb,
+            "baseline": r["kb_per_stream_open"],
+            "ratio": kb / r["kb_per_stream_open"] if r["kb_per_stream_open"] else None,
+            "unit": "KB",
+            "target": "< 30 KB (server RSS growth per watcher, the larger of open and streaming)",
+            "met": kb < 30,
         },
         "messages_per_s_vs_raw_flat_out": {
+            "issue": 7,
             "value": t["messages_per_s"] / f["messages_per_s"],
-            "target": ">= 0.5",
+            "figure": t["messages_per_s"],
+            "baseline": f["messages_per_s"],
+            "ratio": t["messages_per_s"] / f["messages_per_s"],
+            "unit": "messages/s",
+            "target": ">= 0.5x the raw stream's messages/s flat out",
             "met": t["messages_per_s"] / f["messages_per_s"] >= 0.5,
         },
     }
@@ -982,12 +949,8 @@ def build_report(
             "message_bytes": size,
             "quick": args.quick,
         },
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "grpcio": grpc.__version__,
-            "note": "server, its worker and the client processes share these cpus",
-        },
+        "machine_before": machine_before,
+        "machine_after": machine_after,
         "taskstream": t,
         "raw_grpc_same_rate": r,
         "raw_grpc_flat_out": f,
@@ -999,7 +962,7 @@ def build_report(
             if r["kb_per_stream_open"]
             else None,
         },
-        "targets_issue_7": targets,
+        "targets": targets,
         "profile_server": profile,
         "runs": {"taskstream": ours, "raw_grpc_same_rate": rate, "raw_grpc_flat_out": flat},
     }
@@ -1063,7 +1026,8 @@ def print_table(report: dict[str, Any]) -> None:
     for name, ratio in report["ratios"].items():
         print(f"{name:40} {_cell(ratio)}")
     print()
-    for name, target in report["targets_issue_7"].items():
+    print_machine(report["machine_after"])
+    for name, target in report["targets"].items():
         mark = "met" if target["met"] else "NOT MET"
         print(f"{name:50} {_cell(target['value']):>22}  target {target['target']:10}  {mark}")
     profile = report.get("profile_server")
@@ -1097,6 +1061,7 @@ def main() -> int:
     if args.quick:
         args.runs, args.watchers, args.seconds = 1, min(args.watchers, 100), min(args.seconds, 3.0)
     args.timeout = max(args.timeout, args.seconds + 60)
+    before = machine("server, its worker and the client processes share these cpus with other work")
     size = progress_message_size("bench_progress")
     ours, rate, flat = [], [], []
     for run in range(args.runs):
@@ -1124,7 +1089,8 @@ def main() -> int:
                 profiled = run_taskstream(args, profile_to=raw)
                 profile = summarize_profile(raw) if raw.exists() else {"error": "py-spy wrote nothing"}
             profile["run"] = {k: profiled[k] for k in ("messages_per_s", "errors", "progress_latency")}
-    report = build_report(args, size, ours, rate, flat, profile)
+    after = machine("server, its worker and the client processes share these cpus with other work")
+    report = build_report(args, size, ours, rate, flat, profile, before, after)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print_table(report)

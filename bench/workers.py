@@ -4,7 +4,8 @@ Per worker count, a fresh server with no local workers (``--db URL`` to use a gi
 PostgreSQL; the default is SQLite in a temporary directory) and N remote workers connected over TCP.
 The clock runs from the first CreateInstance to the last instance terminated: ``--tasks`` no-op tasks in
 instances of ``--per-instance`` tasks, all submitted first. Writes bench/reports/workers.json and prints a
-table. Usage: python bench/workers.py [--tasks 2000] [--workers 1,2,4] [--slots 1] [--db URL]
+table. No target of an issue judges it; it is there to read. Usage: python bench/workers.py [--tasks 2000]
+[--workers 1,2,4] [--slots 1] [--db URL] [--quick]
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+import procs  # noqa: E402
 
 import taskstream  # noqa: E402
 from taskstream import TaskSpec  # noqa: E402
@@ -74,7 +77,11 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4", help="worker counts to measure, comma-separated")
     parser.add_argument("--slots", type=int, default=1, help="slots per worker")
     parser.add_argument("--db", help="SQLAlchemy async URL of the server's database (default: SQLite)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 200 tasks, 1 and 2 workers")
     args = parser.parse_args()
+    if args.quick:
+        args.tasks, args.workers = min(args.tasks, 200), "1,2"
+    before = procs.machine()
     counts = [int(c) for c in args.workers.split(",") if c]
     results = [run_once(c, args.tasks, args.per_instance, args.slots, args.db) for c in counts]
     report = {
@@ -84,13 +91,15 @@ def main() -> int:
         "per_instance": args.per_instance,
         "slots_per_worker": args.slots,
         "database": "given --db" if args.db else "sqlite (temporary)",
-        "cpu_count": os.cpu_count(),
-        "load_average_after": os.getloadavg(),
+        "quick": args.quick,
+        "machine_before": before,
+        "machine_after": procs.machine(),
         "results": results,
     }
     out = REPO / "bench" / "reports"
     out.mkdir(parents=True, exist_ok=True)
     (out / "workers.json").write_text(json.dumps(report, indent=2))
+    procs.print_machine(report["machine_after"])
     print(f"{'workers':>8} {'tasks':>7} {'seconds':>9} {'tasks/s':>9} {'failed':>7}")
     for r in results:
         print(
