@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from taskstreamd import ids
-from taskstreamd.core.ownership import Fenced, LeasedOwnership
+from taskstreamd.core.ownership import SHARDS, Fenced, LeasedOwnership, shard_of
 from taskstreamd.domain.model import Instance, Task
 from taskstreamd.domain.vocabulary import TaskStatus
 from taskstreamd.store import cluster, migrate, notify
@@ -136,3 +136,25 @@ async def test_a_replica_whose_shard_was_taken_over_cannot_commit(stores: tuple[
 
 async def _nothing(shards: set[int]) -> None:
     return None
+
+
+async def test_a_claimed_shard_takes_new_instances_only_once_its_active_ones_are_loaded(
+    stores: tuple[Store, Store],
+) -> None:
+    # Were new instances created in a shard while its recovery read the store, one that ended and left
+    # memory meanwhile would be loaded again from that read, and its events written a second time.
+    a, _ = stores
+    await a.writer.run(cluster.ensure_shards(a.sql, SHARDS))
+    sample = [ids.new_instance_id(datetime.now(UTC)) for _ in range(200)]
+    during: list[list[bool]] = []
+
+    async def gained(shards: set[int]) -> None:
+        during.append([ownership.owns(i) for i in sample if shard_of(i) in shards])
+
+    ownership = LeasedOwnership(
+        a, Replica("ra", "127.0.0.1:1"), gained=gained, lost=_nothing, busy=lambda s: 0
+    )
+    await ownership.balance()
+    assert len(during) == 1 and during[0] and not any(during[0])
+    assert ownership.ready == set(ownership.owned) and len(ownership.owned) == SHARDS
+    assert all(ownership.owns(i) for i in sample)

@@ -231,6 +231,11 @@ def test_work_of_a_killed_replica_finishes_on_another_once_its_worker_reconnects
     assert a.process is not None
     a.process.kill()  # mid-run: the task waits at its gate, the echo waits for the worker
     a.process.wait(timeout=30)
+    # A call B forwards to the dead owner (until B takes its shards over) fails as retryable, never as
+    # INTERNAL; after the takeover B answers itself (the instance runs: nothing to resume).
+    with pytest.raises(grpc.RpcError) as refused:
+        stub_b.ResumeInstance(pb.ResumeInstanceRequest(name=queued.name), timeout=30)
+    assert refused.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.FAILED_PRECONDITION)
     gate.write_text("open")  # for the retry: the worker killed the first attempt when A went away
 
     waited = stub_b.WaitInstances(

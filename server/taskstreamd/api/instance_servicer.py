@@ -179,7 +179,10 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         try:
             answer = await getattr(stub, method)(request, metadata=passed, timeout=remaining)
         except grpc.aio.AioRpcError as error:
-            trailing: Any = error.trailing_metadata()
+            # The owner's error as this call's, its details (grpc-status-details-bin) included; abort
+            # takes pairs, not the aio Metadata object (a TypeError, answered INTERNAL, otherwise).
+            received: Any = error.trailing_metadata() or ()
+            trailing = tuple((str(key), value) for key, value in received)
             await context.abort(error.code(), error.details() or "", trailing)
             raise  # abort raises; this keeps type checkers content
         return bytes(answer.SerializeToString())

@@ -75,6 +75,10 @@ class LeasedOwnership(Ownership):
         lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.owned = {}
+        # Owned shards whose active instances are loaded: only these take new instances. A shard just
+        # claimed is not until its recovery read the store, or an instance created, ended and dropped
+        # from memory meanwhile would be loaded again from that read and its events written twice.
+        self.ready: set[int] = set()
         self.store = store
         self.replica = replica
         self.lease = timedelta(seconds=lease_seconds)
@@ -86,6 +90,9 @@ class LeasedOwnership(Ownership):
         self.replicas: list[Replica] = []
         self._task: asyncio.Task[None] | None = None
         store.fence_with(self.fence)
+
+    def owns(self, instance_id: str) -> bool:
+        return shard_of(instance_id) in self.ready
 
     def owner_of(self, instance_id: str) -> ShardOwner | None:
         return self.owners.get(shard_of(instance_id))
@@ -152,6 +159,7 @@ class LeasedOwnership(Ownership):
         if gained:
             log.info("replica %s took shards %s", self.replica.id, sorted(gained))
             await self._gained(gained)
+            self.ready |= gained
         # Shards move only for a replica that has none (it could create nothing): giving one up costs its
         # running tasks a retry on the new owner.
         held = {o.owner for o in owners if o.live}
@@ -163,6 +171,7 @@ class LeasedOwnership(Ownership):
             given = set(idle_first)
             for shard in given:
                 del self.owned[shard]
+                self.ready.discard(shard)
             await self._lost(given)  # committed and dropped from memory before anyone else takes them
             for shard in given:
                 await writer.run(cluster.release(sql, self.replica, shard))
