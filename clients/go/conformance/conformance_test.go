@@ -126,23 +126,7 @@ var actions = map[string]func(*testing.T, *runner){
 	"retry_attempts":         retryAttempts,
 	"dependencies":           dependencies,
 	"cancel_task_and_delete": cancelTaskAndDelete,
-	"watch_to_end":        watchToEnd,
-	"run_and_read_result": runAndReadResult,
-	"stop_when_running":   stopWhenRunning,
-	"resume_watch":        resumeWatch,
-	"wait_with_timeout":   waitWithTimeout,
-	"execute":             execute,
-	"not_found":           notFound,
-	"execute_failed":      executeFailed,
-	"list_instances":      listInstances,
-	"read_output":         readOutput,
-	"logview":             logview,
-	"sub_instances":       subInstances,
-	"sql_rows":            sqlRows,
-	"suspend_resume":      suspendResume,
-	"wait_many":           waitMany,
-	"task_types":          taskTypes,
-	"watch_instances":     watchInstances,
+	"watch_instances":        watchInstances,
 }
 
 func TestMain(m *testing.M) {
@@ -1319,6 +1303,7 @@ func cancelTaskAndDelete(t *testing.T, r *runner) {
 func codeName(c codes.Code) string {
 	return code.Code_name[int32(c)]
 }
+
 // projectChange is a change of a project watch as the scenario writes it.
 type projectChange struct {
 	Change     string `json:"change"`
