@@ -37,4 +37,4 @@ def test_migrated_postgresql_database_matches_the_models(postgres: PostgresClust
     finally:
         engine.dispose()
     assert differences == []
-    assert version == "0008_scheduling"
+    assert version == "0009_schedules"

@@ -28,6 +28,7 @@ from taskstreamd.core.instances import CallerSettings, Instances
 from taskstreamd.core.intake import Intake, IntakeSettings, LeaseReaper
 from taskstreamd.core.ownership import Fenced, LeasedOwnership, Ownership, shard_of
 from taskstreamd.core.relay import PeerLink, Relay
+from taskstreamd.core.schedules import Schedules
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
 from taskstreamd.core.task_ids import TaskIds
 from taskstreamd.core.timers import Timers
@@ -106,6 +107,7 @@ class Core:
         self.instances.holds = self.holds
         self.instances.bindings = self.bindings
         self.instances.delete_stored = store.delete_instance
+        self.schedules = Schedules(self.book, store.reader, self.instances, self.timers)
         self.intake = Intake(
             self.book,
             self.workers,
@@ -146,6 +148,8 @@ class Core:
         self.ownership = ownership
         self.instances.owns = ownership.owns
         self.instances.owner_address = lambda i: o.address if (o := ownership.owner_of(i)) and o.live else ""
+        self.schedules.owns = ownership.owns
+        self.schedules.owner_address = self.instances.owner_address
         self.relay = Relay(self.book, self.workers, self.dispatcher, self.intake, link, self._peers)
         self.dispatcher.others = lambda: bool(self._peers())
         self.dispatcher.left_idle = self.relay.pull
@@ -173,6 +177,7 @@ class Core:
 
     async def close(self) -> None:
         await self.timers.close()
+        await self.schedules.close()
         await self.take_back.close()
         await self.reaper.close()
         if self.relay is not None:
@@ -219,6 +224,7 @@ class Core:
             log.info("took over %d active instances from the store", len(loaded))
             await self.store.writer.soon()
         self.dispatcher.kick()
+        await self.schedules.load(shards)  # after the instances: their overlap policies look at them
 
     async def _stop_unwatched(self, instance: Instance) -> None:
         """Stops a bound instance whose caller's watch is gone (core.bindings)."""
@@ -251,6 +257,7 @@ class Core:
 
     async def _lost(self, shards: set[int]) -> None:
         """Shards this replica gives up: what it changed in them is committed, then leaves memory."""
+        self.schedules.forget(shards)  # first: nothing fires them from now on
         await self.store.writer.soon()
         for instance in self.book:
             if shard_of(instance.id) in shards:

@@ -16,7 +16,8 @@ from typing import Any
 
 from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance, Task
-from taskstreamd.store import rows
+from taskstreamd.domain.schedules import Schedule
+from taskstreamd.store import rows, schedule_rows
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,18 @@ class Frozen:
     property_owners: list[str] = field(default_factory=list)
     output_owners: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # told the other replicas when (if) it commits
+    # Schedules: deleted (project, id) first, then created, then changed (see store.schedule_rows).
+    schedule_deletes: list[tuple[str, str]] = field(default_factory=list)
+    schedule_inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    schedule_updates: list[tuple[Any, ...]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (
-            self.claims
+            self.schedule_deletes
+            or self.schedule_inserts
+            or self.schedule_updates
+            or self.claims
             or self.instances
             or self.instance_updates
             or self.task_updates
@@ -84,6 +92,9 @@ class Batch:
         self.output: list[tuple[str, str, tuple[Any, ...]]] = []
         self.claims: list[RequestClaim] = []
         self.answers: list[tuple[bytes, str, str, str]] = []
+        self.new_schedules: dict[tuple[str, str], Schedule] = {}
+        self.dirty_schedules: dict[tuple[str, str], Schedule] = {}
+        self.deleted_schedules: list[tuple[str, str]] = []
         self.size = 0  # bytes of payload held, for back-pressure
         self.urgent = False  # someone waits for this batch: commit it as soon as the writer is free
 
@@ -98,6 +109,9 @@ class Batch:
             + len(self.output)
             + len(self.claims)
             + len(self.answers)
+            + len(self.new_schedules)
+            + len(self.dirty_schedules)
+            + len(self.deleted_schedules)
         )
 
     def add_instance(self, instance: Instance) -> None:
@@ -135,6 +149,21 @@ class Batch:
     def claim(self, claim: RequestClaim) -> None:
         self.claims.append(claim)
 
+    def schedule_added(self, schedule: Schedule) -> None:
+        self.new_schedules[(schedule.project, schedule.id)] = schedule
+
+    def schedule_changed(self, schedule: Schedule) -> None:
+        key = (schedule.project, schedule.id)
+        if key not in self.new_schedules:
+            self.dirty_schedules[key] = schedule
+
+    def schedule_deleted(self, schedule: Schedule) -> None:
+        """Its row goes (a schedule created in this batch is not written at all)."""
+        key = (schedule.project, schedule.id)
+        self.new_schedules.pop(key, None)
+        self.dirty_schedules.pop(key, None)
+        self.deleted_schedules.append(key)
+
     def store_answer(self, project: str, method: str, request_id: str, answer: bytes) -> None:
         self.answers.append((answer, project, method, request_id))
 
@@ -158,12 +187,22 @@ class Batch:
         for kind, owner, params in self.output:
             frozen.output.append((kind, params))
             frozen.output_owners.append(owner)
+        frozen.schedule_deletes = list(self.deleted_schedules)
+        frozen.schedule_inserts = [schedule_rows.insert(s, time) for s in self.new_schedules.values()]
+        frozen.schedule_updates = [schedule_rows.update(s, time) for s in self.dirty_schedules.values()]
         return frozen
 
 
 def without(frozen: Frozen, lost: set[str]) -> Frozen:
     """The batch without the rows of instances whose create lost its request claim to another server's."""
-    keep = Frozen(frozen.number, answers=frozen.answers, notices=frozen.notices)
+    keep = Frozen(
+        frozen.number,
+        answers=frozen.answers,
+        notices=frozen.notices,
+        schedule_deletes=frozen.schedule_deletes,
+        schedule_inserts=frozen.schedule_inserts,
+        schedule_updates=frozen.schedule_updates,
+    )
     keep.claims = [c for c in frozen.claims if c.instance_id not in lost or not c.creates]
     keep.instances = [r for r in frozen.instances if r[0] not in lost]
     keep.tasks = [r for r in frozen.tasks if r[1] not in lost]

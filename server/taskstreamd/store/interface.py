@@ -9,6 +9,7 @@ from typing import Protocol
 
 from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance
+from taskstreamd.domain.schedules import Schedule
 from taskstreamd.domain.vocabulary import TaskStatus
 from taskstreamd.store.reads import ListFilter, Output, OutputState, RequestRecord, TaskOutcome, Tombstone
 from taskstreamd.store.writer import Fence, Writer
@@ -38,6 +39,14 @@ class Reads(Protocol):
     async def request(self, project: str, method: str, request_id: str) -> RequestRecord | None: ...
 
     async def tombstone(self, instance_id: str) -> Tombstone | None: ...
+
+    async def schedule(self, project: str, schedule_id: str) -> Schedule | None: ...
+
+    async def schedules(self) -> list[Schedule]: ...
+
+    async def list_schedules(
+        self, project: str, page_size: int, after_id: str | None
+    ) -> tuple[list[Schedule], bool]: ...
 
 
 class StoreLike(Protocol):

@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
 from taskstreamd.domain.model import Instance
+from taskstreamd.domain.schedules import Schedule
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
-from taskstreamd.store import rows
+from taskstreamd.store import rows, schedule_rows
 from taskstreamd.store.batch import Frozen, without
 from taskstreamd.store.reads import (
     ListFilter,
@@ -42,6 +43,7 @@ class Tables:
     output: dict[tuple[int, int, int], bytes] = field(default_factory=dict)
     requests: dict[tuple[str, str, str], RequestRecord] = field(default_factory=dict)
     tombstones: dict[str, Tombstone] = field(default_factory=dict)
+    schedules: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     next_task_id: int = 1
     commits: int = 0
 
@@ -105,6 +107,16 @@ class MemoryBackend:
                 t.requests[(project, method, request_id)] = RequestRecord(
                     record.fingerprint, record.instance_id, answer
                 )
+        for gone in frozen.schedule_deletes:
+            t.schedules.pop(gone, None)
+        for row in frozen.schedule_inserts:
+            t.schedules.setdefault(
+                (row[0], row[1]), dict(zip(schedule_rows.INSERT_COLUMNS, row, strict=True))
+            )
+        for row in frozen.schedule_updates:
+            found = t.schedules.get((row[-2], row[-1]))
+            if found is not None:
+                found.update(zip(schedule_rows.UPDATE_COLUMNS, row[:-2], strict=True))
         t.commits += 1
         return outcome
 
@@ -219,6 +231,22 @@ class MemoryReader:
 
     async def tombstone(self, instance_id: str) -> Tombstone | None:
         return self.tables.tombstones.get(instance_id)
+
+    async def schedule(self, project: str, schedule_id: str) -> Schedule | None:
+        row = self.tables.schedules.get((project, schedule_id))
+        return None if row is None else schedule_rows.from_mapping(row)
+
+    async def schedules(self) -> list[Schedule]:
+        return [schedule_rows.from_mapping(row) for _, row in sorted(self.tables.schedules.items())]
+
+    async def list_schedules(
+        self, project: str, page_size: int, after_id: str | None
+    ) -> tuple[list[Schedule], bool]:
+        ids = sorted(
+            i for p, i in self.tables.schedules if p == project and (after_id is None or i > after_id)
+        )
+        page = [schedule_rows.from_mapping(self.tables.schedules[(project, i)]) for i in ids[:page_size]]
+        return page, len(ids) > page_size
 
 
 class MemoryStore:

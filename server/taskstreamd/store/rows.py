@@ -74,6 +74,7 @@ INSTANCE_INSERT_COLUMNS = (
     "options_json",
     "start_at",
     "expire_time",
+    "schedule",
 )
 INSTANCE_UPDATE_COLUMNS = ("status", "successful", "start_time", "end_time", "last_seq", "expire_time")
 TASK_UPDATE_COLUMNS = (
@@ -141,6 +142,7 @@ def instance_insert(instance: Instance, time: Any) -> tuple[Any, ...]:
         scheduling_rows.options_json(instance.options),
         time(instance.start_at),
         time(instance.expire_time),
+        instance.schedule or None,
     )
 
 
@@ -239,6 +241,7 @@ def instance_from_mapping(m: Mapping[Any, Any]) -> Instance:
         seq=m["last_seq"],
         start_at=utc(m.get("start_at")),
         expire_time=utc(m.get("expire_time")),
+        schedule=m.get("schedule") or "",
     )
 
 

@@ -75,6 +75,9 @@ class SqlBackend:
             _many(cursor, sql.upsert_property, frozen.properties)
             _output(cursor, sql, frozen.output)
             _many(cursor, sql.answer_request, frozen.answers)
+            _many(cursor, sql.delete_schedule, frozen.schedule_deletes)
+            _many(cursor, sql.insert_schedule, frozen.schedule_inserts)
+            _many(cursor, sql.update_schedule, frozen.schedule_updates)
             if frozen.notices:
                 # Sent by PostgreSQL when, and only if, this transaction commits, in commit order.
                 cursor.execute(sql.notify, (frozen.notices,))

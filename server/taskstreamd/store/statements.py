@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from taskstreamd.store import rows
+from taskstreamd.store import rows, schedule_rows
 
 
 def _columns(names: Sequence[str]) -> str:
@@ -96,6 +96,26 @@ class Statements:
             f"UPDATE request_records SET response = {self.mark} WHERE project = {self.mark} AND "
             f"method = {self.mark} AND request_id = {self.mark} AND response IS NULL"
         )
+
+    @property
+    def insert_schedule(self) -> str:
+        """A new schedule (its owner made sure no other has its key; a leftover would be kept)."""
+        names = schedule_rows.INSERT_COLUMNS
+        return (
+            f"INSERT INTO schedules ({_columns(names)}) VALUES ({self._marks(len(names))}) "
+            "ON CONFLICT DO NOTHING"
+        )
+
+    @property
+    def update_schedule(self) -> str:
+        return (
+            f"UPDATE schedules SET {self._sets(schedule_rows.UPDATE_COLUMNS)} "
+            f"WHERE project = {self.mark} AND id = {self.mark}"
+        )
+
+    @property
+    def delete_schedule(self) -> str:
+        return f"DELETE FROM schedules WHERE project = {self.mark} AND id = {self.mark}"
 
     @property
     def notify(self) -> str:
