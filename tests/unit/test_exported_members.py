@@ -24,10 +24,12 @@ EXPECTED = {
     "TaskSummary", "TaskType", "WorkerDetail",
     # issue 22: scheduling semantics
     "Dependency", "RetryPolicy", "TaskAttempt", "WaitingReason",
+    # issue 22: schedules
+    "AlreadyExistsError", "OverlapPolicy", "Schedule",
 }  # fmt: skip
 AIO_EXPECTED = {
     "AsyncClient", "AsyncClusterJobScheduler", "AsyncInstance", "AsyncInstanceEvent", "AsyncJob",
-    "AsyncResultReader", "AsyncTask", "AsyncWorkerDetail", "connect",
+    "AsyncResultReader", "AsyncSchedule", "AsyncTask", "AsyncWorkerDetail", "connect",
 }  # fmt: skip
 STK_EXPECTED = {
     "ClusterJobScheduler", "Job", "JobPriority", "Task", "TaskCancellationReason", "TaskEnvironment", "TaskStatus",

@@ -17,6 +17,7 @@ from taskstreamd.access.auth import Authenticator, Principal
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import DEFAULT_HOURS, MAX_HOURS
 from taskstreamd.api import idempotency, labels, offload, requests
+from taskstreamd.api.forwarding import forward
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.api.peers import Peers
 from taskstreamd.core import output, watch, workflows
@@ -26,7 +27,7 @@ from taskstreamd.core.sql_tasks import require_datasource_access
 from taskstreamd.datasources import DataSource
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
-from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
+from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.store.reads import ListFilter
 from taskstreamd.wire import convert, result_rows
 from taskstreamd.wire import watch as watch_wire
@@ -34,8 +35,6 @@ from taskstreamd.wire import watch as watch_wire
 Context = grpc.aio.ServicerContext[Any, Any]
 DEFAULT_WAIT = 60.0
 MAX_WAIT = 600.0
-# Marks a call one replica forwarded to another (it is never forwarded again).
-FORWARDED = "x-taskstream-forwarded"
 # A watcher whose stream accepts nothing for this long is dropped; it resumes from its cursor.
 STALL_SECONDS = 60.0
 
@@ -159,21 +158,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self.peers: Peers | None = None  # with replicas: calls about instances owned elsewhere go there
 
     async def _forward(self, method: str, request: Any, context: Context, elsewhere: Elsewhere) -> bytes:
-        """The same call, with the caller's credentials, to the replica that owns its instance; its answer
-        or its error is this call's. A call forwarded once is not forwarded again."""
-        metadata = tuple(context.invocation_metadata() or ())
-        if self.peers is None or not elsewhere.address or any(k == FORWARDED for k, _ in metadata):
-            raise Unavailable(elsewhere.message)
-        passed = (*((k, v) for k, v in metadata if k == "authorization"), (FORWARDED, "1"))
-        stub: Any = instance_service_pb2_grpc.InstanceServiceStub(self.peers.channel(elsewhere.address))
-        remaining = context.time_remaining()
-        try:
-            answer = await getattr(stub, method)(request, metadata=passed, timeout=remaining)
-        except grpc.aio.AioRpcError as error:
-            trailing: Any = error.trailing_metadata()
-            await context.abort(error.code(), error.details() or "", trailing)
-            raise  # abort raises; this keeps type checkers content
-        return bytes(answer.SerializeToString())
+        stub = instance_service_pb2_grpc.InstanceServiceStub
+        return await forward(self.peers, stub, method, request, context, elsewhere)
 
     @property
     def instances(self) -> Instances:

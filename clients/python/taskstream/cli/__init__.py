@@ -1,4 +1,5 @@
-"""``taskstream``: the client's command line (run, ls, get, watch, wait, stop, result, logs, logview).
+"""``taskstream``: the client's command line (run, ls, get, watch, wait, stop, result, logs, logview,
+schedules).
 
 Errors are one line on stderr, ``taskstream: error: ...``, and the exit code says what happened
 (see ``taskstream.cli._exit``).

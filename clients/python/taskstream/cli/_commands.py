@@ -14,6 +14,7 @@ from taskstream import CancellationReason, Instance
 from taskstream.cli import _format
 from taskstream.cli._exit import CliError, ExitCode, names_no_instance
 from taskstream.cli._lines import event_line
+from taskstream.cli._schedules import schedules
 from taskstream.cli._view import WatchView
 from taskstream.errors import InvalidArgumentError
 
@@ -216,4 +217,5 @@ COMMANDS: dict[str, Command] = {
     "result": result,
     "logs": logs,
     "logview": logview,
+    "schedules": schedules,
 }

@@ -15,6 +15,7 @@ DEFAULT_PROJECT = "default"
 SERVER_ENV = "TASKSTREAM_SERVER"
 PROJECT_ENV = "TASKSTREAM_PROJECT"
 STATUSES = ("running", "suspended", "terminated")
+SCHEDULE_ACTIONS = ("ls", "get", "pause", "resume", "trigger", "delete")
 REASONS = tuple(reason.name.lower() for reason in CancellationReason if reason is not CancellationReason.NONE)
 
 
@@ -108,6 +109,19 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         default=None,
         help="open it in a web browser (default: when a graphical session is available)",
     )
+
+    schedules = add(
+        "schedules", "list the project's schedules, or show, pause, resume, trigger or delete one"
+    )
+    schedules.add_argument(
+        "action",
+        nargs="?",
+        default="ls",
+        choices=SCHEDULE_ACTIONS,
+        help="ls (the default), get, pause, resume, trigger (start an instance now) or delete",
+    )
+    schedules.add_argument("id", metavar="ID", nargs="?", help="the schedule (every action but ls)")
+    _add_json(schedules)
     return root
 
 
