@@ -16,6 +16,7 @@ BOTH_STORES = {
     "test_client_streaming",
     "test_bad_requests",
     "test_scheduling",
+    "test_schedules",
 }
 
 

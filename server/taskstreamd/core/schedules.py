@@ -61,6 +61,10 @@ FIRE_TIME_LABEL = "taskstream.fire_time"  # and the fire time that started it (R
 RETRY_SECONDS = 5.0  # a firing the store or a shutdown refused is tried again this much later
 
 
+class _Paused(Exception):
+    """A firing found its schedule paused at the last moment."""
+
+
 class Schedules:
     def __init__(self, book: Book, reader: Reads, instances: Instances, timers: Timers) -> None:
         self.book = book
@@ -270,6 +274,17 @@ class Schedules:
         """Starts an instance for fire time ``moment`` (None: a trigger, which raises where a fire time
         is skipped or recorded as failed); None when it started nothing."""
         name = schedule.name
+        assert self.instantiate is not None, "the API layer sets how templates are read"
+        # The template and its creator's rights first: a trigger refused for them says so, not overlap.
+        try:
+            new = await self.instantiate(schedule)
+        except (Unavailable, ResourceExhausted):
+            raise
+        except ServiceError as error:
+            if moment is None:
+                raise
+            self._failed(schedule, moment, error.message)
+            return None
         running = self._running(schedule)
         if running and schedule.overlap is OverlapPolicy.SKIP:
             if moment is None:
@@ -295,16 +310,6 @@ class Schedules:
                         requested_by=transitions.SERVER_PRINCIPAL,
                         grace_period=None,
                     )
-        assert self.instantiate is not None, "the API layer sets how templates are read"
-        try:
-            new = await self.instantiate(schedule)
-        except (Unavailable, ResourceExhausted):
-            raise
-        except ServiceError as error:
-            if moment is None:
-                raise
-            self._failed(schedule, moment, error.message)
-            return None
         new.schedule, new.owner, new.request_id = name, schedule.owner, ""
         new.labels[SCHEDULE_LABEL] = schedule.id
         if moment is not None:
@@ -314,6 +319,8 @@ class Schedules:
             # Nothing is awaited from here to the instance joining the book: both share one commit.
             if self.held.get(name) is not schedule or not self.owns(name):
                 raise Elsewhere(name, self.owner_address(name), "schedule")
+            if moment is not None and schedule.paused:
+                raise _Paused()  # paused while the template was read: this fire time starts nothing
             schedule.fire_count += 1
             schedule.last_fire_time = moment or instance.create_time
             schedule.last_instance = instance.id
@@ -323,6 +330,8 @@ class Schedules:
 
         try:
             created = await self.instances.create(new, encode, claim=claim)
+        except _Paused:
+            return None
         except (Unavailable, ResourceExhausted):
             raise
         except ServiceError as error:  # code no longer allowed on this server, a data source gone ...
