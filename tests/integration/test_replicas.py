@@ -8,6 +8,7 @@ open, so nothing sleeps to wait for an event.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
@@ -15,13 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
+import psycopg
 import pytest
 from google.protobuf import duration_pb2
 
-from taskstream.v1 import instance_pb2, task_pb2
+from taskstream.v1 import instance_pb2, schedule_pb2, task_pb2
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import instance_service_pb2_grpc as pb_grpc
+from taskstream.v1 import schedule_service_pb2 as spb
+from taskstream.v1 import schedule_service_pb2_grpc as spb_grpc
 from taskstream.v1 import task_pb2 as tpb
+from taskstreamd.core.ownership import shard_of
 from tests.integration.conftest import eventually
 from tests.support.postgres import PostgresCluster
 from tests.support.server import ServerProcess
@@ -307,3 +312,67 @@ def test_suspend_resume_and_stop_on_one_replica_reach_a_worker_connected_to_anot
     assert final.task.status == tpb.TASK_STATUS_CANCELLED
     assert final.task.cancellation.message == "from replica A"
     assert "saw cancellation" in (final.result.text or final.result.json)  # cooperatively, not killed
+
+
+@pytest.mark.timeout(180)
+def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(
+    replicas: Replicas, postgres: PostgresCluster
+) -> None:
+    a, b = replicas.start("a", workers=1), replicas.start("b", workers=1)
+    schedules = {
+        server.address: spb_grpc.ScheduleServiceStub(grpc.insecure_channel(server.address))
+        for server in (a, b)
+    }
+    name = "projects/replicas/schedules/ticks"
+    schedule = schedule_pb2.Schedule(
+        interval=seconds(1),
+        instance_template=schedule_pb2.InstanceTemplate(tasks=[task_pb2.TaskSpec(type="noop")]),
+        overlap_policy=schedule_pb2.OVERLAP_POLICY_ALLOW,
+        catch_up_window=seconds(600),
+    )
+    # Created through A, whichever replica owns it (a call for a schedule owned elsewhere is forwarded).
+    # While the replicas that just started share out the shards, its shard may have no owner yet:
+    # UNAVAILABLE, retried with the same request_id.
+    request = spb.CreateScheduleRequest(
+        parent=PROJECT, schedule_id="ticks", schedule=schedule, request_id="create-ticks"
+    )
+    answers: list[schedule_pb2.Schedule] = []
+
+    def create_ticks() -> bool:
+        try:
+            answers.append(schedules[a.address].CreateSchedule(request, timeout=30).schedule)
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNAVAILABLE:  # type: ignore[attr-defined]
+                raise
+            return False
+        return True
+
+    eventually(create_ticks, timeout=60, what="the schedule's shard to have an owner")
+    (created,) = answers
+    readers = [replicas.stub(a), replicas.stub(b)]  # the survivor's only, once the owner is gone
+
+    def fire_times() -> list[str]:
+        listed = readers[-1].ListInstances(
+            pb.ListInstancesRequest(parent=PROJECT, labels={"taskstream.schedule": "ticks"}, page_size=1000),
+            timeout=30,
+        )
+        return sorted(i.labels["taskstream.fire_time"] for i in listed.instances)
+
+    eventually(lambda: len(fire_times()) >= 3, timeout=60, what="three firings")
+    with psycopg.connect(replicas.url.replace("postgresql+psycopg", "postgresql")) as db:
+        (owner_address,) = db.execute(
+            "SELECT address FROM shards WHERE shard = %s", (shard_of(name),)
+        ).fetchone()  # type: ignore[misc]
+    owner = a if owner_address == a.address else b
+    survivor = b if owner is a else a
+    readers[:] = [replicas.stub(survivor)]
+    before = len(fire_times())
+    assert owner.process is not None
+    owner.process.kill()  # the survivor takes the schedule's shard over once its lease runs out
+    owner.process.wait(timeout=30)
+    eventually(lambda: len(fire_times()) >= before + 8, timeout=90, what="firings on the survivor")
+    times = [dt.datetime.fromisoformat(t) for t in fire_times()]
+    start = created.create_time.ToDatetime(tzinfo=dt.UTC)
+    assert times == [start + dt.timedelta(seconds=k) for k in range(1, len(times) + 1)]  # once each
+    after = schedules[survivor.address].GetSchedule(spb.GetScheduleRequest(name=name), timeout=30).schedule
+    assert after.fire_count >= len(times) and after.miss_count == 0

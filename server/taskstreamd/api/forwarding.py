@@ -33,7 +33,7 @@ async def forward(
     try:
         answer = await getattr(stub, method)(request, metadata=passed, timeout=context.time_remaining())
     except grpc.aio.AioRpcError as error:
-        trailing: Any = error.trailing_metadata()
+        trailing: Any = tuple(error.trailing_metadata() or ())  # abort takes a tuple, not Metadata
         await context.abort(error.code(), error.details() or "", trailing)
         raise  # abort raises; this keeps type checkers content
     return bytes(answer.SerializeToString())
