@@ -325,7 +325,7 @@ class Server:
                 f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else self.grpc_address
             )
             self.peers = Peers(self.core.peer_address, lambda: self.core.secret)
-            self.core.use_replicas(advertised, self.peers)
+            self.core.use_replicas(advertised, self.peers, self.peers)
         await self.core.start()
         # Always swept: an instance may have a retention of its own (InstanceOptions.retention).
         policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)

@@ -376,3 +376,45 @@ def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(
     assert times == [start + dt.timedelta(seconds=k) for k in range(1, len(times) + 1)]  # once each
     after = schedules[survivor.address].GetSchedule(spb.GetScheduleRequest(name=name), timeout=30).schedule
     assert after.fire_count >= len(times) and after.miss_count == 0
+
+
+@pytest.mark.timeout(180)
+def test_a_concurrency_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) -> None:
+    a, b = replicas.start("a", workers=2), replicas.start("b", workers=2)
+    stubs = [replicas.stub(a), replicas.stub(b)]
+    gates, started = tmp_path / "gates", tmp_path / "started"
+    gates.mkdir()
+    started.mkdir()
+    names = []
+    for i in range(4):  # two instances owned by each replica, each with a worker of its own free
+        spec = task_pb2.TaskSpec(
+            type="gate",
+            parameters_json=json.dumps({"path": str(gates / str(i)), "started": str(started / str(i))}),
+            concurrency_key="warehouse",
+            concurrency_limit=1,
+        )
+        request = pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec])
+        names.append(stubs[i % 2].CreateInstance(request, timeout=30).instance.name)
+
+    def others_wait(skip: set[str]) -> bool:
+        """Whether every task not in ``skip`` is WAITING for the limit, asked of its owner."""
+        for i, name in enumerate(names):
+            task = stubs[i % 2].GetInstance(pb.GetInstanceRequest(name=name), timeout=30).instance.tasks[0]
+            if str(i) not in skip and task.waiting_reason != tpb.WAITING_REASON_CONCURRENCY_LIMIT:
+                return False
+        return True
+
+    opened: set[str] = set()
+    for _ in range(4):
+        # Exactly one more starts, and the others say they wait for the limit, on either replica.
+        eventually(lambda: len(list(started.iterdir())) == len(opened) + 1, timeout=60, what="one more start")
+        (running,) = {p.name for p in started.iterdir()} - opened
+        skip = opened | {running}
+        eventually(lambda s=skip: others_wait(s), timeout=30, what="the others to wait for the limit")
+        assert len(list(started.iterdir())) == len(opened) + 1  # still only one running
+        (gates / running).touch()
+        opened.add(running)
+    done = stubs[0].WaitInstances(
+        pb.WaitInstancesRequest(names=names, mode=pb.WAIT_MODE_ALL, timeout=seconds(60)), timeout=70
+    )
+    assert done.done and all(i.tasks[0].status == SUCCESS for i in done.instances)

@@ -293,3 +293,17 @@ async def test_an_unwatched_bound_instance_is_stopped_after_its_grace(core: Core
     assert (
         task.cancellation is not None and task.cancellation.reason == CancellationReason.CLIENT_DISCONNECTED
     )
+
+
+async def test_a_concurrency_key_holds_on_a_server_without_type_limits(clock: Clock) -> None:
+    plain = Core(MemoryStore(ProtoEventCodec()), ProtoEventCodec(), CoreSettings(), clock=clock)
+    await plain.start()
+    try:
+        session = worker(plain, slots=4)
+        keyed = [NewTask(f"k{i}", "noop", "{}", concurrency_key="db", concurrency_limit=1) for i in range(3)]
+        await create(plain, keyed)
+        (only,) = await assignments(session)
+        await end(plain, session, only, TaskStatus.SUCCESS)
+        assert len(await assignments(session)) == 1
+    finally:
+        await plain.close()

@@ -69,6 +69,8 @@ class Dispatcher:
         self._scheduled = False
 
     def enqueue(self, instance: Instance, task: Task) -> None:
+        if task.concurrency_key and not self.limits.keyed:
+            self.limits.keyed = True  # from now on dispatch asks the limits
         self.queue.push(_queued(instance, task))
 
     def enqueue_all(self, instance: Instance) -> None:
@@ -125,6 +127,8 @@ class Dispatcher:
     def dispatch(self, sessions: Sequence[WorkerSession] | None = None) -> int:
         """Assigns queued tasks to free slots (of ``sessions``, or of every live worker); how many."""
         if self.paused or not len(self.queue):
+            if self.limits.permits is not None:
+                self.limits.permits.flush()  # a task that ended may free a permit another replica waits for
             return 0
         pairs = self._pick(self.workers.free() if sessions is None else sessions)
         sent = 0
@@ -143,9 +147,11 @@ class Dispatcher:
         limits = self.limits
 
         def runnable(task: QueuedTask) -> bool:
-            if session.can_run(task) and limits.admits(task):
-                limits.hold(task)
-                return True
+            if session.can_run(task):
+                if limits.admits(task):
+                    limits.hold(task)
+                    return True
+                limits.waits(task)
             return False
 
         return runnable
