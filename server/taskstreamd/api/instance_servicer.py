@@ -410,6 +410,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             stream,
             request.offset,
             request.follow,
+            request.attempt,
         )
         # Only a follow stays open for long, so only a follow counts as a stream.
         with self.streams.hold(principal.name) if request.follow else contextlib.nullcontext():

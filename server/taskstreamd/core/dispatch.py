@@ -207,8 +207,8 @@ class Dispatcher:
         previous = task.status
         transitions.assign(instance, task, session.id)
         book = self.book
-        if task.attempts > 1:
-            book.batch.clear_output(instance.id, task.id)  # a retry starts its output afresh
+        if task.attempts > 1:  # a retry starts its output afresh; the last attempt's is kept aside
+            book.batch.archive_output(instance.id, task.id, task.attempts - 1)
         book.changed(instance, task)
         book.record(instance, [TaskStatusChanged(previous, task)])
         session.sent(task.id, task.type, task.assignment_id)

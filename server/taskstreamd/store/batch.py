@@ -19,6 +19,8 @@ from taskstreamd.domain.model import Instance, Task
 from taskstreamd.domain.schedules import Schedule
 from taskstreamd.store import rows, schedule_rows
 
+ARCHIVED_ATTEMPTS = 10  # earlier attempts of a task whose output is kept (ReadTaskOutputRequest.attempt)
+
 
 @dataclass(frozen=True)
 class RequestClaim:
@@ -49,7 +51,7 @@ class Frozen:
     events: list[tuple[str, int, int, bytes]] = field(default_factory=list)
     event_deletes: list[tuple[str, int]] = field(default_factory=list)
     properties: list[tuple[int, str, bytes]] = field(default_factory=list)
-    # In order: ("clear", (task_id,)) and ("put", (task_id, stream, offset, data)).
+    # In order: ("archive", (task_id, attempt)) and ("put", (task_id, stream, offset, data)).
     output: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     answers: list[tuple[bytes, str, str, str]] = field(default_factory=list)
     property_owners: list[str] = field(default_factory=list)
@@ -143,8 +145,9 @@ class Batch:
         self.output.append(("put", instance_id, (task_id, stream, offset, data)))
         self.size += len(data)
 
-    def clear_output(self, instance_id: str, task_id: int) -> None:
-        self.output.append(("clear", instance_id, (task_id,)))
+    def archive_output(self, instance_id: str, task_id: int, attempt: int) -> None:
+        """The task's output so far was attempt ``attempt``'s: it moves aside, and the next starts afresh."""
+        self.output.append(("archive", instance_id, (task_id, attempt)))
 
     def claim(self, claim: RequestClaim) -> None:
         self.claims.append(claim)

@@ -18,7 +18,7 @@ from taskstreamd.domain.model import Instance
 from taskstreamd.domain.schedules import Schedule
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
 from taskstreamd.store import rows, schedule_rows
-from taskstreamd.store.batch import Frozen, without
+from taskstreamd.store.batch import ARCHIVED_ATTEMPTS, Frozen, without
 from taskstreamd.store.reads import (
     ListFilter,
     Output,
@@ -41,6 +41,7 @@ class Tables:
     events: dict[tuple[str, int], tuple[int, bytes]] = field(default_factory=dict)
     properties: dict[tuple[int, str], bytes] = field(default_factory=dict)
     output: dict[tuple[int, int, int], bytes] = field(default_factory=dict)
+    archive: dict[tuple[int, int, int, int], bytes] = field(default_factory=dict)  # + the attempt
     requests: dict[tuple[str, str, str], RequestRecord] = field(default_factory=dict)
     tombstones: dict[str, Tombstone] = field(default_factory=dict)
     schedules: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -95,9 +96,13 @@ class MemoryBackend:
         for task_id, name, value in frozen.properties:
             t.properties[(task_id, name)] = value
         for operation, params in frozen.output:
-            if operation == "clear":
-                for chunk in [k for k in t.output if k[0] == params[0]]:
-                    del t.output[chunk]
+            if operation == "archive":
+                task_id, attempt = params
+                old = [k for k in t.archive if k[0] == task_id and k[1] <= attempt - ARCHIVED_ATTEMPTS]
+                for archived in old:
+                    del t.archive[archived]
+                for chunk in [k for k in t.output if k[0] == task_id]:
+                    t.archive[(task_id, attempt, chunk[1], chunk[2])] = t.output.pop(chunk)
             else:
                 task_id, stream, offset, data = params
                 t.output[(task_id, stream, offset)] = data
@@ -225,6 +230,15 @@ class MemoryReader:
         row = self.tables.tasks.get(task_id)
         terminal = row is None or TaskStatus(row["status"]).is_terminal
         return OutputState([(o, d) for o, d in chunks if o + len(d) > offset], end, terminal)
+
+    async def attempt_output(self, task_id: int, attempt: int, stream: int, offset: int) -> OutputState:
+        chunks = sorted(
+            (o, d)
+            for (t, a, s, o), d in self.tables.archive.items()
+            if (t, a, s) == (task_id, attempt, stream)
+        )
+        end = max((o + len(d) for o, d in chunks), default=0)
+        return OutputState([(o, d) for o, d in chunks if o + len(d) > offset], end, True)
 
     async def request(self, project: str, method: str, request_id: str) -> RequestRecord | None:
         return self.tables.requests.get((project, method, request_id))

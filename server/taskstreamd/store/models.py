@@ -189,6 +189,19 @@ class TaskOutputRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class TaskOutputArchiveRow(Base):
+    """The output of an earlier attempt of a task, moved out of ``task_output`` when the task was
+    assigned again (ReadTaskOutputRequest.attempt); the last few attempts' are kept."""
+
+    __tablename__ = "task_output_archive"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class InstanceEventRow(Base):
     """One change of an instance: a serialized taskstream.v1.InstanceEvent, numbered per instance.
 

@@ -32,6 +32,7 @@ from taskstreamd.store.models import (
     InstanceRow,
     RequestRow,
     ScheduleRow,
+    TaskOutputArchiveRow,
     TaskOutputRow,
     TaskPropertyRow,
     TaskRow,
@@ -257,6 +258,23 @@ class Reader:
             ).all()
             terminal = status is None or TaskStatus(status).is_terminal
             return OutputState([(o, d) for o, d in found], int(end or 0), terminal)
+
+        return await self._run(read)
+
+    async def attempt_output(self, task_id: int, attempt: int, stream: int, offset: int) -> OutputState:
+        """The kept chunks of one stream of an earlier attempt that end after ``offset`` (it ended)."""
+        archive = TaskOutputArchiveRow
+        of_stream = (archive.task_id == task_id, archive.attempt == attempt, archive.stream == stream)
+        chunk_end = archive.offset + func.length(archive.data)
+
+        def read(c: Connection) -> OutputState:
+            end = c.execute(select(func.max(chunk_end)).where(*of_stream)).scalar()
+            found = c.execute(
+                select(archive.offset, archive.data)
+                .where(*of_stream, chunk_end > offset)
+                .order_by(archive.offset)
+            ).all()
+            return OutputState([(o, d) for o, d in found], int(end or 0), True)
 
         return await self._run(read)
 

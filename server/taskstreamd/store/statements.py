@@ -83,6 +83,20 @@ class Statements:
         return f"DELETE FROM task_output WHERE task_id = {self.mark}"
 
     @property
+    def archive_output(self) -> str:
+        """A task's kept output copied aside as one attempt's (parameters: the attempt, the task)."""
+        return (
+            'INSERT INTO task_output_archive (task_id, attempt, stream, "offset", data) '
+            f'SELECT task_id, {self.mark}, stream, "offset", data FROM task_output WHERE task_id = {self.mark} '
+            "ON CONFLICT DO NOTHING"
+        )
+
+    @property
+    def prune_archive(self) -> str:
+        """The archived output of a task's attempts up to one (parameters: the task, the attempt)."""
+        return f"DELETE FROM task_output_archive WHERE task_id = {self.mark} AND attempt <= {self.mark}"
+
+    @property
     def claim_request(self) -> str:
         """One request record, unless one exists: the row comes back when this claim made it."""
         return (

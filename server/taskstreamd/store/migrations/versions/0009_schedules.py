@@ -1,4 +1,5 @@
-"""Schedules (issue 22): a table of schedules, and on each instance the schedule that started it.
+"""Schedules (issue 22): a table of schedules, and on each instance the schedule that started it; the
+output of a task's earlier attempts, kept when a retry starts afresh.
 
 Revision ID: 0009_schedules
 Revises: 0008_scheduling
@@ -41,9 +42,19 @@ def upgrade() -> None:
     )
     # Plain ADD COLUMN (nullable): no table is copied, on SQLite either.
     op.add_column("instances", sa.Column("schedule", sa.String(256), nullable=True))
+    op.create_table(
+        "task_output_archive",
+        sa.Column("task_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+        sa.Column("attempt", sa.Integer, primary_key=True),
+        sa.Column("stream", sa.Integer, primary_key=True),
+        sa.Column("offset", sa.BigInteger, primary_key=True),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], ondelete="CASCADE"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("task_output_archive")
     with op.batch_alter_table("instances") as table:
         table.drop_column("schedule")
     op.drop_table("schedules")

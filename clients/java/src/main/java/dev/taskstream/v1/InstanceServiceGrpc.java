@@ -731,6 +731,7 @@ public final class InstanceServiceGrpc {
      * <pre>
      * Streams a task's stdout or stderr from a byte offset. With follow the
      * stream stays open until the task ends and closes after its last byte.
+     * With attempt, the output of an earlier attempt of a retried task.
      * </pre>
      */
     default void readTaskOutput(dev.taskstream.v1.ReadTaskOutputRequest request,
@@ -994,6 +995,7 @@ public final class InstanceServiceGrpc {
      * <pre>
      * Streams a task's stdout or stderr from a byte offset. With follow the
      * stream stays open until the task ends and closes after its last byte.
+     * With attempt, the output of an earlier attempt of a retried task.
      * </pre>
      */
     public void readTaskOutput(dev.taskstream.v1.ReadTaskOutputRequest request,
@@ -1240,6 +1242,7 @@ public final class InstanceServiceGrpc {
      * <pre>
      * Streams a task's stdout or stderr from a byte offset. With follow the
      * stream stays open until the task ends and closes after its last byte.
+     * With attempt, the output of an earlier attempt of a retried task.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1479,6 +1482,7 @@ public final class InstanceServiceGrpc {
      * <pre>
      * Streams a task's stdout or stderr from a byte offset. With follow the
      * stream stays open until the task ends and closes after its last byte.
+     * With attempt, the output of an earlier attempt of a retried task.
      * </pre>
      */
     public java.util.Iterator<dev.taskstream.v1.ReadTaskOutputResponse> readTaskOutput(

@@ -336,117 +336,117 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "\0225\n\006reason\030\001 \001(\0162\035.taskstream.v1.WatchEn" +
       "dReasonR\006reason\022(\n\020resume_after_seq\030\002 \001(" +
       "\003R\016resumeAfterSeq\022\030\n\007message\030\003 \001(\tR\007mess" +
-      "age\"\254\001\n\025ReadTaskOutputRequest\022\032\n\010instanc" +
+      "age\"\306\001\n\025ReadTaskOutputRequest\022\032\n\010instanc" +
       "e\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\0223\n" +
       "\006stream\030\003 \001(\0162\033.taskstream.v1.OutputStre" +
       "amR\006stream\022\026\n\006offset\030\004 \001(\003R\006offset\022\026\n\006fo" +
-      "llow\030\005 \001(\010R\006follow\"a\n\026ReadTaskOutputResp" +
-      "onse\022\026\n\006offset\030\001 \001(\003R\006offset\022\022\n\004data\030\002 \001" +
-      "(\014R\004data\022\033\n\tcut_bytes\030\003 \001(\003R\010cutBytes\"F\n" +
-      "\024GetTaskResultRequest\022\032\n\010instance\030\001 \001(\tR" +
-      "\010instance\022\022\n\004task\030\002 \001(\tR\004task\"\237\001\n\025GetTas" +
-      "kResultResponse\022\'\n\004task\030\001 \001(\0132\023.taskstre" +
-      "am.v1.TaskR\004task\022-\n\006result\030\002 \001(\0132\025.tasks" +
-      "tream.v1.ResultR\006result\022\026\n\006stdout\030\003 \001(\014R" +
-      "\006stdout\022\026\n\006stderr\030\004 \001(\014R\006stderr\"\026\n\024ListT" +
-      "askTypesRequest\"O\n\025ListTaskTypesResponse" +
-      "\0226\n\ntask_types\030\001 \003(\0132\027.taskstream.v1.Tas" +
-      "kTypeR\ttaskTypes\"S\n\030GetLogviewAddressReq" +
-      "uest\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\005hours\030\002 \001(\005H" +
-      "\000R\005hours\210\001\001B\010\n\006_hours\"j\n\031GetLogviewAddre" +
-      "ssResponse\022\020\n\003url\030\001 \001(\tR\003url\022;\n\013expire_t" +
-      "ime\030\002 \001(\0132\032.google.protobuf.TimestampR\ne" +
-      "xpireTime\"m\n\027ListSubInstancesRequest\022\026\n\006" +
-      "parent\030\001 \001(\tR\006parent\022\033\n\tpage_size\030\002 \001(\005R" +
-      "\010pageSize\022\035\n\npage_token\030\003 \001(\tR\tpageToken" +
-      "\"\206\001\n\013SubInstance\022\022\n\004name\030\001 \001(\tR\004name\022\022\n\004" +
-      "task\030\002 \001(\tR\004task\0223\n\010instance\030\003 \001(\0132\027.tas" +
-      "kstream.v1.InstanceR\010instance\022\032\n\010workflo" +
-      "w\030\004 \001(\010R\010workflow\"\225\001\n\030ListSubInstancesRe" +
-      "sponse\022?\n\rsub_instances\030\001 \003(\0132\032.taskstre" +
-      "am.v1.SubInstanceR\014subInstances\022&\n\017next_" +
-      "page_token\030\002 \001(\tR\rnextPageToken\022\020\n\003seq\030\003" +
-      " \001(\003R\003seq\"\207\001\n\031ListTaskResultRowsRequest\022" +
-      "\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001(" +
-      "\tR\004task\022\033\n\tpage_size\030\003 \001(\005R\010pageSize\022\035\n\n" +
-      "page_token\030\004 \001(\tR\tpageToken\"Q\n\014ResultCol" +
-      "umn\022\022\n\004name\030\001 \001(\tR\004name\022-\n\004type\030\002 \001(\0162\031." +
-      "taskstream.v1.ColumnTypeR\004type\"\236\001\n\nResul" +
-      "tCell\022#\n\014string_value\030\001 \001(\tH\000R\013stringVal" +
-      "ue\022\035\n\tint_value\030\002 \001(\003H\000R\010intValue\022#\n\014dou" +
-      "ble_value\030\003 \001(\001H\000R\013doubleValue\022\037\n\nbool_v" +
-      "alue\030\004 \001(\010H\000R\tboolValueB\006\n\004kind\"<\n\tResul" +
-      "tRow\022/\n\005cells\030\001 \003(\0132\031.taskstream.v1.Resu" +
-      "ltCellR\005cells\"\251\001\n\032ListTaskResultRowsResp" +
-      "onse\0225\n\007columns\030\001 \003(\0132\033.taskstream.v1.Re" +
-      "sultColumnR\007columns\022,\n\004rows\030\002 \003(\0132\030.task" +
-      "stream.v1.ResultRowR\004rows\022&\n\017next_page_t" +
-      "oken\030\003 \001(\tR\rnextPageToken\"\272\001\n\021CancelTask" +
-      "Request\022\022\n\004name\030\001 \001(\tR\004name\0229\n\006reason\030\002 " +
-      "\001(\0162!.taskstream.v1.CancellationReasonR\006" +
-      "reason\022\030\n\007message\030\003 \001(\tR\007message\022<\n\014grac" +
-      "e_period\030\004 \001(\0132\031.google.protobuf.Duratio" +
-      "nR\013gracePeriod\"I\n\022CancelTaskResponse\0223\n\010" +
-      "instance\030\001 \001(\0132\027.taskstream.v1.InstanceR" +
-      "\010instance\"+\n\025DeleteInstanceRequest\022\022\n\004na" +
-      "me\030\001 \001(\tR\004name\"U\n\026DeleteInstanceResponse" +
-      "\022;\n\013delete_time\030\001 \001(\0132\032.google.protobuf." +
-      "TimestampR\ndeleteTime*K\n\010WaitMode\022\031\n\025WAI" +
-      "T_MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022" +
-      "\021\n\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchEndReason\022 \n" +
-      "\034WATCH_END_REASON_UNSPECIFIED\020\000\022$\n WATCH" +
-      "_END_REASON_SERVER_DRAINING\020\001\022%\n!WATCH_E" +
-      "ND_REASON_INSTANCE_DELETED\020\002\"\004\010\003\020\003*\213\001\n\nC" +
-      "olumnType\022\033\n\027COLUMN_TYPE_UNSPECIFIED\020\000\022\026" +
-      "\n\022COLUMN_TYPE_STRING\020\001\022\027\n\023COLUMN_TYPE_IN" +
-      "TEGER\020\002\022\026\n\022COLUMN_TYPE_DOUBLE\020\003\022\027\n\023COLUM" +
-      "N_TYPE_BOOLEAN\020\0042\322\014\n\017InstanceService\022]\n\016" +
-      "CreateInstance\022$.taskstream.v1.CreateIns" +
-      "tanceRequest\032%.taskstream.v1.CreateInsta" +
-      "nceResponse\022T\n\013GetInstance\022!.taskstream." +
-      "v1.GetInstanceRequest\032\".taskstream.v1.Ge" +
-      "tInstanceResponse\022Z\n\rListInstances\022#.tas" +
-      "kstream.v1.ListInstancesRequest\032$.taskst" +
-      "ream.v1.ListInstancesResponse\022W\n\014StopIns" +
-      "tance\022\".taskstream.v1.StopInstanceReques" +
-      "t\032#.taskstream.v1.StopInstanceResponse\022`" +
-      "\n\017SuspendInstance\022%.taskstream.v1.Suspen" +
-      "dInstanceRequest\032&.taskstream.v1.Suspend" +
-      "InstanceResponse\022]\n\016ResumeInstance\022$.tas" +
-      "kstream.v1.ResumeInstanceRequest\032%.tasks" +
-      "tream.v1.ResumeInstanceResponse\022W\n\014WaitI" +
-      "nstance\022\".taskstream.v1.WaitInstanceRequ" +
-      "est\032#.taskstream.v1.WaitInstanceResponse" +
-      "\022Z\n\rWaitInstances\022#.taskstream.v1.WaitIn" +
-      "stancesRequest\032$.taskstream.v1.WaitInsta" +
-      "ncesResponse\022\\\n\rWatchInstance\022#.taskstre" +
-      "am.v1.WatchInstanceRequest\032$.taskstream." +
-      "v1.WatchInstanceResponse0\001\022_\n\016ReadTaskOu" +
-      "tput\022$.taskstream.v1.ReadTaskOutputReque" +
-      "st\032%.taskstream.v1.ReadTaskOutputRespons" +
-      "e0\001\022Z\n\rGetTaskResult\022#.taskstream.v1.Get" +
-      "TaskResultRequest\032$.taskstream.v1.GetTas" +
-      "kResultResponse\022Z\n\rListTaskTypes\022#.tasks" +
-      "tream.v1.ListTaskTypesRequest\032$.taskstre" +
-      "am.v1.ListTaskTypesResponse\022f\n\021GetLogvie" +
-      "wAddress\022\'.taskstream.v1.GetLogviewAddre" +
-      "ssRequest\032(.taskstream.v1.GetLogviewAddr" +
-      "essResponse\022c\n\020ListSubInstances\022&.taskst" +
-      "ream.v1.ListSubInstancesRequest\032\'.taskst" +
-      "ream.v1.ListSubInstancesResponse\022i\n\022List" +
-      "TaskResultRows\022(.taskstream.v1.ListTaskR" +
-      "esultRowsRequest\032).taskstream.v1.ListTas" +
-      "kResultRowsResponse\022Q\n\nCancelTask\022 .task" +
-      "stream.v1.CancelTaskRequest\032!.taskstream" +
-      ".v1.CancelTaskResponse\022]\n\016DeleteInstance" +
-      "\022$.taskstream.v1.DeleteInstanceRequest\032%" +
-      ".taskstream.v1.DeleteInstanceResponseB\312\001" +
-      "\n\021dev.taskstream.v1B\024InstanceServiceProt" +
-      "oP\001ZJgithub.com/taskstream/taskstream/cl" +
-      "ients/go/gen/taskstream/v1;taskstreamv1\242" +
-      "\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031" +
-      "Taskstream\\V1\\GPBMetadata\352\002\016Taskstream::" +
-      "V1b\006proto3"
+      "llow\030\005 \001(\010R\006follow\022\030\n\007attempt\030\006 \001(\005R\007att" +
+      "empt\"a\n\026ReadTaskOutputResponse\022\026\n\006offset" +
+      "\030\001 \001(\003R\006offset\022\022\n\004data\030\002 \001(\014R\004data\022\033\n\tcu" +
+      "t_bytes\030\003 \001(\003R\010cutBytes\"F\n\024GetTaskResult" +
+      "Request\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004t" +
+      "ask\030\002 \001(\tR\004task\"\237\001\n\025GetTaskResultRespons" +
+      "e\022\'\n\004task\030\001 \001(\0132\023.taskstream.v1.TaskR\004ta" +
+      "sk\022-\n\006result\030\002 \001(\0132\025.taskstream.v1.Resul" +
+      "tR\006result\022\026\n\006stdout\030\003 \001(\014R\006stdout\022\026\n\006std" +
+      "err\030\004 \001(\014R\006stderr\"\026\n\024ListTaskTypesReques" +
+      "t\"O\n\025ListTaskTypesResponse\0226\n\ntask_types" +
+      "\030\001 \003(\0132\027.taskstream.v1.TaskTypeR\ttaskTyp" +
+      "es\"S\n\030GetLogviewAddressRequest\022\022\n\004name\030\001" +
+      " \001(\tR\004name\022\031\n\005hours\030\002 \001(\005H\000R\005hours\210\001\001B\010\n" +
+      "\006_hours\"j\n\031GetLogviewAddressResponse\022\020\n\003" +
+      "url\030\001 \001(\tR\003url\022;\n\013expire_time\030\002 \001(\0132\032.go" +
+      "ogle.protobuf.TimestampR\nexpireTime\"m\n\027L" +
+      "istSubInstancesRequest\022\026\n\006parent\030\001 \001(\tR\006" +
+      "parent\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\np" +
+      "age_token\030\003 \001(\tR\tpageToken\"\206\001\n\013SubInstan" +
+      "ce\022\022\n\004name\030\001 \001(\tR\004name\022\022\n\004task\030\002 \001(\tR\004ta" +
+      "sk\0223\n\010instance\030\003 \001(\0132\027.taskstream.v1.Ins" +
+      "tanceR\010instance\022\032\n\010workflow\030\004 \001(\010R\010workf" +
+      "low\"\225\001\n\030ListSubInstancesResponse\022?\n\rsub_" +
+      "instances\030\001 \003(\0132\032.taskstream.v1.SubInsta" +
+      "nceR\014subInstances\022&\n\017next_page_token\030\002 \001" +
+      "(\tR\rnextPageToken\022\020\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031" +
+      "ListTaskResultRowsRequest\022\032\n\010instance\030\001 " +
+      "\001(\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\022\033\n\tpag" +
+      "e_size\030\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001" +
+      "(\tR\tpageToken\"Q\n\014ResultColumn\022\022\n\004name\030\001 " +
+      "\001(\tR\004name\022-\n\004type\030\002 \001(\0162\031.taskstream.v1." +
+      "ColumnTypeR\004type\"\236\001\n\nResultCell\022#\n\014strin" +
+      "g_value\030\001 \001(\tH\000R\013stringValue\022\035\n\tint_valu" +
+      "e\030\002 \001(\003H\000R\010intValue\022#\n\014double_value\030\003 \001(" +
+      "\001H\000R\013doubleValue\022\037\n\nbool_value\030\004 \001(\010H\000R\t" +
+      "boolValueB\006\n\004kind\"<\n\tResultRow\022/\n\005cells\030" +
+      "\001 \003(\0132\031.taskstream.v1.ResultCellR\005cells\"" +
+      "\251\001\n\032ListTaskResultRowsResponse\0225\n\007column" +
+      "s\030\001 \003(\0132\033.taskstream.v1.ResultColumnR\007co" +
+      "lumns\022,\n\004rows\030\002 \003(\0132\030.taskstream.v1.Resu" +
+      "ltRowR\004rows\022&\n\017next_page_token\030\003 \001(\tR\rne" +
+      "xtPageToken\"\272\001\n\021CancelTaskRequest\022\022\n\004nam" +
+      "e\030\001 \001(\tR\004name\0229\n\006reason\030\002 \001(\0162!.taskstre" +
+      "am.v1.CancellationReasonR\006reason\022\030\n\007mess" +
+      "age\030\003 \001(\tR\007message\022<\n\014grace_period\030\004 \001(\013" +
+      "2\031.google.protobuf.DurationR\013gracePeriod" +
+      "\"I\n\022CancelTaskResponse\0223\n\010instance\030\001 \001(\013" +
+      "2\027.taskstream.v1.InstanceR\010instance\"+\n\025D" +
+      "eleteInstanceRequest\022\022\n\004name\030\001 \001(\tR\004name" +
+      "\"U\n\026DeleteInstanceResponse\022;\n\013delete_tim" +
+      "e\030\001 \001(\0132\032.google.protobuf.TimestampR\ndel" +
+      "eteTime*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPECI" +
+      "FIED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE_A" +
+      "NY\020\002*\205\001\n\016WatchEndReason\022 \n\034WATCH_END_REA" +
+      "SON_UNSPECIFIED\020\000\022$\n WATCH_END_REASON_SE" +
+      "RVER_DRAINING\020\001\022%\n!WATCH_END_REASON_INST" +
+      "ANCE_DELETED\020\002\"\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027C" +
+      "OLUMN_TYPE_UNSPECIFIED\020\000\022\026\n\022COLUMN_TYPE_" +
+      "STRING\020\001\022\027\n\023COLUMN_TYPE_INTEGER\020\002\022\026\n\022COL" +
+      "UMN_TYPE_DOUBLE\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN" +
+      "\020\0042\322\014\n\017InstanceService\022]\n\016CreateInstance" +
+      "\022$.taskstream.v1.CreateInstanceRequest\032%" +
+      ".taskstream.v1.CreateInstanceResponse\022T\n" +
+      "\013GetInstance\022!.taskstream.v1.GetInstance" +
+      "Request\032\".taskstream.v1.GetInstanceRespo" +
+      "nse\022Z\n\rListInstances\022#.taskstream.v1.Lis" +
+      "tInstancesRequest\032$.taskstream.v1.ListIn" +
+      "stancesResponse\022W\n\014StopInstance\022\".taskst" +
+      "ream.v1.StopInstanceRequest\032#.taskstream" +
+      ".v1.StopInstanceResponse\022`\n\017SuspendInsta" +
+      "nce\022%.taskstream.v1.SuspendInstanceReque" +
+      "st\032&.taskstream.v1.SuspendInstanceRespon" +
+      "se\022]\n\016ResumeInstance\022$.taskstream.v1.Res" +
+      "umeInstanceRequest\032%.taskstream.v1.Resum" +
+      "eInstanceResponse\022W\n\014WaitInstance\022\".task" +
+      "stream.v1.WaitInstanceRequest\032#.taskstre" +
+      "am.v1.WaitInstanceResponse\022Z\n\rWaitInstan" +
+      "ces\022#.taskstream.v1.WaitInstancesRequest" +
+      "\032$.taskstream.v1.WaitInstancesResponse\022\\" +
+      "\n\rWatchInstance\022#.taskstream.v1.WatchIns" +
+      "tanceRequest\032$.taskstream.v1.WatchInstan" +
+      "ceResponse0\001\022_\n\016ReadTaskOutput\022$.taskstr" +
+      "eam.v1.ReadTaskOutputRequest\032%.taskstrea" +
+      "m.v1.ReadTaskOutputResponse0\001\022Z\n\rGetTask" +
+      "Result\022#.taskstream.v1.GetTaskResultRequ" +
+      "est\032$.taskstream.v1.GetTaskResultRespons" +
+      "e\022Z\n\rListTaskTypes\022#.taskstream.v1.ListT" +
+      "askTypesRequest\032$.taskstream.v1.ListTask" +
+      "TypesResponse\022f\n\021GetLogviewAddress\022\'.tas" +
+      "kstream.v1.GetLogviewAddressRequest\032(.ta" +
+      "skstream.v1.GetLogviewAddressResponse\022c\n" +
+      "\020ListSubInstances\022&.taskstream.v1.ListSu" +
+      "bInstancesRequest\032\'.taskstream.v1.ListSu" +
+      "bInstancesResponse\022i\n\022ListTaskResultRows" +
+      "\022(.taskstream.v1.ListTaskResultRowsReque" +
+      "st\032).taskstream.v1.ListTaskResultRowsRes" +
+      "ponse\022Q\n\nCancelTask\022 .taskstream.v1.Canc" +
+      "elTaskRequest\032!.taskstream.v1.CancelTask" +
+      "Response\022]\n\016DeleteInstance\022$.taskstream." +
+      "v1.DeleteInstanceRequest\032%.taskstream.v1" +
+      ".DeleteInstanceResponseB\312\001\n\021dev.taskstre" +
+      "am.v1B\024InstanceServiceProtoP\001ZJgithub.co" +
+      "m/taskstream/taskstream/clients/go/gen/t" +
+      "askstream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskst" +
+      "ream.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\" +
+      "GPBMetadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -600,7 +600,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
     internal_static_taskstream_v1_ReadTaskOutputRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ReadTaskOutputRequest_descriptor,
-        new java.lang.String[] { "Instance", "Task", "Stream", "Offset", "Follow", });
+        new java.lang.String[] { "Instance", "Task", "Stream", "Offset", "Follow", "Attempt", });
     internal_static_taskstream_v1_ReadTaskOutputResponse_descriptor =
       getDescriptor().getMessageType(22);
     internal_static_taskstream_v1_ReadTaskOutputResponse_fieldAccessorTable = new
