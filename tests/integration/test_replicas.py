@@ -315,9 +315,7 @@ def test_suspend_resume_and_stop_on_one_replica_reach_a_worker_connected_to_anot
 
 
 @pytest.mark.timeout(180)
-def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(
-    replicas: Replicas, postgres: PostgresCluster
-) -> None:
+def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(replicas: Replicas) -> None:
     a, b = replicas.start("a", workers=1), replicas.start("b", workers=1)
     schedules = {
         server.address: spb_grpc.ScheduleServiceStub(grpc.insecure_channel(server.address))
@@ -330,17 +328,31 @@ def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(
         overlap_policy=schedule_pb2.OVERLAP_POLICY_ALLOW,
         catch_up_window=seconds(600),
     )
-    # Created through A, whichever replica owns it (a call for a schedule owned elsewhere is forwarded).
-    # While the replicas that just started share out the shards, its shard may have no owner yet:
-    # UNAVAILABLE, retried with the same request_id.
+    database = replicas.url.replace("postgresql+psycopg", "postgresql")
+
+    def owner_address() -> str:
+        with psycopg.connect(database) as db:
+            row = db.execute("SELECT address FROM shards WHERE shard = %s", (shard_of(name),)).fetchone()
+        return str(row[0]) if row is not None else ""
+
+    # Created through the replica that does not own it, which forwards the call to the owner. While the
+    # replicas that just started share out the shards, ownership may move: UNAVAILABLE, retried with the
+    # same request_id.
     request = spb.CreateScheduleRequest(
         parent=PROJECT, schedule_id="ticks", schedule=schedule, request_id="create-ticks"
     )
     answers: list[schedule_pb2.Schedule] = []
 
     def create_ticks() -> bool:
+        owner = owner_address()
+        if owner not in (a.address, b.address):
+            return False
+        other = b if owner == a.address else a
         try:
-            answers.append(schedules[a.address].CreateSchedule(request, timeout=30).schedule)
+            user = (("x-taskstream-user", "carol"),)
+            answers.append(
+                schedules[other.address].CreateSchedule(request, metadata=user, timeout=30).schedule
+            )
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.UNAVAILABLE:  # type: ignore[attr-defined]
                 raise
@@ -349,6 +361,7 @@ def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(
 
     eventually(create_ticks, timeout=60, what="the schedule's shard to have an owner")
     (created,) = answers
+    assert created.owner == "carol"  # also when A forwarded the call to the schedule's owner
     readers = [replicas.stub(a), replicas.stub(b)]  # the survivor's only, once the owner is gone
 
     def fire_times() -> list[str]:
@@ -359,11 +372,7 @@ def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(
         return sorted(i.labels["taskstream.fire_time"] for i in listed.instances)
 
     eventually(lambda: len(fire_times()) >= 3, timeout=60, what="three firings")
-    with psycopg.connect(replicas.url.replace("postgresql+psycopg", "postgresql")) as db:
-        (owner_address,) = db.execute(
-            "SELECT address FROM shards WHERE shard = %s", (shard_of(name),)
-        ).fetchone()  # type: ignore[misc]
-    owner = a if owner_address == a.address else b
+    owner = a if owner_address() == a.address else b
     survivor = b if owner is a else a
     readers[:] = [replicas.stub(survivor)]
     before = len(fire_times())

@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 
+from taskstreamd.access.auth import AUTHORIZATION, USER_METADATA
 from taskstreamd.api.peers import Peers
 from taskstreamd.errors import Elsewhere, Unavailable
 
@@ -28,7 +29,8 @@ async def forward(
     metadata = tuple(context.invocation_metadata() or ())
     if peers is None or not elsewhere.address or any(k == FORWARDED for k, _ in metadata):
         raise Unavailable(elsewhere.message)
-    passed = (*((k, v) for k, v in metadata if k == "authorization"), (FORWARDED, "1"))
+    # Who calls: the token, or with authentication off the user it declares (a schedule's creator).
+    passed = (*((k, v) for k, v in metadata if k in (AUTHORIZATION, USER_METADATA)), (FORWARDED, "1"))
     stub = stub_class(peers.channel(elsewhere.address))
     try:
         answer = await getattr(stub, method)(request, metadata=passed, timeout=context.time_remaining())

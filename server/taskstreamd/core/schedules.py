@@ -61,8 +61,8 @@ FIRE_TIME_LABEL = "taskstream.fire_time"  # and the fire time that started it (R
 RETRY_SECONDS = 5.0  # a firing the store or a shutdown refused is tried again this much later
 
 
-class _Paused(Exception):
-    """A firing found its schedule paused at the last moment."""
+class _Abandoned(Exception):
+    """A firing found its schedule deleted, or (for a fire time) paused, at the last moment."""
 
 
 class Schedules:
@@ -317,10 +317,10 @@ class Schedules:
 
         def claim(instance: Instance) -> None:
             # Nothing is awaited from here to the instance joining the book: both share one commit.
-            if self.held.get(name) is not schedule or not self.owns(name):
+            if not self.owns(name):
                 raise Elsewhere(name, self.owner_address(name), "schedule")
-            if moment is not None and schedule.paused:
-                raise _Paused()  # paused while the template was read: this fire time starts nothing
+            if self.held.get(name) is not schedule or (moment is not None and schedule.paused):
+                raise _Abandoned()  # deleted or paused while the template was read: nothing starts
             schedule.fire_count += 1
             schedule.last_fire_time = moment or instance.create_time
             schedule.last_instance = instance.id
@@ -330,7 +330,9 @@ class Schedules:
 
         try:
             created = await self.instances.create(new, encode, claim=claim)
-        except _Paused:
+        except _Abandoned:
+            if moment is None:
+                raise NotFound("schedule", name) from None
             return None
         except (Unavailable, ResourceExhausted):
             raise
