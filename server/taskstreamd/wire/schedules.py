@@ -20,7 +20,8 @@ OVERLAP_OF = {v: k for k, v in OVERLAP_PROTO.items()} | {
 
 
 def fill_schedule(message: schedule_pb2.Schedule, schedule: Schedule) -> None:
-    """Fills an empty Schedule message in place; the template is the bytes the caller gave."""
+    """Fills an empty Schedule message in place; the template is what the caller gave, but for the
+    pickled objects of Python-object tasks."""
     message.name = schedule.name
     message.id = schedule.id
     message.project = schedule.project
@@ -32,6 +33,9 @@ def fill_schedule(message: schedule_pb2.Schedule, schedule: Schedule) -> None:
         message.cron.expression = timing.cron
         message.cron.time_zone = timing.time_zone
     message.instance_template.ParseFromString(schedule.template)
+    for task in message.instance_template.tasks:  # code stays with the server, as with instances' tasks
+        task.ClearField("python_object")
+        task.ClearField("python_environment")
     message.overlap_policy = OVERLAP_PROTO[schedule.overlap]
     message.catch_up_window.FromTimedelta(timedelta(seconds=schedule.catch_up_window))
     message.paused = schedule.paused

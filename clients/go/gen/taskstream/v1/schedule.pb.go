@@ -251,7 +251,8 @@ type Schedule struct {
 	//	*Schedule_Cron
 	//	*Schedule_Interval
 	Timing isSchedule_Timing `protobuf_oneof:"timing"`
-	// What each instance is made of.
+	// What each instance is made of. Answers leave out the pickled object and
+	// environment of Python-object tasks (their code stays with the server).
 	InstanceTemplate *InstanceTemplate `protobuf:"bytes,7,opt,name=instance_template,json=instanceTemplate,proto3" json:"instance_template,omitempty"`
 	// What a firing does while an earlier instance still runs; unset means
 	// SKIP.

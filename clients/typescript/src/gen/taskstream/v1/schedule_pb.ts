@@ -170,7 +170,8 @@ export type Schedule = Message<"taskstream.v1.Schedule"> & {
   } | { case: undefined; value?: undefined };
 
   /**
-   * What each instance is made of.
+   * What each instance is made of. Answers leave out the pickled object and
+   * environment of Python-object tasks (their code stays with the server).
    *
    * @generated from field: taskstream.v1.InstanceTemplate instance_template = 7;
    */

@@ -389,7 +389,8 @@ private static final long serialVersionUID = 0L;
   private dev.taskstream.v1.InstanceTemplate instanceTemplate_;
   /**
    * <pre>
-   * What each instance is made of.
+   * What each instance is made of. Answers leave out the pickled object and
+   * environment of Python-object tasks (their code stays with the server).
    * </pre>
    *
    * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -401,7 +402,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * What each instance is made of.
+   * What each instance is made of. Answers leave out the pickled object and
+   * environment of Python-object tasks (their code stays with the server).
    * </pre>
    *
    * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -413,7 +415,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * What each instance is made of.
+   * What each instance is made of. Answers leave out the pickled object and
+   * environment of Python-object tasks (their code stays with the server).
    * </pre>
    *
    * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2582,7 +2585,8 @@ private static final long serialVersionUID = 0L;
         dev.taskstream.v1.InstanceTemplate, dev.taskstream.v1.InstanceTemplate.Builder, dev.taskstream.v1.InstanceTemplateOrBuilder> instanceTemplateBuilder_;
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2593,7 +2597,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2608,7 +2613,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2626,7 +2632,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2644,7 +2651,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2669,7 +2677,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2686,7 +2695,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2698,7 +2708,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -2713,7 +2724,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * What each instance is made of.
+     * What each instance is made of. Answers leave out the pickled object and
+     * environment of Python-object tasks (their code stays with the server).
      * </pre>
      *
      * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>

@@ -151,7 +151,8 @@ public interface ScheduleOrBuilder extends
 
   /**
    * <pre>
-   * What each instance is made of.
+   * What each instance is made of. Answers leave out the pickled object and
+   * environment of Python-object tasks (their code stays with the server).
    * </pre>
    *
    * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -160,7 +161,8 @@ public interface ScheduleOrBuilder extends
   boolean hasInstanceTemplate();
   /**
    * <pre>
-   * What each instance is made of.
+   * What each instance is made of. Answers leave out the pickled object and
+   * environment of Python-object tasks (their code stays with the server).
    * </pre>
    *
    * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
@@ -169,7 +171,8 @@ public interface ScheduleOrBuilder extends
   dev.taskstream.v1.InstanceTemplate getInstanceTemplate();
   /**
    * <pre>
-   * What each instance is made of.
+   * What each instance is made of. Answers leave out the pickled object and
+   * environment of Python-object tasks (their code stays with the server).
    * </pre>
    *
    * <code>.taskstream.v1.InstanceTemplate instance_template = 7 [json_name = "instanceTemplate"];</code>
