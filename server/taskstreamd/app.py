@@ -22,6 +22,8 @@ from taskstream.v1 import (
     instance_service_pb2_grpc,
     replica_service_pb2,
     replica_service_pb2_grpc,
+    schedule_service_pb2,
+    schedule_service_pb2_grpc,
     worker_service_pb2,
     worker_service_pb2_grpc,
 )
@@ -38,6 +40,8 @@ from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.peers import Peers
 from taskstreamd.api.replica_servicer import ReplicaServicer
 from taskstreamd.api.tracing_interceptor import TracingInterceptor
+from taskstreamd.api.schedule_requests import Templates
+from taskstreamd.api.schedule_servicer import ScheduleServicer
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.core.answers import DEFAULT_CAPACITY, AnswerCache
 from taskstreamd.core.core import Core, CoreSettings
@@ -241,11 +245,15 @@ class Server:
         )
         instances.peers = self.peers
         instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(instances, self.grpc)
+        schedules = ScheduleServicer(self.core, self.templates, limits=c.limits)
+        schedules.peers = self.peers
+        schedule_service_pb2_grpc.add_ScheduleServiceServicer_to_server(schedules, self.grpc)
         worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
             WorkerServicer(self.core, c.max_output_bytes, authenticator), self.grpc
         )
         services = [
             instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
+            schedule_service_pb2.DESCRIPTOR.services_by_name["ScheduleService"].full_name,
             worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
         ]
         if self.peers is not None:
@@ -326,6 +334,9 @@ class Server:
             ),
         )
         self.core.instances.answers = AnswerCache(c.cached_answers)
+        # Schedules' templates are read (and their creators' permissions checked) as CreateInstance does.
+        self.templates = Templates(authenticator, c.limits, self.datasources, frozenset(self.datasources))
+        self.core.schedules.instantiate = self.templates
         self.core.on_fatal = _stop_now
         self.metrics = Metrics(self.core)
         secret = await asyncio.to_thread(load_secret, c.data_dir)
@@ -340,7 +351,7 @@ class Server:
                 f"127.0.0.1:{self.grpc_port}" if host in ("0.0.0.0", "::", "") else self.grpc_address
             )
             self.peers = Peers(self.core.peer_address, lambda: self.core.secret)
-            self.core.use_replicas(advertised, self.peers)
+            self.core.use_replicas(advertised, self.peers, self.peers)
         await self.core.start()
         # Always swept: an instance may have a retention of its own (InstanceOptions.retention).
         policy = RetentionPolicy(c.retention, c.retention_batch, c.retention_interval)

@@ -4,12 +4,13 @@ ServiceError
  ├── InvalidArgument      INVALID_ARGUMENT + BadRequest field violations
  ├── NotFound             NOT_FOUND + ResourceInfo
  │    └── Expired         NOT_FOUND + ResourceInfo + ErrorInfo(INSTANCE_EXPIRED or _DELETED, metadata)
+ ├── AlreadyExists        ALREADY_EXISTS + ResourceInfo (a caller-chosen id is taken)
  ├── FailedPrecondition   FAILED_PRECONDITION + ErrorInfo(reason, metadata)
  ├── PermissionDenied     PERMISSION_DENIED + ErrorInfo(reason)
  ├── Unauthenticated      UNAUTHENTICATED + ErrorInfo(reason)
  ├── ResourceExhausted    RESOURCE_EXHAUSTED + ErrorInfo(reason, metadata)
  └── Unavailable          UNAVAILABLE (retry later)
-      └── Elsewhere        another replica owns the instance: the API layer forwards the call there
+      └── Elsewhere        another replica owns the instance or schedule: the API layer forwards the call
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ class Expired(NotFound):
         self.metadata = dict(metadata)
 
 
+class AlreadyExists(ServiceError):
+    def __init__(self, resource_type: str, resource_name: str) -> None:
+        super().__init__(f"{resource_type} {resource_name!r} already exists")
+        self.resource_type = resource_type
+        self.resource_name = resource_name
+
+
 class FailedPrecondition(ServiceError):
     def __init__(self, reason: str, message: str, metadata: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -94,10 +102,11 @@ class Unavailable(ServiceError):
 
 
 class Elsewhere(Unavailable):
-    """The instance is owned by the replica at ``address`` (empty: none is known to own it now)."""
+    """The instance (or schedule) is owned by the replica at ``address`` (empty: none is known to own it
+    now)."""
 
-    def __init__(self, instance_id: str, address: str) -> None:
-        super().__init__(f"instance {instance_id} is owned by another server replica; retry")
+    def __init__(self, instance_id: str, address: str, kind: str = "instance") -> None:
+        super().__init__(f"{kind} {instance_id} is owned by another server replica; retry")
         self.address = address
 
 

@@ -15,6 +15,8 @@ _PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}")
 # Any well-formed id is looked up (and, unknown, NOT_FOUND): ids made here are 17 digits and 8 of
 # [a-z0-9], other systems' differ (PyODPS's are 24 to 26 characters, e.g. 20151119084107183gxyp1ek).
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+# Schedule ids are chosen by callers (AIP-122): lower case, a letter first, at most 63 characters.
+SCHEDULE_ID = re.compile(r"[a-z][a-z0-9-]{0,62}")
 
 
 def new_instance_id(now: datetime) -> str:
@@ -54,6 +56,24 @@ def parse_instance_name(name: str, field: str = "name") -> tuple[str, str]:
             field,
             "must look like 'projects/{project}/instances/{id}', an id being 1 to 32 letters, digits,"
             f" '_' or '-', got {name!r}",
+        )
+    return parts[1], parts[3]
+
+
+def parse_schedule_name(name: str, field: str = "name") -> tuple[str, str]:
+    """(project, id) of ``projects/{project}/schedules/{id}``; INVALID_ARGUMENT when it is not one."""
+    parts = name.split("/")
+    if (
+        len(parts) != 4
+        or parts[0] != "projects"
+        or parts[2] != "schedules"
+        or not _PROJECT.fullmatch(parts[1])
+        or not SCHEDULE_ID.fullmatch(parts[3])
+    ):
+        raise InvalidArgument.one(
+            field,
+            "must look like 'projects/{project}/schedules/{id}', an id being 1 to 63 of a-z 0-9 and '-'"
+            f" starting with a letter, got {name!r}",
         )
     return parts[1], parts[3]
 

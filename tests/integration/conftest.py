@@ -17,6 +17,7 @@ BOTH_STORES = {
     "test_bad_requests",
     "test_scheduling",
     "test_project_watch",
+    "test_schedules",
 }
 
 

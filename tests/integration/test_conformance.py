@@ -9,6 +9,7 @@ import base64
 import json
 import secrets
 import urllib.request
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 
 import taskstream
 from taskstream import CancellationReason, InstanceStatus, TaskStatus
-from taskstream.v1 import instance_pb2, instance_service_pb2, task_pb2
+from taskstream.v1 import instance_pb2, instance_service_pb2, schedule_pb2, task_pb2
 from tests.support.server import ServerProcess
 
 SCENARIO = json.loads((Path(__file__).parents[1] / "conformance" / "scenario.json").read_text())
@@ -436,6 +437,69 @@ def watch_instances(client: taskstream.Client, case: dict[str, Any]) -> None:
 
 def kind_of_project(event: object) -> str:
     return "snapshot" if isinstance(event, taskstream.ProjectSnapshot) else "event"
+def overlap(name: str) -> taskstream.OverlapPolicy:
+    schedule_pb2.OverlapPolicy.Value(name)  # a name the API has
+    return taskstream.OverlapPolicy(name.removeprefix("OVERLAP_POLICY_").lower())
+
+
+def schedule_trigger(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, task = case["expect"], case["task"]
+    schedule_id = f"{case['schedule_id_prefix']}-{secrets.token_hex(4)}"
+    spec = taskstream.TaskSpec(task["type"], task["parameters"])
+    schedule = client.create_schedule(
+        schedule_id,
+        interval=case["interval_seconds"],
+        tasks=[spec],
+        overlap=overlap(case["overlap_policy"]),
+        labels=case["labels"],
+    )
+    assert schedule.overlap == overlap(expect["overlap_policy"])
+    assert schedule.next_fire_time is not None and schedule.create_time is not None
+    assert (schedule.next_fire_time - schedule.create_time).total_seconds() == expect[
+        "next_fire_after_create_seconds"
+    ]
+    with pytest.raises(taskstream.ApiError) as duplicate:
+        client.create_schedule(schedule_id, interval=case["interval_seconds"], tasks=[spec])
+    assert duplicate.value.code.name == expect["duplicate_code"]
+    instance = schedule.trigger()
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    assert instance.status == instance_status(expect["instance_status"])
+    assert instance.is_successful() == expect["successful"]
+    assert instance.get_task_result() == expect["result_json"]
+    assert instance.schedule == schedule.name
+    assert instance.labels == {**expect["instance_labels"], expect["schedule_label"]: schedule_id}
+    again = client.get_schedule(schedule_id)
+    assert again.fire_count == expect["fire_count"] and again.last_instance == instance
+    assert schedule_id in [s.id for s in client.list_schedules()]
+    again.delete()
+    with pytest.raises(taskstream.NotFoundError) as gone:
+        client.get_schedule(schedule_id)
+    assert gone.value.code.name == expect["after_delete_code"]
+
+
+def schedule_pause(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect, task, cron = case["expect"], case["task"], case["cron"]
+    schedule_id = f"{case['schedule_id_prefix']}-{secrets.token_hex(4)}"
+    spec = taskstream.TaskSpec(task["type"], task["parameters"])
+    with pytest.raises(taskstream.InvalidArgumentError) as refused:
+        client.create_schedule(schedule_id, cron=expect["bad_cron"], tasks=[spec])
+    assert [v.field for v in refused.value.field_violations] == [expect["bad_cron_field"]]
+    schedule = client.create_schedule(
+        schedule_id, cron=cron["expression"], time_zone=cron["time_zone"], tasks=[spec]
+    )
+    assert schedule.cron == cron["expression"] and schedule.time_zone == cron["time_zone"]
+    assert schedule.next_fire_time is not None
+    local = schedule.next_fire_time.astimezone(zoneinfo.ZoneInfo(cron["time_zone"]))
+    assert local.strftime("%H:%M") == expect["next_fire_local_time"]
+    schedule.pause()
+    assert (schedule.next_fire_time is not None) == expect["paused_next_fire_time_set"]
+    assert client.get_schedule(schedule_id).paused
+    instance = schedule.trigger()  # a paused schedule still starts an instance on demand
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    assert schedule.fire_count == expect["trigger_while_paused_fire_count"]
+    schedule.resume()
+    assert (schedule.next_fire_time is not None) == expect["resumed_next_fire_time_set"]
+    schedule.delete()
 
 
 ACTIONS = {
@@ -461,6 +525,8 @@ ACTIONS = {
         dependencies,
         cancel_task_and_delete,
         watch_instances,
+        schedule_trigger,
+        schedule_pause,
     )
 }
 

@@ -1,4 +1,4 @@
-"""Fuzzes every InstanceService and WorkerService method of a real server through the generated stubs.
+"""Fuzzes every InstanceService, ScheduleService and WorkerService method of a real server through the generated stubs.
 
 Requests are built field by field from the message descriptors (arbitrary and malformed names, page
 tokens, filters, cursors, durations, timestamps, enums), and raw bytes that are not valid protobuf are
@@ -18,13 +18,19 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import descriptor, message, message_factory
+from google.protobuf import descriptor, duration_pb2, message, message_factory
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import taskstream
-from taskstream.v1 import instance_service_pb2, task_pb2, worker_service_pb2
+from taskstream.v1 import (
+    instance_service_pb2,
+    schedule_pb2,
+    schedule_service_pb2,
+    task_pb2,
+    worker_service_pb2,
+)
 from tests.support.integrity import assert_store_sound
 from tests.support.server import ServerProcess
 
@@ -45,6 +51,7 @@ DELIBERATE = {
 }
 SERVICES = [
     instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"],
+    schedule_service_pb2.DESCRIPTOR.services_by_name["ScheduleService"],
     worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"],
 ]
 METHODS = [m for s in SERVICES for m in s.methods]
@@ -189,6 +196,14 @@ def _baseline(method: descriptor.MethodDescriptor) -> bytes:
         "ReadTaskOutput": pb.ReadTaskOutputRequest(instance=done, task="t0"),
         "GetTaskResult": pb.GetTaskResultRequest(instance=done, task="t0"),
         "Connect": wpb.ConnectRequest(register=wpb.RegisterWorker(worker_name="fuzzer", slots=1)),
+        "CreateSchedule": schedule_service_pb2.CreateScheduleRequest(
+            parent=f"projects/{PROJECT}",
+            schedule_id="fuzzed",
+            schedule=schedule_pb2.Schedule(
+                interval=duration_pb2.Duration(seconds=3600),
+                instance_template=schedule_pb2.InstanceTemplate(tasks=[task_pb2.TaskSpec(type="noop")]),
+            ),
+        ),
     }
     default = message_factory.GetMessageClass(method.input_type)()
     if "name" in method.input_type.fields_by_name:

@@ -14,7 +14,12 @@ import taskstream
 from tests.integration.conftest import eventually
 from tests.support.server import ServerProcess
 
-SERVICES = ["", "taskstream.v1.InstanceService", "taskstream.v1.WorkerService"]
+SERVICES = [
+    "",
+    "taskstream.v1.InstanceService",
+    "taskstream.v1.ScheduleService",
+    "taskstream.v1.WorkerService",
+]
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 

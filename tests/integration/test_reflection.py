@@ -15,6 +15,7 @@ def test_reflection_lists_and_describes_the_services(server: ServerProcess) -> N
         services = set(database.get_services())
         assert {
             "taskstream.v1.InstanceService",
+            "taskstream.v1.ScheduleService",
             "taskstream.v1.WorkerService",
             "grpc.health.v1.Health",
         } <= services

@@ -8,6 +8,7 @@ open, so nothing sleeps to wait for an event.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
@@ -15,13 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
+import psycopg
 import pytest
 from google.protobuf import duration_pb2
 
-from taskstream.v1 import instance_pb2, task_pb2
+from taskstream.v1 import instance_pb2, schedule_pb2, task_pb2
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import instance_service_pb2_grpc as pb_grpc
+from taskstream.v1 import schedule_service_pb2 as spb
+from taskstream.v1 import schedule_service_pb2_grpc as spb_grpc
 from taskstream.v1 import task_pb2 as tpb
+from taskstreamd.core.ownership import shard_of
 from tests.integration.conftest import eventually
 from tests.support.postgres import PostgresCluster
 from tests.support.server import ServerProcess
@@ -363,3 +368,116 @@ def test_a_project_watch_on_one_replica_follows_what_both_commit_and_resumes_on_
             break
     resumed.cancel()
     assert project_changes(more) == changes[2:]
+@pytest.mark.timeout(180)
+def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(replicas: Replicas) -> None:
+    a, b = replicas.start("a", workers=1), replicas.start("b", workers=1)
+    schedules = {
+        server.address: spb_grpc.ScheduleServiceStub(grpc.insecure_channel(server.address))
+        for server in (a, b)
+    }
+    name = "projects/replicas/schedules/ticks"
+    schedule = schedule_pb2.Schedule(
+        interval=seconds(1),
+        instance_template=schedule_pb2.InstanceTemplate(tasks=[task_pb2.TaskSpec(type="noop")]),
+        overlap_policy=schedule_pb2.OVERLAP_POLICY_ALLOW,
+        catch_up_window=seconds(600),
+    )
+    database = replicas.url.replace("postgresql+psycopg", "postgresql")
+
+    def owner_address() -> str:
+        with psycopg.connect(database) as db:
+            row = db.execute("SELECT address FROM shards WHERE shard = %s", (shard_of(name),)).fetchone()
+        return str(row[0]) if row is not None else ""
+
+    # Created through the replica that does not own it, which forwards the call to the owner. While the
+    # replicas that just started share out the shards, ownership may move: UNAVAILABLE, retried with the
+    # same request_id.
+    request = spb.CreateScheduleRequest(
+        parent=PROJECT, schedule_id="ticks", schedule=schedule, request_id="create-ticks"
+    )
+    answers: list[schedule_pb2.Schedule] = []
+
+    def create_ticks() -> bool:
+        owner = owner_address()
+        if owner not in (a.address, b.address):
+            return False
+        other = b if owner == a.address else a
+        try:
+            user = (("x-taskstream-user", "carol"),)
+            answers.append(
+                schedules[other.address].CreateSchedule(request, metadata=user, timeout=30).schedule
+            )
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNAVAILABLE:  # type: ignore[attr-defined]
+                raise
+            return False
+        return True
+
+    eventually(create_ticks, timeout=60, what="the schedule's shard to have an owner")
+    (created,) = answers
+    assert created.owner == "carol"  # also when A forwarded the call to the schedule's owner
+    readers = [replicas.stub(a), replicas.stub(b)]  # the survivor's only, once the owner is gone
+
+    def fire_times() -> list[str]:
+        listed = readers[-1].ListInstances(
+            pb.ListInstancesRequest(parent=PROJECT, labels={"taskstream.schedule": "ticks"}, page_size=1000),
+            timeout=30,
+        )
+        return sorted(i.labels["taskstream.fire_time"] for i in listed.instances)
+
+    eventually(lambda: len(fire_times()) >= 3, timeout=60, what="three firings")
+    owner = a if owner_address() == a.address else b
+    survivor = b if owner is a else a
+    readers[:] = [replicas.stub(survivor)]
+    before = len(fire_times())
+    assert owner.process is not None
+    owner.process.kill()  # the survivor takes the schedule's shard over once its lease runs out
+    owner.process.wait(timeout=30)
+    eventually(lambda: len(fire_times()) >= before + 8, timeout=90, what="firings on the survivor")
+    times = [dt.datetime.fromisoformat(t) for t in fire_times()]
+    start = created.create_time.ToDatetime(tzinfo=dt.UTC)
+    assert times == [start + dt.timedelta(seconds=k) for k in range(1, len(times) + 1)]  # once each
+    after = schedules[survivor.address].GetSchedule(spb.GetScheduleRequest(name=name), timeout=30).schedule
+    assert after.fire_count >= len(times) and after.miss_count == 0
+
+
+@pytest.mark.timeout(180)
+def test_a_concurrency_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) -> None:
+    a, b = replicas.start("a", workers=2), replicas.start("b", workers=2)
+    stubs = [replicas.stub(a), replicas.stub(b)]
+    gates, started = tmp_path / "gates", tmp_path / "started"
+    gates.mkdir()
+    started.mkdir()
+    names = []
+    for i in range(4):  # two instances owned by each replica, each with a worker of its own free
+        spec = task_pb2.TaskSpec(
+            type="gate",
+            parameters_json=json.dumps({"path": str(gates / str(i)), "started": str(started / str(i))}),
+            concurrency_key="warehouse",
+            concurrency_limit=1,
+        )
+        request = pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec])
+        names.append(stubs[i % 2].CreateInstance(request, timeout=30).instance.name)
+
+    def others_wait(skip: set[str]) -> bool:
+        """Whether every task not in ``skip`` is WAITING for the limit, asked of its owner."""
+        for i, name in enumerate(names):
+            task = stubs[i % 2].GetInstance(pb.GetInstanceRequest(name=name), timeout=30).instance.tasks[0]
+            if str(i) not in skip and task.waiting_reason != tpb.WAITING_REASON_CONCURRENCY_LIMIT:
+                return False
+        return True
+
+    opened: set[str] = set()
+    for _ in range(4):
+        # Exactly one more starts, and the others say they wait for the limit, on either replica.
+        eventually(lambda: len(list(started.iterdir())) == len(opened) + 1, timeout=60, what="one more start")
+        (running,) = {p.name for p in started.iterdir()} - opened
+        skip = opened | {running}
+        eventually(lambda s=skip: others_wait(s), timeout=30, what="the others to wait for the limit")
+        assert len(list(started.iterdir())) == len(opened) + 1  # still only one running
+        (gates / running).touch()
+        opened.add(running)
+    done = stubs[0].WaitInstances(
+        pb.WaitInstancesRequest(names=names, mode=pb.WAIT_MODE_ALL, timeout=seconds(60)), timeout=70
+    )
+    assert done.done and all(i.tasks[0].status == SUCCESS for i in done.instances)

@@ -56,6 +56,16 @@ def test_a_failing_task_is_retried_with_every_attempt_kept(client: taskstream.Cl
     assert all(a.error is not None and "failed" in str(a.error) for a in history)
     assert history[0].end_time is not None and history[0].stdout_bytes > 0
     assert history[0].end_time <= history[1].start_time  # type: ignore[operator]
+    # Each retried attempt's output is kept apart from the current one's.
+    assert [b"".join(c.data for c in task.read_output(attempt=n)) for n in (1, 2, 3)] == [
+        b"attempt 1\n",
+        b"attempt 2\n",
+        b"attempt 3\n",
+    ]
+    assert b"".join(c.data for c in task.read_output()) == b"attempt 3\n"
+    assert b"".join(c.data for c in task.read_output(attempt=1, offset=-2)) == b"1\n"
+    with pytest.raises(taskstream.InvalidArgumentError):
+        list(task.read_output(attempt=4))
 
 
 def test_a_non_retryable_error_and_the_last_attempt_fail_the_task(client: taskstream.Client) -> None:

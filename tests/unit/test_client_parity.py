@@ -24,6 +24,7 @@ PAIRS = [
     (taskstream.ClusterJobScheduler, taskstream.aio.AsyncClusterJobScheduler),
     (taskstream.ResultReader, taskstream.aio.AsyncResultReader),
     (taskstream.WorkerDetail, taskstream.aio.AsyncWorkerDetail),
+    (taskstream.Schedule, taskstream.aio.AsyncSchedule),
 ]
 _DUNDERS = {"__aenter__": "__enter__", "__aexit__": "__exit__", "__aiter__": "__iter__"}
 _KEPT_DUNDERS = {

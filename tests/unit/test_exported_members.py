@@ -27,10 +27,12 @@ EXPECTED = {
     # issue 24: following a whole project
     "InstanceCreated", "InstanceDeleted", "InstanceStatusUpdated", "ProjectEvent", "ProjectInstance",
     "ProjectSnapshot",
+    # issue 22: schedules
+    "AlreadyExistsError", "OverlapPolicy", "Schedule",
 }  # fmt: skip
 AIO_EXPECTED = {
     "AsyncClient", "AsyncClusterJobScheduler", "AsyncInstance", "AsyncInstanceEvent", "AsyncJob",
-    "AsyncResultReader", "AsyncTask", "AsyncWorkerDetail", "connect", "AsyncProjectEvent",
+    "AsyncResultReader", "AsyncSchedule", "AsyncTask", "AsyncWorkerDetail", "connect", "AsyncProjectEvent",
 }  # fmt: skip
 STK_EXPECTED = {
     "ClusterJobScheduler", "Job", "JobPriority", "Task", "TaskCancellationReason", "TaskEnvironment", "TaskStatus",

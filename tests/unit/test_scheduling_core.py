@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from taskstreamd.core import output
 from taskstreamd.core.core import Core, CoreSettings
 from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.domain.model import Instance, InstanceOptions, NewInstance, NewTask, TaskFailure
@@ -20,8 +21,8 @@ from taskstreamd.domain.vocabulary import (
     TaskStatus,
     WaitingReason,
 )
-from taskstreamd.domain.worker_messages import Assignment, Finished, Registration
-from taskstreamd.errors import Expired, FailedPrecondition
+from taskstreamd.domain.worker_messages import Assignment, Finished, OutputReported, Registration
+from taskstreamd.errors import Expired, FailedPrecondition, InvalidArgument
 from taskstreamd.store.memory import MemoryStore
 from taskstreamd.wire.events import ProtoEventCodec
 
@@ -293,3 +294,41 @@ async def test_an_unwatched_bound_instance_is_stopped_after_its_grace(core: Core
     assert (
         task.cancellation is not None and task.cancellation.reason == CancellationReason.CLIENT_DISCONNECTED
     )
+
+
+async def test_a_concurrency_key_holds_on_a_server_without_type_limits(clock: Clock) -> None:
+    plain = Core(MemoryStore(ProtoEventCodec()), ProtoEventCodec(), CoreSettings(), clock=clock)
+    await plain.start()
+    try:
+        session = worker(plain, slots=4)
+        keyed = [NewTask(f"k{i}", "noop", "{}", concurrency_key="db", concurrency_limit=1) for i in range(3)]
+        await create(plain, keyed)
+        (only,) = await assignments(session)
+        await end(plain, session, only, TaskStatus.SUCCESS)
+        assert len(await assignments(session)) == 1
+    finally:
+        await plain.close()
+
+
+async def test_a_retried_attempt_s_output_is_kept_apart_and_read_by_its_number(
+    core: Core, clock: Clock
+) -> None:
+    session = worker(core)
+    policy = RetryPolicy(max_attempts=3, initial_backoff=1)
+    instance = await create(core, [NewTask("t", "noop", "{}", retry=policy)])
+    for n in (1, 2):
+        (attempt,) = await assignments(session)
+        out = [OutputReported(attempt.assignment_id, 1, 0, f"try {n}\n".encode())]
+        await core.intake.receive(session, out)
+        await end(core, session, attempt, TaskStatus.FAILED if n == 1 else TaskStatus.SUCCESS)
+        clock.advance(1)
+        core.timers.due()
+
+    async def read(attempt: int) -> bytes:
+        chunks = output.read_output(core.instances, core.hub, "p", instance.id, "t", 1, 0, False, attempt)
+        return b"".join([c.data async for c in chunks])
+
+    assert await read(0) == await read(2) == b"try 2\n"
+    assert await read(1) == b"try 1\n"
+    with pytest.raises(InvalidArgument):
+        await read(3)

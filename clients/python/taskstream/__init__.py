@@ -36,17 +36,20 @@ from taskstream._project_watch import (
 )
 from taskstream._pyodps import InstanceTask, TaskSummary
 from taskstream._result_rows import Record
+from taskstream._schedules import OverlapPolicy
 from taskstream._specs import Dependency, RetryPolicy, SubmitOptions, TaskSpec
 from taskstream._sync.client import Client, ProjectEvent, connect
 from taskstream._sync.instance import Instance, InstanceEvent
 from taskstream._sync.job import Job
 from taskstream._sync.result_rows import ResultReader
+from taskstream._sync.schedule import Schedule
 from taskstream._sync.scheduler import ClusterJobScheduler
 from taskstream._sync.task import Task
 from taskstream._sync.worker import WorkerDetail
 from taskstream._task_types import TaskType
 from taskstream.authoring import PendingCancellation, TaskContext, TaskEnvironment, task, workflow
 from taskstream.errors import (
+    AlreadyExistsError,
     ApiError,
     FailedPreconditionError,
     FieldViolation,
@@ -65,6 +68,7 @@ from taskstream.status import CancellationReason, InstanceStatus, TaskStatus, Wa
 from taskstream.values import PickledValue, RemoteTaskError
 
 __all__ = [
+    "AlreadyExistsError",
     "ApiError",
     "CancellationReason",
     "Client",
@@ -90,6 +94,7 @@ __all__ = [
     "JobStateError",
     "NotFoundError",
     "OutputChunk",
+    "OverlapPolicy",
     "PendingCancellation",
     "PermissionDeniedError",
     "PickledValue",
@@ -100,6 +105,7 @@ __all__ = [
     "RemoteTaskError",
     "ResultReader",
     "RetryPolicy",
+    "Schedule",
     "StageProgress",
     "SubInstanceCreated",
     "SubmitOptions",

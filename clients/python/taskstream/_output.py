@@ -46,9 +46,16 @@ class OutputCursor:
     request until the first chunk tells where that is.
     """
 
-    def __init__(self, instance: str, task: str, stream: str, *, offset: int, follow: bool) -> None:
+    def __init__(
+        self, instance: str, task: str, stream: str, *, offset: int, follow: bool, attempt: int = 0
+    ) -> None:
         self._request = instance_service_pb2.ReadTaskOutputRequest(
-            instance=instance, task=task, stream=stream_value(stream), offset=offset, follow=follow
+            instance=instance,
+            task=task,
+            stream=stream_value(stream),
+            offset=offset,
+            follow=follow,
+            attempt=attempt,
         )
         self._retrier = Retrier()
 

@@ -22,6 +22,7 @@ from taskstream._async.client import AsyncClient, AsyncProjectEvent, connect
 from taskstream._async.instance import AsyncInstance, AsyncInstanceEvent
 from taskstream._async.job import AsyncJob
 from taskstream._async.result_rows import AsyncResultReader
+from taskstream._async.schedule import AsyncSchedule
 from taskstream._async.scheduler import AsyncClusterJobScheduler
 from taskstream._async.task import AsyncTask
 from taskstream._async.worker import AsyncWorkerDetail
@@ -34,6 +35,7 @@ __all__ = [
     "AsyncJob",
     "AsyncProjectEvent",
     "AsyncResultReader",
+    "AsyncSchedule",
     "AsyncTask",
     "AsyncWorkerDetail",
     "connect",

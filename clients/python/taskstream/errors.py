@@ -5,7 +5,8 @@ Every error of the client derives from ``TaskstreamError``; a failed gRPC call n
 
     TaskstreamError
     ├── ApiError                    a call to the server failed; .code, .details, .reason
-    │   ├── NotFoundError           NOT_FOUND: no such instance or task
+    │   ├── NotFoundError           NOT_FOUND: no such instance, task or schedule
+    │   ├── AlreadyExistsError      ALREADY_EXISTS: a schedule id taken in the project
     │   ├── InvalidArgumentError    INVALID_ARGUMENT: a bad request; .field_violations
     │   ├── PermissionDeniedError   PERMISSION_DENIED
     │   ├── UnauthenticatedError    UNAUTHENTICATED
@@ -97,6 +98,10 @@ class ApiError(TaskstreamError):
 
 class NotFoundError(ApiError):
     """The instance or task does not exist (NOT_FOUND)."""
+
+
+class AlreadyExistsError(ApiError):
+    """Something of that name exists already (ALREADY_EXISTS), e.g. a schedule id taken in the project."""
 
 
 class FieldViolation(NamedTuple):
@@ -199,6 +204,7 @@ class JobStateError(TaskstreamError, RuntimeError):
 
 _API_ERRORS: dict[grpc.StatusCode, type[ApiError]] = {
     grpc.StatusCode.NOT_FOUND: NotFoundError,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
     grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
     grpc.StatusCode.UNAUTHENTICATED: UnauthenticatedError,

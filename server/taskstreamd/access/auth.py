@@ -106,6 +106,19 @@ class Authenticator:
             raise Unauthenticated("TOKEN_INVALID", "the bearer token is not valid")
         return principal
 
+    def principal_named(self, name: str) -> Principal:
+        """What principal ``name`` may do as the tokens file says now (every entry of that name together):
+        a schedule's instances run with their creator's permissions as they are at each firing."""
+        if not self.enabled:
+            return _everything(name)
+        found = [p for p in self._by_digest.values() if p.name == name and p.name != LOCAL_WORKER]
+        return Principal(
+            name,
+            read=frozenset().union(*(p.read for p in found)),
+            write=frozenset().union(*(p.write for p in found)),
+            submit_code=any(p.submit_code for p in found),
+        )
+
     def mint_worker_token(self) -> str:
         """A fresh token, valid until the server exits, for the local workers the server starts."""
         token = secrets.token_urlsafe(32)

@@ -17,6 +17,7 @@ from taskstreamd.access.auth import Authenticator, Principal
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import DEFAULT_HOURS, MAX_HOURS
 from taskstreamd.api import idempotency, labels, offload, requests
+from taskstreamd.api.forwarding import forward
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.api.peers import Peers
 from taskstreamd.core import output, project_watch, watch, workflows
@@ -26,7 +27,7 @@ from taskstreamd.core.sql_tasks import require_datasource_access
 from taskstreamd.datasources import DataSource
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
-from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted, Unavailable
+from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.store.reads import ListFilter
 from taskstreamd.wire import convert, result_rows
 from taskstreamd.wire import project_watch as project_watch_wire
@@ -36,8 +37,6 @@ from taskstreamd.wire.events import ProtoEventCodec
 Context = grpc.aio.ServicerContext[Any, Any]
 DEFAULT_WAIT = 60.0
 MAX_WAIT = 600.0
-# Marks a call one replica forwarded to another (it is never forwarded again).
-FORWARDED = "x-taskstream-forwarded"
 # A watcher whose stream accepts nothing for this long is dropped; it resumes from its cursor.
 STALL_SECONDS = 60.0
 _CODEC = ProtoEventCodec()  # reads the facts of project log entries a watch's filter looks at
@@ -164,28 +163,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         self.tracing = tracing_on  # keep each created instance's trace context for its tasks
 
     async def _forward(self, method: str, request: Any, context: Context, elsewhere: Elsewhere) -> bytes:
-        """The same call, with the caller's credentials, to the replica that owns its instance; its answer
-        or its error is this call's. A call forwarded once is not forwarded again."""
-        metadata = tuple(context.invocation_metadata() or ())
-        if self.peers is None or not elsewhere.address or any(k == FORWARDED for k, _ in metadata):
-            raise Unavailable(elsewhere.message)
-        passed = (
-            *((k, v) for k, v in metadata if k == "authorization"),
-            (FORWARDED, "1"),
-            *tracing.current_metadata(),  # the owner's span continues this one's trace
-        )
-        stub: Any = instance_service_pb2_grpc.InstanceServiceStub(self.peers.channel(elsewhere.address))
-        remaining = context.time_remaining()
-        try:
-            answer = await getattr(stub, method)(request, metadata=passed, timeout=remaining)
-        except grpc.aio.AioRpcError as error:
-            # The owner's error as this call's, its details (grpc-status-details-bin) included; abort
-            # takes pairs, not the aio Metadata object (a TypeError, answered INTERNAL, otherwise).
-            received: Any = error.trailing_metadata() or ()
-            trailing = tuple((str(key), value) for key, value in received)
-            await context.abort(error.code(), error.details() or "", trailing)
-            raise  # abort raises; this keeps type checkers content
-        return bytes(answer.SerializeToString())
+        stub = instance_service_pb2_grpc.InstanceServiceStub
+        return await forward(self.peers, stub, method, request, context, elsewhere)
 
     @property
     def instances(self) -> Instances:
@@ -465,6 +444,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             stream,
             request.offset,
             request.follow,
+            request.attempt,
         )
         # Only a follow stays open for long, so only a follow counts as a stream.
         with self.streams.hold(principal.name) if request.follow else contextlib.nullcontext():

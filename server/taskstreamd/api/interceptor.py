@@ -23,6 +23,7 @@ from taskstreamd.api import decoding
 from taskstreamd.api.limits import MAX_REPORTED_VIOLATIONS
 from taskstreamd.api.wrapping import Handler, WrappingInterceptor
 from taskstreamd.errors import (
+    AlreadyExists,
     Expired,
     FailedPrecondition,
     InvalidArgument,
@@ -56,6 +57,11 @@ def status_of(error: ServiceError) -> tuple[grpc.StatusCode, status_pb2.Status]:
         )
         if isinstance(error, Expired):
             extra = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=error.metadata)
+    elif isinstance(error, AlreadyExists):
+        code = grpc.StatusCode.ALREADY_EXISTS
+        detail = error_details_pb2.ResourceInfo(
+            resource_type=error.resource_type, resource_name=error.resource_name, description=error.message
+        )
     elif isinstance(error, FailedPrecondition):
         code = grpc.StatusCode.FAILED_PRECONDITION
         detail = error_details_pb2.ErrorInfo(reason=error.reason, domain=DOMAIN, metadata=error.metadata)

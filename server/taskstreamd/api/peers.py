@@ -1,5 +1,5 @@
-"""Calls to the other replicas: ReplicaService (core.relay's PeerLink) and the forwarding of a caller's
-call to the replica that owns its instance.
+"""Calls to the other replicas: ReplicaService (core.relay's PeerLink, core.permits' PermitLink) and the
+forwarding of a caller's call to the replica that owns its instance.
 
 Channels are opened on first use and kept per address; every call carries the replicas' shared secret.
 """
@@ -17,11 +17,13 @@ from taskstream.v1 import replica_service_pb2_grpc
 from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.domain.worker_messages import Assignment, Command, Registration, Report
 from taskstreamd.errors import Unavailable
+from taskstreamd.wire import convert
 from taskstreamd.wire import worker as wire
 
 REPLICA_HEADER = "x-taskstream-replica"
 CLAIM_SECONDS = 10.0
 RELAY_SECONDS = 30.0
+PERMIT_MARGIN_SECONDS = 5.0  # an ask for permits may wait at the owner: its deadline is that wait and this
 
 
 class Peers:
@@ -81,3 +83,24 @@ class Peers:
             worker_id=worker_id, commands=[wire.command_message(c) for c in commands]
         )
         await self._stub(replica).SendCommands(request, metadata=self.metadata(), timeout=RELAY_SECONDS)
+
+    # -- PermitLink --------------------------------------------------------------------------------------
+
+    async def acquire(
+        self, owner: str, replica: str, key: str, limit: int, held: int, wanted: int, wait: float
+    ) -> int:
+        request = rpb.AcquirePermitsRequest(
+            replica=replica, key=key, limit=limit, held=held, wanted=wanted, wait=convert.duration(wait)
+        )
+        response = await self._stub(owner).AcquirePermits(
+            request, metadata=self.metadata(), timeout=wait + PERMIT_MARGIN_SECONDS
+        )
+        return int(response.held)
+
+    async def report(self, owner: str, replica: str, shards: list[int], holdings: dict[str, int]) -> None:
+        request = rpb.ReportPermitsRequest(
+            replica=replica,
+            shards=shards,
+            holdings=[rpb.PermitHolding(key=k, held=n) for k, n in sorted(holdings.items())],
+        )
+        await self._stub(owner).ReportPermits(request, metadata=self.metadata(), timeout=RELAY_SECONDS)

@@ -1,4 +1,4 @@
-"""ReplicaService: what the other replicas ask of this one (see core.relay)."""
+"""ReplicaService: what the other replicas ask of this one (see core.relay and core.permits)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import grpc
 
 from taskstream.v1 import replica_service_pb2 as rpb
 from taskstream.v1 import replica_service_pb2_grpc
+from taskstreamd.api import requests
 from taskstreamd.api.peers import REPLICA_HEADER
 from taskstreamd.core.core import Core
-from taskstreamd.errors import NotFound, Unauthenticated, Unavailable
+from taskstreamd.errors import InvalidArgument, NotFound, Unauthenticated, Unavailable
 from taskstreamd.wire import worker as wire
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -58,3 +59,28 @@ class ReplicaServicer(replica_service_pb2_grpc.ReplicaServiceServicer):
         if not self._relay().commands_for(request.worker_id, commands):
             raise NotFound("worker", request.worker_id)
         return rpb.SendCommandsResponse()
+
+    def _permits(self) -> Any:
+        if self.core.permits is None:
+            raise Unavailable("this server has no replicas")
+        return self.core.permits
+
+    async def AcquirePermits(
+        self, request: rpb.AcquirePermitsRequest, context: Context
+    ) -> rpb.AcquirePermitsResponse:
+        self._check(context)
+        if request.limit < 1 or request.held < 0 or request.wanted < 0:
+            raise InvalidArgument.one("limit", "limits are at least 1, and permits not negative")
+        wait = min(requests.seconds(request.wait, "wait"), 60.0) if request.HasField("wait") else 0.0
+        held = await self._permits().acquire(
+            request.replica, request.key, request.limit, request.held, request.wanted, wait
+        )
+        return rpb.AcquirePermitsResponse(held=held)
+
+    async def ReportPermits(
+        self, request: rpb.ReportPermitsRequest, context: Context
+    ) -> rpb.ReportPermitsResponse:
+        self._check(context)
+        holdings = {h.key: h.held for h in request.holdings}
+        self._permits().report(request.replica, list(request.shards), holdings)
+        return rpb.ReportPermitsResponse()

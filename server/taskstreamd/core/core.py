@@ -27,8 +27,10 @@ from taskstreamd.core.holds import Holds
 from taskstreamd.core.instances import CallerSettings, Instances
 from taskstreamd.core.intake import Intake, IntakeSettings, LeaseReaper
 from taskstreamd.core.ownership import Fenced, LeasedOwnership, Ownership, shard_of
+from taskstreamd.core.permits import PermitLink, Permits
 from taskstreamd.core.project_feed import ProjectHub
 from taskstreamd.core.relay import PeerLink, Relay
+from taskstreamd.core.schedules import Schedules
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession, short_prefetch_for
 from taskstreamd.core.task_ids import TaskIds
 from taskstreamd.core.timers import Timers
@@ -116,6 +118,7 @@ class Core:
         self.instances.bindings = self.bindings
         self.instances.delete_stored = store.delete_instance
         self.instances.on_deleted = self.projects.resync
+        self.schedules = Schedules(self.book, store.reader, self.instances, self.timers)
         self.intake = Intake(
             self.book,
             self.workers,
@@ -130,6 +133,7 @@ class Core:
         self.reaper = LeaseReaper(self.intake)
         self.ownership: Ownership = Ownership()
         self.relay: Relay | None = None
+        self.permits: Permits | None = None  # with replicas: concurrency limits hold across them
         self._listener: notify.Listener | None = None
         self._work_noticed = 0.0
         self.secret = ""  # what calls between replicas carry (with replicas only)
@@ -146,7 +150,7 @@ class Core:
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
-    def use_replicas(self, address: str, link: PeerLink) -> None:
+    def use_replicas(self, address: str, link: PeerLink, permit_link: PermitLink | None = None) -> None:
         """With PostgreSQL: this server is one of several replicas, reachable by the others at
         ``address``, and calls them through ``link``."""
         store = self.store
@@ -157,9 +161,30 @@ class Core:
         self.ownership = ownership
         self.instances.owns = ownership.owns
         self.instances.owner_address = lambda i: o.address if (o := ownership.owner_of(i)) and o.live else ""
+        self.schedules.owns = ownership.owns
+        self.schedules.owner_address = self.instances.owner_address
         self.relay = Relay(self.book, self.workers, self.dispatcher, self.intake, link, self._peers)
         self.dispatcher.others = lambda: bool(self._peers())
         self.dispatcher.left_idle = self.relay.pull
+        if permit_link is not None:
+            limits = self.dispatcher.limits
+
+            def owner_of(shard: int) -> str | None:
+                found = ownership.owners.get(shard)
+                return found.owner if found is not None and found.live and found.owner else None
+
+            def changed() -> None:
+                limits.version += 1
+                self.dispatcher.kick()
+
+            self.permits = limits.permits = Permits(
+                REPLICA_ID,
+                permit_link,
+                owner_of,
+                lambda: {r.id for r in ownership.replicas},
+                limits.count,
+                changed,
+            )
         self._listener = notify.Listener(store.url, REPLICA_ID, self._notice, self._resync)
         store.writer.notices = self._notices
         store.writer.project_notice = store.project_notice = _project_notice
@@ -179,16 +204,21 @@ class Core:
             await self._listener.start()  # first: what the others commit from now on is heard
             await self.ownership.start()
             self.relay.start()
+            if self.permits is not None:
+                self.permits.start()
         self.take_back.start()
         self.reaper.start()
         self.timers.start()
 
     async def close(self) -> None:
         await self.timers.close()
+        await self.schedules.close()
         await self.take_back.close()
         await self.reaper.close()
         if self.relay is not None:
             await self.relay.close()
+        if self.permits is not None:
+            await self.permits.close()
         for session in self.workers:
             session.close()
         await self.store.writer.soon()
@@ -231,6 +261,7 @@ class Core:
             log.info("took over %d active instances from the store", len(loaded))
             await self.store.writer.soon()
         self.dispatcher.kick()
+        await self.schedules.load(shards)  # after the instances: their overlap policies look at them
 
     async def _stop_unwatched(self, instance: Instance) -> None:
         """Stops a bound instance whose caller's watch is gone (core.bindings)."""
@@ -260,10 +291,15 @@ class Core:
         self.projects.close()
 
     async def _gained(self, shards: set[int]) -> None:
+        if self.permits is not None:
+            self.permits.gained(shards)
         await self.recover(shards)
 
     async def _lost(self, shards: set[int]) -> None:
         """Shards this replica gives up: what it changed in them is committed, then leaves memory."""
+        self.schedules.forget(shards)  # first: nothing fires them from now on
+        if self.permits is not None:
+            self.permits.lost(shards, self.dispatcher.limits.keys())
         await self.store.writer.soon()
         for instance in self.book:
             if shard_of(instance.id) in shards:

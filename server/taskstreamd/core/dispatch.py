@@ -62,6 +62,8 @@ class Dispatcher:
         self._scheduled = False
 
     def enqueue(self, instance: Instance, task: Task) -> None:
+        if task.concurrency_key and not self.limits.keyed:
+            self.limits.keyed = True  # from now on dispatch asks the limits
         self.queue.push(_queued(instance, task))
 
     def enqueue_all(self, instance: Instance) -> None:
@@ -118,6 +120,8 @@ class Dispatcher:
     def dispatch(self, sessions: Sequence[WorkerSession] | None = None) -> int:
         """Assigns queued tasks to free slots (of ``sessions``, or of every live worker); how many."""
         if self.paused or not len(self.queue):
+            if self.limits.permits is not None:
+                self.limits.permits.flush()  # a task that ended may free a permit another replica waits for
             return 0
         pairs = self._pick(self.workers.free() if sessions is None else sessions)
         sent = 0
@@ -136,9 +140,11 @@ class Dispatcher:
         limits = self.limits
 
         def runnable(task: QueuedTask) -> bool:
-            if session.can_run(task) and limits.admits(task):
-                limits.hold(task)
-                return True
+            if session.can_run(task):
+                if limits.admits(task):
+                    limits.hold(task)
+                    return True
+                limits.waits(task)
             return False
 
         return runnable
@@ -194,8 +200,8 @@ class Dispatcher:
         previous = task.status
         transitions.assign(instance, task, session.id)
         book = self.book
-        if task.attempts > 1:
-            book.batch.clear_output(instance.id, task.id)  # a retry starts its output afresh
+        if task.attempts > 1:  # a retry starts its output afresh; the last attempt's is kept aside
+            book.batch.archive_output(instance.id, task.id, task.attempts - 1)
         book.changed(instance, task)
         book.record(instance, [TaskStatusChanged(previous, task)])
         session.sent(task.id, task.type, task.assignment_id)

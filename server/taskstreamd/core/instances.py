@@ -23,6 +23,7 @@ from taskstreamd.core.book import Book
 from taskstreamd.core.dispatch import Dispatcher
 from taskstreamd.core.effects import Effects
 from taskstreamd.core.holds import Holds
+from taskstreamd.core.ownership import shard_of
 from taskstreamd.core.requests import RequestKey
 from taskstreamd.core.sql_tasks import check_sql_tasks
 from taskstreamd.core.task_ids import TaskIds
@@ -111,9 +112,18 @@ class Instances:
 
     # -- create ------------------------------------------------------------------------------------------
 
-    async def create(self, new: NewInstance, encode: Encode[bytes], *, watch: Watch | None = None) -> Created:
+    async def create(
+        self,
+        new: NewInstance,
+        encode: Encode[bytes],
+        *,
+        watch: Watch | None = None,
+        claim: Callable[[Instance], None] | None = None,
+    ) -> Created:
         """The new instance and its answer (or, for a request_id seen before, the first call's answer).
-        ``watch`` waits on the new instance from before its commit."""
+        ``watch`` waits on the new instance from before its commit. ``claim`` is called with the new
+        instance right before it joins the book, nothing awaited in between: what it records shares the
+        instance's commit, and what it raises stops the create (core.schedules)."""
         if self.draining:
             raise Unavailable(
                 "the server is shutting down and accepts no new instances; retry elsewhere or later"
@@ -142,6 +152,8 @@ class Instances:
         if parent is not None and workflows.is_stopping(parent):
             workflows.refuse_stopping(new.parent_instance)
         instance = self._build(new, first_id)
+        if claim is not None:
+            claim(instance)
         if watch is not None:
             watch.add(instance.id)
         self.dispatcher.explain(instance)
@@ -203,6 +215,12 @@ class Instances:
     def _build(self, new: NewInstance, first_id: int) -> Instance:
         created = self.book.clock()
         instance_id = ids.new_instance_id(created)
+        if new.schedule:  # in its schedule's shard: the owner of one owns the other (expected tries: 64)
+            shard = shard_of(new.schedule)
+            while shard_of(instance_id) != shard:
+                instance_id = ids.new_instance_id(created)
+            if not self.owns(instance_id):  # the shard moved to another replica meanwhile
+                raise Elsewhere(new.schedule, self.owner_address(instance_id), "schedule")
         while not self.owns(instance_id):  # a shard of this replica's (expected tries: shards / owned)
             instance_id = ids.new_instance_id(created)
         status = TaskStatus.SUSPENDED if new.hold else TaskStatus.WAITING  # held until ResumeInstance
@@ -240,6 +258,7 @@ class Instances:
                 for i, spec in enumerate(new.tasks)
             ],
             start_at=new.start_time,
+            schedule=new.schedule,
         )
         instance.count_tasks()
         simple = new.start_time is None and not instance.dependents

@@ -86,6 +86,7 @@ class NewInstance:
     start_time: datetime | None = None  # its tasks wait (SCHEDULED) until then
     traceparent: str = ""  # the W3C trace context of the call that created it (with tracing on)
     tracestate: str = ""
+    schedule: str = ""  # the name of the schedule starting it (its id is then drawn in that one's shard)
 
 
 @dataclass(eq=False)
@@ -166,6 +167,7 @@ class Instance:
     unsuccessful_tasks: int = 0  # tasks that ended other than SUCCESS
     start_at: datetime | None = None  # the start time it was created with (its tasks wait until then)
     expire_time: datetime | None = None  # when retention deletes it (with options.retention)
+    schedule: str = ""  # the name of the schedule that started it
     # Task index -> the indexes of the tasks that depend on it; empty without dependencies.
     dependents: dict[int, list[int]] = field(default_factory=dict)
 

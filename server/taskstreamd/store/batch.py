@@ -18,6 +18,10 @@ from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance, Task
 from taskstreamd.domain.project_events import ProjectEvent
 from taskstreamd.store import rows
+from taskstreamd.domain.schedules import Schedule
+from taskstreamd.store import rows, schedule_rows
+
+ARCHIVED_ATTEMPTS = 10  # earlier attempts of a task whose output is kept (ReadTaskOutputRequest.attempt)
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class Frozen:
     events: list[tuple[str, int, int, bytes]] = field(default_factory=list)
     event_deletes: list[tuple[str, int]] = field(default_factory=list)
     properties: list[tuple[int, str, bytes]] = field(default_factory=list)
-    # In order: ("clear", (task_id,)) and ("put", (task_id, stream, offset, data)).
+    # In order: ("archive", (task_id, attempt)) and ("put", (task_id, stream, offset, data)).
     output: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     answers: list[tuple[bytes, str, str, str]] = field(default_factory=list)
     property_owners: list[str] = field(default_factory=list)
@@ -59,11 +63,18 @@ class Frozen:
     project_events: list[tuple[str, str, int, int, Any, bytes]] = field(default_factory=list)
     # The notice that a project's log grew to a seq, for the other replicas (None without replicas).
     project_notice: Callable[[str, int], str] | None = None
+    # Schedules: deleted (project, id) first, then created, then changed (see store.schedule_rows).
+    schedule_deletes: list[tuple[str, str]] = field(default_factory=list)
+    schedule_inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    schedule_updates: list[tuple[Any, ...]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (
-            self.claims
+            self.schedule_deletes
+            or self.schedule_inserts
+            or self.schedule_updates
+            or self.claims
             or self.instances
             or self.instance_updates
             or self.task_updates
@@ -91,6 +102,9 @@ class Batch:
         self.claims: list[RequestClaim] = []
         self.answers: list[tuple[bytes, str, str, str]] = []
         self.project_events: list[ProjectEvent] = []
+        self.new_schedules: dict[tuple[str, str], Schedule] = {}
+        self.dirty_schedules: dict[tuple[str, str], Schedule] = {}
+        self.deleted_schedules: list[tuple[str, str]] = []
         self.size = 0  # bytes of payload held, for back-pressure
         self.urgent = False  # someone waits for this batch: commit it as soon as the writer is free
 
@@ -106,6 +120,9 @@ class Batch:
             + len(self.claims)
             + len(self.answers)
             + len(self.project_events)
+            + len(self.new_schedules)
+            + len(self.dirty_schedules)
+            + len(self.deleted_schedules)
         )
 
     def add_instance(self, instance: Instance) -> None:
@@ -142,11 +159,27 @@ class Batch:
         self.output.append(("put", instance_id, (task_id, stream, offset, data)))
         self.size += len(data)
 
-    def clear_output(self, instance_id: str, task_id: int) -> None:
-        self.output.append(("clear", instance_id, (task_id,)))
+    def archive_output(self, instance_id: str, task_id: int, attempt: int) -> None:
+        """The task's output so far was attempt ``attempt``'s: it moves aside, and the next starts afresh."""
+        self.output.append(("archive", instance_id, (task_id, attempt)))
 
     def claim(self, claim: RequestClaim) -> None:
         self.claims.append(claim)
+
+    def schedule_added(self, schedule: Schedule) -> None:
+        self.new_schedules[(schedule.project, schedule.id)] = schedule
+
+    def schedule_changed(self, schedule: Schedule) -> None:
+        key = (schedule.project, schedule.id)
+        if key not in self.new_schedules:
+            self.dirty_schedules[key] = schedule
+
+    def schedule_deleted(self, schedule: Schedule) -> None:
+        """Its row goes (a schedule created in this batch is not written at all)."""
+        key = (schedule.project, schedule.id)
+        self.new_schedules.pop(key, None)
+        self.dirty_schedules.pop(key, None)
+        self.deleted_schedules.append(key)
 
     def store_answer(self, project: str, method: str, request_id: str, answer: bytes) -> None:
         self.answers.append((answer, project, method, request_id))
@@ -175,6 +208,9 @@ class Batch:
             (e.project, e.instance_id, e.instance_seq, e.kind, time(e.time), e.data)
             for e in self.project_events
         ]
+        frozen.schedule_deletes = list(self.deleted_schedules)
+        frozen.schedule_inserts = [schedule_rows.insert(s, time) for s in self.new_schedules.values()]
+        frozen.schedule_updates = [schedule_rows.update(s, time) for s in self.dirty_schedules.values()]
         return frozen
 
 
@@ -185,6 +221,9 @@ def without(frozen: Frozen, lost: set[str]) -> Frozen:
         answers=frozen.answers,
         notices=frozen.notices,
         project_notice=frozen.project_notice,
+        schedule_deletes=frozen.schedule_deletes,
+        schedule_inserts=frozen.schedule_inserts,
+        schedule_updates=frozen.schedule_updates,
     )
     keep.claims = [c for c in frozen.claims if c.instance_id not in lost or not c.creates]
     keep.instances = [r for r in frozen.instances if r[0] not in lost]

@@ -10,6 +10,7 @@ from typing import Protocol
 from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance
 from taskstreamd.domain.project_events import ProjectEvent
+from taskstreamd.domain.schedules import Schedule
 from taskstreamd.domain.vocabulary import TaskStatus
 from taskstreamd.store.reads import (
     ListFilter,
@@ -53,9 +54,19 @@ class Reads(Protocol):
 
     async def output_after(self, task_id: int, stream: int, offset: int) -> OutputState: ...
 
+    async def attempt_output(self, task_id: int, attempt: int, stream: int, offset: int) -> OutputState: ...
+
     async def request(self, project: str, method: str, request_id: str) -> RequestRecord | None: ...
 
     async def tombstone(self, instance_id: str) -> Tombstone | None: ...
+
+    async def schedule(self, project: str, schedule_id: str) -> Schedule | None: ...
+
+    async def schedules(self) -> list[Schedule]: ...
+
+    async def list_schedules(
+        self, project: str, page_size: int, after_id: str | None
+    ) -> tuple[list[Schedule], bool]: ...
 
 
 class StoreLike(Protocol):

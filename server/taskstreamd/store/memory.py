@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
 from taskstreamd.domain.model import Instance
 from taskstreamd.domain.project_events import ProjectChange, ProjectEvent
+from taskstreamd.domain.schedules import Schedule
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
-from taskstreamd.store import rows
-from taskstreamd.store.batch import Frozen, without
+from taskstreamd.store import rows, schedule_rows
+from taskstreamd.store.batch import ARCHIVED_ATTEMPTS, Frozen, without
 from taskstreamd.store.reads import (
     InstanceSummary,
     ListFilter,
@@ -45,11 +46,13 @@ class Tables:
     events: dict[tuple[str, int], tuple[int, bytes]] = field(default_factory=dict)
     properties: dict[tuple[int, str], bytes] = field(default_factory=dict)
     output: dict[tuple[int, int, int], bytes] = field(default_factory=dict)
+    archive: dict[tuple[int, int, int, int], bytes] = field(default_factory=dict)  # + the attempt
     requests: dict[tuple[str, str, str], RequestRecord] = field(default_factory=dict)
     tombstones: dict[str, Tombstone] = field(default_factory=dict)
     project_logs: dict[str, ProjectLog] = field(default_factory=dict)
     # (project, seq) -> (instance_id, instance_seq, kind, time, data)
     project_events: dict[tuple[str, int], tuple[str, int, int, Any, bytes]] = field(default_factory=dict)
+    schedules: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     next_task_id: int = 1
     commits: int = 0
 
@@ -106,9 +109,13 @@ class MemoryBackend:
         for task_id, name, value in frozen.properties:
             t.properties[(task_id, name)] = value
         for operation, params in frozen.output:
-            if operation == "clear":
-                for chunk in [k for k in t.output if k[0] == params[0]]:
-                    del t.output[chunk]
+            if operation == "archive":
+                task_id, attempt = params
+                old = [k for k in t.archive if k[0] == task_id and k[1] <= attempt - ARCHIVED_ATTEMPTS]
+                for archived in old:
+                    del t.archive[archived]
+                for chunk in [k for k in t.output if k[0] == task_id]:
+                    t.archive[(task_id, attempt, chunk[1], chunk[2])] = t.output.pop(chunk)
             else:
                 task_id, stream, offset, data = params
                 t.output[(task_id, stream, offset)] = data
@@ -122,6 +129,16 @@ class MemoryBackend:
             outcome.project_seqs, _ = number_project_events(t.advance, frozen.project_events)
             for (project, *entry), seq in zip(frozen.project_events, outcome.project_seqs, strict=True):
                 t.project_events[(project, seq)] = tuple(entry)
+        for gone in frozen.schedule_deletes:
+            t.schedules.pop(gone, None)
+        for row in frozen.schedule_inserts:
+            t.schedules.setdefault(
+                (row[0], row[1]), dict(zip(schedule_rows.INSERT_COLUMNS, row, strict=True))
+            )
+        for row in frozen.schedule_updates:
+            found = t.schedules.get((row[-2], row[-1]))
+            if found is not None:
+                found.update(zip(schedule_rows.UPDATE_COLUMNS, row[:-2], strict=True))
         t.commits += 1
         return outcome
 
@@ -275,11 +292,36 @@ class MemoryReader:
         terminal = row is None or TaskStatus(row["status"]).is_terminal
         return OutputState([(o, d) for o, d in chunks if o + len(d) > offset], end, terminal)
 
+    async def attempt_output(self, task_id: int, attempt: int, stream: int, offset: int) -> OutputState:
+        chunks = sorted(
+            (o, d)
+            for (t, a, s, o), d in self.tables.archive.items()
+            if (t, a, s) == (task_id, attempt, stream)
+        )
+        end = max((o + len(d) for o, d in chunks), default=0)
+        return OutputState([(o, d) for o, d in chunks if o + len(d) > offset], end, True)
+
     async def request(self, project: str, method: str, request_id: str) -> RequestRecord | None:
         return self.tables.requests.get((project, method, request_id))
 
     async def tombstone(self, instance_id: str) -> Tombstone | None:
         return self.tables.tombstones.get(instance_id)
+
+    async def schedule(self, project: str, schedule_id: str) -> Schedule | None:
+        row = self.tables.schedules.get((project, schedule_id))
+        return None if row is None else schedule_rows.from_mapping(row)
+
+    async def schedules(self) -> list[Schedule]:
+        return [schedule_rows.from_mapping(row) for _, row in sorted(self.tables.schedules.items())]
+
+    async def list_schedules(
+        self, project: str, page_size: int, after_id: str | None
+    ) -> tuple[list[Schedule], bool]:
+        ids = sorted(
+            i for p, i in self.tables.schedules if p == project and (after_id is None or i > after_id)
+        )
+        page = [schedule_rows.from_mapping(self.tables.schedules[(project, i)]) for i in ids[:page_size]]
+        return page, len(ids) > page_size
 
 
 class MemoryStore:

@@ -51,6 +51,7 @@ class InstanceRow(Base):
     # The W3C trace context of the call that created it (tracing on), which its tasks continue.
     traceparent: Mapped[str] = mapped_column(String(55), default="", server_default="")
     tracestate: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    schedule: Mapped[str | None] = mapped_column(String(256))  # the name of the schedule that started it
 
     __table_args__ = (
         UniqueConstraint("project", "request_id", name="uq_instances_project_request_id"),
@@ -72,6 +73,43 @@ class InstanceRow(Base):
             postgresql_where=text("expire_time IS NOT NULL"),
         ),
     )
+
+
+class ScheduleRow(Base):
+    """A schedule (domain.schedules): its timing and template as created, and how far it fired.
+
+    Only its owner writes it, in the commits of the core's writer: a firing moves ``fired_through`` in
+    the commit that inserts the instance it started.
+    """
+
+    __tablename__ = "schedules"
+
+    project: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(256))
+    cron: Mapped[str] = mapped_column(String(256))  # the expression; "" for an interval
+    time_zone: Mapped[str] = mapped_column(String(64))
+    interval: Mapped[float | None] = mapped_column(Float)  # seconds
+    template: Mapped[bytes] = mapped_column(LargeBinary)  # a serialized taskstream.v1.InstanceTemplate
+    code: Mapped[bool] = mapped_column(Boolean)  # the template has Python-object tasks
+    overlap: Mapped[int] = mapped_column(Integer)
+    catch_up_window: Mapped[float] = mapped_column(Float)
+    paused: Mapped[bool] = mapped_column(Boolean)
+    create_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    update_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    fired_through: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True)
+    )  # every fire time up to it is done
+    last_fire_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_instance: Mapped[str] = mapped_column(String(32))
+    fire_count: Mapped[int] = mapped_column(BigInteger)
+    skip_count: Mapped[int] = mapped_column(BigInteger)
+    miss_count: Mapped[int] = mapped_column(BigInteger)
+    last_error: Mapped[str] = mapped_column(Text)
+    last_error_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    request_id: Mapped[str | None] = mapped_column(String(256))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary)  # the create's answer, for its retries
 
 
 class InstanceLabelRow(Base):
@@ -149,6 +187,19 @@ class TaskOutputRow(Base):
     __tablename__ = "task_output"
 
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    stream: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TaskOutputArchiveRow(Base):
+    """The output of an earlier attempt of a task, moved out of ``task_output`` when the task was
+    assigned again (ReadTaskOutputRequest.attempt); the last few attempts' are kept."""
+
+    __tablename__ = "task_output_archive"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
     stream: Mapped[int] = mapped_column(Integer, primary_key=True)
     offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)

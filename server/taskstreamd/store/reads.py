@@ -23,9 +23,10 @@ from taskstreamd import bounded_json
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
 from taskstreamd.domain.model import Instance, Task
 from taskstreamd.domain.project_events import ProjectEvent
+from taskstreamd.domain.schedules import Schedule
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
 from taskstreamd.errors import InvalidArgument
-from taskstreamd.store import rows
+from taskstreamd.store import rows, schedule_rows
 from taskstreamd.store.models import (
     InstanceEventRow,
     InstanceLabelRow,
@@ -33,6 +34,8 @@ from taskstreamd.store.models import (
     ProjectEventRow,
     ProjectLogRow,
     RequestRow,
+    ScheduleRow,
+    TaskOutputArchiveRow,
     TaskOutputRow,
     TaskPropertyRow,
     TaskRow,
@@ -44,6 +47,7 @@ T = TypeVar("T")
 STDOUT, STDERR = 1, 2
 CUT_MARKER = b"\n[... taskstream cut %d bytes of output ...]\n"
 _PROPERTIES = cast(Table, TaskPropertyRow.__table__)
+_SCHEDULES = cast(Table, ScheduleRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -318,6 +322,23 @@ class Reader:
 
         return await self._run(read)
 
+    async def attempt_output(self, task_id: int, attempt: int, stream: int, offset: int) -> OutputState:
+        """The kept chunks of one stream of an earlier attempt that end after ``offset`` (it ended)."""
+        archive = TaskOutputArchiveRow
+        of_stream = (archive.task_id == task_id, archive.attempt == attempt, archive.stream == stream)
+        chunk_end = archive.offset + func.length(archive.data)
+
+        def read(c: Connection) -> OutputState:
+            end = c.execute(select(func.max(chunk_end)).where(*of_stream)).scalar()
+            found = c.execute(
+                select(archive.offset, archive.data)
+                .where(*of_stream, chunk_end > offset)
+                .order_by(archive.offset)
+            ).all()
+            return OutputState([(o, d) for o, d in found], int(end or 0), True)
+
+        return await self._run(read)
+
     # -- requests and tombstones -------------------------------------------------------------------------
 
     async def request(self, project: str, method: str, request_id: str) -> RequestRecord | None:
@@ -341,6 +362,37 @@ class Reader:
             end, deleted = rows.utc(row.end_time), rows.utc(row.delete_time)
             assert end is not None and deleted is not None
             return Tombstone(row.id, row.project, row.successful, end, deleted, row.reason or "expired")
+
+        return await self._run(read)
+
+    # -- schedules ---------------------------------------------------------------------------------------
+
+    async def schedule(self, project: str, schedule_id: str) -> Schedule | None:
+        query = select(_SCHEDULES).where(_SCHEDULES.c.project == project, _SCHEDULES.c.id == schedule_id)
+
+        def read(c: Connection) -> Schedule | None:
+            row = c.execute(query).mappings().first()
+            return None if row is None else schedule_rows.from_mapping(row)
+
+        return await self._run(read)
+
+    async def schedules(self) -> list[Schedule]:
+        """Every schedule (what a starting owner picks its own from: there are few)."""
+        query = select(_SCHEDULES).order_by(_SCHEDULES.c.project, _SCHEDULES.c.id)
+        return await self._run(lambda c: [schedule_rows.from_mapping(r) for r in c.execute(query).mappings()])
+
+    async def list_schedules(
+        self, project: str, page_size: int, after_id: str | None
+    ) -> tuple[list[Schedule], bool]:
+        """A page of a project's schedules by id, and whether more follow."""
+        query = select(_SCHEDULES).where(_SCHEDULES.c.project == project)
+        if after_id is not None:
+            query = query.where(_SCHEDULES.c.id > after_id)
+        query = query.order_by(_SCHEDULES.c.id).limit(page_size + 1)
+
+        def read(c: Connection) -> tuple[list[Schedule], bool]:
+            found = [schedule_rows.from_mapping(r) for r in c.execute(query).mappings()]
+            return found[:page_size], len(found) > page_size
 
         return await self._run(read)
 

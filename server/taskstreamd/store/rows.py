@@ -83,6 +83,7 @@ INSTANCE_INSERT_COLUMNS = (
     "expire_time",
     "traceparent",
     "tracestate",
+    "schedule",
 )
 INSTANCE_UPDATE_COLUMNS = ("status", "successful", "start_time", "end_time", "last_seq", "expire_time")
 TASK_UPDATE_COLUMNS = (
@@ -152,6 +153,7 @@ def instance_insert(instance: Instance, time: Any) -> tuple[Any, ...]:
         time(instance.expire_time),
         instance.traceparent,
         instance.tracestate,
+        instance.schedule or None,
     )
 
 
@@ -252,6 +254,7 @@ def instance_from_mapping(m: Mapping[Any, Any]) -> Instance:
         expire_time=utc(m.get("expire_time")),
         traceparent=m.get("traceparent") or "",
         tracestate=m.get("tracestate") or "",
+        schedule=m.get("schedule") or "",
     )
 
 

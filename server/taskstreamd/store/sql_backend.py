@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from taskstreamd.store import engine
-from taskstreamd.store.batch import Frozen, without
+from taskstreamd.store.batch import ARCHIVED_ATTEMPTS, Frozen, without
 from taskstreamd.store.statements import Statements
 from taskstreamd.store.writer import Fence, Outcome
 
@@ -75,6 +75,9 @@ class SqlBackend:
             _many(cursor, sql.upsert_property, frozen.properties)
             _output(cursor, sql, frozen.output)
             _many(cursor, sql.answer_request, frozen.answers)
+            _many(cursor, sql.delete_schedule, frozen.schedule_deletes)
+            _many(cursor, sql.insert_schedule, frozen.schedule_inserts)
+            _many(cursor, sql.update_schedule, frozen.schedule_updates)
             notices = frozen.notices
             if frozen.project_events:  # last: a project's log row stays locked until the commit
                 outcome.project_seqs, lasts = number_project_events(
@@ -133,7 +136,8 @@ def _many(cursor: Any, statement: str, params: list[Any]) -> None:
 
 
 def _output(cursor: Any, sql: Statements, operations: list[tuple[str, tuple[Any, ...]]]) -> None:
-    """Output writes in order: a retried task's output is cleared before its new attempt's is written."""
+    """Output writes in order: a retried task's output is moved aside before its new attempt's is
+    written, and the archive keeps the last ARCHIVED_ATTEMPTS attempts' of it."""
     puts: list[tuple[Any, ...]] = []
     for kind, params in operations:
         if kind == "put":
@@ -141,5 +145,8 @@ def _output(cursor: Any, sql: Statements, operations: list[tuple[str, tuple[Any,
             continue
         _many(cursor, sql.upsert_output, puts)
         puts = []
-        cursor.execute(sql.clear_output, params)
+        task_id, attempt = params
+        cursor.execute(sql.prune_archive, (task_id, attempt - ARCHIVED_ATTEMPTS))
+        cursor.execute(sql.archive_output, (attempt, task_id))
+        cursor.execute(sql.clear_output, (task_id,))
     _many(cursor, sql.upsert_output, puts)

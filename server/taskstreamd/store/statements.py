@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from taskstreamd.store import rows
+from taskstreamd.store import rows, schedule_rows
 
 
 def _columns(names: Sequence[str]) -> str:
@@ -83,6 +83,20 @@ class Statements:
         return f"DELETE FROM task_output WHERE task_id = {self.mark}"
 
     @property
+    def archive_output(self) -> str:
+        """A task's kept output copied aside as one attempt's (parameters: the attempt, the task)."""
+        return (
+            'INSERT INTO task_output_archive (task_id, attempt, stream, "offset", data) '
+            f'SELECT task_id, {self.mark}, stream, "offset", data FROM task_output WHERE task_id = {self.mark} '
+            "ON CONFLICT DO NOTHING"
+        )
+
+    @property
+    def prune_archive(self) -> str:
+        """The archived output of a task's attempts up to one (parameters: the task, the attempt)."""
+        return f"DELETE FROM task_output_archive WHERE task_id = {self.mark} AND attempt <= {self.mark}"
+
+    @property
     def claim_request(self) -> str:
         """One request record, unless one exists: the row comes back when this claim made it."""
         return (
@@ -113,6 +127,26 @@ class Statements:
             "INSERT INTO project_events (project, seq, instance_id, instance_seq, kind, time, data) "
             f"VALUES ({self._marks(7)})"
         )
+
+    @property
+    def insert_schedule(self) -> str:
+        """A new schedule (its owner made sure no other has its key; a leftover would be kept)."""
+        names = schedule_rows.INSERT_COLUMNS
+        return (
+            f"INSERT INTO schedules ({_columns(names)}) VALUES ({self._marks(len(names))}) "
+            "ON CONFLICT DO NOTHING"
+        )
+
+    @property
+    def update_schedule(self) -> str:
+        return (
+            f"UPDATE schedules SET {self._sets(schedule_rows.UPDATE_COLUMNS)} "
+            f"WHERE project = {self.mark} AND id = {self.mark}"
+        )
+
+    @property
+    def delete_schedule(self) -> str:
+        return f"DELETE FROM schedules WHERE project = {self.mark} AND id = {self.mark}"
 
     @property
     def notify(self) -> str:

@@ -194,6 +194,8 @@ def fill_instance(message: instance_pb2.Instance, instance: Instance, *, with_ta
         set_timestamp(message.scheduled_start_time, instance.start_at)
     if instance.expire_time is not None:
         set_timestamp(message.expire_time, instance.expire_time)
+    if instance.schedule:
+        message.schedule = instance.schedule
     o = instance.options
     if o.retry is not None:
         fill_retry_policy(options.retry_policy, o.retry)

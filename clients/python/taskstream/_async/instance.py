@@ -159,6 +159,11 @@ class AsyncInstance:
         return self._client.get_instance(parent) if parent else None
 
     @property
+    async def schedule(self) -> str | None:
+        """The name of the schedule that started it (``projects/{p}/schedules/{id}``), or None."""
+        return (await self._loaded()).schedule or None
+
+    @property
     async def status(self) -> InstanceStatus:
         return instance_status((await self._current()).status)
 

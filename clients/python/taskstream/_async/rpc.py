@@ -20,7 +20,14 @@ from taskstream._requests import (
 from taskstream._waiting import WAIT_MARGIN
 from taskstream.errors import _from_rpc_error
 from taskstream.status import CancellationReason
-from taskstream.v1 import instance_pb2, instance_service_pb2, instance_service_pb2_grpc
+from taskstream.v1 import (
+    instance_pb2,
+    instance_service_pb2,
+    instance_service_pb2_grpc,
+    schedule_pb2,
+    schedule_service_pb2,
+    schedule_service_pb2_grpc,
+)
 
 # Deadline of every unary call except the waits, whose deadline is their wait plus WAIT_MARGIN.
 CALL_TIMEOUT = 60.0
@@ -32,6 +39,8 @@ class _AsyncRpc:
     def __init__(self, channel: Channel, target: str, metadata: tuple[tuple[str, str], ...]) -> None:
         stub_class: Any = instance_service_pb2_grpc.InstanceServiceStub  # generated code is untyped
         self._stub = stub_class(channel)
+        schedules_class: Any = schedule_service_pb2_grpc.ScheduleServiceStub
+        self._schedules = schedules_class(channel)
         self.target = target
         self._metadata = metadata
         self.closed = False
@@ -201,6 +210,56 @@ class _AsyncRpc:
             self._stub.GetLogviewAddress, request
         )
         return response.url
+
+    # -- schedules
+
+    async def create_schedule(
+        self, request: schedule_service_pb2.CreateScheduleRequest
+    ) -> schedule_pb2.Schedule:
+        response: schedule_service_pb2.CreateScheduleResponse = await self._call(
+            self._schedules.CreateSchedule, request
+        )
+        return response.schedule
+
+    async def get_schedule(self, name: str) -> schedule_pb2.Schedule:
+        request = schedule_service_pb2.GetScheduleRequest(name=name)
+        response: schedule_service_pb2.GetScheduleResponse = await self._call(
+            self._schedules.GetSchedule, request
+        )
+        return response.schedule
+
+    async def list_schedules(
+        self, request: schedule_service_pb2.ListSchedulesRequest
+    ) -> schedule_service_pb2.ListSchedulesResponse:
+        response: schedule_service_pb2.ListSchedulesResponse = await self._call(
+            self._schedules.ListSchedules, request
+        )
+        return response
+
+    async def pause_schedule(self, name: str) -> schedule_pb2.Schedule:
+        request = schedule_service_pb2.PauseScheduleRequest(name=name)
+        response: schedule_service_pb2.PauseScheduleResponse = await self._call(
+            self._schedules.PauseSchedule, request
+        )
+        return response.schedule
+
+    async def resume_schedule(self, name: str) -> schedule_pb2.Schedule:
+        request = schedule_service_pb2.ResumeScheduleRequest(name=name)
+        response: schedule_service_pb2.ResumeScheduleResponse = await self._call(
+            self._schedules.ResumeSchedule, request
+        )
+        return response.schedule
+
+    async def trigger_schedule(self, name: str) -> instance_pb2.Instance:
+        request = schedule_service_pb2.TriggerScheduleRequest(name=name)
+        response: schedule_service_pb2.TriggerScheduleResponse = await self._call(
+            self._schedules.TriggerSchedule, request
+        )
+        return response.instance
+
+    async def delete_schedule(self, name: str) -> None:
+        request = schedule_service_pb2.DeleteScheduleRequest(name=name)
+        await self._call(self._schedules.DeleteSchedule, request)
 
     def watch_instance(
         self, request: instance_service_pb2.WatchInstanceRequest

@@ -27,6 +27,13 @@ from taskstream._project_watch import (
     watch_instances_request,
 )
 from taskstream._requests import StatusFilter, list_instances_request
+from taskstream._schedules import (
+    OverlapPolicy,
+    TemplateOptionsDict,
+    create_schedule_request,
+    schedule_name,
+    split_schedule_ref,
+)
 from taskstream._specs import SubmitOptionsDict, TaskSpec, create_request
 from taskstream._sql import drop_table_sql, sql_request
 from taskstream._sync import xflow
@@ -34,12 +41,13 @@ from taskstream._sync._backend import close_channel, open_channel, sleep
 from taskstream._sync.instance import Instance
 from taskstream._sync.job import Job
 from taskstream._sync.rpc import _Rpc
+from taskstream._sync.schedule import Schedule
 from taskstream._task_types import TaskType
 from taskstream._waiting import Deadline, InstancesWait, timeout_error
 from taskstream._xflow import xflow_request
 from taskstream.errors import ApiError, InvalidArgumentError, NotFoundError, WaitTimeoutError
 from taskstream.status import CancellationReason
-from taskstream.v1 import instance_pb2, instance_service_pb2
+from taskstream.v1 import instance_pb2, instance_service_pb2, schedule_service_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 
@@ -464,6 +472,72 @@ class Client:
         as it appears (from the workflow's watch stream), until the workflow ends; with ``check`` it then
         raises InstanceFailedError unless the workflow succeeded."""
         return xflow.iter_sub_instances(self, self._as_instance(instance), check=check)
+
+    # -- schedules
+
+    def create_schedule(
+        self,
+        id: str,
+        *,
+        tasks: Iterable[TaskSpec],
+        cron: str | None = None,
+        interval: float | None = None,
+        time_zone: str | None = None,
+        overlap: OverlapPolicy | str = OverlapPolicy.SKIP,
+        catch_up_window: float | None = None,
+        paused: bool = False,
+        request_id: str | None = None,
+        project: str | None = None,
+        **options: Unpack[TemplateOptionsDict],
+    ) -> Schedule:
+        """Creates schedule ``id`` (1 to 63 of a-z 0-9 and ``-``, a letter first) in ``project`` (default:
+        the client's): an instance of ``tasks`` starts at the times of ``cron`` (five fields, read in
+        ``time_zone``, default UTC) or every ``interval`` seconds, with the instance ``options`` of
+        ``create_instance`` (``priority``, ``labels``, ``retry`` …). Each instance runs as this client's
+        owner and carries the labels ``taskstream.schedule`` and ``taskstream.fire_time``.
+
+        ``overlap`` says what a firing does while an earlier instance still runs: ``"skip"`` (start
+        nothing), ``"allow"`` or ``"cancel_previous"``. After the server was away, fire times up to
+        ``catch_up_window`` seconds old (default one hour) still fire. ``paused`` creates it paused. A
+        retry with the same ``request_id`` returns the first schedule instead of AlreadyExistsError.
+        """
+        request = create_schedule_request(
+            self._in(project),
+            id,
+            tasks,
+            cron=cron,
+            interval=interval,
+            time_zone=time_zone,
+            overlap=overlap,
+            catch_up_window=catch_up_window,
+            paused=paused,
+            request_id=request_id,
+            options=options,
+        )
+        return Schedule(self, self._rpc.create_schedule(request))
+
+    def get_schedule(self, id: str, project: str | None = None) -> Schedule:
+        """Schedule ``id`` (a bare id, or ``projects/{p}/schedules/{id}``) as it is now; NotFoundError
+        when there is none."""
+        project, schedule_id = split_schedule_ref(id, self._in(project))
+        return Schedule(self, self._rpc.get_schedule(schedule_name(project, schedule_id)))
+
+    def list_schedules(self, project: str | None = None, *, page_size: int = 100) -> Iterator[Schedule]:
+        """The schedules of ``project`` (default: the client's) by id, a page at a time as the iterator
+        advances."""
+        request = schedule_service_pb2.ListSchedulesRequest(
+            parent=f"projects/{self._in(project)}", page_size=page_size
+        )
+        return self._schedule_pages(request)
+
+    def _schedule_pages(self, request: schedule_service_pb2.ListSchedulesRequest) -> Iterator[Schedule]:
+        while True:
+            response = self._rpc.list_schedules(request)
+            for data in response.schedules:
+                yield Schedule(self, data)
+            if not response.next_page_token:
+                return
+            request.page_token = response.next_page_token
 
     # -- STK jobs
 

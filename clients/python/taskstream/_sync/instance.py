@@ -161,6 +161,11 @@ class Instance:
         return self._client.get_instance(parent) if parent else None
 
     @property
+    def schedule(self) -> str | None:
+        """The name of the schedule that started it (``projects/{p}/schedules/{id}``), or None."""
+        return (self._loaded()).schedule or None
+
+    @property
     def status(self) -> InstanceStatus:
         return instance_status((self._current()).status)
 

@@ -214,16 +214,21 @@ class Task:
     # -- output
 
     def read_output(
-        self, stream: str = "stdout", *, offset: int = 0, follow: bool = False
+        self, stream: str = "stdout", *, offset: int = 0, follow: bool = False, attempt: int | None = None
     ) -> Iterator[OutputChunk]:
         """Streams the task's ``stream`` ("stdout" or "stderr") from byte ``offset``.
 
         A negative ``offset`` starts that many bytes before the current end (as ``tail -c``). Without
         ``follow`` the iterator ends after the output written so far; with it, it ends when the task has
         ended and every byte was delivered. A dropped stream is resumed at the next byte by itself.
-        Closing the iterator cancels the call.
+        Closing the iterator cancels the call. ``attempt`` reads what an earlier attempt of a retried
+        task wrote (``attempt_history``; the last 10 before the current one are kept).
         """
-        cursor = OutputCursor(self.instance.name, self._name, stream, offset=offset, follow=follow)
+        if attempt is not None and attempt < 1:
+            raise ValueError(f"attempts are counted from 1, not {attempt}")
+        cursor = OutputCursor(
+            self.instance.name, self._name, stream, offset=offset, follow=follow, attempt=attempt or 0
+        )
         return self._read(cursor)
 
     def _read(self, cursor: OutputCursor) -> Iterator[OutputChunk]:

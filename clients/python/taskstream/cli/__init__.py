@@ -1,5 +1,5 @@
 """``taskstream``: the client's command line (run, ls, get, watch, wait, stop, result, logs, logview,
-types, completion).
+types, completion, schedules).
 
 Errors are one line on stderr, ``taskstream: error: ...``, and the exit code says what happened
 (see ``taskstream.cli._exit``).

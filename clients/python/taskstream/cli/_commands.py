@@ -15,6 +15,7 @@ from taskstream import CancellationReason, Instance, InstanceStatus, TaskStatus
 from taskstream.cli import _format
 from taskstream.cli._exit import CliError, ExitCode, names_no_instance
 from taskstream.cli._lines import event_line
+from taskstream.cli._schedules import schedules
 from taskstream.cli._view import WatchView
 from taskstream.errors import FailedPreconditionError, InvalidArgumentError
 
@@ -308,4 +309,5 @@ COMMANDS: dict[str, Command] = {
     "logs": logs,
     "logview": logview,
     "types": types,
+    "schedules": schedules,
 }

@@ -17,6 +17,7 @@ PROJECT_ENV = "TASKSTREAM_PROJECT"
 # Instance statuses, and the two outcomes of a terminated instance.
 STATUSES = ("running", "suspended", "terminated", "successful", "failed")
 SHELLS = ("bash", "zsh")
+SCHEDULE_ACTIONS = ("ls", "get", "pause", "resume", "trigger", "delete")
 REASONS = tuple(reason.name.lower() for reason in CancellationReason if reason is not CancellationReason.NONE)
 
 
@@ -123,6 +124,19 @@ def build_parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 
     completion = add("completion", "print a shell completion script (bash or zsh) to source or install")
     completion.add_argument("shell", choices=SHELLS, help="the shell the script is for")
+
+    schedules = add(
+        "schedules", "list the project's schedules, or show, pause, resume, trigger or delete one"
+    )
+    schedules.add_argument(
+        "action",
+        nargs="?",
+        default="ls",
+        choices=SCHEDULE_ACTIONS,
+        help="ls (the default), get, pause, resume, trigger (start an instance now) or delete",
+    )
+    schedules.add_argument("id", metavar="ID", nargs="?", help="the schedule (every action but ls)")
+    _add_json(schedules)
     return root
 
 

@@ -42,7 +42,7 @@ class InstanceOptions(_message.Message):
     def __init__(self, cancel_on_task_failure: _Optional[bool] = ..., max_interrupted_retries: _Optional[int] = ..., task_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_policy: _Optional[_Union[_task_pb2.RetryPolicy, _Mapping]] = ..., retention: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cancel_on_client_disconnection: _Optional[bool] = ..., client_disconnect_grace: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Instance(_message.Message):
-    __slots__ = ("name", "id", "project", "owner", "status", "priority", "labels", "create_time", "start_time", "end_time", "tasks", "parent_instance", "options", "successful", "request_id", "seq", "scheduled_start_time", "expire_time")
+    __slots__ = ("name", "id", "project", "owner", "status", "priority", "labels", "create_time", "start_time", "end_time", "tasks", "parent_instance", "options", "successful", "request_id", "seq", "scheduled_start_time", "expire_time", "schedule")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +68,7 @@ class Instance(_message.Message):
     SEQ_FIELD_NUMBER: _ClassVar[int]
     SCHEDULED_START_TIME_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
     name: str
     id: str
     project: str
@@ -86,7 +87,8 @@ class Instance(_message.Message):
     seq: int
     scheduled_start_time: _timestamp_pb2.Timestamp
     expire_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., project: _Optional[str] = ..., owner: _Optional[str] = ..., status: _Optional[_Union[InstanceStatus, str]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., parent_instance: _Optional[str] = ..., options: _Optional[_Union[InstanceOptions, _Mapping]] = ..., successful: _Optional[bool] = ..., request_id: _Optional[str] = ..., seq: _Optional[int] = ..., scheduled_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    schedule: str
+    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., project: _Optional[str] = ..., owner: _Optional[str] = ..., status: _Optional[_Union[InstanceStatus, str]] = ..., priority: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., parent_instance: _Optional[str] = ..., options: _Optional[_Union[InstanceOptions, _Mapping]] = ..., successful: _Optional[bool] = ..., request_id: _Optional[str] = ..., seq: _Optional[int] = ..., scheduled_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schedule: _Optional[str] = ...) -> None: ...
 
 class TaskType(_message.Message):
     __slots__ = ("name", "description", "worker_count")

@@ -271,18 +271,20 @@ class WatchEnd(_message.Message):
     def __init__(self, reason: _Optional[_Union[WatchEndReason, str]] = ..., resume_after_seq: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
 
 class ReadTaskOutputRequest(_message.Message):
-    __slots__ = ("instance", "task", "stream", "offset", "follow")
+    __slots__ = ("instance", "task", "stream", "offset", "follow", "attempt")
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     instance: str
     task: str
     stream: _task_pb2.OutputStream
     offset: int
     follow: bool
-    def __init__(self, instance: _Optional[str] = ..., task: _Optional[str] = ..., stream: _Optional[_Union[_task_pb2.OutputStream, str]] = ..., offset: _Optional[int] = ..., follow: _Optional[bool] = ...) -> None: ...
+    attempt: int
+    def __init__(self, instance: _Optional[str] = ..., task: _Optional[str] = ..., stream: _Optional[_Union[_task_pb2.OutputStream, str]] = ..., offset: _Optional[int] = ..., follow: _Optional[bool] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class ReadTaskOutputResponse(_message.Message):
     __slots__ = ("offset", "data", "cut_bytes")

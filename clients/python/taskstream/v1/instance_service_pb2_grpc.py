@@ -231,6 +231,7 @@ class InstanceServiceServicer:
     def ReadTaskOutput(self, request, context):
         """Streams a task's stdout or stderr from a byte offset. With follow the
         stream stays open until the task ends and closes after its last byte.
+        With attempt, the output of an earlier attempt of a retried task.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from taskstream.v1 import worker_service_pb2 as taskstream_dot_v1_dot_worker__service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#taskstream/v1/replica_service.proto\x12\rtaskstream.v1\x1a\"taskstream/v1/worker_service.proto\"\x90\x01\n\x11\x43laimTasksRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12-\n\x06worker\x18\x02 \x01(\x0b\x32\x1d.taskstream.v1.RegisterWorker\x12\x11\n\tmax_tasks\x18\x03 \x01(\x05\x12\x10\n\x08projects\x18\x04 \x03(\t\x12\x14\n\x0c\x61ll_projects\x18\x05 \x01(\x08\"H\n\x12\x43laimTasksResponse\x12\x32\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1d.taskstream.v1.TaskAssignment\"n\n\x13RelayReportsRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12.\n\x07reports\x18\x02 \x03(\x0b\x32\x1d.taskstream.v1.ConnectRequest\x12\x14\n\x0c\x64isconnected\x18\x03 \x01(\x08\"\x16\n\x14RelayReportsResponse\"Z\n\x13SendCommandsRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x30\n\x08\x63ommands\x18\x02 \x03(\x0b\x32\x1e.taskstream.v1.ConnectResponse\"\x16\n\x14SendCommandsResponse2\x95\x02\n\x0eReplicaService\x12Q\n\nClaimTasks\x12 .taskstream.v1.ClaimTasksRequest\x1a!.taskstream.v1.ClaimTasksResponse\x12W\n\x0cRelayReports\x12\".taskstream.v1.RelayReportsRequest\x1a#.taskstream.v1.RelayReportsResponse\x12W\n\x0cSendCommands\x12\".taskstream.v1.SendCommandsRequest\x1a#.taskstream.v1.SendCommandsResponseBa\n\x11\x64\x65v.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#taskstream/v1/replica_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\"taskstream/v1/worker_service.proto\"\x90\x01\n\x11\x43laimTasksRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12-\n\x06worker\x18\x02 \x01(\x0b\x32\x1d.taskstream.v1.RegisterWorker\x12\x11\n\tmax_tasks\x18\x03 \x01(\x05\x12\x10\n\x08projects\x18\x04 \x03(\t\x12\x14\n\x0c\x61ll_projects\x18\x05 \x01(\x08\"H\n\x12\x43laimTasksResponse\x12\x32\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1d.taskstream.v1.TaskAssignment\"n\n\x13RelayReportsRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12.\n\x07reports\x18\x02 \x03(\x0b\x32\x1d.taskstream.v1.ConnectRequest\x12\x14\n\x0c\x64isconnected\x18\x03 \x01(\x08\"\x16\n\x14RelayReportsResponse\"Z\n\x13SendCommandsRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x30\n\x08\x63ommands\x18\x02 \x03(\x0b\x32\x1e.taskstream.v1.ConnectResponse\"\x16\n\x14SendCommandsResponse\"\x8b\x01\n\x15\x41\x63quirePermitsRequest\x12\x0f\n\x07replica\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x0c\n\x04held\x18\x04 \x01(\x05\x12\x0e\n\x06wanted\x18\x05 \x01(\x05\x12\'\n\x04wait\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\"&\n\x16\x41\x63quirePermitsResponse\x12\x0c\n\x04held\x18\x01 \x01(\x05\"*\n\rPermitHolding\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04held\x18\x02 \x01(\x05\"g\n\x14ReportPermitsRequest\x12\x0f\n\x07replica\x18\x01 \x01(\t\x12\x0e\n\x06shards\x18\x02 \x03(\x05\x12.\n\x08holdings\x18\x03 \x03(\x0b\x32\x1c.taskstream.v1.PermitHolding\"\x17\n\x15ReportPermitsResponse2\xd0\x03\n\x0eReplicaService\x12Q\n\nClaimTasks\x12 .taskstream.v1.ClaimTasksRequest\x1a!.taskstream.v1.ClaimTasksResponse\x12W\n\x0cRelayReports\x12\".taskstream.v1.RelayReportsRequest\x1a#.taskstream.v1.RelayReportsResponse\x12W\n\x0cSendCommands\x12\".taskstream.v1.SendCommandsRequest\x1a#.taskstream.v1.SendCommandsResponse\x12]\n\x0e\x41\x63quirePermits\x12$.taskstream.v1.AcquirePermitsRequest\x1a%.taskstream.v1.AcquirePermitsResponse\x12Z\n\rReportPermits\x12#.taskstream.v1.ReportPermitsRequest\x1a$.taskstream.v1.ReportPermitsResponseBa\n\x11\x64\x65v.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,18 +34,28 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taskstream.v1.replica_servi
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\021dev.taskstream.v1P\001ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1'
-  _globals['_CLAIMTASKSREQUEST']._serialized_start=91
-  _globals['_CLAIMTASKSREQUEST']._serialized_end=235
-  _globals['_CLAIMTASKSRESPONSE']._serialized_start=237
-  _globals['_CLAIMTASKSRESPONSE']._serialized_end=309
-  _globals['_RELAYREPORTSREQUEST']._serialized_start=311
-  _globals['_RELAYREPORTSREQUEST']._serialized_end=421
-  _globals['_RELAYREPORTSRESPONSE']._serialized_start=423
-  _globals['_RELAYREPORTSRESPONSE']._serialized_end=445
-  _globals['_SENDCOMMANDSREQUEST']._serialized_start=447
-  _globals['_SENDCOMMANDSREQUEST']._serialized_end=537
-  _globals['_SENDCOMMANDSRESPONSE']._serialized_start=539
-  _globals['_SENDCOMMANDSRESPONSE']._serialized_end=561
-  _globals['_REPLICASERVICE']._serialized_start=564
-  _globals['_REPLICASERVICE']._serialized_end=841
+  _globals['_CLAIMTASKSREQUEST']._serialized_start=123
+  _globals['_CLAIMTASKSREQUEST']._serialized_end=267
+  _globals['_CLAIMTASKSRESPONSE']._serialized_start=269
+  _globals['_CLAIMTASKSRESPONSE']._serialized_end=341
+  _globals['_RELAYREPORTSREQUEST']._serialized_start=343
+  _globals['_RELAYREPORTSREQUEST']._serialized_end=453
+  _globals['_RELAYREPORTSRESPONSE']._serialized_start=455
+  _globals['_RELAYREPORTSRESPONSE']._serialized_end=477
+  _globals['_SENDCOMMANDSREQUEST']._serialized_start=479
+  _globals['_SENDCOMMANDSREQUEST']._serialized_end=569
+  _globals['_SENDCOMMANDSRESPONSE']._serialized_start=571
+  _globals['_SENDCOMMANDSRESPONSE']._serialized_end=593
+  _globals['_ACQUIREPERMITSREQUEST']._serialized_start=596
+  _globals['_ACQUIREPERMITSREQUEST']._serialized_end=735
+  _globals['_ACQUIREPERMITSRESPONSE']._serialized_start=737
+  _globals['_ACQUIREPERMITSRESPONSE']._serialized_end=775
+  _globals['_PERMITHOLDING']._serialized_start=777
+  _globals['_PERMITHOLDING']._serialized_end=819
+  _globals['_REPORTPERMITSREQUEST']._serialized_start=821
+  _globals['_REPORTPERMITSREQUEST']._serialized_end=924
+  _globals['_REPORTPERMITSRESPONSE']._serialized_start=926
+  _globals['_REPORTPERMITSRESPONSE']._serialized_end=949
+  _globals['_REPLICASERVICE']._serialized_start=952
+  _globals['_REPLICASERVICE']._serialized_end=1416
 # @@protoc_insertion_point(module_scope)

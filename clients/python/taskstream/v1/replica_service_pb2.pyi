@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
 from taskstream.v1 import worker_service_pb2 as _worker_service_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -50,5 +53,49 @@ class SendCommandsRequest(_message.Message):
     def __init__(self, worker_id: _Optional[str] = ..., commands: _Optional[_Iterable[_Union[_worker_service_pb2.ConnectResponse, _Mapping]]] = ...) -> None: ...
 
 class SendCommandsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AcquirePermitsRequest(_message.Message):
+    __slots__ = ("replica", "key", "limit", "held", "wanted", "wait")
+    REPLICA_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    WANTED_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FIELD_NUMBER: _ClassVar[int]
+    replica: str
+    key: str
+    limit: int
+    held: int
+    wanted: int
+    wait: _duration_pb2.Duration
+    def __init__(self, replica: _Optional[str] = ..., key: _Optional[str] = ..., limit: _Optional[int] = ..., held: _Optional[int] = ..., wanted: _Optional[int] = ..., wait: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class AcquirePermitsResponse(_message.Message):
+    __slots__ = ("held",)
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    held: int
+    def __init__(self, held: _Optional[int] = ...) -> None: ...
+
+class PermitHolding(_message.Message):
+    __slots__ = ("key", "held")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    held: int
+    def __init__(self, key: _Optional[str] = ..., held: _Optional[int] = ...) -> None: ...
+
+class ReportPermitsRequest(_message.Message):
+    __slots__ = ("replica", "shards", "holdings")
+    REPLICA_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_FIELD_NUMBER: _ClassVar[int]
+    HOLDINGS_FIELD_NUMBER: _ClassVar[int]
+    replica: str
+    shards: _containers.RepeatedScalarFieldContainer[int]
+    holdings: _containers.RepeatedCompositeFieldContainer[PermitHolding]
+    def __init__(self, replica: _Optional[str] = ..., shards: _Optional[_Iterable[int]] = ..., holdings: _Optional[_Iterable[_Union[PermitHolding, _Mapping]]] = ...) -> None: ...
+
+class ReportPermitsResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -56,6 +56,16 @@ class ReplicaServiceStub:
                 request_serializer=taskstream_dot_v1_dot_replica__service__pb2.SendCommandsRequest.SerializeToString,
                 response_deserializer=taskstream_dot_v1_dot_replica__service__pb2.SendCommandsResponse.FromString,
                 _registered_method=True)
+        self.AcquirePermits = channel.unary_unary(
+                '/taskstream.v1.ReplicaService/AcquirePermits',
+                request_serializer=taskstream_dot_v1_dot_replica__service__pb2.AcquirePermitsRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_replica__service__pb2.AcquirePermitsResponse.FromString,
+                _registered_method=True)
+        self.ReportPermits = channel.unary_unary(
+                '/taskstream.v1.ReplicaService/ReportPermits',
+                request_serializer=taskstream_dot_v1_dot_replica__service__pb2.ReportPermitsRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_replica__service__pb2.ReportPermitsResponse.FromString,
+                _registered_method=True)
 
 
 class ReplicaServiceServicer:
@@ -97,6 +107,30 @@ class ReplicaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AcquirePermits(self, request, context):
+        """Asks the owner of a concurrency limit's key (the replica owning the key's
+        shard) for permits: the calling replica then starts at most that many tasks
+        under the key at once. The owner takes `held` as what the caller holds now;
+        a `wanted` below it releases the rest at once; one above it is granted as
+        far as the limit allows, and while nothing can be granted the call waits up
+        to `wait` for permits to free. The answer says how many the caller holds
+        now. UNAVAILABLE when the receiving replica does not own the key's shard;
+        the caller asks again once it knows the new owner.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportPermits(self, request, context):
+        """Tells the new owner of some shards how many permits the calling replica
+        holds for every key of those shards (none listed: none). A new owner grants
+        no permit of a shard until every live replica reported it, or a few
+        seconds passed. UNAVAILABLE for shards the receiver does not own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReplicaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -114,6 +148,16 @@ def add_ReplicaServiceServicer_to_server(servicer, server):
                     servicer.SendCommands,
                     request_deserializer=taskstream_dot_v1_dot_replica__service__pb2.SendCommandsRequest.FromString,
                     response_serializer=taskstream_dot_v1_dot_replica__service__pb2.SendCommandsResponse.SerializeToString,
+            ),
+            'AcquirePermits': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcquirePermits,
+                    request_deserializer=taskstream_dot_v1_dot_replica__service__pb2.AcquirePermitsRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_replica__service__pb2.AcquirePermitsResponse.SerializeToString,
+            ),
+            'ReportPermits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportPermits,
+                    request_deserializer=taskstream_dot_v1_dot_replica__service__pb2.ReportPermitsRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_replica__service__pb2.ReportPermitsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -204,6 +248,60 @@ class ReplicaService:
             '/taskstream.v1.ReplicaService/SendCommands',
             taskstream_dot_v1_dot_replica__service__pb2.SendCommandsRequest.SerializeToString,
             taskstream_dot_v1_dot_replica__service__pb2.SendCommandsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcquirePermits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.ReplicaService/AcquirePermits',
+            taskstream_dot_v1_dot_replica__service__pb2.AcquirePermitsRequest.SerializeToString,
+            taskstream_dot_v1_dot_replica__service__pb2.AcquirePermitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportPermits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.ReplicaService/ReportPermits',
+            taskstream_dot_v1_dot_replica__service__pb2.ReportPermitsRequest.SerializeToString,
+            taskstream_dot_v1_dot_replica__service__pb2.ReportPermitsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -229,7 +229,10 @@ type Instance struct {
 	// its tasks wait with reason SCHEDULED until then.
 	ScheduledStartTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=scheduled_start_time,json=scheduledStartTime,proto3" json:"scheduled_start_time,omitempty"`
 	// When its retention deletes it, once terminated with a retention.
-	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// The schedule that started it, "projects/{project}/schedules/{id}"; empty
+	// for an instance a caller created.
+	Schedule      string `protobuf:"bytes,19,opt,name=schedule,proto3" json:"schedule,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -390,6 +393,13 @@ func (x *Instance) GetExpireTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Instance) GetSchedule() string {
+	if x != nil {
+		return x.Schedule
+	}
+	return ""
+}
+
 // TaskType describes a registered task type that workers can run.
 type TaskType struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -467,7 +477,7 @@ const file_taskstream_v1_instance_proto_rawDesc = "" +
 	"\tretention\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\tretention\x12C\n" +
 	"\x1ecancel_on_client_disconnection\x18\x06 \x01(\bR\x1bcancelOnClientDisconnection\x12Q\n" +
 	"\x17client_disconnect_grace\x18\a \x01(\v2\x19.google.protobuf.DurationR\x15clientDisconnectGraceB\x1a\n" +
-	"\x18_max_interrupted_retries\"\xc2\x06\n" +
+	"\x18_max_interrupted_retries\"\xde\x06\n" +
 	"\bInstance\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
@@ -493,7 +503,8 @@ const file_taskstream_v1_instance_proto_rawDesc = "" +
 	"\x03seq\x18\x10 \x01(\x03R\x03seq\x12L\n" +
 	"\x14scheduled_start_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\x12scheduledStartTime\x12;\n" +
 	"\vexpire_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\x1a9\n" +
+	"expireTime\x12\x1a\n" +
+	"\bschedule\x18\x13 \x01(\tR\bschedule\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"c\n" +

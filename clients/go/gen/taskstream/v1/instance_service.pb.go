@@ -1633,7 +1633,14 @@ type ReadTaskOutputRequest struct {
 	// before the current end (as tail -c does).
 	Offset int64 `protobuf:"varint,4,opt,name=offset,proto3" json:"offset,omitempty"`
 	// Keep streaming new output until the task ends.
-	Follow        bool `protobuf:"varint,5,opt,name=follow,proto3" json:"follow,omitempty"`
+	Follow bool `protobuf:"varint,5,opt,name=follow,proto3" json:"follow,omitempty"`
+	// Which attempt's output (Task.attempts counts them from 1): unset, 0 or
+	// the task's current attempt reads the current one; an earlier one reads
+	// what that attempt wrote before it was retried (kept for the 10 attempts
+	// before the current one; an older one is FAILED_PRECONDITION with reason
+	// OUTPUT_NOT_KEPT). An earlier attempt has ended, so follow changes nothing.
+	// INVALID_ARGUMENT when negative or beyond the task's attempts.
+	Attempt       int32 `protobuf:"varint,6,opt,name=attempt,proto3" json:"attempt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1701,6 +1708,13 @@ func (x *ReadTaskOutputRequest) GetFollow() bool {
 		return x.Follow
 	}
 	return false
+}
+
+func (x *ReadTaskOutputRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
 }
 
 // ReadTaskOutputResponse is one chunk of output.
@@ -3241,13 +3255,14 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\bWatchEnd\x125\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x1d.taskstream.v1.WatchEndReasonR\x06reason\x12(\n" +
 	"\x10resume_after_seq\x18\x02 \x01(\x03R\x0eresumeAfterSeq\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"\xac\x01\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xc6\x01\n" +
 	"\x15ReadTaskOutputRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12\x12\n" +
 	"\x04task\x18\x02 \x01(\tR\x04task\x123\n" +
 	"\x06stream\x18\x03 \x01(\x0e2\x1b.taskstream.v1.OutputStreamR\x06stream\x12\x16\n" +
 	"\x06offset\x18\x04 \x01(\x03R\x06offset\x12\x16\n" +
-	"\x06follow\x18\x05 \x01(\bR\x06follow\"a\n" +
+	"\x06follow\x18\x05 \x01(\bR\x06follow\x12\x18\n" +
+	"\aattempt\x18\x06 \x01(\x05R\aattempt\"a\n" +
 	"\x16ReadTaskOutputResponse\x12\x16\n" +
 	"\x06offset\x18\x01 \x01(\x03R\x06offset\x12\x12\n" +
 	"\x04data\x18\x02 \x01(\fR\x04data\x12\x1b\n" +

@@ -94,6 +94,7 @@ type InstanceServiceClient interface {
 	WatchInstance(ctx context.Context, in *WatchInstanceRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInstanceResponse], error)
 	// Streams a task's stdout or stderr from a byte offset. With follow the
 	// stream stays open until the task ends and closes after its last byte.
+	// With attempt, the output of an earlier attempt of a retried task.
 	ReadTaskOutput(ctx context.Context, in *ReadTaskOutputRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReadTaskOutputResponse], error)
 	// Returns one task's result, error, properties and captured output. NOT_FOUND
 	// for an unknown instance or task. Safe to retry.
@@ -412,6 +413,7 @@ type InstanceServiceServer interface {
 	WatchInstance(*WatchInstanceRequest, grpc.ServerStreamingServer[WatchInstanceResponse]) error
 	// Streams a task's stdout or stderr from a byte offset. With follow the
 	// stream stays open until the task ends and closes after its last byte.
+	// With attempt, the output of an earlier attempt of a retried task.
 	ReadTaskOutput(*ReadTaskOutputRequest, grpc.ServerStreamingServer[ReadTaskOutputResponse]) error
 	// Returns one task's result, error, properties and captured output. NOT_FOUND
 	// for an unknown instance or task. Safe to retry.

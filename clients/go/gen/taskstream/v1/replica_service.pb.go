@@ -9,6 +9,7 @@ package taskstreamv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -343,11 +344,305 @@ func (*SendCommandsResponse) Descriptor() ([]byte, []int) {
 	return file_taskstream_v1_replica_service_proto_rawDescGZIP(), []int{5}
 }
 
+// AcquirePermitsRequest asks a key's owner for permits (or gives some back).
+type AcquirePermitsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The calling replica's id.
+	Replica string `protobuf:"bytes,1,opt,name=replica,proto3" json:"replica,omitempty"`
+	// The limit's key: "type:{task type}" or "key:{concurrency key}".
+	Key string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	// The limit the caller knows for the key (a task's concurrency_limit, or the
+	// caller's --type-limit); the owner grants against the one asked with.
+	Limit int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	// How many permits of the key the caller holds now.
+	Held int32 `protobuf:"varint,4,opt,name=held,proto3" json:"held,omitempty"`
+	// How many it wants to hold.
+	Wanted int32 `protobuf:"varint,5,opt,name=wanted,proto3" json:"wanted,omitempty"`
+	// How long to wait for a permit to free when none is free now.
+	Wait          *durationpb.Duration `protobuf:"bytes,6,opt,name=wait,proto3" json:"wait,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcquirePermitsRequest) Reset() {
+	*x = AcquirePermitsRequest{}
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcquirePermitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcquirePermitsRequest) ProtoMessage() {}
+
+func (x *AcquirePermitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcquirePermitsRequest.ProtoReflect.Descriptor instead.
+func (*AcquirePermitsRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_replica_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AcquirePermitsRequest) GetReplica() string {
+	if x != nil {
+		return x.Replica
+	}
+	return ""
+}
+
+func (x *AcquirePermitsRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *AcquirePermitsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *AcquirePermitsRequest) GetHeld() int32 {
+	if x != nil {
+		return x.Held
+	}
+	return 0
+}
+
+func (x *AcquirePermitsRequest) GetWanted() int32 {
+	if x != nil {
+		return x.Wanted
+	}
+	return 0
+}
+
+func (x *AcquirePermitsRequest) GetWait() *durationpb.Duration {
+	if x != nil {
+		return x.Wait
+	}
+	return nil
+}
+
+// AcquirePermitsResponse says what the caller holds.
+type AcquirePermitsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many permits of the key the caller holds now.
+	Held          int32 `protobuf:"varint,1,opt,name=held,proto3" json:"held,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcquirePermitsResponse) Reset() {
+	*x = AcquirePermitsResponse{}
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcquirePermitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcquirePermitsResponse) ProtoMessage() {}
+
+func (x *AcquirePermitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcquirePermitsResponse.ProtoReflect.Descriptor instead.
+func (*AcquirePermitsResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_replica_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AcquirePermitsResponse) GetHeld() int32 {
+	if x != nil {
+		return x.Held
+	}
+	return 0
+}
+
+// PermitHolding is how many permits of one key a replica holds.
+type PermitHolding struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The limit's key.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// How many permits.
+	Held          int32 `protobuf:"varint,2,opt,name=held,proto3" json:"held,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PermitHolding) Reset() {
+	*x = PermitHolding{}
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PermitHolding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PermitHolding) ProtoMessage() {}
+
+func (x *PermitHolding) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PermitHolding.ProtoReflect.Descriptor instead.
+func (*PermitHolding) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_replica_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PermitHolding) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *PermitHolding) GetHeld() int32 {
+	if x != nil {
+		return x.Held
+	}
+	return 0
+}
+
+// ReportPermitsRequest lists a replica's permits for some shards' keys.
+type ReportPermitsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The calling replica's id.
+	Replica string `protobuf:"bytes,1,opt,name=replica,proto3" json:"replica,omitempty"`
+	// The shards reported (the receiver owns them now).
+	Shards []int32 `protobuf:"varint,2,rep,packed,name=shards,proto3" json:"shards,omitempty"`
+	// The permits the caller holds for keys of those shards.
+	Holdings      []*PermitHolding `protobuf:"bytes,3,rep,name=holdings,proto3" json:"holdings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportPermitsRequest) Reset() {
+	*x = ReportPermitsRequest{}
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportPermitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportPermitsRequest) ProtoMessage() {}
+
+func (x *ReportPermitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportPermitsRequest.ProtoReflect.Descriptor instead.
+func (*ReportPermitsRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_replica_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ReportPermitsRequest) GetReplica() string {
+	if x != nil {
+		return x.Replica
+	}
+	return ""
+}
+
+func (x *ReportPermitsRequest) GetShards() []int32 {
+	if x != nil {
+		return x.Shards
+	}
+	return nil
+}
+
+func (x *ReportPermitsRequest) GetHoldings() []*PermitHolding {
+	if x != nil {
+		return x.Holdings
+	}
+	return nil
+}
+
+// ReportPermitsResponse is empty.
+type ReportPermitsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportPermitsResponse) Reset() {
+	*x = ReportPermitsResponse{}
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportPermitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportPermitsResponse) ProtoMessage() {}
+
+func (x *ReportPermitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_replica_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportPermitsResponse.ProtoReflect.Descriptor instead.
+func (*ReportPermitsResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_replica_service_proto_rawDescGZIP(), []int{10}
+}
+
 var File_taskstream_v1_replica_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_replica_service_proto_rawDesc = "" +
 	"\n" +
-	"#taskstream/v1/replica_service.proto\x12\rtaskstream.v1\x1a\"taskstream/v1/worker_service.proto\"\xc3\x01\n" +
+	"#taskstream/v1/replica_service.proto\x12\rtaskstream.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\"taskstream/v1/worker_service.proto\"\xc3\x01\n" +
 	"\x11ClaimTasksRequest\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x125\n" +
 	"\x06worker\x18\x02 \x01(\v2\x1d.taskstream.v1.RegisterWorkerR\x06worker\x12\x1b\n" +
@@ -364,12 +659,31 @@ const file_taskstream_v1_replica_service_proto_rawDesc = "" +
 	"\x13SendCommandsRequest\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12:\n" +
 	"\bcommands\x18\x02 \x03(\v2\x1e.taskstream.v1.ConnectResponseR\bcommands\"\x16\n" +
-	"\x14SendCommandsResponse2\x95\x02\n" +
+	"\x14SendCommandsResponse\"\xb4\x01\n" +
+	"\x15AcquirePermitsRequest\x12\x18\n" +
+	"\areplica\x18\x01 \x01(\tR\areplica\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\x12\x12\n" +
+	"\x04held\x18\x04 \x01(\x05R\x04held\x12\x16\n" +
+	"\x06wanted\x18\x05 \x01(\x05R\x06wanted\x12-\n" +
+	"\x04wait\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x04wait\",\n" +
+	"\x16AcquirePermitsResponse\x12\x12\n" +
+	"\x04held\x18\x01 \x01(\x05R\x04held\"5\n" +
+	"\rPermitHolding\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x12\n" +
+	"\x04held\x18\x02 \x01(\x05R\x04held\"\x82\x01\n" +
+	"\x14ReportPermitsRequest\x12\x18\n" +
+	"\areplica\x18\x01 \x01(\tR\areplica\x12\x16\n" +
+	"\x06shards\x18\x02 \x03(\x05R\x06shards\x128\n" +
+	"\bholdings\x18\x03 \x03(\v2\x1c.taskstream.v1.PermitHoldingR\bholdings\"\x17\n" +
+	"\x15ReportPermitsResponse2\xd0\x03\n" +
 	"\x0eReplicaService\x12Q\n" +
 	"\n" +
 	"ClaimTasks\x12 .taskstream.v1.ClaimTasksRequest\x1a!.taskstream.v1.ClaimTasksResponse\x12W\n" +
 	"\fRelayReports\x12\".taskstream.v1.RelayReportsRequest\x1a#.taskstream.v1.RelayReportsResponse\x12W\n" +
-	"\fSendCommands\x12\".taskstream.v1.SendCommandsRequest\x1a#.taskstream.v1.SendCommandsResponseBa\n" +
+	"\fSendCommands\x12\".taskstream.v1.SendCommandsRequest\x1a#.taskstream.v1.SendCommandsResponse\x12]\n" +
+	"\x0eAcquirePermits\x12$.taskstream.v1.AcquirePermitsRequest\x1a%.taskstream.v1.AcquirePermitsResponse\x12Z\n" +
+	"\rReportPermits\x12#.taskstream.v1.ReportPermitsRequest\x1a$.taskstream.v1.ReportPermitsResponseBa\n" +
 	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
@@ -384,35 +698,47 @@ func file_taskstream_v1_replica_service_proto_rawDescGZIP() []byte {
 	return file_taskstream_v1_replica_service_proto_rawDescData
 }
 
-var file_taskstream_v1_replica_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_taskstream_v1_replica_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_taskstream_v1_replica_service_proto_goTypes = []any{
-	(*ClaimTasksRequest)(nil),    // 0: taskstream.v1.ClaimTasksRequest
-	(*ClaimTasksResponse)(nil),   // 1: taskstream.v1.ClaimTasksResponse
-	(*RelayReportsRequest)(nil),  // 2: taskstream.v1.RelayReportsRequest
-	(*RelayReportsResponse)(nil), // 3: taskstream.v1.RelayReportsResponse
-	(*SendCommandsRequest)(nil),  // 4: taskstream.v1.SendCommandsRequest
-	(*SendCommandsResponse)(nil), // 5: taskstream.v1.SendCommandsResponse
-	(*RegisterWorker)(nil),       // 6: taskstream.v1.RegisterWorker
-	(*TaskAssignment)(nil),       // 7: taskstream.v1.TaskAssignment
-	(*ConnectRequest)(nil),       // 8: taskstream.v1.ConnectRequest
-	(*ConnectResponse)(nil),      // 9: taskstream.v1.ConnectResponse
+	(*ClaimTasksRequest)(nil),      // 0: taskstream.v1.ClaimTasksRequest
+	(*ClaimTasksResponse)(nil),     // 1: taskstream.v1.ClaimTasksResponse
+	(*RelayReportsRequest)(nil),    // 2: taskstream.v1.RelayReportsRequest
+	(*RelayReportsResponse)(nil),   // 3: taskstream.v1.RelayReportsResponse
+	(*SendCommandsRequest)(nil),    // 4: taskstream.v1.SendCommandsRequest
+	(*SendCommandsResponse)(nil),   // 5: taskstream.v1.SendCommandsResponse
+	(*AcquirePermitsRequest)(nil),  // 6: taskstream.v1.AcquirePermitsRequest
+	(*AcquirePermitsResponse)(nil), // 7: taskstream.v1.AcquirePermitsResponse
+	(*PermitHolding)(nil),          // 8: taskstream.v1.PermitHolding
+	(*ReportPermitsRequest)(nil),   // 9: taskstream.v1.ReportPermitsRequest
+	(*ReportPermitsResponse)(nil),  // 10: taskstream.v1.ReportPermitsResponse
+	(*RegisterWorker)(nil),         // 11: taskstream.v1.RegisterWorker
+	(*TaskAssignment)(nil),         // 12: taskstream.v1.TaskAssignment
+	(*ConnectRequest)(nil),         // 13: taskstream.v1.ConnectRequest
+	(*ConnectResponse)(nil),        // 14: taskstream.v1.ConnectResponse
+	(*durationpb.Duration)(nil),    // 15: google.protobuf.Duration
 }
 var file_taskstream_v1_replica_service_proto_depIdxs = []int32{
-	6, // 0: taskstream.v1.ClaimTasksRequest.worker:type_name -> taskstream.v1.RegisterWorker
-	7, // 1: taskstream.v1.ClaimTasksResponse.assignments:type_name -> taskstream.v1.TaskAssignment
-	8, // 2: taskstream.v1.RelayReportsRequest.reports:type_name -> taskstream.v1.ConnectRequest
-	9, // 3: taskstream.v1.SendCommandsRequest.commands:type_name -> taskstream.v1.ConnectResponse
-	0, // 4: taskstream.v1.ReplicaService.ClaimTasks:input_type -> taskstream.v1.ClaimTasksRequest
-	2, // 5: taskstream.v1.ReplicaService.RelayReports:input_type -> taskstream.v1.RelayReportsRequest
-	4, // 6: taskstream.v1.ReplicaService.SendCommands:input_type -> taskstream.v1.SendCommandsRequest
-	1, // 7: taskstream.v1.ReplicaService.ClaimTasks:output_type -> taskstream.v1.ClaimTasksResponse
-	3, // 8: taskstream.v1.ReplicaService.RelayReports:output_type -> taskstream.v1.RelayReportsResponse
-	5, // 9: taskstream.v1.ReplicaService.SendCommands:output_type -> taskstream.v1.SendCommandsResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	11, // 0: taskstream.v1.ClaimTasksRequest.worker:type_name -> taskstream.v1.RegisterWorker
+	12, // 1: taskstream.v1.ClaimTasksResponse.assignments:type_name -> taskstream.v1.TaskAssignment
+	13, // 2: taskstream.v1.RelayReportsRequest.reports:type_name -> taskstream.v1.ConnectRequest
+	14, // 3: taskstream.v1.SendCommandsRequest.commands:type_name -> taskstream.v1.ConnectResponse
+	15, // 4: taskstream.v1.AcquirePermitsRequest.wait:type_name -> google.protobuf.Duration
+	8,  // 5: taskstream.v1.ReportPermitsRequest.holdings:type_name -> taskstream.v1.PermitHolding
+	0,  // 6: taskstream.v1.ReplicaService.ClaimTasks:input_type -> taskstream.v1.ClaimTasksRequest
+	2,  // 7: taskstream.v1.ReplicaService.RelayReports:input_type -> taskstream.v1.RelayReportsRequest
+	4,  // 8: taskstream.v1.ReplicaService.SendCommands:input_type -> taskstream.v1.SendCommandsRequest
+	6,  // 9: taskstream.v1.ReplicaService.AcquirePermits:input_type -> taskstream.v1.AcquirePermitsRequest
+	9,  // 10: taskstream.v1.ReplicaService.ReportPermits:input_type -> taskstream.v1.ReportPermitsRequest
+	1,  // 11: taskstream.v1.ReplicaService.ClaimTasks:output_type -> taskstream.v1.ClaimTasksResponse
+	3,  // 12: taskstream.v1.ReplicaService.RelayReports:output_type -> taskstream.v1.RelayReportsResponse
+	5,  // 13: taskstream.v1.ReplicaService.SendCommands:output_type -> taskstream.v1.SendCommandsResponse
+	7,  // 14: taskstream.v1.ReplicaService.AcquirePermits:output_type -> taskstream.v1.AcquirePermitsResponse
+	10, // 15: taskstream.v1.ReplicaService.ReportPermits:output_type -> taskstream.v1.ReportPermitsResponse
+	11, // [11:16] is the sub-list for method output_type
+	6,  // [6:11] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_replica_service_proto_init() }
@@ -427,7 +753,7 @@ func file_taskstream_v1_replica_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_replica_service_proto_rawDesc), len(file_taskstream_v1_replica_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

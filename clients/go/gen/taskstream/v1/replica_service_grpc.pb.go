@@ -19,9 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ReplicaService_ClaimTasks_FullMethodName   = "/taskstream.v1.ReplicaService/ClaimTasks"
-	ReplicaService_RelayReports_FullMethodName = "/taskstream.v1.ReplicaService/RelayReports"
-	ReplicaService_SendCommands_FullMethodName = "/taskstream.v1.ReplicaService/SendCommands"
+	ReplicaService_ClaimTasks_FullMethodName     = "/taskstream.v1.ReplicaService/ClaimTasks"
+	ReplicaService_RelayReports_FullMethodName   = "/taskstream.v1.ReplicaService/RelayReports"
+	ReplicaService_SendCommands_FullMethodName   = "/taskstream.v1.ReplicaService/SendCommands"
+	ReplicaService_AcquirePermits_FullMethodName = "/taskstream.v1.ReplicaService/AcquirePermits"
+	ReplicaService_ReportPermits_FullMethodName  = "/taskstream.v1.ReplicaService/ReportPermits"
 )
 
 // ReplicaServiceClient is the client API for ReplicaService service.
@@ -50,6 +52,20 @@ type ReplicaServiceClient interface {
 	// Passes commands for a worker connected to the receiving replica (cancel,
 	// suspend, resume, drop). NOT_FOUND when that worker is not connected there.
 	SendCommands(ctx context.Context, in *SendCommandsRequest, opts ...grpc.CallOption) (*SendCommandsResponse, error)
+	// Asks the owner of a concurrency limit's key (the replica owning the key's
+	// shard) for permits: the calling replica then starts at most that many tasks
+	// under the key at once. The owner takes `held` as what the caller holds now;
+	// a `wanted` below it releases the rest at once; one above it is granted as
+	// far as the limit allows, and while nothing can be granted the call waits up
+	// to `wait` for permits to free. The answer says how many the caller holds
+	// now. UNAVAILABLE when the receiving replica does not own the key's shard;
+	// the caller asks again once it knows the new owner.
+	AcquirePermits(ctx context.Context, in *AcquirePermitsRequest, opts ...grpc.CallOption) (*AcquirePermitsResponse, error)
+	// Tells the new owner of some shards how many permits the calling replica
+	// holds for every key of those shards (none listed: none). A new owner grants
+	// no permit of a shard until every live replica reported it, or a few
+	// seconds passed. UNAVAILABLE for shards the receiver does not own.
+	ReportPermits(ctx context.Context, in *ReportPermitsRequest, opts ...grpc.CallOption) (*ReportPermitsResponse, error)
 }
 
 type replicaServiceClient struct {
@@ -90,6 +106,26 @@ func (c *replicaServiceClient) SendCommands(ctx context.Context, in *SendCommand
 	return out, nil
 }
 
+func (c *replicaServiceClient) AcquirePermits(ctx context.Context, in *AcquirePermitsRequest, opts ...grpc.CallOption) (*AcquirePermitsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AcquirePermitsResponse)
+	err := c.cc.Invoke(ctx, ReplicaService_AcquirePermits_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *replicaServiceClient) ReportPermits(ctx context.Context, in *ReportPermitsRequest, opts ...grpc.CallOption) (*ReportPermitsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportPermitsResponse)
+	err := c.cc.Invoke(ctx, ReplicaService_ReportPermits_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReplicaServiceServer is the server API for ReplicaService service.
 // All implementations must embed UnimplementedReplicaServiceServer
 // for forward compatibility.
@@ -116,6 +152,20 @@ type ReplicaServiceServer interface {
 	// Passes commands for a worker connected to the receiving replica (cancel,
 	// suspend, resume, drop). NOT_FOUND when that worker is not connected there.
 	SendCommands(context.Context, *SendCommandsRequest) (*SendCommandsResponse, error)
+	// Asks the owner of a concurrency limit's key (the replica owning the key's
+	// shard) for permits: the calling replica then starts at most that many tasks
+	// under the key at once. The owner takes `held` as what the caller holds now;
+	// a `wanted` below it releases the rest at once; one above it is granted as
+	// far as the limit allows, and while nothing can be granted the call waits up
+	// to `wait` for permits to free. The answer says how many the caller holds
+	// now. UNAVAILABLE when the receiving replica does not own the key's shard;
+	// the caller asks again once it knows the new owner.
+	AcquirePermits(context.Context, *AcquirePermitsRequest) (*AcquirePermitsResponse, error)
+	// Tells the new owner of some shards how many permits the calling replica
+	// holds for every key of those shards (none listed: none). A new owner grants
+	// no permit of a shard until every live replica reported it, or a few
+	// seconds passed. UNAVAILABLE for shards the receiver does not own.
+	ReportPermits(context.Context, *ReportPermitsRequest) (*ReportPermitsResponse, error)
 	mustEmbedUnimplementedReplicaServiceServer()
 }
 
@@ -134,6 +184,12 @@ func (UnimplementedReplicaServiceServer) RelayReports(context.Context, *RelayRep
 }
 func (UnimplementedReplicaServiceServer) SendCommands(context.Context, *SendCommandsRequest) (*SendCommandsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SendCommands not implemented")
+}
+func (UnimplementedReplicaServiceServer) AcquirePermits(context.Context, *AcquirePermitsRequest) (*AcquirePermitsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcquirePermits not implemented")
+}
+func (UnimplementedReplicaServiceServer) ReportPermits(context.Context, *ReportPermitsRequest) (*ReportPermitsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportPermits not implemented")
 }
 func (UnimplementedReplicaServiceServer) mustEmbedUnimplementedReplicaServiceServer() {}
 func (UnimplementedReplicaServiceServer) testEmbeddedByValue()                        {}
@@ -210,6 +266,42 @@ func _ReplicaService_SendCommands_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReplicaService_AcquirePermits_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcquirePermitsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReplicaServiceServer).AcquirePermits(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReplicaService_AcquirePermits_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReplicaServiceServer).AcquirePermits(ctx, req.(*AcquirePermitsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReplicaService_ReportPermits_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportPermitsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReplicaServiceServer).ReportPermits(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReplicaService_ReportPermits_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReplicaServiceServer).ReportPermits(ctx, req.(*ReportPermitsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReplicaService_ServiceDesc is the grpc.ServiceDesc for ReplicaService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -228,6 +320,14 @@ var ReplicaService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SendCommands",
 			Handler:    _ReplicaService_SendCommands_Handler,
+		},
+		{
+			MethodName: "AcquirePermits",
+			Handler:    _ReplicaService_AcquirePermits_Handler,
+		},
+		{
+			MethodName: "ReportPermits",
+			Handler:    _ReplicaService_ReportPermits_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -641,7 +641,9 @@ type TaskAttempt struct {
 	Error *TaskError `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
 	// What it returned, if anything.
 	Result *Result `protobuf:"bytes,7,opt,name=result,proto3" json:"result,omitempty"`
-	// The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+	// How much standard output it wrote; read it with
+	// ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+	// current one).
 	StdoutInfo *OutputInfo `protobuf:"bytes,8,opt,name=stdout_info,json=stdoutInfo,proto3" json:"stdout_info,omitempty"`
 	// The standard error it wrote.
 	StderrInfo    *OutputInfo `protobuf:"bytes,9,opt,name=stderr_info,json=stderrInfo,proto3" json:"stderr_info,omitempty"`

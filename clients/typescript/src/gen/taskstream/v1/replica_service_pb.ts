@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
 import type { ConnectRequest, ConnectResponse, RegisterWorker, TaskAssignment } from "./worker_service_pb.js";
 import { file_taskstream_v1_worker_service } from "./worker_service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/replica_service.proto.
  */
 export const file_taskstream_v1_replica_service: GenFile = /*@__PURE__*/
-  fileDesc("CiN0YXNrc3RyZWFtL3YxL3JlcGxpY2Ffc2VydmljZS5wcm90bxINdGFza3N0cmVhbS52MSKQAQoRQ2xhaW1UYXNrc1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEi0KBndvcmtlchgCIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXISEQoJbWF4X3Rhc2tzGAMgASgFEhAKCHByb2plY3RzGAQgAygJEhQKDGFsbF9wcm9qZWN0cxgFIAEoCCJIChJDbGFpbVRhc2tzUmVzcG9uc2USMgoLYXNzaWdubWVudHMYASADKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tBc3NpZ25tZW50Im4KE1JlbGF5UmVwb3J0c1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEi4KB3JlcG9ydHMYAiADKAsyHS50YXNrc3RyZWFtLnYxLkNvbm5lY3RSZXF1ZXN0EhQKDGRpc2Nvbm5lY3RlZBgDIAEoCCIWChRSZWxheVJlcG9ydHNSZXNwb25zZSJaChNTZW5kQ29tbWFuZHNSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIwCghjb21tYW5kcxgCIAMoCzIeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlIhYKFFNlbmRDb21tYW5kc1Jlc3BvbnNlMpUCCg5SZXBsaWNhU2VydmljZRJRCgpDbGFpbVRhc2tzEiAudGFza3N0cmVhbS52MS5DbGFpbVRhc2tzUmVxdWVzdBohLnRhc2tzdHJlYW0udjEuQ2xhaW1UYXNrc1Jlc3BvbnNlElcKDFJlbGF5UmVwb3J0cxIiLnRhc2tzdHJlYW0udjEuUmVsYXlSZXBvcnRzUmVxdWVzdBojLnRhc2tzdHJlYW0udjEuUmVsYXlSZXBvcnRzUmVzcG9uc2USVwoMU2VuZENvbW1hbmRzEiIudGFza3N0cmVhbS52MS5TZW5kQ29tbWFuZHNSZXF1ZXN0GiMudGFza3N0cmVhbS52MS5TZW5kQ29tbWFuZHNSZXNwb25zZUJhChFkZXYudGFza3N0cmVhbS52MVABWkpnaXRodWIuY29tL3Rhc2tzdHJlYW0vdGFza3N0cmVhbS9jbGllbnRzL2dvL2dlbi90YXNrc3RyZWFtL3YxO3Rhc2tzdHJlYW12MWIGcHJvdG8z", [file_taskstream_v1_worker_service]);
+  fileDesc("CiN0YXNrc3RyZWFtL3YxL3JlcGxpY2Ffc2VydmljZS5wcm90bxINdGFza3N0cmVhbS52MSKQAQoRQ2xhaW1UYXNrc1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEi0KBndvcmtlchgCIAEoCzIdLnRhc2tzdHJlYW0udjEuUmVnaXN0ZXJXb3JrZXISEQoJbWF4X3Rhc2tzGAMgASgFEhAKCHByb2plY3RzGAQgAygJEhQKDGFsbF9wcm9qZWN0cxgFIAEoCCJIChJDbGFpbVRhc2tzUmVzcG9uc2USMgoLYXNzaWdubWVudHMYASADKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tBc3NpZ25tZW50Im4KE1JlbGF5UmVwb3J0c1JlcXVlc3QSEQoJd29ya2VyX2lkGAEgASgJEi4KB3JlcG9ydHMYAiADKAsyHS50YXNrc3RyZWFtLnYxLkNvbm5lY3RSZXF1ZXN0EhQKDGRpc2Nvbm5lY3RlZBgDIAEoCCIWChRSZWxheVJlcG9ydHNSZXNwb25zZSJaChNTZW5kQ29tbWFuZHNSZXF1ZXN0EhEKCXdvcmtlcl9pZBgBIAEoCRIwCghjb21tYW5kcxgCIAMoCzIeLnRhc2tzdHJlYW0udjEuQ29ubmVjdFJlc3BvbnNlIhYKFFNlbmRDb21tYW5kc1Jlc3BvbnNlIosBChVBY3F1aXJlUGVybWl0c1JlcXVlc3QSDwoHcmVwbGljYRgBIAEoCRILCgNrZXkYAiABKAkSDQoFbGltaXQYAyABKAUSDAoEaGVsZBgEIAEoBRIOCgZ3YW50ZWQYBSABKAUSJwoEd2FpdBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiImChZBY3F1aXJlUGVybWl0c1Jlc3BvbnNlEgwKBGhlbGQYASABKAUiKgoNUGVybWl0SG9sZGluZxILCgNrZXkYASABKAkSDAoEaGVsZBgCIAEoBSJnChRSZXBvcnRQZXJtaXRzUmVxdWVzdBIPCgdyZXBsaWNhGAEgASgJEg4KBnNoYXJkcxgCIAMoBRIuCghob2xkaW5ncxgDIAMoCzIcLnRhc2tzdHJlYW0udjEuUGVybWl0SG9sZGluZyIXChVSZXBvcnRQZXJtaXRzUmVzcG9uc2Uy0AMKDlJlcGxpY2FTZXJ2aWNlElEKCkNsYWltVGFza3MSIC50YXNrc3RyZWFtLnYxLkNsYWltVGFza3NSZXF1ZXN0GiEudGFza3N0cmVhbS52MS5DbGFpbVRhc2tzUmVzcG9uc2USVwoMUmVsYXlSZXBvcnRzEiIudGFza3N0cmVhbS52MS5SZWxheVJlcG9ydHNSZXF1ZXN0GiMudGFza3N0cmVhbS52MS5SZWxheVJlcG9ydHNSZXNwb25zZRJXCgxTZW5kQ29tbWFuZHMSIi50YXNrc3RyZWFtLnYxLlNlbmRDb21tYW5kc1JlcXVlc3QaIy50YXNrc3RyZWFtLnYxLlNlbmRDb21tYW5kc1Jlc3BvbnNlEl0KDkFjcXVpcmVQZXJtaXRzEiQudGFza3N0cmVhbS52MS5BY3F1aXJlUGVybWl0c1JlcXVlc3QaJS50YXNrc3RyZWFtLnYxLkFjcXVpcmVQZXJtaXRzUmVzcG9uc2USWgoNUmVwb3J0UGVybWl0cxIjLnRhc2tzdHJlYW0udjEuUmVwb3J0UGVybWl0c1JlcXVlc3QaJC50YXNrc3RyZWFtLnYxLlJlcG9ydFBlcm1pdHNSZXNwb25zZUJhChFkZXYudGFza3N0cmVhbS52MVABWkpnaXRodWIuY29tL3Rhc2tzdHJlYW0vdGFza3N0cmVhbS9jbGllbnRzL2dvL2dlbi90YXNrc3RyZWFtL3YxO3Rhc2tzdHJlYW12MWIGcHJvdG8z", [file_google_protobuf_duration, file_taskstream_v1_worker_service]);
 
 /**
  * ClaimTasksRequest asks an owner replica for work for one worker.
@@ -179,6 +181,162 @@ export const SendCommandsResponseSchema: GenMessage<SendCommandsResponse> = /*@_
   messageDesc(file_taskstream_v1_replica_service, 5);
 
 /**
+ * AcquirePermitsRequest asks a key's owner for permits (or gives some back).
+ *
+ * @generated from message taskstream.v1.AcquirePermitsRequest
+ */
+export type AcquirePermitsRequest = Message<"taskstream.v1.AcquirePermitsRequest"> & {
+  /**
+   * The calling replica's id.
+   *
+   * @generated from field: string replica = 1;
+   */
+  replica: string;
+
+  /**
+   * The limit's key: "type:{task type}" or "key:{concurrency key}".
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * The limit the caller knows for the key (a task's concurrency_limit, or the
+   * caller's --type-limit); the owner grants against the one asked with.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * How many permits of the key the caller holds now.
+   *
+   * @generated from field: int32 held = 4;
+   */
+  held: number;
+
+  /**
+   * How many it wants to hold.
+   *
+   * @generated from field: int32 wanted = 5;
+   */
+  wanted: number;
+
+  /**
+   * How long to wait for a permit to free when none is free now.
+   *
+   * @generated from field: google.protobuf.Duration wait = 6;
+   */
+  wait?: Duration | undefined;
+};
+
+/**
+ * Describes the message taskstream.v1.AcquirePermitsRequest.
+ * Use `create(AcquirePermitsRequestSchema)` to create a new message.
+ */
+export const AcquirePermitsRequestSchema: GenMessage<AcquirePermitsRequest> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_replica_service, 6);
+
+/**
+ * AcquirePermitsResponse says what the caller holds.
+ *
+ * @generated from message taskstream.v1.AcquirePermitsResponse
+ */
+export type AcquirePermitsResponse = Message<"taskstream.v1.AcquirePermitsResponse"> & {
+  /**
+   * How many permits of the key the caller holds now.
+   *
+   * @generated from field: int32 held = 1;
+   */
+  held: number;
+};
+
+/**
+ * Describes the message taskstream.v1.AcquirePermitsResponse.
+ * Use `create(AcquirePermitsResponseSchema)` to create a new message.
+ */
+export const AcquirePermitsResponseSchema: GenMessage<AcquirePermitsResponse> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_replica_service, 7);
+
+/**
+ * PermitHolding is how many permits of one key a replica holds.
+ *
+ * @generated from message taskstream.v1.PermitHolding
+ */
+export type PermitHolding = Message<"taskstream.v1.PermitHolding"> & {
+  /**
+   * The limit's key.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * How many permits.
+   *
+   * @generated from field: int32 held = 2;
+   */
+  held: number;
+};
+
+/**
+ * Describes the message taskstream.v1.PermitHolding.
+ * Use `create(PermitHoldingSchema)` to create a new message.
+ */
+export const PermitHoldingSchema: GenMessage<PermitHolding> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_replica_service, 8);
+
+/**
+ * ReportPermitsRequest lists a replica's permits for some shards' keys.
+ *
+ * @generated from message taskstream.v1.ReportPermitsRequest
+ */
+export type ReportPermitsRequest = Message<"taskstream.v1.ReportPermitsRequest"> & {
+  /**
+   * The calling replica's id.
+   *
+   * @generated from field: string replica = 1;
+   */
+  replica: string;
+
+  /**
+   * The shards reported (the receiver owns them now).
+   *
+   * @generated from field: repeated int32 shards = 2;
+   */
+  shards: number[];
+
+  /**
+   * The permits the caller holds for keys of those shards.
+   *
+   * @generated from field: repeated taskstream.v1.PermitHolding holdings = 3;
+   */
+  holdings: PermitHolding[];
+};
+
+/**
+ * Describes the message taskstream.v1.ReportPermitsRequest.
+ * Use `create(ReportPermitsRequestSchema)` to create a new message.
+ */
+export const ReportPermitsRequestSchema: GenMessage<ReportPermitsRequest> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_replica_service, 9);
+
+/**
+ * ReportPermitsResponse is empty.
+ *
+ * @generated from message taskstream.v1.ReportPermitsResponse
+ */
+export type ReportPermitsResponse = Message<"taskstream.v1.ReportPermitsResponse"> & {
+};
+
+/**
+ * Describes the message taskstream.v1.ReportPermitsResponse.
+ * Use `create(ReportPermitsResponseSchema)` to create a new message.
+ */
+export const ReportPermitsResponseSchema: GenMessage<ReportPermitsResponse> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_replica_service, 10);
+
+/**
  * ReplicaService is how the server replicas sharing one database work for each
  * other; clients never call it. Each instance is owned by one replica, which
  * alone changes it. A replica whose worker has free slots while its own queue
@@ -227,6 +385,36 @@ export const ReplicaService: GenService<{
     methodKind: "unary";
     input: typeof SendCommandsRequestSchema;
     output: typeof SendCommandsResponseSchema;
+  },
+  /**
+   * Asks the owner of a concurrency limit's key (the replica owning the key's
+   * shard) for permits: the calling replica then starts at most that many tasks
+   * under the key at once. The owner takes `held` as what the caller holds now;
+   * a `wanted` below it releases the rest at once; one above it is granted as
+   * far as the limit allows, and while nothing can be granted the call waits up
+   * to `wait` for permits to free. The answer says how many the caller holds
+   * now. UNAVAILABLE when the receiving replica does not own the key's shard;
+   * the caller asks again once it knows the new owner.
+   *
+   * @generated from rpc taskstream.v1.ReplicaService.AcquirePermits
+   */
+  acquirePermits: {
+    methodKind: "unary";
+    input: typeof AcquirePermitsRequestSchema;
+    output: typeof AcquirePermitsResponseSchema;
+  },
+  /**
+   * Tells the new owner of some shards how many permits the calling replica
+   * holds for every key of those shards (none listed: none). A new owner grants
+   * no permit of a shard until every live replica reported it, or a few
+   * seconds passed. UNAVAILABLE for shards the receiver does not own.
+   *
+   * @generated from rpc taskstream.v1.ReplicaService.ReportPermits
+   */
+  reportPermits: {
+    methodKind: "unary";
+    input: typeof ReportPermitsRequestSchema;
+    output: typeof ReportPermitsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_taskstream_v1_replica_service, 0);

@@ -274,7 +274,9 @@ export type TaskAttempt = Message<"taskstream.v1.TaskAttempt"> & {
   result?: Result | undefined;
 
   /**
-   * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+   * How much standard output it wrote; read it with
+   * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+   * current one).
    *
    * @generated from field: taskstream.v1.OutputInfo stdout_info = 8;
    */

@@ -40,6 +40,7 @@ private static final long serialVersionUID = 0L;
     tasks_ = java.util.Collections.emptyList();
     parentInstance_ = "";
     requestId_ = "";
+    schedule_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -814,6 +815,55 @@ java.lang.String defaultValue) {
     return expireTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : expireTime_;
   }
 
+  public static final int SCHEDULE_FIELD_NUMBER = 19;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object schedule_ = "";
+  /**
+   * <pre>
+   * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+   * for an instance a caller created.
+   * </pre>
+   *
+   * <code>string schedule = 19 [json_name = "schedule"];</code>
+   * @return The schedule.
+   */
+  @java.lang.Override
+  public java.lang.String getSchedule() {
+    java.lang.Object ref = schedule_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      schedule_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+   * for an instance a caller created.
+   * </pre>
+   *
+   * <code>string schedule = 19 [json_name = "schedule"];</code>
+   * @return The bytes for schedule.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getScheduleBytes() {
+    java.lang.Object ref = schedule_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      schedule_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -884,6 +934,9 @@ java.lang.String defaultValue) {
     }
     if (((bitField0_ & 0x00000020) != 0)) {
       output.writeMessage(18, getExpireTime());
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(schedule_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 19, schedule_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -966,6 +1019,9 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(18, getExpireTime());
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(schedule_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(19, schedule_);
+    }
     return size;
   }
   @java.lang.Override
@@ -1043,6 +1099,8 @@ java.lang.String defaultValue) {
       if (!getExpireTime()
           .equals(other.getExpireTime())) return false;
     }
+    if (!getSchedule()
+        .equals(other.getSchedule())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -1108,6 +1166,8 @@ java.lang.String defaultValue) {
       hash = (37 * hash) + EXPIRE_TIME_FIELD_NUMBER;
       hash = (53 * hash) + getExpireTime().hashCode();
     }
+    hash = (37 * hash) + SCHEDULE_FIELD_NUMBER;
+    hash = (53 * hash) + getSchedule().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1325,6 +1385,7 @@ java.lang.String defaultValue) {
         expireTimeBuilder_.dispose();
         expireTimeBuilder_ = null;
       }
+      schedule_ = "";
       return this;
     }
 
@@ -1442,6 +1503,9 @@ java.lang.String defaultValue) {
             : expireTimeBuilder_.build();
         to_bitField0_ |= 0x00000020;
       }
+      if (((from_bitField0_ & 0x00040000) != 0)) {
+        result.schedule_ = schedule_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1545,6 +1609,11 @@ java.lang.String defaultValue) {
       }
       if (other.hasExpireTime()) {
         mergeExpireTime(other.getExpireTime());
+      }
+      if (!other.getSchedule().isEmpty()) {
+        schedule_ = other.schedule_;
+        bitField0_ |= 0x00040000;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1684,6 +1753,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x00020000;
               break;
             } // case 146
+            case 154: {
+              schedule_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00040000;
+              break;
+            } // case 154
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3858,6 +3932,103 @@ java.lang.String defaultValue) {
         expireTime_ = null;
       }
       return expireTimeBuilder_;
+    }
+
+    private java.lang.Object schedule_ = "";
+    /**
+     * <pre>
+     * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+     * for an instance a caller created.
+     * </pre>
+     *
+     * <code>string schedule = 19 [json_name = "schedule"];</code>
+     * @return The schedule.
+     */
+    public java.lang.String getSchedule() {
+      java.lang.Object ref = schedule_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        schedule_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+     * for an instance a caller created.
+     * </pre>
+     *
+     * <code>string schedule = 19 [json_name = "schedule"];</code>
+     * @return The bytes for schedule.
+     */
+    public com.google.protobuf.ByteString
+        getScheduleBytes() {
+      java.lang.Object ref = schedule_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        schedule_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+     * for an instance a caller created.
+     * </pre>
+     *
+     * <code>string schedule = 19 [json_name = "schedule"];</code>
+     * @param value The schedule to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSchedule(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      schedule_ = value;
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+     * for an instance a caller created.
+     * </pre>
+     *
+     * <code>string schedule = 19 [json_name = "schedule"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSchedule() {
+      schedule_ = getDefaultInstance().getSchedule();
+      bitField0_ = (bitField0_ & ~0x00040000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+     * for an instance a caller created.
+     * </pre>
+     *
+     * <code>string schedule = 19 [json_name = "schedule"];</code>
+     * @param value The bytes for schedule to set.
+     * @return This builder for chaining.
+     */
+    public Builder setScheduleBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      schedule_ = value;
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.Instance)

@@ -442,4 +442,26 @@ java.lang.String defaultValue);
    * <code>.google.protobuf.Timestamp expire_time = 18 [json_name = "expireTime"];</code>
    */
   com.google.protobuf.TimestampOrBuilder getExpireTimeOrBuilder();
+
+  /**
+   * <pre>
+   * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+   * for an instance a caller created.
+   * </pre>
+   *
+   * <code>string schedule = 19 [json_name = "schedule"];</code>
+   * @return The schedule.
+   */
+  java.lang.String getSchedule();
+  /**
+   * <pre>
+   * The schedule that started it, "projects/{project}/schedules/{id}"; empty
+   * for an instance a caller created.
+   * </pre>
+   *
+   * <code>string schedule = 19 [json_name = "schedule"];</code>
+   * @return The bytes for schedule.
+   */
+  com.google.protobuf.ByteString
+      getScheduleBytes();
 }

@@ -70,7 +70,7 @@ public final class InstanceProto extends com.google.protobuf.GeneratedFile {
       "ection\030\006 \001(\010R\033cancelOnClientDisconnectio" +
       "n\022Q\n\027client_disconnect_grace\030\007 \001(\0132\031.goo" +
       "gle.protobuf.DurationR\025clientDisconnectG" +
-      "raceB\032\n\030_max_interrupted_retries\"\302\006\n\010Ins" +
+      "raceB\032\n\030_max_interrupted_retries\"\336\006\n\010Ins" +
       "tance\022\022\n\004name\030\001 \001(\tR\004name\022\016\n\002id\030\002 \001(\tR\002i" +
       "d\022\030\n\007project\030\003 \001(\tR\007project\022\024\n\005owner\030\004 \001" +
       "(\tR\005owner\0225\n\006status\030\005 \001(\0162\035.taskstream.v" +
@@ -90,19 +90,20 @@ public final class InstanceProto extends com.google.protobuf.GeneratedFile {
       "uled_start_time\030\021 \001(\0132\032.google.protobuf." +
       "TimestampR\022scheduledStartTime\022;\n\013expire_" +
       "time\030\022 \001(\0132\032.google.protobuf.TimestampR\n" +
-      "expireTime\0329\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003" +
-      "key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"c\n\010TaskTyp" +
-      "e\022\022\n\004name\030\001 \001(\tR\004name\022 \n\013description\030\002 \001" +
-      "(\tR\013description\022!\n\014worker_count\030\003 \001(\005R\013w" +
-      "orkerCount*\215\001\n\016InstanceStatus\022\037\n\033INSTANC" +
-      "E_STATUS_UNSPECIFIED\020\000\022\033\n\027INSTANCE_STATU" +
-      "S_RUNNING\020\001\022\035\n\031INSTANCE_STATUS_SUSPENDED" +
-      "\020\002\022\036\n\032INSTANCE_STATUS_TERMINATED\020\003B\303\001\n\021d" +
-      "ev.taskstream.v1B\rInstanceProtoP\001ZJgithu" +
-      "b.com/taskstream/taskstream/clients/go/g" +
-      "en/taskstream/v1;taskstreamv1\242\002\003TXX\252\002\rTa" +
-      "skstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstream" +
-      "\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006proto3"
+      "expireTime\022\032\n\010schedule\030\023 \001(\tR\010schedule\0329" +
+      "\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
+      "\030\002 \001(\tR\005value:\0028\001\"c\n\010TaskType\022\022\n\004name\030\001 " +
+      "\001(\tR\004name\022 \n\013description\030\002 \001(\tR\013descript" +
+      "ion\022!\n\014worker_count\030\003 \001(\005R\013workerCount*\215" +
+      "\001\n\016InstanceStatus\022\037\n\033INSTANCE_STATUS_UNS" +
+      "PECIFIED\020\000\022\033\n\027INSTANCE_STATUS_RUNNING\020\001\022" +
+      "\035\n\031INSTANCE_STATUS_SUSPENDED\020\002\022\036\n\032INSTAN" +
+      "CE_STATUS_TERMINATED\020\003B\303\001\n\021dev.taskstrea" +
+      "m.v1B\rInstanceProtoP\001ZJgithub.com/taskst" +
+      "ream/taskstream/clients/go/gen/taskstrea" +
+      "m/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstream.V1\312" +
+      "\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBMetad" +
+      "ata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -122,7 +123,7 @@ public final class InstanceProto extends com.google.protobuf.GeneratedFile {
     internal_static_taskstream_v1_Instance_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Instance_descriptor,
-        new java.lang.String[] { "Name", "Id", "Project", "Owner", "Status", "Priority", "Labels", "CreateTime", "StartTime", "EndTime", "Tasks", "ParentInstance", "Options", "Successful", "RequestId", "Seq", "ScheduledStartTime", "ExpireTime", });
+        new java.lang.String[] { "Name", "Id", "Project", "Owner", "Status", "Priority", "Labels", "CreateTime", "StartTime", "EndTime", "Tasks", "ParentInstance", "Options", "Successful", "RequestId", "Seq", "ScheduledStartTime", "ExpireTime", "Schedule", });
     internal_static_taskstream_v1_Instance_LabelsEntry_descriptor =
       internal_static_taskstream_v1_Instance_descriptor.getNestedType(0);
     internal_static_taskstream_v1_Instance_LabelsEntry_fieldAccessorTable = new

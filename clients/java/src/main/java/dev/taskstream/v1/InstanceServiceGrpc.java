@@ -765,6 +765,7 @@ public final class InstanceServiceGrpc {
      * <pre>
      * Streams a task's stdout or stderr from a byte offset. With follow the
      * stream stays open until the task ends and closes after its last byte.
+     * With attempt, the output of an earlier attempt of a retried task.
      * </pre>
      */
     default void readTaskOutput(dev.taskstream.v1.ReadTaskOutputRequest request,
@@ -1050,6 +1051,7 @@ public final class InstanceServiceGrpc {
      * <pre>
      * Streams a task's stdout or stderr from a byte offset. With follow the
      * stream stays open until the task ends and closes after its last byte.
+     * With attempt, the output of an earlier attempt of a retried task.
      * </pre>
      */
     public void readTaskOutput(dev.taskstream.v1.ReadTaskOutputRequest request,
@@ -1319,6 +1321,7 @@ public final class InstanceServiceGrpc {
      * <pre>
      * Streams a task's stdout or stderr from a byte offset. With follow the
      * stream stays open until the task ends and closes after its last byte.
+     * With attempt, the output of an earlier attempt of a retried task.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1582,6 +1585,7 @@ public final class InstanceServiceGrpc {
      * <pre>
      * Streams a task's stdout or stderr from a byte offset. With follow the
      * stream stays open until the task ends and closes after its last byte.
+     * With attempt, the output of an earlier attempt of a retried task.
      * </pre>
      */
     public java.util.Iterator<dev.taskstream.v1.ReadTaskOutputResponse> readTaskOutput(

@@ -206,6 +206,26 @@ private static final long serialVersionUID = 0L;
     return follow_;
   }
 
+  public static final int ATTEMPT_FIELD_NUMBER = 6;
+  private int attempt_ = 0;
+  /**
+   * <pre>
+   * Which attempt's output (Task.attempts counts them from 1): unset, 0 or
+   * the task's current attempt reads the current one; an earlier one reads
+   * what that attempt wrote before it was retried (kept for the 10 attempts
+   * before the current one; an older one is FAILED_PRECONDITION with reason
+   * OUTPUT_NOT_KEPT). An earlier attempt has ended, so follow changes nothing.
+   * INVALID_ARGUMENT when negative or beyond the task's attempts.
+   * </pre>
+   *
+   * <code>int32 attempt = 6 [json_name = "attempt"];</code>
+   * @return The attempt.
+   */
+  @java.lang.Override
+  public int getAttempt() {
+    return attempt_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -235,6 +255,9 @@ private static final long serialVersionUID = 0L;
     if (follow_ != false) {
       output.writeBool(5, follow_);
     }
+    if (attempt_ != 0) {
+      output.writeInt32(6, attempt_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -256,6 +279,10 @@ private static final long serialVersionUID = 0L;
     if (follow_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(5, follow_);
+    }
+    if (attempt_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(6, attempt_);
     }
     return size;
   }
@@ -290,6 +317,8 @@ private static final long serialVersionUID = 0L;
         != other.getOffset()) return false;
     if (getFollow()
         != other.getFollow()) return false;
+    if (getAttempt()
+        != other.getAttempt()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -313,6 +342,8 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + FOLLOW_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getFollow());
+    hash = (37 * hash) + ATTEMPT_FIELD_NUMBER;
+    hash = (53 * hash) + getAttempt();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -453,6 +484,7 @@ private static final long serialVersionUID = 0L;
       stream_ = 0;
       offset_ = 0L;
       follow_ = false;
+      attempt_ = 0;
       return this;
     }
 
@@ -501,6 +533,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.follow_ = follow_;
       }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.attempt_ = attempt_;
+      }
     }
 
     @java.lang.Override
@@ -533,6 +568,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getFollow() != false) {
         setFollow(other.getFollow());
+      }
+      if (other.getAttempt() != 0) {
+        setAttempt(other.getAttempt());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -583,6 +621,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 40
+            case 48: {
+              attempt_ = input.readInt32();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 48
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -943,6 +986,65 @@ private static final long serialVersionUID = 0L;
     public Builder clearFollow() {
       bitField0_ = (bitField0_ & ~0x00000010);
       follow_ = false;
+      onChanged();
+      return this;
+    }
+
+    private int attempt_ ;
+    /**
+     * <pre>
+     * Which attempt's output (Task.attempts counts them from 1): unset, 0 or
+     * the task's current attempt reads the current one; an earlier one reads
+     * what that attempt wrote before it was retried (kept for the 10 attempts
+     * before the current one; an older one is FAILED_PRECONDITION with reason
+     * OUTPUT_NOT_KEPT). An earlier attempt has ended, so follow changes nothing.
+     * INVALID_ARGUMENT when negative or beyond the task's attempts.
+     * </pre>
+     *
+     * <code>int32 attempt = 6 [json_name = "attempt"];</code>
+     * @return The attempt.
+     */
+    @java.lang.Override
+    public int getAttempt() {
+      return attempt_;
+    }
+    /**
+     * <pre>
+     * Which attempt's output (Task.attempts counts them from 1): unset, 0 or
+     * the task's current attempt reads the current one; an earlier one reads
+     * what that attempt wrote before it was retried (kept for the 10 attempts
+     * before the current one; an older one is FAILED_PRECONDITION with reason
+     * OUTPUT_NOT_KEPT). An earlier attempt has ended, so follow changes nothing.
+     * INVALID_ARGUMENT when negative or beyond the task's attempts.
+     * </pre>
+     *
+     * <code>int32 attempt = 6 [json_name = "attempt"];</code>
+     * @param value The attempt to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAttempt(int value) {
+
+      attempt_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Which attempt's output (Task.attempts counts them from 1): unset, 0 or
+     * the task's current attempt reads the current one; an earlier one reads
+     * what that attempt wrote before it was retried (kept for the 10 attempts
+     * before the current one; an older one is FAILED_PRECONDITION with reason
+     * OUTPUT_NOT_KEPT). An earlier attempt has ended, so follow changes nothing.
+     * INVALID_ARGUMENT when negative or beyond the task's attempts.
+     * </pre>
+     *
+     * <code>int32 attempt = 6 [json_name = "attempt"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAttempt() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      attempt_ = 0;
       onChanged();
       return this;
     }

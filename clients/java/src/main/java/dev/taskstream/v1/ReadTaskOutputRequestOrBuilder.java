@@ -89,4 +89,19 @@ public interface ReadTaskOutputRequestOrBuilder extends
    * @return The follow.
    */
   boolean getFollow();
+
+  /**
+   * <pre>
+   * Which attempt's output (Task.attempts counts them from 1): unset, 0 or
+   * the task's current attempt reads the current one; an earlier one reads
+   * what that attempt wrote before it was retried (kept for the 10 attempts
+   * before the current one; an older one is FAILED_PRECONDITION with reason
+   * OUTPUT_NOT_KEPT). An earlier attempt has ended, so follow changes nothing.
+   * INVALID_ARGUMENT when negative or beyond the task's attempts.
+   * </pre>
+   *
+   * <code>int32 attempt = 6 [json_name = "attempt"];</code>
+   * @return The attempt.
+   */
+  int getAttempt();
 }

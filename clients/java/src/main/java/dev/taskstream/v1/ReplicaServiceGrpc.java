@@ -114,6 +114,68 @@ public final class ReplicaServiceGrpc {
     return getSendCommandsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.AcquirePermitsRequest,
+      dev.taskstream.v1.AcquirePermitsResponse> getAcquirePermitsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "AcquirePermits",
+      requestType = dev.taskstream.v1.AcquirePermitsRequest.class,
+      responseType = dev.taskstream.v1.AcquirePermitsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.AcquirePermitsRequest,
+      dev.taskstream.v1.AcquirePermitsResponse> getAcquirePermitsMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.AcquirePermitsRequest, dev.taskstream.v1.AcquirePermitsResponse> getAcquirePermitsMethod;
+    if ((getAcquirePermitsMethod = ReplicaServiceGrpc.getAcquirePermitsMethod) == null) {
+      synchronized (ReplicaServiceGrpc.class) {
+        if ((getAcquirePermitsMethod = ReplicaServiceGrpc.getAcquirePermitsMethod) == null) {
+          ReplicaServiceGrpc.getAcquirePermitsMethod = getAcquirePermitsMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.AcquirePermitsRequest, dev.taskstream.v1.AcquirePermitsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "AcquirePermits"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.AcquirePermitsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.AcquirePermitsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ReplicaServiceMethodDescriptorSupplier("AcquirePermits"))
+              .build();
+        }
+      }
+    }
+    return getAcquirePermitsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.ReportPermitsRequest,
+      dev.taskstream.v1.ReportPermitsResponse> getReportPermitsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ReportPermits",
+      requestType = dev.taskstream.v1.ReportPermitsRequest.class,
+      responseType = dev.taskstream.v1.ReportPermitsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.ReportPermitsRequest,
+      dev.taskstream.v1.ReportPermitsResponse> getReportPermitsMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.ReportPermitsRequest, dev.taskstream.v1.ReportPermitsResponse> getReportPermitsMethod;
+    if ((getReportPermitsMethod = ReplicaServiceGrpc.getReportPermitsMethod) == null) {
+      synchronized (ReplicaServiceGrpc.class) {
+        if ((getReportPermitsMethod = ReplicaServiceGrpc.getReportPermitsMethod) == null) {
+          ReplicaServiceGrpc.getReportPermitsMethod = getReportPermitsMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.ReportPermitsRequest, dev.taskstream.v1.ReportPermitsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ReportPermits"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ReportPermitsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.ReportPermitsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ReplicaServiceMethodDescriptorSupplier("ReportPermits"))
+              .build();
+        }
+      }
+    }
+    return getReportPermitsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -223,6 +285,36 @@ public final class ReplicaServiceGrpc {
         io.grpc.stub.StreamObserver<dev.taskstream.v1.SendCommandsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSendCommandsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Asks the owner of a concurrency limit's key (the replica owning the key's
+     * shard) for permits: the calling replica then starts at most that many tasks
+     * under the key at once. The owner takes `held` as what the caller holds now;
+     * a `wanted` below it releases the rest at once; one above it is granted as
+     * far as the limit allows, and while nothing can be granted the call waits up
+     * to `wait` for permits to free. The answer says how many the caller holds
+     * now. UNAVAILABLE when the receiving replica does not own the key's shard;
+     * the caller asks again once it knows the new owner.
+     * </pre>
+     */
+    default void acquirePermits(dev.taskstream.v1.AcquirePermitsRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.AcquirePermitsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getAcquirePermitsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Tells the new owner of some shards how many permits the calling replica
+     * holds for every key of those shards (none listed: none). A new owner grants
+     * no permit of a shard until every live replica reported it, or a few
+     * seconds passed. UNAVAILABLE for shards the receiver does not own.
+     * </pre>
+     */
+    default void reportPermits(dev.taskstream.v1.ReportPermitsRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ReportPermitsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getReportPermitsMethod(), responseObserver);
+    }
   }
 
   /**
@@ -310,6 +402,38 @@ public final class ReplicaServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getSendCommandsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Asks the owner of a concurrency limit's key (the replica owning the key's
+     * shard) for permits: the calling replica then starts at most that many tasks
+     * under the key at once. The owner takes `held` as what the caller holds now;
+     * a `wanted` below it releases the rest at once; one above it is granted as
+     * far as the limit allows, and while nothing can be granted the call waits up
+     * to `wait` for permits to free. The answer says how many the caller holds
+     * now. UNAVAILABLE when the receiving replica does not own the key's shard;
+     * the caller asks again once it knows the new owner.
+     * </pre>
+     */
+    public void acquirePermits(dev.taskstream.v1.AcquirePermitsRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.AcquirePermitsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getAcquirePermitsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Tells the new owner of some shards how many permits the calling replica
+     * holds for every key of those shards (none listed: none). A new owner grants
+     * no permit of a shard until every live replica reported it, or a few
+     * seconds passed. UNAVAILABLE for shards the receiver does not own.
+     * </pre>
+     */
+    public void reportPermits(dev.taskstream.v1.ReportPermitsRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.ReportPermitsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getReportPermitsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -374,6 +498,36 @@ public final class ReplicaServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getSendCommandsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Asks the owner of a concurrency limit's key (the replica owning the key's
+     * shard) for permits: the calling replica then starts at most that many tasks
+     * under the key at once. The owner takes `held` as what the caller holds now;
+     * a `wanted` below it releases the rest at once; one above it is granted as
+     * far as the limit allows, and while nothing can be granted the call waits up
+     * to `wait` for permits to free. The answer says how many the caller holds
+     * now. UNAVAILABLE when the receiving replica does not own the key's shard;
+     * the caller asks again once it knows the new owner.
+     * </pre>
+     */
+    public dev.taskstream.v1.AcquirePermitsResponse acquirePermits(dev.taskstream.v1.AcquirePermitsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getAcquirePermitsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Tells the new owner of some shards how many permits the calling replica
+     * holds for every key of those shards (none listed: none). A new owner grants
+     * no permit of a shard until every live replica reported it, or a few
+     * seconds passed. UNAVAILABLE for shards the receiver does not own.
+     * </pre>
+     */
+    public dev.taskstream.v1.ReportPermitsResponse reportPermits(dev.taskstream.v1.ReportPermitsRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getReportPermitsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -437,6 +591,36 @@ public final class ReplicaServiceGrpc {
     public dev.taskstream.v1.SendCommandsResponse sendCommands(dev.taskstream.v1.SendCommandsRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getSendCommandsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Asks the owner of a concurrency limit's key (the replica owning the key's
+     * shard) for permits: the calling replica then starts at most that many tasks
+     * under the key at once. The owner takes `held` as what the caller holds now;
+     * a `wanted` below it releases the rest at once; one above it is granted as
+     * far as the limit allows, and while nothing can be granted the call waits up
+     * to `wait` for permits to free. The answer says how many the caller holds
+     * now. UNAVAILABLE when the receiving replica does not own the key's shard;
+     * the caller asks again once it knows the new owner.
+     * </pre>
+     */
+    public dev.taskstream.v1.AcquirePermitsResponse acquirePermits(dev.taskstream.v1.AcquirePermitsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getAcquirePermitsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Tells the new owner of some shards how many permits the calling replica
+     * holds for every key of those shards (none listed: none). A new owner grants
+     * no permit of a shard until every live replica reported it, or a few
+     * seconds passed. UNAVAILABLE for shards the receiver does not own.
+     * </pre>
+     */
+    public dev.taskstream.v1.ReportPermitsResponse reportPermits(dev.taskstream.v1.ReportPermitsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getReportPermitsMethod(), getCallOptions(), request);
     }
   }
 
@@ -505,11 +689,45 @@ public final class ReplicaServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getSendCommandsMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Asks the owner of a concurrency limit's key (the replica owning the key's
+     * shard) for permits: the calling replica then starts at most that many tasks
+     * under the key at once. The owner takes `held` as what the caller holds now;
+     * a `wanted` below it releases the rest at once; one above it is granted as
+     * far as the limit allows, and while nothing can be granted the call waits up
+     * to `wait` for permits to free. The answer says how many the caller holds
+     * now. UNAVAILABLE when the receiving replica does not own the key's shard;
+     * the caller asks again once it knows the new owner.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.AcquirePermitsResponse> acquirePermits(
+        dev.taskstream.v1.AcquirePermitsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getAcquirePermitsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Tells the new owner of some shards how many permits the calling replica
+     * holds for every key of those shards (none listed: none). A new owner grants
+     * no permit of a shard until every live replica reported it, or a few
+     * seconds passed. UNAVAILABLE for shards the receiver does not own.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.ReportPermitsResponse> reportPermits(
+        dev.taskstream.v1.ReportPermitsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getReportPermitsMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CLAIM_TASKS = 0;
   private static final int METHODID_RELAY_REPORTS = 1;
   private static final int METHODID_SEND_COMMANDS = 2;
+  private static final int METHODID_ACQUIRE_PERMITS = 3;
+  private static final int METHODID_REPORT_PERMITS = 4;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -539,6 +757,14 @@ public final class ReplicaServiceGrpc {
         case METHODID_SEND_COMMANDS:
           serviceImpl.sendCommands((dev.taskstream.v1.SendCommandsRequest) request,
               (io.grpc.stub.StreamObserver<dev.taskstream.v1.SendCommandsResponse>) responseObserver);
+          break;
+        case METHODID_ACQUIRE_PERMITS:
+          serviceImpl.acquirePermits((dev.taskstream.v1.AcquirePermitsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.AcquirePermitsResponse>) responseObserver);
+          break;
+        case METHODID_REPORT_PERMITS:
+          serviceImpl.reportPermits((dev.taskstream.v1.ReportPermitsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.ReportPermitsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -579,6 +805,20 @@ public final class ReplicaServiceGrpc {
               dev.taskstream.v1.SendCommandsRequest,
               dev.taskstream.v1.SendCommandsResponse>(
                 service, METHODID_SEND_COMMANDS)))
+        .addMethod(
+          getAcquirePermitsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.AcquirePermitsRequest,
+              dev.taskstream.v1.AcquirePermitsResponse>(
+                service, METHODID_ACQUIRE_PERMITS)))
+        .addMethod(
+          getReportPermitsMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.ReportPermitsRequest,
+              dev.taskstream.v1.ReportPermitsResponse>(
+                service, METHODID_REPORT_PERMITS)))
         .build();
   }
 
@@ -630,6 +870,8 @@ public final class ReplicaServiceGrpc {
               .addMethod(getClaimTasksMethod())
               .addMethod(getRelayReportsMethod())
               .addMethod(getSendCommandsMethod())
+              .addMethod(getAcquirePermitsMethod())
+              .addMethod(getReportPermitsMethod())
               .build();
         }
       }

@@ -56,6 +56,31 @@ public final class ReplicaServiceProto extends com.google.protobuf.GeneratedFile
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_SendCommandsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_AcquirePermitsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_AcquirePermitsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_AcquirePermitsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_AcquirePermitsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_PermitHolding_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_PermitHolding_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ReportPermitsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ReportPermitsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_ReportPermitsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_ReportPermitsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -66,39 +91,56 @@ public final class ReplicaServiceProto extends com.google.protobuf.GeneratedFile
   static {
     java.lang.String[] descriptorData = {
       "\n#taskstream/v1/replica_service.proto\022\rt" +
-      "askstream.v1\032\"taskstream/v1/worker_servi" +
-      "ce.proto\"\303\001\n\021ClaimTasksRequest\022\033\n\tworker" +
-      "_id\030\001 \001(\tR\010workerId\0225\n\006worker\030\002 \001(\0132\035.ta" +
-      "skstream.v1.RegisterWorkerR\006worker\022\033\n\tma" +
-      "x_tasks\030\003 \001(\005R\010maxTasks\022\032\n\010projects\030\004 \003(" +
-      "\tR\010projects\022!\n\014all_projects\030\005 \001(\010R\013allPr" +
-      "ojects\"U\n\022ClaimTasksResponse\022?\n\013assignme" +
-      "nts\030\001 \003(\0132\035.taskstream.v1.TaskAssignment" +
-      "R\013assignments\"\217\001\n\023RelayReportsRequest\022\033\n" +
-      "\tworker_id\030\001 \001(\tR\010workerId\0227\n\007reports\030\002 " +
-      "\003(\0132\035.taskstream.v1.ConnectRequestR\007repo" +
-      "rts\022\"\n\014disconnected\030\003 \001(\010R\014disconnected\"" +
-      "\026\n\024RelayReportsResponse\"n\n\023SendCommandsR" +
-      "equest\022\033\n\tworker_id\030\001 \001(\tR\010workerId\022:\n\010c" +
-      "ommands\030\002 \003(\0132\036.taskstream.v1.ConnectRes" +
-      "ponseR\010commands\"\026\n\024SendCommandsResponse2" +
-      "\225\002\n\016ReplicaService\022Q\n\nClaimTasks\022 .tasks" +
-      "tream.v1.ClaimTasksRequest\032!.taskstream." +
-      "v1.ClaimTasksResponse\022W\n\014RelayReports\022\"." +
-      "taskstream.v1.RelayReportsRequest\032#.task" +
-      "stream.v1.RelayReportsResponse\022W\n\014SendCo" +
-      "mmands\022\".taskstream.v1.SendCommandsReque" +
-      "st\032#.taskstream.v1.SendCommandsResponseB" +
-      "\311\001\n\021dev.taskstream.v1B\023ReplicaServicePro" +
-      "toP\001ZJgithub.com/taskstream/taskstream/c" +
-      "lients/go/gen/taskstream/v1;taskstreamv1" +
-      "\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002" +
-      "\031Taskstream\\V1\\GPBMetadata\352\002\016Taskstream:" +
-      ":V1b\006proto3"
+      "askstream.v1\032\036google/protobuf/duration.p" +
+      "roto\032\"taskstream/v1/worker_service.proto" +
+      "\"\303\001\n\021ClaimTasksRequest\022\033\n\tworker_id\030\001 \001(" +
+      "\tR\010workerId\0225\n\006worker\030\002 \001(\0132\035.taskstream" +
+      ".v1.RegisterWorkerR\006worker\022\033\n\tmax_tasks\030" +
+      "\003 \001(\005R\010maxTasks\022\032\n\010projects\030\004 \003(\tR\010proje" +
+      "cts\022!\n\014all_projects\030\005 \001(\010R\013allProjects\"U" +
+      "\n\022ClaimTasksResponse\022?\n\013assignments\030\001 \003(" +
+      "\0132\035.taskstream.v1.TaskAssignmentR\013assign" +
+      "ments\"\217\001\n\023RelayReportsRequest\022\033\n\tworker_" +
+      "id\030\001 \001(\tR\010workerId\0227\n\007reports\030\002 \003(\0132\035.ta" +
+      "skstream.v1.ConnectRequestR\007reports\022\"\n\014d" +
+      "isconnected\030\003 \001(\010R\014disconnected\"\026\n\024Relay" +
+      "ReportsResponse\"n\n\023SendCommandsRequest\022\033" +
+      "\n\tworker_id\030\001 \001(\tR\010workerId\022:\n\010commands\030" +
+      "\002 \003(\0132\036.taskstream.v1.ConnectResponseR\010c" +
+      "ommands\"\026\n\024SendCommandsResponse\"\264\001\n\025Acqu" +
+      "irePermitsRequest\022\030\n\007replica\030\001 \001(\tR\007repl" +
+      "ica\022\020\n\003key\030\002 \001(\tR\003key\022\024\n\005limit\030\003 \001(\005R\005li" +
+      "mit\022\022\n\004held\030\004 \001(\005R\004held\022\026\n\006wanted\030\005 \001(\005R" +
+      "\006wanted\022-\n\004wait\030\006 \001(\0132\031.google.protobuf." +
+      "DurationR\004wait\",\n\026AcquirePermitsResponse" +
+      "\022\022\n\004held\030\001 \001(\005R\004held\"5\n\rPermitHolding\022\020\n" +
+      "\003key\030\001 \001(\tR\003key\022\022\n\004held\030\002 \001(\005R\004held\"\202\001\n\024" +
+      "ReportPermitsRequest\022\030\n\007replica\030\001 \001(\tR\007r" +
+      "eplica\022\026\n\006shards\030\002 \003(\005R\006shards\0228\n\010holdin" +
+      "gs\030\003 \003(\0132\034.taskstream.v1.PermitHoldingR\010" +
+      "holdings\"\027\n\025ReportPermitsResponse2\320\003\n\016Re" +
+      "plicaService\022Q\n\nClaimTasks\022 .taskstream." +
+      "v1.ClaimTasksRequest\032!.taskstream.v1.Cla" +
+      "imTasksResponse\022W\n\014RelayReports\022\".taskst" +
+      "ream.v1.RelayReportsRequest\032#.taskstream" +
+      ".v1.RelayReportsResponse\022W\n\014SendCommands" +
+      "\022\".taskstream.v1.SendCommandsRequest\032#.t" +
+      "askstream.v1.SendCommandsResponse\022]\n\016Acq" +
+      "uirePermits\022$.taskstream.v1.AcquirePermi" +
+      "tsRequest\032%.taskstream.v1.AcquirePermits" +
+      "Response\022Z\n\rReportPermits\022#.taskstream.v" +
+      "1.ReportPermitsRequest\032$.taskstream.v1.R" +
+      "eportPermitsResponseB\311\001\n\021dev.taskstream." +
+      "v1B\023ReplicaServiceProtoP\001ZJgithub.com/ta" +
+      "skstream/taskstream/clients/go/gen/tasks" +
+      "tream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstream" +
+      ".V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBM" +
+      "etadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          com.google.protobuf.DurationProto.getDescriptor(),
           dev.taskstream.v1.WorkerServiceProto.getDescriptor(),
         });
     internal_static_taskstream_v1_ClaimTasksRequest_descriptor =
@@ -137,7 +179,38 @@ public final class ReplicaServiceProto extends com.google.protobuf.GeneratedFile
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_SendCommandsResponse_descriptor,
         new java.lang.String[] { });
+    internal_static_taskstream_v1_AcquirePermitsRequest_descriptor =
+      getDescriptor().getMessageType(6);
+    internal_static_taskstream_v1_AcquirePermitsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_AcquirePermitsRequest_descriptor,
+        new java.lang.String[] { "Replica", "Key", "Limit", "Held", "Wanted", "Wait", });
+    internal_static_taskstream_v1_AcquirePermitsResponse_descriptor =
+      getDescriptor().getMessageType(7);
+    internal_static_taskstream_v1_AcquirePermitsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_AcquirePermitsResponse_descriptor,
+        new java.lang.String[] { "Held", });
+    internal_static_taskstream_v1_PermitHolding_descriptor =
+      getDescriptor().getMessageType(8);
+    internal_static_taskstream_v1_PermitHolding_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_PermitHolding_descriptor,
+        new java.lang.String[] { "Key", "Held", });
+    internal_static_taskstream_v1_ReportPermitsRequest_descriptor =
+      getDescriptor().getMessageType(9);
+    internal_static_taskstream_v1_ReportPermitsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ReportPermitsRequest_descriptor,
+        new java.lang.String[] { "Replica", "Shards", "Holdings", });
+    internal_static_taskstream_v1_ReportPermitsResponse_descriptor =
+      getDescriptor().getMessageType(10);
+    internal_static_taskstream_v1_ReportPermitsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_ReportPermitsResponse_descriptor,
+        new java.lang.String[] { });
     descriptor.resolveAllFeaturesImmutable();
+    com.google.protobuf.DurationProto.getDescriptor();
     dev.taskstream.v1.WorkerServiceProto.getDescriptor();
   }
 

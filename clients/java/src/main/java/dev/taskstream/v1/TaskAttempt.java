@@ -299,7 +299,9 @@ private static final long serialVersionUID = 0L;
   private dev.taskstream.v1.OutputInfo stdoutInfo_;
   /**
    * <pre>
-   * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+   * How much standard output it wrote; read it with
+   * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+   * current one).
    * </pre>
    *
    * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -311,7 +313,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+   * How much standard output it wrote; read it with
+   * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+   * current one).
    * </pre>
    *
    * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -323,7 +327,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+   * How much standard output it wrote; read it with
+   * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+   * current one).
    * </pre>
    *
    * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1784,7 +1790,9 @@ private static final long serialVersionUID = 0L;
         dev.taskstream.v1.OutputInfo, dev.taskstream.v1.OutputInfo.Builder, dev.taskstream.v1.OutputInfoOrBuilder> stdoutInfoBuilder_;
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1795,7 +1803,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1810,7 +1820,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1828,7 +1840,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1846,7 +1860,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1871,7 +1887,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1888,7 +1906,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1900,7 +1920,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -1915,7 +1937,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+     * How much standard output it wrote; read it with
+     * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+     * current one).
      * </pre>
      *
      * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>

@@ -169,7 +169,9 @@ public interface TaskAttemptOrBuilder extends
 
   /**
    * <pre>
-   * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+   * How much standard output it wrote; read it with
+   * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+   * current one).
    * </pre>
    *
    * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -178,7 +180,9 @@ public interface TaskAttemptOrBuilder extends
   boolean hasStdoutInfo();
   /**
    * <pre>
-   * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+   * How much standard output it wrote; read it with
+   * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+   * current one).
    * </pre>
    *
    * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
@@ -187,7 +191,9 @@ public interface TaskAttemptOrBuilder extends
   dev.taskstream.v1.OutputInfo getStdoutInfo();
   /**
    * <pre>
-   * The standard output it wrote (read it with ReadTaskOutputRequest.attempt).
+   * How much standard output it wrote; read it with
+   * ReadTaskOutputRequest.attempt (kept for the 10 attempts before the
+   * current one).
    * </pre>
    *
    * <code>.taskstream.v1.OutputInfo stdout_info = 8 [json_name = "stdoutInfo"];</code>
