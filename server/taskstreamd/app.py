@@ -39,9 +39,9 @@ from taskstreamd.api.limits import Limits
 from taskstreamd.api.metrics_interceptor import MetricsInterceptor
 from taskstreamd.api.peers import Peers
 from taskstreamd.api.replica_servicer import ReplicaServicer
-from taskstreamd.api.tracing_interceptor import TracingInterceptor
 from taskstreamd.api.schedule_requests import Templates
 from taskstreamd.api.schedule_servicer import ScheduleServicer
+from taskstreamd.api.tracing_interceptor import TracingInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
 from taskstreamd.core.answers import DEFAULT_CAPACITY, AnswerCache
 from taskstreamd.core.core import Core, CoreSettings
@@ -61,7 +61,7 @@ from taskstreamd.web.http import HEAD_SECONDS
 from taskstreamd.web.listener import MAX_CONNECTIONS, Listener
 from taskstreamd.web.logview import Logview
 from taskstreamd.web.status import StatusServer
-from taskstreamd.wire.events import ProtoEventCodec
+from taskstreamd.wire.event_codec import ProtoEventCodec
 from taskstreamd.worker_user import give_socket, give_warehouse, protect_data_dir
 from taskstreamd.workers import privileges
 from taskstreamd.workers.importcheck import check_task_modules

@@ -22,7 +22,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import instance_service_pb2_grpc, task_pb2
-from taskstreamd.api import requests
+from taskstreamd.api import validation
 from taskstreamd.api.limits import MAX_JSON_DEPTH, MAX_LABEL_KEY, MAX_LABEL_VALUE, MAX_LABELS, Limits
 from taskstreamd.app import Server, ServerConfig
 from tests.support.server import ServerProcess
@@ -192,7 +192,7 @@ async def test_health_is_answered_while_a_big_create_is_being_validated(
     in_process: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     validating, health_answered = threading.Event(), threading.Event()
-    validate = requests.new_instance
+    validate = validation.new_instance
 
     def held_validation(*args: Any, **kwargs: Any) -> Any:
         # The validation goes on only after a health check was answered. Run on the event loop, it would
@@ -202,7 +202,7 @@ async def test_health_is_answered_while_a_big_create_is_being_validated(
             raise AssertionError("no health check was answered while the create was validated")
         return validate(*args, **kwargs)
 
-    monkeypatch.setattr(requests, "new_instance", held_validation)
+    monkeypatch.setattr(validation, "new_instance", held_validation)
     big = create([task_pb2.TaskSpec(type="noop") for _ in range(1000)])
     async with grpc.aio.insecure_channel(in_process.grpc_address, options=BIG) as channel:
         stub = instance_service_pb2_grpc.InstanceServiceStub(channel)

@@ -22,7 +22,7 @@ from taskstreamd.store.batch import RequestClaim
 from taskstreamd.store.cluster import Replica
 from taskstreamd.store.engine import libpq_url
 from taskstreamd.store.store import Store
-from taskstreamd.wire.events import ProtoEventCodec
+from taskstreamd.wire.event_codec import ProtoEventCodec
 from tests.support.postgres import PostgresCluster
 
 

@@ -25,7 +25,7 @@ from taskstreamd.domain.worker_messages import (
 )
 from taskstreamd.errors import FailedPrecondition
 from taskstreamd.store.memory import MemoryStore, Tables
-from taskstreamd.wire.events import ProtoEventCodec
+from taskstreamd.wire.event_codec import ProtoEventCodec
 
 
 def status_of(instance: Instance) -> tuple[InstanceStatus, list[TaskStatus]]:

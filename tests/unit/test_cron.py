@@ -1,4 +1,4 @@
-"""Cron expressions (domain.cron) and the fire times of schedules (domain.schedules), on fixed times."""
+"""Cron expressions (domain.cron) and the fire times of schedules (domain.schedule_model), on fixed times."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from taskstreamd.domain import cron
-from taskstreamd.domain.schedules import OverlapPolicy, Schedule, Timing, catch_up
+from taskstreamd.domain.schedule_model import OverlapPolicy, Schedule, Timing, catch_up
 
 NEW_YORK = "America/New_York"
 

@@ -89,12 +89,12 @@ def test_an_event_is_shared_as_a_serialized_watch_response() -> None:
     from taskstream.v1 import event_pb2
     from taskstream.v1 import instance_service_pb2 as pb
     from taskstreamd.core.watch import Snapshot
-    from taskstreamd.wire import watch as watch_wire
+    from taskstreamd.wire import watch_messages
 
     data = event_pb2.InstanceEvent(seq=300, task_progress_updated={"task": "t" * 200}).SerializeToString()
     event = StoredEvent("i", 300, PROGRESS, data)
-    shared = watch_wire.message(event)
-    assert isinstance(shared, bytes) and watch_wire.message(event) is shared  # framed once, then shared
+    shared = watch_messages.message(event)
+    assert isinstance(shared, bytes) and watch_messages.message(event) is shared  # framed once, then shared
     assert not isinstance(event, Snapshot)
     assert pb.WatchInstanceResponse.FromString(shared).event.seq == 300
     assert (
@@ -166,10 +166,10 @@ async def test_resync_makes_every_watcher_reread_the_store() -> None:
 
 
 def test_each_event_is_framed_once_and_the_same_bytes_go_to_every_watcher() -> None:
-    from taskstreamd.wire import watch as watch_wire
+    from taskstreamd.wire import watch_messages
 
     shared = event(1, PROGRESS, task_id=7)
-    assert watch_wire.message(shared) is watch_wire.message(shared)
+    assert watch_messages.message(shared) is watch_messages.message(shared)
 
 
 async def test_an_armed_waiter_cannot_sleep_through_a_publish() -> None:

@@ -17,7 +17,7 @@ from taskstreamd.domain.model import Instance, NewInstance, NewTask
 from taskstreamd.domain.vocabulary import TaskStatus, WaitingReason
 from taskstreamd.domain.worker_messages import Assignment, Finished, Registration
 from taskstreamd.store.memory import MemoryStore
-from taskstreamd.wire.events import ProtoEventCodec
+from taskstreamd.wire.event_codec import ProtoEventCodec
 
 KEY = "key:db"
 

@@ -20,8 +20,8 @@ from taskstreamd.domain.project_events import InstanceFilter, ProjectEvent
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain.worker_messages import Assignment, Finished, ProgressReported, Registration, Started
 from taskstreamd.store.memory import MemoryStore
-from taskstreamd.wire.events import ProtoEventCodec
-from taskstreamd.wire.project_watch import event_bytes
+from taskstreamd.wire.event_codec import ProtoEventCodec
+from taskstreamd.wire.project_watch_messages import event_bytes
 
 CODEC = ProtoEventCodec()
 Item = tuple[Any, int]

@@ -15,13 +15,13 @@ import pytest
 from taskstreamd.core.core import Core, CoreSettings
 from taskstreamd.core.schedules import FIRE_TIME_LABEL, SCHEDULE_LABEL
 from taskstreamd.domain.model import Instance, NewInstance, NewTask
-from taskstreamd.domain.schedules import NewSchedule, OverlapPolicy, Schedule, Timing
+from taskstreamd.domain.schedule_model import NewSchedule, OverlapPolicy, Schedule, Timing
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain.worker_messages import Assignment, Finished, Registration
 from taskstreamd.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from taskstreamd.store.batch import Frozen
 from taskstreamd.store.memory import MemoryStore, Tables
-from taskstreamd.wire.events import ProtoEventCodec
+from taskstreamd.wire.event_codec import ProtoEventCodec
 
 
 class Clock:

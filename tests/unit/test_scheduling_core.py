@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from taskstreamd.core import output
+from taskstreamd.core import task_output
 from taskstreamd.core.core import Core, CoreSettings
 from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.domain.model import Instance, InstanceOptions, NewInstance, NewTask, TaskFailure
@@ -24,7 +24,7 @@ from taskstreamd.domain.vocabulary import (
 from taskstreamd.domain.worker_messages import Assignment, Finished, OutputReported, Registration
 from taskstreamd.errors import Expired, FailedPrecondition, InvalidArgument
 from taskstreamd.store.memory import MemoryStore
-from taskstreamd.wire.events import ProtoEventCodec
+from taskstreamd.wire.event_codec import ProtoEventCodec
 
 
 class Clock:
@@ -325,7 +325,9 @@ async def test_a_retried_attempt_s_output_is_kept_apart_and_read_by_its_number(
         core.timers.due()
 
     async def read(attempt: int) -> bytes:
-        chunks = output.read_output(core.instances, core.hub, "p", instance.id, "t", 1, 0, False, attempt)
+        chunks = task_output.read_output(
+            core.instances, core.hub, "p", instance.id, "t", 1, 0, False, attempt
+        )
         return b"".join([c.data async for c in chunks])
 
     assert await read(0) == await read(2) == b"try 2\n"

@@ -1,4 +1,4 @@
-"""The server's side of worker protocol batches (wire.worker): unwrapping a worker's batch, packing
+"""The server's side of worker protocol batches (wire.worker_protocol): unwrapping a worker's batch, packing
 commands into batches under a byte limit, and the short-task prefetch a worker session gets by default."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from taskstream.v1 import worker_service_pb2 as wpb
 from taskstreamd.core.sessions import DEEP_SHORT_PREFETCH, SHALLOW_SHORT_PREFETCH, short_prefetch_for
 from taskstreamd.domain.worker_messages import Assignment, Started
 from taskstreamd.errors import InvalidArgument
-from taskstreamd.wire import worker as wire
+from taskstreamd.wire import worker_protocol as wire
 
 
 def started(aid: str) -> wpb.ConnectRequest:

@@ -1,4 +1,4 @@
-"""What makes two requests carrying one request_id "the same" (see core.requests for the rest)."""
+"""What makes two requests carrying one request_id "the same" (see core.request_claims for the rest)."""
 
 from __future__ import annotations
 

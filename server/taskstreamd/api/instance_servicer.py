@@ -16,11 +16,11 @@ from taskstreamd.access import auth
 from taskstreamd.access.auth import Authenticator, Principal
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import DEFAULT_HOURS, MAX_HOURS
-from taskstreamd.api import idempotency, labels, offload, requests
+from taskstreamd.api import idempotency, labels, offload, validation
 from taskstreamd.api.forwarding import forward
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.api.peers import Peers
-from taskstreamd.core import output, project_watch, watch, workflows
+from taskstreamd.core import project_watch, task_output, watch, workflows
 from taskstreamd.core.core import Core
 from taskstreamd.core.instances import Instances
 from taskstreamd.core.sql_tasks import require_datasource_access
@@ -29,10 +29,8 @@ from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
 from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.store.reads import ListFilter
-from taskstreamd.wire import convert, result_rows
-from taskstreamd.wire import project_watch as project_watch_wire
-from taskstreamd.wire import watch as watch_wire
-from taskstreamd.wire.events import ProtoEventCodec
+from taskstreamd.wire import convert, project_watch_messages, result_rows, watch_messages
+from taskstreamd.wire.event_codec import ProtoEventCodec
 
 Context = grpc.aio.ServicerContext[Any, Any]
 DEFAULT_WAIT = 60.0
@@ -44,7 +42,7 @@ _CODEC = ProtoEventCodec()  # reads the facts of project log entries a watch's f
 
 def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, context: Context) -> float:
     """The requested wait, defaulted and capped, ending just before the caller's own deadline."""
-    timeout = requests.seconds(request.timeout, "timeout") if request.HasField("timeout") else 0.0
+    timeout = validation.seconds(request.timeout, "timeout") if request.HasField("timeout") else 0.0
     return bounded_wait(timeout or DEFAULT_WAIT, context)
 
 
@@ -53,7 +51,7 @@ def create_wait(request: pb.CreateInstanceRequest, context: Context) -> float | 
     when it answers at once."""
     if not request.HasField("wait_timeout"):
         return None
-    seconds = requests.seconds(request.wait_timeout, "wait_timeout")
+    seconds = validation.seconds(request.wait_timeout, "wait_timeout")
     return bounded_wait(seconds, context) if seconds else None
 
 
@@ -193,15 +191,15 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         principal = self._principal(context)
         # Cheap refusals first: too many tasks or labels, or a caller who may not create here, cost no
         # validation of each task (a bad parent is reported below with everything else).
-        requests.refuse_oversized(request, self.limits)
+        validation.refuse_oversized(request, self.limits)
         with contextlib.suppress(InvalidArgument):
             auth.require_write(principal, ids.parse_project(request.parent))
         # A big request is validated (and fingerprinted) off the event loop, which keeps serving.
-        new = await offload.run(request, requests.new_instance, request, principal.name, self.limits)
+        new = await offload.run(request, validation.new_instance, request, principal.name, self.limits)
         auth.require_write(principal, new.project)
         if self.tracing:  # the tasks continue this call's span (api/tracing_interceptor.py)
             new.traceparent, new.tracestate = tracing.current()
-        requests.require_parent_in_project(new)  # before any read: no answer tells what exists elsewhere
+        validation.require_parent_in_project(new)  # before any read: no answer tells what exists elsewhere
         require_datasource_access(new.tasks, new.project, self.datasources)
         if any(t.type == PYTHON_OBJECT_TYPE for t in new.tasks):
             auth.require_code(principal)
@@ -241,7 +239,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> pb.ListInstancesResponse:
         project = ids.parse_project(request.parent)
         self._reader(context, project)
-        page_size = requests.page_size(request.page_size, default=50, maximum=1000)
+        page_size = validation.page_size(request.page_size, default=50, maximum=1000)
         if bad_labels := labels.violations("labels", request.labels):
             raise InvalidArgument(bad_labels)
         try:
@@ -252,8 +250,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             project=project,
             statuses=statuses,
             owner=request.owner,
-            create_time_start=requests.time_or_none(request, "create_time_start"),
-            create_time_end=requests.time_or_none(request, "create_time_end"),
+            create_time_start=validation.time_or_none(request, "create_time_start"),
+            create_time_end=validation.time_or_none(request, "create_time_end"),
             labels=dict(request.labels),
             successful=request.successful if request.HasField("successful") else None,
             exclude_sub_instances=request.exclude_sub_instances,
@@ -279,7 +277,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         except ValueError as exc:
             raise InvalidArgument.one("reason", f"unknown reason {request.reason}") from exc
         grace = (
-            requests.seconds(request.grace_period, "grace_period")
+            validation.seconds(request.grace_period, "grace_period")
             if request.HasField("grace_period")
             else None
         )
@@ -309,7 +307,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         except ValueError as exc:
             raise InvalidArgument.one("reason", f"unknown reason {request.reason}") from exc
         grace = (
-            requests.seconds(request.grace_period, "grace_period")
+            validation.seconds(request.grace_period, "grace_period")
             if request.HasField("grace_period")
             else None
         )
@@ -369,7 +367,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def WaitInstances(
         self, request: pb.WaitInstancesRequest, context: Context
     ) -> pb.WaitInstancesResponse:
-        refs = requests.wait_names(request)
+        refs = validation.wait_names(request)
         principal = self._principal(context)
         for project in sorted({project for project, _ in refs}):
             auth.require_read(principal, project)
@@ -385,7 +383,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         return pb.WaitInstancesResponse(instances=instances, done=done)
 
     async def WatchInstance(self, request: pb.WatchInstanceRequest, context: Context) -> None:
-        watch_request = requests.watch(request)
+        watch_request = validation.watch(request)
         principal = self._reader(context, watch_request.project)
         cursor = request.after_seq
 
@@ -398,16 +396,16 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         guard = StallGuard(self.stall_seconds)  # one per stream, not a timer per message
         with self.streams.hold(principal.name):
             try:
-                items = watch.watch(self.instances, self.core.hub, watch_request, watch_wire.snapshot)
+                items = watch.watch(self.instances, self.core.hub, watch_request, watch_messages.snapshot)
                 async for item, next_cursor in items:
-                    if not await self._write(context, watch_wire.message(item), guard, too_slow):
+                    if not await self._write(context, watch_messages.message(item), guard, too_slow):
                         return
                     cursor = next_cursor
             finally:
                 guard.close()
 
     async def WatchInstances(self, request: pb.WatchInstancesRequest, context: Context) -> None:
-        watch_request = requests.watch_project(request)
+        watch_request = validation.watch_project(request)
         principal = self._reader(context, watch_request.project)
         cursor = request.after_seq
 
@@ -424,7 +422,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             )
             try:
                 async for item, next_cursor in items:
-                    if not await self._write(context, project_watch_wire.message(item), guard, too_slow):
+                    if not await self._write(context, project_watch_messages.message(item), guard, too_slow):
                         return
                     cursor = next_cursor
             finally:
@@ -434,8 +432,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def ReadTaskOutput(self, request: pb.ReadTaskOutputRequest, context: Context) -> None:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
         principal = self._reader(context, project)
-        stream = requests.output_stream(request)
-        chunks = output.read_output(
+        stream = validation.output_stream(request)
+        chunks = task_output.read_output(
             self.instances,
             self.core.hub,
             project,
@@ -450,7 +448,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         with self.streams.hold(principal.name) if request.follow else contextlib.nullcontext():
             await self._send_output(context, chunks)
 
-    async def _send_output(self, context: Context, chunks: AsyncIterator[output.OutputChunk]) -> None:
+    async def _send_output(self, context: Context, chunks: AsyncIterator[task_output.OutputChunk]) -> None:
         async for chunk in chunks:
             message = pb.ReadTaskOutputResponse(
                 offset=chunk.offset, data=chunk.data, cut_bytes=chunk.cut_bytes
@@ -527,7 +525,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> pb.ListSubInstancesResponse:
         project, instance_id = ids.parse_instance_name(request.parent, "parent")
         self._reader(context, project)
-        page_size = requests.page_size(request.page_size, default=100, maximum=1000)
+        page_size = validation.page_size(request.page_size, default=100, maximum=1000)
         subs, token, seq = await workflows.list_sub_instances(
             self.instances, project, instance_id, page_size, request.page_token
         )
@@ -550,7 +548,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     ) -> pb.ListTaskResultRowsResponse:
         project, instance_id = ids.parse_instance_name(request.instance, "instance")
         self._reader(context, project)
-        page_size = requests.page_size(request.page_size, default=1000, maximum=10_000)
+        page_size = validation.page_size(request.page_size, default=1000, maximum=10_000)
         _, outcome = await self.instances.task_outcome(project, instance_id, request.task)
         page = result_rows.page(outcome, page_size, request.page_token)
         return pb.ListTaskResultRowsResponse(

@@ -18,7 +18,7 @@ from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.domain.worker_messages import Assignment, Command, Registration, Report
 from taskstreamd.errors import Unavailable
 from taskstreamd.wire import convert
-from taskstreamd.wire import worker as wire
+from taskstreamd.wire import worker_protocol as wire
 
 REPLICA_HEADER = "x-taskstream-replica"
 CLAIM_SECONDS = 10.0

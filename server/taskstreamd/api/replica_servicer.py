@@ -9,11 +9,11 @@ import grpc
 
 from taskstream.v1 import replica_service_pb2 as rpb
 from taskstream.v1 import replica_service_pb2_grpc
-from taskstreamd.api import requests
+from taskstreamd.api import validation
 from taskstreamd.api.peers import REPLICA_HEADER
 from taskstreamd.core.core import Core
 from taskstreamd.errors import InvalidArgument, NotFound, Unauthenticated, Unavailable
-from taskstreamd.wire import worker as wire
+from taskstreamd.wire import worker_protocol as wire
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -71,7 +71,7 @@ class ReplicaServicer(replica_service_pb2_grpc.ReplicaServiceServicer):
         self._check(context)
         if request.limit < 1 or request.held < 0 or request.wanted < 0:
             raise InvalidArgument.one("limit", "limits are at least 1, and permits not negative")
-        wait = min(requests.seconds(request.wait, "wait"), 60.0) if request.HasField("wait") else 0.0
+        wait = min(validation.seconds(request.wait, "wait"), 60.0) if request.HasField("wait") else 0.0
         held = await self._permits().acquire(
             request.replica, request.key, request.limit, request.held, request.wanted, wait
         )

@@ -22,14 +22,14 @@ from taskstream.v1 import schedule_service_pb2 as spb
 from taskstreamd import ids
 from taskstreamd.access import auth
 from taskstreamd.access.auth import Authenticator
-from taskstreamd.api import offload, requests
+from taskstreamd.api import offload, validation
 from taskstreamd.api.limits import MAX_LABELS, Limits
 from taskstreamd.core.schedules import FIRE_TIME_LABEL, SCHEDULE_LABEL
 from taskstreamd.core.sql_tasks import check_sql_tasks, require_datasource_access
 from taskstreamd.datasources import DataSource
 from taskstreamd.domain.cron import CronError
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, NewInstance
-from taskstreamd.domain.schedules import (
+from taskstreamd.domain.schedule_model import (
     DEFAULT_CATCH_UP,
     MAX_CATCH_UP_WINDOW,
     MAX_INTERVAL,
@@ -40,7 +40,7 @@ from taskstreamd.domain.schedules import (
     Timing,
 )
 from taskstreamd.errors import FieldViolation, InvalidArgument, PermissionDenied
-from taskstreamd.wire.schedules import OVERLAP_OF
+from taskstreamd.wire.schedule_messages import OVERLAP_OF
 
 T = TypeVar("T")
 TEMPLATE = "schedule.instance_template"
@@ -72,7 +72,7 @@ def template_instance(
         if key in template.labels:
             problems.append(FieldViolation(f"{TEMPLATE}.labels[{key!r}]", "is set by the schedule itself"))
     try:
-        new = requests.new_instance(template_request(project, template), owner, limits)
+        new = validation.new_instance(template_request(project, template), owner, limits)
     except InvalidArgument as error:
         problems += [
             FieldViolation(_FIELD_HEAD.sub(f"{TEMPLATE}.\\1", v.field), v.description)
@@ -85,7 +85,7 @@ def template_instance(
 
 
 def _seconds(value: duration_pb2.Duration, field: str, low: float, high: float) -> float:
-    seconds = requests.seconds(value, field)
+    seconds = validation.seconds(value, field)
     if not low <= seconds <= high:
         raise InvalidArgument.one(field, f"must be {low:g} to {high:g} seconds, got {seconds:g}")
     return seconds

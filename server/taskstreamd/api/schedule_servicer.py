@@ -16,7 +16,7 @@ from taskstream.v1 import schedule_service_pb2_grpc
 from taskstreamd import ids
 from taskstreamd.access import auth
 from taskstreamd.access.auth import Authenticator, Principal
-from taskstreamd.api import idempotency, offload, requests
+from taskstreamd.api import idempotency, offload, validation
 from taskstreamd.api.forwarding import forward
 from taskstreamd.api.limits import Limits
 from taskstreamd.api.peers import Peers
@@ -25,10 +25,10 @@ from taskstreamd.core.core import Core
 from taskstreamd.core.schedules import Schedules
 from taskstreamd.core.sql_tasks import check_sql_tasks
 from taskstreamd.domain.model import Instance
-from taskstreamd.domain.schedules import Schedule
+from taskstreamd.domain.schedule_model import Schedule
 from taskstreamd.errors import Elsewhere
 from taskstreamd.wire import convert
-from taskstreamd.wire.schedules import fill_schedule, schedule_proto
+from taskstreamd.wire.schedule_messages import fill_schedule, schedule_proto
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -98,7 +98,7 @@ class ScheduleServicer(schedule_service_pb2_grpc.ScheduleServiceServicer):
     async def ListSchedules(self, request: spb.ListSchedulesRequest, context: Context) -> Any:
         project = ids.parse_project(request.parent)
         auth.require_read(self._principal(context), project)
-        page_size = requests.page_size(request.page_size, default=50, maximum=1000)
+        page_size = validation.page_size(request.page_size, default=50, maximum=1000)
         found, token = await self.schedules.list_schedules(project, page_size, request.page_token)
         return spb.ListSchedulesResponse(schedules=[schedule_proto(s) for s in found], next_page_token=token)
 

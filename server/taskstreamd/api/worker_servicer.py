@@ -20,7 +20,7 @@ from taskstreamd.access.auth import Authenticator
 from taskstreamd.core.core import Core
 from taskstreamd.core.sessions import WorkerSession
 from taskstreamd.errors import InvalidArgument
-from taskstreamd.wire import worker as wire
+from taskstreamd.wire import worker_protocol as wire
 
 Context = grpc.aio.ServicerContext[Any, Any]
 # The most commands sent in one message: enough to carry a deep prefetch at once.

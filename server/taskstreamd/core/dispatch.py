@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from taskstreamd.core.book import Book
+from taskstreamd.core.concurrency import ConcurrencyLimits
 from taskstreamd.core.durations import OVERDUE_SECONDS, RunDurations
-from taskstreamd.core.limits import ConcurrencyLimits
 from taskstreamd.core.queue import QueuedTask, RunQueue
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
 from taskstreamd.domain import transitions

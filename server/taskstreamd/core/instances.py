@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from taskstreamd import ids
-from taskstreamd.core import requests, workflows
+from taskstreamd.core import request_claims, workflows
 from taskstreamd.core.answers import AnswerCache
 from taskstreamd.core.bindings import Bindings
 from taskstreamd.core.book import Book
@@ -24,7 +24,7 @@ from taskstreamd.core.dispatch import Dispatcher
 from taskstreamd.core.effects import Effects
 from taskstreamd.core.holds import Holds
 from taskstreamd.core.ownership import shard_of
-from taskstreamd.core.requests import RequestKey
+from taskstreamd.core.request_claims import RequestKey
 from taskstreamd.core.sql_tasks import check_sql_tasks
 from taskstreamd.core.task_ids import TaskIds
 from taskstreamd.core.task_types import require_offered
@@ -92,7 +92,7 @@ class Instances:
         self.shared = False  # replicas share the store: creates with a request_id may race
         self.owns: Callable[[str], bool] = lambda instance_id: True  # new ids go to shards owned here
         self.owner_address: Callable[[str], str] = lambda instance_id: ""
-        self.claims = requests.Claims()
+        self.claims = request_claims.Claims()
         self.holds: Holds | None = None  # with it, start times and backoffs (set by the core)
         self.bindings: Bindings | None = None  # instances bound to their caller's watch
         # Deletes a terminated instance from the store, leaving a tombstone (set by the core).
@@ -137,7 +137,7 @@ class Instances:
                 "CODE_NOT_ALLOWED",
                 "this server does not accept Python-object tasks (start it with --allow-code)",
             )
-        key = RequestKey(new.project, requests.CREATE, new.request_id) if new.request_id else None
+        key = RequestKey(new.project, request_claims.CREATE, new.request_id) if new.request_id else None
         if key is not None:
             earlier = await self._earlier(key, new.request_fingerprint)
             if earlier is not None:
@@ -170,7 +170,7 @@ class Instances:
             book.batch.claim(
                 RequestClaim(
                     new.project,
-                    requests.CREATE,
+                    request_claims.CREATE,
                     new.request_id,
                     new.request_fingerprint,
                     instance.id,
@@ -204,7 +204,9 @@ class Instances:
             raise
         if key is not None and pending is not None:
             self.claims.settle(
-                key, pending, requests.Claimed(new.request_fingerprint, created.instance.id, created.answer)
+                key,
+                pending,
+                request_claims.Claimed(new.request_fingerprint, created.instance.id, created.answer),
             )
             if created.instance is instance and not new.hold:
                 self.dispatcher.enqueue_all(instance)
@@ -277,8 +279,8 @@ class Instances:
             found = self.claims.find(key)
             if found is None:
                 break
-            requests.check(found.fingerprint, fingerprint)
-            if isinstance(found, requests.Pending):
+            request_claims.check(found.fingerprint, fingerprint)
+            if isinstance(found, request_claims.Pending):
                 try:
                     claimed = await asyncio.shield(found.done)
                 except Exception:
@@ -290,7 +292,7 @@ class Instances:
         record = await self.reader.request(key.project, key.method, key.request_id)
         if record is None:
             return None
-        requests.check(record.fingerprint, fingerprint)
+        request_claims.check(record.fingerprint, fingerprint)
         instance = await self.current(key.project, record.instance_id)
         answer = record.response if record.response is not None else b""
         return Created(instance, answer, known=False)
@@ -471,7 +473,7 @@ class Instances:
     ) -> bytes:
         """Stops the instance; its answer. With a request_id only the first call stops it, and every
         call gets the first call's answer."""
-        key = RequestKey(project, requests.STOP, request_id) if request_id else None
+        key = RequestKey(project, request_claims.STOP, request_id) if request_id else None
         if key is not None:
             earlier = await self._earlier(key, request_fingerprint)
             if earlier is not None:
@@ -494,7 +496,7 @@ class Instances:
             self.book.batch.claim(
                 RequestClaim(
                     project,
-                    requests.STOP,
+                    request_claims.STOP,
                     request_id,
                     request_fingerprint,
                     instance_id,
@@ -510,7 +512,7 @@ class Instances:
                 self.claims.fail(key, pending, error)
             raise
         if key is not None and pending is not None:
-            self.claims.settle(key, pending, requests.Claimed(request_fingerprint, instance_id, answer))
+            self.claims.settle(key, pending, request_claims.Claimed(request_fingerprint, instance_id, answer))
         log.info(
             "instance %s stopped (%s)",
             instance_id,

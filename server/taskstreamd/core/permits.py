@@ -2,7 +2,7 @@
 
 A limit's key ("type:NAME" for --type-limit, "key:NAME" for a concurrency key) belongs to a shard, as an
 instance does, and the replica that owns that shard is the key's *owner*. Each replica counts the tasks
-of its own instances that hold a worker slot under the key (core.limits); the owner keeps a ledger of
+of its own instances that hold a worker slot under the key (core.concurrency); the owner keeps a ledger of
 how many permits every other replica holds, and starts a task of its own only while its count, the
 permits it granted and the replicas waiting for one stay under the limit. Another replica starts a task
 only under a permit it holds: when one of its queued tasks finds none free, it asks the owner

@@ -22,7 +22,7 @@ class QueuedTask:
     type: str
     project: str = ""
     required_labels: tuple[tuple[str, str], ...] = ()  # worker labels the task needs
-    key: str = ""  # its concurrency key (core.limits), with the key's limit
+    key: str = ""  # its concurrency key (core.concurrency), with the key's limit
     key_limit: int = 0
 
 

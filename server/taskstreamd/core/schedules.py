@@ -8,7 +8,7 @@ commit that inserts the instance it starts (``Instances.create``'s claim), and t
 are fenced by its shards: a fire time is done once, by one replica, whatever restarts or moves.
 
 A server that starts, or takes a shard over, loads its schedules; their timers come due at once for
-whatever passed meanwhile, and the catch-up (domain.schedules) fires what is still within the window.
+whatever passed meanwhile, and the catch-up (domain.schedule_model) fires what is still within the window.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from taskstreamd.core import requests
+from taskstreamd.core import request_claims
 from taskstreamd.core.book import Book
 from taskstreamd.core.instances import Created, Instances
 from taskstreamd.core.ownership import shard_of
 from taskstreamd.core.timers import Timers
 from taskstreamd.domain import transitions
 from taskstreamd.domain.model import Instance, NewInstance
-from taskstreamd.domain.schedules import (
+from taskstreamd.domain.schedule_model import (
     NewSchedule,
     OverlapPolicy,
     Schedule,
@@ -120,7 +120,7 @@ class Schedules:
         existing = self.held.get(name)
         if existing is not None:
             if new.request_id and existing.request_id == new.request_id:
-                requests.check(existing.fingerprint, new.fingerprint)
+                request_claims.check(existing.fingerprint, new.fingerprint)
                 await self._settle(existing)
                 return existing.answer or encode(existing)
             raise AlreadyExists("schedule", name)

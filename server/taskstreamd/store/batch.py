@@ -17,8 +17,7 @@ from typing import Any
 from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance, Task
 from taskstreamd.domain.project_events import ProjectEvent
-from taskstreamd.store import rows
-from taskstreamd.domain.schedules import Schedule
+from taskstreamd.domain.schedule_model import Schedule
 from taskstreamd.store import rows, schedule_rows
 
 ARCHIVED_ATTEMPTS = 10  # earlier attempts of a task whose output is kept (ReadTaskOutputRequest.attempt)

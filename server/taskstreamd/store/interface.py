@@ -10,7 +10,7 @@ from typing import Protocol
 from taskstreamd.domain.events import RecordedEvent
 from taskstreamd.domain.model import Instance
 from taskstreamd.domain.project_events import ProjectEvent
-from taskstreamd.domain.schedules import Schedule
+from taskstreamd.domain.schedule_model import Schedule
 from taskstreamd.domain.vocabulary import TaskStatus
 from taskstreamd.store.reads import (
     ListFilter,

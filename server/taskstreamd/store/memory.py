@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
 from taskstreamd.domain.model import Instance
 from taskstreamd.domain.project_events import ProjectChange, ProjectEvent
-from taskstreamd.domain.schedules import Schedule
+from taskstreamd.domain.schedule_model import Schedule
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
 from taskstreamd.store import rows, schedule_rows
 from taskstreamd.store.batch import ARCHIVED_ATTEMPTS, Frozen, without

@@ -76,7 +76,7 @@ class InstanceRow(Base):
 
 
 class ScheduleRow(Base):
-    """A schedule (domain.schedules): its timing and template as created, and how far it fired.
+    """A schedule (domain.schedule_model): its timing and template as created, and how far it fired.
 
     Only its owner writes it, in the commits of the core's writer: a firing moves ``fired_through`` in
     the commit that inserts the instance it started.

@@ -23,7 +23,7 @@ from taskstreamd import bounded_json
 from taskstreamd.domain.events import EventCodec, EventKind, RecordedEvent
 from taskstreamd.domain.model import Instance, Task
 from taskstreamd.domain.project_events import ProjectEvent
-from taskstreamd.domain.schedules import Schedule
+from taskstreamd.domain.schedule_model import Schedule
 from taskstreamd.domain.vocabulary import InstanceStatus, TaskStatus
 from taskstreamd.errors import InvalidArgument
 from taskstreamd.store import rows, schedule_rows

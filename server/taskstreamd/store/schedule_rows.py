@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from taskstreamd.domain.schedules import OverlapPolicy, Schedule, Timing
+from taskstreamd.domain.schedule_model import OverlapPolicy, Schedule, Timing
 from taskstreamd.store.rows import utc
 
 OVERLAP_CODE = {OverlapPolicy.SKIP: 1, OverlapPolicy.ALLOW: 2, OverlapPolicy.CANCEL_PREVIOUS: 3}

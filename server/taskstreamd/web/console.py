@@ -67,8 +67,8 @@ from taskstreamd.errors import (
 from taskstreamd.web.access import WebAccess
 from taskstreamd.web.http import Request, Response, respond, start_stream
 from taskstreamd.wire import convert
-from taskstreamd.wire.events import ProtoEventCodec, fill_summary
-from taskstreamd.wire.project_watch import event_bytes
+from taskstreamd.wire.event_codec import ProtoEventCodec, fill_summary
+from taskstreamd.wire.project_watch_messages import event_bytes
 
 STATIC_FILES = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
 ACTION_PATH = "/console/api/action"

@@ -35,14 +35,13 @@ from taskstream.v1 import task_pb2
 from taskstreamd import ids
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import TokenError
-from taskstreamd.core import output, watch, workflows
+from taskstreamd.core import task_output, watch, workflows
 from taskstreamd.core.core import Core
 from taskstreamd.domain.events import EventKind
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, NotFound
 from taskstreamd.web.http import Request, Response, respond, start_stream
-from taskstreamd.wire import result_rows
-from taskstreamd.wire import watch as watch_wire
-from taskstreamd.wire.events import watch_response
+from taskstreamd.wire import result_rows, watch_messages
+from taskstreamd.wire.event_codec import watch_response
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +125,7 @@ class Logview:
             self.core.instances,
             self.core.hub,
             watch.WatchRequest(project, iid, after_seq=int(after), heartbeat_interval=HEARTBEAT_SECONDS),
-            watch_wire.snapshot,
+            watch_messages.snapshot,
         )
         async with contextlib.aclosing(stream):
             first = await anext(stream)  # NotFound surfaces here, before the 200
@@ -162,14 +161,14 @@ class Logview:
         if not tail_text.isdigit():
             raise InvalidArgument.one("tail", "must be a number of bytes")
         tail = min(int(tail_text), MAX_TAIL)
-        await output.find_task(self.core.instances, project, iid, task)  # NotFound before the 200
+        await task_output.find_task(self.core.instances, project, iid, task)  # NotFound before the 200
         await start_stream(writer, SECURITY_HEADERS)
         streams = {"stdout": task_pb2.OUTPUT_STREAM_STDOUT, "stderr": task_pb2.OUTPUT_STREAM_STDERR}
         # A chunk may end inside a character; each stream's decoder carries the rest over.
         decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in streams}
         async for name, chunk in _merged(
             {
-                name: output.read_output(
+                name: task_output.read_output(
                     self.core.instances, self.core.hub, project, iid, task, number, -tail, True
                 )
                 for name, number in streams.items()
@@ -317,7 +316,7 @@ async def _send(writer: asyncio.StreamWriter, kind: str, data: Any, seq: int | N
 
 async def _send_watch(writer: asyncio.StreamWriter, item: watch.WatchItem, cursor: int) -> str:
     """Sends one message of the watch stream as the event named after its kind, and returns the kind."""
-    message = watch_wire.message(item)
+    message = watch_messages.message(item)
     if isinstance(message, bytes):
         message = pb.WatchInstanceResponse.FromString(message)
     kind = message.WhichOneof("kind") or "heartbeat"
@@ -327,11 +326,15 @@ async def _send_watch(writer: asyncio.StreamWriter, item: watch.WatchItem, curso
     return kind
 
 
-async def _merged(streams: dict[str, AsyncIterator[output.OutputChunk]]) -> AsyncIterator[tuple[str, Any]]:
+async def _merged(
+    streams: dict[str, AsyncIterator[task_output.OutputChunk]],
+) -> AsyncIterator[tuple[str, Any]]:
     """Items of several async iterators as they come, each with its key; ends when all have ended."""
-    queue: asyncio.Queue[tuple[str, output.OutputChunk | BaseException | None]] = asyncio.Queue(maxsize=4)
+    queue: asyncio.Queue[tuple[str, task_output.OutputChunk | BaseException | None]] = asyncio.Queue(
+        maxsize=4
+    )
 
-    async def pump(name: str, stream: AsyncIterator[output.OutputChunk]) -> None:
+    async def pump(name: str, stream: AsyncIterator[task_output.OutputChunk]) -> None:
         try:
             async for item in stream:
                 await queue.put((name, item))

@@ -22,8 +22,8 @@ from taskstream.authoring import TaskContext, TaskEnvironment, get_registered_ta
 from taskstream.v1 import task_pb2, worker_service_pb2
 
 from .environments import EnvironmentCache
-from .errors import UNKNOWN_TASK_TYPE, task_error
 from .messages import FromChild, RunProgress, RunProperty
+from .task_errors import UNKNOWN_TASK_TYPE, task_error
 
 _Call = Callable[[TaskContext], Any]
 _OpenEnvironment = Callable[[], TaskEnvironment]

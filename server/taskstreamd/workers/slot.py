@@ -28,7 +28,6 @@ from taskstream.v1 import task_pb2, worker_service_pb2
 
 from . import reports
 from .deadline import PausableTimer
-from .errors import PROCESS_CRASHED, TASK_TIMEOUT, crash_message, task_error, timeout_message
 from .messages import (
     CancelRun,
     FromChild,
@@ -45,6 +44,7 @@ from .output import Chunk, OutputRange, SlotFiles
 from .process import ChildProcess
 from .runs import Run, Waiting
 from .runtime import ChildSettings
+from .task_errors import PROCESS_CRASHED, TASK_TIMEOUT, crash_message, task_error, timeout_message
 
 Emit = Callable[[worker_service_pb2.ConnectRequest], None]
 

@@ -33,11 +33,11 @@ from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 from taskstreamd.datasources import DataSource
 
 from .connection import ServerAccess
-from .errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
 from .outbox import Outbox, pack
 from .runs import Waiting
 from .runtime import BUILTIN_TASK_MODULE, ChildSettings
 from .slot import Slot
+from .task_errors import CODE_NOT_ALLOWED, UNKNOWN_TASK_TYPE, task_error
 from .tasktypes import import_task_modules, task_types
 
 RECONNECT_SECONDS = 60.0

@@ -8,7 +8,7 @@ from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd.core import watch
 from taskstreamd.domain.model import Instance
 from taskstreamd.wire import convert
-from taskstreamd.wire.events import framed, watch_response
+from taskstreamd.wire.event_codec import framed, watch_response
 
 _EVENTS_ENTRY = bytes([(1 << 3) | 2])  # EventBatch.events: field 1, length-delimited
 _RESPONSE_EVENTS = bytes([(5 << 3) | 2])  # WatchInstanceResponse.events: field 5, length-delimited

@@ -14,7 +14,7 @@ from taskstream.v1 import project_event_pb2
 from taskstreamd.core import project_watch
 from taskstreamd.domain.project_events import ProjectEvent
 from taskstreamd.wire import convert
-from taskstreamd.wire.events import fill_summary, varint
+from taskstreamd.wire.event_codec import fill_summary, varint
 
 # ProjectInstanceEvent.seq is field 1, a varint: tag (1 << 3) | 0.
 _SEQ_TAG = bytes([1 << 3])

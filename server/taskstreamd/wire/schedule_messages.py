@@ -1,4 +1,4 @@
-"""Schedules (domain.schedules) as taskstream.v1.Schedule messages."""
+"""Schedules (domain.schedule_model) as taskstream.v1.Schedule messages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from taskstream.v1 import schedule_pb2
 from taskstreamd import ids
-from taskstreamd.domain.schedules import OverlapPolicy, Schedule
+from taskstreamd.domain.schedule_model import OverlapPolicy, Schedule
 from taskstreamd.wire.convert import set_timestamp
 
 OVERLAP_PROTO = {
