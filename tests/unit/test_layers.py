@@ -1,5 +1,5 @@
 """The server's layers call one way: each module imports only from its own layer or the ones below it,
-and protobuf stays above the core (see docs/architecture.md).
+and protobuf stays above the core (see docs/architecture.md); no modules import each other in a circle.
 
 Read from the source with ``ast`` (every ``import`` and ``from ... import``, also those inside functions or
 under TYPE_CHECKING), so a new import that points upward fails here before anyone draws it.
@@ -112,3 +112,47 @@ def test_protobuf_stops_above_the_core(path: Path) -> None:
         if name.startswith(("taskstream.v1", "google.protobuf", "grpc")) or name == "grpc"
     ]
     assert not messages, f"{path.relative_to(SERVER)} uses protobuf or gRPC: {messages}"
+
+
+def module_name(path: Path) -> str:
+    relative = path.relative_to(SERVER).with_suffix("")
+    parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+    return ".".join(("taskstreamd", *parts))
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The server's modules ``path`` imports, ``from taskstreamd.core import book`` naming core.book."""
+    found = set(imported(path))
+    tree = ast.parse(path.read_text(), str(path))
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, node.module] if node.module else up)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if name in known}
+
+
+def test_no_two_modules_import_each_other_even_through_others() -> None:
+    # Within a layer too: a circle (even one kept by a TYPE_CHECKING import) makes two parts that cannot
+    # be read, tested or replaced apart. A part that needs what calls it names a Protocol of it instead.
+    paths = {module_name(p): p for p in modules() if p.name != "__init__.py"}
+    graph = {name: imported_modules(path, set(paths)) - {name} for name, path in paths.items()}
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: walked
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                circles.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert not circles, "modules that import each other: " + "; ".join(" -> ".join(c) for c in circles)

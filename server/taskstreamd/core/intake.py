@@ -20,16 +20,13 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from taskstreamd.core.book import Book
 from taskstreamd.core.dispatch import Dispatcher
 from taskstreamd.core.durations import RunDurations
 from taskstreamd.core.effects import Effects
 from taskstreamd.core.sessions import WorkerRegistry, WorkerSession
-
-if TYPE_CHECKING:
-    from taskstreamd.core.relay import Relay
 from taskstreamd.domain import transitions
 from taskstreamd.domain.events import (
     TaskOutputAppended,
@@ -62,6 +59,19 @@ class IntakeSettings:
     lease_seconds: float = 15.0
     max_properties_per_task: int = 1000
     max_property_bytes: int = 1024 * 1024
+
+
+class Relay(Protocol):
+    """Work across replicas as intake sees it (core.relay.Relay, which is built on intake): named here so
+    that the two modules do not import each other."""
+
+    def relay(self, session: WorkerSession, reports: Sequence[Report]) -> list[Report]: ...
+
+    def heartbeat(self, session: WorkerSession) -> None: ...
+
+    def disconnected(self, session: WorkerSession) -> None: ...
+
+    def pull(self) -> None: ...
 
 
 class Intake:

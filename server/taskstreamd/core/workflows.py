@@ -13,7 +13,8 @@ import contextlib
 import dataclasses
 import json
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from taskstreamd import bounded_json, ids
 from taskstreamd.domain.events import EventKind
@@ -21,14 +22,35 @@ from taskstreamd.domain.model import Instance
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.errors import FailedPrecondition, InvalidArgument, NotFound
 
-if TYPE_CHECKING:
-    from taskstreamd.core.instances import Instances
-
 log = logging.getLogger(__name__)
 
 # Task types of workflows start with this; a sub-instance made of them is a nested workflow.
 WORKFLOW_TYPE_PREFIX = "xflow."
 _EVENTS_PER_READ = 500
+
+
+class Instances(Protocol):
+    """What workflows ask of the callers' use cases (core.instances.Instances), which call them in turn:
+    named here so that the two modules do not import each other."""
+
+    book: Any  # its codec decodes a workflow's events
+    reader: Any  # the workflow's events past the book's memory
+
+    async def current(self, project: str, instance_id: str) -> Instance: ...
+
+    async def stop(
+        self,
+        project: str,
+        instance_id: str,
+        encode: Callable[[Instance], bytes],
+        *,
+        reason: CancellationReason,
+        message: str,
+        requested_by: str,
+        grace_period: float | None,
+        request_id: str = "",
+        request_fingerprint: str = "",
+    ) -> bytes: ...
 
 
 @dataclasses.dataclass(frozen=True)
