@@ -26,7 +26,7 @@ from taskstreamd.core.instances import Instances
 from taskstreamd.core.sql_tasks import require_datasource_access
 from taskstreamd.datasources import DataSource
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
-from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
+from taskstreamd.domain.vocabulary import InstanceStatus
 from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.store.reads import ListFilter
 from taskstreamd.wire import convert, project_watch_messages, result_rows, watch_messages
@@ -270,17 +270,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def _stop(self, request: pb.StopInstanceRequest, context: Context) -> bytes:
         project, instance_id = ids.parse_instance_name(request.name)
         principal = self._writer(context, project)
-        try:
-            reason = (
-                CancellationReason.from_proto(request.reason) if request.reason else CancellationReason.DIRECT
-            )
-        except ValueError as exc:
-            raise InvalidArgument.one("reason", f"unknown reason {request.reason}") from exc
-        grace = (
-            validation.seconds(request.grace_period, "grace_period")
-            if request.HasField("grace_period")
-            else None
-        )
+        reason, grace = validation.cancellation(request)
         if len(request.request_id) > 256:
             raise InvalidArgument.one("request_id", "at most 256 characters")
         return await self.instances.stop(
@@ -300,17 +290,7 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def CancelTask(self, request: pb.CancelTaskRequest, context: Context) -> Any:
         project, instance_id, task_name = ids.parse_task_name(request.name)
         principal = self._writer(context, project)
-        try:
-            reason = (
-                CancellationReason.from_proto(request.reason) if request.reason else CancellationReason.DIRECT
-            )
-        except ValueError as exc:
-            raise InvalidArgument.one("reason", f"unknown reason {request.reason}") from exc
-        grace = (
-            validation.seconds(request.grace_period, "grace_period")
-            if request.HasField("grace_period")
-            else None
-        )
+        reason, grace = validation.cancellation(request)
         try:
             instance = await self.instances.cancel_task(
                 project,

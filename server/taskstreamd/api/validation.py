@@ -21,7 +21,7 @@ from taskstreamd.core.watch import WatchRequest
 from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, InstanceOptions, NewInstance, NewTask
 from taskstreamd.domain.project_events import InstanceFilter
 from taskstreamd.domain.scheduling import MAX_ATTEMPTS, Dependency, RetryPolicy, find_cycle
-from taskstreamd.domain.vocabulary import InstanceStatus
+from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus
 from taskstreamd.errors import FieldViolation, InvalidArgument, PermissionDenied
 
 MAX_NAME = 256
@@ -107,17 +107,25 @@ MAX_WAIT_NAMES = 1000
 HEARTBEAT_RANGE = (0.1, 300.0)
 
 
+def _heartbeat_interval(
+    request: pb.WatchInstanceRequest | pb.WatchInstancesRequest, problems: list[FieldViolation]
+) -> float:
+    """The heartbeat interval a watch asks for (unset: 10 s); out of range, a violation."""
+    if not request.HasField("heartbeat_interval"):
+        return 10.0
+    interval = _catch(problems, lambda: seconds(request.heartbeat_interval, "heartbeat_interval")) or 0.0
+    low, high = HEARTBEAT_RANGE
+    if not low <= interval <= high:
+        problems.append(FieldViolation("heartbeat_interval", f"must be {low} to {high} seconds"))
+    return interval
+
+
 def watch(request: pb.WatchInstanceRequest) -> WatchRequest:
     problems: list[FieldViolation] = []
     ref = _catch(problems, lambda: ids.parse_instance_name(request.name))
     if request.after_seq < 0:
         problems.append(FieldViolation("after_seq", "must not be negative"))
-    interval = 10.0
-    if request.HasField("heartbeat_interval"):
-        interval = _catch(problems, lambda: seconds(request.heartbeat_interval, "heartbeat_interval")) or 0.0
-        low, high = HEARTBEAT_RANGE
-        if not low <= interval <= high:
-            problems.append(FieldViolation("heartbeat_interval", f"must be {low} to {high} seconds"))
+    interval = _heartbeat_interval(request, problems)
     if problems:
         raise InvalidArgument(problems)
     assert ref is not None
@@ -148,12 +156,7 @@ def watch_project(request: pb.WatchInstancesRequest) -> ProjectWatchRequest:
     end = _catch(problems, lambda: time_or_none(request, "create_time_end"))
     if not 0 <= request.snapshot_limit <= MAX_SNAPSHOT_LIMIT:
         problems.append(FieldViolation("snapshot_limit", f"must be 0 to {MAX_SNAPSHOT_LIMIT}"))
-    interval = 10.0
-    if request.HasField("heartbeat_interval"):
-        interval = _catch(problems, lambda: seconds(request.heartbeat_interval, "heartbeat_interval")) or 0.0
-        low, high = HEARTBEAT_RANGE
-        if not low <= interval <= high:
-            problems.append(FieldViolation("heartbeat_interval", f"must be {low} to {high} seconds"))
+    interval = _heartbeat_interval(request, problems)
     if problems:
         raise InvalidArgument(problems)
     assert project is not None
@@ -200,6 +203,20 @@ def output_stream(request: pb.ReadTaskOutputRequest) -> int:
 MAX_DURATION_SECONDS = 315_576_000_000
 MIN_TIMESTAMP_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z
 MAX_TIMESTAMP_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
+def cancellation(
+    request: pb.StopInstanceRequest | pb.CancelTaskRequest,
+) -> tuple[CancellationReason, float | None]:
+    """Why to stop (unset: DIRECT) and the grace period asked for (None: the server's default)."""
+    try:
+        reason = (
+            CancellationReason.from_proto(request.reason) if request.reason else CancellationReason.DIRECT
+        )
+    except ValueError as exc:
+        raise InvalidArgument.one("reason", f"unknown reason {request.reason}") from exc
+    grace = seconds(request.grace_period, "grace_period") if request.HasField("grace_period") else None
+    return reason, grace
 
 
 def seconds(value: duration_pb2.Duration, field: str, *, allow_zero: bool = True) -> float:
