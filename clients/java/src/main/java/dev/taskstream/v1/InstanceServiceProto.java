@@ -354,141 +354,141 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "R\004time\"\205\001\n\010WatchEnd\0225\n\006reason\030\001 \001(\0162\035.ta" +
       "skstream.v1.WatchEndReasonR\006reason\022(\n\020re" +
       "sume_after_seq\030\002 \001(\003R\016resumeAfterSeq\022\030\n\007" +
-      "message\030\003 \001(\tR\007message\"\254\001\n\025ReadTaskOutpu" +
+      "message\030\003 \001(\tR\007message\"\306\001\n\025ReadTaskOutpu" +
       "tRequest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004" +
       "task\030\002 \001(\tR\004task\0223\n\006stream\030\003 \001(\0162\033.tasks" +
       "tream.v1.OutputStreamR\006stream\022\026\n\006offset\030" +
-      "\004 \001(\003R\006offset\022\026\n\006follow\030\005 \001(\010R\006follow\"a\n" +
-      "\026ReadTaskOutputResponse\022\026\n\006offset\030\001 \001(\003R" +
-      "\006offset\022\022\n\004data\030\002 \001(\014R\004data\022\033\n\tcut_bytes" +
-      "\030\003 \001(\003R\010cutBytes\"F\n\024GetTaskResultRequest" +
-      "\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004task\030\002 \001" +
-      "(\tR\004task\"\237\001\n\025GetTaskResultResponse\022\'\n\004ta" +
-      "sk\030\001 \001(\0132\023.taskstream.v1.TaskR\004task\022-\n\006r" +
-      "esult\030\002 \001(\0132\025.taskstream.v1.ResultR\006resu" +
-      "lt\022\026\n\006stdout\030\003 \001(\014R\006stdout\022\026\n\006stderr\030\004 \001" +
-      "(\014R\006stderr\"\026\n\024ListTaskTypesRequest\"O\n\025Li" +
-      "stTaskTypesResponse\0226\n\ntask_types\030\001 \003(\0132" +
-      "\027.taskstream.v1.TaskTypeR\ttaskTypes\"S\n\030G" +
-      "etLogviewAddressRequest\022\022\n\004name\030\001 \001(\tR\004n" +
-      "ame\022\031\n\005hours\030\002 \001(\005H\000R\005hours\210\001\001B\010\n\006_hours" +
-      "\"j\n\031GetLogviewAddressResponse\022\020\n\003url\030\001 \001" +
-      "(\tR\003url\022;\n\013expire_time\030\002 \001(\0132\032.google.pr" +
-      "otobuf.TimestampR\nexpireTime\"m\n\027ListSubI" +
-      "nstancesRequest\022\026\n\006parent\030\001 \001(\tR\006parent\022" +
-      "\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npage_tok" +
-      "en\030\003 \001(\tR\tpageToken\"\206\001\n\013SubInstance\022\022\n\004n" +
-      "ame\030\001 \001(\tR\004name\022\022\n\004task\030\002 \001(\tR\004task\0223\n\010i" +
-      "nstance\030\003 \001(\0132\027.taskstream.v1.InstanceR\010" +
-      "instance\022\032\n\010workflow\030\004 \001(\010R\010workflow\"\225\001\n" +
-      "\030ListSubInstancesResponse\022?\n\rsub_instanc" +
-      "es\030\001 \003(\0132\032.taskstream.v1.SubInstanceR\014su" +
-      "bInstances\022&\n\017next_page_token\030\002 \001(\tR\rnex" +
-      "tPageToken\022\020\n\003seq\030\003 \001(\003R\003seq\"\207\001\n\031ListTas" +
-      "kResultRowsRequest\022\032\n\010instance\030\001 \001(\tR\010in" +
-      "stance\022\022\n\004task\030\002 \001(\tR\004task\022\033\n\tpage_size\030" +
-      "\003 \001(\005R\010pageSize\022\035\n\npage_token\030\004 \001(\tR\tpag" +
-      "eToken\"Q\n\014ResultColumn\022\022\n\004name\030\001 \001(\tR\004na" +
-      "me\022-\n\004type\030\002 \001(\0162\031.taskstream.v1.ColumnT" +
-      "ypeR\004type\"\236\001\n\nResultCell\022#\n\014string_value" +
-      "\030\001 \001(\tH\000R\013stringValue\022\035\n\tint_value\030\002 \001(\003" +
-      "H\000R\010intValue\022#\n\014double_value\030\003 \001(\001H\000R\013do" +
-      "ubleValue\022\037\n\nbool_value\030\004 \001(\010H\000R\tboolVal" +
-      "ueB\006\n\004kind\"<\n\tResultRow\022/\n\005cells\030\001 \003(\0132\031" +
-      ".taskstream.v1.ResultCellR\005cells\"\251\001\n\032Lis" +
-      "tTaskResultRowsResponse\0225\n\007columns\030\001 \003(\013" +
-      "2\033.taskstream.v1.ResultColumnR\007columns\022," +
-      "\n\004rows\030\002 \003(\0132\030.taskstream.v1.ResultRowR\004" +
-      "rows\022&\n\017next_page_token\030\003 \001(\tR\rnextPageT" +
-      "oken\"\272\001\n\021CancelTaskRequest\022\022\n\004name\030\001 \001(\t" +
-      "R\004name\0229\n\006reason\030\002 \001(\0162!.taskstream.v1.C" +
-      "ancellationReasonR\006reason\022\030\n\007message\030\003 \001" +
-      "(\tR\007message\022<\n\014grace_period\030\004 \001(\0132\031.goog" +
-      "le.protobuf.DurationR\013gracePeriod\"I\n\022Can" +
-      "celTaskResponse\0223\n\010instance\030\001 \001(\0132\027.task" +
-      "stream.v1.InstanceR\010instance\"+\n\025DeleteIn" +
-      "stanceRequest\022\022\n\004name\030\001 \001(\tR\004name\"U\n\026Del" +
-      "eteInstanceResponse\022;\n\013delete_time\030\001 \001(\013" +
-      "2\032.google.protobuf.TimestampR\ndeleteTime" +
-      "\"\276\004\n\025WatchInstancesRequest\022\026\n\006parent\030\001 \001" +
-      "(\tR\006parent\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\022" +
-      "9\n\010statuses\030\003 \003(\0162\035.taskstream.v1.Instan" +
-      "ceStatusR\010statuses\022\024\n\005owner\030\004 \001(\tR\005owner" +
-      "\022H\n\006labels\030\005 \003(\01320.taskstream.v1.WatchIn" +
-      "stancesRequest.LabelsEntryR\006labels\022\035\n\nta" +
-      "sk_types\030\006 \003(\tR\ttaskTypes\022F\n\021create_time" +
-      "_start\030\007 \001(\0132\032.google.protobuf.Timestamp" +
-      "R\017createTimeStart\022B\n\017create_time_end\030\010 \001" +
-      "(\0132\032.google.protobuf.TimestampR\rcreateTi" +
-      "meEnd\022%\n\016snapshot_limit\030\t \001(\005R\rsnapshotL" +
-      "imit\022H\n\022heartbeat_interval\030\n \001(\0132\031.googl" +
-      "e.protobuf.DurationR\021heartbeatInterval\0329" +
-      "\n\013LabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value" +
-      "\030\002 \001(\tR\005value:\0028\001\"\204\002\n\026WatchInstancesResp" +
-      "onse\022>\n\010snapshot\030\001 \001(\0132 .taskstream.v1.I" +
-      "nstancesSnapshotH\000R\010snapshot\022;\n\005event\030\002 " +
-      "\001(\0132#.taskstream.v1.ProjectInstanceEvent" +
-      "H\000R\005event\0228\n\theartbeat\030\003 \001(\0132\030.taskstrea" +
-      "m.v1.HeartbeatH\000R\theartbeat\022+\n\003end\030\004 \001(\013" +
-      "2\027.taskstream.v1.WatchEndH\000R\003endB\006\n\004kind" +
-      "*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPECIFIED\020\000\022" +
-      "\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205\001" +
-      "\n\016WatchEndReason\022 \n\034WATCH_END_REASON_UNS" +
-      "PECIFIED\020\000\022$\n WATCH_END_REASON_SERVER_DR" +
-      "AINING\020\001\022%\n!WATCH_END_REASON_INSTANCE_DE" +
-      "LETED\020\002\"\004\010\003\020\003*\213\001\n\nColumnType\022\033\n\027COLUMN_T" +
-      "YPE_UNSPECIFIED\020\000\022\026\n\022COLUMN_TYPE_STRING\020" +
-      "\001\022\027\n\023COLUMN_TYPE_INTEGER\020\002\022\026\n\022COLUMN_TYP" +
-      "E_DOUBLE\020\003\022\027\n\023COLUMN_TYPE_BOOLEAN\020\0042\263\r\n\017" +
-      "InstanceService\022]\n\016CreateInstance\022$.task" +
-      "stream.v1.CreateInstanceRequest\032%.taskst" +
-      "ream.v1.CreateInstanceResponse\022T\n\013GetIns" +
-      "tance\022!.taskstream.v1.GetInstanceRequest" +
-      "\032\".taskstream.v1.GetInstanceResponse\022Z\n\r" +
-      "ListInstances\022#.taskstream.v1.ListInstan" +
-      "cesRequest\032$.taskstream.v1.ListInstances" +
-      "Response\022W\n\014StopInstance\022\".taskstream.v1" +
-      ".StopInstanceRequest\032#.taskstream.v1.Sto" +
-      "pInstanceResponse\022`\n\017SuspendInstance\022%.t" +
-      "askstream.v1.SuspendInstanceRequest\032&.ta" +
-      "skstream.v1.SuspendInstanceResponse\022]\n\016R" +
-      "esumeInstance\022$.taskstream.v1.ResumeInst" +
-      "anceRequest\032%.taskstream.v1.ResumeInstan" +
-      "ceResponse\022W\n\014WaitInstance\022\".taskstream." +
-      "v1.WaitInstanceRequest\032#.taskstream.v1.W" +
-      "aitInstanceResponse\022Z\n\rWaitInstances\022#.t" +
-      "askstream.v1.WaitInstancesRequest\032$.task" +
-      "stream.v1.WaitInstancesResponse\022\\\n\rWatch" +
-      "Instance\022#.taskstream.v1.WatchInstanceRe" +
-      "quest\032$.taskstream.v1.WatchInstanceRespo" +
-      "nse0\001\022_\n\016ReadTaskOutput\022$.taskstream.v1." +
-      "ReadTaskOutputRequest\032%.taskstream.v1.Re" +
-      "adTaskOutputResponse0\001\022Z\n\rGetTaskResult\022" +
-      "#.taskstream.v1.GetTaskResultRequest\032$.t" +
-      "askstream.v1.GetTaskResultResponse\022Z\n\rLi" +
-      "stTaskTypes\022#.taskstream.v1.ListTaskType" +
-      "sRequest\032$.taskstream.v1.ListTaskTypesRe" +
-      "sponse\022f\n\021GetLogviewAddress\022\'.taskstream" +
-      ".v1.GetLogviewAddressRequest\032(.taskstrea" +
-      "m.v1.GetLogviewAddressResponse\022c\n\020ListSu" +
-      "bInstances\022&.taskstream.v1.ListSubInstan" +
-      "cesRequest\032\'.taskstream.v1.ListSubInstan" +
-      "cesResponse\022i\n\022ListTaskResultRows\022(.task" +
-      "stream.v1.ListTaskResultRowsRequest\032).ta" +
-      "skstream.v1.ListTaskResultRowsResponse\022Q" +
-      "\n\nCancelTask\022 .taskstream.v1.CancelTaskR" +
-      "equest\032!.taskstream.v1.CancelTaskRespons" +
-      "e\022]\n\016DeleteInstance\022$.taskstream.v1.Dele" +
-      "teInstanceRequest\032%.taskstream.v1.Delete" +
-      "InstanceResponse\022_\n\016WatchInstances\022$.tas" +
-      "kstream.v1.WatchInstancesRequest\032%.tasks" +
-      "tream.v1.WatchInstancesResponse0\001B\312\001\n\021de" +
-      "v.taskstream.v1B\024InstanceServiceProtoP\001Z" +
-      "Jgithub.com/taskstream/taskstream/client" +
-      "s/go/gen/taskstream/v1;taskstreamv1\242\002\003TX" +
-      "X\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Task" +
-      "stream\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006" +
-      "proto3"
+      "\004 \001(\003R\006offset\022\026\n\006follow\030\005 \001(\010R\006follow\022\030\n" +
+      "\007attempt\030\006 \001(\005R\007attempt\"a\n\026ReadTaskOutpu" +
+      "tResponse\022\026\n\006offset\030\001 \001(\003R\006offset\022\022\n\004dat" +
+      "a\030\002 \001(\014R\004data\022\033\n\tcut_bytes\030\003 \001(\003R\010cutByt" +
+      "es\"F\n\024GetTaskResultRequest\022\032\n\010instance\030\001" +
+      " \001(\tR\010instance\022\022\n\004task\030\002 \001(\tR\004task\"\237\001\n\025G" +
+      "etTaskResultResponse\022\'\n\004task\030\001 \001(\0132\023.tas" +
+      "kstream.v1.TaskR\004task\022-\n\006result\030\002 \001(\0132\025." +
+      "taskstream.v1.ResultR\006result\022\026\n\006stdout\030\003" +
+      " \001(\014R\006stdout\022\026\n\006stderr\030\004 \001(\014R\006stderr\"\026\n\024" +
+      "ListTaskTypesRequest\"O\n\025ListTaskTypesRes" +
+      "ponse\0226\n\ntask_types\030\001 \003(\0132\027.taskstream.v" +
+      "1.TaskTypeR\ttaskTypes\"S\n\030GetLogviewAddre" +
+      "ssRequest\022\022\n\004name\030\001 \001(\tR\004name\022\031\n\005hours\030\002" +
+      " \001(\005H\000R\005hours\210\001\001B\010\n\006_hours\"j\n\031GetLogview" +
+      "AddressResponse\022\020\n\003url\030\001 \001(\tR\003url\022;\n\013exp" +
+      "ire_time\030\002 \001(\0132\032.google.protobuf.Timesta" +
+      "mpR\nexpireTime\"m\n\027ListSubInstancesReques" +
+      "t\022\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\tpage_size\030\002" +
+      " \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\tR\tpage" +
+      "Token\"\206\001\n\013SubInstance\022\022\n\004name\030\001 \001(\tR\004nam" +
+      "e\022\022\n\004task\030\002 \001(\tR\004task\0223\n\010instance\030\003 \001(\0132" +
+      "\027.taskstream.v1.InstanceR\010instance\022\032\n\010wo" +
+      "rkflow\030\004 \001(\010R\010workflow\"\225\001\n\030ListSubInstan" +
+      "cesResponse\022?\n\rsub_instances\030\001 \003(\0132\032.tas" +
+      "kstream.v1.SubInstanceR\014subInstances\022&\n\017" +
+      "next_page_token\030\002 \001(\tR\rnextPageToken\022\020\n\003" +
+      "seq\030\003 \001(\003R\003seq\"\207\001\n\031ListTaskResultRowsReq" +
+      "uest\022\032\n\010instance\030\001 \001(\tR\010instance\022\022\n\004task" +
+      "\030\002 \001(\tR\004task\022\033\n\tpage_size\030\003 \001(\005R\010pageSiz" +
+      "e\022\035\n\npage_token\030\004 \001(\tR\tpageToken\"Q\n\014Resu" +
+      "ltColumn\022\022\n\004name\030\001 \001(\tR\004name\022-\n\004type\030\002 \001" +
+      "(\0162\031.taskstream.v1.ColumnTypeR\004type\"\236\001\n\n" +
+      "ResultCell\022#\n\014string_value\030\001 \001(\tH\000R\013stri" +
+      "ngValue\022\035\n\tint_value\030\002 \001(\003H\000R\010intValue\022#" +
+      "\n\014double_value\030\003 \001(\001H\000R\013doubleValue\022\037\n\nb" +
+      "ool_value\030\004 \001(\010H\000R\tboolValueB\006\n\004kind\"<\n\t" +
+      "ResultRow\022/\n\005cells\030\001 \003(\0132\031.taskstream.v1" +
+      ".ResultCellR\005cells\"\251\001\n\032ListTaskResultRow" +
+      "sResponse\0225\n\007columns\030\001 \003(\0132\033.taskstream." +
+      "v1.ResultColumnR\007columns\022,\n\004rows\030\002 \003(\0132\030" +
+      ".taskstream.v1.ResultRowR\004rows\022&\n\017next_p" +
+      "age_token\030\003 \001(\tR\rnextPageToken\"\272\001\n\021Cance" +
+      "lTaskRequest\022\022\n\004name\030\001 \001(\tR\004name\0229\n\006reas" +
+      "on\030\002 \001(\0162!.taskstream.v1.CancellationRea" +
+      "sonR\006reason\022\030\n\007message\030\003 \001(\tR\007message\022<\n" +
+      "\014grace_period\030\004 \001(\0132\031.google.protobuf.Du" +
+      "rationR\013gracePeriod\"I\n\022CancelTaskRespons" +
+      "e\0223\n\010instance\030\001 \001(\0132\027.taskstream.v1.Inst" +
+      "anceR\010instance\"+\n\025DeleteInstanceRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\"U\n\026DeleteInstanceRes" +
+      "ponse\022;\n\013delete_time\030\001 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\ndeleteTime\"\276\004\n\025WatchInst" +
+      "ancesRequest\022\026\n\006parent\030\001 \001(\tR\006parent\022\033\n\t" +
+      "after_seq\030\002 \001(\003R\010afterSeq\0229\n\010statuses\030\003 " +
+      "\003(\0162\035.taskstream.v1.InstanceStatusR\010stat" +
+      "uses\022\024\n\005owner\030\004 \001(\tR\005owner\022H\n\006labels\030\005 \003" +
+      "(\01320.taskstream.v1.WatchInstancesRequest" +
+      ".LabelsEntryR\006labels\022\035\n\ntask_types\030\006 \003(\t" +
+      "R\ttaskTypes\022F\n\021create_time_start\030\007 \001(\0132\032" +
+      ".google.protobuf.TimestampR\017createTimeSt" +
+      "art\022B\n\017create_time_end\030\010 \001(\0132\032.google.pr" +
+      "otobuf.TimestampR\rcreateTimeEnd\022%\n\016snaps" +
+      "hot_limit\030\t \001(\005R\rsnapshotLimit\022H\n\022heartb" +
+      "eat_interval\030\n \001(\0132\031.google.protobuf.Dur" +
+      "ationR\021heartbeatInterval\0329\n\013LabelsEntry\022" +
+      "\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:" +
+      "\0028\001\"\204\002\n\026WatchInstancesResponse\022>\n\010snapsh" +
+      "ot\030\001 \001(\0132 .taskstream.v1.InstancesSnapsh" +
+      "otH\000R\010snapshot\022;\n\005event\030\002 \001(\0132#.taskstre" +
+      "am.v1.ProjectInstanceEventH\000R\005event\0228\n\th" +
+      "eartbeat\030\003 \001(\0132\030.taskstream.v1.Heartbeat" +
+      "H\000R\theartbeat\022+\n\003end\030\004 \001(\0132\027.taskstream." +
+      "v1.WatchEndH\000R\003endB\006\n\004kind*K\n\010WaitMode\022\031" +
+      "\n\025WAIT_MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_A" +
+      "LL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchEndReas" +
+      "on\022 \n\034WATCH_END_REASON_UNSPECIFIED\020\000\022$\n " +
+      "WATCH_END_REASON_SERVER_DRAINING\020\001\022%\n!WA" +
+      "TCH_END_REASON_INSTANCE_DELETED\020\002\"\004\010\003\020\003*" +
+      "\213\001\n\nColumnType\022\033\n\027COLUMN_TYPE_UNSPECIFIE" +
+      "D\020\000\022\026\n\022COLUMN_TYPE_STRING\020\001\022\027\n\023COLUMN_TY" +
+      "PE_INTEGER\020\002\022\026\n\022COLUMN_TYPE_DOUBLE\020\003\022\027\n\023" +
+      "COLUMN_TYPE_BOOLEAN\020\0042\263\r\n\017InstanceServic" +
+      "e\022]\n\016CreateInstance\022$.taskstream.v1.Crea" +
+      "teInstanceRequest\032%.taskstream.v1.Create" +
+      "InstanceResponse\022T\n\013GetInstance\022!.taskst" +
+      "ream.v1.GetInstanceRequest\032\".taskstream." +
+      "v1.GetInstanceResponse\022Z\n\rListInstances\022" +
+      "#.taskstream.v1.ListInstancesRequest\032$.t" +
+      "askstream.v1.ListInstancesResponse\022W\n\014St" +
+      "opInstance\022\".taskstream.v1.StopInstanceR" +
+      "equest\032#.taskstream.v1.StopInstanceRespo" +
+      "nse\022`\n\017SuspendInstance\022%.taskstream.v1.S" +
+      "uspendInstanceRequest\032&.taskstream.v1.Su" +
+      "spendInstanceResponse\022]\n\016ResumeInstance\022" +
+      "$.taskstream.v1.ResumeInstanceRequest\032%." +
+      "taskstream.v1.ResumeInstanceResponse\022W\n\014" +
+      "WaitInstance\022\".taskstream.v1.WaitInstanc" +
+      "eRequest\032#.taskstream.v1.WaitInstanceRes" +
+      "ponse\022Z\n\rWaitInstances\022#.taskstream.v1.W" +
+      "aitInstancesRequest\032$.taskstream.v1.Wait" +
+      "InstancesResponse\022\\\n\rWatchInstance\022#.tas" +
+      "kstream.v1.WatchInstanceRequest\032$.taskst" +
+      "ream.v1.WatchInstanceResponse0\001\022_\n\016ReadT" +
+      "askOutput\022$.taskstream.v1.ReadTaskOutput" +
+      "Request\032%.taskstream.v1.ReadTaskOutputRe" +
+      "sponse0\001\022Z\n\rGetTaskResult\022#.taskstream.v" +
+      "1.GetTaskResultRequest\032$.taskstream.v1.G" +
+      "etTaskResultResponse\022Z\n\rListTaskTypes\022#." +
+      "taskstream.v1.ListTaskTypesRequest\032$.tas" +
+      "kstream.v1.ListTaskTypesResponse\022f\n\021GetL" +
+      "ogviewAddress\022\'.taskstream.v1.GetLogview" +
+      "AddressRequest\032(.taskstream.v1.GetLogvie" +
+      "wAddressResponse\022c\n\020ListSubInstances\022&.t" +
+      "askstream.v1.ListSubInstancesRequest\032\'.t" +
+      "askstream.v1.ListSubInstancesResponse\022i\n" +
+      "\022ListTaskResultRows\022(.taskstream.v1.List" +
+      "TaskResultRowsRequest\032).taskstream.v1.Li" +
+      "stTaskResultRowsResponse\022Q\n\nCancelTask\022 " +
+      ".taskstream.v1.CancelTaskRequest\032!.tasks" +
+      "tream.v1.CancelTaskResponse\022]\n\016DeleteIns" +
+      "tance\022$.taskstream.v1.DeleteInstanceRequ" +
+      "est\032%.taskstream.v1.DeleteInstanceRespon" +
+      "se\022_\n\016WatchInstances\022$.taskstream.v1.Wat" +
+      "chInstancesRequest\032%.taskstream.v1.Watch" +
+      "InstancesResponse0\001B\312\001\n\021dev.taskstream.v" +
+      "1B\024InstanceServiceProtoP\001ZJgithub.com/ta" +
+      "skstream/taskstream/clients/go/gen/tasks" +
+      "tream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstream" +
+      ".V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBM" +
+      "etadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -643,7 +643,7 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
     internal_static_taskstream_v1_ReadTaskOutputRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_ReadTaskOutputRequest_descriptor,
-        new java.lang.String[] { "Instance", "Task", "Stream", "Offset", "Follow", });
+        new java.lang.String[] { "Instance", "Task", "Stream", "Offset", "Follow", "Attempt", });
     internal_static_taskstream_v1_ReadTaskOutputResponse_descriptor =
       getDescriptor().getMessageType(22);
     internal_static_taskstream_v1_ReadTaskOutputResponse_fieldAccessorTable = new
