@@ -437,6 +437,8 @@ def watch_instances(client: taskstream.Client, case: dict[str, Any]) -> None:
 
 def kind_of_project(event: object) -> str:
     return "snapshot" if isinstance(event, taskstream.ProjectSnapshot) else "event"
+
+
 def overlap(name: str) -> taskstream.OverlapPolicy:
     schedule_pb2.OverlapPolicy.Value(name)  # a name the API has
     return taskstream.OverlapPolicy(name.removeprefix("OVERLAP_POLICY_").lower())

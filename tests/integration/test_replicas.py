@@ -368,6 +368,8 @@ def test_a_project_watch_on_one_replica_follows_what_both_commit_and_resumes_on_
             break
     resumed.cancel()
     assert project_changes(more) == changes[2:]
+
+
 @pytest.mark.timeout(180)
 def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(replicas: Replicas) -> None:
     a, b = replicas.start("a", workers=1), replicas.start("b", workers=1)
