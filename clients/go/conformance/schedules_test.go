@@ -92,7 +92,8 @@ func scheduleTrigger(t *testing.T, r *runner) {
 	}
 	r.expect.get(t, "instance_labels", &labels)
 	if r.expect.get(t, "schedule_label", &labelKey) {
-		want := maps.Clone(labels)
+		want := map[string]string{}
+		maps.Copy(want, labels)
 		want[labelKey] = id
 		if !maps.Equal(instance.GetLabels(), want) {
 			t.Errorf("instance labels %v, want %v", instance.GetLabels(), want)

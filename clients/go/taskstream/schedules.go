@@ -95,8 +95,8 @@ func (c *Client) CreateSchedule(ctx context.Context, id string, timing ScheduleT
 
 // createScheduleRequest is the CreateScheduleRequest of the arguments, or an error for what cannot be sent.
 func (c *Client) createScheduleRequest(id string, timing ScheduleTiming, tasks []TaskSpec, opts []ScheduleOption) (*pb.CreateScheduleRequest, error) {
-	if (timing.cron == nil) == (timing.interval == 0) {
-		return nil, fmt.Errorf("taskstream: a schedule needs its timing: Every(interval) or Cron(expression, zone)")
+	if timing.cron == nil && timing.interval <= 0 {
+		return nil, fmt.Errorf("taskstream: a schedule needs its timing: Every(a positive interval) or Cron(expression, zone)")
 	}
 	s := scheduleSettings{request: &pb.CreateScheduleRequest{
 		Parent:     "projects/" + c.project,

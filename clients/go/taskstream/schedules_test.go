@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,6 +175,7 @@ func TestCreateScheduleRefusesWhatItCannotSend(t *testing.T) {
 	}{
 		"no timing":        {taskstream.ScheduleTiming{}, echo, nil},
 		"a zero interval":  {taskstream.Every(0), echo, nil},
+		"a negative one":   {taskstream.Every(-time.Second), echo, nil},
 		"no task":          {taskstream.Every(time.Hour), nil, nil},
 		"held instances":   {taskstream.Every(time.Hour), echo, []taskstream.ScheduleOption{taskstream.WithInstanceOptions(taskstream.WithHold())}},
 		"a start time":     {taskstream.Every(time.Hour), echo, []taskstream.ScheduleOption{taskstream.WithInstanceOptions(taskstream.WithStartTime(time.Now()))}},
@@ -247,11 +249,15 @@ func TestScheduleCallsTakeAnIDOrAName(t *testing.T) {
 
 func TestScheduleCallsReturnTheirStatusErrors(t *testing.T) {
 	notFound := withDetails(codes.NotFound, "no schedule nightly", &errdetails.ResourceInfo{ResourceType: "schedule", ResourceName: scheduleName})
+	var triggers atomic.Int32
 	f := &fakeServer{schedules: scheduleAnswers{
 		get:    func(*pb.GetScheduleRequest) (*pb.GetScheduleResponse, error) { return nil, notFound },
 		delete: func(*pb.DeleteScheduleRequest) (*pb.DeleteScheduleResponse, error) { return nil, notFound },
 		trigger: func(*pb.TriggerScheduleRequest) (*pb.TriggerScheduleResponse, error) {
-			return nil, withDetails(codes.FailedPrecondition, "an instance still runs", &errdetails.ErrorInfo{Reason: "SCHEDULE_OVERLAP"})
+			if triggers.Add(1) == 1 {
+				return nil, withDetails(codes.FailedPrecondition, "an instance still runs", &errdetails.ErrorInfo{Reason: "SCHEDULE_OVERLAP"})
+			}
+			return nil, status.Error(codes.Unavailable, "draining")
 		},
 	}}
 	client := serve(t, f)
@@ -268,15 +274,11 @@ func TestScheduleCallsReturnTheirStatusErrors(t *testing.T) {
 		t.Errorf("TriggerSchedule: %v, want ErrFailedPrecondition SCHEDULE_OVERLAP", err)
 	}
 	// A trigger is not idempotent: it is never retried, even after a transient failure.
-	f.schedules.trigger = func(*pb.TriggerScheduleRequest) (*pb.TriggerScheduleResponse, error) {
-		return nil, status.Error(codes.Unavailable, "draining")
-	}
-	before := len(sent[*pb.TriggerScheduleRequest](f))
 	if _, err := client.TriggerSchedule(ctx, "nightly"); !errors.Is(err, taskstream.ErrUnavailable) {
 		t.Errorf("TriggerSchedule: %v, want ErrUnavailable", err)
 	}
-	if n := len(sent[*pb.TriggerScheduleRequest](f)) - before; n != 1 {
-		t.Errorf("the trigger was sent %d times", n)
+	if n := len(sent[*pb.TriggerScheduleRequest](f)); n != 2 {
+		t.Errorf("two triggers were sent %d times", n)
 	}
 }
 
@@ -285,11 +287,10 @@ func TestListSchedulesFetchesEveryPageAndRetriesATransientFailure(t *testing.T) 
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
 		all = append(all, &pb.Schedule{Name: "projects/p/schedules/" + id, Id: id})
 	}
-	failed := false
+	var failed atomic.Bool
 	f := &fakeServer{}
 	f.schedules.list = func(req *pb.ListSchedulesRequest) (*pb.ListSchedulesResponse, error) {
-		if req.GetPageToken() == "4" && !failed {
-			failed = true
+		if req.GetPageToken() == "4" && failed.CompareAndSwap(false, true) {
 			return nil, status.Error(codes.Unavailable, "dropped")
 		}
 		items, next := pages(t, all, req.GetPageSize(), req.GetPageToken())
