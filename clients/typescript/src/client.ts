@@ -594,7 +594,8 @@ export class Client {
    * and carries the labels "taskstream.schedule" (the schedule's id) and, when a fire time started it,
    * "taskstream.fire_time". Resolves with the schedule and its first fire time. Rejects with
    * AlreadyExistsError when the project has a schedule of that id, InvalidArgumentError naming the bad
-   * field (`schedule.cron.expression` …); throws RangeError for a timing that is not exactly one of the two.
+   * field (`schedule.cron.expression` …), and with RangeError, before any call, for a timing that is not
+   * exactly one of the two.
    */
   async createSchedule(id: string, init: ScheduleInit, options: CallOptions = {}): Promise<Schedule> {
     const request = this.createScheduleRequest(id, init);
