@@ -212,7 +212,9 @@ def test_a_task_that_waits_says_why(page: Page, client: taskstream.Client) -> No
         page.goto(instance.get_logview_address(hours=1))
         typo = page.locator('.task[data-task="typo"]')
         expect(typo).to_contain_text("no connected worker offers its type")
-        expect(page.locator('.task[data-task="later"]')).to_contain_text("waiting for the tasks it depends on")
+        expect(page.locator('.task[data-task="later"]')).to_contain_text(
+            "waiting for the tasks it depends on"
+        )
         typo.click()
         expect(page.locator("#d-status")).to_have_text("waiting · no connected worker offers its type")
     finally:
