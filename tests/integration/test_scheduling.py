@@ -15,6 +15,7 @@ import pytest
 
 import taskstream
 from taskstream import CancellationReason, RetryPolicy, TaskSpec, TaskStatus, WaitingReason
+from taskstream.cli import main as cli_main
 from tests.integration.conftest import eventually, until_task_status
 from tests.support.server import ServerProcess
 
@@ -135,6 +136,33 @@ def test_a_failed_dependency_cancels_its_dependents_unless_the_edge_allows_it(
     assert load.task_cancellation_reason == CancellationReason.CONSEQUENTIAL
     assert "extract" in load.task_cancellation_message
     assert instance.get_task("cleanup").task_status == TaskStatus.SUCCESS
+
+
+def test_a_waiting_dependent_names_the_tasks_it_waits_on(
+    client: taskstream.Client, server: ServerProcess, files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gates = {name: files / name for name in ("extract", "load")}
+    instance = client.create_instance(
+        [
+            *(TaskSpec("gate", {"path": str(gate)}, name=name) for name, gate in gates.items()),
+            TaskSpec("echo", {}, name="report", depends_on=["extract", "load"]),
+        ]
+    )
+    report = instance.get_task("report")
+    assert report.waiting_reason == WaitingReason.DEPENDENCY and report.waiting_on == ["extract", "load"]
+    assert task_of(instance, "report").waiting_on == ("extract", "load")
+    assert instance.get_task("extract").waiting_on == []
+    get = ["get", instance.id, "--server", server.address, "--project", "tests"]
+    assert cli_main(get) == 0
+    assert "WAITING (DEPENDENCY: extract, load)" in capsys.readouterr().out
+    gates["extract"].touch()
+    until_task_status(instance, "extract", TaskStatus.SUCCESS)
+    assert report.waiting_on == ["load"]  # read again: the task is still waiting
+    assert cli_main(get) == 0
+    assert "WAITING (DEPENDENCY: load)" in capsys.readouterr().out
+    gates["load"].touch()
+    instance.wait_for_success(timeout=60)
+    assert report.waiting_reason == WaitingReason.NONE and report.waiting_on == []
 
 
 def test_a_cycle_or_an_unknown_dependency_is_refused_naming_the_field(client: taskstream.Client) -> None:

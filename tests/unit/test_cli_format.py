@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taskstream.cli._format import TRACEBACK_LINES, printable, task_failure
+from taskstream.cli._format import TRACEBACK_LINES, printable, task_failure, task_json, task_status_text
 from taskstream.v1 import task_pb2
 
 
@@ -39,3 +39,17 @@ def test_a_cancelled_task_says_why_and_who_first() -> None:
     assert task_failure(task) == [
         "task t CANCELLED: cancelled (direct by alice: wrong input); ProcessKilled: killed after the grace period"
     ]
+
+
+def test_a_waiting_task_says_why_and_a_dependent_which_tasks_it_waits_on() -> None:
+    dependent = task_pb2.Task(
+        name="report",
+        status=task_pb2.TASK_STATUS_WAITING,
+        waiting_reason=task_pb2.WAITING_REASON_DEPENDENCY,
+        waiting_on=["extract", "lo\x1bad"],
+    )
+    assert task_status_text(dependent) == "WAITING (DEPENDENCY: extract, lo\\x1bad)"
+    assert task_json(dependent)["waiting_on"] == ["extract", "lo\x1bad"]
+    queued = task_pb2.Task(status=task_pb2.TASK_STATUS_WAITING, waiting_reason=task_pb2.WAITING_REASON_QUEUED)
+    assert task_status_text(queued) == "WAITING (QUEUED)"
+    assert task_status_text(task_pb2.Task(status=task_pb2.TASK_STATUS_RUNNING)) == "RUNNING"

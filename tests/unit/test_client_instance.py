@@ -13,7 +13,7 @@ from taskstream import Instance, errors
 from taskstream._specs import TaskSpec
 from taskstream._sync.client import connect
 from taskstream._waiting import WAIT_CAP
-from taskstream.status import CancellationReason, InstanceStatus, TaskStatus
+from taskstream.status import CancellationReason, InstanceStatus, TaskStatus, WaitingReason
 from taskstream.v1 import instance_pb2, task_pb2
 from taskstream.values import PickledValue, RemoteTaskError, encode_error, encode_result
 from tests.unit.test_client_fake import serve, task
@@ -453,6 +453,22 @@ def test_task_statuses_are_pyodps_task_objects() -> None:
     assert done.end_time - done.start_time == dt.timedelta(seconds=10)  # type: ignore[operator]
     assert statuses["q"].type == "sql" and statuses["q"].start_time is None
     assert statuses["t"].task_status is TaskStatus.TIMED_OUT
+
+
+def test_a_waiting_dependent_names_the_tasks_it_waits_on() -> None:
+    with serve() as (fake, client):
+        data = fake.add(
+            [
+                task("extract", task_pb2.TASK_STATUS_RUNNING),
+                task("load", waiting_reason=task_pb2.WAITING_REASON_DEPENDENCY, waiting_on=["extract"]),
+            ]
+        )
+        instance = client.get_instance(data.id)
+        statuses = instance.get_task_statuses()
+        assert statuses["load"].waiting_on == ("extract",) and statuses["extract"].waiting_on == ()
+        load = instance.get_task("load")
+        assert load.waiting_reason is WaitingReason.DEPENDENCY and load.waiting_on == ["extract"]
+        assert instance.get_task("extract").waiting_on == []
 
 
 def test_get_task_without_a_name_needs_exactly_one_task() -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from taskstream.v1 import task_pb2
 from taskstreamd.core import task_output
 from taskstreamd.core.core import Core, CoreSettings
 from taskstreamd.core.sessions import WorkerSession
@@ -24,6 +25,7 @@ from taskstreamd.domain.vocabulary import (
 from taskstreamd.domain.worker_messages import Assignment, Finished, OutputReported, Registration
 from taskstreamd.errors import Expired, FailedPrecondition, InvalidArgument
 from taskstreamd.store.memory import MemoryStore
+from taskstreamd.wire import convert
 from taskstreamd.wire.event_codec import ProtoEventCodec
 
 
@@ -190,6 +192,32 @@ async def test_dependents_wait_then_run_with_the_results_and_a_failure_cancels_t
     )
     await end(core, session, cleanup, TaskStatus.SUCCESS)
     assert (await stored(core, instance)).status == InstanceStatus.TERMINATED
+
+
+async def test_a_waiting_dependent_names_the_dependencies_not_yet_ended(core: Core) -> None:
+    session = worker(core)
+    tasks = [
+        NewTask("extract", "noop", "{}"),
+        NewTask("load", "noop", "{}"),
+        NewTask("report", "noop", "{}", dependencies=(Dependency(1, "load"), Dependency(0, "extract"))),
+    ]
+    instance = await create(core, tasks)
+
+    def shown(name: str) -> tuple[int, list[str]]:
+        task = instance.task(name)
+        assert task is not None
+        message = convert.task_proto(task, instance)
+        return message.waiting_reason, list(message.waiting_on)
+
+    assert shown("report") == (task_pb2.WAITING_REASON_DEPENDENCY, ["load", "extract"])  # as submitted
+    assert shown("extract")[1] == [] and shown("load")[1] == []
+    started = {a.task_name: a for a in await assignments(session)}
+    assert set(started) == {"extract", "load"}
+    await end(core, session, started["extract"], TaskStatus.SUCCESS)
+    assert shown("report") == (task_pb2.WAITING_REASON_DEPENDENCY, ["load"])
+    await end(core, session, started["load"], TaskStatus.SUCCESS)
+    (report,) = await assignments(session)
+    assert report.task_name == "report" and shown("report") == (task_pb2.WAITING_REASON_UNSPECIFIED, [])
 
 
 async def test_a_start_time_holds_the_tasks_until_it_comes(core: Core, clock: Clock) -> None:

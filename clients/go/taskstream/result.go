@@ -62,6 +62,12 @@ func (r *TaskResult) WaitingReason() pb.WaitingReason {
 	return r.Task.GetWaitingReason()
 }
 
+// WaitingOn returns, while the task waits with reason DEPENDENCY, the names of the tasks it depends on
+// that have not ended yet (in the order it names them); nil otherwise.
+func (r *TaskResult) WaitingOn() []string {
+	return r.Task.GetWaitingOn()
+}
+
 // Attempt is one earlier attempt of a task, which its retry policy retried.
 type Attempt struct {
 	// Number counts the task's attempts from 1, as Task.attempts does.

@@ -3,6 +3,7 @@ package taskstream_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -158,6 +159,25 @@ func TestDeleteInstanceOfARunningInstanceFails(t *testing.T) {
 	}
 }
 
+func TestResultNamesTheDependenciesAWaitingTaskWaitsOn(t *testing.T) {
+	f := &fakeServer{result: func(*pb.GetTaskResultRequest) (*pb.GetTaskResultResponse, error) {
+		return &pb.GetTaskResultResponse{Task: &pb.Task{
+			Name:          "report",
+			Status:        pb.TaskStatus_TASK_STATUS_WAITING,
+			WaitingReason: pb.WaitingReason_WAITING_REASON_DEPENDENCY,
+			WaitingOn:     []string{"extract", "load"},
+		}}, nil
+	}}
+	client := serve(t, f)
+	result, err := client.Result(context.Background(), "i1", "report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if result.WaitingReason() != pb.WaitingReason_WAITING_REASON_DEPENDENCY || !slices.Equal(result.WaitingOn(), []string{"extract", "load"}) {
+		t.Errorf("waiting reason %v on %v", result.WaitingReason(), result.WaitingOn())
+	}
+}
+
 func TestResultReadsTheAttemptHistoryAndTheWaitingReason(t *testing.T) {
 	started := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	f := &fakeServer{result: func(*pb.GetTaskResultRequest) (*pb.GetTaskResultResponse, error) {
@@ -180,8 +200,8 @@ func TestResultReadsTheAttemptHistoryAndTheWaitingReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if result.WaitingReason() != pb.WaitingReason_WAITING_REASON_BACKOFF {
-		t.Errorf("waiting reason %v", result.WaitingReason())
+	if result.WaitingReason() != pb.WaitingReason_WAITING_REASON_BACKOFF || result.WaitingOn() != nil {
+		t.Errorf("waiting reason %v on %v", result.WaitingReason(), result.WaitingOn())
 	}
 	history := result.AttemptHistory()
 	if len(history) != 2 {

@@ -78,6 +78,8 @@ class InstanceTask:
     end_time: dt.datetime | None
     # Why it waits while WAITING or INTERRUPTED (WaitingReason.NONE otherwise).
     waiting_reason: vocabulary.WaitingReason = vocabulary.WaitingReason.NONE
+    # While it waits with reason DEPENDENCY: the tasks it depends on that have not ended yet.
+    waiting_on: tuple[str, ...] = ()
 
     @classmethod
     def from_proto(cls, task: task_pb2.Task) -> InstanceTask:
@@ -90,6 +92,7 @@ class InstanceTask:
             start_time=optional_datetime(task, "start_time"),
             end_time=optional_datetime(task, "end_time"),
             waiting_reason=vocabulary.WaitingReason.from_proto(task.waiting_reason),
+            waiting_on=tuple(task.waiting_on),
         )
 
 

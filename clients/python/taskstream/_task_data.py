@@ -118,6 +118,10 @@ class TaskData:
     def waiting_reason(self) -> WaitingReason:
         return WaitingReason.from_proto(self.task.waiting_reason)
 
+    @property
+    def waiting_on(self) -> list[str]:
+        return list(self.task.waiting_on)
+
     @functools.cached_property
     def attempt_history(self) -> list[TaskAttempt]:
         return [TaskAttempt.from_proto(a) for a in self.task.attempt_history]

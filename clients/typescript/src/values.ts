@@ -89,6 +89,11 @@ export interface TaskResult {
    * CONCURRENCY_LIMIT …); WaitingReason.UNSPECIFIED otherwise.
    */
   readonly waitingReason: WaitingReason;
+  /**
+   * While the task waits with reason DEPENDENCY, the names of the tasks it depends on that have not ended
+   * yet (in the order it names them); empty otherwise.
+   */
+  readonly waitingOn: readonly string[];
   /** The earlier attempts its retry policy retried, oldest first; the current attempt is the task. */
   readonly attemptHistory: readonly Attempt[];
   /** The response as received, for anything not decoded here. */
@@ -175,6 +180,7 @@ export function taskResult(response: GetTaskResultResponse): TaskResult {
     error: taskError(task.error),
     cancellation: task.cancellation,
     waitingReason: task.waitingReason,
+    waitingOn: task.waitingOn,
     attemptHistory: task.attemptHistory.map(attemptOf),
     response,
   };

@@ -224,6 +224,24 @@ test("deleteInstance of a running instance rejects with FailedPreconditionError"
   );
 });
 
+test("result names the dependencies a waiting task waits on", async () => {
+  server = await startFakeServer({
+    getTaskResult() {
+      return {
+        task: {
+          name: "report",
+          status: TaskStatus.WAITING,
+          waitingReason: WaitingReason.DEPENDENCY,
+          waitingOn: ["extract", "load"],
+        },
+      };
+    },
+  });
+  const result = await server.client.result("i1", "report");
+  assert.equal(result.waitingReason, WaitingReason.DEPENDENCY);
+  assert.deepEqual(result.waitingOn, ["extract", "load"]);
+});
+
 test("result decodes the attempt history and the waiting reason", async () => {
   const started = new Date("2026-12-01T08:00:00.000Z");
   server = await startFakeServer({
@@ -254,6 +272,7 @@ test("result decodes the attempt history and the waiting reason", async () => {
   });
   const result = await server.client.result("i1", "extract");
   assert.equal(result.waitingReason, WaitingReason.BACKOFF);
+  assert.deepEqual(result.waitingOn, []);
   assert.equal(result.attemptHistory.length, 2);
   const [first, second] = result.attemptHistory;
   assert.ok(first && second);

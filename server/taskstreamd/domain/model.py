@@ -174,6 +174,10 @@ class Instance:
     def task(self, name: str) -> Task | None:
         return next((t for t in self.tasks if t.name == name), None)
 
+    def waiting_on(self, task: Task) -> list[str]:
+        """The names of the task's dependencies that have not ended, in the order it names them."""
+        return [d.name for d in task.dependencies if not self.tasks[d.index].is_terminal]
+
     def count_tasks(self) -> None:
         """Sets the task counts and the dependents from the tasks (after building or loading)."""
         self.open_tasks = sum(1 for t in self.tasks if not t.is_terminal)

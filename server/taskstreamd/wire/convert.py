@@ -115,6 +115,8 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
             task.queue_reason if task.waiting == WaitingReason.QUEUED and task.queue_reason else task.waiting
         )
         message.waiting_reason = reason.to_proto()  # type: ignore[assignment]
+        if reason == WaitingReason.DEPENDENCY:  # only then: other tasks pay nothing for it
+            message.waiting_on.extend(instance.waiting_on(task))
     if task.retry_time is not None:
         set_timestamp(message.next_attempt_time, task.retry_time)
     if task.retry is not None:

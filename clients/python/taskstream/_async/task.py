@@ -176,6 +176,12 @@ class AsyncTask:
         return (await self._current()).waiting_reason
 
     @property
+    async def waiting_on(self) -> list[str]:
+        """While it waits with reason DEPENDENCY: the names of the tasks it depends on that have not
+        ended yet; empty otherwise."""
+        return (await self._current()).waiting_on
+
+    @property
     async def attempt_history(self) -> list[TaskAttempt]:
         """The earlier attempts its retry policy retried, oldest first (error, result, times)."""
         return (await self._current()).attempt_history

@@ -178,6 +178,12 @@ class Task:
         return (self._current()).waiting_reason
 
     @property
+    def waiting_on(self) -> list[str]:
+        """While it waits with reason DEPENDENCY: the names of the tasks it depends on that have not
+        ended yet; empty otherwise."""
+        return (self._current()).waiting_on
+
+    @property
     def attempt_history(self) -> list[TaskAttempt]:
         """The earlier attempts its retry policy retried, oldest first (error, result, times)."""
         return (self._current()).attempt_history

@@ -173,6 +173,7 @@ def task_json(task: task_pb2.Task) -> Json:
         "type": task.type,
         "status": task_status(task.status).name,
         "waiting_reason": reason.name if reason else None,
+        "waiting_on": list(task.waiting_on),
         "progress": progress_json(TaskProgress.from_proto(task.progress)),
         "error": None,
         "cancellation": None,
@@ -215,11 +216,15 @@ def outcome_line(instance: Instance) -> str:
 
 
 def task_status_text(task: task_pb2.Task) -> str:
-    """A task's status, with why it waits while it does: ``WAITING (DEPENDENCY)``."""
+    """A task's status, with why it waits while it does: ``WAITING (QUEUED)``, and the tasks a
+    dependent waits on: ``WAITING (DEPENDENCY: extract, load)``."""
     name = task_status(task.status).name
-    if task.waiting_reason:
-        return f"{name} ({WaitingReason(task.waiting_reason).name})"
-    return name
+    if not task.waiting_reason:
+        return name
+    reason = WaitingReason(task.waiting_reason).name
+    if task.waiting_on:
+        reason += ": " + ", ".join(one_line(n) for n in task.waiting_on)
+    return f"{name} ({reason})"
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

@@ -271,7 +271,7 @@ class OutputInfo(_message.Message):
     def __init__(self, total_bytes: _Optional[int] = ..., cut_bytes: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("name", "type", "status", "parameters_json", "attempts", "interruptions", "create_time", "start_time", "end_time", "progress", "properties", "error", "cancellation", "timeout", "worker", "stdout_info", "stderr_info", "interruption_reason", "required_labels", "waiting_reason", "attempt_history", "next_attempt_time", "dependencies", "retry_policy", "concurrency_key", "concurrency_limit")
+    __slots__ = ("name", "type", "status", "parameters_json", "attempts", "interruptions", "create_time", "start_time", "end_time", "progress", "properties", "error", "cancellation", "timeout", "worker", "stdout_info", "stderr_info", "interruption_reason", "required_labels", "waiting_reason", "attempt_history", "next_attempt_time", "dependencies", "retry_policy", "concurrency_key", "concurrency_limit", "waiting_on")
     class PropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -312,6 +312,7 @@ class Task(_message.Message):
     RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    WAITING_ON_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: str
     status: TaskStatus
@@ -338,4 +339,5 @@ class Task(_message.Message):
     retry_policy: RetryPolicy
     concurrency_key: str
     concurrency_limit: int
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., parameters_json: _Optional[str] = ..., attempts: _Optional[int] = ..., interruptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., properties: _Optional[_Mapping[str, PropertyValue]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worker: _Optional[str] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., interruption_reason: _Optional[str] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., waiting_reason: _Optional[_Union[WaitingReason, str]] = ..., attempt_history: _Optional[_Iterable[_Union[TaskAttempt, _Mapping]]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dependencies: _Optional[_Iterable[_Union[TaskDependency, _Mapping]]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., concurrency_key: _Optional[str] = ..., concurrency_limit: _Optional[int] = ...) -> None: ...
+    waiting_on: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., parameters_json: _Optional[str] = ..., attempts: _Optional[int] = ..., interruptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., properties: _Optional[_Mapping[str, PropertyValue]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worker: _Optional[str] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., interruption_reason: _Optional[str] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., waiting_reason: _Optional[_Union[WaitingReason, str]] = ..., attempt_history: _Optional[_Iterable[_Union[TaskAttempt, _Mapping]]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dependencies: _Optional[_Iterable[_Union[TaskDependency, _Mapping]]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., concurrency_key: _Optional[str] = ..., concurrency_limit: _Optional[int] = ..., waiting_on: _Optional[_Iterable[str]] = ...) -> None: ...

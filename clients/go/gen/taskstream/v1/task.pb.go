@@ -1573,8 +1573,13 @@ type Task struct {
 	ConcurrencyKey string `protobuf:"bytes,25,opt,name=concurrency_key,json=concurrencyKey,proto3" json:"concurrency_key,omitempty"`
 	// The limit of concurrency_key.
 	ConcurrencyLimit int32 `protobuf:"varint,26,opt,name=concurrency_limit,json=concurrencyLimit,proto3" json:"concurrency_limit,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The names of the dependencies not yet ended while waiting_reason is
+	// DEPENDENCY, in the order they were submitted; empty otherwise. Each
+	// message has it as of when it was made: a dependency that ends while others
+	// remain sends no event of the waiting task.
+	WaitingOn     []string `protobuf:"bytes,40,rep,name=waiting_on,json=waitingOn,proto3" json:"waiting_on,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -1789,6 +1794,13 @@ func (x *Task) GetConcurrencyLimit() int32 {
 	return 0
 }
 
+func (x *Task) GetWaitingOn() []string {
+	if x != nil {
+		return x.WaitingOn
+	}
+	return nil
+}
+
 var File_taskstream_v1_task_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_task_proto_rawDesc = "" +
@@ -1887,7 +1899,7 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"OutputInfo\x12\x1f\n" +
 	"\vtotal_bytes\x18\x01 \x01(\x03R\n" +
 	"totalBytes\x12\x1b\n" +
-	"\tcut_bytes\x18\x02 \x01(\x03R\bcutBytes\"\xf8\v\n" +
+	"\tcut_bytes\x18\x02 \x01(\x03R\bcutBytes\"\x97\f\n" +
 	"\x04Task\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x121\n" +
@@ -1921,7 +1933,9 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\fdependencies\x18\x17 \x03(\v2\x1d.taskstream.v1.TaskDependencyR\fdependencies\x12=\n" +
 	"\fretry_policy\x18\x18 \x01(\v2\x1a.taskstream.v1.RetryPolicyR\vretryPolicy\x12'\n" +
 	"\x0fconcurrency_key\x18\x19 \x01(\tR\x0econcurrencyKey\x12+\n" +
-	"\x11concurrency_limit\x18\x1a \x01(\x05R\x10concurrencyLimit\x1a[\n" +
+	"\x11concurrency_limit\x18\x1a \x01(\x05R\x10concurrencyLimit\x12\x1d\n" +
+	"\n" +
+	"waiting_on\x18( \x03(\tR\twaitingOn\x1a[\n" +
 	"\x0fPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
 	"\x05value\x18\x02 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value:\x028\x01\x1aA\n" +

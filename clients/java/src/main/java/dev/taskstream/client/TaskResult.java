@@ -140,6 +140,14 @@ public final class TaskResult {
   }
 
   /**
+   * While the task waits with reason DEPENDENCY, the names of the tasks it depends on that have not
+   * ended yet (in the order it names them); empty otherwise.
+   */
+  public List<String> waitingOn() {
+    return task().getWaitingOnList();
+  }
+
+  /**
    * The earlier attempts its retry policy retried, oldest first, each with its status, error,
    * result, worker and times; the current attempt is the task itself.
    */

@@ -43,6 +43,8 @@ private static final long serialVersionUID = 0L;
     attemptHistory_ = java.util.Collections.emptyList();
     dependencies_ = java.util.Collections.emptyList();
     concurrencyKey_ = "";
+    waitingOn_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -1191,6 +1193,71 @@ java.lang.String defaultValue) {
     return concurrencyLimit_;
   }
 
+  public static final int WAITING_ON_FIELD_NUMBER = 40;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.LazyStringArrayList waitingOn_ =
+      com.google.protobuf.LazyStringArrayList.emptyList();
+  /**
+   * <pre>
+   * The names of the dependencies not yet ended while waiting_reason is
+   * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+   * message has it as of when it was made: a dependency that ends while others
+   * remain sends no event of the waiting task.
+   * </pre>
+   *
+   * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+   * @return A list containing the waitingOn.
+   */
+  public com.google.protobuf.ProtocolStringList
+      getWaitingOnList() {
+    return waitingOn_;
+  }
+  /**
+   * <pre>
+   * The names of the dependencies not yet ended while waiting_reason is
+   * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+   * message has it as of when it was made: a dependency that ends while others
+   * remain sends no event of the waiting task.
+   * </pre>
+   *
+   * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+   * @return The count of waitingOn.
+   */
+  public int getWaitingOnCount() {
+    return waitingOn_.size();
+  }
+  /**
+   * <pre>
+   * The names of the dependencies not yet ended while waiting_reason is
+   * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+   * message has it as of when it was made: a dependency that ends while others
+   * remain sends no event of the waiting task.
+   * </pre>
+   *
+   * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+   * @param index The index of the element to return.
+   * @return The waitingOn at the given index.
+   */
+  public java.lang.String getWaitingOn(int index) {
+    return waitingOn_.get(index);
+  }
+  /**
+   * <pre>
+   * The names of the dependencies not yet ended while waiting_reason is
+   * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+   * message has it as of when it was made: a dependency that ends while others
+   * remain sends no event of the waiting task.
+   * </pre>
+   *
+   * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the waitingOn at the given index.
+   */
+  public com.google.protobuf.ByteString
+      getWaitingOnBytes(int index) {
+    return waitingOn_.getByteString(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -1288,6 +1355,9 @@ java.lang.String defaultValue) {
     }
     if (concurrencyLimit_ != 0) {
       output.writeInt32(26, concurrencyLimit_);
+    }
+    for (int i = 0; i < waitingOn_.size(); i++) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 40, waitingOn_.getRaw(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -1413,6 +1483,14 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(26, concurrencyLimit_);
     }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < waitingOn_.size(); i++) {
+        dataSize += computeStringSizeNoTag(waitingOn_.getRaw(i));
+      }
+      size += dataSize;
+      size += 2 * getWaitingOnList().size();
+    }
     return size;
   }
   @java.lang.Override
@@ -1520,6 +1598,8 @@ java.lang.String defaultValue) {
         .equals(other.getConcurrencyKey())) return false;
     if (getConcurrencyLimit()
         != other.getConcurrencyLimit()) return false;
+    if (!getWaitingOnList()
+        .equals(other.getWaitingOnList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -1613,6 +1693,10 @@ java.lang.String defaultValue) {
     hash = (53 * hash) + getConcurrencyKey().hashCode();
     hash = (37 * hash) + CONCURRENCY_LIMIT_FIELD_NUMBER;
     hash = (53 * hash) + getConcurrencyLimit();
+    if (getWaitingOnCount() > 0) {
+      hash = (37 * hash) + WAITING_ON_FIELD_NUMBER;
+      hash = (53 * hash) + getWaitingOnList().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1875,6 +1959,8 @@ java.lang.String defaultValue) {
       }
       concurrencyKey_ = "";
       concurrencyLimit_ = 0;
+      waitingOn_ =
+          com.google.protobuf.LazyStringArrayList.emptyList();
       return this;
     }
 
@@ -2037,6 +2123,10 @@ java.lang.String defaultValue) {
       if (((from_bitField0_ & 0x02000000) != 0)) {
         result.concurrencyLimit_ = concurrencyLimit_;
       }
+      if (((from_bitField0_ & 0x04000000) != 0)) {
+        waitingOn_.makeImmutable();
+        result.waitingOn_ = waitingOn_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -2187,6 +2277,16 @@ java.lang.String defaultValue) {
       }
       if (other.getConcurrencyLimit() != 0) {
         setConcurrencyLimit(other.getConcurrencyLimit());
+      }
+      if (!other.waitingOn_.isEmpty()) {
+        if (waitingOn_.isEmpty()) {
+          waitingOn_ = other.waitingOn_;
+          bitField0_ |= 0x04000000;
+        } else {
+          ensureWaitingOnIsMutable();
+          waitingOn_.addAll(other.waitingOn_);
+        }
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -2388,6 +2488,11 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x02000000;
               break;
             } // case 208
+            case 322: {
+              ensureWaitingOnIsMutable();
+              waitingOn_.add(input.readStringRequireUtf8());
+              break;
+            } // case 322
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -5897,6 +6002,180 @@ java.lang.String defaultValue) {
     public Builder clearConcurrencyLimit() {
       bitField0_ = (bitField0_ & ~0x02000000);
       concurrencyLimit_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.LazyStringArrayList waitingOn_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+    private void ensureWaitingOnIsMutable() {
+      if (!waitingOn_.isModifiable()) {
+        waitingOn_ = new com.google.protobuf.LazyStringArrayList(waitingOn_);
+      }
+      bitField0_ |= 0x04000000;
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @return A list containing the waitingOn.
+     */
+    public com.google.protobuf.ProtocolStringList
+        getWaitingOnList() {
+      waitingOn_.makeImmutable();
+      return waitingOn_;
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @return The count of waitingOn.
+     */
+    public int getWaitingOnCount() {
+      return waitingOn_.size();
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @param index The index of the element to return.
+     * @return The waitingOn at the given index.
+     */
+    public java.lang.String getWaitingOn(int index) {
+      return waitingOn_.get(index);
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @param index The index of the value to return.
+     * @return The bytes of the waitingOn at the given index.
+     */
+    public com.google.protobuf.ByteString
+        getWaitingOnBytes(int index) {
+      return waitingOn_.getByteString(index);
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @param index The index to set the value at.
+     * @param value The waitingOn to set.
+     * @return This builder for chaining.
+     */
+    public Builder setWaitingOn(
+        int index, java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      ensureWaitingOnIsMutable();
+      waitingOn_.set(index, value);
+      bitField0_ |= 0x04000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @param value The waitingOn to add.
+     * @return This builder for chaining.
+     */
+    public Builder addWaitingOn(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      ensureWaitingOnIsMutable();
+      waitingOn_.add(value);
+      bitField0_ |= 0x04000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @param values The waitingOn to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllWaitingOn(
+        java.lang.Iterable<java.lang.String> values) {
+      ensureWaitingOnIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, waitingOn_);
+      bitField0_ |= 0x04000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearWaitingOn() {
+      waitingOn_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+      bitField0_ = (bitField0_ & ~0x04000000);;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The names of the dependencies not yet ended while waiting_reason is
+     * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+     * message has it as of when it was made: a dependency that ends while others
+     * remain sends no event of the waiting task.
+     * </pre>
+     *
+     * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+     * @param value The bytes of the waitingOn to add.
+     * @return This builder for chaining.
+     */
+    public Builder addWaitingOnBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      ensureWaitingOnIsMutable();
+      waitingOn_.add(value);
+      bitField0_ |= 0x04000000;
       onChanged();
       return this;
     }

@@ -694,4 +694,57 @@ java.lang.String defaultValue);
    * @return The concurrencyLimit.
    */
   int getConcurrencyLimit();
+
+  /**
+   * <pre>
+   * The names of the dependencies not yet ended while waiting_reason is
+   * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+   * message has it as of when it was made: a dependency that ends while others
+   * remain sends no event of the waiting task.
+   * </pre>
+   *
+   * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+   * @return A list containing the waitingOn.
+   */
+  java.util.List<java.lang.String>
+      getWaitingOnList();
+  /**
+   * <pre>
+   * The names of the dependencies not yet ended while waiting_reason is
+   * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+   * message has it as of when it was made: a dependency that ends while others
+   * remain sends no event of the waiting task.
+   * </pre>
+   *
+   * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+   * @return The count of waitingOn.
+   */
+  int getWaitingOnCount();
+  /**
+   * <pre>
+   * The names of the dependencies not yet ended while waiting_reason is
+   * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+   * message has it as of when it was made: a dependency that ends while others
+   * remain sends no event of the waiting task.
+   * </pre>
+   *
+   * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+   * @param index The index of the element to return.
+   * @return The waitingOn at the given index.
+   */
+  java.lang.String getWaitingOn(int index);
+  /**
+   * <pre>
+   * The names of the dependencies not yet ended while waiting_reason is
+   * DEPENDENCY, in the order they were submitted; empty otherwise. Each
+   * message has it as of when it was made: a dependency that ends while others
+   * remain sends no event of the waiting task.
+   * </pre>
+   *
+   * <code>repeated string waiting_on = 40 [json_name = "waitingOn"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the waitingOn at the given index.
+   */
+  com.google.protobuf.ByteString
+      getWaitingOnBytes(int index);
 }

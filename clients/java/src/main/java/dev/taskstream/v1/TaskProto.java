@@ -196,7 +196,7 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
       "edBy\022=\n\014request_time\030\004 \001(\0132\032.google.prot" +
       "obuf.TimestampR\013requestTime\"J\n\nOutputInf" +
       "o\022\037\n\013total_bytes\030\001 \001(\003R\ntotalBytes\022\033\n\tcu" +
-      "t_bytes\030\002 \001(\003R\010cutBytes\"\370\013\n\004Task\022\022\n\004name" +
+      "t_bytes\030\002 \001(\003R\010cutBytes\"\227\014\n\004Task\022\022\n\004name" +
       "\030\001 \001(\tR\004name\022\022\n\004type\030\002 \001(\tR\004type\0221\n\006stat" +
       "us\030\003 \001(\0162\031.taskstream.v1.TaskStatusR\006sta" +
       "tus\022\'\n\017parameters_json\030\004 \001(\tR\016parameters" +
@@ -230,41 +230,41 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
       "ncies\022=\n\014retry_policy\030\030 \001(\0132\032.taskstream" +
       ".v1.RetryPolicyR\013retryPolicy\022\'\n\017concurre" +
       "ncy_key\030\031 \001(\tR\016concurrencyKey\022+\n\021concurr" +
-      "ency_limit\030\032 \001(\005R\020concurrencyLimit\032[\n\017Pr" +
-      "opertiesEntry\022\020\n\003key\030\001 \001(\tR\003key\0222\n\005value" +
-      "\030\002 \001(\0132\034.taskstream.v1.PropertyValueR\005va" +
-      "lue:\0028\001\032A\n\023RequiredLabelsEntry\022\020\n\003key\030\001 " +
-      "\001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001*\323\002\n\nT" +
-      "askStatus\022\033\n\027TASK_STATUS_UNSPECIFIED\020\000\022\027" +
-      "\n\023TASK_STATUS_WAITING\020\001\022\030\n\024TASK_STATUS_A" +
-      "SSIGNED\020\002\022\027\n\023TASK_STATUS_RUNNING\020\003\022\031\n\025TA" +
-      "SK_STATUS_SUSPENDED\020\004\022\032\n\026TASK_STATUS_CAN" +
-      "CELLING\020\005\022\033\n\027TASK_STATUS_INTERRUPTED\020\006\022\027" +
-      "\n\023TASK_STATUS_SUCCESS\020\007\022\026\n\022TASK_STATUS_F" +
-      "AILED\020\010\022!\n\035TASK_STATUS_ENVIRONMENT_ERROR" +
-      "\020\t\022\031\n\025TASK_STATUS_CANCELLED\020\n\022\031\n\025TASK_ST" +
-      "ATUS_TIMED_OUT\020\013*\360\001\n\022CancellationReason\022" +
-      "#\n\037CANCELLATION_REASON_UNSPECIFIED\020\000\022\036\n\032" +
-      "CANCELLATION_REASON_DIRECT\020\001\022%\n!CANCELLA" +
-      "TION_REASON_CONSEQUENTIAL\020\002\022\037\n\033CANCELLAT" +
-      "ION_REASON_TIMEOUT\020\003\022 \n\034CANCELLATION_REA" +
-      "SON_SHUTDOWN\020\004\022+\n\'CANCELLATION_REASON_CL" +
-      "IENT_DISCONNECTED\020\005*\227\002\n\rWaitingReason\022\036\n" +
-      "\032WAITING_REASON_UNSPECIFIED\020\000\022\031\n\025WAITING" +
-      "_REASON_QUEUED\020\001\022%\n!WAITING_REASON_NO_WO" +
-      "RKER_FOR_TYPE\020\002\022%\n!WAITING_REASON_NO_MAT" +
-      "CHING_LABELS\020\003\022\035\n\031WAITING_REASON_DEPENDE" +
-      "NCY\020\004\022\034\n\030WAITING_REASON_SCHEDULED\020\005\022\032\n\026W" +
-      "AITING_REASON_BACKOFF\020\006\022$\n WAITING_REASO" +
-      "N_CONCURRENCY_LIMIT\020\007*a\n\014OutputStream\022\035\n" +
-      "\031OUTPUT_STREAM_UNSPECIFIED\020\000\022\030\n\024OUTPUT_S" +
-      "TREAM_STDOUT\020\001\022\030\n\024OUTPUT_STREAM_STDERR\020\002" +
-      "B\277\001\n\021dev.taskstream.v1B\tTaskProtoP\001ZJgit" +
-      "hub.com/taskstream/taskstream/clients/go" +
-      "/gen/taskstream/v1;taskstreamv1\242\002\003TXX\252\002\r" +
-      "Taskstream.V1\312\002\rTaskstream\\V1\342\002\031Taskstre" +
-      "am\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006prot" +
-      "o3"
+      "ency_limit\030\032 \001(\005R\020concurrencyLimit\022\035\n\nwa" +
+      "iting_on\030( \003(\tR\twaitingOn\032[\n\017PropertiesE" +
+      "ntry\022\020\n\003key\030\001 \001(\tR\003key\0222\n\005value\030\002 \001(\0132\034." +
+      "taskstream.v1.PropertyValueR\005value:\0028\001\032A" +
+      "\n\023RequiredLabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022" +
+      "\024\n\005value\030\002 \001(\tR\005value:\0028\001*\323\002\n\nTaskStatus" +
+      "\022\033\n\027TASK_STATUS_UNSPECIFIED\020\000\022\027\n\023TASK_ST" +
+      "ATUS_WAITING\020\001\022\030\n\024TASK_STATUS_ASSIGNED\020\002" +
+      "\022\027\n\023TASK_STATUS_RUNNING\020\003\022\031\n\025TASK_STATUS" +
+      "_SUSPENDED\020\004\022\032\n\026TASK_STATUS_CANCELLING\020\005" +
+      "\022\033\n\027TASK_STATUS_INTERRUPTED\020\006\022\027\n\023TASK_ST" +
+      "ATUS_SUCCESS\020\007\022\026\n\022TASK_STATUS_FAILED\020\010\022!" +
+      "\n\035TASK_STATUS_ENVIRONMENT_ERROR\020\t\022\031\n\025TAS" +
+      "K_STATUS_CANCELLED\020\n\022\031\n\025TASK_STATUS_TIME" +
+      "D_OUT\020\013*\360\001\n\022CancellationReason\022#\n\037CANCEL" +
+      "LATION_REASON_UNSPECIFIED\020\000\022\036\n\032CANCELLAT" +
+      "ION_REASON_DIRECT\020\001\022%\n!CANCELLATION_REAS" +
+      "ON_CONSEQUENTIAL\020\002\022\037\n\033CANCELLATION_REASO" +
+      "N_TIMEOUT\020\003\022 \n\034CANCELLATION_REASON_SHUTD" +
+      "OWN\020\004\022+\n\'CANCELLATION_REASON_CLIENT_DISC" +
+      "ONNECTED\020\005*\227\002\n\rWaitingReason\022\036\n\032WAITING_" +
+      "REASON_UNSPECIFIED\020\000\022\031\n\025WAITING_REASON_Q" +
+      "UEUED\020\001\022%\n!WAITING_REASON_NO_WORKER_FOR_" +
+      "TYPE\020\002\022%\n!WAITING_REASON_NO_MATCHING_LAB" +
+      "ELS\020\003\022\035\n\031WAITING_REASON_DEPENDENCY\020\004\022\034\n\030" +
+      "WAITING_REASON_SCHEDULED\020\005\022\032\n\026WAITING_RE" +
+      "ASON_BACKOFF\020\006\022$\n WAITING_REASON_CONCURR" +
+      "ENCY_LIMIT\020\007*a\n\014OutputStream\022\035\n\031OUTPUT_S" +
+      "TREAM_UNSPECIFIED\020\000\022\030\n\024OUTPUT_STREAM_STD" +
+      "OUT\020\001\022\030\n\024OUTPUT_STREAM_STDERR\020\002B\277\001\n\021dev." +
+      "taskstream.v1B\tTaskProtoP\001ZJgithub.com/t" +
+      "askstream/taskstream/clients/go/gen/task" +
+      "stream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstrea" +
+      "m.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPB" +
+      "Metadata\352\002\016Taskstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -361,7 +361,7 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     internal_static_taskstream_v1_Task_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Task_descriptor,
-        new java.lang.String[] { "Name", "Type", "Status", "ParametersJson", "Attempts", "Interruptions", "CreateTime", "StartTime", "EndTime", "Progress", "Properties", "Error", "Cancellation", "Timeout", "Worker", "StdoutInfo", "StderrInfo", "InterruptionReason", "RequiredLabels", "WaitingReason", "AttemptHistory", "NextAttemptTime", "Dependencies", "RetryPolicy", "ConcurrencyKey", "ConcurrencyLimit", });
+        new java.lang.String[] { "Name", "Type", "Status", "ParametersJson", "Attempts", "Interruptions", "CreateTime", "StartTime", "EndTime", "Progress", "Properties", "Error", "Cancellation", "Timeout", "Worker", "StdoutInfo", "StderrInfo", "InterruptionReason", "RequiredLabels", "WaitingReason", "AttemptHistory", "NextAttemptTime", "Dependencies", "RetryPolicy", "ConcurrencyKey", "ConcurrencyLimit", "WaitingOn", });
     internal_static_taskstream_v1_Task_PropertiesEntry_descriptor =
       internal_static_taskstream_v1_Task_descriptor.getNestedType(0);
     internal_static_taskstream_v1_Task_PropertiesEntry_fieldAccessorTable = new

@@ -220,6 +220,25 @@ class SchedulingTest extends FakeServerTest {
   }
 
   @Test
+  void aResultNamesTheDependenciesAWaitingTaskWaitsOn() {
+    fake.results.add(
+        GetTaskResultResponse.newBuilder()
+            .setTask(
+                Task.newBuilder()
+                    .setName("report")
+                    .setStatus(TaskStatus.TASK_STATUS_WAITING)
+                    .setWaitingReason(WaitingReason.WAITING_REASON_DEPENDENCY)
+                    .addWaitingOn("extract")
+                    .addWaitingOn("load"))
+            .build());
+
+    TaskResult result = client.result(NAME, "report");
+
+    assertEquals(WaitingReason.WAITING_REASON_DEPENDENCY, result.waitingReason());
+    assertEquals(List.of("extract", "load"), result.waitingOn());
+  }
+
+  @Test
   void aResultReadsTheAttemptHistoryAndTheWaitingReason() {
     TaskAttempt failed =
         TaskAttempt.newBuilder()
@@ -248,6 +267,7 @@ class SchedulingTest extends FakeServerTest {
     TaskResult result = client.result(NAME, "extract");
 
     assertEquals(WaitingReason.WAITING_REASON_BACKOFF, result.waitingReason());
+    assertEquals(List.of(), result.waitingOn());
     assertEquals(List.of(failed, timedOut), result.attemptHistory());
   }
 
