@@ -152,6 +152,19 @@ def test_list_instances_sends_filters_and_reuses_handles() -> None:
         assert len(fake.requests("GetInstance")) >= 1
 
 
+def test_a_datetime_is_sent_to_the_microsecond() -> None:
+    # 18:00:00.899 through a float POSIX time would arrive as 18:00:00.898999.
+    start = dt.datetime(2026, 12, 5, 18, 0, 0, 899_000, tzinfo=dt.UTC)
+    naive = dt.datetime(2026, 12, 5, 18, 0, 0, 290_001)  # local time
+    with serve() as (fake, client):
+        client.run_task("echo", start_time=start)
+        list(client.list_instances(start_time=naive))
+        (created,) = fake.requests("CreateInstance")
+        assert created.start_time.ToDatetime(tzinfo=dt.UTC) == start
+        (listed,) = fake.requests("ListInstances")
+        assert listed.create_time_start.ToDatetime(tzinfo=dt.UTC) == naive.astimezone(dt.UTC)
+
+
 def test_list_instances_rejects_an_unknown_status() -> None:
     with serve() as (_, client), pytest.raises(ValueError):
         client.list_instances(status="Done")

@@ -41,11 +41,19 @@ def optional_datetime(message: Message, field: str) -> dt.datetime | None:
     return value.ToDatetime(tzinfo=dt.UTC)
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def to_timestamp(value: dt.datetime | float) -> timestamp_pb2.Timestamp:
     """A Timestamp from an aware datetime, a naive one (taken as local time) or POSIX seconds."""
-    if isinstance(value, dt.datetime):
-        value = value.timestamp()  # a naive datetime is local time, as datetime.timestamp() assumes
     stamp = timestamp_pb2.Timestamp()
+    if isinstance(value, dt.datetime):
+        # In whole microseconds: through a float, 18:00:00.899 could arrive as 18:00:00.898999.
+        if value.tzinfo is None:
+            value = value.astimezone()  # a naive datetime is local time, as datetime.timestamp() assumes
+        since = value - _EPOCH
+        stamp.seconds, stamp.nanos = since.days * 86400 + since.seconds, since.microseconds * 1000
+        return stamp
     seconds = int(value // 1)
     stamp.seconds, stamp.nanos = seconds, min(round((value - seconds) * 1e9), 999_999_999)
     return stamp
