@@ -6,6 +6,7 @@ Go, TypeScript and Java run the same cases with their own clients; each action i
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import secrets
 import urllib.request
@@ -373,6 +374,8 @@ def cancel_task_and_delete(client: taskstream.Client, case: dict[str, Any]) -> N
     waiting = instance.get_task_statuses()
     for name, why in expect["waiting_reason_before"].items():
         assert waiting[name].waiting_reason.name == why.removeprefix("WAITING_REASON_"), name
+    for name, names in expect["waiting_on_before"].items():
+        assert list(waiting[name].waiting_on) == names, name
     for event in instance.watch():
         snapshot_running = isinstance(event, taskstream.InstanceSnapshot) and (
             event.instance.get_task_statuses()[cancel["task"]].task_status == TaskStatus.RUNNING
@@ -433,6 +436,112 @@ def watch_instances(client: taskstream.Client, case: dict[str, Any]) -> None:
     resumed.close()
     assert kind_of_project(again) == expect["resumed_first_message"]
     assert isinstance(again, taskstream.InstanceStatusUpdated) and again.seq == seqs[1]
+
+
+def waiting_reason(name: str) -> taskstream.WaitingReason:
+    task_pb2.WaitingReason.Value(name)  # a name the API has
+    return taskstream.WaitingReason[name.removeprefix("WAITING_REASON_")]
+
+
+def start_time(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect = case["expect"]
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=case["start_after_seconds"])
+    start = start.replace(microsecond=start.microsecond // 1000 * 1000)  # whole milliseconds
+    instance = start_task(client, case["task"], start_time=start)
+    (waiting,) = instance.get_task_statuses().values()
+    assert waiting.task_status == task_status(expect["task_status_before"])
+    assert waiting.waiting_reason == waiting_reason(expect["waiting_reason_before"])
+    assert (instance.scheduled_start_time == start) == expect["scheduled_start_time_is_start_time"]
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    assert instance.status == instance_status(expect["instance_status"])
+    assert instance.is_successful() == expect["successful"]
+    task = instance.get_task()
+    check_result(task, expect)
+    assert task.start_time is not None
+    assert (task.start_time >= start) == expect["started_not_before_start_time"]
+
+
+def watch_until_running(instance: taskstream.Instance, skip: str | None = None) -> str:
+    """Watches the instance until a task other than ``skip`` is RUNNING; its name."""
+    watch = instance.watch()
+    try:
+        for event in watch:
+            if isinstance(event, taskstream.TaskStatusChanged) and event.status == TaskStatus.RUNNING:
+                running = [event.task_name]
+            elif isinstance(event, taskstream.InstanceSnapshot):
+                running = [t.name for t in event.instance.get_tasks() if t.status == TaskStatus.RUNNING]
+            else:
+                continue
+            found = [name for name in running if name != skip]
+            if found:
+                return found[0]
+    finally:
+        watch.close()
+    raise AssertionError(f"{instance.id} ended before another task ran")
+
+
+def concurrency_limit(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect = case["expect"]
+    key = f"{case['concurrency_key_prefix']}-{secrets.token_hex(4)}"
+    instance = client.create_instance(
+        [
+            taskstream.TaskSpec(
+                t["type"], t["parameters"], name=t["name"], concurrency_key=key,
+                concurrency_limit=case["concurrency_limit"],
+            )
+            for t in case["tasks"]
+        ]
+    )  # fmt: skip
+    first = watch_until_running(instance)
+    tasks = instance.get_task_statuses()
+    running = [name for name, t in tasks.items() if t.task_status == TaskStatus.RUNNING]
+    assert len(running) == expect["running_at_once"] and running == [first]
+    for name, task in tasks.items():
+        if name != first:
+            assert task.task_status == TaskStatus.WAITING, name
+            assert task.waiting_reason == waiting_reason(expect["other_waiting_reason"]), name
+    instance.cancel_task(first)
+    second = watch_until_running(instance, skip=first)
+    instance.cancel_task(second)
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    check_tasks(instance, expect)
+    ended, started = instance.get_task(first).end_time, instance.get_task(second).start_time
+    assert ended is not None and started is not None
+    assert (started < ended) == expect["intervals_overlap"]
+
+
+def retention(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect = case["expect"]
+    instance = start(client, case, retention=case["retention_seconds"])
+    assert (instance.expire_time is not None) == expect["held_expire_time_set"]
+    instance.resume()
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    assert instance.status == instance_status(expect["instance_status"])
+    assert instance.is_successful() == expect["successful"]
+    expire, end = instance.expire_time, instance.end_time
+    assert expire is not None and end is not None
+    assert expire - end == dt.timedelta(seconds=expect["expire_after_end_seconds"])
+
+
+def bound_to_caller(client: taskstream.Client, case: dict[str, Any]) -> None:
+    expect = case["expect"]
+    instance = start(
+        client,
+        case,
+        cancel_on_client_disconnection=True,
+        client_disconnect_grace=case["client_disconnect_grace_seconds"],
+    )
+    kept = instance.watch()  # Python's way to keep an instance bound: a watch, open while it should run
+    assert isinstance(next(kept), taskstream.InstanceSnapshot)
+    try:
+        with pytest.raises(taskstream.WaitTimeoutError):
+            instance.wait_for_completion(timeout=case["kept_seconds"])
+        assert instance.status == instance_status(expect["instance_status_while_kept"])
+    finally:
+        kept.close()
+    instance.wait_for_completion(timeout=case["timeout_seconds"])
+    assert instance.status == instance_status(expect["instance_status"])
+    check_result(instance.get_task(), expect)
 
 
 def kind_of_project(event: object) -> str:
@@ -529,6 +638,10 @@ ACTIONS = {
         watch_instances,
         schedule_trigger,
         schedule_pause,
+        start_time,
+        concurrency_limit,
+        retention,
+        bound_to_caller,
     )
 }
 
