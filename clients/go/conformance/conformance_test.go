@@ -111,7 +111,17 @@ type scenarioCase struct {
 		Expression string `json:"expression"`
 		TimeZone   string `json:"time_zone"`
 	} `json:"cron"`
-	Expect map[string]json.RawMessage `json:"expect"`
+	// start_time
+	StartAfterSeconds float64 `json:"start_after_seconds"`
+	// concurrency_limit
+	ConcurrencyKeyPrefix string `json:"concurrency_key_prefix"`
+	ConcurrencyLimit     int32  `json:"concurrency_limit"`
+	// retention
+	RetentionSeconds float64 `json:"retention_seconds"`
+	// bound_to_caller
+	ClientDisconnectGraceSeconds float64                    `json:"client_disconnect_grace_seconds"`
+	KeptSeconds                  float64                    `json:"kept_seconds"`
+	Expect                       map[string]json.RawMessage `json:"expect"`
 }
 
 // A harness implements each action of the scenario once.
@@ -138,6 +148,10 @@ var actions = map[string]func(*testing.T, *runner){
 	"watch_instances":        watchInstances,
 	"schedule_trigger":       scheduleTrigger,
 	"schedule_pause":         schedulePause,
+	"start_time":             startTime,
+	"concurrency_limit":      concurrencyLimit,
+	"retention":              retention,
+	"bound_to_caller":        boundToCaller,
 }
 
 func TestMain(m *testing.M) {
@@ -1265,6 +1279,14 @@ func cancelTaskAndDelete(t *testing.T, r *runner) {
 			}
 		}
 	}
+	var waitingOn map[string][]string
+	if r.expect.get(t, "waiting_on_before", &waitingOn) {
+		for name, want := range waitingOn {
+			if got := taskNamed(t, current, name).GetWaitingOn(); !slices.Equal(got, want) {
+				t.Errorf("task %s waits on %v, want %v", name, got, want)
+			}
+		}
+	}
 	sawRunning := false
 	for ev, err := range r.client.Watch(r.ctx, instance.GetName()) {
 		if err != nil {
@@ -1419,4 +1441,189 @@ func watchInstances(t *testing.T, r *runner) {
 		}
 		break
 	}
+}
+
+// taskNamed is the instance's task of that name.
+func taskNamed(t *testing.T, instance *pb.Instance, name string) *pb.Task {
+	t.Helper()
+	for _, task := range instance.GetTasks() {
+		if task.GetName() == name {
+			return task
+		}
+	}
+	t.Fatalf("the instance has no task %q", name)
+	return nil
+}
+
+// seconds is a scenario's number of seconds as a duration.
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second))
+}
+
+func startTime(t *testing.T, r *runner) {
+	start := time.Now().Add(seconds(r.c.StartAfterSeconds)).Truncate(time.Millisecond)
+	instance := r.start(t, taskstream.WithStartTime(start))
+	current, err := r.client.GetInstance(r.ctx, instance.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := current.GetTasks()[0]
+	var (
+		status, reason   string
+		sameStart, early bool
+	)
+	if r.expect.get(t, "task_status_before", &status) && waiting.GetStatus().String() != status {
+		t.Errorf("task status %v before the start time, want %s", waiting.GetStatus(), status)
+	}
+	if r.expect.get(t, "waiting_reason_before", &reason) && waiting.GetWaitingReason().String() != reason {
+		t.Errorf("waiting reason %v before the start time, want %s", waiting.GetWaitingReason(), reason)
+	}
+	if r.expect.get(t, "scheduled_start_time_is_start_time", &sameStart) && current.GetScheduledStartTime().AsTime().Equal(start) != sameStart {
+		t.Errorf("scheduled start time %v, start time %v: equal %v", current.GetScheduledStartTime().AsTime(), start, sameStart)
+	}
+	final, err := r.client.Wait(r.ctx, instance.GetName(), r.timeout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkInstance(t, final)
+	result := r.checkResult(t, final)
+	started := result.Task.GetStartTime().AsTime()
+	if r.expect.get(t, "started_not_before_start_time", &early) && !started.Before(start) != early {
+		t.Errorf("the task started at %v, the start time is %v", started, start)
+	}
+}
+
+// untilRunning watches the instance until a task other than skip is RUNNING, and returns its name.
+func (r *runner) untilRunning(t *testing.T, instance *pb.Instance, skip string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	for ev, err := range r.client.Watch(ctx, instance.GetName()) {
+		if err != nil {
+			t.Fatalf("watch: %v", err)
+		}
+		switch ev := ev.(type) {
+		case *taskstream.TaskStatusChanged:
+			if name := ev.Task.GetName(); name != skip && ev.Status == pb.TaskStatus_TASK_STATUS_RUNNING {
+				return name
+			}
+		case *taskstream.Snapshot:
+			for _, task := range ev.Instance.GetTasks() {
+				if task.GetName() != skip && task.GetStatus() == pb.TaskStatus_TASK_STATUS_RUNNING {
+					return task.GetName()
+				}
+			}
+		}
+	}
+	t.Fatalf("the watch of %s ended before another task than %q ran", instance.GetName(), skip)
+	return ""
+}
+
+func concurrencyLimit(t *testing.T, r *runner) {
+	key := r.c.ConcurrencyKeyPrefix + "-" + rand.Text()[:8] // new to this run
+	var specs []taskstream.TaskSpec
+	for _, task := range r.c.Tasks {
+		spec := task.spec()
+		spec.ConcurrencyKey, spec.ConcurrencyLimit = key, r.c.ConcurrencyLimit
+		specs = append(specs, spec)
+	}
+	instance, err := r.client.CreateInstance(r.ctx, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := r.untilRunning(t, instance, "")
+	current, err := r.client.GetInstance(r.ctx, instance.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		runningAtOnce int
+		reason        string
+		overlap       bool
+	)
+	r.expect.get(t, "other_waiting_reason", &reason)
+	var running []string
+	for _, task := range current.GetTasks() {
+		if task.GetStatus() == pb.TaskStatus_TASK_STATUS_RUNNING {
+			running = append(running, task.GetName())
+		} else if task.GetStatus() != pb.TaskStatus_TASK_STATUS_WAITING || task.GetWaitingReason().String() != reason {
+			t.Errorf("task %s is %v (%v) while %s runs, want WAITING (%s)", task.GetName(), task.GetStatus(), task.GetWaitingReason(), first, reason)
+		}
+	}
+	if r.expect.get(t, "running_at_once", &runningAtOnce) && (len(running) != runningAtOnce || !slices.Contains(running, first)) {
+		t.Errorf("running at once %v, want %d with %s", running, runningAtOnce, first)
+	}
+	if _, err := r.client.CancelTask(r.ctx, instance.GetName(), first, nil); err != nil {
+		t.Fatal(err)
+	}
+	second := r.untilRunning(t, instance, first)
+	if _, err := r.client.CancelTask(r.ctx, instance.GetName(), second, nil); err != nil {
+		t.Fatal(err)
+	}
+	final, err := r.client.Wait(r.ctx, instance.GetName(), r.timeout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkTasks(t, final)
+	ended, started := taskNamed(t, final, first).GetEndTime().AsTime(), taskNamed(t, final, second).GetStartTime().AsTime()
+	if r.expect.get(t, "intervals_overlap", &overlap) && started.Before(ended) != overlap {
+		t.Errorf("%s ended at %v, %s started at %v: overlap %v", first, ended, second, started, overlap)
+	}
+}
+
+func retention(t *testing.T, r *runner) {
+	instance := r.start(t, taskstream.WithRetention(seconds(r.c.RetentionSeconds)))
+	held, err := r.client.GetInstance(r.ctx, instance.GetName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		expireSet bool
+		after     float64
+	)
+	if r.expect.get(t, "held_expire_time_set", &expireSet) && (held.GetExpireTime() != nil) != expireSet {
+		t.Errorf("held instance's expire time %v, want set %v", held.GetExpireTime(), expireSet)
+	}
+	if _, err := r.client.Resume(r.ctx, instance.GetName()); err != nil {
+		t.Fatal(err)
+	}
+	final, err := r.client.Wait(r.ctx, instance.GetName(), r.timeout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkInstance(t, final)
+	if final.GetExpireTime() == nil || final.GetEndTime() == nil {
+		t.Fatalf("expire time %v, end time %v", final.GetExpireTime(), final.GetEndTime())
+	}
+	kept := final.GetExpireTime().AsTime().Sub(final.GetEndTime().AsTime())
+	if r.expect.get(t, "expire_after_end_seconds", &after) && kept != seconds(after) {
+		t.Errorf("expires %v after it ended, want %vs", kept, after)
+	}
+}
+
+func boundToCaller(t *testing.T, r *runner) {
+	instance := r.start(t, taskstream.WithCancelOnClientDisconnection(seconds(r.c.ClientDisconnectGraceSeconds)))
+	ctx, letGo := context.WithCancel(r.ctx)
+	defer letGo()
+	kept := make(chan error, 1)
+	go func() {
+		_, err := r.client.KeepBound(ctx, instance.GetName())
+		kept <- err
+	}()
+	_, err := r.client.Wait(r.ctx, instance.GetName(), seconds(r.c.KeptSeconds))
+	current := timedOutOne(t, err)
+	var status string
+	if r.expect.get(t, "instance_status_while_kept", &status) && current.GetStatus().String() != status {
+		t.Errorf("instance status %v while kept bound, want %s", current.GetStatus(), status)
+	}
+	letGo()
+	if err := <-kept; !errors.Is(err, context.Canceled) {
+		t.Errorf("KeepBound after its context was cancelled: %v", err)
+	}
+	final, err := r.client.Wait(r.ctx, instance.GetName(), r.timeout(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.checkInstance(t, final)
+	r.checkResult(t, final)
 }
