@@ -26,6 +26,7 @@ import {
   type ProjectSnapshot,
   type TaskInit,
   type TaskResult,
+  type TaskStatus,
   type WatchEvent,
 } from "../src/index.js";
 import { InstanceStatusSchema } from "../src/gen/taskstream/v1/instance_pb.js";
@@ -84,6 +85,12 @@ interface Case {
   readonly overlap_policy?: string;
   readonly labels?: Record<string, string>;
   readonly cron?: { readonly expression: string; readonly time_zone: string };
+  readonly start_after_seconds?: number;
+  readonly concurrency_key_prefix?: string;
+  readonly concurrency_limit?: number;
+  readonly retention_seconds?: number;
+  readonly client_disconnect_grace_seconds?: number;
+  readonly kept_seconds?: number;
   readonly expect: Record<string, unknown>;
 }
 
@@ -266,6 +273,23 @@ function scheduleId(c: Case): string {
 /** Nanoseconds from `from` to `to`, exactly. */
 function nanosBetween(from: Timestamp, to: Timestamp): bigint {
   return (to.seconds - from.seconds) * 1_000_000_000n + BigInt(to.nanos - from.nanos);
+}
+
+/** Watches an instance until a task other than `skip` is RUNNING; resolves with its name. */
+async function untilRunning(client: Client, name: string, skip?: string): Promise<string> {
+  const running = (status: TaskStatus) => enumName(TaskStatusSchema, status) === "TASK_STATUS_RUNNING";
+  for await (const event of client.watch(name)) {
+    if (event.type === "taskStatusChanged" && event.taskName !== skip && running(event.status)) {
+      return event.taskName;
+    }
+    if (event.type === "snapshot") {
+      const found = event.instance.tasks.find((t) => t.name !== skip && running(t.status));
+      if (found) {
+        return found.name;
+      }
+    }
+  }
+  assert.fail(`the watch of ${name} ended before a task other than ${skip} ran`);
 }
 
 /** A time as HH:MM on the wall clock of an IANA time zone. */
@@ -719,6 +743,10 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
       const task = current.tasks.find((t) => t.name === name);
       assert.equal(enumName(WaitingReasonSchema, task?.waitingReason ?? 0), reason, name);
     }
+    const waitingOn = expect["waiting_on_before"] as Record<string, string[]>;
+    for (const [name, names] of Object.entries(waitingOn)) {
+      assert.deepEqual(current.tasks.find((t) => t.name === name)?.waitingOn, names, name);
+    }
     const running = (e: WatchEvent): boolean =>
       (e.type === "taskStatusChanged" &&
         e.taskName === cancel.task &&
@@ -843,6 +871,128 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
     const resumed = await client.resumeSchedule(id);
     assert.equal(resumed.nextFireTime !== undefined, expect["resumed_next_fire_time_set"]);
     await client.deleteSchedule(id);
+  },
+
+  async start_time(client, c) {
+    assert.ok(c.task && c.start_after_seconds !== undefined && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const start = new Date(Date.now() + c.start_after_seconds * 1000); // whole milliseconds
+    const created = await client.createInstance({ tasks: [taskInit(c.task)], startTime: start });
+    const current = await client.getInstance(created.name);
+    const waiting = current.tasks[0];
+    assert.ok(waiting);
+    assert.equal(enumName(TaskStatusSchema, waiting.status), expect["task_status_before"]);
+    assert.equal(enumName(WaitingReasonSchema, waiting.waitingReason), expect["waiting_reason_before"]);
+    const scheduled = current.scheduledStartTime;
+    assert.equal(
+      scheduled !== undefined && timestampDate(scheduled).getTime() === start.getTime(),
+      expect["scheduled_start_time_is_start_time"],
+    );
+    const done = await client.wait(created.name, { timeoutMs: c.timeout_seconds * 1000 });
+    assert.equal(statusName(done.status), expect["instance_status"]);
+    assert.equal(done.successful, expect["successful"]);
+    const result = await client.result(created.name);
+    checkResult(result, expect);
+    assert.ok(result.task.startTime);
+    assert.equal(
+      timestampDate(result.task.startTime).getTime() >= start.getTime(),
+      expect["started_not_before_start_time"],
+    );
+  },
+
+  async concurrency_limit(client, c) {
+    assert.ok(c.tasks && c.concurrency_key_prefix && c.concurrency_limit && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const key = `${c.concurrency_key_prefix}-${randomBytes(4).toString("hex")}`;
+    const created = await client.createInstance({
+      tasks: c.tasks.map((t) => ({
+        ...taskInit(t),
+        concurrencyKey: key,
+        concurrencyLimit: c.concurrency_limit!,
+      })),
+    });
+    const first = await untilRunning(client, created.name);
+    const current = await client.getInstance(created.name);
+    const running = current.tasks.filter(
+      (t) => enumName(TaskStatusSchema, t.status) === "TASK_STATUS_RUNNING",
+    );
+    assert.deepEqual(
+      running.map((t) => t.name),
+      [first].slice(0, expect["running_at_once"] as number),
+    );
+    for (const task of current.tasks.filter((t) => t.name !== first)) {
+      assert.equal(enumName(TaskStatusSchema, task.status), "TASK_STATUS_WAITING", task.name);
+      assert.equal(
+        enumName(WaitingReasonSchema, task.waitingReason),
+        expect["other_waiting_reason"],
+        task.name,
+      );
+    }
+    await client.cancelTask(created.name, first);
+    const second = await untilRunning(client, created.name, first);
+    await client.cancelTask(created.name, second);
+    const done = await client.wait(created.name, { timeoutMs: c.timeout_seconds * 1000 });
+    await checkTasks(client, done, expect);
+    const ended = done.tasks.find((t) => t.name === first)?.endTime;
+    const started = done.tasks.find((t) => t.name === second)?.startTime;
+    assert.ok(ended && started);
+    assert.equal(nanosBetween(ended, started) < 0n, expect["intervals_overlap"]);
+  },
+
+  async retention(client, c) {
+    assert.ok(c.task && c.retention_seconds !== undefined && c.timeout_seconds !== undefined);
+    const { expect } = c;
+    const created = await client.createInstance({
+      tasks: [taskInit(c.task)],
+      hold: c.task.hold ?? false,
+      retentionMs: c.retention_seconds * 1000,
+    });
+    const held = await client.getInstance(created.name);
+    assert.equal(held.expireTime !== undefined, expect["held_expire_time_set"]);
+    await client.resume(created.name);
+    const done = await client.wait(created.name, { timeoutMs: c.timeout_seconds * 1000 });
+    assert.equal(statusName(done.status), expect["instance_status"]);
+    assert.equal(done.successful, expect["successful"]);
+    assert.ok(done.expireTime && done.endTime);
+    assert.equal(
+      nanosBetween(done.endTime, done.expireTime),
+      BigInt(expect["expire_after_end_seconds"] as number) * 1_000_000_000n,
+    );
+  },
+
+  async bound_to_caller(client, c) {
+    assert.ok(
+      c.task &&
+        c.client_disconnect_grace_seconds !== undefined &&
+        c.kept_seconds !== undefined &&
+        c.timeout_seconds !== undefined,
+    );
+    const { expect } = c;
+    const created = await client.createInstance({
+      tasks: [taskInit(c.task)],
+      cancelOnClientDisconnection: true,
+      clientDisconnectGraceMs: c.client_disconnect_grace_seconds * 1000,
+    });
+    const controller = new AbortController();
+    const kept = client.keepBound(created.name, { signal: controller.signal }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    try {
+      const error = await rejection(
+        client.wait(created.name, { timeoutMs: c.kept_seconds * 1000 }),
+        "a wait while the instance is kept bound",
+      );
+      assert.ok(error instanceof WaitTimeoutError, String(error));
+      assert.equal(statusName(error.instance?.status), expect["instance_status_while_kept"]);
+    } finally {
+      controller.abort();
+    }
+    const letGo = await kept;
+    assert.ok(letGo instanceof ApiError && letGo.codeName === "CANCELLED", String(letGo));
+    const done = await client.wait(created.name, { timeoutMs: c.timeout_seconds * 1000 });
+    assert.equal(statusName(done.status), expect["instance_status"]);
+    checkResult(await client.result(created.name), expect);
   },
 
   async not_found(client, c) {
