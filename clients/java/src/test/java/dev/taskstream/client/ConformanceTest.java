@@ -46,6 +46,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -54,6 +55,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -134,6 +136,10 @@ class ConformanceTest {
       case "watch_instances" -> watchInstances(testCase, expect);
       case "schedule_trigger" -> scheduleTrigger(testCase, expect);
       case "schedule_pause" -> schedulePause(testCase, expect);
+      case "start_time" -> startTime(testCase, expect);
+      case "concurrency_limit" -> concurrencyLimit(testCase, expect);
+      case "retention" -> retention(testCase, expect);
+      case "bound_to_caller" -> boundToCaller(testCase, expect);
       default -> fail("no harness for action " + action);
     }
   }
@@ -675,6 +681,12 @@ class ConformanceTest {
           task(created, entry.getKey()).getWaitingReason(),
           entry.getKey());
     }
+    for (var entry : expect.getAsJsonObject("waiting_on_before").entrySet()) {
+      assertEquals(
+          strings(expect.getAsJsonObject("waiting_on_before"), entry.getKey()),
+          task(created, entry.getKey()).getWaitingOnList(),
+          entry.getKey());
+    }
     try (InstanceWatch watch = client.watch(name)) {
       boolean running = false;
       while (!running && watch.hasNext()) {
@@ -790,6 +802,165 @@ class ConformanceTest {
     assertEquals(
         expect.get("resumed_next_fire_time_set").getAsBoolean(), resumed.hasNextFireTime());
     client.deleteSchedule(id);
+  }
+
+  /** A scenario's number of seconds (which may have a fraction) as a Duration. */
+  private static Duration seconds(JsonObject object, String key) {
+    return Duration.ofMillis(Math.round(object.get(key).getAsDouble() * 1000));
+  }
+
+  /** The one task of a case as a spec. */
+  private static List<TaskSpec> caseTask(JsonObject testCase) {
+    return List.of(taskSpec(testCase.getAsJsonObject("task")));
+  }
+
+  private static void startTime(JsonObject testCase, JsonObject expect) {
+    Instant start =
+        Instant.now().plus(seconds(testCase, "start_after_seconds")).truncatedTo(ChronoUnit.MILLIS);
+    String name =
+        client
+            .createInstance(caseTask(testCase), CreateInstanceOptions.DEFAULT.withStartTime(start))
+            .getName();
+    Instance current = client.getInstance(name);
+    Task waiting = current.getTasks(0);
+    assertEquals(TaskStatus.valueOf(str(expect, "task_status_before")), waiting.getStatus());
+    assertEquals(
+        WaitingReason.valueOf(str(expect, "waiting_reason_before")), waiting.getWaitingReason());
+    assertEquals(
+        expect.get("scheduled_start_time_is_start_time").getAsBoolean(),
+        instant(current.getScheduledStartTime()).equals(start));
+    Instance done = client.await(name, timeout(testCase));
+
+    assertEquals(instanceStatus(str(expect, "instance_status")), done.getStatus());
+    assertEquals(expect.get("successful").getAsBoolean(), done.getSuccessful());
+    TaskResult result = client.result(name);
+    checkResult(result, expect);
+    assertEquals(
+        expect.get("started_not_before_start_time").getAsBoolean(),
+        !instant(result.task().getStartTime()).isBefore(start));
+  }
+
+  /** Watches the instance until a task other than {@code skip} is RUNNING; its name. */
+  private static String untilRunning(String name, String skip) {
+    try (InstanceWatch watch = client.watch(name)) {
+      while (watch.hasNext()) {
+        WatchEvent event = watch.next();
+        if (event instanceof WatchEvent.TaskStatusChanged change
+            && !change.taskName().equals(skip)
+            && change.status() == TaskStatus.TASK_STATUS_RUNNING) {
+          return change.taskName();
+        }
+        if (event instanceof WatchEvent.Snapshot snapshot) {
+          for (Task task : snapshot.instance().getTasksList()) {
+            if (!task.getName().equals(skip)
+                && task.getStatus() == TaskStatus.TASK_STATUS_RUNNING) {
+              return task.getName();
+            }
+          }
+        }
+      }
+    }
+    throw new AssertionError(
+        "the watch of " + name + " ended before a task other than " + skip + " ran");
+  }
+
+  private static void concurrencyLimit(JsonObject testCase, JsonObject expect) {
+    String key =
+        str(testCase, "concurrency_key_prefix")
+            + "-"
+            + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    List<TaskSpec> tasks =
+        taskSpecs(testCase).stream()
+            .map(
+                t ->
+                    t.toBuilder()
+                        .setConcurrencyKey(key)
+                        .setConcurrencyLimit(testCase.get("concurrency_limit").getAsInt())
+                        .build())
+            .toList();
+    String name = client.createInstance(tasks).getName();
+    String first = untilRunning(name, "");
+    Instance current = client.getInstance(name);
+    List<String> running =
+        current.getTasksList().stream()
+            .filter(t -> t.getStatus() == TaskStatus.TASK_STATUS_RUNNING)
+            .map(Task::getName)
+            .toList();
+    assertEquals(expect.get("running_at_once").getAsInt(), running.size(), running.toString());
+    assertEquals(List.of(first), running);
+    for (Task task : current.getTasksList()) {
+      if (!task.getName().equals(first)) {
+        assertEquals(TaskStatus.TASK_STATUS_WAITING, task.getStatus(), task.getName());
+        assertEquals(
+            WaitingReason.valueOf(str(expect, "other_waiting_reason")),
+            task.getWaitingReason(),
+            task.getName());
+      }
+    }
+    client.cancelTask(name, first);
+    String second = untilRunning(name, first);
+    client.cancelTask(name, second);
+    Instance done = client.await(name, timeout(testCase));
+
+    checkTasks(done, expect);
+    Instant ended = instant(task(done, first).getEndTime());
+    Instant started = instant(task(done, second).getStartTime());
+    assertEquals(
+        expect.get("intervals_overlap").getAsBoolean(),
+        started.isBefore(ended),
+        first + " ended " + ended + ", " + second + " started " + started);
+  }
+
+  private static void retention(JsonObject testCase, JsonObject expect) {
+    boolean hold = testCase.getAsJsonObject("task").get("hold").getAsBoolean();
+    String name =
+        client
+            .createInstance(
+                caseTask(testCase),
+                CreateInstanceOptions.DEFAULT
+                    .withHold(hold)
+                    .withRetention(seconds(testCase, "retention_seconds")))
+            .getName();
+    assertEquals(
+        expect.get("held_expire_time_set").getAsBoolean(),
+        client.getInstance(name).hasExpireTime());
+    client.resume(name);
+    Instance done = client.await(name, timeout(testCase));
+
+    assertEquals(instanceStatus(str(expect, "instance_status")), done.getStatus());
+    assertEquals(expect.get("successful").getAsBoolean(), done.getSuccessful());
+    assertTrue(done.hasExpireTime() && done.hasEndTime(), done.toString());
+    assertEquals(
+        Duration.ofSeconds(expect.get("expire_after_end_seconds").getAsLong()),
+        Duration.between(instant(done.getEndTime()), instant(done.getExpireTime())));
+  }
+
+  private static void boundToCaller(JsonObject testCase, JsonObject expect) {
+    String name =
+        client
+            .createInstance(
+                caseTask(testCase),
+                CreateInstanceOptions.DEFAULT
+                    .withCancelOnClientDisconnection(true)
+                    .withClientDisconnectGrace(
+                        seconds(testCase, "client_disconnect_grace_seconds")))
+            .getName();
+    CompletableFuture<Instance> kept = client.keepBoundAsync(name);
+    try {
+      WaitTimeoutException timedOut =
+          assertThrows(
+              WaitTimeoutException.class,
+              () -> client.await(name, seconds(testCase, "kept_seconds")));
+      assertEquals(
+          instanceStatus(str(expect, "instance_status_while_kept")),
+          timedOut.instance().getStatus());
+    } finally {
+      kept.cancel(true); // lets the instance go
+    }
+    Instance done = client.await(name, timeout(testCase));
+
+    assertEquals(instanceStatus(str(expect, "instance_status")), done.getStatus());
+    checkResult(client.result(name), expect);
   }
 
   /** The case's schedule_id_prefix, a dash and 8 hex digits new to this run. */
