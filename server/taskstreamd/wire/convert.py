@@ -9,6 +9,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from taskstream.v1 import instance_pb2, task_pb2
 from taskstreamd import ids
+from taskstreamd.domain.cost import TaskCost
 from taskstreamd.domain.model import QUEUED, Cancellation, Instance, Task
 from taskstreamd.domain.scheduling import Attempt, RetryPolicy
 from taskstreamd.domain.vocabulary import CancellationReason, WaitingReason
@@ -126,6 +127,13 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
     if task.concurrency_key:
         message.concurrency_key = task.concurrency_key
         message.concurrency_limit = task.concurrency_limit
+    if task.cost is not None:
+        fill_cost(message.cost, task.cost)
+
+
+def fill_cost(message: task_pb2.TaskCost, cost: TaskCost) -> None:
+    message.cpu_seconds = cost.cpu_seconds
+    message.memory_peak_bytes = cost.memory_peak_bytes
 
 
 def fill_retry_policy(message: task_pb2.RetryPolicy, policy: RetryPolicy) -> None:
@@ -154,6 +162,8 @@ def fill_attempt(message: task_pb2.TaskAttempt, attempt: Attempt) -> None:
         message.result.ParseFromString(attempt.result)
     message.stdout_info.total_bytes = attempt.stdout_bytes
     message.stderr_info.total_bytes = attempt.stderr_bytes
+    if attempt.cost is not None:
+        fill_cost(message.cost, attempt.cost)
 
 
 def instance_proto(instance: Instance, *, with_tasks: bool = True) -> instance_pb2.Instance:
