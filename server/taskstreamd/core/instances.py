@@ -484,7 +484,7 @@ class Instances:
         def stop(instance: Instance) -> list[transitions.Effect]:
             return transitions.stop(instance, cancellation, grace, cancellation.request_time)
 
-        instance = await self._owned(project, instance_id)
+        instance = await self.owned(project, instance_id)
         while key is not None and self.claims.find(key) is not None:  # a duplicate claimed it meanwhile
             earlier = await self._earlier(key, request_fingerprint)
             if earlier is not None:
@@ -526,7 +526,7 @@ class Instances:
         return answer
 
     async def suspend(self, project: str, instance_id: str, encode: Encode[T]) -> T:
-        instance = await self._owned(project, instance_id)
+        instance = await self.owned(project, instance_id)
         answer = self._change(instance, transitions.suspend, encode)
         await self.book.settle(instance)
         return answer
@@ -534,7 +534,7 @@ class Instances:
     async def resume(self, project: str, instance_id: str, encode: Encode[T]) -> T:
         if self.draining:
             raise Unavailable("the server is shutting down and starts no held work; retry elsewhere or later")
-        instance = await self._owned(project, instance_id)
+        instance = await self.owned(project, instance_id)
         answer = self._change(instance, transitions.resume, encode)
         await self.book.settle(instance)
         return answer
@@ -552,7 +552,7 @@ class Instances:
         grace_period: float | None,
     ) -> T:
         """Cancels one task (its dependents follow, see transitions); the instance's answer."""
-        instance = await self._owned(project, instance_id)
+        instance = await self.owned(project, instance_id)
         task = instance.task(task_name)
         if task is None:
             raise task_not_found(instance, task_name)
@@ -596,8 +596,9 @@ class Instances:
         self.deleted([instance_id])
         return now
 
-    async def _owned(self, project: str, instance_id: str) -> Instance:
-        """The instance to change: in memory, or the error that says why it is not."""
+    async def owned(self, project: str, instance_id: str) -> Instance:
+        """The instance to change: in memory; a terminated one as stored (the change is then refused with
+        its reason); or the error that says why it is not here (NotFound, Expired, Elsewhere)."""
         self._writable()
         instance = self.book.get(instance_id)
         if instance is not None and instance.project == project:

@@ -111,10 +111,8 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
         )
     if task.cancellation is not None:
         message.cancellation.CopyFrom(cancellation_proto(task.cancellation))
-    if task.waiting is not None and task.status in QUEUED:
-        reason = (
-            task.queue_reason if task.waiting == WaitingReason.QUEUED and task.queue_reason else task.waiting
-        )
+    reason = waiting_reason(task)
+    if reason is not None:
         message.waiting_reason = reason.to_proto()  # type: ignore[assignment]
     if task.retry_time is not None:
         set_timestamp(message.next_attempt_time, task.retry_time)
@@ -134,6 +132,16 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
 def fill_cost(message: task_pb2.TaskCost, cost: TaskCost) -> None:
     message.cpu_seconds = cost.cpu_seconds
     message.memory_peak_bytes = cost.memory_peak_bytes
+
+
+def waiting_reason(task: Task) -> WaitingReason | None:
+    """Why a WAITING or INTERRUPTED task waits: the dispatcher's finer reason for a queued one (set by
+    ``Dispatcher.explain``); None for a task in another status."""
+    if task.waiting is None or task.status not in QUEUED:
+        return None
+    if task.waiting == WaitingReason.QUEUED and task.queue_reason:
+        return task.queue_reason
+    return task.waiting
 
 
 def fill_retry_policy(message: task_pb2.RetryPolicy, policy: RetryPolicy) -> None:
