@@ -308,3 +308,12 @@ def trace_context(ctx: TaskContext) -> dict[str, str]:
         "tracestate": ctx.tracestate,
         "current_trace_id": format(current.trace_id, "032x") if current.is_valid else "",
     }
+
+
+@task("costly")
+def costly(ctx: TaskContext, cpu: float = 0.2, child_cpu: float = 0.1, megabytes: int = 64) -> int:
+    """Costs at least ``cpu`` CPU seconds in its process, ``child_cpu`` in a child it waits for, and
+    ``megabytes`` MiB of resident memory (tests.support.costly)."""
+    from tests.support.costly import costly as burn
+
+    return burn(cpu, child_cpu, megabytes)

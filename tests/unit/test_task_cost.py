@@ -1,15 +1,26 @@
 """What a task costs its process (workers.task_cost): measured per task in a process that runs several,
-with the memory high-water mark reset between them, and safe when a task closes descriptors."""
+with the memory high-water mark reset between them, and safe when a task closes descriptors; and on the
+server, checked when reported and kept with the task and its attempts."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from taskstream.v1 import task_pb2, worker_service_pb2
+from taskstreamd.domain.cost import TaskCost
+from taskstreamd.domain.model import Instance, Task
+from taskstreamd.domain.scheduling import Attempt
+from taskstreamd.domain.vocabulary import TaskStatus
+from taskstreamd.domain.worker_messages import Finished
+from taskstreamd.store import rows
+from taskstreamd.wire import convert, worker_protocol
 from taskstreamd.workers import task_cost
 from taskstreamd.workers.messages import RunFinished
 from taskstreamd.workers.task_cost import CostMeter
@@ -98,3 +109,45 @@ def test_status_parsing() -> None:
     assert task_cost._high_water_mark(b"Name:\tpython\n") is None
     assert task_cost._high_water_mark(b"VmHWM:\t 12") is None  # cut before its unit
     assert task_cost._high_water_mark(b"VmHWM:\t x kB\n") is None
+
+
+# -- the server's side: a reported cost is checked, kept with the task and its attempts
+
+
+def finished_with(**figures: float) -> list[object]:
+    message = worker_service_pb2.ConnectRequest(
+        finished=worker_service_pb2.TaskFinished(assignment_id="1-1", status=task_pb2.TASK_STATUS_SUCCESS)
+    )
+    if figures:
+        message.finished.cost.cpu_seconds = figures["cpu"]
+        message.finished.cost.memory_peak_bytes = int(figures["memory"])
+    return list(worker_protocol.reports(message))
+
+
+def test_a_reported_cost_is_read_and_an_impossible_one_ignored() -> None:
+    (plain,) = finished_with()
+    assert isinstance(plain, Finished) and plain.cost is None
+    (measured,) = finished_with(cpu=0.25, memory=64 * MIB)
+    assert isinstance(measured, Finished) and measured.cost == TaskCost(0.25, 64 * MIB)
+    assert worker_protocol.report_message(measured).finished.cost.cpu_seconds == 0.25  # relayed as is
+    for cpu, memory in ((-1.0, 0), (math.nan, 0), (math.inf, 0), (1.0, -5)):
+        (bad,) = finished_with(cpu=cpu, memory=memory)
+        assert isinstance(bad, Finished) and bad.cost is None
+
+
+def test_a_cost_is_stored_with_the_task_and_with_each_retried_attempt() -> None:
+    task = Task(id=7, index=0, name="t", type="noop", status=TaskStatus.SUCCESS, cost=TaskCost(1.5, 2048))
+    task.history = [
+        Attempt(1, TaskStatus.FAILED, "w", None, None, cost=TaskCost(0.5, 1024)),
+        Attempt(2, TaskStatus.FAILED, "w", None, None),  # its process was killed: nothing measured
+    ]
+    row = dict(zip(rows.TASK_INSERT_COLUMNS, rows.task_insert("i", task, rows.keep_time), strict=True))
+    assert (row["cpu_seconds"], row["memory_peak_bytes"]) == (1.5, 2048)
+    back = rows.task_from_mapping(row, {})
+    assert back.cost == TaskCost(1.5, 2048)
+    assert [a.cost for a in back.history] == [TaskCost(0.5, 1024), None]
+    row.update(cpu_seconds=None, memory_peak_bytes=None)  # a task no attempt of which was measured
+    assert rows.task_from_mapping(row, {}).cost is None
+    message = convert.task_proto(back, Instance("i", "p", "me", 9, datetime.now(UTC), tasks=[back]))
+    assert (message.cost.cpu_seconds, message.cost.memory_peak_bytes) == (1.5, 2048)
+    assert message.attempt_history[0].HasField("cost") and not message.attempt_history[1].HasField("cost")
