@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 
 import taskstream
@@ -19,7 +20,11 @@ from taskstream.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from taskstream.v1 import instance_service_pb2 as pb
+from taskstream.v1 import task_pb2
 from tests.integration.conftest import until_task_status
+from tests.integration.test_replicas import Replicas, create
+from tests.support.postgres import PostgresCluster
 from tests.support.server import ServerProcess
 
 MIB = 1 << 20
@@ -269,3 +274,33 @@ def test_queueing_info_gives_each_waiting_task_its_reason_and_position(
 def test_queueing_info_of_an_unknown_instance_is_not_found(one_slot: ServerProcess) -> None:
     with taskstream.connect(one_slot.address, project="queue") as client, pytest.raises(NotFoundError):
         client.get_instance("20991231235959999zzzzzzzz").get_queueing_info()
+
+
+# -- replicas: a put and a queueing read reaching a replica that does not own the instance
+
+
+def test_a_replica_forwards_puts_and_queueing_reads_to_the_owner(
+    postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    replicas = Replicas(postgres, tmp_path)
+    try:
+        a, b = replicas.start("a"), replicas.start("b")
+        stub_a, stub_b = replicas.stub(a), replicas.stub(b)
+        # Created on A, in a shard of A's (no worker anywhere: its task stays WAITING, not terminated).
+        instance = create(stub_a, "noop")
+        task = f"{instance.name}/tasks/{instance.tasks[0].name}"
+        stub_b.PutTaskInfo(pb.PutTaskInfoRequest(name=task, key="via", value="replica b"), timeout=30)
+        for stub in (stub_a, stub_b):  # A from its memory, B from the store
+            assert dict(stub.GetTaskInfo(pb.GetTaskInfoRequest(name=task), timeout=30).info) == {
+                "via": "replica b"
+            }
+        queued = stub_b.GetQueueingInfo(pb.GetQueueingInfoRequest(name=instance.name), timeout=30)
+        (entry,) = queued.tasks
+        assert entry.status == task_pb2.TASK_STATUS_WAITING and entry.queue_position == 1  # A's queue
+        assert entry.waiting_reason == task_pb2.WAITING_REASON_NO_WORKER_FOR_TYPE  # none anywhere
+        stub_b.StopInstance(pb.StopInstanceRequest(name=instance.name), timeout=30)
+        with pytest.raises(grpc.RpcError) as ended:
+            stub_b.PutTaskInfo(pb.PutTaskInfoRequest(name=task, key="via", value="late"), timeout=30)
+        assert ended.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    finally:
+        replicas.close()
