@@ -150,3 +150,38 @@ async def test_queueing_info_pages_through_the_tasks_not_started(core: Core) -> 
     for token in ("not-a-token", "eyJhZnRlciI6ICItMSJ9", "eyJhZnRlciI6ICIxMjM0NTY3ODkwMTIzIn0="):
         with pytest.raises(InvalidArgument):  # garbage, {"after": "-1"}, an index far too long
             await queueing.queueing_info(core.instances, "p", instance_id, 2, token)
+
+
+async def test_a_task_and_an_instance_hold_a_bounded_amount_of_info(tables: Tables) -> None:
+    big = "x" * task_info.MAX_VALUE_BYTES
+    core = await started_core(tables)
+    try:
+        instance_id = await create(core, held(20))
+        per_task = task_info.MAX_TASK_BYTES // (len(big) + 3)  # values that fit one task (keys "kNN")
+        for i in range(per_task):
+            await task_info.put(core.instances, "p", instance_id, "t0", f"k{i:02}", big)
+        with pytest.raises(ResourceExhausted) as task_full:
+            await task_info.put(core.instances, "p", instance_id, "t0", "one-more", big)
+        assert task_full.value.reason == "TASK_INFO_BYTES"
+        await task_info.put(core.instances, "p", instance_id, "t0", "k00", "small")  # shrinking is fine
+        await task_info.put(core.instances, "p", instance_id, "t0", "one-more", big)  # and makes room
+    finally:
+        await core.close()
+    again = await started_core(tables)  # the loaded info counts towards the instance's total
+    try:
+        reached = None
+        for t in range(1, 20):
+            for i in range(per_task):
+                try:
+                    await task_info.put(again.instances, "p", instance_id, f"t{t}", f"k{i:02}", big)
+                except ResourceExhausted as full:
+                    reached = (t, full.reason, full.metadata)
+                    break
+            if reached:
+                break
+        assert reached is not None
+        assert reached[1:] == ("INSTANCE_INFO_BYTES", {"limit": str(task_info.MAX_INSTANCE_BYTES)})
+        stored = sum(len(k) + len(v) for (_, k), v in tables.info.items())
+        assert task_info.MAX_INSTANCE_BYTES - len(big) < stored <= task_info.MAX_INSTANCE_BYTES
+    finally:
+        await again.close()

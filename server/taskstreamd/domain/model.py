@@ -174,6 +174,7 @@ class Instance:
     schedule: str = ""  # the name of the schedule that started it
     # Task index -> the indexes of the tasks that depend on it; empty without dependencies.
     dependents: dict[int, list[int]] = field(default_factory=dict)
+    info_bytes: int | None = None  # its tasks' info in all (core.task_info); None: not counted yet
 
     def task(self, name: str) -> Task | None:
         return next((t for t in self.tasks if t.name == name), None)
