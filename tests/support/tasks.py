@@ -308,3 +308,23 @@ def trace_context(ctx: TaskContext) -> dict[str, str]:
         "tracestate": ctx.tracestate,
         "current_trace_id": format(current.trace_id, "032x") if current.is_valid else "",
     }
+
+
+class Booby:
+    """What a hostile worker (or, with auth off, anyone) can hand back: unpickling it runs code of its
+    choosing, here touching ``marker``. Pickling it (on the worker) runs nothing."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Path.touch, (Path(self.marker),))
+
+    def __repr__(self) -> str:
+        return "Booby()"
+
+
+@task("booby")
+def booby(ctx: TaskContext, marker: str) -> Booby:
+    """Returns an object whose pickle runs code when loaded (issue 20 item 4)."""
+    return Booby(marker)
