@@ -45,6 +45,8 @@ run: $(VENV)/.installed ## Start the service on its embedded defaults (SQLite un
 	$(VENV)/bin/taskstreamd serve --data-dir data --tasks taskstream.examples $(ARGS)
 
 test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
+	@if [ "$${CI:-}" = true ] && [ -n "$$(git status --porcelain 2>/dev/null)" ]; then \
+		echo "make test changed the tree (a test or a tool wrote into the checkout):"; git status --porcelain; exit 1; fi
 
 test-python: $(VENV)/.installed test-tools ## Run the Python tests (unit, integration, e2e, browser), slow ones included.
 	$(PY) -m pytest -q

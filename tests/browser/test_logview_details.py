@@ -201,3 +201,21 @@ def test_stopping_the_server_under_open_pages_logs_no_traceback(browser: Browser
             server.kill()
     text = log.read_text()
     assert "Traceback" not in text and " ERROR " not in text, text[-4000:]
+
+
+def test_a_task_that_waits_says_why(page: Page, client: taskstream.Client) -> None:
+    # A mistyped type no worker offers: the row and the details say so instead of a bare "waiting".
+    instance = client.create_instance(
+        [TaskSpec("prgress_demo", {}, name="typo"), TaskSpec("echo", {}, name="later", depends_on=["typo"])]
+    )
+    try:
+        page.goto(instance.get_logview_address(hours=1))
+        typo = page.locator('.task[data-task="typo"]')
+        expect(typo).to_contain_text("no connected worker offers its type")
+        expect(page.locator('.task[data-task="later"]')).to_contain_text(
+            "waiting for the tasks it depends on"
+        )
+        typo.click()
+        expect(page.locator("#d-status")).to_have_text("waiting · no connected worker offers its type")
+    finally:
+        instance.stop()

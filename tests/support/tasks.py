@@ -317,3 +317,23 @@ def costly(ctx: TaskContext, cpu: float = 0.2, child_cpu: float = 0.1, megabytes
     from tests.support.costly import costly as burn
 
     return burn(cpu, child_cpu, megabytes)
+
+
+class Booby:
+    """What a hostile worker (or, with auth off, anyone) can hand back: unpickling it runs code of its
+    choosing, here touching ``marker``. Pickling it (on the worker) runs nothing."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Path.touch, (Path(self.marker),))
+
+    def __repr__(self) -> str:
+        return "Booby()"
+
+
+@task("booby")
+def booby(ctx: TaskContext, marker: str) -> Booby:
+    """Returns an object whose pickle runs code when loaded (issue 20 item 4)."""
+    return Booby(marker)

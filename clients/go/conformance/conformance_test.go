@@ -101,8 +101,17 @@ type scenarioCase struct {
 		Message string `json:"message"`
 	} `json:"cancel"`
 	// watch_instances
-	OtherTask taskSpec                   `json:"other_task"`
-	Expect    map[string]json.RawMessage `json:"expect"`
+	OtherTask taskSpec `json:"other_task"`
+	// schedule_trigger, schedule_pause
+	ScheduleIDPrefix string            `json:"schedule_id_prefix"`
+	IntervalSeconds  float64           `json:"interval_seconds"`
+	OverlapPolicy    string            `json:"overlap_policy"`
+	Labels           map[string]string `json:"labels"`
+	Cron             struct {
+		Expression string `json:"expression"`
+		TimeZone   string `json:"time_zone"`
+	} `json:"cron"`
+	Expect map[string]json.RawMessage `json:"expect"`
 }
 
 // A harness implements each action of the scenario once.
@@ -127,6 +136,8 @@ var actions = map[string]func(*testing.T, *runner){
 	"dependencies":           dependencies,
 	"cancel_task_and_delete": cancelTaskAndDelete,
 	"watch_instances":        watchInstances,
+	"schedule_trigger":       scheduleTrigger,
+	"schedule_pause":         schedulePause,
 }
 
 func TestMain(m *testing.M) {

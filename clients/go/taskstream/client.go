@@ -22,10 +22,11 @@ const UserMetadataKey = "x-taskstream-user"
 
 // Client calls a taskstream server in one project. It is safe for concurrent use; Close it when done.
 type Client struct {
-	conn    *grpc.ClientConn // nil when the caller passed its own connection
-	rpc     pb.InstanceServiceClient
-	project string
-	retry   RetryPolicy
+	conn      *grpc.ClientConn // nil when the caller passed its own connection
+	rpc       pb.InstanceServiceClient
+	schedules pb.ScheduleServiceClient
+	project   string
+	retry     RetryPolicy
 }
 
 // Option configures NewClient.
@@ -95,7 +96,9 @@ func NewClient(target string, opts ...Option) (*Client, error) {
 		}
 		c.conn, conn = cc, cc
 	}
-	c.rpc = pb.NewInstanceServiceClient(userConn{conn, s.user, s.token})
+	authed := userConn{conn, s.user, s.token}
+	c.rpc = pb.NewInstanceServiceClient(authed)
+	c.schedules = pb.NewScheduleServiceClient(authed)
 	return c, nil
 }
 

@@ -1,5 +1,6 @@
 // Package taskstream is a thin Go client of the taskstream service: start instances of tasks, follow
-// them, wait for them, read their results and output, list them, and suspend, resume and stop them.
+// them, wait for them, read their results and output, list them, and suspend, resume and stop them; and
+// schedules that start instances at the times of a cron expression or every so often (CreateSchedule).
 //
 // The generated code of the API is the package
 // github.com/taskstream/taskstream/clients/go/gen/taskstream/v1; this package returns its messages

@@ -16,7 +16,8 @@ import (
 //
 //	if errors.Is(err, taskstream.ErrNotFound) { ... }
 var (
-	ErrNotFound           = errors.New("taskstream: not found")           // NOT_FOUND: no such instance or task
+	ErrNotFound           = errors.New("taskstream: not found")           // NOT_FOUND: no such instance, task or schedule
+	ErrAlreadyExists      = errors.New("taskstream: already exists")      // ALREADY_EXISTS: a schedule id taken
 	ErrInvalidArgument    = errors.New("taskstream: invalid argument")    // INVALID_ARGUMENT: see FieldViolations
 	ErrFailedPrecondition = errors.New("taskstream: failed precondition") // e.g. stopping a terminated instance
 	ErrPermissionDenied   = errors.New("taskstream: permission denied")   // PERMISSION_DENIED
@@ -34,6 +35,7 @@ var ErrInstanceFailed = errors.New("taskstream: instance failed")
 
 var sentinels = map[codes.Code]error{
 	codes.NotFound:           ErrNotFound,
+	codes.AlreadyExists:      ErrAlreadyExists,
 	codes.InvalidArgument:    ErrInvalidArgument,
 	codes.FailedPrecondition: ErrFailedPrecondition,
 	codes.PermissionDenied:   ErrPermissionDenied,
@@ -45,7 +47,8 @@ var sentinels = map[codes.Code]error{
 
 // APIError is a call the server failed: its gRPC status code and message, plus what the google.rpc
 // details of the status say (the server sends BadRequest with INVALID_ARGUMENT, ResourceInfo with
-// NOT_FOUND and ErrorInfo with FAILED_PRECONDITION, PERMISSION_DENIED and RESOURCE_EXHAUSTED).
+// NOT_FOUND and ALREADY_EXISTS, and ErrorInfo with FAILED_PRECONDITION, PERMISSION_DENIED and
+// RESOURCE_EXHAUSTED).
 //
 // It matches its code's sentinel with errors.Is (ErrNotFound, ...; context.Canceled and
 // context.DeadlineExceeded for CANCELLED and DEADLINE_EXCEEDED), and status.FromError and status.Code

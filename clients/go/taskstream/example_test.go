@@ -204,3 +204,47 @@ func ExampleClient_KeepBound() {
 		log.Fatal(err)
 	}
 }
+
+func ExampleClient_CreateSchedule() {
+	ctx := context.Background()
+	client, err := taskstream.NewClient("127.0.0.1:50051")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	nightly, err := client.CreateSchedule(ctx, "nightly-report",
+		taskstream.Cron("0 2 * * *", "Europe/Paris"), // or taskstream.Every(30*time.Second)
+		[]taskstream.TaskSpec{{Type: "echo", Parameters: map[string]any{"report": "daily"}}},
+		taskstream.WithOverlapPolicy(pb.OverlapPolicy_OVERLAP_POLICY_SKIP), // while the last one runs
+		taskstream.WithCatchUpWindow(time.Hour),                            // after a restart
+		taskstream.WithInstanceOptions(taskstream.WithLabels(map[string]string{"team": "data"})),
+	)
+	if errors.Is(err, taskstream.ErrAlreadyExists) {
+		nightly, err = client.GetSchedule(ctx, "nightly-report")
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(nightly.GetNextFireTime().AsTime()) // 02:00 in Paris, in UTC
+
+	// One instance now, as a firing would.
+	instance, err := client.TriggerSchedule(ctx, nightly.GetName())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(instance.GetSchedule(), instance.GetLabels()["taskstream.schedule"]) // its name, its id
+
+	// By id, every page.
+	for schedule, err := range client.ListSchedules(ctx, nil) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(schedule.GetId(), schedule.GetPaused(), schedule.GetFireCount(), schedule.GetLastInstance())
+	}
+	if _, err := client.PauseSchedule(ctx, "nightly-report"); err != nil { // until ResumeSchedule
+		log.Fatal(err)
+	}
+	if err := client.DeleteSchedule(ctx, "nightly-report"); err != nil { // its instances stay
+		log.Fatal(err)
+	}
+}

@@ -49,6 +49,8 @@ type fakeServer struct {
 	watches []func(*pb.WatchInstanceRequest, grpc.ServerStreamingServer[pb.WatchInstanceResponse]) error
 	// projectWatches[i] answers the i-th WatchInstances call; calls past the end fail with UNAVAILABLE.
 	projectWatches []func(*pb.WatchInstancesRequest, grpc.ServerStreamingServer[pb.WatchInstancesResponse]) error
+	// schedules answers ScheduleService, recording into the same requests.
+	schedules scheduleAnswers
 
 	mu       sync.Mutex
 	requests []proto.Message
@@ -241,6 +243,7 @@ func serve(t *testing.T, f *fakeServer, opts ...taskstream.Option) *taskstream.C
 	}
 	srv := grpc.NewServer()
 	pb.RegisterInstanceServiceServer(srv, f)
+	pb.RegisterScheduleServiceServer(srv, &fakeScheduleService{f: f})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	opts = append([]taskstream.Option{taskstream.WithProject("p"), taskstream.WithUser("ann"), taskstream.WithRetry(fastRetry)}, opts...)

@@ -2,7 +2,7 @@
  * The client: connect to a server, then create, list, get, watch, wait for, suspend, resume, stop and
  * delete instances, cancel one task, keep an instance bound to this caller, read their tasks' results,
  * output and typed SQL rows, list a workflow's sub-instances, and ask for Logview addresses and the task
- * types the workers offer.
+ * types the workers offer; and create, list, get, pause, resume, trigger and delete schedules.
  *
  * Methods take an instance's resource name ("projects/{project}/instances/{id}") or its bare id, which
  * is looked up in the client's project. Failed calls throw the ApiError subclass of their status code; a
@@ -33,12 +33,20 @@ import {
   ListSubInstancesRequestSchema,
   StopInstanceRequestSchema,
 } from "./gen/taskstream/v1/instance_service_pb.js";
+import { OverlapPolicy, type Schedule } from "./gen/taskstream/v1/schedule_pb.js";
+import {
+  type CreateScheduleRequest,
+  CreateScheduleRequestSchema,
+  ListSchedulesRequestSchema,
+  ScheduleService,
+} from "./gen/taskstream/v1/schedule_service_pb.js";
 import { CancellationReason, TaskSpecSchema } from "./gen/taskstream/v1/task_pb.js";
 import { readOutput, type OutputChunk, type ReadOutputOptions } from "./output.js";
 import type { RetryPolicy } from "./retry.js";
 import { watchProject, type ProjectEvent, type WatchInstancesOptions } from "./project-watch.js";
 import { call, required } from "./rpc.js";
 import { openResultRows, type ResultRows, type ResultRowsOptions } from "./rows.js";
+import type { ListSchedulesOptions, ScheduleInit } from "./schedules.js";
 import {
   dependencyMessage,
   retryPolicyMessage,
@@ -236,6 +244,8 @@ export class Client {
   readonly project: string;
   /** The generated InstanceService client, for every call the helper does not wrap. */
   readonly service: ServiceClient<typeof InstanceService>;
+  /** The generated ScheduleService client, for every call the helper does not wrap. */
+  readonly scheduleService: ServiceClient<typeof ScheduleService>;
   private readonly sessions: Http2SessionManager;
 
   constructor(target: string, options: ClientOptions = {}) {
@@ -263,6 +273,7 @@ export class Client {
       interceptors,
     });
     this.service = createClient(InstanceService, transport);
+    this.scheduleService = createClient(ScheduleService, transport);
   }
 
   /** The resource name of an instance given by name or by id in this client's project. */
@@ -569,6 +580,137 @@ export class Client {
       }
     }
     return required(last);
+  }
+
+  /** The resource name of a schedule given by name or by id in this client's project. */
+  scheduleName(nameOrId: string): string {
+    return nameOrId.includes("/") ? nameOrId : `projects/${this.project}/schedules/${nameOrId}`;
+  }
+
+  /**
+   * Creates schedule `id` (1 to 63 of a-z 0-9 and "-", a letter first) in the client's project: an
+   * instance of `init.tasks`, with createInstance's options, starts at the times of `init.cron` or every
+   * `init.intervalMs`. Each instance runs as this client's user, names the schedule (`instance.schedule`)
+   * and carries the labels "taskstream.schedule" (the schedule's id) and, when a fire time started it,
+   * "taskstream.fire_time". Resolves with the schedule and its first fire time. Rejects with
+   * AlreadyExistsError when the project has a schedule of that id, InvalidArgumentError naming the bad
+   * field (`schedule.cron.expression` …), and with RangeError, before any call, for a timing that is not
+   * exactly one of the two.
+   */
+  async createSchedule(id: string, init: ScheduleInit, options: CallOptions = {}): Promise<Schedule> {
+    const request = this.createScheduleRequest(id, init);
+    const response = await call(() => this.scheduleService.createSchedule(request, options));
+    return required(response.schedule, "schedule");
+  }
+
+  private createScheduleRequest(id: string, init: ScheduleInit): CreateScheduleRequest {
+    const { cron, timeZone, intervalMs, overlap, catchUpWindowMs, paused, requestId, ...instance } = init;
+    if ((cron === undefined) === (intervalMs === undefined)) {
+      throw new RangeError("a schedule needs exactly one of cron and intervalMs");
+    }
+    if (intervalMs !== undefined && !(Number.isFinite(intervalMs) && intervalMs > 0)) {
+      throw new RangeError(`intervalMs must be a positive number, not ${intervalMs}`);
+    }
+    if (timeZone !== undefined && cron === undefined) {
+      throw new RangeError("timeZone goes with cron");
+    }
+    // The template is what createInstance would send for the same tasks and options; a caller without
+    // the types may still pass what belongs to one create only.
+    const made = this.createRequest(instance);
+    if (made.hold || made.startTime !== undefined) {
+      throw new RangeError("hold and startTime do not apply to a schedule's instances");
+    }
+    return create(CreateScheduleRequestSchema, {
+      parent: `projects/${this.project}`,
+      scheduleId: id,
+      requestId: requestId ?? "",
+      schedule: {
+        timing:
+          cron === undefined
+            ? { case: "interval", value: duration(intervalMs ?? 0) }
+            : { case: "cron", value: { expression: cron, timeZone: timeZone ?? "" } },
+        instanceTemplate: {
+          tasks: made.tasks,
+          labels: made.labels,
+          ...(made.options === undefined ? {} : { options: made.options }),
+          ...(made.priority === undefined ? {} : { priority: made.priority }),
+        },
+        overlapPolicy: overlap ?? OverlapPolicy.UNSPECIFIED,
+        paused: paused ?? false,
+        ...(catchUpWindowMs === undefined ? {} : { catchUpWindow: duration(catchUpWindowMs) }),
+      },
+    });
+  }
+
+  /**
+   * The schedule with its next and last fire times and counts. Rejects with NotFoundError when it does
+   * not exist. An instance's `schedule` names its schedule as this takes it.
+   */
+  async getSchedule(nameOrId: string, options: CallOptions = {}): Promise<Schedule> {
+    const name = this.scheduleName(nameOrId);
+    const response = await call(() => this.scheduleService.getSchedule({ name }, options));
+    return required(response.schedule, "schedule");
+  }
+
+  /**
+   * The project's schedules by id. The iteration fetches each page itself when it gets there; breaking
+   * out of it fetches no more.
+   */
+  async *listSchedules(options: ListSchedulesOptions = {}): AsyncGenerator<Schedule, void, undefined> {
+    const request = create(ListSchedulesRequestSchema, {
+      parent: `projects/${this.project}`,
+      pageSize: pageSize(options.pageSize),
+    });
+    const callOptions = options.signal ? { signal: options.signal } : {};
+    for (;;) {
+      const response = await call(() => this.scheduleService.listSchedules(request, callOptions));
+      yield* response.schedules;
+      if (!response.nextPageToken) {
+        return;
+      }
+      request.pageToken = response.nextPageToken;
+    }
+  }
+
+  /**
+   * Pauses the schedule: it fires nothing, and has no next fire time, until resumed (triggerSchedule
+   * still starts an instance). Pausing a paused schedule changes nothing.
+   */
+  async pauseSchedule(nameOrId: string, options: CallOptions = {}): Promise<Schedule> {
+    const name = this.scheduleName(nameOrId);
+    const response = await call(() => this.scheduleService.pauseSchedule({ name }, options));
+    return required(response.schedule, "schedule");
+  }
+
+  /**
+   * Resumes a paused schedule from now on: fire times that passed while it was paused are not caught
+   * up. Resuming a running schedule changes nothing.
+   */
+  async resumeSchedule(nameOrId: string, options: CallOptions = {}): Promise<Schedule> {
+    const name = this.scheduleName(nameOrId);
+    const response = await call(() => this.scheduleService.resumeSchedule({ name }, options));
+    return required(response.schedule, "schedule");
+  }
+
+  /**
+   * Starts an instance of the schedule now, paused or not, as a firing would, and resolves with it
+   * without waiting. The fire times are not affected; the overlap policy applies (with SKIP, an instance
+   * of the schedule still running rejects with FailedPreconditionError, reason SCHEDULE_OVERLAP). Never
+   * retried: another call may start another instance.
+   */
+  async triggerSchedule(nameOrId: string, options: CallOptions = {}): Promise<Instance> {
+    const name = this.scheduleName(nameOrId);
+    const response = await call(() => this.scheduleService.triggerSchedule({ name }, options));
+    return required(response.instance);
+  }
+
+  /**
+   * Deletes the schedule: it fires no more; the instances it started are not changed. Rejects with
+   * NotFoundError when it does not exist or was deleted already.
+   */
+  async deleteSchedule(nameOrId: string, options: CallOptions = {}): Promise<void> {
+    const name = this.scheduleName(nameOrId);
+    await call(() => this.scheduleService.deleteSchedule({ name }, options));
   }
 
   /** Closes the connection; calls still running fail. */

@@ -7,7 +7,9 @@
  *
  *     TaskstreamError
  *     ├── ApiError                    a call failed: .code, .codeName, .reason, .errorMetadata
- *     │   ├── NotFoundError           NOT_FOUND: no such instance or task; .resourceType, .resourceName
+ *     │   ├── NotFoundError           NOT_FOUND: no such instance, task or schedule; .resourceType,
+ *     │   │                           .resourceName
+ *     │   ├── AlreadyExistsError      ALREADY_EXISTS: a schedule id is taken; .resourceType, .resourceName
  *     │   ├── InvalidArgumentError    INVALID_ARGUMENT: a bad request; .fieldViolations
  *     │   ├── FailedPreconditionError FAILED_PRECONDITION, e.g. stopping a terminated instance
  *     │   ├── PermissionDeniedError   PERMISSION_DENIED
@@ -100,12 +102,28 @@ export class ApiError extends TaskstreamError {
   }
 }
 
-/** NOT_FOUND: the instance or task does not exist. */
+/** NOT_FOUND: the instance, task or schedule does not exist. */
 export class NotFoundError extends ApiError {
   override name = "NotFoundError";
   /** ResourceInfo.resource_type, such as "instance"; empty without the detail. */
   readonly resourceType: string;
   /** ResourceInfo.resource_name, the name that was not found; empty without the detail. */
+  readonly resourceName: string;
+
+  constructor(error: ConnectError) {
+    super(error);
+    const info = error.findDetails(ResourceInfoSchema)[0];
+    this.resourceType = info?.resourceType ?? "";
+    this.resourceName = info?.resourceName ?? "";
+  }
+}
+
+/** ALREADY_EXISTS: what the call would create, such as a schedule of a chosen id, exists already. */
+export class AlreadyExistsError extends ApiError {
+  override name = "AlreadyExistsError";
+  /** ResourceInfo.resource_type, such as "schedule"; empty without the detail. */
+  readonly resourceType: string;
+  /** ResourceInfo.resource_name, the name that is taken; empty without the detail. */
   readonly resourceName: string;
 
   constructor(error: ConnectError) {
@@ -258,6 +276,7 @@ export class InstanceFailedError extends TaskstreamError {
 
 const CLASSES: Partial<Record<Code, new (error: ConnectError) => ApiError>> = {
   [Code.NotFound]: NotFoundError,
+  [Code.AlreadyExists]: AlreadyExistsError,
   [Code.InvalidArgument]: InvalidArgumentError,
   [Code.FailedPrecondition]: FailedPreconditionError,
   [Code.PermissionDenied]: PermissionDeniedError,

@@ -2,8 +2,8 @@
  * The taskstream client for Node.js: a thin helper over the generated protobuf-es code.
  *
  * The helper (connect, Client, events, errors) covers the common path; the generated messages, enums
- * and the InstanceService descriptor are exported too, and Client.service is the generated client for
- * every call the helper does not wrap. This list is the public surface (pinned by test/exports.test.ts).
+ * and the InstanceService and ScheduleService descriptors are exported too, and Client.service and
+ * Client.scheduleService are the generated clients for every call the helper does not wrap. This list is the public surface (pinned by test/exports.test.ts).
  *
  * Integers: the generated messages keep protobuf-es's bigint for int64 fields (seq, timestamps'
  * seconds); the integers the helper decodes (task properties, SQL result cells) are numbers when safe and
@@ -27,6 +27,7 @@ export {
   type TaskInit,
 } from "./client.js";
 export {
+  AlreadyExistsError,
   ApiError,
   codeName,
   DeadlineExceededError,
@@ -74,6 +75,7 @@ export {
   type ResultValue,
 } from "./rows.js";
 export { type Dependency, type TaskRetryPolicy } from "./scheduling.js";
+export { type ListSchedulesOptions, type ScheduleInit, type ScheduleTiming } from "./schedules.js";
 export { type Attempt, type Int64, type TaskProperty, type TaskResult, type ValueKind } from "./values.js";
 export { type WaitInstancesOptions, type WaitOptions } from "./waiting.js";
 export { type WatchOptions } from "./watch.js";
@@ -86,6 +88,13 @@ export {
   WaitMode,
   WatchEndReason,
 } from "./gen/taskstream/v1/instance_service_pb.js";
+export {
+  OverlapPolicy,
+  type CronSpec,
+  type InstanceTemplate,
+  type Schedule,
+} from "./gen/taskstream/v1/schedule_pb.js";
+export { ScheduleService } from "./gen/taskstream/v1/schedule_service_pb.js";
 export {
   InstanceStatus,
   type Instance,

@@ -9,7 +9,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { DescEnum } from "@bufbuild/protobuf";
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import {
+  AlreadyExistsError,
   ApiError,
   CancellationReason,
   connect,
@@ -28,6 +30,7 @@ import {
 } from "../src/index.js";
 import { InstanceStatusSchema } from "../src/gen/taskstream/v1/instance_pb.js";
 import { ColumnTypeSchema } from "../src/gen/taskstream/v1/instance_service_pb.js";
+import { OverlapPolicySchema } from "../src/gen/taskstream/v1/schedule_pb.js";
 import {
   CancellationReasonSchema,
   OutputStreamSchema,
@@ -76,6 +79,11 @@ interface Case {
   readonly tasks?: readonly TaskCase[];
   readonly cancel?: { readonly task: string; readonly message: string };
   readonly other_task?: TaskCase;
+  readonly schedule_id_prefix?: string;
+  readonly interval_seconds?: number;
+  readonly overlap_policy?: string;
+  readonly labels?: Record<string, string>;
+  readonly cron?: { readonly expression: string; readonly time_zone: string };
   readonly expect: Record<string, unknown>;
 }
 
@@ -247,6 +255,23 @@ function checkResult(result: TaskResult, expect: Record<string, unknown>): void 
   if ("cancellation_message" in expect) {
     assert.equal(result.cancellation?.message, expect["cancellation_message"]);
   }
+}
+
+/** The case's schedule_id_prefix, a dash and 8 hex digits new to this run. */
+function scheduleId(c: Case): string {
+  assert.ok(c.schedule_id_prefix, `case ${c.name} has no schedule_id_prefix`);
+  return `${c.schedule_id_prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+/** Nanoseconds from `from` to `to`, exactly. */
+function nanosBetween(from: Timestamp, to: Timestamp): bigint {
+  return (to.seconds - from.seconds) * 1_000_000_000n + BigInt(to.nanos - from.nanos);
+}
+
+/** A time as HH:MM on the wall clock of an IANA time zone. */
+function wallClock(time: Date, timeZone: string): string {
+  const format = { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" } as const;
+  return new Intl.DateTimeFormat("en-GB", format).format(time);
 }
 
 const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
@@ -719,6 +744,105 @@ const ACTIONS: Record<string, (client: Client, c: Case) => Promise<void>> = {
     assert.ok(error instanceof ApiError, String(error));
     assert.equal(error.codeName, expect["after_delete_code"]);
     assert.equal(error.reason, expect["after_delete_reason"]);
+  },
+
+  async schedule_trigger(client, c) {
+    assert.ok(
+      c.task && c.interval_seconds !== undefined && c.overlap_policy && c.timeout_seconds !== undefined,
+    );
+    const { expect } = c;
+    const id = scheduleId(c);
+    const tasks = [taskInit(c.task)];
+    const schedule = await client.createSchedule(id, {
+      intervalMs: c.interval_seconds * 1000,
+      tasks,
+      overlap: enumValue(OverlapPolicySchema, c.overlap_policy),
+      labels: c.labels ?? {},
+    });
+    assert.equal(enumName(OverlapPolicySchema, schedule.overlapPolicy), expect["overlap_policy"]);
+    assert.ok(schedule.createTime && schedule.nextFireTime, "no create or next fire time");
+    assert.equal(
+      nanosBetween(schedule.createTime, schedule.nextFireTime),
+      BigInt((expect["next_fire_after_create_seconds"] as number) * 1e9),
+    );
+
+    const duplicate = await rejection(
+      client.createSchedule(id, { intervalMs: c.interval_seconds * 1000, tasks }),
+      "a second create of the id",
+    );
+    assert.ok(duplicate instanceof ApiError, String(duplicate));
+    assert.equal(duplicate.codeName, expect["duplicate_code"]);
+    assert.equal(duplicate instanceof AlreadyExistsError, duplicate.codeName === "ALREADY_EXISTS");
+
+    const triggered = await client.triggerSchedule(schedule.name);
+    const instance = await client.wait(triggered.name, { timeoutMs: c.timeout_seconds * 1000 });
+    assert.equal(statusName(instance.status), expect["instance_status"]);
+    assert.equal(instance.successful, expect["successful"]);
+    assert.deepEqual((await client.result(instance.name)).value, expect["result_json"]);
+    assert.equal(instance.schedule, schedule.name);
+    assert.deepEqual(instance.labels, {
+      ...(expect["instance_labels"] as Record<string, string>),
+      [expect["schedule_label"] as string]: id,
+    });
+
+    const again = await client.getSchedule(id);
+    assert.equal(again.fireCount, BigInt(expect["fire_count"] as number));
+    assert.equal(again.lastInstance, instance.name);
+    const listed: string[] = [];
+    // One per page, so that the iteration follows page tokens whenever the project has more schedules.
+    for await (const each of client.listSchedules({ pageSize: 1 })) {
+      listed.push(each.id);
+    }
+    assert.ok(listed.includes(id), `the list ${listed.join(", ")} lacks ${id}`);
+
+    await client.deleteSchedule(id);
+    const gone = await rejection(client.getSchedule(id), "a get of the deleted schedule");
+    assert.ok(gone instanceof ApiError, String(gone));
+    assert.equal(gone.codeName, expect["after_delete_code"]);
+  },
+
+  async schedule_pause(client, c) {
+    assert.ok(c.task && c.cron && c.timeout_seconds !== undefined);
+    const { expect, cron } = c;
+    const id = scheduleId(c);
+    const tasks = [taskInit(c.task)];
+    const refused = await rejection(
+      client.createSchedule(id, { cron: expect["bad_cron"] as string, tasks }),
+      `a create with cron ${String(expect["bad_cron"])}`,
+    );
+    assert.ok(refused instanceof InvalidArgumentError, String(refused));
+    assert.deepEqual(
+      refused.fieldViolations.map((v) => v.field),
+      [expect["bad_cron_field"]],
+    );
+
+    const schedule = await client.createSchedule(id, {
+      cron: cron.expression,
+      timeZone: cron.time_zone,
+      tasks,
+    });
+    assert.ok(schedule.timing.case === "cron", `timing ${schedule.timing.case}`);
+    assert.equal(schedule.timing.value.expression, cron.expression);
+    assert.equal(schedule.timing.value.timeZone, cron.time_zone);
+    assert.ok(schedule.nextFireTime, "no next fire time");
+    assert.equal(
+      wallClock(timestampDate(schedule.nextFireTime), cron.time_zone),
+      expect["next_fire_local_time"],
+    );
+
+    const paused = await client.pauseSchedule(id);
+    assert.equal(paused.nextFireTime !== undefined, expect["paused_next_fire_time_set"]);
+    assert.equal((await client.getSchedule(id)).paused, true);
+    // A paused schedule still starts an instance on demand.
+    const triggered = await client.triggerSchedule(id);
+    await client.wait(triggered.name, { timeoutMs: c.timeout_seconds * 1000 });
+    assert.equal(
+      (await client.getSchedule(id)).fireCount,
+      BigInt(expect["trigger_while_paused_fire_count"] as number),
+    );
+    const resumed = await client.resumeSchedule(id);
+    assert.equal(resumed.nextFireTime !== undefined, expect["resumed_next_fire_time_set"]);
+    await client.deleteSchedule(id);
   },
 
   async not_found(client, c) {

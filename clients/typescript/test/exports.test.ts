@@ -8,6 +8,7 @@ import * as taskstream from "../src/index.js";
 
 test("the runtime exports", () => {
   assert.deepEqual(Object.keys(taskstream).sort(), [
+    "AlreadyExistsError",
     "ApiError",
     "CancellationReason",
     "Client",
@@ -22,8 +23,10 @@ test("the runtime exports", () => {
     "InvalidArgumentError",
     "NotFoundError",
     "OutputStream",
+    "OverlapPolicy",
     "PermissionDeniedError",
     "ResourceExhaustedError",
+    "ScheduleService",
     "TaskError",
     "TaskStatus",
     "TaskstreamError",
@@ -45,10 +48,10 @@ test("every error the client throws derives from TaskstreamError, every call err
     (value): value is typeof taskstream.TaskstreamError =>
       typeof value === "function" && value.prototype instanceof Error,
   );
-  assert.equal(errors.length, 13);
+  assert.equal(errors.length, 14);
   // What a task raised is data the client hands back, not an error of the client.
   const clientErrors = errors.filter((error) => error.name !== "TaskError");
-  assert.equal(clientErrors.length, 12);
+  assert.equal(clientErrors.length, 13);
   assert.ok(!(taskstream.TaskError.prototype instanceof taskstream.TaskstreamError));
   const notCalls = [
     taskstream.TaskstreamError,

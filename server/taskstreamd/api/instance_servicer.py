@@ -76,6 +76,12 @@ def _create_response(instance: Instance) -> bytes:
     return response.SerializeToString()
 
 
+def _create_message(instance: Instance) -> pb.CreateInstanceResponse:
+    response = pb.CreateInstanceResponse()
+    convert.fill_instance(response.instance, instance)
+    return response
+
+
 def _stop_response(instance: Instance) -> bytes:
     response = pb.StopInstanceResponse()
     convert.fill_instance(response.instance, instance)
@@ -216,15 +222,14 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         # refuses the call before it creates anything. It watches the new instance from before the commit.
         with self.streams.hold(principal.name), self.instances.waits.watch() as waiting:
             created = await self.instances.create(new, _create_response, watch=waiting)
-            (instance,), terminated = await self.instances.wait_many(
+            (response,), terminated = await self.instances.wait_many(
                 [(created.instance.project, created.instance.id)],
-                _instance_message,
+                _create_message,
                 any_of=False,
                 timeout=wait,
                 watch=waiting,
             )
-        response = pb.CreateInstanceResponse(terminated=terminated)
-        response.instance.CopyFrom(instance)
+        response.terminated = terminated
         return response.SerializeToString()
 
     async def GetInstance(self, request: pb.GetInstanceRequest, context: Context) -> bytes:

@@ -121,7 +121,8 @@ class Instances:
         claim: Callable[[Instance], None] | None = None,
     ) -> Created:
         """The new instance and its answer (or, for a request_id seen before, the first call's answer).
-        ``watch`` waits on the new instance from before its commit. ``claim`` is called with the new
+        ``watch`` waits on the new instance from before its commit (without a request_id, the answer is
+        then left empty: the caller answers from its wait). ``claim`` is called with the new
         instance right before it joins the book, nothing awaited in between: what it records shares the
         instance's commit, and what it raises stops the create (core.schedules)."""
         if self.draining:
@@ -157,7 +158,9 @@ class Instances:
         if watch is not None:
             watch.add(instance.id)
         self.dispatcher.explain(instance)
-        answer = encode(instance)  # as created, before anything runs
+        # As created, before anything runs. A waiting create without a request_id answers from its wait,
+        # so it needs none (a request_id's claim keeps the first answer for the retries).
+        answer = encode(instance) if watch is None or key is not None else b""
         book = self.book
         book.add(instance, new=True)
         if instance.start_at is not None and self.holds is not None:

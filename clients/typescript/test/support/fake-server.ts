@@ -1,6 +1,6 @@
 /**
- * A scripted InstanceService on a real HTTP/2 gRPC server on 127.0.0.1, port 0: the helper's unit tests
- * talk to it over a real channel, each test supplying the methods it needs.
+ * A scripted InstanceService (and ScheduleService) on a real HTTP/2 gRPC server on 127.0.0.1, port 0:
+ * the helper's unit tests talk to it over a real channel, each test supplying the methods it needs.
  */
 
 import * as http2 from "node:http2";
@@ -11,6 +11,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { connect, type Client, type ClientOptions } from "../../src/index.js";
 import { InstanceSchema, InstanceStatus } from "../../src/gen/taskstream/v1/instance_pb.js";
 import { InstanceService } from "../../src/gen/taskstream/v1/instance_service_pb.js";
+import { ScheduleService } from "../../src/gen/taskstream/v1/schedule_service_pb.js";
 
 export interface FakeServer {
   /** "127.0.0.1:PORT". */
@@ -28,12 +29,13 @@ export interface FakeServer {
 export async function startFakeServer(
   implementation: Partial<ServiceImpl<typeof InstanceService>>,
   options: ClientOptions = {},
+  schedules: Partial<ServiceImpl<typeof ScheduleService>> = {},
 ): Promise<FakeServer> {
   const handler = connectNodeAdapter({
     grpc: true,
     connect: false,
     grpcWeb: false,
-    routes: (router) => router.service(InstanceService, implementation),
+    routes: (router) => router.service(InstanceService, implementation).service(ScheduleService, schedules),
   });
   const server = http2.createServer(handler);
   const sessions = new Set<http2.Http2Session>();

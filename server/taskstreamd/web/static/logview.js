@@ -22,6 +22,22 @@
 
   const enumName = (v, prefix) => (v || "").replace(prefix, "") || "UNSPECIFIED";
   const taskStatus = (t) => enumName(t.status, "TASK_STATUS_");
+  // Why a task that has not started waits, in words (Task.waiting_reason); "" when it does not wait.
+  const WAITING_WORDS = {
+    QUEUED: "queued for a free worker slot",
+    NO_WORKER_FOR_TYPE: "no connected worker offers its type",
+    NO_MATCHING_LABELS: "no connected worker has the labels it needs",
+    DEPENDENCY: "waiting for the tasks it depends on",
+    SCHEDULED: "waiting for its start time",
+    BACKOFF: "waiting to retry after a failed attempt",
+    CONCURRENCY_LIMIT: "waiting for its concurrency limit",
+  };
+  const waitingWords = (t) => {
+    const status = taskStatus(t);
+    if (status !== "WAITING" && status !== "INTERRUPTED" && status !== "SUSPENDED") return "";
+    const reason = enumName(t.waitingReason, "WAITING_REASON_");
+    return WAITING_WORDS[reason] || "";
+  };
   const toDate = (s) => (s ? new Date(s) : null);
   const pad = (n) => String(n).padStart(2, "0");
   const fmtTime = (d) => (d ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : "—");
@@ -92,6 +108,9 @@
       if (prev) { t.progress = t.progress || prev.progress; t.properties = t.properties || prev.properties; }
       else state.order.push(t.name);
       state.tasks.set(t.name, t);
+    } else if (e.taskWaitingReasonChanged) {
+      const t = state.tasks.get(e.taskWaitingReasonChanged.task);
+      if (t) t.waitingReason = e.taskWaitingReasonChanged.waitingReason;
     } else if (e.taskProgressUpdated) {
       const t = state.tasks.get(e.taskProgressUpdated.task);
       if (t) t.progress = e.taskProgressUpdated.progress;
@@ -352,8 +371,10 @@
     row.style.top = `${i * ROW}px`;
     row.dataset.task = t.name;
     row.dataset.status = status;
-    const name = el("div", "name", t.name); name.append(el("small", "", t.type));
+    const why = waitingWords(t);
+    const name = el("div", "name", t.name); name.append(el("small", why ? "waiting-reason" : "", why ? `${t.type} · ${why}` : t.type));
     const badge = el("span", "badge", status.toLowerCase().replace("_", " ")); badge.dataset.status = status;
+    if (why) badge.title = why;
     const pct = percentOf(t);
     const prog = el("div", "prog");
     const bar = el("div", "bar"); const fill = el("div", `fill${status === "SUCCESS" ? " done" : TERMINAL.has(status) ? " bad" : ""}`);
@@ -400,7 +421,8 @@
     if (!t) return;
     const status = taskStatus(t);
     set("detail-title", t.name);
-    set("d-status", status.toLowerCase().replace("_", " ")); $("d-status").dataset.status = status;
+    const why = waitingWords(t);
+    set("d-status", status.toLowerCase().replace("_", " ") + (why ? ` · ${why}` : "")); $("d-status").dataset.status = status;
     set("d-type", t.type); set("d-worker", t.worker || "—");
     set("d-attempts", `${t.attempts || 0}${t.interruptions ? ` (${t.interruptions} interrupted)` : ""}`);
     set("d-started", fmtTime(toDate(t.startTime))); set("d-ended", fmtTime(toDate(t.endTime)));

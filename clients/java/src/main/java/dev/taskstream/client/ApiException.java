@@ -54,7 +54,10 @@ public class ApiException extends TaskstreamException {
     return extra.metadata;
   }
 
-  /** ResourceInfo's resource name, for example the instance that was not found. */
+  /**
+   * ResourceInfo's resource name, for example the instance that was not found or the schedule that
+   * exists already.
+   */
   public Optional<String> resourceName() {
     return Optional.ofNullable(extra.resourceName);
   }
@@ -75,6 +78,7 @@ public class ApiException extends TaskstreamException {
   private static ApiException of(Status.Code code, String message, Details details, Throwable c) {
     return switch (code) {
       case NOT_FOUND -> new NotFoundException(message, details, c);
+      case ALREADY_EXISTS -> new AlreadyExistsException(message, details, c);
       case INVALID_ARGUMENT -> new InvalidArgumentException(message, details, c);
       case FAILED_PRECONDITION -> new FailedPreconditionException(message, details, c);
       case PERMISSION_DENIED -> new PermissionDeniedException(message, details, c);

@@ -2,7 +2,7 @@ package dev.taskstream.client;
 
 import io.grpc.Status;
 
-/** The instance or task does not exist (NOT_FOUND). */
+/** The instance, task or schedule does not exist (NOT_FOUND). */
 public class NotFoundException extends ApiException {
   private static final long serialVersionUID = 1L;
 

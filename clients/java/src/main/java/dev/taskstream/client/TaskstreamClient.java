@@ -5,12 +5,18 @@ import dev.taskstream.v1.CancelTaskResponse;
 import dev.taskstream.v1.CancellationReason;
 import dev.taskstream.v1.CreateInstanceRequest;
 import dev.taskstream.v1.CreateInstanceResponse;
+import dev.taskstream.v1.CreateScheduleRequest;
+import dev.taskstream.v1.CreateScheduleResponse;
 import dev.taskstream.v1.DeleteInstanceRequest;
 import dev.taskstream.v1.DeleteInstanceResponse;
+import dev.taskstream.v1.DeleteScheduleRequest;
+import dev.taskstream.v1.DeleteScheduleResponse;
 import dev.taskstream.v1.GetInstanceRequest;
 import dev.taskstream.v1.GetInstanceResponse;
 import dev.taskstream.v1.GetLogviewAddressRequest;
 import dev.taskstream.v1.GetLogviewAddressResponse;
+import dev.taskstream.v1.GetScheduleRequest;
+import dev.taskstream.v1.GetScheduleResponse;
 import dev.taskstream.v1.GetTaskResultRequest;
 import dev.taskstream.v1.Instance;
 import dev.taskstream.v1.InstanceServiceGrpc;
@@ -19,14 +25,24 @@ import dev.taskstream.v1.InstanceServiceGrpc.InstanceServiceStub;
 import dev.taskstream.v1.InstanceStatus;
 import dev.taskstream.v1.ListInstancesRequest;
 import dev.taskstream.v1.ListInstancesResponse;
+import dev.taskstream.v1.ListSchedulesRequest;
+import dev.taskstream.v1.ListSchedulesResponse;
 import dev.taskstream.v1.ListSubInstancesRequest;
 import dev.taskstream.v1.ListSubInstancesResponse;
 import dev.taskstream.v1.ListTaskResultRowsRequest;
 import dev.taskstream.v1.ListTaskResultRowsResponse;
 import dev.taskstream.v1.ListTaskTypesRequest;
 import dev.taskstream.v1.ListTaskTypesResponse;
+import dev.taskstream.v1.PauseScheduleRequest;
+import dev.taskstream.v1.PauseScheduleResponse;
 import dev.taskstream.v1.ResumeInstanceRequest;
 import dev.taskstream.v1.ResumeInstanceResponse;
+import dev.taskstream.v1.ResumeScheduleRequest;
+import dev.taskstream.v1.ResumeScheduleResponse;
+import dev.taskstream.v1.Schedule;
+import dev.taskstream.v1.ScheduleServiceGrpc;
+import dev.taskstream.v1.ScheduleServiceGrpc.ScheduleServiceBlockingStub;
+import dev.taskstream.v1.ScheduleServiceGrpc.ScheduleServiceStub;
 import dev.taskstream.v1.StopInstanceRequest;
 import dev.taskstream.v1.StopInstanceResponse;
 import dev.taskstream.v1.SubInstance;
@@ -34,6 +50,8 @@ import dev.taskstream.v1.SuspendInstanceRequest;
 import dev.taskstream.v1.SuspendInstanceResponse;
 import dev.taskstream.v1.TaskSpec;
 import dev.taskstream.v1.TaskType;
+import dev.taskstream.v1.TriggerScheduleRequest;
+import dev.taskstream.v1.TriggerScheduleResponse;
 import dev.taskstream.v1.WaitInstanceRequest;
 import dev.taskstream.v1.WaitInstanceResponse;
 import dev.taskstream.v1.WaitInstancesRequest;
@@ -68,7 +86,8 @@ import java.util.function.Function;
 /**
  * A client of the taskstream InstanceService in one project: start instances of tasks, list,
  * follow, wait for, suspend, resume, stop and delete them, cancel one task, keep an instance bound
- * to this caller, and read their tasks' results, output and rows.
+ * to this caller, and read their tasks' results, output and rows; and of its ScheduleService:
+ * create, list, get, pause, resume, trigger and delete schedules.
  *
  * <pre>{@code
  * try (TaskstreamClient client =
@@ -111,6 +130,8 @@ public final class TaskstreamClient implements AutoCloseable {
   private final ManagedChannel ownedChannel;
   private final InstanceServiceBlockingStub stub;
   private final InstanceServiceStub async;
+  private final ScheduleServiceBlockingStub scheduleStub;
+  private final ScheduleServiceStub scheduleAsync;
   private final String project;
   private final Duration callTimeout;
   private final RetryPolicy streamRetry;
@@ -139,6 +160,8 @@ public final class TaskstreamClient implements AutoCloseable {
     }
     this.stub = InstanceServiceGrpc.newBlockingStub(intercepted);
     this.async = InstanceServiceGrpc.newStub(intercepted);
+    this.scheduleStub = ScheduleServiceGrpc.newBlockingStub(intercepted);
+    this.scheduleAsync = ScheduleServiceGrpc.newStub(intercepted);
     this.project = builder.project;
     this.callTimeout = builder.callTimeout;
     this.streamRetry = builder.streamRetry;
@@ -167,6 +190,14 @@ public final class TaskstreamClient implements AutoCloseable {
    */
   public InstanceServiceBlockingStub stub() {
     return stub;
+  }
+
+  /**
+   * The generated blocking stub of the ScheduleService, with the user header attached; set your own
+   * deadline per call.
+   */
+  public ScheduleServiceBlockingStub scheduleStub() {
+    return scheduleStub;
   }
 
   /**
@@ -750,6 +781,179 @@ public final class TaskstreamClient implements AutoCloseable {
         o -> unary().deleteInstance(request, o), r -> null);
   }
 
+  // ---- Schedules
+
+  /**
+   * Creates schedule {@code id} with the server's defaults (overlap SKIP, a catch-up window of an
+   * hour); see {@link #createSchedule(String, ScheduleTiming, List, CreateScheduleOptions)}.
+   */
+  public Schedule createSchedule(String id, ScheduleTiming timing, List<TaskSpec> tasks) {
+    return createSchedule(id, timing, tasks, CreateScheduleOptions.DEFAULT);
+  }
+
+  /**
+   * Creates schedule {@code id} (1 to 63 of a-z 0-9 and '-', a letter first) in this client's
+   * project: an instance of {@code tasks} starts at the times of {@code timing}, created as {@code
+   * options} say. Each instance runs as this client's user, names the schedule ({@code
+   * Instance.getSchedule()}) and carries the labels {@code taskstream.schedule} (the schedule's id)
+   * and, when a fire time started it, {@code taskstream.fire_time}.
+   *
+   * @return the schedule, with its first fire time
+   * @throws AlreadyExistsException when the project has a schedule of that id
+   * @throws InvalidArgumentException naming the bad field ({@code schedule.cron.expression} …)
+   */
+  public Schedule createSchedule(
+      String id, ScheduleTiming timing, List<TaskSpec> tasks, CreateScheduleOptions options) {
+    return Calls.join(createScheduleAsync(id, timing, tasks, options));
+  }
+
+  /**
+   * Creates a schedule; see {@link #createSchedule(String, ScheduleTiming, List,
+   * CreateScheduleOptions)}.
+   */
+  public CompletableFuture<Schedule> createScheduleAsync(
+      String id, ScheduleTiming timing, List<TaskSpec> tasks, CreateScheduleOptions options) {
+    return createScheduleAsync(options.toRequest(id, timing, tasks));
+  }
+
+  /**
+   * Creates a schedule from a full request; an empty {@code parent} means this client's project.
+   */
+  public Schedule createSchedule(CreateScheduleRequest request) {
+    return Calls.join(createScheduleAsync(request));
+  }
+
+  /** Creates a schedule from a full request; see {@link #createSchedule(CreateScheduleRequest)}. */
+  public CompletableFuture<Schedule> createScheduleAsync(CreateScheduleRequest request) {
+    CreateScheduleRequest withParent =
+        request.getParent().isEmpty()
+            ? request.toBuilder().setParent("projects/" + project).build()
+            : request;
+    return Calls.unary(
+        o -> schedules().createSchedule(withParent, o), CreateScheduleResponse::getSchedule);
+  }
+
+  /**
+   * The schedule, with its next and last fire times and counts. An instance's {@code getSchedule()}
+   * names its schedule as this takes it.
+   *
+   * @throws NotFoundException when it does not exist
+   */
+  public Schedule getSchedule(String schedule) {
+    return Calls.join(getScheduleAsync(schedule));
+  }
+
+  /** The schedule; see {@link #getSchedule(String)}. */
+  public CompletableFuture<Schedule> getScheduleAsync(String schedule) {
+    GetScheduleRequest request =
+        GetScheduleRequest.newBuilder().setName(scheduleName(schedule)).build();
+    return Calls.unary(o -> schedules().getSchedule(request, o), GetScheduleResponse::getSchedule);
+  }
+
+  /** Every schedule of the project by id, fetched 50 per call as the iteration goes. */
+  public PagedIterable<Schedule> listSchedules() {
+    return listSchedules(0);
+  }
+
+  /**
+   * The project's schedules by id, {@code pageSize} per call (0: the server's default of 50): the
+   * first page is fetched now, each later one when the iteration reaches it.
+   */
+  public PagedIterable<Schedule> listSchedules(int pageSize) {
+    return Calls.join(listSchedulesAsync(pageSize)).iterateAll();
+  }
+
+  /** The first page of {@link #listSchedules(int)}. */
+  public CompletableFuture<Page<Schedule>> listSchedulesAsync(int pageSize) {
+    if (pageSize < 0) {
+      throw new IllegalArgumentException("pageSize must not be negative, not " + pageSize);
+    }
+    ListSchedulesRequest first =
+        ListSchedulesRequest.newBuilder()
+            .setParent("projects/" + project)
+            .setPageSize(pageSize)
+            .build();
+    return page(
+        token -> o -> schedules().listSchedules(first.toBuilder().setPageToken(token).build(), o),
+        ListSchedulesResponse::getSchedulesList,
+        ListSchedulesResponse::getNextPageToken,
+        "");
+  }
+
+  /**
+   * Pauses the schedule: it fires nothing, and has no next fire time, until resumed ({@link
+   * #triggerSchedule} still starts an instance). Pausing a paused schedule changes nothing.
+   *
+   * @throws NotFoundException when it does not exist
+   */
+  public Schedule pauseSchedule(String schedule) {
+    return Calls.join(pauseScheduleAsync(schedule));
+  }
+
+  /** Pauses the schedule; see {@link #pauseSchedule(String)}. */
+  public CompletableFuture<Schedule> pauseScheduleAsync(String schedule) {
+    PauseScheduleRequest request =
+        PauseScheduleRequest.newBuilder().setName(scheduleName(schedule)).build();
+    return Calls.unary(
+        o -> schedules().pauseSchedule(request, o), PauseScheduleResponse::getSchedule);
+  }
+
+  /**
+   * Resumes a paused schedule from now on: fire times that passed while it was paused are not
+   * caught up. Resuming a running schedule changes nothing.
+   *
+   * @throws NotFoundException when it does not exist
+   */
+  public Schedule resumeSchedule(String schedule) {
+    return Calls.join(resumeScheduleAsync(schedule));
+  }
+
+  /** Resumes the schedule; see {@link #resumeSchedule(String)}. */
+  public CompletableFuture<Schedule> resumeScheduleAsync(String schedule) {
+    ResumeScheduleRequest request =
+        ResumeScheduleRequest.newBuilder().setName(scheduleName(schedule)).build();
+    return Calls.unary(
+        o -> schedules().resumeSchedule(request, o), ResumeScheduleResponse::getSchedule);
+  }
+
+  /**
+   * Starts an instance of the schedule now, paused or not, as a firing would, and returns it
+   * without waiting. The fire times are not affected. Not retried: another call may start another
+   * instance.
+   *
+   * @throws FailedPreconditionException (reason SCHEDULE_OVERLAP) when an instance of the schedule
+   *     still runs and its overlap policy is SKIP
+   * @throws NotFoundException when it does not exist
+   */
+  public Instance triggerSchedule(String schedule) {
+    return Calls.join(triggerScheduleAsync(schedule));
+  }
+
+  /** Starts an instance of the schedule now; see {@link #triggerSchedule(String)}. */
+  public CompletableFuture<Instance> triggerScheduleAsync(String schedule) {
+    TriggerScheduleRequest request =
+        TriggerScheduleRequest.newBuilder().setName(scheduleName(schedule)).build();
+    return Calls.unary(
+        o -> schedules().triggerSchedule(request, o), TriggerScheduleResponse::getInstance);
+  }
+
+  /**
+   * Deletes the schedule: it fires no more; the instances it started are not changed.
+   *
+   * @throws NotFoundException when it does not exist, or was deleted already
+   */
+  public void deleteSchedule(String schedule) {
+    Calls.join(deleteScheduleAsync(schedule));
+  }
+
+  /** Deletes the schedule; see {@link #deleteSchedule(String)}. */
+  public CompletableFuture<Void> deleteScheduleAsync(String schedule) {
+    DeleteScheduleRequest request =
+        DeleteScheduleRequest.newBuilder().setName(scheduleName(schedule)).build();
+    return Calls.<DeleteScheduleResponse, Void>unary(
+        o -> schedules().deleteSchedule(request, o), r -> null);
+  }
+
   // ---- Task results, output and rows
 
   /** The result of the instance's only task (INVALID_ARGUMENT when it has several). */
@@ -854,6 +1058,14 @@ public final class TaskstreamClient implements AutoCloseable {
     return instance.startsWith("projects/")
         ? instance
         : "projects/" + project + "/instances/" + instance;
+  }
+
+  /** The resource name for a schedule id in this client's project; a name passes unchanged. */
+  public String scheduleName(String schedule) {
+    Objects.requireNonNull(schedule, "schedule");
+    return schedule.startsWith("projects/")
+        ? schedule
+        : "projects/" + project + "/schedules/" + schedule;
   }
 
   /**
@@ -986,6 +1198,11 @@ public final class TaskstreamClient implements AutoCloseable {
   /** The async stub with the client's deadline for one unary call. */
   private InstanceServiceStub unary() {
     return async.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The async ScheduleService stub with the client's deadline for one unary call. */
+  private ScheduleServiceStub schedules() {
+    return scheduleAsync.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The async stub with the deadline of a call that waits {@code wait} on the server. */

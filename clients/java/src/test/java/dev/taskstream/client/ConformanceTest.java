@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
 import dev.taskstream.v1.CancellationReason;
 import dev.taskstream.v1.ColumnType;
 import dev.taskstream.v1.CreateInstanceRequest;
@@ -18,8 +19,10 @@ import dev.taskstream.v1.Instance;
 import dev.taskstream.v1.InstanceStatus;
 import dev.taskstream.v1.InstanceSummary;
 import dev.taskstream.v1.OutputStream;
+import dev.taskstream.v1.OverlapPolicy;
 import dev.taskstream.v1.Progress;
 import dev.taskstream.v1.ResumeInstanceRequest;
+import dev.taskstream.v1.Schedule;
 import dev.taskstream.v1.StageProgress;
 import dev.taskstream.v1.SubInstance;
 import dev.taskstream.v1.Task;
@@ -40,6 +43,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -126,6 +132,8 @@ class ConformanceTest {
       case "dependencies" -> dependencies(testCase, expect);
       case "cancel_task_and_delete" -> cancelTaskAndDelete(testCase, expect);
       case "watch_instances" -> watchInstances(testCase, expect);
+      case "schedule_trigger" -> scheduleTrigger(testCase, expect);
+      case "schedule_pause" -> schedulePause(testCase, expect);
       default -> fail("no harness for action " + action);
     }
   }
@@ -684,6 +692,115 @@ class ConformanceTest {
     ApiException gone = assertThrows(ApiException.class, () -> client.getInstance(name));
     assertEquals(Status.Code.valueOf(str(expect, "after_delete_code")), gone.code());
     assertEquals(str(expect, "after_delete_reason"), gone.reason().orElseThrow());
+  }
+
+  private static void scheduleTrigger(JsonObject testCase, JsonObject expect) {
+    String id = scheduleId(testCase);
+    ScheduleTiming every =
+        ScheduleTiming.every(
+            Duration.ofMillis(Math.round(testCase.get("interval_seconds").getAsDouble() * 1000)));
+    List<TaskSpec> tasks = List.of(taskSpec(testCase.getAsJsonObject("task")));
+    CreateInstanceOptions labels = CreateInstanceOptions.DEFAULT;
+    for (var label : testCase.getAsJsonObject("labels").entrySet()) {
+      labels = labels.withLabel(label.getKey(), label.getValue().getAsString());
+    }
+    Schedule schedule =
+        client.createSchedule(
+            id,
+            every,
+            tasks,
+            CreateScheduleOptions.DEFAULT
+                .withOverlapPolicy(OverlapPolicy.valueOf(str(testCase, "overlap_policy")))
+                .withInstanceOptions(labels));
+
+    assertEquals(OverlapPolicy.valueOf(str(expect, "overlap_policy")), schedule.getOverlapPolicy());
+    assertTrue(schedule.hasCreateTime() && schedule.hasNextFireTime(), schedule.toString());
+    assertEquals(
+        Duration.ofMillis(
+            Math.round(expect.get("next_fire_after_create_seconds").getAsDouble() * 1000)),
+        Duration.between(instant(schedule.getCreateTime()), instant(schedule.getNextFireTime())));
+
+    ApiException duplicate =
+        assertThrows(ApiException.class, () -> client.createSchedule(id, every, tasks));
+    assertEquals(Status.Code.valueOf(str(expect, "duplicate_code")), duplicate.code());
+    assertEquals(
+        duplicate.code() == Status.Code.ALREADY_EXISTS,
+        duplicate instanceof AlreadyExistsException,
+        duplicate.getClass().getName());
+
+    String triggered = client.triggerSchedule(schedule.getName()).getName();
+    Instance instance = client.await(triggered, timeout(testCase));
+    assertEquals(instanceStatus(str(expect, "instance_status")), instance.getStatus());
+    assertEquals(expect.get("successful").getAsBoolean(), instance.getSuccessful());
+    checkResult(client.result(instance.getName()), expect);
+    assertEquals(schedule.getName(), instance.getSchedule());
+    Map<String, String> labelsWanted = new LinkedHashMap<>();
+    expect
+        .getAsJsonObject("instance_labels")
+        .entrySet()
+        .forEach(e -> labelsWanted.put(e.getKey(), e.getValue().getAsString()));
+    labelsWanted.put(str(expect, "schedule_label"), id);
+    assertEquals(labelsWanted, instance.getLabelsMap());
+
+    Schedule again = client.getSchedule(id);
+    assertEquals(expect.get("fire_count").getAsLong(), again.getFireCount());
+    assertEquals(instance.getName(), again.getLastInstance());
+    // One per page, so that the iteration follows page tokens whenever the project has more.
+    List<String> listed = client.listSchedules(1).stream().map(Schedule::getId).toList();
+    assertTrue(listed.contains(id), "the list " + listed + " lacks " + id);
+
+    client.deleteSchedule(id);
+    ApiException gone = assertThrows(ApiException.class, () -> client.getSchedule(id));
+    assertEquals(Status.Code.valueOf(str(expect, "after_delete_code")), gone.code());
+  }
+
+  private static void schedulePause(JsonObject testCase, JsonObject expect) {
+    String id = scheduleId(testCase);
+    List<TaskSpec> tasks = List.of(taskSpec(testCase.getAsJsonObject("task")));
+    JsonObject cron = testCase.getAsJsonObject("cron");
+    InvalidArgumentException refused =
+        assertThrows(
+            InvalidArgumentException.class,
+            () -> client.createSchedule(id, ScheduleTiming.cron(str(expect, "bad_cron")), tasks));
+    assertEquals(
+        List.of(str(expect, "bad_cron_field")),
+        refused.fieldViolations().stream().map(FieldViolation::field).toList());
+
+    String zone = str(cron, "time_zone");
+    Schedule schedule =
+        client.createSchedule(id, ScheduleTiming.cron(str(cron, "expression"), zone), tasks);
+    assertEquals(str(cron, "expression"), schedule.getCron().getExpression());
+    assertEquals(zone, schedule.getCron().getTimeZone());
+    assertTrue(schedule.hasNextFireTime(), schedule.toString());
+    assertEquals(
+        str(expect, "next_fire_local_time"),
+        instant(schedule.getNextFireTime())
+            .atZone(ZoneId.of(zone))
+            .format(DateTimeFormatter.ofPattern("HH:mm")));
+
+    Schedule paused = client.pauseSchedule(id);
+    assertEquals(expect.get("paused_next_fire_time_set").getAsBoolean(), paused.hasNextFireTime());
+    assertTrue(client.getSchedule(id).getPaused());
+    // A paused schedule still starts an instance on demand.
+    client.await(client.triggerSchedule(id).getName(), timeout(testCase));
+    assertEquals(
+        expect.get("trigger_while_paused_fire_count").getAsLong(),
+        client.getSchedule(id).getFireCount());
+    Schedule resumed = client.resumeSchedule(id);
+    assertEquals(
+        expect.get("resumed_next_fire_time_set").getAsBoolean(), resumed.hasNextFireTime());
+    client.deleteSchedule(id);
+  }
+
+  /** The case's schedule_id_prefix, a dash and 8 hex digits new to this run. */
+  private static String scheduleId(JsonObject testCase) {
+    return str(testCase, "schedule_id_prefix")
+        + "-"
+        + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+  }
+
+  private static Instant instant(Timestamp time) {
+    return Instant.ofEpochSecond(time.getSeconds(), time.getNanos());
   }
 
   /** Checks task_statuses, results_json and cancellation_reasons of the instance's tasks. */

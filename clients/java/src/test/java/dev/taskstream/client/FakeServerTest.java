@@ -19,14 +19,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * A client in project {@code p} against a {@link FakeInstanceService} over an in-process channel
- * (direct executors: a call's answer is handled on the calling thread), and builders of the
- * messages the tests script.
+ * A client in project {@code p} against a {@link FakeInstanceService} (and a {@link
+ * FakeScheduleService}, whose headers the first records too) over an in-process channel (direct
+ * executors: a call's answer is handled on the calling thread), and builders of the messages the
+ * tests script.
  */
 abstract class FakeServerTest {
   static final String NAME = "projects/p/instances/20261121103000123abcdefgh";
 
   final FakeInstanceService fake = new FakeInstanceService();
+  final FakeScheduleService schedules = new FakeScheduleService();
   Server server;
   ManagedChannel channel;
   TaskstreamClient client;
@@ -38,6 +40,7 @@ abstract class FakeServerTest {
         InProcessServerBuilder.forName(serverName)
             .directExecutor()
             .addService(ServerInterceptors.intercept(fake, fake))
+            .addService(ServerInterceptors.intercept(schedules, fake))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(serverName).directExecutor().build();
