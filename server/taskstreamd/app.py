@@ -15,7 +15,8 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
+from grpc_reflection.v1alpha._async import ReflectionServicer
 
 from taskstream.v1 import (
     instance_service_pb2,
@@ -43,6 +44,7 @@ from taskstreamd.api.schedule_requests import Templates
 from taskstreamd.api.schedule_servicer import ScheduleServicer
 from taskstreamd.api.tracing_interceptor import TracingInterceptor
 from taskstreamd.api.worker_servicer import WorkerServicer
+from taskstreamd.api.wrapping import Wrapped
 from taskstreamd.core.answers import DEFAULT_CAPACITY, AnswerCache
 from taskstreamd.core.core import Core, CoreSettings
 from taskstreamd.core.retention import Retention, RetentionPolicy
@@ -192,12 +194,12 @@ class Server:
                 self.metrics_port = await self.metrics_listener.bind(*metrics_address, ssl_context=http_tls)
             metered = MetricsInterceptor()
             # Outermost first: spans and metrics see the codes ErrorInterceptor sets (request bytes that are
-            # not a valid message among them).
-            interceptors: list[Any] = [metered, ErrorInterceptor()]
+            # not a valid message among them). Put around each method's handler once, as the services are
+            # registered below (api/wrapping.py), rather than as interceptors run on every call.
+            wrappers: list[Any] = [metered, ErrorInterceptor()]
             if c.tracing:
-                interceptors.insert(0, TracingInterceptor())
+                wrappers.insert(0, TracingInterceptor())
             self.grpc = grpc.aio.server(
-                interceptors=interceptors,
                 options=[
                     ("grpc.max_receive_message_length", c.limits.max_message_bytes),
                     ("grpc.so_reuseport", 0),
@@ -244,12 +246,13 @@ class Server:
             tracing_on=c.tracing,
         )
         instances.peers = self.peers
-        instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(instances, self.grpc)
+        served = Wrapped(self.grpc, wrappers)  # where every service registers
+        instance_service_pb2_grpc.add_InstanceServiceServicer_to_server(instances, served)
         schedules = ScheduleServicer(self.core, self.templates, limits=c.limits)
         schedules.peers = self.peers
-        schedule_service_pb2_grpc.add_ScheduleServiceServicer_to_server(schedules, self.grpc)
+        schedule_service_pb2_grpc.add_ScheduleServiceServicer_to_server(schedules, served)
         worker_service_pb2_grpc.add_WorkerServiceServicer_to_server(
-            WorkerServicer(self.core, c.max_output_bytes, authenticator), self.grpc
+            WorkerServicer(self.core, c.max_output_bytes, authenticator), served
         )
         services = [
             instance_service_pb2.DESCRIPTOR.services_by_name["InstanceService"].full_name,
@@ -257,20 +260,21 @@ class Server:
             worker_service_pb2.DESCRIPTOR.services_by_name["WorkerService"].full_name,
         ]
         if self.peers is not None:
-            replica_service_pb2_grpc.add_ReplicaServiceServicer_to_server(
-                ReplicaServicer(self.core), self.grpc
-            )
+            replica_service_pb2_grpc.add_ReplicaServiceServicer_to_server(ReplicaServicer(self.core), served)
             services.append(replica_service_pb2.DESCRIPTOR.services_by_name["ReplicaService"].full_name)
         self.health = Health(["", *services])  # "" is the whole server
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, served)
         # Server reflection, so grpcurl and other generic tools can list and call the services.
-        reflection.enable_server_reflection(
-            [
-                *services,
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
-            ],
-            self.grpc,
+        # (What reflection.enable_server_reflection does for a grpc.aio server, registered where the others are.)
+        reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+            ReflectionServicer(
+                [
+                    *services,
+                    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                    reflection.SERVICE_NAME,
+                ]
+            ),
+            served,
         )
         await self.grpc.start()
         if tls is not None and c.workers > 0:

@@ -559,6 +559,7 @@ def _worker_setup(
         datasources = {**given.datasources, **datasources}
     if args.user:
         privileges.become(privileges.WorkerUser.named(args.user))
+    privileges.leave_unreachable_directory()
     return access, datasources
 
 

@@ -12,6 +12,7 @@ import pytest
 import taskstream
 from taskstream import Instance, TaskStatus
 from taskstream.stk import ClusterJobScheduler, JobPriority
+from tests.integration.conftest import until_task_status
 from tests.support.server import ServerProcess
 
 # -- PyODPS
@@ -154,3 +155,134 @@ def test_connect_fails_fast_when_nothing_listens() -> None:
         with pytest.raises(taskstream.UnavailableError, match="refused"):
             scheduler.connect()
     assert time.monotonic() - started < 25 and not scheduler.is_connected
+
+
+class WritesMarker:
+    name = "produce"
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def execute(self) -> None:
+        self.marker.write_text("produced")
+
+
+class SeesMarker:
+    name = "consume"
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def execute(self) -> None:
+        self.result = self.marker.exists()  # only true when it runs after "produce" ended
+
+
+class Breaks:
+    name = "breaks"
+
+    def execute(self) -> None:
+        raise ValueError("broken on purpose")
+
+
+class NeverRuns:
+    def __init__(self, name: str, marker: Path) -> None:
+        self.name = name
+        self.marker = marker
+
+    def execute(self) -> None:
+        self.marker.write_text("ran")
+
+
+class WaitsForCancellation:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def execute(self) -> None:
+        self.task_context.wait_for_cancellation(60)  # type: ignore[attr-defined]
+        self.result = "saw the cancellation"
+
+
+def test_stk_add_dependency_orders_tasks_and_cancels_a_failed_one_s_dependents(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    host, port = server.address.rsplit(":", 1)
+    with ClusterJobScheduler(host, int(port), project="stk") as scheduler:
+        scheduler.connect()
+        job = scheduler.create_job()
+        job.add_task(SeesMarker(tmp_path / "marker"))  # added first, runs second
+        job.add_task(WritesMarker(tmp_path / "marker"))
+        job.add_task(Breaks())
+        job.add_task(NeverRuns("skipped", tmp_path / "skipped"))
+        consume, produce, breaks, skipped = job.tasks
+        job.add_dependency(consume, produce)  # handles
+        job.add_dependency("skipped", "breaks")  # or names
+        job.add_dependency("skipped", "breaks")  # twice is once
+        with pytest.raises(ValueError, match="no task named"):
+            job.add_dependency("consume", "nobody")
+        job.submit()
+        with pytest.raises(taskstream.JobStateError):
+            job.add_dependency("produce", "consume")  # only before submit()
+        assert job.wait_until_done(timeout=60)
+        assert (produce.task_status, consume.task_status) == (TaskStatus.COMPLETED, TaskStatus.COMPLETED)
+        assert consume.result is True
+        assert breaks.task_status == TaskStatus.FAILED
+        assert skipped.task_status == TaskStatus.CANCELED
+        assert skipped.task_cancellation_reason == taskstream.CancellationReason.CONSEQUENTIAL
+        assert not (tmp_path / "skipped").exists()
+
+
+def test_stk_cancel_task_stops_one_task_and_its_dependents_only(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    host, port = server.address.rsplit(":", 1)
+    with ClusterJobScheduler(host, int(port), project="stk") as scheduler:
+        scheduler.connect()
+        job = scheduler.create_job()
+        job.add_task(WaitsForCancellation("waits"))
+        job.add_task(Adds(2, 3))
+        job.add_task(NeverRuns("follows", tmp_path / "follows"))
+        waits, adds, follows = job.tasks
+        job.add_dependency(follows, waits)
+        job.submit()
+        until_task_status(job.instance, "waits", TaskStatus.RUNNING)
+        job.cancel_task(waits, message="enough waiting")
+        assert job.wait_until_done(timeout=60)
+        assert waits.task_status == TaskStatus.CANCELED
+        assert waits.task_cancellation_reason == taskstream.CancellationReason.DIRECT
+        assert waits.task_cancellation_message == "enough waiting"
+        assert (follows.task_status, follows.task_cancellation_reason) == (
+            TaskStatus.CANCELED,
+            taskstream.CancellationReason.CONSEQUENTIAL,
+        )
+        assert (adds.task_status, adds.result) == (TaskStatus.COMPLETED, 5)  # the others ran on
+        assert not (tmp_path / "follows").exists()
+        with pytest.raises(taskstream.FailedPreconditionError):
+            job.cancel_task("Task1")  # it ended already
+
+
+def test_stk_cancel_on_client_disconnection_stops_the_job_once_its_client_is_gone(
+    server: ServerProcess,
+) -> None:
+    host, port = server.address.rsplit(":", 1)
+    scheduler = ClusterJobScheduler(host, int(port), project="stk")
+    scheduler.connect()
+    bound = scheduler.create_job(cancel_on_client_disconnection=True, client_disconnect_grace=0.5)
+    bound.add_task(WaitsForCancellation("bound"))
+    free = scheduler.create_job()
+    free.add_task(WaitsForCancellation("free"))
+    bound.submit()
+    free.submit()
+    try:
+        # Three grace periods with the client connected: its job's watch keeps the job alive.
+        assert not bound.wait_until_done(timeout=1.5)
+    finally:
+        scheduler.disconnect()  # the watch ends with the client
+    with taskstream.connect(server.address, project="stk") as observer:
+        ended = observer.get_instance(bound.instance.id)
+        ended.wait_for_completion(timeout=60)
+        task = ended.get_task("bound")
+        assert task.task_status == TaskStatus.CANCELED
+        assert task.task_cancellation_reason == taskstream.CancellationReason.CLIENT_DISCONNECTED
+        other = observer.get_instance(free.instance.id)
+        assert not other.is_terminated()  # a job not bound to its client runs on
+        other.stop()

@@ -53,31 +53,74 @@ def test_a_task_finds_no_secret_in_its_workers_environment_or_command_line(tmp_p
     assert "hunter2" not in found["worker_cmdline"] and "taskstream" in found["worker_cmdline"]
 
 
-def _nobody_python() -> tuple[str, dict[str, str]]:
-    """An interpreter ``nobody`` can run with this checkout and its packages, and the environment for it.
+def _runs_as_nobody(python: str, env: dict[str, str], cwd: Path) -> bool:
+    check = [python, "-c", "import grpc, sqlalchemy, taskstreamd.workers, tests.support.probe_tasks"]
+    try:
+        done = subprocess.run(check, user="nobody", cwd=cwd, env=env, capture_output=True, timeout=60)
+    except PermissionError:  # nobody may not even execute it
+        return False
+    return done.returncode == 0
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """A copy of ``source`` whose files are hard links when they can be (same file system), else copies."""
+
+    def link_or_copy(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=link_or_copy, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def _stage_for_nobody(stage: Path) -> list[str]:
+    """The packages the worker user needs, linked under ``stage`` (which it can pass through).
+
+    A checkout under a root-only directory (``mktemp -d`` makes one) is out of nobody's reach, as is the
+    virtualenv in it; the files themselves are world-readable, so links in a passable directory serve.
+    """
+    stage.chmod(0o755)
+    _link_tree(REPO / "server" / "taskstreamd", stage / "server" / "taskstreamd")
+    _link_tree(REPO / "clients" / "python" / "taskstream", stage / "client" / "taskstream")
+    _link_tree(REPO / "tests" / "support", stage / "repo" / "tests" / "support")
+    shutil.copy2(REPO / "tests" / "__init__.py", stage / "repo" / "tests" / "__init__.py")
+    _link_tree(Path(sysconfig.get_paths()["purelib"]), stage / "site-packages")
+    for directory in (stage, *stage.rglob("*")):
+        if directory.is_dir():
+            directory.chmod(0o755)
+    return [str(stage / "repo"), str(stage / "server"), str(stage / "client"), str(stage / "site-packages")]
+
+
+@pytest.fixture(scope="module")
+def nobody_python() -> Iterator[tuple[str, dict[str, str]]]:
+    """An interpreter ``nobody`` can run with this checkout's code and packages, and the environment for it.
 
     The virtualenv's interpreter may live where only root can read (here: under /root), which would stop
     any worker user; the system's python3 of the same version with the same packages path then serves.
+    When the checkout itself is out of nobody's reach, its packages are staged where nobody can read them.
     """
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [c for c in (sys.executable, shutil.which(version) or "", f"/usr/bin/{version}") if c]
     paths = [
         str(REPO),
         str(REPO / "server"),
         str(REPO / "clients" / "python"),
         sysconfig.get_paths()["purelib"],
     ]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    for candidate in (sys.executable, shutil.which(version) or "", f"/usr/bin/{version}"):
-        if not candidate:
-            continue
-        check = [candidate, "-c", "import grpc, sqlalchemy, taskstreamd.workers, tests.support.probe_tasks"]
-        try:
-            done = subprocess.run(check, user="nobody", cwd=REPO, env=env, capture_output=True, timeout=60)
-        except PermissionError:  # nobody may not even execute it
-            continue
-        if done.returncode == 0:
-            return candidate, {"PYTHONPATH": env["PYTHONPATH"]}
-    raise AssertionError(f"no {version} that the user nobody can run with this checkout's packages")
+    stage = Path(tempfile.mkdtemp(prefix="taskstream-nobody-python-", dir="/tmp"))
+    try:
+        for staged in (False, True):
+            if staged:
+                paths = _stage_for_nobody(stage)
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
+            for candidate in candidates:
+                if _runs_as_nobody(candidate, env, stage):
+                    yield candidate, {"PYTHONPATH": env["PYTHONPATH"]}
+                    return
+        raise AssertionError(f"no {version} that the user nobody can run with this checkout's packages")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 @pytest.fixture
@@ -89,13 +132,13 @@ def shared_tmp() -> Iterator[Path]:
 
 
 def test_tasks_of_a_root_server_run_as_nobody_and_reach_no_secret(
-    shared_tmp: Path, monkeypatch: pytest.MonkeyPatch
+    shared_tmp: Path, nobody_python: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert os.geteuid() == 0, "this test runs the server as root (the tests run as root)"
     # The default worker user is the point here: not the one `make test-python` sets for other tests.
     monkeypatch.delenv("TASKSTREAM_WORKER_USER", raising=False)
     monkeypatch.delenv("TASKSTREAMD_WORKER_USER", raising=False)
-    python, env = _nobody_python()
+    python, env = nobody_python
     tokens = shared_tmp / "tokens.toml"
     tokens.write_text(TOKENS)
     tokens.chmod(0o600)
@@ -141,9 +184,11 @@ def test_tasks_of_a_root_server_run_as_nobody_and_reach_no_secret(
     assert "hunter2" not in found["worker_cmdline"]
 
 
-def test_a_remote_worker_started_by_root_reads_its_token_then_runs_as_its_user(shared_tmp: Path) -> None:
+def test_a_remote_worker_started_by_root_reads_its_token_then_runs_as_its_user(
+    shared_tmp: Path, nobody_python: tuple[str, dict[str, str]]
+) -> None:
     assert os.geteuid() == 0, "this test starts the worker as root (the tests run as root)"
-    python, env = _nobody_python()
+    python, env = nobody_python
     shared_tmp.chmod(0o711)
     tokens = shared_tmp / "tokens.toml"
     worker_token = "remote-worker-0123456789"

@@ -308,3 +308,32 @@ def trace_context(ctx: TaskContext) -> dict[str, str]:
         "tracestate": ctx.tracestate,
         "current_trace_id": format(current.trace_id, "032x") if current.is_valid else "",
     }
+
+
+@task("costly")
+def costly(ctx: TaskContext, cpu: float = 0.2, child_cpu: float = 0.1, megabytes: int = 64) -> int:
+    """Costs at least ``cpu`` CPU seconds in its process, ``child_cpu`` in a child it waits for, and
+    ``megabytes`` MiB of resident memory (tests.support.costly)."""
+    from tests.support.costly import costly as burn
+
+    return burn(cpu, child_cpu, megabytes)
+
+
+class Booby:
+    """What a hostile worker (or, with auth off, anyone) can hand back: unpickling it runs code of its
+    choosing, here touching ``marker``. Pickling it (on the worker) runs nothing."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Path.touch, (Path(self.marker),))
+
+    def __repr__(self) -> str:
+        return "Booby()"
+
+
+@task("booby")
+def booby(ctx: TaskContext, marker: str) -> Booby:
+    """Returns an object whose pickle runs code when loaded (issue 20 item 4)."""
+    return Booby(marker)

@@ -29,6 +29,8 @@ EXPECTED = {
     "ProjectSnapshot",
     # issue 22: schedules
     "AlreadyExistsError", "OverlapPolicy", "Schedule",
+    # issue 23 item 3: task costs, queueing info
+    "InstanceQueueingInfo", "TaskCost", "TaskQueueingInfo",
 }  # fmt: skip
 AIO_EXPECTED = {
     "AsyncClient", "AsyncClusterJobScheduler", "AsyncInstance", "AsyncInstanceEvent", "AsyncJob",

@@ -37,4 +37,4 @@ def test_migrated_postgresql_database_matches_the_models(postgres: PostgresClust
     finally:
         engine.dispose()
     assert differences == []
-    assert version == "0011_schedules"
+    assert version == "0012_task_info_and_cost"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,31 @@ def test_worker_users() -> None:
     else:
         with pytest.raises(ValueError, match="only a server running as root"):
             privileges.resolve("nobody")
+
+
+def _directory_after_leaving(cwd: Path, user: privileges.WorkerUser) -> str:
+    """The working directory a forked child of ``user`` started in ``cwd`` ends in after the check."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: only os calls, then _exit
+        try:
+            os.chdir(cwd)
+            privileges.become(user)
+            privileges.leave_unreachable_directory()
+            os.write(write_end, os.getcwd().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        seen = answer.read().decode()
+    os.waitpid(pid, 0)
+    return seen
+
+
+def test_a_worker_whose_user_cannot_enter_its_directory_moves_to_the_root(tmp_path: Path) -> None:
+    assert os.geteuid() == 0, "this test switches to the user nobody (the tests run as root)"
+    inner = tmp_path / "root-only" / "open"
+    inner.mkdir(parents=True, mode=0o755)
+    (tmp_path / "root-only").chmod(0o700)
+    assert _directory_after_leaving(inner, privileges.WorkerUser.named("nobody")) == "/"
+    assert _directory_after_leaving(inner, privileges.WorkerUser.current()) == str(inner)

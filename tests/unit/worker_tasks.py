@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from taskstream.authoring import TaskContext, TaskEnvironment, task
+from tests.support import costly as costs
 
 # A task process importing this module exits at once while the file this names exists (a child that
 # dies before it can start any task).
@@ -67,6 +68,12 @@ def die_on_next(ctx: TaskContext) -> int:
 @task("t.noop")
 def noop(ctx: TaskContext) -> None:
     return None
+
+
+@task("t.costly")
+def costly(ctx: TaskContext, cpu: float = 0.2, child_cpu: float = 0.1, megabytes: int = 64) -> int:
+    """Costs at least ``cpu`` + ``child_cpu`` CPU seconds and ``megabytes`` MiB of resident memory."""
+    return costs.costly(cpu, child_cpu, megabytes)
 
 
 @task("t.fail")

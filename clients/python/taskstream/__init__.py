@@ -34,7 +34,8 @@ from taskstream._project_watch import (
     ProjectInstance,
     ProjectSnapshot,
 )
-from taskstream._pyodps import InstanceTask, TaskSummary
+from taskstream._pyodps import InstanceTask, TaskCost, TaskSummary
+from taskstream._queueing import InstanceQueueingInfo, TaskQueueingInfo
 from taskstream._result_rows import Record
 from taskstream._schedules import OverlapPolicy
 from taskstream._specs import Dependency, RetryPolicy, SubmitOptions, TaskSpec
@@ -82,6 +83,7 @@ __all__ = [
     "InstanceDeleted",
     "InstanceEvent",
     "InstanceFailedError",
+    "InstanceQueueingInfo",
     "InstanceSnapshot",
     "InstanceStatus",
     "InstanceStatusChanged",
@@ -112,11 +114,13 @@ __all__ = [
     "Task",
     "TaskAttempt",
     "TaskContext",
+    "TaskCost",
     "TaskEnvironment",
     "TaskOutputAppended",
     "TaskProgress",
     "TaskProgressUpdated",
     "TaskPropertyUpdated",
+    "TaskQueueingInfo",
     "TaskSpec",
     "TaskStatus",
     "TaskStatusChanged",

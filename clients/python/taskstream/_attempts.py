@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from taskstream._convert import optional_datetime, task_status
+from taskstream._pyodps import TaskCost
 from taskstream.status import TaskStatus
 from taskstream.v1 import task_pb2
 from taskstream.values import decode_error, decode_result
@@ -15,8 +16,8 @@ from taskstream.values import decode_error, decode_result
 @dataclasses.dataclass(frozen=True)
 class TaskAttempt:
     """One attempt that failed and was retried: its number (from 1), how it ended, the worker that ran
-    it, its times, its error (a ``RemoteTaskError``) and what it returned, and how much it wrote to
-    stdout and stderr."""
+    it, its times, its error (a ``RemoteTaskError``) and what it returned, how much it wrote to stdout
+    and stderr, and what it cost (None when not measured)."""
 
     attempt: int
     status: TaskStatus
@@ -27,6 +28,7 @@ class TaskAttempt:
     result: Any
     stdout_bytes: int
     stderr_bytes: int
+    cost: TaskCost | None = None
 
     @classmethod
     def from_proto(cls, attempt: task_pb2.TaskAttempt) -> TaskAttempt:
@@ -40,4 +42,5 @@ class TaskAttempt:
             result=decode_result(attempt.result, unpickle=False) if attempt.HasField("result") else None,
             stdout_bytes=attempt.stdout_info.total_bytes,
             stderr_bytes=attempt.stderr_info.total_bytes,
+            cost=TaskCost.from_proto(attempt.cost) if attempt.HasField("cost") else None,
         )

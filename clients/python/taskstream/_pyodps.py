@@ -7,6 +7,7 @@
   ``json_summary``, as PyODPS's.
 - ``task_detail`` (``get_task_detail``): the task as a dict, with the worker that ran it, from which
   ``worker_entries`` gives ``get_task_workers`` its rows.
+- ``TaskCost`` (``get_task_cost``): what the task's latest attempt cost, as its worker measured it.
 """
 
 from __future__ import annotations
@@ -94,6 +95,40 @@ class InstanceTask:
             waiting_reason=vocabulary.WaitingReason.from_proto(task.waiting_reason),
             waiting_on=tuple(task.waiting_on),
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskCost:
+    """What a task's latest attempt cost, as its worker measured it in the task's process
+    (``get_task_cost``; PyODPS's ``Instance.TaskCost``).
+
+    ``cpu_seconds``: user and system CPU seconds of the task's process and of the child processes the
+    task waited for. ``memory_peak_bytes``: the process's peak resident memory while the task ran (the
+    interpreter's own included), None where the worker's platform cannot tell one task's peak from the
+    process's. PyODPS's names read the same figures, in these units (MaxCompute's own differ):
+    ``cpu_cost`` is ``cpu_seconds``, ``memory_cost`` is ``memory_peak_bytes``; ``input_size`` is
+    always None (taskstream does not measure input)."""
+
+    cpu_seconds: float
+    memory_peak_bytes: int | None
+    input_size: None = None
+
+    @property
+    def cpu_cost(self) -> float:
+        return self.cpu_seconds
+
+    @property
+    def memory_cost(self) -> int | None:
+        return self.memory_peak_bytes
+
+    @classmethod
+    def from_proto(cls, cost: task_pb2.TaskCost) -> TaskCost:
+        return cls(cost.cpu_seconds, cost.memory_peak_bytes or None)
+
+
+def task_cost(task: task_pb2.Task) -> TaskCost | None:
+    """The task's cost; None until an attempt ended with one measured."""
+    return TaskCost.from_proto(task.cost) if task.HasField("cost") else None
 
 
 class TaskSummary(dict[str, Any]):

@@ -16,11 +16,11 @@ from taskstreamd.access import auth
 from taskstreamd.access.auth import Authenticator, Principal
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import DEFAULT_HOURS, MAX_HOURS
-from taskstreamd.api import idempotency, labels, offload, validation
+from taskstreamd.api import idempotency, labels, offload, task_info_requests, validation
 from taskstreamd.api.forwarding import forward
 from taskstreamd.api.limits import Limits, StreamCounter
 from taskstreamd.api.peers import Peers
-from taskstreamd.core import project_watch, task_output, watch, workflows
+from taskstreamd.core import project_watch, queueing, task_info, task_output, watch, workflows
 from taskstreamd.core.core import Core
 from taskstreamd.core.instances import Instances
 from taskstreamd.core.sql_tasks import require_datasource_access
@@ -29,7 +29,7 @@ from taskstreamd.domain.model import PYTHON_OBJECT_TYPE, Instance
 from taskstreamd.domain.vocabulary import InstanceStatus
 from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, ResourceExhausted
 from taskstreamd.store.reads import ListFilter
-from taskstreamd.wire import convert, project_watch_messages, result_rows, watch_messages
+from taskstreamd.wire import convert, project_watch_messages, queueing_messages, result_rows, watch_messages
 from taskstreamd.wire.event_codec import ProtoEventCodec
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -74,6 +74,12 @@ def _create_response(instance: Instance) -> bytes:
     response = pb.CreateInstanceResponse()
     convert.fill_instance(response.instance, instance)
     return response.SerializeToString()
+
+
+def _create_message(instance: Instance) -> pb.CreateInstanceResponse:
+    response = pb.CreateInstanceResponse()
+    convert.fill_instance(response.instance, instance)
+    return response
 
 
 def _stop_response(instance: Instance) -> bytes:
@@ -216,15 +222,14 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         # refuses the call before it creates anything. It watches the new instance from before the commit.
         with self.streams.hold(principal.name), self.instances.waits.watch() as waiting:
             created = await self.instances.create(new, _create_response, watch=waiting)
-            (instance,), terminated = await self.instances.wait_many(
+            (response,), terminated = await self.instances.wait_many(
                 [(created.instance.project, created.instance.id)],
-                _instance_message,
+                _create_message,
                 any_of=False,
                 timeout=wait,
                 watch=waiting,
             )
-        response = pb.CreateInstanceResponse(terminated=terminated)
-        response.instance.CopyFrom(instance)
+        response.terminated = terminated
         return response.SerializeToString()
 
     async def GetInstance(self, request: pb.GetInstanceRequest, context: Context) -> bytes:
@@ -534,6 +539,35 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
         return pb.ListTaskResultRowsResponse(
             columns=page.columns, rows=page.rows, next_page_token=page.next_page_token
         )
+
+    async def PutTaskInfo(self, request: pb.PutTaskInfoRequest, context: Context) -> Any:
+        ref = task_info_requests.task_ref(request.name)
+        self._writer(context, ref.project)
+        key, value = task_info_requests.put_entry(request)
+        try:
+            await task_info.put(self.instances, ref.project, ref.instance_id, ref.task, key, value)
+        except Elsewhere as elsewhere:
+            return await self._forward("PutTaskInfo", request, context, elsewhere)
+        return pb.PutTaskInfoResponse()
+
+    async def GetTaskInfo(self, request: pb.GetTaskInfoRequest, context: Context) -> pb.GetTaskInfoResponse:
+        ref = task_info_requests.task_ref(request.name)
+        self._reader(context, ref.project)
+        keys = task_info_requests.read_keys(request)
+        info = await task_info.get(self.instances, ref.project, ref.instance_id, ref.task, keys)
+        return pb.GetTaskInfoResponse(info=info)
+
+    async def GetQueueingInfo(self, request: pb.GetQueueingInfoRequest, context: Context) -> Any:
+        project, instance_id = ids.parse_instance_name(request.name)
+        self._reader(context, project)
+        page_size = validation.page_size(request.page_size, default=1000, maximum=10_000)
+        try:
+            info = await queueing.queueing_info(
+                self.instances, project, instance_id, page_size, request.page_token
+            )
+        except Elsewhere as elsewhere:
+            return await self._forward("GetQueueingInfo", request, context, elsewhere)
+        return queueing_messages.response(info)
 
     async def GetLogviewAddress(
         self, request: pb.GetLogviewAddressRequest, context: Context

@@ -173,6 +173,12 @@ class Book:
             self.batch.drop_event(instance.id, previous)
         self.batch.task_changed(instance, task)
 
+    def put_info(self, instance: Instance, task: Task, key: str, value: str) -> None:
+        """A caller set one key of the task's info: kept on the task, written by the next commit."""
+        task.info[key] = value
+        self.batch.set_info(instance.id, task.id, key, value.encode())
+        self._touch(instance)
+
     def _touch(self, instance: Instance) -> None:
         self._last_change[instance.id] = self.writer.batch.number
 

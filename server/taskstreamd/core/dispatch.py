@@ -101,6 +101,18 @@ class Dispatcher:
             return WaitingReason.NO_MATCHING_LABELS
         return None
 
+    def queue_positions(self, task_ids: set[int]) -> tuple[dict[int, int], int]:
+        """The run-queue position (1: next) of each of these tasks that is queued, and how many tasks are
+        queued; stale entries (a task cancelled, suspended or held since it was queued) do not count."""
+        return self.queue.positions(task_ids, self._still_queued)
+
+    def _still_queued(self, task_id: int) -> bool:
+        found = self.book.task(task_id)
+        if found is None:
+            return False
+        instance, task = found
+        return instance.status == InstanceStatus.RUNNING and task.status in QUEUED and not task.held
+
     def kick(self) -> None:
         """Dispatches at the end of this turn of the event loop (once, however often kicked)."""
         if not self._scheduled:

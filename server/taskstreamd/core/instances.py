@@ -121,7 +121,8 @@ class Instances:
         claim: Callable[[Instance], None] | None = None,
     ) -> Created:
         """The new instance and its answer (or, for a request_id seen before, the first call's answer).
-        ``watch`` waits on the new instance from before its commit. ``claim`` is called with the new
+        ``watch`` waits on the new instance from before its commit (without a request_id, the answer is
+        then left empty: the caller answers from its wait). ``claim`` is called with the new
         instance right before it joins the book, nothing awaited in between: what it records shares the
         instance's commit, and what it raises stops the create (core.schedules)."""
         if self.draining:
@@ -157,7 +158,9 @@ class Instances:
         if watch is not None:
             watch.add(instance.id)
         self.dispatcher.explain(instance)
-        answer = encode(instance)  # as created, before anything runs
+        # As created, before anything runs. A waiting create without a request_id answers from its wait,
+        # so it needs none (a request_id's claim keeps the first answer for the retries).
+        answer = encode(instance) if watch is None or key is not None else b""
         book = self.book
         book.add(instance, new=True)
         if instance.start_at is not None and self.holds is not None:
@@ -484,7 +487,7 @@ class Instances:
         def stop(instance: Instance) -> list[transitions.Effect]:
             return transitions.stop(instance, cancellation, grace, cancellation.request_time)
 
-        instance = await self._owned(project, instance_id)
+        instance = await self.owned(project, instance_id)
         while key is not None and self.claims.find(key) is not None:  # a duplicate claimed it meanwhile
             earlier = await self._earlier(key, request_fingerprint)
             if earlier is not None:
@@ -526,7 +529,7 @@ class Instances:
         return answer
 
     async def suspend(self, project: str, instance_id: str, encode: Encode[T]) -> T:
-        instance = await self._owned(project, instance_id)
+        instance = await self.owned(project, instance_id)
         answer = self._change(instance, transitions.suspend, encode)
         await self.book.settle(instance)
         return answer
@@ -534,7 +537,7 @@ class Instances:
     async def resume(self, project: str, instance_id: str, encode: Encode[T]) -> T:
         if self.draining:
             raise Unavailable("the server is shutting down and starts no held work; retry elsewhere or later")
-        instance = await self._owned(project, instance_id)
+        instance = await self.owned(project, instance_id)
         answer = self._change(instance, transitions.resume, encode)
         await self.book.settle(instance)
         return answer
@@ -552,7 +555,7 @@ class Instances:
         grace_period: float | None,
     ) -> T:
         """Cancels one task (its dependents follow, see transitions); the instance's answer."""
-        instance = await self._owned(project, instance_id)
+        instance = await self.owned(project, instance_id)
         task = instance.task(task_name)
         if task is None:
             raise task_not_found(instance, task_name)
@@ -596,8 +599,9 @@ class Instances:
         self.deleted([instance_id])
         return now
 
-    async def _owned(self, project: str, instance_id: str) -> Instance:
-        """The instance to change: in memory, or the error that says why it is not."""
+    async def owned(self, project: str, instance_id: str) -> Instance:
+        """The instance to change: in memory; a terminated one as stored (the change is then refused with
+        its reason); or the error that says why it is not here (NotFound, Expired, Elsewhere)."""
         self._writable()
         instance = self.book.get(instance_id)
         if instance is not None and instance.project == project:

@@ -265,6 +265,7 @@ class Intake:
             transitions.start(instance, task, now)
             book.record(instance, task_changes(before, task, instance, was))
         task.result = report.result
+        task.cost = report.cost
         task.stdout_bytes, task.stderr_bytes = report.stdout_bytes, report.stderr_bytes
         cascade = transitions.cancels_others(instance, report.status)
         everything = marks(instance) if cascade else None

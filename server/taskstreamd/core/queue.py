@@ -6,6 +6,7 @@ against the book and skips the ones that are no longer queued.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,25 @@ class RunQueue:
     def in_order(self) -> list[QueuedTask]:
         """Every entry in the order tasks would be taken (a sorted copy: for views, not for dispatch)."""
         return [entry[4] for entry in sorted(self._heap)]
+
+    def positions(self, task_ids: set[int], live: Callable[[int], bool]) -> tuple[dict[int, int], int]:
+        """Where each of ``task_ids`` stands in queue order (1: taken first) among the entries whose task
+        ``live`` says is still queued, and how many those are. One pass over the heap and no sort (the
+        entries ahead of each task are counted through a bisection among the tasks asked about): for
+        reads, never for dispatch."""
+        counted = [entry for entry in self._heap if live(entry[3])]
+        marks = sorted(entry[:4] for entry in counted if entry[3] in task_ids)
+        if not marks:
+            return {}, len(counted)
+        ahead = [0] * (len(marks) + 1)  # ahead[j]: entries below mark j but not below mark j - 1
+        for entry in counted:
+            ahead[bisect.bisect_right(marks, entry[:4])] += 1
+        positions: dict[int, int] = {}
+        below = 0
+        for j, mark in enumerate(marks):
+            below += ahead[j]
+            positions[mark[3]] = below + 1
+        return positions, len(counted)
 
     def remove(self, task_ids: set[int]) -> None:
         """Takes these tasks out of the queue (a linear pass: for the rare create that lost its claim)."""

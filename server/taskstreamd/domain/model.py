@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from taskstreamd.domain.cost import TaskCost
 from taskstreamd.domain.scheduling import Attempt, Dependency, RetryPolicy
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus, WaitingReason
 
@@ -122,6 +123,9 @@ class Task:
     python_object: bytes = b""
     python_environment: bytes = b""
     result: bytes | None = None  # a serialized Result, set when it ends
+    cost: TaskCost | None = None  # what its latest attempt cost, when its worker measured it
+    # Key/values callers put on it from outside (PutTaskInfo): loaded with the instances a server owns.
+    info: dict[str, str] = field(default_factory=dict)
     # Scheduling (domain.scheduling): all empty for a task without such options.
     retry: RetryPolicy | None = None  # its own, or its instance's
     dependencies: tuple[Dependency, ...] = ()
@@ -170,6 +174,7 @@ class Instance:
     schedule: str = ""  # the name of the schedule that started it
     # Task index -> the indexes of the tasks that depend on it; empty without dependencies.
     dependents: dict[int, list[int]] = field(default_factory=dict)
+    info_bytes: int | None = None  # its tasks' info in all (core.task_info); None: not counted yet
 
     def task(self, name: str) -> Task | None:
         return next((t for t in self.tasks if t.name == name), None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from taskstreamd.domain.cost import TaskCost
 from taskstreamd.domain.vocabulary import TaskStatus, WaitingReason
 
 HELD = frozenset({WaitingReason.SCHEDULED, WaitingReason.DEPENDENCY, WaitingReason.BACKOFF})
@@ -75,6 +76,7 @@ class Attempt:
     result: bytes | None = None  # a serialized Result, as reported
     stdout_bytes: int = 0
     stderr_bytes: int = 0
+    cost: TaskCost | None = None  # as its worker measured it
 
 
 def find_cycle(edges: dict[int, list[int]]) -> list[int] | None:

@@ -170,11 +170,13 @@ def _retry(
             result=task.result,
             stdout_bytes=task.stdout_bytes,
             stderr_bytes=task.stderr_bytes,
+            cost=task.cost,
         )
     )
     task.worker = ""
     task.started = False
     task.result = None
+    task.cost = None
     task.error = None
     wait = task.retry.backoff(len(task.history), rand)
     task.retry_time = now + timedelta(seconds=wait)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from taskstreamd.domain.cost import TaskCost
 from taskstreamd.domain.model import Cancellation, TaskFailure
 from taskstreamd.domain.vocabulary import TaskStatus
 
@@ -62,6 +63,7 @@ class Finished:
     stdout_bytes: int = 0
     stderr_bytes: int = 0
     started: bool = False  # the start was not reported separately: it comes with the end
+    cost: TaskCost | None = None  # what it cost its process, when measured
 
 
 @dataclass(frozen=True, slots=True)

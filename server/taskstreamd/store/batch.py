@@ -52,10 +52,12 @@ class Frozen:
     events: list[tuple[str, int, int, bytes]] = field(default_factory=list)
     event_deletes: list[tuple[str, int]] = field(default_factory=list)
     properties: list[tuple[int, str, bytes]] = field(default_factory=list)
+    info: list[tuple[int, str, bytes]] = field(default_factory=list)  # task info: (task_id, key, value)
     # In order: ("archive", (task_id, attempt)) and ("put", (task_id, stream, offset, data)).
     output: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     answers: list[tuple[bytes, str, str, str]] = field(default_factory=list)
     property_owners: list[str] = field(default_factory=list)
+    info_owners: list[str] = field(default_factory=list)
     output_owners: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # told the other replicas when (if) it commits
     # (project, instance_id, instance_seq, kind, time, data), numbered per project by the commit.
@@ -80,6 +82,7 @@ class Frozen:
             or self.events
             or self.event_deletes
             or self.properties
+            or self.info
             or self.output
             or self.answers
             or self.project_events
@@ -97,6 +100,7 @@ class Batch:
         self.events: dict[tuple[str, int], RecordedEvent] = {}
         self.event_deletes: list[tuple[str, int]] = []
         self.properties: dict[tuple[int, str], tuple[str, bytes]] = {}
+        self.info: dict[tuple[int, str], tuple[str, bytes]] = {}
         self.output: list[tuple[str, str, tuple[Any, ...]]] = []
         self.claims: list[RequestClaim] = []
         self.answers: list[tuple[bytes, str, str, str]] = []
@@ -115,6 +119,7 @@ class Batch:
             + len(self.events)
             + len(self.event_deletes)
             + len(self.properties)
+            + len(self.info)
             + len(self.output)
             + len(self.claims)
             + len(self.answers)
@@ -152,6 +157,11 @@ class Batch:
 
     def set_property(self, instance_id: str, task_id: int, key: str, value: bytes) -> None:
         self.properties[(task_id, key)] = (instance_id, value)
+        self.size += len(value)
+
+    def set_info(self, instance_id: str, task_id: int, key: str, value: bytes) -> None:
+        """One key of a task's info (a caller's PutTaskInfo), its value as UTF-8."""
+        self.info[(task_id, key)] = (instance_id, value)
         self.size += len(value)
 
     def add_output(self, instance_id: str, task_id: int, stream: int, offset: int, data: bytes) -> None:
@@ -200,6 +210,9 @@ class Batch:
         for (task_id, key), (owner, value) in self.properties.items():
             frozen.properties.append((task_id, key, value))
             frozen.property_owners.append(owner)
+        for (task_id, key), (owner, value) in self.info.items():
+            frozen.info.append((task_id, key, value))
+            frozen.info_owners.append(owner)
         for kind, owner, params in self.output:
             frozen.output.append((kind, params))
             frozen.output_owners.append(owner)
@@ -236,6 +249,7 @@ def without(frozen: Frozen, lost: set[str]) -> Frozen:
     keep.event_deletes = [r for r in frozen.event_deletes if r[0] not in lost]
     props = zip(frozen.properties, frozen.property_owners, strict=True)
     keep.properties = [p for p, o in props if o not in lost]
+    keep.info = [i for i, o in zip(frozen.info, frozen.info_owners, strict=True) if o not in lost]
     outs = zip(frozen.output, frozen.output_owners, strict=True)
     keep.output = [p for p, o in outs if o not in lost]
     keep.project_events = [r for r in frozen.project_events if r[1] not in lost]

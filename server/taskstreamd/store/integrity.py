@@ -17,6 +17,7 @@ from taskstreamd.store.models import (
     CounterRow,
     InstanceEventRow,
     InstanceRow,
+    TaskInfoRow,
     TaskOutputRow,
     TaskPropertyRow,
     TaskRow,
@@ -77,6 +78,9 @@ def _domain(conn: Connection, report: Report) -> None:
         ),
         "properties whose task does not exist": select(TaskPropertyRow.task_id).where(
             not_(exists().where(TaskRow.id == TaskPropertyRow.task_id))
+        ),
+        "task info whose task does not exist": select(TaskInfoRow.task_id).where(
+            not_(exists().where(TaskRow.id == TaskInfoRow.task_id))
         ),
         "output whose task does not exist": select(TaskOutputRow.task_id).where(
             not_(exists().where(TaskRow.id == TaskOutputRow.task_id))

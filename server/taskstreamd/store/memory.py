@@ -45,6 +45,7 @@ class Tables:
     labels: set[tuple[str, str, str]] = field(default_factory=set)
     events: dict[tuple[str, int], tuple[int, bytes]] = field(default_factory=dict)
     properties: dict[tuple[int, str], bytes] = field(default_factory=dict)
+    info: dict[tuple[int, str], bytes] = field(default_factory=dict)
     output: dict[tuple[int, int, int], bytes] = field(default_factory=dict)
     archive: dict[tuple[int, int, int, int], bytes] = field(default_factory=dict)  # + the attempt
     requests: dict[tuple[str, str, str], RequestRecord] = field(default_factory=dict)
@@ -108,6 +109,8 @@ class MemoryBackend:
             t.events.pop(deleted, None)
         for task_id, name, value in frozen.properties:
             t.properties[(task_id, name)] = value
+        for task_id, info_key, value in frozen.info:
+            t.info[(task_id, info_key)] = value
         for operation, params in frozen.output:
             if operation == "archive":
                 task_id, attempt = params
@@ -163,9 +166,14 @@ class MemoryReader:
             key=lambda t: t["index"],
         )
         instance.tasks = [rows.task_from_mapping(t, self._properties(t["id"])) for t in task_rows]
+        for task in instance.tasks:
+            task.info = self._info(task.id)
         instance.count_tasks()
         rows.set_waiting(instance)
         return instance
+
+    def _info(self, task_id: int) -> dict[str, str]:
+        return {key: value.decode() for (tid, key), value in self.tables.info.items() if tid == task_id}
 
     def _properties(self, task_id: int) -> dict[str, bytes]:
         return {key: value for (tid, key), value in self.tables.properties.items() if tid == task_id}
@@ -281,6 +289,17 @@ class MemoryReader:
         stdout = _read_output_chunks(self._chunks(row["id"], 1), row["stdout_bytes"])
         stderr = _read_output_chunks(self._chunks(row["id"], 2), row["stderr_bytes"])
         return TaskOutcome(task, row["result"], stdout, stderr)
+
+    async def task_info(self, instance_id: str, task_name: str) -> dict[str, str] | None:
+        row = next(
+            (
+                t
+                for t in self.tables.tasks.values()
+                if t["instance_id"] == instance_id and t["name"] == task_name
+            ),
+            None,
+        )
+        return None if row is None else self._info(row["id"])
 
     async def task_output(self, task_id: int, stream: int, total: int) -> Output:
         return _read_output_chunks(self._chunks(task_id, stream), total)

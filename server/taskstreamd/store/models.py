@@ -167,6 +167,9 @@ class TaskRow(Base):
     scheduling_json: Mapped[str | None] = mapped_column(Text)
     history_json: Mapped[str | None] = mapped_column(Text)
     retry_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the latest attempt cost its process (domain.cost); NULL until a measured attempt ends.
+    cpu_seconds: Mapped[float | None] = mapped_column(Float)
+    memory_peak_bytes: Mapped[int | None] = mapped_column(BigInteger)
 
     # The tasks of an instance are found through this constraint's index; no other index, since every
     # status change would move its entries.
@@ -179,6 +182,17 @@ class TaskPropertyRow(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(256), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)  # a serialized PropertyValue
+
+
+class TaskInfoRow(Base):
+    """One key of a task's info, which callers set from outside (PutTaskInfo): the value is UTF-8 text
+    kept as bytes, so that no character (NUL included) can make a database refuse a commit."""
+
+    __tablename__ = "task_info"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(256), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class TaskOutputRow(Base):

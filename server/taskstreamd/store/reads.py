@@ -35,6 +35,7 @@ from taskstreamd.store.models import (
     ProjectLogRow,
     RequestRow,
     ScheduleRow,
+    TaskInfoRow,
     TaskOutputArchiveRow,
     TaskOutputRow,
     TaskPropertyRow,
@@ -287,6 +288,18 @@ class Reader:
 
     # -- results and output ------------------------------------------------------------------------------
 
+    async def task_info(self, instance_id: str, task_name: str) -> dict[str, str] | None:
+        """The task's info (every key); None when the instance has no such task."""
+
+        def read(c: Connection) -> dict[str, str] | None:
+            query = select(TaskRow.id).where(TaskRow.instance_id == instance_id, TaskRow.name == task_name)
+            task_id = c.execute(query).scalar()
+            if task_id is None:
+                return None
+            return _info_of(c, [task_id]).get(task_id, {})
+
+        return await self._run(read)
+
     async def task_outcome(self, instance_id: str, task_name: str) -> TaskOutcome | None:
         def read(c: Connection) -> TaskOutcome | None:
             query = select(TASKS).where(TASKS.c.instance_id == instance_id, TASKS.c.name == task_name)
@@ -468,6 +481,10 @@ def _instance(c: Connection, instance_id: str, *, with_payloads: bool) -> Instan
     task_rows = list(found)
     properties = _properties_of(c, [t["id"] for t in task_rows])
     instance.tasks = [rows.task_from_mapping(t, properties.get(t["id"], {})) for t in task_rows]
+    if with_payloads:  # an owner loads it; a read of task info goes to the store (Reader.task_info)
+        info = _info_of(c, [t.id for t in instance.tasks])
+        for task in instance.tasks:
+            task.info = info.get(task.id, {})
     instance.count_tasks()
     rows.set_waiting(instance)
     return instance
@@ -496,6 +513,18 @@ def _properties_of(c: Connection, task_ids: Sequence[int]) -> dict[int, dict[str
         )
         for task_id, key, value in c.execute(query).all():
             result.setdefault(task_id, {})[key] = value
+    return result
+
+
+def _info_of(c: Connection, task_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    result: dict[int, dict[str, str]] = {}
+    for start in range(0, len(task_ids), 500):
+        chunk = task_ids[start : start + 500]
+        query = select(TaskInfoRow.task_id, TaskInfoRow.key, TaskInfoRow.value).where(
+            TaskInfoRow.task_id.in_(chunk)
+        )
+        for task_id, key, value in c.execute(query).all():
+            result.setdefault(task_id, {})[key] = bytes(value).decode("utf-8", errors="replace")
     return result
 
 

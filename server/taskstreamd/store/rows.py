@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Column, Table
 
 from taskstreamd.domain import transitions
+from taskstreamd.domain.cost import TaskCost
 from taskstreamd.domain.model import QUEUED, Cancellation, Instance, InstanceOptions, Task, TaskFailure
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.store import scheduling_rows
@@ -112,6 +113,8 @@ TASK_UPDATE_COLUMNS = (
     "result",
     "history_json",
     "retry_time",
+    "cpu_seconds",
+    "memory_peak_bytes",
 )
 TASK_INSERT_COLUMNS = (
     "id",
@@ -171,7 +174,7 @@ def instance_update(instance: Instance, time: Any) -> tuple[Any, ...]:
 
 
 def _task_state(task: Task, time: Any) -> tuple[Any, ...]:
-    error, cancellation = task.error, task.cancellation
+    error, cancellation, cost = task.error, task.cancellation, task.cost
     return (
         int(task.status),
         task.attempts,
@@ -198,6 +201,8 @@ def _task_state(task: Task, time: Any) -> tuple[Any, ...]:
         task.result,
         scheduling_rows.history_json(task.history) if task.history else None,
         time(task.retry_time),
+        cost.cpu_seconds if cost else None,
+        cost.memory_peak_bytes if cost else None,
     )
 
 
@@ -302,6 +307,8 @@ def task_from_mapping(m: Mapping[Any, Any], properties: dict[str, bytes]) -> Tas
         result=m.get("result"),
         retry_time=utc(m.get("retry_time")),
     )
+    if m.get("cpu_seconds") is not None:
+        task.cost = TaskCost(m["cpu_seconds"], m.get("memory_peak_bytes") or 0)
     if m.get("scheduling_json"):
         scheduling_rows.read_task(task, m["scheduling_json"])
     if m.get("history_json"):

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from taskstreamd.domain.cost import TaskCost
 from taskstreamd.domain.model import InstanceOptions, Task
 from taskstreamd.domain.scheduling import Attempt, Dependency, RetryPolicy
 from taskstreamd.domain.vocabulary import TaskStatus
@@ -98,6 +99,7 @@ def history_json(history: list[Attempt]) -> str:
                 "error": [a.error_type, a.error_message, a.error_traceback],
                 "result": base64.b64encode(a.result).decode() if a.result else None,
                 "out": [a.stdout_bytes, a.stderr_bytes],
+                **({"cost": [a.cost.cpu_seconds, a.cost.memory_peak_bytes]} if a.cost else {}),
             }
             for a in history
         ]
@@ -118,6 +120,7 @@ def read_history(text: str) -> list[Attempt]:
             result=base64.b64decode(a["result"]) if a["result"] else None,
             stdout_bytes=a["out"][0],
             stderr_bytes=a["out"][1],
+            cost=TaskCost(*a["cost"]) if "cost" in a else None,
         )
         for a in json.loads(text)
     ]

@@ -73,6 +73,7 @@ class SqlBackend:
             _many(cursor, sql.insert_event, frozen.events)
             _many(cursor, sql.delete_event, frozen.event_deletes)
             _many(cursor, sql.upsert_property, frozen.properties)
+            _many(cursor, sql.upsert_task_info, frozen.info)
             _output(cursor, sql, frozen.output)
             _many(cursor, sql.answer_request, frozen.answers)
             _many(cursor, sql.delete_schedule, frozen.schedule_deletes)

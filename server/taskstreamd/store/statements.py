@@ -72,6 +72,13 @@ class Statements:
         )
 
     @property
+    def upsert_task_info(self) -> str:
+        return (
+            f"INSERT INTO task_info (task_id, key, value) VALUES ({self._marks(3)}) "
+            "ON CONFLICT (task_id, key) DO UPDATE SET value = excluded.value"
+        )
+
+    @property
     def upsert_output(self) -> str:
         return (
             f'INSERT INTO task_output (task_id, stream, "offset", data) VALUES ({self._marks(4)}) '

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from taskstream.v1 import task_pb2
 from taskstream.v1 import worker_service_pb2 as wpb
+from taskstreamd.domain.cost import TaskCost
 from taskstreamd.domain.model import TaskFailure
 from taskstreamd.domain.vocabulary import TaskStatus
 from taskstreamd.domain.worker_messages import (
@@ -96,6 +97,7 @@ def _report(message: wpb.ConnectRequest, kind: str | None) -> Report | None:
             f.stdout_bytes,
             f.stderr_bytes,
             f.started,
+            TaskCost.reported(f.cost.cpu_seconds, f.cost.memory_peak_bytes) if f.HasField("cost") else None,
         )
     if kind == "progress":
         return ProgressReported(message.progress.assignment_id, message.progress.progress.SerializeToString())
@@ -230,6 +232,9 @@ def report_message(report: Report) -> wpb.ConnectRequest:
             stderr_bytes=report.stderr_bytes,
             started=report.started,
         )
+        if report.cost is not None:
+            finished.cost.cpu_seconds = report.cost.cpu_seconds
+            finished.cost.memory_peak_bytes = report.cost.memory_peak_bytes
         if report.result is not None:
             finished.result.ParseFromString(report.result)
         if report.error is not None:

@@ -46,6 +46,7 @@ from .messages import (
     StartMark,
 )
 from .runtime import ChildSettings
+from .task_cost import CostMeter
 from .tasktypes import import_task_modules
 
 
@@ -103,6 +104,7 @@ class TaskLoop:
         self._streams = streams
         self._out = Outgoing(work)
         self.executor = Executor(self._out.send, server=server)
+        self.meter = CostMeter()  # what each task costs this process
         # Guards what both threads decide on: which task runs, which wait, which were recalled.
         self._lock = threading.Lock()
         self._queue: collections.deque[RunTask] = collections.deque()
@@ -121,7 +123,9 @@ class TaskLoop:
                     return
                 continue
             assignment, ctx = started
+            begun = self.meter.begin()
             outcome = self.executor.run(assignment, ctx)
+            cpu_seconds, memory_peak = self.meter.end(begun)
             stdout_end, stderr_end = self._streams.end()
             finished = RunFinished(
                 assignment.assignment_id,
@@ -130,6 +134,8 @@ class TaskLoop:
                 None if outcome.error is None else outcome.error.SerializeToString(),
                 stdout_end,
                 stderr_end,
+                cpu_seconds,
+                memory_peak,
             )
             with self._lock:
                 self._current = None

@@ -77,7 +77,8 @@ class RunProperty(NamedTuple):
 
 class RunFinished(NamedTuple):
     """The task returned or raised (a serialized Result or TaskError, when it has one); its output,
-    flushed, ends at these offsets of the slot's files."""
+    flushed, ends at these offsets of the slot's files. It cost its process ``cpu_seconds`` and a peak
+    resident memory of ``memory_peak_bytes`` (0: unknown), see task_cost."""
 
     assignment_id: str
     status: task_pb2.TaskStatus
@@ -85,6 +86,8 @@ class RunFinished(NamedTuple):
     error: bytes | None
     stdout_end: int
     stderr_end: int
+    cpu_seconds: float = 0.0
+    memory_peak_bytes: int = 0
 
 
 class RunRecalled(NamedTuple):

@@ -86,6 +86,20 @@ def become(user: WorkerUser) -> None:
     os.environ.update(HOME=user.home, USER=user.name, LOGNAME=user.name)
 
 
+def leave_unreachable_directory() -> None:
+    """Move to ``/`` when this process's user cannot pass to its working directory.
+
+    A worker started by root in a directory its own user cannot enter (``/root``, a ``mktemp -d`` checkout)
+    would otherwise start no task: each task's process begins by changing to its parent's directory.
+    """
+    try:
+        reachable = os.access(os.getcwd(), os.X_OK)
+    except OSError:  # the directory is gone, or not even its path can be read
+        reachable = False
+    if not reachable:
+        os.chdir("/")
+
+
 def hide_memory() -> None:
     """Make this process not dumpable, so processes of its own user cannot read its memory and
     environment or attach to it (Linux; nothing elsewhere)."""

@@ -16,9 +16,10 @@ def finished(
     stdout_bytes: int = 0,
     stderr_bytes: int = 0,
     started: bool = False,
+    cost: tuple[float, int] | None = None,
 ) -> worker_service_pb2.ConnectRequest:
     """A TaskFinished; ``result`` and an ``error`` from the child come serialized: parsed in place, not
-    copied."""
+    copied. ``cost``: CPU seconds and peak memory bytes, when the task's process measured them."""
     request = worker_service_pb2.ConnectRequest()
     done = request.finished
     done.assignment_id = assignment_id
@@ -32,6 +33,9 @@ def finished(
     done.stdout_bytes = stdout_bytes
     done.stderr_bytes = stderr_bytes
     done.started = started
+    if cost is not None:
+        measured = done.cost
+        measured.cpu_seconds, measured.memory_peak_bytes = cost
     return request
 
 

@@ -270,7 +270,8 @@ class Slot:
             self._emit(reports.property_set(run.assignment_id, message.key, message.value))
         elif isinstance(message, RunFinished):
             ends = (message.stdout_end, message.stderr_end)
-            self._finish(run, message.status, message.result, message.error, ends)
+            cost = (message.cpu_seconds, message.memory_peak_bytes)
+            self._finish(run, message.status, message.result, message.error, ends, cost)
 
     def _start(self, run: Run, stdout_start: int, stderr_start: int, started_at: float) -> None:
         """The run began at ``started_at`` (its RunStarted arrived, or the tick read its start mark)."""
@@ -508,8 +509,10 @@ class Slot:
         result: bytes | None,
         error: task_pb2.TaskError | bytes | None,
         ends: tuple[int, int] | None,
+        cost: tuple[float, int] | None = None,
     ) -> None:
-        """Report the run's end; ``ends`` are its output's end offsets (None: where the files end now)."""
+        """Report the run's end; ``ends`` are its output's end offsets (None: where the files end now),
+        ``cost`` its CPU seconds and peak memory as its process measured them (None: not measured)."""
         run.ended = True
         run.stop_timers()
         if ends is not None and self._files is not None:
@@ -552,6 +555,7 @@ class Slot:
                 stdout_bytes=stdout_bytes,
                 stderr_bytes=stderr_bytes,
                 started=started,
+                cost=cost,
             )
         )
 

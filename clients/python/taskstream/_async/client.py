@@ -562,6 +562,7 @@ class AsyncClient:
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
         cancel_on_client_disconnection: bool = False,
+        client_disconnect_grace: float | None = None,
     ) -> AsyncJob:
         """A new STK-style job: add objects with execute() to it, then submit() it. Its own tasks'
         results are unpickled unless ``unpickle=False`` (see ``Job``)."""
@@ -575,6 +576,7 @@ class AsyncClient:
             labels=labels,
             unpickle=unpickle,
             cancel_on_client_disconnection=cancel_on_client_disconnection,
+            client_disconnect_grace=client_disconnect_grace,
         )
 
     # -- plumbing

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import grpc
 
-from taskstream import _instance_data, _pyodps
+from taskstream import _instance_data, _pyodps, _queueing
 from taskstream._async import task as tasks
 from taskstream._async._backend import sleep
 from taskstream._async.handlers import AsyncHandlerDispatcher
@@ -55,6 +55,8 @@ class AsyncInstance:
     Status = InstanceStatus
     Task = _pyodps.InstanceTask
     TaskSummary = _pyodps.TaskSummary
+    TaskCost = _pyodps.TaskCost
+    InstanceQueueingInfo = _queueing.InstanceQueueingInfo
 
     def __init__(
         self,
@@ -362,6 +364,43 @@ class AsyncInstance:
             [chunk.data async for chunk in task.read_output(stream, offset=-size if size > 0 else 0)]
         )
         return data.decode("utf-8", errors="replace")
+
+    async def get_task_cost(self, task_name: str | None = None) -> _pyodps.TaskCost | None:
+        """What task ``task_name``'s latest attempt cost (PyODPS's ``get_task_cost``): a ``TaskCost``
+        with ``cpu_seconds`` and ``memory_peak_bytes``, as its worker measured them in the task's
+        process; None until an attempt ended with its cost measured (not for a task whose process was
+        killed or crashed). ``task_name=None`` picks the only task."""
+        return _pyodps.task_cost(await self._task_data(task_name))
+
+    async def put_task_info(self, task_name: str, key: str, value: str, check_location: bool = False) -> None:
+        """Sets ``key`` of task ``task_name``'s info to ``value`` (PyODPS's ``put_task_info``): string
+        key/values kept with the task, for anyone who may read the project to see with
+        ``get_task_info``. Needs write access. Keys are 1 to 256 of A-Z a-z 0-9 _ . - / :, values at
+        most 65536 bytes in UTF-8, a task at most 100 keys (InvalidArgumentError, ApiError
+        RESOURCE_EXHAUSTED); FailedPreconditionError once the task ended; NotFoundError for an unknown
+        task. ``check_location`` is accepted for PyODPS code and changes nothing."""
+        del check_location
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(
+                f"task info keys and values are strings, not {type(key).__name__} and {type(value).__name__}"
+            )
+        await self._rpc.put_task_info(f"{self._name}/tasks/{task_name}", key, value)
+
+    async def get_task_info(self, task_name: str, key: str) -> str:
+        """The value of ``key`` in task ``task_name``'s info (PyODPS's ``get_task_info``); "" when the
+        key was never set. NotFoundError for an unknown task."""
+        info = await self._rpc.get_task_info(f"{self._name}/tasks/{task_name}", [key])
+        return info.get(key, "")
+
+    async def get_queueing_info(self) -> _queueing.InstanceQueueingInfo:
+        """Where the instance's tasks that have not started stand (PyODPS's ``get_queueing_info``):
+        each one's status, waiting reason and position in the run queue (1: next), with the instance's
+        status, priority, owner (``user_account``) and times. A snapshot: positions move as tasks
+        ahead run."""
+        pages = [await self._rpc.get_queueing_info(self._name)]
+        while pages[-1].next_page_token:
+            pages.append(await self._rpc.get_queueing_info(self._name, pages[-1].next_page_token))
+        return _queueing.InstanceQueueingInfo.from_pages(self._project, self._id, pages)
 
     async def _task_data(self, name: str | None) -> task_pb2.Task:
         """Task ``name``'s data as the instance carries it; NotFoundError (from the server) for an

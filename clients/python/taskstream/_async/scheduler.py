@@ -120,6 +120,7 @@ class AsyncClusterJobScheduler:
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
         cancel_on_client_disconnection: bool = False,
+        client_disconnect_grace: float | None = None,
     ) -> AsyncJob:
         """A new job (see ``Job``); JobStateError before connect(), as STK's."""
         return self.client.create_job(
@@ -131,6 +132,7 @@ class AsyncClusterJobScheduler:
             labels=labels,
             unpickle=unpickle,
             cancel_on_client_disconnection=cancel_on_client_disconnection,
+            client_disconnect_grace=client_disconnect_grace,
         )
 
     async def cancel_job(self, job_id: str, message: str | None = None) -> None:

@@ -11,6 +11,7 @@ from taskstream._attempts import TaskAttempt
 from taskstream._convert import optional_datetime
 from taskstream._output import OutputChunk, OutputCursor
 from taskstream._progress import TaskProgress
+from taskstream._pyodps import TaskCost, task_cost
 from taskstream._task_data import TaskData
 from taskstream.errors import ApiError, JobStateError
 from taskstream.status import CancellationReason, TaskStatus, WaitingReason
@@ -185,6 +186,12 @@ class AsyncTask:
     async def attempt_history(self) -> list[TaskAttempt]:
         """The earlier attempts its retry policy retried, oldest first (error, result, times)."""
         return (await self._current()).attempt_history
+
+    @property
+    async def cost(self) -> TaskCost | None:
+        """What its latest attempt cost (CPU seconds, peak memory), as its worker measured it; None
+        until an attempt ended with its cost measured."""
+        return task_cost((await self._current()).task)
 
     @property
     async def next_attempt_time(self) -> dt.datetime | None:

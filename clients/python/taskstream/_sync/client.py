@@ -552,6 +552,7 @@ class Client:
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
         cancel_on_client_disconnection: bool = False,
+        client_disconnect_grace: float | None = None,
     ) -> Job:
         """A new STK-style job: add objects with execute() to it, then submit() it. Its own tasks'
         results are unpickled unless ``unpickle=False`` (see ``Job``)."""
@@ -565,6 +566,7 @@ class Client:
             labels=labels,
             unpickle=unpickle,
             cancel_on_client_disconnection=cancel_on_client_disconnection,
+            client_disconnect_grace=client_disconnect_grace,
         )
 
     # -- plumbing

@@ -42,7 +42,10 @@ class Job:
     handle per object from ``add_task()`` on: NOT_SUBMITTED until ``submit()``, then the same handles
     follow the tasks. The options may be set as attributes until ``submit()``; ``priority`` takes a
     ``JobPriority`` (STK's five levels) or taskstream's 0-9 (smaller first; unset is the server's
-    default, 9). Make one with ``client.create_job()`` or ``ClusterJobScheduler.create_job()``.
+    default, 9). ``cancel_on_client_disconnection`` (STK's) stops the job, reason CLIENT_DISCONNECTED,
+    once this client has stopped watching it for ``client_disconnect_grace`` seconds (default 30): the
+    job's background watch keeps it alive while the client runs. Make one with ``client.create_job()`` or
+    ``ClusterJobScheduler.create_job()``.
 
     Results are unpickled for the job's own tasks: an STK task's result is the object its
     ``execute()`` set, which can only come back as a pickle. The job opts in for the tasks it submitted
@@ -73,10 +76,12 @@ class Job:
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
         cancel_on_client_disconnection: bool = False,
+        client_disconnect_grace: float | None = None,
     ) -> None:
         self._client = client
         self.name = name
         self.cancel_on_client_disconnection = cancel_on_client_disconnection
+        self.client_disconnect_grace = client_disconnect_grace
         self.cancel_on_task_failure = cancel_on_task_failure
         self.priority = priority
         self.max_interrupted_retries = max_interrupted_retries
@@ -160,6 +165,7 @@ class Job:
             task_timeout=self.task_timeout,
             request_id=self._request_id,
             cancel_on_client_disconnection=self.cancel_on_client_disconnection,
+            client_disconnect_grace=self.client_disconnect_grace,
         )
         request = options.create_request(project_name(self._client.project), specs)
         instance = self._client._created(request)

@@ -193,6 +193,24 @@ class _Rpc:
         )
         return response
 
+    def put_task_info(self, name: str, key: str, value: str) -> None:
+        request = instance_service_pb2.PutTaskInfoRequest(name=name, key=key, value=value)
+        self._call(self._stub.PutTaskInfo, request)
+
+    def get_task_info(self, name: str, keys: list[str]) -> dict[str, str]:
+        request = instance_service_pb2.GetTaskInfoRequest(name=name, keys=keys)
+        response: instance_service_pb2.GetTaskInfoResponse = self._call(self._stub.GetTaskInfo, request)
+        return dict(response.info)
+
+    def get_queueing_info(
+        self, name: str, page_token: str = ""
+    ) -> instance_service_pb2.GetQueueingInfoResponse:
+        request = instance_service_pb2.GetQueueingInfoRequest(name=name, page_token=page_token)
+        response: instance_service_pb2.GetQueueingInfoResponse = self._call(
+            self._stub.GetQueueingInfo, request
+        )
+        return response
+
     def get_logview_address(self, name: str, hours: int | None) -> str:
         request = instance_service_pb2.GetLogviewAddressRequest(name=name, hours=hours)
         response: instance_service_pb2.GetLogviewAddressResponse = self._call(

@@ -122,6 +122,7 @@ class ClusterJobScheduler:
         labels: Mapping[str, str] | None = None,
         unpickle: bool = True,
         cancel_on_client_disconnection: bool = False,
+        client_disconnect_grace: float | None = None,
     ) -> Job:
         """A new job (see ``Job``); JobStateError before connect(), as STK's."""
         return self.client.create_job(
@@ -133,6 +134,7 @@ class ClusterJobScheduler:
             labels=labels,
             unpickle=unpickle,
             cancel_on_client_disconnection=cancel_on_client_disconnection,
+            client_disconnect_grace=client_disconnect_grace,
         )
 
     def cancel_job(self, job_id: str, message: str | None = None) -> None:

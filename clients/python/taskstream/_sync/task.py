@@ -12,6 +12,7 @@ from taskstream._attempts import TaskAttempt
 from taskstream._convert import optional_datetime
 from taskstream._output import OutputChunk, OutputCursor
 from taskstream._progress import TaskProgress
+from taskstream._pyodps import TaskCost, task_cost
 from taskstream._sync._backend import sleep
 from taskstream._task_data import TaskData
 from taskstream.errors import ApiError, JobStateError
@@ -187,6 +188,12 @@ class Task:
     def attempt_history(self) -> list[TaskAttempt]:
         """The earlier attempts its retry policy retried, oldest first (error, result, times)."""
         return (self._current()).attempt_history
+
+    @property
+    def cost(self) -> TaskCost | None:
+        """What its latest attempt cost (CPU seconds, peak memory), as its worker measured it; None
+        until an attempt ended with its cost measured."""
+        return task_cost((self._current()).task)
 
     @property
     def next_attempt_time(self) -> dt.datetime | None:

@@ -494,3 +494,82 @@ class WatchInstancesResponse(_message.Message):
     heartbeat: Heartbeat
     end: WatchEnd
     def __init__(self, snapshot: _Optional[_Union[_project_event_pb2.InstancesSnapshot, _Mapping]] = ..., event: _Optional[_Union[_project_event_pb2.ProjectInstanceEvent, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., end: _Optional[_Union[WatchEnd, _Mapping]] = ...) -> None: ...
+
+class PutTaskInfoRequest(_message.Message):
+    __slots__ = ("name", "key", "value")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    key: str
+    value: str
+    def __init__(self, name: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class PutTaskInfoResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetTaskInfoRequest(_message.Message):
+    __slots__ = ("name", "keys")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., keys: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetTaskInfoResponse(_message.Message):
+    __slots__ = ("info",)
+    class InfoEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    info: _containers.ScalarMap[str, str]
+    def __init__(self, info: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class GetQueueingInfoRequest(_message.Message):
+    __slots__ = ("name", "page_size", "page_token")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    page_size: int
+    page_token: str
+    def __init__(self, name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class TaskQueueingInfo(_message.Message):
+    __slots__ = ("task", "type", "status", "waiting_reason", "queue_position")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_REASON_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    type: str
+    status: _task_pb2.TaskStatus
+    waiting_reason: _task_pb2.WaitingReason
+    queue_position: int
+    def __init__(self, task: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[_task_pb2.TaskStatus, str]] = ..., waiting_reason: _Optional[_Union[_task_pb2.WaitingReason, str]] = ..., queue_position: _Optional[int] = ...) -> None: ...
+
+class GetQueueingInfoResponse(_message.Message):
+    __slots__ = ("status", "priority", "owner", "create_time", "start_time", "tasks", "queue_length", "next_page_token")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_LENGTH_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    status: _instance_pb2.InstanceStatus
+    priority: int
+    owner: str
+    create_time: _timestamp_pb2.Timestamp
+    start_time: _timestamp_pb2.Timestamp
+    tasks: _containers.RepeatedCompositeFieldContainer[TaskQueueingInfo]
+    queue_length: int
+    next_page_token: str
+    def __init__(self, status: _Optional[_Union[_instance_pb2.InstanceStatus, str]] = ..., priority: _Optional[int] = ..., owner: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskQueueingInfo, _Mapping]]] = ..., queue_length: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...

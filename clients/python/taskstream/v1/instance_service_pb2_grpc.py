@@ -130,6 +130,21 @@ class InstanceServiceStub:
                 request_serializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesRequest.SerializeToString,
                 response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesResponse.FromString,
                 _registered_method=True)
+        self.PutTaskInfo = channel.unary_unary(
+                '/taskstream.v1.InstanceService/PutTaskInfo',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.PutTaskInfoRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.PutTaskInfoResponse.FromString,
+                _registered_method=True)
+        self.GetTaskInfo = channel.unary_unary(
+                '/taskstream.v1.InstanceService/GetTaskInfo',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetTaskInfoRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.GetTaskInfoResponse.FromString,
+                _registered_method=True)
+        self.GetQueueingInfo = channel.unary_unary(
+                '/taskstream.v1.InstanceService/GetQueueingInfo',
+                request_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetQueueingInfoRequest.SerializeToString,
+                response_deserializer=taskstream_dot_v1_dot_instance__service__pb2.GetQueueingInfoResponse.FromString,
+                _registered_method=True)
 
 
 class InstanceServiceServicer:
@@ -322,6 +337,43 @@ class InstanceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutTaskInfo(self, request, context):
+        """Sets one key of a task's info to a value (PyODPS's put_task_info): string
+        keys and values that callers attach to a task from outside while it has
+        not ended, kept with the task and read with GetTaskInfo. Setting a key
+        again replaces its value. Needs write access to the project.
+        INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+        NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+        TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+        TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+        retry: setting a key to the value it has changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTaskInfo(self, request, context):
+        """Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+        set, or every key when none is asked for. Needs read access to the
+        project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+        bad key. Safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQueueingInfo(self, request, context):
+        """Says where each task of an instance that has not started stands (PyODPS's
+        get_queueing_info): its status, why it waits, and its position in the run
+        queue of the server replica that owns the instance. Computed when asked,
+        in time proportional to the length of that queue. Needs read access to the
+        project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+        page token. Safe to retry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InstanceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -414,6 +466,21 @@ def add_InstanceServiceServicer_to_server(servicer, server):
                     servicer.WatchInstances,
                     request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesRequest.FromString,
                     response_serializer=taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesResponse.SerializeToString,
+            ),
+            'PutTaskInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutTaskInfo,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.PutTaskInfoRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.PutTaskInfoResponse.SerializeToString,
+            ),
+            'GetTaskInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTaskInfo,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.GetTaskInfoRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetTaskInfoResponse.SerializeToString,
+            ),
+            'GetQueueingInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQueueingInfo,
+                    request_deserializer=taskstream_dot_v1_dot_instance__service__pb2.GetQueueingInfoRequest.FromString,
+                    response_serializer=taskstream_dot_v1_dot_instance__service__pb2.GetQueueingInfoResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -908,6 +975,87 @@ class InstanceService:
             '/taskstream.v1.InstanceService/WatchInstances',
             taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesRequest.SerializeToString,
             taskstream_dot_v1_dot_instance__service__pb2.WatchInstancesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutTaskInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/PutTaskInfo',
+            taskstream_dot_v1_dot_instance__service__pb2.PutTaskInfoRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.PutTaskInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTaskInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/GetTaskInfo',
+            taskstream_dot_v1_dot_instance__service__pb2.GetTaskInfoRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.GetTaskInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQueueingInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskstream.v1.InstanceService/GetQueueingInfo',
+            taskstream_dot_v1_dot_instance__service__pb2.GetQueueingInfoRequest.SerializeToString,
+            taskstream_dot_v1_dot_instance__service__pb2.GetQueueingInfoResponse.FromString,
             options,
             channel_credentials,
             insecure,

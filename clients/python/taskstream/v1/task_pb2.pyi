@@ -139,7 +139,7 @@ class TaskDependency(_message.Message):
     def __init__(self, task: _Optional[str] = ..., allow_failure: _Optional[bool] = ...) -> None: ...
 
 class TaskAttempt(_message.Message):
-    __slots__ = ("attempt", "status", "worker", "start_time", "end_time", "error", "result", "stdout_info", "stderr_info")
+    __slots__ = ("attempt", "status", "worker", "start_time", "end_time", "error", "result", "stdout_info", "stderr_info", "cost")
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     WORKER_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +149,7 @@ class TaskAttempt(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     STDOUT_INFO_FIELD_NUMBER: _ClassVar[int]
     STDERR_INFO_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
     attempt: int
     status: TaskStatus
     worker: str
@@ -158,7 +159,16 @@ class TaskAttempt(_message.Message):
     result: Result
     stdout_info: OutputInfo
     stderr_info: OutputInfo
-    def __init__(self, attempt: _Optional[int] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., worker: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ...) -> None: ...
+    cost: TaskCost
+    def __init__(self, attempt: _Optional[int] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., worker: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., cost: _Optional[_Union[TaskCost, _Mapping]] = ...) -> None: ...
+
+class TaskCost(_message.Message):
+    __slots__ = ("cpu_seconds", "memory_peak_bytes")
+    CPU_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_PEAK_BYTES_FIELD_NUMBER: _ClassVar[int]
+    cpu_seconds: float
+    memory_peak_bytes: int
+    def __init__(self, cpu_seconds: _Optional[float] = ..., memory_peak_bytes: _Optional[int] = ...) -> None: ...
 
 class StageProgress(_message.Message):
     __slots__ = ("name", "backup_workers", "terminated_workers", "running_workers", "total_workers", "input_records", "output_records", "finished_percentage", "start_time", "end_time")
@@ -271,7 +281,7 @@ class OutputInfo(_message.Message):
     def __init__(self, total_bytes: _Optional[int] = ..., cut_bytes: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("name", "type", "status", "parameters_json", "attempts", "interruptions", "create_time", "start_time", "end_time", "progress", "properties", "error", "cancellation", "timeout", "worker", "stdout_info", "stderr_info", "interruption_reason", "required_labels", "waiting_reason", "attempt_history", "next_attempt_time", "dependencies", "retry_policy", "concurrency_key", "concurrency_limit", "waiting_on")
+    __slots__ = ("name", "type", "status", "parameters_json", "attempts", "interruptions", "create_time", "start_time", "end_time", "progress", "properties", "error", "cancellation", "timeout", "worker", "stdout_info", "stderr_info", "interruption_reason", "required_labels", "waiting_reason", "attempt_history", "next_attempt_time", "dependencies", "retry_policy", "concurrency_key", "concurrency_limit", "waiting_on", "cost")
     class PropertiesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -313,6 +323,7 @@ class Task(_message.Message):
     CONCURRENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CONCURRENCY_LIMIT_FIELD_NUMBER: _ClassVar[int]
     WAITING_ON_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: str
     status: TaskStatus
@@ -340,4 +351,5 @@ class Task(_message.Message):
     concurrency_key: str
     concurrency_limit: int
     waiting_on: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., parameters_json: _Optional[str] = ..., attempts: _Optional[int] = ..., interruptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., properties: _Optional[_Mapping[str, PropertyValue]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worker: _Optional[str] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., interruption_reason: _Optional[str] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., waiting_reason: _Optional[_Union[WaitingReason, str]] = ..., attempt_history: _Optional[_Iterable[_Union[TaskAttempt, _Mapping]]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dependencies: _Optional[_Iterable[_Union[TaskDependency, _Mapping]]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., concurrency_key: _Optional[str] = ..., concurrency_limit: _Optional[int] = ..., waiting_on: _Optional[_Iterable[str]] = ...) -> None: ...
+    cost: TaskCost
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., parameters_json: _Optional[str] = ..., attempts: _Optional[int] = ..., interruptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., properties: _Optional[_Mapping[str, PropertyValue]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancellation: _Optional[_Union[Cancellation, _Mapping]] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., worker: _Optional[str] = ..., stdout_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., stderr_info: _Optional[_Union[OutputInfo, _Mapping]] = ..., interruption_reason: _Optional[str] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., waiting_reason: _Optional[_Union[WaitingReason, str]] = ..., attempt_history: _Optional[_Iterable[_Union[TaskAttempt, _Mapping]]] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dependencies: _Optional[_Iterable[_Union[TaskDependency, _Mapping]]] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., concurrency_key: _Optional[str] = ..., concurrency_limit: _Optional[int] = ..., waiting_on: _Optional[_Iterable[str]] = ..., cost: _Optional[_Union[TaskCost, _Mapping]] = ...) -> None: ...

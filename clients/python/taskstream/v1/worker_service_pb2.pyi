@@ -104,7 +104,7 @@ class TaskPropertySet(_message.Message):
     def __init__(self, assignment_id: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[_Union[_task_pb2.PropertyValue, _Mapping]] = ...) -> None: ...
 
 class TaskFinished(_message.Message):
-    __slots__ = ("assignment_id", "status", "result", "error", "stdout_bytes", "stderr_bytes", "started")
+    __slots__ = ("assignment_id", "status", "result", "error", "stdout_bytes", "stderr_bytes", "started", "cost")
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +112,7 @@ class TaskFinished(_message.Message):
     STDOUT_BYTES_FIELD_NUMBER: _ClassVar[int]
     STDERR_BYTES_FIELD_NUMBER: _ClassVar[int]
     STARTED_FIELD_NUMBER: _ClassVar[int]
+    COST_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     status: _task_pb2.TaskStatus
     result: _task_pb2.Result
@@ -119,7 +120,8 @@ class TaskFinished(_message.Message):
     stdout_bytes: int
     stderr_bytes: int
     started: bool
-    def __init__(self, assignment_id: _Optional[str] = ..., status: _Optional[_Union[_task_pb2.TaskStatus, str]] = ..., result: _Optional[_Union[_task_pb2.Result, _Mapping]] = ..., error: _Optional[_Union[_task_pb2.TaskError, _Mapping]] = ..., stdout_bytes: _Optional[int] = ..., stderr_bytes: _Optional[int] = ..., started: _Optional[bool] = ...) -> None: ...
+    cost: _task_pb2.TaskCost
+    def __init__(self, assignment_id: _Optional[str] = ..., status: _Optional[_Union[_task_pb2.TaskStatus, str]] = ..., result: _Optional[_Union[_task_pb2.Result, _Mapping]] = ..., error: _Optional[_Union[_task_pb2.TaskError, _Mapping]] = ..., stdout_bytes: _Optional[int] = ..., stderr_bytes: _Optional[int] = ..., started: _Optional[bool] = ..., cost: _Optional[_Union[_task_pb2.TaskCost, _Mapping]] = ...) -> None: ...
 
 class TaskPaused(_message.Message):
     __slots__ = ("assignment_id", "paused")

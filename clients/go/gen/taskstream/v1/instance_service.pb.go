@@ -3144,6 +3144,477 @@ func (*WatchInstancesResponse_Heartbeat) isWatchInstancesResponse_Kind() {}
 
 func (*WatchInstancesResponse_End) isWatchInstancesResponse_Kind() {}
 
+// PutTaskInfoRequest sets one key of a task's info.
+type PutTaskInfoRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task, "projects/{project}/instances/{id}/tasks/{task}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The key: 1 to 256 characters among A-Z a-z 0-9 _ . - / : (INVALID_ARGUMENT
+	// on `key` otherwise).
+	Key string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	// The value: any text of at most 65536 bytes in UTF-8 (INVALID_ARGUMENT on
+	// `value` otherwise); empty is a value too.
+	Value         string `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutTaskInfoRequest) Reset() {
+	*x = PutTaskInfoRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutTaskInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutTaskInfoRequest) ProtoMessage() {}
+
+func (x *PutTaskInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutTaskInfoRequest.ProtoReflect.Descriptor instead.
+func (*PutTaskInfoRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *PutTaskInfoRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PutTaskInfoRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *PutTaskInfoRequest) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// PutTaskInfoResponse confirms that the value is stored.
+type PutTaskInfoResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PutTaskInfoResponse) Reset() {
+	*x = PutTaskInfoResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PutTaskInfoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PutTaskInfoResponse) ProtoMessage() {}
+
+func (x *PutTaskInfoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PutTaskInfoResponse.ProtoReflect.Descriptor instead.
+func (*PutTaskInfoResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{44}
+}
+
+// GetTaskInfoRequest names a task and the keys of its info to return.
+type GetTaskInfoRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task, "projects/{project}/instances/{id}/tasks/{task}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The keys to return, at most 100, each as PutTaskInfoRequest.key allows
+	// (INVALID_ARGUMENT on `keys[i]` otherwise); empty returns every key.
+	Keys          []string `protobuf:"bytes,2,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTaskInfoRequest) Reset() {
+	*x = GetTaskInfoRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTaskInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTaskInfoRequest) ProtoMessage() {}
+
+func (x *GetTaskInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTaskInfoRequest.ProtoReflect.Descriptor instead.
+func (*GetTaskInfoRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *GetTaskInfoRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GetTaskInfoRequest) GetKeys() []string {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+// GetTaskInfoResponse carries a task's info.
+type GetTaskInfoResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The keys asked for that are set, with their values; a key never set is
+	// absent.
+	Info          map[string]string `protobuf:"bytes,1,rep,name=info,proto3" json:"info,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTaskInfoResponse) Reset() {
+	*x = GetTaskInfoResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTaskInfoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTaskInfoResponse) ProtoMessage() {}
+
+func (x *GetTaskInfoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTaskInfoResponse.ProtoReflect.Descriptor instead.
+func (*GetTaskInfoResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *GetTaskInfoResponse) GetInfo() map[string]string {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+// GetQueueingInfoRequest names the instance and the page of its tasks.
+type GetQueueingInfoRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "projects/{project}/instances/{id}".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// At most this many tasks; 0 means 1000, more than 10000 means 10000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call for the same instance; anything
+	// else is INVALID_ARGUMENT.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQueueingInfoRequest) Reset() {
+	*x = GetQueueingInfoRequest{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQueueingInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQueueingInfoRequest) ProtoMessage() {}
+
+func (x *GetQueueingInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQueueingInfoRequest.ProtoReflect.Descriptor instead.
+func (*GetQueueingInfoRequest) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *GetQueueingInfoRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GetQueueingInfoRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetQueueingInfoRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// TaskQueueingInfo is where one task that has not started stands.
+type TaskQueueingInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task's name.
+	Task string `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	// Its type.
+	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// Its status: WAITING or INTERRUPTED (waiting to be assigned), ASSIGNED
+	// (handed to a worker that has not started it), SUSPENDED (held with its
+	// instance) or CANCELLING (stopped before it started).
+	Status TaskStatus `protobuf:"varint,3,opt,name=status,proto3,enum=taskstream.v1.TaskStatus" json:"status,omitempty"`
+	// Why it waits, while WAITING or INTERRUPTED (as Task.waiting_reason).
+	WaitingReason WaitingReason `protobuf:"varint,4,opt,name=waiting_reason,json=waitingReason,proto3,enum=taskstream.v1.WaitingReason" json:"waiting_reason,omitempty"`
+	// Its place in the run queue, 1 being the next task the replica hands to
+	// a worker that can run it; 0 when it is not in the queue (held for a
+	// dependency, a start time or a backoff, suspended, or handed to a worker).
+	// Every queued task ahead counts, whatever workers it needs, so a task may
+	// start before those ahead that no free worker can run.
+	QueuePosition int64 `protobuf:"varint,5,opt,name=queue_position,json=queuePosition,proto3" json:"queue_position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskQueueingInfo) Reset() {
+	*x = TaskQueueingInfo{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskQueueingInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskQueueingInfo) ProtoMessage() {}
+
+func (x *TaskQueueingInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskQueueingInfo.ProtoReflect.Descriptor instead.
+func (*TaskQueueingInfo) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *TaskQueueingInfo) GetTask() string {
+	if x != nil {
+		return x.Task
+	}
+	return ""
+}
+
+func (x *TaskQueueingInfo) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *TaskQueueingInfo) GetStatus() TaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return TaskStatus_TASK_STATUS_UNSPECIFIED
+}
+
+func (x *TaskQueueingInfo) GetWaitingReason() WaitingReason {
+	if x != nil {
+		return x.WaitingReason
+	}
+	return WaitingReason_WAITING_REASON_UNSPECIFIED
+}
+
+func (x *TaskQueueingInfo) GetQueuePosition() int64 {
+	if x != nil {
+		return x.QueuePosition
+	}
+	return 0
+}
+
+// GetQueueingInfoResponse says where an instance's tasks that have not
+// started stand.
+type GetQueueingInfoResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instance's status.
+	Status InstanceStatus `protobuf:"varint,1,opt,name=status,proto3,enum=taskstream.v1.InstanceStatus" json:"status,omitempty"`
+	// The instance's priority (0 to 9, smaller runs first).
+	Priority int32 `protobuf:"varint,2,opt,name=priority,proto3" json:"priority,omitempty"`
+	// Who created the instance.
+	Owner string `protobuf:"bytes,3,opt,name=owner,proto3" json:"owner,omitempty"`
+	// When the instance was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When its first task started; unset until then.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Its tasks that have not started (none once it is terminated), in task
+	// order, one page of them.
+	Tasks []*TaskQueueingInfo `protobuf:"bytes,6,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// How many tasks the run queue holds, this instance's and others', on the
+	// replica that owns the instance.
+	QueueLength int64 `protobuf:"varint,7,opt,name=queue_length,json=queueLength,proto3" json:"queue_length,omitempty"`
+	// Pass to the next call for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,8,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQueueingInfoResponse) Reset() {
+	*x = GetQueueingInfoResponse{}
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQueueingInfoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQueueingInfoResponse) ProtoMessage() {}
+
+func (x *GetQueueingInfoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_instance_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQueueingInfoResponse.ProtoReflect.Descriptor instead.
+func (*GetQueueingInfoResponse) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_instance_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *GetQueueingInfoResponse) GetStatus() InstanceStatus {
+	if x != nil {
+		return x.Status
+	}
+	return InstanceStatus_INSTANCE_STATUS_UNSPECIFIED
+}
+
+func (x *GetQueueingInfoResponse) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+func (x *GetQueueingInfoResponse) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *GetQueueingInfoResponse) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *GetQueueingInfoResponse) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *GetQueueingInfoResponse) GetTasks() []*TaskQueueingInfo {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+func (x *GetQueueingInfoResponse) GetQueueLength() int64 {
+	if x != nil {
+		return x.QueueLength
+	}
+	return 0
+}
+
+func (x *GetQueueingInfoResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_taskstream_v1_instance_service_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_instance_service_proto_rawDesc = "" +
@@ -3357,7 +3828,42 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x05event\x18\x02 \x01(\v2#.taskstream.v1.ProjectInstanceEventH\x00R\x05event\x128\n" +
 	"\theartbeat\x18\x03 \x01(\v2\x18.taskstream.v1.HeartbeatH\x00R\theartbeat\x12+\n" +
 	"\x03end\x18\x04 \x01(\v2\x17.taskstream.v1.WatchEndH\x00R\x03endB\x06\n" +
-	"\x04kind*K\n" +
+	"\x04kind\"P\n" +
+	"\x12PutTaskInfoRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\tR\x05value\"\x15\n" +
+	"\x13PutTaskInfoResponse\"<\n" +
+	"\x12GetTaskInfoRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04keys\x18\x02 \x03(\tR\x04keys\"\x90\x01\n" +
+	"\x13GetTaskInfoResponse\x12@\n" +
+	"\x04info\x18\x01 \x03(\v2,.taskstream.v1.GetTaskInfoResponse.InfoEntryR\x04info\x1a7\n" +
+	"\tInfoEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"h\n" +
+	"\x16GetQueueingInfoRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xd9\x01\n" +
+	"\x10TaskQueueingInfo\x12\x12\n" +
+	"\x04task\x18\x01 \x01(\tR\x04task\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x121\n" +
+	"\x06status\x18\x03 \x01(\x0e2\x19.taskstream.v1.TaskStatusR\x06status\x12C\n" +
+	"\x0ewaiting_reason\x18\x04 \x01(\x0e2\x1c.taskstream.v1.WaitingReasonR\rwaitingReason\x12%\n" +
+	"\x0equeue_position\x18\x05 \x01(\x03R\rqueuePosition\"\xfc\x02\n" +
+	"\x17GetQueueingInfoResponse\x125\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x1d.taskstream.v1.InstanceStatusR\x06status\x12\x1a\n" +
+	"\bpriority\x18\x02 \x01(\x05R\bpriority\x12\x14\n" +
+	"\x05owner\x18\x03 \x01(\tR\x05owner\x12;\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x129\n" +
+	"\n" +
+	"start_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
+	"\x05tasks\x18\x06 \x03(\v2\x1f.taskstream.v1.TaskQueueingInfoR\x05tasks\x12!\n" +
+	"\fqueue_length\x18\a \x01(\x03R\vqueueLength\x12&\n" +
+	"\x0fnext_page_token\x18\b \x01(\tR\rnextPageToken*K\n" +
 	"\bWaitMode\x12\x19\n" +
 	"\x15WAIT_MODE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rWAIT_MODE_ALL\x10\x01\x12\x11\n" +
@@ -3372,7 +3878,7 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\x12COLUMN_TYPE_STRING\x10\x01\x12\x17\n" +
 	"\x13COLUMN_TYPE_INTEGER\x10\x02\x12\x16\n" +
 	"\x12COLUMN_TYPE_DOUBLE\x10\x03\x12\x17\n" +
-	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\xb3\r\n" +
+	"\x13COLUMN_TYPE_BOOLEAN\x10\x042\xc1\x0f\n" +
 	"\x0fInstanceService\x12]\n" +
 	"\x0eCreateInstance\x12$.taskstream.v1.CreateInstanceRequest\x1a%.taskstream.v1.CreateInstanceResponse\x12T\n" +
 	"\vGetInstance\x12!.taskstream.v1.GetInstanceRequest\x1a\".taskstream.v1.GetInstanceResponse\x12Z\n" +
@@ -3392,7 +3898,10 @@ const file_taskstream_v1_instance_service_proto_rawDesc = "" +
 	"\n" +
 	"CancelTask\x12 .taskstream.v1.CancelTaskRequest\x1a!.taskstream.v1.CancelTaskResponse\x12]\n" +
 	"\x0eDeleteInstance\x12$.taskstream.v1.DeleteInstanceRequest\x1a%.taskstream.v1.DeleteInstanceResponse\x12_\n" +
-	"\x0eWatchInstances\x12$.taskstream.v1.WatchInstancesRequest\x1a%.taskstream.v1.WatchInstancesResponse0\x01Ba\n" +
+	"\x0eWatchInstances\x12$.taskstream.v1.WatchInstancesRequest\x1a%.taskstream.v1.WatchInstancesResponse0\x01\x12T\n" +
+	"\vPutTaskInfo\x12!.taskstream.v1.PutTaskInfoRequest\x1a\".taskstream.v1.PutTaskInfoResponse\x12T\n" +
+	"\vGetTaskInfo\x12!.taskstream.v1.GetTaskInfoRequest\x1a\".taskstream.v1.GetTaskInfoResponse\x12`\n" +
+	"\x0fGetQueueingInfo\x12%.taskstream.v1.GetQueueingInfoRequest\x1a&.taskstream.v1.GetQueueingInfoResponseBa\n" +
 	"\x11dev.taskstream.v1P\x01ZJgithub.com/taskstream/taskstream/clients/go/gen/taskstream/v1;taskstreamv1b\x06proto3"
 
 var (
@@ -3408,7 +3917,7 @@ func file_taskstream_v1_instance_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_instance_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_taskstream_v1_instance_service_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(WaitMode)(0),                      // 0: taskstream.v1.WaitMode
 	(WatchEndReason)(0),                // 1: taskstream.v1.WatchEndReason
@@ -3456,121 +3965,144 @@ var file_taskstream_v1_instance_service_proto_goTypes = []any{
 	(*DeleteInstanceResponse)(nil),     // 43: taskstream.v1.DeleteInstanceResponse
 	(*WatchInstancesRequest)(nil),      // 44: taskstream.v1.WatchInstancesRequest
 	(*WatchInstancesResponse)(nil),     // 45: taskstream.v1.WatchInstancesResponse
-	nil,                                // 46: taskstream.v1.CreateInstanceRequest.LabelsEntry
-	nil,                                // 47: taskstream.v1.ListInstancesRequest.LabelsEntry
-	nil,                                // 48: taskstream.v1.WatchInstancesRequest.LabelsEntry
-	(*TaskSpec)(nil),                   // 49: taskstream.v1.TaskSpec
-	(*InstanceOptions)(nil),            // 50: taskstream.v1.InstanceOptions
-	(*timestamppb.Timestamp)(nil),      // 51: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),        // 52: google.protobuf.Duration
-	(*Instance)(nil),                   // 53: taskstream.v1.Instance
-	(InstanceStatus)(0),                // 54: taskstream.v1.InstanceStatus
-	(CancellationReason)(0),            // 55: taskstream.v1.CancellationReason
-	(*InstanceEvent)(nil),              // 56: taskstream.v1.InstanceEvent
-	(OutputStream)(0),                  // 57: taskstream.v1.OutputStream
-	(*Task)(nil),                       // 58: taskstream.v1.Task
-	(*Result)(nil),                     // 59: taskstream.v1.Result
-	(*TaskType)(nil),                   // 60: taskstream.v1.TaskType
-	(*InstancesSnapshot)(nil),          // 61: taskstream.v1.InstancesSnapshot
-	(*ProjectInstanceEvent)(nil),       // 62: taskstream.v1.ProjectInstanceEvent
+	(*PutTaskInfoRequest)(nil),         // 46: taskstream.v1.PutTaskInfoRequest
+	(*PutTaskInfoResponse)(nil),        // 47: taskstream.v1.PutTaskInfoResponse
+	(*GetTaskInfoRequest)(nil),         // 48: taskstream.v1.GetTaskInfoRequest
+	(*GetTaskInfoResponse)(nil),        // 49: taskstream.v1.GetTaskInfoResponse
+	(*GetQueueingInfoRequest)(nil),     // 50: taskstream.v1.GetQueueingInfoRequest
+	(*TaskQueueingInfo)(nil),           // 51: taskstream.v1.TaskQueueingInfo
+	(*GetQueueingInfoResponse)(nil),    // 52: taskstream.v1.GetQueueingInfoResponse
+	nil,                                // 53: taskstream.v1.CreateInstanceRequest.LabelsEntry
+	nil,                                // 54: taskstream.v1.ListInstancesRequest.LabelsEntry
+	nil,                                // 55: taskstream.v1.WatchInstancesRequest.LabelsEntry
+	nil,                                // 56: taskstream.v1.GetTaskInfoResponse.InfoEntry
+	(*TaskSpec)(nil),                   // 57: taskstream.v1.TaskSpec
+	(*InstanceOptions)(nil),            // 58: taskstream.v1.InstanceOptions
+	(*timestamppb.Timestamp)(nil),      // 59: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),        // 60: google.protobuf.Duration
+	(*Instance)(nil),                   // 61: taskstream.v1.Instance
+	(InstanceStatus)(0),                // 62: taskstream.v1.InstanceStatus
+	(CancellationReason)(0),            // 63: taskstream.v1.CancellationReason
+	(*InstanceEvent)(nil),              // 64: taskstream.v1.InstanceEvent
+	(OutputStream)(0),                  // 65: taskstream.v1.OutputStream
+	(*Task)(nil),                       // 66: taskstream.v1.Task
+	(*Result)(nil),                     // 67: taskstream.v1.Result
+	(*TaskType)(nil),                   // 68: taskstream.v1.TaskType
+	(*InstancesSnapshot)(nil),          // 69: taskstream.v1.InstancesSnapshot
+	(*ProjectInstanceEvent)(nil),       // 70: taskstream.v1.ProjectInstanceEvent
+	(TaskStatus)(0),                    // 71: taskstream.v1.TaskStatus
+	(WaitingReason)(0),                 // 72: taskstream.v1.WaitingReason
 }
 var file_taskstream_v1_instance_service_proto_depIdxs = []int32{
-	49, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
-	46, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
-	50, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
-	51, // 3: taskstream.v1.CreateInstanceRequest.start_time:type_name -> google.protobuf.Timestamp
-	52, // 4: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
-	53, // 5: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	53, // 6: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	54, // 7: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	51, // 8: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	51, // 9: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	47, // 10: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
-	53, // 11: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	55, // 12: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
-	52, // 13: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
-	53, // 14: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	53, // 15: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	53, // 16: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
-	52, // 17: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
-	53, // 18: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	57, // 0: taskstream.v1.CreateInstanceRequest.tasks:type_name -> taskstream.v1.TaskSpec
+	53, // 1: taskstream.v1.CreateInstanceRequest.labels:type_name -> taskstream.v1.CreateInstanceRequest.LabelsEntry
+	58, // 2: taskstream.v1.CreateInstanceRequest.options:type_name -> taskstream.v1.InstanceOptions
+	59, // 3: taskstream.v1.CreateInstanceRequest.start_time:type_name -> google.protobuf.Timestamp
+	60, // 4: taskstream.v1.CreateInstanceRequest.wait_timeout:type_name -> google.protobuf.Duration
+	61, // 5: taskstream.v1.CreateInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	61, // 6: taskstream.v1.GetInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	62, // 7: taskstream.v1.ListInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	59, // 8: taskstream.v1.ListInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	59, // 9: taskstream.v1.ListInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	54, // 10: taskstream.v1.ListInstancesRequest.labels:type_name -> taskstream.v1.ListInstancesRequest.LabelsEntry
+	61, // 11: taskstream.v1.ListInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	63, // 12: taskstream.v1.StopInstanceRequest.reason:type_name -> taskstream.v1.CancellationReason
+	60, // 13: taskstream.v1.StopInstanceRequest.grace_period:type_name -> google.protobuf.Duration
+	61, // 14: taskstream.v1.StopInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	61, // 15: taskstream.v1.SuspendInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	61, // 16: taskstream.v1.ResumeInstanceResponse.instance:type_name -> taskstream.v1.Instance
+	60, // 17: taskstream.v1.WaitInstanceRequest.timeout:type_name -> google.protobuf.Duration
+	61, // 18: taskstream.v1.WaitInstanceResponse.instance:type_name -> taskstream.v1.Instance
 	0,  // 19: taskstream.v1.WaitInstancesRequest.mode:type_name -> taskstream.v1.WaitMode
-	52, // 20: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
-	53, // 21: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
-	52, // 22: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	53, // 23: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
-	56, // 24: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
+	60, // 20: taskstream.v1.WaitInstancesRequest.timeout:type_name -> google.protobuf.Duration
+	61, // 21: taskstream.v1.WaitInstancesResponse.instances:type_name -> taskstream.v1.Instance
+	60, // 22: taskstream.v1.WatchInstanceRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	61, // 23: taskstream.v1.WatchInstanceResponse.snapshot:type_name -> taskstream.v1.Instance
+	64, // 24: taskstream.v1.WatchInstanceResponse.event:type_name -> taskstream.v1.InstanceEvent
 	22, // 25: taskstream.v1.WatchInstanceResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
 	23, // 26: taskstream.v1.WatchInstanceResponse.end:type_name -> taskstream.v1.WatchEnd
 	21, // 27: taskstream.v1.WatchInstanceResponse.events:type_name -> taskstream.v1.EventBatch
-	56, // 28: taskstream.v1.EventBatch.events:type_name -> taskstream.v1.InstanceEvent
-	51, // 29: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	64, // 28: taskstream.v1.EventBatch.events:type_name -> taskstream.v1.InstanceEvent
+	59, // 29: taskstream.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
 	1,  // 30: taskstream.v1.WatchEnd.reason:type_name -> taskstream.v1.WatchEndReason
-	57, // 31: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
-	58, // 32: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
-	59, // 33: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
-	60, // 34: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
-	51, // 35: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
-	53, // 36: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
+	65, // 31: taskstream.v1.ReadTaskOutputRequest.stream:type_name -> taskstream.v1.OutputStream
+	66, // 32: taskstream.v1.GetTaskResultResponse.task:type_name -> taskstream.v1.Task
+	67, // 33: taskstream.v1.GetTaskResultResponse.result:type_name -> taskstream.v1.Result
+	68, // 34: taskstream.v1.ListTaskTypesResponse.task_types:type_name -> taskstream.v1.TaskType
+	59, // 35: taskstream.v1.GetLogviewAddressResponse.expire_time:type_name -> google.protobuf.Timestamp
+	61, // 36: taskstream.v1.SubInstance.instance:type_name -> taskstream.v1.Instance
 	33, // 37: taskstream.v1.ListSubInstancesResponse.sub_instances:type_name -> taskstream.v1.SubInstance
 	2,  // 38: taskstream.v1.ResultColumn.type:type_name -> taskstream.v1.ColumnType
 	37, // 39: taskstream.v1.ResultRow.cells:type_name -> taskstream.v1.ResultCell
 	36, // 40: taskstream.v1.ListTaskResultRowsResponse.columns:type_name -> taskstream.v1.ResultColumn
 	38, // 41: taskstream.v1.ListTaskResultRowsResponse.rows:type_name -> taskstream.v1.ResultRow
-	55, // 42: taskstream.v1.CancelTaskRequest.reason:type_name -> taskstream.v1.CancellationReason
-	52, // 43: taskstream.v1.CancelTaskRequest.grace_period:type_name -> google.protobuf.Duration
-	53, // 44: taskstream.v1.CancelTaskResponse.instance:type_name -> taskstream.v1.Instance
-	51, // 45: taskstream.v1.DeleteInstanceResponse.delete_time:type_name -> google.protobuf.Timestamp
-	54, // 46: taskstream.v1.WatchInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
-	48, // 47: taskstream.v1.WatchInstancesRequest.labels:type_name -> taskstream.v1.WatchInstancesRequest.LabelsEntry
-	51, // 48: taskstream.v1.WatchInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
-	51, // 49: taskstream.v1.WatchInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
-	52, // 50: taskstream.v1.WatchInstancesRequest.heartbeat_interval:type_name -> google.protobuf.Duration
-	61, // 51: taskstream.v1.WatchInstancesResponse.snapshot:type_name -> taskstream.v1.InstancesSnapshot
-	62, // 52: taskstream.v1.WatchInstancesResponse.event:type_name -> taskstream.v1.ProjectInstanceEvent
+	63, // 42: taskstream.v1.CancelTaskRequest.reason:type_name -> taskstream.v1.CancellationReason
+	60, // 43: taskstream.v1.CancelTaskRequest.grace_period:type_name -> google.protobuf.Duration
+	61, // 44: taskstream.v1.CancelTaskResponse.instance:type_name -> taskstream.v1.Instance
+	59, // 45: taskstream.v1.DeleteInstanceResponse.delete_time:type_name -> google.protobuf.Timestamp
+	62, // 46: taskstream.v1.WatchInstancesRequest.statuses:type_name -> taskstream.v1.InstanceStatus
+	55, // 47: taskstream.v1.WatchInstancesRequest.labels:type_name -> taskstream.v1.WatchInstancesRequest.LabelsEntry
+	59, // 48: taskstream.v1.WatchInstancesRequest.create_time_start:type_name -> google.protobuf.Timestamp
+	59, // 49: taskstream.v1.WatchInstancesRequest.create_time_end:type_name -> google.protobuf.Timestamp
+	60, // 50: taskstream.v1.WatchInstancesRequest.heartbeat_interval:type_name -> google.protobuf.Duration
+	69, // 51: taskstream.v1.WatchInstancesResponse.snapshot:type_name -> taskstream.v1.InstancesSnapshot
+	70, // 52: taskstream.v1.WatchInstancesResponse.event:type_name -> taskstream.v1.ProjectInstanceEvent
 	22, // 53: taskstream.v1.WatchInstancesResponse.heartbeat:type_name -> taskstream.v1.Heartbeat
 	23, // 54: taskstream.v1.WatchInstancesResponse.end:type_name -> taskstream.v1.WatchEnd
-	3,  // 55: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
-	5,  // 56: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
-	7,  // 57: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
-	9,  // 58: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
-	11, // 59: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
-	13, // 60: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
-	15, // 61: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
-	17, // 62: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
-	19, // 63: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
-	24, // 64: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
-	26, // 65: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
-	28, // 66: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
-	30, // 67: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
-	32, // 68: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
-	35, // 69: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
-	40, // 70: taskstream.v1.InstanceService.CancelTask:input_type -> taskstream.v1.CancelTaskRequest
-	42, // 71: taskstream.v1.InstanceService.DeleteInstance:input_type -> taskstream.v1.DeleteInstanceRequest
-	44, // 72: taskstream.v1.InstanceService.WatchInstances:input_type -> taskstream.v1.WatchInstancesRequest
-	4,  // 73: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
-	6,  // 74: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
-	8,  // 75: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
-	10, // 76: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
-	12, // 77: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
-	14, // 78: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
-	16, // 79: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
-	18, // 80: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
-	20, // 81: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
-	25, // 82: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
-	27, // 83: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
-	29, // 84: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
-	31, // 85: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
-	34, // 86: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
-	39, // 87: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
-	41, // 88: taskstream.v1.InstanceService.CancelTask:output_type -> taskstream.v1.CancelTaskResponse
-	43, // 89: taskstream.v1.InstanceService.DeleteInstance:output_type -> taskstream.v1.DeleteInstanceResponse
-	45, // 90: taskstream.v1.InstanceService.WatchInstances:output_type -> taskstream.v1.WatchInstancesResponse
-	73, // [73:91] is the sub-list for method output_type
-	55, // [55:73] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	56, // 55: taskstream.v1.GetTaskInfoResponse.info:type_name -> taskstream.v1.GetTaskInfoResponse.InfoEntry
+	71, // 56: taskstream.v1.TaskQueueingInfo.status:type_name -> taskstream.v1.TaskStatus
+	72, // 57: taskstream.v1.TaskQueueingInfo.waiting_reason:type_name -> taskstream.v1.WaitingReason
+	62, // 58: taskstream.v1.GetQueueingInfoResponse.status:type_name -> taskstream.v1.InstanceStatus
+	59, // 59: taskstream.v1.GetQueueingInfoResponse.create_time:type_name -> google.protobuf.Timestamp
+	59, // 60: taskstream.v1.GetQueueingInfoResponse.start_time:type_name -> google.protobuf.Timestamp
+	51, // 61: taskstream.v1.GetQueueingInfoResponse.tasks:type_name -> taskstream.v1.TaskQueueingInfo
+	3,  // 62: taskstream.v1.InstanceService.CreateInstance:input_type -> taskstream.v1.CreateInstanceRequest
+	5,  // 63: taskstream.v1.InstanceService.GetInstance:input_type -> taskstream.v1.GetInstanceRequest
+	7,  // 64: taskstream.v1.InstanceService.ListInstances:input_type -> taskstream.v1.ListInstancesRequest
+	9,  // 65: taskstream.v1.InstanceService.StopInstance:input_type -> taskstream.v1.StopInstanceRequest
+	11, // 66: taskstream.v1.InstanceService.SuspendInstance:input_type -> taskstream.v1.SuspendInstanceRequest
+	13, // 67: taskstream.v1.InstanceService.ResumeInstance:input_type -> taskstream.v1.ResumeInstanceRequest
+	15, // 68: taskstream.v1.InstanceService.WaitInstance:input_type -> taskstream.v1.WaitInstanceRequest
+	17, // 69: taskstream.v1.InstanceService.WaitInstances:input_type -> taskstream.v1.WaitInstancesRequest
+	19, // 70: taskstream.v1.InstanceService.WatchInstance:input_type -> taskstream.v1.WatchInstanceRequest
+	24, // 71: taskstream.v1.InstanceService.ReadTaskOutput:input_type -> taskstream.v1.ReadTaskOutputRequest
+	26, // 72: taskstream.v1.InstanceService.GetTaskResult:input_type -> taskstream.v1.GetTaskResultRequest
+	28, // 73: taskstream.v1.InstanceService.ListTaskTypes:input_type -> taskstream.v1.ListTaskTypesRequest
+	30, // 74: taskstream.v1.InstanceService.GetLogviewAddress:input_type -> taskstream.v1.GetLogviewAddressRequest
+	32, // 75: taskstream.v1.InstanceService.ListSubInstances:input_type -> taskstream.v1.ListSubInstancesRequest
+	35, // 76: taskstream.v1.InstanceService.ListTaskResultRows:input_type -> taskstream.v1.ListTaskResultRowsRequest
+	40, // 77: taskstream.v1.InstanceService.CancelTask:input_type -> taskstream.v1.CancelTaskRequest
+	42, // 78: taskstream.v1.InstanceService.DeleteInstance:input_type -> taskstream.v1.DeleteInstanceRequest
+	44, // 79: taskstream.v1.InstanceService.WatchInstances:input_type -> taskstream.v1.WatchInstancesRequest
+	46, // 80: taskstream.v1.InstanceService.PutTaskInfo:input_type -> taskstream.v1.PutTaskInfoRequest
+	48, // 81: taskstream.v1.InstanceService.GetTaskInfo:input_type -> taskstream.v1.GetTaskInfoRequest
+	50, // 82: taskstream.v1.InstanceService.GetQueueingInfo:input_type -> taskstream.v1.GetQueueingInfoRequest
+	4,  // 83: taskstream.v1.InstanceService.CreateInstance:output_type -> taskstream.v1.CreateInstanceResponse
+	6,  // 84: taskstream.v1.InstanceService.GetInstance:output_type -> taskstream.v1.GetInstanceResponse
+	8,  // 85: taskstream.v1.InstanceService.ListInstances:output_type -> taskstream.v1.ListInstancesResponse
+	10, // 86: taskstream.v1.InstanceService.StopInstance:output_type -> taskstream.v1.StopInstanceResponse
+	12, // 87: taskstream.v1.InstanceService.SuspendInstance:output_type -> taskstream.v1.SuspendInstanceResponse
+	14, // 88: taskstream.v1.InstanceService.ResumeInstance:output_type -> taskstream.v1.ResumeInstanceResponse
+	16, // 89: taskstream.v1.InstanceService.WaitInstance:output_type -> taskstream.v1.WaitInstanceResponse
+	18, // 90: taskstream.v1.InstanceService.WaitInstances:output_type -> taskstream.v1.WaitInstancesResponse
+	20, // 91: taskstream.v1.InstanceService.WatchInstance:output_type -> taskstream.v1.WatchInstanceResponse
+	25, // 92: taskstream.v1.InstanceService.ReadTaskOutput:output_type -> taskstream.v1.ReadTaskOutputResponse
+	27, // 93: taskstream.v1.InstanceService.GetTaskResult:output_type -> taskstream.v1.GetTaskResultResponse
+	29, // 94: taskstream.v1.InstanceService.ListTaskTypes:output_type -> taskstream.v1.ListTaskTypesResponse
+	31, // 95: taskstream.v1.InstanceService.GetLogviewAddress:output_type -> taskstream.v1.GetLogviewAddressResponse
+	34, // 96: taskstream.v1.InstanceService.ListSubInstances:output_type -> taskstream.v1.ListSubInstancesResponse
+	39, // 97: taskstream.v1.InstanceService.ListTaskResultRows:output_type -> taskstream.v1.ListTaskResultRowsResponse
+	41, // 98: taskstream.v1.InstanceService.CancelTask:output_type -> taskstream.v1.CancelTaskResponse
+	43, // 99: taskstream.v1.InstanceService.DeleteInstance:output_type -> taskstream.v1.DeleteInstanceResponse
+	45, // 100: taskstream.v1.InstanceService.WatchInstances:output_type -> taskstream.v1.WatchInstancesResponse
+	47, // 101: taskstream.v1.InstanceService.PutTaskInfo:output_type -> taskstream.v1.PutTaskInfoResponse
+	49, // 102: taskstream.v1.InstanceService.GetTaskInfo:output_type -> taskstream.v1.GetTaskInfoResponse
+	52, // 103: taskstream.v1.InstanceService.GetQueueingInfo:output_type -> taskstream.v1.GetQueueingInfoResponse
+	83, // [83:104] is the sub-list for method output_type
+	62, // [62:83] is the sub-list for method input_type
+	62, // [62:62] is the sub-list for extension type_name
+	62, // [62:62] is the sub-list for extension extendee
+	0,  // [0:62] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_instance_service_proto_init() }
@@ -3610,7 +4142,7 @@ func file_taskstream_v1_instance_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_instance_service_proto_rawDesc), len(file_taskstream_v1_instance_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   46,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,9 @@ const (
 	InstanceService_CancelTask_FullMethodName         = "/taskstream.v1.InstanceService/CancelTask"
 	InstanceService_DeleteInstance_FullMethodName     = "/taskstream.v1.InstanceService/DeleteInstance"
 	InstanceService_WatchInstances_FullMethodName     = "/taskstream.v1.InstanceService/WatchInstances"
+	InstanceService_PutTaskInfo_FullMethodName        = "/taskstream.v1.InstanceService/PutTaskInfo"
+	InstanceService_GetTaskInfo_FullMethodName        = "/taskstream.v1.InstanceService/GetTaskInfo"
+	InstanceService_GetQueueingInfo_FullMethodName    = "/taskstream.v1.InstanceService/GetQueueingInfo"
 )
 
 // InstanceServiceClient is the client API for InstanceService service.
@@ -141,6 +144,28 @@ type InstanceServiceClient interface {
 	// where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
 	// without read access to the project. Safe to retry.
 	WatchInstances(ctx context.Context, in *WatchInstancesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInstancesResponse], error)
+	// Sets one key of a task's info to a value (PyODPS's put_task_info): string
+	// keys and values that callers attach to a task from outside while it has
+	// not ended, kept with the task and read with GetTaskInfo. Setting a key
+	// again replaces its value. Needs write access to the project.
+	// INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+	// NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+	// TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+	// TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+	// retry: setting a key to the value it has changes nothing.
+	PutTaskInfo(ctx context.Context, in *PutTaskInfoRequest, opts ...grpc.CallOption) (*PutTaskInfoResponse, error)
+	// Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+	// set, or every key when none is asked for. Needs read access to the
+	// project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+	// bad key. Safe to retry.
+	GetTaskInfo(ctx context.Context, in *GetTaskInfoRequest, opts ...grpc.CallOption) (*GetTaskInfoResponse, error)
+	// Says where each task of an instance that has not started stands (PyODPS's
+	// get_queueing_info): its status, why it waits, and its position in the run
+	// queue of the server replica that owns the instance. Computed when asked,
+	// in time proportional to the length of that queue. Needs read access to the
+	// project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+	// page token. Safe to retry.
+	GetQueueingInfo(ctx context.Context, in *GetQueueingInfoRequest, opts ...grpc.CallOption) (*GetQueueingInfoResponse, error)
 }
 
 type instanceServiceClient struct {
@@ -358,6 +383,36 @@ func (c *instanceServiceClient) WatchInstances(ctx context.Context, in *WatchIns
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InstanceService_WatchInstancesClient = grpc.ServerStreamingClient[WatchInstancesResponse]
 
+func (c *instanceServiceClient) PutTaskInfo(ctx context.Context, in *PutTaskInfoRequest, opts ...grpc.CallOption) (*PutTaskInfoResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PutTaskInfoResponse)
+	err := c.cc.Invoke(ctx, InstanceService_PutTaskInfo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *instanceServiceClient) GetTaskInfo(ctx context.Context, in *GetTaskInfoRequest, opts ...grpc.CallOption) (*GetTaskInfoResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetTaskInfoResponse)
+	err := c.cc.Invoke(ctx, InstanceService_GetTaskInfo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *instanceServiceClient) GetQueueingInfo(ctx context.Context, in *GetQueueingInfoRequest, opts ...grpc.CallOption) (*GetQueueingInfoResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetQueueingInfoResponse)
+	err := c.cc.Invoke(ctx, InstanceService_GetQueueingInfo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InstanceServiceServer is the server API for InstanceService service.
 // All implementations must embed UnimplementedInstanceServiceServer
 // for forward compatibility.
@@ -460,6 +515,28 @@ type InstanceServiceServer interface {
 	// where to resume. INVALID_ARGUMENT for a bad filter, PERMISSION_DENIED
 	// without read access to the project. Safe to retry.
 	WatchInstances(*WatchInstancesRequest, grpc.ServerStreamingServer[WatchInstancesResponse]) error
+	// Sets one key of a task's info to a value (PyODPS's put_task_info): string
+	// keys and values that callers attach to a task from outside while it has
+	// not ended, kept with the task and read with GetTaskInfo. Setting a key
+	// again replaces its value. Needs write access to the project.
+	// INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+	// NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+	// TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+	// TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+	// retry: setting a key to the value it has changes nothing.
+	PutTaskInfo(context.Context, *PutTaskInfoRequest) (*PutTaskInfoResponse, error)
+	// Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+	// set, or every key when none is asked for. Needs read access to the
+	// project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+	// bad key. Safe to retry.
+	GetTaskInfo(context.Context, *GetTaskInfoRequest) (*GetTaskInfoResponse, error)
+	// Says where each task of an instance that has not started stands (PyODPS's
+	// get_queueing_info): its status, why it waits, and its position in the run
+	// queue of the server replica that owns the instance. Computed when asked,
+	// in time proportional to the length of that queue. Needs read access to the
+	// project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+	// page token. Safe to retry.
+	GetQueueingInfo(context.Context, *GetQueueingInfoRequest) (*GetQueueingInfoResponse, error)
 	mustEmbedUnimplementedInstanceServiceServer()
 }
 
@@ -523,6 +600,15 @@ func (UnimplementedInstanceServiceServer) DeleteInstance(context.Context, *Delet
 }
 func (UnimplementedInstanceServiceServer) WatchInstances(*WatchInstancesRequest, grpc.ServerStreamingServer[WatchInstancesResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchInstances not implemented")
+}
+func (UnimplementedInstanceServiceServer) PutTaskInfo(context.Context, *PutTaskInfoRequest) (*PutTaskInfoResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PutTaskInfo not implemented")
+}
+func (UnimplementedInstanceServiceServer) GetTaskInfo(context.Context, *GetTaskInfoRequest) (*GetTaskInfoResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetTaskInfo not implemented")
+}
+func (UnimplementedInstanceServiceServer) GetQueueingInfo(context.Context, *GetQueueingInfoRequest) (*GetQueueingInfoResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetQueueingInfo not implemented")
 }
 func (UnimplementedInstanceServiceServer) mustEmbedUnimplementedInstanceServiceServer() {}
 func (UnimplementedInstanceServiceServer) testEmbeddedByValue()                         {}
@@ -848,6 +934,60 @@ func _InstanceService_WatchInstances_Handler(srv interface{}, stream grpc.Server
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InstanceService_WatchInstancesServer = grpc.ServerStreamingServer[WatchInstancesResponse]
 
+func _InstanceService_PutTaskInfo_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PutTaskInfoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).PutTaskInfo(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_PutTaskInfo_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).PutTaskInfo(ctx, req.(*PutTaskInfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InstanceService_GetTaskInfo_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTaskInfoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).GetTaskInfo(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_GetTaskInfo_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).GetTaskInfo(ctx, req.(*GetTaskInfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InstanceService_GetQueueingInfo_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetQueueingInfoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InstanceServiceServer).GetQueueingInfo(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InstanceService_GetQueueingInfo_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InstanceServiceServer).GetQueueingInfo(ctx, req.(*GetQueueingInfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InstanceService_ServiceDesc is the grpc.ServiceDesc for InstanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -914,6 +1054,18 @@ var InstanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteInstance",
 			Handler:    _InstanceService_DeleteInstance_Handler,
+		},
+		{
+			MethodName: "PutTaskInfo",
+			Handler:    _InstanceService_PutTaskInfo_Handler,
+		},
+		{
+			MethodName: "GetTaskInfo",
+			Handler:    _InstanceService_GetTaskInfo_Handler,
+		},
+		{
+			MethodName: "GetQueueingInfo",
+			Handler:    _InstanceService_GetQueueingInfo_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

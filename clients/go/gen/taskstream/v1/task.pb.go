@@ -646,7 +646,9 @@ type TaskAttempt struct {
 	// current one).
 	StdoutInfo *OutputInfo `protobuf:"bytes,8,opt,name=stdout_info,json=stdoutInfo,proto3" json:"stdout_info,omitempty"`
 	// The standard error it wrote.
-	StderrInfo    *OutputInfo `protobuf:"bytes,9,opt,name=stderr_info,json=stderrInfo,proto3" json:"stderr_info,omitempty"`
+	StderrInfo *OutputInfo `protobuf:"bytes,9,opt,name=stderr_info,json=stderrInfo,proto3" json:"stderr_info,omitempty"`
+	// What it cost, as its worker measured it; unset when it was not measured.
+	Cost          *TaskCost `protobuf:"bytes,10,opt,name=cost,proto3" json:"cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -744,6 +746,75 @@ func (x *TaskAttempt) GetStderrInfo() *OutputInfo {
 	return nil
 }
 
+func (x *TaskAttempt) GetCost() *TaskCost {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
+}
+
+// TaskCost is what one attempt of a task cost, measured by its worker in the
+// task's process around the task's own work (PyODPS's TaskCost).
+type TaskCost struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// CPU seconds, user and system, that the task's process spent on the task,
+	// including the child processes the task started and waited for. Processes
+	// it left running, which the worker ends after the task, are not counted.
+	CpuSeconds float64 `protobuf:"fixed64,1,opt,name=cpu_seconds,json=cpuSeconds,proto3" json:"cpu_seconds,omitempty"`
+	// The highest resident memory (RSS) of the task's process while the task
+	// ran, in bytes. It includes what the process held before the task began
+	// (the Python interpreter and the task modules), not the memory of child
+	// processes. 0 when the worker could not tell this task's peak from its
+	// process's earlier ones (no /proc/self/clear_refs on its platform).
+	MemoryPeakBytes int64 `protobuf:"varint,2,opt,name=memory_peak_bytes,json=memoryPeakBytes,proto3" json:"memory_peak_bytes,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *TaskCost) Reset() {
+	*x = TaskCost{}
+	mi := &file_taskstream_v1_task_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskCost) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskCost) ProtoMessage() {}
+
+func (x *TaskCost) ProtoReflect() protoreflect.Message {
+	mi := &file_taskstream_v1_task_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskCost.ProtoReflect.Descriptor instead.
+func (*TaskCost) Descriptor() ([]byte, []int) {
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *TaskCost) GetCpuSeconds() float64 {
+	if x != nil {
+		return x.CpuSeconds
+	}
+	return 0
+}
+
+func (x *TaskCost) GetMemoryPeakBytes() int64 {
+	if x != nil {
+		return x.MemoryPeakBytes
+	}
+	return 0
+}
+
 // StageProgress is one stage of a task's progress, as in PyODPS's StageProgress.
 type StageProgress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -776,7 +847,7 @@ type StageProgress struct {
 
 func (x *StageProgress) Reset() {
 	*x = StageProgress{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[4]
+	mi := &file_taskstream_v1_task_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +859,7 @@ func (x *StageProgress) String() string {
 func (*StageProgress) ProtoMessage() {}
 
 func (x *StageProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[4]
+	mi := &file_taskstream_v1_task_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +872,7 @@ func (x *StageProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StageProgress.ProtoReflect.Descriptor instead.
 func (*StageProgress) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{4}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StageProgress) GetName() string {
@@ -891,7 +962,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[5]
+	mi := &file_taskstream_v1_task_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -903,7 +974,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[5]
+	mi := &file_taskstream_v1_task_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -916,7 +987,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{5}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Progress) GetPercent() int32 {
@@ -960,7 +1031,7 @@ type BinaryValue struct {
 
 func (x *BinaryValue) Reset() {
 	*x = BinaryValue{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[6]
+	mi := &file_taskstream_v1_task_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -972,7 +1043,7 @@ func (x *BinaryValue) String() string {
 func (*BinaryValue) ProtoMessage() {}
 
 func (x *BinaryValue) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[6]
+	mi := &file_taskstream_v1_task_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -985,7 +1056,7 @@ func (x *BinaryValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BinaryValue.ProtoReflect.Descriptor instead.
 func (*BinaryValue) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{6}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BinaryValue) GetData() []byte {
@@ -1017,7 +1088,7 @@ type PythonValue struct {
 
 func (x *PythonValue) Reset() {
 	*x = PythonValue{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[7]
+	mi := &file_taskstream_v1_task_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1100,7 @@ func (x *PythonValue) String() string {
 func (*PythonValue) ProtoMessage() {}
 
 func (x *PythonValue) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[7]
+	mi := &file_taskstream_v1_task_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1113,7 @@ func (x *PythonValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PythonValue.ProtoReflect.Descriptor instead.
 func (*PythonValue) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{7}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PythonValue) GetPickle() []byte {
@@ -1085,7 +1156,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[8]
+	mi := &file_taskstream_v1_task_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1097,7 +1168,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[8]
+	mi := &file_taskstream_v1_task_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1110,7 +1181,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{8}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Result) GetKind() isResult_Kind {
@@ -1208,7 +1279,7 @@ type TaskError struct {
 
 func (x *TaskError) Reset() {
 	*x = TaskError{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[9]
+	mi := &file_taskstream_v1_task_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1220,7 +1291,7 @@ func (x *TaskError) String() string {
 func (*TaskError) ProtoMessage() {}
 
 func (x *TaskError) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[9]
+	mi := &file_taskstream_v1_task_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1233,7 +1304,7 @@ func (x *TaskError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskError.ProtoReflect.Descriptor instead.
 func (*TaskError) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{9}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TaskError) GetType() string {
@@ -1282,7 +1353,7 @@ type PropertyValue struct {
 
 func (x *PropertyValue) Reset() {
 	*x = PropertyValue{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[10]
+	mi := &file_taskstream_v1_task_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1294,7 +1365,7 @@ func (x *PropertyValue) String() string {
 func (*PropertyValue) ProtoMessage() {}
 
 func (x *PropertyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[10]
+	mi := &file_taskstream_v1_task_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1307,7 +1378,7 @@ func (x *PropertyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PropertyValue.ProtoReflect.Descriptor instead.
 func (*PropertyValue) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{10}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PropertyValue) GetKind() isPropertyValue_Kind {
@@ -1403,7 +1474,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[11]
+	mi := &file_taskstream_v1_task_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1486,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[11]
+	mi := &file_taskstream_v1_task_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +1499,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{11}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Cancellation) GetReason() CancellationReason {
@@ -1473,7 +1544,7 @@ type OutputInfo struct {
 
 func (x *OutputInfo) Reset() {
 	*x = OutputInfo{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[12]
+	mi := &file_taskstream_v1_task_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1485,7 +1556,7 @@ func (x *OutputInfo) String() string {
 func (*OutputInfo) ProtoMessage() {}
 
 func (x *OutputInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[12]
+	mi := &file_taskstream_v1_task_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1498,7 +1569,7 @@ func (x *OutputInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutputInfo.ProtoReflect.Descriptor instead.
 func (*OutputInfo) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{12}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *OutputInfo) GetTotalBytes() int64 {
@@ -1577,14 +1648,20 @@ type Task struct {
 	// DEPENDENCY, in the order they were submitted; empty otherwise. Each
 	// message has it as of when it was made: a dependency that ends while others
 	// remain sends no event of the waiting task.
-	WaitingOn     []string `protobuf:"bytes,40,rep,name=waiting_on,json=waitingOn,proto3" json:"waiting_on,omitempty"`
+	WaitingOn []string `protobuf:"bytes,40,rep,name=waiting_on,json=waitingOn,proto3" json:"waiting_on,omitempty"`
+	// What its latest attempt cost, as its worker measured it (earlier
+	// attempts' costs are in attempt_history). Unset until an attempt ends with
+	// a report from its process: not for a task that never ran, nor for an
+	// attempt whose process was killed (after a timeout or a cancellation's
+	// grace period), crashed or lost its worker.
+	Cost          *TaskCost `protobuf:"bytes,27,opt,name=cost,proto3" json:"cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
 	*x = Task{}
-	mi := &file_taskstream_v1_task_proto_msgTypes[13]
+	mi := &file_taskstream_v1_task_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1596,7 +1673,7 @@ func (x *Task) String() string {
 func (*Task) ProtoMessage() {}
 
 func (x *Task) ProtoReflect() protoreflect.Message {
-	mi := &file_taskstream_v1_task_proto_msgTypes[13]
+	mi := &file_taskstream_v1_task_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1609,7 +1686,7 @@ func (x *Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Task.ProtoReflect.Descriptor instead.
 func (*Task) Descriptor() ([]byte, []int) {
-	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{13}
+	return file_taskstream_v1_task_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Task) GetName() string {
@@ -1801,6 +1878,13 @@ func (x *Task) GetWaitingOn() []string {
 	return nil
 }
 
+func (x *Task) GetCost() *TaskCost {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
+}
+
 var File_taskstream_v1_task_proto protoreflect.FileDescriptor
 
 const file_taskstream_v1_task_proto_rawDesc = "" +
@@ -1832,7 +1916,7 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\x19non_retryable_error_types\x18\x06 \x03(\tR\x16nonRetryableErrorTypes\"I\n" +
 	"\x0eTaskDependency\x12\x12\n" +
 	"\x04task\x18\x01 \x01(\tR\x04task\x12#\n" +
-	"\rallow_failure\x18\x02 \x01(\bR\fallowFailure\"\xbb\x03\n" +
+	"\rallow_failure\x18\x02 \x01(\bR\fallowFailure\"\xe8\x03\n" +
 	"\vTaskAttempt\x12\x18\n" +
 	"\aattempt\x18\x01 \x01(\x05R\aattempt\x121\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x19.taskstream.v1.TaskStatusR\x06status\x12\x16\n" +
@@ -1845,7 +1929,13 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\vstdout_info\x18\b \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
 	"stdoutInfo\x12:\n" +
 	"\vstderr_info\x18\t \x01(\v2\x19.taskstream.v1.OutputInfoR\n" +
-	"stderrInfo\"\xb6\x03\n" +
+	"stderrInfo\x12+\n" +
+	"\x04cost\x18\n" +
+	" \x01(\v2\x17.taskstream.v1.TaskCostR\x04cost\"W\n" +
+	"\bTaskCost\x12\x1f\n" +
+	"\vcpu_seconds\x18\x01 \x01(\x01R\n" +
+	"cpuSeconds\x12*\n" +
+	"\x11memory_peak_bytes\x18\x02 \x01(\x03R\x0fmemoryPeakBytes\"\xb6\x03\n" +
 	"\rStageProgress\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0ebackup_workers\x18\x02 \x01(\x05R\rbackupWorkers\x12-\n" +
@@ -1899,7 +1989,7 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"OutputInfo\x12\x1f\n" +
 	"\vtotal_bytes\x18\x01 \x01(\x03R\n" +
 	"totalBytes\x12\x1b\n" +
-	"\tcut_bytes\x18\x02 \x01(\x03R\bcutBytes\"\x97\f\n" +
+	"\tcut_bytes\x18\x02 \x01(\x03R\bcutBytes\"\xc4\f\n" +
 	"\x04Task\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x121\n" +
@@ -1935,7 +2025,8 @@ const file_taskstream_v1_task_proto_rawDesc = "" +
 	"\x0fconcurrency_key\x18\x19 \x01(\tR\x0econcurrencyKey\x12+\n" +
 	"\x11concurrency_limit\x18\x1a \x01(\x05R\x10concurrencyLimit\x12\x1d\n" +
 	"\n" +
-	"waiting_on\x18( \x03(\tR\twaitingOn\x1a[\n" +
+	"waiting_on\x18( \x03(\tR\twaitingOn\x12+\n" +
+	"\x04cost\x18\x1b \x01(\v2\x17.taskstream.v1.TaskCostR\x04cost\x1a[\n" +
 	"\x0fPropertiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
 	"\x05value\x18\x02 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value:\x028\x01\x1aA\n" +
@@ -1992,7 +2083,7 @@ func file_taskstream_v1_task_proto_rawDescGZIP() []byte {
 }
 
 var file_taskstream_v1_task_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_taskstream_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_taskstream_v1_task_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_taskstream_v1_task_proto_goTypes = []any{
 	(TaskStatus)(0),               // 0: taskstream.v1.TaskStatus
 	(CancellationReason)(0),       // 1: taskstream.v1.CancellationReason
@@ -2002,67 +2093,70 @@ var file_taskstream_v1_task_proto_goTypes = []any{
 	(*RetryPolicy)(nil),           // 5: taskstream.v1.RetryPolicy
 	(*TaskDependency)(nil),        // 6: taskstream.v1.TaskDependency
 	(*TaskAttempt)(nil),           // 7: taskstream.v1.TaskAttempt
-	(*StageProgress)(nil),         // 8: taskstream.v1.StageProgress
-	(*Progress)(nil),              // 9: taskstream.v1.Progress
-	(*BinaryValue)(nil),           // 10: taskstream.v1.BinaryValue
-	(*PythonValue)(nil),           // 11: taskstream.v1.PythonValue
-	(*Result)(nil),                // 12: taskstream.v1.Result
-	(*TaskError)(nil),             // 13: taskstream.v1.TaskError
-	(*PropertyValue)(nil),         // 14: taskstream.v1.PropertyValue
-	(*Cancellation)(nil),          // 15: taskstream.v1.Cancellation
-	(*OutputInfo)(nil),            // 16: taskstream.v1.OutputInfo
-	(*Task)(nil),                  // 17: taskstream.v1.Task
-	nil,                           // 18: taskstream.v1.TaskSpec.RequiredLabelsEntry
-	nil,                           // 19: taskstream.v1.Task.PropertiesEntry
-	nil,                           // 20: taskstream.v1.Task.RequiredLabelsEntry
-	(*durationpb.Duration)(nil),   // 21: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
+	(*TaskCost)(nil),              // 8: taskstream.v1.TaskCost
+	(*StageProgress)(nil),         // 9: taskstream.v1.StageProgress
+	(*Progress)(nil),              // 10: taskstream.v1.Progress
+	(*BinaryValue)(nil),           // 11: taskstream.v1.BinaryValue
+	(*PythonValue)(nil),           // 12: taskstream.v1.PythonValue
+	(*Result)(nil),                // 13: taskstream.v1.Result
+	(*TaskError)(nil),             // 14: taskstream.v1.TaskError
+	(*PropertyValue)(nil),         // 15: taskstream.v1.PropertyValue
+	(*Cancellation)(nil),          // 16: taskstream.v1.Cancellation
+	(*OutputInfo)(nil),            // 17: taskstream.v1.OutputInfo
+	(*Task)(nil),                  // 18: taskstream.v1.Task
+	nil,                           // 19: taskstream.v1.TaskSpec.RequiredLabelsEntry
+	nil,                           // 20: taskstream.v1.Task.PropertiesEntry
+	nil,                           // 21: taskstream.v1.Task.RequiredLabelsEntry
+	(*durationpb.Duration)(nil),   // 22: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
 }
 var file_taskstream_v1_task_proto_depIdxs = []int32{
-	21, // 0: taskstream.v1.TaskSpec.timeout:type_name -> google.protobuf.Duration
-	18, // 1: taskstream.v1.TaskSpec.required_labels:type_name -> taskstream.v1.TaskSpec.RequiredLabelsEntry
+	22, // 0: taskstream.v1.TaskSpec.timeout:type_name -> google.protobuf.Duration
+	19, // 1: taskstream.v1.TaskSpec.required_labels:type_name -> taskstream.v1.TaskSpec.RequiredLabelsEntry
 	5,  // 2: taskstream.v1.TaskSpec.retry_policy:type_name -> taskstream.v1.RetryPolicy
 	6,  // 3: taskstream.v1.TaskSpec.dependencies:type_name -> taskstream.v1.TaskDependency
-	21, // 4: taskstream.v1.RetryPolicy.initial_backoff:type_name -> google.protobuf.Duration
-	21, // 5: taskstream.v1.RetryPolicy.max_backoff:type_name -> google.protobuf.Duration
+	22, // 4: taskstream.v1.RetryPolicy.initial_backoff:type_name -> google.protobuf.Duration
+	22, // 5: taskstream.v1.RetryPolicy.max_backoff:type_name -> google.protobuf.Duration
 	0,  // 6: taskstream.v1.TaskAttempt.status:type_name -> taskstream.v1.TaskStatus
-	22, // 7: taskstream.v1.TaskAttempt.start_time:type_name -> google.protobuf.Timestamp
-	22, // 8: taskstream.v1.TaskAttempt.end_time:type_name -> google.protobuf.Timestamp
-	13, // 9: taskstream.v1.TaskAttempt.error:type_name -> taskstream.v1.TaskError
-	12, // 10: taskstream.v1.TaskAttempt.result:type_name -> taskstream.v1.Result
-	16, // 11: taskstream.v1.TaskAttempt.stdout_info:type_name -> taskstream.v1.OutputInfo
-	16, // 12: taskstream.v1.TaskAttempt.stderr_info:type_name -> taskstream.v1.OutputInfo
-	22, // 13: taskstream.v1.StageProgress.start_time:type_name -> google.protobuf.Timestamp
-	22, // 14: taskstream.v1.StageProgress.end_time:type_name -> google.protobuf.Timestamp
-	8,  // 15: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
-	22, // 16: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
-	10, // 17: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
-	11, // 18: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
-	1,  // 19: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
-	22, // 20: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
-	0,  // 21: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
-	22, // 22: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	22, // 23: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
-	22, // 24: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
-	9,  // 25: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
-	19, // 26: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
-	13, // 27: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
-	15, // 28: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
-	21, // 29: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
-	16, // 30: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
-	16, // 31: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
-	20, // 32: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
-	2,  // 33: taskstream.v1.Task.waiting_reason:type_name -> taskstream.v1.WaitingReason
-	7,  // 34: taskstream.v1.Task.attempt_history:type_name -> taskstream.v1.TaskAttempt
-	22, // 35: taskstream.v1.Task.next_attempt_time:type_name -> google.protobuf.Timestamp
-	6,  // 36: taskstream.v1.Task.dependencies:type_name -> taskstream.v1.TaskDependency
-	5,  // 37: taskstream.v1.Task.retry_policy:type_name -> taskstream.v1.RetryPolicy
-	14, // 38: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	23, // 7: taskstream.v1.TaskAttempt.start_time:type_name -> google.protobuf.Timestamp
+	23, // 8: taskstream.v1.TaskAttempt.end_time:type_name -> google.protobuf.Timestamp
+	14, // 9: taskstream.v1.TaskAttempt.error:type_name -> taskstream.v1.TaskError
+	13, // 10: taskstream.v1.TaskAttempt.result:type_name -> taskstream.v1.Result
+	17, // 11: taskstream.v1.TaskAttempt.stdout_info:type_name -> taskstream.v1.OutputInfo
+	17, // 12: taskstream.v1.TaskAttempt.stderr_info:type_name -> taskstream.v1.OutputInfo
+	8,  // 13: taskstream.v1.TaskAttempt.cost:type_name -> taskstream.v1.TaskCost
+	23, // 14: taskstream.v1.StageProgress.start_time:type_name -> google.protobuf.Timestamp
+	23, // 15: taskstream.v1.StageProgress.end_time:type_name -> google.protobuf.Timestamp
+	9,  // 16: taskstream.v1.Progress.stages:type_name -> taskstream.v1.StageProgress
+	23, // 17: taskstream.v1.Progress.update_time:type_name -> google.protobuf.Timestamp
+	11, // 18: taskstream.v1.Result.binary:type_name -> taskstream.v1.BinaryValue
+	12, // 19: taskstream.v1.Result.python:type_name -> taskstream.v1.PythonValue
+	1,  // 20: taskstream.v1.Cancellation.reason:type_name -> taskstream.v1.CancellationReason
+	23, // 21: taskstream.v1.Cancellation.request_time:type_name -> google.protobuf.Timestamp
+	0,  // 22: taskstream.v1.Task.status:type_name -> taskstream.v1.TaskStatus
+	23, // 23: taskstream.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	23, // 24: taskstream.v1.Task.start_time:type_name -> google.protobuf.Timestamp
+	23, // 25: taskstream.v1.Task.end_time:type_name -> google.protobuf.Timestamp
+	10, // 26: taskstream.v1.Task.progress:type_name -> taskstream.v1.Progress
+	20, // 27: taskstream.v1.Task.properties:type_name -> taskstream.v1.Task.PropertiesEntry
+	14, // 28: taskstream.v1.Task.error:type_name -> taskstream.v1.TaskError
+	16, // 29: taskstream.v1.Task.cancellation:type_name -> taskstream.v1.Cancellation
+	22, // 30: taskstream.v1.Task.timeout:type_name -> google.protobuf.Duration
+	17, // 31: taskstream.v1.Task.stdout_info:type_name -> taskstream.v1.OutputInfo
+	17, // 32: taskstream.v1.Task.stderr_info:type_name -> taskstream.v1.OutputInfo
+	21, // 33: taskstream.v1.Task.required_labels:type_name -> taskstream.v1.Task.RequiredLabelsEntry
+	2,  // 34: taskstream.v1.Task.waiting_reason:type_name -> taskstream.v1.WaitingReason
+	7,  // 35: taskstream.v1.Task.attempt_history:type_name -> taskstream.v1.TaskAttempt
+	23, // 36: taskstream.v1.Task.next_attempt_time:type_name -> google.protobuf.Timestamp
+	6,  // 37: taskstream.v1.Task.dependencies:type_name -> taskstream.v1.TaskDependency
+	5,  // 38: taskstream.v1.Task.retry_policy:type_name -> taskstream.v1.RetryPolicy
+	8,  // 39: taskstream.v1.Task.cost:type_name -> taskstream.v1.TaskCost
+	15, // 40: taskstream.v1.Task.PropertiesEntry.value:type_name -> taskstream.v1.PropertyValue
+	41, // [41:41] is the sub-list for method output_type
+	41, // [41:41] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_task_proto_init() }
@@ -2070,13 +2164,13 @@ func file_taskstream_v1_task_proto_init() {
 	if File_taskstream_v1_task_proto != nil {
 		return
 	}
-	file_taskstream_v1_task_proto_msgTypes[8].OneofWrappers = []any{
+	file_taskstream_v1_task_proto_msgTypes[9].OneofWrappers = []any{
 		(*Result_Json)(nil),
 		(*Result_Text)(nil),
 		(*Result_Binary)(nil),
 		(*Result_Python)(nil),
 	}
-	file_taskstream_v1_task_proto_msgTypes[10].OneofWrappers = []any{
+	file_taskstream_v1_task_proto_msgTypes[11].OneofWrappers = []any{
 		(*PropertyValue_StringValue)(nil),
 		(*PropertyValue_IntValue)(nil),
 		(*PropertyValue_DoubleValue)(nil),
@@ -2088,7 +2182,7 @@ func file_taskstream_v1_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskstream_v1_task_proto_rawDesc), len(file_taskstream_v1_task_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   17,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -661,7 +661,12 @@ type TaskFinished struct {
 	StderrBytes int64 `protobuf:"varint,6,opt,name=stderr_bytes,json=stderrBytes,proto3" json:"stderr_bytes,omitempty"`
 	// True when the task began to run and no TaskStarted was sent for it: a short task's start travels
 	// with its end, so both are recorded together.
-	Started       bool `protobuf:"varint,7,opt,name=started,proto3" json:"started,omitempty"`
+	Started bool `protobuf:"varint,7,opt,name=started,proto3" json:"started,omitempty"`
+	// What the task cost, measured in its process around the task; unset when
+	// it was not measured (the process was killed or crashed, or the worker is
+	// older than this field). A cost with a negative or non-finite figure is
+	// ignored.
+	Cost          *TaskCost `protobuf:"bytes,8,opt,name=cost,proto3" json:"cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -743,6 +748,13 @@ func (x *TaskFinished) GetStarted() bool {
 		return x.Started
 	}
 	return false
+}
+
+func (x *TaskFinished) GetCost() *TaskCost {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
 }
 
 // TaskPaused confirms a pause or a continue.
@@ -1731,7 +1743,7 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x0fTaskPropertySet\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x122\n" +
-	"\x05value\x18\x03 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value\"\xa5\x02\n" +
+	"\x05value\x18\x03 \x01(\v2\x1c.taskstream.v1.PropertyValueR\x05value\"\xd2\x02\n" +
 	"\fTaskFinished\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x121\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x19.taskstream.v1.TaskStatusR\x06status\x12-\n" +
@@ -1739,7 +1751,8 @@ const file_taskstream_v1_worker_service_proto_rawDesc = "" +
 	"\x05error\x18\x04 \x01(\v2\x18.taskstream.v1.TaskErrorR\x05error\x12!\n" +
 	"\fstdout_bytes\x18\x05 \x01(\x03R\vstdoutBytes\x12!\n" +
 	"\fstderr_bytes\x18\x06 \x01(\x03R\vstderrBytes\x12\x18\n" +
-	"\astarted\x18\a \x01(\bR\astarted\"I\n" +
+	"\astarted\x18\a \x01(\bR\astarted\x12+\n" +
+	"\x04cost\x18\b \x01(\v2\x17.taskstream.v1.TaskCostR\x04cost\"I\n" +
 	"\n" +
 	"TaskPaused\x12#\n" +
 	"\rassignment_id\x18\x01 \x01(\tR\fassignmentId\x12\x16\n" +
@@ -1856,8 +1869,9 @@ var file_taskstream_v1_worker_service_proto_goTypes = []any{
 	(TaskStatus)(0),              // 26: taskstream.v1.TaskStatus
 	(*Result)(nil),               // 27: taskstream.v1.Result
 	(*TaskError)(nil),            // 28: taskstream.v1.TaskError
-	(*durationpb.Duration)(nil),  // 29: google.protobuf.Duration
-	(*Cancellation)(nil),         // 30: taskstream.v1.Cancellation
+	(*TaskCost)(nil),             // 29: taskstream.v1.TaskCost
+	(*durationpb.Duration)(nil),  // 30: google.protobuf.Duration
+	(*Cancellation)(nil),         // 31: taskstream.v1.Cancellation
 }
 var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	1,  // 0: taskstream.v1.ConnectRequest.register:type_name -> taskstream.v1.RegisterWorker
@@ -1878,30 +1892,31 @@ var file_taskstream_v1_worker_service_proto_depIdxs = []int32{
 	26, // 15: taskstream.v1.TaskFinished.status:type_name -> taskstream.v1.TaskStatus
 	27, // 16: taskstream.v1.TaskFinished.result:type_name -> taskstream.v1.Result
 	28, // 17: taskstream.v1.TaskFinished.error:type_name -> taskstream.v1.TaskError
-	11, // 18: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
-	12, // 19: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
-	13, // 20: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
-	14, // 21: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
-	15, // 22: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
-	16, // 23: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
-	17, // 24: taskstream.v1.ConnectResponse.take_back:type_name -> taskstream.v1.TakeBackTask
-	20, // 25: taskstream.v1.ConnectResponse.batch:type_name -> taskstream.v1.ConnectResponseBatch
-	29, // 26: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
-	29, // 27: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
-	29, // 28: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
-	22, // 29: taskstream.v1.TaskAssignment.dependency_results:type_name -> taskstream.v1.TaskAssignment.DependencyResultsEntry
-	30, // 30: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
-	29, // 31: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
-	0,  // 32: taskstream.v1.ConnectRequestBatch.messages:type_name -> taskstream.v1.ConnectRequest
-	10, // 33: taskstream.v1.ConnectResponseBatch.messages:type_name -> taskstream.v1.ConnectResponse
-	27, // 34: taskstream.v1.TaskAssignment.DependencyResultsEntry.value:type_name -> taskstream.v1.Result
-	0,  // 35: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
-	10, // 36: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
-	36, // [36:37] is the sub-list for method output_type
-	35, // [35:36] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	29, // 18: taskstream.v1.TaskFinished.cost:type_name -> taskstream.v1.TaskCost
+	11, // 19: taskstream.v1.ConnectResponse.registered:type_name -> taskstream.v1.WorkerRegistered
+	12, // 20: taskstream.v1.ConnectResponse.assignment:type_name -> taskstream.v1.TaskAssignment
+	13, // 21: taskstream.v1.ConnectResponse.cancel:type_name -> taskstream.v1.CancelTask
+	14, // 22: taskstream.v1.ConnectResponse.suspend:type_name -> taskstream.v1.SuspendTask
+	15, // 23: taskstream.v1.ConnectResponse.resume:type_name -> taskstream.v1.ResumeTask
+	16, // 24: taskstream.v1.ConnectResponse.drop:type_name -> taskstream.v1.DropTask
+	17, // 25: taskstream.v1.ConnectResponse.take_back:type_name -> taskstream.v1.TakeBackTask
+	20, // 26: taskstream.v1.ConnectResponse.batch:type_name -> taskstream.v1.ConnectResponseBatch
+	30, // 27: taskstream.v1.WorkerRegistered.heartbeat_interval:type_name -> google.protobuf.Duration
+	30, // 28: taskstream.v1.WorkerRegistered.lease_duration:type_name -> google.protobuf.Duration
+	30, // 29: taskstream.v1.TaskAssignment.timeout:type_name -> google.protobuf.Duration
+	22, // 30: taskstream.v1.TaskAssignment.dependency_results:type_name -> taskstream.v1.TaskAssignment.DependencyResultsEntry
+	31, // 31: taskstream.v1.CancelTask.cancellation:type_name -> taskstream.v1.Cancellation
+	30, // 32: taskstream.v1.CancelTask.grace_period:type_name -> google.protobuf.Duration
+	0,  // 33: taskstream.v1.ConnectRequestBatch.messages:type_name -> taskstream.v1.ConnectRequest
+	10, // 34: taskstream.v1.ConnectResponseBatch.messages:type_name -> taskstream.v1.ConnectResponse
+	27, // 35: taskstream.v1.TaskAssignment.DependencyResultsEntry.value:type_name -> taskstream.v1.Result
+	0,  // 36: taskstream.v1.WorkerService.Connect:input_type -> taskstream.v1.ConnectRequest
+	10, // 37: taskstream.v1.WorkerService.Connect:output_type -> taskstream.v1.ConnectResponse
+	37, // [37:38] is the sub-list for method output_type
+	36, // [36:37] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_taskstream_v1_worker_service_proto_init() }

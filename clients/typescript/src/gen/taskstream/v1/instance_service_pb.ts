@@ -12,7 +12,7 @@ import type { Instance, InstanceOptions, InstanceStatus, TaskType } from "./inst
 import { file_taskstream_v1_instance } from "./instance_pb.js";
 import type { InstancesSnapshot, ProjectInstanceEvent } from "./project_event_pb.js";
 import { file_taskstream_v1_project_event } from "./project_event_pb.js";
-import type { CancellationReason, OutputStream, Result, Task, TaskSpec } from "./task_pb.js";
+import type { CancellationReason, OutputStream, Result, Task, TaskSpec, TaskStatus, WaitingReason } from "./task_pb.js";
 import { file_taskstream_v1_task } from "./task_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/instance_service.proto.
  */
 export const file_taskstream_v1_instance_service: GenFile = /*@__PURE__*/
-  fileDesc("CiR0YXNrc3RyZWFtL3YxL2luc3RhbmNlX3NlcnZpY2UucHJvdG8SDXRhc2tzdHJlYW0udjEi4QMKFUNyZWF0ZUluc3RhbmNlUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSJgoFdGFza3MYAiADKAsyFy50YXNrc3RyZWFtLnYxLlRhc2tTcGVjEhUKCHByaW9yaXR5GAMgASgFSACIAQESQAoGbGFiZWxzGAQgAygLMjAudGFza3N0cmVhbS52MS5DcmVhdGVJbnN0YW5jZVJlcXVlc3QuTGFiZWxzRW50cnkSLwoHb3B0aW9ucxgFIAEoCzIeLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VPcHRpb25zEhIKCnJlcXVlc3RfaWQYBiABKAkSFwoPcGFyZW50X2luc3RhbmNlGAcgASgJEgwKBGhvbGQYCCABKAgSGQoRc3ViX2luc3RhbmNlX25hbWUYCSABKAkSEwoLcGFyZW50X3Rhc2sYCiABKAkSLgoKc3RhcnRfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoMd2FpdF90aW1lb3V0GAsgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3ByaW9yaXR5IlcKFkNyZWF0ZUluc3RhbmNlUmVzcG9uc2USKQoIaW5zdGFuY2UYASABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEhIKCnRlcm1pbmF0ZWQYAiABKAgiIgoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQAoTR2V0SW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UisAMKFExpc3RJbnN0YW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIvCghzdGF0dXNlcxgEIAMoDjIdLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXMSDQoFb3duZXIYBSABKAkSNQoRY3JlYXRlX3RpbWVfc3RhcnQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2NyZWF0ZV90aW1lX2VuZBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoGbGFiZWxzGAggAygLMi8udGFza3N0cmVhbS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeRIXCgpzdWNjZXNzZnVsGAkgASgISACIAQESHQoVZXhjbHVkZV9zdWJfaW5zdGFuY2VzGAogASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDQoLX3N1Y2Nlc3NmdWwiXAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEioKCWluc3RhbmNlcxgBIAMoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIqwBChNTdG9wSW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSMQoGcmVhc29uGAIgASgOMiEudGFza3N0cmVhbS52MS5DYW5jZWxsYXRpb25SZWFzb24SDwoHbWVzc2FnZRgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJEi8KDGdyYWNlX3BlcmlvZBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJBChRTdG9wSW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UiJgoWU3VzcGVuZEluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJIkQKF1N1c3BlbmRJbnN0YW5jZVJlc3BvbnNlEikKCGluc3RhbmNlGAEgASgLMhcudGFza3N0cmVhbS52MS5JbnN0YW5jZSIlChVSZXN1bWVJbnN0YW5jZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJDChZSZXN1bWVJbnN0YW5jZVJlc3BvbnNlEikKCGluc3RhbmNlGAEgASgLMhcudGFza3N0cmVhbS52MS5JbnN0YW5jZSJPChNXYWl0SW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSKgoHdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJVChRXYWl0SW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2USEgoKdGVybWluYXRlZBgCIAEoCCJ4ChRXYWl0SW5zdGFuY2VzUmVxdWVzdBINCgVuYW1lcxgBIAMoCRIlCgRtb2RlGAIgASgOMhcudGFza3N0cmVhbS52MS5XYWl0TW9kZRIqCgd0aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlEKFVdhaXRJbnN0YW5jZXNSZXNwb25zZRIqCglpbnN0YW5jZXMYASADKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEgwKBGRvbmUYAiABKAgingEKFFdhdGNoSW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJYWZ0ZXJfc2VxGAIgASgDEhYKDmluY2x1ZGVfb3V0cHV0GAMgASgIEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5hY2NlcHRfYmF0Y2hlcxgFIAEoCCL/AQoVV2F0Y2hJbnN0YW5jZVJlc3BvbnNlEisKCHNuYXBzaG90GAEgASgLMhcudGFza3N0cmVhbS52MS5JbnN0YW5jZUgAEi0KBWV2ZW50GAIgASgLMhwudGFza3N0cmVhbS52MS5JbnN0YW5jZUV2ZW50SAASLQoJaGVhcnRiZWF0GAMgASgLMhgudGFza3N0cmVhbS52MS5IZWFydGJlYXRIABImCgNlbmQYBCABKAsyFy50YXNrc3RyZWFtLnYxLldhdGNoRW5kSAASKwoGZXZlbnRzGAUgASgLMhkudGFza3N0cmVhbS52MS5FdmVudEJhdGNoSABCBgoEa2luZCI6CgpFdmVudEJhdGNoEiwKBmV2ZW50cxgBIAMoCzIcLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VFdmVudCJCCglIZWFydGJlYXQSCwoDc2VxGAEgASgDEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImQKCFdhdGNoRW5kEi0KBnJlYXNvbhgBIAEoDjIdLnRhc2tzdHJlYW0udjEuV2F0Y2hFbmRSZWFzb24SGAoQcmVzdW1lX2FmdGVyX3NlcRgCIAEoAxIPCgdtZXNzYWdlGAMgASgJIpUBChVSZWFkVGFza091dHB1dFJlcXVlc3QSEAoIaW5zdGFuY2UYASABKAkSDAoEdGFzaxgCIAEoCRIrCgZzdHJlYW0YAyABKA4yGy50YXNrc3RyZWFtLnYxLk91dHB1dFN0cmVhbRIOCgZvZmZzZXQYBCABKAMSDgoGZm9sbG93GAUgASgIEg8KB2F0dGVtcHQYBiABKAUiSQoWUmVhZFRhc2tPdXRwdXRSZXNwb25zZRIOCgZvZmZzZXQYASABKAMSDAoEZGF0YRgCIAEoDBIRCgljdXRfYnl0ZXMYAyABKAMiNgoUR2V0VGFza1Jlc3VsdFJlcXVlc3QSEAoIaW5zdGFuY2UYASABKAkSDAoEdGFzaxgCIAEoCSKBAQoVR2V0VGFza1Jlc3VsdFJlc3BvbnNlEiEKBHRhc2sYASABKAsyEy50YXNrc3RyZWFtLnYxLlRhc2sSJQoGcmVzdWx0GAIgASgLMhUudGFza3N0cmVhbS52MS5SZXN1bHQSDgoGc3Rkb3V0GAMgASgMEg4KBnN0ZGVychgEIAEoDCIWChRMaXN0VGFza1R5cGVzUmVxdWVzdCJEChVMaXN0VGFza1R5cGVzUmVzcG9uc2USKwoKdGFza190eXBlcxgBIAMoCzIXLnRhc2tzdHJlYW0udjEuVGFza1R5cGUiRgoYR2V0TG9ndmlld0FkZHJlc3NSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoFaG91cnMYAiABKAVIAIgBAUIICgZfaG91cnMiWQoZR2V0TG9ndmlld0FkZHJlc3NSZXNwb25zZRILCgN1cmwYASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlAKF0xpc3RTdWJJbnN0YW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJmCgtTdWJJbnN0YW5jZRIMCgRuYW1lGAEgASgJEgwKBHRhc2sYAiABKAkSKQoIaW5zdGFuY2UYAyABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEhAKCHdvcmtmbG93GAQgASgIInMKGExpc3RTdWJJbnN0YW5jZXNSZXNwb25zZRIxCg1zdWJfaW5zdGFuY2VzGAEgAygLMhoudGFza3N0cmVhbS52MS5TdWJJbnN0YW5jZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSCwoDc2VxGAMgASgDImIKGUxpc3RUYXNrUmVzdWx0Um93c1JlcXVlc3QSEAoIaW5zdGFuY2UYASABKAkSDAoEdGFzaxgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJFCgxSZXN1bHRDb2x1bW4SDAoEbmFtZRgBIAEoCRInCgR0eXBlGAIgASgOMhkudGFza3N0cmVhbS52MS5Db2x1bW5UeXBlIm8KClJlc3VsdENlbGwSFgoMc3RyaW5nX3ZhbHVlGAEgASgJSAASEwoJaW50X3ZhbHVlGAIgASgDSAASFgoMZG91YmxlX3ZhbHVlGAMgASgBSAASFAoKYm9vbF92YWx1ZRgEIAEoCEgAQgYKBGtpbmQiNQoJUmVzdWx0Um93EigKBWNlbGxzGAEgAygLMhkudGFza3N0cmVhbS52MS5SZXN1bHRDZWxsIosBChpMaXN0VGFza1Jlc3VsdFJvd3NSZXNwb25zZRIsCgdjb2x1bW5zGAEgAygLMhsudGFza3N0cmVhbS52MS5SZXN1bHRDb2x1bW4SJgoEcm93cxgCIAMoCzIYLnRhc2tzdHJlYW0udjEuUmVzdWx0Um93EhcKD25leHRfcGFnZV90b2tlbhgDIAEoCSKWAQoRQ2FuY2VsVGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIxCgZyZWFzb24YAiABKA4yIS50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvblJlYXNvbhIPCgdtZXNzYWdlGAMgASgJEi8KDGdyYWNlX3BlcmlvZBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI/ChJDYW5jZWxUYXNrUmVzcG9uc2USKQoIaW5zdGFuY2UYASABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlIiUKFURlbGV0ZUluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJIkkKFkRlbGV0ZUluc3RhbmNlUmVzcG9uc2USLwoLZGVsZXRlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIroDChVXYXRjaEluc3RhbmNlc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCWFmdGVyX3NlcRgCIAEoAxIvCghzdGF0dXNlcxgDIAMoDjIdLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXMSDQoFb3duZXIYBCABKAkSQAoGbGFiZWxzGAUgAygLMjAudGFza3N0cmVhbS52MS5XYXRjaEluc3RhbmNlc1JlcXVlc3QuTGFiZWxzRW50cnkSEgoKdGFza190eXBlcxgGIAMoCRI1ChFjcmVhdGVfdGltZV9zdGFydBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPY3JlYXRlX3RpbWVfZW5kGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5zbmFwc2hvdF9saW1pdBgJIAEoBRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLjAQoWV2F0Y2hJbnN0YW5jZXNSZXNwb25zZRI0CghzbmFwc2hvdBgBIAEoCzIgLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VzU25hcHNob3RIABI0CgVldmVudBgCIAEoCzIjLnRhc2tzdHJlYW0udjEuUHJvamVjdEluc3RhbmNlRXZlbnRIABItCgloZWFydGJlYXQYAyABKAsyGC50YXNrc3RyZWFtLnYxLkhlYXJ0YmVhdEgAEiYKA2VuZBgEIAEoCzIXLnRhc2tzdHJlYW0udjEuV2F0Y2hFbmRIAEIGCgRraW5kKksKCFdhaXRNb2RlEhkKFVdBSVRfTU9ERV9VTlNQRUNJRklFRBAAEhEKDVdBSVRfTU9ERV9BTEwQARIRCg1XQUlUX01PREVfQU5ZEAIqhQEKDldhdGNoRW5kUmVhc29uEiAKHFdBVENIX0VORF9SRUFTT05fVU5TUEVDSUZJRUQQABIkCiBXQVRDSF9FTkRfUkVBU09OX1NFUlZFUl9EUkFJTklORxABEiUKIVdBVENIX0VORF9SRUFTT05fSU5TVEFOQ0VfREVMRVRFRBACIgQIAxADKosBCgpDb2x1bW5UeXBlEhsKF0NPTFVNTl9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSQ09MVU1OX1RZUEVfU1RSSU5HEAESFwoTQ09MVU1OX1RZUEVfSU5URUdFUhACEhYKEkNPTFVNTl9UWVBFX0RPVUJMRRADEhcKE0NPTFVNTl9UWVBFX0JPT0xFQU4QBDKzDQoPSW5zdGFuY2VTZXJ2aWNlEl0KDkNyZWF0ZUluc3RhbmNlEiQudGFza3N0cmVhbS52MS5DcmVhdGVJbnN0YW5jZVJlcXVlc3QaJS50YXNrc3RyZWFtLnYxLkNyZWF0ZUluc3RhbmNlUmVzcG9uc2USVAoLR2V0SW5zdGFuY2USIS50YXNrc3RyZWFtLnYxLkdldEluc3RhbmNlUmVxdWVzdBoiLnRhc2tzdHJlYW0udjEuR2V0SW5zdGFuY2VSZXNwb25zZRJaCg1MaXN0SW5zdGFuY2VzEiMudGFza3N0cmVhbS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBokLnRhc2tzdHJlYW0udjEuTGlzdEluc3RhbmNlc1Jlc3BvbnNlElcKDFN0b3BJbnN0YW5jZRIiLnRhc2tzdHJlYW0udjEuU3RvcEluc3RhbmNlUmVxdWVzdBojLnRhc2tzdHJlYW0udjEuU3RvcEluc3RhbmNlUmVzcG9uc2USYAoPU3VzcGVuZEluc3RhbmNlEiUudGFza3N0cmVhbS52MS5TdXNwZW5kSW5zdGFuY2VSZXF1ZXN0GiYudGFza3N0cmVhbS52MS5TdXNwZW5kSW5zdGFuY2VSZXNwb25zZRJdCg5SZXN1bWVJbnN0YW5jZRIkLnRhc2tzdHJlYW0udjEuUmVzdW1lSW5zdGFuY2VSZXF1ZXN0GiUudGFza3N0cmVhbS52MS5SZXN1bWVJbnN0YW5jZVJlc3BvbnNlElcKDFdhaXRJbnN0YW5jZRIiLnRhc2tzdHJlYW0udjEuV2FpdEluc3RhbmNlUmVxdWVzdBojLnRhc2tzdHJlYW0udjEuV2FpdEluc3RhbmNlUmVzcG9uc2USWgoNV2FpdEluc3RhbmNlcxIjLnRhc2tzdHJlYW0udjEuV2FpdEluc3RhbmNlc1JlcXVlc3QaJC50YXNrc3RyZWFtLnYxLldhaXRJbnN0YW5jZXNSZXNwb25zZRJcCg1XYXRjaEluc3RhbmNlEiMudGFza3N0cmVhbS52MS5XYXRjaEluc3RhbmNlUmVxdWVzdBokLnRhc2tzdHJlYW0udjEuV2F0Y2hJbnN0YW5jZVJlc3BvbnNlMAESXwoOUmVhZFRhc2tPdXRwdXQSJC50YXNrc3RyZWFtLnYxLlJlYWRUYXNrT3V0cHV0UmVxdWVzdBolLnRhc2tzdHJlYW0udjEuUmVhZFRhc2tPdXRwdXRSZXNwb25zZTABEloKDUdldFRhc2tSZXN1bHQSIy50YXNrc3RyZWFtLnYxLkdldFRhc2tSZXN1bHRSZXF1ZXN0GiQudGFza3N0cmVhbS52MS5HZXRUYXNrUmVzdWx0UmVzcG9uc2USWgoNTGlzdFRhc2tUeXBlcxIjLnRhc2tzdHJlYW0udjEuTGlzdFRhc2tUeXBlc1JlcXVlc3QaJC50YXNrc3RyZWFtLnYxLkxpc3RUYXNrVHlwZXNSZXNwb25zZRJmChFHZXRMb2d2aWV3QWRkcmVzcxInLnRhc2tzdHJlYW0udjEuR2V0TG9ndmlld0FkZHJlc3NSZXF1ZXN0GigudGFza3N0cmVhbS52MS5HZXRMb2d2aWV3QWRkcmVzc1Jlc3BvbnNlEmMKEExpc3RTdWJJbnN0YW5jZXMSJi50YXNrc3RyZWFtLnYxLkxpc3RTdWJJbnN0YW5jZXNSZXF1ZXN0GicudGFza3N0cmVhbS52MS5MaXN0U3ViSW5zdGFuY2VzUmVzcG9uc2USaQoSTGlzdFRhc2tSZXN1bHRSb3dzEigudGFza3N0cmVhbS52MS5MaXN0VGFza1Jlc3VsdFJvd3NSZXF1ZXN0GikudGFza3N0cmVhbS52MS5MaXN0VGFza1Jlc3VsdFJvd3NSZXNwb25zZRJRCgpDYW5jZWxUYXNrEiAudGFza3N0cmVhbS52MS5DYW5jZWxUYXNrUmVxdWVzdBohLnRhc2tzdHJlYW0udjEuQ2FuY2VsVGFza1Jlc3BvbnNlEl0KDkRlbGV0ZUluc3RhbmNlEiQudGFza3N0cmVhbS52MS5EZWxldGVJbnN0YW5jZVJlcXVlc3QaJS50YXNrc3RyZWFtLnYxLkRlbGV0ZUluc3RhbmNlUmVzcG9uc2USXwoOV2F0Y2hJbnN0YW5jZXMSJC50YXNrc3RyZWFtLnYxLldhdGNoSW5zdGFuY2VzUmVxdWVzdBolLnRhc2tzdHJlYW0udjEuV2F0Y2hJbnN0YW5jZXNSZXNwb25zZTABQmEKEWRldi50YXNrc3RyZWFtLnYxUAFaSmdpdGh1Yi5jb20vdGFza3N0cmVhbS90YXNrc3RyZWFtL2NsaWVudHMvZ28vZ2VuL3Rhc2tzdHJlYW0vdjE7dGFza3N0cmVhbXYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_taskstream_v1_event, file_taskstream_v1_instance, file_taskstream_v1_project_event, file_taskstream_v1_task]);
+  fileDesc("CiR0YXNrc3RyZWFtL3YxL2luc3RhbmNlX3NlcnZpY2UucHJvdG8SDXRhc2tzdHJlYW0udjEi4QMKFUNyZWF0ZUluc3RhbmNlUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSJgoFdGFza3MYAiADKAsyFy50YXNrc3RyZWFtLnYxLlRhc2tTcGVjEhUKCHByaW9yaXR5GAMgASgFSACIAQESQAoGbGFiZWxzGAQgAygLMjAudGFza3N0cmVhbS52MS5DcmVhdGVJbnN0YW5jZVJlcXVlc3QuTGFiZWxzRW50cnkSLwoHb3B0aW9ucxgFIAEoCzIeLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VPcHRpb25zEhIKCnJlcXVlc3RfaWQYBiABKAkSFwoPcGFyZW50X2luc3RhbmNlGAcgASgJEgwKBGhvbGQYCCABKAgSGQoRc3ViX2luc3RhbmNlX25hbWUYCSABKAkSEwoLcGFyZW50X3Rhc2sYCiABKAkSLgoKc3RhcnRfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoMd2FpdF90aW1lb3V0GAsgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCwoJX3ByaW9yaXR5IlcKFkNyZWF0ZUluc3RhbmNlUmVzcG9uc2USKQoIaW5zdGFuY2UYASABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEhIKCnRlcm1pbmF0ZWQYAiABKAgiIgoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQAoTR2V0SW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UisAMKFExpc3RJbnN0YW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIvCghzdGF0dXNlcxgEIAMoDjIdLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXMSDQoFb3duZXIYBSABKAkSNQoRY3JlYXRlX3RpbWVfc3RhcnQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2NyZWF0ZV90aW1lX2VuZBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoGbGFiZWxzGAggAygLMi8udGFza3N0cmVhbS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeRIXCgpzdWNjZXNzZnVsGAkgASgISACIAQESHQoVZXhjbHVkZV9zdWJfaW5zdGFuY2VzGAogASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDQoLX3N1Y2Nlc3NmdWwiXAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEioKCWluc3RhbmNlcxgBIAMoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIqwBChNTdG9wSW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSMQoGcmVhc29uGAIgASgOMiEudGFza3N0cmVhbS52MS5DYW5jZWxsYXRpb25SZWFzb24SDwoHbWVzc2FnZRgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJEi8KDGdyYWNlX3BlcmlvZBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJBChRTdG9wSW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2UiJgoWU3VzcGVuZEluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJIkQKF1N1c3BlbmRJbnN0YW5jZVJlc3BvbnNlEikKCGluc3RhbmNlGAEgASgLMhcudGFza3N0cmVhbS52MS5JbnN0YW5jZSIlChVSZXN1bWVJbnN0YW5jZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJDChZSZXN1bWVJbnN0YW5jZVJlc3BvbnNlEikKCGluc3RhbmNlGAEgASgLMhcudGFza3N0cmVhbS52MS5JbnN0YW5jZSJPChNXYWl0SW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSKgoHdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJVChRXYWl0SW5zdGFuY2VSZXNwb25zZRIpCghpbnN0YW5jZRgBIAEoCzIXLnRhc2tzdHJlYW0udjEuSW5zdGFuY2USEgoKdGVybWluYXRlZBgCIAEoCCJ4ChRXYWl0SW5zdGFuY2VzUmVxdWVzdBINCgVuYW1lcxgBIAMoCRIlCgRtb2RlGAIgASgOMhcudGFza3N0cmVhbS52MS5XYWl0TW9kZRIqCgd0aW1lb3V0GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlEKFVdhaXRJbnN0YW5jZXNSZXNwb25zZRIqCglpbnN0YW5jZXMYASADKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEgwKBGRvbmUYAiABKAgingEKFFdhdGNoSW5zdGFuY2VSZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJYWZ0ZXJfc2VxGAIgASgDEhYKDmluY2x1ZGVfb3V0cHV0GAMgASgIEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIWCg5hY2NlcHRfYmF0Y2hlcxgFIAEoCCL/AQoVV2F0Y2hJbnN0YW5jZVJlc3BvbnNlEisKCHNuYXBzaG90GAEgASgLMhcudGFza3N0cmVhbS52MS5JbnN0YW5jZUgAEi0KBWV2ZW50GAIgASgLMhwudGFza3N0cmVhbS52MS5JbnN0YW5jZUV2ZW50SAASLQoJaGVhcnRiZWF0GAMgASgLMhgudGFza3N0cmVhbS52MS5IZWFydGJlYXRIABImCgNlbmQYBCABKAsyFy50YXNrc3RyZWFtLnYxLldhdGNoRW5kSAASKwoGZXZlbnRzGAUgASgLMhkudGFza3N0cmVhbS52MS5FdmVudEJhdGNoSABCBgoEa2luZCI6CgpFdmVudEJhdGNoEiwKBmV2ZW50cxgBIAMoCzIcLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VFdmVudCJCCglIZWFydGJlYXQSCwoDc2VxGAEgASgDEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImQKCFdhdGNoRW5kEi0KBnJlYXNvbhgBIAEoDjIdLnRhc2tzdHJlYW0udjEuV2F0Y2hFbmRSZWFzb24SGAoQcmVzdW1lX2FmdGVyX3NlcRgCIAEoAxIPCgdtZXNzYWdlGAMgASgJIpUBChVSZWFkVGFza091dHB1dFJlcXVlc3QSEAoIaW5zdGFuY2UYASABKAkSDAoEdGFzaxgCIAEoCRIrCgZzdHJlYW0YAyABKA4yGy50YXNrc3RyZWFtLnYxLk91dHB1dFN0cmVhbRIOCgZvZmZzZXQYBCABKAMSDgoGZm9sbG93GAUgASgIEg8KB2F0dGVtcHQYBiABKAUiSQoWUmVhZFRhc2tPdXRwdXRSZXNwb25zZRIOCgZvZmZzZXQYASABKAMSDAoEZGF0YRgCIAEoDBIRCgljdXRfYnl0ZXMYAyABKAMiNgoUR2V0VGFza1Jlc3VsdFJlcXVlc3QSEAoIaW5zdGFuY2UYASABKAkSDAoEdGFzaxgCIAEoCSKBAQoVR2V0VGFza1Jlc3VsdFJlc3BvbnNlEiEKBHRhc2sYASABKAsyEy50YXNrc3RyZWFtLnYxLlRhc2sSJQoGcmVzdWx0GAIgASgLMhUudGFza3N0cmVhbS52MS5SZXN1bHQSDgoGc3Rkb3V0GAMgASgMEg4KBnN0ZGVychgEIAEoDCIWChRMaXN0VGFza1R5cGVzUmVxdWVzdCJEChVMaXN0VGFza1R5cGVzUmVzcG9uc2USKwoKdGFza190eXBlcxgBIAMoCzIXLnRhc2tzdHJlYW0udjEuVGFza1R5cGUiRgoYR2V0TG9ndmlld0FkZHJlc3NSZXF1ZXN0EgwKBG5hbWUYASABKAkSEgoFaG91cnMYAiABKAVIAIgBAUIICgZfaG91cnMiWQoZR2V0TG9ndmlld0FkZHJlc3NSZXNwb25zZRILCgN1cmwYASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlAKF0xpc3RTdWJJbnN0YW5jZXNSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJmCgtTdWJJbnN0YW5jZRIMCgRuYW1lGAEgASgJEgwKBHRhc2sYAiABKAkSKQoIaW5zdGFuY2UYAyABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlEhAKCHdvcmtmbG93GAQgASgIInMKGExpc3RTdWJJbnN0YW5jZXNSZXNwb25zZRIxCg1zdWJfaW5zdGFuY2VzGAEgAygLMhoudGFza3N0cmVhbS52MS5TdWJJbnN0YW5jZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSCwoDc2VxGAMgASgDImIKGUxpc3RUYXNrUmVzdWx0Um93c1JlcXVlc3QSEAoIaW5zdGFuY2UYASABKAkSDAoEdGFzaxgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJFCgxSZXN1bHRDb2x1bW4SDAoEbmFtZRgBIAEoCRInCgR0eXBlGAIgASgOMhkudGFza3N0cmVhbS52MS5Db2x1bW5UeXBlIm8KClJlc3VsdENlbGwSFgoMc3RyaW5nX3ZhbHVlGAEgASgJSAASEwoJaW50X3ZhbHVlGAIgASgDSAASFgoMZG91YmxlX3ZhbHVlGAMgASgBSAASFAoKYm9vbF92YWx1ZRgEIAEoCEgAQgYKBGtpbmQiNQoJUmVzdWx0Um93EigKBWNlbGxzGAEgAygLMhkudGFza3N0cmVhbS52MS5SZXN1bHRDZWxsIosBChpMaXN0VGFza1Jlc3VsdFJvd3NSZXNwb25zZRIsCgdjb2x1bW5zGAEgAygLMhsudGFza3N0cmVhbS52MS5SZXN1bHRDb2x1bW4SJgoEcm93cxgCIAMoCzIYLnRhc2tzdHJlYW0udjEuUmVzdWx0Um93EhcKD25leHRfcGFnZV90b2tlbhgDIAEoCSKWAQoRQ2FuY2VsVGFza1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIxCgZyZWFzb24YAiABKA4yIS50YXNrc3RyZWFtLnYxLkNhbmNlbGxhdGlvblJlYXNvbhIPCgdtZXNzYWdlGAMgASgJEi8KDGdyYWNlX3BlcmlvZBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI/ChJDYW5jZWxUYXNrUmVzcG9uc2USKQoIaW5zdGFuY2UYASABKAsyFy50YXNrc3RyZWFtLnYxLkluc3RhbmNlIiUKFURlbGV0ZUluc3RhbmNlUmVxdWVzdBIMCgRuYW1lGAEgASgJIkkKFkRlbGV0ZUluc3RhbmNlUmVzcG9uc2USLwoLZGVsZXRlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIroDChVXYXRjaEluc3RhbmNlc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCWFmdGVyX3NlcRgCIAEoAxIvCghzdGF0dXNlcxgDIAMoDjIdLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VTdGF0dXMSDQoFb3duZXIYBCABKAkSQAoGbGFiZWxzGAUgAygLMjAudGFza3N0cmVhbS52MS5XYXRjaEluc3RhbmNlc1JlcXVlc3QuTGFiZWxzRW50cnkSEgoKdGFza190eXBlcxgGIAMoCRI1ChFjcmVhdGVfdGltZV9zdGFydBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPY3JlYXRlX3RpbWVfZW5kGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5zbmFwc2hvdF9saW1pdBgJIAEoBRI1ChJoZWFydGJlYXRfaW50ZXJ2YWwYCiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLjAQoWV2F0Y2hJbnN0YW5jZXNSZXNwb25zZRI0CghzbmFwc2hvdBgBIAEoCzIgLnRhc2tzdHJlYW0udjEuSW5zdGFuY2VzU25hcHNob3RIABI0CgVldmVudBgCIAEoCzIjLnRhc2tzdHJlYW0udjEuUHJvamVjdEluc3RhbmNlRXZlbnRIABItCgloZWFydGJlYXQYAyABKAsyGC50YXNrc3RyZWFtLnYxLkhlYXJ0YmVhdEgAEiYKA2VuZBgEIAEoCzIXLnRhc2tzdHJlYW0udjEuV2F0Y2hFbmRIAEIGCgRraW5kIj4KElB1dFRhc2tJbmZvUmVxdWVzdBIMCgRuYW1lGAEgASgJEgsKA2tleRgCIAEoCRINCgV2YWx1ZRgDIAEoCSIVChNQdXRUYXNrSW5mb1Jlc3BvbnNlIjAKEkdldFRhc2tJbmZvUmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBGtleXMYAiADKAkifgoTR2V0VGFza0luZm9SZXNwb25zZRI6CgRpbmZvGAEgAygLMiwudGFza3N0cmVhbS52MS5HZXRUYXNrSW5mb1Jlc3BvbnNlLkluZm9FbnRyeRorCglJbmZvRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJNChZHZXRRdWV1ZWluZ0luZm9SZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkipwEKEFRhc2tRdWV1ZWluZ0luZm8SDAoEdGFzaxgBIAEoCRIMCgR0eXBlGAIgASgJEikKBnN0YXR1cxgDIAEoDjIZLnRhc2tzdHJlYW0udjEuVGFza1N0YXR1cxI0Cg53YWl0aW5nX3JlYXNvbhgEIAEoDjIcLnRhc2tzdHJlYW0udjEuV2FpdGluZ1JlYXNvbhIWCg5xdWV1ZV9wb3NpdGlvbhgFIAEoAyKpAgoXR2V0UXVldWVpbmdJbmZvUmVzcG9uc2USLQoGc3RhdHVzGAEgASgOMh0udGFza3N0cmVhbS52MS5JbnN0YW5jZVN0YXR1cxIQCghwcmlvcml0eRgCIAEoBRINCgVvd25lchgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc3RhcnRfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoFdGFza3MYBiADKAsyHy50YXNrc3RyZWFtLnYxLlRhc2tRdWV1ZWluZ0luZm8SFAoMcXVldWVfbGVuZ3RoGAcgASgDEhcKD25leHRfcGFnZV90b2tlbhgIIAEoCSpLCghXYWl0TW9kZRIZChVXQUlUX01PREVfVU5TUEVDSUZJRUQQABIRCg1XQUlUX01PREVfQUxMEAESEQoNV0FJVF9NT0RFX0FOWRACKoUBCg5XYXRjaEVuZFJlYXNvbhIgChxXQVRDSF9FTkRfUkVBU09OX1VOU1BFQ0lGSUVEEAASJAogV0FUQ0hfRU5EX1JFQVNPTl9TRVJWRVJfRFJBSU5JTkcQARIlCiFXQVRDSF9FTkRfUkVBU09OX0lOU1RBTkNFX0RFTEVURUQQAiIECAMQAyqLAQoKQ29sdW1uVHlwZRIbChdDT0xVTU5fVFlQRV9VTlNQRUNJRklFRBAAEhYKEkNPTFVNTl9UWVBFX1NUUklORxABEhcKE0NPTFVNTl9UWVBFX0lOVEVHRVIQAhIWChJDT0xVTU5fVFlQRV9ET1VCTEUQAxIXChNDT0xVTU5fVFlQRV9CT09MRUFOEAQywQ8KD0luc3RhbmNlU2VydmljZRJdCg5DcmVhdGVJbnN0YW5jZRIkLnRhc2tzdHJlYW0udjEuQ3JlYXRlSW5zdGFuY2VSZXF1ZXN0GiUudGFza3N0cmVhbS52MS5DcmVhdGVJbnN0YW5jZVJlc3BvbnNlElQKC0dldEluc3RhbmNlEiEudGFza3N0cmVhbS52MS5HZXRJbnN0YW5jZVJlcXVlc3QaIi50YXNrc3RyZWFtLnYxLkdldEluc3RhbmNlUmVzcG9uc2USWgoNTGlzdEluc3RhbmNlcxIjLnRhc2tzdHJlYW0udjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaJC50YXNrc3RyZWFtLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRJXCgxTdG9wSW5zdGFuY2USIi50YXNrc3RyZWFtLnYxLlN0b3BJbnN0YW5jZVJlcXVlc3QaIy50YXNrc3RyZWFtLnYxLlN0b3BJbnN0YW5jZVJlc3BvbnNlEmAKD1N1c3BlbmRJbnN0YW5jZRIlLnRhc2tzdHJlYW0udjEuU3VzcGVuZEluc3RhbmNlUmVxdWVzdBomLnRhc2tzdHJlYW0udjEuU3VzcGVuZEluc3RhbmNlUmVzcG9uc2USXQoOUmVzdW1lSW5zdGFuY2USJC50YXNrc3RyZWFtLnYxLlJlc3VtZUluc3RhbmNlUmVxdWVzdBolLnRhc2tzdHJlYW0udjEuUmVzdW1lSW5zdGFuY2VSZXNwb25zZRJXCgxXYWl0SW5zdGFuY2USIi50YXNrc3RyZWFtLnYxLldhaXRJbnN0YW5jZVJlcXVlc3QaIy50YXNrc3RyZWFtLnYxLldhaXRJbnN0YW5jZVJlc3BvbnNlEloKDVdhaXRJbnN0YW5jZXMSIy50YXNrc3RyZWFtLnYxLldhaXRJbnN0YW5jZXNSZXF1ZXN0GiQudGFza3N0cmVhbS52MS5XYWl0SW5zdGFuY2VzUmVzcG9uc2USXAoNV2F0Y2hJbnN0YW5jZRIjLnRhc2tzdHJlYW0udjEuV2F0Y2hJbnN0YW5jZVJlcXVlc3QaJC50YXNrc3RyZWFtLnYxLldhdGNoSW5zdGFuY2VSZXNwb25zZTABEl8KDlJlYWRUYXNrT3V0cHV0EiQudGFza3N0cmVhbS52MS5SZWFkVGFza091dHB1dFJlcXVlc3QaJS50YXNrc3RyZWFtLnYxLlJlYWRUYXNrT3V0cHV0UmVzcG9uc2UwARJaCg1HZXRUYXNrUmVzdWx0EiMudGFza3N0cmVhbS52MS5HZXRUYXNrUmVzdWx0UmVxdWVzdBokLnRhc2tzdHJlYW0udjEuR2V0VGFza1Jlc3VsdFJlc3BvbnNlEloKDUxpc3RUYXNrVHlwZXMSIy50YXNrc3RyZWFtLnYxLkxpc3RUYXNrVHlwZXNSZXF1ZXN0GiQudGFza3N0cmVhbS52MS5MaXN0VGFza1R5cGVzUmVzcG9uc2USZgoRR2V0TG9ndmlld0FkZHJlc3MSJy50YXNrc3RyZWFtLnYxLkdldExvZ3ZpZXdBZGRyZXNzUmVxdWVzdBooLnRhc2tzdHJlYW0udjEuR2V0TG9ndmlld0FkZHJlc3NSZXNwb25zZRJjChBMaXN0U3ViSW5zdGFuY2VzEiYudGFza3N0cmVhbS52MS5MaXN0U3ViSW5zdGFuY2VzUmVxdWVzdBonLnRhc2tzdHJlYW0udjEuTGlzdFN1Ykluc3RhbmNlc1Jlc3BvbnNlEmkKEkxpc3RUYXNrUmVzdWx0Um93cxIoLnRhc2tzdHJlYW0udjEuTGlzdFRhc2tSZXN1bHRSb3dzUmVxdWVzdBopLnRhc2tzdHJlYW0udjEuTGlzdFRhc2tSZXN1bHRSb3dzUmVzcG9uc2USUQoKQ2FuY2VsVGFzaxIgLnRhc2tzdHJlYW0udjEuQ2FuY2VsVGFza1JlcXVlc3QaIS50YXNrc3RyZWFtLnYxLkNhbmNlbFRhc2tSZXNwb25zZRJdCg5EZWxldGVJbnN0YW5jZRIkLnRhc2tzdHJlYW0udjEuRGVsZXRlSW5zdGFuY2VSZXF1ZXN0GiUudGFza3N0cmVhbS52MS5EZWxldGVJbnN0YW5jZVJlc3BvbnNlEl8KDldhdGNoSW5zdGFuY2VzEiQudGFza3N0cmVhbS52MS5XYXRjaEluc3RhbmNlc1JlcXVlc3QaJS50YXNrc3RyZWFtLnYxLldhdGNoSW5zdGFuY2VzUmVzcG9uc2UwARJUCgtQdXRUYXNrSW5mbxIhLnRhc2tzdHJlYW0udjEuUHV0VGFza0luZm9SZXF1ZXN0GiIudGFza3N0cmVhbS52MS5QdXRUYXNrSW5mb1Jlc3BvbnNlElQKC0dldFRhc2tJbmZvEiEudGFza3N0cmVhbS52MS5HZXRUYXNrSW5mb1JlcXVlc3QaIi50YXNrc3RyZWFtLnYxLkdldFRhc2tJbmZvUmVzcG9uc2USYAoPR2V0UXVldWVpbmdJbmZvEiUudGFza3N0cmVhbS52MS5HZXRRdWV1ZWluZ0luZm9SZXF1ZXN0GiYudGFza3N0cmVhbS52MS5HZXRRdWV1ZWluZ0luZm9SZXNwb25zZUJhChFkZXYudGFza3N0cmVhbS52MVABWkpnaXRodWIuY29tL3Rhc2tzdHJlYW0vdGFza3N0cmVhbS9jbGllbnRzL2dvL2dlbi90YXNrc3RyZWFtL3YxO3Rhc2tzdHJlYW12MWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_taskstream_v1_event, file_taskstream_v1_instance, file_taskstream_v1_project_event, file_taskstream_v1_task]);
 
 /**
  * CreateInstanceRequest asks for a new instance.
@@ -1614,6 +1614,273 @@ export const WatchInstancesResponseSchema: GenMessage<WatchInstancesResponse> = 
   messageDesc(file_taskstream_v1_instance_service, 42);
 
 /**
+ * PutTaskInfoRequest sets one key of a task's info.
+ *
+ * @generated from message taskstream.v1.PutTaskInfoRequest
+ */
+export type PutTaskInfoRequest = Message<"taskstream.v1.PutTaskInfoRequest"> & {
+  /**
+   * The task, "projects/{project}/instances/{id}/tasks/{task}".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The key: 1 to 256 characters among A-Z a-z 0-9 _ . - / : (INVALID_ARGUMENT
+   * on `key` otherwise).
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * The value: any text of at most 65536 bytes in UTF-8 (INVALID_ARGUMENT on
+   * `value` otherwise); empty is a value too.
+   *
+   * @generated from field: string value = 3;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message taskstream.v1.PutTaskInfoRequest.
+ * Use `create(PutTaskInfoRequestSchema)` to create a new message.
+ */
+export const PutTaskInfoRequestSchema: GenMessage<PutTaskInfoRequest> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 43);
+
+/**
+ * PutTaskInfoResponse confirms that the value is stored.
+ *
+ * @generated from message taskstream.v1.PutTaskInfoResponse
+ */
+export type PutTaskInfoResponse = Message<"taskstream.v1.PutTaskInfoResponse"> & {
+};
+
+/**
+ * Describes the message taskstream.v1.PutTaskInfoResponse.
+ * Use `create(PutTaskInfoResponseSchema)` to create a new message.
+ */
+export const PutTaskInfoResponseSchema: GenMessage<PutTaskInfoResponse> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 44);
+
+/**
+ * GetTaskInfoRequest names a task and the keys of its info to return.
+ *
+ * @generated from message taskstream.v1.GetTaskInfoRequest
+ */
+export type GetTaskInfoRequest = Message<"taskstream.v1.GetTaskInfoRequest"> & {
+  /**
+   * The task, "projects/{project}/instances/{id}/tasks/{task}".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The keys to return, at most 100, each as PutTaskInfoRequest.key allows
+   * (INVALID_ARGUMENT on `keys[i]` otherwise); empty returns every key.
+   *
+   * @generated from field: repeated string keys = 2;
+   */
+  keys: string[];
+};
+
+/**
+ * Describes the message taskstream.v1.GetTaskInfoRequest.
+ * Use `create(GetTaskInfoRequestSchema)` to create a new message.
+ */
+export const GetTaskInfoRequestSchema: GenMessage<GetTaskInfoRequest> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 45);
+
+/**
+ * GetTaskInfoResponse carries a task's info.
+ *
+ * @generated from message taskstream.v1.GetTaskInfoResponse
+ */
+export type GetTaskInfoResponse = Message<"taskstream.v1.GetTaskInfoResponse"> & {
+  /**
+   * The keys asked for that are set, with their values; a key never set is
+   * absent.
+   *
+   * @generated from field: map<string, string> info = 1;
+   */
+  info: { [key: string]: string };
+};
+
+/**
+ * Describes the message taskstream.v1.GetTaskInfoResponse.
+ * Use `create(GetTaskInfoResponseSchema)` to create a new message.
+ */
+export const GetTaskInfoResponseSchema: GenMessage<GetTaskInfoResponse> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 46);
+
+/**
+ * GetQueueingInfoRequest names the instance and the page of its tasks.
+ *
+ * @generated from message taskstream.v1.GetQueueingInfoRequest
+ */
+export type GetQueueingInfoRequest = Message<"taskstream.v1.GetQueueingInfoRequest"> & {
+  /**
+   * "projects/{project}/instances/{id}".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * At most this many tasks; 0 means 1000, more than 10000 means 10000.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of a previous call for the same instance; anything
+   * else is INVALID_ARGUMENT.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message taskstream.v1.GetQueueingInfoRequest.
+ * Use `create(GetQueueingInfoRequestSchema)` to create a new message.
+ */
+export const GetQueueingInfoRequestSchema: GenMessage<GetQueueingInfoRequest> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 47);
+
+/**
+ * TaskQueueingInfo is where one task that has not started stands.
+ *
+ * @generated from message taskstream.v1.TaskQueueingInfo
+ */
+export type TaskQueueingInfo = Message<"taskstream.v1.TaskQueueingInfo"> & {
+  /**
+   * The task's name.
+   *
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * Its type.
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * Its status: WAITING or INTERRUPTED (waiting to be assigned), ASSIGNED
+   * (handed to a worker that has not started it), SUSPENDED (held with its
+   * instance) or CANCELLING (stopped before it started).
+   *
+   * @generated from field: taskstream.v1.TaskStatus status = 3;
+   */
+  status: TaskStatus;
+
+  /**
+   * Why it waits, while WAITING or INTERRUPTED (as Task.waiting_reason).
+   *
+   * @generated from field: taskstream.v1.WaitingReason waiting_reason = 4;
+   */
+  waitingReason: WaitingReason;
+
+  /**
+   * Its place in the run queue, 1 being the next task the replica hands to
+   * a worker that can run it; 0 when it is not in the queue (held for a
+   * dependency, a start time or a backoff, suspended, or handed to a worker).
+   * Every queued task ahead counts, whatever workers it needs, so a task may
+   * start before those ahead that no free worker can run.
+   *
+   * @generated from field: int64 queue_position = 5;
+   */
+  queuePosition: bigint;
+};
+
+/**
+ * Describes the message taskstream.v1.TaskQueueingInfo.
+ * Use `create(TaskQueueingInfoSchema)` to create a new message.
+ */
+export const TaskQueueingInfoSchema: GenMessage<TaskQueueingInfo> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 48);
+
+/**
+ * GetQueueingInfoResponse says where an instance's tasks that have not
+ * started stand.
+ *
+ * @generated from message taskstream.v1.GetQueueingInfoResponse
+ */
+export type GetQueueingInfoResponse = Message<"taskstream.v1.GetQueueingInfoResponse"> & {
+  /**
+   * The instance's status.
+   *
+   * @generated from field: taskstream.v1.InstanceStatus status = 1;
+   */
+  status: InstanceStatus;
+
+  /**
+   * The instance's priority (0 to 9, smaller runs first).
+   *
+   * @generated from field: int32 priority = 2;
+   */
+  priority: number;
+
+  /**
+   * Who created the instance.
+   *
+   * @generated from field: string owner = 3;
+   */
+  owner: string;
+
+  /**
+   * When the instance was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When its first task started; unset until then.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Its tasks that have not started (none once it is terminated), in task
+   * order, one page of them.
+   *
+   * @generated from field: repeated taskstream.v1.TaskQueueingInfo tasks = 6;
+   */
+  tasks: TaskQueueingInfo[];
+
+  /**
+   * How many tasks the run queue holds, this instance's and others', on the
+   * replica that owns the instance.
+   *
+   * @generated from field: int64 queue_length = 7;
+   */
+  queueLength: bigint;
+
+  /**
+   * Pass to the next call for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 8;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message taskstream.v1.GetQueueingInfoResponse.
+ * Use `create(GetQueueingInfoResponseSchema)` to create a new message.
+ */
+export const GetQueueingInfoResponseSchema: GenMessage<GetQueueingInfoResponse> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_instance_service, 49);
+
+/**
  * WaitMode says when WaitInstances returns.
  *
  * @generated from enum taskstream.v1.WaitMode
@@ -1975,6 +2242,52 @@ export const InstanceService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchInstancesRequestSchema;
     output: typeof WatchInstancesResponseSchema;
+  },
+  /**
+   * Sets one key of a task's info to a value (PyODPS's put_task_info): string
+   * keys and values that callers attach to a task from outside while it has
+   * not ended, kept with the task and read with GetTaskInfo. Setting a key
+   * again replaces its value. Needs write access to the project.
+   * INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+   * NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+   * TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+   * TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+   * retry: setting a key to the value it has changes nothing.
+   *
+   * @generated from rpc taskstream.v1.InstanceService.PutTaskInfo
+   */
+  putTaskInfo: {
+    methodKind: "unary";
+    input: typeof PutTaskInfoRequestSchema;
+    output: typeof PutTaskInfoResponseSchema;
+  },
+  /**
+   * Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+   * set, or every key when none is asked for. Needs read access to the
+   * project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+   * bad key. Safe to retry.
+   *
+   * @generated from rpc taskstream.v1.InstanceService.GetTaskInfo
+   */
+  getTaskInfo: {
+    methodKind: "unary";
+    input: typeof GetTaskInfoRequestSchema;
+    output: typeof GetTaskInfoResponseSchema;
+  },
+  /**
+   * Says where each task of an instance that has not started stands (PyODPS's
+   * get_queueing_info): its status, why it waits, and its position in the run
+   * queue of the server replica that owns the instance. Computed when asked,
+   * in time proportional to the length of that queue. Needs read access to the
+   * project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+   * page token. Safe to retry.
+   *
+   * @generated from rpc taskstream.v1.InstanceService.GetQueueingInfo
+   */
+  getQueueingInfo: {
+    methodKind: "unary";
+    input: typeof GetQueueingInfoRequestSchema;
+    output: typeof GetQueueingInfoResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_taskstream_v1_instance_service, 0);

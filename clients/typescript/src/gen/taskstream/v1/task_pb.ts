@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file taskstream/v1/task.proto.
  */
 export const file_taskstream_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("Chh0YXNrc3RyZWFtL3YxL3Rhc2sucHJvdG8SDXRhc2tzdHJlYW0udjEitgMKCFRhc2tTcGVjEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YAyABKAkSFQoNcHl0aG9uX29iamVjdBgEIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYBSABKAwSKgoHdGltZW91dBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhJECg9yZXF1aXJlZF9sYWJlbHMYByADKAsyKy50YXNrc3RyZWFtLnYxLlRhc2tTcGVjLlJlcXVpcmVkTGFiZWxzRW50cnkSMAoMcmV0cnlfcG9saWN5GAggASgLMhoudGFza3N0cmVhbS52MS5SZXRyeVBvbGljeRIzCgxkZXBlbmRlbmNpZXMYCSADKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tEZXBlbmRlbmN5EhcKD2NvbmN1cnJlbmN5X2tleRgKIAEoCRIZChFjb25jdXJyZW5jeV9saW1pdBgLIAEoBRo1ChNSZXF1aXJlZExhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKC1JldHJ5UG9saWN5EhQKDG1heF9hdHRlbXB0cxgBIAEoBRIyCg9pbml0aWFsX2JhY2tvZmYYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGgoSYmFja29mZl9tdWx0aXBsaWVyGAMgASgBEi4KC21heF9iYWNrb2ZmGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBmppdHRlchgFIAEoARIhChlub25fcmV0cnlhYmxlX2Vycm9yX3R5cGVzGAYgAygJIjUKDlRhc2tEZXBlbmRlbmN5EgwKBHRhc2sYASABKAkSFQoNYWxsb3dfZmFpbHVyZRgCIAEoCCLnAgoLVGFza0F0dGVtcHQSDwoHYXR0ZW1wdBgBIAEoBRIpCgZzdGF0dXMYAiABKA4yGS50YXNrc3RyZWFtLnYxLlRhc2tTdGF0dXMSDgoGd29ya2VyGAMgASgJEi4KCnN0YXJ0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgVlcnJvchgGIAEoCzIYLnRhc2tzdHJlYW0udjEuVGFza0Vycm9yEiUKBnJlc3VsdBgHIAEoCzIVLnRhc2tzdHJlYW0udjEuUmVzdWx0Ei4KC3N0ZG91dF9pbmZvGAggASgLMhkudGFza3N0cmVhbS52MS5PdXRwdXRJbmZvEi4KC3N0ZGVycl9pbmZvGAkgASgLMhkudGFza3N0cmVhbS52MS5PdXRwdXRJbmZvIqsCCg1TdGFnZVByb2dyZXNzEgwKBG5hbWUYASABKAkSFgoOYmFja3VwX3dvcmtlcnMYAiABKAUSGgoSdGVybWluYXRlZF93b3JrZXJzGAMgASgFEhcKD3J1bm5pbmdfd29ya2VycxgEIAEoBRIVCg10b3RhbF93b3JrZXJzGAUgASgFEhUKDWlucHV0X3JlY29yZHMYBiABKAMSFgoOb3V0cHV0X3JlY29yZHMYByABKAMSGwoTZmluaXNoZWRfcGVyY2VudGFnZRgIIAEoBRIuCgpzdGFydF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiwEKCFByb2dyZXNzEg8KB3BlcmNlbnQYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIsCgZzdGFnZXMYAyADKAsyHC50YXNrc3RyZWFtLnYxLlN0YWdlUHJvZ3Jlc3MSLwoLdXBkYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjEKC0JpbmFyeVZhbHVlEgwKBGRhdGEYASABKAwSFAoMY29udGVudF90eXBlGAIgASgJIj4KC1B5dGhvblZhbHVlEg4KBnBpY2tsZRgBIAEoDBIMCgRyZXByGAIgASgJEhEKCXR5cGVfbmFtZRgDIAEoCSKMAQoGUmVzdWx0Eg4KBGpzb24YASABKAlIABIOCgR0ZXh0GAIgASgJSAASLAoGYmluYXJ5GAMgASgLMhoudGFza3N0cmVhbS52MS5CaW5hcnlWYWx1ZUgAEiwKBnB5dGhvbhgEIAEoCzIaLnRhc2tzdHJlYW0udjEuUHl0aG9uVmFsdWVIAEIGCgRraW5kIlgKCVRhc2tFcnJvchIMCgR0eXBlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEQoJdHJhY2ViYWNrGAMgASgJEhkKEXBpY2tsZWRfZXhjZXB0aW9uGAQgASgMInMKDVByb3BlcnR5VmFsdWUSFgoMc3RyaW5nX3ZhbHVlGAEgASgJSAASEwoJaW50X3ZhbHVlGAIgASgDSAASFgoMZG91YmxlX3ZhbHVlGAMgASgBSAASFQoLYnl0ZXNfdmFsdWUYBCABKAxIAEIGCgRraW5kIpoBCgxDYW5jZWxsYXRpb24SMQoGcmVhc29uGAEgASgOMiEudGFza3N0cmVhbS52MS5DYW5jZWxsYXRpb25SZWFzb24SDwoHbWVzc2FnZRgCIAEoCRIUCgxyZXF1ZXN0ZWRfYnkYAyABKAkSMAoMcmVxdWVzdF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0CgpPdXRwdXRJbmZvEhMKC3RvdGFsX2J5dGVzGAEgASgDEhEKCWN1dF9ieXRlcxgCIAEoAyKyCQoEVGFzaxIMCgRuYW1lGAEgASgJEgwKBHR5cGUYAiABKAkSKQoGc3RhdHVzGAMgASgOMhkudGFza3N0cmVhbS52MS5UYXNrU3RhdHVzEhcKD3BhcmFtZXRlcnNfanNvbhgEIAEoCRIQCghhdHRlbXB0cxgFIAEoBRIVCg1pbnRlcnJ1cHRpb25zGAYgASgFEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIcHJvZ3Jlc3MYCiABKAsyFy50YXNrc3RyZWFtLnYxLlByb2dyZXNzEjcKCnByb3BlcnRpZXMYCyADKAsyIy50YXNrc3RyZWFtLnYxLlRhc2suUHJvcGVydGllc0VudHJ5EicKBWVycm9yGAwgASgLMhgudGFza3N0cmVhbS52MS5UYXNrRXJyb3ISMQoMY2FuY2VsbGF0aW9uGA0gASgLMhsudGFza3N0cmVhbS52MS5DYW5jZWxsYXRpb24SKgoHdGltZW91dBgOIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZ3b3JrZXIYDyABKAkSLgoLc3Rkb3V0X2luZm8YECABKAsyGS50YXNrc3RyZWFtLnYxLk91dHB1dEluZm8SLgoLc3RkZXJyX2luZm8YESABKAsyGS50YXNrc3RyZWFtLnYxLk91dHB1dEluZm8SGwoTaW50ZXJydXB0aW9uX3JlYXNvbhgSIAEoCRJACg9yZXF1aXJlZF9sYWJlbHMYEyADKAsyJy50YXNrc3RyZWFtLnYxLlRhc2suUmVxdWlyZWRMYWJlbHNFbnRyeRI0Cg53YWl0aW5nX3JlYXNvbhgUIAEoDjIcLnRhc2tzdHJlYW0udjEuV2FpdGluZ1JlYXNvbhIzCg9hdHRlbXB0X2hpc3RvcnkYFSADKAsyGi50YXNrc3RyZWFtLnYxLlRhc2tBdHRlbXB0EjUKEW5leHRfYXR0ZW1wdF90aW1lGBYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCgxkZXBlbmRlbmNpZXMYFyADKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tEZXBlbmRlbmN5EjAKDHJldHJ5X3BvbGljeRgYIAEoCzIaLnRhc2tzdHJlYW0udjEuUmV0cnlQb2xpY3kSFwoPY29uY3VycmVuY3lfa2V5GBkgASgJEhkKEWNvbmN1cnJlbmN5X2xpbWl0GBogASgFEhIKCndhaXRpbmdfb24YKCADKAkaTwoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRIrCgV2YWx1ZRgCIAEoCzIcLnRhc2tzdHJlYW0udjEuUHJvcGVydHlWYWx1ZToCOAEaNQoTUmVxdWlyZWRMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKtMCCgpUYXNrU3RhdHVzEhsKF1RBU0tfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTVEFTS19TVEFUVVNfV0FJVElORxABEhgKFFRBU0tfU1RBVFVTX0FTU0lHTkVEEAISFwoTVEFTS19TVEFUVVNfUlVOTklORxADEhkKFVRBU0tfU1RBVFVTX1NVU1BFTkRFRBAEEhoKFlRBU0tfU1RBVFVTX0NBTkNFTExJTkcQBRIbChdUQVNLX1NUQVRVU19JTlRFUlJVUFRFRBAGEhcKE1RBU0tfU1RBVFVTX1NVQ0NFU1MQBxIWChJUQVNLX1NUQVRVU19GQUlMRUQQCBIhCh1UQVNLX1NUQVRVU19FTlZJUk9OTUVOVF9FUlJPUhAJEhkKFVRBU0tfU1RBVFVTX0NBTkNFTExFRBAKEhkKFVRBU0tfU1RBVFVTX1RJTUVEX09VVBALKvABChJDYW5jZWxsYXRpb25SZWFzb24SIwofQ0FOQ0VMTEFUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGkNBTkNFTExBVElPTl9SRUFTT05fRElSRUNUEAESJQohQ0FOQ0VMTEFUSU9OX1JFQVNPTl9DT05TRVFVRU5USUFMEAISHwobQ0FOQ0VMTEFUSU9OX1JFQVNPTl9USU1FT1VUEAMSIAocQ0FOQ0VMTEFUSU9OX1JFQVNPTl9TSFVURE9XThAEEisKJ0NBTkNFTExBVElPTl9SRUFTT05fQ0xJRU5UX0RJU0NPTk5FQ1RFRBAFKpcCCg1XYWl0aW5nUmVhc29uEh4KGldBSVRJTkdfUkVBU09OX1VOU1BFQ0lGSUVEEAASGQoVV0FJVElOR19SRUFTT05fUVVFVUVEEAESJQohV0FJVElOR19SRUFTT05fTk9fV09SS0VSX0ZPUl9UWVBFEAISJQohV0FJVElOR19SRUFTT05fTk9fTUFUQ0hJTkdfTEFCRUxTEAMSHQoZV0FJVElOR19SRUFTT05fREVQRU5ERU5DWRAEEhwKGFdBSVRJTkdfUkVBU09OX1NDSEVEVUxFRBAFEhoKFldBSVRJTkdfUkVBU09OX0JBQ0tPRkYQBhIkCiBXQUlUSU5HX1JFQVNPTl9DT05DVVJSRU5DWV9MSU1JVBAHKmEKDE91dHB1dFN0cmVhbRIdChlPVVRQVVRfU1RSRUFNX1VOU1BFQ0lGSUVEEAASGAoUT1VUUFVUX1NUUkVBTV9TVERPVVQQARIYChRPVVRQVVRfU1RSRUFNX1NUREVSUhACQmEKEWRldi50YXNrc3RyZWFtLnYxUAFaSmdpdGh1Yi5jb20vdGFza3N0cmVhbS90YXNrc3RyZWFtL2NsaWVudHMvZ28vZ2VuL3Rhc2tzdHJlYW0vdjE7dGFza3N0cmVhbXYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chh0YXNrc3RyZWFtL3YxL3Rhc2sucHJvdG8SDXRhc2tzdHJlYW0udjEitgMKCFRhc2tTcGVjEgwKBG5hbWUYASABKAkSDAoEdHlwZRgCIAEoCRIXCg9wYXJhbWV0ZXJzX2pzb24YAyABKAkSFQoNcHl0aG9uX29iamVjdBgEIAEoDBIaChJweXRob25fZW52aXJvbm1lbnQYBSABKAwSKgoHdGltZW91dBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhJECg9yZXF1aXJlZF9sYWJlbHMYByADKAsyKy50YXNrc3RyZWFtLnYxLlRhc2tTcGVjLlJlcXVpcmVkTGFiZWxzRW50cnkSMAoMcmV0cnlfcG9saWN5GAggASgLMhoudGFza3N0cmVhbS52MS5SZXRyeVBvbGljeRIzCgxkZXBlbmRlbmNpZXMYCSADKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tEZXBlbmRlbmN5EhcKD2NvbmN1cnJlbmN5X2tleRgKIAEoCRIZChFjb25jdXJyZW5jeV9saW1pdBgLIAEoBRo1ChNSZXF1aXJlZExhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKC1JldHJ5UG9saWN5EhQKDG1heF9hdHRlbXB0cxgBIAEoBRIyCg9pbml0aWFsX2JhY2tvZmYYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGgoSYmFja29mZl9tdWx0aXBsaWVyGAMgASgBEi4KC21heF9iYWNrb2ZmGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBmppdHRlchgFIAEoARIhChlub25fcmV0cnlhYmxlX2Vycm9yX3R5cGVzGAYgAygJIjUKDlRhc2tEZXBlbmRlbmN5EgwKBHRhc2sYASABKAkSFQoNYWxsb3dfZmFpbHVyZRgCIAEoCCKOAwoLVGFza0F0dGVtcHQSDwoHYXR0ZW1wdBgBIAEoBRIpCgZzdGF0dXMYAiABKA4yGS50YXNrc3RyZWFtLnYxLlRhc2tTdGF0dXMSDgoGd29ya2VyGAMgASgJEi4KCnN0YXJ0X3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCgVlcnJvchgGIAEoCzIYLnRhc2tzdHJlYW0udjEuVGFza0Vycm9yEiUKBnJlc3VsdBgHIAEoCzIVLnRhc2tzdHJlYW0udjEuUmVzdWx0Ei4KC3N0ZG91dF9pbmZvGAggASgLMhkudGFza3N0cmVhbS52MS5PdXRwdXRJbmZvEi4KC3N0ZGVycl9pbmZvGAkgASgLMhkudGFza3N0cmVhbS52MS5PdXRwdXRJbmZvEiUKBGNvc3QYCiABKAsyFy50YXNrc3RyZWFtLnYxLlRhc2tDb3N0IjoKCFRhc2tDb3N0EhMKC2NwdV9zZWNvbmRzGAEgASgBEhkKEW1lbW9yeV9wZWFrX2J5dGVzGAIgASgDIqsCCg1TdGFnZVByb2dyZXNzEgwKBG5hbWUYASABKAkSFgoOYmFja3VwX3dvcmtlcnMYAiABKAUSGgoSdGVybWluYXRlZF93b3JrZXJzGAMgASgFEhcKD3J1bm5pbmdfd29ya2VycxgEIAEoBRIVCg10b3RhbF93b3JrZXJzGAUgASgFEhUKDWlucHV0X3JlY29yZHMYBiABKAMSFgoOb3V0cHV0X3JlY29yZHMYByABKAMSGwoTZmluaXNoZWRfcGVyY2VudGFnZRgIIAEoBRIuCgpzdGFydF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiiwEKCFByb2dyZXNzEg8KB3BlcmNlbnQYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIsCgZzdGFnZXMYAyADKAsyHC50YXNrc3RyZWFtLnYxLlN0YWdlUHJvZ3Jlc3MSLwoLdXBkYXRlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjEKC0JpbmFyeVZhbHVlEgwKBGRhdGEYASABKAwSFAoMY29udGVudF90eXBlGAIgASgJIj4KC1B5dGhvblZhbHVlEg4KBnBpY2tsZRgBIAEoDBIMCgRyZXByGAIgASgJEhEKCXR5cGVfbmFtZRgDIAEoCSKMAQoGUmVzdWx0Eg4KBGpzb24YASABKAlIABIOCgR0ZXh0GAIgASgJSAASLAoGYmluYXJ5GAMgASgLMhoudGFza3N0cmVhbS52MS5CaW5hcnlWYWx1ZUgAEiwKBnB5dGhvbhgEIAEoCzIaLnRhc2tzdHJlYW0udjEuUHl0aG9uVmFsdWVIAEIGCgRraW5kIlgKCVRhc2tFcnJvchIMCgR0eXBlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEQoJdHJhY2ViYWNrGAMgASgJEhkKEXBpY2tsZWRfZXhjZXB0aW9uGAQgASgMInMKDVByb3BlcnR5VmFsdWUSFgoMc3RyaW5nX3ZhbHVlGAEgASgJSAASEwoJaW50X3ZhbHVlGAIgASgDSAASFgoMZG91YmxlX3ZhbHVlGAMgASgBSAASFQoLYnl0ZXNfdmFsdWUYBCABKAxIAEIGCgRraW5kIpoBCgxDYW5jZWxsYXRpb24SMQoGcmVhc29uGAEgASgOMiEudGFza3N0cmVhbS52MS5DYW5jZWxsYXRpb25SZWFzb24SDwoHbWVzc2FnZRgCIAEoCRIUCgxyZXF1ZXN0ZWRfYnkYAyABKAkSMAoMcmVxdWVzdF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0CgpPdXRwdXRJbmZvEhMKC3RvdGFsX2J5dGVzGAEgASgDEhEKCWN1dF9ieXRlcxgCIAEoAyLZCQoEVGFzaxIMCgRuYW1lGAEgASgJEgwKBHR5cGUYAiABKAkSKQoGc3RhdHVzGAMgASgOMhkudGFza3N0cmVhbS52MS5UYXNrU3RhdHVzEhcKD3BhcmFtZXRlcnNfanNvbhgEIAEoCRIQCghhdHRlbXB0cxgFIAEoBRIVCg1pbnRlcnJ1cHRpb25zGAYgASgFEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoIcHJvZ3Jlc3MYCiABKAsyFy50YXNrc3RyZWFtLnYxLlByb2dyZXNzEjcKCnByb3BlcnRpZXMYCyADKAsyIy50YXNrc3RyZWFtLnYxLlRhc2suUHJvcGVydGllc0VudHJ5EicKBWVycm9yGAwgASgLMhgudGFza3N0cmVhbS52MS5UYXNrRXJyb3ISMQoMY2FuY2VsbGF0aW9uGA0gASgLMhsudGFza3N0cmVhbS52MS5DYW5jZWxsYXRpb24SKgoHdGltZW91dBgOIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZ3b3JrZXIYDyABKAkSLgoLc3Rkb3V0X2luZm8YECABKAsyGS50YXNrc3RyZWFtLnYxLk91dHB1dEluZm8SLgoLc3RkZXJyX2luZm8YESABKAsyGS50YXNrc3RyZWFtLnYxLk91dHB1dEluZm8SGwoTaW50ZXJydXB0aW9uX3JlYXNvbhgSIAEoCRJACg9yZXF1aXJlZF9sYWJlbHMYEyADKAsyJy50YXNrc3RyZWFtLnYxLlRhc2suUmVxdWlyZWRMYWJlbHNFbnRyeRI0Cg53YWl0aW5nX3JlYXNvbhgUIAEoDjIcLnRhc2tzdHJlYW0udjEuV2FpdGluZ1JlYXNvbhIzCg9hdHRlbXB0X2hpc3RvcnkYFSADKAsyGi50YXNrc3RyZWFtLnYxLlRhc2tBdHRlbXB0EjUKEW5leHRfYXR0ZW1wdF90aW1lGBYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCgxkZXBlbmRlbmNpZXMYFyADKAsyHS50YXNrc3RyZWFtLnYxLlRhc2tEZXBlbmRlbmN5EjAKDHJldHJ5X3BvbGljeRgYIAEoCzIaLnRhc2tzdHJlYW0udjEuUmV0cnlQb2xpY3kSFwoPY29uY3VycmVuY3lfa2V5GBkgASgJEhkKEWNvbmN1cnJlbmN5X2xpbWl0GBogASgFEhIKCndhaXRpbmdfb24YKCADKAkSJQoEY29zdBgbIAEoCzIXLnRhc2tzdHJlYW0udjEuVGFza0Nvc3QaTwoPUHJvcGVydGllc0VudHJ5EgsKA2tleRgBIAEoCRIrCgV2YWx1ZRgCIAEoCzIcLnRhc2tzdHJlYW0udjEuUHJvcGVydHlWYWx1ZToCOAEaNQoTUmVxdWlyZWRMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBKtMCCgpUYXNrU3RhdHVzEhsKF1RBU0tfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTVEFTS19TVEFUVVNfV0FJVElORxABEhgKFFRBU0tfU1RBVFVTX0FTU0lHTkVEEAISFwoTVEFTS19TVEFUVVNfUlVOTklORxADEhkKFVRBU0tfU1RBVFVTX1NVU1BFTkRFRBAEEhoKFlRBU0tfU1RBVFVTX0NBTkNFTExJTkcQBRIbChdUQVNLX1NUQVRVU19JTlRFUlJVUFRFRBAGEhcKE1RBU0tfU1RBVFVTX1NVQ0NFU1MQBxIWChJUQVNLX1NUQVRVU19GQUlMRUQQCBIhCh1UQVNLX1NUQVRVU19FTlZJUk9OTUVOVF9FUlJPUhAJEhkKFVRBU0tfU1RBVFVTX0NBTkNFTExFRBAKEhkKFVRBU0tfU1RBVFVTX1RJTUVEX09VVBALKvABChJDYW5jZWxsYXRpb25SZWFzb24SIwofQ0FOQ0VMTEFUSU9OX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGkNBTkNFTExBVElPTl9SRUFTT05fRElSRUNUEAESJQohQ0FOQ0VMTEFUSU9OX1JFQVNPTl9DT05TRVFVRU5USUFMEAISHwobQ0FOQ0VMTEFUSU9OX1JFQVNPTl9USU1FT1VUEAMSIAocQ0FOQ0VMTEFUSU9OX1JFQVNPTl9TSFVURE9XThAEEisKJ0NBTkNFTExBVElPTl9SRUFTT05fQ0xJRU5UX0RJU0NPTk5FQ1RFRBAFKpcCCg1XYWl0aW5nUmVhc29uEh4KGldBSVRJTkdfUkVBU09OX1VOU1BFQ0lGSUVEEAASGQoVV0FJVElOR19SRUFTT05fUVVFVUVEEAESJQohV0FJVElOR19SRUFTT05fTk9fV09SS0VSX0ZPUl9UWVBFEAISJQohV0FJVElOR19SRUFTT05fTk9fTUFUQ0hJTkdfTEFCRUxTEAMSHQoZV0FJVElOR19SRUFTT05fREVQRU5ERU5DWRAEEhwKGFdBSVRJTkdfUkVBU09OX1NDSEVEVUxFRBAFEhoKFldBSVRJTkdfUkVBU09OX0JBQ0tPRkYQBhIkCiBXQUlUSU5HX1JFQVNPTl9DT05DVVJSRU5DWV9MSU1JVBAHKmEKDE91dHB1dFN0cmVhbRIdChlPVVRQVVRfU1RSRUFNX1VOU1BFQ0lGSUVEEAASGAoUT1VUUFVUX1NUUkVBTV9TVERPVVQQARIYChRPVVRQVVRfU1RSRUFNX1NUREVSUhACQmEKEWRldi50YXNrc3RyZWFtLnYxUAFaSmdpdGh1Yi5jb20vdGFza3N0cmVhbS90YXNrc3RyZWFtL2NsaWVudHMvZ28vZ2VuL3Rhc2tzdHJlYW0vdjE7dGFza3N0cmVhbXYxYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * TaskSpec is what a caller submits for one task of a new instance. Exactly one
@@ -288,6 +288,13 @@ export type TaskAttempt = Message<"taskstream.v1.TaskAttempt"> & {
    * @generated from field: taskstream.v1.OutputInfo stderr_info = 9;
    */
   stderrInfo?: OutputInfo | undefined;
+
+  /**
+   * What it cost, as its worker measured it; unset when it was not measured.
+   *
+   * @generated from field: taskstream.v1.TaskCost cost = 10;
+   */
+  cost?: TaskCost | undefined;
 };
 
 /**
@@ -296,6 +303,41 @@ export type TaskAttempt = Message<"taskstream.v1.TaskAttempt"> & {
  */
 export const TaskAttemptSchema: GenMessage<TaskAttempt> = /*@__PURE__*/
   messageDesc(file_taskstream_v1_task, 3);
+
+/**
+ * TaskCost is what one attempt of a task cost, measured by its worker in the
+ * task's process around the task's own work (PyODPS's TaskCost).
+ *
+ * @generated from message taskstream.v1.TaskCost
+ */
+export type TaskCost = Message<"taskstream.v1.TaskCost"> & {
+  /**
+   * CPU seconds, user and system, that the task's process spent on the task,
+   * including the child processes the task started and waited for. Processes
+   * it left running, which the worker ends after the task, are not counted.
+   *
+   * @generated from field: double cpu_seconds = 1;
+   */
+  cpuSeconds: number;
+
+  /**
+   * The highest resident memory (RSS) of the task's process while the task
+   * ran, in bytes. It includes what the process held before the task began
+   * (the Python interpreter and the task modules), not the memory of child
+   * processes. 0 when the worker could not tell this task's peak from its
+   * process's earlier ones (no /proc/self/clear_refs on its platform).
+   *
+   * @generated from field: int64 memory_peak_bytes = 2;
+   */
+  memoryPeakBytes: bigint;
+};
+
+/**
+ * Describes the message taskstream.v1.TaskCost.
+ * Use `create(TaskCostSchema)` to create a new message.
+ */
+export const TaskCostSchema: GenMessage<TaskCost> = /*@__PURE__*/
+  messageDesc(file_taskstream_v1_task, 4);
 
 /**
  * StageProgress is one stage of a task's progress, as in PyODPS's StageProgress.
@@ -382,7 +424,7 @@ export type StageProgress = Message<"taskstream.v1.StageProgress"> & {
  * Use `create(StageProgressSchema)` to create a new message.
  */
 export const StageProgressSchema: GenMessage<StageProgress> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 4);
+  messageDesc(file_taskstream_v1_task, 5);
 
 /**
  * Progress is the latest progress a task reported.
@@ -424,7 +466,7 @@ export type Progress = Message<"taskstream.v1.Progress"> & {
  * Use `create(ProgressSchema)` to create a new message.
  */
 export const ProgressSchema: GenMessage<Progress> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 5);
+  messageDesc(file_taskstream_v1_task, 6);
 
 /**
  * BinaryValue is a result made of bytes.
@@ -452,7 +494,7 @@ export type BinaryValue = Message<"taskstream.v1.BinaryValue"> & {
  * Use `create(BinaryValueSchema)` to create a new message.
  */
 export const BinaryValueSchema: GenMessage<BinaryValue> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 6);
+  messageDesc(file_taskstream_v1_task, 7);
 
 /**
  * PythonValue is a Python object that is neither JSON, text nor bytes.
@@ -487,7 +529,7 @@ export type PythonValue = Message<"taskstream.v1.PythonValue"> & {
  * Use `create(PythonValueSchema)` to create a new message.
  */
 export const PythonValueSchema: GenMessage<PythonValue> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 7);
+  messageDesc(file_taskstream_v1_task, 8);
 
 /**
  * Result is the value a task returned. Unset when the task returned nothing
@@ -542,7 +584,7 @@ export type Result = Message<"taskstream.v1.Result"> & {
  * Use `create(ResultSchema)` to create a new message.
  */
 export const ResultSchema: GenMessage<Result> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 8);
+  messageDesc(file_taskstream_v1_task, 9);
 
 /**
  * TaskError describes why a task did not succeed.
@@ -586,7 +628,7 @@ export type TaskError = Message<"taskstream.v1.TaskError"> & {
  * Use `create(TaskErrorSchema)` to create a new message.
  */
 export const TaskErrorSchema: GenMessage<TaskError> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 9);
+  messageDesc(file_taskstream_v1_task, 10);
 
 /**
  * PropertyValue is a typed task property: STK allows only these four types.
@@ -639,7 +681,7 @@ export type PropertyValue = Message<"taskstream.v1.PropertyValue"> & {
  * Use `create(PropertyValueSchema)` to create a new message.
  */
 export const PropertyValueSchema: GenMessage<PropertyValue> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 10);
+  messageDesc(file_taskstream_v1_task, 11);
 
 /**
  * Cancellation records who stopped a task, when and why.
@@ -682,7 +724,7 @@ export type Cancellation = Message<"taskstream.v1.Cancellation"> & {
  * Use `create(CancellationSchema)` to create a new message.
  */
 export const CancellationSchema: GenMessage<Cancellation> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 11);
+  messageDesc(file_taskstream_v1_task, 12);
 
 /**
  * OutputInfo describes how much of one output stream was captured and kept.
@@ -711,7 +753,7 @@ export type OutputInfo = Message<"taskstream.v1.OutputInfo"> & {
  * Use `create(OutputInfoSchema)` to create a new message.
  */
 export const OutputInfoSchema: GenMessage<OutputInfo> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 12);
+  messageDesc(file_taskstream_v1_task, 13);
 
 /**
  * Task is one task of an instance, without its result and output (see
@@ -913,6 +955,17 @@ export type Task = Message<"taskstream.v1.Task"> & {
    * @generated from field: repeated string waiting_on = 40;
    */
   waitingOn: string[];
+
+  /**
+   * What its latest attempt cost, as its worker measured it (earlier
+   * attempts' costs are in attempt_history). Unset until an attempt ends with
+   * a report from its process: not for a task that never ran, nor for an
+   * attempt whose process was killed (after a timeout or a cancellation's
+   * grace period), crashed or lost its worker.
+   *
+   * @generated from field: taskstream.v1.TaskCost cost = 27;
+   */
+  cost?: TaskCost | undefined;
 };
 
 /**
@@ -920,7 +973,7 @@ export type Task = Message<"taskstream.v1.Task"> & {
  * Use `create(TaskSchema)` to create a new message.
  */
 export const TaskSchema: GenMessage<Task> = /*@__PURE__*/
-  messageDesc(file_taskstream_v1_task, 13);
+  messageDesc(file_taskstream_v1_task, 14);
 
 /**
  * TaskStatus is the lifecycle of one task. It covers PyODPS's task statuses and

@@ -577,6 +577,99 @@ public final class InstanceServiceGrpc {
     return getWatchInstancesMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.PutTaskInfoRequest,
+      dev.taskstream.v1.PutTaskInfoResponse> getPutTaskInfoMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "PutTaskInfo",
+      requestType = dev.taskstream.v1.PutTaskInfoRequest.class,
+      responseType = dev.taskstream.v1.PutTaskInfoResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.PutTaskInfoRequest,
+      dev.taskstream.v1.PutTaskInfoResponse> getPutTaskInfoMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.PutTaskInfoRequest, dev.taskstream.v1.PutTaskInfoResponse> getPutTaskInfoMethod;
+    if ((getPutTaskInfoMethod = InstanceServiceGrpc.getPutTaskInfoMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getPutTaskInfoMethod = InstanceServiceGrpc.getPutTaskInfoMethod) == null) {
+          InstanceServiceGrpc.getPutTaskInfoMethod = getPutTaskInfoMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.PutTaskInfoRequest, dev.taskstream.v1.PutTaskInfoResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "PutTaskInfo"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.PutTaskInfoRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.PutTaskInfoResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("PutTaskInfo"))
+              .build();
+        }
+      }
+    }
+    return getPutTaskInfoMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.GetTaskInfoRequest,
+      dev.taskstream.v1.GetTaskInfoResponse> getGetTaskInfoMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetTaskInfo",
+      requestType = dev.taskstream.v1.GetTaskInfoRequest.class,
+      responseType = dev.taskstream.v1.GetTaskInfoResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.GetTaskInfoRequest,
+      dev.taskstream.v1.GetTaskInfoResponse> getGetTaskInfoMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.GetTaskInfoRequest, dev.taskstream.v1.GetTaskInfoResponse> getGetTaskInfoMethod;
+    if ((getGetTaskInfoMethod = InstanceServiceGrpc.getGetTaskInfoMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getGetTaskInfoMethod = InstanceServiceGrpc.getGetTaskInfoMethod) == null) {
+          InstanceServiceGrpc.getGetTaskInfoMethod = getGetTaskInfoMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.GetTaskInfoRequest, dev.taskstream.v1.GetTaskInfoResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetTaskInfo"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetTaskInfoRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetTaskInfoResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("GetTaskInfo"))
+              .build();
+        }
+      }
+    }
+    return getGetTaskInfoMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.taskstream.v1.GetQueueingInfoRequest,
+      dev.taskstream.v1.GetQueueingInfoResponse> getGetQueueingInfoMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetQueueingInfo",
+      requestType = dev.taskstream.v1.GetQueueingInfoRequest.class,
+      responseType = dev.taskstream.v1.GetQueueingInfoResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.taskstream.v1.GetQueueingInfoRequest,
+      dev.taskstream.v1.GetQueueingInfoResponse> getGetQueueingInfoMethod() {
+    io.grpc.MethodDescriptor<dev.taskstream.v1.GetQueueingInfoRequest, dev.taskstream.v1.GetQueueingInfoResponse> getGetQueueingInfoMethod;
+    if ((getGetQueueingInfoMethod = InstanceServiceGrpc.getGetQueueingInfoMethod) == null) {
+      synchronized (InstanceServiceGrpc.class) {
+        if ((getGetQueueingInfoMethod = InstanceServiceGrpc.getGetQueueingInfoMethod) == null) {
+          InstanceServiceGrpc.getGetQueueingInfoMethod = getGetQueueingInfoMethod =
+              io.grpc.MethodDescriptor.<dev.taskstream.v1.GetQueueingInfoRequest, dev.taskstream.v1.GetQueueingInfoResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetQueueingInfo"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetQueueingInfoRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.taskstream.v1.GetQueueingInfoResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new InstanceServiceMethodDescriptorSupplier("GetQueueingInfo"))
+              .build();
+        }
+      }
+    }
+    return getGetQueueingInfoMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -881,6 +974,52 @@ public final class InstanceServiceGrpc {
         io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstancesResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWatchInstancesMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * Sets one key of a task's info to a value (PyODPS's put_task_info): string
+     * keys and values that callers attach to a task from outside while it has
+     * not ended, kept with the task and read with GetTaskInfo. Setting a key
+     * again replaces its value. Needs write access to the project.
+     * INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+     * NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+     * TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+     * TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+     * retry: setting a key to the value it has changes nothing.
+     * </pre>
+     */
+    default void putTaskInfo(dev.taskstream.v1.PutTaskInfoRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.PutTaskInfoResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getPutTaskInfoMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+     * set, or every key when none is asked for. Needs read access to the
+     * project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+     * bad key. Safe to retry.
+     * </pre>
+     */
+    default void getTaskInfo(dev.taskstream.v1.GetTaskInfoRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetTaskInfoResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetTaskInfoMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Says where each task of an instance that has not started stands (PyODPS's
+     * get_queueing_info): its status, why it waits, and its position in the run
+     * queue of the server replica that owns the instance. Computed when asked,
+     * in time proportional to the length of that queue. Needs read access to the
+     * project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+     * page token. Safe to retry.
+     * </pre>
+     */
+    default void getQueueingInfo(dev.taskstream.v1.GetQueueingInfoRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetQueueingInfoResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetQueueingInfoMethod(), responseObserver);
+    }
   }
 
   /**
@@ -1176,6 +1315,55 @@ public final class InstanceServiceGrpc {
       io.grpc.stub.ClientCalls.asyncServerStreamingCall(
           getChannel().newCall(getWatchInstancesMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Sets one key of a task's info to a value (PyODPS's put_task_info): string
+     * keys and values that callers attach to a task from outside while it has
+     * not ended, kept with the task and read with GetTaskInfo. Setting a key
+     * again replaces its value. Needs write access to the project.
+     * INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+     * NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+     * TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+     * TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+     * retry: setting a key to the value it has changes nothing.
+     * </pre>
+     */
+    public void putTaskInfo(dev.taskstream.v1.PutTaskInfoRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.PutTaskInfoResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getPutTaskInfoMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+     * set, or every key when none is asked for. Needs read access to the
+     * project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+     * bad key. Safe to retry.
+     * </pre>
+     */
+    public void getTaskInfo(dev.taskstream.v1.GetTaskInfoRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetTaskInfoResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetTaskInfoMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Says where each task of an instance that has not started stands (PyODPS's
+     * get_queueing_info): its status, why it waits, and its position in the run
+     * queue of the server replica that owns the instance. Computed when asked,
+     * in time proportional to the length of that queue. Needs read access to the
+     * project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+     * page token. Safe to retry.
+     * </pre>
+     */
+    public void getQueueingInfo(dev.taskstream.v1.GetQueueingInfoRequest request,
+        io.grpc.stub.StreamObserver<dev.taskstream.v1.GetQueueingInfoResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetQueueingInfoMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1441,6 +1629,52 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
           getChannel(), getWatchInstancesMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Sets one key of a task's info to a value (PyODPS's put_task_info): string
+     * keys and values that callers attach to a task from outside while it has
+     * not ended, kept with the task and read with GetTaskInfo. Setting a key
+     * again replaces its value. Needs write access to the project.
+     * INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+     * NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+     * TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+     * TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+     * retry: setting a key to the value it has changes nothing.
+     * </pre>
+     */
+    public dev.taskstream.v1.PutTaskInfoResponse putTaskInfo(dev.taskstream.v1.PutTaskInfoRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getPutTaskInfoMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+     * set, or every key when none is asked for. Needs read access to the
+     * project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+     * bad key. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetTaskInfoResponse getTaskInfo(dev.taskstream.v1.GetTaskInfoRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetTaskInfoMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Says where each task of an instance that has not started stands (PyODPS's
+     * get_queueing_info): its status, why it waits, and its position in the run
+     * queue of the server replica that owns the instance. Computed when asked,
+     * in time proportional to the length of that queue. Needs read access to the
+     * project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+     * page token. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetQueueingInfoResponse getQueueingInfo(dev.taskstream.v1.GetQueueingInfoRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetQueueingInfoMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1703,6 +1937,52 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
           getChannel(), getWatchInstancesMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * Sets one key of a task's info to a value (PyODPS's put_task_info): string
+     * keys and values that callers attach to a task from outside while it has
+     * not ended, kept with the task and read with GetTaskInfo. Setting a key
+     * again replaces its value. Needs write access to the project.
+     * INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+     * NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+     * TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+     * TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+     * retry: setting a key to the value it has changes nothing.
+     * </pre>
+     */
+    public dev.taskstream.v1.PutTaskInfoResponse putTaskInfo(dev.taskstream.v1.PutTaskInfoRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getPutTaskInfoMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+     * set, or every key when none is asked for. Needs read access to the
+     * project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+     * bad key. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetTaskInfoResponse getTaskInfo(dev.taskstream.v1.GetTaskInfoRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetTaskInfoMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Says where each task of an instance that has not started stands (PyODPS's
+     * get_queueing_info): its status, why it waits, and its position in the run
+     * queue of the server replica that owns the instance. Computed when asked,
+     * in time proportional to the length of that queue. Needs read access to the
+     * project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+     * page token. Safe to retry.
+     * </pre>
+     */
+    public dev.taskstream.v1.GetQueueingInfoResponse getQueueingInfo(dev.taskstream.v1.GetQueueingInfoRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetQueueingInfoMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1932,6 +2212,55 @@ public final class InstanceServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getDeleteInstanceMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Sets one key of a task's info to a value (PyODPS's put_task_info): string
+     * keys and values that callers attach to a task from outside while it has
+     * not ended, kept with the task and read with GetTaskInfo. Setting a key
+     * again replaces its value. Needs write access to the project.
+     * INVALID_ARGUMENT for a bad key or a value over 65536 bytes (UTF-8);
+     * NOT_FOUND for an unknown instance or task; FAILED_PRECONDITION with reason
+     * TASK_TERMINATED once the task ended; RESOURCE_EXHAUSTED with reason
+     * TASK_INFO_KEYS for a new key of a task that has 100 keys already. Safe to
+     * retry: setting a key to the value it has changes nothing.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.PutTaskInfoResponse> putTaskInfo(
+        dev.taskstream.v1.PutTaskInfoRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getPutTaskInfoMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Returns a task's info (PyODPS's get_task_info): the keys asked for that are
+     * set, or every key when none is asked for. Needs read access to the
+     * project. NOT_FOUND for an unknown instance or task; INVALID_ARGUMENT for a
+     * bad key. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.GetTaskInfoResponse> getTaskInfo(
+        dev.taskstream.v1.GetTaskInfoRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetTaskInfoMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Says where each task of an instance that has not started stands (PyODPS's
+     * get_queueing_info): its status, why it waits, and its position in the run
+     * queue of the server replica that owns the instance. Computed when asked,
+     * in time proportional to the length of that queue. Needs read access to the
+     * project. NOT_FOUND for an unknown instance; INVALID_ARGUMENT for a bad
+     * page token. Safe to retry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.taskstream.v1.GetQueueingInfoResponse> getQueueingInfo(
+        dev.taskstream.v1.GetQueueingInfoRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetQueueingInfoMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CREATE_INSTANCE = 0;
@@ -1952,6 +2281,9 @@ public final class InstanceServiceGrpc {
   private static final int METHODID_CANCEL_TASK = 15;
   private static final int METHODID_DELETE_INSTANCE = 16;
   private static final int METHODID_WATCH_INSTANCES = 17;
+  private static final int METHODID_PUT_TASK_INFO = 18;
+  private static final int METHODID_GET_TASK_INFO = 19;
+  private static final int METHODID_GET_QUEUEING_INFO = 20;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -2041,6 +2373,18 @@ public final class InstanceServiceGrpc {
         case METHODID_WATCH_INSTANCES:
           serviceImpl.watchInstances((dev.taskstream.v1.WatchInstancesRequest) request,
               (io.grpc.stub.StreamObserver<dev.taskstream.v1.WatchInstancesResponse>) responseObserver);
+          break;
+        case METHODID_PUT_TASK_INFO:
+          serviceImpl.putTaskInfo((dev.taskstream.v1.PutTaskInfoRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.PutTaskInfoResponse>) responseObserver);
+          break;
+        case METHODID_GET_TASK_INFO:
+          serviceImpl.getTaskInfo((dev.taskstream.v1.GetTaskInfoRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.GetTaskInfoResponse>) responseObserver);
+          break;
+        case METHODID_GET_QUEUEING_INFO:
+          serviceImpl.getQueueingInfo((dev.taskstream.v1.GetQueueingInfoRequest) request,
+              (io.grpc.stub.StreamObserver<dev.taskstream.v1.GetQueueingInfoResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -2186,6 +2530,27 @@ public final class InstanceServiceGrpc {
               dev.taskstream.v1.WatchInstancesRequest,
               dev.taskstream.v1.WatchInstancesResponse>(
                 service, METHODID_WATCH_INSTANCES)))
+        .addMethod(
+          getPutTaskInfoMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.PutTaskInfoRequest,
+              dev.taskstream.v1.PutTaskInfoResponse>(
+                service, METHODID_PUT_TASK_INFO)))
+        .addMethod(
+          getGetTaskInfoMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.GetTaskInfoRequest,
+              dev.taskstream.v1.GetTaskInfoResponse>(
+                service, METHODID_GET_TASK_INFO)))
+        .addMethod(
+          getGetQueueingInfoMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              dev.taskstream.v1.GetQueueingInfoRequest,
+              dev.taskstream.v1.GetQueueingInfoResponse>(
+                service, METHODID_GET_QUEUEING_INFO)))
         .build();
   }
 
@@ -2252,6 +2617,9 @@ public final class InstanceServiceGrpc {
               .addMethod(getCancelTaskMethod())
               .addMethod(getDeleteInstanceMethod())
               .addMethod(getWatchInstancesMethod())
+              .addMethod(getPutTaskInfoMethod())
+              .addMethod(getGetTaskInfoMethod())
+              .addMethod(getGetQueueingInfoMethod())
               .build();
         }
       }

@@ -256,6 +256,46 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_WatchInstancesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_PutTaskInfoRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_PutTaskInfoRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_PutTaskInfoResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_PutTaskInfoResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_GetTaskInfoRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_GetTaskInfoRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_GetTaskInfoResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_GetTaskInfoResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_GetTaskInfoResponse_InfoEntry_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_GetTaskInfoResponse_InfoEntry_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_GetQueueingInfoRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_GetQueueingInfoRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_TaskQueueingInfo_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_TaskQueueingInfo_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_GetQueueingInfoResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_GetQueueingInfoResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -431,64 +471,97 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       "am.v1.ProjectInstanceEventH\000R\005event\0228\n\th" +
       "eartbeat\030\003 \001(\0132\030.taskstream.v1.Heartbeat" +
       "H\000R\theartbeat\022+\n\003end\030\004 \001(\0132\027.taskstream." +
-      "v1.WatchEndH\000R\003endB\006\n\004kind*K\n\010WaitMode\022\031" +
-      "\n\025WAIT_MODE_UNSPECIFIED\020\000\022\021\n\rWAIT_MODE_A" +
-      "LL\020\001\022\021\n\rWAIT_MODE_ANY\020\002*\205\001\n\016WatchEndReas" +
-      "on\022 \n\034WATCH_END_REASON_UNSPECIFIED\020\000\022$\n " +
-      "WATCH_END_REASON_SERVER_DRAINING\020\001\022%\n!WA" +
-      "TCH_END_REASON_INSTANCE_DELETED\020\002\"\004\010\003\020\003*" +
-      "\213\001\n\nColumnType\022\033\n\027COLUMN_TYPE_UNSPECIFIE" +
-      "D\020\000\022\026\n\022COLUMN_TYPE_STRING\020\001\022\027\n\023COLUMN_TY" +
-      "PE_INTEGER\020\002\022\026\n\022COLUMN_TYPE_DOUBLE\020\003\022\027\n\023" +
-      "COLUMN_TYPE_BOOLEAN\020\0042\263\r\n\017InstanceServic" +
-      "e\022]\n\016CreateInstance\022$.taskstream.v1.Crea" +
-      "teInstanceRequest\032%.taskstream.v1.Create" +
-      "InstanceResponse\022T\n\013GetInstance\022!.taskst" +
-      "ream.v1.GetInstanceRequest\032\".taskstream." +
-      "v1.GetInstanceResponse\022Z\n\rListInstances\022" +
-      "#.taskstream.v1.ListInstancesRequest\032$.t" +
-      "askstream.v1.ListInstancesResponse\022W\n\014St" +
-      "opInstance\022\".taskstream.v1.StopInstanceR" +
-      "equest\032#.taskstream.v1.StopInstanceRespo" +
-      "nse\022`\n\017SuspendInstance\022%.taskstream.v1.S" +
-      "uspendInstanceRequest\032&.taskstream.v1.Su" +
-      "spendInstanceResponse\022]\n\016ResumeInstance\022" +
-      "$.taskstream.v1.ResumeInstanceRequest\032%." +
-      "taskstream.v1.ResumeInstanceResponse\022W\n\014" +
-      "WaitInstance\022\".taskstream.v1.WaitInstanc" +
-      "eRequest\032#.taskstream.v1.WaitInstanceRes" +
-      "ponse\022Z\n\rWaitInstances\022#.taskstream.v1.W" +
-      "aitInstancesRequest\032$.taskstream.v1.Wait" +
-      "InstancesResponse\022\\\n\rWatchInstance\022#.tas" +
-      "kstream.v1.WatchInstanceRequest\032$.taskst" +
-      "ream.v1.WatchInstanceResponse0\001\022_\n\016ReadT" +
-      "askOutput\022$.taskstream.v1.ReadTaskOutput" +
-      "Request\032%.taskstream.v1.ReadTaskOutputRe" +
-      "sponse0\001\022Z\n\rGetTaskResult\022#.taskstream.v" +
-      "1.GetTaskResultRequest\032$.taskstream.v1.G" +
-      "etTaskResultResponse\022Z\n\rListTaskTypes\022#." +
-      "taskstream.v1.ListTaskTypesRequest\032$.tas" +
-      "kstream.v1.ListTaskTypesResponse\022f\n\021GetL" +
-      "ogviewAddress\022\'.taskstream.v1.GetLogview" +
-      "AddressRequest\032(.taskstream.v1.GetLogvie" +
-      "wAddressResponse\022c\n\020ListSubInstances\022&.t" +
-      "askstream.v1.ListSubInstancesRequest\032\'.t" +
-      "askstream.v1.ListSubInstancesResponse\022i\n" +
-      "\022ListTaskResultRows\022(.taskstream.v1.List" +
-      "TaskResultRowsRequest\032).taskstream.v1.Li" +
-      "stTaskResultRowsResponse\022Q\n\nCancelTask\022 " +
-      ".taskstream.v1.CancelTaskRequest\032!.tasks" +
-      "tream.v1.CancelTaskResponse\022]\n\016DeleteIns" +
-      "tance\022$.taskstream.v1.DeleteInstanceRequ" +
-      "est\032%.taskstream.v1.DeleteInstanceRespon" +
-      "se\022_\n\016WatchInstances\022$.taskstream.v1.Wat" +
-      "chInstancesRequest\032%.taskstream.v1.Watch" +
-      "InstancesResponse0\001B\312\001\n\021dev.taskstream.v" +
-      "1B\024InstanceServiceProtoP\001ZJgithub.com/ta" +
-      "skstream/taskstream/clients/go/gen/tasks" +
-      "tream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstream" +
-      ".V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPBM" +
-      "etadata\352\002\016Taskstream::V1b\006proto3"
+      "v1.WatchEndH\000R\003endB\006\n\004kind\"P\n\022PutTaskInf" +
+      "oRequest\022\022\n\004name\030\001 \001(\tR\004name\022\020\n\003key\030\002 \001(" +
+      "\tR\003key\022\024\n\005value\030\003 \001(\tR\005value\"\025\n\023PutTaskI" +
+      "nfoResponse\"<\n\022GetTaskInfoRequest\022\022\n\004nam" +
+      "e\030\001 \001(\tR\004name\022\022\n\004keys\030\002 \003(\tR\004keys\"\220\001\n\023Ge" +
+      "tTaskInfoResponse\022@\n\004info\030\001 \003(\0132,.taskst" +
+      "ream.v1.GetTaskInfoResponse.InfoEntryR\004i" +
+      "nfo\0327\n\tInfoEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va" +
+      "lue\030\002 \001(\tR\005value:\0028\001\"h\n\026GetQueueingInfoR" +
+      "equest\022\022\n\004name\030\001 \001(\tR\004name\022\033\n\tpage_size\030" +
+      "\002 \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\tR\tpag" +
+      "eToken\"\331\001\n\020TaskQueueingInfo\022\022\n\004task\030\001 \001(" +
+      "\tR\004task\022\022\n\004type\030\002 \001(\tR\004type\0221\n\006status\030\003 " +
+      "\001(\0162\031.taskstream.v1.TaskStatusR\006status\022C" +
+      "\n\016waiting_reason\030\004 \001(\0162\034.taskstream.v1.W" +
+      "aitingReasonR\rwaitingReason\022%\n\016queue_pos" +
+      "ition\030\005 \001(\003R\rqueuePosition\"\374\002\n\027GetQueuei" +
+      "ngInfoResponse\0225\n\006status\030\001 \001(\0162\035.taskstr" +
+      "eam.v1.InstanceStatusR\006status\022\032\n\010priorit" +
+      "y\030\002 \001(\005R\010priority\022\024\n\005owner\030\003 \001(\tR\005owner\022" +
+      ";\n\013create_time\030\004 \001(\0132\032.google.protobuf.T" +
+      "imestampR\ncreateTime\0229\n\nstart_time\030\005 \001(\013" +
+      "2\032.google.protobuf.TimestampR\tstartTime\022" +
+      "5\n\005tasks\030\006 \003(\0132\037.taskstream.v1.TaskQueue" +
+      "ingInfoR\005tasks\022!\n\014queue_length\030\007 \001(\003R\013qu" +
+      "eueLength\022&\n\017next_page_token\030\010 \001(\tR\rnext" +
+      "PageToken*K\n\010WaitMode\022\031\n\025WAIT_MODE_UNSPE" +
+      "CIFIED\020\000\022\021\n\rWAIT_MODE_ALL\020\001\022\021\n\rWAIT_MODE" +
+      "_ANY\020\002*\205\001\n\016WatchEndReason\022 \n\034WATCH_END_R" +
+      "EASON_UNSPECIFIED\020\000\022$\n WATCH_END_REASON_" +
+      "SERVER_DRAINING\020\001\022%\n!WATCH_END_REASON_IN" +
+      "STANCE_DELETED\020\002\"\004\010\003\020\003*\213\001\n\nColumnType\022\033\n" +
+      "\027COLUMN_TYPE_UNSPECIFIED\020\000\022\026\n\022COLUMN_TYP" +
+      "E_STRING\020\001\022\027\n\023COLUMN_TYPE_INTEGER\020\002\022\026\n\022C" +
+      "OLUMN_TYPE_DOUBLE\020\003\022\027\n\023COLUMN_TYPE_BOOLE" +
+      "AN\020\0042\301\017\n\017InstanceService\022]\n\016CreateInstan" +
+      "ce\022$.taskstream.v1.CreateInstanceRequest" +
+      "\032%.taskstream.v1.CreateInstanceResponse\022" +
+      "T\n\013GetInstance\022!.taskstream.v1.GetInstan" +
+      "ceRequest\032\".taskstream.v1.GetInstanceRes" +
+      "ponse\022Z\n\rListInstances\022#.taskstream.v1.L" +
+      "istInstancesRequest\032$.taskstream.v1.List" +
+      "InstancesResponse\022W\n\014StopInstance\022\".task" +
+      "stream.v1.StopInstanceRequest\032#.taskstre" +
+      "am.v1.StopInstanceResponse\022`\n\017SuspendIns" +
+      "tance\022%.taskstream.v1.SuspendInstanceReq" +
+      "uest\032&.taskstream.v1.SuspendInstanceResp" +
+      "onse\022]\n\016ResumeInstance\022$.taskstream.v1.R" +
+      "esumeInstanceRequest\032%.taskstream.v1.Res" +
+      "umeInstanceResponse\022W\n\014WaitInstance\022\".ta" +
+      "skstream.v1.WaitInstanceRequest\032#.taskst" +
+      "ream.v1.WaitInstanceResponse\022Z\n\rWaitInst" +
+      "ances\022#.taskstream.v1.WaitInstancesReque" +
+      "st\032$.taskstream.v1.WaitInstancesResponse" +
+      "\022\\\n\rWatchInstance\022#.taskstream.v1.WatchI" +
+      "nstanceRequest\032$.taskstream.v1.WatchInst" +
+      "anceResponse0\001\022_\n\016ReadTaskOutput\022$.tasks" +
+      "tream.v1.ReadTaskOutputRequest\032%.taskstr" +
+      "eam.v1.ReadTaskOutputResponse0\001\022Z\n\rGetTa" +
+      "skResult\022#.taskstream.v1.GetTaskResultRe" +
+      "quest\032$.taskstream.v1.GetTaskResultRespo" +
+      "nse\022Z\n\rListTaskTypes\022#.taskstream.v1.Lis" +
+      "tTaskTypesRequest\032$.taskstream.v1.ListTa" +
+      "skTypesResponse\022f\n\021GetLogviewAddress\022\'.t" +
+      "askstream.v1.GetLogviewAddressRequest\032(." +
+      "taskstream.v1.GetLogviewAddressResponse\022" +
+      "c\n\020ListSubInstances\022&.taskstream.v1.List" +
+      "SubInstancesRequest\032\'.taskstream.v1.List" +
+      "SubInstancesResponse\022i\n\022ListTaskResultRo" +
+      "ws\022(.taskstream.v1.ListTaskResultRowsReq" +
+      "uest\032).taskstream.v1.ListTaskResultRowsR" +
+      "esponse\022Q\n\nCancelTask\022 .taskstream.v1.Ca" +
+      "ncelTaskRequest\032!.taskstream.v1.CancelTa" +
+      "skResponse\022]\n\016DeleteInstance\022$.taskstrea" +
+      "m.v1.DeleteInstanceRequest\032%.taskstream." +
+      "v1.DeleteInstanceResponse\022_\n\016WatchInstan" +
+      "ces\022$.taskstream.v1.WatchInstancesReques" +
+      "t\032%.taskstream.v1.WatchInstancesResponse" +
+      "0\001\022T\n\013PutTaskInfo\022!.taskstream.v1.PutTas" +
+      "kInfoRequest\032\".taskstream.v1.PutTaskInfo" +
+      "Response\022T\n\013GetTaskInfo\022!.taskstream.v1." +
+      "GetTaskInfoRequest\032\".taskstream.v1.GetTa" +
+      "skInfoResponse\022`\n\017GetQueueingInfo\022%.task" +
+      "stream.v1.GetQueueingInfoRequest\032&.tasks" +
+      "tream.v1.GetQueueingInfoResponseB\312\001\n\021dev" +
+      ".taskstream.v1B\024InstanceServiceProtoP\001ZJ" +
+      "github.com/taskstream/taskstream/clients" +
+      "/go/gen/taskstream/v1;taskstreamv1\242\002\003TXX" +
+      "\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342\002\031Tasks" +
+      "tream\\V1\\GPBMetadata\352\002\016Taskstream::V1b\006p" +
+      "roto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -776,6 +849,54 @@ public final class InstanceServiceProto extends com.google.protobuf.GeneratedFil
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_WatchInstancesResponse_descriptor,
         new java.lang.String[] { "Snapshot", "Event", "Heartbeat", "End", "Kind", });
+    internal_static_taskstream_v1_PutTaskInfoRequest_descriptor =
+      getDescriptor().getMessageType(43);
+    internal_static_taskstream_v1_PutTaskInfoRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_PutTaskInfoRequest_descriptor,
+        new java.lang.String[] { "Name", "Key", "Value", });
+    internal_static_taskstream_v1_PutTaskInfoResponse_descriptor =
+      getDescriptor().getMessageType(44);
+    internal_static_taskstream_v1_PutTaskInfoResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_PutTaskInfoResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_taskstream_v1_GetTaskInfoRequest_descriptor =
+      getDescriptor().getMessageType(45);
+    internal_static_taskstream_v1_GetTaskInfoRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_GetTaskInfoRequest_descriptor,
+        new java.lang.String[] { "Name", "Keys", });
+    internal_static_taskstream_v1_GetTaskInfoResponse_descriptor =
+      getDescriptor().getMessageType(46);
+    internal_static_taskstream_v1_GetTaskInfoResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_GetTaskInfoResponse_descriptor,
+        new java.lang.String[] { "Info", });
+    internal_static_taskstream_v1_GetTaskInfoResponse_InfoEntry_descriptor =
+      internal_static_taskstream_v1_GetTaskInfoResponse_descriptor.getNestedType(0);
+    internal_static_taskstream_v1_GetTaskInfoResponse_InfoEntry_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_GetTaskInfoResponse_InfoEntry_descriptor,
+        new java.lang.String[] { "Key", "Value", });
+    internal_static_taskstream_v1_GetQueueingInfoRequest_descriptor =
+      getDescriptor().getMessageType(47);
+    internal_static_taskstream_v1_GetQueueingInfoRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_GetQueueingInfoRequest_descriptor,
+        new java.lang.String[] { "Name", "PageSize", "PageToken", });
+    internal_static_taskstream_v1_TaskQueueingInfo_descriptor =
+      getDescriptor().getMessageType(48);
+    internal_static_taskstream_v1_TaskQueueingInfo_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_TaskQueueingInfo_descriptor,
+        new java.lang.String[] { "Task", "Type", "Status", "WaitingReason", "QueuePosition", });
+    internal_static_taskstream_v1_GetQueueingInfoResponse_descriptor =
+      getDescriptor().getMessageType(49);
+    internal_static_taskstream_v1_GetQueueingInfoResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_GetQueueingInfoResponse_descriptor,
+        new java.lang.String[] { "Status", "Priority", "Owner", "CreateTime", "StartTime", "Tasks", "QueueLength", "NextPageToken", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();

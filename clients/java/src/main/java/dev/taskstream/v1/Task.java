@@ -1258,6 +1258,56 @@ java.lang.String defaultValue) {
     return waitingOn_.getByteString(index);
   }
 
+  public static final int COST_FIELD_NUMBER = 27;
+  private dev.taskstream.v1.TaskCost cost_;
+  /**
+   * <pre>
+   * What its latest attempt cost, as its worker measured it (earlier
+   * attempts' costs are in attempt_history). Unset until an attempt ends with
+   * a report from its process: not for a task that never ran, nor for an
+   * attempt whose process was killed (after a timeout or a cancellation's
+   * grace period), crashed or lost its worker.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+   * @return Whether the cost field is set.
+   */
+  @java.lang.Override
+  public boolean hasCost() {
+    return ((bitField0_ & 0x00000800) != 0);
+  }
+  /**
+   * <pre>
+   * What its latest attempt cost, as its worker measured it (earlier
+   * attempts' costs are in attempt_history). Unset until an attempt ends with
+   * a report from its process: not for a task that never ran, nor for an
+   * attempt whose process was killed (after a timeout or a cancellation's
+   * grace period), crashed or lost its worker.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+   * @return The cost.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskCost getCost() {
+    return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+  }
+  /**
+   * <pre>
+   * What its latest attempt cost, as its worker measured it (earlier
+   * attempts' costs are in attempt_history). Unset until an attempt ends with
+   * a report from its process: not for a task that never ran, nor for an
+   * attempt whose process was killed (after a timeout or a cancellation's
+   * grace period), crashed or lost its worker.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder() {
+    return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -1355,6 +1405,9 @@ java.lang.String defaultValue) {
     }
     if (concurrencyLimit_ != 0) {
       output.writeInt32(26, concurrencyLimit_);
+    }
+    if (((bitField0_ & 0x00000800) != 0)) {
+      output.writeMessage(27, getCost());
     }
     for (int i = 0; i < waitingOn_.size(); i++) {
       com.google.protobuf.GeneratedMessage.writeString(output, 40, waitingOn_.getRaw(i));
@@ -1483,6 +1536,10 @@ java.lang.String defaultValue) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(26, concurrencyLimit_);
     }
+    if (((bitField0_ & 0x00000800) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(27, getCost());
+    }
     {
       int dataSize = 0;
       for (int i = 0; i < waitingOn_.size(); i++) {
@@ -1600,6 +1657,11 @@ java.lang.String defaultValue) {
         != other.getConcurrencyLimit()) return false;
     if (!getWaitingOnList()
         .equals(other.getWaitingOnList())) return false;
+    if (hasCost() != other.hasCost()) return false;
+    if (hasCost()) {
+      if (!getCost()
+          .equals(other.getCost())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -1696,6 +1758,10 @@ java.lang.String defaultValue) {
     if (getWaitingOnCount() > 0) {
       hash = (37 * hash) + WAITING_ON_FIELD_NUMBER;
       hash = (53 * hash) + getWaitingOnList().hashCode();
+    }
+    if (hasCost()) {
+      hash = (37 * hash) + COST_FIELD_NUMBER;
+      hash = (53 * hash) + getCost().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -1871,6 +1937,7 @@ java.lang.String defaultValue) {
         internalGetNextAttemptTimeFieldBuilder();
         internalGetDependenciesFieldBuilder();
         internalGetRetryPolicyFieldBuilder();
+        internalGetCostFieldBuilder();
       }
     }
     @java.lang.Override
@@ -1961,6 +2028,11 @@ java.lang.String defaultValue) {
       concurrencyLimit_ = 0;
       waitingOn_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
+      cost_ = null;
+      if (costBuilder_ != null) {
+        costBuilder_.dispose();
+        costBuilder_ = null;
+      }
       return this;
     }
 
@@ -2127,6 +2199,12 @@ java.lang.String defaultValue) {
         waitingOn_.makeImmutable();
         result.waitingOn_ = waitingOn_;
       }
+      if (((from_bitField0_ & 0x08000000) != 0)) {
+        result.cost_ = costBuilder_ == null
+            ? cost_
+            : costBuilder_.build();
+        to_bitField0_ |= 0x00000800;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -2287,6 +2365,9 @@ java.lang.String defaultValue) {
           waitingOn_.addAll(other.waitingOn_);
         }
         onChanged();
+      }
+      if (other.hasCost()) {
+        mergeCost(other.getCost());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -2488,6 +2569,13 @@ java.lang.String defaultValue) {
               bitField0_ |= 0x02000000;
               break;
             } // case 208
+            case 218: {
+              input.readMessage(
+                  internalGetCostFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x08000000;
+              break;
+            } // case 218
             case 322: {
               ensureWaitingOnIsMutable();
               waitingOn_.add(input.readStringRequireUtf8());
@@ -6178,6 +6266,197 @@ java.lang.String defaultValue) {
       bitField0_ |= 0x04000000;
       onChanged();
       return this;
+    }
+
+    private dev.taskstream.v1.TaskCost cost_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder> costBuilder_;
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     * @return Whether the cost field is set.
+     */
+    public boolean hasCost() {
+      return ((bitField0_ & 0x08000000) != 0);
+    }
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     * @return The cost.
+     */
+    public dev.taskstream.v1.TaskCost getCost() {
+      if (costBuilder_ == null) {
+        return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+      } else {
+        return costBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     */
+    public Builder setCost(dev.taskstream.v1.TaskCost value) {
+      if (costBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        cost_ = value;
+      } else {
+        costBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x08000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     */
+    public Builder setCost(
+        dev.taskstream.v1.TaskCost.Builder builderForValue) {
+      if (costBuilder_ == null) {
+        cost_ = builderForValue.build();
+      } else {
+        costBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x08000000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     */
+    public Builder mergeCost(dev.taskstream.v1.TaskCost value) {
+      if (costBuilder_ == null) {
+        if (((bitField0_ & 0x08000000) != 0) &&
+          cost_ != null &&
+          cost_ != dev.taskstream.v1.TaskCost.getDefaultInstance()) {
+          getCostBuilder().mergeFrom(value);
+        } else {
+          cost_ = value;
+        }
+      } else {
+        costBuilder_.mergeFrom(value);
+      }
+      if (cost_ != null) {
+        bitField0_ |= 0x08000000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     */
+    public Builder clearCost() {
+      bitField0_ = (bitField0_ & ~0x08000000);
+      cost_ = null;
+      if (costBuilder_ != null) {
+        costBuilder_.dispose();
+        costBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     */
+    public dev.taskstream.v1.TaskCost.Builder getCostBuilder() {
+      bitField0_ |= 0x08000000;
+      onChanged();
+      return internalGetCostFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     */
+    public dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder() {
+      if (costBuilder_ != null) {
+        return costBuilder_.getMessageOrBuilder();
+      } else {
+        return cost_ == null ?
+            dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+      }
+    }
+    /**
+     * <pre>
+     * What its latest attempt cost, as its worker measured it (earlier
+     * attempts' costs are in attempt_history). Unset until an attempt ends with
+     * a report from its process: not for a task that never ran, nor for an
+     * attempt whose process was killed (after a timeout or a cancellation's
+     * grace period), crashed or lost its worker.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder> 
+        internalGetCostFieldBuilder() {
+      if (costBuilder_ == null) {
+        costBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder>(
+                getCost(),
+                getParentForChildren(),
+                isClean());
+        cost_ = null;
+      }
+      return costBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.Task)

@@ -377,6 +377,44 @@ private static final long serialVersionUID = 0L;
     return stderrInfo_ == null ? dev.taskstream.v1.OutputInfo.getDefaultInstance() : stderrInfo_;
   }
 
+  public static final int COST_FIELD_NUMBER = 10;
+  private dev.taskstream.v1.TaskCost cost_;
+  /**
+   * <pre>
+   * What it cost, as its worker measured it; unset when it was not measured.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+   * @return Whether the cost field is set.
+   */
+  @java.lang.Override
+  public boolean hasCost() {
+    return ((bitField0_ & 0x00000040) != 0);
+  }
+  /**
+   * <pre>
+   * What it cost, as its worker measured it; unset when it was not measured.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+   * @return The cost.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskCost getCost() {
+    return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+  }
+  /**
+   * <pre>
+   * What it cost, as its worker measured it; unset when it was not measured.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder() {
+    return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -418,6 +456,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000020) != 0)) {
       output.writeMessage(9, getStderrInfo());
     }
+    if (((bitField0_ & 0x00000040) != 0)) {
+      output.writeMessage(10, getCost());
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -456,6 +497,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000020) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(9, getStderrInfo());
+    }
+    if (((bitField0_ & 0x00000040) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(10, getCost());
     }
     return size;
   }
@@ -516,6 +561,11 @@ private static final long serialVersionUID = 0L;
       if (!getStderrInfo()
           .equals(other.getStderrInfo())) return false;
     }
+    if (hasCost() != other.hasCost()) return false;
+    if (hasCost()) {
+      if (!getCost()
+          .equals(other.getCost())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -556,6 +606,10 @@ private static final long serialVersionUID = 0L;
     if (hasStderrInfo()) {
       hash = (37 * hash) + STDERR_INFO_FIELD_NUMBER;
       hash = (53 * hash) + getStderrInfo().hashCode();
+    }
+    if (hasCost()) {
+      hash = (37 * hash) + COST_FIELD_NUMBER;
+      hash = (53 * hash) + getCost().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -697,6 +751,7 @@ private static final long serialVersionUID = 0L;
         internalGetResultFieldBuilder();
         internalGetStdoutInfoFieldBuilder();
         internalGetStderrInfoFieldBuilder();
+        internalGetCostFieldBuilder();
       }
     }
     @java.lang.Override
@@ -735,6 +790,11 @@ private static final long serialVersionUID = 0L;
       if (stderrInfoBuilder_ != null) {
         stderrInfoBuilder_.dispose();
         stderrInfoBuilder_ = null;
+      }
+      cost_ = null;
+      if (costBuilder_ != null) {
+        costBuilder_.dispose();
+        costBuilder_ = null;
       }
       return this;
     }
@@ -815,6 +875,12 @@ private static final long serialVersionUID = 0L;
             : stderrInfoBuilder_.build();
         to_bitField0_ |= 0x00000020;
       }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.cost_ = costBuilder_ == null
+            ? cost_
+            : costBuilder_.build();
+        to_bitField0_ |= 0x00000040;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -858,6 +924,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasStderrInfo()) {
         mergeStderrInfo(other.getStderrInfo());
+      }
+      if (other.hasCost()) {
+        mergeCost(other.getCost());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -940,6 +1009,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000100;
               break;
             } // case 74
+            case 82: {
+              input.readMessage(
+                  internalGetCostFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2111,6 +2187,161 @@ private static final long serialVersionUID = 0L;
         stderrInfo_ = null;
       }
       return stderrInfoBuilder_;
+    }
+
+    private dev.taskstream.v1.TaskCost cost_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder> costBuilder_;
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     * @return Whether the cost field is set.
+     */
+    public boolean hasCost() {
+      return ((bitField0_ & 0x00000200) != 0);
+    }
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     * @return The cost.
+     */
+    public dev.taskstream.v1.TaskCost getCost() {
+      if (costBuilder_ == null) {
+        return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+      } else {
+        return costBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     */
+    public Builder setCost(dev.taskstream.v1.TaskCost value) {
+      if (costBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        cost_ = value;
+      } else {
+        costBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     */
+    public Builder setCost(
+        dev.taskstream.v1.TaskCost.Builder builderForValue) {
+      if (costBuilder_ == null) {
+        cost_ = builderForValue.build();
+      } else {
+        costBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     */
+    public Builder mergeCost(dev.taskstream.v1.TaskCost value) {
+      if (costBuilder_ == null) {
+        if (((bitField0_ & 0x00000200) != 0) &&
+          cost_ != null &&
+          cost_ != dev.taskstream.v1.TaskCost.getDefaultInstance()) {
+          getCostBuilder().mergeFrom(value);
+        } else {
+          cost_ = value;
+        }
+      } else {
+        costBuilder_.mergeFrom(value);
+      }
+      if (cost_ != null) {
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     */
+    public Builder clearCost() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      cost_ = null;
+      if (costBuilder_ != null) {
+        costBuilder_.dispose();
+        costBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     */
+    public dev.taskstream.v1.TaskCost.Builder getCostBuilder() {
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return internalGetCostFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     */
+    public dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder() {
+      if (costBuilder_ != null) {
+        return costBuilder_.getMessageOrBuilder();
+      } else {
+        return cost_ == null ?
+            dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+      }
+    }
+    /**
+     * <pre>
+     * What it cost, as its worker measured it; unset when it was not measured.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder> 
+        internalGetCostFieldBuilder() {
+      if (costBuilder_ == null) {
+        costBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder>(
+                getCost(),
+                getParentForChildren(),
+                isClean());
+        cost_ = null;
+      }
+      return costBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.TaskAttempt)

@@ -226,4 +226,31 @@ public interface TaskAttemptOrBuilder extends
    * <code>.taskstream.v1.OutputInfo stderr_info = 9 [json_name = "stderrInfo"];</code>
    */
   dev.taskstream.v1.OutputInfoOrBuilder getStderrInfoOrBuilder();
+
+  /**
+   * <pre>
+   * What it cost, as its worker measured it; unset when it was not measured.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+   * @return Whether the cost field is set.
+   */
+  boolean hasCost();
+  /**
+   * <pre>
+   * What it cost, as its worker measured it; unset when it was not measured.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+   * @return The cost.
+   */
+  dev.taskstream.v1.TaskCost getCost();
+  /**
+   * <pre>
+   * What it cost, as its worker measured it; unset when it was not measured.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 10 [json_name = "cost"];</code>
+   */
+  dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder();
 }

@@ -250,6 +250,53 @@ private static final long serialVersionUID = 0L;
     return started_;
   }
 
+  public static final int COST_FIELD_NUMBER = 8;
+  private dev.taskstream.v1.TaskCost cost_;
+  /**
+   * <pre>
+   * What the task cost, measured in its process around the task; unset when
+   * it was not measured (the process was killed or crashed, or the worker is
+   * older than this field). A cost with a negative or non-finite figure is
+   * ignored.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+   * @return Whether the cost field is set.
+   */
+  @java.lang.Override
+  public boolean hasCost() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * What the task cost, measured in its process around the task; unset when
+   * it was not measured (the process was killed or crashed, or the worker is
+   * older than this field). A cost with a negative or non-finite figure is
+   * ignored.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+   * @return The cost.
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskCost getCost() {
+    return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+  }
+  /**
+   * <pre>
+   * What the task cost, measured in its process around the task; unset when
+   * it was not measured (the process was killed or crashed, or the worker is
+   * older than this field). A cost with a negative or non-finite figure is
+   * ignored.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+   */
+  @java.lang.Override
+  public dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder() {
+    return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -285,6 +332,9 @@ private static final long serialVersionUID = 0L;
     if (started_ != false) {
       output.writeBool(7, started_);
     }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      output.writeMessage(8, getCost());
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -315,6 +365,10 @@ private static final long serialVersionUID = 0L;
     if (started_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(7, started_);
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, getCost());
     }
     return size;
   }
@@ -359,6 +413,11 @@ private static final long serialVersionUID = 0L;
         != other.getStderrBytes()) return false;
     if (getStarted()
         != other.getStarted()) return false;
+    if (hasCost() != other.hasCost()) return false;
+    if (hasCost()) {
+      if (!getCost()
+          .equals(other.getCost())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -391,6 +450,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + STARTED_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getStarted());
+    if (hasCost()) {
+      hash = (37 * hash) + COST_FIELD_NUMBER;
+      hash = (53 * hash) + getCost().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -527,6 +590,7 @@ private static final long serialVersionUID = 0L;
               .alwaysUseFieldBuilders) {
         internalGetResultFieldBuilder();
         internalGetErrorFieldBuilder();
+        internalGetCostFieldBuilder();
       }
     }
     @java.lang.Override
@@ -548,6 +612,11 @@ private static final long serialVersionUID = 0L;
       stdoutBytes_ = 0L;
       stderrBytes_ = 0L;
       started_ = false;
+      cost_ = null;
+      if (costBuilder_ != null) {
+        costBuilder_.dispose();
+        costBuilder_ = null;
+      }
       return this;
     }
 
@@ -609,6 +678,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000040) != 0)) {
         result.started_ = started_;
       }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.cost_ = costBuilder_ == null
+            ? cost_
+            : costBuilder_.build();
+        to_bitField0_ |= 0x00000004;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -646,6 +721,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getStarted() != false) {
         setStarted(other.getStarted());
+      }
+      if (other.hasCost()) {
+        mergeCost(other.getCost());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -710,6 +788,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 56
+            case 66: {
+              input.readMessage(
+                  internalGetCostFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1334,6 +1419,188 @@ private static final long serialVersionUID = 0L;
       started_ = false;
       onChanged();
       return this;
+    }
+
+    private dev.taskstream.v1.TaskCost cost_;
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder> costBuilder_;
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     * @return Whether the cost field is set.
+     */
+    public boolean hasCost() {
+      return ((bitField0_ & 0x00000080) != 0);
+    }
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     * @return The cost.
+     */
+    public dev.taskstream.v1.TaskCost getCost() {
+      if (costBuilder_ == null) {
+        return cost_ == null ? dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+      } else {
+        return costBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     */
+    public Builder setCost(dev.taskstream.v1.TaskCost value) {
+      if (costBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        cost_ = value;
+      } else {
+        costBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     */
+    public Builder setCost(
+        dev.taskstream.v1.TaskCost.Builder builderForValue) {
+      if (costBuilder_ == null) {
+        cost_ = builderForValue.build();
+      } else {
+        costBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     */
+    public Builder mergeCost(dev.taskstream.v1.TaskCost value) {
+      if (costBuilder_ == null) {
+        if (((bitField0_ & 0x00000080) != 0) &&
+          cost_ != null &&
+          cost_ != dev.taskstream.v1.TaskCost.getDefaultInstance()) {
+          getCostBuilder().mergeFrom(value);
+        } else {
+          cost_ = value;
+        }
+      } else {
+        costBuilder_.mergeFrom(value);
+      }
+      if (cost_ != null) {
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     */
+    public Builder clearCost() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      cost_ = null;
+      if (costBuilder_ != null) {
+        costBuilder_.dispose();
+        costBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     */
+    public dev.taskstream.v1.TaskCost.Builder getCostBuilder() {
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return internalGetCostFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     */
+    public dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder() {
+      if (costBuilder_ != null) {
+        return costBuilder_.getMessageOrBuilder();
+      } else {
+        return cost_ == null ?
+            dev.taskstream.v1.TaskCost.getDefaultInstance() : cost_;
+      }
+    }
+    /**
+     * <pre>
+     * What the task cost, measured in its process around the task; unset when
+     * it was not measured (the process was killed or crashed, or the worker is
+     * older than this field). A cost with a negative or non-finite figure is
+     * ignored.
+     * </pre>
+     *
+     * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder> 
+        internalGetCostFieldBuilder() {
+      if (costBuilder_ == null) {
+        costBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            dev.taskstream.v1.TaskCost, dev.taskstream.v1.TaskCost.Builder, dev.taskstream.v1.TaskCostOrBuilder>(
+                getCost(),
+                getParentForChildren(),
+                isClean());
+        cost_ = null;
+      }
+      return costBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:taskstream.v1.TaskFinished)

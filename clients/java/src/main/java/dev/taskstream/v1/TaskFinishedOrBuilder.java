@@ -133,4 +133,40 @@ public interface TaskFinishedOrBuilder extends
    * @return The started.
    */
   boolean getStarted();
+
+  /**
+   * <pre>
+   * What the task cost, measured in its process around the task; unset when
+   * it was not measured (the process was killed or crashed, or the worker is
+   * older than this field). A cost with a negative or non-finite figure is
+   * ignored.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+   * @return Whether the cost field is set.
+   */
+  boolean hasCost();
+  /**
+   * <pre>
+   * What the task cost, measured in its process around the task; unset when
+   * it was not measured (the process was killed or crashed, or the worker is
+   * older than this field). A cost with a negative or non-finite figure is
+   * ignored.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+   * @return The cost.
+   */
+  dev.taskstream.v1.TaskCost getCost();
+  /**
+   * <pre>
+   * What the task cost, measured in its process around the task; unset when
+   * it was not measured (the process was killed or crashed, or the worker is
+   * older than this field). A cost with a negative or non-finite figure is
+   * ignored.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 8 [json_name = "cost"];</code>
+   */
+  dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder();
 }

@@ -747,4 +747,43 @@ java.lang.String defaultValue);
    */
   com.google.protobuf.ByteString
       getWaitingOnBytes(int index);
+
+  /**
+   * <pre>
+   * What its latest attempt cost, as its worker measured it (earlier
+   * attempts' costs are in attempt_history). Unset until an attempt ends with
+   * a report from its process: not for a task that never ran, nor for an
+   * attempt whose process was killed (after a timeout or a cancellation's
+   * grace period), crashed or lost its worker.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+   * @return Whether the cost field is set.
+   */
+  boolean hasCost();
+  /**
+   * <pre>
+   * What its latest attempt cost, as its worker measured it (earlier
+   * attempts' costs are in attempt_history). Unset until an attempt ends with
+   * a report from its process: not for a task that never ran, nor for an
+   * attempt whose process was killed (after a timeout or a cancellation's
+   * grace period), crashed or lost its worker.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+   * @return The cost.
+   */
+  dev.taskstream.v1.TaskCost getCost();
+  /**
+   * <pre>
+   * What its latest attempt cost, as its worker measured it (earlier
+   * attempts' costs are in attempt_history). Unset until an attempt ends with
+   * a report from its process: not for a task that never ran, nor for an
+   * attempt whose process was killed (after a timeout or a cancellation's
+   * grace period), crashed or lost its worker.
+   * </pre>
+   *
+   * <code>.taskstream.v1.TaskCost cost = 27 [json_name = "cost"];</code>
+   */
+  dev.taskstream.v1.TaskCostOrBuilder getCostOrBuilder();
 }

@@ -52,6 +52,11 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_taskstream_v1_TaskAttempt_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_taskstream_v1_TaskCost_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_taskstream_v1_TaskCost_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_taskstream_v1_StageProgress_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -147,7 +152,7 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
       "non_retryable_error_types\030\006 \003(\tR\026nonRetr" +
       "yableErrorTypes\"I\n\016TaskDependency\022\022\n\004tas" +
       "k\030\001 \001(\tR\004task\022#\n\rallow_failure\030\002 \001(\010R\014al" +
-      "lowFailure\"\273\003\n\013TaskAttempt\022\030\n\007attempt\030\001 " +
+      "lowFailure\"\350\003\n\013TaskAttempt\022\030\n\007attempt\030\001 " +
       "\001(\005R\007attempt\0221\n\006status\030\002 \001(\0162\031.taskstrea" +
       "m.v1.TaskStatusR\006status\022\026\n\006worker\030\003 \001(\tR" +
       "\006worker\0229\n\nstart_time\030\004 \001(\0132\032.google.pro" +
@@ -158,113 +163,118 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
       "1.ResultR\006result\022:\n\013stdout_info\030\010 \001(\0132\031." +
       "taskstream.v1.OutputInfoR\nstdoutInfo\022:\n\013" +
       "stderr_info\030\t \001(\0132\031.taskstream.v1.Output" +
-      "InfoR\nstderrInfo\"\266\003\n\rStageProgress\022\022\n\004na" +
-      "me\030\001 \001(\tR\004name\022%\n\016backup_workers\030\002 \001(\005R\r" +
-      "backupWorkers\022-\n\022terminated_workers\030\003 \001(" +
-      "\005R\021terminatedWorkers\022\'\n\017running_workers\030" +
-      "\004 \001(\005R\016runningWorkers\022#\n\rtotal_workers\030\005" +
-      " \001(\005R\014totalWorkers\022#\n\rinput_records\030\006 \001(" +
-      "\003R\014inputRecords\022%\n\016output_records\030\007 \001(\003R" +
-      "\routputRecords\022/\n\023finished_percentage\030\010 " +
-      "\001(\005R\022finishedPercentage\0229\n\nstart_time\030\t " +
-      "\001(\0132\032.google.protobuf.TimestampR\tstartTi" +
-      "me\0225\n\010end_time\030\n \001(\0132\032.google.protobuf.T" +
-      "imestampR\007endTime\"\261\001\n\010Progress\022\030\n\007percen" +
-      "t\030\001 \001(\005R\007percent\022\030\n\007message\030\002 \001(\tR\007messa" +
-      "ge\0224\n\006stages\030\003 \003(\0132\034.taskstream.v1.Stage" +
-      "ProgressR\006stages\022;\n\013update_time\030\004 \001(\0132\032." +
-      "google.protobuf.TimestampR\nupdateTime\"D\n" +
-      "\013BinaryValue\022\022\n\004data\030\001 \001(\014R\004data\022!\n\014cont" +
-      "ent_type\030\002 \001(\tR\013contentType\"V\n\013PythonVal" +
-      "ue\022\026\n\006pickle\030\001 \001(\014R\006pickle\022\022\n\004repr\030\002 \001(\t" +
-      "R\004repr\022\033\n\ttype_name\030\003 \001(\tR\010typeName\"\250\001\n\006" +
-      "Result\022\024\n\004json\030\001 \001(\tH\000R\004json\022\024\n\004text\030\002 \001" +
-      "(\tH\000R\004text\0224\n\006binary\030\003 \001(\0132\032.taskstream." +
-      "v1.BinaryValueH\000R\006binary\0224\n\006python\030\004 \001(\013" +
-      "2\032.taskstream.v1.PythonValueH\000R\006pythonB\006" +
-      "\n\004kind\"\204\001\n\tTaskError\022\022\n\004type\030\001 \001(\tR\004type" +
-      "\022\030\n\007message\030\002 \001(\tR\007message\022\034\n\ttraceback\030" +
-      "\003 \001(\tR\ttraceback\022+\n\021pickled_exception\030\004 " +
-      "\001(\014R\020pickledException\"\243\001\n\rPropertyValue\022" +
-      "#\n\014string_value\030\001 \001(\tH\000R\013stringValue\022\035\n\t" +
-      "int_value\030\002 \001(\003H\000R\010intValue\022#\n\014double_va" +
-      "lue\030\003 \001(\001H\000R\013doubleValue\022!\n\013bytes_value\030" +
-      "\004 \001(\014H\000R\nbytesValueB\006\n\004kind\"\305\001\n\014Cancella" +
-      "tion\0229\n\006reason\030\001 \001(\0162!.taskstream.v1.Can" +
-      "cellationReasonR\006reason\022\030\n\007message\030\002 \001(\t" +
-      "R\007message\022!\n\014requested_by\030\003 \001(\tR\013request" +
-      "edBy\022=\n\014request_time\030\004 \001(\0132\032.google.prot" +
-      "obuf.TimestampR\013requestTime\"J\n\nOutputInf" +
-      "o\022\037\n\013total_bytes\030\001 \001(\003R\ntotalBytes\022\033\n\tcu" +
-      "t_bytes\030\002 \001(\003R\010cutBytes\"\227\014\n\004Task\022\022\n\004name" +
-      "\030\001 \001(\tR\004name\022\022\n\004type\030\002 \001(\tR\004type\0221\n\006stat" +
-      "us\030\003 \001(\0162\031.taskstream.v1.TaskStatusR\006sta" +
-      "tus\022\'\n\017parameters_json\030\004 \001(\tR\016parameters" +
-      "Json\022\032\n\010attempts\030\005 \001(\005R\010attempts\022$\n\rinte" +
-      "rruptions\030\006 \001(\005R\rinterruptions\022;\n\013create" +
-      "_time\030\007 \001(\0132\032.google.protobuf.TimestampR" +
-      "\ncreateTime\0229\n\nstart_time\030\010 \001(\0132\032.google" +
-      ".protobuf.TimestampR\tstartTime\0225\n\010end_ti" +
-      "me\030\t \001(\0132\032.google.protobuf.TimestampR\007en" +
-      "dTime\0223\n\010progress\030\n \001(\0132\027.taskstream.v1." +
-      "ProgressR\010progress\022C\n\nproperties\030\013 \003(\0132#" +
-      ".taskstream.v1.Task.PropertiesEntryR\npro" +
-      "perties\022.\n\005error\030\014 \001(\0132\030.taskstream.v1.T" +
-      "askErrorR\005error\022?\n\014cancellation\030\r \001(\0132\033." +
-      "taskstream.v1.CancellationR\014cancellation" +
-      "\0223\n\007timeout\030\016 \001(\0132\031.google.protobuf.Dura" +
-      "tionR\007timeout\022\026\n\006worker\030\017 \001(\tR\006worker\022:\n" +
-      "\013stdout_info\030\020 \001(\0132\031.taskstream.v1.Outpu" +
-      "tInfoR\nstdoutInfo\022:\n\013stderr_info\030\021 \001(\0132\031" +
-      ".taskstream.v1.OutputInfoR\nstderrInfo\022/\n" +
-      "\023interruption_reason\030\022 \001(\tR\022interruption" +
-      "Reason\022P\n\017required_labels\030\023 \003(\0132\'.taskst" +
-      "ream.v1.Task.RequiredLabelsEntryR\016requir" +
-      "edLabels\022C\n\016waiting_reason\030\024 \001(\0162\034.tasks" +
-      "tream.v1.WaitingReasonR\rwaitingReason\022C\n" +
-      "\017attempt_history\030\025 \003(\0132\032.taskstream.v1.T" +
-      "askAttemptR\016attemptHistory\022F\n\021next_attem" +
-      "pt_time\030\026 \001(\0132\032.google.protobuf.Timestam" +
-      "pR\017nextAttemptTime\022A\n\014dependencies\030\027 \003(\013" +
-      "2\035.taskstream.v1.TaskDependencyR\014depende" +
-      "ncies\022=\n\014retry_policy\030\030 \001(\0132\032.taskstream" +
-      ".v1.RetryPolicyR\013retryPolicy\022\'\n\017concurre" +
-      "ncy_key\030\031 \001(\tR\016concurrencyKey\022+\n\021concurr" +
-      "ency_limit\030\032 \001(\005R\020concurrencyLimit\022\035\n\nwa" +
-      "iting_on\030( \003(\tR\twaitingOn\032[\n\017PropertiesE" +
-      "ntry\022\020\n\003key\030\001 \001(\tR\003key\0222\n\005value\030\002 \001(\0132\034." +
-      "taskstream.v1.PropertyValueR\005value:\0028\001\032A" +
-      "\n\023RequiredLabelsEntry\022\020\n\003key\030\001 \001(\tR\003key\022" +
-      "\024\n\005value\030\002 \001(\tR\005value:\0028\001*\323\002\n\nTaskStatus" +
-      "\022\033\n\027TASK_STATUS_UNSPECIFIED\020\000\022\027\n\023TASK_ST" +
-      "ATUS_WAITING\020\001\022\030\n\024TASK_STATUS_ASSIGNED\020\002" +
-      "\022\027\n\023TASK_STATUS_RUNNING\020\003\022\031\n\025TASK_STATUS" +
-      "_SUSPENDED\020\004\022\032\n\026TASK_STATUS_CANCELLING\020\005" +
-      "\022\033\n\027TASK_STATUS_INTERRUPTED\020\006\022\027\n\023TASK_ST" +
-      "ATUS_SUCCESS\020\007\022\026\n\022TASK_STATUS_FAILED\020\010\022!" +
-      "\n\035TASK_STATUS_ENVIRONMENT_ERROR\020\t\022\031\n\025TAS" +
-      "K_STATUS_CANCELLED\020\n\022\031\n\025TASK_STATUS_TIME" +
-      "D_OUT\020\013*\360\001\n\022CancellationReason\022#\n\037CANCEL" +
-      "LATION_REASON_UNSPECIFIED\020\000\022\036\n\032CANCELLAT" +
-      "ION_REASON_DIRECT\020\001\022%\n!CANCELLATION_REAS" +
-      "ON_CONSEQUENTIAL\020\002\022\037\n\033CANCELLATION_REASO" +
-      "N_TIMEOUT\020\003\022 \n\034CANCELLATION_REASON_SHUTD" +
-      "OWN\020\004\022+\n\'CANCELLATION_REASON_CLIENT_DISC" +
-      "ONNECTED\020\005*\227\002\n\rWaitingReason\022\036\n\032WAITING_" +
-      "REASON_UNSPECIFIED\020\000\022\031\n\025WAITING_REASON_Q" +
-      "UEUED\020\001\022%\n!WAITING_REASON_NO_WORKER_FOR_" +
-      "TYPE\020\002\022%\n!WAITING_REASON_NO_MATCHING_LAB" +
-      "ELS\020\003\022\035\n\031WAITING_REASON_DEPENDENCY\020\004\022\034\n\030" +
-      "WAITING_REASON_SCHEDULED\020\005\022\032\n\026WAITING_RE" +
-      "ASON_BACKOFF\020\006\022$\n WAITING_REASON_CONCURR" +
-      "ENCY_LIMIT\020\007*a\n\014OutputStream\022\035\n\031OUTPUT_S" +
-      "TREAM_UNSPECIFIED\020\000\022\030\n\024OUTPUT_STREAM_STD" +
-      "OUT\020\001\022\030\n\024OUTPUT_STREAM_STDERR\020\002B\277\001\n\021dev." +
-      "taskstream.v1B\tTaskProtoP\001ZJgithub.com/t" +
-      "askstream/taskstream/clients/go/gen/task" +
-      "stream/v1;taskstreamv1\242\002\003TXX\252\002\rTaskstrea" +
-      "m.V1\312\002\rTaskstream\\V1\342\002\031Taskstream\\V1\\GPB" +
-      "Metadata\352\002\016Taskstream::V1b\006proto3"
+      "InfoR\nstderrInfo\022+\n\004cost\030\n \001(\0132\027.taskstr" +
+      "eam.v1.TaskCostR\004cost\"W\n\010TaskCost\022\037\n\013cpu" +
+      "_seconds\030\001 \001(\001R\ncpuSeconds\022*\n\021memory_pea" +
+      "k_bytes\030\002 \001(\003R\017memoryPeakBytes\"\266\003\n\rStage" +
+      "Progress\022\022\n\004name\030\001 \001(\tR\004name\022%\n\016backup_w" +
+      "orkers\030\002 \001(\005R\rbackupWorkers\022-\n\022terminate" +
+      "d_workers\030\003 \001(\005R\021terminatedWorkers\022\'\n\017ru" +
+      "nning_workers\030\004 \001(\005R\016runningWorkers\022#\n\rt" +
+      "otal_workers\030\005 \001(\005R\014totalWorkers\022#\n\rinpu" +
+      "t_records\030\006 \001(\003R\014inputRecords\022%\n\016output_" +
+      "records\030\007 \001(\003R\routputRecords\022/\n\023finished" +
+      "_percentage\030\010 \001(\005R\022finishedPercentage\0229\n" +
+      "\nstart_time\030\t \001(\0132\032.google.protobuf.Time" +
+      "stampR\tstartTime\0225\n\010end_time\030\n \001(\0132\032.goo" +
+      "gle.protobuf.TimestampR\007endTime\"\261\001\n\010Prog" +
+      "ress\022\030\n\007percent\030\001 \001(\005R\007percent\022\030\n\007messag" +
+      "e\030\002 \001(\tR\007message\0224\n\006stages\030\003 \003(\0132\034.tasks" +
+      "tream.v1.StageProgressR\006stages\022;\n\013update" +
+      "_time\030\004 \001(\0132\032.google.protobuf.TimestampR" +
+      "\nupdateTime\"D\n\013BinaryValue\022\022\n\004data\030\001 \001(\014" +
+      "R\004data\022!\n\014content_type\030\002 \001(\tR\013contentTyp" +
+      "e\"V\n\013PythonValue\022\026\n\006pickle\030\001 \001(\014R\006pickle" +
+      "\022\022\n\004repr\030\002 \001(\tR\004repr\022\033\n\ttype_name\030\003 \001(\tR" +
+      "\010typeName\"\250\001\n\006Result\022\024\n\004json\030\001 \001(\tH\000R\004js" +
+      "on\022\024\n\004text\030\002 \001(\tH\000R\004text\0224\n\006binary\030\003 \001(\013" +
+      "2\032.taskstream.v1.BinaryValueH\000R\006binary\0224" +
+      "\n\006python\030\004 \001(\0132\032.taskstream.v1.PythonVal" +
+      "ueH\000R\006pythonB\006\n\004kind\"\204\001\n\tTaskError\022\022\n\004ty" +
+      "pe\030\001 \001(\tR\004type\022\030\n\007message\030\002 \001(\tR\007message" +
+      "\022\034\n\ttraceback\030\003 \001(\tR\ttraceback\022+\n\021pickle" +
+      "d_exception\030\004 \001(\014R\020pickledException\"\243\001\n\r" +
+      "PropertyValue\022#\n\014string_value\030\001 \001(\tH\000R\013s" +
+      "tringValue\022\035\n\tint_value\030\002 \001(\003H\000R\010intValu" +
+      "e\022#\n\014double_value\030\003 \001(\001H\000R\013doubleValue\022!" +
+      "\n\013bytes_value\030\004 \001(\014H\000R\nbytesValueB\006\n\004kin" +
+      "d\"\305\001\n\014Cancellation\0229\n\006reason\030\001 \001(\0162!.tas" +
+      "kstream.v1.CancellationReasonR\006reason\022\030\n" +
+      "\007message\030\002 \001(\tR\007message\022!\n\014requested_by\030" +
+      "\003 \001(\tR\013requestedBy\022=\n\014request_time\030\004 \001(\013" +
+      "2\032.google.protobuf.TimestampR\013requestTim" +
+      "e\"J\n\nOutputInfo\022\037\n\013total_bytes\030\001 \001(\003R\nto" +
+      "talBytes\022\033\n\tcut_bytes\030\002 \001(\003R\010cutBytes\"\304\014" +
+      "\n\004Task\022\022\n\004name\030\001 \001(\tR\004name\022\022\n\004type\030\002 \001(\t" +
+      "R\004type\0221\n\006status\030\003 \001(\0162\031.taskstream.v1.T" +
+      "askStatusR\006status\022\'\n\017parameters_json\030\004 \001" +
+      "(\tR\016parametersJson\022\032\n\010attempts\030\005 \001(\005R\010at" +
+      "tempts\022$\n\rinterruptions\030\006 \001(\005R\rinterrupt" +
+      "ions\022;\n\013create_time\030\007 \001(\0132\032.google.proto" +
+      "buf.TimestampR\ncreateTime\0229\n\nstart_time\030" +
+      "\010 \001(\0132\032.google.protobuf.TimestampR\tstart" +
+      "Time\0225\n\010end_time\030\t \001(\0132\032.google.protobuf" +
+      ".TimestampR\007endTime\0223\n\010progress\030\n \001(\0132\027." +
+      "taskstream.v1.ProgressR\010progress\022C\n\nprop" +
+      "erties\030\013 \003(\0132#.taskstream.v1.Task.Proper" +
+      "tiesEntryR\nproperties\022.\n\005error\030\014 \001(\0132\030.t" +
+      "askstream.v1.TaskErrorR\005error\022?\n\014cancell" +
+      "ation\030\r \001(\0132\033.taskstream.v1.Cancellation" +
+      "R\014cancellation\0223\n\007timeout\030\016 \001(\0132\031.google" +
+      ".protobuf.DurationR\007timeout\022\026\n\006worker\030\017 " +
+      "\001(\tR\006worker\022:\n\013stdout_info\030\020 \001(\0132\031.tasks" +
+      "tream.v1.OutputInfoR\nstdoutInfo\022:\n\013stder" +
+      "r_info\030\021 \001(\0132\031.taskstream.v1.OutputInfoR" +
+      "\nstderrInfo\022/\n\023interruption_reason\030\022 \001(\t" +
+      "R\022interruptionReason\022P\n\017required_labels\030" +
+      "\023 \003(\0132\'.taskstream.v1.Task.RequiredLabel" +
+      "sEntryR\016requiredLabels\022C\n\016waiting_reason" +
+      "\030\024 \001(\0162\034.taskstream.v1.WaitingReasonR\rwa" +
+      "itingReason\022C\n\017attempt_history\030\025 \003(\0132\032.t" +
+      "askstream.v1.TaskAttemptR\016attemptHistory" +
+      "\022F\n\021next_attempt_time\030\026 \001(\0132\032.google.pro" +
+      "tobuf.TimestampR\017nextAttemptTime\022A\n\014depe" +
+      "ndencies\030\027 \003(\0132\035.taskstream.v1.TaskDepen" +
+      "dencyR\014dependencies\022=\n\014retry_policy\030\030 \001(" +
+      "\0132\032.taskstream.v1.RetryPolicyR\013retryPoli" +
+      "cy\022\'\n\017concurrency_key\030\031 \001(\tR\016concurrency" +
+      "Key\022+\n\021concurrency_limit\030\032 \001(\005R\020concurre" +
+      "ncyLimit\022\035\n\nwaiting_on\030( \003(\tR\twaitingOn\022" +
+      "+\n\004cost\030\033 \001(\0132\027.taskstream.v1.TaskCostR\004" +
+      "cost\032[\n\017PropertiesEntry\022\020\n\003key\030\001 \001(\tR\003ke" +
+      "y\0222\n\005value\030\002 \001(\0132\034.taskstream.v1.Propert" +
+      "yValueR\005value:\0028\001\032A\n\023RequiredLabelsEntry" +
+      "\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value" +
+      ":\0028\001*\323\002\n\nTaskStatus\022\033\n\027TASK_STATUS_UNSPE" +
+      "CIFIED\020\000\022\027\n\023TASK_STATUS_WAITING\020\001\022\030\n\024TAS" +
+      "K_STATUS_ASSIGNED\020\002\022\027\n\023TASK_STATUS_RUNNI" +
+      "NG\020\003\022\031\n\025TASK_STATUS_SUSPENDED\020\004\022\032\n\026TASK_" +
+      "STATUS_CANCELLING\020\005\022\033\n\027TASK_STATUS_INTER" +
+      "RUPTED\020\006\022\027\n\023TASK_STATUS_SUCCESS\020\007\022\026\n\022TAS" +
+      "K_STATUS_FAILED\020\010\022!\n\035TASK_STATUS_ENVIRON" +
+      "MENT_ERROR\020\t\022\031\n\025TASK_STATUS_CANCELLED\020\n\022" +
+      "\031\n\025TASK_STATUS_TIMED_OUT\020\013*\360\001\n\022Cancellat" +
+      "ionReason\022#\n\037CANCELLATION_REASON_UNSPECI" +
+      "FIED\020\000\022\036\n\032CANCELLATION_REASON_DIRECT\020\001\022%" +
+      "\n!CANCELLATION_REASON_CONSEQUENTIAL\020\002\022\037\n" +
+      "\033CANCELLATION_REASON_TIMEOUT\020\003\022 \n\034CANCEL" +
+      "LATION_REASON_SHUTDOWN\020\004\022+\n\'CANCELLATION" +
+      "_REASON_CLIENT_DISCONNECTED\020\005*\227\002\n\rWaitin" +
+      "gReason\022\036\n\032WAITING_REASON_UNSPECIFIED\020\000\022" +
+      "\031\n\025WAITING_REASON_QUEUED\020\001\022%\n!WAITING_RE" +
+      "ASON_NO_WORKER_FOR_TYPE\020\002\022%\n!WAITING_REA" +
+      "SON_NO_MATCHING_LABELS\020\003\022\035\n\031WAITING_REAS" +
+      "ON_DEPENDENCY\020\004\022\034\n\030WAITING_REASON_SCHEDU" +
+      "LED\020\005\022\032\n\026WAITING_REASON_BACKOFF\020\006\022$\n WAI" +
+      "TING_REASON_CONCURRENCY_LIMIT\020\007*a\n\014Outpu" +
+      "tStream\022\035\n\031OUTPUT_STREAM_UNSPECIFIED\020\000\022\030" +
+      "\n\024OUTPUT_STREAM_STDOUT\020\001\022\030\n\024OUTPUT_STREA" +
+      "M_STDERR\020\002B\277\001\n\021dev.taskstream.v1B\tTaskPr" +
+      "otoP\001ZJgithub.com/taskstream/taskstream/" +
+      "clients/go/gen/taskstream/v1;taskstreamv" +
+      "1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V1\342" +
+      "\002\031Taskstream\\V1\\GPBMetadata\352\002\016Taskstream" +
+      "::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -301,67 +311,73 @@ public final class TaskProto extends com.google.protobuf.GeneratedFile {
     internal_static_taskstream_v1_TaskAttempt_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskAttempt_descriptor,
-        new java.lang.String[] { "Attempt", "Status", "Worker", "StartTime", "EndTime", "Error", "Result", "StdoutInfo", "StderrInfo", });
-    internal_static_taskstream_v1_StageProgress_descriptor =
+        new java.lang.String[] { "Attempt", "Status", "Worker", "StartTime", "EndTime", "Error", "Result", "StdoutInfo", "StderrInfo", "Cost", });
+    internal_static_taskstream_v1_TaskCost_descriptor =
       getDescriptor().getMessageType(4);
+    internal_static_taskstream_v1_TaskCost_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_taskstream_v1_TaskCost_descriptor,
+        new java.lang.String[] { "CpuSeconds", "MemoryPeakBytes", });
+    internal_static_taskstream_v1_StageProgress_descriptor =
+      getDescriptor().getMessageType(5);
     internal_static_taskstream_v1_StageProgress_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_StageProgress_descriptor,
         new java.lang.String[] { "Name", "BackupWorkers", "TerminatedWorkers", "RunningWorkers", "TotalWorkers", "InputRecords", "OutputRecords", "FinishedPercentage", "StartTime", "EndTime", });
     internal_static_taskstream_v1_Progress_descriptor =
-      getDescriptor().getMessageType(5);
+      getDescriptor().getMessageType(6);
     internal_static_taskstream_v1_Progress_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Progress_descriptor,
         new java.lang.String[] { "Percent", "Message", "Stages", "UpdateTime", });
     internal_static_taskstream_v1_BinaryValue_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(7);
     internal_static_taskstream_v1_BinaryValue_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_BinaryValue_descriptor,
         new java.lang.String[] { "Data", "ContentType", });
     internal_static_taskstream_v1_PythonValue_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(8);
     internal_static_taskstream_v1_PythonValue_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_PythonValue_descriptor,
         new java.lang.String[] { "Pickle", "Repr", "TypeName", });
     internal_static_taskstream_v1_Result_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(9);
     internal_static_taskstream_v1_Result_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Result_descriptor,
         new java.lang.String[] { "Json", "Text", "Binary", "Python", "Kind", });
     internal_static_taskstream_v1_TaskError_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(10);
     internal_static_taskstream_v1_TaskError_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskError_descriptor,
         new java.lang.String[] { "Type", "Message", "Traceback", "PickledException", });
     internal_static_taskstream_v1_PropertyValue_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(11);
     internal_static_taskstream_v1_PropertyValue_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_PropertyValue_descriptor,
         new java.lang.String[] { "StringValue", "IntValue", "DoubleValue", "BytesValue", "Kind", });
     internal_static_taskstream_v1_Cancellation_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(12);
     internal_static_taskstream_v1_Cancellation_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Cancellation_descriptor,
         new java.lang.String[] { "Reason", "Message", "RequestedBy", "RequestTime", });
     internal_static_taskstream_v1_OutputInfo_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(13);
     internal_static_taskstream_v1_OutputInfo_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_OutputInfo_descriptor,
         new java.lang.String[] { "TotalBytes", "CutBytes", });
     internal_static_taskstream_v1_Task_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(14);
     internal_static_taskstream_v1_Task_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_Task_descriptor,
-        new java.lang.String[] { "Name", "Type", "Status", "ParametersJson", "Attempts", "Interruptions", "CreateTime", "StartTime", "EndTime", "Progress", "Properties", "Error", "Cancellation", "Timeout", "Worker", "StdoutInfo", "StderrInfo", "InterruptionReason", "RequiredLabels", "WaitingReason", "AttemptHistory", "NextAttemptTime", "Dependencies", "RetryPolicy", "ConcurrencyKey", "ConcurrencyLimit", "WaitingOn", });
+        new java.lang.String[] { "Name", "Type", "Status", "ParametersJson", "Attempts", "Interruptions", "CreateTime", "StartTime", "EndTime", "Progress", "Properties", "Error", "Cancellation", "Timeout", "Worker", "StdoutInfo", "StderrInfo", "InterruptionReason", "RequiredLabels", "WaitingReason", "AttemptHistory", "NextAttemptTime", "Dependencies", "RetryPolicy", "ConcurrencyKey", "ConcurrencyLimit", "WaitingOn", "Cost", });
     internal_static_taskstream_v1_Task_PropertiesEntry_descriptor =
       internal_static_taskstream_v1_Task_descriptor.getNestedType(0);
     internal_static_taskstream_v1_Task_PropertiesEntry_fieldAccessorTable = new

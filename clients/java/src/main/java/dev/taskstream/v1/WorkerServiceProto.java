@@ -191,7 +191,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "R\006offset\022\022\n\004data\030\004 \001(\014R\004data\"|\n\017TaskProp" +
       "ertySet\022#\n\rassignment_id\030\001 \001(\tR\014assignme" +
       "ntId\022\020\n\003key\030\002 \001(\tR\003key\0222\n\005value\030\003 \001(\0132\034." +
-      "taskstream.v1.PropertyValueR\005value\"\245\002\n\014T" +
+      "taskstream.v1.PropertyValueR\005value\"\322\002\n\014T" +
       "askFinished\022#\n\rassignment_id\030\001 \001(\tR\014assi" +
       "gnmentId\0221\n\006status\030\002 \001(\0162\031.taskstream.v1" +
       ".TaskStatusR\006status\022-\n\006result\030\003 \001(\0132\025.ta" +
@@ -199,68 +199,69 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
       "\0132\030.taskstream.v1.TaskErrorR\005error\022!\n\014st" +
       "dout_bytes\030\005 \001(\003R\013stdoutBytes\022!\n\014stderr_" +
       "bytes\030\006 \001(\003R\013stderrBytes\022\030\n\007started\030\007 \001(" +
-      "\010R\007started\"I\n\nTaskPaused\022#\n\rassignment_i" +
-      "d\030\001 \001(\tR\014assignmentId\022\026\n\006paused\030\002 \001(\010R\006p" +
-      "aused\"\021\n\017WorkerHeartbeat\"\352\003\n\017ConnectResp" +
-      "onse\022A\n\nregistered\030\001 \001(\0132\037.taskstream.v1" +
-      ".WorkerRegisteredH\000R\nregistered\022?\n\nassig" +
-      "nment\030\002 \001(\0132\035.taskstream.v1.TaskAssignme" +
-      "ntH\000R\nassignment\0223\n\006cancel\030\003 \001(\0132\031.tasks" +
-      "tream.v1.CancelTaskH\000R\006cancel\0226\n\007suspend" +
-      "\030\004 \001(\0132\032.taskstream.v1.SuspendTaskH\000R\007su" +
-      "spend\0223\n\006resume\030\005 \001(\0132\031.taskstream.v1.Re" +
-      "sumeTaskH\000R\006resume\022-\n\004drop\030\006 \001(\0132\027.tasks" +
-      "tream.v1.DropTaskH\000R\004drop\022:\n\ttake_back\030\007" +
-      " \001(\0132\033.taskstream.v1.TakeBackTaskH\000R\010tak" +
-      "eBack\022;\n\005batch\030\010 \001(\0132#.taskstream.v1.Con" +
-      "nectResponseBatchH\000R\005batchB\t\n\007message\"\216\002" +
-      "\n\020WorkerRegistered\022\033\n\tworker_id\030\001 \001(\tR\010w" +
-      "orkerId\022(\n\020max_output_bytes\030\002 \001(\003R\016maxOu" +
-      "tputBytes\022H\n\022heartbeat_interval\030\003 \001(\0132\031." +
-      "google.protobuf.DurationR\021heartbeatInter" +
-      "val\022@\n\016lease_duration\030\004 \001(\0132\031.google.pro" +
-      "tobuf.DurationR\rleaseDuration\022\'\n\017accepts" +
-      "_batches\030\005 \001(\010R\016acceptsBatches\"\350\004\n\016TaskA" +
-      "ssignment\022#\n\rassignment_id\030\001 \001(\tR\014assign" +
-      "mentId\022\032\n\010instance\030\002 \001(\tR\010instance\022\022\n\004ta" +
-      "sk\030\003 \001(\tR\004task\022\022\n\004type\030\004 \001(\tR\004type\022\'\n\017pa" +
-      "rameters_json\030\005 \001(\tR\016parametersJson\022#\n\rp" +
-      "ython_object\030\006 \001(\014R\014pythonObject\022-\n\022pyth" +
-      "on_environment\030\007 \001(\014R\021pythonEnvironment\022" +
-      "3\n\007timeout\030\010 \001(\0132\031.google.protobuf.Durat" +
-      "ionR\007timeout\022\030\n\007attempt\030\t \001(\005R\007attempt\022\035" +
-      "\n\ntask_token\030\n \001(\tR\ttaskToken\022c\n\022depende" +
-      "ncy_results\030\013 \003(\01324.taskstream.v1.TaskAs" +
-      "signment.DependencyResultsEntryR\021depende" +
-      "ncyResults\022 \n\013traceparent\030\014 \001(\tR\013tracepa" +
-      "rent\022\036\n\ntracestate\030\r \001(\tR\ntracestate\032[\n\026" +
-      "DependencyResultsEntry\022\020\n\003key\030\001 \001(\tR\003key" +
-      "\022+\n\005value\030\002 \001(\0132\025.taskstream.v1.ResultR\005" +
-      "value:\0028\001\"\260\001\n\nCancelTask\022#\n\rassignment_i" +
-      "d\030\001 \001(\tR\014assignmentId\022?\n\014cancellation\030\002 " +
-      "\001(\0132\033.taskstream.v1.CancellationR\014cancel" +
-      "lation\022<\n\014grace_period\030\003 \001(\0132\031.google.pr" +
-      "otobuf.DurationR\013gracePeriod\"2\n\013SuspendT" +
-      "ask\022#\n\rassignment_id\030\001 \001(\tR\014assignmentId" +
-      "\"1\n\nResumeTask\022#\n\rassignment_id\030\001 \001(\tR\014a" +
-      "ssignmentId\"G\n\010DropTask\022#\n\rassignment_id" +
-      "\030\001 \001(\tR\014assignmentId\022\026\n\006reason\030\002 \001(\tR\006re" +
-      "ason\"3\n\014TakeBackTask\022#\n\rassignment_id\030\001 " +
-      "\001(\tR\014assignmentId\"S\n\rTaskTakenBack\022#\n\ras" +
-      "signment_id\030\001 \001(\tR\014assignmentId\022\035\n\ntaken" +
-      "_back\030\002 \001(\010R\ttakenBack\"P\n\023ConnectRequest" +
-      "Batch\0229\n\010messages\030\001 \003(\0132\035.taskstream.v1." +
-      "ConnectRequestR\010messages\"R\n\024ConnectRespo" +
-      "nseBatch\022:\n\010messages\030\001 \003(\0132\036.taskstream." +
-      "v1.ConnectResponseR\010messages2]\n\rWorkerSe" +
-      "rvice\022L\n\007Connect\022\035.taskstream.v1.Connect" +
-      "Request\032\036.taskstream.v1.ConnectResponse(" +
-      "\0010\001B\310\001\n\021dev.taskstream.v1B\022WorkerService" +
-      "ProtoP\001ZJgithub.com/taskstream/taskstrea" +
-      "m/clients/go/gen/taskstream/v1;taskstrea" +
-      "mv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstream\\V" +
-      "1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Taskstre" +
-      "am::V1b\006proto3"
+      "\010R\007started\022+\n\004cost\030\010 \001(\0132\027.taskstream.v1" +
+      ".TaskCostR\004cost\"I\n\nTaskPaused\022#\n\rassignm" +
+      "ent_id\030\001 \001(\tR\014assignmentId\022\026\n\006paused\030\002 \001" +
+      "(\010R\006paused\"\021\n\017WorkerHeartbeat\"\352\003\n\017Connec" +
+      "tResponse\022A\n\nregistered\030\001 \001(\0132\037.taskstre" +
+      "am.v1.WorkerRegisteredH\000R\nregistered\022?\n\n" +
+      "assignment\030\002 \001(\0132\035.taskstream.v1.TaskAss" +
+      "ignmentH\000R\nassignment\0223\n\006cancel\030\003 \001(\0132\031." +
+      "taskstream.v1.CancelTaskH\000R\006cancel\0226\n\007su" +
+      "spend\030\004 \001(\0132\032.taskstream.v1.SuspendTaskH" +
+      "\000R\007suspend\0223\n\006resume\030\005 \001(\0132\031.taskstream." +
+      "v1.ResumeTaskH\000R\006resume\022-\n\004drop\030\006 \001(\0132\027." +
+      "taskstream.v1.DropTaskH\000R\004drop\022:\n\ttake_b" +
+      "ack\030\007 \001(\0132\033.taskstream.v1.TakeBackTaskH\000" +
+      "R\010takeBack\022;\n\005batch\030\010 \001(\0132#.taskstream.v" +
+      "1.ConnectResponseBatchH\000R\005batchB\t\n\007messa" +
+      "ge\"\216\002\n\020WorkerRegistered\022\033\n\tworker_id\030\001 \001" +
+      "(\tR\010workerId\022(\n\020max_output_bytes\030\002 \001(\003R\016" +
+      "maxOutputBytes\022H\n\022heartbeat_interval\030\003 \001" +
+      "(\0132\031.google.protobuf.DurationR\021heartbeat" +
+      "Interval\022@\n\016lease_duration\030\004 \001(\0132\031.googl" +
+      "e.protobuf.DurationR\rleaseDuration\022\'\n\017ac" +
+      "cepts_batches\030\005 \001(\010R\016acceptsBatches\"\350\004\n\016" +
+      "TaskAssignment\022#\n\rassignment_id\030\001 \001(\tR\014a" +
+      "ssignmentId\022\032\n\010instance\030\002 \001(\tR\010instance\022" +
+      "\022\n\004task\030\003 \001(\tR\004task\022\022\n\004type\030\004 \001(\tR\004type\022" +
+      "\'\n\017parameters_json\030\005 \001(\tR\016parametersJson" +
+      "\022#\n\rpython_object\030\006 \001(\014R\014pythonObject\022-\n" +
+      "\022python_environment\030\007 \001(\014R\021pythonEnviron" +
+      "ment\0223\n\007timeout\030\010 \001(\0132\031.google.protobuf." +
+      "DurationR\007timeout\022\030\n\007attempt\030\t \001(\005R\007atte" +
+      "mpt\022\035\n\ntask_token\030\n \001(\tR\ttaskToken\022c\n\022de" +
+      "pendency_results\030\013 \003(\01324.taskstream.v1.T" +
+      "askAssignment.DependencyResultsEntryR\021de" +
+      "pendencyResults\022 \n\013traceparent\030\014 \001(\tR\013tr" +
+      "aceparent\022\036\n\ntracestate\030\r \001(\tR\ntracestat" +
+      "e\032[\n\026DependencyResultsEntry\022\020\n\003key\030\001 \001(\t" +
+      "R\003key\022+\n\005value\030\002 \001(\0132\025.taskstream.v1.Res" +
+      "ultR\005value:\0028\001\"\260\001\n\nCancelTask\022#\n\rassignm" +
+      "ent_id\030\001 \001(\tR\014assignmentId\022?\n\014cancellati" +
+      "on\030\002 \001(\0132\033.taskstream.v1.CancellationR\014c" +
+      "ancellation\022<\n\014grace_period\030\003 \001(\0132\031.goog" +
+      "le.protobuf.DurationR\013gracePeriod\"2\n\013Sus" +
+      "pendTask\022#\n\rassignment_id\030\001 \001(\tR\014assignm" +
+      "entId\"1\n\nResumeTask\022#\n\rassignment_id\030\001 \001" +
+      "(\tR\014assignmentId\"G\n\010DropTask\022#\n\rassignme" +
+      "nt_id\030\001 \001(\tR\014assignmentId\022\026\n\006reason\030\002 \001(" +
+      "\tR\006reason\"3\n\014TakeBackTask\022#\n\rassignment_" +
+      "id\030\001 \001(\tR\014assignmentId\"S\n\rTaskTakenBack\022" +
+      "#\n\rassignment_id\030\001 \001(\tR\014assignmentId\022\035\n\n" +
+      "taken_back\030\002 \001(\010R\ttakenBack\"P\n\023ConnectRe" +
+      "questBatch\0229\n\010messages\030\001 \003(\0132\035.taskstrea" +
+      "m.v1.ConnectRequestR\010messages\"R\n\024Connect" +
+      "ResponseBatch\022:\n\010messages\030\001 \003(\0132\036.taskst" +
+      "ream.v1.ConnectResponseR\010messages2]\n\rWor" +
+      "kerService\022L\n\007Connect\022\035.taskstream.v1.Co" +
+      "nnectRequest\032\036.taskstream.v1.ConnectResp" +
+      "onse(\0010\001B\310\001\n\021dev.taskstream.v1B\022WorkerSe" +
+      "rviceProtoP\001ZJgithub.com/taskstream/task" +
+      "stream/clients/go/gen/taskstream/v1;task" +
+      "streamv1\242\002\003TXX\252\002\rTaskstream.V1\312\002\rTaskstr" +
+      "eam\\V1\342\002\031Taskstream\\V1\\GPBMetadata\352\002\016Tas" +
+      "kstream::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -321,7 +322,7 @@ public final class WorkerServiceProto extends com.google.protobuf.GeneratedFile 
     internal_static_taskstream_v1_TaskFinished_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_taskstream_v1_TaskFinished_descriptor,
-        new java.lang.String[] { "AssignmentId", "Status", "Result", "Error", "StdoutBytes", "StderrBytes", "Started", });
+        new java.lang.String[] { "AssignmentId", "Status", "Result", "Error", "StdoutBytes", "StderrBytes", "Started", "Cost", });
     internal_static_taskstream_v1_TaskPaused_descriptor =
       getDescriptor().getMessageType(8);
     internal_static_taskstream_v1_TaskPaused_fieldAccessorTable = new
