@@ -5,6 +5,9 @@ get_queueing_info (run-queue positions, made deterministic by a gate task that h
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -256,6 +259,21 @@ def test_queueing_info_gives_each_waiting_task_its_reason_and_position(
             assert info.user_account == later.owner and info.start_time is None
             assert urgent.get_queueing_info().tasks["urgent"].position == 1
             assert holder.get_queueing_info().tasks == {}  # it started
+            # The CLI's get says how many tasks are queued ahead of each queued one.
+            shown = subprocess.run(
+                [sys.executable, "-m", "taskstream.cli", "get", later.id],
+                env={**os.environ, "TASKSTREAM_SERVER": one_slot.address, "TASKSTREAM_PROJECT": "queue"},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            rows = [line.split()[:3] for line in shown.stdout.splitlines()[-3:]]
+            assert rows == [
+                ["first", "WAITING", "(QUEUED"],
+                ["second", "WAITING", "(QUEUED"],
+                ["after", "WAITING", "(DEPENDENCY:"],
+            ], shown.stderr
+            assert "WAITING (QUEUED behind 1)" in shown.stdout and "WAITING (QUEUED behind 2)" in shown.stdout
 
             later.suspend()  # its tasks leave the queue; their old entries must not count
             held = later.get_queueing_info()

@@ -52,4 +52,6 @@ def test_a_waiting_task_says_why_and_a_dependent_which_tasks_it_waits_on() -> No
     assert task_json(dependent)["waiting_on"] == ["extract", "lo\x1bad"]
     queued = task_pb2.Task(status=task_pb2.TASK_STATUS_WAITING, waiting_reason=task_pb2.WAITING_REASON_QUEUED)
     assert task_status_text(queued) == "WAITING (QUEUED)"
+    assert task_status_text(queued, 1) == "WAITING (QUEUED behind 0)"
+    assert task_status_text(queued, 4) == "WAITING (QUEUED behind 3)"
     assert task_status_text(task_pb2.Task(status=task_pb2.TASK_STATUS_RUNNING)) == "RUNNING"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import taskstream
-from taskstream import CancellationReason, Instance, InstanceStatus, TaskStatus
+from taskstream import CancellationReason, Instance, InstanceStatus, TaskStatus, WaitingReason
 from taskstream.cli import _format
 from taskstream.cli._exit import CliError, ExitCode, names_no_instance
 from taskstream.cli._lines import event_line
@@ -143,8 +143,17 @@ def get(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:
     if args.json:
         print_lines([_instance_json(instance)])
     else:
-        print_lines(_format.instance_text(instance))
+        print_lines(_format.instance_text(instance, _queue_positions(instance)))
     return finished(instance) if instance.is_terminated() else ExitCode.OK
+
+
+def _queue_positions(instance: taskstream.Instance) -> dict[str, int]:
+    """Each queued task's place in the run queue, asked for only when a task waits as QUEUED."""
+    tasks = _format.instance_data(instance).tasks
+    if not any(t.waiting_reason == WaitingReason.QUEUED.value for t in tasks):
+        return {}
+    queueing = instance.get_queueing_info()
+    return {name: t.position for name, t in queueing.tasks.items() if t.position}
 
 
 def wait(client: taskstream.Client, args: argparse.Namespace) -> ExitCode:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from taskstream import (
@@ -215,15 +215,18 @@ def outcome_line(instance: Instance) -> str:
     return f"{instance.id} {status.value}, not successful: {shown}"
 
 
-def task_status_text(task: task_pb2.Task) -> str:
-    """A task's status, with why it waits while it does: ``WAITING (QUEUED)``, and the tasks a
-    dependent waits on: ``WAITING (DEPENDENCY: extract, load)``."""
+def task_status_text(task: task_pb2.Task, queue_position: int | None = None) -> str:
+    """A task's status, with why it waits while it does: ``WAITING (QUEUED)``, with the tasks queued
+    ahead of it when known: ``WAITING (QUEUED behind 3)``, and the tasks a dependent waits on:
+    ``WAITING (DEPENDENCY: extract, load)``."""
     name = task_status(task.status).name
     if not task.waiting_reason:
         return name
     reason = WaitingReason(task.waiting_reason).name
     if task.waiting_on:
         reason += ": " + ", ".join(one_line(n) for n in task.waiting_on)
+    if queue_position:
+        reason += f" behind {queue_position - 1}"
     return f"{name} ({reason})"
 
 
@@ -237,8 +240,9 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     ]
 
 
-def instance_text(instance: Instance) -> list[str]:
-    """The lines ``get`` prints: the instance's fields, then one line per task and per stage."""
+def instance_text(instance: Instance, queue_positions: Mapping[str, int] | None = None) -> list[str]:
+    """The lines ``get`` prints: the instance's fields, then one line per task and per stage;
+    ``queue_positions`` maps a queued task's name to its place in the run queue (1: next)."""
     status = instance.status
     if status is InstanceStatus.TERMINATED:
         status_text = f"{status.value} ({'successful' if instance.is_successful() else 'not successful'})"
@@ -271,7 +275,12 @@ def instance_text(instance: Instance) -> list[str]:
         elif task.HasField("error"):
             detail = error_text(task.error)
         rows.append(
-            [one_line(task.name), task_status_text(task), f"{shown_percent(state, progress)}%", detail]
+            [
+                one_line(task.name),
+                task_status_text(task, (queue_positions or {}).get(task.name)),
+                f"{shown_percent(state, progress)}%",
+                detail,
+            ]
         )
         rows += [
             ["  " + one_line(stage.name), "", f"{stage.finished_percentage}%", stage_workers(stage)]
