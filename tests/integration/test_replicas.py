@@ -483,3 +483,24 @@ def test_a_concurrency_limit_holds_across_replicas(replicas: Replicas, tmp_path:
         pb.WaitInstancesRequest(names=names, mode=pb.WAIT_MODE_ALL, timeout=seconds(60)), timeout=70
     )
     assert done.done and all(i.tasks[0].status == SUCCESS for i in done.instances)
+
+
+def test_an_instance_deleted_through_another_replica_is_gone_from_its_owner_too(replicas: Replicas) -> None:
+    a, b = replicas.start("a", workers=1), replicas.start("b")
+    stub_a, stub_b = replicas.stub(a), replicas.stub(b)
+    instance = create(stub_a, "noop")  # owned by A, which created it
+    done = stub_a.WaitInstance(pb.WaitInstanceRequest(name=instance.name, timeout=seconds(60)), timeout=70)
+    assert done.instance.status == TERMINATED
+    # A keeps the instance that just ended at hand, with its answer; B deletes it: A must not answer for it.
+    assert (
+        stub_a.GetInstance(pb.GetInstanceRequest(name=instance.name), timeout=30).instance.status
+        == TERMINATED
+    )
+    stub_b.DeleteInstance(pb.DeleteInstanceRequest(name=instance.name), timeout=30)
+    for stub in (stub_a, stub_b):
+        with pytest.raises(grpc.RpcError) as gone:
+            stub.GetInstance(pb.GetInstanceRequest(name=instance.name), timeout=30)
+        assert gone.value.code() == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.RpcError) as again:
+            stub.DeleteInstance(pb.DeleteInstanceRequest(name=instance.name), timeout=30)
+        assert again.value.code() == grpc.StatusCode.NOT_FOUND

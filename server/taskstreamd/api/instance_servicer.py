@@ -314,7 +314,10 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def DeleteInstance(self, request: pb.DeleteInstanceRequest, context: Context) -> Any:
         project, instance_id = ids.parse_instance_name(request.name)
         self._writer(context, project)
-        deleted = await self.instances.delete(project, instance_id)
+        try:
+            deleted = await self.instances.delete(project, instance_id)
+        except Elsewhere as elsewhere:
+            return await self._forward("DeleteInstance", request, context, elsewhere)
         return pb.DeleteInstanceResponse(delete_time=convert.timestamp(deleted))
 
     async def SuspendInstance(self, request: pb.SuspendInstanceRequest, context: Context) -> Any:

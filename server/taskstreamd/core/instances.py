@@ -584,8 +584,11 @@ class Instances:
         return answer
 
     async def delete(self, project: str, instance_id: str) -> datetime:
-        """Deletes a terminated instance, leaving a tombstone; when."""
+        """Deletes a terminated instance, leaving a tombstone; when. Elsewhere when another replica owns
+        it: the owner keeps what ended lately at hand and answers from it, so the owner deletes."""
         self._writable()
+        if not self.owns(instance_id) and (owner := self.owner_address(instance_id)):
+            raise Elsewhere(instance_id, owner)  # no live owner: nothing is kept of it but the store
         instance = await self.current(project, instance_id)  # NotFound, or Expired once deleted
         if instance.status != InstanceStatus.TERMINATED:
             raise FailedPrecondition(
