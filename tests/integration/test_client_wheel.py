@@ -1,4 +1,5 @@
-"""The `taskstream` wheel installs alone, without the server's dependencies, and calls a server.
+"""The `taskstream` wheel installs alone, without the server's dependencies, and calls a server; the
+`taskstreamd` wheel installs beside it and serves.
 
 Builds the client's wheel, installs it in a fresh virtualenv (its dependencies come from the package
 index, or pip's cache), and runs a script there against the test server, which runs from the main
@@ -11,11 +12,13 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 import venv
 from pathlib import Path
 
 import pytest
 
+import taskstream
 from tests.support.server import REPO, ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -71,3 +74,36 @@ def test_the_client_wheel_installs_alone_and_calls_a_server(server: ServerProces
         [str(cli), "--server", server.address, "--project", "wheel", "watch", outcome["id"]], tmp_path
     )
     assert watched.stdout.splitlines()[-1] == f"{outcome['id']} Terminated, successful"
+
+
+def test_the_server_wheel_installs_with_the_client_wheel_and_serves(tmp_path: Path) -> None:
+    """Both distributions as a user installs them: the server's wheel brings its migrations, the pages'
+    files and the sample data with it, and a server from it answers the client (the built-in sql task)."""
+    wheels = tmp_path / "wheels"
+    for source in ("./clients/python", "./server"):
+        _run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), source],
+            REPO,
+        )
+    client_wheel, server_wheel = sorted(wheels.glob("taskstream*.whl"))  # taskstream-, then taskstreamd-
+    assert server_wheel.name.startswith("taskstreamd-")
+    venv.create(tmp_path / "served", with_pip=True)
+    python = tmp_path / "served" / "bin" / "python"
+    install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    _run([*install, str(client_wheel), str(server_wheel)], tmp_path)
+    where = _run([str(python), "-c", "import taskstreamd; print(taskstreamd.__file__)"], tmp_path)
+    assert where.stdout.startswith(str(tmp_path / "served"))
+
+    # The server from the wheel: its store is made by the packaged migrations, its worker runs the sql task
+    # on the packaged sample table, and its pages come from the packaged static files.
+    server = ServerProcess(tmp_path / "data", workers=1, python=str(python), env={"PYTHONPATH": ""}, tasks=())
+    server.start()
+    try:
+        with taskstream.connect(server.address, project="wheel") as client:
+            counted = client.execute_sql("select count(*) as n from pyodps_iris", timeout=60)
+            assert counted.get_task_result() == '"n"\n150\n'
+        for page in ("/console/static/console.js", "/logview/static/logview.js"):
+            with urllib.request.urlopen(f"http://{server.http_address}{page}", timeout=30) as answer:
+                assert answer.status == 200 and len(answer.read()) > 1000
+    finally:
+        server.stop()
