@@ -510,18 +510,24 @@ def test_a_type_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) 
         return True
 
     opened: set[str] = set()
+
+    def within_limit() -> int:
+        """How many tasks run now (each opened one has ended or ends at once); never more than the limit."""
+        running = len(list(started.iterdir())) - len(opened)
+        assert running <= limit, f"{running} tasks of a type limited to {limit} run at once"
+        return running
+
     while len(opened) < count:
         # As many start as the limit lets run (fewer at the end), and the others say they wait for it.
         running_now = min(limit, count - len(opened))
-        eventually(
-            lambda n=running_now: len(list(started.iterdir())) == len(opened) + n,
-            timeout=60,
-            what=f"{running_now} running",
-        )
+        eventually(lambda n=running_now: within_limit() == n, timeout=60, what=f"{running_now} running")
         running = {p.name for p in started.iterdir()} - opened
         skip = opened | running
-        eventually(lambda s=skip: others_wait(s), timeout=30, what="the others to wait for the limit")
-        assert len(list(started.iterdir())) == len(opened) + running_now  # still no more than the limit
+        eventually(
+            lambda s=skip, n=running_now: within_limit() == n and others_wait(s),
+            timeout=30,
+            what="the others to wait for the limit",
+        )
         first = min(running)
         (gates / first).touch()  # one ends; the next may take its place
         opened.add(first)

@@ -136,6 +136,8 @@ def test_max_backoff_caps_every_wait_before_its_jitter(
     policy = RetryPolicy(
         max_attempts=4, initial_backoff=initial, backoff_multiplier=multiplier, max_backoff=cap, jitter=jitter
     )
+    # Uncapped, the waits would be 0.3, 30 and 3000 s; each is capped first, then jitter takes up to half.
+    bounds = [min(initial * multiplier**n, cap) for n in range(3)]
     instance = client.create_instance([TaskSpec("flaky", {"succeed_on": 4}, retry=policy)], hold=True)
     # Each failed attempt's WAITING event carries the task as it was recorded: the attempt's end and the
     # time its backoff ends, computed together (held until the watch is open, so no event is missed).
@@ -152,12 +154,10 @@ def test_max_backoff_caps_every_wait_before_its_jitter(
             task = message.event.task_status_changed.task
             if task.waiting_reason == tpb.WAITING_REASON_BACKOFF:
                 ended, due = utc(task.attempt_history[-1].end_time), utc(task.next_attempt_time)
-                waits.append((due - ended).total_seconds())
-    # Uncapped, the waits would be 0.3, 30 and 3000 s; each is capped first, then jitter takes up to half.
-    bounds = [min(initial * multiplier**n, cap) for n in range(3)]
+                wait, bound = (due - ended).total_seconds(), bounds[len(waits)]
+                assert bound * (1 - jitter) - 1e-3 <= wait <= bound + 1e-3, (len(waits) + 1, wait, bound)
+                waits.append(wait)
     assert len(waits) == 3
-    for wait, bound in zip(waits, bounds, strict=True):
-        assert bound * (1 - jitter) - 1e-3 <= wait <= bound + 1e-3, (waits, bounds)
     # And the attempts did wait that long, no longer than the cap and the dispatch that follows it.
     task = instance.get_task()
     assert task.result == "succeeded on attempt 4"
