@@ -498,8 +498,8 @@ def test_a_type_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) 
     started.mkdir()
     names = []
     for i in range(count):  # owned by both replicas, whose four free slots could run four at once
-        params = {"path": str(gates / str(i)), "started": str(started / str(i))}
-        names.append(create(stubs[i % 2], "gate", **params).name)
+        gate = create(stubs[i % 2], "gate", path=str(gates / str(i)), started=str(started / str(i)))
+        names.append(gate.name)
 
     def others_wait(skip: set[str]) -> bool:
         """Whether every task not in ``skip`` is WAITING for the limit, asked of its owner."""
@@ -520,14 +520,17 @@ def test_a_type_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) 
     while len(opened) < count:
         # As many start as the limit lets run (fewer at the end), and the others say they wait for it.
         running_now = min(limit, count - len(opened))
-        eventually(lambda n=running_now: within_limit() == n, timeout=60, what=f"{running_now} running")
+
+        def started_all(n: int = running_now) -> bool:
+            return within_limit() == n
+
+        eventually(started_all, timeout=60, what=f"{running_now} running")
         running = {p.name for p in started.iterdir()} - opened
-        skip = opened | running
-        eventually(
-            lambda s=skip, n=running_now: within_limit() == n and others_wait(s),
-            timeout=30,
-            what="the others to wait for the limit",
-        )
+
+        def others_held(skip: set[str] = opened | running) -> bool:
+            return started_all() and others_wait(skip)
+
+        eventually(others_held, timeout=30, what="the others to wait for the limit")
         first = min(running)
         (gates / first).touch()  # one ends; the next may take its place
         opened.add(first)

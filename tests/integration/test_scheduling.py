@@ -10,7 +10,7 @@ same store, by servers of the tests' own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import grpc
@@ -342,8 +342,9 @@ def test_a_task_behind_busy_slots_waits_queued_and_runs_when_one_frees(
     gates[0].touch()
     busy[0].wait_for_success(timeout=60)
     until_task_status(waiting, "gate", TaskStatus.RUNNING)
-    assert task.waiting_reason == WaitingReason.NONE
-    assert task.start_time >= busy[0].get_task().end_time  # type: ignore[operator]
+    running = waiting.get_task()
+    assert running.waiting_reason == WaitingReason.NONE
+    assert running.start_time >= busy[0].get_task().end_time  # type: ignore[operator]
     for gate in [*gates[1:], files / "last"]:
         gate.touch()
     for instance in [*busy[1:], waiting]:
@@ -393,6 +394,7 @@ def test_a_bound_instance_whose_watch_resumes_within_the_grace_runs_to_the_end(
         client_disconnect_grace=grace,
     )
     watch = instance.watch()
+    assert isinstance(watch, Generator)  # closing it cancels its call
     first = next(watch)
     assert isinstance(first, taskstream.InstanceSnapshot)
     watch.close()  # the watch drops: the grace period starts
