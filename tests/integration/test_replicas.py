@@ -47,8 +47,10 @@ class Replicas:
         self.workers: list[WorkerProcess] = []
         self.channels: list[grpc.Channel] = []
 
-    def start(self, name: str, workers: int = 0) -> ServerProcess:
-        server = ServerProcess(self.root / name, "--db", self.url, "--grace-period", "1", workers=workers)
+    def start(self, name: str, workers: int = 0, options: tuple[str, ...] = ()) -> ServerProcess:
+        server = ServerProcess(
+            self.root / name, "--db", self.url, "--grace-period", "1", *options, workers=workers
+        )
         self.servers.append(server.start())
         return server
 
@@ -504,3 +506,64 @@ def test_an_instance_deleted_through_another_replica_is_gone_from_its_owner_too(
         with pytest.raises(grpc.RpcError) as again:
             stub.DeleteInstance(pb.DeleteInstanceRequest(name=instance.name), timeout=30)
         assert again.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.timeout(180)
+def test_a_type_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) -> None:
+    limit, count = 2, 5
+    options = ("--type-limit", f"gate={limit}")  # each replica is told the same limit
+    a, b = replicas.start("a", workers=2, options=options), replicas.start("b", workers=2, options=options)
+    stubs = [replicas.stub(a), replicas.stub(b)]
+    gates, started = tmp_path / "gates", tmp_path / "started"
+    gates.mkdir()
+    started.mkdir()
+    names = []
+    for i in range(count):  # owned by both replicas, whose four free slots could run four at once
+        gate = create(stubs[i % 2], "gate", path=str(gates / str(i)), started=str(started / str(i)))
+        names.append(gate.name)
+
+    def others_wait(skip: set[str]) -> bool:
+        """Whether every task not in ``skip`` is WAITING for the limit, asked of its owner."""
+        for i, name in enumerate(names):
+            task = stubs[i % 2].GetInstance(pb.GetInstanceRequest(name=name), timeout=30).instance.tasks[0]
+            if str(i) not in skip and task.waiting_reason != tpb.WAITING_REASON_CONCURRENCY_LIMIT:
+                return False
+        return True
+
+    opened: set[str] = set()
+
+    def within_limit() -> int:
+        """How many tasks run now (each opened one has ended or ends at once); never more than the limit."""
+        running = len(list(started.iterdir())) - len(opened)
+        assert running <= limit, f"{running} tasks of a type limited to {limit} run at once"
+        return running
+
+    while len(opened) < count:
+        # As many start as the limit lets run (fewer at the end), and the others say they wait for it.
+        running_now = min(limit, count - len(opened))
+
+        def started_all(n: int = running_now) -> bool:
+            return within_limit() == n
+
+        eventually(started_all, timeout=60, what=f"{running_now} running")
+        running = {p.name for p in started.iterdir()} - opened
+
+        def others_held(skip: set[str] = opened | running) -> bool:
+            return started_all() and others_wait(skip)
+
+        eventually(others_held, timeout=30, what="the others to wait for the limit")
+        first = min(running)
+        (gates / first).touch()  # one ends; the next may take its place
+        opened.add(first)
+    done = stubs[0].WaitInstances(
+        pb.WaitInstancesRequest(names=names, mode=pb.WAIT_MODE_ALL, timeout=seconds(60)), timeout=70
+    )
+    assert done.done and all(i.tasks[0].status == SUCCESS for i in done.instances)
+    # As the tasks' own times tell: never more than the limit running at once, on both replicas together.
+    changes = sorted(
+        (stamp.ToDatetime(), delta)
+        for i in done.instances
+        for stamp, delta in ((i.tasks[0].start_time, 1), (i.tasks[0].end_time, -1))
+    )  # an end sorts before a start at the same instant
+    running_at = [sum(delta for _, delta in changes[: k + 1]) for k in range(len(changes))]
+    assert max(running_at) == limit

@@ -3,21 +3,40 @@ retry policies, dependencies, a start time, cancelling one task, deleting an ins
 own, concurrency limits, reasons to wait, and instances bound to their caller's watch.
 
 Tasks that must stay running wait at gate files the tests open; nothing sleeps to wait for an event.
+What must outlive the server (a start time, a backoff) is checked across a SIGKILL and a restart on the
+same store, by servers of the tests' own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
+import grpc
 import pytest
+from google.protobuf import timestamp_pb2
 
 import taskstream
 from taskstream import CancellationReason, RetryPolicy, TaskSpec, TaskStatus, WaitingReason
 from taskstream.cli import main as cli_main
+from taskstream.v1 import instance_service_pb2 as pb
+from taskstream.v1 import instance_service_pb2_grpc as pb_grpc
+from taskstream.v1 import task_pb2 as tpb
 from tests.integration.conftest import eventually, until_task_status
 from tests.support.server import ServerProcess
+
+WORKERS = 3  # the module server's local workers, one slot each
+
+# How far ahead a start time or a backoff lies that must still be pending when a killed server is back:
+# its restart takes a few seconds, and on PostgreSQL it first waits out the dead process's shard leases
+# (core.ownership.LEASE_SECONDS, 5 s) before it owns anything.
+PENDING_ACROSS_RESTART = {"sqlite": 5.0, "postgresql": 10.0}
+
+# The restart tests start servers of their own, on a fresh store of each kind.
+on_both_stores = pytest.mark.parametrize(
+    "store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)], indirect=True
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +55,7 @@ def server(
         "--type-limit",
         "gate_one=1",
         *db,
-        workers=3,
+        workers=WORKERS,
     ).start()
     yield process
     process.stop()
@@ -44,6 +63,18 @@ def server(
 
 def task_of(instance: taskstream.Instance, name: str) -> taskstream.InstanceTask:
     return instance.get_task_statuses()[name]
+
+
+@pytest.fixture
+def store_options(store: str, request: pytest.FixtureRequest) -> list[str]:
+    """The options of a server of a test's own on a fresh store of the kind under test."""
+    if store == "postgresql":
+        return ["--db", request.getfixturevalue("postgres").create_database()]
+    return []
+
+
+def utc(stamp: timestamp_pb2.Timestamp) -> dt.datetime:
+    return stamp.ToDatetime(tzinfo=dt.UTC)
 
 
 def test_a_failing_task_is_retried_with_every_attempt_kept(client: taskstream.Client) -> None:
@@ -96,6 +127,45 @@ def test_a_task_waiting_out_its_backoff_says_so_and_can_be_cancelled(client: tas
     task.cancel("no more")
     instance.wait_for_completion(timeout=60)
     assert task.task_status == TaskStatus.CANCELLED and task.task_cancellation_message == "no more"
+
+
+def test_max_backoff_caps_every_wait_before_its_jitter(
+    client: taskstream.Client, server: ServerProcess
+) -> None:
+    initial, multiplier, cap, jitter = 0.3, 100.0, 0.6, 0.5
+    policy = RetryPolicy(
+        max_attempts=4, initial_backoff=initial, backoff_multiplier=multiplier, max_backoff=cap, jitter=jitter
+    )
+    # Uncapped, the waits would be 0.3, 30 and 3000 s; each is capped first, then jitter takes up to half.
+    bounds = [min(initial * multiplier**n, cap) for n in range(3)]
+    instance = client.create_instance([TaskSpec("flaky", {"succeed_on": 4}, retry=policy)], hold=True)
+    # Each failed attempt's WAITING event carries the task as it was recorded: the attempt's end and the
+    # time its backoff ends, computed together (held until the watch is open, so no event is missed).
+    waits: list[float] = []
+    with grpc.insecure_channel(server.address) as channel:
+        watch = pb_grpc.InstanceServiceStub(channel).WatchInstance(
+            pb.WatchInstanceRequest(name=instance.name), timeout=60
+        )
+        for i, message in enumerate(watch):
+            if i == 0:
+                instance.resume()
+            if message.WhichOneof("kind") != "event" or not message.event.HasField("task_status_changed"):
+                continue
+            task = message.event.task_status_changed.task
+            if task.waiting_reason == tpb.WAITING_REASON_BACKOFF:
+                ended, due = utc(task.attempt_history[-1].end_time), utc(task.next_attempt_time)
+                wait, bound = (due - ended).total_seconds(), bounds[len(waits)]
+                assert bound * (1 - jitter) - 1e-3 <= wait <= bound + 1e-3, (len(waits) + 1, wait, bound)
+                waits.append(wait)
+    assert len(waits) == 3
+    # And the attempts did wait that long, no longer than the cap and the dispatch that follows it.
+    task = instance.get_task()
+    assert task.result == "succeeded on attempt 4"
+    history = task.attempt_history
+    starts = [a.start_time for a in history[1:]] + [task.start_time]
+    for attempt, start, wait in zip(history, starts, waits, strict=True):
+        gap = (start - attempt.end_time).total_seconds()  # type: ignore[operator]
+        assert wait - 1e-3 <= gap < cap + 5, (attempt.attempt, gap, wait)
 
 
 def test_dependents_run_after_their_dependencies_with_their_results(client: taskstream.Client) -> None:
@@ -255,6 +325,32 @@ def test_concurrency_limits_of_a_key_and_of_a_type_hold_tasks_back(
         instance.wait_for_success(timeout=60)
 
 
+def test_a_task_behind_busy_slots_waits_queued_and_runs_when_one_frees(
+    client: taskstream.Client, files: Path
+) -> None:
+    gates = [files / f"busy{i}" for i in range(WORKERS)]
+    busy = [client.create_instance([TaskSpec("gate", {"path": str(g)})]) for g in gates]
+    for instance in busy:  # every slot taken (a task an earlier test stopped may hold one a moment longer)
+        until_task_status(instance, "gate", TaskStatus.RUNNING)
+    waiting = client.create_instance([TaskSpec("gate", {"path": str(files / "last")})])
+    task = waiting.get_task()
+    assert task.task_status == TaskStatus.WAITING
+    assert task.waiting_reason == WaitingReason.QUEUED  # workers offer the type: none is free
+    with pytest.raises(taskstream.WaitTimeoutError):
+        waiting.wait_for_completion(timeout=0.5)  # still nowhere to run
+    assert waiting.get_task().waiting_reason == WaitingReason.QUEUED
+    gates[0].touch()
+    busy[0].wait_for_success(timeout=60)
+    until_task_status(waiting, "gate", TaskStatus.RUNNING)
+    running = waiting.get_task()
+    assert running.waiting_reason == WaitingReason.NONE
+    assert running.start_time >= busy[0].get_task().end_time  # type: ignore[operator]
+    for gate in [*gates[1:], files / "last"]:
+        gate.touch()
+    for instance in [*busy[1:], waiting]:
+        instance.wait_for_success(timeout=60)
+
+
 def test_a_task_no_worker_can_take_says_why(client: taskstream.Client) -> None:
     instance = client.create_instance(
         [TaskSpec("no_such_type", {}), TaskSpec("echo", {}, required_labels={"gpu": "true"})]
@@ -284,3 +380,116 @@ def test_a_bound_instance_runs_while_watched_and_is_cancelled_when_the_watch_is_
     task = instance.get_task()
     assert task.task_status == TaskStatus.CANCELLED
     assert task.task_cancellation_reason == CancellationReason.CLIENT_DISCONNECTED
+
+
+def test_a_bound_instance_whose_watch_resumes_within_the_grace_runs_to_the_end(
+    client: taskstream.Client, files: Path
+) -> None:
+    grace = 3.0
+    gates = files / "gates"
+    gates.mkdir()
+    instance = client.create_instance(
+        [TaskSpec("steps", {"gates": str(gates), "count": 2})],
+        cancel_on_client_disconnection=True,
+        client_disconnect_grace=grace,
+    )
+    watch = instance.watch()
+    assert isinstance(watch, Generator)  # closing it cancels its call
+    first = next(watch)
+    assert isinstance(first, taskstream.InstanceSnapshot)
+    watch.close()  # the watch drops: the grace period starts
+    with pytest.raises(taskstream.WaitTimeoutError):
+        instance.wait_for_completion(timeout=grace / 3)  # unwatched for a third of the grace
+    # The caller comes back and resumes after the last event it saw: the changes it missed follow, the
+    # task's next step included, without a new snapshot.
+    resumed = instance.watch(after_seq=first.seq)
+    (gates / "0").touch()
+    seen: list[taskstream.InstanceEvent] = []
+    for event in resumed:
+        seen.append(event)
+        if isinstance(event, taskstream.TaskProgressUpdated) and event.progress.message == "step 1":
+            break
+    assert not any(isinstance(e, taskstream.InstanceSnapshot) for e in seen)
+    assert first.seq < seen[0].seq  # continued after the cursor
+    # Watched again well past the end of the grace period that started when the first watch dropped.
+    with pytest.raises(taskstream.WaitTimeoutError):
+        instance.wait_for_completion(timeout=grace)
+    (gates / "1").touch()
+    last = None
+    for event in resumed:
+        last = event
+    assert (
+        isinstance(last, taskstream.InstanceSnapshot) and last.status == taskstream.InstanceStatus.TERMINATED
+    )
+    task = instance.get_task()
+    assert task.task_status == TaskStatus.SUCCESS and task.result == 2
+    assert task.task_cancellation_reason == CancellationReason.NONE
+
+
+@on_both_stores
+def test_a_start_time_outlives_a_killed_server(tmp_path: Path, store: str, store_options: list[str]) -> None:
+    data = tmp_path / "data"
+    server = ServerProcess(data, *store_options, workers=1).start()
+    try:
+        with taskstream.connect(server.address, project="tests") as client:
+            start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=PENDING_ACROSS_RESTART[store])
+            instance = client.create_instance([TaskSpec("echo", {"n": 1})], start_time=start)
+            assert task_of(instance, "echo").waiting_reason == WaitingReason.SCHEDULED
+    finally:
+        server.kill()  # SIGKILL: the start's timer dies with the process; the store alone keeps the time
+    restarted = ServerProcess(data, *store_options, workers=1).start()
+    try:
+        with taskstream.connect(restarted.address, project="tests") as client:
+            again = client.get_instance(instance.id)
+            asked = dt.datetime.now(dt.UTC)
+            task = again.get_task()
+            assert asked < start, "the restart took longer than the start delay: raise it"
+            assert task.task_status == TaskStatus.WAITING
+            assert task.waiting_reason == WaitingReason.SCHEDULED  # not released by the restart
+            again.wait_for_success(timeout=60)  # nor forgotten
+            assert task.result == {"n": 1}
+            assert task.start_time >= start  # type: ignore[operator]
+    finally:
+        restarted.stop()
+
+
+@on_both_stores
+def test_a_backoff_outlives_a_killed_server(tmp_path: Path, store: str, store_options: list[str]) -> None:
+    data, backoff = tmp_path / "data", PENDING_ACROSS_RESTART[store]
+    server = ServerProcess(data, *store_options, workers=1).start()
+    try:
+        with taskstream.connect(server.address, project="tests") as client:
+            retry = RetryPolicy(max_attempts=2, initial_backoff=backoff)
+            instance = client.create_instance([TaskSpec("flaky", {"succeed_on": 2}, retry=retry)])
+            for _event in instance.watch():  # the first attempt may fail before the watch starts
+                task = instance.get_task()
+                if task.attempt_history:
+                    break
+            assert task.waiting_reason == WaitingReason.BACKOFF
+            (first,) = task.attempt_history
+            due = task.next_attempt_time
+            assert due is not None and first.end_time is not None
+            assert abs((due - first.end_time).total_seconds() - backoff) < 1e-3
+    finally:
+        server.kill()  # SIGKILL mid-backoff: its timer dies with the process
+    restarted = ServerProcess(data, *store_options, workers=1).start()
+    try:
+        with taskstream.connect(restarted.address, project="tests") as client:
+            again = client.get_instance(instance.id)
+            asked = dt.datetime.now(dt.UTC)
+            task = again.get_task()
+            assert asked < due, "the restart took longer than the backoff: raise it"
+            assert task.task_status == TaskStatus.WAITING
+            assert task.waiting_reason == WaitingReason.BACKOFF  # not retried at once by the restart
+            assert task.next_attempt_time == due
+            again.wait_for_success(timeout=60)  # nor never
+            assert task.result == "succeeded on attempt 2"
+            assert task.attempts == 2 and task.interruptions == 0
+            assert task.start_time >= due  # type: ignore[operator]
+            kept = task.attempt_history
+            assert [(a.attempt, a.status, a.start_time, a.end_time) for a in kept] == [
+                (1, TaskStatus.FAILED, first.start_time, first.end_time)
+            ]
+            assert "attempt 1 failed" in str(kept[0].error)
+    finally:
+        restarted.stop()

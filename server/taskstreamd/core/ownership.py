@@ -172,6 +172,9 @@ class LeasedOwnership(Ownership):
             for shard in given:
                 del self.owned[shard]
                 self.ready.discard(shard)
+                # Nor is this replica their owner any more: until the next heartbeat tells who is, they
+                # have none here (else it would go on granting and using their keys' permits itself).
+                self.owners.pop(shard, None)
             await self._lost(given)  # committed and dropped from memory before anyone else takes them
             for shard in given:
                 await writer.run(cluster.release(sql, self.replica, shard))
