@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from typing import Any, TypeVar
 
 import grpc
 
@@ -38,6 +38,7 @@ MAX_WAIT = 600.0
 # A watcher whose stream accepts nothing for this long is dropped; it resumes from its cursor.
 STALL_SECONDS = 60.0
 _CODEC = ProtoEventCodec()  # reads the facts of project log entries a watch's filter looks at
+W = TypeVar("W")  # what a watch yields, before it is made a message
 
 
 def wait_timeout(request: pb.WaitInstanceRequest | pb.WaitInstancesRequest, context: Context) -> float:
@@ -373,7 +374,27 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     async def WatchInstance(self, request: pb.WatchInstanceRequest, context: Context) -> None:
         watch_request = validation.watch(request)
         principal = self._reader(context, watch_request.project)
-        cursor = request.after_seq
+        items = watch.watch(self.instances, self.core.hub, watch_request, watch_messages.snapshot)
+        await self._stream_watch(context, principal.name, items, watch_messages.message, request.after_seq)
+
+    async def WatchInstances(self, request: pb.WatchInstancesRequest, context: Context) -> None:
+        watch_request = validation.watch_project(request)
+        principal = self._reader(context, watch_request.project)
+        items = project_watch.watch_project(self.core.store.reader, self.core.projects, _CODEC, watch_request)
+        await self._stream_watch(
+            context, principal.name, items, project_watch_messages.message, request.after_seq
+        )
+
+    async def _stream_watch(
+        self,
+        context: Context,
+        principal: str,
+        items: AsyncGenerator[tuple[W, int], None],
+        message_of: Callable[[W], Any],
+        cursor: int,
+    ) -> None:
+        """Writes a watch's items with their cursors; a watcher that reads nothing for the stall time is
+        ended with CONSUMER_TOO_SLOW, naming the cursor to resume after."""
 
         def too_slow() -> ResourceExhausted:
             stalled = (
@@ -382,35 +403,10 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
             return ResourceExhausted("CONSUMER_TOO_SLOW", stalled, {"resume_after_seq": str(cursor)})
 
         guard = StallGuard(self.stall_seconds)  # one per stream, not a timer per message
-        with self.streams.hold(principal.name):
-            try:
-                items = watch.watch(self.instances, self.core.hub, watch_request, watch_messages.snapshot)
-                async for item, next_cursor in items:
-                    if not await self._write(context, watch_messages.message(item), guard, too_slow):
-                        return
-                    cursor = next_cursor
-            finally:
-                guard.close()
-
-    async def WatchInstances(self, request: pb.WatchInstancesRequest, context: Context) -> None:
-        watch_request = validation.watch_project(request)
-        principal = self._reader(context, watch_request.project)
-        cursor = request.after_seq
-
-        def too_slow() -> ResourceExhausted:
-            stalled = (
-                f"the watcher read nothing for {self.stall_seconds:g} seconds; resume after seq {cursor}"
-            )
-            return ResourceExhausted("CONSUMER_TOO_SLOW", stalled, {"resume_after_seq": str(cursor)})
-
-        guard = StallGuard(self.stall_seconds)
-        with self.streams.hold(principal.name):
-            items = project_watch.watch_project(
-                self.core.store.reader, self.core.projects, _CODEC, watch_request
-            )
+        with self.streams.hold(principal):
             try:
                 async for item, next_cursor in items:
-                    if not await self._write(context, project_watch_messages.message(item), guard, too_slow):
+                    if not await self._write(context, message_of(item), guard, too_slow):
                         return
                     cursor = next_cursor
             finally:
