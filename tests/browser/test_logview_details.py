@@ -14,6 +14,7 @@ import taskstream
 from taskstream import TaskSpec
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstream.v1 import instance_service_pb2_grpc, task_pb2
+from tests.integration.conftest import until_task_status
 from tests.support.server import ServerProcess
 
 expect.set_options(timeout=30_000)  # bounded waits for what the server pushes; never a sleep
@@ -219,3 +220,29 @@ def test_a_task_that_waits_says_why(page: Page, client: taskstream.Client) -> No
         expect(page.locator("#d-status")).to_have_text("waiting · no connected worker offers its type")
     finally:
         instance.stop()
+
+
+def test_a_queued_task_says_how_many_are_queued_ahead_of_it(page: Page, tmp_path: Path) -> None:
+    # One slot and no prefetch, so the run queue stays as built: a gate holds the slot, two more wait.
+    server = ServerProcess(
+        tmp_path / "data", "--short-task-prefetch", "0", "--prefetch", "0", "--grace-period", "1", workers=1
+    ).start()
+    gate = tmp_path / "gate"
+    try:
+        with taskstream.connect(server.address, project="queue-page") as client:
+            holder = client.run_task("gate", {"path": str(gate)}, name="holder")
+            until_task_status(holder, "holder", taskstream.TaskStatus.RUNNING)
+            ahead = client.run_task("gate", {"path": str(gate)}, name="ahead")
+            behind = client.create_instance([TaskSpec("gate", {"path": str(gate)}, name="behind")])
+            page.goto(behind.get_logview_address(hours=1))
+            row = page.locator('.task[data-task="behind"]')
+            expect(row).to_contain_text("queued behind 1 for a free worker slot")
+            row.click()
+            expect(page.locator("#d-status")).to_have_text("waiting · queued behind 1 for a free worker slot")
+            gate.touch()  # everything runs: the words go with the wait
+            expect(page.locator("#d-status")).to_have_text("success")
+            for instance in (holder, ahead, behind):
+                instance.wait_for_success(timeout=60)
+    finally:
+        gate.touch()
+        server.stop()

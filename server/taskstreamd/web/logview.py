@@ -35,10 +35,10 @@ from taskstream.v1 import task_pb2
 from taskstreamd import ids
 from taskstreamd.access.logview_links import LogviewLinks
 from taskstreamd.access.logview_tokens import TokenError
-from taskstreamd.core import task_output, watch, workflows
+from taskstreamd.core import queueing, task_output, watch, workflows
 from taskstreamd.core.core import Core
 from taskstreamd.domain.events import EventKind
-from taskstreamd.errors import FailedPrecondition, InvalidArgument, NotFound
+from taskstreamd.errors import Elsewhere, FailedPrecondition, InvalidArgument, NotFound
 from taskstreamd.web.http import Request, Response, respond, start_stream
 from taskstreamd.wire import result_rows, watch_messages
 from taskstreamd.wire.event_codec import watch_response
@@ -84,6 +84,7 @@ class Logview:
             "/logview/download": self._download,
             "/logview/subinstances": self._subinstances,
             "/logview/related": self._related,
+            "/logview/queue": self._queue,
         }.get(path)
         if route is None:
             await respond(writer, Response(404, "text/plain", b"not found\n"))
@@ -247,6 +248,18 @@ class Logview:
             ],
             "more": bool(more),
         }
+        await respond(writer, Response(200, "application/json", json.dumps(body).encode(), SECURITY_HEADERS))
+
+    async def _queue(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
+        """Each queued task's place in the run queue (1: next), of the first 1000 tasks not started. Only
+        the replica that owns the instance keeps its queue; another answers with no positions."""
+        try:
+            info = await queueing.queueing_info(self.core.instances, project, iid, 1000, "")
+        except Elsewhere:
+            body: dict[str, Any] = {"positions": {}, "queue_length": 0}
+        else:
+            positions = {entry.task.name: entry.position for entry in info.tasks if entry.position}
+            body = {"positions": positions, "queue_length": info.queue_length}
         await respond(writer, Response(200, "application/json", json.dumps(body).encode(), SECURITY_HEADERS))
 
     async def _related(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:

@@ -36,8 +36,14 @@
     const status = taskStatus(t);
     if (status !== "WAITING" && status !== "INTERRUPTED" && status !== "SUSPENDED") return "";
     const reason = enumName(t.waitingReason, "WAITING_REASON_");
+    const position = reason === "QUEUED" ? queue.positions[t.name] : 0;
+    if (position) return `queued behind ${position - 1} for a free worker slot`;
     return WAITING_WORDS[reason] || "";
   };
+  const isQueued = (t) => ["WAITING", "INTERRUPTED"].includes(taskStatus(t)) && enumName(t.waitingReason, "WAITING_REASON_") === "QUEUED";
+  // Queue positions move without events of this instance (other instances' tasks start): read them at
+  // once when a task of this one is queued, then every few seconds while one is.
+  const queue = { positions: {}, timer: 0, busy: false, loaded: false };
   const toDate = (s) => (s ? new Date(s) : null);
   const pad = (n) => String(n).padStart(2, "0");
   const fmtTime = (d) => (d ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : "—");
@@ -155,12 +161,32 @@
     } catch { /* the next event or reload tries again */ }
   }
 
+  async function loadQueue() {
+    clearTimeout(queue.timer);
+    queue.timer = 0;
+    if (queue.busy) return;
+    queue.busy = true;
+    try {
+      const r = await fetch(`queue?${auth}`, { cache: "no-store" });
+      if (r.ok) { queue.positions = (await r.json()).positions || {}; schedule(); }
+    } catch { /* the next change tries again */ }
+    queue.busy = false;
+    queue.loaded = true;  // answered or not: from now on every few seconds, never in a tight loop
+    watchQueue();
+  }
+  function watchQueue() {
+    if (queue.timer || queue.busy) return;
+    if (![...state.tasks.values()].some(isQueued)) { queue.positions = {}; queue.loaded = false; return; }
+    if (document.hidden && queue.loaded) return;  // the next change of the instance looks again
+    queue.timer = setTimeout(loadQueue, queue.loaded ? 3000 : 0);
+  }
+
   function connect() {
     const es = new EventSource(`events?${auth}`);
     const conn = (s) => { const c = $("connection"); c.dataset.state = s; c.textContent = s; };
     es.onopen = () => conn("live");
     es.onerror = () => conn(es.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
-    const on = (kind, fn) => es.addEventListener(kind, (m) => { fn(JSON.parse(m.data)); if (m.lastEventId) state.seq = Number(m.lastEventId); schedule(); });
+    const on = (kind, fn) => es.addEventListener(kind, (m) => { fn(JSON.parse(m.data)); if (m.lastEventId) state.seq = Number(m.lastEventId); schedule(); watchQueue(); });
     on("snapshot", applySnapshot);
     on("event", applyEvent);
     on("subinstances", (subs) => subs.forEach((s) => state.subs.set(s.instance, { ...s, ...(state.subs.get(s.instance) || {}) })));
