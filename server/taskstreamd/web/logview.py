@@ -252,14 +252,13 @@ class Logview:
 
     async def _queue(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
         """Each queued task's place in the run queue (1: next), of the first 1000 tasks not started. Only
-        the replica that owns the instance keeps its queue; another answers with no positions."""
-        try:
+        the replica that owns the instance keeps its queue; another answers with no positions. The
+        queue's length is left out: a link to one instance says nothing more of other projects' work."""
+        positions: dict[str, int] = {}
+        with contextlib.suppress(Elsewhere):
             info = await queueing.queueing_info(self.core.instances, project, iid, 1000, "")
-        except Elsewhere:
-            body: dict[str, Any] = {"positions": {}, "queue_length": 0}
-        else:
             positions = {entry.task.name: entry.position for entry in info.tasks if entry.position}
-            body = {"positions": positions, "queue_length": info.queue_length}
+        body = {"positions": positions}
         await respond(writer, Response(200, "application/json", json.dumps(body).encode(), SECURITY_HEADERS))
 
     async def _related(self, request: Request, writer: asyncio.StreamWriter, project: str, iid: str) -> None:
