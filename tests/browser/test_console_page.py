@@ -129,6 +129,10 @@ def test_workers_show_their_tasks_and_queues_their_waiting_tasks(
         page.click("#tab-queues")
         queued = page.locator('.queue[data-type="noop"] li', has_text=waiting.id)
         expect(queued).to_contain_text("needs a worker with gpu=yes")
+        # Why it waits, and where it stands in the run queue (other tests' tasks may queue ahead of it).
+        expect(queued.locator(".reason")).to_have_text(
+            re.compile(r"^#\d+ in the queue · no matching labels$")
+        )
         waiting.stop()
         (tmp_path / "open").touch()
         expect(queued).to_have_count(0)  # refreshed while the tab is open

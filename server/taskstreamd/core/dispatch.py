@@ -104,9 +104,11 @@ class Dispatcher:
     def queue_positions(self, task_ids: set[int]) -> tuple[dict[int, int], int]:
         """The run-queue position (1: next) of each of these tasks that is queued, and how many tasks are
         queued; stale entries (a task cancelled, suspended or held since it was queued) do not count."""
-        return self.queue.positions(task_ids, self._still_queued)
+        return self.queue.positions(task_ids, self.still_queued)
 
-    def _still_queued(self, task_id: int) -> bool:
+    def still_queued(self, task_id: int) -> bool:
+        """Whether a run-queue entry still stands for a task to hand out (not cancelled, suspended or held
+        since it was queued)."""
         found = self.book.task(task_id)
         if found is None:
             return False

@@ -2,8 +2,8 @@
 task type.
 
 Both are this replica's own (its connected workers, its queue). A task is named only to a reader of its
-project (``visible``); to anyone else it is counted, not shown. A queued task's waiting reason is shown
-once the domain's Task carries one (the scheduler's work on waiting reasons).
+project (``visible``); to anyone else it is counted, not shown. A queued task is shown with why it waits
+and its place in the run queue (1: next), counted over every type.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from taskstreamd.core.book import Book
-from taskstreamd.core.queue import RunQueue
+from taskstreamd.core.dispatch import Dispatcher
 from taskstreamd.core.sessions import WorkerRegistry
-from taskstreamd.domain.model import QUEUED
 
 QUEUED_SHOWN = 50  # queued tasks listed per type
 
@@ -31,6 +30,7 @@ class TaskRef:
     since: datetime | None  # when it started (a running task) or was created (a queued one)
     waiting_reason: str = ""
     required_labels: dict[str, str] = field(default_factory=dict)  # worker labels it needs
+    position: int = 0  # a queued task's place in the run queue, from 1
 
 
 @dataclass(frozen=True)
@@ -84,19 +84,27 @@ def workers(registry: WorkerRegistry, book: Book, visible: Callable[[str], bool]
     return views
 
 
-def queues(queue: RunQueue, book: Book, visible: Callable[[str], bool]) -> list[QueueView]:
+def queues(dispatcher: Dispatcher, book: Book, visible: Callable[[str], bool]) -> list[QueueView]:
+    """The run queue by type, in the order tasks are taken, with the dispatcher's rule for which entries
+    still stand (so positions match GetQueueingInfo's) and its reasons for why each shown task waits."""
+    explained: set[str] = set()
     by_type: dict[str, QueueView] = {}
-    for entry in queue.in_order():
+    position = 0
+    for entry in dispatcher.queue.in_order():
         held = book.task(entry.task_id)
-        if held is None or held[1].status not in QUEUED:
-            continue  # stale: cancelled or suspended while queued
+        if held is None or not dispatcher.still_queued(entry.task_id):
+            continue  # stale: cancelled, suspended or held while queued
         instance, task = held
+        position += 1
         view = by_type.setdefault(entry.type, QueueView(entry.type))
         view.queued += 1
         if not visible(instance.project):
             view.hidden += 1
         elif len(view.tasks) < QUEUED_SHOWN:
-            reason = str(getattr(task, "waiting_reason", "") or "")
+            if instance.id not in explained:  # once per instance shown, not per task
+                explained.add(instance.id)
+                dispatcher.explain(instance)
+            reason = task.waiting_reason.name if task.waiting_reason is not None else ""
             view.tasks.append(
                 TaskRef(
                     instance.project,
@@ -106,6 +114,7 @@ def queues(queue: RunQueue, book: Book, visible: Callable[[str], bool]) -> list[
                     instance.create_time,
                     reason,
                     dict(task.required_labels),
+                    position,
                 )
             )
     return sorted(by_type.values(), key=lambda v: (-v.queued, v.type))

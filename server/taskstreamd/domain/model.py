@@ -143,6 +143,16 @@ class Task:
         return self.status.is_terminal
 
     @property
+    def waiting_reason(self) -> WaitingReason | None:
+        """Why a WAITING or INTERRUPTED task waits, as shown: the dispatcher's finer reason for a queued
+        one (set by ``Dispatcher.explain``); None for a task in another status."""
+        if self.waiting is None or self.status not in QUEUED:
+            return None
+        if self.waiting == WaitingReason.QUEUED and self.queue_reason:
+            return self.queue_reason
+        return self.waiting
+
+    @property
     def held(self) -> bool:
         """Kept out of the run queue for a reason of its instance's own (domain.scheduling.HELD)."""
         return self.waiting is not None and self.waiting in _HELD

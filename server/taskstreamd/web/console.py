@@ -221,7 +221,7 @@ class Console:
             "tasks": {status.name: n for status, n in sorted(tasks.items())},
             "queue_depth": core.queue_depth,
             "workers": [_plain(w) for w in overview.workers(core.workers, core.book, visible)],
-            "queues": [_plain(q) for q in overview.queues(core.dispatcher.queue, core.book, visible)],
+            "queues": [_plain(q) for q in overview.queues(core.dispatcher, core.book, visible)],
         }
         await respond(writer, _json(200, body))
 

@@ -10,7 +10,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from taskstream.v1 import instance_pb2, task_pb2
 from taskstreamd import ids
 from taskstreamd.domain.cost import TaskCost
-from taskstreamd.domain.model import QUEUED, Cancellation, Instance, Task
+from taskstreamd.domain.model import Cancellation, Instance, Task
 from taskstreamd.domain.scheduling import Attempt, RetryPolicy
 from taskstreamd.domain.vocabulary import CancellationReason, WaitingReason
 
@@ -111,7 +111,7 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
         )
     if task.cancellation is not None:
         message.cancellation.CopyFrom(cancellation_proto(task.cancellation))
-    reason = waiting_reason(task)
+    reason = task.waiting_reason
     if reason is not None:
         message.waiting_reason = reason.to_proto()  # type: ignore[assignment]
         if reason == WaitingReason.DEPENDENCY:  # only then: other tasks pay nothing for it
@@ -134,16 +134,6 @@ def fill_task(message: task_pb2.Task, task: Task, instance: Instance, *, with_re
 def fill_cost(message: task_pb2.TaskCost, cost: TaskCost) -> None:
     message.cpu_seconds = cost.cpu_seconds
     message.memory_peak_bytes = cost.memory_peak_bytes
-
-
-def waiting_reason(task: Task) -> WaitingReason | None:
-    """Why a WAITING or INTERRUPTED task waits: the dispatcher's finer reason for a queued one (set by
-    ``Dispatcher.explain``); None for a task in another status."""
-    if task.waiting is None or task.status not in QUEUED:
-        return None
-    if task.waiting == WaitingReason.QUEUED and task.queue_reason:
-        return task.queue_reason
-    return task.waiting
 
 
 def fill_retry_policy(message: task_pb2.RetryPolicy, policy: RetryPolicy) -> None:

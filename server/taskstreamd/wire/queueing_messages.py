@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from taskstream.v1 import instance_service_pb2 as pb
 from taskstreamd.core.queueing import QueueingInfo
-from taskstreamd.wire.convert import set_timestamp, waiting_reason
+from taskstreamd.wire.convert import set_timestamp
 
 
 def response(info: QueueingInfo) -> pb.GetQueueingInfoResponse:
@@ -21,7 +21,7 @@ def response(info: QueueingInfo) -> pb.GetQueueingInfoResponse:
         set_timestamp(message.start_time, instance.start_time)
     for entry in info.tasks:
         task = entry.task
-        reason = waiting_reason(task)
+        reason = task.waiting_reason
         message.tasks.add(
             task=task.name,
             type=task.type,

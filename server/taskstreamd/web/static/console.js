@@ -397,7 +397,8 @@
     const name = el("span", "name", `${t.instance_id} › ${t.task}`);
     name.title = `${t.project}/${t.instance_id} ${t.task}`;
     li.append(name, el("span", "when", when));
-    if (t.waiting_reason) name.append(el("span", "reason", t.waiting_reason));
+    const why = [t.position ? `#${t.position} in the queue` : "", (t.waiting_reason || "").toLowerCase().replaceAll("_", " ")];
+    if (why.some(Boolean)) name.append(el("span", "reason", why.filter(Boolean).join(" · ")));
     const needs = Object.entries(t.required_labels || {}).map(([k, v]) => `${k}=${v}`);
     if (needs.length) name.append(el("span", "needs", `needs a worker with ${needs.join(", ")}`));
     return li;
