@@ -41,8 +41,13 @@ node_modules/.installed: package.json
 
 venv: $(VENV)/.installed ## Create the Python virtualenv with every dependency.
 
+# Run by root, the server's default worker user is nobody, who cannot run a virtualenv made under a
+# root-only home (pyenv's /root): `make run` then keeps its local workers as the user running it, unless
+# a worker user is chosen (TASKSTREAMD_WORKER_USER, or --worker-user in ARGS, which wins over it).
+RUN_WORKER_USER := $(if $(filter 0,$(shell id -u)),$(if $(TASKSTREAMD_WORKER_USER)$(TASKSTREAM_WORKER_USER),,TASKSTREAMD_WORKER_USER=$(shell id -un) ))
+
 run: $(VENV)/.installed ## Start the service on its embedded defaults (SQLite under ./data, local workers); ARGS="..." adds options.
-	$(VENV)/bin/taskstreamd serve --data-dir data --tasks taskstream.examples $(ARGS)
+	$(RUN_WORKER_USER)$(VENV)/bin/taskstreamd serve --data-dir data --tasks taskstream.examples $(ARGS)
 
 test: check-proto lint test-python $(LANG_TEST) ## Run every test, as CI does.
 	@if [ "$${CI:-}" = true ] && [ -n "$$(git status --porcelain 2>/dev/null)" ]; then \
