@@ -172,11 +172,6 @@ class Server:
         self.worker_user = (
             privileges.resolve(c.worker_user) if c.workers > 0 else privileges.WorkerUser.current()
         )
-        if c.workers > 0 and self.worker_user.uid == 0:
-            log.warning(
-                "local workers run as root: their tasks can read everything the server can (its data "
-                "directory's secrets included); choose an unprivileged --worker-user to keep them apart"
-            )
         if c.workers > 0 and (c.task_modules or not self.worker_user.is_current):
             # A module that does not import would leave the workers crash-looping; a worker user that
             # cannot run Python, too, and one that cannot reach the warehouse would fail every sql task.
@@ -301,6 +296,11 @@ class Server:
             user=self.worker_user,
         )
         self.local_workers.start()
+        if c.workers > 0 and self.worker_user.uid == 0:  # said once the server is sure to serve
+            log.warning(
+                "local workers run as root: their tasks can read everything the server can (its data "
+                "directory's secrets included); choose an unprivileged --worker-user to keep them apart"
+            )
         if c.workers > 0:
             # Ready once the local workers registered: their task types are known (ListTaskTypes, and
             # --strict-types, which would refuse every type before), and tasks created then start at once.
