@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from taskstream.v1 import task_pb2
 from taskstreamd.core.core import Core, CoreSettings
 from taskstreamd.core.sessions import WorkerSession
+from taskstreamd.domain.events import EventKind
 from taskstreamd.domain.model import Instance, NewInstance, NewTask
 from taskstreamd.domain.vocabulary import CancellationReason, InstanceStatus, TaskStatus
 from taskstreamd.domain.worker_messages import (
@@ -20,6 +22,7 @@ from taskstreamd.domain.worker_messages import (
     Cancel,
     Drop,
     Finished,
+    ProgressReported,
     Registration,
     Started,
 )
@@ -197,3 +200,38 @@ async def test_one_instance_of_many_tasks_ends_once_every_task_did(core: Core) -
     stored = await core.store.reader.instance(instance.id)
     assert stored is not None and stored.status == InstanceStatus.TERMINATED and stored.successful
     assert {t.attempts for t in stored.tasks} == {1}
+
+
+async def test_progress_superseded_within_one_commit_leaves_the_watchers_ring_whole(core: Core) -> None:
+    """A task reporting progress faster than commits go: the older reports of one commit are never
+    written, and the ring still serves every cursor from before them (a gap would send every watcher to
+    the store, which is what made 1,000 watchers collapse)."""
+    store = core.store
+    assert isinstance(store, MemoryStore)
+    session = worker(core)
+    instance = await create(core, noop_instance())
+    (assignment,) = await commands(session)
+    await core.intake.receive(session, [Started(assignment.assignment_id)])
+    cursor = instance.seq
+    with core.hub.subscribe(instance.id) as channel:
+        channel.complete_after(cursor)
+        await core.book.settle(instance)
+        store.backend.gate.clear()  # the next reports share one commit
+        reports = [
+            ProgressReported(assignment.assignment_id, task_pb2.Progress(stages=[
+                task_pb2.StageProgress(name="s", total_workers=4, terminated_workers=n)
+            ]).SerializeToString())
+            for n in (1, 2, 3)
+        ]  # fmt: skip
+        await core.intake.receive(session, reports)
+        await core.intake.receive(session, [Finished(assignment.assignment_id, TaskStatus.SUCCESS)])
+        store.backend.gate.set()
+        with core.waits.watch() as watching:
+            watching.add(instance.id)
+            await asyncio.wait_for(watching.woken.wait(), 5)
+        sent = channel.coalesced_after(cursor)
+        assert sent is not None, "the ring was cleared: watchers would read the store"
+    kinds = [e.kind for e in sent]
+    assert kinds.count(EventKind.PROGRESS) == 1 and sent[-1].terminal
+    stored = [seq for (iid, seq) in store.tables.events if iid == instance.id]
+    assert [e.seq for e in sent] == [s for s in stored if s > cursor]  # exactly what the store holds

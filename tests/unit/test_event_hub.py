@@ -264,3 +264,29 @@ async def test_a_channel_complete_after_a_snapshot_answers_nothing_new_without_t
         channel.complete_after(5)
         hub.publish([event(6)])
         assert [e.seq for e in channel.after(5) or []] == [6]
+
+
+async def test_a_hole_left_by_progress_superseded_in_its_commit_keeps_the_ring() -> None:
+    """Seq 3 (a progress that seq 5 replaced before either was written) was never published: watchers
+    before and after the hole keep reading the ring, not the store."""
+    hub = EventHub()
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1), event(2, PROGRESS, task_id=7)])
+        later = event(4)
+        later.follows = 2
+        hub.publish([later, event(5, PROGRESS, task_id=7)])
+        assert [e.seq for e in channel.after(2) or []] == [4, 5]
+        assert [e.seq for e in channel.after(1) or []] == [2, 4, 5]
+        assert [e.seq for e in channel.after(4) or []] == [5]
+        assert [e.seq for e in channel.coalesced_after(1) or []] == [4, 5]  # 5 replaces 2
+
+
+async def test_a_ring_that_starts_after_a_hole_serves_cursors_in_the_hole() -> None:
+    hub = EventHub(ring_size=2)
+    with hub.subscribe("i") as channel:
+        hub.publish([event(1), event(2)])
+        after_hole = event(5)
+        after_hole.follows = 2
+        hub.publish([after_hole, event(6)])  # 1 and 2 fall out of the two-event ring
+        assert [e.seq for e in channel.after(2) or []] == [5, 6]
+        assert channel.after(1) is None  # 2 is not in the ring any more: read the store

@@ -196,6 +196,8 @@ class Book:
 
     def on_commit(self, batch: Batch, outcome: Outcome) -> None:
         events = [e for e in batch.events.values() if e.instance_id not in outcome.lost]
+        if batch.superseded:
+            _mark_holes(events, batch.superseded)
         for instance_id in outcome.lost:
             self.forget(instance_id)
         if events:
@@ -233,6 +235,17 @@ class Book:
         ):
             _, old = self._recent.popitem(last=False)
             self._recent_tasks -= len(old.tasks)
+
+
+def _mark_holes(events: list[RecordedEvent], superseded: set[tuple[str, int]]) -> None:
+    """Tells each event that follows progress superseded in its own commit (never written, never
+    published) which event it follows, so that the fan-out's ring sees the log as unbroken."""
+    for event in events:
+        previous = event.seq - 1
+        while (event.instance_id, previous) in superseded:
+            previous -= 1
+        if previous != event.seq - 1:
+            event.follows = previous
 
 
 def is_progress(event: RecordedEvent) -> bool:

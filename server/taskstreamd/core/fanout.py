@@ -21,6 +21,7 @@ events: the ring cannot serve a cursor below that seq, so its watchers read the 
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
@@ -55,6 +56,7 @@ class Channel:
         self._ring_size = ring_size
         self._ring_bytes = ring_bytes
         self._bytes = 0
+        self._holes = 0  # events in the ring that follow a hole (superseded progress never written)
         self._changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._memo: asyncio.Future[Any] | None = None
         self._memo_mark = -1
@@ -78,10 +80,11 @@ class Channel:
         if not ring:
             complete = self._complete_after is not None and self._complete_after <= seq
             return [] if complete and self._known <= seq else None
-        if ring[0].seq > seq + 1 or ring[-1].seq < self._known:
+        if _previous(ring[0]) > seq or ring[-1].seq < self._known:
             return None
-        start = seq + 1 - ring[0].seq
-        return [ring[i] for i in range(max(start, 0), len(ring))]
+        # Seqs count positions in the ring unless progress superseded in its commit left holes in it.
+        start = bisect.bisect_right(ring, seq, key=_seq) if self._holes else max(seq + 1 - ring[0].seq, 0)
+        return [ring[i] for i in range(start, len(ring))]
 
     def complete_after(self, seq: int) -> None:
         """Every event after ``seq`` reaches this channel: ``seq`` was read (a snapshot's) while the
@@ -108,14 +111,20 @@ class Channel:
         ring = self._ring
         if ring and event.seq <= ring[-1].seq:
             return  # already here
-        if ring and event.seq != ring[-1].seq + 1:
+        if ring and _previous(event) != ring[-1].seq:
             ring.clear()  # a gap (another writer's events arrived out of order): the store has them
             self._bytes = 0
+            self._holes = 0
         ring.append(event)
         self._appended += 1
         self._bytes += len(event.data)
+        if event.follows is not None:
+            self._holes += 1
         while len(ring) > 1 and (len(ring) > self._ring_size or self._bytes > self._ring_bytes):
-            self._bytes -= len(ring.popleft().data)
+            dropped = ring.popleft()
+            self._bytes -= len(dropped.data)
+            if dropped.follows is not None:
+                self._holes -= 1
 
     @property
     def last_seq(self) -> int:
@@ -226,6 +235,15 @@ class Subscription:
         if self._channel is not None:
             self._hub._leave(self._instance_id, self._channel)
             self._channel = None
+
+
+def _previous(event: RecordedEvent) -> int:
+    """The seq of the event before ``event`` in its instance's log."""
+    return event.seq - 1 if event.follows is None else event.follows
+
+
+def _seq(event: RecordedEvent) -> int:
+    return event.seq
 
 
 def _resolve(waiters: list[asyncio.Future[bool]], start: int) -> None:

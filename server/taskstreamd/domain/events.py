@@ -127,6 +127,8 @@ class RecordedEvent:
 
     ``task_id`` names the task whose earlier progress event a progress event replaces; ``framed`` is
     free for the layer that sends the event to keep its framing in, built once for every watcher.
+    ``follows`` is the seq of the instance's event before this one in the log, when that is not
+    ``seq - 1``: a progress event superseded in the same commit was never written, and leaves a hole.
     """
 
     instance_id: str
@@ -136,6 +138,7 @@ class RecordedEvent:
     task_id: int = 0
     terminal: bool = False
     framed: bytes = field(default=b"", repr=False)
+    follows: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

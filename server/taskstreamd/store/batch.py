@@ -99,6 +99,7 @@ class Batch:
         self.dirty_tasks: dict[int, tuple[Instance, Task]] = {}
         self.events: dict[tuple[str, int], RecordedEvent] = {}
         self.event_deletes: list[tuple[str, int]] = []
+        self.superseded: set[tuple[str, int]] = set()  # events dropped before they were written
         self.properties: dict[tuple[int, str], tuple[str, bytes]] = {}
         self.info: dict[tuple[int, str], tuple[str, bytes]] = {}
         self.output: list[tuple[str, str, tuple[Any, ...]]] = []
@@ -154,6 +155,8 @@ class Batch:
         """A recorded event is superseded (a task's older progress): never written, or deleted."""
         if self.events.pop((instance_id, seq), None) is None:
             self.event_deletes.append((instance_id, seq))
+        else:
+            self.superseded.add((instance_id, seq))
 
     def set_property(self, instance_id: str, task_id: int, key: str, value: bytes) -> None:
         self.properties[(task_id, key)] = (instance_id, value)
