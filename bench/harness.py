@@ -28,7 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import grpc  # noqa: E402
-from procs import cpu_seconds, descendants, machine, print_machine, rss_kb, tree_cpu  # noqa: E402
+from procs import cpu_seconds, descendants, machine, print_machine, rss_kb, thread_cpu, tree_cpu  # noqa: E402
 
 from taskstream.v1 import instance_service_pb2, instance_service_pb2_grpc, task_pb2  # noqa: E402
 from tests.support.server import ServerProcess  # noqa: E402
@@ -272,14 +272,19 @@ class Script:
 def cpu_per_result(pid: int, run: Callable[[], dict[str, Any]], count: str) -> dict[str, Any]:
     """Runs ``run()`` and adds the CPU milliseconds per ``result[count]`` of the server process ``pid``
     (``server_cpu_ms``: its utime + stime from /proc) and of everything below it, the workers and their
-    task processes, reaped ones included (``workers_cpu_ms``; see procs.TreeCpu)."""
-    before = tree_cpu(pid)
+    task processes, reaped ones included (``workers_cpu_ms``; see procs.TreeCpu); and the server's CPU by
+    thread kind (``server_loop_thread_cpu_ms`` and so on; see procs.thread_cpu)."""
+    before, threads_before = tree_cpu(pid), thread_cpu(pid)
     result = run()
     used = tree_cpu(pid) - before
+    threads = thread_cpu(pid)
     done = result.get(count) or 0
     if done:
         result["server_cpu_ms"] = 1000 * used.own / done
         result["workers_cpu_ms"] = 1000 * used.others / done
+        # Where the server's CPU went: its event loop, its other Python threads, its native threads.
+        for kind, seconds in threads.items():
+            result[f"server_{kind}_thread_cpu_ms"] = 1000 * (seconds - threads_before[kind]) / done
     return result
 
 

@@ -10,8 +10,9 @@ run: Celery with Redis (a prefork worker of concurrency 2), 16 caller threads ea
 ``noop.delay().get()``; and ``grpc_skeleton`` (bench/skeleton_server.py: taskstream's processes and hops
 with nothing done at any of them, 2 workers), driven like taskstream by 16 grpc.aio caller coroutines with
 messages of the waiting CreateInstance's sizes. Figures: results/s (N / wall time), the per-call latency,
-and for taskstream and the skeleton the CPU per result of the server process and of its workers with their
-task processes. A repetition stops taking jobs after ``--max-seconds`` (reported as ``bounded``).
+and for taskstream and the skeleton the CPU per result of the server process (also by thread: its event
+loop, its other Python threads such as the store's writer and readers, and native threads such as grpc's)
+and of its workers with their task processes. A repetition stops taking jobs after ``--max-seconds`` (reported as ``bounded``).
 Writes bench/reports/many_instances.json. Usage: python bench/many_instances.py [--instances N] [--quick]
 """
 
@@ -199,6 +200,14 @@ def main() -> int:
                 unit="ms",
                 baseline_is="the grpc skeleton's server CPU per result (for reading; not judged)",
                 workers_cpu_ms=med["taskstream"].get("workers_cpu_ms"),
+                by_thread_ms={
+                    kind: med["taskstream"].get(f"server_{kind}_thread_cpu_ms")
+                    for kind in ("loop", "python", "native")
+                },
+                skeleton_by_thread_ms={
+                    kind: med["grpc_skeleton"].get(f"server_{kind}_thread_cpu_ms")
+                    for kind in ("loop", "python", "native")
+                },
             ),
         },
         "runs": runs,
@@ -214,6 +223,9 @@ def main() -> int:
         "median ms",
         "p90 ms",
         "server cpu ms",
+        "  its loop",
+        "  py threads",
+        "  native",
         "workers cpu ms",
     ]
     rows = [
@@ -225,6 +237,9 @@ def main() -> int:
             m.get("latency_median_ms"),
             m.get("latency_p90_ms"),
             m.get("server_cpu_ms"),
+            m.get("server_loop_thread_cpu_ms"),
+            m.get("server_python_thread_cpu_ms"),
+            m.get("server_native_thread_cpu_ms"),
             m.get("workers_cpu_ms"),
         ]
         for k, m in med.items()

@@ -103,6 +103,27 @@ def tree_cpu(pid: int) -> TreeCpu:
     return TreeCpu(own, others)
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of the process's live threads by kind: ``loop`` (the main thread, where asyncio runs),
+    ``python`` (the other Python threads: a taskstreamd server's writer and store readers) and ``native``
+    (threads the Python code did not start, grpc's event engine among them). Threads that exited are
+    not counted."""
+    kinds = {"loop": 0.0, "python": 0.0, "native": 0.0}
+    interpreter = Path(f"/proc/{pid}/comm").read_text().strip()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = (task / "stat").read_text()  # the thread's own; /proc/TID/stat is the process's
+            fields = text[text.rindex(")") + 2 :].split()
+            seconds = (int(fields[11]) + int(fields[12])) / _TICK
+            if int(task.name) == pid:
+                kinds["loop"] += seconds
+            elif (task / "comm").read_text().strip() == interpreter:
+                kinds["python"] += seconds
+            else:
+                kinds["native"] += seconds
+    return kinds
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The machine
 

@@ -9,7 +9,8 @@ CreateInstance could wait. Baselines in the same run: a bare ProcessPoolExecutor
 prefork worker of concurrency 2), and ``grpc_skeleton`` (bench/skeleton_server.py: the same processes and
 hops as taskstream, a unary call, a worker stream, a task process's pipe, with nothing done at any of them,
 and messages of the waiting CreateInstance's sizes). For taskstream and the skeleton, the CPU per call of
-the server process and of its workers with their task processes is reported too. Each repetition times
+the server process (also by thread: its event loop, its other Python threads, its native threads) and of its
+workers with their task processes is reported too. Each repetition times
 ``--runs`` calls of every system in turn. Writes bench/reports/roundtrip.json with medians, p90s and
 ratios and the targets (median below Ray's; median at most the skeleton's + 0.5 ms), and prints a table.
 Usage: python bench/roundtrip.py [--runs N] [--reps R] [--quick]
@@ -162,11 +163,15 @@ def main() -> int:
             m.get("p99_ms"),
             m.get("min_ms"),
             m.get("server_cpu_ms"),
+            m.get("server_loop_thread_cpu_ms"),
+            m.get("server_python_thread_cpu_ms"),
+            m.get("server_native_thread_cpu_ms"),
             m.get("workers_cpu_ms"),
         ]
         for name, m in med.items()
     ]
-    header = ["", "median ms", "p90 ms", "p99 ms", "min ms", "server cpu ms", "workers cpu ms"]
+    header = ["", "median ms", "p90 ms", "p99 ms", "min ms", "server cpu ms", "  its loop", "  py threads"]
+    header += ["  native", "workers cpu ms"]
     harness.print_table(header, rows)
     harness.print_targets(report["targets"])
     print(f"\nreport: {path}")
