@@ -16,10 +16,8 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
 import signal
 import socket
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -32,6 +30,7 @@ from taskstream.status import CancellationReason
 from taskstream.v1 import task_pb2, worker_service_pb2, worker_service_pb2_grpc
 from taskstreamd.datasources import DataSource
 
+from . import scratch
 from .connection import ServerAccess
 from .outbox import Outbox, pack
 from .runs import Waiting
@@ -154,12 +153,14 @@ class Worker:
         if self._stop_requested:
             return EXIT_OK
         handled = self._handle_signals()
-        workdir = tempfile.mkdtemp(prefix="taskstream-worker-")
+        for abandoned in scratch.remove_abandoned():
+            _log.info("removed %s, left by a worker that was killed", abandoned)
+        workdir = scratch.create()
         self._slots = [
             Slot(
                 i,
                 task_modules=self._task_modules,
-                workdir=workdir,
+                workdir=workdir.path,
                 emit=self._emit,
                 on_change=self._on_slot_change,
                 settings=self._child_settings,
@@ -174,7 +175,7 @@ class Worker:
             for slot in self._slots:
                 slot.abandon()
             await asyncio.gather(*(slot.close() for slot in self._slots))
-            shutil.rmtree(workdir, ignore_errors=True)
+            workdir.close()
             for signum in handled:
                 self._loop.remove_signal_handler(signum)
 
