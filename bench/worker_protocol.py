@@ -24,6 +24,7 @@ Usage: python bench/worker_protocol.py [--base REF] [--modes server,feed] [--tas
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import queue
@@ -44,7 +45,7 @@ from worker_feed import Feeder
 
 import taskstream
 from taskstream import TaskSpec
-from taskstreamd.scheduler.workers import DEEP_SHORT_PREFETCH
+from taskstreamd.core.sessions import DEEP_SHORT_PREFETCH
 
 REPO = harness.REPO
 
@@ -82,6 +83,8 @@ class TreeServer:
         # PYTHONPATH goes before the editable install's finder, which sys.meta_path consults last.
         path = [str(self.tree / "server"), str(self.tree / "clients" / "python"), str(self.tree)]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
+        if os.geteuid() == 0:  # a root server's workers default to nobody, who cannot run this virtualenv
+            env.setdefault("TASKSTREAMD_WORKER_USER", getpass.getuser())
         self.process = subprocess.Popen(self.args, cwd=self.tree, env=env, stdout=subprocess.PIPE, text=True)
         lines: queue.Queue[str] = queue.Queue()
         stdout = self.process.stdout
@@ -145,7 +148,9 @@ def run_many(client: taskstream.Client, n: int) -> dict[str, Any]:
     instance = client.create_instance([TaskSpec("noop", name=f"t{i}") for i in range(n)])
     instance.wait_for_completion(timeout=600)
     elapsed = time.perf_counter() - start
-    ok = sum(1 for s in instance.get_task_statuses().values() if s == taskstream.TaskStatus.SUCCESS)
+    ok = sum(
+        1 for t in instance.get_task_statuses().values() if t.task_status == taskstream.TaskStatus.SUCCESS
+    )
     return {"tasks": ok, "seconds": elapsed, "tasks_per_s": ok / elapsed}
 
 
