@@ -445,6 +445,16 @@ def test_a_schedule_fires_on_one_replica_only_and_goes_on_where_its_owner_died(r
     assert after.fire_count >= len(times) and after.miss_count == 0
 
 
+def others_wait(stubs: list[pb_grpc.InstanceServiceStub], names: list[str], skip: set[str]) -> bool:
+    """Whether every task of ``names`` (the i-th owned by ``stubs[i % 2]``) but those numbered in ``skip``
+    is WAITING for a concurrency limit, asked of its owner."""
+    for i, name in enumerate(names):
+        task = stubs[i % 2].GetInstance(pb.GetInstanceRequest(name=name), timeout=30).instance.tasks[0]
+        if str(i) not in skip and task.waiting_reason != tpb.WAITING_REASON_CONCURRENCY_LIMIT:
+            return False
+    return True
+
+
 @pytest.mark.timeout(180)
 def test_a_concurrency_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) -> None:
     a, b = replicas.start("a", workers=2), replicas.start("b", workers=2)
@@ -463,21 +473,15 @@ def test_a_concurrency_limit_holds_across_replicas(replicas: Replicas, tmp_path:
         request = pb.CreateInstanceRequest(parent=PROJECT, tasks=[spec])
         names.append(stubs[i % 2].CreateInstance(request, timeout=30).instance.name)
 
-    def others_wait(skip: set[str]) -> bool:
-        """Whether every task not in ``skip`` is WAITING for the limit, asked of its owner."""
-        for i, name in enumerate(names):
-            task = stubs[i % 2].GetInstance(pb.GetInstanceRequest(name=name), timeout=30).instance.tasks[0]
-            if str(i) not in skip and task.waiting_reason != tpb.WAITING_REASON_CONCURRENCY_LIMIT:
-                return False
-        return True
-
     opened: set[str] = set()
     for _ in range(4):
         # Exactly one more starts, and the others say they wait for the limit, on either replica.
         eventually(lambda: len(list(started.iterdir())) == len(opened) + 1, timeout=60, what="one more start")
         (running,) = {p.name for p in started.iterdir()} - opened
         skip = opened | {running}
-        eventually(lambda s=skip: others_wait(s), timeout=30, what="the others to wait for the limit")
+        eventually(
+            lambda s=skip: others_wait(stubs, names, s), timeout=30, what="the others to wait for the limit"
+        )
         assert len(list(started.iterdir())) == len(opened) + 1  # still only one running
         (gates / running).touch()
         opened.add(running)
@@ -522,14 +526,6 @@ def test_a_type_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) 
         gate = create(stubs[i % 2], "gate", path=str(gates / str(i)), started=str(started / str(i)))
         names.append(gate.name)
 
-    def others_wait(skip: set[str]) -> bool:
-        """Whether every task not in ``skip`` is WAITING for the limit, asked of its owner."""
-        for i, name in enumerate(names):
-            task = stubs[i % 2].GetInstance(pb.GetInstanceRequest(name=name), timeout=30).instance.tasks[0]
-            if str(i) not in skip and task.waiting_reason != tpb.WAITING_REASON_CONCURRENCY_LIMIT:
-                return False
-        return True
-
     opened: set[str] = set()
 
     def within_limit() -> int:
@@ -549,7 +545,7 @@ def test_a_type_limit_holds_across_replicas(replicas: Replicas, tmp_path: Path) 
         running = {p.name for p in started.iterdir()} - opened
 
         def others_held(skip: set[str] = opened | running) -> bool:
-            return started_all() and others_wait(skip)
+            return started_all() and others_wait(stubs, names, skip)
 
         eventually(others_held, timeout=30, what="the others to wait for the limit")
         first = min(running)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
@@ -426,6 +427,26 @@ def test_a_bound_instance_whose_watch_resumes_within_the_grace_runs_to_the_end(
     assert task.task_cancellation_reason == CancellationReason.NONE
 
 
+@contextmanager
+def still_waiting_after_restart(
+    data: Path, store_options: list[str], instance_id: str, until: dt.datetime, reason: WaitingReason
+) -> Iterator[tuple[taskstream.Instance, taskstream.Task]]:
+    """A server restarted on ``data``, with the instance's task as read there: asked before ``until``,
+    still WAITING for ``reason`` (the restart neither released it nor forgot it)."""
+    restarted = ServerProcess(data, *store_options, workers=1).start()
+    try:
+        with taskstream.connect(restarted.address, project="tests") as client:
+            again = client.get_instance(instance_id)
+            asked = dt.datetime.now(dt.UTC)
+            task = again.get_task()
+            assert asked < until, "the restart took longer than the wait: raise it"
+            assert task.task_status == TaskStatus.WAITING
+            assert task.waiting_reason == reason
+            yield again, task
+    finally:
+        restarted.stop()
+
+
 @on_both_stores
 def test_a_start_time_outlives_a_killed_server(tmp_path: Path, store: str, store_options: list[str]) -> None:
     data = tmp_path / "data"
@@ -437,20 +458,11 @@ def test_a_start_time_outlives_a_killed_server(tmp_path: Path, store: str, store
             assert task_of(instance, "echo").waiting_reason == WaitingReason.SCHEDULED
     finally:
         server.kill()  # SIGKILL: the start's timer dies with the process; the store alone keeps the time
-    restarted = ServerProcess(data, *store_options, workers=1).start()
-    try:
-        with taskstream.connect(restarted.address, project="tests") as client:
-            again = client.get_instance(instance.id)
-            asked = dt.datetime.now(dt.UTC)
-            task = again.get_task()
-            assert asked < start, "the restart took longer than the start delay: raise it"
-            assert task.task_status == TaskStatus.WAITING
-            assert task.waiting_reason == WaitingReason.SCHEDULED  # not released by the restart
-            again.wait_for_success(timeout=60)  # nor forgotten
-            assert task.result == {"n": 1}
-            assert task.start_time >= start  # type: ignore[operator]
-    finally:
-        restarted.stop()
+    restart = still_waiting_after_restart(data, store_options, instance.id, start, WaitingReason.SCHEDULED)
+    with restart as (again, task):
+        again.wait_for_success(timeout=60)  # nor forgotten
+        assert task.result == {"n": 1}
+        assert task.start_time >= start  # type: ignore[operator]
 
 
 @on_both_stores
@@ -472,24 +484,15 @@ def test_a_backoff_outlives_a_killed_server(tmp_path: Path, store: str, store_op
             assert abs((due - first.end_time).total_seconds() - backoff) < 1e-3
     finally:
         server.kill()  # SIGKILL mid-backoff: its timer dies with the process
-    restarted = ServerProcess(data, *store_options, workers=1).start()
-    try:
-        with taskstream.connect(restarted.address, project="tests") as client:
-            again = client.get_instance(instance.id)
-            asked = dt.datetime.now(dt.UTC)
-            task = again.get_task()
-            assert asked < due, "the restart took longer than the backoff: raise it"
-            assert task.task_status == TaskStatus.WAITING
-            assert task.waiting_reason == WaitingReason.BACKOFF  # not retried at once by the restart
-            assert task.next_attempt_time == due
-            again.wait_for_success(timeout=60)  # nor never
-            assert task.result == "succeeded on attempt 2"
-            assert task.attempts == 2 and task.interruptions == 0
-            assert task.start_time >= due  # type: ignore[operator]
-            kept = task.attempt_history
-            assert [(a.attempt, a.status, a.start_time, a.end_time) for a in kept] == [
-                (1, TaskStatus.FAILED, first.start_time, first.end_time)
-            ]
-            assert "attempt 1 failed" in str(kept[0].error)
-    finally:
-        restarted.stop()
+    restart = still_waiting_after_restart(data, store_options, instance.id, due, WaitingReason.BACKOFF)
+    with restart as (again, task):
+        assert task.next_attempt_time == due
+        again.wait_for_success(timeout=60)  # nor never
+        assert task.result == "succeeded on attempt 2"
+        assert task.attempts == 2 and task.interruptions == 0
+        assert task.start_time >= due  # type: ignore[operator]
+        kept = task.attempt_history
+        assert [(a.attempt, a.status, a.start_time, a.end_time) for a in kept] == [
+            (1, TaskStatus.FAILED, first.start_time, first.end_time)
+        ]
+        assert "attempt 1 failed" in str(kept[0].error)
